@@ -1,0 +1,219 @@
+"""Running typed actions on a page through Playwright's public API.
+
+Element ids resolve to ``[data-pal-id="..."]`` in the frame that owns the id prefix (CSS selectors
+pierce open shadow roots). Before acting we check, in one round trip, that the element exists, is
+visible and enabled (and editable for typing), so that the common mistakes get a clear message at
+once instead of a timeout. Having checked, we act with ``force=True``: Playwright's own
+actionability checks wait two animation frames for "stability" on every action, which would
+triple the cost of a step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from playwright.async_api import BrowserContext, Locator, Page
+from playwright.async_api import Error as PlaywrightError
+
+from palaestra.envs.actions import types as a
+from palaestra.envs.observation import ID_ATTR, FrameIds
+from palaestra.errors import ActionError
+
+
+@dataclass
+class ActionState:
+    """What the actions change besides the page: the active tab and the messages to the user."""
+
+    context: BrowserContext
+    page: Page
+    frame_ids: FrameIds
+    timeout_ms: float = 3000
+    messages: list[str] = field(default_factory=list)
+    infeasible: str | None = None
+
+
+async def execute(action: a.Action, state: ActionState) -> None:
+    """Run one action. Raises ``ActionError`` (what the agent did wrong) or Playwright's errors."""
+    page, timeout = state.page, state.timeout_ms
+    match action:
+        case a.Click(id=eid, button=button):
+            _check_button(button)
+            target = await _locate(state, eid)
+            if target.point is not None:
+                await page.mouse.click(*target.point, button=button)  # type: ignore[arg-type]
+            else:
+                await target.locator.click(button=button, timeout=timeout, force=True)  # type: ignore[arg-type]
+        case a.DblClick(id=eid):
+            target = await _locate(state, eid)
+            if target.point is not None:
+                await page.mouse.dblclick(*target.point)
+            else:
+                await target.locator.dblclick(timeout=timeout, force=True)
+        case a.Hover(id=eid):
+            target = await _locate(state, eid)
+            if target.point is not None:
+                await page.mouse.move(*target.point)
+            else:
+                await target.locator.hover(timeout=timeout, force=True)
+        case a.Fill(id=eid, text=text):
+            await (await _locate(state, eid, editable=True)).locator.fill(text, timeout=timeout, force=True)
+        case a.Clear(id=eid):
+            await (await _locate(state, eid, editable=True)).locator.clear(timeout=timeout, force=True)
+        case a.SelectOption(id=eid, options=options):
+            locator = (await _locate(state, eid)).locator
+            if await locator.evaluate("e => e.tagName") != "SELECT":
+                raise ActionError(
+                    f"select_option: element [{eid}] is not a <select>; click its options instead."
+                )
+            wanted = [options] if isinstance(options, str) else list(options)
+            await locator.select_option(wanted, timeout=timeout)
+        case a.Check(id=eid):
+            await (await _locate(state, eid)).locator.set_checked(True, timeout=timeout, force=True)
+        case a.Uncheck(id=eid):
+            await (await _locate(state, eid)).locator.set_checked(False, timeout=timeout, force=True)
+        case a.Press(id=None, keys=keys):
+            await page.keyboard.press(keys)
+        case a.Press(id=str(eid), keys=keys):
+            await (await _locate(state, eid)).locator.press(keys, timeout=timeout)
+        case a.Focus(id=eid):
+            await (await _locate(state, eid)).locator.focus(timeout=timeout)
+        case a.Scroll(dx=dx, dy=dy, id=None):
+            await page.mouse.wheel(dx, dy)
+        case a.Scroll(dx=dx, dy=dy, id=str(eid)):
+            await (await _locate(state, eid)).locator.evaluate("(e, d) => e.scrollBy(d[0], d[1])", [dx, dy])
+        case a.DragAndDrop(from_id=src, to_id=dst):
+            source, target = (await _locate(state, src)).locator, (await _locate(state, dst)).locator
+            await source.drag_to(target, timeout=timeout, force=True)
+        case a.MouseClick(x=x, y=y, button=button):
+            _check_button(button)
+            await page.mouse.click(x, y, button=button)  # type: ignore[arg-type]
+        case a.MouseDblClick(x=x, y=y):
+            await page.mouse.dblclick(x, y)
+        case a.MouseMove(x=x, y=y):
+            await page.mouse.move(x, y)
+        case a.MouseDown(x=x, y=y, button=button):
+            _check_button(button)
+            await page.mouse.move(x, y)
+            await page.mouse.down(button=button)  # type: ignore[arg-type]
+        case a.MouseUp(x=x, y=y, button=button):
+            _check_button(button)
+            await page.mouse.move(x, y)
+            await page.mouse.up(button=button)  # type: ignore[arg-type]
+        case a.MouseDragAndDrop(x1=x1, y1=y1, x2=x2, y2=y2):
+            await page.mouse.move(x1, y1)
+            await page.mouse.down()
+            await page.mouse.move(x2, y2, steps=5)
+            await page.mouse.up()
+        case a.KeyboardType(text=text):
+            await page.keyboard.type(text)
+        case a.KeyboardPress(keys=keys):
+            await page.keyboard.press(keys)
+        case a.Goto(url=url):
+            await page.goto(url, timeout=timeout * 5)
+        case a.GoBack():
+            await page.go_back(timeout=timeout * 5)
+        case a.GoForward():
+            await page.go_forward(timeout=timeout * 5)
+        case a.NewTab():
+            state.page = await state.context.new_page()
+        case a.TabFocus(index=index):
+            pages = state.context.pages
+            if not 0 <= index < len(pages):
+                raise ActionError(
+                    f"tab_focus({index}): there are {len(pages)} tabs, numbered 0 to {len(pages) - 1}."
+                )
+            state.page = pages[index]
+            await state.page.bring_to_front()
+        case a.TabClose():
+            pages = state.context.pages
+            if len(pages) == 1:
+                raise ActionError("tab_close(): this is the last tab; an episode keeps at least one open.")
+            index = pages.index(page)
+            await page.close()
+            state.page = state.context.pages[max(0, index - 1)]
+            await state.page.bring_to_front()
+        case a.SendMsgToUser(text=text):
+            state.messages.append(text)
+        case a.ReportInfeasible(reason=reason):
+            state.infeasible = reason
+        case a.Noop(ms=ms):
+            if not 0 <= ms <= 60_000:
+                raise ActionError(f"noop({ms}): wait between 0 and 60000 ms.")
+            await asyncio.sleep(ms / 1000)
+        case _:
+            raise ActionError(f"{action.name}() is not supported by this environment.")
+
+
+def _check_button(button: str) -> None:
+    if button not in ("left", "middle", "right"):
+        raise ActionError(f"Mouse button must be 'left', 'middle' or 'right', got {button!r}.")
+
+
+#: One round trip that tells whether the element exists, is visible, editable and enabled.
+STATUS_JS = """els => {
+  if (!els.length) return null;
+  const e = els[0];
+  const style = getComputedStyle(e);
+  const box = e.getBoundingClientRect();
+  const visible = box.width > 0 && box.height > 0 && style.visibility !== "hidden";
+  const tag = e.tagName;
+  const editable = e.isContentEditable || ((tag === "INPUT" || tag === "TEXTAREA") && !e.readOnly);
+  let point = null;
+  if (visible) {
+    e.scrollIntoView({block: "nearest", inline: "nearest"});
+    const r = e.getBoundingClientRect();
+    point = [r.left + r.width / 2, r.top + r.height / 2];
+  }
+  return {visible, editable, disabled: !!e.disabled, point};
+}"""
+
+
+@dataclass
+class Target:
+    """A checked element. ``point`` is its centre in page coordinates when it is in the main frame
+    (mouse events there go straight to the point, which is what a person's click does)."""
+
+    locator: Locator
+    point: tuple[float, float] | None
+
+
+async def _locate(state: ActionState, element_id: str, editable: bool = False) -> Target:
+    """The element with this id, checked to exist and be visible (and editable when asked)."""
+    frame = state.frame_ids.frame_for(element_id, state.page)
+    if frame is None:
+        raise ActionError(
+            f"No element with id '{element_id}' on this page: use an id from the latest observation."
+        )
+    if frame.is_detached():
+        raise ActionError(
+            f"Element [{element_id}] was in a frame that is gone (detached); observe the page again."
+        )
+    locator = frame.locator(f'[{ID_ATTR}="{element_id}"]')
+    try:
+        status = await locator.evaluate_all(STATUS_JS)
+    except PlaywrightError:
+        if frame.is_detached():
+            raise ActionError(
+                f"Element [{element_id}] was in a frame that is gone (detached); observe the page again."
+            ) from None
+        raise
+    if status is None:
+        raise ActionError(
+            f"No element with id '{element_id}' on this page (it may have been removed); "
+            "use an id from the latest observation."
+        )
+    if not status["visible"]:
+        raise ActionError(
+            f"Element [{element_id}] is not visible (hidden or zero-size); "
+            "act on a visible element, or reveal this one first."
+        )
+    if status["disabled"]:
+        raise ActionError(f"Element [{element_id}] is disabled; it cannot be used until the page enables it.")
+    if editable and not status["editable"]:
+        raise ActionError(
+            f"Element [{element_id}] is not editable; fill() and clear() need an input, "
+            "textarea or contenteditable element."
+        )
+    in_main_frame = frame.parent_frame is None and status["point"] is not None
+    return Target(locator.first, tuple(status["point"]) if in_main_frame else None)

@@ -1,0 +1,175 @@
+"""One Chromium process per event loop, shared by every environment on that loop.
+
+Launching Chromium costs about a second; a browser context costs a few milliseconds. So a
+``BrowserHost`` launches the browser once and hands out fresh contexts (isolated cookies and
+storage) to episodes. If the browser dies or stops answering, the next ``ensure_browser`` call
+replaces it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
+
+from palaestra.errors import BrowserNotFoundError
+
+#: Flags that keep Chromium quiet on a machine with no network and no GPU.
+CHROMIUM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
+)
+
+SYSTEM_CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium")
+
+
+def find_chromium(playwright: Playwright | None = None) -> str | None:
+    """Return the Chromium to launch, or None for "Playwright's own, if installed".
+
+    Order: ``$PALAESTRA_CHROMIUM``; Playwright's own Chromium when it is installed; the system's
+    Chromium. Raises ``BrowserNotFoundError`` naming the fix when there is none.
+    """
+    configured = os.environ.get("PALAESTRA_CHROMIUM")
+    if configured:
+        if not Path(configured).is_file():
+            raise BrowserNotFoundError(
+                f"PALAESTRA_CHROMIUM={configured!r} is not a file. Point it at a Chromium binary "
+                "or unset it to use Playwright's or the system's Chromium."
+            )
+        return configured
+    if playwright is not None and Path(playwright.chromium.executable_path).is_file():
+        return None
+    for candidate in (*SYSTEM_CHROMIUM_PATHS, shutil.which("chromium") or ""):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    raise BrowserNotFoundError(
+        "No Chromium found. Install one with `apt-get install -y chromium` (Debian/Ubuntu) or "
+        "`python -m playwright install chromium`, or set PALAESTRA_CHROMIUM to a Chromium binary."
+    )
+
+
+@dataclass
+class BrowserOptions:
+    """How to launch the shared browser."""
+
+    headless: bool = True
+    executable_path: str | None = None
+    extra_args: tuple[str, ...] = ()
+
+
+@dataclass
+class BrowserHost:
+    """Owns the Playwright driver and one Chromium for one event loop."""
+
+    options: BrowserOptions = field(default_factory=BrowserOptions)
+    _playwright: Playwright | None = None
+    _browser: Browser | None = None
+    _marker: str = field(default_factory=lambda: uuid.uuid4().hex)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    launches: int = 0
+
+    async def ensure_browser(self, health_timeout: float = 5.0) -> Browser:
+        """Return a live browser, replacing one that crashed or hangs."""
+        async with self._lock:
+            if self._browser is not None and self._browser.is_connected():
+                try:
+                    await asyncio.wait_for(self._probe(self._browser), health_timeout)
+                    return self._browser
+                except Exception:  # hung (timeout) or gone: replace it
+                    await self._discard_browser()
+            elif self._browser is not None:
+                await self._discard_browser()
+            self._browser = await self._launch()
+            return self._browser
+
+    async def _probe(self, browser: Browser) -> None:
+        """A round trip through the browser process: a hung browser does not answer it."""
+        session = await browser.new_browser_cdp_session()
+        try:
+            await session.send("Browser.getVersion")
+        finally:
+            await session.detach()
+
+    async def new_context(self, **kwargs: object) -> BrowserContext:
+        browser = await self.ensure_browser()
+        return await browser.new_context(**kwargs)  # type: ignore[arg-type]
+
+    async def _launch(self) -> Browser:
+        if self._playwright is None:
+            self._playwright = await async_playwright().start()
+        executable = self.options.executable_path or find_chromium(self._playwright)
+        args = [*CHROMIUM_FLAGS, *self.options.extra_args, f"--palaestra-host={self._marker}"]
+        browser = await self._playwright.chromium.launch(
+            executable_path=executable, headless=self.options.headless, args=args
+        )
+        self.launches += 1
+        return browser
+
+    async def _discard_browser(self, graceful: bool = False) -> None:
+        """Drop the browser. A crashed or hung one is killed first; closing it would hang."""
+        browser, self._browser = self._browser, None
+        if browser is None:
+            return
+        if not graceful:
+            self.kill_browser_process()
+        with contextlib.suppress(Exception):  # already dead: nothing left to close
+            await asyncio.wait_for(browser.close(), 5)
+        self.kill_browser_process()
+
+    def browser_process(self) -> psutil.Process | None:
+        """The browser's main process (found by the marker flag it was launched with)."""
+        flag = f"--palaestra-host={self._marker}"
+        for proc in psutil.Process().children(recursive=True):
+            try:
+                cmdline = proc.cmdline()
+            except psutil.Error:
+                continue
+            if flag in cmdline and not any(arg.startswith("--type=") for arg in cmdline):
+                return proc
+        return None
+
+    def kill_browser_process(self) -> None:
+        proc = self.browser_process()
+        if proc is not None:
+            try:
+                for child in proc.children(recursive=True):
+                    child.kill()
+                proc.kill()
+            except psutil.Error:
+                pass
+
+    @property
+    def browser(self) -> Browser | None:
+        return self._browser
+
+    async def close(self) -> None:
+        await self._discard_browser(graceful=True)
+        if self._playwright is not None:
+            await self._playwright.stop()
+            self._playwright = None
+
+
+_hosts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, BrowserHost] = weakref.WeakKeyDictionary()
+
+
+def host_for_running_loop() -> BrowserHost:
+    """The shared ``BrowserHost`` of the running event loop (created on first use)."""
+    loop = asyncio.get_running_loop()
+    host = _hosts.get(loop)
+    if host is None:
+        host = _hosts[loop] = BrowserHost()
+    return host

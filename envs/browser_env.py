@@ -1,0 +1,432 @@
+"""``BrowserEnv``: a Gymnasium environment over a real Chromium, async at its core.
+
+Asyncio programs call ``areset``/``astep``/``aclose`` on their own loop; everyone else calls the
+standard ``reset``/``step``/``close``, which run the same coroutines on a shared background loop.
+
+While the agent thinks about the current episode, the environment loads the next episode's page
+in a fresh browser context in the background, so a reset costs only the task's own start-up (a few
+milliseconds for MiniWoB++) and one observation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from playwright.async_api import BrowserContext, CDPSession, Page, Route
+from playwright.async_api import Error as PlaywrightError
+
+from palaestra.envs import loop as loop_mod
+from palaestra.envs.actions import ActionSet, get_action_set
+from palaestra.envs.actions.executor import ActionState, execute
+from palaestra.envs.browser import BrowserHost, host_for_running_loop
+from palaestra.envs.observation import FrameIds, ObsConfig, capture
+from palaestra.envs.spaces import Records, Unicode, screenshot_space
+from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError
+from palaestra.tasks.base import EpisodeState, Task
+from palaestra.tasks.registry import get_task_spec
+
+SETTLE_JS = (Path(__file__).parent / "js" / "settle.js").read_text()
+Obs = dict[str, Any]
+
+
+@dataclass
+class _Episode:
+    context: BrowserContext
+    cdp: CDPSession
+    state: ActionState
+    blocked: list[str]
+
+
+class BrowserEnv(gym.Env[Obs, str]):
+    """A browser task as a Gymnasium environment. Actions are strings of calls such as ``click('12')``."""
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 4}
+
+    def __init__(
+        self,
+        task: str | Task,
+        *,
+        obs_config: ObsConfig | None = None,
+        action_set: str | ActionSet | None = None,
+        step_timeout: float = 30.0,
+        action_timeout_ms: float = 3000,
+        settle_ms: float = 1000,
+        prewarm: bool = True,
+        host: BrowserHost | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        self.task: Task = get_task_spec(task).make() if isinstance(task, str) else task
+        self.obs_config = obs_config or ObsConfig()
+        chosen = action_set or self.task.action_set
+        self.action_set = get_action_set(chosen) if isinstance(chosen, str) else chosen
+        self.step_timeout, self.action_timeout_ms, self.settle_ms = step_timeout, action_timeout_ms, settle_ms
+        self.prewarm, self.render_mode = prewarm, render_mode
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' or None.")
+        self._host = host
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._episode: _Episode | None = None
+        self._next: asyncio.Task[tuple[BrowserContext, Page]] | None = None
+        self._goal = ""
+        self._last_obs: Obs | None = None
+        self._done = False
+        self._background: set[asyncio.Future[Any]] = set()
+        self.observation_space = self._make_observation_space()
+        self.action_space = Unicode(max_length=10_000)
+
+    # -- spaces -----------------------------------------------------------------------------------
+
+    def _make_observation_space(self) -> spaces.Dict:
+        text = Unicode()
+        parts: dict[str, spaces.Space[Any]] = {
+            "goal": text,
+            "url": text,
+            "open_pages": Records(),
+            "focused_element": text,
+            "last_action": text,
+            "last_action_error": text,
+        }
+        config = self.obs_config
+        if config.axtree:
+            parts["axtree"] = text
+        if config.dom:
+            parts["dom"] = text
+        if config.elements:
+            parts["elements"] = Records()
+        if config.screenshot:
+            parts["screenshot"] = screenshot_space(*self.task.viewport)
+        return spaces.Dict(parts)
+
+    # -- async core -------------------------------------------------------------------------------
+
+    def _bind_loop(self) -> None:
+        running = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = running
+        elif self._loop is not running:
+            raise EnvStateError(
+                "This environment was started on another event loop. Use either the async methods "
+                "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
+            )
+
+    @property
+    def host(self) -> BrowserHost:
+        if self._host is None:
+            self._host = host_for_running_loop()
+        return self._host
+
+    async def _open_page(self) -> tuple[BrowserContext, Page]:
+        width, height = self.task.viewport
+        context = await self.host.new_context(viewport={"width": width, "height": height})
+        try:
+            page = await context.new_page()
+            await self.task.prepare(page)
+            await page.locator(":root").count()  # inject Playwright's helpers now, not in the first step
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await context.close()
+            raise
+        return context, page
+
+    async def _take_prepared_page(self) -> tuple[BrowserContext, Page]:
+        """The page loaded in the background, if it is still good; else a new one.
+
+        A page that was just prepared proves the browser answers; only without one do we pay
+        for a health check (which replaces a crashed or hung browser).
+        """
+        pending, self._next = self._next, None
+        if pending is not None:
+            try:
+                context, page = await pending
+                browser = context.browser
+                if (
+                    browser is self.host.browser
+                    and browser is not None
+                    and browser.is_connected()
+                    and not page.is_closed()
+                ):
+                    return context, page
+                await _close_quietly(context)
+            except PlaywrightError:
+                pass  # the browser it was prepared in has gone; prepare a new one
+        await self.host.ensure_browser()
+        return await self._open_page()
+
+    def _after_reset(self, old: _Episode | None) -> None:
+        """Close the last episode's context and load the next episode's page, in the background,
+        after the reset has answered so they do not compete with it."""
+
+        async def housekeeping() -> tuple[BrowserContext, Page]:
+            if old is not None:
+                await _close_quietly(old.context)
+            return await self._open_page()
+
+        if self.prewarm:
+            self._next = asyncio.ensure_future(housekeeping())
+            self._next.add_done_callback(_retrieve_exception)
+        elif old is not None:
+            self._in_background(_close_quietly(old.context))
+
+    async def areset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Obs, dict[str, Any]]:
+        self._bind_loop()
+        super().reset(seed=seed)
+        episode_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**31 - 1))
+        started = time.perf_counter()
+        old, self._episode = self._episode, None
+        context, page = await self._take_prepared_page()
+        blocked: list[str] = []
+        if self.task.allowed_urls is not None:
+            await context.route("**/*", self._make_guard(self.task.allowed_urls, blocked))
+        cdp = await context.new_cdp_session(page)
+        state = ActionState(
+            context=context, page=page, frame_ids=FrameIds(), timeout_ms=self.action_timeout_ms
+        )
+        self._episode = _Episode(context=context, cdp=cdp, state=state, blocked=blocked)
+        self._goal = await self.task.setup(page, episode_seed)
+        self._done = False
+        obs = await self._observe(last_action="", error="")
+        self._after_reset(old)
+        info = {"seed": episode_seed, "task": self.task.name, "reset_seconds": time.perf_counter() - started}
+        return obs, info
+
+    async def astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+        self._bind_loop()
+        if self._episode is None:
+            raise EnvStateError("step() before reset(): call reset() to start an episode.")
+        if not isinstance(action, str):
+            raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
+        try:
+            return await asyncio.wait_for(self._step(self._episode, action), self.step_timeout)
+        except TimeoutError:
+            kind, message = (
+                "step_timeout",
+                f"The step took longer than {self.step_timeout} s; the page hangs.",
+            )
+        except (PlaywrightError, BrowserCrashedError) as exc:
+            kind, message = "browser_crashed", f"The browser stopped during the step: {_first_line(exc)}"
+        # An infrastructure failure ends the episode; the next reset replaces what broke.
+        await self._end_episode(abandon=True)
+        obs = dict(self._last_obs or self._blank_obs())
+        obs.update(last_action=action, last_action_error=message)
+        self._done = True
+        return obs, 0.0, False, True, {"error": {"kind": kind, "message": message}, "success": False}
+
+    async def _step(self, episode: _Episode, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        error = (
+            await self._run_actions(episode, action)
+            if not self._done
+            else "The episode is over; call reset() to start a new one."
+        )
+        t1 = time.perf_counter()
+        await self._settle(episode.state.page)
+        t2 = time.perf_counter()
+        verdict = await self.task.evaluate(
+            episode.state.page,
+            EpisodeState(messages=episode.state.messages, infeasible=episode.state.infeasible),
+        )
+        t3 = time.perf_counter()
+        if episode.blocked and not error:
+            error = f"Blocked navigation outside this task's allowed sites: {', '.join(episode.blocked)}"
+        episode.blocked.clear()
+        obs = await self._observe(last_action=action, error=error)
+        timings.update(action=t1 - t0, settle=t2 - t1, evaluate=t3 - t2, observe=time.perf_counter() - t3)
+        terminated = verdict.done or episode.state.infeasible is not None
+        self._done = self._done or terminated
+        info = {
+            "success": verdict.success,
+            "task_info": verdict.raw,
+            "messages": list(episode.state.messages),
+            "infeasible": episode.state.infeasible,
+            "timings": timings,
+            "error": None,
+        }
+        return obs, float(verdict.reward), terminated, False, info
+
+    async def _run_actions(self, episode: _Episode, text: str) -> str:
+        try:
+            actions = self.action_set.parse(text)
+        except ActionError as exc:
+            return str(exc)
+        for action in actions:
+            try:
+                await execute(action, episode.state)
+            except ActionError as exc:
+                return str(exc)
+            except PlaywrightError as exc:
+                if not self._browser_alive(episode):
+                    raise BrowserCrashedError(_first_line(exc)) from exc
+                return f"{action.to_call()} failed: {_first_line(exc)}"
+        return ""
+
+    def _browser_alive(self, episode: _Episode) -> bool:
+        browser = episode.context.browser
+        return browser is not None and browser.is_connected() and not episode.state.page.is_closed()
+
+    async def _settle(self, page: Page) -> None:
+        """Wait for navigation to load and the DOM to go quiet (events, not sleeps)."""
+        for _ in range(3):
+            try:
+                await page.wait_for_load_state("load", timeout=self.settle_ms * 5)
+                await page.evaluate(SETTLE_JS, self.settle_ms)
+                return
+            except PlaywrightError:
+                if page.is_closed():
+                    return
+                continue  # a navigation replaced the document mid-wait: wait for the new one
+
+    async def _observe(self, last_action: str, error: str) -> Obs:
+        assert self._episode is not None
+        state = self._episode.state
+        page = state.page
+        pages = state.context.pages
+        titles = await asyncio.gather(*(p.title() for p in pages), return_exceptions=True)
+        obs: Obs = {
+            "goal": self._goal,
+            "url": page.url,
+            "open_pages": [
+                {"title": t if isinstance(t, str) else "", "url": p.url, "active": p is page}
+                for p, t in zip(pages, titles, strict=True)
+            ],
+            "last_action": last_action,
+            "last_action_error": error,
+        }
+        if page is not pages[0] or len(pages) > 1:
+            cdp = await state.context.new_cdp_session(page) if page is not pages[0] else self._episode.cdp
+        else:
+            cdp = self._episode.cdp
+        obs.update(await capture(page, cdp, state.frame_ids, self.obs_config))
+        obs.setdefault("focused_element", "")
+        if "screenshot" in obs:
+            obs["screenshot"] = self._fit_screenshot(obs["screenshot"])
+        self._last_obs = obs
+        return obs
+
+    def _fit_screenshot(self, image: np.ndarray) -> np.ndarray:
+        """Screenshots always have the viewport's shape (device pixel ratios can differ)."""
+        width, height = self.task.viewport
+        if image.shape[:2] == (height, width):
+            return image
+        out = np.zeros((height, width, 3), dtype=np.uint8)
+        h, w = min(height, image.shape[0]), min(width, image.shape[1])
+        out[:h, :w] = image[:h, :w]
+        return out
+
+    def _blank_obs(self) -> Obs:
+        blank: Obs = {
+            "goal": self._goal,
+            "url": "",
+            "open_pages": [],
+            "focused_element": "",
+            "last_action": "",
+            "last_action_error": "",
+        }
+        for key in ("axtree", "dom"):
+            if key in self.observation_space.spaces:
+                blank[key] = ""
+        if self.obs_config.elements:
+            blank["elements"] = []
+        if self.obs_config.screenshot:
+            width, height = self.task.viewport
+            blank["screenshot"] = np.zeros((height, width, 3), dtype=np.uint8)
+        return blank
+
+    @staticmethod
+    def _make_guard(patterns: tuple[str, ...], blocked: list[str]) -> Any:
+        async def guard(route: Route) -> None:
+            url = route.request.url
+            if any(fnmatch.fnmatchcase(url, p) for p in patterns):
+                await route.continue_()
+            else:
+                blocked.append(url)
+                await route.abort("blockedbyclient")
+
+        return guard
+
+    async def _end_episode(self, abandon: bool = False) -> None:
+        episode, self._episode = self._episode, None
+        if episode is not None:
+            # Closing a context takes a few ms; a hung one must not block the next reset.
+            self._in_background(_close_quietly(episode.context))
+        if abandon and self._next is not None:
+            self._next.cancel()
+            self._next = None
+
+    def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run ``coro`` without waiting for it, keeping a reference until it ends."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def aclose(self) -> None:
+        if self._loop is None:
+            return
+        self._bind_loop()
+        await self._end_episode(abandon=True)
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def arender(self) -> np.ndarray | None:
+        if self.render_mode != "rgb_array" or self._episode is None:
+            return None
+        if self._last_obs is not None and "screenshot" in self._last_obs:
+            return np.asarray(self._last_obs["screenshot"])
+        obs = await capture(
+            self._episode.state.page,
+            self._episode.cdp,
+            self._episode.state.frame_ids,
+            replace(self.obs_config, axtree=False, dom=False, elements=False, screenshot=True),
+        )
+        return self._fit_screenshot(obs["screenshot"])
+
+    # -- sync face --------------------------------------------------------------------------------
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Obs, dict[str, Any]]:
+        return loop_mod.run_sync(self.areset(seed=seed, options=options))
+
+    def step(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+        return loop_mod.run_sync(self.astep(action))
+
+    def render(self) -> np.ndarray | None:  # type: ignore[override]
+        return loop_mod.run_sync(self.arender())
+
+    def close(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            loop_mod.run_sync(self.aclose())
+        super().close()
+
+    @property
+    def goal(self) -> str:
+        return self._goal
+
+
+def _retrieve_exception(future: asyncio.Future[Any]) -> None:
+    """Background preparation may fail when the browser goes away; the next reset handles that."""
+    if not future.cancelled():
+        future.exception()
+
+
+async def _close_quietly(context: BrowserContext) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(context.close(), 10)
+
+
+def _first_line(exc: BaseException) -> str:
+    """Playwright errors carry a long call log after the first lines; agents need the gist."""
+    text = str(getattr(exc, "message", None) or exc).strip()
+    return text.split("\nCall log:")[0].strip().splitlines()[0] if text else type(exc).__name__

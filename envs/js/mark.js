@@ -1,0 +1,19 @@
+// Gives every element of this frame's document (open shadow roots included) a stable id in the
+// attribute data-pal-id. An element keeps its id for as long as it lives; new elements get
+// ids above `next`, the counter that Python keeps per frame for the whole episode.
+// Returns the next unused counter.
+([prefix, next]) => {
+  const ATTR = "data-pal-id";
+  const stack = [document.documentElement];
+  while (stack.length) {
+    const el = stack.pop();
+    if (!el) continue;
+    if (el.nodeType === 1 && !el.hasAttribute(ATTR)) {
+      el.setAttribute(ATTR, prefix + next);
+      next += 1;
+    }
+    if (el.shadowRoot) stack.push(...el.shadowRoot.children);
+    for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]);
+  }
+  return next;
+}

@@ -1,0 +1,49 @@
+"""Gymnasium spaces for what web observations hold: free text and JSON-like records."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+
+class Unicode(spaces.Text):
+    """Any string up to ``max_length`` characters (Gymnasium's ``Text`` only allows its charset)."""
+
+    def __init__(self, max_length: int = 2**31 - 1) -> None:
+        super().__init__(max_length=max_length, min_length=0, charset=string.printable)
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, str) and len(x) <= self.max_length
+
+    def __repr__(self) -> str:
+        return f"Unicode({self.max_length})"
+
+
+class Records(spaces.Space[list[dict[str, Any]]]):
+    """A list of JSON-like dicts (elements, open pages). Sampling gives an empty list."""
+
+    def __init__(self) -> None:
+        super().__init__(shape=None, dtype=None)
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, list) and all(isinstance(item, dict) for item in x)
+
+    def sample(self, mask: Any = None, probability: Any = None) -> list[dict[str, Any]]:
+        return []
+
+    @property
+    def is_np_flattenable(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "Records()"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Records)
+
+
+def screenshot_space(width: int, height: int) -> spaces.Box:
+    return spaces.Box(0, 255, shape=(height, width, 3), dtype=np.uint8)

@@ -1,0 +1,53 @@
+"""The typed error hierarchy shared by every sub-package.
+
+Every error names the problem and the fix. Lookups by name suggest the closest known names, in
+Gymnasium's "did you mean" style.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class PalaestraError(Exception):
+    """Base class of every error Palaestra raises on purpose."""
+
+
+def did_you_mean(name: str, known: Iterable[str], limit: int = 3) -> str:
+    """Return " Did you mean: `a`, `b`?" for the known names closest to ``name``, or ""."""
+    close = difflib.get_close_matches(name, list(known), n=limit, cutoff=0.6)
+    if not close:
+        return ""
+    return " Did you mean: " + ", ".join(f"`{c}`" for c in close) + "?"
+
+
+class UnknownNameError(PalaestraError, LookupError):
+    """A task, suite, agent or action name that is not registered."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str], hint: str = "") -> None:
+        known = sorted(known)
+        self.kind, self.name, self.suggestions = kind, name, difflib.get_close_matches(name, known, n=3)
+        message = f"Unknown {kind} `{name}`.{did_you_mean(name, known)}"
+        if hint:
+            message += f" {hint}"
+        super().__init__(message)
+
+    def __str__(self) -> str:  # LookupError would otherwise quote the message
+        return str(self.args[0])
+
+
+class BrowserNotFoundError(PalaestraError, FileNotFoundError):
+    """No Chromium could be found or launched."""
+
+
+class BrowserCrashedError(PalaestraError, RuntimeError):
+    """The browser process died or stopped answering during an episode."""
+
+
+class EnvStateError(PalaestraError, RuntimeError):
+    """The environment was used out of order (step before reset, use after close, mixed loops)."""
+
+
+class ActionError(PalaestraError, ValueError):
+    """An agent's action could not be parsed or executed. Environments report it, never raise it."""

@@ -1,0 +1,16 @@
+"""Task suites that plug into the environments."""
+
+from palaestra.tasks.base import EpisodeState, Evaluation, Task
+from palaestra.tasks.registry import TaskSpec, all_tasks, get_task_spec, list_tasks, register_task, suites
+
+__all__ = [
+    "EpisodeState",
+    "Evaluation",
+    "Task",
+    "TaskSpec",
+    "all_tasks",
+    "get_task_spec",
+    "list_tasks",
+    "register_task",
+    "suites",
+]

@@ -1,0 +1,78 @@
+"""MiniWoB++: the tasks shipped as HTML in the ``miniwob`` PyPI package, with their own reward code.
+
+Pages are served from the installed package (``file://``), never copied into this repository. Each
+episode is seeded with ``Math.seedrandom(seed)`` exactly as the package's own environment does, so a
+seed gives the same problem here as there. The reward is the task's own JavaScript reward without
+its time penalty (agents that think for seconds would otherwise be judged by their latency); the
+time-penalised reward is kept in ``raw``. Success means raw reward 1, never merely "reward > 0",
+since some tasks give partial credit for a wrong answer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import miniwob
+from playwright.async_api import Page
+
+from palaestra.tasks.base import EpisodeState, Evaluation, Task
+from palaestra.tasks.registry import TaskSpec, register_task
+
+HTML_DIR = Path(miniwob.__file__).parent / "html" / "miniwob"
+#: The reward display and click trail are MiniWoB's own debugging aids; agents need not read them.
+HIDE_CHROME_CSS = "#reward-display, #click-canvas { display: none !important; }"
+#: Long enough for slow agents, short enough for setTimeout (which overflows past 2**31 - 1 ms).
+EPISODE_MAX_MS = 1_000_000_000
+
+START_JS = """([seed, maxMs]) => {
+  Math.seedrandom(seed);
+  core.EPISODE_MAX_TIME = maxMs;
+  core.startEpisodeReal();
+  return true;
+}"""
+READY_JS = "() => (typeof WOB_TASK_READY === 'undefined' || WOB_TASK_READY) ? core.getUtterance() : null"
+STATE_JS = """() => ({done: WOB_DONE_GLOBAL, reward: WOB_REWARD_GLOBAL,
+                      raw_reward: WOB_RAW_REWARD_GLOBAL, reason: WOB_REWARD_REASON})"""
+
+
+def task_names() -> list[str]:
+    return sorted(p.stem for p in HTML_DIR.glob("*.html"))
+
+
+class MiniWoBTask(Task):
+    action_set = "miniwob"
+    viewport = (500, 320)
+
+    def __init__(self, task: str, ready_timeout: float = 10.0) -> None:
+        self.task = task
+        self.name = f"miniwob.{task}"
+        self.url = (HTML_DIR / f"{task}.html").as_uri()
+        self.ready_timeout = ready_timeout
+
+    async def prepare(self, page: Page) -> None:
+        await page.goto(self.url, wait_until="load")
+        await page.add_style_tag(content=HIDE_CHROME_CSS)
+
+    async def setup(self, page: Page, seed: int) -> str:
+        await page.evaluate(START_JS, [seed, EPISODE_MAX_MS])
+        # Some tasks build their problem asynchronously and flag WOB_TASK_READY when done.
+        goal = await page.evaluate(READY_JS)
+        if goal is None:
+            handle = await page.wait_for_function(READY_JS, timeout=self.ready_timeout * 1000)
+            goal = await handle.json_value()
+        return str(goal)
+
+    async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
+        raw = await page.evaluate(STATE_JS)
+        raw_reward = float(raw["raw_reward"] or 0.0)
+        done = bool(raw["done"])
+        return Evaluation(
+            reward=raw_reward if done else 0.0, done=done, success=done and raw_reward >= 1.0, raw=raw
+        )
+
+
+def register_miniwob() -> None:
+    for task in task_names():
+        register_task(
+            TaskSpec(name=f"miniwob.{task}", suite="miniwob", factory=MiniWoBTask, kwargs={"task": task})
+        )

@@ -1,0 +1,21 @@
+"""Every scripted oracle reaches success, through the public action API, on several seeds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from palaestra.envs import BrowserEnv
+from palaestra.tasks.miniwob.oracles import ORACLES, run_oracle
+
+SEEDS = (0, 1, 2)
+
+
+@pytest.mark.parametrize("task", sorted(ORACLES))
+def test_oracle_succeeds(task: str, make_env: Callable[..., BrowserEnv]) -> None:
+    env = make_env(f"miniwob.{task}")
+    for seed in SEEDS:
+        result = run_oracle(env, task, seed)
+        assert result.success, f"{task} seed {seed}: {result}"
+        assert result.reward == 1.0
