@@ -18,14 +18,19 @@ DEFAULT_TASKS = ("click-test", "click-button", "enter-text", "click-checkboxes",
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", default=",".join(t for t in DEFAULT_TASKS if t in ORACLES),
-                        help="comma-separated MiniWoB++ task names that have a scripted solution")
+    parser.add_argument(
+        "--tasks",
+        default=",".join(t for t in DEFAULT_TASKS if t in ORACLES),
+        help="comma-separated MiniWoB++ task names that have a scripted solution",
+    )
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 for each task")
     args = parser.parse_args(argv)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     unknown = [t for t in tasks if t not in ORACLES]
     if unknown:
-        parser.error(f"no scripted solution for {', '.join(unknown)}; available: {', '.join(sorted(ORACLES))}")
+        parser.error(
+            f"no scripted solution for {', '.join(unknown)}; available: {', '.join(sorted(ORACLES))}"
+        )
     print(f"{'task':<28} {'reward':>7} {'success':>8} {'steps':>6} {'s/episode':>10}")
     rewards: list[float] = []
     for task in tasks:

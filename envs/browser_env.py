@@ -17,7 +17,7 @@ import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -50,7 +50,7 @@ class _Episode:
 class BrowserEnv(gym.Env[Obs, str]):
     """A browser task as a Gymnasium environment. Actions are strings of calls such as ``click('12')``."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 4}
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 4}  # noqa: RUF012  (Gymnasium's convention)
 
     def __init__(
         self,
@@ -81,6 +81,9 @@ class BrowserEnv(gym.Env[Obs, str]):
         self._last_obs: Obs | None = None
         self._done = False
         self._background: set[asyncio.Future[Any]] = set()
+        #: Seconds spent in the last reset or step, by phase. Kept out of ``info``, which Gymnasium
+        #: expects to be deterministic.
+        self.timings: dict[str, float] = {}
         self.observation_space = self._make_observation_space()
         self.action_space = Unicode(max_length=10_000)
 
@@ -198,7 +201,8 @@ class BrowserEnv(gym.Env[Obs, str]):
         self._done = False
         obs = await self._observe(last_action="", error="")
         self._after_reset(old)
-        info = {"seed": episode_seed, "task": self.task.name, "reset_seconds": time.perf_counter() - started}
+        self.timings = {"reset": time.perf_counter() - started}
+        info = {"seed": episode_seed, "task": self.task.name}
         return obs, info
 
     async def astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
@@ -214,8 +218,16 @@ class BrowserEnv(gym.Env[Obs, str]):
                 "step_timeout",
                 f"The step took longer than {self.step_timeout} s; the page hangs.",
             )
-        except (PlaywrightError, BrowserCrashedError) as exc:
-            kind, message = "browser_crashed", f"The browser stopped during the step: {_first_line(exc)}"
+        except BrowserCrashedError as exc:
+            kind, message = "browser_crashed", f"The browser stopped during the step: {exc}"
+        except PlaywrightError as exc:
+            if self._browser_alive(self._episode):
+                kind, message = (
+                    "environment_error",
+                    f"The environment failed during the step: {_first_line(exc)}",
+                )
+            else:
+                kind, message = "browser_crashed", f"The browser stopped during the step: {_first_line(exc)}"
         # An infrastructure failure ends the episode; the next reset replaces what broke.
         await self._end_episode(abandon=True)
         obs = dict(self._last_obs or self._blank_obs())
@@ -251,9 +263,9 @@ class BrowserEnv(gym.Env[Obs, str]):
             "task_info": verdict.raw,
             "messages": list(episode.state.messages),
             "infeasible": episode.state.infeasible,
-            "timings": timings,
             "error": None,
         }
+        self.timings = timings
         return obs, float(verdict.reward), terminated, False, info
 
     async def _run_actions(self, episode: _Episode, text: str) -> str:
@@ -334,9 +346,10 @@ class BrowserEnv(gym.Env[Obs, str]):
             "last_action": "",
             "last_action_error": "",
         }
-        for key in ("axtree", "dom"):
-            if key in self.observation_space.spaces:
-                blank[key] = ""
+        if self.obs_config.axtree:
+            blank["axtree"] = ""
+        if self.obs_config.dom:
+            blank["dom"] = ""
         if self.obs_config.elements:
             blank["elements"] = []
         if self.obs_config.screenshot:
@@ -402,7 +415,7 @@ class BrowserEnv(gym.Env[Obs, str]):
     def step(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         return loop_mod.run_sync(self.astep(action))
 
-    def render(self) -> np.ndarray | None:  # type: ignore[override]
+    def render(self) -> np.ndarray | None:
         return loop_mod.run_sync(self.arender())
 
     def close(self) -> None:

@@ -186,7 +186,8 @@ async def capture(page: Page, cdp: CDPSession, frame_ids: FrameIds, config: ObsC
     if want_tree:
         dom = Snapshot(snapshot, config.max_text_chars)
         ax = AXTree(ax_nodes, dom)
-        elements = build_elements(dom, ax, page.viewport_size)
+        viewport = page.viewport_size
+        elements = build_elements(dom, ax, (viewport["width"], viewport["height"]) if viewport else (0, 0))
         if config.axtree:
             obs["axtree"] = ax.render(dom)
         if config.dom:
@@ -267,7 +268,12 @@ class Snapshot:
                 p = nodes["parentIndex"][i]
                 self.parent.append(p + offset if p >= 0 else -1)
                 flat = nodes["attributes"][i]
-                self.attrs.append({strings[flat[k]]: strings[flat[k + 1]] for k in range(0, len(flat), 2)})
+                self.attrs.append(
+                    {
+                        strings[flat[k]]: strings[flat[k + 1]] if flat[k + 1] >= 0 else ""
+                        for k in range(0, len(flat), 2)
+                    }
+                )
                 self.children.append([])
                 self.backend_to_index[nodes["backendNodeId"][i]] = offset + i
             for name, target in (("inputValue", self.input_value),):
@@ -423,9 +429,9 @@ class AXTree:
         self.frame_root_of_iframe: dict[int, str] = {}
         for rid in frame_roots:
             backend = self.nodes[rid].get("backendDOMNodeId")
-            index = dom.backend_to_index.get(backend) if backend is not None else None
-            if index is not None and dom.parent[index] >= 0:
-                self.frame_root_of_iframe[dom.parent[index]] = rid
+            root_index = dom.backend_to_index.get(backend) if backend is not None else None
+            if root_index is not None and dom.parent[root_index] >= 0:
+                self.frame_root_of_iframe[dom.parent[root_index]] = rid
         self.roots = [r for r in self.roots if r not in frame_roots or r == self.roots[0]]
 
     @staticmethod
@@ -493,9 +499,8 @@ class AXTree:
             self._render(self.frame_root_of_iframe[index], child_depth, parent_name, dom, lines)
 
 
-def build_elements(dom: Snapshot, ax: AXTree, viewport: dict[str, int] | None) -> list[Element]:
-    width = viewport["width"] if viewport else 0
-    height = viewport["height"] if viewport else 0
+def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list[Element]:
+    width, height = viewport
     elements: list[Element] = []
     for i, attrs in enumerate(dom.attrs):
         element_id = attrs.get(ID_ATTR)

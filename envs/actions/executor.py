@@ -83,8 +83,8 @@ async def execute(action: a.Action, state: ActionState) -> None:
         case a.Scroll(dx=dx, dy=dy, id=str(eid)):
             await (await _locate(state, eid)).locator.evaluate("(e, d) => e.scrollBy(d[0], d[1])", [dx, dy])
         case a.DragAndDrop(from_id=src, to_id=dst):
-            source, target = (await _locate(state, src)).locator, (await _locate(state, dst)).locator
-            await source.drag_to(target, timeout=timeout, force=True)
+            source, destination = (await _locate(state, src)).locator, (await _locate(state, dst)).locator
+            await source.drag_to(destination, timeout=timeout, force=True)
         case a.MouseClick(x=x, y=y, button=button):
             _check_button(button)
             await page.mouse.click(x, y, button=button)  # type: ignore[arg-type]

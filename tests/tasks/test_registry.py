@@ -1,0 +1,42 @@
+"""The task registry: names, globs, Gymnasium ids and did-you-mean errors."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import pytest
+
+from palaestra.errors import UnknownNameError
+from palaestra.tasks import get_task_spec, list_tasks, suites
+from palaestra.tasks.miniwob import HTML_DIR
+
+
+def test_every_miniwob_page_is_registered() -> None:
+    pages = {p.stem for p in HTML_DIR.glob("*.html")}
+    assert len(pages) >= 125
+    assert set(list_tasks(suite="miniwob")) == {f"miniwob.{p}" for p in pages}
+    assert suites() == ["miniwob"]
+
+
+def test_globs() -> None:
+    assert list_tasks("miniwob.click-test*") == [
+        "miniwob.click-test",
+        "miniwob.click-test-2",
+        "miniwob.click-test-transfer",
+    ]
+    assert list_tasks("email-inbox-*", suite="miniwob")[0] == "miniwob.email-inbox-delete"
+
+
+def test_unknown_task_suggests_close_names() -> None:
+    with pytest.raises(
+        UnknownNameError, match=r"Unknown task `miniwob.clik-test`. Did you mean: `miniwob.click-test`"
+    ):
+        get_task_spec("miniwob.clik-test")
+    with pytest.raises(UnknownNameError, match="Did you mean: `miniwob`"):
+        list_tasks(suite="minwob")
+
+
+def test_gymnasium_ids_are_registered() -> None:
+    spec = gym.spec("palaestra/miniwob.use-autocomplete")
+    assert spec.kwargs == {"task": "miniwob.use-autocomplete"}
+    with pytest.raises(gym.error.NameNotFound, match=r"Did you mean: `miniwob\.click-test`"):
+        gym.spec("palaestra/miniwob.clik-test")
