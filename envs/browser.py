@@ -96,6 +96,13 @@ class BrowserHost:
             self._browser = await self._launch()
             return self._browser
 
+    async def replace_browser(self) -> Browser:
+        """Kill the browser (it hangs or is gone) and launch a new one."""
+        async with self._lock:
+            await self._discard_browser()
+            self._browser = await self._launch()
+            return self._browser
+
     async def _probe(self, browser: Browser) -> None:
         """A round trip through the browser process: a hung browser does not answer it."""
         session = await browser.new_browser_cdp_session()

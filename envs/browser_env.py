@@ -59,6 +59,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         obs_config: ObsConfig | None = None,
         action_set: str | ActionSet | None = None,
         step_timeout: float = 30.0,
+        reset_timeout: float = 30.0,
         action_timeout_ms: float = 3000,
         settle_ms: float = 1000,
         prewarm: bool = True,
@@ -69,6 +70,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         self.obs_config = obs_config or ObsConfig()
         chosen = action_set or self.task.action_set
         self.action_set = get_action_set(chosen) if isinstance(chosen, str) else chosen
+        self.reset_timeout = reset_timeout
         self.step_timeout, self.action_timeout_ms, self.settle_ms = step_timeout, action_timeout_ms, settle_ms
         self.prewarm, self.render_mode = prewarm, render_mode
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -188,6 +190,24 @@ class BrowserEnv(gym.Env[Obs, str]):
         episode_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**31 - 1))
         started = time.perf_counter()
         old, self._episode = self._episode, None
+        try:
+            obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
+        except (TimeoutError, PlaywrightError):
+            # The browser hangs or died while the episode started: replace it and start again, once.
+            self._discard_prepared_page()
+            await self.host.replace_browser()
+            obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
+        self._after_reset(old)
+        self.timings = {"reset": time.perf_counter() - started}
+        info = {"seed": episode_seed, "task": self.task.name}
+        return obs, info
+
+    def _discard_prepared_page(self) -> None:
+        pending, self._next = self._next, None
+        if pending is not None:
+            pending.cancel()
+
+    async def _start_episode(self, episode_seed: int) -> Obs:
         context, page = await self._take_prepared_page()
         blocked: list[str] = []
         if self.task.allowed_urls is not None:
@@ -199,11 +219,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         self._episode = _Episode(context=context, cdp=cdp, state=state, blocked=blocked)
         self._goal = await self.task.setup(page, episode_seed)
         self._done = False
-        obs = await self._observe(last_action="", error="")
-        self._after_reset(old)
-        self.timings = {"reset": time.perf_counter() - started}
-        info = {"seed": episode_seed, "task": self.task.name}
-        return obs, info
+        return await self._observe(last_action="", error="")
 
     async def astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         self._bind_loop()
@@ -374,9 +390,8 @@ class BrowserEnv(gym.Env[Obs, str]):
         if episode is not None:
             # Closing a context takes a few ms; a hung one must not block the next reset.
             self._in_background(_close_quietly(episode.context))
-        if abandon and self._next is not None:
-            self._next.cancel()
-            self._next = None
+        if abandon:
+            self._discard_prepared_page()
 
     def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run ``coro`` without waiting for it, keeping a reference until it ends."""

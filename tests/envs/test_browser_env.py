@@ -229,6 +229,25 @@ def test_killed_browser_is_replaced_at_next_reset(make_env: MakeEnv) -> None:
     assert element(obs, "go")["visible"]
 
 
+def test_hung_browser_is_replaced_at_next_reset(make_env: MakeEnv) -> None:
+    env = make_env(widgets_task(), reset_timeout=3.0, step_timeout=2.0)
+    env.reset()
+    host = env.host
+    launches = host.launches
+    browser = host.browser_process()
+    assert browser is not None
+    browser.suspend()  # the browser process stops answering, as a hung browser does
+    try:
+        obs, _, _, truncated, info = env.step("noop(0)")
+        assert truncated and info["error"]["kind"] == "step_timeout"
+        obs, _ = env.reset()
+    finally:
+        if browser.is_running():
+            browser.resume()
+    assert host.launches == launches + 1
+    assert element(obs, "go")["visible"]
+
+
 def test_hung_page_ends_the_step_at_its_timeout(make_env: MakeEnv) -> None:
     env = make_env(PageTask((PAGES / "hang.html").as_uri(), "Hang."), step_timeout=2.0)
     obs, _ = env.reset()
