@@ -123,6 +123,7 @@ class Element:
     selected: bool | None
     focused: bool
     attributes: dict[str, str]
+    parent: str  # id of the nearest ancestor element ("" for a document's root)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -325,6 +326,15 @@ class Snapshot:
 
     def element_id(self, i: int) -> str:
         return self.attrs[i].get(ID_ATTR, "")
+
+    def parent_element_id(self, i: int) -> str:
+        """The id of the nearest ancestor that has one (crossing shadow roots and iframes)."""
+        p = self.parent[i]
+        while p >= 0:
+            if ID_ATTR in self.attrs[p]:
+                return self.attrs[p][ID_ATTR]
+            p = self.parent[p]
+        return ""
 
     def is_visible(self, i: int) -> bool:
         box = self.bounds.get(i)
@@ -554,6 +564,7 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
                 selected=selected,
                 focused=bool(props.get("focused")),
                 attributes={k: v[:200] for k, v in attrs.items() if k != ID_ATTR},
+                parent=dom.parent_element_id(i),
             )
         )
     return elements

@@ -1,0 +1,72 @@
+"""The agent interface: an agent is told the task's goal, sees observations, and answers actions.
+
+Agents see only what an agent sees: the goal, the action set, the observations and their own
+memory. They are never given a task's name, its evaluator, or the page's hidden state.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from palaestra.envs import loop as loop_mod
+from palaestra.envs.actions import ActionSet
+
+Obs = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What an agent is told when an episode starts."""
+
+    goal: str
+    action_set: ActionSet
+    max_steps: int | None = None
+
+
+@dataclass
+class AgentStep:
+    """One decision, with everything a run records about it."""
+
+    action: str
+    thoughts: str = ""
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    raw_response: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    latency: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Agent(ABC):
+    """Base class. Subclasses implement ``aact``; ``reset``/``act`` are the synchronous face."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        self.task: TaskInfo | None = None
+        self.history: list[AgentStep] = []
+
+    async def areset(self, task: TaskInfo) -> None:
+        """Start an episode. Subclasses that override call ``super().areset(task)`` first."""
+        self.task = task
+        self.history = []
+
+    @abstractmethod
+    async def aact(self, obs: Obs) -> AgentStep:
+        """Decide the next action from the latest observation."""
+
+    async def aclose(self) -> None:  # noqa: B027  (optional hook)
+        """Release what the agent holds (clients, files)."""
+
+    def reset(self, task: TaskInfo) -> None:
+        loop_mod.run_sync(self.areset(task))
+
+    def act(self, obs: Obs) -> AgentStep:
+        step = loop_mod.run_sync(self.aact(obs))
+        return step
+
+    def close(self) -> None:
+        loop_mod.run_sync(self.aclose())

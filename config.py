@@ -1,0 +1,93 @@
+"""Typed configuration from loose input (flags, run files, environment variables).
+
+``build_config(SynapseConfig, {"model": "gpt-4o", "temperature": "0.2"})`` checks every key against
+the dataclass's fields (unknown keys get a did-you-mean error) and converts strings to the field's
+type, so ``--agent-arg temperature=0.2`` and ``temperature = 0.2`` in a TOML file mean the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from palaestra.errors import PalaestraError, did_you_mean
+
+C = TypeVar("C")
+
+
+class ConfigError(PalaestraError, ValueError):
+    """A configuration key or value that does not fit."""
+
+
+def build_config(cls: type[C], values: Mapping[str, Any], where: str = "configuration") -> C:
+    """An instance of the dataclass ``cls`` from ``values`` (strings are converted)."""
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls!r} is not a dataclass")
+    hints = typing.get_type_hints(cls)
+    known = [f.name for f in dataclasses.fields(cls) if f.init]
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name not in known:
+            raise ConfigError(
+                f"Unknown key `{key}` in {where}.{did_you_mean(name, known)} Known keys: {', '.join(known)}."
+            )
+        kwargs[name] = convert(hints[name], value, f"{where}: `{key}`")
+    return cls(**kwargs)
+
+
+def parse_assignments(pairs: list[str], where: str = "arguments") -> dict[str, str]:
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}``, with an error naming a malformed pair."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{where}: `{pair}` is not KEY=VALUE.")
+        out[key.strip()] = value
+    return out
+
+
+def convert(hint: Any, value: Any, where: str) -> Any:
+    """Convert ``value`` to the type ``hint`` (str, int, float, bool, Optional, tuple/list of those)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null", "")):
+            if type(None) in options:
+                return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return convert(option, value, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if errors else f"{where}: cannot use {value!r}")
+    if origin in (tuple, list):
+        (item,) = typing.get_args(hint)[:1] or (str,)
+        items = value.split(",") if isinstance(value, str) else list(value)
+        converted = [convert(item, v.strip() if isinstance(v, str) else v, where) for v in items if v != ""]
+        return tuple(converted) if origin is tuple else converted
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{where} must be true or false, got {value!r}.")
+    if hint in (int, float):
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return hint(value)
+        except (TypeError, ValueError):
+            kind = "a whole number" if hint is int else "a number"
+            raise ConfigError(f"{where} must be {kind}, got {value!r}.") from None
+    if hint is str:
+        return str(value)
+    return value
