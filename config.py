@@ -55,9 +55,9 @@ def convert(hint: Any, value: Any, where: str) -> Any:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(hint)
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null", "")):
-            if type(None) in options:
-                return None
+        empty = value is None or (isinstance(value, str) and value.lower() in ("none", "null", ""))
+        if empty and type(None) in options:
+            return None
         errors = []
         for option in options:
             if option is type(None):
