@@ -153,3 +153,69 @@ def pixel(obs: Obs, x: float, y: float) -> tuple[int, int, int]:
     shot: np.ndarray = obs["screenshot"]
     r, g, b = shot[int(y), int(x)][:3]
     return int(r), int(g), int(b)
+
+
+def uncovered_point(el: El, others: list[El], margin: float = 2.0) -> tuple[float, float] | None:
+    """The point of ``el``'s box nearest its centre that lies in none of ``others``' boxes (a click
+    there reaches ``el`` whatever the stacking order), or None when they cover it entirely."""
+    x, y, w, h = el.bbox
+    cx, cy = el.center
+    steps = 8
+    points = [
+        (x + margin + (w - 2 * margin) * i / steps, y + margin + (h - 2 * margin) * j / steps)
+        for i in range(steps + 1)
+        for j in range(steps + 1)
+    ]
+    points.sort(key=lambda p: (p[0] - cx) ** 2 + (p[1] - cy) ** 2)
+
+    def covered(px: float, py: float) -> bool:
+        for other in others:
+            ox, oy, ow, oh = other.bbox
+            if ox - margin <= px <= ox + ow + margin and oy - margin <= py <= oy + oh + margin:
+                return True
+        return False
+
+    return next(((px, py) for px, py in points if not covered(px, py)), None)
+
+
+def descendants(
+    obs: Obs,
+    container: El,
+    tag: str | None = None,
+    text: str | None = None,
+    visible: bool = True,
+    exact: bool = True,
+    **attrs: str,
+) -> list[El]:
+    """Elements inside ``container`` (by the nesting of ``obs["dom"]``), filtered like ``elements``.
+
+    Pages repeat the same widgets in many records (a tweet, an email); this picks them from one."""
+    inside: set[str] = set()
+    depth: int | None = None
+    for line in obs["dom"].splitlines():
+        match = re.match(r'( *)<[^\s>]+ bid="([^"]+)"', line)
+        if match is None:
+            continue
+        indent = len(match.group(1))
+        if depth is not None:
+            if indent <= depth:
+                break
+            inside.add(match.group(2))
+        elif match.group(2) == container.id:
+            depth = indent
+    found = elements(obs, tag=tag, text=text, visible=visible, exact=exact, **attrs)
+    return [el for el in found if el.id in inside]
+
+
+def wait_for(
+    obs: Obs, ready: Callable[[Obs], bool], ms: int = 100, tries: int = 30
+) -> Generator[str, Obs, Obs]:
+    """Wait (``noop``) until ``ready(obs)``; use as ``obs = yield from wait_for(obs, ...)``.
+
+    Steps return once the DOM is quiet, so a change a page makes later, on a timer (an
+    autocomplete menu, a delayed redraw), shows up only in a later observation."""
+    for _ in range(tries):
+        if ready(obs):
+            return obs
+        obs = yield f"noop({ms})"
+    raise OracleError(f"waited {tries * ms} ms and the page never got ready")
