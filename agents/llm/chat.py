@@ -1,0 +1,172 @@
+"""``ChatModel``: an OpenAI-compatible chat model with our retries, budget, accounting and cache.
+
+The SDK's own retries are off (``max_retries=0``) so that one policy, ours, decides: it honours
+``Retry-After``, charges the run's budget, and turns every failure into a typed ``LLMError`` whose
+message names the fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import random
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import openai
+
+from .cache import ResponseCache, request_key
+from .completion import Completion, parse_completion, reported_usage
+from .config import LLMConfig
+from .errors import LLMAuthError, LLMError, LLMRequestError, LLMResponseError, LLMUnavailableError
+from .retry import is_retryable, retry_delay
+from .usage import Budget, Usage
+
+Message = Mapping[str, Any]
+
+
+class ChatModel:
+    """One model endpoint. Share a ``Budget`` between the models of a run to cap the whole run."""
+
+    def __init__(
+        self,
+        config: LLMConfig,
+        *,
+        budget: Budget | None = None,
+        cache: ResponseCache | None = None,
+        client: openai.AsyncOpenAI | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.budget = budget if budget is not None else Budget.from_config(config)
+        if cache is None and config.cache_dir is not None:
+            cache = ResponseCache(config.cache_dir)
+        self.cache = cache
+        self.usage = Usage()  # this model's own tally; the budget holds the run's
+        self._client = client or openai.AsyncOpenAI(
+            base_url=config.base_url,
+            api_key=config.api_key or "no-key",  # local servers often need none; the SDK insists
+            timeout=config.timeout,
+            max_retries=0,
+        )
+        self._rng = rng or random.Random()
+
+    def request_params(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+    ) -> dict[str, Any]:
+        """The exact JSON-able arguments sent to the SDK, which are also what the cache key covers."""
+        params: dict[str, Any] = {
+            "model": self.config.model,
+            "messages": [dict(m) for m in messages],
+            "temperature": self.config.temperature,
+        }
+        if self.config.max_tokens is not None:
+            params["max_tokens"] = self.config.max_tokens
+        if tools:
+            params["tools"] = [dict(t) for t in tools]
+        if tool_choice is not None:
+            params["tool_choice"] = tool_choice
+        return params
+
+    async def complete(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Any = None,
+    ) -> Completion:
+        """Answer ``messages`` (OpenAI chat format), optionally offering ``tools``.
+
+        Raises ``BudgetExceeded`` before sending when the run's budget is spent, ``LLMRequestError``
+        at once for requests the server refuses, and ``LLMUnavailableError`` once retries run out.
+        """
+        params = self.request_params(messages, tools, tool_choice)
+        key = request_key(params) if self.cache is not None else None
+        if self.cache is not None and key is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.usage.add_cached()
+                parsed = parse_completion(hit, base_url=self.config.base_url)
+                return dataclasses.replace(parsed, cached=True, attempts=0)
+        self.budget.check()
+        started = time.monotonic()
+        raw, attempts = await self._send(params)
+        input_tokens, output_tokens = reported_usage(raw)  # charged even if the body proves unusable
+        cost = self.config.cost(input_tokens, output_tokens)
+        self.usage.add(input_tokens, output_tokens, cost)
+        self.budget.charge(input_tokens, output_tokens, cost)
+        parsed = parse_completion(raw, base_url=self.config.base_url)
+        if self.cache is not None and key is not None:
+            self.cache.put(key, params, raw)
+        return dataclasses.replace(parsed, cost=cost, latency=time.monotonic() - started, attempts=attempts)
+
+    async def _send(self, params: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """POST with retries; returns the raw completion JSON and the number of attempts made."""
+        attempt = 0
+        while True:
+            try:
+                response = await self._client.chat.completions.create(**params)
+            except (openai.OpenAIError, json.JSONDecodeError) as exc:
+                if is_retryable(exc) and attempt < self.config.max_retries:
+                    await asyncio.sleep(retry_delay(exc, attempt, self.config, self._rng))
+                    attempt += 1
+                    continue
+                raise self._translate(exc, attempt + 1) from exc
+            if not isinstance(response, openai.BaseModel):  # a non-JSON body comes back as text
+                raise self._translate(ValueError(f"non-JSON body {str(response)[:200]!r}"), attempt + 1)
+            return response.to_dict(mode="json"), attempt + 1
+
+    def _translate(self, exc: BaseException, attempts: int) -> LLMError:
+        """Map an SDK failure to the typed error whose message says what to do."""
+        where = f"The LLM server at {self.config.base_url or 'the default endpoint'}"
+        status = getattr(exc, "status_code", None)
+        detail = getattr(exc, "message", None) or str(exc)
+        if is_retryable(exc):
+            return LLMUnavailableError(
+                f"{where} still failed after {attempts} attempts ({type(exc).__name__}: {detail}). "
+                "Fix: check that the server is up and not overloaded, or raise max_retries / backoff_max.",
+                status=status,
+            )
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return LLMAuthError(
+                f"{where} refused the credentials ({status}: {detail}). "
+                "Fix: set PALAESTRA_LLM_API_KEY (or OPENAI_API_KEY) to a key valid for this server.",
+                status=status,
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return LLMRequestError(
+                f"{where} has no model `{self.config.model}` or no such endpoint (404: {detail}). "
+                "Fix: check PALAESTRA_LLM_MODEL and that base_url ends in /v1.",
+                status=status,
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return LLMRequestError(
+                f"{where} rejected the request ({status}: {detail}). Fix: check the messages and tool "
+                "schemas, and that prompt plus max_tokens fit the model's context window.",
+                status=status,
+            )
+        if isinstance(exc, ValueError | openai.APIResponseValidationError):
+            return LLMResponseError(
+                f"{where} answered with a body that is not a chat completion ({detail}). "
+                "Fix: check that base_url points at an OpenAI-compatible /v1 API (not a proxy's HTML page).",
+            )
+        return LLMError(f"{where}: {type(exc).__name__}: {detail}", status=status)
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections (and the cache)."""
+        await self._client.close()
+        if self.cache is not None:
+            self.cache.close()
+
+    async def __aenter__(self) -> ChatModel:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

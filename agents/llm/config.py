@@ -1,0 +1,106 @@
+"""``LLMConfig``: everything a ``ChatModel`` needs, from explicit values, a dict or the environment.
+
+One frozen value object, so a run's configuration can be logged, compared and shared between
+concurrent agents without one of them changing it under the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from palaestra.errors import did_you_mean
+
+from .errors import LLMConfigError
+
+ENV_BASE_URL = ("PALAESTRA_LLM_BASE_URL", "OPENAI_BASE_URL")
+ENV_API_KEY = ("PALAESTRA_LLM_API_KEY", "OPENAI_API_KEY")
+ENV_MODEL = ("PALAESTRA_LLM_MODEL",)
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """How to reach the model, how hard to retry, what it costs and how much a run may spend.
+
+    ``base_url`` None means the SDK's default endpoint. Prices are per million tokens. The budget
+    (``budget_tokens`` and/or ``budget_cost``) is per run; None means unlimited.
+    """
+
+    model: str
+    base_url: str | None = None
+    api_key: str | None = dataclasses.field(default=None, repr=False)  # never printed in logs
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    timeout: float = 60.0  # seconds per HTTP request
+    max_retries: int = 5
+    backoff_base: float = 0.5  # seconds; attempt n waits up to base * 2**n (full jitter)
+    backoff_max: float = 30.0
+    jitter: bool = True
+    retry_after_max: float = 60.0  # cap on a server's Retry-After, so one header cannot stall a run
+    context_window: int | None = None
+    price_input_per_mtok: float = 0.0
+    price_output_per_mtok: float = 0.0
+    budget_tokens: int | None = None
+    budget_cost: float | None = None
+    cache_dir: str | Path | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, str) or not self.model:
+            raise LLMConfigError("LLMConfig.model is empty. Fix: pass model=... or set PALAESTRA_LLM_MODEL.")
+        for name in ("timeout", "backoff_base", "backoff_max", "retry_after_max", "temperature"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or value < 0:
+                raise LLMConfigError(f"LLMConfig.{name} must be a number >= 0, got {value!r}.")
+        for name in ("price_input_per_mtok", "price_output_per_mtok", "budget_cost"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int | float) or value < 0):
+                raise LLMConfigError(f"LLMConfig.{name} must be a number >= 0 or None, got {value!r}.")
+        for name in ("max_retries", "max_tokens", "context_window", "budget_tokens"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise LLMConfigError(f"LLMConfig.{name} must be an integer >= 0 or None, got {value!r}.")
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> LLMConfig:
+        """Build from a mapping (e.g. a YAML/JSON run file); unknown keys fail with suggestions."""
+        known = cls.keys()
+        for key in values:
+            if key not in known:
+                hint = did_you_mean(key, known)
+                raise LLMConfigError(f"Unknown LLM config key `{key}`.{hint} Known keys: {', '.join(known)}.")
+        return cls(**dict(values))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> LLMConfig:
+        """Read base URL, API key and model from ``PALAESTRA_LLM_*`` (else ``OPENAI_*``) variables.
+
+        ``overrides`` win over the environment and are checked like ``from_dict`` keys.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for key, names in (("base_url", ENV_BASE_URL), ("api_key", ENV_API_KEY), ("model", ENV_MODEL)):
+            found = next((env[n] for n in names if env.get(n)), None)
+            if found is not None:
+                values[key] = found
+        values.update(overrides)
+        if "model" not in values:
+            raise LLMConfigError(
+                "No LLM model configured. Fix: export PALAESTRA_LLM_MODEL=<model name> or pass model=..."
+            )
+        return cls.from_dict(values)
+
+    def replace(self, **changes: Any) -> LLMConfig:
+        """A copy with some values changed (checked like ``from_dict`` keys)."""
+        return LLMConfig.from_dict({**{k: getattr(self, k) for k in self.keys()}, **changes})
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        """The price of one call's tokens, in the currency of the configured prices."""
+        return (input_tokens * self.price_input_per_mtok + output_tokens * self.price_output_per_mtok) / 1e6

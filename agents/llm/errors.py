@@ -1,0 +1,46 @@
+"""Typed errors of the LLM layer. Each names the problem and the fix.
+
+Callers branch on the type, never on message text: ``LLMRequestError`` means the request itself
+is wrong (retrying cannot help), ``LLMUnavailableError`` that the server kept failing, and
+``BudgetExceeded`` that the run must stop.
+"""
+
+from __future__ import annotations
+
+from palaestra.errors import PalaestraError
+
+
+class LLMConfigError(PalaestraError, ValueError):
+    """An LLM configuration value or key is wrong (unknown key, missing model, negative timeout)."""
+
+
+class LLMError(PalaestraError, RuntimeError):
+    """A call to the LLM failed. ``status`` is the HTTP status when the server answered one."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class LLMRequestError(LLMError):
+    """The server refused the request (400, 404, 422...): fix the request or config, then rerun."""
+
+
+class LLMAuthError(LLMRequestError):
+    """The server refused the credentials (401, 403)."""
+
+
+class LLMUnavailableError(LLMError):
+    """Retryable failures (429, 5xx, timeouts, dropped connections) outlasted every retry."""
+
+
+class LLMResponseError(LLMError):
+    """The server answered, but not with a readable chat completion (invalid JSON, no choices)."""
+
+
+class BudgetExceeded(PalaestraError, RuntimeError):
+    """The run's token or cost budget is spent; raised before sending anything.
+
+    Not an ``LLMError`` on purpose: code that tolerates one failed call (``except LLMError``) must
+    not swallow the signal that the whole run has to stop.
+    """
