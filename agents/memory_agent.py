@@ -48,9 +48,9 @@ def vote(candidates: list[Exemplar]) -> list[Exemplar]:
     if not candidates:
         return []
     counts = Counter(c.family for c in candidates)
-    totals: Counter[str] = Counter()
+    totals: dict[str, float] = {}
     for c in candidates:
-        totals[c.family] += c.score
+        totals[c.family] = totals.get(c.family, 0.0) + c.score
     family = max(counts, key=lambda f: (counts[f], totals[f]))
     return [c for c in candidates if c.family == family]
 

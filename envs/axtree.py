@@ -1,0 +1,105 @@
+"""The accessibility tree of all frames, joined to the DOM snapshot, and its text rendering.
+
+Chromium's full AXTree is mostly noise for an agent: ``InlineTextBox`` nodes (up to 45% of the
+tokens on Chromium 156), ignored nodes and anonymous wrappers. The rendering drops them and prefixes
+every node that belongs to an element with that element's id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from palaestra.envs.snapshot import Snapshot
+
+#: AXTree properties worth showing an agent; the rest (focusable, settable, ...) are noise.
+AX_PROPERTIES = ("focused", "checked", "selected", "expanded", "pressed", "disabled", "required", "readonly")
+#: Roles that only wrap other nodes; shown only when they carry an id worth acting on.
+WRAPPER_ROLES = {"generic", "none", "presentation", "group", "LineBreak", "paragraph", "Section"}
+
+
+class AXTree:
+    """The accessibility tree of all frames, joined to the DOM snapshot by backend node id."""
+
+    def __init__(self, nodes: list[dict[str, Any]], dom: Snapshot) -> None:
+        self.nodes = {n["nodeId"]: n for n in nodes}
+        self.roots = [n["nodeId"] for n in nodes if not n.get("parentId") or n["parentId"] not in self.nodes]
+        self.by_dom: dict[int, dict[str, Any]] = {}
+        for n in nodes:
+            backend = n.get("backendDOMNodeId")
+            if backend is not None and backend in dom.backend_to_index:
+                index = dom.backend_to_index[backend]
+                if index not in self.by_dom or not n.get("ignored"):
+                    self.by_dom[index] = n
+        # Main-frame roots first: the child frames' roots hang below their <iframe> nodes.
+        frame_roots = {n["nodeId"] for n in nodes if n.get("role", {}).get("value") == "RootWebArea"}
+        self.frame_root_of_iframe: dict[int, str] = {}
+        for rid in frame_roots:
+            backend = self.nodes[rid].get("backendDOMNodeId")
+            root_index = dom.backend_to_index.get(backend) if backend is not None else None
+            if root_index is not None and dom.parent[root_index] >= 0:
+                self.frame_root_of_iframe[dom.parent[root_index]] = rid
+        self.roots = [r for r in self.roots if r not in frame_roots or r == self.roots[0]]
+
+    @staticmethod
+    def role(node: dict[str, Any]) -> str:
+        return str(node.get("role", {}).get("value", ""))
+
+    @staticmethod
+    def name(node: dict[str, Any]) -> str:
+        return " ".join(str(node.get("name", {}).get("value", "")).split())
+
+    @staticmethod
+    def value(node: dict[str, Any]) -> str:
+        return str(node.get("value", {}).get("value", "")) if "value" in node else ""
+
+    @staticmethod
+    def properties(node: dict[str, Any]) -> dict[str, Any]:
+        return {p["name"]: p.get("value", {}).get("value") for p in node.get("properties", [])}
+
+    def render(self, dom: Snapshot) -> str:
+        """One node per line, indented; nodes that carry an element id start with ``[id]``."""
+        lines: list[str] = []
+        for root in self.roots:
+            self._render(root, 0, "", dom, lines)
+        return "\n".join(lines)
+
+    def _render(self, node_id: str, depth: int, parent_name: str, dom: Snapshot, lines: list[str]) -> None:
+        node = self.nodes.get(node_id)
+        if node is None:
+            return
+        role = self.role(node)
+        if role == "InlineTextBox":
+            return
+        index = dom.backend_to_index.get(node.get("backendDOMNodeId", -1))
+        element_id = dom.element_id(index) if index is not None else ""
+        name = self.name(node)
+        shown = not node.get("ignored")
+        if (
+            shown
+            and role in WRAPPER_ROLES
+            and not name
+            and not (index is not None and index in dom.clickable)
+        ):
+            shown = False
+        if shown and role == "StaticText" and (not name or name == parent_name):
+            shown = False
+        child_depth = depth
+        if shown:
+            parts = [f"[{element_id}]"] if element_id else []
+            parts.append(role)
+            if name:
+                parts.append(repr(name))
+            value = self.value(node)
+            if value and value != name:
+                parts.append(f"value={value!r}")
+            props = self.properties(node)
+            for prop in AX_PROPERTIES:
+                if props.get(prop) not in (None, False, "false", ""):
+                    parts.append(prop if props[prop] in (True, "true") else f"{prop}={props[prop]}")
+            lines.append("  " * depth + " ".join(parts))
+            child_depth = depth + 1
+            parent_name = name
+        for child in node.get("childIds", []):
+            self._render(child, child_depth, parent_name, dom, lines)
+        if index is not None and index in self.frame_root_of_iframe:
+            self._render(self.frame_root_of_iframe[index], child_depth, parent_name, dom, lines)

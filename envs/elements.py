@@ -1,0 +1,100 @@
+"""Element records: one per element with an id, joining the DOM snapshot and the AXTree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from palaestra.envs.axtree import AXTree
+from palaestra.envs.snapshot import ID_ATTR, Snapshot
+
+EDITABLE_INPUT_TYPES = {
+    "", "text", "password", "email", "search", "tel", "url", "number", "date", "time", "datetime-local",
+    "month", "week",
+}  # fmt: skip
+
+
+@dataclass
+class Element:
+    """One element of the page as an agent sees it."""
+
+    id: str
+    tag: str
+    role: str
+    name: str
+    value: str
+    text: str
+    bbox: tuple[float, float, float, float]  # x, y, width, height in viewport CSS pixels
+    visible: bool
+    in_viewport: bool
+    clickable: bool
+    editable: bool
+    checked: bool | None
+    selected: bool | None
+    focused: bool
+    attributes: dict[str, str]
+    parent: str  # id of the nearest ancestor element ("" for a document's root)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list[Element]:
+    width, height = viewport
+    elements: list[Element] = []
+    for i, attrs in enumerate(dom.attrs):
+        element_id = attrs.get(ID_ATTR)
+        if not element_id or dom.node_type[i] != 1:
+            continue
+        node = ax.by_dom.get(i, {})
+        props = AXTree.properties(node)
+        tag = dom.tag[i]
+        box = dom.bounds.get(i, (0.0, 0.0, 0.0, 0.0))
+        visible = dom.is_visible(i)
+        in_viewport = (
+            visible and box[0] < width and box[1] < height and box[0] + box[2] > 0 and box[1] + box[3] > 0
+        )
+        editable = bool(props.get("editable")) or (
+            (tag == "input" and attrs.get("type", "").lower() in EDITABLE_INPUT_TYPES) or tag == "textarea"
+        )
+        checked: bool | None = None
+        if tag == "input" and attrs.get("type", "").lower() in ("checkbox", "radio"):
+            checked = i in dom.checked
+        elif "checked" in props:
+            checked = props["checked"] in (True, "true")
+        selected: bool | None = None
+        if tag == "option":
+            selected = i in dom.option_selected
+        elif "selected" in props:
+            selected = bool(props["selected"])
+        clickable = i in dom.clickable or tag in (
+            "a",
+            "button",
+            "input",
+            "select",
+            "option",
+            "label",
+            "summary",
+        )
+        style_cursor = dom.styles.get(i, ["", "", ""])[2]
+        elements.append(
+            Element(
+                id=element_id,
+                tag=tag,
+                role=AXTree.role(node) if node and not node.get("ignored") else "",
+                name=AXTree.name(node) if node else "",
+                value=dom.input_value.get(i, AXTree.value(node) if node else ""),
+                text=dom.text(i),
+                bbox=tuple(round(v, 1) for v in box),  # type: ignore[arg-type]
+                visible=visible,
+                in_viewport=in_viewport,
+                clickable=clickable or style_cursor == "pointer",
+                editable=editable,
+                checked=checked,
+                selected=selected,
+                focused=bool(props.get("focused")),
+                attributes={k: v[:200] for k, v in attrs.items() if k != ID_ATTR},
+                parent=dom.parent_element_id(i),
+            )
+        )
+    return elements

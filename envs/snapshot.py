@@ -1,0 +1,214 @@
+"""A flattened view of ``DOMSnapshot.captureSnapshot`` across documents, and the pruned DOM text.
+
+The snapshot is one CDP call that returns every node of every same-process frame (shadow roots
+included) with its attributes, layout box, computed styles and form state. Indexing it once here
+gives the element records, the AXTree join and the pruned HTML the agent reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ID_ATTR = "data-pal-id"
+#: Elements never shown in the pruned DOM.
+SKIPPED_TAGS = {"script", "style", "head", "meta", "link", "noscript", "template", "title", "base"}
+#: Attributes kept in the pruned DOM (plus every aria-* attribute).
+KEPT_ATTRIBUTES = {
+    "id", "class", "type", "name", "value", "placeholder", "href", "alt", "title", "role", "for",
+    "checked", "selected", "disabled", "readonly", "min", "max", "step", "src", "tabindex",
+    "contenteditable", "draggable",
+}  # fmt: skip
+#: Inside <svg>, the geometry and paint are the content.
+SVG_ATTRIBUTES = {
+    "fill", "stroke", "cx", "cy", "r", "x", "y", "x1", "y1", "x2", "y2", "width", "height", "points", "d",
+    "transform", "rx", "ry",
+}  # fmt: skip
+
+
+class Snapshot:
+    """A flattened view of ``DOMSnapshot.captureSnapshot`` across all documents (frames)."""
+
+    def __init__(self, raw: dict[str, Any], max_text_chars: int) -> None:
+        strings: list[str] = raw["strings"]
+        self.max_text_chars = max_text_chars
+        # Global node index -> fields. Documents are concatenated; offsets map local indices.
+        self.tag: list[str] = []
+        self.node_type: list[int] = []
+        self.value: list[str] = []
+        self.parent: list[int] = []
+        self.attrs: list[dict[str, str]] = []
+        self.children: list[list[int]] = []
+        self.backend_to_index: dict[int, int] = {}
+        self.bounds: dict[int, tuple[float, float, float, float]] = {}
+        self.styles: dict[int, list[str]] = {}
+        self.input_value: dict[int, str] = {}
+        self.checked: set[int] = set()
+        self.option_selected: set[int] = set()
+        self.clickable: set[int] = set()
+        self.doc_roots: list[int] = []
+        content_doc: dict[int, int] = {}
+        offsets: list[int] = []
+        for doc in raw["documents"]:
+            offset = len(self.tag)
+            offsets.append(offset)
+            self.doc_roots.append(offset)
+            nodes = doc["nodes"]
+            n = len(nodes["nodeType"])
+            for i in range(n):
+                self.node_type.append(nodes["nodeType"][i])
+                self.tag.append(strings[nodes["nodeName"][i]].lower())
+                v = nodes["nodeValue"][i]
+                self.value.append(strings[v] if v >= 0 else "")
+                p = nodes["parentIndex"][i]
+                self.parent.append(p + offset if p >= 0 else -1)
+                flat = nodes["attributes"][i]
+                self.attrs.append(
+                    {
+                        strings[flat[k]]: strings[flat[k + 1]] if flat[k + 1] >= 0 else ""
+                        for k in range(0, len(flat), 2)
+                    }
+                )
+                self.children.append([])
+                self.backend_to_index[nodes["backendNodeId"][i]] = offset + i
+            for name, target in (("inputValue", self.input_value),):
+                rare = nodes.get(name, {"index": [], "value": []})
+                for idx, val in zip(rare["index"], rare["value"], strict=False):
+                    target[offset + idx] = strings[val] if val >= 0 else ""
+            for name, bucket in (
+                ("inputChecked", self.checked),
+                ("optionSelected", self.option_selected),
+                ("isClickable", self.clickable),
+            ):
+                for idx in nodes.get(name, {"index": []})["index"]:
+                    bucket.add(offset + idx)
+            for idx, text_idx in zip(
+                nodes.get("textValue", {"index": []})["index"],
+                nodes.get("textValue", {"value": []})["value"],
+                strict=False,
+            ):
+                self.input_value[offset + idx] = strings[text_idx] if text_idx >= 0 else ""
+            for idx, doc_idx in zip(
+                nodes.get("contentDocumentIndex", {"index": []})["index"],
+                nodes.get("contentDocumentIndex", {"value": []})["value"],
+                strict=False,
+            ):
+                content_doc[offset + idx] = doc_idx
+            layout = doc["layout"]
+            scroll_x, scroll_y = doc.get("scrollOffsetX", 0.0), doc.get("scrollOffsetY", 0.0)
+            for k, node_idx in enumerate(layout["nodeIndex"]):
+                gi = offset + node_idx
+                if gi not in self.bounds:  # the first layout object of a node is its box
+                    x, y, w, h = layout["bounds"][k]
+                    self.bounds[gi] = (x - scroll_x, y - scroll_y, w, h)
+                    self.styles[gi] = [strings[s] if s >= 0 else "" for s in layout["styles"][k]]
+        for i, p in enumerate(self.parent):
+            if p >= 0:
+                self.children[p].append(i)
+        # Shift each child document's boxes by its <iframe>'s position in the parent.
+        for owner, doc_idx in sorted(content_doc.items()):
+            root = offsets[doc_idx]
+            self.children[owner].append(root)
+            self.parent[root] = owner
+            ox, oy = self.bounds.get(owner, (0.0, 0.0, 0.0, 0.0))[:2]
+            end = offsets[doc_idx + 1] if doc_idx + 1 < len(offsets) else len(self.tag)
+            for gi in range(root, end):
+                if gi in self.bounds:
+                    x, y, w, h = self.bounds[gi]
+                    self.bounds[gi] = (x + ox, y + oy, w, h)
+        self._rendered = self._compute_rendered()
+
+    def element_id(self, i: int) -> str:
+        return self.attrs[i].get(ID_ATTR, "")
+
+    def parent_element_id(self, i: int) -> str:
+        """The id of the nearest ancestor that has one (crossing shadow roots and iframes)."""
+        p = self.parent[i]
+        while p >= 0:
+            if ID_ATTR in self.attrs[p]:
+                return self.attrs[p][ID_ATTR]
+            p = self.parent[p]
+        return ""
+
+    def is_visible(self, i: int) -> bool:
+        box = self.bounds.get(i)
+        if box is None or box[2] <= 0 or box[3] <= 0:
+            return False
+        visibility, opacity = self.styles[i][0], self.styles[i][1]
+        return visibility != "hidden" and opacity not in ("0",)
+
+    def _compute_rendered(self) -> list[bool]:
+        """Whether a node or any descendant has a layout box (or is a <select>'s option)."""
+        rendered = [i in self.bounds or self.tag[i] in ("option", "optgroup") for i in range(len(self.tag))]
+        for i in range(len(self.tag) - 1, -1, -1):
+            if rendered[i] and self.parent[i] >= 0:
+                rendered[self.parent[i]] = True
+        return rendered
+
+    def text(self, i: int) -> str:
+        """The text inside node ``i``, whitespace-collapsed and cut at ``max_text_chars``."""
+        parts: list[str] = []
+        size = 0
+        stack = [i]
+        while stack and size < self.max_text_chars:
+            j = stack.pop()
+            if self.node_type[j] == 3:
+                chunk = self.value[j].strip()
+                if chunk:
+                    parts.append(chunk)
+                    size += len(chunk)
+            elif self.tag[j] not in SKIPPED_TAGS and self._rendered[j]:
+                stack.extend(reversed(self.children[j]))
+        return " ".join(" ".join(parts).split())[: self.max_text_chars]
+
+    def render(self) -> str:
+        """Pruned HTML: no scripts or styles, no unrendered subtrees, few attributes, ids as bid="..."."""
+        out: list[str] = []
+        for root in self.doc_roots:
+            if self.parent[root] < 0:
+                self._render(root, 0, out)
+        return "\n".join(out)
+
+    def _render(self, i: int, depth: int, out: list[str]) -> None:
+        kind, tag = self.node_type[i], self.tag[i]
+        if kind == 3:
+            text = " ".join(self.value[i].split())
+            if text:
+                out.append("  " * depth + text)
+            return
+        if kind == 9 or kind == 11 or tag == "#document-fragment":  # document or shadow root
+            for child in self.children[i]:
+                self._render(child, depth, out)
+            return
+        if kind != 1 or tag in SKIPPED_TAGS or not self._rendered[i]:
+            return
+        attrs = self.attrs[i]
+        keep = SVG_ATTRIBUTES if self._in_svg(i) else set()
+        shown = [f'bid="{attrs[ID_ATTR]}"'] if ID_ATTR in attrs else []
+        for name, value in attrs.items():
+            if name in KEPT_ATTRIBUTES or name in keep or name.startswith("aria-"):
+                if name == "value" and i in self.input_value:
+                    continue
+                shown.append(f'{name}="{value[:80]}"' if value else name)
+        if i in self.input_value and tag in ("input", "textarea", "select"):
+            shown.append(f'value="{self.input_value[i][:200]}"')
+        if i in self.checked:
+            shown.append("checked")
+        if i in self.option_selected:
+            shown.append("selected")
+        if not self.is_visible(i) and i in self.bounds:
+            shown.append("hidden")
+        opening = f"<{tag}{' ' if shown else ''}{' '.join(shown)}>"
+        kids = [c for c in self.children[i] if self.node_type[c] != 3 or self.value[c].strip()]
+        if len(kids) == 1 and self.node_type[kids[0]] == 3:
+            out.append("  " * depth + opening + " ".join(self.value[kids[0]].split()) + f"</{tag}>")
+            return
+        out.append("  " * depth + opening)
+        for child in kids:
+            self._render(child, depth + 1, out)
+
+    def _in_svg(self, i: int) -> bool:
+        while i >= 0:
+            if self.tag[i] == "svg":
+                return True
+            i = self.parent[i]
+        return False
