@@ -104,12 +104,14 @@ class BrowserHost:
             return self._browser
 
     async def _probe(self, browser: Browser) -> None:
-        """A round trip through the browser process: a hung browser does not answer it."""
+        """A round trip through the browser process: a hung browser does not answer it.
+
+        No ``finally`` here: cleaning up after a cancelled probe would wait on the hung browser and
+        so block the cancellation (``asyncio.wait_for`` waits for it) for ever.
+        """
         session = await browser.new_browser_cdp_session()
-        try:
-            await session.send("Browser.getVersion")
-        finally:
-            await session.detach()
+        await session.send("Browser.getVersion")
+        await session.detach()
 
     async def new_context(self, **kwargs: object) -> BrowserContext:
         browser = await self.ensure_browser()

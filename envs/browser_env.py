@@ -138,8 +138,8 @@ class BrowserEnv(gym.Env[Obs, str]):
             await self.task.prepare(page)
             await page.locator(":root").count()  # inject Playwright's helpers now, not in the first step
         except BaseException:
-            with contextlib.suppress(Exception):
-                await context.close()
+            # Close in the background: awaiting a hung browser here would block cancellation.
+            self._in_background(_close_quietly(context))
             raise
         return context, page
 
