@@ -9,6 +9,9 @@ import pytest
 
 import palaestra  # noqa: F401  (registers the Gymnasium ids)
 from palaestra.envs import BrowserEnv
+from palaestra.testing.fixtures import llm_server, make_llm_server
+
+__all__ = ["llm_server", "make_env", "make_llm_server"]
 
 
 @pytest.fixture

@@ -1,0 +1,191 @@
+"""Synapse: trajectory-as-exemplar prompting with exemplar memory, over any OpenAI-compatible model.
+
+Following Zheng et al., "Synapse: Trajectory-as-Exemplar Prompting with Memory for Computer
+Control" (ICLR 2024), and general where its code was narrow:
+
+- State abstraction is task-agnostic (``palaestra.agents.abstraction``), not 20 hand-written
+  per-task prompts.
+- Exemplars are whole trajectories (task, then state and action at each step), and the model
+  continues the current trajectory; one answer may hold several actions, run as one step.
+- Exemplars come from memory: the nearest goals, with a vote over task families.
+- The prompt is fitted to the model's window by measured token counts: exemplars are dropped
+  (worst first) before earlier states of the current trajectory, and those before the current
+  state is cut.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from palaestra.agents.abstraction import AbstractionConfig, abstract_state
+from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
+from palaestra.agents.llm import ChatModel, LLMConfig, MiniLMTokenCounter, TokenCounter
+from palaestra.agents.memory_agent import Exemplar, ExemplarSource, vote
+from palaestra.agents.registry import AgentSpec, register_agent
+from palaestra.envs.actions.parser import strip_code_fence
+from palaestra.errors import ActionError
+
+SYSTEM = """You control a web browser to complete tasks.
+{actions}
+
+Each example below is a whole trajectory: the task, then at each step the state (the elements of the
+page that matter, as [id] kind "text") and the action taken. Element ids belong to their own page:
+in a new page, find the element that plays the same part. Continue the last trajectory: answer with
+the next action or actions, one call per line, and nothing else."""
+OMITTED = "(earlier state omitted)"
+
+
+@dataclass(frozen=True)
+class SynapseConfig:
+    model: str = ""
+    base_url: str | None = None
+    api_key: str | None = None
+    memory: str = ""  # ExemplarMemory directory; empty means no exemplars (zero-shot)
+    exemplars: int = 3  # trajectories in the prompt
+    retrieve: int = 10  # candidates retrieved for the family vote
+    temperature: float = 0.0
+    max_tokens: int = 256
+    context_window: int = 8192
+    state_tokens: int = 800
+    max_reasks: int = 2
+    cache_dir: str | None = None
+    budget_tokens: int | None = None
+
+
+def render_trajectory(goal: str, steps: list[tuple[str, str]], pending_state: str | None) -> str:
+    lines = [f"Task: {goal}"]
+    for state, action in steps:
+        lines += ["State:", state, f"Action: {action}"]
+    if pending_state is not None:
+        lines += ["State:", pending_state, "Action:"]
+    return "\n".join(lines)
+
+
+def exemplar_text(exemplar: Exemplar) -> str:
+    steps = [(s.get("state", ""), s.get("action", "")) for s in exemplar.trajectory]
+    return render_trajectory(exemplar.goal, steps, None)
+
+
+def extract_actions(reply: str) -> str:
+    """The calls in a reply: drop a code fence, an "Action:" label, and anything after a new "State:"."""
+    text = strip_code_fence(reply.strip())
+    text = text.split("\nState:")[0]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if lines and lines[0].lower().startswith("action:"):
+        lines[0] = lines[0][len("action:") :].strip()
+    return "\n".join(ln for ln in lines if ln)
+
+
+class SynapseAgent(Agent):
+    name = "synapse"
+
+    def __init__(
+        self,
+        config: SynapseConfig,
+        *,
+        model: ChatModel | None = None,
+        source: ExemplarSource | None = None,
+        counter: TokenCounter | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        if model is None:
+            overrides: dict[str, Any] = {
+                "temperature": config.temperature, "max_tokens": config.max_tokens,
+                "context_window": config.context_window, "cache_dir": config.cache_dir,
+                "budget_tokens": config.budget_tokens,
+            }  # fmt: skip
+            for key in ("model", "base_url", "api_key"):
+                if getattr(config, key):
+                    overrides[key] = getattr(config, key)
+            model = ChatModel(LLMConfig.from_env(**overrides))
+        self.model = model
+        if source is None:
+            from palaestra.agents.exemplars import open_exemplar_source
+
+            source = open_exemplar_source(config.memory)
+        self.source = source
+        self.counter = counter or MiniLMTokenCounter()
+        self.exemplars: list[Exemplar] = []
+        self.steps: list[tuple[str, str]] = []
+
+    async def areset(self, task: TaskInfo) -> None:
+        await super().areset(task)
+        self.exemplars = vote(self.source.search(task.goal, self.config.retrieve))[: self.config.exemplars]
+        self.steps = []
+
+    def build_messages(self, state: str) -> list[dict[str, str]]:
+        """System and user messages within the window: exemplars go first, then older states."""
+        assert self.task is not None
+        system = SYSTEM.format(actions=self.task.action_set.describe())
+        budget = self.config.context_window - self.config.max_tokens - 64 - self.counter.count(system)
+        steps = list(self.steps)
+        current = render_trajectory(self.task.goal, steps, state)
+        for i in range(len(steps)):  # forget the oldest states first, keep their actions
+            if self.counter.count(current) <= budget:
+                break
+            steps[i] = (OMITTED, steps[i][1])
+            current = render_trajectory(self.task.goal, steps, state)
+        if self.counter.count(current) > budget:
+            words = state.split("\n")
+            while (
+                words
+                and self.counter.count(render_trajectory(self.task.goal, steps, "\n".join(words))) > budget
+            ):
+                words.pop()
+            current = render_trajectory(self.task.goal, steps, "\n".join(words))
+        budget -= self.counter.count(current)
+        blocks = []
+        for exemplar in self.exemplars:
+            text = exemplar_text(exemplar)
+            cost = self.counter.count(text) + 4
+            if cost <= budget:
+                blocks.append(text)
+                budget -= cost
+        examples = "".join(f"Example {i + 1}\n{b}\n\n" for i, b in enumerate(blocks))
+        return [
+            {"role": "system", "content": system},
+            {"role": "user", "content": f"{examples}Now\n{current}"},
+        ]
+
+    async def aact(self, obs: Obs) -> AgentStep:
+        assert self.task is not None, "reset() before act()"
+        state = abstract_state(
+            obs, AbstractionConfig(max_tokens=self.config.state_tokens), self.counter.count
+        ).text
+        messages: list[dict[str, Any]] = list(self.build_messages(state))
+        step = AgentStep(action="noop(0)")
+        started = time.perf_counter()
+        for attempt in range(self.config.max_reasks + 1):
+            completion = await self.model.complete(messages)
+            step.tokens_in += completion.input_tokens
+            step.tokens_out += completion.output_tokens
+            step.cost += completion.cost
+            step.raw_response = completion.text
+            action = extract_actions(completion.text)
+            try:
+                self.task.action_set.parse(action)
+            except ActionError as exc:
+                step.extra.setdefault("parse_errors", []).append(str(exc))
+                if attempt == self.config.max_reasks:
+                    break
+                messages += [
+                    {"role": "assistant", "content": completion.text},
+                    {"role": "user", "content": f"That is not a valid action: {exc} Answer with calls only."},
+                ]
+                continue
+            step.action = action
+            break
+        step.messages, step.latency = messages, time.perf_counter() - started
+        step.extra["exemplars"] = [e.goal for e in self.exemplars]
+        self.steps.append((state, step.action))
+        self.history.append(step)
+        return step
+
+    async def aclose(self) -> None:
+        await self.model.aclose()
+
+
+register_agent(AgentSpec("synapse", SynapseAgent, SynapseConfig, "Synapse: trajectory-as-exemplar prompting"))

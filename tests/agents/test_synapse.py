@@ -1,0 +1,183 @@
+"""The Synapse agent end to end: the real openai SDK over real HTTP to the scripted server, on
+real MiniWoB++ pages in Chromium."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from palaestra.agents import TaskInfo
+from palaestra.agents.llm import BudgetExceeded, ChatModel, LLMConfig, WhitespaceTokenCounter
+from palaestra.agents.memory_agent import Exemplar
+from palaestra.agents.synapse import SynapseAgent, SynapseConfig, extract_actions
+from palaestra.envs import BrowserEnv
+from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text, server_error
+from palaestra.testing.script import Answer
+
+
+class FixedExemplars:
+    def __init__(self, exemplars: list[Exemplar]) -> None:
+        self.exemplars = exemplars
+
+    def search(self, goal: str, k: int) -> list[Exemplar]:
+        return self.exemplars[:k]
+
+
+def click_named_button(request: ScriptRequest) -> Answer:
+    """A model that reads the prompt: click the button the task names, in the current state."""
+    prompt = next(m["content"] for m in request.messages if m["role"] == "user")
+    current = prompt.rsplit("Now\n", 1)[1]
+    name = re.search(r'Click on the "([^"]+)" button', current)
+    assert name, current
+    state = current.rsplit("State:\n", 1)[1]
+    match = re.search(r'\[(\w+)\] button "' + re.escape(name.group(1)) + '"', state)
+    return reply_text(f"Action: click('{match.group(1)}')" if match else "noop()")
+
+
+def make_agent(
+    server: ScriptedLLMServer, source: FixedExemplars | None = None, **config: object
+) -> SynapseAgent:
+    llm = LLMConfig(
+        model="scripted-model",
+        base_url=server.base_url,
+        api_key="test",
+        backoff_base=0.01,
+        backoff_max=0.05,
+        budget_tokens=config.pop("budget_tokens", None),
+    )  # type: ignore[arg-type]
+    return SynapseAgent(
+        SynapseConfig(**config),
+        model=ChatModel(llm),  # type: ignore[arg-type]
+        source=source or FixedExemplars([]),
+        counter=WhitespaceTokenCounter(),
+    )
+
+
+def play(env: BrowserEnv, agent: SynapseAgent, seed: int, max_steps: int = 3) -> tuple[bool, list[str]]:
+    obs, _ = env.reset(seed=seed)
+    agent.reset(TaskInfo(goal=obs["goal"], action_set=env.action_set))
+    actions = []
+    for _ in range(max_steps):
+        step = agent.act(obs)
+        actions.append(step.action)
+        obs, _, terminated, truncated, info = env.step(step.action)
+        if terminated or truncated:
+            return bool(info["success"]), actions
+    return False, actions
+
+
+def test_succeeds_when_the_model_answers_well(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    server = make_llm_server(click_named_button)
+    env = make_env("miniwob.click-button")
+    agent = make_agent(server)
+    for seed in (0, 1, 2):
+        success, _ = play(env, agent, seed)
+        assert success
+    step = agent.history[-1]
+    assert step.tokens_in > 0 and step.tokens_out > 0 and step.raw_response.startswith("Action:")
+    assert step.messages[0]["role"] == "system" and "click(id" in step.messages[0]["content"]
+    assert len(server.chat_requests) == 3
+
+
+def test_exemplars_are_whole_trajectories_in_the_prompt(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    server = make_llm_server(click_named_button)
+    exemplar = Exemplar(
+        goal='Click on the "Okay" button.',
+        family="click-button",
+        trajectory=[{"state": '[9] button "Okay"', "action": "click('9')"}],
+    )
+    agent = make_agent(server, FixedExemplars([exemplar]))
+    success, _ = play(make_env("miniwob.click-button"), agent, 4)
+    assert success
+    prompt = server.chat_requests[0].last_user_text()
+    assert prompt.startswith(
+        'Example 1\nTask: Click on the "Okay" button.\nState:\n[9] button "Okay"\nAction: click'
+    )
+
+
+def test_reasks_when_the_answer_is_not_an_action(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    calls = {"n": 0}
+
+    def garbled_then_good(request: ScriptRequest) -> Answer:
+        calls["n"] += 1
+        return reply_text("I think I should click it!") if calls["n"] == 1 else click_named_button(request)
+
+    server = make_llm_server(garbled_then_good)
+    agent = make_agent(server)
+    success, _ = play(make_env("miniwob.click-button"), agent, 1)
+    assert success
+    assert len(server.chat_requests) == 2
+    assert "not a valid action" in server.chat_requests[1].last_user_text()
+    assert agent.history[0].extra["parse_errors"]
+
+
+def test_gives_up_cleanly_when_answers_never_parse(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    server = make_llm_server(lambda request: reply_text("no idea"))
+    agent = make_agent(server, max_reasks=1)
+    env = make_env("miniwob.click-button")
+    success, actions = play(env, agent, 0, max_steps=2)
+    assert not success and actions == ["noop(0)", "noop(0)"]
+    assert len(server.chat_requests) == 4  # one ask and one re-ask per step
+
+
+def test_server_errors_are_retried(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    calls = {"n": 0}
+
+    def flaky(request: ScriptRequest) -> Answer:
+        calls["n"] += 1
+        return server_error(503) if calls["n"] <= 2 else click_named_button(request)
+
+    server = make_llm_server(flaky)
+    success, _ = play(make_env("miniwob.click-button"), make_agent(server), 2)
+    assert success and calls["n"] == 3
+
+
+def test_budget_stops_the_agent_with_a_typed_error(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    server = make_llm_server(lambda request: reply_text("noop()"))
+    agent = make_agent(server, budget_tokens=50)
+    env = make_env("miniwob.click-button")
+    obs, _ = env.reset(seed=0)
+    agent.reset(TaskInfo(goal=obs["goal"], action_set=env.action_set))
+    agent.act(obs)  # the first call spends more than the budget
+    sent = len(server.chat_requests)
+    with pytest.raises(BudgetExceeded):
+        agent.act(obs)
+    assert len(server.chat_requests) == sent
+
+
+def test_context_budget_drops_exemplars_before_the_current_state(
+    make_llm_server: Callable[..., ScriptedLLMServer],
+) -> None:
+    from palaestra.envs.actions import MINIWOB_ACTIONS
+
+    server = make_llm_server(lambda request: reply_text("noop()"))
+    big = Exemplar(
+        goal="Long example", family="x", trajectory=[{"state": "word " * 3000, "action": "noop()"}]
+    )
+    small = Exemplar(
+        goal="Short example", family="x", trajectory=[{"state": "[1] button", "action": "noop()"}]
+    )
+    agent = make_agent(server, FixedExemplars([big, small]), context_window=2000, max_tokens=100)
+    agent.reset(TaskInfo(goal="Click the button.", action_set=MINIWOB_ACTIONS))
+    messages = agent.build_messages('[4] button "Go"')
+    user = messages[1]["content"]
+    assert "Long example" not in user and "Short example" in user and '[4] button "Go"' in user
+
+
+def test_extract_actions() -> None:
+    assert extract_actions("Action: click('3')\nState:\n[4] x") == "click('3')"
+    assert extract_actions("```\nfill('2', 'a')\nclick('3')\n```") == "fill('2', 'a')\nclick('3')"
