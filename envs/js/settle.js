@@ -6,6 +6,9 @@
   const observer = new MutationObserver(() => { changed = true; });
   observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
   const animating = () => {
+    // jQuery (< 3) animates on its own 13 ms timer, which can leave a frame with no change mid-fade.
+    const jq = window.jQuery;
+    if (jq && jq.timers && jq.timers.length) return true;
     if (!document.getAnimations) return false;
     return document.getAnimations().some((a) => {
       if (a.playState !== "running") return false;
