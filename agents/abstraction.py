@@ -97,7 +97,7 @@ def describe(el: dict[str, Any], max_chars: int) -> str:
     elif hint(el):
         parts.append(hint(el))
     value = el["value"]
-    if el["editable"] or el["tag"] == "select":
+    if value and (el["editable"] or el["tag"] == "select"):
         parts.append(f'value="{value[:max_chars]}"')
     if el["checked"]:
         parts.append("checked")
@@ -134,19 +134,16 @@ def candidates(obs: Obs) -> list[dict[str, Any]]:
     kept: list[dict[str, Any]] = []
     seen_text: set[str] = set()
     for el in elements:
-        if el["id"] in echo:
-            continue
+        text = letters(el["text"])
+        covered = sum(len(letters(c["text"])) for c in children.get(el["id"], []))
+        wrapper = bool(text) and covered >= 0.9 * len(text)
         if is_interactive(el):
-            if el["tag"] == "label" and letters(el["text"]) in names:
+            if el["tag"] == "label" and text in names:
                 continue
             kept.append(el)
             continue
-        text = letters(el["text"])
-        if not text or el["tag"] in CONTAINER_TAGS or text in seen_text:
+        if el["id"] in echo or not text or el["tag"] in CONTAINER_TAGS or text in seen_text or wrapper:
             continue
-        covered = sum(len(letters(c["text"])) for c in children.get(el["id"], []))
-        if covered >= 0.9 * len(text):
-            continue  # a wrapper: its children carry its text
         seen_text.add(text)
         kept.append(el)
     return kept
@@ -205,6 +202,8 @@ def abstract_state(
     chosen: list[tuple[int, str, str]] = []
     used = 0
     for el in ranked[: config.max_elements]:
+        if scores[el["id"]] <= 0 and not is_interactive(el):
+            continue  # text that shares nothing with the goal and stands near nothing that does
         line = describe(el, config.max_text_chars)
         cost = count_tokens(line) + 1
         if used + cost > config.max_tokens:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
 from palaestra.agents.grounding import Alignment, ground, tokens
+from palaestra.agents.registry import AgentSpec, register_agent
 from palaestra.envs.actions import WEB_ACTIONS
 from palaestra.envs.actions.parser import ID_FIELDS
 from palaestra.envs.actions.types import Action
@@ -135,3 +136,10 @@ class MemoryAgent(Agent):
                         changes["y"] = round(y + point["offset"][1] * h, 1)
             out.append(replace(action, **changes).to_call())
         return "\n".join(out)
+
+
+def _make(config: MemoryAgentConfig) -> MemoryAgent:
+    return MemoryAgent(config)
+
+
+register_agent(AgentSpec("memory", _make, MemoryAgentConfig, "replays the nearest demonstration; no LLM"))

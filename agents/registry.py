@@ -30,7 +30,7 @@ def register_agent(spec: AgentSpec) -> None:
 
 def _load_builtin() -> None:
     if not _agents:
-        from palaestra.agents import baselines  # noqa: F401  (registers on import)
+        from palaestra.agents import baselines, memory_agent, synapse  # noqa: F401  (they register)
 
 
 def list_agents() -> dict[str, AgentSpec]:

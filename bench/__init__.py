@@ -1,0 +1,1 @@
+"""Benchmarks of Palaestra against reference environments (run them as ``python -m bench.<name>``)."""
