@@ -12,8 +12,8 @@ from pathlib import Path
 
 from palaestra.agents.demos import Demonstration, record_episode
 from palaestra.agents.memory_agent import Exemplar, ExemplarSource
+from palaestra.memory import Embedder, ExemplarMemory
 from palaestra.memory import Exemplar as StoredExemplar
-from palaestra.memory import ExemplarMemory
 
 
 class NoExemplars:
@@ -57,14 +57,21 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def build_from_oracles(
-    out: str | Path, patterns: list[str], seeds: list[int], only_successful: bool = True
+    out: str | Path,
+    patterns: list[str],
+    seeds: list[int],
+    only_successful: bool = True,
+    embedder: Embedder | None = None,
 ) -> ExemplarMemory:
     """Record the oracles of the MiniWoB++ tasks matching ``patterns`` on ``seeds`` into a memory."""
     from palaestra.envs import BrowserEnv
     from palaestra.tasks.miniwob.oracles import ORACLES
 
     tasks = sorted(t for t in ORACLES if any(fnmatch.fnmatchcase(t, p) for p in patterns))
-    memory = ExemplarMemory.open(out) if (Path(out) / "meta.json").exists() else ExemplarMemory.create(out)
+    if (Path(out) / "meta.json").exists():
+        memory = ExemplarMemory.open(out, embedder=embedder)
+    else:
+        memory = ExemplarMemory.create(out, embedder=embedder)
     for task in tasks:
         env = BrowserEnv(f"miniwob.{task}")
         try:

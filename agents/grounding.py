@@ -32,16 +32,25 @@ class Alignment:
     """Replacements from the exemplar's goal to the task's goal, longest first."""
 
     pairs: tuple[tuple[str, str], ...]
+    #: The goals' arguments: the words where they differ ("Select A, B" vs "Select C, D, E").
+    old_args: frozenset[str] = frozenset()
+    new_args: frozenset[str] = frozenset()
 
     @classmethod
     def between(cls, old_goal: str, new_goal: str) -> Alignment:
         old, new = tokens(old_goal), tokens(new_goal)
         pairs: dict[str, str] = {}
+        old_args: set[str] = set()
+        new_args: set[str] = set()
         matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op != "replace":
+            if op == "equal":
                 continue
             src, dst = old[i1:i2], new[j1:j2]
+            old_args.update(norm(_unquote(t)) for t in src if norm(t))
+            new_args.update(norm(_unquote(t)) for t in dst if norm(t))
+            if op != "replace":
+                continue
             if len(src) == len(dst):  # token by token keeps "Cincinnati , OH" -> "Boston , MA" precise
                 for a, b in zip(src, dst, strict=True):
                     if a != b:
@@ -52,7 +61,7 @@ class Alignment:
             for a, b in _parts(src, dst):
                 pairs.setdefault(a, b)
         ordered = sorted(((a, b) for a, b in pairs.items() if a.strip()), key=lambda p: -len(p[0]))
-        return cls(tuple(ordered))
+        return cls(tuple(ordered), frozenset(old_args), frozenset(new_args))
 
     def apply(self, text: str) -> str:
         """Replace every aligned string in ``text`` (longest first, each place once)."""

@@ -14,12 +14,14 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 
 from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
-from palaestra.agents.grounding import Alignment, ground, tokens
+from palaestra.agents.grounding import Alignment, ground, norm, tokens
 from palaestra.agents.registry import AgentSpec, register_agent
 from palaestra.envs.actions import WEB_ACTIONS
 from palaestra.envs.actions.parser import ID_FIELDS
 from palaestra.envs.actions.types import Action
 from palaestra.errors import ActionError
+
+LIST_ACTIONS = ("click", "check", "uncheck")
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,15 @@ class MemoryAgent(Agent):
         except ActionError:
             return "noop(0)"
         points = iter(demo.get("points", []))
-        out = []
+        out: list[str] = []
+        expanded: set[tuple[str, str, str, bool]] = set()
         for action in actions:
+            group = self.list_group(action, demo)
+            if group is not None:
+                if group not in expanded:  # once per group: it covers every item of the new list
+                    expanded.add(group)
+                    out.extend(replace(action, id=el["id"]).to_call() for el in self.list_members(group, obs))
+                continue
             changes: dict[str, Any] = {}
             for f in fields(action):
                 value = getattr(action, f.name)
@@ -136,6 +145,44 @@ class MemoryAgent(Agent):
                         changes["y"] = round(y + point["offset"][1] * h, 1)
             out.append(replace(action, **changes).to_call())
         return "\n".join(out)
+
+    def list_group(self, action: Action, demo: dict[str, Any]) -> tuple[str, str, str, bool] | None:
+        """Lists change length between goals ("Select A, B" vs "Select C, D, E"). A click, check or
+        uncheck of an element named by the goal's arguments stands for the same action on every
+        element the new goal names; an uncheck or check of an element the goal does not name stands
+        for the same on every unnamed element of that kind. Returns (action, tag, role, named)."""
+        target = demo["targets"].get(getattr(action, "id", None) or "")
+        if action.name not in LIST_ACTIONS or target is None or self.exemplar is None:
+            return None
+        text = norm(target.get("text") or target.get("name") or "")
+        if not text:
+            return None
+        if self.named(text, self.exemplar.goal, self.alignment.old_args):
+            return (action.name, target["tag"], target["role"], True)
+        if action.name in ("check", "uncheck") and f" {text} " not in f" {norm(self.exemplar.goal)} ":
+            return (action.name, target["tag"], target["role"], False)
+        return None
+
+    def list_members(self, group: tuple[str, str, str, bool], obs: Obs) -> list[dict[str, Any]]:
+        assert self.task is not None
+        _, tag, role, named = group
+        goal = norm(self.task.goal)
+        members = []
+        for el in obs.get("elements", []):
+            text = norm(el["text"] or el["name"])
+            if not el["visible"] or (el["tag"], el["role"]) != (tag, role) or not text:
+                continue
+            mentioned = f" {text} " in f" {goal} "
+            if (named and self.named(text, self.task.goal, self.alignment.new_args)) or (
+                not named and not mentioned
+            ):
+                members.append(el)
+        return members
+
+    @staticmethod
+    def named(text: str, goal: str, args: frozenset[str]) -> bool:
+        """Whether ``text`` is one of the goal's arguments (all its words differ between goals)."""
+        return bool(args) and f" {text} " in f" {norm(goal)} " and set(text.split()) <= args
 
 
 def _make(config: MemoryAgentConfig) -> MemoryAgent:

@@ -78,7 +78,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         self._host = host
         self._loop: asyncio.AbstractEventLoop | None = None
         self._episode: _Episode | None = None
-        self._next: asyncio.Task[tuple[BrowserContext, Page]] | None = None
+        self._next: asyncio.Future[tuple[BrowserContext, Page]] | None = None
         self._goal = ""
         self._last_obs: Obs | None = None
         self._done = False
@@ -130,15 +130,26 @@ class BrowserEnv(gym.Env[Obs, str]):
             self._host = host_for_running_loop()
         return self._host
 
-    async def _open_page(self) -> tuple[BrowserContext, Page]:
+    async def _open_blank(self) -> tuple[BrowserContext, Page]:
+        """A fresh context with one empty page: the costly part of a page (its renderer process)."""
         width, height = self.task.viewport
         context = await self.host.new_context(viewport={"width": width, "height": height})
         try:
-            page = await context.new_page()
-            await self.task.prepare(page)
-            await page.locator(":root").count()  # inject Playwright's helpers now, not in the first step
+            return context, await context.new_page()
         except BaseException:
             # Close in the background: awaiting a hung browser here would block cancellation.
+            self._in_background(_close_quietly(context))
+            raise
+
+    async def _open_page(self) -> tuple[BrowserContext, Page]:
+        """The task's page in a fresh context, loaded and ready for ``setup``."""
+        context, page = await self._open_blank()
+        try:
+            await self.task.prepare(page)
+            # Create the page's script contexts now rather than in the first step.
+            await page.evaluate("1")
+            await page.locator(":root").count()
+        except BaseException:
             self._in_background(_close_quietly(context))
             raise
         return context, page
@@ -167,19 +178,18 @@ class BrowserEnv(gym.Env[Obs, str]):
         await self.host.ensure_browser()
         return await self._open_page()
 
-    def _after_reset(self, old: _Episode | None) -> None:
-        """Close the last episode's context and load the next episode's page, in the background,
-        after the reset has answered so they do not compete with it."""
+    def _prepare_next(self, old: _Episode | None) -> None:
+        """In the background: load the next episode's page and close the last episode's context.
 
-        async def housekeeping() -> tuple[BrowserContext, Page]:
-            if old is not None:
-                await _close_quietly(old.context)
-            return await self._open_page()
-
+        Started as soon as this episode has its page, so that the next page has the whole episode
+        to load (a fresh context and page cost a few hundred milliseconds of browser work).
+        """
         if self.prewarm:
-            self._next = asyncio.ensure_future(housekeeping())
+            # One page ahead. (Two stages, an empty page made an episode earlier, cost more memory
+            # and slowed steps more than they sped resets: measured with bench.env_speed.)
+            self._next = asyncio.ensure_future(self._open_page())
             self._next.add_done_callback(_retrieve_exception)
-        elif old is not None:
+        if old is not None:
             self._in_background(_close_quietly(old.context))
 
     async def areset(
@@ -191,14 +201,13 @@ class BrowserEnv(gym.Env[Obs, str]):
         started = time.perf_counter()
         old, self._episode = self._episode, None
         try:
-            obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
+            obs = await asyncio.wait_for(self._start_episode(episode_seed, old), self.reset_timeout)
         except (TimeoutError, PlaywrightError):
             # The browser hangs or died while the episode started: replace it and start again, once.
             self._discard_prepared_page()
             await self.host.replace_browser()
-            obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
-        self._after_reset(old)
-        self.timings = {"reset": time.perf_counter() - started}
+            obs = await asyncio.wait_for(self._start_episode(episode_seed, None), self.reset_timeout)
+        self.timings["reset"] = time.perf_counter() - started
         info = {"seed": episode_seed, "task": self.task.name}
         return obs, info
 
@@ -206,9 +215,17 @@ class BrowserEnv(gym.Env[Obs, str]):
         pending, self._next = self._next, None
         if pending is not None:
             pending.cancel()
+            pending.add_done_callback(self._close_cancelled)
 
-    async def _start_episode(self, episode_seed: int) -> Obs:
+    def _close_cancelled(self, future: asyncio.Future[tuple[BrowserContext, Page]]) -> None:
+        """A preparation that finished before its cancellation still holds a context to close."""
+        if not future.cancelled() and future.exception() is None:
+            self._in_background(_close_quietly(future.result()[0]))
+
+    async def _start_episode(self, episode_seed: int, old: _Episode | None) -> Obs:
+        t0 = time.perf_counter()
         context, page = await self._take_prepared_page()
+        t1 = time.perf_counter()
         blocked: list[str] = []
         if self.task.allowed_urls is not None:
             await context.route("**/*", self._make_guard(self.task.allowed_urls, blocked))
@@ -219,7 +236,11 @@ class BrowserEnv(gym.Env[Obs, str]):
         self._episode = _Episode(context=context, cdp=cdp, state=state, blocked=blocked)
         self._goal = await self.task.setup(page, episode_seed)
         self._done = False
-        return await self._observe(last_action="", error="")
+        t2 = time.perf_counter()
+        obs = await self._observe(last_action="", error="")
+        self.timings = {"page": t1 - t0, "setup": t2 - t1, "observe": time.perf_counter() - t2}
+        self._prepare_next(old)
+        return obs
 
     async def astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         self._bind_loop()
@@ -404,7 +425,8 @@ class BrowserEnv(gym.Env[Obs, str]):
             return
         self._bind_loop()
         await self._end_episode(abandon=True)
-        if self._background:
+        await asyncio.sleep(0)  # let cancelled preparations hand over their contexts for closing
+        while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 
     async def arender(self) -> np.ndarray | None:

@@ -9,9 +9,10 @@ import pytest
 
 import palaestra  # noqa: F401  (registers the Gymnasium ids)
 from palaestra.envs import BrowserEnv
+from palaestra.memory import SentenceTransformerEmbedder
 from palaestra.testing.fixtures import llm_server, make_llm_server
 
-__all__ = ["llm_server", "make_env", "make_llm_server"]
+__all__ = ["llm_server", "make_env", "make_llm_server", "minilm"]
 
 
 @pytest.fixture
@@ -27,3 +28,15 @@ def make_env() -> Iterator[Callable[..., BrowserEnv]]:
     yield factory
     for env in made:
         env.close()
+
+
+@pytest.fixture(scope="session")
+def minilm() -> SentenceTransformerEmbedder:
+    """The real all-MiniLM-L6-v2, loaded once (a few seconds) from the offline wheel.
+
+    One torch thread: the tests share two cores with browser tests, and torch's default threads
+    spin-wait on each other under that load (about ten times slower here).
+    """
+    embedder = SentenceTransformerEmbedder(num_threads=1)
+    embedder.embed(["warm up"])
+    return embedder

@@ -1,5 +1,5 @@
 // Resolves once the page has gone one animation frame with no DOM mutation and no running finite
-// animation, or after `maxMs`. This replaces fixed sleeps: a quiet page costs one frame.
+// animation, or after `maxMs`. This replaces fixed sleeps: a quiet page costs one task turn.
 (maxMs) => new Promise((resolve) => {
   const started = performance.now();
   let changed = false;
@@ -26,5 +26,7 @@
       requestAnimationFrame(tick);
     }
   };
-  requestAnimationFrame(tick);
+  // First look after one task turn (timers set by the action's handlers have run by then); only a
+  // page that is still changing costs animation frames.
+  setTimeout(tick, 0);
 })

@@ -21,6 +21,11 @@ from palaestra.tasks.registry import TaskSpec, register_task
 HTML_DIR = Path(miniwob.__file__).parent / "html" / "miniwob"
 #: The reward display and click trail are MiniWoB's own debugging aids; agents need not read them.
 HIDE_CHROME_CSS = "#reward-display, #click-canvas { display: none !important; }"
+HIDE_CHROME_JS = f"""document.addEventListener("DOMContentLoaded", () => {{
+  const style = document.createElement("style");
+  style.textContent = {HIDE_CHROME_CSS!r};
+  document.head.appendChild(style);
+}});"""
 #: Long enough for slow agents, short enough for setTimeout (which overflows past 2**31 - 1 ms).
 EPISODE_MAX_MS = 1_000_000_000
 
@@ -50,8 +55,9 @@ class MiniWoBTask(Task):
         self.ready_timeout = ready_timeout
 
     async def prepare(self, page: Page) -> None:
+        # The style goes in as the document parses: no round trip and no restyle after load.
+        await page.add_init_script(HIDE_CHROME_JS)
         await page.goto(self.url, wait_until="load")
-        await page.add_style_tag(content=HIDE_CHROME_CSS)
 
     async def setup(self, page: Page, seed: int) -> str:
         await page.evaluate(START_JS, [seed, EPISODE_MAX_MS])

@@ -31,18 +31,6 @@ class CountingEmbedder(Embedder):
         return self.inner.embed(texts)
 
 
-@pytest.fixture(scope="session")
-def minilm() -> SentenceTransformerEmbedder:
-    """The real all-MiniLM-L6-v2, loaded once (a few seconds) from the offline wheel.
-
-    One torch thread: the tests share two cores with browser tests, and torch's default threads
-    spin-wait on each other under that load (about ten times slower here).
-    """
-    embedder = SentenceTransformerEmbedder(num_threads=1)
-    embedder.embed(["warm up"])
-    return embedder
-
-
 @pytest.fixture
 def counting(minilm: SentenceTransformerEmbedder) -> CountingEmbedder:
     return CountingEmbedder(minilm)

@@ -1,0 +1,106 @@
+"""The offline memory agent on MiniWoB++: demonstrations from the oracles on seeds 0-4, evaluation
+on seeds 1000-1049 of the same tasks, and on tasks that have no exemplar of their own.
+
+    python -m bench.memory_agent [--tasks '*'] [--eval-seeds 1000-1049] [--others-seeds 0-4]
+                                 [--workers 2] [--json out.json]
+
+Target: at least 0.9 mean success on the tasks that have exemplars.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import statistics
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+CACHE = Path(".cache/bench/memory-agent")
+
+
+def evaluate_task(task: str, seeds: list[int], memory_dir: str) -> dict[str, Any]:
+    """Success of the memory agent on one task (runs in a worker process with its own browser)."""
+    import palaestra  # noqa: F401
+    from palaestra.agents import TaskInfo
+    from palaestra.agents.exemplars import MemoryExemplars
+    from palaestra.agents.memory_agent import MemoryAgent, MemoryAgentConfig
+    from palaestra.envs import BrowserEnv, ObsConfig
+    from palaestra.memory import ExemplarMemory, SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder(num_threads=1)
+    agent = MemoryAgent(
+        MemoryAgentConfig(), source=MemoryExemplars(ExemplarMemory.open(memory_dir, embedder))
+    )
+    env = BrowserEnv(f"miniwob.{task}", obs_config=ObsConfig(screenshot=False))
+    wins, retrieved = 0, 0
+    try:
+        for seed in seeds:
+            obs, _ = env.reset(seed=seed)
+            agent.reset(TaskInfo(goal=obs["goal"], action_set=env.action_set))
+            retrieved += agent.exemplar is not None and agent.exemplar.family == task
+            for _ in range(30):
+                step = agent.act(obs)
+                obs, _, terminated, truncated, info = env.step(step.action)
+                if terminated or truncated:
+                    wins += bool(info["success"])
+                    break
+                if step.extra.get("exhausted"):
+                    break
+    finally:
+        env.close()
+    return {"task": task, "episodes": len(seeds), "success": wins / len(seeds), "own_family": retrieved}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from palaestra.agents.exemplars import build_from_oracles, parse_seeds
+    from palaestra.tasks import list_tasks
+    from palaestra.tasks.miniwob.oracles import ORACLES
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", default="*", help="globs over the tasks that have oracles")
+    parser.add_argument("--demo-seeds", default="0-4")
+    parser.add_argument("--eval-seeds", default="1000-1049")
+    parser.add_argument("--others-seeds", default="0-4", help="seeds for tasks without exemplars ('' skips)")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--json", default="")
+    args = parser.parse_args(argv)
+    tasks = sorted(t for t in ORACLES if any(fnmatch.fnmatchcase(t, p) for p in args.tasks.split(",")))
+    memory_dir = CACHE / "memory"
+    if args.rebuild or not (memory_dir / "meta.json").exists():
+        memory_dir.parent.mkdir(parents=True, exist_ok=True)
+        memory = build_from_oracles(memory_dir, list(ORACLES), parse_seeds(args.demo_seeds))
+        print(f"built {memory_dir}: {len(memory)} exemplars")
+    others = [n.split(".", 1)[1] for n in list_tasks(suite="miniwob") if n.split(".", 1)[1] not in ORACLES]
+    jobs = [(t, parse_seeds(args.eval_seeds), True) for t in tasks]
+    if args.others_seeds:
+        jobs += [(t, parse_seeds(args.others_seeds), False) for t in others]
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        futures = [(own, pool.submit(evaluate_task, t, seeds, str(memory_dir))) for t, seeds, own in jobs]
+        results = [(own, f.result()) for own, f in futures]
+    print(f"{'task':<30} {'exemplars':>9} {'episodes':>8} {'success':>8}")
+    for own, r in results:
+        print(f"{r['task']:<30} {'yes' if own else 'no':>9} {r['episodes']:>8} {r['success']:>8.2f}")
+    with_ex = [r["success"] for own, r in results if own]
+    without = [r["success"] for own, r in results if not own]
+    summary = {
+        "tasks_with_exemplars": len(with_ex),
+        "mean_success_with_exemplars": round(statistics.mean(with_ex), 3) if with_ex else None,
+        "tasks_without_exemplars": len(without),
+        "mean_success_without_exemplars": round(statistics.mean(without), 3) if without else None,
+        "target": 0.9,
+        "pass": bool(with_ex) and statistics.mean(with_ex) >= 0.9,
+    }
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"summary": summary, "rows": [r for _, r in results]}, indent=1)
+        )
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
