@@ -122,7 +122,8 @@ class MemoryAgent(Agent):
             if group is not None:
                 if group not in expanded:  # once per group: it covers every item of the new list
                     expanded.add(group)
-                    out.extend(replace(action, id=el["id"]).to_call() for el in self.list_members(group, obs))
+                    members = self.list_members(group, obs)
+                    out.extend(replace(action, **{"id": el["id"]}).to_call() for el in members)
                 continue
             changes: dict[str, Any] = {}
             for f in fields(action):
