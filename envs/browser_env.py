@@ -15,7 +15,7 @@ import contextlib
 import fnmatch
 import time
 from collections.abc import Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,10 @@ class _Episode:
     cdp: CDPSession
     state: ActionState
     blocked: list[str]
+    cdp_sessions: dict[Page, CDPSession] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.cdp_sessions[self.state.page] = self.cdp
 
 
 class BrowserEnv(gym.Env[Obs, str]):
@@ -283,16 +287,18 @@ class BrowserEnv(gym.Env[Obs, str]):
         t1 = time.perf_counter()
         await self._settle(episode.state.page)
         t2 = time.perf_counter()
-        verdict = await self.task.evaluate(
-            episode.state.page,
-            EpisodeState(messages=episode.state.messages, infeasible=episode.state.infeasible),
-        )
-        t3 = time.perf_counter()
         if episode.blocked and not error:
             error = f"Blocked navigation outside this task's allowed sites: {', '.join(episode.blocked)}"
         episode.blocked.clear()
-        obs = await self._observe(last_action=action, error=error)
-        timings.update(action=t1 - t0, settle=t2 - t1, evaluate=t3 - t2, observe=time.perf_counter() - t3)
+        # The task's verdict and the observation both only read the settled page: ask together.
+        verdict, obs = await asyncio.gather(
+            self.task.evaluate(
+                episode.state.page,
+                EpisodeState(messages=episode.state.messages, infeasible=episode.state.infeasible),
+            ),
+            self._observe(last_action=action, error=error),
+        )
+        timings.update(action=t1 - t0, settle=t2 - t1, observe=time.perf_counter() - t2)
         terminated = verdict.done or episode.state.infeasible is not None
         self._done = self._done or terminated
         info = {
@@ -342,22 +348,32 @@ class BrowserEnv(gym.Env[Obs, str]):
         state = self._episode.state
         page = state.page
         pages = state.context.pages
-        titles = await asyncio.gather(*(p.title() for p in pages), return_exceptions=True)
+        cdp = self._episode.cdp_sessions.get(page)
+        if cdp is None:  # a tab opened during the episode: one session for the rest of it
+            cdp = self._episode.cdp_sessions[page] = await state.context.new_cdp_session(page)
+        others = [p for p in pages if p is not page]
+        parts, *other_titles = await asyncio.gather(
+            capture(page, cdp, state.frame_ids, self.obs_config),
+            *(p.title() for p in others),
+            return_exceptions=True,
+        )
+        if isinstance(parts, BaseException):
+            raise parts
+        titles = dict(zip(others, other_titles, strict=True))
+        titles[page] = parts.pop("title", None)
+        if titles[page] is None:
+            titles[page] = await page.title()
         obs: Obs = {
             "goal": self._goal,
             "url": page.url,
             "open_pages": [
-                {"title": t if isinstance(t, str) else "", "url": p.url, "active": p is page}
-                for p, t in zip(pages, titles, strict=True)
+                {"title": t if isinstance(t := titles.get(p), str) else "", "url": p.url, "active": p is page}
+                for p in pages
             ],
             "last_action": last_action,
             "last_action_error": error,
         }
-        if page is not pages[0] or len(pages) > 1:
-            cdp = await state.context.new_cdp_session(page) if page is not pages[0] else self._episode.cdp
-        else:
-            cdp = self._episode.cdp
-        obs.update(await capture(page, cdp, state.frame_ids, self.obs_config))
+        obs.update(parts)
         obs.setdefault("focused_element", "")
         if "screenshot" in obs:
             obs["screenshot"] = self._fit_screenshot(obs["screenshot"])

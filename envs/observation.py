@@ -83,19 +83,28 @@ def _letters(n: int) -> str:
 
 
 async def capture(page: Page, cdp: CDPSession, frame_ids: FrameIds, config: ObsConfig) -> dict[str, Any]:
-    """Compute the configured parts of the observation of ``page``."""
-    await frame_ids.mark(page)
+    """Compute the configured parts of the observation of ``page``.
+
+    Only the DOM snapshot must wait for the id marking; the AXTree (joined to the snapshot by
+    backend node ids) and the screenshot are requested at the same time. The result also holds
+    the page's ``title`` when a snapshot was taken (saving a round trip).
+    """
     want_tree = config.axtree or config.elements or config.dom
+
+    async def marked_snapshot() -> dict[str, Any]:
+        await frame_ids.mark(page)
+        return dict(await cdp.send("DOMSnapshot.captureSnapshot", {"computedStyles": SNAPSHOT_STYLES}))
+
     calls: list[Any] = [
-        cdp.send("DOMSnapshot.captureSnapshot", {"computedStyles": SNAPSHOT_STYLES})
-        if want_tree
-        else _none(),
+        marked_snapshot() if want_tree else _none(),
         _ax_trees(cdp, single_frame=len(page.frames) == 1) if want_tree else _none(),
         cdp.send("Page.captureScreenshot", screenshot_params(config)) if config.screenshot else _none(),
     ]
     snapshot, ax_nodes, shot = await asyncio.gather(*calls)
     obs: dict[str, Any] = {}
     if want_tree:
+        title = snapshot["documents"][0].get("title", -1) if snapshot["documents"] else -1
+        obs["title"] = snapshot["strings"][title] if title >= 0 else ""
         dom = Snapshot(snapshot, config.max_text_chars)
         ax = AXTree(ax_nodes, dom)
         viewport = page.viewport_size
