@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import multiprocessing
 import os
 import statistics
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE = Path(".cache/bench/memory-agent")
+_SOURCES: dict[str, Any] = {}
 
 
 def evaluate_task(task: str, seeds: list[int], memory_dir: str) -> dict[str, Any]:
@@ -30,10 +32,10 @@ def evaluate_task(task: str, seeds: list[int], memory_dir: str) -> dict[str, Any
     from palaestra.envs import BrowserEnv, ObsConfig
     from palaestra.memory import ExemplarMemory, SentenceTransformerEmbedder
 
-    embedder = SentenceTransformerEmbedder(num_threads=1)
-    agent = MemoryAgent(
-        MemoryAgentConfig(), source=MemoryExemplars(ExemplarMemory.open(memory_dir, embedder))
-    )
+    if memory_dir not in _SOURCES:  # one model and memory per worker process, not per task
+        embedder = SentenceTransformerEmbedder(num_threads=1)
+        _SOURCES[memory_dir] = MemoryExemplars(ExemplarMemory.open(memory_dir, embedder))
+    agent = MemoryAgent(MemoryAgentConfig(), source=_SOURCES[memory_dir])
     env = BrowserEnv(f"miniwob.{task}", obs_config=ObsConfig(screenshot=False))
     wins, retrieved = 0, 0
     try:
@@ -78,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [(t, parse_seeds(args.eval_seeds), True) for t in tasks]
     if args.others_seeds:
         jobs += [(t, parse_seeds(args.others_seeds), False) for t in others]
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+    # spawn, not fork: this process already runs a browser loop thread, which a fork would not copy.
+    with ProcessPoolExecutor(
+        max_workers=args.workers, mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
         futures = [(own, pool.submit(evaluate_task, t, seeds, str(memory_dir))) for t, seeds, own in jobs]
         results = [(own, f.result()) for own, f in futures]
     print(f"{'task':<30} {'exemplars':>9} {'episodes':>8} {'success':>8}")
