@@ -15,7 +15,7 @@ import json
 import multiprocessing
 import os
 import statistics
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(
         max_workers=args.workers, mp_context=multiprocessing.get_context("spawn")
     ) as pool:
-        futures = [(own, pool.submit(evaluate_task, t, seeds, str(memory_dir))) for t, seeds, own in jobs]
-        results = [(own, f.result()) for own, f in futures]
+        futures = {pool.submit(evaluate_task, t, seeds, str(memory_dir)): own for t, seeds, own in jobs}
+        results = []
+        for future in as_completed(futures):  # print as tasks finish: a stopped run keeps its lines
+            own, row = futures[future], future.result()
+            results.append((own, row))
+            print(
+                f"done {row['task']:<28} exemplars={'yes' if own else 'no'} success={row['success']:.2f}",
+                flush=True,
+            )
+    results.sort(key=lambda pair: (not pair[0], pair[1]["task"]))
     print(f"{'task':<30} {'exemplars':>9} {'episodes':>8} {'success':>8}")
     for own, r in results:
         print(f"{r['task']:<30} {'yes' if own else 'no':>9} {r['episodes']:>8} {r['success']:>8.2f}")
