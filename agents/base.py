@@ -37,6 +37,8 @@ class AgentStep:
     tokens_out: int = 0
     cost: float = 0.0
     latency: float = 0.0
+    #: The agent has nothing more to do (its plan is exhausted); the runner ends the episode.
+    stop: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -44,6 +46,9 @@ class Agent(ABC):
     """Base class. Subclasses implement ``aact``; ``reset``/``act`` are the synchronous face."""
 
     name: ClassVar[str] = ""
+    #: A reference solution that must know which task it plays (the MiniWoB++ oracles). Runs call
+    #: `reveal_task` on such agents only, and reports mark them: they are yardsticks, not agents.
+    privileged: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.task: TaskInfo | None = None
@@ -57,6 +62,10 @@ class Agent(ABC):
     @abstractmethod
     async def aact(self, obs: Obs) -> AgentStep:
         """Decide the next action from the latest observation."""
+
+    def reveal_task(self, task: str) -> None:
+        """Told the task's registered name; only ever called on `privileged` agents."""
+        raise NotImplementedError(f"{type(self).__name__} is not a privileged agent")
 
     async def aclose(self) -> None:  # noqa: B027  (optional hook)
         """Release what the agent holds (clients, files)."""
