@@ -1,0 +1,242 @@
+"""Playing episodes: one agent against one environment, with every step recorded.
+
+An `EpisodeWorker` lives in one process (a local worker or a Ray actor) with its own event loop. It
+keeps one environment per task and one agent per configuration, so a browser and a loaded model serve
+many episodes. It never raises for an episode: whatever happens becomes an `EpisodeOutcome`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+import traceback
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.demos import record_step
+from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
+from palaestra.config import ConfigError
+from palaestra.envs import BrowserEnv, ObsConfig
+from palaestra.errors import PalaestraError
+from palaestra.runs.artifacts import episode_dir
+from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
+from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+
+#: An episode written down as an exemplar trajectory, when the run records demonstrations.
+DEMO_FILE = "demo.json"
+#: Environments kept open per worker; episodes come grouped by task, so a small cache suffices.
+_ENV_CACHE = 2
+
+
+class EpisodeWorker:
+    """Plays episodes one at a time; `run` is synchronous so processes and Ray actors can call it."""
+
+    def __init__(self, settings: RunSettings, run_dir: str, worker: str = "") -> None:
+        self.settings = settings
+        self.run_dir = Path(run_dir)
+        self.worker = worker or f"pid{os.getpid()}"
+        self.loop = asyncio.new_event_loop()
+        self.envs: OrderedDict[str, BrowserEnv] = OrderedDict()
+        self.agents: dict[str, Agent] = {}
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="artifacts")
+
+    def run(self, spec: EpisodeSpec) -> EpisodeOutcome:
+        return self.loop.run_until_complete(self.arun(spec))
+
+    def prepare(self, spec: EpisodeSpec) -> None:
+        """Build the episode's agent and environment and start its browser, before its clock starts.
+
+        Loading a model or launching a browser on a busy machine can take longer than a short episode;
+        a failure here is left for `run` to report as the episode's error.
+        """
+        try:
+            self._agent(spec.agent)
+            env = self._env(spec.task)
+
+            async def launch() -> None:  # the host belongs to the running loop
+                await env.host.ensure_browser()
+
+            self.loop.run_until_complete(launch())
+        except Exception:
+            return
+
+    def close(self) -> None:
+        for env in self.envs.values():
+            self.loop.run_until_complete(env.aclose())
+        for agent in self.agents.values():
+            self.loop.run_until_complete(agent.aclose())
+        self.writer.shutdown()
+        self.loop.close()
+
+    async def arun(self, spec: EpisodeSpec) -> EpisodeOutcome:
+        a = spec.agent
+        out = EpisodeOutcome(
+            key=spec.key, agent=a.display, agent_name=a.name, agent_hash=a.config_hash,
+            task=spec.task, seed=spec.seed, started=time.time(), worker=self.worker,
+        )  # fmt: skip
+        folder = episode_dir(self.run_dir, a.display, spec.task, spec.seed, fresh=True)
+        out.artifacts = str(folder.relative_to(self.run_dir))
+        recorder = _Recorder(folder, self.writer, self.settings.screenshots)
+        started = time.perf_counter()
+        try:
+            agent = self._agent(a)
+            env = self._env(spec.task)
+            await self._play(spec, agent, env, out, recorder)
+        except BudgetExceeded as exc:
+            out.error_kind, out.error_message = "budget_exceeded", str(exc)
+        except LLMUnavailableError as exc:
+            out.error_kind, out.error_message = "model_unavailable", str(exc)
+        except LLMRequestError as exc:
+            out.error_kind, out.error_message = "model_request", str(exc)
+        except ConfigError as exc:
+            out.error_kind, out.error_message = "config_error", str(exc)
+        except _ResetFailed as exc:
+            out.error_kind, out.error_message = "reset_failed", str(exc.__cause__ or exc)
+        except Exception as exc:  # an agent's bug must not take the worker down
+            out.error_kind = "agent_error"
+            out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        out.elapsed_s = time.perf_counter() - started
+        recorder.finish(out)
+        out.finished = time.time()
+        return out
+
+    async def _play(
+        self, spec: EpisodeSpec, agent: Agent, env: BrowserEnv, out: EpisodeOutcome, recorder: _Recorder
+    ) -> None:
+        max_steps = self.settings.max_steps
+        t0 = time.perf_counter()
+        try:
+            obs, _ = await env.areset(seed=spec.seed)
+        except Exception as exc:
+            raise _ResetFailed(f"reset of {spec.task} failed") from exc
+        out.reset_s = time.perf_counter() - t0
+        out.goal = obs.get("goal", "")
+        if agent.privileged:
+            agent.reveal_task(spec.task)
+            out.extra["privileged"] = True
+        await agent.areset(TaskInfo(goal=out.goal, action_set=env.action_set, max_steps=max_steps))
+        for index in range(max_steps):
+            t_start = time.perf_counter()
+            step = await agent.aact(obs)
+            t_agent = time.perf_counter()
+            if step.stop:
+                out.outcome = FAILURE
+                return
+            if self.settings.demos:
+                recorder.demo_steps.append(record_step(obs, step.action))
+            obs, reward, terminated, truncated, info = await env.astep(step.action)
+            t_env = time.perf_counter()
+            record = recorder.step(index, step, obs, float(reward))
+            record.agent_s, record.env_s = t_agent - t_start, t_env - t_agent
+            out.steps.append(record)
+            record.overhead_s = time.perf_counter() - t_env
+            out.reward = float(reward)
+            if info.get("error"):
+                out.error_kind = info["error"]["kind"]
+                out.error_message = info["error"]["message"]
+                return
+            if terminated or truncated:
+                out.success = bool(info.get("success"))
+                out.outcome = SUCCESS if out.success else FAILURE
+                return
+        out.outcome = STEP_LIMIT
+
+    def _agent(self, entry: AgentEntry) -> Agent:
+        from palaestra.agents.registry import make_agent
+
+        if entry.config_hash not in self.agents:
+            self.agents[entry.config_hash] = make_agent(entry.name, entry.args_dict())
+        return self.agents[entry.config_hash]
+
+    def _env(self, task: str) -> BrowserEnv:
+        if task in self.envs:
+            self.envs.move_to_end(task)
+            return self.envs[task]
+        while len(self.envs) >= _ENV_CACHE:
+            _, old = self.envs.popitem(last=False)
+            self.loop.create_task(old.aclose())
+        env = BrowserEnv(
+            task,
+            obs_config=ObsConfig(screenshot=self.settings.screenshots),
+            step_timeout=self.settings.step_timeout,
+        )
+        self.envs[task] = env
+        return env
+
+
+class _ResetFailed(PalaestraError):
+    """The environment could not start the episode (even after replacing its browser)."""
+
+
+class _Recorder:
+    """Writes a step's artifacts: its observation as text and its screenshot, off the step's path."""
+
+    def __init__(self, folder: Path, writer: ThreadPoolExecutor, screenshots: bool) -> None:
+        self.folder, self.writer, self.screenshots = folder, writer, screenshots
+        self.pending: list[Future[None]] = []
+        self.lines: list[str] = []
+        self.demo_steps: list[dict[str, Any]] = []
+
+    def step(self, index: int, step: AgentStep, obs: dict[str, Any], reward: float) -> StepRecord:
+        record = StepRecord(
+            index=index, action=step.action, error=obs.get("last_action_error", ""), reward=reward,
+            tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
+        )  # fmt: skip
+        record.observation = f"obs-{index:03d}.txt"
+        text = _observation_text(obs)
+        self.pending.append(self.writer.submit(_save_text, text, self.folder / record.observation))
+        shot = obs.get("screenshot")
+        if self.screenshots and isinstance(shot, np.ndarray) and shot.size:
+            record.screenshot = f"shot-{index:03d}.jpg"
+            self.pending.append(self.writer.submit(_save_jpeg, shot, self.folder / record.screenshot))
+        self.lines.append(
+            json.dumps(
+                {
+                    "index": index,
+                    "action": step.action,
+                    "thoughts": step.thoughts,
+                    "messages": step.messages,
+                    "raw_response": step.raw_response,
+                    "extra": step.extra,
+                },
+                default=str,
+            )
+        )
+        return record
+
+    def finish(self, out: EpisodeOutcome) -> None:
+        """Wait for the writes, then add the agent's log; artifacts are complete before the row exists."""
+        for future in self.pending:
+            future.result()
+        (self.folder / "agent.jsonl").write_text("".join(line + "\n" for line in self.lines))
+        (self.folder / "episode.json").write_text(
+            json.dumps({"key": out.key, "goal": out.goal, "error": out.error_message}, indent=1)
+        )
+        if self.demo_steps:
+            demo = {"goal": out.goal, "steps": self.demo_steps, "success": out.success, "reward": out.reward}
+            (self.folder / DEMO_FILE).write_text(json.dumps(demo, default=str))
+
+
+def _observation_text(obs: dict[str, Any]) -> str:
+    parts = [f"goal: {obs.get('goal', '')}", f"url: {obs.get('url', '')}"]
+    if obs.get("last_action_error"):
+        parts.append(f"last_action_error: {obs['last_action_error']}")
+    parts.append(obs.get("axtree") or obs.get("dom") or "")
+    return "\n".join(parts) + "\n"
+
+
+def _save_text(text: str, path: Path) -> None:
+    path.write_text(text)
+
+
+def _save_jpeg(pixels: np.ndarray, path: Path) -> None:
+    from PIL import Image
+
+    Image.fromarray(pixels).save(path, format="JPEG", quality=80)

@@ -1,0 +1,82 @@
+"""`palaestra memory`: build exemplar memories from recorded runs or the oracles, and inspect them.
+
+Any finished episode of a run made with `--record-demos` can become an exemplar trajectory; by
+default only the successful ones do, since a memory of failures teaches the wrong moves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+
+from palaestra.memory import Exemplar, ExemplarMemory
+from palaestra.runs.artifacts import confined
+from palaestra.runs.episode import DEMO_FILE
+from palaestra.runs.store import RunStore
+
+
+def exemplars_from_run(run_dir: str | Path, only_successful: bool = True) -> list[Exemplar]:
+    """The recorded demonstrations of a run's finished episodes."""
+    run_dir = Path(run_dir)
+    exemplars = []
+    with RunStore(run_dir, readonly=True) as store:
+        rows = store.episodes()
+    for row in rows:
+        if row["status"] != "done" or (only_successful and not row["success"]):
+            continue
+        path = confined(run_dir, Path(row["artifacts"] or "", DEMO_FILE))
+        if not path.is_file():
+            continue
+        demo = json.loads(path.read_text())
+        suite, _, task = row["task"].partition(".")
+        exemplars.append(
+            Exemplar(
+                goal=demo["goal"], suite=suite, task=task, trajectory=demo["steps"],
+                success=bool(row["success"]), reward=float(row["reward"]), source=f"run:{run_dir.name}",
+                metadata={"agent": row["agent"], "seed": row["seed"]},
+            )
+        )  # fmt: skip
+    return exemplars
+
+
+def open_or_create(path: str | Path) -> ExemplarMemory:
+    if (Path(path) / "meta.json").exists():
+        return ExemplarMemory.open(path)
+    return ExemplarMemory.create(path)
+
+
+def build_memory(args: argparse.Namespace) -> int:
+    if not args.run and not args.oracles:
+        print("palaestra memory build: say where from: --run RUN_DIR and/or --oracles 'GLOBS'.")
+        return 2
+    added = 0
+    if args.oracles:
+        from palaestra.agents.exemplars import build_from_oracles, parse_seeds
+
+        before = len(open_or_create(args.path))
+        memory = build_from_oracles(
+            args.path, args.oracles.split(","), parse_seeds(args.seeds), only_successful=not args.all
+        )
+        added += len(memory) - before
+    if args.run:
+        memory = open_or_create(args.path)
+        before = len(memory)
+        for run in args.run:
+            memory.add(exemplars_from_run(run, only_successful=not args.all))
+        memory.save()
+        added += len(memory) - before
+    print(f"{added} exemplars added; {args.path} holds {len(open_or_create(args.path))}.")
+    return 0
+
+
+def inspect_memory(args: argparse.Namespace) -> int:
+    memory = ExemplarMemory.open(args.path)
+    exemplars = [memory.get(i) for i in memory.ids()]
+    print(f"{args.path}: {len(exemplars)} exemplars, embedder {memory.embedder.name}")
+    families = Counter(f"{e.suite}.{e.task}" for e in exemplars)
+    for family, count in families.most_common():
+        sources = Counter(e.source for e in exemplars if f"{e.suite}.{e.task}" == family)
+        print(f"  {family:<40} {count:>4}  {dict(sources)}")
+    return 0

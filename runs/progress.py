@@ -1,0 +1,83 @@
+"""The live progress display of a run, and its plain-log form when output is not a terminal.
+
+On a terminal one status line is redrawn in place; elsewhere (CI logs, files) each finished episode
+is one line, so logs stay greppable and nothing depends on carriage returns.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from palaestra.runs.records import EpisodeOutcome
+
+
+class Progress:
+    def __init__(self, total: int, skipped: int = 0, stream: TextIO | None = None, live: bool | None = None):
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty() if live is None else live
+        self.total, self.skipped = total, skipped
+        self.done = self.succeeded = self.failed = self.errored = self.retrying = 0
+        self.tokens, self.cost = 0, 0.0
+        self.started = time.perf_counter()
+        self._last_draw = 0.0
+
+    def update(self, outcome: EpisodeOutcome, will_retry: bool) -> None:
+        self.tokens += outcome.tokens_in + outcome.tokens_out
+        self.cost += outcome.cost
+        if outcome.errored and will_retry:
+            self.retrying += 1
+        elif outcome.errored:
+            self.errored += 1
+        else:
+            self.done += 1
+            self.succeeded += outcome.success
+            self.failed += not outcome.success
+        if self.live:
+            self.draw(force=True)
+        else:
+            if outcome.errored:
+                verdict = f"ERROR {outcome.error_kind}" + (" (will retry)" if will_retry else "")
+            else:
+                verdict = outcome.outcome
+            print(
+                f"[{self.finished}/{self.total}] {outcome.agent} {outcome.task} seed={outcome.seed}: "
+                f"{verdict} reward={outcome.reward:g} steps={len(outcome.steps)} "
+                f"{outcome.elapsed_s:.1f}s | {self.summary()}",
+                file=self.stream,
+                flush=True,
+            )
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.errored
+
+    def summary(self) -> str:
+        minutes = (time.perf_counter() - self.started) / 60
+        rate = self.finished / minutes if minutes > 0 else 0.0
+        left = self.total - self.finished
+        eta = f"{left / rate:.1f} min" if rate > 0 else "?"
+        success = f"{self.succeeded / self.done:.0%}" if self.done else "-"
+        text = (
+            f"done {self.done} failed {self.failed} errored {self.errored} | success {success} | "
+            f"{rate:.1f} ep/min | ETA {eta}"
+        )
+        if self.tokens:
+            text += f" | {self.tokens:,} tokens ${self.cost:.4f}"
+        return text
+
+    def draw(self, force: bool = False) -> None:
+        """Redraw the status line (terminals only), at most a few times a second unless forced."""
+        now = time.perf_counter()
+        if not self.live or (not force and now - self._last_draw < 0.25):
+            return
+        self._last_draw = now
+        self.stream.write(f"\r\x1b[2K[{self.finished}/{self.total}] {self.summary()}")
+        self.stream.flush()
+
+    def close(self, message: str = "") -> None:
+        if self.live:
+            self.stream.write("\n")
+        if message:
+            print(message, file=self.stream, flush=True)

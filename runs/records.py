@@ -1,0 +1,92 @@
+"""What a worker reports about one episode, and how its ending is classified.
+
+Two kinds of bad ending are kept apart everywhere: a *failure* is a result (the agent answered wrong
+or ran out of steps), an *error* is the infrastructure's fault (the browser crashed, the episode hung,
+the model endpoint was down) and says nothing about the agent, so errored episodes are retried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Outcomes of a finished episode (a result about the agent).
+SUCCESS, FAILURE, STEP_LIMIT = "success", "failure", "step_limit"
+
+#: Error kinds caused by the infrastructure: retried up to the run's retry limit.
+RETRYABLE_ERRORS = frozenset(
+    {
+        "browser_crashed",
+        "step_timeout",
+        "environment_error",
+        "reset_failed",
+        "episode_timeout",
+        "worker_died",
+        "model_unavailable",
+    }
+)
+#: Error kinds that retrying cannot fix (a bug in the agent, a wrong configuration).
+PERMANENT_ERRORS = frozenset({"agent_error", "config_error", "model_request"})
+
+
+@dataclass
+class StepRecord:
+    index: int
+    action: str
+    error: str = ""
+    reward: float = 0.0
+    env_s: float = 0.0
+    agent_s: float = 0.0
+    #: Time the runner itself spent on this step (recording, bookkeeping): everything but env and agent.
+    overhead_s: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    screenshot: str = ""
+    observation: str = ""
+
+
+@dataclass
+class EpisodeOutcome:
+    """One attempt at an episode. `outcome` is set when it finished; `error_kind` when it errored."""
+
+    key: str
+    agent: str
+    agent_name: str
+    agent_hash: str
+    task: str
+    seed: int
+    outcome: str = ""
+    error_kind: str = ""
+    error_message: str = ""
+    success: bool = False
+    reward: float = 0.0
+    steps: list[StepRecord] = field(default_factory=list)
+    goal: str = ""
+    reset_s: float = 0.0
+    elapsed_s: float = 0.0
+    started: float = 0.0
+    finished: float = 0.0
+    artifacts: str = ""
+    worker: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errored(self) -> bool:
+        return bool(self.error_kind)
+
+    @property
+    def retryable(self) -> bool:
+        return self.error_kind in RETRYABLE_ERRORS
+
+    @property
+    def tokens_in(self) -> int:
+        return sum(s.tokens_in for s in self.steps)
+
+    @property
+    def tokens_out(self) -> int:
+        return sum(s.tokens_out for s in self.steps)
+
+    @property
+    def cost(self) -> float:
+        return sum(s.cost for s in self.steps)

@@ -1,0 +1,116 @@
+"""Reading a run's results: per-task summaries for `palaestra show`, and pandas for notebooks.
+
+Success rates are over finished episodes only; errored episodes (the infrastructure's fault) are
+counted apart and never as failures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from palaestra.runs.store import RunStore
+
+
+@dataclass
+class TaskSummary:
+    agent: str
+    task: str
+    episodes: int
+    errors: int
+    success: float
+    stderr: float
+    mean_reward: float
+    mean_steps: float
+    mean_seconds: float
+    tokens: int
+    cost: float
+
+
+def standard_error(p: float, n: int) -> float:
+    return math.sqrt(p * (1 - p) / n) if n else 0.0
+
+
+def summarize(rows: list[dict[str, Any]]) -> list[TaskSummary]:
+    """One summary per (agent, task), sorted by agent then task."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[(row["agent"], row["task"])].append(row)
+    summaries = []
+    for (agent, task), group in sorted(groups.items()):
+        done = [r for r in group if r["status"] == "done"]
+        n = len(done)
+        p = sum(r["success"] for r in done) / n if n else 0.0
+        summaries.append(
+            TaskSummary(
+                agent=agent,
+                task=task,
+                episodes=n,
+                errors=len(group) - n,
+                success=p,
+                stderr=standard_error(p, n),
+                mean_reward=sum(r["reward"] for r in done) / n if n else 0.0,
+                mean_steps=sum(r["steps"] for r in done) / n if n else 0.0,
+                mean_seconds=sum(r["elapsed_s"] or 0.0 for r in done) / n if n else 0.0,
+                tokens=sum((r["tokens_in"] or 0) + (r["tokens_out"] or 0) for r in group),
+                cost=sum(r["cost"] or 0.0 for r in group),
+            )
+        )
+    return summaries
+
+
+def agent_means(summaries: list[TaskSummary]) -> dict[str, tuple[float, float]]:
+    """Per agent: mean success over its tasks (each task weighs the same) and that mean's std. error."""
+    by_agent: dict[str, list[TaskSummary]] = defaultdict(list)
+    for s in summaries:
+        if s.episodes:
+            by_agent[s.agent].append(s)
+    means = {}
+    for agent, tasks in by_agent.items():
+        mean = sum(t.success for t in tasks) / len(tasks)
+        stderr = math.sqrt(sum(t.stderr**2 for t in tasks)) / len(tasks)
+        means[agent] = (mean, stderr)
+    return means
+
+
+def format_summary(summaries: list[TaskSummary]) -> str:
+    header = (
+        f"{'agent':<16} {'task':<34} {'n':>4} {'success':>13} {'reward':>7} {'steps':>6} "
+        f"{'s/ep':>6} {'tokens':>9} {'cost':>8} {'errors':>6}"
+    )
+    lines = [header, "-" * len(header)]
+    for s in summaries:
+        lines.append(
+            f"{s.agent:<16} {s.task:<34} {s.episodes:>4} {s.success:>6.2f} ± {s.stderr:<4.2f} "
+            f"{s.mean_reward:>7.2f} {s.mean_steps:>6.1f} {s.mean_seconds:>6.1f} {s.tokens:>9,} "
+            f"{s.cost:>8.4f} {s.errors:>6}"
+        )
+    lines.append("-" * len(header))
+    for agent, (mean, stderr) in sorted(agent_means(summaries).items()):
+        errors = sum(s.errors for s in summaries if s.agent == agent)
+        episodes = sum(s.episodes for s in summaries if s.agent == agent)
+        lines.append(
+            f"{agent:<16} {'mean over tasks':<34} {episodes:>4} {mean:>6.2f} ± {stderr:<4.2f}"
+            f"{'':>49}{errors:>6}"
+        )
+    return "\n".join(lines)
+
+
+def load_rows(run_dir: str | Path) -> list[dict[str, Any]]:
+    with RunStore(run_dir, readonly=True) as store:
+        return store.episodes()
+
+
+def to_dataframe(run_dir: str | Path, *, steps: bool = False) -> Any:
+    """The run's episodes (or, with `steps`, its steps) as a pandas DataFrame.
+
+    Needs pandas (`pip install 'palaestra[analysis]'`).
+    """
+    import pandas as pd
+
+    with RunStore(run_dir, readonly=True) as store:
+        table = "steps" if steps else "episodes"
+        return pd.read_sql_query(f"SELECT * FROM {table}", store.db)

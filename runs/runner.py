@@ -1,0 +1,137 @@
+"""The evaluation runner: every (agent, task, seed) episode of a run, resumable by default.
+
+Running the same command again skips finished episodes and re-runs only those that errored for
+infrastructure reasons, up to the retry limit. Results are written by this process alone, one
+transaction per episode as it ends, so Ctrl-C or SIGKILL never loses a finished episode.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import TextIO
+
+from palaestra.config import ConfigError
+from palaestra.runs.backends import Backend, default_workers, make_backend
+from palaestra.runs.progress import Progress
+from palaestra.runs.records import RETRYABLE_ERRORS, EpisodeOutcome
+from palaestra.runs.repro import reproducibility_record
+from palaestra.runs.spec import EpisodeSpec, RunConfig
+from palaestra.runs.store import RunStore
+
+
+@dataclass
+class RunResult:
+    total: int
+    skipped: int
+    finished: int
+    errored: int
+    succeeded: int
+    interrupted: bool
+    elapsed_s: float
+
+
+def pending_episodes(
+    episodes: list[EpisodeSpec], status: dict[str, tuple[str, str, int]], retries: int
+) -> tuple[list[EpisodeSpec], int]:
+    """Which episodes still need a run: never run, or errored for a retryable reason with tries left."""
+    todo: list[EpisodeSpec] = []
+    for spec in episodes:
+        state = status.get(spec.key)
+        if state is None:
+            todo.append(spec)
+            continue
+        kind, error, attempts = state
+        if kind == "error" and error in RETRYABLE_ERRORS and attempts <= retries:
+            todo.append(spec)
+    return todo, len(episodes) - len(todo)
+
+
+def check_compatible(store: RunStore, config: RunConfig) -> None:
+    """Refuse to mix results of different agent configurations under one label in one directory."""
+    recorded = {row["agent"]: row["agent_hash"] for row in store.episodes()}
+    for agent in config.agents:
+        old = recorded.get(agent.display)
+        if old is not None and old != agent.config_hash:
+            raise ConfigError(
+                f"{store.run_dir} already holds results of agent `{agent.display}` with other arguments "
+                f"(configuration {old}, now {agent.config_hash}). Use a new --out, or give this "
+                "configuration its own label (label=... in a run file)."
+            )
+
+
+def run_eval(
+    config: RunConfig,
+    *,
+    stream: TextIO | None = None,
+    live: bool | None = None,
+    argv: list[str] | None = None,
+) -> RunResult:
+    settings = config.settings
+    episodes = config.episodes()
+    started = time.perf_counter()
+    with RunStore(settings.out) as store:
+        check_compatible(store, config)
+        store.set_meta("config", config.to_json())
+        todo, skipped = pending_episodes(episodes, store.status(), settings.retries)
+        progress = Progress(total=len(todo), skipped=skipped, stream=stream, live=live)
+        if skipped:
+            progress.close(
+                f"Resuming: {skipped} of {len(episodes)} episodes already finished; {len(todo)} to run."
+            )
+        invocation = store.begin_invocation(reproducibility_record(config, argv))
+        result = RunResult(len(episodes), skipped, 0, 0, 0, False, 0.0)
+        if not todo:
+            store.end_invocation(invocation, "complete")
+            return result
+        workers = settings.workers or default_workers(len(todo))
+        backend = make_backend(settings, settings.out, min(workers, len(todo)))
+        try:
+            _drive(backend, deque(todo), store, invocation, progress, settings.retries, result)
+        except KeyboardInterrupt:
+            result.interrupted = True
+            backend.shutdown(kill=True)
+            store.end_invocation(invocation, "interrupted")
+            progress.close("Interrupted: finished episodes are saved; run the same command to resume.")
+        else:
+            backend.shutdown()
+            store.end_invocation(invocation, "complete")
+            progress.close(f"Finished: {progress.summary()}")
+    result.elapsed_s = time.perf_counter() - started
+    return result
+
+
+def _drive(
+    backend: Backend,
+    queue: deque[EpisodeSpec],
+    store: RunStore,
+    invocation: int,
+    progress: Progress,
+    retries: int,
+    result: RunResult,
+) -> None:
+    specs = {spec.key: spec for spec in queue}
+    in_flight = 0
+    while queue or in_flight:
+        while queue and backend.idle():
+            backend.submit(queue.popleft())
+            in_flight += 1
+        for outcome in backend.poll(timeout=0.25):
+            in_flight -= 1
+            store.record(outcome, invocation)
+            attempts = store.status()[outcome.key][2]
+            retry = outcome.errored and outcome.retryable and attempts <= retries
+            if retry:
+                queue.append(specs[outcome.key])
+            _count(result, outcome, retry)
+            progress.update(outcome, retry)
+        progress.draw()
+
+
+def _count(result: RunResult, outcome: EpisodeOutcome, retry: bool) -> None:
+    if outcome.errored:
+        result.errored += not retry
+    else:
+        result.finished += 1
+        result.succeeded += outcome.success

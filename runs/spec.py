@@ -1,0 +1,236 @@
+"""What a run is: agents × tasks × seeds, and the settings every episode shares.
+
+A run's configuration comes from a TOML or YAML run file, then `PALAESTRA_*` environment variables,
+then command-line flags, each overriding the one before. Every key is checked: an unknown one gets a
+did-you-mean error instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from palaestra.config import ConfigError, build_config, parse_assignments
+from palaestra.errors import UnknownNameError
+
+BACKENDS = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class AgentEntry:
+    """One agent configuration of a run. Its label names it in results; its hash pins its arguments."""
+
+    name: str
+    args: tuple[tuple[str, str], ...] = ()
+    label: str = ""
+
+    @property
+    def config_hash(self) -> str:
+        blob = json.dumps({"name": self.name, "args": sorted(self.args)}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+    def args_dict(self) -> dict[str, str]:
+        return dict(self.args)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The scalar settings of a run; see `palaestra eval --help` for each one's meaning."""
+
+    out: str = ""
+    suite: str = "miniwob"
+    tasks: tuple[str, ...] = ("*",)
+    seeds: str = "0-4"
+    workers: int = 0
+    max_steps: int = 30
+    episode_timeout: float = 300.0
+    step_timeout: float = 30.0
+    backend: str = "local"
+    ray_address: str = ""
+    retries: int = 2
+    screenshots: bool = True
+    #: Write each episode down as an exemplar trajectory (`demo.json`) for `palaestra memory build --run`.
+    demos: bool = False
+
+
+@dataclass(frozen=True)
+class EpisodeSpec:
+    """One episode to play: which agent configuration, on which task, with which seed."""
+
+    agent: AgentEntry
+    task: str
+    seed: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.agent.display}|{self.task}|{self.seed}"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    settings: RunSettings
+    agents: tuple[AgentEntry, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"settings": asdict(self.settings), "agents": [asdict(a) for a in self.agents]}
+
+    @property
+    def seeds(self) -> list[int]:
+        return parse_seeds(self.settings.seeds)
+
+    def episodes(self) -> list[EpisodeSpec]:
+        """Every episode of the run, grouped by agent and task so that workers reuse their environment."""
+        tasks = resolve_tasks(self.settings.suite, self.settings.tasks)
+        return [EpisodeSpec(a, t, s) for a in self.agents for t in tasks for s in self.seeds]
+
+
+def parse_seeds(text: str | int | Sequence[int]) -> list[int]:
+    """`"0-4"`, `"1,3,7-9"`, `5` or `[1, 2]` -> a sorted list of distinct seeds."""
+    if isinstance(text, int):
+        return [text]
+    if not isinstance(text, str):
+        return sorted({int(s) for s in text})
+    seeds: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        low, dash, high = part.partition("-")
+        try:
+            seeds.update(range(int(low), int(high) + 1) if dash else [int(low)])
+        except ValueError:
+            raise ConfigError(f"seeds: `{part}` is not a seed or a range such as 0-9.") from None
+    if not seeds:
+        raise ConfigError(f"seeds: `{text}` names no seeds; write for example 0-9 or 1,3,5.")
+    return sorted(seeds)
+
+
+def resolve_tasks(suite: str, patterns: Sequence[str]) -> list[str]:
+    """Full task names (`miniwob.click-test`) matching any of the glob patterns, in order."""
+    from palaestra.tasks.registry import list_tasks
+
+    every = list_tasks("*", suite)  # raises a did-you-mean error for an unknown suite
+    chosen: list[str] = []
+    for pattern in patterns:
+        matched = list_tasks(pattern, suite)
+        if not matched:
+            short = [t.split(".", 1)[1] for t in every]
+            raise UnknownNameError(
+                "task", pattern, short, hint=f"`palaestra list tasks --suite {suite}` lists them."
+            )
+        chosen.extend(m for m in matched if m not in chosen)
+    return chosen
+
+
+def load_run_file(path: str | Path) -> dict[str, Any]:
+    """A run file's contents: TOML (`.toml`) or YAML (`.yaml`, `.yml`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Run file {path} does not exist.")
+    if path.suffix == ".toml":
+        return tomllib.loads(path.read_text())
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"Run file {path} must hold a mapping of settings.")
+        return data
+    raise ConfigError(f"Run file {path}: use a .toml, .yaml or .yml file.")
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`PALAESTRA_WORKERS=4` -> `{"workers": "4"}` for every known setting (others are not ours)."""
+    environ = os.environ if environ is None else environ
+    known = {f.name for f in fields(RunSettings)}
+    return {
+        name: environ[f"PALAESTRA_{name.upper()}"] for name in known if f"PALAESTRA_{name.upper()}" in environ
+    }
+
+
+def agents_from(entries: Sequence[Any], where: str) -> list[AgentEntry]:
+    """Agent entries from a run file (`[[agents]]` tables) or flags (`name`, `k=v` pairs)."""
+    agents: list[AgentEntry] = []
+    for entry in entries:
+        if isinstance(entry, AgentEntry):
+            agents.append(entry)
+            continue
+        if isinstance(entry, str):
+            entry = {"name": entry}
+        if not isinstance(entry, Mapping) or "name" not in entry:
+            raise ConfigError(f"{where}: each agent needs a `name`, got {entry!r}.")
+        unknown = set(entry) - {"name", "args", "label"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown agent key(s) {sorted(unknown)}; use name, args, label.")
+        args = entry.get("args") or {}
+        if isinstance(args, list):
+            args = parse_assignments([str(a) for a in args], where=f"{where} agent args")
+        pairs = tuple(sorted((str(k), _flat(v)) for k, v in args.items()))
+        agents.append(AgentEntry(str(entry["name"]), pairs, str(entry.get("label", ""))))
+    return _label(agents)
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _label(agents: list[AgentEntry]) -> list[AgentEntry]:
+    """Unlabelled agents are labelled by name; two configurations of one agent get their hash too."""
+    names = [a.name for a in agents if not a.label]
+    labelled = []
+    for a in agents:
+        if a.label:
+            labelled.append(a)
+        else:
+            label = a.name if names.count(a.name) == 1 else f"{a.name}-{a.config_hash[:6]}"
+            labelled.append(AgentEntry(a.name, a.args, label))
+    labels = [a.label for a in labelled]
+    duplicated = sorted({x for x in labels if labels.count(x) > 1})
+    if duplicated:
+        raise ConfigError(f"Agent labels must differ; {duplicated} appear twice. Give each a `label`.")
+    return labelled
+
+
+def build_run_config(
+    file_values: Mapping[str, Any] | None = None,
+    env_values: Mapping[str, str] | None = None,
+    flag_values: Mapping[str, Any] | None = None,
+    flag_agents: Sequence[AgentEntry] = (),
+) -> RunConfig:
+    """Merge run file < environment < flags into a checked `RunConfig`."""
+    merged: dict[str, Any] = {}
+    file_values = dict(file_values or {})
+    file_agents = file_values.pop("agents", [])
+    for layer in (file_values, env_values or {}, flag_values or {}):
+        merged.update({k: v for k, v in layer.items() if v is not None})
+    if isinstance(merged.get("seeds"), list | tuple | int):
+        merged["seeds"] = ",".join(str(s) for s in parse_seeds(merged["seeds"]))
+    settings = build_config(RunSettings, merged, where="run settings")
+    agents = agents_from(list(flag_agents) or list(file_agents), "agents")
+    if not agents:
+        raise ConfigError("A run needs at least one agent: pass --agent NAME (see `palaestra list agents`).")
+    if not settings.out:
+        raise ConfigError("A run needs an output directory: pass --out runs/NAME.")
+    if settings.backend not in BACKENDS:
+        raise UnknownNameError("backend", settings.backend, BACKENDS)
+    if settings.max_steps < 1 or settings.episode_timeout <= 0 or settings.retries < 0:
+        raise ConfigError("max_steps must be >= 1, episode_timeout > 0 and retries >= 0.")
+    parse_seeds(settings.seeds)
+    from palaestra.agents.registry import check_agent
+
+    for agent in agents:  # fail now, with a did-you-mean, rather than in every worker
+        check_agent(agent.name, agent.args_dict())
+    return RunConfig(settings=settings, agents=tuple(agents))

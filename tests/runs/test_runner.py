@@ -1,0 +1,200 @@
+"""The evaluation runner end to end: real workers, real Chromium, a real SQLite database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from palaestra.cli import main
+from palaestra.memory import ExemplarMemory, HashingEmbedder, content_hash
+from palaestra.runs.memory_cli import exemplars_from_run
+from palaestra.runs.results import format_summary, load_rows, summarize, to_dataframe
+from palaestra.runs.store import RunStore
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture
+def test_agents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `runner_agents` importable here and in the spawned workers (they inherit sys.path)."""
+    monkeypatch.syspath_prepend(str(HERE))
+
+
+def by_key(run: Path) -> dict[str, dict]:
+    return {row["key"]: row for row in load_rows(run)}
+
+
+def test_small_run_with_two_agents_in_parallel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "oracle", "--agent", "random", "--agent-arg", "seed=3",
+            "--tasks", "click-test", "--tasks", "enter-text", "--seeds", "0-1", "--workers", "2",
+            "--max-steps", "3", "--out", str(run), "--record-demos"]  # fmt: skip
+    assert main(argv) == 0
+    rows = by_key(run)
+    assert sorted(rows) == sorted(
+        f"{a}|miniwob.{t}|{s}"
+        for a in ("oracle", "random")
+        for t in ("click-test", "enter-text")
+        for s in (0, 1)
+    )
+    assert all(r["status"] == "done" for r in rows.values())
+    assert all(
+        rows[f"oracle|miniwob.{t}|{s}"]["success"] for t in ("click-test", "enter-text") for s in (0, 1)
+    )
+    assert {r["worker"] for r in rows.values()} == {"w0", "w1"}
+    oracle = rows["oracle|miniwob.enter-text|1"]
+    folder = run / oracle["artifacts"]
+    assert (folder / "shot-000.jpg").stat().st_size > 1000
+    assert "textbox" in (folder / "obs-000.txt").read_text()
+    with RunStore(run, readonly=True) as store:
+        steps = store.steps(oracle["key"])
+        assert [s["idx"] for s in steps] == list(range(oracle["steps"]))
+        assert steps[0]["action"].startswith("fill(") and steps[0]["screenshot"] == "shot-000.jpg"
+        (invocation,) = store.invocations()
+        record = invocation["record"]
+    assert invocation["status"] == "complete"
+    assert record["seeds"] == [0, 1] and record["packages"]["playwright"]
+    assert {"commit", "dirty"} <= set(record["git"]) and "hromium" in record["browser"]
+    assert [a["label"] for a in record["agents"]] == ["oracle", "random"]
+
+    table = capsys.readouterr().out
+    assert "oracle           miniwob.enter-text                    2   1.00" in table
+    frame = to_dataframe(run)
+    assert len(frame) == 8 and set(frame["agent"]) == {"oracle", "random"}
+    assert len(to_dataframe(run, steps=True)) == frame["steps"].sum()
+
+    # The recorded demonstrations become a memory; only successful episodes by default.
+    memory_dir = tmp_path / "memory"
+    ExemplarMemory.create(memory_dir, embedder=HashingEmbedder()).save()
+    assert main(["memory", "build", str(memory_dir), "--run", str(run)]) == 0
+    memory = ExemplarMemory.open(memory_dir, embedder=HashingEmbedder())
+    recorded = exemplars_from_run(run)
+    assert len(recorded) == sum(r["success"] for r in rows.values())
+    assert len(memory) == len({content_hash(e) for e in recorded})  # the same demonstration is stored once
+    assert len(exemplars_from_run(run, only_successful=False)) == 8
+    exemplar = memory.search("Enter the text into the field", k=1)[0][0]
+    assert exemplar.trajectory and exemplar.source == "run:run"
+
+
+def test_errors_are_kept_apart_from_failures(tmp_path: Path, test_agents: None) -> None:
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "runner_agents:HangingAgent", "--agent", "runner_agents:CrashingAgent",
+            "--agent", "runner_agents:IdleAgent", "--tasks", "click-test", "--seeds", "0", "--workers", "2",
+            "--max-steps", "2", "--episode-timeout", "8", "--retries", "1", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    rows = {r["agent_name"].split(":")[1]: r for r in load_rows(run)}
+    hung, crashed, idle = rows["HangingAgent"], rows["CrashingAgent"], rows["IdleAgent"]
+    # A hung episode is killed at its timeout, recorded as an error, and retried once.
+    assert (hung["status"], hung["error_kind"], hung["attempts"]) == ("error", "episode_timeout", 2)
+    assert "episode_timeout=8" in hung["error_message"]
+    # A bug in the agent is an error too, but retrying cannot fix it.
+    assert (crashed["status"], crashed["error_kind"], crashed["attempts"]) == ("error", "agent_error", 1)
+    assert "ZeroDivisionError: the agent's own bug" in crashed["error_message"]
+    # Running out of steps is a result about the agent: a failure, not an error.
+    assert (idle["status"], idle["outcome"], idle["steps"], idle["error_kind"]) == (
+        "done",
+        "step_limit",
+        2,
+        None,
+    )
+    summary = {s.agent: s for s in summarize(load_rows(run))}
+    assert summary["runner_agents:IdleAgent"].episodes == 1
+    assert (
+        summary["runner_agents:HangingAgent"].episodes == 0
+        and summary["runner_agents:HangingAgent"].errors == 1
+    )
+    with RunStore(run, readonly=True) as store:
+        attempts = store.db.execute(
+            "SELECT episode, attempt, error_kind FROM attempts ORDER BY 1, 2"
+        ).fetchall()
+    assert [tuple(a)[1:] for a in attempts if "Hanging" in a[0]] == [
+        (1, "episode_timeout"),
+        (2, "episode_timeout"),
+    ]
+    # Rerunning skips what is recorded: the permanent error stays, the spent retries are not retried.
+    assert main(argv) == 0
+    assert {r["key"]: r["attempts"] for r in load_rows(run)} == {
+        r["key"]: r["attempts"] for r in rows.values()
+    }
+
+
+def test_sigkill_mid_run_loses_nothing_and_reruns_nothing(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "oracle", "--tasks", "click-test", "--seeds", "0-7", "--workers", "1",
+            "--no-screenshots", "--out", str(run)]  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "palaestra.cli", *argv], stderr=subprocess.DEVNULL)
+    database = run / "results.sqlite"
+    deadline = time.monotonic() + 180
+    finished = 0
+    while finished < 2:
+        assert time.monotonic() < deadline and proc.poll() is None, "the run did not get going"
+        time.sleep(0.2)
+        if database.exists():
+            with sqlite3.connect(database) as db:
+                finished = db.execute("SELECT count(*) FROM episodes").fetchone()[0]
+    family = psutil.Process(proc.pid).children(recursive=True)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # Its workers and their browsers go with it.
+    _, alive = psutil.wait_procs(family, timeout=20)
+    assert not [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        before = {k: (f, i) for k, f, i in db.execute("SELECT key, finished, invocation FROM episodes")}
+        step_counts = db.execute(
+            "SELECT e.steps, (SELECT count(*) FROM steps s WHERE s.episode = e.key) FROM episodes e"
+        ).fetchall()
+    assert 2 <= len(before) < 8
+    assert all(declared == stored for declared, stored in step_counts)
+
+    assert main(argv) == 0
+    after = by_key(run)
+    assert len(after) == 8 and all(r["success"] for r in after.values())
+    for key, (finished_at, invocation) in before.items():
+        assert (after[key]["finished"], after[key]["invocation"]) == (finished_at, invocation)
+    assert {r["invocation"] for k, r in after.items() if k not in before} == {2}
+    with RunStore(run, readonly=True) as store:
+        assert [i["status"] for i in store.invocations()] == ["running", "complete"]
+
+
+def test_ray_backend_runs_a_small_evaluation(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "oracle", "--tasks", "click-test,click-button", "--seeds", "0",
+            "--workers", "1", "--backend", "ray", "--no-screenshots", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    rows = load_rows(run)
+    assert [(r["task"], r["success"], r["worker"]) for r in rows] == [
+        ("miniwob.click-button", 1, "ray0"),
+        ("miniwob.click-test", 1, "ray0"),
+    ]
+    assert "mean over tasks" in format_summary(summarize(rows))
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--agent", "oracel"], "Unknown agent `oracel`. Did you mean: `oracle`?"),
+        (
+            ["--agent", "oracle", "--tasks", "clik-test"],
+            "Unknown task `clik-test`. Did you mean: `click-test`",
+        ),
+        (["--agent", "oracle", "--suite", "miniwb"], "Unknown suite `miniwb`. Did you mean: `miniwob`?"),
+        (["--agent", "random", "--agent-arg", "sed=1"], "Unknown key `sed` in agent `random` arguments."),
+        (["--agent", "oracle", "--seeds", "0-x"], "seeds: `0-x` is not a seed or a range"),
+    ],
+)
+def test_bad_names_get_did_you_mean_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    assert main(["eval", *flags, "--out", str(tmp_path / "run")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
