@@ -1,0 +1,264 @@
+"""`palaestra compare`: runs side by side per task, with each difference and whether it is noise.
+
+Success rates over a few seeds are noisy: 5/10 against 6/10 says nothing. Every difference against
+the first run is therefore tested, and only a two-sided p < 0.05 is marked as a change (▲ or ▼;
+≈ otherwise).
+
+Which test: per task, **Fisher's exact test** on the 2×2 table (successes and failures of the two
+runs). Evaluations have small n (3 to 50 seeds) and rates at 0 or 1, where the two-proportion z-test's
+normal approximation is wrong (its standard error is 0 at 10/10 against 9/10); the exact test holds
+at every n and costs O(n). The overall row per agent pools tasks with the **Cochran–Mantel–Haenszel**
+test, stratified by task, so that a difference in task mix cannot pass for a difference in skill; it
+covers only the tasks every compared run finished (with a single such task it is Fisher's again).
+
+Rows are keyed by (agent label, task). When each run holds exactly one agent and their labels differ
+(`compare runs/memory runs/synapse`), rows are keyed by task alone: the runs *are* the agents.
+Success rates count finished episodes only, as in `palaestra show`; errored episodes are shown apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from palaestra.errors import PalaestraError
+from palaestra.runs.results import TaskSummary, agent_means, load_rows, summarize
+
+__all__ = [
+    "ALPHA",
+    "Cell",
+    "CompareError",
+    "Comparison",
+    "Delta",
+    "Row",
+    "cmh_test",
+    "compare_runs",
+    "fisher_exact",
+    "format_comparison",
+]
+
+#: Significance level: a difference with a two-sided p-value below it is "beyond noise".
+ALPHA = 0.05
+OVERALL = "overall"
+_EMPTY = TaskSummary("", "", 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0.0)
+
+
+class CompareError(PalaestraError, ValueError):
+    """The runs given cannot be compared (fewer than two)."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run's result on one (agent, task), or an agent's mean over tasks on an overall row."""
+
+    successes: int
+    episodes: int
+    errors: int
+    success: float
+    stderr: float
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A run's difference in success against the first run, and the test's two-sided p-value."""
+
+    diff: float
+    p_value: float
+
+    @property
+    def beyond_noise(self) -> bool:
+        return self.p_value < ALPHA
+
+    @property
+    def verdict(self) -> str:
+        if not self.beyond_noise:
+            return "≈"
+        return "▲" if self.diff > 0 else "▼"
+
+
+@dataclass(frozen=True)
+class Row:
+    """`cells[i]` is run i's result (None: not in that run); `deltas[i]` compares it to run 0."""
+
+    agent: str
+    task: str
+    cells: tuple[Cell | None, ...]
+    deltas: tuple[Delta | None, ...]
+    #: On an overall row, how many tasks (those every run finished) its means cover.
+    tasks: int = 1
+
+    @property
+    def overall(self) -> bool:
+        return self.task == OVERALL
+
+
+@dataclass(frozen=True)
+class Comparison:
+    runs: tuple[str, ...]
+    #: Each run's agent labels.
+    agents: tuple[tuple[str, ...], ...]
+    #: True when rows are keyed by task alone (one agent per run, labels differ); `Row.agent` is "".
+    by_task: bool
+    rows: tuple[Row, ...]
+
+
+def fisher_exact(k1: int, n1: int, k2: int, n2: int) -> float:
+    """Two-sided p-value of Fisher's exact test for k1/n1 against k2/n2 successes.
+
+    Sums the probabilities (hypergeometric, margins fixed) of every table no more likely than the
+    observed one, with scipy's relative tolerance so that ties in floating point count as ties.
+    """
+    if n1 <= 0 or n2 <= 0:
+        return 1.0
+    total, successes = n1 + n2, k1 + k2
+
+    def log_p(x: int) -> float:
+        return _log_comb(n1, x) + _log_comb(n2, successes - x) - _log_comb(total, successes)
+
+    observed = log_p(k1) + math.log1p(1e-7)
+    tables = range(max(0, successes - n2), min(successes, n1) + 1)
+    return min(1.0, sum(math.exp(lp) for lp in map(log_p, tables) if lp <= observed))
+
+
+def cmh_test(strata: Sequence[tuple[int, int, int, int]]) -> float:
+    """Two-sided p-value of the Cochran–Mantel–Haenszel test (continuity-corrected) over 2×2 strata.
+
+    Each stratum is `(k1, n1, k2, n2)`: one task's successes and episodes in the two runs.
+    """
+    deviation = variance = 0.0
+    for k1, n1, k2, n2 in strata:
+        total, successes = n1 + n2, k1 + k2
+        if n1 <= 0 or n2 <= 0:
+            continue
+        deviation += k1 - n1 * successes / total
+        variance += n1 * n2 * successes * (total - successes) / (total * total * (total - 1))
+    if variance <= 0:
+        return 1.0
+    statistic = max(abs(deviation) - 0.5, 0.0) ** 2 / variance
+    return math.erfc(math.sqrt(statistic / 2))  # chi-square with 1 degree of freedom
+
+
+def _log_comb(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def compare_runs(run_dirs: Sequence[str | Path]) -> Comparison:
+    """Compare two or more runs against the first, per (agent, task) or per task (see the module doc)."""
+    if len(run_dirs) < 2:
+        raise CompareError(f"compare needs two or more runs, got {len(run_dirs)}.")
+    summaries = [summarize(load_rows(run)) for run in run_dirs]
+    agents = tuple(tuple(sorted({s.agent for s in run})) for run in summaries)
+    by_task = all(len(a) == 1 for a in agents) and len({a[0] for a in agents}) > 1
+    tables = [{("" if by_task else s.agent, s.task): s for s in run} for run in summaries]
+    rows: list[Row] = []
+    for agent in sorted({agent for table in tables for agent, _ in table}):
+        tasks = sorted({task for table in tables for a, task in table if a == agent})
+        for task in tasks:
+            cells = tuple(_cell(table.get((agent, task))) for table in tables)
+            rows.append(Row(agent, task, cells, _deltas(cells)))
+        overall = _overall(agent, tasks, tables)
+        if overall is not None:
+            rows.append(overall)
+    return Comparison(tuple(str(r) for r in run_dirs), agents, by_task, tuple(rows))
+
+
+def _cell(s: TaskSummary | None) -> Cell | None:
+    if s is None:
+        return None
+    return Cell(round(s.success * s.episodes), s.episodes, s.errors, s.success, s.stderr)
+
+
+def _deltas(cells: tuple[Cell | None, ...]) -> tuple[Delta | None, ...]:
+    first = cells[0]
+    deltas: list[Delta | None] = [None]
+    for cell in cells[1:]:
+        if first is None or cell is None or not first.episodes or not cell.episodes:
+            deltas.append(None)
+        else:
+            p = fisher_exact(first.successes, first.episodes, cell.successes, cell.episodes)
+            deltas.append(Delta(cell.success - first.success, p))
+    return tuple(deltas)
+
+
+def _overall(agent: str, tasks: list[str], tables: list[dict[tuple[str, str], TaskSummary]]) -> Row | None:
+    """The agent's mean over the tasks that every run holding the agent finished; None if no task."""
+    present = [i for i, table in enumerate(tables) if any(a == agent for a, _ in table)]
+    common = [t for t in tasks if all(tables[i].get((agent, t), _EMPTY).episodes for i in present)]
+    if not common:
+        return None
+    cells: list[Cell | None] = []
+    for i, table in enumerate(tables):
+        if i not in present:
+            cells.append(None)
+            continue
+        chosen = [table[(agent, t)] for t in common]
+        mean, stderr = agent_means(chosen)[chosen[0].agent]
+        successes = sum(c.successes for c in map(_cell, chosen) if c)
+        episodes, errors = sum(s.episodes for s in chosen), sum(s.errors for s in chosen)
+        cells.append(Cell(successes, episodes, errors, mean, stderr))
+    deltas: list[Delta | None] = [None]
+    for i in range(1, len(tables)):
+        first, cell = cells[0], cells[i]
+        if first is None or cell is None:
+            deltas.append(None)
+            continue
+        strata = [(_counts(tables[0][(agent, t)]) + _counts(tables[i][(agent, t)])) for t in common]
+        p = fisher_exact(*strata[0]) if len(strata) == 1 else cmh_test(strata)
+        deltas.append(Delta(cell.success - first.success, p))
+    return Row(agent, OVERALL, tuple(cells), tuple(deltas), tasks=len(common))
+
+
+def _counts(s: TaskSummary) -> tuple[int, int]:
+    return round(s.success * s.episodes), s.episodes
+
+
+def format_comparison(c: Comparison) -> str:
+    """The comparison as an aligned text table for the terminal."""
+    lines = [f"Comparing {len(c.runs)} runs" + (" by task (one agent per run):" if c.by_task else ":")]
+    for i, (run, agents) in enumerate(zip(c.runs, c.agents, strict=True)):
+        lines.append(f"  [{i + 1}] {run}  agents: {', '.join(agents) or '(none)'}")
+    lines += [
+        "Cells: success ± std. error (successes/episodes, errored episodes apart); '-': not in that run.",
+        f"Δ vs [1]: ▲/▼ beyond noise (two-sided p < {ALPHA}), ≈ within. Per task: Fisher's exact test;",
+        "overall: mean over the tasks every run finished, Cochran–Mantel–Haenszel test by task.",
+        "",
+    ]
+    header = ([] if c.by_task else ["agent"]) + ["task"] + [f"[{i + 1}]" for i in range(len(c.runs))]
+    header += [f"Δ [{i + 1}]-[1]" for i in range(1, len(c.runs))]
+    table = [header]
+    for row in c.rows:
+        task = f"{OVERALL} ({row.tasks} task{'s' * (row.tasks != 1)})" if row.overall else row.task
+        cells = [_format_cell(cell) for cell in row.cells]
+        deltas = [_format_delta(d) for d in row.deltas[1:]]
+        table.append(([] if c.by_task else [row.agent]) + [task, *cells, *deltas])
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    text_columns = 1 if c.by_task else 2
+    for n, r in enumerate(table):
+        parts = [
+            v.ljust(w) if i < text_columns else v.rjust(w)
+            for i, (v, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("-" * len(lines[-1]))
+    if not any(d for row in c.rows for d in row.deltas):
+        lines.append("(no task finished in both the first run and another: nothing to compare)")
+    return "\n".join(lines)
+
+
+def _format_cell(cell: Cell | None) -> str:
+    if cell is None:
+        return "-"
+    errors = f" +{cell.errors} err" if cell.errors else ""
+    if not cell.episodes:
+        return f"-{errors}"
+    return f"{cell.success:.2f} ± {cell.stderr:.2f} ({cell.successes}/{cell.episodes}){errors}"
+
+
+def _format_delta(delta: Delta | None) -> str:
+    if delta is None:
+        return "-"
+    p = "p<0.001" if delta.p_value < 0.001 else f"p={delta.p_value:.3f}"
+    return f"{delta.diff:+.2f} {delta.verdict} {p}"

@@ -1,0 +1,215 @@
+"""`palaestra report`: a run as a self-contained HTML report, to read, share, or attach to an issue.
+
+`write_report` writes an index page (how the run was made, the summary table, per-agent means, a
+success chart, the errors, and a link to every episode) and one page per episode (see
+`report_pages`). The numbers come from `results.summarize`, the same as `palaestra show`, so the
+report and the terminal never disagree; errored episodes are counted apart, never as failures.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from palaestra.runs.records import PERMANENT_ERRORS, RETRYABLE_ERRORS
+from palaestra.runs.report_html import (
+    episode_page_name,
+    esc,
+    is_reference,
+    page,
+    reference_badge,
+    result_marker,
+    success_chart,
+    table,
+    when,
+)
+from palaestra.runs.report_pages import render_episode
+from palaestra.runs.results import agent_means, summarize
+from palaestra.runs.store import RunStore
+
+__all__ = ["render_index", "write_report"]
+
+
+def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write the report of the run in `run_dir`; return the index page's path.
+
+    `out` is the index file (`*.html`) or a folder for it; by default `RUN/report/index.html`.
+    Episode pages go to `episodes/` next to the index. The run is only read, never changed.
+    """
+    run = Path(run_dir)
+    with RunStore(run, readonly=True) as store:  # fails before anything is written if it is no run
+        index = _index_path(run, out)
+        pages = index.parent / "episodes"
+        pages.mkdir(parents=True, exist_ok=True)
+        episodes, invocations = store.episodes(), store.invocations()
+        attempts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in store.db.execute("SELECT * FROM attempts ORDER BY episode, attempt"):
+            attempts[row["episode"]].append(dict(row))
+        back = "../" + quote(index.name)
+        for episode in episodes:
+            html = render_episode(run, episode, store.steps(episode["key"]), attempts[episode["key"]], back)
+            (pages / episode_page_name(episode["key"])).write_text(html, encoding="utf-8")
+    index.write_text(render_index(run, episodes, invocations, attempts), encoding="utf-8")
+    return index
+
+
+def _index_path(run: Path, out: str | Path | None) -> Path:
+    if out is None:
+        return run / "report" / "index.html"
+    path = Path(out)
+    return path if path.suffix.lower() in (".html", ".htm") else path / "index.html"
+
+
+def render_index(
+    run: Path, episodes: list[dict[str, Any]], invocations: list[dict[str, Any]],
+    attempts: dict[str, list[dict[str, Any]]],
+) -> str:  # fmt: skip
+    """The index page's HTML, from the run's `episodes`, `invocations` and errored `attempts` rows."""
+    errored = sum(e["status"] == "error" for e in episodes)
+    body = [
+        f"<h1>Run report: {esc(run.resolve().name)}</h1>",
+        f'<p class="muted">{esc(run.resolve())} · {len(episodes)} episodes ({errored} errored) · '
+        f"report written {esc(when(time.time()))}</p>",
+        "<h2>Reproducibility</h2>",
+        _record(invocations),
+        "<h2>Summary</h2>",
+        _summary(episodes),
+        "<h2>Success by task</h2>",
+        success_chart(summarize(episodes)),
+        "<h2>Errors</h2>",
+        _errors(episodes, attempts),
+        "<h2>Episodes</h2>",
+        _episode_list(episodes),
+    ]
+    return page(f"Run report: {run.resolve().name}", "\n".join(body))
+
+
+def _record(invocations: list[dict[str, Any]]) -> str:
+    """The latest invocation's reproducibility record: what to rerun, and what it ran on."""
+    if not invocations:
+        return '<p class="muted">No invocation recorded.</p>'
+    latest = invocations[-1]
+    record = latest["record"] if isinstance(latest.get("record"), dict) else {}
+    git = record.get("git") or {}
+    commit = esc(git.get("commit") or "unknown")
+    if git.get("dirty"):
+        commit += ' <span class="dirty">(dirty: uncommitted changes)</span>'
+    argv = record.get("argv")
+    agents = [
+        f"{esc(a.get('label'))} = {esc(a.get('name'))}"
+        + (f" ({esc(a['model'])})" if a.get("model") else "")
+        + f" <span class='muted'>[{esc(a.get('config_hash', ''))}]</span>"
+        for a in record.get("agents") or []
+        if isinstance(a, dict)
+    ]
+    packages = record.get("packages") or {}
+    items = [
+        ("Command", f"<code>{esc(shlex.join(map(str, argv)))}</code>" if isinstance(argv, list) else "-"),
+        ("Git commit", commit),
+        ("Seeds", esc(_seed_ranges(record.get("seeds")))),
+        ("Agents", "<br>".join(agents) or "-"),
+        ("Packages", esc(" · ".join(f"{k} {v}" for k, v in sorted(packages.items()))) or "-"),
+        ("Browser", esc(record.get("browser") or "-")),
+        ("Python", esc(record.get("python") or "-")),
+        ("Platform", esc(record.get("platform") or "-")),
+        ("Invocation", f"#{esc(latest['id'])} of {len(invocations)}: started {esc(when(latest['started']))}, "
+                       f"{esc(latest.get('status') or 'running')} {esc(when(latest.get('finished')))}"),
+    ]  # fmt: skip
+    html = '<dl class="record">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
+    if record.get("config") is not None:
+        config = json.dumps(record["config"], indent=1, default=str)
+        html += f"<details><summary>Configuration</summary><pre>{esc(config)}</pre></details>"
+    return html
+
+
+def _seed_ranges(seeds: object) -> str:
+    """`[0, 1, 2, 5]` as `0-2, 5`."""
+    if not isinstance(seeds, list) or not all(isinstance(s, int) for s in seeds):
+        return "-" if not seeds else str(seeds)
+    ranges: list[list[int]] = []
+    for seed in sorted(set(seeds)):
+        if ranges and seed == ranges[-1][1] + 1:
+            ranges[-1][1] = seed
+        else:
+            ranges.append([seed, seed])
+    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in ranges) or "-"
+
+
+def _summary(episodes: list[dict[str, Any]]) -> str:
+    summaries = summarize(episodes)
+    if not summaries:
+        return '<p class="muted">No episode recorded yet.</p>'
+    reference = {e["agent"] for e in episodes if is_reference(e)}
+    rows = [
+        [esc(s.agent) + reference_badge(s.agent in reference), esc(s.task), str(s.episodes),
+         f"{s.success:.2f} ± {s.stderr:.2f}", f"{s.mean_reward:.2f}", f"{s.mean_steps:.1f}",
+         f"{s.mean_seconds:.1f}", f"{s.tokens:,}", f"{s.cost:.4f}", str(s.errors)]
+        for s in summaries
+    ]  # fmt: skip
+    headers = ["agent", "task", "n", "success", "reward", "steps", "s/episode", "tokens", "cost", "errors"]
+    html = table(headers, rows, numeric=range(2, 10))
+    means = []
+    for agent, (mean, stderr) in sorted(agent_means(summaries).items()):
+        mine = [s for s in summaries if s.agent == agent]
+        means.append(
+            [esc(agent) + reference_badge(agent in reference), str(sum(1 for s in mine if s.episodes)),
+             str(sum(s.episodes for s in mine)), f"{mean:.2f} ± {stderr:.2f}",
+             f"{sum(s.tokens for s in mine):,}", f"{sum(s.cost for s in mine):.4f}",
+             str(sum(s.errors for s in mine))]
+        )  # fmt: skip
+    html += "<h3>Per agent (mean over tasks, each task weighs the same)</h3>"
+    html += table(["agent", "tasks", "n", "success", "tokens", "cost", "errors"], means, numeric=range(1, 7))
+    if reference:
+        html += (
+            '<p class="muted"><span class="badge">reference</span> privileged agents are told the task: '
+            "their runs are reference solutions that check the tasks, not measurements of an agent.</p>"
+        )
+    return html
+
+
+def _errors(episodes: list[dict[str, Any]], attempts: dict[str, list[dict[str, Any]]]) -> str:
+    """Errors by kind: episodes that ended errored, and every errored attempt (retries included)."""
+    final = Counter(e["error_kind"] or "unknown" for e in episodes if e["status"] == "error")
+    tried = Counter(a["error_kind"] or "unknown" for tries in attempts.values() for a in tries)
+    if not final and not tried:
+        return '<p class="ok">No errors.</p>'
+    samples: dict[str, tuple[str, str]] = {}
+    for e in episodes:
+        if e["status"] == "error":
+            samples.setdefault(e["error_kind"] or "unknown", (e["key"], e["error_message"] or ""))
+    for key, tries in attempts.items():
+        for a in tries:
+            samples.setdefault(a["error_kind"] or "unknown", (key, a["error_message"] or ""))
+    rows = []
+    for kind in sorted(set(final) | set(tried), key=lambda k: (-final[k], -tried[k], k)):
+        key, message = samples[kind]
+        kind_class = (
+            "retryable" if kind in RETRYABLE_ERRORS else "permanent" if kind in PERMANENT_ERRORS else "-"
+        )
+        first_line = message.strip().splitlines()[0][:300] if message.strip() else ""
+        link = f'<a href="episodes/{quote(episode_page_name(key))}">{esc(key)}</a>'
+        rows.append(
+            [esc(kind), kind_class, str(final[kind]), str(tried[kind]), f"{esc(first_line)}<br>{link}"]
+        )
+    headers = ["kind", "class", "episodes", "errored attempts", "sample message"]
+    note = '<p class="muted">Errors are the infrastructure\'s fault: never counted as failures.</p>'
+    return table(headers, rows, numeric=(2, 3)) + note
+
+
+def _episode_list(episodes: list[dict[str, Any]]) -> str:
+    rows = [
+        [esc(e["agent"]) + reference_badge(is_reference(e)), esc(e["task"]), esc(e["seed"]), result_marker(e),
+         esc(e["steps"]), f"{e['reward']:.2f}", f"{e.get('elapsed_s') or 0:.1f}",
+         f'<a class="episode" href="episodes/{quote(episode_page_name(e["key"]))}">open</a>']
+        for e in episodes
+    ]  # fmt: skip
+    if not rows:
+        return '<p class="muted">No episode recorded yet.</p>'
+    return table(
+        ["agent", "task", "seed", "result", "steps", "reward", "s", "page"], rows, numeric=(2, 4, 5, 6)
+    )

@@ -1,0 +1,135 @@
+"""`compare_runs`: the tests against known values, the keying of rows, missing cells, and the text."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from palaestra.cli import main
+from palaestra.runs.compare import (
+    CompareError,
+    Comparison,
+    Row,
+    cmh_test,
+    compare_runs,
+    fisher_exact,
+    format_comparison,
+)
+
+MakeRun = Callable[..., Path]
+
+
+def row(c: Comparison, task: str, agent: str = "") -> Row:
+    return next(r for r in c.rows if r.task == task and r.agent == agent)
+
+
+def test_fisher_exact_known_values() -> None:
+    assert fisher_exact(10, 10, 0, 10) == pytest.approx(2 / math.comb(20, 10))
+    assert fisher_exact(5, 10, 6, 10) == pytest.approx(1.0)
+    assert fisher_exact(3, 3, 0, 3) == pytest.approx(0.1)  # 3/3 against 0/3 is still within noise
+    assert fisher_exact(0, 0, 3, 3) == 1.0  # nothing finished: nothing to test
+
+
+def test_fisher_exact_matches_scipy() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    for k1, n1, k2, n2 in [(7, 10, 2, 10), (1, 3, 3, 3), (18, 50, 30, 50), (0, 5, 0, 7), (9, 9, 4, 12)]:
+        expected = stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue
+        assert fisher_exact(k1, n1, k2, n2) == pytest.approx(expected, rel=1e-9)
+
+
+def test_cmh_pools_strata() -> None:
+    # Hand-computed: deviation 5 - 0.5 = 4.5, variance 100/76 + 99/76, statistic (4.5 - 0.5)² / variance.
+    statistic = 16 / (199 / 76)
+    assert cmh_test([(10, 10, 0, 10), (5, 10, 6, 10)]) == pytest.approx(math.erfc(math.sqrt(statistic / 2)))
+    assert cmh_test([(5, 10, 5, 10), (3, 10, 3, 10)]) == pytest.approx(1.0)
+    assert cmh_test([(10, 10, 10, 10)]) == 1.0  # no variance: no evidence
+
+
+def test_one_agent_per_run_is_compared_by_task(make_run: MakeRun) -> None:
+    a = make_run({"t1": "10/10", "t2": "5/10"}, name="a", agent="memory", steps=1)
+    b = make_run({"t1": "0/10", "t2": "6/10", "t3": "2/3"}, name="b", agent="synapse", steps=1)
+    c = compare_runs([a, b])
+    assert c.by_task and c.agents == (("memory",), ("synapse",))
+    t1, t2, t3, overall = row(c, "t1"), row(c, "t2"), row(c, "t3"), row(c, "overall")
+    assert t1.deltas[1] is not None and t1.deltas[1].diff == pytest.approx(-1.0)
+    assert t1.deltas[1].beyond_noise and t1.deltas[1].verdict == "▼"
+    assert t2.deltas[1] is not None and t2.deltas[1].verdict == "≈"
+    assert t3.cells[0] is None and t3.deltas == (None, None)
+    # The overall row covers the tasks both runs finished, not t3.
+    assert overall.tasks == 2
+    assert [cell.success for cell in overall.cells if cell] == [pytest.approx(0.75), pytest.approx(0.3)]
+    assert overall.deltas[1] is not None and overall.deltas[1].verdict == "▼"
+
+    text = format_comparison(c)
+    assert "1.00 ± 0.00 (10/10)" in text and "0.00 ± 0.00 (0/10)" in text
+    assert "-1.00 ▼ p<0.001" in text and "+0.10 ≈ p=1.000" in text
+    t3_line = next(line for line in text.splitlines() if line.startswith("t3"))
+    assert t3_line.split()[1] == "-" and t3_line.split()[-1] == "-"
+    assert "overall (2 tasks)" in text and "agent" not in text.splitlines()[7]
+
+
+def test_improvement_is_marked_up_and_ordering_follows_the_first_run(make_run: MakeRun) -> None:
+    a = make_run({"t": "1/12"}, name="a", agent="old", steps=1)
+    b = make_run({"t": "11/12"}, name="b", agent="new", steps=1)
+    delta = row(compare_runs([a, b]), "t").deltas[1]
+    assert delta is not None and delta.diff > 0 and delta.verdict == "▲"
+    reverse = row(compare_runs([b, a]), "t").deltas[1]
+    assert reverse is not None and reverse.verdict == "▼"
+
+
+def test_several_agents_are_compared_by_agent_and_task(make_run: MakeRun) -> None:
+    a = make_run({("x", "t1"): "4/4", ("y", "t1"): "2/4", ("y", "t2"): "1/4"}, name="a", steps=1)
+    b = make_run({("x", "t1"): "0/4", ("x", "t2"): "3/4"}, name="b", steps=1)
+    c = compare_runs([a, b])
+    assert not c.by_task
+    assert [(r.agent, r.task) for r in c.rows] == [
+        ("x", "t1"), ("x", "t2"), ("x", "overall"), ("y", "t1"), ("y", "t2"), ("y", "overall"),
+    ]  # fmt: skip
+    assert row(c, "t2", "x").cells[0] is None and row(c, "t2", "x").deltas[1] is None
+    x_t1 = row(c, "t1", "x").deltas[1]
+    assert x_t1 is not None and x_t1.verdict == "▼" and x_t1.p_value == pytest.approx(2 / 70)
+    # y is missing from run b altogether: its cells there are "-", its overall row compares nothing.
+    y_overall = row(c, "overall", "y")
+    assert y_overall.cells[1] is None and y_overall.deltas == (None, None) and y_overall.tasks == 2
+    text = format_comparison(c)
+    header = next(line for line in text.splitlines() if line.startswith("agent"))
+    assert header.split()[:4] == ["agent", "task", "[1]", "[2]"]
+
+
+def test_single_agent_with_the_same_label_is_matched_by_label(make_run: MakeRun) -> None:
+    a = make_run({"t": "3/3"}, name="a", agent="same", steps=1)
+    b = make_run({"t": "3/3"}, name="b", agent="same", steps=1)
+    c = compare_runs([a, b, a])
+    assert not c.by_task and len(c.rows[0].cells) == 3
+    assert [d.verdict if d else None for d in row(c, "t", "same").deltas] == [None, "≈", "≈"]
+
+
+def test_errored_episodes_are_counted_apart(make_run: MakeRun) -> None:
+    a = make_run({"t": [True, True, "browser_crashed"], "u": ["step_timeout"]}, name="a", agent="p", steps=1)
+    b = make_run({"t": [True, False], "u": [True]}, name="b", agent="q", steps=1)
+    c = compare_runs([a, b])
+    cell = row(c, "t").cells[0]
+    assert cell is not None and (cell.successes, cell.episodes, cell.errors) == (2, 2, 1)
+    assert row(c, "u").deltas[1] is None  # run a finished no episode of u
+    assert row(c, "overall").tasks == 1
+    text = format_comparison(c)
+    assert "1.00 ± 0.00 (2/2) +1 err" in text and "- +1 err" in text
+
+
+def test_needs_two_runs(make_run: MakeRun) -> None:
+    with pytest.raises(CompareError, match="two or more"):
+        compare_runs([make_run({"t": "1/1"}, steps=1)])
+
+
+def test_cli_prints_the_comparison(
+    make_run: MakeRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = make_run({"t": "10/10"}, name="a", agent="p", steps=1)
+    b = make_run({"t": "0/10"}, name="b", agent="q", steps=1)
+    assert main(["compare", str(a), str(b)]) == 0
+    assert "-1.00 ▼" in capsys.readouterr().out
+    assert main(["compare", str(a), str(tmp_path / "nowhere")]) == 2
+    assert "not a run directory" in capsys.readouterr().err
