@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -126,34 +127,48 @@ def test_errors_are_kept_apart_from_failures(tmp_path: Path, test_agents: None) 
     }
 
 
-def test_sigkill_mid_run_loses_nothing_and_reruns_nothing(tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    argv = ["eval", "--agent", "oracle", "--tasks", "click-test", "--seeds", "0-7", "--workers", "1",
-            "--no-screenshots", "--out", str(run)]  # fmt: skip
+def start_run(argv: list[str], database: Path, at_least: int) -> subprocess.Popen[bytes]:
+    """Start `palaestra eval` in its own process; return once `at_least` episodes are recorded."""
     proc = subprocess.Popen([sys.executable, "-m", "palaestra.cli", *argv], stderr=subprocess.DEVNULL)
-    database = run / "results.sqlite"
     deadline = time.monotonic() + 180
     finished = 0
-    while finished < 2:
+    while finished < at_least:
         assert time.monotonic() < deadline and proc.poll() is None, "the run did not get going"
         time.sleep(0.2)
         if database.exists():
-            with sqlite3.connect(database) as db:
-                finished = db.execute("SELECT count(*) FROM episodes").fetchone()[0]
+            with contextlib.suppress(sqlite3.OperationalError), sqlite3.connect(database) as db:
+                finished = db.execute("SELECT count(*) FROM episodes").fetchone()[0]  # once the schema exists
+    return proc
+
+
+def test_interrupted_and_killed_runs_lose_nothing_and_rerun_nothing(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    database = run / "results.sqlite"
+    argv = ["eval", "--agent", "oracle", "--tasks", "click-test", "--seeds", "0-7", "--workers", "1",
+            "--no-screenshots", "--out", str(run)]  # fmt: skip
+    # Ctrl-C stops cleanly: the run says so and exits 130.
+    proc = start_run(argv, database, at_least=1)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    with RunStore(run, readonly=True) as store:
+        assert [i["status"] for i in store.invocations()] == ["interrupted"]
+        interrupted = len(store.episodes())
+
+    # SIGKILL gives no chance to clean up; the database must still be consistent.
+    proc = start_run(argv, database, at_least=interrupted + 2)
     family = psutil.Process(proc.pid).children(recursive=True)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     # Its workers and their browsers go with it.
     _, alive = psutil.wait_procs(family, timeout=20)
     assert not [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-
     with sqlite3.connect(database) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         before = {k: (f, i) for k, f, i in db.execute("SELECT key, finished, invocation FROM episodes")}
         step_counts = db.execute(
             "SELECT e.steps, (SELECT count(*) FROM steps s WHERE s.episode = e.key) FROM episodes e"
         ).fetchall()
-    assert 2 <= len(before) < 8
+    assert interrupted + 2 <= len(before) < 8
     assert all(declared == stored for declared, stored in step_counts)
 
     assert main(argv) == 0
@@ -161,9 +176,9 @@ def test_sigkill_mid_run_loses_nothing_and_reruns_nothing(tmp_path: Path) -> Non
     assert len(after) == 8 and all(r["success"] for r in after.values())
     for key, (finished_at, invocation) in before.items():
         assert (after[key]["finished"], after[key]["invocation"]) == (finished_at, invocation)
-    assert {r["invocation"] for k, r in after.items() if k not in before} == {2}
+    assert {r["invocation"] for k, r in after.items() if k not in before} == {3}
     with RunStore(run, readonly=True) as store:
-        assert [i["status"] for i in store.invocations()] == ["running", "complete"]
+        assert [i["status"] for i in store.invocations()] == ["interrupted", "running", "complete"]
 
 
 def test_ray_backend_runs_a_small_evaluation(tmp_path: Path) -> None:

@@ -1,0 +1,103 @@
+"""Run configuration: run files, environment variables and flags, checked key by key."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from palaestra.config import ConfigError
+from palaestra.errors import UnknownNameError
+from palaestra.runs.artifacts import ArtifactPathError, confined, episode_dir, safe_part
+from palaestra.runs.progress import Progress
+from palaestra.runs.records import EpisodeOutcome, StepRecord
+from palaestra.runs.runner import pending_episodes
+from palaestra.runs.spec import (
+    AgentEntry,
+    agents_from,
+    build_run_config,
+    load_run_file,
+    parse_seeds,
+    settings_from_env,
+)
+
+
+def test_seeds_parse_ranges_lists_and_numbers() -> None:
+    assert parse_seeds("0-3,7, 9-10") == [0, 1, 2, 3, 7, 9, 10]
+    assert parse_seeds(5) == [5] and parse_seeds([3, 1, 3]) == [1, 3]
+    with pytest.raises(ConfigError, match="names no seeds"):
+        parse_seeds(",")
+
+
+def test_run_file_then_environment_then_flags(tmp_path: Path) -> None:
+    toml = tmp_path / "run.toml"
+    toml.write_text(
+        'out = "from-file"\nseeds = [1, 2]\nworkers = 3\ntasks = ["click-*"]\nmax_steps = 7\n'
+        '[[agents]]\nname = "random"\nargs = { seed = 4 }\n'
+    )
+    config = build_run_config(
+        load_run_file(toml), settings_from_env({"PALAESTRA_WORKERS": "1", "HOME": "/x"}), {"out": "from-flag"}
+    )
+    s = config.settings
+    assert (s.out, s.seeds, s.workers, s.max_steps, s.tasks) == ("from-flag", "1,2", 1, 7, ("click-*",))
+    assert config.agents == (AgentEntry("random", (("seed", "4"),), "random"),)
+    assert len(config.episodes()) == 2 * len(set(e.task for e in config.episodes()))
+    assert all(e.task.startswith("miniwob.click-") for e in config.episodes())
+
+
+def test_yaml_run_file_and_unknown_keys(tmp_path: Path) -> None:
+    yaml_file = tmp_path / "run.yaml"
+    yaml_file.write_text("out: o\nworkrs: 2\nagents: [oracle]\n")
+    unknown = "Unknown key `workrs` in run settings. Did you mean: `workers`"
+    with pytest.raises(ConfigError, match=re.escape(unknown)):
+        build_run_config(load_run_file(yaml_file))
+    with pytest.raises(ConfigError, match=re.escape("use a .toml, .yaml or .yml file")):
+        load_run_file(yaml_file.rename(tmp_path / "run.json"))
+    with pytest.raises(ConfigError, match="needs at least one agent"):
+        build_run_config({"out": "o"})
+    with pytest.raises(UnknownNameError, match=re.escape("Unknown backend `rey`. Did you mean: `ray`")):
+        build_run_config({"out": "o", "backend": "rey", "agents": ["oracle"]})
+
+
+def test_two_configurations_of_one_agent_get_distinct_labels() -> None:
+    a, b = agents_from([{"name": "random", "args": ["seed=1"]}, {"name": "random", "args": ["seed=2"]}], "x")
+    assert a.label != b.label and a.label.startswith("random-") and a.config_hash != b.config_hash
+    with pytest.raises(ConfigError, match="appear twice"):
+        agents_from([{"name": "random", "label": "r"}, {"name": "oracle", "label": "r"}], "x")
+
+
+def test_pending_episodes_retry_only_infrastructure_errors_with_tries_left() -> None:
+    config = build_run_config({"out": "o", "tasks": ["click-test"], "seeds": "0-4", "agents": ["oracle"]})
+    keys = [e.key for e in config.episodes()]
+    status = {
+        keys[0]: ("done", "", 1),
+        keys[1]: ("error", "browser_crashed", 1),
+        keys[2]: ("error", "browser_crashed", 3),
+        keys[3]: ("error", "agent_error", 1),
+    }
+    todo, skipped = pending_episodes(config.episodes(), status, retries=2)
+    assert [e.key for e in todo] == [keys[1], keys[4]] and skipped == 3
+
+
+def test_artifact_paths_stay_inside_the_run(tmp_path: Path) -> None:
+    assert safe_part("../../etc") == "_.._etc" and safe_part("..") == "_"
+    folder = episode_dir(tmp_path, "../evil", "miniwob.click-test", 3)
+    assert tmp_path.resolve() in folder.parents and folder.name == "3"
+    with pytest.raises(ArtifactPathError, match="outside the run directory"):
+        confined(tmp_path, "../outside.txt")
+
+
+def test_progress_logs_lines_off_a_terminal_and_redraws_on_one() -> None:
+    outcome = EpisodeOutcome("a|t|0", "a", "a", "h", "t", 0, outcome="success", success=True, reward=1.0)
+    outcome.steps = [StepRecord(0, "click('1')", tokens_in=10, tokens_out=5, cost=0.01)]
+    log = io.StringIO()
+    progress = Progress(total=2, stream=log, live=False)
+    progress.update(outcome, will_retry=False)
+    assert log.getvalue().startswith("[1/2] a t seed=0: success reward=1 steps=1")
+    assert "success 100%" in log.getvalue() and "15 tokens $0.0100" in log.getvalue()
+    screen = io.StringIO()
+    live = Progress(total=2, stream=screen, live=True)
+    live.update(outcome, will_retry=False)
+    assert screen.getvalue().startswith("\r\x1b[2K[1/2] done 1 failed 0 errored 0")
