@@ -1,52 +1,71 @@
-"""The embedded default job: the scripted MiniWoB++ solutions played on a few tasks and seeds.
+"""The embedded default job: an evaluation run of the offline memory agent on a MiniWoB++ subset.
 
-``python -m palaestra.demo [--tasks click-test,enter-text] [--seeds 3]`` prints each task's mean
-reward and success rate, and the time per reset and per step.
+    python -m palaestra.demo [--tasks a,b] [--seeds 1000-1004] [--workers N] [--out results/demo]
+
+The agent needs no model: it replays the nearest recorded demonstration, grounded in the new page.
+Its memory is recorded once from the scripted solutions of the same tasks on seeds 0-4 (cached
+under `.cache/memory/`); evaluation is on other seeds. The run is an ordinary `palaestra eval`
+run (resumable: running again skips what finished), then summarised and written up as a report.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import hashlib
+from pathlib import Path
 
-from palaestra.envs import BrowserEnv
-from palaestra.tasks.miniwob.oracles import ORACLES, run_oracle
+from palaestra.runs.spec import AgentEntry, build_run_config, settings_from_env
 
-DEFAULT_TASKS = ("click-test", "click-button", "enter-text", "click-checkboxes", "login-user", "book-flight")
+DEFAULT_TASKS = (
+    "click-test", "click-button", "click-checkboxes", "click-tab", "click-dialog", "focus-text",
+    "enter-password", "login-user",
+)  # fmt: skip
+DEMO_SEEDS = "0-4"
+
+
+def memory_for(tasks: list[str], cache: Path) -> Path:
+    """The memory of the oracles' demonstrations on these tasks, recorded on first use."""
+    from palaestra.agents.exemplars import build_from_oracles, parse_seeds
+
+    key = hashlib.sha256(f"{sorted(tasks)}|{DEMO_SEEDS}".encode()).hexdigest()[:12]
+    path = cache / f"oracles-{key}"
+    if not (path / "meta.json").exists():
+        print(f"Recording demonstrations of {len(tasks)} tasks on seeds {DEMO_SEEDS} into {path} ...")
+        build_from_oracles(path, tasks, parse_seeds(DEMO_SEEDS))
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--tasks",
-        default=",".join(t for t in DEFAULT_TASKS if t in ORACLES),
-        help="comma-separated MiniWoB++ task names that have a scripted solution",
-    )
-    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 for each task")
+    parser.add_argument("--tasks", default=",".join(DEFAULT_TASKS), help="comma-separated MiniWoB++ tasks")
+    parser.add_argument("--seeds", default="1000-1004", help="evaluation seeds")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--out", default="results/demo")
+    parser.add_argument("--cache", default=".cache/memory", help="where recorded memories are kept")
     args = parser.parse_args(argv)
+    import palaestra  # noqa: F401  (registers the task suites)
+    from palaestra.runs.report import write_report
+    from palaestra.runs.results import format_summary, load_rows, summarize
+    from palaestra.runs.runner import run_eval
+    from palaestra.tasks.miniwob.oracles import ORACLES
+
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    unknown = [t for t in tasks if t not in ORACLES]
-    if unknown:
-        parser.error(
-            f"no scripted solution for {', '.join(unknown)}; available: {', '.join(sorted(ORACLES))}"
-        )
-    print(f"{'task':<28} {'reward':>7} {'success':>8} {'steps':>6} {'s/episode':>10}")
-    rewards: list[float] = []
-    for task in tasks:
-        env = BrowserEnv(f"miniwob.{task}")
-        results, started = [], time.perf_counter()
-        for seed in range(args.seeds):
-            results.append(run_oracle(env, task, seed))
-        elapsed = (time.perf_counter() - started) / args.seeds
-        env.close()
-        reward = statistics.mean(r.reward for r in results)
-        rewards.append(reward)
-        success = statistics.mean(r.success for r in results)
-        steps = statistics.mean(r.steps for r in results)
-        print(f"{task:<28} {reward:>7.2f} {success:>8.0%} {steps:>6.1f} {elapsed:>10.2f}")
-    print(f"{'mean':<28} {statistics.mean(rewards):>7.2f}")
-    return 0
+    missing = [t for t in tasks if t not in ORACLES]
+    if missing:
+        known = ", ".join(sorted(ORACLES))
+        parser.error(f"no recorded solutions for {', '.join(missing)}; choose from {known}")
+    memory = memory_for(tasks, Path(args.cache)).resolve()
+    config = build_run_config(
+        None,
+        settings_from_env(),
+        {"out": args.out, "tasks": tasks, "seeds": args.seeds, "workers": args.workers, "max_steps": 12},
+        [AgentEntry("memory", (("memory", str(memory)),))],
+    )
+    result = run_eval(config)
+    print(format_summary(summarize(load_rows(args.out))))
+    if not result.interrupted:
+        print(f"Report: {write_report(args.out)}")
+    return 130 if result.interrupted else 0
 
 
 if __name__ == "__main__":
