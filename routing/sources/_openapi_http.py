@@ -1,0 +1,145 @@
+"""The handler that calls one OpenAPI operation over HTTP with httpx.
+
+It splits the model's flat arguments back into path, query, header and body parts (the reverse
+of how `openapi.py` merged them) and translates HTTP outcomes into routing errors by their type:
+connection failures, timeouts and the "try again later" statuses (408, 429, 502, 503, 504) become
+`ApiTransportError`/`ApiTimeoutError`, which the executor may retry; other 4xx/5xx answers become
+`ApiCallError` carrying the response body, which the model can read and act on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import httpx
+
+from palaestra.routing.errors import ApiCallError, ApiTimeoutError, ApiTransportError
+
+_RETRYABLE_STATUS = frozenset({408, 429, 502, 503, 504})
+_SNIPPET = 500
+
+
+class HttpSettings(Protocol):
+    """What a handler reads from its source at call time (so `async with source` can swap clients)."""
+
+    base_url: str | None
+    headers: dict[str, str]
+    client: httpx.AsyncClient | None
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One argument that travels outside the body: `prop` in the schema, `name` on the wire."""
+
+    prop: str
+    name: str
+    location: str  # "path" | "query" | "header"
+
+
+@dataclass(frozen=True)
+class BodySpec:
+    """How the request body is sent: its media type, and whether its fields sit at the top level."""
+
+    media_type: str
+    merged: bool
+    required: bool = False
+
+
+class HttpOperation:
+    """An `ApiHandler` for one operation (`method path`) of an OpenAPI source."""
+
+    def __init__(
+        self,
+        source: HttpSettings,
+        method: str,
+        path: str,
+        params: tuple[ParamSpec, ...],
+        body: BodySpec | None,
+    ) -> None:
+        self.source, self.method, self.path, self.params, self.body = source, method, path, params, body
+
+    def __repr__(self) -> str:
+        return f"HttpOperation({self.method} {self.path})"
+
+    async def call(self, arguments: dict[str, Any]) -> Any:
+        """Send the request and return the decoded response (JSON, text, or None when empty)."""
+        remaining = dict(arguments)
+        path, headers = self.path, dict(self.source.headers)
+        query: list[tuple[str, str]] = []
+        for spec in self.params:
+            if spec.prop not in remaining:
+                continue
+            value = remaining.pop(spec.prop)
+            if spec.location == "path":
+                path = path.replace("{" + spec.name + "}", quote(_text(value), safe=""))
+            elif spec.location == "query":
+                values = value if isinstance(value, list) else [value]
+                query.extend((spec.name, _text(v)) for v in values)
+            else:
+                headers[spec.name] = _text(value)
+        request: dict[str, Any] = {"params": query, "headers": headers}
+        if self.body is not None:
+            payload = remaining if self.body.merged else remaining.get("body")
+            if (payload is not None and payload != {}) or self.body.required:
+                request.update(_encode_body(self.body.media_type, payload))
+                headers.setdefault("Content-Type", self.body.media_type)
+        url = (self.source.base_url or "").rstrip("/") + path
+        response = await self._send(url, request)
+        content = _decode(response)
+        if response.status_code in _RETRYABLE_STATUS:
+            error = ApiTimeoutError if response.status_code == 408 else ApiTransportError
+            raise error(
+                f"HTTP {response.status_code} from {self.method} {self.path}; the service asks to retry."
+            )
+        if response.status_code >= 400:
+            status = f"HTTP {response.status_code} {response.reason_phrase}"
+            raise ApiCallError(
+                f"{status} from {self.method} {self.path}: {response.text[:_SNIPPET]}",
+                content=content,
+                status=response.status_code,
+            )
+        return content
+
+    async def _send(self, url: str, request: dict[str, Any]) -> httpx.Response:
+        try:
+            if self.source.client is not None:
+                return await self.source.client.request(self.method, url, **request)
+            async with httpx.AsyncClient(timeout=self.source.timeout_s) as client:
+                return await client.request(self.method, url, **request)
+        except httpx.TimeoutException as exc:
+            raise ApiTimeoutError(f"{self.method} {self.path} timed out: {exc!r}") from exc
+        except httpx.TransportError as exc:
+            raise ApiTransportError(f"{self.method} {self.path} failed on the network: {exc!r}") from exc
+
+
+def _text(value: Any) -> str:
+    """How a scalar argument is written into a path, query or header."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    return "" if value is None else str(value)
+
+
+def _encode_body(media_type: str, payload: Any) -> dict[str, Any]:
+    if media_type == "application/x-www-form-urlencoded" and isinstance(payload, dict):
+        return {"data": {k: _text(v) for k, v in payload.items()}}
+    if media_type.startswith("text/"):
+        return {"content": _text(payload).encode()}
+    return {"content": json.dumps({} if payload is None else payload).encode()}
+
+
+def _decode(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    content_type = response.headers.get("content-type", "")
+    if "json" in content_type:
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+    return response.text
