@@ -10,6 +10,9 @@ action (a mouse move to (5, 5)), as a user of the sync Gymnasium API sees them: 
 work (preparing the next episode's page) is not hidden, it competes with those steps. Memory is
 the PSS of the whole process tree (Python, Playwright's driver or chromedriver, every browser
 process) with 1 and then 4 environments open and reset; "per env" is the growth per added env.
+Only the wall time of ``env.reset()`` and ``env.step()`` is timed; the phases an environment
+reports about itself (ours: waiting for the prepared page, the task's setup, the observation)
+are printed beside it to show where that time went, and the browser binary each one ran.
 
 Every environment, ours included, runs in a subprocess (``bench/runners/``) with its own venv's
 Python, so no process's memory or browser outlives its measurement. The numbers are wall times on
@@ -91,6 +94,8 @@ class Summary:
     pss_1_mb: float | None = None
     pss_n_mb: float | None = None
     step_phases_median_s: dict[str, float] = field(default_factory=dict)
+    reset_phases_median_s: dict[str, float] = field(default_factory=dict)
+    browser: str | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -286,6 +291,13 @@ def summarize(label: str, measured: dict[str, Any], memory: dict[str, Any] | Non
         for name, seconds in part.items():
             phases.setdefault(name, []).append(seconds)
     summary.step_phases_median_s = {name: statistics.median(values) for name, values in phases.items()}
+    reset_phases: dict[str, list[float]] = {}
+    for part in (e.get("reset_parts") or {} for e in episodes):
+        for name, seconds in part.items():
+            reset_phases.setdefault(name, []).append(seconds)
+    summary.reset_phases_median_s = {name: statistics.median(values) for name, values in reset_phases.items()}
+    about = timing.get("about") or {}
+    summary.browser = about.get("chromium") or about.get("playwright_browsers_path")
     # Wall time no phase accounts for: thread hops, the env's own bookkeeping, background work.
     outside = [
         wall - sum(part.values())
@@ -441,12 +453,13 @@ def render_ratios(summaries: dict[str, Summary]) -> str:
     return table(header, rows)
 
 
-def render_phases(summaries: dict[str, Summary]) -> str:
-    """Where a step's time goes, by the phases each environment reports (not comparable 1:1)."""
+def render_phases(summaries: dict[str, Summary], which: str = "step") -> str:
+    """Where a step's (or reset's) time goes, by the phases each environment reports (not comparable 1:1)."""
     lines = []
     for s in summaries.values():
-        if s.step_phases_median_s:
-            parts = ", ".join(f"{name} {seconds:.3f}" for name, seconds in s.step_phases_median_s.items())
+        phases = s.step_phases_median_s if which == "step" else s.reset_phases_median_s
+        if phases:
+            parts = ", ".join(f"{name} {seconds:.3f}" for name, seconds in phases.items())
             lines.append(f"{s.label}: {parts}")
     return "\n".join(lines)
 
@@ -523,6 +536,13 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print("Step phases (median s each; each env names its own phases):")
         print(phases)
+    reset_phases = render_phases(summaries, "reset")
+    if reset_phases:
+        print("Reset phases (median s each; page = waiting for the page prepared in the background):")
+        print(reset_phases)
+    browsers = [f"{s.label}: {s.browser}" for s in summaries.values() if s.browser]
+    if browsers:
+        print("Browsers: " + "; ".join(browsers))
     if len(summaries) > 1:
         print()
         print(render_ratios(summaries))

@@ -3,9 +3,11 @@
 Asyncio programs call ``areset``/``astep``/``aclose`` on their own loop; everyone else calls the
 standard ``reset``/``step``/``close``, which run the same coroutines on a shared background loop.
 
-While the agent thinks about the current episode, the environment loads the next episode's page
-in a fresh browser context in the background, so a reset costs only the task's own start-up (a few
-milliseconds for MiniWoB++) and one observation.
+While the agent thinks about the current episode, the environment loads the next episodes' pages,
+each in a fresh browser context, in the background (``pages_ahead``), so a reset costs only the
+task's own start-up (a few milliseconds for MiniWoB++) and one observation. When the environment
+draws the seeds itself (``reset()`` with no seed, after a reset that had none either), tasks whose
+start-up touches only their page even start the next episodes ahead: see ``pages_ahead``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import json
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -30,13 +32,25 @@ from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.actions.executor import ActionState, execute
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
+from palaestra.envs.pages_ahead import (
+    PagePipeline,
+    PreparedPage,
+    cancel_preparation,
+    draw_seed,
+    predict_seeds,
+)
 from palaestra.envs.spaces import Records, Unicode, screenshot_space
+from palaestra.envs.tools import ToolRunner
 from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError
 from palaestra.tasks.base import EpisodeState, Task
 from palaestra.tasks.registry import get_task_spec
 
-SETTLE_JS = (Path(__file__).parent / "js" / "settle.js").read_text()
 Obs = dict[str, Any]
+#: Pages kept preparing or prepared ahead. One is not enough for a quick agent: a fresh context and
+#: page take 250-450 ms on two busy cores, more than a reset and three quick steps, so with one page
+#: the median reset of bench.env_speed waited ~60 ms for it; with two it waits ~0-20 ms. Three
+#: gained nothing more and cost another renderer process per environment.
+DEFAULT_PAGES_AHEAD = 2
 
 
 @dataclass
@@ -52,7 +66,11 @@ class _Episode:
 
 
 class BrowserEnv(gym.Env[Obs, str]):
-    """A browser task as a Gymnasium environment. Actions are strings of calls such as ``click('12')``."""
+    """A browser task as a Gymnasium environment. Actions are strings of calls such as ``click('12')``.
+
+    ``pages_ahead`` pages (each in its own fresh context) are kept preparing in the background for
+    the next resets; ``prewarm=False`` (or ``pages_ahead=0``) prepares each page in its reset.
+    """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}  # noqa: RUF012  (Gymnasium's convention)
 
@@ -67,6 +85,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         action_timeout_ms: float = 3000,
         settle_ms: float = 1000,
         prewarm: bool = True,
+        pages_ahead: int = DEFAULT_PAGES_AHEAD,
         host: BrowserHost | None = None,
         render_mode: str | None = None,
     ) -> None:
@@ -74,15 +93,24 @@ class BrowserEnv(gym.Env[Obs, str]):
         self.obs_config = obs_config or ObsConfig()
         chosen = action_set or self.task.action_set
         self.action_set = get_action_set(chosen) if isinstance(chosen, str) else chosen
+        #: The task's tools, if it declares any: agents reach them with call_api and search_apis.
+        self.tools: ToolRunner | None = self.task.tools()
+        self._tools_text = self.tools.describe() if self.tools is not None else ""
+        if self.tools is not None and "call_api" not in self.action_set:
+            self.action_set = self.action_set.with_tools()
         self.reset_timeout = reset_timeout
         self.step_timeout, self.action_timeout_ms, self.settle_ms = step_timeout, action_timeout_ms, settle_ms
         self.prewarm, self.render_mode = prewarm, render_mode
+        if pages_ahead < 0:
+            raise ValueError(f"pages_ahead must be 0 or more, got {pages_ahead}.")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' or None.")
         self._host = host
         self._loop: asyncio.AbstractEventLoop | None = None
         self._episode: _Episode | None = None
-        self._next: asyncio.Future[tuple[BrowserContext, Page]] | None = None
+        self._pipeline = PagePipeline(depth=pages_ahead if prewarm else 0)
+        #: Whether the last reset drew its seed: then the next ones will too (see ``_prepare_next``).
+        self._drawing_seeds = False
         self._goal = ""
         self._last_obs: Obs | None = None
         self._done = False
@@ -114,6 +142,9 @@ class BrowserEnv(gym.Env[Obs, str]):
             parts["elements"] = Records()
         if config.screenshot:
             parts["screenshot"] = screenshot_space(*self.task.viewport)
+        if self.tools is not None:
+            parts["tools"] = text
+            parts["tool_results"] = text
         return spaces.Dict(parts)
 
     # -- async core -------------------------------------------------------------------------------
@@ -134,9 +165,9 @@ class BrowserEnv(gym.Env[Obs, str]):
             self._host = host_for_running_loop()
         return self._host
 
-    async def _open_blank(self) -> tuple[BrowserContext, Page]:
+    async def _open_blank(self, task: Task) -> tuple[BrowserContext, Page]:
         """A fresh context with one empty page: the costly part of a page (its renderer process)."""
-        width, height = self.task.viewport
+        width, height = task.viewport
         context = await self.host.new_context(viewport={"width": width, "height": height})
         try:
             return context, await context.new_page()
@@ -145,54 +176,101 @@ class BrowserEnv(gym.Env[Obs, str]):
             self._in_background(_close_quietly(context))
             raise
 
-    async def _open_page(self) -> tuple[BrowserContext, Page]:
-        """The task's page in a fresh context, loaded and ready for ``setup``."""
-        context, page = await self._open_blank()
+    async def _open_page(self, seed: int | None = None) -> PreparedPage:
+        """The task's page in a fresh context, ready for ``setup``, or already set up with ``seed``."""
+        task = self.task
+        context, page = await self._open_blank(task)
         try:
-            await self.task.prepare(page)
-            # Create the page's script contexts now rather than in the first step.
-            await page.evaluate("1")
-            await page.locator(":root").count()
+            await task.prepare(page)
+            blocked: list[str] = []
+            guard = (
+                context.route("**/*", self._make_guard(task.allowed_urls, blocked))
+                if task.allowed_urls is not None
+                else _none()
+            )
+            # Create the page's script contexts and its CDP session now rather than in the reset.
+            cdp, *_ = await asyncio.gather(
+                context.new_cdp_session(page), page.evaluate("1"), page.locator(":root").count(), guard
+            )
+            prepared = PreparedPage(task=task, context=context, page=page, cdp=cdp, blocked=blocked)
+            if seed is not None:
+                prepared.goal, prepared.seed = await task.setup(page, seed), seed
         except BaseException:
             self._in_background(_close_quietly(context))
             raise
-        return context, page
+        return prepared
 
-    async def _take_prepared_page(self) -> tuple[BrowserContext, Page]:
-        """The page loaded in the background, if it is still good; else a new one.
+    async def _start_ahead(self, prepared: PreparedPage, seed: int) -> PreparedPage:
+        """Start the episode of ``seed`` on a page that was prepared without one."""
+        try:
+            prepared.goal, prepared.seed = await prepared.task.setup(prepared.page, seed), seed
+        except BaseException:
+            self._in_background(_close_quietly(prepared.context))
+            raise
+        return prepared
+
+    async def _take_prepared_page(self, episode_seed: int) -> PreparedPage:
+        """The oldest page prepared in the background, if it is still good; else a new one.
 
         A page that was just prepared proves the browser answers; only without one do we pay
-        for a health check (which replaces a crashed or hung browser).
+        for a health check (which replaces a crashed or hung browser). When the oldest page is of
+        no use, neither are the ones behind it (prepared in the same browser, for the same task,
+        or started with seeds predicted the same way): all are closed, and this reset's page is
+        prepared first in a new line, so that the next ones start loading right after it.
         """
-        pending, self._next = self._next, None
-        if pending is not None:
-            try:
-                context, page = await pending
-                browser = context.browser
-                if (
-                    browser is self.host.browser
-                    and browser is not None
-                    and browser.is_connected()
-                    and not page.is_closed()
-                ):
-                    return context, page
-                await _close_quietly(context)
-            except PlaywrightError:
-                pass  # the browser it was prepared in has gone; prepare a new one
+        taken = self._pipeline.take()
+        if taken is not None:
+            prepared = await self._usable(*taken, episode_seed=episode_seed)
+            if prepared is not None:
+                return prepared
+            self._discard_prepared_pages()
         await self.host.ensure_browser()
-        return await self._open_page()
+        if not self._pipeline.depth:
+            return await self._open_page()
+        self._pipeline.fill(self._open_page, [])
+        first = self._pipeline.take()
+        assert first is not None
+        return await first[0]
+
+    async def _usable(
+        self, pending: asyncio.Future[PreparedPage], seed: int | None, episode_seed: int
+    ) -> PreparedPage | None:
+        """The prepared page, if it is for this task and episode and its browser still runs."""
+        if seed is not None and seed != episode_seed:
+            cancel_preparation(pending, self._close_prepared)
+            return None
+        try:
+            prepared = await pending
+        except PlaywrightError:
+            return None  # the browser it was prepared in has gone
+        browser = prepared.context.browser
+        if (
+            prepared.task is self.task
+            and browser is self.host.browser
+            and browser is not None
+            and browser.is_connected()
+            and not prepared.page.is_closed()
+        ):
+            return prepared
+        self._in_background(_close_quietly(prepared.context))
+        return None
 
     def _prepare_next(self, old: _Episode | None) -> None:
-        """In the background: load the next episode's page and close the last episode's context.
+        """In the background: prepare the next episodes' pages and close the last episode's context.
 
-        Started as soon as this episode has its page, so that the next page has the whole episode
-        to load (a fresh context and page cost a few hundred milliseconds of browser work).
+        Started as soon as this episode has its first observation, so that the next page has the
+        whole episode to load. After a reset that drew its seed, the next resets will most likely
+        draw theirs too, and tasks whose ``setup`` touches only their page (``Task.setup_ahead``)
+        get their episodes started on the prepared pages with the seeds those resets will draw.
+        After a reset given a seed the caller chooses the seeds, and no episode is started ahead.
         """
         if self.prewarm:
-            # One page ahead. (Two stages, an empty page made an episode earlier, cost more memory
-            # and slowed steps more than they sped resets: measured with bench.env_speed.)
-            self._next = asyncio.ensure_future(self._open_page())
-            self._next.add_done_callback(_retrieve_exception)
+            ahead = self._drawing_seeds and self.task.setup_ahead
+            seeds: list[int | None] = (
+                list(predict_seeds(self.np_random, self._pipeline.depth)) if ahead else []
+            )
+            self._pipeline.start_ahead(self._start_ahead, seeds)
+            self._pipeline.fill(self._open_page, seeds)
         if old is not None:
             self._in_background(_close_quietly(old.context))
 
@@ -201,44 +279,45 @@ class BrowserEnv(gym.Env[Obs, str]):
     ) -> tuple[Obs, dict[str, Any]]:
         self._bind_loop()
         super().reset(seed=seed)
-        episode_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**31 - 1))
+        episode_seed = int(seed) if seed is not None else draw_seed(self.np_random)
+        self._drawing_seeds = seed is None
         started = time.perf_counter()
         old, self._episode = self._episode, None
         try:
             obs = await asyncio.wait_for(self._start_episode(episode_seed, old), self.reset_timeout)
         except (TimeoutError, PlaywrightError):
             # The browser hangs or died while the episode started: replace it and start again, once.
-            self._discard_prepared_page()
+            self._discard_prepared_pages()
             await self.host.replace_browser()
             obs = await asyncio.wait_for(self._start_episode(episode_seed, None), self.reset_timeout)
         self.timings["reset"] = time.perf_counter() - started
         info = {"seed": episode_seed, "task": self.task.name}
         return obs, info
 
-    def _discard_prepared_page(self) -> None:
-        pending, self._next = self._next, None
-        if pending is not None:
-            pending.cancel()
-            pending.add_done_callback(self._close_cancelled)
+    def _discard_prepared_pages(self) -> list[asyncio.Future[PreparedPage]]:
+        return self._pipeline.discard(self._close_prepared)
 
-    def _close_cancelled(self, future: asyncio.Future[tuple[BrowserContext, Page]]) -> None:
-        """A preparation that finished before its cancellation still holds a context to close."""
-        if not future.cancelled() and future.exception() is None:
-            self._in_background(_close_quietly(future.result()[0]))
+    def _close_prepared(self, prepared: PreparedPage) -> None:
+        self._in_background(_close_quietly(prepared.context))
 
     async def _start_episode(self, episode_seed: int, old: _Episode | None) -> Obs:
         t0 = time.perf_counter()
-        context, page = await self._take_prepared_page()
+        prepared = await self._take_prepared_page(episode_seed)
         t1 = time.perf_counter()
-        blocked: list[str] = []
-        if self.task.allowed_urls is not None:
-            await context.route("**/*", self._make_guard(self.task.allowed_urls, blocked))
-        cdp = await context.new_cdp_session(page)
+        context, page = prepared.context, prepared.page
+        prepared.blocked.clear()  # what the page asked for before its episode is not the agent's doing
         state = ActionState(
-            context=context, page=page, frame_ids=FrameIds(), timeout_ms=self.action_timeout_ms
+            context=context,
+            page=page,
+            frame_ids=FrameIds(),
+            timeout_ms=self.action_timeout_ms,
+            tools=self.tools,
         )
-        self._episode = _Episode(context=context, cdp=cdp, state=state, blocked=blocked)
-        self._goal = await self.task.setup(page, episode_seed)
+        self._episode = _Episode(context=context, cdp=prepared.cdp, state=state, blocked=prepared.blocked)
+        if prepared.goal is not None and prepared.seed == episode_seed:
+            self._goal = prepared.goal  # started ahead, with this very seed
+        else:
+            self._goal = await self.task.setup(page, episode_seed)
         self._done = False
         t2 = time.perf_counter()
         obs = await self._observe(last_action="", error="")
@@ -279,13 +358,14 @@ class BrowserEnv(gym.Env[Obs, str]):
     async def _step(self, episode: _Episode, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        episode.state.tool_results.clear()  # the next observation shows this step's answers only
         error = (
             await self._run_actions(episode, action)
             if not self._done
             else "The episode is over; call reset() to start a new one."
         )
         t1 = time.perf_counter()
-        await self._settle(episode.state.page)
+        marked = await self._settle(episode.state)
         t2 = time.perf_counter()
         if episode.blocked and not error:
             error = f"Blocked navigation outside this task's allowed sites: {', '.join(episode.blocked)}"
@@ -296,7 +376,7 @@ class BrowserEnv(gym.Env[Obs, str]):
                 episode.state.page,
                 EpisodeState(messages=episode.state.messages, infeasible=episode.state.infeasible),
             ),
-            self._observe(last_action=action, error=error),
+            self._observe(last_action=action, error=error, marked=marked),
         )
         timings.update(action=t1 - t0, settle=t2 - t1, observe=time.perf_counter() - t2)
         terminated = verdict.done or episode.state.infeasible is not None
@@ -308,6 +388,8 @@ class BrowserEnv(gym.Env[Obs, str]):
             "infeasible": episode.state.infeasible,
             "error": None,
         }
+        if self.tools is not None:
+            info["tool_calls"] = list(episode.state.tool_results)
         self.timings = timings
         return obs, float(verdict.reward), terminated, False, info
 
@@ -331,19 +413,25 @@ class BrowserEnv(gym.Env[Obs, str]):
         browser = episode.context.browser
         return browser is not None and browser.is_connected() and not episode.state.page.is_closed()
 
-    async def _settle(self, page: Page) -> None:
-        """Wait for navigation to load and the DOM to go quiet (events, not sleeps)."""
+    async def _settle(self, state: ActionState) -> bool:
+        """Wait for navigation to load and the DOM to go quiet (events, not sleeps).
+
+        The same round trip gives the settled page's new elements their ids; returns whether it
+        did (not when the page kept navigating away).
+        """
+        page = state.page
         for _ in range(3):
             try:
                 await page.wait_for_load_state("load", timeout=self.settle_ms * 5)
-                await page.evaluate(SETTLE_JS, self.settle_ms)
-                return
+                await state.frame_ids.settle_and_mark(page, self.settle_ms)
+                return True
             except PlaywrightError:
                 if page.is_closed():
-                    return
+                    return False
                 continue  # a navigation replaced the document mid-wait: wait for the new one
+        return False
 
-    async def _observe(self, last_action: str, error: str) -> Obs:
+    async def _observe(self, last_action: str, error: str, marked: bool = False) -> Obs:
         assert self._episode is not None
         state = self._episode.state
         page = state.page
@@ -353,7 +441,7 @@ class BrowserEnv(gym.Env[Obs, str]):
             cdp = self._episode.cdp_sessions[page] = await state.context.new_cdp_session(page)
         others = [p for p in pages if p is not page]
         parts, *other_titles = await asyncio.gather(
-            capture(page, cdp, state.frame_ids, self.obs_config),
+            capture(page, cdp, state.frame_ids, self.obs_config, marked=marked),
             *(p.title() for p in others),
             return_exceptions=True,
         )
@@ -375,6 +463,11 @@ class BrowserEnv(gym.Env[Obs, str]):
         }
         obs.update(parts)
         obs.setdefault("focused_element", "")
+        if self.tools is not None:
+            obs["tools"] = self._tools_text
+            obs["tool_results"] = "\n".join(
+                json.dumps(r, ensure_ascii=False, default=str) for r in state.tool_results
+            )
         if "screenshot" in obs:
             obs["screenshot"] = self._fit_screenshot(obs["screenshot"])
         self._last_obs = obs
@@ -408,6 +501,8 @@ class BrowserEnv(gym.Env[Obs, str]):
         if self.obs_config.screenshot:
             width, height = self.task.viewport
             blank["screenshot"] = np.zeros((height, width, 3), dtype=np.uint8)
+        if self.tools is not None:
+            blank["tools"], blank["tool_results"] = self._tools_text, ""
         return blank
 
     @staticmethod
@@ -428,7 +523,7 @@ class BrowserEnv(gym.Env[Obs, str]):
             # Closing a context takes a few ms; a hung one must not block the next reset.
             self._in_background(_close_quietly(episode.context))
         if abandon:
-            self._discard_prepared_page()
+            self._discard_prepared_pages()
 
     def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run ``coro`` without waiting for it, keeping a reference until it ends."""
@@ -440,8 +535,10 @@ class BrowserEnv(gym.Env[Obs, str]):
         if self._loop is None:
             return
         self._bind_loop()
+        cancelled = self._discard_prepared_pages()
         await self._end_episode(abandon=True)
-        await asyncio.sleep(0)  # let cancelled preparations hand over their contexts for closing
+        # Cancelled preparations hand their contexts over for closing as they end.
+        await asyncio.gather(*cancelled, return_exceptions=True)
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 
@@ -481,10 +578,8 @@ class BrowserEnv(gym.Env[Obs, str]):
         return self._goal
 
 
-def _retrieve_exception(future: asyncio.Future[Any]) -> None:
-    """Background preparation may fail when the browser goes away; the next reset handles that."""
-    if not future.cancelled():
-        future.exception()
+async def _none() -> None:
+    return None
 
 
 async def _close_quietly(context: BrowserContext) -> None:

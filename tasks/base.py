@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from playwright.async_api import Page
+
+if TYPE_CHECKING:  # envs imports tasks; the protocol is only needed for the annotation
+    from palaestra.envs.tools import ToolRunner
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,19 @@ class Task(ABC):
     viewport: tuple[int, int] = (1280, 720)
     #: URL patterns (fnmatch) the page may load; None allows everything.
     allowed_urls: tuple[str, ...] | None = None
+    #: Whether ``setup`` touches nothing but its page, so that the environment may start an episode
+    #: ahead of its reset, on a page prepared in the background, once it knows the episode's seed.
+    #: Leave it False for a task whose setup changes anything shared (a server, a file, a database):
+    #: that would happen while the previous episode still runs.
+    setup_ahead: bool = False
+
+    def tools(self) -> ToolRunner | None:
+        """The tools this task offers its agents (a calculator, its manuals), or None.
+
+        With tools, the agent's action set gains `call_api` and `search_apis`, and observations gain
+        `tools` (what is available) and `tool_results` (what the last step's calls answered).
+        """
+        return None
 
     @abstractmethod
     async def prepare(self, page: Page) -> None:

@@ -34,8 +34,11 @@ class Driver(Protocol):
     def open(self, task: str) -> Any:
         """Create an environment for ``task`` (a MiniWoB++ task name such as ``click-test``)."""
 
-    def reset(self, env: Any, seed: int) -> None:
-        """Start an episode with ``seed``; returns once the first observation is computed."""
+    def reset(self, env: Any, seed: int) -> dict[str, float] | None:
+        """Start an episode with ``seed``; returns once the first observation is computed.
+
+        May return the reset's time per phase in s (not timed by the caller: only reported).
+        """
 
     def step(self, env: Any) -> tuple[dict[str, float], str]:
         """Take the benchmark's harmless action; return (time per phase in s, action error or "")."""
@@ -54,6 +57,7 @@ class Episode:
     task: str
     seed: int
     reset_s: float | None = None
+    reset_parts: dict[str, float] = field(default_factory=dict)
     step_s: list[float] = field(default_factory=list)
     step_parts: list[dict[str, float]] = field(default_factory=list)
     step_errors: list[str] = field(default_factory=list)
@@ -116,8 +120,9 @@ def _time_episode(driver: Driver, env: Any, task: str, seed: int, steps: int) ->
     episode = Episode(task, seed)
     try:
         started = time.perf_counter()
-        driver.reset(env, seed)
+        parts = driver.reset(env, seed)
         episode.reset_s = time.perf_counter() - started
+        episode.reset_parts = dict(parts or {})
         for _ in range(steps):
             started = time.perf_counter()
             parts, error = driver.step(env)

@@ -26,8 +26,9 @@ class PalaestraDriver:
     def open(self, task: str) -> Any:
         return self._env_class(f"miniwob.{task}")
 
-    def reset(self, env: Any, seed: int) -> None:
+    def reset(self, env: Any, seed: int) -> dict[str, float]:
         env.reset(seed=seed)
+        return dict(getattr(env, "timings", None) or {})
 
     def step(self, env: Any) -> tuple[dict[str, float], str]:
         obs, _reward, _terminated, _truncated, info = env.step(ACTION)

@@ -10,7 +10,7 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from palaestra.envs.actions.parser import ID_FIELDS, parse_actions
-from palaestra.envs.actions.types import ALL_ACTIONS, Action
+from palaestra.envs.actions.types import ALL_ACTIONS, TOOL_ACTIONS, Action
 from palaestra.errors import UnknownNameError
 
 
@@ -35,6 +35,11 @@ class ActionSet:
             chosen.append(self.actions[n])
         return ActionSet(name or f"{self.name}-subset", chosen)
 
+    def with_tools(self) -> ActionSet:
+        """This set plus `call_api` and `search_apis`, for tasks that declare tools."""
+        extra = [a for a in TOOL_ACTIONS if a.name not in self.actions]
+        return ActionSet(f"{self.name}+tools", [*self.actions.values(), *extra])
+
     def describe(self) -> str:
         """A text listing for prompts: signature, what it does, an example."""
         lines = [f"Actions ({self.name}). Write one or more calls, one per line:"]
@@ -56,12 +61,18 @@ def _json_type(field_name: str, annotation: str) -> dict[str, Any]:
         return {"type": "string"}
     if annotation == "int":
         return {"type": "integer"}
+    if annotation.startswith("dict"):
+        return {"type": "object", "description": "the tool's arguments"}
     return {"type": "number"}
 
 
 def _tool_schema(cls: type[Action]) -> dict[str, Any]:
     props = {f.name: _json_type(f.name, str(f.type)) for f in fields(cls)}
-    required = [f.name for f in fields(cls) if f.default is MISSING and "None" not in str(f.type)]
+    required = [
+        f.name
+        for f in fields(cls)
+        if f.default is MISSING and f.default_factory is MISSING and "None" not in str(f.type)
+    ]
     return {
         "type": "function",
         "function": {

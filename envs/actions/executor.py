@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from playwright.async_api import BrowserContext, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions import types as a
 from palaestra.envs.observation import ID_ATTR, FrameIds
+from palaestra.envs.tools import ToolRunner
 from palaestra.errors import ActionError
 
 
@@ -31,6 +33,9 @@ class ActionState:
     timeout_ms: float = 3000
     messages: list[str] = field(default_factory=list)
     infeasible: str | None = None
+    #: The task's tools, when it declares some, and what this step's tool actions answered.
+    tools: ToolRunner | None = None
+    tool_results: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def execute(action: a.Action, state: ActionState) -> None:
@@ -137,12 +142,24 @@ async def execute(action: a.Action, state: ActionState) -> None:
             state.messages.append(text)
         case a.ReportInfeasible(reason=reason):
             state.infeasible = reason
+        case a.CallApi(api=api, arguments=arguments):
+            state.tool_results.append(await _tools(state).call(api, arguments))
+        case a.SearchApis(query=query, k=k):
+            if not 1 <= k <= 50:
+                raise ActionError(f"search_apis(): k must be between 1 and 50, got {k}.")
+            state.tool_results.append(await _tools(state).search(query, k))
         case a.Noop(ms=ms):
             if not 0 <= ms <= 60_000:
                 raise ActionError(f"noop({ms}): wait between 0 and 60000 ms.")
             await asyncio.sleep(ms / 1000)
         case _:
             raise ActionError(f"{action.name}() is not supported by this environment.")
+
+
+def _tools(state: ActionState) -> ToolRunner:
+    if state.tools is None:
+        raise ActionError("This task declares no tools; call_api and search_apis are not available.")
+    return state.tools
 
 
 def _check_button(button: str) -> None:

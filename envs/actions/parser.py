@@ -8,6 +8,7 @@ arguments) raises ``ActionError`` with a message that names the problem and show
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Mapping
 from dataclasses import MISSING, fields
 from typing import Any
@@ -96,7 +97,7 @@ def bind(cls: type[Action], args: list[Any], kwargs: dict[str, Any]) -> Action:
         values[key] = value
     for spec in specs:
         if spec.name not in values:
-            if spec.default is MISSING:
+            if spec.default is MISSING and spec.default_factory is MISSING:
                 raise ActionError(f"{cls.name}() is missing `{spec.name}`. Usage: {cls.signature()}")
             continue
         values[spec.name] = _convert(cls, spec.name, str(spec.type), values[spec.name])
@@ -114,6 +115,17 @@ def _convert(cls: type[Action], field: str, annotation: str, value: Any) -> Any:
             return value.strip()
         raise ActionError(
             f"{cls.name}(): `{field}` must be an element id such as '12', got {value!r}. {usage}"
+        )
+    if annotation.startswith("dict"):
+        if isinstance(value, str):  # models often write the arguments as a JSON string
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except json.JSONDecodeError as exc:
+                raise ActionError(f"{cls.name}(): `{field}` is not valid JSON ({exc.msg}). {usage}") from None
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return value
+        raise ActionError(
+            f"{cls.name}(): `{field}` must be a dict such as {{'x': 1}}, got {value!r}. {usage}"
         )
     if "tuple[str" in annotation and isinstance(value, list | tuple):
         if not all(isinstance(v, str) for v in value):

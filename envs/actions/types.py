@@ -6,8 +6,9 @@ shown to agents (``ActionSet.describe``), so they say what the action does in on
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, fields
-from typing import ClassVar
+import json
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,12 @@ class Action:
     def signature(cls) -> str:
         parts = []
         for f in fields(cls):
-            parts.append(f.name if f.default is MISSING else f"{f.name}={f.default!r}")
+            if f.default is not MISSING:
+                parts.append(f"{f.name}={f.default!r}")
+            elif f.default_factory is not MISSING:
+                parts.append(f"{f.name}={f.default_factory()!r}")
+            else:
+                parts.append(f.name)
         return f"{cls.name}({', '.join(parts)})"
 
 
@@ -322,6 +328,35 @@ class Noop(Action):
     example: ClassVar[str] = "noop(500)"
     ms: float = 1000
 
+
+# Tools a task declares (a calculator, a converter, its manuals) ---------------------------------
+
+
+@dataclass(frozen=True)
+class CallApi(Action):
+    """Call one of the task's tools with JSON arguments; its result shows in the next observation."""
+
+    name: ClassVar[str] = "call_api"
+    example: ClassVar[str] = "call_api('calc/evaluate', {'expression': '12 * (3 + 4)'})"
+    api: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+    def __hash__(self) -> int:  # arguments is a dict; hash what identifies the call
+        return hash((self.api, json.dumps(self.arguments, sort_keys=True, default=str)))
+
+
+@dataclass(frozen=True)
+class SearchApis(Action):
+    """Find the task's tools that fit a need, described in words; matches show in the next observation."""
+
+    name: ClassVar[str] = "search_apis"
+    example: ClassVar[str] = "search_apis('convert miles to kilometers')"
+    query: str
+    k: int = 5
+
+
+#: Added to a task's action set when the task declares tools.
+TOOL_ACTIONS: tuple[type[Action], ...] = (CallApi, SearchApis)
 
 ALL_ACTIONS: tuple[type[Action], ...] = (
     Click,

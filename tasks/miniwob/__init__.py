@@ -29,13 +29,14 @@ HIDE_CHROME_JS = f"""document.addEventListener("DOMContentLoaded", () => {{
 #: Long enough for slow agents, short enough for setTimeout (which overflows past 2**31 - 1 ms).
 EPISODE_MAX_MS = 1_000_000_000
 
-START_JS = """([seed, maxMs]) => {
+READY_JS = "() => (typeof WOB_TASK_READY === 'undefined' || WOB_TASK_READY) ? core.getUtterance() : null"
+#: Starts the episode and, in the same round trip, returns its goal if the problem is ready.
+START_JS = f"""([seed, maxMs]) => {{
   Math.seedrandom(seed);
   core.EPISODE_MAX_TIME = maxMs;
   core.startEpisodeReal();
-  return true;
-}"""
-READY_JS = "() => (typeof WOB_TASK_READY === 'undefined' || WOB_TASK_READY) ? core.getUtterance() : null"
+  return ({READY_JS})();
+}}"""
 STATE_JS = """() => ({done: WOB_DONE_GLOBAL, reward: WOB_REWARD_GLOBAL,
                       raw_reward: WOB_RAW_REWARD_GLOBAL, reason: WOB_REWARD_REASON})"""
 
@@ -47,6 +48,8 @@ def task_names() -> list[str]:
 class MiniWoBTask(Task):
     action_set = "miniwob"
     viewport = (500, 320)
+    #: An episode lives in its page's JavaScript (seeded ``Math.random``, the task's own globals).
+    setup_ahead = True
 
     def __init__(self, task: str, ready_timeout: float = 10.0) -> None:
         self.task = task
@@ -60,9 +63,8 @@ class MiniWoBTask(Task):
         await page.goto(self.url, wait_until="load")
 
     async def setup(self, page: Page, seed: int) -> str:
-        await page.evaluate(START_JS, [seed, EPISODE_MAX_MS])
         # Some tasks build their problem asynchronously and flag WOB_TASK_READY when done.
-        goal = await page.evaluate(READY_JS)
+        goal = await page.evaluate(START_JS, [seed, EPISODE_MAX_MS])
         if goal is None:
             handle = await page.wait_for_function(READY_JS, timeout=self.ready_timeout * 1000)
             goal = await handle.json_value()
