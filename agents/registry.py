@@ -30,8 +30,8 @@ def register_agent(spec: AgentSpec) -> None:
 
 
 def _load_builtin() -> None:
-    if not _agents:
-        from palaestra.agents import baselines, memory_agent, oracle, synapse  # noqa: F401  (they register)
+    # Import them all even when one is already imported (and so registered) elsewhere.
+    from palaestra.agents import baselines, memory_agent, oracle, synapse  # noqa: F401  (they register)
 
 
 def list_agents() -> dict[str, AgentSpec]:
