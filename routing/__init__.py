@@ -51,10 +51,16 @@ from palaestra.routing.sources.openapi import OpenApiSource
 from palaestra.routing.sources.python import api, from_callable, register_callables
 
 if TYPE_CHECKING:
+    from palaestra.routing.environment import TaskTools
+    from palaestra.routing.fusion import AbstainPolicy, FusionWeights
+    from palaestra.routing.meta_tool import search_apis_tool
+    from palaestra.routing.rerank import LLMReranker
+    from palaestra.routing.selector import ApiSelector, ScoredApi, Selection
     from palaestra.routing.sources.mcp import McpSource
 
 __all__ = [
     "NAMESPACE_SEPARATOR",
+    "AbstainPolicy",
     "AddReport",
     "Annotations",
     "ApiCallError",
@@ -62,6 +68,7 @@ __all__ = [
     "ApiHandler",
     "ApiRecord",
     "ApiRegistry",
+    "ApiSelector",
     "ApiSourceError",
     "ApiStats",
     "ApiTimeoutError",
@@ -71,14 +78,19 @@ __all__ = [
     "ErrorKind",
     "FailureReport",
     "FeedbackStore",
+    "FusionWeights",
     "InvalidApiRecordError",
     "InvalidResultError",
+    "LLMReranker",
     "McpSource",
     "NoHandlerError",
     "OpenApiSource",
     "RegistryEvent",
     "Rejection",
     "RoutingError",
+    "ScoredApi",
+    "Selection",
+    "TaskTools",
     "UnknownApiError",
     "api",
     "from_callable",
@@ -88,14 +100,28 @@ __all__ = [
     "normalize_result",
     "register_callables",
     "register_json",
+    "search_apis_tool",
     "to_jsonable",
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Import the MCP source lazily: the `mcp` SDK is heavy to import and only it needs it."""
-    if name == "McpSource":
-        from palaestra.routing.sources.mcp import McpSource
+#: Names imported on first use: the `mcp` SDK and the selector's embedding stack are heavy.
+_LAZY = {
+    "McpSource": "palaestra.routing.sources.mcp",
+    "ApiSelector": "palaestra.routing.selector",
+    "Selection": "palaestra.routing.selector",
+    "ScoredApi": "palaestra.routing.selector",
+    "AbstainPolicy": "palaestra.routing.fusion",
+    "FusionWeights": "palaestra.routing.fusion",
+    "LLMReranker": "palaestra.routing.rerank",
+    "search_apis_tool": "palaestra.routing.meta_tool",
+    "TaskTools": "palaestra.routing.environment",
+}
 
-        return McpSource
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

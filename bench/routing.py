@@ -1,0 +1,407 @@
+"""How well and how fast the API selector picks tools, next to plain BM25.
+
+Run from the repository root::
+
+    nice .venv/bin/python -m bench.routing                         # BFCL v4, pooled, + 10k scale
+    nice .venv/bin/python -m bench.routing --scale 0               # quality only
+    nice .venv/bin/python -m bench.routing --tools T.json --queries Q.jsonl [-k 10]
+    nice .venv/bin/python -m bench.routing --tune                  # refit the tuned constants
+
+By default the data is the Berkeley Function Calling Leaderboard v4 (see `bench/routing_data.py`):
+the functions of its labelled categories pooled into one registry of 1,437 tools, and 2,501
+queries whose gold is the functions named in their ground-truth answers. A selected tool is a hit
+when its name, without the namespace, is gold. Ranking metrics are computed on the hits the
+selector returns whether or not it abstained. Abstention is reported on its own: the share of
+irrelevance queries it abstains on, each asked against its own BFCL candidate list (through the
+namespace pre-filter: against the whole pool many of them do fit), and the share of labelled
+queries it wrongly abstains on, both against the pooled registry and against their own lists
+(the like-for-like comparison: a handful of candidates on both sides).
+
+The selector's constants were tuned on one half of the queries (a hash of the query id decides
+the half); the table reports both halves, so a gap between them would show over-fitting.
+
+Wall times are on whatever machine runs this; the load average is printed. The model's embedding
+throughput dominates indexing, and it falls several-fold on cores busy with other work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from bench.routing_data import DEFAULT_CACHE, Query, bfcl_files, read_queries, read_tools, tool_record
+from palaestra.memory.embedders import Embedder, SentenceTransformerEmbedder
+from palaestra.routing.records import ApiRecord
+from palaestra.routing.selector import ApiSelector
+
+TARGET_HIT5 = 0.95
+TARGET_NDCG5 = 0.85
+TARGET_ABSTAIN = 0.80
+TARGET_FALSE_ABSTAIN = 0.05
+TARGET_INDEX_10K_S = 60.0
+TARGET_P50_MS = 20.0
+METRICS = ("hit@1", "hit@5", "recall@5", "recall@10", "ndcg@5")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def half(query_id: str) -> str:
+    """'tune' or 'test': a stable split by a hash of the query id."""
+    return "tune" if zlib.crc32(query_id.encode("utf-8")) % 2 == 0 else "test"
+
+
+class CachingEmbedder(Embedder):
+    """Remembers every text it embedded, so untimed passes over the same queries embed them once."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.cache, self.batch_size = inner, dict[str, np.ndarray](), 4096
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if missing:
+            self.cache.update(zip(missing, self.inner.embed(missing), strict=True))
+        return np.stack([self.cache[t] for t in texts])
+
+
+def scores_for(ranked: Sequence[str], gold: Sequence[str]) -> dict[str, float]:
+    """hit@1/5, recall@5/10 and nDCG@5 (binary gain) of one ranked list of tool names."""
+    names = list(dict.fromkeys(ranked))  # one tool name may sit in several namespaces
+    wanted = set(gold)
+    gains = [1.0 if n in wanted else 0.0 for n in names[:5]]
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(5, len(wanted))))
+    return {
+        "hit@1": float(bool(names[:1]) and names[0] in wanted),
+        "hit@5": float(any(gains)),
+        "recall@5": len(wanted & set(names[:5])) / len(wanted),
+        "recall@10": len(wanted & set(names[:10])) / len(wanted),
+        "ndcg@5": sum(g / math.log2(i + 2) for i, g in enumerate(gains)) / ideal,
+    }
+
+
+def summarise(rows: list[dict[str, float]], seconds: list[float] | None = None) -> dict[str, float]:
+    out = {m: round(statistics.fmean(r[m] for r in rows), 3) if rows else 0.0 for m in METRICS}
+    if seconds:
+        out["p50_ms"] = round(float(np.percentile(np.asarray(seconds) * 1e3, 50)), 2)
+    return out
+
+
+class PlainBM25:
+    """The anchor: bm25s's own tokenizer (English stopwords) over `ApiRecord.search_text()`."""
+
+    def __init__(self, records: Sequence[ApiRecord]) -> None:
+        self.names = [r.name for r in records]
+        self.model = bm25s.BM25()
+        self.model.index(bm25s.tokenize([r.search_text() for r in records], show_progress=False))
+
+    def select(self, query: str, k: int) -> list[str]:
+        tokens = bm25s.tokenize([query], show_progress=False)
+        if not tokens.vocab:
+            return []
+        hits, _ = self.model.retrieve(tokens, k=min(k, len(self.names)), show_progress=False)
+        return [self.names[int(i)] for i in hits[0]]
+
+
+Halves = dict[str, list[Any]]
+
+
+def by_half() -> Halves:
+    return {"all": [], "tune": [], "test": []}
+
+
+def evaluate(
+    queries: Sequence[Query], select: Callable[[str], tuple[list[str], bool]]
+) -> tuple[Halves, Halves, list[float]]:
+    """Metric rows and abstain flags by half ('all', 'tune', 'test'), and every query's latency."""
+    rows, abstained, seconds = by_half(), by_half(), []
+    for query in queries:
+        start = time.perf_counter()
+        ranked, gave_up = select(query.text)
+        seconds.append(time.perf_counter() - start)
+        row = scores_for(ranked, query.gold)
+        for h in ("all", half(query.id)):
+            rows[h].append(row)
+            abstained[h].append(gave_up)
+    return rows, abstained, seconds
+
+
+def rates(flags: Halves) -> dict[str, float]:
+    return {h: round(statistics.fmean(v), 3) if v else 0.0 for h, v in flags.items()}
+
+
+def abstain_rates(selector: ApiSelector, queries: Sequence[Query], k: int) -> dict[str, float]:
+    """Share of `queries` the selector abstains on (each with its `servers` pre-filter), by half."""
+    flags = by_half()
+    for query in queries:
+        abstained = selector.select(query.text, k, namespaces=query.servers or None).abstained
+        flags["all"].append(abstained)
+        flags[half(query.id)].append(abstained)
+    return rates(flags)
+
+
+def scale_records(pool: Sequence[ApiRecord], n: int) -> list[ApiRecord]:
+    """`n` records with distinct keys: copies of the pool, the i-th copy in namespace `copy<i>`."""
+    out: list[ApiRecord] = []
+    for i in range(math.ceil(n / max(1, len(pool)))):
+        for r in pool:
+            name = r.name if i == 0 else f"{r.name}_{i}"
+            out.append(ApiRecord(f"copy{i}", name, r.description, r.parameters, category=r.category))
+    return out[:n]
+
+
+def pick_threads(embedder: SentenceTransformerEmbedder, texts: list[str]) -> int:
+    """The faster torch thread count (1 or 2) for bulk embedding on this machine right now."""
+    speed = {}
+    for threads in (1, 2):
+        embedder.num_threads = threads
+        start = time.perf_counter()
+        embedder.embed(texts)
+        speed[threads] = round(len(texts) / (time.perf_counter() - start))
+    best = max(speed, key=lambda t: speed[t])
+    log(f"embedding rate (texts/s) by torch threads: {speed}; indexing with {best}")
+    return best
+
+
+def timed_index(selector: ApiSelector, records: Sequence[ApiRecord]) -> float:
+    start = time.perf_counter()
+    selector.add(records)
+    selector.build()
+    return time.perf_counter() - start
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.routing",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--tools", type=Path, help="JSON list of MCP-shaped tools (default: BFCL pool)")
+    parser.add_argument("--queries", type=Path, help="JSONL of {query, gold[, servers]} (default: BFCL)")
+    parser.add_argument("--irrelevance-tools", type=Path, help="tools for the irrelevance queries")
+    parser.add_argument("--irrelevance-queries", type=Path, help="JSONL of queries nothing should fit")
+    parser.add_argument(
+        "--labelled-lists",
+        type=Path,
+        help="tools of each labelled query's own candidate list (server = query id)",
+    )
+    parser.add_argument("-k", type=int, default=10, help="hits asked for per query")
+    parser.add_argument("--scale", type=int, default=10_000, help="records for the scale test (0: skip)")
+    parser.add_argument("--scale-queries", type=int, default=200)
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N queries (quick runs)")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--tune", action="store_true", help="refit fusion and abstain constants, then exit")
+    parser.add_argument(
+        "--rerank",
+        action="store_true",
+        help="also score LLM re-ranking (model from PALAESTRA_LLM_* variables)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    loadavg_start = os.getloadavg()
+    if args.tools is None or args.queries is None:
+        tools_path, queries_path, irr_tools_path, irr_queries_path, lists_path = bfcl_files(args.cache)
+        args.labelled_lists = args.labelled_lists or lists_path
+        args.tools, args.queries = args.tools or tools_path, args.queries or queries_path
+        args.irrelevance_tools = args.irrelevance_tools or irr_tools_path
+        args.irrelevance_queries = args.irrelevance_queries or irr_queries_path
+    pool = [tool_record(t) for t in read_tools(args.tools)]
+    labelled = [q for q in read_queries(args.queries) if q.gold]
+    irrelevant = read_queries(args.irrelevance_queries) if args.irrelevance_queries else []
+    irr_tools = [tool_record(t) for t in read_tools(args.irrelevance_tools)] if args.irrelevance_tools else []
+    lists = [tool_record(t) for t in read_tools(args.labelled_lists)] if args.labelled_lists else []
+    if args.limit:
+        labelled, irrelevant = labelled[: args.limit], irrelevant[: args.limit]
+    model = SentenceTransformerEmbedder(num_threads=1)
+    model.embed(["load the model"])
+    if args.tune:
+        from bench.routing_tune import tune
+
+        return tune(pool, labelled, irr_tools, irrelevant, lists, CachingEmbedder(model))
+
+    log(f"{len(pool)} tools, {len(labelled)} labelled and {len(irrelevant)} irrelevance queries")
+    model.num_threads = pick_threads(model, [r.description[:300] for r in pool[:64]])
+    ours = ApiSelector(model)
+    index_s = timed_index(ours, pool)
+    model.num_threads = 1  # one query at a time: a second thread only spins
+    log(f"indexed in {index_s:.1f} s; querying...")
+    start = time.perf_counter()
+    plain = PlainBM25(pool)
+    bm25_index_s = time.perf_counter() - start
+
+    def select_ours(text: str) -> tuple[list[str], bool]:
+        selection = ours.select(text, args.k)
+        return [hit.record.name for hit in selection.hits], selection.abstained
+
+    rows, abstained, ours_s = evaluate(labelled, select_ours)
+    log(f"ours: p50 {np.percentile(np.asarray(ours_s) * 1e3, 50):.1f} ms; plain BM25...")
+    bm25_rows, _, bm25_s = evaluate(labelled, lambda text: (plain.select(text, args.k), False))
+    result: dict[str, Any] = {}
+    for h in ("all", "tune", "test"):
+        key = "" if h == "all" else f"_{h}"
+        result["ours" + key] = summarise(rows[h], ours_s if h == "all" else None)
+        result["bm25" + key] = summarise(bm25_rows[h], bm25_s if h == "all" else None)
+    result["abstain"] = {"false_abstain_labelled": rates(abstained)}
+    if args.rerank:
+        result["ours_rerank"] = rerank_quality(ours, labelled, args.k)
+    if irrelevant or lists:
+        log(
+            f"abstention: indexing {len(irr_tools) + len(lists)} tools of the queries' own candidate lists..."
+        )
+        own = ApiSelector(CachingEmbedder(model))  # identical tools in many lists are embedded once
+        own.add([*irr_tools, *lists])
+        if irrelevant:
+            result["abstain"]["irrelevance_abstained"] = abstain_rates(own, irrelevant, args.k)
+            pooled = [Query(q.id, q.text, q.gold, q.category) for q in irrelevant]
+            result["abstain"]["irrelevance_vs_pool_info"] = abstain_rates(ours, pooled, args.k)
+        if lists:
+            in_lists = [Query(q.id, q.text, q.gold, q.category, (q.id,)) for q in labelled]
+            result["abstain"]["false_abstain_own_lists"] = abstain_rates(own, in_lists, args.k)
+    result["index_s"] = {"ours": round(index_s, 2), "bm25": round(bm25_index_s, 3), "tools": len(pool)}
+    if args.scale:
+        result["scale"] = run_scale(pool, labelled, args.scale, args.scale_queries, model, args.k)
+    result["loadavg"] = {"start": loadavg_start, "end": os.getloadavg()}
+    return report(result)
+
+
+def rerank_quality(selector: ApiSelector, queries: Sequence[Query], k: int) -> dict[str, float]:
+    """Quality with an LLM re-ranking the top candidates (one model call per query)."""
+    import asyncio
+
+    from palaestra.agents.llm import ChatModel, LLMConfig
+    from palaestra.routing.rerank import LLMReranker
+
+    async def run() -> tuple[Halves, list[float], int]:
+        rows, seconds, failures = by_half(), [], 0
+        async with ChatModel(LLMConfig.from_env()) as model:
+            selector.reranker = LLMReranker(model)
+            for query in queries:
+                start = time.perf_counter()
+                selection = await selector.aselect(query.text, k)
+                seconds.append(time.perf_counter() - start)
+                failures += selection.rerank_error is not None
+                rows["all"].append(scores_for([h.record.name for h in selection.hits], query.gold))
+        selector.reranker = None
+        return rows, seconds, failures
+
+    rows, seconds, failures = asyncio.run(run())
+    return {**summarise(rows["all"], seconds), "rerank_failures": failures}
+
+
+def run_scale(
+    pool: Sequence[ApiRecord],
+    labelled: Sequence[Query],
+    n: int,
+    n_queries: int,
+    model: SentenceTransformerEmbedder,
+    k: int,
+) -> dict[str, Any]:
+    """Index `n` records (copies of the pool with distinct names) and time queries against them."""
+    records = scale_records(pool, n)
+    log(f"scale: indexing {len(records)} records...")
+    model.num_threads = pick_threads(model, [r.description[:300] for r in pool[64:128]])
+    selector = ApiSelector(model)
+    index_s = timed_index(selector, records)
+    model.num_threads = 1
+    seconds = []
+    for query in labelled[:n_queries]:
+        start = time.perf_counter()
+        selector.select(query.text, k)
+        seconds.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    selector.add(records[:100] + scale_records(pool[:1], 1))  # 100 unchanged, 1 existing: no embedding
+    readd_s = time.perf_counter() - start
+    return {
+        "records": len(records),
+        "index_s": round(index_s, 1),
+        "p50_ms": round(float(np.percentile(np.asarray(seconds) * 1e3, 50)), 2),
+        "p99_ms": round(float(np.percentile(np.asarray(seconds) * 1e3, 99)), 2),
+        "readd_unchanged_s": round(readd_s, 3),
+    }
+
+
+def report(result: dict[str, Any]) -> int:
+    load = result["loadavg"]
+    print(f"\nload average (1, 5, 15 min) at start {load['start']}, at end {load['end']}")
+    print(f"index: ours {result['index_s']['ours']} s, plain BM25 {result['index_s']['bm25']} s "
+          f"({result['index_s']['tools']} tools)\n")  # fmt: skip
+    header = f"{'metric':<11}" + "".join(
+        f"{c:>12}" for c in ("ours", "bm25", "ours tune", "ours test", "bm25 test")
+    )
+    print(header)
+    print("-" * len(header))
+    for metric in (*METRICS, "p50_ms"):
+        cells = [result[c].get(metric, "-") for c in ("ours", "bm25", "ours_tune", "ours_test", "bm25_test")]
+        print(f"{metric:<11}" + "".join(f"{v:>12}" for v in cells))
+    if "ours_rerank" in result:
+        print(f"\nwith LLM re-rank: {result['ours_rerank']}")
+    abstain = result["abstain"]
+    print(f"\nfalse abstentions on labelled queries (pooled): {abstain['false_abstain_labelled']}")
+    if "false_abstain_own_lists" in abstain:
+        own_lists = abstain["false_abstain_own_lists"]
+        print(f"false abstentions on labelled queries (own candidate lists): {own_lists}")
+    if "irrelevance_abstained" in abstain:
+        print(f"abstained on irrelevance queries (own candidate lists): {abstain['irrelevance_abstained']}")
+        print(f"abstained on irrelevance queries against the whole pool (info; many do fit there): "
+              f"{abstain['irrelevance_vs_pool_info']}")  # fmt: skip
+    targets = {
+        f"hit@5 >= {TARGET_HIT5}": result["ours"]["hit@5"] >= TARGET_HIT5,
+        f"ndcg@5 >= {TARGET_NDCG5}": result["ours"]["ndcg@5"] >= TARGET_NDCG5,
+        f"false abstain (pooled) < {TARGET_FALSE_ABSTAIN}": (
+            abstain["false_abstain_labelled"]["all"] < TARGET_FALSE_ABSTAIN
+        ),
+    }
+    if "false_abstain_own_lists" in abstain:
+        targets[f"false abstain (own lists) < {TARGET_FALSE_ABSTAIN}"] = (
+            abstain["false_abstain_own_lists"]["all"] < TARGET_FALSE_ABSTAIN
+        )
+    if "irrelevance_abstained" in abstain:
+        targets[f"irrelevance abstained >= {TARGET_ABSTAIN}"] = (
+            abstain["irrelevance_abstained"]["all"] >= TARGET_ABSTAIN
+        )
+    if "scale" in result:
+        scale = result["scale"]
+        print(f"\nscale: {scale['records']} records indexed in {scale['index_s']} s; query p50 "
+              f"{scale['p50_ms']} ms, p99 {scale['p99_ms']} ms; re-adding 101 known records "
+              f"{scale['readd_unchanged_s']} s")  # fmt: skip
+        targets[f"index {scale['records']} < {TARGET_INDEX_10K_S:.0f} s"] = (
+            scale["index_s"] < TARGET_INDEX_10K_S
+        )
+        targets[f"p50 at {scale['records']} < {TARGET_P50_MS:.0f} ms"] = scale["p50_ms"] < TARGET_P50_MS
+    print()
+    for name, passed in targets.items():
+        print(f"target {name}: {verdict(passed)}")
+    result["targets"] = {name: verdict(passed) for name, passed in targets.items()}
+    print(json.dumps(result, sort_keys=True))
+    return 0 if all(targets.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

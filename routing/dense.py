@@ -1,0 +1,83 @@
+"""The dense half of the selector: the exemplar memory's embedder and FAISS index, keyed by int ids.
+
+It reuses `palaestra.memory`'s `VectorIndex` (exact inner product, or HNSW for large registries),
+so a record's vector is computed once, when it is added, and stays in the index until it is
+removed: adding more records never re-embeds the ones already there. Each record gets a fresh id
+from the selector, so replacing a record is "remove the old id, add a new one".
+
+Embedding is the slow part of indexing (a CPU forward pass per text), so texts are embedded
+sorted by length: batches of similar length waste less on padding (about twice as fast here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from palaestra.memory.embedders import Embedder
+from palaestra.memory.index import VectorIndex
+
+IndexChoice = Literal["flat", "hnsw", "auto"]
+#: With index="auto", a registry at least this large is searched with HNSW (exact flat search of
+#: 10,000 vectors of 384 floats takes about a millisecond, so small registries stay exact).
+HNSW_THRESHOLD = 50_000
+
+
+class DenseIndex:
+    """Unit vectors of record texts in a FAISS inner-product index; scores are cosines."""
+
+    def __init__(self, embedder: Embedder, index: IndexChoice = "auto") -> None:
+        if index not in ("flat", "hnsw", "auto"):
+            raise ValueError(f"index must be 'flat', 'hnsw' or 'auto', got {index!r}")
+        self.embedder, self.choice = embedder, index
+        self._vectors: VectorIndex | None = None  # created at the first add: `dim` may load the model
+
+    def __len__(self) -> int:
+        return 0 if self._vectors is None else len(self._vectors)
+
+    def _index(self) -> VectorIndex:
+        if self._vectors is None:
+            self._vectors = VectorIndex(self.embedder.dim, "hnsw" if self.choice == "hnsw" else "flat")
+        return self._vectors
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for `texts` (in their order), embedded shortest first."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = self.embedder.embed([texts[i] for i in order])
+        out = np.empty_like(vectors)
+        out[order] = vectors
+        return out
+
+    def add(self, ids: Sequence[int], texts: Sequence[str]) -> None:
+        """Embed and index `texts` under `ids` (fresh ids: the selector never reuses one)."""
+        if not ids:
+            return
+        index = self._index()
+        index.add(self.embed_texts(texts), np.asarray(ids, dtype=np.int64))
+        if self.choice == "auto" and index.kind == "flat" and len(index) >= HNSW_THRESHOLD:
+            index.rebuild("hnsw")
+
+    def remove(self, ids: Sequence[int]) -> None:
+        if ids and self._vectors is not None:
+            self._vectors.remove(np.asarray(ids, dtype=np.int64))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-`k` (ids, cosines), best first, among `allowed` ids (None: all)."""
+        if self._vectors is None or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores, ids = self._vectors.search(query[None, :], k, allowed)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def cosines(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Exact cosines of the query with the stored vectors of `ids` (all live)."""
+        if self._vectors is None or not len(ids):
+            return np.zeros(len(ids), dtype=np.float32)
+        return self._vectors.reconstruct(ids) @ query

@@ -1,0 +1,100 @@
+"""Tools inside environments: a task's APIs, reached by the agent through `call_api` and `search_apis`.
+
+`TaskTools` is what a task returns from `Task.tools()`. It joins a registry (what exists), an
+executor (validation, timeouts, the destructive-call policy, feedback) and a selector (for
+`search_apis`). Every answer is data for the next observation: a failed call is a result with
+`ok: false` and a message naming the fix, as MCP's `isError`, never an exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from palaestra.routing.executor import ApiExecutor
+from palaestra.routing.feedback import FeedbackStore
+from palaestra.routing.records import ApiRecord
+from palaestra.routing.registry import ApiRegistry
+
+#: Up to this many tools are listed in the observation; beyond it the agent searches them.
+LIST_LIMIT = 20
+
+
+def _type_of(schema: object) -> str:
+    return str(schema.get("type", "any")) if isinstance(schema, dict) else "any"
+
+
+def tool_line(record: ApiRecord) -> str:
+    """`calc/evaluate(expression: string): Evaluate an arithmetic expression.`"""
+    properties = record.parameters.get("properties", {})
+    required = set(record.parameters.get("required", []))
+    params = ", ".join(
+        f"{name}{'' if name in required else '?'}: {_type_of(schema)}" for name, schema in properties.items()
+    )
+    first = record.description.split(". ")[0].rstrip(".")
+    return f"{record.key}({params}): {first}."
+
+
+class TaskTools:
+    """The tools of one task (one instance per environment; calls are independent)."""
+
+    def __init__(
+        self,
+        registry: ApiRegistry,
+        *,
+        executor: ApiExecutor | None = None,
+        selector: Any = None,
+        feedback: FeedbackStore | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self.registry = registry
+        self.executor = executor or ApiExecutor(registry, timeout_s=timeout_s, feedback=feedback)
+        self._selector = selector
+
+    def describe(self) -> str:
+        records = sorted(self.registry, key=lambda r: r.key)
+        if len(records) > LIST_LIMIT:
+            return (
+                f"{len(records)} tools are available. Find the ones you need with "
+                "search_apis('what you need'), then call one with call_api('namespace/name', {...})."
+            )
+        lines = [tool_line(r) for r in records]
+        return "Tools (call with call_api('name', {arguments})):\n" + "\n".join(lines)
+
+    async def call(self, api: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        result = await self.executor.call(api, arguments)
+        answer: dict[str, Any] = {"api": result.key or api, "ok": result.ok}
+        if result.ok:
+            answer["content"] = result.content
+        else:
+            answer["error"] = result.message
+            answer["error_kind"] = result.error_kind
+        answer["latency_s"] = round(result.latency_s, 4)
+        return answer
+
+    async def search(self, query: str, k: int) -> dict[str, Any]:
+        selection = self.selector.select(query, k=k)
+        matches = [
+            {"api": hit.record.key, "score": round(float(hit.score), 3), "usage": tool_line(hit.record)}
+            for hit in selection.hits
+        ]
+        answer: dict[str, Any] = {"query": query, "matches": matches}
+        if selection.abstained:
+            answer["note"] = "No tool fits this query well; these are the closest."
+        return answer
+
+    @property
+    def selector(self) -> Any:
+        """Built on first search, so that tasks that never search load no model."""
+        if self._selector is None:
+            from palaestra.routing.selector import ApiSelector
+
+            self._selector = ApiSelector()
+            self._selector.add(list(self.registry))
+        return self._selector
+
+
+def render_results(results: list[dict[str, Any]]) -> str:
+    """This step's tool answers as observation text, one JSON object a line."""
+    import json
+
+    return "\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in results)

@@ -1,0 +1,143 @@
+"""How lexical and dense evidence become one score, and when the selector says "nothing fits".
+
+Fusion is a weighted mix of the dense cosine and the BM25 score divided by the best BM25 score of
+the query. The mix keeps the cosine's absolute meaning (a weak best match stays weak), which
+reciprocal-rank fusion throws away; on BFCL the mix ranks a little better (see bench.routing
+--tune), and its scores stay comparable between queries, which an additive prior needs.
+
+Abstention is a linear rule over three signals of the few best candidates. None depends on IDF
+statistics, and looking at the top 3 only (not the best of many) keeps them comparable between a
+5-tool server and a 10,000-tool pool:
+
+* `max_cos`: the best dense cosine among the top candidates;
+* `max_name`: the largest share of a candidate's distinctive name words (no "get", "find"...)
+  that the query contains;
+* `max_desc`: the largest share of a candidate's first description sentence that the query contains.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+FusionMethod = Literal["mix", "rrf"]
+
+#: Share of the dense cosine and of the max-normalised BM25 score in the mix. Chosen on the tuning
+#: half of BFCL (`python -m bench.routing --tune`): 0.6-0.8 are within 0.01 nDCG@5 of each other.
+DENSE_WEIGHT = 0.7
+LEXICAL_WEIGHT = 0.3
+#: RRF's rank offset, when method="rrf".
+RRF_K = 60
+#: Weight of log(prior) added to the fused score; a 50% success rate costs 0.07, about the gap
+#: between neighbouring candidates, so a prior reorders near-ties but cannot bury a clear winner.
+PRIOR_WEIGHT = 0.1
+PRIOR_FLOOR = 0.01
+
+#: The abstain rule: fit = COS*max_cos + NAME*max_name + DESC*max_desc; abstain when fit < CUT.
+#: Fitted as a class-balanced logistic regression (numpy, `python -m bench.routing --tune`) on the
+#: tuning half of BFCL v4: labelled queries against their own BFCL candidate lists (fits) versus
+#: irrelevance queries against theirs (nothing fits), so that both sides choose among a handful of
+#: candidates; the cut is where 4% of the tuning half's labelled queries abstain. Held-out half:
+#: abstains on 61% of irrelevance queries, wrongly on 3.9% of labelled ones (own lists) and 0.9%
+#: against the pooled 1,437-tool registry. Calibrating the labelled side on the pooled registry
+#: instead reaches 80% on irrelevance, but only because the maximum over many candidates is higher:
+#: it then abstains wrongly on ~20% of queries against small registries, so it was rejected.
+#: Tuned for all-MiniLM-L6-v2: another embedder's cosines need their own tuning.
+ABSTAIN_COS = 5.5
+ABSTAIN_NAME = 1.7
+ABSTAIN_DESC = 2.8
+ABSTAIN_CUT = 1.59
+#: How many of the best fused candidates the abstain signals look at (1, 3 and 20 tune within 0.02).
+ABSTAIN_POOL = 3
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """How the selector fuses its two rankings (and a feedback prior, when it has one)."""
+
+    method: FusionMethod = "mix"
+    dense: float = DENSE_WEIGHT
+    lexical: float = LEXICAL_WEIGHT
+    rrf_k: int = RRF_K
+    prior: float = PRIOR_WEIGHT
+
+
+@dataclass(frozen=True)
+class AbstainSignals:
+    """What the abstain rule looked at, kept on every `Selection` so a decision can be explained."""
+
+    max_cos: float
+    max_name: float
+    max_desc: float
+
+    def fit(self, policy: AbstainPolicy) -> float:
+        return policy.cos * self.max_cos + policy.name * self.max_name + policy.desc * self.max_desc
+
+
+@dataclass(frozen=True)
+class AbstainPolicy:
+    """A linear cut on `AbstainSignals`; the defaults are tuned for all-MiniLM-L6-v2 on BFCL."""
+
+    cos: float = ABSTAIN_COS
+    name: float = ABSTAIN_NAME
+    desc: float = ABSTAIN_DESC
+    cut: float = ABSTAIN_CUT
+    pool: int = ABSTAIN_POOL
+
+    def decide(self, signals: AbstainSignals) -> tuple[bool, str]:
+        fit = signals.fit(self)
+        if fit < self.cut:
+            return True, (
+                f"no API fits well enough (fit {fit:.2f} < {self.cut:.2f}: "
+                f"best cosine {signals.max_cos:.2f}, "
+                f"name overlap {signals.max_name:.2f}, description overlap {signals.max_desc:.2f})"
+            )
+        return False, f"fit {fit:.2f} >= {self.cut:.2f}"
+
+
+def normalise_lexical(scores: np.ndarray, best: float) -> np.ndarray:
+    """BM25 scores divided by the query's best one, so they share the cosine's 0-1 scale."""
+    return scores / best if best > 0 else np.zeros_like(scores)
+
+
+def ranks(scores: np.ndarray) -> np.ndarray:
+    """0-based rank of each score, best first (ties broken by position)."""
+    order = np.argsort(-scores, kind="stable")
+    out = np.empty(len(scores), dtype=np.int64)
+    out[order] = np.arange(len(scores))
+    return out
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray, weights: FusionWeights) -> np.ndarray:
+    """One score per candidate from its cosine and its normalised BM25 score."""
+    if weights.method == "rrf":
+        return 1.0 / (weights.rrf_k + 1 + ranks(dense)) + 1.0 / (weights.rrf_k + 1 + ranks(lexical))
+    return weights.dense * dense + weights.lexical * lexical
+
+
+def prior_bonus(prior: float, weight: float) -> float:
+    """`weight * log(prior)`, with the prior clamped to [PRIOR_FLOOR, 1] (0 would be -infinity)."""
+    return weight * math.log(min(1.0, max(PRIOR_FLOOR, prior)))
+
+
+def overlap(part: frozenset[str], query: frozenset[str]) -> float:
+    """Share of `part`'s words that the query contains (0 for an empty part)."""
+    return len(part & query) / len(part) if part else 0.0
+
+
+def abstain_signals(
+    query_tokens: frozenset[str],
+    cosines: Sequence[float],
+    name_tokens: Sequence[frozenset[str]],
+    description_tokens: Sequence[frozenset[str]],
+) -> AbstainSignals:
+    """The signals over a set of candidates (zeros when there are none)."""
+    return AbstainSignals(
+        max_cos=max(cosines, default=0.0),
+        max_name=max((overlap(n, query_tokens) for n in name_tokens), default=0.0),
+        max_desc=max((overlap(d, query_tokens) for d in description_tokens), default=0.0),
+    )

@@ -1,0 +1,329 @@
+"""`ApiSelector`: which APIs fit a query (a plan step or a task), with scores and an abstain decision.
+
+Two retrievers look at every query. BM25 (`lexical.py`) catches the exact words a tool's name and
+parameters use; a sentence embedding (`dense.py`, the exemplar memory's all-MiniLM-L6-v2 and FAISS)
+catches paraphrases. Their candidates are pooled and fused into one score (`fusion.py`), optionally
+weighted by a feedback prior (an API that keeps failing sinks), and optionally re-ordered by an LLM
+(`rerank.py`). The same signals decide whether anything fits at all: an agent told "no API for
+this" can fall back to the browser instead of forcing a wrong call.
+
+Indexing is incremental: each record is embedded once when added; re-adding an unchanged record
+costs nothing, and the BM25 index is rebuilt lazily (it is fast) at the next query after a change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from palaestra.memory.embedders import Embedder, SentenceTransformerEmbedder
+
+from .dense import DenseIndex, IndexChoice
+from .fusion import (
+    AbstainPolicy,
+    AbstainSignals,
+    FusionWeights,
+    abstain_signals,
+    fuse,
+    normalise_lexical,
+    prior_bonus,
+)
+from .lexical import K1, B, LexicalIndex
+from .records import ApiRecord
+from .rerank import ApiReranker, merge_order
+from .text import dense_text, first_sentence, lexical_tokens, name_words, tokenize
+
+log = logging.getLogger(__name__)
+
+#: Candidates each retriever contributes before fusion. On BFCL's 1,437 tools the fused top-50
+#: holds the gold API for 98% of queries; more only costs time.
+CANDIDATES = 50
+#: How many of the best candidates an LLM re-ranker is shown.
+RERANK_TOP_N = 10
+RERANK_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class ScoredApi:
+    """One selected API. `score` is the fused score (prior included); `lexical` is the BM25 score
+    divided by the query's best BM25 score (0-1); `dense` is the cosine similarity."""
+
+    record: ApiRecord
+    score: float
+    lexical: float
+    dense: float
+
+    @property
+    def key(self) -> str:
+        return self.record.key
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The best APIs for a query, best first, and whether the selector thinks none of them fits.
+
+    Hits are returned even when `abstained` is true, for inspection and logging; a caller that
+    honours the decision should not call them. After an LLM re-rank, hits are in the re-ranker's
+    order and scores are no longer monotonic.
+    """
+
+    query: str
+    hits: list[ScoredApi]
+    abstained: bool
+    reason: str
+    signals: AbstainSignals | None = None
+    reranked: bool = False
+    rerank_error: str | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        """The hits' record keys, in rank order."""
+        return [hit.key for hit in self.hits]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    record: ApiRecord
+    id: int
+    text: str
+    name_tokens: frozenset[str] = field(repr=False)
+    description_tokens: frozenset[str] = field(repr=False)
+
+
+class ApiSelector:
+    """Hybrid BM25 + dense retrieval over `ApiRecord`s, with pre-filters, priors, re-rank and abstain.
+
+    `embedder` defaults to all-MiniLM-L6-v2 (the exemplar memory's), loaded on first use. `prior`
+    maps a record key to a success rate in [0, 1] (e.g. from a feedback store). `abstain` defaults
+    to the BFCL-tuned `AbstainPolicy()`; pass `AbstainPolicy(cut=float("-inf"))` to never abstain.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        *,
+        weights: FusionWeights | None = None,
+        abstain: AbstainPolicy | None = None,
+        reranker: ApiReranker | None = None,
+        prior: Callable[[str], float] | None = None,
+        candidates: int = CANDIDATES,
+        rerank_top_n: int = RERANK_TOP_N,
+        rerank_timeout: float = RERANK_TIMEOUT_S,
+        index: IndexChoice = "auto",
+        bm25_k1: float = K1,
+        bm25_b: float = B,
+    ) -> None:
+        self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder(num_threads=1)
+        self.weights = weights or FusionWeights()
+        self.abstain = abstain or AbstainPolicy()
+        self.reranker, self.prior = reranker, prior
+        self.candidates, self.rerank_top_n, self.rerank_timeout = candidates, rerank_top_n, rerank_timeout
+        self._dense = DenseIndex(self.embedder, index)
+        self._lexical = LexicalIndex(bm25_k1, bm25_b)
+        self._entries: dict[str, _Entry] = {}
+        self._next_id = 0
+        self._lock = threading.RLock()
+        self._dirty = True
+        self._rows: list[_Entry] = []
+        self._row_of_id: dict[int, int] = {}
+
+    # --- the registry side -------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def records(self) -> list[ApiRecord]:
+        return [entry.record for entry in self._entries.values()]
+
+    def add(self, records: Iterable[ApiRecord]) -> int:
+        """Index `records` (a record with a known key replaces it); returns how many were embedded.
+
+        Unchanged records are skipped, and a record whose embedded text did not change keeps its
+        vector, so re-adding a whole registry after a small change embeds only what changed.
+        """
+        batch = {record.key: record for record in records}  # the last of duplicate keys wins
+        with self._lock:
+            changed: list[_Entry] = []
+            to_embed: list[_Entry] = []
+            replaced: list[int] = []
+            for key, record in batch.items():
+                old = self._entries.get(key)
+                if old is not None and old.record == record:
+                    continue
+                text = dense_text(record)
+                if old is not None and old.text == text:
+                    changed.append(_entry(record, old.id, text))
+                    continue
+                entry = _entry(record, self._next_id, text)
+                self._next_id += 1
+                changed.append(entry)
+                to_embed.append(entry)
+                if old is not None:
+                    replaced.append(old.id)
+            # Embed first: if the model fails, the selector is left as it was.
+            self._dense.add([e.id for e in to_embed], [e.text for e in to_embed])
+            self._dense.remove(replaced)
+            for entry in changed:
+                self._entries[entry.record.key] = entry
+                self._lexical.set(entry.record.key, lexical_tokens(entry.record))
+            self._dirty = self._dirty or bool(changed)
+            return len(to_embed)
+
+    def remove(self, keys: Iterable[str]) -> int:
+        """Drop the records with these keys; unknown keys are ignored. Returns how many were dropped."""
+        with self._lock:
+            gone = [self._entries.pop(key) for key in dict.fromkeys(keys) if key in self._entries]
+            self._dense.remove([entry.id for entry in gone])
+            for entry in gone:
+                self._lexical.discard(entry.record.key)
+            self._dirty = self._dirty or bool(gone)
+            return len(gone)
+
+    def build(self) -> None:
+        """Apply pending changes to the BM25 index now (otherwise the next query does it)."""
+        with self._lock:
+            if not self._dirty:
+                return
+            self._rows = list(self._entries.values())
+            self._row_of_id = {entry.id: row for row, entry in enumerate(self._rows)}
+            self._lexical.build([entry.record.key for entry in self._rows])
+            self._dirty = False
+
+    # --- the query side ----------------------------------------------------------------------
+
+    def select(
+        self,
+        query: str,
+        k: int = 5,
+        namespaces: Collection[str] | None = None,
+        categories: Collection[str] | None = None,
+    ) -> Selection:
+        """The top-`k` APIs for `query`, optionally only from these namespaces and/or categories."""
+        return self._select(query, k, namespaces, categories)
+
+    async def aselect(
+        self,
+        query: str,
+        k: int = 5,
+        namespaces: Collection[str] | None = None,
+        categories: Collection[str] | None = None,
+        *,
+        rerank: bool = True,
+    ) -> Selection:
+        """`select` off the event loop, then the LLM re-rank when a re-ranker is set and `rerank`."""
+        pool = max(k, self.rerank_top_n)
+        selection = await asyncio.to_thread(self._select, query, pool, namespaces, categories)
+        reranker = self.reranker if rerank else None
+        if reranker is None or not selection.hits:
+            return replace(selection, hits=selection.hits[:k])
+        top = selection.hits[: self.rerank_top_n]
+        try:
+            proposed = await asyncio.wait_for(
+                reranker.rerank(query, [hit.record for hit in top]), self.rerank_timeout
+            )
+            order = merge_order(list(proposed), len(top))
+        except Exception as exc:  # any failure of an advisory step keeps the fused order
+            log.warning("API re-rank failed, keeping the fused order: %s: %s", type(exc).__name__, exc)
+            return replace(selection, hits=selection.hits[:k], rerank_error=f"{type(exc).__name__}: {exc}")
+        hits = [top[i] for i in order] + selection.hits[len(top) :]
+        return replace(selection, hits=hits[:k], reranked=True)
+
+    def _select(
+        self,
+        query: str,
+        k: int,
+        namespaces: Collection[str] | None,
+        categories: Collection[str] | None,
+    ) -> Selection:
+        """Rank, then decide whether to abstain, in one hold of the lock (records may change between)."""
+        with self._lock:
+            ranked = self._rank(query, max(k, self.abstain.pool), namespaces, categories)
+            if not ranked:
+                return Selection(query, [], True, "no API is indexed (or none passes the filters)")
+            pool = ranked[: self.abstain.pool]
+            entries = [self._entries[hit.key] for hit in pool]
+        signals = abstain_signals(
+            frozenset(tokenize(query)),
+            [hit.dense for hit in pool],
+            [e.name_tokens for e in entries],
+            [e.description_tokens for e in entries],
+        )
+        abstained, reason = self.abstain.decide(signals)
+        return Selection(query, ranked[:k], abstained, reason, signals)
+
+    def _allowed_rows(
+        self, namespaces: Collection[str] | None, categories: Collection[str] | None
+    ) -> np.ndarray | None:
+        if namespaces is None and categories is None:
+            return None
+        spaces = None if namespaces is None else set(namespaces)
+        kinds = None if categories is None else set(categories)
+        return np.fromiter(
+            (
+                row
+                for row, e in enumerate(self._rows)
+                if (spaces is None or e.record.namespace in spaces)
+                and (kinds is None or e.record.category in kinds)
+            ),
+            dtype=np.int64,
+        )
+
+    def _rank(
+        self,
+        query: str,
+        n: int,
+        namespaces: Collection[str] | None,
+        categories: Collection[str] | None,
+    ) -> list[ScoredApi]:
+        """The best `n` candidates by fused score (caller holds the lock)."""
+        self.build()
+        allowed = self._allowed_rows(namespaces, categories)
+        if not self._rows or (allowed is not None and not len(allowed)):
+            return []
+        lexical = self._lexical.scores(tokenize(query))
+        if allowed is not None:
+            masked = np.full(len(lexical), -1.0, dtype=np.float32)
+            masked[allowed] = lexical[allowed]
+            lexical = masked
+        top_lexical = np.argsort(-lexical, kind="stable")[: self.candidates]
+        rows = {int(r): None for r in top_lexical if lexical[r] > 0}
+        vector = self._dense.embed_query(query)
+        allowed_ids = None if allowed is None else self._ids_of(allowed)
+        ids, _ = self._dense.search(vector, self.candidates, allowed_ids)
+        rows.update((self._row_of_id[int(i)], None) for i in ids)
+        cand = np.fromiter(rows, dtype=np.int64, count=len(rows))
+        cosines = self._dense.cosines(vector, self._ids_of(cand))
+        lex_norm = normalise_lexical(np.clip(lexical[cand], 0, None), float(lexical.max()))
+        scores = fuse(cosines, lex_norm, self.weights)
+        if self.prior is not None:
+            scores = scores + np.array([self._prior_bonus(self._rows[r].record.key) for r in cand])
+        order = np.argsort(-scores, kind="stable")[:n]
+        return [
+            ScoredApi(self._rows[cand[i]].record, float(scores[i]), float(lex_norm[i]), float(cosines[i]))
+            for i in order
+        ]
+
+    def _ids_of(self, rows: np.ndarray) -> np.ndarray:
+        return np.array([self._rows[r].id for r in rows], dtype=np.int64)
+
+    def _prior_bonus(self, key: str) -> float:
+        assert self.prior is not None
+        try:
+            return prior_bonus(float(self.prior(key)), self.weights.prior)
+        except Exception as exc:  # a broken feedback store must not break selection
+            log.warning("API prior for %s failed, ignoring it: %s: %s", key, type(exc).__name__, exc)
+            return 0.0
+
+
+def _entry(record: ApiRecord, entry_id: int, text: str) -> _Entry:
+    """A record with what the abstain signals read from it, computed once when it is added."""
+    description = frozenset(tokenize(first_sentence(record.description)))
+    return _Entry(record, entry_id, text, name_words(record.name), description)
