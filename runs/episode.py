@@ -228,6 +228,8 @@ def _observation_text(obs: dict[str, Any]) -> str:
     parts = [f"goal: {obs.get('goal', '')}", f"url: {obs.get('url', '')}"]
     if obs.get("last_action_error"):
         parts.append(f"last_action_error: {obs['last_action_error']}")
+    if obs.get("tool_results"):
+        parts.append(f"tool_results:\n{obs['tool_results']}")
     parts.append(obs.get("axtree") or obs.get("dom") or "")
     return "\n".join(parts) + "\n"
 

@@ -50,8 +50,10 @@ def _load_suites() -> None:
     if not _suites_loaded:
         _suites_loaded = True
         from palaestra.tasks.miniwob import register_miniwob
+        from palaestra.tasks.tools import register_tool_tasks
 
         register_miniwob()
+        register_tool_tasks()
 
 
 def all_tasks() -> dict[str, TaskSpec]:
