@@ -155,6 +155,7 @@ class SynapseAgent(Agent):
         state = abstract_state(
             obs, AbstractionConfig(max_tokens=self.config.state_tokens), self.counter.count
         ).text
+        state = with_tools(state, obs, first_step=not self.steps)
         messages: list[dict[str, Any]] = list(self.build_messages(state))
         step = AgentStep(action="noop(0)")
         started = time.perf_counter()
@@ -186,6 +187,16 @@ class SynapseAgent(Agent):
 
     async def aclose(self) -> None:
         await self.model.aclose()
+
+
+def with_tools(state: str, obs: Obs, first_step: bool) -> str:
+    """Add what the task's tools offer (on the first step) and what they just answered."""
+    parts = [state]
+    if first_step and obs.get("tools"):
+        parts.append(obs["tools"])
+    if obs.get("tool_results"):
+        parts.append("Tool results:\n" + obs["tool_results"])
+    return "\n".join(parts)
 
 
 register_agent(AgentSpec("synapse", SynapseAgent, SynapseConfig, "Synapse: trajectory-as-exemplar prompting"))
