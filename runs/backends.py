@@ -38,6 +38,12 @@ class Backend(ABC):
     def __init__(self, settings: RunSettings, run_dir: str, workers: int) -> None:
         self.settings, self.run_dir, self.workers = settings, run_dir, workers
 
+    def timeout_message(self, worker: str) -> str:
+        return (
+            f"The episode ran longer than episode_timeout={self.settings.episode_timeout:g} s; "
+            f"its {worker} and browser were killed."
+        )
+
     @abstractmethod
     def idle(self) -> int:
         """How many episodes it can take now."""
@@ -163,11 +169,7 @@ class LocalBackend(Backend):
                 outcomes.append(message)
                 slot.spec = None
             elif time.time() > slot.deadline(self.settings.episode_timeout):
-                message = (
-                    f"The episode ran longer than episode_timeout={self.settings.episode_timeout:g} s; "
-                    "its worker and browser were killed."
-                )
-                outcomes.append(self._replace(slot, "episode_timeout", message))
+                outcomes.append(self._replace(slot, "episode_timeout", self.timeout_message("worker")))
         return outcomes
 
     def _replace(self, slot: _Slot, kind: str, message: str) -> EpisodeOutcome:

@@ -91,11 +91,7 @@ class RayBackend(Backend):
                 except self.ray.exceptions.RayActorError as exc:
                     outcomes.append(self._replace(slot, "worker_died", f"The Ray actor died: {exc}"))
             elif time.time() - slot.started > self.settings.episode_timeout:
-                message = (
-                    f"The episode ran longer than episode_timeout={self.settings.episode_timeout:g} s; "
-                    "its Ray actor and browser were killed."
-                )
-                outcomes.append(self._replace(slot, "episode_timeout", message))
+                outcomes.append(self._replace(slot, "episode_timeout", self.timeout_message("Ray actor")))
         return outcomes
 
     def _replace(self, slot: _Slot, kind: str, message: str) -> EpisodeOutcome:

@@ -7,23 +7,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from palaestra.memory import Embedder, Exemplar, ExemplarMemory, SentenceTransformerEmbedder
+from palaestra.memory import (
+    DelegatingEmbedder,
+    Embedder,
+    Exemplar,
+    ExemplarMemory,
+    SentenceTransformerEmbedder,
+)
 
 
-class CountingEmbedder(Embedder):
+class CountingEmbedder(DelegatingEmbedder):
     """Delegates to another embedder and counts what it is asked to embed."""
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner, self.calls, self.texts = inner, 0, 0
-        self.batch_size = inner.batch_size
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
+        super().__init__(inner)
+        self.calls, self.texts = 0, 0
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         self.calls += 1

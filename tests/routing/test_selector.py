@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from palaestra.agents.llm import ChatModel, LLMConfig
-from palaestra.memory import Embedder, SentenceTransformerEmbedder
+from palaestra.memory import DelegatingEmbedder, Embedder, SentenceTransformerEmbedder
 from palaestra.routing.fusion import AbstainPolicy
 from palaestra.routing.meta_tool import search_apis_tool
 from palaestra.routing.records import ApiRecord
@@ -107,19 +107,12 @@ IRRELEVANT = [
 ]
 
 
-class CountingEmbedder(Embedder):
+class CountingEmbedder(DelegatingEmbedder):
     """Delegates to another embedder and counts the texts it embeds."""
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner, self.texts, self.batch_size = inner, 0, inner.batch_size
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
+        super().__init__(inner)
+        self.texts = 0
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         self.texts += len(texts)
