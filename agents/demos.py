@@ -8,10 +8,13 @@ replaying the trajectory on a new page looks for the element that plays the same
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
+from palaestra.agents.echo import element_marks
+from palaestra.agents.retrieval import page_signature
 from palaestra.envs.actions import WEB_ACTIONS
 from palaestra.envs.actions.parser import ID_FIELDS
 from palaestra.envs.actions.types import Action
@@ -19,6 +22,13 @@ from palaestra.errors import ActionError
 
 Obs = dict[str, Any]
 DESCRIPTOR_ATTRIBUTES = ("id", "class", "name", "type", "placeholder", "aria-label", "title", "for", "value")
+#: How many ancestors' texts a descriptor keeps ("the more button of the tweet by @leo" is 3 up).
+ANCESTORS = 5
+MAX_TEXT = 200
+#: The fields of an action that carry a typed value (fill, keyboard_type, send_msg_to_user).
+VALUE_FIELDS = ("text",)
+#: Bump when what a step records changes: memories built by an older recorder should be rebuilt.
+DEMO_FORMAT = 4
 
 
 @dataclass
@@ -31,29 +41,98 @@ class Demonstration:
     reward: float = 0.0
 
 
+def _key_attributes(attributes: dict[str, str]) -> dict[str, str]:
+    """The attributes that say what an element is: the usual ones, and short ``data-*`` ones (a
+    colour swatch is ``data-color="grey"``; long ones hold widget configuration, not identity)."""
+    return {
+        k: v for k, v in attributes.items()
+        if k in DESCRIPTOR_ATTRIBUTES or (k.startswith("data-") and len(v) <= 40)
+    }  # fmt: skip
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 def descriptor(obs: Obs, element_id: str) -> dict[str, Any] | None:
-    """What identifies an element across episodes: tag, role, name, text, key attributes, and its
-    rank among the visible elements of the same tag and role (the 2nd checkbox, the 5th row)."""
+    """What identifies an element across episodes: tag, role, name, text, key attributes, its
+    rank among the visible elements of the same tag and role (the 2nd checkbox, the 5th row), and
+    the texts of its ancestors (the tweet a button belongs to). An ancestor that holds the page's
+    copy of the goal is kept blank: it would name every argument and locate nothing."""
     elements = obs.get("elements", [])
-    target = next((e for e in elements if e["id"] == element_id), None)
+    by_id = {e["id"]: e for e in elements}
+    target = by_id.get(element_id)
     if target is None:
         return None
     peers = [e for e in elements if e["visible"] and (e["tag"], e["role"]) == (target["tag"], target["role"])]
     rank = next((i for i, e in enumerate(peers) if e["id"] == element_id), -1)
-    parent = next((e for e in elements if e["id"] == target["parent"]), None)
+    parent = by_id.get(target["parent"])
+    goal = _squash(obs.get("goal", ""))
+    ancestors: list[str] = []
+    node = parent
+    while node is not None and len(ancestors) < ANCESTORS:
+        text = node["text"]
+        ancestors.append("" if goal and goal in _squash(text) else text[:MAX_TEXT])
+        node = by_id.get(node["parent"])
     return {
         "tag": target["tag"],
         "role": target["role"],
         "name": target["name"],
         "text": target["text"][:120],
-        "attributes": {
-            k: target["attributes"][k] for k in DESCRIPTOR_ATTRIBUTES if k in target["attributes"]
-        },
+        "attributes": _key_attributes(target["attributes"]),
         "rank": rank,
         "peers": len(peers),
         "bbox": list(target["bbox"]),
         "parent_text": parent["text"][:120] if parent else "",
+        "ancestors": ancestors,
+        "marks": element_marks(obs, element_id),
     }
+
+
+def value_source(obs: Obs, value: str) -> dict[str, Any] | None:
+    """Where on the page a typed value came from, when the goal does not hold it (the colour to
+    pick is painted on a swatch): the element, the attribute (or "text") and the characters around
+    the value there, so that the same place can be read on a new page. None if the goal holds it."""
+    if len(value) < 3 or value.lower() in obs.get("goal", "").lower():
+        return None
+    needle = value.lower()
+    for el in obs.get("elements", []):
+        if not el["visible"] or el["editable"]:
+            continue
+        places = [("text", el["text"])] + [(k, v) for k, v in el["attributes"].items()]
+        for where, text in places:
+            at = text.lower().find(needle)
+            if at < 0 or (where == "text" and _inner_holder(obs, el, needle)):
+                continue  # the text is its child's: read it there
+            found = descriptor(obs, el["id"])
+            if found is None:
+                continue
+            return {
+                "element": found, "where": where,
+                "before": text[max(0, at - 16) : at], "after": text[at + len(value) : at + len(value) + 1],
+            }  # fmt: skip
+    return None
+
+
+def _inner_holder(obs: Obs, el: dict[str, Any], needle: str) -> bool:
+    return any(c["parent"] == el["id"] and needle in c["text"].lower() for c in obs.get("elements", []))
+
+
+def read_value(source: dict[str, Any], element: dict[str, Any]) -> str | None:
+    """The value at the place ``source`` describes, read from ``element`` of a new page."""
+    where = source.get("where", "text")
+    text = element["text"] if where == "text" else element["attributes"].get(where, "")
+    before, after = source.get("before", ""), source.get("after", "")
+    start = text.lower().find(before.lower()) if before else 0
+    if start < 0:
+        return None
+    start += len(before)
+    if after:
+        end = text.find(after, start)
+        value = text[start : end if end >= 0 else len(text)]
+    else:  # the value ended its text: take the run of characters up to a separator
+        value = re.match(r"[^;,\s\"']*", text[start:]).group(0)  # type: ignore[union-attr]
+    return value.strip() or None
 
 
 def element_at(obs: Obs, x: float, y: float) -> dict[str, Any] | None:
@@ -70,6 +149,7 @@ def record_step(obs: Obs, action_text: str, config: AbstractionConfig | None = N
     """One trajectory step: the abstracted state, the action, and descriptors of its targets."""
     targets: dict[str, Any] = {}
     points: list[dict[str, Any]] = []
+    sources: dict[str, Any] = {}
     try:
         actions: list[Action] = WEB_ACTIONS.parse(action_text)
     except ActionError:
@@ -81,6 +161,10 @@ def record_step(obs: Obs, action_text: str, config: AbstractionConfig | None = N
                 found = descriptor(obs, value)
                 if found is not None:
                     targets[value] = found
+            elif f.name in VALUE_FIELDS and isinstance(value, str) and value not in sources:
+                source = value_source(obs, value)
+                if source is not None:
+                    sources[value] = source
         if hasattr(action, "x") and hasattr(action, "y"):
             under = element_at(obs, action.x, action.y)
             if under is not None:
@@ -94,6 +178,8 @@ def record_step(obs: Obs, action_text: str, config: AbstractionConfig | None = N
         "action": action_text,
         "targets": targets,
         "points": points,
+        "sources": sources,
+        "page": page_signature(obs),
         "url": obs.get("url", ""),
     }
 

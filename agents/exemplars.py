@@ -11,7 +11,7 @@ import fnmatch
 from pathlib import Path
 
 from palaestra.agents.demos import Demonstration, record_episode
-from palaestra.agents.memory_agent import Exemplar, ExemplarSource
+from palaestra.agents.retrieval import Exemplar, ExemplarSource
 from palaestra.memory import Embedder, ExemplarMemory
 from palaestra.memory import Exemplar as StoredExemplar
 

@@ -1,49 +1,69 @@
 """The offline memory agent: replays the nearest demonstrated trajectory on the new page. No LLM.
 
-At reset it retrieves exemplars whose goals resemble the task's goal (with a vote over task families,
-as Synapse does), keeps the one whose goal has the closest shape, and aligns the two goals. At each
-step it takes the exemplar's next action, substitutes the task's arguments and grounds every element
-the action names in the current page (``palaestra.agents.grounding``).
+At its first step it retrieves exemplars whose goals resemble the task's goal, and chooses among
+them by the goal's template and the first page's make-up as well (``palaestra.agents.retrieval``);
+then it aligns the two goals. At each step it takes the exemplar's next action, rewrites the task's
+arguments into it (substitutions, re-formatted values, values read off the page) and grounds every
+element the action names in the current page (``palaestra.agents.grounding``). It paces the
+replay by the page (``palaestra.agents.replay``): it skips navigation the page does not need (the
+file is in view already), waits while a step's element is not on the page yet (a menu opening), and
+takes a navigation step again on another element when the way differs (another folder).
 """
 
 from __future__ import annotations
 
-import difflib
+import asyncio
 from collections import Counter
-from dataclasses import dataclass, fields, replace
-from typing import Any, Protocol
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
+from palaestra.agents import replay
 from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
-from palaestra.agents.grounding import Alignment, ground, norm, tokens
+from palaestra.agents.demos import read_value
+from palaestra.agents.echo import goal_echo
+from palaestra.agents.grounding import Alignment, best_match, contains, ground, norm
 from palaestra.agents.registry import AgentSpec, register_agent
+from palaestra.agents.retrieval import (
+    Exemplar,
+    ExemplarSource,
+    RetrievalWeights,
+    choose,
+    page_signature,
+    shape_similarity,
+)
+from palaestra.agents.transforms import carry
 from palaestra.envs.actions import WEB_ACTIONS
 from palaestra.envs.actions.parser import ID_FIELDS
 from palaestra.envs.actions.types import Action
 from palaestra.errors import ActionError
 
+__all__ = ["Exemplar", "ExemplarSource", "MemoryAgent", "MemoryAgentConfig", "closest_shape", "vote"]
+
 LIST_ACTIONS = ("click", "check", "uncheck")
-
-
-@dataclass(frozen=True)
-class Exemplar:
-    """What the agent needs of a stored demonstration."""
-
-    goal: str
-    family: str
-    trajectory: list[dict[str, Any]]
-    score: float = 0.0
-
-
-class ExemplarSource(Protocol):
-    def search(self, goal: str, k: int) -> list[Exemplar]:
-        """The ``k`` exemplars nearest to ``goal``, best first."""
-        ...
+WAIT_MS = 250
 
 
 @dataclass(frozen=True)
 class MemoryAgentConfig:
     memory: str = ""  # directory of an ExemplarMemory
-    k: int = 10
+    #: Candidates fetched from the memory by goal embedding, then re-ranked by template and page.
+    k: int = 50
+    #: How often one step may wait for its element to appear before it acts anyway.
+    max_waits: int = 3
+    #: How often an episode may take a navigation step again on another element (another folder)
+    #: when the element the next step needs did not appear.
+    max_explorations: int = 8
+
+
+@dataclass
+class Progress:
+    """Where an episode's replay stands."""
+
+    position: int = 0  # the exemplar's next step
+    waits: int = 0  # noops spent waiting for that step's element
+    explorations: int = 0  # navigation steps taken again on other elements
+    tried: dict[int, set[str]] = field(default_factory=dict)  # step -> elements it acted on
+    hover_first: bool = False  # hover the next click's element before clicking it
 
 
 def vote(candidates: list[Exemplar]) -> list[Exemplar]:
@@ -60,20 +80,18 @@ def vote(candidates: list[Exemplar]) -> list[Exemplar]:
 
 def closest_shape(goal: str, candidates: list[Exemplar]) -> Exemplar:
     """The exemplar whose goal reads most like ``goal`` word for word (same template, same length)."""
-    mine = tokens(goal)
-
-    def shape(c: Exemplar) -> tuple[float, float]:
-        theirs = tokens(c.goal)
-        ratio = difflib.SequenceMatcher(None, mine, theirs, autojunk=False).ratio()
-        return (ratio + (0.5 if len(theirs) == len(mine) else 0.0), c.score)
-
-    return max(candidates, key=shape)
+    return max(candidates, key=lambda c: (shape_similarity(goal, c.goal), c.score))
 
 
 class MemoryAgent(Agent):
     name = "memory"
 
-    def __init__(self, config: MemoryAgentConfig, source: ExemplarSource | None = None) -> None:
+    def __init__(
+        self,
+        config: MemoryAgentConfig,
+        source: ExemplarSource | None = None,
+        weights: RetrievalWeights | None = None,
+    ) -> None:
         super().__init__()
         self.config = config
         if source is None:
@@ -81,61 +99,141 @@ class MemoryAgent(Agent):
 
             source = open_exemplar_source(config.memory)
         self.source = source
+        self.weights = weights or RetrievalWeights()
+        self.candidates: list[Exemplar] = []
         self.exemplar: Exemplar | None = None
         self.alignment = Alignment(())
-        self.position = 0
+        self.progress = Progress()
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
-        family = vote(self.source.search(task.goal, self.config.k))
-        self.exemplar = closest_shape(task.goal, family) if family else None
-        self.alignment = Alignment.between(self.exemplar.goal, task.goal) if self.exemplar else Alignment(())
-        self.position = 0
+        # Off the event loop: embedding the goal takes a while, and the browser shares the loop
+        # (blocked for seconds, its connection drops).
+        self.candidates = await asyncio.to_thread(self.source.search, task.goal, self.config.k)
+        self.exemplar = None
+        self.alignment = Alignment(())
+        self.progress = Progress()
+
+    def retrieve(self, obs: Obs) -> None:
+        """Choose the exemplar on the first page: its make-up tells apart families whose goals read
+        alike."""
+        assert self.task is not None
+        self.exemplar = choose(self.task.goal, page_signature(obs), self.candidates, self.weights)
+        if self.exemplar is not None:
+            self.alignment = Alignment.between(self.exemplar.goal, self.task.goal)
 
     async def aact(self, obs: Obs) -> AgentStep:
+        if self.exemplar is None and not self.history:
+            self.retrieve(obs)
         exemplar = self.exemplar
-        if exemplar is None or self.position >= len(exemplar.trajectory):
-            step = AgentStep(action="noop(0)", extra={"exhausted": True})
+        if exemplar is None or self.progress.position >= len(exemplar.trajectory):
+            step = AgentStep(action="noop(0)", stop=True, extra={"exhausted": True})
         else:
-            demo = exemplar.trajectory[self.position]
-            self.position += 1
-            action = self.transfer(demo, obs)
-            step = AgentStep(
-                action=action,
-                thoughts=f"step {self.position} of the exemplar for {exemplar.goal!r}",
-                extra={"exemplar_goal": exemplar.goal, "exemplar_action": demo["action"]},
-            )
+            step = self.next_step(exemplar, obs)
         self.history.append(step)
         return step
 
-    def transfer(self, demo: dict[str, Any], obs: Obs) -> str:
-        """The demonstrated action, rewritten for this goal and grounded in this page."""
+    def next_step(self, exemplar: Exemplar, obs: Obs) -> AgentStep:
+        """Skip navigation the page does not need; wait while the step's element is not in view;
+        once waiting is over, take the navigation step before it again on another element."""
+        trajectory, goal, p = exemplar.trajectory, exemplar.goal, self.progress
+        skipped = replay.skip_ahead(trajectory, p.position, obs, self.alignment, goal)
+        if skipped != p.position:
+            # The skipped way hovered before it clicked (icons that load on hover): so will we.
+            p.hover_first = replay.hovers(trajectory[p.position : skipped])
+            p.position, p.waits = skipped, 0
+        demo = trajectory[p.position]
+        if not replay.ready(demo, obs, self.alignment, goal):
+            # Exploring, the page has no reason to be slow: look once, then try the next element.
+            patience = 1 if p.explorations else self.config.max_waits
+            if p.waits < patience:
+                p.waits += 1
+                return AgentStep(
+                    action=f"noop({WAIT_MS})",
+                    thoughts=f"waiting for the page of step {p.position + 1}",
+                    extra={"exemplar_goal": goal, "waiting": True},
+                )
+            back = replay.navigation_before(trajectory, p.position, obs, self.alignment, goal)
+            if back is not None and p.explorations < self.config.max_explorations:
+                p.explorations += 1
+                p.position = back
+                demo = trajectory[back]
+        if p.hover_first:
+            p.hover_first = False
+            hover = self.hover(demo, obs)
+            if hover is not None:
+                return AgentStep(
+                    action=hover,
+                    thoughts=f"hovering before step {p.position + 1}, as the exemplar did",
+                    extra={"exemplar_goal": goal, "exemplar_action": demo["action"]},
+                )
+        index = p.position
+        p.position += 1
+        p.waits = 0
+        action = self.transfer(demo, obs, frozenset(p.tried.get(index, ())))
+        p.tried.setdefault(index, set()).update(self.acted_on(action))
+        return AgentStep(
+            action=action,
+            thoughts=f"step {index + 1} of the exemplar for {goal!r}",
+            extra={"exemplar_goal": goal, "exemplar_action": demo["action"]},
+        )
+
+    def hover(self, demo: dict[str, Any], obs: Obs) -> str | None:
+        """A hover over the element a single-click step clicks, if it is one."""
+        try:
+            actions = WEB_ACTIONS.parse(demo["action"])
+        except ActionError:
+            return None
+        target = demo.get("targets", {}).get(getattr(actions[0], "id", "")) if len(actions) == 1 else None
+        if actions[0].name != "click" or target is None:
+            return None
+        found = ground(target, obs, self.alignment)
+        return f"hover('{found['id']}')" if found is not None else None
+
+    @staticmethod
+    def acted_on(action: str) -> set[str]:
+        try:
+            return {
+                getattr(a, f.name) for a in WEB_ACTIONS.parse(action) for f in fields(a)
+                if f.name in ID_FIELDS and isinstance(getattr(a, f.name), str)
+            }  # fmt: skip
+        except ActionError:
+            return set()
+
+    def transfer(self, demo: dict[str, Any], obs: Obs, exclude: frozenset[str] = frozenset()) -> str:
+        """The demonstrated action, rewritten for this goal and grounded in this page (on elements
+        other than ``exclude``: those this step already tried)."""
         try:
             actions: list[Action] = WEB_ACTIONS.parse(demo["action"])
         except ActionError:
             return "noop(0)"
         points = iter(demo.get("points", []))
         out: list[str] = []
-        expanded: set[tuple[str, str, str, bool]] = set()
+        expanded: dict[tuple[str, str, str, bool], bool] = {}  # group -> whether it had members
         for action in actions:
             group = self.list_group(action, demo)
             if group is not None:
                 if group not in expanded:  # once per group: it covers every item of the new list
-                    expanded.add(group)
-                    members = self.list_members(group, obs)
+                    members = self.list_members(group, obs, exclude)
+                    expanded[group] = bool(members)
                     out.extend(replace(action, **{"id": el["id"]}).to_call() for el in members)
-                continue
+                named = group[3]
+                if expanded[group] or not named:
+                    continue  # a named item not found: ground the demonstrated element as any other
             changes: dict[str, Any] = {}
             for f in fields(action):
                 value = getattr(action, f.name)
                 if f.name in ID_FIELDS and isinstance(value, str):
                     target = demo["targets"].get(value)
-                    found = ground(target, obs, self.alignment) if target else None
+                    found = ground(target, obs, self.alignment, exclude) if target else None
+                    if found is None and exclude:
+                        return "noop(0)"  # every element of the kind was tried: nothing else to try
                     changes[f.name] = found["id"] if found else value
                 elif isinstance(value, str):
-                    changes[f.name] = self.alignment.apply(value)
+                    changes[f.name] = self.value(value, demo, obs)
                 elif isinstance(value, tuple):
-                    changes[f.name] = tuple(self.alignment.apply(v) for v in value)
+                    listed = self.listed_options(value, changes.get("id"), obs)
+                    changes[f.name] = listed or tuple(self.value(v, demo, obs) for v in value)
             if hasattr(action, "x") and hasattr(action, "y"):
                 point = next(points, None)
                 if point is not None and point.get("element"):
@@ -146,6 +244,44 @@ class MemoryAgent(Agent):
                         changes["y"] = round(y + point["offset"][1] * h, 1)
             out.append(replace(action, **changes).to_call())
         return "\n".join(out)
+
+    def value(self, value: str, demo: dict[str, Any], obs: Obs) -> str:
+        """A typed value for this task: read from the same place on this page if the exemplar read
+        it off its page; else the new argument in the format the exemplar typed its argument in;
+        else the exemplar's value with the arguments it mentions substituted."""
+        source = demo.get("sources", {}).get(value)
+        if source is not None:
+            holder, _ = best_match(source["element"], obs, self.alignment, echo=True)
+            read = read_value(source, holder) if holder is not None else None
+            if read is not None:
+                return read
+        carried = carry(value, self.alignment.pairs)
+        return carried if carried is not None else self.alignment.apply(value)
+
+    def listed_options(self, old: tuple[str, ...], select_id: Any, obs: Obs) -> tuple[str, ...] | None:
+        """The options of a multiple choice the new goal lists. The goal's list replaces the
+        exemplar's ("Corrine, Catherine" -> "Antigua and Barbuda"), and only the page knows how it
+        splits into items (one country, not two): the select's options that the new list names,
+        longest first, none inside another."""
+        span = next(
+            (new for prior, new in self.alignment.pairs if old and all(contains(prior, o) for o in old)), None
+        )
+        if span is None:
+            return None
+        options = [
+            el for el in obs.get("elements", []) if el["parent"] == select_id and el["tag"] == "option"
+        ]
+        named = sorted(
+            {o["text"].strip() for o in options if o["text"].strip() and contains(span, o["text"].strip())},
+            key=len,
+            reverse=True,
+        )
+        kept: list[str] = []
+        for option in named:
+            if not any(contains(longer, option) for longer in kept):
+                kept.append(option)
+        order = {o["text"].strip(): i for i, o in enumerate(options)}
+        return tuple(sorted(kept, key=lambda o: order[o])) or None
 
     def list_group(self, action: Action, demo: dict[str, Any]) -> tuple[str, str, str, bool] | None:
         """Lists change length between goals ("Select A, B" vs "Select C, D, E"). A click, check or
@@ -164,21 +300,33 @@ class MemoryAgent(Agent):
             return (action.name, target["tag"], target["role"], False)
         return None
 
-    def list_members(self, group: tuple[str, str, str, bool], obs: Obs) -> list[dict[str, Any]]:
+    def list_members(
+        self, group: tuple[str, str, str, bool], obs: Obs, exclude: frozenset[str] = frozenset()
+    ) -> list[dict[str, Any]]:
+        """The elements of the group on this page: for named items one per name the goal gives
+        (the one written exactly as the goal writes it, else the first), in page order."""
         assert self.task is not None
         _, tag, role, named = group
         goal = norm(self.task.goal)
-        members = []
+        echo = goal_echo(obs) | exclude
+        members: dict[str, dict[str, Any]] = {}
         for el in obs.get("elements", []):
-            text = norm(el["text"] or el["name"])
-            if not el["visible"] or (el["tag"], el["role"]) != (tag, role) or not text:
+            raw = el["text"] or el["name"]
+            text = norm(raw)
+            if not el["visible"] or (el["tag"], el["role"]) != (tag, role) or not text or el["id"] in echo:
                 continue
-            mentioned = f" {text} " in f" {goal} "
-            if (named and self.named(text, self.task.goal, self.alignment.new_args)) or (
-                not named and not mentioned
-            ):
-                members.append(el)
-        return members
+            if not named:
+                if f" {text} " not in f" {goal} ":
+                    members[el["id"]] = el
+                continue
+            if not self.named(text, self.task.goal, self.alignment.new_args):
+                continue
+            exact = raw.strip() in self.task.goal
+            kept = members.get(text)
+            if kept is None or (exact and (kept["text"] or kept["name"]).strip() not in self.task.goal):
+                members[text] = el
+        order = {el["id"]: i for i, el in enumerate(obs.get("elements", []))}
+        return sorted(members.values(), key=lambda el: order[el["id"]])
 
     @staticmethod
     def named(text: str, goal: str, args: frozenset[str]) -> bool:
