@@ -45,11 +45,12 @@ class Backend(ABC):
         )
 
     @abstractmethod
-    def idle(self) -> int:
-        """How many episodes it can take now."""
+    def idle_workers(self) -> list[str]:
+        """The names of the workers that can take an episode now."""
 
     @abstractmethod
-    def submit(self, spec: EpisodeSpec) -> None: ...
+    def submit(self, spec: EpisodeSpec, worker: str) -> None:
+        """Start `spec` on the idle worker named `worker`."""
 
     @abstractmethod
     def poll(self, timeout: float) -> list[EpisodeOutcome]:
@@ -136,11 +137,11 @@ class LocalBackend(Backend):
         child.close()
         return _Slot(name, process, parent)
 
-    def idle(self) -> int:
-        return sum(1 for s in self.slots if s.spec is None)
+    def idle_workers(self) -> list[str]:
+        return [s.name for s in self.slots if s.spec is None]
 
-    def submit(self, spec: EpisodeSpec) -> None:
-        slot = next(s for s in self.slots if s.spec is None)
+    def submit(self, spec: EpisodeSpec, worker: str) -> None:
+        slot = next(s for s in self.slots if s.name == worker and s.spec is None)
         slot.spec, slot.started, slot.running = spec, time.time(), False
         with contextlib.suppress(OSError):  # the worker died; poll() notices and reports it
             slot.conn.send(spec)

@@ -67,11 +67,11 @@ class RayBackend(Backend):
     def _actor(self, name: str) -> Any:
         return self.actor_cls.remote(self.settings, os.path.abspath(self.run_dir), name)
 
-    def idle(self) -> int:
-        return sum(1 for s in self.slots if s.spec is None)
+    def idle_workers(self) -> list[str]:
+        return [s.name for s in self.slots if s.spec is None]
 
-    def submit(self, spec: EpisodeSpec) -> None:
-        slot = next(s for s in self.slots if s.spec is None)
+    def submit(self, spec: EpisodeSpec, worker: str) -> None:
+        slot = next(s for s in self.slots if s.name == worker and s.spec is None)
         slot.spec, slot.started, slot.ref = spec, time.time(), slot.actor.run.remote(spec)
 
     def poll(self, timeout: float) -> list[EpisodeOutcome]:

@@ -112,13 +112,18 @@ def _drive(
     result: RunResult,
 ) -> None:
     specs = {spec.key: spec for spec in queue}
-    in_flight = 0
-    while queue or in_flight:
-        while queue and backend.idle():
-            backend.submit(queue.popleft())
-            in_flight += 1
+    last_task: dict[str, str] = {}  # worker -> the task its environment is open on
+    running: dict[str, str] = {}  # episode key -> worker
+    while queue or running:
+        for worker in backend.idle_workers():
+            if not queue:
+                break
+            busy = {specs[key].task for key in running}
+            spec = next_for(queue, last_task.get(worker), busy)
+            backend.submit(spec, worker)
+            running[spec.key], last_task[worker] = worker, spec.task
         for outcome in backend.poll(timeout=0.25):
-            in_flight -= 1
+            running.pop(outcome.key, None)
             store.record(outcome, invocation)
             attempts = store.status()[outcome.key][2]
             retry = outcome.errored and outcome.retryable and attempts <= retries
@@ -127,6 +132,20 @@ def _drive(
             _count(result, outcome, retry)
             progress.update(outcome, retry)
         progress.draw()
+
+
+def next_for(queue: deque[EpisodeSpec], last_task: str | None, busy: set[str]) -> EpisodeSpec:
+    """The episode an idle worker should play next, taken out of the queue.
+
+    A worker keeps to the task its environment is open on (the next episode's page is already
+    prepared there); when that task is done, it moves to a task no other worker is on, so that two
+    workers do not take turns on one task and each reopen the other's environment.
+    """
+    chosen = next((s for s in queue if s.task == last_task), None)
+    if chosen is None:
+        chosen = next((s for s in queue if s.task not in busy), queue[0])
+    queue.remove(chosen)
+    return chosen
 
 
 def _count(result: RunResult, outcome: EpisodeOutcome, retry: bool) -> None:
