@@ -17,8 +17,8 @@ from pathlib import Path
 from palaestra.runs.spec import AgentEntry, build_run_config, settings_from_env
 
 DEFAULT_TASKS = (
-    "click-test", "click-button", "click-checkboxes", "click-tab", "click-dialog", "focus-text",
-    "enter-password", "login-user",
+    "click-button", "click-checkboxes", "click-link", "enter-text", "enter-date", "choose-list",
+    "email-inbox", "login-user",
 )  # fmt: skip
 DEMO_SEEDS = "0-4"
 
