@@ -25,12 +25,13 @@ from palaestra.runs.records import EpisodeOutcome
 from palaestra.runs.spec import EpisodeSpec, RunSettings
 
 
-def error_outcome(spec: EpisodeSpec, kind: str, message: str, started: float) -> EpisodeOutcome:
+def error_outcome(spec: EpisodeSpec, kind: str, message: str, started: float, worker: str) -> EpisodeOutcome:
+    """The outcome of an episode its worker could not report: killed at its timeout, or dead."""
     a = spec.agent
     return EpisodeOutcome(
         key=spec.key, agent=a.display, agent_name=a.name, agent_hash=a.config_hash, task=spec.task,
         seed=spec.seed, error_kind=kind, error_message=message, started=started, finished=time.time(),
-        elapsed_s=time.time() - started,
+        elapsed_s=time.time() - started, worker=worker,
     )  # fmt: skip
 
 
@@ -175,8 +176,7 @@ class LocalBackend(Backend):
 
     def _replace(self, slot: _Slot, kind: str, message: str) -> EpisodeOutcome:
         assert slot.spec is not None
-        outcome = error_outcome(slot.spec, kind, message, slot.started)
-        outcome.worker = slot.name
+        outcome = error_outcome(slot.spec, kind, message, slot.started, slot.name)
         if slot.process.pid is not None:
             kill_tree(slot.process.pid)
         slot.process.join(5)

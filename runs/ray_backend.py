@@ -96,8 +96,7 @@ class RayBackend(Backend):
 
     def _replace(self, slot: _Slot, kind: str, message: str) -> EpisodeOutcome:
         assert slot.spec is not None
-        outcome = error_outcome(slot.spec, kind, message, slot.started)
-        outcome.worker = slot.name
+        outcome = error_outcome(slot.spec, kind, message, slot.started, slot.name)
         self.ray.kill(slot.actor, no_restart=True)
         slot.actor, slot.spec, slot.ref = self._actor(slot.name), None, None
         return outcome
