@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from palaestra.errors import PalaestraError, did_you_mean
@@ -48,6 +48,26 @@ def parse_assignments(pairs: list[str], where: str = "arguments") -> dict[str, s
             raise ConfigError(f"{where}: `{pair}` is not KEY=VALUE.")
         out[key.strip()] = value
     return out
+
+
+def parse_seeds(text: str | int | Sequence[int]) -> list[int]:
+    """Seeds from `"0-4"`, `"1,3,7-9"`, `5` or `[1, 2]` -> a sorted list of distinct seeds."""
+    if isinstance(text, int):
+        return [text]
+    if not isinstance(text, str):
+        return sorted({int(s) for s in text})
+    seeds: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        low, dash, high = part.partition("-")
+        try:
+            seeds.update(range(int(low), int(high) + 1) if dash else [int(low)])
+        except ValueError:
+            raise ConfigError(f"seeds: `{part}` is not a seed or a range such as 0-9.") from None
+    if not seeds:
+        raise ConfigError(f"seeds: `{text}` names no seeds; write for example 0-9 or 1,3,5.")
+    return sorted(seeds)
 
 
 def convert(hint: Any, value: Any, where: str) -> Any:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from palaestra.agents.demos import Demonstration, record_episode
 from palaestra.agents.retrieval import Exemplar, ExemplarSource
+from palaestra.config import parse_seeds
 from palaestra.memory import Embedder, ExemplarMemory
 from palaestra.memory import Exemplar as StoredExemplar
 
@@ -45,15 +46,6 @@ def to_stored(demo: Demonstration, suite: str, task: str, source: str) -> Stored
         goal=demo.goal, suite=suite, task=task, trajectory=demo.steps, success=demo.success,
         reward=demo.reward, source=source,
     )  # fmt: skip
-
-
-def parse_seeds(text: str) -> list[int]:
-    """ "0-4,10" -> [0, 1, 2, 3, 4, 10]."""
-    seeds: list[int] = []
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        seeds.extend(range(int(lo), int(hi or lo) + 1))
-    return seeds
 
 
 def build_from_oracles(

@@ -42,6 +42,7 @@ from bench.anchor_venvs import (
     missing_reason,
     runner_env,
 )
+from palaestra.config import parse_seeds
 
 DEFAULT_TASKS = (
     "click-test",
@@ -107,22 +108,6 @@ class Target:
 
 
 # -- arguments ----------------------------------------------------------------------------------
-
-
-def parse_seeds(text: str) -> list[int]:
-    """Seeds as ``0-4``, ``0,3,7`` or a mix (``0-2,9``)."""
-    seeds: list[int] = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        if "-" in part:
-            first, last = (int(x) for x in part.split("-", 1))
-            seeds.extend(range(first, last + 1))
-        else:
-            seeds.append(int(part))
-    if not seeds:
-        raise argparse.ArgumentTypeError(f"no seeds in {text!r}")
-    return seeds
 
 
 def parse_names(text: str) -> list[str]:

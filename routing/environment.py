@@ -91,10 +91,3 @@ class TaskTools:
             self._selector = ApiSelector()
             self._selector.add(list(self.registry))
         return self._selector
-
-
-def render_results(results: list[dict[str, Any]]) -> str:
-    """This step's tool answers as observation text, one JSON object a line."""
-    import json
-
-    return "\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in results)

@@ -124,8 +124,7 @@ def _drive(
             running[spec.key], last_task[worker] = worker, spec.task
         for outcome in backend.poll(timeout=0.25):
             running.pop(outcome.key, None)
-            store.record(outcome, invocation)
-            attempts = store.status()[outcome.key][2]
+            attempts = store.record(outcome, invocation)
             retry = outcome.errored and outcome.retryable and attempts <= retries
             if retry:
                 queue.append(specs[outcome.key])

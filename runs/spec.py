@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from palaestra.config import ConfigError, build_config, parse_assignments
+from palaestra.config import ConfigError, build_config, parse_assignments, parse_seeds
 from palaestra.errors import UnknownNameError
 
 BACKENDS = ("local", "ray")
@@ -92,26 +92,6 @@ class RunConfig:
         """Every episode of the run, grouped by agent and task so that workers reuse their environment."""
         tasks = resolve_tasks(self.settings.suite, self.settings.tasks)
         return [EpisodeSpec(a, t, s) for a in self.agents for t in tasks for s in self.seeds]
-
-
-def parse_seeds(text: str | int | Sequence[int]) -> list[int]:
-    """`"0-4"`, `"1,3,7-9"`, `5` or `[1, 2]` -> a sorted list of distinct seeds."""
-    if isinstance(text, int):
-        return [text]
-    if not isinstance(text, str):
-        return sorted({int(s) for s in text})
-    seeds: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        low, dash, high = part.partition("-")
-        try:
-            seeds.update(range(int(low), int(high) + 1) if dash else [int(low)])
-        except ValueError:
-            raise ConfigError(f"seeds: `{part}` is not a seed or a range such as 0-9.") from None
-    if not seeds:
-        raise ConfigError(f"seeds: `{text}` names no seeds; write for example 0-9 or 1,3,5.")
-    return sorted(seeds)
 
 
 def resolve_tasks(suite: str, patterns: Sequence[str]) -> list[str]:

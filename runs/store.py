@@ -113,8 +113,11 @@ class RunStore:
 
     # -- episodes ------------------------------------------------------------------------------------
 
-    def record(self, outcome: EpisodeOutcome, invocation: int = 0) -> None:
-        """Write one attempt's result: the episode row, its steps, and (if it errored) the attempt."""
+    def record(self, outcome: EpisodeOutcome, invocation: int = 0) -> int:
+        """Write one attempt's result: the episode row, its steps, and (if it errored) the attempt.
+
+        Returns how many attempts the episode has had, this one included.
+        """
         previous = self.db.execute("SELECT attempts FROM episodes WHERE key = ?", (outcome.key,)).fetchone()
         attempts = (previous[0] if previous else 0) + 1
         o = outcome
@@ -141,6 +144,7 @@ class RunStore:
                     "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?, ?, ?)",
                     (o.key, attempts, o.error_kind, o.error_message, o.finished, invocation),
                 )
+        return attempts
 
     def status(self) -> dict[str, tuple[str, str, int]]:
         """`key -> (status, error_kind, attempts)` for every recorded episode."""
