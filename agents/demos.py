@@ -28,7 +28,7 @@ MAX_TEXT = 200
 #: The fields of an action that carry a typed value (fill, keyboard_type, send_msg_to_user).
 VALUE_FIELDS = ("text",)
 #: Bump when what a step records changes: memories built by an older recorder should be rebuilt.
-DEMO_FORMAT = 4
+DEMO_FORMAT = 5
 
 
 @dataclass

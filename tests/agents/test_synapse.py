@@ -32,7 +32,7 @@ def click_named_button(request: ScriptRequest) -> Answer:
     name = re.search(r'Click on the "([^"]+)" button', current)
     assert name, current
     state = current.rsplit("State:\n", 1)[1]
-    match = re.search(r'\[(\w+)\] button "' + re.escape(name.group(1)) + '"', state)
+    match = re.search(r"^\[(\w+)\] button " + re.escape(name.group(1)) + "$", state, re.MULTILINE)
     return reply_text(f"Action: click('{match.group(1)}')" if match else "noop()")
 
 
@@ -90,14 +90,14 @@ def test_exemplars_are_whole_trajectories_in_the_prompt(
     exemplar = Exemplar(
         goal='Click on the "Okay" button.',
         family="click-button",
-        trajectory=[{"state": '[9] button "Okay"', "action": "click('9')"}],
+        trajectory=[{"state": "[9] button Okay", "action": "click('9')"}],
     )
     agent = make_agent(server, FixedExemplars([exemplar]))
     success, _ = play(make_env("miniwob.click-button"), agent, 4)
     assert success
     prompt = server.chat_requests[0].last_user_text()
     assert prompt.startswith(
-        'Example 1\nTask: Click on the "Okay" button.\nState:\n[9] button "Okay"\nAction: click'
+        'Example 1\nTask: Click on the "Okay" button.\nState:\n[9] button Okay\nAction: click'
     )
 
 
@@ -173,9 +173,9 @@ def test_context_budget_drops_exemplars_before_the_current_state(
     )
     agent = make_agent(server, FixedExemplars([big, small]), context_window=2000, max_tokens=100)
     agent.reset(TaskInfo(goal="Click the button.", action_set=MINIWOB_ACTIONS))
-    messages = agent.build_messages('[4] button "Go"')
+    messages = agent.build_messages("[4] button Go")
     user = messages[1]["content"]
-    assert "Long example" not in user and "Short example" in user and '[4] button "Go"' in user
+    assert "Long example" not in user and "Short example" in user and "[4] button Go" in user
 
 
 def test_extract_actions() -> None:
