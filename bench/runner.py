@@ -9,6 +9,13 @@ overhead per step: what is neither the environment's nor the agent's time. Two f
   measured in the worker;
 - per episode: the episode's wall time minus its reset, environment and agent time, divided by its
   steps; this adds the episode's set-up, the artifact flush and the hand-over to the parent.
+It also reports the CPU seconds an episode costs all processes together (workers, Playwright
+drivers, Chromium; measured as the machine's busy time, so run it on an otherwise idle machine):
+with C cores, no number of workers gets past C / (CPU per episode) episodes per second.
+
+One worker alone keeps more than one core busy (the next pages load in Chromium while the worker
+plays), so on a 2-core machine 1 vs 2 workers cannot show scaling with the cores. `--pin` measures
+that directly: each configuration runs its N workers (and their drivers and browsers) on N cores.
 Targets: in-loop overhead under 5 ms per step; throughput with 2 workers near 2x that with 1.
 """
 
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sqlite3
 import statistics
@@ -32,6 +40,15 @@ TASKS = (
 )
 
 
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores, from /proc/stat). Over a run on an
+    otherwise idle machine, that is what its episodes cost: workers, Playwright drivers and
+    Chromium, whose processes this one does not reap and so cannot count by itself."""
+    fields = [float(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def run_once(tasks: str, seeds: str, workers: int, out: Path) -> dict[str, float]:
     from palaestra.runs.runner import run_eval
     from palaestra.runs.spec import build_run_config
@@ -42,9 +59,9 @@ def run_once(tasks: str, seeds: str, workers: int, out: Path) -> dict[str, float
             "agents": ["oracle"], "screenshots": True,
         }
     )  # fmt: skip
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), machine_busy_s()
     result = run_eval(config, live=False, stream=open("/dev/null", "w"))  # noqa: SIM115
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, machine_busy_s() - cpu_before
     db = sqlite3.connect(out / "results.sqlite")
     episodes = db.execute("SELECT key, started, finished, reset_s, elapsed_s, steps FROM episodes").fetchall()
     steps = db.execute("SELECT episode, env_s, agent_s, overhead_s FROM steps").fetchall()
@@ -67,6 +84,7 @@ def run_once(tasks: str, seeds: str, workers: int, out: Path) -> dict[str, float
         "in_loop_overhead_ms_p99": round(float(np.percentile(in_loop, 99)), 2),
         "episode_overhead_ms_per_step_median": round(statistics.median(episode_overheads) * 1e3, 1),
         "step_env_s_median": round(statistics.median(s[1] for s in steps), 3),
+        "cpu_s_per_episode": round(cpu / max(1, len(episodes)), 3),
     }
 
 
@@ -76,27 +94,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default="0-2")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--keep", help="keep the run directories under this folder")
+    parser.add_argument(
+        "--pin", action="store_true", help="run N workers on N cores only (scaling with the cores)"
+    )
     args = parser.parse_args(argv)
     import palaestra  # noqa: F401
 
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-runner-"))
     rows = []
+    all_cores = os.sched_getaffinity(0)
     for workers in [int(w) for w in args.workers.split(",")]:
         out = root / f"workers-{workers}"
         shutil.rmtree(out, ignore_errors=True)
-        rows.append(run_once(args.tasks, args.seeds, workers, out))
+        if args.pin:  # N workers on N cores: the run's processes inherit this affinity
+            os.sched_setaffinity(0, sorted(all_cores)[:workers])
+        try:
+            rows.append(
+                {**run_once(args.tasks, args.seeds, workers, out), "cores": len(os.sched_getaffinity(0))}
+            )
+        finally:
+            os.sched_setaffinity(0, all_cores)
         print(json.dumps(rows[-1]), flush=True)
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
     print(
-        f"{'workers':>7} {'episodes':>8} {'ep/min':>7} {'in-loop p50 ms':>15} {'p99 ms':>7} "
-        f"{'ep ovh ms/step':>15}"
+        f"{'workers':>7} {'cores':>5} {'episodes':>8} {'ep/min':>7} {'in-loop p50 ms':>15} {'p99 ms':>7} "
+        f"{'ep ovh ms/step':>15} {'CPU s/ep':>9}"
     )
     for r in rows:
         print(
-            f"{r['workers']:>7} {r['episodes']:>8} {r['episodes_per_min']:>7} "
+            f"{r['workers']:>7} {r['cores']:>5} {r['episodes']:>8} {r['episodes_per_min']:>7} "
             f"{r['in_loop_overhead_ms_p50']:>15} {r['in_loop_overhead_ms_p99']:>7} "
-            f"{r['episode_overhead_ms_per_step_median']:>15}"
+            f"{r['episode_overhead_ms_per_step_median']:>15} {r['cpu_s_per_episode']:>9}"
         )
     verdict = {"in_loop_overhead_under_5ms": all(r["in_loop_overhead_ms_p50"] < 5 for r in rows)}
     if len(rows) >= 2:

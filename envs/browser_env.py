@@ -17,7 +17,7 @@ import contextlib
 import fnmatch
 import json
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -111,6 +111,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         self._pipeline = PagePipeline(depth=pages_ahead if prewarm else 0)
         #: Whether the last reset drew its seed: then the next ones will too (see ``_prepare_next``).
         self._drawing_seeds = False
+        self._expected: tuple[int, ...] | None = None
         self._goal = ""
         self._last_obs: Obs | None = None
         self._done = False
@@ -262,17 +263,31 @@ class BrowserEnv(gym.Env[Obs, str]):
         whole episode to load. After a reset that drew its seed, the next resets will most likely
         draw theirs too, and tasks whose ``setup`` touches only their page (``Task.setup_ahead``)
         get their episodes started on the prepared pages with the seeds those resets will draw.
-        After a reset given a seed the caller chooses the seeds, and no episode is started ahead.
+        After a reset given a seed the caller chooses the seeds, and no episode is started ahead,
+        unless the caller said which seeds come next (`expect_seeds`).
         """
+        expected, self._expected = self._expected, None
         if self.prewarm:
-            ahead = self._drawing_seeds and self.task.setup_ahead
-            seeds: list[int | None] = (
-                list(predict_seeds(self.np_random, self._pipeline.depth)) if ahead else []
-            )
+            seeds: list[int | None] = []
+            if expected is not None:
+                seeds = list(expected[: self._pipeline.depth]) if self.task.setup_ahead else []
+            elif self._drawing_seeds and self.task.setup_ahead:
+                seeds = list(predict_seeds(self.np_random, self._pipeline.depth))
             self._pipeline.start_ahead(self._start_ahead, seeds)
-            self._pipeline.fill(self._open_page, seeds)
+            self._pipeline.fill(self._open_page, seeds, None if expected is None else len(expected))
         if old is not None:
             self._in_background(_close_quietly(old.context))
+
+    def expect_seeds(self, seeds: Sequence[int]) -> None:
+        """Say which seeds the resets after the next one will be given, as far as the caller knows.
+
+        The next reset then prepares pages for exactly those (no more than ``pages_ahead``), and
+        starts their episodes ahead when the task allows, as it does for seeds it draws itself. An
+        evaluation runner knows its queue: a worker whose task has one episode left prepares no
+        page it will not use, which on a busy machine is CPU taken from the other workers. It holds
+        for the next reset only; a reset given another seed than expected just prepares anew.
+        """
+        self._expected = tuple(int(s) for s in seeds)
 
     async def areset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None

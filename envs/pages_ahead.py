@@ -73,13 +73,14 @@ class PagePipeline:
     def __len__(self) -> int:
         return len(self._pending)
 
-    def fill(self, open_page: OpenPage, seeds: list[int | None]) -> None:
-        """Start preparations until ``depth`` are pending; the i-th page in line starts ``seeds[i]``.
+    def fill(self, open_page: OpenPage, seeds: list[int | None], limit: int | None = None) -> None:
+        """Start preparations until ``depth`` (or ``limit``, if smaller) are pending; the i-th page
+        in line starts ``seeds[i]``.
 
         ``seeds`` lists, for each place in line from the front, the episode to start on the page
         there (None: prepare only). Pages already in line keep what they were started with.
         """
-        while len(self._pending) < self.depth:
+        while len(self._pending) < (self.depth if limit is None else min(limit, self.depth)):
             place = len(self._pending)
             seed = seeds[place] if place < len(seeds) else None
             previous = self._pending[-1][0] if self._pending else None

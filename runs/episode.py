@@ -112,6 +112,7 @@ class EpisodeWorker:
     ) -> None:
         max_steps = self.settings.max_steps
         t0 = time.perf_counter()
+        env.expect_seeds(spec.upcoming)
         try:
             obs, _ = await env.areset(seed=spec.seed)
         except Exception as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from palaestra.config import ConfigError
@@ -19,6 +19,9 @@ from palaestra.runs.records import RETRYABLE_ERRORS, EpisodeOutcome
 from palaestra.runs.repro import reproducibility_record
 from palaestra.runs.spec import EpisodeSpec, RunConfig
 from palaestra.runs.store import RunStore
+
+#: How many of a task's next seeds a worker is told of (its environment prepares at most 2 ahead).
+UPCOMING_HINT = 4
 
 
 @dataclass
@@ -120,7 +123,7 @@ def _drive(
                 break
             busy = {specs[key].task for key in running}
             spec = next_for(queue, last_task.get(worker), busy)
-            backend.submit(spec, worker)
+            backend.submit(replace(spec, upcoming=upcoming_seeds(queue, spec.task)), worker)
             running[spec.key], last_task[worker] = worker, spec.task
         for outcome in backend.poll(timeout=0.25):
             running.pop(outcome.key, None)
@@ -145,6 +148,12 @@ def next_for(queue: deque[EpisodeSpec], last_task: str | None, busy: set[str]) -
         chosen = next((s for s in queue if s.task not in busy), queue[0])
     queue.remove(chosen)
     return chosen
+
+
+def upcoming_seeds(queue: deque[EpisodeSpec], task: str) -> tuple[int, ...]:
+    """The seeds of `task` still queued, in the order `next_for` will hand them out: what a worker
+    that keeps to `task` plays next, so its environment prepares pages for those and no others."""
+    return tuple(s.seed for s in queue if s.task == task)[:UPCOMING_HINT]
 
 
 def _count(result: RunResult, outcome: EpisodeOutcome, retry: bool) -> None:

@@ -70,6 +70,10 @@ class EpisodeSpec:
     agent: AgentEntry
     task: str
     seed: int
+    #: Seeds of the episodes of this task queued after this one, as the runner hands them out: the
+    #: worker's environment prepares pages for them only (`BrowserEnv.expect_seeds`). A hint, not
+    #: part of the episode's identity.
+    upcoming: tuple[int, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> str:

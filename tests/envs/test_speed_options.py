@@ -99,6 +99,28 @@ def test_given_seed_never_uses_an_episode_started_ahead(make_env: MakeEnv) -> No
     assert task.setups[count:] == [seed + 1]
 
 
+def test_expected_seeds_are_started_ahead_and_bound_the_pages_made(make_env: MakeEnv) -> None:
+    """A runner that says which seeds come next gets exactly those pages, started ahead."""
+    task = RecordingMiniWoB("click-button")
+    env = make_env(task)
+    env.expect_seeds([21, 22, 23])  # more than pages_ahead (2): only the first two are prepared
+    env.reset(seed=20)
+    wait_for_pages_ahead(env)
+    assert task.setups == [20, 21, 22] and len(env._pipeline) == 2
+    env.expect_seeds([22])
+    obs, info = env.reset(seed=21)
+    assert info["seed"] == 21 and task.setups.count(21) == 1, "the reset used the page started ahead"
+    direct, _ = make_env("miniwob.click-button", prewarm=False).reset(seed=21)
+    same_episode(obs, direct)
+    env.expect_seeds([])  # the last episode: nothing more is prepared
+    env.reset(seed=22)
+    wait_for_pages_ahead(env)
+    assert len(env._pipeline) == 0 and task.setups == [20, 21, 22]
+    env.reset(seed=30)  # no expectation said: back to preparing pages, without starting episodes
+    wait_for_pages_ahead(env)
+    assert len(env._pipeline) == 2 and task.setups == [20, 21, 22, 30]
+
+
 def test_drawn_seeds_follow_the_env_rng_whatever_was_prepared(make_env: MakeEnv) -> None:
     """Episodes started ahead must not change which seeds reset() draws (Gymnasium's contract)."""
     drawn = []
