@@ -43,6 +43,8 @@ import numpy as np
 
 from bench.routing_data import DEFAULT_CACHE, Query, bfcl_files, read_queries, read_tools, tool_record
 from palaestra.memory.embedders import DelegatingEmbedder, Embedder, SentenceTransformerEmbedder
+from palaestra.routing.dense import Int8Embedder
+from palaestra.routing.learned import BFCL_RANKER
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector
 
@@ -53,6 +55,8 @@ TARGET_FALSE_ABSTAIN = 0.05
 TARGET_INDEX_10K_S = 60.0
 TARGET_P50_MS = 20.0
 METRICS = ("hit@1", "hit@5", "recall@5", "recall@10", "ndcg@5")
+#: The report's columns: our selector (default, and with the opt-in learned ranker) and BM25.
+COLUMNS = ("ours", "learned", "bm25", "ours tune", "ours test", "learned tune", "learned test", "bm25 test")
 
 
 def log(message: str) -> None:
@@ -237,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.tune:
         from bench.routing_tune import tune
 
-        return tune(pool, labelled, irr_tools, irrelevant, lists, CachingEmbedder(model))
+        records = CachingEmbedder(Int8Embedder(model))
+        return tune(pool, labelled, irr_tools, irrelevant, lists, CachingEmbedder(model), records)
 
     log(f"{len(pool)} tools, {len(labelled)} labelled and {len(irrelevant)} irrelevance queries")
     model.num_threads = pick_threads(model, [r.description[:300] for r in pool[:64]])
@@ -254,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         return [hit.record.name for hit in selection.hits], selection.abstained
 
     rows, abstained, ours_s = evaluate(labelled, select_ours)
+    ours.ranker = BFCL_RANKER  # opt-in, scored on its own row
+    learned_rows, _, learned_s = evaluate(labelled, select_ours)
+    ours.ranker = None
     log(f"ours: p50 {np.percentile(np.asarray(ours_s) * 1e3, 50):.1f} ms; plain BM25...")
     bm25_rows, _, bm25_s = evaluate(labelled, lambda text: (plain.select(text, args.k), False))
     result: dict[str, Any] = {}
@@ -261,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         key = "" if h == "all" else f"_{h}"
         result["ours" + key] = summarise(rows[h], ours_s if h == "all" else None)
         result["bm25" + key] = summarise(bm25_rows[h], bm25_s if h == "all" else None)
+        result["learned" + key] = summarise(learned_rows[h], learned_s if h == "all" else None)
     result["abstain"] = {"false_abstain_labelled": rates(abstained)}
     if args.rerank:
         result["ours_rerank"] = rerank_quality(ours, labelled, args.k)
@@ -268,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         log(
             f"abstention: indexing {len(irr_tools) + len(lists)} tools of the queries' own candidate lists..."
         )
-        own = ApiSelector(CachingEmbedder(model))  # identical tools in many lists are embedded once
+        # Identical tools in many lists are embedded once; records in int8, as the selector does.
+        own = ApiSelector(CachingEmbedder(model), record_embedder=CachingEmbedder(Int8Embedder(model)))
         own.add([*irr_tools, *lists])
         if irrelevant:
             result["abstain"]["irrelevance_abstained"] = abstain_rates(own, irrelevant, args.k)
@@ -345,14 +355,12 @@ def report(result: dict[str, Any]) -> int:
     print(f"\nload average (1, 5, 15 min) at start {load['start']}, at end {load['end']}")
     print(f"index: ours {result['index_s']['ours']} s, plain BM25 {result['index_s']['bm25']} s "
           f"({result['index_s']['tools']} tools)\n")  # fmt: skip
-    header = f"{'metric':<11}" + "".join(
-        f"{c:>12}" for c in ("ours", "bm25", "ours tune", "ours test", "bm25 test")
-    )
+    header = f"{'metric':<11}" + "".join(f"{c:>13}" for c in COLUMNS)
     print(header)
     print("-" * len(header))
     for metric in (*METRICS, "p50_ms"):
-        cells = [result[c].get(metric, "-") for c in ("ours", "bm25", "ours_tune", "ours_test", "bm25_test")]
-        print(f"{metric:<11}" + "".join(f"{v:>12}" for v in cells))
+        cells = [result[c.replace(" ", "_")].get(metric, "-") for c in COLUMNS]
+        print(f"{metric:<11}" + "".join(f"{v:>13}" for v in cells))
     if "ours_rerank" in result:
         print(f"\nwith LLM re-rank: {result['ours_rerank']}")
     abstain = result["abstain"]

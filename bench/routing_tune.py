@@ -3,15 +3,19 @@
 Run as `python -m bench.routing --tune`. It prints, for the tuning half only:
 
 1. ranking quality for a grid of fusion settings (mix weights, RRF) and BM25 parameters;
-2. for a few variants of the abstain signals (how many top hits they look at, whether generic
+2. the learned ranker's weights (`routing/learned.py`): a pairwise logistic regression over each
+   tuning query's fused candidates (every gold candidate against every other), scaled so the
+   cosine's weight is the fusion's dense weight;
+3. for a few variants of the abstain signals (how many top hits they look at, whether generic
    name words count), a logistic regression of "something fits" on them: labelled queries against
    their own BFCL candidate lists = fits, irrelevance queries against theirs = nothing fits, so
    that both sides choose among a handful of candidates; the cut is placed where 4% of the tuning
    half's labelled queries would abstain;
 
 and then the same numbers on the held-out half with the chosen settings. Copy the printed constants
-into `routing/fusion.py` / `routing/lexical.py` by hand: tuning is a deliberate step, not a side
-effect of running the benchmark.
+into `routing/fusion.py`, `routing/lexical.py` and `routing/learned.py` by hand: tuning is a
+deliberate step, not a side effect of running the benchmark. The abstain rule is fitted with the
+newly fitted ranker on, since it reads the ranker's top hits.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import numpy as np
 
 from bench.routing import METRICS, CachingEmbedder, Query, half, scores_for
 from palaestra.routing.fusion import AbstainPolicy, FusionWeights, abstain_signals
+from palaestra.routing.learned import FEATURES, LearnedRanker, RecordTerms
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector, ScoredApi
 from palaestra.routing.text import first_sentence, name_words, tokenize
@@ -70,6 +75,43 @@ def ranked_hits(selector: ApiSelector, queries: Sequence[Query], own_lists: bool
     return [selector.select(q.text, 20, namespaces=[q.id] if own_lists else None).hits for q in queries]
 
 
+def candidate_features(
+    selector: ApiSelector, queries: Sequence[Query]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each query's fused candidates (the selector's ranker off) as (feature rows, is-gold flags)."""
+    ranker, terms = LearnedRanker(), dict[str, RecordTerms]()
+    out = []
+    for q in queries:
+        hits = selector.select(q.text, 2 * selector.candidates).hits  # all of them
+        found = [terms.setdefault(h.key, RecordTerms.of(h.record)) for h in hits]
+        matrix = ranker.matrix(
+            frozenset(tokenize(q.text)), [h.dense for h in hits], [h.lexical for h in hits], found
+        )
+        out.append((matrix, np.array([h.record.name in q.gold for h in hits])))
+    return out
+
+
+def fit_ranker(
+    selector: ApiSelector, tune_q: Sequence[Query], test_q: Sequence[Query], dense: float
+) -> LearnedRanker:
+    """Fit and print the learned ranker's weights; score the fused and learned orders on both halves.
+    Returns the fitted ranker, left set on `selector`."""
+    selector.ranker = None
+    data = candidate_features(selector, tune_q)
+    pairs = [m[gold] - m[other] for m, flags in data for gold in np.flatnonzero(flags) for other in
+             np.flatnonzero(~flags)]  # fmt: skip
+    x = np.vstack([np.vstack(pairs), -np.vstack(pairs)])
+    beta = logistic_fit(x, np.r_[np.ones(len(pairs)), np.zeros(len(pairs))])[:-1]
+    weights = tuple(round(float(w), 3) for w in beta * dense / beta[FEATURES.index("cosine")])
+    print(f"\nlearned ranker WEIGHTS = {weights}\n  ({', '.join(FEATURES)})")
+    fitted = LearnedRanker(weights)
+    for label, ranker in (("fused", None), ("learned", fitted)):
+        selector.ranker = ranker
+        print(f"  {label}: tuning half {quality(selector, tune_q)}")
+        print(f"  {label}: held-out half {quality(selector, test_q)}")
+    return fitted
+
+
 def logistic_fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> np.ndarray:
     """Class-balanced L2 logistic regression by Newton's method; returns weights, bias last."""
     design = np.hstack([x, np.ones((len(x), 1))])
@@ -93,13 +135,16 @@ def tune(
     irrelevant: Sequence[Query],
     labelled_lists: Sequence[ApiRecord],
     embedder: CachingEmbedder,
+    records: CachingEmbedder,
 ) -> int:
     tune_q = [q for q in labelled if half(q.id) == "tune"]
     test_q = [q for q in labelled if half(q.id) == "test"]
     print(f"tuning on {len(tune_q)} labelled queries; {len(test_q)} held out")
     selectors = {}
     for k1, b in BM25_PARAMS:
-        selector = ApiSelector(embedder, abstain=NEVER, bm25_k1=k1, bm25_b=b)
+        selector = ApiSelector(
+            embedder, abstain=NEVER, ranker=None, bm25_k1=k1, bm25_b=b, record_embedder=records
+        )
         selector.add(pool)
         selectors[(k1, b)] = selector
     results = []
@@ -116,9 +161,18 @@ def tune(
     chosen.weights = weights
     print(f"\nchosen: bm25 k1,b={params}, {weights}")
     print(f"held-out half: {quality(chosen, test_q)}")
+    ranker = fit_ranker(chosen, tune_q, test_q, weights.dense)
 
     print("\nabstain signals: hits for labelled queries (pooled and own lists) and irrelevance queries...")
-    lists = ApiSelector(embedder, abstain=NEVER, weights=weights, bm25_k1=params[0], bm25_b=params[1])
+    lists = ApiSelector(
+        embedder,
+        abstain=NEVER,
+        weights=weights,
+        ranker=ranker,
+        bm25_k1=params[0],
+        bm25_b=params[1],
+        record_embedder=records,
+    )
     lists.add([*labelled_lists, *irr_tools])
     sides = {
         "pooled": (labelled, ranked_hits(chosen, labelled, own_lists=False)),

@@ -152,9 +152,14 @@ class SentenceTransformerEmbedder(Embedder):
         return self._model
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        return self.encode_with(self.model, texts)
+
+    def encode_with(self, model: Any, texts: list[str]) -> np.ndarray:
+        """Unit vectors of `texts` from `model` (this one's, or a variant of it such as an int8
+        copy), with this embedder's batch size and thread count."""
         import torch
 
-        model, previous = self.model, torch.get_num_threads()
+        previous = torch.get_num_threads()
         if self.num_threads:
             torch.set_num_threads(self.num_threads)
         try:

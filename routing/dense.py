@@ -6,17 +6,24 @@ removed: adding more records never re-embeds the ones already there. Each record
 from the selector, so replacing a record is "remove the old id, add a new one".
 
 Embedding is the slow part of indexing (a CPU forward pass per text), so texts are embedded
-sorted by length: batches of similar length waste less on padding (about twice as fast here).
+sorted by length: batches of similar length waste less on padding (about twice as fast here), and
+records are embedded by an int8 copy of the model (`Int8Embedder`: torch's dynamic quantization of
+its linear layers), 1.4-2.7 times faster on 2 cores. Queries keep the float model: with int8
+records and float queries BFCL's held-out hit@5 moved 0.920 -> 0.919 and nDCG@5 0.820 -> 0.819,
+while int8 on both sides lost 0.006 hit@5. The int8 vectors' cosines with the float ones average
+0.95, so the abstain rule was tuned on this very mix.
 """
 
 from __future__ import annotations
 
+import copy
+import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from palaestra.memory.embedders import Embedder
+from palaestra.memory.embedders import DelegatingEmbedder, Embedder, SentenceTransformerEmbedder
 from palaestra.memory.index import VectorIndex
 
 IndexChoice = Literal["flat", "hnsw", "auto"]
@@ -25,13 +32,52 @@ IndexChoice = Literal["flat", "hnsw", "auto"]
 HNSW_THRESHOLD = 50_000
 
 
-class DenseIndex:
-    """Unit vectors of record texts in a FAISS inner-product index; scores are cosines."""
+class Int8Embedder(DelegatingEmbedder):
+    """A `SentenceTransformerEmbedder` whose linear layers run in int8 (a quantized copy, made on
+    first use; the wrapped embedder keeps its float model for queries). Same name and size, since
+    its vectors are meant to be compared with the float model's."""
 
-    def __init__(self, embedder: Embedder, index: IndexChoice = "auto") -> None:
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        super().__init__(inner)
+        self._model: Any = None
+
+    def _quantized(self) -> Any:
+        if self._model is None:
+            import torch
+
+            assert isinstance(self.inner, SentenceTransformerEmbedder)
+            with warnings.catch_warnings():  # torch points eager-mode quantization users at torchao
+                warnings.simplefilter("ignore")
+                self._model = torch.ao.quantization.quantize_dynamic(
+                    copy.deepcopy(self.inner.model), {torch.nn.Linear}, dtype=torch.qint8
+                )
+        return self._model
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        assert isinstance(self.inner, SentenceTransformerEmbedder)
+        return self.inner.encode_with(self._quantized(), texts)
+
+
+def record_embedder(embedder: Embedder, quantize: bool) -> Embedder:
+    """What embeds records: an int8 copy of a sentence-transformers model when `quantize`, else itself."""
+    if quantize and isinstance(embedder, SentenceTransformerEmbedder):
+        return Int8Embedder(embedder)
+    return embedder
+
+
+class DenseIndex:
+    """Unit vectors of record texts in a FAISS inner-product index; scores are cosines.
+
+    `embedder` embeds queries; `records` (default: the same) embeds records. They must agree on
+    what a vector means (the same model, or an int8 copy of it)."""
+
+    def __init__(
+        self, embedder: Embedder, index: IndexChoice = "auto", records: Embedder | None = None
+    ) -> None:
         if index not in ("flat", "hnsw", "auto"):
             raise ValueError(f"index must be 'flat', 'hnsw' or 'auto', got {index!r}")
         self.embedder, self.choice = embedder, index
+        self.records = records if records is not None else embedder
         self._vectors: VectorIndex | None = None  # created at the first add: `dim` may load the model
 
     def __len__(self) -> int:
@@ -45,7 +91,7 @@ class DenseIndex:
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors for `texts` (in their order), embedded shortest first."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors = self.embedder.embed([texts[i] for i in order])
+        vectors = self.records.embed([texts[i] for i in order])
         out = np.empty_like(vectors)
         out[order] = vectors
         return out

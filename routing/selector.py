@@ -3,9 +3,11 @@
 Two retrievers look at every query. BM25 (`lexical.py`) catches the exact words a tool's name and
 parameters use; a sentence embedding (`dense.py`, the exemplar memory's all-MiniLM-L6-v2 and FAISS)
 catches paraphrases. Their candidates are pooled and fused into one score (`fusion.py`), optionally
-weighted by a feedback prior (an API that keeps failing sinks), and optionally re-ordered by an LLM
-(`rerank.py`). The same signals decide whether anything fits at all: an agent told "no API for
-this" can fall back to the browser instead of forcing a wrong call.
+re-scored by a small learned linear ranker over which of the query's words each candidate's name,
+parameters and description contain (`learned.py`), optionally weighted by a feedback prior (an API
+that keeps failing sinks), and optionally re-ordered by an LLM (`rerank.py`). The same signals
+decide whether anything fits at all: an agent told "no API for this" can fall back to the browser
+instead of forcing a wrong call.
 
 Indexing is incremental: each record is embedded once when added; re-adding an unchanged record
 costs nothing, and the BM25 index is rebuilt lazily (it is fast) at the next query after a change.
@@ -24,6 +26,7 @@ import numpy as np
 from palaestra.memory.embedders import Embedder, SentenceTransformerEmbedder
 
 from .dense import DenseIndex, IndexChoice
+from .dense import record_embedder as _records_embedder
 from .fusion import (
     AbstainPolicy,
     AbstainSignals,
@@ -33,10 +36,11 @@ from .fusion import (
     normalise_lexical,
     prior_bonus,
 )
+from .learned import LearnedRanker, RecordTerms
 from .lexical import K1, B, LexicalIndex
 from .records import ApiRecord
 from .rerank import ApiReranker, merge_order
-from .text import dense_text, first_sentence, lexical_tokens, name_words, tokenize
+from .text import dense_text, lexical_tokens, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +54,9 @@ RERANK_TIMEOUT_S = 60.0
 
 @dataclass(frozen=True)
 class ScoredApi:
-    """One selected API. `score` is the fused score (prior included); `lexical` is the BM25 score
-    divided by the query's best BM25 score (0-1); `dense` is the cosine similarity."""
+    """One selected API. `score` is the ranking score (the learned ranker's, or the fused score when
+    it is off; prior included); `lexical` is the BM25 score divided by the query's best BM25 score
+    (0-1); `dense` is the cosine similarity."""
 
     record: ApiRecord
     score: float
@@ -91,8 +96,7 @@ class _Entry:
     record: ApiRecord
     id: int
     text: str
-    name_tokens: frozenset[str] = field(repr=False)
-    description_tokens: frozenset[str] = field(repr=False)
+    terms: RecordTerms = field(repr=False)
 
 
 class ApiSelector:
@@ -101,6 +105,10 @@ class ApiSelector:
     `embedder` defaults to all-MiniLM-L6-v2 (the exemplar memory's), loaded on first use. `prior`
     maps a record key to a success rate in [0, 1] (e.g. from a feedback store). `abstain` defaults
     to the BFCL-tuned `AbstainPolicy()`; pass `AbstainPolicy(cut=float("-inf"))` to never abstain.
+    `ranker` re-scores the fused candidates (e.g. `learned.BFCL_RANKER`, opt-in); None keeps the
+    fused order.
+    Records are embedded by `record_embedder` when given, else by an int8 copy of a
+    sentence-transformers `embedder` (`quantize_records`, see `dense.py`), else by `embedder`.
     """
 
     def __init__(
@@ -110,6 +118,7 @@ class ApiSelector:
         weights: FusionWeights | None = None,
         abstain: AbstainPolicy | None = None,
         reranker: ApiReranker | None = None,
+        ranker: LearnedRanker | None = None,
         prior: Callable[[str], float] | None = None,
         candidates: int = CANDIDATES,
         rerank_top_n: int = RERANK_TOP_N,
@@ -117,13 +126,16 @@ class ApiSelector:
         index: IndexChoice = "auto",
         bm25_k1: float = K1,
         bm25_b: float = B,
+        record_embedder: Embedder | None = None,
+        quantize_records: bool = True,
     ) -> None:
         self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder(num_threads=1)
         self.weights = weights or FusionWeights()
         self.abstain = abstain or AbstainPolicy()
-        self.reranker, self.prior = reranker, prior
+        self.reranker, self.ranker, self.prior = reranker, ranker, prior
         self.candidates, self.rerank_top_n, self.rerank_timeout = candidates, rerank_top_n, rerank_timeout
-        self._dense = DenseIndex(self.embedder, index)
+        records = record_embedder or _records_embedder(self.embedder, quantize_records)
+        self._dense = DenseIndex(self.embedder, index, records)
         self._lexical = LexicalIndex(bm25_k1, bm25_b)
         self._entries: dict[str, _Entry] = {}
         self._next_id = 0
@@ -253,8 +265,8 @@ class ApiSelector:
         signals = abstain_signals(
             frozenset(tokenize(query)),
             [hit.dense for hit in pool],
-            [e.name_tokens for e in entries],
-            [e.description_tokens for e in entries],
+            [e.terms.name for e in entries],
+            [e.terms.first_sentence for e in entries],
         )
         abstained, reason = self.abstain.decide(signals)
         return Selection(query, ranked[:k], abstained, reason, signals)
@@ -303,6 +315,10 @@ class ApiSelector:
         cosines = self._dense.cosines(vector, self._ids_of(cand))
         lex_norm = normalise_lexical(np.clip(lexical[cand], 0, None), float(lexical.max()))
         scores = fuse(cosines, lex_norm, self.weights)
+        if self.ranker is not None:
+            terms = [self._rows[r].terms for r in cand]
+            words = frozenset(tokenize(query))
+            scores = self.ranker.scores(self.ranker.matrix(words, cosines, lex_norm, terms))
         if self.prior is not None:
             scores = scores + np.array([self._prior_bonus(self._rows[r].record.key) for r in cand])
         order = np.argsort(-scores, kind="stable")[:n]
@@ -324,6 +340,5 @@ class ApiSelector:
 
 
 def _entry(record: ApiRecord, entry_id: int, text: str) -> _Entry:
-    """A record with what the abstain signals read from it, computed once when it is added."""
-    description = frozenset(tokenize(first_sentence(record.description)))
-    return _Entry(record, entry_id, text, name_words(record.name), description)
+    """A record with what the ranker and the abstain signals read from it, computed once when added."""
+    return _Entry(record, entry_id, text, RecordTerms.of(record))
