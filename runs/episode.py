@@ -40,7 +40,7 @@ class EpisodeWorker:
 
     def __init__(self, settings: RunSettings, run_dir: str, worker: str = "") -> None:
         self.settings = settings
-        self.run_dir = Path(run_dir)
+        self.run_dir = Path(run_dir).resolve()  # artifact paths resolve, and are recorded relative to it
         self.worker = worker or f"pid{os.getpid()}"
         self.loop = asyncio.new_event_loop()
         self.envs: OrderedDict[str, BrowserEnv] = OrderedDict()

@@ -7,6 +7,7 @@ transaction per episode as it ends, so Ctrl-C or SIGKILL never loses a finished 
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from dataclasses import dataclass, replace
@@ -89,7 +90,7 @@ def run_eval(
             store.end_invocation(invocation, "complete")
             return result
         workers = settings.workers or default_workers(len(todo))
-        backend = make_backend(settings, settings.out, min(workers, len(todo)))
+        backend = make_backend(settings, os.path.abspath(settings.out), min(workers, len(todo)))
         try:
             _drive(backend, deque(todo), store, invocation, progress, settings.retries, result)
         except KeyboardInterrupt:

@@ -33,11 +33,14 @@ def by_key(run: Path) -> dict[str, dict]:
     return {row["key"]: row for row in load_rows(run)}
 
 
-def test_small_run_with_two_agents_in_parallel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_small_run_with_two_agents_in_parallel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # `--out` relative to the working directory, as people type it
     run = tmp_path / "run"
     argv = ["eval", "--agent", "oracle", "--agent", "random", "--agent-arg", "seed=3",
             "--tasks", "click-test", "--tasks", "enter-text", "--seeds", "0-1", "--workers", "2",
-            "--max-steps", "3", "--out", str(run), "--record-demos"]  # fmt: skip
+            "--max-steps", "3", "--out", "run", "--record-demos"]  # fmt: skip
     assert main(argv) == 0
     rows = by_key(run)
     assert sorted(rows) == sorted(
