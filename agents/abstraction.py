@@ -41,7 +41,7 @@ from palaestra.agents.page_text import (
     own_words,
     words,
 )
-from palaestra.agents.page_tree import Candidates, Page, candidates, goal_echo, item_roots, subtree_text
+from palaestra.agents.page_tree import Candidates, Page, candidates, item_roots, subtree_text
 
 Obs = dict[str, Any]
 Element = dict[str, Any]
@@ -141,10 +141,10 @@ def narrow(page: Page, members: list[Element], matcher: GoalMatcher) -> list[Ele
         for f, t in zip(found, flat, strict=True)
     ]
     best = max(scores)
-    kept = [m for m, score in zip(members, scores, strict=True) if best > 0 and score >= best / 2]
+    kept = {m["id"] for m, score in zip(members, scores, strict=True) if best > 0 and score >= best / 2}
     if not kept or len(kept) > limit:
         return members
-    return [m for m in members if m in kept or m["checked"] or m["selected"]]
+    return [m for m in members if m["id"] in kept or m["checked"] or m["selected"]]
 
 
 def is_nameless(el: Element) -> bool:
@@ -219,7 +219,7 @@ def abstract_state(
 ) -> AbstractState:
     """The elements of ``obs`` relevant to its goal, in page order, within the token cap."""
     config = config or AbstractionConfig()
-    page = Page.of(obs, goal_echo)
+    page = Page.of(obs)
     found = candidates(page)
     matcher = GoalMatcher(obs.get("goal", ""), found.controls + found.texts)
     order = {el["id"]: i for i, el in enumerate(page.elements)}

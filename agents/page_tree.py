@@ -7,7 +7,6 @@ of repeated controls; `palaestra.agents.abstraction` decides which of them an ac
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
@@ -29,15 +28,14 @@ class Page:
     echo: set[str] = field(default_factory=set)
 
     @classmethod
-    def of(cls, obs: dict[str, Any], find_echo: Callable[[Page], set[str]] | None = None) -> Page:
+    def of(cls, obs: dict[str, Any]) -> Page:
         everything = obs.get("elements", [])
         children: dict[str, list[Element]] = {}
         for el in everything:
             children.setdefault(el["parent"], []).append(el)
         visible = [e for e in everything if e["visible"]]
         page = cls(obs.get("goal", ""), visible, {e["id"]: e for e in everything}, children)
-        if find_echo is not None:
-            page.echo = find_echo(page)
+        page.echo = goal_echo(page)
         return page
 
     def ancestors(self, el: Element) -> list[Element]:
