@@ -9,13 +9,15 @@ Run as `python -m bench.routing --tune`. It prints, for the tuning half only:
 3. for a few variants of the abstain signals (how many top hits they look at, whether generic
    name words count), a logistic regression of "something fits" on them: labelled queries against
    their own BFCL candidate lists = fits, irrelevance queries against theirs = nothing fits, so
-   that both sides choose among a handful of candidates; the cut is placed where 4% of the tuning
-   half's labelled queries would abstain;
+   that both sides choose among a handful of candidates; the signals are the best cosine, name and
+   first-sentence overlaps and whether some candidate's required parameters can be filled from the
+   query (`text.slots_fillable`); the cut is placed where 4% of the tuning half's labelled queries
+   would abstain;
 
 and then the same numbers on the held-out half with the chosen settings. Copy the printed constants
 into `routing/fusion.py`, `routing/lexical.py` and `routing/learned.py` by hand: tuning is a
-deliberate step, not a side effect of running the benchmark. The abstain rule is fitted with the
-newly fitted ranker on, since it reads the ranker's top hits.
+deliberate step, not a side effect of running the benchmark. The abstain rule is fitted on the
+default selector's top hits (fused order, learned ranker off), which is what bench.routing measures.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ from palaestra.routing.fusion import AbstainPolicy, FusionWeights, abstain_signa
 from palaestra.routing.learned import FEATURES, LearnedRanker, RecordTerms
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector, ScoredApi
-from palaestra.routing.text import first_sentence, name_words, tokenize
+from palaestra.routing.text import (
+    QueryValues,
+    first_sentence,
+    name_words,
+    slot_kinds,
+    slots_fillable,
+    tokenize,
+)
 
 #: The share of labelled (tuning-half) queries allowed to abstain when placing the cut.
 FALSE_ABSTAIN_BUDGET = 0.04
@@ -58,14 +67,15 @@ def feature_variant(pool: int, generic_filter: bool) -> Features:
     """Abstain signals over the best `pool` hits, with or without dropping generic name words."""
 
     def features(query: Query, hits: Sequence[ScoredApi]) -> list[float]:
-        words = frozenset(tokenize(query.text))
+        values = QueryValues.of(query.text)
         top = hits[:pool]
         names = [
             name_words(h.record.name) if generic_filter else frozenset(tokenize(h.record.name)) for h in top
         ]
         descriptions = [frozenset(tokenize(first_sentence(h.record.description))) for h in top]
-        found = abstain_signals(words, [h.dense for h in top], names, descriptions)
-        return [found.max_cos, found.max_name, found.max_desc]
+        fillable = [slots_fillable(slot_kinds(h.record.parameters), values) for h in top]
+        found = abstain_signals(values.words, [h.dense for h in top], names, descriptions, fillable)
+        return [found.max_cos, found.max_name, found.max_desc, found.max_slots]
 
     return features
 
@@ -161,14 +171,15 @@ def tune(
     chosen.weights = weights
     print(f"\nchosen: bm25 k1,b={params}, {weights}")
     print(f"held-out half: {quality(chosen, test_q)}")
-    ranker = fit_ranker(chosen, tune_q, test_q, weights.dense)
+    fit_ranker(chosen, tune_q, test_q, weights.dense)
+    chosen.ranker = None  # the abstain rule reads the default (fused) top hits
 
     print("\nabstain signals: hits for labelled queries (pooled and own lists) and irrelevance queries...")
     lists = ApiSelector(
         embedder,
         abstain=NEVER,
         weights=weights,
-        ranker=ranker,
+        ranker=None,
         bm25_k1=params[0],
         bm25_b=params[1],
         record_embedder=records,
@@ -193,11 +204,12 @@ def tune(
             }
             fits, nothing = x["lists"]["tune"], x["irrelevant"]["tune"]
             beta = logistic_fit(np.vstack([fits, nothing]), np.r_[np.ones(len(fits)), np.zeros(len(nothing))])
-            w = np.round(beta[:3] * 10.0 / np.abs(beta[:3]).sum(), 1)  # only the direction matters
+            w = np.round(beta[:-1] * 10.0 / np.abs(beta[:-1]).sum(), 1)  # only the direction matters
             cut = round(float(np.quantile(fits @ w, FALSE_ABSTAIN_BUDGET)), 2)
             pooled_cut = round(float(np.quantile(x["pooled"]["tune"] @ w, FALSE_ABSTAIN_BUDGET)), 2)
             print(f"\nABSTAIN_POOL = {top_n}, generic name words ignored: {generic_filter}: ABSTAIN_COS = "
-                  f"{w[0]}, ABSTAIN_NAME = {w[1]}, ABSTAIN_DESC = {w[2]}, ABSTAIN_CUT = {cut}")  # fmt: skip
+                  f"{w[0]}, ABSTAIN_NAME = {w[1]}, ABSTAIN_DESC = {w[2]}, ABSTAIN_SLOTS = {w[3]}, "
+                  f"ABSTAIN_CUT = {cut}")  # fmt: skip
             for label, where in ((f"cut {cut}", cut), (f"cut {pooled_cut} (placed on the pool)", pooled_cut)):
                 for h in ("tune", "test"):
                     rate = {side: round(float(np.mean(x[side][h] @ w < where)), 3) for side in x}

@@ -5,14 +5,22 @@ the query. The mix keeps the cosine's absolute meaning (a weak best match stays 
 reciprocal-rank fusion throws away; on BFCL the mix ranks a little better (see bench.routing
 --tune), and its scores stay comparable between queries, which an additive prior needs.
 
-Abstention is a linear rule over three signals of the few best candidates. None depends on IDF
+Abstention is a linear rule over four signals of the few best candidates. None depends on IDF
 statistics, and looking at the top 3 only (not the best of many) keeps them comparable between a
 5-tool server and a 10,000-tool pool:
 
 * `max_cos`: the best dense cosine among the top candidates;
 * `max_name`: the largest share of a candidate's distinctive name words (no "get", "find"...)
   that the query contains;
-* `max_desc`: the largest share of a candidate's first description sentence that the query contains.
+* `max_desc`: the largest share of a candidate's first description sentence that the query contains;
+* `max_slots`: 1 when some candidate's required parameters can all be filled from the query, else 0
+  ("slot satisfiability", `text.slots_fillable`). A query that fits a tool supplies the values
+  its required parameters need; "find me a train" cannot fill a train search's origin, destination
+  and date. Only parameters whose values have a recognisable shape are checked: a number needs a
+  number in the query (digits or a number word), an enum one of its values, a date or time a date
+  word or digits, an id, path or name-like string (name, city, title...) a quoted span, a digit,
+  an identifier-like token or a capitalised word inside a sentence; free strings, booleans, arrays
+  and objects count as fillable.
 """
 
 from __future__ import annotations
@@ -37,23 +45,28 @@ RRF_K = 60
 PRIOR_WEIGHT = 0.1
 PRIOR_FLOOR = 0.01
 
-#: The abstain rule: fit = COS*max_cos + NAME*max_name + DESC*max_desc; abstain when fit < CUT.
-#: Fitted as a class-balanced logistic regression (numpy, `python -m bench.routing --tune`) on the
-#: tuning half of BFCL v4: labelled queries against their own BFCL candidate lists (fits) versus
-#: irrelevance queries against theirs (nothing fits), so that both sides choose among a handful of
-#: candidates; the cut is where 4% of the tuning half's labelled queries abstain. Refitted with
-#: int8 record vectors (see `dense.py`) and the opt-in learned ranker on (its top 3 differ a little
-#: from the fused top 3; bench.routing reports the default, fused, selector). Held-out half:
-#: abstains on 61% of irrelevance queries, wrongly on 3.8% of labelled ones (own lists) and 0.9%
-#: against the pooled 1,437-tool registry. Calibrating the labelled side on the pooled registry
-#: instead reaches 77% on irrelevance, but only because the maximum over many candidates is
-#: higher: it then abstains wrongly on ~15% of queries against small registries, so it was rejected.
+#: The abstain rule: fit = COS*max_cos + NAME*max_name + DESC*max_desc + SLOTS*max_slots; abstain
+#: when fit < CUT. Fitted as a class-balanced logistic regression (numpy, `python -m bench.routing
+#: --tune`; weights rescaled so their absolute values sum to 10) on the tuning half of BFCL v4:
+#: labelled queries against their own BFCL candidate lists (fits) versus irrelevance queries
+#: against theirs (nothing fits), so that both sides choose among a handful of candidates; the cut
+#: is where 4% of the tuning half's labelled queries abstain. Fitted on the default selector's top
+#: 3 (fused order, int8 record vectors, learned ranker off), which is what bench.routing measures.
+#: bench.routing, tuning half -> held-out half: abstains on 65% -> 68% of irrelevance queries,
+#: wrongly on 4.2% -> 3.7% of labelled ones (own lists) and 1.8% -> 1.3% against the pooled
+#: 1,437-tool registry. The previous three-signal rule (5.4, 1.7, 2.9, cut 1.49) gave 57% -> 61%,
+#: 4.1% -> 4.1% and 0.9% -> 0.7% on the same hits: `max_slots` is what gained. Calibrating the
+#: labelled side on the pooled registry instead abstains on ~80% of irrelevance queries, but only
+#: because the maximum over many candidates is higher: it then abstains wrongly on ~11% of queries
+#: against small registries (rejected).
 #: Tuned for all-MiniLM-L6-v2: another embedder's cosines need their own tuning.
-ABSTAIN_COS = 5.4
-ABSTAIN_NAME = 1.7
-ABSTAIN_DESC = 2.9
-ABSTAIN_CUT = 1.49
-#: How many of the best fused candidates the abstain signals look at (1, 3 and 20 tune within 0.02).
+ABSTAIN_COS = 4.4
+ABSTAIN_NAME = 1.4
+ABSTAIN_DESC = 2.1
+ABSTAIN_SLOTS = 2.1
+ABSTAIN_CUT = 3.16
+#: How many of the best fused candidates the abstain signals look at (for the first three signals 1,
+#: 3 and 20 tuned within 0.02; with `max_slots`, 3 beat 1 by ~0.05 on irrelevance in development).
 ABSTAIN_POOL = 3
 
 
@@ -75,9 +88,15 @@ class AbstainSignals:
     max_cos: float
     max_name: float
     max_desc: float
+    max_slots: float = 1.0
 
     def fit(self, policy: AbstainPolicy) -> float:
-        return policy.cos * self.max_cos + policy.name * self.max_name + policy.desc * self.max_desc
+        return (
+            policy.cos * self.max_cos
+            + policy.name * self.max_name
+            + policy.desc * self.max_desc
+            + policy.slots * self.max_slots
+        )
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,7 @@ class AbstainPolicy:
     cos: float = ABSTAIN_COS
     name: float = ABSTAIN_NAME
     desc: float = ABSTAIN_DESC
+    slots: float = ABSTAIN_SLOTS
     cut: float = ABSTAIN_CUT
     pool: int = ABSTAIN_POOL
 
@@ -96,7 +116,8 @@ class AbstainPolicy:
             return True, (
                 f"no API fits well enough (fit {fit:.2f} < {self.cut:.2f}: "
                 f"best cosine {signals.max_cos:.2f}, "
-                f"name overlap {signals.max_name:.2f}, description overlap {signals.max_desc:.2f})"
+                f"name overlap {signals.max_name:.2f}, description overlap {signals.max_desc:.2f}, "
+                f"required parameters fillable {signals.max_slots:.0f})"
             )
         return False, f"fit {fit:.2f} >= {self.cut:.2f}"
 
@@ -136,10 +157,13 @@ def abstain_signals(
     cosines: Sequence[float],
     name_tokens: Sequence[frozenset[str]],
     description_tokens: Sequence[frozenset[str]],
+    fillable: Sequence[float] | None = None,
 ) -> AbstainSignals:
-    """The signals over a set of candidates (zeros when there are none)."""
+    """The signals over a set of candidates (zeros when there are none). `fillable` holds each
+    candidate's `text.slots_fillable`; None (not computed) counts as fillable."""
     return AbstainSignals(
         max_cos=max(cosines, default=0.0),
         max_name=max((overlap(n, query_tokens) for n in name_tokens), default=0.0),
         max_desc=max((overlap(d, query_tokens) for d in description_tokens), default=0.0),
+        max_slots=1.0 if fillable is None else max(fillable, default=0.0),
     )

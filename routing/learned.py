@@ -25,7 +25,7 @@ import numpy as np
 
 from .fusion import overlap
 from .records import ApiRecord
-from .text import first_sentence, lexical_tokens, name_words, parameter_items, tokenize
+from .text import Slot, first_sentence, lexical_tokens, name_words, parameter_items, slot_kinds, tokenize
 
 #: The features, in the order of `WEIGHTS` (see `features`).
 FEATURES = (
@@ -62,6 +62,8 @@ class RecordTerms:
     document: frozenset[str]
     parameters: int
     required: int
+    #: The required parameters' kinds (`text.slot_kinds`), for the abstain rule's `max_slots`.
+    slots: tuple[Slot, ...] = ()
 
     @classmethod
     def of(cls, record: ApiRecord) -> RecordTerms:
@@ -76,6 +78,7 @@ class RecordTerms:
             document=frozenset(lexical_tokens(record)),
             parameters=len(params),
             required=len(required) if isinstance(required, list) else 0,
+            slots=slot_kinds(record.parameters),
         )
 
 

@@ -40,7 +40,7 @@ from .learned import LearnedRanker, RecordTerms
 from .lexical import K1, B, LexicalIndex
 from .records import ApiRecord
 from .rerank import ApiReranker, merge_order
-from .text import dense_text, lexical_tokens, tokenize
+from .text import QueryValues, dense_text, lexical_tokens, slots_fillable, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -262,11 +262,13 @@ class ApiSelector:
                 return Selection(query, [], True, "no API is indexed (or none passes the filters)")
             pool = ranked[: self.abstain.pool]
             entries = [self._entries[hit.key] for hit in pool]
+        values = QueryValues.of(query)
         signals = abstain_signals(
-            frozenset(tokenize(query)),
+            values.words,
             [hit.dense for hit in pool],
             [e.terms.name for e in entries],
             [e.terms.first_sentence for e in entries],
+            [slots_fillable(e.terms.slots, values) for e in entries],
         )
         abstained, reason = self.abstain.decide(signals)
         return Selection(query, ranked[:k], abstained, reason, signals)

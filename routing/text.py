@@ -13,7 +13,8 @@ cost grows with length, and the first sentence of a description carries most of 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .records import ApiRecord
@@ -144,3 +145,134 @@ def dense_text(record: ApiRecord) -> str:
     if params:
         text += f" ({', '.join(params[:DENSE_MAX_PARAMS])})"
     return text
+
+
+# --- slot satisfiability: can the query fill a tool's required parameters? ----------------------
+
+_NUMBER = """
+    zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
+    thousand million billion dozen half quarter first second third fourth fifth once twice double
+    triple"""
+_NUMBER_WORDS = frozenset(_NUMBER.split())
+_DATE = """
+    january february march april may june july august september october november december jan feb
+    mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
+    today tomorrow tonight yesterday now week weekend month year morning afternoon evening night noon
+    midnight pm am"""
+_DATE_WORDS = frozenset(_DATE.split())
+_QUOTED = re.compile(r"[\"'`][^\"'`]{1,80}[\"'`]")
+_IDENTIFIER_LIKE = re.compile(r"[/@_]|\w\.\w")
+_SENTENCE_STOP = (".", "?", "!", ":", ";")
+_FIRST_PERSON = frozenset({"i", "i'm", "i'd", "i'll", "i've"})
+# Parameter kinds read from the parameter's name (split into words); the first that matches wins.
+_DATE_PARAM = re.compile(r"date|time|day|year|month|hour|minute|when|period|start|end|deadline|schedule")
+_ID_PARAM = re.compile(r"(^|_)(id|ids|uuid|key|code|number|no|num|identifier|token|hash)$")
+_PATH_PARAM = re.compile(r"url|uri|path|file|dir|directory|link|email|domain|host|endpoint")
+_PROPER_PARAM = re.compile(
+    r"name|city|location|country|state|place|address|destination|origin|from|to|area|region|where|"
+    r"venue|airport|station|company|title|artist|author|team|player|movie|song|book|restaurant|hotel|"
+    r"user|person"
+)
+
+
+@dataclass(frozen=True)
+class QueryValues:
+    """What kinds of values a query supplies: a number, a date or time, a specific value.
+
+    A "specific value" is a quoted span, a token with a digit, an identifier-, path- or address-like
+    token, or a capitalised word that does not start a sentence (a proper noun). Cheap regexes, no
+    model: the point is only to tell "find me a train" from "a train from Boston to NYC on May 3".
+    """
+
+    words: frozenset[str]
+    number: bool
+    date: bool
+    value: bool
+
+    @classmethod
+    def of(cls, text: str) -> QueryValues:
+        lower = frozenset(re.findall(r"[a-z]+", text.lower()))
+        digit = any(c.isdigit() for c in text)
+        return cls(
+            words=frozenset(tokenize(text)),
+            number=digit or bool(lower & _NUMBER_WORDS),
+            date=digit or bool(lower & _DATE_WORDS),
+            value=_has_specific_value(text),
+        )
+
+
+def _has_specific_value(text: str) -> bool:
+    if _QUOTED.search(text):
+        return True
+    tokens = text.split()
+    for i, token in enumerate(tokens):
+        core = token.strip(".,;:!?()[]{}\"'`")
+        if not core:
+            continue
+        if any(c.isdigit() for c in core) or _IDENTIFIER_LIKE.search(core):
+            return True
+        starts_sentence = i == 0 or tokens[i - 1].endswith(_SENTENCE_STOP)
+        if core[0].isupper() and not starts_sentence and core.lower() not in _FIRST_PERSON:
+            return True
+    return False
+
+
+#: A required parameter's kind, and for "enum" the token sets of its values (see `slot_kinds`).
+Slot = tuple[str, tuple[frozenset[str], ...]]
+
+
+def slot_kind(name: str, schema: Any, max_enum: int = 200) -> Slot:
+    """What a value of this parameter looks like: "enum", "number", "date", "id", "path", "proper"
+    (a name or place), or "weak" (a free string, boolean, array or object: almost any query could
+    fill it, so it is not checked)."""
+    schema = schema if isinstance(schema, dict) else {}
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        values = [v for v in enum[:max_enum] if isinstance(v, str | int | float) and not isinstance(v, bool)]
+        return "enum", tuple(frozenset(tokenize(str(v))) for v in values)
+    kind = schema.get("type")
+    kind = kind[0] if isinstance(kind, list) and kind else kind
+    if kind in ("integer", "number", "float"):
+        return "number", ()
+    if kind not in (None, "string"):
+        return "weak", ()
+    words = "_".join(split_identifier(name))
+    fmt = str(schema.get("format", ""))
+    if fmt in ("date", "date-time", "time") or _DATE_PARAM.search(words):
+        return "date", ()
+    if _ID_PARAM.search(words):
+        return "id", ()
+    if fmt in ("uri", "email") or _PATH_PARAM.search(words):
+        return "path", ()
+    if _PROPER_PARAM.search(words):
+        return "proper", ()
+    return "weak", ()
+
+
+def slot_kinds(parameters: dict[str, Any]) -> tuple[Slot, ...]:
+    """The kinds of a schema's required top-level parameters, in schema order."""
+    properties = parameters.get("properties")
+    required = parameters.get("required")
+    if not isinstance(properties, dict) or not isinstance(required, list):
+        return ()
+    return tuple(slot_kind(n, properties[n]) for n in required if isinstance(n, str) and n in properties)
+
+
+def slot_filled(slot: Slot, query: QueryValues) -> bool | None:
+    """Whether the query can fill this parameter (None for a "weak" one: not checked)."""
+    kind, enum = slot
+    if kind == "enum":
+        return any((v and v <= query.words) or (not v and query.number) for v in enum)
+    if kind == "number":
+        return query.number
+    if kind == "date":
+        return query.date
+    if kind in ("id", "path", "proper"):
+        return query.value
+    return None
+
+
+def slots_fillable(slots: Sequence[Slot], query: QueryValues) -> float:
+    """1.0 when the query can fill every checked required parameter (or none is checked), else 0.0."""
+    return float(all(slot_filled(s, query) is not False for s in slots))
