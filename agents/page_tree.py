@@ -38,9 +38,11 @@ class Page:
         page.echo = goal_echo(page)
         return page
 
-    def ancestors(self, el: Element) -> list[Element]:
-        out, node = [], self.by_id.get(el["parent"])
-        while node is not None:
+    def ancestors(self, el: Element, limit: int | None = None) -> list[Element]:
+        """`el`'s parent, grandparent, ... up to the root, or only the first `limit` of them."""
+        out: list[Element] = []
+        node = self.by_id.get(el["parent"])
+        while node is not None and (limit is None or len(out) < limit):
             out.append(node)
             node = self.by_id.get(node["parent"])
         return out
@@ -90,10 +92,8 @@ def is_decoration(page: Page, el: Element, controls: dict[str, Element]) -> bool
     item's icon (but not a tree row's expander: a row is a control only by its click handler)."""
     if el["text"] or el["name"] or el["editable"] or el["attributes"].get("aria-label"):
         return False
-    parent = page.by_id.get(el["parent"])
-    grandparent = page.by_id.get(parent["parent"]) if parent is not None else None
-    around = [p for p in (parent, grandparent) if p is not None and p["id"] in controls]
-    return any(p["text"] and is_native_control(p) for p in around)
+    around = [a for a in page.ancestors(el, limit=2) if a["id"] in controls]
+    return any(a["text"] and is_native_control(a) for a in around)
 
 
 def candidates(page: Page) -> Candidates:
@@ -119,7 +119,7 @@ def candidates(page: Page) -> Candidates:
         if is_interactive(el):
             if (el["tag"] == "label" and text in field_names) or is_decoration(page, el, controls):
                 continue
-            outer = next((controls[a["id"]] for a in page.ancestors(el)[:2] if a["id"] in controls), None)
+            outer = next((controls[a["id"]] for a in page.ancestors(el, 2) if a["id"] in controls), None)
             if outer is not None and letters(outer["text"]) in (text, letters(el["name"])):
                 del controls[outer["id"]]
                 for hidden, by in list(stands_for.items()):
