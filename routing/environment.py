@@ -4,6 +4,10 @@
 executor (validation, timeouts, the destructive-call policy, feedback) and a selector (for
 `search_apis`). Every answer is data for the next observation: a failed call is a result with
 `ok: false` and a message naming the fix, as MCP's `isError`, never an exception.
+
+When an API that the agent's last search returned is then called successfully, the search's query
+and the API are a route: it goes to the feedback store (when there is one) and into the
+selector's route history, so later searches that read alike find that API first.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class TaskTools:
         self.registry = registry
         self.executor = executor or ApiExecutor(registry, timeout_s=timeout_s, feedback=feedback)
         self._selector = selector
+        self._searched: tuple[str, frozenset[str]] | None = None  # the last search: query, keys
 
     def describe(self) -> str:
         records = sorted(self.registry, key=lambda r: r.key)
@@ -62,6 +67,8 @@ class TaskTools:
 
     async def call(self, api: str, arguments: dict[str, Any]) -> dict[str, Any]:
         result = await self.executor.call(api, arguments)
+        if result.ok and result.key:
+            self._learn_route(result.key)
         answer: dict[str, Any] = {"api": result.key or api, "ok": result.ok}
         if result.ok:
             answer["content"] = result.content
@@ -78,16 +85,28 @@ class TaskTools:
             for hit in selection.hits
         ]
         answer: dict[str, Any] = {"query": query, "matches": matches}
+        self._searched = (query, frozenset(selection.keys))
         if selection.abstained:
             answer["note"] = "No tool fits this query well; these are the closest."
         return answer
 
+    def _learn_route(self, key: str) -> None:
+        if self._searched is None or key not in self._searched[1]:
+            return
+        query = self._searched[0]
+        if self.executor.feedback is not None:
+            self.executor.feedback.record_route(query, key)
+        self.selector.learn([(query, key)])
+
     @property
     def selector(self) -> Any:
-        """Built on first search, so that tasks that never search load no model."""
+        """Built on first search, so that tasks that never search load no model. It starts with
+        the routes the feedback store remembers."""
         if self._selector is None:
             from palaestra.routing.selector import ApiSelector
 
             self._selector = ApiSelector()
             self._selector.add(list(self.registry))
+            if self.executor.feedback is not None:
+                self._selector.learn_from(self.executor.feedback)
         return self._selector

@@ -10,6 +10,10 @@ so they say what went wrong in plain words).
 Each call is one row; `mark_episode` records later whether the episode the calls belonged to
 succeeded (a call can succeed while the episode fails), kept in its own table so that marking may
 come before or after the calls. File databases use WAL so that readers do not block writers.
+
+A third reader is the selector's route history (`history.py`): `record_route` keeps which query
+led to a successful call of which API, and `routes()` hands them back, leaving out those of
+episodes marked as failed, for `ApiSelector.learn_from`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+
+from .history import Route
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -34,6 +40,13 @@ CREATE TABLE IF NOT EXISTS calls (
 );
 CREATE INDEX IF NOT EXISTS calls_key ON calls (key);
 CREATE INDEX IF NOT EXISTS calls_episode ON calls (episode_id);
+CREATE TABLE IF NOT EXISTS routes (
+    id INTEGER PRIMARY KEY,
+    query TEXT NOT NULL,
+    key TEXT NOT NULL,
+    ts REAL NOT NULL,
+    episode_id TEXT
+);
 CREATE TABLE IF NOT EXISTS episodes (
     episode_id TEXT PRIMARY KEY,
     success INTEGER NOT NULL,
@@ -135,6 +148,31 @@ class FeedbackStore:
                 row,
             )
         return int(cursor.lastrowid or 0)
+
+    def record_route(self, query: str, key: str, *, episode_id: str | None = None) -> int:
+        """Store that `query` was served by a successful call of `key`; return the row id."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO routes (query, key, ts, episode_id) VALUES (?,?,?,?)",
+                (query, key, time.time(), episode_id),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def routes(self) -> list[Route]:
+        """The recorded routes, oldest first, one per query and episode with all the keys that
+        served it; routes of episodes marked as failed are left out."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT r.query, r.key, r.episode_id FROM routes r "
+                "LEFT JOIN episodes e ON e.episode_id = r.episode_id "
+                "WHERE e.success IS NULL OR e.success = 1 ORDER BY r.id"
+            ).fetchall()
+        grouped: dict[tuple[str, str | None], list[str]] = {}
+        for query, key, episode in rows:
+            keys = grouped.setdefault((query, episode), [])
+            if key not in keys:
+                keys.append(key)
+        return [Route(query, tuple(keys)) for (query, _), keys in grouped.items()]
 
     def mark_episode(self, episode_id: str, success: bool) -> int:
         """Record whether an episode succeeded; return how many stored calls belong to it."""

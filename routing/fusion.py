@@ -44,6 +44,11 @@ RRF_K = 60
 #: between neighbouring candidates, so a prior reorders near-ties but cannot bury a clear winner.
 PRIOR_WEIGHT = 0.1
 PRIOR_FLOOR = 0.01
+#: Weight of a route-history vote (`history.route_votes`, in [0, 0.7]) added to the fused score.
+#: Tuned with the history's constants on BFCL's tuning half: a near-identical past query that
+#: chose one API lifts it by up to ~1, above any fused score, while a lone loose neighbour (vote
+#: ~0.05) only breaks near-ties.
+HISTORY_WEIGHT = 1.5
 
 #: The abstain rule: fit = COS*max_cos + NAME*max_name + DESC*max_desc + SLOTS*max_slots; abstain
 #: when fit < CUT. Fitted as a class-balanced logistic regression (numpy, `python -m bench.routing
@@ -79,6 +84,7 @@ class FusionWeights:
     lexical: float = LEXICAL_WEIGHT
     rrf_k: int = RRF_K
     prior: float = PRIOR_WEIGHT
+    history: float = HISTORY_WEIGHT
 
 
 @dataclass(frozen=True)

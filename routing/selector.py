@@ -4,8 +4,10 @@ Two retrievers look at every query. BM25 (`lexical.py`) catches the exact words 
 parameters use; a sentence embedding (`dense.py`, the exemplar memory's all-MiniLM-L6-v2 and FAISS)
 catches paraphrases. Their candidates are pooled and fused into one score (`fusion.py`), optionally
 re-scored by a small learned linear ranker over which of the query's words each candidate's name,
-parameters and description contain (`learned.py`), optionally weighted by a feedback prior (an API
-that keeps failing sinks), and optionally re-ordered by an LLM (`rerank.py`). The same signals
+parameters and description contain (`learned.py`), lifted by the votes of similar past queries
+for the APIs that served them (`history.py`, once the selector has learned some routes), optionally
+weighted by a feedback prior (an API that keeps failing sinks), and optionally re-ordered by an LLM
+(`rerank.py`). The same signals
 decide whether anything fits at all: an agent told "no API for this" can fall back to the browser
 instead of forcing a wrong call.
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -27,6 +29,7 @@ from palaestra.memory.embedders import Embedder, SentenceTransformerEmbedder
 
 from .dense import DenseIndex, IndexChoice
 from .dense import record_embedder as _records_embedder
+from .feedback import FeedbackStore
 from .fusion import (
     AbstainPolicy,
     AbstainSignals,
@@ -36,6 +39,7 @@ from .fusion import (
     normalise_lexical,
     prior_bonus,
 )
+from .history import Route, RouteHistory
 from .learned import LearnedRanker, RecordTerms
 from .lexical import K1, B, LexicalIndex
 from .records import ApiRecord
@@ -55,13 +59,15 @@ RERANK_TIMEOUT_S = 60.0
 @dataclass(frozen=True)
 class ScoredApi:
     """One selected API. `score` is the ranking score (the learned ranker's, or the fused score when
-    it is off; prior included); `lexical` is the BM25 score divided by the query's best BM25 score
-    (0-1); `dense` is the cosine similarity."""
+    it is off; history and prior included); `lexical` is the BM25 score divided by the query's best
+    BM25 score (0-1); `dense` is the cosine similarity; `history` is the route history's vote
+    (0 when no similar past query chose this API)."""
 
     record: ApiRecord
     score: float
     lexical: float
     dense: float
+    history: float = 0.0
 
     @property
     def key(self) -> str:
@@ -106,7 +112,8 @@ class ApiSelector:
     maps a record key to a success rate in [0, 1] (e.g. from a feedback store). `abstain` defaults
     to the BFCL-tuned `AbstainPolicy()`; pass `AbstainPolicy(cut=float("-inf"))` to never abstain.
     `ranker` re-scores the fused candidates (e.g. `learned.BFCL_RANKER`, opt-in); None keeps the
-    fused order.
+    fused order. `history` holds past routes (`learn`, `learn_from`); by default an empty one over
+    `embedder`, which costs nothing until it learns something.
     Records are embedded by `record_embedder` when given, else by an int8 copy of a
     sentence-transformers `embedder` (`quantize_records`, see `dense.py`), else by `embedder`.
     """
@@ -120,6 +127,7 @@ class ApiSelector:
         reranker: ApiReranker | None = None,
         ranker: LearnedRanker | None = None,
         prior: Callable[[str], float] | None = None,
+        history: RouteHistory | None = None,
         candidates: int = CANDIDATES,
         rerank_top_n: int = RERANK_TOP_N,
         rerank_timeout: float = RERANK_TIMEOUT_S,
@@ -133,6 +141,7 @@ class ApiSelector:
         self.weights = weights or FusionWeights()
         self.abstain = abstain or AbstainPolicy()
         self.reranker, self.ranker, self.prior = reranker, ranker, prior
+        self.history = history if history is not None else RouteHistory(self.embedder)
         self.candidates, self.rerank_top_n, self.rerank_timeout = candidates, rerank_top_n, rerank_timeout
         records = record_embedder or _records_embedder(self.embedder, quantize_records)
         self._dense = DenseIndex(self.embedder, index, records)
@@ -208,6 +217,15 @@ class ApiSelector:
             self._row_of_id = {entry.id: row for row, entry in enumerate(self._rows)}
             self._lexical.build([entry.record.key for entry in self._rows])
             self._dirty = False
+
+    def learn(self, routes: Iterable[Route | tuple[str, str | Sequence[str]]]) -> int:
+        """Remember which APIs served which queries: `Route`s, or (query, key or keys) pairs.
+        Similar queries later rank those APIs higher. Returns how many routes were learned."""
+        return self.history.add(_route(r) for r in routes)
+
+    def learn_from(self, feedback: FeedbackStore) -> int:
+        """`learn` the routes a feedback store recorded (those of failed episodes are left out)."""
+        return self.learn(feedback.routes())
 
     # --- the query side ----------------------------------------------------------------------
 
@@ -313,6 +331,8 @@ class ApiSelector:
         allowed_ids = None if allowed is None else self._ids_of(allowed)
         ids, _ = self._dense.search(vector, self.candidates, allowed_ids)
         rows.update((self._row_of_id[int(i)], None) for i in ids)
+        votes = self._votes(vector, allowed)
+        rows.update((row, None) for row in votes)
         cand = np.fromiter(rows, dtype=np.int64, count=len(rows))
         cosines = self._dense.cosines(vector, self._ids_of(cand))
         lex_norm = normalise_lexical(np.clip(lexical[cand], 0, None), float(lexical.max()))
@@ -321,13 +341,35 @@ class ApiSelector:
             terms = [self._rows[r].terms for r in cand]
             words = frozenset(tokenize(query))
             scores = self.ranker.scores(self.ranker.matrix(words, cosines, lex_norm, terms))
+        history = np.array([votes.get(int(r), 0.0) for r in cand])
+        scores = scores + self.weights.history * history
         if self.prior is not None:
             scores = scores + np.array([self._prior_bonus(self._rows[r].record.key) for r in cand])
         order = np.argsort(-scores, kind="stable")[:n]
         return [
-            ScoredApi(self._rows[cand[i]].record, float(scores[i]), float(lex_norm[i]), float(cosines[i]))
+            ScoredApi(
+                self._rows[cand[i]].record,
+                float(scores[i]),
+                float(lex_norm[i]),
+                float(cosines[i]),
+                float(history[i]),
+            )
             for i in order
         ]
+
+    def _votes(self, vector: np.ndarray, allowed: np.ndarray | None) -> dict[int, float]:
+        """The route history's votes by row, for indexed APIs that pass the filters."""
+        votes = self.history.votes(vector)
+        if not votes:
+            return {}
+        permitted = None if allowed is None else set(allowed.tolist())
+        out = {}
+        for key, vote in votes.items():
+            entry = self._entries.get(key)
+            row = None if entry is None else self._row_of_id.get(entry.id)
+            if row is not None and (permitted is None or row in permitted):
+                out[row] = vote
+        return out
 
     def _ids_of(self, rows: np.ndarray) -> np.ndarray:
         return np.array([self._rows[r].id for r in rows], dtype=np.int64)
@@ -339,6 +381,13 @@ class ApiSelector:
         except Exception as exc:  # a broken feedback store must not break selection
             log.warning("API prior for %s failed, ignoring it: %s: %s", key, type(exc).__name__, exc)
             return 0.0
+
+
+def _route(route: Route | tuple[str, str | Sequence[str]]) -> Route:
+    if isinstance(route, Route):
+        return route
+    query, keys = route
+    return Route(query, (keys,) if isinstance(keys, str) else tuple(keys))
 
 
 def _entry(record: ApiRecord, entry_id: int, text: str) -> _Entry:
