@@ -20,6 +20,13 @@ queries it wrongly abstains on, both against the pooled registry and against the
 The selector's constants were tuned on one half of the queries (a hash of the query id decides
 the half); the table reports both halves, so a gap between them would show over-fitting.
 
+With route history: a deployed selector learns which API served which query (`routing/history.py`,
+fed by the feedback store). The bench measures it as a train/test split: the selector learns the
+routes of one half's queries (query text and gold tools) and is asked the other half's, then the
+other way round. "held out" is the test half learning from the tuning half (the history's
+constants were tuned on the tuning half alone); "cross" joins both directions, so every query is
+answered by a selector that never saw it.
+
 Wall times are on whatever machine runs this; the load average is printed. The model's embedding
 throughput dominates indexing, and it falls several-fold on cores busy with other work.
 """
@@ -44,6 +51,7 @@ import numpy as np
 from bench.routing_data import DEFAULT_CACHE, Query, bfcl_files, read_queries, read_tools, tool_record
 from palaestra.memory.embedders import DelegatingEmbedder, Embedder, SentenceTransformerEmbedder
 from palaestra.routing.dense import Int8Embedder
+from palaestra.routing.history import Route, RouteHistory
 from palaestra.routing.learned import BFCL_RANKER
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector
@@ -55,8 +63,20 @@ TARGET_FALSE_ABSTAIN = 0.05
 TARGET_INDEX_10K_S = 60.0
 TARGET_P50_MS = 20.0
 METRICS = ("hit@1", "hit@5", "recall@5", "recall@10", "ndcg@5")
-#: The report's columns: our selector (default, and with the opt-in learned ranker) and BM25.
-COLUMNS = ("ours", "learned", "bm25", "ours tune", "ours test", "learned tune", "learned test", "bm25 test")
+#: The report's rows (result keys): our selector (default; with route history; with the opt-in
+#: learned ranker) and plain BM25, over all queries and each half.
+ROWS = (
+    ("ours", "ours, all queries"),
+    ("ours_tune", "ours, tuning half"),
+    ("ours_test", "ours, held-out half"),
+    ("history", "ours + route history, cross"),
+    ("history_tune", "ours + route history, tuning half"),
+    ("history_test", "ours + route history, held out"),
+    ("learned", "ours + learned ranker, all"),
+    ("learned_test", "ours + learned ranker, held out"),
+    ("bm25", "plain BM25, all queries"),
+    ("bm25_test", "plain BM25, held-out half"),
+)
 
 
 def log(message: str) -> None:
@@ -157,6 +177,38 @@ def abstain_rates(selector: ApiSelector, queries: Sequence[Query], k: int) -> di
     return rates(flags)
 
 
+def history_rows(
+    selector: ApiSelector, queries: Sequence[Query], pool: Sequence[ApiRecord], k: int
+) -> tuple[Halves, list[float]]:
+    """Metric rows by half with route history: each half is asked after the selector learned the
+    other half's routes (a query's gold names, as the keys of the pool's tools of that name)."""
+    keys_by_name: dict[str, list[str]] = {}
+    for record in pool:
+        keys_by_name.setdefault(record.name, []).append(record.key)
+    rows, seconds = by_half(), []
+    for learn, ask in (("tune", "test"), ("test", "tune")):
+        selector.history = RouteHistory(selector.embedder)
+        selector.learn(
+            Route(q.text, tuple(key for name in q.gold for key in keys_by_name.get(name, ())))
+            for q in queries
+            if half(q.id) == learn
+        )
+        asked, _, took = evaluate([q for q in queries if half(q.id) == ask], _select_names(selector, k))
+        rows["all"].extend(asked[ask])
+        rows[ask].extend(asked[ask])
+        seconds.extend(took)
+    selector.history = RouteHistory(selector.embedder)
+    return rows, seconds
+
+
+def _select_names(selector: ApiSelector, k: int) -> Callable[[str], tuple[list[str], bool]]:
+    def select(text: str) -> tuple[list[str], bool]:
+        selection = selector.select(text, k)
+        return [hit.record.name for hit in selection.hits], selection.abstained
+
+    return select
+
+
 def scale_records(pool: Sequence[ApiRecord], n: int) -> list[ApiRecord]:
     """`n` records with distinct keys: copies of the pool, the i-th copy in namespace `copy<i>`."""
     out: list[ApiRecord] = []
@@ -254,15 +306,14 @@ def main(argv: list[str] | None = None) -> int:
     plain = PlainBM25(pool)
     bm25_index_s = time.perf_counter() - start
 
-    def select_ours(text: str) -> tuple[list[str], bool]:
-        selection = ours.select(text, args.k)
-        return [hit.record.name for hit in selection.hits], selection.abstained
-
+    select_ours = _select_names(ours, args.k)
     rows, abstained, ours_s = evaluate(labelled, select_ours)
     ours.ranker = BFCL_RANKER  # opt-in, scored on its own row
     learned_rows, _, learned_s = evaluate(labelled, select_ours)
     ours.ranker = None
-    log(f"ours: p50 {np.percentile(np.asarray(ours_s) * 1e3, 50):.1f} ms; plain BM25...")
+    log(f"ours: p50 {np.percentile(np.asarray(ours_s) * 1e3, 50):.1f} ms; with route history...")
+    hist_rows, hist_s = history_rows(ours, labelled, pool, args.k)
+    log("plain BM25...")
     bm25_rows, _, bm25_s = evaluate(labelled, lambda text: (plain.select(text, args.k), False))
     result: dict[str, Any] = {}
     for h in ("all", "tune", "test"):
@@ -270,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         result["ours" + key] = summarise(rows[h], ours_s if h == "all" else None)
         result["bm25" + key] = summarise(bm25_rows[h], bm25_s if h == "all" else None)
         result["learned" + key] = summarise(learned_rows[h], learned_s if h == "all" else None)
+        result["history" + key] = summarise(hist_rows[h], hist_s if h == "all" else None)
     result["abstain"] = {"false_abstain_labelled": rates(abstained)}
     if args.rerank:
         result["ours_rerank"] = rerank_quality(ours, labelled, args.k)
@@ -355,12 +407,12 @@ def report(result: dict[str, Any]) -> int:
     print(f"\nload average (1, 5, 15 min) at start {load['start']}, at end {load['end']}")
     print(f"index: ours {result['index_s']['ours']} s, plain BM25 {result['index_s']['bm25']} s "
           f"({result['index_s']['tools']} tools)\n")  # fmt: skip
-    header = f"{'metric':<11}" + "".join(f"{c:>13}" for c in COLUMNS)
+    header = f"{'':<36}" + "".join(f"{m:>10}" for m in (*METRICS, "p50_ms"))
     print(header)
     print("-" * len(header))
-    for metric in (*METRICS, "p50_ms"):
-        cells = [result[c.replace(" ", "_")].get(metric, "-") for c in COLUMNS]
-        print(f"{metric:<11}" + "".join(f"{v:>13}" for v in cells))
+    for key, label in ROWS:
+        cells = [result[key].get(metric, "-") for metric in (*METRICS, "p50_ms")]
+        print(f"{label:<36}" + "".join(f"{v:>10}" for v in cells))
     if "ours_rerank" in result:
         print(f"\nwith LLM re-rank: {result['ours_rerank']}")
     abstain = result["abstain"]
@@ -372,9 +424,12 @@ def report(result: dict[str, Any]) -> int:
         print(f"abstained on irrelevance queries (own candidate lists): {abstain['irrelevance_abstained']}")
         print(f"abstained on irrelevance queries against the whole pool (info; many do fit there): "
               f"{abstain['irrelevance_vs_pool_info']}")  # fmt: skip
+    held_out = result["history_test"]
     targets = {
-        f"hit@5 >= {TARGET_HIT5}": result["ours"]["hit@5"] >= TARGET_HIT5,
-        f"ndcg@5 >= {TARGET_NDCG5}": result["ours"]["ndcg@5"] >= TARGET_NDCG5,
+        f"hit@5 >= {TARGET_HIT5} (no history, all queries)": result["ours"]["hit@5"] >= TARGET_HIT5,
+        f"ndcg@5 >= {TARGET_NDCG5} (no history, all queries)": result["ours"]["ndcg@5"] >= TARGET_NDCG5,
+        f"hit@5 >= {TARGET_HIT5} (route history, held out)": held_out["hit@5"] >= TARGET_HIT5,
+        f"ndcg@5 >= {TARGET_NDCG5} (route history, held out)": held_out["ndcg@5"] >= TARGET_NDCG5,
         f"false abstain (pooled) < {TARGET_FALSE_ABSTAIN}": (
             abstain["false_abstain_labelled"]["all"] < TARGET_FALSE_ABSTAIN
         ),

@@ -14,6 +14,8 @@ Run as `python -m bench.routing --tune`. It prints, for the tuning half only:
    query (`text.slots_fillable`); the cut is placed where 4% of the tuning half's labelled queries
    would abstain;
 
+4. the route history's constants (`bench/routing_history_tune.py`), leave-one-out on the tuning half;
+
 and then the same numbers on the held-out half with the chosen settings. Copy the printed constants
 into `routing/fusion.py`, `routing/lexical.py` and `routing/learned.py` by hand: tuning is a
 deliberate step, not a side effect of running the benchmark. The abstain rule is fitted on the
@@ -28,6 +30,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from bench.routing import METRICS, CachingEmbedder, Query, half, scores_for
+from bench.routing_history_tune import tune_history
 from palaestra.routing.fusion import AbstainPolicy, FusionWeights, abstain_signals
 from palaestra.routing.learned import FEATURES, LearnedRanker, RecordTerms
 from palaestra.routing.records import ApiRecord
@@ -172,7 +175,8 @@ def tune(
     print(f"\nchosen: bm25 k1,b={params}, {weights}")
     print(f"held-out half: {quality(chosen, test_q)}")
     fit_ranker(chosen, tune_q, test_q, weights.dense)
-    chosen.ranker = None  # the abstain rule reads the default (fused) top hits
+    chosen.ranker = None  # the abstain rule and the history read the default (fused) top hits
+    tune_history(chosen, pool, tune_q, test_q)
 
     print("\nabstain signals: hits for labelled queries (pooled and own lists) and irrelevance queries...")
     lists = ApiSelector(
