@@ -40,6 +40,8 @@ HISTORY_NEIGHBOURS = 20
 HISTORY_FLOOR = 0.3
 #: The softmax temperature over neighbours' cosines: a neighbour 0.2 less similar weighs e^-1 as much.
 HISTORY_TEMPERATURE = 0.2
+#: Routes kept before the oldest are forgotten (each costs a 384-float vector: 100,000 take 150 MB).
+MAX_ROUTES = 100_000
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,17 @@ class Route:
 
     query: str
     keys: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.query, str) or not isinstance(self.keys, tuple):
+            raise TypeError(
+                f"a route is a query string and a tuple of API keys, got {self.query!r} and {self.keys!r}"
+            )
+        bad = [key for key in self.keys if not isinstance(key, str) or not key]
+        if bad:
+            raise TypeError(
+                f"route keys must be non-empty API key strings such as 'weather/forecast', got {bad!r}"
+            )
 
 
 def route_votes(
@@ -79,7 +92,8 @@ class RouteHistory:
     """Past routes in a FAISS index of their queries' embeddings (thread-safe).
 
     `embedder` must be the one the selector embeds queries with: votes compare a new query's vector
-    with the stored ones."""
+    with the stored ones. Past `max_routes`, the oldest routes are forgotten. Routes are known by
+    a position that counts up from 0 in the order they were added."""
 
     def __init__(
         self,
@@ -88,14 +102,19 @@ class RouteHistory:
         neighbours: int = HISTORY_NEIGHBOURS,
         floor: float = HISTORY_FLOOR,
         temperature: float = HISTORY_TEMPERATURE,
+        max_routes: int = MAX_ROUTES,
     ) -> None:
+        if max_routes < 1:
+            raise ValueError(f"max_routes must be at least 1, got {max_routes}")
         if neighbours < 1:
             raise ValueError(f"neighbours must be at least 1, got {neighbours}")
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
         self.neighbours, self.floor, self.temperature = neighbours, floor, temperature
+        self.max_routes = max_routes
         self._index = DenseIndex(embedder, "flat")
-        self._routes: list[Route] = []
+        self._routes: dict[int, Route] = {}  # by position; insertion order is age
+        self._next = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -103,18 +122,25 @@ class RouteHistory:
 
     def routes(self) -> list[Route]:
         with self._lock:
-            return list(self._routes)
+            return list(self._routes.values())
 
     def add(self, routes: Iterable[Route]) -> int:
         """Remember these routes (embedding their queries in one batch); returns how many.
         A route with no keys says nothing and is skipped."""
-        fresh = [r for r in routes if r.keys]
+        fresh = [r for r in routes if r.keys][-self.max_routes :]
         if not fresh:
             return 0
         with self._lock:
-            first = len(self._routes)
-            self._index.add(list(range(first, first + len(fresh))), [r.query for r in fresh])
-            self._routes.extend(fresh)
+            ids = list(range(self._next, self._next + len(fresh)))
+            self._index.add(ids, [r.query for r in fresh])
+            self._routes.update(zip(ids, fresh, strict=True))
+            self._next += len(fresh)
+            overflow = len(self._routes) - self.max_routes
+            if overflow > 0:
+                oldest = list(self._routes)[:overflow]
+                self._index.remove(oldest)
+                for position in oldest:
+                    del self._routes[position]
         return len(fresh)
 
     def neighbours_of(

@@ -384,10 +384,17 @@ class ApiSelector:
 
 
 def _route(route: Route | tuple[str, str | Sequence[str]]) -> Route:
+    """A `Route` from a route or a (query, key or keys) pair; `Route` checks the types."""
     if isinstance(route, Route):
         return route
+    if not isinstance(route, tuple | list) or len(route) != 2:
+        raise TypeError(f"learn() takes Routes or (query, key or keys) pairs, got {route!r}")
     query, keys = route
-    return Route(query, (keys,) if isinstance(keys, str) else tuple(keys))
+    if isinstance(keys, str):
+        return Route(query, (keys,))
+    if not isinstance(keys, list | tuple | set | frozenset):
+        raise TypeError(f"a route's keys are an API key or a list of them, got {keys!r}")
+    return Route(query, tuple(keys))
 
 
 def _entry(record: ApiRecord, entry_id: int, text: str) -> _Entry:

@@ -59,6 +59,23 @@ def test_history_rejects_bad_settings(minilm: SentenceTransformerEmbedder) -> No
         RouteHistory(minilm, temperature=0)
 
 
+def test_bad_routes_are_refused_with_the_expected_shape(selector: ApiSelector) -> None:
+    for bad in (("q", 5), ("q", [""]), ("q",), "just a query", (None, "a/b")):
+        with pytest.raises(TypeError, match=r"(?i)route"):
+            selector.learn([bad])  # type: ignore[list-item]
+    assert len(selector.history) == 0
+
+
+def test_the_oldest_routes_are_forgotten_past_the_limit(minilm: SentenceTransformerEmbedder) -> None:
+    history = RouteHistory(minilm, max_routes=2)
+    assert history.add([Route("rain in Oslo", ("a/x",)), Route("rain in Bergen", ("a/y",))]) == 2
+    assert history.add([Route("rain in Paris", ("a/z",))]) == 1
+    assert [r.query for r in history.routes()] == ["rain in Bergen", "rain in Paris"]
+    vector = minilm.embed(["rain in Oslo"])[0]
+    assert set(history.votes(vector)) == {"a/y", "a/z"}  # the forgotten route no longer votes
+    assert history.add(Route(f"q{i}", ("a/w",)) for i in range(5)) == 2  # only the newest fit
+
+
 def test_a_learned_route_lifts_its_api_among_lookalikes(selector: ApiSelector) -> None:
     before = selector.select(QUERY, k=3)
     assert {hit.key for hit in before.hits} <= {r.key for r in LOOKALIKES[:3]}
