@@ -339,11 +339,37 @@ def main(argv: list[str] | None = None) -> int:
         if lists:
             in_lists = [Query(q.id, q.text, q.gold, q.category, (q.id,)) for q in labelled]
             result["abstain"]["false_abstain_own_lists"] = abstain_rates(own, in_lists, args.k)
+        if args.rerank:  # the re-ranker's answer decides abstention
+            result["abstain"]["with_rerank"] = {
+                "irrelevance_abstained": rerank_abstain_rates(own, irrelevant, args.k),
+                "false_abstain_own_lists": rerank_abstain_rates(own, in_lists if lists else [], args.k),
+            }
     result["index_s"] = {"ours": round(index_s, 2), "bm25": round(bm25_index_s, 3), "tools": len(pool)}
     if args.scale:
         result["scale"] = run_scale(pool, labelled, args.scale, args.scale_queries, model, args.k)
     result["loadavg"] = {"start": loadavg_start, "end": os.getloadavg()}
     return report(result)
+
+
+def rerank_abstain_rates(selector: ApiSelector, queries: Sequence[Query], k: int) -> dict[str, float]:
+    """`abstain_rates` when an LLM re-ranker reads the candidates and decides (one call per query)."""
+    import asyncio
+
+    from palaestra.agents.llm import ChatModel, LLMConfig
+    from palaestra.routing.rerank import LLMReranker
+
+    async def run() -> Halves:
+        flags = by_half()
+        async with ChatModel(LLMConfig.from_env()) as model:
+            selector.reranker = LLMReranker(model)
+            for query in queries:
+                selection = await selector.aselect(query.text, k, namespaces=query.servers or None)
+                flags["all"].append(selection.abstained)
+                flags[half(query.id)].append(selection.abstained)
+        selector.reranker = None
+        return flags
+
+    return rates(asyncio.run(run())) if queries else {}
 
 
 def rerank_quality(selector: ApiSelector, queries: Sequence[Query], k: int) -> dict[str, float]:
@@ -415,6 +441,8 @@ def report(result: dict[str, Any]) -> int:
         print(f"{label:<36}" + "".join(f"{v:>10}" for v in cells))
     if "ours_rerank" in result:
         print(f"\nwith LLM re-rank: {result['ours_rerank']}")
+    if "with_rerank" in result["abstain"]:
+        print(f"abstention decided by the LLM re-ranker: {result['abstain']['with_rerank']}")
     abstain = result["abstain"]
     print(f"\nfalse abstentions on labelled queries (pooled): {abstain['false_abstain_labelled']}")
     if "false_abstain_own_lists" in abstain:

@@ -45,13 +45,19 @@ class ApiReranker(Protocol):
     async def rerank(self, query: str, candidates: Sequence[ApiRecord]) -> Sequence[int]: ...
 
 
-def merge_order(proposed: Sequence[object], count: int) -> list[int]:
-    """A full order of `count` positions: valid proposed ones first (deduplicated), then the rest."""
+def named_positions(proposed: Sequence[object], count: int) -> list[int]:
+    """The valid positions (ints in [0, count)) among `proposed`, deduplicated, in their order."""
     seen: dict[int, None] = {}
     for item in proposed:
         if isinstance(item, int) and not isinstance(item, bool) and 0 <= item < count:
             seen.setdefault(item, None)
-    return [*seen, *(i for i in range(count) if i not in seen)]
+    return list(seen)
+
+
+def merge_order(proposed: Sequence[object], count: int) -> list[int]:
+    """A full order of `count` positions: valid proposed ones first (deduplicated), then the rest."""
+    named = named_positions(proposed, count)
+    return [*named, *(i for i in range(count) if i not in named)]
 
 
 def parse_numbers(text: str, count: int) -> list[int]:

@@ -43,7 +43,7 @@ from .history import Route, RouteHistory
 from .learned import LearnedRanker, RecordTerms
 from .lexical import K1, B, LexicalIndex
 from .records import ApiRecord
-from .rerank import ApiReranker, merge_order
+from .rerank import ApiReranker, merge_order, named_positions
 from .text import QueryValues, dense_text, lexical_tokens, slots_fillable, tokenize
 
 log = logging.getLogger(__name__)
@@ -248,7 +248,11 @@ class ApiSelector:
         *,
         rerank: bool = True,
     ) -> Selection:
-        """`select` off the event loop, then the LLM re-rank when a re-ranker is set and `rerank`."""
+        """`select` off the event loop, then the LLM re-rank when a re-ranker is set and `rerank`.
+
+        The re-ranker's answer also decides abstention, since it read the candidates and the rule
+        only saw overlap statistics: an answer naming no candidate ("none fits") abstains, and one
+        naming some does not, whatever the rule said. A failed re-rank keeps the rule's decision."""
         pool = max(k, self.rerank_top_n)
         selection = await asyncio.to_thread(self._select, query, pool, namespaces, categories)
         reranker = self.reranker if rerank else None
@@ -264,7 +268,11 @@ class ApiSelector:
             log.warning("API re-rank failed, keeping the fused order: %s: %s", type(exc).__name__, exc)
             return replace(selection, hits=selection.hits[:k], rerank_error=f"{type(exc).__name__}: {exc}")
         hits = [top[i] for i in order] + selection.hits[len(top) :]
-        return replace(selection, hits=hits[:k], reranked=True)
+        if named_positions(list(proposed), len(top)):
+            abstained, reason = False, "the re-ranker named fitting APIs"
+        else:
+            abstained, reason = True, f"the re-ranker found that none of the best {len(top)} APIs fits"
+        return replace(selection, hits=hits[:k], reranked=True, abstained=abstained, reason=reason)
 
     def _select(
         self,

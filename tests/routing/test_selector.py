@@ -238,6 +238,26 @@ def test_rerank_reorders_and_falls_back_on_errors(selector: ApiSelector) -> None
         selector.reranker = None
 
 
+def test_the_rerankers_answer_decides_abstention(selector: ApiSelector) -> None:
+    fits, joke = "Will it rain in Paris this weekend?", "Tell me a joke about penguins"
+    assert not selector.select(fits).abstained and selector.select(joke).abstained
+    try:
+        selector.reranker = ScriptedReranker([])  # "none fits"
+        none = asyncio.run(selector.aselect(fits, k=3))
+        assert none.abstained and none.reranked and "none of the best" in none.reason
+        assert none.keys == selector.select(fits, k=3).keys  # the fused order is kept for inspection
+        selector.reranker = ScriptedReranker([99, 1])  # names a candidate (and an unknown one)
+        some = asyncio.run(selector.aselect(joke, k=3))
+        assert not some.abstained and some.reason == "the re-ranker named fitting APIs"
+        selector.reranker = ScriptedReranker([99])  # only an unknown one: nothing named
+        assert asyncio.run(selector.aselect(fits, k=3)).abstained
+        selector.reranker = ScriptedReranker(RuntimeError("model down"))  # a failure keeps the rule
+        assert asyncio.run(selector.aselect(joke, k=3)).abstained
+        assert not asyncio.run(selector.aselect(fits, k=3)).abstained
+    finally:
+        selector.reranker = None
+
+
 def test_llm_reranker_over_the_scripted_server(selector: ApiSelector, llm_server: ScriptedLLMServer) -> None:
     config = LLMConfig(model="scripted", base_url=llm_server.base_url, max_retries=0, timeout=5)
     query = "How many dollars is 250 euros?"
