@@ -18,7 +18,8 @@ that only a far neighbour chose gets little. Votes lie in [0, 1 - floor]; the se
 What it costs: a past query votes for *its* API, so when every query wants a tool of its own (no
 route ever recurs) the votes go to similar-sounding neighbours' tools. On BFCL's held-out half,
 the live_ categories (requests from deployments, where requests recur) gain 0.09 hit@5 and 0.13
-nDCG@5, while the categories with one tool per query keep their hit@5 and lose 0.02 nDCG@5. Gating votes by the candidate's own fused score protected those and lost more elsewhere.
+nDCG@5, while the categories with one tool per query keep their hit@5 and lose 0.02 nDCG@5.
+Gating votes by the candidate's own fused score protected those and lost more elsewhere.
 Set `FusionWeights(history=0)` to turn votes off.
 
 Routes come from `FeedbackStore.routes()` (what `TaskTools` records when an API found by a search
