@@ -99,13 +99,18 @@ class RunConfig:
 
 
 def resolve_tasks(suite: str, patterns: Sequence[str]) -> list[str]:
-    """Full task names (`miniwob.click-test`) matching any of the glob patterns, in order."""
-    from palaestra.tasks.registry import list_tasks
+    """Full task names (`miniwob.click-test`) matching any of the glob patterns, in order. Short
+    names are looked up in `suite`; a full name (`tools.calculate`) resolves in its own suite."""
+    from palaestra.tasks.registry import list_tasks, suites
 
     every = list_tasks("*", suite)  # raises a did-you-mean error for an unknown suite
+    known = suites()
     chosen: list[str] = []
     for pattern in patterns:
+        own_suite = pattern.split(".", 1)[0] if "." in pattern else None
         matched = list_tasks(pattern, suite)
+        if not matched and own_suite in known:
+            matched = list_tasks(pattern, own_suite)
         if not matched:
             short = [t.split(".", 1)[1] for t in every]
             raise UnknownNameError(

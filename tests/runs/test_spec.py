@@ -20,6 +20,7 @@ from palaestra.runs.spec import (
     build_run_config,
     load_run_file,
     parse_seeds,
+    resolve_tasks,
     settings_from_env,
 )
 
@@ -101,3 +102,13 @@ def test_progress_logs_lines_off_a_terminal_and_redraws_on_one() -> None:
     live = Progress(total=2, stream=screen, live=True)
     live.update(outcome, will_retry=False)
     assert screen.getvalue().startswith("\r\x1b[2K[1/2] done 1 failed 0 errored 0")
+
+
+def test_tasks_resolve_by_short_name_in_the_suite_and_by_full_name_in_any() -> None:
+    assert resolve_tasks("miniwob", ["click-test", "tools.calculate"]) == [
+        "miniwob.click-test",
+        "tools.calculate",
+    ]
+    assert resolve_tasks("tools", ["calc*"]) == ["tools.calculate"]
+    with pytest.raises(UnknownNameError, match="calculate"):
+        resolve_tasks("miniwob", ["calculate"])  # a short name stays in its suite
