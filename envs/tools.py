@@ -23,3 +23,8 @@ class ToolRunner(Protocol):
     async def search(self, query: str, k: int) -> dict[str, Any]:
         """The tools that fit `query`, best first, as `{"query", "matches": [...]}`."""
         ...
+
+    def begin_episode(self, episode_id: str | None, feedback: Any = None) -> None:
+        """Calls from now on belong to episode `episode_id`; with `feedback` (a routing
+        `FeedbackStore`), their outcomes and routes are recorded there under that id."""
+        ...

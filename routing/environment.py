@@ -54,6 +54,16 @@ class TaskTools:
         self.executor = executor or ApiExecutor(registry, timeout_s=timeout_s, feedback=feedback)
         self._selector = selector
         self._searched: tuple[str, frozenset[str]] | None = None  # the last search: query, keys
+        self.episode_id: str | None = None
+
+    def begin_episode(self, episode_id: str | None, feedback: FeedbackStore | None = None) -> None:
+        """Calls from now on belong to `episode_id`; a `feedback` store given here replaces the
+        executor's and teaches the selector (if built) the routes it remembers."""
+        self.episode_id, self._searched = episode_id, None
+        if feedback is not None and feedback is not self.executor.feedback:
+            self.executor.feedback = feedback
+            if self._selector is not None:
+                self._selector.learn_from(feedback)
 
     def describe(self) -> str:
         records = sorted(self.registry, key=lambda r: r.key)
@@ -66,7 +76,7 @@ class TaskTools:
         return "Tools (call with call_api('name', {arguments})):\n" + "\n".join(lines)
 
     async def call(self, api: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        result = await self.executor.call(api, arguments)
+        result = await self.executor.call(api, arguments, episode_id=self.episode_id)
         if result.ok and result.key:
             self._learn_route(result.key)
         answer: dict[str, Any] = {"api": result.key or api, "ok": result.ok}
@@ -95,7 +105,7 @@ class TaskTools:
             return
         query = self._searched[0]
         if self.executor.feedback is not None:
-            self.executor.feedback.record_route(query, key)
+            self.executor.feedback.record_route(query, key, episode_id=self.episode_id)
         self.selector.learn([(query, key)])
 
     @property

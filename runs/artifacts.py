@@ -13,6 +13,10 @@ from pathlib import Path
 from palaestra.errors import PalaestraError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: Outcomes of the calls agents made to their tasks' APIs, and the routes that worked (SQLite, shared
+#: by the run's workers); the runner writes `API_REPORT` from it when the run stops.
+API_FEEDBACK = "api_feedback.db"
+API_REPORT = "api_feedback.md"
 
 
 class ArtifactPathError(PalaestraError, ValueError):

@@ -15,7 +15,7 @@ import traceback
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,9 +25,12 @@ from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnav
 from palaestra.config import ConfigError
 from palaestra.envs import BrowserEnv, ObsConfig
 from palaestra.errors import PalaestraError
-from palaestra.runs.artifacts import episode_dir
+from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+
+if TYPE_CHECKING:
+    from palaestra.routing.feedback import FeedbackStore
 
 #: An episode written down as an exemplar trajectory, when the run records demonstrations.
 DEMO_FILE = "demo.json"
@@ -46,6 +49,7 @@ class EpisodeWorker:
         self.envs: OrderedDict[str, BrowserEnv] = OrderedDict()
         self.agents: dict[str, Agent] = {}
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="artifacts")
+        self.feedback: FeedbackStore | None = None  # opened by the first task with tools
 
     def run(self, spec: EpisodeSpec) -> EpisodeOutcome:
         return self.loop.run_until_complete(self.arun(spec))
@@ -74,6 +78,8 @@ class EpisodeWorker:
             self.loop.run_until_complete(agent.aclose())
         self.writer.shutdown()
         self.loop.close()
+        if self.feedback is not None:
+            self.feedback.close()
 
     async def arun(self, spec: EpisodeSpec) -> EpisodeOutcome:
         a = spec.agent
@@ -89,6 +95,8 @@ class EpisodeWorker:
             agent = self._agent(a)
             env = self._env(spec.task)
             await self._play(spec, agent, env, out, recorder)
+            if env.tools is not None and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
+                self._api_feedback().mark_episode(spec.key, out.success)
         except BudgetExceeded as exc:
             out.error_kind, out.error_message = "budget_exceeded", str(exc)
         except LLMUnavailableError as exc:
@@ -113,6 +121,8 @@ class EpisodeWorker:
         max_steps = self.settings.max_steps
         t0 = time.perf_counter()
         env.expect_seeds(spec.upcoming)
+        if env.tools is not None:  # API calls and routes are recorded for the run, by episode
+            env.tools.begin_episode(spec.key, self._api_feedback())
         try:
             obs, _ = await env.areset(seed=spec.seed)
         except Exception as exc:
@@ -148,6 +158,13 @@ class EpisodeWorker:
                 out.outcome = SUCCESS if out.success else FAILURE
                 return
         out.outcome = STEP_LIMIT
+
+    def _api_feedback(self) -> FeedbackStore:
+        if self.feedback is None:
+            from palaestra.routing.feedback import FeedbackStore
+
+            self.feedback = FeedbackStore(self.run_dir / API_FEEDBACK)
+        return self.feedback
 
     def _agent(self, entry: AgentEntry) -> Agent:
         from palaestra.agents.registry import make_agent

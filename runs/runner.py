@@ -11,9 +11,11 @@ import os
 import time
 from collections import deque
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TextIO
 
 from palaestra.config import ConfigError
+from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
 from palaestra.runs.backends import Backend, default_workers, make_backend
 from palaestra.runs.progress import Progress
 from palaestra.runs.records import RETRYABLE_ERRORS, EpisodeOutcome
@@ -102,8 +104,24 @@ def run_eval(
             backend.shutdown()
             store.end_invocation(invocation, "complete")
             progress.close(f"Finished: {progress.summary()}")
+        finally:
+            write_api_report(settings.out)
     result.elapsed_s = time.perf_counter() - started
     return result
+
+
+def write_api_report(run_dir: str | os.PathLike[str]) -> Path | None:
+    """Write the APIs that failed most (and why) next to the run's database, when its agents called
+    any API; returns the report's path."""
+    database = Path(run_dir) / API_FEEDBACK
+    if not database.exists():
+        return None
+    from palaestra.routing.feedback import FeedbackStore
+
+    with FeedbackStore(database) as feedback:
+        report = Path(run_dir) / API_REPORT
+        report.write_text(feedback.render_report(), encoding="utf-8")
+    return report
 
 
 def _drive(

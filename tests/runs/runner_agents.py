@@ -1,4 +1,4 @@
-"""Agents that misbehave on purpose, loaded by the runner's workers by import path.
+"""Agents for the runner's tests (most misbehave on purpose), loaded by its workers by import path.
 
 The tests put this folder on `sys.path`; spawned workers inherit it, so `--agent
 runner_agents:HangingAgent` resolves in them as a user's own agent class would.
@@ -7,8 +7,10 @@ runner_agents:HangingAgent` resolves in them as a user's own agent class would.
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 
-from palaestra.agents.base import Agent, AgentStep, Obs
+from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
 
 
 class HangingAgent(Agent):
@@ -31,3 +33,35 @@ class IdleAgent(Agent):
 
     async def aact(self, obs: Obs) -> AgentStep:
         return AgentStep(action="noop(0)")
+
+
+class CalculatorAgent(Agent):
+    """Plays `tools.calculate` from the goal alone: searches for a tool, sends it a malformed
+    expression first (an API error the run's feedback must record), then the right one, and types
+    what it answered; every second episode it types a wrong answer instead (a failed episode)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.episodes = 0
+        self.plan: list[str] = []
+
+    async def areset(self, task: TaskInfo) -> None:
+        await super().areset(task)
+        self.episodes += 1
+        found = re.search(r"Compute (.+?) and enter", task.goal)
+        expression = found.group(1) if found else "0"
+        self.plan = [
+            "search_apis('evaluate an arithmetic expression', k=3)",
+            "call_api('calc/evaluate', {'expression': '2 +* 3'})",
+            f"call_api('calc/evaluate', {{'expression': '{expression}'}})",
+        ]
+
+    async def aact(self, obs: Obs) -> AgentStep:
+        if self.plan:
+            return AgentStep(action=self.plan.pop(0))
+        answer = json.loads(obs["tool_results"])["content"]
+        value = f"{float(answer):.2f}" if self.episodes % 2 else "0.00"
+        box = re.search(r"\[(\w+)\] textbox", obs["axtree"])
+        submit = re.search(r"\[(\w+)\] button\b[^\n]*Submit", obs["axtree"])
+        assert box and submit, obs["axtree"]
+        return AgentStep(action=f"fill('{box.group(1)}', '{value}')\nclick('{submit.group(1)}')")

@@ -16,6 +16,8 @@ import pytest
 
 from palaestra.cli import main
 from palaestra.memory import ExemplarMemory, HashingEmbedder, content_hash
+from palaestra.routing.feedback import FeedbackStore
+from palaestra.routing.history import Route
 from palaestra.runs.memory_cli import exemplars_from_run
 from palaestra.runs.results import format_summary, load_rows, summarize, to_dataframe
 from palaestra.runs.store import RunStore
@@ -142,6 +144,24 @@ def start_run(argv: list[str], database: Path, at_least: int) -> subprocess.Pope
             with contextlib.suppress(sqlite3.OperationalError), sqlite3.connect(database) as db:
                 finished = db.execute("SELECT count(*) FROM episodes").fetchone()[0]  # once the schema exists
     return proc
+
+
+def test_api_calls_and_routes_are_recorded_per_episode(tmp_path: Path, test_agents: None) -> None:
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "runner_agents:CalculatorAgent", "--tasks", "tools.calculate",
+            "--seeds", "0-3", "--workers", "1", "--max-steps", "6", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    rows = by_key(run)
+    assert len(rows) == 4 and sum(bool(r["success"]) for r in rows.values()) == 2  # every second fails
+    with FeedbackStore(run / "api_feedback.db") as feedback:
+        stats = feedback.stats("calc/evaluate")
+        assert (stats.calls, stats.successes) == (8, 4)  # a malformed and a good expression each time
+        assert (stats.episodes, stats.episodes_succeeded) == (4, 2)
+        # The good call follows the search that found it: a route, kept only for the won episodes.
+        assert feedback.routes() == [Route("evaluate an arithmetic expression", ("calc/evaluate",))] * 2
+    report = (run / "api_feedback.md").read_text()
+    assert "`calc/evaluate`" in report and "4 of 8 calls failed" in report
+    assert "api_error x4" in report and "used in 4 marked episode(s), 2 succeeded" in report
 
 
 def test_interrupted_and_killed_runs_lose_nothing_and_rerun_nothing(tmp_path: Path) -> None:
