@@ -7,9 +7,8 @@ re-scored by a small learned linear ranker over which of the query's words each 
 parameters and description contain (`learned.py`), lifted by the votes of similar past queries
 for the APIs that served them (`history.py`, once the selector has learned some routes), optionally
 weighted by a feedback prior (an API that keeps failing sinks), and optionally re-ordered by an LLM
-(`rerank.py`). The same signals
-decide whether anything fits at all: an agent told "no API for this" can fall back to the browser
-instead of forcing a wrong call.
+(`rerank.py`). The same signals decide whether anything fits at all: an agent told "no API for
+this" can fall back to the browser instead of forcing a wrong call.
 
 Indexing is incremental: each record is embedded once when added; re-adding an unchanged record
 costs nothing, and the BM25 index is rebuilt lazily (it is fast) at the next query after a change.
