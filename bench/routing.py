@@ -48,10 +48,18 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from bench.routing_data import DEFAULT_CACHE, Query, bfcl_files, read_queries, read_tools, tool_record
+from bench.routing_data import (
+    DEFAULT_CACHE,
+    Query,
+    bfcl_files,
+    gold_routes,
+    read_queries,
+    read_tools,
+    tool_record,
+)
 from palaestra.memory.embedders import DelegatingEmbedder, Embedder, SentenceTransformerEmbedder
 from palaestra.routing.dense import Int8Embedder
-from palaestra.routing.history import Route, RouteHistory
+from palaestra.routing.history import RouteHistory
 from palaestra.routing.learned import BFCL_RANKER
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector
@@ -181,18 +189,11 @@ def history_rows(
     selector: ApiSelector, queries: Sequence[Query], pool: Sequence[ApiRecord], k: int
 ) -> tuple[Halves, list[float]]:
     """Metric rows by half with route history: each half is asked after the selector learned the
-    other half's routes (a query's gold names, as the keys of the pool's tools of that name)."""
-    keys_by_name: dict[str, list[str]] = {}
-    for record in pool:
-        keys_by_name.setdefault(record.name, []).append(record.key)
+    other half's routes (`routing_data.gold_routes`)."""
     rows, seconds = by_half(), []
     for learn, ask in (("tune", "test"), ("test", "tune")):
         selector.history = RouteHistory(selector.embedder)
-        selector.learn(
-            Route(q.text, tuple(key for name in q.gold for key in keys_by_name.get(name, ())))
-            for q in queries
-            if half(q.id) == learn
-        )
+        selector.learn(gold_routes([q for q in queries if half(q.id) == learn], pool))
         asked, _, took = evaluate([q for q in queries if half(q.id) == ask], _select_names(selector, k))
         rows["all"].extend(asked[ask])
         rows[ask].extend(asked[ask])

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from palaestra.routing.history import Route
 from palaestra.routing.records import ApiRecord
 
 DEFAULT_CACHE = Path(".cache/bench/bfcl")
@@ -161,6 +162,15 @@ def tool_record(tool: dict[str, Any], default_server: str = "default") -> ApiRec
         parameters=schema if isinstance(schema, dict) else {"type": "object", "properties": {}},
         source=f"json:{tool.get('server') or default_server}",
     )
+
+
+def gold_routes(queries: Iterable[Query], pool: Iterable[ApiRecord]) -> list[Route]:
+    """Each query's route, for the selector's route history: its gold names as the keys of the
+    pool's tools of those names (one name may sit in several namespaces)."""
+    keys_by_name: dict[str, list[str]] = {}
+    for record in pool:
+        keys_by_name.setdefault(record.name, []).append(record.key)
+    return [Route(q.text, tuple(k for name in q.gold for k in keys_by_name.get(name, ()))) for q in queries]
 
 
 def write_tools(path: Path, tools: list[dict[str, Any]]) -> None:

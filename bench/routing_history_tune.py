@@ -19,7 +19,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bench.routing import METRICS, Query, scores_for
-from palaestra.routing.history import Route, RouteHistory, route_votes
+from bench.routing_data import gold_routes
+from palaestra.routing.history import RouteHistory, route_votes
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector
 
@@ -39,14 +40,6 @@ class Evidence:
     fused: dict[str, float]
     cosines: list[float]
     keys: list[tuple[str, ...]]
-
-
-def routes_of(queries: Sequence[Query], pool: Sequence[ApiRecord]) -> list[Route]:
-    """Each query's route: its gold names as the keys of the pool's tools of those names."""
-    keys_by_name: dict[str, list[str]] = {}
-    for record in pool:
-        keys_by_name.setdefault(record.name, []).append(record.key)
-    return [Route(q.text, tuple(k for name in q.gold for k in keys_by_name.get(name, ()))) for q in queries]
 
 
 def gather(
@@ -84,7 +77,7 @@ def tune_history(
     selector.history = RouteHistory(selector.embedder)  # fused candidates without votes
     name_of = {record.key: record.name for record in pool}
     history = RouteHistory(selector.embedder, neighbours=max(NEIGHBOURS) + 1)
-    routes = routes_of(tune_q, pool)
+    routes = gold_routes(tune_q, pool)
     assert all(r.keys for r in routes), "every tuning query's gold is in the pool"
     history.add(routes)
     print("\nroute history: leave-one-out on the tuning half...")

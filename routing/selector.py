@@ -262,12 +262,12 @@ class ApiSelector:
             proposed = await asyncio.wait_for(
                 reranker.rerank(query, [hit.record for hit in top]), self.rerank_timeout
             )
-            order = merge_order(list(proposed), len(top))
+            named = named_positions(list(proposed), len(top))  # what the answer validly names
         except Exception as exc:  # any failure of an advisory step keeps the fused order
             log.warning("API re-rank failed, keeping the fused order: %s: %s", type(exc).__name__, exc)
             return replace(selection, hits=selection.hits[:k], rerank_error=f"{type(exc).__name__}: {exc}")
-        hits = [top[i] for i in order] + selection.hits[len(top) :]
-        if named_positions(list(proposed), len(top)):
+        hits = [top[i] for i in merge_order(named, len(top))] + selection.hits[len(top) :]
+        if named:
             abstained, reason = False, "the re-ranker named fitting APIs"
         else:
             abstained, reason = True, f"the re-ranker found that none of the best {len(top)} APIs fits"
