@@ -62,7 +62,7 @@ from palaestra.routing.dense import Int8Embedder
 from palaestra.routing.history import RouteHistory
 from palaestra.routing.learned import BFCL_RANKER
 from palaestra.routing.records import ApiRecord
-from palaestra.routing.selector import ApiSelector
+from palaestra.routing.selector import ApiSelector, Selection
 
 TARGET_HIT5 = 0.95
 TARGET_NDCG5 = 0.85
@@ -352,49 +352,51 @@ def main(argv: list[str] | None = None) -> int:
     return report(result)
 
 
-def rerank_abstain_rates(selector: ApiSelector, queries: Sequence[Query], k: int) -> dict[str, float]:
-    """`abstain_rates` when an LLM re-ranker reads the candidates and decides (one call per query)."""
+def reranked(
+    selector: ApiSelector, queries: Sequence[Query], k: int, *, filtered: bool
+) -> tuple[list[Selection], list[float]]:
+    """Each query's `aselect` with an LLM re-ranker (one model call per query) and its wall time;
+    `filtered` applies each query's `servers` pre-filter."""
     import asyncio
 
     from palaestra.agents.llm import ChatModel, LLMConfig
     from palaestra.routing.rerank import LLMReranker
 
-    async def run() -> Halves:
-        flags = by_half()
+    async def run() -> tuple[list[Selection], list[float]]:
+        selections, seconds = [], []
         async with ChatModel(LLMConfig.from_env()) as model:
             selector.reranker = LLMReranker(model)
-            for query in queries:
-                selection = await selector.aselect(query.text, k, namespaces=query.servers or None)
-                flags["all"].append(selection.abstained)
-                flags[half(query.id)].append(selection.abstained)
-        selector.reranker = None
-        return flags
+            try:
+                for query in queries:
+                    start = time.perf_counter()
+                    namespaces = (query.servers or None) if filtered else None
+                    selections.append(await selector.aselect(query.text, k, namespaces=namespaces))
+                    seconds.append(time.perf_counter() - start)
+            finally:
+                selector.reranker = None
+        return selections, seconds
 
-    return rates(asyncio.run(run())) if queries else {}
+    return asyncio.run(run())
+
+
+def rerank_abstain_rates(selector: ApiSelector, queries: Sequence[Query], k: int) -> dict[str, float]:
+    """`abstain_rates` when an LLM re-ranker reads the candidates and decides (one call per query)."""
+    if not queries:
+        return {}
+    flags = by_half()
+    for query, selection in zip(queries, reranked(selector, queries, k, filtered=True)[0], strict=True):
+        flags["all"].append(selection.abstained)
+        flags[half(query.id)].append(selection.abstained)
+    return rates(flags)
 
 
 def rerank_quality(selector: ApiSelector, queries: Sequence[Query], k: int) -> dict[str, float]:
     """Quality with an LLM re-ranking the top candidates (one model call per query)."""
-    import asyncio
-
-    from palaestra.agents.llm import ChatModel, LLMConfig
-    from palaestra.routing.rerank import LLMReranker
-
-    async def run() -> tuple[Halves, list[float], int]:
-        rows, seconds, failures = by_half(), [], 0
-        async with ChatModel(LLMConfig.from_env()) as model:
-            selector.reranker = LLMReranker(model)
-            for query in queries:
-                start = time.perf_counter()
-                selection = await selector.aselect(query.text, k)
-                seconds.append(time.perf_counter() - start)
-                failures += selection.rerank_error is not None
-                rows["all"].append(scores_for([h.record.name for h in selection.hits], query.gold))
-        selector.reranker = None
-        return rows, seconds, failures
-
-    rows, seconds, failures = asyncio.run(run())
-    return {**summarise(rows["all"], seconds), "rerank_failures": failures}
+    selections, seconds = reranked(selector, queries, k, filtered=False)
+    pairs = zip(queries, selections, strict=True)
+    rows = [scores_for([hit.record.name for hit in s.hits], q.gold) for q, s in pairs]
+    failures = sum(s.rerank_error is not None for s in selections)
+    return {**summarise(rows, seconds), "rerank_failures": failures}
 
 
 def run_scale(
