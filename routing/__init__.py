@@ -53,6 +53,7 @@ from palaestra.routing.sources.python import api, from_callable, register_callab
 if TYPE_CHECKING:
     from palaestra.routing.environment import TaskTools
     from palaestra.routing.fusion import AbstainPolicy, FusionWeights
+    from palaestra.routing.judge import CrossEncoderJudge, FitJudge, JudgePolicy
     from palaestra.routing.meta_tool import search_apis_tool
     from palaestra.routing.rerank import LLMReranker
     from palaestra.routing.selector import ApiSelector, ScoredApi, Selection
@@ -74,13 +75,16 @@ __all__ = [
     "ApiTimeoutError",
     "ApiTransportError",
     "CallResult",
+    "CrossEncoderJudge",
     "DuplicateApiError",
     "ErrorKind",
     "FailureReport",
     "FeedbackStore",
+    "FitJudge",
     "FusionWeights",
     "InvalidApiRecordError",
     "InvalidResultError",
+    "JudgePolicy",
     "LLMReranker",
     "McpSource",
     "NoHandlerError",
@@ -114,6 +118,9 @@ _LAZY = {
     "AbstainPolicy": "palaestra.routing.fusion",
     "FusionWeights": "palaestra.routing.fusion",
     "LLMReranker": "palaestra.routing.rerank",
+    "CrossEncoderJudge": "palaestra.routing.judge",
+    "FitJudge": "palaestra.routing.judge",
+    "JudgePolicy": "palaestra.routing.judge",
     "search_apis_tool": "palaestra.routing.meta_tool",
     "TaskTools": "palaestra.routing.environment",
 }

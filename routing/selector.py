@@ -39,6 +39,7 @@ from .fusion import (
     prior_bonus,
 )
 from .history import Route, RouteHistory
+from .judge import FitJudge
 from .learned import LearnedRanker, RecordTerms
 from .lexical import K1, B, LexicalIndex
 from .records import ApiRecord
@@ -87,6 +88,7 @@ class Selection:
     abstained: bool
     reason: str
     signals: AbstainSignals | None = None
+    judge_score: float | None = None
     reranked: bool = False
     rerank_error: str | None = None
 
@@ -112,7 +114,8 @@ class ApiSelector:
     to the BFCL-tuned `AbstainPolicy()`; pass `AbstainPolicy(cut=float("-inf"))` to never abstain.
     `ranker` re-scores the fused candidates (e.g. `learned.BFCL_RANKER`, opt-in); None keeps the
     fused order. `history` holds past routes (`learn`, `learn_from`); by default an empty one over
-    `embedder`, which costs nothing until it learns something.
+    `embedder`, which costs nothing until it learns something. `judge` (opt-in, see `judge.py`)
+    reads the query with the best few candidates and its score is blended into the abstain decision.
     Records are embedded by `record_embedder` when given, else by an int8 copy of a
     sentence-transformers `embedder` (`quantize_records`, see `dense.py`), else by `embedder`.
     """
@@ -127,6 +130,7 @@ class ApiSelector:
         ranker: LearnedRanker | None = None,
         prior: Callable[[str], float] | None = None,
         history: RouteHistory | None = None,
+        judge: FitJudge | None = None,
         candidates: int = CANDIDATES,
         rerank_top_n: int = RERANK_TOP_N,
         rerank_timeout: float = RERANK_TIMEOUT_S,
@@ -139,7 +143,7 @@ class ApiSelector:
         self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder(num_threads=1)
         self.weights = weights or FusionWeights()
         self.abstain = abstain or AbstainPolicy()
-        self.reranker, self.ranker, self.prior = reranker, ranker, prior
+        self.reranker, self.ranker, self.prior, self.judge = reranker, ranker, prior, judge
         self.history = history if history is not None else RouteHistory(self.embedder)
         self.candidates, self.rerank_top_n, self.rerank_timeout = candidates, rerank_top_n, rerank_timeout
         records = record_embedder or _records_embedder(self.embedder, quantize_records)
@@ -296,7 +300,30 @@ class ApiSelector:
             [slots_fillable(e.terms.slots, values) for e in entries],
         )
         abstained, reason = self.abstain.decide(signals)
-        return Selection(query, ranked[:k], abstained, reason, signals)
+        if self.judge is None:
+            return Selection(query, ranked[:k], abstained, reason, signals)
+        return self._judged(Selection(query, ranked, abstained, reason, signals), self.judge, k)
+
+    def _judged(self, selection: Selection, judge: FitJudge, k: int) -> Selection:
+        """The selection with the judge's say in abstaining (asked only when it can change the
+        decision); a judge that fails leaves the rule's decision, as a failed re-rank does."""
+        assert selection.signals is not None
+        policy = judge.policy
+        fit = selection.signals.fit(self.abstain)
+        top = [hit.record for hit in selection.hits[: policy.candidates]]
+        score = None
+        if policy.needs_judge(fit):
+            try:
+                score = max(judge.scores(selection.query, top))
+            except Exception as exc:  # advisory, like the re-ranker
+                log.warning(
+                    "API fit judge failed, keeping the rule's decision: %s: %s", type(exc).__name__, exc
+                )
+                return replace(selection, hits=selection.hits[:k])
+        abstained, reason = policy.decide(fit, score)
+        return replace(
+            selection, hits=selection.hits[:k], abstained=abstained, reason=reason, judge_score=score
+        )
 
     def _allowed_rows(
         self, namespaces: Collection[str] | None, categories: Collection[str] | None
