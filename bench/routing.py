@@ -60,6 +60,7 @@ from bench.routing_data import (
 from palaestra.memory.embedders import DelegatingEmbedder, Embedder, SentenceTransformerEmbedder
 from palaestra.routing.dense import Int8Embedder
 from palaestra.routing.history import RouteHistory
+from palaestra.routing.judge import CrossEncoderJudge
 from palaestra.routing.learned import BFCL_RANKER
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector, Selection
@@ -270,6 +271,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also score LLM re-ranking (model from PALAESTRA_LLM_* variables)",
     )
+    parser.add_argument(
+        "--judge",
+        type=Path,
+        help="also decide abstention with this cross-encoder judge (from `python -m bench.routing_judge`)",
+    )
     return parser.parse_args(argv)
 
 
@@ -340,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
         if lists:
             in_lists = [Query(q.id, q.text, q.gold, q.category, (q.id,)) for q in labelled]
             result["abstain"]["false_abstain_own_lists"] = abstain_rates(own, in_lists, args.k)
+        if args.judge and irrelevant and lists:
+            result["abstain"]["with_judge"] = judged_rates(
+                own, CrossEncoderJudge(args.judge), irrelevant, in_lists, args.k
+            )
         if args.rerank:  # the re-ranker's answer decides abstention
             result["abstain"]["with_rerank"] = {
                 "irrelevance_abstained": rerank_abstain_rates(own, irrelevant, args.k),
@@ -350,6 +360,38 @@ def main(argv: list[str] | None = None) -> int:
         result["scale"] = run_scale(pool, labelled, args.scale, args.scale_queries, model, args.k)
     result["loadavg"] = {"start": loadavg_start, "end": os.getloadavg()}
     return report(result)
+
+
+def judged_rates(
+    selector: ApiSelector,
+    judge: CrossEncoderJudge,
+    irrelevant: Sequence[Query],
+    labelled: Sequence[Query],
+    k: int,
+) -> dict[str, Any]:
+    """Abstention with the judge's say, and what it costs: the judge was trained on the tuning
+    half, so only the held-out ("test") half's figures are a fair measure."""
+    selector.judge = judge
+    try:
+        judge.scores("load the model", selector.records()[:1])
+        result: dict[str, Any] = {}
+        seconds: list[float] = []
+        asked = 0
+        for label, queries in (("irrelevance_abstained", irrelevant), ("false_abstain_own_lists", labelled)):
+            flags = by_half()
+            for query in queries:
+                start = time.perf_counter()
+                selection = selector.select(query.text, k, namespaces=[query.id])
+                seconds.append(time.perf_counter() - start)
+                asked += selection.judge_score is not None
+                for h in ("all", half(query.id)):
+                    flags[h].append(selection.abstained)
+            result[label] = rates(flags)
+        result["judge_asked"] = round(asked / max(1, len(seconds)), 3)
+        result["p50_ms"] = round(float(np.percentile(np.asarray(seconds) * 1e3, 50)), 1)
+        return result
+    finally:
+        selector.judge = None
 
 
 def reranked(
@@ -472,6 +514,15 @@ def report(result: dict[str, Any]) -> int:
     if "irrelevance_abstained" in abstain:
         targets[f"irrelevance abstained >= {TARGET_ABSTAIN}"] = (
             abstain["irrelevance_abstained"]["all"] >= TARGET_ABSTAIN
+        )
+    if "with_judge" in abstain:
+        judged = abstain["with_judge"]
+        print(f"with the cross-encoder judge (trained on the tuning half): {judged}")
+        targets[f"irrelevance abstained >= {TARGET_ABSTAIN} (judge, held out)"] = (
+            judged["irrelevance_abstained"]["test"] >= TARGET_ABSTAIN
+        )
+        targets[f"false abstain (own lists) < {TARGET_FALSE_ABSTAIN} (judge, held out)"] = (
+            judged["false_abstain_own_lists"]["test"] < TARGET_FALSE_ABSTAIN
         )
     if "scale" in result:
         scale = result["scale"]
