@@ -21,7 +21,9 @@ With the same split as bench.routing:
 - fold 0's judge, its tokenizer and the policy are written to `--out` (`.cache/bench/judge` by
   default) for `python -m bench.routing --judge DIR` and `CrossEncoderJudge(DIR)`;
 - everything is reported on the held-out half (and, with several models, the other folds'
-  judges under the same policy, to show how much one training run matters).
+  judges under the same policy, to show how much one training run matters);
+- `--policy-from DIR` then trains one judge on the whole tuning half and keeps DIR's
+  cross-fitted policy ("calibrate on folds, refit on everything").
 
 Runs measured here are in the README (section "API routing").
 """
@@ -149,7 +151,7 @@ def refit(args: argparse.Namespace, tuning: list[Example], test: list[Example], 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--lr", type=float, default=4e-5)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the judge is written")
     parser.add_argument("--seed", type=int, default=0)
