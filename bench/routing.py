@@ -176,14 +176,30 @@ def rates(flags: Halves) -> dict[str, float]:
     return {h: round(statistics.fmean(v), 3) if v else 0.0 for h, v in flags.items()}
 
 
+def timed_selections(
+    selector: ApiSelector, queries: Sequence[Query], k: int
+) -> tuple[list[Selection], list[float]]:
+    """Each query's selection (with its `servers` pre-filter) and its wall time."""
+    selections, seconds = [], []
+    for query in queries:
+        start = time.perf_counter()
+        selections.append(selector.select(query.text, k, namespaces=query.servers or None))
+        seconds.append(time.perf_counter() - start)
+    return selections, seconds
+
+
+def abstained_rates(queries: Sequence[Query], selections: Sequence[Selection]) -> dict[str, float]:
+    """Share of `queries` whose selection abstained, by half."""
+    flags = by_half()
+    for query, selection in zip(queries, selections, strict=True):
+        flags["all"].append(selection.abstained)
+        flags[half(query.id)].append(selection.abstained)
+    return rates(flags)
+
+
 def abstain_rates(selector: ApiSelector, queries: Sequence[Query], k: int) -> dict[str, float]:
     """Share of `queries` the selector abstains on (each with its `servers` pre-filter), by half."""
-    flags = by_half()
-    for query in queries:
-        abstained = selector.select(query.text, k, namespaces=query.servers or None).abstained
-        flags["all"].append(abstained)
-        flags[half(query.id)].append(abstained)
-    return rates(flags)
+    return abstained_rates(queries, timed_selections(selector, queries, k)[0])
 
 
 def history_rows(
@@ -378,15 +394,10 @@ def judged_rates(
         seconds: list[float] = []
         asked = 0
         for label, queries in (("irrelevance_abstained", irrelevant), ("false_abstain_own_lists", labelled)):
-            flags = by_half()
-            for query in queries:
-                start = time.perf_counter()
-                selection = selector.select(query.text, k, namespaces=[query.id])
-                seconds.append(time.perf_counter() - start)
-                asked += selection.judge_score is not None
-                for h in ("all", half(query.id)):
-                    flags[h].append(selection.abstained)
-            result[label] = rates(flags)
+            selections, took = timed_selections(selector, queries, k)
+            result[label] = abstained_rates(queries, selections)
+            seconds += took
+            asked += sum(selection.judge_score is not None for selection in selections)
         result["judge_asked"] = round(asked / max(1, len(seconds)), 3)
         result["p50_ms"] = round(float(np.percentile(np.asarray(seconds) * 1e3, 50)), 1)
         return result
@@ -425,11 +436,7 @@ def rerank_abstain_rates(selector: ApiSelector, queries: Sequence[Query], k: int
     """`abstain_rates` when an LLM re-ranker reads the candidates and decides (one call per query)."""
     if not queries:
         return {}
-    flags = by_half()
-    for query, selection in zip(queries, reranked(selector, queries, k, filtered=True)[0], strict=True):
-        flags["all"].append(selection.abstained)
-        flags[half(query.id)].append(selection.abstained)
-    return rates(flags)
+    return abstained_rates(queries, reranked(selector, queries, k, filtered=True)[0])
 
 
 def rerank_quality(selector: ApiSelector, queries: Sequence[Query], k: int) -> dict[str, float]:

@@ -35,7 +35,7 @@ import json
 import random
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,18 @@ def rates(score: np.ndarray, irrelevant: np.ndarray, cut: float) -> dict[str, fl
     }
 
 
+def save_model(out: Path, tokenizer: Any, judge: Any) -> None:
+    """The judge's weights and tokenizer, where `CrossEncoderJudge(out)` loads them."""
+    out.mkdir(parents=True, exist_ok=True)
+    judge.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def blended(policy: JudgePolicy, fits: Iterable[float], scores: Iterable[float]) -> np.ndarray:
+    """The policy's blend for each query's rule fit and judge score."""
+    return np.asarray([policy.blend(fit, score) for fit, score in zip(fits, scores, strict=True)])
+
+
 def refit(args: argparse.Namespace, tuning: list[Example], test: list[Example], started: float) -> int:
     """One judge trained on all of the tuning half under a policy cross-fitted before: the usual
     "cross-validate to calibrate, then refit on everything". The folds' judges saw a third less
@@ -134,14 +146,10 @@ def refit(args: argparse.Namespace, tuning: list[Example], test: list[Example], 
     pairs = [p for e in tuning for p in e[3]]
     log(f"training on all {len(pairs)} pairs of the tuning half ({sum(p[2] for p in pairs):.0f} gold)...")
     tokenizer, judge = train(pairs, args.epochs, args.lr, args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    judge.save_pretrained(args.out)
-    tokenizer.save_pretrained(args.out)
+    save_model(args.out, tokenizer, judge)
     policy.save(args.out)
-    scores = judge_scores(tokenizer, judge, test)
-    fits = [e[2][0] for e in test]
-    blended = np.asarray([policy.blend(fit, score) for fit, score in zip(fits, scores, strict=True)])
-    result: dict[str, Any] = {"blend": rates(blended, np.asarray([e[1] for e in test]), policy.cut)}
+    blend = blended(policy, [e[2][0] for e in test], judge_scores(tokenizer, judge, test))
+    result: dict[str, Any] = {"blend": rates(blend, np.asarray([e[1] for e in test]), policy.cut)}
     print(f"refit judge under {args.policy_from}'s policy, held-out half: {result['blend']}")
     result["minutes"] = round((time.perf_counter() - started) / 60, 1)
     print(json.dumps(result, sort_keys=True))
@@ -180,10 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     # other folds and scores fold f; those out-of-fold scores place the policy's blend and cut. The
     # judge of fold 0 is the one written out and scored on the held-out half.
     tuning = [e for e in found if half(e[0].id) == "tune"]
-    if args.policy_from:
-        return refit(args, tuning, [e for e in found if half(e[0].id) == "test"], started)
-    fold = [zlib.adler32(e[0].id.encode()) % args.folds for e in tuning]
     test = [e for e in found if half(e[0].id) == "test"]
+    if args.policy_from:
+        return refit(args, tuning, test, started)
+    fold = [zlib.adler32(e[0].id.encode()) % args.folds for e in tuning]
     cal: list[Example] = []
     cal_scores, test_by_model = [], []
     for f in range(args.models):
@@ -195,9 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         cal_scores.append(judge_scores(tokenizer, judge, held))
         test_by_model.append(judge_scores(tokenizer, judge, test))
         if f == 0:
-            args.out.mkdir(parents=True, exist_ok=True)
-            judge.save_pretrained(args.out)
-            tokenizer.save_pretrained(args.out)
+            save_model(args.out, tokenizer, judge)
     test_scores = test_by_model[0]
     result: dict[str, Any] = {}
     signals = {}
@@ -230,10 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:>14}, held-out half: {result[label]}")
     # The other folds' judges under the same policy: how much the outcome owes to one training run.
     for f, other in enumerate(test_by_model[1:], start=1):
-        blended = np.asarray(
-            [policy.blend(fit, score) for fit, score in zip(rule_t[:, 0], other, strict=True)]
-        )
-        result[f"blend_fold{f}_judge"] = rates(blended, irr_t, policy.cut)
+        result[f"blend_fold{f}_judge"] = rates(blended(policy, rule_t[:, 0], other), irr_t, policy.cut)
         print(f"blend with fold {f}'s judge, held-out half: {result[f'blend_fold{f}_judge']}")
     policy.save(args.out)
     # What the policy was fitted on and what it was scored on, for analysis.

@@ -302,14 +302,14 @@ class ApiSelector:
         abstained, reason = self.abstain.decide(signals)
         if self.judge is None:
             return Selection(query, ranked[:k], abstained, reason, signals)
-        return self._judged(Selection(query, ranked, abstained, reason, signals), self.judge, k)
+        selection = Selection(query, ranked, abstained, reason, signals)
+        return self._judged(selection, signals.fit(self.abstain), self.judge, k)
 
-    def _judged(self, selection: Selection, judge: FitJudge, k: int) -> Selection:
+    def _judged(self, selection: Selection, fit: float, judge: FitJudge, k: int) -> Selection:
         """The selection with the judge's say in abstaining (asked only when it can change the
-        decision); a judge that fails leaves the rule's decision, as a failed re-rank does."""
-        assert selection.signals is not None
+        rule's `fit`'s decision); a judge that fails leaves the rule's decision, as a failed
+        re-rank does."""
         policy = judge.policy
-        fit = selection.signals.fit(self.abstain)
         top = [hit.record for hit in selection.hits[: policy.candidates]]
         score = None
         if policy.needs_judge(fit):
