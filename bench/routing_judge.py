@@ -125,6 +125,12 @@ def rates(score: np.ndarray, irrelevant: np.ndarray, cut: float) -> dict[str, fl
     }
 
 
+def budget_cut(calibration: np.ndarray, irrelevant: np.ndarray) -> float:
+    """The cut below which `FALSE_ABSTAIN_BUDGET` of the labelled calibration queries fall: what the
+    policy abstains below, and what every score reported beside it is cut at."""
+    return float(np.quantile(calibration[~irrelevant], FALSE_ABSTAIN_BUDGET))
+
+
 def save_model(out: Path, tokenizer: Any, judge: Any) -> None:
     """The judge's weights and tokenizer, where `CrossEncoderJudge(out)` loads them."""
     out.mkdir(parents=True, exist_ok=True)
@@ -227,12 +233,11 @@ def main(argv: list[str] | None = None) -> int:
                 fit_weight=float(beta[0]), judge_weight=float(beta[1]),
                 fit_mean=float(mean[0]), fit_std=float(std[0]),
                 judge_mean=float(mean[1]), judge_std=float(std[1]),
-                cut=float(np.quantile(scores[label][0][~irr_c], FALSE_ABSTAIN_BUDGET)),
+                cut=budget_cut(scores[label][0], irr_c),
                 judge_low=float(judge_c.min()), judge_high=float(judge_c.max()),
             )  # fmt: skip
     for label, (cal_score, test_score) in scores.items():
-        cut = float(np.quantile(cal_score[~irr_c], FALSE_ABSTAIN_BUDGET))
-        result[label] = rates(test_score, irr_t, cut)
+        result[label] = rates(test_score, irr_t, budget_cut(cal_score, irr_c))
         print(f"{label:>14}, held-out half: {result[label]}")
     # The other folds' judges under the same policy: how much the outcome owes to one training run.
     for f, other in enumerate(test_by_model[1:], start=1):
