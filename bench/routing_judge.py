@@ -23,7 +23,9 @@ With the same split as bench.routing:
 - everything is reported on the held-out half (and, with several models, the other folds'
   judges under the same policy, to show how much one training run matters);
 - `--policy-from DIR` then trains one judge on the whole tuning half and keeps DIR's
-  cross-fitted policy ("calibrate on folds, refit on everything").
+  cross-fitted policy ("calibrate on folds, refit on everything");
+- `--compare DIR DIR ...` trains nothing: it asks, of the tuning half's out-of-fold scores only,
+  whether the average of several cross-fitted judges (other `--seed`s) abstains more than each.
 
 Runs measured here are in the README (section "API routing").
 """
@@ -162,6 +164,48 @@ def refit(args: argparse.Namespace, tuning: list[Example], test: list[Example], 
     return 0
 
 
+def tuning_rates(rule_fit: np.ndarray, judged: np.ndarray, irrelevant: np.ndarray) -> dict[str, float]:
+    """The logistic blend of the rule's fit with `judged`, fitted and cut at the budget on the same
+    tuning queries (three parameters over some 1,800 queries, so in-sample is close to honest)."""
+    x = np.c_[rule_fit, judged]
+    z = (x - x.mean(0)) / (x.std(0) + 1e-9)
+    beta = logistic_fit(z, (~irrelevant).astype(float))
+    blend = z @ beta[:-1]
+    return rates(blend, irrelevant, budget_cut(blend, irrelevant))
+
+
+def compare(directories: Sequence[Path]) -> int:
+    """Whether averaging independently trained judges helps, asked of the tuning half only: each
+    cross-fitted directory's out-of-fold scores (`--models` equal to `--folds`), and their mean,
+    blended with the rule's fit and cut at the budget. The held-out scores are not read, so this
+    can decide a design before the held-out half is asked."""
+    missing = [str(d) for d in directories if not (d / "scores.npz").is_file()]
+    if missing:
+        raise SystemExit(
+            f"no scores.npz in {', '.join(missing)}: compare directories written by "
+            "`--folds K --models K` (a `--policy-from` refit keeps no out-of-fold scores)"
+        )
+    runs = [np.load(d / "scores.npz") for d in directories]
+    first = runs[0]
+    for d, run in zip(directories[1:], runs[1:], strict=True):
+        same = all(np.array_equal(run[key], first[key]) for key in ("rule_c", "irr_c"))
+        if not same:
+            raise SystemExit(
+                f"{d} was calibrated on other queries than {directories[0]}: train both with the same "
+                "--folds and --models equal to --folds"
+            )
+    fit, irrelevant = first["rule_c"][:, 0], first["irr_c"]
+    result = {
+        str(d): tuning_rates(fit, run["judge_c"], irrelevant)
+        for d, run in zip(directories, runs, strict=True)
+    }
+    result["mean"] = tuning_rates(fit, np.mean([run["judge_c"] for run in runs], axis=0), irrelevant)
+    for label, found in result.items():
+        print(f"{label}, tuning half (out of fold): {found}")
+    print(json.dumps(result, sort_keys=True))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -178,7 +222,16 @@ def main(argv: list[str] | None = None) -> int:
         "(placed on its folds' out-of-fold scores) instead of fitting one",
     )
     parser.add_argument("--limit", type=int, default=0, help="use only the first N queries of each kind")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
+        help="train nothing: compare these cross-fitted judges and their average on the tuning half",
+    )
     args = parser.parse_args(argv)
+    if args.compare:
+        return compare(args.compare)
     started = time.perf_counter()
     _, queries_path, irr_tools_path, irr_queries_path, lists_path = bfcl_files(args.cache)
     labelled = [q for q in read_queries(queries_path) if q.gold]
