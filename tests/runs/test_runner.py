@@ -26,7 +26,7 @@ HERE = Path(__file__).parent
 
 
 @pytest.fixture
-def test_agents(monkeypatch: pytest.MonkeyPatch) -> None:
+def agents_importable(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make `runner_agents` importable here and in the spawned workers (they inherit sys.path)."""
     monkeypatch.syspath_prepend(str(HERE))
 
@@ -90,7 +90,7 @@ def test_small_run_with_two_agents_in_parallel(
     assert exemplar.trajectory and exemplar.source == "run:run"
 
 
-def test_errors_are_kept_apart_from_failures(tmp_path: Path, test_agents: None) -> None:
+def test_errors_are_kept_apart_from_failures(tmp_path: Path, agents_importable: None) -> None:
     run = tmp_path / "run"
     argv = ["eval", "--agent", "runner_agents:HangingAgent", "--agent", "runner_agents:CrashingAgent",
             "--agent", "runner_agents:IdleAgent", "--tasks", "click-test", "--seeds", "0", "--workers", "2",
@@ -146,7 +146,7 @@ def start_run(argv: list[str], database: Path, at_least: int) -> subprocess.Pope
     return proc
 
 
-def test_api_calls_and_routes_are_recorded_per_episode(tmp_path: Path, test_agents: None) -> None:
+def test_api_calls_and_routes_are_recorded_per_episode(tmp_path: Path, agents_importable: None) -> None:
     run = tmp_path / "run"
     argv = ["eval", "--agent", "runner_agents:CalculatorAgent", "--tasks", "tools.calculate",
             "--seeds", "0-3", "--workers", "1", "--max-steps", "6", "--out", str(run)]  # fmt: skip
