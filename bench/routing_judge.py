@@ -12,10 +12,11 @@ With the same split as bench.routing:
 - each query's three best candidates come from the default selector over the query's own BFCL
   candidate list (what the abstain rule sees too);
 - the tuning half is cut into `--folds` folds; the judge of fold f trains on the other folds
-  (pairs labelled by whether the candidate is gold; irrelevance queries' candidates are all
-  negatives) and scores fold f. With `--models 1` only fold 0's judge is trained; with
-  `--models` equal to `--folds` every tuning query gets an out-of-fold score (cross-fitting), so
-  the cut is placed on the whole tuning half instead of a fifth of it;
+  (pairs labelled by whether the candidate is gold, irrelevance queries' candidates all negative;
+  with `--query-weight`, also per query whether anything fits: see `train`) and scores fold f.
+  With `--models 1` only fold 0's judge is trained; with `--models` equal to `--folds` every
+  tuning query gets an out-of-fold score (cross-fitting), so the cut is placed on the whole tuning
+  half instead of a fifth of it;
 - on those out-of-fold scores a logistic blend of the judge's best score with the rule's fit is
   fitted, and its cut placed so that 4% of labelled queries abstain: the `JudgePolicy`;
 - fold 0's judge, its tokenizer and the policy are written to `--out` (`.cache/bench/judge` by
@@ -74,8 +75,15 @@ def examples(selector: ApiSelector, queries: Sequence[Query], irrelevant: bool) 
     return out
 
 
-def train(pairs: list[tuple[str, str, float]], epochs: int, lr: float, seed: int) -> Any:
-    """Fine-tune MiniLM with a fresh one-logit head on (query, candidate) pairs, binary cross-entropy."""
+def train(found: Sequence[Example], epochs: int, lr: float, seed: int, query_weight: float) -> Any:
+    """Fine-tune MiniLM with a fresh one-logit head on the queries' (query, candidate) pairs.
+
+    A binary cross-entropy per pair (is the candidate gold?) and, when `query_weight` is not 0,
+    weighted by it, one per query on the log-sum-exp of its candidates' logits (does anything fit?).
+    The second trains what the abstain decision reads, a smooth maximum over the candidates: an
+    irrelevance query's best-scoring candidate is pushed down hardest, and a labelled query is
+    satisfied once any of its candidates scores high. Its batches hold whole queries.
+    """
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -84,8 +92,11 @@ def train(pairs: list[tuple[str, str, float]], epochs: int, lr: float, seed: int
     path = default_minilm_path()  # the embedder's own weights, offline
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
-    batch = 16
-    steps = epochs * ((len(pairs) + batch - 1) // batch)
+    if query_weight:  # whole queries, five (about 15 pairs) a batch
+        units, batch = [(irrelevant, pairs) for _, irrelevant, _, pairs in found if pairs], 5
+    else:  # pairs alone, 16 a batch: the judges measured before the per-query loss existed
+        units, batch = [(irrelevant, [pair]) for _, irrelevant, _, pairs in found for pair in pairs], 16
+    steps = epochs * ((len(units) + batch - 1) // batch)
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, 1 - s / steps)
@@ -93,11 +104,19 @@ def train(pairs: list[tuple[str, str, float]], epochs: int, lr: float, seed: int
     loss_of = torch.nn.BCEWithLogitsLoss()
     model.train()
     for epoch in range(epochs):
-        rng.shuffle(pairs)
-        for start in range(0, len(pairs), batch):
-            chunk = pairs[start : start + batch]
-            logits = model(**encode_pairs(tokenizer, [p[:2] for p in chunk])).logits.squeeze(-1)
-            loss = loss_of(logits, torch.tensor([p[2] for p in chunk]))
+        rng.shuffle(units)
+        for start in range(0, len(units), batch):
+            chunk = units[start : start + batch]
+            pairs = [p for _, unit_pairs in chunk for p in unit_pairs]
+            logits = model(**encode_pairs(tokenizer, [p[:2] for p in pairs])).logits.squeeze(-1)
+            loss = loss_of(logits, torch.tensor([p[2] for p in pairs]))
+            if query_weight:
+                start_of, anything = 0, []
+                for _, unit_pairs in chunk:
+                    anything.append(torch.logsumexp(logits[start_of : start_of + len(unit_pairs)], 0))
+                    start_of += len(unit_pairs)
+                fits = torch.tensor([0.0 if irrelevant else 1.0 for irrelevant, _ in chunk])
+                loss = loss + query_weight * loss_of(torch.stack(anything), fits)
             loss.backward()
             optimiser.step()
             schedule.step()
@@ -151,9 +170,8 @@ def refit(args: argparse.Namespace, tuning: list[Example], test: list[Example], 
     data, so the refit judge's scores may sit on a slightly different scale; the held-out half shows
     whether that matters."""
     policy = JudgePolicy.load(args.policy_from)
-    pairs = [p for e in tuning for p in e[3]]
-    log(f"training on all {len(pairs)} pairs of the tuning half ({sum(p[2] for p in pairs):.0f} gold)...")
-    tokenizer, judge = train(pairs, args.epochs, args.lr, args.seed)
+    log(f"training on all {len(tuning)} queries of the tuning half...")
+    tokenizer, judge = train(tuning, args.epochs, args.lr, args.seed, args.query_weight)
     save_model(args.out, tokenizer, judge)
     policy.save(args.out)
     blend = blended(policy, [e[2][0] for e in test], judge_scores(tokenizer, judge, test))
@@ -213,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=4e-5)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the judge is written")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--query-weight",
+        type=float,
+        default=0.0,
+        help="weight of a per-query loss (does anything fit?) beside the per-pair one (default: pairs only)",
+    )
     parser.add_argument("--folds", type=int, default=5, help="folds of the tuning half")
     parser.add_argument("--models", type=int, default=1, help="folds whose judge is trained (cross-fitting)")
     parser.add_argument(
@@ -254,9 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     cal: list[Example] = []
     cal_scores, test_by_model = [], []
     for f in range(args.models):
-        pairs = [p for e, g in zip(tuning, fold, strict=True) if g != f for p in e[3]]
-        log(f"fold {f}: training on {len(pairs)} pairs ({sum(p[2] for p in pairs):.0f} gold)...")
-        tokenizer, judge = train(pairs, args.epochs, args.lr, args.seed + f)
+        others = [e for e, g in zip(tuning, fold, strict=True) if g != f]
+        log(f"fold {f}: training on {len(others)} queries...")
+        tokenizer, judge = train(others, args.epochs, args.lr, args.seed + f, args.query_weight)
         held = [e for e, g in zip(tuning, fold, strict=True) if g == f]
         cal += held
         cal_scores.append(judge_scores(tokenizer, judge, held))
