@@ -182,13 +182,19 @@ def refit(args: argparse.Namespace, tuning: list[Example], test: list[Example], 
     return 0
 
 
+def fit_blend(x: np.ndarray, irrelevant: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A logistic blend of the columns of `x` that tells labelled queries from irrelevance ones:
+    the columns' means and spreads (the blend reads them standardised) and its weights."""
+    mean, std = x.mean(0), x.std(0) + 1e-9
+    return mean, std, logistic_fit((x - mean) / std, (~irrelevant).astype(float))[:-1]
+
+
 def tuning_rates(rule_fit: np.ndarray, judged: np.ndarray, irrelevant: np.ndarray) -> dict[str, float]:
-    """The logistic blend of the rule's fit with `judged`, fitted and cut at the budget on the same
-    tuning queries (three parameters over some 1,800 queries, so in-sample is close to honest)."""
+    """The blend of the rule's fit with `judged`, fitted and cut at the budget on the same tuning
+    queries (three parameters over some 1,800 queries, so in-sample is close to honest)."""
     x = np.c_[rule_fit, judged]
-    z = (x - x.mean(0)) / (x.std(0) + 1e-9)
-    beta = logistic_fit(z, (~irrelevant).astype(float))
-    blend = z @ beta[:-1]
+    mean, std, weights = fit_blend(x, irrelevant)
+    blend = (x - mean) / std @ weights
     return rates(blend, irrelevant, budget_cut(blend, irrelevant))
 
 
@@ -302,9 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     # Blends fitted on the calibration part: the judge with the rule's fit, and with its signals.
     for label, columns in (("blend", [0]), ("blend_signals", [1, 2, 3, 4])):
         x_c, x_t = np.c_[rule_c[:, columns], judge_c], np.c_[rule_t[:, columns], judge_t]
-        mean, std = x_c.mean(0), x_c.std(0) + 1e-9
-        beta = logistic_fit((x_c - mean) / std, (~irr_c).astype(float))
-        scores[label] = ((x_c - mean) / std @ beta[:-1], (x_t - mean) / std @ beta[:-1])
+        mean, std, beta = fit_blend(x_c, irr_c)
+        scores[label] = ((x_c - mean) / std @ beta, (x_t - mean) / std @ beta)
         if label == "blend":
             policy = JudgePolicy(
                 fit_weight=float(beta[0]), judge_weight=float(beta[1]),
