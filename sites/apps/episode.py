@@ -68,12 +68,20 @@ class EpisodeMiddleware:
                 f"Episode {episode} has ended or never started.", status=410, content_type="text/plain"
             )
         if here != self._last:
-            from django.contrib.sites.models import SITE_CACHE
-
-            SITE_CACHE.clear()
+            _clear_process_caches()
             self._last = here
         token = _current.set(here)
         try:
             return self.get_response(request)
         finally:
             _current.reset(token)
+
+
+def _clear_process_caches() -> None:
+    """Caches Django keeps in the process, which would carry one episode's rows into another."""
+    from django.apps import apps
+
+    if apps.is_installed("django.contrib.sites"):
+        from django.contrib.sites.models import SITE_CACHE
+
+        SITE_CACHE.clear()

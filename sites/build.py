@@ -1,0 +1,156 @@
+"""Seeded datasets, built once and cached under a checksum of their recipe.
+
+``built("shop")`` returns the folder of the shop's current build, building it first when the recipe
+(the builder modules, the apps' settings and the versions of the apps) changed or nothing was built
+yet. Builds run in a subprocess at low priority, into a temporary folder renamed into place when
+complete; a file lock keeps parallel workers from building the same dataset twice. The cache lives in
+``$PALAESTRA_SITES_CACHE``, else ``$XDG_CACHE_HOME/palaestra/sites`` (``~/.cache/...``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from palaestra.errors import SiteError
+from palaestra.sites.registry import DATASETS, get_dataset
+
+HERE = Path(__file__).parent
+#: Distributions whose versions are part of every recipe (their migrations shape the database).
+#: The settings that shape the seed (installed apps, and so migrations); the rest of apps/ does not.
+RECIPE_SETTINGS = ("common.py", "shop_settings.py", "forum_settings.py")
+APP_VERSIONS = ("django", "django-oscar", "django-spirit", "django-haystack", "whoosh", "pillow")
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("PALAESTRA_SITES_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "palaestra" / "sites"
+
+
+def check_installed(dataset: str) -> None:
+    """A clear error when the apps of ``dataset`` are not installed."""
+    missing = [m for m in get_dataset(dataset).requires if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SiteError(
+            f"The {dataset} site needs {', '.join(missing)}, which is not installed. "
+            "Run ./scripts/setup, or: pip install 'palaestra[sites]'."
+        )
+
+
+def recipe_checksum(dataset: str) -> str:
+    """What the build of ``dataset`` depends on: our builder and app code, and the apps' versions."""
+    digest = hashlib.sha256(dataset.encode())
+    for path in sorted((HERE / "data").rglob("*.py")) + [HERE / "apps" / name for name in RECIPE_SETTINGS]:
+        digest.update(path.relative_to(HERE).as_posix().encode())
+        digest.update(path.read_bytes())
+    for dist in APP_VERSIONS:
+        try:
+            digest.update(f"{dist}={importlib.metadata.version(dist)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{dist}=missing".encode())
+    digest.update(f"python{sys.version_info[:2]}".encode())
+    return digest.hexdigest()[:12]
+
+
+def build_dir(dataset: str) -> Path:
+    return cache_root() / f"{dataset}-{recipe_checksum(dataset)}"
+
+
+def built(dataset: str, *, force: bool = False, log: Callable[[str], None] | None = None) -> Path:
+    """The folder of ``dataset``'s current build, building it if needed (see the module's doc)."""
+    get_dataset(dataset)
+    final = build_dir(dataset)
+    if not force and (final / "manifest.json").is_file():
+        return final
+    check_installed(dataset)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with (final.parent / f"{dataset}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be building it right now
+        if not force and (final / "manifest.json").is_file():
+            return final
+        if log is not None:
+            log(f"building the {dataset} seed into {final} (once per recipe; about a minute or two)")
+        _build(dataset, final)
+        for old in final.parent.glob(f"{dataset}-*"):
+            if old != final and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _build(dataset: str, final: Path) -> None:
+    tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE=get_dataset(dataset).settings,
+        PALAESTRA_SITES_BUILD=str(tmp),
+        PALAESTRA_SITES_BUILDING="1",
+        PALAESTRA_SITE=dataset,
+    )
+    env.pop("PALAESTRA_SITES_EPISODES", None)
+    log_path = tmp.with_suffix(".log")
+    with log_path.open("w") as log_file:
+        done = subprocess.run(
+            [sys.executable, "-m", "palaestra.sites.data.build", "--dataset", dataset, "--out", str(tmp)],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_lower_priority,  # noqa: PLW1509  (no threads are started before exec)
+            check=False,
+        )
+    if done.returncode != 0:
+        tail = log_path.read_text(errors="replace")[-3000:]
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise SiteError(f"Building the {dataset} seed failed (log: {log_path}):\n{tail}")
+    if final.exists():
+        shutil.rmtree(final)
+    tmp.rename(final)
+    log_path.unlink(missing_ok=True)
+
+
+def _lower_priority() -> None:
+    os.nice(10)
+
+
+def manifest(build: Path) -> dict[str, Any]:
+    return dict(json.loads((build / "manifest.json").read_text()))
+
+
+def verify(dataset: str, build: Path) -> None:
+    """A clear error when the seed on disk is damaged (checked once per site start)."""
+    db = build / "db.sqlite3"
+    problem = ""
+    if not db.is_file() or not (build / "manifest.json").is_file():
+        problem = "files are missing"
+    else:
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                (result,) = conn.execute("PRAGMA quick_check").fetchone()
+            if result != "ok":
+                problem = f"SQLite reports: {result}"
+        except sqlite3.DatabaseError as exc:
+            problem = f"SQLite reports: {exc}"
+    if problem:
+        raise SiteError(
+            f"The {dataset} seed at {build} is damaged ({problem}). "
+            f"Rebuild it with: palaestra sites build {dataset} --force"
+        )
+
+
+def all_datasets() -> list[str]:
+    return sorted(DATASETS)
