@@ -41,7 +41,7 @@ from palaestra.envs.pages_ahead import (
 )
 from palaestra.envs.spaces import Records, Unicode, screenshot_space
 from palaestra.envs.tools import ToolRunner
-from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError
+from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError, InfrastructureError
 from palaestra.tasks.base import EpisodeState, Task
 from palaestra.tasks.registry import get_task_spec
 
@@ -111,6 +111,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         self._pipeline = PagePipeline(depth=pages_ahead if prewarm else 0)
         #: Whether the last reset drew its seed: then the next ones will too (see ``_prepare_next``).
         self._drawing_seeds = False
+        self._warmed = False
         self._expected: tuple[int, ...] | None = None
         self._goal = ""
         self._last_obs: Obs | None = None
@@ -296,6 +297,9 @@ class BrowserEnv(gym.Env[Obs, str]):
         super().reset(seed=seed)
         episode_seed = int(seed) if seed is not None else draw_seed(self.np_random)
         self._drawing_seeds = seed is None
+        if not self._warmed:
+            await self.task.warm_up()  # a task's servers and data, once, outside the reset timeout
+            self._warmed = True
         started = time.perf_counter()
         old, self._episode = self._episode, None
         try:
@@ -354,7 +358,9 @@ class BrowserEnv(gym.Env[Obs, str]):
                 f"The step took longer than {self.step_timeout} s; the page hangs.",
             )
         except BrowserCrashedError as exc:
-            kind, message = "browser_crashed", f"The browser stopped during the step: {exc}"
+            kind, message = exc.kind, f"The browser stopped during the step: {exc}"
+        except InfrastructureError as exc:  # a task's own infrastructure: a site process that stopped
+            kind, message = exc.kind, str(exc)
         except PlaywrightError as exc:
             if self._browser_alive(self._episode):
                 kind, message = (
