@@ -1,4 +1,5 @@
-"""The MiniWoB++ scripted solutions as an agent, so runs can use them as a yardstick.
+"""The scripted solutions (MiniWoB++'s, and the site suites' template oracles) as an agent, so runs
+can use them as a yardstick.
 
 An oracle must know which task it plays, which no real agent is told: it is `privileged`, the runner
 reveals the task's name to it alone, and results mark it. It measures the platform (throughput,
@@ -7,7 +8,7 @@ the ceiling of a task), never an agent's skill.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
@@ -29,13 +30,19 @@ class OracleAgent(Agent):
     def __init__(self, config: OracleConfig) -> None:
         super().__init__()
         self.task_name = ""
+        self._oracle: Callable[[Obs], Generator[str, Obs, None]] | None = None
         self._plan: Generator[str, Obs, None] | None = None
 
     def reveal_task(self, task: str) -> None:
         from palaestra.tasks.miniwob.oracles import ORACLES
+        from palaestra.tasks.webarena import SITE_SUITES, site_oracle
 
-        short = task.split(".", 1)[-1]
-        if short not in ORACLES:
+        suite, short = task.split(".", 1) if "." in task else ("miniwob", task)
+        if suite in SITE_SUITES:
+            self._oracle = site_oracle(task)
+        elif short in ORACLES:
+            self._oracle = ORACLES[short]
+        else:
             raise UnknownNameError("oracle", short, ORACLES, hint="Only some MiniWoB++ tasks have one.")
         self.task_name = short
 
@@ -44,13 +51,11 @@ class OracleAgent(Agent):
         self._plan = None
 
     async def aact(self, obs: Obs) -> AgentStep:
-        from palaestra.tasks.miniwob.oracles import ORACLES
-
-        if not self.task_name:
+        if self._oracle is None:
             raise RuntimeError("The oracle agent plays only in runs, which reveal the task to it.")
         try:
             if self._plan is None:
-                self._plan = ORACLES[self.task_name](obs)
+                self._plan = self._oracle(obs)
                 action = next(self._plan)
             else:
                 action = self._plan.send(obs)
@@ -61,4 +66,4 @@ class OracleAgent(Agent):
         return step
 
 
-register_agent(AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ solutions (privileged)"))
+register_agent(AgentSpec("oracle", OracleAgent, OracleConfig, "scripted solutions: MiniWoB++ and the site suites (privileged)"))

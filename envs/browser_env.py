@@ -31,6 +31,7 @@ from palaestra.envs import loop as loop_mod
 from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.actions.executor import ActionState, execute
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
+from palaestra.envs.navigation import NavigationWatch
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
 from palaestra.envs.pages_ahead import (
     PagePipeline,
@@ -60,9 +61,11 @@ class _Episode:
     state: ActionState
     blocked: list[str]
     cdp_sessions: dict[Page, CDPSession] = field(default_factory=dict)
+    navigations: NavigationWatch | None = None
 
     def __post_init__(self) -> None:
         self.cdp_sessions[self.state.page] = self.cdp
+        self.navigations = NavigationWatch(self.context)
 
 
 class BrowserEnv(gym.Env[Obs, str]):
@@ -386,7 +389,7 @@ class BrowserEnv(gym.Env[Obs, str]):
             else "The episode is over; call reset() to start a new one."
         )
         t1 = time.perf_counter()
-        marked = await self._settle(episode.state)
+        marked = await self._settle(episode.state, episode.navigations)
         t2 = time.perf_counter()
         if episode.blocked and not error:
             error = f"Blocked navigation outside this task's allowed sites: {', '.join(episode.blocked)}"
@@ -434,17 +437,23 @@ class BrowserEnv(gym.Env[Obs, str]):
         browser = episode.context.browser
         return browser is not None and browser.is_connected() and not episode.state.page.is_closed()
 
-    async def _settle(self, state: ActionState) -> bool:
+    async def _settle(self, state: ActionState, navigations: NavigationWatch | None = None) -> bool:
         """Wait for navigation to load and the DOM to go quiet (events, not sleeps).
 
+        A navigation the action started but the server has not answered yet is waited for first
+        (``NavigationWatch``): until then the old page is loaded and quiet, and would be observed.
         The same round trip gives the settled page's new elements their ids; returns whether it
         did (not when the page kept navigating away).
         """
         page = state.page
         for _ in range(3):
             try:
+                if navigations is not None:
+                    await navigations.settled(self.settle_ms * 10 / 1000)
                 await page.wait_for_load_state("load", timeout=self.settle_ms * 5)
                 await state.frame_ids.settle_and_mark(page, self.settle_ms)
+                if navigations is not None and navigations.pending:
+                    continue  # the page navigated again while it settled: wait for that one
                 return True
             except PlaywrightError:
                 if page.is_closed():

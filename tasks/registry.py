@@ -51,9 +51,11 @@ def _load_suites() -> None:
         _suites_loaded = True
         from palaestra.tasks.miniwob import register_miniwob
         from palaestra.tasks.tools import register_tool_tasks
+        from palaestra.tasks.webarena import register_site_suites
 
         register_miniwob()
         register_tool_tasks()
+        register_site_suites()
 
 
 def all_tasks() -> dict[str, TaskSpec]:

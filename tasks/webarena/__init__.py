@@ -1,0 +1,50 @@
+"""WebArena-style suites on Palaestra's own sites: ``shop``, ``shop-admin`` and ``forum``.
+
+Tasks are WebArena-format JSON files in ``data/`` (generated from the seeded databases by
+``generate.py``), loaded by ``config.load_configs`` (which reads WebArena's own files too), run as
+``SiteTask`` episodes and judged by ``evaluators``.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from palaestra.tasks.registry import TaskSpec, register_task
+from palaestra.tasks.webarena.config import TaskConfig, load_configs
+
+DATA = Path(__file__).parent / "data"
+SITE_SUITES = ("shop", "shop-admin", "forum")
+
+
+@functools.cache
+def suite_configs(suite: str) -> dict[str, TaskConfig]:
+    """The suite's tasks by short name (``product-price-0``)."""
+    path = DATA / f"{suite}.json"
+    return {c.extra["name"]: c for c in load_configs(path)} if path.is_file() else {}
+
+
+def make_site_task(suite: str, name: str, **kwargs: Any) -> Any:
+    from palaestra.tasks.webarena.task import SiteTask
+
+    return SiteTask(suite_configs(suite)[name], f"{suite}.{name}", **kwargs)
+
+
+def register_site_suites() -> None:
+    for suite in SITE_SUITES:
+        for name, config in suite_configs(suite).items():
+            register_task(
+                TaskSpec(f"{suite}.{name}", suite, make_site_task, {"suite": suite, "name": name}, config.intent)
+            )
+
+
+def site_oracle(task: str) -> Any:
+    """The oracle of a site task (``shop.product-price-0``): a function of the first observation
+    returning the generator of its actions."""
+    from palaestra.tasks.webarena.templates import TEMPLATES
+
+    suite, name = task.split(".", 1)
+    config = suite_configs(suite)[name]
+    oracle = TEMPLATES[config.extra["template"]].oracle
+    return functools.partial(oracle, dict(config.instantiation_dict))
