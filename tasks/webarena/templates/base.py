@@ -120,7 +120,7 @@ def elements(obs: Obs, role: str | None = None, name: str | None = None, exact: 
         if role is not None and el["role"] != role:
             continue
         if want is not None:
-            have = " ".join(str(el["name"]).split()).lower()
+            have = " ".join(str(el["name"]).split()).lower().removesuffix(" *")  # required fields
             if (have != want) if exact else (want not in have):
                 continue
         found.append(el)
