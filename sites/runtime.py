@@ -37,7 +37,8 @@ from palaestra.sites import build as builds
 from palaestra.sites.registry import SiteDef, get_dataset, get_site
 
 HEADER = "X-Palaestra-Episode"
-START_TIMEOUT = 60.0
+#: Generous: a cold start on a busy two-core machine (imports, URL resolvers) can take a while.
+START_TIMEOUT = 180.0
 
 
 @dataclass

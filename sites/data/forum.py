@@ -10,7 +10,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from palaestra.sites.data.common import PASSWORD, explicit_dates, random_date, sessions_for, weighted
+from palaestra.sites.data.common import PASSWORD, SEED_NOW, explicit_dates, random_date, sessions_for, weighted
 from palaestra.sites.data.forum_words import (
     ADJECTIVES,
     BOARDS,
@@ -164,7 +164,7 @@ def _comments(rng: random.Random, topics: list[Any], users: list[Any]) -> list[A
         when = topic.date
         thread = [(topic.user, text, when)]
         for _ in range(per_topic.get(index, 0)):
-            when = when + dt.timedelta(minutes=int(rng.expovariate(1 / 600)) + 1)
+            when = min(when + dt.timedelta(minutes=int(rng.expovariate(1 / 600)) + 1), SEED_NOW)
             thread.append((rng.choice(users), _fill(rng, rng.choice(REPLIES), board), when))
         for user, body, date in thread:
             comments.append(Comment(user=user, topic=topic, comment=body, comment_html=markdown.render(body),

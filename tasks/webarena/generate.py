@@ -47,6 +47,7 @@ def generate(suite: str) -> list[dict[str, Any]]:
                     "require_reset": "db_state" in instance.eval["eval_types"],
                     "eval": instance.eval,
                     "intent_template_id": template_id,
+                    **({"login_as": template.login_as} if template.login_as else {}),
                     "name": f"{template.key}-{index}",
                     "template": template.key,
                 }

@@ -3,7 +3,7 @@
 ``normalise`` puts an answer and a reference into one canonical form: lower case, one space between
 words, punctuation around words dropped, numbers without thousands separators, currency signs or
 trailing zeros ("$1,299.50" -> "1299.5"), small number words as digits ("three" -> "3"), dates as
-ISO ("March 5, 2025", "5 Mar 2025", "03/05/2025" -> "2025-03-05"; slashes read month first, as in
+ISO ("March 5, 2025", "5 Mar 2025", "5 Mar '25", "03/05/2025" -> "2025-03-05"; slashes read month first, as in
 the United States), and unit spellings as one symbol ("lbs", "pounds" -> "lb"). ``fuzzy_match``
 then accepts an answer whose canonical words contain the reference's as a run of whole words, so
 "The total was $1,299.50." matches "1299.50", but "12" does not match "120".
@@ -43,7 +43,8 @@ NOT_APPLICABLE = {"n/a", "na", "n.a.", "not applicable", "none", "not available"
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _US = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _MONTH_FIRST = re.compile(r"\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
-_DAY_FIRST = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4})\b")
+_DAY_FIRST = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4}|'\d{2})(?!\d)")
+_ISO_WORD = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?(?![\w.]*\d)")
 
 
@@ -65,9 +66,10 @@ def _dates(text: str) -> str:
         month = MONTHS.get(m[1])
         return (_date(int(m[3]), month, int(m[2])) if month else None) or m[0]
 
-    def day_first(m: re.Match[str]) -> str:
+    def day_first(m: re.Match[str]) -> str:  # also forum style: "5 Jul '21"
         month = MONTHS.get(m[2])
-        return (_date(int(m[3]), month, int(m[1])) if month else None) or m[0]
+        year = 2000 + int(m[3][1:]) if m[3].startswith("'") else int(m[3])
+        return (_date(year, month, int(m[1])) if month else None) or m[0]
 
     for pattern, fix in ((_ISO, iso), (_US, us), (_MONTH_FIRST, month_first), (_DAY_FIRST, day_first)):
         text = pattern.sub(fix, text)
@@ -88,7 +90,6 @@ def _number(token: str) -> str:
 def normalise(text: str) -> str:
     text = " ".join(str(text).lower().split())
     text = _dates(text)
-    text = _NUMBER.sub(lambda m: _number(m[0]), text)
     words = []
     for word in re.split(r"\s+", text):
         word = word.strip(".,;:!?\"'()[]{}")
@@ -96,6 +97,8 @@ def normalise(text: str) -> str:
             continue
         if word.startswith("$"):
             word = word[1:]
+        if not _ISO_WORD.fullmatch(word):
+            word = _NUMBER.sub(lambda m: _number(m[0]), word)
         number = re.fullmatch(r"(\d+(?:\.\d+)?)([a-z%]+)", word)  # "5lbs", "20%"
         if number:
             words.extend([number[1], UNITS.get(number[2], number[2])])

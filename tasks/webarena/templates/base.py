@@ -56,6 +56,8 @@ class Template:
     #: The start page's path (after the site's placeholder); an instance may override it.
     start: str = "/"
     login: bool = True
+    #: Seeded accounts to log in as, per site, instead of the site's default one.
+    login_as: dict[str, str] | None = None
 
     def intent(self, values: dict[str, Any]) -> str:
         return self.intent_template.format(**values)

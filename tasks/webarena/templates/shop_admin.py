@@ -92,7 +92,7 @@ def _orders(seed: Seed, rng: random.Random, k: int, status: str | None = None) -
 
 
 def order_status_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"number": n}, answer_eval(exact_match=s)) for n, s, *_ in _orders(seed, rng, 3)]
+    return [Instance({"number": n}, answer_eval(exact_match=s)) for n, s, *_ in _orders(seed, rng, 4)]
 
 
 def order_status_oracle(values: dict[str, Any], obs: Obs) -> Plan:
