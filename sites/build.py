@@ -28,8 +28,6 @@ from palaestra.sites.registry import DATASETS, get_dataset
 
 HERE = Path(__file__).parent
 #: Distributions whose versions are part of every recipe (their migrations shape the database).
-#: The settings that shape the seed (installed apps, and so migrations); the rest of apps/ does not.
-RECIPE_SETTINGS = ("common.py", "shop_settings.py", "forum_settings.py")
 APP_VERSIONS = ("django", "django-oscar", "django-spirit", "django-haystack", "whoosh", "pillow")
 
 
@@ -52,11 +50,12 @@ def check_installed(dataset: str) -> None:
 
 
 def recipe_checksum(dataset: str) -> str:
-    """What the build of ``dataset`` depends on: our builder and app code, and the apps' versions."""
+    """What the build of ``dataset`` depends on: its recipe files (builders, word lists, settings;
+    the rest of the apps' code does not shape the seed) and the apps' versions."""
     digest = hashlib.sha256(dataset.encode())
-    for path in sorted((HERE / "data").rglob("*.py")) + [HERE / "apps" / name for name in RECIPE_SETTINGS]:
-        digest.update(path.relative_to(HERE).as_posix().encode())
-        digest.update(path.read_bytes())
+    for name in get_dataset(dataset).recipe:
+        digest.update(name.encode())
+        digest.update((HERE / name).read_bytes())
     for dist in APP_VERSIONS:
         try:
             digest.update(f"{dist}={importlib.metadata.version(dist)}".encode())

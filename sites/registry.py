@@ -18,6 +18,8 @@ class Dataset:
     settings: str
     #: The Python distributions the dataset's apps need (checked before a build or a start).
     requires: tuple[str, ...]
+    #: The files (relative to palaestra/sites) whose contents shape the seed: its recipe.
+    recipe: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,18 @@ class SiteDef:
         return f"{self.name.replace('-', '_')}_session"
 
 
+_COMMON = ("data/build.py", "data/common.py", "data/people.py", "apps/common.py")
 DATASETS = {
-    "shop": Dataset("shop", "palaestra.sites.apps.shop_settings", ("django", "oscar", "haystack", "whoosh", "waitress", "whitenoise")),
-    "forum": Dataset("forum", "palaestra.sites.apps.forum_settings", ("django", "spirit", "haystack", "whoosh", "waitress", "whitenoise")),
+    "shop": Dataset(
+        "shop", "palaestra.sites.apps.shop_settings",
+        ("django", "oscar", "haystack", "whoosh", "waitress", "whitenoise"),
+        (*_COMMON, "data/shop.py", "data/catalogue_words.py", "data/images.py", "apps/shop_settings.py"),
+    ),
+    "forum": Dataset(
+        "forum", "palaestra.sites.apps.forum_settings",
+        ("django", "spirit", "haystack", "whoosh", "waitress", "whitenoise"),
+        (*_COMMON, "data/forum.py", "data/forum_words.py", "apps/forum_settings.py"),
+    ),
 }  # fmt: skip
 
 SITES = {
