@@ -1,0 +1,40 @@
+"""The site suites on their real sites: committed task files match the seed, and a sample of
+oracles (every kind of task, every site) reach 1.0 through the public actions alone. The whole
+suites run in ``python -m bench.sites --oracles``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from palaestra.envs import BrowserEnv
+from palaestra.envs.observation import ObsConfig
+from palaestra.sites.runtime import SiteRuntime
+from palaestra.tasks.webarena import generate, play_oracle
+
+SAMPLE = [
+    "shop.product-price-0",  # information from a product page found by search
+    "shop.category-cheapest-0",  # a comparison over a sorted listing
+    "shop.nav-search-0",  # url_match
+    "shop.add-to-cart-0",  # db_state after a form
+    "shop.missing-product-0",  # unachievable
+    "shop-admin.admin-order-status-0",
+    "shop-admin.admin-set-price-0",
+    "forum.topic-author-0",
+    "forum.reply-to-topic-0",
+    "forum.close-topic-0",  # logged in as the moderator, not the default member
+]
+
+
+def test_committed_task_files_are_what_the_seed_gives(runtime: SiteRuntime) -> None:
+    runtime.build_of("shop"), runtime.build_of("forum")
+    assert generate.main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("task", SAMPLE)
+def test_oracle_solves_the_task(task: str, runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]) -> None:
+    env = make_env(task, obs_config=ObsConfig(screenshot=False), pages_ahead=0)
+    result = play_oracle(env, task)
+    assert result.success and result.reward == 1.0, result
+    assert not result.errors, result.errors
