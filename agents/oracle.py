@@ -66,4 +66,8 @@ class OracleAgent(Agent):
         return step
 
 
-register_agent(AgentSpec("oracle", OracleAgent, OracleConfig, "scripted solutions: MiniWoB++ and the site suites (privileged)"))
+register_agent(
+    AgentSpec(
+        "oracle", OracleAgent, OracleConfig, "scripted solutions: MiniWoB++ and the site suites (privileged)"
+    )
+)

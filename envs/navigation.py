@@ -54,7 +54,11 @@ class NavigationWatch:
         with contextlib.suppress(PlaywrightError):
             response = await request.response()
             disposition = (await response.header_value("content-disposition") or "") if response else ""
-            if response is None or response.status in (204, 205) or disposition.lower().startswith("attachment"):
+            if (
+                response is None
+                or response.status in (204, 205)
+                or disposition.lower().startswith("attachment")
+            ):
                 self._ended(request)
 
     def _ended(self, request: Request) -> None:

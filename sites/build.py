@@ -109,7 +109,7 @@ def _build(dataset: str, final: Path) -> None:
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            preexec_fn=_lower_priority,  # noqa: PLW1509  (no threads are started before exec)
+            preexec_fn=_lower_priority,
             check=False,
         )
     if done.returncode != 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 BUILD = Path(os.environ.get("PALAESTRA_SITES_BUILD", "/nonexistent"))
 SITE = os.environ.get("PALAESTRA_SITE", "site")
@@ -34,7 +35,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 # Seeded users log in often; Django's default hasher takes ~250 ms a login. These are test sites.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Caches live in the (per-episode) database, never in the process.
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "site_cache"},
 }
 

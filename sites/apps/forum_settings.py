@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from palaestra.sites.apps import common
 from palaestra.sites.apps.common import *  # noqa: F403
-from palaestra.sites.apps.common import BUILDING, CACHES, EPISODE_MIDDLEWARE, search_connection
+from palaestra.sites.apps.common import BUILDING, EPISODE_MIDDLEWARE, search_connection
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -79,7 +80,7 @@ TEMPLATES = [
 ]
 
 CACHES = {
-    **CACHES,
+    **common.CACHES,
     "st_rate_limit": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "spirit_rl_cache",

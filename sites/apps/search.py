@@ -17,9 +17,10 @@ from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
 from palaestra.sites.apps.episode import current_dir
 
 
-class EpisodeWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]
+class EpisodeWhooshBackend(WhooshSearchBackend):
     def __init__(self, connection_alias: str, **options: Any) -> None:
         super().__init__(connection_alias, **options)
+        self.path: str = str(options["PATH"])
         self.seed_path = self.path
 
     def _point_at(self, write: bool) -> None:
@@ -56,5 +57,5 @@ class EpisodeWhooshBackend(WhooshSearchBackend):  # type: ignore[misc]
         return super().more_like_this(model_instance, **kwargs)
 
 
-class EpisodeWhooshEngine(WhooshEngine):  # type: ignore[misc]
+class EpisodeWhooshEngine(WhooshEngine):
     backend = EpisodeWhooshBackend

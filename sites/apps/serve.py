@@ -10,6 +10,7 @@ that started it, even one that was killed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
@@ -44,11 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     app = WhiteNoise(get_wsgi_application(), root=settings.STATIC_ROOT, prefix=settings.STATIC_URL)
     get_resolver().url_patterns  # noqa: B018  (import every view now, not on the first request)
     server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="palaestra")
-    print(f"LISTENING {server.effective_port}", flush=True)  # type: ignore[union-attr]
-    try:
+    print(f"LISTENING {server.effective_port}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
         server.run()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

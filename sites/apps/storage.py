@@ -12,7 +12,9 @@ from palaestra.sites.apps.episode import current_dir
 class EpisodeFileStorage(FileSystemStorage):
     def _target(self) -> FileSystemStorage:
         here = current_dir()
-        return self if here is None else FileSystemStorage(location=str(here / "media"), base_url=self.base_url)
+        return (
+            self if here is None else FileSystemStorage(location=str(here / "media"), base_url=self.base_url)
+        )
 
     def _save(self, name: str, content: Any) -> str:
         target = self._target()

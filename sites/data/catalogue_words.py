@@ -24,9 +24,7 @@ class Department(TypedDict):
     leaves: dict[str, Leaf]
 
 
-def _leaf(
-    nouns: str, variants: str, sizes: str, features: str, price: tuple[float, float]
-) -> Leaf:
+def _leaf(nouns: str, variants: str, sizes: str, features: str, price: tuple[float, float]) -> Leaf:
     return {
         "nouns": [w.strip() for w in nouns.split(";")],
         "variants": [w.strip() for w in variants.split(";")],
@@ -145,7 +143,12 @@ DEPARTMENTS: dict[str, Department] = {
     "Garden & Outdoor": {
         "product_class": "Outdoor",
         "brands": ["Greenfold", "Fieldcraft", "Terraform", "Bramblewood", "Sunhollow"],
-        "aspects": ["survived a whole season outside", "is sturdy", "was worth the price", "works as described"],
+        "aspects": [
+            "survived a whole season outside",
+            "is sturdy",
+            "was worth the price",
+            "works as described",
+        ],
         "leaves": {
             "Garden Tools": _leaf(
                 "Pruning Shears; Hand Trowel; Garden Hoe; Leaf Rake; Hose Nozzle; Kneeling Pad;"
@@ -208,8 +211,7 @@ DEPARTMENTS: dict[str, Department] = {
                 (24.0, 499.0),
             ),
             "Chargers & Cables": _leaf(
-                "USB-C Cable; Wall Charger; Power Bank; Wireless Charging Pad; Car Charger;"
-                " Charging Station",
+                "USB-C Cable; Wall Charger; Power Bank; Wireless Charging Pad; Car Charger; Charging Station",
                 "Braided; Fast-Charge; Magnetic; Compact; Multi-Port",
                 "3 ft; 6 ft; 10,000 mAh; 20,000 mAh; 65 W",
                 "charges a phone to half in thirty minutes; survives thousands of bends;"
@@ -221,8 +223,7 @@ DEPARTMENTS: dict[str, Department] = {
                 " Mouse Pad",
                 "Ergonomic; Aluminum; Low-Profile; Backlit; Adjustable",
                 "compact; full-size; 7-in-1; 1080p",
-                "reduces wrist strain; works with Mac and Windows; needs no drivers;"
-                " has a long battery life",
+                "reduces wrist strain; works with Mac and Windows; needs no drivers; has a long battery life",
                 (9.0, 199.0),
             ),
             "Smart Home": _leaf(
@@ -301,8 +302,7 @@ DEPARTMENTS: dict[str, Department] = {
                 " Colored Pencils",
                 "Retractable; Brass; Quick-Dry; Archival; Pastel",
                 "0.5 mm; 0.7 mm; 12-pack; 24-pack",
-                "writes smoothly without skipping; does not smear; feels balanced in the hand;"
-                " is refillable",
+                "writes smoothly without skipping; does not smear; feels balanced in the hand; is refillable",
                 (4.0, 89.0),
             ),
             "Desk Organizers": _leaf(
@@ -401,25 +401,47 @@ DEPARTMENTS: dict[str, Department] = {
 }
 
 COLORS = [
-    "Black", "White", "Charcoal", "Navy", "Sage Green", "Terracotta", "Sand", "Slate Blue",
-    "Burgundy", "Mustard", "Ivory", "Forest Green", "Blush Pink", "Graphite", "Teal",
-]  # fmt: skip
+    "Black",
+    "White",
+    "Charcoal",
+    "Navy",
+    "Sage Green",
+    "Terracotta",
+    "Sand",
+    "Slate Blue",
+    "Burgundy",
+    "Mustard",
+    "Ivory",
+    "Forest Green",
+    "Blush Pink",
+    "Graphite",
+    "Teal",
+]
 
 REVIEW_OPENERS = {
-    5: ["Absolutely love it.", "Exceeded my expectations.", "Best purchase this year.", "Five stars, no question."],
+    5: [
+        "Absolutely love it.",
+        "Exceeded my expectations.",
+        "Best purchase this year.",
+        "Five stars, no question.",
+    ],
     4: ["Really good overall.", "Very happy with this.", "Solid choice.", "Would buy again."],
     3: ["It's okay.", "Does the job.", "Mixed feelings.", "Average, but fine for the price."],
     2: ["Disappointed.", "Not what I hoped.", "Had some problems.", "Expected better."],
     1: ["Would not recommend.", "Returned it.", "Broke quickly.", "Poor quality."],
-}  # fmt: skip
+}
 REVIEW_TITLES = {
     5: ["Perfect", "Love it", "Exactly what I wanted", "Fantastic quality", "Highly recommend"],
     4: ["Very good", "Great value", "Happy with it", "Nice and sturdy", "Good buy"],
     3: ["Okay", "Decent", "Fine for the price", "Some pros and cons", "It works"],
     2: ["Not great", "Some issues", "Meh", "Could be better", "Underwhelming"],
     1: ["Terrible", "Broke in a week", "Waste of money", "Do not buy", "Very disappointed"],
-}  # fmt: skip
+}
 NEGATIVE_ASPECTS = [
-    "arrived with a scratch", "is smaller than it looks in the photos", "feels flimsy",
-    "stopped working after a month", "had a strong smell out of the box", "took ages to arrive",
-]  # fmt: skip
+    "arrived with a scratch",
+    "is smaller than it looks in the photos",
+    "feels flimsy",
+    "stopped working after a month",
+    "had a strong smell out of the box",
+    "took ages to arrive",
+]

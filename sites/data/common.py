@@ -43,9 +43,9 @@ def weighted(rng: random.Random, choices: dict[Any, float]) -> Any:
 
 def sessions_for(users: list[Any]) -> dict[str, str]:
     """A logged-in session per user, stored in the seed, so an episode logs in by cookie alone."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
-    from django.conf import settings
 
     keys = {}
     backend = settings.AUTHENTICATION_BACKENDS[0]

@@ -10,7 +10,14 @@ import random
 from pathlib import Path
 from typing import Any
 
-from palaestra.sites.data.common import PASSWORD, SEED_NOW, explicit_dates, random_date, sessions_for, weighted
+from palaestra.sites.data.common import (
+    PASSWORD,
+    SEED_NOW,
+    explicit_dates,
+    random_date,
+    sessions_for,
+    weighted,
+)
 from palaestra.sites.data.forum_words import (
     ADJECTIVES,
     BOARDS,
@@ -56,11 +63,14 @@ def _usernames(rng: random.Random, count: int) -> list[str]:
         adj, noun = rng.choice(ADJECTIVES), rng.choice(NOUNS)
         style = rng.randrange(4)
         name = (
-            f"{adj}_{noun}" if style == 0
-            else f"{adj.title()}{noun.title()}{rng.randint(1, 99)}" if style == 1
-            else f"{noun}{rng.randint(100, 9999)}" if style == 2
+            f"{adj}_{noun}"
+            if style == 0
+            else f"{adj.title()}{noun.title()}{rng.randint(1, 99)}"
+            if style == 1
+            else f"{noun}{rng.randint(100, 9999)}"
+            if style == 2
             else f"the_{adj}_{noun}"
-        )  # fmt: skip
+        )
         if name not in names:
             names.append(name)
     return names
@@ -76,14 +86,28 @@ def _members(rng: random.Random) -> list[Any]:
     users = []
     for name in _usernames(rng, MEMBERS):
         joined = random_date(rng, dt.datetime(2021, 6, 1, tzinfo=dt.UTC), START)
-        users.append(User(username=name, email=f"{name.replace('_', '.')}@example.org", password=password,
-                          date_joined=joined, is_staff=name == MODERATOR, is_superuser=name == MODERATOR))  # fmt: skip
+        users.append(
+            User(
+                username=name,
+                email=f"{name.replace('_', '.')}@example.org",
+                password=password,
+                date_joined=joined,
+                is_staff=name == MODERATOR,
+                is_superuser=name == MODERATOR,
+            )
+        )
     User.objects.bulk_create(users)
     profiles = [
-        UserProfile(user=u, slug=slugify(u.username), nickname=u.username, last_seen=u.date_joined,
-                    location=rng.choice(["", "", "Portland", "Leeds", "Toronto", "Austin", "Melbourne", "Cork"]),
-                    is_administrator=u.username == MODERATOR, is_moderator=u.username == MODERATOR,
-                    is_verified=True)  # fmt: skip
+        UserProfile(
+            user=u,
+            slug=slugify(u.username),
+            nickname=u.username,
+            last_seen=u.date_joined,
+            location=rng.choice(["", "", "Portland", "Leeds", "Toronto", "Austin", "Melbourne", "Cork"]),
+            is_administrator=u.username == MODERATOR,
+            is_moderator=u.username == MODERATOR,
+            is_verified=True,
+        )
         for u in users
     ]
     with explicit_dates(UserProfile):
@@ -97,9 +121,12 @@ def _boards() -> list[Any]:
 
     boards = []
     for sort, (title, board) in enumerate(BOARDS.items(), start=1):
-        boards.append(Category.objects.create(title=title, slug=slugify(title), description=board["description"],
-                                              sort=sort, color=""))  # fmt: skip
-        boards[-1].words = board  # type: ignore[attr-defined]
+        boards.append(
+            Category.objects.create(
+                title=title, slug=slugify(title), description=board["description"], sort=sort, color=""
+            )
+        )
+        boards[-1].words = board
     return boards
 
 
@@ -108,9 +135,13 @@ def _fill(rng: random.Random, template: str, board: Any) -> str:
     thing, thing2 = rng.sample(words["things"], 2)
     tip = rng.choice(words["tips"])
     return template.format(
-        thing=thing, thing2=thing2, Thing=thing[0].upper() + thing[1:], tip=tip, doing=rng.choice(words["doing"]),
+        thing=thing,
+        thing2=thing2,
+        Thing=thing[0].upper() + thing[1:],
+        tip=tip,
+        doing=rng.choice(words["doing"]),
         tip_sentence=f"I always {tip}.",
-    )  # fmt: skip
+    )
 
 
 def _topics(rng: random.Random, boards: list[Any], users: list[Any]) -> list[Any]:
@@ -118,7 +149,8 @@ def _topics(rng: random.Random, boards: list[Any], users: list[Any]) -> list[Any
     from spirit.topic.models import Topic
 
     weights = [rng.uniform(0.5, 2.0) for _ in boards]
-    topics, titles = [], set()
+    topics: list[Any] = []
+    titles: set[tuple[int, str]] = set()
     while len(topics) < TOPICS:
         board = rng.choices(boards, weights=weights)[0]
         title = _fill(rng, rng.choice(TITLE_TEMPLATES), board)
@@ -126,15 +158,33 @@ def _topics(rng: random.Random, boards: list[Any], users: list[Any]) -> list[Any
             continue
         titles.add((board.pk, title))
         when = random_date(rng, START)
-        topic = Topic(user=rng.choice(users), category=board, title=title, slug=slugify(title)[:255], date=when,
-                      last_active=when, reindex_at=when, view_count=rng.randint(5, 3000))  # fmt: skip
-        topic.board = board  # type: ignore[attr-defined]
+        topic = Topic(
+            user=rng.choice(users),
+            category=board,
+            title=title,
+            slug=slugify(title)[:255],
+            date=when,
+            last_active=when,
+            reindex_at=when,
+            view_count=rng.randint(5, 3000),
+        )
+        topic.board = board
         topics.append(topic)
     for board in boards:  # each board's welcome post, pinned
-        topics.append(Topic(user=users[1], category=board, title=f"Welcome to {board.title}: read this first",
-                            slug=slugify(f"welcome to {board.title}"), date=START, last_active=START, reindex_at=START,
-                            is_pinned=True, view_count=rng.randint(500, 5000)))  # fmt: skip
-        topics[-1].board = board  # type: ignore[attr-defined]
+        topics.append(
+            Topic(
+                user=users[1],
+                category=board,
+                title=f"Welcome to {board.title}: read this first",
+                slug=slugify(f"welcome to {board.title}"),
+                date=START,
+                last_active=START,
+                reindex_at=START,
+                is_pinned=True,
+                view_count=rng.randint(500, 5000),
+            )
+        )
+        topics[-1].board = board
     for topic in rng.sample(topics[:TOPICS], k=25):
         topic.is_closed = True
     with explicit_dates(Topic):
@@ -157,8 +207,10 @@ def _comments(rng: random.Random, topics: list[Any], users: list[Any]) -> list[A
     for index, topic in enumerate(topics):
         board = topic.board
         if topic.is_pinned:
-            text = (f"Welcome to {board.title}. {board.words['description']} Be kind, stay on topic, and search "
-                    "before you post. Moderators may close threads that go in circles.")  # fmt: skip
+            text = (
+                f"Welcome to {board.title}. {board.words['description']} Be kind, stay on topic, and search "
+                "before you post. Moderators may close threads that go in circles."
+            )
         else:
             text = _fill(rng, rng.choice(OPENING_POSTS), board)
         when = topic.date
@@ -167,8 +219,16 @@ def _comments(rng: random.Random, topics: list[Any], users: list[Any]) -> list[A
             when = min(when + dt.timedelta(minutes=int(rng.expovariate(1 / 600)) + 1), SEED_NOW)
             thread.append((rng.choice(users), _fill(rng, rng.choice(REPLIES), board), when))
         for user, body, date in thread:
-            comments.append(Comment(user=user, topic=topic, comment=body, comment_html=markdown.render(body),
-                                    date=date, ip_address="127.0.0.1"))  # fmt: skip
+            comments.append(
+                Comment(
+                    user=user,
+                    topic=topic,
+                    comment=body,
+                    comment_html=markdown.render(body),
+                    date=date,
+                    ip_address="127.0.0.1",
+                )
+            )
         topic.comment_count = len(thread)
         topic.last_active = when
     with explicit_dates(Comment):
@@ -203,16 +263,33 @@ def _private(rng: random.Random, users: list[Any]) -> None:
     from spirit.topic.models import Topic
     from spirit.topic.private.models import TopicPrivate
 
-    private = settings.ST_TOPIC_PRIVATE_CATEGORY_PK if hasattr(settings, "ST_TOPIC_PRIVATE_CATEGORY_PK") else 1
+    private = (
+        settings.ST_TOPIC_PRIVATE_CATEGORY_PK if hasattr(settings, "ST_TOPIC_PRIVATE_CATEGORY_PK") else 1
+    )
     me = users[0]
-    subjects = ["Swap seeds this spring?", "Thanks for the bread tips", "Meetup next Saturday", "Your bike for sale"]
+    subjects = [
+        "Swap seeds this spring?",
+        "Thanks for the bread tips",
+        "Meetup next Saturday",
+        "Your bike for sale",
+    ]
     with explicit_dates(Topic, Comment, TopicPrivate):
         for subject, friend in zip(subjects, rng.sample(users[2:], k=len(subjects)), strict=True):
             when = random_date(rng, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
-            topic = Topic.objects.create(user=friend, category_id=private, title=subject, slug=slugify(subject),
-                                         date=when, last_active=when, reindex_at=when, comment_count=1)  # fmt: skip
+            topic = Topic.objects.create(
+                user=friend,
+                category_id=private,
+                title=subject,
+                slug=slugify(subject),
+                date=when,
+                last_active=when,
+                reindex_at=when,
+                comment_count=1,
+            )
             body = f"Hi {me.username}, {subject.lower().rstrip('?')}? Let me know what you think."
-            Comment.objects.create(user=friend, topic=topic, comment=body, comment_html=f"<p>{body}</p>", date=when)
+            Comment.objects.create(
+                user=friend, topic=topic, comment=body, comment_html=f"<p>{body}</p>", date=when
+            )
             for member in (me, friend):
                 TopicPrivate.objects.create(user=member, topic=topic, date=when)
 
@@ -223,7 +300,8 @@ def _profiles_counts() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE spirit_user_userprofile SET "
-            "topic_count = (SELECT COUNT(*) FROM spirit_topic_topic t WHERE t.user_id = spirit_user_userprofile.user_id),"
+            "topic_count = (SELECT COUNT(*) FROM spirit_topic_topic t"
+            " WHERE t.user_id = spirit_user_userprofile.user_id),"
             " comment_count = (SELECT COUNT(*) FROM spirit_comment_comment c"
             "  WHERE c.user_id = spirit_user_userprofile.user_id)"
         )

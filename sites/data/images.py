@@ -12,17 +12,33 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 COLOR_RGB = {
-    "Black": (40, 40, 44), "White": (240, 240, 236), "Charcoal": (70, 72, 76), "Navy": (32, 48, 96),
-    "Sage Green": (150, 170, 140), "Terracotta": (196, 106, 74), "Sand": (222, 205, 170),
-    "Slate Blue": (96, 118, 150), "Burgundy": (120, 30, 48), "Mustard": (214, 170, 50),
-    "Ivory": (246, 240, 222), "Forest Green": (36, 86, 56), "Blush Pink": (236, 190, 190),
-    "Graphite": (88, 90, 96), "Teal": (30, 128, 130),
-}  # fmt: skip
+    "Black": (40, 40, 44),
+    "White": (240, 240, 236),
+    "Charcoal": (70, 72, 76),
+    "Navy": (32, 48, 96),
+    "Sage Green": (150, 170, 140),
+    "Terracotta": (196, 106, 74),
+    "Sand": (222, 205, 170),
+    "Slate Blue": (96, 118, 150),
+    "Burgundy": (120, 30, 48),
+    "Mustard": (214, 170, 50),
+    "Ivory": (246, 240, 222),
+    "Forest Green": (36, 86, 56),
+    "Blush Pink": (236, 190, 190),
+    "Graphite": (88, 90, 96),
+    "Teal": (30, 128, 130),
+}
 SHAPES = {
-    "Kitchen & Dining": "circle", "Home & Living": "square", "Garden & Outdoor": "triangle",
-    "Electronics": "rounded", "Sports & Outdoors": "diamond", "Office & Stationery": "bars",
-    "Personal Care": "drop", "Toys & Games": "dots", "Pet Supplies": "paw",
-}  # fmt: skip
+    "Kitchen & Dining": "circle",
+    "Home & Living": "square",
+    "Garden & Outdoor": "triangle",
+    "Electronics": "rounded",
+    "Sports & Outdoors": "diamond",
+    "Office & Stationery": "bars",
+    "Personal Care": "drop",
+    "Toys & Games": "dots",
+    "Pet Supplies": "paw",
+}
 SIZE = 320
 
 
@@ -30,7 +46,7 @@ def product_image(path: Path, title: str, color: str, department: str, noun: str
     rgb = COLOR_RGB.get(color, (128, 128, 128))
     shade = int(hashlib.sha256(title.encode()).hexdigest()[:2], 16) // 8  # same title, same picture
     background = tuple(min(255, 232 + shade // 4) for _ in range(3))
-    image = Image.new("RGB", (SIZE, SIZE), background)  # type: ignore[arg-type]
+    image = Image.new("RGB", (SIZE, SIZE), background)
     draw = ImageDraw.Draw(image)
     _shape(draw, SHAPES.get(department, "circle"), rgb)
     ink = (30, 30, 30)

@@ -20,7 +20,14 @@ from palaestra.sites.data.catalogue_words import (
     REVIEW_OPENERS,
     REVIEW_TITLES,
 )
-from palaestra.sites.data.common import PASSWORD, SEED_NOW, explicit_dates, random_date, sessions_for, weighted
+from palaestra.sites.data.common import (
+    PASSWORD,
+    SEED_NOW,
+    explicit_dates,
+    random_date,
+    sessions_for,
+    weighted,
+)
 from palaestra.sites.data.images import product_image
 from palaestra.sites.data.people import Person, make_people
 
@@ -77,14 +84,21 @@ def _catalogue(rng: random.Random, out: Path) -> dict[str, Any]:
     leaves = 0
     for dept_name, dept in DEPARTMENTS.items():
         root = Category.add_root(name=dept_name, description=f"Everything in {dept_name.lower()}.")
-        pclass = ProductClass.objects.create(name=dept["product_class"], requires_shipping=True, track_stock=True)
-        attrs = {
-            code: ProductAttribute.objects.create(product_class=pclass, name=name, code=code, type="text")
-            for code, name in (("brand", "Brand"), ("material", "Material"), ("color", "Color"), ("size", "Size"))
-        }
+        pclass = ProductClass.objects.create(
+            name=dept["product_class"], requires_shipping=True, track_stock=True
+        )
+        for code, name in (
+            ("brand", "Brand"),
+            ("material", "Material"),
+            ("color", "Color"),
+            ("size", "Size"),
+        ):
+            ProductAttribute.objects.create(product_class=pclass, name=name, code=code, type="text")
         for leaf_name, leaf in dept["leaves"].items():
             leaves += 1
-            category = root.add_child(name=leaf_name, description=_category_blurb(leaf_name, leaf["features"]))
+            category = root.add_child(
+                name=leaf_name, description=_category_blurb(leaf_name, leaf["features"])
+            )
             titles: set[str] = set()
             while len(titles) < PRODUCTS_PER_CATEGORY:
                 brand, variant, noun = (
@@ -112,7 +126,7 @@ def _catalogue(rng: random.Random, out: Path) -> dict[str, Any]:
                 )
                 product.date_updated = product.date_created
                 products.append(product)
-                product.meta = {  # type: ignore[attr-defined]
+                product.meta = {
                     "category": category,
                     "attrs": {"brand": brand, "material": variant, "color": color, "size": size},
                     "price": price,
@@ -123,7 +137,7 @@ def _catalogue(rng: random.Random, out: Path) -> dict[str, Any]:
     with explicit_dates(Product, ProductImage, StockRecord):
         Product.objects.bulk_create(products, batch_size=500)
         for product in products:
-            meta = product.meta  # type: ignore[attr-defined]
+            meta = product.meta
             links.append(ProductCategory(product=product, category=meta["category"]))
             stock.append(
                 StockRecord(
@@ -140,21 +154,31 @@ def _catalogue(rng: random.Random, out: Path) -> dict[str, Any]:
                 )
             )
             name = f"images/products/{product.pk}.jpg"
-            product_image(out / "media" / name, product.title, meta["attrs"]["color"], meta["dept"], meta["noun"])
+            product_image(
+                out / "media" / name, product.title, meta["attrs"]["color"], meta["dept"], meta["noun"]
+            )
             images.append(
-                ProductImage(product=product, original=name, caption="", display_order=0, date_created=product.date_created)
+                ProductImage(
+                    product=product,
+                    original=name,
+                    caption="",
+                    display_order=0,
+                    date_created=product.date_created,
+                )
             )
         attr_by_class = {
             pc.pk: {a.code: a for a in ProductAttribute.objects.filter(product_class=pc)}
             for pc in ProductClass.objects.all()
         }
         for product in products:
-            meta = product.meta  # type: ignore[attr-defined]
+            meta = product.meta
             for code, value in meta["attrs"].items():
                 if value:
                     values.append(
                         ProductAttributeValue(
-                            attribute=attr_by_class[product.product_class_id][code], product=product, value_text=value
+                            attribute=attr_by_class[product.product_class_id][code],
+                            product=product,
+                            value_text=value,
                         )
                     )
         ProductCategory.objects.bulk_create(links, batch_size=1000)
@@ -220,7 +244,9 @@ def _customers(rng: random.Random, password: str) -> list[Any]:
             first_name=p.first,
             last_name=p.last,
             password=password,
-            date_joined=random_date(rng, dt.datetime(2022, 1, 1, tzinfo=dt.UTC), dt.datetime(2024, 6, 1, tzinfo=dt.UTC)),
+            date_joined=random_date(
+                rng, dt.datetime(2022, 1, 1, tzinfo=dt.UTC), dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+            ),
         )
         for p in people
     ]
@@ -228,23 +254,48 @@ def _customers(rng: random.Random, password: str) -> list[Any]:
     addresses = []
     with explicit_dates(UserAddress):
         for user, person in zip(users, people, strict=True):
-            user.person = person  # type: ignore[attr-defined]
-            addresses.append(_address(UserAddress, person, us, user=user, date_created=user.date_joined,
-                                      is_default_for_shipping=True, is_default_for_billing=True))
+            user.person = person
+            addresses.append(
+                _address(
+                    UserAddress,
+                    person,
+                    us,
+                    user=user,
+                    date_created=user.date_joined,
+                    is_default_for_shipping=True,
+                    is_default_for_billing=True,
+                )
+            )
         UserAddress.objects.bulk_create(addresses)
     return users
 
 
 def _emma() -> Person:
-    return Person("Emma", "Lopez", "emma.lopez@example.com", "101 S San Mateo Drive", "San Mateo", "CA",
-                  "94010", "+16505550123")  # fmt: skip
+    return Person(
+        "Emma",
+        "Lopez",
+        "emma.lopez@example.com",
+        "101 S San Mateo Drive",
+        "San Mateo",
+        "CA",
+        "94010",
+        "+16505550123",
+    )
 
 
 def _address(model: Any, p: Person, country: Any, **extra: Any) -> Any:
     if any(f.name == "phone_number" for f in model._meta.fields):
         extra["phone_number"] = p.phone
-    address = model(first_name=p.first, last_name=p.last, line1=p.street, line4=p.city, state=p.state,
-                    postcode=p.postcode, country=country, **extra)  # fmt: skip
+    address = model(
+        first_name=p.first,
+        last_name=p.last,
+        line1=p.street,
+        line4=p.city,
+        state=p.state,
+        postcode=p.postcode,
+        country=country,
+        **extra,
+    )
     address.search_text = " ".join([p.first, p.last, p.street, p.city, p.state, p.postcode])
     if hasattr(address, "generate_hash"):
         address.hash = address.generate_hash()
@@ -276,10 +327,11 @@ def _reviews(rng: random.Random, products: list[Any], users: list[Any]) -> None:
     with explicit_dates(ProductReview):
         ProductReview.objects.bulk_create(reviews, batch_size=1000)
     from django.db.models import Avg
-
     from oscar.apps.catalogue.models import Product
 
-    ratings = dict(ProductReview.objects.values_list("product").annotate(avg=Avg("score")).values_list("product", "avg"))
+    ratings = dict(
+        ProductReview.objects.values_list("product").annotate(avg=Avg("score")).values_list("product", "avg")
+    )
     for product in products:
         product.rating = ratings.get(product.pk)
     Product.objects.bulk_update(products, ["rating"], batch_size=500)
@@ -302,12 +354,11 @@ def _review_body(rng: random.Random, score: int, meta: dict[str, Any]) -> str:
 
 
 def _orders(rng: random.Random, products: list[Any], users: list[Any]) -> int:
+    from django.contrib.sites.models import Site
     from oscar.apps.address.models import Country
     from oscar.apps.basket.models import Basket
     from oscar.apps.order.models import BillingAddress, Line, Order, ShippingAddress
     from oscar.apps.partner.models import StockRecord
-
-    from django.contrib.sites.models import Site
 
     site = Site.objects.get(pk=1)
     site.domain, site.name = "127.0.0.1", "Lumen & Larder"
@@ -319,7 +370,10 @@ def _orders(rng: random.Random, products: list[Any], users: list[Any]) -> int:
     dates = sorted(random_date(rng, dt.datetime(2024, 7, 1, tzinfo=dt.UTC)) for _ in owners)
     rng.shuffle(owners)
     with explicit_dates(Order, Line, Basket):
-        baskets = [Basket(owner=u, status="Submitted", date_created=d, date_submitted=d) for u, d in zip(owners, dates, strict=True)]
+        baskets = [
+            Basket(owner=u, status="Submitted", date_created=d, date_submitted=d)
+            for u, d in zip(owners, dates, strict=True)
+        ]
         Basket.objects.bulk_create(baskets)
         shipping = [_address(ShippingAddress, u.person, us) for u in owners]
         ShippingAddress.objects.bulk_create(shipping)
@@ -327,30 +381,56 @@ def _orders(rng: random.Random, products: list[Any], users: list[Any]) -> int:
         BillingAddress.objects.bulk_create(billing)
         orders, lines = [], []
         for i, (user, when, basket) in enumerate(zip(owners, dates, baskets, strict=True)):
-            status = weighted(rng, STATUSES) if when < SEED_NOW - dt.timedelta(days=20) else rng.choice(
-                ["Pending", "Processing", "Shipped"])
+            status = (
+                weighted(rng, STATUSES)
+                if when < SEED_NOW - dt.timedelta(days=20)
+                else rng.choice(["Pending", "Processing", "Shipped"])
+            )
             picked = rng.sample(products, k=weighted(rng, {1: 0.45, 2: 0.3, 3: 0.15, 4: 0.1}))
             order_lines = []
             for product in picked:
                 quantity = weighted(rng, {1: 0.75, 2: 0.18, 3: 0.07})
                 record = stock[product.pk]
                 total = record.price * quantity
-                order_lines.append(Line(
-                    partner=record.partner, partner_name="Lumen & Larder Warehouse", partner_sku=record.partner_sku,
-                    stockrecord=record, product=product, title=product.title, upc=product.upc, quantity=quantity,
-                    line_price_incl_tax=total, line_price_excl_tax=total, line_price_before_discounts_incl_tax=total,
-                    line_price_before_discounts_excl_tax=total, unit_price_incl_tax=record.price,
-                    unit_price_excl_tax=record.price, status=status, num_allocated=0,
-                ))  # fmt: skip
+                order_lines.append(
+                    Line(
+                        partner=record.partner,
+                        partner_name="Lumen & Larder Warehouse",
+                        partner_sku=record.partner_sku,
+                        stockrecord=record,
+                        product=product,
+                        title=product.title,
+                        upc=product.upc,
+                        quantity=quantity,
+                        line_price_incl_tax=total,
+                        line_price_excl_tax=total,
+                        line_price_before_discounts_incl_tax=total,
+                        line_price_before_discounts_excl_tax=total,
+                        unit_price_incl_tax=record.price,
+                        unit_price_excl_tax=record.price,
+                        status=status,
+                        num_allocated=0,
+                    )
+                )
             goods = sum((ln.line_price_incl_tax for ln in order_lines), Decimal("0"))
             ship = Decimal("0.00") if goods >= 50 else SHIPPING[2]
             order = Order(
-                number=str(100000 + basket.pk), site=site, basket=basket, user=user, currency="USD",
-                billing_address=billing[i], shipping_address=shipping[i], total_incl_tax=goods + ship,
-                total_excl_tax=goods + ship, shipping_incl_tax=ship, shipping_excl_tax=ship,
+                number=str(100000 + basket.pk),
+                site=site,
+                basket=basket,
+                user=user,
+                currency="USD",
+                billing_address=billing[i],
+                shipping_address=shipping[i],
+                total_incl_tax=goods + ship,
+                total_excl_tax=goods + ship,
+                shipping_incl_tax=ship,
+                shipping_excl_tax=ship,
                 shipping_method="Free shipping" if not ship else SHIPPING[0],
-                shipping_code="free-shipping" if not ship else SHIPPING[1], status=status, date_placed=when,
-            )  # fmt: skip
+                shipping_code="free-shipping" if not ship else SHIPPING[1],
+                status=status,
+                date_placed=when,
+            )
             orders.append(order)
             lines.append(order_lines)
         Order.objects.bulk_create(orders)
@@ -368,10 +448,17 @@ def _wishlists(rng: random.Random, products: list[Any], users: list[Any]) -> Non
 
     with explicit_dates(WishList):
         for user in [users[0], *rng.sample(users[1:], k=40)]:
-            wishlist = WishList.objects.create(owner=user, name="Default", visibility="Private",
-                                               date_created=random_date(rng, dt.datetime(2024, 1, 1, tzinfo=dt.UTC)))  # fmt: skip
+            wishlist = WishList.objects.create(
+                owner=user,
+                name="Default",
+                visibility="Private",
+                date_created=random_date(rng, dt.datetime(2024, 1, 1, tzinfo=dt.UTC)),
+            )
             Line.objects.bulk_create(
-                [Line(wishlist=wishlist, product=p, quantity=1, title=p.title) for p in rng.sample(products, k=rng.randint(1, 6))]
+                [
+                    Line(wishlist=wishlist, product=p, quantity=1, title=p.title)
+                    for p in rng.sample(products, k=rng.randint(1, 6))
+                ]
             )
 
 
@@ -379,7 +466,9 @@ def _offers() -> None:
     from oscar.apps.offer.models import Benefit, Condition, ConditionalOffer, Range
     from oscar.apps.voucher.models import Voucher
 
-    everything = Range.objects.create(name="Everything", slug="everything", includes_all_products=True, is_public=False)
+    everything = Range.objects.create(
+        name="Everything", slug="everything", includes_all_products=True, is_public=False
+    )
     start, end = dt.datetime(2025, 1, 1, tzinfo=dt.UTC), dt.datetime(2030, 12, 31, tzinfo=dt.UTC)
     for name, code, kind, value, minimum in (
         ("Spring savings", "SPRING10", "Percentage", 10, 1),
@@ -388,22 +477,43 @@ def _offers() -> None:
     ):
         condition = Condition.objects.create(range=everything, type="Count", value=minimum)
         benefit = Benefit.objects.create(range=everything, type=kind, value=value)
-        offer = ConditionalOffer.objects.create(name=f"{name} ({code})", slug=code.lower(), offer_type="Voucher",
-                                                condition=condition, benefit=benefit, start_datetime=start, end_datetime=end)  # fmt: skip
-        voucher = Voucher.objects.create(name=name, code=code, usage="Multi-use", start_datetime=start, end_datetime=end)
+        offer = ConditionalOffer.objects.create(
+            name=f"{name} ({code})",
+            slug=code.lower(),
+            offer_type="Voucher",
+            condition=condition,
+            benefit=benefit,
+            start_datetime=start,
+            end_datetime=end,
+        )
+        voucher = Voucher.objects.create(
+            name=name, code=code, usage="Multi-use", start_datetime=start, end_datetime=end
+        )
         voucher.offers.add(offer)
 
 
 PAGES = {
-    "/about/": ("About us", "Lumen & Larder has sold home, kitchen and garden goods since 2016. Our warehouse in "
-                "Portland, Oregon ships to all 50 states."),
-    "/shipping/": ("Shipping policy", "Orders of $50.00 or more ship free. Smaller orders ship for a flat $5.00. "
-                   "Standard delivery takes 3 to 5 business days."),
-    "/returns/": ("Returns", "Unused items may be returned within 30 days of delivery for a full refund. "
-                  "Opened personal care items cannot be returned."),
-    "/contact/": ("Contact us", "Write to help@lumenlarder.example.com or call (503) 555-0199, Monday to Friday, "
-                  "9am to 5pm Pacific time."),
-}  # fmt: skip
+    "/about/": (
+        "About us",
+        "Lumen & Larder has sold home, kitchen and garden goods since 2016. Our warehouse in "
+        "Portland, Oregon ships to all 50 states.",
+    ),
+    "/shipping/": (
+        "Shipping policy",
+        "Orders of $50.00 or more ship free. Smaller orders ship for a flat $5.00. "
+        "Standard delivery takes 3 to 5 business days.",
+    ),
+    "/returns/": (
+        "Returns",
+        "Unused items may be returned within 30 days of delivery for a full refund. "
+        "Opened personal care items cannot be returned.",
+    ),
+    "/contact/": (
+        "Contact us",
+        "Write to help@lumenlarder.example.com or call (503) 555-0199, Monday to Friday, "
+        "9am to 5pm Pacific time.",
+    ),
+}
 
 
 def _pages() -> None:

@@ -35,7 +35,9 @@ def register_site_suites() -> None:
     for suite in SITE_SUITES:
         for name, config in suite_configs(suite).items():
             register_task(
-                TaskSpec(f"{suite}.{name}", suite, make_site_task, {"suite": suite, "name": name}, config.intent)
+                TaskSpec(
+                    f"{suite}.{name}", suite, make_site_task, {"suite": suite, "name": name}, config.intent
+                )
             )
 
 
@@ -72,4 +74,6 @@ def play_oracle(env: Any, task: str, max_steps: int = 40) -> Any:
             action = plan.send(obs)
     except StopIteration:
         pass
-    return EpisodeResult(reward=float(reward), success=success, steps=len(actions), actions=actions, errors=errors)
+    return EpisodeResult(
+        reward=float(reward), success=success, steps=len(actions), actions=actions, errors=errors
+    )

@@ -95,9 +95,10 @@ async def string_match(spec: EvalSpec, ctx: EvalContext) -> float:
             score *= float(includes(answer, item))
     if "fuzzy_match" in answers:
         refs = answers["fuzzy_match"]
-        if isinstance(refs, str):  # WebArena's "N/A" marks an unachievable task
-            score *= float(ctx.infeasible is not None or is_not_applicable(answer)) if refs.strip().upper() == "N/A" \
-                else float(await _fuzzy(ctx, answer, refs))  # fmt: skip
+        if isinstance(refs, str) and refs.strip().upper() == "N/A":  # WebArena's mark of an unachievable task
+            score *= float(ctx.infeasible is not None or is_not_applicable(answer))
+        elif isinstance(refs, str):
+            score *= float(await _fuzzy(ctx, answer, refs))
         else:
             for ref in refs:
                 score *= float(await _fuzzy(ctx, answer, ref))
@@ -119,10 +120,8 @@ def _parsed(url: str) -> tuple[str, str, dict[str, list[str]]]:
 def url_matches(pred: str, ref: str, mode: str = "palaestra") -> bool:
     pred_host, pred_path, pred_query = _parsed(pred)
     ref_host, ref_path, ref_query = _parsed(ref)
-    if mode == "webarena":  # the paper's evaluator: base path substring, query values equal
-        path_ok = ref_path in pred_path
-    else:
-        path_ok = pred_host == ref_host and pred_path == ref_path
+    # WebArena's own evaluator tests the base path as a substring (its PR #77); ours compares them.
+    path_ok = ref_path in pred_path if mode == "webarena" else (pred_host, pred_path) == (ref_host, ref_path)
     query_ok = all(set(values) <= set(pred_query.get(key, [])) for key, values in ref_query.items())
     return path_ok and query_ok
 

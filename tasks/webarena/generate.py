@@ -1,4 +1,6 @@
-"""Write the site suites' task files from the seeded databases: ``python -m palaestra.tasks.webarena.generate``.
+"""Write the site suites' task files from the seeded databases.
+
+Run ``python -m palaestra.tasks.webarena.generate`` (``--check`` to compare only).
 
 Each template's instances are drawn with a random generator seeded by the template's key, over the
 current build of its dataset, so the same recipe gives the same files; ``--check`` fails when the
@@ -71,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text)
             print(f"{path}: {text.count(chr(10) + ' {')} tasks")
     if stale:
-        print(f"Task files out of date: {', '.join(stale)}. Regenerate: python -m palaestra.tasks.webarena.generate")
+        print(
+            f"Task files out of date: {', '.join(stale)}. "
+            "Regenerate them: python -m palaestra.tasks.webarena.generate"
+        )
         return 1
     return 0
 

@@ -27,8 +27,29 @@ MONTHS = {
 NUMBER_WORDS = {
     w: str(i)
     for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
-        " sixteen seventeen eighteen nineteen twenty".split()
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
 }
 UNITS = {
@@ -38,7 +59,16 @@ UNITS = {
     "minutes": "min", "mins": "min", "hours": "h", "hrs": "h", "hr": "h", "dollars": "usd", "dollar": "usd",
     "percent": "%", "pct": "%",
 }  # fmt: skip
-NOT_APPLICABLE = {"n/a", "na", "n.a.", "not applicable", "none", "not available", "unanswerable", "infeasible"}
+NOT_APPLICABLE = {
+    "n/a",
+    "na",
+    "n.a.",
+    "not applicable",
+    "none",
+    "not available",
+    "unanswerable",
+    "infeasible",
+}
 
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _US = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")

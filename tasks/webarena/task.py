@@ -27,7 +27,9 @@ class SiteTask(Task):
     action_set = "web"
     viewport = (1280, 720)
 
-    def __init__(self, config: TaskConfig, name: str = "", runtime: Any = None, judge: FuzzyJudge | None = None) -> None:
+    def __init__(
+        self, config: TaskConfig, name: str = "", runtime: Any = None, judge: FuzzyJudge | None = None
+    ) -> None:
         self.config = config
         self.name = name or f"webarena.{config.task_id}"
         self._runtime = runtime
@@ -93,7 +95,9 @@ class SiteTask(Task):
         from palaestra.sites.registry import get_site
 
         databases = {s: episode.database(get_site(s).dataset) for s in self.config.sites}
-        databases.update({get_site(s).dataset: episode.database(get_site(s).dataset) for s in self.config.sites})
+        databases.update(
+            {get_site(s).dataset: episode.database(get_site(s).dataset) for s in self.config.sites}
+        )
         ctx = EvalContext(
             page=page,
             context=page.context,

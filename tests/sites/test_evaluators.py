@@ -27,7 +27,9 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 def browser(loop: asyncio.AbstractEventLoop) -> Iterator[Browser]:
     manager = async_playwright()
     p = loop.run_until_complete(manager.__aenter__())
-    launched = loop.run_until_complete(p.chromium.launch(executable_path=find_chromium(p), args=["--no-sandbox"]))
+    launched = loop.run_until_complete(
+        p.chromium.launch(executable_path=find_chromium(p), args=["--no-sandbox"])
+    )
     yield launched
     loop.run_until_complete(launched.close())
     loop.run_until_complete(manager.__aexit__(None, None, None))
@@ -52,8 +54,9 @@ class Session:
 
     def judge(self, spec: dict[str, Any], answer: str | None = None, infeasible: str | None = None) -> float:
         raw = {"sites": ["shop"], "task_id": 1, "intent": "?", "start_url": "__SHOP__/", "eval": spec}
-        ctx = EvalContext(self.page, self.context, answer, infeasible, self.urls,
-                          {"shop": self.episode.database("shop")})  # fmt: skip
+        ctx = EvalContext(
+            self.page, self.context, answer, infeasible, self.urls, {"shop": self.episode.database("shop")}
+        )
         return float(self.run(evaluate(from_json(raw).eval, ctx)))
 
     def close(self) -> None:
@@ -75,8 +78,13 @@ def strings(**answers: Any) -> dict[str, Any]:
 def test_string_match_exact_must_include_and_fuzzy(session: Session) -> None:
     assert session.judge(strings(exact_match="Shipped"), answer=" 'shipped' ") == 1.0
     assert session.judge(strings(exact_match="Shipped"), answer="It was shipped") == 0.0
-    assert session.judge(strings(must_include=["$26.50", "Castelli"]), answer="Castelli wok: 26.50 dollars") == 1.0
-    assert session.judge(strings(must_include=["12"]), answer="120 units") == 0.0  # whole words, not substrings
+    assert (
+        session.judge(strings(must_include=["$26.50", "Castelli"]), answer="Castelli wok: 26.50 dollars")
+        == 1.0
+    )
+    assert (
+        session.judge(strings(must_include=["12"]), answer="120 units") == 0.0
+    )  # whole words, not substrings
     assert session.judge(strings(must_include=["Yes |OR| Correct"]), answer="correct") == 1.0
     assert session.judge(strings(fuzzy_match=["July 5, 2021"]), answer="They joined on 5 Jul '21.") == 1.0
     assert session.judge(strings(fuzzy_match=["July 5, 2021"]), answer="2021-07-06") == 0.0
@@ -102,17 +110,30 @@ def test_program_html_on_the_agents_page_and_on_a_fetched_one(session: Session) 
     session.goto("/accounts/profile/")
     on_page = {
         "eval_types": ["program_html"],
-        "program_html": [{"url": "last", "locator": "document.querySelector('table').innerText",
-                          "required_contents": {"must_include": ["Emma Lopez"]}}],
-    }  # fmt: skip
+        "program_html": [
+            {
+                "url": "last",
+                "locator": "document.querySelector('table').innerText",
+                "required_contents": {"must_include": ["Emma Lopez"]},
+            }
+        ],
+    }
     assert session.judge(on_page) == 1.0
-    wrong = {**on_page, "program_html": [{**on_page["program_html"][0], "required_contents": {"must_include": ["Ada"]}}]}
+    wrong = {
+        **on_page,
+        "program_html": [{**on_page["program_html"][0], "required_contents": {"must_include": ["Ada"]}}],
+    }
     assert session.judge(wrong) == 0.0
     fetched = {
         "eval_types": ["program_html"],
-        "program_html": [{"url": "__SHOP__/about/", "locator": "document.querySelector('h1').innerText",
-                          "required_contents": {"exact_match": "About us"}}],
-    }  # fmt: skip
+        "program_html": [
+            {
+                "url": "__SHOP__/about/",
+                "locator": "document.querySelector('h1').innerText",
+                "required_contents": {"exact_match": "About us"},
+            }
+        ],
+    }
     assert session.judge(fetched) == 1.0
     assert session.page.url.endswith("/accounts/profile/")  # the agent's page was not moved
     fetched["program_html"][0]["required_contents"] = {"exact_match": "Contact us"}
@@ -136,7 +157,9 @@ def test_db_state_reads_the_episodes_own_database_and_combined_evaluators_multip
     assert session.judge(both, answer="done") == 1.0
     assert session.judge(both, answer="sorry") == 0.0
     with pytest.raises(ValueError, match="SELECT"):
-        session.judge({**db, "db_state": [{"dataset": "shop", "query": "DELETE FROM auth_user", "expected": 0}]})
+        session.judge(
+            {**db, "db_state": [{"dataset": "shop", "query": "DELETE FROM auth_user", "expected": 0}]}
+        )
 
 
 def test_the_normaliser() -> None:

@@ -50,22 +50,29 @@ def test_loads_a_folder_of_webarena_task_files_and_a_list(tmp_path: Path) -> Non
     assert first.eval.reference_answers == {"exact_match": "Quest Lumaflex™ Band"}
     assert first.to_json()["eval"]["reference_answer_raw_annotation"] == "Quest Lumaflex™ Band"
     assert from_json(first.to_json()) == first
-    assert fill_placeholders("__SHOPPING_ADMIN__/sales", {"__SHOPPING__": "http://a:1", "__SHOPPING_ADMIN__": "http://b:2/admin"}) \
+    urls = {"__SHOPPING__": "http://a:1", "__SHOPPING_ADMIN__": "http://b:2/admin"}
+    assert fill_placeholders("__SHOPPING_ADMIN__/sales", urls) \
         == "http://b:2/admin/sales"  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"eval": {"eval_types": ["string_macth"], "reference_answers": {"exact_match": "x"}}},
-         "unknown eval type `string_macth`.*Did you mean: `string_match`"),
-        ({"eval": {"eval_types": ["string_match"], "reference_answers": {"must_includes": ["x"]}}},
-         "unknown answer kind `must_includes`.*`must_include`"),
+        (
+            {"eval": {"eval_types": ["string_macth"], "reference_answers": {"exact_match": "x"}}},
+            "unknown eval type `string_macth`.*Did you mean: `string_match`",
+        ),
+        (
+            {"eval": {"eval_types": ["string_match"], "reference_answers": {"must_includes": ["x"]}}},
+            "unknown answer kind `must_includes`.*`must_include`",
+        ),
         ({"eval": {"eval_types": ["url_match"], "reference_url": ""}}, "url_match needs `reference_url`"),
         ({"sites": "shopping"}, "`sites` must be a list"),
     ],
-)  # fmt: skip
-def test_malformed_tasks_get_errors_that_name_the_task_and_the_fix(change: dict[str, object], message: str) -> None:
+)
+def test_malformed_tasks_get_errors_that_name_the_task_and_the_fix(
+    change: dict[str, object], message: str
+) -> None:
     with pytest.raises(TaskConfigError, match=message):
         from_json({**WEBARENA_SHAPED, **change})
     missing = {k: v for k, v in WEBARENA_SHAPED.items() if k != "intent"}

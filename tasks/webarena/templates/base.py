@@ -21,6 +21,8 @@ from palaestra.errors import PalaestraError
 
 Obs = dict[str, Any]
 Plan = Generator[str, Obs, None]
+#: A part of a plan that ends on a page and hands its observation back (``obs = yield from ...``).
+Step = Generator[str, Obs, Obs]
 Oracle = Callable[[dict[str, Any], Obs], Plan]
 
 
@@ -77,8 +79,14 @@ def register(*templates: Template) -> None:
 
 
 def answer_eval(**answers: Any) -> dict[str, Any]:
-    """``string_match`` on the agent's answer: ``must_include=[...]``, ``exact_match=...``, ``fuzzy_match=...``."""
-    return {"eval_types": ["string_match"], "reference_answers": answers, "reference_url": "", "program_html": []}
+    """``string_match`` on the agent's answer: ``must_include=[...]``, ``exact_match=...`` or
+    ``fuzzy_match=...``."""
+    return {
+        "eval_types": ["string_match"],
+        "reference_answers": answers,
+        "reference_url": "",
+        "program_html": [],
+    }
 
 
 def unachievable_eval(note: str) -> dict[str, Any]:
@@ -92,11 +100,18 @@ def unachievable_eval(note: str) -> dict[str, Any]:
 
 
 def url_eval(url: str, note: str = "GOLD in PRED") -> dict[str, Any]:
-    return {"eval_types": ["url_match"], "reference_answers": None, "reference_url": url, "url_note": note,
-            "program_html": []}  # fmt: skip
+    return {
+        "eval_types": ["url_match"],
+        "reference_answers": None,
+        "reference_url": url,
+        "url_note": note,
+        "program_html": [],
+    }
 
 
-def db_eval(dataset: str, *checks: tuple[str, Any], html: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def db_eval(
+    dataset: str, *checks: tuple[str, Any], html: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """``db_state`` checks (query, expected value), with optional ``program_html`` checks as well."""
     spec: dict[str, Any] = {
         "eval_types": ["db_state"] + (["program_html"] if html else []),
@@ -115,7 +130,9 @@ class OracleError(PalaestraError, RuntimeError):
     """An oracle could not find what it looks for on the page."""
 
 
-def elements(obs: Obs, role: str | None = None, name: str | None = None, exact: bool = True) -> list[dict[str, Any]]:
+def elements(
+    obs: Obs, role: str | None = None, name: str | None = None, exact: bool = True
+) -> list[dict[str, Any]]:
     found = []
     want = None if name is None else " ".join(name.split()).lower()
     for el in obs["elements"]:
@@ -130,7 +147,9 @@ def elements(obs: Obs, role: str | None = None, name: str | None = None, exact: 
 
 
 def find(obs: Obs, role: str | None = None, name: str | None = None, exact: bool = True) -> dict[str, Any]:
-    found = [el for el in elements(obs, role, name, exact) if el["visible"]] or elements(obs, role, name, exact)
+    found = [el for el in elements(obs, role, name, exact) if el["visible"]] or elements(
+        obs, role, name, exact
+    )
     if not found:
         raise OracleError(f"No {role or 'element'} named {name!r} on {obs['url']}")
     return found[0]

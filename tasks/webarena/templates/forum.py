@@ -11,6 +11,7 @@ from palaestra.tasks.webarena.templates.base import (
     Obs,
     Plan,
     Seed,
+    Step,
     Template,
     answer_eval,
     choose,
@@ -27,8 +28,9 @@ from palaestra.tasks.webarena.templates.base import (
 
 ME = "maple_fern"
 ME_ID = f"(SELECT id FROM auth_user WHERE username = '{ME}')"
-PUBLIC_TOPICS = """SELECT t.id, t.title, t.slug, c.title, u.username, t.comment_count FROM spirit_topic_topic t
-JOIN spirit_category_category c ON c.id = t.category_id JOIN auth_user u ON u.id = t.user_id
+PUBLIC_TOPICS = """SELECT t.id, t.title, t.slug, c.title, u.username, t.comment_count
+FROM spirit_topic_topic t JOIN spirit_category_category c ON c.id = t.category_id
+JOIN auth_user u ON u.id = t.user_id
 WHERE c.is_private = 0 AND t.is_pinned = 0 AND c.title != 'Private'
 AND (SELECT COUNT(*) FROM spirit_topic_topic o WHERE o.title = t.title) = 1 ORDER BY t.id"""
 
@@ -37,12 +39,12 @@ def _topics(seed: Seed, rng: random.Random, k: int, max_comments: int = 10_000) 
     return choose(rng, [r for r in seed.rows(PUBLIC_TOPICS) if r[5] <= max_comments], k)
 
 
-def open_topic(obs: Obs, title: str) -> Plan:
+def open_topic(obs: Obs, title: str) -> Step:
     """Search the forum for the topic's title and open it."""
     obs = yield click(obs, "link", "\uf002")
     obs = yield fill(obs, "Search:", title, role="searchbox", enter=True)
     obs = yield click(obs, "link", title)
-    return obs  # type: ignore[misc]
+    return obs
 
 
 def authors(obs: Obs) -> list[str]:
@@ -64,8 +66,11 @@ def author_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 def first_reply_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
     for tid, title, *_ in _topics(seed, rng, 6):
-        rows = seed.rows("SELECT u.username FROM spirit_comment_comment c JOIN auth_user u ON u.id = c.user_id"
-                         " WHERE c.topic_id = ? ORDER BY c.date, c.id LIMIT 2", tid)  # fmt: skip
+        rows = seed.rows(
+            "SELECT u.username FROM spirit_comment_comment c JOIN auth_user u ON u.id = c.user_id"
+            " WHERE c.topic_id = ? ORDER BY c.date, c.id LIMIT 2",
+            tid,
+        )
         if len(rows) == 2:
             out.append(Instance({"title": title}, answer_eval(exact_match=rows[1][0])))
     return out[:3]
@@ -86,7 +91,10 @@ def category_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def comment_count_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"title": t}, answer_eval(must_include=[str(n)])) for _, t, _, _, _, n in _topics(seed, rng, 3)]
+    return [
+        Instance({"title": t}, answer_eval(must_include=[str(n)]))
+        for _, t, _, _, _, n in _topics(seed, rng, 3)
+    ]
 
 
 def comment_count_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -99,7 +107,9 @@ def comment_count_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 def most_liked_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
     for tid, title, *_ in _topics(seed, rng, 10, max_comments=15):
-        likes = [n for (n,) in seed.rows("SELECT likes_count FROM spirit_comment_comment WHERE topic_id = ?", tid)]
+        likes = [
+            n for (n,) in seed.rows("SELECT likes_count FROM spirit_comment_comment WHERE topic_id = ?", tid)
+        ]
         if len(likes) >= 3 and max(likes) > 0:
             out.append(Instance({"title": title}, answer_eval(must_include=[str(max(likes))])))
     return out[:3]
@@ -111,12 +121,17 @@ def most_liked_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def latest_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    rows = seed.rows("SELECT id, title FROM spirit_category_category WHERE is_private = 0 AND"
-                     " title NOT IN ('Private', 'Uncategorized') ORDER BY id")  # fmt: skip
+    rows = seed.rows(
+        "SELECT id, title FROM spirit_category_category WHERE is_private = 0 AND"
+        " title NOT IN ('Private', 'Uncategorized') ORDER BY id"
+    )
     out = []
     for cid, name in choose(rng, rows, 3):
-        title = seed.value("SELECT title FROM spirit_topic_topic WHERE category_id = ? AND is_pinned = 0"
-                           " ORDER BY last_active DESC LIMIT 1", cid)  # fmt: skip
+        title = seed.value(
+            "SELECT title FROM spirit_topic_topic WHERE category_id = ? AND is_pinned = 0"
+            " ORDER BY last_active DESC LIMIT 1",
+            cid,
+        )
         out.append(Instance({"category": name}, answer_eval(must_include=[title])))
     return out
 
@@ -124,15 +139,19 @@ def latest_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 def latest_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield click(obs, "link", "All Categories \uf078")
     obs = yield click(obs, "link", values["category"])
-    topics = re.findall(r"\n\s*\[\w+\] link '([^'\n]+)'\n\s*\[\w+\] link '" + re.escape(values["category"]) + "'",
-                        obs["axtree"])  # fmt: skip
-    yield say([t for t in topics if not t.startswith("Welcome to ")][0])
+    topics = re.findall(
+        r"\n\s*\[\w+\] link '([^'\n]+)'\n\s*\[\w+\] link '" + re.escape(values["category"]) + "'",
+        obs["axtree"],
+    )
+    yield say(next(t for t in topics if not t.startswith("Welcome to ")))
 
 
 def private_sender_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    rows = seed.rows("SELECT t.title, u.username FROM spirit_topic_topic t JOIN auth_user u ON u.id = t.user_id"
-                     " JOIN spirit_category_category c ON c.id = t.category_id WHERE c.is_private = 1"
-                     " OR c.title = 'Private' ORDER BY t.id")  # fmt: skip
+    rows = seed.rows(
+        "SELECT t.title, u.username FROM spirit_topic_topic t JOIN auth_user u ON u.id = t.user_id"
+        " JOIN spirit_category_category c ON c.id = t.category_id WHERE c.is_private = 1"
+        " OR c.title = 'Private' ORDER BY t.id"
+    )
     return [Instance({"subject": s}, answer_eval(exact_match=u)) for s, u in choose(rng, rows, 3)]
 
 
@@ -161,13 +180,20 @@ def missing_topic_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 # -- changes ---------------------------------------------------------------------------------------
 
 
-REPLIES = ["Thanks, this was really helpful!", "I had the same experience last spring.", "Great tips, bookmarking."]
+REPLIES = [
+    "Thanks, this was really helpful!",
+    "I had the same experience last spring.",
+    "Great tips, bookmarking.",
+]
 
 
 def reply_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
     for (tid, title, *_), text in zip(_topics(seed, rng, 3), REPLIES, strict=True):
-        query = f"SELECT COUNT(*) FROM spirit_comment_comment WHERE topic_id = {tid} AND user_id = {ME_ID} AND comment = '{text}'"
+        query = (
+            f"SELECT COUNT(*) FROM spirit_comment_comment WHERE topic_id = {tid} AND user_id = {ME_ID}"
+            f" AND comment = '{text}'"
+        )
         out.append(Instance({"title": title, "text": text}, db_eval("forum", (query, 1))))
     return out
 
@@ -180,8 +206,16 @@ def reply_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 NEW_TOPICS = [
-    ("Best budget tripod for beginners?", "Photography", "I am looking for a sturdy tripod under fifty dollars."),
-    ("Weekend ride around the lake", "Cycling", "Anyone up for an easy thirty mile ride on Saturday morning?"),
+    (
+        "Best budget tripod for beginners?",
+        "Photography",
+        "I am looking for a sturdy tripod under fifty dollars.",
+    ),
+    (
+        "Weekend ride around the lake",
+        "Cycling",
+        "Anyone up for an easy thirty mile ride on Saturday morning?",
+    ),
     ("Favourite bread flour?", "Home Cooking", "Which bread flour gives you the best sourdough crumb?"),
 ]
 
@@ -189,10 +223,16 @@ NEW_TOPICS = [
 def new_topic_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
     for title, category, body in NEW_TOPICS:
-        query = (f"SELECT COUNT(*) FROM spirit_topic_topic t JOIN spirit_category_category c ON c.id = t.category_id"
-                 f" WHERE t.title = '{title}' AND c.title = '{category}' AND t.user_id = {ME_ID}"
-                 f" AND EXISTS (SELECT 1 FROM spirit_comment_comment m WHERE m.topic_id = t.id AND m.comment = '{body}')")  # fmt: skip
-        out.append(Instance({"title": title, "category": category, "body": body}, db_eval("forum", (query, 1))))
+        query = (
+            "SELECT COUNT(*) FROM spirit_topic_topic t"
+            " JOIN spirit_category_category c ON c.id = t.category_id"
+            f" WHERE t.title = '{title}' AND c.title = '{category}' AND t.user_id = {ME_ID}"
+            " AND EXISTS (SELECT 1 FROM spirit_comment_comment m WHERE m.topic_id = t.id"
+            f" AND m.comment = '{body}')"
+        )
+        out.append(
+            Instance({"title": title, "category": category, "body": body}, db_eval("forum", (query, 1)))
+        )
     return out
 
 
@@ -208,8 +248,13 @@ def new_topic_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 def like_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
     for tid, title, *_ in _topics(seed, rng, 3):
-        first = seed.value("SELECT id FROM spirit_comment_comment WHERE topic_id = ? ORDER BY date, id LIMIT 1", tid)
-        query = f"SELECT COUNT(*) FROM spirit_comment_like_commentlike WHERE comment_id = {first} AND user_id = {ME_ID}"
+        first = seed.value(
+            "SELECT id FROM spirit_comment_comment WHERE topic_id = ? ORDER BY date, id LIMIT 1", tid
+        )
+        query = (
+            "SELECT COUNT(*) FROM spirit_comment_like_commentlike"
+            f" WHERE comment_id = {first} AND user_id = {ME_ID}"
+        )
         if not seed.value(query):
             out.append(Instance({"title": title}, db_eval("forum", (query, 1))))
     return out
@@ -222,9 +267,15 @@ def like_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def close_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    rows = [r for r in _topics(seed, rng, 6) if not seed.value("SELECT is_closed FROM spirit_topic_topic WHERE id = ?", r[0])]
+    rows = [
+        r
+        for r in _topics(seed, rng, 6)
+        if not seed.value("SELECT is_closed FROM spirit_topic_topic WHERE id = ?", r[0])
+    ]
     return [
-        Instance({"title": t}, db_eval("forum", (f"SELECT is_closed FROM spirit_topic_topic WHERE id = {tid}", 1)))
+        Instance(
+            {"title": t}, db_eval("forum", (f"SELECT is_closed FROM spirit_topic_topic WHERE id = {tid}", 1))
+        )
         for tid, t, *_ in rows[:3]
     ]
 
@@ -238,7 +289,10 @@ def close_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 def location_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     query = f"SELECT location FROM spirit_user_userprofile WHERE user_id = {ME_ID}"
-    return [Instance({"city": c}, db_eval("forum", (query, c))) for c in rng.sample(["Lisbon", "Osaka", "Denver", "Leeds"], 3)]
+    return [
+        Instance({"city": c}, db_eval("forum", (query, c)))
+        for c in rng.sample(["Lisbon", "Osaka", "Denver", "Leeds"], 3)
+    ]
 
 
 def location_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -254,9 +308,14 @@ def location_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def nav_category_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    rows = seed.rows("SELECT id, title, slug FROM spirit_category_category WHERE is_private = 0 AND"
-                     " title NOT IN ('Private', 'Uncategorized') ORDER BY id")  # fmt: skip
-    return [Instance({"category": t}, url_eval(f"__FORUM__/category/{cid}/{slug}/")) for cid, t, slug in choose(rng, rows, 4)]
+    rows = seed.rows(
+        "SELECT id, title, slug FROM spirit_category_category WHERE is_private = 0 AND"
+        " title NOT IN ('Private', 'Uncategorized') ORDER BY id"
+    )
+    return [
+        Instance({"category": t}, url_eval(f"__FORUM__/category/{cid}/{slug}/"))
+        for cid, t, slug in choose(rng, rows, 4)
+    ]
 
 
 def nav_category_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -266,7 +325,10 @@ def nav_category_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def nav_topic_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"title": t}, url_eval(f"__FORUM__/topic/{tid}/{slug}/")) for tid, t, slug, *_ in _topics(seed, rng, 3)]
+    return [
+        Instance({"title": t}, url_eval(f"__FORUM__/topic/{tid}/{slug}/"))
+        for tid, t, slug, *_ in _topics(seed, rng, 3)
+    ]
 
 
 def nav_topic_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -275,30 +337,90 @@ def nav_topic_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 register(
-    Template("topic-author", "forum", "Who started the topic \"{title}\"?", author_instances, author_oracle),
-    Template("topic-missing", "forum", "Who started the topic \"{title}\"?", missing_topic_instances,
-             missing_topic_oracle),
-    Template("topic-first-reply", "forum", "Who wrote the first reply to \"{title}\"?", first_reply_instances,
-             first_reply_oracle),
-    Template("topic-category", "forum", "In which category is the topic \"{title}\"?", category_instances,
-             category_oracle),
-    Template("topic-comment-count", "forum", "How many comments does the topic \"{title}\" have, counting the first post?",
-             comment_count_instances, comment_count_oracle),
-    Template("topic-most-likes", "forum", "How many likes does the most liked comment in \"{title}\" have?",
-             most_liked_instances, most_liked_oracle),
-    Template("category-latest", "forum", "Which topic in {category} had the most recent activity?",
-             latest_instances, latest_oracle),
-    Template("private-sender", "forum", "Who sent me the private message \"{subject}\"?", private_sender_instances,
-             private_sender_oracle),
-    Template("reply-to-topic", "forum", "Reply \"{text}\" to the topic \"{title}\".", reply_instances, reply_oracle),
-    Template("new-topic", "forum", "Start a topic in {category} titled \"{title}\" that says \"{body}\"",
-             new_topic_instances, new_topic_oracle),
-    Template("like-opening-post", "forum", "Like the opening post of \"{title}\".", like_instances, like_oracle),
-    Template("close-topic", "forum", "Close the topic \"{title}\" to new replies.", close_instances, close_oracle,
-             login_as={"forum": "forum_admin"}),
-    Template("set-location", "forum", "Set the location on my forum profile to {city}.", location_instances,
-             location_oracle),
-    Template("forum-nav-category", "forum", "Show me the {category} category.", nav_category_instances,
-             nav_category_oracle),
-    Template("forum-nav-topic", "forum", "Open the topic \"{title}\".", nav_topic_instances, nav_topic_oracle),
-)  # fmt: skip
+    Template("topic-author", "forum", 'Who started the topic "{title}"?', author_instances, author_oracle),
+    Template(
+        "topic-missing",
+        "forum",
+        'Who started the topic "{title}"?',
+        missing_topic_instances,
+        missing_topic_oracle,
+    ),
+    Template(
+        "topic-first-reply",
+        "forum",
+        'Who wrote the first reply to "{title}"?',
+        first_reply_instances,
+        first_reply_oracle,
+    ),
+    Template(
+        "topic-category",
+        "forum",
+        'In which category is the topic "{title}"?',
+        category_instances,
+        category_oracle,
+    ),
+    Template(
+        "topic-comment-count",
+        "forum",
+        'How many comments does the topic "{title}" have, counting the first post?',
+        comment_count_instances,
+        comment_count_oracle,
+    ),
+    Template(
+        "topic-most-likes",
+        "forum",
+        'How many likes does the most liked comment in "{title}" have?',
+        most_liked_instances,
+        most_liked_oracle,
+    ),
+    Template(
+        "category-latest",
+        "forum",
+        "Which topic in {category} had the most recent activity?",
+        latest_instances,
+        latest_oracle,
+    ),
+    Template(
+        "private-sender",
+        "forum",
+        'Who sent me the private message "{subject}"?',
+        private_sender_instances,
+        private_sender_oracle,
+    ),
+    Template(
+        "reply-to-topic", "forum", 'Reply "{text}" to the topic "{title}".', reply_instances, reply_oracle
+    ),
+    Template(
+        "new-topic",
+        "forum",
+        'Start a topic in {category} titled "{title}" that says "{body}"',
+        new_topic_instances,
+        new_topic_oracle,
+    ),
+    Template(
+        "like-opening-post", "forum", 'Like the opening post of "{title}".', like_instances, like_oracle
+    ),
+    Template(
+        "close-topic",
+        "forum",
+        'Close the topic "{title}" to new replies.',
+        close_instances,
+        close_oracle,
+        login_as={"forum": "forum_admin"},
+    ),
+    Template(
+        "set-location",
+        "forum",
+        "Set the location on my forum profile to {city}.",
+        location_instances,
+        location_oracle,
+    ),
+    Template(
+        "forum-nav-category",
+        "forum",
+        "Show me the {category} category.",
+        nav_category_instances,
+        nav_category_oracle,
+    ),
+    Template("forum-nav-topic", "forum", 'Open the topic "{title}".', nav_topic_instances, nav_topic_oracle),
+)

@@ -11,12 +11,12 @@ from palaestra.tasks.webarena.templates.base import (
     Obs,
     Plan,
     Seed,
+    Step,
     Template,
     answer_eval,
     cell_after,
     choose,
     click,
-    db_eval,
     elements,
     fill,
     find,
@@ -40,16 +40,19 @@ def _products(seed: Seed, rng: random.Random, k: int) -> list[tuple[Any, ...]]:
     return choose(rng, seed.rows(IN_STOCK), k)
 
 
-def open_product(obs: Obs, title: str) -> Plan:
+def open_product(obs: Obs, title: str) -> Step:
     """Search the shop for ``title`` and open its page (returns the product page's observation)."""
     obs = yield fill(obs, "Search", title, enter=True)
     obs = yield click(obs, "link", title)
-    return obs  # type: ignore[misc]
+    return obs
 
 
 def _category_path(seed: Seed, category_id: int) -> str:
     path, slug = seed.rows("SELECT path, slug FROM catalogue_category WHERE id = ?", category_id)[0]
-    parts = [seed.value("SELECT slug FROM catalogue_category WHERE path = ?", path[: 4 * i]) for i in range(1, len(path) // 4)]
+    parts = [
+        seed.value("SELECT slug FROM catalogue_category WHERE path = ?", path[: 4 * i])
+        for i in range(1, len(path) // 4)
+    ]
     return "/".join([*parts, slug]) + f"_{category_id}"
 
 
@@ -61,20 +64,23 @@ def _leaf_categories(seed: Seed) -> list[tuple[Any, ...]]:
     )
 
 
-def open_category(obs: Obs, category: str) -> Plan:
+def open_category(obs: Obs, category: str) -> Step:
     """From any shop page: the catalogue's sidebar lists every category."""
     if not any(el["visible"] for el in elements(obs, "link", category)):
         obs = yield click(obs, "button", "Browse store")
         obs = yield click(obs, "link", "All products")
     obs = yield click(obs, "link", category)
-    return obs  # type: ignore[misc]
+    return obs
 
 
 # -- information seeking -----------------------------------------------------------------------------
 
 
 def price_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"product": t}, answer_eval(must_include=[money(p)])) for _, t, p, _, _ in _products(seed, rng, 4)]
+    return [
+        Instance({"product": t}, answer_eval(must_include=[money(p)]))
+        for _, t, p, _, _ in _products(seed, rng, 4)
+    ]
 
 
 def price_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -83,7 +89,10 @@ def price_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def stock_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"product": t}, answer_eval(must_include=[str(n)])) for _, t, _, n, _ in _products(seed, rng, 3)]
+    return [
+        Instance({"product": t}, answer_eval(must_include=[str(n)]))
+        for _, t, _, n, _ in _products(seed, rng, 3)
+    ]
 
 
 def stock_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -94,7 +103,9 @@ def stock_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 def reviews_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
     for pid, title, *_ in _products(seed, rng, 3):
-        count = seed.value("SELECT COUNT(*) FROM reviews_productreview WHERE product_id = ? AND status = 1", pid)
+        count = seed.value(
+            "SELECT COUNT(*) FROM reviews_productreview WHERE product_id = ? AND status = 1", pid
+        )
         out.append(Instance({"product": title}, answer_eval(must_include=[str(count)])))
     return out
 
@@ -105,7 +116,10 @@ def reviews_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def category_count_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"category": name}, answer_eval(must_include=[str(n)])) for _, name, _, n in choose(rng, _leaf_categories(seed), 3)]
+    return [
+        Instance({"category": name}, answer_eval(must_include=[str(n)]))
+        for _, name, _, n in choose(rng, _leaf_categories(seed), 3)
+    ]
 
 
 def category_count_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -114,11 +128,13 @@ def category_count_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def cheapest_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    out = []
+    out: list[Instance] = []
     for cid, name, _, _ in choose(rng, _leaf_categories(seed), 4):
         rows = seed.rows(
-            "SELECT p.title, s.price FROM catalogue_product p JOIN partner_stockrecord s ON s.product_id = p.id"
-            " JOIN catalogue_productcategory pc ON pc.product_id = p.id WHERE pc.category_id = ? ORDER BY s.price",
+            "SELECT p.title, s.price FROM catalogue_product p"
+            " JOIN partner_stockrecord s ON s.product_id = p.id"
+            " JOIN catalogue_productcategory pc ON pc.product_id = p.id"
+            " WHERE pc.category_id = ? ORDER BY s.price",
             cid,
         )
         if rows[0][1] != rows[1][1]:  # a single cheapest product, or the question has two answers
@@ -134,7 +150,7 @@ def cheapest_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def compare_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    out = []
+    out: list[Instance] = []
     rows = seed.rows(IN_STOCK)
     while len(out) < 3:
         a, b = rng.sample(rows, 2)
@@ -157,8 +173,9 @@ def attribute_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     for pid, title, *_ in _products(seed, rng, 3):
         color = seed.value(
             "SELECT v.value_text FROM catalogue_productattributevalue v JOIN catalogue_productattribute a"
-            " ON a.id = v.attribute_id WHERE v.product_id = ? AND a.code = 'color'", pid
-        )  # fmt: skip
+            " ON a.id = v.attribute_id WHERE v.product_id = ? AND a.code = 'color'",
+            pid,
+        )
         out.append(Instance({"product": title}, answer_eval(must_include=[color])))
     return out
 
@@ -171,19 +188,23 @@ def attribute_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 def _emma_orders(seed: Seed) -> list[tuple[Any, ...]]:
     return seed.rows(
         "SELECT o.number, o.total_incl_tax, o.status, o.date_placed FROM order_order o JOIN auth_user u"
-        " ON u.id = o.user_id WHERE u.username = ? ORDER BY o.date_placed DESC", EMMA
-    )  # fmt: skip
+        " ON u.id = o.user_id WHERE u.username = ? ORDER BY o.date_placed DESC",
+        EMMA,
+    )
 
 
 def order_total_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"number": n}, answer_eval(must_include=[money(t)])) for n, t, _, _ in choose(rng, _emma_orders(seed), 3)]
+    return [
+        Instance({"number": n}, answer_eval(must_include=[money(t)]))
+        for n, t, _, _ in choose(rng, _emma_orders(seed), 3)
+    ]
 
 
-def open_my_order(obs: Obs, number: str) -> Plan:
+def open_my_order(obs: Obs, number: str) -> Step:
     obs = yield click(obs, "link", "Account")
     obs = yield click(obs, "link", "Order History")
     obs = yield click(obs, "link", number)
-    return obs  # type: ignore[misc]
+    return obs
 
 
 def order_total_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -192,7 +213,10 @@ def order_total_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def order_status_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"number": n}, answer_eval(exact_match=s)) for n, _, s, _ in choose(rng, _emma_orders(seed), 3)]
+    return [
+        Instance({"number": n}, answer_eval(exact_match=s))
+        for n, _, s, _ in choose(rng, _emma_orders(seed), 3)
+    ]
 
 
 def order_status_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -203,21 +227,35 @@ def order_status_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 def order_items_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
     for number, *_ in choose(rng, _emma_orders(seed), 3):
-        titles = [t for (t,) in seed.rows("SELECT l.title FROM order_line l JOIN order_order o ON o.id = l.order_id"
-                                          " WHERE o.number = ? ORDER BY l.id", number)]  # fmt: skip
+        titles = [
+            t
+            for (t,) in seed.rows(
+                "SELECT l.title FROM order_line l JOIN order_order o ON o.id = l.order_id"
+                " WHERE o.number = ? ORDER BY l.id",
+                number,
+            )
+        ]
         out.append(Instance({"number": number}, answer_eval(must_include=titles)))
     return out
 
 
 def order_items_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_my_order(obs, values["number"])
-    titles = [el["name"] for el in obs["elements"] if el["role"] == "link" and "/catalogue/" in el["attributes"].get("href", "")
-              and el["name"] and not el["name"].endswith("…")]  # fmt: skip
+    titles = [
+        el["name"]
+        for el in obs["elements"]
+        if el["role"] == "link"
+        and "/catalogue/" in el["attributes"].get("href", "")
+        and el["name"]
+        and not el["name"].endswith("…")
+    ]
     yield say("; ".join(dict.fromkeys(titles)))
 
 
 def not_my_order_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    rows = seed.rows("SELECT o.number FROM order_order o JOIN auth_user u ON u.id = o.user_id WHERE u.username != ?", EMMA)
+    rows = seed.rows(
+        "SELECT o.number FROM order_order o JOIN auth_user u ON u.id = o.user_id WHERE u.username != ?", EMMA
+    )
     note = "The order belongs to another customer: the shop shows it to no one else."
     return [Instance({"number": n}, unachievable_eval(note)) for (n,) in choose(rng, rows, 2)]
 
@@ -232,8 +270,13 @@ def not_my_order_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def missing_product_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    brands = [b for (b,) in seed.rows("SELECT DISTINCT value_text FROM catalogue_productattributevalue v"
-                                      " JOIN catalogue_productattribute a ON a.id = v.attribute_id WHERE a.code = 'brand'")]  # fmt: skip
+    brands = [
+        b
+        for (b,) in seed.rows(
+            "SELECT DISTINCT value_text FROM catalogue_productattributevalue v"
+            " JOIN catalogue_productattribute a ON a.id = v.attribute_id WHERE a.code = 'brand'"
+        )
+    ]
     out = []
     for brand in choose(rng, sorted(brands), 2):
         title = f"{brand} Titanium Espresso Machine"
@@ -263,8 +306,20 @@ def nav_category_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def nav_search_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    nouns = ["skillet", "yoga mat", "headlamp", "jigsaw puzzle", "desk lamp", "dog bed", "teapot", "bike lock"]
-    return [Instance({"query": q}, url_eval(f"__SHOP__/search/?q={q.replace(' ', '+')}")) for q in choose(rng, nouns, 3)]
+    nouns = [
+        "skillet",
+        "yoga mat",
+        "headlamp",
+        "jigsaw puzzle",
+        "desk lamp",
+        "dog bed",
+        "teapot",
+        "bike lock",
+    ]
+    return [
+        Instance({"query": q}, url_eval(f"__SHOP__/search/?q={q.replace(' ', '+')}"))
+        for q in choose(rng, nouns, 3)
+    ]
 
 
 def nav_search_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -287,26 +342,82 @@ def nav_product_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 register(
     Template("product-price", "shop", "What is the price of the {product}?", price_instances, price_oracle),
-    Template("product-stock", "shop", "How many units of the {product} are available?", stock_instances, stock_oracle),
-    Template("product-review-count", "shop", "How many customer reviews does the {product} have?",
-             reviews_instances, reviews_oracle),
+    Template(
+        "product-stock",
+        "shop",
+        "How many units of the {product} are available?",
+        stock_instances,
+        stock_oracle,
+    ),
+    Template(
+        "product-review-count",
+        "shop",
+        "How many customer reviews does the {product} have?",
+        reviews_instances,
+        reviews_oracle,
+    ),
     Template("product-color", "shop", "What colour is the {product}?", attribute_instances, attribute_oracle),
-    Template("category-count", "shop", "How many products does the shop list under {category}?",
-             category_count_instances, category_count_oracle),
-    Template("category-cheapest", "shop", "What is the cheapest product in the {category} category?",
-             cheapest_instances, cheapest_oracle),
-    Template("compare-price", "shop", "Which is cheaper: the {a} or the {b}?", compare_instances, compare_oracle),
-    Template("order-total", "shop", "What was the total of my order {number}?", order_total_instances,
-             order_total_oracle),
-    Template("order-status", "shop", "What is the status of my order {number}?", order_status_instances,
-             order_status_oracle),
-    Template("order-items", "shop", "Which products did I buy in order {number}?", order_items_instances,
-             order_items_oracle),
-    Template("order-not-mine", "shop", "What was the total of my order {number}?", not_my_order_instances,
-             not_my_order_oracle),
-    Template("missing-product", "shop", "How much does the {product} cost?", missing_product_instances,
-             missing_product_oracle),
-    Template("nav-category", "shop", "Show me the {category} products.", nav_category_instances, nav_category_oracle),
+    Template(
+        "category-count",
+        "shop",
+        "How many products does the shop list under {category}?",
+        category_count_instances,
+        category_count_oracle,
+    ),
+    Template(
+        "category-cheapest",
+        "shop",
+        "What is the cheapest product in the {category} category?",
+        cheapest_instances,
+        cheapest_oracle,
+    ),
+    Template(
+        "compare-price", "shop", "Which is cheaper: the {a} or the {b}?", compare_instances, compare_oracle
+    ),
+    Template(
+        "order-total",
+        "shop",
+        "What was the total of my order {number}?",
+        order_total_instances,
+        order_total_oracle,
+    ),
+    Template(
+        "order-status",
+        "shop",
+        "What is the status of my order {number}?",
+        order_status_instances,
+        order_status_oracle,
+    ),
+    Template(
+        "order-items",
+        "shop",
+        "Which products did I buy in order {number}?",
+        order_items_instances,
+        order_items_oracle,
+    ),
+    Template(
+        "order-not-mine",
+        "shop",
+        "What was the total of my order {number}?",
+        not_my_order_instances,
+        not_my_order_oracle,
+    ),
+    Template(
+        "missing-product",
+        "shop",
+        "How much does the {product} cost?",
+        missing_product_instances,
+        missing_product_oracle,
+    ),
+    Template(
+        "nav-category",
+        "shop",
+        "Show me the {category} products.",
+        nav_category_instances,
+        nav_category_oracle,
+    ),
     Template("nav-search", "shop", "Search the shop for {query}.", nav_search_instances, nav_search_oracle),
-    Template("nav-product", "shop", "Open the page of the {product}.", nav_product_instances, nav_product_oracle),
-)  # fmt: skip
+    Template(
+        "nav-product", "shop", "Open the page of the {product}.", nav_product_instances, nav_product_oracle
+    ),
+)

@@ -32,8 +32,10 @@ def _fresh_products(seed: Seed, rng: random.Random, k: int, exclude_sql: str) ->
 
 
 def wishlist_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    held = ("SELECT COUNT(*) FROM wishlists_line l JOIN wishlists_wishlist w ON w.id = l.wishlist_id"
-            f" WHERE w.owner_id = {EMMA_ID} AND l.product_id = ?")  # fmt: skip
+    held = (
+        "SELECT COUNT(*) FROM wishlists_line l JOIN wishlists_wishlist w ON w.id = l.wishlist_id"
+        f" WHERE w.owner_id = {EMMA_ID} AND l.product_id = ?"
+    )
     return [
         Instance({"product": title}, db_eval("shop", (held.replace("?", str(pid)), 1)))
         for pid, title, *_ in _fresh_products(seed, rng, 3, held)
@@ -53,8 +55,10 @@ def basket_instances(seed: Seed, rng: random.Random) -> list[Instance]:
         if stock < 5:
             continue
         quantity = rng.randint(2, 4)
-        query = ("SELECT SUM(l.quantity) FROM basket_line l JOIN basket_basket b ON b.id = l.basket_id"
-                 f" WHERE b.owner_id = {EMMA_ID} AND b.status = 'Open' AND l.product_id = {pid}")  # fmt: skip
+        query = (
+            "SELECT SUM(l.quantity) FROM basket_line l JOIN basket_basket b ON b.id = l.basket_id"
+            f" WHERE b.owner_id = {EMMA_ID} AND b.status = 'Open' AND l.product_id = {pid}"
+        )
         out.append(Instance({"product": title, "quantity": quantity}, db_eval("shop", (query, quantity))))
     return out[:3]
 
@@ -72,8 +76,10 @@ def basket_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 def order_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
     for pid, title, *_ in rng.sample(seed.rows(IN_STOCK), 3):
-        query = ("SELECT COUNT(*) FROM order_order o JOIN order_line l ON l.order_id = o.id"
-                 f" WHERE o.user_id = {EMMA_ID} AND l.product_id = {pid} AND o.date_placed > {AFTER_SEED}")  # fmt: skip
+        query = (
+            "SELECT COUNT(*) FROM order_order o JOIN order_line l ON l.order_id = o.id"
+            f" WHERE o.user_id = {EMMA_ID} AND l.product_id = {pid} AND o.date_placed > {AFTER_SEED}"
+        )
         out.append(Instance({"product": title}, db_eval("shop", (query, 1))))
     return out
 
@@ -99,12 +105,20 @@ REVIEW_TEXTS = [
 def review_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     mine = f"SELECT COUNT(*) FROM reviews_productreview WHERE user_id = {EMMA_ID} AND product_id = ?"
     out = []
-    for (pid, title, *_), (headline, body) in zip(_fresh_products(seed, rng, 3, mine), REVIEW_TEXTS, strict=True):
+    for (pid, title, *_), (headline, body) in zip(
+        _fresh_products(seed, rng, 3, mine), REVIEW_TEXTS, strict=True
+    ):
         score = rng.randint(2, 5)
-        query = (f"SELECT score FROM reviews_productreview WHERE user_id = {EMMA_ID} AND product_id = {pid}"
-                 f" AND title = '{headline}' AND body = '{body}'")  # fmt: skip
-        out.append(Instance({"product": title, "score": score, "title": headline, "body": body},
-                            db_eval("shop", (query, score))))  # fmt: skip
+        query = (
+            f"SELECT score FROM reviews_productreview WHERE user_id = {EMMA_ID} AND product_id = {pid}"
+            f" AND title = '{headline}' AND body = '{body}'"
+        )
+        out.append(
+            Instance(
+                {"product": title, "score": score, "title": headline, "body": body},
+                db_eval("shop", (query, score)),
+            )
+        )
     return out
 
 
@@ -112,7 +126,9 @@ def review_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_product(obs, values["product"])
     obs = yield click(obs, "link", "Write a review")
     obs = yield fill(obs, "Title", values["title"])
-    label = next(i for i, el in enumerate(obs["elements"]) if el["role"] == "LabelText" and el["text"] == "Score")
+    label = next(
+        i for i, el in enumerate(obs["elements"]) if el["role"] == "LabelText" and el["text"] == "Score"
+    )
     stars = [el for el in obs["elements"][label:] if "fa-star" in el["attributes"].get("class", "")]
     obs = yield f"click({stars[values['score'] - 1]['id']!r})"
     obs = yield fill(obs, "Body", values["body"])
@@ -126,10 +142,16 @@ def address_instances(seed: Seed, rng: random.Random) -> list[Instance]:
         city, state, zip3, _area = rng.choice(CITIES)
         street = f"{rng.randint(10, 999)} {rng.choice(STREET_NAMES)} {rng.choice(STREET_KINDS)}"
         postcode = f"{zip3}{rng.randint(0, 99):02d}"
-        query = (f"SELECT COUNT(*) FROM address_useraddress WHERE user_id = {EMMA_ID} AND line1 = '{street}'"
-                 f" AND line4 = '{city}' AND state = '{state}' AND postcode = '{postcode}'")  # fmt: skip
-        out.append(Instance({"street": street, "city": city, "state": state, "postcode": postcode},
-                            db_eval("shop", (query, 1))))  # fmt: skip
+        query = (
+            f"SELECT COUNT(*) FROM address_useraddress WHERE user_id = {EMMA_ID} AND line1 = '{street}'"
+            f" AND line4 = '{city}' AND state = '{state}' AND postcode = '{postcode}'"
+        )
+        out.append(
+            Instance(
+                {"street": street, "city": city, "state": state, "postcode": postcode},
+                db_eval("shop", (query, 1)),
+            )
+        )
     return out
 
 
@@ -162,14 +184,38 @@ def last_name_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 register(
-    Template("add-to-wishlist", "shop", "Add the {product} to my wish list.", wishlist_instances, wishlist_oracle),
-    Template("add-to-cart", "shop", "Put {quantity} of the {product} in my cart.", basket_instances, basket_oracle),
-    Template("place-order", "shop", "Buy the {product} and ship it to my default address.", order_instances,
-             order_oracle),
-    Template("write-review", "shop", "Review the {product}: {score} stars, titled \"{title}\", saying \"{body}\"",
-             review_instances, review_oracle),
-    Template("add-address", "shop", "Add {street}, {city}, {state} {postcode} to my address book.",
-             address_instances, address_oracle),
-    Template("change-last-name", "shop", "Change the last name on my account to {last_name}.",
-             last_name_instances, last_name_oracle),
-)  # fmt: skip
+    Template(
+        "add-to-wishlist", "shop", "Add the {product} to my wish list.", wishlist_instances, wishlist_oracle
+    ),
+    Template(
+        "add-to-cart", "shop", "Put {quantity} of the {product} in my cart.", basket_instances, basket_oracle
+    ),
+    Template(
+        "place-order",
+        "shop",
+        "Buy the {product} and ship it to my default address.",
+        order_instances,
+        order_oracle,
+    ),
+    Template(
+        "write-review",
+        "shop",
+        'Review the {product}: {score} stars, titled "{title}", saying "{body}"',
+        review_instances,
+        review_oracle,
+    ),
+    Template(
+        "add-address",
+        "shop",
+        "Add {street}, {city}, {state} {postcode} to my address book.",
+        address_instances,
+        address_oracle,
+    ),
+    Template(
+        "change-last-name",
+        "shop",
+        "Change the last name on my account to {last_name}.",
+        last_name_instances,
+        last_name_oracle,
+    ),
+)

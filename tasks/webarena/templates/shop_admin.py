@@ -12,6 +12,7 @@ from palaestra.tasks.webarena.templates.base import (
     Obs,
     Plan,
     Seed,
+    Step,
     Template,
     answer_eval,
     choose,
@@ -33,10 +34,10 @@ JOIN auth_user u ON u.id = o.user_id ORDER BY o.id"""
 NEXT_STATUS = {"Pending": "Processing", "Processing": "Shipped", "Shipped": "Complete"}
 
 
-def menu(obs: Obs, section: str, page: str) -> Plan:
+def menu(obs: Obs, section: str, page: str) -> Step:
     obs = yield click(obs, "button", section)
     obs = yield click(obs, "link", page)
-    return obs  # type: ignore[misc]
+    return obs
 
 
 def select(obs: Obs, field: str, option: str, last: bool = False) -> str:
@@ -47,13 +48,13 @@ def select(obs: Obs, field: str, option: str, last: bool = False) -> str:
     return f"select_option({chosen['id']!r}, {option!r})"
 
 
-def open_order(obs: Obs, number: str) -> Plan:
+def open_order(obs: Obs, number: str) -> Step:
     """The order's dashboard page (a search for one order number opens it directly)."""
     obs = yield from menu(obs, "Fulfilment", "Orders")
     obs = yield fill(obs, "Order number:", number, enter=True)
     if elements(obs, "link", number):
         obs = yield click(obs, "link", number)
-    return obs  # type: ignore[misc]
+    return obs
 
 
 def table_cells(obs: Obs, caption: str) -> list[str]:
@@ -101,7 +102,9 @@ def order_status_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def order_customer_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"number": n}, answer_eval(must_include=[name])) for n, _, name, *_ in _orders(seed, rng, 3)]
+    return [
+        Instance({"number": n}, answer_eval(must_include=[name])) for n, _, name, *_ in _orders(seed, rng, 3)
+    ]
 
 
 def order_customer_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -110,7 +113,9 @@ def order_customer_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def order_items_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"number": n}, answer_eval(must_include=[str(q)])) for n, _, _, _, q in _orders(seed, rng, 3)]
+    return [
+        Instance({"number": n}, answer_eval(must_include=[str(q)])) for n, _, _, _, q in _orders(seed, rng, 3)
+    ]
 
 
 def order_items_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -133,8 +138,10 @@ def missing_order_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def customer_email_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    rows = seed.rows("SELECT first_name || ' ' || last_name, email FROM auth_user WHERE is_staff = 0"
-                     " GROUP BY first_name, last_name HAVING COUNT(*) = 1 ORDER BY id")  # fmt: skip
+    rows = seed.rows(
+        "SELECT first_name || ' ' || last_name, email FROM auth_user WHERE is_staff = 0"
+        " GROUP BY first_name, last_name HAVING COUNT(*) = 1 ORDER BY id"
+    )
     return [Instance({"name": n}, answer_eval(must_include=[e])) for n, e in choose(rng, rows, 3)]
 
 
@@ -145,7 +152,10 @@ def customer_email_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def voucher_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"voucher": n}, answer_eval(exact_match=c)) for n, c in seed.rows("SELECT name, code FROM voucher_voucher")]
+    return [
+        Instance({"voucher": n}, answer_eval(exact_match=c))
+        for n, c in seed.rows("SELECT name, code FROM voucher_voucher")
+    ]
 
 
 def voucher_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -159,9 +169,10 @@ def _reviews(seed: Seed) -> list[tuple[Any, ...]]:
         "SELECT r.id, r.score, p.title, u.first_name || ' ' || u.last_name FROM reviews_productreview r"
         " JOIN catalogue_product p ON p.id = r.product_id JOIN auth_user u ON u.id = r.user_id"
         " WHERE (SELECT COUNT(*) FROM reviews_productreview o WHERE o.user_id = r.user_id) <= 20"
-        " AND (SELECT COUNT(*) FROM auth_user v WHERE v.first_name = u.first_name AND v.last_name = u.last_name) = 1"
+        " AND (SELECT COUNT(*) FROM auth_user v"
+        "      WHERE v.first_name = u.first_name AND v.last_name = u.last_name) = 1"
         " ORDER BY r.id"
-    )  # fmt: skip
+    )
 
 
 def review_score_instances(seed: Seed, rng: random.Random) -> list[Instance]:
@@ -171,10 +182,10 @@ def review_score_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     ]
 
 
-def find_review(obs: Obs, values: dict[str, Any]) -> Plan:
+def find_review(obs: Obs, values: dict[str, Any]) -> Step:
     obs = yield from menu(obs, "Content", "Reviews")
     obs = yield fill(obs, "Customer name:", values["customer"], enter=True)
-    return obs  # type: ignore[misc]
+    return obs
 
 
 def review_row(obs: Obs, product: str) -> list[str]:
@@ -193,10 +204,12 @@ def review_score_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 def reject_review_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     return [
-        Instance({"customer": who, "product": p},
-                 db_eval("shop", (f"SELECT status FROM reviews_productreview WHERE id = {rid}", 2)))
+        Instance(
+            {"customer": who, "product": p},
+            db_eval("shop", (f"SELECT status FROM reviews_productreview WHERE id = {rid}", 2)),
+        )
         for rid, _, p, who in choose(rng, _reviews(seed), 3)
-    ]  # fmt: skip
+    ]
 
 
 def reject_review_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -215,10 +228,10 @@ def product_upc_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     return [Instance({"product": t}, answer_eval(exact_match=u)) for t, u in choose(rng, rows, 3)]
 
 
-def open_product(obs: Obs, title: str) -> Plan:
+def open_product(obs: Obs, title: str) -> Step:
     obs = yield from menu(obs, "Catalog", "Products")
     obs = yield fill(obs, "Product title:", title, enter=True)
-    return obs  # type: ignore[misc]
+    return obs
 
 
 def product_upc_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -230,7 +243,12 @@ def change_status_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
     for number, status, *_ in _orders(seed, rng, 3, status="Pending Processing Shipped"):
         query = f"SELECT status FROM order_order WHERE number = '{number}'"
-        out.append(Instance({"number": number, "status": NEXT_STATUS[status]}, db_eval("shop", (query, NEXT_STATUS[status]))))
+        out.append(
+            Instance(
+                {"number": number, "status": NEXT_STATUS[status]},
+                db_eval("shop", (query, NEXT_STATUS[status])),
+            )
+        )
     return out
 
 
@@ -245,7 +263,9 @@ def _stock_fields(seed: Seed, rng: random.Random, field: str) -> list[Instance]:
     out = []
     for pid, title, price, stock, _ in choose(rng, seed.rows(IN_STOCK), 3):
         if field == "price":
-            new: Any = (Decimal(str(price)) + Decimal(rng.choice(["5.00", "10.00", "-1.00", "2.50"]))).quantize(Decimal("0.01"))
+            new: Any = (
+                Decimal(str(price)) + Decimal(rng.choice(["5.00", "10.00", "-1.00", "2.50"]))
+            ).quantize(Decimal("0.01"))
             values = {"product": title, "price": money(new)}
             query = f"SELECT price FROM partner_stockrecord WHERE product_id = {pid}"
             out.append(Instance(values, db_eval("shop", (query, float(new)))))
@@ -256,14 +276,18 @@ def _stock_fields(seed: Seed, rng: random.Random, field: str) -> list[Instance]:
     return out
 
 
-def edit_stock_record(values: dict[str, Any], obs: Obs, label: str, value: str) -> Plan:
+def edit_stock_record(values: dict[str, Any], obs: Obs, label: str, value: str) -> Step:
     obs = yield from open_product(obs, values["product"])
     obs = yield click(obs, "link", values["product"])
     obs = yield click(obs, "link", "Stock and pricing")
-    field = next(el for el in obs["elements"] if el["tag"] == "input" and el["attributes"].get("name", "").endswith(label))
+    field = next(
+        el
+        for el in obs["elements"]
+        if el["tag"] == "input" and el["attributes"].get("name", "").endswith(label)
+    )
     obs = yield f"fill({field['id']!r}, {value!r})"
     obs = yield click(obs, "button", "Save")
-    return obs  # type: ignore[misc]
+    return obs
 
 
 def set_price_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -277,7 +301,9 @@ def set_stock_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def nav_order_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    return [Instance({"number": n}, url_eval(f"__SHOP_ADMIN__/orders/{n}/")) for n, *_ in _orders(seed, rng, 3)]
+    return [
+        Instance({"number": n}, url_eval(f"__SHOP_ADMIN__/orders/{n}/")) for n, *_ in _orders(seed, rng, 3)
+    ]
 
 
 def nav_order_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -286,7 +312,9 @@ def nav_order_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 def deactivate_instances(seed: Seed, rng: random.Random) -> list[Instance]:
-    rows = seed.rows("SELECT id, email FROM auth_user WHERE is_staff = 0 AND username != 'emma.lopez' ORDER BY id")
+    rows = seed.rows(
+        "SELECT id, email FROM auth_user WHERE is_staff = 0 AND username != 'emma.lopez' ORDER BY id"
+    )
     return [
         Instance({"email": e}, db_eval("shop", (f"SELECT is_active FROM auth_user WHERE id = {uid}", 0)))
         for uid, e in choose(rng, rows, 3)
@@ -296,7 +324,11 @@ def deactivate_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 def deactivate_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from menu(obs, "Customers", "Customers")
     obs = yield fill(obs, "Email:", values["email"], enter=True)
-    box = next(el for el in obs["elements"] if el["role"] == "checkbox" and el["attributes"].get("name") == "selected_user")
+    box = next(
+        el
+        for el in obs["elements"]
+        if el["role"] == "checkbox" and el["attributes"].get("name") == "selected_user"
+    )
     obs = yield f"check({box['id']!r})"
     obs = yield click(obs, "radio", "Make inactive")
     obs = yield click(obs, "button", "Go!")
@@ -304,32 +336,103 @@ def deactivate_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 
 register(
-    Template("admin-order-status", "shop-admin", "What is the status of order {number}?", order_status_instances,
-             order_status_oracle, start="/"),
-    Template("admin-order-missing", "shop-admin", "What is the status of order {number}?", missing_order_instances,
-             missing_order_oracle),
-    Template("admin-order-customer", "shop-admin", "Which customer placed order {number}?",
-             order_customer_instances, order_customer_oracle),
-    Template("admin-order-items", "shop-admin", "How many items does order {number} contain?",
-             order_items_instances, order_items_oracle),
-    Template("admin-customer-email", "shop-admin", "What is the e-mail address of the customer {name}?",
-             customer_email_instances, customer_email_oracle),
-    Template("admin-voucher-code", "shop-admin", "What code does the {voucher} voucher use?", voucher_instances,
-             voucher_oracle),
-    Template("admin-review-score", "shop-admin", "How many stars did {customer} give the {product}?",
-             review_score_instances, review_score_oracle),
-    Template("admin-product-upc", "shop-admin", "What is the UPC of the {product}?", product_upc_instances,
-             product_upc_oracle),
-    Template("admin-reject-review", "shop-admin", "Reject the review {customer} wrote of the {product}.",
-             reject_review_instances, reject_review_oracle),
-    Template("admin-change-status", "shop-admin", "Move order {number} to the status {status}.",
-             change_status_instances, change_status_oracle),
-    Template("admin-set-price", "shop-admin", "Change the price of the {product} to {price}.",
-             lambda seed, rng: _stock_fields(seed, rng, "price"), set_price_oracle),
-    Template("admin-set-stock", "shop-admin", "We now have {stock} units of the {product} in stock; update it.",
-             lambda seed, rng: _stock_fields(seed, rng, "stock"), set_stock_oracle),
-    Template("admin-nav-order", "shop-admin", "Open the dashboard page of order {number}.", nav_order_instances,
-             nav_order_oracle),
-    Template("admin-deactivate-customer", "shop-admin", "Deactivate the account of the customer {email}.",
-             deactivate_instances, deactivate_oracle),
-)  # fmt: skip
+    Template(
+        "admin-order-status",
+        "shop-admin",
+        "What is the status of order {number}?",
+        order_status_instances,
+        order_status_oracle,
+        start="/",
+    ),
+    Template(
+        "admin-order-missing",
+        "shop-admin",
+        "What is the status of order {number}?",
+        missing_order_instances,
+        missing_order_oracle,
+    ),
+    Template(
+        "admin-order-customer",
+        "shop-admin",
+        "Which customer placed order {number}?",
+        order_customer_instances,
+        order_customer_oracle,
+    ),
+    Template(
+        "admin-order-items",
+        "shop-admin",
+        "How many items does order {number} contain?",
+        order_items_instances,
+        order_items_oracle,
+    ),
+    Template(
+        "admin-customer-email",
+        "shop-admin",
+        "What is the e-mail address of the customer {name}?",
+        customer_email_instances,
+        customer_email_oracle,
+    ),
+    Template(
+        "admin-voucher-code",
+        "shop-admin",
+        "What code does the {voucher} voucher use?",
+        voucher_instances,
+        voucher_oracle,
+    ),
+    Template(
+        "admin-review-score",
+        "shop-admin",
+        "How many stars did {customer} give the {product}?",
+        review_score_instances,
+        review_score_oracle,
+    ),
+    Template(
+        "admin-product-upc",
+        "shop-admin",
+        "What is the UPC of the {product}?",
+        product_upc_instances,
+        product_upc_oracle,
+    ),
+    Template(
+        "admin-reject-review",
+        "shop-admin",
+        "Reject the review {customer} wrote of the {product}.",
+        reject_review_instances,
+        reject_review_oracle,
+    ),
+    Template(
+        "admin-change-status",
+        "shop-admin",
+        "Move order {number} to the status {status}.",
+        change_status_instances,
+        change_status_oracle,
+    ),
+    Template(
+        "admin-set-price",
+        "shop-admin",
+        "Change the price of the {product} to {price}.",
+        lambda seed, rng: _stock_fields(seed, rng, "price"),
+        set_price_oracle,
+    ),
+    Template(
+        "admin-set-stock",
+        "shop-admin",
+        "We now have {stock} units of the {product} in stock; update it.",
+        lambda seed, rng: _stock_fields(seed, rng, "stock"),
+        set_stock_oracle,
+    ),
+    Template(
+        "admin-nav-order",
+        "shop-admin",
+        "Open the dashboard page of order {number}.",
+        nav_order_instances,
+        nav_order_oracle,
+    ),
+    Template(
+        "admin-deactivate-customer",
+        "shop-admin",
+        "Deactivate the account of the customer {email}.",
+        deactivate_instances,
+        deactivate_oracle,
+    ),
+)
