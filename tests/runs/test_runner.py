@@ -19,7 +19,7 @@ from palaestra.memory import ExemplarMemory, HashingEmbedder, content_hash
 from palaestra.routing.feedback import FeedbackStore
 from palaestra.routing.history import Route
 from palaestra.runs.memory_cli import exemplars_from_run
-from palaestra.runs.results import format_summary, load_rows, summarize, to_dataframe
+from palaestra.runs.results import load_rows, summarize, to_dataframe
 from palaestra.runs.store import RunStore
 
 HERE = Path(__file__).parent
@@ -202,19 +202,6 @@ def test_interrupted_and_killed_runs_lose_nothing_and_rerun_nothing(tmp_path: Pa
     assert {r["invocation"] for k, r in after.items() if k not in before} == {3}
     with RunStore(run, readonly=True) as store:
         assert [i["status"] for i in store.invocations()] == ["interrupted", "running", "complete"]
-
-
-def test_ray_backend_runs_a_small_evaluation(tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    argv = ["eval", "--agent", "oracle", "--tasks", "click-test,click-button", "--seeds", "0",
-            "--workers", "1", "--backend", "ray", "--no-screenshots", "--out", str(run)]  # fmt: skip
-    assert main(argv) == 0
-    rows = load_rows(run)
-    assert [(r["task"], r["success"], r["worker"]) for r in rows] == [
-        ("miniwob.click-button", 1, "ray0"),
-        ("miniwob.click-test", 1, "ray0"),
-    ]
-    assert "mean over tasks" in format_summary(summarize(rows))
 
 
 @pytest.mark.parametrize(
