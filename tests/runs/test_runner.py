@@ -223,3 +223,31 @@ def test_bad_names_get_did_you_mean_errors(
     assert main(["eval", *flags, "--out", str(tmp_path / "run")]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--agent", "memory"], "Agent `memory` replays demonstrations from an exemplar memory, and none"),
+        (
+            ["--agent", "memory", "--agent-arg", "memory=memories/nowhere"],
+            "memory=memories/nowhere does not exist",
+        ),
+        (["--agent", "synapse"], "Agent `synapse` needs an LLM and none is configured."),
+        (["--agent", "synapse", "--agent-arg", "model=m", "--agent-arg", "memory=x"], "memory=x does not"),
+    ],
+)
+def test_agent_configurations_are_checked_before_the_first_episode(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    flags: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
+    assert main(["eval", *flags, "--tasks", "click-test", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "palaestra memory build" in err or "model=NAME" in err  # and the fix
+    assert not (tmp_path / "run").exists()
