@@ -39,6 +39,8 @@ def _eval_parser(sub: Any) -> None:
     p.add_argument("--ray-address", help="an existing Ray cluster (default: start a local one)")
     p.add_argument("--no-screenshots", action="store_true", help="record no screenshots (faster)")
     p.add_argument("--record-demos", action="store_true", help="write episodes down as exemplars")
+    p.add_argument("--budget-tokens", type=int, metavar="N", help="LLM tokens the whole run may spend")
+    p.add_argument("--budget-cost", type=float, metavar="X", help="LLM cost the whole run may spend")
 
 
 class _AgentAction(argparse.Action):
@@ -74,7 +76,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "out": args.out, "max_steps": args.max_steps, "episode_timeout": args.episode_timeout,
         "step_timeout": args.step_timeout, "retries": args.retries, "backend": args.backend,
         "ray_address": args.ray_address, "screenshots": False if args.no_screenshots else None,
-        "demos": True if args.record_demos else None,
+        "demos": True if args.record_demos else None, "budget_tokens": args.budget_tokens,
+        "budget_cost": args.budget_cost,
     }  # fmt: skip
     config = build_run_config(
         load_run_file(args.config) if args.config else None,
@@ -82,7 +85,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         flags,
         _agents_from_flags(args),
     )
-    result = run_eval(config)
+    result = run_eval(config, argv=["palaestra", *args.argv])
     if result.interrupted:
         return 130
     from palaestra.runs.results import format_summary, load_rows, summarize
@@ -108,9 +111,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from palaestra.redaction import redact_text
     from palaestra.runs.results import format_summary, load_rows, summarize
 
-    print(format_summary(summarize(load_rows(args.run))))
+    print(redact_text(format_summary(summarize(load_rows(args.run)))))
     return 0
 
 
@@ -170,13 +174,17 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv  # the command as typed, for the run's reproducibility record
     import palaestra  # noqa: F401  (registers the task suites)
+    from palaestra.redaction import redact_logs, redact_text
 
+    redact_logs()
     try:
         return COMMANDS[args.command](args)
     except (PalaestraError, FileNotFoundError) as exc:
-        print(f"palaestra {args.command}: {exc}", file=sys.stderr)
+        print(f"palaestra {args.command}: {redact_text(str(exc))}", file=sys.stderr)
         return 2
 
 

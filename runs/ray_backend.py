@@ -27,7 +27,10 @@ class _ActorWorker:
 
     def __init__(self, settings: RunSettings, run_dir: str, name: str) -> None:
         import palaestra  # noqa: F401
+        from palaestra.redaction import redact_logs
         from palaestra.runs.episode import EpisodeWorker
+
+        redact_logs()
 
         self.worker = EpisodeWorker(settings, run_dir, name)
 
