@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -66,6 +68,17 @@ def test_small_run_with_two_agents_in_parallel(
         assert steps[0]["action"].startswith("fill(") and steps[0]["screenshot"] == "shot-000.jpg"
         (invocation,) = store.invocations()
         record = invocation["record"]
+    # A step's files are what the agent saw when it chose the step's action: step 0 shows the page
+    # at reset, before anything was typed; the page after the last action is the final page.
+    typed = re.search(r'"(.+?)"', oracle["goal"]).group(1)  # type: ignore[union-attr]
+    assert steps[0]["observation"] == "obs-000.txt"
+    assert f"textbox value='{typed}'" not in (folder / "obs-000.txt").read_text()
+    final = json.loads(oracle["extra"])
+    assert final["final_observation"] == f"obs-{len(steps):03d}.txt"
+    assert (folder / final["final_screenshot"]).is_file()
+    assert f"textbox value='{typed}'" in (folder / final["final_observation"]).read_text()
+    report = (run / "report" / "episodes").glob("oracle_miniwob.enter-text_1-*.html")
+    assert main(["report", str(run)]) == 0 and "Final page" in next(report).read_text()
     assert invocation["status"] == "complete"
     assert record["seeds"] == [0, 1] and record["packages"]["playwright"]
     assert {"commit", "dirty"} <= set(record["git"]) and "hromium" in record["browser"]
@@ -251,3 +264,14 @@ def test_agent_configurations_are_checked_before_the_first_episode(
     assert message in err
     assert "palaestra memory build" in err or "model=NAME" in err  # and the fix
     assert not (tmp_path / "run").exists()
+
+
+def test_labels_that_sanitise_alike_keep_their_own_episode_folders(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "random", "--label", "my agent", "--agent", "random", "--agent-arg", "seed=5",
+            "--label", "my_agent", "--tasks", "click-test", "--seeds", "0", "--workers", "1",
+            "--max-steps", "1", "--no-screenshots", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    folders = {row["agent"]: run / row["artifacts"] for row in load_rows(run)}
+    assert set(folders) == {"my agent", "my_agent"} and len(set(folders.values())) == 2
+    assert all((folder / "obs-000.txt").is_file() for folder in folders.values())
