@@ -275,3 +275,15 @@ def test_labels_that_sanitise_alike_keep_their_own_episode_folders(tmp_path: Pat
     folders = {row["agent"]: run / row["artifacts"] for row in load_rows(run)}
     assert set(folders) == {"my agent", "my_agent"} and len(set(folders.values())) == 2
     assert all((folder / "obs-000.txt").is_file() for folder in folders.values())
+
+
+def test_an_agents_loading_is_done_before_its_first_episode_starts(
+    tmp_path: Path, agents_importable: None
+) -> None:
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "runner_agents:SlowToLoadAgent", "--tasks", "click-test", "--seeds", "0",
+            "--workers", "1", "--max-steps", "1", "--no-screenshots", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    (row,) = load_rows(run)
+    log = json.loads((run / row["artifacts"] / "agent.jsonl").read_text().splitlines()[0])
+    assert 0 < log["extra"]["loaded_at"] < row["started"]  # loaded, and before the episode's clock
