@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from palaestra.config import ConfigError
 from palaestra.memory import Exemplar, ExemplarMemory
 from palaestra.runs.artifacts import confined
 from palaestra.runs.episode import DEMO_FILE
@@ -41,6 +42,20 @@ def exemplars_from_run(run_dir: str | Path, only_successful: bool = True) -> lis
     return exemplars
 
 
+def require_demos(run_dir: str | Path, memory_path: str | Path) -> None:
+    """Refuse a run that recorded no demonstration (made without `--record-demos`), with the fix."""
+    run_dir = Path(run_dir)
+    with RunStore(run_dir, readonly=True) as store:
+        folders = [row["artifacts"] for row in store.episodes() if row["artifacts"]]
+    if any(confined(run_dir, Path(folder, DEMO_FILE)).is_file() for folder in folders):
+        return
+    raise ConfigError(
+        f"{run_dir} holds no demonstrations: it was run without --record-demos. Fix: run the same "
+        "evaluation with --record-demos into a new --out (the same --out would skip its finished "
+        f"episodes), then `palaestra memory build {memory_path} --run NEW_OUT`."
+    )
+
+
 def open_or_create(path: str | Path) -> ExemplarMemory:
     if (Path(path) / "meta.json").exists():
         return ExemplarMemory.open(path)
@@ -61,6 +76,8 @@ def build_memory(args: argparse.Namespace) -> int:
         )
         added += len(memory) - before
     if args.run:
+        for run in args.run:
+            require_demos(run, args.path)
         memory = open_or_create(args.path)
         before = len(memory)
         for run in args.run:

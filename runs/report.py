@@ -160,8 +160,9 @@ def _summary(episodes: list[dict[str, Any]]) -> str:
     reference = {e["agent"] for e in episodes if is_reference(e)}
     rows = [
         [esc(s.agent) + reference_badge(s.agent in reference), esc(s.task), str(s.episodes),
-         f"{s.success:.2f} ± {s.stderr:.2f}", f"{s.mean_reward:.2f}", f"{s.mean_steps:.1f}",
-         f"{s.mean_seconds:.1f}", f"{s.tokens:,}", f"{s.cost:.4f}", str(s.errors)]
+         *([f"{s.success:.2f} ± {s.stderr:.2f}", f"{s.mean_reward:.2f}", f"{s.mean_steps:.1f}",
+            f"{s.mean_seconds:.1f}"] if s.episodes else ["-"] * 4),  # nothing finished: nothing measured
+         f"{s.tokens:,}", f"{s.cost:.4f}", str(s.errors)]
         for s in summaries
     ]  # fmt: skip
     headers = ["agent", "task", "n", "success", "reward", "steps", "s/episode", "tokens", "cost", "errors"]

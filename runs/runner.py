@@ -22,7 +22,7 @@ from palaestra.runs.progress import Progress
 from palaestra.runs.records import RESUMED_ERRORS, RETRYABLE_ERRORS, EpisodeOutcome
 from palaestra.runs.repro import reproducibility_record
 from palaestra.runs.spec import EpisodeSpec, RunConfig
-from palaestra.runs.store import RunStore
+from palaestra.runs.store import DB_NAME, RunStore
 
 #: How many of a task's next seeds a worker is told of (its environment prepares at most 2 ahead).
 UPCOMING_HINT = 4
@@ -68,6 +68,26 @@ def check_compatible(store: RunStore, config: RunConfig) -> None:
                 f"(configuration {old}, now {agent.config_hash}). Use a new --out, or give this "
                 "configuration its own label (label=... in a run file)."
             )
+
+
+def describe_plan(config: RunConfig) -> str:
+    """What `run_eval(config)` would do, checked as it would check it, with nothing run or written."""
+    settings = config.settings
+    episodes = config.episodes()
+    status: dict[str, tuple[str, str, int]] = {}
+    if (Path(settings.out) / DB_NAME).is_file():
+        with RunStore(settings.out, readonly=True) as store:
+            check_compatible(store, config)
+            status = store.status()
+    todo, skipped = pending_episodes(episodes, status, settings.retries)
+    tasks = sorted({e.task for e in episodes})
+    shown = ", ".join(tasks[:5]) + (f" and {len(tasks) - 5} more" if len(tasks) > 5 else "")
+    return (
+        f"Would run {len(todo)} of {len(episodes)} episodes into {settings.out} ({skipped} finished "
+        f"already): agents {', '.join(a.display for a in config.agents)} x {len(tasks)} tasks ({shown}) "
+        f"x seeds {settings.seeds}, {settings.workers or default_workers(max(1, len(todo)))} worker(s), "
+        f"backend {settings.backend}."
+    )
 
 
 def run_eval(

@@ -228,8 +228,8 @@ def _power(base: Number, exponent: Number) -> Number:
     """`base ** exponent`, refused when the exponent or the result would be too large."""
     if abs(base) > 1 and abs(exponent) > MAX_EXPONENT:
         raise CalculatorError(
-            f"The exponent {_shown(exponent)} is too large (the limit is {MAX_EXPONENT}); the result would be "
-            "astronomically large. Check the expression (powers group from the right: 2**3**2 = 2**9)."
+            f"The exponent {_shown(exponent)} is too large (the limit is {MAX_EXPONENT}); the result would "
+            "be astronomically large. Check the expression (powers group from the right: 2**3**2 = 2**9)."
         )
     whole = isinstance(base, int) and isinstance(exponent, int)
     if whole and exponent > 0 and abs(base) > 1 and exponent * math.log2(abs(base)) > MAX_INT_BITS:
@@ -239,7 +239,8 @@ def _power(base: Number, exponent: Number) -> Number:
     result: Number | complex = base**exponent
     if isinstance(result, complex):
         raise CalculatorError(
-            f"({_shown(base)})**({_shown(exponent)}) is not a real number (a fractional power of a negative number)."
+            f"({_shown(base)})**({_shown(exponent)}) is not a real number (a fractional power of a "
+            "negative number)."
         )
     return result
 
