@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from palaestra import cli
 from palaestra.cli import main
 from palaestra.cli_parser import EXAMPLES, OVERVIEW, make_parser
 from palaestra.memory import ExemplarMemory, HashingEmbedder
@@ -35,7 +36,11 @@ def readme_commands() -> list[str]:
 
 
 def help_examples() -> list[str]:
-    return [*OVERVIEW, *(line for lines in EXAMPLES.values() for line in lines)]
+    """`--help`'s examples, and those of the `palaestra.cli` docstring."""
+    documented = [
+        line.strip() for line in (cli.__doc__ or "").splitlines() if line.strip().startswith("palaestra ")
+    ]
+    return [*OVERVIEW, *(line for lines in EXAMPLES.values() for line in lines), *documented]
 
 
 def test_the_examples_are_found() -> None:
