@@ -62,6 +62,10 @@ class ObsConfig:
     screenshot_format: ScreenshotFormat = "png"
     max_text_chars: int = 200
 
+    def parts(self) -> list[str]:
+        """The observation parts (see `palaestra.envs.obs`) this configuration switches on."""
+        return [part for part in ("axtree", "dom", "elements", "screenshot") if getattr(self, part)]
+
     def __post_init__(self) -> None:
         if self.screenshot_format not in ("png", "jpeg"):
             raise ValueError(f"screenshot_format must be 'png' or 'jpeg', got {self.screenshot_format!r}.")
@@ -122,16 +126,21 @@ def _letters(n: int) -> str:
 
 
 async def capture(
-    page: Page, cdp: CDPSession, frame_ids: FrameIds, config: ObsConfig, marked: bool = False
+    page: Page,
+    cdp: CDPSession,
+    frame_ids: FrameIds,
+    config: ObsConfig,
+    parts: frozenset[str],
+    marked: bool = False,
 ) -> dict[str, Any]:
-    """Compute the configured parts of the observation of ``page``.
+    """Compute the observation ``parts`` of ``page`` (see `palaestra.envs.obs`), formatted by ``config``.
 
     Only the DOM snapshot must wait for the id marking (skipped when the caller just ``marked``
     the page); the AXTree (joined to the snapshot by backend node ids) and the screenshot are
     requested at the same time. The result also holds the page's ``title`` when a snapshot was
     taken (saving a round trip).
     """
-    want_tree = config.axtree or config.elements or config.dom
+    want_tree = bool(parts & {"axtree", "elements", "dom"})
 
     async def marked_snapshot() -> dict[str, Any]:
         if not marked:
@@ -141,7 +150,7 @@ async def capture(
     calls: list[Any] = [
         marked_snapshot() if want_tree else _none(),
         _ax_trees(cdp, single_frame=len(page.frames) == 1) if want_tree else _none(),
-        cdp.send("Page.captureScreenshot", screenshot_params(config)) if config.screenshot else _none(),
+        cdp.send("Page.captureScreenshot", screenshot_params(config)) if "screenshot" in parts else _none(),
     ]
     snapshot, ax_nodes, shot = await asyncio.gather(*calls)
     obs: dict[str, Any] = {}
@@ -152,14 +161,17 @@ async def capture(
         ax = AXTree(ax_nodes, dom)
         viewport = page.viewport_size
         elements = build_elements(dom, ax, (viewport["width"], viewport["height"]) if viewport else (0, 0))
-        if config.axtree:
+        if "axtree" in parts:
             obs["axtree"] = ax.render(dom)
-        if config.dom:
+        if "dom" in parts:
             obs["dom"] = dom.render()
-        if config.elements:
+        if "elements" in parts:
             obs["elements"] = [e.as_dict() for e in elements]
-        obs["focused_element"] = next((e.id for e in elements if e.focused), "")
-    if config.screenshot:
+        if "web" in parts:
+            obs["focused_element"] = next((e.id for e in elements if e.focused), "")
+    elif "web" in parts:
+        obs["focused_element"] = ""  # knowing it needs the DOM snapshot, which no part asked for
+    if "screenshot" in parts:
         obs["screenshot"] = decode_image(shot["data"])
     return obs
 

@@ -24,6 +24,7 @@ from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
 from palaestra.config import ConfigError
 from palaestra.envs import BrowserEnv, ObsConfig
+from palaestra.envs.obs import Observation
 from palaestra.errors import PalaestraError
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
@@ -202,7 +203,7 @@ class _Recorder:
         self.lines: list[str] = []
         self.demo_steps: list[dict[str, Any]] = []
 
-    def step(self, index: int, step: AgentStep, obs: dict[str, Any], reward: float) -> StepRecord:
+    def step(self, index: int, step: AgentStep, obs: Observation, reward: float) -> StepRecord:
         record = StepRecord(
             index=index, action=step.action, error=obs.get("last_action_error", ""), reward=reward,
             tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
@@ -242,7 +243,7 @@ class _Recorder:
             (self.folder / DEMO_FILE).write_text(json.dumps(demo, default=str))
 
 
-def _observation_text(obs: dict[str, Any]) -> str:
+def _observation_text(obs: Observation) -> str:
     parts = [f"goal: {obs.get('goal', '')}", f"url: {obs.get('url', '')}"]
     if obs.get("last_action_error"):
         parts.append(f"last_action_error: {obs['last_action_error']}")
