@@ -11,12 +11,12 @@ import importlib
 from typing import TYPE_CHECKING
 
 from palaestra.envs.actions import ActionSet, get_action_set
-from palaestra.envs.obs import Observation, ObservationLayout
+from palaestra.envs.base import PalaestraEnv, make_env
+from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 
 if TYPE_CHECKING:
     from palaestra.envs.browser import BrowserHost, BrowserOptions, find_chromium
     from palaestra.envs.browser_env import BrowserEnv
-    from palaestra.envs.observation import ObsConfig
 
 __all__ = [
     "ActionSet",
@@ -26,8 +26,10 @@ __all__ = [
     "ObsConfig",
     "Observation",
     "ObservationLayout",
+    "PalaestraEnv",
     "find_chromium",
     "get_action_set",
+    "make_env",
 ]
 
 _LAZY = {
@@ -35,7 +37,6 @@ _LAZY = {
     "BrowserHost": "palaestra.envs.browser",
     "BrowserOptions": "palaestra.envs.browser",
     "find_chromium": "palaestra.envs.browser",
-    "ObsConfig": "palaestra.envs.observation",
 }
 
 

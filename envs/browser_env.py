@@ -21,15 +21,14 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from playwright.async_api import BrowserContext, CDPSession, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
-from palaestra.envs import loop as loop_mod
 from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.actions.executor import ActionState, execute
+from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
@@ -65,7 +64,7 @@ class _Episode:
         self.cdp_sessions[self.state.page] = self.cdp
 
 
-class BrowserEnv(gym.Env[Obs, str]):
+class BrowserEnv(PalaestraEnv):
     """A browser task as a Gymnasium environment. Actions are strings of calls such as ``click('12')``.
 
     ``pages_ahead`` pages (each in its own fresh context) are kept preparing in the background for
@@ -275,7 +274,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Obs, dict[str, Any]]:
         self._bind_loop()
-        super().reset(seed=seed)
+        self.seed_rng(seed)
         episode_seed = int(seed) if seed is not None else draw_seed(self.np_random)
         self._drawing_seeds = seed is None
         started = time.perf_counter()
@@ -534,23 +533,11 @@ class BrowserEnv(gym.Env[Obs, str]):
         )
         return self._fit_screenshot(obs["screenshot"])
 
-    # -- sync face --------------------------------------------------------------------------------
+    async def awarm(self) -> None:
+        await self.host.ensure_browser()
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[Obs, dict[str, Any]]:
-        return loop_mod.run_sync(self.areset(seed=seed, options=options))
-
-    def step(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
-        return loop_mod.run_sync(self.astep(action))
-
-    def render(self) -> np.ndarray | None:
-        return loop_mod.run_sync(self.arender())
-
-    def close(self) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            loop_mod.run_sync(self.aclose())
-        super().close()
+    def _started_on_a_loop(self) -> bool:
+        return self._loop is not None and not self._loop.is_closed()
 
     @property
     def goal(self) -> str:
