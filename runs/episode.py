@@ -24,7 +24,8 @@ from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
 from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
 from palaestra.config import ConfigError
-from palaestra.envs import BrowserEnv, ObsConfig
+from palaestra.envs.base import PalaestraEnv, make_env
+from palaestra.envs.obs import ObsConfig, Observation
 from palaestra.errors import PalaestraError
 from palaestra.redaction import SECRETS, redact_known, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
@@ -48,7 +49,7 @@ class EpisodeWorker:
         self.run_dir = Path(run_dir).resolve()  # artifact paths resolve, and are recorded relative to it
         self.worker = worker or f"pid{os.getpid()}"
         self.loop = asyncio.new_event_loop()
-        self.envs: OrderedDict[str, BrowserEnv] = OrderedDict()
+        self.envs: OrderedDict[str, PalaestraEnv] = OrderedDict()
         self.agents: dict[str, Agent] = {}
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="artifacts")
         self.feedback: FeedbackStore | None = None  # opened by the first task with tools
@@ -68,8 +69,8 @@ class EpisodeWorker:
             agent = self._agent(spec.agent)
             env = self._env(spec.task)
 
-            async def launch() -> None:  # the host belongs to the running loop
-                await env.host.ensure_browser()
+            async def launch() -> None:  # a browser belongs to the running loop
+                await env.awarm()
                 with charging(self.ledger, spec.agent.config_hash):
                     await agent.awarm()  # models and indexes load here, not in the first episode
 
@@ -125,7 +126,7 @@ class EpisodeWorker:
         return out
 
     async def _play(
-        self, spec: EpisodeSpec, agent: Agent, env: BrowserEnv, out: EpisodeOutcome, recorder: _Recorder
+        self, spec: EpisodeSpec, agent: Agent, env: PalaestraEnv, out: EpisodeOutcome, recorder: _Recorder
     ) -> None:
         max_steps = self.settings.max_steps
         t0 = time.perf_counter()
@@ -186,14 +187,14 @@ class EpisodeWorker:
                 self.agents[entry.config_hash] = make_agent(entry.name, entry.args_dict())
         return self.agents[entry.config_hash]
 
-    def _env(self, task: str) -> BrowserEnv:
+    def _env(self, task: str) -> PalaestraEnv:
         if task in self.envs:
             self.envs.move_to_end(task)
             return self.envs[task]
         while len(self.envs) >= _ENV_CACHE:
             _, old = self.envs.popitem(last=False)
             self.loop.create_task(old.aclose())
-        env = BrowserEnv(
+        env = make_env(
             task,
             obs_config=ObsConfig(screenshot=self.settings.screenshots),
             step_timeout=self.settings.step_timeout,
@@ -218,7 +219,7 @@ class _Recorder:
         self.demo_steps: list[dict[str, Any]] = []
         self.seen: list[tuple[str, str]] = []  # (observation file, screenshot file or "")
 
-    def saw(self, obs: dict[str, Any]) -> None:
+    def saw(self, obs: Observation) -> None:
         """Write down an observation the agent is given (secrets it holds are redacted)."""
         n = len(self.seen)
         text_name, shot_name = f"obs-{n:03d}.txt", ""
@@ -229,7 +230,7 @@ class _Recorder:
             self.pending.append(self.writer.submit(_save_jpeg, shot, self.folder / shot_name))
         self.seen.append((text_name, shot_name))
 
-    def step(self, index: int, step: AgentStep, after: dict[str, Any], reward: float) -> StepRecord:
+    def step(self, index: int, step: AgentStep, after: Observation, reward: float) -> StepRecord:
         """The record of step `index`: the observation it acted on, its action, and the action's
         error as the next observation reports it."""
         record = StepRecord(
@@ -259,7 +260,7 @@ class _Recorder:
             (self.folder / DEMO_FILE).write_text(redact_known(json.dumps(demo, default=str)))
 
 
-def _observation_text(obs: dict[str, Any]) -> str:
+def _observation_text(obs: Observation) -> str:
     parts = [f"goal: {obs.get('goal', '')}", f"url: {obs.get('url', '')}"]
     if obs.get("last_action_error"):
         parts.append(f"last_action_error: {obs['last_action_error']}")

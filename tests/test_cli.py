@@ -29,7 +29,7 @@ def readme_commands() -> list[str]:
     commands = []
     for block in re.findall(r"```bash\n(.*?)```", README.read_text(), re.S):
         for line in block.replace("\\\n", " ").splitlines():
-            line = re.sub(r"\s+#.*$", "", line).strip()
+            line = re.sub(r"\s+#.*$", "", line).strip().removeprefix(".venv/bin/")
             if line.startswith("palaestra "):
                 commands.append(line)
     return commands
