@@ -31,7 +31,7 @@ MIN_SECRET_CHARS = 6
 
 _SECRET_WORDS = frozenset(
     {
-        "token", "password", "passwd", "passphrase", "secret", "credential", "credentials", "auth",
+        "token", "password", "passwd", "passphrase", "secret", "credential", "credentials",
         "authorization", "cookie", "bearer", "apikey",
     }
 )  # fmt: skip
@@ -54,9 +54,10 @@ def key_words(name: str) -> list[str]:
 
 
 def is_secret_key(name: str) -> bool:
-    """Whether a value stored under `name` is a secret (`api_key`, `hf_token`, `DB_PASSWORD`)."""
+    """Whether a value stored under `name` is a secret (`api_key`, `hf_token`, `DB_PASSWORD`,
+    `basic_auth`; but not `auth_mode`, whose last word says it is a setting)."""
     words = key_words(name)
-    if any(w in _SECRET_WORDS for w in words):
+    if any(w in _SECRET_WORDS for w in words) or words[-1:] == ["auth"]:
         return True
     return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
 

@@ -81,11 +81,15 @@ def test_a_local_ray_instance_listens_on_loopback_only_and_dies_with_a_killed_ru
     run = tmp_path / "run"
     argv = ["eval", "--agent", "runner_agents:HangingAgent", "--tasks", "click-test", "--seeds", "0",
             "--workers", "1", "--backend", "ray", "--no-screenshots", "--out", str(run)]  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "palaestra.cli", *argv], stderr=subprocess.DEVNULL)
+    log = tmp_path / "stderr.txt"
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "palaestra.cli", *argv], stderr=stderr)
+    processes: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 180
         while not any("ActorWorker" in p.name() for p in ray_processes(family(proc.pid))):
-            assert proc.poll() is None and time.monotonic() < deadline, "the Ray actor did not start"
+            started = proc.poll() is None and time.monotonic() < deadline
+            assert started, f"the Ray actor did not start: {log.read_text()[-3000:]}"
             time.sleep(0.3)
         time.sleep(2)  # the actor's episode has started (and its browser with it)
         processes = family(proc.pid)
@@ -95,7 +99,8 @@ def test_a_local_ray_instance_listens_on_loopback_only_and_dies_with_a_killed_ru
         assert sockets, "Ray's services listen somewhere"
         assert [s for s in sockets if not is_loopback(s[1])] == []
     finally:
-        os.kill(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     _, alive = psutil.wait_procs(processes[1:], timeout=TEARDOWN_S)
     survivors = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]

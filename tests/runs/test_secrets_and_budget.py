@@ -23,7 +23,7 @@ KEY = "sk-live-9f8e7d6c5b4a39281706"
         ("api_key", True), ("OPENAI_API_KEY", True), ("apiKey", True), ("hf_token", True),
         ("DB_PASSWORD", True), ("client_secret", True), ("Authorization", True),
         ("max_tokens", False), ("budget_tokens", False), ("tokens_in", False), ("model", False),
-        ("key_fields", False),
+        ("key_fields", False), ("basic_auth", True), ("RAY_AUTH_MODE", False),
     ],
 )  # fmt: skip
 def test_secret_keys_are_known_by_name(name: str, secret: bool) -> None:
