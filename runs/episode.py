@@ -181,11 +181,12 @@ class EpisodeWorker:
     def _agent(self, entry: AgentEntry) -> Agent:
         from palaestra.agents.registry import make_agent
 
-        if entry.config_hash not in self.agents:
+        key = f"{entry.name}|{entry.args}"  # all of it: the hash leaves secrets out
+        if key not in self.agents:
             SECRETS.remember(secret_values(entry.args_dict()))  # redacted wherever they reappear
             with charging(self.ledger, entry.config_hash):
-                self.agents[entry.config_hash] = make_agent(entry.name, entry.args_dict())
-        return self.agents[entry.config_hash]
+                self.agents[key] = make_agent(entry.name, entry.args_dict())
+        return self.agents[key]
 
     def _env(self, task: str) -> PalaestraEnv:
         if task in self.envs:
