@@ -30,6 +30,8 @@ import psutil
 
 #: Makes Ray take 127.0.0.1 as the node's address, so that every service binds to loopback.
 LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+#: Attempts at starting the instance (Ray's own start-up timeout is fixed at 30 s).
+STARTS = 2
 #: How often the reaper refreshes its list of the instance's processes.
 SNAPSHOT_S = 0.3
 
@@ -46,7 +48,18 @@ class LocalRay:
         if constants is not None:  # Ray was imported before the variable was set: tell it too
             setattr(constants, "ENABLE_RAY_CLUSTER", False)  # noqa: B010  (a module Ray re-reads)
         try:
-            ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
+            for attempt in range(1, STARTS + 1):
+                try:
+                    ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
+                    break
+                except Exception:
+                    # Ray gives its raylet a fixed 30 s to register, which a loaded machine can miss:
+                    # what it started is killed, and it starts once more before the run gives up.
+                    with contextlib.suppress(Exception):
+                        ray.shutdown()
+                    _kill(_family(_new_children(before)))
+                    if attempt == STARTS:
+                        raise
         finally:
             for key, value in saved.items():  # the driver's own settings are left as they were
                 if value is None:
@@ -54,7 +67,7 @@ class LocalRay:
                 else:
                     os.environ[key] = value
         #: The processes Ray started here: its services, and below them its workers.
-        self.roots = [p for p in psutil.Process().children() if (p.pid, _created(p)) not in before]
+        self.roots = _new_children(before)
         self.reaper = _start_reaper(self.roots)
 
     def processes(self) -> list[psutil.Process]:
@@ -71,6 +84,10 @@ class LocalRay:
                 self.reaper.stdin.close()  # end of file: the reaper sweeps once more and exits
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.reaper.wait(timeout=10)
+
+
+def _new_children(before: set[tuple[int, float]]) -> list[psutil.Process]:
+    return [p for p in psutil.Process().children() if (p.pid, _created(p)) not in before]
 
 
 def _created(process: psutil.Process) -> float:
