@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from palaestra.errors import UnknownNameError
-from palaestra.tasks.base import Task
 
 GYM_NAMESPACE = "palaestra"
 
@@ -23,16 +22,25 @@ class TaskSpec:
 
     name: str
     suite: str
-    factory: Callable[..., Task]
+    factory: Callable[..., Any]
     kwargs: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    #: The environment class that plays this task, as "module:Class" (Gymnasium's entry point).
+    env_entry_point: str = "palaestra.envs.browser_env:BrowserEnv"
 
     @property
     def gym_id(self) -> str:
         return f"{GYM_NAMESPACE}/{self.name}"
 
-    def make(self) -> Task:
+    def make(self) -> Any:
         return self.factory(**self.kwargs)
+
+    def env_class(self) -> type[Any]:
+        """The environment class of `env_entry_point`, imported on first use."""
+        import importlib
+
+        module, _, attr = self.env_entry_point.partition(":")
+        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
 
 
 _registry: dict[str, TaskSpec] = {}
@@ -49,11 +57,13 @@ def _load_suites() -> None:
     global _suites_loaded
     if not _suites_loaded:
         _suites_loaded = True
+        from palaestra.tasks.desktop import register_desktop
         from palaestra.tasks.miniwob import register_miniwob
         from palaestra.tasks.tools import register_tool_tasks
 
         register_miniwob()
         register_tool_tasks()
+        register_desktop()
 
 
 def all_tasks() -> dict[str, TaskSpec]:
@@ -96,7 +106,7 @@ def register_gymnasium_envs() -> None:
         if spec.gym_id not in gym.registry:
             gym.register(
                 id=spec.gym_id,
-                entry_point="palaestra.envs.browser_env:BrowserEnv",
+                entry_point=spec.env_entry_point,
                 kwargs={"task": spec.name},
                 disable_env_checker=False,
             )

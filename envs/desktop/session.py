@@ -285,7 +285,9 @@ class Session:
 
     def act(self, request: dict[str, Any]) -> dict[str, Any]:
         error = ""
-        for op in request.get("ops", []):
+        for i, op in enumerate(request.get("ops", [])):
+            if i:  # PyAutoGUI pauses after every call (pyautogui.PAUSE); apps such as galculator need it
+                time.sleep(float(request.get("pause", 0.1)))
             try:
                 self._input(op)
             except xinput.InputError as exc:

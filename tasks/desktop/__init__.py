@@ -1,0 +1,34 @@
+"""Desktop tasks over real Debian apps (galculator, mousepad, gnumeric, pcmanfm, lxterminal), in the
+OSWorld style: each starts from files and an app, and is judged by what ends up on the desktop.
+
+Every task has an oracle (`oracles.py`) that solves it through action strings alone.
+"""
+
+from __future__ import annotations
+
+from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask
+from palaestra.tasks.registry import TaskSpec, register_task
+
+ENTRY_POINT = "palaestra.envs.desktop.env:DesktopEnv"
+
+
+def desktop_tasks() -> dict[str, type[DesktopTask]]:
+    from palaestra.tasks.desktop import calculator, editor, files, sheet, terminal
+
+    found: dict[str, type[DesktopTask]] = {}
+    for module in (calculator, editor, sheet, files, terminal):
+        found.update(module.TASKS)
+    return found
+
+
+def register_desktop() -> None:
+    for name, cls in sorted(desktop_tasks().items()):
+        register_task(
+            TaskSpec(
+                name=f"desktop.{name}", suite="desktop", factory=cls,
+                description=(cls.__doc__ or "").strip().split("\n")[0], env_entry_point=ENTRY_POINT,
+            )
+        )  # fmt: skip
+
+
+__all__ = ["DesktopOutcome", "DesktopSetup", "DesktopTask", "register_desktop"]
