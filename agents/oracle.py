@@ -7,7 +7,7 @@ the ceiling of a task), never an agent's skill.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 
 from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
@@ -29,28 +29,26 @@ class OracleAgent(Agent):
     def __init__(self, config: OracleConfig) -> None:
         super().__init__()
         self.task_name = ""
+        self._oracles: Mapping[str, Callable[[Obs], Generator[str, Obs, None]]] = {}
         self._plan: Generator[str, Obs, None] | None = None
 
     def reveal_task(self, task: str) -> None:
-        from palaestra.tasks.miniwob.oracles import ORACLES
-
+        oracles = _oracles(task)
         short = task.split(".", 1)[-1]
-        if short not in ORACLES:
-            raise UnknownNameError("oracle", short, ORACLES, hint="Only some MiniWoB++ tasks have one.")
-        self.task_name = short
+        if short not in oracles:
+            raise UnknownNameError("oracle", short, oracles, hint="Only some MiniWoB++ tasks have one.")
+        self.task_name, self._oracles = short, oracles
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
         self._plan = None
 
     async def aact(self, obs: Obs) -> AgentStep:
-        from palaestra.tasks.miniwob.oracles import ORACLES
-
         if not self.task_name:
             raise RuntimeError("The oracle agent plays only in runs, which reveal the task to it.")
         try:
             if self._plan is None:
-                self._plan = ORACLES[self.task_name](obs)
+                self._plan = self._oracles[self.task_name](obs)
                 action = next(self._plan)
             else:
                 action = self._plan.send(obs)
@@ -61,4 +59,15 @@ class OracleAgent(Agent):
         return step
 
 
-register_agent(AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ solutions (privileged)"))
+def _oracles(task: str) -> Mapping[str, Callable[[Obs], Generator[str, Obs, None]]]:
+    """The scripted solutions of the task's suite, by short task name."""
+    if task.startswith("desktop."):
+        from palaestra.tasks.desktop.oracles import load
+
+        return load()
+    from palaestra.tasks.miniwob.oracles import ORACLES
+
+    return ORACLES
+
+
+register_agent(AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ and desktop solutions (privileged)"))

@@ -141,6 +141,7 @@ class Session:
             "GSETTINGS_BACKEND": "keyfile",
             "NO_AT_BRIDGE": "0",
             "SAL_USE_VCLPLUGIN": "gtk3",
+            "SHELL": "/bin/bash",
         }
         xvfb = self._spawn(
             "xvfb",

@@ -73,7 +73,7 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
             parts += [s for s in SHOWN_STATES if s in states and not (s == "editable" and "focused" in states)]
             if role in INTERACTIVE_ROLES and "enabled" not in states and "sensitive" not in states:
                 parts.append("disabled")
-            if node["box"]:
+            if box[2] > 0 and box[3] > 0:
                 parts.append("({},{},{},{})".format(*box))
             lines.append("  " * depth + " ".join(parts))
             if "focused" in states:
@@ -106,7 +106,7 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
 
 def _value(node: dict[str, Any]) -> str:
     if node["text"] is not None and node["text"].strip():
-        return str(node["text"])
+        return str(node["text"]).rstrip()
     if node["value"] is not None:
         value = float(node["value"])
         return str(int(value)) if value.is_integer() else f"{value:g}"

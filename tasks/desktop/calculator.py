@@ -6,9 +6,12 @@ from __future__ import annotations
 import math
 import random
 import re
+from collections.abc import Generator
+from typing import Any
 
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
+from palaestra.tasks.desktop.oracles import oracle
 
 APP = (("galculator",),)
 
@@ -147,3 +150,33 @@ class Report(CalcTask):
 TASKS: dict[str, type[DesktopTask]] = {
     f"calc-{cls.kind}": cls for cls in (Add, Subtract, Multiply, Divide, Chain, SquareRoot, Mean, Report)
 }
+
+
+# Oracles ---------------------------------------------------------------------------------------
+
+
+def _keys_for(goal: str) -> list[str]:
+    """The calculator buttons to press for the goal's computation, in order."""
+    numbers = re.findall(r"\d+", goal)
+    if "square root" in goal:
+        return [*numbers[0], "sqrt"]
+    if "average" in goal:
+        keys = ["("] + list("+".join(numbers)) + [")", "/", "4"]
+        return [*keys, "="]
+    expression = re.search(r"compute (.+?) and leave|find (.+?), then", goal)
+    assert expression is not None
+    text = (expression.group(1) or expression.group(2)).replace(" ", "")
+    return [*text, "="]
+
+
+def calc_oracle(obs: dict[str, Any]) -> Generator[str, dict[str, Any], None]:
+    buttons = {e["name"]: e["id"] for e in obs["elements"] if e["role"] == "toggle button"}
+    keys = _keys_for(obs["goal"])
+    obs = yield "\n".join(f"click('{buttons[k]}')" for k in keys)
+    if "send_msg_to_user" in obs["goal"]:
+        shown = [e["value"] for e in obs["elements"] if e["role"] == "text"]
+        yield f"send_msg_to_user({shown[0]!r})"
+
+
+for _name in TASKS:
+    oracle(_name)(calc_oracle)
