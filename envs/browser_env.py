@@ -160,6 +160,10 @@ class BrowserEnv(gym.Env[Obs, str]):
                 "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
             )
 
+    async def awarm(self) -> None:
+        """Launch the browser now (the runner does so before an episode's clock starts)."""
+        await self.host.ensure_browser()
+
     @property
     def host(self) -> BrowserHost:
         if self._host is None:

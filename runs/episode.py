@@ -24,6 +24,7 @@ from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
 from palaestra.config import ConfigError
 from palaestra.envs import BrowserEnv, ObsConfig
+from palaestra.envs.desktop import DesktopEnv
 from palaestra.errors import PalaestraError
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
@@ -46,7 +47,7 @@ class EpisodeWorker:
         self.run_dir = Path(run_dir).resolve()  # artifact paths resolve, and are recorded relative to it
         self.worker = worker or f"pid{os.getpid()}"
         self.loop = asyncio.new_event_loop()
-        self.envs: OrderedDict[str, BrowserEnv] = OrderedDict()
+        self.envs: OrderedDict[str, BrowserEnv | DesktopEnv] = OrderedDict()
         self.agents: dict[str, Agent] = {}
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="artifacts")
         self.feedback: FeedbackStore | None = None  # opened by the first task with tools
@@ -63,11 +64,7 @@ class EpisodeWorker:
         try:
             self._agent(spec.agent)
             env = self._env(spec.task)
-
-            async def launch() -> None:  # the host belongs to the running loop
-                await env.host.ensure_browser()
-
-            self.loop.run_until_complete(launch())
+            self.loop.run_until_complete(env.awarm())  # a browser or a display, on this worker's loop
         except Exception:
             return
 
@@ -116,7 +113,7 @@ class EpisodeWorker:
         return out
 
     async def _play(
-        self, spec: EpisodeSpec, agent: Agent, env: BrowserEnv, out: EpisodeOutcome, recorder: _Recorder
+        self, spec: EpisodeSpec, agent: Agent, env: BrowserEnv | DesktopEnv, out: EpisodeOutcome, recorder: _Recorder
     ) -> None:
         max_steps = self.settings.max_steps
         t0 = time.perf_counter()
@@ -173,14 +170,17 @@ class EpisodeWorker:
             self.agents[entry.config_hash] = make_agent(entry.name, entry.args_dict())
         return self.agents[entry.config_hash]
 
-    def _env(self, task: str) -> BrowserEnv:
+    def _env(self, task: str) -> BrowserEnv | DesktopEnv:
         if task in self.envs:
             self.envs.move_to_end(task)
             return self.envs[task]
         while len(self.envs) >= _ENV_CACHE:
             _, old = self.envs.popitem(last=False)
             self.loop.create_task(old.aclose())
-        env = BrowserEnv(
+        from palaestra.tasks.registry import get_task_spec
+
+        env_class = get_task_spec(task).env_class()  # the task's own kind of environment
+        env = env_class(
             task,
             obs_config=ObsConfig(screenshot=self.settings.screenshots),
             step_timeout=self.settings.step_timeout,
