@@ -373,15 +373,21 @@ def main() -> None:
             try:
                 message, blob = session.handle(request)
                 reply(dict(message, ok=True), blob)
-            except SessionFailure as exc:
-                reply({"ok": False, "kind": exc.kind, "error": str(exc)})
-                if exc.kind == "display_crashed":
-                    break
-            except (atspi.TreeError, ValueError, OSError) as exc:
-                reply({"ok": False, "kind": "environment_error", "error": f"{type(exc).__name__}: {exc}"})
             except Exception as exc:
-                reply({"ok": False, "kind": "environment_error", "error": traceback.format_exc(limit=4)})
-                del exc
+                try:  # an error from a dead display (the X connection broke) is the display's death
+                    time.sleep(0.05)
+                    session.reap()
+                    session.check_alive()
+                except SessionFailure as dead:
+                    exc = dead
+                if isinstance(exc, SessionFailure):
+                    reply({"ok": False, "kind": exc.kind, "error": str(exc)})
+                    if exc.kind == "display_crashed":
+                        break
+                elif isinstance(exc, atspi.TreeError):
+                    reply({"ok": False, "kind": "app_not_responding", "error": str(exc)})
+                else:
+                    reply({"ok": False, "kind": "environment_error", "error": traceback.format_exc(limit=4)})
     finally:
         session.stop()
 
