@@ -70,4 +70,6 @@ def _oracles(task: str) -> Mapping[str, Callable[[Obs], Generator[str, Obs, None
     return ORACLES
 
 
-register_agent(AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ and desktop solutions (privileged)"))
+register_agent(
+    AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ and desktop solutions (privileged)")
+)

@@ -30,9 +30,10 @@ class OmniActTask:
             if isinstance(action, POINTER):
                 target = getattr(action, "target", None)
                 inside = [
-                    b for b in self.boxes.values()
+                    b
+                    for b in self.boxes.values()
                     if isinstance(target, tuple) and b[0] <= target[0] <= b[2] and b[1] <= target[1] <= b[3]
-                ]  # fmt: skip
+                ]
                 out.append(min(inside, key=lambda b: (b[2] - b[0]) * (b[3] - b[1])) if inside else None)
         return out
 

@@ -113,7 +113,12 @@ class EpisodeWorker:
         return out
 
     async def _play(
-        self, spec: EpisodeSpec, agent: Agent, env: BrowserEnv | DesktopEnv, out: EpisodeOutcome, recorder: _Recorder
+        self,
+        spec: EpisodeSpec,
+        agent: Agent,
+        env: BrowserEnv | DesktopEnv,
+        out: EpisodeOutcome,
+        recorder: _Recorder,
     ) -> None:
         max_steps = self.settings.max_steps
         t0 = time.perf_counter()

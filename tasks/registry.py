@@ -40,7 +40,7 @@ class TaskSpec:
         import importlib
 
         module, _, attr = self.env_entry_point.partition(":")
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), attr)
 
 
 _registry: dict[str, TaskSpec] = {}

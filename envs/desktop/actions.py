@@ -42,7 +42,9 @@ class DesktopAction(Action):
             elif f.name == "keys" and self.name == "hotkey":
                 args += [repr(k) for k in value]
             else:
-                shown = repr((value[0] if len(value) == 1 else list(value)) if isinstance(value, tuple) else value)
+                shown = repr(
+                    (value[0] if len(value) == 1 else list(value)) if isinstance(value, tuple) else value
+                )
                 args.append(shown if i == 0 else f"{f.name}={shown}")
         return f"{self.name}({', '.join(args)})"
 
@@ -240,9 +242,27 @@ class Fail(DesktopAction):
 
 
 DESKTOP_ACTIONS: tuple[type[DesktopAction], ...] = (
-    Click, DoubleClick, TripleClick, RightClick, MiddleClick, MoveTo, DragTo, MouseDown, MouseUp,
-    Scroll, HScroll, Write, Press, Hotkey, KeyDown, KeyUp, Wait, SendMsgToUser, Done, Fail,
-)  # fmt: skip
+    Click,
+    DoubleClick,
+    TripleClick,
+    RightClick,
+    MiddleClick,
+    MoveTo,
+    DragTo,
+    MouseDown,
+    MouseUp,
+    Scroll,
+    HScroll,
+    Write,
+    Press,
+    Hotkey,
+    KeyDown,
+    KeyUp,
+    Wait,
+    SendMsgToUser,
+    Done,
+    Fail,
+)
 
 
 class DesktopActionSet(ActionSet):

@@ -24,13 +24,52 @@ TEXT = "org.a11y.atspi.Text"
 VALUE = "org.a11y.atspi.Value"
 REGISTRY_ROOT = DBusAddress("/org/a11y/atspi/accessible/root", "org.a11y.atspi.Registry", ACCESSIBLE)
 #: AtspiStateType, in its enum's order (bit n of the state set is the n-th name).
-STATE_NAMES = (
-    "invalid active armed busy checked collapsed defunct editable enabled expandable expanded focusable "
-    "focused has-tooltip horizontal iconified modal multi-line multiselectable opaque pressed resizable "
-    "selectable selected sensitive showing single-line stale transient vertical visible manages-descendants "
-    "indeterminate required truncated animated invalid-entry supports-autocompletion selectable-text "
-    "is-default visited checkable has-popup read-only"
-).split()
+STATE_NAMES = [
+    "invalid",
+    "active",
+    "armed",
+    "busy",
+    "checked",
+    "collapsed",
+    "defunct",
+    "editable",
+    "enabled",
+    "expandable",
+    "expanded",
+    "focusable",
+    "focused",
+    "has-tooltip",
+    "horizontal",
+    "iconified",
+    "modal",
+    "multi-line",
+    "multiselectable",
+    "opaque",
+    "pressed",
+    "resizable",
+    "selectable",
+    "selected",
+    "sensitive",
+    "showing",
+    "single-line",
+    "stale",
+    "transient",
+    "vertical",
+    "visible",
+    "manages-descendants",
+    "indeterminate",
+    "required",
+    "truncated",
+    "animated",
+    "invalid-entry",
+    "supports-autocompletion",
+    "selectable-text",
+    "is-default",
+    "visited",
+    "checkable",
+    "has-popup",
+    "read-only",
+]
 #: Screen coordinates (ATSPI_COORD_TYPE_SCREEN).
 COORD_SCREEN = 0
 MAX_TEXT = 4000
@@ -84,7 +123,7 @@ class AtspiReader:
     def applications(self) -> list[tuple[str, str]]:
         """(bus name, path) of every application registered on the bus."""
         [reply] = self._batch([new_method_call(REGISTRY_ROOT, "GetChildren")])
-        return [tuple(ref) for ref in (reply[0] if reply else [])]  # type: ignore[misc]
+        return [tuple(ref) for ref in (reply[0] if reply else [])]
 
     def _batch(self, calls: list[Message], deadline: float | None = None) -> list[Any]:
         """Send every call, then collect the replies: one round trip's wait for the lot.
@@ -136,7 +175,9 @@ class AtspiReader:
                     nodes[parent].children.append(key)
                 if "manages-descendants" in states or children is None:
                     continue
-                following += [(child_bus, child_path, key, depth + 1) for child_bus, child_path in children[0]]
+                following += [
+                    (child_bus, child_path, key, depth + 1) for child_bus, child_path in children[0]
+                ]
             level = following
         self._describe(list(nodes.values()), deadline)
         return list(nodes.values())

@@ -84,7 +84,9 @@ class SessionClient:
         header, _ = await self._read(self.start_timeout)
         if not header.get("ok"):
             await self.close()
-            raise SessionFailure(header.get("kind", "display_crashed"), header.get("error", "no reason given"))
+            raise SessionFailure(
+                header.get("kind", "display_crashed"), header.get("error", "no reason given")
+            )
         self.info = header
         return header
 
@@ -118,7 +120,9 @@ class SessionClient:
             blob = await asyncio.wait_for(stdout.readexactly(size), timeout) if size else b""
         except TimeoutError:
             await self.kill()
-            raise SessionFailure("session_timeout", f"The desktop session did not answer within {timeout} s.") from None
+            raise SessionFailure(
+                "session_timeout", f"The desktop session did not answer within {timeout} s."
+            ) from None
         return header, blob
 
     async def kill(self) -> None:

@@ -86,12 +86,17 @@ class DesktopEnv(gym.Env[Obs, str]):
         width, height = self.task.screen
         self.observation_space = spaces.Dict(
             {
-                "goal": Unicode(), "axtree": Unicode(), "elements": Records(), "focused_element": Unicode(),
-                "focused_window": Unicode(), "windows": Records(), "last_action": Unicode(),
+                "goal": Unicode(),
+                "axtree": Unicode(),
+                "elements": Records(),
+                "focused_element": Unicode(),
+                "focused_window": Unicode(),
+                "windows": Records(),
+                "last_action": Unicode(),
                 "last_action_error": Unicode(),
                 **({"screenshot": screenshot_space(width, height)} if self.obs_config.screenshot else {}),
             }
-        )  # fmt: skip
+        )
         self.action_space = Unicode(max_length=20_000)
 
     # -- async core -------------------------------------------------------------------------------
@@ -145,8 +150,14 @@ class DesktopEnv(gym.Env[Obs, str]):
             path: base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
             for path, data in setup.files.items()
         }
-        request = {"op": "episode", "files": files, "dirs": list(setup.dirs),
-                   "apps": [list(a) for a in setup.apps], "quiet": 0.1, "limit": 3.0}  # fmt: skip
+        request = {
+            "op": "episode",
+            "files": files,
+            "dirs": list(setup.dirs),
+            "apps": [list(a) for a in setup.apps],
+            "quiet": 0.1,
+            "limit": 3.0,
+        }
         reply, _ = await client.request(request, self.reset_timeout)
         t2 = time.perf_counter()
         self._home, self._goal = Path(reply["home"]), setup.goal
@@ -207,26 +218,37 @@ class DesktopEnv(gym.Env[Obs, str]):
         terminated = verdict.done or said_done or said_fail
         self._done = self._done or terminated
         self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
-        info = {"success": verdict.success, "task_info": verdict.raw, "messages": list(self._messages),
-                "infeasible": "said fail()" if said_fail else None, "error": None}  # fmt: skip
+        info = {
+            "success": verdict.success,
+            "task_info": verdict.raw,
+            "messages": list(self._messages),
+            "infeasible": "said fail()" if said_fail else None,
+            "error": None,
+        }
         return obs, float(verdict.reward), terminated, False, info
 
     def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
         """What the task's judge reads: the episode's HOME and the latest snapshot."""
         assert self._home is not None
         return DesktopOutcome(
-            home=self._home, elements=self._tree.elements, windows=list((self._last_obs or {}).get("windows", [])),
-            messages=list(self._messages), done=done, failed=failed, apps=self._apps,
-        )  # fmt: skip
+            home=self._home,
+            elements=self._tree.elements,
+            windows=list((self._last_obs or {}).get("windows", [])),
+            messages=list(self._messages),
+            done=done,
+            failed=failed,
+            apps=self._apps,
+        )
 
     def _resolve(self, element_id: str) -> tuple[float, float]:
         box = self._tree.box_of(element_id)
         if box is None:
             known = any(el["id"] == element_id for el in self._tree.elements)
             raise ActionError(
-                f"Element {element_id!r} is not on screen." if known
+                f"Element {element_id!r} is not on screen."
+                if known
                 else f"No element {element_id!r} in the last observation; use an id from its axtree or x, y."
-            )  # fmt: skip
+            )
         x, y, w, h = box
         return x + w / 2, y + h / 2
 

@@ -99,9 +99,11 @@ def _show(node: ast.AST) -> str:
 def _function_name(func: ast.expr) -> str:
     if isinstance(func, ast.Name):
         return func.id
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        if func.value.id == "pyautogui" or (func.value.id == "time" and func.attr == "sleep"):
-            return func.attr
+    module = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+    if isinstance(func, ast.Attribute) and (
+        module == "pyautogui" or (module == "time" and func.attr == "sleep")
+    ):
+        return func.attr
     raise ActionError(f"{_show(func)!r} is not an action. Available: {', '.join(KNOWN)}.")
 
 
@@ -123,7 +125,9 @@ def _call(call: ast.Call) -> Action:
         keys = args[0] if len(args) == 1 and isinstance(args[0], list | tuple) else args
         kwargs = {k: v for k, v in kwargs.items() if k not in IGNORED}
         if kwargs:
-            raise ActionError(f"hotkey() takes only keys, got {', '.join(kwargs)}. Usage: hotkey('ctrl', 's')")
+            raise ActionError(
+                f"hotkey() takes only keys, got {', '.join(kwargs)}. Usage: hotkey('ctrl', 's')"
+            )
         return A.Hotkey(keys=_keys(keys, "hotkey"))
     return _bind(raw, name, args, kwargs)
 
@@ -196,8 +200,17 @@ def _build(name: str, values: dict[str, Any]) -> Action:
         clicks = _int(values.pop("clicks"), "clicks")
         target = _target(values)
         return A.Scroll(clicks, target) if name == "scroll" else A.HScroll(clicks, target)
-    if name in ("click", "doubleClick", "tripleClick", "rightClick", "middleClick", "moveTo", "mouseDown",
-                "mouseUp", "dragTo"):  # fmt: skip
+    if name in (
+        "click",
+        "doubleClick",
+        "tripleClick",
+        "rightClick",
+        "middleClick",
+        "moveTo",
+        "mouseDown",
+        "mouseUp",
+        "dragTo",
+    ):
         target = _target(values)
         if name == "click":
             return A.Click(target, _int(values.get("clicks", 1), "clicks"), button)
@@ -209,9 +222,12 @@ def _build(name: str, values: dict[str, Any]) -> Action:
         if name in ("mouseDown", "mouseUp"):
             return (A.MouseDown if name == "mouseDown" else A.MouseUp)(target, button)
         simple: dict[str, type[A.DesktopAction]] = {
-            "doubleClick": A.DoubleClick, "tripleClick": A.TripleClick, "rightClick": A.RightClick,
-            "middleClick": A.MiddleClick, "moveTo": A.MoveTo,
-        }  # fmt: skip
+            "doubleClick": A.DoubleClick,
+            "tripleClick": A.TripleClick,
+            "rightClick": A.RightClick,
+            "middleClick": A.MiddleClick,
+            "moveTo": A.MoveTo,
+        }
         return simple[name](target)  # type: ignore[call-arg]
     if name == "write":
         message = values.get("message")
@@ -245,10 +261,24 @@ def _build(name: str, values: dict[str, Any]) -> Action:
 
 # OSWorld's computer_13 -------------------------------------------------------------------------
 
-COMPUTER_13 = (
-    "MOVE_TO CLICK MOUSE_DOWN MOUSE_UP RIGHT_CLICK DOUBLE_CLICK DRAG_TO SCROLL TYPING PRESS KEY_DOWN "
-    "KEY_UP HOTKEY WAIT FAIL DONE"
-).split()
+COMPUTER_13 = [
+    "MOVE_TO",
+    "CLICK",
+    "MOUSE_DOWN",
+    "MOUSE_UP",
+    "RIGHT_CLICK",
+    "DOUBLE_CLICK",
+    "DRAG_TO",
+    "SCROLL",
+    "TYPING",
+    "PRESS",
+    "KEY_DOWN",
+    "KEY_UP",
+    "HOTKEY",
+    "WAIT",
+    "FAIL",
+    "DONE",
+]
 
 
 def parse_computer_13(text: str) -> list[Action]:
@@ -319,8 +349,12 @@ def _computer_13_action(kind: str, p: dict[str, Any]) -> Action:
         raise ValueError("x and y are required")
     if kind == "CLICK":
         return A.Click(target, _int(p.get("num_clicks", 1), "num_clicks"), button)
-    simple = {"MOVE_TO": A.MoveTo(target), "RIGHT_CLICK": A.RightClick(target),
-              "DOUBLE_CLICK": A.DoubleClick(target), "DRAG_TO": A.DragTo(target)}  # fmt: skip
+    simple = {
+        "MOVE_TO": A.MoveTo(target),
+        "RIGHT_CLICK": A.RightClick(target),
+        "DOUBLE_CLICK": A.DoubleClick(target),
+        "DRAG_TO": A.DragTo(target),
+    }
     if kind in simple:
         return simple[kind]
     return (A.MouseDown if kind == "MOUSE_DOWN" else A.MouseUp)(target, button)
@@ -331,7 +365,8 @@ PYAUTOGUI_INTRO = (
     "you may give an element id from the accessibility tree instead: click('12')."
 )
 COMPUTER_13_INTRO = (
-    'Write OSWorld computer_13 actions as JSON: {"action_type": "CLICK", "parameters": {"x": 100, "y": 200}}\n'
+    'Write OSWorld computer_13 actions as JSON: {"action_type": "CLICK", "parameters": {"x": 100, "y": 200}}'
+    "\n"
     "or a list of them; WAIT, FAIL and DONE alone. The same actions as PyAutoGUI calls:"
 )
 DESKTOP_SETS = {

@@ -31,9 +31,11 @@ from typing import Any
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-import atspi  # type: ignore[import-not-found]  # noqa: E402  (siblings; see the docstring)
-import protocol  # type: ignore[import-not-found]  # noqa: E402
-import xinput  # type: ignore[import-not-found]  # noqa: E402
+import contextlib
+
+import atspi
+import protocol
+import xinput
 
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -102,7 +104,9 @@ class Session:
 
     # -- start and stop --------------------------------------------------------------------
 
-    def _popen(self, argv: list[str], env: dict[str, str], cwd: Path, **kwargs: Any) -> subprocess.Popen[bytes]:
+    def _popen(
+        self, argv: list[str], env: dict[str, str], cwd: Path, **kwargs: Any
+    ) -> subprocess.Popen[bytes]:
         """A child of the session, as the desktop user when there is one, told to die with us."""
         if self.ids is not None:
             kwargs.update(user=self.ids[0], group=self.ids[1], extra_groups=[])
@@ -145,16 +149,31 @@ class Session:
         }
         xvfb = self._spawn(
             "xvfb",
-            ["Xvfb", "-displayfd", "1", "-screen", "0", f"{self.width}x{self.height}x24", "-nolisten", "tcp",
-             "-noreset", "+extension", "DAMAGE", "+extension", "XTEST"],
-            stdout=subprocess.PIPE, stderr=log,
-        )  # fmt: skip
+            [
+                "Xvfb",
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                f"{self.width}x{self.height}x24",
+                "-nolisten",
+                "tcp",
+                "-noreset",
+                "+extension",
+                "DAMAGE",
+                "+extension",
+                "XTEST",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log,
+        )
         self.env["DISPLAY"] = f":{_read_line(xvfb.stdout, READY_TIMEOUT, 'Xvfb')}"
         bus = self._spawn(
             "dbus",
             ["dbus-daemon", f"--config-file={self.base / 'session.conf'}", "--nofork", "--print-address=1"],
-            stdout=subprocess.PIPE, stderr=log,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=log,
+        )
         self.env["DBUS_SESSION_BUS_ADDRESS"] = _read_line(bus.stdout, READY_TIMEOUT, "dbus-daemon")
         self._spawn("openbox", ["openbox", "--sm-disable"], stdout=log, stderr=log)
         self.x = xinput.XSession(self.env["DISPLAY"])
@@ -199,10 +218,8 @@ class Session:
             if not strays:
                 break
             for proc in strays:
-                try:
+                with contextlib.suppress(psutil.Error):
                     proc.kill()
-                except psutil.Error:
-                    pass
             psutil.wait_procs(strays, timeout=2)
             self.reap()
         for app in self.apps:
@@ -219,10 +236,8 @@ class Session:
             pass
         procs = psutil.Process().children(recursive=True)
         for proc in procs:
-            try:
+            with contextlib.suppress(psutil.Error):
                 proc.kill()
-            except psutil.Error:
-                pass
         psutil.wait_procs(procs, timeout=5)
         self.reap()
         shutil.rmtree(self.base, ignore_errors=True)
@@ -247,8 +262,13 @@ class Session:
         for relative in request.get("dirs", []):
             (home / relative).mkdir(parents=True, exist_ok=True)
         self._own(home)
-        env = dict(self.env, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
-                   XDG_DATA_HOME=str(home / ".local/share"), XDG_CACHE_HOME=str(home / ".cache"))  # fmt: skip
+        env = dict(
+            self.env,
+            HOME=str(home),
+            XDG_CONFIG_HOME=str(home / ".config"),
+            XDG_DATA_HOME=str(home / ".local/share"),
+            XDG_CACHE_HOME=str(home / ".cache"),
+        )
         log = open(self.base / "apps.log", "ab")  # noqa: SIM115
         known = {bus for bus, _ in self.tree.applications()}
         for argv in request.get("apps", []):
@@ -270,10 +290,10 @@ class Session:
         for app in self.apps:
             code = app.poll()
             if code is not None and code < 0:
-                raise SessionFailure("app_crashed", f"{app.args[0]} was killed by signal {-code}")
+                raise SessionFailure("app_crashed", f"{_name(app)} was killed by signal {-code}")
 
     def app_status(self) -> list[dict[str, Any]]:
-        return [{"argv0": str(a.args[0]), "pid": a.pid, "returncode": a.poll()} for a in self.apps]
+        return [{"argv0": _name(a), "pid": a.pid, "returncode": a.poll()} for a in self.apps]
 
     # -- requests --------------------------------------------------------------------------
 
@@ -346,6 +366,10 @@ class Session:
         raise ValueError(f"unknown request {op!r}")
 
 
+def _name(proc: subprocess.Popen[bytes]) -> str:
+    return str(proc.args[0]) if isinstance(proc.args, list) else str(proc.args)
+
+
 def main() -> None:
     width, height = (int(v) for v in sys.argv[1:3])
     user = sys.argv[3] if len(sys.argv) > 3 else ""
@@ -374,15 +398,16 @@ def main() -> None:
                 message, blob = session.handle(request)
                 reply(dict(message, ok=True), blob)
             except Exception as exc:
+                failure = exc if isinstance(exc, SessionFailure) else None
                 try:  # an error from a dead display (the X connection broke) is the display's death
                     time.sleep(0.05)
                     session.reap()
                     session.check_alive()
                 except SessionFailure as dead:
-                    exc = dead
-                if isinstance(exc, SessionFailure):
-                    reply({"ok": False, "kind": exc.kind, "error": str(exc)})
-                    if exc.kind == "display_crashed":
+                    failure = dead
+                if failure is not None:
+                    reply({"ok": False, "kind": failure.kind, "error": str(failure)})
+                    if failure.kind == "display_crashed":
                         break
                 elif isinstance(exc, atspi.TreeError):
                     reply({"ok": False, "kind": "app_not_responding", "error": str(exc)})

@@ -12,14 +12,49 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-WRAPPER_ROLES = {"filler", "panel", "scroll pane", "viewport", "layered pane", "root pane", "glass pane",
-                 "unknown", "redundant object", "section", "split pane", "tool bar", "menu bar", "page tab list"}  # fmt: skip
+WRAPPER_ROLES = {
+    "filler",
+    "panel",
+    "scroll pane",
+    "viewport",
+    "layered pane",
+    "root pane",
+    "glass pane",
+    "unknown",
+    "redundant object",
+    "section",
+    "split pane",
+    "tool bar",
+    "menu bar",
+    "page tab list",
+}
 #: Roles an agent acts on by clicking or typing.
 INTERACTIVE_ROLES = {
-    "push button", "toggle button", "check box", "radio button", "menu", "menu item", "check menu item",
-    "radio menu item", "combo box", "text", "entry", "password text", "spin button", "slider", "page tab",
-    "list item", "table cell", "icon", "link", "tree item", "toggle", "button", "editbar", "paragraph",
-}  # fmt: skip
+    "push button",
+    "toggle button",
+    "check box",
+    "radio button",
+    "menu",
+    "menu item",
+    "check menu item",
+    "radio menu item",
+    "combo box",
+    "text",
+    "entry",
+    "password text",
+    "spin button",
+    "slider",
+    "page tab",
+    "list item",
+    "table cell",
+    "icon",
+    "link",
+    "tree item",
+    "toggle",
+    "button",
+    "editbar",
+    "paragraph",
+}
 SHOWN_STATES = ("focused", "checked", "pressed", "selected", "expanded", "modal", "read-only", "editable")
 
 
@@ -44,7 +79,7 @@ class DesktopTree:
     def box_of(self, element_id: str) -> tuple[int, int, int, int] | None:
         for el in self.elements:
             if el["id"] == element_id:
-                return tuple(el["bbox"]) if el["visible"] else None  # type: ignore[return-value]
+                return tuple(el["bbox"]) if el["visible"] else None
         return None
 
 
@@ -70,7 +105,9 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
                 parts.append(repr(name))
             if value and value != name:
                 parts.append(f"value={value!r}")
-            parts += [s for s in SHOWN_STATES if s in states and not (s == "editable" and "focused" in states)]
+            parts += [
+                s for s in SHOWN_STATES if s in states and not (s == "editable" and "focused" in states)
+            ]
             if role in INTERACTIVE_ROLES and "enabled" not in states and "sensitive" not in states:
                 parts.append("disabled")
             if box[2] > 0 and box[3] > 0:
@@ -82,18 +119,28 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
             visible = box[2] > 0 and box[3] > 0
             elements.append(
                 {
-                    "id": element_id, "tag": role, "role": role, "name": name, "value": value,
+                    "id": element_id,
+                    "tag": role,
+                    "role": role,
+                    "name": name,
+                    "value": value,
                     "text": node["text"] if node["text"] is not None else name,
-                    "bbox": tuple(box), "visible": visible,
-                    "in_viewport": visible and box[0] < width and box[1] < height
-                    and box[0] + box[2] > 0 and box[1] + box[3] > 0,
+                    "bbox": tuple(box),
+                    "visible": visible,
+                    "in_viewport": visible
+                    and box[0] < width
+                    and box[1] < height
+                    and box[0] + box[2] > 0
+                    and box[1] + box[3] > 0,
                     "clickable": role in INTERACTIVE_ROLES or "focusable" in states,
-                    "editable": "editable" in states, "checked": _flag(states, "checked", "checkable"),
-                    "selected": _flag(states, "selected", "selectable"), "focused": "focused" in states,
+                    "editable": "editable" in states,
+                    "checked": _flag(states, "checked", "checkable"),
+                    "selected": _flag(states, "selected", "selectable"),
+                    "focused": "focused" in states,
                     "attributes": {"states": " ".join(sorted(states)), "app": node.get("app", "")},
                     "parent": parent_id,
                 }
-            )  # fmt: skip
+            )
             depth += 1
         for child in node["children"]:
             if child in by_key:

@@ -14,25 +14,71 @@ import time
 from typing import Any
 
 import mss
-from Xlib import X, XK, display
+from Xlib import XK, X, display
 from Xlib.error import XError
 from Xlib.ext import damage, xtest
 
 #: pyautogui's key names that are not X keysym names, mapped to keysym names.
 KEY_ALIASES = {
-    "enter": "Return", "return": "Return", "\n": "Return", "\r": "Return", "tab": "Tab", "\t": "Tab",
-    "space": "space", " ": "space", "backspace": "BackSpace", "delete": "Delete", "del": "Delete",
-    "esc": "Escape", "escape": "Escape", "up": "Up", "down": "Down", "left": "Left", "right": "Right",
-    "home": "Home", "end": "End", "pageup": "Prior", "pgup": "Prior", "pagedown": "Next", "pgdn": "Next",
-    "insert": "Insert", "ctrl": "Control_L", "control": "Control_L", "ctrlleft": "Control_L",
-    "ctrlright": "Control_R", "shift": "Shift_L", "shiftleft": "Shift_L", "shiftright": "Shift_R",
-    "alt": "Alt_L", "altleft": "Alt_L", "altright": "Alt_R", "option": "Alt_L", "win": "Super_L",
-    "winleft": "Super_L", "winright": "Super_R", "super": "Super_L", "command": "Super_L", "cmd": "Super_L",
-    "capslock": "Caps_Lock", "numlock": "Num_Lock", "scrolllock": "Scroll_Lock", "printscreen": "Print",
-    "prtsc": "Print", "prtscr": "Print", "print": "Print", "pause": "Pause", "menu": "Menu", "apps": "Menu",
-    "add": "KP_Add", "subtract": "KP_Subtract", "multiply": "KP_Multiply", "divide": "KP_Divide",
-    "decimal": "KP_Decimal", "separator": "KP_Separator", "clear": "Clear",
-}  # fmt: skip
+    "enter": "Return",
+    "return": "Return",
+    "\n": "Return",
+    "\r": "Return",
+    "tab": "Tab",
+    "\t": "Tab",
+    "space": "space",
+    " ": "space",
+    "backspace": "BackSpace",
+    "delete": "Delete",
+    "del": "Delete",
+    "esc": "Escape",
+    "escape": "Escape",
+    "up": "Up",
+    "down": "Down",
+    "left": "Left",
+    "right": "Right",
+    "home": "Home",
+    "end": "End",
+    "pageup": "Prior",
+    "pgup": "Prior",
+    "pagedown": "Next",
+    "pgdn": "Next",
+    "insert": "Insert",
+    "ctrl": "Control_L",
+    "control": "Control_L",
+    "ctrlleft": "Control_L",
+    "ctrlright": "Control_R",
+    "shift": "Shift_L",
+    "shiftleft": "Shift_L",
+    "shiftright": "Shift_R",
+    "alt": "Alt_L",
+    "altleft": "Alt_L",
+    "altright": "Alt_R",
+    "option": "Alt_L",
+    "win": "Super_L",
+    "winleft": "Super_L",
+    "winright": "Super_R",
+    "super": "Super_L",
+    "command": "Super_L",
+    "cmd": "Super_L",
+    "capslock": "Caps_Lock",
+    "numlock": "Num_Lock",
+    "scrolllock": "Scroll_Lock",
+    "printscreen": "Print",
+    "prtsc": "Print",
+    "prtscr": "Print",
+    "print": "Print",
+    "pause": "Pause",
+    "menu": "Menu",
+    "apps": "Menu",
+    "add": "KP_Add",
+    "subtract": "KP_Subtract",
+    "multiply": "KP_Multiply",
+    "divide": "KP_Divide",
+    "decimal": "KP_Decimal",
+    "separator": "KP_Separator",
+    "clear": "Clear",
+}
 BUTTONS = {"left": 1, "middle": 2, "right": 3}
 #: Typing: a pause between characters (xdotool types at 12 ms too); galculator drops keys typed 2 ms apart.
 TYPE_INTERVAL = 0.012
@@ -146,7 +192,7 @@ class XSession:
         self.d.sync()
 
     def clamp(self, x: float, y: float) -> tuple[int, int]:
-        return min(max(int(round(x)), 0), self.width - 1), min(max(int(round(y)), 0), self.height - 1)
+        return min(max(round(x), 0), self.width - 1), min(max(round(y), 0), self.height - 1)
 
     def button(self, button: str, down: bool) -> None:
         if button not in BUTTONS:

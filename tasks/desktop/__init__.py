@@ -25,10 +25,13 @@ def register_desktop() -> None:
     for name, cls in sorted(desktop_tasks().items()):
         register_task(
             TaskSpec(
-                name=f"desktop.{name}", suite="desktop", factory=cls,
-                description=(cls.__doc__ or "").strip().split("\n")[0], env_entry_point=ENTRY_POINT,
+                name=f"desktop.{name}",
+                suite="desktop",
+                factory=cls,
+                description=(cls.__doc__ or "").strip().split("\n")[0],
+                env_entry_point=ENTRY_POINT,
             )
-        )  # fmt: skip
+        )
 
 
 __all__ = ["DesktopOutcome", "DesktopSetup", "DesktopTask", "register_desktop"]

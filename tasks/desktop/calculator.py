@@ -141,7 +141,12 @@ class Report(CalcTask):
         return DesktopSetup(goal=goal, apps=APP)
 
     def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
-        said = [v for m in outcome.messages for t in re.findall(r"-?[\d.,]+", m) if (v := parse_number(t)) is not None]
+        said = [
+            v
+            for m in outcome.messages
+            for t in re.findall(r"-?[\d.,]+", m)
+            if (v := parse_number(t)) is not None
+        ]
         shown = display_values(outcome)
         ok = any(close(v, self.expected) for v in said) and any(close(v, self.expected) for v in shown)
         return verdict(ok, expected=self.expected, said=said, display=shown)
@@ -161,7 +166,7 @@ def _keys_for(goal: str) -> list[str]:
     if "square root" in goal:
         return [*numbers[0], "sqrt"]
     if "average" in goal:
-        keys = ["("] + list("+".join(numbers)) + [")", "/", "4"]
+        keys = ["(", *list("+".join(numbers)), ")", "/", "4"]
         return [*keys, "="]
     expression = re.search(r"compute (.+?) and leave|find (.+?), then", goal)
     assert expression is not None

@@ -10,9 +10,22 @@ from typing import Any
 
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
-from palaestra.tasks.desktop.oracles import find, has, oracle, press_until_gone, quoted
+from palaestra.tasks.desktop.oracles import find, oracle, press_until_gone, quoted
 
-WORDS = "apple river stone cloud maple tiger lemon orbit piano quartz violet amber".split()
+WORDS = [
+    "apple",
+    "river",
+    "stone",
+    "cloud",
+    "maple",
+    "tiger",
+    "lemon",
+    "orbit",
+    "piano",
+    "quartz",
+    "violet",
+    "amber",
+]
 KEYFILE = ".config/glib-2.0/settings/keyfile"
 
 
@@ -33,10 +46,14 @@ class EditTask(DesktopTask):
 
     def setup(self, rng: random.Random) -> DesktopSetup:
         lines = [" ".join(rng.sample(WORDS, 3)) for _ in range(rng.randint(4, 7))]
-        words = rng.sample([w for w in WORDS if any(w in line for line in lines)] or WORDS, 1) + rng.sample(WORDS, 1)
+        words = rng.sample([w for w in WORDS if any(w in line for line in lines)] or WORDS, 1) + rng.sample(
+            WORDS, 1
+        )
         goal = self.instruction.format(*words, file=self.file) + " Save the file (Ctrl+S)."
         self.expected = lines_of(TRANSFORMS[self.short]("\n".join(lines) + "\n", quoted(goal))) or []
-        return DesktopSetup(goal=goal, apps=(("mousepad", f"~/{self.file}"),), files={self.file: "\n".join(lines) + "\n"})
+        return DesktopSetup(
+            goal=goal, apps=(("mousepad", f"~/{self.file}"),), files={self.file: "\n".join(lines) + "\n"}
+        )
 
     def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
         return verdict(lines_of(outcome.read_text(self.file)) == self.expected, expected=self.expected)
@@ -61,7 +78,9 @@ TRANSFORMS: dict[str, Callable[[str, list[str]], str]] = {
     "editor-sort": lambda text, q: "".join(sorted(text.splitlines(keepends=True))),
     "editor-reverse": lambda text, q: "".join(reversed(text.splitlines(keepends=True))),
     "editor-uppercase": lambda text, q: text.upper(),
-    "editor-number": lambda text, q: "".join(f"{i}. {line}" for i, line in enumerate(text.splitlines(True), 1)),
+    "editor-number": lambda text, q: "".join(
+        f"{i}. {line}" for i, line in enumerate(text.splitlines(True), 1)
+    ),
 }
 
 
@@ -71,14 +90,19 @@ def _edit(short: str, instruction: str, doc: str) -> type[EditTask]:
 
 EDITS = [
     _edit("editor-replace", "In '{file}', replace every '{0}' with '{1}'.", "Replace a word everywhere."),
-    _edit("editor-delete-line", "In '{file}', delete every line that contains '{0}'.", "Delete matching lines."),
+    _edit(
+        "editor-delete-line", "In '{file}', delete every line that contains '{0}'.", "Delete matching lines."
+    ),
     _edit("editor-append", "At the end of '{file}', add the line '{0} {1}'.", "Append a line."),
     _edit("editor-sort", "Sort the lines of '{file}' alphabetically.", "Sort lines."),
     _edit("editor-reverse", "Reverse the order of the lines of '{file}'.", "Reverse lines."),
     _edit("editor-uppercase", "Turn all the text of '{file}' into upper case.", "Upper-case a file."),
-    _edit("editor-number", "Number the lines of '{file}': put '1. ' before the first, '2. ' before the second, and so on.",
-          "Number lines."),
-]  # fmt: skip
+    _edit(
+        "editor-number",
+        "Number the lines of '{file}': put '1. ' before the first, '2. ' before the second, and so on.",
+        "Number lines.",
+    ),
+]
 
 
 class NewFile(DesktopTask):
@@ -88,13 +112,15 @@ class NewFile(DesktopTask):
 
     def __init__(self) -> None:
         self.name = f"desktop.{self.short}"
-        self.path, self.expected = "", []
+        self.path, self.expected = "", list[str]()
 
     def setup(self, rng: random.Random) -> DesktopSetup:
         self.path = f"notes/{rng.choice(WORDS)}.txt"
         self.expected = [" ".join(rng.sample(WORDS, 3)) for _ in range(3)]
         shown = " / ".join(f"'{line}'" for line in self.expected)
-        goal = f"Write the three lines {shown} in the editor and save them as '{self.path}' in your home folder."
+        goal = (
+            f"Write the three lines {shown} in the editor and save them as '{self.path}' in your home folder."
+        )
         return DesktopSetup(goal=goal, apps=(("mousepad",),), dirs=("notes",))
 
     def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
@@ -133,9 +159,8 @@ class WordWrap(Setting):
     short, label, key = "editor-word-wrap", "Word Wrap", "word-wrap"
 
 
-TASKS: dict[str, type[DesktopTask]] = {
-    cls.short: cls for cls in (*EDITS, NewFile, LineNumbers, WordWrap)
-}
+_ALL: list[type[EditTask] | type[NewFile] | type[Setting]] = [*EDITS, NewFile, LineNumbers, WordWrap]
+TASKS: dict[str, type[DesktopTask]] = {cls.short: cls for cls in _ALL}
 
 
 # Oracles ---------------------------------------------------------------------------------------
@@ -176,4 +201,6 @@ def setting_oracle(obs: dict[str, Any]) -> Generator[str, dict[str, Any], None]:
 
 
 for _name, _cls in TASKS.items():
-    oracle(_name)(new_file_oracle if _cls is NewFile else setting_oracle if issubclass(_cls, Setting) else edit_oracle)
+    oracle(_name)(
+        new_file_oracle if _cls is NewFile else setting_oracle if issubclass(_cls, Setting) else edit_oracle
+    )

@@ -10,7 +10,7 @@ from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.oracles import find, has, oracle, quoted
 
-WORDS = "apple river stone cloud maple tiger lemon orbit piano quartz".split()
+WORDS = ["apple", "river", "stone", "cloud", "maple", "tiger", "lemon", "orbit", "piano", "quartz"]
 FOLDER = "Documents"
 
 
@@ -56,7 +56,9 @@ TASKS: dict[str, type[DesktopTask]] = {
         _task("files-rename", "Rename the file '{a}' to '{b}.txt'.", "Rename a file."),
         _task("files-delete", "Delete the file '{a}'.", "Delete a file (to the trash)."),
         _task("files-move", "Move the file '{a}' into the folder '{b}'.", "Move a file into a folder."),
-        _task("files-copy", "Copy the file '{a}' into the folder '{b}', keeping the original.", "Copy a file."),
+        _task(
+            "files-copy", "Copy the file '{a}' into the folder '{b}', keeping the original.", "Copy a file."
+        ),
     )
 }
 
@@ -76,7 +78,9 @@ def files_oracle(obs: dict[str, Any]) -> Generator[str, dict[str, Any], None]:
     goal, params = obs["goal"], quoted(obs["goal"])
     if goal.startswith("Create a folder"):
         obs = yield "hotkey('ctrl', 'shift', 'n')"
-        field = next(e["id"] for e in obs["elements"] if e["role"] == "text" and e["editable"] and e["value"] == "New")
+        field = next(
+            e["id"] for e in obs["elements"] if e["role"] == "text" and e["editable"] and e["value"] == "New"
+        )
         obs = yield f"tripleClick('{field}')\nwrite({params[0]!r})\npress('enter')"
         yield from _confirm(obs)
         return

@@ -34,9 +34,9 @@ def quoted(goal: str) -> list[str]:
 def find(obs: Obs, role: str, name: str | None = None, value: str | None = None) -> str:
     """The id of the first element on screen with this role (and name or value)."""
     for el in obs["elements"]:
-        if el["role"] == role and el["visible"] and (name is None or el["name"] == name):
-            if value is None or el["value"] == value:
-                return str(el["id"])
+        named = (name is None or el["name"] == name) and (value is None or el["value"] == value)
+        if el["role"] == role and el["visible"] and named:
+            return str(el["id"])
     raise LookupError(f"no {role} {name or value or ''!r} on screen")
 
 

@@ -17,11 +17,11 @@ from xml.sax.saxutils import escape
 
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
-from palaestra.tasks.desktop.oracles import find, oracle, quoted
+from palaestra.tasks.desktop.oracles import oracle, quoted
 
 BOOK = "budget.gnumeric"
 GNM = "{http://www.gnumeric.org/v10.dtd}"
-ITEMS = "rent food travel books power water phone gifts".split()
+ITEMS = ["rent", "food", "travel", "books", "power", "water", "phone", "gifts"]
 
 
 def workbook(cells: dict[tuple[int, int], str | float]) -> str:
@@ -48,8 +48,7 @@ def read_cells(path: Path) -> dict[str, str]:
         data = gzip.decompress(data)
     root = ET.fromstring(data)
     return {
-        cell_name(int(c.get("Row", 0)), int(c.get("Col", 0))): c.text or ""
-        for c in root.iter(f"{GNM}Cell")
+        cell_name(int(c.get("Row", 0)), int(c.get("Col", 0))): c.text or "" for c in root.iter(f"{GNM}Cell")
     }
 
 
@@ -57,7 +56,9 @@ def computed(path: Path) -> list[list[str]]:
     """The sheet's values as gnumeric computes them (ssconvert --recalc), row by row."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "values.csv"
-        subprocess.run(["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=60, check=False)
+        subprocess.run(
+            ["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=60, check=False
+        )
         text = out.read_text() if out.exists() else ""
     return [line.split(",") for line in text.splitlines()]
 
@@ -82,8 +83,10 @@ class FormulaTask(DesktopTask):
         self.target = cell_name(n + 1, 1)
         self.expected = EXPECTED[self.function](values)
         column = f"B2:B{n + 1}"
-        goal = (f"In the open spreadsheet, enter into cell '{self.target}' a formula with '{self.function}' "
-                f"over '{column}', then save the workbook (Ctrl+S).")  # fmt: skip
+        goal = (
+            f"In the open spreadsheet, enter into cell '{self.target}' a formula with '{self.function}' "
+            f"over '{column}', then save the workbook (Ctrl+S)."
+        )
         self._seen = None
         return DesktopSetup(goal=goal, apps=(("gnumeric", f"~/{BOOK}"),), files={BOOK: workbook(cells)})
 
@@ -114,10 +117,14 @@ EXPECTED = {
     "MAX": lambda v: float(max(v)),
     "MIN": lambda v: float(min(v)),
     "COUNT": lambda v: float(len(v)),
-    "MEDIAN": lambda v: float(sorted(v)[len(v) // 2]) if len(v) % 2 else (sorted(v)[len(v) // 2 - 1] + sorted(v)[len(v) // 2]) / 2,
+    "MEDIAN": lambda v: (
+        float(sorted(v)[len(v) // 2])
+        if len(v) % 2
+        else (sorted(v)[len(v) // 2 - 1] + sorted(v)[len(v) // 2]) / 2
+    ),
     "PRODUCT": lambda v: float(__import__("math").prod(v)),
     "STDEV": lambda v: __import__("statistics").stdev(v),
-}  # fmt: skip
+}
 
 
 def _formula(short: str, function: str) -> type[FormulaTask]:
@@ -132,7 +139,9 @@ TASKS: dict[str, type[DesktopTask]] = {
 
 def sheet_oracle(obs: dict[str, Any]) -> Generator[str, dict[str, Any], None]:
     target, function, column = quoted(obs["goal"])
-    name_box = next(e["id"] for e in obs["elements"] if e["role"] == "text" and re.fullmatch(r"[A-Z]+\d+", e["value"]))
+    name_box = next(
+        e["id"] for e in obs["elements"] if e["role"] == "text" and re.fullmatch(r"[A-Z]+\d+", e["value"])
+    )
     obs = yield f"tripleClick('{name_box}')\nwrite({target + chr(10)!r})"
     yield f"write('={function}({column})\\n')\nhotkey('ctrl', 's')"
     yield "wait(0.5)"

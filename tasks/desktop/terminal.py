@@ -17,7 +17,7 @@ from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTa
 from palaestra.tasks.desktop.oracles import oracle, quoted
 
 APP = (("lxterminal",),)
-WORDS = "apple river stone cloud maple tiger lemon orbit piano quartz".split()
+WORDS = ["apple", "river", "stone", "cloud", "maple", "tiger", "lemon", "orbit", "piano", "quartz"]
 
 
 class TerminalTask(DesktopTask):
@@ -63,8 +63,11 @@ class WriteFile(TerminalTask):
 
     def draw(self, rng: random.Random) -> tuple[str, dict[str, bytes | str], dict[str, Any]]:
         name, line = f"{rng.choice(WORDS)}.txt", " ".join(rng.sample(WORDS, 4))
-        return f"Create the file '{name}' in your home folder holding exactly the line '{line}'.", {}, {
-            "name": name, "line": line}  # fmt: skip
+        return (
+            f"Create the file '{name}' in your home folder holding exactly the line '{line}'.",
+            {},
+            {"name": name, "line": line},
+        )
 
     def check(self, outcome: DesktopOutcome) -> bool:
         return outcome.read_text(self.params["name"]) in (self.params["line"], self.params["line"] + "\n")
@@ -79,12 +82,17 @@ class MoveByExtension(TerminalTask):
         logs = [f"inbox/{w}.log" for w in rng.sample(WORDS, 3)]
         others = [f"inbox/{w}.txt" for w in rng.sample(WORDS, 2)]
         files: dict[str, bytes | str] = {p: f"{p}\n" for p in logs + others}
-        return "Move every '.log' file from the folder 'inbox' into a new folder 'logs'.", files, {
-            "logs": [p.split("/")[1] for p in logs], "others": [p.split("/")[1] for p in others]}  # fmt: skip
+        return (
+            "Move every '.log' file from the folder 'inbox' into a new folder 'logs'.",
+            files,
+            {"logs": [p.split("/")[1] for p in logs], "others": [p.split("/")[1] for p in others]},
+        )
 
     def check(self, outcome: DesktopOutcome) -> bool:
-        moved = all(outcome.path(f"logs/{n}").is_file() and not outcome.path(f"inbox/{n}").exists()
-                    for n in self.params["logs"])  # fmt: skip
+        moved = all(
+            outcome.path(f"logs/{n}").is_file() and not outcome.path(f"inbox/{n}").exists()
+            for n in self.params["logs"]
+        )
         return moved and all(outcome.path(f"inbox/{n}").is_file() for n in self.params["others"])
 
 
@@ -95,8 +103,11 @@ class Archive(TerminalTask):
 
     def draw(self, rng: random.Random) -> tuple[str, dict[str, bytes | str], dict[str, Any]]:
         names = sorted(f"project/{w}.py" for w in rng.sample(WORDS, 3))
-        return "Make a gzip-compressed tar archive 'backup.tar.gz' of the folder 'project'.", {
-            n: f"# {n}\n" for n in names}, {"names": names}  # fmt: skip
+        return (
+            "Make a gzip-compressed tar archive 'backup.tar.gz' of the folder 'project'.",
+            {n: f"# {n}\n" for n in names},
+            {"names": names},
+        )
 
     def check(self, outcome: DesktopOutcome) -> bool:
         try:
@@ -115,12 +126,17 @@ class RenameExtension(TerminalTask):
 
     def draw(self, rng: random.Random) -> tuple[str, dict[str, bytes | str], dict[str, Any]]:
         stems = rng.sample(WORDS, 3)
-        return "Rename every '.jpeg' file in the folder 'photos' so that it ends in '.jpg' instead.", {
-            f"photos/{s}.jpeg": s for s in stems}, {"stems": stems}  # fmt: skip
+        return (
+            "Rename every '.jpeg' file in the folder 'photos' so that it ends in '.jpg' instead.",
+            {f"photos/{s}.jpeg": s for s in stems},
+            {"stems": stems},
+        )
 
     def check(self, outcome: DesktopOutcome) -> bool:
-        return all(outcome.read_text(f"photos/{s}.jpg") == s and not outcome.path(f"photos/{s}.jpeg").exists()
-                   for s in self.params["stems"])  # fmt: skip
+        return all(
+            outcome.read_text(f"photos/{s}.jpg") == s and not outcome.path(f"photos/{s}.jpeg").exists()
+            for s in self.params["stems"]
+        )
 
 
 class MakeExecutable(TerminalTask):
@@ -130,8 +146,11 @@ class MakeExecutable(TerminalTask):
 
     def draw(self, rng: random.Random) -> tuple[str, dict[str, bytes | str], dict[str, Any]]:
         name = f"{rng.choice(WORDS)}.sh"
-        return f"Make the script '{name}' in your home folder executable.", {name: "#!/bin/sh\necho hi\n"}, {
-            "name": name}  # fmt: skip
+        return (
+            f"Make the script '{name}' in your home folder executable.",
+            {name: "#!/bin/sh\necho hi\n"},
+            {"name": name},
+        )
 
     def check(self, outcome: DesktopOutcome) -> bool:
         path = outcome.path(self.params["name"])
@@ -146,9 +165,13 @@ class DeleteEmpty(TerminalTask):
     def draw(self, rng: random.Random) -> tuple[str, dict[str, bytes | str], dict[str, Any]]:
         empty, full = rng.sample(WORDS, 3), rng.sample(WORDS, 2)
         full = [f"{w}-kept" for w in full]
-        files: dict[str, bytes | str] = {f"scratch/{w}": "" for w in empty} | {f"scratch/{w}": "data\n" for w in full}
-        return "Delete every empty file in the folder 'scratch' and keep the others.", files, {
-            "empty": empty, "full": full}  # fmt: skip
+        files: dict[str, bytes | str] = {f"scratch/{w}": "" for w in empty}
+        files |= {f"scratch/{w}": "data\n" for w in full}
+        return (
+            "Delete every empty file in the folder 'scratch' and keep the others.",
+            files,
+            {"empty": empty, "full": full},
+        )
 
     def check(self, outcome: DesktopOutcome) -> bool:
         gone = not any(outcome.path(f"scratch/{w}").exists() for w in self.params["empty"])
@@ -161,7 +184,9 @@ class Question(TerminalTask):
     def check(self, outcome: DesktopOutcome) -> bool:
         expected = str(self.params["answer"])
         said = any(re.search(rf"(?<![\d.]){re.escape(expected)}(?![\d.])", m) for m in outcome.messages)
-        shown = any(re.search(rf"(?<![\d.]){re.escape(expected)}(?![\d.])", t) for t in outcome.texts("terminal"))
+        shown = any(
+            re.search(rf"(?<![\d.]){re.escape(expected)}(?![\d.])", t) for t in outcome.texts("terminal")
+        )
         return said and shown
 
 
@@ -173,8 +198,14 @@ class CountLines(Question):
     def draw(self, rng: random.Random) -> tuple[str, dict[str, bytes | str], dict[str, Any]]:
         count = rng.randint(40, 400)
         lines = "".join(f"{rng.choice(WORDS)} {i}\n" for i in range(count))
-        return ("How many lines does the file 'data/log.txt' have? Tell me the number with "
-                "send_msg_to_user('<number>')."), {"data/log.txt": lines}, {"answer": count}  # fmt: skip
+        return (
+            (
+                "How many lines does the file 'data/log.txt' have? Tell me the number with "
+                "send_msg_to_user('<number>')."
+            ),
+            {"data/log.txt": lines},
+            {"answer": count},
+        )
 
 
 class SumNumbers(Question):
@@ -184,15 +215,29 @@ class SumNumbers(Question):
 
     def draw(self, rng: random.Random) -> tuple[str, dict[str, bytes | str], dict[str, Any]]:
         numbers = [rng.randint(1, 999) for _ in range(rng.randint(30, 80))]
-        return ("What is the sum of the numbers in 'numbers.txt' (one per line)? Tell me with "
-                "send_msg_to_user('<number>')."), {"numbers.txt": "".join(f"{n}\n" for n in numbers)}, {
-            "answer": sum(numbers)}  # fmt: skip
+        return (
+            (
+                "What is the sum of the numbers in 'numbers.txt' (one per line)? Tell me with "
+                "send_msg_to_user('<number>')."
+            ),
+            {"numbers.txt": "".join(f"{n}\n" for n in numbers)},
+            {"answer": sum(numbers)},
+        )
 
 
 TASKS: dict[str, type[DesktopTask]] = {
     cls.short: cls
-    for cls in (MakeDirs, WriteFile, MoveByExtension, Archive, RenameExtension, MakeExecutable, DeleteEmpty,
-                CountLines, SumNumbers)  # fmt: skip
+    for cls in (
+        MakeDirs,
+        WriteFile,
+        MoveByExtension,
+        Archive,
+        RenameExtension,
+        MakeExecutable,
+        DeleteEmpty,
+        CountLines,
+        SumNumbers,
+    )
 }
 
 
@@ -218,15 +263,22 @@ def terminal_oracle(obs: dict[str, Any]) -> Generator[str, dict[str, Any], None]
     if short in ("term-count-lines", "term-sum-numbers"):
         text = next(e["value"] for e in obs["elements"] if e["role"] == "terminal")
         lines = [line for line in text.splitlines() if line.strip()]
-        answer = lines[lines.index(next(l for l in lines if command in l)) + 1].strip()
+        answer = lines[lines.index(next(line for line in lines if command in line)) + 1].strip()
         yield f"send_msg_to_user({answer!r})"
 
 
 def _matches(short: str, goal: str) -> bool:
-    keys = {"term-mkdir": "Create the folder", "term-write-file": "Create the file", "term-move-logs": "'.log'",
-            "term-archive": "tar archive", "term-rename-ext": "'.jpeg'", "term-chmod": "executable",
-            "term-delete-empty": "empty file", "term-count-lines": "How many lines",
-            "term-sum-numbers": "sum of the numbers"}  # fmt: skip
+    keys = {
+        "term-mkdir": "Create the folder",
+        "term-write-file": "Create the file",
+        "term-move-logs": "'.log'",
+        "term-archive": "tar archive",
+        "term-rename-ext": "'.jpeg'",
+        "term-chmod": "executable",
+        "term-delete-empty": "empty file",
+        "term-count-lines": "How many lines",
+        "term-sum-numbers": "sum of the numbers",
+    }
     return keys[short] in goal
 
 

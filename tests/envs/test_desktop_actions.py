@@ -10,10 +10,15 @@ from palaestra.errors import ActionError
 
 
 def test_omniact_style_script_parses_and_prints_back() -> None:
-    script = "import pyautogui\npyautogui.click(640, 400)\npyautogui.write('hi'); pyautogui.press('enter')\ntime.sleep(0.5)"
+    script = (
+        "import pyautogui\npyautogui.click(640, 400)\npyautogui.write('hi'); pyautogui.press('enter')\n"
+        "time.sleep(0.5)"
+    )
     parsed = parse_pyautogui(script)
     assert parsed == [A.Click((640.0, 400.0)), A.Write("hi"), A.Press(("enter",)), A.Wait(0.5)]
-    for action in parsed + parse_pyautogui("click('12', button='right')\nscroll(-3, 10, 20)\nhotkey('ctrl', 's')"):
+    for action in parsed + parse_pyautogui(
+        "click('12', button='right')\nscroll(-3, 10, 20)\nhotkey('ctrl', 's')"
+    ):
         assert parse_pyautogui(action.to_call()) == [action]
 
 
@@ -26,10 +31,26 @@ def test_element_ids_coordinates_and_specials() -> None:
 
 @pytest.mark.parametrize(
     "hostile",
-    ["os.system('rm -rf /')", "__import__('os')", "click(x)", "click(1)", "for i in range(3): click(1, 2)",
-     "click(1, 2, 3, 4, 5, 6, 7)", "(" * 300 + ")" * 300, "x = 1", "click(True, 2)", "write(1)", "\x00", "",
-     "click(**{'x': 1})", "pyautogui.screenshot()", "lambda: 0", "click(1e9, 2)", "a" * 30_000],
-)  # fmt: skip
+    [
+        "os.system('rm -rf /')",
+        "__import__('os')",
+        "click(x)",
+        "click(1)",
+        "for i in range(3): click(1, 2)",
+        "click(1, 2, 3, 4, 5, 6, 7)",
+        "(" * 300 + ")" * 300,
+        "x = 1",
+        "click(True, 2)",
+        "write(1)",
+        "\x00",
+        "",
+        "click(**{'x': 1})",
+        "pyautogui.screenshot()",
+        "lambda: 0",
+        "click(1e9, 2)",
+        "a" * 30_000,
+    ],
+)
 def test_hostile_scripts_are_refused_with_a_message(hostile: str) -> None:
     with pytest.raises(ActionError) as info:
         parse_pyautogui(hostile)
@@ -45,13 +66,18 @@ def test_computer_13() -> None:
     assert parse_computer_13('{"action_type": "CLICK", "parameters": {"x": 1, "y": 2, "num_clicks": 2}}') == [
         A.Click((1.0, 2.0), 2)
     ]
-    assert parse_computer_13('[{"action_type": "HOTKEY", "parameters": {"keys": ["ctrl", "c"]}}, "DONE"]') == [
-        A.Hotkey(("ctrl", "c")), A.Done()
-    ]  # fmt: skip
+    assert parse_computer_13(
+        '[{"action_type": "HOTKEY", "parameters": {"keys": ["ctrl", "c"]}}, "DONE"]'
+    ) == [A.Hotkey(("ctrl", "c")), A.Done()]
     assert parse_computer_13("WAIT") == [A.Wait(1.0)]
     assert parse_computer_13('{"action_type": "SCROLL", "parameters": {"dx": 0, "dy": -3}}') == [A.Scroll(-3)]
-    for bad in ['{"action_type": "CLICKK"}', "not json", '{"action_type": "TYPING", "parameters": {"text": 3}}',
-                '{"action_type": "SCROLL", "parameters": {"dx": 1, "dy": 1}}', "[]"]:  # fmt: skip
+    for bad in [
+        '{"action_type": "CLICKK"}',
+        "not json",
+        '{"action_type": "TYPING", "parameters": {"text": 3}}',
+        '{"action_type": "SCROLL", "parameters": {"dx": 1, "dy": 1}}',
+        "[]",
+    ]:
         with pytest.raises(ActionError):
             parse_computer_13(bad)
 

@@ -36,14 +36,16 @@ def calc() -> DesktopEnv:
 
 
 def test_observation_and_actions_by_id_and_by_coordinates(calc: DesktopEnv) -> None:
-    obs, info = calc.reset(seed=3)
+    obs, _ = calc.reset(seed=3)
     assert calc.observation_space.contains(obs)
     assert obs["screenshot"].shape == (800, 1280, 3) and obs["screenshot"].std() > 0
     assert obs["focused_window"] == "galculator" and obs["windows"][0]["app"] == "Galculator"
     buttons = {e["name"]: e for e in obs["elements"] if e["role"] == "toggle button"}
     assert f"[{buttons['7']['id']}] toggle button '7'" in obs["axtree"]
     x, y, w, h = buttons["8"]["bbox"]
-    obs, reward, terminated, truncated, info = calc.step(f"click('{buttons['7']['id']}')\nclick({x + w / 2}, {y + h / 2})")
+    obs, _reward, terminated, _truncated, _info = calc.step(
+        f"click('{buttons['7']['id']}')\nclick({x + w / 2}, {y + h / 2})"
+    )
     assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["78"]
     assert obs["last_action_error"] == "" and not terminated
     obs, *_ = calc.step("click('9999')")
@@ -57,7 +59,7 @@ def test_a_killed_app_ends_the_episode_and_the_next_reset_recovers(calc: Desktop
     calc.reset(seed=0)
     pids = _session_pids(calc)
     os.kill(pids["app0"], signal.SIGKILL)
-    obs, reward, terminated, truncated, info = calc.step("press('1')")
+    obs, _reward, _terminated, truncated, info = calc.step("press('1')")
     assert truncated and info["error"]["kind"] == "app_crashed"
     obs, _ = calc.reset(seed=1)
     assert obs["focused_window"] == "galculator"
@@ -68,7 +70,7 @@ def test_a_killed_display_is_replaced_and_close_leaves_nothing(calc: DesktopEnv)
     calc.reset(seed=0)
     first = _session_pids(calc)
     os.kill(first["xvfb"], signal.SIGKILL)
-    obs, reward, terminated, truncated, info = calc.step("press('1')")
+    obs, _reward, _terminated, truncated, info = calc.step("press('1')")
     assert truncated and info["error"]["kind"] in ("display_crashed", "app_crashed")
     obs, _ = calc.reset(seed=1)  # a new session
     second = _session_pids(calc)
@@ -77,7 +79,9 @@ def test_a_killed_display_is_replaced_and_close_leaves_nothing(calc: DesktopEnv)
     assert _gone(list(first.values()) + list(second.values())), "a process of the desktop outlived close()"
 
 
-@pytest.mark.parametrize("task", ["calc-report", "editor-new-file", "sheet-sum", "files-move", "term-count-lines"])
+@pytest.mark.parametrize(
+    "task", ["calc-report", "editor-new-file", "sheet-sum", "files-move", "term-count-lines"]
+)
 def test_oracles_solve_one_task_of_each_app(task: str) -> None:
     env = DesktopEnv(f"desktop.{task}")
     try:

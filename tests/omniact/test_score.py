@@ -15,7 +15,11 @@ BOX = (90.0, 90.0, 110.0, 110.0)
 
 def test_the_gold_script_scores_one() -> None:
     score = score_script(GOLD, GOLD, [BOX])
-    assert (score.sequence, score.gold_sequence, score.action) == (pytest.approx(2.1), pytest.approx(2.1), 1.0)
+    assert (score.sequence, score.gold_sequence, score.action) == (
+        pytest.approx(2.1),
+        pytest.approx(2.1),
+        1.0,
+    )
 
 
 def test_a_click_inside_the_box_costs_nothing_and_a_typo_costs_its_dissimilarity() -> None:
@@ -42,9 +46,17 @@ def test_other_action_types_or_order_score_zero() -> None:
 def test_loader_reads_omniact_layout(tmp_path: Path) -> None:
     (tmp_path / "tasks").mkdir()
     (tmp_path / "tasks" / "task_1.txt").write_text(f"Task: Search for fish\nOutput Script:\n{GOLD}\n")
-    (tmp_path / "boxes.json").write_text(json.dumps({"search": {"top_left": [90, 90], "bottom_right": [110, 110]},
-                                                     "page": {"top_left": [0, 0], "bottom_right": [800, 600]}}))  # fmt: skip
-    (tmp_path / "test.json").write_text(json.dumps({"0": {"task": "tasks/task_1.txt", "image": "s.png", "box": "boxes.json"}}))
+    (tmp_path / "boxes.json").write_text(
+        json.dumps(
+            {
+                "search": {"top_left": [90, 90], "bottom_right": [110, 110]},
+                "page": {"top_left": [0, 0], "bottom_right": [800, 600]},
+            }
+        )
+    )
+    (tmp_path / "test.json").write_text(
+        json.dumps({"0": {"task": "tasks/task_1.txt", "image": "s.png", "box": "boxes.json"}})
+    )
     [task] = load_split(tmp_path, "test")
     assert task.task == "Search for fish" and task.gold_script.endswith("press('enter')")
     assert task.gold_boxes() == [BOX]  # the smallest box around the gold click
