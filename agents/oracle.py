@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
-from palaestra.agents.registry import AgentSpec, register_agent
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.registry import AgentSpec
+from palaestra.envs.obs import Observation
 from palaestra.errors import UnknownNameError
 
 
@@ -29,8 +31,8 @@ class OracleAgent(Agent):
     def __init__(self, config: OracleConfig) -> None:
         super().__init__()
         self.task_name = ""
-        self._oracles: Mapping[str, Callable[[Obs], Generator[str, Obs, None]]] = {}
-        self._plan: Generator[str, Obs, None] | None = None
+        self._oracles: Mapping[str, Callable[[Any], Generator[str, Any, None]]] = {}
+        self._plan: Generator[str, Observation, None] | None = None
 
     def reveal_task(self, task: str) -> None:
         oracles = _oracles(task)
@@ -43,7 +45,7 @@ class OracleAgent(Agent):
         await super().areset(task)
         self._plan = None
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         if not self.task_name:
             raise RuntimeError("The oracle agent plays only in runs, which reveal the task to it.")
         try:
@@ -59,7 +61,7 @@ class OracleAgent(Agent):
         return step
 
 
-def _oracles(task: str) -> Mapping[str, Callable[[Obs], Generator[str, Obs, None]]]:
+def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None]]]:
     """The scripted solutions of the task's suite, by short task name."""
     if task.startswith("desktop."):
         from palaestra.tasks.desktop.oracles import load
@@ -70,6 +72,4 @@ def _oracles(task: str) -> Mapping[str, Callable[[Obs], Generator[str, Obs, None
     return ORACLES
 
 
-register_agent(
-    AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ and desktop solutions (privileged)")
-)
+SPEC = AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ and desktop solutions (privileged)")

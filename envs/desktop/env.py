@@ -21,27 +21,25 @@ import time
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from palaestra.envs import loop as loop_mod
 from palaestra.envs.actions import ActionSet, get_action_set
+from palaestra.envs.base import PalaestraEnv, StepResult
 from palaestra.envs.desktop import actions as A
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
-from palaestra.envs.observation import ObsConfig
-from palaestra.envs.spaces import Records, Unicode, screenshot_space
+from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
+from palaestra.envs.spaces import Unicode
 from palaestra.errors import ActionError, EnvStateError
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
 from palaestra.tasks.registry import get_task_spec
 
-Obs = dict[str, Any]
 #: Failures after which the session is replaced at the next reset.
 FATAL_KINDS = {"display_crashed", "session_timeout", "openbox_crashed"}
 
 
-class DesktopEnv(gym.Env[Obs, str]):
+class DesktopEnv(PalaestraEnv):
     """A desktop task as a Gymnasium environment. Actions are PyAutoGUI calls such as ``click('12')``."""
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}  # noqa: RUF012  (Gymnasium's convention)
@@ -60,7 +58,10 @@ class DesktopEnv(gym.Env[Obs, str]):
         action_pause: float = 0.1,
         render_mode: str | None = None,
     ) -> None:
-        self.task: DesktopTask = get_task_spec(task).make() if isinstance(task, str) else task
+        made = get_task_spec(task).make() if isinstance(task, str) else task
+        if not isinstance(made, DesktopTask):
+            raise TypeError(f"{made!r} is not a desktop task; DesktopEnv plays `desktop.*` tasks only.")
+        self.task: DesktopTask = made
         self.obs_config = obs_config or ObsConfig()
         chosen = action_set or self.task.action_set
         self.action_set = get_action_set(chosen) if isinstance(chosen, str) else chosen
@@ -79,24 +80,14 @@ class DesktopEnv(gym.Env[Obs, str]):
         self._tree = DesktopTree("", [], "")
         self._goal = ""
         self._messages: list[str] = []
-        self._last_obs: Obs | None = None
+        self._last_obs: Observation | None = None
         self._apps: list[dict[str, Any]] = []
         self._done = True
         self.timings: dict[str, float] = {}
-        width, height = self.task.screen
-        self.observation_space = spaces.Dict(
-            {
-                "goal": Unicode(),
-                "axtree": Unicode(),
-                "elements": Records(),
-                "focused_element": Unicode(),
-                "focused_window": Unicode(),
-                "windows": Records(),
-                "last_action": Unicode(),
-                "last_action_error": Unicode(),
-                **({"screenshot": screenshot_space(width, height)} if self.obs_config.screenshot else {}),
-            }
-        )
+        #: Which observation keys this environment fills, from the one declaration in `envs.obs`.
+        parts = [p for p in self.obs_config.parts() if p != "dom"]  # a desktop has no DOM
+        self.layout = ObservationLayout.of(["desktop", "focus", *parts], self.task.screen)
+        self.observation_space: spaces.Space[Observation] = self.layout.space()  # type: ignore[assignment]
         self.action_space = Unicode(max_length=20_000)
 
     # -- async core -------------------------------------------------------------------------------
@@ -124,9 +115,9 @@ class DesktopEnv(gym.Env[Obs, str]):
 
     async def areset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[Obs, dict[str, Any]]:
+    ) -> tuple[Observation, dict[str, Any]]:
         self._bind_loop()
-        super().reset(seed=seed)
+        self.seed_rng(seed)
         episode_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**31 - 1))
         started = time.perf_counter()
         if not self.keep_display and self._client is not None:
@@ -141,7 +132,7 @@ class DesktopEnv(gym.Env[Obs, str]):
         self.timings["reset"] = time.perf_counter() - started
         return obs, {"seed": episode_seed, "task": self.task.name}
 
-    async def _start_episode(self, seed: int) -> Obs:
+    async def _start_episode(self, seed: int) -> Observation:
         t0 = time.perf_counter()
         client = await self._session()
         t1 = time.perf_counter()
@@ -166,7 +157,7 @@ class DesktopEnv(gym.Env[Obs, str]):
         self.timings = {"session": t1 - t0, "episode": t2 - t1, "observe": time.perf_counter() - t2}
         return obs
 
-    async def astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+    async def astep(self, action: str) -> StepResult:
         self._bind_loop()
         if self._home is None:
             raise EnvStateError("step() before reset(): call reset() to start an episode.")
@@ -182,11 +173,11 @@ class DesktopEnv(gym.Env[Obs, str]):
         if self._client is not None and kind in FATAL_KINDS | {"step_timeout"}:
             await self._client.close()
         self._done = True
-        obs = dict(self._last_obs or {})
-        obs.update(last_action=action, last_action_error=message)
+        last = self._last_obs or self.layout.blank(goal=self._goal)
+        obs = self.layout.build({**last, "last_action": action, "last_action_error": message})
         return obs, 0.0, False, True, {"error": {"kind": kind, "message": message}, "success": False}
 
-    async def _step(self, text: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+    async def _step(self, text: str) -> StepResult:
         client = await self._session()
         t0 = time.perf_counter()
         error, said_done, said_fail = "", False, False
@@ -252,7 +243,7 @@ class DesktopEnv(gym.Env[Obs, str]):
         x, y, w, h = box
         return x + w / 2, y + h / 2
 
-    async def _observe(self, client: SessionClient, last_action: str, error: str) -> Obs:
+    async def _observe(self, client: SessionClient, last_action: str, error: str) -> Observation:
         config = self.obs_config
         want_tree = config.axtree or config.elements
         reply, blob = await client.request(
@@ -262,21 +253,23 @@ class DesktopEnv(gym.Env[Obs, str]):
         if want_tree:
             self._tree = build_tree(reply["nodes"], self._ids, self.task.screen)
         windows = reply["windows"]
-        obs: Obs = {
+        values: dict[str, Any] = {
             "goal": self._goal,
-            "axtree": self._tree.text if config.axtree else "",
-            "elements": self._tree.elements if config.elements else [],
             "focused_element": self._tree.focused,
             "focused_window": next((w["title"] for w in windows if w["active"]), ""),
             "windows": windows,
             "last_action": last_action,
             "last_action_error": error,
         }
+        if config.axtree:
+            values["axtree"] = self._tree.text
+        if config.elements:
+            values["elements"] = self._tree.elements
         if config.screenshot:
             width, height = self.task.screen
             pixels = np.frombuffer(blob, dtype=np.uint8).reshape(height, width, 4)
-            obs["screenshot"] = np.ascontiguousarray(pixels[:, :, 2::-1])  # BGRA -> RGB
-        self._last_obs = obs
+            values["screenshot"] = np.ascontiguousarray(pixels[:, :, 2::-1])  # BGRA -> RGB
+        obs = self._last_obs = self.layout.build(values)
         return obs
 
     async def aclose(self) -> None:
@@ -301,23 +294,8 @@ class DesktopEnv(gym.Env[Obs, str]):
         """The live session's display, folder and screen size (empty before the first reset)."""
         return dict(self._client.info) if self._client is not None else {}
 
-    # -- sync face --------------------------------------------------------------------------------
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[Obs, dict[str, Any]]:
-        return loop_mod.run_sync(self.areset(seed=seed, options=options))
-
-    def step(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
-        return loop_mod.run_sync(self.astep(action))
-
-    def render(self) -> np.ndarray | None:
-        return loop_mod.run_sync(self.arender())
-
-    def close(self) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            loop_mod.run_sync(self.aclose())
-        super().close()
+    def _started_on_a_loop(self) -> bool:
+        return self._loop is not None and not self._loop.is_closed()
 
     @property
     def goal(self) -> str:

@@ -7,7 +7,7 @@ Every task has an oracle (`oracles.py`) that solves it through action strings al
 from __future__ import annotations
 
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask
-from palaestra.tasks.registry import TaskSpec, register_task
+from palaestra.tasks.registry import TaskSpec
 
 ENTRY_POINT = "palaestra.envs.desktop.env:DesktopEnv"
 
@@ -21,17 +21,24 @@ def desktop_tasks() -> dict[str, type[DesktopTask]]:
     return found
 
 
-def register_desktop() -> None:
-    for name, cls in sorted(desktop_tasks().items()):
-        register_task(
-            TaskSpec(
-                name=f"desktop.{name}",
-                suite="desktop",
-                factory=cls,
-                description=(cls.__doc__ or "").strip().split("\n")[0],
-                env_entry_point=ENTRY_POINT,
-            )
+def make_task(name: str) -> DesktopTask:
+    """A fresh task of this short name (``calc-add``)."""
+    return desktop_tasks()[name]()
+
+
+def suite_tasks() -> list[TaskSpec]:
+    """The `desktop` suite's entry point: one spec per task, each played by `DesktopEnv`."""
+    return [
+        TaskSpec(
+            name=f"desktop.{name}",
+            suite="desktop",
+            factory="palaestra.tasks.desktop:make_task",
+            kwargs={"name": name},
+            description=(cls.__doc__ or "").strip().split("\n")[0],
+            env=ENTRY_POINT,
         )
+        for name, cls in sorted(desktop_tasks().items())
+    ]
 
 
-__all__ = ["DesktopOutcome", "DesktopSetup", "DesktopTask", "register_desktop"]
+__all__ = ["DesktopOutcome", "DesktopSetup", "DesktopTask", "suite_tasks"]
