@@ -60,3 +60,30 @@ def test_loader_reads_omniact_layout(tmp_path: Path) -> None:
     [task] = load_split(tmp_path, "test")
     assert task.task == "Search for fish" and task.gold_script.endswith("press('enter')")
     assert task.gold_boxes() == [BOX]  # the smallest box around the gold click
+
+
+def test_omniact_env_scores_a_script_written_with_element_ids(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from palaestra.omniact.env import OmniActEnv
+
+    (tmp_path / "tasks").mkdir()
+    (tmp_path / "tasks" / "t.txt").write_text(f"Task: Search for fish\nOutput Script:\n{GOLD}\n")
+    Image.new("RGB", (200, 150), "white").save(tmp_path / "s.png")
+    (tmp_path / "b.json").write_text(
+        json.dumps({"search": {"top_left": [90, 90], "bottom_right": [110, 110]}})
+    )
+    (tmp_path / "test.json").write_text(
+        json.dumps({"7": {"task": "tasks/t.txt", "image": "s.png", "box": "b.json"}})
+    )
+    [task] = load_split(tmp_path)
+    env = OmniActEnv(task)
+    obs, _ = env.reset(seed=0)
+    assert obs["axtree"] == "[1] search (90,90,20,20)" and obs["screenshot"].shape == (150, 200, 3)
+    obs, reward, terminated, _, info = env.step("click('1')\nwrite('fish')\npress('enter')")
+    assert reward == 1.0 and terminated and info["success"]
+    obs, reward, *_ = env.reset(seed=1)[:1] + env.step("click(500, 500)\nwrite('fish')\npress('enter')")[1:]
+    assert 0 < reward < 1
+    obs, reward, *_ = env.step("click('9')")
+    assert reward == 0.0 and "No element '9'" in obs["last_action_error"]
+    env.close()
