@@ -360,7 +360,10 @@ class Session:
             reply["apps"] = self.app_status()
             return reply, blob
         if op == "act":
-            return dict(self.act(request), apps=self.app_status()), b""
+            reply = self.act(request)
+            self.reap()
+            self.check_apps()  # an app that the action crashed
+            return dict(reply, apps=self.app_status()), b""
         if op == "status":
             return {"apps": self.app_status(), "infra": {k: p.pid for k, p in self.infra.items()}}, b""
         raise ValueError(f"unknown request {op!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 
 import numpy as np
 import psutil
@@ -21,6 +22,18 @@ def _session_pids(env: DesktopEnv) -> dict[str, int]:
         return dict(reply["infra"]) | {f"app{i}": a["pid"] for i, a in enumerate(reply["apps"])}
 
     return asyncio.run_coroutine_threadsafe(status(), env._loop).result(10)  # type: ignore[arg-type]
+
+
+def _wait_dead(pid: int) -> None:
+    """Until the signal has done its work (a zombie waiting for its reaper, or gone)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.01)
 
 
 def _gone(pids: list[int]) -> bool:
@@ -59,6 +72,7 @@ def test_a_killed_app_ends_the_episode_and_the_next_reset_recovers(calc: Desktop
     calc.reset(seed=0)
     pids = _session_pids(calc)
     os.kill(pids["app0"], signal.SIGKILL)
+    _wait_dead(pids["app0"])
     obs, _reward, _terminated, truncated, info = calc.step("press('1')")
     assert truncated and info["error"]["kind"] == "app_crashed"
     obs, _ = calc.reset(seed=1)
@@ -70,6 +84,7 @@ def test_a_killed_display_is_replaced_and_close_leaves_nothing(calc: DesktopEnv)
     calc.reset(seed=0)
     first = _session_pids(calc)
     os.kill(first["xvfb"], signal.SIGKILL)
+    _wait_dead(first["xvfb"])
     obs, _reward, _terminated, truncated, info = calc.step("press('1')")
     assert truncated and info["error"]["kind"] in ("display_crashed", "app_crashed")
     obs, _ = calc.reset(seed=1)  # a new session
