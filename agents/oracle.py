@@ -85,4 +85,6 @@ def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None
     return ORACLES
 
 
-SPEC = AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++, desktop and site-suite solutions (privileged)")
+SPEC = AgentSpec(
+    "oracle", OracleAgent, OracleConfig, "scripted MiniWoB++, desktop and site-suite solutions (privileged)"
+)
