@@ -152,8 +152,9 @@ def test_the_recipe_checksum_follows_the_recipe(monkeypatch: pytest.MonkeyPatch,
     shutil.copytree(builds.HERE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(builds, "HERE", copy)
     assert builds.recipe_checksum("forum") == before
-    (copy / "data" / "forum_words.py").write_text(
-        (copy / "data" / "forum_words.py").read_text() + "\n# changed\n"
-    )
+    words = copy / "data" / "forum_words.py"
+    words.write_text(words.read_text() + "\n# a comment, or reformatting, changes nothing\n")
+    assert builds.recipe_checksum("forum") == before
+    words.write_text(words.read_text() + "\nNOUNS = [*NOUNS, 'walrus']\n")
     assert builds.recipe_checksum("forum") != before
     assert builds.recipe_checksum("shop") == shop  # the shop's recipe does not include the forum's words
