@@ -45,6 +45,10 @@ class BrowserCrashedError(PalaestraError, RuntimeError):
     """The browser process died or stopped answering during an episode."""
 
 
+class PageHungError(PalaestraError, TimeoutError):
+    """The page stopped answering during a step: the infrastructure's failure, not the agent's."""
+
+
 class EnvStateError(PalaestraError, RuntimeError):
     """The environment was used out of order (step before reset, use after close, mixed loops)."""
 

@@ -29,7 +29,9 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.actions import ActionSet, get_action_set
-from palaestra.envs.actions.executor import ActionState, execute
+from palaestra.envs.actions.executor import ActionState
+from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
+from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
 from palaestra.envs.pages_ahead import (
@@ -41,7 +43,7 @@ from palaestra.envs.pages_ahead import (
 )
 from palaestra.envs.spaces import Records, Unicode, screenshot_space
 from palaestra.envs.tools import ToolRunner
-from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError
+from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError, PageHungError
 from palaestra.tasks.base import EpisodeState, Task
 from palaestra.tasks.registry import get_task_spec
 
@@ -51,6 +53,9 @@ Obs = dict[str, Any]
 #: the median reset of bench.env_speed waited ~60 ms for it; with two it waits ~0-20 ms. Three
 #: gained nothing more and cost another renderer process per environment.
 DEFAULT_PAGES_AHEAD = 2
+#: The share of ``step_timeout`` a step's actions may take (``run_sequence``): the rest is for the
+#: page to settle and be observed, so that an agent's slow actions never time the whole step out.
+ACTIONS_SHARE = 0.5
 
 
 @dataclass
@@ -83,6 +88,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         step_timeout: float = 30.0,
         reset_timeout: float = 30.0,
         action_timeout_ms: float = 3000,
+        action_limits: ActionLimits | None = None,
         settle_ms: float = 1000,
         prewarm: bool = True,
         pages_ahead: int = DEFAULT_PAGES_AHEAD,
@@ -100,6 +106,9 @@ class BrowserEnv(gym.Env[Obs, str]):
             self.action_set = self.action_set.with_tools()
         self.reset_timeout = reset_timeout
         self.step_timeout, self.action_timeout_ms, self.settle_ms = step_timeout, action_timeout_ms, settle_ms
+        #: A step's actions get this share of the step's timeout; settling and observing the rest.
+        self.actions_timeout = step_timeout * ACTIONS_SHARE
+        self.action_limits = (action_limits or DEFAULT_LIMITS).within(self.actions_timeout)
         self.prewarm, self.render_mode = prewarm, render_mode
         if pages_ahead < 0:
             raise ValueError(f"pages_ahead must be 0 or more, got {pages_ahead}.")
@@ -120,7 +129,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         #: expects to be deterministic.
         self.timings: dict[str, float] = {}
         self.observation_space = self._make_observation_space()
-        self.action_space = Unicode(max_length=10_000)
+        self.action_space = Unicode(max_length=self.action_limits.max_chars)
 
     # -- spaces -----------------------------------------------------------------------------------
 
@@ -327,6 +336,7 @@ class BrowserEnv(gym.Env[Obs, str]):
             frame_ids=FrameIds(),
             timeout_ms=self.action_timeout_ms,
             tools=self.tools,
+            limits=self.action_limits,
         )
         self._episode = _Episode(context=context, cdp=prepared.cdp, state=state, blocked=prepared.blocked)
         if prepared.goal is not None and prepared.seed == episode_seed:
@@ -348,6 +358,8 @@ class BrowserEnv(gym.Env[Obs, str]):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
         try:
             return await asyncio.wait_for(self._step(self._episode, action), self.step_timeout)
+        except PageHungError as exc:
+            kind, message = "step_timeout", f"{exc} The episode ends here."
         except TimeoutError:
             kind, message = (
                 "step_timeout",
@@ -359,10 +371,10 @@ class BrowserEnv(gym.Env[Obs, str]):
             if self._browser_alive(self._episode):
                 kind, message = (
                     "environment_error",
-                    f"The environment failed during the step: {_first_line(exc)}",
+                    f"The environment failed during the step: {first_line(exc)}",
                 )
             else:
-                kind, message = "browser_crashed", f"The browser stopped during the step: {_first_line(exc)}"
+                kind, message = "browser_crashed", f"The browser stopped during the step: {first_line(exc)}"
         # An infrastructure failure ends the episode; the next reset replaces what broke.
         await self._end_episode(abandon=True)
         obs = dict(self._last_obs or self._blank_obs())
@@ -374,11 +386,12 @@ class BrowserEnv(gym.Env[Obs, str]):
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         episode.state.tool_results.clear()  # the next observation shows this step's answers only
-        error = (
+        ran = (
             await self._run_actions(episode, action)
             if not self._done
-            else "The episode is over; call reset() to start a new one."
+            else SequenceResult(error="The episode is over; call reset() to start a new one.")
         )
+        error = ran.error
         t1 = time.perf_counter()
         marked = await self._settle(episode.state)
         t2 = time.perf_counter()
@@ -403,26 +416,25 @@ class BrowserEnv(gym.Env[Obs, str]):
             "infeasible": episode.state.infeasible,
             "error": None,
         }
+        if ran.not_run:  # the task ended before these ran
+            info["actions_not_run"] = ran.not_run
         if self.tools is not None:
             info["tool_calls"] = list(episode.state.tool_results)
         self.timings = timings
         return obs, float(verdict.reward), terminated, False, info
 
-    async def _run_actions(self, episode: _Episode, text: str) -> str:
+    async def _run_actions(self, episode: _Episode, text: str) -> SequenceResult:
         try:
-            actions = self.action_set.parse(text)
+            actions = self.action_set.parse(text, self.action_limits)
         except ActionError as exc:
-            return str(exc)
-        for action in actions:
-            try:
-                await execute(action, episode.state)
-            except ActionError as exc:
-                return str(exc)
-            except PlaywrightError as exc:
-                if not self._browser_alive(episode):
-                    raise BrowserCrashedError(_first_line(exc)) from exc
-                return f"{action.to_call()} failed: {_first_line(exc)}"
-        return ""
+            return SequenceResult(error=str(exc))
+        return await run_sequence(
+            actions,
+            episode.state,
+            budget_s=self.actions_timeout,
+            ended=lambda: self.task.ended(episode.state.page),
+            browser_alive=lambda: self._browser_alive(episode),
+        )
 
     def _browser_alive(self, episode: _Episode) -> bool:
         browser = episode.context.browser
@@ -600,9 +612,3 @@ async def _none() -> None:
 async def _close_quietly(context: BrowserContext) -> None:
     with contextlib.suppress(Exception):
         await asyncio.wait_for(context.close(), 10)
-
-
-def _first_line(exc: BaseException) -> str:
-    """Playwright errors carry a long call log after the first lines; agents need the gist."""
-    text = str(getattr(exc, "message", None) or exc).strip()
-    return text.split("\nCall log:")[0].strip().splitlines()[0] if text else type(exc).__name__

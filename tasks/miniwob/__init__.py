@@ -31,12 +31,20 @@ EPISODE_MAX_MS = 1_000_000_000
 
 READY_JS = "() => (typeof WOB_TASK_READY === 'undefined' || WOB_TASK_READY) ? core.getUtterance() : null"
 #: Starts the episode and, in the same round trip, returns its goal if the problem is ready.
+#: MiniWoB++ ends an episode by showing its "START" cover (``#sync-task-cover``), whose click starts
+#: a new problem on the same page: the agent's next click would answer a problem the environment
+#: never showed it, and the verdict would be about that one. Only the environment starts episodes
+#: (one per page), so the cover is removed and ``core.startEpisode`` (which shows it) does nothing:
+#: an ended episode stays on the page as it was answered, and its reward cannot change.
 START_JS = f"""([seed, maxMs]) => {{
   Math.seedrandom(seed);
   core.EPISODE_MAX_TIME = maxMs;
   core.startEpisodeReal();
+  core.startEpisode = () => {{}};
+  if (core.cover_div) core.cover_div.remove();
   return ({READY_JS})();
 }}"""
+DONE_JS = "() => WOB_DONE_GLOBAL"
 STATE_JS = """() => ({done: WOB_DONE_GLOBAL, reward: WOB_REWARD_GLOBAL,
                       raw_reward: WOB_RAW_REWARD_GLOBAL, reason: WOB_REWARD_REASON})"""
 
@@ -69,6 +77,9 @@ class MiniWoBTask(Task):
             handle = await page.wait_for_function(READY_JS, timeout=self.ready_timeout * 1000)
             goal = await handle.json_value()
         return str(goal)
+
+    async def ended(self, page: Page) -> bool:
+        return bool(await page.evaluate(DONE_JS))
 
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         raw = await page.evaluate(STATE_JS)

@@ -1,0 +1,82 @@
+"""A MiniWoB++ episode ends with the agent's answer: nothing after it changes the verdict.
+
+MiniWoB++ pages show a "START" cover when an episode ends, and clicking it starts a new problem on
+the same page. The seeds are the ones a wrong answer was once scored right with (click-button 7000
+and 7002): a wrong click then a second click started a fresh problem behind the environment's back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from playwright.async_api import Page
+
+from palaestra.envs import BrowserEnv
+from palaestra.tasks.miniwob import MiniWoBTask
+
+MakeEnv = Callable[..., BrowserEnv]
+
+
+def buttons(obs: dict[str, Any]) -> dict[str, str]:
+    """Button label -> element id, from the accessibility tree."""
+    return {label: eid for eid, label in re.findall(r"\[(\w+)\] button '([^']*)'", obs["axtree"])}
+
+
+def right_and_wrong(obs: dict[str, Any]) -> tuple[str, str]:
+    wanted = re.search(r'"(.+)" button', obs["goal"])
+    assert wanted, obs["goal"]
+    ids = buttons(obs)
+    right = ids[wanted.group(1)]
+    wrong = next(eid for label, eid in ids.items() if eid != right)
+    return right, wrong
+
+
+def test_wrong_click_then_another_click_is_a_failure(make_env: MakeEnv) -> None:
+    env = make_env("miniwob.click-button")
+    for seed in (7000, 7002):
+        obs, _ = env.reset(seed=seed)
+        goal, tree = obs["goal"], obs["axtree"]
+        right, wrong = right_and_wrong(obs)
+        obs, reward, terminated, truncated, info = env.step(f"click('{wrong}')\nclick('{right}')")
+        assert terminated and not truncated, seed
+        assert (reward, info["success"]) == (-1.0, False), seed
+        assert info["actions_not_run"] == [f"click('{right}')"]
+        # The page still shows the problem the agent answered, and its goal.
+        assert obs["goal"] == goal and buttons(obs) == buttons({"axtree": tree})
+        obs, reward, terminated, _, info = env.step(f"click('{right}')")
+        assert "episode is over" in obs["last_action_error"] and not info["success"]
+
+
+def test_right_click_then_another_click_keeps_its_success(make_env: MakeEnv) -> None:
+    env = make_env("miniwob.click-button")
+    for seed in (7000, 7002):
+        obs, _ = env.reset(seed=seed)
+        right, wrong = right_and_wrong(obs)
+        obs, reward, terminated, _, info = env.step(f"click('{right}')\nclick('{wrong}')\nnoop(0)")
+        assert terminated and (reward, info["success"]) == (1.0, True), seed
+        assert info["actions_not_run"] == [f"click('{wrong}')", "noop(0.0)"]
+
+
+class _NeverStops(MiniWoBTask):
+    """Says the episode never ended, so the environment runs every action of a step."""
+
+    async def ended(self, page: Page) -> bool:
+        return False
+
+
+def test_the_start_cover_never_starts_another_problem(make_env: MakeEnv) -> None:
+    """Even when the actions after an answer do run, they cannot start or answer a new problem."""
+    env = make_env(_NeverStops("click-button"))
+    for seed in (7000, 7002):
+        obs, _ = env.reset(seed=seed)
+        right, wrong = right_and_wrong(obs)
+        before = buttons(obs)
+        # The wrong answer, then clicks where the cover would be: the middle of the task's area.
+        obs, reward, terminated, _, info = env.step(
+            f"click('{wrong}')\nmouse_click(80, 105)\nmouse_click(80, 105)\nclick('{right}')"
+        )
+        assert terminated and (reward, info["success"]) == (-1.0, False), seed
+        assert buttons(obs) == before
+        assert "START" not in obs["axtree"]
