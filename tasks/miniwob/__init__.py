@@ -4,8 +4,9 @@ Pages are served from the installed package (``file://``), never copied into thi
 episode is seeded with ``Math.seedrandom(seed)`` exactly as the package's own environment does, so a
 seed gives the same problem here as there. The reward is the task's own JavaScript reward without
 its time penalty (agents that think for seconds would otherwise be judged by their latency); the
-time-penalised reward is kept in ``raw``. Success means raw reward 1, never merely "reward > 0",
-since some tasks give partial credit for a wrong answer.
+time-penalised reward is kept in ``raw``. Success follows each task's own notion of a right answer
+(``scoring``): a raw reward of 1, never merely "reward > 0", since some tasks give partial credit
+for a wrong answer; for the seven tasks scored by closeness, an error within a stated tolerance.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import miniwob
 from playwright.async_api import Page
 
 from palaestra.tasks.base import EpisodeState, Evaluation, Task
+from palaestra.tasks.miniwob.scoring import state_js, succeeded
 from palaestra.tasks.registry import TaskSpec, register_task
 
 HTML_DIR = Path(miniwob.__file__).parent / "html" / "miniwob"
@@ -45,8 +47,12 @@ START_JS = f"""([seed, maxMs]) => {{
   return ({READY_JS})();
 }}"""
 DONE_JS = "() => WOB_DONE_GLOBAL"
-STATE_JS = """() => ({done: WOB_DONE_GLOBAL, reward: WOB_REWARD_GLOBAL,
-                      raw_reward: WOB_RAW_REWARD_GLOBAL, reason: WOB_REWARD_REASON})"""
+
+
+#: Pages whose problem runs on a clock from its start (a moving circle, a sequence that blinks
+#: once, prices that change): their episodes start in the reset, not ahead of it, or the agent would
+#: find part of the episode gone.
+CLOCKED_TASKS = frozenset({"chase-circle", "hover-shape", "moving-items", "simon-says", "stock-market"})
 
 
 def task_names() -> list[str]:
@@ -56,7 +62,8 @@ def task_names() -> list[str]:
 class MiniWoBTask(Task):
     action_set = "miniwob"
     viewport = (500, 320)
-    #: An episode lives in its page's JavaScript (seeded ``Math.random``, the task's own globals).
+    #: An episode lives in its page's JavaScript (seeded ``Math.random``, the task's own globals),
+    #: so it can start ahead of its reset; except on pages whose problem runs on a clock.
     setup_ahead = True
 
     def __init__(self, task: str, ready_timeout: float = 10.0) -> None:
@@ -64,6 +71,9 @@ class MiniWoBTask(Task):
         self.name = f"miniwob.{task}"
         self.url = (HTML_DIR / f"{task}.html").as_uri()
         self.ready_timeout = ready_timeout
+        self._state_js = state_js(task)
+        if task in CLOCKED_TASKS:
+            self.setup_ahead = False
 
     async def prepare(self, page: Page) -> None:
         # The style goes in as the document parses: no round trip and no restyle after load.
@@ -82,12 +92,13 @@ class MiniWoBTask(Task):
         return bool(await page.evaluate(DONE_JS))
 
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
-        raw = await page.evaluate(STATE_JS)
+        raw = await page.evaluate(self._state_js)
         raw_reward = float(raw["raw_reward"] or 0.0)
         done = bool(raw["done"])
-        return Evaluation(
-            reward=raw_reward if done else 0.0, done=done, success=done and raw_reward >= 1.0, raw=raw
-        )
+        if raw["error"] is None:
+            del raw["error"]
+        success = done and succeeded(self.task, raw_reward, raw.get("error"))
+        return Evaluation(reward=raw_reward if done else 0.0, done=done, success=success, raw=raw)
 
 
 def register_miniwob() -> None:

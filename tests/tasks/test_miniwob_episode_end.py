@@ -8,6 +8,7 @@ and 7002): a wrong click then a second click started a fresh problem behind the 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -80,3 +81,15 @@ def test_the_start_cover_never_starts_another_problem(make_env: MakeEnv) -> None
         assert terminated and (reward, info["success"]) == (-1.0, False), seed
         assert buttons(obs) == before
         assert "START" not in obs["axtree"]
+
+
+def test_a_clocked_task_starts_in_its_reset_not_ahead(make_env: MakeEnv) -> None:
+    """chase-circle's episode runs 10 s from its start: started ahead, it would be over before its
+    reset when the previous episode takes that long."""
+    env = make_env("miniwob.chase-circle")
+    env.expect_seeds([1])
+    env.reset(seed=0)
+    time.sleep(10.5)  # an agent that takes its time over the first episode
+    env.reset(seed=1)
+    _, _, terminated, _, _ = env.step("noop(0)")
+    assert not terminated
