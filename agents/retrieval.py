@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-Obs = dict[str, Any]
+from palaestra.envs.obs import Observation
+
 TOKEN = re.compile(r'"[^"]*"|@?\w+(?:[./:@\'-]\w+)*|[^\w\s]')
 #: Tags whose presence says nothing about the page: every page has them.
 FRAME_TAGS = {"html", "head", "body", "script", "style", "link", "meta", "title", "br", "canvas"}
@@ -92,7 +93,7 @@ def _structural(value: str) -> bool:
     return bool(value) and not any(ch.isdigit() for ch in value) and len(value) <= 40
 
 
-def page_signature(obs: Obs) -> list[str]:
+def page_signature(obs: Observation) -> list[str]:
     """What kinds of element a page shows, as a sorted set of tokens: ``input[type=text]``,
     ``button/button``, ``#subbtn``, ``.alink``, ``button:submit``. Counts and element order are left
     out: the same form may list three checkboxes in one episode and five in the next."""

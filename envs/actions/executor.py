@@ -20,8 +20,8 @@ from playwright.async_api import Error as PlaywrightError
 from palaestra.envs.actions import types as a
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.observation import ID_ATTR, FrameIds
-from palaestra.envs.tools import ToolRunner
 from palaestra.errors import ActionError
+from palaestra.tasks.base import ToolRunner
 
 
 @dataclass

@@ -9,17 +9,18 @@ from collections.abc import Callable, Generator
 import pytest
 
 from palaestra.envs import BrowserEnv, ObsConfig
+from palaestra.envs.obs import Observation
 from palaestra.tasks.miniwob.oracles import run_oracle
-from palaestra.tasks.miniwob.oracles.base import Obs, elements, find
+from palaestra.tasks.miniwob.oracles.base import elements, find
 from palaestra.tasks.miniwob.oracles.geometry import NAMED_COLORS, point_along
 from palaestra.tasks.miniwob.scoring import CLOSENESS
 
 MakeEnv = Callable[..., BrowserEnv]
-Wrong = Callable[[Obs], Generator[str, Obs, None]]
+Wrong = Callable[[Observation], Generator[str, Observation, None]]
 SEED = 3
 
 
-def _submit(obs: Obs, x: float, y: float) -> str:
+def _submit(obs: Observation, x: float, y: float) -> str:
     return f"mouse_click({x:.1f}, {y:.1f})\nclick('{find(obs, tag='button', text='Submit').id}')"
 
 
@@ -33,18 +34,18 @@ def _unit(x: float, y: float) -> tuple[float, float]:
     return x / n, y / n
 
 
-def wrong_circle_center(obs: Obs) -> Generator[str, Obs, None]:
+def wrong_circle_center(obs: Observation) -> Generator[str, Observation, None]:
     x, y = find(obs, tag="circle").center
     yield _submit(obs, x + 12, y)  # inside the circle (radius 25-40), 12 px off its centre
 
 
-def wrong_find_midpoint(obs: Obs) -> Generator[str, Obs, None]:
+def wrong_find_midpoint(obs: Observation) -> Generator[str, Observation, None]:
     (ax, ay), (bx, by) = (c.center for c in elements(obs, tag="circle"))
     ux, uy = _unit(bx - ax, by - ay)
     yield _submit(obs, (ax + bx) / 2 - 12 * uy, (ay + by) / 2 + 12 * ux)  # 12 px off, within 30
 
 
-def wrong_right_angle(obs: Obs) -> Generator[str, Obs, None]:
+def wrong_right_angle(obs: Observation) -> Generator[str, Observation, None]:
     vertex = find(obs, tag="circle", id="init-blue").center
     other = find(obs, tag="circle", id="init-black").center
     ux, uy = _unit(other[0] - vertex[0], other[1] - vertex[1])
@@ -53,7 +54,7 @@ def wrong_right_angle(obs: Obs) -> Generator[str, Obs, None]:
     yield _submit(obs, *point_along(obs, vertex, directions))
 
 
-def wrong_bisect_angle(obs: Obs) -> Generator[str, Obs, None]:
+def wrong_bisect_angle(obs: Observation) -> Generator[str, Observation, None]:
     vertex = next(c.center for c in elements(obs, tag="circle") if "init-blue" in c.classes)
     a, b = (c.center for c in elements(obs, tag="circle") if "init-black" in c.classes)
     ua, ub = _unit(a[0] - vertex[0], a[1] - vertex[1]), _unit(b[0] - vertex[0], b[1] - vertex[1])
@@ -62,7 +63,7 @@ def wrong_bisect_angle(obs: Obs) -> Generator[str, Obs, None]:
     yield _submit(obs, *point_along(obs, vertex, [direction]))
 
 
-def wrong_chase_circle(obs: Obs) -> Generator[str, Obs, None]:
+def wrong_chase_circle(obs: Observation) -> Generator[str, Observation, None]:
     circle = find(obs, tag="circle", id="circ").id
     yield f"hover('{circle}')"  # onto the circle once, then let it get away
     while True:
@@ -75,12 +76,12 @@ def _nearby_color(hex_color: str, levels: int = 20) -> str:
     return "".join(f"{c + levels if c < 128 else c - levels:02x}" for c in channels)
 
 
-def _fill_color(obs: Obs, hex_color: str) -> str:
+def _fill_color(obs: Observation, hex_color: str) -> str:
     field = find(obs, tag="input", id="col")
     return f"fill('{field.id}', '{hex_color}')\nclick('{find(obs, tag='button', text='Submit').id}')"
 
 
-def _asked_color(obs: Obs) -> str:
+def _asked_color(obs: Observation) -> str:
     """The colour the goal asks for: a name (use-colorwheel) or a swatch (use-colorwheel-2)."""
     if "Select the following color" not in obs["goal"]:
         return NAMED_COLORS[obs["goal"].split("Select ", 1)[1].split(" ", 1)[0].lower()]
@@ -88,11 +89,11 @@ def _asked_color(obs: Obs) -> str:
     return next(s for s in styles if "background-color:#" in s).split("background-color:#", 1)[1][:6]
 
 
-def wrong_color(obs: Obs) -> Generator[str, Obs, None]:
+def wrong_color(obs: Observation) -> Generator[str, Observation, None]:
     yield _fill_color(obs, _nearby_color(_asked_color(obs)))
 
 
-def close_color(obs: Obs) -> Generator[str, Obs, None]:
+def close_color(obs: Observation) -> Generator[str, Observation, None]:
     """A colour 2% off, as a careful pick on the wheel gives: right, though its reward is below 1."""
     yield _fill_color(obs, _nearby_color(_asked_color(obs), levels=5))
 
@@ -112,7 +113,7 @@ def test_every_closeness_task_has_a_wrong_answer_here() -> None:
     assert sorted(WRONG) == sorted(CLOSENESS)
 
 
-def _play(env: BrowserEnv, solver: Generator[str, Obs, None], max_steps: int = 40) -> dict:
+def _play(env: BrowserEnv, solver: Generator[str, Observation, None], max_steps: int = 40) -> dict:
     action = next(solver)
     for _ in range(max_steps):
         obs, reward, terminated, truncated, info = env.step(action)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 
-from palaestra.tasks.miniwob.oracles.base import El, Obs, OracleError, elements, find, oracle
+from palaestra.envs.obs import Observation
+from palaestra.tasks.miniwob.oracles.base import El, OracleError, elements, find, oracle
 
-Solution = Generator[str, Obs, None]
+Solution = Generator[str, Observation, None]
 Point = tuple[float, float]
 
 #: Keep clicked points this far inside the drawing area.
@@ -28,15 +29,15 @@ NAMED_COLORS = {
 }  # fmt: skip
 
 
-def _area(obs: Obs) -> El:
+def _area(obs: Observation) -> El:
     return find(obs, tag="svg")
 
 
-def _submit(obs: Obs) -> str:
+def _submit(obs: Observation) -> str:
     return f"click('{find(obs, tag='button', text='Submit').id}')"
 
 
-def _click_then_submit(obs: Obs, point: Point) -> str:
+def _click_then_submit(obs: Observation, point: Point) -> str:
     return f"mouse_click({point[0]:.1f}, {point[1]:.1f})\n{_submit(obs)}"
 
 
@@ -59,7 +60,7 @@ def _reach(area: El, start: Point, direction: Point) -> float:
     return reach
 
 
-def point_along(obs: Obs, vertex: Point, directions: list[Point]) -> Point:
+def point_along(obs: Observation, vertex: Point, directions: list[Point]) -> Point:
     """The farthest point from ``vertex`` along any of ``directions`` within the drawing area."""
     area = _area(obs)
     reach, direction = max((_reach(area, vertex, d), d) for d in directions)
@@ -69,18 +70,18 @@ def point_along(obs: Obs, vertex: Point, directions: list[Point]) -> Point:
 
 
 @oracle("circle-center")
-def circle_center(obs: Obs) -> Solution:
+def circle_center(obs: Observation) -> Solution:
     yield _click_then_submit(obs, find(obs, tag="circle").center)
 
 
 @oracle("find-midpoint")
-def find_midpoint(obs: Obs) -> Solution:
+def find_midpoint(obs: Observation) -> Solution:
     (ax, ay), (bx, by) = (c.center for c in elements(obs, tag="circle"))
     yield _click_then_submit(obs, ((ax + bx) / 2, (ay + by) / 2))
 
 
 @oracle("right-angle")
-def right_angle(obs: Obs) -> Solution:
+def right_angle(obs: Observation) -> Solution:
     vertex = find(obs, tag="circle", id="init-blue").center
     other = find(obs, tag="circle", id="init-black").center
     ux, uy = _unit(other[0] - vertex[0], other[1] - vertex[1])
@@ -88,7 +89,7 @@ def right_angle(obs: Obs) -> Solution:
 
 
 @oracle("bisect-angle")
-def bisect_angle(obs: Obs) -> Solution:
+def bisect_angle(obs: Observation) -> Solution:
     vertex = next(c.center for c in elements(obs, tag="circle") if "init-blue" in c.classes)
     a, b = (c.center for c in elements(obs, tag="circle") if "init-black" in c.classes)
     ua = _unit(a[0] - vertex[0], a[1] - vertex[1])
@@ -106,7 +107,7 @@ CHASE_HOVERS, CHASE_WAIT_MS = 20, 40
 
 
 @oracle("chase-circle")
-def chase_circle(obs: Obs) -> Solution:
+def chase_circle(obs: Observation) -> Solution:
     """Keep the mouse on the circle: hover it again and again until the episode ends."""
     circle = find(obs, tag="circle", id="circ").id
     step = f"\nnoop({CHASE_WAIT_MS})\n".join([f"hover('{circle}')"] * CHASE_HOVERS)
@@ -114,13 +115,13 @@ def chase_circle(obs: Obs) -> Solution:
         yield step
 
 
-def _pick_color(obs: Obs, hex_color: str) -> str:
+def _pick_color(obs: Observation, hex_color: str) -> str:
     field = find(obs, tag="input", id="col")
     return f"fill('{field.id}', '{hex_color}')\n{_submit(obs)}"
 
 
 @oracle("use-colorwheel")
-def use_colorwheel(obs: Obs) -> Solution:
+def use_colorwheel(obs: Observation) -> Solution:
     name = obs["goal"].split("Select ", 1)[-1].split(" ", 1)[0].lower()
     if name not in NAMED_COLORS:
         raise OracleError(f"unknown colour name in {obs['goal']!r}")
