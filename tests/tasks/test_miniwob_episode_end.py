@@ -15,7 +15,7 @@ from typing import Any
 from playwright.async_api import Page
 
 from palaestra.envs import BrowserEnv
-from palaestra.tasks.miniwob import MiniWoBTask
+from palaestra.tasks.miniwob.task import MiniWoBTask
 
 MakeEnv = Callable[..., BrowserEnv]
 
