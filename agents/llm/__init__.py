@@ -15,6 +15,7 @@ from .errors import (
     LLMError,
     LLMRequestError,
     LLMResponseError,
+    LLMResponseTooLarge,
     LLMUnavailableError,
 )
 from .retry import backoff_delay, is_retryable, retry_after_seconds, retry_delay
@@ -32,6 +33,7 @@ __all__ = [
     "LLMError",
     "LLMRequestError",
     "LLMResponseError",
+    "LLMResponseTooLarge",
     "LLMUnavailableError",
     "MiniLMTokenCounter",
     "ResponseCache",

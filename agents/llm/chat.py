@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import random
 import time
 from collections.abc import Mapping, Sequence
@@ -19,10 +18,17 @@ from typing import Any
 import openai
 
 from .cache import ResponseCache, request_key
-from .completion import Completion, parse_completion, reported_usage
+from .completion import Completion, json_object, parse_completion, reported_usage
 from .config import LLMConfig
-from .errors import LLMAuthError, LLMError, LLMRequestError, LLMResponseError, LLMUnavailableError
-from .retry import is_retryable, retry_delay
+from .errors import (
+    LLMAuthError,
+    LLMError,
+    LLMRequestError,
+    LLMResponseError,
+    LLMResponseTooLarge,
+    LLMUnavailableError,
+)
+from .retry import MalformedBody, ResponseTooLarge, is_retryable, retry_delay
 from .usage import Budget, Usage
 
 Message = Mapping[str, Any]
@@ -110,22 +116,45 @@ class ChatModel:
         attempt = 0
         while True:
             try:
-                response = await self._client.chat.completions.create(**params)
-            except (openai.OpenAIError, json.JSONDecodeError) as exc:
+                return await self._post(params), attempt + 1
+            except ResponseTooLarge as exc:
+                raise LLMResponseTooLarge(
+                    f"The LLM server at {self.config.base_url or 'the default endpoint'} sent {exc}; it was "
+                    "refused unread. Fix: set max_tokens, or raise max_response_bytes if such answers "
+                    "are expected.",
+                ) from exc
+            except (openai.OpenAIError, MalformedBody) as exc:
                 if is_retryable(exc) and attempt < self.config.max_retries:
                     await asyncio.sleep(retry_delay(exc, attempt, self.config, self._rng))
                     attempt += 1
                     continue
                 raise self._translate(exc, attempt + 1) from exc
-            if not isinstance(response, openai.BaseModel):  # a non-JSON body comes back as text
-                raise self._translate(ValueError(f"non-JSON body {str(response)[:200]!r}"), attempt + 1)
-            return response.to_dict(mode="json"), attempt + 1
+
+    async def _post(self, params: dict[str, Any]) -> dict[str, Any]:
+        """One request; the body is read up to ``max_response_bytes`` and must be a JSON object."""
+        cap = self.config.max_response_bytes
+        async with self._client.chat.completions.with_streaming_response.create(**params) as response:
+            announced = response.headers.get("content-length", "")
+            if announced.isdigit() and int(announced) > cap:
+                raise ResponseTooLarge(cap, int(announced))
+            body = bytearray()
+            async for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    raise ResponseTooLarge(cap)
+        return json_object(bytes(body))
 
     def _translate(self, exc: BaseException, attempts: int) -> LLMError:
         """Map an SDK failure to the typed error whose message says what to do."""
         where = f"The LLM server at {self.config.base_url or 'the default endpoint'}"
         status = getattr(exc, "status_code", None)
         detail = getattr(exc, "message", None) or str(exc)
+        if isinstance(exc, MalformedBody):
+            return LLMResponseError(
+                f"{where} still answered with a body that is not a chat completion after {attempts} "
+                f"attempts ({detail}). Fix: check that base_url points at an OpenAI-compatible /v1 API "
+                "(not a proxy's HTML page).",
+            )
         if is_retryable(exc):
             return LLMUnavailableError(
                 f"{where} still failed after {attempts} attempts ({type(exc).__name__}: {detail}). "
@@ -149,11 +178,6 @@ class ChatModel:
                 f"{where} rejected the request ({status}: {detail}). Fix: check the messages and tool "
                 "schemas, and that prompt plus max_tokens fit the model's context window.",
                 status=status,
-            )
-        if isinstance(exc, ValueError | openai.APIResponseValidationError):
-            return LLMResponseError(
-                f"{where} answered with a body that is not a chat completion ({detail}). "
-                "Fix: check that base_url points at an OpenAI-compatible /v1 API (not a proxy's HTML page).",
             )
         return LLMError(f"{where}: {type(exc).__name__}: {detail}", status=status)
 

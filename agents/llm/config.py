@@ -47,6 +47,8 @@ class LLMConfig:
     budget_tokens: int | None = None
     budget_cost: float | None = None
     cache_dir: str | Path | None = None
+    #: Largest response body read, in bytes: a chat completion of thousands of tokens is tens of KB.
+    max_response_bytes: int = 4 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model:
@@ -59,7 +61,7 @@ class LLMConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int | float) or value < 0):
                 raise LLMConfigError(f"LLMConfig.{name} must be a number >= 0 or None, got {value!r}.")
-        for name in ("max_retries", "max_tokens", "context_window", "budget_tokens"):
+        for name in ("max_retries", "max_tokens", "context_window", "budget_tokens", "max_response_bytes"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 raise LLMConfigError(f"LLMConfig.{name} must be an integer >= 0 or None, got {value!r}.")
