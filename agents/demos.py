@@ -20,6 +20,7 @@ from palaestra.envs.actions.parser import ID_FIELDS
 from palaestra.envs.actions.types import Action
 from palaestra.envs.obs import Observation
 from palaestra.errors import ActionError
+from palaestra.memory.exemplar import Exemplar
 
 DESCRIPTOR_ATTRIBUTES = ("id", "class", "name", "type", "placeholder", "aria-label", "title", "for", "value")
 #: How many ancestors' texts a descriptor keeps ("the more button of the tweet by @leo" is 3 up).
@@ -39,6 +40,13 @@ class Demonstration:
     steps: list[dict[str, Any]] = field(default_factory=list)
     success: bool = False
     reward: float = 0.0
+
+    def to_exemplar(self, suite: str, task: str, source: str, **metadata: Any) -> Exemplar:
+        """The memory's exemplar of this demonstration (the one exemplar type there is)."""
+        return Exemplar(
+            goal=self.goal, suite=suite, task=task, trajectory=self.steps, success=self.success,
+            reward=self.reward, source=source, metadata=metadata,
+        )  # fmt: skip
 
 
 def _key_attributes(attributes: dict[str, str]) -> dict[str, str]:
@@ -204,3 +212,22 @@ def record_episode(env: Any, solver: Any, seed: int, max_steps: int = 50) -> Dem
     except StopIteration:
         pass
     return demo
+
+
+def record_oracles(patterns: list[str], seeds: list[int], only_successful: bool = True) -> list[Exemplar]:
+    """The MiniWoB++ oracles' episodes on ``seeds`` for the tasks matching the globs ``patterns``."""
+    import fnmatch
+
+    from palaestra.envs import BrowserEnv
+    from palaestra.tasks.miniwob.oracles import ORACLES
+
+    tasks = sorted(t for t in ORACLES if any(fnmatch.fnmatchcase(t, p) for p in patterns))
+    out: list[Exemplar] = []
+    for task in tasks:
+        env = BrowserEnv(f"miniwob.{task}")
+        try:
+            demos = [record_episode(env, ORACLES[task], seed) for seed in seeds]
+        finally:
+            env.close()
+        out += [d.to_exemplar("miniwob", task, "oracle") for d in demos if d.success or not only_successful]
+    return out

@@ -13,7 +13,6 @@ takes a navigation step again on another element when the way differs (another f
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -24,12 +23,11 @@ from palaestra.agents.echo import goal_echo
 from palaestra.agents.grounding import Alignment, best_match, contains, ground, norm
 from palaestra.agents.registry import AgentSpec
 from palaestra.agents.retrieval import (
-    Exemplar,
     ExemplarSource,
     RetrievalWeights,
     choose,
+    open_exemplar_source,
     page_signature,
-    shape_similarity,
 )
 from palaestra.agents.transforms import carry
 from palaestra.envs.actions import WEB_ACTIONS
@@ -37,8 +35,9 @@ from palaestra.envs.actions.parser import ID_FIELDS
 from palaestra.envs.actions.types import Action
 from palaestra.envs.obs import Observation
 from palaestra.errors import ActionError
+from palaestra.memory.exemplar import Exemplar, Hit
 
-__all__ = ["Exemplar", "ExemplarSource", "MemoryAgent", "MemoryAgentConfig", "closest_shape", "vote"]
+__all__ = ["MemoryAgent", "MemoryAgentConfig"]
 
 LIST_ACTIONS = ("click", "check", "uncheck")
 WAIT_MS = 250
@@ -67,23 +66,6 @@ class Progress:
     hover_first: bool = False  # hover the next click's element before clicking it
 
 
-def vote(candidates: list[Exemplar]) -> list[Exemplar]:
-    """Keep the family most of the top candidates belong to (ties: the higher total score)."""
-    if not candidates:
-        return []
-    counts = Counter(c.family for c in candidates)
-    totals: dict[str, float] = {}
-    for c in candidates:
-        totals[c.family] = totals.get(c.family, 0.0) + c.score
-    family = max(counts, key=lambda f: (counts[f], totals[f]))
-    return [c for c in candidates if c.family == family]
-
-
-def closest_shape(goal: str, candidates: list[Exemplar]) -> Exemplar:
-    """The exemplar whose goal reads most like ``goal`` word for word (same template, same length)."""
-    return max(candidates, key=lambda c: (shape_similarity(goal, c.goal), c.score))
-
-
 class MemoryAgent(Agent):
     name = "memory"
 
@@ -96,12 +78,10 @@ class MemoryAgent(Agent):
         super().__init__()
         self.config = config
         if source is None:
-            from palaestra.agents.exemplars import open_exemplar_source
-
             source = open_exemplar_source(config.memory)
         self.source = source
         self.weights = weights or RetrievalWeights()
-        self.candidates: list[Exemplar] = []
+        self.candidates: list[Hit] = []
         self.exemplar: Exemplar | None = None
         self.alignment = Alignment(())
         self.progress = Progress()

@@ -22,11 +22,12 @@ from typing import Any
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.llm import ChatModel, LLMConfig, MiniLMTokenCounter, TokenCounter
-from palaestra.agents.memory_agent import Exemplar, ExemplarSource, vote
 from palaestra.agents.registry import AgentSpec
+from palaestra.agents.retrieval import ExemplarSource, open_exemplar_source, vote
 from palaestra.envs.actions.parser import strip_code_fence
 from palaestra.envs.obs import Observation
 from palaestra.errors import ActionError
+from palaestra.memory.exemplar import Exemplar
 
 SYSTEM = """You control a web browser to complete tasks.
 {actions}
@@ -104,8 +105,6 @@ class SynapseAgent(Agent):
             model = ChatModel(LLMConfig.from_env(**overrides))
         self.model = model
         if source is None:
-            from palaestra.agents.exemplars import open_exemplar_source
-
             source = open_exemplar_source(config.memory)
         self.source = source
         self.counter = counter or MiniLMTokenCounter()
@@ -114,7 +113,8 @@ class SynapseAgent(Agent):
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
-        self.exemplars = vote(self.source.search(task.goal, self.config.retrieve))[: self.config.exemplars]
+        hits = vote(self.source.search(task.goal, self.config.retrieve))[: self.config.exemplars]
+        self.exemplars = [exemplar for exemplar, _ in hits]
         self.steps = []
 
     def build_messages(self, state: str) -> list[dict[str, str]]:

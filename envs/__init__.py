@@ -7,12 +7,12 @@ import no Playwright.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
+from palaestra.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from palaestra.envs.browser import BrowserHost, BrowserOptions, find_chromium
@@ -39,8 +39,4 @@ _LAZY = {
     "find_chromium": "palaestra.envs.browser",
 }
 
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
