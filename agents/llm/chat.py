@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
+import re
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -32,6 +33,23 @@ from .retry import MalformedBody, ResponseTooLarge, is_retryable, retry_delay
 from .usage import Budget, Usage
 
 Message = Mapping[str, Any]
+#: Lone surrogates: Python strings (and pages' JavaScript strings) may hold them, JSON bodies cannot.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings replaced by U+FFFD, so that it encodes.
+
+    A page's text or a model's earlier answer can hold them; sent as they are, the request could not
+    be encoded at all.
+    """
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [valid_text(v) for v in value]
+    return value
 
 
 class ChatModel:
@@ -69,7 +87,7 @@ class ChatModel:
         """The exact JSON-able arguments sent to the SDK, which are also what the cache key covers."""
         params: dict[str, Any] = {
             "model": self.config.model,
-            "messages": [dict(m) for m in messages],
+            "messages": [valid_text(dict(m)) for m in messages],
             "temperature": self.config.temperature,
         }
         if self.config.max_tokens is not None:

@@ -11,6 +11,7 @@ import json
 import re
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.llm import LLMResponseError
 from palaestra.envs.obs import Observation
 
 
@@ -78,3 +79,11 @@ class SlowActionsAgent(Agent):
     async def aact(self, obs: Observation) -> AgentStep:
         self.history.append(AgentStep(action=self.ACTIONS[len(self.history) % len(self.ACTIONS)]))
         return self.history[-1]
+
+
+class UnreadableModelAgent(Agent):
+    """Its model keeps answering with bodies that are not chat completions (as ChatModel reports it
+    once its retries are spent)."""
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        raise LLMResponseError("The LLM server kept answering with HTML (scripted).")

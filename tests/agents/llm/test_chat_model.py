@@ -266,3 +266,13 @@ def test_cache_misses_when_the_request_changes(llm_server: ScriptedLLMServer, tm
     complete_once(config(llm_server, cache_dir=tmp_path, temperature=0.7))
     run(lambda m: m.complete(USER, tools=TOOLS), config(llm_server, cache_dir=tmp_path))
     assert len(llm_server.chat_requests) == 3
+
+
+def test_lone_surrogates_in_messages_are_sent_as_replacement_characters(
+    llm_server: ScriptedLLMServer,
+) -> None:
+    """A page's text or an earlier answer may hold one; the request must still encode."""
+    messages = [{"role": "user", "content": "click the \ud800 button"}]
+    completion = run(lambda model: model.complete(messages), config(llm_server))
+    assert completion.text
+    assert llm_server.chat_requests[0].messages[0]["content"] == "click the \ufffd button"
