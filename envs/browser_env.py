@@ -55,6 +55,9 @@ DEFAULT_PAGES_AHEAD = 2
 #: The share of ``step_timeout`` a step's actions may take (``run_sequence``): the rest is for the
 #: page to settle and be observed, so that an agent's slow actions never time the whole step out.
 ACTIONS_SHARE = 0.5
+#: Action strings longer than this are parsed in a worker thread: at the 10,000-character limit
+#: Python's parser takes up to ~0.1 s, which would stall every environment sharing the loop.
+PARSE_IN_THREAD_CHARS = 1000
 
 
 @dataclass
@@ -406,7 +409,10 @@ class BrowserEnv(PalaestraEnv):
 
     async def _run_actions(self, episode: _Episode, text: str) -> SequenceResult:
         try:
-            actions = self.action_set.parse(text, self.action_limits)
+            if len(text) > PARSE_IN_THREAD_CHARS:  # up to ~0.1 s of parsing: off the shared loop
+                actions = await asyncio.to_thread(self.action_set.parse, text, self.action_limits)
+            else:
+                actions = self.action_set.parse(text, self.action_limits)
         except ActionError as exc:
             return SequenceResult(error=str(exc))
         return await run_sequence(
