@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import multiprocessing
 import tempfile
@@ -14,7 +15,7 @@ import pytest
 from gymnasium.vector.utils import create_shared_memory, read_from_shared_memory, write_to_shared_memory
 
 import palaestra  # noqa: F401  (registers the Gymnasium ids)
-from palaestra.envs import BrowserEnv
+from palaestra.envs import BrowserEnv, loop
 from palaestra.envs.spaces import SAMPLE_MAX_CHARS, Records, Unicode
 from palaestra.envs.vector_spaces import SLOT_BYTES
 
@@ -41,6 +42,9 @@ def test_observation_space_sample_is_an_observation(make_env: Callable[..., Brow
     ids=["async", "async-without-shared-memory", "sync"],
 )
 def test_vector_env(mode: str, vector_kwargs: dict[str, bool]) -> None:
+    # This process's background loop runs (as after any env.reset()): forked workers must not wait
+    # on it, they start their own.
+    loop.run_sync(asyncio.sleep(0))
     envs = gym.make_vec(
         "palaestra/miniwob.click-button", num_envs=2, vectorization_mode=mode, vector_kwargs=vector_kwargs
     )
