@@ -330,6 +330,7 @@ class BrowserEnv(PalaestraEnv):
         self._done = False
         t2 = time.perf_counter()
         obs = await self._observe(last_action="", error="")
+        await self.task.shown(page)
         self.timings = {"page": t1 - t0, "setup": t2 - t1, "observe": time.perf_counter() - t2}
         self._prepare_next(old)
         return obs

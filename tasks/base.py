@@ -94,6 +94,13 @@ class Task(ABC):
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         """Judge the episode so far."""
 
+    async def shown(self, page: Page) -> None:  # noqa: B027  (optional hook)
+        """The episode's first observation is taken and goes to the agent now.
+
+        A task that times the agent starts its clock here, so that the time the environment spent
+        observing the page (long on a busy machine) is not counted against the agent.
+        """
+
     async def ended(self, page: Page) -> bool:
         """Whether the episode is over, asked between the actions of one step.
 

@@ -40,6 +40,10 @@ DONE_JS = "() => WOB_DONE_GLOBAL"
 #: once, prices that change): their episodes start in the reset, not ahead of it, or the agent would
 #: find part of the episode gone.
 CLOCKED_TASKS = frozenset({"chase-circle", "hover-shape", "moving-items", "simon-says", "stock-market"})
+#: Tasks that count the agent's time from their start: the count restarts when the agent is shown
+#: the first observation (chase-circle counts the time the mouse is outside its circle, and the
+#: mouse cannot be inside before the agent has seen where the circle is).
+START_CLOCK_JS = {"chase-circle": "() => { missedFrames = 0; if (exitTime !== null) exitTime = Date.now(); }"}
 
 
 class MiniWoBTask(Task):
@@ -70,6 +74,10 @@ class MiniWoBTask(Task):
             handle = await page.wait_for_function(READY_JS, timeout=self.ready_timeout * 1000)
             goal = await handle.json_value()
         return str(goal)
+
+    async def shown(self, page: Page) -> None:
+        if self.task in START_CLOCK_JS:
+            await page.evaluate(START_CLOCK_JS[self.task])
 
     async def ended(self, page: Page) -> bool:
         return bool(await page.evaluate(DONE_JS))
