@@ -5,7 +5,7 @@ Two rules keep a step's verdict about what the agent saw and did:
 - Once the task has ended (the answer is in), the step's remaining actions are not run: they
   could otherwise change the verdict, or, on pages that start a new problem when one ends, answer a
   problem the agent never saw. The task says so cheaply between actions (``Task.ended``).
-- The actions of one step share a time budget, smaller than the step's timeout. An agent whose
+- The page actions of one step share a time budget, smaller than the step's timeout. An agent whose
   actions use it up has made a slow action, and is told so in ``last_action_error`` like for any
   other failed action: its own slowness is never reported as the environment hanging. Only when
   the page then stops answering is the step a ``PageHungError``, the infrastructure's failure.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions.executor import ActionState, execute
-from palaestra.envs.actions.types import Action
+from palaestra.envs.actions.types import TOOL_ACTIONS, Action
 from palaestra.errors import ActionError, BrowserCrashedError, PageHungError
 
 #: Seconds the page has to answer a trivial script after the actions ran out of time.
@@ -55,10 +55,15 @@ async def run_sequence(
         if index and (state.infeasible is not None or await _ended(ended)):
             return SequenceResult(not_run=[a.to_call() for a in actions[index:]])
         later = len(actions) - index - 1
-        clock = asyncio.timeout_at(deadline)
+        # The task's tools bound their own time (the executor times each call out), and their first
+        # call may load a model: they run outside the budget, which waits for them.
+        tool = isinstance(action, TOOL_ACTIONS)
+        clock, started = asyncio.timeout_at(None if tool else deadline), loop.time()
         try:
             async with clock:
                 await execute(action, state)
+            if tool:
+                deadline += loop.time() - started
         except TimeoutError:
             if not clock.expired():
                 raise
