@@ -53,6 +53,10 @@ class PageHungError(PalaestraError, TimeoutError):
     """The page stopped answering during a step: the infrastructure's failure, not the agent's."""
 
 
+class DesktopUnavailableError(PalaestraError, RuntimeError):
+    """The X11 desktop cannot start here: a program or the unprivileged desktop user is missing."""
+
+
 class EnvStateError(PalaestraError, RuntimeError):
     """The environment was used out of order (step before reset, use after close, mixed loops)."""
 
