@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+import weakref
+from typing import TYPE_CHECKING, Any
 
 from palaestra.tasks.base import EpisodeState, Evaluation, Task
 from palaestra.tasks.miniwob import HTML_DIR
@@ -27,15 +29,34 @@ READY_JS = "() => (typeof WOB_TASK_READY === 'undefined' || WOB_TASK_READY) ? co
 #: never showed it, and the verdict would be about that one. Only the environment starts episodes
 #: (one per page), so the cover is removed and ``core.startEpisode`` (which shows it) does nothing:
 #: an ended episode stays on the page as it was answered, and its reward cannot change.
+#:
+#: When the episode ends, the page tells the environment through a binding, which needs no round
+#: trip between a step's actions (timing-sensitive pages, such as click-pie's menu that folds within
+#: 50 ms, see the actions as quickly as the agent sent them): the step's remaining actions are not
+#: run. The report can come in just after the next action started; so that such an action changes
+#: nothing, the ended page is made inert (a transparent layer over it takes the mouse, the focused
+#: element loses the keyboard).
+ENDED_BINDING = "__palaestraEpisodeEnded"
 START_JS = f"""([seed, maxMs]) => {{
   Math.seedrandom(seed);
   core.EPISODE_MAX_TIME = maxMs;
   core.startEpisodeReal();
   core.startEpisode = () => {{}};
   if (core.cover_div) core.cover_div.remove();
+  const endEpisode = core.endEpisode;
+  core.endEpisode = function (...args) {{
+    endEpisode.apply(this, args);
+    if (!WOB_DONE_GLOBAL || document.getElementById("palaestra-ended")) return;
+    const inert = document.createElement("div");
+    inert.id = "palaestra-ended";
+    inert.setAttribute("aria-hidden", "true");
+    inert.style.cssText = "position: fixed; inset: 0; z-index: 2147483647";
+    document.body.appendChild(inert);
+    if (document.activeElement) document.activeElement.blur();
+    window.{ENDED_BINDING}();
+  }};
   return ({READY_JS})();
 }}"""
-DONE_JS = "() => WOB_DONE_GLOBAL"
 #: Pages whose problem runs on a clock from its start (a moving circle, a sequence that blinks
 #: once, prices that change): their episodes start in the reset, not ahead of it, or the agent would
 #: find part of the episode gone.
@@ -61,11 +82,17 @@ class MiniWoBTask(Task):
         self._state_js = state_js(task)
         if task in CLOCKED_TASKS:
             self.setup_ahead = False
+        #: Pages whose episode has ended, as their binding reported (see ``ended``).
+        self._ended: weakref.WeakSet[Page] = weakref.WeakSet()
 
     async def prepare(self, page: Page) -> None:
         # The style goes in as the document parses: no round trip and no restyle after load.
         await page.add_init_script(HIDE_CHROME_JS)
+        await page.expose_binding(ENDED_BINDING, self._report_ended)
         await page.goto(self.url, wait_until="load")
+
+    def _report_ended(self, source: dict[str, Any]) -> None:
+        self._ended.add(source["page"])
 
     async def setup(self, page: Page, seed: int) -> str:
         # Some tasks build their problem asynchronously and flag WOB_TASK_READY when done.
@@ -80,7 +107,8 @@ class MiniWoBTask(Task):
             await page.evaluate(START_CLOCK_JS[self.task])
 
     async def ended(self, page: Page) -> bool:
-        return bool(await page.evaluate(DONE_JS))
+        await asyncio.sleep(0)  # a report that came in with the last action is handled first
+        return page in self._ended
 
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         raw = await page.evaluate(self._state_js)
