@@ -1,7 +1,10 @@
-"""The LLM layer agents call: an OpenAI-compatible ``ChatModel`` with retries, budget and cache.
+"""The LLM layer agents call: the ``Model`` protocol, and ``ChatModel``, its OpenAI-compatible
+implementation with retries, budget and cache.
 
-Everything speaks the OpenAI chat-completions wire format, so the same code reaches OpenAI,
-vLLM, llama.cpp, Ollama or the scripted test server in ``palaestra.testing``.
+``ChatModel`` speaks the OpenAI wire format (chat and text completions, embeddings), so the same
+code reaches OpenAI, vLLM, llama.cpp, Ollama, Palaestra's own embedded server
+(``palaestra llm serve``) or the scripted test server in ``palaestra.testing``. ``default_model()``
+is what agents use when they are given no model: the configured endpoint, else the embedded one.
 """
 
 from .cache import ResponseCache, request_key
@@ -11,12 +14,14 @@ from .config import LLMConfig
 from .errors import (
     BudgetExceeded,
     LLMAuthError,
+    LLMCapabilityError,
     LLMConfigError,
     LLMError,
     LLMRequestError,
     LLMResponseError,
     LLMUnavailableError,
 )
+from .model import Capabilities, Message, Model, PromptStyle, prompt_style
 from .retry import backoff_delay, is_retryable, retry_after_seconds, retry_delay
 from .tokens import MiniLMTokenCounter, TokenCounter, WhitespaceTokenCounter, default_token_counter
 from .usage import Budget, Usage
@@ -24,16 +29,21 @@ from .usage import Budget, Usage
 __all__ = [
     "Budget",
     "BudgetExceeded",
+    "Capabilities",
     "ChatModel",
     "Completion",
     "LLMAuthError",
+    "LLMCapabilityError",
     "LLMConfig",
     "LLMConfigError",
     "LLMError",
     "LLMRequestError",
     "LLMResponseError",
     "LLMUnavailableError",
+    "Message",
     "MiniLMTokenCounter",
+    "Model",
+    "PromptStyle",
     "ResponseCache",
     "TokenCounter",
     "ToolCall",
@@ -42,6 +52,7 @@ __all__ = [
     "backoff_delay",
     "default_token_counter",
     "is_retryable",
+    "prompt_style",
     "request_key",
     "retry_after_seconds",
     "retry_delay",
