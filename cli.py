@@ -6,6 +6,7 @@ palaestra report runs/mem
 palaestra compare runs/a runs/b
 palaestra list tasks 'enter-*'
 palaestra memory build --out memories/miniwob --tasks '*' --seeds 0-4
+palaestra llm serve [--host 127.0.0.1] [--port 8765] [--token T]
 """
 
 from __future__ import annotations
@@ -137,6 +138,12 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return inspect_memory(args)
 
 
+def cmd_llm(args: argparse.Namespace) -> int:
+    from palaestra.agents.llm.embedded.cli import run_llm_command
+
+    return run_llm_command(args)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="palaestra", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -159,12 +166,19 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--oracles", metavar="GLOBS", help="build from MiniWoB++ oracles on these tasks")
     p.add_argument("--seeds", default="0-4", help="oracle seeds")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
+    p = sub.add_parser("llm", help="the embedded LLM: prepare its file, serve it over the OpenAI API")
+    p.add_argument("action", choices=("serve", "prepare", "info"))
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (a token is required off loopback)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--token", help="bearer token clients must send (default: $PALAESTRA_LLM_SERVER_TOKEN)")
+    p.add_argument("--context", type=int, help="context window in tokens (default 8192)")
+    p.add_argument("--threads", type=int, help="CPU threads for decoding (default: up to 4)")
     return parser
 
 
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
-    "compare": cmd_compare, "memory": cmd_memory,
+    "compare": cmd_compare, "memory": cmd_memory, "llm": cmd_llm,
 }  # fmt: skip
 
 

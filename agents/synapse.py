@@ -11,6 +11,9 @@ Control" (ICLR 2024), and general where its code was narrow:
 - The prompt is fitted to the model's window by measured token counts: exemplars are dropped
   (worst first) before earlier states of the current trajectory, and those before the current
   state is cut.
+- The prompt style follows the model (``prompt_style``): a model that continues text gets the
+  paper's completion prompt (instructions, exemplars, then the current trajectory ending in
+  ``Action:``); a chat-only model gets the same text as a system and a user message.
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
 from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
-from palaestra.agents.llm import ChatModel, LLMConfig, MiniLMTokenCounter, TokenCounter
+from palaestra.agents.llm import (
+    Completion,
+    MiniLMTokenCounter,
+    Model,
+    TokenCounter,
+    default_model,
+    prompt_style,
+)
 from palaestra.agents.memory_agent import Exemplar, ExemplarSource, vote
 from palaestra.agents.registry import AgentSpec, register_agent
 from palaestra.envs.actions.parser import strip_code_fence
@@ -35,6 +45,8 @@ page that matter, as [id] kind "text") and the action taken. Element ids belong 
 in a new page, find the element that plays the same part. Continue the last trajectory: answer with
 the next action or actions, one call per line, and nothing else."""
 OMITTED = "(earlier state omitted)"
+#: Where a completion ends: the model starts the next state, task or example itself.
+STOPS = ("\nState:", "\nTask:", "\nExample", "\n\n")
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,7 @@ class SynapseConfig:
     max_reasks: int = 2
     cache_dir: str | None = None
     budget_tokens: int | None = None
+    prompt_style: str = "auto"  # auto (completion when the model has it), chat or completion
 
 
 def render_trajectory(goal: str, steps: list[tuple[str, str]], pending_state: str | None) -> str:
@@ -85,7 +98,7 @@ class SynapseAgent(Agent):
         self,
         config: SynapseConfig,
         *,
-        model: ChatModel | None = None,
+        model: Model | None = None,
         source: ExemplarSource | None = None,
         counter: TokenCounter | None = None,
     ) -> None:
@@ -100,8 +113,9 @@ class SynapseAgent(Agent):
             for key in ("model", "base_url", "api_key"):
                 if getattr(config, key):
                     overrides[key] = getattr(config, key)
-            model = ChatModel(LLMConfig.from_env(**overrides))
+            model = default_model(**overrides)
         self.model = model
+        self.style = prompt_style(model, config.prompt_style)
         if source is None:
             from palaestra.agents.exemplars import open_exemplar_source
 
@@ -150,6 +164,14 @@ class SynapseAgent(Agent):
             {"role": "user", "content": f"{examples}Now\n{current}"},
         ]
 
+    async def _ask(self, messages: list[dict[str, Any]]) -> Completion:
+        """One answer in the model's style: chat messages, or their text continued from ``Action:``."""
+        if self.style == "chat":
+            return await self.model.complete(messages)
+        return await self.model.complete_text(
+            completion_prompt(messages), stop=STOPS, max_tokens=self.config.max_tokens
+        )
+
     async def aact(self, obs: Obs) -> AgentStep:
         assert self.task is not None, "reset() before act()"
         state = abstract_state(
@@ -160,7 +182,7 @@ class SynapseAgent(Agent):
         step = AgentStep(action="noop(0)")
         started = time.perf_counter()
         for attempt in range(self.config.max_reasks + 1):
-            completion = await self.model.complete(messages)
+            completion = await self._ask(messages)
             step.tokens_in += completion.input_tokens
             step.tokens_out += completion.output_tokens
             step.cost += completion.cost
@@ -187,6 +209,16 @@ class SynapseAgent(Agent):
 
     async def aclose(self) -> None:
         await self.model.aclose()
+
+
+def completion_prompt(messages: list[dict[str, Any]]) -> str:
+    """The chat messages as one text ending in ``Action:``: instructions, exemplars and the current
+    trajectory, then each re-ask as the rejected answer and why, for the model to try again."""
+    system, user, *reasks = (str(m["content"]) for m in messages)
+    prompt = f"{system}\n\n{user}"
+    for answer, complaint in zip(reasks[::2], reasks[1::2], strict=False):
+        prompt += f" {answer.strip()}\n{complaint}\nAction:"
+    return prompt
 
 
 def with_tools(state: str, obs: Obs, first_step: bool) -> str:

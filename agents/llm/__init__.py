@@ -11,6 +11,7 @@ from .cache import ResponseCache, request_key
 from .chat import ChatModel
 from .completion import Completion, ToolCall
 from .config import LLMConfig
+from .default import default_model, endpoint_configured
 from .errors import (
     BudgetExceeded,
     LLMAuthError,
@@ -50,7 +51,9 @@ __all__ = [
     "Usage",
     "WhitespaceTokenCounter",
     "backoff_delay",
+    "default_model",
     "default_token_counter",
+    "endpoint_configured",
     "is_retryable",
     "prompt_style",
     "request_key",
