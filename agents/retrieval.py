@@ -154,8 +154,16 @@ def choose(
 ) -> Exemplar | None:
     """The exemplar to replay: the best-scoring family's member whose goal has the closest shape
     (then the longer demonstration, then the higher score)."""
+    ranked = rank(goal, page, candidates, weights)
+    return ranked[0] if ranked else None
+
+
+def rank(
+    goal: str, page: list[str] | None, candidates: list[Exemplar], weights: RetrievalWeights | None = None
+) -> list[Exemplar]:
+    """The best-scoring family's members, best fit first (what ``choose`` picks from)."""
     if not candidates:
-        return None
+        return []
     weights = weights or RetrievalWeights()
     scored = [(score(goal, page, c, weights), c) for c in candidates]
     families: dict[str, list[float]] = {}
@@ -175,4 +183,4 @@ def choose(
         value, c = pair
         return (round(shape_similarity(goal, c.goal), 6), len(c.trajectory), value)
 
-    return max(members, key=fit)[1]
+    return [c for _, c in sorted(members, key=fit, reverse=True)]

@@ -7,7 +7,8 @@ Control" (ICLR 2024), and general where its code was narrow:
   per-task prompts.
 - Exemplars are whole trajectories (task, then state and action at each step), and the model
   continues the current trajectory; one answer may hold several actions, run as one step.
-- Exemplars come from memory: the nearest goals, with a vote over task families.
+- Exemplars come from memory: the nearest goals, re-ranked on the first page by goal template and
+  page make-up (``palaestra.agents.retrieval``, as the memory agent does), from the best family.
 - The prompt is fitted to the model's window by measured token counts: exemplars are dropped
   (worst first) before earlier states of the current trajectory, and those before the current
   state is cut.
@@ -18,6 +19,7 @@ Control" (ICLR 2024), and general where its code was narrow:
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +34,8 @@ from palaestra.agents.llm import (
     default_model,
     prompt_style,
 )
-from palaestra.agents.memory_agent import Exemplar, ExemplarSource, vote
+from palaestra.agents.memory_agent import Exemplar, ExemplarSource
+from palaestra.agents.retrieval import page_signature, rank
 from palaestra.agents.registry import AgentSpec, register_agent
 from palaestra.envs.actions.parser import strip_code_fence
 from palaestra.errors import ActionError
@@ -56,7 +59,7 @@ class SynapseConfig:
     api_key: str | None = None
     memory: str = ""  # ExemplarMemory directory; empty means no exemplars (zero-shot)
     exemplars: int = 3  # trajectories in the prompt
-    retrieve: int = 10  # candidates retrieved for the family vote
+    retrieve: int = 50  # candidates fetched by goal embedding, then re-ranked on the first page
     temperature: float = 0.0
     max_tokens: int = 256
     context_window: int = 8192
@@ -122,18 +125,27 @@ class SynapseAgent(Agent):
             source = open_exemplar_source(config.memory)
         self.source = source
         self.counter = counter or MiniLMTokenCounter()
+        self.candidates: list[Exemplar] = []
         self.exemplars: list[Exemplar] = []
         self.steps: list[tuple[str, str]] = []
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
-        self.exemplars = vote(self.source.search(task.goal, self.config.retrieve))[: self.config.exemplars]
+        # Off the event loop: embedding the goal takes a while, and the browser shares the loop.
+        self.candidates = await asyncio.to_thread(self.source.search, task.goal, self.config.retrieve)
+        self.exemplars = []
         self.steps = []
+
+    def choose_exemplars(self, obs: Obs) -> None:
+        """On the first page: the best family's exemplars whose goals read most like this one."""
+        assert self.task is not None
+        ranked = rank(self.task.goal, page_signature(obs), self.candidates)
+        self.exemplars = ranked[: self.config.exemplars]
 
     def build_messages(self, state: str) -> list[dict[str, str]]:
         """System and user messages within the window: exemplars go first, then older states."""
         assert self.task is not None
-        system = SYSTEM.format(actions=self.task.action_set.describe())
+        system = SYSTEM.format(actions=self.actions_text())
         budget = self.config.context_window - self.config.max_tokens - 64 - self.counter.count(system)
         steps = list(self.steps)
         current = render_trajectory(self.task.goal, steps, state)
@@ -158,11 +170,23 @@ class SynapseAgent(Agent):
             if cost <= budget:
                 blocks.append(text)
                 budget -= cost
+        blocks.reverse()  # the closest exemplar last, next to the trajectory it should guide
         examples = "".join(f"Example {i + 1}\n{b}\n\n" for i, b in enumerate(blocks))
+        # A completion model continues a list best when the current trajectory is its next item.
+        header = f"Example {len(blocks) + 1}" if self.style == "completion" else "Now"
         return [
             {"role": "system", "content": system},
-            {"role": "user", "content": f"{examples}Now\n{current}"},
+            {"role": "user", "content": f"{examples}{header}\n{current}"},
         ]
+
+    def actions_text(self) -> str:
+        """The action set for the prompt: described in full for chat models; for completion models,
+        whose exemplars show how calls are written, signatures only (a third of the tokens)."""
+        assert self.task is not None
+        actions = self.task.action_set
+        if self.style == "chat":
+            return actions.describe()
+        return "Actions: " + ", ".join(cls.signature() for cls in actions.actions.values())
 
     async def _ask(self, messages: list[dict[str, Any]]) -> Completion:
         """One answer in the model's style: chat messages, or their text continued from ``Action:``."""
@@ -174,6 +198,8 @@ class SynapseAgent(Agent):
 
     async def aact(self, obs: Obs) -> AgentStep:
         assert self.task is not None, "reset() before act()"
+        if not self.steps:
+            self.choose_exemplars(obs)
         state = abstract_state(
             obs, AbstractionConfig(max_tokens=self.config.state_tokens), self.counter.count
         ).text

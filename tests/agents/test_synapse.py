@@ -173,6 +173,8 @@ def test_context_budget_drops_exemplars_before_the_current_state(
     )
     agent = make_agent(server, FixedExemplars([big, small]), context_window=2000, max_tokens=100)
     agent.reset(TaskInfo(goal="Click the button.", action_set=MINIWOB_ACTIONS))
+    agent.choose_exemplars({"elements": []})
+    assert [e.goal for e in agent.exemplars] == ["Long example", "Short example"]
     messages = agent.build_messages("[4] button Go")
     user = messages[1]["content"]
     assert "Long example" not in user and "Short example" in user and "[4] button Go" in user

@@ -9,10 +9,12 @@ token every request must carry ``Authorization: Bearer <token>``.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import itertools
 import json
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -269,11 +271,15 @@ class EmbeddedServer:
         texts = [raw] if isinstance(raw, str) else raw
         if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
             raise BadRequest("`input` must be a string or a non-empty list of strings.")
-        if body.get("encoding_format") not in (None, "float"):
-            raise BadRequest("Only encoding_format=float is served.")
+        encoding = body.get("encoding_format") or "float"
+        if encoding not in ("float", "base64"):
+            raise BadRequest("`encoding_format` must be float or base64.")
         vectors = await run_in_threadpool(self.runtime.embed, texts)
         tokens = sum(await run_in_threadpool(lambda: [self.runtime.count(t) for t in texts]))
-        data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]
+        encoded: list[Any] = list(vectors)
+        if encoding == "base64":  # what the openai SDK asks for: little-endian float32, base64
+            encoded = [base64.b64encode(struct.pack(f"<{len(v)}f", *v)).decode("ascii") for v in vectors]
+        data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(encoded)]
         usage = {"prompt_tokens": tokens, "total_tokens": tokens}
         return JSONResponse({"object": "list", "data": data, "model": self.model_id, "usage": usage})
 
