@@ -35,8 +35,8 @@ from palaestra.agents.llm import (
     prompt_style,
 )
 from palaestra.agents.memory_agent import Exemplar, ExemplarSource
-from palaestra.agents.retrieval import page_signature, rank
 from palaestra.agents.registry import AgentSpec, register_agent
+from palaestra.agents.retrieval import page_signature, rank
 from palaestra.envs.actions.parser import strip_code_fence
 from palaestra.errors import ActionError
 
@@ -68,6 +68,9 @@ class SynapseConfig:
     cache_dir: str | None = None
     budget_tokens: int | None = None
     prompt_style: str = "auto"  # auto (completion when the model has it), chat or completion
+    #: Give up (end the episode) after this many times the longest exemplar's steps, plus two:
+    #: an episode that long has lost its way, and every further step costs a model call. 0: never.
+    give_up_factor: float = 2.0
 
 
 def render_trajectory(goal: str, steps: list[tuple[str, str]], pending_state: str | None) -> str:
@@ -200,6 +203,15 @@ class SynapseAgent(Agent):
         assert self.task is not None, "reset() before act()"
         if not self.steps:
             self.choose_exemplars(obs)
+        longest = max((len(e.trajectory) for e in self.exemplars), default=0)
+        if (
+            self.config.give_up_factor
+            and longest
+            and len(self.steps) >= self.config.give_up_factor * longest + 2
+        ):
+            step = AgentStep(action="noop(0)", stop=True, extra={"gave_up": f"{len(self.steps)} steps"})
+            self.history.append(step)
+            return step
         state = abstract_state(
             obs, AbstractionConfig(max_tokens=self.config.state_tokens), self.counter.count
         ).text

@@ -89,6 +89,8 @@ def evaluate_task(task: str, seeds: list[int], options: dict[str, Any]) -> dict[
             agent.reset(TaskInfo(goal=obs["goal"], action_set=env.action_set))
             for _ in range(options["max_steps"]):
                 step = agent.act(obs)
+                if step.stop:  # the agent gave up: a failure, as the runner counts it
+                    break
                 steps += 1
                 tokens_in, tokens_out = tokens_in + step.tokens_in, tokens_out + step.tokens_out
                 model_seconds += step.latency
