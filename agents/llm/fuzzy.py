@@ -26,12 +26,13 @@ INSTRUCTION = (
     "means the task cannot be done."
 )
 #: Graded examples for completion models, about things no benchmark task asks.
+#: As many of each verdict, alternating, so that the model learns no prior for either.
 EXAMPLES = (
     ("How many moons does Mars have?", "2", "Mars has two moons.", "correct"),
     ("Which city is the capital of Kenya?", "Nairobi", "Mombasa", "incorrect"),
-    ("What colour is the museum's front door?", "dark green", "It is green, a dark shade.", "correct"),
     ("When did the bakery open?", "March 3, 2019", "2019-03-03", "correct"),
     ("How long is the river trail?", "12 km", "about 20 kilometres", "incorrect"),
+    ("What colour is the museum's front door?", "dark green", "It is green, a dark shade.", "correct"),
     ("Who painted the mural?", "N/A", "The mural was painted by Ana Ruiz.", "incorrect"),
 )
 _VERDICT = re.compile(r"\b(incorrect|not correct|correct)\b", re.IGNORECASE)
