@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
-from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.llm import (
     Completion,
     MiniLMTokenCounter,
@@ -34,11 +34,12 @@ from palaestra.agents.llm import (
     default_model,
     prompt_style,
 )
-from palaestra.agents.memory_agent import Exemplar, ExemplarSource
-from palaestra.agents.registry import AgentSpec, register_agent
-from palaestra.agents.retrieval import page_signature, rank
+from palaestra.agents.registry import AgentSpec
+from palaestra.agents.retrieval import ExemplarSource, open_exemplar_source, page_signature, rank
 from palaestra.envs.actions.parser import strip_code_fence
+from palaestra.envs.obs import Observation
 from palaestra.errors import ActionError
+from palaestra.memory.exemplar import Exemplar, Hit
 
 SYSTEM = """You control a web browser to complete tasks.
 {actions}
@@ -123,12 +124,10 @@ class SynapseAgent(Agent):
         self.model = model
         self.style = prompt_style(model, config.prompt_style)
         if source is None:
-            from palaestra.agents.exemplars import open_exemplar_source
-
             source = open_exemplar_source(config.memory)
         self.source = source
         self.counter = counter or MiniLMTokenCounter()
-        self.candidates: list[Exemplar] = []
+        self.candidates: list[Hit] = []
         self.exemplars: list[Exemplar] = []
         self.steps: list[tuple[str, str]] = []
 
@@ -139,7 +138,7 @@ class SynapseAgent(Agent):
         self.exemplars = []
         self.steps = []
 
-    def choose_exemplars(self, obs: Obs) -> None:
+    def choose_exemplars(self, obs: Observation) -> None:
         """On the first page: the best family's exemplars whose goals read most like this one."""
         assert self.task is not None
         ranked = rank(self.task.goal, page_signature(obs), self.candidates)
@@ -199,7 +198,7 @@ class SynapseAgent(Agent):
             completion_prompt(messages), stop=STOPS, max_tokens=self.config.max_tokens
         )
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         assert self.task is not None, "reset() before act()"
         if not self.steps:
             self.choose_exemplars(obs)
@@ -259,7 +258,7 @@ def completion_prompt(messages: list[dict[str, Any]]) -> str:
     return prompt
 
 
-def with_tools(state: str, obs: Obs, first_step: bool) -> str:
+def with_tools(state: str, obs: Observation, first_step: bool) -> str:
     """Add what the task's tools offer (on the first step) and what they just answered."""
     parts = [state]
     if first_step and obs.get("tools"):
@@ -269,4 +268,4 @@ def with_tools(state: str, obs: Obs, first_step: bool) -> str:
     return "\n".join(parts)
 
 
-register_agent(AgentSpec("synapse", SynapseAgent, SynapseConfig, "Synapse: trajectory-as-exemplar prompting"))
+SPEC = AgentSpec("synapse", SynapseAgent, SynapseConfig, "Synapse: trajectory-as-exemplar prompting")

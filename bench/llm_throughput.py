@@ -43,10 +43,11 @@ def token_speeds(runtime: Any, repeats: int = 3) -> dict[str, float]:
 
 
 def episodes_per_minute(tasks: list[str], seeds: list[int], workers: int, base_url: str) -> dict[str, Any]:
-    from bench.synapse_llm import ensure_memory, evaluate_task
+    from bench.memory_agent import oracle_memory
+    from bench.synapse_llm import evaluate_task
 
     options = {
-        "memory": str(ensure_memory()), "exemplars": 2, "max_tokens": 64, "max_steps": 12,
+        "memory": str(oracle_memory()), "exemplars": 2, "max_tokens": 64, "max_steps": 12,
         "base_url": base_url,
     }  # fmt: skip
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:

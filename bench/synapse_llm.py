@@ -3,9 +3,10 @@
     python -m bench.synapse_llm [--tasks '*'] [--seeds 1000-1049] [--workers 2] [--out FILE.jsonl]
                                 [--in-process] [--exemplars 3] [--max-steps 12]
 
-The memory holds the oracles' demonstrations on seeds 0-4 of the 37 tasks that have oracles (the
-same cached directory as ``bench.memory_agent``). One embedded server is shared by the workers
-(each worker has its own browser), unless ``--in-process`` gives every worker its own model.
+The memory holds the oracles' demonstrations on seeds 0-4 of the 37 tasks that have oracles
+(``bench.memory_agent.oracle_memory``, the same cached directory as that benchmark's). One
+embedded server is shared by the workers (each worker has its own browser), unless
+``--in-process`` gives every worker its own model.
 Per task it prints success, steps, tokens and seconds per step; rows are appended to ``--out``
 as tasks finish and a rerun skips the tasks already there, so a stopped run resumes.
 
@@ -25,36 +26,15 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from bench.memory_agent import CACHE
+from bench.memory_agent import oracle_memory
 
 _STATE: dict[str, Any] = {}
 
 
-def memory_dir() -> Path:
-    from palaestra.agents.demos import DEMO_FORMAT
-
-    return CACHE / f"memory-v{DEMO_FORMAT}-seeds-0-4"
-
-
-def ensure_memory() -> Path:
-    """The oracles' demonstrations on seeds 0-4, recorded once (shared with bench.memory_agent)."""
-    from palaestra.agents.exemplars import build_from_oracles
-    from palaestra.config import parse_seeds
-    from palaestra.tasks.miniwob.oracles import ORACLES
-
-    path = memory_dir()
-    if not (path / "meta.json").exists():
-        building = path.with_name(path.name + ".building")
-        building.parent.mkdir(parents=True, exist_ok=True)
-        build_from_oracles(building, list(ORACLES), parse_seeds("0-4")).close()
-        building.rename(path)
-    return path
-
-
 def make_agent(options: dict[str, Any]) -> Any:
     """One Synapse agent per worker process, over the shared server or an in-process model."""
-    from palaestra.agents.exemplars import MemoryExemplars
     from palaestra.agents.llm import ChatModel, LLMConfig, default_model
+    from palaestra.agents.retrieval import MemoryExemplars
     from palaestra.agents.synapse import SynapseAgent, SynapseConfig
     from palaestra.memory import ExemplarMemory, SentenceTransformerEmbedder
 
@@ -149,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out and args.out.exists():
         done = {row["task"]: row for row in map(json.loads, args.out.read_text().splitlines()) if row}
     options = {
-        "memory": str(ensure_memory()), "exemplars": args.exemplars, "max_tokens": args.max_tokens,
+        "memory": str(oracle_memory()), "exemplars": args.exemplars, "max_tokens": args.max_tokens,
         "max_steps": args.max_steps,
     }  # fmt: skip
     server = None

@@ -19,9 +19,9 @@ from palaestra.agents.demos import record_episode
 from palaestra.agents.llm import LLMConfigError
 from palaestra.agents.llm.embedded import EmbeddedModel, LlamaRuntime, shared_runtime
 from palaestra.agents.llm.embedded.server import EmbeddedServer, ServerThread, check_binding
-from palaestra.agents.retrieval import Exemplar
 from palaestra.agents.synapse import SynapseAgent, SynapseConfig
 from palaestra.envs import BrowserEnv
+from palaestra.memory import Exemplar, Hit
 from palaestra.tasks.miniwob.oracles import ORACLES
 
 PROMPT = """Example 1
@@ -53,8 +53,8 @@ class FixedSource:
     def __init__(self, exemplars: list[Exemplar]) -> None:
         self.exemplars = exemplars
 
-    def search(self, goal: str, k: int) -> list[Exemplar]:
-        return self.exemplars[:k]
+    def search(self, goal: str, k: int) -> list[Hit]:
+        return [(exemplar, 0.9) for exemplar in self.exemplars[:k]]
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_synapse_solves_a_page_with_the_embedded_model(
     exemplar, and the model plays seed 1 (another name to type)."""
     env = make_env("miniwob.enter-text")
     demo = record_episode(env, ORACLES["enter-text"], seed=0)
-    exemplar = Exemplar(demo.goal, "enter-text", demo.steps)
+    exemplar = Exemplar(demo.goal, suite="miniwob", task="enter-text", trajectory=demo.steps)
     agent = SynapseAgent(
         SynapseConfig(max_tokens=32), model=EmbeddedModel(runtime), source=FixedSource([exemplar])
     )
