@@ -147,7 +147,7 @@ def test_synapse_solves_a_page_with_the_embedded_model(
     exemplar, and the model plays seed 1 (another name to type)."""
     env = make_env("miniwob.enter-text")
     demo = record_episode(env, ORACLES["enter-text"], seed=0)
-    exemplar = Exemplar(demo.goal, suite="miniwob", task="enter-text", trajectory=demo.steps)
+    exemplar = Exemplar(goal=demo.goal, suite="miniwob", task="enter-text", trajectory=demo.steps)
     agent = SynapseAgent(
         SynapseConfig(max_tokens=32), model=EmbeddedModel(runtime), source=FixedSource([exemplar])
     )
