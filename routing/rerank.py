@@ -108,11 +108,13 @@ class LLMReranker:
     pretrained model follows where it would not follow an instruction.
     """
 
-    def __init__(self, model: Model, *, description_chars: int = 200) -> None:
-        from palaestra.agents.llm import prompt_style
+    def __init__(self, model: Model | None = None, *, description_chars: int = 200) -> None:
+        """``model`` None: the configured ``PALAESTRA_LLM_*`` endpoint, else the embedded LLM."""
+        from palaestra.agents.llm import default_model, prompt_style
 
-        self.model, self.description_chars = model, description_chars
-        self.style = prompt_style(model)
+        self.model = model if model is not None else default_model()
+        self.description_chars = description_chars
+        self.style = prompt_style(self.model)
 
     def messages(self, query: str, candidates: Sequence[ApiRecord]) -> list[dict[str, str]]:
         chars = self.description_chars
