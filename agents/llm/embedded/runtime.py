@@ -1,11 +1,13 @@
 """One llama.cpp context over the embedded weights (through ``llama-cpp-python``), shared by a process.
 
 Requests take turns (a lock): a 2-core machine gains nothing from decoding two sequences at once.
-Agents' prompts share long prefixes (instructions, then exemplars, then the trajectory so far), so
-every answer's state is kept in a RAM cache by token prefix and a later request resumes from the
-longest prefix it shares with any of them: a later step of an episode evaluates only its new tokens,
-even when other agents' requests came in between. ``swa_full`` keeps Gemma 3's sliding-window
-layers' cache whole, without which no prefix could be resumed.
+A request resumes from the longest prompt prefix it shares with the previous one, and an agent's
+prompts share long prefixes (instructions, exemplars, the trajectory so far), so the next step of
+an episode evaluates only its new tokens. ``swa_full`` keeps Gemma 3's sliding-window layers' cache
+whole, without which no prefix could be resumed. (llama-cpp-python's ``LlamaRAMCache``, which would
+keep several agents' prefixes, is not used: each state it saves copies the 512 x 262k float logits
+buffer beside the cache, ~0.5 GB that its capacity does not count, and a run of it was killed for
+memory at 7 GB.) ``n_batch`` 256 keeps that buffer, allocated once per context, at 0.27 GB.
 
 Why llama.cpp: it runs the 4-bit GGUF as it is at tens of tokens per second on one core and loads
 in under a second. transformers' GGUF loader (on the torch already installed) needs no build, but
@@ -30,7 +32,6 @@ RUNTIME_PACKAGE = "llama-cpp-python==0.3.36"
 DEFAULT_CONTEXT = 8192
 ENV_THREADS = "PALAESTRA_LLM_THREADS"
 ENV_CONTEXT = "PALAESTRA_LLM_CONTEXT"
-ENV_PROMPT_CACHE = "PALAESTRA_LLM_PROMPT_CACHE_MB"
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,6 @@ def _import_llama() -> Any:
     return llama_cpp
 
 
-def prompt_cache_bytes() -> int:
-    """RAM for saved prompt states (default 1 GiB: a 2,000-token state of this model is ~40 MB)."""
-    return int(float(os.environ.get(ENV_PROMPT_CACHE) or 1024) * (1 << 20))
-
-
 def default_threads() -> int:
     """One thread on machines of up to 4 cores, else half the cores (at most 4).
 
@@ -96,9 +92,6 @@ class LlamaRuntime:
         self.threads = threads or default_threads()
         self._llama_cpp = _import_llama()
         self.llm = self._load(embedding=False)
-        # Saved states by token prefix: a request resumes from the longest prefix any earlier one
-        # left, so two agents taking turns each continue their own trajectory.
-        self.llm.set_cache(self._llama_cpp.LlamaRAMCache(capacity_bytes=prompt_cache_bytes()))
         self._embedder: Any = None
         self.lock = threading.Lock()
 
@@ -109,7 +102,7 @@ class LlamaRuntime:
     def _load(self, *, embedding: bool) -> Any:
         try:
             return self._llama_cpp.Llama(
-                model_path=str(self.weights.path), n_ctx=self.n_ctx, n_batch=512,
+                model_path=str(self.weights.path), n_ctx=self.n_ctx, n_batch=256, n_ubatch=256,
                 n_threads=self.threads, n_threads_batch=self.threads, swa_full=True,
                 embedding=embedding, verbose=False,
             )  # fmt: skip
