@@ -30,15 +30,15 @@ def token_speeds(runtime: Any, repeats: int = 3) -> dict[str, float]:
     for i in range(repeats):
         prompt = f"Run {i} {time.time()}\n" + base[:3600]  # fresh: no cached prefix
         started = time.perf_counter()
-        generation = runtime.generate(prompt, Sampling(max_tokens=1))
-        prompt_rates.append(generation.prompt_tokens / (time.perf_counter() - started))
+        prefill = runtime.generate(prompt, Sampling(max_tokens=1))
+        prompt_rates.append(prefill.prompt_tokens / (time.perf_counter() - started))
         started = time.perf_counter()
         generation = runtime.generate(f"Story {i}: Once upon a time", Sampling(max_tokens=128))
         generation_rates.append(generation.completion_tokens / (time.perf_counter() - started))
     return {
         "prompt_tokens_per_s": round(max(prompt_rates), 1),
         "generation_tokens_per_s": round(max(generation_rates), 1),
-        "prompt_tokens_timed": generation.prompt_tokens,
+        "prompt_tokens_timed": prefill.prompt_tokens,
     }  # fmt: skip
 
 
