@@ -20,6 +20,8 @@ Control" (ICLR 2024), and general where its code was narrow:
 from __future__ import annotations
 
 import asyncio
+import itertools
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -49,8 +51,11 @@ page that matter, as [id] kind "text") and the action taken. Element ids belong 
 in a new page, find the element that plays the same part. Continue the last trajectory: answer with
 the next action or actions, one call per line, and nothing else."""
 OMITTED = "(earlier state omitted)"
-#: Where a completion ends: the model starts the next state, task or example itself.
-STOPS = ("\nState:", "\nTask:", "\nExample", "\n\n")
+#: Where a completion ends: the model starts the next state (or its element lines), task or example
+#: itself. Most telling first: OpenAI's /v1/completions takes four, so ``ChatModel`` sends four.
+STOPS = ("\nState:", "\n[", "\nTask:", "\n\n", "\nExample")
+#: One action call on a line, as the parser reads it (the parser decides whether it is valid).
+CALL = re.compile(r"^[a-z_]+\(.*\)$")
 
 
 @dataclass(frozen=True)
@@ -89,13 +94,16 @@ def exemplar_text(exemplar: Exemplar) -> str:
 
 
 def extract_actions(reply: str) -> str:
-    """The calls in a reply: drop a code fence, an "Action:" label, and anything after a new "State:"."""
+    """The calls in a reply: drop a code fence and an "Action:" label, and stop where the model
+    goes on writing the trajectory itself (a new "State:", an element line "[12] ...", a new
+    "Action:"). A reply with no call is returned whole, for the parser to say what is wrong."""
     text = strip_code_fence(reply.strip())
     text = text.split("\nState:")[0]
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if lines and lines[0].lower().startswith("action:"):
         lines[0] = lines[0][len("action:") :].strip()
-    return "\n".join(ln for ln in lines if ln)
+    calls = list(itertools.takewhile(lambda ln: CALL.match(ln) is not None, lines))
+    return "\n".join(calls or lines)
 
 
 class SynapseAgent(Agent):
