@@ -6,7 +6,7 @@ import argparse
 import os
 import time
 
-from .server import ENV_TOKEN, serve_forever
+from .server import ENV_TOKEN, check_binding, serve_forever
 from .weights import ensure_weights
 
 
@@ -19,6 +19,9 @@ def run_llm_command(args: argparse.Namespace) -> int:
         return 0
     from .runtime import LlamaRuntime
 
+    token = args.token or os.environ.get(ENV_TOKEN) or None
+    if args.action == "serve":
+        check_binding(args.host, token)  # before the model loads, not after
     runtime = LlamaRuntime(weights, n_ctx=args.context, threads=args.threads)
     if args.action == "info":
         print(
@@ -27,7 +30,6 @@ def run_llm_command(args: argparse.Namespace) -> int:
         print(f"context  {runtime.n_ctx} tokens\nthreads  {runtime.threads}")
         print(f"loaded   in {time.monotonic() - started:.1f} s")
         return 0
-    token = args.token or os.environ.get(ENV_TOKEN) or None
     base = f"http://{args.host}:{args.port}/v1"
     print(f"Serving {weights.model_id} at {base} (Ctrl-C stops). Point Palaestra at it with:")
     print(f"  export PALAESTRA_LLM_BASE_URL={base} PALAESTRA_LLM_MODEL={weights.model_id} \\")
