@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shutil
 from pathlib import Path
 
 from palaestra.runs.spec import AgentEntry, build_run_config, settings_from_env
@@ -36,7 +37,11 @@ def memory_for(tasks: list[str], cache: Path) -> Path:
     path = cache / f"oracles-{key}"
     if not (path / "meta.json").exists():
         print(f"Recording demonstrations of {len(tasks)} tasks on seeds {DEMO_SEEDS} into {path} ...")
-        add_to_memory(path, record_oracles(tasks, parse_seeds(DEMO_SEEDS)))
+        building = path.with_name(path.name + ".building")  # a stopped recording is never reused
+        shutil.rmtree(building, ignore_errors=True)
+        memory, _ = add_to_memory(building, record_oracles(tasks, parse_seeds(DEMO_SEEDS)))
+        memory.close()
+        building.rename(path)
     return path
 
 
