@@ -28,11 +28,13 @@ from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.checks import require_memory
 from palaestra.agents.llm import (
     Completion,
     MiniLMTokenCounter,
     Model,
     TokenCounter,
+    check_default_model,
     default_model,
     prompt_style,
 )
@@ -77,6 +79,13 @@ class SynapseConfig:
     #: Give up (end the episode) after this many times the longest exemplar's steps, plus two:
     #: an episode that long has lost its way, and every further step costs a model call. 0: never.
     give_up_factor: float = 2.0
+
+    def check(self) -> None:
+        """A memory, if given, must exist. No model named here or in the environment means the
+        embedded LLM (``default_model``), so none is required."""
+        require_memory(self.memory, "synapse", required=False)
+        if not self.model and not self.base_url:
+            check_default_model("synapse")
 
 
 def render_trajectory(goal: str, steps: list[tuple[str, str]], pending_state: str | None) -> str:
@@ -138,6 +147,11 @@ class SynapseAgent(Agent):
         self.candidates: list[Hit] = []
         self.exemplars: list[Exemplar] = []
         self.steps: list[tuple[str, str]] = []
+
+    async def awarm(self) -> None:
+        """A first search and count load the memory's embedding model and the tokenizer."""
+        await asyncio.to_thread(self.source.search, "warm up", 1)
+        await asyncio.to_thread(self.counter.count, "warm up")
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)

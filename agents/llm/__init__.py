@@ -11,7 +11,7 @@ from .cache import ResponseCache, request_key
 from .chat import ChatModel
 from .completion import Completion, ToolCall
 from .config import LLMConfig
-from .default import default_model, endpoint_configured
+from .default import check_default_model, default_model, endpoint_configured
 from .errors import (
     BudgetExceeded,
     LLMAuthError,
@@ -51,6 +51,7 @@ __all__ = [
     "Usage",
     "WhitespaceTokenCounter",
     "backoff_delay",
+    "check_default_model",
     "default_model",
     "default_token_counter",
     "endpoint_configured",

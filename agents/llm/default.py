@@ -14,6 +14,7 @@ from typing import Any
 
 from .chat import ChatModel
 from .config import ENV_BASE_URL, ENV_MODEL, LLMConfig
+from .errors import LLMConfigError
 from .model import Model
 from .usage import Budget
 
@@ -21,6 +22,25 @@ from .usage import Budget
 def endpoint_configured(environ: Mapping[str, str] | None = None) -> bool:
     env = os.environ if environ is None else environ
     return any(env.get(name) for name in (*ENV_BASE_URL, *ENV_MODEL))
+
+
+def check_default_model(agent: str, environ: Mapping[str, str] | None = None) -> None:
+    """Before a run: with no endpoint configured, the embedded model must be installed."""
+    if endpoint_configured(environ):
+        return
+    from .embedded import runtime_available
+    from .embedded.weights import EmbeddedModelError, resolve_weights
+
+    try:
+        resolve_weights()
+        if not runtime_available():
+            raise EmbeddedModelError("`llama-cpp-python` is not installed")
+    except EmbeddedModelError as exc:
+        raise LLMConfigError(
+            f"Agent `{agent}` needs an LLM: none is configured and the embedded one cannot run ({exc}). "
+            "Fix: run ./scripts/setup (or pip install 'palaestra[llm]'), or pass --agent-arg model=NAME "
+            "(and base_url=http://HOST/v1), or export PALAESTRA_LLM_MODEL=NAME."
+        ) from None
 
 
 def default_model(environ: Mapping[str, str] | None = None, **overrides: Any) -> Model:

@@ -141,6 +141,17 @@ def _check_header(path: Path) -> None:
         )
 
 
+def resolve_weights() -> Path:
+    """Where the model file is or will be assembled, checking only that it can be (no hashing)."""
+    own = os.environ.get(ENV_GGUF)
+    if own:
+        path = Path(own).expanduser()
+        if not path.is_file():
+            raise EmbeddedModelError(f"{ENV_GGUF}={own} is not a file. Fix: point it at a .gguf model.")
+        return path
+    return cache_dir() / str(_package().MODEL_NAME)
+
+
 def ensure_weights(*, log: bool = True) -> Weights:
     """The verified model file: ``$PALAESTRA_LLM_GGUF``, else the embedded model, assembled on first use."""
     own = os.environ.get(ENV_GGUF)
