@@ -112,9 +112,15 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return inspect_memory(args)
 
 
+def cmd_llm(args: argparse.Namespace) -> int:
+    from palaestra.agents.llm.embedded.cli import run_llm_command
+
+    return run_llm_command(args)
+
+
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
-    "compare": cmd_compare, "memory": cmd_memory,
+    "compare": cmd_compare, "memory": cmd_memory, "llm": cmd_llm,
 }  # fmt: skip
 
 

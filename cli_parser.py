@@ -33,6 +33,11 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra memory build memories/m --run results/mem",
         "palaestra memory inspect memories/miniwob",
     ],
+    "llm": [
+        "palaestra llm prepare",
+        "palaestra llm info",
+        "palaestra llm serve --port 8765",
+    ],
 }
 #: The first example of each command, in `palaestra --help`.
 OVERVIEW = [
@@ -175,6 +180,17 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--oracles", metavar="GLOBS", help="add the MiniWoB++ oracles' episodes on these tasks")
     p.add_argument("--seeds", default="0-4", help="the oracles' seeds (default: 0-4)")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
+    what = "the embedded LLM: assemble and check its file, show it, serve it over the OpenAI API"
+    p = sub.add_parser("llm", help=what, epilog=epilog(EXAMPLES["llm"]))
+    what = (
+        "prepare: assemble and verify the model file; info: load it and say what it is; serve: run the server"
+    )
+    p.add_argument("action", choices=("prepare", "info", "serve"), help=what)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (any but loopback needs --token)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765)")
+    p.add_argument("--token", help="bearer token clients must send (default: $PALAESTRA_LLM_SERVER_TOKEN)")
+    p.add_argument("--context", type=int, help="context window in tokens (default: 8192)")
+    p.add_argument("--threads", type=int, help="CPU threads for decoding (default: 1 on up to 4 cores)")
     return parser
 
 

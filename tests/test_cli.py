@@ -78,8 +78,9 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-#: Too slow to run in the suite; they are parsed (every flag must exist) but not run.
-SLOW = ("memory build memories/miniwob --oracles",)
+#: Too slow to run in the suite, or running until stopped (a server); they are parsed (every flag
+#: must exist) but not run.
+SLOW = ("memory build memories/miniwob --oracles", "llm serve")
 
 
 @pytest.mark.parametrize("command", sorted({*readme_commands(), *help_examples()}))
