@@ -36,7 +36,7 @@ def describe(session: Session) -> dict[str, Any]:
             "keys": list(env.layout.keys),
             "parts": sorted(env.layout.parts),
             "viewport": list(env.layout.viewport),
-        },  # fmt: skip
+        },
         "action_set": {"name": env.action_set.name, "actions": list(env.action_set.actions)},
         "mcp": f"/mcp/{session.id}",
         "state": session.state(),

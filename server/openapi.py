@@ -53,7 +53,7 @@ def openapi_document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
                         "description": "a request error that names its field",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                     },
-                },  # fmt: skip
+                },
             }
             params = [p.strip("{}") for p in route.path.split("/") if p.startswith("{")]
             if params:
