@@ -39,6 +39,11 @@ def _eval_parser(sub: Any) -> None:
     p.add_argument("--ray-address", help="an existing Ray cluster (default: start a local one)")
     p.add_argument("--no-screenshots", action="store_true", help="record no screenshots (faster)")
     p.add_argument("--record-demos", action="store_true", help="write episodes down as exemplars")
+    p.add_argument(
+        "--env-server",
+        metavar="URL",
+        help="play in environments of `palaestra serve` at URL (token: $PALAESTRA_SERVER_TOKEN)",
+    )
 
 
 class _AgentAction(argparse.Action):
@@ -74,7 +79,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "out": args.out, "max_steps": args.max_steps, "episode_timeout": args.episode_timeout,
         "step_timeout": args.step_timeout, "retries": args.retries, "backend": args.backend,
         "ray_address": args.ray_address, "screenshots": False if args.no_screenshots else None,
-        "demos": True if args.record_demos else None,
+        "demos": True if args.record_demos else None, "env_server": args.env_server,
     }  # fmt: skip
     config = build_run_config(
         load_run_file(args.config) if args.config else None,

@@ -180,6 +180,7 @@ class EpisodeWorker:
             self.loop.create_task(old.aclose())
         env = make_env(
             task,
+            server=self.settings.env_server or None,
             obs_config=ObsConfig(screenshot=self.settings.screenshots),
             step_timeout=self.settings.step_timeout,
         )

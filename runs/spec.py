@@ -61,6 +61,8 @@ class RunSettings:
     screenshots: bool = True
     #: Write each episode down as an exemplar trajectory (`demo.json`) for `palaestra memory build --run`.
     demos: bool = False
+    #: Play every episode in environments served by `palaestra serve` at this URL ("" = in-process).
+    env_server: str = ""
 
 
 @dataclass(frozen=True)
