@@ -6,6 +6,8 @@ palaestra report runs/mem
 palaestra compare runs/a runs/b
 palaestra list tasks 'enter-*'
 palaestra memory build --out memories/miniwob --tasks '*' --seeds 0-4
+palaestra serve --task miniwob.click-test
+palaestra mcp --task miniwob.book-flight --seed 3
 """
 
 from __future__ import annotations
@@ -142,6 +144,18 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return inspect_memory(args)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from palaestra.server.cli import cmd_serve as serve
+
+    return serve(args)
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from palaestra.server.cli import cmd_mcp as mcp
+
+    return mcp(args)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="palaestra", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -164,12 +178,15 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--oracles", metavar="GLOBS", help="build from MiniWoB++ oracles on these tasks")
     p.add_argument("--seeds", default="0-4", help="oracle seeds")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
+    from palaestra.server.cli import add_parsers as add_server_parsers
+
+    add_server_parsers(sub)
     return parser
 
 
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
-    "compare": cmd_compare, "memory": cmd_memory,
+    "compare": cmd_compare, "memory": cmd_memory, "serve": cmd_serve, "mcp": cmd_mcp,
 }  # fmt: skip
 
 

@@ -89,8 +89,12 @@ class Session:
         #: Where this session's episodes are recorded, one folder each (None: not recorded).
         self.record_root: Path | None = None
         self.recorder: TrajectoryWriter | None = None
-        #: Called after every reset and step, with the session (MCP pushes, UI views, recorders).
+        #: What the agent submitted to end the episode (MCP's `submit`), or None.
+        self.submission: dict[str, Any] | None = None
+        #: Called after every reset and step, with the session (UI views, MCP).
         self.listeners: list[Callable[[Session], None]] = []
+        #: Awaited when the session closes (transports release what they hold for it).
+        self.on_close: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def done(self) -> bool:
@@ -103,6 +107,7 @@ class Session:
         self.episodes += 1
         self.episode_id = episode_id or f"{self.id}-{self.episodes}"
         self.step_count, self.total_reward = 0, 0.0
+        self.submission = None
         self.last = StepOutcome(obs, info=dict(info))
         if self.record_root is not None:
             folder = self.record_root / f"{self.episodes:03d}"
@@ -129,6 +134,12 @@ class Session:
         self._changed()
         return self.last
 
+    def submit(self, *, answer: str | None = None, infeasible: bool = False, reason: str = "") -> None:
+        """The agent says it is done (its answer, if any, was sent as an action before)."""
+        self.submission = {"answer": answer, "infeasible": infeasible, "reason": reason}
+        self._stop_recording()
+        self._changed()
+
     def _stop_recording(self) -> None:
         """End and close the episode being recorded, with its outcome so far."""
         recorder, self.recorder = self.recorder, None
@@ -136,7 +147,7 @@ class Session:
             return
         last = self.last.info if self.last is not None else {}
         error = last.get("error") or {}
-        done = self.done
+        done = self.done or self.submission is not None
         outcome = ("success" if last.get("success") else "failure") if done else "abandoned"
         recorder.end(
             outcome=outcome, success=bool(last.get("success")), reward=self.total_reward,
@@ -171,6 +182,7 @@ class Session:
             "error_kind": str(error.get("kind", "")),
             "messages": list(info.get("messages") or []),
             "infeasible": info.get("infeasible"),
+            "submission": self.submission,
             "idle_s": round(time.monotonic() - self.last_used, 3),
         }
 
@@ -179,6 +191,9 @@ class Session:
             return
         self.closed = True
         self._stop_recording()
+        for release in self.on_close:
+            with contextlib.suppress(Exception):
+                await release()
         await self.env.aclose()
 
 
