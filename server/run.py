@@ -77,6 +77,10 @@ class ServerThread:
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)
         self.loop.run_until_complete(self.server.serve())
+        leftover = asyncio.all_tasks(self.loop)  # e.g. SSE watchers of MCP streams still open
+        for task in leftover:
+            task.cancel()
+        self.loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
         self.loop.close()
 
     def start(self, timeout: float = 30.0) -> ServerThread:

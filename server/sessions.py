@@ -219,9 +219,12 @@ class SessionManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
             self._reaper = None
-        await asyncio.gather(
-            *(self._discard(s) for s in list(self.sessions.values())), return_exceptions=True
-        )
+        await self.close_all()
+
+    async def close_all(self) -> None:
+        """Close every session (and its environment)."""
+        open_sessions = list(self.sessions.values())
+        await asyncio.gather(*(self._discard(s) for s in open_sessions), return_exceptions=True)
 
     async def _reap_forever(self) -> None:
         period = max(0.05, min(self.config.idle_timeout / 4, 5.0))
