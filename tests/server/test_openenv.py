@@ -27,9 +27,9 @@ def test_generic_env_client_solves_a_task_over_the_websocket(server: ServerThrea
             button = next(e["id"] for e in obs["elements"] if e["tag"] == "button")
             result = await env.step({"action": f"fill('{textbox}', '{word}')\nclick('{button}')"})
             assert (result.reward, result.done) == (1.0, True)
-            assert {k: result.observation[k] for k in EPISODE_FIELDS} == {
-                "terminated": True, "truncated": False, "success": True, "error_kind": "", "error_message": "",
-            }  # fmt: skip
+            fields = {k: result.observation[k] for k in EPISODE_FIELDS}
+            assert fields == {"terminated": True, "truncated": False, "success": True,
+                              "error_kind": "", "error_message": ""}  # fmt: skip
             state = await env.state()
             assert state["step_count"] == 1 and state["task"] == "miniwob.enter-text" and state["seed"] == 4
             again = await env.reset(seed=5)  # same task, a new episode in the same session
@@ -46,7 +46,9 @@ def test_the_sync_client_and_openenvs_error_messages(server: ServerThread) -> No
             env.reset(seed=1)  # this server has no default task
         with pytest.raises(RuntimeError, match="reset first"):
             env.step({"action": "click('1')"})
-        result = env.reset(task="miniwob.click-test", seed=1, screenshots=True, parts=["axtree", "screenshot"])
+        result = env.reset(
+            task="miniwob.click-test", seed=1, screenshots=True, parts=["axtree", "screenshot"]
+        )
         assert set(result.observation) >= {"axtree", "screenshot", "goal", "success"}
         assert "elements" not in result.observation
         shot = Image.open(io.BytesIO(base64.b64decode(result.observation["screenshot"])))
