@@ -175,6 +175,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("build", "inspect"))
     p.add_argument("path", help="the memory's directory")
     p.add_argument("--run", action="append", default=[], help="build from a run's recorded episodes")
+    p.add_argument(
+        "--trajectories", action="append", default=[], metavar="DIR", help="build from trajectories"
+    )
     p.add_argument("--oracles", metavar="GLOBS", help="build from MiniWoB++ oracles on these tasks")
     p.add_argument("--seeds", default="0-4", help="oracle seeds")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")

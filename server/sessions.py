@@ -120,6 +120,7 @@ class Session:
         if self.last is None:
             raise EpisodeNotStarted(f"Session {self.id} has no episode yet: reset it first.")
         started = time.perf_counter()
+        demo = _demonstration(self.last.obs, action) if self.recorder is not None else None
         obs, reward, terminated, truncated, info = await self.env.astep(action)
         self.step_count += 1
         self.total_reward += float(reward)
@@ -127,7 +128,15 @@ class Session:
         if self.recorder is not None:
             timings = {"env_s": time.perf_counter() - started, **dict(getattr(self.env, "timings", {}))}
             self.recorder.step(
-                action, obs, float(reward), terminated, truncated, info, timings=timings, agent=agent
+                action,
+                obs,
+                float(reward),
+                terminated,
+                truncated,
+                info,
+                timings=timings,
+                agent=agent,
+                demo=demo,
             )
             if terminated or truncated:
                 self._stop_recording()
@@ -319,3 +328,16 @@ class SessionManager:
         finally:
             session.busy -= 1
             session.last_used = time.monotonic()
+
+
+def _demonstration(obs: Observation, action: str) -> dict[str, Any] | None:
+    """The step as an exemplar step (for `palaestra memory build --trajectories`), when the
+    observation has the elements it describes."""
+    if "elements" not in obs:
+        return None
+    from palaestra.agents.demos import record_step
+
+    try:
+        return record_step(obs, action)
+    except Exception:  # an unparsable action is the agent's, and still recorded as a step
+        return None
