@@ -16,13 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from palaestra.server.http import BadRequest, body, context_of, owner_of
+from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
 from palaestra.server.models import CreateSession, ResetSession, StepSession
 from palaestra.server.sessions import Session, StepOutcome
-from palaestra.server.wire import jsonable, observation_json, png_bytes
+from palaestra.server.wire import observation_json, png_bytes
 
 
 def describe(session: Session) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def outcome_json(outcome: StepOutcome, *, images: bool) -> dict[str, Any]:
         "reward": outcome.reward,
         "terminated": outcome.terminated,
         "truncated": outcome.truncated,
-        "info": jsonable(outcome.info),
+        "info": outcome.info,
     }
 
 
@@ -59,15 +59,15 @@ def _session(request: Request) -> Session:
     return context_of(request).sessions.get(owner_of(request), request.path_params["sid"])
 
 
-async def list_tasks(request: Request) -> JSONResponse:
+async def list_tasks(request: Request) -> WireResponse:
     from palaestra.tasks.registry import list_tasks as registered
 
     owner_of(request)
     pattern = request.query_params.get("pattern", "*")
-    return JSONResponse({"tasks": registered(pattern)})
+    return WireResponse({"tasks": registered(pattern)})
 
 
-async def create_session(request: Request) -> JSONResponse:
+async def create_session(request: Request) -> WireResponse:
     ctx = context_of(request)
     owner = owner_of(request)
     spec = await body(request, CreateSession)
@@ -78,17 +78,17 @@ async def create_session(request: Request) -> JSONResponse:
         outcome = await ctx.sessions.run(session, lambda: session.reset(seed=spec.seed))
         out.update(outcome_json(outcome, images=spec.screenshots))
         out["state"] = session.state()
-    return JSONResponse(out, status_code=201)
+    return WireResponse(out, status_code=201)
 
 
-async def list_sessions(request: Request) -> JSONResponse:
+async def list_sessions(request: Request) -> WireResponse:
     owner = owner_of(request)
     sessions = context_of(request).sessions.owned_by(owner)
-    return JSONResponse({"sessions": [describe(s) for s in sessions]})
+    return WireResponse({"sessions": [describe(s) for s in sessions]})
 
 
-async def get_session(request: Request) -> JSONResponse:
-    return JSONResponse(describe(_session(request)))
+async def get_session(request: Request) -> WireResponse:
+    return WireResponse(describe(_session(request)))
 
 
 async def close_session(request: Request) -> Response:
@@ -96,23 +96,29 @@ async def close_session(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def reset_session(request: Request) -> JSONResponse:
+async def reset_session(request: Request) -> WireResponse:
     session = _session(request)
     spec = await body(request, ResetSession)
     outcome = await context_of(request).sessions.run(
         session, lambda: session.reset(seed=spec.seed, episode_id=spec.episode_id)
     )
-    return JSONResponse(outcome_json(outcome, images=session.inline_images))
+    return WireResponse(outcome_json(outcome, images=session.inline_images), headers=server_timing(session))
 
 
-async def step_session(request: Request) -> JSONResponse:
+async def step_session(request: Request) -> WireResponse:
     ctx = context_of(request)
     session = _session(request)
     spec = await body(request, StepSession)
     check_action(spec.action, ctx.config.max_action_chars)
     agent = spec.agent.model_dump() if spec.agent is not None else None
     outcome = await ctx.sessions.run(session, lambda: session.step(spec.action, agent=agent))
-    return JSONResponse(outcome_json(outcome, images=session.inline_images))
+    return WireResponse(outcome_json(outcome, images=session.inline_images), headers=server_timing(session))
+
+
+def server_timing(session: Session) -> dict[str, str]:
+    """The environment's own time in the answer (``Server-Timing``), so clients can tell the
+    server's overhead from the browser's work."""
+    return {"Server-Timing": f"env;dur={session.env_s * 1000:.3f}"}
 
 
 def check_action(action: str, limit: int) -> None:
@@ -123,10 +129,10 @@ def check_action(action: str, limit: int) -> None:
         )
 
 
-async def get_observation(request: Request) -> JSONResponse:
+async def get_observation(request: Request) -> WireResponse:
     session = _session(request)
     if session.last is None:
-        return JSONResponse({"observation": None})
+        return WireResponse({"observation": None})
     keys_param = request.query_params.get("keys")
     keys = [k.strip() for k in keys_param.split(",") if k.strip()] if keys_param else None
     unknown = [k for k in keys or [] if k not in session.last.obs]
@@ -136,7 +142,7 @@ async def get_observation(request: Request) -> JSONResponse:
             [{"field": "keys", "message": f"unknown keys {unknown}"}],
         )
     images = request.query_params.get("screenshots", "").lower() in ("1", "true", "yes")
-    return JSONResponse({"observation": observation_json(session.last.obs, images=images, keys=keys)})
+    return WireResponse({"observation": observation_json(session.last.obs, images=images, keys=keys)})
 
 
 async def get_screenshot(request: Request) -> Response:

@@ -20,6 +20,7 @@ from palaestra.config import ConfigError
 from palaestra.errors import UnknownNameError
 from palaestra.server.auth import AuthError
 from palaestra.server.sessions import SessionError
+from palaestra.server.wire import dumps
 
 if TYPE_CHECKING:
     from palaestra.server.app import ServerContext
@@ -36,6 +37,13 @@ class BadRequest(SessionError):
     def __init__(self, message: str, fields: list[dict[str, str]] | None = None) -> None:
         super().__init__(message)
         self.fields = fields or []
+
+
+class WireResponse(JSONResponse):
+    """JSON as `palaestra.server.wire.dumps` writes it (compact; numpy values converted)."""
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content).encode("utf-8")
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:

@@ -23,16 +23,15 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from palaestra.server.api import check_action
 from palaestra.server.auth import AuthError
-from palaestra.server.http import BadRequest, body, context_of, error_of, owner_of, validate
+from palaestra.server.http import BadRequest, WireResponse, body, context_of, error_of, owner_of, validate
 from palaestra.server.models import OpenEnvAction, OpenEnvReset, OpenEnvStep
 from palaestra.server.sessions import SessionError, SessionManager, StepOutcome
-from palaestra.server.wire import episode_fields, observation_json, observation_schema
+from palaestra.server.wire import dumps, episode_fields, observation_json, observation_schema
 
 #: OpenEnv's error codes for what went wrong with a message (``WSErrorCode``).
 INVALID_JSON, UNKNOWN_TYPE, VALIDATION_ERROR, EXECUTION_ERROR = (
@@ -162,7 +161,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
                 continue
             if reply is None:
                 break
-            await websocket.send_text(json.dumps(reply))
+            await websocket.send_text(dumps(reply))
     except WebSocketDisconnect:
         pass
     finally:
@@ -177,7 +176,7 @@ async def _send_error(websocket: WebSocket, message: str, code: str, **extra: An
     )
 
 
-async def http_reset(request: Request) -> JSONResponse:
+async def http_reset(request: Request) -> WireResponse:
     ctx = context_of(request)
     owner = owner_of(request)
     spec = await body(request, OpenEnvReset)
@@ -195,48 +194,48 @@ async def http_reset(request: Request) -> JSONResponse:
     outcome = await ctx.sessions.run(
         session, lambda: session.reset(seed=spec.seed, episode_id=spec.episode_id)
     )
-    return JSONResponse(openenv_result(outcome, images=session.inline_images, session_id=session.id))
+    return WireResponse(openenv_result(outcome, images=session.inline_images, session_id=session.id))
 
 
-async def http_step(request: Request) -> JSONResponse:
+async def http_step(request: Request) -> WireResponse:
     ctx = context_of(request)
     spec = await body(request, OpenEnvStep)
     check_action(spec.action.action, ctx.config.max_action_chars)
     session = ctx.sessions.get(owner_of(request), spec.session_id)
     outcome = await ctx.sessions.run(session, lambda: session.step(spec.action.action))
-    return JSONResponse(openenv_result(outcome, images=session.inline_images, session_id=session.id))
+    return WireResponse(openenv_result(outcome, images=session.inline_images, session_id=session.id))
 
 
-async def http_state(request: Request) -> JSONResponse:
+async def http_state(request: Request) -> WireResponse:
     sid = request.query_params.get("session_id")
     if not sid:
         raise BadRequest("session_id: required (the id POST /reset answered with).",
                          [{"field": "session_id", "message": "required"}])  # fmt: skip
-    return JSONResponse(context_of(request).sessions.get(owner_of(request), sid).state())
+    return WireResponse(context_of(request).sessions.get(owner_of(request), sid).state())
 
 
-async def health(request: Request) -> JSONResponse:
+async def health(request: Request) -> WireResponse:
     """Unauthenticated, for probes: whether the server answers, and how full it is."""
     ctx = context_of(request)
-    return JSONResponse(
+    return WireResponse(
         {"status": "healthy", "sessions": len(ctx.sessions.sessions), "max_sessions": ctx.config.max_sessions}
     )
 
 
-async def schema(request: Request) -> JSONResponse:
+async def schema(request: Request) -> WireResponse:
     owner_of(request)
     action = OpenEnvAction.model_json_schema()
     state = {"type": "object", "properties": {"episode_id": {"type": ["string", "null"]},
                                               "step_count": {"type": "integer"}},
              "additionalProperties": True}  # fmt: skip
-    return JSONResponse({"action": action, "observation": observation_schema(), "state": state})
+    return WireResponse({"action": action, "observation": observation_schema(), "state": state})
 
 
-async def metadata(request: Request) -> JSONResponse:
+async def metadata(request: Request) -> WireResponse:
     from importlib.metadata import version
 
     owner_of(request)
-    return JSONResponse({
+    return WireResponse({
         "name": "palaestra",
         "description": "Palaestra's environments (real Chromium tasks: MiniWoB++, tools, sites) over "
                        "OpenEnv's protocol; actions are strings such as click('12').",

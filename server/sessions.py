@@ -85,6 +85,8 @@ class Session:
         self.episodes = 0
         self.step_count = 0
         self.total_reward = 0.0
+        #: Seconds the environment itself took in the last reset or step (the rest is the server's).
+        self.env_s = 0.0
         self.last: StepOutcome | None = None
         #: Where this session's episodes are recorded, one folder each (None: not recorded).
         self.record_root: Path | None = None
@@ -102,7 +104,9 @@ class Session:
 
     async def reset(self, seed: int | None = None, episode_id: str | None = None) -> StepOutcome:
         self._stop_recording()  # the episode before, if it was left unfinished
+        started = time.perf_counter()
         obs, info = await self.env.areset(seed=seed)
+        self.env_s = time.perf_counter() - started
         self.seed = info.get("seed", seed)
         self.episodes += 1
         self.episode_id = episode_id or f"{self.id}-{self.episodes}"
@@ -122,11 +126,12 @@ class Session:
         started = time.perf_counter()
         demo = _demonstration(self.last.obs, action) if self.recorder is not None else None
         obs, reward, terminated, truncated, info = await self.env.astep(action)
+        self.env_s = time.perf_counter() - started
         self.step_count += 1
         self.total_reward += float(reward)
         self.last = StepOutcome(obs, float(reward), bool(terminated), bool(truncated), dict(info))
         if self.recorder is not None:
-            timings = {"env_s": time.perf_counter() - started, **dict(getattr(self.env, "timings", {}))}
+            timings = {"env_s": self.env_s, **dict(getattr(self.env, "timings", {}))}
             self.recorder.step(
                 action,
                 obs,
@@ -318,7 +323,8 @@ class SessionManager:
                 if session.closed:
                     raise SessionNotFound(f"Session `{session.id}` was closed.")
                 try:
-                    return await asyncio.wait_for(work(), self.config.request_timeout)
+                    async with asyncio.timeout(self.config.request_timeout):  # no task per request
+                        return await work()
                 except TimeoutError:
                     await self._discard(session)
                     raise RequestTimeout(

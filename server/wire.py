@@ -57,9 +57,10 @@ def png_array(data: bytes) -> np.ndarray:
         return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
-def jsonable(value: Any) -> Any:
-    """``value`` with tuples, numpy scalars and other strays made JSON-safe (records, info)."""
-    return json.loads(json.dumps(value, default=_default))
+def dumps(value: Any) -> str:
+    """JSON text of an answer: records and ``info`` go as they are, strays (numpy scalars, sets)
+    converted on the way, so nothing is copied or encoded twice on a step's path."""
+    return json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
 
 
 def _default(value: Any) -> Any:
@@ -88,8 +89,6 @@ def observation_json(
         if kind == "image":
             if images:
                 out[name] = base64.b64encode(png_bytes(value)).decode("ascii")
-        elif kind == "records":
-            out[name] = jsonable(value)
         else:
             out[name] = value
     return out
