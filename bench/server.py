@@ -70,6 +70,7 @@ def over_http(url: str, steps: int) -> tuple[list[float], list[float], int]:
         for i in range(steps):
             started = time.perf_counter()
             answer = http.post(f"/sessions/{sid}/step", json={"action": f"fill('{textbox}', 'word{i}')"})
+            answer.raise_for_status()
             answer.json()
             client_ms.append((time.perf_counter() - started) * 1000)
             env_ms.append(float(answer.headers["server-timing"].split("dur=")[1]))
@@ -99,10 +100,11 @@ def throughput(url: str, sessions: int, seconds: float) -> dict[str, Any]:
     elapsed = time.perf_counter() - started
     latencies = [x * 1000 for s in report["sessions"] for x in s["latencies"]]
     mismatches = sum(len(s["mismatches"]) for s in report["sessions"])
+    errors = [e for s in report["sessions"] for e in s["errors"]]
     return {
         "sessions": sessions, "steps": len(latencies), "steps_per_s": len(latencies) / seconds,
         "median_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99),
-        "wall_s": elapsed, "mismatches": mismatches,
+        "wall_s": elapsed, "mismatches": mismatches, "errors": len(errors), "first_error": errors[:1],
     }  # fmt: skip
 
 
@@ -153,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         print(
             f"  {row['sessions']:>2} sessions: {row['steps_per_s']:6.1f} steps/s  "
-            f"median {row['median_ms']:7.1f} ms  p99 {row['p99_ms']:7.1f} ms  cross-talk {row['mismatches']}"
+            f"median {row['median_ms']:7.1f} ms  p99 {row['p99_ms']:7.1f} ms  "
+            f"cross-talk {row['mismatches']}  errors {row['errors']} {row['first_error']}"
         )
     if args.json:
         with open(args.json, "w") as f:

@@ -49,6 +49,7 @@ def test_sixteen_sessions_from_four_processes_without_cross_talk_or_leaks(
     assert len({r["pid"] for r in reports}) == CLIENTS
     assert all(s["steps"] >= 3 for s in sessions)  # every session stepped (the client's minimum)
     assert [m for s in sessions for m in s["mismatches"]] == []  # each answer was its own session's
+    assert [e for s in sessions for e in s["errors"]] == []
     assert all(s["closed"] for s in sessions)
     assert server.context.sessions.sessions == {}
     assert server.call(open_contexts()) == 0  # every browser context was closed with its session
