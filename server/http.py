@@ -104,7 +104,8 @@ async def body(request: Request, model: type[M]) -> M:
 
 def context_of(conn: HTTPConnection) -> ServerContext:
     """The server a request reached, from any route or mounted sub-app (lifespan state)."""
-    return conn.state.palaestra  # type: ignore[no-any-return]
+    context: ServerContext = conn.state.palaestra
+    return context
 
 
 def owner_of(conn: HTTPConnection) -> str:

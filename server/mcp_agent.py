@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import mcp_types
 from mcp import Client
@@ -67,9 +67,9 @@ async def run_openai_agent(
     for _ in range(max_turns):
         completion = await llm.chat.completions.create(
             model=model,
-            messages=run.messages,
-            tools=tools,
-            temperature=temperature,  # type: ignore[arg-type]
+            messages=cast(Any, run.messages),
+            tools=cast(Any, tools),
+            temperature=temperature,
         )
         message = completion.choices[0].message
         run.messages.append(message.model_dump(exclude_none=True))

@@ -99,13 +99,14 @@ class RemoteEnv(PalaestraEnv):
         described = await self._call("POST", "/sessions", body)
         self.session_id = described["id"]
         layout = described["layout"]
-        self.layout = ObservationLayout.of(layout["parts"], tuple(layout["viewport"]))  # type: ignore[arg-type]
+        width, height = layout["viewport"]
+        self.layout = ObservationLayout.of(layout["parts"], (int(width), int(height)))
         self.observation_space = self.layout.space()  # type: ignore[assignment]
         actions = described["action_set"]
         self.action_set = ActionSet(
             actions["name"], [_ACTIONS[n] for n in actions["actions"] if n in _ACTIONS]
         )
-        return described["id"]  # type: ignore[no-any-return]
+        return str(described["id"])
 
     # -- the environment --------------------------------------------------------------------------
 

@@ -65,7 +65,7 @@ class ServerThread:
         self.app = create_app(config, env_factory=env_factory, extensions=extensions)
         self.context = self.app.state.palaestra
         self.server = uvicorn.Server(uvicorn_config(self.app, config))
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        # uvicorn installs signal handlers only on the main thread: this one's are the caller's.
         self.thread = threading.Thread(target=self._run, name="palaestra-server", daemon=True)
         self.loop: asyncio.AbstractEventLoop | None = None
 

@@ -283,7 +283,10 @@ class SessionManager:
             )
         self._creating += 1
         try:
-            obs_config = ObsConfig(**{p: p in chosen for p in PARTS})
+            obs_config = ObsConfig(
+                axtree="axtree" in chosen, dom="dom" in chosen, elements="elements" in chosen,
+                screenshot="screenshot" in chosen,
+            )  # fmt: skip
             options = {"obs_config": obs_config, "step_timeout": self.config.step_timeout}
             env = self.env_factory(task, **options, **self.config.env_options)
             sid = sid or secrets.token_urlsafe(9)
