@@ -28,7 +28,7 @@ from palaestra.errors import UnknownNameError
 from palaestra.server import api, openenv
 from palaestra.server.auth import Auth, AuthError
 from palaestra.server.config import ServerConfig
-from palaestra.server.http import BodyLimit, handle_error
+from palaestra.server.http import BodyLimit, LoopbackHosts, handle_error
 from palaestra.server.openapi import openapi_document
 from palaestra.server.sessions import EnvFactory, SessionError, SessionManager
 
@@ -92,11 +92,9 @@ def create_app(
     handlers: dict[Any, Any] = {
         error: handle_error for error in (SessionError, AuthError, UnknownNameError, ConfigError)
     }
-    app = Starlette(
-        routes=routes,
-        lifespan=lifespan,
-        exception_handlers=handlers,
-        middleware=[Middleware(BodyLimit, limit=config.max_body_bytes)],
-    )
+    middleware = [Middleware(BodyLimit, limit=config.max_body_bytes)]
+    if not context.auth.required:
+        middleware.insert(0, Middleware(LoopbackHosts))
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers, middleware=middleware)
     app.state.palaestra = context
     return app

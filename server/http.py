@@ -46,6 +46,11 @@ class WireResponse(JSONResponse):
         return dumps(content).encode("utf-8")
 
 
+class UnsupportedMedia(SessionError):
+    status = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
 def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="palaestra"'} if status == 401 else None
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status, headers=headers)
@@ -93,6 +98,9 @@ async def body(request: Request, model: type[M]) -> M:
     raw = await request.body()
     if not raw.strip():
         return validate(model, {})
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        # A web page may send text/plain to localhost without asking; JSON makes browsers ask first.
+        raise UnsupportedMedia("body: send JSON with `Content-Type: application/json`.")
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -159,3 +167,26 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class LoopbackHosts:
+    """On a server without a token, answer only requests addressed to a loopback name, so that a
+    web page whose DNS name is rebound to 127.0.0.1 cannot read what this server answers."""
+
+    ALLOWED = frozenset({"127.0.0.1", "localhost", "::1"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
+            if name not in self.ALLOWED:
+                if scope["type"] == "http":
+                    response = error_response(421, "MISDIRECTED", f"Host {host!r} is not this server's.")
+                    await response(scope, receive, send)
+                else:
+                    await send({"type": "websocket.close", "code": 1008})
+                return
+        await self.app(scope, receive, send)

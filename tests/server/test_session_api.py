@@ -90,6 +90,10 @@ def test_malformed_and_oversized_requests(client: httpx.Client) -> None:
     assert huge.status_code == 413 and huge.json()["error"]["code"] == "TOO_LARGE"
     long = client.post(f"/sessions/{sid}/step", json={"action": "noop()" + " " * 20_000})
     assert long.status_code == 422 and long.json()["error"]["fields"][0]["field"] == "action"
+    plain = client.post(f"/sessions/{sid}/reset", content=b"{}", headers={"content-type": "text/plain"})
+    assert plain.status_code == 415  # what a web page may send to localhost without a preflight
+    rebound = client.get("/sessions", headers={"host": "evil.example:8765"})
+    assert rebound.status_code == 421  # a DNS name rebound to 127.0.0.1 gets nothing
 
 
 def test_openapi_document_describes_the_routes_and_bodies(client: httpx.Client) -> None:
