@@ -218,7 +218,12 @@ async def health(request: Request) -> WireResponse:
     """Unauthenticated, for probes: whether the server answers, and how full it is."""
     ctx = context_of(request)
     return WireResponse(
-        {"status": "healthy", "sessions": len(ctx.sessions.sessions), "max_sessions": ctx.config.max_sessions}
+        {
+            "status": "healthy",
+            "sessions": len(ctx.sessions.sessions),
+            "max_sessions": ctx.config.max_sessions,
+            "sessions_opened": ctx.sessions.opened,
+        }
     )
 
 

@@ -218,6 +218,8 @@ class SessionManager:
         self.config = config
         self.env_factory = env_factory
         self.sessions: dict[str, Session] = {}
+        #: Sessions opened since the server started.
+        self.opened = 0
         self._creating = 0
         self._reaper: asyncio.Task[None] | None = None
 
@@ -296,6 +298,7 @@ class SessionManager:
         if record:
             session.record_root = Path(self.config.trajectories, owner, sid)
         self.sessions[sid] = session
+        self.opened += 1
         return session
 
     def get(self, owner: str, sid: str) -> Session:
