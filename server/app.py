@@ -7,7 +7,10 @@ Everything a route needs hangs off one `ServerContext` (configuration, auth, ses
 from any request, in this app or in a mounted sub-app, as `palaestra.server.http.context_of(request)`
 (``request.state.palaestra``). Extensions such as the debugging UI add their routes through
 ``extensions``: each is called with the context and returns Starlette routes (``Mount("/ui", ...)``),
-and uses ``owner_of(request)`` for the same auth rules and ``context.sessions`` for live environments.
+uses ``owner_of(request)`` for the same auth rules (a sub-app passes `EXCEPTION_HANDLERS` to its
+``Starlette`` so a missing token is a 401 there too) and ``context.sessions`` for live environments:
+``await sessions.create(owner, task, parts=..., record=...)``, then
+``await sessions.run(session, lambda: session.step(action))`` (one request at a time, timed out).
 """
 
 from __future__ import annotations
@@ -49,6 +52,11 @@ class ServerContext:
 
 #: An extension: given the server's context, the routes it adds (mounted sub-apps included).
 Extension = Callable[[ServerContext], Iterable[BaseRoute]]
+#: How the errors routes raise on purpose become JSON answers (401, 404, 422, ...); a mounted
+#: sub-app passes them to its own ``Starlette(exception_handlers=...)`` to answer the same way.
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    error: handle_error for error in (SessionError, AuthError, UnknownNameError, ConfigError)
+}
 
 
 def create_app(
@@ -89,9 +97,7 @@ def create_app(
                     await stop()
             await sessions.stop()
 
-    handlers: dict[Any, Any] = {
-        error: handle_error for error in (SessionError, AuthError, UnknownNameError, ConfigError)
-    }
+    handlers = dict(EXCEPTION_HANDLERS)
     middleware = [Middleware(BodyLimit, limit=config.max_body_bytes)]
     if not context.auth.required:
         middleware.insert(0, Middleware(LoopbackHosts))

@@ -162,3 +162,35 @@ def test_only_loopback_may_go_without_a_token() -> None:
     assert auth.owner({"authorization": f"Bearer {token}"}) == auth.owner_of_token(token)
     with pytest.raises(AuthError):
         auth.owner({"authorization": f"Bearer {token[:-1]}"})
+
+
+def test_extensions_mount_sub_apps_under_the_same_auth_and_sessions() -> None:
+    """The seam the debugging UI uses: a mounted Starlette app reaches the server's context."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Mount, Route
+
+    from palaestra.server import ServerContext, context_of, owner_of
+    from palaestra.server.app import EXCEPTION_HANDLERS
+
+    seen: list[ServerContext] = []
+
+    async def whoami(request: Request) -> JSONResponse:
+        context = context_of(request)
+        sessions = context.sessions.owned_by(owner_of(request))
+        return JSONResponse({"owner": owner_of(request), "sessions": [s.id for s in sessions]})
+
+    def extension(context: ServerContext) -> list[Mount]:
+        seen.append(context)
+        sub_app = Starlette(routes=[Route("/whoami", whoami)], exception_handlers=EXCEPTION_HANDLERS)
+        return [Mount("/ext", app=sub_app)]
+
+    with ServerThread(ServerConfig(tokens=("tok",)), extensions=[extension]) as server:
+        assert seen == [server.context]
+        auth = {"Authorization": "Bearer tok"}
+        with httpx.Client(base_url=server.url, timeout=60, headers=auth) as http:
+            sid = http.post("/sessions", json={"task": "miniwob.click-test", "reset": False}).json()["id"]
+            answer = http.get("/ext/whoami").json()
+            assert answer["sessions"] == [sid] and answer["owner"].startswith("t-")
+            assert httpx.get(f"{server.url}/ext/whoami").status_code == 401
