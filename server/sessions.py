@@ -53,6 +53,13 @@ class RequestTimeout(SessionError, TimeoutError):
     code = "REQUEST_TIMEOUT"
 
 
+class EnvironmentFailure(SessionError):
+    """The environment raised (a reset that failed even after replacing its browser)."""
+
+    status = 502
+    code = "ENVIRONMENT_ERROR"
+
+
 class EpisodeNotStarted(SessionError):
     status = 409
     code = "NOT_RESET"
@@ -331,12 +338,16 @@ class SessionManager:
                 try:
                     async with asyncio.timeout(self.config.request_timeout):  # no task per request
                         return await work()
+                except SessionError:
+                    raise
                 except TimeoutError:
                     await self._discard(session)
                     raise RequestTimeout(
                         f"The request took longer than {self.config.request_timeout} s; "
                         f"session `{session.id}` was closed."
                     ) from None
+                except Exception as exc:  # the machinery's failure, said as such, not a bare 500
+                    raise EnvironmentFailure(f"The environment failed: {type(exc).__name__}: {exc}") from exc
         finally:
             session.busy -= 1
             session.last_used = time.monotonic()
