@@ -95,8 +95,7 @@ def build_mcp_server(session: Session, sessions: SessionManager) -> MCPServer:
     async def act(action: str) -> str:
         if session.submission is not None:
             raise ToolError("The episode was submitted; no more actions.")
-        outcome = await sessions.run(session, lambda: session.step(action))
-        del outcome
+        await sessions.run(session, lambda: session.step(action))
         return snapshot_text(session, action)
 
     def tool(*needs: str, read_only: bool = False) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
