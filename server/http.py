@@ -112,7 +112,10 @@ async def body(request: Request, model: type[M]) -> M:
 
 def context_of(conn: HTTPConnection) -> ServerContext:
     """The server a request reached, from any route or mounted sub-app (lifespan state)."""
-    context: ServerContext = conn.state.palaestra
+    context: ServerContext | None = getattr(conn.state, "palaestra", None)
+    if context is None:  # no lifespan ran (an ASGI test transport): the app keeps it too
+        context = conn.app.state.palaestra
+    assert context is not None
     return context
 
 
