@@ -15,13 +15,16 @@ Control" (ICLR 2024), and general where its code was narrow:
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.checks import require_memory, require_model
 from palaestra.agents.llm import ChatModel, LLMConfig, MiniLMTokenCounter, TokenCounter
+from palaestra.agents.llm.config import ENV_MODEL
 from palaestra.agents.registry import AgentSpec
 from palaestra.agents.retrieval import ExemplarSource, open_exemplar_source, vote
 from palaestra.envs.actions.parser import strip_code_fence
@@ -54,6 +57,11 @@ class SynapseConfig:
     max_reasks: int = 2
     cache_dir: str | None = None
     budget_tokens: int | None = None
+
+    def check(self) -> None:
+        """A model must be named here or in the environment; a memory, if given, must exist."""
+        require_model(self.model, "synapse", ENV_MODEL)
+        require_memory(self.memory, "synapse", required=False)
 
 
 def render_trajectory(goal: str, steps: list[tuple[str, str]], pending_state: str | None) -> str:
@@ -110,6 +118,11 @@ class SynapseAgent(Agent):
         self.counter = counter or MiniLMTokenCounter()
         self.exemplars: list[Exemplar] = []
         self.steps: list[tuple[str, str]] = []
+
+    async def awarm(self) -> None:
+        """A first search and count load the memory's embedding model and the tokenizer."""
+        await asyncio.to_thread(self.source.search, "warm up", 1)
+        await asyncio.to_thread(self.counter.count, "warm up")
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)

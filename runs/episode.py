@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
+from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import ObsConfig, Observation
 from palaestra.errors import PalaestraError
+from palaestra.redaction import SECRETS, redact_known, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
@@ -47,6 +49,8 @@ class EpisodeWorker:
         self.agents: dict[str, Agent] = {}
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="artifacts")
         self.feedback: FeedbackStore | None = None  # opened by the first task with tools
+        #: The run's LLM spending, shared with every other worker (see `agents.llm.ledger`).
+        self.ledger = SpendLedger(self.run_dir / LEDGER_FILE, settings.budget_tokens, settings.budget_cost)
 
     def run(self, spec: EpisodeSpec) -> EpisodeOutcome:
         return self.loop.run_until_complete(self.arun(spec))
@@ -58,10 +62,15 @@ class EpisodeWorker:
         a failure here is left for `run` to report as the episode's error.
         """
         try:
-            self._agent(spec.agent)
+            agent = self._agent(spec.agent)
             env = self._env(spec.task)
 
-            self.loop.run_until_complete(env.awarm())  # a browser belongs to the running loop
+            async def launch() -> None:  # a browser belongs to the running loop
+                await env.awarm()
+                with charging(self.ledger, spec.agent.config_hash):
+                    await agent.awarm()  # models and indexes load here, not in the first episode
+
+            self.loop.run_until_complete(launch())
         except Exception:
             return
 
@@ -72,6 +81,7 @@ class EpisodeWorker:
             self.loop.run_until_complete(agent.aclose())
         self.writer.shutdown()
         self.loop.close()
+        self.ledger.close()
         if self.feedback is not None:
             self.feedback.close()
 
@@ -88,7 +98,8 @@ class EpisodeWorker:
         try:
             agent = self._agent(a)
             env = self._env(spec.task)
-            await self._play(spec, agent, env, out, recorder)
+            with charging(self.ledger, a.config_hash):
+                await self._play(spec, agent, env, out, recorder)
             if env.tools is not None and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
                 self._api_feedback().mark_episode(spec.key, out.success)
         except BudgetExceeded as exc:
@@ -104,6 +115,7 @@ class EpisodeWorker:
         except Exception as exc:  # an agent's bug must not take the worker down
             out.error_kind = "agent_error"
             out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
         recorder.finish(out)
         out.finished = time.time()
@@ -123,11 +135,11 @@ class EpisodeWorker:
             raise _ResetFailed(f"reset of {spec.task} failed") from exc
         out.reset_s = time.perf_counter() - t0
         out.goal = obs.get("goal", "")
-        recorder.start(out.goal, obs)
         if agent.privileged:
             agent.reveal_task(spec.task)
             out.extra["privileged"] = True
         await agent.areset(TaskInfo(goal=out.goal, action_set=env.action_set, max_steps=max_steps))
+        recorder.start(out.goal, obs)
         for _ in range(max_steps):
             t_start = time.perf_counter()
             step = await agent.aact(obs)
@@ -164,9 +176,12 @@ class EpisodeWorker:
     def _agent(self, entry: AgentEntry) -> Agent:
         from palaestra.agents.registry import make_agent
 
-        if entry.config_hash not in self.agents:
-            self.agents[entry.config_hash] = make_agent(entry.name, entry.args_dict())
-        return self.agents[entry.config_hash]
+        key = f"{entry.name}|{entry.args}"  # all of it: the hash leaves secrets out
+        if key not in self.agents:
+            SECRETS.remember(secret_values(entry.args_dict()))  # redacted wherever they reappear
+            with charging(self.ledger, entry.config_hash):
+                self.agents[key] = make_agent(entry.name, entry.args_dict())
+        return self.agents[key]
 
     def _env(self, task: str) -> PalaestraEnv:
         if task in self.envs:
@@ -190,15 +205,16 @@ class _ResetFailed(PalaestraError):
 
 
 class _Recorder:
-    """Writes the episode as a trajectory (`palaestra.runs.trajectory`): what the agent saw at each
-    step (its observation as text, its screenshot), what it answered, and what that led to; the
-    files are written off the step's path."""
+    """Writes the episode as a trajectory (`palaestra.runs.trajectory`, the format the server writes
+    too): what the agent saw at each step (observation n is the page it acted on at step n, 0 the
+    page at reset), what it answered, and what that led to, off the step's path, with secrets
+    redacted; the page after the last step is kept as the episode's final page."""
 
     def __init__(
         self, folder: Path, writer: ThreadPoolExecutor, screenshots: bool, spec: EpisodeSpec
     ) -> None:
         self.spec = spec
-        self.trajectory = TrajectoryWriter(folder, images=screenshots, pool=writer)
+        self.trajectory = TrajectoryWriter(folder, images=screenshots, pool=writer, redact=redact_known)
 
     def start(self, goal: str, obs: Observation) -> None:
         spec = self.spec
@@ -210,6 +226,7 @@ class _Recorder:
         self, step: AgentStep, after: Observation, reward: float, terminated: bool, truncated: bool,
         info: dict[str, Any], timings: dict[str, float], demo: dict[str, Any] | None,
     ) -> StepRecord:  # fmt: skip
+        """The record of a step: the observation it acted on, its action, and what that led to."""
         said = {
             "thoughts": step.thoughts, "messages": step.messages, "raw_response": step.raw_response,
             "tokens_in": step.tokens_in, "tokens_out": step.tokens_out, "cost": step.cost,
@@ -226,7 +243,10 @@ class _Recorder:
 
     def finish(self, out: EpisodeOutcome) -> None:
         """End the trajectory and wait for its files: artifacts are complete before the row exists."""
-        if self.trajectory.seen:  # an episode whose reset failed has no page to show
+        seen = self.trajectory.seen
+        if len(seen) > len(out.steps):  # the page after the last step (or the one it stopped on)
+            out.extra["final_observation"], out.extra["final_screenshot"], _ = seen[len(out.steps)]
+        if seen:  # an episode whose reset failed has no page to show
             self.trajectory.end(
                 outcome=out.outcome, success=out.success, reward=out.reward, error_kind=out.error_kind,
                 error_message=out.error_message, elapsed_s=out.elapsed_s,

@@ -1,7 +1,8 @@
 """`palaestra memory`: build exemplar memories from recorded runs or the oracles, and inspect them.
 
-Any finished episode of a run made with `--record-demos` can become an exemplar trajectory; by
-default only the successful ones do, since a memory of failures teaches the wrong moves.
+Any finished episode of a run made with `--record-demos`, and any trajectory recorded by the server
+(`--trajectories DIR`), can become an exemplar trajectory; by default only the successful ones do,
+since a memory of failures teaches the wrong moves.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import argparse
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from palaestra.config import parse_seeds
+from palaestra.config import ConfigError, parse_seeds
 from palaestra.memory import Embedder, Exemplar, ExemplarMemory
 from palaestra.runs.artifacts import confined
 from palaestra.runs.store import RunStore
@@ -27,22 +29,26 @@ def exemplars_from_run(run_dir: str | Path, only_successful: bool = True) -> lis
     for row in rows:
         if row["status"] != "done" or (only_successful and not row["success"]):
             continue
-        folder = confined(run_dir, row["artifacts"] or "")
-        if not (folder / TRAJECTORY_FILE).is_file():
-            continue
-        episode = read_trajectory(folder)
-        steps = episode.demonstration_steps()
+        steps, goal = _demonstration(confined(run_dir, row["artifacts"] or ""))
         if not steps:
             continue
         suite, _, task = row["task"].partition(".")
         exemplars.append(
             Exemplar(
-                goal=episode.header.get("goal", ""), suite=suite, task=task, trajectory=steps,
+                goal=goal, suite=suite, task=task, trajectory=steps,
                 success=bool(row["success"]), reward=float(row["reward"]), source=f"run:{run_dir.name}",
                 metadata={"agent": row["agent"], "seed": row["seed"]},
             )
         )  # fmt: skip
     return exemplars
+
+
+def _demonstration(folder: Path) -> tuple[list[dict[str, Any]], str]:
+    """The demonstration steps of the trajectory in ``folder`` (none without one), and its goal."""
+    if not (folder / TRAJECTORY_FILE).is_file():
+        return [], ""
+    episode = read_trajectory(folder)
+    return episode.demonstration_steps(), str(episode.header.get("goal", ""))
 
 
 def exemplars_from_trajectories(root: str | Path, only_successful: bool = True) -> list[Exemplar]:
@@ -67,6 +73,20 @@ def exemplars_from_trajectories(root: str | Path, only_successful: bool = True) 
     return exemplars
 
 
+def require_demos(run_dir: str | Path, memory_path: str | Path) -> None:
+    """Refuse a run that recorded no demonstration (made without `--record-demos`), with the fix."""
+    run_dir = Path(run_dir)
+    with RunStore(run_dir, readonly=True) as store:
+        folders = [row["artifacts"] for row in store.episodes() if row["artifacts"]]
+    if any(_demonstration(confined(run_dir, folder))[0] for folder in folders):
+        return
+    raise ConfigError(
+        f"{run_dir} holds no demonstrations: it was run without --record-demos. Fix: run the same "
+        "evaluation with --record-demos into a new --out (the same --out would skip its finished "
+        f"episodes), then `palaestra memory build {memory_path} --run NEW_OUT`."
+    )
+
+
 def add_to_memory(
     path: str | Path, exemplars: Iterable[Exemplar], embedder: Embedder | None = None
 ) -> tuple[ExemplarMemory, int]:
@@ -87,6 +107,8 @@ def build_memory(args: argparse.Namespace) -> int:
             "--run RUN_DIR, --trajectories DIR and/or --oracles 'GLOBS'."
         )
         return 2
+    for run in args.run or []:  # before anything slow: a run without demonstrations is a mistake
+        require_demos(run, args.path)
     found: list[Exemplar] = []
     if args.oracles:
         from palaestra.agents.demos import record_oracles

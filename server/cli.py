@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ def _address_flags(p: argparse.ArgumentParser, port: int) -> None:
     p.add_argument(
         "--host", default="127.0.0.1", help="address to bind (anything but loopback needs a token)"
     )
-    p.add_argument("--port", type=int, default=port)
+    p.add_argument("--port", type=int, default=port, help=f"port to listen on (default: {port})")
     p.add_argument(
         "--token", action="append", default=[],
         help=f"bearer token clients must send (repeat for several; default ${TOKEN_VARIABLE}; "
@@ -35,20 +35,31 @@ def _address_flags(p: argparse.ArgumentParser, port: int) -> None:
     )  # fmt: skip
 
 
-def add_parsers(sub: Any) -> None:
-    p = sub.add_parser(
-        "serve", help="serve environments: OpenEnv's protocol, the session API, MCP at /mcp/ID"
-    )
+#: Examples shown by `--help` (they serve until stopped, so the CLI tests parse them, not run them).
+EXAMPLES = {
+    "serve": ["palaestra serve --task miniwob.click-test",
+              "palaestra serve --host 0.0.0.0 --port 8765 --token SECRET --trajectories recorded"],
+    "mcp": ["palaestra mcp --task miniwob.book-flight --seed 3",
+            "palaestra mcp --task miniwob.enter-text --http --port 8766"],
+}  # fmt: skip
+
+
+def add_parsers(sub: Any, epilog: Callable[[Sequence[str]], str]) -> None:
+    what = "serve environments: OpenEnv's protocol, the session API, MCP at /mcp/ID"
+    p = sub.add_parser("serve", help=what, epilog=epilog(EXAMPLES["serve"]))
     _address_flags(p, ServerConfig.port)
+    what = "the task of OpenEnv clients that name none (e.g. miniwob.click-test)"
+    p.add_argument("--task", default="", help=what)
     p.add_argument(
-        "--task", default="", help="task for OpenEnv clients that name none (e.g. miniwob.click-test)"
+        "--max-sessions", type=int, default=ServerConfig.max_sessions, help="sessions open at once"
     )
-    p.add_argument("--max-sessions", type=int, default=ServerConfig.max_sessions)
-    p.add_argument("--idle-timeout", type=float, default=ServerConfig.idle_timeout, help="seconds")
+    p.add_argument("--idle-timeout", type=float, default=ServerConfig.idle_timeout, help="seconds unused")
     p.add_argument("--request-timeout", type=float, default=ServerConfig.request_timeout, help="seconds")
-    p.add_argument("--max-body-bytes", type=int, default=ServerConfig.max_body_bytes)
+    what = "largest request body or WebSocket message, in bytes"
+    p.add_argument("--max-body-bytes", type=int, default=ServerConfig.max_body_bytes, help=what)
     p.add_argument("--trajectories", default="", metavar="DIR", help="record sessions that ask, under DIR")
-    p = sub.add_parser("mcp", help="one task's environment as an MCP server (stdio, or --http)")
+    what = "one task's environment as an MCP server (stdio, or --http)"
+    p = sub.add_parser("mcp", help=what, epilog=epilog(EXAMPLES["mcp"]))
     p.add_argument("--task", required=True, help="a registered task id, e.g. miniwob.book-flight")
     p.add_argument("--seed", type=int, help="the episode's seed (drawn if absent)")
     p.add_argument("--parts", default="axtree,screenshot", help=f"observation parts, among {','.join(PARTS)}")
