@@ -2,7 +2,7 @@
 
 `make_run` writes a run the way a real one is written, through `RunStore.record(EpisodeOutcome)`,
 with the artifacts the runner leaves (a small JPEG screenshot and an observation file per step,
-`agent.jsonl`, `episode.json`) and a reproducibility record, so the report and the comparison read
+`trajectory.jsonl`) and a reproducibility record, so the report and the comparison read
 exactly what `palaestra eval` produces, in milliseconds.
 """
 
@@ -19,6 +19,7 @@ from PIL import Image
 from palaestra.runs.artifacts import episode_dir
 from palaestra.runs.records import FAILURE, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.store import RunStore
+from palaestra.runs.trajectory import TRAJECTORY_FILE
 
 #: One episode per seed: True a success, False a failure, a string an error of that kind.
 Outcome = bool | str
@@ -59,13 +60,15 @@ def build_run(
     goals: Mapping[str, str] | None = None,
     steps: int = 2,
     record: dict[str, Any] | None = None,
+    config_hash: str | Mapping[str, str] = "abc123",
 ) -> Path:
     """Write a run to `run_dir` and return it.
 
     `results` maps `(agent label, task)` (or a task, played by `agent`) to `"k/n"` or a list of
     outcomes, one per seed. `agent_names` maps labels to registered names (default: the label, so a
     label "oracle" is the privileged oracle). `goals` maps tasks to goals. Every finished episode
-    takes `steps` steps, an errored one a single step.
+    takes `steps` steps, an errored one a single step. `config_hash` is every agent's configuration
+    hash, or maps labels to theirs.
     """
     names, goal_of = agent_names or {}, goals or {}
     n_seeds = max((len(_outcomes(spec)) for spec in results.values()), default=0)
@@ -75,10 +78,9 @@ def build_run(
             label, task = key if isinstance(key, tuple) else (agent, key)
             for seed, outcome in enumerate(_outcomes(spec)):
                 goal = goal_of.get(task, f"Solve {task} (seed {seed}).")
-                store.record(
-                    _episode(run_dir, label, names.get(label, label), task, seed, outcome, goal, steps),
-                    invocation,
-                )
+                episode = _episode(run_dir, label, names.get(label, label), task, seed, outcome, goal, steps)
+                episode.agent_hash = config_hash if isinstance(config_hash, str) else config_hash[label]
+                store.record(episode, invocation)
         store.end_invocation(invocation, "complete")
     return run_dir
 
@@ -111,19 +113,17 @@ def _episode(
         )  # fmt: skip
         thoughts = f"thinking about step {index}"
         log.append(
-            {"index": index, "action": out.steps[-1].action, "thoughts": thoughts, "extra": {},
-             "messages": [{"role": "user", "content": goal}], "raw_response": f"RAW-{index}"}
+            {"type": "step", "index": index, "action": out.steps[-1].action, "thoughts": thoughts,
+             "extra": {}, "messages": [{"role": "user", "content": goal}], "raw_response": f"RAW-{index}"}
         )  # fmt: skip
-    (folder / "agent.jsonl").write_text("".join(json.dumps(line) + "\n" for line in log))
+    header = {"type": "episode", "format": 1, "task": task, "seed": seed, "goal": goal, "source": "run"}
+    (folder / TRAJECTORY_FILE).write_text("".join(json.dumps(line) + "\n" for line in [header, *log]))
     if errored:
         out.error_kind, out.error_message = str(outcome), f"{outcome}: the browser went away\nTraceback…"
     else:
         out.success, out.reward = outcome is True, 1.0 if outcome is True else 0.0
         out.outcome = SUCCESS if outcome is True else FAILURE
     out.elapsed_s = 3.0
-    (folder / "episode.json").write_text(
-        json.dumps({"key": out.key, "goal": goal, "error": out.error_message})
-    )
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.llm import LLMResponseError
@@ -87,3 +88,19 @@ class UnreadableModelAgent(Agent):
 
     async def aact(self, obs: Observation) -> AgentStep:
         raise LLMResponseError("The LLM server kept answering with HTML (scripted).")
+
+
+class SlowToLoadAgent(Agent):
+    """Loads something slow before it can play (as an embedding model is): in `awarm`, which the
+    runner calls before the episode's clock starts. Its step says when the loading finished."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded_at = 0.0
+
+    async def awarm(self) -> None:
+        await asyncio.sleep(1.0)
+        self.loaded_at = time.time()
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        return AgentStep(action="noop(0)", stop=bool(self.history), extra={"loaded_at": self.loaded_at})
