@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from palaestra.cli import main
 from palaestra.runs.episode import EpisodeWorker
 from palaestra.runs.records import STEP_LIMIT, EpisodeOutcome
+from palaestra.runs.report import write_report
+from palaestra.runs.report_html import episode_page_name
+from palaestra.runs.results import load_rows
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 from palaestra.testing import ScriptedLLMServer, oversized_body, reply_text
 
@@ -41,9 +45,17 @@ def test_answers_that_are_never_actions_are_failed_steps_not_agent_errors(
 ) -> None:
     answers = iter(HOSTILE * 10)
     server = make_llm_server(lambda request: reply_text(next(answers)))
-    out = play_synapse(server, tmp_path, max_reasks="2")
-    assert (out.error_kind, out.outcome) == ("", STEP_LIMIT), out.error_message
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "synapse", "--agent-arg", "model=scripted-model", "--agent-arg",
+            f"base_url={server.base_url}", "--agent-arg", "max_reasks=2", "--tasks", "click-test",
+            "--seeds", "0", "--workers", "1", "--max-steps", "2", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    (row,) = load_rows(run)
+    assert (row["error_kind"], row["outcome"]) == (None, STEP_LIMIT), row["error_message"]
     assert len(server.chat_requests) == 6  # an ask and two re-asks per step
+    # The answers (a lone surrogate among them) are recorded, and the report shows them.
+    page = write_report(run).parent / "episodes" / episode_page_name(row["key"])
+    assert "fill(&#x27;1&#x27;, &#x27;\\ud800" in page.read_text(encoding="utf-8")
 
 
 def test_an_oversized_response_is_a_model_request_error(
