@@ -186,7 +186,10 @@ class TrajectoryWriter:
 
     def _line(self, entry: Mapping[str, Any]) -> None:
         if self._file is None:
-            self._file = (self.folder / TRAJECTORY_FILE).open("a", encoding="utf-8")
+            # A lone surrogate (a model's answer, a page's text) is written as its JSON escape, which
+            # reads back as the same string, instead of failing the episode.
+            path = self.folder / TRAJECTORY_FILE
+            self._file = path.open("a", encoding="utf-8", errors="backslashreplace")
         self._file.write(self.redact(json.dumps(entry, default=str, ensure_ascii=False)) + "\n")
         self._file.flush()
 
