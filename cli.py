@@ -6,6 +6,7 @@ palaestra report runs/mem
 palaestra compare runs/a runs/b
 palaestra list tasks 'enter-*'
 palaestra memory build --out memories/miniwob --tasks '*' --seeds 0-4
+palaestra routing train-judge --download
 """
 
 from __future__ import annotations
@@ -137,6 +138,12 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return inspect_memory(args)
 
 
+def cmd_routing(args: argparse.Namespace) -> int:
+    from palaestra.routing.training.cli import run
+
+    return run(args)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="palaestra", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -159,12 +166,15 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--oracles", metavar="GLOBS", help="build from MiniWoB++ oracles on these tasks")
     p.add_argument("--seeds", default="0-4", help="oracle seeds")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
+    from palaestra.routing.training.cli import add_parser as add_routing_parser
+
+    add_routing_parser(sub)
     return parser
 
 
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
-    "compare": cmd_compare, "memory": cmd_memory,
+    "compare": cmd_compare, "memory": cmd_memory, "routing": cmd_routing,
 }  # fmt: skip
 
 

@@ -1,0 +1,2 @@
+"""The API selector: `python -m bench.routing` (quality, abstention and speed on tool-retrieval sets,
+see `benchmark.py`) and `python -m bench.routing.judge_compare` (do averaged judges abstain more?)."""
