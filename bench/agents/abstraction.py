@@ -10,7 +10,7 @@ Targets: at most 0.2 of the AXTree's tokens, at least 0.99 retention.
 
 The abstraction's rules were worked out on seeds 0-4; `--seeds 5-9` is the held-out check.
 
-    python -m bench.abstraction [--tasks 'click-*'] [--seeds 0-4] [--json out.json]
+    python -m bench.agents.abstraction [--tasks 'click-*'] [--seeds 0-4] [--json out.json]
 """
 
 from __future__ import annotations

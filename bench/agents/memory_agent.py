@@ -1,14 +1,15 @@
 """The offline memory agent on MiniWoB++: demonstrations from the oracles on seeds 0-4, evaluation
 on seeds 1000-1049 of the same tasks, and on tasks that have no exemplar of their own.
 
-    python -m bench.memory_agent [--tasks '*'] [--eval-seeds 1000-1049] [--others-seeds 1000-1004]
+    python -m bench.agents.memory_agent [--tasks '*'] [--eval-seeds 1000-1049] [--others-seeds 1000-1004]
                                  [--workers 2] [--json out.json]
 
 Target: at least 0.9 mean success on the tasks that have exemplars.
 
 The memory is built once and cached under ``.cache/bench/memory-agent/memory-v<format>-seeds-<seeds>``:
 a change to what a demonstration records bumps ``palaestra.agents.demos.DEMO_FORMAT`` and so the
-directory; ``--rebuild`` records it again regardless.
+directory; ``--rebuild`` records it again regardless. It holds every oracle's demonstrations unless
+``--demo-tasks`` narrows them (then the directory's name says which).
 """
 
 from __future__ import annotations
@@ -79,20 +80,24 @@ def main(argv: list[str] | None = None) -> int:
         "variant such as book-flight-nodelay replays its sibling's recorded episode exactly",
     )
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--demo-tasks", default="*", help="globs over the oracles recorded into the memory")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the memory is kept")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--json", default="")
     args = parser.parse_args(argv)
     tasks = sorted(t for t in ORACLES if any(fnmatch.fnmatchcase(t, p) for p in args.tasks.split(",")))
     # One directory per recording format and demonstration seeds: a memory recorded by an older
     # recorder lacks what the agent now reads (the first page's signature, ancestors, value sources).
-    memory_dir = CACHE / f"memory-v{DEMO_FORMAT}-seeds-{args.demo_seeds}"
+    memory_dir = args.cache / f"memory-v{DEMO_FORMAT}-seeds-{args.demo_seeds}"
+    if args.demo_tasks != "*":
+        memory_dir = memory_dir.with_name(f"{memory_dir.name}-tasks-{args.demo_tasks.replace('/', '_')}")
     if args.rebuild and memory_dir.exists():
         shutil.rmtree(memory_dir)
     if not (memory_dir / "meta.json").exists():
         building = memory_dir.with_name(memory_dir.name + ".building")  # a stopped build is not reused
         shutil.rmtree(building, ignore_errors=True)
         building.parent.mkdir(parents=True, exist_ok=True)
-        memory = build_from_oracles(building, list(ORACLES), parse_seeds(args.demo_seeds))
+        memory = build_from_oracles(building, args.demo_tasks.split(","), parse_seeds(args.demo_seeds))
         count = len(memory)
         memory.close()
         building.rename(memory_dir)
