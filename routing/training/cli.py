@@ -63,12 +63,9 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="data sets' cache folder")
     parser.add_argument("--download", action="store_true", help="fetch the data set if it is not cached")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N queries of each kind")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="torch threads for embedding and training (default: 2 to embed and torch's own to train "
-        "for train-judge, 1 for tune); 1 is often many times faster on cores busy with other work",
-    )
+    threads = "torch threads (default: 2 to embed and torch's own to train the judge, 1 to tune); 1 is"
+    threads += " often many times faster on cores busy with other work"
+    parser.add_argument("--threads", type=int, help=threads)
 
 
 def run(args: argparse.Namespace) -> int:
