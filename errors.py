@@ -37,6 +37,10 @@ class UnknownNameError(PalaestraError, LookupError):
         return str(self.args[0])
 
 
+class PluginError(PalaestraError, ImportError):
+    """A suite or agent plug-in that cannot be loaded (a broken entry point or import path)."""
+
+
 class BrowserNotFoundError(PalaestraError, FileNotFoundError):
     """No Chromium could be found or launched."""
 

@@ -12,8 +12,7 @@ from typing import Any, ClassVar
 
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.actions import ActionSet
-
-Obs = dict[str, Any]
+from palaestra.envs.obs import Observation
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class Agent(ABC):
         self.history = []
 
     @abstractmethod
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         """Decide the next action from the latest observation."""
 
     def reveal_task(self, task: str) -> None:
@@ -73,7 +72,7 @@ class Agent(ABC):
     def reset(self, task: TaskInfo) -> None:
         loop_mod.run_sync(self.areset(task))
 
-    def act(self, obs: Obs) -> AgentStep:
+    def act(self, obs: Observation) -> AgentStep:
         step = loop_mod.run_sync(self.aact(obs))
         return step
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 
-from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
-from palaestra.agents.registry import AgentSpec, register_agent
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.registry import AgentSpec
+from palaestra.envs.obs import Observation
 from palaestra.errors import UnknownNameError
 
 
@@ -29,7 +30,7 @@ class OracleAgent(Agent):
     def __init__(self, config: OracleConfig) -> None:
         super().__init__()
         self.task_name = ""
-        self._plan: Generator[str, Obs, None] | None = None
+        self._plan: Generator[str, Observation, None] | None = None
 
     def reveal_task(self, task: str) -> None:
         from palaestra.tasks.miniwob.oracles import ORACLES
@@ -43,7 +44,7 @@ class OracleAgent(Agent):
         await super().areset(task)
         self._plan = None
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         from palaestra.tasks.miniwob.oracles import ORACLES
 
         if not self.task_name:
@@ -61,4 +62,4 @@ class OracleAgent(Agent):
         return step
 
 
-register_agent(AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ solutions (privileged)"))
+SPEC = AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ solutions (privileged)")

@@ -23,7 +23,8 @@ from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
 from palaestra.config import ConfigError
-from palaestra.envs import BrowserEnv, ObsConfig
+from palaestra.envs.base import PalaestraEnv, make_env
+from palaestra.envs.obs import ObsConfig, Observation
 from palaestra.errors import PalaestraError
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
@@ -46,7 +47,7 @@ class EpisodeWorker:
         self.run_dir = Path(run_dir).resolve()  # artifact paths resolve, and are recorded relative to it
         self.worker = worker or f"pid{os.getpid()}"
         self.loop = asyncio.new_event_loop()
-        self.envs: OrderedDict[str, BrowserEnv] = OrderedDict()
+        self.envs: OrderedDict[str, PalaestraEnv] = OrderedDict()
         self.agents: dict[str, Agent] = {}
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="artifacts")
         self.feedback: FeedbackStore | None = None  # opened by the first task with tools
@@ -64,10 +65,7 @@ class EpisodeWorker:
             self._agent(spec.agent)
             env = self._env(spec.task)
 
-            async def launch() -> None:  # the host belongs to the running loop
-                await env.host.ensure_browser()
-
-            self.loop.run_until_complete(launch())
+            self.loop.run_until_complete(env.awarm())  # a browser belongs to the running loop
         except Exception:
             return
 
@@ -116,7 +114,7 @@ class EpisodeWorker:
         return out
 
     async def _play(
-        self, spec: EpisodeSpec, agent: Agent, env: BrowserEnv, out: EpisodeOutcome, recorder: _Recorder
+        self, spec: EpisodeSpec, agent: Agent, env: PalaestraEnv, out: EpisodeOutcome, recorder: _Recorder
     ) -> None:
         max_steps = self.settings.max_steps
         t0 = time.perf_counter()
@@ -173,14 +171,14 @@ class EpisodeWorker:
             self.agents[entry.config_hash] = make_agent(entry.name, entry.args_dict())
         return self.agents[entry.config_hash]
 
-    def _env(self, task: str) -> BrowserEnv:
+    def _env(self, task: str) -> PalaestraEnv:
         if task in self.envs:
             self.envs.move_to_end(task)
             return self.envs[task]
         while len(self.envs) >= _ENV_CACHE:
             _, old = self.envs.popitem(last=False)
             self.loop.create_task(old.aclose())
-        env = BrowserEnv(
+        env = make_env(
             task,
             obs_config=ObsConfig(screenshot=self.settings.screenshots),
             step_timeout=self.settings.step_timeout,
@@ -202,7 +200,7 @@ class _Recorder:
         self.lines: list[str] = []
         self.demo_steps: list[dict[str, Any]] = []
 
-    def step(self, index: int, step: AgentStep, obs: dict[str, Any], reward: float) -> StepRecord:
+    def step(self, index: int, step: AgentStep, obs: Observation, reward: float) -> StepRecord:
         record = StepRecord(
             index=index, action=step.action, error=obs.get("last_action_error", ""), reward=reward,
             tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
@@ -242,7 +240,7 @@ class _Recorder:
             (self.folder / DEMO_FILE).write_text(json.dumps(demo, default=str))
 
 
-def _observation_text(obs: dict[str, Any]) -> str:
+def _observation_text(obs: Observation) -> str:
     parts = [f"goal: {obs.get('goal', '')}", f"url: {obs.get('url', '')}"]
     if obs.get("last_action_error"):
         parts.append(f"last_action_error: {obs['last_action_error']}")

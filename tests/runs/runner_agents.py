@@ -10,13 +10,14 @@ import asyncio
 import json
 import re
 
-from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.envs.obs import Observation
 
 
 class HangingAgent(Agent):
     """Never answers: only the runner's episode timeout can end its episodes."""
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         await asyncio.sleep(3600)
         return AgentStep(action="noop(0)")
 
@@ -24,14 +25,14 @@ class HangingAgent(Agent):
 class CrashingAgent(Agent):
     """Raises on its first decision: a bug in the agent, an error that retrying cannot fix."""
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         raise ZeroDivisionError("the agent's own bug")
 
 
 class IdleAgent(Agent):
     """Waits on every step: its episodes end at the step limit, a failure and not an error."""
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         return AgentStep(action="noop(0)")
 
 
@@ -56,7 +57,7 @@ class CalculatorAgent(Agent):
             f"call_api('calc/evaluate', {{'expression': '{expression}'}})",
         ]
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         if self.plan:
             return AgentStep(action=self.plan.pop(0))
         answer = json.loads(obs["tool_results"])["content"]
