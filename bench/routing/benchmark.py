@@ -11,7 +11,7 @@ The tuned constants are refitted by `palaestra routing tune`, and the judge that
 trained by `palaestra routing train-judge`: they are the package's, this only measures.
 
 By default the data is the Berkeley Function Calling Leaderboard v4
-(`palaestra/routing/training/datasets/bfcl.py`, fetched once into `.cache/bench/bfcl`):
+(`routing/training/datasets/bfcl.py`, fetched once into `.cache/bench/bfcl`):
 the functions of its labelled categories pooled into one registry of 1,437 tools, and 2,501
 queries whose gold is the functions named in their ground-truth answers. A selected tool is a hit
 when its name, without the namespace, is gold. Ranking metrics are computed on the hits the
