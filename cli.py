@@ -138,12 +138,6 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return inspect_memory(args)
 
 
-def cmd_routing(args: argparse.Namespace) -> int:
-    from palaestra.routing.training.cli import run
-
-    return run(args)
-
-
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="palaestra", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -166,19 +160,27 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--oracles", metavar="GLOBS", help="build from MiniWoB++ oracles on these tasks")
     p.add_argument("--seeds", default="0-4", help="oracle seeds")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
-    from palaestra.routing.training.cli import add_parser as add_routing_parser
-
-    add_routing_parser(sub)
+    # `palaestra routing ...` parses its own arguments (palaestra.routing.training.cli; see `main`),
+    # so that building this parser does not import the routing package.
+    p = sub.add_parser(
+        "routing", help="train the API selector's judge, refit its tuned constants", add_help=False
+    )
+    p.add_argument("arguments", nargs=argparse.REMAINDER, help="see `palaestra routing --help`")
     return parser
 
 
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
-    "compare": cmd_compare, "memory": cmd_memory, "routing": cmd_routing,
+    "compare": cmd_compare, "memory": cmd_memory,
 }  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["routing"]:
+        from palaestra.routing.training.cli import main as routing
+
+        return routing(argv[1:])
     parser = make_parser()
     args = parser.parse_args(argv)
     import palaestra  # noqa: F401  (registers the task suites)

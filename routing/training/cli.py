@@ -21,12 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from palaestra.errors import PalaestraError
+
 from .datasets import DEFAULT_CACHE, SOURCES, RoutingData
 
 
-def add_parser(sub: Any) -> None:
-    """Register `routing` and its actions on the `palaestra` command's subparsers."""
-    parser = sub.add_parser("routing", help="train the API selector's judge, refit its tuned constants")
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="palaestra routing", description=__doc__.splitlines()[0])
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     judge = actions.add_parser("train-judge", help="fine-tune the opt-in cross-encoder fit judge")
     _data_arguments(judge)
@@ -52,6 +53,17 @@ def add_parser(sub: Any) -> None:
         "tune", help="refit fusion, BM25, learned-ranker, abstain and history constants"
     )
     _data_arguments(tune)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`palaestra routing ARGV...`: 0 when done, 2 (with the reason on stderr) on bad input."""
+    args = make_parser().parse_args(argv)
+    try:
+        return run(args)
+    except (PalaestraError, FileNotFoundError) as exc:
+        print(f"palaestra routing {args.action}: {exc}", file=sys.stderr)
+        return 2
 
 
 def _data_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,3 +119,7 @@ def tune(data: RoutingData, threads: int) -> dict[str, Any]:
     model = SentenceTransformerEmbedder(num_threads=threads)
     model.embed(["load the model"])
     return refit_constants(data, CachingEmbedder(model), CachingEmbedder(Int8Embedder(model)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +124,17 @@ def test_tune_prints_every_constant_it_fits(bfcl_mini: Path, capsys: pytest.Capt
     found = json.loads(printed.splitlines()[-1])
     assert {"K1", "B", "WEIGHTS", "HISTORY_WEIGHT", "HISTORY_NEIGHBOURS", "abstain"} <= set(found)
     assert len(found["WEIGHTS"]) == 10 and len(found["abstain"]) == 6
+
+
+def test_the_palaestra_command_lists_routing_without_importing_it(capsys: pytest.CaptureFixture[str]) -> None:
+    code = "import sys, palaestra.cli as c; c.make_parser().parse_args(['list', 'suites']); "
+    code += "print('palaestra.routing' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert out.strip() == "False"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "routing" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["routing", "--help"])
+    printed = capsys.readouterr().out
+    assert "usage: palaestra routing" in printed and "train-judge" in printed and "tune" in printed
