@@ -1,1 +1,1 @@
-"""Agents: `python -m bench.agents.memory_agent` (success on unseen seeds), `bench.agents.abstraction`."""
+"""Agents: `python -m bench.agents.memory_agent`, `.synapse_llm`, `.abstraction`, `.fuzzy_match`."""

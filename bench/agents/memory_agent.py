@@ -1,8 +1,8 @@
 """The offline memory agent on MiniWoB++: demonstrations from the oracles on seeds 0-4, evaluation
 on seeds 1000-1049 of the same tasks, and on tasks that have no exemplar of their own.
 
-    python -m bench.agents.memory_agent [--tasks '*'] [--eval-seeds 1000-1049] [--others-seeds 1000-1004]
-                                 [--workers 2] [--json out.json]
+    python -m bench.agents.memory_agent [--tasks '*'] [--eval-seeds 1000-1049]
+                                        [--others-seeds 1000-1004] [--workers 2] [--json out.json]
 
 Target: at least 0.9 mean success on the tasks that have exemplars.
 
@@ -63,10 +63,35 @@ def evaluate_task(task: str, seeds: list[int], memory_dir: str) -> dict[str, Any
     return {"task": task, "episodes": len(seeds), "success": wins / len(seeds), "own_family": retrieved}
 
 
-def main(argv: list[str] | None = None) -> int:
+def oracle_memory(
+    demo_seeds: str = "0-4", rebuild: bool = False, tasks: str = "*", cache: Path = CACHE
+) -> Path:
+    """The memory of the oracles' episodes on ``demo_seeds`` (every oracle's, unless the globs in
+    ``tasks`` narrow them), recorded once (``bench.agents.synapse_llm`` uses it too). One directory
+    per recording format and seeds: a memory recorded by an older recorder lacks what the agents now
+    read (the first page's signature, ancestors, value sources)."""
     from palaestra.agents.demos import DEMO_FORMAT, record_oracles
     from palaestra.config import parse_seeds
     from palaestra.runs.memory_cli import add_to_memory
+
+    memory_dir = cache / f"memory-v{DEMO_FORMAT}-seeds-{demo_seeds}"
+    if tasks != "*":
+        memory_dir = memory_dir.with_name(f"{memory_dir.name}-tasks-{tasks.replace('/', '_')}")
+    if rebuild and memory_dir.exists():
+        shutil.rmtree(memory_dir)
+    if not (memory_dir / "meta.json").exists():
+        building = memory_dir.with_name(memory_dir.name + ".building")  # a stopped build is not reused
+        shutil.rmtree(building, ignore_errors=True)
+        building.parent.mkdir(parents=True, exist_ok=True)
+        memory, count = add_to_memory(building, record_oracles(tasks.split(","), parse_seeds(demo_seeds)))
+        memory.close()
+        building.rename(memory_dir)
+        print(f"built {memory_dir}: {count} exemplars", flush=True)
+    return memory_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    from palaestra.config import parse_seeds
     from palaestra.tasks import list_tasks
     from palaestra.tasks.miniwob.oracles import ORACLES
 
@@ -87,22 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default="")
     args = parser.parse_args(argv)
     tasks = sorted(t for t in ORACLES if any(fnmatch.fnmatchcase(t, p) for p in args.tasks.split(",")))
-    # One directory per recording format and demonstration seeds: a memory recorded by an older
-    # recorder lacks what the agent now reads (the first page's signature, ancestors, value sources).
-    memory_dir = args.cache / f"memory-v{DEMO_FORMAT}-seeds-{args.demo_seeds}"
-    if args.demo_tasks != "*":
-        memory_dir = memory_dir.with_name(f"{memory_dir.name}-tasks-{args.demo_tasks.replace('/', '_')}")
-    if args.rebuild and memory_dir.exists():
-        shutil.rmtree(memory_dir)
-    if not (memory_dir / "meta.json").exists():
-        building = memory_dir.with_name(memory_dir.name + ".building")  # a stopped build is not reused
-        shutil.rmtree(building, ignore_errors=True)
-        building.parent.mkdir(parents=True, exist_ok=True)
-        exemplars = record_oracles(args.demo_tasks.split(","), parse_seeds(args.demo_seeds))
-        memory, count = add_to_memory(building, exemplars)
-        memory.close()
-        building.rename(memory_dir)
-        print(f"built {memory_dir}: {count} exemplars", flush=True)
+    memory_dir = oracle_memory(args.demo_seeds, args.rebuild, args.demo_tasks, args.cache)
     others = [n.split(".", 1)[1] for n in list_tasks(suite="miniwob") if n.split(".", 1)[1] not in ORACLES]
     jobs = [(t, parse_seeds(args.eval_seeds), True) for t in tasks]
     if args.others_seeds:

@@ -99,7 +99,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rerank",
         action="store_true",
-        help="also score LLM re-ranking (model from PALAESTRA_LLM_* variables)",
+        help="also score LLM re-ranking (PALAESTRA_LLM_* endpoint, else the embedded model)",
     )
     parser.add_argument(
         "--judge",

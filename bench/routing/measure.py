@@ -155,12 +155,12 @@ def reranked(
     `filtered` applies each query's `servers` pre-filter."""
     import asyncio
 
-    from palaestra.agents.llm import ChatModel, LLMConfig
+    from palaestra.agents.llm import default_model
     from palaestra.routing.rerank import LLMReranker
 
     async def run() -> tuple[list[Selection], list[float]]:
         selections, seconds = [], []
-        async with ChatModel(LLMConfig.from_env()) as model:
+        async with default_model() as model:  # the configured endpoint, else the embedded model
             selector.reranker = LLMReranker(model)
             try:
                 for query in queries:

@@ -1,1 +1,2 @@
-"""Speed and memory: `python -m bench.speed.env_speed`, `bench.speed.runner`, `bench.speed.memory_speed`."""
+"""Speed and memory: `python -m bench.speed.env_speed`, `.desktop`, `.runner`, `.memory_speed` and
+`.llm_throughput`."""

@@ -1,14 +1,11 @@
 """`palaestra routing ...`: fit what the API selector ships with, on a tool-retrieval data set.
 
-palaestra routing train-judge --download                 # the opt-in judge, on BFCL v4
-palaestra routing train-judge --folds 3 --models 3 --out .cache/bench/judge-cv
-palaestra routing train-judge --policy-from .cache/bench/judge-cv --out .cache/bench/judge-full
-palaestra routing tune                                   # refit the selector's tuned constants
-
-Both read BFCL v4 from `.cache/bench/bfcl` by default (`--download` fetches it once from PyPI), or
-any set `--data` names: a registered one, or a folder of converted files (tools.json,
-queries.jsonl, ...; see `datasets/files.py`). Results go to stdout, the last line as JSON;
-progress goes to stderr.
+`train-judge` trains the opt-in cross-encoder judge (`judge_training.py`), `tune` refits the
+selector's tuned constants (`tune.py`); `palaestra routing --help` shows examples
+(`cli_parser.EXAMPLES["routing"]`). Both read BFCL v4 from `.cache/bench/bfcl` by default
+(`--download` fetches it once from PyPI), or any set `--data` names: a registered one, or a folder
+of converted files (tools.json, queries.jsonl, ...; see `datasets/files.py`). Results go to
+stdout, the last line as JSON; progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -21,20 +18,23 @@ import time
 from pathlib import Path
 from typing import Any
 
+from palaestra.cli_parser import EXAMPLES, SuggestingParser, epilog
 from palaestra.errors import PalaestraError
 
 from .datasets import DEFAULT_CACHE, SOURCES, RoutingData
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="palaestra routing", description=__doc__.splitlines()[0])
+    examples = epilog(EXAMPLES["routing"])
+    parser = SuggestingParser(prog="palaestra routing", description=__doc__.splitlines()[0], epilog=examples)
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    judge = actions.add_parser("train-judge", help="fine-tune the opt-in cross-encoder fit judge")
+    what = "fine-tune the opt-in cross-encoder fit judge"
+    judge = actions.add_parser("train-judge", help=what, epilog=examples)
     _data_arguments(judge)
     judge.add_argument("--out", type=Path, help="where the judge is written (default: CACHE/judge)")
-    judge.add_argument("--epochs", type=int, default=4)
-    judge.add_argument("--lr", type=float, default=4e-5)
-    judge.add_argument("--seed", type=int, default=0)
+    judge.add_argument("--epochs", type=int, default=4, help="passes over the training queries (default: 4)")
+    judge.add_argument("--lr", type=float, default=4e-5, help="AdamW's peak learning rate (default: 4e-5)")
+    judge.add_argument("--seed", type=int, default=0, help="fold f's judge trains with seed + f (default: 0)")
     judge.add_argument(
         "--query-weight",
         type=float,
@@ -49,9 +49,8 @@ def make_parser() -> argparse.ArgumentParser:
         help="train one judge on the whole tuning half and keep this judge directory's policy "
         "(placed on its folds' out-of-fold scores) instead of fitting one",
     )
-    tune = actions.add_parser(
-        "tune", help="refit fusion, BM25, learned-ranker, abstain and history constants"
-    )
+    what = "refit fusion, BM25, learned-ranker, abstain and history constants"
+    tune = actions.add_parser("tune", help=what, epilog=examples)
     _data_arguments(tune)
     return parser
 
