@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from bench.agents.memory_agent import oracle_memory
+from bench.agents.memory_agent import CACHE, oracle_memory
 
 _STATE: dict[str, Any] = {}
 
@@ -123,13 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, help="JSONL of per-task rows (resumes: finished tasks are skipped)"
     )
+    parser.add_argument("--memory-tasks", default="*", help="globs over the oracles in the exemplar memory")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the exemplar memory is kept")
     args = parser.parse_args(argv)
     tasks = sorted(t for t in ORACLES if any(fnmatch.fnmatchcase(t, p) for p in args.tasks.split(",")))
     done: dict[str, dict[str, Any]] = {}
     if args.out and args.out.exists():
         done = {row["task"]: row for row in map(json.loads, args.out.read_text().splitlines()) if row}
     options = {
-        "memory": str(oracle_memory()), "exemplars": args.exemplars, "max_tokens": args.max_tokens,
+        "memory": str(oracle_memory(tasks=args.memory_tasks, cache=args.cache)), "exemplars": args.exemplars,
+        "max_tokens": args.max_tokens,
         "max_steps": args.max_steps,
     }  # fmt: skip
     server = None

@@ -148,3 +148,63 @@ def test_memory_agent_on_one_task(tmp_path: Path) -> None:
 def test_abstraction_on_one_task() -> None:
     summary = last_json(run_bench("bench.agents.abstraction", "--tasks", "click-test", "--seeds", "0"))
     assert summary["tasks"] == 1 and summary["steps"] >= 1
+
+
+def scripted_llm_env(llm: ScriptedLLMServer) -> dict[str, str]:
+    """The variables that point `default_model()` at the scripted server."""
+    return {"PALAESTRA_LLM_BASE_URL": llm.base_url, "PALAESTRA_LLM_MODEL": "scripted-model",
+            "PALAESTRA_LLM_API_KEY": "test"}  # fmt: skip
+
+
+def test_routing_llm_reranks_the_held_out_half(bfcl_mini: Path) -> None:
+    from palaestra.routing.training.datasets import source
+
+    source("bfcl").load(bfcl_mini)  # the converted files a folder source reads
+    with ScriptedLLMServer(reply_text("[1]")) as llm:
+        stdout = run_bench(
+            "bench.routing.llm", "--data", str(bfcl_mini / "bfcl"), "--sample", "4", env=scripted_llm_env(llm)
+        )
+    result = json.loads(stdout[stdout.index("{\n") :])
+    assert result["held_out_labelled"] == 4 and result["embedded_rerank"]["rerank_failures"] == 0
+
+
+def test_fuzzy_match_grades_a_small_sample(tmp_path: Path) -> None:
+    rows = [
+        {"question": "Price?", "reference": "$24.99", "prediction": "24.99 dollars", "label": True},
+        {"question": "Colour?", "reference": "red", "prediction": "blue", "label": False},
+        {"question": "City?", "reference": "Paris", "prediction": "paris", "label": True},
+    ]
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    with ScriptedLLMServer(reply_text("correct")) as llm:
+        stdout = run_bench("bench.agents.fuzzy_match", "--sample", str(sample), env=scripted_llm_env(llm))
+    result = json.loads(stdout[stdout.index("{\n") :])
+    assert result["items"] == 3 and result["settled_without_model"] == 1
+    assert "wrong (match): 'red' vs 'blue'" in stdout  # the script says "correct" to everything
+
+
+def test_synapse_llm_on_one_task_with_a_scripted_model(tmp_path: Path) -> None:
+    with ScriptedLLMServer(reply_text("click('4')")) as llm:
+        stdout = run_bench(
+            "bench.agents.synapse_llm", "--tasks", "click-test", "--seeds", "0", "--workers", "1",
+            "--in-process", "--max-steps", "2", "--memory-tasks", "click-test", "--cache", str(tmp_path),
+            env=scripted_llm_env(llm),
+        )  # fmt: skip
+        assert llm.requests
+    summary = last_json(stdout)
+    assert summary["tasks"] == 1 and summary["episodes"] == 1
+
+
+def test_llm_throughput_with_the_embedded_model(tmp_path: Path) -> None:
+    stdout = run_bench(
+        "bench.speed.llm_throughput", "--tasks", "click-test", "--seeds", "0", "--repeats", "1",
+        "--memory-tasks", "click-test", "--cache", str(tmp_path), timeout=900,
+    )  # fmt: skip
+    result = json.loads(stdout[stdout.rindex("\n{\n") + 1 :])
+    assert result["prompt_tokens_per_s"] > 0 and result["generation_tokens_per_s"] > 0
+    assert result["workers_1"]["episodes"] == 1 and result["workers_2"]["episodes"] == 1
+
+
+def test_desktop_times_one_reset_and_one_environment() -> None:
+    stdout = run_bench("bench.speed.desktop", "--resets", "1", "--parallel", "1", timeout=600)
+    assert "keep display" in stdout and "fresh session" in stdout and "1 side by side: ok" in stdout
