@@ -137,8 +137,12 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["routing"]:  # it parses its own flags, so that other commands never import routing
+        from palaestra.routing.training.cli import main as routing
+
+        return routing(argv[1:])
+    parser = make_parser()
     args = parser.parse_args(argv)
     args.argv = argv  # the command as typed, for the run's reproducibility record
     import palaestra  # noqa: F401  (registers the task suites)

@@ -38,6 +38,12 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra llm info",
         "palaestra llm serve --port 8765",
     ],
+    "routing": [
+        "palaestra routing train-judge --download --out .cache/bench/judge",
+        "palaestra routing train-judge --folds 3 --models 3 --out .cache/bench/judge-cv",
+        "palaestra routing train-judge --policy-from .cache/bench/judge-cv --out .cache/bench/judge-full",
+        "palaestra routing tune --download",
+    ],
 }
 #: The first example of each command, in `palaestra --help`.
 OVERVIEW = [
@@ -195,6 +201,12 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--token", help="bearer token clients must send (default: $PALAESTRA_LLM_SERVER_TOKEN)")
     p.add_argument("--context", type=int, help="context window in tokens (default: 8192)")
     p.add_argument("--threads", type=int, help="CPU threads for decoding (default: 1 on up to 4 cores)")
+    # `palaestra routing` declares its own flags (palaestra.routing.training.cli, which `cli.main` hands
+    # it to), so that building this parser never imports the routing package.
+    what = "train the API selector's fit judge and refit its tuned constants on tool-retrieval data"
+    p = sub.add_parser("routing", help=what, epilog=epilog(EXAMPLES["routing"]), add_help=False)
+    what = "train-judge or tune, and its flags (`palaestra routing --help` lists them)"
+    p.add_argument("arguments", nargs=argparse.REMAINDER, help=what)
     from palaestra.server.cli import add_parsers as add_server_parsers
 
     add_server_parsers(sub, epilog)

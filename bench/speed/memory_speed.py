@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m bench.memory_speed                  # 10k and 100k exemplars
-    .venv/bin/python -m bench.memory_speed --sizes 10000    # quicker
+    .venv/bin/python -m bench.speed.memory_speed                  # 10k and 100k exemplars
+    .venv/bin/python -m bench.speed.memory_speed --sizes 10000    # quicker
 
 It measures all-MiniLM-L6-v2 throughput (batch 64; torch's default threads, then one thread), then
 retrieval latency (``search_by_vector``, k=10: the FAISS search plus the SQLite row fetch) for exact
@@ -24,7 +24,6 @@ import os
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.common import log, percentile_ms, verdict
 from palaestra.memory import (
     DelegatingEmbedder,
     Embedder,
@@ -90,16 +90,8 @@ class Precomputed(DelegatingEmbedder):
         return self.inner.embed(texts)
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def percentiles(seconds: list[float]) -> dict[str, float]:
-    ms = np.asarray(seconds) * 1e3
-    return {
-        "p50_ms": round(float(np.percentile(ms, 50)), 3),
-        "p99_ms": round(float(np.percentile(ms, 99)), 3),
-    }
+    return {"p50_ms": percentile_ms(seconds, 50, 3), "p99_ms": percentile_ms(seconds, 99, 3)}
 
 
 def time_queries(
@@ -217,9 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     targets: dict[str, str] = {}
     if 100_000 in args.sizes:
         p50 = result["latency"]["100000"]["hnsw"]["p50_ms"]  # what index="auto" uses at 100k
-        targets["p50_100k_under_5ms"] = "PASS" if p50 < TARGET_P50_MS_100K else "FAIL"
+        targets["p50_100k_under_5ms"] = verdict(p50 < TARGET_P50_MS_100K)
     if "load_10k_s" in result:
-        targets["load_10k_under_1s"] = "PASS" if result["load_10k_s"] < TARGET_LOAD_S_10K else "FAIL"
+        targets["load_10k_under_1s"] = verdict(result["load_10k_s"] < TARGET_LOAD_S_10K)
     result["targets"] = targets
     result["loadavg_end"] = os.getloadavg()
     result["note"] = (
@@ -243,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     if str(largest) in result["latency"] and "search_with_embedding" in result["latency"][str(largest)]:
         e2e = result["latency"][str(largest)]["search_with_embedding"]
         print(f"search() incl. embedding the query (one thread), {largest}: p50 {e2e['p50_ms']} ms")
-    for name, verdict in targets.items():
-        print(f"target {name}: {verdict}")
+    for name, passed in targets.items():
+        print(f"target {name}: {passed}")
     print(json.dumps(result, sort_keys=True))
     return 0 if all(v == "PASS" for v in targets.values()) else 1
 

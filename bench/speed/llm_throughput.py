@@ -1,7 +1,7 @@
 """Throughput of the embedded LLM: prompt and generation tokens per second, and Synapse episodes per
 minute with 1 and 2 workers sharing one ``palaestra llm serve`` server.
 
-    python -m bench.llm_throughput [--tasks enter-text,click-button,click-link,choose-list]
+    python -m bench.speed.llm_throughput [--tasks enter-text,click-button,click-link,choose-list]
                                    [--seeds 500-504] [--json out.json]
 
 Prompt speed is timed on fresh prompts of ~1,000 tokens (no cached prefix), generation on 128
@@ -23,9 +23,10 @@ from typing import Any
 
 
 def token_speeds(runtime: Any, repeats: int = 3) -> dict[str, float]:
+    from bench.agents.fuzzy_match import SAMPLE
     from palaestra.agents.llm.embedded import Sampling
 
-    base = (Path(__file__).parent / "data" / "fuzzy_match_sample.jsonl").read_text()
+    base = SAMPLE.read_text()
     prompt_rates, generation_rates = [], []
     for i in range(repeats):
         prompt = f"Run {i} {time.time()}\n" + base[:3600]  # fresh: no cached prefix
@@ -42,13 +43,13 @@ def token_speeds(runtime: Any, repeats: int = 3) -> dict[str, float]:
     }  # fmt: skip
 
 
-def episodes_per_minute(tasks: list[str], seeds: list[int], workers: int, base_url: str) -> dict[str, Any]:
-    from bench.memory_agent import oracle_memory
-    from bench.synapse_llm import evaluate_task
+def episodes_per_minute(
+    tasks: list[str], seeds: list[int], workers: int, base_url: str, memory: Path
+) -> dict[str, Any]:
+    from bench.agents.synapse_llm import evaluate_task
 
     options = {
-        "memory": str(oracle_memory()), "exemplars": 2, "max_tokens": 64, "max_steps": 12,
-        "base_url": base_url,
+        "memory": str(memory), "exemplars": 2, "max_tokens": 64, "max_steps": 12, "base_url": base_url,
     }  # fmt: skip
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         list(
@@ -64,6 +65,7 @@ def episodes_per_minute(tasks: list[str], seeds: list[int], workers: int, base_u
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.agents.memory_agent import CACHE, oracle_memory
     from palaestra.agents.llm.embedded import LlamaRuntime
     from palaestra.agents.llm.embedded.server import EmbeddedServer, ServerThread
     from palaestra.config import parse_seeds
@@ -72,17 +74,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", default="enter-text,click-button,click-link,choose-list")
     parser.add_argument("--seeds", default="500-504")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="timings of each token speed (the best counts)"
+    )
+    parser.add_argument("--memory-tasks", default="*", help="globs over the oracles in the exemplar memory")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the exemplar memory is kept")
     args = parser.parse_args(argv)
     load_start = os.getloadavg()
     started = time.perf_counter()
     runtime = LlamaRuntime()
     result: dict[str, Any] = {"load_s": round(time.perf_counter() - started, 2), "threads": runtime.threads}
-    result.update(token_speeds(runtime))
+    result.update(token_speeds(runtime, args.repeats))
+    memory = oracle_memory(tasks=args.memory_tasks, cache=args.cache)
     print(json.dumps(result), flush=True)
     tasks, seeds = args.tasks.split(","), parse_seeds(args.seeds)
     with ServerThread(EmbeddedServer(runtime)) as server:
         for workers in (1, 2):
-            result[f"workers_{workers}"] = episodes_per_minute(tasks, seeds, workers, server.base_url)
+            result[f"workers_{workers}"] = episodes_per_minute(tasks, seeds, workers, server.base_url, memory)
             print(json.dumps(result[f"workers_{workers}"]), flush=True)
     result["two_over_one"] = round(
         result["workers_2"]["episodes_per_min"] / result["workers_1"]["episodes_per_min"], 2

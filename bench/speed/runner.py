@@ -1,6 +1,6 @@
 """The evaluation runner's throughput and its own overhead, with the oracle agent on MiniWoB++.
 
-    python -m bench.runner [--tasks 20 task names, comma-separated] [--seeds 0-2] [--workers 1,2]
+    python -m bench.speed.runner [--tasks 20 task names, comma-separated] [--seeds 0-2] [--workers 1,2]
 
 For each worker count it runs `palaestra eval --agent oracle` over the tasks and seeds into a fresh
 run directory and reports episodes per minute (wall clock, first episode to last), and the runner's

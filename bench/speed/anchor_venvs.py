@@ -80,7 +80,7 @@ def known_anchors() -> dict[str, Anchor]:
 
 def install_command(anchor: Anchor, cache: Path) -> str:
     """The one command that creates (or refreshes) ``anchor``'s venv."""
-    command = [".venv/bin/python", "-m", "bench.env_speed", "--anchors", anchor.name, "--install"]
+    command = [".venv/bin/python", "-m", "bench.speed.env_speed", "--anchors", anchor.name, "--install"]
     if cache.resolve() != DEFAULT_CACHE:
         command += ["--cache", str(cache)]
     return shlex.join(command)

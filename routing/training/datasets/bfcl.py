@@ -1,4 +1,4 @@
-"""Data for the routing benchmark: BFCL v4 turned into one pooled tool registry plus labelled queries.
+"""BFCL v4 as one pooled tool registry plus labelled queries.
 
 The Berkeley Function Calling Leaderboard gives every query its own short list of candidate
 functions. We pool the functions of the labelled categories into one registry (one entry per
@@ -12,7 +12,8 @@ fits"); against the whole pool many of them do fit (irrelevance_0 asks for a tri
 the pool has `calculate_triangle_area`), so abstaining there would be wrong.
 
 The files are read straight from the `bfcl-eval` wheel (a zip), which `pip download --no-deps`
-fetches once into the cache; nothing is installed.
+fetches into the cache when asked (`download=True`); nothing is installed. The wheel's data is
+converted once into the plain files of `files.py`, in the same folder.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ import json
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from palaestra.routing.history import Route
-from palaestra.routing.records import ApiRecord
+from .base import DEFAULT_CACHE, DataNotFoundError, DataSource, Query, RoutingData
+from .files import FileSet, Tools, write_queries, write_tools
 
-DEFAULT_CACHE = Path(".cache/bench/bfcl")
+#: The release every figure in the README and every tuned constant was measured on; a download
+#: fetches this one. A wheel already in the cache is used whatever its version.
+VERSION = "2026.3.23"
 LABELLED = (
     "simple_python",
     "simple_java",
@@ -48,30 +49,35 @@ POOL_SERVER = "bfcl"
 _TYPES = {"dict": "object", "float": "number", "tuple": "array", "list": "array", "any": "string"}
 
 
-@dataclass(frozen=True)
-class Query:
-    """One benchmark query. Empty `gold` means nothing should fit; `servers` is a pre-filter."""
+class Bfcl(DataSource):
+    name = "bfcl"
+    licence = "Apache-2.0 (the bfcl-eval package on PyPI)"
+    provenance = (
+        f"Berkeley Function Calling Leaderboard v4, data files of the bfcl-eval {VERSION} wheel "
+        "(https://github.com/ShishirPatil/gorilla/tree/main/berkeley-function-call-leaderboard)"
+    )
 
-    id: str
-    text: str
-    gold: tuple[str, ...]
-    category: str = ""
-    servers: tuple[str, ...] = ()
+    def load(self, cache: Path = DEFAULT_CACHE, *, download: bool = False) -> RoutingData:
+        return FileSet(*converted_files(self.folder(cache), download=download)).load(self.name)
 
 
-def wheel_path(cache: Path) -> Path:
-    """The cached bfcl-eval wheel, downloaded (no dependencies, not installed) when missing."""
-    found = sorted(cache.glob("bfcl_eval-*.whl"))
-    if not found:
-        cache.mkdir(parents=True, exist_ok=True)
-        print(f"downloading the bfcl-eval wheel into {cache} ...", file=sys.stderr, flush=True)
+def wheel_path(folder: Path, *, download: bool) -> Path:
+    """The cached bfcl-eval wheel; downloaded (no dependencies, not installed) when missing and asked."""
+    found = sorted(folder.glob("bfcl_eval-*.whl"))
+    if not found and download:
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"downloading the bfcl-eval {VERSION} wheel into {folder} ...", file=sys.stderr, flush=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "bfcl-eval", "--no-deps", "-d", str(cache), "-q"],
+            [sys.executable, "-m", "pip", "download", f"bfcl-eval=={VERSION}", "--no-deps", "-d", str(folder),
+             "-q"],
             check=True,
-        )
-        found = sorted(cache.glob("bfcl_eval-*.whl"))
+        )  # fmt: skip
+        found = sorted(folder.glob("bfcl_eval-*.whl"))
     if not found:
-        raise FileNotFoundError(f"no bfcl_eval-*.whl in {cache} after pip download")
+        raise DataNotFoundError(
+            f"no bfcl_eval-*.whl in {folder}: pass --download to fetch it from PyPI (about 2 MB), or "
+            f"run `pip download bfcl-eval=={VERSION} --no-deps -d {folder}`"
+        )
     return found[-1]
 
 
@@ -113,10 +119,7 @@ def question_text(entry: dict[str, Any]) -> str:
     return "\n".join(t for t in texts if isinstance(t, str) and t)
 
 
-Tools = list[dict[str, Any]]
-
-
-def load_bfcl(cache: Path = DEFAULT_CACHE) -> tuple[Tools, list[Query], Tools, list[Query], Tools]:
+def read_wheel(wheel: Path) -> tuple[Tools, list[Query], Tools, list[Query], Tools]:
     """(pool tools, labelled queries, irrelevance tools, irrelevance queries, labelled lists) from
     the wheel. The last holds each labelled query's own candidate list, as a server named after
     the query: the abstain rule is tuned on those lists against the irrelevance queries' lists,
@@ -126,7 +129,7 @@ def load_bfcl(cache: Path = DEFAULT_CACHE) -> tuple[Tools, list[Query], Tools, l
     queries: list[Query] = []
     irrelevance_tools: list[dict[str, Any]] = []
     irrelevant: list[Query] = []
-    with zipfile.ZipFile(wheel_path(cache)) as archive:
+    with zipfile.ZipFile(wheel) as archive:
         for category in LABELLED:
             entries = _json_lines(archive, f"bfcl_eval/data/BFCL_v4_{category}.json")
             answer_file = f"bfcl_eval/data/possible_answer/BFCL_v4_{category}.json"
@@ -152,77 +155,21 @@ def _candidate_list(entry: dict[str, Any]) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def tool_record(tool: dict[str, Any], default_server: str = "default") -> ApiRecord:
-    """An MCP-shaped tool (`name`, `description`, `inputSchema`, optional `server`) as an ApiRecord."""
-    schema = tool.get("inputSchema") or tool.get("parameters") or {"type": "object", "properties": {}}
-    return ApiRecord(
-        namespace=str(tool.get("server") or default_server),
-        name=str(tool["name"]),
-        description=str(tool.get("description") or ""),
-        parameters=schema if isinstance(schema, dict) else {"type": "object", "properties": {}},
-        source=f"json:{tool.get('server') or default_server}",
-    )
-
-
-def gold_routes(queries: Iterable[Query], pool: Iterable[ApiRecord]) -> list[Route]:
-    """Each query's route, for the selector's route history: its gold names as the keys of the
-    pool's tools of those names (one name may sit in several namespaces)."""
-    keys_by_name: dict[str, list[str]] = {}
-    for record in pool:
-        keys_by_name.setdefault(record.name, []).append(record.key)
-    return [Route(q.text, tuple(k for name in q.gold for k in keys_by_name.get(name, ()))) for q in queries]
-
-
-def write_tools(path: Path, tools: list[dict[str, Any]]) -> None:
-    path.write_text(json.dumps(tools, indent=1), encoding="utf-8")
-
-
-def write_queries(path: Path, queries: Iterable[Query]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for q in queries:
-            row: dict[str, Any] = {"id": q.id, "query": q.text, "gold": list(q.gold), "category": q.category}
-            if q.servers:
-                row["servers"] = list(q.servers)
-            handle.write(json.dumps(row) + "\n")
-
-
-def read_tools(path: Path) -> list[dict[str, Any]]:
-    tools = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(tools, list):
-        raise ValueError(f"{path}: expected a JSON list of tools")
-    return tools
-
-
-def read_queries(path: Path) -> list[Query]:
-    out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        out.append(
-            Query(
-                id=str(row.get("id", number)),
-                text=str(row["query"]),
-                gold=tuple(str(g) for g in row.get("gold", [])),
-                category=str(row.get("category", "")),
-                servers=tuple(str(s) for s in row.get("servers", [])),
-            )
-        )
-    return out
-
-
-def bfcl_files(cache: Path = DEFAULT_CACHE) -> tuple[Path, Path, Path, Path, Path]:
-    """Paths of the converted files, made once: tools, queries, irrelevance tools, irrelevance
-    queries, and the labelled queries' own candidate lists (servers named after the queries)."""
+def converted_files(folder: Path, *, download: bool = False) -> tuple[Path, Path, Path, Path, Path]:
+    """Paths of the converted files, made once from the wheel: tools, queries, irrelevance tools,
+    irrelevance queries, and the labelled queries' own candidate lists (servers named after the
+    queries)."""
     paths = (
-        cache / "tools.json",
-        cache / "queries.jsonl",
-        cache / "irrelevance_tools.json",
-        cache / "irrelevance_queries.jsonl",
-        cache / "labelled_lists_tools.json",
+        folder / "tools.json",
+        folder / "queries.jsonl",
+        folder / "irrelevance_tools.json",
+        folder / "irrelevance_queries.jsonl",
+        folder / "labelled_lists_tools.json",
     )
     if not all(p.exists() for p in paths):
-        tools, queries, irrelevance_tools, irrelevant, lists = load_bfcl(cache)
+        tools, queries, irrelevance_tools, irrelevant, lists = read_wheel(
+            wheel_path(folder, download=download)
+        )
         write_tools(paths[0], tools)
         write_queries(paths[1], queries)
         write_tools(paths[2], irrelevance_tools)

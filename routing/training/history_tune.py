@@ -1,9 +1,9 @@
-"""Tune the route history's constants (part of `python -m bench.routing --tune`).
+"""Tune the route history's constants (part of `palaestra routing tune`).
 
 The history is fitted like everything else, on the tuning half only: each tuning query votes with
 the routes of the *other* tuning queries (leave-one-out), and the grid point with the best hit@5 +
-nDCG@5 is printed for `routing/history.py` and `fusion.HISTORY_WEIGHT`. Then the chosen constants
-are scored on the held-out half, with the whole tuning half as history.
+nDCG@5 is printed (and returned) for `routing/history.py` and `fusion.HISTORY_WEIGHT`. Then the
+chosen constants are scored on the held-out half, with the whole tuning half as history.
 
 To keep the grid cheap, each query's fused candidates are computed once (history off) and votes
 are added offline; an API that only the history proposes, outside the query's fused candidates,
@@ -18,11 +18,13 @@ import statistics
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from bench.routing import METRICS, Query, scores_for
-from bench.routing_data import gold_routes
+from palaestra.routing.errors import RoutingError
 from palaestra.routing.history import RouteHistory, route_votes
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector
+
+from .datasets import Query, gold_routes
+from .evaluation import METRICS, scores_for
 
 WEIGHTS = (1.0, 1.5, 2.0)
 FLOORS = (0.25, 0.3, 0.4)
@@ -72,13 +74,18 @@ def quality(
 
 def tune_history(
     selector: ApiSelector, pool: Sequence[ApiRecord], tune_q: Sequence[Query], test_q: Sequence[Query]
-) -> None:
-    """Print the grid's best constants (leave-one-out on the tuning half) and their held-out score."""
+) -> dict[str, float]:
+    """Print the grid's best constants (leave-one-out on the tuning half) and their held-out score;
+    return the constants."""
     selector.history = RouteHistory(selector.embedder)  # fused candidates without votes
     name_of = {record.key: record.name for record in pool}
     history = RouteHistory(selector.embedder, neighbours=max(NEIGHBOURS) + 1)
     routes = gold_routes(tune_q, pool)
-    assert all(r.keys for r in routes), "every tuning query's gold is in the pool"
+    lost = [q.id for q, r in zip(tune_q, routes, strict=True) if not r.keys]
+    if lost:
+        raise RoutingError(
+            f"the gold tools of tuning queries {lost[:5]} are not in the pool: fix the data set"
+        )
     history.add(routes)
     print("\nroute history: leave-one-out on the tuning half...")
     tuning = gather(selector, tune_q, history, leave_out=True)
@@ -94,3 +101,5 @@ def tune_history(
     print(f"  tuning half (leave-one-out): {scores}")
     chosen = quality(held_out, name_of, weight, floor, n, temp)
     print(f"  held-out half (the tuning half as history): {chosen}")
+    return {"HISTORY_WEIGHT": weight, "HISTORY_FLOOR": floor, "HISTORY_NEIGHBOURS": n,
+            "HISTORY_TEMPERATURE": temp}  # fmt: skip

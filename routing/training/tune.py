@@ -1,6 +1,7 @@
-"""Refit the selector's tuned constants on the tuning half of the benchmark, and check them on the other.
+"""Refit the selector's tuned constants on the tuning half of a data set, and check them on the other.
 
-Run as `python -m bench.routing --tune`. It prints, for the tuning half only:
+Run as `palaestra routing tune` (BFCL v4 by default; `--data` takes another set). It prints, for the
+tuning half only:
 
 1. ranking quality for a grid of fusion settings (mix weights, RRF) and BM25 parameters;
 2. the learned ranker's weights (`routing/learned.py`): a pairwise logistic regression over each
@@ -8,32 +9,30 @@ Run as `python -m bench.routing --tune`. It prints, for the tuning half only:
    cosine's weight is the fusion's dense weight;
 3. for a few variants of the abstain signals (how many top hits they look at, whether generic
    name words count), a logistic regression of "something fits" on them: labelled queries against
-   their own BFCL candidate lists = fits, irrelevance queries against theirs = nothing fits, so
+   their own candidate lists = fits, irrelevance queries against theirs = nothing fits, so
    that both sides choose among a handful of candidates; the signals are the best cosine, name and
    first-sentence overlaps and whether some candidate's required parameters can be filled from the
    query (`text.slots_fillable`); the cut is placed where 4% of the tuning half's labelled queries
    would abstain;
-
-4. the route history's constants (`bench/routing_history_tune.py`), leave-one-out on the tuning half;
+4. the route history's constants (`history_tune.py`), leave-one-out on the tuning half;
 
 and then the same numbers on the held-out half with the chosen settings. Copy the printed constants
-into `routing/fusion.py`, `routing/lexical.py` and `routing/learned.py` by hand: tuning is a
-deliberate step, not a side effect of running the benchmark. The abstain rule is fitted on the
-default selector's top hits (fused order, learned ranker off), which is what bench.routing measures.
+into `routing/fusion.py`, `routing/lexical.py`, `routing/learned.py` and `routing/history.py` by
+hand, with the command, data and commit in the comment beside them: tuning is a deliberate step,
+not a side effect of running the benchmark. The abstain rule is fitted on the default selector's top
+hits (fused order, learned ranker off), which is what bench.routing measures. The abstain variants
+need the set's irrelevance queries and candidate lists; a set without them skips step 3.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from bench.routing import METRICS, CachingEmbedder, Query, half, scores_for
-from bench.routing_history_tune import tune_history
 from palaestra.routing.fusion import AbstainPolicy, FusionWeights, abstain_signals
 from palaestra.routing.learned import FEATURES, LearnedRanker, RecordTerms
-from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector, ScoredApi
 from palaestra.routing.text import (
     QueryValues,
@@ -44,8 +43,11 @@ from palaestra.routing.text import (
     tokenize,
 )
 
-#: The share of labelled (tuning-half) queries allowed to abstain when placing the cut.
-FALSE_ABSTAIN_BUDGET = 0.04
+from .datasets import Query, RoutingData
+from .evaluation import CachingEmbedder, half, quality
+from .fitting import FALSE_ABSTAIN_BUDGET, logistic_fit
+from .history_tune import tune_history
+
 NEVER = AbstainPolicy(cut=float("-inf"))
 FUSIONS = (
     FusionWeights(method="mix", dense=0.5, lexical=0.5),
@@ -56,11 +58,6 @@ FUSIONS = (
     FusionWeights(method="rrf", rrf_k=60),
 )
 BM25_PARAMS = ((1.5, 0.75), (1.2, 0.5), (0.9, 0.4))
-
-
-def quality(selector: ApiSelector, queries: Sequence[Query], k: int = 10) -> dict[str, float]:
-    rows = [scores_for([h.record.name for h in selector.select(q.text, k).hits], q.gold) for q in queries]
-    return {m: round(statistics.fmean(r[m] for r in rows), 4) for m in METRICS}
 
 
 Features = Callable[[Query, Sequence[ScoredApi]], list[float]]
@@ -125,40 +122,18 @@ def fit_ranker(
     return fitted
 
 
-def logistic_fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> np.ndarray:
-    """Class-balanced L2 logistic regression by Newton's method; returns weights, bias last."""
-    design = np.hstack([x, np.ones((len(x), 1))])
-    weight = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, (1 - y).sum()))
-    beta = np.zeros(design.shape[1])
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-design @ beta))
-        gradient = design.T @ (weight * (p - y)) + l2 * beta
-        hessian = (design * (weight * p * (1 - p))[:, None]).T @ design + l2 * np.eye(len(beta))
-        step = np.linalg.solve(hessian, gradient)
-        beta -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return beta
-
-
-def tune(
-    pool: Sequence[ApiRecord],
-    labelled: Sequence[Query],
-    irr_tools: Sequence[ApiRecord],
-    irrelevant: Sequence[Query],
-    labelled_lists: Sequence[ApiRecord],
-    embedder: CachingEmbedder,
-    records: CachingEmbedder,
-) -> int:
-    tune_q = [q for q in labelled if half(q.id) == "tune"]
-    test_q = [q for q in labelled if half(q.id) == "test"]
+def tune(data: RoutingData, embedder: CachingEmbedder, records: CachingEmbedder) -> dict[str, Any]:
+    """Print every step's grid and its choice (see the module's docstring); return the choices.
+    `records` embeds the tools (an int8 copy of `embedder`'s model, as the selector's default)."""
+    tune_q = [q for q in data.labelled if half(q.id) == "tune"]
+    test_q = [q for q in data.labelled if half(q.id) == "test"]
     print(f"tuning on {len(tune_q)} labelled queries; {len(test_q)} held out")
     selectors = {}
     for k1, b in BM25_PARAMS:
         selector = ApiSelector(
             embedder, abstain=NEVER, ranker=None, bm25_k1=k1, bm25_b=b, record_embedder=records
         )
-        selector.add(pool)
+        selector.add(data.pool)
         selectors[(k1, b)] = selector
     results = []
     for params, selector in selectors.items():
@@ -174,26 +149,41 @@ def tune(
     chosen.weights = weights
     print(f"\nchosen: bm25 k1,b={params}, {weights}")
     print(f"held-out half: {quality(chosen, test_q)}")
-    fit_ranker(chosen, tune_q, test_q, weights.dense)
+    ranker = fit_ranker(chosen, tune_q, test_q, weights.dense)
     chosen.ranker = None  # the abstain rule and the history read the default (fused) top hits
-    tune_history(chosen, pool, tune_q, test_q)
+    history = tune_history(chosen, data.pool, tune_q, test_q)
+    found: dict[str, Any] = {
+        "K1": params[0], "B": params[1], "fusion": f"{weights.method} dense={weights.dense} "
+        f"lexical={weights.lexical} rrf_k={weights.rrf_k}", "WEIGHTS": ranker.weights, **history,
+    }  # fmt: skip
+    if data.irrelevant and data.labelled_lists:
+        lists = ApiSelector(
+            embedder,
+            abstain=NEVER,
+            weights=weights,
+            ranker=None,
+            bm25_k1=params[0],
+            bm25_b=params[1],
+            record_embedder=records,
+        )
+        lists.add([*data.labelled_lists, *data.irrelevance_tools])
+        found["abstain"] = tune_abstain(chosen, lists, data.labelled, data.irrelevant)
+    return found
 
+
+def tune_abstain(
+    pooled: ApiSelector, lists: ApiSelector, labelled: Sequence[Query], irrelevant: Sequence[Query]
+) -> list[dict[str, Any]]:
+    """Fit and print the abstain rule for each variant of its signals: labelled queries asked of
+    their own lists (in `lists`) fit, irrelevance queries asked of theirs do not; the labelled
+    queries asked of the whole registry (`pooled`) are reported beside. Returns each variant."""
     print("\nabstain signals: hits for labelled queries (pooled and own lists) and irrelevance queries...")
-    lists = ApiSelector(
-        embedder,
-        abstain=NEVER,
-        weights=weights,
-        ranker=None,
-        bm25_k1=params[0],
-        bm25_b=params[1],
-        record_embedder=records,
-    )
-    lists.add([*labelled_lists, *irr_tools])
     sides = {
-        "pooled": (labelled, ranked_hits(chosen, labelled, own_lists=False)),
+        "pooled": (labelled, ranked_hits(pooled, labelled, own_lists=False)),
         "lists": (labelled, ranked_hits(lists, labelled, own_lists=True)),
         "irrelevant": (irrelevant, ranked_hits(lists, irrelevant, own_lists=True)),
     }
+    variants = []
     for top_n in (1, 3, 20):
         for generic_filter in (True, False):
             features = feature_variant(top_n, generic_filter)
@@ -214,9 +204,14 @@ def tune(
             print(f"\nABSTAIN_POOL = {top_n}, generic name words ignored: {generic_filter}: ABSTAIN_COS = "
                   f"{w[0]}, ABSTAIN_NAME = {w[1]}, ABSTAIN_DESC = {w[2]}, ABSTAIN_SLOTS = {w[3]}, "
                   f"ABSTAIN_CUT = {cut}")  # fmt: skip
+            variants.append({
+                "ABSTAIN_POOL": top_n, "generic_filter": generic_filter, "ABSTAIN_COS": float(w[0]),
+                "ABSTAIN_NAME": float(w[1]), "ABSTAIN_DESC": float(w[2]), "ABSTAIN_SLOTS": float(w[3]),
+                "ABSTAIN_CUT": cut,
+            })  # fmt: skip
             for label, where in ((f"cut {cut}", cut), (f"cut {pooled_cut} (placed on the pool)", pooled_cut)):
                 for h in ("tune", "test"):
                     rate = {side: round(float(np.mean(x[side][h] @ w < where)), 3) for side in x}
                     print(f"  {label}, {h} half: abstained on irrelevance {rate['irrelevant']}, false "
                           f"abstentions: own lists {rate['lists']}, pooled {rate['pooled']}")  # fmt: skip
-    return 0
+    return variants

@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m bench.env_speed                                         # Palaestra only
-    .venv/bin/python -m bench.env_speed --anchors browsergym,miniwob --install  # with the anchors
+    .venv/bin/python -m bench.speed.env_speed                                         # Palaestra only
+    .venv/bin/python -m bench.speed.env_speed --anchors browsergym,miniwob --install  # with the anchors
 
 For every (task, seed) it times a reset and then, at once, ``--steps`` steps of one harmless
 action (a mouse move to (5, 5)), as a user of the sync Gymnasium API sees them: our background
@@ -14,7 +14,7 @@ Only the wall time of ``env.reset()`` and ``env.step()`` is timed; the phases an
 reports about itself (ours: waiting for the prepared page, the task's setup, the observation)
 are printed beside it to show where that time went, and the browser binary each one ran.
 
-Every environment, ours included, runs in a subprocess (``bench/runners/``) with its own venv's
+Every environment, ours included, runs in a subprocess (``bench/speed/runners/``) with its own venv's
 Python, so no process's memory or browser outlives its measurement. The numbers are wall times on
 whatever machine runs this: a busy machine inflates them all, so compare rows of one run only.
 """
@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.anchor_venvs import (
+from bench.speed.anchor_venvs import (
     DEFAULT_CACHE,
     RUNNERS,
     Anchor,
@@ -116,7 +116,7 @@ def parse_names(text: str) -> list[str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m bench.env_speed",
+        prog="python -m bench.speed.env_speed",
         description="Reset/step speed and memory per env of Palaestra's BrowserEnv, against anchors.",
     )
     parser.add_argument("--tasks", type=parse_names, default=list(DEFAULT_TASKS), help="MiniWoB++ tasks")
@@ -544,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.anchors:
         print()
         print("Only Palaestra was measured. To compare with the anchors, run:")
-        print("  .venv/bin/python -m bench.env_speed --anchors browsergym,miniwob --install")
+        print("  .venv/bin/python -m bench.speed.env_speed --anchors browsergym,miniwob --install")
     if args.json is not None:
         write_json(args, measured, summaries, targets, notes, load_start, load_end)
         print(f"\nWrote {args.json}")

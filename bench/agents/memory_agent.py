@@ -1,14 +1,15 @@
 """The offline memory agent on MiniWoB++: demonstrations from the oracles on seeds 0-4, evaluation
 on seeds 1000-1049 of the same tasks, and on tasks that have no exemplar of their own.
 
-    python -m bench.memory_agent [--tasks '*'] [--eval-seeds 1000-1049] [--others-seeds 1000-1004]
-                                 [--workers 2] [--json out.json]
+    python -m bench.agents.memory_agent [--tasks '*'] [--eval-seeds 1000-1049]
+                                        [--others-seeds 1000-1004] [--workers 2] [--json out.json]
 
 Target: at least 0.9 mean success on the tasks that have exemplars.
 
 The memory is built once and cached under ``.cache/bench/memory-agent/memory-v<format>-seeds-<seeds>``:
 a change to what a demonstration records bumps ``palaestra.agents.demos.DEMO_FORMAT`` and so the
-directory; ``--rebuild`` records it again regardless.
+directory; ``--rebuild`` records it again regardless. It holds every oracle's demonstrations unless
+``--demo-tasks`` narrows them (then the directory's name says which).
 """
 
 from __future__ import annotations
@@ -62,23 +63,27 @@ def evaluate_task(task: str, seeds: list[int], memory_dir: str) -> dict[str, Any
     return {"task": task, "episodes": len(seeds), "success": wins / len(seeds), "own_family": retrieved}
 
 
-def oracle_memory(demo_seeds: str = "0-4", rebuild: bool = False) -> Path:
-    """The memory of every oracle's episodes on ``demo_seeds``, recorded once (``bench.synapse_llm``
-    uses it too). One directory per recording format and seeds: a memory recorded by an older
-    recorder lacks what the agents now read (the first page's signature, ancestors, value sources)."""
+def oracle_memory(
+    demo_seeds: str = "0-4", rebuild: bool = False, tasks: str = "*", cache: Path = CACHE
+) -> Path:
+    """The memory of the oracles' episodes on ``demo_seeds`` (every oracle's, unless the globs in
+    ``tasks`` narrow them), recorded once (``bench.agents.synapse_llm`` uses it too). One directory
+    per recording format and seeds: a memory recorded by an older recorder lacks what the agents now
+    read (the first page's signature, ancestors, value sources)."""
     from palaestra.agents.demos import DEMO_FORMAT, record_oracles
     from palaestra.config import parse_seeds
     from palaestra.runs.memory_cli import add_to_memory
-    from palaestra.tasks.miniwob.oracles import ORACLES
 
-    memory_dir = CACHE / f"memory-v{DEMO_FORMAT}-seeds-{demo_seeds}"
+    memory_dir = cache / f"memory-v{DEMO_FORMAT}-seeds-{demo_seeds}"
+    if tasks != "*":
+        memory_dir = memory_dir.with_name(f"{memory_dir.name}-tasks-{tasks.replace('/', '_')}")
     if rebuild and memory_dir.exists():
         shutil.rmtree(memory_dir)
     if not (memory_dir / "meta.json").exists():
         building = memory_dir.with_name(memory_dir.name + ".building")  # a stopped build is not reused
         shutil.rmtree(building, ignore_errors=True)
         building.parent.mkdir(parents=True, exist_ok=True)
-        memory, count = add_to_memory(building, record_oracles(list(ORACLES), parse_seeds(demo_seeds)))
+        memory, count = add_to_memory(building, record_oracles(tasks.split(","), parse_seeds(demo_seeds)))
         memory.close()
         building.rename(memory_dir)
         print(f"built {memory_dir}: {count} exemplars", flush=True)
@@ -101,11 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         "variant such as book-flight-nodelay replays its sibling's recorded episode exactly",
     )
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--demo-tasks", default="*", help="globs over the oracles recorded into the memory")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the memory is kept")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--json", default="")
     args = parser.parse_args(argv)
     tasks = sorted(t for t in ORACLES if any(fnmatch.fnmatchcase(t, p) for p in args.tasks.split(",")))
-    memory_dir = oracle_memory(args.demo_seeds, rebuild=args.rebuild)
+    memory_dir = oracle_memory(args.demo_seeds, args.rebuild, args.demo_tasks, args.cache)
     others = [n.split(".", 1)[1] for n in list_tasks(suite="miniwob") if n.split(".", 1)[1] not in ORACLES]
     jobs = [(t, parse_seeds(args.eval_seeds), True) for t in tasks]
     if args.others_seeds:

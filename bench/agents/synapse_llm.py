@@ -1,10 +1,10 @@
 """The Synapse agent with the embedded LLM and exemplar memory on MiniWoB++ (issue 19's figure).
 
-    python -m bench.synapse_llm [--tasks '*'] [--seeds 1000-1049] [--workers 2] [--out FILE.jsonl]
+    python -m bench.agents.synapse_llm [--tasks '*'] [--seeds 1000-1049] [--workers 2] [--out FILE.jsonl]
                                 [--in-process] [--exemplars 3] [--max-steps 12]
 
 The memory holds the oracles' demonstrations on seeds 0-4 of the 37 tasks that have oracles
-(``bench.memory_agent.oracle_memory``, the same cached directory as that benchmark's). One
+(``bench.agents.memory_agent.oracle_memory``, the same cached directory as that benchmark's). One
 embedded server is shared by the workers (each worker has its own browser), unless
 ``--in-process`` gives every worker its own model.
 Per task it prints success, steps, tokens and seconds per step; rows are appended to ``--out``
@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from bench.memory_agent import oracle_memory
+from bench.agents.memory_agent import CACHE, oracle_memory
 
 _STATE: dict[str, Any] = {}
 
@@ -123,13 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, help="JSONL of per-task rows (resumes: finished tasks are skipped)"
     )
+    parser.add_argument("--memory-tasks", default="*", help="globs over the oracles in the exemplar memory")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where the exemplar memory is kept")
     args = parser.parse_args(argv)
     tasks = sorted(t for t in ORACLES if any(fnmatch.fnmatchcase(t, p) for p in args.tasks.split(",")))
     done: dict[str, dict[str, Any]] = {}
     if args.out and args.out.exists():
         done = {row["task"]: row for row in map(json.loads, args.out.read_text().splitlines()) if row}
     options = {
-        "memory": str(oracle_memory()), "exemplars": args.exemplars, "max_tokens": args.max_tokens,
+        "memory": str(oracle_memory(tasks=args.memory_tasks, cache=args.cache)), "exemplars": args.exemplars,
+        "max_tokens": args.max_tokens,
         "max_steps": args.max_steps,
     }  # fmt: skip
     server = None

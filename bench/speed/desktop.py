@@ -3,8 +3,8 @@ many environments this machine runs side by side.
 
 Run from the repository root (nice it on a shared machine)::
 
-    nice .venv/bin/python -m bench.desktop                 # galculator, 20 resets, 1/2/4/8 envs
-    nice .venv/bin/python -m bench.desktop --task desktop.editor-append --resets 10
+    nice .venv/bin/python -m bench.speed.desktop                 # galculator, 20 resets, 1/2/4/8 envs
+    nice .venv/bin/python -m bench.speed.desktop --task desktop.editor-append --resets 10
 
 Reset is timed as a user of the sync Gymnasium API sees it, first observation included, twice:
 keeping the display, D-Bus and openbox across episodes (the default: only the apps and HOME are

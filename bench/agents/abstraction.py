@@ -10,7 +10,7 @@ Targets: at most 0.2 of the AXTree's tokens, at least 0.99 retention.
 
 The abstraction's rules were worked out on seeds 0-4; `--seeds 5-9` is the held-out check.
 
-    python -m bench.abstraction [--tasks 'click-*'] [--seeds 0-4] [--json out.json]
+    python -m bench.agents.abstraction [--tasks 'click-*'] [--seeds 0-4] [--json out.json]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from palaestra.agents.abstraction import AbstractionConfig, abstract_state
 from palaestra.agents.demos import element_at
 from palaestra.agents.llm import MiniLMTokenCounter
 from palaestra.config import parse_seeds
-from palaestra.envs import BrowserEnv
+from palaestra.envs import BrowserEnv, Observation
 from palaestra.envs.actions import WEB_ACTIONS
 from palaestra.envs.actions.parser import ID_FIELDS
 from palaestra.envs.actions.types import Check, Uncheck
@@ -33,7 +33,7 @@ from palaestra.errors import ActionError
 from palaestra.tasks.miniwob.oracles import ORACLES
 
 
-def target_ids(obs: dict[str, Any], action_text: str) -> set[str]:
+def target_ids(obs: Observation, action_text: str) -> set[str]:
     """The elements an oracle action acts on: the ids it names, the element under its point.
     (The oracle ticks or unticks every box; one already as asked is no target.)"""
     try:

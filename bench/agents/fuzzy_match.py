@@ -1,9 +1,9 @@
 """``fuzzy_match`` against hand labels: how often the model's verdict agrees with a person's.
 
-    python -m bench.fuzzy_match [--sample bench/data/fuzzy_match_sample.jsonl] [--json out.json]
+    python -m bench.agents.fuzzy_match [--sample bench/agents/data/fuzzy_match_sample.jsonl] [--json out.json]
 
 The sample (60 WebArena-style question / reference / answer triples, half equivalent, written for
-this benchmark, see ``bench/data/README.md``) is graded by ``afuzzy_match`` with the default model
+this benchmark, see ``bench/agents/data/README.md``) is graded by ``afuzzy_match`` with the default model
 (``PALAESTRA_LLM_*`` endpoint, else the embedded one). The anchor is what needs no model: answers
 equal after folding case, spaces and end punctuation count as matches, everything else as not.
 """
