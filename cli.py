@@ -6,6 +6,7 @@ palaestra report runs/mem
 palaestra compare runs/a runs/b
 palaestra list tasks 'enter-*'
 palaestra memory build --out memories/miniwob --tasks '*' --seeds 0-4
+palaestra ui runs/ --memories memories/
 """
 
 from __future__ import annotations
@@ -108,9 +109,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from palaestra.runs.results import format_summary, load_rows, summarize
+    from palaestra.runs.results import format_episode_links, format_summary, load_rows, summarize
 
-    print(format_summary(summarize(load_rows(args.run))))
+    rows = load_rows(args.run)
+    print(format_summary(summarize(rows)))
+    print(format_episode_links(args.run, rows, every=args.episodes))
     return 0
 
 
@@ -147,6 +150,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--suite")
     p = sub.add_parser("show", help="print a run's summary table")
     p.add_argument("run")
+    p.add_argument("--episodes", action="store_true", help="link every episode in the UI, not only failures")
     p = sub.add_parser("report", help="write a run's self-contained HTML report")
     p.add_argument("run")
     p.add_argument("--out", help="where (default: RUN/report/index.html)")
@@ -159,12 +163,25 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--oracles", metavar="GLOBS", help="build from MiniWoB++ oracles on these tasks")
     p.add_argument("--seeds", default="0-4", help="oracle seeds")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
+    _ui_parser(sub)
     return parser
+
+
+def _ui_parser(sub: Any) -> None:
+    from palaestra.ui.cli import add_parser
+
+    add_parser(sub)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from palaestra.ui.cli import cmd_ui as run_ui
+
+    return run_ui(args)
 
 
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
-    "compare": cmd_compare, "memory": cmd_memory,
+    "compare": cmd_compare, "memory": cmd_memory, "ui": cmd_ui,
 }  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import ObsConfig, Observation
 from palaestra.errors import PalaestraError
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
+from palaestra.runs.observations import observation_record, record_name, save_observation
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 
@@ -131,6 +132,7 @@ class EpisodeWorker:
             agent.reveal_task(spec.task)
             out.extra["privileged"] = True
         await agent.areset(TaskInfo(goal=out.goal, action_set=env.action_set, max_steps=max_steps))
+        recorder.saw(obs)
         for index in range(max_steps):
             t_start = time.perf_counter()
             step = await agent.aact(obs)
@@ -143,6 +145,7 @@ class EpisodeWorker:
             obs, reward, terminated, truncated, info = await env.astep(step.action)
             t_env = time.perf_counter()
             record = recorder.step(index, step, obs, float(reward))
+            recorder.saw(obs)
             record.agent_s, record.env_s = t_agent - t_start, t_env - t_agent
             out.steps.append(record)
             record.overhead_s = time.perf_counter() - t_env
@@ -192,45 +195,54 @@ class _ResetFailed(PalaestraError):
 
 
 class _Recorder:
-    """Writes a step's artifacts: its observation as text and its screenshot, off the step's path."""
+    """Writes what the agent saw at each step (its observation as text, as a structured record,
+    and its screenshot) and what it answered, off the step's path. Observation n is the page the
+    agent acted on at step n (0: the page at reset); the page after the last step is kept too, as
+    the episode's final page (`extra["final_observation"]`)."""
 
     def __init__(self, folder: Path, writer: ThreadPoolExecutor, screenshots: bool) -> None:
         self.folder, self.writer, self.screenshots = folder, writer, screenshots
         self.pending: list[Future[None]] = []
         self.lines: list[str] = []
         self.demo_steps: list[dict[str, Any]] = []
+        self.seen: list[tuple[str, str]] = []  # (observation file, screenshot file or "")
 
-    def step(self, index: int, step: AgentStep, obs: Observation, reward: float) -> StepRecord:
-        record = StepRecord(
-            index=index, action=step.action, error=obs.get("last_action_error", ""), reward=reward,
-            tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
-        )  # fmt: skip
-        record.observation = f"obs-{index:03d}.txt"
-        text = _observation_text(obs)
-        self.pending.append(self.writer.submit(_save_text, text, self.folder / record.observation))
+    def saw(self, obs: Observation) -> None:
+        """Write down an observation the agent is given."""
+        n = len(self.seen)
+        text_name, shot_name = f"obs-{n:03d}.txt", ""
+        self.pending.append(self.writer.submit(_save_text, _observation_text(obs), self.folder / text_name))
+        record = observation_record(obs)
+        self.pending.append(
+            self.writer.submit(save_observation, record, self.folder / record_name(text_name))
+        )
         shot = obs.get("screenshot")
         if self.screenshots and isinstance(shot, np.ndarray) and shot.size:
-            record.screenshot = f"shot-{index:03d}.jpg"
-            self.pending.append(self.writer.submit(_save_jpeg, shot, self.folder / record.screenshot))
-        self.lines.append(
-            json.dumps(
-                {
-                    "index": index,
-                    "action": step.action,
-                    "thoughts": step.thoughts,
-                    "messages": step.messages,
-                    "raw_response": step.raw_response,
-                    "extra": step.extra,
-                },
-                default=str,
-            )
-        )
+            shot_name = f"shot-{n:03d}.jpg"
+            self.pending.append(self.writer.submit(_save_jpeg, shot, self.folder / shot_name))
+        self.seen.append((text_name, shot_name))
+
+    def step(self, index: int, step: AgentStep, after: Observation, reward: float) -> StepRecord:
+        """The record of step `index`: the observation it acted on, its action, and the action's
+        error as the next observation reports it."""
+        record = StepRecord(
+            index=index, action=step.action, error=after.get("last_action_error", ""), reward=reward,
+            tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
+        )  # fmt: skip
+        record.observation, record.screenshot = self.seen[index] if index < len(self.seen) else ("", "")
+        entry = {
+            "index": index, "action": step.action, "thoughts": step.thoughts, "messages": step.messages,
+            "raw_response": step.raw_response, "extra": step.extra,
+        }  # fmt: skip
+        self.lines.append(json.dumps(entry, default=str))
         return record
 
     def finish(self, out: EpisodeOutcome) -> None:
         """Wait for the writes, then add the agent's log; artifacts are complete before the row exists."""
         for future in self.pending:
             future.result()
+        if len(self.seen) > len(out.steps):  # the page after the last step (or the one it stopped on)
+            out.extra["final_observation"], out.extra["final_screenshot"] = self.seen[len(out.steps)]
         (self.folder / "agent.jsonl").write_text("".join(line + "\n" for line in self.lines))
         (self.folder / "episode.json").write_text(
             json.dumps({"key": out.key, "goal": out.goal, "error": out.error_message}, indent=1)

@@ -99,6 +99,29 @@ def format_summary(summaries: list[TaskSummary]) -> str:
     return "\n".join(lines)
 
 
+def format_episode_links(run_dir: str | Path, rows: list[dict[str, Any]], every: bool = False) -> str:
+    """Where to open the run and its episodes in `palaestra ui`: the failed and errored episodes,
+    or with ``every`` all of them, each with its link."""
+    from palaestra.ui.links import episode_link, run_link
+
+    lines = [f"\nIn the UI (palaestra ui {run_dir}): {run_link(run_dir)}"]
+    chosen = rows if every else [r for r in rows if r["status"] == "error" or not r["success"]]
+    if chosen:
+        lines.append("Episodes:" if every else "Failed and errored episodes (--episodes lists every one):")
+    for r in chosen:
+        ending = (
+            "success"
+            if r["success"]
+            else (r["error_kind"] or "error")
+            if r["status"] == "error"
+            else (r["outcome"] or "failure")
+        )
+        lines.append(
+            f"  {ending:<14} {r['agent']} {r['task']} seed {r['seed']}  {episode_link(run_dir, r['key'])}"
+        )
+    return "\n".join(lines)
+
+
 def load_rows(run_dir: str | Path) -> list[dict[str, Any]]:
     with RunStore(run_dir, readonly=True) as store:
         return store.episodes()

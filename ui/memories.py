@@ -1,0 +1,141 @@
+"""Demonstrations and exemplar memories: save a live episode into a memory, list, view and delete.
+
+A saved demonstration is the same exemplar a run's recorded demonstrations become
+(`Demonstration.to_exemplar`, added with `runs.memory_cli.add_to_memory`), so the memory and
+Synapse agents use it with no conversion. Its source says who acted (`ui:person`, `ui:agent`,
+`ui:person+agent`), and each step keeps who took it.
+
+`ExemplarMemory` is single-threaded; every use of one memory folder here holds that folder's lock,
+and runs in a worker thread (embedding a goal takes a model). Opening a memory to list, view or
+delete never loads its embedding model (models load on the first embedding).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from palaestra.memory import Embedder, ExemplarMemory
+from palaestra.ui.live import AGENT, EDITED, PERSON, LiveError, LiveSession
+
+_locks: dict[Path, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock(path: Path) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(path, threading.Lock())
+
+
+def source_of(session: LiveSession) -> str:
+    actors = {h["by"] for h in session.history}
+    person = PERSON in actors or EDITED in actors
+    agent = AGENT in actors or EDITED in actors
+    return "ui:person+agent" if person and agent else "ui:agent" if agent else "ui:person"
+
+
+class Embedders:
+    """One embedding model per UI, loaded on the first save, used for every memory recorded with it
+    (a memory recorded with another embedder is opened with its own)."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        self.embedder = embedder
+        self._guard = threading.Lock()
+
+    def for_memory(self, path: Path) -> Embedder | None:
+        from palaestra.memory import SentenceTransformerEmbedder, persist
+
+        with self._guard:
+            if self.embedder is None:
+                self.embedder = SentenceTransformerEmbedder()
+            if not persist.is_memory(path):
+                return self.embedder
+            recorded = persist.read_meta(path)["embedder"]["name"]
+            return self.embedder if recorded == self.embedder.name else None
+
+
+def save_demonstration(session: LiveSession, path: Path, embedders: Embedders) -> dict[str, Any]:
+    """Add the session's episode to the memory at ``path`` (created if missing)."""
+    from palaestra.agents.demos import Demonstration
+    from palaestra.runs.memory_cli import add_to_memory
+
+    if not session.demo:
+        raise LiveError("Nothing to save yet: take at least one step.")
+    suite, _, task = session.task.partition(".")
+    demo = Demonstration(goal=session.goal, steps=list(session.demo), success=session.success,
+                         reward=session.reward)  # fmt: skip
+    exemplar = demo.to_exemplar(
+        suite,
+        task,
+        source_of(session),
+        seed=session.seed,
+        recorded_by="palaestra ui",
+        actors=[h["by"] for h in session.history],
+    )
+    with _lock(path):
+        memory, added = add_to_memory(path, [exemplar], embedder=embedders.for_memory(path))
+        total = len(memory)
+        memory.close()
+    return {"memory": str(path), "added": added, "total": total, "success": session.success}
+
+
+def memory_summary(path: Path) -> dict[str, Any]:
+    with _lock(path):
+        memory = ExemplarMemory.open(path, embedder=None)
+        try:
+            exemplars = [memory.get(i) for i in memory.ids()]
+        finally:
+            memory.close()
+    families = Counter(e.family for e in exemplars)
+    return {
+        "path": str(path),
+        "count": len(exemplars),
+        "families": dict(families.most_common()),
+        "exemplars": [
+            {
+                "id": e.id,
+                "goal": e.goal,
+                "suite": e.suite,
+                "task": e.task,
+                "success": e.success,
+                "reward": e.reward,
+                "source": e.source,
+                "steps": len(e.trajectory),
+                "metadata": e.metadata,
+            }
+            for e in exemplars
+        ],
+    }
+
+
+def exemplar_detail(path: Path, exemplar_id: str) -> dict[str, Any]:
+    with _lock(path):
+        memory = ExemplarMemory.open(path, embedder=None)
+        try:
+            if exemplar_id not in memory:
+                raise LiveError(f"No exemplar {exemplar_id!r} in {path.name}.")
+            exemplar = memory.get(exemplar_id)
+        finally:
+            memory.close()
+    fields = ("action", "state", "by", "url")
+    steps = [
+        {f: str(s.get(f, "")) for f in fields} if isinstance(s, dict) else {"action": str(s)}
+        for s in exemplar.trajectory
+    ]  # fmt: skip
+    return {**{k: v for k, v in exemplar.to_dict().items() if k != "trajectory"}, "steps": steps}
+
+
+def delete_exemplar(path: Path, exemplar_id: str) -> dict[str, Any]:
+    with _lock(path):
+        memory = ExemplarMemory.open(path, embedder=None)
+        try:
+            if exemplar_id not in memory:
+                raise LiveError(f"No exemplar {exemplar_id!r} in {path.name}.")
+            memory.remove([exemplar_id])
+            memory.save()
+            left = len(memory)
+        finally:
+            memory.close()
+    return {"deleted": exemplar_id, "total": left}
