@@ -34,10 +34,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def standalone_app(roots: UiRoots, options: UiOptions, token: str | None) -> Starlette:
+def standalone_app(ui_app: Starlette) -> Starlette:
     """The UI at ``/ui`` and a redirect to it from ``/``."""
-    guard = Guard(token)
-    ui_app = app(roots, options, guard=guard)
 
     async def root(_: Request) -> Response:
         return RedirectResponse(MOUNT, status_code=307)
@@ -67,8 +65,10 @@ class UiServer:
         self.socket.bind((host.strip("[]"), port))
         self.socket.listen(64)
         self.port = int(self.socket.getsockname()[1])
+        #: The UI's own app (its live sessions are `ui_app.state.ui.sessions`).
+        self.ui_app = app(roots, options or UiOptions(), guard=Guard(token))
         config = uvicorn.Config(
-            standalone_app(roots, options or UiOptions(), token), log_level="warning", lifespan="on",
+            standalone_app(self.ui_app), log_level="warning", lifespan="on",
             timeout_graceful_shutdown=5,
         )  # fmt: skip
         self.server = uvicorn.Server(config)

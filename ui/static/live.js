@@ -40,6 +40,7 @@ async function session(view, sid) {
   const info = infoCache || (infoCache = await api("info"));
   let by = "person";          // who the next action comes from
   let proposal = null;        // the agent's last proposal
+  let latestShot = null;      // the screenshot of the newest state (older ones never replace it)
   const shotBox = h("div", {class: "live-shot"});
   const verdict = h("div", {class: "verdict"});
   const actionInput = h("input", {class: "action-input", name: "action", autocomplete: "off", spellcheck: "false", placeholder: "click('12')  fill('14', 'text')  press('Enter')", "aria-label": "action"});
@@ -53,6 +54,8 @@ async function session(view, sid) {
   const seedInput = h("input", {type: "number", min: "0", value: String(state.seed), "aria-label": "seed"});
   const memoryInput = h("input", {value: "demos", "aria-label": "memory", placeholder: "memory folder name"});
   const saveResult = h("p", {class: "muted"});
+  const title = h("h1", {});
+  const goal = h("div", {class: "goal"});
 
   const previewAction = (action, why) => {
     actionInput.value = action;
@@ -66,7 +69,11 @@ async function session(view, sid) {
   };
   function render() {
     const shot = screenshot({src: `api/live/${sid}/screenshot?v=${state.version}`, alt: `the page of ${state.task}`, elements: state.elements, viewport: state.viewport, showBoxes: false, onPick: pick});
-    fill(shotBox, shot.root);
+    // The page after an action replaces the one before once it has loaded: no blank flash between.
+    latestShot = shot;
+    const swap = () => { if (latestShot === shot) fill(shotBox, shot.root); };
+    if (shotBox.firstChild) { shot.image.addEventListener("load", swap, {once: true}); shot.image.addEventListener("error", swap, {once: true}); }
+    else swap();
     const done = state.done;
     fill(verdict, state.error ? h("span", {class: "badge result-error"}, `⚠ ${state.error.kind}: ${state.error.message}`)
       : done ? (state.success ? h("span", {class: "badge result-success"}, `✓ success · reward ${num(state.reward)}`) : h("span", {class: "badge result-failure"}, `✗ failed · reward ${num(state.reward)}`))
@@ -76,6 +83,8 @@ async function session(view, sid) {
       : h("p", {class: "muted"}, "No step yet."));
     fill(axtree, h("details", {}, h("summary", {}, "Accessibility tree (what a text agent reads)"), pre(state.axtree, "tree")));
     seedInput.value = String(state.seed);
+    fill(title, `${state.task} · seed ${state.seed}`);
+    fill(goal, state.goal || "(no goal)");
   }
   async function run(event) {
     if (event) event.preventDefault();
@@ -126,8 +135,7 @@ async function session(view, sid) {
 
   fill(view,
     h("p", {class: "crumbs"}, h("a", {href: "#/live"}, "Live"), " › ", state.task),
-    h("h1", {}, `${state.task} · seed ${state.seed}`),
-    h("div", {class: "goal"}, state.goal),
+    title, goal,
     h("div", {class: "columns"},
       h("div", {class: "left"}, shotBox, verdict),
       h("div", {class: "right"},
