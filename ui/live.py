@@ -113,7 +113,6 @@ class LiveSessions:
     # -- lifecycle --------------------------------------------------------------------------------
 
     async def open(self, owner: str, task: str, seed: int) -> LiveSession:
-        self._start_reaper()
         await self.close_idle()
         if len(self.sessions) >= self.max_sessions:
             mine = sum(s.owner == owner for s in self.sessions.values())
@@ -126,6 +125,7 @@ class LiveSessions:
         env = await asyncio.to_thread(make_env, task, **options)  # imports the suite: seconds
         session = LiveSession(id=secrets.token_hex(8), owner=owner, task=task, env=env)
         self.sessions[session.id] = session
+        self._start_reaper()
         try:
             await self.reset(session, seed)
         except BaseException:
@@ -135,6 +135,8 @@ class LiveSessions:
 
     def get(self, session_id: str, owner: str) -> LiveSession:
         session = self.sessions.get(session_id)
+        if session is not None and self._idle(session, time.monotonic()):
+            session = None  # the reaper closes it at its next round
         if session is None or session.owner != owner:  # someone else's session does not exist for you
             raise LiveError(f"No live environment {session_id!r} (closed, or timed out after "
                             f"{self.idle_timeout:.0f} s idle). Start another on the Live page.")  # fmt: skip
@@ -154,13 +156,14 @@ class LiveSessions:
 
     async def close_idle(self) -> list[str]:
         now = time.monotonic()
-        idle = [
-            s for s in self.sessions.values() if now - s.last_used > self.idle_timeout and not s.lock.locked()
-        ]
+        idle = [s for s in self.sessions.values() if self._idle(s, now)]
         for session in idle:
             self.sessions.pop(session.id, None)
             await _close_quietly(session)
         return [s.id for s in idle]
+
+    def _idle(self, session: LiveSession, now: float) -> bool:
+        return now - session.last_used > self.idle_timeout and not session.lock.locked()
 
     async def aclose(self) -> None:
         if self._reaper is not None:

@@ -24,13 +24,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from ui_support import Person, Runs, script
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def llm() -> Iterator[ScriptedLLMServer]:
     with ScriptedLLMServer(script) as server:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def runs(tmp_path_factory: pytest.TempPathFactory, llm: ScriptedLLMServer) -> Runs:
     results = tmp_path_factory.mktemp("results")
     model_run, baseline = results / "with-model", results / "baseline"

@@ -1,0 +1,151 @@
+"""The UI's HTTP surface over real HTTP: paths confined to the configured roots, the loopback and token
+rules, cross-site requests refused, bad input answered with errors that name the fix, idle live
+environments closed, live environments private, and exemplars listed, viewed and deleted."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from test_live import browser_contexts
+from ui_support import Runs
+
+from palaestra.memory import Exemplar
+from palaestra.runs.memory_cli import add_to_memory
+from palaestra.runs.store import RunStore
+from palaestra.ui import UiOptions, UiRoots, UiServer
+from palaestra.ui.live import LiveError, LiveSessions
+
+
+@pytest.fixture
+def client(ui: UiServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=ui.url, timeout=60) as http:
+        yield http
+
+
+def test_runs_and_files_outside_the_roots_are_refused(
+    client: httpx.Client, runs: Runs, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere"
+    RunStore(outside).close()  # a real run, but not under the UI's folders
+    planted = runs.results / "planted"
+    planted.symlink_to(outside, target_is_directory=True)
+    try:
+        listed = [r["id"] for r in client.get("api/runs").json()]
+        assert listed == sorted([str(runs.baseline), str(runs.model_run)])  # the link is not followed out
+        for run in ("../../etc", str(outside), str(planted), "/etc/passwd"):
+            answer = client.get("api/run", params={"run": run})
+            assert answer.status_code == 403 and "outside the folders" in answer.json()["error"], run
+        key = "oracle|miniwob.click-button|0"
+        ok = client.get("api/file", params={"run": str(runs.baseline), "key": key, "name": "shot-000.jpg"})
+        assert ok.status_code == 200 and ok.headers["content-type"] == "image/jpeg"
+        for name in ("../../../results.sqlite", "/etc/passwd", "obs-000.txt"):
+            answer = client.get("api/file", params={"run": str(runs.baseline), "key": key, "name": name})
+            assert answer.status_code == 404, name
+        assert client.get("api/memory", params={"path": "../../x"}).status_code == 403
+    finally:
+        planted.unlink()
+
+
+def test_security_headers_host_origin_and_body_rules(client: httpx.Client) -> None:
+    page = client.get("")
+    assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    rebound = client.get("api/runs", headers={"host": "attacker.example:80"})
+    assert rebound.status_code == 403  # DNS rebinding: a foreign name pointed at 127.0.0.1
+    forged = client.post("api/live", json={"task": "x"}, headers={"origin": "http://evil.example"})
+    assert forged.status_code == 403 and "cross-site" in forged.json()["error"]
+    form = client.post("api/live", content=b"task=x", headers={"content-type": "text/plain"})
+    assert form.status_code == 415  # what a plain HTML form can send
+
+
+def test_bad_input_gets_an_error_that_names_the_fix(
+    client: httpx.Client, runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unknown = client.post("api/live", json={"task": "miniwob.clik-button", "seed": 0})
+    assert unknown.status_code == 400 and "Did you mean" in unknown.json()["error"]
+    wrong_seed = client.post("api/live", json={"task": "miniwob.click-test", "seed": "one"})
+    assert "`seed` must be an integer" in wrong_seed.json()["error"]
+    assert client.get("api/run").json()["error"] == "Missing query parameter `run`."
+    missing = client.get("api/episode", params={"run": str(runs.baseline), "key": "nobody|x|0"})
+    assert missing.status_code == 404
+    assert "non-empty list" in client.post("api/playground", json={"messages": []}).json()["error"]
+    monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
+    no_model = client.post("api/playground", json={"messages": [{"role": "user", "content": "hi"}]})
+    assert no_model.status_code == 400 and "PALAESTRA_LLM_MODEL" in no_model.json()["error"]
+    body = b'{"messages": "' + b"x" * 9_000_000 + b'"}'
+    huge = client.post("api/playground", content=body, headers={"content-type": "application/json"})
+    assert huge.status_code == 400 and "at most" in huge.json()["error"]
+    assert client.post("api/live/nope/step", json={"action": "click('1')"}).status_code == 400
+
+
+def test_a_token_is_needed_off_loopback_and_a_link_sets_it_as_a_cookie(runs: Runs) -> None:
+    with UiServer(UiRoots.of([runs.results]), port=0, token="s3cret") as server:
+        base = f"http://127.0.0.1:{server.port}/ui/"
+        with httpx.Client(base_url=base) as http:
+            assert http.get("api/runs").status_code == 401
+            assert http.get("", params={"token": "wrong"}).status_code == 401
+            visit = http.get("", params={"token": "s3cret"})
+            assert visit.status_code == 303 and "token" not in visit.headers["location"]
+            cookie = visit.headers["set-cookie"].lower()
+            assert "httponly" in cookie and "samesite=strict" in cookie
+            assert http.get("api/runs").status_code == 200  # the cookie carries it from now on
+        with httpx.Client(base_url=base, headers={"authorization": "Bearer s3cret"}) as http:
+            assert http.get("api/runs").status_code == 200
+        assert server.url.endswith("?token=s3cret")
+    elsewhere = UiServer(UiRoots.of([runs.results]), host="0.0.0.0", port=0)
+    try:
+        assert elsewhere.token and len(elsewhere.token) >= 24  # any other address gets a token
+    finally:
+        elsewhere.socket.close()
+
+
+def test_an_idle_live_environment_is_closed(runs: Runs) -> None:
+    roots = UiRoots.of([runs.results])
+    with UiServer(roots, UiOptions(idle_timeout=1.0), port=0) as server:
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            baseline = browser_contexts()
+            opened = http.post("api/live", json={"task": "miniwob.click-test", "seed": 1}).json()
+            assert opened["goal"] and browser_contexts() > baseline
+            time.sleep(3.5)
+            gone = http.get(f"api/live/{opened['id']}")
+            assert gone.status_code == 400 and "timed out" in gone.json()["error"]
+        deadline = time.monotonic() + 10
+        while browser_contexts() > baseline and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert browser_contexts() == baseline
+
+
+def test_a_live_environment_is_private_to_whoever_opened_it() -> None:
+    async def scenario() -> None:
+        sessions = LiveSessions()
+        session = await sessions.open("token:alice", "miniwob.click-test", 0)
+        try:
+            with pytest.raises(LiveError, match="No live environment"):
+                sessions.get(session.id, "token:bob")
+            assert not await sessions.close(session.id, "token:bob")
+            assert sessions.get(session.id, "token:alice") is session
+        finally:
+            await sessions.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_an_exemplar_is_listed_viewed_and_deleted(client: httpx.Client, ui: UiServer) -> None:
+    folder = ui.ui_app.state.ui.roots.memory("by-hand")
+    steps = [{"action": "click('4')", "state": "[4] button OK"}]
+    add_to_memory(
+        folder, [Exemplar(goal="Click <b>OK</b>.", suite="miniwob", task="click-button", trajectory=steps)]
+    )
+    assert str(folder) in [m["path"] for m in client.get("api/memories").json()["memories"]]
+    (exemplar,) = client.get("api/memory", params={"path": "by-hand"}).json()["exemplars"]
+    assert exemplar["goal"] == "Click <b>OK</b>."
+    detail = client.get("api/exemplar", params={"path": "by-hand", "id": exemplar["id"]}).json()
+    assert detail["steps"] == [{"action": "click('4')", "state": "[4] button OK", "by": "", "url": ""}]
+    deleted = client.post("api/exemplar/delete", json={"path": "by-hand", "id": exemplar["id"]}).json()
+    assert deleted["total"] == 0
+    assert client.get("api/memory", params={"path": "by-hand"}).json()["count"] == 0
