@@ -12,6 +12,7 @@ cannot point the viewer outside the episode's folder.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 from pathlib import Path
@@ -27,6 +28,9 @@ from palaestra.ui.runs_view import parse_extra, result_of
 #: Lines of a step-to-step diff shown at most; a page that changed wholesale says so instead.
 DIFF_LINES = 1500
 FINAL = "final"
+#: An episode written as a trajectory (by the runner or the environment server): JSON lines whose
+#: last one (`"type": "end"`) names the final page.
+TRAJECTORY_FILE = "trajectory.jsonl"
 
 
 class NotFoundError(PalaestraError, LookupError):
@@ -48,11 +52,14 @@ def episode_detail(run: Path, key: str) -> dict[str, Any]:
     folder, problem = _episode_folder(run, episode.get("artifacts"))
     log = _agent_log(folder)
     extra = parse_extra(episode)
-    seen_before = "final_observation" in extra
+    ending = _ending(folder, extra)
     timeline = [_step(s, log.get(s["idx"], {})) for s in steps]
     final = None
-    if extra.get("final_observation"):
-        final = {"observation": extra["final_observation"], "screenshot": extra.get("final_screenshot") or ""}
+    if ending and ending.get("final_observation"):
+        final = {
+            "observation": ending["final_observation"],
+            "screenshot": ending.get("final_screenshot") or "",
+        }
     at = siblings.index(key)
     return {
         "run": str(run),
@@ -61,13 +68,32 @@ def episode_detail(run: Path, key: str) -> dict[str, Any]:
         "result": result_of(episode),
         "attempts": attempts,
         "artifacts_problem": problem,
-        "observed": "before" if seen_before else "after",
+        "observed": "before" if ending is not None else "after",
         "steps": timeline,
         "final": final,
         "previous_episode": siblings[at - 1] if at > 0 else None,
         "next_episode": siblings[at + 1] if at + 1 < len(siblings) else None,
         "has_folder": folder is not None,
     }
+
+
+def _ending(folder: Path | None, extra: dict[str, Any]) -> dict[str, Any] | None:
+    """Where the final page is recorded: the episode row's extra, or the end line of a trajectory
+    file (`trajectory.jsonl`, the format the environment server writes too). None for runs that
+    recorded each page after its step, before either existed."""
+    if "final_observation" in extra:
+        return extra
+    path, _ = _artifact(folder, TRAJECTORY_FILE)
+    if path is None:
+        return None
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            if '"type": "end"' in line or '"type":"end"' in line:
+                with contextlib.suppress(ValueError):
+                    entry = json.loads(line)
+                    if isinstance(entry, dict):
+                        return entry
+    return {}
 
 
 def _step(step: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +240,3 @@ def step_prompt(run: Path, key: str, index: int) -> dict[str, Any]:
         "error": step["error"],
         "model": {k: args.get(k) for k in ("model", "base_url", "temperature", "max_tokens") if args.get(k)},
     }
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, default=str, ensure_ascii=False)

@@ -23,6 +23,7 @@ page("episode", async (view, params) => {
   fill(strip, chips);
 
   let showing = 0;
+  let currentShot = null;
   async function show(i) {
     const ticket = ++showing;
     at = Math.max(0, Math.min(count - 1, i));
@@ -37,11 +38,13 @@ page("episode", async (view, params) => {
     catch (error) { fail(error); obs = {text: "", record: null, problem: error.message, diff: null}; }
     if (ticket !== showing) return; // a later keypress won
     const shotName = isFinal ? ep.final.screenshot : step.screenshot;
+    currentShot = null;
     const rec = obs.record;
     const shot = shotName ? screenshot({
       src: file(shotName), alt: isFinal ? "the final page" : `what the agent saw at step ${at}`,
       elements: rec ? rec.elements : [], acted: step ? step.parsed.targets : [], points: step ? step.parsed.points : [], showBoxes,
     }) : null;
+    currentShot = shot;
     const seen = ep.observed === "before" ? (isFinal ? "The page after the last action." : `The page the agent acted on at step ${at}.`)
       : `Recorded after step ${at} (an older run: it recorded each page after its action).`;
     fill(stage,
@@ -98,6 +101,7 @@ page("episode", async (view, params) => {
       ArrowRight: ["Next step", () => show(at + 1)], ArrowLeft: ["Previous step", () => show(at - 1)],
       Home: ["First step", () => show(0)], End: ["Last step (final page)", () => show(count - 1)],
       b: ["Show or hide element boxes", () => stage.querySelector(".toggle input")?.click()],
+      z: ["Zoom the screenshot (twice as large, or back)", () => currentShot?.toggleZoom()],
       p: ["Open the step's prompt in the playground", () => { if (ep.steps[at]) go("playground", {run: runId, key, step: at}); }],
       n: ["Next episode", () => ep.next_episode && go("episode", {run: runId, key: ep.next_episode})],
       N: ["Previous episode", () => ep.previous_episode && go("episode", {run: runId, key: ep.previous_episode})],

@@ -152,6 +152,7 @@ async function session(view, sid) {
     y: ["Accept the proposal", accept], e: ["Edit the proposal", edit], n: ["Reject the proposal", reject],
     r: ["Reset with the same seed", () => reset(state.seed)], s: ["Save as a demonstration", save],
     b: ["Show or hide element boxes", () => shotBox.querySelector(".boxes")?.classList.toggle("hidden")],
+    z: ["Zoom the page (twice as large, or back)", () => latestShot?.toggleZoom()],
   });
   // A tab closed (or reloaded) takes its environment with it; moving to another page of the UI does not.
   const beacon = () => fetch(`api/live/${sid}/close`, {method: "POST", keepalive: true, headers: {"content-type": "application/json"}, body: "{}"});

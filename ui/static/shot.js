@@ -35,7 +35,7 @@ export function screenshot({src, alt, elements = [], acted = [], points = [], vi
     layer.replaceChildren();
     if (!size) return;
     for (const el of elements) {
-      if (!el.in_viewport && el.in_viewport !== undefined) continue;
+      if ((!el.in_viewport && el.in_viewport !== undefined) || el.tag === "html" || el.tag === "body") continue;
       const isActed = acted.includes(el.id);
       const box = h("div", {class: "box" + (isActed ? " acted" : el.clickable || el.editable ? " control" : ""), title: describe(el)},
         isActed ? h("span", {class: "tag"}, el.id) : null);
@@ -52,8 +52,15 @@ export function screenshot({src, alt, elements = [], acted = [], points = [], vi
     const rect = image.getBoundingClientRect();
     return [Math.round(((event.clientX - rect.left) / rect.width) * size[0]), Math.round(((event.clientY - rect.top) / rect.height) * size[1])];
   };
+  const zoom = () => {  // small pages (MiniWoB++ draws in 160×210 px) read better twice as large
+    const on = localStorage.getItem("shot-zoom") === "on";
+    image.style.width = on && image.naturalWidth ? `${2 * image.naturalWidth}px` : "";
+    image.style.maxWidth = on ? "none" : "";
+    if (image.parentElement) image.parentElement.style.maxWidth = on ? "none" : "";
+  };
   image.addEventListener("load", () => {
     if (!size) size = [image.naturalWidth, image.naturalHeight];
+    zoom();
     draw();
   });
   const frame = root.firstChild;
@@ -71,5 +78,6 @@ export function screenshot({src, alt, elements = [], acted = [], points = [], vi
     frame.classList.add("pickable");
     frame.addEventListener("click", (event) => { if (!size) return; const [x, y] = toViewport(event); onPick(elementAt(elements, x, y), x, y); });
   }
-  return {root, image, layer, toggleBoxes: () => layer.classList.toggle("hidden")};
+  const toggleZoom = () => { localStorage.setItem("shot-zoom", localStorage.getItem("shot-zoom") === "on" ? "off" : "on"); zoom(); };
+  return {root, image, layer, toggleBoxes: () => layer.classList.toggle("hidden"), toggleZoom};
 }
