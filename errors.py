@@ -49,6 +49,10 @@ class BrowserCrashedError(PalaestraError, RuntimeError):
     """The browser process died or stopped answering during an episode."""
 
 
+class DesktopUnavailableError(PalaestraError, RuntimeError):
+    """The X11 desktop cannot start here: a program or the unprivileged desktop user is missing."""
+
+
 class EnvStateError(PalaestraError, RuntimeError):
     """The environment was used out of order (step before reset, use after close, mixed loops)."""
 

@@ -7,8 +7,9 @@ the ceiling of a task), never an agent's skill.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.registry import AgentSpec
@@ -30,28 +31,26 @@ class OracleAgent(Agent):
     def __init__(self, config: OracleConfig) -> None:
         super().__init__()
         self.task_name = ""
+        self._oracles: Mapping[str, Callable[[Any], Generator[str, Any, None]]] = {}
         self._plan: Generator[str, Observation, None] | None = None
 
     def reveal_task(self, task: str) -> None:
-        from palaestra.tasks.miniwob.oracles import ORACLES
-
+        oracles = _oracles(task)
         short = task.split(".", 1)[-1]
-        if short not in ORACLES:
-            raise UnknownNameError("oracle", short, ORACLES, hint="Only some MiniWoB++ tasks have one.")
-        self.task_name = short
+        if short not in oracles:
+            raise UnknownNameError("oracle", short, oracles, hint="Only some MiniWoB++ tasks have one.")
+        self.task_name, self._oracles = short, oracles
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
         self._plan = None
 
     async def aact(self, obs: Observation) -> AgentStep:
-        from palaestra.tasks.miniwob.oracles import ORACLES
-
         if not self.task_name:
             raise RuntimeError("The oracle agent plays only in runs, which reveal the task to it.")
         try:
             if self._plan is None:
-                self._plan = ORACLES[self.task_name](obs)
+                self._plan = self._oracles[self.task_name](obs)
                 action = next(self._plan)
             else:
                 action = self._plan.send(obs)
@@ -62,4 +61,24 @@ class OracleAgent(Agent):
         return step
 
 
-SPEC = AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ solutions (privileged)")
+def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None]]]:
+    """The scripted solutions of the task's suite, by short task name."""
+    if task.startswith("omniact."):  # replays the gold script
+        from palaestra.tasks.registry import get_task_spec
+
+        gold = str(getattr(get_task_spec(task).make(), "gold_script", ""))
+
+        def replay(obs: Any) -> Generator[str, Any, None]:
+            yield gold
+
+        return {task.split(".", 1)[1]: replay}
+    if task.startswith("desktop."):
+        from palaestra.tasks.desktop.oracles import load
+
+        return load()
+    from palaestra.tasks.miniwob.oracles import ORACLES
+
+    return ORACLES
+
+
+SPEC = AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ and desktop solutions (privileged)")

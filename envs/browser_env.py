@@ -121,7 +121,7 @@ class BrowserEnv(PalaestraEnv):
         #: Which observation keys this environment fills: derived from the one declaration in
         #: `palaestra.envs.obs`, as are the observation space and the blank observation.
         self.layout = ObservationLayout.of(
-            ["web", *self.obs_config.parts(), *(["tools"] if self.tools is not None else [])],
+            ["web", "focus", *self.obs_config.parts(), *(["tools"] if self.tools is not None else [])],
             self.task.viewport,
         )
         self.observation_space: spaces.Space[Obs] = self.layout.space()  # type: ignore[assignment]

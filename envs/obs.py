@@ -114,7 +114,9 @@ class PageInfo(TypedDict):
 class Observation(TypedDict, total=False):
     """Every key any environment shows; each environment fills the parts it has (see the module doc).
 
-    ``always``: every environment. ``web``: browser environments. ``axtree``, ``dom``,
+    ``always``: every environment. ``web``: browser environments. ``desktop``: X11 desktops
+    (the window list and the active window's title). ``focus``: environments that know the focused
+    element (both). ``axtree``, ``dom``,
     ``elements``, ``screenshot``: the parts an ``ObsConfig`` switches. ``tools``: tasks with tools.
     """
 
@@ -123,12 +125,14 @@ class Observation(TypedDict, total=False):
     last_action_error: Annotated[str, text()]
     url: Annotated[str, text("web")]
     open_pages: Annotated[list[PageInfo], records("web")]
-    focused_element: Annotated[str, text("web")]
+    focused_element: Annotated[str, text("focus")]
     axtree: Annotated[str, text("axtree")]
     dom: Annotated[str, text("dom")]
     elements: Annotated[list[dict[str, Any]], records("elements")]
     screenshot: Annotated[np.ndarray, image("screenshot")]
     tools: Annotated[str, text("tools")]
+    focused_window: Annotated[str, text("desktop")]
+    windows: Annotated[list[dict[str, Any]], records("desktop")]
     tool_results: Annotated[str, text("tools")]
 
 

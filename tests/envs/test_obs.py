@@ -27,7 +27,7 @@ def test_every_declared_key_has_one_key_annotation() -> None:
 
 
 def test_layout_derives_space_and_blank_from_the_parts() -> None:
-    layout = ObservationLayout.of(["web", "axtree"], (40, 30))
+    layout = ObservationLayout.of(["web", "focus", "axtree"], (40, 30))
     assert set(layout.keys) == {
         "goal", "last_action", "last_action_error", "url", "open_pages", "focused_element", "axtree",
     }  # fmt: skip
