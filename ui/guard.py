@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from palaestra.errors import PalaestraError
 
 COOKIE = "palaestra_token"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
@@ -44,37 +46,58 @@ _TOKEN_NEEDED = (
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-@dataclass(frozen=True)
 class Guard:
-    """``token`` None: loopback only (Host must name this machine). Otherwise the token is required."""
+    """Who may use the UI. Built for the UI's own launcher (`Guard(token)`) or for a server that
+    mounts it (`Guard.mounted`), whose own credentials then decide.
 
-    token: str | None = None
+    ``identify(request)`` names the owner of a request or raises (no valid credential);
+    ``accepts(token)`` says whether a token from a link is valid; ``loopback_only`` refuses any
+    Host header that does not name this machine (the rule when no token is needed at all).
+    """
+
+    def __init__(self, token: str | None = None) -> None:
+        self.token = token
+        self.identify: Callable[[Request], str] = self._own_owner
+        self.accepts: Callable[[str], bool] = self._own_accepts
+        self.loopback_only = token is None
+
+    @classmethod
+    def mounted(
+        cls, identify: Callable[[Request], str], accepts: Callable[[str], bool], *, loopback_only: bool
+    ) -> Guard:
+        """The rules of a server mounting the UI: its owners, its tokens, its loopback rule."""
+        guard = cls()
+        guard.identify, guard.accepts, guard.loopback_only = identify, accepts, loopback_only
+        return guard
 
     def owner(self, request: Request) -> str:
-        """Who made a request, for keeping live sessions private: the token's digest, or "local"."""
-        given = self._token_of(request)
-        return "token:" + hashlib.sha256(given.encode()).hexdigest()[:16] if given else "local"
+        """Who made a request (live environments are private to it)."""
+        return self.identify(request)
 
-    def _token_of(self, request: Request) -> str:
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer "):
-            return header[7:].strip()
-        return request.cookies.get(COOKIE, "")
+    def _own_owner(self, request: Request) -> str:
+        given = _token_of(request)
+        if self.token is None:
+            return "local"
+        if not secrets.compare_digest(given.encode(), self.token.encode()):
+            raise PermissionError(_TOKEN_NEEDED)
+        return "token:" + hashlib.sha256(given.encode()).hexdigest()[:16]
+
+    def _own_accepts(self, token: str) -> bool:
+        return self.token is not None and secrets.compare_digest(token.encode(), self.token.encode())
 
     def check(self, request: Request) -> Response | None:
         """None when the request may go on; otherwise the response that refuses it."""
-        if self.token is None:
+        if self.loopback_only:
             host = (urlsplit("//" + request.headers.get("host", "")).hostname or "").lower()
             if host not in LOOPBACK_HOSTS and f"[{host}]" not in LOOPBACK_HOSTS:
-                return PlainTextResponse(
-                    f"Refused: this UI serves loopback only, and was asked for host {host!r}.", 403
-                )
-        else:
-            query_token = request.query_params.get("token")
-            if query_token is not None and request.method == "GET":
-                return self._accept_link(request, query_token)
-            if not secrets.compare_digest(self._token_of(request).encode(), self.token.encode()):
-                return _refuse(request, 401, _TOKEN_NEEDED)
+                return _refuse(request, 403, f"Refused: this UI serves loopback only, not host {host!r}.")
+        query_token = request.query_params.get("token")
+        if query_token is not None and request.method == "GET":
+            return self._accept_link(request, query_token)
+        try:
+            self.identify(request)
+        except (PermissionError, PalaestraError) as exc:
+            return _refuse(request, 401, str(exc) or _TOKEN_NEEDED)
         if request.method in UNSAFE_METHODS:
             origin = request.headers.get("origin")
             if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
@@ -85,17 +108,21 @@ class Guard:
         return None
 
     def _accept_link(self, request: Request, given: str) -> Response:
-        assert self.token is not None
-        if not secrets.compare_digest(given.encode(), self.token.encode()):
-            return _refuse(
-                request, 401, "The token in the link is wrong: copy the URL `palaestra ui` printed."
-            )
+        if not self.accepts(given):
+            return _refuse(request, 401, "The token in the link is wrong: copy the URL that was printed.")
         rest = [(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k != "token"]
         target = request.url.path + (f"?{urlencode(rest)}" if rest else "")
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict", path="/",
+        response.set_cookie(COOKIE, given, httponly=True, samesite="strict", path="/",
                             secure=request.url.scheme == "https")  # fmt: skip
         return response
+
+
+def _token_of(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(COOKIE, "")
 
 
 def _refuse(request: Request, status: int, message: str) -> Response:
@@ -107,18 +134,17 @@ def _refuse(request: Request, status: int, message: str) -> Response:
 class GuardMiddleware:
     """Applies a ``Guard`` to every HTTP request and adds the security headers to every response."""
 
-    def __init__(self, app: ASGIApp, guard: Guard | None, headers_only: bool = False) -> None:
-        self.app, self.guard, self.headers_only = app, guard or Guard(), headers_only
+    def __init__(self, app: ASGIApp, guard: Guard | None) -> None:
+        self.app, self.guard = app, guard or Guard()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if not self.headers_only:
-            refusal = self.guard.check(Request(scope))
-            if refusal is not None:
-                await _with_headers(refusal, scope, receive, send)
-                return
+        refusal = self.guard.check(Request(scope))
+        if refusal is not None:
+            await _with_headers(refusal, scope, receive, send)
+            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -12,8 +12,10 @@ delete never loads its embedding model (models load on the first embedding).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,44 +83,35 @@ def save_demonstration(session: LiveSession, path: Path, embedders: Embedders) -
     return {"memory": str(path), "added": added, "total": total, "success": session.success}
 
 
-def memory_summary(path: Path) -> dict[str, Any]:
+@contextlib.contextmanager
+def _opened(path: Path, exemplar_id: str | None = None) -> Iterator[ExemplarMemory]:
+    """The memory at ``path``, locked and open (without loading its embedding model); with
+    ``exemplar_id``, first checked to hold that exemplar."""
     with _lock(path):
         memory = ExemplarMemory.open(path, embedder=None)
         try:
-            exemplars = [memory.get(i) for i in memory.ids()]
+            if exemplar_id is not None and exemplar_id not in memory:
+                raise LiveError(f"No exemplar {exemplar_id!r} in {path.name}.")
+            yield memory
         finally:
             memory.close()
-    families = Counter(e.family for e in exemplars)
+
+
+def memory_summary(path: Path) -> dict[str, Any]:
+    with _opened(path) as memory:
+        exemplars = [memory.get(i) for i in memory.ids()]
+    listed = ("id", "goal", "suite", "task", "success", "reward", "source", "metadata")
     return {
         "path": str(path),
         "count": len(exemplars),
-        "families": dict(families.most_common()),
-        "exemplars": [
-            {
-                "id": e.id,
-                "goal": e.goal,
-                "suite": e.suite,
-                "task": e.task,
-                "success": e.success,
-                "reward": e.reward,
-                "source": e.source,
-                "steps": len(e.trajectory),
-                "metadata": e.metadata,
-            }
-            for e in exemplars
-        ],
+        "families": dict(Counter(e.family for e in exemplars).most_common()),
+        "exemplars": [{**{k: getattr(e, k) for k in listed}, "steps": len(e.trajectory)} for e in exemplars],
     }
 
 
 def exemplar_detail(path: Path, exemplar_id: str) -> dict[str, Any]:
-    with _lock(path):
-        memory = ExemplarMemory.open(path, embedder=None)
-        try:
-            if exemplar_id not in memory:
-                raise LiveError(f"No exemplar {exemplar_id!r} in {path.name}.")
-            exemplar = memory.get(exemplar_id)
-        finally:
-            memory.close()
+    with _opened(path, exemplar_id) as memory:
+        exemplar = memory.get(exemplar_id)
     fields = ("action", "state", "by", "url")
     steps = [
         {f: str(s.get(f, "")) for f in fields} if isinstance(s, dict) else {"action": str(s)}
@@ -128,14 +121,8 @@ def exemplar_detail(path: Path, exemplar_id: str) -> dict[str, Any]:
 
 
 def delete_exemplar(path: Path, exemplar_id: str) -> dict[str, Any]:
-    with _lock(path):
-        memory = ExemplarMemory.open(path, embedder=None)
-        try:
-            if exemplar_id not in memory:
-                raise LiveError(f"No exemplar {exemplar_id!r} in {path.name}.")
-            memory.remove([exemplar_id])
-            memory.save()
-            left = len(memory)
-        finally:
-            memory.close()
+    with _opened(path, exemplar_id) as memory:
+        memory.remove([exemplar_id])
+        memory.save()
+        left = len(memory)
     return {"deleted": exemplar_id, "total": left}

@@ -57,14 +57,12 @@ class RequestError(PalaestraError, ValueError):
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def app(roots: UiRoots, options: UiOptions | None = None, *, guard: Guard | None = None,
-        auth_applied: bool = False) -> Starlette:  # fmt: skip
+def app(roots: UiRoots, options: UiOptions | None = None, *, guard: Guard | None = None) -> Starlette:
     """The UI's ASGI app over ``roots``.
 
-    ``guard`` applies the loopback/token rules (its default: loopback only, no token). A server that
-    already authenticates requests mounts the UI with ``auth_applied=True``: the UI then only adds
-    its security headers, and keeps live sessions private per the server's credential (the request
-    scope's ``palaestra.owner``, else the guard's reading of the request).
+    ``guard`` says who may use it (default: loopback only, no token); a server mounting the UI
+    passes ``Guard.mounted(...)`` so that its own tokens and owners decide, and live
+    environments stay private to the server's credential.
     """
     options = options or UiOptions()
     guard = guard or Guard()
@@ -84,7 +82,7 @@ def app(roots: UiRoots, options: UiOptions | None = None, *, guard: Guard | None
 
     # A server mounting this app does not run its lifespan: it calls `shutdown(app)` when it stops.
     starlette = Starlette(routes=routes, lifespan=lifespan)
-    starlette.add_middleware(GuardMiddleware, guard=guard, headers_only=auth_applied)
+    starlette.add_middleware(GuardMiddleware, guard=guard)
     starlette.state.ui = ui
     return starlette
 
@@ -155,7 +153,7 @@ class _Ui:
         self.embedders = mem.Embedders(options.embedder)
 
     def owner(self, request: Request) -> str:
-        return str(request.scope.get("palaestra.owner") or self.guard.owner(request))
+        return self.guard.owner(request)
 
     def api(self) -> list[tuple[str, Callable[[Request], Awaitable[Any]], list[str]]]:
         get, post = ["GET"], ["POST"]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from palaestra.runs import observations
 from palaestra.runs.episode import EpisodeWorker
-from palaestra.runs.observations import MAX_RECORD_BYTES, load_observation, record_name
+from palaestra.runs.observations import load_observation, record_name
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 
 
@@ -38,12 +39,13 @@ def test_every_observation_the_agent_saw_is_recorded_whole(tmp_path: Path) -> No
     assert after["last_action"] == first.action and after["url"].endswith("click-button.html")
 
 
-def test_a_damaged_or_oversized_record_is_refused(tmp_path: Path) -> None:
+def test_a_damaged_or_oversized_record_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     broken = tmp_path / "obs-000.json.gz"
     broken.write_bytes(b"not gzip at all")
     with pytest.raises(ValueError, match="not a readable gzip"):
         load_observation(broken)
+    monkeypatch.setattr(observations, "MAX_RECORD_BYTES", 1000)
     bomb = tmp_path / "obs-001.json.gz"
-    bomb.write_bytes(gzip.compress(b" " * (MAX_RECORD_BYTES + 10), compresslevel=9))
+    bomb.write_bytes(gzip.compress(b" " * 100_000, compresslevel=9))  # 100 kB from a few hundred bytes
     with pytest.raises(ValueError, match="larger than"):
         load_observation(bomb)

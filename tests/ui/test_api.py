@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.requests import Request
 from test_live import browser_contexts
 from ui_support import Runs
 
@@ -149,3 +150,32 @@ def test_an_exemplar_is_listed_viewed_and_deleted(client: httpx.Client, ui: UiSe
     deleted = client.post("api/exemplar/delete", json={"path": "by-hand", "id": exemplar["id"]}).json()
     assert deleted["total"] == 0
     assert client.get("api/memory", params={"path": "by-hand"}).json()["count"] == 0
+
+
+def test_a_server_mounting_the_ui_decides_who_may_use_it(runs: Runs) -> None:
+    """The seam the environment server mounts the UI through: its owners and tokens, not the UI's."""
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from starlette.testclient import TestClient
+
+    from palaestra.ui import app
+    from palaestra.ui.guard import Guard
+
+    def identify(request: Request) -> str:
+        user = request.headers.get("x-user") or request.cookies.get("palaestra_token")
+        if user not in ("alice", "bob"):
+            raise PermissionError("The server needs a token.")
+        return f"user:{user}"
+
+    guard = Guard.mounted(identify, lambda token: token == "alice", loopback_only=False)
+    host = Starlette(routes=[Mount("/ui", app(UiRoots.of([runs.results]), guard=guard))])
+    with TestClient(host, base_url="http://server.example") as http:
+        refused = http.get("/ui/api/runs")
+        assert refused.status_code == 401 and refused.json()["error"] == "The server needs a token."
+        assert (
+            http.get("/ui/api/runs", headers={"x-user": "bob"}).status_code == 200
+        )  # any Host: not loopback-only
+        assert http.get("/ui/", params={"token": "mallory"}, follow_redirects=False).status_code == 401
+        link = http.get("/ui/", params={"token": "alice"}, follow_redirects=False)
+        assert link.status_code == 303 and link.headers["location"] == "/ui/"
+        assert http.get("/ui/api/live").json() == []  # the cookie now names alice
