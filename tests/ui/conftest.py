@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from palaestra.cli import main
 from palaestra.envs.browser import CHROMIUM_FLAGS, find_chromium
@@ -52,6 +52,10 @@ def ui(
     roots = UiRoots.of([runs.results], [memories])
     with UiServer(roots, UiOptions(max_live=3, embedder=minilm), port=0) as server:
         yield server
+
+
+#: The machine is shared: what a person would wait a moment for may take seconds here.
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="module")

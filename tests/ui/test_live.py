@@ -29,7 +29,8 @@ def start(page: Page, task: str, seed: int) -> None:
     page.get_by_label("task").fill(task)
     page.get_by_label("seed").fill(str(seed))
     page.get_by_role("button", name="Start").click()
-    expect(page.locator("h1")).to_contain_text(f"{task} · seed {seed}")
+    # Starting an environment loads its suite and a browser context: slow on a busy machine.
+    expect(page.locator("h1")).to_contain_text(f"{task} · seed {seed}", timeout=90_000)
 
 
 def test_solve_by_clicking_save_the_demonstration_and_the_memory_agent_learns_it(
