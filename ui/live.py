@@ -64,7 +64,11 @@ class LiveSession:
     demo: list[dict[str, Any]] = field(default_factory=list)
     agent: Agent | None = None
     agent_key: str = ""
-    agent_ready: bool = False  # reset for the current episode
+    #: The agent's own view of the episode matches the page: it was reset for this episode, and
+    #: every step since was a proposal of its own (taken as proposed or as edited).
+    agent_ready: bool = False
+    #: The agent proposed an action that no step has taken up yet.
+    proposal_pending: bool = False
     version: int = 0
     last_used: float = field(default_factory=time.monotonic)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -196,7 +200,7 @@ class LiveSessions:
             session.seed = seed
             session.reward, session.terminated, session.truncated, session.success = 0.0, False, False, False
             session.error, session.history, session.demo = None, [], []
-            session.agent_ready = False
+            session.agent_ready = session.proposal_pending = False
             session.version += 1
 
     async def step(self, session: LiveSession, action: str, by: str) -> None:
@@ -224,6 +228,9 @@ class LiveSessions:
             session.error = info.get("error") or None
             demo_step["by"] = by
             session.demo.append(demo_step)
+            if by == PERSON:  # the agent did not choose this step: its plan restarts from the page
+                session.agent_ready = False
+            session.proposal_pending = False
             session.history.append({
                 "index": len(session.history), "action": action, "by": by,
                 "error": obs.get("last_action_error", ""), "reward": session.reward,
@@ -232,7 +239,13 @@ class LiveSessions:
             session.version += 1
 
     async def propose(self, session: LiveSession, name: str, args: Mapping[str, str]) -> AgentStep:
-        """The agent's next action on the current page, not run: the person accepts, edits or rejects."""
+        """The agent's next action on the current page, not run: the person accepts, edits or rejects.
+
+        Agents keep state between steps (a plan, a position in an exemplar). When the page moved on
+        without them (a person's step, a rejected proposal), the agent is reset on the current page
+        before it is asked, so its plan restarts from what it sees instead of assuming its last
+        proposal was taken.
+        """
         async with session.lock:
             if session.obs is None:
                 raise LiveError("The environment has no episode: reset it.")
@@ -243,6 +256,8 @@ class LiveSessions:
                 session.agent = await asyncio.to_thread(_make_agent, name, dict(args))
                 session.agent_key, session.agent_ready = key, False
             agent, obs = session.agent, session.obs
+            if session.proposal_pending:  # the last proposal was rejected: ask afresh from this page
+                session.agent_ready = False
             env, task, ready = session.env, session.task, session.agent_ready
 
             async def run() -> AgentStep:
@@ -253,7 +268,7 @@ class LiveSessions:
                 return await agent.aact(obs)
 
             step = await on_background(run())
-            session.agent_ready = True
+            session.agent_ready, session.proposal_pending = True, True
             return step
 
 

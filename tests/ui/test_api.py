@@ -179,3 +179,34 @@ def test_a_server_mounting_the_ui_decides_who_may_use_it(runs: Runs) -> None:
         link = http.get("/ui/", params={"token": "alice"}, follow_redirects=False)
         assert link.status_code == 303 and link.headers["location"] == "/ui/"
         assert http.get("/ui/api/live").json() == []  # the cookie now names alice
+
+
+def test_failures_and_errors_are_kept_apart(tmp_path: Path) -> None:
+    from palaestra.runs.records import EpisodeOutcome, StepRecord
+
+    run = tmp_path / "results" / "mixed"
+    with RunStore(run) as store:
+        for seed, outcome, kind in ((0, "success", ""), (1, "failure", ""), (2, "", "browser_crashed")):
+            store.record(EpisodeOutcome(
+                key=f"a|miniwob.click-test|{seed}", agent="a", agent_name="random", agent_hash="h",
+                task="miniwob.click-test", seed=seed, outcome=outcome, success=outcome == "success",
+                error_kind=kind, error_message="The browser stopped." if kind else "",
+                steps=[StepRecord(index=0, action="click('1')")],
+            ))  # fmt: skip
+    with (
+        UiServer(UiRoots.of([tmp_path / "results"]), port=0) as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
+        detail = http.get("api/run", params={"run": "mixed"}).json()  # relative to the root works too
+    (summary,) = detail["summary"]
+    assert (summary["episodes"], summary["errors"], summary["success"]) == (2, 1, 0.5)  # errors never fail
+    assert detail["errors"] == [
+        {
+            "kind": "browser_crashed",
+            "episodes": 1,
+            "attempts": 1,
+            "sample": "a|miniwob.click-test|2",
+            "class": "retryable",
+        }
+    ]
+    assert [e["result"] for e in detail["episodes"]] == ["success", "failure", "error"]

@@ -92,10 +92,15 @@ def test_solve_by_clicking_save_the_demonstration_and_the_memory_agent_learns_it
     page.get_by_label("agent", exact=True).select_option("memory")
     page.get_by_label("agent arguments").fill("memory=demos")
     page.keyboard.press("Escape")  # leave the field: the page's keys work again
+    page.keyboard.press("a")
+    # The first proposal loads the memory and its embedding model: give it time on a busy machine.
+    expect(page.locator(".proposal code.action")).to_contain_text("click(", timeout=120_000)
+    page.keyboard.press("n")
+    expect(page.locator(".proposal")).to_have_text("Rejected.")
+    assert live_state(page, person.base)["history"] == []
     for _ in range(3):
         page.keyboard.press("a")
-        # The first proposal loads the memory and its embedding model: give it time on a busy machine.
-        expect(page.locator(".proposal code.action")).to_contain_text("click(", timeout=120_000)
+        expect(page.locator(".proposal code.action")).to_contain_text("click(")
         person.shoot("11-live-agent-proposes")
         page.keyboard.press("y")
         expect(page.locator(".verdict")).not_to_contain_text("running · step 0")
@@ -125,6 +130,10 @@ def test_many_tabs_do_not_leak_browsers(browser: Browser, ui: UiServer) -> None:
         tab.goto(ui.url + "#/live")
         start(tab, "miniwob.click-test", seed)
     assert len(sessions.sessions) == 3
+    typed = tabs[0].get_by_label("action")
+    typed.fill("click('no-such-element')")
+    typed.press("Enter")
+    expect(tabs[0].locator(".verdict")).to_contain_text("no-such-element")  # the environment's error
     tabs[3].goto(ui.url + "#/live")
     tabs[3].get_by_label("task").fill("miniwob.click-test")
     tabs[3].get_by_role("button", name="Start").click()
