@@ -66,6 +66,10 @@ class Agent(ABC):
         """Told the task's registered name; only ever called on `privileged` agents."""
         raise NotImplementedError(f"{type(self).__name__} is not a privileged agent")
 
+    async def awarm(self) -> None:  # noqa: B027  (optional hook)
+        """Load what the agent would load lazily (an embedding model, an index, a tokenizer). Runs
+        call it before the first episode's clock starts, so that episode's time is its own."""
+
     async def aclose(self) -> None:  # noqa: B027  (optional hook)
         """Release what the agent holds (clients, files)."""
 

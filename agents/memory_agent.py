@@ -18,6 +18,7 @@ from typing import Any
 
 from palaestra.agents import replay
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.checks import require_memory
 from palaestra.agents.demos import read_value
 from palaestra.agents.echo import goal_echo
 from palaestra.agents.grounding import Alignment, best_match, contains, ground, norm
@@ -54,6 +55,10 @@ class MemoryAgentConfig:
     #: when the element the next step needs did not appear.
     max_explorations: int = 8
 
+    def check(self) -> None:
+        """The agent replays demonstrations: without a memory of them it can do nothing."""
+        require_memory(self.memory, "memory", required=True)
+
 
 @dataclass
 class Progress:
@@ -85,6 +90,10 @@ class MemoryAgent(Agent):
         self.exemplar: Exemplar | None = None
         self.alignment = Alignment(())
         self.progress = Progress()
+
+    async def awarm(self) -> None:
+        """A first search loads the memory's embedding model."""
+        await asyncio.to_thread(self.source.search, "warm up", 1)
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)

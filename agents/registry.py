@@ -115,9 +115,13 @@ def _spec_of_class(name: str, path: str, target: Any) -> AgentSpec:
 
 
 def check_agent(name: str, args: Mapping[str, Any] | None = None) -> None:
-    """Raise the error `make_agent` would, without building the agent (no model is loaded)."""
+    """Raise the error `make_agent` would, without building the agent (no model is loaded), and
+    whatever the configuration's own `check()` finds wrong (see `palaestra.agents.checks`)."""
     spec = get_agent_spec(name)
-    build_config(spec.config_cls, args or {}, where=f"agent `{name}` arguments")
+    config = build_config(spec.config_cls, args or {}, where=f"agent `{name}` arguments")
+    check = getattr(config, "check", None)
+    if callable(check):
+        check()
 
 
 def make_agent(name: str, args: Mapping[str, Any] | None = None) -> Agent:

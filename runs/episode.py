@@ -22,10 +22,12 @@ import numpy as np
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
+from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import ObsConfig, Observation
 from palaestra.errors import PalaestraError
+from palaestra.redaction import SECRETS, redact_known, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.observations import observation_record, record_name, save_observation
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
@@ -52,6 +54,8 @@ class EpisodeWorker:
         self.agents: dict[str, Agent] = {}
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="artifacts")
         self.feedback: FeedbackStore | None = None  # opened by the first task with tools
+        #: The run's LLM spending, shared with every other worker (see `agents.llm.ledger`).
+        self.ledger = SpendLedger(self.run_dir / LEDGER_FILE, settings.budget_tokens, settings.budget_cost)
 
     def run(self, spec: EpisodeSpec) -> EpisodeOutcome:
         return self.loop.run_until_complete(self.arun(spec))
@@ -63,10 +67,15 @@ class EpisodeWorker:
         a failure here is left for `run` to report as the episode's error.
         """
         try:
-            self._agent(spec.agent)
+            agent = self._agent(spec.agent)
             env = self._env(spec.task)
 
-            self.loop.run_until_complete(env.awarm())  # a browser belongs to the running loop
+            async def launch() -> None:  # a browser belongs to the running loop
+                await env.awarm()
+                with charging(self.ledger, spec.agent.config_hash):
+                    await agent.awarm()  # models and indexes load here, not in the first episode
+
+            self.loop.run_until_complete(launch())
         except Exception:
             return
 
@@ -77,6 +86,7 @@ class EpisodeWorker:
             self.loop.run_until_complete(agent.aclose())
         self.writer.shutdown()
         self.loop.close()
+        self.ledger.close()
         if self.feedback is not None:
             self.feedback.close()
 
@@ -93,7 +103,8 @@ class EpisodeWorker:
         try:
             agent = self._agent(a)
             env = self._env(spec.task)
-            await self._play(spec, agent, env, out, recorder)
+            with charging(self.ledger, a.config_hash):
+                await self._play(spec, agent, env, out, recorder)
             if env.tools is not None and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
                 self._api_feedback().mark_episode(spec.key, out.success)
         except BudgetExceeded as exc:
@@ -109,6 +120,7 @@ class EpisodeWorker:
         except Exception as exc:  # an agent's bug must not take the worker down
             out.error_kind = "agent_error"
             out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
         recorder.finish(out)
         out.finished = time.time()
@@ -170,9 +182,12 @@ class EpisodeWorker:
     def _agent(self, entry: AgentEntry) -> Agent:
         from palaestra.agents.registry import make_agent
 
-        if entry.config_hash not in self.agents:
-            self.agents[entry.config_hash] = make_agent(entry.name, entry.args_dict())
-        return self.agents[entry.config_hash]
+        key = f"{entry.name}|{entry.args}"  # all of it: the hash leaves secrets out
+        if key not in self.agents:
+            SECRETS.remember(secret_values(entry.args_dict()))  # redacted wherever they reappear
+            with charging(self.ledger, entry.config_hash):
+                self.agents[key] = make_agent(entry.name, entry.args_dict())
+        return self.agents[key]
 
     def _env(self, task: str) -> PalaestraEnv:
         if task in self.envs:
@@ -208,14 +223,12 @@ class _Recorder:
         self.seen: list[tuple[str, str]] = []  # (observation file, screenshot file or "")
 
     def saw(self, obs: Observation) -> None:
-        """Write down an observation the agent is given."""
+        """Write down an observation the agent is given (secrets it holds are redacted)."""
         n = len(self.seen)
         text_name, shot_name = f"obs-{n:03d}.txt", ""
         self.pending.append(self.writer.submit(_save_text, _observation_text(obs), self.folder / text_name))
-        record = observation_record(obs)
-        self.pending.append(
-            self.writer.submit(save_observation, record, self.folder / record_name(text_name))
-        )
+        record, record_path = observation_record(obs), self.folder / record_name(text_name)
+        self.pending.append(self.writer.submit(save_observation, record, record_path, redact_known))
         shot = obs.get("screenshot")
         if self.screenshots and isinstance(shot, np.ndarray) and shot.size:
             shot_name = f"shot-{n:03d}.jpg"
@@ -243,13 +256,13 @@ class _Recorder:
             future.result()
         if len(self.seen) > len(out.steps):  # the page after the last step (or the one it stopped on)
             out.extra["final_observation"], out.extra["final_screenshot"] = self.seen[len(out.steps)]
-        (self.folder / "agent.jsonl").write_text("".join(line + "\n" for line in self.lines))
-        (self.folder / "episode.json").write_text(
-            json.dumps({"key": out.key, "goal": out.goal, "error": out.error_message}, indent=1)
-        )
+        log = "".join(redact_known(line) + "\n" for line in self.lines)
+        (self.folder / "agent.jsonl").write_text(log)
+        episode = {"key": out.key, "goal": out.goal, "error": out.error_message}
+        (self.folder / "episode.json").write_text(redact_known(json.dumps(episode, indent=1)))
         if self.demo_steps:
             demo = {"goal": out.goal, "steps": self.demo_steps, "success": out.success, "reward": out.reward}
-            (self.folder / DEMO_FILE).write_text(json.dumps(demo, default=str))
+            (self.folder / DEMO_FILE).write_text(redact_known(json.dumps(demo, default=str)))
 
 
 def _observation_text(obs: Observation) -> str:
@@ -263,7 +276,7 @@ def _observation_text(obs: Observation) -> str:
 
 
 def _save_text(text: str, path: Path) -> None:
-    path.write_text(text)
+    path.write_text(redact_known(text))
 
 
 def _save_jpeg(pixels: np.ndarray, path: Path) -> None:

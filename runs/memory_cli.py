@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from palaestra.config import parse_seeds
+from palaestra.config import ConfigError, parse_seeds
 from palaestra.memory import Embedder, Exemplar, ExemplarMemory
 from palaestra.runs.artifacts import confined
 from palaestra.runs.episode import DEMO_FILE
@@ -43,6 +43,20 @@ def exemplars_from_run(run_dir: str | Path, only_successful: bool = True) -> lis
     return exemplars
 
 
+def require_demos(run_dir: str | Path, memory_path: str | Path) -> None:
+    """Refuse a run that recorded no demonstration (made without `--record-demos`), with the fix."""
+    run_dir = Path(run_dir)
+    with RunStore(run_dir, readonly=True) as store:
+        folders = [row["artifacts"] for row in store.episodes() if row["artifacts"]]
+    if any(confined(run_dir, Path(folder, DEMO_FILE)).is_file() for folder in folders):
+        return
+    raise ConfigError(
+        f"{run_dir} holds no demonstrations: it was run without --record-demos. Fix: run the same "
+        "evaluation with --record-demos into a new --out (the same --out would skip its finished "
+        f"episodes), then `palaestra memory build {memory_path} --run NEW_OUT`."
+    )
+
+
 def add_to_memory(
     path: str | Path, exemplars: Iterable[Exemplar], embedder: Embedder | None = None
 ) -> tuple[ExemplarMemory, int]:
@@ -59,6 +73,8 @@ def build_memory(args: argparse.Namespace) -> int:
     if not args.run and not args.oracles:
         print("palaestra memory build: say where from: --run RUN_DIR and/or --oracles 'GLOBS'.")
         return 2
+    for run in args.run or []:  # before anything slow: a run without demonstrations is a mistake
+        require_demos(run, args.path)
     found: list[Exemplar] = []
     if args.oracles:
         from palaestra.agents.demos import record_oracles

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,10 @@ def observation_record(obs: Any) -> dict[str, Any]:
     return record
 
 
-def save_observation(record: dict[str, Any], path: Path) -> None:
-    data = json.dumps(record, default=str, ensure_ascii=False).encode("utf-8")
+def save_observation(record: dict[str, Any], path: Path, redact: Callable[[str], str] | None = None) -> None:
+    """Write ``record`` gzipped to ``path``; ``redact`` is applied to its JSON text (secrets)."""
+    text = json.dumps(record, default=str, ensure_ascii=False)
+    data = (redact(text) if redact else text).encode("utf-8")
     path.write_bytes(gzip.compress(data, compresslevel=1, mtime=0))
 
 

@@ -15,6 +15,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from palaestra.redaction import SECRETS, redact
 from palaestra.runs.spec import RunConfig
 
 _PACKAGES = (
@@ -106,6 +107,7 @@ def browser_version() -> str:
 
 
 def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> dict[str, Any]:
+    """The record of one invocation, with secrets (keys, tokens, passwords) redacted."""
     agents = [
         {
             "label": a.display,
@@ -117,9 +119,9 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
         for a in config.agents
     ]
     return {
-        "argv": list(sys.argv if argv is None else argv),
-        "config": config.to_json(),
-        "agents": agents,
+        "argv": SECRETS.argv(sys.argv if argv is None else argv),
+        "config": redact(config.to_json()),
+        "agents": redact(agents),
         "seeds": config.seeds,
         "packages": package_versions(),
         "git": git_state(),

@@ -36,6 +36,12 @@ class ScriptRequest:
         return list(self.json.get("messages") or [])
 
     @property
+    def prompt(self) -> str:
+        """The prompt of a text completion ("" for chat)."""
+        prompt = self.json.get("prompt")
+        return prompt if isinstance(prompt, str) else ""
+
+    @property
     def tools(self) -> list[dict[str, Any]]:
         return list(self.json.get("tools") or [])
 
@@ -59,7 +65,9 @@ class ScriptRequest:
         return bool(isinstance(options, dict) and options.get("include_usage"))
 
     def last_user_text(self) -> str:
-        """The text of the last user message, which simple scripts branch on."""
+        """The text of the last user message (or a text completion's prompt): what scripts branch on."""
+        if self.prompt:
+            return self.prompt
         for message in reversed(self.messages):
             if message.get("role") == "user":
                 return content_text(message.get("content"))

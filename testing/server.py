@@ -34,6 +34,7 @@ from .script import (
 
 LOOPBACK = "127.0.0.1"
 CHAT_PATH = "/v1/chat/completions"
+TEXT_PATH = "/v1/completions"
 EMBEDDINGS_PATH = "/v1/embeddings"
 MODELS_PATH = "/v1/models"
 
@@ -82,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
         if request.body is None:
             self._send_json(400, wire.error_body("Request body is not valid JSON.", "invalid_request_error"))
             return
-        if request.path not in (CHAT_PATH, EMBEDDINGS_PATH):
+        if request.path not in (CHAT_PATH, TEXT_PATH, EMBEDDINGS_PATH):
             self._send_json(404, wire.error_body(f"No route POST {request.path}", "invalid_request_error"))
             return
         try:
@@ -118,6 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
         elif request.path == EMBEDDINGS_PATH:
             self._send_json(200, wire.embeddings_body(request, owner.embedding_dim))
+        elif isinstance(answer, Reply) and request.path == TEXT_PATH:
+            self._send_json(200, wire.text_completion_body(request, answer))
         elif isinstance(answer, Reply) and request.stream:
             self._send_stream(request, answer)
         elif isinstance(answer, Reply):
@@ -263,6 +266,11 @@ class ScriptedLLMServer:
     @property
     def chat_requests(self) -> list[ScriptRequest]:
         return [r for r in self.requests if r.path == CHAT_PATH]
+
+    @property
+    def text_requests(self) -> list[ScriptRequest]:
+        """Text completions (``/v1/completions``); the same script decides them as chat."""
+        return [r for r in self.requests if r.path == TEXT_PATH]
 
     @property
     def embedding_requests(self) -> list[ScriptRequest]:

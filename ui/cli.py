@@ -10,16 +10,17 @@ from typing import Any
 from palaestra.ui.links import DEFAULT_HOST, DEFAULT_PORT
 
 
-def add_parser(sub: Any) -> None:
-    p = sub.add_parser(
-        "ui", help="browse runs, replay episodes, step environments live, record demonstrations"
-    )
+def add_parser(sub: Any, epilog: str = "") -> None:
+    what = "browse runs, replay episodes and prompts, step environments live, record demonstrations"
+    p = sub.add_parser("ui", help=what, epilog=epilog or None)
     p.add_argument("runs", nargs="*", metavar="RUN", help="runs or folders of runs (default: ./results or .)")
     p.add_argument("--memories", action="append", default=[], metavar="DIR",
                    help="folders holding exemplar memories; demonstrations are saved under the first "
                         "(default: ./memories)")  # fmt: skip
     p.add_argument("--host", default=DEFAULT_HOST, help="address to bind (not loopback: a token is required)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})"
+    )
     p.add_argument("--token", default=os.environ.get("PALAESTRA_TOKEN"), help="bearer token (default: "
                    "$PALAESTRA_TOKEN; generated for a non-loopback --host)")  # fmt: skip
     p.add_argument("--max-live", type=int, default=4, help="live environments open at once")

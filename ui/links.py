@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
+#: Not 8765, where `palaestra llm serve` listens: the playground often talks to that one.
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8770
 MOUNT = "/ui/"
 
 

@@ -1,7 +1,8 @@
 """The prompt playground: send a step's (edited) prompt to a model again and parse what it answers.
 
 The model is the one the episode's agent was configured with (its recorded `model` and
-`base_url`), unless the person names another; the API key comes from the environment
+`base_url`), unless the person names another; with neither, the default model (the endpoint
+`PALAESTRA_LLM_*` names, else the embedded one). The API key comes from the environment
 (`PALAESTRA_LLM_API_KEY`), since runs never record keys. The answer is parsed exactly as the
 Synapse agent parses its replies, and then as the environment would, so the playground shows the
 action the agent would have taken.
@@ -13,7 +14,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from palaestra.agents.llm import ChatModel, LLMConfig, LLMError
+from palaestra.agents.llm import ChatModel, LLMConfig, LLMError, Model
+from palaestra.agents.llm.default import default_model, endpoint_configured
 from palaestra.agents.synapse import extract_actions
 from palaestra.errors import PalaestraError
 from palaestra.ui.actions import describe_action
@@ -46,8 +48,9 @@ def check_messages(messages: Any) -> list[dict[str, Any]]:
     return out
 
 
-def model_config(recorded: Mapping[str, Any], overrides: Mapping[str, Any]) -> LLMConfig:
-    """The model to ask: the person's choice, else the agent's recorded one, else the environment's."""
+def choose_model(recorded: Mapping[str, Any], overrides: Mapping[str, Any]) -> Model:
+    """The model to ask: the person's choice, else the agent's recorded one, else the default one
+    (the endpoint ``PALAESTRA_LLM_*`` names, or the embedded model)."""
     values: dict[str, Any] = {}
     for key in ("model", "base_url"):
         chosen = overrides.get(key) or recorded.get(key)
@@ -60,21 +63,22 @@ def model_config(recorded: Mapping[str, Any], overrides: Mapping[str, Any]) -> L
                 values[key] = kind(chosen)
             except (TypeError, ValueError):
                 raise PlaygroundError(f"`{key}` must be a number, got {chosen!r}.") from None
-    values["max_retries"] = 1  # a person is waiting: fail fast and say why
     try:
-        return LLMConfig.from_env(**values)
+        if endpoint_configured() or values.get("model") or values.get("base_url"):
+            return ChatModel(LLMConfig.from_env(**values, max_retries=1))  # a person waits: fail fast
+        return default_model(**values)
     except LLMError as exc:
         raise PlaygroundError(str(exc)) from None
 
 
-async def send(messages: list[dict[str, Any]], config: LLMConfig) -> dict[str, Any]:
+async def send(messages: list[dict[str, Any]], model: Model) -> dict[str, Any]:
     """Ask the model once; the answer, the action extracted from it and how that parses."""
-    model = ChatModel(config)
+    base_url = model.config.base_url if isinstance(model, ChatModel) else None
     started = time.perf_counter()
     try:
         completion = await model.complete(messages)
     except LLMError as exc:
-        return {"ok": False, "error": str(exc), "model": config.model, "base_url": config.base_url}
+        return {"ok": False, "error": str(exc), "model": model.name, "base_url": base_url}
     finally:
         await model.aclose()
     action = extract_actions(completion.text)
@@ -87,6 +91,6 @@ async def send(messages: list[dict[str, Any]], config: LLMConfig) -> dict[str, A
         "tokens_out": completion.output_tokens,
         "cost": completion.cost,
         "latency": time.perf_counter() - started,
-        "model": config.model,
-        "base_url": config.base_url,
+        "model": model.name,
+        "base_url": base_url,
     }

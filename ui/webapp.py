@@ -238,7 +238,8 @@ class _Ui:
             found = await asyncio.to_thread(ev.step_prompt, run, str(body["key"]), _int(body["step"], "step"))
             recorded = found["model"]
         overrides = _mapping(body.get("model"))
-        return await pg.send(messages, pg.model_config(recorded, overrides))
+        model = await asyncio.to_thread(pg.choose_model, recorded, overrides)  # may load weights
+        return await pg.send(messages, model)
 
     # -- live ---------------------------------------------------------------------------------------
 

@@ -1,4 +1,6 @@
-"""``ChatModel``: an OpenAI-compatible chat model with our retries, budget, accounting and cache.
+"""``ChatModel``: the ``Model`` over any OpenAI-compatible endpoint, with our retries, budget,
+accounting and cache. It speaks chat completions, and also text completions and embeddings when
+the configuration says the endpoint has them (``LLMConfig.capabilities``).
 
 The SDK's own retries are off (``max_retries=0``) so that one policy, ours, decides: it honours
 ``Retry-After``, charges the run's budget, and turns every failure into a typed ``LLMError`` whose
@@ -13,7 +15,6 @@ import json
 import random
 import time
 from collections.abc import Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
 import openai
@@ -22,13 +23,14 @@ from .cache import ResponseCache, request_key
 from .completion import Completion, parse_completion, reported_usage
 from .config import LLMConfig
 from .errors import LLMAuthError, LLMError, LLMRequestError, LLMResponseError, LLMUnavailableError
+from .model import Capabilities, Message, Model
 from .retry import is_retryable, retry_delay
 from .usage import Budget, Usage
 
-Message = Mapping[str, Any]
+CHAT, TEXT = "chat", "text"
 
 
-class ChatModel:
+class ChatModel(Model):
     """One model endpoint. Share a ``Budget`` between the models of a run to cap the whole run."""
 
     def __init__(
@@ -41,6 +43,8 @@ class ChatModel:
         rng: random.Random | None = None,
     ) -> None:
         self.config = config
+        self.name = config.model
+        self.capabilities = Capabilities.parse(config.capabilities)
         self.budget = budget if budget is not None else Budget.from_config(config)
         if cache is None and config.cache_dir is not None:
             cache = ResponseCache(config.cache_dir)
@@ -85,7 +89,41 @@ class ChatModel:
         Raises ``BudgetExceeded`` before sending when the run's budget is spent, ``LLMRequestError``
         at once for requests the server refuses, and ``LLMUnavailableError`` once retries run out.
         """
-        params = self.request_params(messages, tools, tool_choice)
+        if not self.capabilities.chat:
+            raise self.unable("chat")
+        return await self._call(CHAT, self.request_params(messages, tools, tool_choice))
+
+    def text_params(self, prompt: str, stop: Sequence[str], max_tokens: int | None) -> dict[str, Any]:
+        """The arguments of a text completion (``/v1/completions``), which the cache key covers."""
+        params: dict[str, Any] = {"model": self.config.model, "prompt": prompt}
+        params["temperature"] = self.config.temperature
+        limit = max_tokens if max_tokens is not None else self.config.max_tokens
+        if limit is not None:
+            params["max_tokens"] = limit
+        if stop:
+            params["stop"] = list(stop)[:4]  # OpenAI's limit; llama.cpp servers take more, never fewer
+        return params
+
+    async def complete_text(
+        self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int | None = None
+    ) -> Completion:
+        """Continue ``prompt`` (``/v1/completions``), with the same retries, budget and cache."""
+        if not self.capabilities.completion:
+            raise self.unable("completion")
+        return await self._call(TEXT, self.text_params(prompt, stop, max_tokens))
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Vectors from ``/v1/embeddings`` (not cached, not retried: callers batch and cache)."""
+        if not self.capabilities.embeddings:
+            raise self.unable("embeddings")
+        try:
+            response = await self._client.embeddings.create(model=self.config.model, input=list(texts))
+        except openai.OpenAIError as exc:
+            raise self._translate(exc, 1) from exc
+        return [list(item.embedding) for item in sorted(response.data, key=lambda d: d.index)]
+
+    async def _call(self, kind: str, params: dict[str, Any]) -> Completion:
+        """Cache look-up, budget check, the request with retries, accounting and cache write."""
         key = request_key(params) if self.cache is not None else None
         if self.cache is not None and key is not None:
             hit = self.cache.get(key)
@@ -95,7 +133,7 @@ class ChatModel:
                 return dataclasses.replace(parsed, cached=True, attempts=0)
         self.budget.check()
         started = time.monotonic()
-        raw, attempts = await self._send(params)
+        raw, attempts = await self._send(kind, params)
         input_tokens, output_tokens = reported_usage(raw)  # charged even if the body proves unusable
         cost = self.config.cost(input_tokens, output_tokens)
         self.usage.add(input_tokens, output_tokens, cost)
@@ -105,12 +143,15 @@ class ChatModel:
             self.cache.put(key, params, raw)
         return dataclasses.replace(parsed, cost=cost, latency=time.monotonic() - started, attempts=attempts)
 
-    async def _send(self, params: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    async def _send(self, kind: str, params: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """POST with retries; returns the raw completion JSON and the number of attempts made."""
+        create: Any = (
+            self._client.chat.completions.create if kind == CHAT else self._client.completions.create
+        )
         attempt = 0
         while True:
             try:
-                response = await self._client.chat.completions.create(**params)
+                response = await create(**params)
             except (openai.OpenAIError, json.JSONDecodeError) as exc:
                 if is_retryable(exc) and attempt < self.config.max_retries:
                     await asyncio.sleep(retry_delay(exc, attempt, self.config, self._rng))
@@ -165,8 +206,3 @@ class ChatModel:
 
     async def __aenter__(self) -> ChatModel:
         return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()

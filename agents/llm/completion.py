@@ -91,7 +91,8 @@ def reported_usage(raw: dict[str, Any]) -> tuple[int, int]:
 
 
 def parse_completion(raw: dict[str, Any], *, base_url: str | None) -> Completion:
-    """Text, tool calls and reported usage of the first choice; costs and timing are set by the caller."""
+    """Text, tool calls and reported usage of the first choice of a chat or a text completion; costs
+    and timing are set by the caller."""
     choices = raw.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise LLMResponseError(
@@ -100,7 +101,7 @@ def parse_completion(raw: dict[str, Any], *, base_url: str | None) -> Completion
         )
     choice = choices[0]
     message = choice.get("message") or {}
-    content = message.get("content")
+    content = message.get("content") if "message" in choice else choice.get("text")  # chat or text
     input_tokens, output_tokens = reported_usage(raw)
     return Completion(
         text=content if isinstance(content, str) else "",

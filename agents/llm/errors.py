@@ -34,6 +34,10 @@ class LLMUnavailableError(LLMError):
     """Retryable failures (429, 5xx, timeouts, dropped connections) outlasted every retry."""
 
 
+class LLMCapabilityError(LLMRequestError):
+    """The model cannot do what was asked (completion from a chat-only model, embeddings...)."""
+
+
 class LLMResponseError(LLMError):
     """The server answered, but not with a readable chat completion (invalid JSON, no choices)."""
 

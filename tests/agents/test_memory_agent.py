@@ -8,6 +8,7 @@ retrieval: the agent must pick its task's own family without being told the task
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -119,3 +120,11 @@ def test_goal_alignment_substitutes_arguments() -> None:
     dates = Alignment.between("Select 10/16/2016 as the date.", "Select 11/03/2016 as the date.")
     assert dates.apply("October 16") == "November 3"
     assert dates.apply("10/16/2016") == "11/03/2016"
+
+
+def test_warming_up_loads_the_embedding_model_before_any_episode(memory_dir: Path) -> None:
+    agent = MemoryAgent(MemoryAgentConfig(memory=str(memory_dir)))
+    embedder = agent.source.memory.embedder  # type: ignore[attr-defined]
+    assert embedder._model is None  # opening a memory loads no model
+    asyncio.run(agent.awarm())
+    assert embedder._model is not None

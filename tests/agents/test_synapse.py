@@ -169,6 +169,8 @@ def test_context_budget_drops_exemplars_before_the_current_state(
     small = Exemplar(goal="Short example", task="x", trajectory=[{"state": "[1] button", "action": "noop()"}])
     agent = make_agent(server, FixedExemplars([big, small]), context_window=2000, max_tokens=100)
     agent.reset(TaskInfo(goal="Click the button.", action_set=MINIWOB_ACTIONS))
+    agent.choose_exemplars({"elements": []})
+    assert [e.goal for e in agent.exemplars] == ["Long example", "Short example"]
     messages = agent.build_messages("[4] button Go")
     user = messages[1]["content"]
     assert "Long example" not in user and "Short example" in user and "[4] button Go" in user
@@ -177,3 +179,6 @@ def test_context_budget_drops_exemplars_before_the_current_state(
 def test_extract_actions() -> None:
     assert extract_actions("Action: click('3')\nState:\n[4] x") == "click('3')"
     assert extract_actions("```\nfill('2', 'a')\nclick('3')\n```") == "fill('2', 'a')\nclick('3')"
+    # a model that goes on writing the next state stops at its first element line
+    assert extract_actions(" click('18')\n[19] button next\nAction: click('20')") == "click('18')"
+    assert extract_actions("I would click it") == "I would click it"  # left for the parser to refuse

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.envs.obs import Observation
@@ -66,3 +67,19 @@ class CalculatorAgent(Agent):
         submit = re.search(r"\[(\w+)\] button\b[^\n]*Submit", obs["axtree"])
         assert box and submit, obs["axtree"]
         return AgentStep(action=f"fill('{box.group(1)}', '{value}')\nclick('{submit.group(1)}')")
+
+
+class SlowToLoadAgent(Agent):
+    """Loads something slow before it can play (as an embedding model is): in `awarm`, which the
+    runner calls before the episode's clock starts. Its step says when the loading finished."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded_at = 0.0
+
+    async def awarm(self) -> None:
+        await asyncio.sleep(1.0)
+        self.loaded_at = time.time()
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        return AgentStep(action="noop(0)", stop=bool(self.history), extra={"loaded_at": self.loaded_at})

@@ -64,9 +64,7 @@ def test_security_headers_host_origin_and_body_rules(client: httpx.Client) -> No
     assert form.status_code == 415  # what a plain HTML form can send
 
 
-def test_bad_input_gets_an_error_that_names_the_fix(
-    client: httpx.Client, runs: Runs, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bad_input_gets_an_error_that_names_the_fix(client: httpx.Client, runs: Runs) -> None:
     unknown = client.post("api/live", json={"task": "miniwob.clik-button", "seed": 0})
     assert unknown.status_code == 400 and "Did you mean" in unknown.json()["error"]
     wrong_seed = client.post("api/live", json={"task": "miniwob.click-test", "seed": "one"})
@@ -75,9 +73,16 @@ def test_bad_input_gets_an_error_that_names_the_fix(
     missing = client.get("api/episode", params={"run": str(runs.baseline), "key": "nobody|x|0"})
     assert missing.status_code == 404
     assert "non-empty list" in client.post("api/playground", json={"messages": []}).json()["error"]
-    monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
-    no_model = client.post("api/playground", json={"messages": [{"role": "user", "content": "hi"}]})
-    assert no_model.status_code == 400 and "PALAESTRA_LLM_MODEL" in no_model.json()["error"]
+    unreachable = {"model": "m", "base_url": "http://127.0.0.1:9/v1"}  # nothing listens on port 9
+    down = client.post(
+        "api/playground", json={"messages": [{"role": "user", "content": "hi"}], "model": unreachable}
+    )
+    assert down.status_code == 200 and not down.json()["ok"] and "127.0.0.1:9" in down.json()["error"]
+    bad = client.post(
+        "api/playground",
+        json={"messages": [{"role": "user", "content": "hi"}], "model": {"temperature": "hot"}},
+    )
+    assert bad.status_code == 400 and "`temperature` must be a number" in bad.json()["error"]
     body = b'{"messages": "' + b"x" * 9_000_000 + b'"}'
     huge = client.post("api/playground", content=body, headers={"content-type": "application/json"})
     assert huge.status_code == 400 and "at most" in huge.json()["error"]
