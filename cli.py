@@ -55,7 +55,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result = run_eval(config, argv=["palaestra", *args.argv])
     if result.interrupted:
         return 130
-    return cmd_show(argparse.Namespace(run=config.settings.out))
+    return cmd_show(argparse.Namespace(run=config.settings.out, episodes=False))
 
 
 def cmd_list(args: argparse.Namespace) -> int:

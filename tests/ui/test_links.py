@@ -42,3 +42,16 @@ def test_report_and_show_link_episodes_into_the_ui(
     page.goto(link + "&step=1")
     expect(page.locator(".timeline .chip.current")).to_have_text("1")
     person.check_clean()
+
+
+def test_show_lists_at_most_twenty_failures_unless_asked_for_every_episode() -> None:
+    from palaestra.runs.results import format_episode_links
+
+    rows = [
+        {"key": f"a|t|{i}", "agent": "a", "task": "t", "seed": i, "status": "done", "success": 0,
+         "outcome": "failure", "error_kind": None}
+        for i in range(25)
+    ]  # fmt: skip
+    short = format_episode_links("results/x", rows)
+    assert short.count("#/episode?") == 20 and "… and 5 more: palaestra show results/x --episodes" in short
+    assert format_episode_links("results/x", rows, every=True).count("#/episode?") == 25
