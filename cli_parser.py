@@ -146,6 +146,8 @@ def _eval_parser(sub: Any) -> None:
     a("--budget-tokens", type=int, metavar="N", help="LLM tokens the whole run may spend, over all workers")
     a("--budget-cost", type=float, metavar="X", help="LLM cost the whole run may spend, over all workers")
     a("--dry-run", action="store_true", help="check the configuration and say what would run; run nothing")
+    what = "play in environments served by `palaestra serve` at URL (token: $PALAESTRA_SERVER_TOKEN)"
+    a("--env-server", metavar="URL", help=what)
 
 
 def make_parser() -> SuggestingParser:
@@ -187,6 +189,8 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--oracles", metavar="GLOBS", help="add the MiniWoB++ oracles' episodes on these tasks")
     p.add_argument("--seeds", default="0-4", help="the oracles' seeds (default: 0-4)")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
+    what = "add the demonstrations among the trajectories under DIR (e.g. palaestra serve --trajectories)"
+    p.add_argument("--trajectories", action="append", default=[], metavar="DIR", help=what)
     what = "the embedded LLM: assemble and check its file, show it, serve it over the OpenAI API"
     p = sub.add_parser("llm", help=what, epilog=epilog(EXAMPLES["llm"]))
     what = (
@@ -198,6 +202,10 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--token", help="bearer token clients must send (default: $PALAESTRA_LLM_SERVER_TOKEN)")
     p.add_argument("--context", type=int, help="context window in tokens (default: 8192)")
     p.add_argument("--threads", type=int, help="CPU threads for decoding (default: 1 on up to 4 cores)")
+    from palaestra.server.cli import add_parsers as add_server_parsers
+
+    add_server_parsers(sub, epilog)
+
     from palaestra.ui.cli import add_parser as add_ui_parser  # light: no web framework
 
     add_ui_parser(sub, epilog(EXAMPLES["ui"]))

@@ -23,6 +23,7 @@ from palaestra.routing.history import Route
 from palaestra.runs.memory_cli import exemplars_from_run
 from palaestra.runs.results import load_rows, summarize, to_dataframe
 from palaestra.runs.store import RunStore
+from palaestra.runs.trajectory import read_trajectory
 
 HERE = Path(__file__).parent
 
@@ -303,5 +304,5 @@ def test_an_agents_loading_is_done_before_its_first_episode_starts(
             "--workers", "1", "--max-steps", "1", "--no-screenshots", "--out", str(run)]  # fmt: skip
     assert main(argv) == 0
     (row,) = load_rows(run)
-    log = json.loads((run / row["artifacts"] / "agent.jsonl").read_text().splitlines()[0])
-    assert 0 < log["extra"]["loaded_at"] < row["started"]  # loaded, and before the episode's clock
+    (step,) = read_trajectory(run / row["artifacts"]).steps
+    assert 0 < step["extra"]["loaded_at"] < row["started"]  # loaded, and before the episode's clock
