@@ -1,13 +1,17 @@
-"""The `palaestra ui` command's flags and entry (light: the web stack is imported only to serve)."""
+"""The `palaestra ui` command: the environment server with the UI mounted at /ui (light to import:
+the web stack loads only when it serves)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from palaestra.ui.links import DEFAULT_HOST, DEFAULT_PORT
+
+TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
 
 
 def add_parser(sub: Any, epilog: str = "") -> None:
@@ -18,30 +22,39 @@ def add_parser(sub: Any, epilog: str = "") -> None:
                    help="folders holding exemplar memories; demonstrations are saved under the first "
                         "(default: ./memories)")  # fmt: skip
     p.add_argument("--host", default=DEFAULT_HOST, help="address to bind (not loopback: a token is required)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
+    p.add_argument("--token", help=f"bearer token (default: ${TOKEN_VARIABLE}; generated off loopback)")
     p.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})"
+        "--max-live", type=int, default=4, help="environments open at once (the server's sessions)"
     )
-    p.add_argument("--token", default=os.environ.get("PALAESTRA_TOKEN"), help="bearer token (default: "
-                   "$PALAESTRA_TOKEN; generated for a non-loopback --host)")  # fmt: skip
-    p.add_argument("--max-live", type=int, default=4, help="live environments open at once")
     p.add_argument("--idle-timeout", type=float, default=600.0, help="seconds before an idle one is closed")
+    p.add_argument("--trajectories", default="", metavar="DIR", help="record every live episode under DIR")
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from palaestra.server.config import ServerConfig
+    from palaestra.server.run import serve
+    from palaestra.ui.mount import PREFIX, ui_extension
+    from palaestra.ui.roots import UiRoots
+
     runs = args.runs or [("results" if Path("results").is_dir() else ".")]
     missing = [r for r in runs if not Path(r).is_dir()]
     if missing:
-        print(f"palaestra ui: no such folder: {', '.join(missing)}")
+        print(f"palaestra ui: no such folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    from palaestra.ui.launcher import UiServer
-    from palaestra.ui.roots import UiRoots
-    from palaestra.ui.webapp import UiOptions
-
     roots = UiRoots.of(runs, args.memories or ["memories"])
-    options = UiOptions(max_live=args.max_live, idle_timeout=args.idle_timeout)
-    server = UiServer(roots, options, host=args.host, port=args.port, token=args.token)
-    print(f"Palaestra UI: {server.url}")
-    print(f"  runs under {', '.join(str(r) for r in roots.runs)}; memories under "
-          f"{', '.join(str(m) for m in roots.memories)}. Ctrl-C stops it.")  # fmt: skip
-    server.serve_forever()
+    token = args.token or os.environ.get(TOKEN_VARIABLE, "")
+    config = ServerConfig(
+        host=args.host, port=args.port, tokens=(token,) if token else (), max_sessions=args.max_live,
+        idle_timeout=args.idle_timeout, trajectories=args.trajectories,
+    )  # fmt: skip
+    config = config.with_generated_token()[0].check()
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    link = f"?token={config.tokens[0]}" if config.tokens else ""
+    print(f"Palaestra UI: http://{host}:{config.port}{PREFIX}/{link}")
+    folders = (
+        f"runs under {', '.join(map(str, roots.runs))}; memories under {', '.join(map(str, roots.memories))}"
+    )
+    print(f"  {folders}; the environment API is served here too. Ctrl-C stops it.")
+    serve(config, [ui_extension(roots)], log_level="warning")
     return 0

@@ -1,23 +1,21 @@
-"""Who may use the UI, from where, and what the browser may do with its pages.
+"""Who may use the UI, and what the browser may do with its pages.
 
-The rules are the environment server's: on 127.0.0.1 with no token anyone on this machine may use
-it; any other address needs a bearer token. A browser cannot send a bearer header on a link, so the
-first visit carries the token in the URL (`?token=...`, as `palaestra ui` prints it) and gets it
-back as an HttpOnly, SameSite=Strict cookie, and the token leaves the address bar at once.
+The server that mounts the UI decides who may use it (its tokens, its owners; on loopback with no
+token, anyone on this machine, and it refuses Host names that are not loopback against DNS
+rebinding). A browser cannot send a bearer header on a link, so a person's first visit carries the
+token in the URL (`?token=...`, as `palaestra ui` prints it) and gets it back as the server's
+HttpOnly, SameSite=Strict cookie, and the token leaves the address bar at once.
 
-Two attacks reach a loopback server from a web page the person happens to have open, and both are
-refused: DNS rebinding (a page's own domain re-pointed at 127.0.0.1: the Host header is checked
-against loopback names) and cross-site requests that change things (a POST from another origin:
-the Origin header must be this server's, and bodies must be JSON, which a plain form cannot send).
-Every page carries a Content-Security-Policy that allows only this server's own scripts, styles and
-images, so text that slipped through unescaped still could not run.
+The UI adds what pages in a browser need: cross-site requests that change things are refused (the
+Origin header must be this server's, and bodies must be JSON, which a plain form on another site
+cannot send), and every page carries a Content-Security-Policy that allows only this server's own
+scripts, styles and images, so text that slipped through unescaped still could not run.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
@@ -27,7 +25,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from palaestra.errors import PalaestraError
 
 COOKIE = "palaestra_token"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'"
@@ -46,51 +43,23 @@ _TOKEN_NEEDED = (
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+@dataclass(frozen=True)
 class Guard:
-    """Who may use the UI. Built for the UI's own launcher (`Guard(token)`) or for a server that
-    mounts it (`Guard.mounted`), whose own credentials then decide.
+    """Who may use the UI, as the server that mounts it decides.
 
-    ``identify(request)`` names the owner of a request or raises (no valid credential);
-    ``accepts(token)`` says whether a token from a link is valid; ``loopback_only`` refuses any
-    Host header that does not name this machine (the rule when no token is needed at all).
+    ``identify(request)`` names the owner of a request or raises (no valid credential: 401);
+    ``accepts(token)`` says whether a token from a link is one the server knows.
     """
 
-    def __init__(self, token: str | None = None) -> None:
-        self.token = token
-        self.identify: Callable[[Request], str] = self._own_owner
-        self.accepts: Callable[[str], bool] = self._own_accepts
-        self.loopback_only = token is None
-
-    @classmethod
-    def mounted(
-        cls, identify: Callable[[Request], str], accepts: Callable[[str], bool], *, loopback_only: bool
-    ) -> Guard:
-        """The rules of a server mounting the UI: its owners, its tokens, its loopback rule."""
-        guard = cls()
-        guard.identify, guard.accepts, guard.loopback_only = identify, accepts, loopback_only
-        return guard
+    identify: Callable[[Request], str]
+    accepts: Callable[[str], bool]
 
     def owner(self, request: Request) -> str:
         """Who made a request (live environments are private to it)."""
         return self.identify(request)
 
-    def _own_owner(self, request: Request) -> str:
-        given = _token_of(request)
-        if self.token is None:
-            return "local"
-        if not secrets.compare_digest(given.encode(), self.token.encode()):
-            raise PermissionError(_TOKEN_NEEDED)
-        return "token:" + hashlib.sha256(given.encode()).hexdigest()[:16]
-
-    def _own_accepts(self, token: str) -> bool:
-        return self.token is not None and secrets.compare_digest(token.encode(), self.token.encode())
-
     def check(self, request: Request) -> Response | None:
         """None when the request may go on; otherwise the response that refuses it."""
-        if self.loopback_only:
-            host = (urlsplit("//" + request.headers.get("host", "")).hostname or "").lower()
-            if host not in LOOPBACK_HOSTS and f"[{host}]" not in LOOPBACK_HOSTS:
-                return _refuse(request, 403, f"Refused: this UI serves loopback only, not host {host!r}.")
         query_token = request.query_params.get("token")
         if query_token is not None and request.method == "GET":
             return self._accept_link(request, query_token)
@@ -118,13 +87,6 @@ class Guard:
         return response
 
 
-def _token_of(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.cookies.get(COOKIE, "")
-
-
 def _refuse(request: Request, status: int, message: str) -> Response:
     if "/api/" in request.url.path:
         return JSONResponse({"error": message}, status)
@@ -134,8 +96,8 @@ def _refuse(request: Request, status: int, message: str) -> Response:
 class GuardMiddleware:
     """Applies a ``Guard`` to every HTTP request and adds the security headers to every response."""
 
-    def __init__(self, app: ASGIApp, guard: Guard | None) -> None:
-        self.app, self.guard = app, guard or Guard()
+    def __init__(self, app: ASGIApp, guard: Guard) -> None:
+        self.app, self.guard = app, guard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

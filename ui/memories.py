@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.memory import Embedder, ExemplarMemory
-from palaestra.ui.live import AGENT, EDITED, PERSON, LiveError, LiveSession
+from palaestra.ui.live import AGENT, API, EDITED, PERSON, LiveError, LiveView
 
 _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -31,10 +31,10 @@ def _lock(path: Path) -> threading.Lock:
         return _locks.setdefault(path, threading.Lock())
 
 
-def source_of(session: LiveSession) -> str:
-    actors = {h["by"] for h in session.history}
+def source_of(view: LiveView) -> str:
+    actors = {h["by"] for h in view.history}
     person = PERSON in actors or EDITED in actors
-    agent = AGENT in actors or EDITED in actors
+    agent = AGENT in actors or EDITED in actors or API in actors
     return "ui:person+agent" if person and agent else "ui:agent" if agent else "ui:person"
 
 
@@ -58,29 +58,29 @@ class Embedders:
             return self.embedder if recorded == self.embedder.name else None
 
 
-def save_demonstration(session: LiveSession, path: Path, embedders: Embedders) -> dict[str, Any]:
+def save_demonstration(view: LiveView, path: Path, embedders: Embedders) -> dict[str, Any]:
     """Add the session's episode to the memory at ``path`` (created if missing)."""
     from palaestra.agents.demos import Demonstration
     from palaestra.runs.memory_cli import add_to_memory
 
-    if not session.demo:
+    if not view.demo:
         raise LiveError("Nothing to save yet: take at least one step.")
-    suite, _, task = session.task.partition(".")
-    demo = Demonstration(goal=session.goal, steps=list(session.demo), success=session.success,
-                         reward=session.reward)  # fmt: skip
+    suite, _, task = view.session.task.partition(".")
+    demo = Demonstration(goal=view.goal, steps=list(view.demo), success=view.success,
+                         reward=view.reward)  # fmt: skip
     exemplar = demo.to_exemplar(
         suite,
         task,
-        source_of(session),
-        seed=session.seed,
+        source_of(view),
+        seed=view.session.seed,
         recorded_by="palaestra ui",
-        actors=[h["by"] for h in session.history],
+        actors=[h["by"] for h in view.history],
     )
     with _lock(path):
         memory, added = add_to_memory(path, [exemplar], embedder=embedders.for_memory(path))
         total = len(memory)
         memory.close()
-    return {"memory": str(path), "added": added, "total": total, "success": session.success}
+    return {"memory": str(path), "added": added, "total": total, "success": view.success}
 
 
 @contextlib.contextmanager

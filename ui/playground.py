@@ -20,8 +20,6 @@ from palaestra.agents.synapse import extract_actions
 from palaestra.errors import PalaestraError
 from palaestra.ui.actions import describe_action
 
-#: Longest prompt the playground sends (characters over all messages): a typo must not send 100 MB.
-MAX_PROMPT_CHARS = 2_000_000
 ROLES = ("system", "user", "assistant", "tool")
 
 
@@ -33,18 +31,14 @@ def check_messages(messages: Any) -> list[dict[str, Any]]:
     """The messages as the chat API takes them, or a PlaygroundError naming what is wrong."""
     if not isinstance(messages, list) or not messages:
         raise PlaygroundError("`messages` must be a non-empty list of {role, content} objects.")
-    out, total = [], 0
+    out = []
     for i, m in enumerate(messages):
         if not isinstance(m, dict) or m.get("role") not in ROLES:
             raise PlaygroundError(f"messages[{i}] needs a role among {', '.join(ROLES)}.")
         content = m.get("content")
         if not isinstance(content, str | list):
             raise PlaygroundError(f"messages[{i}].content must be text (or a list of content parts).")
-        total += len(content) if isinstance(content, str) else sum(len(str(p)) for p in content)
         out.append({"role": m["role"], "content": content})
-    if total > MAX_PROMPT_CHARS:
-        raise PlaygroundError(f"The prompt holds {total:,} characters; the playground sends at most "
-                              f"{MAX_PROMPT_CHARS:,}.")  # fmt: skip
     return out
 
 

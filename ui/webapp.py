@@ -1,18 +1,18 @@
 """The UI as a Starlette application: its JSON API and the static pages that use it.
 
-``app(roots)`` returns an ASGI app meant to be mounted at ``/ui`` (by the environment server, or by
-the UI's own launcher, which applies the same rules): every URL the pages use is relative, so any
-mount point works. The pages are plain HTML, CSS and JavaScript shipped in the package (no build
-step, no CDN): they build the DOM from JSON with text nodes only, never ``innerHTML``.
+``app(roots, sessions, guard)`` returns an ASGI app that the environment server mounts at ``/ui``
+(`palaestra.ui.mount.ui_extension`): its live environments are the server's sessions, and the
+server's tokens decide who may use it. Every URL the pages use is relative, so any mount point
+works. The pages are plain HTML, CSS and JavaScript shipped in the package (no build step, no CDN):
+they build the DOM from JSON with text nodes only, never ``innerHTML``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from palaestra.errors import PalaestraError
 from palaestra.memory import Embedder
+from palaestra.server.sessions import SessionError
 from palaestra.ui import episode_view as ev
 from palaestra.ui import memories as mem
 from palaestra.ui import playground as pg
@@ -35,17 +36,12 @@ from palaestra.ui.live import LiveError, LiveSessions
 from palaestra.ui.roots import UiPathError, UiRoots
 
 STATIC = Path(__file__).parent / "static"
-#: Largest request body accepted (an edited prompt is the largest thing a page sends).
-MAX_BODY = 8_000_000
 
 
 @dataclass(frozen=True)
 class UiOptions:
-    """How the UI behaves; the launcher's flags map onto these."""
+    """How the UI behaves beyond what its server's configuration says."""
 
-    max_live: int = 4
-    idle_timeout: float = 600.0
-    step_timeout: float = 30.0
     #: The embedding model demonstrations are saved with (default: MiniLM, loaded on first save).
     embedder: Embedder | None = None
 
@@ -57,16 +53,10 @@ class RequestError(PalaestraError, ValueError):
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def app(roots: UiRoots, options: UiOptions | None = None, *, guard: Guard | None = None) -> Starlette:
-    """The UI's ASGI app over ``roots``.
-
-    ``guard`` says who may use it (default: loopback only, no token); a server mounting the UI
-    passes ``Guard.mounted(...)`` so that its own tokens and owners decide, and live
-    environments stay private to the server's credential.
-    """
-    options = options or UiOptions()
-    guard = guard or Guard()
-    ui = _Ui(roots, options, guard)
+def app(roots: UiRoots, sessions: LiveSessions, guard: Guard, options: UiOptions | None = None) -> Starlette:
+    """The UI's ASGI app over the runs and memories under ``roots``, with ``sessions`` as its live
+    environments and ``guard`` saying who may use it (both from the server that mounts it)."""
+    ui = _Ui(roots, options or UiOptions(), guard, sessions)
     routes = [
         Route("/", ui.index),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
@@ -74,22 +64,10 @@ def app(roots: UiRoots, options: UiOptions | None = None, *, guard: Guard | None
         Route("/api/file", ui.file),
         Route("/api/live/{sid}/screenshot", ui.live_screenshot),
     ]
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await ui.sessions.aclose()
-
-    # A server mounting this app does not run its lifespan: it calls `shutdown(app)` when it stops.
-    starlette = Starlette(routes=routes, lifespan=lifespan)
+    starlette = Starlette(routes=routes)
     starlette.add_middleware(GuardMiddleware, guard=guard)
     starlette.state.ui = ui
     return starlette
-
-
-async def shutdown(ui_app: Starlette) -> None:
-    """Close every live environment of a UI app (for servers that mount it: mounts get no lifespan)."""
-    await ui_app.state.ui.sessions.aclose()
 
 
 def _json(handler: Callable[[Request], Awaitable[Any]]) -> Handler:
@@ -100,6 +78,8 @@ def _json(handler: Callable[[Request], Awaitable[Any]]) -> Handler:
             return JSONResponse(await handler(request))
         except UiPathError as exc:
             return JSONResponse({"error": str(exc)}, 403)
+        except SessionError as exc:  # the server's own: capacity (503), not found (404), ...
+            return JSONResponse({"error": str(exc)}, exc.status)
         except (ev.NotFoundError, FileNotFoundError) as exc:
             return JSONResponse({"error": str(exc)}, 404)
         except (PalaestraError, ValueError, KeyError) as exc:
@@ -118,16 +98,9 @@ def _param(request: Request, name: str) -> str:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    size = int(request.headers.get("content-length") or 0)
-    if size > MAX_BODY:
-        raise RequestError(f"The request body is {size:,} bytes; at most {MAX_BODY:,} are accepted.")
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise RequestError(f"The request body is larger than {MAX_BODY:,} bytes.")
+    """The JSON object a request carries (the server has bounded its size: `--max-body-bytes`)."""
     try:
-        body = json.loads(raw or b"{}")
+        body = json.loads(await request.body() or b"{}")
     except ValueError as exc:
         raise RequestError(f"The request body is not JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -147,9 +120,8 @@ def _int(value: Any, name: str) -> int:
 
 
 class _Ui:
-    def __init__(self, roots: UiRoots, options: UiOptions, guard: Guard) -> None:
-        self.roots, self.options, self.guard = roots, options, guard
-        self.sessions = LiveSessions(options.max_live, options.idle_timeout, options.step_timeout)
+    def __init__(self, roots: UiRoots, options: UiOptions, guard: Guard, sessions: LiveSessions) -> None:
+        self.roots, self.options, self.guard, self.sessions = roots, options, guard, sessions
         self.embedders = mem.Embedders(options.embedder)
 
     def owner(self, request: Request) -> str:
@@ -182,8 +154,8 @@ class _Ui:
             "runs": [str(r) for r in self.roots.runs],
             "memories": [str(m) for m in self.roots.memories],
             "agents": agent_names(),
-            "max_live": self.options.max_live,
-            "idle_timeout": self.options.idle_timeout,
+            "max_live": self.sessions.manager.config.max_sessions,
+            "idle_timeout": self.sessions.manager.config.idle_timeout,
         }
 
     async def runs(self, request: Request) -> Any:
@@ -250,8 +222,14 @@ class _Ui:
 
     async def live_list(self, request: Request) -> Any:
         return [
-            {"id": s.id, "task": s.task, "seed": s.seed, "steps": len(s.history), "done": s.state()["done"]}
-            for s in self.sessions.owned(self.owner(request))
+            {
+                "id": v.session.id,
+                "task": v.session.task,
+                "seed": v.session.seed,
+                "steps": v.session.step_count,
+                "done": v.session.done,
+            }
+            for v in self.sessions.owned(self.owner(request))
         ]
 
     async def live_open(self, request: Request) -> Any:
@@ -274,7 +252,7 @@ class _Ui:
     async def live_reset(self, request: Request) -> Any:
         body = await _body(request)
         session = self.sessions.get(request.path_params["sid"], self.owner(request))
-        await self.sessions.reset(session, _int(body.get("seed", session.seed), "seed"))
+        await self.sessions.reset(session, _int(body.get("seed", session.session.seed), "seed"))
         return session.state()
 
     async def live_propose(self, request: Request) -> Any:
@@ -290,15 +268,14 @@ class _Ui:
         return {
             "action": step.action, "thoughts": step.thoughts, "raw_response": step.raw_response,
             "tokens_in": step.tokens_in, "tokens_out": step.tokens_out, "cost": step.cost,
-            "stop": step.stop, "parsed": describe_action(step.action, session.env.action_set),
+            "stop": step.stop, "parsed": describe_action(step.action, session.session.env.action_set),
         }  # fmt: skip
 
     async def live_save(self, request: Request) -> Any:
         body = await _body(request)
         session = self.sessions.get(request.path_params["sid"], self.owner(request))
         path = self.roots.memory(str(body.get("memory") or ""))
-        async with session.lock:
-            return await asyncio.to_thread(mem.save_demonstration, session, path, self.embedders)
+        return await asyncio.to_thread(mem.save_demonstration, session, path, self.embedders)
 
     async def live_close(self, request: Request) -> Any:
         closed = await self.sessions.close(request.path_params["sid"], self.owner(request))
@@ -308,7 +285,7 @@ class _Ui:
         try:
             session = self.sessions.get(request.path_params["sid"], self.owner(request))
             png = await asyncio.to_thread(session.screenshot_png)
-        except LiveError as exc:
+        except (LiveError, SessionError) as exc:
             return JSONResponse({"error": str(exc)}, 404)
         return Response(png, media_type="image/png")
 

@@ -17,11 +17,12 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from palaestra.cli import main
 from palaestra.envs.browser import CHROMIUM_FLAGS, find_chromium
 from palaestra.memory import SentenceTransformerEmbedder
+from palaestra.server import ServerConfig
 from palaestra.testing import ScriptedLLMServer
-from palaestra.ui import UiOptions, UiRoots, UiServer
+from palaestra.ui import UiOptions, UiRoots
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ui_support import Person, Runs, script
+from ui_support import Person, Runs, ServedUi, script
 
 
 @pytest.fixture(scope="session")
@@ -47,11 +48,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory, llm: ScriptedLLMServer) -> Ru
 @pytest.fixture(scope="module")
 def ui(
     runs: Runs, tmp_path_factory: pytest.TempPathFactory, minilm: SentenceTransformerEmbedder
-) -> Iterator[UiServer]:
+) -> Iterator[ServedUi]:
     memories = tmp_path_factory.mktemp("memories")
     roots = UiRoots.of([runs.results], [memories])
-    with UiServer(roots, UiOptions(max_live=3, embedder=minilm), port=0) as server:
-        yield server
+    with ServedUi(roots, ServerConfig(max_sessions=3), UiOptions(embedder=minilm)) as served:
+        yield served
 
 
 #: The machine is shared: what a person would wait a moment for may take seconds here.
@@ -76,7 +77,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def person(ui: UiServer, browser: Browser, shots: Path) -> Iterator[Person]:
+def person(ui: ServedUi, browser: Browser, shots: Path) -> Iterator[Person]:
     context = browser.new_context(viewport={"width": 1400, "height": 950})
     context.set_default_timeout(30_000)
     someone = Person(context.new_page(), ui.url, shots)

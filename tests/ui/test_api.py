@@ -4,26 +4,23 @@ environments closed, live environments private, and exemplars listed, viewed and
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from starlette.requests import Request
-from test_live import browser_contexts
-from ui_support import Runs
+from ui_support import Runs, ServedUi
 
 from palaestra.memory import Exemplar
 from palaestra.runs.memory_cli import add_to_memory
 from palaestra.runs.store import RunStore
-from palaestra.ui import UiOptions, UiRoots, UiServer
-from palaestra.ui.live import LiveError, LiveSessions
+from palaestra.server import ServerConfig
+from palaestra.ui import UiRoots
 
 
 @pytest.fixture
-def client(ui: UiServer) -> Iterator[httpx.Client]:
+def client(ui: ServedUi) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=ui.url, timeout=60) as http:
         yield http
 
@@ -57,7 +54,9 @@ def test_security_headers_host_origin_and_body_rules(client: httpx.Client) -> No
     assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
     rebound = client.get("api/runs", headers={"host": "attacker.example:80"})
-    assert rebound.status_code == 403  # DNS rebinding: a foreign name pointed at 127.0.0.1
+    assert (
+        rebound.status_code == 421
+    )  # DNS rebinding: a foreign name pointed at 127.0.0.1 (the server's rule)
     forged = client.post("api/live", json={"task": "x"}, headers={"origin": "http://evil.example"})
     assert forged.status_code == 403 and "cross-site" in forged.json()["error"]
     form = client.post("api/live", content=b"task=x", headers={"content-type": "text/plain"})
@@ -85,64 +84,54 @@ def test_bad_input_gets_an_error_that_names_the_fix(client: httpx.Client, runs: 
     assert bad.status_code == 400 and "`temperature` must be a number" in bad.json()["error"]
     body = b'{"messages": "' + b"x" * 9_000_000 + b'"}'
     huge = client.post("api/playground", content=body, headers={"content-type": "application/json"})
-    assert huge.status_code == 400 and "at most" in huge.json()["error"]
-    assert client.post("api/live/nope/step", json={"action": "click('1')"}).status_code == 400
+    assert huge.status_code == 413  # the server's body limit holds for the UI too
+    assert client.post("api/live/nope/step", json={"action": "click('1')"}).status_code == 404
 
 
-def test_a_token_is_needed_off_loopback_and_a_link_sets_it_as_a_cookie(runs: Runs) -> None:
-    with UiServer(UiRoots.of([runs.results]), port=0, token="s3cret") as server:
-        base = f"http://127.0.0.1:{server.port}/ui/"
-        with httpx.Client(base_url=base) as http:
-            assert http.get("api/runs").status_code == 401
+def test_the_servers_tokens_decide_and_a_link_sets_the_token_as_a_cookie(runs: Runs) -> None:
+    config = ServerConfig(tokens=("alice-token", "bob-token"))
+    with ServedUi(UiRoots.of([runs.results]), config) as served:
+        with httpx.Client(base_url=served.url, timeout=60) as http:
+            refused = http.get("api/runs")
+            assert refused.status_code == 401 and "token" in refused.json()["error"]
             assert http.get("", params={"token": "wrong"}).status_code == 401
-            visit = http.get("", params={"token": "s3cret"})
+            visit = http.get("", params={"token": "alice-token"})
             assert visit.status_code == 303 and "token" not in visit.headers["location"]
             cookie = visit.headers["set-cookie"].lower()
             assert "httponly" in cookie and "samesite=strict" in cookie
             assert http.get("api/runs").status_code == 200  # the cookie carries it from now on
-        with httpx.Client(base_url=base, headers={"authorization": "Bearer s3cret"}) as http:
-            assert http.get("api/runs").status_code == 200
-        assert server.url.endswith("?token=s3cret")
-    elsewhere = UiServer(UiRoots.of([runs.results]), host="0.0.0.0", port=0)
-    try:
-        assert elsewhere.token and len(elsewhere.token) >= 24  # any other address gets a token
-    finally:
-        elsewhere.socket.close()
+            opened = http.post("api/live", json={"task": "miniwob.click-test", "seed": 0}).json()
+            assert opened["goal"]
+            # A live environment is a session of the server: its session API sees it, for its owner.
+            api = http.get(
+                f"{served.server.url}/sessions/{opened['id']}",
+                headers={"authorization": "Bearer alice-token"},
+            )
+            assert api.status_code == 200
+        with httpx.Client(base_url=served.url, headers={"authorization": "Bearer bob-token"}) as bob:
+            assert bob.get(f"api/live/{opened['id']}").status_code == 404  # private to who opened it
+            assert bob.get("api/live").json() == []
+            assert bob.post(f"api/live/{opened['id']}/close", json={}).json() == {"closed": False}
+        assert opened["id"] in served.sessions
 
 
 def test_an_idle_live_environment_is_closed(runs: Runs) -> None:
-    roots = UiRoots.of([runs.results])
-    with UiServer(roots, UiOptions(idle_timeout=1.0), port=0) as server:
-        with httpx.Client(base_url=server.url, timeout=60) as http:
-            baseline = browser_contexts()
+    with ServedUi(UiRoots.of([runs.results]), ServerConfig(idle_timeout=1.0)) as served:
+        with httpx.Client(base_url=served.url, timeout=60) as http:
+            baseline = served.browser_contexts()
             opened = http.post("api/live", json={"task": "miniwob.click-test", "seed": 1}).json()
-            assert opened["goal"] and browser_contexts() > baseline
+            assert opened["goal"] and served.browser_contexts() > baseline
             time.sleep(3.5)
             gone = http.get(f"api/live/{opened['id']}")
-            assert gone.status_code == 400 and "timed out" in gone.json()["error"]
+            assert gone.status_code == 404 and "timed out" in gone.json()["error"]
         deadline = time.monotonic() + 10
-        while browser_contexts() > baseline and time.monotonic() < deadline:
+        while served.browser_contexts() > baseline and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert browser_contexts() == baseline
+        assert served.browser_contexts() == baseline
 
 
-def test_a_live_environment_is_private_to_whoever_opened_it() -> None:
-    async def scenario() -> None:
-        sessions = LiveSessions()
-        session = await sessions.open("token:alice", "miniwob.click-test", 0)
-        try:
-            with pytest.raises(LiveError, match="No live environment"):
-                sessions.get(session.id, "token:bob")
-            assert not await sessions.close(session.id, "token:bob")
-            assert sessions.get(session.id, "token:alice") is session
-        finally:
-            await sessions.aclose()
-
-    asyncio.run(scenario())
-
-
-def test_an_exemplar_is_listed_viewed_and_deleted(client: httpx.Client, ui: UiServer) -> None:
-    folder = ui.ui_app.state.ui.roots.memory("by-hand")
+def test_an_exemplar_is_listed_viewed_and_deleted(client: httpx.Client, ui: ServedUi) -> None:
+    folder = ui.ui.roots.memory("by-hand")
     steps = [{"action": "click('4')", "state": "[4] button OK"}]
     add_to_memory(
         folder, [Exemplar(goal="Click <b>OK</b>.", suite="miniwob", task="click-button", trajectory=steps)]
@@ -157,35 +146,6 @@ def test_an_exemplar_is_listed_viewed_and_deleted(client: httpx.Client, ui: UiSe
     assert client.get("api/memory", params={"path": "by-hand"}).json()["count"] == 0
 
 
-def test_a_server_mounting_the_ui_decides_who_may_use_it(runs: Runs) -> None:
-    """The seam the environment server mounts the UI through: its owners and tokens, not the UI's."""
-    from starlette.applications import Starlette
-    from starlette.routing import Mount
-    from starlette.testclient import TestClient
-
-    from palaestra.ui import app
-    from palaestra.ui.guard import Guard
-
-    def identify(request: Request) -> str:
-        user = request.headers.get("x-user") or request.cookies.get("palaestra_token")
-        if user not in ("alice", "bob"):
-            raise PermissionError("The server needs a token.")
-        return f"user:{user}"
-
-    guard = Guard.mounted(identify, lambda token: token == "alice", loopback_only=False)
-    host = Starlette(routes=[Mount("/ui", app(UiRoots.of([runs.results]), guard=guard))])
-    with TestClient(host, base_url="http://server.example") as http:
-        refused = http.get("/ui/api/runs")
-        assert refused.status_code == 401 and refused.json()["error"] == "The server needs a token."
-        assert (
-            http.get("/ui/api/runs", headers={"x-user": "bob"}).status_code == 200
-        )  # any Host: not loopback-only
-        assert http.get("/ui/", params={"token": "mallory"}, follow_redirects=False).status_code == 401
-        link = http.get("/ui/", params={"token": "alice"}, follow_redirects=False)
-        assert link.status_code == 303 and link.headers["location"] == "/ui/"
-        assert http.get("/ui/api/live").json() == []  # the cookie now names alice
-
-
 def test_failures_and_errors_are_kept_apart(tmp_path: Path) -> None:
     from palaestra.runs.records import EpisodeOutcome, StepRecord
 
@@ -198,10 +158,7 @@ def test_failures_and_errors_are_kept_apart(tmp_path: Path) -> None:
                 error_kind=kind, error_message="The browser stopped." if kind else "",
                 steps=[StepRecord(index=0, action="click('1')")],
             ))  # fmt: skip
-    with (
-        UiServer(UiRoots.of([tmp_path / "results"]), port=0) as server,
-        httpx.Client(base_url=server.url) as http,
-    ):
+    with ServedUi(UiRoots.of([tmp_path / "results"])) as served, httpx.Client(base_url=served.url) as http:
         detail = http.get("api/run", params={"run": "mixed"}).json()  # relative to the root works too
     (summary,) = detail["summary"]
     assert (summary["episodes"], summary["errors"], summary["success"]) == (2, 1, 0.5)  # errors never fail

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from ui_support import Person, Runs
+from ui_support import Person, Runs, ServedUi
 
 from palaestra.cli import main
 from palaestra.runs.report import write_report
 from palaestra.runs.report_html import episode_page_name
-from palaestra.ui import UiServer
 from palaestra.ui.links import episode_link
 
 
 def test_report_and_show_link_episodes_into_the_ui(
     person: Person,
-    ui: UiServer,
+    ui: ServedUi,
     runs: Runs,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -9,16 +9,13 @@ import time
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
-from ui_support import Person
+from ui_support import Person, ServedUi
 
-from palaestra.envs import loop as loop_mod
-from palaestra.envs.browser import _hosts
 from palaestra.memory import ExemplarMemory
-from palaestra.ui import UiServer
 
 
 def live_state(page: Page, base: str) -> dict[str, Any]:
-    sid = re.search(r"session=(\w+)", page.url)
+    sid = re.search(r"session=([\w-]+)", page.url)
     assert sid, page.url
     response = page.request.get(f"{base}api/live/{sid.group(1)}")
     assert response.ok, response.text()
@@ -34,7 +31,7 @@ def start(page: Page, task: str, seed: int) -> None:
 
 
 def test_solve_by_clicking_save_the_demonstration_and_the_memory_agent_learns_it(
-    person: Person, ui: UiServer
+    person: Person, ui: ServedUi
 ) -> None:
     page = person.open("#/live")
     start(page, "miniwob.click-button", 7)
@@ -66,7 +63,7 @@ def test_solve_by_clicking_save_the_demonstration_and_the_memory_agent_learns_it
     page.get_by_label("memory").fill("demos")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("main")).to_contain_text("now holds 1 exemplars")
-    demos = ui.ui_app.state.ui.roots.memory("demos")
+    demos = ui.ui.roots.memory("demos")
     memory = ExemplarMemory.open(demos)
     (exemplar,) = [memory.get(i) for i in memory.ids()]
     memory.close()
@@ -112,24 +109,18 @@ def test_solve_by_clicking_save_the_demonstration_and_the_memory_agent_learns_it
     person.shoot("12-live-agent-solved")
     page.get_by_role("button", name="Close", exact=True).click()
     expect(page.locator("h1")).to_have_text("Live")
-    assert ui.ui_app.state.ui.sessions.sessions == {}
+    assert ui.sessions == {}  # closing it closed the server's session
     person.check_clean()
 
 
-def browser_contexts() -> int:
-    host = _hosts.get(loop_mod.background_loop())
-    return len(host.browser.contexts) if host is not None and host.browser is not None else 0
-
-
-def test_many_tabs_do_not_leak_browsers(browser: Browser, ui: UiServer) -> None:
-    sessions = ui.ui_app.state.ui.sessions
-    baseline = browser_contexts()
+def test_many_tabs_do_not_leak_browsers(browser: Browser, ui: ServedUi) -> None:
+    baseline = ui.browser_contexts()
     context = browser.new_context()
     tabs = [context.new_page() for _ in range(4)]
     for seed, tab in enumerate(tabs[:3]):
         tab.goto(ui.url + "#/live")
         start(tab, "miniwob.click-test", seed)
-    assert len(sessions.sessions) == 3
+    assert len(ui.sessions) == 3
     typed = tabs[0].get_by_label("action")
     typed.fill("click('no-such-element')")
     typed.press("Enter")
@@ -137,15 +128,39 @@ def test_many_tabs_do_not_leak_browsers(browser: Browser, ui: UiServer) -> None:
     tabs[3].goto(ui.url + "#/live")
     tabs[3].get_by_label("task").fill("miniwob.click-test")
     tabs[3].get_by_role("button", name="Start").click()
-    expect(tabs[3].locator("#message")).to_contain_text("the most this UI allows")  # a fourth is refused
-    assert len(sessions.sessions) == 3 and browser_contexts() >= baseline + 3
+    expect(tabs[3].locator("#message")).to_contain_text("maximum of 3 sessions")  # a fourth is refused
+    assert len(ui.sessions) == 3 and ui.browser_contexts() >= baseline + 3
     for tab in tabs:
         tab.close(run_before_unload=True)
     deadline = time.monotonic() + 15
-    while sessions.sessions and time.monotonic() < deadline:
+    while ui.sessions and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert sessions.sessions == {}
-    while browser_contexts() > baseline and time.monotonic() < deadline:
+    assert ui.sessions == {}
+    while ui.browser_contexts() > baseline and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert browser_contexts() == baseline
+    assert ui.browser_contexts() == baseline
     context.close()
+
+
+def test_a_person_watches_a_session_another_client_drives(person: Person, ui: ServedUi) -> None:
+    """An agent in another process drives a session over the session API; the Live page follows it."""
+    import httpx
+
+    with httpx.Client(base_url=ui.server.url, timeout=60) as agent:
+        sid = agent.post("/sessions", json={"task": "miniwob.click-test", "seed": 5}).json()["id"]
+        page = person.open("#/live")
+        page.get_by_role("link", name="attach").click()
+        expect(page.locator("h1")).to_contain_text("miniwob.click-test · seed 5")
+        button = next(e for e in live_state(page, person.base)["elements"] if e["tag"] == "button")
+        stepped = agent.post(f"/sessions/{sid}/step", json={"action": f"click('{button['id']}')"})
+        assert stepped.status_code == 200, stepped.text
+        steps = page.locator(".history tbody tr")
+        expect(steps).to_have_count(1)
+        expect(steps.first.locator("td").nth(1)).to_have_text("api")  # another client took it
+        expect(steps.first.locator("td").nth(2)).to_have_text(f"click('{button['id']}')")
+        expect(page.locator(".verdict")).to_contain_text("✓ success")
+        person.shoot("13-live-watching-an-api-client")
+        page.goto(person.base + "#/runs")  # leaving the page leaves the agent's session open
+        assert sid in ui.sessions
+        agent.delete(f"/sessions/{sid}")
+    person.check_clean()

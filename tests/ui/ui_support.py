@@ -59,3 +59,48 @@ class Person:
         assert not [e for e in self.errors if not re.search(r"Failed to load resource.*40[49]", e)], (
             self.errors
         )
+
+
+class ServedUi:
+    """The environment server on a thread with the UI mounted, as `palaestra ui` serves it."""
+
+    def __init__(self, roots: Any, config: Any = None, options: Any = None) -> None:
+        from palaestra.server import ServerConfig
+        from palaestra.server.run import ServerThread
+        from palaestra.ui import ui_extension
+
+        self.server = ServerThread(config or ServerConfig(), extensions=[ui_extension(roots, options)])
+
+    def __enter__(self) -> ServedUi:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+    @property
+    def url(self) -> str:
+        return f"{self.server.url}/ui/"
+
+    @property
+    def ui(self) -> Any:
+        """The UI's own state (its roots, its live views)."""
+        return self.server.context.extras["ui"].state.ui
+
+    @property
+    def sessions(self) -> dict[str, Any]:
+        """The server's open sessions (every live environment is one)."""
+        return dict(self.server.context.sessions.sessions)
+
+    def browser_contexts(self) -> int:
+        """Browser contexts open on the server's loop, where its environments live."""
+
+        async def count() -> int:
+            import asyncio
+
+            from palaestra.envs.browser import _hosts
+
+            host = _hosts.get(asyncio.get_running_loop())
+            return len(host.browser.contexts) if host is not None and host.browser is not None else 0
+
+        return int(self.server.call(count()))

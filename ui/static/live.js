@@ -6,6 +6,7 @@ import {api, fail, fill, go, h, keys, link, num, onLeave, page, pre, say, table}
 import {describe, screenshot} from "./shot.js";
 
 let tasksCache = null;
+const opened = new Set();  // sessions this tab started (its own to close when it goes)
 let infoCache = null;
 
 page("live", async (view, params) => {
@@ -18,7 +19,7 @@ page("live", async (view, params) => {
   const start = h("button", {type: "submit"}, "Start");
   const form = h("form", {class: "start", onsubmit: async (event) => {
     event.preventDefault(); start.disabled = true; say("Starting the environment…");
-    try { const s = await api("live", {task: task.value.trim(), seed: Number(seed.value || 0)}); go("live", {session: s.id}); }
+    try { const s = await api("live", {task: task.value.trim(), seed: Number(seed.value || 0)}); opened.add(s.id); go("live", {session: s.id}); }
     catch (error) { fail(error); } finally { start.disabled = false; }
   }}, h("label", {}, "Task ", task), h("label", {}, "Seed ", seed), start, h("datalist", {id: "task-names"}, tasks.map((t) => h("option", {value: t}))));
   fill(view,
@@ -26,6 +27,7 @@ page("live", async (view, params) => {
     h("p", {class: "muted"}, `Start any registered environment (${tasks.length} tasks), step it by hand or with an agent, and save what you do as a demonstration. At most ${info.max_live} run at once; one left alone ${Math.round(info.idle_timeout / 60)} minutes is closed.`),
     form,
     h("h2", {}, "Your open environments"),
+    h("p", {class: "muted"}, "Sessions opened through the environment API with your token are listed too: attach to watch an agent act."),
     open.length ? table(["task", "seed", "steps", "", ""], open.map((s) => [s.task, s.seed, s.steps,
       h("a", {href: link("live", {session: s.id})}, "attach"),
       h("button", {type: "button", class: "link", onclick: async () => { await api(`live/${s.id}/close`, {}); go("live", {t: Date.now()}); }}, "close")]))
@@ -154,8 +156,18 @@ async function session(view, sid) {
     b: ["Show or hide element boxes", () => shotBox.querySelector(".boxes")?.classList.toggle("hidden")],
     z: ["Zoom the page (twice as large, or back)", () => latestShot?.toggleZoom()],
   });
-  // A tab closed (or reloaded) takes its environment with it; moving to another page of the UI does not.
+  // The session may be driven by other clients too (an agent over the session API, OpenEnv or MCP):
+  // follow it while the tab is visible, so a person can watch an agent act.
+  const poll = setInterval(async () => {
+    if (document.hidden) return;
+    try {
+      const fresh = await api(`live/${sid}`);
+      if (fresh.version !== state.version) { state = fresh; render(); }
+    } catch (error) { clearInterval(poll); fail(error); }
+  }, 1500);
+  // A tab closed (or reloaded) takes its environment with it, unless another client opened it;
+  // moving to another page of the UI does not.
   const beacon = () => fetch(`api/live/${sid}/close`, {method: "POST", keepalive: true, headers: {"content-type": "application/json"}, body: "{}"});
-  window.addEventListener("pagehide", beacon);
-  onLeave(() => window.removeEventListener("pagehide", beacon));
+  if (opened.has(sid)) window.addEventListener("pagehide", beacon);
+  onLeave(() => { clearInterval(poll); window.removeEventListener("pagehide", beacon); });
 }
