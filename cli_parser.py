@@ -33,6 +33,22 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra memory build memories/m --run results/mem",
         "palaestra memory inspect memories/miniwob",
     ],
+    "llm": [
+        "palaestra llm prepare",
+        "palaestra llm info",
+        "palaestra llm serve --port 8765",
+    ],
+    "routing": [
+        "palaestra routing train-judge --download --out .cache/bench/judge",
+        "palaestra routing train-judge --folds 3 --models 3 --out .cache/bench/judge-cv",
+        "palaestra routing train-judge --policy-from .cache/bench/judge-cv --out .cache/bench/judge-full",
+        "palaestra routing tune --download",
+    ],
+    "ui": [
+        "palaestra ui results --memories memories",
+        "palaestra ui results/mem results/a --port 8771",
+        "palaestra ui results --host 0.0.0.0 --token s3cret",
+    ],
     "sites": [
         "palaestra sites list",
         "palaestra sites build shop forum",
@@ -142,6 +158,8 @@ def _eval_parser(sub: Any) -> None:
     a("--budget-tokens", type=int, metavar="N", help="LLM tokens the whole run may spend, over all workers")
     a("--budget-cost", type=float, metavar="X", help="LLM cost the whole run may spend, over all workers")
     a("--dry-run", action="store_true", help="check the configuration and say what would run; run nothing")
+    what = "play in environments served by `palaestra serve` at URL (token: $PALAESTRA_SERVER_TOKEN)"
+    a("--env-server", metavar="URL", help=what)
 
 
 def make_parser() -> SuggestingParser:
@@ -162,6 +180,8 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--suite", help="list the tasks of this suite only")
     p = sub.add_parser("show", help="print a run's summary table", epilog=epilog(EXAMPLES["show"]))
     p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
+    what = "link every episode in `palaestra ui`, not only the failed and errored ones"
+    p.add_argument("--episodes", action="store_true", help=what)
     p = sub.add_parser(
         "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
     )
@@ -181,6 +201,33 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--oracles", metavar="GLOBS", help="add the MiniWoB++ oracles' episodes on these tasks")
     p.add_argument("--seeds", default="0-4", help="the oracles' seeds (default: 0-4)")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
+    what = "add the demonstrations among the trajectories under DIR (e.g. palaestra serve --trajectories)"
+    p.add_argument("--trajectories", action="append", default=[], metavar="DIR", help=what)
+    what = "the embedded LLM: assemble and check its file, show it, serve it over the OpenAI API"
+    p = sub.add_parser("llm", help=what, epilog=epilog(EXAMPLES["llm"]))
+    what = (
+        "prepare: assemble and verify the model file; info: load it and say what it is; serve: run the server"
+    )
+    p.add_argument("action", choices=("prepare", "info", "serve"), help=what)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (any but loopback needs --token)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765)")
+    p.add_argument("--token", help="bearer token clients must send (default: $PALAESTRA_LLM_SERVER_TOKEN)")
+    p.add_argument("--context", type=int, help="context window in tokens (default: 8192)")
+    p.add_argument("--threads", type=int, help="CPU threads for decoding (default: 1 on up to 4 cores)")
+    # `palaestra routing` declares its own flags (palaestra.routing.training.cli, which `cli.main` hands
+    # it to), so that building this parser never imports the routing package.
+    what = "train the API selector's fit judge and refit its tuned constants on tool-retrieval data"
+    p = sub.add_parser("routing", help=what, epilog=epilog(EXAMPLES["routing"]), add_help=False)
+    what = "train-judge or tune, and its flags (`palaestra routing --help` lists them)"
+    p.add_argument("arguments", nargs=argparse.REMAINDER, help=what)
+    from palaestra.server.cli import add_parsers as add_server_parsers
+
+    add_server_parsers(sub, epilog)
+
+    from palaestra.ui.cli import add_parser as add_ui_parser  # light: no web framework
+
+    add_ui_parser(sub, epilog(EXAMPLES["ui"]))
+
     from palaestra.sites.cli import add_parser
 
     add_parser(sub, epilog(EXAMPLES["sites"]))

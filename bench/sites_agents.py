@@ -3,7 +3,7 @@ with demonstrations of other instantiations of each template (part of ``bench.si
 
 For every template with two or more tasks, the oracle plays all but the first; those episodes are
 written into an exemplar memory (family: the template) and, step by step, measured like
-``bench.abstraction`` (tokens of the abstracted state against the full AXTree text, and whether the
+``bench.agents.abstraction`` (tokens of the abstracted state against the full AXTree text, and whether the
 oracle's target is kept). The memory agent then plays each template's first task, which no
 demonstration shows: the same template, another product, order, customer or topic.
 
@@ -40,7 +40,7 @@ def split_by_template() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 def record(demos: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
     """Oracle episodes into a memory, with the abstraction measured at every step."""
-    from bench.abstraction import target_ids
+    from bench.agents.abstraction import target_ids
     from palaestra.agents.abstraction import AbstractionConfig, abstract_state
     from palaestra.agents.demos import Demonstration, record_step
     from palaestra.agents.exemplars import to_stored

@@ -17,7 +17,9 @@ from palaestra import cli
 from palaestra.cli import main
 from palaestra.cli_parser import EXAMPLES, OVERVIEW, make_parser
 from palaestra.memory import ExemplarMemory, HashingEmbedder
+from palaestra.routing.training.cli import make_parser as routing_parser
 from palaestra.runs.spec import agents_from
+from palaestra.runs.trajectory import TRAJECTORY_FILE
 
 from .runs.conftest import build_run
 
@@ -68,8 +70,9 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         config_hash=hashes,
     )  # fmt: skip
     for demo_dir in (mem / "episodes").glob("*/*/*"):
-        steps = [{"state": "[3] button 'Click Me!'", "action": "click('3')", "target": {}}]
-        (demo_dir / "demo.json").write_text(json.dumps({"goal": "Click the button.", "steps": steps}))
+        demo = {"state": "[3] button 'Click Me!'", "action": "click('3')", "target": {}}
+        lines = [{"type": "episode", "goal": "Click the button."}, {"type": "step", "index": 0, "demo": demo}]
+        (demo_dir / TRAJECTORY_FILE).write_text("".join(json.dumps(line) + "\n" for line in lines))
     build_run(tmp_path / "results/a", {"click-test": "2/4"}, agent="memory")
     build_run(tmp_path / "results/b", {"click-test": "3/4"}, agent="memory")
     (tmp_path / "run.toml").write_text(
@@ -78,8 +81,18 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-#: Too slow to run in the suite; they are parsed (every flag must exist) but not run.
-SLOW = ("memory build memories/miniwob --oracles", "sites build", "sites serve")
+#: Too slow to run in the suite, or serving until stopped; they are parsed (every flag must exist)
+#: but not run. (`palaestra routing` runs on a tiny data set in tests/routing/test_training.py.)
+SLOW = (
+    "memory build memories/miniwob --oracles",
+    "llm serve",
+    "palaestra serve",
+    "palaestra mcp",
+    "routing ",
+    "palaestra ui",
+    "sites build",
+    "sites serve",
+)
 
 
 @pytest.mark.parametrize("command", sorted({*readme_commands(), *help_examples()}))
@@ -88,6 +101,8 @@ def test_every_example_command_works_as_written(
 ) -> None:
     argv = shlex.split(command)[1:]
     make_parser().parse_args(argv)  # every flag and choice exists
+    if argv[0] == "routing":  # it parses its own flags
+        routing_parser().parse_args(argv[1:])
     if any(slow in command for slow in SLOW):
         return
     if argv[0] == "eval" and "--dry-run" not in argv:  # checked as it would run, nothing run
