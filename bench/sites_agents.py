@@ -43,7 +43,6 @@ def record(demos: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
     from bench.agents.abstraction import target_ids
     from palaestra.agents.abstraction import AbstractionConfig, abstract_state
     from palaestra.agents.demos import Demonstration, record_step
-    from palaestra.agents.exemplars import to_stored
     from palaestra.agents.llm import MiniLMTokenCounter
     from palaestra.envs import BrowserEnv, ObsConfig
     from palaestra.memory import ExemplarMemory, SentenceTransformerEmbedder
@@ -84,7 +83,7 @@ def record(demos: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
         finally:
             env.close()
         if demo.success:
-            memory.add([to_stored(demo, task.split(".")[0], key, "oracle")])
+            memory.add([demo.to_exemplar(task.split(".")[0], key, "oracle")])
             recorded += 1
     memory.save()
     memory.close()
@@ -98,8 +97,8 @@ def record(demos: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
 
 def evaluate(held: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
     from palaestra.agents import TaskInfo
-    from palaestra.agents.exemplars import MemoryExemplars
     from palaestra.agents.memory_agent import MemoryAgent, MemoryAgentConfig
+    from palaestra.agents.retrieval import MemoryExemplars
     from palaestra.envs import BrowserEnv, ObsConfig
     from palaestra.memory import ExemplarMemory, SentenceTransformerEmbedder
 

@@ -8,18 +8,13 @@ from collections.abc import Callable
 
 from palaestra.agents import TaskInfo
 from palaestra.agents.llm import ChatModel, LLMConfig, WhitespaceTokenCounter
+from palaestra.agents.retrieval import NoExemplars
 from palaestra.agents.synapse import SynapseAgent, SynapseConfig
 from palaestra.envs import BrowserEnv
 from palaestra.envs.observation import ObsConfig
-from palaestra.memory import Hit
 from palaestra.sites.runtime import SiteRuntime
 from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text
 from palaestra.testing.script import Answer
-
-
-class NoExemplars:
-    def search(self, goal: str, k: int) -> list[Hit]:
-        return []
 
 
 def line_id(state: str, pattern: str) -> str | None:
