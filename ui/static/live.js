@@ -19,7 +19,7 @@ page("live", async (view, params) => {
   const start = h("button", {type: "submit"}, "Start");
   const form = h("form", {class: "start", onsubmit: async (event) => {
     event.preventDefault(); start.disabled = true; say("Starting the environment…");
-    try { const s = await api("live", {task: task.value.trim(), seed: Number(seed.value || 0)}); opened.add(s.id); go("live", {session: s.id}); }
+    try { const s = await api("live", {task: task.value.trim(), seed: Number(seed.value || 0)}); opened.add(s.id); say(""); go("live", {session: s.id}); }
     catch (error) { fail(error); } finally { start.disabled = false; }
   }}, h("label", {}, "Task ", task), h("label", {}, "Seed ", seed), start, h("datalist", {id: "task-names"}, tasks.map((t) => h("option", {value: t}))));
   fill(view,
