@@ -111,8 +111,8 @@ OSCAR_PRODUCTS_PER_PAGE = 12
 #: Search results filter by rating and price. Not by product type: Haystack's Whoosh backend facets
 #: on the stemmed words of a type's name, so the filter read "kitchenwar", "electron", "good".
 OSCAR_SEARCH_FACETS = {
-    **OSCAR_SEARCH_FACETS,  # noqa: F405
-    "fields": {k: v for k, v in OSCAR_SEARCH_FACETS["fields"].items() if k != "product_class"},  # noqa: F405
+    **OSCAR_SEARCH_FACETS,  # type: ignore[has-type]  # noqa: F405
+    "fields": {k: v for k, v in OSCAR_SEARCH_FACETS["fields"].items() if k != "product_class"},  # type: ignore[has-type]  # noqa: F405
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
