@@ -114,6 +114,12 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return inspect_memory(args)
 
 
+def cmd_sites(args: argparse.Namespace) -> int:
+    from palaestra.sites.cli import run
+
+    return run(args)
+
+
 def cmd_llm(args: argparse.Namespace) -> int:
     from palaestra.agents.llm.embedded.cli import run_llm_command
 
@@ -141,7 +147,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
     "compare": cmd_compare, "memory": cmd_memory, "llm": cmd_llm, "serve": cmd_serve, "mcp": cmd_mcp,
-    "ui": cmd_ui,
+    "ui": cmd_ui, "sites": cmd_sites,
 }  # fmt: skip
 
 

@@ -49,6 +49,12 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra ui results/mem results/a --port 8771",
         "palaestra ui results --host 0.0.0.0 --token s3cret",
     ],
+    "sites": [
+        "palaestra sites list",
+        "palaestra sites build shop forum",
+        "palaestra sites serve shop forum",
+        "palaestra sites serve shop --port 8000",
+    ],
 }
 #: The first example of each command, in `palaestra --help`.
 OVERVIEW = [
@@ -221,6 +227,10 @@ def make_parser() -> SuggestingParser:
     from palaestra.ui.cli import add_parser as add_ui_parser  # light: no web framework
 
     add_ui_parser(sub, epilog(EXAMPLES["ui"]))
+
+    from palaestra.sites.cli import add_parser
+
+    add_parser(sub, epilog(EXAMPLES["sites"]))
     return parser
 
 
