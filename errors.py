@@ -49,6 +49,10 @@ class BrowserCrashedError(PalaestraError, RuntimeError):
     """The browser process died or stopped answering during an episode."""
 
 
+class PageHungError(PalaestraError, TimeoutError):
+    """The page stopped answering during a step: the infrastructure's failure, not the agent's."""
+
+
 class DesktopUnavailableError(PalaestraError, RuntimeError):
     """The X11 desktop cannot start here: a program or the unprivileged desktop user is missing."""
 

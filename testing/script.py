@@ -125,6 +125,9 @@ class MalformedBody:
 
     body: bytes = b'{"id": "chatcmpl-broken", "object": "chat.completion", "choices": ['
     content_type: str = "application/json"
+    #: Send the body in chunks with no ``Content-Length``, so the client learns its size only by
+    #: reading it (as from a server that streams an endless answer).
+    chunked: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,12 @@ def slow(seconds: float, then: Answer | None = None) -> Slow:
 def malformed_json(body: bytes | None = None) -> MalformedBody:
     """A 200 whose body is invalid JSON."""
     return MalformedBody() if body is None else MalformedBody(body)
+
+
+def oversized_body(size: int, *, chunked: bool = False) -> MalformedBody:
+    """A 200 whose body is a well-formed chat completion ``size`` bytes long (its text is padding)."""
+    head, tail = b'{"object": "chat.completion", "choices": [{"message": {"content": "', b'"}}]}'
+    return MalformedBody(head + b"x" * max(0, size - len(head) - len(tail)) + tail, chunked=chunked)
 
 
 def garbage_text() -> Reply:

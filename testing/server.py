@@ -113,6 +113,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(answer, HTTPFault):
             body = wire.error_body(answer.message, answer.error_type, answer.status)
             self._send_json(answer.status, body, answer.headers)
+        elif isinstance(answer, MalformedBody) and answer.chunked:
+            self._send_chunks(answer.body, answer.content_type)
         elif isinstance(answer, MalformedBody):
             self._send_bytes(200, answer.body, answer.content_type)
         elif isinstance(answer, DropConnection):
@@ -150,14 +152,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_stream(self, request: ScriptRequest, reply: Reply) -> None:
         """Server-sent events in HTTP/1.1 chunks, ending with ``data: [DONE]`` as OpenAI does."""
+        events = [f"data: {json.dumps(c)}\n\n" for c in wire.stream_chunks(request, reply)]
+        parts = [event.encode("utf-8") for event in [*events, "data: [DONE]\n\n"]]
+        self._write_chunked(parts, "text/event-stream", {"Cache-Control": "no-cache"})
+
+    def _send_chunks(self, data: bytes, content_type: str, size: int = 64 * 1024) -> None:
+        """``data`` in HTTP/1.1 chunks of ``size`` bytes, with no ``Content-Length``."""
+        parts = [data[i : i + size] for i in range(0, len(data), size)]
+        with contextlib.suppress(OSError):  # a client that refuses the body hangs up mid-way
+            self._write_chunked(parts, content_type, {})
+
+    def _write_chunked(self, parts: list[bytes], content_type: str, headers: dict[str, str]) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        events = [f"data: {json.dumps(c)}\n\n" for c in wire.stream_chunks(request, reply)]
-        for event in [*events, "data: [DONE]\n\n"]:
-            data = event.encode("utf-8")
+        for data in parts:
             self.wfile.write(f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n")
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")

@@ -20,6 +20,7 @@ from .errors import (
     LLMError,
     LLMRequestError,
     LLMResponseError,
+    LLMResponseTooLarge,
     LLMUnavailableError,
 )
 from .model import Capabilities, Message, Model, PromptStyle, prompt_style
@@ -40,6 +41,7 @@ __all__ = [
     "LLMError",
     "LLMRequestError",
     "LLMResponseError",
+    "LLMResponseTooLarge",
     "LLMUnavailableError",
     "Message",
     "MiniLMTokenCounter",

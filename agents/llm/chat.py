@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import random
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,14 +20,38 @@ from typing import Any
 import openai
 
 from .cache import ResponseCache, request_key
-from .completion import Completion, parse_completion, reported_usage
+from .completion import Completion, json_object, parse_completion, reported_usage
 from .config import LLMConfig
-from .errors import LLMAuthError, LLMError, LLMRequestError, LLMResponseError, LLMUnavailableError
+from .errors import (
+    LLMAuthError,
+    LLMError,
+    LLMRequestError,
+    LLMResponseError,
+    LLMResponseTooLarge,
+    LLMUnavailableError,
+)
 from .model import Capabilities, Message, Model
-from .retry import is_retryable, retry_delay
+from .retry import MalformedBody, ResponseTooLarge, is_retryable, retry_delay
 from .usage import Budget, Usage
 
 CHAT, TEXT = "chat", "text"
+#: Lone surrogates: Python strings (and pages' JavaScript strings) may hold them, JSON bodies cannot.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings replaced by U+FFFD, so that it encodes.
+
+    A page's text or a model's earlier answer can hold them; sent as they are, the request could not
+    be encoded at all.
+    """
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [valid_text(v) for v in value]
+    return value
 
 
 class ChatModel(Model):
@@ -67,7 +91,7 @@ class ChatModel(Model):
         """The exact JSON-able arguments sent to the SDK, which are also what the cache key covers."""
         params: dict[str, Any] = {
             "model": self.config.model,
-            "messages": [dict(m) for m in messages],
+            "messages": [valid_text(dict(m)) for m in messages],
             "temperature": self.config.temperature,
         }
         if self.config.max_tokens is not None:
@@ -97,7 +121,7 @@ class ChatModel(Model):
         self, prompt: str, stop: Sequence[str], max_tokens: int | None, grammar: str | None = None
     ) -> dict[str, Any]:
         """The arguments of a text completion (``/v1/completions``), which the cache key covers."""
-        params: dict[str, Any] = {"model": self.config.model, "prompt": prompt}
+        params: dict[str, Any] = {"model": self.config.model, "prompt": valid_text(prompt)}
         params["temperature"] = self.config.temperature
         limit = max_tokens if max_tokens is not None else self.config.max_tokens
         if limit is not None:
@@ -158,28 +182,49 @@ class ChatModel(Model):
 
     async def _send(self, kind: str, params: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """POST with retries; returns the raw completion JSON and the number of attempts made."""
-        create: Any = (
-            self._client.chat.completions.create if kind == CHAT else self._client.completions.create
-        )
         attempt = 0
         while True:
             try:
-                response = await create(**params)
-            except (openai.OpenAIError, json.JSONDecodeError) as exc:
+                return await self._post(kind, params), attempt + 1
+            except ResponseTooLarge as exc:
+                raise LLMResponseTooLarge(
+                    f"The LLM server at {self.config.base_url or 'the default endpoint'} sent {exc}; it was "
+                    "refused unread. Fix: set max_tokens, or raise max_response_bytes if such answers "
+                    "are expected.",
+                ) from exc
+            except (openai.OpenAIError, MalformedBody) as exc:
                 if is_retryable(exc) and attempt < self.config.max_retries:
                     await asyncio.sleep(retry_delay(exc, attempt, self.config, self._rng))
                     attempt += 1
                     continue
                 raise self._translate(exc, attempt + 1) from exc
-            if not isinstance(response, openai.BaseModel):  # a non-JSON body comes back as text
-                raise self._translate(ValueError(f"non-JSON body {str(response)[:200]!r}"), attempt + 1)
-            return response.to_dict(mode="json"), attempt + 1
+
+    async def _post(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One request; the body is read up to ``max_response_bytes`` and must be a JSON object."""
+        endpoint: Any = self._client.chat.completions if kind == CHAT else self._client.completions
+        cap = self.config.max_response_bytes
+        async with endpoint.with_streaming_response.create(**params) as response:
+            announced = response.headers.get("content-length", "")
+            if announced.isdigit() and int(announced) > cap:
+                raise ResponseTooLarge(cap, int(announced))
+            body = bytearray()
+            async for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    raise ResponseTooLarge(cap)
+        return json_object(bytes(body))
 
     def _translate(self, exc: BaseException, attempts: int) -> LLMError:
         """Map an SDK failure to the typed error whose message says what to do."""
         where = f"The LLM server at {self.config.base_url or 'the default endpoint'}"
         status = getattr(exc, "status_code", None)
         detail = getattr(exc, "message", None) or str(exc)
+        if isinstance(exc, MalformedBody):
+            return LLMResponseError(
+                f"{where} still answered with a body that is not a completion after {attempts} "
+                f"attempts ({detail}). Fix: check that base_url points at an OpenAI-compatible /v1 API "
+                "(not a proxy's HTML page).",
+            )
         if is_retryable(exc):
             return LLMUnavailableError(
                 f"{where} still failed after {attempts} attempts ({type(exc).__name__}: {detail}). "
@@ -204,9 +249,9 @@ class ChatModel(Model):
                 "schemas, and that prompt plus max_tokens fit the model's context window.",
                 status=status,
             )
-        if isinstance(exc, ValueError | openai.APIResponseValidationError):
+        if isinstance(exc, openai.APIResponseValidationError):
             return LLMResponseError(
-                f"{where} answered with a body that is not a chat completion ({detail}). "
+                f"{where} answered with a body that is not what it should be ({detail}). "
                 "Fix: check that base_url points at an OpenAI-compatible /v1 API (not a proxy's HTML page).",
             )
         return LLMError(f"{where}: {type(exc).__name__}: {detail}", status=status)

@@ -53,6 +53,8 @@ class LLMConfig:
     cache_dir: str | Path | None = None
     #: What the endpoint serves, of chat, completion, tools, embeddings (a tuple or "a,b").
     capabilities: tuple[str, ...] | str = DEFAULT_CAPABILITIES
+    #: Largest response body read, in bytes: a chat completion of thousands of tokens is tens of KB.
+    max_response_bytes: int = 4 * 1024 * 1024
 
     def __post_init__(self) -> None:
         from .model import Capabilities  # the names are declared there, beside the protocol
@@ -68,7 +70,7 @@ class LLMConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int | float) or value < 0):
                 raise LLMConfigError(f"LLMConfig.{name} must be a number >= 0 or None, got {value!r}.")
-        for name in ("max_retries", "max_tokens", "context_window", "budget_tokens"):
+        for name in ("max_retries", "max_tokens", "context_window", "budget_tokens", "max_response_bytes"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 raise LLMConfigError(f"LLMConfig.{name} must be an integer >= 0 or None, got {value!r}.")

@@ -119,6 +119,35 @@ def test_reasks_when_the_answer_is_not_an_action(
     assert agent.history[0].extra["parse_errors"]
 
 
+#: Answers that once crashed the action parser (RecursionError, UnicodeEncodeError, MemoryError):
+#: each is re-asked like any other answer that is not an action.
+HOSTILE_ANSWERS = [
+    "click(" + "-" * 9000 + "1)",
+    "fill('1', '\ud800')",
+    "+".join(["1"] * 4000),
+    "click(" + "lambda:" * 1400 + "1)",
+]
+
+
+def test_answers_that_crash_parsers_are_reasked(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    calls = {"n": 0}
+
+    def hostile_then_good(request: ScriptRequest) -> Answer:
+        calls["n"] += 1
+        if calls["n"] <= len(HOSTILE_ANSWERS):
+            return reply_text(HOSTILE_ANSWERS[calls["n"] - 1])
+        return click_named_button(request)
+
+    server = make_llm_server(hostile_then_good)
+    agent = make_agent(server, max_reasks=len(HOSTILE_ANSWERS))
+    success, _ = play(make_env("miniwob.click-button"), agent, 1)
+    assert success
+    assert len(agent.history[0].extra["parse_errors"]) == len(HOSTILE_ANSWERS)
+    assert all("not a valid action" in r.last_user_text() for r in server.chat_requests[1:])
+
+
 def test_gives_up_cleanly_when_answers_never_parse(
     make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
 ) -> None:
