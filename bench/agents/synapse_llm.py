@@ -53,7 +53,9 @@ def make_agent(options: dict[str, Any]) -> Any:
         else:
             model = default_model(max_tokens=options["max_tokens"])
         config = SynapseConfig(
-            exemplars=options["exemplars"], max_tokens=options["max_tokens"], refer_by=options["refer_by"]
+            exemplars=options["exemplars"],
+            max_tokens=options["max_tokens"],
+            refer_by=options.get("refer_by", "auto"),
         )
         _STATE["agent"] = SynapseAgent(config, model=model, source=source)
     return _STATE["agent"]
