@@ -18,7 +18,7 @@ from unittest import mock
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dataset", required=True, choices=("shop", "forum"))
+    parser.add_argument("--dataset", required=True, choices=("shop", "forum", "wiki"))
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         call_command("createcachetable", verbosity=0)
         manifest: dict[str, Any] = _populate(args.dataset, args.out)
     call_command("collectstatic", verbosity=0, interactive=False)
-    call_command("rebuild_index", verbosity=0, interactive=False)
+    from django.conf import settings
+
+    if "haystack" in settings.INSTALLED_APPS:
+        call_command("rebuild_index", verbosity=0, interactive=False)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM site_cache")
     connection.close()
@@ -53,14 +56,11 @@ def main(argv: list[str] | None = None) -> int:
 def _populate(dataset: str, out: Path) -> dict[str, Any]:
     from django.db import transaction
 
-    with transaction.atomic():
-        if dataset == "shop":
-            from palaestra.sites.data import shop
+    import importlib
 
-            return shop.build(out)
-        from palaestra.sites.data import forum
-
-        return forum.build(out)
+    with transaction.atomic():  # palaestra.sites.data.<dataset>.build(out)
+        builder = importlib.import_module(f"palaestra.sites.data.{dataset}")
+        return dict(builder.build(out))
 
 
 if __name__ == "__main__":
