@@ -88,16 +88,16 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
     front: Front
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         return  # Fossil's own errors go to the log; access lines would only fill it
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's names)
+    def do_GET(self) -> None:
         self._proxy()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._proxy()
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._proxy()
 
     def _answer(self, status: int, text: str) -> None:

@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _populate(dataset: str, out: Path) -> dict[str, Any]:
-    from django.db import transaction
-
     import importlib
+
+    from django.db import transaction
 
     with transaction.atomic():  # palaestra.sites.data.<dataset>.build(out)
         builder = importlib.import_module(f"palaestra.sites.data.{dataset}")

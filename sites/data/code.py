@@ -68,7 +68,8 @@ def fossil(*args: str, cwd: Path | None = None, user: str = "admin", stdin: str 
         ["fossil", *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        raise RuntimeError(f"fossil {' '.join(args[:3])} failed: {done.stderr.strip() or done.stdout.strip()}")
+        problem = done.stderr.strip() or done.stdout.strip()
+        raise RuntimeError(f"fossil {' '.join(args[:3])} failed: {problem}")
     return done.stdout
 
 
@@ -101,7 +102,7 @@ def _package_dir(package: str) -> str:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(f"The package {package} is not installed; run ./scripts/setup")
-    return str(list(spec.submodule_search_locations)[0])
+    return str(next(iter(spec.submodule_search_locations)))
 
 
 def licence_note(project: Project) -> str:
@@ -109,7 +110,8 @@ def licence_note(project: Project) -> str:
         return "Internal notes of the team. Not for distribution.\n"
     meta = importlib.metadata.metadata(project.distribution)
     return (
-        f"The code of this project is {meta['Name']} {meta['Version']}, by {meta.get('Author') or 'its authors'},\n"
+        f"The code of this project is {meta['Name']} {meta['Version']},"
+        f" by {meta.get('Author') or 'its authors'},\n"
         f"distributed under: {meta.get('License') or 'see its classifiers'}.\n"
         "It is hosted here, with a made-up history, as sample data for Palaestra's code host.\n"
     )
@@ -342,7 +344,7 @@ def make_tickets(repo: Repo, names: list[str], rng: random.Random, count: int) -
             closer = rng.choice(repo.committers)
             if when < NOW:
                 change = {"status": status, "resolution": resolution, "login": closer.login,
-                          "+icomment": f"Marking as {status.lower()} ({resolution.replace('_', ' ').lower()}).",
+                          "+icomment": f"Marking as {status.lower()} ({resolution.replace('_', ' ')}).",
                           "mimetype": "text/x-markdown", "username": closer.name}  # fmt: skip
                 artifacts.append(ticket_artifact(when, uuid, closer.login, change))
                 ticket |= {"status": status, "resolution": resolution}
@@ -411,8 +413,8 @@ def build_repo(repo: Repo, rng: random.Random, tmp: Path) -> None:
         fossil("test-content-put", str(path), cwd=work, user=owner.login)
     fossil("close", "--force", cwd=work, user=owner.login)
     fossil("rebuild", str(repo.path))
-    repo.code = fossil("sqlite3", "-R", str(repo.path), stdin="SELECT value FROM config WHERE name='project-code';")
-    repo.code = repo.code.strip().strip("'")
+    query = "SELECT value FROM config WHERE name='project-code';"
+    repo.code = fossil("sqlite3", "-R", str(repo.path), stdin=query).strip().strip("'")
     logins = [(m.login, login_hash(project.name, m.login)) for m in repo.members]
     fossil("sqlite3", "-R", str(repo.path), stdin="\n".join(
         f"UPDATE user SET cookie={_q(h)}, cexpire={NEVER} WHERE login={_q(login)};" for login, h in logins
@@ -432,7 +434,8 @@ def write_hub(out: Path, repos: list[Repo]) -> None:
                    " reporter TEXT, comments INT)")  # fmt: skip
         for repo in repos:
             p = repo.project
-            db.execute("INSERT INTO project VALUES (?, ?, ?, ?)", (p.name, p.title, p.description, int(p.public)))
+            row = (p.name, p.title, p.description, int(p.public))
+            db.execute("INSERT INTO project VALUES (?, ?, ?, ?)", row)
             db.executemany("INSERT INTO member VALUES (?, ?, ?, ?, ?)",
                            [(p.name, m.login, m.name, m.email, m.role) for m in repo.members])  # fmt: skip
             db.executemany(

@@ -34,17 +34,17 @@ PROJECTS = (
         "whoosh", ("indexing", "query-parser", "analysis", "scoring", "storage"),
     ),
     Project(
-        "spirit-forum", "Spirit Forum", "A modern forum engine for Django: topics, comments, private messages.",
+        "spirit-forum", "Spirit Forum", "A modern forum engine for Django: topics, comments, private topics.",
         "spirit", ("core", "topic", "comment", "category", "user", "search"),
         "django-spirit", ("topics", "comments", "users", "search", "templates"),
     ),
     Project(
-        "oscar-shop", "Oscar Shop", "Domain-driven e-commerce for Django: catalogue, basket, checkout, orders.",
-        "oscar", ("apps/basket", "apps/catalogue", "apps/checkout", "apps/order", "apps/offer", "apps/voucher"),
+        "oscar-shop", "Oscar Shop", "Domain-driven e-commerce for Django: catalogue, basket, orders.",
+        "oscar", ("apps/basket", "apps/catalogue", "apps/checkout", "apps/order", "apps/offer"),
         "django-oscar", ("basket", "catalogue", "checkout", "orders", "offers"),
     ),
     Project(
-        "django-wiki", "Django Wiki", "A wiki system with complex functionality for Django: revisions, plugins.",
+        "django-wiki", "Django Wiki", "A wiki system for Django: revisions, plugins, permissions.",
         "wiki", ("", "core", "plugins/attachments", "plugins/images", "views", "templatetags"),
         "wiki", ("editor", "plugins", "permissions", "history", "markdown"),
     ),
@@ -135,10 +135,10 @@ RUNBOOKS = {
     "deploy/web.md": "# Deploying the web tier\n\n1. Announce the deploy in the team channel.\n"
     "2. Run the migrations on a copy of the database first.\n3. Deploy one host, check its health page, "
     "then the rest.\n4. Roll back by redeploying the previous tag.\n",
-    "deploy/database.md": "# Database maintenance\n\nVacuum weekly on Sunday 03:00 UTC. Keep 14 daily backups "
-    "and 8 weekly ones.\nA restore drill runs on the first Monday of each month.\n",
-    "monitoring/alerts.md": "# Alerts\n\n| alert | threshold | who |\n|---|---|---|\n| 5xx rate | > 2% for 5 min "
-    "| on-call |\n| p95 latency | > 800 ms for 10 min | on-call |\n| disk | > 85% | infrastructure |\n",
+    "deploy/database.md": "# Database maintenance\n\nVacuum weekly on Sunday 03:00 UTC. "
+    "Keep 14 daily backups and 8 weekly ones.\nA restore drill runs on the first Monday of each month.\n",
+    "monitoring/alerts.md": "# Alerts\n\n| alert | threshold | who |\n|---|---|---|\n"
+    "| 5xx rate | > 2% for 5 min | on-call |\n| p95 latency | > 800 ms for 10 min | on-call |\n| disk | > 85% | infrastructure |\n",
     "backups/policy.md": "# Backup policy\n\nBackups are encrypted and copied to two regions. "
     "Retention: 14 daily, 8 weekly, 12 monthly.\n",
 }
