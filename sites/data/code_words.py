@@ -138,7 +138,8 @@ RUNBOOKS = {
     "deploy/database.md": "# Database maintenance\n\nVacuum weekly on Sunday 03:00 UTC. "
     "Keep 14 daily backups and 8 weekly ones.\nA restore drill runs on the first Monday of each month.\n",
     "monitoring/alerts.md": "# Alerts\n\n| alert | threshold | who |\n|---|---|---|\n"
-    "| 5xx rate | > 2% for 5 min | on-call |\n| p95 latency | > 800 ms for 10 min | on-call |\n| disk | > 85% | infrastructure |\n",
+    "| 5xx rate | > 2% for 5 min | on-call |\n| p95 latency | > 800 ms for 10 min | on-call |\n"
+    "| disk | > 85% | infrastructure |\n",
     "backups/policy.md": "# Backup policy\n\nBackups are encrypted and copied to two regions. "
     "Retention: 14 daily, 8 weekly, 12 monthly.\n",
 }
