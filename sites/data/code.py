@@ -362,7 +362,8 @@ def wiki_pages(repo: Repo) -> list[str]:
         f"* [Roadmap](wiki?name=Roadmap)\n* [Contributing](wiki?name=Contributing)\n"
         f"* [Release Checklist](wiki?name=Release+Checklist)\n",
         "Roadmap": "# Roadmap\n\nPlanned for the next release:\n\n"
-        + "".join(f"* {t}\n" for t in features[:6]) + ("* (nothing planned yet)\n" if not features else ""),
+        + "".join(f"* {t}\n" for t in features[:6])
+        + ("* (nothing planned yet)\n" if not features else ""),
         "Contributing": f"# Contributing\n\nThe project is maintained by {owner.name}. Open a ticket before "
         "large changes, keep check-ins small and describe why in the check-in comment.\n\nDevelopers:\n\n"
         + "".join(f"* {m.name} ({m.login})\n" for m in repo.committers),
