@@ -44,7 +44,8 @@ def entries(dict_path: Path = DICT, index_path: Path = INDEX) -> list[Entry]:
     """Every entry with a body, in the index's order."""
     if not dict_path.is_file():
         raise FileNotFoundError(f"{dict_path} is missing: apt-get install -y dict-foldoc")
-    raw = gzip.open(dict_path).read()
+    with gzip.open(dict_path) as packed:
+        raw = packed.read()
     found = []
     for line in index_path.read_text(encoding="utf-8", errors="replace").splitlines():
         parts = line.split("\t")

@@ -66,6 +66,10 @@ def _date(text: str, rng: random.Random) -> dt.datetime:
     return day + dt.timedelta(hours=rng.randint(8, 20), minutes=rng.randint(0, 59))
 
 
+def _by_title(sections: dict[str, str]) -> list[tuple[str, str]]:
+    return sorted(sections.items(), key=lambda item: item[1])
+
+
 def build(out: Path) -> dict[str, Any]:
     from django.contrib.auth.models import User
     from django.contrib.sites.models import Site
@@ -116,15 +120,20 @@ def build(out: Path) -> dict[str, Any]:
     )
     root = URLPath.create_root(site=site, title="Main Page", content=main, user=admin)
     section_paths = {}
-    for cat, title in sorted(sections.items(), key=lambda x: x[1]):
+    for cat, title in _by_title(sections):
         members = sorted(e.title for e in picked if e.categories[0] == cat)
         content = f"# {title}\n\n{len(members)} articles.\n\n" + "".join(
             f"* [{t}](/{slugs[t]}/)\n" for t in members
         )
-        section_paths[cat] = URLPath.create_urlpath(root, section_slugs[cat], title=title, content=content,
-                                                    user=admin, user_message="Create the section")  # fmt: skip
+        section_paths[cat] = URLPath.create_urlpath(
+            root,
+            section_slugs[cat],
+            title=title,
+            content=content,
+            user=admin,
+            user_message="Create the section",
+        )
     revisions = 0
-    edited: list[tuple[str, str, int]] = []
     for entry in picked:
         cat = entry.categories[0]
         author = rng.choice(users)
@@ -154,7 +163,6 @@ def build(out: Path) -> dict[str, Any]:
                 article.add_revision(revision)
                 ArticleRevision.objects.filter(pk=revision.pk).update(created=last, modified=last)
                 revisions += 1
-                edited.append((entry.title, editor.username, revision.revision_number))
         type(article).objects.filter(pk=article.pk).update(created=created, modified=last)
         article.owner = author
         article.save(update_fields=["owner"])
