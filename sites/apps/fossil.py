@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import html
 import http.cookies
 import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -65,6 +67,38 @@ class Front:
                 tmp.rename(repos)
         return repos
 
+    def login_of(self, cookie_header: str) -> str | None:
+        jar = http.cookies.SimpleCookie()
+        with contextlib.suppress(http.cookies.CookieError):
+            jar.load(cookie_header)
+        token = jar.get(self.session_cookie)
+        return None if token is None else self.accounts.get(token.value)
+
+    def projects_page(self, repos: Path, cookie_header: str) -> str:
+        """The host's home page: the projects this visitor may see (public ones, and private ones
+        they are a member of), each linking to its repository's home page."""
+        login = self.login_of(cookie_header)
+        with sqlite3.connect(f"file:{repos.parent / 'code.sqlite3'}?mode=ro", uri=True) as db:
+            rows = db.execute(
+                "SELECT p.name, p.title, p.description, p.public, (SELECT COUNT(*) FROM member m"
+                " WHERE m.project = p.name) FROM project p WHERE p.public = 1 OR EXISTS (SELECT 1"
+                " FROM member m WHERE m.project = p.name AND m.login = ?) ORDER BY p.title",
+                (login or "",),
+            ).fetchall()
+        items = "".join(
+            f"<tr><td><a href='/{html.escape(name)}/home'>{html.escape(title)}</a>"
+            f"{'' if public else ' <small>(private)</small>'}</td><td>{html.escape(text)}</td>"
+            f"<td>{members} members</td></tr>"
+            for name, title, text, public, members in rows
+        )
+        who = f"Signed in as {html.escape(login)}" if login else "Not signed in"
+        return (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Projects - Palaestra Code</title>"
+            "<style>body{font-family:sans-serif;margin:2em}td{padding:.4em 1em}</style></head><body>"
+            f"<h1>Projects</h1><p>{who}</p><table><tr><th>Project</th><th>Description</th><th>Members</th></tr>"
+            f"{items}</table></body></html>"
+        )
+
     def with_login(self, path: str, cookie_header: str) -> str:
         """The Cookie header, plus Fossil's log-in cookie for the repository of ``path`` when the
         request carries an episode's session token and no Fossil log-in of its own."""
@@ -100,10 +134,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._proxy()
 
-    def _answer(self, status: int, text: str) -> None:
+    def _answer(self, status: int, text: str, kind: str = "text/plain") -> None:
         body = text.encode()
         self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -119,6 +153,9 @@ class Handler(BaseHTTPRequestHandler):
         repos = self.front.repositories(episode)
         if repos is None:
             self._answer(410, f"Episode {episode} has ended or never started.")
+            return
+        if self.path.split("?", 1)[0] == "/":
+            self._answer(200, self.front.projects_page(repos, self.headers.get("Cookie", "")), "text/html")
             return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""

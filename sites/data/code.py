@@ -325,8 +325,7 @@ def make_tickets(repo: Repo, names: list[str], rng: random.Random, count: int) -
         report = rng.choice(REPORT_OPENINGS).format(**words)
         fields = {k: str(ticket[k]) for k in ("title", "type", "severity", "priority", "subsystem", "status",
                                               "resolution", "foundin")}  # fmt: skip
-        fields |= {"+icomment": report, "login": reporter.login, "mimetype": "text/x-markdown",
-                   "username": reporter.name}  # fmt: skip
+        fields |= {"+icomment": report, "login": reporter.login, "mimetype": "text/x-markdown"}  # fmt: skip
         artifacts.append(ticket_artifact(opened, uuid, reporter.login, fields))
         when = opened
         comments = 0
@@ -336,7 +335,7 @@ def make_tickets(repo: Repo, names: list[str], rng: random.Random, count: int) -
                 break
             member = rng.choice(repo.committers)
             change = {"+icomment": rng.choice(COMMENTS).format(**words), "login": member.login,
-                      "mimetype": "text/x-markdown", "username": member.name}  # fmt: skip
+                      "mimetype": "text/x-markdown"}  # fmt: skip
             artifacts.append(ticket_artifact(when, uuid, member.login, change))
             comments += 1
         if status != "Open":
@@ -345,7 +344,7 @@ def make_tickets(repo: Repo, names: list[str], rng: random.Random, count: int) -
             if when < NOW:
                 change = {"status": status, "resolution": resolution, "login": closer.login,
                           "+icomment": f"Marking as {status.lower()} ({resolution.replace('_', ' ')}).",
-                          "mimetype": "text/x-markdown", "username": closer.name}  # fmt: skip
+                          "mimetype": "text/x-markdown"}  # fmt: skip
                 artifacts.append(ticket_artifact(when, uuid, closer.login, change))
                 ticket |= {"status": status, "resolution": resolution}
                 comments += 1

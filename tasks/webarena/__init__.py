@@ -15,7 +15,7 @@ from palaestra.tasks.registry import TaskSpec, register_task
 from palaestra.tasks.webarena.config import TaskConfig, load_configs
 
 DATA = Path(__file__).parent / "data"
-SITE_SUITES = ("shop", "shop-admin", "forum")
+SITE_SUITES = ("shop", "shop-admin", "forum", "code")
 
 
 @functools.cache

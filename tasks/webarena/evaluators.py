@@ -200,13 +200,24 @@ def _same(value: Any, expected: Any) -> bool:
     return _clean(str(value)) == _clean(str(expected))
 
 
+def _database_file(database: Path, file: str | None) -> Path:
+    """The episode's database, or another database file of the episode (``file``, relative to the
+    episode's folder: the code host keeps one repository per project there)."""
+    if not file:
+        return database
+    target = (database.parent / file).resolve()
+    if not target.is_relative_to(database.parent.resolve()):
+        raise ValueError(f"db_state file {file!r} is outside the episode's folder")
+    return target
+
+
 async def db_state(spec: EvalSpec, ctx: EvalContext) -> float:
     score = 1.0
     for check in spec.db_state:
         name = check.get("dataset") or check.get("site", "")
         if name not in ctx.databases:
             raise ValueError(f"db_state names {name!r}; this episode has {sorted(ctx.databases)}")
-        value = query_value(ctx.databases[name], str(check["query"]))
+        value = query_value(_database_file(ctx.databases[name], check.get("file")), str(check["query"]))
         ok = includes(str(value or ""), check["must_include"]) if "must_include" in check \
             else _same(value, check.get("expected"))  # fmt: skip
         if check.get("negate"):

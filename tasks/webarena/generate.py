@@ -18,7 +18,7 @@ from typing import Any
 
 DATA = Path(__file__).parent / "data"
 #: Task ids of each suite start here (WebArena's own ids are 0-811).
-ID_BASE = {"shop": 1000, "shop-admin": 2000, "forum": 3000}
+ID_BASE = {"shop": 1000, "shop-admin": 2000, "forum": 3000, "code": 4000}
 
 
 def generate(suite: str) -> list[dict[str, Any]]:
