@@ -25,14 +25,15 @@ DEMO_SEEDS = "0-4"
 
 def memory_for(tasks: list[str], cache: Path) -> Path:
     """The memory of the oracles' demonstrations on these tasks, recorded on first use."""
-    from palaestra.agents.demos import DEMO_FORMAT
-    from palaestra.agents.exemplars import build_from_oracles, parse_seeds
+    from palaestra.agents.demos import DEMO_FORMAT, record_oracles
+    from palaestra.config import parse_seeds
+    from palaestra.runs.memory_cli import add_to_memory
 
     key = hashlib.sha256(f"{sorted(tasks)}|{DEMO_SEEDS}|{DEMO_FORMAT}".encode()).hexdigest()[:12]
     path = cache / f"oracles-{key}"
     if not (path / "meta.json").exists():
         print(f"Recording demonstrations of {len(tasks)} tasks on seeds {DEMO_SEEDS} into {path} ...")
-        build_from_oracles(path, tasks, parse_seeds(DEMO_SEEDS))
+        add_to_memory(path, record_oracles(tasks, parse_seeds(DEMO_SEEDS)))
     return path
 
 

@@ -37,6 +37,10 @@ class UnknownNameError(PalaestraError, LookupError):
         return str(self.args[0])
 
 
+class PluginError(PalaestraError, ImportError):
+    """A suite or agent plug-in that cannot be loaded (a broken entry point or import path)."""
+
+
 class BrowserNotFoundError(PalaestraError, FileNotFoundError):
     """No Chromium could be found or launched."""
 
@@ -61,6 +65,10 @@ class SiteCrashedError(InfrastructureError):
 
 class SiteError(PalaestraError, RuntimeError):
     """A site could not be built or started: a missing package, a port in use, a corrupt seed."""
+
+
+class DesktopUnavailableError(PalaestraError, RuntimeError):
+    """The X11 desktop cannot start here: a program or the unprivileged desktop user is missing."""
 
 
 class EnvStateError(PalaestraError, RuntimeError):

@@ -42,8 +42,8 @@ from palaestra.agents.page_text import (
     words,
 )
 from palaestra.agents.page_tree import Candidates, Page, candidates, item_roots, subtree_text
+from palaestra.envs.obs import Observation
 
-Obs = dict[str, Any]
 Element = dict[str, Any]
 TokenCount = Callable[[str], int]
 
@@ -215,7 +215,7 @@ def render(line: list[Element], config: AbstractionConfig) -> str:
 
 
 def abstract_state(
-    obs: Obs, config: AbstractionConfig | None = None, count_tokens: TokenCount = approx_tokens
+    obs: Observation, config: AbstractionConfig | None = None, count_tokens: TokenCount = approx_tokens
 ) -> AbstractState:
     """The elements of ``obs`` relevant to its goal, in page order, within the token cap."""
     config = config or AbstractionConfig()

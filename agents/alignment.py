@@ -10,9 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any
 
-Obs = dict[str, Any]
 TOKEN = re.compile(r'"[^"]*"|\w+(?:[./:@\'-]\w+)*|[^\w\s]')
 WORD = re.compile(r"[a-z0-9]+")
 

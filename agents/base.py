@@ -12,8 +12,7 @@ from typing import Any, ClassVar
 
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.actions import ActionSet
-
-Obs = dict[str, Any]
+from palaestra.envs.obs import Observation
 
 
 @dataclass(frozen=True)
@@ -60,12 +59,16 @@ class Agent(ABC):
         self.history = []
 
     @abstractmethod
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         """Decide the next action from the latest observation."""
 
     def reveal_task(self, task: str) -> None:
         """Told the task's registered name; only ever called on `privileged` agents."""
         raise NotImplementedError(f"{type(self).__name__} is not a privileged agent")
+
+    async def awarm(self) -> None:  # noqa: B027  (optional hook)
+        """Load what the agent would load lazily (an embedding model, an index, a tokenizer). Runs
+        call it before the first episode's clock starts, so that episode's time is its own."""
 
     async def aclose(self) -> None:  # noqa: B027  (optional hook)
         """Release what the agent holds (clients, files)."""
@@ -73,7 +76,7 @@ class Agent(ABC):
     def reset(self, task: TaskInfo) -> None:
         loop_mod.run_sync(self.areset(task))
 
-    def act(self, obs: Obs) -> AgentStep:
+    def act(self, obs: Observation) -> AgentStep:
         step = loop_mod.run_sync(self.aact(obs))
         return step
 

@@ -6,8 +6,9 @@ import random
 import re
 from dataclasses import dataclass
 
-from palaestra.agents.base import Agent, AgentStep, Obs
-from palaestra.agents.registry import AgentSpec, register_agent
+from palaestra.agents.base import Agent, AgentStep
+from palaestra.agents.registry import AgentSpec
+from palaestra.envs.obs import Observation
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class RandomAgent(Agent):
         self.config = config
         self.rng = random.Random(config.seed)
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         visible = [e for e in obs.get("elements", []) if e["visible"] and e["in_viewport"]]
         editable = [e for e in visible if e["editable"]]
         clickable = [e for e in visible if e["clickable"] and e["tag"] not in ("html", "body")]
@@ -44,4 +45,4 @@ class RandomAgent(Agent):
         return step
 
 
-register_agent(AgentSpec("random", RandomAgent, RandomConfig, "random clicks and typing; a floor"))
+SPEC = AgentSpec("random", RandomAgent, RandomConfig, "random clicks and typing; a floor")

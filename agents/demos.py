@@ -18,9 +18,10 @@ from palaestra.agents.retrieval import page_signature
 from palaestra.envs.actions import WEB_ACTIONS
 from palaestra.envs.actions.parser import ID_FIELDS
 from palaestra.envs.actions.types import Action
+from palaestra.envs.obs import Observation
 from palaestra.errors import ActionError
+from palaestra.memory.exemplar import Exemplar
 
-Obs = dict[str, Any]
 DESCRIPTOR_ATTRIBUTES = ("id", "class", "name", "type", "placeholder", "aria-label", "title", "for", "value")
 #: How many ancestors' texts a descriptor keeps ("the more button of the tweet by @leo" is 3 up).
 ANCESTORS = 5
@@ -40,6 +41,13 @@ class Demonstration:
     success: bool = False
     reward: float = 0.0
 
+    def to_exemplar(self, suite: str, task: str, source: str, **metadata: Any) -> Exemplar:
+        """The memory's exemplar of this demonstration (the one exemplar type there is)."""
+        return Exemplar(
+            goal=self.goal, suite=suite, task=task, trajectory=self.steps, success=self.success,
+            reward=self.reward, source=source, metadata=metadata,
+        )  # fmt: skip
+
 
 def _key_attributes(attributes: dict[str, str]) -> dict[str, str]:
     """The attributes that say what an element is: the usual ones, and short ``data-*`` ones (a
@@ -54,7 +62,7 @@ def _squash(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def descriptor(obs: Obs, element_id: str) -> dict[str, Any] | None:
+def descriptor(obs: Observation, element_id: str) -> dict[str, Any] | None:
     """What identifies an element across episodes: tag, role, name, text, key attributes, its
     rank among the visible elements of the same tag and role (the 2nd checkbox, the 5th row), and
     the texts of its ancestors (the tweet a button belongs to). An ancestor that holds the page's
@@ -89,7 +97,7 @@ def descriptor(obs: Obs, element_id: str) -> dict[str, Any] | None:
     }
 
 
-def value_source(obs: Obs, value: str) -> dict[str, Any] | None:
+def value_source(obs: Observation, value: str) -> dict[str, Any] | None:
     """Where on the page a typed value came from, when the goal does not hold it (the colour to
     pick is painted on a swatch): the element, the attribute (or "text") and the characters around
     the value there, so that the same place can be read on a new page. None if the goal holds it."""
@@ -114,7 +122,7 @@ def value_source(obs: Obs, value: str) -> dict[str, Any] | None:
     return None
 
 
-def _inner_holder(obs: Obs, el: dict[str, Any], needle: str) -> bool:
+def _inner_holder(obs: Observation, el: dict[str, Any], needle: str) -> bool:
     return any(c["parent"] == el["id"] and needle in c["text"].lower() for c in obs.get("elements", []))
 
 
@@ -135,7 +143,7 @@ def read_value(source: dict[str, Any], element: dict[str, Any]) -> str | None:
     return value.strip() or None
 
 
-def element_at(obs: Obs, x: float, y: float) -> dict[str, Any] | None:
+def element_at(obs: Observation, x: float, y: float) -> dict[str, Any] | None:
     """The smallest visible element whose box holds the point."""
     best, best_area = None, float("inf")
     for el in obs.get("elements", []):
@@ -145,7 +153,9 @@ def element_at(obs: Obs, x: float, y: float) -> dict[str, Any] | None:
     return best
 
 
-def record_step(obs: Obs, action_text: str, config: AbstractionConfig | None = None) -> dict[str, Any]:
+def record_step(
+    obs: Observation, action_text: str, config: AbstractionConfig | None = None
+) -> dict[str, Any]:
     """One trajectory step: the abstracted state, the action, and descriptors of its targets."""
     targets: dict[str, Any] = {}
     points: list[dict[str, Any]] = []
@@ -202,3 +212,22 @@ def record_episode(env: Any, solver: Any, seed: int, max_steps: int = 50) -> Dem
     except StopIteration:
         pass
     return demo
+
+
+def record_oracles(patterns: list[str], seeds: list[int], only_successful: bool = True) -> list[Exemplar]:
+    """The MiniWoB++ oracles' episodes on ``seeds`` for the tasks matching the globs ``patterns``."""
+    import fnmatch
+
+    from palaestra.envs import BrowserEnv
+    from palaestra.tasks.miniwob.oracles import ORACLES
+
+    tasks = sorted(t for t in ORACLES if any(fnmatch.fnmatchcase(t, p) for p in patterns))
+    out: list[Exemplar] = []
+    for task in tasks:
+        env = BrowserEnv(f"miniwob.{task}")
+        try:
+            demos = [record_episode(env, ORACLES[task], seed) for seed in seeds]
+        finally:
+            env.close()
+        out += [d.to_exemplar("miniwob", task, "oracle") for d in demos if d.success or not only_successful]
+    return out

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from palaestra.agents.alignment import norm
+from palaestra.envs.obs import Observation
 
-Obs = dict[str, Any]
 #: How deep below an element its marks are looked for (a menu item's icon is its child).
 MARK_DEPTH = 3
 
 
-def goal_echo(obs: Obs) -> set[str]:
+def goal_echo(obs: Observation) -> set[str]:
     """The ids of the page's copy of the goal and everything inside it: the innermost element whose
     text is the goal (its wrappers hold the task too), and its descendants."""
     goal = norm(obs.get("goal", ""))
@@ -37,7 +37,7 @@ def _classes(el: dict[str, Any]) -> set[str]:
     return set(el["attributes"].get("class", "").split())
 
 
-def goal_marks(obs: Obs) -> frozenset[str]:
+def goal_marks(obs: Observation) -> frozenset[str]:
     """The classes of the elements inside the page's copy of the goal (its icon, its swatch)."""
     echo = goal_echo(obs)
     roots = {el["id"] for el in obs.get("elements", []) if el["id"] in echo and el["parent"] not in echo}
@@ -48,7 +48,7 @@ def goal_marks(obs: Obs) -> frozenset[str]:
     return frozenset(marks)
 
 
-def marks_by_element(obs: Obs) -> dict[str, set[str]]:
+def marks_by_element(obs: Observation) -> dict[str, set[str]]:
     """Each element's classes together with those of its descendants down to ``MARK_DEPTH``; the
     goal's copy lends its marks to nothing (the page around it does not carry its icon)."""
     elements = obs.get("elements", [])
@@ -68,7 +68,7 @@ def marks_by_element(obs: Obs) -> dict[str, set[str]]:
     return out
 
 
-def element_marks(obs: Obs, element_id: str) -> list[str]:
+def element_marks(obs: Observation, element_id: str) -> list[str]:
     """The goal's marks the element carries (itself or below): what ties it to a pictured goal."""
     marks = goal_marks(obs)
     return sorted(marks_by_element(obs).get(element_id, set()) & marks) if marks else []

@@ -17,6 +17,7 @@ from typing import Any
 
 from palaestra.agents.alignment import Alignment, contains, norm, tokens, words
 from palaestra.agents.echo import goal_echo, goal_marks, marks_by_element
+from palaestra.envs.obs import Observation
 
 __all__ = [
     "Alignment",
@@ -29,11 +30,10 @@ __all__ = [
     "tokens",
     "words",
 ]
-Obs = dict[str, Any]
 
 
 def ground(
-    descriptor: dict[str, Any], obs: Obs, alignment: Alignment, exclude: frozenset[str] = frozenset()
+    descriptor: dict[str, Any], obs: Observation, alignment: Alignment, exclude: frozenset[str] = frozenset()
 ) -> dict[str, Any] | None:
     """The visible element of ``obs`` that best plays the part ``descriptor`` describes (never one
     of the page's own copy of the goal, nor one of ``exclude``)."""
@@ -62,7 +62,7 @@ class Wanted:
     tag: str = ""
 
     @classmethod
-    def of(cls, descriptor: dict[str, Any], alignment: Alignment, obs: Obs | None = None) -> Wanted:
+    def of(cls, descriptor: dict[str, Any], alignment: Alignment, obs: Observation | None = None) -> Wanted:
         old = descriptor.get("text", "")
         text = norm(alignment.apply(old))
         names = frozenset(norm(new) for _, new in alignment.pairs if norm(new) and contains(text, norm(new)))
@@ -102,7 +102,7 @@ class Wanted:
 
 def best_match(
     descriptor: dict[str, Any],
-    obs: Obs,
+    obs: Observation,
     alignment: Alignment,
     exclude: frozenset[str] = frozenset(),
     *,

@@ -13,31 +13,32 @@ takes a navigation step again on another element when the way differs (another f
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from palaestra.agents import replay
-from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.checks import require_memory
 from palaestra.agents.demos import read_value
 from palaestra.agents.echo import goal_echo
 from palaestra.agents.grounding import Alignment, best_match, contains, ground, norm
-from palaestra.agents.registry import AgentSpec, register_agent
+from palaestra.agents.registry import AgentSpec
 from palaestra.agents.retrieval import (
-    Exemplar,
     ExemplarSource,
     RetrievalWeights,
     choose,
+    open_exemplar_source,
     page_signature,
-    shape_similarity,
 )
 from palaestra.agents.transforms import carry
 from palaestra.envs.actions import WEB_ACTIONS
 from palaestra.envs.actions.parser import ID_FIELDS
 from palaestra.envs.actions.types import Action
+from palaestra.envs.obs import Observation
 from palaestra.errors import ActionError
+from palaestra.memory.exemplar import Exemplar, Hit
 
-__all__ = ["Exemplar", "ExemplarSource", "MemoryAgent", "MemoryAgentConfig", "closest_shape", "vote"]
+__all__ = ["MemoryAgent", "MemoryAgentConfig"]
 
 LIST_ACTIONS = ("click", "check", "uncheck")
 WAIT_MS = 250
@@ -54,6 +55,10 @@ class MemoryAgentConfig:
     #: when the element the next step needs did not appear.
     max_explorations: int = 8
 
+    def check(self) -> None:
+        """The agent replays demonstrations: without a memory of them it can do nothing."""
+        require_memory(self.memory, "memory", required=True)
+
 
 @dataclass
 class Progress:
@@ -64,23 +69,6 @@ class Progress:
     explorations: int = 0  # navigation steps taken again on other elements
     tried: dict[int, set[str]] = field(default_factory=dict)  # step -> elements it acted on
     hover_first: bool = False  # hover the next click's element before clicking it
-
-
-def vote(candidates: list[Exemplar]) -> list[Exemplar]:
-    """Keep the family most of the top candidates belong to (ties: the higher total score)."""
-    if not candidates:
-        return []
-    counts = Counter(c.family for c in candidates)
-    totals: dict[str, float] = {}
-    for c in candidates:
-        totals[c.family] = totals.get(c.family, 0.0) + c.score
-    family = max(counts, key=lambda f: (counts[f], totals[f]))
-    return [c for c in candidates if c.family == family]
-
-
-def closest_shape(goal: str, candidates: list[Exemplar]) -> Exemplar:
-    """The exemplar whose goal reads most like ``goal`` word for word (same template, same length)."""
-    return max(candidates, key=lambda c: (shape_similarity(goal, c.goal), c.score))
 
 
 class MemoryAgent(Agent):
@@ -95,15 +83,17 @@ class MemoryAgent(Agent):
         super().__init__()
         self.config = config
         if source is None:
-            from palaestra.agents.exemplars import open_exemplar_source
-
             source = open_exemplar_source(config.memory)
         self.source = source
         self.weights = weights or RetrievalWeights()
-        self.candidates: list[Exemplar] = []
+        self.candidates: list[Hit] = []
         self.exemplar: Exemplar | None = None
         self.alignment = Alignment(())
         self.progress = Progress()
+
+    async def awarm(self) -> None:
+        """A first search loads the memory's embedding model."""
+        await asyncio.to_thread(self.source.search, "warm up", 1)
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
@@ -114,7 +104,7 @@ class MemoryAgent(Agent):
         self.alignment = Alignment(())
         self.progress = Progress()
 
-    def retrieve(self, obs: Obs) -> None:
+    def retrieve(self, obs: Observation) -> None:
         """Choose the exemplar on the first page: its make-up tells apart families whose goals read
         alike."""
         assert self.task is not None
@@ -122,7 +112,7 @@ class MemoryAgent(Agent):
         if self.exemplar is not None:
             self.alignment = Alignment.between(self.exemplar.goal, self.task.goal)
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         if self.exemplar is None and not self.history:
             self.retrieve(obs)
         exemplar = self.exemplar
@@ -133,7 +123,7 @@ class MemoryAgent(Agent):
         self.history.append(step)
         return step
 
-    def next_step(self, exemplar: Exemplar, obs: Obs) -> AgentStep:
+    def next_step(self, exemplar: Exemplar, obs: Observation) -> AgentStep:
         """Skip navigation the page does not need; wait while the step's element is not in view;
         once waiting is over, take the navigation step before it again on another element."""
         trajectory, goal, p = exemplar.trajectory, exemplar.goal, self.progress
@@ -178,7 +168,7 @@ class MemoryAgent(Agent):
             extra={"exemplar_goal": goal, "exemplar_action": demo["action"]},
         )
 
-    def hover(self, demo: dict[str, Any], obs: Obs) -> str | None:
+    def hover(self, demo: dict[str, Any], obs: Observation) -> str | None:
         """A hover over the element a single-click step clicks, if it is one."""
         try:
             actions = WEB_ACTIONS.parse(demo["action"])
@@ -200,7 +190,7 @@ class MemoryAgent(Agent):
         except ActionError:
             return set()
 
-    def transfer(self, demo: dict[str, Any], obs: Obs, exclude: frozenset[str] = frozenset()) -> str:
+    def transfer(self, demo: dict[str, Any], obs: Observation, exclude: frozenset[str] = frozenset()) -> str:
         """The demonstrated action, rewritten for this goal and grounded in this page (on elements
         other than ``exclude``: those this step already tried)."""
         try:
@@ -245,7 +235,7 @@ class MemoryAgent(Agent):
             out.append(replace(action, **changes).to_call())
         return "\n".join(out)
 
-    def value(self, value: str, demo: dict[str, Any], obs: Obs) -> str:
+    def value(self, value: str, demo: dict[str, Any], obs: Observation) -> str:
         """A typed value for this task: read from the same place on this page if the exemplar read
         it off its page; else the new argument in the format the exemplar typed its argument in;
         else the exemplar's value with the arguments it mentions substituted."""
@@ -258,7 +248,9 @@ class MemoryAgent(Agent):
         carried = carry(value, self.alignment.pairs)
         return carried if carried is not None else self.alignment.apply(value)
 
-    def listed_options(self, old: tuple[str, ...], select_id: Any, obs: Obs) -> tuple[str, ...] | None:
+    def listed_options(
+        self, old: tuple[str, ...], select_id: Any, obs: Observation
+    ) -> tuple[str, ...] | None:
         """The options of a multiple choice the new goal lists. The goal's list replaces the
         exemplar's ("Corrine, Catherine" -> "Antigua and Barbuda"), and only the page knows how it
         splits into items (one country, not two): the select's options that the new list names,
@@ -301,7 +293,7 @@ class MemoryAgent(Agent):
         return None
 
     def list_members(
-        self, group: tuple[str, str, str, bool], obs: Obs, exclude: frozenset[str] = frozenset()
+        self, group: tuple[str, str, str, bool], obs: Observation, exclude: frozenset[str] = frozenset()
     ) -> list[dict[str, Any]]:
         """The elements of the group on this page: for named items one per name the goal gives
         (the one written exactly as the goal writes it, else the first), in page order."""
@@ -338,4 +330,4 @@ def _make(config: MemoryAgentConfig) -> MemoryAgent:
     return MemoryAgent(config)
 
 
-register_agent(AgentSpec("memory", _make, MemoryAgentConfig, "replays the nearest demonstration; no LLM"))
+SPEC = AgentSpec("memory", _make, MemoryAgentConfig, "replays the nearest demonstration; no LLM")

@@ -1,5 +1,4 @@
-"""The scripted solutions (MiniWoB++'s, and the site suites' template oracles) as an agent, so runs
-can use them as a yardstick.
+"""The MiniWoB++ scripted solutions as an agent, so runs can use them as a yardstick.
 
 An oracle must know which task it plays, which no real agent is told: it is `privileged`, the runner
 reveals the task's name to it alone, and results mark it. It measures the platform (throughput,
@@ -8,11 +7,13 @@ the ceiling of a task), never an agent's skill.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
-from palaestra.agents.registry import AgentSpec, register_agent
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.registry import AgentSpec
+from palaestra.envs.obs import Observation
 from palaestra.errors import UnknownNameError
 
 
@@ -30,32 +31,26 @@ class OracleAgent(Agent):
     def __init__(self, config: OracleConfig) -> None:
         super().__init__()
         self.task_name = ""
-        self._oracle: Callable[[Obs], Generator[str, Obs, None]] | None = None
-        self._plan: Generator[str, Obs, None] | None = None
+        self._oracles: Mapping[str, Callable[[Any], Generator[str, Any, None]]] = {}
+        self._plan: Generator[str, Observation, None] | None = None
 
     def reveal_task(self, task: str) -> None:
-        from palaestra.tasks.miniwob.oracles import ORACLES
-        from palaestra.tasks.webarena import SITE_SUITES, site_oracle
-
-        suite, short = task.split(".", 1) if "." in task else ("miniwob", task)
-        if suite in SITE_SUITES:
-            self._oracle = site_oracle(task)
-        elif short in ORACLES:
-            self._oracle = ORACLES[short]
-        else:
-            raise UnknownNameError("oracle", short, ORACLES, hint="Only some MiniWoB++ tasks have one.")
-        self.task_name = short
+        oracles = _oracles(task)
+        short = task.split(".", 1)[-1]
+        if short not in oracles:
+            raise UnknownNameError("oracle", short, oracles, hint="Only some MiniWoB++ tasks have one.")
+        self.task_name, self._oracles = short, oracles
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
         self._plan = None
 
-    async def aact(self, obs: Obs) -> AgentStep:
-        if self._oracle is None:
+    async def aact(self, obs: Observation) -> AgentStep:
+        if not self.task_name:
             raise RuntimeError("The oracle agent plays only in runs, which reveal the task to it.")
         try:
             if self._plan is None:
-                self._plan = self._oracle(obs)
+                self._plan = self._oracles[self.task_name](obs)
                 action = next(self._plan)
             else:
                 action = self._plan.send(obs)
@@ -66,8 +61,30 @@ class OracleAgent(Agent):
         return step
 
 
-register_agent(
-    AgentSpec(
-        "oracle", OracleAgent, OracleConfig, "scripted solutions: MiniWoB++ and the site suites (privileged)"
-    )
+def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None]]]:
+    """The scripted solutions of the task's suite, by short task name."""
+    if task.startswith("omniact."):  # replays the gold script
+        from palaestra.tasks.registry import get_task_spec
+
+        gold = str(getattr(get_task_spec(task).make(), "gold_script", ""))
+
+        def replay(obs: Any) -> Generator[str, Any, None]:
+            yield gold
+
+        return {task.split(".", 1)[1]: replay}
+    if task.startswith("desktop."):
+        from palaestra.tasks.desktop.oracles import load
+
+        return load()
+    from palaestra.tasks.webarena import SITE_SUITES, site_oracle
+
+    if task.split(".", 1)[0] in SITE_SUITES:  # the template's oracle, bound to the task's instance
+        return {task.split(".", 1)[1]: site_oracle(task)}
+    from palaestra.tasks.miniwob.oracles import ORACLES
+
+    return ORACLES
+
+
+SPEC = AgentSpec(
+    "oracle", OracleAgent, OracleConfig, "scripted MiniWoB++, desktop and site-suite solutions (privileged)"
 )

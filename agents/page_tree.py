@@ -12,6 +12,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from palaestra.agents.page_text import BLAND_ROLES, CONTAINER_TAGS, is_interactive, is_native_control, letters
+from palaestra.envs.obs import Observation
 
 Element = dict[str, Any]
 
@@ -28,7 +29,7 @@ class Page:
     echo: set[str] = field(default_factory=set)
 
     @classmethod
-    def of(cls, obs: dict[str, Any]) -> Page:
+    def of(cls, obs: Observation) -> Page:
         everything = obs.get("elements", [])
         children: dict[str, list[Element]] = {}
         for el in everything:

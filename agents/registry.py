@@ -1,15 +1,25 @@
-"""The agent registry: agents by name, each with a typed configuration dataclass."""
+"""The agent registry: agents by name, each with a typed configuration dataclass.
+
+Agents plug in through entry points in the group ``palaestra.agents`` (the built-in ones are
+declared in our own ``pyproject.toml`` the same way), each naming an ``AgentSpec`` or an ``Agent``
+subclass. Names are listed without importing anything; an agent's module is imported when it is
+asked for, so listing agents never loads a model::
+
+    [project.entry-points."palaestra.agents"]
+    myagent = "mypackage.agent:SPEC"
+"""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from palaestra.agents.base import Agent
 from palaestra.config import ConfigError, build_config
-from palaestra.errors import UnknownNameError
+from palaestra.errors import PluginError, UnknownNameError
 
 
 @dataclass(frozen=True)
@@ -20,22 +30,42 @@ class AgentSpec:
     description: str = ""
 
 
+AGENTS_GROUP = "palaestra.agents"
+
 _agents: dict[str, AgentSpec] = {}
 
 
 def register_agent(spec: AgentSpec) -> None:
-    if spec.name in _agents:
+    """Register an agent by hand (agents in packages use the entry point instead)."""
+    if spec.name in _agents or spec.name in _entry_points():
         raise ValueError(f"Agent {spec.name!r} is registered twice.")
     _agents[spec.name] = spec
 
 
-def _load_builtin() -> None:
-    # Import them all even when one is already imported (and so registered) elsewhere.
-    from palaestra.agents import baselines, memory_agent, oracle, synapse  # noqa: F401  (they register)
+def _entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=AGENTS_GROUP)}
+
+
+def agent_names() -> list[str]:
+    """Every registered agent's name, without importing any agent."""
+    return sorted({*_agents, *_entry_points()})
+
+
+def _load(name: str, ep: EntryPoint) -> AgentSpec:
+    try:
+        target = ep.load()
+    except (ImportError, AttributeError) as exc:
+        raise PluginError(f"Agent `{name}` ({ep.value}) failed to load: {exc}") from exc
+    if isinstance(target, AgentSpec):
+        return target
+    return _spec_of_class(name, ep.value, target)
 
 
 def list_agents() -> dict[str, AgentSpec]:
-    _load_builtin()
+    """Every registered agent's spec (this imports every agent's module)."""
+    for name, ep in _entry_points().items():
+        if name not in _agents:
+            _agents[name] = _load(name, ep)
     return dict(_agents)
 
 
@@ -52,12 +82,18 @@ def get_agent_spec(name: str) -> AgentSpec:
     """
     if ":" in name:
         return _spec_from_path(name)
-    agents = list_agents()
-    if name not in agents:
+    if name in _agents:
+        return _agents[name]
+    found = _entry_points().get(name)
+    if found is None:
         raise UnknownNameError(
-            "agent", name, agents, hint="`palaestra list agents` lists them; or give package.module:Class."
+            "agent",
+            name,
+            agent_names(),
+            hint="`palaestra list agents` lists them; or give package.module:Class.",
         )
-    return agents[name]
+    _agents[name] = _load(name, found)
+    return _agents[name]
 
 
 def _spec_from_path(path: str) -> AgentSpec:
@@ -65,19 +101,27 @@ def _spec_from_path(path: str) -> AgentSpec:
     try:
         target = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
-        raise UnknownNameError("agent", path, list_agents(), hint=f"Importing it failed: {exc}") from None
+        raise UnknownNameError("agent", path, agent_names(), hint=f"Importing it failed: {exc}") from None
+    return _spec_of_class(path, path, target)
+
+
+def _spec_of_class(name: str, path: str, target: Any) -> AgentSpec:
     if not (isinstance(target, type) and issubclass(target, Agent)):
-        raise ConfigError(f"Agent `{path}` is not a subclass of palaestra.agents.Agent.")
+        raise ConfigError(f"Agent `{path}` is neither an AgentSpec nor a subclass of palaestra.agents.Agent.")
     config_cls = getattr(target, "config_cls", None) or NoConfig
     if config_cls is NoConfig:
-        return AgentSpec(path, lambda _config: target(), NoConfig)
-    return AgentSpec(path, target, config_cls)
+        return AgentSpec(name, lambda _config: target(), NoConfig)
+    return AgentSpec(name, target, config_cls)
 
 
 def check_agent(name: str, args: Mapping[str, Any] | None = None) -> None:
-    """Raise the error `make_agent` would, without building the agent (no model is loaded)."""
+    """Raise the error `make_agent` would, without building the agent (no model is loaded), and
+    whatever the configuration's own `check()` finds wrong (see `palaestra.agents.checks`)."""
     spec = get_agent_spec(name)
-    build_config(spec.config_cls, args or {}, where=f"agent `{name}` arguments")
+    config = build_config(spec.config_cls, args or {}, where=f"agent `{name}` arguments")
+    check = getattr(config, "check", None)
+    if callable(check):
+        check()
 
 
 def make_agent(name: str, args: Mapping[str, Any] | None = None) -> Agent:

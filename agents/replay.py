@@ -15,9 +15,9 @@ from typing import Any
 
 from palaestra.agents.echo import marks_by_element
 from palaestra.agents.grounding import Alignment, Wanted, best_match, norm
+from palaestra.envs.obs import Observation
 
 Step = dict[str, Any]
-Obs = dict[str, Any]
 NAVIGATION_ACTIONS = ("click", "hover", "dblclick")
 
 
@@ -32,7 +32,7 @@ class Named:
     argument: bool
 
 
-def named_targets(step: Step, obs: Obs, alignment: Alignment, exemplar_goal: str) -> list[Named]:
+def named_targets(step: Step, obs: Observation, alignment: Alignment, exemplar_goal: str) -> list[Named]:
     """The step's elements whose whole text is one of the goal's arguments, a short text holding
     them ("Mute @leo", "Antarctica" for "starts with An"), or a phrase of the goal ("Submit"); and
     those that carry a mark of a pictured goal that has changed (the icon to click)."""
@@ -54,7 +54,7 @@ def named_targets(step: Step, obs: Obs, alignment: Alignment, exemplar_goal: str
     return out
 
 
-def present(named: Named, obs: Obs, alignment: Alignment) -> bool:
+def present(named: Named, obs: Observation, alignment: Alignment) -> bool:
     """Whether the page shows the element (the best match says what the goal wants it to say)."""
     found, _ = best_match(named.descriptor, obs, alignment)
     if found is None:
@@ -62,14 +62,14 @@ def present(named: Named, obs: Obs, alignment: Alignment) -> bool:
     return named.wanted.exact(found, marks_by_element(obs)[found["id"]] if named.wanted.marks else None)
 
 
-def ready(step: Step, obs: Obs, alignment: Alignment, exemplar_goal: str) -> bool:
+def ready(step: Step, obs: Observation, alignment: Alignment, exemplar_goal: str) -> bool:
     """Whether every element of the step that the goal determines is on this page. One that is not
     there yet means the page is still changing (a menu opening, results loading), or that the path
     to it differs from the demonstration's."""
     return all(present(n, obs, alignment) for n in named_targets(step, obs, alignment, exemplar_goal))
 
 
-def is_navigation(step: Step, obs: Obs, alignment: Alignment, exemplar_goal: str) -> bool:
+def is_navigation(step: Step, obs: Observation, alignment: Alignment, exemplar_goal: str) -> bool:
     """A single click or hover on an element the goal does not determine, typing nothing."""
     action = step.get("action", "").strip()
     if "\n" in action or not action.startswith(NAVIGATION_ACTIONS) or not step.get("targets"):
@@ -86,7 +86,7 @@ def is_wait(step: Step) -> bool:
 
 
 def skip_ahead(
-    trajectory: list[Step], position: int, obs: Obs, alignment: Alignment, exemplar_goal: str
+    trajectory: list[Step], position: int, obs: Observation, alignment: Alignment, exemplar_goal: str
 ) -> int:
     """The step to take now: a later one whose argument-named element is already in view, when only
     navigation and waits lie between (the file is at the top of the tree this time); else
@@ -105,7 +105,7 @@ def skip_ahead(
 
 
 def navigation_before(
-    trajectory: list[Step], position: int, obs: Obs, alignment: Alignment, exemplar_goal: str
+    trajectory: list[Step], position: int, obs: Observation, alignment: Alignment, exemplar_goal: str
 ) -> int | None:
     """The navigation step that led to ``position`` (waits between are passed over), if any."""
     for earlier in range(position - 1, -1, -1):

@@ -19,31 +19,55 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-Obs = dict[str, Any]
+from palaestra.envs.obs import Observation
+from palaestra.memory.exemplar import Exemplar, Hit
+
+if TYPE_CHECKING:
+    from palaestra.memory import ExemplarMemory
+
 TOKEN = re.compile(r'"[^"]*"|@?\w+(?:[./:@\'-]\w+)*|[^\w\s]')
 #: Tags whose presence says nothing about the page: every page has them.
 FRAME_TAGS = {"html", "head", "body", "script", "style", "link", "meta", "title", "br", "canvas"}
 MASK = "_"
 
 
-@dataclass(frozen=True)
-class Exemplar:
-    """What the agent needs of a stored demonstration."""
-
-    goal: str
-    family: str
-    trajectory: list[dict[str, Any]]
-    score: float = 0.0
-
-
 class ExemplarSource(Protocol):
-    def search(self, goal: str, k: int) -> list[Exemplar]:
-        """The ``k`` exemplars nearest to ``goal``, best first."""
+    """Where agents find demonstrations: an exemplar memory, or none for a zero-shot agent."""
+
+    def search(self, goal: str, k: int) -> list[Hit]:
+        """The ``k`` exemplars nearest to ``goal`` with their cosine similarity, best first."""
         ...
+
+
+class NoExemplars:
+    """The source of a zero-shot agent."""
+
+    def search(self, goal: str, k: int) -> list[Hit]:
+        return []
+
+
+class MemoryExemplars:
+    """Successful trajectories from an ``ExemplarMemory``, nearest goal first."""
+
+    def __init__(self, memory: ExemplarMemory) -> None:
+        self.memory = memory
+
+    def search(self, goal: str, k: int) -> list[Hit]:
+        return self.memory.search(goal, k=k, filters={"success": True})
+
+
+def open_exemplar_source(path: str) -> ExemplarSource:
+    """The exemplars of the memory at ``path``; none when ``path`` is empty."""
+    if not path:
+        return NoExemplars()
+    from palaestra.memory import ExemplarMemory
+
+    return MemoryExemplars(ExemplarMemory.open(path))
 
 
 @dataclass(frozen=True)
@@ -92,7 +116,7 @@ def _structural(value: str) -> bool:
     return bool(value) and not any(ch.isdigit() for ch in value) and len(value) <= 40
 
 
-def page_signature(obs: Obs) -> list[str]:
+def page_signature(obs: Observation) -> list[str]:
     """What kinds of element a page shows, as a sorted set of tokens: ``input[type=text]``,
     ``button/button``, ``#subbtn``, ``.alink``, ``button:submit``. Counts and element order are left
     out: the same form may list three checkboxes in one episode and five in the next."""
@@ -131,9 +155,10 @@ def initial_signature(exemplar: Exemplar) -> list[str] | None:
     return list(page) if isinstance(page, list) else None
 
 
-def score(goal: str, page: list[str] | None, exemplar: Exemplar, weights: RetrievalWeights) -> float:
-    """How well ``exemplar`` fits a task with ``goal`` whose first page has signature ``page``."""
-    total = weights.embedding * exemplar.score + weights.template * template_similarity(goal, exemplar.goal)
+def score(goal: str, page: list[str] | None, hit: Hit, weights: RetrievalWeights) -> float:
+    """How well a retrieved exemplar fits a task with ``goal`` whose first page has signature ``page``."""
+    exemplar, cosine = hit
+    total = weights.embedding * cosine + weights.template * template_similarity(goal, exemplar.goal)
     theirs = initial_signature(exemplar)
     if page is not None and theirs is not None:
         total += weights.page * jaccard(page, theirs)
@@ -150,14 +175,14 @@ def shape_similarity(goal: str, other: str) -> float:
 
 
 def choose(
-    goal: str, page: list[str] | None, candidates: list[Exemplar], weights: RetrievalWeights | None = None
+    goal: str, page: list[str] | None, candidates: list[Hit], weights: RetrievalWeights | None = None
 ) -> Exemplar | None:
     """The exemplar to replay: the best-scoring family's member whose goal has the closest shape
     (then the longer demonstration, then the higher score)."""
     if not candidates:
         return None
     weights = weights or RetrievalWeights()
-    scored = [(score(goal, page, c, weights), c) for c in candidates]
+    scored = [(score(goal, page, hit, weights), hit[0]) for hit in candidates]
     families: dict[str, list[float]] = {}
     for value, c in scored:
         families.setdefault(c.family, []).append(value)
@@ -176,3 +201,15 @@ def choose(
         return (round(shape_similarity(goal, c.goal), 6), len(c.trajectory), value)
 
     return max(members, key=fit)[1]
+
+
+def vote(candidates: list[Hit]) -> list[Hit]:
+    """Keep the family most of the top candidates belong to (ties: the higher total score)."""
+    if not candidates:
+        return []
+    counts = Counter(c.family for c, _ in candidates)
+    totals: dict[str, float] = {}
+    for c, cosine in candidates:
+        totals[c.family] = totals.get(c.family, 0.0) + cosine
+    family = max(counts, key=lambda f: (counts[f], totals[f]))
+    return [hit for hit in candidates if hit[0].family == family]

@@ -15,17 +15,22 @@ Control" (ICLR 2024), and general where its code was narrow:
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
-from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.checks import require_memory, require_model
 from palaestra.agents.llm import ChatModel, LLMConfig, MiniLMTokenCounter, TokenCounter
-from palaestra.agents.memory_agent import Exemplar, ExemplarSource, vote
-from palaestra.agents.registry import AgentSpec, register_agent
+from palaestra.agents.llm.config import ENV_MODEL
+from palaestra.agents.registry import AgentSpec
+from palaestra.agents.retrieval import ExemplarSource, open_exemplar_source, vote
 from palaestra.envs.actions.parser import strip_code_fence
+from palaestra.envs.obs import Observation
 from palaestra.errors import ActionError
+from palaestra.memory.exemplar import Exemplar
 
 SYSTEM = """You control a web browser to complete tasks.
 {actions}
@@ -52,6 +57,11 @@ class SynapseConfig:
     max_reasks: int = 2
     cache_dir: str | None = None
     budget_tokens: int | None = None
+
+    def check(self) -> None:
+        """A model must be named here or in the environment; a memory, if given, must exist."""
+        require_model(self.model, "synapse", ENV_MODEL)
+        require_memory(self.memory, "synapse", required=False)
 
 
 def render_trajectory(goal: str, steps: list[tuple[str, str]], pending_state: str | None) -> str:
@@ -103,17 +113,21 @@ class SynapseAgent(Agent):
             model = ChatModel(LLMConfig.from_env(**overrides))
         self.model = model
         if source is None:
-            from palaestra.agents.exemplars import open_exemplar_source
-
             source = open_exemplar_source(config.memory)
         self.source = source
         self.counter = counter or MiniLMTokenCounter()
         self.exemplars: list[Exemplar] = []
         self.steps: list[tuple[str, str]] = []
 
+    async def awarm(self) -> None:
+        """A first search and count load the memory's embedding model and the tokenizer."""
+        await asyncio.to_thread(self.source.search, "warm up", 1)
+        await asyncio.to_thread(self.counter.count, "warm up")
+
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
-        self.exemplars = vote(self.source.search(task.goal, self.config.retrieve))[: self.config.exemplars]
+        hits = vote(self.source.search(task.goal, self.config.retrieve))[: self.config.exemplars]
+        self.exemplars = [exemplar for exemplar, _ in hits]
         self.steps = []
 
     def build_messages(self, state: str) -> list[dict[str, str]]:
@@ -150,7 +164,7 @@ class SynapseAgent(Agent):
             {"role": "user", "content": f"{examples}Now\n{current}"},
         ]
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         assert self.task is not None, "reset() before act()"
         state = abstract_state(
             obs, AbstractionConfig(max_tokens=self.config.state_tokens), self.counter.count
@@ -189,7 +203,7 @@ class SynapseAgent(Agent):
         await self.model.aclose()
 
 
-def with_tools(state: str, obs: Obs, first_step: bool) -> str:
+def with_tools(state: str, obs: Observation, first_step: bool) -> str:
     """Add what the task's tools offer (on the first step) and what they just answered."""
     parts = [state]
     if first_step and obs.get("tools"):
@@ -199,4 +213,4 @@ def with_tools(state: str, obs: Obs, first_step: bool) -> str:
     return "\n".join(parts)
 
 
-register_agent(AgentSpec("synapse", SynapseAgent, SynapseConfig, "Synapse: trajectory-as-exemplar prompting"))
+SPEC = AgentSpec("synapse", SynapseAgent, SynapseConfig, "Synapse: trajectory-as-exemplar prompting")

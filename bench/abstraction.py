@@ -23,8 +23,8 @@ from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
 from palaestra.agents.demos import element_at
-from palaestra.agents.exemplars import parse_seeds
 from palaestra.agents.llm import MiniLMTokenCounter
+from palaestra.config import parse_seeds
 from palaestra.envs import BrowserEnv
 from palaestra.envs.actions import WEB_ACTIONS
 from palaestra.envs.actions.parser import ID_FIELDS

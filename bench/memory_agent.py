@@ -32,8 +32,8 @@ def evaluate_task(task: str, seeds: list[int], memory_dir: str) -> dict[str, Any
     """Success of the memory agent on one task (runs in a worker process with its own browser)."""
     import palaestra  # noqa: F401
     from palaestra.agents import TaskInfo
-    from palaestra.agents.exemplars import MemoryExemplars
     from palaestra.agents.memory_agent import MemoryAgent, MemoryAgentConfig
+    from palaestra.agents.retrieval import MemoryExemplars
     from palaestra.envs import BrowserEnv, ObsConfig
     from palaestra.memory import ExemplarMemory, SentenceTransformerEmbedder
 
@@ -63,8 +63,9 @@ def evaluate_task(task: str, seeds: list[int], memory_dir: str) -> dict[str, Any
 
 
 def main(argv: list[str] | None = None) -> int:
-    from palaestra.agents.demos import DEMO_FORMAT
-    from palaestra.agents.exemplars import build_from_oracles, parse_seeds
+    from palaestra.agents.demos import DEMO_FORMAT, record_oracles
+    from palaestra.config import parse_seeds
+    from palaestra.runs.memory_cli import add_to_memory
     from palaestra.tasks import list_tasks
     from palaestra.tasks.miniwob.oracles import ORACLES
 
@@ -92,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         building = memory_dir.with_name(memory_dir.name + ".building")  # a stopped build is not reused
         shutil.rmtree(building, ignore_errors=True)
         building.parent.mkdir(parents=True, exist_ok=True)
-        memory = build_from_oracles(building, list(ORACLES), parse_seeds(args.demo_seeds))
-        count = len(memory)
+        memory, count = add_to_memory(building, record_oracles(list(ORACLES), parse_seeds(args.demo_seeds)))
         memory.close()
         building.rename(memory_dir)
         print(f"built {memory_dir}: {count} exemplars", flush=True)

@@ -18,20 +18,20 @@ import fnmatch
 import json
 import time
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from playwright.async_api import BrowserContext, CDPSession, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
-from palaestra.envs import loop as loop_mod
 from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.actions.executor import ActionState, execute
+from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.navigation import NavigationWatch
+from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
 from palaestra.envs.pages_ahead import (
     PagePipeline,
@@ -40,13 +40,12 @@ from palaestra.envs.pages_ahead import (
     draw_seed,
     predict_seeds,
 )
-from palaestra.envs.spaces import Records, Unicode, screenshot_space
-from palaestra.envs.tools import ToolRunner
+from palaestra.envs.spaces import Unicode
 from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError, InfrastructureError
-from palaestra.tasks.base import EpisodeState, Task
+from palaestra.tasks.base import EpisodeState, Task, ToolRunner
 from palaestra.tasks.registry import get_task_spec
 
-Obs = dict[str, Any]
+Obs = Observation
 #: Pages kept preparing or prepared ahead. One is not enough for a quick agent: a fresh context and
 #: page take 250-450 ms on two busy cores, more than a reset and three quick steps, so with one page
 #: the median reset of bench.env_speed waited ~60 ms for it; with two it waits ~0-20 ms. Three
@@ -68,7 +67,7 @@ class _Episode:
         self.navigations = NavigationWatch(self.context)
 
 
-class BrowserEnv(gym.Env[Obs, str]):
+class BrowserEnv(PalaestraEnv):
     """A browser task as a Gymnasium environment. Actions are strings of calls such as ``click('12')``.
 
     ``pages_ahead`` pages (each in its own fresh context) are kept preparing in the background for
@@ -123,34 +122,16 @@ class BrowserEnv(gym.Env[Obs, str]):
         #: Seconds spent in the last reset or step, by phase. Kept out of ``info``, which Gymnasium
         #: expects to be deterministic.
         self.timings: dict[str, float] = {}
-        self.observation_space = self._make_observation_space()
+        #: Which observation keys this environment fills: derived from the one declaration in
+        #: `palaestra.envs.obs`, as are the observation space and the blank observation.
+        self.layout = ObservationLayout.of(
+            ["web", "focus", *self.obs_config.parts(), *(["tools"] if self.tools is not None else [])],
+            self.task.viewport,
+        )
+        self.observation_space: spaces.Space[Obs] = self.layout.space()  # type: ignore[assignment]
         self.action_space = Unicode(max_length=10_000)
 
     # -- spaces -----------------------------------------------------------------------------------
-
-    def _make_observation_space(self) -> spaces.Dict:
-        text = Unicode()
-        parts: dict[str, spaces.Space[Any]] = {
-            "goal": text,
-            "url": text,
-            "open_pages": Records(),
-            "focused_element": text,
-            "last_action": text,
-            "last_action_error": text,
-        }
-        config = self.obs_config
-        if config.axtree:
-            parts["axtree"] = text
-        if config.dom:
-            parts["dom"] = text
-        if config.elements:
-            parts["elements"] = Records()
-        if config.screenshot:
-            parts["screenshot"] = screenshot_space(*self.task.viewport)
-        if self.tools is not None:
-            parts["tools"] = text
-            parts["tool_results"] = text
-        return spaces.Dict(parts)
 
     # -- async core -------------------------------------------------------------------------------
 
@@ -297,7 +278,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Obs, dict[str, Any]]:
         self._bind_loop()
-        super().reset(seed=seed)
+        self.seed_rng(seed)
         episode_seed = int(seed) if seed is not None else draw_seed(self.np_random)
         self._drawing_seeds = seed is None
         if not self._warmed:
@@ -374,8 +355,8 @@ class BrowserEnv(gym.Env[Obs, str]):
                 kind, message = "browser_crashed", f"The browser stopped during the step: {_first_line(exc)}"
         # An infrastructure failure ends the episode; the next reset replaces what broke.
         await self._end_episode(abandon=True)
-        obs = dict(self._last_obs or self._blank_obs())
-        obs.update(last_action=action, last_action_error=message)
+        obs = self.layout.build({**(self._last_obs or self._blank_obs()), "last_action": action})
+        obs["last_action_error"] = message
         self._done = True
         return obs, 0.0, False, True, {"error": {"kind": kind, "message": message}, "success": False}
 
@@ -471,7 +452,7 @@ class BrowserEnv(gym.Env[Obs, str]):
             cdp = self._episode.cdp_sessions[page] = await state.context.new_cdp_session(page)
         others = [p for p in pages if p is not page]
         parts, *other_titles = await asyncio.gather(
-            capture(page, cdp, state.frame_ids, self.obs_config, marked=marked),
+            capture(page, cdp, state.frame_ids, self.obs_config, self.layout.parts, marked=marked),
             *(p.title() for p in others),
             return_exceptions=True,
         )
@@ -481,7 +462,7 @@ class BrowserEnv(gym.Env[Obs, str]):
         titles[page] = parts.pop("title", None)
         if titles[page] is None:
             titles[page] = await page.title()
-        obs: Obs = {
+        values: dict[str, Any] = {
             "goal": self._goal,
             "url": page.url,
             "open_pages": [
@@ -491,16 +472,15 @@ class BrowserEnv(gym.Env[Obs, str]):
             "last_action": last_action,
             "last_action_error": error,
         }
-        obs.update(parts)
-        obs.setdefault("focused_element", "")
+        values.update(parts)
         if self.tools is not None:
-            obs["tools"] = self._tools_text
-            obs["tool_results"] = "\n".join(
+            values["tools"] = self._tools_text
+            values["tool_results"] = "\n".join(
                 json.dumps(r, ensure_ascii=False, default=str) for r in state.tool_results
             )
-        if "screenshot" in obs:
-            obs["screenshot"] = self._fit_screenshot(obs["screenshot"])
-        self._last_obs = obs
+        if "screenshot" in values:
+            values["screenshot"] = self._fit_screenshot(values["screenshot"])
+        obs = self._last_obs = self.layout.build(values)
         return obs
 
     def _fit_screenshot(self, image: np.ndarray) -> np.ndarray:
@@ -514,26 +494,8 @@ class BrowserEnv(gym.Env[Obs, str]):
         return out
 
     def _blank_obs(self) -> Obs:
-        blank: Obs = {
-            "goal": self._goal,
-            "url": "",
-            "open_pages": [],
-            "focused_element": "",
-            "last_action": "",
-            "last_action_error": "",
-        }
-        if self.obs_config.axtree:
-            blank["axtree"] = ""
-        if self.obs_config.dom:
-            blank["dom"] = ""
-        if self.obs_config.elements:
-            blank["elements"] = []
-        if self.obs_config.screenshot:
-            width, height = self.task.viewport
-            blank["screenshot"] = np.zeros((height, width, 3), dtype=np.uint8)
-        if self.tools is not None:
-            blank["tools"], blank["tool_results"] = self._tools_text, ""
-        return blank
+        extra = {"tools": self._tools_text} if self.tools is not None else {}
+        return self.layout.blank(goal=self._goal, **extra)
 
     @staticmethod
     def _make_guard(patterns: tuple[str, ...], blocked: list[str]) -> Any:
@@ -581,27 +543,16 @@ class BrowserEnv(gym.Env[Obs, str]):
             self._episode.state.page,
             self._episode.cdp,
             self._episode.state.frame_ids,
-            replace(self.obs_config, axtree=False, dom=False, elements=False, screenshot=True),
+            self.obs_config,
+            frozenset({"screenshot"}),
         )
         return self._fit_screenshot(obs["screenshot"])
 
-    # -- sync face --------------------------------------------------------------------------------
+    async def awarm(self) -> None:
+        await self.host.ensure_browser()
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[Obs, dict[str, Any]]:
-        return loop_mod.run_sync(self.areset(seed=seed, options=options))
-
-    def step(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
-        return loop_mod.run_sync(self.astep(action))
-
-    def render(self) -> np.ndarray | None:
-        return loop_mod.run_sync(self.arender())
-
-    def close(self) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            loop_mod.run_sync(self.aclose())
-        super().close()
+    def _started_on_a_loop(self) -> bool:
+        return self._loop is not None and not self._loop.is_closed()
 
     @property
     def goal(self) -> str:

@@ -12,9 +12,8 @@ import asyncio
 import base64
 import contextlib
 import io
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -23,6 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.axtree import AXTree
 from palaestra.envs.elements import build_elements
+from palaestra.envs.obs import JPEG_QUALITY, ObsConfig
 from palaestra.envs.snapshot import ID_ATTR, Snapshot
 
 MARK_JS = (Path(__file__).parent / "js" / "mark.js").read_text()
@@ -34,37 +34,7 @@ SETTLE_AND_MARK_JS = f"""async ([maxMs, prefix, next]) => {{
 }}"""
 SNAPSHOT_STYLES = ["visibility", "opacity", "cursor"]
 
-__all__ = ["ID_ATTR", "FrameIds", "ObsConfig", "capture", "decode_image"]
-
-
-ScreenshotFormat = Literal["png", "jpeg"]
-#: JPEG quality: text stays legible to a vision model at 90; lower saves nothing measurable here.
-JPEG_QUALITY = 90
-
-
-@dataclass(frozen=True)
-class ObsConfig:
-    """Which parts of the observation to compute. An agent that reads only text skips the pixels.
-
-    ``screenshot_format`` is how the browser hands the pixels over; the observation is the same
-    ``uint8`` array of shape (height, width, 3) either way. PNG is the default because it is
-    lossless and, at these viewport sizes, no slower where it counts: a screenshot's time goes in
-    waiting for the compositor's next frame (a 60 Hz frame is about 16 ms), and JPEG (quality 90)
-    saved only about 1 ms of browser CPU and 0.3 ms of decoding per MiniWoB++ screenshot, with
-    no measurable change in step time (Chromium 156). JPEG is there for large viewports, where
-    PNG's encoding grows with the pixels.
-    """
-
-    axtree: bool = True
-    dom: bool = True
-    elements: bool = True
-    screenshot: bool = True
-    screenshot_format: ScreenshotFormat = "png"
-    max_text_chars: int = 200
-
-    def __post_init__(self) -> None:
-        if self.screenshot_format not in ("png", "jpeg"):
-            raise ValueError(f"screenshot_format must be 'png' or 'jpeg', got {self.screenshot_format!r}.")
+__all__ = ["ID_ATTR", "FrameIds", "ObsConfig", "capture", "decode_image"]  # ObsConfig: from .obs
 
 
 class FrameIds:
@@ -122,16 +92,21 @@ def _letters(n: int) -> str:
 
 
 async def capture(
-    page: Page, cdp: CDPSession, frame_ids: FrameIds, config: ObsConfig, marked: bool = False
+    page: Page,
+    cdp: CDPSession,
+    frame_ids: FrameIds,
+    config: ObsConfig,
+    parts: frozenset[str],
+    marked: bool = False,
 ) -> dict[str, Any]:
-    """Compute the configured parts of the observation of ``page``.
+    """Compute the observation ``parts`` of ``page`` (see `palaestra.envs.obs`), formatted by ``config``.
 
     Only the DOM snapshot must wait for the id marking (skipped when the caller just ``marked``
     the page); the AXTree (joined to the snapshot by backend node ids) and the screenshot are
     requested at the same time. The result also holds the page's ``title`` when a snapshot was
     taken (saving a round trip).
     """
-    want_tree = config.axtree or config.elements or config.dom
+    want_tree = bool(parts & {"axtree", "elements", "dom"})
 
     async def marked_snapshot() -> dict[str, Any]:
         if not marked:
@@ -141,7 +116,7 @@ async def capture(
     calls: list[Any] = [
         marked_snapshot() if want_tree else _none(),
         _ax_trees(cdp, single_frame=len(page.frames) == 1) if want_tree else _none(),
-        cdp.send("Page.captureScreenshot", screenshot_params(config)) if config.screenshot else _none(),
+        cdp.send("Page.captureScreenshot", screenshot_params(config)) if "screenshot" in parts else _none(),
     ]
     snapshot, ax_nodes, shot = await asyncio.gather(*calls)
     obs: dict[str, Any] = {}
@@ -152,14 +127,17 @@ async def capture(
         ax = AXTree(ax_nodes, dom)
         viewport = page.viewport_size
         elements = build_elements(dom, ax, (viewport["width"], viewport["height"]) if viewport else (0, 0))
-        if config.axtree:
+        if "axtree" in parts:
             obs["axtree"] = ax.render(dom)
-        if config.dom:
+        if "dom" in parts:
             obs["dom"] = dom.render()
-        if config.elements:
+        if "elements" in parts:
             obs["elements"] = [e.as_dict() for e in elements]
-        obs["focused_element"] = next((e.id for e in elements if e.focused), "")
-    if config.screenshot:
+        if "web" in parts:
+            obs["focused_element"] = next((e.id for e in elements if e.focused), "")
+    elif "web" in parts:
+        obs["focused_element"] = ""  # knowing it needs the DOM snapshot, which no part asked for
+    if "screenshot" in parts:
         obs["screenshot"] = decode_image(shot["data"])
     return obs
 

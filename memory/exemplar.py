@@ -43,6 +43,12 @@ class Exemplar:
     metadata: dict[str, Any] = field(default_factory=dict)
     id: str = ""
 
+    @property
+    def family(self) -> str:
+        """The task family it demonstrates: what retrieval votes over (never shown to agents as a
+        task's name: it only groups the memory's own exemplars)."""
+        return self.task
+
     def to_dict(self) -> dict[str, Any]:
         """A plain JSON-able dict (for export, logs, prompts)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}

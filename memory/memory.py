@@ -97,6 +97,13 @@ class ExemplarMemory:
         return memory
 
     @classmethod
+    def open_or_create(cls, path: str | Path, embedder: Embedder | None = None) -> ExemplarMemory:
+        """The memory at ``path``, made empty there first if none exists yet."""
+        if persist.is_memory(Path(path)):
+            return cls.open(path, embedder=embedder)
+        return cls.create(path, embedder=embedder)
+
+    @classmethod
     def open(
         cls, path: str | Path, embedder: Embedder | None = None, *, reembed: bool = False
     ) -> ExemplarMemory:

@@ -80,6 +80,12 @@ def write_meta(directory: Path, meta: dict[str, Any]) -> None:
         os.fsync(f.fileno())
 
 
+def is_memory(path: Path) -> bool:
+    """Whether ``path`` holds a saved memory (after recovering an interrupted save)."""
+    recover(path)
+    return (Path(path) / META_FILE).is_file()
+
+
 def read_meta(path: Path) -> dict[str, Any]:
     """Read and version-check ``meta.json``, recovering an interrupted save first."""
     recover(path)

@@ -28,6 +28,7 @@ records outcomes in the feedback store, whose `prior(key)` a selector can multip
 
 from typing import TYPE_CHECKING
 
+from palaestra.lazy import lazy_exports
 from palaestra.routing.errors import (
     ApiCallError,
     ApiSourceError,
@@ -125,10 +126,4 @@ _LAZY = {
     "TaskTools": "palaestra.routing.environment",
 }
 
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

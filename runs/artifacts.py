@@ -6,6 +6,7 @@ write outside the run. Every path is built from sanitised parts and checked to s
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -29,6 +30,17 @@ def safe_part(text: str) -> str:
     return part[:120]
 
 
+def folder_name(text: str) -> str:
+    """The folder for an agent label or task name, one to one: the name itself when it is safe,
+    else its safe form and a hash of the name (`my agent` -> `my_agent~1c2d3e4f`), so that two
+    labels never share a folder and overwrite each other's episodes. `~` never occurs in a safe
+    name, so a hashed folder cannot equal another label's plain one."""
+    part = safe_part(text)
+    if part == text:
+        return part
+    return f"{part[:100]}~{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
 def confined(root: Path, relative: str | Path) -> Path:
     """`root / relative`, refusing anything that resolves outside `root`."""
     root = root.resolve()
@@ -40,7 +52,7 @@ def confined(root: Path, relative: str | Path) -> Path:
 
 def episode_dir(run_dir: Path, agent: str, task: str, seed: int, *, fresh: bool = False) -> Path:
     """`run_dir/episodes/<agent>/<task>/<seed>`; with `fresh`, emptied of a previous attempt's files."""
-    folder = confined(run_dir, Path("episodes", safe_part(agent), safe_part(task), str(int(seed))))
+    folder = confined(run_dir, Path("episodes", folder_name(agent), folder_name(task), str(int(seed))))
     if fresh and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)

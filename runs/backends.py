@@ -85,7 +85,10 @@ def _worker_main(conn: Connection, settings: RunSettings, run_dir: str, name: st
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     import palaestra  # noqa: F401  (registers the task suites)
+    from palaestra.redaction import redact_logs
     from palaestra.runs.episode import EpisodeWorker
+
+    redact_logs()
 
     worker = EpisodeWorker(settings, run_dir, name)
     try:

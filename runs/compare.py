@@ -12,7 +12,9 @@ test, stratified by task, so that a difference in task mix cannot pass for a dif
 covers only the tasks every compared run finished (with a single such task it is Fisher's again).
 
 Rows are keyed by (agent label, task). When each run holds exactly one agent and their labels differ
-(`compare runs/memory runs/synapse`), rows are keyed by task alone: the runs *are* the agents.
+(`compare runs/memory runs/synapse`), or `--by-task` says so, rows are keyed by task alone: the runs
+*are* the agents. One label standing for two configurations (`random` here, `random seed=7` there)
+is refused: pairing them by label would pass a change of configuration off as a change of result.
 Success rates count finished episodes only, as in `palaestra show`; errored episodes are shown apart.
 """
 
@@ -22,9 +24,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from palaestra.errors import PalaestraError
 from palaestra.runs.results import TaskSummary, agent_means, load_rows, summarize
+from palaestra.runs.store import RunStore
 
 __all__ = [
     "ALPHA",
@@ -46,7 +50,7 @@ _EMPTY = TaskSummary("", "", 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0.0)
 
 
 class CompareError(PalaestraError, ValueError):
-    """The runs given cannot be compared (fewer than two)."""
+    """The runs given cannot be compared (fewer than two, or one label for two configurations)."""
 
 
 @dataclass(frozen=True)
@@ -144,13 +148,25 @@ def _log_comb(n: int, k: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 
 
-def compare_runs(run_dirs: Sequence[str | Path]) -> Comparison:
-    """Compare two or more runs against the first, per (agent, task) or per task (see the module doc)."""
+def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None) -> Comparison:
+    """Compare two or more runs against the first, per (agent, task) or per task (see the module doc).
+
+    `by_task=True` pairs the runs' single agents whatever their labels (the runs *are* the agents);
+    by default that happens when their labels differ. Pairing by label refuses two configurations
+    under one label (`random` and `random seed=7`): that would compare different agents unawares.
+    """
     if len(run_dirs) < 2:
         raise CompareError(f"compare needs two or more runs, got {len(run_dirs)}.")
-    summaries = [summarize(load_rows(run)) for run in run_dirs]
+    loaded = [load_rows(run) for run in run_dirs]
+    summaries = [summarize(run_rows) for run_rows in loaded]
     agents = tuple(tuple(sorted({s.agent for s in run})) for run in summaries)
-    by_task = all(len(a) == 1 for a in agents) and len({a[0] for a in agents}) > 1
+    single = all(len(a) == 1 for a in agents)
+    if by_task and not single:
+        several = [str(run) for run, a in zip(run_dirs, agents, strict=True) if len(a) != 1]
+        raise CompareError(f"--by-task needs one agent per run; {', '.join(several)} hold(s) several.")
+    by_task = single and (by_task or len({a[0] for a in agents}) > 1)
+    if not by_task:
+        refuse_different_configurations(run_dirs, loaded)
     tables = [{("" if by_task else s.agent, s.task): s for s in run} for run in summaries]
     rows: list[Row] = []
     for agent in sorted({agent for table in tables for agent, _ in table}):
@@ -162,6 +178,32 @@ def compare_runs(run_dirs: Sequence[str | Path]) -> Comparison:
         if overall is not None:
             rows.append(overall)
     return Comparison(tuple(str(r) for r in run_dirs), agents, by_task, tuple(rows))
+
+
+def refuse_different_configurations(run_dirs: Sequence[str | Path], rows: list[list[dict[str, Any]]]) -> None:
+    """Raise when one agent label stands for different configurations in different runs."""
+    seen: dict[str, tuple[str | Path, str]] = {}
+    for run, run_rows in zip(run_dirs, rows, strict=True):
+        for label, config_hash in sorted({(r["agent"], r["agent_hash"]) for r in run_rows}):
+            first = seen.setdefault(label, (run, config_hash))
+            if first[1] != config_hash:
+                raise CompareError(
+                    f"`{label}` is not the same agent in both runs: {first[0]} ran "
+                    f"{_configuration(first[0], label, first[1])}, {run} ran "
+                    f"{_configuration(run, label, config_hash)}. To compare the two configurations, "
+                    "pass --by-task (when each run holds one agent), or label them apart (--label)."
+                )
+
+
+def _configuration(run: str | Path, label: str, config_hash: str) -> str:
+    """`random seed=7 [3f2a9c]`: an agent's name and arguments as its run recorded them."""
+    with RunStore(run, readonly=True) as store:
+        config = store.meta("config") or {}
+    for agent in config.get("agents") or []:
+        if isinstance(agent, dict) and agent.get("label") == label:
+            args = " ".join(f"{k}={v}" for k, v in agent.get("args") or [])
+            return f"`{' '.join(filter(None, [agent.get('name', label), args]))}` [{config_hash}]"
+    return f"configuration [{config_hash}]"
 
 
 def _cell(s: TaskSummary | None) -> Cell | None:

@@ -22,9 +22,12 @@ import numpy as np
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
+from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
 from palaestra.config import ConfigError
-from palaestra.envs import BrowserEnv, ObsConfig
+from palaestra.envs.base import PalaestraEnv, make_env
+from palaestra.envs.obs import ObsConfig, Observation
 from palaestra.errors import PalaestraError
+from palaestra.redaction import SECRETS, redact_known, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
@@ -46,10 +49,12 @@ class EpisodeWorker:
         self.run_dir = Path(run_dir).resolve()  # artifact paths resolve, and are recorded relative to it
         self.worker = worker or f"pid{os.getpid()}"
         self.loop = asyncio.new_event_loop()
-        self.envs: OrderedDict[str, BrowserEnv] = OrderedDict()
+        self.envs: OrderedDict[str, PalaestraEnv] = OrderedDict()
         self.agents: dict[str, Agent] = {}
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="artifacts")
         self.feedback: FeedbackStore | None = None  # opened by the first task with tools
+        #: The run's LLM spending, shared with every other worker (see `agents.llm.ledger`).
+        self.ledger = SpendLedger(self.run_dir / LEDGER_FILE, settings.budget_tokens, settings.budget_cost)
 
     def run(self, spec: EpisodeSpec) -> EpisodeOutcome:
         return self.loop.run_until_complete(self.arun(spec))
@@ -61,11 +66,13 @@ class EpisodeWorker:
         a failure here is left for `run` to report as the episode's error.
         """
         try:
-            self._agent(spec.agent)
+            agent = self._agent(spec.agent)
             env = self._env(spec.task)
 
-            async def launch() -> None:  # the host belongs to the running loop
-                await env.host.ensure_browser()
+            async def launch() -> None:  # a browser belongs to the running loop
+                await env.awarm()
+                with charging(self.ledger, spec.agent.config_hash):
+                    await agent.awarm()  # models and indexes load here, not in the first episode
 
             self.loop.run_until_complete(launch())
         except Exception:
@@ -78,6 +85,7 @@ class EpisodeWorker:
             self.loop.run_until_complete(agent.aclose())
         self.writer.shutdown()
         self.loop.close()
+        self.ledger.close()
         if self.feedback is not None:
             self.feedback.close()
 
@@ -94,7 +102,8 @@ class EpisodeWorker:
         try:
             agent = self._agent(a)
             env = self._env(spec.task)
-            await self._play(spec, agent, env, out, recorder)
+            with charging(self.ledger, a.config_hash):
+                await self._play(spec, agent, env, out, recorder)
             if env.tools is not None and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
                 self._api_feedback().mark_episode(spec.key, out.success)
         except BudgetExceeded as exc:
@@ -110,13 +119,14 @@ class EpisodeWorker:
         except Exception as exc:  # an agent's bug must not take the worker down
             out.error_kind = "agent_error"
             out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
         recorder.finish(out)
         out.finished = time.time()
         return out
 
     async def _play(
-        self, spec: EpisodeSpec, agent: Agent, env: BrowserEnv, out: EpisodeOutcome, recorder: _Recorder
+        self, spec: EpisodeSpec, agent: Agent, env: PalaestraEnv, out: EpisodeOutcome, recorder: _Recorder
     ) -> None:
         max_steps = self.settings.max_steps
         t0 = time.perf_counter()
@@ -133,6 +143,7 @@ class EpisodeWorker:
             agent.reveal_task(spec.task)
             out.extra["privileged"] = True
         await agent.areset(TaskInfo(goal=out.goal, action_set=env.action_set, max_steps=max_steps))
+        recorder.saw(obs)
         for index in range(max_steps):
             t_start = time.perf_counter()
             step = await agent.aact(obs)
@@ -145,6 +156,7 @@ class EpisodeWorker:
             obs, reward, terminated, truncated, info = await env.astep(step.action)
             t_env = time.perf_counter()
             record = recorder.step(index, step, obs, float(reward))
+            recorder.saw(obs)
             record.agent_s, record.env_s = t_agent - t_start, t_env - t_agent
             out.steps.append(record)
             record.overhead_s = time.perf_counter() - t_env
@@ -169,18 +181,21 @@ class EpisodeWorker:
     def _agent(self, entry: AgentEntry) -> Agent:
         from palaestra.agents.registry import make_agent
 
-        if entry.config_hash not in self.agents:
-            self.agents[entry.config_hash] = make_agent(entry.name, entry.args_dict())
-        return self.agents[entry.config_hash]
+        key = f"{entry.name}|{entry.args}"  # all of it: the hash leaves secrets out
+        if key not in self.agents:
+            SECRETS.remember(secret_values(entry.args_dict()))  # redacted wherever they reappear
+            with charging(self.ledger, entry.config_hash):
+                self.agents[key] = make_agent(entry.name, entry.args_dict())
+        return self.agents[key]
 
-    def _env(self, task: str) -> BrowserEnv:
+    def _env(self, task: str) -> PalaestraEnv:
         if task in self.envs:
             self.envs.move_to_end(task)
             return self.envs[task]
         while len(self.envs) >= _ENV_CACHE:
             _, old = self.envs.popitem(last=False)
             self.loop.create_task(old.aclose())
-        env = BrowserEnv(
+        env = make_env(
             task,
             obs_config=ObsConfig(screenshot=self.settings.screenshots),
             step_timeout=self.settings.step_timeout,
@@ -194,55 +209,59 @@ class _ResetFailed(PalaestraError):
 
 
 class _Recorder:
-    """Writes a step's artifacts: its observation as text and its screenshot, off the step's path."""
+    """Writes what the agent saw at each step (its observation as text, its screenshot) and what it
+    answered, off the step's path. Observation n is the page the agent acted on at step n (0: the
+    page at reset); the page after the last step is kept too, as the episode's final page."""
 
     def __init__(self, folder: Path, writer: ThreadPoolExecutor, screenshots: bool) -> None:
         self.folder, self.writer, self.screenshots = folder, writer, screenshots
         self.pending: list[Future[None]] = []
         self.lines: list[str] = []
         self.demo_steps: list[dict[str, Any]] = []
+        self.seen: list[tuple[str, str]] = []  # (observation file, screenshot file or "")
 
-    def step(self, index: int, step: AgentStep, obs: dict[str, Any], reward: float) -> StepRecord:
-        record = StepRecord(
-            index=index, action=step.action, error=obs.get("last_action_error", ""), reward=reward,
-            tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
-        )  # fmt: skip
-        record.observation = f"obs-{index:03d}.txt"
-        text = _observation_text(obs)
-        self.pending.append(self.writer.submit(_save_text, text, self.folder / record.observation))
+    def saw(self, obs: Observation) -> None:
+        """Write down an observation the agent is given (secrets it holds are redacted)."""
+        n = len(self.seen)
+        text_name, shot_name = f"obs-{n:03d}.txt", ""
+        self.pending.append(self.writer.submit(_save_text, _observation_text(obs), self.folder / text_name))
         shot = obs.get("screenshot")
         if self.screenshots and isinstance(shot, np.ndarray) and shot.size:
-            record.screenshot = f"shot-{index:03d}.jpg"
-            self.pending.append(self.writer.submit(_save_jpeg, shot, self.folder / record.screenshot))
-        self.lines.append(
-            json.dumps(
-                {
-                    "index": index,
-                    "action": step.action,
-                    "thoughts": step.thoughts,
-                    "messages": step.messages,
-                    "raw_response": step.raw_response,
-                    "extra": step.extra,
-                },
-                default=str,
-            )
-        )
+            shot_name = f"shot-{n:03d}.jpg"
+            self.pending.append(self.writer.submit(_save_jpeg, shot, self.folder / shot_name))
+        self.seen.append((text_name, shot_name))
+
+    def step(self, index: int, step: AgentStep, after: Observation, reward: float) -> StepRecord:
+        """The record of step `index`: the observation it acted on, its action, and the action's
+        error as the next observation reports it."""
+        record = StepRecord(
+            index=index, action=step.action, error=after.get("last_action_error", ""), reward=reward,
+            tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
+        )  # fmt: skip
+        record.observation, record.screenshot = self.seen[index] if index < len(self.seen) else ("", "")
+        entry = {
+            "index": index, "action": step.action, "thoughts": step.thoughts, "messages": step.messages,
+            "raw_response": step.raw_response, "extra": step.extra,
+        }  # fmt: skip
+        self.lines.append(json.dumps(entry, default=str))
         return record
 
     def finish(self, out: EpisodeOutcome) -> None:
         """Wait for the writes, then add the agent's log; artifacts are complete before the row exists."""
         for future in self.pending:
             future.result()
-        (self.folder / "agent.jsonl").write_text("".join(line + "\n" for line in self.lines))
-        (self.folder / "episode.json").write_text(
-            json.dumps({"key": out.key, "goal": out.goal, "error": out.error_message}, indent=1)
-        )
+        if len(self.seen) > len(out.steps):  # the page after the last step (or the one it stopped on)
+            out.extra["final_observation"], out.extra["final_screenshot"] = self.seen[len(out.steps)]
+        log = "".join(redact_known(line) + "\n" for line in self.lines)
+        (self.folder / "agent.jsonl").write_text(log)
+        episode = {"key": out.key, "goal": out.goal, "error": out.error_message}
+        (self.folder / "episode.json").write_text(redact_known(json.dumps(episode, indent=1)))
         if self.demo_steps:
             demo = {"goal": out.goal, "steps": self.demo_steps, "success": out.success, "reward": out.reward}
-            (self.folder / DEMO_FILE).write_text(json.dumps(demo, default=str))
+            (self.folder / DEMO_FILE).write_text(redact_known(json.dumps(demo, default=str)))
 
 
-def _observation_text(obs: dict[str, Any]) -> str:
+def _observation_text(obs: Observation) -> str:
     parts = [f"goal: {obs.get('goal', '')}", f"url: {obs.get('url', '')}"]
     if obs.get("last_action_error"):
         parts.append(f"last_action_error: {obs['last_action_error']}")
@@ -253,7 +272,7 @@ def _observation_text(obs: dict[str, Any]) -> str:
 
 
 def _save_text(text: str, path: Path) -> None:
-    path.write_text(text)
+    path.write_text(redact_known(text))
 
 
 def _save_jpeg(pixels: np.ndarray, path: Path) -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
-from palaestra.memory import Exemplar, ExemplarMemory
+from palaestra.config import ConfigError, parse_seeds
+from palaestra.memory import Embedder, Exemplar, ExemplarMemory
 from palaestra.runs.artifacts import confined
 from palaestra.runs.episode import DEMO_FILE
 from palaestra.runs.store import RunStore
@@ -41,33 +43,49 @@ def exemplars_from_run(run_dir: str | Path, only_successful: bool = True) -> lis
     return exemplars
 
 
-def open_or_create(path: str | Path) -> ExemplarMemory:
-    if (Path(path) / "meta.json").exists():
-        return ExemplarMemory.open(path)
-    return ExemplarMemory.create(path)
+def require_demos(run_dir: str | Path, memory_path: str | Path) -> None:
+    """Refuse a run that recorded no demonstration (made without `--record-demos`), with the fix."""
+    run_dir = Path(run_dir)
+    with RunStore(run_dir, readonly=True) as store:
+        folders = [row["artifacts"] for row in store.episodes() if row["artifacts"]]
+    if any(confined(run_dir, Path(folder, DEMO_FILE)).is_file() for folder in folders):
+        return
+    raise ConfigError(
+        f"{run_dir} holds no demonstrations: it was run without --record-demos. Fix: run the same "
+        "evaluation with --record-demos into a new --out (the same --out would skip its finished "
+        f"episodes), then `palaestra memory build {memory_path} --run NEW_OUT`."
+    )
+
+
+def add_to_memory(
+    path: str | Path, exemplars: Iterable[Exemplar], embedder: Embedder | None = None
+) -> tuple[ExemplarMemory, int]:
+    """The one way memories are built: open (or create) the memory at ``path``, add ``exemplars``
+    (duplicates are merged), save. Returns the memory and how many exemplars it gained."""
+    memory = ExemplarMemory.open_or_create(path, embedder=embedder)
+    before = len(memory)
+    memory.add(exemplars)
+    memory.save()
+    return memory, len(memory) - before
 
 
 def build_memory(args: argparse.Namespace) -> int:
     if not args.run and not args.oracles:
         print("palaestra memory build: say where from: --run RUN_DIR and/or --oracles 'GLOBS'.")
         return 2
-    added = 0
+    for run in args.run or []:  # before anything slow: a run without demonstrations is a mistake
+        require_demos(run, args.path)
+    found: list[Exemplar] = []
     if args.oracles:
-        from palaestra.agents.exemplars import build_from_oracles, parse_seeds
+        from palaestra.agents.demos import record_oracles
 
-        before = len(open_or_create(args.path))
-        memory = build_from_oracles(
-            args.path, args.oracles.split(","), parse_seeds(args.seeds), only_successful=not args.all
+        found += record_oracles(
+            args.oracles.split(","), parse_seeds(args.seeds), only_successful=not args.all
         )
-        added += len(memory) - before
-    if args.run:
-        memory = open_or_create(args.path)
-        before = len(memory)
-        for run in args.run:
-            memory.add(exemplars_from_run(run, only_successful=not args.all))
-        memory.save()
-        added += len(memory) - before
-    print(f"{added} exemplars added; {args.path} holds {len(open_or_create(args.path))}.")
+    for run in args.run or []:
+        found += exemplars_from_run(run, only_successful=not args.all)
+    memory, added = add_to_memory(args.path, found)
+    print(f"{added} exemplars added; {args.path} holds {len(memory)}.")
     return 0
 
 

@@ -1,8 +1,10 @@
 """The Ray backend: the same episode workers as Ray actors, for runs across a cluster.
 
-`--backend ray` connects to the cluster named by `--ray-address` (or `RAY_ADDRESS`), else starts a
-local Ray instance sized to the run. Each actor is an `EpisodeWorker` holding its own browser; an
-episode past its timeout gets its actor killed (with the actor's processes) and a fresh one started.
+`--backend ray` connects to the cluster named by `--ray-address` (or `PALAESTRA_RAY_ADDRESS`), and
+only then: otherwise it starts a local Ray instance sized to the run, bound to loopback and torn
+down with the run (`ray_local`), whatever `RAY_ADDRESS` says. Each actor is an `EpisodeWorker`
+holding its own browser; an episode past its timeout gets its actor killed (with the actor's
+processes) and a fresh one started.
 Ray is an optional extra: `pip install 'palaestra[ray]'`.
 """
 
@@ -15,6 +17,7 @@ from typing import Any
 
 from palaestra.config import ConfigError
 from palaestra.runs.backends import Backend, error_outcome
+from palaestra.runs.ray_local import LocalRay
 from palaestra.runs.records import EpisodeOutcome
 from palaestra.runs.spec import EpisodeSpec, RunSettings
 
@@ -24,11 +27,15 @@ class _ActorWorker:
 
     def __init__(self, settings: RunSettings, run_dir: str, name: str) -> None:
         import palaestra  # noqa: F401
+        from palaestra.redaction import redact_logs
         from palaestra.runs.episode import EpisodeWorker
+
+        redact_logs()
 
         self.worker = EpisodeWorker(settings, run_dir, name)
 
     def run(self, spec: EpisodeSpec) -> EpisodeOutcome:
+        self.worker.prepare(spec)  # loading the agent and browser is not the episode's time
         return self.worker.run(spec)
 
     def close(self) -> None:
@@ -52,14 +59,12 @@ class RayBackend(Backend):
         except ImportError:
             raise ConfigError("--backend ray needs Ray: pip install 'palaestra[ray]'.") from None
         self.ray = ray
-        self.started_here = False
-        if not ray.is_initialized():
-            address = settings.ray_address or os.environ.get("RAY_ADDRESS", "")
-            if address:
-                ray.init(address=address, log_to_driver=False)
-            else:
-                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-                self.started_here = True
+        self.local: LocalRay | None = None
+        if settings.ray_address:
+            if not ray.is_initialized():
+                ray.init(address=settings.ray_address, log_to_driver=False)
+        elif not ray.is_initialized():
+            self.local = LocalRay(ray, num_cpus=workers)
         # The run directory must be reachable from every node (a shared filesystem on clusters).
         self.actor_cls = ray.remote(num_cpus=1)(_ActorWorker)
         self.slots = [_Slot(f"ray{i}", self._actor(f"ray{i}")) for i in range(workers)]
@@ -107,5 +112,5 @@ class RayBackend(Backend):
             self.ray.wait(closing, num_returns=len(closing), timeout=30)
         for slot in self.slots:
             self.ray.kill(slot.actor, no_restart=True)
-        if self.started_here:
-            self.ray.shutdown()
+        if self.local is not None:
+            self.local.stop()

@@ -26,6 +26,9 @@ RETRYABLE_ERRORS = frozenset(
         "model_unavailable",
     }
 )
+#: Error kinds not retried within an invocation (nothing would change) but run again when the run is
+#: resumed: the LLM budget was spent, and resuming with a larger one continues the run.
+RESUMED_ERRORS = frozenset({"budget_exceeded"})
 #: Error kinds that retrying cannot fix (a bug in the agent, a wrong configuration).
 PERMANENT_ERRORS = frozenset({"agent_error", "config_error", "model_request"})
 

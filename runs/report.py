@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from palaestra.redaction import SECRETS, redact, redact_text
 from palaestra.runs.records import PERMANENT_ERRORS, RETRYABLE_ERRORS
 from palaestra.runs.report_html import (
     episode_page_name,
@@ -46,16 +47,28 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
         index = _index_path(run, out)
         pages = index.parent / "episodes"
         pages.mkdir(parents=True, exist_ok=True)
-        episodes, invocations = store.episodes(), store.invocations()
+        # Runs recorded before secrets were redacted on the way in are redacted on the way out.
+        episodes = [_redacted(e) for e in store.episodes()]
+        invocations = [{**i, "record": _redacted_record(i["record"])} for i in store.invocations()]
         attempts: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in store.db.execute("SELECT * FROM attempts ORDER BY episode, attempt"):
-            attempts[row["episode"]].append(dict(row))
+            attempts[row["episode"]].append(_redacted(dict(row)))
         back = "../" + quote(index.name)
         for episode in episodes:
             html = render_episode(run, episode, store.steps(episode["key"]), attempts[episode["key"]], back)
             (pages / episode_page_name(episode["key"])).write_text(html, encoding="utf-8")
     index.write_text(render_index(run, episodes, invocations, attempts), encoding="utf-8")
     return index
+
+
+def _redacted(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "error_message": redact_text(row.get("error_message") or "")}
+
+
+def _redacted_record(record: Any) -> Any:
+    if isinstance(record, dict) and isinstance(record.get("argv"), list):
+        record = {**record, "argv": SECRETS.argv(record["argv"])}
+    return redact(record)
 
 
 def _index_path(run: Path, out: str | Path | None) -> Path:
@@ -147,8 +160,9 @@ def _summary(episodes: list[dict[str, Any]]) -> str:
     reference = {e["agent"] for e in episodes if is_reference(e)}
     rows = [
         [esc(s.agent) + reference_badge(s.agent in reference), esc(s.task), str(s.episodes),
-         f"{s.success:.2f} ± {s.stderr:.2f}", f"{s.mean_reward:.2f}", f"{s.mean_steps:.1f}",
-         f"{s.mean_seconds:.1f}", f"{s.tokens:,}", f"{s.cost:.4f}", str(s.errors)]
+         *([f"{s.success:.2f} ± {s.stderr:.2f}", f"{s.mean_reward:.2f}", f"{s.mean_steps:.1f}",
+            f"{s.mean_seconds:.1f}"] if s.episodes else ["-"] * 4),  # nothing finished: nothing measured
+         f"{s.tokens:,}", f"{s.cost:.4f}", str(s.errors)]
         for s in summaries
     ]  # fmt: skip
     headers = ["agent", "task", "n", "success", "reward", "steps", "s/episode", "tokens", "cost", "errors"]

@@ -1,7 +1,8 @@
 """One episode's report page: its goal, how it ended, and a step-by-step timeline.
 
 This is the page one opens to find out *why* an agent failed, so each step shows what the agent saw
-(screenshot, observation text), what it thought and answered, what it did, and what that cost.
+when it decided (screenshot, observation text: step 0 is the page at reset), what it thought and
+answered, what it did, and what that cost; the page after the last action closes the timeline.
 Artifact paths come from the run database and are resolved with `confined`, so a tampered database
 cannot make the report read files outside the run's directory.
 """
@@ -52,7 +53,25 @@ def render_episode(
     if not steps:
         body.append('<p class="muted">No step was taken.</p>')
     body += [_step(step, folder, log.get(step["idx"], {})) for step in steps]
+    body.append(_final_page(episode, folder))
     return page(title, "\n".join(body))
+
+
+def _final_page(episode: dict[str, Any], folder: Path | None) -> str:
+    """The page after the last step (or the one the agent stopped on), when it was recorded."""
+    try:
+        extra = json.loads(episode.get("extra") or "{}")
+    except ValueError:
+        return ""
+    if not isinstance(extra, dict) or not extra.get("final_observation"):
+        return ""
+    image = _image(folder, extra.get("final_screenshot"), "the final page")
+    obs, obs_problem = _artifact(folder, extra.get("final_observation"))
+    text = _details("Observation", _read_text(obs) if obs else f"({obs_problem})")
+    return (
+        f'<section class="step" id="final"><div>{image}</div>'
+        f"<div><h3>Final page</h3><p class='muted'>after the last action</p>{text}</div></section>"
+    )
 
 
 def _episode_record(e: dict[str, Any]) -> str:
@@ -70,12 +89,7 @@ def _episode_record(e: dict[str, Any]) -> str:
 
 
 def _step(step: dict[str, Any], folder: Path | None, log: dict[str, Any]) -> str:
-    shot, shot_problem = _artifact(folder, step.get("screenshot"))
-    uri = _thumbnail(shot) if shot else None
-    if uri:
-        image = f'<img class="shot" src="{uri}" alt="screenshot after step {esc(step["idx"])}">'
-    else:
-        image = f'<p class="muted">{esc(shot_problem or "screenshot unreadable")}</p>'
+    image = _image(folder, step.get("screenshot"), f"what the agent saw at step {step['idx']}")
     error = step.get("error") or ""
     items = [
         ("Action", f"<code class='action'>{esc(step.get('action') or '')}</code>"),
@@ -101,6 +115,14 @@ def _step(step: dict[str, Any], folder: Path | None, log: dict[str, Any]) -> str
         f'<section class="step" id="step-{esc(step["idx"])}"><div>{image}</div>'
         f"<div><h3>Step {esc(step['idx'])}</h3>{''.join(parts)}</div></section>"
     )
+
+
+def _image(folder: Path | None, name: str | None, alt: str) -> str:
+    shot, problem = _artifact(folder, name)
+    uri = _thumbnail(shot) if shot else None
+    if uri:
+        return f'<img class="shot" src="{uri}" alt="{esc(alt)}">'
+    return f'<p class="muted">{esc(problem or "screenshot unreadable")}</p>'
 
 
 def _details(summary: str, text: object, opened: bool = False) -> str:

@@ -7,12 +7,15 @@ resolved configuration, and the agents with their model identifiers and seeds.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import platform
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from palaestra.redaction import SECRETS, redact
 from palaestra.runs.spec import RunConfig
 
 _PACKAGES = (
@@ -32,9 +35,31 @@ def package_versions() -> dict[str, str]:
 
 
 def git_state(path: Path | None = None) -> dict[str, Any]:
-    """Commit and dirty state of the checkout Palaestra runs from (empty outside a git checkout)."""
-    where = str(path or Path(__file__).resolve().parent.parent)
+    """Commit and dirty state of the checkout Palaestra was installed from.
+
+    Found from the installation's own record (PEP 610's ``direct_url.json``), not from where the
+    package's files happen to lie: a wheel installed in a virtual environment inside some other
+    repository must not report that repository's commit. An editable install reports its checkout;
+    an install from a git URL, the commit pip recorded; anything else, no git state.
+    """
+    if path is None:
+        origin = _install_origin()
+        if "commit" in origin:
+            return {"commit": origin["commit"], "dirty": False, "source": origin.get("url", "")}
+        if "checkout" not in origin:
+            return {}
+        path = Path(origin["checkout"])
+    where = str(path)
     try:
+        top = subprocess.run(
+            ["git", "-C", where, "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        if Path(top).resolve() != path.resolve():
+            return {}  # the folder is inside some other repository, not a checkout of its own
         commit = subprocess.run(
             ["git", "-C", where, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
         ).stdout.strip()
@@ -44,6 +69,28 @@ def git_state(path: Path | None = None) -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         return {}
     return {"commit": commit, "dirty": bool(status.strip())}
+
+
+def _install_origin() -> dict[str, str]:
+    """Where pip installed Palaestra from: an editable checkout, a VCS commit, or neither."""
+    try:
+        raw = importlib.metadata.distribution("palaestra").read_text("direct_url.json")
+        direct = json.loads(raw or "{}")
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return {}
+    if not direct:  # run from a source checkout (its own egg-info is found first): the checkout itself
+        root = Path(__file__).resolve().parent.parent
+        if (root / "pyproject.toml").is_file() and 'name = "palaestra"' in (
+            root / "pyproject.toml"
+        ).read_text():
+            return {"checkout": str(root)}
+        return {}
+    url = str(direct.get("url", ""))
+    if "vcs_info" in direct and direct["vcs_info"].get("commit_id"):
+        return {"commit": str(direct["vcs_info"]["commit_id"]), "url": url}
+    if direct.get("dir_info", {}).get("editable") and url.startswith("file://"):
+        return {"checkout": urllib.parse.unquote(urllib.parse.urlparse(url).path)}
+    return {}
 
 
 def browser_version() -> str:
@@ -60,6 +107,7 @@ def browser_version() -> str:
 
 
 def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> dict[str, Any]:
+    """The record of one invocation, with secrets (keys, tokens, passwords) redacted."""
     agents = [
         {
             "label": a.display,
@@ -71,9 +119,9 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
         for a in config.agents
     ]
     return {
-        "argv": list(sys.argv if argv is None else argv),
-        "config": config.to_json(),
-        "agents": agents,
+        "argv": SECRETS.argv(sys.argv if argv is None else argv),
+        "config": redact(config.to_json()),
+        "agents": redact(agents),
         "seeds": config.seeds,
         "packages": package_versions(),
         "git": git_state(),

@@ -77,25 +77,30 @@ def agent_means(summaries: list[TaskSummary]) -> dict[str, tuple[float, float]]:
 
 
 def format_summary(summaries: list[TaskSummary]) -> str:
+    """The table `palaestra show` prints. A task or agent with no finished episode (all errored)
+    shows `-`, not a success rate of 0: nothing was measured."""
     header = (
         f"{'agent':<16} {'task':<34} {'n':>4} {'success':>13} {'reward':>7} {'steps':>6} "
         f"{'s/ep':>6} {'tokens':>9} {'cost':>8} {'errors':>6}"
     )
     lines = [header, "-" * len(header)]
     for s in summaries:
-        lines.append(
-            f"{s.agent:<16} {s.task:<34} {s.episodes:>4} {s.success:>6.2f} ± {s.stderr:<4.2f} "
-            f"{s.mean_reward:>7.2f} {s.mean_steps:>6.1f} {s.mean_seconds:>6.1f} {s.tokens:>9,} "
-            f"{s.cost:>8.4f} {s.errors:>6}"
+        measured = (
+            f"{s.success:>6.2f} ± {s.stderr:<4.2f} {s.mean_reward:>7.2f} {s.mean_steps:>6.1f} "
+            f"{s.mean_seconds:>6.1f}"
+            if s.episodes
+            else f"{'-':>13} {'-':>7} {'-':>6} {'-':>6}"
         )
+        usage = f"{s.tokens:>9,} {s.cost:>8.4f} {s.errors:>6}"
+        lines.append(f"{s.agent:<16} {s.task:<34} {s.episodes:>4} {measured} {usage}")
     lines.append("-" * len(header))
-    for agent, (mean, stderr) in sorted(agent_means(summaries).items()):
+    means = agent_means(summaries)
+    for agent in sorted({s.agent for s in summaries}):
         errors = sum(s.errors for s in summaries if s.agent == agent)
         episodes = sum(s.episodes for s in summaries if s.agent == agent)
-        lines.append(
-            f"{agent:<16} {'mean over tasks':<34} {episodes:>4} {mean:>6.2f} ± {stderr:<4.2f}"
-            f"{'':>49}{errors:>6}"
-        )
+        mean = f"{means[agent][0]:>6.2f} ± {means[agent][1]:<4.2f}" if agent in means else f"{'-':>13}"
+        note = "" if agent in means else "  (no finished episode)"
+        lines.append(f"{agent:<16} {'mean over tasks':<34} {episodes:>4} {mean}{note:<42}{errors:>6}")
     return "\n".join(lines)
 
 

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TextIO
 
 from palaestra.config import ConfigError
+from palaestra.redaction import SECRETS, redact, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
 from palaestra.runs.backends import Backend, default_workers, make_backend
 from palaestra.runs.progress import Progress
-from palaestra.runs.records import RETRYABLE_ERRORS, EpisodeOutcome
+from palaestra.runs.records import RESUMED_ERRORS, RETRYABLE_ERRORS, EpisodeOutcome
 from palaestra.runs.repro import reproducibility_record
 from palaestra.runs.spec import EpisodeSpec, RunConfig
-from palaestra.runs.store import RunStore
+from palaestra.runs.store import DB_NAME, RunStore
 
 #: How many of a task's next seeds a worker is told of (its environment prepares at most 2 ahead).
 UPCOMING_HINT = 4
@@ -41,7 +42,8 @@ class RunResult:
 def pending_episodes(
     episodes: list[EpisodeSpec], status: dict[str, tuple[str, str, int]], retries: int
 ) -> tuple[list[EpisodeSpec], int]:
-    """Which episodes still need a run: never run, or errored for a retryable reason with tries left."""
+    """Which episodes still need a run: never run, errored for a retryable reason with tries left, or
+    stopped by the LLM budget (which the user may have raised since)."""
     todo: list[EpisodeSpec] = []
     for spec in episodes:
         state = status.get(spec.key)
@@ -49,7 +51,8 @@ def pending_episodes(
             todo.append(spec)
             continue
         kind, error, attempts = state
-        if kind == "error" and error in RETRYABLE_ERRORS and attempts <= retries:
+        retry = error in RETRYABLE_ERRORS and attempts <= retries
+        if kind == "error" and (retry or error in RESUMED_ERRORS):
             todo.append(spec)
     return todo, len(episodes) - len(todo)
 
@@ -67,6 +70,26 @@ def check_compatible(store: RunStore, config: RunConfig) -> None:
             )
 
 
+def describe_plan(config: RunConfig) -> str:
+    """What `run_eval(config)` would do, checked as it would check it, with nothing run or written."""
+    settings = config.settings
+    episodes = config.episodes()
+    status: dict[str, tuple[str, str, int]] = {}
+    if (Path(settings.out) / DB_NAME).is_file():
+        with RunStore(settings.out, readonly=True) as store:
+            check_compatible(store, config)
+            status = store.status()
+    todo, skipped = pending_episodes(episodes, status, settings.retries)
+    tasks = sorted({e.task for e in episodes})
+    shown = ", ".join(tasks[:5]) + (f" and {len(tasks) - 5} more" if len(tasks) > 5 else "")
+    return (
+        f"Would run {len(todo)} of {len(episodes)} episodes into {settings.out} ({skipped} finished "
+        f"already): agents {', '.join(a.display for a in config.agents)} x {len(tasks)} tasks ({shown}) "
+        f"x seeds {settings.seeds}, {settings.workers or default_workers(max(1, len(todo)))} worker(s), "
+        f"backend {settings.backend}."
+    )
+
+
 def run_eval(
     config: RunConfig,
     *,
@@ -77,9 +100,11 @@ def run_eval(
     settings = config.settings
     episodes = config.episodes()
     started = time.perf_counter()
+    for agent in config.agents:  # redacted wherever they reappear: records, messages, logs
+        SECRETS.remember(secret_values(agent.args_dict()))
     with RunStore(settings.out) as store:
         check_compatible(store, config)
-        store.set_meta("config", config.to_json())
+        store.set_meta("config", redact(config.to_json()))
         todo, skipped = pending_episodes(episodes, store.status(), settings.retries)
         progress = Progress(total=len(todo), skipped=skipped, stream=stream, live=live)
         if skipped:
@@ -100,6 +125,9 @@ def run_eval(
             backend.shutdown(kill=True)
             store.end_invocation(invocation, "interrupted")
             progress.close("Interrupted: finished episodes are saved; run the same command to resume.")
+        except BaseException:  # no worker, browser or Ray process may outlive a failed run
+            backend.shutdown(kill=True)
+            raise
         else:
             backend.shutdown()
             store.end_invocation(invocation, "complete")

@@ -18,13 +18,21 @@ from typing import Any
 
 from palaestra.config import ConfigError, build_config, parse_assignments, parse_seeds
 from palaestra.errors import UnknownNameError
+from palaestra.redaction import is_secret_key
 
 BACKENDS = ("local", "ray")
+#: Agent arguments that do not change what an agent does (beside secrets): not in its hash.
+UNPINNED_ARGS = frozenset({"budget_tokens", "budget_cost"})
 
 
 @dataclass(frozen=True)
 class AgentEntry:
-    """One agent configuration of a run. Its label names it in results; its hash pins its arguments."""
+    """One agent configuration of a run. Its label names it in results; its hash pins its arguments.
+
+    Secrets (`api_key`, tokens, passwords) and budgets are not part of the hash: they say who pays
+    and how much, not what the agent does, so rotating a key or raising a budget resumes the run
+    instead of refusing it.
+    """
 
     name: str
     args: tuple[tuple[str, str], ...] = ()
@@ -32,7 +40,8 @@ class AgentEntry:
 
     @property
     def config_hash(self) -> str:
-        blob = json.dumps({"name": self.name, "args": sorted(self.args)}, sort_keys=True)
+        pinned = sorted((k, v) for k, v in self.args if not is_secret_key(k) and k not in UNPINNED_ARGS)
+        blob = json.dumps({"name": self.name, "args": pinned}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
     @property
@@ -57,6 +66,9 @@ class RunSettings:
     step_timeout: float = 30.0
     backend: str = "local"
     ray_address: str = ""
+    #: The whole run's LLM allowance, over every agent and worker (None: no run-wide limit).
+    budget_tokens: int | None = None
+    budget_cost: float | None = None
     retries: int = 2
     screenshots: bool = True
     #: Write each episode down as an exemplar trajectory (`demo.json`) for `palaestra memory build --run`.
@@ -190,7 +202,22 @@ def _label(agents: list[AgentEntry]) -> list[AgentEntry]:
     duplicated = sorted({x for x in labels if labels.count(x) > 1})
     if duplicated:
         raise ConfigError(f"Agent labels must differ; {duplicated} appear twice. Give each a `label`.")
+    _refuse_shared_folders(labels)
     return labelled
+
+
+def _refuse_shared_folders(labels: list[str]) -> None:
+    """Labels whose episode folders differ only in case would share one on macOS and Windows."""
+    from palaestra.runs.artifacts import folder_name
+
+    folders: dict[str, str] = {}
+    for label in labels:
+        other = folders.setdefault(folder_name(label).lower(), label)
+        if other != label:
+            raise ConfigError(
+                f"Agent labels `{other}` and `{label}` differ only in case, so their episode folders "
+                "would be one on case-insensitive file systems. Give one of them another `label`."
+            )
 
 
 def build_run_config(

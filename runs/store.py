@@ -2,7 +2,8 @@
 
 Only the run's parent process writes, and an episode with its steps is written in one transaction
 when the episode ends, so a run killed at any moment (even SIGKILL) leaves a consistent database:
-every finished episode complete, nothing half-written.
+every finished episode complete, nothing half-written. Secrets are redacted on the way in
+(`palaestra.redaction`): records and error messages by name and by value, actions and goals by value.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from palaestra.redaction import redact, redact_known, redact_text
 from palaestra.runs.records import EpisodeOutcome
 
 DB_NAME = "results.sqlite"
@@ -90,7 +92,7 @@ class RunStore:
 
     def set_meta(self, key: str, value: Any) -> None:
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(redact(value))))
 
     def meta(self, key: str, default: Any = None) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -100,7 +102,7 @@ class RunStore:
         with self._tx() as db:
             cursor = db.execute(
                 "INSERT INTO invocations (started, status, record) VALUES (?, 'running', ?)",
-                (time.time(), json.dumps(record)),
+                (time.time(), json.dumps(redact(record))),
             )
         return int(cursor.lastrowid or 0)
 
@@ -121,12 +123,13 @@ class RunStore:
         previous = self.db.execute("SELECT attempts FROM episodes WHERE key = ?", (outcome.key,)).fetchone()
         attempts = (previous[0] if previous else 0) + 1
         o = outcome
+        message = redact_text(o.error_message)
         row = (
             o.key, o.agent, o.agent_name, o.agent_hash, o.task, o.seed,
             "error" if o.errored else "done", o.outcome or None, int(o.success), o.reward, len(o.steps),
-            o.error_kind or None, o.error_message or None, attempts, o.goal, o.reset_s, o.elapsed_s,
+            o.error_kind or None, message or None, attempts, redact_known(o.goal), o.reset_s, o.elapsed_s,
             o.tokens_in, o.tokens_out, o.cost, o.started, o.finished, o.artifacts, o.worker, invocation,
-            json.dumps(o.extra),
+            json.dumps(redact(o.extra)),
         )  # fmt: skip
         with self._tx() as db:
             db.execute("DELETE FROM steps WHERE episode = ?", (o.key,))
@@ -134,15 +137,15 @@ class RunStore:
             db.executemany(
                 "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (o.key, s.index, s.action, s.error, s.reward, s.env_s, s.agent_s, s.overhead_s,
-                     s.tokens_in, s.tokens_out, s.cost, s.screenshot, s.observation)
+                    (o.key, s.index, redact_known(s.action), redact_known(s.error), s.reward, s.env_s,
+                     s.agent_s, s.overhead_s, s.tokens_in, s.tokens_out, s.cost, s.screenshot, s.observation)
                     for s in o.steps
                 ],
             )  # fmt: skip
             if o.errored:
                 db.execute(
                     "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?, ?, ?)",
-                    (o.key, attempts, o.error_kind, o.error_message, o.finished, invocation),
+                    (o.key, attempts, o.error_kind, message, o.finished, invocation),
                 )
         return attempts
 

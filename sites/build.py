@@ -9,6 +9,7 @@ complete; a file lock keeps parallel workers from building the same dataset twic
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import hashlib
 import importlib.metadata
@@ -58,11 +59,12 @@ def check_installed(dataset: str) -> None:
 
 def recipe_checksum(dataset: str) -> str:
     """What the build of ``dataset`` depends on: its recipe files (builders, word lists, settings;
-    the rest of the apps' code does not shape the seed) and the apps' versions."""
+    the rest of the apps' code does not shape the seed), as syntax trees, and the apps' versions."""
     digest = hashlib.sha256(dataset.encode())
     for name in get_dataset(dataset).recipe:
         digest.update(name.encode())
-        digest.update((HERE / name).read_bytes())
+        # The code's syntax tree, not its text: reformatting or a comment does not force a rebuild.
+        digest.update(ast.dump(ast.parse((HERE / name).read_text())).encode())
     for dist in (*APP_VERSIONS, *get_dataset(dataset).versions):
         try:
             digest.update(f"{dist}={importlib.metadata.version(dist)}".encode())

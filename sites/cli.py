@@ -15,9 +15,10 @@ from typing import Any
 from palaestra.sites.registry import SITES
 
 
-def add_parser(sub: Any) -> None:
-    p = sub.add_parser("sites", help="build, list and serve the web sites of the site suites")
-    p.add_argument("action", choices=("list", "build", "serve"))
+def add_parser(sub: Any, epilog: str = "") -> None:
+    what = "build the seeded data, list the sites, or serve them with fresh state to a person"
+    p = sub.add_parser("sites", help=what, epilog=epilog)
+    p.add_argument("action", choices=("list", "build", "serve"), help="list, build or serve")
     p.add_argument("names", nargs="*", help="sites (serve) or datasets (build); default: all")
     p.add_argument("--force", action="store_true", help="build: rebuild even if the cache is current")
     p.add_argument("--port", type=int, default=0, help="serve: the port of the first site (0: any free one)")

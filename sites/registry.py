@@ -57,7 +57,8 @@ DATASETS = {
     "shop": Dataset(
         "shop", "palaestra.sites.apps.shop_settings",
         ("django", "oscar", "haystack", "whoosh", "waitress", "whitenoise"),
-        (*_COMMON, "data/shop.py", "data/catalogue_words.py", "data/images.py", "apps/shop_settings.py"),
+        (*_COMMON, "data/shop.py", "data/shop_activity.py", "data/catalogue_words.py", "data/images.py",
+         "apps/shop_settings.py"),
     ),
     "forum": Dataset(
         "forum", "palaestra.sites.apps.forum_settings",

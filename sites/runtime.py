@@ -84,9 +84,10 @@ class Episode:
     def url(self, site: str) -> str:
         return self.runtime.url(site)
 
-    def login_cookies(self, accounts: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    def login_cookies(self, accounts: dict[str, str] | None = None) -> list[Any]:
         """Cookies that log the episode in on each of its sites, as the site's default account or as
-        ``accounts[site]``; the sessions were stored in the seed by the build."""
+        ``accounts[site]``; the sessions were stored in the seed by the build. (Playwright's
+        ``SetCookieParam`` dictionaries, which it does not export as a type.)"""
         cookies = []
         for name in self.sites:
             site = get_site(name)

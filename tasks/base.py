@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
-from playwright.async_api import Page
-
-if TYPE_CHECKING:  # envs imports tasks; the protocol is only needed for the annotation
-    from palaestra.envs.tools import ToolRunner
+if TYPE_CHECKING:  # only annotations: listing tasks must not import a browser driver
+    from playwright.async_api import Page
 
 
 @dataclass(frozen=True)
@@ -32,6 +30,31 @@ class EpisodeState:
 
     messages: list[str] = field(default_factory=list)
     infeasible: str | None = None
+
+
+class ToolRunner(Protocol):
+    """What an environment needs from a task's tools (a calculator, a unit converter, a search over
+    its manuals), so that environments do not depend on `routing`: `palaestra.routing.TaskTools` is
+    the implementation over the API registry, selector and executor. Agents reach it through
+    `call_api` and `search_apis`; results appear in the next observation, never as exceptions.
+    """
+
+    def describe(self) -> str:
+        """The tools for the observation: a listing when there are few, else how to search them."""
+        ...
+
+    async def call(self, api: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Run one call; answer `{"api", "ok", "content" or "error", ...}`, errors included as data."""
+        ...
+
+    async def search(self, query: str, k: int) -> dict[str, Any]:
+        """The tools that fit `query`, best first, as `{"query", "matches": [...]}`."""
+        ...
+
+    def begin_episode(self, episode_id: str | None, feedback: Any = None) -> None:
+        """Calls from now on belong to episode `episode_id`; with `feedback` (a routing
+        `FeedbackStore`), their outcomes and routes are recorded there under that id."""
+        ...
 
 
 class Task(ABC):

@@ -6,9 +6,12 @@ Useful for one-off tasks, for tests of the environment, and as the smallest exam
 
 from __future__ import annotations
 
-from playwright.async_api import Page
+from typing import TYPE_CHECKING
 
 from palaestra.tasks.base import EpisodeState, Evaluation, Task
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 
 class PageTask(Task):

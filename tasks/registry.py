@@ -1,38 +1,78 @@
-"""The task registry: every task suite registers ``TaskSpec`` records here.
+"""The task registry: suites plug in through entry points and list ``TaskSpec`` records.
 
 Names are ``<suite>.<task>`` (``miniwob.click-test``). Each is also a Gymnasium id under the
-``palaestra`` namespace (``palaestra/miniwob.click-test``).
+``palaestra`` namespace (``palaestra/miniwob.click-test``), made by the environment the spec names.
+
+A suite is an entry point in the group ``palaestra.suites`` (the built-in ones are declared in our
+own ``pyproject.toml`` the same way), naming a function that returns the suite's ``TaskSpec``
+records. A package of yours adds a suite with no change to Palaestra::
+
+    [project.entry-points."palaestra.suites"]
+    mysuite = "mypackage.tasks:palaestra_tasks"
+
+Listing is cheap by contract: the function and its module must not import a browser driver, a web
+framework or a model, because ``import palaestra`` lists every suite to register the Gymnasium ids.
+Specs name their task class and environment class as ``"module:attribute"`` strings, imported only
+when an episode is made.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
+import importlib
+import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
 
-from palaestra.errors import UnknownNameError
-from palaestra.tasks.base import Task
+from palaestra.errors import PluginError, UnknownNameError
+
+if TYPE_CHECKING:
+    from palaestra.tasks.base import Task
 
 GYM_NAMESPACE = "palaestra"
+SUITES_GROUP = "palaestra.suites"
+BROWSER_ENV = "palaestra.envs.browser_env:BrowserEnv"
+
+
+def resolve(target: str | Callable[..., Any], what: str) -> Any:
+    """The object an ``"module:attribute"`` string names (or ``target`` itself when not a string)."""
+    if not isinstance(target, str):
+        return target
+    module_name, sep, attribute = target.partition(":")
+    if not sep or not module_name or not attribute:
+        raise PluginError(f"{what}: `{target}` is not of the form `package.module:attribute`.")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise PluginError(f"{what}: cannot load `{target}`: {exc}") from exc
+    return obj
 
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """How to build one registered task."""
+    """How to build one registered task, and which environment class runs it.
+
+    ``factory`` is the task class (or any callable returning a ``Task``), or its ``"module:attr"``
+    path, imported on the first ``make()``; ``env`` is the environment's ``"module:Class"`` path.
+    """
 
     name: str
     suite: str
-    factory: Callable[..., Task]
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    factory: str | Callable[..., Task]
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    env: str = BROWSER_ENV
 
     @property
     def gym_id(self) -> str:
         return f"{GYM_NAMESPACE}/{self.name}"
 
     def make(self) -> Task:
-        return self.factory(**self.kwargs)
+        return resolve(self.factory, f"task `{self.name}`")(**self.kwargs)
 
 
 _registry: dict[str, TaskSpec] = {}
@@ -40,22 +80,34 @@ _suites_loaded = False
 
 
 def register_task(spec: TaskSpec) -> None:
+    """Register one task by hand (suites in packages use the entry point instead)."""
     if spec.name in _registry:
         raise ValueError(f"Task {spec.name!r} is registered twice.")
+    if not spec.name.startswith(f"{spec.suite}."):
+        raise ValueError(f"Task {spec.name!r} must be named `{spec.suite}.<task>`, after its suite.")
     _registry[spec.name] = spec
 
 
 def _load_suites() -> None:
     global _suites_loaded
-    if not _suites_loaded:
-        _suites_loaded = True
-        from palaestra.tasks.miniwob import register_miniwob
-        from palaestra.tasks.tools import register_tool_tasks
-        from palaestra.tasks.webarena import register_site_suites
-
-        register_miniwob()
-        register_tool_tasks()
-        register_site_suites()
+    if _suites_loaded:
+        return
+    _suites_loaded = True
+    found = entry_points(group=SUITES_GROUP)
+    if not any(ep.value.startswith("palaestra.") for ep in found):
+        warnings.warn(
+            "Palaestra's built-in suites are not registered: its entry points are missing, so the "
+            "package is not installed. Install it (`pip install -e .` in the checkout, or "
+            "`./scripts/setup`).",
+            stacklevel=3,
+        )
+    for ep in sorted(found, key=lambda e: e.name):
+        try:
+            specs: Iterable[TaskSpec] = ep.load()()
+            for spec in specs:
+                register_task(spec)
+        except Exception as exc:  # one broken plug-in must not take the others down
+            warnings.warn(f"Task suite `{ep.name}` ({ep.value}) failed to load: {exc}", stacklevel=3)
 
 
 def all_tasks() -> dict[str, TaskSpec]:
@@ -72,33 +124,35 @@ def get_task_spec(name: str) -> TaskSpec:
     tasks = all_tasks()
     name = name.removeprefix(f"{GYM_NAMESPACE}/")
     if name not in tasks:
-        raise UnknownNameError("task", name, tasks, hint="`palaestra.tasks.list_tasks()` lists them all.")
+        raise UnknownNameError("task", name, tasks, hint="`palaestra list tasks` lists them all.")
     return tasks[name]
 
 
 def list_tasks(pattern: str = "*", suite: str | None = None) -> list[str]:
-    """Registered task names matching a glob pattern, optionally within one suite."""
+    """Registered task names matching a glob pattern, optionally within one suite.
+
+    A pattern matches the full name (``miniwob.enter-*``) or the name within its suite
+    (``enter-*``), so both spellings people type work.
+    """
     if suite is not None and suite not in suites():
         raise UnknownNameError("suite", suite, suites())
     names = [n for n, s in all_tasks().items() if suite is None or s.suite == suite]
-    matched = [
+    return sorted(
         n
         for n in names
-        if fnmatch.fnmatchcase(n, pattern)
-        or (suite is not None and fnmatch.fnmatchcase(n.split(".", 1)[1], pattern))
-    ]
-    return sorted(matched)
+        if fnmatch.fnmatchcase(n, pattern) or fnmatch.fnmatchcase(n.split(".", 1)[1], pattern)
+    )
 
 
 def register_gymnasium_envs() -> None:
-    """Register every task as a Gymnasium id (idempotent)."""
+    """Register every task as a Gymnasium id (idempotent; imports no environment code)."""
     import gymnasium as gym
 
     for spec in all_tasks().values():
         if spec.gym_id not in gym.registry:
             gym.register(
                 id=spec.gym_id,
-                entry_point="palaestra.envs.browser_env:BrowserEnv",
+                entry_point=spec.env,
                 kwargs={"task": spec.name},
                 disable_env_checker=False,
             )

@@ -2,6 +2,8 @@
 
 The budget is checked *before* a request is sent, so a run that has spent its allowance stops
 without paying for one more call. Calls in flight at the same moment may overshoot it slightly.
+A `Budget` lives in one process; the workers of a run share theirs through the run's ledger
+(`ledger.py`), which `Budget.from_config` returns inside a run.
 """
 
 from __future__ import annotations
@@ -55,7 +57,11 @@ class Budget:
 
     @classmethod
     def from_config(cls, config: LLMConfig) -> Budget:
-        return cls(max_tokens=config.budget_tokens, max_cost=config.budget_cost)
+        """The config's budget; inside a run's worker, one kept in the run's shared ledger."""
+        from .ledger import active_budget  # set by the run's workers (see ledger.charging)
+
+        shared = active_budget(config.budget_tokens, config.budget_cost)
+        return shared if shared is not None else cls(config.budget_tokens, config.budget_cost)
 
     @property
     def spent(self) -> Usage:

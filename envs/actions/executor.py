@@ -19,8 +19,8 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions import types as a
 from palaestra.envs.observation import ID_ATTR, FrameIds
-from palaestra.envs.tools import ToolRunner
 from palaestra.errors import ActionError
+from palaestra.tasks.base import ToolRunner
 
 
 @dataclass

@@ -75,7 +75,10 @@ class HttpOperation:
                 continue
             value = remaining.pop(spec.prop)
             if spec.location == "path":
-                path = path.replace("{" + spec.name + "}", quote(_text(value), safe=""))
+                segment = path_segment(_text(value))
+                if not segment:  # `/items/` is another endpoint than `/items/{id}`
+                    raise ApiCallError(f"The path parameter `{spec.name}` is empty; give it a value.")
+                path = path.replace("{" + spec.name + "}", segment)
             elif spec.location == "query":
                 values = value if isinstance(value, list) else [value]
                 query.extend((spec.name, _text(v)) for v in values)
@@ -114,6 +117,14 @@ class HttpOperation:
             raise ApiTimeoutError(f"{self.method} {self.path} timed out: {exc!r}") from exc
         except httpx.TransportError as exc:
             raise ApiTransportError(f"{self.method} {self.path} failed on the network: {exc!r}") from exc
+
+
+def path_segment(value: str) -> str:
+    """`value` as one path segment: every reserved character percent-encoded (`/` too), and the dots
+    of a `.` or `..` segment as well, which HTTP clients and servers would otherwise resolve (RFC
+    3986, 5.2.4) so that `GET /items/{id}` with id `..` became `GET /`."""
+    encoded = quote(value, safe="")
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
 def _text(value: Any) -> str:

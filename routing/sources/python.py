@@ -13,14 +13,12 @@ annotation the result schema. Mark functions with `@api(...)` to set what hints 
 
     registry.add(*from_callable(add))          # or: register_callables(registry, add, other, module)
 
-Synchronous functions run in a worker thread so that a slow one cannot stall the event loop (and a
-timeout can still answer the model, although Python cannot stop the thread itself).
+Synchronous functions run on a thread of their own, so that a slow one cannot stall the event loop
+and a hung one, abandoned at its timeout, cannot take capacity from the others (`_sync_calls`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import inspect
 import types
 import typing
@@ -33,6 +31,7 @@ from palaestra.routing.records import NAMESPACE_SEPARATOR, Annotations, ApiRecor
 from palaestra.routing.registry import AddReport, ApiRegistry, Entry, Rejection
 from palaestra.routing.sources._docstrings import parse_docstring
 from palaestra.routing.sources._pytypes import UnsupportedTypeError, coerce, schema_for
+from palaestra.routing.sources._sync_calls import SyncCaller
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SPEC_ATTRIBUTE = "__palaestra_api__"
@@ -106,6 +105,7 @@ class CallableHandler:
         self, fn: Callable[..., Any], hints: dict[str, Any], *, run_sync_in_thread: bool = True
     ) -> None:
         self.fn, self.hints, self.run_sync_in_thread = fn, hints, run_sync_in_thread
+        self.caller = SyncCaller(getattr(fn, "__qualname__", None) or type(fn).__name__)
 
     async def call(self, arguments: dict[str, Any]) -> Any:
         """Coerce the arguments, call the function (awaiting it if async) and return its result."""
@@ -117,8 +117,8 @@ class CallableHandler:
                 raise ApiCallError(f"argument `{arg_name}` could not be converted: {exc}") from exc
         if inspect.iscoroutinefunction(self.fn):
             return await self.fn(**kwargs)
-        if self.run_sync_in_thread:
-            result = await asyncio.to_thread(functools.partial(self.fn, **kwargs))
+        if self.run_sync_in_thread:  # a thread of its own, abandoned if it hangs (see _sync_calls)
+            result = await self.caller.call(self.fn, **kwargs)
         else:
             result = self.fn(**kwargs)
         return await result if inspect.isawaitable(result) else result

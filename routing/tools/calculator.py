@@ -228,8 +228,8 @@ def _power(base: Number, exponent: Number) -> Number:
     """`base ** exponent`, refused when the exponent or the result would be too large."""
     if abs(base) > 1 and abs(exponent) > MAX_EXPONENT:
         raise CalculatorError(
-            f"The exponent {exponent:g} is too large (the limit is {MAX_EXPONENT}); the result would be "
-            "astronomically large. Check the expression (powers group from the right: 2**3**2 = 2**9)."
+            f"The exponent {_shown(exponent)} is too large (the limit is {MAX_EXPONENT}); the result would "
+            "be astronomically large. Check the expression (powers group from the right: 2**3**2 = 2**9)."
         )
     whole = isinstance(base, int) and isinstance(exponent, int)
     if whole and exponent > 0 and abs(base) > 1 and exponent * math.log2(abs(base)) > MAX_INT_BITS:
@@ -239,9 +239,19 @@ def _power(base: Number, exponent: Number) -> Number:
     result: Number | complex = base**exponent
     if isinstance(result, complex):
         raise CalculatorError(
-            f"({base:g})**({exponent:g}) is not a real number (a fractional power of a negative number)."
+            f"({_shown(base)})**({_shown(exponent)}) is not a real number (a fractional power of a "
+            "negative number)."
         )
     return result
+
+
+def _shown(value: Number) -> str:
+    """A number for an error message: `:g` when it fits a float, its size otherwise (formatting a
+    300-digit integer as a float raises OverflowError, which must not replace the message)."""
+    try:
+        return f"{value:g}"
+    except OverflowError:
+        return f"{'-' if value < 0 else ''}(a {len(str(abs(value)))}-digit number)"
 
 
 def _call(node: ast.Call, depth: int) -> Number:
@@ -267,7 +277,7 @@ def _call(node: ast.Call, depth: int) -> Number:
     except CalculatorError:
         raise
     except ValueError:
-        shown = ", ".join(f"{a:g}" for a in args)
+        shown = ", ".join(_shown(a) for a in args)
         raise CalculatorError(f"{name}({shown}) is undefined (math domain error).") from None
     except ZeroDivisionError:
         raise CalculatorError(f"Division by zero in {name}().") from None

@@ -401,22 +401,9 @@ DEPARTMENTS: dict[str, Department] = {
 }
 
 COLORS = [
-    "Black",
-    "White",
-    "Charcoal",
-    "Navy",
-    "Sage Green",
-    "Terracotta",
-    "Sand",
-    "Slate Blue",
-    "Burgundy",
-    "Mustard",
-    "Ivory",
-    "Forest Green",
-    "Blush Pink",
-    "Graphite",
-    "Teal",
-]
+    "Black", "White", "Charcoal", "Navy", "Sage Green", "Terracotta", "Sand", "Slate Blue", "Burgundy",
+    "Mustard", "Ivory", "Forest Green", "Blush Pink", "Graphite", "Teal",
+]  # fmt: skip
 
 REVIEW_OPENERS = {
     5: [

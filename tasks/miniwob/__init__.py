@@ -10,77 +10,31 @@ since some tasks give partial credit for a wrong answer.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
-import miniwob
-from playwright.async_api import Page
+from palaestra.tasks.registry import TaskSpec
 
-from palaestra.tasks.base import EpisodeState, Evaluation, Task
-from palaestra.tasks.registry import TaskSpec, register_task
 
-HTML_DIR = Path(miniwob.__file__).parent / "html" / "miniwob"
-#: The reward display and click trail are MiniWoB's own debugging aids; agents need not read them.
-HIDE_CHROME_CSS = "#reward-display, #click-canvas { display: none !important; }"
-HIDE_CHROME_JS = f"""document.addEventListener("DOMContentLoaded", () => {{
-  const style = document.createElement("style");
-  style.textContent = {HIDE_CHROME_CSS!r};
-  document.head.appendChild(style);
-}});"""
-#: Long enough for slow agents, short enough for setTimeout (which overflows past 2**31 - 1 ms).
-EPISODE_MAX_MS = 1_000_000_000
+def _html_dir() -> Path:
+    # Found without importing `miniwob`, whose import registers its own Gymnasium environments
+    # and takes seconds: listing our tasks must stay cheap.
+    spec = importlib.util.find_spec("miniwob")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("The `miniwob` package is not installed: pip install miniwob")
+    return Path(next(iter(spec.submodule_search_locations))) / "html" / "miniwob"
 
-READY_JS = "() => (typeof WOB_TASK_READY === 'undefined' || WOB_TASK_READY) ? core.getUtterance() : null"
-#: Starts the episode and, in the same round trip, returns its goal if the problem is ready.
-START_JS = f"""([seed, maxMs]) => {{
-  Math.seedrandom(seed);
-  core.EPISODE_MAX_TIME = maxMs;
-  core.startEpisodeReal();
-  return ({READY_JS})();
-}}"""
-STATE_JS = """() => ({done: WOB_DONE_GLOBAL, reward: WOB_REWARD_GLOBAL,
-                      raw_reward: WOB_RAW_REWARD_GLOBAL, reason: WOB_REWARD_REASON})"""
+
+HTML_DIR = _html_dir()
 
 
 def task_names() -> list[str]:
     return sorted(p.stem for p in HTML_DIR.glob("*.html"))
 
 
-class MiniWoBTask(Task):
-    action_set = "miniwob"
-    viewport = (500, 320)
-    #: An episode lives in its page's JavaScript (seeded ``Math.random``, the task's own globals).
-    setup_ahead = True
-
-    def __init__(self, task: str, ready_timeout: float = 10.0) -> None:
-        self.task = task
-        self.name = f"miniwob.{task}"
-        self.url = (HTML_DIR / f"{task}.html").as_uri()
-        self.ready_timeout = ready_timeout
-
-    async def prepare(self, page: Page) -> None:
-        # The style goes in as the document parses: no round trip and no restyle after load.
-        await page.add_init_script(HIDE_CHROME_JS)
-        await page.goto(self.url, wait_until="load")
-
-    async def setup(self, page: Page, seed: int) -> str:
-        # Some tasks build their problem asynchronously and flag WOB_TASK_READY when done.
-        goal = await page.evaluate(START_JS, [seed, EPISODE_MAX_MS])
-        if goal is None:
-            handle = await page.wait_for_function(READY_JS, timeout=self.ready_timeout * 1000)
-            goal = await handle.json_value()
-        return str(goal)
-
-    async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
-        raw = await page.evaluate(STATE_JS)
-        raw_reward = float(raw["raw_reward"] or 0.0)
-        done = bool(raw["done"])
-        return Evaluation(
-            reward=raw_reward if done else 0.0, done=done, success=done and raw_reward >= 1.0, raw=raw
-        )
-
-
-def register_miniwob() -> None:
-    for task in task_names():
-        register_task(
-            TaskSpec(name=f"miniwob.{task}", suite="miniwob", factory=MiniWoBTask, kwargs={"task": task})
-        )
+def suite_tasks() -> list[TaskSpec]:
+    """The `miniwob` suite's entry point: one spec per page the package ships."""
+    return [
+        TaskSpec(f"miniwob.{task}", "miniwob", "palaestra.tasks.miniwob.task:MiniWoBTask", {"task": task})
+        for task in task_names()
+    ]

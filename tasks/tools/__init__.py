@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playwright.async_api import Page
+from palaestra.tasks.base import EpisodeState, Evaluation, Task, ToolRunner
+from palaestra.tasks.registry import TaskSpec
 
-from palaestra.envs.tools import ToolRunner
-from palaestra.tasks.base import EpisodeState, Evaluation, Task
-from palaestra.tasks.registry import TaskSpec, register_task
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 from palaestra.tasks.tools.manuals import MANUALS, QUESTIONS
 
 PAGE = (Path(__file__).parent / "page.html").as_uri()
@@ -110,6 +110,9 @@ QUESTION_MAKERS: dict[str, Any] = {
 }
 
 
-def register_tool_tasks() -> None:
-    for kind in QUESTION_MAKERS:
-        register_task(TaskSpec(f"tools.{kind}", "tools", ToolTask, {"kind": kind}, "needs a tool to answer"))
+def suite_tasks() -> list[TaskSpec]:
+    """The `tools` suite's entry point."""
+    return [
+        TaskSpec(f"tools.{kind}", "tools", ToolTask, {"kind": kind}, "needs a tool to answer")
+        for kind in QUESTION_MAKERS
+    ]

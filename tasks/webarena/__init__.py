@@ -11,7 +11,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from palaestra.tasks.registry import TaskSpec, register_task
+from palaestra.tasks.registry import TaskSpec
 from palaestra.tasks.webarena.config import TaskConfig, load_configs
 
 DATA = Path(__file__).parent / "data"
@@ -31,14 +31,25 @@ def make_site_task(suite: str, name: str, **kwargs: Any) -> Any:
     return SiteTask(suite_configs(suite)[name], f"{suite}.{name}", **kwargs)
 
 
-def register_site_suites() -> None:
-    for suite in SITE_SUITES:
-        for name, config in suite_configs(suite).items():
-            register_task(
-                TaskSpec(
-                    f"{suite}.{name}", suite, make_site_task, {"suite": suite, "name": name}, config.intent
-                )
-            )
+def suite_specs(suite: str) -> list[TaskSpec]:
+    return [
+        TaskSpec(f"{suite}.{name}", suite, "palaestra.tasks.webarena:make_site_task",
+                 {"suite": suite, "name": name}, config.intent)
+        for name, config in suite_configs(suite).items()
+    ]  # fmt: skip
+
+
+def shop_tasks() -> list[TaskSpec]:
+    """The `shop` suite's entry point (listing reads JSON only: no browser, no Django)."""
+    return suite_specs("shop")
+
+
+def shop_admin_tasks() -> list[TaskSpec]:
+    return suite_specs("shop-admin")
+
+
+def forum_tasks() -> list[TaskSpec]:
+    return suite_specs("forum")
 
 
 def site_oracle(task: str) -> Any:

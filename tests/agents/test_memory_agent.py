@@ -8,17 +8,20 @@ retrieval: the agent must pick its task's own family without being told the task
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from palaestra.agents import TaskInfo
-from palaestra.agents.exemplars import MemoryExemplars, build_from_oracles
+from palaestra.agents.demos import record_oracles
 from palaestra.agents.grounding import Alignment
-from palaestra.agents.memory_agent import MemoryAgent, MemoryAgentConfig, vote
+from palaestra.agents.memory_agent import MemoryAgent, MemoryAgentConfig
+from palaestra.agents.retrieval import MemoryExemplars, vote
 from palaestra.envs import BrowserEnv
 from palaestra.memory import ExemplarMemory, SentenceTransformerEmbedder
+from palaestra.runs.memory_cli import add_to_memory
 
 TASKS = ("click-button", "enter-text", "click-checkboxes", "login-user")
 #: Families whose goals read like another's: the goal's embedding alone confuses them.
@@ -39,7 +42,7 @@ SEEDS = [0, 1, 2, 3, 4]
 def memory_dir(tmp_path_factory: pytest.TempPathFactory, minilm: SentenceTransformerEmbedder) -> Path:
     path = tmp_path_factory.mktemp("memory") / "miniwob"
     families = [*TASKS, *SIBLINGS, *CARRIED]
-    memory = build_from_oracles(path, families, SEEDS, embedder=minilm)
+    memory, _ = add_to_memory(path, record_oracles(families, SEEDS), embedder=minilm)
     recorded = [memory.get(i).task for i in memory.ids()]
     assert set(recorded) == set(families) and len(recorded) >= len(SEEDS) * len(families) - 3
     return path
@@ -95,7 +98,7 @@ def test_the_first_page_tells_apart_families_the_goal_does_not(
             obs, _ = env.reset(seed=seed)
             agent.reset(TaskInfo(goal=obs["goal"], action_set=env.action_set))
             by_goal = vote(agent.source.search(obs["goal"], 10))
-            confused += [task] if by_goal and by_goal[0].family != task else []
+            confused += [task] if by_goal and by_goal[0][0].family != task else []
             agent.act(obs)
             assert agent.exemplar is not None and agent.exemplar.family == task, (task, seed)
     assert confused, "the goals alone were enough here: the test would not show what the page adds"
@@ -117,3 +120,11 @@ def test_goal_alignment_substitutes_arguments() -> None:
     dates = Alignment.between("Select 10/16/2016 as the date.", "Select 11/03/2016 as the date.")
     assert dates.apply("October 16") == "November 3"
     assert dates.apply("10/16/2016") == "11/03/2016"
+
+
+def test_warming_up_loads_the_embedding_model_before_any_episode(memory_dir: Path) -> None:
+    agent = MemoryAgent(MemoryAgentConfig(memory=str(memory_dir)))
+    embedder = agent.source.memory.embedder  # type: ignore[attr-defined]
+    assert embedder._model is None  # opening a memory loads no model
+    asyncio.run(agent.awarm())
+    assert embedder._model is not None

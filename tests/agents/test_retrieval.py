@@ -9,9 +9,10 @@ from palaestra.agents import TaskInfo
 from palaestra.agents.demos import read_value
 from palaestra.agents.grounding import Alignment, argument_context, ground, text_pattern
 from palaestra.agents.memory_agent import MemoryAgent, MemoryAgentConfig
-from palaestra.agents.retrieval import Exemplar, choose, goal_template, page_signature
+from palaestra.agents.retrieval import choose, goal_template, page_signature
 from palaestra.agents.transforms import carry
 from palaestra.envs.actions import WEB_ACTIONS
+from palaestra.memory import Exemplar, Hit
 
 
 def element(eid: str, tag: str, text: str = "", parent: str = "", **attributes: str) -> dict[str, Any]:
@@ -49,10 +50,10 @@ def test_the_page_decides_between_families_whose_goals_read_alike() -> None:
     radios = page_signature(page("", element("1", "input", type="radio"), element("2", "button", "Submit")))
     boxes = page_signature(page("", element("1", "input", type="checkbox"), element("2", "button", "Submit")))
     candidates = [
-        Exemplar("Select AU and click Submit.", "checkboxes", [{"page": boxes}], 0.95),
-        Exemplar("Select QX and click Submit.", "checkboxes", [{"page": boxes}], 0.93),
-        Exemplar("Select Rk and click Submit.", "radios", [{"page": radios}], 0.80),
-        Exemplar("Select zz9 and click Submit.", "radios", [{"page": radios}], 0.78),
+        (Exemplar(goal="Select AU and click Submit.", task="checkboxes", trajectory=[{"page": boxes}]), 0.95),
+        (Exemplar(goal="Select QX and click Submit.", task="checkboxes", trajectory=[{"page": boxes}]), 0.93),
+        (Exemplar(goal="Select Rk and click Submit.", task="radios", trajectory=[{"page": radios}]), 0.80),
+        (Exemplar(goal="Select zz9 and click Submit.", task="radios", trajectory=[{"page": radios}]), 0.78),
     ]
     chosen = choose("Select AU and click Submit.", radios, candidates)
     assert chosen is not None and chosen.family == "radios"
@@ -123,8 +124,8 @@ class OneExemplar:
     def __init__(self, exemplar: Exemplar) -> None:
         self.exemplar = exemplar
 
-    def search(self, goal: str, k: int) -> list[Exemplar]:
-        return [self.exemplar]
+    def search(self, goal: str, k: int) -> list[Hit]:
+        return [(self.exemplar, 1.0)]
 
 
 def test_waits_for_a_named_element_before_acting() -> None:
@@ -135,7 +136,10 @@ def test_waits_for_a_named_element_before_acting() -> None:
     goal = 'Click the "Save" item.'
     shown = page(goal, element("1", "button", "Menu"), element("2", "a", "Save"), element("3", "a", "Open"))
     step = record_step(shown, "click('2')")
-    agent = MemoryAgent(MemoryAgentConfig(max_waits=2), source=OneExemplar(Exemplar(goal, "menu", [step])))
+    agent = MemoryAgent(
+        MemoryAgentConfig(max_waits=2),
+        source=OneExemplar(Exemplar(goal=goal, task="menu", trajectory=[step])),
+    )
     agent.reset(TaskInfo(goal='Click the "Open" item.', action_set=WEB_ACTIONS))
     closed = page('Click the "Open" item.', element("1", "button", "Menu"))
     assert agent.act(closed).extra.get("waiting")

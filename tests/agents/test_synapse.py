@@ -10,9 +10,9 @@ import pytest
 
 from palaestra.agents import TaskInfo
 from palaestra.agents.llm import BudgetExceeded, ChatModel, LLMConfig, WhitespaceTokenCounter
-from palaestra.agents.memory_agent import Exemplar
 from palaestra.agents.synapse import SynapseAgent, SynapseConfig, extract_actions
 from palaestra.envs import BrowserEnv
+from palaestra.memory import Exemplar, Hit
 from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text, server_error
 from palaestra.testing.script import Answer
 
@@ -21,8 +21,8 @@ class FixedExemplars:
     def __init__(self, exemplars: list[Exemplar]) -> None:
         self.exemplars = exemplars
 
-    def search(self, goal: str, k: int) -> list[Exemplar]:
-        return self.exemplars[:k]
+    def search(self, goal: str, k: int) -> list[Hit]:
+        return [(exemplar, 0.9) for exemplar in self.exemplars[:k]]
 
 
 def click_named_button(request: ScriptRequest) -> Answer:
@@ -89,7 +89,7 @@ def test_exemplars_are_whole_trajectories_in_the_prompt(
     server = make_llm_server(click_named_button)
     exemplar = Exemplar(
         goal='Click on the "Okay" button.',
-        family="click-button",
+        task="click-button",
         trajectory=[{"state": "[9] button Okay", "action": "click('9')"}],
     )
     agent = make_agent(server, FixedExemplars([exemplar]))
@@ -165,12 +165,8 @@ def test_context_budget_drops_exemplars_before_the_current_state(
     from palaestra.envs.actions import MINIWOB_ACTIONS
 
     server = make_llm_server(lambda request: reply_text("noop()"))
-    big = Exemplar(
-        goal="Long example", family="x", trajectory=[{"state": "word " * 3000, "action": "noop()"}]
-    )
-    small = Exemplar(
-        goal="Short example", family="x", trajectory=[{"state": "[1] button", "action": "noop()"}]
-    )
+    big = Exemplar(goal="Long example", task="x", trajectory=[{"state": "word " * 3000, "action": "noop()"}])
+    small = Exemplar(goal="Short example", task="x", trajectory=[{"state": "[1] button", "action": "noop()"}])
     agent = make_agent(server, FixedExemplars([big, small]), context_window=2000, max_tokens=100)
     agent.reset(TaskInfo(goal="Click the button.", action_set=MINIWOB_ACTIONS))
     messages = agent.build_messages("[4] button Go")

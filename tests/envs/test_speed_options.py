@@ -14,7 +14,7 @@ from playwright.async_api import Page
 from palaestra.envs import BrowserEnv, BrowserHost, BrowserOptions, ObsConfig
 from palaestra.envs import browser as browser_mod
 from palaestra.envs.pages_ahead import predict_seeds
-from palaestra.tasks.miniwob import MiniWoBTask
+from palaestra.tasks.miniwob.task import MiniWoBTask
 from palaestra.tasks.page import PageTask
 
 WIDGETS = (Path(__file__).parent / "pages" / "widgets.html").as_uri()

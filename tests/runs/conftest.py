@@ -59,13 +59,15 @@ def build_run(
     goals: Mapping[str, str] | None = None,
     steps: int = 2,
     record: dict[str, Any] | None = None,
+    config_hash: str | Mapping[str, str] = "abc123",
 ) -> Path:
     """Write a run to `run_dir` and return it.
 
     `results` maps `(agent label, task)` (or a task, played by `agent`) to `"k/n"` or a list of
     outcomes, one per seed. `agent_names` maps labels to registered names (default: the label, so a
     label "oracle" is the privileged oracle). `goals` maps tasks to goals. Every finished episode
-    takes `steps` steps, an errored one a single step.
+    takes `steps` steps, an errored one a single step. `config_hash` is every agent's configuration
+    hash, or maps labels to theirs.
     """
     names, goal_of = agent_names or {}, goals or {}
     n_seeds = max((len(_outcomes(spec)) for spec in results.values()), default=0)
@@ -75,10 +77,9 @@ def build_run(
             label, task = key if isinstance(key, tuple) else (agent, key)
             for seed, outcome in enumerate(_outcomes(spec)):
                 goal = goal_of.get(task, f"Solve {task} (seed {seed}).")
-                store.record(
-                    _episode(run_dir, label, names.get(label, label), task, seed, outcome, goal, steps),
-                    invocation,
-                )
+                episode = _episode(run_dir, label, names.get(label, label), task, seed, outcome, goal, steps)
+                episode.agent_hash = config_hash if isinstance(config_hash, str) else config_hash[label]
+                store.record(episode, invocation)
         store.end_invocation(invocation, "complete")
     return run_dir
 

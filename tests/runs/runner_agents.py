@@ -9,14 +9,16 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 
-from palaestra.agents.base import Agent, AgentStep, Obs, TaskInfo
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.envs.obs import Observation
 
 
 class HangingAgent(Agent):
     """Never answers: only the runner's episode timeout can end its episodes."""
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         await asyncio.sleep(3600)
         return AgentStep(action="noop(0)")
 
@@ -24,14 +26,14 @@ class HangingAgent(Agent):
 class CrashingAgent(Agent):
     """Raises on its first decision: a bug in the agent, an error that retrying cannot fix."""
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         raise ZeroDivisionError("the agent's own bug")
 
 
 class IdleAgent(Agent):
     """Waits on every step: its episodes end at the step limit, a failure and not an error."""
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         return AgentStep(action="noop(0)")
 
 
@@ -56,7 +58,7 @@ class CalculatorAgent(Agent):
             f"call_api('calc/evaluate', {{'expression': '{expression}'}})",
         ]
 
-    async def aact(self, obs: Obs) -> AgentStep:
+    async def aact(self, obs: Observation) -> AgentStep:
         if self.plan:
             return AgentStep(action=self.plan.pop(0))
         answer = json.loads(obs["tool_results"])["content"]
@@ -65,3 +67,19 @@ class CalculatorAgent(Agent):
         submit = re.search(r"\[(\w+)\] button\b[^\n]*Submit", obs["axtree"])
         assert box and submit, obs["axtree"]
         return AgentStep(action=f"fill('{box.group(1)}', '{value}')\nclick('{submit.group(1)}')")
+
+
+class SlowToLoadAgent(Agent):
+    """Loads something slow before it can play (as an embedding model is): in `awarm`, which the
+    runner calls before the episode's clock starts. Its step says when the loading finished."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded_at = 0.0
+
+    async def awarm(self) -> None:
+        await asyncio.sleep(1.0)
+        self.loaded_at = time.time()
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        return AgentStep(action="noop(0)", stop=bool(self.history), extra={"loaded_at": self.loaded_at})

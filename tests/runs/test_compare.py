@@ -18,6 +18,9 @@ from palaestra.runs.compare import (
     fisher_exact,
     format_comparison,
 )
+from palaestra.runs.store import RunStore
+
+from .conftest import default_record
 
 MakeRun = Callable[..., Path]
 
@@ -133,3 +136,26 @@ def test_cli_prints_the_comparison(
     assert "-1.00 ▼" in capsys.readouterr().out
     assert main(["compare", str(a), str(tmp_path / "nowhere")]) == 2
     assert "not a run directory" in capsys.readouterr().err
+
+
+def test_one_label_for_two_configurations_is_refused_unless_paired_by_task(
+    make_run: MakeRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = default_record(range(4))
+    record["config"] = {"agents": [{"name": "random", "label": "random", "args": [["seed", "7"]]}]}
+    plain = make_run({"t": "2/4"}, name="plain", agent="random", steps=1, config_hash="aaa111")
+    seeded = make_run({"t": "3/4"}, name="seeded", agent="random", steps=1, config_hash="bbb222")
+    with RunStore(seeded) as store:
+        store.set_meta("config", record["config"])
+    with pytest.raises(CompareError, match=r"`random` is not the same agent in both runs") as refused:
+        compare_runs([plain, seeded])
+    assert "`random seed=7` [bbb222]" in str(refused.value) and "--by-task" in str(refused.value)
+    assert main(["compare", str(plain), str(seeded)]) == 2
+    assert "not the same agent" in capsys.readouterr().err
+    # Asked for, the runs are compared as the agents they are.
+    comparison = compare_runs([plain, seeded], by_task=True)
+    assert comparison.by_task and [r.task for r in comparison.rows] == ["t", "overall"]
+    assert main(["compare", "--by-task", str(plain), str(seeded)]) == 0
+    # The same configuration under one label (another code version, say) is compared by label.
+    again = make_run({"t": "1/4"}, name="again", agent="random", steps=1, config_hash="aaa111")
+    assert not compare_runs([plain, again]).by_task

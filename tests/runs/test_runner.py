@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -19,7 +21,7 @@ from palaestra.memory import ExemplarMemory, HashingEmbedder, content_hash
 from palaestra.routing.feedback import FeedbackStore
 from palaestra.routing.history import Route
 from palaestra.runs.memory_cli import exemplars_from_run
-from palaestra.runs.results import format_summary, load_rows, summarize, to_dataframe
+from palaestra.runs.results import load_rows, summarize, to_dataframe
 from palaestra.runs.store import RunStore
 
 HERE = Path(__file__).parent
@@ -66,6 +68,17 @@ def test_small_run_with_two_agents_in_parallel(
         assert steps[0]["action"].startswith("fill(") and steps[0]["screenshot"] == "shot-000.jpg"
         (invocation,) = store.invocations()
         record = invocation["record"]
+    # A step's files are what the agent saw when it chose the step's action: step 0 shows the page
+    # at reset, before anything was typed; the page after the last action is the final page.
+    typed = re.search(r'"(.+?)"', oracle["goal"]).group(1)  # type: ignore[union-attr]
+    assert steps[0]["observation"] == "obs-000.txt"
+    assert f"textbox value='{typed}'" not in (folder / "obs-000.txt").read_text()
+    final = json.loads(oracle["extra"])
+    assert final["final_observation"] == f"obs-{len(steps):03d}.txt"
+    assert (folder / final["final_screenshot"]).is_file()
+    assert f"textbox value='{typed}'" in (folder / final["final_observation"]).read_text()
+    report = (run / "report" / "episodes").glob("oracle_miniwob.enter-text_1-*.html")
+    assert main(["report", str(run)]) == 0 and "Final page" in next(report).read_text()
     assert invocation["status"] == "complete"
     assert record["seeds"] == [0, 1] and record["packages"]["playwright"]
     assert {"commit", "dirty"} <= set(record["git"]) and "hromium" in record["browser"]
@@ -204,19 +217,6 @@ def test_interrupted_and_killed_runs_lose_nothing_and_rerun_nothing(tmp_path: Pa
         assert [i["status"] for i in store.invocations()] == ["interrupted", "running", "complete"]
 
 
-def test_ray_backend_runs_a_small_evaluation(tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    argv = ["eval", "--agent", "oracle", "--tasks", "click-test,click-button", "--seeds", "0",
-            "--workers", "1", "--backend", "ray", "--no-screenshots", "--out", str(run)]  # fmt: skip
-    assert main(argv) == 0
-    rows = load_rows(run)
-    assert [(r["task"], r["success"], r["worker"]) for r in rows] == [
-        ("miniwob.click-button", 1, "ray0"),
-        ("miniwob.click-test", 1, "ray0"),
-    ]
-    assert "mean over tasks" in format_summary(summarize(rows))
-
-
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
@@ -236,3 +236,54 @@ def test_bad_names_get_did_you_mean_errors(
     assert main(["eval", *flags, "--out", str(tmp_path / "run")]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--agent", "memory"], "Agent `memory` replays demonstrations from an exemplar memory, and none"),
+        (
+            ["--agent", "memory", "--agent-arg", "memory=memories/nowhere"],
+            "memory=memories/nowhere does not exist",
+        ),
+        (["--agent", "synapse"], "Agent `synapse` needs an LLM and none is configured."),
+        (["--agent", "synapse", "--agent-arg", "model=m", "--agent-arg", "memory=x"], "memory=x does not"),
+    ],
+)
+def test_agent_configurations_are_checked_before_the_first_episode(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    flags: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
+    assert main(["eval", *flags, "--tasks", "click-test", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "palaestra memory build" in err or "model=NAME" in err  # and the fix
+    assert not (tmp_path / "run").exists()
+
+
+def test_labels_that_sanitise_alike_keep_their_own_episode_folders(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "random", "--label", "my agent", "--agent", "random", "--agent-arg", "seed=5",
+            "--label", "my_agent", "--tasks", "click-test", "--seeds", "0", "--workers", "1",
+            "--max-steps", "1", "--no-screenshots", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    folders = {row["agent"]: run / row["artifacts"] for row in load_rows(run)}
+    assert set(folders) == {"my agent", "my_agent"} and len(set(folders.values())) == 2
+    assert all((folder / "obs-000.txt").is_file() for folder in folders.values())
+
+
+def test_an_agents_loading_is_done_before_its_first_episode_starts(
+    tmp_path: Path, agents_importable: None
+) -> None:
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "runner_agents:SlowToLoadAgent", "--tasks", "click-test", "--seeds", "0",
+            "--workers", "1", "--max-steps", "1", "--no-screenshots", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    (row,) = load_rows(run)
+    log = json.loads((run / row["artifacts"] / "agent.jsonl").read_text().splitlines()[0])
+    assert 0 < log["extra"]["loaded_at"] < row["started"]  # loaded, and before the episode's clock

@@ -5,24 +5,22 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
-import sqlite3
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import async_playwright
 
 from palaestra.envs import BrowserEnv
 from palaestra.envs.browser import find_chromium
 from palaestra.errors import SiteError
 from palaestra.sites import build as builds
+from palaestra.sites.isolation import LAST_NAME, Rename, concurrent_renames, isolated, read_value
 from palaestra.sites.registry import Dataset
 from palaestra.sites.runtime import SiteRuntime
 from palaestra.tasks.webarena.config import from_json
 from palaestra.tasks.webarena.task import SiteTask
-
-LAST_NAME = "SELECT last_name FROM auth_user WHERE username = 'emma.lopez'"
 
 
 def profile_task(last_name: str = "Lopez") -> SiteTask:
@@ -42,11 +40,6 @@ def profile_task(last_name: str = "Lopez") -> SiteTask:
         ),
         "shop.test-profile",
     )
-
-
-def read_value(db: Path, query: str) -> object:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        return conn.execute(query).fetchone()[0]
 
 
 def test_episodes_get_their_own_copy_of_the_seed(runtime: SiteRuntime) -> None:
@@ -72,41 +65,21 @@ def test_a_request_names_its_episode_and_unknown_episodes_are_refused(runtime: S
     episode.discard()
 
 
-async def _rename(browser: Browser, runtime: SiteRuntime, name: str) -> tuple[str, Path]:
-    """Log in as Emma in a fresh episode and context, change her last name through the form."""
-    episode = await asyncio.to_thread(runtime.new_episode, ["shop"])
-    context = await browser.new_context(extra_http_headers=episode.headers)
-    await context.add_cookies(episode.login_cookies())
-    page = await context.new_page()
-    await page.goto(runtime.url("shop") + "/accounts/profile/edit/")
-    await page.get_by_label("Last name").fill(name)
-    await page.get_by_role("button", name="Save").click()
-    await page.wait_for_url("**/accounts/profile/")
-    shown = await page.get_by_role("cell", name=f"Emma {name}").inner_text()
-    await context.close()
-    return shown, episode.database("shop")
-
-
 def test_two_episodes_change_the_same_record_at_once_and_neither_sees_the_other(runtime: SiteRuntime) -> None:
-    async def both() -> list[tuple[str, Path]]:
+    async def both() -> tuple[Rename, Rename, str]:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=find_chromium(p), args=["--no-sandbox"])
             try:
-                return list(
-                    await asyncio.gather(
-                        *(_rename(browser, runtime, n) for n in ("Parallel-A", "Parallel-B"))
-                    )
-                )
+                return await concurrent_renames(browser, runtime)
             finally:
                 await browser.close()
 
-    (shown_a, db_a), (shown_b, db_b) = asyncio.run(both())
-    assert shown_a == "Emma Parallel-A" and shown_b == "Emma Parallel-B"
-    assert read_value(db_a, LAST_NAME) == "Parallel-A"
-    assert read_value(db_b, LAST_NAME) == "Parallel-B"
-    fresh = runtime.new_episode(["shop"])
-    assert read_value(fresh.database("shop"), LAST_NAME) == "Lopez"  # the seed is untouched
-    fresh.discard()
+    a, b, seeded = asyncio.run(both())
+    assert "Emma Parallel-A" in a.shown and a.stored == "Parallel-A"
+    assert "Emma Parallel-B" in b.shown and b.stored == "Parallel-B"
+    assert seeded == "Lopez"  # the seed is untouched
+    assert isolated(a, b, seeded)
+    assert not isolated(a, Rename("Parallel-B", a.shown, a.stored), seeded)  # the check can fail
 
 
 def test_each_reset_starts_from_the_seed(runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]) -> None:
@@ -179,8 +152,9 @@ def test_the_recipe_checksum_follows_the_recipe(monkeypatch: pytest.MonkeyPatch,
     shutil.copytree(builds.HERE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(builds, "HERE", copy)
     assert builds.recipe_checksum("forum") == before
-    (copy / "data" / "forum_words.py").write_text(
-        (copy / "data" / "forum_words.py").read_text() + "\n# changed\n"
-    )
+    words = copy / "data" / "forum_words.py"
+    words.write_text(words.read_text() + "\n# a comment, or reformatting, changes nothing\n")
+    assert builds.recipe_checksum("forum") == before
+    words.write_text(words.read_text() + "\nNOUNS = [*NOUNS, 'walrus']\n")
     assert builds.recipe_checksum("forum") != before
     assert builds.recipe_checksum("shop") == shop  # the shop's recipe does not include the forum's words

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from palaestra.envs.obs import Observation
 from palaestra.errors import PalaestraError
 
-Obs = dict[str, Any]
-Oracle = Callable[[Obs], Generator[str, Obs, None]]
+Oracle = Callable[[Observation], Generator[str, Observation, None]]
 ORACLES: dict[str, Oracle] = {}
 
 
@@ -97,7 +97,7 @@ class El:
 
 
 def elements(
-    obs: Obs,
+    obs: Observation,
     tag: str | None = None,
     text: str | None = None,
     visible: bool = True,
@@ -124,7 +124,7 @@ def elements(
 
 
 def find(
-    obs: Obs,
+    obs: Observation,
     tag: str | None = None,
     text: str | None = None,
     visible: bool = True,
@@ -138,7 +138,7 @@ def find(
     return found[-1]
 
 
-def by_dom_id(obs: Obs, dom_id: str) -> El:
+def by_dom_id(obs: Observation, dom_id: str) -> El:
     """The element whose HTML ``id`` attribute is ``dom_id``."""
     return find(obs, visible=False, id=dom_id)
 
@@ -148,7 +148,7 @@ def quoted(goal: str) -> list[str]:
     return re.findall(r'"([^"]*)"', goal)
 
 
-def pixel(obs: Obs, x: float, y: float) -> tuple[int, int, int]:
+def pixel(obs: Observation, x: float, y: float) -> tuple[int, int, int]:
     """The screenshot's RGB colour at viewport point x, y."""
     shot: np.ndarray = obs["screenshot"]
     r, g, b = shot[int(y), int(x)][:3]
@@ -179,7 +179,7 @@ def uncovered_point(el: El, others: list[El], margin: float = 2.0) -> tuple[floa
 
 
 def descendants(
-    obs: Obs,
+    obs: Observation,
     container: El,
     tag: str | None = None,
     text: str | None = None,
@@ -208,8 +208,8 @@ def descendants(
 
 
 def wait_for(
-    obs: Obs, ready: Callable[[Obs], bool], ms: int = 100, tries: int = 30
-) -> Generator[str, Obs, Obs]:
+    obs: Observation, ready: Callable[[Observation], bool], ms: int = 100, tries: int = 30
+) -> Generator[str, Observation, Observation]:
     """Wait (``noop``) until ``ready(obs)``; use as ``obs = yield from wait_for(obs, ...)``.
 
     Steps return once the DOM is quiet, so a change a page makes later, on a timer (an

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Generator
 
+from palaestra.envs.obs import Observation
 from palaestra.tasks.miniwob.oracles.base import (
     El,
-    Obs,
     OracleError,
     descendants,
     elements,
@@ -18,20 +18,20 @@ from palaestra.tasks.miniwob.oracles.base import (
     wait_for,
 )
 
-Solution = Generator[str, Obs, None]
+Solution = Generator[str, Observation, None]
 
 #: How long to wait (ms) for a widget that opens on a timer (the settle step only waits for the DOM).
 WAIT_MS = 300
 
 
-def _goal_match(obs: Obs, pattern: str) -> re.Match[str]:
+def _goal_match(obs: Observation, pattern: str) -> re.Match[str]:
     match = re.search(pattern, obs["goal"])
     if match is None:
         raise OracleError(f"goal {obs['goal']!r} does not match {pattern!r}")
     return match
 
 
-def _named(obs: Obs, name: str, tag: str | None = None) -> list[El]:
+def _named(obs: Observation, name: str, tag: str | None = None) -> list[El]:
     """Visible elements whose accessible name or text is exactly ``name`` (case-sensitive)."""
     return [
         el
@@ -50,7 +50,7 @@ def _click_uncovered(target: El, others: list[El]) -> str:
 
 
 @oracle("click-test-2")
-def click_test_2(obs: Obs) -> Solution:
+def click_test_2(obs: Observation) -> Solution:
     label = _goal_match(obs, r"[Cc]lick button (\w+)").group(1)
     buttons = elements(obs, tag="button")
     target = next(b for b in buttons if b.text.strip() == label)
@@ -58,7 +58,7 @@ def click_test_2(obs: Obs) -> Solution:
 
 
 @oracle("click-button-sequence")
-def click_button_sequence(obs: Obs) -> Solution:
+def click_button_sequence(obs: Observation) -> Solution:
     labels = re.findall(r"button (\w+)", obs["goal"])
     buttons = elements(obs, tag="button")
     for label in labels:
@@ -67,7 +67,7 @@ def click_button_sequence(obs: Obs) -> Solution:
 
 
 @oracle("focus-text")
-def focus_text(obs: Obs) -> Solution:
+def focus_text(obs: Observation) -> Solution:
     yield f"click('{find(obs, tag='input').id}')"
 
 
@@ -75,7 +75,7 @@ ORDINALS = {"1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4}
 
 
 @oracle("focus-text-2")
-def focus_text_2(obs: Obs) -> Solution:
+def focus_text_2(obs: Observation) -> Solution:
     index = ORDINALS[_goal_match(obs, r"(\d+(?:st|nd|rd|th)) input").group(1)]
     yield f"click('{elements(obs, tag='input')[index].id}')"
 
@@ -85,7 +85,7 @@ SHAPE_BUTTONS = {"rect": "Rectangle", "circle": "Circle", "polygon": "Triangle"}
 
 
 @oracle("identify-shape")
-def identify_shape(obs: Obs) -> Solution:
+def identify_shape(obs: Observation) -> Solution:
     svg = find(obs, tag="svg")
     x, y, w, h = svg.bbox
     inside = [
@@ -104,12 +104,12 @@ def identify_shape(obs: Obs) -> Solution:
 
 
 @oracle("click-dialog")
-def click_dialog(obs: Obs) -> Solution:
+def click_dialog(obs: Observation) -> Solution:
     yield f"click('{find(obs, tag='button', title='Close').id}')"
 
 
 @oracle("click-dialog-2")
-def click_dialog_2(obs: Obs) -> Solution:
+def click_dialog_2(obs: Observation) -> Solution:
     label = quoted(obs["goal"])[-1]
     if label == "x":
         yield f"click('{find(obs, tag='button', title='Close').id}')"
@@ -118,7 +118,7 @@ def click_dialog_2(obs: Obs) -> Solution:
 
 
 @oracle("click-checkboxes")
-def click_checkboxes(obs: Obs) -> Solution:
+def click_checkboxes(obs: Observation) -> Solution:
     wanted_text = _goal_match(obs, r"^Select (.*) and click Submit\.$").group(1)
     boxes = [el for el in elements(obs, tag="input") if el.attrs.get("type") == "checkbox"]
     names = {box.name.strip() for box in boxes}
@@ -128,7 +128,7 @@ def click_checkboxes(obs: Obs) -> Solution:
 
 
 @oracle("click-option")
-def click_option(obs: Obs) -> Solution:
+def click_option(obs: Observation) -> Solution:
     name = _goal_match(obs, r"^Select (.*) and click Submit\.$").group(1)
     radio = next(el for el in elements(obs, tag="input") if el.name.strip() == name)
     yield f"check('{radio.id}')\nclick('{find(obs, tag='button', text='Submit').id}')"
@@ -141,7 +141,7 @@ def _background(el: El) -> str | None:
 
 
 @oracle("click-color")
-def click_color(obs: Obs) -> Solution:
+def click_color(obs: Observation) -> Solution:
     color = _goal_match(obs, r"Click on the (.+) colored box").group(1).strip().lower()
     query = find(obs, visible=False, id="query")
     boxes = [el for el in elements(obs, tag="div") if "color" in el.classes and el.center[1] > query.bbox[3]]
@@ -150,7 +150,7 @@ def click_color(obs: Obs) -> Solution:
 
 
 @oracle("use-colorwheel-2")
-def use_colorwheel_2(obs: Obs) -> Solution:
+def use_colorwheel_2(obs: Observation) -> Solution:
     """The colour is the swatch's inline style; the picker's text box accepts it as typed hex."""
     swatch = next(el for el in elements(obs, tag="div") if (_background(el) or "").startswith("#"))
     color = (_background(swatch) or "").lstrip("#")
@@ -163,7 +163,7 @@ PIE_ATTEMPTS = 30
 
 
 @oracle("click-pie-nodelay")
-def click_pie_nodelay(obs: Obs) -> Solution:
+def click_pie_nodelay(obs: Observation) -> Solution:
     """The pie's items are drawn at zero size until the centre '+' spreads the menu out.
 
     The item the wheel starts with selected (drawn with white text) cannot be clicked once the pointer
@@ -187,7 +187,7 @@ def click_pie_nodelay(obs: Obs) -> Solution:
 
 
 @oracle("click-menu-2")
-def click_menu_2(obs: Obs) -> Solution:
+def click_menu_2(obs: Observation) -> Solution:
     """Open the menu, then open submenus one by one until the wanted item shows. The goal names the
     item either by its label or by an icon (a ``ui-icon-*`` span inside the goal's text)."""
     query = find(obs, visible=False, id="query")
@@ -215,12 +215,12 @@ def click_menu_2(obs: Obs) -> Solution:
     raise OracleError("menu item not found")
 
 
-def _has_icon(obs: Obs, el: El, icon: str) -> bool:
+def _has_icon(obs: Observation, el: El, icon: str) -> bool:
     return any(icon in span.classes for span in descendants(obs, el, tag="span"))
 
 
 @oracle("click-scroll-list")
-def click_scroll_list(obs: Obs) -> Solution:
+def click_scroll_list(obs: Observation) -> Solution:
     """The goal joins the wanted options with ", "; options may contain commas themselves, so match
     the whole list against one or two option names rather than splitting it."""
     wanted = _goal_match(obs, r"^Select (.*) from the scroll list").group(1)
@@ -238,7 +238,7 @@ def click_scroll_list(obs: Obs) -> Solution:
 
 
 @oracle("click-link")
-def click_link(obs: Obs) -> Solution:
+def click_link(obs: Observation) -> Solution:
     """Links with the same text but another case count as wrong, so match case-sensitively."""
     label = quoted(obs["goal"])[-1]
     links = [el for el in elements(obs, tag="span") if "alink" in el.classes and el.text.strip() == label]
@@ -246,7 +246,7 @@ def click_link(obs: Obs) -> Solution:
 
 
 @oracle("click-tab")
-def click_tab(obs: Obs) -> Solution:
+def click_tab(obs: Observation) -> Solution:
     label = _goal_match(obs, r"Click on (Tab #\d+)").group(1)
     yield f"click('{find(obs, tag='a', text=label).id}')"
 
@@ -262,14 +262,14 @@ WIDGETS = {
 
 
 @oracle("click-widget")
-def click_widget(obs: Obs) -> Solution:
+def click_widget(obs: Observation) -> Solution:
     tag, kind = WIDGETS[quoted(obs["goal"])[-1]]
     target = next(el for el in elements(obs, tag=tag) if kind is None or el.attrs.get("type") == kind)
     yield f"click('{target.id}')"
 
 
 @oracle("click-collapsible")
-def click_collapsible(obs: Obs) -> Solution:
+def click_collapsible(obs: Observation) -> Solution:
     header = next(el for el in elements(obs) if el.role == "tab" and el.name.startswith("Section"))
     panel = header.attrs.get("aria-controls", "")
     obs = yield f"click('{header.id}')"

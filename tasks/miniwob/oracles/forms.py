@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable, Generator
 from functools import partial
 
+from palaestra.envs.obs import Observation
 from palaestra.tasks.miniwob.oracles.base import (
     El,
-    Obs,
     OracleError,
     descendants,
     elements,
@@ -19,7 +19,7 @@ from palaestra.tasks.miniwob.oracles.base import (
     wait_for,
 )
 
-Solution = Generator[str, Obs, None]
+Solution = Generator[str, Observation, None]
 MONTHS = {name: number for number, name in enumerate(calendar.month_name) if name}
 
 
@@ -31,7 +31,7 @@ def fill(el: El, text: str) -> str:
     return f"fill('{el.id}', {text!r})"
 
 
-def current(obs: Obs, el: El) -> El:
+def current(obs: Observation, el: El) -> El:
     """The record of ``el`` (same element id) in a later observation."""
     for raw in obs["elements"]:
         if raw["id"] == el.id:
@@ -47,7 +47,7 @@ def search(pattern: str, text: str) -> re.Match[str]:
     return match
 
 
-def submit(obs: Obs) -> str:
+def submit(obs: Observation) -> str:
     return click(find(obs, tag="button", text="Submit"))
 
 
@@ -57,7 +57,9 @@ def parse_date(text: str) -> tuple[int, int, int]:
     return int(month), int(day), int(year)
 
 
-def pick_date(obs: Obs, field: El, month: int, day: int, year: int) -> Generator[str, Obs, Obs]:
+def pick_date(
+    obs: Observation, field: El, month: int, day: int, year: int
+) -> Generator[str, Observation, Observation]:
     """Choose a date in a jQuery UI datepicker: open it, page Prev/Next to the month, click the day."""
     obs = yield click(field)
     obs = yield from wait_for(obs, lambda o: bool(elements(o, tag="span", class_="ui-datepicker-month")))
@@ -79,12 +81,14 @@ def pick_date(obs: Obs, field: El, month: int, day: int, year: int) -> Generator
     return (yield from wait_for(obs, lambda o: not elements(o, tag="table", class_="ui-datepicker-calendar")))
 
 
-def menu_items(obs: Obs) -> list[El]:
+def menu_items(obs: Observation) -> list[El]:
     """The entries of an open jQuery UI autocomplete menu."""
     return elements(obs, tag="li", class_="ui-menu-item")
 
 
-def autocomplete(obs: Obs, field: El, typed: str, pick: Callable[[list[El]], El]) -> Generator[str, Obs, Obs]:
+def autocomplete(
+    obs: Observation, field: El, typed: str, pick: Callable[[list[El]], El]
+) -> Generator[str, Observation, Observation]:
     """Enter ``typed`` in an autocomplete field and choose the menu entry ``pick`` returns.
 
     We fill the field at once rather than key by key: the widget searches a while after the last
@@ -105,7 +109,7 @@ def autocomplete(obs: Obs, field: El, typed: str, pick: Callable[[list[El]], El]
 
 
 @oracle("login-user")
-def login_user(obs: Obs) -> Solution:
+def login_user(obs: Observation) -> Solution:
     user, password = quoted(obs["goal"])[:2]
     yield "\n".join(
         [
@@ -117,14 +121,14 @@ def login_user(obs: Obs) -> Solution:
 
 
 @oracle("enter-password")
-def enter_password(obs: Obs) -> Solution:
+def enter_password(obs: Observation) -> Solution:
     password = quoted(obs["goal"])[0]
     fields = elements(obs, tag="input", type="password")
     yield "\n".join([*(fill(f, password) for f in fields), submit(obs)])
 
 
 @oracle("enter-text-2")
-def enter_text_2(obs: Obs) -> Solution:
+def enter_text_2(obs: Observation) -> Solution:
     goal = obs["goal"]
     text = quoted(goal)[0]
     text = text.upper() if "upper case" in goal else text.lower()
@@ -132,34 +136,34 @@ def enter_text_2(obs: Obs) -> Solution:
 
 
 @oracle("enter-date")
-def enter_date(obs: Obs) -> Solution:
+def enter_date(obs: Observation) -> Solution:
     month, day, year = parse_date(obs["goal"])
     # fill() on an <input type=date> takes the ISO form, whatever the locale shows.
     yield f"{fill(find(obs, tag='input', type='date'), f'{year:04d}-{month:02d}-{day:02d}')}\n{submit(obs)}"
 
 
 @oracle("enter-time")
-def enter_time(obs: Obs) -> Solution:
+def enter_time(obs: Observation) -> Solution:
     hour, minute, half = search(r"(\d{1,2}):(\d{2})\s*([AP]M)", obs["goal"]).groups()
     hour24 = int(hour) % 12 + (12 if half == "PM" else 0)
     yield f"{fill(find(obs, tag='input', type='time'), f'{hour24:02d}:{minute}')}\n{submit(obs)}"
 
 
 @oracle("choose-list")
-def choose_list(obs: Obs) -> Solution:
+def choose_list(obs: Observation) -> Solution:
     item = search(r"Select (.+) from the list", obs["goal"]).group(1)
     yield f"select_option('{find(obs, tag='select').id}', {item!r})\n{submit(obs)}"
 
 
 @oracle("choose-date-easy")
-def choose_date_easy(obs: Obs) -> Solution:
+def choose_date_easy(obs: Observation) -> Solution:
     month, day, year = parse_date(obs["goal"])
     obs = yield from pick_date(obs, find(obs, tag="input", id="datepicker"), month, day, year)
     yield submit(obs)
 
 
 @oracle("use-autocomplete")
-def use_autocomplete(obs: Obs) -> Solution:
+def use_autocomplete(obs: Observation) -> Solution:
     goal = obs["goal"]
     start = search(r'starts with "([^"]*)"', goal).group(1)
     end = re.search(r'ends with "([^"]*)"', goal)
@@ -175,7 +179,7 @@ def use_autocomplete(obs: Obs) -> Solution:
 
 
 @oracle("copy-paste")
-def copy_paste(obs: Obs) -> Solution:
+def copy_paste(obs: Observation) -> Solution:
     source = find(obs, tag="textarea")
     target = find(obs, tag="input")
     # Through the clipboard, as a person would; the text keeps its exact whitespace.
@@ -192,14 +196,14 @@ def copy_paste(obs: Obs) -> Solution:
 
 
 @oracle("scroll-text-2")
-def scroll_text_2(obs: Obs) -> Solution:
+def scroll_text_2(obs: Observation) -> Solution:
     area = find(obs, tag="textarea")
     dy = 100_000 if "to the bottom" in obs["goal"] else -100_000
     yield f"scroll(0, {dy}, '{area.id}')\n{submit(obs)}"
 
 
 @oracle("drag-box")
-def drag_box(obs: Obs) -> Solution:
+def drag_box(obs: Observation) -> Solution:
     # The boxes are labelled "s" (small) and "L" (large). The small one is drawn on top, so its
     # centre can always be grabbed; dropping it centre on centre puts it well inside the large one.
     small = find(obs, tag="div", text="s")
@@ -212,7 +216,7 @@ def drag_box(obs: Obs) -> Solution:
 
 
 @oracle("navigate-tree")
-def navigate_tree(obs: Obs) -> Solution:
+def navigate_tree(obs: Observation) -> Solution:
     name = quoted(obs["goal"])[0]
     for _ in range(20):
         named = [el for el in elements(obs, tag="span", text=name) if {"file", "folder"} & set(el.classes)]
@@ -227,7 +231,7 @@ def navigate_tree(obs: Obs) -> Solution:
 
 
 @oracle("search-engine")
-def search_engine(obs: Obs) -> Solution:
+def search_engine(obs: Observation) -> Solution:
     goal = obs["goal"]
     query = quoted(goal)[0]
     rank = int(search(r"(\d+)(?:st|nd|rd|th) search result", goal).group(1))
@@ -241,7 +245,7 @@ def search_engine(obs: Obs) -> Solution:
 
 
 @oracle("social-media")
-def social_media(obs: Obs) -> Solution:
+def social_media(obs: Observation) -> Solution:
     user, action = search(r'For the user (\S+), click on the "(.+?)" button', obs["goal"]).groups()
     name_tag = find(obs, tag="span", text=user, class_="username")
     post = next(el for el in elements(obs, tag="div", class_="media") if name_tag in descendants(obs, el))
@@ -257,7 +261,7 @@ def social_media(obs: Obs) -> Solution:
 
 
 @oracle("email-inbox")
-def email_inbox(obs: Obs) -> Solution:
+def email_inbox(obs: Observation) -> Solution:
     goal = obs["goal"]
     sender = search(r"email by (.+?) and ", goal).group(1)
     thread = next(
@@ -295,7 +299,7 @@ def airport_choice(items: list[El], wanted: str) -> El:
 
 
 @oracle("book-flight")
-def book_flight(obs: Obs) -> Solution:
+def book_flight(obs: Observation) -> Solution:
     goal = obs["goal"]
     kind, origin, destination = search(
         r"Book the (\w+) one-way flight from: (.+) to: (.+) on ", goal

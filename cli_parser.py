@@ -1,0 +1,194 @@
+"""The `palaestra` command line: every flag with its help, examples in `--help`, did-you-mean errors.
+
+The examples printed by `palaestra --help` and `palaestra COMMAND --help` are the ones in `EXAMPLES`,
+and a test runs each of them (`tests/test_cli_examples.py`), so they stay true.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import re
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from palaestra.errors import did_you_mean
+
+#: Per command, examples that work as written (a memory or run they read is made by one before).
+EXAMPLES: dict[str, list[str]] = {
+    "eval": [
+        "palaestra eval --agent oracle --tasks click-test,enter-text --seeds 0-2 --out results/oracle",
+        "palaestra eval --agent memory --agent-arg memory=memories/miniwob --agent random "
+        "--tasks 'click-*' --seeds 0-9 --workers 2 --out results/mem",
+        "palaestra eval --agent synapse --agent-arg model=gpt-4o-mini --budget-tokens 200000 "
+        "--tasks enter-text --seeds 0-4 --out results/synapse",
+        "palaestra eval --config run.toml --dry-run",
+    ],
+    "list": ["palaestra list tasks 'enter-*'", "palaestra list suites", "palaestra list agents"],
+    "show": ["palaestra show results/mem"],
+    "report": ["palaestra report results/mem", "palaestra report results/mem --out mem.html"],
+    "compare": ["palaestra compare results/a results/b", "palaestra compare --by-task results/a results/b"],
+    "memory": [
+        "palaestra memory build memories/miniwob --oracles '*' --seeds 0-4",
+        "palaestra memory build memories/m --run results/mem",
+        "palaestra memory inspect memories/miniwob",
+    ],
+    "sites": [
+        "palaestra sites list",
+        "palaestra sites build shop forum",
+        "palaestra sites serve shop forum",
+        "palaestra sites serve shop --port 8000",
+    ],
+}
+#: The first example of each command, in `palaestra --help`.
+OVERVIEW = [
+    "palaestra memory build memories/miniwob --oracles 'click-*,enter-*' --seeds 0-4",
+    "palaestra eval --agent memory --agent-arg memory=memories/miniwob --tasks 'click-*' --seeds 0-9 "
+    "--out results/mem",
+    "palaestra show results/mem",
+    "palaestra report results/mem",
+    "palaestra compare results/a results/b",
+    "palaestra list tasks 'enter-*'",
+]
+
+
+def epilog(lines: Sequence[str]) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class SuggestingParser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose errors suggest the closest command, flag or choice, and whose
+    subcommands print their help with examples as written."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._argv: list[str] = []
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._argv = [str(a) for a in args] if args is not None else []
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str) -> NoReturn:
+        super().error(message + self._suggestion(message))
+
+    def _suggestion(self, message: str) -> str:
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            return did_you_mean(choice.group(1), re.findall(r"'([^']*)'", choice.group(2)))
+        unknown = re.search(r"unrecognized arguments: (.*)", message)
+        if not unknown:
+            return ""
+        known = self._option_strings()
+        hints = []
+        for token in unknown.group(1).split():
+            flag = token.split("=", 1)[0]
+            hint = did_you_mean(flag, known) if flag.startswith("-") else ""
+            if hint:
+                hints.append(f" Instead of `{flag}`,{hint.replace(' Did you mean:', ' did you mean:')}")
+        return "".join(hints)
+
+    def _option_strings(self) -> list[str]:
+        """This parser's flags and those of the subcommand named in the arguments, if any."""
+        parsers: list[argparse.ArgumentParser] = [self]
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                named = next((a for a in self._argv if a in action.choices), None)
+                if named is not None:
+                    parsers.append(action.choices[named])
+        return [s for p in parsers for a in p._actions for s in a.option_strings]
+
+
+class AgentAction(argparse.Action):
+    """`--agent a --agent-arg k=v --agent b`: each --agent-arg belongs to the --agent before it."""
+
+    def __call__(self, parser: Any, namespace: Any, value: Any, option: str | None = None) -> None:
+        entries = getattr(namespace, "agents", None) or []
+        if option == "--agent":
+            entries.append({"name": value, "args": []})
+        elif not entries:
+            parser.error("--agent-arg must follow the --agent it configures")
+        else:
+            entries[-1]["args"].append(value)
+        namespace.agents = entries
+
+
+def _eval_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "eval", help="run agents over tasks and seeds (resumable)", epilog=epilog(EXAMPLES["eval"]),
+        description="Run every (agent, task, seed) episode into a run directory. Running the same "
+        "command again resumes: finished episodes are kept, infrastructure errors are retried.",
+    )  # fmt: skip
+    a = p.add_argument
+    a("--config", metavar="FILE", help="a TOML or YAML run file; flags and PALAESTRA_* variables override it")
+    agent_help = "an agent (`palaestra list agents`) or package.module:Class; repeat for several"
+    a("--agent", action=AgentAction, dest="agents", metavar="NAME", help=agent_help)
+    arg_help = "an argument of the --agent before it, e.g. memory=DIR or model=NAME; repeat for several"
+    a("--agent-arg", action=AgentAction, dest="agents", metavar="K=V", help=arg_help)
+    a("--label", action="append", default=[], help="the name of each --agent in results, in order")
+    a("--suite", help="the task suite of short task names (default: miniwob)")
+    a("--tasks", action="append", metavar="GLOBS", help="task names or globs; repeat or comma-separate")
+    a("--seeds", help="seeds, e.g. 0-9 or 1,3,5 (default: 0-4)")
+    a("--workers", type=int, help="parallel workers, each with its own browser (default: one per core)")
+    a("--out", metavar="DIR", help="the run directory: results.sqlite, episode files, the report")
+    a("--max-steps", type=int, metavar="N", help="steps before an episode ends as step_limit (default: 30)")
+    a("--episode-timeout", type=float, metavar="S", help="seconds before a hung episode's worker is killed")
+    a("--step-timeout", type=float, metavar="S", help="seconds a page may take to settle after an action")
+    a("--retries", type=int, metavar="N", help="re-runs of an infrastructure error (default: 2)")
+    a("--backend", choices=("local", "ray"), help="local worker processes (default), or Ray actors")
+    a("--ray-address", metavar="ADDR", help="the Ray cluster to run on (default: a local one on loopback)")
+    a("--no-screenshots", action="store_true", help="record no screenshots (faster, smaller)")
+    a("--record-demos", action="store_true", help="write episodes down for `palaestra memory build --run`")
+    a("--budget-tokens", type=int, metavar="N", help="LLM tokens the whole run may spend, over all workers")
+    a("--budget-cost", type=float, metavar="X", help="LLM cost the whole run may spend, over all workers")
+    a("--dry-run", action="store_true", help="check the configuration and say what would run; run nothing")
+
+
+def make_parser() -> SuggestingParser:
+    parser = SuggestingParser(
+        prog="palaestra",
+        description="Run evaluations of agents on real computer tasks, list what exists, read and "
+        "compare results, and build exemplar memories.",
+        epilog=epilog(OVERVIEW) + "\n\n`palaestra COMMAND --help` explains each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"palaestra {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _eval_parser(sub)
+    p = sub.add_parser(
+        "list", help="list suites, tasks (glob filter) or agents", epilog=epilog(EXAMPLES["list"])
+    )
+    p.add_argument("what", choices=("suites", "tasks", "agents"), help="what to list")
+    p.add_argument("pattern", nargs="?", default="*", help="a glob over task names, short or full")
+    p.add_argument("--suite", help="list the tasks of this suite only")
+    p = sub.add_parser("show", help="print a run's summary table", epilog=epilog(EXAMPLES["show"]))
+    p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
+    p = sub.add_parser(
+        "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
+    )
+    p.add_argument("run", help="the run directory")
+    p.add_argument("--out", help="the report's file or folder (default: RUN/report/index.html)")
+    what = "compare runs per task, with the difference and its noise"
+    p = sub.add_parser("compare", help=what, epilog=epilog(EXAMPLES["compare"]))
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run directories; each is compared to the first")
+    p.add_argument(
+        "--by-task", action="store_true", help="pair the runs' single agents whatever their labels"
+    )
+    p = sub.add_parser("memory", help="build or inspect exemplar memories", epilog=epilog(EXAMPLES["memory"]))
+    p.add_argument("action", choices=("build", "inspect"), help="build (or add to) a memory, or inspect one")
+    p.add_argument("path", help="the memory's directory")
+    what = "add the demonstrations of a run made with --record-demos (repeat for several)"
+    p.add_argument("--run", action="append", default=[], metavar="RUN", help=what)
+    p.add_argument("--oracles", metavar="GLOBS", help="add the MiniWoB++ oracles' episodes on these tasks")
+    p.add_argument("--seeds", default="0-4", help="the oracles' seeds (default: 0-4)")
+    p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
+    from palaestra.sites.cli import add_parser
+
+    add_parser(sub, epilog(EXAMPLES["sites"]))
+    return parser
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("palaestra")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"

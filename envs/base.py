@@ -1,0 +1,108 @@
+"""``PalaestraEnv``: what every Palaestra environment is to runners, servers and agents.
+
+A browser, a desktop and a remote session differ in how they act and observe, not in how they
+are driven: an async core (``areset``/``astep``/``aclose``) that asyncio programs call on their own
+loop, the standard Gymnasium methods as a synchronous face over a shared background loop, string
+actions parsed by an ``ActionSet``, observations laid out by an ``ObservationLayout``, and failures
+of the machinery reported as ``info["error"] = {"kind", "message"}`` with ``truncated=True``
+rather than raised. The evaluation runner and the environment server only use what is here.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import gymnasium as gym
+import numpy as np
+
+from palaestra.envs import loop as loop_mod
+from palaestra.envs.obs import Observation
+
+if TYPE_CHECKING:
+    from palaestra.envs.actions import ActionSet
+    from palaestra.envs.obs import ObservationLayout
+    from palaestra.tasks.base import ToolRunner
+
+StepResult = tuple[Observation, float, bool, bool, dict[str, Any]]
+
+
+class PalaestraEnv(gym.Env[Observation, str]):
+    """Base class of Palaestra's environments. Subclasses implement the ``a*`` coroutines."""
+
+    #: The actions agents may write, parsed and described for prompts by this set.
+    action_set: ActionSet
+    #: The observation keys this environment fills (and so its space and blank observation).
+    layout: ObservationLayout
+    #: The task's tools, when it offers any (`call_api`, `search_apis`).
+    tools: ToolRunner | None = None
+    #: Seconds spent in the last reset or step, by phase; kept out of ``info`` (Gymnasium wants
+    #: ``info`` deterministic).
+    timings: dict[str, float]
+
+    @abstractmethod
+    async def areset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
+        """Start an episode; ``info`` holds at least ``seed``."""
+
+    @abstractmethod
+    async def astep(self, action: str) -> StepResult:
+        """Run one action string. Never raises for the agent's mistakes (see `last_action_error`)."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Release everything this environment started."""
+
+    async def arender(self) -> np.ndarray | None:
+        return None
+
+    async def awarm(self) -> None:
+        """Start what is costly to start (a browser, a display) before an episode's clock starts."""
+
+    def expect_seeds(self, seeds: Sequence[int]) -> None:
+        """Hint which seeds the resets after the next one will be given (see ``BrowserEnv``)."""
+
+    @property
+    @abstractmethod
+    def goal(self) -> str:
+        """The current episode's goal in words."""
+
+    def seed_rng(self, seed: int | None) -> None:
+        """Seed ``np_random`` as Gymnasium's ``reset`` does; call it first in ``areset``."""
+        gym.Env.reset(self, seed=seed)
+
+    # -- sync face --------------------------------------------------------------------------------
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
+        return loop_mod.run_sync(self.areset(seed=seed, options=options))
+
+    def step(self, action: str) -> StepResult:
+        return loop_mod.run_sync(self.astep(action))
+
+    def render(self) -> np.ndarray | None:
+        return loop_mod.run_sync(self.arender())
+
+    def close(self) -> None:
+        if self._started_on_a_loop():
+            loop_mod.run_sync(self.aclose())
+        super().close()
+
+    def _started_on_a_loop(self) -> bool:
+        """Whether any coroutine ran yet (closing an environment never used must start nothing)."""
+        return True
+
+
+def make_env(task: str, **options: Any) -> PalaestraEnv:
+    """The environment the task's spec names (a ``BrowserEnv`` unless the suite says otherwise)."""
+    from palaestra.tasks.registry import get_task_spec, resolve
+
+    spec = get_task_spec(task)
+    env_cls = resolve(spec.env, f"environment of task `{spec.name}`")
+    env = env_cls(spec.name, **options)
+    if not isinstance(env, PalaestraEnv):
+        raise TypeError(f"{spec.env} is not a palaestra.envs.base.PalaestraEnv subclass.")
+    return env

@@ -1,0 +1,216 @@
+"""Reading accessibility trees from the AT-SPI bus, in the desktop session process.
+
+This speaks AT-SPI's D-Bus protocol directly (with `jeepney`, pure Python) instead of going through
+libatspi and PyGObject: no C extension to build, no process-wide singleton bound to one bus, and
+the calls of one tree level go out together (pipelined) instead of one round trip at a time. Only
+what is on screen is read: a node that is not `showing` is kept out with its whole subtree (a
+menu's items until it opens), and so are the children of a node that `manages descendants`
+(a spreadsheet's 2^31 cells: LibreOffice and gnumeric say so; they are reached by the keyboard).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from jeepney import DBusAddress, HeaderFields, MessageType, Properties, new_method_call
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from jeepney.low_level import Message
+
+ACCESSIBLE = "org.a11y.atspi.Accessible"
+COMPONENT = "org.a11y.atspi.Component"
+TEXT = "org.a11y.atspi.Text"
+VALUE = "org.a11y.atspi.Value"
+REGISTRY_ROOT = DBusAddress("/org/a11y/atspi/accessible/root", "org.a11y.atspi.Registry", ACCESSIBLE)
+#: AtspiStateType, in its enum's order (bit n of the state set is the n-th name).
+STATE_NAMES = [
+    "invalid",
+    "active",
+    "armed",
+    "busy",
+    "checked",
+    "collapsed",
+    "defunct",
+    "editable",
+    "enabled",
+    "expandable",
+    "expanded",
+    "focusable",
+    "focused",
+    "has-tooltip",
+    "horizontal",
+    "iconified",
+    "modal",
+    "multi-line",
+    "multiselectable",
+    "opaque",
+    "pressed",
+    "resizable",
+    "selectable",
+    "selected",
+    "sensitive",
+    "showing",
+    "single-line",
+    "stale",
+    "transient",
+    "vertical",
+    "visible",
+    "manages-descendants",
+    "indeterminate",
+    "required",
+    "truncated",
+    "animated",
+    "invalid-entry",
+    "supports-autocompletion",
+    "selectable-text",
+    "is-default",
+    "visited",
+    "checkable",
+    "has-popup",
+    "read-only",
+]
+#: Screen coordinates (ATSPI_COORD_TYPE_SCREEN).
+COORD_SCREEN = 0
+MAX_TEXT = 4000
+
+
+class TreeError(RuntimeError):
+    """An application did not answer in time, or the bus went away."""
+
+
+@dataclass
+class Node:
+    key: str  # "bus-name path", stable while the object lives
+    depth: int
+    parent: str
+    states: list[str]
+    children: list[str] = field(default_factory=list)
+    role: str = ""
+    name: str = ""
+    box: tuple[int, int, int, int] | None = None
+    text: str | None = None
+    value: float | None = None
+    app: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def states_of(bits: list[int]) -> list[str]:
+    return [
+        STATE_NAMES[i + 32 * word]
+        for word, value in enumerate(bits)
+        for i in range(32)
+        if value >> i & 1 and i + 32 * word < len(STATE_NAMES)
+    ]
+
+
+class AtspiReader:
+    """One connection to a display's accessibility bus; `snapshot` reads every application's tree."""
+
+    def __init__(self, session_bus_address: str, timeout: float = 5.0) -> None:
+        self.timeout = timeout
+        with open_dbus_connection(session_bus_address) as session:
+            bus_object = DBusAddress("/org/a11y/bus", "org.a11y.Bus", "org.a11y.Bus")
+            reply = session.send_and_get_reply(new_method_call(bus_object, "GetAddress"), timeout=timeout)
+            self.address = str(reply.body[0])
+        self.bus: DBusConnection = open_dbus_connection(self.address)
+
+    def close(self) -> None:
+        self.bus.close()
+
+    def applications(self) -> list[tuple[str, str]]:
+        """(bus name, path) of every application registered on the bus."""
+        [reply] = self._batch([new_method_call(REGISTRY_ROOT, "GetChildren")])
+        return [tuple(ref) for ref in (reply[0] if reply else [])]
+
+    def _batch(self, calls: list[Message], deadline: float | None = None) -> list[Any]:
+        """Send every call, then collect the replies: one round trip's wait for the lot.
+        A call that fails (an object gone meanwhile, an interface it lacks) answers None."""
+        deadline = deadline or time.monotonic() + self.timeout
+        waiting: dict[int, int] = {}
+        for index, call in enumerate(calls):
+            serial = next(self.bus.outgoing_serial)
+            self.bus.send(call, serial=serial)
+            waiting[serial] = index
+        results: list[Any] = [None] * len(calls)
+        while waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TreeError(f"{len(waiting)} accessibility calls unanswered after {self.timeout} s")
+            try:
+                message = self.bus.receive(timeout=left)
+            except TimeoutError:
+                continue
+            serial = message.header.fields.get(HeaderFields.reply_serial)
+            if serial in waiting:
+                index = waiting.pop(serial)
+                if message.header.message_type == MessageType.method_return:
+                    results[index] = message.body
+        return results
+
+    def snapshot(self, max_nodes: int = 3000) -> list[Node]:
+        """Every showing node of every application, parents before children."""
+        deadline = time.monotonic() + self.timeout
+        nodes: dict[str, Node] = {}
+        level: list[tuple[str, str, str, int]] = [(bus, path, "", 0) for bus, path in self.applications()]
+        while level and len(nodes) < max_nodes:
+            calls = []
+            for bus, path, _, _ in level:
+                address = DBusAddress(path, bus, ACCESSIBLE)
+                calls += [new_method_call(address, "GetState"), new_method_call(address, "GetChildren")]
+            replies = self._batch(calls, deadline)
+            following = []
+            for i, (bus, path, parent, depth) in enumerate(level):
+                state, children = replies[2 * i], replies[2 * i + 1]
+                if state is None:
+                    continue
+                states = states_of(list(state[0]))
+                if depth > 0 and "showing" not in states:
+                    continue
+                key = f"{bus} {path}"
+                nodes[key] = Node(key=key, depth=depth, parent=parent, states=states, app=bus)
+                if parent in nodes:
+                    nodes[parent].children.append(key)
+                if "manages-descendants" in states or children is None:
+                    continue
+                following += [
+                    (child_bus, child_path, key, depth + 1) for child_bus, child_path in children[0]
+                ]
+            level = following
+        self._describe(list(nodes.values()), deadline)
+        return list(nodes.values())
+
+    def _describe(self, nodes: list[Node], deadline: float) -> None:
+        calls = []
+        for node in nodes:
+            bus, path = node.key.split(" ", 1)
+            address = DBusAddress(path, bus, ACCESSIBLE)
+            calls += [
+                new_method_call(address, "GetRoleName"),
+                Properties(address).get("Name"),
+                new_method_call(address, "GetInterfaces"),
+                new_method_call(DBusAddress(path, bus, COMPONENT), "GetExtents", "u", (COORD_SCREEN,)),
+            ]
+        replies = self._batch(calls, deadline)
+        texts: list[tuple[Node, Message]] = []
+        values: list[tuple[Node, Message]] = []
+        for i, node in enumerate(nodes):
+            role, name, interfaces, box = replies[4 * i : 4 * i + 4]
+            node.role = str(role[0]) if role else ""
+            node.name = " ".join(str(name[0][1]).split()) if name else ""
+            if box and node.depth > 0:
+                node.box = tuple(int(v) for v in box[0])  # type: ignore[assignment]
+            bus, path = node.key.split(" ", 1)
+            if interfaces and TEXT in interfaces[0]:
+                texts.append((node, new_method_call(DBusAddress(path, bus, TEXT), "GetText", "ii", (0, -1))))
+            if interfaces and VALUE in interfaces[0]:
+                values.append((node, Properties(DBusAddress(path, bus, VALUE)).get("CurrentValue")))
+        answers = self._batch([call for _, call in texts + values], deadline)
+        for (node, _), answer in zip(texts, answers[: len(texts)], strict=True):
+            if answer:
+                node.text = str(answer[0])[:MAX_TEXT]
+        for (node, _), answer in zip(values, answers[len(texts) :], strict=True):
+            if answer:
+                node.value = float(answer[0][1])

@@ -1,0 +1,147 @@
+"""The environment's side of a desktop session process: start it, ask it, stop it.
+
+All of it is asyncio, on the environment's loop. A session that dies or stops answering becomes a
+`SessionFailure` with a kind (``display_crashed``, ``app_crashed``...) that the environment turns
+into the end of the episode, as `BrowserEnv` does with ``browser_crashed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import pwd
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from palaestra.errors import DesktopUnavailableError
+
+SESSION_SCRIPT = Path(__file__).with_name("session.py")
+#: The unprivileged user that desktop apps run as when Palaestra runs as root (scripts/setup makes it).
+DEFAULT_USER = "palaestra-desktop"
+REQUIRED_PROGRAMS = ("Xvfb", "openbox", "dbus-daemon")
+AT_SPI_LAUNCHERS = ("/usr/libexec/at-spi-bus-launcher", "/usr/lib/at-spi2-core/at-spi-bus-launcher")
+
+
+class SessionFailure(RuntimeError):
+    """The session could not do what was asked; `kind` says what broke."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def desktop_user() -> str:
+    """The user apps run as: none (ourselves) unless we are root, then the desktop user."""
+    if os.geteuid() != 0:
+        return ""
+    user = os.environ.get("PALAESTRA_DESKTOP_USER", DEFAULT_USER)
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        raise DesktopUnavailableError(
+            f"Desktop apps must not run as root, and the user {user!r} does not exist. Run scripts/setup "
+            f"(it creates it), or `useradd --system --user-group {user}`, or set PALAESTRA_DESKTOP_USER."
+        ) from None
+    return user
+
+
+def check_programs() -> None:
+    missing = [p for p in REQUIRED_PROGRAMS if shutil.which(p) is None]
+    if not any(Path(p).exists() for p in AT_SPI_LAUNCHERS):
+        missing.append("at-spi2-core")
+    if missing:
+        raise DesktopUnavailableError(
+            f"The desktop needs {', '.join(missing)}. Run scripts/setup, or: apt-get install xvfb openbox "
+            "dbus-daemon at-spi2-core libatk-adaptor (and the task's apps)."
+        )
+
+
+class SessionClient:
+    """One desktop session process and the requests to it, one at a time."""
+
+    def __init__(self, width: int, height: int, start_timeout: float = 30.0) -> None:
+        self.size = (width, height)
+        self.start_timeout = start_timeout
+        self.proc: asyncio.subprocess.Process | None = None
+        self.info: dict[str, Any] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None
+
+    async def start(self) -> dict[str, Any]:
+        check_programs()
+        argv = [sys.executable, str(SESSION_SCRIPT), *map(str, self.size), desktop_user()]
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
+        self.proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**20
+        )
+        header, _ = await self._read(self.start_timeout)
+        if not header.get("ok"):
+            await self.close()
+            raise SessionFailure(
+                header.get("kind", "display_crashed"), header.get("error", "no reason given")
+            )
+        self.info = header
+        return header
+
+    async def request(self, message: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:
+        """Send one request and wait for its reply; a failed reply raises `SessionFailure`."""
+        async with self._lock:
+            if not self.alive or self.proc is None or self.proc.stdin is None:
+                raise SessionFailure("display_crashed", "The desktop session is not running.")
+            try:
+                self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+                await self.proc.stdin.drain()
+            except (BrokenPipeError, ConnectionResetError) as exc:
+                raise SessionFailure("display_crashed", f"The desktop session went away: {exc}") from None
+            header, blob = await self._read(timeout)
+        if not header.get("ok"):
+            raise SessionFailure(header.get("kind", "environment_error"), header.get("error", ""))
+        return header, blob
+
+    async def _read(self, timeout: float) -> tuple[dict[str, Any], bytes]:
+        assert self.proc is not None and self.proc.stdout is not None
+        stdout = self.proc.stdout
+        try:
+            line = await asyncio.wait_for(stdout.readline(), timeout)
+            if not line:
+                await self.proc.wait()
+                raise SessionFailure(
+                    "display_crashed", f"The desktop session ended (status {self.proc.returncode})."
+                )
+            header = json.loads(line)
+            size = int(header.get("blob", 0))
+            blob = await asyncio.wait_for(stdout.readexactly(size), timeout) if size else b""
+        except TimeoutError:
+            await self.kill()
+            raise SessionFailure(
+                "session_timeout", f"The desktop session did not answer within {timeout} s."
+            ) from None
+        return header, blob
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            await self.proc.wait()
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Ask the session to stop (it kills and reaps everything it started); kill it if it will not."""
+        proc = self.proc
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, RuntimeError):
+            assert proc.stdin is not None
+            proc.stdin.write(b'{"op":"quit"}\n')
+            await proc.stdin.drain()
+            proc.stdin.close()
+        try:
+            await asyncio.wait_for(proc.wait(), timeout)
+        except TimeoutError:
+            await self.kill()

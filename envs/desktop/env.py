@@ -1,0 +1,302 @@
+"""``DesktopEnv``: real X11 applications as a Gymnasium environment, async at its core.
+
+Each environment owns one desktop session process (`session.py`): a private Xvfb display, a session
+D-Bus, openbox and the AT-SPI bus, started once and kept across episodes. A reset kills the last
+episode's apps, lays out a fresh HOME with the task's files, starts the task's apps and returns the
+first observation; with ``keep_display=False`` it starts a whole new session instead (slower, and
+measured by bench.desktop). Actions are PyAutoGUI calls (or OSWorld's computer_13 JSON), parsed,
+never executed as code, and sent to the X server through XTEST.
+
+Observation keys: ``goal``, ``screenshot`` (H x W x 3 uint8), ``axtree`` (AT-SPI as text lines
+with ids and screen boxes), ``elements`` (records with the browser's keys), ``focused_element``,
+``focused_window``, ``windows``, ``last_action``, ``last_action_error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from palaestra.envs.actions import ActionSet, get_action_set
+from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.desktop import actions as A
+from palaestra.envs.desktop.client import SessionClient, SessionFailure
+from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
+from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
+from palaestra.envs.spaces import Unicode
+from palaestra.errors import ActionError, EnvStateError
+from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
+from palaestra.tasks.registry import get_task_spec
+
+#: Failures after which the session is replaced at the next reset.
+FATAL_KINDS = {"display_crashed", "session_timeout", "openbox_crashed"}
+
+
+class DesktopEnv(PalaestraEnv):
+    """A desktop task as a Gymnasium environment. Actions are PyAutoGUI calls such as ``click('12')``."""
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 4}  # noqa: RUF012  (Gymnasium's convention)
+
+    def __init__(
+        self,
+        task: str | DesktopTask,
+        *,
+        obs_config: ObsConfig | None = None,
+        action_set: str | ActionSet | None = None,
+        keep_display: bool = True,
+        step_timeout: float = 60.0,
+        reset_timeout: float = 60.0,
+        settle_quiet: float = 0.08,
+        settle_limit: float = 2.0,
+        action_pause: float = 0.1,
+        render_mode: str | None = None,
+    ) -> None:
+        made = get_task_spec(task).make() if isinstance(task, str) else task
+        if not isinstance(made, DesktopTask):
+            raise TypeError(f"{made!r} is not a desktop task; DesktopEnv plays `desktop.*` tasks only.")
+        self.task: DesktopTask = made
+        self.obs_config = obs_config or ObsConfig()
+        chosen = action_set or self.task.action_set
+        self.action_set = get_action_set(chosen) if isinstance(chosen, str) else chosen
+        self.tools = None  # the runner asks; desktop tasks offer no API tools yet
+        self.keep_display, self.render_mode = keep_display, render_mode
+        self.step_timeout, self.reset_timeout = step_timeout, reset_timeout
+        #: How long the screen must stay still before an observation, at most how long to wait for it,
+        #: and the pause between the calls of one step (PyAutoGUI's PAUSE, 0.1 s by default).
+        self.settle = {"quiet": settle_quiet, "limit": settle_limit, "pause": action_pause}
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' or None.")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: SessionClient | None = None
+        self._home: Path | None = None
+        self._ids = ElementIds()
+        self._tree = DesktopTree("", [], "")
+        self._goal = ""
+        self._messages: list[str] = []
+        self._last_obs: Observation | None = None
+        self._apps: list[dict[str, Any]] = []
+        self._done = True
+        self.timings: dict[str, float] = {}
+        #: Which observation keys this environment fills, from the one declaration in `envs.obs`.
+        parts = [p for p in self.obs_config.parts() if p != "dom"]  # a desktop has no DOM
+        self.layout = ObservationLayout.of(["desktop", "focus", *parts], self.task.screen)
+        self.observation_space: spaces.Space[Observation] = self.layout.space()  # type: ignore[assignment]
+        self.action_space = Unicode(max_length=20_000)
+
+    # -- async core -------------------------------------------------------------------------------
+
+    def _bind_loop(self) -> None:
+        running = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = running
+        elif self._loop is not running:
+            raise EnvStateError(
+                "This environment was started on another event loop. Use either the async methods "
+                "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
+            )
+
+    async def awarm(self) -> None:
+        """Start the desktop session now (the runner does so before an episode's clock starts)."""
+        self._bind_loop()
+        await self._session()
+
+    async def _session(self) -> SessionClient:
+        if self._client is None or not self._client.alive:
+            self._client = SessionClient(*self.task.screen)
+            await self._client.start()
+        return self._client
+
+    async def areset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
+        self._bind_loop()
+        self.seed_rng(seed)
+        episode_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**31 - 1))
+        started = time.perf_counter()
+        if not self.keep_display and self._client is not None:
+            await self._client.close()
+        try:
+            obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
+        except (SessionFailure, TimeoutError):
+            # The display or its apps broke while the episode started: a new session, once.
+            if self._client is not None:
+                await self._client.close()
+            obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
+        self.timings["reset"] = time.perf_counter() - started
+        return obs, {"seed": episode_seed, "task": self.task.name}
+
+    async def _start_episode(self, seed: int) -> Observation:
+        t0 = time.perf_counter()
+        client = await self._session()
+        t1 = time.perf_counter()
+        setup = self.task.setup(random.Random(seed))
+        files = {
+            path: base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
+            for path, data in setup.files.items()
+        }
+        request = {
+            "op": "episode",
+            "files": files,
+            "dirs": list(setup.dirs),
+            "apps": [list(a) for a in setup.apps],
+            "quiet": 0.1,
+            "limit": 3.0,
+        }
+        reply, _ = await client.request(request, self.reset_timeout)
+        t2 = time.perf_counter()
+        self._home, self._goal = Path(reply["home"]), setup.goal
+        self._ids, self._messages, self._done = ElementIds(), [], False
+        obs = await self._observe(client, last_action="", error="")
+        self.timings = {"session": t1 - t0, "episode": t2 - t1, "observe": time.perf_counter() - t2}
+        return obs
+
+    async def astep(self, action: str) -> StepResult:
+        self._bind_loop()
+        if self._home is None:
+            raise EnvStateError("step() before reset(): call reset() to start an episode.")
+        if not isinstance(action, str):
+            raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
+        try:
+            return await asyncio.wait_for(self._step(action), self.step_timeout)
+        except TimeoutError:
+            kind, message = "step_timeout", f"The step took longer than {self.step_timeout} s."
+        except SessionFailure as exc:
+            kind, message = exc.kind, str(exc)
+        # An infrastructure failure ends the episode; the next reset replaces what broke.
+        if self._client is not None and kind in FATAL_KINDS | {"step_timeout"}:
+            await self._client.close()
+        self._done = True
+        last = self._last_obs or self.layout.blank(goal=self._goal)
+        obs = self.layout.build({**last, "last_action": action, "last_action_error": message})
+        return obs, 0.0, False, True, {"error": {"kind": kind, "message": message}, "success": False}
+
+    async def _step(self, text: str) -> StepResult:
+        client = await self._session()
+        t0 = time.perf_counter()
+        error, said_done, said_fail = "", False, False
+        if self._done:
+            error = "The episode is over; call reset() to start a new one."
+        else:
+            try:
+                actions = self.action_set.parse(text)
+            except ActionError as exc:
+                actions, error = [], str(exc)
+            ops: list[dict[str, Any]] = []
+            for action in actions:
+                try:
+                    ops += A.lower(action, self._resolve)
+                except ActionError as exc:
+                    error = str(exc)
+                    break
+                if isinstance(action, A.SendMsgToUser):
+                    self._messages.append(action.text)
+                said_done = said_done or isinstance(action, A.Done)
+                said_fail = said_fail or isinstance(action, A.Fail)
+            if ops or actions:
+                reply, _ = await client.request(dict(self.settle, op="act", ops=ops), self.step_timeout)
+                error = error or reply.get("error", "")
+                self._apps = reply.get("apps", self._apps)
+        t1 = time.perf_counter()
+        obs = await self._observe(client, last_action=text, error=error)
+        verdict = self.task.evaluate(self.outcome(done=said_done, failed=said_fail))
+        terminated = verdict.done or said_done or said_fail
+        self._done = self._done or terminated
+        self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
+        info = {
+            "success": verdict.success,
+            "task_info": verdict.raw,
+            "messages": list(self._messages),
+            "infeasible": "said fail()" if said_fail else None,
+            "error": None,
+        }
+        return obs, float(verdict.reward), terminated, False, info
+
+    def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
+        """What the task's judge reads: the episode's HOME and the latest snapshot."""
+        assert self._home is not None
+        return DesktopOutcome(
+            home=self._home,
+            elements=self._tree.elements,
+            windows=list((self._last_obs or {}).get("windows", [])),
+            messages=list(self._messages),
+            done=done,
+            failed=failed,
+            apps=self._apps,
+        )
+
+    def _resolve(self, element_id: str) -> tuple[float, float]:
+        box = self._tree.box_of(element_id)
+        if box is None:
+            known = any(el["id"] == element_id for el in self._tree.elements)
+            raise ActionError(
+                f"Element {element_id!r} is not on screen."
+                if known
+                else f"No element {element_id!r} in the last observation; use an id from its axtree or x, y."
+            )
+        x, y, w, h = box
+        return x + w / 2, y + h / 2
+
+    async def _observe(self, client: SessionClient, last_action: str, error: str) -> Observation:
+        config = self.obs_config
+        want_tree = config.axtree or config.elements
+        reply, blob = await client.request(
+            {"op": "observe", "tree": want_tree, "screenshot": config.screenshot}, self.step_timeout
+        )
+        self._apps = reply.get("apps", [])
+        if want_tree:
+            self._tree = build_tree(reply["nodes"], self._ids, self.task.screen)
+        windows = reply["windows"]
+        values: dict[str, Any] = {
+            "goal": self._goal,
+            "focused_element": self._tree.focused,
+            "focused_window": next((w["title"] for w in windows if w["active"]), ""),
+            "windows": windows,
+            "last_action": last_action,
+            "last_action_error": error,
+        }
+        if config.axtree:
+            values["axtree"] = self._tree.text
+        if config.elements:
+            values["elements"] = self._tree.elements
+        if config.screenshot:
+            width, height = self.task.screen
+            pixels = np.frombuffer(blob, dtype=np.uint8).reshape(height, width, 4)
+            values["screenshot"] = np.ascontiguousarray(pixels[:, :, 2::-1])  # BGRA -> RGB
+        obs = self._last_obs = self.layout.build(values)
+        return obs
+
+    async def aclose(self) -> None:
+        if self._loop is None:
+            return
+        self._bind_loop()
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def arender(self) -> np.ndarray | None:
+        if self.render_mode != "rgb_array" or self._last_obs is None:
+            return None
+        shot = self._last_obs.get("screenshot")
+        return None if shot is None else np.asarray(shot)
+
+    def expect_seeds(self, seeds: Any) -> None:
+        """The runner's hint about the next seeds; a desktop prepares nothing ahead, so it is unused."""
+
+    @property
+    def session_info(self) -> dict[str, Any]:
+        """The live session's display, folder and screen size (empty before the first reset)."""
+        return dict(self._client.info) if self._client is not None else {}
+
+    def _started_on_a_loop(self) -> bool:
+        return self._loop is not None and not self._loop.is_closed()
+
+    @property
+    def goal(self) -> str:
+        return self._goal

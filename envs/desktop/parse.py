@@ -1,0 +1,375 @@
+"""Parsing desktop actions, never running them: PyAutoGUI scripts with `ast`, OSWorld's
+``computer_13`` actions with `json`.
+
+A PyAutoGUI script is a sequence of calls with literal arguments, such as OmniACT's gold scripts::
+
+    import pyautogui
+    pyautogui.click(640, 400)
+    pyautogui.write('report.txt'); pyautogui.press('enter')
+    time.sleep(0.5)
+
+``import pyautogui`` / ``import time`` lines are accepted and ignored, ``time.sleep(s)`` is a wait,
+and OSWorld's bare ``DONE``, ``FAIL`` and ``WAIT`` are accepted. A string where PyAutoGUI expects
+coordinates is an element id of the observation: ``click('12')``. Everything else (variables,
+arithmetic, loops, other modules) is refused with an error that says what is allowed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from typing import Any
+
+from palaestra.envs.actions.parser import strip_code_fence
+from palaestra.envs.actions.types import Action
+from palaestra.envs.desktop import actions as A
+from palaestra.errors import ActionError, did_you_mean
+
+MAX_SCRIPT_CHARS = 20_000
+#: PyAutoGUI's parameters by position, per function; `x` and `y` become the action's target.
+SIGNATURES: dict[str, tuple[str, ...]] = {
+    "click": ("x", "y", "clicks", "interval", "button", "duration"),
+    "doubleClick": ("x", "y", "interval", "button", "duration"),
+    "tripleClick": ("x", "y", "interval", "button", "duration"),
+    "rightClick": ("x", "y", "interval", "duration"),
+    "middleClick": ("x", "y", "interval", "duration"),
+    "moveTo": ("x", "y", "duration"),
+    "dragTo": ("x", "y", "duration", "tween", "button"),
+    "mouseDown": ("x", "y", "button", "duration"),
+    "mouseUp": ("x", "y", "button", "duration"),
+    "scroll": ("clicks", "x", "y"),
+    "hscroll": ("clicks", "x", "y"),
+    "write": ("message", "interval"),
+    "press": ("keys", "presses", "interval"),
+    "keyDown": ("key",),
+    "keyUp": ("key",),
+    "wait": ("seconds",),
+    "send_msg_to_user": ("text",),
+    "done": (),
+    "fail": ("reason",),
+}
+ALIASES = {"typewrite": "write", "vscroll": "scroll", "sleep": "wait", "dblclick": "doubleClick"}
+#: Accepted for compatibility and ignored: pacing and animation of the real PyAutoGUI.
+IGNORED = {"interval", "tween", "logScreenshot", "_pause"}
+KNOWN = sorted({*SIGNATURES, "hotkey"})
+
+
+def parse_pyautogui(text: str) -> list[Action]:
+    """Parse a PyAutoGUI script (one call or many) into typed desktop actions."""
+    source = strip_code_fence(text)
+    if not source:
+        raise ActionError("Empty action. Write a call such as click('12') or pyautogui.press('enter').")
+    if len(source) > MAX_SCRIPT_CHARS:
+        raise ActionError(f"The script has {len(source)} characters; at most {MAX_SCRIPT_CHARS} are allowed.")
+    try:
+        tree = ast.parse(source, mode="exec")
+    except SyntaxError as exc:
+        raise ActionError(f"Cannot parse the script: {exc.msg} (line {exc.lineno}).") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ActionError("Cannot parse the script: it is nested too deeply or holds null bytes.") from None
+    out: list[Action] = []
+    for statement in tree.body:
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            names = [a.name for a in statement.names] + [getattr(statement, "module", None) or ""]
+            if all(n in ("pyautogui", "time", "") for n in names):
+                continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Name):
+            special = {"DONE": A.Done(), "FAIL": A.Fail(), "WAIT": A.Wait(1.0)}.get(statement.value.id)
+            if special is not None:
+                out.append(special)
+                continue
+        if not isinstance(statement, ast.Expr) or not isinstance(statement.value, ast.Call):
+            raise ActionError(
+                f"{_show(statement)!r} is not an action call. Write calls such as "
+                "pyautogui.click(640, 400) or click('12'), one per line."
+            )
+        out.append(_call(statement.value))
+    if not out:
+        raise ActionError("The script holds no action. Write a call such as pyautogui.click(640, 400).")
+    return out
+
+
+def _show(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)[:80]
+    except (RecursionError, ValueError):
+        return type(node).__name__
+
+
+def _function_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    module = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+    if isinstance(func, ast.Attribute) and (
+        module == "pyautogui" or (module == "time" and func.attr == "sleep")
+    ):
+        return func.attr
+    raise ActionError(f"{_show(func)!r} is not an action. Available: {', '.join(KNOWN)}.")
+
+
+def _call(call: ast.Call) -> Action:
+    raw = _function_name(call.func)
+    name = ALIASES.get(raw, raw)
+    if name != "hotkey" and name not in SIGNATURES:
+        raise ActionError(f"Unknown action `{raw}`.{did_you_mean(raw, KNOWN)} Available: {', '.join(KNOWN)}.")
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        raise ActionError(f"{raw}() does not take *args or **kwargs.")
+    try:
+        args = [ast.literal_eval(a) for a in call.args]
+        kwargs = {str(k.arg): ast.literal_eval(k.value) for k in call.keywords}
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        raise ActionError(
+            f"Arguments of {raw}() must be literals (numbers, strings, lists): {_show(call)!r}."
+        ) from None
+    if name == "hotkey":
+        keys = args[0] if len(args) == 1 and isinstance(args[0], list | tuple) else args
+        kwargs = {k: v for k, v in kwargs.items() if k not in IGNORED}
+        if kwargs:
+            raise ActionError(
+                f"hotkey() takes only keys, got {', '.join(kwargs)}. Usage: hotkey('ctrl', 's')"
+            )
+        return A.Hotkey(keys=_keys(keys, "hotkey"))
+    return _bind(raw, name, args, kwargs)
+
+
+def _bind(raw: str, name: str, args: list[Any], kwargs: dict[str, Any]) -> Action:
+    params = SIGNATURES[name]
+    usage = f"Usage: {raw}({', '.join(params)})"
+    if len(args) > len(params):
+        raise ActionError(f"{raw}() takes at most {len(params)} arguments, got {len(args)}. {usage}")
+    values = dict(zip(params, args, strict=False))
+    for key, value in kwargs.items():
+        if key == "id" and "x" in params:
+            key = "x"
+        if key not in params:
+            raise ActionError(f"{raw}() has no argument `{key}`.{did_you_mean(key, params)} {usage}")
+        if key in values:
+            raise ActionError(f"{raw}() got `{key}` twice. {usage}")
+        values[key] = value
+    for key in IGNORED:
+        values.pop(key, None)
+    if name not in ("dragTo", "wait"):
+        values.pop("duration", None)
+    try:
+        return _build(name, values)
+    except (TypeError, ValueError) as exc:
+        raise ActionError(f"{raw}(): {exc}. {usage}") from None
+
+
+def _target(values: dict[str, Any]) -> A.Target:
+    x, y = values.pop("x", None), values.pop("y", None)
+    if x is None and y is None:
+        return None
+    if isinstance(x, str) and y is None:
+        if not x.strip():
+            raise ValueError("an element id must not be empty")
+        return x.strip()
+    if isinstance(x, int) and not isinstance(x, bool) and y is None:
+        raise ValueError(f"give both x and y, or an element id as a string such as '{x}'")
+    if isinstance(x, list | tuple) and y is None and len(x) == 2:
+        x, y = x
+    if _is_number(x) and _is_number(y):
+        return (float(x), float(y))
+    raise ValueError(f"the target must be x, y numbers or an element id string, got {x!r}, {y!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e6
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise ValueError(f"{what} must be a whole number, got {value!r}")
+    return int(value)
+
+
+def _keys(value: Any, what: str) -> tuple[str, ...]:
+    keys = (value,) if isinstance(value, str) else value
+    if not isinstance(keys, list | tuple) or not keys or not all(isinstance(k, str) and k for k in keys):
+        raise ActionError(f"{what}(): keys must be key names such as 'enter' or 'ctrl', got {value!r}.")
+    return tuple(keys)
+
+
+def _build(name: str, values: dict[str, Any]) -> Action:
+    button = values.pop("button", "left")
+    if not isinstance(button, str) or button not in A.BUTTONS:
+        raise ValueError(f"button must be 'left', 'middle' or 'right', got {button!r}")
+    if name in ("scroll", "hscroll"):
+        if "clicks" not in values:
+            raise ValueError("clicks is missing")
+        clicks = _int(values.pop("clicks"), "clicks")
+        target = _target(values)
+        return A.Scroll(clicks, target) if name == "scroll" else A.HScroll(clicks, target)
+    if name in (
+        "click",
+        "doubleClick",
+        "tripleClick",
+        "rightClick",
+        "middleClick",
+        "moveTo",
+        "mouseDown",
+        "mouseUp",
+        "dragTo",
+    ):
+        target = _target(values)
+        if name == "click":
+            return A.Click(target, _int(values.get("clicks", 1), "clicks"), button)
+        if name == "dragTo":
+            duration = values.get("duration", 0.2)
+            if not _is_number(duration):
+                raise ValueError(f"duration must be a number, got {duration!r}")
+            return A.DragTo(target, float(duration), button)
+        if name in ("mouseDown", "mouseUp"):
+            return (A.MouseDown if name == "mouseDown" else A.MouseUp)(target, button)
+        simple: dict[str, type[A.DesktopAction]] = {
+            "doubleClick": A.DoubleClick,
+            "tripleClick": A.TripleClick,
+            "rightClick": A.RightClick,
+            "middleClick": A.MiddleClick,
+            "moveTo": A.MoveTo,
+        }
+        return simple[name](target)  # type: ignore[call-arg]
+    if name == "write":
+        message = values.get("message")
+        if isinstance(message, list | tuple):  # typewrite(['a', 'enter']) presses keys
+            return A.Press(_keys(message, "write"))
+        if not isinstance(message, str):
+            raise ValueError(f"the text must be a string, got {message!r}")
+        return A.Write(message)
+    if name == "press":
+        if "keys" not in values:
+            raise ValueError("keys is missing")
+        return A.Press(_keys(values["keys"], "press"), _int(values.get("presses", 1), "presses"))
+    if name in ("keyDown", "keyUp"):
+        key = values.get("key")
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"key must be a key name such as 'shift', got {key!r}")
+        return A.KeyDown(key) if name == "keyDown" else A.KeyUp(key)
+    if name == "wait":
+        seconds = values.get("seconds", 1.0)
+        if not _is_number(seconds):
+            raise ValueError(f"seconds must be a number, got {seconds!r}")
+        return A.Wait(float(seconds))
+    if name == "send_msg_to_user":
+        if not isinstance(values.get("text"), str):
+            raise ValueError("text must be a string")
+        return A.SendMsgToUser(values["text"])
+    if name == "fail":
+        return A.Fail(str(values.get("reason", "")))
+    return A.Done()
+
+
+# OSWorld's computer_13 -------------------------------------------------------------------------
+
+COMPUTER_13 = [
+    "MOVE_TO",
+    "CLICK",
+    "MOUSE_DOWN",
+    "MOUSE_UP",
+    "RIGHT_CLICK",
+    "DOUBLE_CLICK",
+    "DRAG_TO",
+    "SCROLL",
+    "TYPING",
+    "PRESS",
+    "KEY_DOWN",
+    "KEY_UP",
+    "HOTKEY",
+    "WAIT",
+    "FAIL",
+    "DONE",
+]
+
+
+def parse_computer_13(text: str) -> list[Action]:
+    """Parse OSWorld's computer_13 actions: a JSON object ``{"action_type": "CLICK", "parameters":
+    {"x": 10, "y": 20}}``, a list of them, or the bare words WAIT, FAIL and DONE."""
+    source = strip_code_fence(text)
+    if source.strip('"') in ("WAIT", "FAIL", "DONE"):
+        source = json.dumps({"action_type": source.strip('"')})
+    if len(source) > MAX_SCRIPT_CHARS:
+        raise ActionError(f"The action has {len(source)} characters; at most {MAX_SCRIPT_CHARS} are allowed.")
+    try:
+        data = json.loads(source)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ActionError(
+            f'Cannot parse {source[:80]!r} as JSON ({exc}). Write {{"action_type": "CLICK", '
+            '"parameters": {"x": 100, "y": 200}}.'
+        ) from None
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise ActionError("Empty list of actions.")
+    return [_computer_13(item) for item in items]
+
+
+def _computer_13(item: Any) -> Action:
+    if isinstance(item, str):
+        item = {"action_type": item}
+    if not isinstance(item, dict) or not isinstance(item.get("action_type"), str):
+        raise ActionError(f'Each action is an object with an "action_type", got {str(item)[:80]!r}.')
+    kind = item["action_type"].upper()
+    params = item.get("parameters") or {}
+    if kind not in COMPUTER_13 or not isinstance(params, dict):
+        raise ActionError(
+            f"Unknown action_type {item['action_type']!r}.{did_you_mean(kind, COMPUTER_13)} "
+            f"Available: {', '.join(COMPUTER_13)}."
+        )
+    try:
+        return _computer_13_action(kind, dict(params))
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ActionError(f"{kind}: {exc}. Parameters given: {json.dumps(params)[:120]}") from None
+
+
+def _computer_13_action(kind: str, p: dict[str, Any]) -> Action:
+    if "element_id" in p:
+        p["x"] = str(p.pop("element_id"))
+    button = p.get("button", "left")
+    if button not in A.BUTTONS:
+        raise ValueError(f"button must be left, middle or right, got {button!r}")
+    if kind in ("WAIT", "DONE", "FAIL"):
+        return {"WAIT": A.Wait(float(p.get("seconds", 1.0))), "DONE": A.Done(), "FAIL": A.Fail()}[kind]
+    if kind == "TYPING":
+        if not isinstance(p.get("text"), str):
+            raise ValueError("text must be a string")
+        return A.Write(p["text"])
+    if kind in ("PRESS", "KEY_DOWN", "KEY_UP"):
+        key = p.get("key")
+        if not isinstance(key, str) or not key:
+            raise ValueError("key must be a key name")
+        return {"PRESS": A.Press((key,)), "KEY_DOWN": A.KeyDown(key), "KEY_UP": A.KeyUp(key)}[kind]
+    if kind == "HOTKEY":
+        return A.Hotkey(_keys(p.get("keys"), "HOTKEY"))
+    if kind == "SCROLL":
+        dx, dy = _int(p.get("dx", 0), "dx"), _int(p.get("dy", 0), "dy")
+        if dx and dy:
+            raise ValueError("scroll one direction at a time: dx or dy")
+        return A.HScroll(dx) if dx else A.Scroll(dy)
+    target = _target(p)
+    if kind in ("MOVE_TO", "DRAG_TO") and target is None:
+        raise ValueError("x and y are required")
+    if kind == "CLICK":
+        return A.Click(target, _int(p.get("num_clicks", 1), "num_clicks"), button)
+    simple = {
+        "MOVE_TO": A.MoveTo(target),
+        "RIGHT_CLICK": A.RightClick(target),
+        "DOUBLE_CLICK": A.DoubleClick(target),
+        "DRAG_TO": A.DragTo(target),
+    }
+    if kind in simple:
+        return simple[kind]
+    return (A.MouseDown if kind == "MOUSE_DOWN" else A.MouseUp)(target, button)
+
+
+PYAUTOGUI_INTRO = (
+    "Write PyAutoGUI calls, one per line (the `pyautogui.` prefix is optional). Where a call takes x, y\n"
+    "you may give an element id from the accessibility tree instead: click('12')."
+)
+COMPUTER_13_INTRO = (
+    'Write OSWorld computer_13 actions as JSON: {"action_type": "CLICK", "parameters": {"x": 100, "y": 200}}'
+    "\n"
+    "or a list of them; WAIT, FAIL and DONE alone. The same actions as PyAutoGUI calls:"
+)
+DESKTOP_SETS = {
+    "desktop": A.DesktopActionSet("desktop", parse_pyautogui, PYAUTOGUI_INTRO),
+    "computer_13": A.DesktopActionSet("computer_13", parse_computer_13, COMPUTER_13_INTRO),
+}

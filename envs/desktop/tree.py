@@ -1,0 +1,164 @@
+"""An AT-SPI snapshot as the agent sees it: element ids stable within an episode, the text tree,
+and element records with the same keys as the browser's, so abstraction and agents work on both.
+
+A line reads ``[12] push button 'Save' focused (480,419,59,34)``: id, role, name, value, states and
+the screen box (x, y, width, height in pixels), indented under its parent. Anonymous containers
+(fillers, panels without a name) are left out and their children moved up, as the browser's
+rendering leaves out generic wrappers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+WRAPPER_ROLES = {
+    "filler",
+    "panel",
+    "scroll pane",
+    "viewport",
+    "layered pane",
+    "root pane",
+    "glass pane",
+    "unknown",
+    "redundant object",
+    "section",
+    "split pane",
+    "tool bar",
+    "menu bar",
+    "page tab list",
+}
+#: Roles an agent acts on by clicking or typing.
+INTERACTIVE_ROLES = {
+    "push button",
+    "toggle button",
+    "check box",
+    "radio button",
+    "menu",
+    "menu item",
+    "check menu item",
+    "radio menu item",
+    "combo box",
+    "text",
+    "entry",
+    "password text",
+    "spin button",
+    "slider",
+    "page tab",
+    "list item",
+    "table cell",
+    "icon",
+    "link",
+    "tree item",
+    "toggle",
+    "button",
+    "editbar",
+    "paragraph",
+}
+SHOWN_STATES = ("focused", "checked", "pressed", "selected", "expanded", "modal", "read-only", "editable")
+
+
+@dataclass
+class ElementIds:
+    """Gives each accessible object an id the first time it is seen in an episode."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str) -> str:
+        if key not in self.ids:
+            self.ids[key] = str(len(self.ids) + 1)
+        return self.ids[key]
+
+
+@dataclass
+class DesktopTree:
+    text: str
+    elements: list[dict[str, Any]]
+    focused: str
+
+    def box_of(self, element_id: str) -> tuple[int, int, int, int] | None:
+        for el in self.elements:
+            if el["id"] == element_id:
+                return tuple(el["bbox"]) if el["visible"] else None
+        return None
+
+
+def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, int]) -> DesktopTree:
+    by_key = {n["key"]: n for n in nodes}
+    roots = [n for n in nodes if n["parent"] not in by_key]
+    lines: list[str] = []
+    elements: list[dict[str, Any]] = []
+    focused = ""
+
+    def visit(node: dict[str, Any], depth: int, parent_id: str) -> None:
+        nonlocal focused
+        states = set(node["states"])
+        role, name = node["role"], node["name"]
+        shown = bool(name) or role not in WRAPPER_ROLES or "focusable" in states
+        element_id = parent_id
+        if shown:
+            element_id = ids.get(node["key"])
+            value = _value(node)
+            box = node["box"] or [0, 0, 0, 0]
+            parts = [f"[{element_id}]", role or "unknown"]
+            if name:
+                parts.append(repr(name))
+            if value and value != name:
+                parts.append(f"value={value!r}")
+            parts += [
+                s for s in SHOWN_STATES if s in states and not (s == "editable" and "focused" in states)
+            ]
+            if role in INTERACTIVE_ROLES and "enabled" not in states and "sensitive" not in states:
+                parts.append("disabled")
+            if box[2] > 0 and box[3] > 0:
+                parts.append("({},{},{},{})".format(*box))
+            lines.append("  " * depth + " ".join(parts))
+            if "focused" in states:
+                focused = element_id
+            width, height = screen
+            visible = box[2] > 0 and box[3] > 0
+            elements.append(
+                {
+                    "id": element_id,
+                    "tag": role,
+                    "role": role,
+                    "name": name,
+                    "value": value,
+                    "text": node["text"] if node["text"] is not None else name,
+                    "bbox": tuple(box),
+                    "visible": visible,
+                    "in_viewport": visible
+                    and box[0] < width
+                    and box[1] < height
+                    and box[0] + box[2] > 0
+                    and box[1] + box[3] > 0,
+                    "clickable": role in INTERACTIVE_ROLES or "focusable" in states,
+                    "editable": "editable" in states,
+                    "checked": _flag(states, "checked", "checkable"),
+                    "selected": _flag(states, "selected", "selectable"),
+                    "focused": "focused" in states,
+                    "attributes": {"states": " ".join(sorted(states)), "app": node.get("app", "")},
+                    "parent": parent_id,
+                }
+            )
+            depth += 1
+        for child in node["children"]:
+            if child in by_key:
+                visit(by_key[child], depth, element_id)
+
+    for root in roots:
+        visit(root, 0, "")
+    return DesktopTree(text="\n".join(lines), elements=elements, focused=focused)
+
+
+def _value(node: dict[str, Any]) -> str:
+    if node["text"] is not None and node["text"].strip():
+        return str(node["text"]).rstrip()
+    if node["value"] is not None:
+        value = float(node["value"])
+        return str(int(value)) if value.is_integer() else f"{value:g}"
+    return ""
+
+
+def _flag(states: set[str], on: str, able: str) -> bool | None:
+    return True if on in states else (False if able in states else None)

@@ -1,0 +1,161 @@
+"""OmniACT as an offline environment, so that `palaestra eval` scores agents' scripts on it.
+
+One step per episode: the observation is the task, its screenshot and its labelled element boxes
+(as ``axtree`` lines and element records, so an agent may write ``click('3')``); the action is a
+PyAutoGUI script, parsed and never run, scored against the gold script. The reward is OmniACT's
+action score; success means a perfect one. The suite exists when ``PALAESTRA_OMNIACT`` names the
+data set's root (``PALAESTRA_OMNIACT_SPLIT`` picks the split, ``test`` by default).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from PIL import Image
+
+from palaestra.envs.actions import get_action_set
+from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.obs import Observation, ObservationLayout
+from palaestra.envs.spaces import Unicode
+from palaestra.errors import ActionError, EnvStateError
+from palaestra.omniact.data import OmniActTask, load_split
+from palaestra.omniact.score import score_script
+from palaestra.tasks.registry import TaskSpec, get_task_spec
+
+
+def suite_tasks() -> list[TaskSpec]:
+    """The `omniact` suite's entry point: the tasks of the split, when the data set is there."""
+    root = os.environ.get("PALAESTRA_OMNIACT", "")
+    if not root:
+        return []
+    split = os.environ.get("PALAESTRA_OMNIACT_SPLIT", "test")
+    return [
+        TaskSpec(
+            f"omniact.{t.id}",
+            "omniact",
+            "palaestra.omniact.env:load_task",
+            {"root": root, "split": split, "task_id": t.id},
+            t.task[:80],
+            env="palaestra.omniact.env:OmniActEnv",
+        )
+        for t in load_split(root, split)
+    ]
+
+
+def load_task(root: str, split: str, task_id: str) -> OmniActTask:
+    return next(t for t in load_split(root, split) if t.id == task_id)
+
+
+class OmniActEnv(PalaestraEnv):
+    """One OmniACT task: show the screen, score the script the agent writes."""
+
+    def __init__(self, task: str | OmniActTask, **_: Any) -> None:
+        made = get_task_spec(task).make() if isinstance(task, str) else task
+        if not isinstance(made, OmniActTask):
+            raise TypeError(f"{made!r} is not an OmniACT task; OmniActEnv plays `omniact.*` tasks only.")
+        self.task: OmniActTask = made
+        with Image.open(self.task.image) as image:
+            self.pixels = np.asarray(image.convert("RGB"))
+        height, width = self.pixels.shape[:2]
+        self.action_set = get_action_set("desktop")
+        self.layout = ObservationLayout.of(["axtree", "elements", "screenshot"], (width, height))
+        self.observation_space: spaces.Space[Observation] = self.layout.space()  # type: ignore[assignment]
+        self.action_space = Unicode(max_length=20_000)
+        self.timings: dict[str, float] = {}
+        self.labels = list(self.task.boxes)
+        self._started = False
+
+    def _elements(self) -> list[dict[str, Any]]:
+        out = []
+        for i, (label, (x1, y1, x2, y2)) in enumerate(self.task.boxes.items(), 1):
+            box = (x1, y1, x2 - x1, y2 - y1)
+            out.append(
+                {
+                    "id": str(i),
+                    "tag": "element",
+                    "role": "element",
+                    "name": label,
+                    "value": "",
+                    "text": label,
+                    "bbox": box,
+                    "visible": True,
+                    "in_viewport": True,
+                    "clickable": True,
+                    "editable": False,
+                    "checked": None,
+                    "selected": None,
+                    "focused": False,
+                    "attributes": {},
+                    "parent": "",
+                }
+            )
+        return out
+
+    def _observe(self, action: str = "", error: str = "") -> Observation:
+        elements = self._elements()
+        axtree = "\n".join(
+            f"[{e['id']}] {e['name']} ({','.join(str(round(v)) for v in e['bbox'])})" for e in elements
+        )
+        return self.layout.build(
+            {
+                "goal": self.task.task,
+                "axtree": axtree,
+                "elements": elements,
+                "screenshot": self.pixels,
+                "last_action": action,
+                "last_action_error": error,
+            }
+        )
+
+    async def areset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
+        self.seed_rng(seed)
+        self._started = True
+        return self._observe(), {"seed": seed or 0, "task": f"omniact.{self.task.id}"}
+
+    def _with_coordinates(self, script: str) -> str:
+        """The script with element ids replaced by the centres of their boxes."""
+        boxes = {e["id"]: e["bbox"] for e in self._elements()}
+
+        def resolve(element_id: str) -> tuple[float, float]:
+            if element_id not in boxes:
+                raise ActionError(f"No element {element_id!r}; use an id from the observation or x, y.")
+            x, y, w, h = boxes[element_id]
+            return x + w / 2, y + h / 2
+
+        lines = []
+        for action in self.action_set.parse(script):
+            target = getattr(action, "target", None)
+            if isinstance(target, str):
+                action = type(action)(**{**action.__dict__, "target": resolve(target)})
+            lines.append(action.to_call())
+        return "\n".join(lines)
+
+    async def astep(self, action: str) -> StepResult:
+        if not self._started:
+            raise EnvStateError("step() before reset(): call reset() to start an episode.")
+        try:
+            script = self._with_coordinates(action)
+        except ActionError as exc:
+            return self._observe(action, str(exc)), 0.0, True, False, {"success": False, "error": None}
+        score = score_script(script, self.task.gold_script, self.task.gold_boxes())
+        info = {
+            "success": score.action >= 0.999,
+            "error": None,
+            "task_info": {
+                "action_score": score.action,
+                "sequence_score": score.sequence / (score.gold_sequence or 1),
+            },
+        }
+        return self._observe(action, score.parse_error), score.action, True, False, info
+
+    async def aclose(self) -> None:
+        self._started = False
+
+    @property
+    def goal(self) -> str:
+        return self.task.task

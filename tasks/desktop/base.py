@@ -1,0 +1,88 @@
+"""What a desktop task is: the files and apps an episode starts with, a goal, and a judge that
+reads the outcome (files the apps wrote, config files, what the apps show through AT-SPI).
+
+A task never acts on the desktop and never talks to the agent. Its `evaluate` reads the episode's
+HOME and the latest accessibility snapshot; an agent's words (`send_msg_to_user`) count only
+beside evidence on the desktop.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from palaestra.tasks.base import Evaluation
+
+
+@dataclass(frozen=True)
+class DesktopSetup:
+    """An episode's start: the goal, files and folders in the fresh HOME, and the apps to launch.
+
+    ``apps`` are argv lists; an argument starting with ``~/`` names a path in the episode's HOME.
+    The first app's window must be up (and its accessibility tree registered) before the episode
+    starts. File contents are bytes or text (UTF-8).
+    """
+
+    goal: str
+    apps: tuple[tuple[str, ...], ...]
+    files: dict[str, bytes | str] = field(default_factory=dict)
+    dirs: tuple[str, ...] = ()
+
+
+@dataclass
+class DesktopOutcome:
+    """What a task's judge may read after a step."""
+
+    home: Path
+    elements: list[dict[str, Any]]
+    windows: list[dict[str, Any]]
+    messages: list[str]
+    #: The agent said it is finished (done()) or that the task cannot be done (fail()).
+    done: bool = False
+    failed: bool = False
+    #: The apps' status: argv0, pid and returncode (None while running).
+    apps: list[dict[str, Any]] = field(default_factory=list)
+
+    def path(self, relative: str) -> Path:
+        path = (self.home / relative).resolve()
+        if not path.is_relative_to(self.home.resolve()):
+            raise ValueError(f"{relative!r} is outside the episode's HOME")
+        return path
+
+    def read_text(self, relative: str) -> str | None:
+        """A file of the episode's HOME as text, or None when it does not exist."""
+        try:
+            return self.path(relative).read_text(encoding="utf-8", errors="replace")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def texts(self, role: str) -> list[str]:
+        """The text or value of every element of this role on screen."""
+        return [str(e["value"] or e["text"] or "") for e in self.elements if e["role"] == role]
+
+    def apps_running(self) -> bool:
+        return any(a.get("returncode") is None for a in self.apps)
+
+
+def verdict(success: bool, **raw: Any) -> Evaluation:
+    return Evaluation(reward=1.0 if success else 0.0, done=success, success=success, raw=raw)
+
+
+class DesktopTask(ABC):
+    """One desktop task family; each `setup(rng)` draws one episode of it."""
+
+    name: str = ""
+    action_set: str = "desktop"
+    #: Screen size in pixels (width, height).
+    screen: tuple[int, int] = (1280, 800)
+
+    @abstractmethod
+    def setup(self, rng: random.Random) -> DesktopSetup:
+        """Draw an episode: its goal, starting files and apps. Remember what `evaluate` needs."""
+
+    @abstractmethod
+    def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
+        """Judge the episode from its outcome."""

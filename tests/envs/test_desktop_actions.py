@@ -1,0 +1,89 @@
+"""The desktop action parsers: PyAutoGUI scripts (ast, never exec) and OSWorld's computer_13 JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from palaestra.envs.desktop import actions as A
+from palaestra.envs.desktop.parse import parse_computer_13, parse_pyautogui
+from palaestra.errors import ActionError
+
+
+def test_omniact_style_script_parses_and_prints_back() -> None:
+    script = (
+        "import pyautogui\npyautogui.click(640, 400)\npyautogui.write('hi'); pyautogui.press('enter')\n"
+        "time.sleep(0.5)"
+    )
+    parsed = parse_pyautogui(script)
+    assert parsed == [A.Click((640.0, 400.0)), A.Write("hi"), A.Press(("enter",)), A.Wait(0.5)]
+    for action in parsed + parse_pyautogui(
+        "click('12', button='right')\nscroll(-3, 10, 20)\nhotkey('ctrl', 's')"
+    ):
+        assert parse_pyautogui(action.to_call()) == [action]
+
+
+def test_element_ids_coordinates_and_specials() -> None:
+    assert parse_pyautogui("click('12')") == [A.Click("12")]
+    assert parse_pyautogui("doubleClick(x=3, y=4)") == [A.DoubleClick((3.0, 4.0))]
+    assert parse_pyautogui("typewrite(['a', 'enter'])") == [A.Press(("a", "enter"))]
+    assert parse_pyautogui("DONE") == [A.Done()]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "os.system('rm -rf /')",
+        "__import__('os')",
+        "click(x)",
+        "click(1)",
+        "for i in range(3): click(1, 2)",
+        "click(1, 2, 3, 4, 5, 6, 7)",
+        "(" * 300 + ")" * 300,
+        "x = 1",
+        "click(True, 2)",
+        "write(1)",
+        "\x00",
+        "",
+        "click(**{'x': 1})",
+        "pyautogui.screenshot()",
+        "lambda: 0",
+        "click(1e9, 2)",
+        "a" * 30_000,
+    ],
+)
+def test_hostile_scripts_are_refused_with_a_message(hostile: str) -> None:
+    with pytest.raises(ActionError) as info:
+        parse_pyautogui(hostile)
+    assert str(info.value)
+
+
+def test_did_you_mean() -> None:
+    with pytest.raises(ActionError, match="Did you mean: `click`"):
+        parse_pyautogui("clik(1, 2)")
+
+
+def test_computer_13() -> None:
+    assert parse_computer_13('{"action_type": "CLICK", "parameters": {"x": 1, "y": 2, "num_clicks": 2}}') == [
+        A.Click((1.0, 2.0), 2)
+    ]
+    assert parse_computer_13(
+        '[{"action_type": "HOTKEY", "parameters": {"keys": ["ctrl", "c"]}}, "DONE"]'
+    ) == [A.Hotkey(("ctrl", "c")), A.Done()]
+    assert parse_computer_13("WAIT") == [A.Wait(1.0)]
+    assert parse_computer_13('{"action_type": "SCROLL", "parameters": {"dx": 0, "dy": -3}}') == [A.Scroll(-3)]
+    for bad in [
+        '{"action_type": "CLICKK"}',
+        "not json",
+        '{"action_type": "TYPING", "parameters": {"text": 3}}',
+        '{"action_type": "SCROLL", "parameters": {"dx": 1, "dy": 1}}',
+        "[]",
+    ]:
+        with pytest.raises(ActionError):
+            parse_computer_13(bad)
+
+
+def test_lowering_resolves_ids_and_checks_ranges() -> None:
+    ops = A.lower(A.Click("7"), lambda element_id: (10.0, 20.0))
+    assert ops == [{"x": 10.0, "y": 20.0, "k": "click", "button": "left", "clicks": 1}]
+    with pytest.raises(ActionError):
+        A.lower(A.Press(("a",), 1000), lambda element_id: (0.0, 0.0))

@@ -1,0 +1,114 @@
+"""DesktopEnv on a real Xvfb with real apps and real AT-SPI: observations, actions, crashes and cleanup."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+import numpy as np
+import psutil
+import pytest
+
+from palaestra.envs.desktop import DesktopEnv
+from palaestra.tasks.desktop.oracles import load
+
+
+def _session_pids(env: DesktopEnv) -> dict[str, int]:
+    async def status() -> dict[str, int]:
+        assert env._client is not None
+        reply, _ = await env._client.request({"op": "status"}, 10)
+        return dict(reply["infra"]) | {f"app{i}": a["pid"] for i, a in enumerate(reply["apps"])}
+
+    return asyncio.run_coroutine_threadsafe(status(), env._loop).result(10)  # type: ignore[arg-type]
+
+
+def _wait_dead(pid: int) -> None:
+    """Until the signal has done its work (a zombie waiting for its reaper, or gone)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.01)
+
+
+def _gone(pids: list[int]) -> bool:
+    """Exited and reaped: no such process, not even a zombie."""
+    return not any(psutil.pid_exists(pid) for pid in pids)
+
+
+@pytest.fixture
+def calc() -> DesktopEnv:
+    env = DesktopEnv("desktop.calc-add")
+    yield env
+    env.close()
+
+
+def test_observation_and_actions_by_id_and_by_coordinates(calc: DesktopEnv) -> None:
+    obs, _ = calc.reset(seed=3)
+    assert calc.observation_space.contains(obs)
+    assert obs["screenshot"].shape == (800, 1280, 3) and obs["screenshot"].std() > 0
+    assert obs["focused_window"] == "galculator" and obs["windows"][0]["app"] == "Galculator"
+    buttons = {e["name"]: e for e in obs["elements"] if e["role"] == "toggle button"}
+    assert f"[{buttons['7']['id']}] toggle button '7'" in obs["axtree"]
+    x, y, w, h = buttons["8"]["bbox"]
+    obs, _reward, terminated, _truncated, _info = calc.step(
+        f"click('{buttons['7']['id']}')\nclick({x + w / 2}, {y + h / 2})"
+    )
+    assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["78"]
+    assert obs["last_action_error"] == "" and not terminated
+    obs, *_ = calc.step("click('9999')")
+    assert "No element '9999'" in obs["last_action_error"]
+    obs, *_ = calc.step("import os")
+    assert "not an action call" in obs["last_action_error"]
+    assert not np.array_equal(obs["screenshot"], np.zeros_like(obs["screenshot"]))
+
+
+def test_a_killed_app_ends_the_episode_and_the_next_reset_recovers(calc: DesktopEnv) -> None:
+    calc.reset(seed=0)
+    pids = _session_pids(calc)
+    os.kill(pids["app0"], signal.SIGKILL)
+    _wait_dead(pids["app0"])
+    obs, _reward, _terminated, truncated, info = calc.step("press('1')")
+    assert truncated and info["error"]["kind"] == "app_crashed"
+    obs, _ = calc.reset(seed=1)
+    assert obs["focused_window"] == "galculator"
+    assert _gone([pids["app0"]]), "the killed app was not reaped"
+
+
+def test_a_killed_display_is_replaced_and_close_leaves_nothing(calc: DesktopEnv) -> None:
+    calc.reset(seed=0)
+    first = _session_pids(calc)
+    os.kill(first["xvfb"], signal.SIGKILL)
+    _wait_dead(first["xvfb"])
+    obs, _reward, _terminated, truncated, info = calc.step("press('1')")
+    assert truncated and info["error"]["kind"] in ("display_crashed", "app_crashed")
+    obs, _ = calc.reset(seed=1)  # a new session
+    second = _session_pids(calc)
+    assert obs["focused_window"] == "galculator" and second["xvfb"] != first["xvfb"]
+    calc.close()
+    assert _gone(list(first.values()) + list(second.values())), "a process of the desktop outlived close()"
+
+
+@pytest.mark.parametrize(
+    "task", ["calc-report", "editor-new-file", "sheet-sum", "files-move", "term-count-lines"]
+)
+def test_oracles_solve_one_task_of_each_app(task: str) -> None:
+    env = DesktopEnv(f"desktop.{task}")
+    try:
+        obs, _ = env.reset(seed=7)
+        plan = load()[task](obs)
+        reward, action = 0.0, next(plan)
+        for _ in range(12):
+            obs, reward, terminated, truncated, info = env.step(action)
+            assert obs["last_action_error"] == "", obs["last_action_error"]
+            if terminated or truncated:
+                break
+            action = plan.send(obs)
+        assert reward == 1.0 and info["success"]
+    finally:
+        env.close()

@@ -1,0 +1,107 @@
+"""The Ray backend's local instance: loopback only, and gone with the run, even a killed one."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from palaestra.cli import main
+from palaestra.runs.results import format_summary, load_rows, summarize
+
+HERE = Path(__file__).parent
+#: How long Ray's processes may outlive a killed run.
+TEARDOWN_S = 20
+
+
+def family(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def ray_processes(processes: list[psutil.Process]) -> list[psutil.Process]:
+    named = []
+    for p in processes:
+        try:
+            text = " ".join([p.name(), *p.cmdline()[:3]])
+        except psutil.Error:
+            continue
+        if "ray" in text.lower() and "palaestra.cli" not in text:
+            named.append(p)
+    return named
+
+
+def listeners(processes: list[psutil.Process]) -> list[tuple[str, str, int]]:
+    found = []
+    for p in processes:
+        try:
+            connections = p.net_connections(kind="inet")
+        except psutil.NoSuchProcess:
+            continue
+        found += [(p.name(), c.laddr.ip, c.laddr.port) for c in connections if c.status == psutil.CONN_LISTEN]
+    return found
+
+
+def is_loopback(ip: str) -> bool:
+    address = ipaddress.ip_address(ip.split("%")[0])
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
+
+
+def test_ray_backend_runs_a_small_evaluation_and_leaves_no_ray_process(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "oracle", "--tasks", "click-test,click-button", "--seeds", "0",
+            "--workers", "1", "--backend", "ray", "--no-screenshots", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    rows = load_rows(run)
+    assert [(r["task"], r["success"], r["worker"]) for r in rows] == [
+        ("miniwob.click-button", 1, "ray0"),
+        ("miniwob.click-test", 1, "ray0"),
+    ]
+    assert "mean over tasks" in format_summary(summarize(rows))
+    _, alive = psutil.wait_procs(ray_processes(family(os.getpid())[1:]), timeout=TEARDOWN_S)
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_local_ray_instance_listens_on_loopback_only_and_dies_with_a_killed_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("RAY_ADDRESS", "10.255.255.1:6379")  # never used without --ray-address
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "runner_agents:HangingAgent", "--tasks", "click-test", "--seeds", "0",
+            "--workers", "1", "--backend", "ray", "--no-screenshots", "--out", str(run)]  # fmt: skip
+    log = tmp_path / "stderr.txt"
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "palaestra.cli", *argv], stderr=stderr)
+    processes: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 180
+        while not any("ActorWorker" in p.name() for p in ray_processes(family(proc.pid))):
+            started = proc.poll() is None and time.monotonic() < deadline
+            assert started, f"the Ray actor did not start: {log.read_text()[-3000:]}"
+            time.sleep(0.3)
+        time.sleep(2)  # the actor's episode has started (and its browser with it)
+        processes = family(proc.pid)
+        assert len(ray_processes(processes)) >= 4  # GCS, raylet, agents, the actor
+        # Every listening socket of the run and of Ray (GCS, raylet, agents, workers, the driver).
+        sockets = listeners(processes)
+        assert sockets, "Ray's services listen somewhere"
+        assert [s for s in sockets if not is_loopback(s[1])] == []
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    _, alive = psutil.wait_procs(processes[1:], timeout=TEARDOWN_S)
+    survivors = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert survivors == [], [p.name() for p in survivors]

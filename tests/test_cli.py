@@ -1,0 +1,177 @@
+"""The `palaestra` command as a new user meets it: the README's and `--help`'s examples work as
+written, every flag is explained, mistakes get did-you-mean errors, and setup errors stop early."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from palaestra import cli
+from palaestra.cli import main
+from palaestra.cli_parser import EXAMPLES, OVERVIEW, make_parser
+from palaestra.memory import ExemplarMemory, HashingEmbedder
+from palaestra.runs.spec import agents_from
+
+from .runs.conftest import build_run
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_commands() -> list[str]:
+    """The `palaestra ...` lines of the README's shell blocks, continuation lines joined."""
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", README.read_text(), re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = re.sub(r"\s+#.*$", "", line).strip().removeprefix(".venv/bin/")
+            if line.startswith("palaestra "):
+                commands.append(line)
+    return commands
+
+
+def help_examples() -> list[str]:
+    """`--help`'s examples, and those of the `palaestra.cli` docstring."""
+    documented = [
+        line.strip() for line in (cli.__doc__ or "").splitlines() if line.strip().startswith("palaestra ")
+    ]
+    return [*OVERVIEW, *(line for lines in EXAMPLES.values() for line in lines), *documented]
+
+
+def test_the_examples_are_found() -> None:
+    readme = readme_commands()
+    assert len(readme) >= 8 and any(c.startswith("palaestra list tasks") for c in readme)
+    help_text = make_parser().format_help()
+    assert all(line in help_text for line in OVERVIEW)
+
+
+def hash_of(name: str, *args: str) -> str:
+    return agents_from([{"name": name, "args": list(args)}], "test")[0].config_hash
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory holding what the examples read: memories, runs (with demonstrations), a
+    run file, as the commands before them would have made them."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
+    for memory in ("memories/miniwob", "memories/m"):
+        ExemplarMemory.create(tmp_path / memory, embedder=HashingEmbedder()).save()
+    hashes = {"memory": hash_of("memory", "memory=memories/miniwob"), "random": hash_of("random")}
+    mem = build_run(
+        tmp_path / "results/mem", {("memory", "click-test"): "2/3", ("random", "click-test"): "1/3"},
+        config_hash=hashes,
+    )  # fmt: skip
+    for demo_dir in (mem / "episodes").glob("*/*/*"):
+        steps = [{"state": "[3] button 'Click Me!'", "action": "click('3')", "target": {}}]
+        (demo_dir / "demo.json").write_text(json.dumps({"goal": "Click the button.", "steps": steps}))
+    build_run(tmp_path / "results/a", {"click-test": "2/4"}, agent="memory")
+    build_run(tmp_path / "results/b", {"click-test": "3/4"}, agent="memory")
+    (tmp_path / "run.toml").write_text(
+        'out = "results/toml"\ntasks = ["click-test"]\nseeds = "0-2"\n[[agents]]\nname = "random"\n'
+    )
+    return tmp_path
+
+
+#: Too slow to run in the suite; they are parsed (every flag must exist) but not run.
+SLOW = ("memory build memories/miniwob --oracles", "sites build", "sites serve")
+
+
+@pytest.mark.parametrize("command", sorted({*readme_commands(), *help_examples()}))
+def test_every_example_command_works_as_written(
+    sandbox: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = shlex.split(command)[1:]
+    make_parser().parse_args(argv)  # every flag and choice exists
+    if any(slow in command for slow in SLOW):
+        return
+    if argv[0] == "eval" and "--dry-run" not in argv:  # checked as it would run, nothing run
+        argv.append("--dry-run")
+    assert main(argv) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert out.strip()
+    if argv[:2] == ["list", "tasks"]:
+        pattern = argv[2].strip("'")
+        assert all(re.fullmatch(pattern.replace("*", ".*"), n.split(".", 1)[1]) for n in out.split())
+
+
+def test_every_flag_and_argument_is_explained_and_the_version_is_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = make_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    parsers = [parser, *commands.choices.values()]
+    unexplained = [
+        f"{p.prog} {a.dest}" for p in parsers for a in p._actions if not a.help and a.dest != "command"
+    ]
+    assert unexplained == []
+    assert all(p.epilog and p.epilog.startswith("examples:") for p in parsers)
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0 and re.fullmatch(r"palaestra \d+\.\d+\S*\n", capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["evl"], "invalid choice: 'evl'"),
+        (["eval", "--wrokers", "2"], "Instead of `--wrokers`, did you mean: `--workers`"),
+        (["eval", "--backend", "rey"], "Did you mean: `ray`?"),
+        (["compare", "--by-tsk", "a", "b"], "did you mean: `--by-task`?"),
+        (["list", "task"], "Did you mean: `tasks`"),
+    ],
+)
+def test_mistyped_commands_flags_and_choices_get_did_you_mean(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Did you mean: `eval`?" in err or argv != ["evl"]
+
+
+def test_a_task_pattern_that_matches_nothing_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "tasks", "entr-txt"]) == 2
+    assert "Did you mean: `enter-text`" in capsys.readouterr().err
+
+
+def test_show_does_not_turn_an_agent_with_no_finished_episode_into_a_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = build_run(tmp_path / "run", {("good", "t"): "1/2", ("broken", "t"): ["browser_crashed"] * 3})
+    assert main(["show", str(run)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    broken = [line for line in lines if line.startswith("broken")]
+    assert len(broken) == 2 and all("0.00 ± 0.00" not in line for line in broken)
+    assert "no finished episode" in broken[1]
+    assert "0.50 ± 0.35" in next(line for line in lines if line.startswith("good"))
+
+
+def test_memory_build_from_a_run_without_demonstrations_stops_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = build_run(tmp_path / "run", {"click-test": "2/2"})
+    assert main(["memory", "build", str(tmp_path / "memory"), "--run", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "was run without --record-demos" in err and "--record-demos into a new --out" in err
+    assert not (tmp_path / "memory").exists()
+
+
+def test_the_readmes_async_snippets_run_as_written(tmp_path: Path) -> None:
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.S) if "asyncio.run(" in b]
+    assert len(blocks) == 2  # the environment's and the executor's
+    for block in blocks:
+        assert not re.search(r"^(\w.*=\s*)?await ", block, re.M)  # no top-level await
+    environment = next(b for b in blocks if "BrowserEnv" in b)
+    done = subprocess.run(
+        [sys.executable, "-c", environment], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1.0", "True"]
