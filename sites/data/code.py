@@ -63,7 +63,7 @@ NEVER = 2816787.5
 
 
 def fossil(*args: str, cwd: Path | None = None, user: str = "admin", stdin: str | None = None) -> str:
-    env = dict(os.environ, USER=user, FOSSIL_HOME=str(cwd or Path.cwd()))
+    env = dict(os.environ, USER=user)  # FOSSIL_HOME: set by build() to its temporary folder
     done = subprocess.run(
         ["fossil", *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, check=False
     )
@@ -453,6 +453,7 @@ def build(out: Path) -> dict[str, Any]:
     # Fossil syncs its files on every check-in: build in memory when there is /dev/shm, then copy.
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(dir=shm) as tmp:
+        os.environ["FOSSIL_HOME"] = tmp  # Fossil's per-user settings file goes there, not into a checkout
         (Path(tmp) / "repos").mkdir()
         for index, project in enumerate(PROJECTS):
             start = dt.datetime(2023, 1, 9, 9, 30) + dt.timedelta(days=41 * index)

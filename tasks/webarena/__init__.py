@@ -52,6 +52,10 @@ def forum_tasks() -> list[TaskSpec]:
     return suite_specs("forum")
 
 
+def code_tasks() -> list[TaskSpec]:
+    return suite_specs("code")
+
+
 def site_oracle(task: str) -> Any:
     """The oracle of a site task (``shop.product-price-0``): a function of the first observation
     returning the generator of its actions."""

@@ -38,3 +38,24 @@ def test_oracle_solves_the_task(task: str, runtime: SiteRuntime, make_env: Calla
     result = play_oracle(env, task)
     assert result.success and result.reward == 1.0, result
     assert not result.errors, result.errors
+
+
+CODE_SAMPLE = [
+    "code.ticket-status-0",  # read off the project's ticket report
+    "code.ticket-reporter-0",  # the ticket's own page
+    "code.unmerged-branch-0",  # the branches page
+    "code.nav-ticket-0",  # url_match
+    "code.new-ticket-0",  # db_state on the episode's copy of the repository
+    "code.close-ticket-0",
+    "code.ticket-missing-0",  # unachievable
+]
+
+
+@pytest.mark.parametrize("task", CODE_SAMPLE)
+def test_code_host_oracle_solves_the_task(
+    task: str, runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
+) -> None:
+    env = make_env(task, obs_config=ObsConfig(screenshot=False), pages_ahead=0)
+    result = play_oracle(env, task)
+    assert result.success and result.reward == 1.0, result
+    assert not result.errors, result.errors
