@@ -111,8 +111,8 @@ def licence_note(project: Project) -> str:
     meta = importlib.metadata.metadata(project.distribution)
     return (
         f"The code of this project is {meta['Name']} {meta['Version']},"
-        f" by {meta.get('Author') or 'its authors'},\n"
-        f"distributed under: {meta.get('License') or 'see its classifiers'}.\n"
+        f" by {meta.json.get('author') or 'its authors'},\n"
+        f"distributed under: {meta.json.get('license') or 'see its classifiers'}.\n"
         "It is hosted here, with a made-up history, as sample data for Palaestra's code host.\n"
     )
 
