@@ -1,17 +1,18 @@
 """The sites: start-up, reset and step times on real pages, memory and disk, the isolation check,
 and the oracles over every task; beside WebArena's documented figures.
 
-    python -m bench.sites [--resets 30] [--oracles] [--agents] [--json out.json]
+    python -m bench.sites [--resets 20] [--oracles] [--agents] [--json out.json]
 
 Per site: cold start (a fresh process until it answers its health check), reset median and 95th
 percentile on the site's pages (a reset includes the first observation; the episode's state is
-copied and its page loaded ahead, while the previous episode runs, as in real use: two quick steps
-between resets), step median on real pages (the oracles' own steps: clicks that load pages, form
-fills, searches), RSS of the site process, disk of the seed and of one episode's copy. Then the
-isolation check (two episodes change one record at once through the site's form). ``--oracles``
-runs ``palaestra eval --agent oracle`` over each whole suite; ``--agents`` adds the state
-abstraction's token ratio and target retention on the sites' pages and the memory agent's success
-with demonstrations of other instantiations of each template (``bench.sites_agents``).
+copied and its page loaded ahead while the previous episode runs, as in real use; here the previous
+episode is the oracle's, a quick agent of three steps), step median on real pages (the oracles'
+own steps: clicks that load pages, form fills, searches), RSS of the site process, disk of the seed
+and of one episode's copy. Then the isolation check (two episodes change one record at once through
+the site's form). ``--oracles`` runs ``palaestra eval --agent oracle`` over each whole suite;
+``--agents`` adds the state abstraction's token ratio and target retention on the sites' pages and
+the memory agent's success with demonstrations of other instantiations of each template
+(``bench.sites_agents``).
 """
 
 from __future__ import annotations
@@ -83,39 +84,40 @@ def cold_starts() -> dict[str, dict[str, Any]]:
 
 
 def resets_and_steps(resets: int) -> dict[str, dict[str, Any]]:
+    """Resets between oracle episodes of the site's reset task (a quick agent: a search, a page, an
+    answer), and the oracle steps of the step tasks. The reset's parts come from ``env.timings``:
+    waiting for the page prepared ahead (``page``) and the first observation (``observe``)."""
     from palaestra.envs import BrowserEnv
     from palaestra.sites.runtime import get_runtime
     from palaestra.tasks.webarena import play_oracle
 
     rows: dict[str, dict[str, Any]] = {}
     for site, task in RESET_TASKS.items():
-        env = BrowserEnv(task)
-        times = []
+        env = _TimedEnv(BrowserEnv(task))
         try:
-            env.reset(seed=0)  # starts the site; not counted
+            play_oracle(env, task)  # starts the site and warms its caches; not counted
+            env.reset_times.clear()
             for _ in range(resets):
-                started = time.perf_counter()
-                env.reset(seed=0)
-                times.append(time.perf_counter() - started)
-                for _ in range(2):
-                    env.step("scroll(0, 200)")
+                assert play_oracle(env, task).success
             steps: list[float] = []
             for step_task in STEP_TASKS[site]:
-                play_env = BrowserEnv(step_task, pages_ahead=0)
-                timed = _TimedEnv(play_env)
+                timed = _TimedEnv(BrowserEnv(step_task, pages_ahead=0))
                 try:
                     result = play_oracle(timed, step_task)
                     assert result.success, (step_task, result)
                 finally:
-                    play_env.close()
+                    timed.env.close()
                 steps += timed.step_times
             process = get_runtime().processes[site].process
             rss = psutil.Process(process.pid).memory_info().rss
         finally:
-            env.close()
+            env.env.close()
+        times = [t["reset"] for t in env.reset_times]
         rows[site] = {
             "reset_median_s": round(statistics.median(times), 3),
             "reset_p95_s": round(percentile(times, 0.95), 3),
+            "reset_observe_median_s": round(statistics.median(t["observe"] for t in env.reset_times), 3),
+            "reset_page_wait_median_s": round(statistics.median(t["page"] for t in env.reset_times), 3),
             "step_median_s": round(statistics.median(steps), 3),
             "steps_timed": len(steps),
             "rss_mb": round(rss / 1e6),
@@ -124,13 +126,18 @@ def resets_and_steps(resets: int) -> dict[str, dict[str, Any]]:
 
 
 class _TimedEnv:
-    """An environment that notes how long each step took."""
+    """An environment that notes how long each reset (and its parts) and each step took."""
 
     def __init__(self, env: Any) -> None:
-        self.env, self.step_times = env, []
+        self.env = env
+        self.step_times: list[float] = []
+        self.reset_times: list[dict[str, float]] = []
 
     def reset(self, **kwargs: Any) -> Any:
-        return self.env.reset(**kwargs)
+        started = time.perf_counter()
+        out = self.env.reset(**kwargs)
+        self.reset_times.append({**self.env.timings, "reset": time.perf_counter() - started})
+        return out
 
     def step(self, action: str) -> Any:
         started = time.perf_counter()
@@ -183,7 +190,7 @@ def oracles(workers: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--resets", type=int, default=30)
+    parser.add_argument("--resets", type=int, default=20)
     parser.add_argument("--oracles", action="store_true", help="run every task's oracle (minutes)")
     parser.add_argument("--agents", action="store_true", help="abstraction and memory agent (long)")
     parser.add_argument("--workers", type=int, default=2)

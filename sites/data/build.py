@@ -41,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if "haystack" in settings.INSTALLED_APPS:
         call_command("rebuild_index", verbosity=0, interactive=False)
+        from haystack import connections
+
+        # One segment instead of one per indexing batch: every search opens fewer files.
+        connections["default"].get_backend().optimize()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM site_cache")
     connection.close()
