@@ -39,7 +39,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "step_timeout": args.step_timeout, "retries": args.retries, "backend": args.backend,
         "ray_address": args.ray_address, "screenshots": False if args.no_screenshots else None,
         "demos": True if args.record_demos else None, "budget_tokens": args.budget_tokens,
-        "budget_cost": args.budget_cost,
+        "budget_cost": args.budget_cost, "env_server": args.env_server,
     }  # fmt: skip
     config = build_run_config(
         load_run_file(args.config) if args.config else None,
@@ -118,9 +118,28 @@ def cmd_sites(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_llm(args: argparse.Namespace) -> int:
+    from palaestra.agents.llm.embedded.cli import run_llm_command
+
+    return run_llm_command(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from palaestra.server.cli import cmd_serve as serve
+
+    return serve(args)
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from palaestra.server.cli import cmd_mcp as mcp
+
+    return mcp(args)
+
+
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
-    "compare": cmd_compare, "memory": cmd_memory, "sites": cmd_sites,
+    "compare": cmd_compare, "memory": cmd_memory, "sites": cmd_sites, "llm": cmd_llm, "serve": cmd_serve,
+    "mcp": cmd_mcp,
 }  # fmt: skip
 
 

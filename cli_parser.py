@@ -39,6 +39,11 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra sites serve shop forum",
         "palaestra sites serve shop --port 8000",
     ],
+    "llm": [
+        "palaestra llm prepare",
+        "palaestra llm info",
+        "palaestra llm serve --port 8765",
+    ],
 }
 #: The first example of each command, in `palaestra --help`.
 OVERVIEW = [
@@ -142,6 +147,8 @@ def _eval_parser(sub: Any) -> None:
     a("--budget-tokens", type=int, metavar="N", help="LLM tokens the whole run may spend, over all workers")
     a("--budget-cost", type=float, metavar="X", help="LLM cost the whole run may spend, over all workers")
     a("--dry-run", action="store_true", help="check the configuration and say what would run; run nothing")
+    what = "play in environments served by `palaestra serve` at URL (token: $PALAESTRA_SERVER_TOKEN)"
+    a("--env-server", metavar="URL", help=what)
 
 
 def make_parser() -> SuggestingParser:
@@ -181,6 +188,22 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--oracles", metavar="GLOBS", help="add the MiniWoB++ oracles' episodes on these tasks")
     p.add_argument("--seeds", default="0-4", help="the oracles' seeds (default: 0-4)")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
+    what = "add the demonstrations among the trajectories under DIR (e.g. palaestra serve --trajectories)"
+    p.add_argument("--trajectories", action="append", default=[], metavar="DIR", help=what)
+    what = "the embedded LLM: assemble and check its file, show it, serve it over the OpenAI API"
+    p = sub.add_parser("llm", help=what, epilog=epilog(EXAMPLES["llm"]))
+    what = (
+        "prepare: assemble and verify the model file; info: load it and say what it is; serve: run the server"
+    )
+    p.add_argument("action", choices=("prepare", "info", "serve"), help=what)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (any but loopback needs --token)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default: 8765)")
+    p.add_argument("--token", help="bearer token clients must send (default: $PALAESTRA_LLM_SERVER_TOKEN)")
+    p.add_argument("--context", type=int, help="context window in tokens (default: 8192)")
+    p.add_argument("--threads", type=int, help="CPU threads for decoding (default: 1 on up to 4 cores)")
+    from palaestra.server.cli import add_parsers as add_server_parsers
+
+    add_server_parsers(sub, epilog)
     from palaestra.sites.cli import add_parser
 
     add_parser(sub, epilog(EXAMPLES["sites"]))

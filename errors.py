@@ -67,6 +67,10 @@ class SiteError(PalaestraError, RuntimeError):
     """A site could not be built or started: a missing package, a port in use, a corrupt seed."""
 
 
+class PageHungError(PalaestraError, TimeoutError):
+    """The page stopped answering during a step: the infrastructure's failure, not the agent's."""
+
+
 class DesktopUnavailableError(PalaestraError, RuntimeError):
     """The X11 desktop cannot start here: a program or the unprivileged desktop user is missing."""
 

@@ -179,8 +179,16 @@ def choose(
 ) -> Exemplar | None:
     """The exemplar to replay: the best-scoring family's member whose goal has the closest shape
     (then the longer demonstration, then the higher score)."""
+    ranked = rank(goal, page, candidates, weights)
+    return ranked[0] if ranked else None
+
+
+def rank(
+    goal: str, page: list[str] | None, candidates: list[Hit], weights: RetrievalWeights | None = None
+) -> list[Exemplar]:
+    """The best-scoring family's members, best fit first (what ``choose`` picks from)."""
     if not candidates:
-        return None
+        return []
     weights = weights or RetrievalWeights()
     scored = [(score(goal, page, hit, weights), hit[0]) for hit in candidates]
     families: dict[str, list[float]] = {}
@@ -200,11 +208,12 @@ def choose(
         value, c = pair
         return (round(shape_similarity(goal, c.goal), 6), len(c.trajectory), value)
 
-    return max(members, key=fit)[1]
+    return [c for _, c in sorted(members, key=fit, reverse=True)]
 
 
 def vote(candidates: list[Hit]) -> list[Hit]:
-    """Keep the family most of the top candidates belong to (ties: the higher total score)."""
+    """Keep the family most of the top candidates belong to (ties: the higher total score): the
+    goal-only choice of the original Synapse, kept as the anchor the page-aware ``rank`` beats."""
     if not candidates:
         return []
     counts = Counter(c.family for c, _ in candidates)

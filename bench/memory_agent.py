@@ -62,10 +62,31 @@ def evaluate_task(task: str, seeds: list[int], memory_dir: str) -> dict[str, Any
     return {"task": task, "episodes": len(seeds), "success": wins / len(seeds), "own_family": retrieved}
 
 
-def main(argv: list[str] | None = None) -> int:
+def oracle_memory(demo_seeds: str = "0-4", rebuild: bool = False) -> Path:
+    """The memory of every oracle's episodes on ``demo_seeds``, recorded once (``bench.synapse_llm``
+    uses it too). One directory per recording format and seeds: a memory recorded by an older
+    recorder lacks what the agents now read (the first page's signature, ancestors, value sources)."""
     from palaestra.agents.demos import DEMO_FORMAT, record_oracles
     from palaestra.config import parse_seeds
     from palaestra.runs.memory_cli import add_to_memory
+    from palaestra.tasks.miniwob.oracles import ORACLES
+
+    memory_dir = CACHE / f"memory-v{DEMO_FORMAT}-seeds-{demo_seeds}"
+    if rebuild and memory_dir.exists():
+        shutil.rmtree(memory_dir)
+    if not (memory_dir / "meta.json").exists():
+        building = memory_dir.with_name(memory_dir.name + ".building")  # a stopped build is not reused
+        shutil.rmtree(building, ignore_errors=True)
+        building.parent.mkdir(parents=True, exist_ok=True)
+        memory, count = add_to_memory(building, record_oracles(list(ORACLES), parse_seeds(demo_seeds)))
+        memory.close()
+        building.rename(memory_dir)
+        print(f"built {memory_dir}: {count} exemplars", flush=True)
+    return memory_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    from palaestra.config import parse_seeds
     from palaestra.tasks import list_tasks
     from palaestra.tasks.miniwob.oracles import ORACLES
 
@@ -84,19 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default="")
     args = parser.parse_args(argv)
     tasks = sorted(t for t in ORACLES if any(fnmatch.fnmatchcase(t, p) for p in args.tasks.split(",")))
-    # One directory per recording format and demonstration seeds: a memory recorded by an older
-    # recorder lacks what the agent now reads (the first page's signature, ancestors, value sources).
-    memory_dir = CACHE / f"memory-v{DEMO_FORMAT}-seeds-{args.demo_seeds}"
-    if args.rebuild and memory_dir.exists():
-        shutil.rmtree(memory_dir)
-    if not (memory_dir / "meta.json").exists():
-        building = memory_dir.with_name(memory_dir.name + ".building")  # a stopped build is not reused
-        shutil.rmtree(building, ignore_errors=True)
-        building.parent.mkdir(parents=True, exist_ok=True)
-        memory, count = add_to_memory(building, record_oracles(list(ORACLES), parse_seeds(args.demo_seeds)))
-        memory.close()
-        building.rename(memory_dir)
-        print(f"built {memory_dir}: {count} exemplars", flush=True)
+    memory_dir = oracle_memory(args.demo_seeds, rebuild=args.rebuild)
     others = [n.split(".", 1)[1] for n in list_tasks(suite="miniwob") if n.split(".", 1)[1] not in ORACLES]
     jobs = [(t, parse_seeds(args.eval_seeds), True) for t in tasks]
     if args.others_seeds:

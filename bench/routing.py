@@ -285,7 +285,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rerank",
         action="store_true",
-        help="also score LLM re-ranking (model from PALAESTRA_LLM_* variables)",
+        help="also score LLM re-ranking (PALAESTRA_LLM_* endpoint, else the embedded model)",
     )
     parser.add_argument(
         "--judge",
@@ -412,12 +412,12 @@ def reranked(
     `filtered` applies each query's `servers` pre-filter."""
     import asyncio
 
-    from palaestra.agents.llm import ChatModel, LLMConfig
+    from palaestra.agents.llm import default_model
     from palaestra.routing.rerank import LLMReranker
 
     async def run() -> tuple[list[Selection], list[float]]:
         selections, seconds = [], []
-        async with ChatModel(LLMConfig.from_env()) as model:
+        async with default_model() as model:  # the configured endpoint, else the embedded model
             selector.reranker = LLMReranker(model)
             try:
                 for query in queries:

@@ -96,8 +96,13 @@ class PalaestraEnv(gym.Env[Observation, str]):
         return True
 
 
-def make_env(task: str, **options: Any) -> PalaestraEnv:
-    """The environment the task's spec names (a ``BrowserEnv`` unless the suite says otherwise)."""
+def make_env(task: str, *, server: str | None = None, **options: Any) -> PalaestraEnv:
+    """The environment the task's spec names (a ``BrowserEnv`` unless the suite says otherwise);
+    with ``server`` (``http://host:port`` of ``palaestra serve``), that environment served there."""
+    if server:
+        from palaestra.server.remote import RemoteEnv
+
+        return RemoteEnv(task, server=server, **options)
     from palaestra.tasks.registry import get_task_spec, resolve
 
     spec = get_task_spec(task)

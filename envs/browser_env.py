@@ -27,7 +27,9 @@ from playwright.async_api import BrowserContext, CDPSession, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions import ActionSet, get_action_set
-from palaestra.envs.actions.executor import ActionState, execute
+from palaestra.envs.actions.executor import ActionState
+from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
+from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.navigation import NavigationWatch
@@ -41,7 +43,7 @@ from palaestra.envs.pages_ahead import (
     predict_seeds,
 )
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError, InfrastructureError
+from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError, InfrastructureError, PageHungError
 from palaestra.tasks.base import EpisodeState, Task, ToolRunner
 from palaestra.tasks.registry import get_task_spec
 
@@ -51,6 +53,12 @@ Obs = Observation
 #: the median reset of bench.env_speed waited ~60 ms for it; with two it waits ~0-20 ms. Three
 #: gained nothing more and cost another renderer process per environment.
 DEFAULT_PAGES_AHEAD = 2
+#: The share of ``step_timeout`` a step's actions may take (``run_sequence``): the rest is for the
+#: page to settle and be observed, so that an agent's slow actions never time the whole step out.
+ACTIONS_SHARE = 0.5
+#: Action strings longer than this are parsed in a worker thread: at the 10,000-character limit
+#: Python's parser takes up to ~0.1 s, which would stall every environment sharing the loop.
+PARSE_IN_THREAD_CHARS = 1000
 
 
 @dataclass
@@ -85,6 +93,7 @@ class BrowserEnv(PalaestraEnv):
         step_timeout: float = 30.0,
         reset_timeout: float = 30.0,
         action_timeout_ms: float = 3000,
+        action_limits: ActionLimits | None = None,
         settle_ms: float = 1000,
         prewarm: bool = True,
         pages_ahead: int = DEFAULT_PAGES_AHEAD,
@@ -102,6 +111,9 @@ class BrowserEnv(PalaestraEnv):
             self.action_set = self.action_set.with_tools()
         self.reset_timeout = reset_timeout
         self.step_timeout, self.action_timeout_ms, self.settle_ms = step_timeout, action_timeout_ms, settle_ms
+        #: A step's actions get this share of the step's timeout; settling and observing the rest.
+        self.actions_timeout = step_timeout * ACTIONS_SHARE
+        self.action_limits = (action_limits or DEFAULT_LIMITS).within(self.actions_timeout)
         self.prewarm, self.render_mode = prewarm, render_mode
         if pages_ahead < 0:
             raise ValueError(f"pages_ahead must be 0 or more, got {pages_ahead}.")
@@ -129,7 +141,7 @@ class BrowserEnv(PalaestraEnv):
             self.task.viewport,
         )
         self.observation_space: spaces.Space[Obs] = self.layout.space()  # type: ignore[assignment]
-        self.action_space = Unicode(max_length=10_000)
+        self.action_space = Unicode(max_length=self.action_limits.max_chars)
 
     # -- spaces -----------------------------------------------------------------------------------
 
@@ -315,6 +327,7 @@ class BrowserEnv(PalaestraEnv):
             frame_ids=FrameIds(),
             timeout_ms=self.action_timeout_ms,
             tools=self.tools,
+            limits=self.action_limits,
         )
         self._episode = _Episode(context=context, cdp=prepared.cdp, state=state, blocked=prepared.blocked)
         if prepared.goal is not None and prepared.seed == episode_seed:
@@ -324,6 +337,7 @@ class BrowserEnv(PalaestraEnv):
         self._done = False
         t2 = time.perf_counter()
         obs = await self._observe(last_action="", error="")
+        await self.task.shown(page)
         self.timings = {"page": t1 - t0, "setup": t2 - t1, "observe": time.perf_counter() - t2}
         self._prepare_next(old)
         return obs
@@ -336,6 +350,8 @@ class BrowserEnv(PalaestraEnv):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
         try:
             return await asyncio.wait_for(self._step(self._episode, action), self.step_timeout)
+        except PageHungError as exc:
+            kind, message = "step_timeout", f"{exc} The episode ends here."
         except TimeoutError:
             kind, message = (
                 "step_timeout",
@@ -349,10 +365,10 @@ class BrowserEnv(PalaestraEnv):
             if self._browser_alive(self._episode):
                 kind, message = (
                     "environment_error",
-                    f"The environment failed during the step: {_first_line(exc)}",
+                    f"The environment failed during the step: {first_line(exc)}",
                 )
             else:
-                kind, message = "browser_crashed", f"The browser stopped during the step: {_first_line(exc)}"
+                kind, message = "browser_crashed", f"The browser stopped during the step: {first_line(exc)}"
         # An infrastructure failure ends the episode; the next reset replaces what broke.
         await self._end_episode(abandon=True)
         obs = self.layout.build({**(self._last_obs or self._blank_obs()), "last_action": action})
@@ -364,11 +380,12 @@ class BrowserEnv(PalaestraEnv):
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         episode.state.tool_results.clear()  # the next observation shows this step's answers only
-        error = (
+        ran = (
             await self._run_actions(episode, action)
             if not self._done
-            else "The episode is over; call reset() to start a new one."
+            else SequenceResult(error="The episode is over; call reset() to start a new one.")
         )
+        error = ran.error
         t1 = time.perf_counter()
         marked = await self._settle(episode.state, episode.navigations)
         t2 = time.perf_counter()
@@ -393,26 +410,28 @@ class BrowserEnv(PalaestraEnv):
             "infeasible": episode.state.infeasible,
             "error": None,
         }
+        if ran.not_run:  # the task ended before these ran
+            info["actions_not_run"] = ran.not_run
         if self.tools is not None:
             info["tool_calls"] = list(episode.state.tool_results)
         self.timings = timings
         return obs, float(verdict.reward), terminated, False, info
 
-    async def _run_actions(self, episode: _Episode, text: str) -> str:
+    async def _run_actions(self, episode: _Episode, text: str) -> SequenceResult:
         try:
-            actions = self.action_set.parse(text)
+            if len(text) > PARSE_IN_THREAD_CHARS:  # up to ~0.1 s of parsing: off the shared loop
+                actions = await asyncio.to_thread(self.action_set.parse, text, self.action_limits)
+            else:
+                actions = self.action_set.parse(text, self.action_limits)
         except ActionError as exc:
-            return str(exc)
-        for action in actions:
-            try:
-                await execute(action, episode.state)
-            except ActionError as exc:
-                return str(exc)
-            except PlaywrightError as exc:
-                if not self._browser_alive(episode):
-                    raise BrowserCrashedError(_first_line(exc)) from exc
-                return f"{action.to_call()} failed: {_first_line(exc)}"
-        return ""
+            return SequenceResult(error=str(exc))
+        return await run_sequence(
+            actions,
+            episode.state,
+            budget_s=self.actions_timeout,
+            ended=lambda: self.task.ended(episode.state.page),
+            browser_alive=lambda: self._browser_alive(episode),
+        )
 
     def _browser_alive(self, episode: _Episode) -> bool:
         browser = episode.context.browser
@@ -566,9 +585,3 @@ async def _none() -> None:
 async def _close_quietly(context: BrowserContext) -> None:
     with contextlib.suppress(Exception):
         await asyncio.wait_for(context.close(), 10)
-
-
-def _first_line(exc: BaseException) -> str:
-    """Playwright errors carry a long call log after the first lines; agents need the gist."""
-    text = str(getattr(exc, "message", None) or exc).strip()
-    return text.split("\nCall log:")[0].strip().splitlines()[0] if text else type(exc).__name__

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import os
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -60,4 +61,13 @@ def _shutdown() -> None:
     loop.call_soon_threadsafe(loop.stop)
 
 
+def _forget_the_parents_loop() -> None:
+    """In a forked child (``AsyncVectorEnv``'s workers, a runner's processes) the parent's loop
+    exists but its thread does not: work sent to it would wait forever. The child starts its own
+    loop, and with it its own browser, on first use."""
+    global _lock, _loop, _thread
+    _lock, _loop, _thread = threading.Lock(), None, None
+
+
 atexit.register(_shutdown)
+os.register_at_fork(after_in_child=_forget_the_parents_loop)

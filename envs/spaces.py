@@ -8,6 +8,10 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+#: The longest string ``Unicode.sample`` returns: samples are for tests and smoke runs, and a string
+#: of the space's full length (millions of characters) took Gymnasium's ``Text`` seconds to draw.
+SAMPLE_MAX_CHARS = 1000
+
 
 class Unicode(spaces.Text):
     """Any string up to ``max_length`` characters (Gymnasium's ``Text`` only allows its charset)."""
@@ -17,6 +21,14 @@ class Unicode(spaces.Text):
 
     def contains(self, x: Any) -> bool:
         return isinstance(x, str) and len(x) <= self.max_length
+
+    def sample(self, mask: Any = None, probability: Any = None) -> str:
+        """A random printable string of at most ``SAMPLE_MAX_CHARS`` characters (or as masked)."""
+        if mask is not None or probability is not None:
+            return super().sample(mask, probability)
+        length = int(self.np_random.integers(0, min(self.max_length, SAMPLE_MAX_CHARS) + 1))
+        codes = self.np_random.integers(0, len(self.character_list), size=length)
+        return "".join(self.character_list[int(c)] for c in codes)
 
     def __repr__(self) -> str:
         return f"Unicode({self.max_length})"
@@ -47,3 +59,7 @@ class Records(spaces.Space[list[dict[str, Any]]]):
 
 def screenshot_space(width: int, height: int) -> spaces.Box:
     return spaces.Box(0, 255, shape=(height, width, 3), dtype=np.uint8)
+
+
+# What AsyncVectorEnv needs of these spaces (shared memory), registered with Gymnasium on import.
+from palaestra.envs import vector_spaces as _vector_spaces  # noqa: E402, F401  # isort: skip

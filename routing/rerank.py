@@ -18,7 +18,7 @@ from .records import ApiRecord
 from .text import first_sentence, parameter_items
 
 if TYPE_CHECKING:  # the LLM layer (and openai) is only needed by whoever builds an LLMReranker
-    from palaestra.agents.llm import ChatModel
+    from palaestra.agents.llm import Model
 
 _ARRAY = re.compile(r"\[[^\[\]]*\]")
 _INT = re.compile(r"\d+")
@@ -101,10 +101,20 @@ def describe(record: ApiRecord, chars: int = 200) -> str:
 
 
 class LLMReranker:
-    """An `ApiReranker` over an OpenAI-compatible `ChatModel` (one short request per query)."""
+    """An `ApiReranker` over any `Model` (one short request per query).
 
-    def __init__(self, model: ChatModel, *, description_chars: int = 200) -> None:
-        self.model, self.description_chars = model, description_chars
+    A chat model gets a system and a user message; a model that continues text (the embedded one)
+    gets the same text as a prompt that opens the answer's JSON array for it, which a small
+    pretrained model follows where it would not follow an instruction.
+    """
+
+    def __init__(self, model: Model | None = None, *, description_chars: int = 200) -> None:
+        """``model`` None: the configured ``PALAESTRA_LLM_*`` endpoint, else the embedded LLM."""
+        from palaestra.agents.llm import default_model, prompt_style
+
+        self.model = model if model is not None else default_model()
+        self.description_chars = description_chars
+        self.style = prompt_style(self.model)
 
     def messages(self, query: str, candidates: Sequence[ApiRecord]) -> list[dict[str, str]]:
         chars = self.description_chars
@@ -115,5 +125,10 @@ class LLMReranker:
         ]
 
     async def rerank(self, query: str, candidates: Sequence[ApiRecord]) -> list[int]:
-        completion = await self.model.complete(self.messages(query, candidates))
-        return parse_numbers(completion.text or "", len(candidates))
+        messages = self.messages(query, candidates)
+        if self.style == "chat":
+            completion = await self.model.complete(messages)
+            return parse_numbers(completion.text or "", len(candidates))
+        prompt = f"{messages[0]['content']}\n\n{messages[1]['content']}\n\nAnswer: ["
+        completion = await self.model.complete_text(prompt, stop=["]", "\n"], max_tokens=24)
+        return parse_numbers(f"[{completion.text}]", len(candidates))

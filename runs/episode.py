@@ -8,16 +8,13 @@ many episodes. It never raises for an episode: whatever happens becomes an `Epis
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
 import traceback
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.demos import record_step
@@ -31,12 +28,11 @@ from palaestra.redaction import SECRETS, redact_known, redact_text, secret_value
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.runs.trajectory import TrajectoryWriter
 
 if TYPE_CHECKING:
     from palaestra.routing.feedback import FeedbackStore
 
-#: An episode written down as an exemplar trajectory, when the run records demonstrations.
-DEMO_FILE = "demo.json"
 #: Environments kept open per worker; episodes come grouped by task, so a small cache suffices.
 _ENV_CACHE = 2
 
@@ -97,7 +93,7 @@ class EpisodeWorker:
         )  # fmt: skip
         folder = episode_dir(self.run_dir, a.display, spec.task, spec.seed, fresh=True)
         out.artifacts = str(folder.relative_to(self.run_dir))
-        recorder = _Recorder(folder, self.writer, self.settings.screenshots)
+        recorder = _Recorder(folder, self.writer, self.settings.screenshots, spec)
         started = time.perf_counter()
         try:
             agent = self._agent(a)
@@ -143,20 +139,19 @@ class EpisodeWorker:
             agent.reveal_task(spec.task)
             out.extra["privileged"] = True
         await agent.areset(TaskInfo(goal=out.goal, action_set=env.action_set, max_steps=max_steps))
-        recorder.saw(obs)
-        for index in range(max_steps):
+        recorder.start(out.goal, obs)
+        for _ in range(max_steps):
             t_start = time.perf_counter()
             step = await agent.aact(obs)
             t_agent = time.perf_counter()
             if step.stop:
                 out.outcome = FAILURE
                 return
-            if self.settings.demos:
-                recorder.demo_steps.append(record_step(obs, step.action))
+            demo = record_step(obs, step.action) if self.settings.demos else None
             obs, reward, terminated, truncated, info = await env.astep(step.action)
             t_env = time.perf_counter()
-            record = recorder.step(index, step, obs, float(reward))
-            recorder.saw(obs)
+            timings = {"agent_s": t_agent - t_start, "env_s": t_env - t_agent, **getattr(env, "timings", {})}
+            record = recorder.step(step, obs, float(reward), terminated, truncated, info, timings, demo)
             record.agent_s, record.env_s = t_agent - t_start, t_env - t_agent
             out.steps.append(record)
             record.overhead_s = time.perf_counter() - t_env
@@ -197,6 +192,7 @@ class EpisodeWorker:
             self.loop.create_task(old.aclose())
         env = make_env(
             task,
+            server=self.settings.env_server or None,
             obs_config=ObsConfig(screenshot=self.settings.screenshots),
             step_timeout=self.settings.step_timeout,
         )
@@ -209,73 +205,50 @@ class _ResetFailed(PalaestraError):
 
 
 class _Recorder:
-    """Writes what the agent saw at each step (its observation as text, its screenshot) and what it
-    answered, off the step's path. Observation n is the page the agent acted on at step n (0: the
-    page at reset); the page after the last step is kept too, as the episode's final page."""
+    """Writes the episode as a trajectory (`palaestra.runs.trajectory`, the format the server writes
+    too): what the agent saw at each step (observation n is the page it acted on at step n, 0 the
+    page at reset), what it answered, and what that led to, off the step's path, with secrets
+    redacted; the page after the last step is kept as the episode's final page."""
 
-    def __init__(self, folder: Path, writer: ThreadPoolExecutor, screenshots: bool) -> None:
-        self.folder, self.writer, self.screenshots = folder, writer, screenshots
-        self.pending: list[Future[None]] = []
-        self.lines: list[str] = []
-        self.demo_steps: list[dict[str, Any]] = []
-        self.seen: list[tuple[str, str]] = []  # (observation file, screenshot file or "")
+    def __init__(
+        self, folder: Path, writer: ThreadPoolExecutor, screenshots: bool, spec: EpisodeSpec
+    ) -> None:
+        self.spec = spec
+        self.trajectory = TrajectoryWriter(folder, images=screenshots, pool=writer, redact=redact_known)
 
-    def saw(self, obs: Observation) -> None:
-        """Write down an observation the agent is given (secrets it holds are redacted)."""
-        n = len(self.seen)
-        text_name, shot_name = f"obs-{n:03d}.txt", ""
-        self.pending.append(self.writer.submit(_save_text, _observation_text(obs), self.folder / text_name))
-        shot = obs.get("screenshot")
-        if self.screenshots and isinstance(shot, np.ndarray) and shot.size:
-            shot_name = f"shot-{n:03d}.jpg"
-            self.pending.append(self.writer.submit(_save_jpeg, shot, self.folder / shot_name))
-        self.seen.append((text_name, shot_name))
+    def start(self, goal: str, obs: Observation) -> None:
+        spec = self.spec
+        self.trajectory.start(
+            task=spec.task, seed=spec.seed, goal=goal, obs=obs, source="run", agent=spec.agent.display
+        )
 
-    def step(self, index: int, step: AgentStep, after: Observation, reward: float) -> StepRecord:
-        """The record of step `index`: the observation it acted on, its action, and the action's
-        error as the next observation reports it."""
-        record = StepRecord(
-            index=index, action=step.action, error=after.get("last_action_error", ""), reward=reward,
-            tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
-        )  # fmt: skip
-        record.observation, record.screenshot = self.seen[index] if index < len(self.seen) else ("", "")
-        entry = {
-            "index": index, "action": step.action, "thoughts": step.thoughts, "messages": step.messages,
-            "raw_response": step.raw_response, "extra": step.extra,
+    def step(
+        self, step: AgentStep, after: Observation, reward: float, terminated: bool, truncated: bool,
+        info: dict[str, Any], timings: dict[str, float], demo: dict[str, Any] | None,
+    ) -> StepRecord:  # fmt: skip
+        """The record of a step: the observation it acted on, its action, and what that led to."""
+        said = {
+            "thoughts": step.thoughts, "messages": step.messages, "raw_response": step.raw_response,
+            "tokens_in": step.tokens_in, "tokens_out": step.tokens_out, "cost": step.cost,
+            "extra": step.extra,
         }  # fmt: skip
-        self.lines.append(json.dumps(entry, default=str))
-        return record
+        line = self.trajectory.step(
+            step.action, after, reward, terminated, truncated, info, timings=timings, agent=said, demo=demo
+        )
+        return StepRecord(
+            index=line["index"], action=step.action, error=line["error"], reward=reward,
+            tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
+            screenshot=line["screenshot"], observation=line["observation"],
+        )  # fmt: skip
 
     def finish(self, out: EpisodeOutcome) -> None:
-        """Wait for the writes, then add the agent's log; artifacts are complete before the row exists."""
-        for future in self.pending:
-            future.result()
-        if len(self.seen) > len(out.steps):  # the page after the last step (or the one it stopped on)
-            out.extra["final_observation"], out.extra["final_screenshot"] = self.seen[len(out.steps)]
-        log = "".join(redact_known(line) + "\n" for line in self.lines)
-        (self.folder / "agent.jsonl").write_text(log)
-        episode = {"key": out.key, "goal": out.goal, "error": out.error_message}
-        (self.folder / "episode.json").write_text(redact_known(json.dumps(episode, indent=1)))
-        if self.demo_steps:
-            demo = {"goal": out.goal, "steps": self.demo_steps, "success": out.success, "reward": out.reward}
-            (self.folder / DEMO_FILE).write_text(redact_known(json.dumps(demo, default=str)))
-
-
-def _observation_text(obs: Observation) -> str:
-    parts = [f"goal: {obs.get('goal', '')}", f"url: {obs.get('url', '')}"]
-    if obs.get("last_action_error"):
-        parts.append(f"last_action_error: {obs['last_action_error']}")
-    if obs.get("tool_results"):
-        parts.append(f"tool_results:\n{obs['tool_results']}")
-    parts.append(obs.get("axtree") or obs.get("dom") or "")
-    return "\n".join(parts) + "\n"
-
-
-def _save_text(text: str, path: Path) -> None:
-    path.write_text(redact_known(text))
-
-
-def _save_jpeg(pixels: np.ndarray, path: Path) -> None:
-    from PIL import Image
-
-    Image.fromarray(pixels).save(path, format="JPEG", quality=80)
+        """End the trajectory and wait for its files: artifacts are complete before the row exists."""
+        seen = self.trajectory.seen
+        if len(seen) > len(out.steps):  # the page after the last step (or the one it stopped on)
+            out.extra["final_observation"], out.extra["final_screenshot"], _ = seen[len(out.steps)]
+        if seen:  # an episode whose reset failed has no page to show
+            self.trajectory.end(
+                outcome=out.outcome, success=out.success, reward=out.reward, error_kind=out.error_kind,
+                error_message=out.error_message, elapsed_s=out.elapsed_s,
+            )  # fmt: skip
+        self.trajectory.close()

@@ -1,22 +1,23 @@
 """`palaestra memory`: build exemplar memories from recorded runs or the oracles, and inspect them.
 
-Any finished episode of a run made with `--record-demos` can become an exemplar trajectory; by
-default only the successful ones do, since a memory of failures teaches the wrong moves.
+Any finished episode of a run made with `--record-demos`, and any trajectory recorded by the server
+(`--trajectories DIR`), can become an exemplar trajectory; by default only the successful ones do,
+since a memory of failures teaches the wrong moves.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from palaestra.config import ConfigError, parse_seeds
 from palaestra.memory import Embedder, Exemplar, ExemplarMemory
 from palaestra.runs.artifacts import confined
-from palaestra.runs.episode import DEMO_FILE
 from palaestra.runs.store import RunStore
+from palaestra.runs.trajectory import TRAJECTORY_FILE, find_trajectories, read_trajectory
 
 
 def exemplars_from_run(run_dir: str | Path, only_successful: bool = True) -> list[Exemplar]:
@@ -28,16 +29,45 @@ def exemplars_from_run(run_dir: str | Path, only_successful: bool = True) -> lis
     for row in rows:
         if row["status"] != "done" or (only_successful and not row["success"]):
             continue
-        path = confined(run_dir, Path(row["artifacts"] or "", DEMO_FILE))
-        if not path.is_file():
+        steps, goal = _demonstration(confined(run_dir, row["artifacts"] or ""))
+        if not steps:
             continue
-        demo = json.loads(path.read_text())
         suite, _, task = row["task"].partition(".")
         exemplars.append(
             Exemplar(
-                goal=demo["goal"], suite=suite, task=task, trajectory=demo["steps"],
+                goal=goal, suite=suite, task=task, trajectory=steps,
                 success=bool(row["success"]), reward=float(row["reward"]), source=f"run:{run_dir.name}",
                 metadata={"agent": row["agent"], "seed": row["seed"]},
+            )
+        )  # fmt: skip
+    return exemplars
+
+
+def _demonstration(folder: Path) -> tuple[list[dict[str, Any]], str]:
+    """The demonstration steps of the trajectory in ``folder`` (none without one), and its goal."""
+    if not (folder / TRAJECTORY_FILE).is_file():
+        return [], ""
+    episode = read_trajectory(folder)
+    return episode.demonstration_steps(), str(episode.header.get("goal", ""))
+
+
+def exemplars_from_trajectories(root: str | Path, only_successful: bool = True) -> list[Exemplar]:
+    """The demonstrations among the trajectories under ``root`` (recorded by `palaestra serve
+    --trajectories`, the UI, or copied from runs)."""
+    exemplars = []
+    for folder in find_trajectories(root):
+        episode = read_trajectory(folder)
+        steps = episode.demonstration_steps()
+        task_name = str(episode.header.get("task", ""))
+        if not steps or not task_name or (only_successful and not episode.success):
+            continue
+        suite, _, task = task_name.partition(".")
+        reward = float(episode.end["reward"]) if episode.end else 0.0
+        exemplars.append(
+            Exemplar(
+                goal=episode.header.get("goal", ""), suite=suite, task=task, trajectory=steps,
+                success=episode.success, reward=reward, source=f"trajectory:{Path(root).name}",
+                metadata={"seed": episode.header.get("seed"), "source": episode.header.get("source", "")},
             )
         )  # fmt: skip
     return exemplars
@@ -48,7 +78,7 @@ def require_demos(run_dir: str | Path, memory_path: str | Path) -> None:
     run_dir = Path(run_dir)
     with RunStore(run_dir, readonly=True) as store:
         folders = [row["artifacts"] for row in store.episodes() if row["artifacts"]]
-    if any(confined(run_dir, Path(folder, DEMO_FILE)).is_file() for folder in folders):
+    if any(_demonstration(confined(run_dir, folder))[0] for folder in folders):
         return
     raise ConfigError(
         f"{run_dir} holds no demonstrations: it was run without --record-demos. Fix: run the same "
@@ -70,8 +100,12 @@ def add_to_memory(
 
 
 def build_memory(args: argparse.Namespace) -> int:
-    if not args.run and not args.oracles:
-        print("palaestra memory build: say where from: --run RUN_DIR and/or --oracles 'GLOBS'.")
+    trajectories = getattr(args, "trajectories", None) or []
+    if not args.run and not args.oracles and not trajectories:
+        print(
+            "palaestra memory build: say where from: "
+            "--run RUN_DIR, --trajectories DIR and/or --oracles 'GLOBS'."
+        )
         return 2
     for run in args.run or []:  # before anything slow: a run without demonstrations is a mistake
         require_demos(run, args.path)
@@ -84,6 +118,8 @@ def build_memory(args: argparse.Namespace) -> int:
         )
     for run in args.run or []:
         found += exemplars_from_run(run, only_successful=not args.all)
+    for root in trajectories:
+        found += exemplars_from_trajectories(root, only_successful=not args.all)
     memory, added = add_to_memory(args.path, found)
     print(f"{added} exemplars added; {args.path} holds {len(memory)}.")
     return 0

@@ -36,6 +36,10 @@ from palaestra.runs.store import RunStore
 __all__ = ["render_index", "write_report"]
 
 
+#: How pages are written: a lone surrogate in a model's answer or a page's text shows as its escape.
+_TEXT: dict[str, Any] = {"encoding": "utf-8", "errors": "backslashreplace"}
+
+
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of the run in `run_dir`; return the index page's path.
 
@@ -56,8 +60,8 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
         back = "../" + quote(index.name)
         for episode in episodes:
             html = render_episode(run, episode, store.steps(episode["key"]), attempts[episode["key"]], back)
-            (pages / episode_page_name(episode["key"])).write_text(html, encoding="utf-8")
-    index.write_text(render_index(run, episodes, invocations, attempts), encoding="utf-8")
+            (pages / episode_page_name(episode["key"])).write_text(html, **_TEXT)
+    index.write_text(render_index(run, episodes, invocations, attempts), **_TEXT)
     return index
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from palaestra.runs.artifacts import ArtifactPathError, confined
 from palaestra.runs.report_html import esc, is_reference, page, reference_badge, result_marker, table, when
 from palaestra.runs.report_html import thumbnail_uri as _thumbnail
+from palaestra.runs.trajectory import TRAJECTORY_FILE
 
 #: Longest text shown from one artifact (observations, responses); a report must stay openable.
 TEXT_LIMIT = 100_000
@@ -176,8 +177,8 @@ def _read_text(path: Path, limit: int = TEXT_LIMIT) -> str:
 
 
 def _agent_log(folder: Path | None) -> dict[int, dict[str, Any]]:
-    """`agent.jsonl` by step index: the agent's thoughts, messages and raw response per step."""
-    path, _ = _artifact(folder, "agent.jsonl")
+    """The trajectory's steps by index: the agent's thoughts, messages and raw response per step."""
+    path, _ = _artifact(folder, TRAJECTORY_FILE)
     if path is None or path.stat().st_size > _LOG_LIMIT:
         return {}
     entries: dict[int, dict[str, Any]] = {}
@@ -186,6 +187,6 @@ def _agent_log(folder: Path | None) -> dict[int, dict[str, Any]]:
             entry = json.loads(line)
         except ValueError:
             continue  # a truncated last line (a killed run) must not hide the others
-        if isinstance(entry, dict) and isinstance(entry.get("index"), int):
+        if isinstance(entry, dict) and entry.get("type") == "step" and isinstance(entry.get("index"), int):
             entries[entry["index"]] = entry
     return entries

@@ -71,8 +71,10 @@ class RunSettings:
     budget_cost: float | None = None
     retries: int = 2
     screenshots: bool = True
-    #: Write each episode down as an exemplar trajectory (`demo.json`) for `palaestra memory build --run`.
+    #: Record each step as an exemplar step too (in the trajectory) for `palaestra memory build --run`.
     demos: bool = False
+    #: Play every episode in environments served by `palaestra serve` at this URL ("" = in-process).
+    env_server: str = ""
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,20 @@ class Task(ABC):
     @abstractmethod
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         """Judge the episode so far."""
+
+    async def shown(self, page: Page) -> None:  # noqa: B027  (optional hook)
+        """The episode's first observation is taken and goes to the agent now.
+
+        A task that times the agent starts its clock here, so that the time the environment spent
+        observing the page (long on a busy machine) is not counted against the agent.
+        """
+
+    async def ended(self, page: Page) -> bool:
+        """Whether the episode is over, asked between the actions of one step.
+
+        The environment stops running a step's actions once this says so, so that actions after the
+        answer cannot change the verdict (or start another problem on the page). Keep it to one cheap
+        round trip, such as reading a done flag; the default says no, and the step's ``evaluate``
+        decides once all its actions ran.
+        """
+        return False

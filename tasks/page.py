@@ -42,8 +42,14 @@ class PageTask(Task):
     async def setup(self, page: Page, seed: int) -> str:
         return self.goal
 
+    async def ended(self, page: Page) -> bool:
+        return self.success_js is not None and await self._succeeded(page)
+
+    async def _succeeded(self, page: Page) -> bool:
+        return bool(await page.evaluate(f"() => !!({self.success_js})"))
+
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         if self.success_js is None:
             return Evaluation()
-        success = bool(await page.evaluate(f"() => !!({self.success_js})"))
+        success = await self._succeeded(page)
         return Evaluation(reward=1.0 if success else 0.0, done=success, success=success)

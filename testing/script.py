@@ -36,6 +36,12 @@ class ScriptRequest:
         return list(self.json.get("messages") or [])
 
     @property
+    def prompt(self) -> str:
+        """The prompt of a text completion ("" for chat)."""
+        prompt = self.json.get("prompt")
+        return prompt if isinstance(prompt, str) else ""
+
+    @property
     def tools(self) -> list[dict[str, Any]]:
         return list(self.json.get("tools") or [])
 
@@ -59,7 +65,9 @@ class ScriptRequest:
         return bool(isinstance(options, dict) and options.get("include_usage"))
 
     def last_user_text(self) -> str:
-        """The text of the last user message, which simple scripts branch on."""
+        """The text of the last user message (or a text completion's prompt): what scripts branch on."""
+        if self.prompt:
+            return self.prompt
         for message in reversed(self.messages):
             if message.get("role") == "user":
                 return content_text(message.get("content"))
@@ -117,6 +125,9 @@ class MalformedBody:
 
     body: bytes = b'{"id": "chatcmpl-broken", "object": "chat.completion", "choices": ['
     content_type: str = "application/json"
+    #: Send the body in chunks with no ``Content-Length``, so the client learns its size only by
+    #: reading it (as from a server that streams an endless answer).
+    chunked: bool = False
 
 
 @dataclass(frozen=True)
@@ -238,6 +249,12 @@ def slow(seconds: float, then: Answer | None = None) -> Slow:
 def malformed_json(body: bytes | None = None) -> MalformedBody:
     """A 200 whose body is invalid JSON."""
     return MalformedBody() if body is None else MalformedBody(body)
+
+
+def oversized_body(size: int, *, chunked: bool = False) -> MalformedBody:
+    """A 200 whose body is a well-formed chat completion ``size`` bytes long (its text is padding)."""
+    head, tail = b'{"object": "chat.completion", "choices": [{"message": {"content": "', b'"}}]}'
+    return MalformedBody(head + b"x" * max(0, size - len(head) - len(tail)) + tail, chunked=chunked)
 
 
 def garbage_text() -> Reply:

@@ -34,6 +34,7 @@ from .script import (
 
 LOOPBACK = "127.0.0.1"
 CHAT_PATH = "/v1/chat/completions"
+TEXT_PATH = "/v1/completions"
 EMBEDDINGS_PATH = "/v1/embeddings"
 MODELS_PATH = "/v1/models"
 
@@ -82,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
         if request.body is None:
             self._send_json(400, wire.error_body("Request body is not valid JSON.", "invalid_request_error"))
             return
-        if request.path not in (CHAT_PATH, EMBEDDINGS_PATH):
+        if request.path not in (CHAT_PATH, TEXT_PATH, EMBEDDINGS_PATH):
             self._send_json(404, wire.error_body(f"No route POST {request.path}", "invalid_request_error"))
             return
         try:
@@ -112,12 +113,16 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(answer, HTTPFault):
             body = wire.error_body(answer.message, answer.error_type, answer.status)
             self._send_json(answer.status, body, answer.headers)
+        elif isinstance(answer, MalformedBody) and answer.chunked:
+            self._send_chunks(answer.body, answer.content_type)
         elif isinstance(answer, MalformedBody):
             self._send_bytes(200, answer.body, answer.content_type)
         elif isinstance(answer, DropConnection):
             self._drop()
         elif request.path == EMBEDDINGS_PATH:
             self._send_json(200, wire.embeddings_body(request, owner.embedding_dim))
+        elif isinstance(answer, Reply) and request.path == TEXT_PATH:
+            self._send_json(200, wire.text_completion_body(request, answer))
         elif isinstance(answer, Reply) and request.stream:
             self._send_stream(request, answer)
         elif isinstance(answer, Reply):
@@ -147,14 +152,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_stream(self, request: ScriptRequest, reply: Reply) -> None:
         """Server-sent events in HTTP/1.1 chunks, ending with ``data: [DONE]`` as OpenAI does."""
+        events = [f"data: {json.dumps(c)}\n\n" for c in wire.stream_chunks(request, reply)]
+        parts = [event.encode("utf-8") for event in [*events, "data: [DONE]\n\n"]]
+        self._write_chunked(parts, "text/event-stream", {"Cache-Control": "no-cache"})
+
+    def _send_chunks(self, data: bytes, content_type: str, size: int = 64 * 1024) -> None:
+        """``data`` in HTTP/1.1 chunks of ``size`` bytes, with no ``Content-Length``."""
+        parts = [data[i : i + size] for i in range(0, len(data), size)]
+        with contextlib.suppress(OSError):  # a client that refuses the body hangs up mid-way
+            self._write_chunked(parts, content_type, {})
+
+    def _write_chunked(self, parts: list[bytes], content_type: str, headers: dict[str, str]) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        events = [f"data: {json.dumps(c)}\n\n" for c in wire.stream_chunks(request, reply)]
-        for event in [*events, "data: [DONE]\n\n"]:
-            data = event.encode("utf-8")
+        for data in parts:
             self.wfile.write(f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n")
             self.wfile.flush()
         self.wfile.write(b"0\r\n\r\n")
@@ -263,6 +278,11 @@ class ScriptedLLMServer:
     @property
     def chat_requests(self) -> list[ScriptRequest]:
         return [r for r in self.requests if r.path == CHAT_PATH]
+
+    @property
+    def text_requests(self) -> list[ScriptRequest]:
+        """Text completions (``/v1/completions``); the same script decides them as chat."""
+        return [r for r in self.requests if r.path == TEXT_PATH]
 
     @property
     def embedding_requests(self) -> list[ScriptRequest]:

@@ -25,8 +25,8 @@ def count_tokens(text: str) -> int:
 
 
 def prompt_tokens(request: ScriptRequest) -> int:
-    """Tokens of every message's text and of the tool calls it carries."""
-    total = 0
+    """Tokens of a text prompt, or of every message's text and of the tool calls it carries."""
+    total = count_tokens(request.prompt)
     for message in request.messages:
         total += count_tokens(content_text(message.get("content")))
         for call in message.get("tool_calls") or []:
@@ -76,6 +76,20 @@ def completion_body(request: ScriptRequest, reply: Reply) -> dict[str, Any]:
         "model": request.model or "scripted-model",
         "choices": [
             {"index": 0, "message": message, "finish_reason": _finish_reason(reply), "logprobs": None}
+        ],
+        "usage": usage(request, reply),
+    }
+
+
+def text_completion_body(request: ScriptRequest, reply: Reply) -> dict[str, Any]:
+    """A non-streaming ``text_completion`` object (``/v1/completions``)."""
+    return {
+        "id": f"cmpl-{request.index}",
+        "object": "text_completion",
+        "created": CREATED,
+        "model": request.model or "scripted-model",
+        "choices": [
+            {"index": 0, "text": reply.text or "", "finish_reason": _finish_reason(reply), "logprobs": None}
         ],
         "usage": usage(request, reply),
     }

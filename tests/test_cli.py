@@ -18,6 +18,7 @@ from palaestra.cli import main
 from palaestra.cli_parser import EXAMPLES, OVERVIEW, make_parser
 from palaestra.memory import ExemplarMemory, HashingEmbedder
 from palaestra.runs.spec import agents_from
+from palaestra.runs.trajectory import TRAJECTORY_FILE
 
 from .runs.conftest import build_run
 
@@ -68,8 +69,9 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         config_hash=hashes,
     )  # fmt: skip
     for demo_dir in (mem / "episodes").glob("*/*/*"):
-        steps = [{"state": "[3] button 'Click Me!'", "action": "click('3')", "target": {}}]
-        (demo_dir / "demo.json").write_text(json.dumps({"goal": "Click the button.", "steps": steps}))
+        demo = {"state": "[3] button 'Click Me!'", "action": "click('3')", "target": {}}
+        lines = [{"type": "episode", "goal": "Click the button."}, {"type": "step", "index": 0, "demo": demo}]
+        (demo_dir / TRAJECTORY_FILE).write_text("".join(json.dumps(line) + "\n" for line in lines))
     build_run(tmp_path / "results/a", {"click-test": "2/4"}, agent="memory")
     build_run(tmp_path / "results/b", {"click-test": "3/4"}, agent="memory")
     (tmp_path / "run.toml").write_text(
@@ -78,8 +80,10 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-#: Too slow to run in the suite; they are parsed (every flag must exist) but not run.
-SLOW = ("memory build memories/miniwob --oracles", "sites build", "sites serve")
+#: Too slow to run in the suite, or serving until stopped; they are parsed (every flag must exist)
+#: but not run.
+SLOW = ("memory build memories/miniwob --oracles", "llm serve", "palaestra serve", "palaestra mcp", "sites build",
+        "sites serve")
 
 
 @pytest.mark.parametrize("command", sorted({*readme_commands(), *help_examples()}))

@@ -1,4 +1,6 @@
-"""``ChatModel``: an OpenAI-compatible chat model with our retries, budget, accounting and cache.
+"""``ChatModel``: the ``Model`` over any OpenAI-compatible endpoint, with our retries, budget,
+accounting and cache. It speaks chat completions, and also text completions and embeddings when
+the configuration says the endpoint has them (``LLMConfig.capabilities``).
 
 The SDK's own retries are off (``max_retries=0``) so that one policy, ours, decides: it honours
 ``Retry-After``, charges the run's budget, and turns every failure into a typed ``LLMError`` whose
@@ -9,26 +11,50 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import random
+import re
 import time
 from collections.abc import Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
 import openai
 
 from .cache import ResponseCache, request_key
-from .completion import Completion, parse_completion, reported_usage
+from .completion import Completion, json_object, parse_completion, reported_usage
 from .config import LLMConfig
-from .errors import LLMAuthError, LLMError, LLMRequestError, LLMResponseError, LLMUnavailableError
-from .retry import is_retryable, retry_delay
+from .errors import (
+    LLMAuthError,
+    LLMError,
+    LLMRequestError,
+    LLMResponseError,
+    LLMResponseTooLarge,
+    LLMUnavailableError,
+)
+from .model import Capabilities, Message, Model
+from .retry import MalformedBody, ResponseTooLarge, is_retryable, retry_delay
 from .usage import Budget, Usage
 
-Message = Mapping[str, Any]
+CHAT, TEXT = "chat", "text"
+#: Lone surrogates: Python strings (and pages' JavaScript strings) may hold them, JSON bodies cannot.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
-class ChatModel:
+def valid_text(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings replaced by U+FFFD, so that it encodes.
+
+    A page's text or a model's earlier answer can hold them; sent as they are, the request could not
+    be encoded at all.
+    """
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [valid_text(v) for v in value]
+    return value
+
+
+class ChatModel(Model):
     """One model endpoint. Share a ``Budget`` between the models of a run to cap the whole run."""
 
     def __init__(
@@ -41,6 +67,8 @@ class ChatModel:
         rng: random.Random | None = None,
     ) -> None:
         self.config = config
+        self.name = config.model
+        self.capabilities = Capabilities.parse(config.capabilities)
         self.budget = budget if budget is not None else Budget.from_config(config)
         if cache is None and config.cache_dir is not None:
             cache = ResponseCache(config.cache_dir)
@@ -63,7 +91,7 @@ class ChatModel:
         """The exact JSON-able arguments sent to the SDK, which are also what the cache key covers."""
         params: dict[str, Any] = {
             "model": self.config.model,
-            "messages": [dict(m) for m in messages],
+            "messages": [valid_text(dict(m)) for m in messages],
             "temperature": self.config.temperature,
         }
         if self.config.max_tokens is not None:
@@ -85,7 +113,41 @@ class ChatModel:
         Raises ``BudgetExceeded`` before sending when the run's budget is spent, ``LLMRequestError``
         at once for requests the server refuses, and ``LLMUnavailableError`` once retries run out.
         """
-        params = self.request_params(messages, tools, tool_choice)
+        if not self.capabilities.chat:
+            raise self.unable("chat")
+        return await self._call(CHAT, self.request_params(messages, tools, tool_choice))
+
+    def text_params(self, prompt: str, stop: Sequence[str], max_tokens: int | None) -> dict[str, Any]:
+        """The arguments of a text completion (``/v1/completions``), which the cache key covers."""
+        params: dict[str, Any] = {"model": self.config.model, "prompt": valid_text(prompt)}
+        params["temperature"] = self.config.temperature
+        limit = max_tokens if max_tokens is not None else self.config.max_tokens
+        if limit is not None:
+            params["max_tokens"] = limit
+        if stop:
+            params["stop"] = list(stop)[:4]  # OpenAI's limit; llama.cpp servers take more, never fewer
+        return params
+
+    async def complete_text(
+        self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int | None = None
+    ) -> Completion:
+        """Continue ``prompt`` (``/v1/completions``), with the same retries, budget and cache."""
+        if not self.capabilities.completion:
+            raise self.unable("completion")
+        return await self._call(TEXT, self.text_params(prompt, stop, max_tokens))
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Vectors from ``/v1/embeddings`` (not cached, not retried: callers batch and cache)."""
+        if not self.capabilities.embeddings:
+            raise self.unable("embeddings")
+        try:
+            response = await self._client.embeddings.create(model=self.config.model, input=list(texts))
+        except openai.OpenAIError as exc:
+            raise self._translate(exc, 1) from exc
+        return [list(item.embedding) for item in sorted(response.data, key=lambda d: d.index)]
+
+    async def _call(self, kind: str, params: dict[str, Any]) -> Completion:
+        """Cache look-up, budget check, the request with retries, accounting and cache write."""
         key = request_key(params) if self.cache is not None else None
         if self.cache is not None and key is not None:
             hit = self.cache.get(key)
@@ -95,7 +157,7 @@ class ChatModel:
                 return dataclasses.replace(parsed, cached=True, attempts=0)
         self.budget.check()
         started = time.monotonic()
-        raw, attempts = await self._send(params)
+        raw, attempts = await self._send(kind, params)
         input_tokens, output_tokens = reported_usage(raw)  # charged even if the body proves unusable
         cost = self.config.cost(input_tokens, output_tokens)
         self.usage.add(input_tokens, output_tokens, cost)
@@ -105,27 +167,51 @@ class ChatModel:
             self.cache.put(key, params, raw)
         return dataclasses.replace(parsed, cost=cost, latency=time.monotonic() - started, attempts=attempts)
 
-    async def _send(self, params: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    async def _send(self, kind: str, params: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """POST with retries; returns the raw completion JSON and the number of attempts made."""
         attempt = 0
         while True:
             try:
-                response = await self._client.chat.completions.create(**params)
-            except (openai.OpenAIError, json.JSONDecodeError) as exc:
+                return await self._post(kind, params), attempt + 1
+            except ResponseTooLarge as exc:
+                raise LLMResponseTooLarge(
+                    f"The LLM server at {self.config.base_url or 'the default endpoint'} sent {exc}; it was "
+                    "refused unread. Fix: set max_tokens, or raise max_response_bytes if such answers "
+                    "are expected.",
+                ) from exc
+            except (openai.OpenAIError, MalformedBody) as exc:
                 if is_retryable(exc) and attempt < self.config.max_retries:
                     await asyncio.sleep(retry_delay(exc, attempt, self.config, self._rng))
                     attempt += 1
                     continue
                 raise self._translate(exc, attempt + 1) from exc
-            if not isinstance(response, openai.BaseModel):  # a non-JSON body comes back as text
-                raise self._translate(ValueError(f"non-JSON body {str(response)[:200]!r}"), attempt + 1)
-            return response.to_dict(mode="json"), attempt + 1
+
+    async def _post(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One request; the body is read up to ``max_response_bytes`` and must be a JSON object."""
+        endpoint: Any = self._client.chat.completions if kind == CHAT else self._client.completions
+        cap = self.config.max_response_bytes
+        async with endpoint.with_streaming_response.create(**params) as response:
+            announced = response.headers.get("content-length", "")
+            if announced.isdigit() and int(announced) > cap:
+                raise ResponseTooLarge(cap, int(announced))
+            body = bytearray()
+            async for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    raise ResponseTooLarge(cap)
+        return json_object(bytes(body))
 
     def _translate(self, exc: BaseException, attempts: int) -> LLMError:
         """Map an SDK failure to the typed error whose message says what to do."""
         where = f"The LLM server at {self.config.base_url or 'the default endpoint'}"
         status = getattr(exc, "status_code", None)
         detail = getattr(exc, "message", None) or str(exc)
+        if isinstance(exc, MalformedBody):
+            return LLMResponseError(
+                f"{where} still answered with a body that is not a completion after {attempts} "
+                f"attempts ({detail}). Fix: check that base_url points at an OpenAI-compatible /v1 API "
+                "(not a proxy's HTML page).",
+            )
         if is_retryable(exc):
             return LLMUnavailableError(
                 f"{where} still failed after {attempts} attempts ({type(exc).__name__}: {detail}). "
@@ -150,9 +236,9 @@ class ChatModel:
                 "schemas, and that prompt plus max_tokens fit the model's context window.",
                 status=status,
             )
-        if isinstance(exc, ValueError | openai.APIResponseValidationError):
+        if isinstance(exc, openai.APIResponseValidationError):
             return LLMResponseError(
-                f"{where} answered with a body that is not a chat completion ({detail}). "
+                f"{where} answered with a body that is not what it should be ({detail}). "
                 "Fix: check that base_url points at an OpenAI-compatible /v1 API (not a proxy's HTML page).",
             )
         return LLMError(f"{where}: {type(exc).__name__}: {detail}", status=status)
@@ -165,8 +251,3 @@ class ChatModel:
 
     async def __aenter__(self) -> ChatModel:
         return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()

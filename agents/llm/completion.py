@@ -7,10 +7,13 @@ lets a server's extra or missing fields pass without breaking a run.
 from __future__ import annotations
 
 import json
+import math
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import LLMResponseError
+from .retry import MalformedBody
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,20 @@ class Completion:
         return message
 
 
+def json_object(body: bytes) -> dict[str, Any]:
+    """A response body as the JSON object of a chat completion, or ``MalformedBody`` saying why not."""
+    try:
+        raw = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or nested past the parser
+        raise MalformedBody(f"not JSON ({type(exc).__name__}): {body[:120]!r}") from None
+    if not isinstance(raw, dict):
+        raise MalformedBody(f"JSON {type(raw).__name__}, not an object: {body[:120]!r}")
+    choices = raw.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise MalformedBody(f"no choices: {body[:200]!r}")
+    return raw
+
+
 def parse_tool_call(raw: Any, position: int) -> ToolCall:
     function = (raw.get("function") or {}) if isinstance(raw, dict) else {}
     raw_arguments = function.get("arguments") or ""
@@ -65,8 +82,8 @@ def parse_tool_call(raw: Any, position: int) -> ToolCall:
     error = None
     try:
         parsed = json.loads(raw_arguments) if raw_arguments.strip() else {}
-    except ValueError as exc:
-        error = f"arguments are not valid JSON ({exc})"
+    except (ValueError, RecursionError) as exc:
+        error = f"arguments are not valid JSON ({type(exc).__name__}: {str(exc)[:200]})"
     else:
         if isinstance(parsed, dict):
             arguments = parsed
@@ -87,20 +104,28 @@ def reported_usage(raw: dict[str, Any]) -> tuple[int, int]:
     usage = raw.get("usage")
     if not isinstance(usage, dict):
         return 0, 0
-    return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+    return _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
+
+
+def _count(value: Any) -> int:
+    """A token count as the server reported it; anything but a number >= 0 counts as 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return int(value) if math.isfinite(value) and value >= 0 else 0
 
 
 def parse_completion(raw: dict[str, Any], *, base_url: str | None) -> Completion:
-    """Text, tool calls and reported usage of the first choice; costs and timing are set by the caller."""
+    """Text, tool calls and reported usage of the first choice of a chat or a text completion; costs
+    and timing are set by the caller."""
     choices = raw.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise LLMResponseError(
             f"The LLM server at {base_url or 'the default endpoint'} answered without any choice: "
-            f"{json.dumps(raw)[:300]}. Fix: check that base_url points at an OpenAI-compatible /v1 API."
+            f"{reprlib.repr(raw)}. Fix: check that base_url points at an OpenAI-compatible /v1 API."
         )
     choice = choices[0]
     message = choice.get("message") or {}
-    content = message.get("content")
+    content = message.get("content") if "message" in choice else choice.get("text")  # chat or text
     input_tokens, output_tokens = reported_usage(raw)
     return Completion(
         text=content if isinstance(content, str) else "",

@@ -20,6 +20,10 @@ from .errors import LLMConfigError
 ENV_BASE_URL = ("PALAESTRA_LLM_BASE_URL", "OPENAI_BASE_URL")
 ENV_API_KEY = ("PALAESTRA_LLM_API_KEY", "OPENAI_API_KEY")
 ENV_MODEL = ("PALAESTRA_LLM_MODEL",)
+ENV_CAPABILITIES = ("PALAESTRA_LLM_CAPABILITIES",)
+#: What an OpenAI-compatible endpoint is assumed to serve unless told otherwise: hosted chat models
+#: take messages and tools, and many refuse /v1/completions.
+DEFAULT_CAPABILITIES = ("chat", "tools")
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,15 @@ class LLMConfig:
     budget_tokens: int | None = None
     budget_cost: float | None = None
     cache_dir: str | Path | None = None
+    #: What the endpoint serves, of chat, completion, tools, embeddings (a tuple or "a,b").
+    capabilities: tuple[str, ...] | str = DEFAULT_CAPABILITIES
+    #: Largest response body read, in bytes: a chat completion of thousands of tokens is tens of KB.
+    max_response_bytes: int = 4 * 1024 * 1024
 
     def __post_init__(self) -> None:
+        from .model import Capabilities  # the names are declared there, beside the protocol
+
+        object.__setattr__(self, "capabilities", Capabilities.parse(self.capabilities).listed())
         if not isinstance(self.model, str) or not self.model:
             raise LLMConfigError("LLMConfig.model is empty. Fix: pass model=... or set PALAESTRA_LLM_MODEL.")
         for name in ("timeout", "backoff_base", "backoff_max", "retry_after_max", "temperature"):
@@ -59,7 +70,7 @@ class LLMConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int | float) or value < 0):
                 raise LLMConfigError(f"LLMConfig.{name} must be a number >= 0 or None, got {value!r}.")
-        for name in ("max_retries", "max_tokens", "context_window", "budget_tokens"):
+        for name in ("max_retries", "max_tokens", "context_window", "budget_tokens", "max_response_bytes"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 raise LLMConfigError(f"LLMConfig.{name} must be an integer >= 0 or None, got {value!r}.")
@@ -80,13 +91,16 @@ class LLMConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> LLMConfig:
-        """Read base URL, API key and model from ``PALAESTRA_LLM_*`` (else ``OPENAI_*``) variables.
+        """Read base URL, API key, model and capabilities from ``PALAESTRA_LLM_*`` (else ``OPENAI_*``).
 
         ``overrides`` win over the environment and are checked like ``from_dict`` keys.
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for key, names in (("base_url", ENV_BASE_URL), ("api_key", ENV_API_KEY), ("model", ENV_MODEL)):
+        for key, names in (
+            ("base_url", ENV_BASE_URL), ("api_key", ENV_API_KEY), ("model", ENV_MODEL),
+            ("capabilities", ENV_CAPABILITIES),
+        ):  # fmt: skip
             found = next((env[n] for n in names if env.get(n)), None)
             if found is not None:
                 values[key] = found

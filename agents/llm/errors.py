@@ -1,7 +1,8 @@
 """Typed errors of the LLM layer. Each names the problem and the fix.
 
 Callers branch on the type, never on message text: ``LLMRequestError`` means the request itself
-is wrong (retrying cannot help), ``LLMUnavailableError`` that the server kept failing, and
+is wrong (retrying cannot help), ``LLMUnavailableError`` that the server kept failing (including
+``LLMResponseError``: it kept answering with bodies that are not chat completions), and
 ``BudgetExceeded`` that the run must stop.
 """
 
@@ -34,8 +35,20 @@ class LLMUnavailableError(LLMError):
     """Retryable failures (429, 5xx, timeouts, dropped connections) outlasted every retry."""
 
 
-class LLMResponseError(LLMError):
-    """The server answered, but not with a readable chat completion (invalid JSON, no choices)."""
+class LLMCapabilityError(LLMRequestError):
+    """The model cannot do what was asked (completion from a chat-only model, embeddings...)."""
+
+
+class LLMResponseError(LLMUnavailableError):
+    """The server kept answering, but not with a readable chat completion (not JSON, no choices).
+
+    A kind of unavailability: overloaded servers and proxies send such bodies now and then, so
+    they are retried, and a run records the episode as ``model_unavailable`` and retries it.
+    """
+
+
+class LLMResponseTooLarge(LLMRequestError):
+    """The server's response was larger than ``max_response_bytes``: refused, not retried."""
 
 
 class BudgetExceeded(PalaestraError, RuntimeError):

@@ -16,16 +16,32 @@ import openai
 
 from .config import LLMConfig
 
+
+class MalformedBody(ValueError):
+    """A 200 answer whose body is not a JSON object (truncated, HTML, empty): what overloaded
+    servers and proxies send now and then, so it is retried like an outage."""
+
+
+class ResponseTooLarge(ValueError):
+    """A response body past ``LLMConfig.max_response_bytes``: refused unread, never retried."""
+
+    def __init__(self, cap: int, announced: int | None = None) -> None:
+        told = f" (it announced {announced})" if announced is not None else ""
+        super().__init__(f"a response of more than {cap} bytes{told}")
+
+
 RETRYABLE_TYPES: tuple[type[BaseException], ...] = (
     openai.RateLimitError,  # 429
     openai.InternalServerError,  # >= 500
     openai.APITimeoutError,
     openai.APIConnectionError,  # refused, reset or dropped connections
+    MalformedBody,
 )
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """429, 408, any 5xx, timeouts and connection errors; never other 4xx or local errors."""
+    """429, 408, any 5xx, timeouts, connection errors and malformed bodies; never other 4xx or
+    local errors."""
     if isinstance(exc, RETRYABLE_TYPES):
         return True
     if isinstance(exc, openai.APIStatusError):

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import MISSING, fields
 from typing import Any
 
+from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.parser import ID_FIELDS, parse_actions
 from palaestra.envs.actions.types import ALL_ACTIONS, TOOL_ACTIONS, Action
 from palaestra.errors import UnknownNameError
@@ -21,8 +22,8 @@ class ActionSet:
         self.name = name
         self.actions: dict[str, type[Action]] = {a.name: a for a in actions}
 
-    def parse(self, text: str) -> list[Action]:
-        return parse_actions(text, self.actions)
+    def parse(self, text: str, limits: ActionLimits = DEFAULT_LIMITS) -> list[Action]:
+        return parse_actions(text, self.actions, limits)
 
     def __contains__(self, name: object) -> bool:
         return name in self.actions

@@ -18,6 +18,7 @@ from playwright.async_api import BrowserContext, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions import types as a
+from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.observation import ID_ATTR, FrameIds
 from palaestra.errors import ActionError
 from palaestra.tasks.base import ToolRunner
@@ -36,11 +37,14 @@ class ActionState:
     #: The task's tools, when it declares some, and what this step's tool actions answered.
     tools: ToolRunner | None = None
     tool_results: list[dict[str, Any]] = field(default_factory=list)
+    #: Bounds on waits and distances (coordinates are bounded by the page's viewport).
+    limits: ActionLimits = DEFAULT_LIMITS
 
 
 async def execute(action: a.Action, state: ActionState) -> None:
     """Run one action. Raises ``ActionError`` (what the agent did wrong) or Playwright's errors."""
     page, timeout = state.page, state.timeout_ms
+    check_bounds(action, state)
     match action:
         case a.Click(id=eid, button=button):
             _check_button(button)
@@ -149,11 +153,45 @@ async def execute(action: a.Action, state: ActionState) -> None:
                 raise ActionError(f"search_apis(): k must be between 1 and 50, got {k}.")
             state.tool_results.append(await _tools(state).search(query, k))
         case a.Noop(ms=ms):
-            if not 0 <= ms <= 60_000:
-                raise ActionError(f"noop({ms}): wait between 0 and 60000 ms.")
             await asyncio.sleep(ms / 1000)
         case _:
             raise ActionError(f"{action.name}() is not supported by this environment.")
+
+
+#: The coordinate fields of each action that takes points, as (x, y) pairs.
+_POINTS: dict[type[a.Action], tuple[tuple[str, str], ...]] = {
+    a.MouseClick: (("x", "y"),),
+    a.MouseDblClick: (("x", "y"),),
+    a.MouseMove: (("x", "y"),),
+    a.MouseDown: (("x", "y"),),
+    a.MouseUp: (("x", "y"),),
+    a.MouseDragAndDrop: (("x1", "y1"), ("x2", "y2")),
+}
+
+
+def check_bounds(action: a.Action, state: ActionState) -> None:
+    """Refuse arguments that point outside the viewport or would wait or scroll without end."""
+    limits = state.limits
+    if isinstance(action, a.Noop) and not 0 <= action.ms <= limits.max_wait_ms:
+        raise ActionError(
+            f"noop({action.ms:g}): wait between 0 and {limits.max_wait_ms:g} ms in one call; "
+            "to wait longer, wait again in the next step."
+        )
+    if isinstance(action, a.Scroll) and max(abs(action.dx), abs(action.dy)) > limits.max_scroll_px:
+        raise ActionError(
+            f"{action.to_call()}: scroll at most {limits.max_scroll_px:g} px along each axis in one call."
+        )
+    viewport = state.page.viewport_size
+    if viewport is None:
+        return
+    width, height = viewport["width"], viewport["height"]
+    for x_field, y_field in _POINTS.get(type(action), ()):
+        x, y = getattr(action, x_field), getattr(action, y_field)
+        if not (0 <= x <= width and 0 <= y <= height):
+            raise ActionError(
+                f"{action.to_call()}: the point ({x:g}, {y:g}) is outside the viewport; "
+                f"x runs from 0 to {width} and y from 0 to {height} (CSS pixels)."
+            )
 
 
 def _tools(state: ActionState) -> ToolRunner:

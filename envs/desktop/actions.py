@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from palaestra.envs.actions.action_set import ActionSet
+from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
+from palaestra.envs.actions.parser import check_text
 from palaestra.envs.actions.types import Action
 from palaestra.errors import ActionError
 
@@ -272,7 +274,8 @@ class DesktopActionSet(ActionSet):
         super().__init__(name, DESKTOP_ACTIONS)
         self._parser, self._intro = parser, intro
 
-    def parse(self, text: str) -> list[Action]:
+    def parse(self, text: str, limits: ActionLimits = DEFAULT_LIMITS) -> list[Action]:
+        check_text(text, limits)  # bounded and valid text before any parser sees it
         return self._parser(text)
 
     def describe(self) -> str:

@@ -4,8 +4,9 @@ Pages are served from the installed package (``file://``), never copied into thi
 episode is seeded with ``Math.seedrandom(seed)`` exactly as the package's own environment does, so a
 seed gives the same problem here as there. The reward is the task's own JavaScript reward without
 its time penalty (agents that think for seconds would otherwise be judged by their latency); the
-time-penalised reward is kept in ``raw``. Success means raw reward 1, never merely "reward > 0",
-since some tasks give partial credit for a wrong answer.
+time-penalised reward is kept in ``raw``. Success follows each task's own notion of a right answer
+(``scoring``): a raw reward of 1, never merely "reward > 0", since some tasks give partial credit
+for a wrong answer; for the seven tasks scored by closeness, an error within a stated tolerance.
 """
 
 from __future__ import annotations

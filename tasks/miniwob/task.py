@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+import weakref
+from typing import TYPE_CHECKING, Any
 
 from palaestra.tasks.base import EpisodeState, Evaluation, Task
 from palaestra.tasks.miniwob import HTML_DIR
+from palaestra.tasks.miniwob.scoring import state_js, succeeded
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -21,20 +24,54 @@ EPISODE_MAX_MS = 1_000_000_000
 
 READY_JS = "() => (typeof WOB_TASK_READY === 'undefined' || WOB_TASK_READY) ? core.getUtterance() : null"
 #: Starts the episode and, in the same round trip, returns its goal if the problem is ready.
+#: MiniWoB++ ends an episode by showing its "START" cover (``#sync-task-cover``), whose click starts
+#: a new problem on the same page: the agent's next click would answer a problem the environment
+#: never showed it, and the verdict would be about that one. Only the environment starts episodes
+#: (one per page), so the cover is removed and ``core.startEpisode`` (which shows it) does nothing:
+#: an ended episode stays on the page as it was answered, and its reward cannot change.
+#:
+#: When the episode ends, the page tells the environment through a binding, which needs no round
+#: trip between a step's actions (timing-sensitive pages, such as click-pie's menu that folds within
+#: 50 ms, see the actions as quickly as the agent sent them): the step's remaining actions are not
+#: run. The report can come in just after the next action started; so that such an action changes
+#: nothing, the ended page is made inert (a transparent layer over it takes the mouse, the focused
+#: element loses the keyboard).
+ENDED_BINDING = "__palaestraEpisodeEnded"
 START_JS = f"""([seed, maxMs]) => {{
   Math.seedrandom(seed);
   core.EPISODE_MAX_TIME = maxMs;
   core.startEpisodeReal();
+  core.startEpisode = () => {{}};
+  if (core.cover_div) core.cover_div.remove();
+  const endEpisode = core.endEpisode;
+  core.endEpisode = function (...args) {{
+    endEpisode.apply(this, args);
+    if (!WOB_DONE_GLOBAL || document.getElementById("palaestra-ended")) return;
+    const inert = document.createElement("div");
+    inert.id = "palaestra-ended";
+    inert.setAttribute("aria-hidden", "true");
+    inert.style.cssText = "position: fixed; inset: 0; z-index: 2147483647";
+    document.body.appendChild(inert);
+    if (document.activeElement) document.activeElement.blur();
+    window.{ENDED_BINDING}();
+  }};
   return ({READY_JS})();
 }}"""
-STATE_JS = """() => ({done: WOB_DONE_GLOBAL, reward: WOB_REWARD_GLOBAL,
-                      raw_reward: WOB_RAW_REWARD_GLOBAL, reason: WOB_REWARD_REASON})"""
+#: Pages whose problem runs on a clock from its start (a moving circle, a sequence that blinks
+#: once, prices that change): their episodes start in the reset, not ahead of it, or the agent would
+#: find part of the episode gone.
+CLOCKED_TASKS = frozenset({"chase-circle", "hover-shape", "moving-items", "simon-says", "stock-market"})
+#: Tasks that count the agent's time from their start: the count restarts when the agent is shown
+#: the first observation (chase-circle counts the time the mouse is outside its circle, and the
+#: mouse cannot be inside before the agent has seen where the circle is).
+START_CLOCK_JS = {"chase-circle": "() => { missedFrames = 0; if (exitTime !== null) exitTime = Date.now(); }"}
 
 
 class MiniWoBTask(Task):
     action_set = "miniwob"
     viewport = (500, 320)
-    #: An episode lives in its page's JavaScript (seeded ``Math.random``, the task's own globals).
+    #: An episode lives in its page's JavaScript (seeded ``Math.random``, the task's own globals),
+    #: so it can start ahead of its reset; except on pages whose problem runs on a clock.
     setup_ahead = True
 
     def __init__(self, task: str, ready_timeout: float = 10.0) -> None:
@@ -42,11 +79,20 @@ class MiniWoBTask(Task):
         self.name = f"miniwob.{task}"
         self.url = (HTML_DIR / f"{task}.html").as_uri()
         self.ready_timeout = ready_timeout
+        self._state_js = state_js(task)
+        if task in CLOCKED_TASKS:
+            self.setup_ahead = False
+        #: Pages whose episode has ended, as their binding reported (see ``ended``).
+        self._ended: weakref.WeakSet[Page] = weakref.WeakSet()
 
     async def prepare(self, page: Page) -> None:
         # The style goes in as the document parses: no round trip and no restyle after load.
         await page.add_init_script(HIDE_CHROME_JS)
+        await page.expose_binding(ENDED_BINDING, self._report_ended)
         await page.goto(self.url, wait_until="load")
+
+    def _report_ended(self, source: dict[str, Any]) -> None:
+        self._ended.add(source["page"])
 
     async def setup(self, page: Page, seed: int) -> str:
         # Some tasks build their problem asynchronously and flag WOB_TASK_READY when done.
@@ -56,10 +102,19 @@ class MiniWoBTask(Task):
             goal = await handle.json_value()
         return str(goal)
 
+    async def shown(self, page: Page) -> None:
+        if self.task in START_CLOCK_JS:
+            await page.evaluate(START_CLOCK_JS[self.task])
+
+    async def ended(self, page: Page) -> bool:
+        await asyncio.sleep(0)  # a report that came in with the last action is handled first
+        return page in self._ended
+
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
-        raw = await page.evaluate(STATE_JS)
+        raw = await page.evaluate(self._state_js)
         raw_reward = float(raw["raw_reward"] or 0.0)
         done = bool(raw["done"])
-        return Evaluation(
-            reward=raw_reward if done else 0.0, done=done, success=done and raw_reward >= 1.0, raw=raw
-        )
+        if raw["error"] is None:
+            del raw["error"]
+        success = done and succeeded(self.task, raw_reward, raw.get("error"))
+        return Evaluation(reward=raw_reward if done else 0.0, done=done, success=success, raw=raw)

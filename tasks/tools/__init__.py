@@ -56,6 +56,9 @@ class ToolTask(Task):
         )
         return goal
 
+    async def ended(self, page: Page) -> bool:
+        return bool(await page.evaluate("window.__submitted != null"))
+
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         submitted = await page.evaluate("window.__submitted")
         if submitted is None:

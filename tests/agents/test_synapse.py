@@ -119,6 +119,35 @@ def test_reasks_when_the_answer_is_not_an_action(
     assert agent.history[0].extra["parse_errors"]
 
 
+#: Answers that once crashed the action parser (RecursionError, UnicodeEncodeError, MemoryError):
+#: each is re-asked like any other answer that is not an action.
+HOSTILE_ANSWERS = [
+    "click(" + "-" * 9000 + "1)",
+    "fill('1', '\ud800')",
+    "+".join(["1"] * 4000),
+    "click(" + "lambda:" * 1400 + "1)",
+]
+
+
+def test_answers_that_crash_parsers_are_reasked(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    calls = {"n": 0}
+
+    def hostile_then_good(request: ScriptRequest) -> Answer:
+        calls["n"] += 1
+        if calls["n"] <= len(HOSTILE_ANSWERS):
+            return reply_text(HOSTILE_ANSWERS[calls["n"] - 1])
+        return click_named_button(request)
+
+    server = make_llm_server(hostile_then_good)
+    agent = make_agent(server, max_reasks=len(HOSTILE_ANSWERS))
+    success, _ = play(make_env("miniwob.click-button"), agent, 1)
+    assert success
+    assert len(agent.history[0].extra["parse_errors"]) == len(HOSTILE_ANSWERS)
+    assert all("not a valid action" in r.last_user_text() for r in server.chat_requests[1:])
+
+
 def test_gives_up_cleanly_when_answers_never_parse(
     make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
 ) -> None:
@@ -169,6 +198,8 @@ def test_context_budget_drops_exemplars_before_the_current_state(
     small = Exemplar(goal="Short example", task="x", trajectory=[{"state": "[1] button", "action": "noop()"}])
     agent = make_agent(server, FixedExemplars([big, small]), context_window=2000, max_tokens=100)
     agent.reset(TaskInfo(goal="Click the button.", action_set=MINIWOB_ACTIONS))
+    agent.choose_exemplars({"elements": []})
+    assert [e.goal for e in agent.exemplars] == ["Long example", "Short example"]
     messages = agent.build_messages("[4] button Go")
     user = messages[1]["content"]
     assert "Long example" not in user and "Short example" in user and "[4] button Go" in user
@@ -177,3 +208,6 @@ def test_context_budget_drops_exemplars_before_the_current_state(
 def test_extract_actions() -> None:
     assert extract_actions("Action: click('3')\nState:\n[4] x") == "click('3')"
     assert extract_actions("```\nfill('2', 'a')\nclick('3')\n```") == "fill('2', 'a')\nclick('3')"
+    # a model that goes on writing the next state stops at its first element line
+    assert extract_actions(" click('18')\n[19] button next\nAction: click('20')") == "click('18')"
+    assert extract_actions("I would click it") == "I would click it"  # left for the parser to refuse

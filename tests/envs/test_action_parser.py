@@ -42,7 +42,7 @@ def test_parses(text: str, expected: list[a.Action]) -> None:
         ("click('1', buton='left')", "Did you mean: `button`"),
         ("fill('1', 5)", "`text` must be a string"),
         ("tab_focus('x')", "must be a whole number"),
-        ("scroll('a', 1)", "must be a number"),
+        ("scroll('a', 1)", "must be a finite number"),
         ("click(x)", "must be literals"),
         ("__import__('os').system('true')", "is not an action name"),
         ("x = 3", "is not an action call"),

@@ -156,7 +156,7 @@ BAD_ACTIONS = [
     ("click('zz1')", "No element with id 'zz1'"),
     ("tab_focus(5)", "there are 1 tabs"),
     ("tab_close()", "last tab"),
-    ("noop(-5)", "between 0 and 60000"),
+    ("noop(-5)", "between 0 and 10000"),
     ("os.system('true')", "is not an action name"),
 ]
 

@@ -282,6 +282,31 @@ def test_llm_reranker_over_the_scripted_server(selector: ApiSelector, llm_server
     assert "finance/convert_currency" in prompt and "Request: How many dollars" in prompt
 
 
+def test_llm_reranker_continues_a_completion_prompt(
+    selector: ApiSelector, llm_server: ScriptedLLMServer
+) -> None:
+    """A model that continues text (the embedded one) gets the prompt with the answer's array opened."""
+    config = LLMConfig(
+        model="scripted", base_url=llm_server.base_url, max_retries=0, timeout=5, capabilities="completion"
+    )
+    query = "How many dollars is 250 euros?"
+    fused = selector.select(query, k=2).keys
+
+    async def run() -> list[str]:
+        async with ChatModel(config) as model:
+            selector.reranker = LLMReranker(model)
+            llm_server.script = reply_text("2, 1")
+            return (await selector.aselect(query, k=2)).keys
+
+    try:
+        assert asyncio.run(run()) == [fused[1], fused[0]]
+    finally:
+        selector.reranker = None
+    [request] = llm_server.text_requests
+    assert request.prompt.startswith("You choose which APIs") and request.prompt.endswith("Answer: [")
+    assert request.json["stop"] == ["]", "\n"] and llm_server.chat_requests == []
+
+
 def test_rerank_answer_parsing() -> None:
     assert parse_numbers("```json\n[3, 1]\n```", 5) == [2, 0]
     assert parse_numbers('["2", 7, true]', 5) == [1]

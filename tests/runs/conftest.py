@@ -2,7 +2,7 @@
 
 `make_run` writes a run the way a real one is written, through `RunStore.record(EpisodeOutcome)`,
 with the artifacts the runner leaves (a small JPEG screenshot and an observation file per step,
-`agent.jsonl`, `episode.json`) and a reproducibility record, so the report and the comparison read
+`trajectory.jsonl`) and a reproducibility record, so the report and the comparison read
 exactly what `palaestra eval` produces, in milliseconds.
 """
 
@@ -19,6 +19,7 @@ from PIL import Image
 from palaestra.runs.artifacts import episode_dir
 from palaestra.runs.records import FAILURE, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.store import RunStore
+from palaestra.runs.trajectory import TRAJECTORY_FILE
 
 #: One episode per seed: True a success, False a failure, a string an error of that kind.
 Outcome = bool | str
@@ -112,19 +113,17 @@ def _episode(
         )  # fmt: skip
         thoughts = f"thinking about step {index}"
         log.append(
-            {"index": index, "action": out.steps[-1].action, "thoughts": thoughts, "extra": {},
-             "messages": [{"role": "user", "content": goal}], "raw_response": f"RAW-{index}"}
+            {"type": "step", "index": index, "action": out.steps[-1].action, "thoughts": thoughts,
+             "extra": {}, "messages": [{"role": "user", "content": goal}], "raw_response": f"RAW-{index}"}
         )  # fmt: skip
-    (folder / "agent.jsonl").write_text("".join(json.dumps(line) + "\n" for line in log))
+    header = {"type": "episode", "format": 1, "task": task, "seed": seed, "goal": goal, "source": "run"}
+    (folder / TRAJECTORY_FILE).write_text("".join(json.dumps(line) + "\n" for line in [header, *log]))
     if errored:
         out.error_kind, out.error_message = str(outcome), f"{outcome}: the browser went away\nTraceback…"
     else:
         out.success, out.reward = outcome is True, 1.0 if outcome is True else 0.0
         out.outcome = SUCCESS if outcome is True else FAILURE
     out.elapsed_s = 3.0
-    (folder / "episode.json").write_text(
-        json.dumps({"key": out.key, "goal": goal, "error": out.error_message})
-    )
     return out
 
 

@@ -12,6 +12,7 @@ import re
 import time
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.llm import LLMResponseError
 from palaestra.envs.obs import Observation
 
 
@@ -67,6 +68,26 @@ class CalculatorAgent(Agent):
         submit = re.search(r"\[(\w+)\] button\b[^\n]*Submit", obs["axtree"])
         assert box and submit, obs["axtree"]
         return AgentStep(action=f"fill('{box.group(1)}', '{value}')\nclick('{submit.group(1)}')")
+
+
+class SlowActionsAgent(Agent):
+    """Asks for what no step can do in time: waits longer than the step's timeout, a click a world
+    away, then actions that together outlast the step's share for actions. Each is its own failed
+    action (its episodes end at the step limit), never the environment's step timeout."""
+
+    ACTIONS = ("noop(60000)", "mouse_click(1e308, -1e308)", "noop(900)\nnoop(900)\nnoop(900)")
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        self.history.append(AgentStep(action=self.ACTIONS[len(self.history) % len(self.ACTIONS)]))
+        return self.history[-1]
+
+
+class UnreadableModelAgent(Agent):
+    """Its model keeps answering with bodies that are not chat completions (as ChatModel reports it
+    once its retries are spent)."""
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        raise LLMResponseError("The LLM server kept answering with HTML (scripted).")
 
 
 class SlowToLoadAgent(Agent):

@@ -167,7 +167,7 @@ def test_paths_outside_the_run_are_refused(run: Path, tmp_path: Path) -> None:
     outside = tmp_path / "secret"
     outside.mkdir()
     (outside / "obs-000.txt").write_text("TOPSECRET")
-    (outside / "agent.jsonl").write_text('{"index": 0, "thoughts": "TOPSECRET"}\n')
+    (outside / "trajectory.jsonl").write_text('{"type": "step", "index": 0, "thoughts": "TOPSECRET"}\n')
     with sqlite3.connect(run / "results.sqlite") as db:
         db.execute("UPDATE episodes SET artifacts = '../secret' WHERE key = 'oracle|click-test|0'")
         db.execute(

@@ -23,6 +23,7 @@ from palaestra.routing.history import Route
 from palaestra.runs.memory_cli import exemplars_from_run
 from palaestra.runs.results import load_rows, summarize, to_dataframe
 from palaestra.runs.store import RunStore
+from palaestra.runs.trajectory import read_trajectory
 
 HERE = Path(__file__).parent
 
@@ -246,7 +247,7 @@ def test_bad_names_get_did_you_mean_errors(
             ["--agent", "memory", "--agent-arg", "memory=memories/nowhere"],
             "memory=memories/nowhere does not exist",
         ),
-        (["--agent", "synapse"], "Agent `synapse` needs an LLM and none is configured."),
+        (["--agent", "synapse", "--agent-arg", "memory=x"], "memory=x does not"),  # no model: embedded
         (["--agent", "synapse", "--agent-arg", "model=m", "--agent-arg", "memory=x"], "memory=x does not"),
     ],
 )
@@ -259,10 +260,28 @@ def test_agent_configurations_are_checked_before_the_first_episode(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
+    monkeypatch.setenv("PALAESTRA_LLM_GGUF", str(tmp_path / "absent.gguf"))
     assert main(["eval", *flags, "--tasks", "click-test", "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert message in err
     assert "palaestra memory build" in err or "model=NAME" in err  # and the fix
+
+
+def test_synapse_without_a_model_needs_the_embedded_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No endpoint and no runnable embedded model: refused before the first episode, saying how."""
+    monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
+    monkeypatch.delenv("PALAESTRA_LLM_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("PALAESTRA_LLM_GGUF", str(tmp_path / "absent.gguf"))
+    argv = ["eval", "--agent", "synapse", "--tasks", "click-test", "--out", str(tmp_path / "run")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        "Agent `synapse` needs an LLM" in err and "absent.gguf is not a file" in err and "model=NAME" in err
+    )
+    assert not (tmp_path / "run").exists()
     assert not (tmp_path / "run").exists()
 
 
@@ -285,5 +304,5 @@ def test_an_agents_loading_is_done_before_its_first_episode_starts(
             "--workers", "1", "--max-steps", "1", "--no-screenshots", "--out", str(run)]  # fmt: skip
     assert main(argv) == 0
     (row,) = load_rows(run)
-    log = json.loads((run / row["artifacts"] / "agent.jsonl").read_text().splitlines()[0])
-    assert 0 < log["extra"]["loaded_at"] < row["started"]  # loaded, and before the episode's clock
+    (step,) = read_trajectory(run / row["artifacts"]).steps
+    assert 0 < step["extra"]["loaded_at"] < row["started"]  # loaded, and before the episode's clock

@@ -8,6 +8,7 @@ import pytest
 
 from palaestra.envs import BrowserEnv
 from palaestra.tasks.miniwob.oracles import ORACLES, run_oracle
+from palaestra.tasks.miniwob.scoring import CLOSENESS
 
 SEEDS = (0, 1, 2)
 
@@ -18,4 +19,5 @@ def test_oracle_succeeds(task: str, make_env: Callable[..., BrowserEnv]) -> None
     for seed in SEEDS:
         result = run_oracle(env, task, seed)
         assert result.success, f"{task} seed {seed}: {result}"
-        assert result.reward == 1.0
+        # Tasks scored by closeness give a right answer less than 1 (see tasks.miniwob.scoring).
+        assert result.reward == 1.0 or (task in CLOSENESS and result.reward > 0)

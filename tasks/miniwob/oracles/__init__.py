@@ -18,5 +18,6 @@ from palaestra.tasks.miniwob.oracles.base import ORACLES, Oracle, oracle, run_or
 from palaestra.tasks.miniwob.oracles import basic as _basic  # noqa: F401  # isort: skip
 from palaestra.tasks.miniwob.oracles import forms as _forms  # noqa: F401  # isort: skip
 from palaestra.tasks.miniwob.oracles import clicking as _clicking  # noqa: F401  # isort: skip
+from palaestra.tasks.miniwob.oracles import geometry as _geometry  # noqa: F401  # isort: skip
 
 __all__ = ["ORACLES", "Oracle", "oracle", "run_oracle"]

@@ -18,6 +18,7 @@ from palaestra.agents.llm import (
     LLMConfig,
     LLMRequestError,
     LLMResponseError,
+    LLMResponseTooLarge,
     LLMUnavailableError,
 )
 from palaestra.testing import (
@@ -26,6 +27,7 @@ from palaestra.testing import (
     drop_connection,
     http_error,
     malformed_json,
+    oversized_body,
     rate_limited,
     reply_text,
     reply_tool_call,
@@ -159,11 +161,51 @@ def test_client_errors_are_not_retried(
     assert len(llm_server.chat_requests) == 1
 
 
-def test_malformed_body_is_a_typed_error(llm_server: ScriptedLLMServer) -> None:
-    llm_server.script = malformed_json()
-    with pytest.raises(LLMResponseError, match="base_url"):
+@pytest.mark.parametrize(
+    "body",
+    [
+        malformed_json(),  # truncated JSON
+        malformed_json(b"<html><body>502 Bad Gateway</body></html>"),  # a proxy's page
+        malformed_json(b""),
+        malformed_json(b'{"error": "overloaded"}'),  # JSON, but no choices
+        malformed_json(b"[" * 100_000 + b"]" * 100_000),  # JSON nested past the parser
+    ],
+)
+def test_a_body_that_is_not_a_completion_is_retried_then_unavailable(
+    llm_server: ScriptedLLMServer, body: Any
+) -> None:
+    llm_server.script = body
+    with pytest.raises(LLMResponseError, match="base_url") as error:
         complete_once(config(llm_server))
-    assert len(llm_server.chat_requests) == 1
+    # The type decides: a kind of unavailability, which runs record as `model_unavailable` and retry.
+    assert isinstance(error.value, LLMUnavailableError)
+    assert len(llm_server.chat_requests) == 4  # the first try and max_retries=3 more
+
+
+def test_a_malformed_body_then_a_good_one_succeeds(llm_server: ScriptedLLMServer) -> None:
+    llm_server.script = ScriptedSequence([malformed_json(), reply_text("click('3')")])
+    assert complete_once(config(llm_server)).text == "click('3')"
+    assert len(llm_server.chat_requests) == 2
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_response_over_the_size_cap_is_refused(llm_server: ScriptedLLMServer, chunked: bool) -> None:
+    llm_server.script = oversized_body(3_000_000, chunked=chunked)
+    with pytest.raises(LLMResponseTooLarge, match="more than 1000000 bytes") as error:
+        complete_once(config(llm_server, max_response_bytes=1_000_000))
+    assert "max_tokens" in str(error.value)
+    assert len(llm_server.chat_requests) == 1  # refused, not retried
+    # Under the cap the same kind of answer is read as usual.
+    llm_server.script = oversized_body(500_000, chunked=chunked)
+    assert len(complete_once(config(llm_server, max_response_bytes=1_000_000)).text) > 400_000
+
+
+def test_unreadable_usage_counts_as_none(llm_server: ScriptedLLMServer) -> None:
+    usage = b'"usage": {"prompt_tokens": "many", "completion_tokens": 1e999}'
+    body = b'{"choices": [{"message": {"content": "ok"}}], ' + usage + b"}"
+    llm_server.script = malformed_json(body)
+    completion = complete_once(config(llm_server))
+    assert (completion.text, completion.input_tokens, completion.output_tokens) == ("ok", 0, 0)
 
 
 def test_spent_budget_sends_nothing(llm_server: ScriptedLLMServer) -> None:
@@ -224,3 +266,13 @@ def test_cache_misses_when_the_request_changes(llm_server: ScriptedLLMServer, tm
     complete_once(config(llm_server, cache_dir=tmp_path, temperature=0.7))
     run(lambda m: m.complete(USER, tools=TOOLS), config(llm_server, cache_dir=tmp_path))
     assert len(llm_server.chat_requests) == 3
+
+
+def test_lone_surrogates_in_messages_are_sent_as_replacement_characters(
+    llm_server: ScriptedLLMServer,
+) -> None:
+    """A page's text or an earlier answer may hold one; the request must still encode."""
+    messages = [{"role": "user", "content": "click the \ud800 button"}]
+    completion = run(lambda model: model.complete(messages), config(llm_server))
+    assert completion.text
+    assert llm_server.chat_requests[0].messages[0]["content"] == "click the \ufffd button"

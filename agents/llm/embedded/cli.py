@@ -1,0 +1,42 @@
+"""``palaestra llm prepare|info|serve``: the embedded model's file, what it is, and its server."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from .server import ENV_TOKEN, check_binding, serve_forever
+from .weights import ensure_weights
+
+
+def run_llm_command(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    weights = ensure_weights()
+    if args.action == "prepare":
+        size = weights.path.stat().st_size / 1e6
+        print(f"{weights.path} ({size:.0f} MB, verified) in {time.monotonic() - started:.1f} s")
+        return 0
+    from .runtime import LlamaRuntime
+
+    token = args.token or os.environ.get(ENV_TOKEN) or None
+    if args.action == "serve":
+        check_binding(args.host, token)  # before the model loads, not after
+    runtime = LlamaRuntime(weights, n_ctx=args.context, threads=args.threads)
+    if args.action == "info":
+        print(
+            f"model    {weights.model_id}\nfile     {weights.path}\nsha256   {weights.sha256 or '(own file)'}"
+        )
+        print(f"context  {runtime.n_ctx} tokens\nthreads  {runtime.threads}")
+        print(f"loaded   in {time.monotonic() - started:.1f} s")
+        return 0
+    base = f"http://{args.host}:{args.port}/v1"
+    print(f"Serving {weights.model_id} at {base} (Ctrl-C stops). Point Palaestra at it with:")
+    print(f"  export PALAESTRA_LLM_BASE_URL={base} PALAESTRA_LLM_MODEL={weights.model_id} \\")
+    print(
+        "         PALAESTRA_LLM_CAPABILITIES=chat,completion,tools,embeddings"
+        + (" PALAESTRA_LLM_API_KEY=<token>" if token else ""),
+        flush=True,
+    )
+    serve_forever(runtime, args.host, args.port, token)
+    return 0

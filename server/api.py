@@ -1,0 +1,170 @@
+"""Palaestra's own session API: what OpenEnv's protocol lacks.
+
+GET    /tasks                         registered task ids (?pattern=glob)
+POST   /sessions                      open a session on any task (seed, observation parts)
+GET    /sessions                      the caller's sessions
+GET    /sessions/{id}                 one session: its state, verdict and layout
+DELETE /sessions/{id}                 close it (its browser context with it)
+POST   /sessions/{id}/reset           start an episode
+POST   /sessions/{id}/step            act: Gymnasium's 5-tuple as JSON
+GET    /sessions/{id}/observation     the latest observation (?keys=a,b&screenshots=true)
+GET    /sessions/{id}/screenshot.png  the latest screenshot as PNG bytes
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
+from palaestra.server.models import CreateSession, ResetSession, StepSession
+from palaestra.server.sessions import Session, StepOutcome
+from palaestra.server.wire import observation_json, png_bytes
+
+
+def describe(session: Session) -> dict[str, Any]:
+    """A session as its creator sees it: enough for `RemoteEnv` to rebuild its layout and actions."""
+    env = session.env
+    return {
+        "id": session.id,
+        "task": session.task,
+        "parts": list(session.parts),
+        "layout": {
+            "keys": list(env.layout.keys),
+            "parts": sorted(env.layout.parts),
+            "viewport": list(env.layout.viewport),
+        },
+        "action_set": {"name": env.action_set.name, "actions": list(env.action_set.actions)},
+        "mcp": f"/mcp/{session.id}",
+        "state": session.state(),
+    }
+
+
+def outcome_json(outcome: StepOutcome, *, images: bool) -> dict[str, Any]:
+    """A reset's or step's outcome as Gymnasium returns it: observation, reward, terminated,
+    truncated, info."""
+    return {
+        "observation": observation_json(outcome.obs, images=images),
+        "reward": outcome.reward,
+        "terminated": outcome.terminated,
+        "truncated": outcome.truncated,
+        "info": outcome.info,
+    }
+
+
+def _session(request: Request) -> Session:
+    return context_of(request).sessions.get(owner_of(request), request.path_params["sid"])
+
+
+async def list_tasks(request: Request) -> WireResponse:
+    from palaestra.tasks.registry import list_tasks as registered
+
+    owner_of(request)
+    pattern = request.query_params.get("pattern", "*")
+    return WireResponse({"tasks": registered(pattern)})
+
+
+async def create_session(request: Request) -> WireResponse:
+    ctx = context_of(request)
+    owner = owner_of(request)
+    spec = await body(request, CreateSession)
+    session = await ctx.sessions.create(owner, spec.task, parts=spec.parts, record=spec.record)
+    session.inline_images = spec.screenshots
+    out = describe(session)
+    if spec.reset:
+        outcome = await ctx.sessions.run(session, lambda: session.reset(seed=spec.seed))
+        out.update(outcome_json(outcome, images=spec.screenshots))
+        out["state"] = session.state()
+    return WireResponse(out, status_code=201)
+
+
+async def list_sessions(request: Request) -> WireResponse:
+    owner = owner_of(request)
+    sessions = context_of(request).sessions.owned_by(owner)
+    return WireResponse({"sessions": [describe(s) for s in sessions]})
+
+
+async def get_session(request: Request) -> WireResponse:
+    return WireResponse(describe(_session(request)))
+
+
+async def close_session(request: Request) -> Response:
+    await context_of(request).sessions.close(owner_of(request), request.path_params["sid"])
+    return Response(status_code=204)
+
+
+async def reset_session(request: Request) -> WireResponse:
+    session = _session(request)
+    spec = await body(request, ResetSession)
+    outcome = await context_of(request).sessions.run(
+        session, lambda: session.reset(seed=spec.seed, episode_id=spec.episode_id)
+    )
+    return WireResponse(outcome_json(outcome, images=session.inline_images), headers=server_timing(session))
+
+
+async def step_session(request: Request) -> WireResponse:
+    ctx = context_of(request)
+    session = _session(request)
+    spec = await body(request, StepSession)
+    check_action(spec.action, ctx.config.max_action_chars)
+    agent = spec.agent.model_dump() if spec.agent is not None else None
+    outcome = await ctx.sessions.run(session, lambda: session.step(spec.action, agent=agent))
+    return WireResponse(outcome_json(outcome, images=session.inline_images), headers=server_timing(session))
+
+
+def server_timing(session: Session) -> dict[str, str]:
+    """The environment's own time in the answer (``Server-Timing``), so clients can tell the
+    server's overhead from the browser's work."""
+    return {"Server-Timing": f"env;dur={session.env_s * 1000:.3f}"}
+
+
+def check_action(action: str, limit: int) -> None:
+    if len(action) > limit:
+        raise BadRequest(
+            f"action: {len(action)} characters, over this server's limit of {limit}.",
+            [{"field": "action", "message": f"longer than {limit} characters"}],
+        )
+
+
+async def get_observation(request: Request) -> WireResponse:
+    session = _session(request)
+    if session.last is None:
+        return WireResponse({"observation": None})
+    keys_param = request.query_params.get("keys")
+    keys = [k.strip() for k in keys_param.split(",") if k.strip()] if keys_param else None
+    unknown = [k for k in keys or [] if k not in session.last.obs]
+    if unknown:
+        raise BadRequest(
+            f"keys: {unknown} not in this session's observation; it has {list(session.last.obs)}.",
+            [{"field": "keys", "message": f"unknown keys {unknown}"}],
+        )
+    images = request.query_params.get("screenshots", "").lower() in ("1", "true", "yes")
+    return WireResponse({"observation": observation_json(session.last.obs, images=images, keys=keys)})
+
+
+async def get_screenshot(request: Request) -> Response:
+    session = _session(request)
+    shot = session.last.obs.get("screenshot") if session.last is not None else None
+    if shot is None:
+        raise BadRequest(
+            "This session computes no screenshot: create it with parts including 'screenshot'.",
+            [{"field": "parts", "message": "no screenshot part"}],
+        )
+    return Response(png_bytes(shot), media_type="image/png")
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/tasks", list_tasks, methods=["GET"]),
+        Route("/sessions", create_session, methods=["POST"]),
+        Route("/sessions", list_sessions, methods=["GET"]),
+        Route("/sessions/{sid}", get_session, methods=["GET"]),
+        Route("/sessions/{sid}", close_session, methods=["DELETE"]),
+        Route("/sessions/{sid}/reset", reset_session, methods=["POST"]),
+        Route("/sessions/{sid}/step", step_session, methods=["POST"]),
+        Route("/sessions/{sid}/observation", get_observation, methods=["GET"]),
+        Route("/sessions/{sid}/screenshot.png", get_screenshot, methods=["GET"]),
+    ]

@@ -1,0 +1,149 @@
+"""``palaestra serve`` and ``palaestra mcp``: their flags and what they run.
+
+Kept apart from `palaestra.cli` so that the command line stays one small file; importing this
+module imports no web framework (that happens when a command runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from palaestra.server.config import ServerConfig
+
+if TYPE_CHECKING:
+    from palaestra.server.app import Extension, ServerContext
+
+TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
+PARTS = ("axtree", "dom", "elements", "screenshot")
+
+
+def _address_flags(p: argparse.ArgumentParser, port: int) -> None:
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (anything but loopback needs a token)"
+    )
+    p.add_argument("--port", type=int, default=port, help=f"port to listen on (default: {port})")
+    p.add_argument(
+        "--token", action="append", default=[],
+        help=f"bearer token clients must send (repeat for several; default ${TOKEN_VARIABLE}; "
+             "generated and printed when binding off loopback without one)",
+    )  # fmt: skip
+
+
+#: Examples shown by `--help` (they serve until stopped, so the CLI tests parse them, not run them).
+EXAMPLES = {
+    "serve": ["palaestra serve --task miniwob.click-test",
+              "palaestra serve --host 0.0.0.0 --port 8765 --token SECRET --trajectories recorded"],
+    "mcp": ["palaestra mcp --task miniwob.book-flight --seed 3",
+            "palaestra mcp --task miniwob.enter-text --http --port 8766"],
+}  # fmt: skip
+
+
+def add_parsers(sub: Any, epilog: Callable[[Sequence[str]], str]) -> None:
+    what = "serve environments: OpenEnv's protocol, the session API, MCP at /mcp/ID"
+    p = sub.add_parser("serve", help=what, epilog=epilog(EXAMPLES["serve"]))
+    _address_flags(p, ServerConfig.port)
+    what = "the task of OpenEnv clients that name none (e.g. miniwob.click-test)"
+    p.add_argument("--task", default="", help=what)
+    p.add_argument(
+        "--max-sessions", type=int, default=ServerConfig.max_sessions, help="sessions open at once"
+    )
+    p.add_argument("--idle-timeout", type=float, default=ServerConfig.idle_timeout, help="seconds unused")
+    p.add_argument("--request-timeout", type=float, default=ServerConfig.request_timeout, help="seconds")
+    what = "largest request body or WebSocket message, in bytes"
+    p.add_argument("--max-body-bytes", type=int, default=ServerConfig.max_body_bytes, help=what)
+    p.add_argument("--trajectories", default="", metavar="DIR", help="record sessions that ask, under DIR")
+    what = "one task's environment as an MCP server (stdio, or --http)"
+    p = sub.add_parser("mcp", help=what, epilog=epilog(EXAMPLES["mcp"]))
+    p.add_argument("--task", required=True, help="a registered task id, e.g. miniwob.book-flight")
+    p.add_argument("--seed", type=int, help="the episode's seed (drawn if absent)")
+    p.add_argument("--parts", default="axtree,screenshot", help=f"observation parts, among {','.join(PARTS)}")
+    p.add_argument("--http", action="store_true", help="serve Streamable HTTP at /mcp instead of stdio")
+    _address_flags(p, ServerConfig.port)
+
+
+def _config(args: argparse.Namespace, **values: Any) -> ServerConfig:
+    tokens = tuple(args.token) or tuple(t for t in [os.environ.get(TOKEN_VARIABLE, "")] if t)
+    config = ServerConfig(host=args.host, port=args.port, tokens=tokens, **values)
+    config, generated = config.with_generated_token()
+    if generated:
+        print(f"palaestra: bound to {config.host}; clients must send `Authorization: Bearer {generated}`",
+              file=sys.stderr)  # fmt: skip
+    return config.check()
+
+
+def cmd_serve(args: argparse.Namespace, extensions: Sequence[Extension] = ()) -> int:
+    from palaestra.server.run import serve
+
+    config = _config(
+        args, default_task=args.task, max_sessions=args.max_sessions, idle_timeout=args.idle_timeout,
+        request_timeout=args.request_timeout, max_body_bytes=args.max_body_bytes,
+        trajectories=args.trajectories,
+    )  # fmt: skip
+    print(
+        f"palaestra: serving on http://{config.host}:{config.port} (OpenAPI: /openapi.json)", file=sys.stderr
+    )
+    serve(config, extensions)
+    return 0
+
+
+def _parts(text: str) -> list[str]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        raise SystemExit(f"palaestra mcp: --parts: unknown {unknown}; choose among {','.join(PARTS)}")
+    return parts
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    parts = _parts(args.parts)
+    if not args.http:
+        from palaestra.server.mcp_stdio import serve_stdio
+
+        result = asyncio.run(serve_stdio(args.task, args.seed, parts=parts))
+        return 0 if result["success"] else 1
+    from palaestra.server.run import serve
+
+    config = replace(_config(args), default_task=args.task)
+    print(f"palaestra: MCP on http://{config.host}:{config.port}/mcp", file=sys.stderr)
+    serve(config, [default_session(args.task, args.seed, parts)])
+    return 0
+
+
+def default_session(task: str, seed: int | None, parts: Sequence[str]) -> Extension:
+    """An extension that opens one session at startup for ``/mcp`` and prints its verdict."""
+    from starlette.routing import BaseRoute
+
+    from palaestra.server.auth import LOCAL_OWNER
+    from palaestra.server.mcp_http import DEFAULT_SESSION
+    from palaestra.server.mcp_stdio import VerdictPrinter
+
+    def extension(context: ServerContext) -> list[BaseRoute]:
+        printer = VerdictPrinter(sys.stderr)
+        owner = (
+            LOCAL_OWNER
+            if not context.auth.required
+            else context.auth.owner_of_token(context.config.tokens[0])
+        )
+
+        async def start() -> None:
+            session = await context.sessions.create(owner, task, parts=parts)
+            await context.sessions.run(session, lambda: session.reset(seed=seed))
+            session.listeners.append(printer)
+            context.extras[DEFAULT_SESSION] = session.id
+
+        async def stop() -> None:
+            sid = context.extras.get(DEFAULT_SESSION, "")
+            if sid in context.sessions.sessions:
+                printer.final(context.sessions.sessions[sid])
+
+        context.on_startup.append(start)
+        context.on_shutdown.append(stop)
+        return []
+
+    return extension

@@ -1,0 +1,75 @@
+"""Request bodies, validated: an unknown or mistyped field is a 422 that names it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Part = Literal["axtree", "dom", "elements", "screenshot"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateSession(Strict):
+    """Open a session on any registered task, and (by default) start its first episode."""
+
+    task: str = Field(
+        min_length=1, max_length=200, description="a registered task id, e.g. miniwob.click-test"
+    )
+    seed: int | None = Field(default=None, ge=0, description="seed of the first episode (drawn if absent)")
+    parts: list[Part] | None = Field(default=None, description="observation parts to compute (default: all)")
+    screenshots: bool = Field(
+        default=False, description="send screenshots inline (base64 PNG) with each step"
+    )
+    record: bool = Field(default=False, description="write each episode as a trajectory on the server")
+    reset: bool = Field(default=True, description="start the first episode now")
+
+
+class ResetSession(Strict):
+    seed: int | None = Field(default=None, ge=0)
+    episode_id: str | None = Field(default=None, max_length=255)
+
+
+class AgentNote(BaseModel):
+    """What the agent said with its action, kept in the trajectory (optional)."""
+
+    model_config = ConfigDict(extra="allow")
+    thoughts: str = ""
+    messages: list[dict[str, Any]] = Field(default_factory=list)
+    raw_response: str = ""
+
+
+class StepSession(Strict):
+    action: str = Field(description="an action string such as click('12'); several calls one per line")
+    agent: AgentNote | None = None
+
+
+class OpenEnvReset(BaseModel):
+    """OpenEnv's ResetRequest, plus which task and session (OpenEnv's own HTTP routes are stateless)."""
+
+    model_config = ConfigDict(extra="forbid")
+    seed: int | None = Field(default=None, ge=0)
+    episode_id: str | None = Field(default=None, max_length=255)
+    task: str | None = Field(default=None, min_length=1, max_length=200)
+    session_id: str | None = Field(default=None, max_length=64)
+    parts: list[Part] | None = None
+    screenshots: bool | None = None
+
+
+class OpenEnvAction(BaseModel):
+    """The action of OpenEnv's step: ``{"action": "click('12')"}`` (``metadata`` is accepted)."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class OpenEnvStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: OpenEnvAction
+    session_id: str = Field(max_length=64, description="the session POST /reset answered with")
+    timeout_s: float | None = Field(default=None, gt=0)
+    request_id: str | None = Field(default=None, max_length=255)

@@ -1,0 +1,181 @@
+"""``RemoteEnv``: a Palaestra environment whose browser lives in a server, maybe on another machine.
+
+It is a `PalaestraEnv` like `BrowserEnv` (async core, sync Gymnasium face, action set, layout), so
+every agent and ``palaestra eval --env-server URL`` run unchanged against it. It speaks the session
+API: one session per `RemoteEnv`, opened on first use and closed by ``close``. Screenshots travel
+as PNG and arrive as the usual ``uint8`` arrays.
+
+Failures of the wire are the machinery's, not the agent's: a step that cannot reach the server
+ends the episode with ``truncated=True`` and ``info["error"]["kind"] == "environment_error"``, as a
+crashed browser would; a session the server closed (idle timeout) is opened again at the next reset.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import httpx
+
+from palaestra.envs.actions import ALL_ACTIONS, ActionSet, get_action_set
+from palaestra.envs.actions.types import TOOL_ACTIONS
+from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
+from palaestra.envs.spaces import Unicode
+from palaestra.errors import EnvStateError, PalaestraError
+from palaestra.server.wire import observation_from_json
+
+TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
+_ACTIONS = {a.name: a for a in (*ALL_ACTIONS, *TOOL_ACTIONS)}
+
+
+class RemoteEnvError(PalaestraError, RuntimeError):
+    """The server refused a request (its message says why and how to fix it)."""
+
+
+class RemoteEnv(PalaestraEnv):
+    """An environment served by ``palaestra serve`` at ``server`` (``http://host:port``).
+
+    ``token`` defaults to ``$PALAESTRA_SERVER_TOKEN``. Until the session is open, ``action_set``
+    and ``layout`` are the web defaults; opening it (``awarm`` or the first reset) replaces them
+    with the task's own, as the server describes them.
+    """
+
+    metadata = {"render_modes": ["rgb_array"]}  # noqa: RUF012  (Gymnasium's convention)
+
+    def __init__(
+        self,
+        task: str,
+        *,
+        server: str,
+        token: str | None = None,
+        obs_config: ObsConfig | None = None,
+        step_timeout: float = 30.0,
+        render_mode: str | None = None,
+    ) -> None:
+        self.task_name = task
+        self.server = server.rstrip("/")
+        self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE) or None
+        self.obs_config = obs_config or ObsConfig()
+        self.step_timeout = step_timeout
+        self.render_mode = render_mode
+        self.action_set: ActionSet = get_action_set("web")
+        self.layout = ObservationLayout.of(["web", *self.obs_config.parts()], (0, 0))
+        self.observation_space = self.layout.space()  # type: ignore[assignment]
+        self.action_space = Unicode(max_length=10_000)
+        self.timings: dict[str, float] = {}
+        self.session_id: str | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._goal = ""
+        self._last: Observation | None = None
+
+    # -- the wire ---------------------------------------------------------------------------------
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+            # A step may wait for the server's own step timeout, and a reset for a page to load.
+            timeout = httpx.Timeout(self.step_timeout * 2 + 30, connect=10)
+            self._client = httpx.AsyncClient(base_url=self.server, headers=headers, timeout=timeout)
+        return self._client
+
+    async def _call(self, method: str, path: str, json: dict[str, Any] | None = None) -> Any:
+        response = await self._http().request(method, path, json=json)
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+                message, code = error["message"], error["code"]
+            except (ValueError, KeyError, TypeError):
+                message, code = response.text[:500], str(response.status_code)
+            raise RemoteEnvError(f"{self.server}{path}: {message} ({code})")
+        return response.json() if response.content else None
+
+    async def _open(self) -> str:
+        if self.session_id is not None:
+            return self.session_id
+        parts = self.obs_config.parts()
+        body = {"task": self.task_name, "parts": parts, "screenshots": "screenshot" in parts, "reset": False}
+        described = await self._call("POST", "/sessions", body)
+        self.session_id = described["id"]
+        layout = described["layout"]
+        width, height = layout["viewport"]
+        self.layout = ObservationLayout.of(layout["parts"], (int(width), int(height)))
+        self.observation_space = self.layout.space()  # type: ignore[assignment]
+        actions = described["action_set"]
+        self.action_set = ActionSet(
+            actions["name"], [_ACTIONS[n] for n in actions["actions"] if n in _ACTIONS]
+        )
+        return str(described["id"])
+
+    # -- the environment --------------------------------------------------------------------------
+
+    async def awarm(self) -> None:
+        await self._open()
+
+    async def areset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
+        self.seed_rng(seed)
+        started = time.perf_counter()
+        sid = await self._open()
+        try:
+            answer = await self._call("POST", f"/sessions/{sid}/reset", {"seed": seed})
+        except RemoteEnvError as exc:
+            if "SESSION_NOT_FOUND" not in str(exc):
+                raise
+            self.session_id = None  # closed on the server (idle): open another
+            sid = await self._open()
+            answer = await self._call("POST", f"/sessions/{sid}/reset", {"seed": seed})
+        obs = self._last = observation_from_json(answer["observation"], self.layout)
+        self._goal = str(obs.get("goal", ""))
+        self.timings = {"reset": time.perf_counter() - started}
+        return obs, dict(answer["info"])
+
+    async def astep(self, action: str) -> StepResult:
+        if self.session_id is None or self._last is None:
+            raise EnvStateError("step() before reset(): call reset() to start an episode.")
+        if not isinstance(action, str):
+            raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
+        started = time.perf_counter()
+        try:
+            answer = await self._call("POST", f"/sessions/{self.session_id}/step", {"action": action})
+        except (httpx.HTTPError, RemoteEnvError) as exc:
+            message = f"The environment server failed during the step: {exc}"
+            obs = self.layout.build({**self._last, "last_action": action, "last_action_error": message})
+            return (
+                obs,
+                0.0,
+                False,
+                True,
+                {"error": {"kind": "environment_error", "message": message}, "success": False},
+            )
+        obs = self._last = observation_from_json(answer["observation"], self.layout)
+        self.timings = {"step": time.perf_counter() - started}
+        info = dict(answer["info"])
+        return obs, float(answer["reward"]), bool(answer["terminated"]), bool(answer["truncated"]), info
+
+    async def arender(self) -> Any:
+        if self.render_mode != "rgb_array" or self._last is None:
+            return None
+        return self._last.get("screenshot")
+
+    async def aclose(self) -> None:
+        sid, self.session_id = self.session_id, None
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            if sid is not None:
+                await client.delete(f"/sessions/{sid}")
+        except httpx.HTTPError:
+            pass  # the server is gone; its idle timeout closes the session
+        finally:
+            await client.aclose()
+
+    def _started_on_a_loop(self) -> bool:
+        return self._client is not None
+
+    @property
+    def goal(self) -> str:
+        return self._goal

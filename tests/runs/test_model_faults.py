@@ -1,0 +1,76 @@
+"""What a model's faults become in a run: decided by the exception's type, never by its text.
+
+An answer that is not an action is the agent's failed step (re-asked, then a wasted step), never an
+`agent_error`; a server that keeps sending bodies that are not completions is `model_unavailable`,
+which runs retry; a response over the size cap is a `model_request` error, which they do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from palaestra.cli import main
+from palaestra.runs.episode import EpisodeWorker
+from palaestra.runs.records import STEP_LIMIT, EpisodeOutcome
+from palaestra.runs.report import write_report
+from palaestra.runs.report_html import episode_page_name
+from palaestra.runs.results import load_rows
+from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.testing import ScriptedLLMServer, oversized_body, reply_text
+
+HOSTILE = ["click(" + "-" * 9000 + "1)", "fill('1', '\ud800')", "+".join(["1"] * 4000)]
+
+
+HERE = Path(__file__).parent
+
+
+def play(entry: AgentEntry, run_dir: Path) -> EpisodeOutcome:
+    worker = EpisodeWorker(RunSettings(max_steps=2, step_timeout=10.0, screenshots=False), str(run_dir))
+    try:
+        return worker.run(EpisodeSpec(entry, "miniwob.click-test", 0))
+    finally:
+        worker.close()
+
+
+def play_synapse(server: ScriptedLLMServer, run_dir: Path, **args: str) -> EpisodeOutcome:
+    config = {"model": "scripted-model", "base_url": server.base_url, "api_key": "k", **args}
+    return play(AgentEntry("synapse", tuple(config.items())), run_dir)
+
+
+def test_answers_that_are_never_actions_are_failed_steps_not_agent_errors(
+    tmp_path: Path, make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    answers = iter(HOSTILE * 10)
+    server = make_llm_server(lambda request: reply_text(next(answers)))
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "synapse", "--agent-arg", "model=scripted-model", "--agent-arg",
+            f"base_url={server.base_url}", "--agent-arg", "max_reasks=2", "--tasks", "click-test",
+            "--seeds", "0", "--workers", "1", "--max-steps", "2", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    (row,) = load_rows(run)
+    assert (row["error_kind"], row["outcome"]) == (None, STEP_LIMIT), row["error_message"]
+    assert len(server.chat_requests) == 6  # an ask and two re-asks per step
+    # The answers (a lone surrogate among them) are recorded, and the report shows them.
+    page = write_report(run).parent / "episodes" / episode_page_name(row["key"])
+    assert "fill(&#x27;1&#x27;, &#x27;\\ud800" in page.read_text(encoding="utf-8")
+
+
+def test_an_oversized_response_is_a_model_request_error(
+    tmp_path: Path, make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    server = make_llm_server(lambda request: oversized_body(5 * 1024 * 1024, chunked=True))
+    out = play_synapse(server, tmp_path)
+    assert out.error_kind == "model_request" and not out.retryable
+    assert "max_response_bytes" in out.error_message
+    assert len(server.chat_requests) == 1
+
+
+def test_a_model_that_keeps_sending_unreadable_bodies_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(HERE))  # `runner_agents` resolves as a user's own agent class
+    out = play(AgentEntry("runner_agents:UnreadableModelAgent"), tmp_path)
+    assert out.error_kind == "model_unavailable" and out.retryable

@@ -1,0 +1,97 @@
+"""OpenEnv's protocol, driven by OpenEnv's own `GenericEnvClient` (the real `openenv-core` package)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+from collections.abc import Callable
+
+import httpx
+import pytest
+from openenv.core.generic_client import GenericEnvClient
+from PIL import Image
+
+from palaestra.server.run import ServerThread
+from palaestra.server.wire import EPISODE_FIELDS
+
+
+def test_generic_env_client_solves_a_task_over_the_websocket(server: ServerThread) -> None:
+    async def play() -> None:
+        async with GenericEnvClient(base_url=server.url) as env:
+            first = await env.reset(task="miniwob.enter-text", seed=4)
+            obs = first.observation
+            assert first.done is False and obs["terminated"] is False and obs["error_kind"] == ""
+            word = obs["goal"].split('"')[1]
+            textbox = next(e["id"] for e in obs["elements"] if e["tag"] == "input")
+            button = next(e["id"] for e in obs["elements"] if e["tag"] == "button")
+            result = await env.step({"action": f"fill('{textbox}', '{word}')\nclick('{button}')"})
+            assert (result.reward, result.done) == (1.0, True)
+            fields = {k: result.observation[k] for k in EPISODE_FIELDS}
+            assert fields == {"terminated": True, "truncated": False, "success": True,
+                              "error_kind": "", "error_message": ""}  # fmt: skip
+            state = await env.state()
+            assert state["step_count"] == 1 and state["task"] == "miniwob.enter-text" and state["seed"] == 4
+            again = await env.reset(seed=5)  # same task, a new episode in the same session
+            assert again.observation["goal"] != obs["goal"]
+            assert (await env.state())["session_id"] == state["session_id"]
+
+    asyncio.run(play())
+    assert server.context.sessions.sessions == {}  # closing the connection closed the session
+
+
+def test_the_sync_client_and_openenvs_error_messages(server: ServerThread) -> None:
+    with GenericEnvClient(base_url=server.url).sync() as env:
+        with pytest.raises(RuntimeError, match=r"data.task.*\(code: VALIDATION_ERROR\)"):
+            env.reset(seed=1)  # this server has no default task
+        with pytest.raises(RuntimeError, match="reset first"):
+            env.step({"action": "click('1')"})
+        result = env.reset(
+            task="miniwob.click-test", seed=1, screenshots=True, parts=["axtree", "screenshot"]
+        )
+        assert set(result.observation) >= {"axtree", "screenshot", "goal", "success"}
+        assert "elements" not in result.observation
+        shot = Image.open(io.BytesIO(base64.b64decode(result.observation["screenshot"])))
+        assert shot.size == (500, 320)
+        with pytest.raises(RuntimeError, match=r"data.action: Field required.*data.code"):
+            env.step({"code": "print(1)"})
+        bad = env.step({"action": "click('12345')"})
+        assert "No element with id" in bad.observation["last_action_error"] and not bad.done
+
+
+def test_default_task_and_the_stateless_http_routes(start_server: Callable[..., ServerThread]) -> None:
+    server = start_server(default_task="miniwob.click-test")
+
+    async def ws() -> None:
+        async with GenericEnvClient(base_url=server.url) as env:
+            assert "Click" in (await env.reset(seed=2)).observation["goal"]
+
+    asyncio.run(ws())
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        reset = http.post("/reset", json={"seed": 3}).json()
+        sid = reset["observation"]["session_id"]
+        assert reset["done"] is False and reset["reward"] == 0.0
+        step = http.post("/step", json={"action": {"action": "click('15')"}, "session_id": sid}).json()
+        assert step["done"] is True and step["observation"]["success"] is True
+        assert http.get("/state", params={"session_id": sid}).json()["step_count"] == 1
+        missing = http.post("/step", json={"action": {"action": "click('15')"}})
+        assert missing.status_code == 422 and missing.json()["error"]["fields"][0]["field"] == "session_id"
+        schema = http.get("/schema").json()
+        assert schema["action"]["required"] == ["action"]
+        assert schema["observation"]["properties"]["screenshot"]["contentMediaType"] == "image/png"
+        assert set(EPISODE_FIELDS) <= set(schema["observation"]["properties"])
+        assert http.get("/metadata").json()["name"] == "palaestra"
+        assert http.get("/health").json()["status"] == "healthy"
+
+
+def test_a_token_reaches_the_websocket_as_url_credentials(start_server: Callable[..., ServerThread]) -> None:
+    server = start_server(tokens=("s3cret",))
+    host = server.url.removeprefix("http://")
+
+    async def play(url: str) -> float | None:
+        async with GenericEnvClient(base_url=url) as env:
+            return (await env.reset(task="miniwob.click-test", seed=0)).reward
+
+    with pytest.raises(ConnectionError):
+        asyncio.run(play(server.url))
+    assert asyncio.run(play(f"http://agent:s3cret@{host}")) == 0.0

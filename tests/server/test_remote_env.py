@@ -1,0 +1,104 @@
+"""RemoteEnv and `palaestra serve`: agents and runs unchanged against environments in a server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from palaestra.cli import main
+from palaestra.envs import make_env
+from palaestra.envs.obs import ObsConfig
+from palaestra.runs.results import load_rows
+from palaestra.runs.trajectory import read_trajectory
+from palaestra.server import RemoteEnv
+from palaestra.server.run import ServerThread, free_port
+
+
+def test_remote_env_is_a_gymnasium_environment(server: ServerThread) -> None:
+    env = make_env("miniwob.click-test", server=server.url, obs_config=ObsConfig(dom=False))
+    assert isinstance(env, RemoteEnv)
+    try:
+        obs, info = env.reset(seed=2)
+        assert info["seed"] == 2 and env.action_set.name == "miniwob" and "dom" not in obs
+        assert obs["screenshot"].shape == (320, 500, 3) and obs["screenshot"].dtype == np.uint8
+        assert obs["screenshot"].any()  # real pixels, through PNG
+        assert env.observation_space.contains(obs)
+        obs, reward, terminated, truncated, info = env.step("click('15')")
+        assert (reward, terminated, truncated, info["success"]) == (1.0, True, False, True)
+        sid = env.session_id
+        assert sid in server.context.sessions.sessions
+    finally:
+        env.close()
+    assert sid not in server.context.sessions.sessions
+
+
+def test_a_session_closed_by_the_server_is_reopened_and_a_dead_server_is_an_error(
+    start_server: Callable[..., ServerThread],
+) -> None:
+    server = start_server()
+    env = RemoteEnv("miniwob.click-test", server=server.url, obs_config=ObsConfig(screenshot=False))
+    try:
+        env.reset(seed=0)
+        first = env.session_id
+        server.call(server.context.sessions.close_all())  # as the idle timeout would
+        obs, _ = env.reset(seed=1)
+        assert env.session_id != first and "Click" in obs["goal"]
+        server.stop()
+        obs, _, terminated, truncated, info = env.step("click('15')")
+        assert truncated and not terminated and info["error"]["kind"] == "environment_error"
+        assert "environment server failed" in obs["last_action_error"]
+    finally:
+        env.close()
+
+
+def test_eval_with_env_server_runs_every_episode_in_the_server(
+    server: ServerThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = server.context.sessions.opened
+    argv = ["eval", "--agent", "oracle", "--tasks", "enter-text", "--seeds", "0-1", "--workers", "1",
+            "--out", "run", "--env-server", server.url, "--record-demos"]  # fmt: skip
+    assert main(argv) == 0
+    rows = load_rows(tmp_path / "run")
+    assert len(rows) == 2 and all(r["success"] for r in rows)
+    assert server.context.sessions.opened > before and server.context.sessions.sessions == {}
+    episode = read_trajectory(tmp_path / "run" / rows[0]["artifacts"])
+    assert episode.header["source"] == "run" and episode.success and episode.demonstration_steps()
+
+
+def test_palaestra_serve_off_loopback_generates_and_requires_a_token() -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "palaestra.cli", "serve", "--host", "0.0.0.0", "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if k != "PALAESTRA_SERVER_TOKEN"}
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    try:
+        assert proc.stderr is not None
+        token = ""
+        while not token:
+            line = proc.stderr.readline()
+            assert line, "palaestra serve stopped before printing a token"
+            if "Bearer " in line:
+                token = line.split("Bearer ")[1].split("`")[0]
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert httpx.get(f"{url}/health", timeout=2).status_code == 200
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        assert httpx.get(f"{url}/sessions").status_code == 401
+        authed = httpx.get(f"{url}/sessions", headers={"Authorization": f"Bearer {token}"})
+        assert authed.status_code == 200 and authed.json() == {"sessions": []}
+    finally:
+        proc.terminate()
+        proc.wait(30)
