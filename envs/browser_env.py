@@ -43,7 +43,13 @@ from palaestra.envs.pages_ahead import (
     predict_seeds,
 )
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError, InfrastructureError, PageHungError
+from palaestra.errors import (
+    ActionError,
+    BrowserCrashedError,
+    EnvStateError,
+    InfrastructureError,
+    PageHungError,
+)
 from palaestra.tasks.base import EpisodeState, Task, ToolRunner
 from palaestra.tasks.registry import get_task_spec
 

@@ -82,8 +82,14 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 #: Too slow to run in the suite, or serving until stopped; they are parsed (every flag must exist)
 #: but not run.
-SLOW = ("memory build memories/miniwob --oracles", "llm serve", "palaestra serve", "palaestra mcp", "sites build",
-        "sites serve")
+SLOW = (
+    "memory build memories/miniwob --oracles",
+    "llm serve",
+    "palaestra serve",
+    "palaestra mcp",
+    "sites build",
+    "sites serve",
+)
 
 
 @pytest.mark.parametrize("command", sorted({*readme_commands(), *help_examples()}))
