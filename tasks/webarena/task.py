@@ -85,7 +85,8 @@ class SiteTask(Task):
             self.episode(page).check_alive()
         except SiteCrashedError:  # prepared before a site restarted: start this episode afresh
             await self._start(page)
-        return self.config.intent
+        # A multi-site intent names the other sites' addresses (``__CODE__``), as WebArena's do.
+        return fill_placeholders(self.config.intent, self.urls())
 
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         episode = self.episode(page)

@@ -38,7 +38,7 @@ def _me(seed: Seed) -> str:
     return str(json.loads((seed.build / "manifest.json").read_text())["accounts"]["code"])
 
 
-def _tickets(seed: Seed, rng: random.Random, k: int, where: str = "1") -> list[tuple[Any, ...]]:
+def draw_tickets(seed: Seed, rng: random.Random, k: int, where: str = "1") -> list[tuple[Any, ...]]:
     rows = seed.rows(
         "SELECT t.project, p.title, t.uuid, t.title, t.type, t.status, t.subsystem, t.severity, t.reporter"
         f" FROM ticket t JOIN project p ON p.name = t.project WHERE p.public = 1 AND {where}"
@@ -77,7 +77,7 @@ def report_row(obs: Obs, title: str) -> list[str]:
 
 def status_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     return [Instance({"title": t, "project": pt}, answer_eval(exact_match=s))
-            for _, pt, _, t, _, s, *_ in _tickets(seed, rng, 4)]  # fmt: skip
+            for _, pt, _, t, _, s, *_ in draw_tickets(seed, rng, 4)]  # fmt: skip
 
 
 def status_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -87,7 +87,7 @@ def status_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 def subsystem_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     return [Instance({"title": t, "project": pt}, answer_eval(exact_match=sub))
-            for _, pt, _, t, _, _, sub, *_ in _tickets(seed, rng, 4)]  # fmt: skip
+            for _, pt, _, t, _, _, sub, *_ in draw_tickets(seed, rng, 4)]  # fmt: skip
 
 
 def subsystem_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -97,7 +97,7 @@ def subsystem_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 def severity_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     return [Instance({"title": t, "project": pt}, answer_eval(exact_match=sev))
-            for _, pt, _, t, _, _, _, sev, _ in _tickets(seed, rng, 3)]  # fmt: skip
+            for _, pt, _, t, _, _, _, sev, _ in draw_tickets(seed, rng, 3)]  # fmt: skip
 
 
 def open_ticket(obs: Obs, values: dict[str, Any]) -> Step:
@@ -113,7 +113,7 @@ def severity_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 def reporter_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     return [Instance({"title": t, "project": pt}, answer_eval(exact_match=r))
-            for _, pt, _, t, *_, r in _tickets(seed, rng, 4)]  # fmt: skip
+            for _, pt, _, t, *_, r in draw_tickets(seed, rng, 4)]  # fmt: skip
 
 
 def reporter_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -191,7 +191,7 @@ def missing_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 def nav_ticket_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     return [Instance({"title": t, "project": pt}, url_eval(f"__CODE__/{p}/tktview/{u[:10]}"))
-            for p, pt, u, t, *_ in _tickets(seed, rng, 3)]  # fmt: skip
+            for p, pt, u, t, *_ in draw_tickets(seed, rng, 3)]  # fmt: skip
 
 
 def nav_ticket_oracle(values: dict[str, Any], obs: Obs) -> Plan:
@@ -215,7 +215,7 @@ def nav_branches_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 # -- changes ---------------------------------------------------------------------------------------
 
 
-def _repo_eval(project: str, *checks: tuple[str, Any]) -> dict[str, Any]:
+def repo_eval(project: str, *checks: tuple[str, Any]) -> dict[str, Any]:
     return {
         "eval_types": ["db_state"], "reference_answers": None, "reference_url": "", "program_html": [],
         "db_state": [{"dataset": "code", "file": f"repos/{project}.fossil", "query": q, "expected": e}
@@ -236,11 +236,17 @@ def new_ticket_instances(seed: Seed, rng: random.Random) -> list[Instance]:
         query = (f"SELECT COUNT(*) FROM ticket WHERE title = '{title}' AND type = '{kind}'"
                  f" AND severity = '{severity}' AND status = 'Open'")  # fmt: skip
         values = {"project": ptitle, "title": title, "type": kind, "severity": severity}
-        out.append(Instance(values, _repo_eval(project, (query, 1))))
+        out.append(Instance(values, repo_eval(project, (query, 1))))
     return out
 
 
 def new_ticket_oracle(values: dict[str, Any], obs: Obs) -> Plan:
+    yield from file_ticket(values, obs)
+    yield say("Done.")
+
+
+def file_ticket(values: dict[str, Any], obs: Obs) -> Step:
+    """From the list of projects, file a ticket (``title``, ``type``, ``severity``) in ``project``."""
     obs = yield from open_project(obs, values["project"])
     obs = yield click(obs, "link", "Tickets")
     obs = yield click(obs, "link", "New Ticket")
@@ -252,19 +258,19 @@ def new_ticket_oracle(values: dict[str, Any], obs: Obs) -> Plan:
                  f"fill({boxes[-1]['id']!r}, 'Reported from the web interface.')")  # fmt: skip
     obs = yield click(obs, "button", "Preview")
     obs = yield click(obs, "button", "Submit")
-    yield say("Done.")
+    return obs
 
 
 def close_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
-    for project, ptitle, uuid, title, *_ in _tickets(
+    for project, ptitle, uuid, title, *_ in draw_tickets(
         seed, rng, 3, "t.status = 'Open' AND t.project = 'whoosh-search'"
     ):
         query = (
             f"SELECT COUNT(*) FROM ticket WHERE tkt_uuid = '{uuid}' AND status = 'Closed'"
             " AND resolution = 'Fixed'"
         )
-        out.append(Instance({"project": ptitle, "title": title}, _repo_eval(project, (query, 1))))
+        out.append(Instance({"project": ptitle, "title": title}, repo_eval(project, (query, 1))))
     return out
 
 
