@@ -27,6 +27,7 @@ agent's reason matches ``string_note``), never by ``report_infeasible`` alone.
 
 from __future__ import annotations
 
+import html
 import re
 import sqlite3
 import urllib.parse
@@ -200,6 +201,8 @@ async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
                 value = await _locate(page, str(check.get("locator", "")), ctx)
             finally:
                 await page.close()
+        if ctx.mode != "paper" and "<" in value:  # whole words of the HTML's text, not of its markup
+            value = html.unescape(re.sub(r"<[^>]*>", " ", value))
         required = check.get("required_contents", {})
         if "exact_match" in required:
             score *= float(_clean(value) == _clean(required["exact_match"]))
