@@ -18,6 +18,7 @@ its ``.auth`` storage states. On Palaestra's stand-ins the seeded default accoun
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 from typing import Any
@@ -51,29 +52,38 @@ _LOGGED_IN: dict[tuple[str, str], list[Any]] = {}
 _STATIC = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".woff", ".woff2", ".ttf", ".ico", ".webp")
 
 
+def har_record(
+    method: str,
+    url: str,
+    sent: dict[str, str],
+    status: int,
+    got: dict[str, str],
+    post: str | None = None,
+) -> dict[str, Any]:
+    """One HAR entry (the fields WebArena-Verified's network checks read, and HAR's required ones)."""
+    request: dict[str, Any] = {
+        "method": method, "url": url, "httpVersion": "HTTP/1.1", "cookies": [], "queryString": [],
+        "headers": [{"name": k, "value": v} for k, v in sent.items()], "headersSize": -1, "bodySize": -1,
+    }  # fmt: skip
+    if post is not None:
+        request["postData"] = {"mimeType": sent.get("content-type", ""), "text": post}
+    response = {
+        "status": status, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": [],
+        "headers": [{"name": k, "value": v} for k, v in got.items()],
+        "content": {"size": 0, "mimeType": got.get("content-type", "")},
+        "redirectURL": got.get("location", ""), "headersSize": -1, "bodySize": -1,
+    }  # fmt: skip
+    timings = {"send": 0, "wait": 0, "receive": 0}
+    return {"request": request, "response": response, "startedDateTime": "1970-01-01T00:00:00Z",
+            "time": 0, "cache": {}, "timings": timings}  # fmt: skip
+
+
 async def har_entry(response: Response) -> dict[str, Any]:
-    """A HAR entry of one response (what WebArena-Verified's network checks read), with every
-    header the browser sent (``all_headers``: Playwright's ``headers`` leaves some out)."""
+    """The HAR entry of one response, with every header the browser sent (``all_headers``:
+    Playwright's ``headers`` leaves some out)."""
     request = response.request
     sent, received = await request.all_headers(), await response.all_headers()
-    entry: dict[str, Any] = {
-        "request": {
-            "method": request.method, "url": request.url, "httpVersion": "HTTP/1.1", "cookies": [],
-            "headers": [{"name": k, "value": v} for k, v in sent.items()], "queryString": [],
-            "headersSize": -1, "bodySize": len(request.post_data_buffer or b""),
-        },
-        "response": {
-            "status": response.status, "statusText": response.status_text, "httpVersion": "HTTP/1.1",
-            "headers": [{"name": k, "value": v} for k, v in received.items()], "cookies": [],
-            "content": {"size": 0, "mimeType": received.get("content-type", "")},
-            "redirectURL": received.get("location", ""), "headersSize": -1, "bodySize": -1,
-        },
-        "startedDateTime": "1970-01-01T00:00:00Z", "time": 0, "cache": {}, "timings": {"send": 0, "wait": 0, "receive": 0},
-    }  # fmt: skip
-    if request.post_data is not None:
-        mime = sent.get("content-type", "")
-        entry["request"]["postData"] = {"mimeType": mime, "text": request.post_data}
-    return entry
+    return har_record(request.method, request.url, sent, response.status, received, request.post_data)
 
 
 class OfficialTask(SiteTask):
@@ -142,10 +152,8 @@ class OfficialTask(SiteTask):
         if response.url.split("?", 1)[0].endswith(_STATIC):
             return
         events = self._events.setdefault(context, [])  # this episode's list, even if it ends meanwhile
-        try:
+        with contextlib.suppress(PlaywrightError):  # the page closed before its headers were read
             events.append(await har_entry(response))
-        except PlaywrightError:  # the page closed before its headers could be read
-            pass
 
     async def _log_in(self, page: Page, site: str) -> list[Any]:
         url = self.hosts[site]
@@ -216,10 +224,8 @@ def verified_verdict(
         return None, {"error": "webarena-verified is not installed: pip install 'palaestra[webarena]'"}
     response: Any = answer
     if answer is not None:
-        try:
+        with contextlib.suppress(json.JSONDecodeError):
             response = json.loads(answer)
-        except json.JSONDecodeError:
-            pass
     result = _verifier(tuple(sorted(urls.items()))).evaluate_task(
         task_id=task_id, agent_response=response, network_trace=events or []
     )

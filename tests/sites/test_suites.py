@@ -32,14 +32,6 @@ def test_committed_task_files_are_what_the_seed_gives(runtime: SiteRuntime) -> N
     assert generate.main(["--check"]) == 0
 
 
-@pytest.mark.parametrize("task", SAMPLE)
-def test_oracle_solves_the_task(task: str, runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]) -> None:
-    env = make_env(task, obs_config=ObsConfig(screenshot=False), pages_ahead=0)
-    result = play_oracle(env, task)
-    assert result.success and result.reward == 1.0, result
-    assert not result.errors, result.errors
-
-
 CODE_SAMPLE = [
     "code.ticket-status-0",  # read off the project's ticket report
     "code.ticket-reporter-0",  # the ticket's own page
@@ -49,12 +41,20 @@ CODE_SAMPLE = [
     "code.close-ticket-0",
     "code.ticket-missing-0",  # unachievable
 ]
+WIKI_SAMPLE = [
+    "wiki.wiki-section-0",  # found through the search box, read off the breadcrumb
+    "wiki.wiki-edit-summary-0",  # the article's Changes page
+    "wiki.wiki-nav-search-0",  # url_match with a query
+    "wiki.wiki-append-0",  # db_state after editing
+    "wiki.wiki-create-0",
+    "wiki.wiki-missing-0",  # unachievable
+    "cross.cross-review-ticket-0",  # read on the wiki, file a ticket on the code host
+    "cross.cross-subsystem-search-0",  # read on the code host, search the wiki
+]
 
 
-@pytest.mark.parametrize("task", CODE_SAMPLE)
-def test_code_host_oracle_solves_the_task(
-    task: str, runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
-) -> None:
+@pytest.mark.parametrize("task", SAMPLE + CODE_SAMPLE + WIKI_SAMPLE)
+def test_oracle_solves_the_task(task: str, runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]) -> None:
     env = make_env(task, obs_config=ObsConfig(screenshot=False), pages_ahead=0)
     result = play_oracle(env, task)
     assert result.success and result.reward == 1.0, result

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Route, async_playwright
+from playwright.async_api import Browser, Route
 
-from palaestra.envs.browser import find_chromium
 from palaestra.errors import SiteError, UnknownNameError
 from palaestra.tasks.webarena.evaluators import EvalContext, evaluate
 from palaestra.tasks.webarena.official import (
@@ -29,26 +27,18 @@ from palaestra.tasks.webarena.official import (
     read_sites_file,
     sources,
 )
-from palaestra.tasks.webarena.official_task import verified_verdict
+from palaestra.tasks.webarena.official_task import har_record, verified_verdict
 
 URLS = {"__GITLAB__": "http://gitlab.test:8023", "__SHOPPING__": "http://shop.test:7770",
         "__SHOPPING_ADMIN__": "http://admin.test:7780", "__MAP__": "http://map.test:3000"}  # fmt: skip
 PAGE = "<html><body><h1>{}</h1></body></html>"
 
 
-def event(url: str, status: int = 200, method: str = "GET") -> dict[str, Any]:
-    """A recorded navigation, in the HAR shape ``official_task.har_entry`` writes."""
-    headers = [{"name": "accept", "value": "text/html,application/xhtml+xml"},
-               {"name": "sec-fetch-dest", "value": "document"}, {"name": "sec-fetch-mode", "value": "navigate"},
-               {"name": "sec-fetch-user", "value": "?1"}]  # fmt: skip
-    return {
-        "request": {"method": method, "url": url, "httpVersion": "HTTP/1.1", "cookies": [], "headers": headers,
-                    "queryString": [], "headersSize": -1, "bodySize": 0},
-        "response": {"status": status, "statusText": "", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
-                     "content": {"size": 0, "mimeType": "text/html"}, "redirectURL": "", "headersSize": -1,
-                     "bodySize": -1},
-        "startedDateTime": "1970-01-01T00:00:00Z", "time": 0, "cache": {}, "timings": {"send": 0, "wait": 0, "receive": 0},
-    }  # fmt: skip
+def event(url: str, status: int = 200) -> dict[str, Any]:
+    """A recorded navigation, as the browser sends one."""
+    sent = {"accept": "text/html,application/xhtml+xml", "sec-fetch-dest": "document",
+            "sec-fetch-mode": "navigate", "sec-fetch-user": "?1"}  # fmt: skip
+    return har_record("GET", url, sent, status, {"content-type": "text/html"})
 
 
 NAVIGATE = json.dumps({"task_type": "NAVIGATE", "status": "SUCCESS", "retrieved_data": None})
@@ -86,25 +76,6 @@ RECORDED: list[tuple[int, str | None, str, str, dict[str, float], float | None]]
     (118, "Done", "__SHOPPING__/catalogsearch/result/?q=jaw", "Search results for: 'jaw'",
      {"paper": 0, "corrected": 0}, None),
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
-
-
-@pytest.fixture(scope="module")
-def browser(loop: asyncio.AbstractEventLoop) -> Iterator[Browser]:
-    manager = async_playwright()
-    p = loop.run_until_complete(manager.__aenter__())
-    launched = loop.run_until_complete(
-        p.chromium.launch(executable_path=find_chromium(p), args=["--no-sandbox"])
-    )
-    yield launched
-    loop.run_until_complete(launched.close())
-    loop.run_until_complete(manager.__aexit__(None, None, None))
 
 
 async def replay(browser: Browser, task_id: int, answer: str | None, url: str, text: str) -> dict[str, float]:
