@@ -101,6 +101,14 @@ class OfficialTask(SiteTask):
         self.primary = "verified" if benchmark == "webarena-verified" else "paper"
         self._events: dict[BrowserContext, list[dict[str, Any]]] = {}
 
+    def tools(self) -> Any:
+        """The calculator only: Palaestra's manuals and wiki describe its stand-ins, not WebArena's images."""
+        if not self.with_tools:
+            return None
+        from palaestra.tasks.webarena.site_tools import site_tools
+
+        return site_tools(())
+
     def stand_ins(self) -> list[str]:
         """Palaestra's sites this task runs on (its sites that no user instance replaces)."""
         out = []

@@ -4,6 +4,7 @@ suites run in ``python -m bench.sites --oracles``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -59,3 +60,25 @@ def test_oracle_solves_the_task(task: str, runtime: SiteRuntime, make_env: Calla
     result = play_oracle(env, task)
     assert result.success and result.reward == 1.0, result
     assert not result.errors, result.errors
+
+
+def test_site_tools_search_the_wiki_and_read_the_manuals(
+    runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
+) -> None:
+    """With tools on, a cross-site task offers the calculator, both sites' manuals and the wiki's
+    articles through the routing layer; without, the action set has no tools."""
+    from palaestra.tasks.webarena import suite_configs
+    from palaestra.tasks.webarena.task import SiteTask
+
+    config = suite_configs("cross")["cross-review-ticket-0"]
+    assert SiteTask(config).tools() is None
+    env = make_env(SiteTask(config, tools=True), obs_config=ObsConfig(screenshot=False), pages_ahead=0)
+    env.reset(seed=0)
+    title = config.instantiation_dict["title"]
+    obs, *_ = env.step(f"call_api('docs/search', {{'query': {title!r}, 'k': 1}})")
+    (answer,) = [json.loads(line) for line in obs["tool_results"].splitlines()]
+    assert answer["ok"] and answer["content"][0]["title"] == f"Wiki: {title}"
+    obs, *_ = env.step("call_api('docs/search', {'query': 'which branches were merged into trunk', 'k': 1})")
+    assert json.loads(obs["tool_results"])["content"][0]["title"] == "Manual: code"
+    obs, *_ = env.step("call_api('calc/evaluate', {'expression': '17 * 23'})")
+    assert json.loads(obs["tool_results"])["content"] == 391
