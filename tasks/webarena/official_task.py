@@ -219,7 +219,7 @@ def _verifier(urls: tuple[tuple[str, str], ...]) -> Any:
     from webarena_verified.types.config import EnvironmentConfig, WebArenaVerifiedConfig
 
     environments = {k.strip("_").lower(): EnvironmentConfig(urls=[v]) for k, v in urls}
-    return WebArenaVerified(config=WebArenaVerifiedConfig(environments=environments))  # type: ignore[arg-type]
+    return WebArenaVerified(config=WebArenaVerifiedConfig(environments=environments))
 
 
 def verified_verdict(

@@ -58,7 +58,7 @@ def articles(seed: Seed, rng: random.Random, k: int, where: str = "") -> list[tu
     on the first page of the search for its title (at most 20 hits)."""
     rows = seed.rows(ARTICLES.format(where=where))
     rng.shuffle(rows)
-    picked = []
+    picked: list[tuple[Any, ...]] = []
     for row in rows:
         if len(picked) == k:
             break
