@@ -36,16 +36,27 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra memory build memories/m --run results/mem",
         "palaestra memory inspect memories/miniwob",
     ],
+    "llm": [
+        "palaestra llm prepare",
+        "palaestra llm info",
+        "palaestra llm serve --port 8765",
+    ],
+    "routing": [
+        "palaestra routing train-judge --download --out .cache/bench/judge",
+        "palaestra routing train-judge --folds 3 --models 3 --out .cache/bench/judge-cv",
+        "palaestra routing train-judge --policy-from .cache/bench/judge-cv --out .cache/bench/judge-full",
+        "palaestra routing tune --download",
+    ],
+    "ui": [
+        "palaestra ui results --memories memories",
+        "palaestra ui results/mem results/a --port 8771",
+        "palaestra ui results --host 0.0.0.0 --token s3cret",
+    ],
     "sites": [
         "palaestra sites list",
         "palaestra sites build shop forum",
         "palaestra sites serve shop forum",
         "palaestra sites serve shop --port 8000",
-    ],
-    "llm": [
-        "palaestra llm prepare",
-        "palaestra llm info",
-        "palaestra llm serve --port 8765",
     ],
 }
 #: The first example of each command, in `palaestra --help`.
@@ -175,6 +186,8 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--suite", help="list the tasks of this suite only")
     p = sub.add_parser("show", help="print a run's summary table", epilog=epilog(EXAMPLES["show"]))
     p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
+    what = "link every episode in `palaestra ui`, not only the failed and errored ones"
+    p.add_argument("--episodes", action="store_true", help=what)
     p = sub.add_parser(
         "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
     )
@@ -207,9 +220,20 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--token", help="bearer token clients must send (default: $PALAESTRA_LLM_SERVER_TOKEN)")
     p.add_argument("--context", type=int, help="context window in tokens (default: 8192)")
     p.add_argument("--threads", type=int, help="CPU threads for decoding (default: 1 on up to 4 cores)")
+    # `palaestra routing` declares its own flags (palaestra.routing.training.cli, which `cli.main` hands
+    # it to), so that building this parser never imports the routing package.
+    what = "train the API selector's fit judge and refit its tuned constants on tool-retrieval data"
+    p = sub.add_parser("routing", help=what, epilog=epilog(EXAMPLES["routing"]), add_help=False)
+    what = "train-judge or tune, and its flags (`palaestra routing --help` lists them)"
+    p.add_argument("arguments", nargs=argparse.REMAINDER, help=what)
     from palaestra.server.cli import add_parsers as add_server_parsers
 
     add_server_parsers(sub, epilog)
+
+    from palaestra.ui.cli import add_parser as add_ui_parser  # light: no web framework
+
+    add_ui_parser(sub, epilog(EXAMPLES["ui"]))
+
     from palaestra.sites.cli import add_parser
 
     add_parser(sub, epilog(EXAMPLES["sites"]))

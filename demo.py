@@ -23,7 +23,7 @@ DEFAULT_TASKS = (
     "email-inbox", "login-user",
 )  # fmt: skip
 DEMO_SEEDS = "0-4"
-#: Tasks of the LLM demo: a few quick ones the embedded 270M model does well (bench.synapse_llm).
+#: Tasks of the LLM demo: a few quick ones the embedded 270M model does well (bench.agents.synapse_llm).
 LLM_TASKS = ("enter-text", "click-link", "choose-list", "click-button")
 
 

@@ -19,7 +19,7 @@ dropped; nameless members of a collection share one line. The result is printed 
     [31,32,33] div .color
 
 On MiniWoB++'s oracle trajectories that is 0.19-0.20 of the AXTree's tokens, with every step's
-target kept (bench.abstraction; rules worked out on seeds 0-4, checked on 5-9).
+target kept (bench.agents.abstraction; rules worked out on seeds 0-4, checked on 5-9).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def approx_tokens(text: str) -> int:
 
 @dataclass(frozen=True)
 class AbstractionConfig:
-    #: A hard cap; the selection itself is usually far smaller (see bench.abstraction).
+    #: A hard cap; the selection itself is usually far smaller (see bench.agents.abstraction).
     max_tokens: int = 600
     max_text_chars: int = 40
     #: A kind of control that occurs this often on a page is a collection (see the module doc).

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -177,6 +178,7 @@ def oracles(workers: int) -> dict[str, Any]:
     rows: dict[str, Any] = {}
     for suite in ("shop", "shop-admin", "forum", "code", "wiki", "cross"):
         out = OUT / f"oracle-{suite}"
+        shutil.rmtree(out, ignore_errors=True)  # a fresh run: never resume an older one's results
         command = [sys.executable, "-m", "palaestra.cli", "eval", "--agent", "oracle", "--suite", suite]
         command += ["--seeds", "0", "--workers", str(workers), "--out", str(out), "--no-screenshots"]
         started = time.perf_counter()

@@ -3,7 +3,7 @@ with demonstrations of other instantiations of each template (part of ``bench.si
 
 For every template with two or more tasks, the oracle plays all but the first; those episodes are
 written into an exemplar memory (family: the template) and, step by step, measured like
-``bench.abstraction`` (tokens of the abstracted state against the full AXTree text, and whether the
+``bench.agents.abstraction`` (tokens of the abstracted state against the full AXTree text, and whether the
 oracle's target is kept). The memory agent then plays each template's first task, which no
 demonstration shows: the same template, another product, order, customer or topic.
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -38,12 +39,18 @@ def split_by_template() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return demos, held
 
 
+def answer_text(action: str) -> str:
+    """The answer an information-seeking oracle sends ("" for other actions and for "Done.")."""
+    match = re.fullmatch(r"send_msg_to_user\((['\"])(.*)\1\)", action.strip(), re.S)
+    answer = match.group(2) if match else ""
+    return "" if answer in ("Done.", "") or answer.startswith("N/A") else answer
+
+
 def record(demos: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
     """Oracle episodes into a memory, with the abstraction measured at every step."""
-    from bench.abstraction import target_ids
+    from bench.agents.abstraction import target_ids
     from palaestra.agents.abstraction import AbstractionConfig, abstract_state
     from palaestra.agents.demos import Demonstration, record_step
-    from palaestra.agents.exemplars import to_stored
     from palaestra.agents.llm import MiniLMTokenCounter
     from palaestra.envs import BrowserEnv, ObsConfig
     from palaestra.memory import ExemplarMemory, SentenceTransformerEmbedder
@@ -51,7 +58,7 @@ def record(demos: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
 
     config, counter = AbstractionConfig(), MiniLMTokenCounter()
     memory = ExemplarMemory.create(memory_dir, embedder=SentenceTransformerEmbedder(num_threads=1))
-    ax_tokens = state_tokens = steps = kept = recorded = observed = 0
+    ax_tokens = state_tokens = steps = kept = recorded = observed = answers = answers_shown = 0
     misses: list[str] = []
     for task, key in demos:
         env = BrowserEnv(task, obs_config=ObsConfig(screenshot=False), pages_ahead=0)
@@ -67,6 +74,9 @@ def record(demos: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
                     ax_tokens += counter.count(obs["axtree"])
                     state_tokens += counter.count(state.text)
                     targets = target_ids(obs, action)
+                    if answer := answer_text(action):  # is what the oracle read off the page in the state?
+                        answers += 1
+                        answers_shown += answer.lower() in state.text.lower()
                     if targets:
                         steps += 1
                         if all(state.represents(t) for t in targets):
@@ -84,7 +94,7 @@ def record(demos: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
         finally:
             env.close()
         if demo.success:
-            memory.add([to_stored(demo, task.split(".")[0], key, "oracle")])
+            memory.add([demo.to_exemplar(task.split(".")[0], key, "oracle")])
             recorded += 1
     memory.save()
     memory.close()
@@ -93,13 +103,14 @@ def record(demos: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
         "token_ratio": round(state_tokens / max(1, ax_tokens), 3),
         "target_kept": round(kept / max(1, steps), 4),
         "axtree_tokens_per_page": round(ax_tokens / max(1, observed)), "misses": misses,
+        "answers": answers, "answer_in_state": round(answers_shown / max(1, answers), 3),
     }  # fmt: skip
 
 
 def evaluate(held: list[tuple[str, str]], memory_dir: Path) -> dict[str, Any]:
     from palaestra.agents import TaskInfo
-    from palaestra.agents.exemplars import MemoryExemplars
     from palaestra.agents.memory_agent import MemoryAgent, MemoryAgentConfig
+    from palaestra.agents.retrieval import MemoryExemplars
     from palaestra.envs import BrowserEnv, ObsConfig
     from palaestra.memory import ExemplarMemory, SentenceTransformerEmbedder
 

@@ -56,7 +56,7 @@ from palaestra.tasks.registry import get_task_spec
 Obs = Observation
 #: Pages kept preparing or prepared ahead. One is not enough for a quick agent: a fresh context and
 #: page take 250-450 ms on two busy cores, more than a reset and three quick steps, so with one page
-#: the median reset of bench.env_speed waited ~60 ms for it; with two it waits ~0-20 ms. Three
+#: the median reset of bench.speed.env_speed waited ~60 ms for it; with two it waits ~0-20 ms. Three
 #: gained nothing more and cost another renderer process per environment.
 DEFAULT_PAGES_AHEAD = 2
 #: The share of ``step_timeout`` a step's actions may take (``run_sequence``): the rest is for the

@@ -47,7 +47,7 @@ class ExemplarMemory:
     ``index="auto"`` searches exactly until the memory holds more than ``hnsw_threshold`` exemplars,
     then switches once to HNSW (and stays there); ``"flat"`` and ``"hnsw"`` fix the choice. The
     switch builds the graph inside the ``add`` that crosses the threshold: seconds at 10k vectors,
-    minutes at 100k on two busy cores (``bench/memory_speed.py``); exact search at 50k costs a
+    minutes at 100k on two busy cores (``bench/speed/memory_speed.py``); exact search at 50k costs a
     few milliseconds a query.
     """
 

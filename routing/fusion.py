@@ -2,8 +2,15 @@
 
 Fusion is a weighted mix of the dense cosine and the BM25 score divided by the best BM25 score of
 the query. The mix keeps the cosine's absolute meaning (a weak best match stays weak), which
-reciprocal-rank fusion throws away; on BFCL the mix ranks a little better (see bench.routing
---tune), and its scores stay comparable between queries, which an additive prior needs.
+reciprocal-rank fusion throws away; on BFCL the mix ranks a little better (see `palaestra routing
+tune`), and its scores stay comparable between queries, which an additive prior needs.
+
+The tuned constants below say where they came from. "BFCL v4" there means the tuning half (a hash
+of the query id, `routing.training.evaluation.half`) of the pooled BFCL v4 set of
+`routing/training/datasets/bfcl.py` (bfcl-eval 2026.3.23: 1,437 tools, 2,501 labelled queries),
+embedded by all-MiniLM-L6-v2 (records by its int8 copy from commit 3d4dd95 on; the fusion and BM25
+constants were chosen before, on float records). `palaestra routing tune --download` refits them all
+and prints each one; copy a printed value here by hand, with the commit and date.
 
 Abstention is a linear rule over four signals of the few best candidates. None depends on IDF
 statistics, and looking at the top 3 only (not the best of many) keeps them comparable between a
@@ -34,25 +41,31 @@ import numpy as np
 
 FusionMethod = Literal["mix", "rrf"]
 
-#: Share of the dense cosine and of the max-normalised BM25 score in the mix. Chosen on the tuning
-#: half of BFCL (`python -m bench.routing --tune`): 0.6-0.8 are within 0.01 nDCG@5 of each other.
+#: Share of the dense cosine and of the max-normalised BM25 score in the mix. Chosen on BFCL v4's
+#: tuning half by `palaestra routing tune` (then `python -m bench.routing --tune`; commit b9c54a2,
+#: 2026-11-28; its "chosen:" line): 0.6-0.8 are within 0.01 nDCG@5 of each other.
 DENSE_WEIGHT = 0.7
 LEXICAL_WEIGHT = 0.3
-#: RRF's rank offset, when method="rrf".
+#: RRF's rank offset, when method="rrf": the usual 60 (Cormack et al.), not fitted; the tuning
+#: grid tries 10 and 60, and chose the mix over both.
 RRF_K = 60
 #: Weight of log(prior) added to the fused score; a 50% success rate costs 0.07, about the gap
 #: between neighbouring candidates, so a prior reorders near-ties but cannot bury a clear winner.
+#: Set by hand from that reasoning (commit b9c54a2), not fitted: no data set has call outcomes.
 PRIOR_WEIGHT = 0.1
 PRIOR_FLOOR = 0.01
 #: Weight of a route-history vote (`history.route_votes`, in [0, 0.7]) added to the fused score.
-#: Tuned with the history's constants on BFCL's tuning half: a near-identical past query that
-#: chose one API lifts it by up to ~1, above any fused score, while a lone loose neighbour (vote
-#: ~0.05) only breaks near-ties.
+#: Tuned with the history's constants on BFCL v4's tuning half, leave-one-out, by `palaestra routing
+#: tune` (then `python -m bench.routing --tune`; commit eb930f7, 2026-11-28; its "HISTORY_WEIGHT ="
+#: line): a near-identical past query that chose one API lifts it by up to ~1, above any fused
+#: score, while a lone loose neighbour (vote ~0.05) only breaks near-ties.
 HISTORY_WEIGHT = 1.5
 
 #: The abstain rule: fit = COS*max_cos + NAME*max_name + DESC*max_desc + SLOTS*max_slots; abstain
-#: when fit < CUT. Fitted as a class-balanced logistic regression (numpy, `python -m bench.routing
-#: --tune`; weights rescaled so their absolute values sum to 10) on the tuning half of BFCL v4:
+#: when fit < CUT. Fitted as a class-balanced logistic regression (numpy, `palaestra routing tune`,
+#: then `python -m bench.routing --tune`, commit bec3b2a, 2026-11-28: the "ABSTAIN_POOL = 3, generic
+#: name words ignored: True" line; weights rescaled so their absolute values sum to 10) on the tuning
+#: half of BFCL v4:
 #: labelled queries against their own BFCL candidate lists (fits) versus irrelevance queries
 #: against theirs (nothing fits), so that both sides choose among a handful of candidates; the cut
 #: is where 4% of the tuning half's labelled queries abstain. Fitted on the default selector's top
@@ -72,6 +85,7 @@ ABSTAIN_SLOTS = 2.1
 ABSTAIN_CUT = 3.16
 #: How many of the best fused candidates the abstain signals look at (for the first three signals 1,
 #: 3 and 20 tuned within 0.02; with `max_slots`, 3 beat 1 by ~0.05 on irrelevance in development).
+#: Chosen among the variants `palaestra routing tune` prints (commit bec3b2a, 2026-11-28).
 ABSTAIN_POOL = 3
 
 

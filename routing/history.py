@@ -39,15 +39,19 @@ from palaestra.memory.embedders import Embedder
 
 from .dense import DenseIndex
 
-#: How many of the most similar past queries vote. Chosen with the constants below on the tuning
-#: half of BFCL v4, each query voting with the other tuning queries (`python -m bench.routing
-#: --tune`); 10-20 neighbours were within 0.005 of each other.
+#: How many of the most similar past queries vote. Chosen with the constants below (and
+#: `fusion.HISTORY_WEIGHT`) on the tuning half of BFCL v4 (bfcl-eval 2026.3.23), each query voting
+#: with the other tuning queries, by `palaestra routing tune` (then `python -m bench.routing
+#: --tune`; commit eb930f7, 2026-11-28; its "HISTORY_WEIGHT = ..." line, which `palaestra routing
+#: tune --download` prints again); 10-20 neighbours were within 0.005 of each other.
 HISTORY_NEIGHBOURS = 20
-#: Past queries less similar than this (cosine) do not vote.
+#: Past queries less similar than this (cosine) do not vote. Tuned with HISTORY_NEIGHBOURS.
 HISTORY_FLOOR = 0.3
 #: The softmax temperature over neighbours' cosines: a neighbour 0.2 less similar weighs e^-1 as much.
+#: Tuned with HISTORY_NEIGHBOURS.
 HISTORY_TEMPERATURE = 0.2
 #: Routes kept before the oldest are forgotten (each costs a 384-float vector: 100,000 take 150 MB).
+#: A memory bound set by hand, not fitted.
 MAX_ROUTES = 100_000
 
 

@@ -12,9 +12,12 @@ It costs a transformer pass per candidate (tens of milliseconds on one core), so
 only runs when it can change the decision: when the rule's fit is so high, or so low, that no
 judge score seen in calibration could flip the blend, the judge is not asked.
 
-Weights cannot be downloaded at run time. `python -m bench.routing_judge --out DIR` fine-tunes
-all-MiniLM-L6-v2 (the embedder's own offline weights) on BFCL and writes the model, its tokenizer
-and `judge.json` (the policy) into DIR; `CrossEncoderJudge(DIR)` loads them.
+Weights cannot be downloaded at run time. `palaestra routing train-judge --download --out DIR`
+fine-tunes all-MiniLM-L6-v2 (the embedder's own offline weights) on BFCL v4 (fetched once from PyPI
+when `--download` is given; `routing/training/`) and writes the model, its tokenizer and
+`judge.json` (the policy, fitted on the tuning half's out-of-fold scores) into DIR;
+`CrossEncoderJudge(DIR)` loads them. The policy's numbers are data, not constants of this module:
+they travel with the weights they were fitted for.
 """
 
 from __future__ import annotations
@@ -32,9 +35,12 @@ from .records import ApiRecord
 
 #: The policy's file in a judge directory.
 POLICY_FILE = "judge.json"
-#: Tokens of (query, candidate) the cross-encoder reads; longer pairs are truncated.
+#: Tokens of (query, candidate) the cross-encoder reads; longer pairs are truncated. Set by hand, not
+#: fitted; judges are trained with it (`routing/training/judge_training.py`), so a change needs them
+#: trained again.
 MAX_TOKENS = 160
-#: How many of the best hits the judge reads.
+#: How many of the best hits the judge reads: as many as the abstain rule's signals read
+#: (`fusion.ABSTAIN_POOL`). Set by hand, like MAX_TOKENS.
 CANDIDATES = 3
 
 
@@ -104,7 +110,7 @@ class JudgePolicy:
         except FileNotFoundError:
             raise RoutingError(
                 f"no judge policy at {path}: train a judge into that directory with "
-                f"`python -m bench.routing_judge --out {directory}`"
+                f"`palaestra routing train-judge --download --out {directory}`"
             ) from None
         except (TypeError, ValueError) as exc:
             raise RoutingError(f"unreadable judge policy {path}: {exc}") from exc

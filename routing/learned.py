@@ -9,7 +9,7 @@ candidate (at most twice `selector.CANDIDATES`) is re-scored on every query. It 
 (see `BFCL_RANKER`).
 
 The weights are a pairwise logistic regression ("this gold candidate above that one") fitted on the
-tuning half of BFCL v4 by `python -m bench.routing --tune` and copied here by hand; nothing is
+tuning half of BFCL v4 by `palaestra routing tune` and copied here by hand; nothing is
 fitted at import or query time. Only generic features are used: none says which benchmark a tool
 came from or how its name is spelled. Tuned for all-MiniLM-L6-v2 cosines.
 """
@@ -40,8 +40,10 @@ FEATURES = (
     "log_parameters",
     "log_required",
 )
-#: Pairwise logistic regression on the tuning half of BFCL v4 (each query's fused candidates, every
-#: gold one against every other), printed by `python -m bench.routing --tune` and scaled so the
+#: Pairwise logistic regression on the tuning half of BFCL v4 (bfcl-eval 2026.3.23; each query's
+#: fused candidates, every gold one against every other), printed as "learned ranker WEIGHTS" by
+#: `palaestra routing tune` (then `python -m bench.routing --tune`; commit 3d4dd95, 2026-11-28, int8
+#: records; regenerate with `palaestra routing tune --download`), and scaled so the
 #: cosine's weight is the fusion's dense weight (0.7): scores keep the fused score's units, so the
 #: feedback prior's bonus means what it did. Fused -> learned, hit@5 and nDCG@5: tuning half
 #: 0.888 -> 0.901 and 0.780 -> 0.800; held-out half 0.906 -> 0.916 and 0.797 -> 0.817 (int8 records).

@@ -16,8 +16,10 @@ import numpy as np
 
 #: BM25 saturation and length normalisation. Tool documents are short and their lengths vary
 #: mostly with how many parameters they have, so length is normalised less than Lucene's 0.75.
-#: Chosen on the tuning half of the BFCL split (`python -m bench.routing --tune`); results are flat
-#: within k1 in [0.9, 1.5], b in [0.4, 0.75].
+#: Chosen on the tuning half of BFCL v4 (bfcl-eval 2026.3.23) by `palaestra routing tune` (then
+#: `python -m bench.routing --tune`; commit b9c54a2, 2026-11-28; its "chosen: bm25 k1,b=" line);
+#: results are flat within k1 in [0.9, 1.5], b in [0.4, 0.75]. Regenerate with `palaestra routing
+#: tune --download` (see `fusion.py` for what the data is).
 K1 = 0.9
 B = 0.4
 

@@ -36,8 +36,10 @@ _STOPWORDS = """
 STOPWORDS = frozenset(_STOPWORDS.split())
 
 #: Repetitions per field in the BM25 document (see module doc). Picked from a small grid during
-#: development on all BFCL queries; every setting with parameter descriptions included scored within
-#: 0.01 nDCG@5 of this one, so it is a sensible default rather than a fitted value.
+#: development on all BFCL v4 queries (commit b9c54a2, 2026-11-28); every setting with parameter
+#: descriptions included scored within 0.01 nDCG@5 of this one, so it is a sensible default rather
+#: than a fitted value, and no command refits it: to revisit, change it and compare the tuning half's
+#: rows of `python -m bench.routing --scale 0`.
 NAME_WEIGHT = 3
 NAMESPACE_WEIGHT = 1
 DESCRIPTION_WEIGHT = 1
@@ -45,7 +47,7 @@ PARAM_NAME_WEIGHT = 1
 PARAM_TEXT_WEIGHT = 1
 
 #: Characters of description, and parameters, the dense text keeps: BFCL's tools come out at 34
-#: word pieces on average, 68 at the 99th percentile.
+#: word pieces on average, 68 at the 99th percentile. Set by hand from those lengths (commit b9c54a2).
 DENSE_DESCRIPTION_CHARS = 240
 DENSE_MAX_PARAMS = 8
 

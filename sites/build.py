@@ -4,7 +4,8 @@
 (the builder modules, the apps' settings and the versions of the apps) changed or nothing was built
 yet. Builds run in a subprocess at low priority, into a temporary folder renamed into place when
 complete; a file lock keeps parallel workers from building the same dataset twice. The cache lives in
-``$PALAESTRA_SITES_CACHE``, else ``$XDG_CACHE_HOME/palaestra/sites`` (``~/.cache/...``).
+``$PALAESTRA_SITES_CACHE``, else ``$XDG_CACHE_HOME/palaestra/sites`` (``~/.cache/...``); a build
+of an older recipe is removed once nothing has used it for two days (another checkout may use it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,11 @@ from palaestra.sites.registry import DATASETS, get_dataset
 HERE = Path(__file__).parent
 #: Distributions whose versions are part of every recipe (their migrations shape the database).
 APP_VERSIONS = ("django", "django-oscar", "django-spirit", "django-haystack", "whoosh", "pillow")
+
+
+#: Touched whenever a build is used; another recipe's build removes it only after this many days unused.
+USED_STAMP = "last-used"
+UNUSED_DAYS = 2
 
 
 def cache_root() -> Path:
@@ -94,6 +101,7 @@ def built(dataset: str, *, force: bool = False, log: Callable[[str], None] | Non
     get_dataset(dataset)
     final = build_dir(dataset)
     if not force and (final / "manifest.json").is_file():
+        _mark_used(final)
         return final
     check_installed(dataset)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -104,10 +112,26 @@ def built(dataset: str, *, force: bool = False, log: Callable[[str], None] | Non
         if log is not None:
             log(f"building the {dataset} seed into {final} (once per recipe; about a minute or two)")
         _build(dataset, final)
-        for old in final.parent.glob(f"{dataset}-*"):
-            if old != final and old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
+        _mark_used(final)
+        _prune(dataset, keep=final)
     return final
+
+
+def _mark_used(build: Path) -> None:
+    (build / USED_STAMP).touch()
+
+
+def _prune(dataset: str, keep: Path) -> None:
+    """Remove the dataset's other builds that nothing used for ``UNUSED_DAYS``. Not all at once: the
+    cache is shared by every checkout and installed version of Palaestra on the machine, and another
+    one may be serving its own recipe's build right now."""
+    cutoff = time.time() - UNUSED_DAYS * 86400
+    for old in keep.parent.glob(f"{dataset}-*"):
+        if old == keep or not old.is_dir() or "." in old.name:
+            continue
+        stamp = old / USED_STAMP if (old / USED_STAMP).exists() else old
+        if stamp.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _build(dataset: str, final: Path) -> None:

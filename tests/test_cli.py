@@ -17,6 +17,7 @@ from palaestra import cli
 from palaestra.cli import main
 from palaestra.cli_parser import EXAMPLES, OVERVIEW, make_parser
 from palaestra.memory import ExemplarMemory, HashingEmbedder
+from palaestra.routing.training.cli import make_parser as routing_parser
 from palaestra.runs.spec import agents_from
 from palaestra.runs.trajectory import TRAJECTORY_FILE
 
@@ -81,12 +82,14 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 #: Too slow to run in the suite, or serving until stopped; they are parsed (every flag must exist)
-#: but not run.
+#: but not run. (`palaestra routing` runs on a tiny data set in tests/routing/test_training.py.)
 SLOW = (
     "memory build memories/miniwob --oracles",
     "llm serve",
     "palaestra serve",
     "palaestra mcp",
+    "routing ",
+    "palaestra ui",
     "sites build",
     "sites serve",
 )
@@ -98,6 +101,8 @@ def test_every_example_command_works_as_written(
 ) -> None:
     argv = shlex.split(command)[1:]
     make_parser().parse_args(argv)  # every flag and choice exists
+    if argv[0] == "routing":  # it parses its own flags
+        routing_parser().parse_args(argv[1:])
     if any(slow in command for slow in SLOW):
         return
     if argv[0] == "eval" and "--dry-run" not in argv:  # checked as it would run, nothing run

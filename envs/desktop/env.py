@@ -4,7 +4,7 @@ Each environment owns one desktop session process (`session.py`): a private Xvfb
 D-Bus, openbox and the AT-SPI bus, started once and kept across episodes. A reset kills the last
 episode's apps, lays out a fresh HOME with the task's files, starts the task's apps and returns the
 first observation; with ``keep_display=False`` it starts a whole new session instead (slower, and
-measured by bench.desktop). Actions are PyAutoGUI calls (or OSWorld's computer_13 JSON), parsed,
+measured by bench.speed.desktop). Actions are PyAutoGUI calls (or OSWorld's computer_13 JSON), parsed,
 never executed as code, and sent to the X server through XTEST.
 
 Observation keys: ``goal``, ``screenshot`` (H x W x 3 uint8), ``axtree`` (AT-SPI as text lines

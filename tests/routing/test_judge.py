@@ -28,7 +28,7 @@ JUDGE_ONLY = JudgePolicy(
 
 @pytest.fixture(scope="module")
 def judge_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """MiniLM with a fresh one-logit head (seeded), saved as `bench.routing_judge` saves a judge:
+    """MiniLM with a fresh one-logit head (seeded), saved as `palaestra routing train-judge` saves a judge:
     a real cross-encoder, untrained, which is enough to check the plumbing around it."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -73,7 +73,9 @@ def test_policy_asks_the_judge_only_when_it_can_change_the_decision() -> None:
 def test_policy_files_round_trip_and_bad_ones_name_the_fix(tmp_path: Path) -> None:
     JUDGE_ONLY.save(tmp_path)
     assert JudgePolicy.load(tmp_path) == JUDGE_ONLY
-    with pytest.raises(RoutingError, match=r"no judge policy at .*bench\.routing_judge --out"):
+    with pytest.raises(
+        RoutingError, match=r"no judge policy at .*palaestra routing train-judge --download --out"
+    ):
         CrossEncoderJudge(tmp_path / "missing")
     (tmp_path / "judge.json").write_text(json.dumps({"cut": 1.0}))
     with pytest.raises(RoutingError, match="unreadable judge policy"):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
+import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -158,3 +160,16 @@ def test_the_recipe_checksum_follows_the_recipe(monkeypatch: pytest.MonkeyPatch,
     words.write_text(words.read_text() + "\nNOUNS = [*NOUNS, 'walrus']\n")
     assert builds.recipe_checksum("forum") != before
     assert builds.recipe_checksum("shop") == shop  # the shop's recipe does not include the forum's words
+
+
+def test_a_new_build_removes_only_builds_nothing_used_lately(tmp_path: Path) -> None:
+    """The cache is shared by every checkout: a build another one serves now must survive."""
+    for name in ("forum-new", "forum-in-use", "forum-stale", "forum-half.tmp-1", "shop-stale"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / builds.USED_STAMP).touch()
+    long_ago = time.time() - (builds.UNUSED_DAYS + 1) * 86400
+    for name in ("forum-stale", "forum-half.tmp-1", "shop-stale"):
+        os.utime(tmp_path / name / builds.USED_STAMP, (long_ago, long_ago))
+    builds._prune("forum", keep=tmp_path / "forum-new")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["forum-half.tmp-1", "forum-in-use", "forum-new", "shop-stale"]

@@ -19,11 +19,12 @@ SAMPLE = [
     "shop.category-cheapest-0",  # a comparison over a sorted listing
     "shop.nav-search-0",  # url_match
     "shop.add-to-cart-0",  # db_state after a form
+    "shop.change-last-name-0",  # db_state and program_html on a fetched page
     "shop.missing-product-0",  # unachievable
     "shop-admin.admin-order-status-0",
-    "shop-admin.admin-set-price-0",
+    "shop-admin.admin-set-price-0",  # program_html: a field's value on a fetched page
     "forum.topic-author-0",
-    "forum.reply-to-topic-0",
+    "forum.reply-to-topic-0",  # program_html on the agent's last page
     "forum.close-topic-0",  # logged in as the moderator, not the default member
 ]
 

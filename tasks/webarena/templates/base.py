@@ -131,6 +131,16 @@ def db_eval(
     return spec
 
 
+def page_text(url: str, text: str, locator: str = "document.body.innerText") -> dict[str, Any]:
+    """A ``program_html`` check: the page at ``url`` (``last``: the agent's) shows ``text``."""
+    return {"url": url, "locator": locator, "required_contents": {"must_include": [text]}}
+
+
+def page_value(url: str, locator: str, value: str) -> dict[str, Any]:
+    """A ``program_html`` check: ``locator`` on the page at ``url`` gives exactly ``value``."""
+    return {"url": url, "locator": locator, "required_contents": {"exact_match": value}}
+
+
 # -- reading observations and acting, for oracles ---------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from palaestra.tasks.webarena.templates.base import (
     db_eval,
     fill,
     find,
+    page_text,
     read,
     register,
     say,
@@ -194,7 +195,9 @@ def reply_instances(seed: Seed, rng: random.Random) -> list[Instance]:
             f"SELECT COUNT(*) FROM spirit_comment_comment WHERE topic_id = {tid} AND user_id = {ME_ID}"
             f" AND comment = '{text}'"
         )
-        out.append(Instance({"title": title, "text": text}, db_eval("forum", (query, 1))))
+        # The page the agent ends on (the topic, at its new comment) shows the reply.
+        shown = page_text("last", text, "document.querySelector('.comments_list').innerText")
+        out.append(Instance({"title": title, "text": text}, db_eval("forum", (query, 1), html=[shown])))
     return out
 
 

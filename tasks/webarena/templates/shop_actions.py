@@ -16,6 +16,7 @@ from palaestra.tasks.webarena.templates.base import (
     db_eval,
     fill,
     find,
+    page_text,
     register,
     say,
 )
@@ -172,7 +173,10 @@ def address_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 def last_name_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     names = rng.sample(["Lopez-Garcia", "Rivera", "Okafor", "Lindqvist", "Marsh"], 3)
     query = f"SELECT last_name FROM auth_user WHERE username = '{EMMA}'"
-    return [Instance({"last_name": n}, db_eval("shop", (query, n))) for n in names]
+    # The profile page must show the new name too (program_html on a fetched page, as WebArena's).
+    profile = "__SHOP__/accounts/profile/"
+    evals = {n: db_eval("shop", (query, n), html=[page_text(profile, n)]) for n in names}
+    return [Instance({"last_name": n}, spec) for n, spec in evals.items()]
 
 
 def last_name_oracle(values: dict[str, Any], obs: Obs) -> Plan:

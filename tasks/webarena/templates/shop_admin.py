@@ -20,6 +20,7 @@ from palaestra.tasks.webarena.templates.base import (
     db_eval,
     elements,
     fill,
+    page_value,
     read,
     register,
     say,
@@ -268,7 +269,9 @@ def _stock_fields(seed: Seed, rng: random.Random, field: str) -> list[Instance]:
             ).quantize(Decimal("0.01"))
             values = {"product": title, "price": money(new)}
             query = f"SELECT price FROM partner_stockrecord WHERE product_id = {pid}"
-            out.append(Instance(values, db_eval("shop", (query, float(new)))))
+            locator = "document.querySelector('input[name$=\"-price\"]').value"
+            shown = page_value(f"__SHOP_ADMIN__/catalogue/products/{pid}/", locator, f"{new}")
+            out.append(Instance(values, db_eval("shop", (query, float(new)), html=[shown])))
         else:
             new = stock + rng.choice([10, 25, 50])
             query = f"SELECT num_in_stock FROM partner_stockrecord WHERE product_id = {pid}"

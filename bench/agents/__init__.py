@@ -1,0 +1,1 @@
+"""Agents: `python -m bench.agents.memory_agent`, `.synapse_llm`, `.abstraction`, `.fuzzy_match`."""

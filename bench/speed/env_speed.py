@@ -1,0 +1,584 @@
+"""How fast and how lean Palaestra's ``BrowserEnv`` is, next to BrowserGym and MiniWoB++'s own env.
+
+Run from the repository root::
+
+    .venv/bin/python -m bench.speed.env_speed                                         # Palaestra only
+    .venv/bin/python -m bench.speed.env_speed --anchors browsergym,miniwob --install  # with the anchors
+
+For every (task, seed) it times a reset and then, at once, ``--steps`` steps of one harmless
+action (a mouse move to (5, 5)), as a user of the sync Gymnasium API sees them: our background
+work (preparing the next episode's page) is not hidden, it competes with those steps. Memory is
+the PSS of the whole process tree (Python, Playwright's driver or chromedriver, every browser
+process) with 1 and then 4 environments open and reset; "per env" is the growth per added env.
+Only the wall time of ``env.reset()`` and ``env.step()`` is timed; the phases an environment
+reports about itself (ours: waiting for the prepared page, the task's setup, the observation)
+are printed beside it to show where that time went, and the browser binary each one ran.
+
+Every environment, ours included, runs in a subprocess (``bench/speed/runners/``) with its own venv's
+Python, so no process's memory or browser outlives its measurement. The numbers are wall times on
+whatever machine runs this: a busy machine inflates them all, so compare rows of one run only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.speed.anchor_venvs import (
+    DEFAULT_CACHE,
+    RUNNERS,
+    Anchor,
+    install,
+    install_command,
+    known_anchors,
+    missing_reason,
+    runner_env,
+)
+from palaestra.config import parse_seeds
+
+DEFAULT_TASKS = (
+    "click-test",
+    "click-button",
+    "enter-text",
+    "click-checkboxes",
+    "book-flight",
+    "choose-list",
+    "email-inbox",
+    "social-media",
+    "use-autocomplete",
+    "login-user",
+)
+#: The targets, as fractions: ours / anchor must be at most this.
+RESET_ABSOLUTE_S = 0.1
+RESET_VS_BROWSERGYM = 1 / 10
+STEP_VS_BROWSERGYM_NOSLEEP = 1 / 3
+PSS_VS_BROWSERGYM = 1 / 2
+PARALLEL = 4
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One measured row: an environment implementation in one variant, and how to start it."""
+
+    key: str
+    label: str
+    python: Path
+    runner: Path
+    variant: str
+    env: dict[str, str] = field(repr=False)
+    measure_memory: bool = True
+
+
+@dataclass
+class Summary:
+    """The medians of one subject's run, and what went wrong in it."""
+
+    label: str
+    episodes: int = 0
+    failed_episodes: int = 0
+    step_errors: int = 0
+    open_median_s: float | None = None
+    reset_median_s: float | None = None
+    reset_p90_s: float | None = None
+    step_median_s: float | None = None
+    step_p90_s: float | None = None
+    observe_median_s: float | None = None
+    pss_per_env_mb: float | None = None
+    pss_1_mb: float | None = None
+    pss_n_mb: float | None = None
+    step_phases_median_s: dict[str, float] = field(default_factory=dict)
+    reset_phases_median_s: dict[str, float] = field(default_factory=dict)
+    browser: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Target:
+    name: str
+    passed: bool | None
+    detail: str
+
+
+# -- arguments ----------------------------------------------------------------------------------
+
+
+def parse_names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.speed.env_speed",
+        description="Reset/step speed and memory per env of Palaestra's BrowserEnv, against anchors.",
+    )
+    parser.add_argument("--tasks", type=parse_names, default=list(DEFAULT_TASKS), help="MiniWoB++ tasks")
+    parser.add_argument("--seeds", type=parse_seeds, default=parse_seeds("0-4"), help="e.g. 0-4 or 0,2,5")
+    parser.add_argument("--steps", type=int, default=3, help="steps timed after each reset")
+    parser.add_argument(
+        "--anchors", type=parse_names, default=[], help="comma-separated: browsergym,miniwob (default: none)"
+    )
+    parser.add_argument("--install", action="store_true", help="create or refresh the anchors' venvs")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="anchor venvs, browser link, logs")
+    parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="write all results here")
+    parser.add_argument("--memory-task", default="click-test", help="task the memory measurement opens")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait before sampling PSS")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
+    args = parser.parse_args(argv)
+    unknown = set(args.anchors) - set(known_anchors())
+    if unknown:
+        parser.error(f"unknown anchors {sorted(unknown)}; choose from {sorted(known_anchors())}")
+    if args.steps < 1:
+        parser.error("--steps must be at least 1")
+    return args
+
+
+# -- subjects -----------------------------------------------------------------------------------
+
+
+def palaestra_subject() -> Subject:
+    return Subject(
+        key="palaestra",
+        label="palaestra",
+        python=Path(sys.executable),
+        runner=RUNNERS / "palaestra_runner.py",
+        variant="default",
+        env=dict(os.environ),
+    )
+
+
+def anchor_subjects(anchor: Anchor, cache: Path) -> list[Subject]:
+    """One subject per variant; memory does not depend on the variant, so only the first measures it."""
+    labels = {"default": "", "nosleep": " (no sleeps)"}
+    env = runner_env(anchor, cache)
+    return [
+        Subject(
+            key=anchor.name if variant == "default" else f"{anchor.name}-{variant}",
+            label=f"{anchor.name}{labels.get(variant, f' ({variant})')}",
+            python=anchor.python(cache),
+            runner=anchor.runner_path(),
+            variant=variant,
+            env=env,
+            measure_memory=index == 0,
+        )
+        for index, variant in enumerate(anchor.variants)
+    ]
+
+
+def prepare_anchors(names: list[str], cache: Path, do_install: bool) -> tuple[list[Subject], list[str]]:
+    """Subjects for the anchors that can run, and a note for each one skipped."""
+    subjects: list[Subject] = []
+    notes: list[str] = []
+    for name in names:
+        anchor = known_anchors()[name]
+        if do_install:
+            log = cache / "logs" / f"install-{name}.log"
+            progress(f"installing {name} into {anchor.venv(cache)} (log: {log})")
+            try:
+                install(anchor, cache, log)
+            except (subprocess.CalledProcessError, RuntimeError, OSError) as exc:
+                notes.append(f"{name}: install failed ({exc}); see {log}:\n{tail(log)}")
+                continue
+        reason = missing_reason(anchor, cache)
+        if reason is not None:
+            notes.append(f"{name}: skipped, {reason}. Create it with: {install_command(anchor, cache)}")
+            continue
+        subjects.extend(anchor_subjects(anchor, cache))
+    return subjects, notes
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+def run_runner(subject: Subject, mode: str, args: argparse.Namespace, log: Path) -> dict[str, Any]:
+    """Run one runner subprocess and return its JSON result (or ``{"fatal": ...}``).
+
+    The runner's stderr goes to ``log``; its stdout carries only the JSON object.
+    """
+    tasks = [args.memory_task] if mode == "memory" else args.tasks
+    command = [
+        str(subject.python),
+        str(subject.runner),
+        "--mode",
+        mode,
+        "--variant",
+        subject.variant,
+        "--tasks",
+        ",".join(tasks),
+        "--seeds",
+        ",".join(str(s) for s in args.seeds),
+        "--steps",
+        str(args.steps),
+        "--parallel",
+        str(PARALLEL),
+        "--settle",
+        str(args.settle),
+    ]
+    episodes = len(args.tasks) * len(args.seeds)
+    timeout = 600.0 if mode == "memory" else 120.0 + episodes * (60.0 + 20.0 * args.steps)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as err:
+        try:
+            done = subprocess.run(
+                command, env=subject.env, stdout=subprocess.PIPE, stderr=err, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            return {"fatal": f"timed out after {timeout:.0f} s; see {log}"}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        return {"fatal": f"no result (exit code {done.returncode}); see {log}:\n{tail(log)}"}
+    result: dict[str, Any] = json.loads(lines[-1])
+    if "fatal" in result:
+        result["fatal"] += f"; see {log}:\n{tail(log)}"
+    return result
+
+
+def measure(subject: Subject, args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
+    """Timing, then memory, each in a fresh process."""
+    out: dict[str, Any] = {"label": subject.label, "variant": subject.variant}
+    episodes = len(args.tasks) * len(args.seeds)
+    started = time.perf_counter()
+    progress(f"{subject.label}: timing {episodes} episodes x {args.steps} steps")
+    out["timing"] = run_runner(subject, "timing", args, log_dir / f"{subject.key}-timing.log")
+    if subject.measure_memory and not args.no_memory:
+        progress(f"{subject.label}: memory with 1 and {PARALLEL} envs of {args.memory_task}")
+        out["memory"] = run_runner(subject, "memory", args, log_dir / f"{subject.key}-memory.log")
+    progress(f"{subject.label}: done in {time.perf_counter() - started:.0f} s")
+    return out
+
+
+# -- summaries ----------------------------------------------------------------------------------
+
+
+def summarize(label: str, measured: dict[str, Any], memory: dict[str, Any] | None) -> Summary:
+    """Medians over all (task, seed) resets and all their steps; failures listed, not hidden."""
+    summary = Summary(label=label)
+    timing = measured.get("timing") or {}
+    if "fatal" in timing:
+        summary.problems.append(f"timing run failed: {timing['fatal']}")
+    episodes = timing.get("episodes") or []
+    summary.episodes = len(episodes)
+    resets = [e["reset_s"] for e in episodes if e.get("reset_s") is not None]
+    steps = [s for e in episodes for s in e.get("step_s", [])]
+    observe = [p["observe"] for e in episodes for p in e.get("step_parts", []) if "observe" in p]
+    summary.reset_median_s, summary.reset_p90_s = median(resets), p90(resets)
+    summary.step_median_s, summary.step_p90_s = median(steps), p90(steps)
+    summary.observe_median_s = median(observe)
+    phases: dict[str, list[float]] = {}
+    for part in (p for e in episodes for p in e.get("step_parts", [])):
+        for name, seconds in part.items():
+            phases.setdefault(name, []).append(seconds)
+    summary.step_phases_median_s = {name: statistics.median(values) for name, values in phases.items()}
+    reset_phases: dict[str, list[float]] = {}
+    for part in (e.get("reset_parts") or {} for e in episodes):
+        for name, seconds in part.items():
+            reset_phases.setdefault(name, []).append(seconds)
+    summary.reset_phases_median_s = {name: statistics.median(values) for name, values in reset_phases.items()}
+    about = timing.get("about") or {}
+    summary.browser = about.get("chromium") or about.get("playwright_browsers_path")
+    # Wall time no phase accounts for: thread hops, the env's own bookkeeping, background work.
+    outside = [
+        wall - sum(part.values())
+        for e in episodes
+        for wall, part in zip(e.get("step_s", []), e.get("step_parts", []), strict=False)
+        if part
+    ]
+    if outside:
+        summary.step_phases_median_s["outside phases"] = statistics.median(outside)
+    summary.open_median_s = median(list((timing.get("open_s") or {}).values()))
+    for episode in episodes:
+        where = f"{episode['task']} seed {episode['seed']}"
+        if episode.get("error"):
+            summary.failed_episodes += 1
+            summary.problems.append(f"{where}: {episode['error']}")
+        for error in episode.get("step_errors", []):
+            summary.step_errors += 1
+            summary.problems.append(f"{where} step: {error}")
+    if memory is not None:
+        if "fatal" in memory:
+            summary.problems.append(f"memory run failed: {memory['fatal']}")
+        mem = memory.get("memory") or {}
+        summary.pss_per_env_mb = mem.get("per_additional_mb")
+        summary.pss_1_mb, summary.pss_n_mb = mem.get("pss_1_mb"), mem.get("pss_n_mb")
+    return summary
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def p90(values: list[float]) -> float | None:
+    if len(values) < 2:
+        return values[0] if values else None
+    return statistics.quantiles(values, n=10, method="inclusive")[-1]
+
+
+def ratio(ours: float | None, theirs: float | None) -> float | None:
+    if ours is None or theirs is None or theirs <= 0:
+        return None
+    return ours / theirs
+
+
+def check_targets(summaries: dict[str, Summary]) -> list[Target]:
+    """The four targets; a target whose anchor was not measured is reported as skipped."""
+    ours = summaries["palaestra"]
+    bg, bg_nosleep = summaries.get("browsergym"), summaries.get("browsergym-nosleep")
+    targets = [
+        Target(
+            f"reset median < {RESET_ABSOLUTE_S} s",
+            None if ours.reset_median_s is None else ours.reset_median_s < RESET_ABSOLUTE_S,
+            f"{fmt_s(ours.reset_median_s)} s",
+        )
+    ]
+    comparisons = (
+        ("reset median <= 1/10 of BrowserGym's", "reset_median_s", bg, RESET_VS_BROWSERGYM, "browsergym"),
+        (
+            "step median <= 1/3 of BrowserGym's without sleeps",
+            "step_median_s",
+            bg_nosleep,
+            STEP_VS_BROWSERGYM_NOSLEEP,
+            "browsergym",
+        ),
+        (
+            "PSS per additional env <= 1/2 of BrowserGym's",
+            "pss_per_env_mb",
+            bg,
+            PSS_VS_BROWSERGYM,
+            "browsergym",
+        ),
+    )
+    for name, metric, anchor, limit, anchor_name in comparisons:
+        if anchor is None:
+            targets.append(Target(name, None, f"{anchor_name} not measured"))
+            continue
+        mine, theirs = getattr(ours, metric), getattr(anchor, metric)
+        r = ratio(mine, theirs)
+        detail = f"{fmt_num(mine)} / {fmt_num(theirs)} = {fmt_ratio(r)} (limit {limit:.3g})"
+        targets.append(Target(name, None if r is None else r <= limit, detail))
+    return targets
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+def fmt_s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def fmt_num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def fmt_ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def render_results(summaries: dict[str, Summary]) -> str:
+    header = [
+        "env",
+        "open s",
+        "reset med s",
+        "reset p90 s",
+        "step med s",
+        "step p90 s",
+        "obs med s",
+        "PSS 1 env MB",
+        f"PSS {PARALLEL} env MB",
+        "PSS/env MB",
+        "failed",
+    ]
+    rows = [
+        [
+            s.label,
+            fmt_s(s.open_median_s),
+            fmt_s(s.reset_median_s),
+            fmt_s(s.reset_p90_s),
+            fmt_s(s.step_median_s),
+            fmt_s(s.step_p90_s),
+            fmt_s(s.observe_median_s),
+            "-" if s.pss_1_mb is None else f"{s.pss_1_mb:.0f}",
+            "-" if s.pss_n_mb is None else f"{s.pss_n_mb:.0f}",
+            "-" if s.pss_per_env_mb is None else f"{s.pss_per_env_mb:.0f}",
+            f"{s.failed_episodes}/{s.episodes} ep, {s.step_errors} step",
+        ]
+        for s in summaries.values()
+    ]
+    return table(header, rows)
+
+
+def render_ratios(summaries: dict[str, Summary]) -> str:
+    ours = summaries["palaestra"]
+    metrics = ("reset_median_s", "step_median_s", "observe_median_s", "pss_per_env_mb")
+    header = ["ours / anchor", "reset med", "step med", "obs med", "PSS/env"]
+    rows = [
+        [anchor.label, *(fmt_ratio(ratio(getattr(ours, m), getattr(anchor, m))) for m in metrics)]
+        for key, anchor in summaries.items()
+        if key != "palaestra"
+    ]
+    return table(header, rows)
+
+
+def render_phases(summaries: dict[str, Summary], which: str = "step") -> str:
+    """Where a step's (or reset's) time goes, by the phases each environment reports (not comparable 1:1)."""
+    lines = []
+    for s in summaries.values():
+        phases = s.step_phases_median_s if which == "step" else s.reset_phases_median_s
+        if phases:
+            parts = ", ".join(f"{name} {seconds:.3f}" for name, seconds in phases.items())
+            lines.append(f"{s.label}: {parts}")
+    return "\n".join(lines)
+
+
+def render_targets(targets: list[Target]) -> str:
+    marks = {True: "PASS", False: "FAIL", None: "SKIP"}
+    return "\n".join(f"[{marks[t.passed]}] {t.name}: {t.detail}" for t in targets)
+
+
+def render_problems(summaries: dict[str, Summary], limit: int = 8) -> str:
+    lines = []
+    for s in summaries.values():
+        if s.problems:
+            lines.append(f"{s.label}: {len(s.problems)} problem(s)")
+            lines.extend(f"  - {p}" for p in s.problems[:limit])
+            if len(s.problems) > limit:
+                lines.append(f"  ... and {len(s.problems) - limit} more (see --json)")
+    return "\n".join(lines)
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {os.cpu_count()} CPUs"
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    cache: Path = args.cache.resolve()
+    log_dir = cache / "logs"
+    load_start = load()
+    subjects: list[Subject] = [palaestra_subject()]
+    notes: list[str] = []
+    if args.anchors:
+        anchor_list, notes = prepare_anchors(args.anchors, cache, args.install)
+        subjects.extend(anchor_list)
+    measured = {subject.key: measure(subject, args, log_dir) for subject in subjects}
+    # Memory is variant-independent: the no-sleep row reuses its anchor's default measurement.
+    summaries = {
+        key: summarize(
+            out["label"], out, out.get("memory") or measured.get(key.split("-")[0], {}).get("memory")
+        )
+        for key, out in measured.items()
+    }
+    targets = check_targets(summaries)
+    load_end = load()
+
+    print(
+        f"Environment speed: {len(args.tasks)} tasks x {len(args.seeds)} seeds, {args.steps} steps per reset"
+    )
+    print(f"tasks: {', '.join(args.tasks)}; seeds: {', '.join(map(str, args.seeds))}")
+    print(f"load average at start: {load_start}; at end: {load_end}")
+    print()
+    print(render_results(summaries))
+    print()
+    print("open = creating the env (once per task); medians over all (task, seed) resets and all steps;")
+    print(f"obs = observation extraction in a step; PSS/env = (PSS of {PARALLEL} envs - PSS of 1)", end="")
+    print(f" / {PARALLEL - 1}.")
+    phases = render_phases(summaries)
+    if phases:
+        print()
+        print("Step phases (median s each; each env names its own phases):")
+        print(phases)
+    reset_phases = render_phases(summaries, "reset")
+    if reset_phases:
+        print("Reset phases (median s each; page = waiting for the page prepared in the background):")
+        print(reset_phases)
+    browsers = [f"{s.label}: {s.browser}" for s in summaries.values() if s.browser]
+    if browsers:
+        print("Browsers: " + "; ".join(browsers))
+    if len(summaries) > 1:
+        print()
+        print(render_ratios(summaries))
+    print()
+    print(render_targets(targets))
+    problems = render_problems(summaries)
+    if problems:
+        print()
+        print("Problems seen:")
+        print(problems)
+    for note in notes:
+        print()
+        print(note)
+    if not args.anchors:
+        print()
+        print("Only Palaestra was measured. To compare with the anchors, run:")
+        print("  .venv/bin/python -m bench.speed.env_speed --anchors browsergym,miniwob --install")
+    if args.json is not None:
+        write_json(args, measured, summaries, targets, notes, load_start, load_end)
+        print(f"\nWrote {args.json}")
+    return 0
+
+
+def write_json(
+    args: argparse.Namespace,
+    measured: dict[str, Any],
+    summaries: dict[str, Summary],
+    targets: list[Target],
+    notes: list[str],
+    load_start: str,
+    load_end: str,
+) -> None:
+    payload = {
+        "config": {
+            "tasks": args.tasks,
+            "seeds": args.seeds,
+            "steps": args.steps,
+            "anchors": args.anchors,
+            "memory_task": args.memory_task,
+            "parallel": PARALLEL,
+            "settle_s": args.settle,
+        },
+        "machine": {"cpus": os.cpu_count(), "load_start": load_start, "load_end": load_end},
+        "summaries": {key: asdict(s) for key, s in summaries.items()},
+        "targets": [asdict(t) for t in targets],
+        "notes": notes,
+        "raw": measured,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(payload, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
