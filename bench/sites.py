@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"agents: {json.dumps(report['agents'])}")
     report["load_after"] = psutil.getloadavg()
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=1))
     print(json.dumps({k: v for k, v in report.items() if k != "sites"}))
     return 0
