@@ -30,6 +30,8 @@ from typing import Any
 
 import psutil
 
+from bench.common import emit
+
 #: WebArena's own figures (issue 17's account of its documentation and users' reports): about 300 GB
 #: of Docker images for the six sites, and a reset that restarts containers in about two minutes.
 WEBARENA = {"images_gb": 300, "reset_s": 120.0}
@@ -225,11 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         report["agents"] = run_agents()
         print(f"agents: {json.dumps(report['agents'])}")
     report["load_after"] = psutil.getloadavg()
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(report, indent=1))
-    print(json.dumps({k: v for k, v in report.items() if k != "sites"}))
-    return 0
+    return emit(report, Path(args.json) if args.json else None)
 
 
 if __name__ == "__main__":

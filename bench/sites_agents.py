@@ -13,12 +13,13 @@ demonstration shows: the same template, another product, order, customer or topi
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+from bench.common import emit
 
 OUT = Path(".cache/bench/sites")
 
@@ -163,10 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     import palaestra  # noqa: F401
 
     report = run_agents()
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1))
-    print(json.dumps(report, indent=1))
-    return 0
+    return emit(report, Path(args.json) if args.json else None)
 
 
 if __name__ == "__main__":

@@ -302,6 +302,8 @@ class BrowserEnv(PalaestraEnv):
         if not self._warmed:
             await self.task.warm_up()  # a task's servers and data, once, outside the reset timeout
             self._warmed = True
+        if self.tools is not None:
+            await self.tools.awarm()  # once per environment, outside the reset's timeout
         started = time.perf_counter()
         old, self._episode = self._episode, None
         try:
@@ -575,6 +577,8 @@ class BrowserEnv(PalaestraEnv):
 
     async def awarm(self) -> None:
         await self.host.ensure_browser()
+        if self.tools is not None:
+            await self.tools.awarm()
 
     def _started_on_a_loop(self) -> bool:
         return self._loop is not None and not self._loop.is_closed()

@@ -5,6 +5,7 @@ suites run in ``python -m bench.sites --oracles``."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 
 import pytest
@@ -83,3 +84,34 @@ def test_site_tools_search_the_wiki_and_read_the_manuals(
     assert json.loads(obs["tool_results"])["content"][0]["title"] == "Manual: code"
     obs, *_ = env.step("call_api('calc/evaluate', {'expression': '17 * 23'})")
     assert json.loads(obs["tool_results"])["content"] == 391
+
+
+def test_the_seeds_have_the_size_the_suites_promise(runtime: SiteRuntime) -> None:
+    """Issue 17's floor, counted in the built databases themselves (not their manifests)."""
+
+    def counts(dataset: str, queries: dict[str, str]) -> dict[str, int]:
+        db = runtime.build_of(dataset) / "db.sqlite3"
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return {key: conn.execute(sql).fetchone()[0] for key, sql in queries.items()}
+
+    shop = counts("shop", {
+        "products": "SELECT COUNT(*) FROM catalogue_product",
+        "categories": "SELECT COUNT(*) FROM catalogue_category WHERE depth = 2",  # under departments
+        "customers": "SELECT COUNT(*) FROM auth_user WHERE NOT is_staff",
+        "orders": "SELECT COUNT(*) FROM order_order",
+        "reviews": "SELECT COUNT(*) FROM reviews_productreview",
+        "images": "SELECT COUNT(DISTINCT product_id) FROM catalogue_productimage",
+        "with_stock": "SELECT COUNT(DISTINCT product_id) FROM partner_stockrecord",
+        "attributes": "SELECT COUNT(DISTINCT product_id) FROM catalogue_productattributevalue",
+    })  # fmt: skip
+    assert shop["products"] >= 2000 and shop["categories"] >= 30, shop
+    assert shop["customers"] >= 200 and shop["orders"] >= 500 and shop["reviews"] >= 2000, shop
+    assert shop["images"] == shop["with_stock"] == shop["attributes"] == shop["products"], shop
+    forum = counts("forum", {
+        "categories": "SELECT COUNT(*) FROM spirit_category_category WHERE NOT is_private AND NOT is_removed",
+        "topics": "SELECT COUNT(*) FROM spirit_topic_topic",
+        "comments": "SELECT COUNT(*) FROM spirit_comment_comment",
+        "users": "SELECT COUNT(*) FROM auth_user",
+    })  # fmt: skip
+    assert forum["categories"] >= 20 and forum["topics"] >= 1000, forum
+    assert forum["comments"] >= 10000 and forum["users"] >= 300, forum
