@@ -33,6 +33,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from palaestra.runs.spec import build_run_config, load_run_file, settings_from_env
 
     tasks = [t.strip() for group in (args.tasks or []) for t in group.split(",") if t.strip()]
+    if args.site or args.sites_file:
+        _export_webarena_sites(args)
     flags = {
         "suite": args.suite, "tasks": tasks or None, "seeds": args.seeds, "workers": args.workers,
         "out": args.out, "max_steps": args.max_steps, "episode_timeout": args.episode_timeout,
@@ -56,6 +58,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if result.interrupted:
         return 130
     return cmd_show(argparse.Namespace(run=config.settings.out, episodes=False))
+
+
+def _export_webarena_sites(args: argparse.Namespace) -> None:
+    """The WebArena instances of --site/--sites-file, for the workers (they inherit the variable)."""
+    import json
+    import os
+
+    from palaestra.tasks.webarena.official import SITES_ENV, hosts_from_env, parse_sites, read_sites_file
+
+    hosts = {**hosts_from_env(), **(read_sites_file(args.sites_file) if args.sites_file else {})}
+    hosts.update(parse_sites(args.site))
+    os.environ[SITES_ENV] = json.dumps(hosts)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -37,12 +37,15 @@ from bench.common import emit
 WEBARENA = {"images_gb": 300, "reset_s": 120.0}
 #: A task per site whose start page is a busy page of it, for the reset loop.
 RESET_TASKS = {"shop": "shop.product-price-0", "shop-admin": "shop-admin.admin-order-status-0",
-               "forum": "forum.topic-author-0"}  # fmt: skip
+               "forum": "forum.topic-author-0", "code": "code.ticket-status-0",
+               "wiki": "wiki.wiki-section-0"}  # fmt: skip
 #: Tasks whose oracle steps are timed (searches, page loads, form posts).
 STEP_TASKS = {
     "shop": ["shop.product-price-1", "shop.order-total-0", "shop.add-to-cart-1"],
     "shop-admin": ["shop-admin.admin-set-stock-0", "shop-admin.admin-order-customer-0"],
     "forum": ["forum.topic-first-reply-0", "forum.reply-to-topic-1"],
+    "code": ["code.ticket-severity-0", "code.new-ticket-1"],
+    "wiki": ["wiki.wiki-edit-summary-1", "wiki.wiki-append-1"],
 }
 OUT = Path(".cache/bench/sites")
 
@@ -175,7 +178,7 @@ def oracles(workers: int) -> dict[str, Any]:
     from palaestra.runs.results import load_rows
 
     rows: dict[str, Any] = {}
-    for suite in ("shop", "shop-admin", "forum"):
+    for suite in ("shop", "shop-admin", "forum", "code", "wiki", "cross"):
         out = OUT / f"oracle-{suite}"
         shutil.rmtree(out, ignore_errors=True)  # a fresh run: never resume an older one's results
         command = [sys.executable, "-m", "palaestra.cli", "eval", "--agent", "oracle", "--suite", suite]

@@ -50,6 +50,13 @@ def cache_root() -> Path:
 def check_installed(dataset: str) -> None:
     """A clear error when the apps of ``dataset`` are not installed."""
     missing = [m for m in get_dataset(dataset).requires if importlib.util.find_spec(m) is None]
+    absent = [(prog, pkg) for prog, pkg in get_dataset(dataset).programs if shutil.which(prog) is None]
+    if absent:
+        packages = " ".join(pkg for _, pkg in absent)
+        raise SiteError(
+            f"The {dataset} site needs the program {absent[0][0]}, which is not installed. "
+            f"Run ./scripts/setup, or: apt-get install -y {packages}"
+        )
     if missing:
         raise SiteError(
             f"The {dataset} site needs {', '.join(missing)}, which is not installed. "
@@ -65,13 +72,24 @@ def recipe_checksum(dataset: str) -> str:
         digest.update(name.encode())
         # The code's syntax tree, not its text: reformatting or a comment does not force a rebuild.
         digest.update(ast.dump(ast.parse((HERE / name).read_text())).encode())
-    for dist in APP_VERSIONS:
+    for dist in (*APP_VERSIONS, *get_dataset(dataset).versions):
         try:
             digest.update(f"{dist}={importlib.metadata.version(dist)}".encode())
         except importlib.metadata.PackageNotFoundError:
             digest.update(f"{dist}=missing".encode())
     digest.update(f"python{sys.version_info[:2]}".encode())
+    for program, _ in get_dataset(dataset).programs:
+        digest.update(_program_version(program).encode())
     return digest.hexdigest()[:12]
+
+
+def _program_version(program: str) -> str:
+    """The first line of ``program version`` (what a program's seed format may depend on)."""
+    try:
+        done = subprocess.run([program, "version"], capture_output=True, text=True, timeout=30, check=False)
+    except OSError:
+        return f"{program}=missing"
+    return (done.stdout.splitlines() or [""])[0]
 
 
 def build_dir(dataset: str) -> Path:
@@ -131,7 +149,7 @@ def _build(dataset: str, final: Path) -> None:
     log_path = tmp.with_suffix(".log")
     with log_path.open("w") as log_file:
         done = subprocess.run(
-            [sys.executable, "-m", "palaestra.sites.data.build", "--dataset", dataset, "--out", str(tmp)],
+            [sys.executable, "-m", get_dataset(dataset).builder, "--dataset", dataset, "--out", str(tmp)],
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,

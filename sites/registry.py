@@ -20,6 +20,15 @@ class Dataset:
     requires: tuple[str, ...]
     #: The files (relative to palaestra/sites) whose contents shape the seed: its recipe.
     recipe: tuple[str, ...] = ()
+    #: The module a site process of this dataset runs (``python -m <server> --port N --parent-pid P``,
+    #: printing ``LISTENING <port>``); the Django server unless the app is not a Django one.
+    server: str = "palaestra.sites.apps.serve"
+    #: The module that builds the seed (``python -m <builder> --dataset NAME --out DIR``).
+    builder: str = "palaestra.sites.data.build"
+    #: Distributions (besides the common ones) whose versions shape the seed.
+    versions: tuple[str, ...] = ()
+    #: Programs the dataset's apps run, with the Debian package that installs each.
+    programs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,18 @@ DATASETS = {
         ("django", "spirit", "haystack", "whoosh", "waitress", "whitenoise"),
         (*_COMMON, "data/forum.py", "data/forum_words.py", "apps/forum_settings.py"),
     ),
+    "wiki": Dataset(
+        "wiki", "palaestra.sites.apps.wiki_settings",
+        ("django", "wiki", "waitress", "whitenoise"),
+        (*_COMMON, "data/wiki.py", "data/foldoc.py", "apps/wiki_settings.py"),
+        versions=("wiki", "django-mptt", "markdown"),
+    ),
+    # Fossil (Debian's fossil) is no Django app: its own front process and builder.
+    "code": Dataset(
+        "code", "", (), ("data/common.py", "data/people.py", "data/code.py", "data/code_words.py"),
+        server="palaestra.sites.apps.fossil", builder="palaestra.sites.data.code",
+        programs=(("fossil", "fossil"),),
+    ),
 }  # fmt: skip
 
 SITES = {
@@ -64,6 +85,8 @@ SITES = {
         "shop-admin", "shop", "/dashboard/", "__SHOP_ADMIN__", "shopping_admin", "shop-admin", "/dashboard"
     ),
     "forum": SiteDef("forum", "forum", "/", "__FORUM__", "reddit", "forum"),
+    "wiki": SiteDef("wiki", "wiki", "/", "__WIKI__", "wikipedia", "wiki"),
+    "code": SiteDef("code", "code", "/", "__CODE__", "gitlab", "code"),
 }
 
 

@@ -185,7 +185,7 @@ class SiteRuntime:
             PALAESTRA_SITE=site.name,
         )
         env.pop("PALAESTRA_SITES_BUILDING", None)
-        command = [sys.executable, "-m", "palaestra.sites.apps.serve", "--port", str(port)]
+        command = [sys.executable, "-m", get_dataset(site.dataset).server, "--port", str(port)]
         command += ["--parent-pid", str(os.getpid())]
         with log.open("wb") as log_file:
             process = subprocess.Popen(

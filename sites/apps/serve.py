@@ -17,7 +17,7 @@ import threading
 import time
 
 
-def _watch_parent(parent: int) -> None:
+def watch_parent(parent: int) -> None:
     while True:
         time.sleep(0.5)
         if os.getppid() != parent:
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent-pid", type=int, default=0)
     args = parser.parse_args(argv)
     if args.parent_pid:
-        threading.Thread(target=_watch_parent, args=(args.parent_pid,), daemon=True).start()
+        threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
 
     import django
     from django.conf import settings

@@ -18,7 +18,7 @@ from unittest import mock
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dataset", required=True, choices=("shop", "forum"))
+    parser.add_argument("--dataset", required=True, choices=("shop", "forum", "wiki"))
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -37,11 +37,14 @@ def main(argv: list[str] | None = None) -> int:
         call_command("createcachetable", verbosity=0)
         manifest: dict[str, Any] = _populate(args.dataset, args.out)
     call_command("collectstatic", verbosity=0, interactive=False)
-    call_command("rebuild_index", verbosity=0, interactive=False)
-    from haystack import connections
+    from django.conf import settings
 
-    # One segment instead of one per indexing batch: every search opens fewer files.
-    connections["default"].get_backend().optimize()
+    if "haystack" in settings.INSTALLED_APPS:
+        call_command("rebuild_index", verbosity=0, interactive=False)
+        from haystack import connections
+
+        # One segment instead of one per indexing batch: every search opens fewer files.
+        connections["default"].get_backend().optimize()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM site_cache")
     connection.close()
@@ -55,16 +58,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _populate(dataset: str, out: Path) -> dict[str, Any]:
+    import importlib
+
     from django.db import transaction
 
-    with transaction.atomic():
-        if dataset == "shop":
-            from palaestra.sites.data import shop
-
-            return shop.build(out)
-        from palaestra.sites.data import forum
-
-        return forum.build(out)
+    with transaction.atomic():  # palaestra.sites.data.<dataset>.build(out)
+        builder = importlib.import_module(f"palaestra.sites.data.{dataset}")
+        return dict(builder.build(out))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from palaestra.tasks.registry import TaskSpec
 from palaestra.tasks.webarena.config import TaskConfig, load_configs
 
 DATA = Path(__file__).parent / "data"
-SITE_SUITES = ("shop", "shop-admin", "forum")
+SITE_SUITES = ("shop", "shop-admin", "forum", "code", "wiki", "cross")
 
 
 @functools.cache
@@ -50,6 +50,19 @@ def shop_admin_tasks() -> list[TaskSpec]:
 
 def forum_tasks() -> list[TaskSpec]:
     return suite_specs("forum")
+
+
+def code_tasks() -> list[TaskSpec]:
+    return suite_specs("code")
+
+
+def wiki_tasks() -> list[TaskSpec]:
+    return suite_specs("wiki")
+
+
+def cross_tasks() -> list[TaskSpec]:
+    """Tasks over two sites at once (the wiki and the code host)."""
+    return suite_specs("cross")
 
 
 def site_oracle(task: str) -> Any:

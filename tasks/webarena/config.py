@@ -27,7 +27,7 @@ _TOP_KEYS = {
 }  # fmt: skip
 _EVAL_KEYS = {
     "eval_types", "reference_answers", "reference_url", "program_html", "url_note", "string_note",
-    "reference_answer_raw_annotation", "db_state",
+    "reference_answer_raw_annotation", "db_state", "annotation_note",
 }  # fmt: skip
 
 

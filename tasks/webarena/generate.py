@@ -18,7 +18,7 @@ from typing import Any
 
 DATA = Path(__file__).parent / "data"
 #: Task ids of each suite start here (WebArena's own ids are 0-811).
-ID_BASE = {"shop": 1000, "shop-admin": 2000, "forum": 3000}
+ID_BASE = {"shop": 1000, "shop-admin": 2000, "forum": 3000, "code": 4000, "wiki": 5000, "cross": 6000}
 
 
 def generate(suite: str) -> list[dict[str, Any]]:
@@ -27,20 +27,22 @@ def generate(suite: str) -> list[dict[str, Any]]:
     from palaestra.tasks.webarena.templates import TEMPLATES
     from palaestra.tasks.webarena.templates.base import Seed
 
-    site = get_site(suite)
-    seed = Seed(built(site.dataset))
     tasks: list[dict[str, Any]] = []
     template_ids: dict[str, int] = {}
     for template in (t for t in TEMPLATES.values() if t.site == suite):
+        # A cross-site template names its sites, the first one's seed answering and starting it.
+        sites = list(template.sites or (suite,))
+        site = get_site(sites[0])
+        seed = Seed(built(site.dataset), {s: built(get_site(s).dataset) for s in sites})
         template_id = template_ids.setdefault(template.intent_template, ID_BASE[suite] + len(template_ids))
         for index, instance in enumerate(template.instances(seed, random.Random(template.key))):
             start = instance.start or template.start
             tasks.append(
                 {
-                    "sites": [suite],
+                    "sites": sites,
                     "task_id": ID_BASE[suite] + len(tasks),
                     "require_login": template.login,
-                    "storage_state": f"./.auth/{suite}_state.json" if template.login else None,
+                    "storage_state": f"./.auth/{'.'.join(sites)}_state.json" if template.login else None,
                     "start_url": site.placeholder + start,
                     "geolocation": None,
                     "intent_template": template.intent_template,

@@ -28,13 +28,28 @@ class SiteTask(Task):
     viewport = (1280, 720)
 
     def __init__(
-        self, config: TaskConfig, name: str = "", runtime: Any = None, judge: FuzzyJudge | None = None
+        self,
+        config: TaskConfig,
+        name: str = "",
+        runtime: Any = None,
+        judge: FuzzyJudge | None = None,
+        tools: bool | None = None,
     ) -> None:
         self.config = config
+        #: Offer the calculator, the sites' manuals and the wiki search (``site_tools``); off unless
+        #: asked (``tools=True`` or ``PALAESTRA_SITE_TOOLS=1``), since tools change the action set.
+        self.with_tools = os.environ.get("PALAESTRA_SITE_TOOLS") == "1" if tools is None else tools
         self.name = name or f"webarena.{config.task_id}"
         self._runtime = runtime
         self.judge = judge if judge is not None else judge_from_env()
         self._episodes: dict[BrowserContext, Any] = {}
+
+    def tools(self) -> Any:
+        if not self.with_tools:
+            return None
+        from palaestra.tasks.webarena.site_tools import site_tools
+
+        return site_tools(self.config.sites)
 
     @property
     def runtime(self) -> Any:
@@ -85,7 +100,8 @@ class SiteTask(Task):
             self.episode(page).check_alive()
         except SiteCrashedError:  # prepared before a site restarted: start this episode afresh
             await self._start(page)
-        return self.config.intent
+        # A multi-site intent names the other sites' addresses (``__CODE__``), as WebArena's do.
+        return fill_placeholders(self.config.intent, self.urls())
 
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         episode = self.episode(page)

@@ -4,6 +4,7 @@ suites run in ``python -m bench.sites --oracles``."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
@@ -34,12 +35,55 @@ def test_committed_task_files_are_what_the_seed_gives(runtime: SiteRuntime) -> N
     assert generate.main(["--check"]) == 0
 
 
-@pytest.mark.parametrize("task", SAMPLE)
+CODE_SAMPLE = [
+    "code.ticket-status-0",  # read off the project's ticket report
+    "code.ticket-reporter-0",  # the ticket's own page
+    "code.unmerged-branch-0",  # the branches page
+    "code.nav-ticket-0",  # url_match
+    "code.new-ticket-0",  # db_state on the episode's copy of the repository
+    "code.close-ticket-0",
+    "code.ticket-missing-0",  # unachievable
+]
+WIKI_SAMPLE = [
+    "wiki.wiki-section-0",  # found through the search box, read off the breadcrumb
+    "wiki.wiki-edit-summary-0",  # the article's Changes page
+    "wiki.wiki-nav-search-0",  # url_match with a query
+    "wiki.wiki-append-0",  # db_state after editing
+    "wiki.wiki-create-0",
+    "wiki.wiki-missing-0",  # unachievable
+    "cross.cross-review-ticket-0",  # read on the wiki, file a ticket on the code host
+    "cross.cross-subsystem-search-0",  # read on the code host, search the wiki
+]
+
+
+@pytest.mark.parametrize("task", SAMPLE + CODE_SAMPLE + WIKI_SAMPLE)
 def test_oracle_solves_the_task(task: str, runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]) -> None:
     env = make_env(task, obs_config=ObsConfig(screenshot=False), pages_ahead=0)
     result = play_oracle(env, task)
     assert result.success and result.reward == 1.0, result
     assert not result.errors, result.errors
+
+
+def test_site_tools_search_the_wiki_and_read_the_manuals(
+    runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
+) -> None:
+    """With tools on, a cross-site task offers the calculator, both sites' manuals and the wiki's
+    articles through the routing layer; without, the action set has no tools."""
+    from palaestra.tasks.webarena import suite_configs
+    from palaestra.tasks.webarena.task import SiteTask
+
+    config = suite_configs("cross")["cross-review-ticket-0"]
+    assert SiteTask(config).tools() is None
+    env = make_env(SiteTask(config, tools=True), obs_config=ObsConfig(screenshot=False), pages_ahead=0)
+    env.reset(seed=0)
+    title = config.instantiation_dict["title"]
+    obs, *_ = env.step(f"call_api('docs/search', {{'query': {title!r}, 'k': 1}})")
+    (answer,) = [json.loads(line) for line in obs["tool_results"].splitlines()]
+    assert answer["ok"] and answer["content"][0]["title"] == f"Wiki: {title}"
+    obs, *_ = env.step("call_api('docs/search', {'query': 'which branches were merged into trunk', 'k': 1})")
+    assert json.loads(obs["tool_results"])["content"][0]["title"] == "Manual: code"
+    obs, *_ = env.step("call_api('calc/evaluate', {'expression': '17 * 23'})")
+    assert json.loads(obs["tool_results"])["content"] == 391
 
 
 def test_the_seeds_have_the_size_the_suites_promise(runtime: SiteRuntime) -> None:

@@ -29,9 +29,15 @@ Oracle = Callable[[dict[str, Any], Obs], Plan]
 class Seed:
     """Read-only queries on a built dataset (``palaestra.sites.build``)."""
 
-    def __init__(self, build: Path) -> None:
+    def __init__(self, build: Path, others: dict[str, Path] | None = None) -> None:
         self.build = build
         self.conn = sqlite3.connect(f"file:{build / 'db.sqlite3'}?mode=ro", uri=True)
+        #: Site -> build, for cross-site templates (``seed.of("code")``).
+        self.others = dict(others or {})
+
+    def of(self, site: str) -> Seed:
+        """The seed of another site of a cross-site template."""
+        return Seed(self.others[site])
 
     def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return list(self.conn.execute(sql, args).fetchall())
@@ -60,6 +66,8 @@ class Template:
     login: bool = True
     #: Seeded accounts to log in as, per site, instead of the site's default one.
     login_as: dict[str, str] | None = None
+    #: The sites of a cross-site template (``site`` is then its suite, ``cross``); the first starts it.
+    sites: tuple[str, ...] = ()
 
     def intent(self, values: dict[str, Any]) -> str:
         return self.intent_template.format(**values)
