@@ -102,8 +102,12 @@ def bisect_angle(obs: Observation) -> Solution:
 
 
 #: Hovers per step in chase-circle, each followed by a short wait: each hover finds the circle where
-#: it is at that moment, so the chase does not depend on how quickly observations come.
-CHASE_HOVERS, CHASE_WAIT_MS = 20, 40
+#: it is at that moment, so the chase does not depend on how quickly observations come. The circle
+#: (radius 22 px) moves at most about 85 px/s, so a pointer re-aimed every 150 ms plus a hover's
+#: time never falls off it; 25 hovers (49 calls, within a step's 50) make a step of about 5 s, so
+#: the whole 10 s chase has one or two gaps for observing, which on a busy machine took ~1 s each
+#: and were what lost the episode when a step lasted 2 s.
+CHASE_HOVERS, CHASE_WAIT_MS = 25, 150
 
 
 @oracle("chase-circle")
