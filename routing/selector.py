@@ -28,6 +28,7 @@ from palaestra.memory.embedders import Embedder, SentenceTransformerEmbedder
 
 from .dense import DenseIndex, IndexChoice
 from .dense import record_embedder as _records_embedder
+from .examples import with_examples
 from .feedback import FeedbackStore
 from .fusion import (
     AbstainPolicy,
@@ -117,7 +118,9 @@ class ApiSelector:
     fused order. `history` holds past routes (`learn`, `learn_from`); by default an empty one over
     `embedder`, which costs nothing until it learns something. `judge` (opt-in, see `judge.py`)
     reads the query with the best few candidates and its score is blended into the abstain decision.
-    Records are embedded by `record_embedder` when given, else by an int8 copy of a
+    `generate_examples` indexes example requests written from each record's schema and description
+    beside it when its source gave none (`examples.py`). Records are embedded by `record_embedder`
+    when given, else by an int8 copy of a
     sentence-transformers `embedder` (`quantize_records`, see `dense.py`), else by `embedder`.
     """
 
@@ -140,6 +143,7 @@ class ApiSelector:
         bm25_b: float = B,
         record_embedder: Embedder | None = None,
         quantize_records: bool = True,
+        generate_examples: bool = False,
     ) -> None:
         self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder(num_threads=1)
         self.weights = weights or FusionWeights()
@@ -147,6 +151,7 @@ class ApiSelector:
         self.reranker, self.ranker, self.prior, self.judge = reranker, ranker, prior, judge
         self.history = history if history is not None else RouteHistory(self.embedder)
         self.candidates, self.rerank_top_n, self.rerank_timeout = candidates, rerank_top_n, rerank_timeout
+        self.generate_examples = generate_examples
         records = record_embedder or _records_embedder(self.embedder, quantize_records)
         self._dense = DenseIndex(self.embedder, index, records)
         self._lexical = LexicalIndex(bm25_k1, bm25_b)
@@ -174,7 +179,8 @@ class ApiSelector:
         Unchanged records are skipped, and a record whose embedded text did not change keeps its
         vector, so re-adding a whole registry after a small change embeds only what changed.
         """
-        batch = {record.key: record for record in records}  # the last of duplicate keys wins
+        augment = with_examples if self.generate_examples else None
+        batch = {record.key: augment(record) if augment else record for record in records}  # last key wins
         with self._lock:
             changed: list[_Entry] = []
             to_embed: list[_Entry] = []

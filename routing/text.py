@@ -146,6 +146,8 @@ def dense_text(record: ApiRecord) -> str:
     text = f"{name}: {description}"
     if params:
         text += f" ({', '.join(params[:DENSE_MAX_PARAMS])})"
+    if record.examples:  # a source's (or generated, see examples.py) usage example, in the user's words
+        text += f" e.g. {' '.join(record.examples[0].split())[:DENSE_DESCRIPTION_CHARS]}"
     return text
 
 

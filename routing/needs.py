@@ -1,0 +1,147 @@
+"""Multi-step requests: split a request into its needs, retrieve for each, merge the lists.
+
+"Find the cheapest flight, convert the price to euros and put it in my calendar" needs three
+tools; one retrieval over the whole sentence ranks whichever need dominates its words and buries
+the rest. `split_needs` cuts a request at the places people join steps (sentences, "then",
+"after that", "and" before a new verb, ...) without any model; `LLMNeedSplitter` asks a model to
+list the steps when one is configured, and falls back to the rules when it fails or says nothing
+usable. `select_needs` retrieves for the whole request and for each need and interleaves the
+lists: the whole request's best hit first, then each need's best, then each one's second, and so
+on, so that the top five hold the best tool of up to four needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from .selector import ApiSelector, ScoredApi, Selection
+
+if TYPE_CHECKING:
+    from palaestra.agents.llm import Model
+
+log = logging.getLogger(__name__)
+
+#: Needs shorter than this many words are joined to the one before (a fragment is not a step).
+MIN_NEED_WORDS = 3
+#: At most this many needs per request: more is a list of items, not of steps.
+MAX_NEEDS = 6
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=[A-Za-z])|\n+")
+_STEP_JOINERS = re.compile(
+    r",?\s*\b(?:and then|then|after that|afterwards|after which|next|finally|also|as well as|"
+    r"followed by|once (?:that is|that's|it is|it's) done|and finally|and also|plus)\b[,:]?\s+",
+    re.IGNORECASE,
+)
+#: Imperative verbs that open a step: "and"/"," before one of them starts a new need.
+STEP_VERBS = frozenset("""
+    add analyse analyze book buy calculate call cancel check compare compute convert copy count create
+    delete determine display download draw email estimate fetch filter find forward generate get give
+    identify invite list look make message move notify obtain open order pay plot play post predict
+    provide put read recommend record remind remove rename rent reply reserve retrieve return save
+    schedule search send set share show sort subscribe summarise summarize tell track transfer
+    translate update upload write
+""".split())
+_VERB_AND = re.compile(
+    r"(?:,\s*and|,|\band)\s+(?=(?:please\s+)?(?:" + "|".join(sorted(STEP_VERBS)) + r")\b)", re.IGNORECASE
+)
+
+
+def split_needs(request: str) -> list[str]:
+    """The request's steps, in order, by rule (one item when it reads as a single need)."""
+    text = " ".join(request.split())
+    pieces: list[str] = []
+    for sentence in _SENTENCES.split(text):
+        for part in _STEP_JOINERS.split(sentence):
+            pieces.extend(_VERB_AND.split(part))
+    needs: list[str] = []
+    for piece in (p.strip(" ,.;:") for p in pieces):
+        if not piece:
+            continue
+        if needs and len(piece.split()) < MIN_NEED_WORDS:
+            needs[-1] = f"{needs[-1]} {piece}"
+        else:
+            needs.append(piece)
+    if len(needs) > MAX_NEEDS:
+        return [text]
+    return needs or [text]
+
+
+class LLMNeedSplitter:
+    """Asks a model for the request's steps, one per line; the rules' answer when that fails.
+
+    A chat model gets the instruction as messages; a model that continues text (the embedded one)
+    gets it as a prompt that opens the list for it, as the re-ranker does."""
+
+    INSTRUCTION = (
+        "Split the user's request into the separate actions it needs, one short action per line, "
+        "in order. Do not add actions. If it is a single action, write it once."
+    )
+
+    def __init__(self, model: Model) -> None:
+        from palaestra.agents.llm import prompt_style
+
+        self.model = model
+        self.style = prompt_style(model)
+
+    async def split(self, request: str) -> list[str]:
+        try:
+            if self.style == "chat":
+                messages = [{"role": "system", "content": self.INSTRUCTION},
+                            {"role": "user", "content": f"Request: {request}"}]  # fmt: skip
+                text = (await self.model.complete(messages)).text or ""
+            else:
+                prompt = f"{self.INSTRUCTION}\n\nRequest: {request}\n\nActions:\n-"
+                text = "-" + ((await self.model.complete_text(prompt, stop=["\n\n"], max_tokens=120)).text or "")
+        except Exception as exc:  # advisory, like the re-ranker: the rules still answer
+            log.warning("need splitting by the model failed, using the rules: %s: %s", type(exc).__name__, exc)
+            return split_needs(request)
+        needs = parse_needs(text)
+        return needs if 1 <= len(needs) <= MAX_NEEDS else split_needs(request)
+
+
+def parse_needs(text: str) -> list[str]:
+    """The model's listed actions: one per line, bullets and numbering dropped, fragments skipped."""
+    out = []
+    for line in text.splitlines():
+        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip()
+        if len(line.split()) >= 2 and line not in out:
+            out.append(line)
+    return out
+
+
+def merge_lists(lists: Sequence[Sequence[ScoredApi]], k: int) -> list[ScoredApi]:
+    """Round-robin over `lists` (the whole request's first), each API once, the first `k`."""
+    merged: dict[str, ScoredApi] = {}
+    depth = max((len(hits) for hits in lists), default=0)
+    for rank in range(depth):
+        for hits in lists:
+            if rank < len(hits) and hits[rank].key not in merged:
+                merged[hits[rank].key] = hits[rank]
+                if len(merged) == k:
+                    return list(merged.values())
+    return list(merged.values())
+
+
+def select_needs(
+    selector: ApiSelector, request: str, k: int = 5, needs: Sequence[str] | None = None
+) -> Selection:
+    """The top-`k` APIs for a request that may need several: the whole request's selection, its
+    hits interleaved with each need's (`split_needs` unless `needs` are given). Abstains only when
+    the whole request's selection does; a single need is a plain `select`."""
+    steps = list(needs) if needs is not None else split_needs(request)
+    whole = selector.select(request, k)
+    if len(steps) < 2:
+        return whole
+    lists = [whole.hits, *(selector.select(step, k).hits for step in steps)]
+    return replace(whole, hits=merge_lists(lists, k))
+
+
+async def aselect_needs(
+    selector: ApiSelector, request: str, k: int = 5, splitter: LLMNeedSplitter | None = None
+) -> Selection:
+    """`select_needs` with the needs listed by `splitter`'s model (the rules when it is None)."""
+    needs = await splitter.split(request) if splitter is not None else split_needs(request)
+    return select_needs(selector, request, k, needs)
