@@ -52,7 +52,9 @@ class ModelFilesError(ExemplarMemoryError, FileNotFoundError):
     """The mpnet pieces are missing, or the assembled files are not the published ones."""
 
 
-def mpnet_path(folder: Path = DEFAULT_FOLDER, *, download: bool = False, files: dict[str, str] = FILES) -> Path:
+def mpnet_path(
+    folder: Path = DEFAULT_FOLDER, *, download: bool = False, files: dict[str, str] = FILES
+) -> Path:
     """The verified model folder (`folder/model`), assembled once from the five pieces."""
     model = folder / "model"
     if (model / _STAMP).is_file():
@@ -85,7 +87,9 @@ def verify(model: Path, files: dict[str, str]) -> None:
     for relative, expected in files.items():
         path = model / relative
         if not path.is_file():
-            raise ModelFilesError(f"the assembled all-mpnet-base-v2 lacks {relative}: a piece is missing or cut")
+            raise ModelFilesError(
+                f"the assembled all-mpnet-base-v2 lacks {relative}: a piece is missing or cut"
+            )
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest != expected:
             raise ModelFilesError(

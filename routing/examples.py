@@ -19,11 +19,12 @@ from .records import ApiRecord
 from .text import first_sentence, parameter_items, split_identifier
 
 #: Name words that already read as a request's verb; any other name gets "get" in front.
-_VERBS = frozenset("""
+_VERB_WORDS = """
     add analyze book buy calculate cancel check compare compute convert create delete download find
-    generate get list lookup make play post put read remove reserve retrieve schedule search send set
-    share show translate update upload validate verify write
-""".split())
+    generate get list lookup make play post put read remove reserve retrieve schedule search send
+    set share show translate update upload validate verify write
+"""
+_VERBS = frozenset(_VERB_WORDS.split())
 
 
 def example_requests(record: ApiRecord, limit: int = 3) -> tuple[str, ...]:
@@ -35,7 +36,9 @@ def example_requests(record: ApiRecord, limit: int = 3) -> tuple[str, ...]:
         return ()
     phrase = " ".join(words if words[0] in _VERBS else ["get", *words])
     required = record.parameters.get("required") or []
-    slots = [" ".join(split_identifier(name)) for name, _ in parameter_items(record.parameters) if name in required]
+    slots = [
+        " ".join(split_identifier(name)) for name, _ in parameter_items(record.parameters) if name in required
+    ]
     out = [f"{phrase} for {' and '.join(slots[:3])}" if slots else phrase]
     sentence = first_sentence(record.description, 160).rstrip(".")
     if sentence:

@@ -36,14 +36,15 @@ _STEP_JOINERS = re.compile(
     re.IGNORECASE,
 )
 #: Imperative verbs that open a step: "and"/"," before one of them starts a new need.
-STEP_VERBS = frozenset("""
-    add analyse analyze book buy calculate call cancel check compare compute convert copy count create
-    delete determine display download draw email estimate fetch filter find forward generate get give
-    identify invite list look make message move notify obtain open order pay plot play post predict
-    provide put read recommend record remind remove rename rent reply reserve retrieve return save
-    schedule search send set share show sort subscribe summarise summarize tell track transfer
-    translate update upload write
-""".split())
+_STEP_VERB_WORDS = """
+    add analyse analyze book buy calculate call cancel check compare compute convert copy count
+    create delete determine display download draw email estimate fetch filter find forward generate
+    get give identify invite list look make message move notify obtain open order pay plot play post
+    predict provide put read recommend record remind remove rename rent reply reserve retrieve
+    return save schedule search send set share show sort subscribe summarise summarize tell track
+    transfer translate update upload write
+"""
+STEP_VERBS = frozenset(_STEP_VERB_WORDS.split())
 _VERB_AND = re.compile(
     r"(?:,\s*and|,|\band)\s+(?=(?:please\s+)?(?:" + "|".join(sorted(STEP_VERBS)) + r")\b)", re.IGNORECASE
 )
@@ -94,9 +95,13 @@ class LLMNeedSplitter:
                 text = (await self.model.complete(messages)).text or ""
             else:
                 prompt = f"{self.INSTRUCTION}\n\nRequest: {request}\n\nActions:\n-"
-                text = "-" + ((await self.model.complete_text(prompt, stop=["\n\n"], max_tokens=120)).text or "")
+                text = "-" + (
+                    (await self.model.complete_text(prompt, stop=["\n\n"], max_tokens=120)).text or ""
+                )
         except Exception as exc:  # advisory, like the re-ranker: the rules still answer
-            log.warning("need splitting by the model failed, using the rules: %s: %s", type(exc).__name__, exc)
+            log.warning(
+                "need splitting by the model failed, using the rules: %s: %s", type(exc).__name__, exc
+            )
             return split_needs(request)
         needs = parse_needs(text)
         return needs if 1 <= len(needs) <= MAX_NEEDS else split_needs(request)

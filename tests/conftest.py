@@ -112,12 +112,15 @@ NESTFUL_MINI_TOOLS = [
     _api("GetWeather", "Get the weather forecast for a city.", "city"),
 ]
 NESTFUL_MINI_QUERIES = [
-    ("Find flights from Paris to Rome on May 3 and find hotels in Rome", ["SearchAirport", "SearchFlights", "SearchHotels"]),
+    ("Find flights from Paris to Rome on May 3 and find hotels in Rome",
+     ["SearchAirport", "SearchFlights", "SearchHotels"]),
     ("What will the weather be in Oslo tomorrow?", ["GetWeather"]),
-    ("Convert 250 euros to dollars, then put a meeting on Friday in my calendar", ["ConvertCurrency", "AddCalendarEvent"]),
+    ("Convert 250 euros to dollars, then put a meeting on Friday in my calendar",
+     ["ConvertCurrency", "AddCalendarEvent"]),
     ("Find the airport in Lyon and get the weather there", ["SearchAirport", "GetWeather"]),
     ("Book me a hotel in Madrid for June 1", ["SearchHotels"]),
-    ("Find flights from Berlin to Vienna on July 9 and convert the price to pounds", ["SearchAirport", "SearchFlights", "ConvertCurrency"]),
+    ("Find flights from Berlin to Vienna on July 9 and convert the price to pounds",
+     ["SearchAirport", "SearchFlights", "ConvertCurrency"]),
 ]  # fmt: skip
 
 
@@ -125,12 +128,20 @@ def write_nestful_mini(folder: Path) -> Path:
     """A wheel shaped like nestful-wrapper's: the tools and queries above split over NESTFUL's three
     parts, and ComplexFuncBench's files holding all of them (as `booking`)."""
     files: dict[str, Any] = {}
-    parts = ("executable/executable", "non-executable/non-executable-glaive", "non-executable/non-executable-sgd")
+    parts = (
+        "executable/executable",
+        "non-executable/non-executable-glaive",
+        "non-executable/non-executable-sgd",
+    )
     for number, part in enumerate(parts):
         files[f"{part}-spec.json"] = NESTFUL_MINI_TOOLS[2 * number : 2 * number + 2] + NESTFUL_MINI_TOOLS[:1]
-        files[f"{part}-data.json"] = [{"input": t, "output": _calls(*g)} for t, g in NESTFUL_MINI_QUERIES[2 * number : 2 * number + 2]]
+        files[f"{part}-data.json"] = [
+            {"input": t, "output": _calls(*g)} for t, g in NESTFUL_MINI_QUERIES[2 * number : 2 * number + 2]
+        ]
     files["complexfuncbench/complexfuncbench-spec.json"] = NESTFUL_MINI_TOOLS
-    files["complexfuncbench/complexfuncbench-data.json"] = [{"input": t, "output": _calls(*g)} for t, g in NESTFUL_MINI_QUERIES]
+    files["complexfuncbench/complexfuncbench-data.json"] = [
+        {"input": t, "output": _calls(*g)} for t, g in NESTFUL_MINI_QUERIES
+    ]
     folder.mkdir(parents=True, exist_ok=True)
     wheel = folder / "nestful_wrapper-0.0.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
@@ -143,7 +154,9 @@ AGENTDOJO_MINI_TOOLS = '''
 from typing import Annotated
 from agentdojo.functions_runtime import Depends
 
-def send_money(account: Annotated[BankAccount, Depends("bank_account")], recipient: str, amount: float, date: str = "") -> dict:
+def send_money(
+    account: Annotated[BankAccount, Depends("bank_account")], recipient: str, amount: float, date: str = ""
+) -> dict:
     """Sends a transaction to the recipient.
 
     :param recipient: IBAN of the recipient
@@ -161,7 +174,7 @@ def get_balance(account: Annotated[BankAccount, Depends("bank_account")]) -> flo
 def _helper() -> None:
     """Not a tool."""
 '''
-AGENTDOJO_MINI_TASKS = '''
+AGENTDOJO_MINI_TASKS = """
 NEW_IBAN = "GB29NWBK60161331926819"
 
 @task_suite.register_user_task
@@ -193,7 +206,7 @@ class UserTask3(BankingUserTask):
     def ground_truth(self, pre_environment):
         name = "get_balance"
         return [FunctionCall(function=name, args={})]
-'''
+"""
 
 
 def write_agentdojo_mini(folder: Path) -> Path:

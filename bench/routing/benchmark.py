@@ -102,7 +102,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "converted files (default: all, each reported on its own)",
     )
     parser.add_argument(
-        "--embedder", choices=sorted(EMBEDDERS), default="minilm", help="the sentence embedder (default: minilm)"
+        "--embedder",
+        choices=sorted(EMBEDDERS),
+        default="minilm",
+        help="the sentence embedder (default: minilm)",
     )
     parser.add_argument("--tools", type=Path, help="JSON list of MCP-shaped tools (with --queries)")
     parser.add_argument("--queries", type=Path, help="JSONL of {query, gold[, servers]} (with --tools)")

@@ -47,7 +47,11 @@ def measure_set(
     examples.add(data.pool)
     examples.build()
     plain = PlainBM25(data.pool)
-    result: dict[str, Any] = {"tools": len(data.pool), "queries": len(data.labelled), "index_s": round(index_s, 2)}
+    result: dict[str, Any] = {
+        "tools": len(data.pool),
+        "queries": len(data.labelled),
+        "index_s": round(index_s, 2),
+    }
     runs: dict[str, Callable[[str], tuple[list[str], bool]]] = {
         "ours": select_names(selector, k),
         "needs": lambda text: ([h.record.name for h in select_needs(selector, text, k).hits], False),
@@ -75,7 +79,9 @@ def report_sets(per_set: dict[str, dict[str, Any]], macro_names: Sequence[str]) 
     header = f"{'held-out half':<44}" + "".join(f"{m:>10}" for m in (*METRICS, "p50_ms"))
     print("\n" + header + "\n" + "-" * len(header))
     for name, result in per_set.items():
-        print(f"{name} ({result['tools']} tools, {result['queries']} queries, indexed in {result['index_s']} s)")
+        print(
+            f"{name} ({result['tools']} tools, {result['queries']} queries, indexed in {result['index_s']} s)"
+        )
         for key, label in SET_ROWS:
             cells = [result[f"{key}_test"].get(m, "-") for m in METRICS] + [result[key].get("p50_ms", "-")]
             print(f"  {label:<42}" + "".join(f"{v:>10}" for v in cells))
@@ -85,6 +91,7 @@ def report_sets(per_set: dict[str, dict[str, Any]], macro_names: Sequence[str]) 
         if found:
             print(f"macro over {', '.join(n for n in macro_names if n in per_set)}, {label}: {found}")
             if key == "needs":
-                targets.update({f"macro {m} >= {t} (held out)": found[m] >= t for m, t in MACRO_TARGETS.items()})
+                targets.update(
+                    {f"macro {m} >= {t} (held out)": found[m] >= t for m, t in MACRO_TARGETS.items()}
+                )
     return targets
-

@@ -43,7 +43,10 @@ def test_agentdojo_reads_tools_and_tasks_from_source_without_running_it(sets_min
     assert send.namespace == "banking_client" and send.description == "Sends a transaction to the recipient."
     assert list(send.parameters["properties"]) == ["recipient", "amount", "date"]  # `account` is injected
     assert send.parameters["required"] == ["recipient", "amount"]
-    assert send.parameters["properties"]["amount"] == {"type": "number", "description": "Amount of the transaction in pounds"}
+    assert send.parameters["properties"]["amount"] == {
+        "type": "number",
+        "description": "Amount of the transaction in pounds",
+    }
     by_id = {q.id: q for q in data.labelled}
     # Task 2's prompt needs the environment and task 3 names its tool through a variable: left out.
     assert set(by_id) == {"agentdojo-banking-0", "agentdojo-banking-1"}

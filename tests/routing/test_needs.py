@@ -9,7 +9,14 @@ import pytest
 from palaestra.agents.llm import ChatModel, LLMConfig
 from palaestra.memory import SentenceTransformerEmbedder
 from palaestra.routing import ApiRecord, ApiSelector
-from palaestra.routing.needs import LLMNeedSplitter, aselect_needs, merge_lists, parse_needs, select_needs, split_needs
+from palaestra.routing.needs import (
+    LLMNeedSplitter,
+    aselect_needs,
+    merge_lists,
+    parse_needs,
+    select_needs,
+    split_needs,
+)
 from palaestra.routing.selector import ScoredApi
 from palaestra.testing import ScriptedLLMServer
 from palaestra.testing.script import reply_text, server_error

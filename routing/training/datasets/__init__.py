@@ -13,6 +13,7 @@ from pathlib import Path
 
 from palaestra.errors import UnknownNameError
 
+from .agentdojo import AgentDojo
 from .base import (
     DEFAULT_CACHE,
     DataNotFoundError,
@@ -22,7 +23,6 @@ from .base import (
     gold_routes,
     tool_record,
 )
-from .agentdojo import AgentDojo
 from .bfcl import Bfcl
 from .files import FileSet, FolderSource, read_queries, read_tools, write_queries, write_tools
 from .nestful import ComplexFuncBench, Nestful

@@ -63,9 +63,9 @@ def read_wheel(wheel: Path) -> tuple[Tools, list[Query]]:
                 tools.setdefault(tool["name"], tool)
     queries: list[Query] = []
     for suite in SUITES:
-        text = sources.get(f"{ROOT}/{suite}/user_tasks.py")
-        if text is not None:
-            queries.extend(user_tasks(ast.parse(text), suite, set(tools)))
+        tasks = sources.get(f"{ROOT}/{suite}/user_tasks.py")
+        if tasks is not None:
+            queries.extend(user_tasks(ast.parse(tasks), suite, set(tools)))
     return list(tools.values()), queries
 
 
@@ -96,7 +96,9 @@ def module_tools(tree: ast.Module, module: str) -> list[dict[str, Any]]:
         parameters: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
             parameters["required"] = required
-        out.append({"name": node.name, "description": description, "inputSchema": parameters, "server": module})
+        out.append(
+            {"name": node.name, "description": description, "inputSchema": parameters, "server": module}
+        )
     return out
 
 
@@ -137,7 +139,9 @@ def user_tasks(tree: ast.Module, suite: str, known: set[str]) -> list[Query]:
         scope = _string_constants(node.body, constants)
         prompt = next((_assigned(stmt, "PROMPT") for stmt in node.body if _assigned(stmt, "PROMPT")), None)
         text = _evaluate(prompt, scope) if prompt is not None else None
-        truth = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "ground_truth"), None)
+        truth = next(
+            (f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "ground_truth"), None
+        )
         gold = tuple(dict.fromkeys(n for n in _called_functions(truth) if n in known)) if truth else ()
         if text and gold:
             number = node.name.removeprefix("UserTask")
@@ -186,7 +190,7 @@ def _evaluate(node: ast.expr | None, scope: dict[str, str]) -> str | None:
 
 
 def _called_functions(function: ast.FunctionDef) -> list[str]:
-    """The literal `function=` names of every `FunctionCall(...)` in `function`, in source order."""
+    """The literal `function=` names of every `FunctionCall(...)` in `function` (breadth first)."""
     names = []
     for node in ast.walk(function):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "FunctionCall":

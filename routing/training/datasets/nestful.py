@@ -26,15 +26,13 @@ from .wheels import cached_wheel, read_json
 VERSION = "0.1.7"
 REQUIREMENT = f"nestful-wrapper=={VERSION}"
 PATTERN = "nestful_wrapper-*.whl"
-#: NESTFUL's parts: (category, data file, spec file) under the wheel's `data_v1/`.
+#: NESTFUL's parts: (category, path under the wheel's `data_v1/` before `-data.json` / `-spec.json`).
 NESTFUL_PARTS = (
-    ("executable", "executable/executable-data.json", "executable/executable-spec.json"),
-    ("glaive", "non-executable/non-executable-glaive-data.json", "non-executable/non-executable-glaive-spec.json"),
-    ("sgd", "non-executable/non-executable-sgd-data.json", "non-executable/non-executable-sgd-spec.json"),
-)  # fmt: skip
-COMPLEXFUNCBENCH = (
-    ("booking", "complexfuncbench/complexfuncbench-data.json", "complexfuncbench/complexfuncbench-spec.json"),
-)  # fmt: skip
+    ("executable", "executable/executable"),
+    ("glaive", "non-executable/non-executable-glaive"),
+    ("sgd", "non-executable/non-executable-sgd"),
+)
+COMPLEXFUNCBENCH = (("booking", "complexfuncbench/complexfuncbench"),)
 _NOT_AN_API = "var_result"
 _SIMPLE_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
 
@@ -42,7 +40,7 @@ _SIMPLE_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
 class _NestfulWheelSet(DataSource):
     """One set read from the nestful-wrapper wheel's `data_v1/` parts."""
 
-    parts: tuple[tuple[str, str, str], ...]
+    parts: tuple[tuple[str, str], ...]
 
     def load(self, cache: Path = DEFAULT_CACHE, *, download: bool = False) -> RoutingData:
         folder = self.folder(cache)
@@ -75,15 +73,15 @@ class ComplexFuncBench(_NestfulWheelSet):
     parts = COMPLEXFUNCBENCH
 
 
-def read_parts(wheel: Path, parts: tuple[tuple[str, str, str], ...], prefix: str) -> tuple[Tools, list[Query]]:
+def read_parts(wheel: Path, parts: tuple[tuple[str, str], ...], prefix: str) -> tuple[Tools, list[Query]]:
     """The pooled tools (first spec of a name wins) and labelled queries of `parts`."""
     tools: dict[str, dict[str, Any]] = {}
     queries: list[Query] = []
     with zipfile.ZipFile(wheel) as archive:
-        for category, data_file, spec_file in parts:
-            for spec in read_json(archive, f"data_v1/{spec_file}"):
+        for category, stem in parts:
+            for spec in read_json(archive, f"data_v1/{stem}-spec.json"):
                 tools.setdefault(spec["name"], to_tool(spec, category))
-            for number, entry in enumerate(read_json(archive, f"data_v1/{data_file}")):
+            for number, entry in enumerate(read_json(archive, f"data_v1/{stem}-data.json")):
                 gold = gold_names(entry.get("output") or [])
                 text = " ".join(str(entry.get("input", "")).split())
                 if gold and text:
@@ -116,5 +114,5 @@ def to_tool(spec: dict[str, Any], server: str) -> dict[str, Any]:
     parameters: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         parameters["required"] = required
-    return {"name": spec["name"], "description": str(spec.get("description") or ""), "inputSchema": parameters,
-            "server": server}  # fmt: skip
+    description = str(spec.get("description") or "")
+    return {"name": spec["name"], "description": description, "inputSchema": parameters, "server": server}
