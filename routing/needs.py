@@ -7,7 +7,8 @@ the rest. `split_needs` cuts a request at the places people join steps (sentence
 list the steps when one is configured, and falls back to the rules when it fails or says nothing
 usable. `select_needs` retrieves for the whole request and for each need and interleaves the
 lists: the whole request's best hit first, then each need's best, then each one's second, and so
-on, so that the top five hold the best tool of up to four needs.
+on, so that the top five hold the best tool of up to four needs; then each hit is followed by the
+APIs its required inputs come from (`composition.py`), which a request never names.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .selector import ApiSelector, ScoredApi, Selection
+from .text import DATE_WORDS, NUMBER_WORDS, STOPWORDS, split_identifier
 
 if TYPE_CHECKING:
     from palaestra.agents.llm import Model
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 MIN_NEED_WORDS = 3
 #: At most this many needs per request: more is a list of items, not of steps.
 MAX_NEEDS = 6
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)|st|nd|rd|th|is|today")
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=[A-Za-z])|\n+")
 _STEP_JOINERS = re.compile(
     r",?\s*\b(?:and then|then|after that|afterwards|after which|next|finally|also|as well as|"
@@ -65,9 +68,17 @@ def split_needs(request: str) -> list[str]:
             needs[-1] = f"{needs[-1]} {piece}"
         else:
             needs.append(piece)
+    needs = [need for need in needs if _asks_something(need)]
     if len(needs) > MAX_NEEDS:
         return [text]
     return needs or [text]
+
+
+def _asks_something(need: str) -> bool:
+    """False for context that asks for nothing ("Today is October 13th, 2024"): only date, number and
+    function words."""
+    words = [w for w in split_identifier(need) if w not in STOPWORDS and not w.isdigit()]
+    return any(w not in DATE_WORDS and w not in NUMBER_WORDS and not _ORDINAL.fullmatch(w) for w in words)
 
 
 class LLMNeedSplitter:
@@ -131,17 +142,34 @@ def merge_lists(lists: Sequence[Sequence[ScoredApi]], k: int) -> list[ScoredApi]
 
 
 def select_needs(
-    selector: ApiSelector, request: str, k: int = 5, needs: Sequence[str] | None = None
+    selector: ApiSelector,
+    request: str,
+    k: int = 5,
+    needs: Sequence[str] | None = None,
+    *,
+    prerequisites: bool = True,
 ) -> Selection:
     """The top-`k` APIs for a request that may need several: the whole request's selection, its
-    hits interleaved with each need's (`split_needs` unless `needs` are given). Abstains only when
-    the whole request's selection does; a single need is a plain `select`."""
+    hits interleaved with each need's (`split_needs` unless `needs` are given), and with
+    `prerequisites` each hit followed by the APIs its required inputs come from
+    (`ApiSelector.composition`). Abstains only when the whole request's selection does."""
     steps = list(needs) if needs is not None else split_needs(request)
     whole = selector.select(request, k)
-    if len(steps) < 2:
-        return whole
-    lists = [whole.hits, *(selector.select(step, k).hits for step in steps)]
-    return replace(whole, hits=merge_lists(lists, k))
+    lists = [whole.hits]
+    if len(steps) > 1:
+        lists += [selector.select(step, k).hits for step in steps]
+    merged = merge_lists(lists, k * len(lists))
+    if prerequisites:
+        merged = with_prerequisites(selector, merged, k)
+    return replace(whole, hits=merged[:k])
+
+
+def with_prerequisites(selector: ApiSelector, hits: Sequence[ScoredApi], k: int) -> list[ScoredApi]:
+    """`hits` with each one's prerequisites right after it (those not retrieved score 0)."""
+    graph = selector.composition()
+    found = {hit.key: hit for hit in hits}
+    keys = graph.expand([hit.key for hit in hits], k)
+    return [found.get(key) or ScoredApi(graph.records[key], 0.0, 0.0, 0.0) for key in keys]
 
 
 async def aselect_needs(

@@ -26,6 +26,7 @@ import numpy as np
 
 from palaestra.memory.embedders import Embedder, SentenceTransformerEmbedder
 
+from .composition import CompositionGraph
 from .dense import DenseIndex, IndexChoice
 from .dense import record_embedder as _records_embedder
 from .examples import with_examples
@@ -161,6 +162,7 @@ class ApiSelector:
         self._dirty = True
         self._rows: list[_Entry] = []
         self._row_of_id: dict[int, int] = {}
+        self._composition: CompositionGraph | None = None
 
     # --- the registry side -------------------------------------------------------------------
 
@@ -172,6 +174,13 @@ class ApiSelector:
 
     def records(self) -> list[ApiRecord]:
         return [entry.record for entry in self._entries.values()]
+
+    def composition(self) -> CompositionGraph:
+        """Which indexed APIs feed which (`composition.py`), rebuilt after the records change."""
+        with self._lock:
+            if self._composition is None:
+                self._composition = CompositionGraph(self.records())
+            return self._composition
 
     def add(self, records: Iterable[ApiRecord]) -> int:
         """Index `records` (a record with a known key replaces it); returns how many were embedded.
@@ -206,6 +215,7 @@ class ApiSelector:
                 self._entries[entry.record.key] = entry
                 self._lexical.set(entry.record.key, lexical_tokens(entry.record))
             self._dirty = self._dirty or bool(changed)
+            self._composition = None if changed else self._composition
             return len(to_embed)
 
     def remove(self, keys: Iterable[str]) -> int:
@@ -216,6 +226,7 @@ class ApiSelector:
             for entry in gone:
                 self._lexical.discard(entry.record.key)
             self._dirty = self._dirty or bool(gone)
+            self._composition = None if gone else self._composition
             return len(gone)
 
     def build(self) -> None:

@@ -105,3 +105,9 @@ def test_llm_splitter_uses_the_model_and_falls_back_to_rules(
     assert failed == ["Find a flight", "get the weather in Rome"]
     assert found == {"search_flights", "get_forecast"}
     assert "Split the user's request" in llm_server.chat_requests[0].json["messages"][0]["content"]
+
+
+def test_context_that_asks_for_nothing_is_no_need() -> None:
+    request = "Today is October 13th, 2024. I want to rent a car in Oslo. Could you compare the prices?"
+    assert split_needs(request) == ["I want to rent a car in Oslo", "Could you compare the prices?"]
+    assert split_needs("Today is October 13th, 2024.") == ["Today is October 13th, 2024."]
