@@ -62,11 +62,11 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     unfiltered = [Query(q.id, q.text, q.gold) for q in labelled]  # the pooled registry, no pre-filter
-    plain = {
-        "quality": quality(measure.timed_selections(pooled, unfiltered, args.k)[0]),
-        "irrelevance_abstained": measure.abstain_rates(own, irrelevant, args.k).get("test"),
-        "false_abstain_own_lists": measure.abstain_rates(own, in_lists, args.k).get("test"),
-    }  # fmt: skip
+    plain: dict[str, Any] = {"quality": quality(measure.timed_selections(pooled, unfiltered, args.k)[0])}
+    if irrelevant:  # a set without irrelevance queries or candidate lists has no abstention figures
+        plain["irrelevance_abstained"] = measure.abstain_rates(own, irrelevant, args.k)["test"]
+    if data.labelled_lists:
+        plain["false_abstain_own_lists"] = measure.abstain_rates(own, in_lists, args.k)["test"]
     print(json.dumps({"plain": plain}), flush=True)
     reranked, seconds = measure.reranked(pooled, labelled, args.k, filtered=False)
     llm: dict[str, Any] = {

@@ -54,10 +54,11 @@ def _hit(name: str) -> ScoredApi:
     return ScoredApi(ApiRecord("s", name, ""), 1.0, 0.0, 0.0)
 
 
-def test_merge_interleaves_lists_whole_request_first() -> None:
+def test_merge_fuses_reciprocal_ranks_the_whole_request_counting_double() -> None:
     whole = [_hit("a"), _hit("b"), _hit("c")]
     first, second = [_hit("b"), _hit("d")], [_hit("e"), _hit("a")]
-    assert [h.record.name for h in merge_lists([whole, first, second], 4)] == ["a", "b", "e", "d"]
+    # a: 2/1 + 1/2, b: 2/2 + 1/1, e: 1/1, c: 2/3, d: 1/2
+    assert [h.record.name for h in merge_lists([whole, first, second], 4)] == ["a", "b", "e", "c"]
 
 
 TOOLS = [
