@@ -164,6 +164,8 @@ def select_needs(
     `prerequisites` each hit followed by the APIs its required inputs come from
     (`ApiSelector.composition`). Abstains only when the whole request's selection does."""
     steps = list(needs) if needs is not None else split_needs(request)
+    if len(steps) > 1:
+        selector.prime([request, *steps])  # one batch through the model instead of one per need
     whole = selector.select(request, k)
     lists = [whole.hits]
     if len(steps) > 1:

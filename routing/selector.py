@@ -175,6 +175,10 @@ class ApiSelector:
     def records(self) -> list[ApiRecord]:
         return [entry.record for entry in self._entries.values()]
 
+    def prime(self, queries: Sequence[str]) -> None:
+        """Embed queries about to be asked in one batch (see `DenseIndex.prime`)."""
+        self._dense.prime(queries)
+
     def composition(self) -> CompositionGraph:
         """Which indexed APIs feed which (`composition.py`), rebuilt after the records change."""
         with self._lock:

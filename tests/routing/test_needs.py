@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
 
 from palaestra.agents.llm import ChatModel, LLMConfig
 from palaestra.memory import SentenceTransformerEmbedder
+from palaestra.memory.embedders import DelegatingEmbedder
 from palaestra.routing import ApiRecord, ApiSelector
 from palaestra.routing.needs import (
     LLMNeedSplitter,
@@ -112,3 +114,23 @@ def test_context_that_asks_for_nothing_is_no_need() -> None:
     request = "Today is October 13th, 2024. I want to rent a car in Oslo. Could you compare the prices?"
     assert split_needs(request) == ["I want to rent a car in Oslo", "Could you compare the prices?"]
     assert split_needs("Today is October 13th, 2024.") == ["Today is October 13th, 2024."]
+
+
+class CountingEmbedder(DelegatingEmbedder):
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        super().__init__(inner)
+        self.batches: list[list[str]] = []
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        self.batches.append(list(texts))
+        return self.inner.embed(texts)
+
+
+def test_a_requests_needs_are_embedded_in_one_batch(minilm: SentenceTransformerEmbedder) -> None:
+    counting = CountingEmbedder(minilm)
+    selector = ApiSelector(counting, record_embedder=minilm)
+    selector.add(TOOLS)
+    request = "Find a flight to Rome, then convert the price to euros"
+    counting.batches.clear()
+    select_needs(selector, request, k=3)
+    assert counting.batches == [[request, "Find a flight to Rome", "convert the price to euros"]]
