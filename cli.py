@@ -55,7 +55,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result = run_eval(config, argv=["palaestra", *args.argv])
     if result.interrupted:
         return 130
-    return cmd_show(argparse.Namespace(run=config.settings.out))
+    return cmd_show(argparse.Namespace(run=config.settings.out, episodes=False))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -83,9 +83,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from palaestra.redaction import redact_text
-    from palaestra.runs.results import format_summary, load_rows, summarize
+    from palaestra.runs.results import format_episode_links, format_summary, load_rows, summarize
 
-    print(redact_text(format_summary(summarize(load_rows(args.run)))))
+    rows = load_rows(args.run)
+    print(redact_text(format_summary(summarize(rows))))
+    print(format_episode_links(args.run, rows, every=args.episodes))
     return 0
 
 
@@ -130,9 +132,16 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     return mcp(args)
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    from palaestra.ui.cli import cmd_ui as serve_ui
+
+    return serve_ui(args)
+
+
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
     "compare": cmd_compare, "memory": cmd_memory, "llm": cmd_llm, "serve": cmd_serve, "mcp": cmd_mcp,
+    "ui": cmd_ui,
 }  # fmt: skip
 
 

@@ -44,6 +44,11 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra routing train-judge --policy-from .cache/bench/judge-cv --out .cache/bench/judge-full",
         "palaestra routing tune --download --data all",
     ],
+    "ui": [
+        "palaestra ui results --memories memories",
+        "palaestra ui results/mem results/a --port 8771",
+        "palaestra ui results --host 0.0.0.0 --token s3cret",
+    ],
 }
 #: The first example of each command, in `palaestra --help`.
 OVERVIEW = [
@@ -169,6 +174,8 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--suite", help="list the tasks of this suite only")
     p = sub.add_parser("show", help="print a run's summary table", epilog=epilog(EXAMPLES["show"]))
     p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
+    what = "link every episode in `palaestra ui`, not only the failed and errored ones"
+    p.add_argument("--episodes", action="store_true", help=what)
     p = sub.add_parser(
         "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
     )
@@ -210,6 +217,10 @@ def make_parser() -> SuggestingParser:
     from palaestra.server.cli import add_parsers as add_server_parsers
 
     add_server_parsers(sub, epilog)
+
+    from palaestra.ui.cli import add_parser as add_ui_parser  # light: no web framework
+
+    add_ui_parser(sub, epilog(EXAMPLES["ui"]))
     return parser
 
 

@@ -1,9 +1,12 @@
-"""What the measurements share: progress on stderr, percentiles in milliseconds, verdicts."""
+"""What the measurements share: progress on stderr, percentiles in milliseconds, verdicts, results."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,3 +23,12 @@ def percentile_ms(seconds: Sequence[float], q: float, digits: int = 2) -> float:
 
 def verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
+
+
+def emit(result: dict[str, Any], path: Path | None) -> int:
+    """Print the result as JSON on stdout and, given a path, write it there too; exit status 0."""
+    text = json.dumps(result, indent=1)
+    print(text)
+    if path is not None:
+        path.write_text(text + "\n")
+    return 0

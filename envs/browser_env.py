@@ -289,6 +289,8 @@ class BrowserEnv(PalaestraEnv):
         self.seed_rng(seed)
         episode_seed = int(seed) if seed is not None else draw_seed(self.np_random)
         self._drawing_seeds = seed is None
+        if self.tools is not None:
+            await self.tools.awarm()  # once per environment, outside the reset's timeout
         started = time.perf_counter()
         old, self._episode = self._episode, None
         try:
@@ -554,6 +556,8 @@ class BrowserEnv(PalaestraEnv):
 
     async def awarm(self) -> None:
         await self.host.ensure_browser()
+        if self.tools is not None:
+            await self.tools.awarm()
 
     def _started_on_a_loop(self) -> bool:
         return self._loop is not None and not self._loop.is_closed()

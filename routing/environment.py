@@ -12,6 +12,7 @@ selector's route history, so later searches that read alike find that API first.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from palaestra.routing.executor import ApiExecutor
@@ -88,8 +89,13 @@ class TaskTools:
         answer["latency_s"] = round(result.latency_s, 4)
         return answer
 
+    async def awarm(self) -> None:
+        if self._selector is None:
+            await asyncio.to_thread(lambda: self.selector)
+
     async def search(self, query: str, k: int) -> dict[str, Any]:
-        selection = self.selector.select(query, k=k)
+        # In a thread: ranking embeds the query, which must not stall the loop the pages share.
+        selection = await asyncio.to_thread(lambda: self.selector.select(query, k=k))
         matches = [
             {"api": hit.record.key, "score": round(float(hit.score), 3), "usage": tool_line(hit.record)}
             for hit in selection.hits

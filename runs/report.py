@@ -101,7 +101,7 @@ def render_index(
         "<h2>Errors</h2>",
         _errors(episodes, attempts),
         "<h2>Episodes</h2>",
-        _episode_list(episodes),
+        _episode_list(run, episodes),
     ]
     return page(f"Run report: {run.resolve().name}", "\n".join(body))
 
@@ -219,15 +219,21 @@ def _errors(episodes: list[dict[str, Any]], attempts: dict[str, list[dict[str, A
     return table(headers, rows, numeric=(2, 3)) + note
 
 
-def _episode_list(episodes: list[dict[str, Any]]) -> str:
+def _episode_list(run: Path, episodes: list[dict[str, Any]]) -> str:
+    from palaestra.ui.links import episode_link
+
     rows = [
         [esc(e["agent"]) + reference_badge(is_reference(e)), esc(e["task"]), esc(e["seed"]), result_marker(e),
          esc(e["steps"]), f"{e['reward']:.2f}", f"{e.get('elapsed_s') or 0:.1f}",
-         f'<a class="episode" href="episodes/{quote(episode_page_name(e["key"]))}">open</a>']
+         f'<a class="episode" href="episodes/{quote(episode_page_name(e["key"]))}">open</a>',
+         f'<a class="ui" href="{esc(episode_link(run, e["key"]))}">palaestra ui</a>']
         for e in episodes
     ]  # fmt: skip
     if not rows:
         return '<p class="muted">No episode recorded yet.</p>'
-    return table(
-        ["agent", "task", "seed", "result", "steps", "reward", "s", "page"], rows, numeric=(2, 4, 5, 6)
+    note = (
+        '<p class="muted">The <em>palaestra ui</em> links open the episode viewer (step through the '
+        f"episode, replay its prompts) once <code>palaestra ui {esc(run)}</code> runs.</p>"
     )
+    headers = ["agent", "task", "seed", "result", "steps", "reward", "s", "page", "viewer"]
+    return table(headers, rows, numeric=(2, 4, 5, 6)) + note

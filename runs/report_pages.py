@@ -32,8 +32,12 @@ def render_episode(
     folder, problem = _episode_folder(run_dir, episode.get("artifacts"))
     log = _agent_log(folder)
     title = f"{episode['agent']} · {episode['task']} · seed {episode['seed']}"
+    from palaestra.ui.links import episode_link
+
+    viewer = esc(episode_link(run_dir, episode["key"]))
     body = [
-        f'<p><a href="{esc(index_href)}">← Run report</a></p>',
+        f'<p><a href="{esc(index_href)}">← Run report</a> · <a class="ui" href="{viewer}">open in the '
+        f"episode viewer</a> <span class='muted'>(palaestra ui {esc(run_dir)})</span></p>",
         f"<h1>{esc(title)}{reference_badge(is_reference(episode))}</h1>",
         f'<div class="goal">{esc(episode.get("goal") or "(no goal recorded)")}</div>',
         f"<h2>Outcome: {result_marker(episode)}</h2>",

@@ -104,6 +104,29 @@ def format_summary(summaries: list[TaskSummary]) -> str:
     return "\n".join(lines)
 
 
+def format_episode_links(
+    run_dir: str | Path, rows: list[dict[str, Any]], every: bool = False, limit: int = 20
+) -> str:
+    """Where to open the run and its episodes in `palaestra ui`: the first ``limit`` failed and
+    errored episodes, or with ``every`` all episodes, each with its link."""
+    from palaestra.ui.links import episode_link, run_link
+
+    lines = [f"\nIn the UI (palaestra ui {run_dir}): {run_link(run_dir)}"]
+    chosen = rows if every else [r for r in rows if r["status"] == "error" or not r["success"]]
+    if chosen:
+        lines.append("Episodes:" if every else "Failed and errored episodes (--episodes lists every one):")
+    for r in chosen if every else chosen[:limit]:
+        if r["status"] == "error":
+            ending = r["error_kind"] or "error"
+        else:
+            ending = "success" if r["success"] else r["outcome"] or "failure"
+        link = episode_link(run_dir, r["key"])
+        lines.append(f"  {ending:<14} {r['agent']} {r['task']} seed {r['seed']}  {link}")
+    if not every and len(chosen) > limit:
+        lines.append(f"  … and {len(chosen) - limit} more: palaestra show {run_dir} --episodes")
+    return "\n".join(lines)
+
+
 def load_rows(run_dir: str | Path) -> list[dict[str, Any]]:
     with RunStore(run_dir, readonly=True) as store:
         return store.episodes()

@@ -94,6 +94,25 @@ class EpisodeSpec:
         return f"{self.agent.display}|{self.task}|{self.seed}"
 
 
+def _check_bounds(settings: RunSettings) -> None:
+    """Numbers out of range stop the run before anything starts (``--workers -1`` once hung silently)."""
+    wrong = [
+        f"{name} must be {rule}, got {value!r}"
+        for name, value, ok, rule in (
+            ("workers", settings.workers, settings.workers >= 0, ">= 0 (0: one per core)"),
+            ("max_steps", settings.max_steps, settings.max_steps >= 1, ">= 1"),
+            ("episode_timeout", settings.episode_timeout, settings.episode_timeout > 0, "> 0 seconds"),
+            ("step_timeout", settings.step_timeout, settings.step_timeout > 0, "> 0 seconds"),
+            ("retries", settings.retries, settings.retries >= 0, ">= 0"),
+            ("budget_tokens", settings.budget_tokens, (settings.budget_tokens or 0) >= 0, ">= 0"),
+            ("budget_cost", settings.budget_cost, (settings.budget_cost or 0) >= 0, ">= 0"),
+        )
+        if not ok
+    ]
+    if wrong:
+        raise ConfigError("; ".join(wrong) + ". Fix the flag (--workers, --max-steps, ...) or the run file.")
+
+
 @dataclass(frozen=True)
 class RunConfig:
     settings: RunSettings
@@ -244,8 +263,7 @@ def build_run_config(
         raise ConfigError("A run needs an output directory: pass --out runs/NAME.")
     if settings.backend not in BACKENDS:
         raise UnknownNameError("backend", settings.backend, BACKENDS)
-    if settings.max_steps < 1 or settings.episode_timeout <= 0 or settings.retries < 0:
-        raise ConfigError("max_steps must be >= 1, episode_timeout > 0 and retries >= 0.")
+    _check_bounds(settings)
     parse_seeds(settings.seeds)
     from palaestra.agents.registry import check_agent
 

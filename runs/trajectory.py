@@ -12,6 +12,8 @@ debugging UI) writes the same folder, and `palaestra memory build`, the report a
                         "steps", "elapsed_s", "final_screenshot", "final_observation"}
     shot-000.jpg       what the agent saw at step 0 (the page at reset), shot-001.jpg at step 1, ...
     obs-000.txt        the same observations as text (goal, URL, error, AXTree)
+    obs-000.json.gz    the same observations whole but their pixels (AXTree, DOM, element boxes, URL,
+                       tools): `palaestra.runs.observations`
 
 Step ``n``'s ``screenshot`` and ``observation`` are what the agent acted on; its ``error``,
 ``reward``, ``terminated`` and ``truncated`` are what its action led to; the page after the last
@@ -34,6 +36,7 @@ import numpy as np
 
 from palaestra.envs.obs import Observation
 from palaestra.runs.artifacts import confined
+from palaestra.runs.observations import observation_record, record_name, save_observation
 
 TRAJECTORY_FILE = "trajectory.jsonl"
 FORMAT = 1
@@ -102,10 +105,13 @@ class TrajectoryWriter:
             self.saw(obs)
 
     def saw(self, obs: Observation) -> None:
-        """Write an observation the agent is given: its text and, if any, its screenshot."""
+        """Write an observation the agent is given: its text, its structured record (what the
+        debugging UI draws and diffs) and, if any, its screenshot."""
         n = len(self.seen)
         text_name, shot_name = f"obs-{n:03d}.txt", ""
         self._submit(_save_text, self.redact(observation_text(obs)), self.folder / text_name)
+        record_path = self.folder / record_name(text_name)
+        self._submit(save_observation, observation_record(obs), record_path, self.redact)
         shot = obs.get("screenshot")
         if self.images and isinstance(shot, np.ndarray) and shot.size:
             shot_name = f"shot-{n:03d}.jpg"

@@ -4,7 +4,9 @@ Agents that know Playwright MCP work at once: ``browser_snapshot``, ``browser_cl
 target)``, ``browser_type``, ``browser_press_key``, ``browser_select_option``, ``browser_hover``,
 ``browser_drag``, ``browser_navigate``, ``browser_navigate_back``, ``browser_take_screenshot``,
 ``browser_tabs`` and ``browser_wait_for``, each mapped onto Palaestra's action strings (only those
-the task's action set allows are offered: MiniWoB++ has no navigation). ``element`` is the
+the task's action set allows are offered: MiniWoB++ has no navigation). A task that declares tools
+(a calculator, its manuals) also offers ``search_apis`` and ``call_api``, whose answers show under
+"Tool results" with the snapshot, and the instructions list those tools. ``element`` is the
 human-readable description Playwright MCP asks for; ``target`` is the element's id as the snapshot
 shows it in brackets (``[15] button 'Submit'`` -> ``"15"``), stable for the whole episode.
 
@@ -46,6 +48,12 @@ browser_click, browser_type, browser_select_option, browser_hover and browser_dr
 answers with the new snapshot and the action's error, if any. When the task is done, call submit
 (with `answer` if the task asks a question, or `infeasible=true` with a reason if it cannot be done)."""
 
+TOOLS_INSTRUCTIONS = """
+
+The task also offers tools: find the one that fits a need with search_apis, run it with call_api;
+their answers show under "Tool results". The tools:
+{tools}"""
+
 
 def call(name: str, *args: Any) -> str:
     """An action string: ``call("fill", "12", "it's")`` -> ``fill('12', "it's")`` (Python literals)."""
@@ -75,6 +83,9 @@ def snapshot_text(session: Session, action: str | None = None) -> str:
     error = obs.get("last_action_error", "")
     if error and action is not None:
         lines += ["", "### Error", str(error)]
+    answers = obs.get("tool_results", "")
+    if answers and action is not None:
+        lines += ["", "### Tool results", str(answers)]
     if session.done or session.submission is not None:
         lines += ["", "### The episode is over: call submit to finish (if you have not)."]
     lines += ["", "### Snapshot", str(obs.get("axtree") or obs.get("dom") or "")]
@@ -85,11 +96,10 @@ def build_mcp_server(session: Session, sessions: SessionManager) -> MCPServer:
     """The MCP server of one session. Every tool call goes through ``sessions`` (one at a time,
     within the request timeout), like any other transport's."""
     goal = session.env.goal if session.last is not None else ""
-    server: MCPServer = MCPServer(
-        "palaestra",
-        instructions=INSTRUCTIONS.format(goal=goal or "(the goal is the palaestra://goal resource)"),
-        log_level="WARNING",
-    )
+    instructions = INSTRUCTIONS.format(goal=goal or "(the goal is the palaestra://goal resource)")
+    if session.env.tools is not None:
+        instructions += TOOLS_INSTRUCTIONS.format(tools=session.env.tools.describe())
+    server: MCPServer = MCPServer("palaestra", instructions=instructions, log_level="WARNING")
     allowed = session.env.action_set.actions
 
     async def act(action: str) -> str:
@@ -213,6 +223,22 @@ def build_mcp_server(session: Session, sessions: SessionManager) -> MCPServer:
                 return snapshot_text(session)
             await act(call("noop", POLL_MS))
         raise ToolError(f"Waited {MAX_WAIT_S} s; the page did not change as asked.")
+
+    @tool("search_apis", read_only=True)
+    async def search_apis(
+        query: Annotated[str, Field(description="the need in words, e.g. 'convert miles to kilometers'")],
+        k: Annotated[int, Field(description="how many tools to list (1-50)")] = 5,
+    ) -> str:
+        """Find the task's tools that fit a need; they are listed under "Tool results"."""
+        return await act(call("search_apis", query, k))
+
+    @tool("call_api")
+    async def call_api(
+        api: Annotated[str, Field(description="the tool's name as listed, e.g. 'calc/evaluate'")],
+        arguments: Annotated[dict[str, Any] | None, Field(description="the tool's arguments")] = None,
+    ) -> str:
+        """Call one of the task's tools; its answer (or error) shows under "Tool results"."""
+        return await act(call("call_api", api, arguments or {}))
 
     @server.tool(annotations=ToolAnnotations(destructive_hint=False, open_world_hint=False))
     async def submit(

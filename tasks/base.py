@@ -51,6 +51,12 @@ class ToolRunner(Protocol):
         """The tools that fit `query`, best first, as `{"query", "matches": [...]}`."""
         ...
 
+    async def awarm(self) -> None:
+        """Load what the first call would (a search's embedding model) off the event loop. The
+        environment awaits it before an episode starts, so that no step pays for it: on a busy
+        machine a first load took longer than a whole step's timeout."""
+        ...
+
     def begin_episode(self, episode_id: str | None, feedback: Any = None) -> None:
         """Calls from now on belong to episode `episode_id`; with `feedback` (a routing
         `FeedbackStore`), their outcomes and routes are recorded there under that id."""

@@ -89,6 +89,7 @@ SLOW = (
     "palaestra serve",
     "palaestra mcp",
     "routing ",
+    "palaestra ui",
 )
 
 

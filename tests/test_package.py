@@ -85,7 +85,9 @@ def _python(code: str, **env: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("module", ["palaestra", "palaestra.routing", "palaestra.memory", "palaestra.agents"])
+@pytest.mark.parametrize(
+    "module", ["palaestra", "palaestra.routing", "palaestra.memory", "palaestra.agents", "palaestra.ui"]
+)
 def test_importing_a_sub_package_loads_no_browser_driver_or_model(module: str) -> None:
     heavy = ("playwright", "miniwob", "torch", "sentence_transformers", "django")
     out = _python(f"import sys, {module}; print(sorted(m for m in {heavy!r} if m in sys.modules))")

@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import emit
+
 SAMPLE = Path(__file__).parent / "data" / "fuzzy_match_sample.jsonl"
 
 
@@ -68,10 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"wrong ({'match' if verdict else 'no match'}): {row['reference']!r} vs {row['prediction']!r}"
             )
-    print(json.dumps(result, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
-    return 0
+    return emit(result, args.json)
 
 
 if __name__ == "__main__":

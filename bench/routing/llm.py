@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import emit
+
 
 def main(argv: list[str] | None = None) -> int:
     from bench.routing import measure
@@ -87,10 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         "held_out_labelled": len(labelled), "held_out_irrelevance": len(irrelevant),
         "plain": plain, "embedded_rerank": llm, "minutes": round((time.perf_counter() - started) / 60, 1),
     }  # fmt: skip
-    print(json.dumps(result, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
-    return 0
+    return emit(result, args.json)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench.common import emit
+
 
 def token_speeds(runtime: Any, repeats: int = 3) -> dict[str, float]:
     from bench.agents.fuzzy_match import SAMPLE
@@ -96,10 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         result["workers_2"]["episodes_per_min"] / result["workers_1"]["episodes_per_min"], 2
     )
     result["loadavg"] = {"start": load_start, "end": os.getloadavg()}
-    print(json.dumps(result, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
-    return 0
+    return emit(result, args.json)
 
 
 if __name__ == "__main__":

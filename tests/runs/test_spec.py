@@ -62,6 +62,22 @@ def test_yaml_run_file_and_unknown_keys(tmp_path: Path) -> None:
         build_run_config({"out": "o", "backend": "rey", "agents": ["oracle"]})
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("workers", -1, "workers must be >= 0"),  # once hung with no output
+        ("max_steps", 0, "max_steps must be >= 1"),
+        ("step_timeout", -5, "step_timeout must be > 0 seconds"),
+        ("retries", -1, "retries must be >= 0"),
+        ("budget_tokens", -10, "budget_tokens must be >= 0"),
+    ],
+)
+def test_numbers_out_of_range_stop_the_run_before_it_starts(key: str, value: float, says: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        build_run_config({"out": "o", "agents": ["oracle"], key: value})
+    build_run_config({"out": "o", "agents": ["oracle"], "workers": 0})  # 0 means one per core
+
+
 def test_two_configurations_of_one_agent_get_distinct_labels() -> None:
     a, b = agents_from([{"name": "random", "args": ["seed=1"]}, {"name": "random", "args": ["seed=2"]}], "x")
     assert a.label != b.label and a.label.startswith("random-") and a.config_hash != b.config_hash

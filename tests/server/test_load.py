@@ -47,7 +47,8 @@ def test_sixteen_sessions_from_four_processes_without_cross_talk_or_leaks(
     sessions = [s for report in reports for s in report["sessions"]]
     assert len(sessions) == CLIENTS * SESSIONS_EACH and len({s["id"] for s in sessions}) == len(sessions)
     assert len({r["pid"] for r in reports}) == CLIENTS
-    assert all(s["steps"] >= 3 for s in sessions)  # every session stepped (the client's minimum)
+    stalled = [(s["id"], s["steps"], s["errors"]) for s in sessions if s["steps"] < 3]
+    assert not stalled  # every session stepped (the client's minimum); else what stopped it
     assert [m for s in sessions for m in s["mismatches"]] == []  # each answer was its own session's
     assert [e for s in sessions for e in s["errors"]] == []
     assert all(s["closed"] for s in sessions)

@@ -89,6 +89,41 @@ def test_the_sdk_client_solves_a_task_over_streamable_http(
     }
 
 
+def test_a_task_with_tools_offers_search_apis_and_call_api(
+    server: ServerThread, client: httpx.Client
+) -> None:
+    session = open_session(client, "tools.calculate", 3)
+    expression = re.search(r"Compute (.+) and enter", session["observation"]["goal"])
+    assert expression, session["observation"]["goal"]
+
+    async def play() -> None:
+        async with Client(server.url + session["mcp"], mode="legacy") as mcp:
+            assert "calc/evaluate" in (mcp.instructions or "")  # the tools are listed up front
+            names = {t.name for t in (await mcp.list_tools()).tools}
+            assert {"search_apis", "call_api"} <= names
+            found = text_of(
+                await mcp.call_tool("search_apis", {"query": "evaluate an arithmetic expression"})
+            )
+            assert "### Tool results" in found and "calc/evaluate" in found.split("### Tool results")[1]
+            wrong = text_of(await mcp.call_tool("call_api", {"api": "calc/evaluate", "arguments": {"x": 1}}))
+            assert '"ok": false' in wrong  # a bad call is data for the agent, not a protocol error
+            done = text_of(await mcp.call_tool(
+                "call_api", {"api": "calc/evaluate", "arguments": {"expression": expression.group(1)}}
+            ))  # fmt: skip
+            value = float(json.loads(done.split("### Tool results\n")[1].splitlines()[0])["content"])
+            textbox = re.search(r"\[(\w+)\] textbox", done)
+            button = re.search(r"\[(\w+)\] button 'Submit'", done)
+            assert textbox and button, done
+            await mcp.call_tool(
+                "browser_type", {"element": "answer", "target": textbox.group(1), "text": f"{value:.2f}"}
+            )
+            await mcp.call_tool("browser_click", {"element": "Submit", "target": button.group(1)})
+            await mcp.call_tool("submit", {})
+
+    asyncio.run(play())
+    assert client.get(f"/sessions/{session['id']}").json()["state"]["success"] is True
+
+
 def test_mcp_over_http_keeps_the_token_rules(start_server: Callable[..., ServerThread]) -> None:
     server = start_server(tokens=("owner-token", "other-token"))
     with httpx.Client(

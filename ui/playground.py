@@ -1,0 +1,90 @@
+"""The prompt playground: send a step's (edited) prompt to a model again and parse what it answers.
+
+The model is the one the episode's agent was configured with (its recorded `model` and
+`base_url`), unless the person names another; with neither, the default model (the endpoint
+`PALAESTRA_LLM_*` names, else the embedded one). The API key comes from the environment
+(`PALAESTRA_LLM_API_KEY`), since runs never record keys. The answer is parsed exactly as the
+Synapse agent parses its replies, and then as the environment would, so the playground shows the
+action the agent would have taken.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from palaestra.agents.llm import ChatModel, LLMConfig, LLMError, Model
+from palaestra.agents.llm.default import default_model, endpoint_configured
+from palaestra.agents.synapse import extract_actions
+from palaestra.errors import PalaestraError
+from palaestra.ui.actions import describe_action
+
+ROLES = ("system", "user", "assistant", "tool")
+
+
+class PlaygroundError(PalaestraError, ValueError):
+    """A playground request that cannot be sent (no model configured, malformed messages)."""
+
+
+def check_messages(messages: Any) -> list[dict[str, Any]]:
+    """The messages as the chat API takes them, or a PlaygroundError naming what is wrong."""
+    if not isinstance(messages, list) or not messages:
+        raise PlaygroundError("`messages` must be a non-empty list of {role, content} objects.")
+    out = []
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") not in ROLES:
+            raise PlaygroundError(f"messages[{i}] needs a role among {', '.join(ROLES)}.")
+        content = m.get("content")
+        if not isinstance(content, str | list):
+            raise PlaygroundError(f"messages[{i}].content must be text (or a list of content parts).")
+        out.append({"role": m["role"], "content": content})
+    return out
+
+
+def choose_model(recorded: Mapping[str, Any], overrides: Mapping[str, Any]) -> Model:
+    """The model to ask: the person's choice, else the agent's recorded one, else the default one
+    (the endpoint ``PALAESTRA_LLM_*`` names, or the embedded model)."""
+    values: dict[str, Any] = {}
+    for key in ("model", "base_url"):
+        chosen = overrides.get(key) or recorded.get(key)
+        if chosen:
+            values[key] = str(chosen)
+    for key, kind in (("temperature", float), ("max_tokens", int)):
+        chosen = overrides.get(key, recorded.get(key))
+        if chosen not in (None, ""):
+            try:
+                values[key] = kind(chosen)
+            except (TypeError, ValueError):
+                raise PlaygroundError(f"`{key}` must be a number, got {chosen!r}.") from None
+    try:
+        if endpoint_configured() or values.get("model") or values.get("base_url"):
+            return ChatModel(LLMConfig.from_env(**values, max_retries=1))  # a person waits: fail fast
+        return default_model(**values)
+    except LLMError as exc:
+        raise PlaygroundError(str(exc)) from None
+
+
+async def send(messages: list[dict[str, Any]], model: Model) -> dict[str, Any]:
+    """Ask the model once; the answer, the action extracted from it and how that parses."""
+    base_url = model.config.base_url if isinstance(model, ChatModel) else None
+    started = time.perf_counter()
+    try:
+        completion = await model.complete(messages)
+    except LLMError as exc:
+        return {"ok": False, "error": str(exc), "model": model.name, "base_url": base_url}
+    finally:
+        await model.aclose()
+    action = extract_actions(completion.text)
+    return {
+        "ok": True,
+        "answer": completion.text,
+        "action": action,
+        "parsed": describe_action(action),
+        "tokens_in": completion.input_tokens,
+        "tokens_out": completion.output_tokens,
+        "cost": completion.cost,
+        "latency": time.perf_counter() - started,
+        "model": model.name,
+        "base_url": base_url,
+    }
