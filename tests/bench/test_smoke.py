@@ -87,7 +87,7 @@ def test_routing_on_the_bfcl_loader_with_judge_rerank_and_scale(
 def test_routing_reports_every_set_and_the_macro_average(sets_mini: Path) -> None:
     stdout = run_bench("bench.routing", "--cache", str(sets_mini), "--scale", "40", "--scale-queries", "5")
     result = last_json(stdout)
-    assert list(result["sets"]) == ["bfcl", "nestful", "complexfuncbench", "agentdojo"]
+    assert set(result["sets"]) == {"bfcl", "nestful", "complexfuncbench", "agentdojo"}
     assert result["macro_sets"] == ["nestful", "complexfuncbench", "agentdojo"]
     nestful = result["sets"]["nestful"]
     assert nestful["tools"] == 6 and nestful["queries"] == 6
