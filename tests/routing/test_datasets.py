@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,16 @@ def test_all_joins_every_set_into_one_pool(sets_mini: Path) -> None:
     assert len(data.labelled) == sum(len(p.labelled) for p in parts)
     assert data.irrelevant == parts[0].irrelevant  # BFCL's abstention data comes along
     assert source("nestful, agentdojo").name == "nestful+agentdojo"
+
+
+REAL_COUNTS = [("nestful", 133, 300), ("complexfuncbench", 40, 1000), ("agentdojo", 73, 83)]
+
+
+@pytest.mark.parametrize(("name", "tools", "queries"), REAL_COUNTS)
+def test_the_real_wheels_give_data_mds_counts(tmp_path: Path, name: str, tools: int, queries: int) -> None:
+    """What the README's figures were measured on (scripts/setup fetches the wheels into the cache)."""
+    wheel = sorted(Path(".cache/bench", name).glob("*.whl"))[-1]
+    (tmp_path / name).mkdir()
+    shutil.copy(wheel, tmp_path / name)
+    data = source(name).load(tmp_path)
+    assert (len(data.pool), len(data.labelled)) == (tools, queries)
