@@ -33,6 +33,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from palaestra.runs.spec import build_run_config, load_run_file, settings_from_env
 
     tasks = [t.strip() for group in (args.tasks or []) for t in group.split(",") if t.strip()]
+    if args.site or args.sites_file:
+        _export_webarena_sites(args)
     flags = {
         "suite": args.suite, "tasks": tasks or None, "seeds": args.seeds, "workers": args.workers,
         "out": args.out, "max_steps": args.max_steps, "episode_timeout": args.episode_timeout,
@@ -56,6 +58,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if result.interrupted:
         return 130
     return cmd_show(argparse.Namespace(run=config.settings.out, episodes=False))
+
+
+def _export_webarena_sites(args: argparse.Namespace) -> None:
+    """The WebArena instances of --site/--sites-file, for the workers (they inherit the variable)."""
+    import json
+    import os
+
+    from palaestra.tasks.webarena.official import SITES_ENV, hosts_from_env, parse_sites, read_sites_file
+
+    hosts = {**hosts_from_env(), **(read_sites_file(args.sites_file) if args.sites_file else {})}
+    hosts.update(parse_sites(args.site))
+    os.environ[SITES_ENV] = json.dumps(hosts)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -114,6 +128,12 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return inspect_memory(args)
 
 
+def cmd_sites(args: argparse.Namespace) -> int:
+    from palaestra.sites.cli import run
+
+    return run(args)
+
+
 def cmd_llm(args: argparse.Namespace) -> int:
     from palaestra.agents.llm.embedded.cli import run_llm_command
 
@@ -141,7 +161,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
     "compare": cmd_compare, "memory": cmd_memory, "llm": cmd_llm, "serve": cmd_serve, "mcp": cmd_mcp,
-    "ui": cmd_ui,
+    "ui": cmd_ui, "sites": cmd_sites,
 }  # fmt: skip
 
 

@@ -23,6 +23,9 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra eval --agent synapse --agent-arg model=gpt-4o-mini --budget-tokens 200000 "
         "--tasks enter-text --seeds 0-4 --out results/synapse",
         "palaestra eval --config run.toml --dry-run",
+        "palaestra eval --agent synapse --suite webarena --tasks 44,45 --site gitlab=http://localhost:8023 "
+        "--out results/wa "
+        "--dry-run",
     ],
     "list": ["palaestra list tasks 'enter-*'", "palaestra list suites", "palaestra list agents"],
     "show": ["palaestra show results/mem"],
@@ -48,6 +51,12 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra ui results --memories memories",
         "palaestra ui results/mem results/a --port 8771",
         "palaestra ui results --host 0.0.0.0 --token s3cret",
+    ],
+    "sites": [
+        "palaestra sites list",
+        "palaestra sites build shop forum",
+        "palaestra sites serve shop forum",
+        "palaestra sites serve shop --port 8000",
     ],
 }
 #: The first example of each command, in `palaestra --help`.
@@ -154,6 +163,9 @@ def _eval_parser(sub: Any) -> None:
     a("--dry-run", action="store_true", help="check the configuration and say what would run; run nothing")
     what = "play in environments served by `palaestra serve` at URL (token: $PALAESTRA_SERVER_TOKEN)"
     a("--env-server", metavar="URL", help=what)
+    what = "a WebArena site you host, for the webarena suites (e.g. shopping=http://host:7770); repeat"
+    a("--site", action="append", default=[], metavar="NAME=URL", help=what)
+    a("--sites-file", metavar="FILE", help="a JSON or TOML file mapping WebArena's site names to URLs")
 
 
 def make_parser() -> SuggestingParser:
@@ -221,6 +233,10 @@ def make_parser() -> SuggestingParser:
     from palaestra.ui.cli import add_parser as add_ui_parser  # light: no web framework
 
     add_ui_parser(sub, epilog(EXAMPLES["ui"]))
+
+    from palaestra.sites.cli import add_parser
+
+    add_parser(sub, epilog(EXAMPLES["sites"]))
     return parser
 
 

@@ -45,8 +45,26 @@ class BrowserNotFoundError(PalaestraError, FileNotFoundError):
     """No Chromium could be found or launched."""
 
 
-class BrowserCrashedError(PalaestraError, RuntimeError):
+class InfrastructureError(PalaestraError, RuntimeError):
+    """Something the agent does not control broke during an episode; ``kind`` names it in results."""
+
+    kind = "environment_error"
+
+
+class BrowserCrashedError(InfrastructureError):
     """The browser process died or stopped answering during an episode."""
+
+    kind = "browser_crashed"
+
+
+class SiteCrashedError(InfrastructureError):
+    """A web site the episode uses (a site process of ``palaestra.sites``) stopped during the episode."""
+
+    kind = "site_crashed"
+
+
+class SiteError(PalaestraError, RuntimeError):
+    """A site could not be built or started: a missing package, a port in use, a corrupt seed."""
 
 
 class PageHungError(PalaestraError, TimeoutError):

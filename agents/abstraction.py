@@ -155,7 +155,10 @@ def is_nameless(el: Element) -> bool:
 
 def collections(found: Candidates) -> list[list[Element]]:
     """Controls grouped by `kind`. Controls alone of their kind but of the same role and id
-    pattern (menu items that differ only by class: "share", "mute", "block") form one more group."""
+    pattern (menu items that differ only by class: "share", "mute", "block") form one more group.
+    Those lone controls come first: when a long page fills the token cap, lines the goal scores
+    alike keep this order, and a site's search field or account link must not lose its place to
+    the fortieth category link."""
     groups: dict[tuple[str, str, str], list[Element]] = {}
     for el in found.controls:
         groups.setdefault(kind(el, found.outermost.get(el["id"])), []).append(el)
@@ -166,7 +169,7 @@ def collections(found: Candidates) -> list[list[Element]]:
             loners.setdefault((role, pattern), []).append(members[0])
         else:
             out.append(members)
-    return out + list(loners.values())
+    return list(loners.values()) + out
 
 
 def choose_controls(

@@ -76,9 +76,15 @@ def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None
         from palaestra.tasks.desktop.oracles import load
 
         return load()
+    from palaestra.tasks.webarena import SITE_SUITES, site_oracle
+
+    if task.split(".", 1)[0] in SITE_SUITES:  # the template's oracle, bound to the task's instance
+        return {task.split(".", 1)[1]: site_oracle(task)}
     from palaestra.tasks.miniwob.oracles import ORACLES
 
     return ORACLES
 
 
-SPEC = AgentSpec("oracle", OracleAgent, OracleConfig, "scripted MiniWoB++ and desktop solutions (privileged)")
+SPEC = AgentSpec(
+    "oracle", OracleAgent, OracleConfig, "scripted MiniWoB++, desktop and site-suite solutions (privileged)"
+)

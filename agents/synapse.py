@@ -15,6 +15,10 @@ Control" (ICLR 2024), and general where its code was narrow:
 - The prompt style follows the model (``prompt_style``): a model that continues text gets the
   paper's completion prompt (instructions, exemplars, then the current trajectory ending in
   ``Action:``); a chat-only model gets the same text as a system and a user message.
+- With a model that decodes under a grammar (the embedded one, llama.cpp servers), elements are
+  named by what they say rather than by id (``click([button Yes])``, ``palaestra.agents.element_refs``)
+  and the answer is constrained to calls over the current page's elements: a small model then
+  copies the goal's words instead of looking up ids, and every answer parses.
 """
 
 from __future__ import annotations
@@ -29,6 +33,13 @@ from typing import Any
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.checks import require_memory
+from palaestra.agents.element_refs import (
+    RefState,
+    action_grammar,
+    exemplar_step,
+    from_refs,
+    refer_state,
+)
 from palaestra.agents.llm import (
     Completion,
     MiniLMTokenCounter,
@@ -40,9 +51,11 @@ from palaestra.agents.llm import (
 )
 from palaestra.agents.registry import AgentSpec
 from palaestra.agents.retrieval import ExemplarSource, open_exemplar_source, page_signature, rank
+from palaestra.config import ConfigError
+from palaestra.envs.actions.action_set import ActionSet
 from palaestra.envs.actions.parser import strip_code_fence
 from palaestra.envs.obs import Observation
-from palaestra.errors import ActionError
+from palaestra.errors import ActionError, did_you_mean
 from palaestra.memory.exemplar import Exemplar, Hit
 
 SYSTEM = """You control a web browser to complete tasks.
@@ -52,7 +65,15 @@ Each example below is a whole trajectory: the task, then at each step the state 
 page that matter, as [id] kind "text") and the action taken. Element ids belong to their own page:
 in a new page, find the element that plays the same part. Continue the last trajectory: answer with
 the next action or actions, one call per line, and nothing else."""
+#: The same with elements named by reference (``refer_by``).
+SYSTEM_REFS = """You control a web browser to complete tasks.
+{actions}
+
+Each example below is a whole trajectory: the task, then at each step the state (the elements of the
+page that matter, each as [kind label]) and the action taken, which names its element as the state
+does. Continue the last trajectory: answer with the next action or actions, one call per line."""
 OMITTED = "(earlier state omitted)"
+REFER_BY = ("auto", "id", "text")
 #: Where a completion ends: the model starts the next state (or its element lines), task or example
 #: itself. Most telling first: OpenAI's /v1/completions takes four, so ``ChatModel`` sends four.
 STOPS = ("\nState:", "\n[", "\nTask:", "\n\n", "\nExample")
@@ -76,6 +97,10 @@ class SynapseConfig:
     cache_dir: str | None = None
     budget_tokens: int | None = None
     prompt_style: str = "auto"  # auto (completion when the model has it), chat or completion
+    #: How prompts name elements: "id" (``click('15')``), "text" (``click([button Yes])``, answers
+    #: decoded under a grammar when the model takes one), or "auto": text when the model continues
+    #: text under a grammar, else id.
+    refer_by: str = "auto"
     #: Give up (end the episode) after this many times the longest exemplar's steps, plus two:
     #: an episode that long has lost its way, and every further step costs a model call. 0: never.
     give_up_factor: float = 2.0
@@ -84,6 +109,11 @@ class SynapseConfig:
         """A memory, if given, must exist. No model named here or in the environment means the
         embedded LLM (``default_model``), so none is required."""
         require_memory(self.memory, "synapse", required=False)
+        if self.refer_by not in REFER_BY:
+            raise ConfigError(
+                f"synapse: unknown refer_by `{self.refer_by}`.{did_you_mean(self.refer_by, list(REFER_BY))} "
+                f"Known: {', '.join(REFER_BY)}."
+            )
         if not self.model and not self.base_url:
             check_default_model("synapse")
 
@@ -97,8 +127,12 @@ def render_trajectory(goal: str, steps: list[tuple[str, str]], pending_state: st
     return "\n".join(lines)
 
 
-def exemplar_text(exemplar: Exemplar) -> str:
-    steps = [(s.get("state", ""), s.get("action", "")) for s in exemplar.trajectory]
+def exemplar_text(exemplar: Exemplar, refs_for: ActionSet | None = None) -> str:
+    """An exemplar as a trajectory; with ``refs_for``, its elements named by reference."""
+    if refs_for is not None:
+        steps = [exemplar_step(s, refs_for) for s in exemplar.trajectory]
+    else:
+        steps = [(s.get("state", ""), s.get("action", "")) for s in exemplar.trajectory]
     return render_trajectory(exemplar.goal, steps, None)
 
 
@@ -140,12 +174,16 @@ class SynapseAgent(Agent):
             model = default_model(**overrides)
         self.model = model
         self.style = prompt_style(model, config.prompt_style)
+        #: Answers decoded under a grammar over the page's elements (text prompts only).
+        self.constrained = self.style == "completion" and model.capabilities.grammar
+        self.refs = config.refer_by == "text" or (config.refer_by == "auto" and self.constrained)
         if source is None:
             source = open_exemplar_source(config.memory)
         self.source = source
         self.counter = counter or MiniLMTokenCounter()
         self.candidates: list[Hit] = []
         self.exemplars: list[Exemplar] = []
+        self.exemplar_texts: list[str] = []
         self.steps: list[tuple[str, str]] = []
 
     async def awarm(self) -> None:
@@ -158,6 +196,7 @@ class SynapseAgent(Agent):
         # Off the event loop: embedding the goal takes a while, and the browser shares the loop.
         self.candidates = await asyncio.to_thread(self.source.search, task.goal, self.config.retrieve)
         self.exemplars = []
+        self.exemplar_texts = []
         self.steps = []
 
     def choose_exemplars(self, obs: Observation) -> None:
@@ -165,11 +204,13 @@ class SynapseAgent(Agent):
         assert self.task is not None
         ranked = rank(self.task.goal, page_signature(obs), self.candidates)
         self.exemplars = ranked[: self.config.exemplars]
+        refs_for = self.task.action_set if self.refs else None
+        self.exemplar_texts = [exemplar_text(e, refs_for) for e in self.exemplars]
 
     def build_messages(self, state: str) -> list[dict[str, str]]:
         """System and user messages within the window: exemplars go first, then older states."""
         assert self.task is not None
-        system = SYSTEM.format(actions=self.actions_text())
+        system = (SYSTEM_REFS if self.refs else SYSTEM).format(actions=self.actions_text())
         budget = self.config.context_window - self.config.max_tokens - 64 - self.counter.count(system)
         steps = list(self.steps)
         current = render_trajectory(self.task.goal, steps, state)
@@ -188,8 +229,7 @@ class SynapseAgent(Agent):
             current = render_trajectory(self.task.goal, steps, "\n".join(words))
         budget -= self.counter.count(current)
         blocks = []
-        for exemplar in self.exemplars:
-            text = exemplar_text(exemplar)
+        for text in self.exemplar_texts:
             cost = self.counter.count(text) + 4
             if cost <= budget:
                 blocks.append(text)
@@ -212,12 +252,23 @@ class SynapseAgent(Agent):
             return actions.describe()
         return "Actions: " + ", ".join(cls.signature() for cls in actions.actions.values())
 
-    async def _ask(self, messages: list[dict[str, Any]]) -> Completion:
+    def grammar(self, state: RefState, obs: Observation) -> str | None:
+        """Calls over the page's elements, of the actions the exemplars use (all when none), not
+        starting with the last step's single call when that ran without error."""
+        if not (self.refs and self.constrained):
+            return None
+        assert self.task is not None
+        used = re.findall(r"^Action: ([a-z_]+)\(|^([a-z_]+)\(", "\n".join(self.exemplar_texts), re.M)
+        names = sorted({a or b for a, b in used} & set(self.task.action_set.actions))
+        last = self.steps[-1][1] if self.steps and not obs.get("last_action_error") else None
+        return action_grammar(state, self.task.action_set, names or None, avoid=last)
+
+    async def _ask(self, messages: list[dict[str, Any]], grammar: str | None = None) -> Completion:
         """One answer in the model's style: chat messages, or their text continued from ``Action:``."""
         if self.style == "chat":
             return await self.model.complete(messages)
         return await self.model.complete_text(
-            completion_prompt(messages), stop=STOPS, max_tokens=self.config.max_tokens
+            completion_prompt(messages), stop=STOPS, max_tokens=self.config.max_tokens, grammar=grammar
         )
 
     async def aact(self, obs: Observation) -> AgentStep:
@@ -237,16 +288,23 @@ class SynapseAgent(Agent):
             obs, AbstractionConfig(max_tokens=self.config.state_tokens), self.counter.count
         ).text
         state = with_tools(state, obs, first_step=not self.steps)
+        refs = refer_state(state) if self.refs else None
+        if refs is not None:
+            state = refs.text
+        grammar = self.grammar(refs, obs) if refs is not None else None
         messages: list[dict[str, Any]] = list(self.build_messages(state))
         step = AgentStep(action="noop(0)")
         started = time.perf_counter()
         for attempt in range(self.config.max_reasks + 1):
-            completion = await self._ask(messages)
+            completion = await self._ask(messages, grammar)
             step.tokens_in += completion.input_tokens
             step.tokens_out += completion.output_tokens
             step.cost += completion.cost
             step.raw_response = completion.text
-            action = extract_actions(completion.text)
+            shown = extract_actions(completion.text)
+            if self.constrained:  # a small model under a grammar may loop: stop at a repeated call
+                shown = until_repeated(shown)
+            action = from_refs(shown, refs) if refs is not None else shown
             try:
                 self.task.action_set.parse(action)
             except ActionError as exc:
@@ -259,15 +317,26 @@ class SynapseAgent(Agent):
                 ]
                 continue
             step.action = action
+            step.extra["shown_action"] = shown
             break
         step.messages, step.latency = messages, time.perf_counter() - started
         step.extra["exemplars"] = [e.goal for e in self.exemplars]
-        self.steps.append((state, step.action))
+        self.steps.append((state, step.extra.get("shown_action", step.action)))
         self.history.append(step)
         return step
 
     async def aclose(self) -> None:
         await self.model.aclose()
+
+
+def until_repeated(actions: str) -> str:
+    """The calls before the first one that repeats an earlier call of the same answer."""
+    kept: list[str] = []
+    for call in actions.splitlines():
+        if call in kept:
+            break
+        kept.append(call)
+    return "\n".join(kept)
 
 
 def completion_prompt(messages: list[dict[str, Any]]) -> str:

@@ -30,5 +30,6 @@ def emit(result: dict[str, Any], path: Path | None) -> int:
     text = json.dumps(result, indent=1)
     print(text)
     if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)  # a --json path in a folder not made yet
         path.write_text(text + "\n")
     return 0

@@ -32,6 +32,7 @@ from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
+from palaestra.envs.navigation import NavigationWatch
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
 from palaestra.envs.pages_ahead import (
@@ -42,7 +43,13 @@ from palaestra.envs.pages_ahead import (
     predict_seeds,
 )
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import ActionError, BrowserCrashedError, EnvStateError, PageHungError
+from palaestra.errors import (
+    ActionError,
+    BrowserCrashedError,
+    EnvStateError,
+    InfrastructureError,
+    PageHungError,
+)
 from palaestra.tasks.base import EpisodeState, Task, ToolRunner
 from palaestra.tasks.registry import get_task_spec
 
@@ -67,9 +74,11 @@ class _Episode:
     state: ActionState
     blocked: list[str]
     cdp_sessions: dict[Page, CDPSession] = field(default_factory=dict)
+    navigations: NavigationWatch | None = None
 
     def __post_init__(self) -> None:
         self.cdp_sessions[self.state.page] = self.cdp
+        self.navigations = NavigationWatch(self.context)
 
 
 class BrowserEnv(PalaestraEnv):
@@ -122,6 +131,7 @@ class BrowserEnv(PalaestraEnv):
         self._pipeline = PagePipeline(depth=pages_ahead if prewarm else 0)
         #: Whether the last reset drew its seed: then the next ones will too (see ``_prepare_next``).
         self._drawing_seeds = False
+        self._warmed = False
         self._expected: tuple[int, ...] | None = None
         self._goal = ""
         self._last_obs: Obs | None = None
@@ -289,6 +299,9 @@ class BrowserEnv(PalaestraEnv):
         self.seed_rng(seed)
         episode_seed = int(seed) if seed is not None else draw_seed(self.np_random)
         self._drawing_seeds = seed is None
+        if not self._warmed:
+            await self.task.warm_up()  # a task's servers and data, once, outside the reset timeout
+            self._warmed = True
         if self.tools is not None:
             await self.tools.awarm()  # once per environment, outside the reset's timeout
         started = time.perf_counter()
@@ -353,7 +366,9 @@ class BrowserEnv(PalaestraEnv):
                 f"The step took longer than {self.step_timeout} s; the page hangs.",
             )
         except BrowserCrashedError as exc:
-            kind, message = "browser_crashed", f"The browser stopped during the step: {exc}"
+            kind, message = exc.kind, f"The browser stopped during the step: {exc}"
+        except InfrastructureError as exc:  # a task's own infrastructure: a site process that stopped
+            kind, message = exc.kind, str(exc)
         except PlaywrightError as exc:
             if self._browser_alive(self._episode):
                 kind, message = (
@@ -380,7 +395,7 @@ class BrowserEnv(PalaestraEnv):
         )
         error = ran.error
         t1 = time.perf_counter()
-        marked = await self._settle(episode.state)
+        marked = await self._settle(episode.state, episode.navigations)
         t2 = time.perf_counter()
         if episode.blocked and not error:
             error = f"Blocked navigation outside this task's allowed sites: {', '.join(episode.blocked)}"
@@ -430,17 +445,23 @@ class BrowserEnv(PalaestraEnv):
         browser = episode.context.browser
         return browser is not None and browser.is_connected() and not episode.state.page.is_closed()
 
-    async def _settle(self, state: ActionState) -> bool:
+    async def _settle(self, state: ActionState, navigations: NavigationWatch | None = None) -> bool:
         """Wait for navigation to load and the DOM to go quiet (events, not sleeps).
 
+        A navigation the action started but the server has not answered yet is waited for first
+        (``NavigationWatch``): until then the old page is loaded and quiet, and would be observed.
         The same round trip gives the settled page's new elements their ids; returns whether it
         did (not when the page kept navigating away).
         """
         page = state.page
         for _ in range(3):
             try:
+                if navigations is not None:
+                    await navigations.settled(self.settle_ms * 10 / 1000)
                 await page.wait_for_load_state("load", timeout=self.settle_ms * 5)
                 await state.frame_ids.settle_and_mark(page, self.settle_ms)
+                if navigations is not None and navigations.pending:
+                    continue  # the page navigated again while it settled: wait for that one
                 return True
             except PlaywrightError:
                 if page.is_closed():

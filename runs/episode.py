@@ -162,6 +162,9 @@ class EpisodeWorker:
                 return
             if terminated or truncated:
                 out.success = bool(info.get("success"))
+                columns = (info.get("task_info") or {}).get("columns")
+                if columns:  # WebArena's tasks: the paper's, the corrected and Verified's verdicts
+                    out.extra["columns"] = columns
                 out.outcome = SUCCESS if out.success else FAILURE
                 return
         out.outcome = STEP_LIMIT

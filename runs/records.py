@@ -17,6 +17,7 @@ SUCCESS, FAILURE, STEP_LIMIT = "success", "failure", "step_limit"
 RETRYABLE_ERRORS = frozenset(
     {
         "browser_crashed",
+        "site_crashed",
         "step_timeout",
         "environment_error",
         "reset_failed",

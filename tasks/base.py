@@ -88,6 +88,13 @@ class Task(ABC):
         """
         return None
 
+    async def warm_up(self) -> None:
+        """Start what the task needs once (a server, a build of its data), before the first reset.
+
+        The environment awaits it outside the reset's timeout, since a first build may take minutes.
+        """
+        return None
+
     @abstractmethod
     async def prepare(self, page: Page) -> None:
         """Load the task's page. Runs ahead of ``setup``, possibly while the previous episode runs."""

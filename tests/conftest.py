@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import zipfile
 from collections.abc import Callable, Iterator
@@ -9,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 import palaestra  # noqa: F401  (registers the Gymnasium ids)
 from palaestra.envs import BrowserEnv
+from palaestra.envs.browser import find_chromium
 from palaestra.memory import SentenceTransformerEmbedder
 from palaestra.testing.fixtures import llm_server, make_llm_server
 
@@ -228,3 +231,22 @@ def sets_mini(tmp_path: Path) -> Path:
     write_nestful_mini(cache / "complexfuncbench")
     write_agentdojo_mini(cache / "agentdojo")
     return cache
+@pytest.fixture(scope="module")
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop for tests that drive Playwright's async API themselves."""
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="module")
+def browser(loop: asyncio.AbstractEventLoop) -> Iterator[Browser]:
+    """A Chromium of the module's own, on ``loop``."""
+    manager = async_playwright()
+    p = loop.run_until_complete(manager.__aenter__())
+    launched = loop.run_until_complete(
+        p.chromium.launch(executable_path=find_chromium(p), args=["--no-sandbox"])
+    )
+    yield launched
+    loop.run_until_complete(launched.close())
+    loop.run_until_complete(manager.__aexit__(None, None, None))

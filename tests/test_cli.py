@@ -90,6 +90,8 @@ SLOW = (
     "palaestra mcp",
     "routing ",
     "palaestra ui",
+    "sites build",
+    "sites serve",
 )
 
 

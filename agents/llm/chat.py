@@ -117,7 +117,9 @@ class ChatModel(Model):
             raise self.unable("chat")
         return await self._call(CHAT, self.request_params(messages, tools, tool_choice))
 
-    def text_params(self, prompt: str, stop: Sequence[str], max_tokens: int | None) -> dict[str, Any]:
+    def text_params(
+        self, prompt: str, stop: Sequence[str], max_tokens: int | None, grammar: str | None = None
+    ) -> dict[str, Any]:
         """The arguments of a text completion (``/v1/completions``), which the cache key covers."""
         params: dict[str, Any] = {"model": self.config.model, "prompt": valid_text(prompt)}
         params["temperature"] = self.config.temperature
@@ -126,15 +128,26 @@ class ChatModel(Model):
             params["max_tokens"] = limit
         if stop:
             params["stop"] = list(stop)[:4]  # OpenAI's limit; llama.cpp servers take more, never fewer
+        if grammar is not None:  # llama.cpp's field, outside OpenAI's schema
+            params["extra_body"] = {"grammar": grammar}
         return params
 
     async def complete_text(
-        self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int | None = None
+        self,
+        prompt: str,
+        *,
+        stop: Sequence[str] = (),
+        max_tokens: int | None = None,
+        grammar: str | None = None,
     ) -> Completion:
-        """Continue ``prompt`` (``/v1/completions``), with the same retries, budget and cache."""
+        """Continue ``prompt`` (``/v1/completions``), with the same retries, budget and cache. A
+        ``grammar`` goes as llama.cpp's ``grammar`` field (``capabilities.grammar`` says the server
+        takes it)."""
         if not self.capabilities.completion:
             raise self.unable("completion")
-        return await self._call(TEXT, self.text_params(prompt, stop, max_tokens))
+        if grammar is not None and not self.capabilities.grammar:
+            raise self.unable("grammar")
+        return await self._call(TEXT, self.text_params(prompt, stop, max_tokens, grammar))
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Vectors from ``/v1/embeddings`` (not cached, not retried: callers batch and cache)."""

@@ -29,12 +29,14 @@ STYLES: tuple[str, ...] = ("auto", "chat", "completion")
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a model serves: chat messages, plain-text continuation, tool calls, embeddings."""
+    """What a model serves: chat messages, plain-text continuation, tool calls, embeddings, and
+    text continuation constrained by a GBNF grammar (as llama.cpp's servers take it)."""
 
     chat: bool = True
     completion: bool = False
     tools: bool = False
     embeddings: bool = False
+    grammar: bool = False
 
     @classmethod
     def names(cls) -> list[str]:
@@ -79,9 +81,15 @@ class Model(ABC):
         raise self.unable("chat")
 
     async def complete_text(
-        self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int | None = None
+        self,
+        prompt: str,
+        *,
+        stop: Sequence[str] = (),
+        max_tokens: int | None = None,
+        grammar: str | None = None,
     ) -> Completion:
-        """Continue ``prompt`` as plain text, stopping before any of ``stop``."""
+        """Continue ``prompt`` as plain text, stopping before any of ``stop``; with ``grammar`` (a
+        llama.cpp GBNF grammar; only when ``capabilities.grammar``), only with text it accepts."""
         raise self.unable("completion")
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:

@@ -1,14 +1,17 @@
 """The Synapse agent with the embedded LLM and exemplar memory on MiniWoB++ (issue 19's figure).
 
     python -m bench.agents.synapse_llm [--tasks '*'] [--seeds 1000-1049] [--workers 2] [--out FILE.jsonl]
-                                [--in-process] [--exemplars 3] [--max-steps 12]
+                                [--in-process] [--exemplars 3] [--max-steps 12] [--refer-by auto]
+                                [--trace DIR]
 
 The memory holds the oracles' demonstrations on seeds 0-4 of the 37 tasks that have oracles
 (``bench.agents.memory_agent.oracle_memory``, the same cached directory as that benchmark's). One
 embedded server is shared by the workers (each worker has its own browser), unless
 ``--in-process`` gives every worker its own model.
 Per task it prints success, steps, tokens and seconds per step; rows are appended to ``--out``
-as tasks finish and a rerun skips the tasks already there, so a stopped run resumes.
+as tasks finish and a rerun skips the tasks already there, so a stopped run resumes. ``--trace``
+keeps every step's answer, action and error per task, to see why episodes fail. ``--refer-by id``
+gives the first attempt's prompts (elements by id, no grammar) for comparison.
 
 Target: at least 0.8 mean success. Prompts are tuned on seeds 500-549, never on 1000-1049.
 """
@@ -45,11 +48,15 @@ def make_agent(options: dict[str, Any]) -> Any:
         if options.get("base_url"):
             model: Any = ChatModel(LLMConfig(
                 model="gemma-3-270m", base_url=options["base_url"], max_tokens=options["max_tokens"],
-                capabilities="chat,completion", timeout=600, max_retries=1,
+                capabilities="chat,completion,grammar", timeout=600, max_retries=1,
             ))  # fmt: skip
         else:
             model = default_model(max_tokens=options["max_tokens"])
-        config = SynapseConfig(exemplars=options["exemplars"], max_tokens=options["max_tokens"])
+        config = SynapseConfig(
+            exemplars=options["exemplars"],
+            max_tokens=options["max_tokens"],
+            refer_by=options.get("refer_by", "auto"),
+        )
         _STATE["agent"] = SynapseAgent(config, model=model, source=source)
     return _STATE["agent"]
 
@@ -63,6 +70,7 @@ def evaluate_task(task: str, seeds: list[int], options: dict[str, Any]) -> dict[
     env = BrowserEnv(f"miniwob.{task}", obs_config=ObsConfig(screenshot=False))
     wins, steps, tokens_in, tokens_out, model_seconds, parse_failures = 0, 0, 0, 0, 0.0, 0
     started = time.perf_counter()
+    trace: list[dict[str, Any]] = []
     try:
         for seed in seeds:
             obs, _ = env.reset(seed=seed)
@@ -76,11 +84,19 @@ def evaluate_task(task: str, seeds: list[int], options: dict[str, Any]) -> dict[
                 model_seconds += step.latency
                 parse_failures += bool(step.extra.get("parse_errors"))
                 obs, _, terminated, truncated, info = env.step(step.action)
+                trace.append({
+                    "seed": seed, "goal": obs["goal"], "answer": step.raw_response, "action": step.action,
+                    "error": obs["last_action_error"], "success": info.get("success"),
+                })  # fmt: skip
                 if terminated or truncated:
                     wins += bool(info["success"])
                     break
     finally:
         env.close()
+        if options.get("trace"):
+            path = Path(options["trace"]) / f"{task}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(json.dumps(line) + "\n" for line in trace))
     wall = time.perf_counter() - started
     per_step = max(1, steps)
     return {
@@ -117,9 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default="1000-1049")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--exemplars", type=int, default=3)
-    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--max-steps", type=int, default=12)
     parser.add_argument("--in-process", action="store_true", help="a model per worker instead of one server")
+    parser.add_argument("--trace", type=Path, help="a folder for each task's steps (answer, action, error)")
+    parser.add_argument("--refer-by", default="auto", help="synapse's refer_by: auto, id or text")
     parser.add_argument(
         "--out", type=Path, help="JSONL of per-task rows (resumes: finished tasks are skipped)"
     )
@@ -132,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         done = {row["task"]: row for row in map(json.loads, args.out.read_text().splitlines()) if row}
     options = {
         "memory": str(oracle_memory(tasks=args.memory_tasks, cache=args.cache)), "exemplars": args.exemplars,
-        "max_tokens": args.max_tokens,
-        "max_steps": args.max_steps,
+        "max_tokens": args.max_tokens, "max_steps": args.max_steps, "trace": str(args.trace or ""),
+        "refer_by": args.refer_by,
     }  # fmt: skip
     server = None
     if not args.in_process:

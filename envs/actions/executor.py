@@ -217,8 +217,17 @@ STATUS_JS = """els => {
   let point = null;
   if (visible) {
     e.scrollIntoView({block: "nearest", inline: "nearest"});
-    const r = e.getBoundingClientRect();
-    point = [r.left + r.width / 2, r.top + r.height / 2];
+    // A link that wraps has one box per line; the centre of their union can fall between the
+    // lines, on its parent. Take the centre of the first line box the element itself is hit at.
+    for (const r of e.getClientRects()) {
+      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      const hit = r.width > 0 && r.height > 0 ? document.elementFromPoint(x, y) : null;
+      if (hit && (hit === e || e.contains(hit))) { point = [x, y]; break; }
+    }
+    if (point === null) {
+      const r = e.getBoundingClientRect();
+      point = [r.left + r.width / 2, r.top + r.height / 2];
+    }
   }
   return {visible, editable, disabled: !!e.disabled, point};
 }"""

@@ -126,6 +126,18 @@ def test_the_token_cap_holds() -> None:
     assert 0 < state.tokens <= 50 and len(state.ids) < 40
 
 
+def test_a_full_cap_drops_collection_members_before_lone_controls() -> None:
+    """A shop's home page: a search field and an account link among dozens of category links and
+    product cards, more than the cap holds; none of them says anything the goal says."""
+    page = PageBuilder("What is the status of my order 100473?")
+    categories = [page.add("a", page.root, f"Category {n}", role="link") for n in range(40)]
+    search = page.add("input", page.root, role="textbox", name="Search", editable=True)
+    account = page.add("a", page.root, "Account", role="link", attributes={"id": "account"})
+    state = abstract_state(page.obs(), AbstractionConfig(max_tokens=60))
+    assert {search, account} <= set(state.ids)
+    assert 0 < len(set(categories) & set(state.ids)) < 40
+
+
 def test_on_real_pages_the_oracles_targets_survive_in_a_fraction_of_the_tree(
     make_env: Callable[..., BrowserEnv],
 ) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from palaestra.agents import TaskInfo
 from palaestra.agents.llm import BudgetExceeded, ChatModel, LLMConfig, WhitespaceTokenCounter
-from palaestra.agents.synapse import SynapseAgent, SynapseConfig, extract_actions
+from palaestra.agents.synapse import SynapseAgent, SynapseConfig, extract_actions, until_repeated
 from palaestra.envs import BrowserEnv
 from palaestra.memory import Exemplar, Hit
 from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text, server_error
@@ -211,3 +211,4 @@ def test_extract_actions() -> None:
     # a model that goes on writing the next state stops at its first element line
     assert extract_actions(" click('18')\n[19] button next\nAction: click('20')") == "click('18')"
     assert extract_actions("I would click it") == "I would click it"  # left for the parser to refuse
+    assert until_repeated("click('3')\nclick('4')\nclick('3')\nclick('5')") == "click('3')\nclick('4')"

@@ -14,7 +14,10 @@ def test_every_miniwob_page_is_registered() -> None:
     pages = {p.stem for p in HTML_DIR.glob("*.html")}
     assert len(pages) >= 125
     assert set(list_tasks(suite="miniwob")) == {f"miniwob.{p}" for p in pages}
-    assert suites() == ["desktop", "miniwob", "tools"]
+    assert suites() == [
+        "code", "cross", "desktop", "forum", "miniwob", "shop", "shop-admin", "tools",
+        "webarena", "webarena-lite", "webarena-verified", "wiki",
+    ]  # fmt: skip
 
 
 def test_globs() -> None:

@@ -19,7 +19,7 @@ from ..usage import Budget, Usage
 from .chat_format import TURN_STOPS, read_tool_calls, render_chat, tool_call_schema
 from .runtime import Generation, LlamaRuntime, Sampling, shared_runtime
 
-EMBEDDED_CAPABILITIES = Capabilities(chat=True, completion=True, tools=True, embeddings=True)
+EMBEDDED_CAPABILITIES = Capabilities(chat=True, completion=True, tools=True, embeddings=True, grammar=True)
 _calls = itertools.count()
 
 
@@ -70,11 +70,16 @@ class EmbeddedModel(Model):
         return generation, time.monotonic() - started
 
     async def complete_text(
-        self, prompt: str, *, stop: Sequence[str] = (), max_tokens: int | None = None
+        self,
+        prompt: str,
+        *,
+        stop: Sequence[str] = (),
+        max_tokens: int | None = None,
+        grammar: str | None = None,
     ) -> Completion:
         sampling = Sampling(
             max_tokens=max_tokens or self.sampling.max_tokens, temperature=self.sampling.temperature,
-            stop=tuple(stop),
+            stop=tuple(stop), grammar=grammar,
         )  # fmt: skip
         generation, latency = await self._run(prompt, sampling)
         return completion_of(generation, self.name, latency)

@@ -18,6 +18,7 @@ README's "Embedded LLM" section for the measurements.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
@@ -25,6 +26,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakSet
 
 from .weights import EmbeddedModelError, Weights, ensure_weights
 
@@ -81,6 +83,17 @@ def default_threads() -> int:
     return 1 if cores <= 4 else min(4, cores // 2)
 
 
+#: Runtimes still open, closed at exit while llama.cpp's library is still loaded: a model freed
+#: later by the garbage collector raised (ignored, but printed) at every interpreter exit.
+_OPEN: WeakSet[LlamaRuntime] = WeakSet()
+
+
+@atexit.register
+def _close_open_runtimes() -> None:
+    for runtime in list(_OPEN):
+        runtime.close()
+
+
 class LlamaRuntime:
     """A loaded model: ``generate``/``stream`` text, ``count`` tokens, ``embed`` texts."""
 
@@ -94,6 +107,16 @@ class LlamaRuntime:
         self.llm = self._load(embedding=False)
         self._embedder: Any = None
         self.lock = threading.Lock()
+        _OPEN.add(self)
+
+    def close(self) -> None:
+        """Free the model (and its embedding twin); the runtime is unusable afterwards."""
+        with self.lock:
+            for model in (self.llm, self._embedder):
+                if model is not None:
+                    model.close()
+            self._embedder = None
+        _OPEN.discard(self)
 
     @property
     def model_id(self) -> str:

@@ -151,10 +151,11 @@ def test_synapse_solves_a_page_with_the_embedded_model(
     agent = SynapseAgent(
         SynapseConfig(max_tokens=32), model=EmbeddedModel(runtime), source=FixedSource([exemplar])
     )
-    assert agent.style == "completion"
+    assert agent.style == "completion" and agent.refs and agent.constrained  # by reference, under a grammar
     obs, _ = env.reset(seed=1)
     agent.reset(TaskInfo(goal=obs["goal"], action_set=env.action_set))
     step = agent.act(obs)
     obs, _, terminated, _, info = env.step(step.action)
     assert terminated and info["success"], (step.raw_response, obs["last_action_error"])
+    assert "[textbox" in step.raw_response and "[button Submit]" in step.raw_response
     assert step.tokens_in > 100 and step.messages[0]["content"].startswith("You control a web browser")

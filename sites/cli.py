@@ -1,0 +1,82 @@
+"""``palaestra sites``: build the seeds, list the sites, serve them to a person.
+
+palaestra sites list
+palaestra sites build [shop forum] [--force]
+palaestra sites serve shop forum      # fresh state; prints URLs and accounts; Ctrl-C stops them
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from typing import Any
+
+from palaestra.sites.registry import SITES
+
+
+def add_parser(sub: Any, epilog: str = "") -> None:
+    what = "build the seeded data, list the sites, or serve them with fresh state to a person"
+    p = sub.add_parser("sites", help=what, epilog=epilog)
+    p.add_argument("action", choices=("list", "build", "serve"), help="list, build or serve")
+    p.add_argument("names", nargs="*", help="sites (serve) or datasets (build); default: all")
+    p.add_argument("--force", action="store_true", help="build: rebuild even if the cache is current")
+    p.add_argument("--port", type=int, default=0, help="serve: the port of the first site (0: any free one)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _list()
+    if args.action == "build":
+        return _build(args.names, args.force)
+    return _serve(args.names or sorted(SITES), args.port)
+
+
+def _list() -> int:
+    from palaestra.sites.build import build_dir
+
+    for site in SITES.values():
+        built = (build_dir(site.dataset) / "manifest.json").is_file()
+        print(f"{site.name:<11} {site.placeholder:<15} WebArena {site.webarena:<15} "
+              f"seed {'built' if built else 'not built yet'}")  # fmt: skip
+    return 0
+
+
+def _build(names: list[str], force: bool) -> int:
+    from palaestra.sites.build import all_datasets, built, manifest
+
+    for dataset in names or all_datasets():
+        path = built(dataset, force=force, log=print)
+        counts = {k: v for k, v in manifest(path).items() if isinstance(v, int)}
+        print(f"{dataset}: {path} {counts}")
+    return 0
+
+
+def _serve(names: list[str], port: int) -> int:
+    from palaestra.sites.registry import get_site
+    from palaestra.sites.runtime import SiteRuntime
+
+    runtime = SiteRuntime()
+    try:
+        for i, name in enumerate(names):
+            get_site(name)
+            runtime.ensure(name, port=port + i if port else 0)
+        for name in names:
+            site = get_site(name)
+            account = runtime.default_account(name)
+            print(f"{name:<11} {runtime.url(name)}{site.home.removeprefix(site.base_path)}"
+                  f"   (log in as {account}; password in DATA.md)")  # fmt: skip
+        print("Fresh seeded state, kept until you stop. Ctrl-C stops the sites.", flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while not stop.wait(1.0):
+                dead = [n for n in names if not runtime.alive(n)]
+                if dead:
+                    print(f"Site stopped: {', '.join(dead)}; see its log under {runtime.logs}")
+                    return 1
+        except KeyboardInterrupt:
+            pass
+    finally:
+        runtime.stop()
+    return 0

@@ -1,0 +1,270 @@
+"""WebArena's functional evaluators, on the episode's real pages and database.
+
+``evaluate(spec, ctx)`` runs every evaluator ``spec.eval_types`` names and multiplies their scores,
+as WebArena's combined evaluators do:
+
+- ``string_match``: the agent's answer (its last ``send_msg_to_user``; "N/A" when it reported the
+  task infeasible) against ``reference_answers``: ``exact_match`` (equal after trimming, quotes and
+  case), ``must_include`` (each item, or one of its ``|OR|`` alternatives, present as whole words)
+  and ``fuzzy_match`` (the configured LLM judge when there is one, else the deterministic match of
+  ``normalise.fuzzy_match``).
+- ``url_match``: the active page's URL against ``reference_url`` (alternatives joined by ``|OR|``)
+  compared as parsed URLs: the same host, the same path, and every reference query parameter
+  present with the same values, so ``/search?q=12`` never matches ``/search?q=120``.
+- ``program_html``: for each check, a page (``last``: the agent's; else a URL, opened in the
+  episode's own browser context) and a locator (a JavaScript expression, empty for the page's HTML,
+  or ``func:<helper>(...)``) whose value must meet ``required_contents``.
+- ``db_state``: a read-only SQL query on the episode's own database whose single value must meet
+  ``expected`` (Palaestra's addition; WebArena checks state only through pages).
+
+``EvalContext.mode`` picks the behaviour: ``"corrected"`` (the default, described above) or
+``"paper"``, WebArena's evaluators as published: ``must_include`` as a lower-cased substring test
+(a one-word reference against the answer's words), ``url_match`` as a substring test of the
+reference's host and path in the agent's (WebArena PR #77: ``/issues/1`` matches ``/issues/12``),
+and an "N/A" reference met only by an answer that says "N/A" (or by the judge agreeing that the
+agent's reason matches ``string_note``), never by ``report_infeasible`` alone.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+import urllib.parse
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import BrowserContext, Page
+
+from palaestra.tasks.webarena.config import EvalSpec, fill_placeholders
+from palaestra.tasks.webarena.normalise import contains_words, fuzzy_match, is_not_applicable, normalise
+
+#: An LLM judge for fuzzy matches: (question, answer, reference) -> whether they agree.
+FuzzyJudge = Callable[[str, str, str], Awaitable[bool]]
+#: Helpers program_html locators call as ``func:name(args)``: (ctx, args) -> URL or value.
+HELPERS: dict[str, Callable[[EvalContext, list[str]], Awaitable[str]]] = {}
+
+
+@dataclass
+class EvalContext:
+    page: Page
+    context: BrowserContext
+    answer: str | None
+    infeasible: str | None
+    #: Placeholder (``__SHOP__``) -> base URL.
+    urls: Mapping[str, str]
+    #: Dataset or site name -> the episode's database file.
+    databases: Mapping[str, Path]
+    intent: str = ""
+    judge: FuzzyJudge | None = None
+    #: "corrected" (Palaestra's evaluators) or "paper" (WebArena's as published).
+    mode: str = "corrected"
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def final_answer(self) -> str:
+        if self.answer is not None:
+            return self.answer
+        return "N/A" if self.infeasible is not None else ""
+
+
+async def evaluate(spec: EvalSpec, ctx: EvalContext) -> float:
+    score = 1.0
+    for kind in spec.eval_types:
+        part = await EVALUATORS[kind](spec, ctx)
+        ctx.details[kind] = part
+        score *= part
+    return score
+
+
+def _clean(text: str) -> str:
+    return str(text).strip().strip("\"'").strip().lower()
+
+
+def _alternatives(item: str) -> list[str]:
+    return [a.strip() for a in str(item).split("|OR|")]
+
+
+def includes(answer: str, item: str, mode: str = "corrected", tokenize: bool = False) -> bool:
+    if mode == "paper":
+        return any(paper_includes(answer, alt, tokenize) for alt in _alternatives(item))
+    canonical = normalise(answer)
+    return any(contains_words(canonical, normalise(alt)) for alt in _alternatives(item))
+
+
+def paper_includes(answer: str, reference: str, tokenize: bool = False) -> bool:
+    """WebArena's ``must_include``: a substring of the lower-cased answer; with ``tokenize`` a
+    one-word reference is looked up among the answer's words (NLTK's tokens, approximated here by
+    runs of word characters and single punctuation marks)."""
+    ref, pred = _clean(reference), _clean(answer)
+    if tokenize and re.fullmatch(r"\w+", ref):
+        return ref in re.findall(r"\w+|[^\w\s]", pred)
+    return ref in pred
+
+
+async def string_match(spec: EvalSpec, ctx: EvalContext) -> float:
+    answers = spec.reference_answers or {}
+    answer = ctx.final_answer
+    score = 1.0
+    if "exact_match" in answers:
+        score *= float(_clean(answer) == _clean(answers["exact_match"]))
+    if "must_include" in answers:
+        for item in answers["must_include"]:
+            # WebArena looks a one-word item up among the words only when it is the only item.
+            alone = len(answers["must_include"]) == 1
+            score *= float(includes(answer, item, ctx.mode, tokenize=alone))
+    if "fuzzy_match" in answers:
+        refs = answers["fuzzy_match"]
+        if isinstance(refs, str) and refs.strip().upper() == "N/A":  # WebArena's mark of an unachievable task
+            if ctx.mode == "paper":  # its exact match on "N/A", then the judge on the agent's reason
+                ok = _clean(answer) == "n/a" or (
+                    ctx.judge is not None
+                    and bool(spec.string_note)
+                    and await _fuzzy(ctx, answer, spec.string_note)
+                )
+                score *= float(ok)
+            else:
+                score *= float(ctx.infeasible is not None or is_not_applicable(answer))
+        elif isinstance(refs, str):
+            score *= float(await _fuzzy(ctx, answer, refs))
+        else:
+            for ref in refs:
+                score *= float(await _fuzzy(ctx, answer, ref))
+    return score
+
+
+async def _fuzzy(ctx: EvalContext, answer: str, reference: str) -> bool:
+    if ctx.judge is not None:
+        return await ctx.judge(ctx.intent, answer, reference)
+    return fuzzy_match(answer, reference)
+
+
+def _parsed(url: str) -> tuple[str, str, dict[str, list[str]]]:
+    parts = urllib.parse.urlsplit(url)
+    path = urllib.parse.unquote(parts.path).rstrip("/") or "/"
+    return parts.netloc.lower(), path, urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+
+
+def url_matches(pred: str, ref: str, mode: str = "corrected") -> bool:
+    pred_host, pred_path, pred_query = _parsed(pred)
+    ref_host, ref_path, ref_query = _parsed(ref)
+    # WebArena's own evaluator tests host and path as a substring (its PR #77); ours compares them.
+    if mode == "paper":
+        path_ok = f"{ref_host}{ref_path}" in f"{pred_host}{pred_path}"
+    else:
+        path_ok = (pred_host, pred_path) == (ref_host, ref_path)
+    query_ok = all(set(values) <= set(pred_query.get(key, [])) for key, values in ref_query.items())
+    return path_ok and query_ok
+
+
+async def url_match(spec: EvalSpec, ctx: EvalContext) -> float:
+    pred = ctx.page.url
+    refs = [fill_placeholders(r, ctx.urls) for r in _alternatives(spec.reference_url)]
+    ctx.details["url"] = pred
+    return float(any(url_matches(pred, ref, ctx.mode) for ref in refs))
+
+
+_FUNC = re.compile(r"^func:(\w+)\((.*)\)$", re.S)
+
+
+async def _call_helper(ctx: EvalContext, text: str) -> str:
+    match = _FUNC.match(text.strip())
+    if match is None or match[1] not in HELPERS:
+        raise ValueError(f"Unknown program_html helper {text!r}; known: {sorted(HELPERS)}")
+    args = [a.strip().strip("'\"") for a in match[2].split(",") if a.strip()]
+    return await HELPERS[match[1]](ctx, [fill_placeholders(a, ctx.urls) for a in args])
+
+
+async def _locate(page: Page, locator: str, ctx: EvalContext) -> str:
+    if not locator.strip():
+        return await page.content()
+    if locator.startswith("func:"):
+        return await _call_helper(ctx, locator)
+    value = await page.evaluate(f"() => {{ try {{ return {locator}; }} catch (e) {{ return ''; }} }}")
+    return "" if value is None else str(value)
+
+
+async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
+    score = 1.0
+    for check in spec.program_html:
+        target = str(check.get("url", "last"))
+        if target.startswith("func:"):
+            target = await _call_helper(ctx, target)
+        if target == "last":
+            value = await _locate(ctx.page, str(check.get("locator", "")), ctx)
+        else:
+            page = await ctx.context.new_page()
+            try:
+                await page.goto(fill_placeholders(target, ctx.urls), wait_until="load")
+                value = await _locate(page, str(check.get("locator", "")), ctx)
+            finally:
+                await page.close()
+        if ctx.mode != "paper" and "<" in value:  # whole words of the HTML's text, not of its markup
+            value = html.unescape(re.sub(r"<[^>]*>", " ", value))
+        required = check.get("required_contents", {})
+        if "exact_match" in required:
+            score *= float(_clean(value) == _clean(required["exact_match"]))
+        for item in required.get("must_include", []):
+            score *= float(includes(value, item, ctx.mode))
+        for item in required.get("must_exclude", []):
+            score *= float(not includes(value, item, ctx.mode))
+    return score
+
+
+def query_value(database: Path, query: str) -> Any:
+    """The first value of a read-only query on an episode's database (None when it has no rows)."""
+    if not re.match(r"^\s*(select|with)\b", query, re.I):
+        raise ValueError(f"db_state queries must be SELECT statements, not {query[:40]!r}.")
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        row = conn.execute(query).fetchone()
+    return None if row is None else row[0]
+
+
+def _same(value: Any, expected: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return bool(value) == bool(expected)
+    if isinstance(expected, int | float) and value is not None:
+        try:
+            return abs(float(value) - float(expected)) < 1e-6
+        except (TypeError, ValueError):
+            return False
+    if expected is None or value is None:
+        return expected is value
+    return _clean(str(value)) == _clean(str(expected))
+
+
+def _database_file(database: Path, file: str | None) -> Path:
+    """The episode's database, or another database file of the episode (``file``, relative to the
+    episode's folder: the code host keeps one repository per project there)."""
+    if not file:
+        return database
+    target = (database.parent / file).resolve()
+    if not target.is_relative_to(database.parent.resolve()):
+        raise ValueError(f"db_state file {file!r} is outside the episode's folder")
+    return target
+
+
+async def db_state(spec: EvalSpec, ctx: EvalContext) -> float:
+    score = 1.0
+    for check in spec.db_state:
+        name = check.get("dataset") or check.get("site", "")
+        if name not in ctx.databases:
+            raise ValueError(f"db_state names {name!r}; this episode has {sorted(ctx.databases)}")
+        value = query_value(_database_file(ctx.databases[name], check.get("file")), str(check["query"]))
+        ok = includes(str(value or ""), check["must_include"]) if "must_include" in check \
+            else _same(value, check.get("expected"))  # fmt: skip
+        if check.get("negate"):
+            ok = not ok
+        ctx.details.setdefault("db_values", []).append(value)
+        score *= float(ok)
+    return score
+
+
+EVALUATORS: dict[str, Callable[[EvalSpec, EvalContext], Awaitable[float]]] = {
+    "string_match": string_match,
+    "url_match": url_match,
+    "program_html": program_html,
+    "db_state": db_state,
+}

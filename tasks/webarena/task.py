@@ -1,0 +1,151 @@
+"""``SiteTask``: one WebArena-format task on Palaestra's sites, with its own state per episode.
+
+``prepare`` (which the environment runs ahead, in the background, for the next episodes) gives the
+page's browser context a fresh episode: the sites' seeded databases copied for it alone, the header
+that routes its requests there, the log-in cookie of the task's account, and the start page loaded.
+A reset then costs only its first observation. The episode ends when the agent answers
+(``send_msg_to_user``) or gives up (``report_infeasible``); the evaluators then judge it. A site that
+stopped during the episode ends it with the error kind ``site_crashed``; the next episode gets a
+restarted site.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from playwright.async_api import BrowserContext, Page
+
+from palaestra.errors import SiteCrashedError
+from palaestra.tasks.base import EpisodeState, Evaluation, Task
+from palaestra.tasks.webarena.config import TaskConfig, fill_placeholders
+from palaestra.tasks.webarena.evaluators import EvalContext, FuzzyJudge, evaluate
+
+
+class SiteTask(Task):
+    action_set = "web"
+    viewport = (1280, 720)
+
+    def __init__(
+        self,
+        config: TaskConfig,
+        name: str = "",
+        runtime: Any = None,
+        judge: FuzzyJudge | None = None,
+        tools: bool | None = None,
+    ) -> None:
+        self.config = config
+        #: Offer the calculator, the sites' manuals and the wiki search (``site_tools``); off unless
+        #: asked (``tools=True`` or ``PALAESTRA_SITE_TOOLS=1``), since tools change the action set.
+        self.with_tools = os.environ.get("PALAESTRA_SITE_TOOLS") == "1" if tools is None else tools
+        self.name = name or f"webarena.{config.task_id}"
+        self._runtime = runtime
+        self.judge = judge if judge is not None else judge_from_env()
+        self._episodes: dict[BrowserContext, Any] = {}
+
+    def tools(self) -> Any:
+        if not self.with_tools:
+            return None
+        from palaestra.tasks.webarena.site_tools import site_tools
+
+        return site_tools(self.config.sites)
+
+    @property
+    def runtime(self) -> Any:
+        if self._runtime is None:
+            from palaestra.sites.runtime import get_runtime
+
+            self._runtime = get_runtime()
+        return self._runtime
+
+    def urls(self) -> dict[str, str]:
+        """Placeholder -> base URL for every site of the task (starting them if needed)."""
+        from palaestra.sites.registry import get_site
+
+        return {get_site(s).placeholder: self.runtime.url(s) for s in self.config.sites}
+
+    def episode(self, page: Page) -> Any:
+        """The ``palaestra.sites.runtime.Episode`` of the page's browser context."""
+        return self._episodes[page.context]
+
+    async def warm_up(self) -> None:
+        await asyncio.to_thread(self.urls)  # builds the seed if needed and starts the sites
+
+    async def prepare(self, page: Page) -> None:
+        await self._start(page)
+
+    async def _start(self, page: Page) -> None:
+        context = page.context
+        episode = await asyncio.to_thread(self.runtime.new_episode, self.config.sites)
+        old = self._episodes.get(context)
+        self._episodes[context] = episode
+        if old is not None:
+            old.discard()
+        else:
+            context.on("close", lambda _: self._forget(context))
+        await context.set_extra_http_headers(episode.headers)
+        if self.config.require_login:
+            await context.clear_cookies()
+            await context.add_cookies(episode.login_cookies(self.config.login_as))
+        await page.goto(fill_placeholders(self.config.start_url, self.urls()), wait_until="load")
+
+    def _forget(self, context: BrowserContext) -> None:
+        episode = self._episodes.pop(context, None)
+        if episode is not None:
+            episode.discard()
+
+    async def setup(self, page: Page, seed: int) -> str:
+        try:
+            self.episode(page).check_alive()
+        except SiteCrashedError:  # prepared before a site restarted: start this episode afresh
+            await self._start(page)
+        # A multi-site intent names the other sites' addresses (``__CODE__``), as WebArena's do.
+        return fill_placeholders(self.config.intent, self.urls())
+
+    async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
+        episode = self.episode(page)
+        episode.check_alive()
+        if not state.messages and state.infeasible is None:
+            return Evaluation()
+        from palaestra.sites.registry import get_site
+
+        databases = {s: episode.database(get_site(s).dataset) for s in self.config.sites}
+        databases.update(
+            {get_site(s).dataset: episode.database(get_site(s).dataset) for s in self.config.sites}
+        )
+        ctx = EvalContext(
+            page=page,
+            context=page.context,
+            answer=state.messages[-1] if state.messages else None,
+            infeasible=state.infeasible,
+            urls=self.urls(),
+            databases=databases,
+            intent=self.config.intent,
+            judge=self.judge,
+        )
+        score = await evaluate(self.config.eval, ctx)
+        raw = {"score": score, "task_id": self.config.task_id, **ctx.details}
+        return Evaluation(reward=score, done=True, success=score >= 1.0, raw=raw)
+
+
+def judge_from_env() -> FuzzyJudge | None:
+    """An LLM judge for fuzzy matches when ``PALAESTRA_FUZZY_JUDGE=llm`` (the model from
+    ``PALAESTRA_LLM_*``); else None, and the deterministic normaliser decides."""
+    if os.environ.get("PALAESTRA_FUZZY_JUDGE", "").lower() != "llm":
+        return None
+    from palaestra.agents.llm import ChatModel, LLMConfig
+
+    model = ChatModel(LLMConfig.from_env())
+
+    async def judge(question: str, answer: str, reference: str) -> bool:
+        prompt = (
+            "Help a teacher grade a student's answer. Reply with exactly one word: correct or incorrect.\n"
+            f"Question: {question}\nReference answer: {reference}\nStudent answer: {answer}\n"
+            "Is the student's answer semantically equivalent to the reference answer?"
+        )
+        completion = await model.complete([{"role": "user", "content": prompt}])
+        text = (completion.text or "").strip().lower()
+        return text.startswith("correct")
+
+    return judge

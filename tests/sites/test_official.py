@@ -1,0 +1,103 @@
+"""Official WebArena tasks in a real browser: on Palaestra's stand-in code host, and on a "user-hosted"
+instance reached through --site, logged in through its form with WebArena's account.
+
+WebArena's GitLab image cannot run here, so the user's instance is a small loopback server with
+GitLab's sign-in form and its log-in rule (WebArena's account ``byteblaze``); everything else
+(Chromium, the log-in typed into the form, the network recording, Verified's evaluator) is real.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+
+from palaestra.envs import BrowserEnv
+from palaestra.envs.observation import ObsConfig
+from palaestra.sites.runtime import SiteRuntime
+from palaestra.tasks.webarena.official import benchmark_configs
+from palaestra.tasks.webarena.official_task import OfficialTask
+
+NAVIGATED = json.dumps({"task_type": "NAVIGATE", "status": "SUCCESS", "retrieved_data": None})
+SIGN_IN = (
+    "<form method=post action=/users/sign_in><label for=u>Username or email</label><input id=u name=user>"
+    "<label for=p>Password</label><input id=p name=password type=password>"
+    "<button type=submit>Sign in</button></form>"
+)
+
+
+class GitLabSignIn(BaseHTTPRequestHandler):
+    """GitLab's sign-in rule: pages need the session cookie the right account's log-in sets."""
+
+    logins: ClassVar[list[str]] = []
+
+    def _send(self, status: int, body: str = "", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for key, value in {"Content-Type": "text/html", **(headers or {})}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/users/sign_in"):
+            self._send(200, SIGN_IN)
+        elif "_gitlab_session=byteblaze" in self.headers.get("Cookie", ""):
+            self._send(200, f"<h1>GitLab: {self.path}</h1>")
+        else:
+            self._send(302, headers={"Location": "/users/sign_in"})
+
+    def do_POST(self) -> None:
+        form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        self.logins.append(form["user"][0])
+        if form["user"] == ["byteblaze"] and form["password"] == ["hello1234"]:
+            self._send(302, headers={"Location": "/", "Set-Cookie": "_gitlab_session=byteblaze; Path=/"})
+        else:
+            self._send(401, SIGN_IN)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def gitlab() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), GitLabSignIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_user_hosted_instance_is_logged_in_and_judged_in_three_columns(
+    gitlab: str, make_env: Callable[..., BrowserEnv]
+) -> None:
+    task = OfficialTask(benchmark_configs("webarena-verified")["44"], "webarena-verified.44",
+                        "webarena-verified", hosts={"gitlab": gitlab})  # fmt: skip
+    env = make_env(task, obs_config=ObsConfig(screenshot=False), pages_ahead=0)
+    obs, _ = env.reset(seed=0)
+    assert GitLabSignIn.logins == ["byteblaze"] and "GitLab: /" in obs["axtree"]
+    env.step(f"goto('{gitlab}/dashboard/todos')")
+    _, reward, terminated, _, info = env.step(f"send_msg_to_user({NAVIGATED!r})")
+    columns = info["task_info"]["columns"]
+    assert terminated and reward == 1.0 and columns == {"paper": 1.0, "corrected": 1.0, "verified": 1.0}
+    env.reset(seed=1)  # the worker's later episodes reuse the log-in
+    assert GitLabSignIn.logins == ["byteblaze"]
+
+
+def test_stand_in_code_host_shows_where_the_columns_differ(
+    runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
+) -> None:
+    """On Palaestra's Fossil host, the URL /dashboard/todos2 passes WebArena's substring test (PR #77)
+    and fails the corrected one; Verified fails it too, from the recorded navigation."""
+    env = make_env("webarena.44", obs_config=ObsConfig(screenshot=False), pages_ahead=0)
+    obs, _ = env.reset(seed=0)
+    base = obs["url"].rstrip("/")
+    env.step(f"goto('{base}/dashboard/todos2')")
+    _, reward, _, _, info = env.step(f"send_msg_to_user({NAVIGATED!r})")
+    assert info["task_info"]["columns"] == {"paper": 1.0, "corrected": 0.0, "verified": 0.0}
+    assert reward == 1.0  # the webarena suite reports the paper's column, as published numbers do
+    failed = info["task_info"]["verified"]
+    assert failed["status"] == "failure"

@@ -1,0 +1,175 @@
+"""The site runtime on real processes, real SQLite and real Chromium: isolation, reset, crashes, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.async_api import async_playwright
+
+from palaestra.envs import BrowserEnv
+from palaestra.envs.browser import find_chromium
+from palaestra.errors import SiteError
+from palaestra.sites import build as builds
+from palaestra.sites.isolation import LAST_NAME, Rename, concurrent_renames, isolated, read_value
+from palaestra.sites.registry import Dataset
+from palaestra.sites.runtime import SiteRuntime
+from palaestra.tasks.webarena.config import from_json
+from palaestra.tasks.webarena.task import SiteTask
+
+
+def profile_task(last_name: str = "Lopez") -> SiteTask:
+    return SiteTask(
+        from_json(
+            {
+                "sites": ["shop"],
+                "task_id": 9,
+                "require_login": True,
+                "start_url": "__SHOP__/accounts/profile/",
+                "intent": "Change my last name.",
+                "eval": {
+                    "eval_types": ["db_state"],
+                    "db_state": [{"dataset": "shop", "query": LAST_NAME, "expected": last_name}],
+                },
+            }
+        ),
+        "shop.test-profile",
+    )
+
+
+def test_episodes_get_their_own_copy_of_the_seed(runtime: SiteRuntime) -> None:
+    a, b = runtime.new_episode(["shop", "shop-admin"]), runtime.new_episode(["shop"])
+    assert a.database("shop") != b.database("shop")
+    assert a.database("shop").is_file() and b.database("shop").is_file()
+    assert read_value(a.database("shop"), LAST_NAME) == "Lopez"
+    a.discard()
+    assert not a.folder.exists() and b.folder.exists()
+    b.discard()
+
+
+def test_a_request_names_its_episode_and_unknown_episodes_are_refused(runtime: SiteRuntime) -> None:
+    episode = runtime.new_episode(["forum"])
+    base = runtime.url("forum")
+    request = urllib.request.Request(base + "/", headers=episode.headers)
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+    gone = urllib.request.Request(base + "/", headers={"X-Palaestra-Episode": "no-such-episode"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(gone)
+    assert refused.value.code == 410
+    episode.discard()
+
+
+def test_two_episodes_change_the_same_record_at_once_and_neither_sees_the_other(runtime: SiteRuntime) -> None:
+    async def both() -> tuple[Rename, Rename, str]:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=find_chromium(p), args=["--no-sandbox"])
+            try:
+                return await concurrent_renames(browser, runtime)
+            finally:
+                await browser.close()
+
+    a, b, seeded = asyncio.run(both())
+    assert "Emma Parallel-A" in a.shown and a.stored == "Parallel-A"
+    assert "Emma Parallel-B" in b.shown and b.stored == "Parallel-B"
+    assert seeded == "Lopez"  # the seed is untouched
+    assert isolated(a, b, seeded)
+    assert not isolated(a, Rename("Parallel-B", a.shown, a.stored), seeded)  # the check can fail
+
+
+def test_each_reset_starts_from_the_seed(runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]) -> None:
+    env = make_env(profile_task("Reset"))
+    for _ in range(2):
+        obs, _ = env.reset(seed=0)
+        assert "Emma Lopez" in obs["axtree"]  # logged in by cookie, seeded name
+        obs, *_ = env.step(f"goto({runtime.url('shop') + '/accounts/profile/edit/'!r})")
+        field = next(
+            e for e in obs["elements"] if e["role"] == "textbox" and e["name"].startswith("Last name")
+        )
+        button = next(e for e in obs["elements"] if e["role"] == "button" and e["name"] == "Save")
+        obs, *_ = env.step(f"fill({field['id']!r}, 'Reset')\nclick({button['id']!r})")
+        _, reward, terminated, _, info = env.step("send_msg_to_user('done')")
+        assert terminated and reward == 1.0 and info["success"]
+
+
+def test_a_site_that_dies_mid_episode_ends_it_and_the_next_reset_has_a_fresh_one(
+    runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
+) -> None:
+    env = make_env(profile_task())
+    env.reset(seed=0)
+    old = runtime.processes["shop"]
+    runtime.kill("shop")
+    obs, reward, terminated, truncated, info = env.step("scroll(0, 100)")
+    assert truncated and not terminated and reward == 0.0
+    assert info["error"]["kind"] == "site_crashed"
+    assert "shop" in obs["last_action_error"]
+    obs, _ = env.reset(seed=0)
+    assert runtime.processes["shop"] is not old and runtime.alive("shop")
+    assert "Emma Lopez" in obs["axtree"]
+    _, _, terminated, truncated, info = env.step("scroll(0, 100)")
+    assert not truncated and info["error"] is None
+
+
+def test_a_port_in_use_is_a_clear_error(runtime: SiteRuntime) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        other = SiteRuntime()
+        try:
+            with pytest.raises(SiteError, match=f"Port {port} is in use"):
+                other.ensure("forum", port=port)
+        finally:
+            other.stop()
+
+
+def test_missing_apps_and_a_damaged_seed_are_clear_errors(
+    runtime: SiteRuntime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(builds.DATASETS, "ghost", Dataset("ghost", "x", ("no_such_module_here",)))
+    with pytest.raises(SiteError, match=r"no_such_module_here.*pip install 'palaestra\[sites\]'"):
+        builds.check_installed("ghost")
+    damaged = tmp_path / "forum-build"
+    shutil.copytree(
+        runtime.build_of("forum"), damaged, ignore=shutil.ignore_patterns("static", "index", "media")
+    )
+    with (damaged / "db.sqlite3").open("r+b") as db:
+        db.seek(4096)
+        db.write(b"\xff" * 8192)
+    with pytest.raises(SiteError, match=r"damaged.*palaestra sites build forum --force"):
+        builds.verify("forum", damaged)
+    builds.verify("forum", runtime.build_of("forum"))  # the real seed is fine
+
+
+def test_the_recipe_checksum_follows_the_recipe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    before, shop = builds.recipe_checksum("forum"), builds.recipe_checksum("shop")
+    copy = tmp_path / "sites"
+    shutil.copytree(builds.HERE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(builds, "HERE", copy)
+    assert builds.recipe_checksum("forum") == before
+    words = copy / "data" / "forum_words.py"
+    words.write_text(words.read_text() + "\n# a comment, or reformatting, changes nothing\n")
+    assert builds.recipe_checksum("forum") == before
+    words.write_text(words.read_text() + "\nNOUNS = [*NOUNS, 'walrus']\n")
+    assert builds.recipe_checksum("forum") != before
+    assert builds.recipe_checksum("shop") == shop  # the shop's recipe does not include the forum's words
+
+
+def test_a_new_build_removes_only_builds_nothing_used_lately(tmp_path: Path) -> None:
+    """The cache is shared by every checkout: a build another one serves now must survive."""
+    for name in ("forum-new", "forum-in-use", "forum-stale", "forum-half.tmp-1", "shop-stale"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / builds.USED_STAMP).touch()
+    long_ago = time.time() - (builds.UNUSED_DAYS + 1) * 86400
+    for name in ("forum-stale", "forum-half.tmp-1", "shop-stale"):
+        os.utime(tmp_path / name / builds.USED_STAMP, (long_ago, long_ago))
+    builds._prune("forum", keep=tmp_path / "forum-new")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["forum-half.tmp-1", "forum-in-use", "forum-new", "shop-stale"]

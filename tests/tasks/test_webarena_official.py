@@ -1,0 +1,149 @@
+"""WebArena's official task files and their three evaluator columns, offline.
+
+Recorded episodes of official tasks (the agent's answer, the last page's URL and HTML, the network
+events) are replayed through the evaluators on a real Chromium page (the recorded HTML served at
+the recorded URL), with the verdicts of WebArena's published evaluators (``paper``), of Palaestra's
+corrected ones and of WebArena-Verified's package as expected values. Where ``paper`` and
+``corrected`` differ, the case is one of WebArena's known evaluator errors (PR #77's URL substring,
+``must_include`` as a substring).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Route
+
+from palaestra.errors import SiteError, UnknownNameError
+from palaestra.tasks.webarena.evaluators import EvalContext, evaluate
+from palaestra.tasks.webarena.official import (
+    benchmark_configs,
+    parse_sites,
+    raw_tasks,
+    read_sites_file,
+    sources,
+)
+from palaestra.tasks.webarena.official_task import har_record, verified_verdict
+
+URLS = {"__GITLAB__": "http://gitlab.test:8023", "__SHOPPING__": "http://shop.test:7770",
+        "__SHOPPING_ADMIN__": "http://admin.test:7780", "__MAP__": "http://map.test:3000"}  # fmt: skip
+PAGE = "<html><body><h1>{}</h1></body></html>"
+
+
+def event(url: str, status: int = 200) -> dict[str, Any]:
+    """A recorded navigation, as the browser sends one."""
+    sent = {"accept": "text/html,application/xhtml+xml", "sec-fetch-dest": "document",
+            "sec-fetch-mode": "navigate", "sec-fetch-user": "?1"}  # fmt: skip
+    return har_record("GET", url, sent, status, {"content-type": "text/html"})
+
+
+NAVIGATE = json.dumps({"task_type": "NAVIGATE", "status": "SUCCESS", "retrieved_data": None})
+#: (task id, answer, last URL, page text, expected {paper, corrected}, expected verified or None)
+RECORDED: list[tuple[int, str | None, str, str, dict[str, float], float | None]] = [
+    # string_match exact_match: equal after trimming and case; an answer around it is not exact.
+    (1, "sprite", "__SHOPPING_ADMIN__/", "", {"paper": 1, "corrected": 1}, None),
+    (1, "The top brand is Sprite", "__SHOPPING_ADMIN__/", "", {"paper": 0, "corrected": 0}, None),
+    (1, json.dumps({"task_type": "RETRIEVE", "status": "SUCCESS", "retrieved_data": ["Sprite"]}),
+     "__SHOPPING_ADMIN__/", "", {"paper": 0, "corrected": 0}, 1.0),
+    # must_include, one word: looked up among the answer's words in both.
+    (11, "16 reviews", "__SHOPPING_ADMIN__/", "", {"paper": 0, "corrected": 0}, None),
+    (11, "There are 6 reviews.", "__SHOPPING_ADMIN__/", "", {"paper": 1, "corrected": 1}, None),
+    # must_include, several items: WebArena's substring test takes 37165 for 3716.
+    (98, "Fuku Tea, 3716 Forbes Avenue, Central Oakland, Pittsburgh, 653m", "__MAP__/", "",
+     {"paper": 1, "corrected": 1}, None),
+    (98, "Fuku Tea, 37165 Forbes Avenue, Central Oakland, Pittsburgh, 653m", "__MAP__/", "",
+     {"paper": 1, "corrected": 0}, None),
+    # fuzzy_match "N/A" (unachievable): the answer "N/A" meets it in both.
+    (22, "N/A", "__SHOPPING__/", "", {"paper": 1, "corrected": 1}, None),
+    (22, "Olivia and Ken mention it", "__SHOPPING__/", "", {"paper": 0, "corrected": 0}, None),
+    # url_match with a query: every reference parameter must be there.
+    (45, None, "__GITLAB__/a11yproject/a11yproject.com/-/issues/?sort=created_asc&state=opened", "",
+     {"paper": 1, "corrected": 1}, None),
+    (45, None, "__GITLAB__/a11yproject/a11yproject.com/-/issues/?state=opened", "",
+     {"paper": 0, "corrected": 0}, None),
+    # PR #77: a longer path holds the reference's as a substring.
+    (45, None, "__GITLAB__/a11yproject/a11yproject.com/-/issues/12?sort=created_asc&state=opened", "",
+     {"paper": 1, "corrected": 0}, None),
+    (44, NAVIGATE, "__GITLAB__/dashboard/todos", "", {"paper": 1, "corrected": 1}, 1.0),
+    (44, NAVIGATE, "__GITLAB__/dashboard/todos2", "", {"paper": 1, "corrected": 0}, 0.0),
+    # program_html on the last page's HTML.
+    (118, "Done", "__SHOPPING__/catalogsearch/result/?q=jaw+bruxism+mouth+guard",
+     "Search results for: 'jaw bruxism mouth guard'", {"paper": 1, "corrected": 1}, None),
+    (118, "Done", "__SHOPPING__/catalogsearch/result/?q=jaw", "Search results for: 'jaw'",
+     {"paper": 0, "corrected": 0}, None),
+]  # fmt: skip
+
+
+async def replay(browser: Browser, task_id: int, answer: str | None, url: str, text: str) -> dict[str, float]:
+    """Both of WebArena's columns on the recorded last page (served at its recorded URL)."""
+    config = benchmark_configs("webarena")[str(task_id)]
+    context = await browser.new_context()
+    page = await context.new_page()
+
+    async def serve(route: Route) -> None:
+        await route.fulfill(status=200, content_type="text/html", body=PAGE.format(text))
+
+    await page.route("**/*", serve)
+    for placeholder, base in URLS.items():
+        url = url.replace(placeholder, base)
+    await page.goto(url)
+    columns = {}
+    for mode in ("paper", "corrected"):
+        ctx = EvalContext(page, context, answer, None, URLS, {}, intent=config.intent, mode=mode)
+        columns[mode] = await evaluate(config.eval, ctx)
+    await context.close()
+    return columns
+
+
+@pytest.mark.parametrize("case", RECORDED, ids=[f"{c[0]}-{i}" for i, c in enumerate(RECORDED)])
+def test_recorded_episode_gets_the_official_verdicts(
+    case: tuple[Any, ...], browser: Browser, loop: asyncio.AbstractEventLoop
+) -> None:
+    task_id, answer, url, text, expected, verified = case
+    assert loop.run_until_complete(replay(browser, task_id, answer, url, text)) == expected
+    if verified is not None:
+        for placeholder, base in URLS.items():
+            url = url.replace(placeholder, base)
+        score, details = verified_verdict(
+            task_id, answer, [event(URLS["__GITLAB__"] + "/"), event(url)], URLS
+        )
+        assert score == verified, details
+
+
+def test_verified_needs_the_page_to_have_loaded() -> None:
+    """Verified's network check reads the response status: a 404 at the right URL fails."""
+    url = URLS["__GITLAB__"] + "/dashboard/todos"
+    assert verified_verdict(44, NAVIGATE, [event(url)], URLS)[0] == 1.0
+    assert verified_verdict(44, NAVIGATE, [event(url, status=404)], URLS)[0] == 0.0
+    assert verified_verdict(44, "I opened it.", [event(url)], URLS)[0] == 0.0  # not Verified's JSON
+
+
+def test_the_three_benchmarks_load_from_their_packages() -> None:
+    assert len(benchmark_configs("webarena")) == 812
+    assert len(benchmark_configs("webarena-lite")) == 165
+    verified = benchmark_configs("webarena-verified")
+    assert len(verified) == 812
+    # Verified revises intents and keeps its own evaluation; the start page and log-in are WebArena's.
+    assert verified["45"].intent != benchmark_configs("webarena")["45"].intent
+    assert verified["45"].extra["verified"]["eval"][1]["evaluator"] == "NetworkEventEvaluator"
+    assert verified["45"].require_login
+    assert "old_task_id" in benchmark_configs("webarena-lite")["0"].extra
+    assert sources()["webarena-verified"] == "1.2.3"
+    assert {t["task_id"] for t in raw_tasks("webarena")} == set(range(812))
+
+
+def test_user_hosted_sites_are_checked(tmp_path: Path) -> None:
+    assert parse_sites(["shopping=http://host:7770/"]) == {"shopping": "http://host:7770"}
+    with pytest.raises(UnknownNameError, match="Did you mean: `shopping`"):
+        parse_sites(["shoping=http://host:7770"])
+    with pytest.raises(SiteError, match="NAME=URL"):
+        parse_sites(["gitlab"])
+    (tmp_path / "sites.toml").write_text('gitlab = "http://host:8023"\nreddit = "http://host:9999"\n')
+    assert read_sites_file(tmp_path / "sites.toml") == {
+        "gitlab": "http://host:8023",
+        "reddit": "http://host:9999",
+    }
