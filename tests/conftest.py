@@ -231,6 +231,8 @@ def sets_mini(tmp_path: Path) -> Path:
     write_nestful_mini(cache / "complexfuncbench")
     write_agentdojo_mini(cache / "agentdojo")
     return cache
+
+
 @pytest.fixture(scope="module")
 def loop() -> Iterator[asyncio.AbstractEventLoop]:
     """An event loop for tests that drive Playwright's async API themselves."""
