@@ -45,7 +45,7 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra routing train-judge --download --out .cache/bench/judge",
         "palaestra routing train-judge --folds 3 --models 3 --out .cache/bench/judge-cv",
         "palaestra routing train-judge --policy-from .cache/bench/judge-cv --out .cache/bench/judge-full",
-        "palaestra routing tune --download",
+        "palaestra routing tune --download --data all",
     ],
     "ui": [
         "palaestra ui results --memories memories",

@@ -65,6 +65,10 @@ def record_embedder(embedder: Embedder, quantize: bool) -> Embedder:
     return embedder
 
 
+#: Primed query vectors kept at most (a caller that primes and never asks leaks nothing past this).
+PRIMED_LIMIT = 256
+
+
 class DenseIndex:
     """Unit vectors of record texts in a FAISS inner-product index; scores are cosines.
 
@@ -79,6 +83,7 @@ class DenseIndex:
         self.embedder, self.choice = embedder, index
         self.records = records if records is not None else embedder
         self._vectors: VectorIndex | None = None  # created at the first add: `dim` may load the model
+        self._primed: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return 0 if self._vectors is None else len(self._vectors)
@@ -110,7 +115,16 @@ class DenseIndex:
             self._vectors.remove(np.asarray(ids, dtype=np.int64))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.embed([text])[0]
+        primed = self._primed.pop(text, None)
+        return primed if primed is not None else self.embedder.embed([text])[0]
+
+    def prime(self, texts: Sequence[str]) -> None:
+        """Embed queries about to be asked in one batch (a multi-step request's needs): one forward
+        pass for all of them costs little more than one for a single text. Each is used once."""
+        if len(self._primed) > PRIMED_LIMIT:
+            self._primed.clear()
+        wanted = list(dict.fromkeys(texts))
+        self._primed.update(zip(wanted, self.embedder.embed(wanted), strict=True))
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None

@@ -43,7 +43,9 @@ FusionMethod = Literal["mix", "rrf"]
 
 #: Share of the dense cosine and of the max-normalised BM25 score in the mix. Chosen on BFCL v4's
 #: tuning half by `palaestra routing tune` (then `python -m bench.routing --tune`; commit b9c54a2,
-#: 2026-11-28; its "chosen:" line): 0.6-0.8 are within 0.01 nDCG@5 of each other.
+#: 2026-11-28; its "chosen:" line): 0.6-0.8 are within 0.01 nDCG@5 of each other. Refitted on the
+#: tuning halves of every registered set at once (`palaestra routing tune --data all`, 2026-12-04):
+#: the same choice.
 DENSE_WEIGHT = 0.7
 LEXICAL_WEIGHT = 0.3
 #: RRF's rank offset, when method="rrf": the usual 60 (Cormack et al.), not fitted; the tuning

@@ -26,8 +26,10 @@ import numpy as np
 
 from palaestra.memory.embedders import Embedder, SentenceTransformerEmbedder
 
+from .composition import CompositionGraph
 from .dense import DenseIndex, IndexChoice
 from .dense import record_embedder as _records_embedder
+from .examples import with_examples
 from .feedback import FeedbackStore
 from .fusion import (
     AbstainPolicy,
@@ -117,7 +119,9 @@ class ApiSelector:
     fused order. `history` holds past routes (`learn`, `learn_from`); by default an empty one over
     `embedder`, which costs nothing until it learns something. `judge` (opt-in, see `judge.py`)
     reads the query with the best few candidates and its score is blended into the abstain decision.
-    Records are embedded by `record_embedder` when given, else by an int8 copy of a
+    `generate_examples` indexes example requests written from each record's schema and description
+    beside it when its source gave none (`examples.py`). Records are embedded by `record_embedder`
+    when given, else by an int8 copy of a
     sentence-transformers `embedder` (`quantize_records`, see `dense.py`), else by `embedder`.
     """
 
@@ -140,6 +144,7 @@ class ApiSelector:
         bm25_b: float = B,
         record_embedder: Embedder | None = None,
         quantize_records: bool = True,
+        generate_examples: bool = False,
     ) -> None:
         self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder(num_threads=1)
         self.weights = weights or FusionWeights()
@@ -147,6 +152,7 @@ class ApiSelector:
         self.reranker, self.ranker, self.prior, self.judge = reranker, ranker, prior, judge
         self.history = history if history is not None else RouteHistory(self.embedder)
         self.candidates, self.rerank_top_n, self.rerank_timeout = candidates, rerank_top_n, rerank_timeout
+        self.generate_examples = generate_examples
         records = record_embedder or _records_embedder(self.embedder, quantize_records)
         self._dense = DenseIndex(self.embedder, index, records)
         self._lexical = LexicalIndex(bm25_k1, bm25_b)
@@ -156,6 +162,7 @@ class ApiSelector:
         self._dirty = True
         self._rows: list[_Entry] = []
         self._row_of_id: dict[int, int] = {}
+        self._composition: CompositionGraph | None = None
 
     # --- the registry side -------------------------------------------------------------------
 
@@ -168,13 +175,25 @@ class ApiSelector:
     def records(self) -> list[ApiRecord]:
         return [entry.record for entry in self._entries.values()]
 
+    def prime(self, queries: Sequence[str]) -> None:
+        """Embed queries about to be asked in one batch (see `DenseIndex.prime`)."""
+        self._dense.prime(queries)
+
+    def composition(self) -> CompositionGraph:
+        """Which indexed APIs feed which (`composition.py`), rebuilt after the records change."""
+        with self._lock:
+            if self._composition is None:
+                self._composition = CompositionGraph(self.records())
+            return self._composition
+
     def add(self, records: Iterable[ApiRecord]) -> int:
         """Index `records` (a record with a known key replaces it); returns how many were embedded.
 
         Unchanged records are skipped, and a record whose embedded text did not change keeps its
         vector, so re-adding a whole registry after a small change embeds only what changed.
         """
-        batch = {record.key: record for record in records}  # the last of duplicate keys wins
+        augment = with_examples if self.generate_examples else None
+        batch = {record.key: augment(record) if augment else record for record in records}  # last key wins
         with self._lock:
             changed: list[_Entry] = []
             to_embed: list[_Entry] = []
@@ -200,6 +219,7 @@ class ApiSelector:
                 self._entries[entry.record.key] = entry
                 self._lexical.set(entry.record.key, lexical_tokens(entry.record))
             self._dirty = self._dirty or bool(changed)
+            self._composition = None if changed else self._composition
             return len(to_embed)
 
     def remove(self, keys: Iterable[str]) -> int:
@@ -210,6 +230,7 @@ class ApiSelector:
             for entry in gone:
                 self._lexical.discard(entry.record.key)
             self._dirty = self._dirty or bool(gone)
+            self._composition = None if gone else self._composition
             return len(gone)
 
     def build(self) -> None:

@@ -146,6 +146,8 @@ def dense_text(record: ApiRecord) -> str:
     text = f"{name}: {description}"
     if params:
         text += f" ({', '.join(params[:DENSE_MAX_PARAMS])})"
+    if record.examples:  # a source's (or generated, see examples.py) usage example, in the user's words
+        text += f" e.g. {' '.join(record.examples[0].split())[:DENSE_DESCRIPTION_CHARS]}"
     return text
 
 
@@ -156,13 +158,13 @@ _NUMBER = """
     sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
     thousand million billion dozen half quarter first second third fourth fifth once twice double
     triple"""
-_NUMBER_WORDS = frozenset(_NUMBER.split())
+NUMBER_WORDS = frozenset(_NUMBER.split())
 _DATE = """
     january february march april may june july august september october november december jan feb
     mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
     today tomorrow tonight yesterday now week weekend month year morning afternoon evening night noon
     midnight pm am"""
-_DATE_WORDS = frozenset(_DATE.split())
+DATE_WORDS = frozenset(_DATE.split())
 _QUOTED = re.compile(r"[\"'`][^\"'`]{1,80}[\"'`]")
 _IDENTIFIER_LIKE = re.compile(r"[/@_]|\w\.\w")
 _SENTENCE_STOP = (".", "?", "!", ":", ";")
@@ -198,8 +200,8 @@ class QueryValues:
         digit = any(c.isdigit() for c in text)
         return cls(
             words=frozenset(tokenize(text)),
-            number=digit or bool(lower & _NUMBER_WORDS),
-            date=digit or bool(lower & _DATE_WORDS),
+            number=digit or bool(lower & NUMBER_WORDS),
+            date=digit or bool(lower & DATE_WORDS),
             value=_has_specific_value(text),
         )
 

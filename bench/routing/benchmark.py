@@ -2,7 +2,9 @@
 
 Run from the repository root::
 
-    nice .venv/bin/python -m bench.routing                         # BFCL v4, pooled, + 10k scale
+    nice .venv/bin/python -m bench.routing                         # every set, macro, + 10k scale
+    nice .venv/bin/python -m bench.routing --data bfcl             # BFCL v4 in full (history, abstention)
+    nice .venv/bin/python -m bench.routing --embedder mpnet        # all-mpnet-base-v2 instead of MiniLM
     nice .venv/bin/python -m bench.routing --scale 0               # quality only
     nice .venv/bin/python -m bench.routing --tools T.json --queries Q.jsonl [-k 10]
     nice .venv/bin/python -m bench.routing --data NAME_OR_FOLDER   # another data set
@@ -10,7 +12,12 @@ Run from the repository root::
 The tuned constants are refitted by `palaestra routing tune`, and the judge that `--judge` reads is
 trained by `palaestra routing train-judge`: they are the package's, this only measures.
 
-By default the data is the Berkeley Function Calling Leaderboard v4
+By default (`--data all`) every registered set is measured on its own pool and reported
+separately (`bench/routing/sets.py`: one retrieval, multi-step needs, plain BM25, by half), with
+the macro average over the non-BFCL sets' held-out halves; `datasets/DATA.md` says what each set
+is. `--data bfcl` gives BFCL's full report as below.
+
+With `--data bfcl` the data is the Berkeley Function Calling Leaderboard v4
 (`routing/training/datasets/bfcl.py`, fetched once into `.cache/bench/bfcl`):
 the functions of its labelled categories pooled into one registry of 1,437 tools, and 2,501
 queries whose gold is the functions named in their ground-truth answers. A selected tool is a hit
@@ -62,12 +69,23 @@ from bench.routing.measure import (
 )
 from bench.routing.report import report
 from bench.routing.scale import pick_threads, run_scale, timed_index
+from bench.routing.sets import measure_set
 from palaestra.memory.embedders import SentenceTransformerEmbedder
+from palaestra.memory.mpnet import EMBEDDERS, make_embedder
 from palaestra.routing.dense import Int8Embedder
 from palaestra.routing.judge import CrossEncoderJudge
 from palaestra.routing.learned import BFCL_RANKER
 from palaestra.routing.selector import ApiSelector
-from palaestra.routing.training.datasets import DEFAULT_CACHE, SOURCES, FileSet, Query, RoutingData, source
+from palaestra.routing.training.datasets import (
+    ALL,
+    DEFAULT_CACHE,
+    MACRO_SETS,
+    SOURCES,
+    FileSet,
+    Query,
+    RoutingData,
+    source,
+)
 from palaestra.routing.training.evaluation import CachingEmbedder
 
 
@@ -79,8 +97,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--data",
-        default="bfcl",
-        help=f"a data set ({', '.join(SOURCES)}) or a folder of converted files (default: bfcl)",
+        default=ALL,
+        help=f"`all`, a data set ({', '.join(SOURCES)}), several joined by commas, or a folder of "
+        "converted files (default: all, each reported on its own)",
+    )
+    parser.add_argument(
+        "--embedder",
+        choices=sorted(EMBEDDERS),
+        default="minilm",
+        help="the sentence embedder (default: minilm)",
     )
     parser.add_argument("--tools", type=Path, help="JSON list of MCP-shaped tools (with --queries)")
     parser.add_argument("--queries", type=Path, help="JSONL of {query, gold[, servers]} (with --tools)")
@@ -128,12 +153,28 @@ def load_data(args: argparse.Namespace) -> RoutingData:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     loadavg_start = os.getloadavg()
-    data = load_data(args)
-    model = SentenceTransformerEmbedder(num_threads=1)
+    model = make_embedder(args.embedder, num_threads=1)
     model.embed(["load the model"])
-    result = measure(data, args, model)
+    if args.tools is None and (args.data == ALL or "," in args.data):
+        result = measure_sets(args, model)
+    else:
+        result = measure(load_data(args), args, model)
     result["loadavg"] = {"start": loadavg_start, "end": os.getloadavg()}
+    result["embedder"] = args.embedder
     return report(result)
+
+
+def measure_sets(args: argparse.Namespace, model: SentenceTransformerEmbedder) -> dict[str, Any]:
+    """Each set on its own pool (`sets.py`), the macro average, and the scale test over their union."""
+    names = list(SOURCES) if args.data == ALL else [n.strip() for n in args.data.split(",") if n.strip()]
+    loaded = [source(name).load(args.cache, download=True).limited(args.limit) for name in names]
+    per_set = {data.name: measure_set(data, model, args.k) for data in loaded}
+    result: dict[str, Any] = {"sets": per_set, "macro_sets": [n for n in MACRO_SETS if n in per_set]}
+    if args.scale:
+        pool = [record for data in loaded for record in data.pool]
+        queries = [q for data in loaded for q in data.labelled]
+        result["scale"] = run_scale(pool, queries, args.scale, args.scale_queries, model, args.k)
+    return result
 
 
 def measure(

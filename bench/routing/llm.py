@@ -1,11 +1,13 @@
-"""The API selector's LLM re-rank and "none fits" judge with the embedded model, on BFCL's held-out half.
+"""The API selector's LLM re-rank, "none fits" judge and need splitting with the embedded model (or
+the configured endpoint), on a set's held-out half.
 
     python -m bench.routing.llm [--sample 200] [--data bfcl] [--json out.json]
 
 One model call per query: the re-ranker reads the selector's best 10 candidates and names those that
 fit, best first; naming none abstains. Scored on the held-out ("test") half of ``bench.routing``'s
 split only, on the first ``--sample`` queries of each set in file order (0: all of them; the whole
-half is ~2,400 calls, hours on 2 shared cores). The anchor is the selector without the re-ranker on
+half is ~2,400 calls, hours on 2 shared cores). A second call per query lists the request's needs
+(`routing/needs.py`), scored against the rules' split. The anchor is the selector without the re-ranker on
 the same queries: hit@5 and nDCG@5 over the pooled registry, abstention on the irrelevance queries,
 and false abstentions on labelled queries within their own candidate lists.
 """
@@ -25,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.routing import measure
     from palaestra.memory import SentenceTransformerEmbedder
     from palaestra.routing import ApiSelector
+    from palaestra.routing.needs import select_needs
     from palaestra.routing.training.datasets import DEFAULT_CACHE, SOURCES, Query, source
     from palaestra.routing.training.evaluation import half, scores_for
 
@@ -61,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     unfiltered = [Query(q.id, q.text, q.gold) for q in labelled]  # the pooled registry, no pre-filter
-    plain = {
-        "quality": quality(measure.timed_selections(pooled, unfiltered, args.k)[0]),
-        "irrelevance_abstained": measure.abstain_rates(own, irrelevant, args.k)["test"],
-        "false_abstain_own_lists": measure.abstain_rates(own, in_lists, args.k)["test"],
-    }  # fmt: skip
+    plain: dict[str, Any] = {"quality": quality(measure.timed_selections(pooled, unfiltered, args.k)[0])}
+    if irrelevant:  # a set without irrelevance queries or candidate lists has no abstention figures
+        plain["irrelevance_abstained"] = measure.abstain_rates(own, irrelevant, args.k)["test"]
+    if data.labelled_lists:
+        plain["false_abstain_own_lists"] = measure.abstain_rates(own, in_lists, args.k)["test"]
     print(json.dumps({"plain": plain}), flush=True)
     reranked, seconds = measure.reranked(pooled, labelled, args.k, filtered=False)
     llm: dict[str, Any] = {
@@ -74,8 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     llm["seconds_per_call"] = round(sum(seconds) / len(seconds), 2)
     print(json.dumps({"rerank": llm}), flush=True)
-    llm["irrelevance_abstained"] = measure.rerank_abstain_rates(own, irrelevant, args.k)["test"]
-    llm["false_abstain_own_lists"] = measure.rerank_abstain_rates(own, in_lists, args.k)["test"]
+    llm["needs_rules"] = quality([select_needs(pooled, q.text, args.k) for q in labelled])
+    split, seconds = measure.llm_needs(pooled, labelled, args.k)
+    llm["needs_llm"] = {**quality(split), "seconds_per_call": round(sum(seconds) / len(seconds), 2)}
+    print(json.dumps({"needs": {k: llm[k] for k in ("needs_rules", "needs_llm")}}), flush=True)
+    if irrelevant:
+        llm["irrelevance_abstained"] = measure.rerank_abstain_rates(own, irrelevant, args.k)["test"]
+    if data.labelled_lists:
+        llm["false_abstain_own_lists"] = measure.rerank_abstain_rates(own, in_lists, args.k)["test"]
     result = {
         "held_out_labelled": len(labelled), "held_out_irrelevance": len(irrelevant),
         "plain": plain, "embedded_rerank": llm, "minutes": round((time.perf_counter() - started) / 60, 1),

@@ -189,3 +189,24 @@ def rerank_quality(selector: ApiSelector, queries: Sequence[Query], k: int) -> d
     rows = [scores_for([hit.record.name for hit in s.hits], q.gold) for q, s in pairs]
     failures = sum(s.rerank_error is not None for s in selections)
     return {**summarise(rows, seconds), "rerank_failures": failures}
+
+
+def llm_needs(selector: ApiSelector, queries: Sequence[Query], k: int) -> tuple[list[Selection], list[float]]:
+    """Each query's `select_needs` with the needs listed by the configured model (else the embedded
+    one), and the wall time of each (one model call per query)."""
+    import asyncio
+
+    from palaestra.agents.llm import default_model
+    from palaestra.routing.needs import LLMNeedSplitter, aselect_needs
+
+    async def run() -> tuple[list[Selection], list[float]]:
+        selections, seconds = [], []
+        async with default_model() as model:
+            splitter = LLMNeedSplitter(model)
+            for query in queries:
+                start = time.perf_counter()
+                selections.append(await aselect_needs(selector, query.text, k, splitter))
+                seconds.append(time.perf_counter() - start)
+        return selections, seconds
+
+    return asyncio.run(run())

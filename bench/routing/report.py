@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bench.common import verdict
+from bench.routing.sets import report_sets
 from palaestra.routing.training.evaluation import METRICS
 
 TARGET_HIT5 = 0.95
@@ -34,6 +35,9 @@ def report(result: dict[str, Any]) -> int:
     """Print the table, the abstention figures and the targets; 0 when every target passed."""
     load = result["loadavg"]
     print(f"\nload average (1, 5, 15 min) at start {load['start']}, at end {load['end']}")
+    if "sets" in result:
+        targets = report_sets(result["sets"], result["macro_sets"])
+        return finish(result, {**targets, **scale_targets(result)})
     print(f"index: ours {result['index_s']['ours']} s, plain BM25 {result['index_s']['bm25']} s "
           f"({result['index_s']['tools']} tools)\n")  # fmt: skip
     header = f"{'':<36}" + "".join(f"{m:>10}" for m in (*METRICS, "p50_ms"))
@@ -65,15 +69,25 @@ def report(result: dict[str, Any]) -> int:
         targets[f"false abstain (own lists) < {TARGET_FALSE_ABSTAIN} (judge, held out)"] = (
             judged["false_abstain_own_lists"]["test"] < TARGET_FALSE_ABSTAIN
         )
-    if "scale" in result:
-        scale = result["scale"]
-        print(f"\nscale: {scale['records']} records indexed in {scale['index_s']} s; query p50 "
-              f"{scale['p50_ms']} ms, p99 {scale['p99_ms']} ms; re-adding 101 known records "
-              f"{scale['readd_unchanged_s']} s")  # fmt: skip
-        targets[f"index {scale['records']} < {TARGET_INDEX_10K_S:.0f} s"] = (
-            scale["index_s"] < TARGET_INDEX_10K_S
-        )
-        targets[f"p50 at {scale['records']} < {TARGET_P50_MS:.0f} ms"] = scale["p50_ms"] < TARGET_P50_MS
+    return finish(result, {**targets, **scale_targets(result)})
+
+
+def scale_targets(result: dict[str, Any]) -> dict[str, bool]:
+    """Print the scale test's figures (when it ran) and return its targets' verdicts."""
+    if "scale" not in result:
+        return {}
+    scale = result["scale"]
+    print(f"\nscale: {scale['records']} records indexed in {scale['index_s']} s; query p50 "
+          f"{scale['p50_ms']} ms, p99 {scale['p99_ms']} ms; re-adding 101 known records "
+          f"{scale['readd_unchanged_s']} s")  # fmt: skip
+    return {
+        f"index {scale['records']} < {TARGET_INDEX_10K_S:.0f} s": scale["index_s"] < TARGET_INDEX_10K_S,
+        f"p50 at {scale['records']} < {TARGET_P50_MS:.0f} ms": scale["p50_ms"] < TARGET_P50_MS,
+    }
+
+
+def finish(result: dict[str, Any], targets: dict[str, bool]) -> int:
+    """Print the verdicts and the whole result as JSON; 0 when every target passed."""
     print()
     for name, passed in targets.items():
         print(f"target {name}: {verdict(passed)}")

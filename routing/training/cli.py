@@ -69,9 +69,11 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
         default="bfcl",
-        help=f"a data set ({', '.join(SOURCES)}) or a folder of converted files (default: bfcl)",
+        help=f"a data set ({', '.join(SOURCES)}), `all` of them at once (what the shipped constants are "
+        "fitted on), several joined by commas, or a folder of converted files (default: bfcl)",
     )
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="data sets' cache folder")
+    parser.add_argument("--embedder", choices=("minilm", "mpnet"), default="minilm", help="sentence embedder")
     parser.add_argument("--download", action="store_true", help="fetch the data set if it is not cached")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N queries of each kind")
     threads = "torch threads (default: 2 to embed and torch's own to train the judge, 1 to tune); 1 is"
@@ -91,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     data = source(args.data).load(args.cache, download=args.download).limited(args.limit)
     judge = args.action == "train-judge"
-    result = train_judge(args, data) if judge else tune(data, args.threads or 1)
+    result = train_judge(args, data) if judge else tune(data, args.threads or 1, args.embedder)
     result["minutes"] = round((time.perf_counter() - started) / 60, 1)
     print(json.dumps(result, sort_keys=True, default=list))
     return 0
@@ -108,14 +110,14 @@ def train_judge(args: argparse.Namespace, data: RoutingData) -> dict[str, Any]:
     return cross_fit(data, out, recipe, folds=args.folds, models=args.models, threads=threads)
 
 
-def tune(data: RoutingData, threads: int) -> dict[str, Any]:
-    from palaestra.memory.embedders import SentenceTransformerEmbedder
+def tune(data: RoutingData, threads: int, embedder: str = "minilm") -> dict[str, Any]:
+    from palaestra.memory.mpnet import make_embedder
     from palaestra.routing.dense import Int8Embedder
 
     from .evaluation import CachingEmbedder
     from .tune import tune as refit_constants
 
-    model = SentenceTransformerEmbedder(num_threads=threads)
+    model = make_embedder(embedder, num_threads=threads)
     model.embed(["load the model"])
     return refit_constants(data, CachingEmbedder(model), CachingEmbedder(Int8Embedder(model)))
 

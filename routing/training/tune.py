@@ -167,7 +167,10 @@ def tune(data: RoutingData, embedder: CachingEmbedder, records: CachingEmbedder)
             record_embedder=records,
         )
         lists.add([*data.labelled_lists, *data.irrelevance_tools])
-        found["abstain"] = tune_abstain(chosen, lists, data.labelled, data.irrelevant)
+        # Only queries with a candidate list of their own (BFCL's, in `--data all`) can say "fits".
+        listed = {record.namespace for record in data.labelled_lists}
+        labelled = [q for q in data.labelled if q.id in listed]
+        found["abstain"] = tune_abstain(chosen, lists, labelled, data.irrelevant)
     return found
 
 

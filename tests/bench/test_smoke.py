@@ -70,7 +70,7 @@ def test_routing_on_the_bfcl_loader_with_judge_rerank_and_scale(
         env = {"PALAESTRA_LLM_BASE_URL": llm.base_url, "PALAESTRA_LLM_MODEL": "scripted-model",
                "PALAESTRA_LLM_API_KEY": "test"}  # fmt: skip
         stdout = run_bench(
-            "bench.routing", "--cache", str(bfcl_mini), "--limit", "16", "--scale", "60",
+            "bench.routing", "--data", "bfcl", "--cache", str(bfcl_mini), "--limit", "16", "--scale", "60",
             "--scale-queries", "5", "--judge", str(untrained_judge), "--rerank", env=env,
         )  # fmt: skip
         assert llm.requests, "the re-ranker asked the scripted model"
@@ -82,6 +82,18 @@ def test_routing_on_the_bfcl_loader_with_judge_rerank_and_scale(
     assert result["abstain"]["with_judge"]["judge_asked"] == 1.0  # the policy always needs the judge
     assert result["ours_rerank"]["rerank_failures"] == 0
     assert 0 < result["ours"]["hit@5"] <= 1
+
+
+def test_routing_reports_every_set_and_the_macro_average(sets_mini: Path) -> None:
+    stdout = run_bench("bench.routing", "--cache", str(sets_mini), "--scale", "40", "--scale-queries", "5")
+    result = last_json(stdout)
+    assert set(result["sets"]) == {"bfcl", "nestful", "complexfuncbench", "agentdojo"}
+    assert result["macro_sets"] == ["nestful", "complexfuncbench", "agentdojo"]
+    nestful = result["sets"]["nestful"]
+    assert nestful["tools"] == 6 and nestful["queries"] == 6
+    assert {"ours_test", "needs_test", "examples_test", "bm25_test"} <= set(nestful)
+    assert "macro over nestful, complexfuncbench, agentdojo, ours + multi-step needs" in stdout
+    assert "target macro recall@5 >= 0.6 (held out)" in stdout and result["scale"]["records"] == 40
 
 
 def test_routing_on_files_without_abstention_data(bfcl_mini: Path, tmp_path: Path) -> None:

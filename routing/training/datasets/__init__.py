@@ -13,6 +13,7 @@ from pathlib import Path
 
 from palaestra.errors import UnknownNameError
 
+from .agentdojo import AgentDojo
 from .base import (
     DEFAULT_CACHE,
     DataNotFoundError,
@@ -24,13 +25,50 @@ from .base import (
 )
 from .bfcl import Bfcl
 from .files import FileSet, FolderSource, read_queries, read_tools, write_queries, write_tools
+from .nestful import ComplexFuncBench, Nestful
 
-#: The registered sets, by name.
-SOURCES: dict[str, DataSource] = {source.name: source for source in (Bfcl(),)}
+#: The registered sets, by name (licences and provenance: DATA.md beside this file).
+SOURCES: dict[str, DataSource] = {
+    source.name: source for source in (Bfcl(), Nestful(), ComplexFuncBench(), AgentDojo())
+}
+#: The sets the benchmark's macro average is taken over: every registered set but BFCL, on which
+#: the selector was first built.
+MACRO_SETS = tuple(name for name in SOURCES if name != "bfcl")
+#: What `--data all` means: every registered set, fitted on at once.
+ALL = "all"
+
+
+class CombinedSource(DataSource):
+    """Several sets as one: their pools in one registry (each set's tools keep their namespaces)
+    and all their queries. `palaestra routing tune --data all` fits every constant on the tuning
+    halves of all sets at once, so no set's quirks are tuned on alone."""
+
+    licence = "each set's own"
+
+    def __init__(self, parts: list[DataSource]) -> None:
+        self.parts = parts
+        self.name = "+".join(part.name for part in parts)
+        self.provenance = "; ".join(part.provenance for part in parts)
+
+    def load(self, cache: Path = DEFAULT_CACHE, *, download: bool = False) -> RoutingData:
+        loaded = [part.load(cache, download=download) for part in self.parts]
+        return RoutingData(
+            name=self.name,
+            pool=[record for data in loaded for record in data.pool],
+            labelled=[q for data in loaded for q in data.labelled],
+            irrelevance_tools=[record for data in loaded for record in data.irrelevance_tools],
+            irrelevant=[q for data in loaded for q in data.irrelevant],
+            labelled_lists=[record for data in loaded for record in data.labelled_lists],
+        )
 
 
 def source(name_or_folder: str) -> DataSource:
-    """A registered set by name, or a folder of converted files (see `files.py`) by its path."""
+    """A registered set by name, `all` of them, several joined by commas (one `CombinedSource`),
+    or a folder of converted files (see `files.py`) by its path."""
+    if name_or_folder == ALL:
+        return CombinedSource(list(SOURCES.values()))
+    if "," in name_or_folder:
+        return CombinedSource([source(part.strip()) for part in name_or_folder.split(",") if part.strip()])
     if name_or_folder in SOURCES:
         return SOURCES[name_or_folder]
     folder = Path(name_or_folder)
@@ -45,8 +83,11 @@ def source(name_or_folder: str) -> DataSource:
 
 
 __all__ = [
+    "ALL",
     "DEFAULT_CACHE",
+    "MACRO_SETS",
     "SOURCES",
+    "CombinedSource",
     "DataNotFoundError",
     "DataSource",
     "FileSet",
