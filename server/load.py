@@ -6,7 +6,7 @@ Each session plays ``miniwob.enter-text`` and, at every step, fills the text fie
 only it knows (its own id and step number); the answer must show exactly that marker in that
 field and the session's own goal. Any other value is cross-talk between sessions; a step that
 reports an error (an action timeout on a saturated machine) is counted apart, as an error. Prints one JSON
-report: steps, step latencies, and every mismatch seen. The load test and ``bench.server`` use it.
+report: steps, step latencies, and every mismatch seen. The load test and ``bench.speed.server`` use it.
 """
 
 from __future__ import annotations

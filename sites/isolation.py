@@ -1,4 +1,4 @@
-"""The isolation check that tests and ``bench.sites`` share: two episodes of the shop change the same
+"""The isolation check that tests and ``bench.speed.sites`` share: two episodes of the shop change the same
 record (Emma Lopez's last name) through the site's own form at the same time, in two browser
 contexts served by the same site process; both must succeed and neither may see the other's write.
 """

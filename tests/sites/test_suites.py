@@ -1,6 +1,6 @@
 """The site suites on their real sites: committed task files match the seed, and a sample of
 oracles (every kind of task, every site) reach 1.0 through the public actions alone. The whole
-suites run in ``python -m bench.sites --oracles``."""
+suites run in ``python -m bench.speed.sites --oracles``."""
 
 from __future__ import annotations
 

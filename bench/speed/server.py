@@ -1,6 +1,6 @@
 """What serving costs: the environment server's overhead per step, and its throughput.
 
-    nice .venv/bin/python -m bench.server                  # 200 steps for the overhead, 20 s per load
+    nice .venv/bin/python -m bench.speed.server                  # 200 steps for the overhead, 20 s per load
 
 Overhead: one client steps one session of ``miniwob.enter-text`` (``fill`` into the text field,
 observation parts axtree, dom, elements) on ``palaestra serve`` running in its own process on
@@ -152,7 +152,7 @@ def start_server(port: int, max_sessions: int, canned: bool = False) -> subproce
     command = [sys.executable, "-m", "palaestra.cli", "serve", "--port", str(port),
                "--max-sessions", str(max_sessions)]  # fmt: skip
     if canned:
-        command = [sys.executable, "-m", "bench.server", "--serve-canned", str(port)]
+        command = [sys.executable, "-m", "bench.speed.server", "--serve-canned", str(port)]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -1,7 +1,7 @@
 """The sites: start-up, reset and step times on real pages, memory and disk, the isolation check,
 and the oracles over every task; beside WebArena's documented figures.
 
-    python -m bench.sites [--resets 20] [--oracles] [--agents] [--json out.json]
+    python -m bench.speed.sites [--resets 20] [--oracles] [--agents] [--json out.json]
 
 Per site: cold start (a fresh process until it answers its health check), reset median and 95th
 percentile on the site's pages (a reset includes the first observation; the episode's state is
@@ -12,7 +12,7 @@ and of one episode's copy. Then the isolation check (two episodes change one rec
 the site's form). ``--oracles`` runs ``palaestra eval --agent oracle`` over each whole suite;
 ``--agents`` adds the state abstraction's token ratio and target retention on the sites' pages and
 the memory agent's success with demonstrations of other instantiations of each template
-(``bench.sites_agents``).
+(``bench.agents.sites``).
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         report["oracles"] = oracles(args.workers)
         print(f"oracles: {report['oracles']}")
     if args.agents:
-        from bench.sites_agents import run_agents
+        from bench.agents.sites import run_agents
 
         report["agents"] = run_agents()
         print(f"agents: {json.dumps(report['agents'])}")

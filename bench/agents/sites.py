@@ -1,5 +1,5 @@
 """Agents on the site suites: the state abstraction on the sites' pages, and the offline memory agent
-with demonstrations of other instantiations of each template (part of ``bench.sites --agents``).
+with demonstrations of other instantiations of each template (part of ``bench.speed.sites --agents``).
 
 For every template with two or more tasks, the oracle plays all but the first; those episodes are
 written into an exemplar memory (family: the template) and, step by step, measured like
@@ -7,7 +7,7 @@ written into an exemplar memory (family: the template) and, step by step, measur
 oracle's target is kept). The memory agent then plays each template's first task, which no
 demonstration shows: the same template, another product, order, customer or topic.
 
-    python -m bench.sites_agents [--json out.json]
+    python -m bench.agents.sites [--json out.json]
 """
 
 from __future__ import annotations
