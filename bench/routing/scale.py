@@ -9,6 +9,7 @@ from typing import Any
 
 from bench.common import log, percentile_ms
 from palaestra.memory.embedders import SentenceTransformerEmbedder
+from palaestra.routing.needs import select_needs
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.selector import ApiSelector
 from palaestra.routing.training.datasets import Query
@@ -60,11 +61,14 @@ def run_scale(
     selector = ApiSelector(model)
     index_s = timed_index(selector, records)
     model.num_threads = 1
-    seconds = []
+    seconds, needs_seconds = [], []
     for query in labelled[:n_queries]:
         start = time.perf_counter()
         selector.select(query.text, k)
         seconds.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        select_needs(selector, query.text, k)  # multi-step: a retrieval per need, merged
+        needs_seconds.append(time.perf_counter() - start)
     start = time.perf_counter()
     selector.add(records[:100] + scale_records(pool[:1], 1))  # 100 unchanged, 1 existing: no embedding
     readd_s = time.perf_counter() - start
@@ -73,5 +77,7 @@ def run_scale(
         "index_s": round(index_s, 1),
         "p50_ms": percentile_ms(seconds, 50),
         "p99_ms": percentile_ms(seconds, 99),
+        "needs_p50_ms": percentile_ms(needs_seconds, 50),
+        "needs_p99_ms": percentile_ms(needs_seconds, 99),
         "readd_unchanged_s": round(readd_s, 3),
     }
