@@ -78,26 +78,6 @@ def site_oracle(task: str) -> Any:
 
 def play_oracle(env: Any, task: str, max_steps: int = 40) -> Any:
     """Play one episode of a site task with its oracle on a (sync) environment made for ``task``."""
-    from palaestra.tasks.miniwob.oracles.base import EpisodeResult
+    from palaestra.tasks.miniwob.oracles.base import play
 
-    obs, _ = env.reset(seed=0)
-    plan = site_oracle(task)(obs)
-    actions: list[str] = []
-    errors: list[str] = []
-    reward, success = 0.0, False
-    try:
-        action = next(plan)
-        while len(actions) < max_steps:
-            actions.append(action)
-            obs, reward, terminated, truncated, info = env.step(action)
-            success = bool(info.get("success"))
-            if obs["last_action_error"]:
-                errors.append(obs["last_action_error"])
-            if terminated or truncated:
-                break
-            action = plan.send(obs)
-    except StopIteration:
-        pass
-    return EpisodeResult(
-        reward=float(reward), success=success, steps=len(actions), actions=actions, errors=errors
-    )
+    return play(env, site_oracle(task), 0, max_steps)

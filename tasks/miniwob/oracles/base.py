@@ -44,11 +44,17 @@ class EpisodeResult:
 
 def run_oracle(env: Any, task: str, seed: int, max_steps: int = 50) -> EpisodeResult:
     """Play one episode of ``task`` with its oracle on a reset-able (sync) environment."""
+    return play(env, ORACLES[task], seed, max_steps)
+
+
+def play(env: Any, oracle: Oracle, seed: int, max_steps: int) -> EpisodeResult:
+    """Play one episode with ``oracle`` (any suite's) on a reset-able (sync) environment: it gets
+    the first observation, then each next one, and answers with the next action string."""
     obs, _ = env.reset(seed=seed)
-    solver = ORACLES[task](obs)
+    solver = oracle(obs)
     actions: list[str] = []
     errors: list[str] = []
-    reward, success, terminated, truncated = 0.0, False, False, False
+    reward, success = 0.0, False
     try:
         action = next(solver)
         while len(actions) < max_steps:
