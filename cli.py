@@ -97,10 +97,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from palaestra.redaction import redact_text
+    from palaestra.runs.columns import format_columns
     from palaestra.runs.results import format_episode_links, format_summary, load_rows, summarize
 
     rows = load_rows(args.run)
     print(redact_text(format_summary(summarize(rows))))
+    columns = format_columns(rows)
+    if columns:  # WebArena's suites: the paper's, the corrected and Verified's verdicts
+        print(redact_text(columns))
     print(format_episode_links(args.run, rows, every=args.episodes))
     return 0
 

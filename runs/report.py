@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from palaestra.redaction import SECRETS, redact, redact_text
+from palaestra.runs.columns import ALL_TASKS, column_cell, summarize_columns
 from palaestra.runs.records import PERMANENT_ERRORS, RETRYABLE_ERRORS
 from palaestra.runs.report_html import (
     episode_page_name,
@@ -182,12 +183,33 @@ def _summary(episodes: list[dict[str, Any]]) -> str:
         )  # fmt: skip
     html += "<h3>Per agent (mean over tasks, each task weighs the same)</h3>"
     html += table(["agent", "tasks", "n", "success", "tokens", "cost", "errors"], means, numeric=range(1, 7))
+    html += _columns(episodes)
     if reference:
         html += (
             '<p class="muted"><span class="badge">reference</span> privileged agents are told the task: '
             "their runs are reference solutions that check the tasks, not measurements of an agent.</p>"
         )
     return html
+
+
+def _columns(episodes: list[dict[str, Any]]) -> str:
+    """WebArena's evaluator columns per agent and task (nothing for a run without them)."""
+    names, summaries = summarize_columns(episodes)
+    if not summaries:
+        return ""
+    rows = [
+        [esc(s.agent), esc(s.task) if s.task != ALL_TASKS else f"<em>{esc(ALL_TASKS)}</em>",
+         *(esc(column_cell(*s.means[n], s.episodes)) for n in names), str(s.episodes)]
+        for s in summaries
+    ]  # fmt: skip
+    return (
+        "<h3>Evaluator columns (WebArena)</h3>"
+        + table(["agent", "task", *names, "n"], rows, numeric=range(2, len(names) + 3))
+        + '<p class="muted">Each column\'s mean is over the finished episodes it judged: '
+        "<em>paper</em> as WebArena's paper defines its evaluators, <em>corrected</em> with their known "
+        "faults fixed, <em>verified</em> WebArena-Verified's; (n=k) where fewer episodes than the row's "
+        "have a value.</p>"
+    )
 
 
 def _errors(episodes: list[dict[str, Any]], attempts: dict[str, list[dict[str, Any]]]) -> str:

@@ -61,6 +61,7 @@ def build_run(
     steps: int = 2,
     record: dict[str, Any] | None = None,
     config_hash: str | Mapping[str, str] = "abc123",
+    extras: Mapping[str, dict[str, Any]] | None = None,
 ) -> Path:
     """Write a run to `run_dir` and return it.
 
@@ -68,7 +69,8 @@ def build_run(
     outcomes, one per seed. `agent_names` maps labels to registered names (default: the label, so a
     label "oracle" is the privileged oracle). `goals` maps tasks to goals. Every finished episode
     takes `steps` steps, an errored one a single step. `config_hash` is every agent's configuration
-    hash, or maps labels to theirs.
+    hash, or maps labels to theirs. `extras` maps episode keys (`"label|task|seed"`) to
+    their outcome's `extra` (WebArena's evaluator columns, for one).
     """
     names, goal_of = agent_names or {}, goals or {}
     n_seeds = max((len(_outcomes(spec)) for spec in results.values()), default=0)
@@ -80,6 +82,7 @@ def build_run(
                 goal = goal_of.get(task, f"Solve {task} (seed {seed}).")
                 episode = _episode(run_dir, label, names.get(label, label), task, seed, outcome, goal, steps)
                 episode.agent_hash = config_hash if isinstance(config_hash, str) else config_hash[label]
+                episode.extra.update((extras or {}).get(episode.key, {}))
                 store.record(episode, invocation)
         store.end_invocation(invocation, "complete")
     return run_dir
@@ -135,3 +138,26 @@ def make_run(tmp_path: Path) -> MakeRun:
         return build_run(tmp_path / name, results, **options)
 
     return factory
+
+
+def _columns(paper: float | None, corrected: float | None, verified: float | None) -> dict[str, Any]:
+    return {"columns": {"paper": paper, "corrected": corrected, "verified": verified}}
+
+
+#: A WebArena-style run: agent "a" on two official tasks (one errored episode, without columns),
+#: agent "b" on one, and a MiniWoB task whose episodes carry no columns. Verified could not judge
+#: `a|webarena.1|1` (None), so its mean for that row is over 2 episodes.
+COLUMN_RESULTS: dict[Any, Results] = {
+    ("a", "webarena.1"): [True, False, False],
+    ("a", "webarena.2"): [True, "browser_crashed"],
+    ("b", "webarena.1"): [True, False],
+    ("b", "miniwob.click-test"): "1/1",
+}
+COLUMN_EXTRAS = {
+    "a|webarena.1|0": _columns(1.0, 1.0, 1.0),
+    "a|webarena.1|1": _columns(0.0, 1.0, None),
+    "a|webarena.1|2": _columns(0.0, 0.0, 1.0),
+    "a|webarena.2|0": _columns(1.0, 1.0, 0.0),
+    "b|webarena.1|0": _columns(1.0, 0.0, 1.0),
+    "b|webarena.1|1": _columns(0.0, 0.0, 0.0),
+}

@@ -25,6 +25,8 @@ from palaestra.runs.report import write_report
 from palaestra.runs.report_html import episode_page_name
 from palaestra.ui.links import base_url
 
+from .conftest import COLUMN_EXTRAS, COLUMN_RESULTS
+
 MakeRun = Callable[..., Path]
 EVIL_GOAL = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"> Click <b>OK</b> & go'
 RESULTS: dict[Any, Any] = {
@@ -90,6 +92,28 @@ def test_index_shows_the_run(run: Path, page: Page) -> None:
     episodes = page.locator("a.episode")
     assert episodes.count() == 8 and tables.count() == 4
     assert page.locator("text=⚠ error: browser_crashed").is_visible()
+
+
+def test_index_shows_webarenas_evaluator_columns(make_run: MakeRun, run: Path, page: Page) -> None:
+    webarena = make_run(COLUMN_RESULTS, name="webarena", extras=COLUMN_EXTRAS)
+    page.goto(write_report(webarena).as_uri())
+    heading = "h3:has-text('Evaluator columns (WebArena)') + table"
+    assert page.locator(f"{heading} th").all_inner_texts() == [
+        "agent",
+        "task",
+        "paper",
+        "corrected",
+        "verified",
+        "n",
+    ]
+    assert cells(page, f"{heading} tbody tr") == [
+        ["a", "webarena.1", "0.33", "0.67", "1.00 (n=2)", "3"],
+        ["a", "webarena.2", "1.00", "1.00", "0.00", "1"],
+        ["a", "all tasks", "0.50", "0.75", "0.67 (n=3)", "4"],
+        ["b", "webarena.1", "0.50", "0.00", "0.50", "2"],
+        ["b", "all tasks", "0.50", "0.00", "0.50", "2"],
+    ]
+    assert "Evaluator columns" not in write_report(run).read_text()  # a run without columns: nothing new
 
 
 def test_a_link_opens_the_episode_page_with_its_steps(run: Path, page: Page) -> None:

@@ -1,0 +1,102 @@
+"""WebArena's evaluator columns, summarised for `palaestra show` and the HTML report.
+
+WebArena's official suites judge every episode three ways (`paper`: the evaluators as the paper
+defines them, `corrected`: with their known faults fixed, `verified`: WebArena-Verified's), stored in
+the episode's `extra["columns"]`. A column is None where its evaluator could not judge the episode,
+so each column's mean is over the episodes that have a value for it, and says how many that was.
+Runs without columns summarise to nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+#: The known columns, in the order they are shown; any other column follows, sorted.
+KNOWN_COLUMNS = ("paper", "corrected", "verified")
+#: The task cell of an agent's row over all its tasks.
+ALL_TASKS = "all tasks"
+
+
+@dataclass
+class ColumnSummary:
+    """One agent's column means on one task (or on `ALL_TASKS`): `means[column] = (mean, n)`."""
+
+    agent: str
+    task: str
+    episodes: int  # finished episodes with any column
+    means: dict[str, tuple[float | None, int]]
+
+
+def episode_columns(row: dict[str, Any]) -> dict[str, float | None] | None:
+    """The evaluator columns of one episode row, or None if it has none (or did not finish)."""
+    if row.get("status") != "done":
+        return None
+    try:
+        extra = json.loads(row.get("extra") or "{}")
+    except ValueError:
+        return None
+    columns = extra.get("columns") if isinstance(extra, dict) else None
+    if not isinstance(columns, dict) or not columns:
+        return None
+    return {
+        str(k): float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+        for k, v in columns.items()
+    }
+
+
+def summarize_columns(rows: list[dict[str, Any]]) -> tuple[list[str], list[ColumnSummary]]:
+    """The columns seen, and per agent one summary per task then one over all its tasks.
+
+    Both are empty when no episode has columns.
+    """
+    groups: dict[tuple[str, str], list[dict[str, float | None]]] = defaultdict(list)
+    for row in rows:
+        columns = episode_columns(row)
+        if columns is not None:
+            groups[(row["agent"], row["task"])].append(columns)
+    seen = {name for group in groups.values() for columns in group for name in columns}
+    names = [c for c in KNOWN_COLUMNS if c in seen] + sorted(seen - set(KNOWN_COLUMNS))
+    summaries: list[ColumnSummary] = []
+    for agent in sorted({agent for agent, _ in groups}):
+        tasks = sorted(task for a, task in groups if a == agent)
+        for task in tasks:
+            summaries.append(_summary(agent, task, groups[(agent, task)], names))
+        everything = [columns for task in tasks for columns in groups[(agent, task)]]
+        summaries.append(_summary(agent, ALL_TASKS, everything, names))
+    return names, summaries
+
+
+def _summary(agent: str, task: str, group: list[dict[str, float | None]], names: list[str]) -> ColumnSummary:
+    means: dict[str, tuple[float | None, int]] = {}
+    for name in names:
+        values = [v for columns in group if (v := columns.get(name)) is not None]
+        means[name] = (sum(values) / len(values) if values else None, len(values))
+    return ColumnSummary(agent, task, len(group), means)
+
+
+def column_cell(mean: float | None, n: int, episodes: int) -> str:
+    """A column's mean; its own n beside it when fewer episodes than the row's have a value."""
+    if mean is None:
+        return "-"
+    return f"{mean:.2f}" if n == episodes else f"{mean:.2f} (n={n})"
+
+
+def format_columns(rows: list[dict[str, Any]]) -> str:
+    """The table `palaestra show` prints under the summary; empty for a run without columns."""
+    names, summaries = summarize_columns(rows)
+    if not summaries:
+        return ""
+    widths = [max(11, *(len(n) for n in names))] * len(names)
+    header = f"{'agent':<16} {'task':<34} " + " ".join(
+        f"{n:>{w}}" for n, w in zip(names, widths, strict=True)
+    )
+    header += f" {'n':>4}"
+    lines = ["", "Evaluator columns (WebArena): mean over episodes with a value", header, "-" * len(header)]
+    for s in summaries:
+        cells = [column_cell(*s.means[n], s.episodes) for n in names]
+        values = " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+        lines.append(f"{s.agent:<16} {s.task:<34} {values} {s.episodes:>4}")
+    return "\n".join(lines)
