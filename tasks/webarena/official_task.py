@@ -136,14 +136,7 @@ class OfficialTask(SiteTask):
         context = page.context
         ours = self.stand_ins()
         if ours:
-            episode = await asyncio.to_thread(self.runtime.new_episode, ours)
-            old = self._episodes.get(context)
-            self._episodes[context] = episode
-            if old is not None:
-                old.discard()
-            else:
-                context.on("close", lambda _: self._forget(context))
-            await context.set_extra_http_headers(episode.headers)
+            await self._new_episode(context, ours)
         await context.clear_cookies()
         if self.config.require_login:
             if ours:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page
@@ -77,7 +78,16 @@ class SiteTask(Task):
 
     async def _start(self, page: Page) -> None:
         context = page.context
-        episode = await asyncio.to_thread(self.runtime.new_episode, self.config.sites)
+        episode = await self._new_episode(context, self.config.sites)
+        if self.config.require_login:
+            await context.clear_cookies()
+            await context.add_cookies(episode.login_cookies(self.config.login_as))
+        await page.goto(fill_placeholders(self.config.start_url, self.urls()), wait_until="load")
+
+    async def _new_episode(self, context: BrowserContext, sites: Sequence[str]) -> Any:
+        """A fresh copy of ``sites``' state for the episode in ``context``, replacing (and
+        discarding) the copy its previous episode used; the last is discarded with the context."""
+        episode = await asyncio.to_thread(self.runtime.new_episode, sites)
         old = self._episodes.get(context)
         self._episodes[context] = episode
         if old is not None:
@@ -85,10 +95,7 @@ class SiteTask(Task):
         else:
             context.on("close", lambda _: self._forget(context))
         await context.set_extra_http_headers(episode.headers)
-        if self.config.require_login:
-            await context.clear_cookies()
-            await context.add_cookies(episode.login_cookies(self.config.login_as))
-        await page.goto(fill_placeholders(self.config.start_url, self.urls()), wait_until="load")
+        return episode
 
     def _forget(self, context: BrowserContext) -> None:
         episode = self._episodes.pop(context, None)
