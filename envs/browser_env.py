@@ -299,11 +299,7 @@ class BrowserEnv(PalaestraEnv):
         self.seed_rng(seed)
         episode_seed = int(seed) if seed is not None else draw_seed(self.np_random)
         self._drawing_seeds = seed is None
-        if not self._warmed:
-            await self.task.warm_up()  # a task's servers and data, once, outside the reset timeout
-            self._warmed = True
-        if self.tools is not None:
-            await self.tools.awarm()  # once per environment, outside the reset's timeout
+        await self._warm_task()
         started = time.perf_counter()
         old, self._episode = self._episode, None
         try:
@@ -577,8 +573,16 @@ class BrowserEnv(PalaestraEnv):
 
     async def awarm(self) -> None:
         await self.host.ensure_browser()
-        if self.tools is not None:
-            await self.tools.awarm()
+        await self._warm_task()
+
+    async def _warm_task(self) -> None:
+        """Once per environment, outside every timeout: the task's servers and data (a first build
+        may take minutes) and its tools' search model (a first load took longer than a step)."""
+        if not self._warmed:
+            await self.task.warm_up()
+            if self.tools is not None:
+                await self.tools.awarm()
+            self._warmed = True
 
     def _started_on_a_loop(self) -> bool:
         return self._loop is not None and not self._loop.is_closed()
