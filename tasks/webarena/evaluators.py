@@ -9,8 +9,12 @@ as WebArena's combined evaluators do:
   and ``fuzzy_match`` (the configured LLM judge when there is one, else the deterministic match of
   ``normalise.fuzzy_match``).
 - ``url_match``: the active page's URL against ``reference_url`` (alternatives joined by ``|OR|``)
-  compared as parsed URLs: the same host, the same path, and every reference query parameter
-  present with the same values, so ``/search?q=12`` never matches ``/search?q=120``.
+  compared as parsed URLs: the same host, the reference's path or one below it by whole segments
+  (WebArena's "GOLD in PRED": ``/f/books/12/title`` is in ``/f/books``, ``/f/books2`` is not), and
+  every reference query parameter present with the same values, so ``/search?q=12`` never
+  matches ``/search?q=120``. (WebArena's PR #77 proposes equal paths instead; 129 of the 205
+  official url_match tasks, whose agent ends on a page below the reference (a new post, a new
+  milestone, a form under its section), would then fail when done right.)
 - ``program_html``: for each check, a page (``last``: the agent's; else a URL, opened in the
   episode's own browser context, or ``func:<helper>(...)`` giving one) and a locator (a JavaScript
   expression, after the check's ``prep_actions``; empty for the page's HTML; or
@@ -159,11 +163,13 @@ def _parsed(url: str) -> tuple[str, str, dict[str, list[str]]]:
 def url_matches(pred: str, ref: str, mode: str = "corrected") -> bool:
     pred_host, pred_path, pred_query = _parsed(pred)
     ref_host, ref_path, ref_query = _parsed(ref)
-    # WebArena's own evaluator tests host and path as a substring (its PR #77); ours compares them.
+    # WebArena's own evaluator tests host and path as a substring (its PR #77: /todos2 is in /todos);
+    # ours tests containment by whole path segments.
     if mode == "paper":
         path_ok = f"{ref_host}{ref_path}" in f"{pred_host}{pred_path}"
     else:
-        path_ok = (pred_host, pred_path) == (ref_host, ref_path)
+        below = pred_path == ref_path or pred_path.startswith(ref_path.rstrip("/") + "/")
+        path_ok = pred_host == ref_host and below
     query_ok = all(set(values) <= set(pred_query.get(key, [])) for key, values in ref_query.items())
     return path_ok and query_ok
 
