@@ -12,9 +12,9 @@ as WebArena's combined evaluators do:
   compared as parsed URLs: the same host, the reference's path or one below it by whole segments
   (WebArena's "GOLD in PRED": ``/f/books/12/title`` is in ``/f/books``, ``/f/books2`` is not), and
   every reference query parameter present with the same values, so ``/search?q=12`` never
-  matches ``/search?q=120``. (WebArena's PR #77 proposes equal paths instead; 129 of the 205
-  official url_match tasks, whose agent ends on a page below the reference (a new post, a new
-  milestone, a form under its section), would then fail when done right.)
+  matches ``/search?q=120``. (WebArena's PR #77 proposes equal paths instead, which fails most of
+  the 129 official tasks pairing url_match with program_html when done right: their agent ends
+  below the reference, on a new post, a new milestone, a form under its section.)
 - ``program_html``: for each check, a page (``last``: the agent's; else a URL, opened in the
   episode's own browser context, or ``func:<helper>(...)`` giving one) and a locator (a JavaScript
   expression, after the check's ``prep_actions``; empty for the page's HTML; or
