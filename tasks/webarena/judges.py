@@ -53,10 +53,27 @@ def _lazy_model(model: Model | None, **sampling: Any) -> Callable[[], Model]:
     return get
 
 
+def check_judge_model() -> None:
+    """Before a run with the judge on: with no endpoint configured, the embedded model must run here."""
+    from palaestra.agents.llm import LLMConfigError, check_default_model
+
+    try:
+        check_default_model("judge")
+    except LLMConfigError as exc:
+        raise LLMConfigError(
+            f"{ENV_JUDGE}=llm needs an LLM: none is configured and the embedded one cannot run "
+            f"({str(exc.__context__ or exc)[:200]}). Fix: run ./scripts/setup (or pip install "
+            "'palaestra[llm]'), or export PALAESTRA_LLM_MODEL=NAME (and PALAESTRA_LLM_BASE_URL="
+            f"http://HOST/v1), or unset {ENV_JUDGE}."
+        ) from None
+
+
 def judge_from_env(model: Model | None = None) -> FuzzyJudge | None:
     """Palaestra's fuzzy judge when ``PALAESTRA_FUZZY_JUDGE=llm``, else None."""
     if not judge_on():
         return None
+    if model is None:
+        check_judge_model()
     from palaestra.agents.llm.fuzzy import afuzzy_match
 
     get = _lazy_model(model)
@@ -111,4 +128,8 @@ class PaperGrader:
 
 def paper_grader_from_env(model: Model | None = None) -> PaperGrader | None:
     """WebArena's grader when ``PALAESTRA_FUZZY_JUDGE=llm`` (its prompts' wheel must be there), else None."""
-    return PaperGrader(model) if judge_on() else None
+    if not judge_on():
+        return None
+    if model is None:
+        check_judge_model()
+    return PaperGrader(model)

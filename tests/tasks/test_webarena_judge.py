@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser
 
+from palaestra.agents.llm import LLMConfigError
 from palaestra.agents.llm.fuzzy import INSTRUCTION
 from palaestra.tasks.base import EpisodeState
 from palaestra.tasks.webarena import paper_prompts as prompts_module
@@ -77,9 +78,18 @@ def webarena_grader(
     return {"fuzzy": runner("llm_fuzzy_match"), "ua": runner("llm_ua_match")}
 
 
-def test_the_judges_are_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_judges_are_off_by_default_and_on_need_a_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PALAESTRA_FUZZY_JUDGE", raising=False)
     assert judge_from_env() is None and paper_grader_from_env() is None  # the normaliser decides
+    monkeypatch.setenv("PALAESTRA_FUZZY_JUDGE", "llm")  # no endpoint: the embedded model, as agents
+    for name in ("PALAESTRA_LLM_BASE_URL", "OPENAI_BASE_URL", "PALAESTRA_LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PALAESTRA_LLM_GGUF", "/nonexistent/model.gguf")
+    for make in (judge_from_env, paper_grader_from_env):
+        with pytest.raises(
+            LLMConfigError, match=r"PALAESTRA_FUZZY_JUDGE=llm needs an LLM: .*model.gguf is not"
+        ):
+            make()
 
 
 @pytest.fixture
