@@ -215,9 +215,8 @@ async def _call_helper(ctx: EvalContext, page: Page, text: str) -> str:
         return await HELPERS[name](ctx, page, values)
     except HelperError:
         raise
-    except (KeyError, IndexError, TypeError, ValueError) as exc:  # wrong arguments, or a response
-        # without the fields WebArena reads
-        raise HelperError(f"func:{name} could not read its answer: {type(exc).__name__}: {exc}") from exc
+    except (KeyError, IndexError, TypeError, ValueError) as exc:  # wrong arguments, odd responses
+        raise HelperError(f"func:{name} failed on {values}: {type(exc).__name__}: {exc}") from exc
 
 
 async def _locate(page: Page, check: Mapping[str, Any], ctx: EvalContext) -> str:
