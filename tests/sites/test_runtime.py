@@ -68,9 +68,12 @@ def test_episodes_get_their_own_copy_of_the_seed(runtime: SiteRuntime) -> None:
     b.discard()
 
 
-def test_a_request_names_its_episode_and_unknown_episodes_are_refused(runtime: SiteRuntime) -> None:
-    episode = runtime.new_episode(["forum"])
-    base = runtime.url("forum")
+@pytest.mark.parametrize("site", ["forum", "code", "wiki"])
+def test_a_request_names_its_episode_and_unknown_episodes_are_refused(
+    site: str, runtime: SiteRuntime
+) -> None:
+    episode = runtime.new_episode([site])
+    base = runtime.url(site)
     request = urllib.request.Request(base + "/", headers=episode.headers)
     with urllib.request.urlopen(request) as response:
         assert response.status == 200
@@ -79,6 +82,9 @@ def test_a_request_names_its_episode_and_unknown_episodes_are_refused(runtime: S
         urllib.request.urlopen(gone)
     assert refused.value.code == 410
     episode.discard()
+    with pytest.raises(urllib.error.HTTPError) as ended:  # an ended episode is refused too
+        urllib.request.urlopen(request)
+    assert ended.value.code == 410
 
 
 @pytest.mark.parametrize("site", EDITABLE)
