@@ -42,14 +42,15 @@ import urllib.parse
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from playwright.async_api import BrowserContext, Page
+from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import did_you_mean
 from palaestra.tasks.webarena.config import EvalSpec, fill_placeholders
 from palaestra.tasks.webarena.helpers import HELPERS, HelperError
 from palaestra.tasks.webarena.normalise import contains_words, fuzzy_match, is_not_applicable, normalise
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page
 
 #: An LLM judge for fuzzy matches: (question, answer, reference) -> whether they agree.
 FuzzyJudge = Callable[[str, str, str], Awaitable[bool]]

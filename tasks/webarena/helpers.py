@@ -32,13 +32,11 @@ import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import httpx
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
-
 from palaestra.errors import PalaestraError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Playwright and httpx load when an episode is judged, not when tasks are listed
+    from playwright.async_api import Page
+
     from palaestra.tasks.webarena.evaluators import EvalContext
 
 #: WebArena's ``shopping_site_admin`` account, which its helpers log in to Magento's REST API with.
@@ -46,7 +44,7 @@ SHOP_ADMIN = {"username": "admin", "password": "admin1234"}
 #: Seconds per REST request.
 TIMEOUT = 30.0
 
-Helper = Callable[["EvalContext", Page, list[str]], Awaitable[str]]
+Helper = Callable[["EvalContext", "Page", list[str]], Awaitable[str]]
 
 
 class HelperError(PalaestraError, ValueError):
@@ -83,6 +81,8 @@ _ROLE_BY_ROW = """(name) => {
 
 
 async def gitlab_get_project_memeber_role(ctx: EvalContext, page: Page, args: list[str]) -> str:
+    from playwright.async_api import Error as PlaywrightError
+
     (name,) = args
     try:
         role = await page.evaluate(_ROLE_BY_INDEX if ctx.mode == "paper" else _ROLE_BY_ROW, name)
@@ -106,6 +106,8 @@ def _shop(ctx: EvalContext, helper: str) -> str:
 
 async def _magento(ctx: EvalContext, helper: str, path: str, params: dict[str, str] | None = None) -> Any:
     """GET ``path`` of the shop's REST API as WebArena's admin (a fresh token, as WebArena's helpers)."""
+    import httpx
+
     base = _shop(ctx, helper)
     try:
         async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as client:

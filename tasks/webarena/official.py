@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import importlib.resources
+import importlib.util
 import json
 import os
 import sys
@@ -92,11 +92,17 @@ def hosts_from_env() -> dict[str, str]:
 
 
 def _package_file(package: str, member: str) -> Path | None:
-    try:
-        path = importlib.resources.files(package) / member
-    except ModuleNotFoundError:
+    """A data file of an installed package, found without importing the package: importing
+    ``webarena_verified`` loads its evaluators (pydantic, geopy: about a second), and listing the
+    suites (``import palaestra`` does) needs only its task files."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(str(path)) if path.is_file() else None
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / member
+        if path.is_file():
+            return path
+    return None
 
 
 def kept_wheel(pattern: str) -> Path | None:

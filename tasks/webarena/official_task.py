@@ -23,10 +23,7 @@ import asyncio
 import contextlib
 import functools
 import json
-from typing import Any
-
-from playwright.async_api import BrowserContext, Page, Response
-from playwright.async_api import Error as PlaywrightError
+from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import SiteError
 from palaestra.tasks.base import EpisodeState, Evaluation
@@ -40,6 +37,9 @@ from palaestra.tasks.webarena.official import (
     sources,
 )
 from palaestra.tasks.webarena.task import SiteTask
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page, Response
 
 #: WebArena's accounts and log-in forms (its ``auto_login.py``): path, fields (label -> value), button.
 LOGINS: dict[str, tuple[str, dict[str, str], str]] = {
@@ -158,6 +158,8 @@ class OfficialTask(SiteTask):
     async def _record(self, context: BrowserContext, response: Response) -> None:
         if response.url.split("?", 1)[0].endswith(_STATIC):
             return
+        from playwright.async_api import Error as PlaywrightError  # loaded already: the episode runs on it
+
         events = self._events.setdefault(context, [])  # this episode's list, even if it ends meanwhile
         with contextlib.suppress(PlaywrightError):  # the page closed before its headers were read
             events.append(await har_entry(response))

@@ -14,15 +14,16 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from typing import Any
-
-from playwright.async_api import BrowserContext, Page
+from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import SiteCrashedError
 from palaestra.tasks.base import EpisodeState, Evaluation, Task
 from palaestra.tasks.webarena.config import TaskConfig, fill_placeholders
 from palaestra.tasks.webarena.evaluators import EvalContext, FuzzyJudge, evaluate
 from palaestra.tasks.webarena.judges import judge_from_env
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page
 
 
 class SiteTask(Task):
