@@ -1,7 +1,9 @@
 """``OfficialTask``: one task of WebArena's own files, on a user's WebArena instances or on
 Palaestra's stand-ins, judged in three columns.
 
-- ``paper``: WebArena's evaluators as published (``evaluators`` in ``mode="paper"``);
+- ``paper``: WebArena's evaluators as published (``evaluators`` in ``mode="paper"``, its
+  ``func:`` helpers in ``helpers``, and with ``PALAESTRA_FUZZY_JUDGE=llm`` its own LLM grader,
+  ``judges.PaperGrader``);
 - ``corrected``: the same checks with Palaestra's corrections (parsed URLs instead of PR #77's
   substring test, whole words for ``must_include``, ``report_infeasible`` meets an "N/A" task);
 - ``verified``: WebArena-Verified's own evaluator (the ``webarena-verified`` package) on the
@@ -27,6 +29,7 @@ from palaestra.errors import SiteError
 from palaestra.tasks.base import EpisodeState, Evaluation
 from palaestra.tasks.webarena.config import TaskConfig, fill_placeholders
 from palaestra.tasks.webarena.evaluators import EvalContext, evaluate
+from palaestra.tasks.webarena.judges import PaperGrader, paper_grader_from_env
 from palaestra.tasks.webarena.official import (
     WEBARENA_SITES,
     hosts_from_env,
@@ -93,9 +96,12 @@ class OfficialTask(SiteTask):
         name: str,
         benchmark: str,
         hosts: dict[str, str] | None = None,
+        paper_grader: PaperGrader | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(config, name, **kwargs)
+        #: WebArena's grader for the paper column (None: the judge is off).
+        self.paper_grader = paper_grader if paper_grader is not None else paper_grader_from_env()
         self.benchmark = benchmark
         self.hosts = hosts_from_env() if hosts is None else dict(hosts)
         self.primary = "verified" if benchmark == "webarena-verified" else "paper"
@@ -185,14 +191,18 @@ class OfficialTask(SiteTask):
         columns: dict[str, float | None] = {}
         errors: dict[str, str] = {}
         details: dict[str, Any] = {}
+        stand_ins = [s for s in self.config.sites if s not in self.hosts]
         for mode in ("paper", "corrected"):
+            grader = self.paper_grader if mode == "paper" else None
             ctx = EvalContext(
                 page=page, context=page.context, answer=answer, infeasible=state.infeasible, urls=self.urls(),
-                databases={}, intent=self.config.intent, judge=self.judge, mode=mode,
+                databases={}, intent=self.config.intent, mode=mode, stand_ins=stand_ins,
+                judge=grader.fuzzy if grader else self.judge,
+                ua_judge=grader.unachievable if grader else None,
             )  # fmt: skip
             try:
                 columns[mode] = await evaluate(self.config.eval, ctx)
-            except (ValueError, KeyError) as exc:  # an official helper Palaestra lacks, say
+            except (ValueError, KeyError) as exc:  # a helper that cannot run here, a grader's odd reply
                 columns[mode], errors[mode] = None, str(exc)
             details[mode] = ctx.details
         events = self._events.get(page.context, [])
