@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 #: WebArena's accounts and log-in forms (its ``auto_login.py``): path, fields (label -> value), button.
 LOGINS: dict[str, tuple[str, dict[str, str], str]] = {
-    "shopping": ("/customer/account/login/", {"Email": "emma.lopez@hotmail.com", "Password": "Password.123"},
+    "shopping": ("/customer/account/login/", {"Email": "emma.lopez@gmail.com", "Password": "Password.123"},
                  "Sign In"),
     "shopping_admin": ("/admin", {"Username": "admin", "Password": "admin1234"}, "Sign in"),
     "reddit": ("/login", {"Username": "MarvelsGrantMan136", "Password": "test1234"}, "Log in"),
@@ -174,6 +174,13 @@ class OfficialTask(SiteTask):
                 await page.get_by_label(label, exact=False).first.fill(value)
             await page.get_by_role("button", name=button).first.click()
             await page.wait_for_load_state("load")
+            if await page.locator("input[type=password]").count():  # the form again: refused
+                account = next(iter(fields.values()))
+                raise SiteError(
+                    f"Logging in to {site} at {url} as {account} failed: {page.url} still shows a log-in "
+                    "form. Check that the instance is WebArena's image with its seeded accounts (a reset "
+                    "instance keeps them), or log in by hand and pass the cookies another way."
+                )
             _LOGGED_IN[key] = list(await page.context.cookies(url))
         return _LOGGED_IN[key]
 
