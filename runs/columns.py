@@ -47,29 +47,43 @@ def episode_columns(row: dict[str, Any]) -> dict[str, float | None] | None:
     }
 
 
-def summarize_columns(rows: list[dict[str, Any]]) -> tuple[list[str], list[ColumnSummary]]:
-    """The columns seen, and per agent one summary per task then one over all its tasks.
-
-    Both are empty when no episode has columns.
-    """
+def group_columns(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, float | None]]]:
+    """The columns of every finished episode that has them, grouped by (agent, task)."""
     groups: dict[tuple[str, str], list[dict[str, float | None]]] = defaultdict(list)
     for row in rows:
         columns = episode_columns(row)
         if columns is not None:
             groups[(row["agent"], row["task"])].append(columns)
-    seen = {name for group in groups.values() for columns in group for name in columns}
-    names = [c for c in KNOWN_COLUMNS if c in seen] + sorted(seen - set(KNOWN_COLUMNS))
+    return dict(groups)
+
+
+def column_names(groups: list[list[dict[str, float | None]]]) -> list[str]:
+    """The columns the groups hold: the known ones in their order, then any other, sorted."""
+    seen = {name for group in groups for columns in group for name in columns}
+    return [c for c in KNOWN_COLUMNS if c in seen] + sorted(seen - set(KNOWN_COLUMNS))
+
+
+def summarize_columns(rows: list[dict[str, Any]]) -> tuple[list[str], list[ColumnSummary]]:
+    """The columns seen, and per agent one summary per task then one over all its tasks.
+
+    Both are empty when no episode has columns.
+    """
+    groups = group_columns(rows)
+    names = column_names(list(groups.values()))
     summaries: list[ColumnSummary] = []
     for agent in sorted({agent for agent, _ in groups}):
         tasks = sorted(task for a, task in groups if a == agent)
         for task in tasks:
-            summaries.append(_summary(agent, task, groups[(agent, task)], names))
+            summaries.append(summarize_group(agent, task, groups[(agent, task)], names))
         everything = [columns for task in tasks for columns in groups[(agent, task)]]
-        summaries.append(_summary(agent, ALL_TASKS, everything, names))
+        summaries.append(summarize_group(agent, ALL_TASKS, everything, names))
     return names, summaries
 
 
-def _summary(agent: str, task: str, group: list[dict[str, float | None]], names: list[str]) -> ColumnSummary:
+def summarize_group(
+    agent: str, task: str, group: list[dict[str, float | None]], names: list[str]
+) -> ColumnSummary:
+    """Each column's mean over the episodes of ``group`` that have a value for it."""
     means: dict[str, tuple[float | None, int]] = {}
     for name in names:
         values = [v for columns in group if (v := columns.get(name)) is not None]

@@ -16,6 +16,7 @@ Rows are keyed by (agent label, task). When each run holds exactly one agent and
 *are* the agents. One label standing for two configurations (`random` here, `random seed=7` there)
 is refused: pairing them by label would pass a change of configuration off as a change of result.
 Success rates count finished episodes only, as in `palaestra show`; errored episodes are shown apart.
+Runs of WebArena's official suites add their evaluator columns side by side (`compare_columns`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.errors import PalaestraError
+from palaestra.runs.compare_columns import ColumnComparison, align, compare_columns, format_column_comparison
 from palaestra.runs.results import TaskSummary, agent_means, load_rows, summarize
 from palaestra.runs.store import RunStore
 
@@ -106,6 +108,8 @@ class Comparison:
     #: True when rows are keyed by task alone (one agent per run, labels differ); `Row.agent` is "".
     by_task: bool
     rows: tuple[Row, ...]
+    #: WebArena's evaluator columns side by side, when any run has them.
+    columns: ColumnComparison | None = None
 
 
 def fisher_exact(k1: int, n1: int, k2: int, n2: int) -> float:
@@ -177,7 +181,8 @@ def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None)
         overall = _overall(agent, tasks, tables)
         if overall is not None:
             rows.append(overall)
-    return Comparison(tuple(str(r) for r in run_dirs), agents, by_task, tuple(rows))
+    columns = compare_columns(loaded, by_task=by_task)
+    return Comparison(tuple(str(r) for r in run_dirs), agents, by_task, tuple(rows), columns)
 
 
 def refuse_different_configurations(run_dirs: Sequence[str | Path], rows: list[list[dict[str, Any]]]) -> None:
@@ -275,18 +280,11 @@ def format_comparison(c: Comparison) -> str:
         cells = [_format_cell(cell) for cell in row.cells]
         deltas = [_format_delta(d) for d in row.deltas[1:]]
         table.append(([] if c.by_task else [row.agent]) + [task, *cells, *deltas])
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    text_columns = 1 if c.by_task else 2
-    for n, r in enumerate(table):
-        parts = [
-            v.ljust(w) if i < text_columns else v.rjust(w)
-            for i, (v, w) in enumerate(zip(r, widths, strict=True))
-        ]
-        lines.append("  ".join(parts).rstrip())
-        if n == 0:
-            lines.append("-" * len(lines[-1]))
+    lines += align(table, 1 if c.by_task else 2)
     if not any(d for row in c.rows for d in row.deltas):
         lines.append("(no task finished in both the first run and another: nothing to compare)")
+    if c.columns is not None:
+        lines += format_column_comparison(c.columns, len(c.runs), c.by_task)
     return "\n".join(lines)
 
 

@@ -9,10 +9,10 @@ copied and its page loaded ahead while the previous episode runs, as in real use
 episode is the oracle's, a quick agent of three steps), step median on real pages (the oracles'
 own steps: clicks that load pages, form fills, searches), RSS of the site process, disk of the seed
 and of one episode's copy. Then the isolation check (two episodes change one record at once through
-the site's form). ``--oracles`` runs ``palaestra eval --agent oracle`` over each whole suite;
-``--agents`` adds the state abstraction's token ratio and target retention on the sites' pages and
-the memory agent's success with demonstrations of other instantiations of each template
-(``bench.agents.sites``).
+the site's form; on the shop, the code host and the wiki). ``--oracles`` runs ``palaestra eval
+--agent oracle`` over each whole suite; ``--agents`` adds the state abstraction's token ratio and
+target retention on the sites' pages and the memory agent's success with demonstrations of other
+instantiations of each template (``bench.agents.sites``).
 """
 
 from __future__ import annotations
@@ -153,23 +153,28 @@ class _TimedEnv:
 
 
 def isolation() -> dict[str, Any]:
+    """The isolation check on every site with a record to change (``palaestra.sites.isolation``)."""
     from playwright.async_api import async_playwright
 
     from palaestra.envs.browser import find_chromium
-    from palaestra.sites.isolation import concurrent_renames, isolated
+    from palaestra.sites.isolation import RECORDS, concurrent_changes
     from palaestra.sites.runtime import get_runtime
 
     async def run() -> dict[str, Any]:
+        out: dict[str, Any] = {}
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=find_chromium(p), args=["--no-sandbox"])
             try:
-                started = time.perf_counter()
-                a, b, seeded = await concurrent_renames(browser, get_runtime())
-                elapsed = time.perf_counter() - started
+                for site in RECORDS:
+                    started = time.perf_counter()
+                    outcome = await concurrent_changes(browser, get_runtime(), site)
+                    seconds = round(time.perf_counter() - started, 2)
+                    stored = [outcome.a.stored, outcome.b.stored]
+                    out[site] = {"isolated": outcome.isolated, "stored": stored, "fresh": outcome.fresh,
+                                 "seconds": seconds}  # fmt: skip
             finally:
                 await browser.close()
-        return {"isolated": isolated(a, b, seeded), "stored": [a.stored, b.stored], "seed": seeded,
-                "seconds": round(elapsed, 2)}  # fmt: skip
+        return out
 
     return asyncio.run(run())
 

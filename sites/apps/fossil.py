@@ -61,10 +61,16 @@ class Front:
         if not folder.is_dir():
             return None
         with self._lock:
-            if not repos.is_dir():
-                tmp = folder / f".repos-{os.getpid()}-{threading.get_ident()}"
-                shutil.copytree(self.build / "repos", tmp)
+            if repos.is_dir():
+                return repos
+            tmp = folder / f".repos-{os.getpid()}-{threading.get_ident()}"
+            try:  # file by file, never making parents: an episode discarded meanwhile stays gone
+                tmp.mkdir()
+                for source in (self.build / "repos").iterdir():
+                    shutil.copyfile(source, tmp / source.name)
                 tmp.rename(repos)
+            except FileNotFoundError:
+                return None
         return repos
 
     def login_of(self, cookie_header: str) -> str | None:

@@ -9,11 +9,17 @@ as WebArena's combined evaluators do:
   and ``fuzzy_match`` (the configured LLM judge when there is one, else the deterministic match of
   ``normalise.fuzzy_match``).
 - ``url_match``: the active page's URL against ``reference_url`` (alternatives joined by ``|OR|``)
-  compared as parsed URLs: the same host, the same path, and every reference query parameter
-  present with the same values, so ``/search?q=12`` never matches ``/search?q=120``.
+  compared as parsed URLs: the same host, the reference's path or one below it by whole segments
+  (WebArena's "GOLD in PRED": ``/f/books/12/title`` is in ``/f/books``, ``/f/books2`` is not), and
+  every reference query parameter present with the same values, so ``/search?q=12`` never
+  matches ``/search?q=120``. (WebArena's PR #77 proposes equal paths instead, which fails most of
+  the 129 official tasks pairing url_match with program_html when done right: their agent ends
+  below the reference, on a new post, a new milestone, a form under its section.)
 - ``program_html``: for each check, a page (``last``: the agent's; else a URL, opened in the
-  episode's own browser context) and a locator (a JavaScript expression, empty for the page's HTML,
-  or ``func:<helper>(...)``) whose value must meet ``required_contents``.
+  episode's own browser context, or ``func:<helper>(...)`` giving one) and a locator (a JavaScript
+  expression, after the check's ``prep_actions``; empty for the page's HTML; or
+  ``func:<helper>(...)``) whose value must meet ``required_contents``. The helpers are WebArena's,
+  in ``helpers``.
 - ``db_state``: a read-only SQL query on the episode's own database whose single value must meet
   ``expected`` (Palaestra's addition; WebArena checks state only through pages).
 
@@ -21,30 +27,33 @@ as WebArena's combined evaluators do:
 ``"paper"``, WebArena's evaluators as published: ``must_include`` as a lower-cased substring test
 (a one-word reference against the answer's words), ``url_match`` as a substring test of the
 reference's host and path in the agent's (WebArena PR #77: ``/issues/1`` matches ``/issues/12``),
-and an "N/A" reference met only by an answer that says "N/A" (or by the judge agreeing that the
-agent's reason matches ``string_note``), never by ``report_infeasible`` alone.
+an "N/A" reference met only by an answer that says "N/A" (or by WebArena's own grader agreeing
+that the agent's reason matches ``string_note``), never by ``report_infeasible`` alone, and the
+answer lower-cased before a grader sees it, as WebArena's ``clean_answer`` does.
 """
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 import sqlite3
 import urllib.parse
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playwright.async_api import BrowserContext, Page
-
+from palaestra.errors import did_you_mean
 from palaestra.tasks.webarena.config import EvalSpec, fill_placeholders
+from palaestra.tasks.webarena.helpers import HELPERS, HelperError
 from palaestra.tasks.webarena.normalise import contains_words, fuzzy_match, is_not_applicable, normalise
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page
 
 #: An LLM judge for fuzzy matches: (question, answer, reference) -> whether they agree.
 FuzzyJudge = Callable[[str, str, str], Awaitable[bool]]
-#: Helpers program_html locators call as ``func:name(args)``: (ctx, args) -> URL or value.
-HELPERS: dict[str, Callable[[EvalContext, list[str]], Awaitable[str]]] = {}
 
 
 @dataclass
@@ -59,8 +68,12 @@ class EvalContext:
     databases: Mapping[str, Path]
     intent: str = ""
     judge: FuzzyJudge | None = None
+    #: The paper's grader of an agent's reason for giving up: (question, reported, actual) -> same?
+    ua_judge: FuzzyJudge | None = None
     #: "corrected" (Palaestra's evaluators) or "paper" (WebArena's as published).
     mode: str = "corrected"
+    #: WebArena's sites served by Palaestra's stand-ins (where the shopping helpers cannot run).
+    stand_ins: Collection[str] = ()
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -118,11 +131,10 @@ async def string_match(spec: EvalSpec, ctx: EvalContext) -> float:
     if "fuzzy_match" in answers:
         refs = answers["fuzzy_match"]
         if isinstance(refs, str) and refs.strip().upper() == "N/A":  # WebArena's mark of an unachievable task
-            if ctx.mode == "paper":  # its exact match on "N/A", then the judge on the agent's reason
+            if ctx.mode == "paper":  # its exact match on "N/A", then its grader on the agent's reason
                 ok = _clean(answer) == "n/a" or (
-                    ctx.judge is not None
-                    and bool(spec.string_note)
-                    and await _fuzzy(ctx, answer, spec.string_note)
+                    ctx.ua_judge is not None
+                    and await ctx.ua_judge(ctx.intent, _clean(answer), spec.string_note)
                 )
                 score *= float(ok)
             else:
@@ -136,6 +148,8 @@ async def string_match(spec: EvalSpec, ctx: EvalContext) -> float:
 
 
 async def _fuzzy(ctx: EvalContext, answer: str, reference: str) -> bool:
+    if ctx.mode == "paper":  # WebArena's graders see the cleaned (lower-cased) answer
+        answer = _clean(answer)
     if ctx.judge is not None:
         return await ctx.judge(ctx.intent, answer, reference)
     return fuzzy_match(answer, reference)
@@ -150,11 +164,13 @@ def _parsed(url: str) -> tuple[str, str, dict[str, list[str]]]:
 def url_matches(pred: str, ref: str, mode: str = "corrected") -> bool:
     pred_host, pred_path, pred_query = _parsed(pred)
     ref_host, ref_path, ref_query = _parsed(ref)
-    # WebArena's own evaluator tests host and path as a substring (its PR #77); ours compares them.
+    # WebArena's own evaluator tests host and path as a substring (its PR #77: /todos2 is in /todos);
+    # ours tests containment by whole path segments.
     if mode == "paper":
         path_ok = f"{ref_host}{ref_path}" in f"{pred_host}{pred_path}"
     else:
-        path_ok = (pred_host, pred_path) == (ref_host, ref_path)
+        below = pred_path == ref_path or pred_path.startswith(ref_path.rstrip("/") + "/")
+        path_ok = pred_host == ref_host and below
     query_ok = all(set(values) <= set(pred_query.get(key, [])) for key, values in ref_query.items())
     return path_ok and query_ok
 
@@ -166,22 +182,52 @@ async def url_match(spec: EvalSpec, ctx: EvalContext) -> float:
     return float(any(url_matches(pred, ref, ctx.mode) for ref in refs))
 
 
-_FUNC = re.compile(r"^func:(\w+)\((.*)\)$", re.S)
+def _helper_call(text: str) -> tuple[str, list[str | None]]:
+    """``func:name('a', __page__)`` -> (name, ["a", None]): string arguments, None for ``__page__``."""
+    try:
+        call = ast.parse(text.strip().removeprefix("func:"), mode="eval").body
+    except SyntaxError:
+        call = None
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or call.keywords:
+        raise HelperError(f"program_html helper {text!r} is not a call like func:name('argument')")
+    args: list[str | None] = []
+    for arg in call.args:
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            args.append(arg.value)
+        elif isinstance(arg, ast.Name) and arg.id == "__page__":
+            args.append(None)
+        else:
+            raise HelperError(f"program_html helper {text!r}: arguments are strings or __page__")
+    return call.func.id, args
 
 
-async def _call_helper(ctx: EvalContext, text: str) -> str:
-    match = _FUNC.match(text.strip())
-    if match is None or match[1] not in HELPERS:
-        raise ValueError(f"Unknown program_html helper {text!r}; known: {sorted(HELPERS)}")
-    args = [a.strip().strip("'\"") for a in match[2].split(",") if a.strip()]
-    return await HELPERS[match[1]](ctx, [fill_placeholders(a, ctx.urls) for a in args])
+async def _call_helper(ctx: EvalContext, page: Page, text: str) -> str:
+    """A helper's value on ``page`` (``__page__``); ``__last_url__`` is the agent's page's URL, as
+    WebArena substitutes it."""
+    name, args = _helper_call(text)
+    if name not in HELPERS:
+        raise HelperError(
+            f"Unknown program_html helper `{name}`.{did_you_mean(name, HELPERS)} Known: {sorted(HELPERS)}"
+        )
+    values = [
+        fill_placeholders(a.replace("__last_url__", ctx.page.url), ctx.urls) for a in args if a is not None
+    ]
+    try:
+        return await HELPERS[name](ctx, page, values)
+    except HelperError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as exc:  # wrong arguments, odd responses
+        raise HelperError(f"func:{name} failed on {values}: {type(exc).__name__}: {exc}") from exc
 
 
-async def _locate(page: Page, locator: str, ctx: EvalContext) -> str:
+async def _locate(page: Page, check: Mapping[str, Any], ctx: EvalContext) -> str:
+    locator = str(check.get("locator", ""))
     if not locator.strip():
         return await page.content()
     if locator.startswith("func:"):
-        return await _call_helper(ctx, locator)
+        return await _call_helper(ctx, page, locator)
+    for action in check.get("prep_actions", []):  # e.g. opening a collapsed section of a form
+        await page.evaluate(f"() => {{ try {{ {action}; }} catch (e) {{}} }}")
     value = await page.evaluate(f"() => {{ try {{ return {locator}; }} catch (e) {{ return ''; }} }}")
     return "" if value is None else str(value)
 
@@ -191,17 +237,19 @@ async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
     for check in spec.program_html:
         target = str(check.get("url", "last"))
         if target.startswith("func:"):
-            target = await _call_helper(ctx, target)
+            target = await _call_helper(ctx, ctx.page, target)
         if target == "last":
-            value = await _locate(ctx.page, str(check.get("locator", "")), ctx)
+            value = await _locate(ctx.page, check, ctx)
         else:
             page = await ctx.context.new_page()
             try:
                 await page.goto(fill_placeholders(target, ctx.urls), wait_until="load")
-                value = await _locate(page, str(check.get("locator", "")), ctx)
+                value = await _locate(page, check, ctx)
             finally:
                 await page.close()
-        if ctx.mode != "paper" and "<" in value:  # whole words of the HTML's text, not of its markup
+        if ctx.mode == "paper":
+            value = html.unescape(value)
+        elif "<" in value:  # whole words of the HTML's text, not of its markup
             value = html.unescape(re.sub(r"<[^>]*>", " ", value))
         required = check.get("required_contents", {})
         if "exact_match" in required:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import importlib.resources
+import importlib.util
 import json
 import os
 import sys
@@ -41,6 +41,9 @@ BENCHMARKS = ("webarena", "webarena-verified", "webarena-lite")
 #: The environment variable the CLI's --site flags travel in to the workers (JSON object).
 SITES_ENV = "PALAESTRA_WEBARENA_SITES"
 LITE_WHEEL = "browsergym_webarenalite-*.whl"
+#: libwebarena's wheel, kept for WebArena's grader prompts (``paper_prompts``), never imported.
+LIBWEBARENA_WHEEL = "libwebarena-*.whl"
+LIBWEBARENA = "libwebarena==0.0.5"
 LITE_MEMBER = "browsergym/webarenalite/test_webarena_lite.raw.json"
 
 
@@ -89,17 +92,25 @@ def hosts_from_env() -> dict[str, str]:
 
 
 def _package_file(package: str, member: str) -> Path | None:
-    try:
-        path = importlib.resources.files(package) / member
-    except ModuleNotFoundError:
+    """A data file of an installed package, found without importing the package: importing
+    ``webarena_verified`` loads its evaluators (pydantic, geopy: about a second), and listing the
+    suites (``import palaestra`` does) needs only its task files."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(str(path)) if path.is_file() else None
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / member
+        if path.is_file():
+            return path
+    return None
 
 
-def _lite_wheel() -> Path | None:
+def kept_wheel(pattern: str) -> Path | None:
+    """A wheel ``scripts/setup`` keeps without installing it (in ``$PALAESTRA_WEBARENA_DATA``, else
+    the environment's ``share/palaestra``), or None."""
     folders = [os.environ.get("PALAESTRA_WEBARENA_DATA", ""), str(Path(sys.prefix) / "share" / "palaestra")]
     for folder in filter(None, folders):
-        found = sorted(Path(folder).glob(LITE_WHEEL))
+        found = sorted(Path(folder).glob(pattern))
         if found:
             return found[-1]
     return None
@@ -120,7 +131,7 @@ FIX = {
 def raw_tasks(benchmark: str) -> tuple[dict[str, Any], ...]:
     """The benchmark's tasks as its file has them."""
     if benchmark == "webarena-lite":
-        wheel = _lite_wheel()
+        wheel = kept_wheel(LITE_WHEEL)
         if wheel is None:
             raise _missing(benchmark, "the browsergym-webarenalite wheel")
         with zipfile.ZipFile(wheel) as archive:
@@ -157,16 +168,18 @@ def benchmark_configs(benchmark: str) -> dict[str, TaskConfig]:
 
 
 def sources() -> dict[str, str]:
-    """The packages the task files came from, with their versions (recorded in every verdict)."""
+    """The packages the task files and the paper's grader prompts came from, with their versions
+    (recorded in every verdict); a kept wheel's version wins, since that is the file read."""
     out = {}
     for dist in ("webarena-verified", "libwebarena", "browsergym-webarenalite"):
         try:
             out[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
             continue
-    wheel = _lite_wheel()
-    if wheel is not None:
-        out["browsergym-webarenalite"] = wheel.name.split("-")[1]
+    for dist, pattern in (("browsergym-webarenalite", LITE_WHEEL), ("libwebarena", LIBWEBARENA_WHEEL)):
+        wheel = kept_wheel(pattern)
+        if wheel is not None:
+            out[dist] = wheel.name.split("-")[1]
     return out
 
 

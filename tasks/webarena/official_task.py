@@ -1,7 +1,9 @@
 """``OfficialTask``: one task of WebArena's own files, on a user's WebArena instances or on
 Palaestra's stand-ins, judged in three columns.
 
-- ``paper``: WebArena's evaluators as published (``evaluators`` in ``mode="paper"``);
+- ``paper``: WebArena's evaluators as published (``evaluators`` in ``mode="paper"``, its
+  ``func:`` helpers in ``helpers``, and with ``PALAESTRA_FUZZY_JUDGE=llm`` its own LLM grader,
+  ``judges.PaperGrader``);
 - ``corrected``: the same checks with Palaestra's corrections (parsed URLs instead of PR #77's
   substring test, whole words for ``must_include``, ``report_infeasible`` meets an "N/A" task);
 - ``verified``: WebArena-Verified's own evaluator (the ``webarena-verified`` package) on the
@@ -21,15 +23,13 @@ import asyncio
 import contextlib
 import functools
 import json
-from typing import Any
-
-from playwright.async_api import BrowserContext, Page, Response
-from playwright.async_api import Error as PlaywrightError
+from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import SiteError
 from palaestra.tasks.base import EpisodeState, Evaluation
 from palaestra.tasks.webarena.config import TaskConfig, fill_placeholders
 from palaestra.tasks.webarena.evaluators import EvalContext, evaluate
+from palaestra.tasks.webarena.judges import PaperGrader, paper_grader_from_env
 from palaestra.tasks.webarena.official import (
     WEBARENA_SITES,
     hosts_from_env,
@@ -38,9 +38,12 @@ from palaestra.tasks.webarena.official import (
 )
 from palaestra.tasks.webarena.task import SiteTask
 
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page, Response
+
 #: WebArena's accounts and log-in forms (its ``auto_login.py``): path, fields (label -> value), button.
 LOGINS: dict[str, tuple[str, dict[str, str], str]] = {
-    "shopping": ("/customer/account/login/", {"Email": "emma.lopez@hotmail.com", "Password": "Password.123"},
+    "shopping": ("/customer/account/login/", {"Email": "emma.lopez@gmail.com", "Password": "Password.123"},
                  "Sign In"),
     "shopping_admin": ("/admin", {"Username": "admin", "Password": "admin1234"}, "Sign in"),
     "reddit": ("/login", {"Username": "MarvelsGrantMan136", "Password": "test1234"}, "Log in"),
@@ -93,9 +96,12 @@ class OfficialTask(SiteTask):
         name: str,
         benchmark: str,
         hosts: dict[str, str] | None = None,
+        paper_grader: PaperGrader | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(config, name, **kwargs)
+        #: WebArena's grader for the paper column (None: the judge is off).
+        self.paper_grader = paper_grader if paper_grader is not None else paper_grader_from_env()
         self.benchmark = benchmark
         self.hosts = hosts_from_env() if hosts is None else dict(hosts)
         self.primary = "verified" if benchmark == "webarena-verified" else "paper"
@@ -152,6 +158,8 @@ class OfficialTask(SiteTask):
     async def _record(self, context: BrowserContext, response: Response) -> None:
         if response.url.split("?", 1)[0].endswith(_STATIC):
             return
+        from playwright.async_api import Error as PlaywrightError  # loaded already: the episode runs on it
+
         events = self._events.setdefault(context, [])  # this episode's list, even if it ends meanwhile
         with contextlib.suppress(PlaywrightError):  # the page closed before its headers were read
             events.append(await har_entry(response))
@@ -166,6 +174,13 @@ class OfficialTask(SiteTask):
                 await page.get_by_label(label, exact=False).first.fill(value)
             await page.get_by_role("button", name=button).first.click()
             await page.wait_for_load_state("load")
+            if await page.locator("input[type=password]").count():  # the form again: refused
+                account = next(iter(fields.values()))
+                raise SiteError(
+                    f"Logging in to {site} at {url} as {account} failed: {page.url} still shows a log-in "
+                    "form. Check that the instance is WebArena's image with its seeded accounts (a reset "
+                    "instance keeps them), or log in by hand and pass the cookies another way."
+                )
             _LOGGED_IN[key] = list(await page.context.cookies(url))
         return _LOGGED_IN[key]
 
@@ -183,14 +198,18 @@ class OfficialTask(SiteTask):
         columns: dict[str, float | None] = {}
         errors: dict[str, str] = {}
         details: dict[str, Any] = {}
+        stand_ins = [s for s in self.config.sites if s not in self.hosts]
         for mode in ("paper", "corrected"):
+            grader = self.paper_grader if mode == "paper" else None
             ctx = EvalContext(
                 page=page, context=page.context, answer=answer, infeasible=state.infeasible, urls=self.urls(),
-                databases={}, intent=self.config.intent, judge=self.judge, mode=mode,
+                databases={}, intent=self.config.intent, mode=mode, stand_ins=stand_ins,
+                judge=grader.fuzzy if grader else self.judge,
+                ua_judge=grader.unachievable if grader else None,
             )  # fmt: skip
             try:
                 columns[mode] = await evaluate(self.config.eval, ctx)
-            except (ValueError, KeyError) as exc:  # an official helper Palaestra lacks, say
+            except (ValueError, KeyError) as exc:  # a helper that cannot run here, a grader's odd reply
                 columns[mode], errors[mode] = None, str(exc)
             details[mode] = ctx.details
         events = self._events.get(page.context, [])

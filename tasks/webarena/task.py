@@ -14,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from typing import Any
-
-from playwright.async_api import BrowserContext, Page
+from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import SiteCrashedError
 from palaestra.tasks.base import EpisodeState, Evaluation, Task
 from palaestra.tasks.webarena.config import TaskConfig, fill_placeholders
 from palaestra.tasks.webarena.evaluators import EvalContext, FuzzyJudge, evaluate
+from palaestra.tasks.webarena.judges import judge_from_env
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page
 
 
 class SiteTask(Task):
@@ -134,25 +136,3 @@ class SiteTask(Task):
         score = await evaluate(self.config.eval, ctx)
         raw = {"score": score, "task_id": self.config.task_id, **ctx.details}
         return Evaluation(reward=score, done=True, success=score >= 1.0, raw=raw)
-
-
-def judge_from_env() -> FuzzyJudge | None:
-    """An LLM judge for fuzzy matches when ``PALAESTRA_FUZZY_JUDGE=llm`` (the model from
-    ``PALAESTRA_LLM_*``); else None, and the deterministic normaliser decides."""
-    if os.environ.get("PALAESTRA_FUZZY_JUDGE", "").lower() != "llm":
-        return None
-    from palaestra.agents.llm import ChatModel, LLMConfig
-
-    model = ChatModel(LLMConfig.from_env())
-
-    async def judge(question: str, answer: str, reference: str) -> bool:
-        prompt = (
-            "Help a teacher grade a student's answer. Reply with exactly one word: correct or incorrect.\n"
-            f"Question: {question}\nReference answer: {reference}\nStudent answer: {answer}\n"
-            "Is the student's answer semantically equivalent to the reference answer?"
-        )
-        completion = await model.complete([{"role": "user", "content": prompt}])
-        text = (completion.text or "").strip().lower()
-        return text.startswith("correct")
-
-    return judge

@@ -140,7 +140,7 @@ def make_run(tmp_path: Path) -> MakeRun:
     return factory
 
 
-def _columns(paper: float | None, corrected: float | None, verified: float | None) -> dict[str, Any]:
+def columns_extra(paper: float | None, corrected: float | None, verified: float | None) -> dict[str, Any]:
     return {"columns": {"paper": paper, "corrected": corrected, "verified": verified}}
 
 
@@ -154,10 +154,10 @@ COLUMN_RESULTS: dict[Any, Results] = {
     ("b", "miniwob.click-test"): "1/1",
 }
 COLUMN_EXTRAS = {
-    "a|webarena.1|0": _columns(1.0, 1.0, 1.0),
-    "a|webarena.1|1": _columns(0.0, 1.0, None),
-    "a|webarena.1|2": _columns(0.0, 0.0, 1.0),
-    "a|webarena.2|0": _columns(1.0, 1.0, 0.0),
-    "b|webarena.1|0": _columns(1.0, 0.0, 1.0),
-    "b|webarena.1|1": _columns(0.0, 0.0, 0.0),
+    "a|webarena.1|0": columns_extra(1.0, 1.0, 1.0),
+    "a|webarena.1|1": columns_extra(0.0, 1.0, None),
+    "a|webarena.1|2": columns_extra(0.0, 0.0, 1.0),
+    "a|webarena.2|0": columns_extra(1.0, 1.0, 0.0),
+    "b|webarena.1|0": columns_extra(1.0, 0.0, 1.0),
+    "b|webarena.1|1": columns_extra(0.0, 0.0, 0.0),
 }

@@ -1,9 +1,11 @@
-"""`compare_runs`: the tests against known values, the keying of rows, missing cells, and the text."""
+"""`compare_runs`: the tests against known values, the keying of rows, missing cells, the text, and
+WebArena's evaluator columns side by side."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from palaestra.runs.compare import (
 )
 from palaestra.runs.store import RunStore
 
-from .conftest import default_record
+from .conftest import COLUMN_EXTRAS, COLUMN_RESULTS, columns_extra, default_record
 
 MakeRun = Callable[..., Path]
 
@@ -159,3 +161,89 @@ def test_one_label_for_two_configurations_is_refused_unless_paired_by_task(
     # The same configuration under one label (another code version, say) is compared by label.
     again = make_run({"t": "1/4"}, name="again", agent="random", steps=1, config_hash="aaa111")
     assert not compare_runs([plain, again]).by_task
+
+
+def test_evaluator_columns_are_shown_side_by_side_per_run(
+    make_run: MakeRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """WebArena's three columns of each run beside each other, per agent and task; the overall row
+    covers the tasks every run judged (a's webarena.2 is in the first run only)."""
+    first = make_run(COLUMN_RESULTS, name="first", extras=COLUMN_EXTRAS)
+    second_extras = {
+        "a|webarena.1|0": columns_extra(1.0, 1.0, 1.0),
+        "a|webarena.1|1": columns_extra(0.0, 1.0, 0.0),
+        "b|webarena.1|0": columns_extra(0.0, 0.0, None),
+    }
+    second = make_run(
+        {("a", "webarena.1"): [True, True], ("b", "webarena.1"): [False]}, name="second", extras=second_extras
+    )
+    c = compare_runs([first, second])
+    assert c.columns is not None and c.columns.names == ("paper", "corrected", "verified")
+    means = {
+        (r.agent, r.task): [None if cell is None else cell.means for cell in r.cells] for r in c.columns.rows
+    }
+    assert list(means) == [
+        ("a", "webarena.1"),
+        ("a", "webarena.2"),
+        ("a", "overall"),
+        ("b", "webarena.1"),
+        ("b", "overall"),
+    ]  # fmt: skip  (b's MiniWoB task has no columns: no row)
+    assert means[("a", "webarena.1")] == [
+        {"paper": (pytest.approx(1 / 3), 3), "corrected": (pytest.approx(2 / 3), 3), "verified": (1.0, 2)},
+        {"paper": (0.5, 2), "corrected": (1.0, 2), "verified": (0.5, 2)},
+    ]
+    assert means[("a", "webarena.2")] == [
+        {"paper": (1.0, 1), "corrected": (1.0, 1), "verified": (0.0, 1)},
+        None,
+    ]
+    assert means[("a", "overall")] == means[("a", "webarena.1")]  # webarena.2: not in the second run
+    assert means[("b", "webarena.1")][1] == {"paper": (0.0, 1), "corrected": (0.0, 1), "verified": (None, 0)}
+    overall = next(r for r in c.columns.rows if r.overall and r.agent == "a")
+    assert overall.tasks == 1
+
+    assert main(["compare", str(first), str(second)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(format_comparison(replace(c, columns=None)))  # the success table as before
+    table = out.split("Evaluator columns (WebArena)", 1)[1].splitlines()
+    header = next(line for line in table if line.startswith("agent"))
+    assert [h for h in header.split() if h.startswith("[")] == ["[1]"] * 4 + ["[2]"] * 4
+    assert header.split()[2:6] == ["[1]", "paper", "[1]", "corrected"]
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in table if line.startswith(("a ", "b "))}
+    assert rows[("a", "webarena.1")] == ["0.33", "0.67", "1.00", "(n=2)", "3", "0.50", "1.00", "0.50", "2"]
+    assert rows[("a", "webarena.2")] == ["1.00", "1.00", "0.00", "1", "-", "-", "-", "-"]
+    assert rows[("b", "webarena.1")] == ["0.50", "0.00", "0.50", "2", "0.00", "0.00", "-", "1"]
+    assert rows[("a", "overall")][:2] == ["(1", "task)"]
+
+
+def test_evaluator_columns_follow_the_by_task_keying(make_run: MakeRun) -> None:
+    first = make_run({"webarena.1": "1/2"}, name="first", agent="memory", extras={
+        "memory|webarena.1|0": columns_extra(1.0, 1.0, 1.0),
+        "memory|webarena.1|1": columns_extra(0.0, 1.0, 0.0),
+    })  # fmt: skip
+    second = make_run({"webarena.1": "0/1"}, name="second", agent="synapse", extras={
+        "synapse|webarena.1|0": columns_extra(0.0, 1.0, 0.0),
+    })  # fmt: skip
+    c = compare_runs([first, second])
+    assert c.by_task and c.columns is not None
+    assert [(r.agent, r.task) for r in c.columns.rows] == [("", "webarena.1"), ("", "overall")]
+    text = format_comparison(c)
+    line = next(x for x in text.split("Evaluator columns", 1)[1].splitlines() if x.startswith("webarena.1"))
+    assert line.split() == ["webarena.1", "0.50", "1.00", "0.50", "2", "0.00", "1.00", "0.00", "1"]
+
+
+def test_runs_without_evaluator_columns_compare_as_before(make_run: MakeRun) -> None:
+    a = make_run({"t": "3/4"}, name="a", agent="p", steps=1)
+    b = make_run({"t": "1/4"}, name="b", agent="q", steps=1)
+    c = compare_runs([a, b])
+    assert c.columns is None
+    assert "Evaluator columns" not in format_comparison(c)
+    # One run with columns and one without: the one without shows "-".
+    judged = make_run(COLUMN_RESULTS, name="judged", extras=COLUMN_EXTRAS)
+    plain = make_run({("a", "webarena.1"): "1/3"}, name="plain")
+    mixed = compare_runs([plain, judged])
+    assert mixed.columns is not None
+    first = next(r for r in mixed.columns.rows if (r.agent, r.task) == ("a", "webarena.1"))
+    assert first.cells[0] is None and first.cells[1] is not None
+    overall = next(r for r in mixed.columns.rows if r.overall and r.agent == "a")
+    assert overall.cells[0] is None and overall.tasks == 2  # over the runs that judged a's tasks

@@ -84,6 +84,9 @@ def test_url_match_compares_parsed_urls_on_real_pages(session: Session) -> None:
     assert url_matches("http://h/a/b?q=12", "http://h/a/b/?q=12")
     assert not url_matches("http://h/a/bc?q=12", "http://h/a/b?q=12")
     assert url_matches("http://h/a/bc?q=12", "http://h/a/b?q=12", mode="paper")  # WebArena's, PR #77
+    assert url_matches("http://h/f/books/12/title", "http://h/f/books")  # GOLD in PRED, by segments
+    assert not url_matches("http://h/f/books2/12", "http://h/f/books")
+    assert not url_matches("http://g/f/books/12", "http://h/f/books")
 
 
 def test_program_html_on_the_agents_page_and_on_a_fetched_one(session: Session) -> None:

@@ -101,3 +101,19 @@ def test_stand_in_code_host_shows_where_the_columns_differ(
     assert reward == 1.0  # the webarena suite reports the paper's column, as published numbers do
     failed = info["task_info"]["verified"]
     assert failed["status"] == "failure"
+
+
+def test_shopping_helpers_on_the_stand_in_shop_leave_the_columns_empty_and_say_why(
+    runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
+) -> None:
+    """Task 585 asks Magento's REST API for the product's latest review; Palaestra's shop is not Magento."""
+    env = make_env("webarena.585", obs_config=ObsConfig(screenshot=False), pages_ahead=0)
+    env.reset(seed=0)
+    _, reward, terminated, _, info = env.step("send_msg_to_user('Done')")
+    columns, errors = info["task_info"]["columns"], info["task_info"]["errors"]
+    assert terminated and reward == 0.0 and columns["paper"] is None and columns["corrected"] is None
+    for mode in ("paper", "corrected"):
+        assert (
+            "stand-in shop (django-oscar)" in errors[mode]
+            and "--site shopping=http://HOST:7770" in errors[mode]
+        )

@@ -1,47 +1,61 @@
-"""The site runtime on real processes, real SQLite and real Chromium: isolation, reset, crashes, errors."""
+"""The site runtime on real processes, real SQLite and real Chromium: isolation, reset, crashes, errors.
+
+Isolation, reset and crashes are checked on every site with a record to change through a form: the
+shop (a Django app over SQLite), the wiki (django-wiki) and the code host (Fossil repositories).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import socket
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.async_api import async_playwright
 
 from palaestra.envs import BrowserEnv
-from palaestra.envs.browser import find_chromium
+from palaestra.envs.browser import host_for_running_loop
+from palaestra.envs.loop import run_sync
 from palaestra.errors import SiteError
 from palaestra.sites import build as builds
-from palaestra.sites.isolation import LAST_NAME, Rename, concurrent_renames, isolated, read_value
-from palaestra.sites.registry import Dataset
+from palaestra.sites.isolation import LAST_NAME, RECORDS, Outcome, Record, concurrent_changes, read_value
+from palaestra.sites.registry import Dataset, get_site
 from palaestra.sites.runtime import SiteRuntime
 from palaestra.tasks.webarena.config import from_json
 from palaestra.tasks.webarena.task import SiteTask
+from palaestra.tasks.webarena.templates.base import click
+
+#: The sites with a form the checks below change a record through (``palaestra.sites.isolation``).
+EDITABLE = sorted(RECORDS)
 
 
-def profile_task(last_name: str = "Lopez") -> SiteTask:
+def record_task(record: Record, expected: str) -> SiteTask:
+    """A task that starts on the record's edit form and succeeds when the record holds ``expected``."""
     return SiteTask(
         from_json(
             {
-                "sites": ["shop"],
+                "sites": [record.site],
                 "task_id": 9,
                 "require_login": True,
-                "start_url": "__SHOP__/accounts/profile/",
-                "intent": "Change my last name.",
-                "eval": {
-                    "eval_types": ["db_state"],
-                    "db_state": [{"dataset": "shop", "query": LAST_NAME, "expected": last_name}],
-                },
+                "start_url": get_site(record.site).placeholder + record.edit_path,
+                "intent": "Change the record.",
+                "eval": {"eval_types": ["db_state"], "db_state": [record.db_state(expected)]},
             }
         ),
-        "shop.test-profile",
+        f"{record.site}.test-record",
     )
+
+
+def seeded_field(obs: dict[str, Any], record: Record) -> dict[str, Any]:
+    """The form's text field, which must hold the seeded value."""
+    fields = [e for e in obs["elements"] if e["role"] == "textbox" and e.get("value") == record.seeded]
+    assert fields, f"no text field holds {record.seeded!r} on {obs['url']}"
+    return fields[0]
 
 
 def test_episodes_get_their_own_copy_of_the_seed(runtime: SiteRuntime) -> None:
@@ -54,9 +68,12 @@ def test_episodes_get_their_own_copy_of_the_seed(runtime: SiteRuntime) -> None:
     b.discard()
 
 
-def test_a_request_names_its_episode_and_unknown_episodes_are_refused(runtime: SiteRuntime) -> None:
-    episode = runtime.new_episode(["forum"])
-    base = runtime.url("forum")
+@pytest.mark.parametrize("site", ["forum", "code", "wiki"])
+def test_a_request_names_its_episode_and_unknown_episodes_are_refused(
+    site: str, runtime: SiteRuntime
+) -> None:
+    episode = runtime.new_episode([site])
+    base = runtime.url(site)
     request = urllib.request.Request(base + "/", headers=episode.headers)
     with urllib.request.urlopen(request) as response:
         assert response.status == 200
@@ -65,56 +82,66 @@ def test_a_request_names_its_episode_and_unknown_episodes_are_refused(runtime: S
         urllib.request.urlopen(gone)
     assert refused.value.code == 410
     episode.discard()
+    with pytest.raises(urllib.error.HTTPError) as ended:  # an ended episode is refused too
+        urllib.request.urlopen(request)
+    assert ended.value.code == 410
 
 
-def test_two_episodes_change_the_same_record_at_once_and_neither_sees_the_other(runtime: SiteRuntime) -> None:
-    async def both() -> tuple[Rename, Rename, str]:
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=find_chromium(p), args=["--no-sandbox"])
-            try:
-                return await concurrent_renames(browser, runtime)
-            finally:
-                await browser.close()
+@pytest.mark.parametrize("site", EDITABLE)
+def test_two_episodes_change_the_same_record_at_once_and_neither_sees_the_other(
+    site: str, runtime: SiteRuntime
+) -> None:
+    async def both() -> Outcome:
+        browser = await host_for_running_loop().ensure_browser()  # the process's one Chromium
+        return await concurrent_changes(browser, runtime, site)
 
-    a, b, seeded = asyncio.run(both())
-    assert "Emma Parallel-A" in a.shown and a.stored == "Parallel-A"
-    assert "Emma Parallel-B" in b.shown and b.stored == "Parallel-B"
-    assert seeded == "Lopez"  # the seed is untouched
-    assert isolated(a, b, seeded)
-    assert not isolated(a, Rename("Parallel-B", a.shown, a.stored), seeded)  # the check can fail
+    outcome = run_sync(both())
+    a, b = outcome.a, outcome.b
+    assert "Parallel-A" in a.shown and a.stored == "Parallel-A" and "Parallel-B" not in a.shown
+    assert "Parallel-B" in b.shown and b.stored == "Parallel-B" and "Parallel-A" not in b.shown
+    assert outcome.fresh == outcome.record.seeded  # the seed is untouched
+    assert outcome.record.seeded not in ("", "Parallel-A", "Parallel-B")
+    assert outcome.isolated
+    assert not replace(outcome, a=replace(a, wanted="Parallel-B")).isolated  # the check can fail
+    assert not replace(outcome, fresh="Parallel-B").isolated
 
 
-def test_each_reset_starts_from_the_seed(runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]) -> None:
-    env = make_env(profile_task("Reset"))
+@pytest.mark.parametrize("site", EDITABLE)
+def test_each_reset_starts_from_the_seed(
+    site: str, runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
+) -> None:
+    record = RECORDS[site](runtime)
+    env = make_env(record_task(record, "Reset"))
     for _ in range(2):
         obs, _ = env.reset(seed=0)
-        assert "Emma Lopez" in obs["axtree"]  # logged in by cookie, seeded name
-        obs, *_ = env.step(f"goto({runtime.url('shop') + '/accounts/profile/edit/'!r})")
-        field = next(
-            e for e in obs["elements"] if e["role"] == "textbox" and e["name"].startswith("Last name")
-        )
-        button = next(e for e in obs["elements"] if e["role"] == "button" and e["name"] == "Save")
-        obs, *_ = env.step(f"fill({field['id']!r}, 'Reset')\nclick({button['id']!r})")
+        field = seeded_field(obs, record)  # logged in by cookie, the seeded value in the form
+        obs, *_ = env.step(f"fill({field['id']!r}, 'Reset')")
+        for button in record.buttons:
+            obs, *_ = env.step(click(obs, "button", button, exact=False))
+            assert obs["last_action_error"] == ""
+        assert "Reset" in obs["axtree"]  # the episode's own page shows its change
         _, reward, terminated, _, info = env.step("send_msg_to_user('done')")
-        assert terminated and reward == 1.0 and info["success"]
+        assert terminated and reward == 1.0 and info["success"]  # and its own database holds it
 
 
+@pytest.mark.parametrize("site", EDITABLE)
 def test_a_site_that_dies_mid_episode_ends_it_and_the_next_reset_has_a_fresh_one(
-    runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
+    site: str, runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
 ) -> None:
-    env = make_env(profile_task())
+    record = RECORDS[site](runtime)
+    env = make_env(record_task(record, record.seeded))
     env.reset(seed=0)
-    old = runtime.processes["shop"]
-    runtime.kill("shop")
+    old = runtime.processes[site]
+    runtime.kill(site)
     obs, reward, terminated, truncated, info = env.step("scroll(0, 100)")
     assert truncated and not terminated and reward == 0.0
     assert info["error"]["kind"] == "site_crashed"
-    assert "shop" in obs["last_action_error"]
+    assert site in obs["last_action_error"]
     obs, _ = env.reset(seed=0)
-    assert runtime.processes["shop"] is not old and runtime.alive("shop")
-    assert "Emma Lopez" in obs["axtree"]
-    _, _, terminated, truncated, info = env.step("scroll(0, 100)")
-    assert not truncated and info["error"] is None
+    assert runtime.processes[site] is not old and runtime.alive(site)
+    seeded_field(obs, record)  # the restarted site serves the new episode, logged in
+    _, _, terminated, truncated, info = env.step("send_msg_to_user('done')")
+    assert terminated and not truncated and info["error"] is None and info["success"]
 
 
 def test_a_port_in_use_is_a_clear_error(runtime: SiteRuntime) -> None:

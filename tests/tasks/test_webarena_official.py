@@ -65,8 +65,11 @@ RECORDED: list[tuple[int, str | None, str, str, dict[str, float], float | None]]
      {"paper": 1, "corrected": 1}, None),
     (45, None, "__GITLAB__/a11yproject/a11yproject.com/-/issues/?state=opened", "",
      {"paper": 0, "corrected": 0}, None),
-    # PR #77: a longer path holds the reference's as a substring.
-    (45, None, "__GITLAB__/a11yproject/a11yproject.com/-/issues/12?sort=created_asc&state=opened", "",
+    # PR #77: a longer path holds the reference's as a substring (issue 12 is not issue 1); the
+    # corrected test is "GOLD in PRED" by whole path segments.
+    (176, "No, it is open", "__GITLAB__/byteblaze/a11y-syntax-highlighting/-/issues/1", "",
+     {"paper": 1, "corrected": 1}, None),
+    (176, "No, it is open", "__GITLAB__/byteblaze/a11y-syntax-highlighting/-/issues/12", "",
      {"paper": 1, "corrected": 0}, None),
     (44, NAVIGATE, "__GITLAB__/dashboard/todos", "", {"paper": 1, "corrected": 1}, 1.0),
     (44, NAVIGATE, "__GITLAB__/dashboard/todos2", "", {"paper": 1, "corrected": 0}, 0.0),
