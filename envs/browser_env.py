@@ -384,6 +384,8 @@ class BrowserEnv(PalaestraEnv):
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         episode.state.tool_results.clear()  # the next observation shows this step's answers only
+        if episode.navigations is not None:
+            episode.navigations.begin_step()  # the fetches the actions send are waited for
         ran = (
             await self._run_actions(episode, action)
             if not self._done
@@ -457,7 +459,7 @@ class BrowserEnv(PalaestraEnv):
                 await page.wait_for_load_state("load", timeout=self.settle_ms * 5)
                 await state.frame_ids.settle_and_mark(page, self.settle_ms)
                 if navigations is not None and navigations.pending:
-                    continue  # the page navigated again while it settled: wait for that one
+                    continue  # the page navigated or sent a request while it settled: wait for it
                 return True
             except PlaywrightError:
                 if page.is_closed():

@@ -1,4 +1,5 @@
-"""Navigations a page has started but not finished, so a step waits for the page an action opens.
+"""Navigations and requests a step has started but not finished, so a step waits for the page an
+action opens and for the answers to the requests it sent.
 
 A click on a link sends the request for the next page, but the old page stays loaded and quiet
 until the server answers: waiting for "load" and a quiet DOM at that moment observes (and marks
@@ -6,6 +7,12 @@ ids on) the page that is about to go away. ``NavigationWatch`` counts the main f
 requests in flight, from the request until the new document commits (or the request fails, or
 answers with no document: 204, 205, a download); redirects included. ``settled`` waits until there
 are none, after which the usual load and quiet-DOM waits apply to the new page.
+
+The same holds for ``fetch`` and XHR requests: a "like" link that posts in the background and then
+rewrites itself leaves the page quiet until the server answers, and an agent that acts on that
+page (or ends the episode) does so before the server stored anything. ``begin_step`` marks where a
+step's actions start; ``settled`` also waits for the fetch and XHR requests sent since then (at
+most ``REQUEST_WAIT_S``), never for those already in flight (a long poll the page keeps open).
 """
 
 from __future__ import annotations
@@ -17,10 +24,18 @@ import time
 from playwright.async_api import BrowserContext, Frame, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
+#: Resource types of the requests a page's scripts send.
+SCRIPT_REQUESTS = ("fetch", "xhr")
+#: At most this long a step waits for the script requests its actions sent (a request that never
+#: ends, such as a long poll started by a click, costs this once per step).
+REQUEST_WAIT_S = 5.0
+
 
 class NavigationWatch:
     def __init__(self, context: BrowserContext) -> None:
         self._pending: set[Request] = set()
+        self._requests: set[Request] = set()  # script requests the current step sent
+        self._step_started = False
         self._changed = asyncio.Event()
         self._checks: set[asyncio.Future[None]] = set()
         context.on("request", self._started)
@@ -33,10 +48,17 @@ class NavigationWatch:
     def _watch(self, page: Page) -> None:
         page.on("framenavigated", self._committed)
 
+    def begin_step(self) -> None:
+        """Script requests sent from now on are the step's: ``settled`` waits for their answers."""
+        self._requests.clear()
+        self._step_started = True
+
     def _started(self, request: Request) -> None:
         with contextlib.suppress(PlaywrightError):
             if request.is_navigation_request() and request.frame.parent_frame is None:
                 self._pending.add(request)
+            elif self._step_started and request.resource_type in SCRIPT_REQUESTS:
+                self._requests.add(request)
 
     def _committed(self, frame: Frame) -> None:
         if frame.parent_frame is None and self._pending:
@@ -44,7 +66,9 @@ class NavigationWatch:
             self._changed.set()
 
     def _finished(self, request: Request) -> None:
-        if request in self._pending:
+        if request in self._requests:
+            self._ended(request)
+        elif request in self._pending:
             check = asyncio.ensure_future(self._check_document(request))
             self._checks.add(check)
             check.add_done_callback(self._checks.discard)
@@ -62,27 +86,37 @@ class NavigationWatch:
                 self._ended(request)
 
     def _ended(self, request: Request) -> None:
-        if request in self._pending:
+        if request in self._pending or request in self._requests:
             self._pending.discard(request)
+            self._requests.discard(request)
             self._changed.set()
 
     @property
     def pending(self) -> bool:
-        return bool(self._pending)
+        """Whether a navigation or a script request of the step is in flight (the request's event
+        may reach us only after the action returned and the page looked quiet)."""
+        return bool(self._pending or self._requests)
 
     async def settled(self, timeout_s: float) -> bool:
-        """Wait until no main-frame navigation is in flight (at most ``timeout_s``); whether one was."""
+        """Wait until no main-frame navigation is in flight (at most ``timeout_s``), nor any script
+        request the step sent (at most ``REQUEST_WAIT_S`` of it); whether there was one. A request
+        that never ends (a stalled download, a long poll) is given up at its limit."""
         waited = False
-        deadline = time.monotonic() + timeout_s
-        while self._pending:
+        started = time.monotonic()
+        request_limit = min(timeout_s, REQUEST_WAIT_S)
+        while self._pending or self._requests:
             waited = True
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self._pending.clear()  # a request that never ends (a stalled download) must not block
+            elapsed = time.monotonic() - started
+            if elapsed >= request_limit:
+                self._requests.clear()  # a long poll must not hold every step up
+            if elapsed >= timeout_s:
+                self._pending.clear()  # nor a navigation that never ends (a stalled download)
+            if not (self._pending or self._requests):
                 break
             self._changed.clear()
+            limit = request_limit if self._requests else timeout_s
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
+                await asyncio.wait_for(self._changed.wait(), limit - elapsed)
         return waited
 
 
