@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.runs.compare import compare_runs
+from palaestra.runs.compare_columns import ColumnComparison
 from palaestra.runs.records import PERMANENT_ERRORS, RETRYABLE_ERRORS
 from palaestra.runs.report_html import is_reference
 from palaestra.runs.results import agent_means, summarize
@@ -114,7 +115,8 @@ def _errors(episodes: list[dict[str, Any]], attempts: list[dict[str, Any]]) -> l
 
 
 def comparison(roots: UiRoots, paths: list[Path]) -> dict[str, Any]:
-    """`palaestra compare`'s table as JSON: per row each run's cell and its difference to the first."""
+    """`palaestra compare`'s tables as JSON: per row each run's cell and its difference to the first,
+    then (`columns`, or None) WebArena's evaluator columns of each run side by side."""
     c = compare_runs(paths)
     rows = []
     for row in c.rows:
@@ -136,6 +138,35 @@ def comparison(roots: UiRoots, paths: list[Path]) -> dict[str, Any]:
         "agents": [list(a) for a in c.agents],
         "by_task": c.by_task,
         "rows": rows,
+        "columns": _columns(c.columns),
+    }
+
+
+def _columns(c: ColumnComparison | None) -> dict[str, Any] | None:
+    """WebArena's evaluator columns side by side, as `palaestra compare` prints them; None when no run
+    has columns. A cell is a run's `{episodes, means: {column: {mean, n}}}` on the row, or None."""
+    if c is None:
+        return None
+    return {
+        "names": list(c.names),
+        "rows": [
+            {
+                "agent": row.agent,
+                "task": row.task,
+                "overall": row.overall,
+                "tasks": row.tasks,
+                "cells": [
+                    None
+                    if cell is None
+                    else {
+                        "episodes": cell.episodes,
+                        "means": {name: {"mean": m, "n": n} for name, (m, n) in cell.means.items()},
+                    }
+                    for cell in row.cells
+                ],
+            }
+            for row in c.rows
+        ],
     }
 
 

@@ -104,6 +104,8 @@ function record(rec, invocations) {
     rec.config ? details("Configuration (JSON)", pre(JSON.stringify(rec.config, null, 1))) : null);
 }
 
+const overall = (tasks) => `overall (${tasks} task${tasks === 1 ? "" : "s"})`;
+
 page("compare", async (view, params) => {
   const runs = params.getAll("run");
   const c = await api("compare?" + runs.map((r) => "run=" + encodeURIComponent(r)).join("&"));
@@ -111,14 +113,33 @@ page("compare", async (view, params) => {
   const delta = (d) => (d ? h("span", {class: d.verdict === "▲" ? "ok" : d.verdict === "▼" ? "error" : "muted"}, `${d.diff >= 0 ? "+" : ""}${num(d.diff)} ${d.verdict} ${d.p_value < 0.001 ? "p<0.001" : "p=" + num(d.p_value, 3)}`) : "–");
   const headers = [...(c.by_task ? [] : ["agent"]), "task", ...c.runs.map((r, i) => `[${i + 1}] ${r.label}`), ...c.runs.slice(1).map((_, i) => `Δ [${i + 2}]-[1]`)];
   const rows = c.rows.map((r) => h("tr", {class: r.overall ? "mean" : null},
-    c.by_task ? null : h("td", {}, r.agent), h("td", {}, r.overall ? `overall (${r.tasks} tasks)` : r.task),
+    c.by_task ? null : h("td", {}, r.agent), h("td", {}, r.overall ? overall(r.tasks) : r.task),
     r.cells.map((x) => h("td", {class: "num"}, cell(x))), r.deltas.slice(1).map((d) => h("td", {class: "num"}, delta(d)))));
   fill(view,
     h("p", {class: "crumbs"}, h("a", {href: "#/runs"}, "Runs"), " › compare"),
     h("h1", {}, "Runs side by side"),
     h("ol", {}, c.runs.map((r, i) => h("li", {}, h("a", {href: link("run", {run: r.id})}, r.label), h("span", {class: "muted"}, ` agents: ${c.agents[i].join(", ") || "(none)"}`)))),
     h("p", {class: "muted"}, "Cells: success ± std. error (successes/episodes; errored episodes apart). Δ vs [1]: ▲/▼ beyond noise (two-sided p < 0.05), ≈ within. Per task Fisher's exact test; overall: mean over the tasks every run finished, Cochran–Mantel–Haenszel by task."),
-    table(headers, rows));
+    table(headers, rows),
+    c.columns ? columnTable(c) : null);
   keys({});
   if (!c.rows.length) say("No task in common: nothing to compare.", "error");
 });
+
+// WebArena's evaluator columns, each run's beside the others' (as `palaestra compare` prints them).
+function columnTable(c) {
+  const {names, rows} = c.columns;
+  const mean = (m, episodes) => (m.mean === null ? "–" : `${num(m.mean)}${m.n === episodes ? "" : ` (n=${m.n})`}`);
+  const headers = [...(c.by_task ? [] : ["agent"]), "task", ...c.runs.flatMap((_, i) => [...names, "n"].map((name) => `[${i + 1}] ${name}`))];
+  const body = rows.map((r) => h("tr", {class: r.overall ? "mean" : null},
+    c.by_task ? null : h("td", {}, r.agent), h("td", {}, r.overall ? overall(r.tasks) : r.task),
+    r.cells.flatMap((x) => (x ? [...names.map((name) => mean(x.means[name], x.episodes)), String(x.episodes)] : Array(names.length + 1).fill("–")))
+      .map((text) => h("td", {class: "num"}, text))));
+  const text = c.by_task ? 1 : 2;
+  const drawn = table(headers, body, headers.map((_, i) => i).filter((i) => i >= text));
+  drawn.classList.add("evaluator-columns");
+  return h("section", {},
+    h("h2", {}, "Evaluator columns (WebArena)"),
+    h("p", {class: "muted"}, "Each run's mean over its episodes with a value; (n=k) where fewer than the run's n; overall: over the episodes of the tasks every run judged. No test here: Δ above is the success of the benchmark's own column."),
+    drawn);
+}
