@@ -90,19 +90,32 @@ def test_goal_words_match_plurals_and_inflections() -> None:
     """A forge's menu of plain links: the goal says "ticket", the link says "Tickets"."""
     page = PageBuilder('What is the status of the ticket "Unicode titles break merging" in Django Wiki?')
     menu = page.add("div", page.root, attributes={"class": "mainmenu"})
-    links = {name: page.add("a", menu, name, role="link") for name in ("Home", "Files", "Branches", "Tickets")}
-    links["Logout"] = page.add("a", menu, "Logout", role="link")
+    names = ("Home", "Files", "Branches", "Tickets", "Logout")
+    links = {name: page.add("a", menu, name, role="link") for name in names}
     state = abstract_state(page.obs())
     assert links["Tickets"] in state.ids
     assert not {links["Files"], links["Branches"]} & set(state.ids)
 
 
 def test_stems_meet_across_plural_and_inflection_but_leave_short_words_and_numbers() -> None:
-    pairs = [("tickets", "ticket"), ("branches", "branch"), ("categories", "category"), ("merged", "merge"),
-             ("merging", "merge"), ("stopped", "stop"), ("filled", "fill"), ("reported", "report")]  # fmt: skip
+    pairs = [
+        ("tickets", "ticket"),
+        ("branches", "branch"),
+        ("categories", "category"),
+        ("merged", "merge"),
+        ("merging", "merge"),
+        ("stopped", "stop"),
+        ("filled", "fill"),
+        ("reported", "report"),
+    ]
     assert all(stem(a) == stem(b) for a, b in pairs)
     assert [stem(w) for w in ("status", "class", "red", "bus", "speed", "42")] == [
-        "status", "class", "red", "bus", "speed", "42"
+        "status",
+        "class",
+        "red",
+        "bus",
+        "speed",
+        "42",
     ]
     assert stem("ticket") != stem("tick")
 
