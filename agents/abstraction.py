@@ -130,7 +130,8 @@ def narrow(page: Page, members: list[Element], matcher: GoalMatcher) -> list[Ele
     single any out, and the whole collection stays.
     """
     texts = [subtree_text(page, root) for root in item_roots(page, members)]
-    found = [item_terms(t, m) & matcher.words for t, m in zip(texts, members, strict=True)]
+    telling = matcher.words - words(page.title)
+    found = [item_terms(t, m) & telling for t, m in zip(texts, members, strict=True)]
     flat = [letters(t) for t in texts]
     limit = len(members) / 2
     df: Counter[str] = Counter(w for f in found for w in f)

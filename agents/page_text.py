@@ -35,9 +35,41 @@ STOPWORDS = {
 LABEL_ATTRIBUTES = ("aria-label", "title", "alt", "placeholder")
 
 
+#: Endings that look like a plural's "s" but are not one: "status", "class", "analysis".
+NOT_PLURAL = ("ss", "us", "is")
+#: Double consonants that stay double when "-ed"/"-ing" is taken off: "filled", "passing", "buzzed".
+KEPT_DOUBLES = set("lsz")
+
+
+def stem(word: str) -> str:
+    """A light English stemmer, so that a goal's "ticket" finds a page's "Tickets" and "merged" finds
+    "Merge": plural "-s"/"-es"/"-ies" and inflectional "-ed"/"-ing" come off, then a final silent
+    "e" ("merge" and "merged" both give "merg"). A stem keeps at least three letters ("red", "bus" and
+    "sing" stay whole), and a number is left alone. Both the goal's words and the page's go through
+    it; it is not a dictionary, so it errs towards leaving a word as it is.
+    """
+    if not word.isalpha() or len(word) <= 3:
+        return word
+    if word.endswith(("ies", "ied")) and len(word) > 4:
+        return word[:-3] + "y"
+    for ending in ("ing", "ed"):
+        base = word[: -len(ending)]
+        if word.endswith(ending) and len(base) >= 3:
+            if base[-1] == base[-2] and base[-1] not in KEPT_DOUBLES and base[-1] not in "aeiou":
+                base = base[:-1]  # "stopped", "running"
+            base = base[:-1] if base.endswith("e") else base
+            return base if len(base) >= 3 else word  # "speed" stays
+    if word.endswith("es") and len(word) > 5 and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        return word[:-2]  # "branches", "classes"
+    if word.endswith("s") and not word.endswith(NOT_PLURAL):
+        word = word[:-1]
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
 def normal(word: str) -> str:
-    """A word as matched: numbers without leading zeros, so a goal's "06" finds a calendar's "6"."""
-    return word.lstrip("0") or "0" if word.isdigit() else word
+    """A word as matched: numbers without leading zeros, so a goal's "06" finds a calendar's "6";
+    other words by their `stem`, so a goal's "ticket" finds a page's "Tickets"."""
+    return word.lstrip("0") or "0" if word.isdigit() else stem(word)
 
 
 def words(text: str) -> set[str]:

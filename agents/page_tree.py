@@ -6,6 +6,7 @@ of repeated controls; `palaestra.agents.abstraction` decides which of them an ac
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -15,6 +16,8 @@ from palaestra.agents.page_text import BLAND_ROLES, CONTAINER_TAGS, is_interacti
 from palaestra.envs.obs import Observation
 
 Element = dict[str, Any]
+#: The first line of an AXTree text: ``RootWebArea 'Oscar Shop: Ticket Main Menu' focused``.
+TITLE = re.compile(r"RootWebArea (['\"])(.*?)\1(?: |$)", re.M)
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Page:
     children: dict[str, list[Element]]
     #: Ids of the page's own copy of the goal and everything inside it.
     echo: set[str] = field(default_factory=set)
+    #: The document's title (the AXTree root's name): what the whole page is about.
+    title: str = ""
 
     @classmethod
     def of(cls, obs: Observation) -> Page:
@@ -37,6 +42,8 @@ class Page:
         visible = [e for e in everything if e["visible"]]
         page = cls(obs.get("goal", ""), visible, {e["id"]: e for e in everything}, children)
         page.echo = goal_echo(page)
+        root = TITLE.match(obs.get("axtree", ""))
+        page.title = root.group(2) if root else ""
         return page
 
     def ancestors(self, el: Element, limit: int | None = None) -> list[Element]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
+from palaestra.agents.page_text import stem
 from palaestra.envs import BrowserEnv
 from palaestra.tasks.miniwob.oracles import ORACLES
 
@@ -38,8 +39,9 @@ class PageBuilder:
             node = up["parent"]
         return element_id
 
-    def obs(self) -> dict[str, Any]:
-        return {"goal": self.goal, "elements": self.elements, "axtree": ""}
+    def obs(self, title: str = "") -> dict[str, Any]:
+        axtree = f"RootWebArea {title!r} focused\n  link 'Home'" if title else ""
+        return {"goal": self.goal, "elements": self.elements, "axtree": axtree}
 
 
 def test_a_calendar_keeps_the_named_day_and_its_lone_controls() -> None:
@@ -82,6 +84,58 @@ def test_rows_the_goal_names_keep_their_controls_and_others_do_not() -> None:
     assert more["leo"] in state.ids
     assert not {more[u] for u in ("ann", "kim", "joe", "sue")} & set(state.ids)
     assert "@leo" in state.text
+
+
+def test_goal_words_match_plurals_and_inflections() -> None:
+    """A forge's menu of plain links: the goal says "ticket", the link says "Tickets"."""
+    page = PageBuilder('What is the status of the ticket "Unicode titles break merging" in Django Wiki?')
+    menu = page.add("div", page.root, attributes={"class": "mainmenu"})
+    names = ("Home", "Files", "Branches", "Tickets", "Logout")
+    links = {name: page.add("a", menu, name, role="link") for name in names}
+    state = abstract_state(page.obs())
+    assert links["Tickets"] in state.ids
+    assert not {links["Files"], links["Branches"]} & set(state.ids)
+
+
+def test_stems_meet_across_plural_and_inflection_but_leave_short_words_and_numbers() -> None:
+    pairs = [
+        ("tickets", "ticket"),
+        ("branches", "branch"),
+        ("categories", "category"),
+        ("merged", "merge"),
+        ("merging", "merge"),
+        ("stopped", "stop"),
+        ("filled", "fill"),
+        ("reported", "report"),
+    ]
+    assert all(stem(a) == stem(b) for a, b in pairs)
+    assert [stem(w) for w in ("status", "class", "red", "bus", "speed", "42")] == [
+        "status",
+        "class",
+        "red",
+        "bus",
+        "speed",
+        "42",
+    ]
+    assert stem("ticket") != stem("tick")
+
+
+def test_words_of_the_page_title_do_not_single_out_an_item() -> None:
+    """Fossil's header: the project's name and the user's link in one block, which would be that
+    link's whole item. The goal names the project, as the title does; that must not make the
+    account link the one item the goal points at and drop "All Tickets"."""
+    page = PageBuilder('How many tickets of Oscar Shop have the status "Fixed"?')
+    header = page.add("div", page.root, attributes={"class": "header"})
+    page.add("h1", header, "Oscar Shop")
+    page.add("div", header, "Ticket Main Menu")
+    user = page.add("a", header, "axel.dubois", role="link")
+    menu = page.add("div", page.root)
+    links = [page.add("a", menu, name, role="link") for name in ("Home", "Timeline", "Wiki")]
+    body = page.add("div", page.root, attributes={"class": "content"})
+    everything = page.add("a", body, "All Tickets", role="link")
+    new = page.add("a", body, "New ticket", role="link")
+    state = abstract_state(page.obs(title="Oscar Shop: Ticket Main Menu"))
+    assert {everything, new, user, *links} <= set(state.ids)
 
 
 def test_a_control_inside_one_with_the_same_text_stands_for_it() -> None:
