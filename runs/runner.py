@@ -7,9 +7,13 @@ transaction per episode as it ends, so Ctrl-C or SIGKILL never loses a finished 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -119,7 +123,8 @@ def run_eval(
         workers = settings.workers or default_workers(len(todo))
         backend = make_backend(settings, os.path.abspath(settings.out), min(workers, len(todo)))
         try:
-            _drive(backend, deque(todo), store, invocation, progress, settings.retries, result)
+            with _interruptible():
+                _drive(backend, deque(todo), store, invocation, progress, settings.retries, result)
         except KeyboardInterrupt:
             result.interrupted = True
             backend.shutdown(kill=True)
@@ -136,6 +141,21 @@ def run_eval(
             write_api_report(settings.out)
     result.elapsed_s = time.perf_counter() - started
     return result
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C (SIGINT) interrupts the run even when the process started with SIGINT ignored, as
+    anything launched in the background of a non-interactive shell (``cmd &``) does: Python then
+    installs no handler, and the run would finish instead of stopping."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def write_api_report(run_dir: str | os.PathLike[str]) -> Path | None:

@@ -146,9 +146,20 @@ def test_errors_are_kept_apart_from_failures(tmp_path: Path, agents_importable: 
     }
 
 
-def start_run(argv: list[str], database: Path, at_least: int) -> subprocess.Popen[bytes]:
-    """Start `palaestra eval` in its own process; return once `at_least` episodes are recorded."""
-    proc = subprocess.Popen([sys.executable, "-m", "palaestra.cli", *argv], stderr=subprocess.DEVNULL)
+def ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start_run(
+    argv: list[str], database: Path, at_least: int, sigint_ignored: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start `palaestra eval` in its own process; return once `at_least` episodes are recorded.
+    ``sigint_ignored`` starts it as a non-interactive shell starts ``cmd &``: SIGINT ignored."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "palaestra.cli", *argv],
+        stderr=subprocess.DEVNULL,
+        preexec_fn=ignore_sigint if sigint_ignored else None,
+    )
     deadline = time.monotonic() + 180
     finished = 0
     while finished < at_least:
@@ -184,8 +195,9 @@ def test_interrupted_and_killed_runs_lose_nothing_and_rerun_nothing(tmp_path: Pa
     # 40 episodes of ~0.2 s: a run of 8 could end before the signal reached it on an idle machine.
     argv = ["eval", "--agent", "oracle", "--tasks", "click-test", "--seeds", "0-39", "--workers", "1",
             "--no-screenshots", "--out", str(run)]  # fmt: skip
-    # Ctrl-C stops cleanly: the run says so and exits 130.
-    proc = start_run(argv, database, at_least=1)
+    # Ctrl-C stops cleanly: the run says so and exits 130, even started in a shell's background,
+    # where SIGINT comes ignored and Python would install no handler of its own.
+    proc = start_run(argv, database, at_least=1, sigint_ignored=True)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 130
     with RunStore(run, readonly=True) as store:
