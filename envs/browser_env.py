@@ -13,17 +13,13 @@ start-up touches only their page even start the next episodes ahead: see ``pages
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fnmatch
 import json
 import time
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from playwright.async_api import BrowserContext, CDPSession, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions import ActionSet, get_action_set
@@ -32,16 +28,11 @@ from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
-from palaestra.envs.navigation import NavigationWatch
+from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
-from palaestra.envs.pages_ahead import (
-    PagePipeline,
-    PreparedPage,
-    cancel_preparation,
-    draw_seed,
-    predict_seeds,
-)
+from palaestra.envs.page_supply import PageSupply
+from palaestra.envs.pages_ahead import draw_seed, predict_seeds
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import (
     ActionError,
@@ -65,20 +56,6 @@ ACTIONS_SHARE = 0.5
 #: Action strings longer than this are parsed in a worker thread: at the 10,000-character limit
 #: Python's parser takes up to ~0.1 s, which would stall every environment sharing the loop.
 PARSE_IN_THREAD_CHARS = 1000
-
-
-@dataclass
-class _Episode:
-    context: BrowserContext
-    cdp: CDPSession
-    state: ActionState
-    blocked: list[str]
-    cdp_sessions: dict[Page, CDPSession] = field(default_factory=dict)
-    navigations: NavigationWatch | None = None
-
-    def __post_init__(self) -> None:
-        self.cdp_sessions[self.state.page] = self.cdp
-        self.navigations = NavigationWatch(self.context)
 
 
 class BrowserEnv(PalaestraEnv):
@@ -127,8 +104,14 @@ class BrowserEnv(PalaestraEnv):
             raise ValueError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' or None.")
         self._host = host
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._episode: _Episode | None = None
-        self._pipeline = PagePipeline(depth=pages_ahead if prewarm else 0)
+        self._episode: BrowserEpisode | None = None
+        self._background: set[asyncio.Future[Any]] = set()
+        self._pages = PageSupply(
+            lambda: self.task,
+            lambda: self.host,
+            pages_ahead if prewarm else 0,
+            background=self._in_background,
+        )
         #: Whether the last reset drew its seed: then the next ones will too (see ``_prepare_next``).
         self._drawing_seeds = False
         self._warmed = False
@@ -136,7 +119,6 @@ class BrowserEnv(PalaestraEnv):
         self._goal = ""
         self._last_obs: Obs | None = None
         self._done = False
-        self._background: set[asyncio.Future[Any]] = set()
         #: Seconds spent in the last reset or step, by phase. Kept out of ``info``, which Gymnasium
         #: expects to be deterministic.
         self.timings: dict[str, float] = {}
@@ -148,8 +130,6 @@ class BrowserEnv(PalaestraEnv):
         )
         self.observation_space: spaces.Space[Obs] = self.layout.space()  # type: ignore[assignment]
         self.action_space = Unicode(max_length=self.action_limits.max_chars)
-
-    # -- spaces -----------------------------------------------------------------------------------
 
     # -- async core -------------------------------------------------------------------------------
 
@@ -169,97 +149,7 @@ class BrowserEnv(PalaestraEnv):
             self._host = host_for_running_loop()
         return self._host
 
-    async def _open_blank(self, task: Task) -> tuple[BrowserContext, Page]:
-        """A fresh context with one empty page: the costly part of a page (its renderer process)."""
-        width, height = task.viewport
-        context = await self.host.new_context(viewport={"width": width, "height": height})
-        try:
-            return context, await context.new_page()
-        except BaseException:
-            # Close in the background: awaiting a hung browser here would block cancellation.
-            self._in_background(_close_quietly(context))
-            raise
-
-    async def _open_page(self, seed: int | None = None) -> PreparedPage:
-        """The task's page in a fresh context, ready for ``setup``, or already set up with ``seed``."""
-        task = self.task
-        context, page = await self._open_blank(task)
-        try:
-            await task.prepare(page)
-            blocked: list[str] = []
-            guard = (
-                context.route("**/*", self._make_guard(task.allowed_urls, blocked))
-                if task.allowed_urls is not None
-                else _none()
-            )
-            # Create the page's script contexts and its CDP session now rather than in the reset.
-            cdp, *_ = await asyncio.gather(
-                context.new_cdp_session(page), page.evaluate("1"), page.locator(":root").count(), guard
-            )
-            prepared = PreparedPage(task=task, context=context, page=page, cdp=cdp, blocked=blocked)
-            if seed is not None:
-                prepared.goal, prepared.seed = await task.setup(page, seed), seed
-        except BaseException:
-            self._in_background(_close_quietly(context))
-            raise
-        return prepared
-
-    async def _start_ahead(self, prepared: PreparedPage, seed: int) -> PreparedPage:
-        """Start the episode of ``seed`` on a page that was prepared without one."""
-        try:
-            prepared.goal, prepared.seed = await prepared.task.setup(prepared.page, seed), seed
-        except BaseException:
-            self._in_background(_close_quietly(prepared.context))
-            raise
-        return prepared
-
-    async def _take_prepared_page(self, episode_seed: int) -> PreparedPage:
-        """The oldest page prepared in the background, if it is still good; else a new one.
-
-        A page that was just prepared proves the browser answers; only without one do we pay
-        for a health check (which replaces a crashed or hung browser). When the oldest page is of
-        no use, neither are the ones behind it (prepared in the same browser, for the same task,
-        or started with seeds predicted the same way): all are closed, and this reset's page is
-        prepared first in a new line, so that the next ones start loading right after it.
-        """
-        taken = self._pipeline.take()
-        if taken is not None:
-            prepared = await self._usable(*taken, episode_seed=episode_seed)
-            if prepared is not None:
-                return prepared
-            self._discard_prepared_pages()
-        await self.host.ensure_browser()
-        if not self._pipeline.depth:
-            return await self._open_page()
-        self._pipeline.fill(self._open_page, [])
-        first = self._pipeline.take()
-        assert first is not None
-        return await first[0]
-
-    async def _usable(
-        self, pending: asyncio.Future[PreparedPage], seed: int | None, episode_seed: int
-    ) -> PreparedPage | None:
-        """The prepared page, if it is for this task and episode and its browser still runs."""
-        if seed is not None and seed != episode_seed:
-            cancel_preparation(pending, self._close_prepared)
-            return None
-        try:
-            prepared = await pending
-        except PlaywrightError:
-            return None  # the browser it was prepared in has gone
-        browser = prepared.context.browser
-        if (
-            prepared.task is self.task
-            and browser is self.host.browser
-            and browser is not None
-            and browser.is_connected()
-            and not prepared.page.is_closed()
-        ):
-            return prepared
-        self._in_background(_close_quietly(prepared.context))
-        return None
-
-    def _prepare_next(self, old: _Episode | None) -> None:
+    def _prepare_next(self, old: BrowserEpisode | None) -> None:
         """In the background: prepare the next episodes' pages and close the last episode's context.
 
         Started as soon as this episode has its first observation, so that the next page has the
@@ -273,13 +163,12 @@ class BrowserEnv(PalaestraEnv):
         if self.prewarm:
             seeds: list[int | None] = []
             if expected is not None:
-                seeds = list(expected[: self._pipeline.depth]) if self.task.setup_ahead else []
+                seeds = list(expected[: self._pages.pipeline.depth]) if self.task.setup_ahead else []
             elif self._drawing_seeds and self.task.setup_ahead:
-                seeds = list(predict_seeds(self.np_random, self._pipeline.depth))
-            self._pipeline.start_ahead(self._start_ahead, seeds)
-            self._pipeline.fill(self._open_page, seeds, None if expected is None else len(expected))
+                seeds = list(predict_seeds(self.np_random, self._pages.pipeline.depth))
+            self._pages.prepare(seeds, None if expected is None else len(expected))
         if old is not None:
-            self._in_background(_close_quietly(old.context))
+            self._pages.close_later(old.context)
 
     def expect_seeds(self, seeds: Sequence[int]) -> None:
         """Say which seeds the resets after the next one will be given, as far as the caller knows.
@@ -306,22 +195,16 @@ class BrowserEnv(PalaestraEnv):
             obs = await asyncio.wait_for(self._start_episode(episode_seed, old), self.reset_timeout)
         except (TimeoutError, PlaywrightError):
             # The browser hangs or died while the episode started: replace it and start again, once.
-            self._discard_prepared_pages()
+            self._pages.discard()
             await self.host.replace_browser()
             obs = await asyncio.wait_for(self._start_episode(episode_seed, None), self.reset_timeout)
         self.timings["reset"] = time.perf_counter() - started
         info = {"seed": episode_seed, "task": self.task.name}
         return obs, info
 
-    def _discard_prepared_pages(self) -> list[asyncio.Future[PreparedPage]]:
-        return self._pipeline.discard(self._close_prepared)
-
-    def _close_prepared(self, prepared: PreparedPage) -> None:
-        self._in_background(_close_quietly(prepared.context))
-
-    async def _start_episode(self, episode_seed: int, old: _Episode | None) -> Obs:
+    async def _start_episode(self, episode_seed: int, old: BrowserEpisode | None) -> Obs:
         t0 = time.perf_counter()
-        prepared = await self._take_prepared_page(episode_seed)
+        prepared = await self._pages.take(episode_seed)
         t1 = time.perf_counter()
         context, page = prepared.context, prepared.page
         prepared.blocked.clear()  # what the page asked for before its episode is not the agent's doing
@@ -333,7 +216,9 @@ class BrowserEnv(PalaestraEnv):
             tools=self.tools,
             limits=self.action_limits,
         )
-        self._episode = _Episode(context=context, cdp=prepared.cdp, state=state, blocked=prepared.blocked)
+        self._episode = BrowserEpisode(
+            context=context, cdp=prepared.cdp, state=state, blocked=prepared.blocked
+        )
         if prepared.goal is not None and prepared.seed == episode_seed:
             self._goal = prepared.goal  # started ahead, with this very seed
         else:
@@ -366,7 +251,7 @@ class BrowserEnv(PalaestraEnv):
         except InfrastructureError as exc:  # a task's own infrastructure: a site process that stopped
             kind, message = exc.kind, str(exc)
         except PlaywrightError as exc:
-            if self._browser_alive(self._episode):
+            if self._episode.browser_alive():
                 kind, message = (
                     "environment_error",
                     f"The environment failed during the step: {first_line(exc)}",
@@ -380,7 +265,9 @@ class BrowserEnv(PalaestraEnv):
         self._done = True
         return obs, 0.0, False, True, {"error": {"kind": kind, "message": message}, "success": False}
 
-    async def _step(self, episode: _Episode, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+    async def _step(
+        self, episode: BrowserEpisode, action: str
+    ) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         episode.state.tool_results.clear()  # the next observation shows this step's answers only
@@ -393,7 +280,7 @@ class BrowserEnv(PalaestraEnv):
         )
         error = ran.error
         t1 = time.perf_counter()
-        marked = await self._settle(episode.state, episode.navigations)
+        marked = await episode.settle(self.settle_ms)
         t2 = time.perf_counter()
         if episode.blocked and not error:
             error = f"Blocked navigation outside this task's allowed sites: {', '.join(episode.blocked)}"
@@ -423,7 +310,7 @@ class BrowserEnv(PalaestraEnv):
         self.timings = timings
         return obs, float(verdict.reward), terminated, False, info
 
-    async def _run_actions(self, episode: _Episode, text: str) -> SequenceResult:
+    async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
         try:
             if len(text) > PARSE_IN_THREAD_CHARS:  # up to ~0.1 s of parsing: off the shared loop
                 actions = await asyncio.to_thread(self.action_set.parse, text, self.action_limits)
@@ -436,111 +323,34 @@ class BrowserEnv(PalaestraEnv):
             episode.state,
             budget_s=self.actions_timeout,
             ended=lambda: self.task.ended(episode.state.page),
-            browser_alive=lambda: self._browser_alive(episode),
+            browser_alive=episode.browser_alive,
         )
-
-    def _browser_alive(self, episode: _Episode) -> bool:
-        browser = episode.context.browser
-        return browser is not None and browser.is_connected() and not episode.state.page.is_closed()
-
-    async def _settle(self, state: ActionState, navigations: NavigationWatch | None = None) -> bool:
-        """Wait for navigation to load and the DOM to go quiet (events, not sleeps).
-
-        A navigation the action started but the server has not answered yet is waited for first
-        (``NavigationWatch``): until then the old page is loaded and quiet, and would be observed.
-        The same round trip gives the settled page's new elements their ids; returns whether it
-        did (not when the page kept navigating away).
-        """
-        page = state.page
-        for _ in range(3):
-            try:
-                if navigations is not None:
-                    await navigations.settled(self.settle_ms * 10 / 1000)
-                await page.wait_for_load_state("load", timeout=self.settle_ms * 5)
-                await state.frame_ids.settle_and_mark(page, self.settle_ms)
-                if navigations is not None and navigations.pending:
-                    continue  # the page navigated or sent a request while it settled: wait for it
-                return True
-            except PlaywrightError:
-                if page.is_closed():
-                    return False
-                continue  # a navigation replaced the document mid-wait: wait for the new one
-        return False
 
     async def _observe(self, last_action: str, error: str, marked: bool = False) -> Obs:
         assert self._episode is not None
-        state = self._episode.state
-        page = state.page
-        pages = state.context.pages
-        cdp = self._episode.cdp_sessions.get(page)
-        if cdp is None:  # a tab opened during the episode: one session for the rest of it
-            cdp = self._episode.cdp_sessions[page] = await state.context.new_cdp_session(page)
-        others = [p for p in pages if p is not page]
-        parts, *other_titles = await asyncio.gather(
-            capture(page, cdp, state.frame_ids, self.obs_config, self.layout.parts, marked=marked),
-            *(p.title() for p in others),
-            return_exceptions=True,
-        )
-        if isinstance(parts, BaseException):
-            raise parts
-        titles = dict(zip(others, other_titles, strict=True))
-        titles[page] = parts.pop("title", None)
-        if titles[page] is None:
-            titles[page] = await page.title()
-        values: dict[str, Any] = {
-            "goal": self._goal,
-            "url": page.url,
-            "open_pages": [
-                {"title": t if isinstance(t := titles.get(p), str) else "", "url": p.url, "active": p is page}
-                for p in pages
-            ],
-            "last_action": last_action,
-            "last_action_error": error,
-        }
-        values.update(parts)
+        values: dict[str, Any] = {"goal": self._goal, "last_action": last_action, "last_action_error": error}
+        values.update(await self._episode.read(self.obs_config, self.layout.parts, marked=marked))
         if self.tools is not None:
             values["tools"] = self._tools_text
             values["tool_results"] = "\n".join(
-                json.dumps(r, ensure_ascii=False, default=str) for r in state.tool_results
+                json.dumps(r, ensure_ascii=False, default=str) for r in self._episode.state.tool_results
             )
         if "screenshot" in values:
-            values["screenshot"] = self._fit_screenshot(values["screenshot"])
+            values["screenshot"] = fit_screenshot(values["screenshot"], self.task.viewport)
         obs = self._last_obs = self.layout.build(values)
         return obs
-
-    def _fit_screenshot(self, image: np.ndarray) -> np.ndarray:
-        """Screenshots always have the viewport's shape (device pixel ratios can differ)."""
-        width, height = self.task.viewport
-        if image.shape[:2] == (height, width):
-            return image
-        out = np.zeros((height, width, 3), dtype=np.uint8)
-        h, w = min(height, image.shape[0]), min(width, image.shape[1])
-        out[:h, :w] = image[:h, :w]
-        return out
 
     def _blank_obs(self) -> Obs:
         extra = {"tools": self._tools_text} if self.tools is not None else {}
         return self.layout.blank(goal=self._goal, **extra)
 
-    @staticmethod
-    def _make_guard(patterns: tuple[str, ...], blocked: list[str]) -> Any:
-        async def guard(route: Route) -> None:
-            url = route.request.url
-            if any(fnmatch.fnmatchcase(url, p) for p in patterns):
-                await route.continue_()
-            else:
-                blocked.append(url)
-                await route.abort("blockedbyclient")
-
-        return guard
-
     async def _end_episode(self, abandon: bool = False) -> None:
         episode, self._episode = self._episode, None
         if episode is not None:
             # Closing a context takes a few ms; a hung one must not block the next reset.
-            self._in_background(_close_quietly(episode.context))
+            self._pages.close_later(episode.context)
         if abandon:
-            self._discard_prepared_pages()
+            self._pages.discard()
 
     def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run ``coro`` without waiting for it, keeping a reference until it ends."""
@@ -552,7 +362,7 @@ class BrowserEnv(PalaestraEnv):
         if self._loop is None:
             return
         self._bind_loop()
-        cancelled = self._discard_prepared_pages()
+        cancelled = self._pages.discard()
         await self._end_episode(abandon=True)
         # Cancelled preparations hand their contexts over for closing as they end.
         await asyncio.gather(*cancelled, return_exceptions=True)
@@ -571,7 +381,7 @@ class BrowserEnv(PalaestraEnv):
             self.obs_config,
             frozenset({"screenshot"}),
         )
-        return self._fit_screenshot(obs["screenshot"])
+        return fit_screenshot(obs["screenshot"], self.task.viewport)
 
     async def awarm(self) -> None:
         await self.host.ensure_browser()
@@ -592,12 +402,3 @@ class BrowserEnv(PalaestraEnv):
     @property
     def goal(self) -> str:
         return self._goal
-
-
-async def _none() -> None:
-    return None
-
-
-async def _close_quietly(context: BrowserContext) -> None:
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(context.close(), 10)

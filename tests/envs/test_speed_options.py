@@ -35,7 +35,7 @@ class RecordingMiniWoB(MiniWoBTask):
 
 def wait_for_pages_ahead(env: BrowserEnv) -> None:
     assert env._loop is not None
-    asyncio.run_coroutine_threadsafe(env._pipeline.wait(), env._loop).result(60)
+    asyncio.run_coroutine_threadsafe(env._pages.pipeline.wait(), env._loop).result(60)
 
 
 def same_episode(a: dict[str, Any], b: dict[str, Any]) -> None:
@@ -106,7 +106,7 @@ def test_expected_seeds_are_started_ahead_and_bound_the_pages_made(make_env: Mak
     env.expect_seeds([21, 22, 23])  # more than pages_ahead (2): only the first two are prepared
     env.reset(seed=20)
     wait_for_pages_ahead(env)
-    assert task.setups == [20, 21, 22] and len(env._pipeline) == 2
+    assert task.setups == [20, 21, 22] and len(env._pages.pipeline) == 2
     env.expect_seeds([22])
     obs, info = env.reset(seed=21)
     assert info["seed"] == 21 and task.setups.count(21) == 1, "the reset used the page started ahead"
@@ -115,10 +115,10 @@ def test_expected_seeds_are_started_ahead_and_bound_the_pages_made(make_env: Mak
     env.expect_seeds([])  # the last episode: nothing more is prepared
     env.reset(seed=22)
     wait_for_pages_ahead(env)
-    assert len(env._pipeline) == 0 and task.setups == [20, 21, 22]
+    assert len(env._pages.pipeline) == 0 and task.setups == [20, 21, 22]
     env.reset(seed=30)  # no expectation said: back to preparing pages, without starting episodes
     wait_for_pages_ahead(env)
-    assert len(env._pipeline) == 2 and task.setups == [20, 21, 22, 30]
+    assert len(env._pages.pipeline) == 2 and task.setups == [20, 21, 22, 30]
 
 
 def test_drawn_seeds_follow_the_env_rng_whatever_was_prepared(make_env: MakeEnv) -> None:

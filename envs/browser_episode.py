@@ -1,0 +1,104 @@
+"""One browser episode's live state, and how it is settled and read after each step.
+
+``BrowserEpisode`` holds the episode's context, its pages' CDP sessions and the navigations its
+actions started. ``settle`` waits, on page events rather than sleeps, until what the last actions
+set off has landed; ``read`` captures the active page and the tab list. What the observation adds
+on top (the goal, the last action and its error, the task's tools) is the environment's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from playwright.async_api import BrowserContext, CDPSession, Page
+from playwright.async_api import Error as PlaywrightError
+
+from palaestra.envs.actions.executor import ActionState
+from palaestra.envs.navigation import NavigationWatch
+from palaestra.envs.observation import ObsConfig, capture
+
+
+@dataclass
+class BrowserEpisode:
+    context: BrowserContext
+    cdp: CDPSession
+    state: ActionState
+    #: URLs the context's guard refused since the last step (only when the task restricts URLs).
+    blocked: list[str]
+    cdp_sessions: dict[Page, CDPSession] = field(default_factory=dict)
+    navigations: NavigationWatch | None = None
+
+    def __post_init__(self) -> None:
+        self.cdp_sessions[self.state.page] = self.cdp
+        self.navigations = NavigationWatch(self.context)
+
+    def browser_alive(self) -> bool:
+        browser = self.context.browser
+        return browser is not None and browser.is_connected() and not self.state.page.is_closed()
+
+    async def settle(self, settle_ms: float) -> bool:
+        """Wait for navigation to load and the DOM to go quiet (events, not sleeps).
+
+        A navigation the action started but the server has not answered yet is waited for first
+        (``NavigationWatch``): until then the old page is loaded and quiet, and would be observed.
+        The same round trip gives the settled page's new elements their ids; returns whether it
+        did (not when the page kept navigating away).
+        """
+        page, navigations = self.state.page, self.navigations
+        for _ in range(3):
+            try:
+                if navigations is not None:
+                    await navigations.settled(settle_ms * 10 / 1000)
+                await page.wait_for_load_state("load", timeout=settle_ms * 5)
+                await self.state.frame_ids.settle_and_mark(page, settle_ms)
+                if navigations is not None and navigations.pending:
+                    continue  # the page navigated or sent a request while it settled: wait for it
+                return True
+            except PlaywrightError:
+                if page.is_closed():
+                    return False
+                continue  # a navigation replaced the document mid-wait: wait for the new one
+        return False
+
+    async def read(self, config: ObsConfig, parts: frozenset[str], marked: bool = False) -> dict[str, Any]:
+        """The active page's captured ``parts``, its URL and the open tabs (titles and URLs)."""
+        state = self.state
+        page = state.page
+        pages = state.context.pages
+        cdp = self.cdp_sessions.get(page)
+        if cdp is None:  # a tab opened during the episode: one session for the rest of it
+            cdp = self.cdp_sessions[page] = await state.context.new_cdp_session(page)
+        others = [p for p in pages if p is not page]
+        captured, *other_titles = await asyncio.gather(
+            capture(page, cdp, state.frame_ids, config, parts, marked=marked),
+            *(p.title() for p in others),
+            return_exceptions=True,
+        )
+        if isinstance(captured, BaseException):
+            raise captured
+        titles = dict(zip(others, other_titles, strict=True))
+        titles[page] = captured.pop("title", None)
+        if titles[page] is None:
+            titles[page] = await page.title()
+        return {
+            "url": page.url,
+            "open_pages": [
+                {"title": t if isinstance(t := titles.get(p), str) else "", "url": p.url, "active": p is page}
+                for p in pages
+            ],
+            **captured,
+        }
+
+
+def fit_screenshot(image: np.ndarray, viewport: tuple[int, int]) -> np.ndarray:
+    """``image`` cut or padded to the viewport's shape (device pixel ratios can differ)."""
+    width, height = viewport
+    if image.shape[:2] == (height, width):
+        return image
+    out = np.zeros((height, width, 3), dtype=np.uint8)
+    h, w = min(height, image.shape[0]), min(width, image.shape[1])
+    out[:h, :w] = image[:h, :w]
+    return out
