@@ -21,6 +21,12 @@ def percentile_ms(seconds: Sequence[float], q: float, digits: int = 2) -> float:
     return round(float(np.percentile(np.asarray(seconds) * 1e3, q)), digits)
 
 
+def nearest_rank(values: Sequence[float], q: float) -> float:
+    """The value at fraction `q` (0-1) of `values` sorted: a percentile that is always a measured value."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
 def verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import psutil
 
+from bench.common import nearest_rank
 from palaestra.envs.desktop import DesktopEnv
 
 OSWORLD = (
@@ -51,11 +52,6 @@ def tree_rss(env: DesktopEnv) -> float:
     return total / 2**20
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def time_resets(task: str, resets: int, keep_display: bool) -> dict[str, Any]:
     env = DesktopEnv(task, keep_display=keep_display)
     try:
@@ -72,7 +68,7 @@ def time_resets(task: str, resets: int, keep_display: bool) -> dict[str, Any]:
             steps.append(time.perf_counter() - started)
         return {
             "reset_p50": statistics.median(times),
-            "reset_p95": percentile(times, 0.95),
+            "reset_p95": nearest_rank(times, 0.95),
             "step_p50": statistics.median(steps),
             "rss_mb": tree_rss(env),
         }

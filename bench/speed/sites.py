@@ -30,7 +30,7 @@ from typing import Any
 
 import psutil
 
-from bench.common import emit
+from bench.common import emit, nearest_rank
 
 #: WebArena's own figures (issue 17's account of its documentation and users' reports): about 300 GB
 #: of Docker images for the six sites, and a reset that restarts containers in about two minutes.
@@ -56,11 +56,6 @@ def du(path: Path) -> int:
         if path.is_dir()
         else path.stat().st_size
     )
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def cold_starts() -> dict[str, dict[str, Any]]:
@@ -121,7 +116,7 @@ def resets_and_steps(resets: int) -> dict[str, dict[str, Any]]:
         times = [t["reset"] for t in env.reset_times]
         rows[site] = {
             "reset_median_s": round(statistics.median(times), 3),
-            "reset_p95_s": round(percentile(times, 0.95), 3),
+            "reset_p95_s": round(nearest_rank(times, 0.95), 3),
             "reset_observe_median_s": round(statistics.median(t["observe"] for t in env.reset_times), 3),
             "reset_page_wait_median_s": round(statistics.median(t["page"] for t in env.reset_times), 3),
             "step_median_s": round(statistics.median(steps), 3),
