@@ -13,13 +13,11 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from palaestra.errors import PalaestraError, did_you_mean
+from palaestra.errors import ConfigError, did_you_mean
+
+__all__ = ["ConfigError", "build_config", "convert", "parse_assignments", "parse_seeds"]
 
 C = TypeVar("C")
-
-
-class ConfigError(PalaestraError, ValueError):
-    """A configuration key or value that does not fit."""
 
 
 def build_config(cls: type[C], values: Mapping[str, Any], where: str = "configuration") -> C:

@@ -7,7 +7,7 @@ Gymnasium's "did you mean" style.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 
 class PalaestraError(Exception):
@@ -35,6 +35,23 @@ class UnknownNameError(PalaestraError, LookupError):
 
     def __str__(self) -> str:  # LookupError would otherwise quote the message
         return str(self.args[0])
+
+
+class ConfigError(PalaestraError, ValueError):
+    """A configuration key or value that does not fit (an option, a flag, a run file's entry)."""
+
+
+def check_choice(where: str, value: object, choices: Collection[str]) -> None:
+    """Raise ``ConfigError`` naming the choices (and the closest one) unless ``value`` is one of them."""
+    if value in choices:
+        return
+    close = did_you_mean(value, choices) if isinstance(value, str) else ""
+    shown = ", ".join(f"`{c}`" for c in choices)
+    raise ConfigError(f"{where} must be one of {shown}, got {value!r}.{close}")
+
+
+class RegistrationError(PalaestraError, ValueError):
+    """A name that cannot be registered: it is taken already, or not of the form its registry needs."""
 
 
 class PluginError(PalaestraError, ImportError):

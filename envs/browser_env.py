@@ -37,9 +37,11 @@ from palaestra.envs.spaces import Unicode
 from palaestra.errors import (
     ActionError,
     BrowserCrashedError,
+    ConfigError,
     EnvStateError,
     InfrastructureError,
     PageHungError,
+    check_choice,
 )
 from palaestra.tasks.base import EpisodeState, Task, ToolRunner
 from palaestra.tasks.registry import get_task_spec
@@ -99,9 +101,9 @@ class BrowserEnv(PalaestraEnv):
         self.action_limits = (action_limits or DEFAULT_LIMITS).within(self.actions_timeout)
         self.prewarm, self.render_mode = prewarm, render_mode
         if pages_ahead < 0:
-            raise ValueError(f"pages_ahead must be 0 or more, got {pages_ahead}.")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' or None.")
+            raise ConfigError(f"pages_ahead must be 0 or more, got {pages_ahead}.")
+        if render_mode is not None:
+            check_choice("render_mode (or None)", render_mode, self.metadata["render_modes"])
         self._host = host
         self._loop: asyncio.AbstractEventLoop | None = None
         self._episode: BrowserEpisode | None = None

@@ -26,6 +26,7 @@ import numpy as np
 from gymnasium import spaces
 
 from palaestra.envs.spaces import Records, Unicode, screenshot_space
+from palaestra.errors import check_choice
 
 KeyKind = Literal["text", "records", "image"]
 
@@ -64,8 +65,7 @@ class ObsConfig:
         return [part for part in ("axtree", "dom", "elements", "screenshot") if getattr(self, part)]
 
     def __post_init__(self) -> None:
-        if self.screenshot_format not in ("png", "jpeg"):
-            raise ValueError(f"screenshot_format must be 'png' or 'jpeg', got {self.screenshot_format!r}.")
+        check_choice("screenshot_format", self.screenshot_format, ("png", "jpeg"))
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,10 @@ class ExemplarMemory:
     ) -> ExemplarMemory:
         """A new, empty memory saved at ``path`` (options as in ``__init__``)."""
         path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise NotAMemoryError(
+                f"{path} is a file; a memory is a folder. Choose a path that is a folder or new."
+            )
         if path.exists() and any(path.iterdir()) and not overwrite:
             raise NotAMemoryError(
                 f"{path} already exists and is not empty. Open it with ExemplarMemory.open(path), "

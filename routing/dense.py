@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from palaestra.errors import check_choice
 from palaestra.memory.embedders import DelegatingEmbedder, Embedder, SentenceTransformerEmbedder
 from palaestra.memory.index import VectorIndex
 
@@ -78,8 +79,7 @@ class DenseIndex:
     def __init__(
         self, embedder: Embedder, index: IndexChoice = "auto", records: Embedder | None = None
     ) -> None:
-        if index not in ("flat", "hnsw", "auto"):
-            raise ValueError(f"index must be 'flat', 'hnsw' or 'auto', got {index!r}")
+        check_choice("index", index, ("flat", "hnsw", "auto"))
         self.embedder, self.choice = embedder, index
         self.records = records if records is not None else embedder
         self._vectors: VectorIndex | None = None  # created at the first add: `dim` may load the model

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
-from palaestra.errors import PluginError, UnknownNameError
+from palaestra.errors import PluginError, RegistrationError, UnknownNameError
 
 if TYPE_CHECKING:
     from palaestra.tasks.base import Task
@@ -82,9 +82,12 @@ _suites_loaded = False
 def register_task(spec: TaskSpec) -> None:
     """Register one task by hand (suites in packages use the entry point instead)."""
     if spec.name in _registry:
-        raise ValueError(f"Task {spec.name!r} is registered twice.")
+        raise RegistrationError(
+            f"Task `{spec.name}` is registered twice (by suite `{_registry[spec.name].suite}` first). "
+            "Give the new task another name."
+        )
     if not spec.name.startswith(f"{spec.suite}."):
-        raise ValueError(f"Task {spec.name!r} must be named `{spec.suite}.<task>`, after its suite.")
+        raise RegistrationError(f"Task `{spec.name}` must be named `{spec.suite}.<task>`, after its suite.")
     _registry[spec.name] = spec
 
 

@@ -176,6 +176,12 @@ def test_unknown_format_version_and_missing_memories_are_typed_errors(tmp_path: 
     with pytest.raises(NotAMemoryError, match="overwrite=True"):
         ExemplarMemory.create(path, HashingEmbedder())
     assert len(ExemplarMemory.create(path, HashingEmbedder(), overwrite=True)) == 0
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a memory")
+    for overwrite in (False, True):  # a file is never replaced by a memory folder
+        with pytest.raises(NotAMemoryError, match="is a file; a memory is a folder"):
+            ExemplarMemory.create(a_file, HashingEmbedder(), overwrite=overwrite)
+    assert a_file.read_text() == "not a memory"
 
 
 def test_an_embedder_that_needs_settings_must_be_passed(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from palaestra.agents.llm import ChatModel, LLMConfig
-from palaestra.memory import DelegatingEmbedder, Embedder, SentenceTransformerEmbedder
+from palaestra.errors import ConfigError
+from palaestra.memory import DelegatingEmbedder, Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from palaestra.routing.fusion import AbstainPolicy
 from palaestra.routing.meta_tool import search_apis_tool
 from palaestra.routing.records import ApiRecord
@@ -336,3 +337,10 @@ def test_never_abstain_policy_and_empty_selector(minilm: SentenceTransformerEmbe
     never = ApiSelector(minilm, abstain=AbstainPolicy(cut=float("-inf")))
     never.add(TOOLS[:3])
     assert not never.select("Tell me a joke about penguins").abstained
+
+
+def test_an_unknown_index_choice_is_a_config_error_with_a_suggestion() -> None:
+    with pytest.raises(
+        ConfigError, match=r"index must be one of `flat`, `hnsw`, `auto`, got 'hnws'. Did you mean: `hnsw`"
+    ):
+        ApiSelector(HashingEmbedder(16), index="hnws")  # type: ignore[arg-type]

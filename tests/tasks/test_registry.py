@@ -5,9 +5,10 @@ from __future__ import annotations
 import gymnasium as gym
 import pytest
 
-from palaestra.errors import UnknownNameError
+from palaestra.errors import RegistrationError, UnknownNameError
 from palaestra.tasks import get_task_spec, list_tasks, suites
 from palaestra.tasks.miniwob import HTML_DIR
+from palaestra.tasks.registry import TaskSpec, all_tasks, register_task
 
 
 def test_every_miniwob_page_is_registered() -> None:
@@ -36,6 +37,15 @@ def test_unknown_task_suggests_close_names() -> None:
         get_task_spec("miniwob.clik-test")
     with pytest.raises(UnknownNameError, match="Did you mean: `miniwob`"):
         list_tasks(suite="minwob")
+
+
+def test_registering_a_taken_or_misnamed_task_is_a_typed_error() -> None:
+    taken = get_task_spec("miniwob.click-test")
+    with pytest.raises(RegistrationError, match=r"`miniwob.click-test` is registered twice"):
+        register_task(taken)
+    with pytest.raises(RegistrationError, match=r"must be named `mine.<task>`"):
+        register_task(TaskSpec(name="click-test", suite="mine", factory=taken.factory))
+    assert all_tasks()["miniwob.click-test"] is taken and "click-test" not in all_tasks()
 
 
 def test_gymnasium_ids_are_registered() -> None:
