@@ -101,14 +101,12 @@ def time_episodes(driver: Driver, tasks: list[str], seeds: list[int], steps: int
             if episode.error is not None:  # the environment may be broken: start afresh
                 env = _reopen(driver, env, task)
         if env is not None:
-            with contextlib.suppress(Exception):
-                driver.close(env)
+            _close(driver, env)
     return {"open_s": open_s, "episodes": [asdict(e) for e in episodes]}
 
 
 def _reopen(driver: Driver, env: Any, task: str) -> Any | None:
-    with contextlib.suppress(Exception):
-        driver.close(env)
+    _close(driver, env)
     try:
         return driver.open(task)
     except Exception:
@@ -178,8 +176,7 @@ def measure_memory(driver: Driver, task: str, parallel: int, settle: float) -> d
         many = sample_pss(settle)
     finally:
         for env in envs:
-            with contextlib.suppress(Exception):
-                driver.close(env)
+            _close(driver, env)
     per_additional = (many["pss_mb"] - one["pss_mb"]) / (parallel - 1)
     return {
         "task": task,
@@ -227,6 +224,15 @@ def run(driver_factory: Callable[[str], Driver], argv: list[str] | None = None) 
             traceback.print_exc()
             result["fatal"] = _describe(exc)
         os.write(real_stdout, (json.dumps(result) + "\n").encode())
+
+
+def _close(driver: Driver, env: Any) -> None:
+    """Close an environment that may be broken: a failure is noted on stderr (the runner's log) and
+    the measurement goes on, rather than passing unseen."""
+    try:
+        driver.close(env)
+    except Exception as exc:
+        print(f"closing the environment failed: {_describe(exc)}", file=sys.stderr, flush=True)
 
 
 def _describe(exc: BaseException) -> str:
