@@ -8,6 +8,9 @@ each in a fresh browser context, in the background (``pages_ahead``), so a reset
 task's own start-up (a few milliseconds for MiniWoB++) and one observation. When the environment
 draws the seeds itself (``reset()`` with no seed, after a reset that had none either), tasks whose
 start-up touches only their page even start the next episodes ahead: see ``pages_ahead``.
+
+Where the pages come from is ``page_supply``; settling and reading a live episode's pages is
+``browser_episode``. This module decides when: resets, steps, their timeouts and failures.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ import pytest
 from palaestra.envs import BrowserEnv, ObsConfig
 from palaestra.envs.obs import Key, Observation, ObservationLayout, keys_of
 from palaestra.envs.spaces import Records, Unicode
-from palaestra.errors import ConfigError
 
 CONFIGS = [
     ObsConfig(),
@@ -70,14 +69,3 @@ def test_a_task_with_tools_adds_the_tools_part(make_env: Callable[..., BrowserEn
     obs, _ = env.reset(seed=0)
     assert {"tools", "tool_results"} <= set(obs) == set(env.observation_space.spaces)
     assert env.observation_space.contains(obs)
-
-
-def test_bad_options_are_config_errors_that_name_the_choices() -> None:
-    with pytest.raises(
-        ConfigError, match=r"screenshot_format must be one of `png`, `jpeg`, got 'jpg'. Did you mean: `jpeg`"
-    ):
-        ObsConfig(screenshot_format="jpg")
-    with pytest.raises(ConfigError, match=r"render_mode \(or None\) must be one of `rgb_array`, got 'rgb'"):
-        BrowserEnv("miniwob.click-test", render_mode="rgb")
-    with pytest.raises(ConfigError, match="pages_ahead must be 0 or more"):
-        BrowserEnv("miniwob.click-test", pages_ahead=-1)

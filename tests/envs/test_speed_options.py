@@ -14,6 +14,7 @@ from playwright.async_api import Page
 from palaestra.envs import BrowserEnv, BrowserHost, BrowserOptions, ObsConfig
 from palaestra.envs import browser as browser_mod
 from palaestra.envs.pages_ahead import predict_seeds
+from palaestra.errors import ConfigError
 from palaestra.tasks.miniwob.task import MiniWoBTask
 from palaestra.tasks.page import PageTask
 
@@ -57,10 +58,14 @@ def test_jpeg_screenshot_has_the_same_shape_dtype_and_picture(make_env: MakeEnv)
     assert difference.mean() < 4  # lossy, but the same picture
 
 
-def test_unknown_screenshot_format_and_negative_pages_ahead_are_refused() -> None:
-    with pytest.raises(ValueError, match="'png' or 'jpeg'"):
+def test_bad_options_are_config_errors_that_name_the_choices() -> None:
+    with pytest.raises(ConfigError, match=r"screenshot_format must be one of `png`, `jpeg`, got 'gif'\.$"):
         ObsConfig(screenshot_format="gif")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="pages_ahead"):
+    with pytest.raises(ConfigError, match=r"got 'jpg'\. Did you mean: `jpeg`"):
+        ObsConfig(screenshot_format="jpg")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"render_mode \(or None\) must be one of `rgb_array`, got 'rgb'"):
+        BrowserEnv("miniwob.click-test", render_mode="rgb")
+    with pytest.raises(ConfigError, match="pages_ahead must be 0 or more"):
         BrowserEnv("miniwob.click-test", pages_ahead=-1)
 
 
