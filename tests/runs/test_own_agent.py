@@ -1,0 +1,55 @@
+"""A user's own agent class, in a file beside them, run by the `palaestra` command as the README says."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from palaestra.runs.results import load_rows
+
+AGENT = '''
+import re
+
+from palaestra.agents import Agent, AgentStep
+
+
+class FirstButton(Agent):
+    """Clicks the first button of the accessibility tree."""
+
+    async def aact(self, obs):
+        found = re.search(r"\\[(\\d+)\\] button", obs["axtree"])
+        if found is None:
+            return AgentStep(action="noop()", stop=True)
+        return AgentStep(action=f"click('{found.group(1)}')", thoughts="the first button")
+'''
+
+
+def palaestra(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a user runs it: its path holds its own folder, not `cwd`
+    (`python -m` would put `cwd` first and hide the problem)."""
+    script = Path(sys.executable).parent / "palaestra"
+    return subprocess.run([str(script), *argv], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def test_an_agent_in_the_current_directory_runs_with_two_workers(tmp_path: Path) -> None:
+    (tmp_path / "myagent.py").write_text(AGENT)
+    argv = ["eval", "--agent", "myagent:FirstButton", "--tasks", "click-test,click-dialog", "--seeds", "0-1",
+            "--workers", "2", "--out", "run"]  # fmt: skip
+    ran = palaestra(tmp_path, *argv)
+    assert ran.returncode == 0, ran.stderr
+    rows = load_rows(tmp_path / "run")
+    assert len(rows) == 4 and all(r["success"] for r in rows)
+    assert {r["agent"] for r in rows} == {"myagent:FirstButton"}
+
+
+def test_a_misspelt_agent_class_gets_did_you_mean(tmp_path: Path) -> None:
+    (tmp_path / "myagent.py").write_text(AGENT)
+    typo = palaestra(
+        tmp_path, "eval", "--agent", "myagent:FirstButon", "--tasks", "click-test", "--out", "r", "--dry-run"
+    )
+    assert typo.returncode == 2 and "Did you mean: `myagent:FirstButton`?" in typo.stderr
+    missing = palaestra(
+        tmp_path, "eval", "--agent", "myagnt:FirstButton", "--tasks", "click-test", "--out", "r", "--dry-run"
+    )
+    assert missing.returncode == 2 and str(tmp_path) in missing.stderr
