@@ -11,7 +11,9 @@ asked for, so listing agents never loads a model::
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import inspect
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -133,6 +135,21 @@ def _import_from_here(module_name: str) -> Any:
             raise
     sys.path.append(here)
     return importlib.import_module(module_name)
+
+
+def agent_source(name: str) -> dict[str, str]:
+    """The source file of an agent given by import path and a hash of its text, for a run's record:
+    the git commit pins the built-in agents, nothing else would pin a user's own (empty for a
+    registered name, or when the file cannot be read)."""
+    if ":" not in name:
+        return {}
+    try:
+        module = _import_from_here(name.partition(":")[0])
+        file = Path(inspect.getsourcefile(module) or "")
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()[:16]
+    except (ImportError, OSError, TypeError):
+        return {}
+    return {"file": str(file), "sha256": digest}
 
 
 def _has_module(folder: Path, name: str) -> bool:

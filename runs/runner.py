@@ -24,7 +24,7 @@ from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
 from palaestra.runs.backends import Backend, default_workers, make_backend
 from palaestra.runs.progress import Progress
 from palaestra.runs.records import RESUMED_ERRORS, RETRYABLE_ERRORS, EpisodeOutcome
-from palaestra.runs.repro import reproducibility_record
+from palaestra.runs.repro import changed_sources, reproducibility_record
 from palaestra.runs.spec import EpisodeSpec, RunConfig
 from palaestra.runs.store import DB_NAME, RunStore
 
@@ -115,7 +115,11 @@ def run_eval(
             progress.close(
                 f"Resuming: {skipped} of {len(episodes)} episodes already finished; {len(todo)} to run."
             )
-        invocation = store.begin_invocation(reproducibility_record(config, argv))
+        record = reproducibility_record(config, argv)
+        finished = {row["agent"] for row in store.episodes() if row["status"] == "done"}
+        for note in changed_sources(store.invocations(), record, finished):
+            progress.close(note)
+        invocation = store.begin_invocation(record)
         result = RunResult(len(episodes), skipped, 0, 0, 0, False, 0.0)
         if not todo:
             store.end_invocation(invocation, "complete")

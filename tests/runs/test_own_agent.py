@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from palaestra.runs.results import load_rows
+from palaestra.runs.store import RunStore
 
 AGENT = '''
 import re
@@ -53,3 +54,20 @@ def test_a_misspelt_agent_class_gets_did_you_mean(tmp_path: Path) -> None:
         tmp_path, "eval", "--agent", "myagnt:FirstButton", "--tasks", "click-test", "--out", "r", "--dry-run"
     )
     assert missing.returncode == 2 and str(tmp_path) in missing.stderr
+
+
+def test_a_resumed_run_says_when_the_agents_file_changed(tmp_path: Path) -> None:
+    source = tmp_path / "myagent.py"
+    source.write_text(AGENT)
+    argv = ["eval", "--agent", "myagent:FirstButton", "--tasks", "click-test", "--workers", "1",
+            "--out", "run"]  # fmt: skip
+    assert palaestra(tmp_path, *argv, "--seeds", "0").returncode == 0
+    unchanged = palaestra(tmp_path, *argv, "--seeds", "0-1")
+    assert unchanged.returncode == 0 and "changed since" not in unchanged.stdout + unchanged.stderr
+    source.write_text(AGENT.replace("the first button", "edited"))
+    resumed = palaestra(tmp_path, *argv, "--seeds", "0-2")
+    said = resumed.stdout + resumed.stderr
+    assert resumed.returncode == 0 and f"{source} changed since `myagent:FirstButton`" in said
+    with RunStore(tmp_path / "run", readonly=True) as store:
+        hashes = [i["record"]["agents"][0]["source"]["sha256"] for i in store.invocations()]
+    assert hashes[0] == hashes[1] != hashes[2]  # the record pins the agent's code, invocation by invocation

@@ -79,7 +79,8 @@ def test_an_empty_token_never_opens_a_server_to_the_network(given: list[str]) ->
     """`--token "$TOKEN"` with TOKEN unset passes an empty token, which once served with no
     authentication at all on 0.0.0.0 (only a Host check, which a forged Host header passes)."""
     port = free_port()
-    command = [sys.executable, "-m", "palaestra.cli", "serve", "--host", "0.0.0.0", "--port", str(port), *given]
+    command = [sys.executable, "-m", "palaestra.cli", "serve", "--host", "0.0.0.0", "--port", str(port)]
+    command += given
     env = {k: v for k, v in os.environ.items() if k != "PALAESTRA_SERVER_TOKEN"}
     if not given:
         env["PALAESTRA_SERVER_TOKEN"] = ""  # set but empty: a token is generated, as with none
