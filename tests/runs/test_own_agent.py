@@ -8,6 +8,7 @@ from pathlib import Path
 
 from palaestra.runs.results import load_rows
 from palaestra.runs.store import RunStore
+from palaestra.runs.trajectory import read_trajectory
 
 AGENT = '''
 import re
@@ -71,3 +72,36 @@ def test_a_resumed_run_says_when_the_agents_file_changed(tmp_path: Path) -> None
     with RunStore(tmp_path / "run", readonly=True) as store:
         hashes = [i["record"]["agents"][0]["source"]["sha256"] for i in store.invocations()]
     assert hashes[0] == hashes[1] != hashes[2]  # the record pins the agent's code, invocation by invocation
+
+
+TYPIST = '''
+import re
+
+from palaestra.agents import Agent, AgentStep
+
+
+class Typist(Agent):
+    """Misspells an action, then solves enter-text."""
+
+    async def aact(self, obs):
+        tree, step = obs["axtree"], len(self.history)
+        self.history.append(None)
+        textbox = re.search(r"\\[(\\d+)\\] textbox", tree).group(1)
+        button = re.search(r"\\[(\\d+)\\] button", tree).group(1)
+        word = obs["goal"].split('"')[1]
+        plan = [f"clik('{button}')", f"fill('{textbox}', '{word}')", f"click('{button}')"]
+        return AgentStep(action=plan[step])
+'''
+
+
+def test_recorded_demonstrations_leave_out_the_actions_that_failed(tmp_path: Path) -> None:
+    (tmp_path / "typist.py").write_text(TYPIST)
+    argv = ["eval", "--agent", "typist:Typist", "--tasks", "enter-text", "--seeds", "0", "--workers", "1",
+            "--out", "run", "--record-demos"]  # fmt: skip
+    ran = palaestra(tmp_path, *argv)
+    assert ran.returncode == 0, ran.stderr
+    (row,) = load_rows(tmp_path / "run")
+    assert row["success"] and row["steps"] == 3
+    episode = read_trajectory(tmp_path / "run" / row["artifacts"])
+    assert [s["action"].split("(")[0] for s in episode.steps] == ["clik", "fill", "click"]  # history: all
+    assert [s["action"].split("(")[0] for s in episode.demonstration_steps()] == ["fill", "click"]
