@@ -11,6 +11,7 @@ flags with examples of its own (`cli_parser.EXAMPLES`, which a test runs). For i
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -187,6 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PalaestraError, FileNotFoundError) as exc:
         print(f"palaestra {args.command}: {redact_text(str(exc))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `palaestra show RUN | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit does not raise again
+        return 141  # what a shell reports for a command a closed pipe stopped (128 + SIGPIPE)
 
 
 if __name__ == "__main__":
