@@ -167,6 +167,8 @@ def _eval_parser(sub: Any) -> None:
     a("--ray-address", metavar="ADDR", help="the Ray cluster to run on (default: a local one on loopback)")
     a("--no-screenshots", action="store_true", help="record no screenshots (faster, smaller)")
     a("--record-demos", action="store_true", help="write episodes down for `palaestra memory build --run`")
+    what = "run every errored episode again, also those resuming keeps (an agent's bug, a rejected request)"
+    a("--rerun-errors", action="store_true", help=what)
     a("--budget-tokens", type=int, metavar="N", help="LLM tokens the whole run may spend, over all workers")
     a("--budget-cost", type=float, metavar="X", help="LLM cost the whole run may spend, over all workers")
     a("--dry-run", action="store_true", help="check the configuration and say what would run; run nothing")

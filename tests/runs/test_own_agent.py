@@ -105,3 +105,26 @@ def test_recorded_demonstrations_leave_out_the_actions_that_failed(tmp_path: Pat
     episode = read_trajectory(tmp_path / "run" / row["artifacts"])
     assert [s["action"].split("(")[0] for s in episode.steps] == ["clik", "fill", "click"]  # history: all
     assert [s["action"].split("(")[0] for s in episode.demonstration_steps()] == ["fill", "click"]
+
+
+def test_errors_resuming_keeps_are_said_and_rerun_errors_runs_them(tmp_path: Path) -> None:
+    """An agent's exception is not retried (nothing would change), but once the user fixes the
+    agent, resuming alone ran nothing: it must say so, and --rerun-errors must run them again."""
+    source = tmp_path / "myagent.py"
+    source.write_text(
+        AGENT.replace(
+            "        found = re.search", "        raise ValueError('a bug')\n        found = re.search"
+        )
+    )
+    argv = ["eval", "--agent", "myagent:FirstButton", "--tasks", "click-test", "--seeds", "0-1",
+            "--workers", "1", "--out", "run"]  # fmt: skip
+    assert palaestra(tmp_path, *argv).returncode == 0
+    assert {r["error_kind"] for r in load_rows(tmp_path / "run")} == {"agent_error"}
+    source.write_text(AGENT)  # fixed
+    resumed = palaestra(tmp_path, *argv)
+    said = resumed.stdout + resumed.stderr
+    assert "0 to run" in said and "2 errored episodes are kept" in said and "--rerun-errors" in said
+    rerun = palaestra(tmp_path, *argv, "--rerun-errors")
+    assert rerun.returncode == 0, rerun.stderr
+    rows = load_rows(tmp_path / "run")
+    assert len(rows) == 2 and all(r["success"] and not r["error_kind"] for r in rows)
