@@ -100,10 +100,19 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from palaestra.redaction import redact_text
     from palaestra.runs.columns import format_columns
-    from palaestra.runs.results import format_episode_links, format_summary, load_rows, summarize
+    from palaestra.runs.results import (
+        format_episode_links,
+        format_errors,
+        format_summary,
+        load_rows,
+        summarize,
+    )
 
     rows = load_rows(args.run)
     print(redact_text(format_summary(summarize(rows))))
+    errors = format_errors(rows)
+    if errors:
+        print(redact_text(errors))
     columns = format_columns(rows)
     if columns:  # WebArena's suites: the paper's, the corrected and Verified's verdicts
         print(redact_text(columns))

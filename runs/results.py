@@ -7,7 +7,7 @@ counted apart and never as failures.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,24 @@ def format_summary(summaries: list[TaskSummary]) -> str:
         mean = f"{means[agent][0]:>6.2f} ± {means[agent][1]:<4.2f}" if agent in means else f"{'-':>13}"
         note = "" if agent in means else "  (no finished episode)"
         lines.append(f"{agent:<{aw}} {'mean over tasks':<{tw}} {episodes:>4} {mean}{note:<42}{errors:>6}")
+    return "\n".join(lines)
+
+
+def format_errors(rows: list[dict[str, Any]], limit: int = 5) -> str:
+    """The errors of a run, grouped by kind and message, most frequent first: what broke reads at
+    once, without opening the database or the UI ("" when nothing errored)."""
+    groups = Counter(
+        (r["error_kind"] or "error", next(iter((r["error_message"] or "").strip().splitlines()), "")[:240])
+        for r in rows if r["status"] == "error"
+    )  # fmt: skip
+    if not groups:
+        return ""
+    lines = ["\nErrors (kind, episodes, message):"]
+    lines += [f"  {kind:<14} {n:>4}  {message}" for (kind, message), n in groups.most_common(limit)]
+    if len(groups) > limit:
+        lines.append(
+            f"  … and {len(groups) - limit} other messages: palaestra report, or the UI, shows each one"
+        )
     return "\n".join(lines)
 
 

@@ -47,3 +47,17 @@ def test_a_closed_pipe_ends_show_without_a_traceback(make_run: MakeRun) -> None:
 def test_show_outside_a_run_names_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", str(tmp_path)]) == 2
     assert "palaestra eval" in capsys.readouterr().err
+
+
+def test_errors_are_listed_with_their_messages(make_run: MakeRun, capsys: pytest.CaptureFixture[str]) -> None:
+    """What broke reads at once: the kind, how many episodes, and the message's first line."""
+    run = make_run({"miniwob.click-test": [True, "browser_crashed", "browser_crashed", "agent_error"]})
+    assert main(["show", str(run)]) == 0
+    out = capsys.readouterr().out
+    errors = out.split("Errors (kind, episodes, message):\n")[1].split("\n\n")[0].splitlines()
+    assert errors == [
+        "  browser_crashed    2  browser_crashed: the browser went away",
+        "  agent_error        1  agent_error: the browser went away",
+    ]
+    assert main(["show", str(make_run({"miniwob.click-test": "1/1"}, name="clean"))]) == 0
+    assert "Errors" not in capsys.readouterr().out
