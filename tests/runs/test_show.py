@@ -57,7 +57,7 @@ def test_errors_are_listed_with_their_messages(make_run: MakeRun, capsys: pytest
     errors = out.split("Errors (kind, episodes, message):\n")[1].split("\n\n")[0].splitlines()
     assert errors == [
         "  browser_crashed    2  browser_crashed: the browser went away",
-        "  agent_error        1  agent_error: the browser went away",
+        "  agent_error       1  agent_error: the browser went away",
     ]
     assert main(["show", str(make_run({"miniwob.click-test": "1/1"}, name="clean"))]) == 0
     assert "Errors" not in capsys.readouterr().out
