@@ -11,6 +11,7 @@ flags with examples of its own (`cli_parser.EXAMPLES`, which a test runs). For i
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +43,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "ray_address": args.ray_address, "screenshots": False if args.no_screenshots else None,
         "demos": True if args.record_demos else None, "budget_tokens": args.budget_tokens,
         "budget_cost": args.budget_cost, "env_server": args.env_server,
+        "rerun_errors": True if args.rerun_errors else None,
     }  # fmt: skip
     config = build_run_config(
         load_run_file(args.config) if args.config else None,
@@ -98,10 +100,19 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from palaestra.redaction import redact_text
     from palaestra.runs.columns import format_columns
-    from palaestra.runs.results import format_episode_links, format_summary, load_rows, summarize
+    from palaestra.runs.results import (
+        format_episode_links,
+        format_errors,
+        format_summary,
+        load_rows,
+        summarize,
+    )
 
     rows = load_rows(args.run)
     print(redact_text(format_summary(summarize(rows))))
+    errors = format_errors(rows)
+    if errors:
+        print(redact_text(errors))
     columns = format_columns(rows)
     if columns:  # WebArena's suites: the paper's, the corrected and Verified's verdicts
         print(redact_text(columns))
@@ -187,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PalaestraError, FileNotFoundError) as exc:
         print(f"palaestra {args.command}: {redact_text(str(exc))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `palaestra show RUN | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit does not raise again
+        return 141  # what a shell reports for a command a closed pipe stopped (128 + SIGPIPE)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from palaestra.errors import did_you_mean
+from palaestra.runs.spec import RunSettings
 
 #: Per command, examples that work as written (a memory or run they read is made by one before).
 EXAMPLES: dict[str, list[str]] = {
@@ -145,19 +146,29 @@ def _eval_parser(sub: Any) -> None:
     arg_help = "an argument of the --agent before it, e.g. memory=DIR or model=NAME; repeat for several"
     a("--agent-arg", action=AgentAction, dest="agents", metavar="K=V", help=arg_help)
     a("--label", action="append", default=[], help="the name of each --agent in results, in order")
-    a("--suite", help="the task suite of short task names (default: miniwob)")
+    d = RunSettings()  # the defaults the help states are the ones a run uses
+    a("--suite", help=f"the task suite of short task names (default: {d.suite})")
     a("--tasks", action="append", metavar="GLOBS", help="task names or globs; repeat or comma-separate")
-    a("--seeds", help="seeds, e.g. 0-9 or 1,3,5 (default: 0-4)")
+    a("--seeds", help=f"seeds, e.g. 0-9 or 1,3,5 (default: {d.seeds})")
     a("--workers", type=int, help="parallel workers, each with its own browser (default: one per core)")
     a("--out", metavar="DIR", help="the run directory: results.sqlite, episode files, the report")
-    a("--max-steps", type=int, metavar="N", help="steps before an episode ends as step_limit (default: 30)")
-    a("--episode-timeout", type=float, metavar="S", help="seconds before a hung episode's worker is killed")
-    a("--step-timeout", type=float, metavar="S", help="seconds a page may take to settle after an action")
-    a("--retries", type=int, metavar="N", help="re-runs of an infrastructure error (default: 2)")
+    a(
+        "--max-steps",
+        type=int,
+        metavar="N",
+        help=f"steps before an episode ends as step_limit (default: {d.max_steps})",
+    )
+    what = f"seconds before a hung episode's worker is killed (default: {d.episode_timeout:g})"
+    a("--episode-timeout", type=float, metavar="S", help=what)
+    what = f"seconds a page may take to settle after an action (default: {d.step_timeout:g})"
+    a("--step-timeout", type=float, metavar="S", help=what)
+    a("--retries", type=int, metavar="N", help=f"re-runs of an infrastructure error (default: {d.retries})")
     a("--backend", choices=("local", "ray"), help="local worker processes (default), or Ray actors")
     a("--ray-address", metavar="ADDR", help="the Ray cluster to run on (default: a local one on loopback)")
     a("--no-screenshots", action="store_true", help="record no screenshots (faster, smaller)")
     a("--record-demos", action="store_true", help="write episodes down for `palaestra memory build --run`")
+    what = "run every errored episode again, also those resuming keeps (an agent's bug, a rejected request)"
+    a("--rerun-errors", action="store_true", help=what)
     a("--budget-tokens", type=int, metavar="N", help="LLM tokens the whole run may spend, over all workers")
     a("--budget-cost", type=float, metavar="X", help="LLM cost the whole run may spend, over all workers")
     a("--dry-run", action="store_true", help="check the configuration and say what would run; run nothing")

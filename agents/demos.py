@@ -194,6 +194,18 @@ def record_step(
     }
 
 
+def took_effect(action: str, error: str) -> bool:
+    """Whether a step belongs in a demonstration: its action ran, or ran in part. A single call that
+    failed (an unknown action, a missing element, a step after the end) changed nothing, and an
+    exemplar holding it would teach the mistake; a sequence that failed later did its first calls."""
+    if not error:
+        return True
+    try:
+        return len(WEB_ACTIONS.parse(action)) > 1
+    except ActionError:
+        return False
+
+
 def record_episode(env: Any, solver: Any, seed: int, max_steps: int = 50) -> Demonstration:
     """Play one episode with ``solver`` (a function from the first observation to a generator of
     actions, as the MiniWoB++ oracles are) and write it down."""

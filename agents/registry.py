@@ -11,10 +11,15 @@ asked for, so listing agents never loads a model::
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import inspect
+import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import Any
 
 from palaestra.agents.base import Agent
@@ -99,10 +104,56 @@ def get_agent_spec(name: str) -> AgentSpec:
 def _spec_from_path(path: str) -> AgentSpec:
     module_name, _, attr = path.partition(":")
     try:
-        target = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise UnknownNameError("agent", path, agent_names(), hint=f"Importing it failed: {exc}") from None
+        module = _import_from_here(module_name)
+    except ImportError as exc:
+        hint = f"Importing it failed: {exc} (looked in the installed packages and in {os.getcwd()})."
+        raise UnknownNameError("agent", path, agent_names(), hint=hint) from None
+    target = getattr(module, attr, None)
+    if target is None:
+        classes = [
+            f"{module_name}:{name}" for name, value in vars(module).items()
+            if isinstance(value, type) and issubclass(value, Agent) and value.__module__ == module.__name__
+        ]  # fmt: skip
+        hint = f"{module_name} has no `{attr}`; its agent classes: {', '.join(classes) or 'none'}."
+        raise UnknownNameError("agent", path, classes, hint=hint)
     return _spec_of_class(path, path, target)
+
+
+def _import_from_here(module_name: str) -> Any:
+    """The module, found on the path or, as `python -m` would find it, in the current directory.
+
+    The `palaestra` command's path holds its own script's folder, not the directory it was run
+    from, so an agent in `./myagent.py` would not import. The directory is appended, not put first,
+    so it never shadows an installed module; worker processes inherit the path (they are spawned).
+    """
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        here = os.getcwd()
+        top = module_name.partition(".")[0]
+        if exc.name != top or here in sys.path or not _has_module(Path(here), top):
+            raise
+    sys.path.append(here)
+    return importlib.import_module(module_name)
+
+
+def agent_source(name: str) -> dict[str, str]:
+    """The source file of an agent given by import path and a hash of its text, for a run's record:
+    the git commit pins the built-in agents, nothing else would pin a user's own (empty for a
+    registered name, or when the file cannot be read)."""
+    if ":" not in name:
+        return {}
+    try:
+        module = _import_from_here(name.partition(":")[0])
+        file = Path(inspect.getsourcefile(module) or "")
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()[:16]
+    except (ImportError, OSError, TypeError):
+        return {}
+    return {"file": str(file), "sha256": digest}
+
+
+def _has_module(folder: Path, name: str) -> bool:
+    return (folder / f"{name}.py").is_file() or (folder / name).is_dir()
 
 
 def _spec_of_class(name: str, path: str, target: Any) -> AgentSpec:

@@ -274,6 +274,7 @@ class BrowserEnv(PalaestraEnv):
         self, episode: BrowserEpisode, action: str
     ) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         timings: dict[str, float] = {}
+        over = self._done  # a step after the end earns nothing: the reward was paid once
         t0 = time.perf_counter()
         episode.state.tool_results.clear()  # the next observation shows this step's answers only
         if episode.navigations is not None:
@@ -313,7 +314,7 @@ class BrowserEnv(PalaestraEnv):
         if self.tools is not None:
             info["tool_calls"] = list(episode.state.tool_results)
         self.timings = timings
-        return obs, float(verdict.reward), terminated, False, info
+        return obs, 0.0 if over else float(verdict.reward), terminated, False, info
 
     async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
         try:

@@ -145,6 +145,8 @@ class SentenceTransformerEmbedder(Embedder):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            # Each run worker loads the model: its "Loading weights" bar garbled the run's progress.
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             from sentence_transformers import SentenceTransformer
 
             path = self.model_path or default_minilm_path()

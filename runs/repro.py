@@ -15,6 +15,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from palaestra.agents.registry import agent_source
 from palaestra.redaction import SECRETS, redact
 from palaestra.runs.spec import RunConfig
 
@@ -115,6 +116,7 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
             "args": a.args_dict(),
             "config_hash": a.config_hash,
             "model": a.args_dict().get("model", ""),
+            **({"source": source} if (source := agent_source(a.name)) else {}),
         }
         for a in config.agents
     ]
@@ -129,3 +131,22 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
         "platform": platform.platform(),
         "browser": browser_version(),
     }
+
+
+def changed_sources(previous: list[dict[str, Any]], record: dict[str, Any], finished: set[str]) -> list[str]:
+    """What a resumed run should say: each agent with finished episodes whose source file changed
+    since the last invocation that recorded it (resuming keeps those episodes as they were)."""
+    before: dict[str, dict[str, str]] = {}
+    for invocation in previous:
+        for agent in invocation["record"].get("agents", []):
+            if agent.get("source"):
+                before[agent["label"]] = agent["source"]
+    notes = []
+    for agent in record["agents"]:
+        old, new = before.get(agent["label"]), agent.get("source")
+        if agent["label"] in finished and old and new and old["sha256"] != new["sha256"]:
+            notes.append(
+                f"Note: {new['file']} changed since `{agent['label']}`'s finished episodes were run; "
+                "they are kept as they were. To re-run them, use a new --out (or label)."
+            )
+    return notes

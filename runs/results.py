@@ -7,7 +7,7 @@ counted apart and never as failures.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,8 +79,10 @@ def agent_means(summaries: list[TaskSummary]) -> dict[str, tuple[float, float]]:
 def format_summary(summaries: list[TaskSummary]) -> str:
     """The table `palaestra show` prints. A task or agent with no finished episode (all errored)
     shows `-`, not a success rate of 0: nothing was measured."""
+    aw = max([16, *(len(s.agent) for s in summaries)])  # a label as long as `pkg.module:Class` fits
+    tw = max([34, *(len(s.task) for s in summaries)])
     header = (
-        f"{'agent':<16} {'task':<34} {'n':>4} {'success':>13} {'reward':>7} {'steps':>6} "
+        f"{'agent':<{aw}} {'task':<{tw}} {'n':>4} {'success':>13} {'reward':>7} {'steps':>6} "
         f"{'s/ep':>6} {'tokens':>9} {'cost':>8} {'errors':>6}"
     )
     lines = [header, "-" * len(header)]
@@ -92,7 +94,7 @@ def format_summary(summaries: list[TaskSummary]) -> str:
             else f"{'-':>13} {'-':>7} {'-':>6} {'-':>6}"
         )
         usage = f"{s.tokens:>9,} {s.cost:>8.4f} {s.errors:>6}"
-        lines.append(f"{s.agent:<16} {s.task:<34} {s.episodes:>4} {measured} {usage}")
+        lines.append(f"{s.agent:<{aw}} {s.task:<{tw}} {s.episodes:>4} {measured} {usage}")
     lines.append("-" * len(header))
     means = agent_means(summaries)
     for agent in sorted({s.agent for s in summaries}):
@@ -100,7 +102,25 @@ def format_summary(summaries: list[TaskSummary]) -> str:
         episodes = sum(s.episodes for s in summaries if s.agent == agent)
         mean = f"{means[agent][0]:>6.2f} ± {means[agent][1]:<4.2f}" if agent in means else f"{'-':>13}"
         note = "" if agent in means else "  (no finished episode)"
-        lines.append(f"{agent:<16} {'mean over tasks':<34} {episodes:>4} {mean}{note:<42}{errors:>6}")
+        lines.append(f"{agent:<{aw}} {'mean over tasks':<{tw}} {episodes:>4} {mean}{note:<42}{errors:>6}")
+    return "\n".join(lines)
+
+
+def format_errors(rows: list[dict[str, Any]], limit: int = 5) -> str:
+    """The errors of a run, grouped by kind and message, most frequent first: what broke reads at
+    once, without opening the database or the UI ("" when nothing errored)."""
+    groups = Counter(
+        (r["error_kind"] or "error", next(iter((r["error_message"] or "").strip().splitlines()), "")[:240])
+        for r in rows if r["status"] == "error"
+    )  # fmt: skip
+    if not groups:
+        return ""
+    lines = ["\nErrors (kind, episodes, message):"]
+    lines += [f"  {kind:<14} {n:>4}  {message}" for (kind, message), n in groups.most_common(limit)]
+    if len(groups) > limit:
+        lines.append(
+            f"  … and {len(groups) - limit} other messages: palaestra report, or the UI, shows each one"
+        )
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,7 +24,7 @@ from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
 from palaestra.runs.backends import Backend, default_workers, make_backend
 from palaestra.runs.progress import Progress
 from palaestra.runs.records import RESUMED_ERRORS, RETRYABLE_ERRORS, EpisodeOutcome
-from palaestra.runs.repro import reproducibility_record
+from palaestra.runs.repro import changed_sources, reproducibility_record
 from palaestra.runs.spec import EpisodeSpec, RunConfig
 from palaestra.runs.store import DB_NAME, RunStore
 
@@ -44,10 +44,14 @@ class RunResult:
 
 
 def pending_episodes(
-    episodes: list[EpisodeSpec], status: dict[str, tuple[str, str, int]], retries: int
+    episodes: list[EpisodeSpec],
+    status: dict[str, tuple[str, str, int]],
+    retries: int,
+    rerun_errors: bool = False,
 ) -> tuple[list[EpisodeSpec], int]:
-    """Which episodes still need a run: never run, errored for a retryable reason with tries left, or
-    stopped by the LLM budget (which the user may have raised since)."""
+    """Which episodes still need a run: never run, errored for a retryable reason with tries left,
+    stopped by the LLM budget (which the user may have raised since), or, with ``rerun_errors``,
+    errored at all."""
     todo: list[EpisodeSpec] = []
     for spec in episodes:
         state = status.get(spec.key)
@@ -56,9 +60,27 @@ def pending_episodes(
             continue
         kind, error, attempts = state
         retry = error in RETRYABLE_ERRORS and attempts <= retries
-        if kind == "error" and (retry or error in RESUMED_ERRORS):
+        if kind == "error" and (retry or error in RESUMED_ERRORS or rerun_errors):
             todo.append(spec)
     return todo, len(episodes) - len(todo)
+
+
+def kept_errors(
+    episodes: list[EpisodeSpec], status: dict[str, tuple[str, str, int]], todo: list[EpisodeSpec]
+) -> str:
+    """What a resumed run says of the errored episodes it will not run again, and how to run them."""
+    planned = {spec.key for spec in todo}
+    kinds = Counter(
+        status[spec.key][1] for spec in episodes
+        if spec.key not in planned and spec.key in status and status[spec.key][0] == "error"
+    )  # fmt: skip
+    if not kinds:
+        return ""
+    listed = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
+    return (
+        f"{sum(kinds.values())} errored episodes are kept as they ended ({listed}): resuming does not "
+        "retry these. Once their cause is fixed, add --rerun-errors to run them again."
+    )
 
 
 def check_compatible(store: RunStore, config: RunConfig) -> None:
@@ -83,7 +105,7 @@ def describe_plan(config: RunConfig) -> str:
         with RunStore(settings.out, readonly=True) as store:
             check_compatible(store, config)
             status = store.status()
-    todo, skipped = pending_episodes(episodes, status, settings.retries)
+    todo, skipped = pending_episodes(episodes, status, settings.retries, settings.rerun_errors)
     tasks = sorted({e.task for e in episodes})
     shown = ", ".join(tasks[:5]) + (f" and {len(tasks) - 5} more" if len(tasks) > 5 else "")
     return (
@@ -91,7 +113,7 @@ def describe_plan(config: RunConfig) -> str:
         f"already): agents {', '.join(a.display for a in config.agents)} x {len(tasks)} tasks ({shown}) "
         f"x seeds {settings.seeds}, {settings.workers or default_workers(max(1, len(todo)))} worker(s), "
         f"backend {settings.backend}."
-    )
+    ) + (f" {note}" if (note := kept_errors(episodes, status, todo)) else "")
 
 
 def run_eval(
@@ -109,13 +131,20 @@ def run_eval(
     with RunStore(settings.out) as store:
         check_compatible(store, config)
         store.set_meta("config", redact(config.to_json()))
-        todo, skipped = pending_episodes(episodes, store.status(), settings.retries)
+        status = store.status()
+        todo, skipped = pending_episodes(episodes, status, settings.retries, settings.rerun_errors)
         progress = Progress(total=len(todo), skipped=skipped, stream=stream, live=live)
         if skipped:
             progress.close(
                 f"Resuming: {skipped} of {len(episodes)} episodes already finished; {len(todo)} to run."
             )
-        invocation = store.begin_invocation(reproducibility_record(config, argv))
+            if note := kept_errors(episodes, status, todo):
+                progress.close(note)
+        record = reproducibility_record(config, argv)
+        finished = {row["agent"] for row in store.episodes() if row["status"] == "done"}
+        for note in changed_sources(store.invocations(), record, finished):
+            progress.close(note)
+        invocation = store.begin_invocation(record)
         result = RunResult(len(episodes), skipped, 0, 0, 0, False, 0.0)
         if not todo:
             store.end_invocation(invocation, "complete")

@@ -75,6 +75,9 @@ class RunSettings:
     demos: bool = False
     #: Play every episode in environments served by `palaestra serve` at this URL ("" = in-process).
     env_server: str = ""
+    #: Run again, this once, every episode that ended in an error, whatever its kind and tries: the
+    #: errors resuming leaves alone (an agent's bug, a rejected model request) once their cause is fixed.
+    rerun_errors: bool = False
 
 
 @dataclass(frozen=True)

@@ -224,8 +224,12 @@ class Trajectory:
         return bool(self.end and self.end.get("success"))
 
     def demonstration_steps(self) -> list[dict[str, Any]]:
-        """The steps as an exemplar trajectory (those recorded with a demonstration entry)."""
-        return [s["demo"] for s in self.steps if isinstance(s.get("demo"), dict)]
+        """The steps as an exemplar trajectory: those recorded with a demonstration entry whose
+        action took effect (`agents.demos.took_effect`)."""
+        from palaestra.agents.demos import took_effect
+
+        kept = [s for s in self.steps if took_effect(str(s.get("action", "")), str(s.get("error") or ""))]
+        return [s["demo"] for s in kept if isinstance(s.get("demo"), dict)]
 
 
 def read_trajectory(folder: str | Path) -> Trajectory:

@@ -50,12 +50,14 @@ def add_parsers(sub: Any, epilog: Callable[[Sequence[str]], str]) -> None:
     _address_flags(p, ServerConfig.port)
     what = "the task of OpenEnv clients that name none (e.g. miniwob.click-test)"
     p.add_argument("--task", default="", help=what)
-    p.add_argument(
-        "--max-sessions", type=int, default=ServerConfig.max_sessions, help="sessions open at once"
-    )
-    p.add_argument("--idle-timeout", type=float, default=ServerConfig.idle_timeout, help="seconds unused")
-    p.add_argument("--request-timeout", type=float, default=ServerConfig.request_timeout, help="seconds")
-    what = "largest request body or WebSocket message, in bytes"
+    d = ServerConfig
+    what = f"sessions open at once; more are refused with 503 (default: {d.max_sessions})"
+    p.add_argument("--max-sessions", type=int, default=d.max_sessions, help=what)
+    what = f"seconds a session may go unused before it is closed (default: {d.idle_timeout:g})"
+    p.add_argument("--idle-timeout", type=float, default=d.idle_timeout, help=what)
+    what = f"seconds one reset or step may take; the session is then closed (default: {d.request_timeout:g})"
+    p.add_argument("--request-timeout", type=float, default=d.request_timeout, help=what)
+    what = f"largest request body or WebSocket message, in bytes (default: {d.max_body_bytes})"
     p.add_argument("--max-body-bytes", type=int, default=ServerConfig.max_body_bytes, help=what)
     p.add_argument("--trajectories", default="", metavar="DIR", help="record sessions that ask, under DIR")
     what = "one task's environment as an MCP server (stdio, or --http)"

@@ -19,6 +19,7 @@ are not tools: a harness reads them through the session API (``GET /sessions/{id
 
 from __future__ import annotations
 
+import difflib
 import time as clock
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
@@ -92,6 +93,20 @@ def snapshot_text(session: Session, action: str | None = None) -> str:
     return "\n".join(lines)
 
 
+class _PalaestraMCP(MCPServer):
+    """The SDK's server, with an unknown tool answered by the tools there are (did-you-mean), not
+    only "Unknown tool": a model that guessed a name learns the right one from the answer."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        known = [t.name for t in await self.list_tools()]
+        if name not in known:  # matched without the shared prefix, which makes every name look close
+            bare = {k.removeprefix("browser_"): k for k in known}
+            close = difflib.get_close_matches(name.removeprefix("browser_"), list(bare), n=2, cutoff=0.6)
+            hint = f" Did you mean: {', '.join(f'`{bare[c]}`' for c in close)}?" if close else ""
+            raise ToolError(f"Unknown tool `{name}`.{hint} This task's tools: {', '.join(known)}.")
+        return await super().call_tool(name, arguments, context)
+
+
 def build_mcp_server(session: Session, sessions: SessionManager) -> MCPServer:
     """The MCP server of one session. Every tool call goes through ``sessions`` (one at a time,
     within the request timeout), like any other transport's."""
@@ -99,7 +114,7 @@ def build_mcp_server(session: Session, sessions: SessionManager) -> MCPServer:
     instructions = INSTRUCTIONS.format(goal=goal or "(the goal is the palaestra://goal resource)")
     if session.env.tools is not None:
         instructions += TOOLS_INSTRUCTIONS.format(tools=session.env.tools.describe())
-    server: MCPServer = MCPServer("palaestra", instructions=instructions, log_level="WARNING")
+    server: MCPServer = _PalaestraMCP("palaestra", instructions=instructions, log_level="WARNING")
     allowed = session.env.action_set.actions
 
     async def act(action: str) -> str:

@@ -59,7 +59,7 @@ def hash_of(name: str, *args: str) -> str:
 @pytest.fixture
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working directory holding what the examples read: memories, runs (with demonstrations), a
-    run file, as the commands before them would have made them."""
+    run file, the README's agent file, as the commands before them would have made them."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
     for memory in ("memories/miniwob", "memories/m"):
@@ -75,6 +75,8 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (demo_dir / TRAJECTORY_FILE).write_text("".join(json.dumps(line) + "\n" for line in lines))
     build_run(tmp_path / "results/a", {"click-test": "2/4"}, agent="memory")
     build_run(tmp_path / "results/b", {"click-test": "3/4"}, agent="memory")
+    for block in re.findall(r"```python\n# (\w+\.py)\n(.*?)```", README.read_text(), re.S):
+        (tmp_path / block[0]).write_text(block[1])  # the README's own files (an agent of one's own)
     (tmp_path / "run.toml").write_text(
         'out = "results/toml"\ntasks = ["click-test"]\nseeds = "0-2"\n[[agents]]\nname = "random"\n'
     )
@@ -129,6 +131,22 @@ def test_every_flag_and_argument_is_explained_and_the_version_is_printed(
     with pytest.raises(SystemExit) as exited:
         main(["--version"])
     assert exited.value.code == 0 and re.fullmatch(r"palaestra \d+\.\d+\S*\n", capsys.readouterr().out)
+
+
+def test_every_numeric_default_is_stated_in_the_help() -> None:
+    """`palaestra serve --help` once said only "seconds" of --request-timeout and nothing of 16
+    sessions; a user cannot guess a limit the help keeps to itself."""
+    parser = make_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    silent = [
+        f"{p.prog} {a.option_strings[0]}"
+        for name, p in commands.choices.items() if name in ("eval", "serve", "mcp", "ui", "memory", "llm")
+        for a in p._actions
+        if isinstance(a.default, int | float) and not isinstance(a.default, bool) and a.option_strings
+        and f"default: {a.default if isinstance(a.default, int) else f'{a.default:g}'}"
+        not in " ".join((a.help or "").split())
+    ]  # fmt: skip
+    assert silent == []
 
 
 @pytest.mark.parametrize(

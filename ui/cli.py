@@ -24,10 +24,10 @@ def add_parser(sub: Any, epilog: str = "") -> None:
     p.add_argument("--host", default=DEFAULT_HOST, help="address to bind (not loopback: a token is required)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
     p.add_argument("--token", help=f"bearer token (default: ${TOKEN_VARIABLE}; generated off loopback)")
-    p.add_argument(
-        "--max-live", type=int, default=4, help="environments open at once (the server's sessions)"
-    )
-    p.add_argument("--idle-timeout", type=float, default=600.0, help="seconds before an idle one is closed")
+    what = "environments open at once (the server's sessions; default: 4)"
+    p.add_argument("--max-live", type=int, default=4, help=what)
+    what = "seconds before an environment left alone is closed (default: 600)"
+    p.add_argument("--idle-timeout", type=float, default=600.0, help=what)
     p.add_argument("--trajectories", default="", metavar="DIR", help="record every live episode under DIR")
 
 

@@ -71,7 +71,7 @@ class LiveView:
 
     def follow(self, session: Session) -> None:
         """The session's listener: called after every reset and step, by the UI or any client."""
-        from palaestra.agents.demos import record_step
+        from palaestra.agents.demos import record_step, took_effect
 
         self.version += 1
         last = session.last
@@ -83,9 +83,11 @@ class LiveView:
         elif self.before is not None:
             action = str(last.obs.get("last_action", ""))
             by = self.actor or API
-            step = record_step(self.before, action)
-            step["by"] = by
-            self.demo.append(step)
+            error = str(last.obs.get("last_action_error", ""))
+            if took_effect(action, error):  # a failed action is history, not demonstration
+                step = record_step(self.before, action)
+                step["by"] = by
+                self.demo.append(step)
             self.history.append({
                 "index": len(self.history), "action": action, "by": by,
                 "error": last.obs.get("last_action_error", ""), "reward": last.reward,

@@ -64,7 +64,7 @@ def save_demonstration(view: LiveView, path: Path, embedders: Embedders) -> dict
     from palaestra.runs.memory_cli import add_to_memory
 
     if not view.demo:
-        raise LiveError("Nothing to save yet: take at least one step.")
+        raise LiveError("Nothing to save yet: take at least one step that runs without an error.")
     suite, _, task = view.session.task.partition(".")
     demo = Demonstration(goal=view.goal, steps=list(view.demo), success=view.success,
                          reward=view.reward)  # fmt: skip
@@ -74,7 +74,7 @@ def save_demonstration(view: LiveView, path: Path, embedders: Embedders) -> dict
         source_of(view),
         seed=view.session.seed,
         recorded_by="palaestra ui",
-        actors=[h["by"] for h in view.history],
+        actors=[step["by"] for step in view.demo],
     )
     with _lock(path):
         memory, added = add_to_memory(path, [exemplar], embedder=embedders.for_memory(path))

@@ -124,6 +124,24 @@ def test_a_task_with_tools_offers_search_apis_and_call_api(
     assert client.get(f"/sessions/{session['id']}").json()["state"]["success"] is True
 
 
+def test_an_unknown_tool_is_answered_with_the_tools_there_are(
+    server: ServerThread, client: httpx.Client
+) -> None:
+    """The SDK's answer was only "Unknown tool: browser_clik": a model that guessed learned nothing."""
+    session = open_session(client, "miniwob.click-test", 1)
+
+    async def play() -> None:
+        async with Client(server.url + session["mcp"], mode="legacy") as mcp:
+            typo = await mcp.call_tool("browser_clik", {"element": "x", "target": "15"})
+            assert typo.is_error and "Did you mean: `browser_click`?" in text_of(typo)
+            absent = await mcp.call_tool("browser_navigate", {"url": "http://example.com"})
+            assert absent.is_error and "browser_snapshot" in text_of(absent)  # MiniWoB++ has no navigation
+            clicked = await mcp.call_tool("browser_click", {"element": "the button", "target": "15"})
+            assert not clicked.is_error and "### Error" not in text_of(clicked)
+
+    asyncio.run(play())
+
+
 def test_mcp_over_http_keeps_the_token_rules(start_server: Callable[..., ServerThread]) -> None:
     server = start_server(tokens=("owner-token", "other-token"))
     with httpx.Client(

@@ -74,6 +74,28 @@ def test_eval_with_env_server_runs_every_episode_in_the_server(
     assert episode.header["source"] == "run" and episode.success and episode.demonstration_steps()
 
 
+@pytest.mark.parametrize("given", [["--token", ""], ["--token", " "], []])
+def test_an_empty_token_never_opens_a_server_to_the_network(given: list[str]) -> None:
+    """`--token "$TOKEN"` with TOKEN unset passes an empty token, which once served with no
+    authentication at all on 0.0.0.0 (only a Host check, which a forged Host header passes)."""
+    port = free_port()
+    command = [sys.executable, "-m", "palaestra.cli", "serve", "--host", "0.0.0.0", "--port", str(port)]
+    command += given
+    env = {k: v for k, v in os.environ.items() if k != "PALAESTRA_SERVER_TOKEN"}
+    if not given:
+        env["PALAESTRA_SERVER_TOKEN"] = ""  # set but empty: a token is generated, as with none
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    try:
+        if not given:
+            assert proc.stderr is not None and "Bearer " in proc.stderr.readline()
+            return
+        _, err = proc.communicate(timeout=60)  # serving instead of refusing would hang here
+        assert proc.returncode == 2 and "token is empty" in err and "--token" in err
+    finally:
+        proc.kill()
+        proc.wait(30)
+
+
 def test_palaestra_serve_off_loopback_generates_and_requires_a_token() -> None:
     port = free_port()
     command = [sys.executable, "-m", "palaestra.cli", "serve", "--host", "0.0.0.0", "--port", str(port)]

@@ -56,6 +56,18 @@ def test_an_agents_mistake_is_an_observation_not_an_http_error(client: httpx.Cli
     assert not step.json()["terminated"]
 
 
+def test_a_step_after_the_end_earns_no_reward_again(client: httpx.Client) -> None:
+    """An RL client stepping past `done` must not be paid twice (the state's total once doubled)."""
+    sid = client.post("/sessions", json={"task": "miniwob.click-test", "seed": 3}).json()["id"]
+    first = client.post(f"/sessions/{sid}/step", json={"action": "click('15')"}).json()
+    assert (first["reward"], first["terminated"]) == (1.0, True)
+    again = client.post(f"/sessions/{sid}/step", json={"action": "click('15')"}).json()
+    assert again["reward"] == 0.0 and again["terminated"] and again["info"]["success"] is True
+    assert "episode is over" in again["observation"]["last_action_error"]
+    state = client.get(f"/sessions/{sid}").json()["state"]
+    assert (state["total_reward"], state["step_count"]) == (1.0, 2)
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [

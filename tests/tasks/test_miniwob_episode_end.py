@@ -51,6 +51,7 @@ def test_wrong_click_then_another_click_is_a_failure(make_env: MakeEnv) -> None:
         assert obs["goal"] == goal and buttons(obs) == buttons({"axtree": tree})
         obs, reward, terminated, _, info = env.step(f"click('{right}')")
         assert "episode is over" in obs["last_action_error"] and not info["success"]
+        assert reward == 0.0  # the end's reward is paid once, not again for every late step
 
 
 def test_right_click_then_another_click_keeps_its_success(make_env: MakeEnv) -> None:

@@ -146,6 +146,24 @@ def test_an_exemplar_is_listed_viewed_and_deleted(client: httpx.Client, ui: Serv
     assert client.get("api/memory", params={"path": "by-hand"}).json()["count"] == 0
 
 
+def test_a_saved_demonstration_leaves_out_the_actions_that_failed(client: httpx.Client, ui: ServedUi) -> None:
+    """A typo or a missed element in a live episode stays in its history, but an exemplar holding it
+    taught the memory agent a wasted step and Synapse's model the typo."""
+    opened = client.post("api/live", json={"task": "miniwob.enter-text", "seed": 3}).json()
+    sid, word = opened["id"], opened["goal"].split('"')[1]
+    actions = [f"fill('17', '{word}')", "clik('18')", "click('999')", "click('18')"]
+    for action in actions:
+        stepped = client.post(f"api/live/{sid}/step", json={"action": action}).json()
+    assert stepped["success"] and [bool(h["error"]) for h in stepped["history"]] == [False, True, True, False]
+    saved = client.post(f"api/live/{sid}/save", json={"memory": "typos"}).json()
+    assert saved["added"] == 1
+    (listed,) = client.get("api/memory", params={"path": "typos"}).json()["exemplars"]
+    detail = client.get("api/exemplar", params={"path": "typos", "id": listed["id"]}).json()
+    assert [s["action"] for s in detail["steps"]] == [actions[0], actions[3]]
+    assert detail["metadata"]["actors"] == ["person", "person"]
+    client.post(f"api/live/{sid}/close", json={})
+
+
 def test_failures_and_errors_are_kept_apart(tmp_path: Path) -> None:
     from palaestra.runs.records import EpisodeOutcome, StepRecord
 

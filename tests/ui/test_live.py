@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from ui_support import Person, ServedUi
 
@@ -86,7 +88,7 @@ def test_solve_by_clicking_save_the_demonstration_and_the_memory_agent_learns_it
     expect(page.locator(".verdict")).to_contain_text("running · step 0")
     expect(page.locator("h1")).to_contain_text("seed 8")
     expect(page.locator(".goal")).to_have_text(live_state(page, person.base)["goal"])
-    page.get_by_label("agent", exact=True).select_option("memory")
+    page.get_by_label("agent", exact=True).fill("memory")
     page.get_by_label("agent arguments").fill("memory=demos")
     page.keyboard.press("Escape")  # leave the field: the page's keys work again
     page.keyboard.press("a")
@@ -111,6 +113,39 @@ def test_solve_by_clicking_save_the_demonstration_and_the_memory_agent_learns_it
     expect(page.locator("h1")).to_have_text("Live")
     assert ui.sessions == {}  # closing it closed the server's session
     person.check_clean()
+
+
+OWN_AGENT = """
+import re
+
+from palaestra.agents import Agent, AgentStep
+
+
+class FirstButton(Agent):
+    async def aact(self, obs):
+        return AgentStep(action="click('%s')" % re.search(r"\\[(\\d+)\\] button", obs["axtree"]).group(1))
+"""
+
+
+def test_ones_own_agent_class_can_be_asked_by_its_import_path(
+    person: Person, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent field offered only the registered agents (a <select>): a user's own class, the one
+    being debugged, could not be asked from the page."""
+    (tmp_path / "ui_own_agent.py").write_text(OWN_AGENT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    page = person.open("#/live")
+    start(page, "miniwob.click-test", 4)
+    offered = page.locator("#agent-choices option").evaluate_all("options => options.map(o => o.value)")
+    assert "memory" in offered and "random" in offered
+    page.get_by_label("agent", exact=True).fill("ui_own_agent:FirstButton")
+    page.get_by_label("agent arguments").fill("")
+    page.get_by_role("button", name="Propose (a)").click()
+    expect(page.locator(".proposal")).to_contain_text("ui_own_agent:FirstButton proposes click(")
+    page.keyboard.press("y")
+    expect(page.locator(".verdict")).to_contain_text("✓ success")
+    page.get_by_role("button", name="Close", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Live")
 
 
 def test_many_tabs_do_not_leak_browsers(browser: Browser, ui: ServedUi) -> None:

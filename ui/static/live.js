@@ -50,8 +50,10 @@ async function session(view, sid) {
   const historyBox = h("div", {class: "history"});
   const axtree = h("div");
   const proposalBox = h("div", {class: "proposal"});
-  const agentSelect = h("select", {"aria-label": "agent"}, info.agents.map((a) => h("option", {value: a}, a)));
-  agentSelect.value = info.agents.includes("memory") ? "memory" : info.agents[0];
+  // A registered agent from the list, or any agent class typed as module:Class (a user's own).
+  const agentChoices = h("datalist", {id: "agent-choices"}, info.agents.map((a) => h("option", {value: a})));
+  const agentSelect = h("input", {"aria-label": "agent", list: "agent-choices", autocomplete: "off", spellcheck: "false",
+    placeholder: "memory, or module:Class", value: info.agents.includes("memory") ? "memory" : (info.agents[0] || "")});
   const agentArgs = h("input", {placeholder: "memory=demos", "aria-label": "agent arguments", value: "memory=demos"});
   const seedInput = h("input", {type: "number", min: "0", value: String(state.seed), "aria-label": "seed"});
   const memoryInput = h("input", {value: "demos", "aria-label": "memory", placeholder: "memory folder name"});
@@ -142,7 +144,7 @@ async function session(view, sid) {
       h("div", {class: "left"}, shotBox, verdict),
       h("div", {class: "right"},
         h("section", {}, h("h2", {}, "Act"), preview, h("form", {class: "act", onsubmit: run}, actionInput, h("button", {type: "submit"}, "Run"))),
-        h("section", {}, h("h2", {}, "Ask an agent"), h("div", {class: "row"}, agentSelect, agentArgs, h("button", {type: "button", onclick: propose}, "Propose (a)")), proposalBox),
+        h("section", {}, h("h2", {}, "Ask an agent"), h("div", {class: "row"}, agentSelect, agentChoices, agentArgs, h("button", {type: "button", onclick: propose}, "Propose (a)")), proposalBox),
         h("section", {}, h("h2", {}, "Episode"), h("div", {class: "row"},
           h("button", {type: "button", onclick: () => reset(state.seed)}, "Reset (r)"), h("label", {}, " seed ", seedInput),
           h("button", {type: "button", onclick: () => reset(Number(seedInput.value || 0))}, "New seed"), h("button", {type: "button", class: "link", onclick: close}, "Close"))),

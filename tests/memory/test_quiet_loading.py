@@ -1,0 +1,26 @@
+"""Loading the embedding model draws no progress bar: every run worker loads it, and a bar per
+worker ("Loading weights: 100%|...") garbled the run's own progress lines."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def palaestra(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_PROGRESS_BARS"}
+    command = [sys.executable, "-m", "palaestra.cli", *argv]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_a_memory_agent_run_prints_no_model_loading_bars(tmp_path: Path) -> None:
+    built = palaestra(tmp_path, "memory", "build", "m", "--oracles", "enter-text", "--seeds", "0")
+    assert built.returncode == 0, built.stderr
+    argv = ["eval", "--agent", "memory", "--agent-arg", "memory=m", "--tasks", "enter-text", "--seeds", "1-2",
+            "--workers", "2", "--out", "run"]  # fmt: skip
+    ran = palaestra(tmp_path, *argv)
+    assert ran.returncode == 0, ran.stderr
+    assert "mean over tasks" in ran.stdout
+    assert "Loading weights" not in ran.stdout + ran.stderr, ran.stderr

@@ -1,0 +1,63 @@
+"""`palaestra show`: its table stays a table, and it behaves in a pipe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from palaestra.cli import main
+
+MakeRun = Callable[..., Path]
+LONG = "mypackage.agents:FirstButton"
+
+
+def test_columns_stay_aligned_with_long_agent_labels(
+    make_run: MakeRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = make_run({(LONG, "miniwob.click-test"): "1/2", ("random", "miniwob.click-test"): "0/2"})
+    assert main(["show", str(run)]) == 0
+    table = [
+        line for line in capsys.readouterr().out.splitlines() if line.startswith((LONG, "random", "agent"))
+    ]
+    assert len(table) == 5  # the header, two task rows, two means
+    columns = {line.index("miniwob.click-test" if "click-test" in line else "task") for line in table[:3]}
+    assert len(columns) == 1, "\n".join(table)  # every row's task starts where the header's does
+    assert len({line.index(" 2 ") for line in table[1:3]}) == 1
+
+
+def test_a_closed_pipe_ends_show_without_a_traceback(make_run: MakeRun) -> None:
+    """`palaestra show RUN | head -1` printed a BrokenPipeError traceback once head had its line."""
+    run = make_run({"miniwob.click-test": "0/3"})
+    read, write = os.pipe()
+    os.close(read)  # a reader that is already gone: the first write fails with EPIPE
+    shown = subprocess.run(
+        [sys.executable, "-m", "palaestra.cli", "show", str(run), "--episodes"],
+        stdout=write, stderr=subprocess.PIPE, text=True, timeout=120,
+    )  # fmt: skip
+    os.close(write)
+    assert "Traceback" not in shown.stderr and "BrokenPipeError" not in shown.stderr, shown.stderr
+    assert shown.returncode != 2
+
+
+def test_show_outside_a_run_names_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", str(tmp_path)]) == 2
+    assert "palaestra eval" in capsys.readouterr().err
+
+
+def test_errors_are_listed_with_their_messages(make_run: MakeRun, capsys: pytest.CaptureFixture[str]) -> None:
+    """What broke reads at once: the kind, how many episodes, and the message's first line."""
+    run = make_run({"miniwob.click-test": [True, "browser_crashed", "browser_crashed", "agent_error"]})
+    assert main(["show", str(run)]) == 0
+    out = capsys.readouterr().out
+    errors = out.split("Errors (kind, episodes, message):\n")[1].split("\n\n")[0].splitlines()
+    assert errors == [
+        "  browser_crashed    2  browser_crashed: the browser went away",
+        "  agent_error       1  agent_error: the browser went away",
+    ]
+    assert main(["show", str(make_run({"miniwob.click-test": "1/1"}, name="clean"))]) == 0
+    assert "Errors" not in capsys.readouterr().out
