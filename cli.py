@@ -33,8 +33,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from palaestra.runs.spec import build_run_config, load_run_file, settings_from_env
 
     tasks = [t.strip() for group in (args.tasks or []) for t in group.split(",") if t.strip()]
-    if args.site or args.sites_file:
-        _export_webarena_sites(args)
+    hosts = _export_webarena_sites(args) if args.site or args.sites_file else {}
     flags = {
         "suite": args.suite, "tasks": tasks or None, "seeds": args.seeds, "workers": args.workers,
         "out": args.out, "max_steps": args.max_steps, "episode_timeout": args.episode_timeout,
@@ -49,10 +48,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         flags,
         _agents_from_flags(args),
     )
+    left_out: list[str] = []
+    if args.exclude_site:
+        config, left_out = _exclude_sites(config, args.exclude_site)
+    sites = _check_webarena_run(config, hosts)
+    if left_out:
+        sites.append(f"  left out: {len(left_out)} task(s) that need {', '.join(args.exclude_site)}")
     if args.dry_run:
         from palaestra.runs.runner import describe_plan
 
-        print(describe_plan(config))
+        print("\n".join([describe_plan(config), *sites]))
         return 0
     result = run_eval(config, argv=["palaestra", *args.argv])
     if result.interrupted:
@@ -60,7 +65,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return cmd_show(argparse.Namespace(run=config.settings.out, episodes=False))
 
 
-def _export_webarena_sites(args: argparse.Namespace) -> None:
+def _export_webarena_sites(args: argparse.Namespace) -> dict[str, str]:
     """The WebArena instances of --site/--sites-file, for the workers (they inherit the variable)."""
     import json
     import os
@@ -70,6 +75,34 @@ def _export_webarena_sites(args: argparse.Namespace) -> None:
     hosts = {**hosts_from_env(), **(read_sites_file(args.sites_file) if args.sites_file else {})}
     hosts.update(parse_sites(args.site))
     os.environ[SITES_ENV] = json.dumps(hosts)
+    return hosts
+
+
+def _exclude_sites(config: Any, sites: list[str]) -> tuple[Any, list[str]]:
+    """The run without the tasks that need one of ``sites`` (--exclude-site), and those left out."""
+    from dataclasses import replace
+
+    from palaestra.config import ConfigError
+    from palaestra.runs.spec import resolve_tasks
+    from palaestra.tasks.webarena.preflight import without_sites
+
+    kept, left_out = without_sites(resolve_tasks(config.settings.suite, config.settings.tasks), sites)
+    if not kept:
+        raise ConfigError(f"Every task of the run needs {', '.join(sites)}: --exclude-site leaves none.")
+    return replace(config, settings=replace(config.settings, tasks=tuple(kept))), left_out
+
+
+def _check_webarena_run(config: Any, flag_hosts: dict[str, str]) -> list[str]:
+    """Stop a run over WebArena's tasks that cannot work, before its first episode; else the lines
+    saying where each of its sites is served (for --dry-run)."""
+    if config.settings.env_server:  # the server's own sites and instances serve the episodes
+        return []
+    from palaestra.tasks.webarena.official import hosts_from_env
+    from palaestra.tasks.webarena.preflight import check_official_run
+
+    tasks = sorted({episode.task for episode in config.episodes()})
+    agents = [agent.name for agent in config.agents]
+    return check_official_run(tasks, agents, flag_hosts or hosts_from_env(), flags=bool(flag_hosts))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -78,20 +111,32 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     if args.what == "suites":
         for suite in suites():
-            print(f"{suite:<12} {len(list_tasks('*', suite))} tasks")
+            print(f"{suite:<18} {len(list_tasks('*', suite))} tasks")
     elif args.what == "agents":
         for name, spec in sorted(list_agents().items()):
             print(f"{name:<10} {spec.description}")
     else:
+        from palaestra.tasks.webarena.listing import format_tasks, format_templates, natural_key, select
+
         # A short pattern (`enter-*`) matches short names in every suite; `miniwob.enter-*` full ones.
         chosen = [args.suite] if args.suite else suites()
-        names = sorted({n for suite in chosen for n in list_tasks(args.pattern, suite)})
+        names = sorted({n for suite in chosen for n in list_tasks(args.pattern, suite)}, key=natural_key)
         if not names:
             short = sorted({n.split(".", 1)[1] for suite in chosen for n in list_tasks("*", suite)})
             raise UnknownNameError(
                 "task pattern", args.pattern, short, hint="`palaestra list tasks` lists all."
             )
-        print("\n".join(names))
+        items = select(names, site=args.site, template=args.template)
+        if not items:
+            from palaestra.config import ConfigError
+
+            raise ConfigError(
+                f"No WebArena-format task matches `{args.pattern}` with site {args.site or 'any'} and "
+                f"template {args.template or 'any'}. `palaestra list templates --suite "
+                f"{args.suite or 'webarena'}` lists the templates and their sites."
+            )
+        lines = format_templates(items) if args.what == "templates" else format_tasks(items, args.long)
+        print("\n".join(lines))
     return 0
 
 
@@ -187,6 +232,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PalaestraError, FileNotFoundError) as exc:
         print(f"palaestra {args.command}: {redact_text(str(exc))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `palaestra list tasks | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
 
 
 if __name__ == "__main__":

@@ -63,6 +63,13 @@ def parse_sites(items: Iterable[str]) -> dict[str, str]:
         name = name.strip()
         if not sep or not url.strip().startswith(("http://", "https://")):
             raise SiteError(f"--site {item!r}: write NAME=URL, e.g. shopping=http://host:7770")
+        stands_in_for = {ours: theirs for theirs, ours in WEBARENA_SITES.items() if ours}
+        if name in stands_in_for:
+            theirs = stands_in_for[name]
+            raise SiteError(
+                f"--site {name}=...: `{name}` is Palaestra's stand-in for WebArena's `{theirs}`; "
+                f"name your instance by WebArena's name: --site {theirs}={url.strip()}"
+            )
         if name not in WEBARENA_SITES:
             raise UnknownNameError("WebArena site", name, WEBARENA_SITES)
         out[name] = url.strip().rstrip("/")
