@@ -114,3 +114,29 @@ def format_columns(rows: list[dict[str, Any]]) -> str:
         values = " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
         lines.append(f"{s.agent:<16} {s.task:<34} {values} {s.episodes:>4}")
     return "\n".join(lines)
+
+
+def episode_reason(row: dict[str, Any], width: int = 200) -> str:
+    """Why a failed or errored episode ended so, in one line for `palaestra show`: an error's first
+    line, or for a WebArena task the evaluator parts that scored below 1 in each column, the columns
+    that could not judge it and why (a shopping helper with no Magento), and Verified's status."""
+    if row.get("status") == "error":
+        return str(row.get("error_message") or "").strip().split("\n", 1)[0][:width]
+    try:
+        extra = json.loads(row.get("extra") or "{}")
+    except ValueError:
+        return ""
+    verdict = extra.get("verdict") if isinstance(extra, dict) else None
+    if not isinstance(verdict, dict):
+        return ""
+    parts = []
+    for mode, scores in (verdict.get("details") or {}).items():
+        low = [f"{k} {v:g}" for k, v in scores.items() if isinstance(v, int | float) and v < 1]
+        if low:
+            parts.append(f"{mode}: {', '.join(low)}")
+    verified = verdict.get("verified") or {}
+    if verified.get("status") not in (None, "success"):
+        parts.append(f"verified: {verified['status']}")
+    for column, error in (verdict.get("errors") or {}).items():
+        parts.append(f"{column} not judged: {str(error).splitlines()[0] if error else ''}")
+    return "; ".join(parts)[:width]

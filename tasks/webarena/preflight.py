@@ -27,7 +27,8 @@ def without_sites(tasks: Iterable[str], sites: Iterable[str]) -> tuple[list[str]
     from palaestra.tasks.webarena.listing import site_names, task_facts
 
     unwanted = {name for site in sites for name in site_names(site)}
-    kept, left_out = [], []
+    kept: list[str] = []
+    left_out: list[str] = []
     for task in tasks:
         facts = task_facts(task)
         (left_out if facts is not None and unwanted & set(facts.sites) else kept).append(task)
