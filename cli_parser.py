@@ -221,7 +221,10 @@ def make_parser() -> SuggestingParser:
     p.add_argument("path", help="the memory's directory")
     what = "add the demonstrations of a run made with --record-demos (repeat for several)"
     p.add_argument("--run", action="append", default=[], metavar="RUN", help=what)
-    p.add_argument("--oracles", metavar="GLOBS", help="add the MiniWoB++ oracles' episodes on these tasks")
+    what = (
+        "add the MiniWoB++ oracles' episodes on these tasks (other suites' oracles: a run's --record-demos)"
+    )
+    p.add_argument("--oracles", metavar="GLOBS", help=what)
     p.add_argument("--seeds", default="0-4", help="the oracles' seeds (default: 0-4)")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
     what = "add the demonstrations among the trajectories under DIR (e.g. palaestra serve --trajectories)"

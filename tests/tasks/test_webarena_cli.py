@@ -160,3 +160,20 @@ def test_exclude_site_leaves_out_the_tasks_of_a_site_one_does_not_host(
     assert f"  left out: {len(maps)} task(s) that need map" in out and "webarena.7," not in out
     code, _, err = run([*argv[:6], "7", *argv[7:]], capsys)
     assert code == 2 and "--exclude-site leaves none" in err
+
+
+def test_memory_from_site_oracles_says_how_instead_of_adding_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    memory = tmp_path / "m"
+    code, _, err = run(["memory", "build", str(memory), "--oracles", "shop.product-price-*"], capsys)
+    assert code == 2 and "names no MiniWoB++ oracle" in err
+    assert (
+        f"palaestra eval --agent oracle --suite shop --record-demos --out results/shop-demos, then "
+        f"palaestra memory build {memory} --run results/shop-demos" in err
+    )
+    assert not memory.exists()
+    code, out, err = run(
+        ["memory", "build", str(memory), "--oracles", "miniwob.click-test", "--seeds", "0"], capsys
+    )
+    assert code == 0 and "1 exemplars added" in out, err  # a full name, as `palaestra list` prints it
