@@ -146,6 +146,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     from palaestra.runs.results import format_episode_links, format_summary, load_rows, summarize
 
     rows = load_rows(args.run)
+    if getattr(args, "by", None):  # WebArena's way: a line per site (or intent template), not per task
+        from palaestra.tasks.webarena.breakdown import format_breakdown
+
+        print(redact_text(format_breakdown(rows, args.by)))
+        print(format_episode_links(args.run, rows, every=args.episodes))
+        return 0
     print(redact_text(format_summary(summarize(rows))))
     columns = format_columns(rows)
     if columns:  # WebArena's suites: the paper's, the corrected and Verified's verdicts

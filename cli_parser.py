@@ -35,7 +35,7 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra list templates --suite webarena --site reddit",
         "palaestra list tasks --suite webarena --template 300",
     ],
-    "show": ["palaestra show results/mem"],
+    "show": ["palaestra show results/mem", "palaestra show results/mem --by site"],
     "report": ["palaestra report results/mem", "palaestra report results/mem --out mem.html"],
     "compare": ["palaestra compare results/a results/b", "palaestra compare --by-task results/a results/b"],
     "memory": [
@@ -205,6 +205,8 @@ def make_parser() -> SuggestingParser:
     p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
     what = "link every episode in `palaestra ui`, not only the failed and errored ones"
     p.add_argument("--episodes", action="store_true", help=what)
+    what = "one line per WebArena site (or intent template) instead of per task, with the evaluator columns"
+    p.add_argument("--by", choices=("site", "template"), help=what)
     p = sub.add_parser(
         "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
     )

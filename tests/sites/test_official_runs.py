@@ -36,6 +36,14 @@ def test_show_says_why_each_official_episode_failed(
     assert "corrected: url_match 0" in said and "verified: failure" in said and "paper:" not in said
     said = lines[next(i for i, line in enumerate(lines) if "webarena-verified.585 seed 0" in line) + 1]
     assert "paper not judged:" in said and "stand-in shop (django-oscar)" in said
+    assert main(["show", str(run), "--by", "site"]) == 0
+    table = {line.split()[1]: line.split()[2:] for line in capsys.readouterr().out.splitlines()[3:5]}
+    # tasks, episodes, success ± s.e., errors, then the paper / corrected / verified means
+    assert table["gitlab"] == ["1", "1", "0.00", "±", "0.00", "0", "1.00", "0.00", "0.00"]
+    assert table["shopping"][:6] == ["1", "1", "0.00", "±", "0.00", "0"] and table["shopping"][6:8] == [
+        "-",
+        "-",
+    ]
 
 
 def test_show_gives_an_errored_episodes_message_and_no_traceback(
