@@ -97,12 +97,14 @@ def _check_webarena_run(config: Any, flag_hosts: dict[str, str]) -> list[str]:
     saying where each of its sites is served (for --dry-run)."""
     if config.settings.env_server:  # the server's own sites and instances serve the episodes
         return []
-    from palaestra.tasks.webarena.official import hosts_from_env
+    from palaestra.tasks.webarena.official import BENCHMARKS, hosts_from_env
     from palaestra.tasks.webarena.preflight import check_official_run
 
     tasks = sorted({episode.task for episode in config.episodes()})
     agents = [agent.name for agent in config.agents]
-    return check_official_run(tasks, agents, flag_hosts or hosts_from_env(), flags=bool(flag_hosts))
+    official = any(task.split(".", 1)[0] in BENCHMARKS for task in tasks)  # else the variable is unread
+    hosts = flag_hosts or (hosts_from_env() if official else {})
+    return check_official_run(tasks, agents, hosts, flags=bool(flag_hosts))
 
 
 def cmd_list(args: argparse.Namespace) -> int:

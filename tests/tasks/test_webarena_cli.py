@@ -177,3 +177,24 @@ def test_memory_from_site_oracles_says_how_instead_of_adding_nothing(
         ["memory", "build", str(memory), "--oracles", "miniwob.click-test", "--seeds", "0"], capsys
     )
     assert code == 0 and "1 exemplars added" in out, err  # a full name, as `palaestra list` prints it
+
+
+def test_malformed_instance_lists_are_named_with_an_example_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = ["eval", "--agent", "random", "--suite", "webarena", "--tasks", "44", "--dry-run", "--out", "x"]
+    monkeypatch.setenv("PALAESTRA_WEBARENA_SITES", "gitlab=http://127.0.0.1:9")  # --site's syntax
+    code, _, err = run(argv, capsys)
+    assert code == 2 and "PALAESTRA_WEBARENA_SITES must be a JSON object" in err and "Traceback" not in err
+    code, out, _ = run(
+        ["eval", "--agent", "random", "--tasks", "click-test", "--dry-run", "--out", "x"], capsys
+    )
+    assert code == 0 and "Would run" in out  # a MiniWoB++ run never reads the variable
+    monkeypatch.delenv("PALAESTRA_WEBARENA_SITES")
+    for name, text, kind in (
+        ("s.json", '{"gitlab": "http://h:1",}', "JSON"),
+        ("s.toml", "gitlab = \n", "TOML"),
+    ):
+        (tmp_path / name).write_text(text)
+        code, _, err = run([*argv, "--sites-file", str(tmp_path / name)], capsys)
+        assert code == 2 and f"is not valid {kind}" in err and "write e.g." in err
