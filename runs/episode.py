@@ -165,7 +165,8 @@ class EpisodeWorker:
                 verdict = info.get("task_info") or {}
                 if verdict.get("columns"):  # WebArena's tasks: the paper's, the corrected and Verified's
                     out.extra["columns"] = verdict["columns"]  # verdicts, and why (`palaestra show`)
-                    out.extra["verdict"] = {k: verdict.get(k) for k in ("details", "errors", "verified")}
+                    keys = ("details", "errors", "verified", "stand_ins")
+                    out.extra["verdict"] = {k: verdict.get(k) for k in keys}
                 out.outcome = SUCCESS if out.success else FAILURE
                 return
         out.outcome = STEP_LIMIT

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from palaestra.runs.columns import KNOWN_COLUMNS, episode_columns
+from palaestra.runs.columns import KNOWN_COLUMNS, episode_columns, stand_in_note
 from palaestra.runs.results import standard_error
 from palaestra.tasks.webarena.listing import natural_key, task_facts
 
@@ -51,4 +51,5 @@ def format_breakdown(rows: list[dict[str, Any]], by: str) -> str:
             f"{agent:<16} {group:<30} {tasks:>5} {len(done):>5} {success} {len(members) - len(done):>6} "
             + " ".join(cells)
         )
-    return "\n".join(lines)
+    note = stand_in_note(rows)
+    return "\n".join([*lines, note] if note else lines)

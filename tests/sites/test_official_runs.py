@@ -36,6 +36,10 @@ def test_show_says_why_each_official_episode_failed(
     assert "corrected: url_match 0" in said and "verified: failure" in said and "paper:" not in said
     said = lines[next(i for i, line in enumerate(lines) if "webarena-verified.585 seed 0" in line) + 1]
     assert "paper not judged:" in said and "stand-in shop (django-oscar)" in said
+    assert (
+        "2 of 2 judged episodes ran on Palaestra's stand-ins for gitlab, shopping: they check the harness"
+        in out
+    )
     assert main(["show", str(run), "--by", "site"]) == 0
     table = {line.split()[1]: line.split()[2:] for line in capsys.readouterr().out.splitlines()[3:5]}
     # tasks, episodes, success ± s.e., errors, then the paper / corrected / verified means
