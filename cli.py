@@ -34,8 +34,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from palaestra.runs.spec import build_run_config, load_run_file, settings_from_env
 
     tasks = [t.strip() for group in (args.tasks or []) for t in group.split(",") if t.strip()]
-    if args.site or args.sites_file:
-        _export_webarena_sites(args)
+    hosts = _export_webarena_sites(args) if args.site or args.sites_file else {}
     flags = {
         "suite": args.suite, "tasks": tasks or None, "seeds": args.seeds, "workers": args.workers,
         "out": args.out, "max_steps": args.max_steps, "episode_timeout": args.episode_timeout,
@@ -51,10 +50,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         flags,
         _agents_from_flags(args),
     )
+    left_out: list[str] = []
+    if args.exclude_site:
+        config, left_out = _exclude_sites(config, args.exclude_site)
+    sites = _check_webarena_run(config, hosts)
+    if left_out:
+        sites.append(f"  left out: {len(left_out)} task(s) that need {', '.join(args.exclude_site)}")
     if args.dry_run:
         from palaestra.runs.runner import describe_plan
 
-        print(describe_plan(config))
+        print("\n".join([describe_plan(config), *sites]))
         return 0
     result = run_eval(config, argv=["palaestra", *args.argv])
     if result.interrupted:
@@ -62,7 +67,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return cmd_show(argparse.Namespace(run=config.settings.out, episodes=False))
 
 
-def _export_webarena_sites(args: argparse.Namespace) -> None:
+def _export_webarena_sites(args: argparse.Namespace) -> dict[str, str]:
     """The WebArena instances of --site/--sites-file, for the workers (they inherit the variable)."""
     import json
     import os
@@ -72,6 +77,36 @@ def _export_webarena_sites(args: argparse.Namespace) -> None:
     hosts = {**hosts_from_env(), **(read_sites_file(args.sites_file) if args.sites_file else {})}
     hosts.update(parse_sites(args.site))
     os.environ[SITES_ENV] = json.dumps(hosts)
+    return hosts
+
+
+def _exclude_sites(config: Any, sites: list[str]) -> tuple[Any, list[str]]:
+    """The run without the tasks that need one of ``sites`` (--exclude-site), and those left out."""
+    from dataclasses import replace
+
+    from palaestra.config import ConfigError
+    from palaestra.runs.spec import resolve_tasks
+    from palaestra.tasks.webarena.preflight import without_sites
+
+    kept, left_out = without_sites(resolve_tasks(config.settings.suite, config.settings.tasks), sites)
+    if not kept:
+        raise ConfigError(f"Every task of the run needs {', '.join(sites)}: --exclude-site leaves none.")
+    return replace(config, settings=replace(config.settings, tasks=tuple(kept))), left_out
+
+
+def _check_webarena_run(config: Any, flag_hosts: dict[str, str]) -> list[str]:
+    """Stop a run over WebArena's tasks that cannot work, before its first episode; else the lines
+    saying where each of its sites is served (for --dry-run)."""
+    if config.settings.env_server:  # the server's own sites and instances serve the episodes
+        return []
+    from palaestra.tasks.webarena.official import BENCHMARKS, hosts_from_env
+    from palaestra.tasks.webarena.preflight import check_official_run
+
+    tasks = sorted({episode.task for episode in config.episodes()})
+    agents = [agent.name for agent in config.agents]
+    official = any(task.split(".", 1)[0] in BENCHMARKS for task in tasks)  # else the variable is unread
+    hosts = flag_hosts or (hosts_from_env() if official else {})
+    return check_official_run(tasks, agents, hosts, flags=bool(flag_hosts))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -80,20 +115,32 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     if args.what == "suites":
         for suite in suites():
-            print(f"{suite:<12} {len(list_tasks('*', suite))} tasks")
+            print(f"{suite:<18} {len(list_tasks('*', suite))} tasks")
     elif args.what == "agents":
         for name, spec in sorted(list_agents().items()):
             print(f"{name:<10} {spec.description}")
     else:
+        from palaestra.tasks.webarena.listing import format_tasks, format_templates, natural_key, select
+
         # A short pattern (`enter-*`) matches short names in every suite; `miniwob.enter-*` full ones.
         chosen = [args.suite] if args.suite else suites()
-        names = sorted({n for suite in chosen for n in list_tasks(args.pattern, suite)})
+        names = sorted({n for suite in chosen for n in list_tasks(args.pattern, suite)}, key=natural_key)
         if not names:
             short = sorted({n.split(".", 1)[1] for suite in chosen for n in list_tasks("*", suite)})
             raise UnknownNameError(
                 "task pattern", args.pattern, short, hint="`palaestra list tasks` lists all."
             )
-        print("\n".join(names))
+        items = select(names, site=args.site, template=args.template)
+        if not items:
+            from palaestra.config import ConfigError
+
+            raise ConfigError(
+                f"No WebArena-format task matches `{args.pattern}` with site {args.site or 'any'} and "
+                f"template {args.template or 'any'}. `palaestra list templates --suite "
+                f"{args.suite or 'webarena'}` lists the templates and their sites."
+            )
+        lines = format_templates(items) if args.what == "templates" else format_tasks(items, args.long)
+        print("\n".join(lines))
     return 0
 
 
@@ -109,6 +156,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     )
 
     rows = load_rows(args.run)
+    if getattr(args, "by", None):  # WebArena's way: a line per site (or intent template), not per task
+        from palaestra.tasks.webarena.breakdown import format_breakdown
+
+        print(redact_text(format_breakdown(rows, args.by)))
+        print(format_episode_links(args.run, rows, every=args.episodes))
+        return 0
     print(redact_text(format_summary(summarize(rows))))
     errors = format_errors(rows)
     if errors:
@@ -198,10 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PalaestraError, FileNotFoundError) as exc:
         print(f"palaestra {args.command}: {redact_text(str(exc))}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `palaestra show RUN | head`: the reader has what it wanted
+    except BrokenPipeError:  # `palaestra show RUN | head`: the reader has what it wanted, no error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit does not raise again
-        return 141  # what a shell reports for a command a closed pipe stopped (128 + SIGPIPE)
+        return 0
 
 
 if __name__ == "__main__":

@@ -28,8 +28,15 @@ EXAMPLES: dict[str, list[str]] = {
         "--out results/wa "
         "--dry-run",
     ],
-    "list": ["palaestra list tasks 'enter-*'", "palaestra list suites", "palaestra list agents"],
-    "show": ["palaestra show results/mem"],
+    "list": [
+        "palaestra list tasks 'enter-*'",
+        "palaestra list suites",
+        "palaestra list agents",
+        "palaestra list tasks --suite webarena --site gitlab --long",
+        "palaestra list templates --suite webarena --site reddit",
+        "palaestra list tasks --suite webarena --template 300",
+    ],
+    "show": ["palaestra show results/mem", "palaestra show results/mem --by site"],
     "report": ["palaestra report results/mem", "palaestra report results/mem --out mem.html"],
     "compare": ["palaestra compare results/a results/b", "palaestra compare --by-task results/a results/b"],
     "memory": [
@@ -149,7 +156,8 @@ def _eval_parser(sub: Any) -> None:
     d = RunSettings()  # the defaults the help states are the ones a run uses
     a("--suite", help=f"the task suite of short task names (default: {d.suite})")
     a("--tasks", action="append", metavar="GLOBS", help="task names or globs; repeat or comma-separate")
-    a("--seeds", help=f"seeds, e.g. 0-9 or 1,3,5 (default: {d.seeds})")
+    what = f"seeds, e.g. 0-9 or 1,3,5 (default: {d.seeds}; 0 on the site and WebArena suites: no seed there)"
+    a("--seeds", help=what)
     a("--workers", type=int, help="parallel workers, each with its own browser (default: one per core)")
     a("--out", metavar="DIR", help="the run directory: results.sqlite, episode files, the report")
     a(
@@ -177,6 +185,8 @@ def _eval_parser(sub: Any) -> None:
     what = "a WebArena site you host, for the webarena suites (e.g. shopping=http://host:7770); repeat"
     a("--site", action="append", default=[], metavar="NAME=URL", help=what)
     a("--sites-file", metavar="FILE", help="a JSON or TOML file mapping WebArena's site names to URLs")
+    what = "leave out the WebArena tasks that need this site (e.g. map, which has no stand-in); repeat"
+    a("--exclude-site", action="append", default=[], metavar="NAME", help=what)
 
 
 def make_parser() -> SuggestingParser:
@@ -189,16 +199,23 @@ def make_parser() -> SuggestingParser:
     parser.add_argument("--version", action="version", version=f"palaestra {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _eval_parser(sub)
-    p = sub.add_parser(
-        "list", help="list suites, tasks (glob filter) or agents", epilog=epilog(EXAMPLES["list"])
-    )
-    p.add_argument("what", choices=("suites", "tasks", "agents"), help="what to list")
+    what = "list suites, tasks (by glob, site or intent template), intent templates or agents"
+    p = sub.add_parser("list", help=what, epilog=epilog(EXAMPLES["list"]))
+    p.add_argument("what", choices=("suites", "tasks", "templates", "agents"), help="what to list")
     p.add_argument("pattern", nargs="?", default="*", help="a glob over task names, short or full")
     p.add_argument("--suite", help="list the tasks of this suite only")
+    what = "WebArena-format tasks on this site, by WebArena's name or its stand-in's (gitlab or code)"
+    p.add_argument("--site", help=what)
+    what = "WebArena-format tasks of this intent template (WebArena's intent_template_id, or our name)"
+    p.add_argument("--template", metavar="ID", help=what)
+    what = "tasks: with their sites, intent template and intent"
+    p.add_argument("-l", "--long", action="store_true", help=what)
     p = sub.add_parser("show", help="print a run's summary table", epilog=epilog(EXAMPLES["show"]))
     p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
     what = "link every episode in `palaestra ui`, not only the failed and errored ones"
     p.add_argument("--episodes", action="store_true", help=what)
+    what = "one line per WebArena site (or intent template) instead of per task, with the evaluator columns"
+    p.add_argument("--by", choices=("site", "template"), help=what)
     p = sub.add_parser(
         "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
     )
@@ -215,7 +232,10 @@ def make_parser() -> SuggestingParser:
     p.add_argument("path", help="the memory's directory")
     what = "add the demonstrations of a run made with --record-demos (repeat for several)"
     p.add_argument("--run", action="append", default=[], metavar="RUN", help=what)
-    p.add_argument("--oracles", metavar="GLOBS", help="add the MiniWoB++ oracles' episodes on these tasks")
+    what = (
+        "add the MiniWoB++ oracles' episodes on these tasks (other suites' oracles: a run's --record-demos)"
+    )
+    p.add_argument("--oracles", metavar="GLOBS", help=what)
     p.add_argument("--seeds", default="0-4", help="the oracles' seeds (default: 0-4)")
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
     what = "add the demonstrations among the trajectories under DIR (e.g. palaestra serve --trajectories)"

@@ -113,4 +113,53 @@ def format_columns(rows: list[dict[str, Any]]) -> str:
         cells = [column_cell(*s.means[n], s.episodes) for n in names]
         values = " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
         lines.append(f"{s.agent:<16} {s.task:<34} {values} {s.episodes:>4}")
-    return "\n".join(lines)
+    note = stand_in_note(rows)
+    return "\n".join([*lines, note] if note else lines)
+
+
+def stand_in_note(rows: list[dict[str, Any]]) -> str:
+    """A line saying how many judged episodes ran on Palaestra's stand-ins rather than WebArena's
+    images (whose numbers do not compare with published ones); "" when none did."""
+    judged = stand = 0
+    sites: set[str] = set()
+    for row in rows:
+        if episode_columns(row) is None:
+            continue
+        judged += 1
+        verdict = json.loads(row.get("extra") or "{}").get("verdict") or {}
+        if verdict.get("stand_ins"):
+            stand += 1
+            sites.update(verdict["stand_ins"])
+    if not stand:
+        return ""
+    return (
+        f"{stand} of {judged} judged episodes ran on Palaestra's stand-ins for {', '.join(sorted(sites))}: "
+        "they check the harness, not the agent, and do not compare with published WebArena numbers "
+        "(give your instances: --site NAME=URL)."
+    )
+
+
+def episode_reason(row: dict[str, Any], width: int = 200) -> str:
+    """Why a failed or errored episode ended so, in one line for `palaestra show`: an error's first
+    line, or for a WebArena task the evaluator parts that scored below 1 in each column, the columns
+    that could not judge it and why (a shopping helper with no Magento), and Verified's status."""
+    if row.get("status") == "error":
+        return str(row.get("error_message") or "").strip().split("\n", 1)[0][:width]
+    try:
+        extra = json.loads(row.get("extra") or "{}")
+    except ValueError:
+        return ""
+    verdict = extra.get("verdict") if isinstance(extra, dict) else None
+    if not isinstance(verdict, dict):
+        return ""
+    parts = []
+    for mode, scores in (verdict.get("details") or {}).items():
+        low = [f"{k} {v:g}" for k, v in scores.items() if isinstance(v, int | float) and v < 1]
+        if low:
+            parts.append(f"{mode}: {', '.join(low)}")
+    verified = verdict.get("verified") or {}
+    if verified.get("status") not in (None, "success"):
+        parts.append(f"verified: {verified['status']}")
+    for column, error in (verdict.get("errors") or {}).items():
+        parts.append(f"{column} not judged: {str(error).splitlines()[0] if error else ''}")
+    return "; ".join(parts)[:width]

@@ -162,9 +162,11 @@ class EpisodeWorker:
                 return
             if terminated or truncated:
                 out.success = bool(info.get("success"))
-                columns = (info.get("task_info") or {}).get("columns")
-                if columns:  # WebArena's tasks: the paper's, the corrected and Verified's verdicts
-                    out.extra["columns"] = columns
+                verdict = info.get("task_info") or {}
+                if verdict.get("columns"):  # WebArena's tasks: the paper's, the corrected and Verified's
+                    out.extra["columns"] = verdict["columns"]  # verdicts, and why (`palaestra show`)
+                    keys = ("details", "errors", "verified", "stand_ins")
+                    out.extra["verdict"] = {k: verdict.get(k) for k in keys}
                 out.outcome = SUCCESS if out.success else FAILURE
                 return
         out.outcome = STEP_LIMIT

@@ -87,6 +87,27 @@ def require_demos(run_dir: str | Path, memory_path: str | Path) -> None:
     )
 
 
+def require_miniwob_oracles(patterns: list[str], memory_path: str | Path) -> None:
+    """Refuse ``--oracles`` globs that name no MiniWoB++ oracle (``shop.*``: the site suites' oracles
+    play only in runs), with the way to record those, instead of adding nothing without a word."""
+    import fnmatch
+
+    from palaestra.tasks.miniwob.oracles import ORACLES
+
+    unmatched = [
+        p for p in patterns if not any(fnmatch.fnmatchcase(t, p.removeprefix("miniwob.")) for t in ORACLES)
+    ]
+    if not unmatched:
+        return
+    suite = unmatched[0].split(".", 1)[0] if "." in unmatched[0] else "SUITE"
+    raise ConfigError(
+        f"--oracles {','.join(unmatched)} names no MiniWoB++ oracle (--oracles takes MiniWoB++ task globs, "
+        f"e.g. 'click-*'). For the site, WebArena-style and desktop suites, record their oracles in a run: "
+        f"palaestra eval --agent oracle --suite {suite} --record-demos --out results/{suite}-demos, then "
+        f"palaestra memory build {memory_path} --run results/{suite}-demos"
+    )
+
+
 def add_to_memory(
     path: str | Path, exemplars: Iterable[Exemplar], embedder: Embedder | None = None
 ) -> tuple[ExemplarMemory, int]:
@@ -109,13 +130,14 @@ def build_memory(args: argparse.Namespace) -> int:
         return 2
     for run in args.run or []:  # before anything slow: a run without demonstrations is a mistake
         require_demos(run, args.path)
+    if args.oracles:
+        require_miniwob_oracles(args.oracles.split(","), args.path)
     found: list[Exemplar] = []
     if args.oracles:
         from palaestra.agents.demos import record_oracles
 
-        found += record_oracles(
-            args.oracles.split(","), parse_seeds(args.seeds), only_successful=not args.all
-        )
+        patterns = [p.removeprefix("miniwob.") for p in args.oracles.split(",")]  # full names work too
+        found += record_oracles(patterns, parse_seeds(args.seeds), only_successful=not args.all)
     for run in args.run or []:
         found += exemplars_from_run(run, only_successful=not args.all)
     for root in trajectories:

@@ -129,6 +129,7 @@ def format_episode_links(
 ) -> str:
     """Where to open the run and its episodes in `palaestra ui`: the first ``limit`` failed and
     errored episodes, or with ``every`` all episodes, each with its link."""
+    from palaestra.runs.columns import episode_reason
     from palaestra.ui.links import episode_link, run_link
 
     lines = [f"\nIn the UI (palaestra ui {run_dir}): {run_link(run_dir)}"]
@@ -142,6 +143,9 @@ def format_episode_links(
             ending = "success" if r["success"] else r["outcome"] or "failure"
         link = episode_link(run_dir, r["key"])
         lines.append(f"  {ending:<14} {r['agent']} {r['task']} seed {r['seed']}  {link}")
+        reason = episode_reason(r) if r["status"] == "error" or not r["success"] else ""
+        if reason:  # what to fix, without opening the episode
+            lines.append(f"  {'':<14} {reason}")
     if not every and len(chosen) > limit:
         lines.append(f"  … and {len(chosen) - limit} more: palaestra show {run_dir} --episodes")
     return "\n".join(lines)

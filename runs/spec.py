@@ -12,7 +12,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,15 @@ def resolve_tasks(suite: str, patterns: Sequence[str]) -> list[str]:
     return chosen
 
 
+def _seedless(settings: RunSettings) -> bool:
+    """Whether every task of the run ignores its seed (the site and WebArena suites: one fixed
+    problem per task), so that the default seeds would run each one five times over."""
+    from palaestra.tasks.webarena import SEEDLESS_SUITES
+
+    tasks = resolve_tasks(settings.suite, settings.tasks)
+    return bool(tasks) and all(task.split(".", 1)[0] in SEEDLESS_SUITES for task in tasks)
+
+
 def load_run_file(path: str | Path) -> dict[str, Any]:
     """A run file's contents: TOML (`.toml`) or YAML (`.yaml`, `.yml`)."""
     path = Path(path)
@@ -259,6 +268,8 @@ def build_run_config(
     if isinstance(merged.get("seeds"), list | tuple | int):
         merged["seeds"] = ",".join(str(s) for s in parse_seeds(merged["seeds"]))
     settings = build_config(RunSettings, merged, where="run settings")
+    if "seeds" not in merged and _seedless(settings):  # one episode per task, as WebArena runs them
+        settings = replace(settings, seeds="0")
     agents = agents_from(list(flag_agents) or list(file_agents), "agents")
     if not agents:
         raise ConfigError("A run needs at least one agent: pass --agent NAME (see `palaestra list agents`).")

@@ -19,17 +19,20 @@ def add_parser(sub: Any, epilog: str = "") -> None:
     what = "build the seeded data, list the sites, or serve them with fresh state to a person"
     p = sub.add_parser("sites", help=what, epilog=epilog)
     p.add_argument("action", choices=("list", "build", "serve"), help="list, build or serve")
-    p.add_argument("names", nargs="*", help="sites (serve) or datasets (build); default: all")
+    what = "sites (ours or WebArena's names: forum or reddit) to serve, or whose data to build; default: all"
+    p.add_argument("names", nargs="*", help=what)
     p.add_argument("--force", action="store_true", help="build: rebuild even if the cache is current")
     p.add_argument("--port", type=int, default=0, help="serve: the port of the first site (0: any free one)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from palaestra.sites.registry import dataset_named, site_named
+
     if args.action == "list":
         return _list()
-    if args.action == "build":
-        return _build(args.names, args.force)
-    return _serve(args.names or sorted(SITES), args.port)
+    if args.action == "build":  # a site's or WebArena's name builds the dataset behind it
+        return _build(list(dict.fromkeys(dataset_named(n) for n in args.names)), args.force)
+    return _serve([site_named(n) for n in args.names] or sorted(SITES), args.port)
 
 
 def _list() -> int:

@@ -96,6 +96,29 @@ def get_site(name: str) -> SiteDef:
     return SITES[name]
 
 
+def site_named(name: str) -> str:
+    """Our site's name for ``name``, which may be WebArena's name of the site (``reddit`` -> ``forum``)."""
+    by_webarena = {site.webarena: site.name for site in SITES.values()}
+    if name in by_webarena:
+        return by_webarena[name]
+    if name not in SITES:
+        known = [*SITES, *by_webarena]
+        raise UnknownNameError("site", name, known, hint="`palaestra sites list` lists them.")
+    return name
+
+
+def dataset_named(name: str) -> str:
+    """The dataset behind ``name``: a dataset, one of our sites or a WebArena site (``shopping_admin``
+    -> ``shop``, whose database the dashboard serves)."""
+    if name in DATASETS:
+        return name
+    try:
+        return SITES[site_named(name)].dataset
+    except UnknownNameError:
+        known = [*DATASETS, *SITES, *(site.webarena for site in SITES.values())]
+        raise UnknownNameError("site", name, known, hint="`palaestra sites list` lists them.") from None
+
+
 def get_dataset(name: str) -> Dataset:
     if name not in DATASETS:
         raise UnknownNameError("dataset", name, DATASETS)

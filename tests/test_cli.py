@@ -112,7 +112,7 @@ def test_every_example_command_works_as_written(
     assert main(argv) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert out.strip()
-    if argv[:2] == ["list", "tasks"]:
+    if argv[:2] == ["list", "tasks"] and not argv[2].startswith("-"):
         pattern = argv[2].strip("'")
         assert all(re.fullmatch(pattern.replace("*", ".*"), n.split(".", 1)[1]) for n in out.split())
 

@@ -16,6 +16,8 @@ from palaestra.tasks.webarena.config import TaskConfig, load_configs
 
 DATA = Path(__file__).parent / "data"
 SITE_SUITES = ("shop", "shop-admin", "forum", "code", "wiki", "cross")
+#: Suites whose tasks are one fixed problem each, whatever the seed: runs default to seed 0 there.
+SEEDLESS_SUITES = (*SITE_SUITES, "webarena", "webarena-verified", "webarena-lite")
 
 
 @functools.cache

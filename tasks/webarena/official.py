@@ -63,6 +63,13 @@ def parse_sites(items: Iterable[str]) -> dict[str, str]:
         name = name.strip()
         if not sep or not url.strip().startswith(("http://", "https://")):
             raise SiteError(f"--site {item!r}: write NAME=URL, e.g. shopping=http://host:7770")
+        stands_in_for = {ours: theirs for theirs, ours in WEBARENA_SITES.items() if ours}
+        if name in stands_in_for:
+            theirs = stands_in_for[name]
+            raise SiteError(
+                f"--site {name}=...: `{name}` is Palaestra's stand-in for WebArena's `{theirs}`; "
+                f"name your instance by WebArena's name: --site {theirs}={url.strip()}"
+            )
         if name not in WEBARENA_SITES:
             raise UnknownNameError("WebArena site", name, WEBARENA_SITES)
         out[name] = url.strip().rstrip("/")
@@ -72,12 +79,19 @@ def parse_sites(items: Iterable[str]) -> dict[str, str]:
 def read_sites_file(path: str | Path) -> dict[str, str]:
     """A JSON or TOML file mapping WebArena's site names to URLs."""
     text = Path(path).read_text()
-    if str(path).endswith(".toml"):
-        import tomllib
+    try:
+        if str(path).endswith(".toml"):
+            import tomllib
 
-        data: Any = tomllib.loads(text)
-    else:
-        data = json.loads(text)
+            data: Any = tomllib.loads(text)
+        else:
+            data = json.loads(text)
+    except ValueError as exc:  # JSONDecodeError, TOMLDecodeError
+        kind = "TOML" if str(path).endswith(".toml") else "JSON"
+        raise SiteError(
+            f"--sites-file {path} is not valid {kind} ({exc}); write e.g. "
+            + ('gitlab = "http://host:8023"' if kind == "TOML" else '{"gitlab": "http://host:8023"}')
+        ) from None
     if not isinstance(data, Mapping):
         raise SiteError(f'{path} must map WebArena\'s site names to URLs, e.g. {{"shopping": "http://..."}}')
     return parse_sites(f"{k}={v}" for k, v in data.items())
@@ -85,7 +99,19 @@ def read_sites_file(path: str | Path) -> dict[str, str]:
 
 def hosts_from_env() -> dict[str, str]:
     raw = os.environ.get(SITES_ENV, "").strip()
-    return parse_sites(f"{k}={v}" for k, v in json.loads(raw).items()) if raw else {}
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, Mapping):
+        raise SiteError(
+            f"{SITES_ENV} must be a JSON object of WebArena's site names and URLs, e.g. "
+            f'{SITES_ENV}=\'{{"gitlab": "http://host:8023"}}\' (it holds {raw[:80]!r}); '
+            "or pass --site gitlab=URL"
+        )
+    return parse_sites(f"{k}={v}" for k, v in data.items())
 
 
 # -- the task files ------------------------------------------------------------------------------------

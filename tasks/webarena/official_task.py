@@ -219,8 +219,16 @@ class OfficialTask(SiteTask):
         if verified.get("error"):
             errors["verified"] = verified["error"]
         score = columns.get(self.primary) or 0.0
-        raw = {"score": score, "task_id": self.config.task_id, "columns": columns, "errors": errors,
-               "details": details, "verified": verified, "sources": sources()}  # fmt: skip
+        raw = {
+            "score": score,
+            "task_id": self.config.task_id,
+            "columns": columns,
+            "errors": errors,
+            "details": details,
+            "verified": verified,
+            "sources": sources(),
+            "stand_ins": stand_ins,
+        }  # fmt: skip  (WebArena's sites not on the user's instances)
         return Evaluation(reward=score, done=True, success=score >= 1.0, raw=raw)
 
 
