@@ -87,3 +87,48 @@ def test_lowering_resolves_ids_and_checks_ranges() -> None:
     assert ops == [{"x": 10.0, "y": 20.0, "k": "click", "button": "left", "clicks": 1}]
     with pytest.raises(ActionError):
         A.lower(A.Press(("a",), 1000), lambda element_id: (0.0, 0.0))
+
+
+@pytest.mark.parametrize("word", ["WAIT", "DONE", "FAIL"])
+def test_osworld_special_codes_in_inline_fences(word: str) -> None:
+    """OSWorld's prompt asks for ```WAIT```, ```DONE``` and ```FAIL``` written exactly so."""
+    expected = {"WAIT": A.Wait(1.0), "DONE": A.Done(), "FAIL": A.Fail()}[word]
+    assert parse_pyautogui(f"```{word}```") == [expected]
+    assert parse_pyautogui(f"The task is over.\n```{word}```") == [expected]
+    assert parse_computer_13(f"```{word}```") == [expected]
+
+
+def test_code_blocks_are_taken_from_a_reply_with_prose_around_them() -> None:
+    """OSWorld's agents answer with a reflection and then the code in fenced blocks."""
+    reply = (
+        "The field is empty, so I click it and type.\n```python\nimport pyautogui\n"
+        "pyautogui.click(100, 200)\n```\nThen I confirm:\n```\npyautogui.press('enter')\n```\nThat's all."
+    )
+    assert parse_pyautogui(reply) == [A.Click((100.0, 200.0)), A.Press(("enter",))]
+    assert parse_computer_13(
+        'I will type.\n```json\n{"action_type": "TYPING", "parameters": {"text": "hi"}}\n```'
+    ) == [A.Write("hi")]
+    # A backtick inside a string of a plain script is text, not a fence.
+    assert parse_pyautogui("write('a ``` b')") == [A.Write("a ``` b")]
+    with pytest.raises(ActionError, match="no code"):
+        parse_pyautogui("Let me think.\n```python\n```")
+
+
+def test_pyautogui_pacing_arguments_and_constants_are_accepted_and_ignored() -> None:
+    """What PyAutoGUI accepts about pacing, tweening and buttons, an agent may write too."""
+    assert parse_pyautogui("pyautogui.click(10, 20, _pause=False, logScreenshot=None)") == [
+        A.Click((10.0, 20.0))
+    ]
+    assert parse_pyautogui("pyautogui.moveTo(100, 200, duration=0.5, tween=pyautogui.easeInOutQuad)") == [
+        A.MoveTo((100.0, 200.0))
+    ]
+    assert parse_pyautogui("pyautogui.moveTo(100, 200, 0.5, pyautogui.linear)") == [A.MoveTo((100.0, 200.0))]
+    assert parse_pyautogui("pyautogui.click(1, 2, button='secondary')") == [
+        A.Click((1.0, 2.0), button="right")
+    ]
+    assert parse_pyautogui("pyautogui.click(1, 2, button=pyautogui.PRIMARY)") == [A.Click((1.0, 2.0))]
+    assert parse_pyautogui("pyautogui.mouseDown(button=pyautogui.RIGHT)") == [A.MouseDown(None, "right")]
+    with pytest.raises(ActionError, match="literals"):
+        parse_pyautogui("pyautogui.click(1, 2, button=pyautogui.position())")
+    with pytest.raises(ActionError, match="literals"):
+        parse_pyautogui("pyautogui.moveTo(100, 200, tween=os.system)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import time
 
@@ -112,3 +113,29 @@ def test_oracles_solve_one_task_of_each_app(task: str) -> None:
         assert reward == 1.0 and info["success"]
     finally:
         env.close()
+
+
+def test_an_osworld_style_reply_is_played_as_its_fenced_code(calc: DesktopEnv) -> None:
+    """OSWorld's agents answer with a reflection, then code in ``` fences, or ```WAIT``` alone; their
+    code moves with tweens and passes PyAutoGUI's pacing arguments."""
+    obs, _ = calc.reset(seed=4)
+    obs, _reward, terminated, _truncated, _info = calc.step("The window is still opening.\n```WAIT```")
+    assert obs["last_action_error"] == "" and not terminated
+    centres = {}
+    for e in obs["elements"]:
+        if e["role"] == "toggle button":
+            x, y, w, h = e["bbox"]
+            centres[e["name"]] = (round(x + w / 2), round(y + h / 2))
+    expression = re.search(r"compute (.+?) and leave", obs["goal"])
+    assert expression is not None
+    keys = [*expression.group(1).replace(" ", ""), "="]
+    first, *rest = keys
+    code = [f"pyautogui.moveTo({centres[first][0]}, {centres[first][1]}, 0.2, pyautogui.easeInOutQuad)"]
+    code.append("pyautogui.click(button=pyautogui.PRIMARY, _pause=False)")
+    code += [f"pyautogui.click({centres[k][0]}, {centres[k][1]}, interval=0.1, _pause=False)" for k in rest]
+    reply = (
+        "I type the sum on the keypad.\n```python\nimport pyautogui\n" + "\n".join(code) + "\n```\nDone next."
+    )
+    obs, reward, terminated, _truncated, info = calc.step(reply)
+    assert obs["last_action_error"] == "", obs["last_action_error"]
+    assert reward == 1.0 and info["success"]
