@@ -430,3 +430,4 @@ DESKTOP_SETS = {
     "desktop": A.DesktopActionSet("desktop", parse_pyautogui, PYAUTOGUI_INTRO),
     "computer_13": A.DesktopActionSet("computer_13", parse_computer_13, COMPUTER_13_INTRO),
 }
+DESKTOP_SETS["pyautogui"] = DESKTOP_SETS["desktop"]  # OSWorld's name for it (action_space="pyautogui")

@@ -132,3 +132,17 @@ def test_pyautogui_pacing_arguments_and_constants_are_accepted_and_ignored() -> 
         parse_pyautogui("pyautogui.click(1, 2, button=pyautogui.position())")
     with pytest.raises(ActionError, match="literals"):
         parse_pyautogui("pyautogui.moveTo(100, 200, tween=os.system)")
+
+
+def test_osworld_action_space_names_and_a_typo_that_lists_them() -> None:
+    """OSWorld calls the PyAutoGUI action space `pyautogui`; a wrong name lists every set."""
+    from palaestra.envs.actions import get_action_set
+    from palaestra.envs.desktop import DesktopEnv
+    from palaestra.errors import UnknownNameError
+
+    assert get_action_set("pyautogui") is get_action_set("desktop")
+    assert DesktopEnv("desktop.calc-add", action_set="pyautogui").action_set.parse("DONE") == [A.Done()]
+    with pytest.raises(
+        UnknownNameError, match=r"Did you mean: `computer_13`\?.*Available:.*desktop.*pyautogui"
+    ):
+        get_action_set("computer13")
