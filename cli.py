@@ -74,11 +74,13 @@ def _export_webarena_sites(args: argparse.Namespace) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from palaestra.agents.registry import list_agents
-    from palaestra.tasks.registry import list_tasks, suites
+    from palaestra.tasks.registry import list_tasks, suites, unavailable_suites
 
     if args.what == "suites":
         for suite in suites():
             print(f"{suite:<12} {len(list_tasks('*', suite))} tasks")
+        for suite, reason in sorted(unavailable_suites().items()):
+            print(f"{suite:<12} 0 tasks: {reason}")
     elif args.what == "agents":
         for name, spec in sorted(list_agents().items()):
             print(f"{name:<10} {spec.description}")

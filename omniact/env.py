@@ -10,6 +10,7 @@ data set's root (``PALAESTRA_OMNIACT_SPLIT`` picks the split, ``test`` by defaul
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from palaestra.envs.actions import get_action_set
 from palaestra.envs.base import PalaestraEnv, StepResult
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import ActionError, EnvStateError
+from palaestra.errors import ActionError, EnvStateError, SuiteUnavailable
 from palaestra.omniact.data import OmniActTask, load_split
 from palaestra.omniact.score import score_script
 from palaestra.tasks.registry import TaskSpec, get_task_spec
@@ -30,8 +31,21 @@ def suite_tasks() -> list[TaskSpec]:
     """The `omniact` suite's entry point: the tasks of the split, when the data set is there."""
     root = os.environ.get("PALAESTRA_OMNIACT", "")
     if not root:
-        return []
+        raise SuiteUnavailable(
+            "it reads the OmniACT data set, which is not shipped: set PALAESTRA_OMNIACT=/path/to/omniact "
+            "(the folder of train.json and test.json)."
+        )
     split = os.environ.get("PALAESTRA_OMNIACT_SPLIT", "test")
+    if not (Path(root) / f"{split}.json").is_file():
+        splits = [s for s in ("train", "val", "test") if (Path(root) / f"{s}.json").is_file()]
+        raise SuiteUnavailable(
+            f"PALAESTRA_OMNIACT={root} has no {split}.json"
+            + (
+                f" (its splits: {', '.join(splits)}; PALAESTRA_OMNIACT_SPLIT picks one)."
+                if splits
+                else ": point it at the OmniACT data set's root, the folder of train.json and test.json."
+            )
+        )
     return [
         TaskSpec(
             f"omniact.{t.id}",
