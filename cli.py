@@ -11,6 +11,7 @@ flags with examples of its own (`cli_parser.EXAMPLES`, which a test runs). For i
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -88,6 +89,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         # A short pattern (`enter-*`) matches short names in every suite; `miniwob.enter-*` full ones.
         chosen = [args.suite] if args.suite else suites()
         names = sorted({n for suite in chosen for n in list_tasks(args.pattern, suite)})
+        if not names and args.pattern in suites():  # `palaestra list tasks desktop`: the suite's tasks
+            names = list_tasks("*", args.pattern)
         if not names:
             short = sorted({n.split(".", 1)[1] for suite in chosen for n in list_tasks("*", suite)})
             raise UnknownNameError(
@@ -189,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PalaestraError, FileNotFoundError) as exc:
         print(f"palaestra {args.command}: {redact_text(str(exc))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `palaestra list tasks | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
 
 
 if __name__ == "__main__":
