@@ -82,6 +82,9 @@ KEY_ALIASES = {
 BUTTONS = {"left": 1, "middle": 2, "right": 3}
 #: Typing: a pause between characters (xdotool types at 12 ms too); galculator drops keys typed 2 ms apart.
 TYPE_INTERVAL = 0.012
+#: The least time between two presses of the same key: galculator ignores a key pressed again within
+#: about 0.1 s (its button for the key is still shown pressed), so '7311' typed at 12 ms read as '731'.
+REPEAT_INTERVAL = 0.15
 
 
 class InputError(ValueError):
@@ -119,6 +122,7 @@ class XSession:
         self.grabber = mss.mss(display=display_name)
         self._spare = self._find_spare_keycode()
         self.held: set[int] = set()
+        self._last_key = (0, 0.0)  # keycode and when it was released
 
     def close(self) -> None:
         try:
@@ -175,11 +179,15 @@ class XSession:
         shift = self._keycode(XK.XK_Shift_L)[0]
         if shifted:
             xtest.fake_input(self.d, X.KeyPress, shift)
+        last_code, released = self._last_key
+        if keycode == last_code:  # the same key again: as a typist would, let the app see it come up
+            time.sleep(max(0.0, released + REPEAT_INTERVAL - time.monotonic()))
         xtest.fake_input(self.d, X.KeyPress, keycode)
         xtest.fake_input(self.d, X.KeyRelease, keycode)
         if shifted:
             xtest.fake_input(self.d, X.KeyRelease, shift)
         self.d.sync()
+        self._last_key = (keycode, time.monotonic())
 
     def write(self, text: str) -> None:
         for char in text:
