@@ -4,7 +4,8 @@ Each environment owns one desktop session process (`session.py`): a private Xvfb
 D-Bus, openbox and the AT-SPI bus, started once and kept across episodes. A reset kills the last
 episode's apps, lays out a fresh HOME with the task's files, starts the task's apps and returns the
 first observation; with ``keep_display=False`` it starts a whole new session instead (slower, and
-measured by bench.speed.desktop). Actions are PyAutoGUI calls (or OSWorld's computer_13 JSON), parsed,
+measured by bench.speed.desktop). ``screen_size=(1920, 1080)`` sets the display's size (OSWorld's);
+tasks default to 1280 x 800. Actions are PyAutoGUI calls (or OSWorld's computer_13 JSON), parsed,
 never executed as code, and sent to the X server through XTEST.
 
 Observation keys: ``goal``, ``screenshot`` (H x W x 3 uint8), ``axtree`` (AT-SPI as text lines
@@ -50,6 +51,7 @@ class DesktopEnv(PalaestraEnv):
         *,
         obs_config: ObsConfig | None = None,
         action_set: str | ActionSet | None = None,
+        screen_size: tuple[int, int] | None = None,
         keep_display: bool = True,
         step_timeout: float = 60.0,
         reset_timeout: float = 60.0,
@@ -60,8 +62,14 @@ class DesktopEnv(PalaestraEnv):
     ) -> None:
         made = get_task_spec(task).make() if isinstance(task, str) else task
         if not isinstance(made, DesktopTask):
-            raise TypeError(f"{made!r} is not a desktop task; DesktopEnv plays `desktop.*` tasks only.")
+            shown = task if isinstance(task, str) else type(task).__name__
+            raise TypeError(
+                f"{shown} is not a desktop task; DesktopEnv plays `desktop.*` tasks only (`palaestra list "
+                "tasks desktop`). gym.make('palaestra/<task>') picks the right environment for any task."
+            )
         self.task: DesktopTask = made
+        #: The display's size in pixels, (width, height): the task's (1280 x 800) unless given.
+        self.screen: tuple[int, int] = self.task.screen if screen_size is None else _screen_size(screen_size)
         self.obs_config = obs_config or ObsConfig()
         chosen = action_set or self.task.action_set
         self.action_set = get_action_set(chosen) if isinstance(chosen, str) else chosen
@@ -86,7 +94,7 @@ class DesktopEnv(PalaestraEnv):
         self.timings: dict[str, float] = {}
         #: Which observation keys this environment fills, from the one declaration in `envs.obs`.
         parts = [p for p in self.obs_config.parts() if p != "dom"]  # a desktop has no DOM
-        self.layout = ObservationLayout.of(["desktop", "focus", *parts], self.task.screen)
+        self.layout = ObservationLayout.of(["desktop", "focus", *parts], self.screen)
         self.observation_space: spaces.Space[Observation] = self.layout.space()  # type: ignore[assignment]
         self.action_space = Unicode(max_length=20_000)
 
@@ -109,7 +117,7 @@ class DesktopEnv(PalaestraEnv):
 
     async def _session(self) -> SessionClient:
         if self._client is None or not self._client.alive:
-            self._client = SessionClient(*self.task.screen)
+            self._client = SessionClient(*self.screen)
             await self._client.start()
         return self._client
 
@@ -251,7 +259,7 @@ class DesktopEnv(PalaestraEnv):
         )
         self._apps = reply.get("apps", [])
         if want_tree:
-            self._tree = build_tree(reply["nodes"], self._ids, self.task.screen)
+            self._tree = build_tree(reply["nodes"], self._ids, self.screen)
         windows = reply["windows"]
         values: dict[str, Any] = {
             "goal": self._goal,
@@ -266,7 +274,7 @@ class DesktopEnv(PalaestraEnv):
         if config.elements:
             values["elements"] = self._tree.elements
         if config.screenshot:
-            width, height = self.task.screen
+            width, height = self.screen
             pixels = np.frombuffer(blob, dtype=np.uint8).reshape(height, width, 4)
             values["screenshot"] = np.ascontiguousarray(pixels[:, :, 2::-1])  # BGRA -> RGB
         obs = self._last_obs = self.layout.build(values)
@@ -300,3 +308,23 @@ class DesktopEnv(PalaestraEnv):
     @property
     def goal(self) -> str:
         return self._goal
+
+
+#: Smallest and largest screens a session offers (Xvfb takes up to 8192 x 8192; apps need room).
+MIN_SCREEN, MAX_SCREEN = (640, 480), (7680, 4320)
+
+
+def _screen_size(size: Any) -> tuple[int, int]:
+    ok = (
+        isinstance(size, tuple | list)
+        and len(size) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in size)
+        and MIN_SCREEN[0] <= size[0] <= MAX_SCREEN[0]
+        and MIN_SCREEN[1] <= size[1] <= MAX_SCREEN[1]
+    )
+    if not ok:
+        raise ValueError(
+            f"screen_size must be (width, height) in whole pixels, from {MIN_SCREEN} to {MAX_SCREEN}, "
+            f"got {size!r}; OSWorld's screen is (1920, 1080)."
+        )
+    return int(size[0]), int(size[1])

@@ -146,3 +146,12 @@ def test_osworld_action_space_names_and_a_typo_that_lists_them() -> None:
         UnknownNameError, match=r"Did you mean: `computer_13`\?.*Available:.*desktop.*pyautogui"
     ):
         get_action_set("computer13")
+
+
+def test_a_task_of_another_kind_is_named_in_the_error() -> None:
+    from palaestra.envs.desktop import DesktopEnv
+
+    with pytest.raises(
+        TypeError, match=r"^miniwob.click-test is not a desktop task.*palaestra list tasks desktop"
+    ):
+        DesktopEnv("miniwob.click-test")

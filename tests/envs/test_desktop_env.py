@@ -8,6 +8,7 @@ import re
 import signal
 import time
 
+import gymnasium as gym
 import numpy as np
 import psutil
 import pytest
@@ -139,3 +140,29 @@ def test_an_osworld_style_reply_is_played_as_its_fenced_code(calc: DesktopEnv) -
     obs, reward, terminated, _truncated, info = calc.step(reply)
     assert obs["last_action_error"] == "", obs["last_action_error"]
     assert reward == 1.0 and info["success"]
+
+
+def test_screen_size_sets_the_display_and_the_observation_space() -> None:
+    """OSWorld's desktop is 1920 x 1080; a task's default is 1280 x 800."""
+    env = gym.make("palaestra/desktop.calc-add", screen_size=(1920, 1080))
+    try:
+        obs, _ = env.reset(seed=2)
+        assert obs["screenshot"].shape == (1080, 1920, 3) and env.observation_space.contains(obs)
+        assert env.unwrapped.session_info["size"] == [1920, 1080]  # type: ignore[attr-defined]
+        plan = load()["calc-add"](obs)
+        _obs, reward, terminated, _truncated, _info = env.step(next(plan))
+        assert reward == 1.0 and terminated
+    finally:
+        env.close()
+    for bad in [(1920,), (100, 100), (1920.0, 1080), "1920x1080"]:
+        with pytest.raises(ValueError, match=r"screen_size must be \(width, height\)"):
+            DesktopEnv("desktop.calc-add", screen_size=bad)  # type: ignore[arg-type]
+
+
+def test_typed_numbers_keep_their_repeated_digits(calc: DesktopEnv) -> None:
+    """galculator ignores a key pressed again within about 0.1 s: '7311' once read as '731'."""
+    calc.reset(seed=0)
+    obs, *_ = calc.step("pyautogui.write('7311')")
+    assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["7311"]
+    obs, *_ = calc.step("pyautogui.press('escape')\npyautogui.press('1', presses=3)\npyautogui.press('1')")
+    assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["1111"]
