@@ -6,7 +6,10 @@ import asyncio
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -166,3 +169,17 @@ def test_typed_numbers_keep_their_repeated_digits(calc: DesktopEnv) -> None:
     assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["7311"]
     obs, *_ = calc.step("pyautogui.press('escape')\npyautogui.press('1', presses=3)\npyautogui.press('1')")
     assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["1111"]
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.parametrize("marker", ['gym.make("palaestra/desktop.', "class WriteHello("])
+def test_the_readmes_desktop_snippets_print_what_their_comments_say(marker: str, tmp_path: Path) -> None:
+    [block] = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.S) if marker in b]
+    expected = [line.split("  # ", 1)[1] for line in block.splitlines() if line.startswith("print(")]
+    done = subprocess.run(
+        [sys.executable, "-c", block], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == expected
