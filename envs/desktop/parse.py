@@ -199,6 +199,8 @@ def _bind(raw: str, name: str, args: list[Any], kwargs: dict[str, Any]) -> Actio
         values.pop("duration", None)
     try:
         return _build(name, values)
+    except ActionError:  # already says which call and what is wrong
+        raise
     except (TypeError, ValueError) as exc:
         raise ActionError(f"{raw}(): {exc}. {usage}") from None
 

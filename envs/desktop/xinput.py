@@ -9,6 +9,7 @@ keycode to them for the keystroke, as xdotool does.
 
 from __future__ import annotations
 
+import difflib
 import select
 import time
 from typing import Any
@@ -80,6 +81,8 @@ KEY_ALIASES = {
     "clear": "Clear",
 }
 BUTTONS = {"left": 1, "middle": 2, "right": 3}
+#: Key names to suggest when one is unknown (the session cannot import palaestra.errors).
+NAMED_KEYS = sorted({k for k in KEY_ALIASES if len(k) > 1} | {f"f{i}" for i in range(1, 25)})
 #: Typing: a pause between characters (xdotool types at 12 ms too); galculator drops keys typed 2 ms apart.
 TYPE_INTERVAL = 0.012
 #: The least time between two presses of the same key: galculator ignores a key pressed again within
@@ -105,7 +108,9 @@ def keysym_for(key: str) -> int:
     if keysym == X.NoSymbol:
         keysym = XK.string_to_keysym(name.capitalize())
     if keysym == X.NoSymbol:
-        raise InputError(f"Unknown key {key!r}. Use pyautogui's names: 'enter', 'ctrl', 'f5', 'a'...")
+        close = difflib.get_close_matches(key.lower(), NAMED_KEYS, n=3, cutoff=0.6)
+        hint = f" Did you mean: {', '.join(f'`{c}`' for c in close)}?" if close else ""
+        raise InputError(f"Unknown key {key!r}.{hint} Use pyautogui's names: 'enter', 'ctrl', 'f5', 'a'...")
     return int(keysym)
 
 

@@ -155,3 +155,9 @@ def test_a_task_of_another_kind_is_named_in_the_error() -> None:
         TypeError, match=r"^miniwob.click-test is not a desktop task.*palaestra list tasks desktop"
     ):
         DesktopEnv("miniwob.click-test")
+
+
+def test_a_bad_key_list_is_reported_once() -> None:
+    with pytest.raises(ActionError) as info:
+        parse_pyautogui("press([])")
+    assert str(info.value) == "press(): keys must be key names such as 'enter' or 'ctrl', got []."

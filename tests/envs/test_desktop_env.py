@@ -183,3 +183,10 @@ def test_the_readmes_desktop_snippets_print_what_their_comments_say(marker: str,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == expected
+
+
+def test_a_mistyped_key_gets_did_you_mean(calc: DesktopEnv) -> None:
+    calc.reset(seed=0)
+    obs, _reward, terminated, truncated, _info = calc.step("pyautogui.press('entr')")
+    assert "Unknown key 'entr'. Did you mean: `enter`" in obs["last_action_error"]
+    assert not terminated and not truncated
