@@ -39,6 +39,8 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "middleClick": ("x", "y", "interval", "duration", "tween"),
     "moveTo": ("x", "y", "duration", "tween"),
     "dragTo": ("x", "y", "duration", "tween", "button"),
+    "moveRel": ("xOffset", "yOffset", "duration", "tween"),
+    "dragRel": ("xOffset", "yOffset", "duration", "tween", "button"),
     "mouseDown": ("x", "y", "button", "duration", "tween"),
     "mouseUp": ("x", "y", "button", "duration", "tween"),
     "scroll": ("clicks", "x", "y"),
@@ -52,7 +54,14 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "done": (),
     "fail": ("reason",),
 }
-ALIASES = {"typewrite": "write", "vscroll": "scroll", "sleep": "wait", "dblclick": "doubleClick"}
+ALIASES = {
+    "typewrite": "write",
+    "vscroll": "scroll",
+    "sleep": "wait",
+    "dblclick": "doubleClick",
+    "move": "moveRel",
+    "drag": "dragRel",
+}
 #: Accepted for compatibility and ignored: pacing and animation of the real PyAutoGUI.
 IGNORED = {"interval", "tween", "logScreenshot", "_pause"}
 KNOWN = sorted({*SIGNATURES, "hotkey"})
@@ -188,6 +197,8 @@ def _bind(raw: str, name: str, args: list[Any], kwargs: dict[str, Any]) -> Actio
             continue
         if key == "id" and "x" in params:
             key = "x"
+        if key in ("dx", "dy") and "xOffset" in params:  # how relative moves print: moveRel(dx=3)
+            key = "xOffset" if key == "dx" else "yOffset"
         if key not in params:
             raise ActionError(f"{raw}() has no argument `{key}`.{did_you_mean(key, params)} {usage}")
         if key in values:
@@ -195,7 +206,7 @@ def _bind(raw: str, name: str, args: list[Any], kwargs: dict[str, Any]) -> Actio
         values[key] = value
     for key in IGNORED:
         values.pop(key, None)
-    if name not in ("dragTo", "wait"):
+    if name not in ("dragTo", "dragRel", "wait"):
         values.pop("duration", None)
     try:
         return _build(name, values)
@@ -250,6 +261,16 @@ def _build(name: str, values: dict[str, Any]) -> Action:
     button = _button(values.pop("button", "left"))
     if not isinstance(button, str) or button not in A.BUTTONS:
         raise ValueError(f"button must be 'left', 'middle' or 'right', got {button!r}")
+    if name in ("moveRel", "dragRel"):
+        dx, dy = values.get("xOffset", 0), values.get("yOffset", 0)
+        if not (_is_number(dx) and _is_number(dy)):
+            raise ValueError(f"xOffset and yOffset must be numbers of pixels, got {dx!r}, {dy!r}")
+        if name == "moveRel":
+            return A.MoveRel(float(dx), float(dy))
+        duration = values.get("duration", 0.2)
+        if not _is_number(duration):
+            raise ValueError(f"duration must be a number, got {duration!r}")
+        return A.DragRel(float(dx), float(dy), float(duration), button)
     if name in ("scroll", "hscroll"):
         if "clicks" not in values:
             raise ValueError("clicks is missing")

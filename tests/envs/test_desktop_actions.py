@@ -161,3 +161,14 @@ def test_a_bad_key_list_is_reported_once() -> None:
     with pytest.raises(ActionError) as info:
         parse_pyautogui("press([])")
     assert str(info.value) == "press(): keys must be key names such as 'enter' or 'ctrl', got []."
+
+
+def test_relative_moves_parse_under_pyautogui_names_and_print_back() -> None:
+    assert parse_pyautogui("pyautogui.move(10, -5)") == [A.MoveRel(10.0, -5.0)]
+    assert parse_pyautogui("pyautogui.moveRel(xOffset=3, yOffset=4, duration=0.3)") == [A.MoveRel(3.0, 4.0)]
+    drag = parse_pyautogui("pyautogui.drag(100, 0, 0.5, button='right')")
+    assert drag == [A.DragRel(100.0, 0.0, 0.5, "right")]
+    for action in drag + parse_pyautogui("dragRel(0, 30)\nmoveRel(dy=2)"):
+        assert parse_pyautogui(action.to_call()) == [action]
+    with pytest.raises(ActionError, match="xOffset and yOffset must be numbers"):
+        parse_pyautogui("move('12', 3)")

@@ -190,3 +190,26 @@ def test_a_mistyped_key_gets_did_you_mean(calc: DesktopEnv) -> None:
     obs, _reward, terminated, truncated, _info = calc.step("pyautogui.press('entr')")
     assert "Unknown key 'entr'. Did you mean: `enter`" in obs["last_action_error"]
     assert not terminated and not truncated
+
+
+def _pointer(env: DesktopEnv) -> list[int]:
+    async def where() -> list[int]:
+        assert env._client is not None
+        reply, _ = await env._client.request({"op": "observe", "tree": False, "screenshot": False}, 10)
+        return list(reply["pointer"])
+
+    return asyncio.run_coroutine_threadsafe(where(), env._loop).result(10)  # type: ignore[arg-type]
+
+
+def test_relative_moves_and_drags_go_from_the_pointer(calc: DesktopEnv) -> None:
+    """PyAutoGUI's move/moveRel and drag/dragRel: offsets from where the pointer is."""
+    obs, _ = calc.reset(seed=0)
+    x, y, w, h = next(e["bbox"] for e in obs["elements"] if e["name"] == "7")
+    centre = (round(x + w / 2), round(y + h / 2))
+    obs, *_ = calc.step(
+        f"pyautogui.moveTo({centre[0] - 40}, {centre[1]})\npyautogui.move(40, 0)\npyautogui.click()"
+    )
+    assert obs["last_action_error"] == "" and _pointer(calc) == list(centre)
+    assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["7"]
+    obs, *_ = calc.step("pyautogui.moveTo(300, 300)\npyautogui.dragRel(-100, 25, duration=0.1)")
+    assert obs["last_action_error"] == "" and _pointer(calc) == [200, 325]
