@@ -63,6 +63,26 @@ def load_task(root: str, split: str, task_id: str) -> OmniActTask:
     return next(t for t in load_split(root, split) if t.id == task_id)
 
 
+def with_coordinates(task: OmniActTask, script: str) -> str:
+    """The script with element ids (``click('3')``, the observation's numbering of the task's labelled
+    boxes) replaced by the centres of their boxes, as the score reads it."""
+    boxes = {str(i): box for i, box in enumerate(task.boxes.values(), 1)}
+
+    def resolve(element_id: str) -> tuple[float, float]:
+        if element_id not in boxes:
+            raise ActionError(f"No element {element_id!r}; use an id from the observation or x, y.")
+        x1, y1, x2, y2 = boxes[element_id]
+        return (x1 + x2) / 2, (y1 + y2) / 2
+
+    lines = []
+    for action in get_action_set("desktop").parse(script):
+        target = getattr(action, "target", None)
+        if isinstance(target, str):
+            action = type(action)(**{**action.__dict__, "target": resolve(target)})
+        lines.append(action.to_call())
+    return "\n".join(lines)
+
+
 class OmniActEnv(PalaestraEnv):
     """One OmniACT task: show the screen, score the script the agent writes."""
 
@@ -131,29 +151,11 @@ class OmniActEnv(PalaestraEnv):
         self._started = True
         return self._observe(), {"seed": seed or 0, "task": f"omniact.{self.task.id}"}
 
-    def _with_coordinates(self, script: str) -> str:
-        """The script with element ids replaced by the centres of their boxes."""
-        boxes = {e["id"]: e["bbox"] for e in self._elements()}
-
-        def resolve(element_id: str) -> tuple[float, float]:
-            if element_id not in boxes:
-                raise ActionError(f"No element {element_id!r}; use an id from the observation or x, y.")
-            x, y, w, h = boxes[element_id]
-            return x + w / 2, y + h / 2
-
-        lines = []
-        for action in self.action_set.parse(script):
-            target = getattr(action, "target", None)
-            if isinstance(target, str):
-                action = type(action)(**{**action.__dict__, "target": resolve(target)})
-            lines.append(action.to_call())
-        return "\n".join(lines)
-
     async def astep(self, action: str) -> StepResult:
         if not self._started:
             raise EnvStateError("step() before reset(): call reset() to start an episode.")
         try:
-            script = self._with_coordinates(action)
+            script = with_coordinates(self.task, action)
         except ActionError as exc:
             return self._observe(action, str(exc)), 0.0, True, False, {"success": False, "error": None}
         score = score_script(script, self.task.gold_script, self.task.gold_boxes())

@@ -61,3 +61,29 @@ def test_a_wrong_split_names_the_splits_there_and_the_right_one_runs(tmp_path: P
     assert "has no test.json (its splits: train; PALAESTRA_OMNIACT_SPLIT picks one)" in wrong.stderr
     right = _palaestra("list", "tasks", "--suite", "omniact", data=root, split="train")
     assert right.stdout.split() == ["omniact.7"], right.stderr
+
+
+def test_the_report_gives_omniacts_data_set_scores_of_a_run(tmp_path: Path) -> None:
+    """OmniACT sums over the data set, so a long gold script weighs more than in the mean reward."""
+    root = _data_set(tmp_path / "omniact")
+    (root / "tasks" / "h.txt").write_text("Task: Open help\nOutput Script:\npyautogui.press('f1')\n")
+    index = json.loads((root / "train.json").read_text())
+    index["8"] = {"task": "tasks/h.txt", "image": "s.png", "box": "b.json"}
+    (root / "train.json").write_text(json.dumps(index))
+    run = tmp_path / "run"
+    agent = "palaestra.tests.omniact.fixed_agent:FixedScripts"
+    args = ["eval", "--suite", "omniact", "--agent", agent, "--label", "fixed", "--seeds", "0"]
+    args += ["--workers", "1", "--out", str(run)]
+    evaluated = _palaestra(*args, data=root, split="train")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "0.50" in evaluated.stdout  # the summary's mean reward: 1 and 0
+    code = "import sys; from palaestra.omniact.report import main; sys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "PALAESTRA_OMNIACT": str(root), "PALAESTRA_OMNIACT_SPLIT": "train"}
+    shown = subprocess.run([sys.executable, "-c", code, str(run)], capture_output=True, text=True, env=env)
+    assert shown.returncode == 0, shown.stderr
+    # Gold sequence scores 2.1 (three actions) and 0.1 (one); the wrong key loses the second's 0.1.
+    assert shown.stdout.splitlines()[1].split() == ["fixed", "2", "1.000", "0.955"]
+    missing = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env
+    )
+    assert missing.returncode == 2 and "no results.sqlite" in missing.stderr
