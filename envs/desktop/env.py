@@ -168,7 +168,7 @@ class DesktopEnv(PalaestraEnv):
     async def astep(self, action: str) -> StepResult:
         self._bind_loop()
         if self._home is None:
-            raise EnvStateError("step() before reset(): call reset() to start an episode.")
+            raise EnvStateError("step() without an episode (before reset() or after close()): call reset().")
         if not isinstance(action, str):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
         try:
@@ -287,6 +287,7 @@ class DesktopEnv(PalaestraEnv):
         if self._client is not None:
             await self._client.close()
             self._client = None
+        self._home, self._done = None, True  # a step now says to reset, not start a desktop with no apps
 
     async def arender(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array" or self._last_obs is None:

@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
+from palaestra.errors import EnvStateError
 from palaestra.tasks.desktop.oracles import load
 
 
@@ -213,3 +214,14 @@ def test_relative_moves_and_drags_go_from_the_pointer(calc: DesktopEnv) -> None:
     assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["7"]
     obs, *_ = calc.step("pyautogui.moveTo(300, 300)\npyautogui.dragRel(-100, 25, duration=0.1)")
     assert obs["last_action_error"] == "" and _pointer(calc) == [200, 325]
+
+
+def test_a_step_after_close_says_to_reset_and_starts_no_desktop(calc: DesktopEnv) -> None:
+    """It once started a new display with no apps on it and judged the empty screen: reward 0, no error."""
+    calc.reset(seed=0)
+    calc.close()
+    with pytest.raises(EnvStateError, match=r"after close\(\)\): call reset\(\)"):
+        calc.step("press('1')")
+    assert calc._client is None
+    obs, _ = calc.reset(seed=1)
+    assert obs["focused_window"] == "galculator"
