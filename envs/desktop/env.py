@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import ActionError, EnvStateError
+from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
 from palaestra.tasks.registry import get_task_spec
 
@@ -141,10 +142,16 @@ class DesktopEnv(PalaestraEnv):
         return obs, {"seed": episode_seed, "task": self.task.name}
 
     async def _start_episode(self, seed: int) -> Observation:
+        setup = self.task.setup(random.Random(seed))
+        missing = sorted({argv[0] for argv in setup.apps if argv and shutil.which(argv[0]) is None})
+        if missing:  # before a display starts, and not retried: the session would wait for a window
+            raise DesktopUnavailableError(
+                f"The task {self.task.name or type(self.task).__name__} needs {', '.join(missing)}, which is "
+                "not installed here (not on PATH). Run scripts/setup, or install it (apt-get install ...)."
+            )
         t0 = time.perf_counter()
         client = await self._session()
         t1 = time.perf_counter()
-        setup = self.task.setup(random.Random(seed))
         files = {
             path: base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
             for path, data in setup.files.items()

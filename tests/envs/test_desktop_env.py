@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import re
 import signal
 import subprocess
@@ -17,7 +18,9 @@ import psutil
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
-from palaestra.errors import EnvStateError
+from palaestra.errors import DesktopUnavailableError, EnvStateError
+from palaestra.tasks.base import Evaluation
+from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.oracles import load
 
 
@@ -225,3 +228,26 @@ def test_a_step_after_close_says_to_reset_and_starts_no_desktop(calc: DesktopEnv
     assert calc._client is None
     obs, _ = calc.reset(seed=1)
     assert obs["focused_window"] == "galculator"
+
+
+class _NeedsMissingApp(DesktopTask):
+    name = "desktop.needs-missing-app"
+
+    def setup(self, rng: random.Random) -> DesktopSetup:
+        return DesktopSetup(goal="Open the app.", apps=(("palaestra-no-such-app", "~/x"),))
+
+    def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
+        return verdict(False)
+
+
+def test_a_task_whose_app_is_not_installed_says_so_at_once() -> None:
+    """It once waited 15 s for a window twice, then raised the session's traceback."""
+    env = DesktopEnv(_NeedsMissingApp())
+    try:
+        with pytest.raises(
+            DesktopUnavailableError, match="needs palaestra-no-such-app, which is not installed"
+        ):
+            env.reset(seed=0)
+        assert env._client is None  # no display was started for it
+    finally:
+        env.close()
