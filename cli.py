@@ -111,11 +111,13 @@ def _check_webarena_run(config: Any, flag_hosts: dict[str, str]) -> list[str]:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from palaestra.agents.registry import list_agents
-    from palaestra.tasks.registry import list_tasks, suites
+    from palaestra.tasks.registry import list_tasks, suites, unavailable_suites
 
     if args.what == "suites":
         for suite in suites():
             print(f"{suite:<18} {len(list_tasks('*', suite))} tasks")
+        for suite, reason in sorted(unavailable_suites().items()):
+            print(f"{suite:<18} 0 tasks: {reason}")
     elif args.what == "agents":
         for name, spec in sorted(list_agents().items()):
             print(f"{name:<10} {spec.description}")
@@ -125,6 +127,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         # A short pattern (`enter-*`) matches short names in every suite; `miniwob.enter-*` full ones.
         chosen = [args.suite] if args.suite else suites()
         names = sorted({n for suite in chosen for n in list_tasks(args.pattern, suite)}, key=natural_key)
+        if not names and args.pattern in suites():  # `palaestra list tasks desktop`: the suite's tasks
+            names = list_tasks("*", args.pattern)
         if not names:
             short = sorted({n.split(".", 1)[1] for suite in chosen for n in list_tasks("*", suite)})
             raise UnknownNameError(

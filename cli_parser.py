@@ -158,7 +158,7 @@ def _eval_parser(sub: Any) -> None:
     a("--tasks", action="append", metavar="GLOBS", help="task names or globs; repeat or comma-separate")
     what = f"seeds, e.g. 0-9 or 1,3,5 (default: {d.seeds}; 0 on the site and WebArena suites: no seed there)"
     a("--seeds", help=what)
-    a("--workers", type=int, help="parallel workers, each with its own browser (default: one per core)")
+    a("--workers", type=int, help="parallel workers, each with its browser or desktop (default: 1 per core)")
     a("--out", metavar="DIR", help="the run directory: results.sqlite, episode files, the report")
     a(
         "--max-steps",
@@ -168,7 +168,7 @@ def _eval_parser(sub: Any) -> None:
     )
     what = f"seconds before a hung episode's worker is killed (default: {d.episode_timeout:g})"
     a("--episode-timeout", type=float, metavar="S", help=what)
-    what = f"seconds a page may take to settle after an action (default: {d.step_timeout:g})"
+    what = f"seconds a page may take to settle (a desktop: a step) (default: {d.step_timeout:g})"
     a("--step-timeout", type=float, metavar="S", help=what)
     a("--retries", type=int, metavar="N", help=f"re-runs of an infrastructure error (default: {d.retries})")
     a("--backend", choices=("local", "ray"), help="local worker processes (default), or Ray actors")

@@ -58,6 +58,11 @@ class PluginError(PalaestraError, ImportError):
     """A suite or agent plug-in that cannot be loaded (a broken entry point or import path)."""
 
 
+class SuiteUnavailable(PalaestraError):
+    """A suite that is installed but offers no tasks here, and why: a suite's entry point raises it
+    when what it needs is absent (OmniACT's data set, say); the message names the fix."""
+
+
 class BrowserNotFoundError(PalaestraError, FileNotFoundError):
     """No Chromium could be found or launched."""
 

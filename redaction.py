@@ -202,6 +202,20 @@ class _RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a malformed record is logging's problem; leave it alone
             return True
+        if redact_text(message) == message:
+            return (
+                True  # nothing to hide: the args stay, for formatters that read them (uvicorn's access log)
+            )
+        if isinstance(record.msg, str) and isinstance(record.args, tuple):  # hide each part, keep the shape
+            msg = redact_text(record.msg)
+            args = tuple(redact_text(a) if isinstance(a, str) else a for a in record.args)
+            try:
+                whole = msg % args if args else msg
+            except (TypeError, ValueError):
+                whole = ""
+            if whole and redact_text(whole) == whole:
+                record.msg, record.args = msg, args
+                return True
         record.msg, record.args = redact_text(message), ()
         return True
 

@@ -10,6 +10,7 @@ data set's root (``PALAESTRA_OMNIACT_SPLIT`` picks the split, ``test`` by defaul
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from palaestra.envs.actions import get_action_set
 from palaestra.envs.base import PalaestraEnv, StepResult
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import ActionError, EnvStateError
+from palaestra.errors import ActionError, EnvStateError, SuiteUnavailable
 from palaestra.omniact.data import OmniActTask, load_split
 from palaestra.omniact.score import score_script
 from palaestra.tasks.registry import TaskSpec, get_task_spec
@@ -30,8 +31,21 @@ def suite_tasks() -> list[TaskSpec]:
     """The `omniact` suite's entry point: the tasks of the split, when the data set is there."""
     root = os.environ.get("PALAESTRA_OMNIACT", "")
     if not root:
-        return []
+        raise SuiteUnavailable(
+            "it reads the OmniACT data set, which is not shipped: set PALAESTRA_OMNIACT=/path/to/omniact "
+            "(the folder of train.json and test.json)."
+        )
     split = os.environ.get("PALAESTRA_OMNIACT_SPLIT", "test")
+    if not (Path(root) / f"{split}.json").is_file():
+        splits = [s for s in ("train", "val", "test") if (Path(root) / f"{s}.json").is_file()]
+        raise SuiteUnavailable(
+            f"PALAESTRA_OMNIACT={root} has no {split}.json"
+            + (
+                f" (its splits: {', '.join(splits)}; PALAESTRA_OMNIACT_SPLIT picks one)."
+                if splits
+                else ": point it at the OmniACT data set's root, the folder of train.json and test.json."
+            )
+        )
     return [
         TaskSpec(
             f"omniact.{t.id}",
@@ -47,6 +61,26 @@ def suite_tasks() -> list[TaskSpec]:
 
 def load_task(root: str, split: str, task_id: str) -> OmniActTask:
     return next(t for t in load_split(root, split) if t.id == task_id)
+
+
+def with_coordinates(task: OmniActTask, script: str) -> str:
+    """The script with element ids (``click('3')``, the observation's numbering of the task's labelled
+    boxes) replaced by the centres of their boxes, as the score reads it."""
+    boxes = {str(i): box for i, box in enumerate(task.boxes.values(), 1)}
+
+    def resolve(element_id: str) -> tuple[float, float]:
+        if element_id not in boxes:
+            raise ActionError(f"No element {element_id!r}; use an id from the observation or x, y.")
+        x1, y1, x2, y2 = boxes[element_id]
+        return (x1 + x2) / 2, (y1 + y2) / 2
+
+    lines = []
+    for action in get_action_set("desktop").parse(script):
+        target = getattr(action, "target", None)
+        if isinstance(target, str):
+            action = type(action)(**{**action.__dict__, "target": resolve(target)})
+        lines.append(action.to_call())
+    return "\n".join(lines)
 
 
 class OmniActEnv(PalaestraEnv):
@@ -117,29 +151,11 @@ class OmniActEnv(PalaestraEnv):
         self._started = True
         return self._observe(), {"seed": seed or 0, "task": f"omniact.{self.task.id}"}
 
-    def _with_coordinates(self, script: str) -> str:
-        """The script with element ids replaced by the centres of their boxes."""
-        boxes = {e["id"]: e["bbox"] for e in self._elements()}
-
-        def resolve(element_id: str) -> tuple[float, float]:
-            if element_id not in boxes:
-                raise ActionError(f"No element {element_id!r}; use an id from the observation or x, y.")
-            x, y, w, h = boxes[element_id]
-            return x + w / 2, y + h / 2
-
-        lines = []
-        for action in self.action_set.parse(script):
-            target = getattr(action, "target", None)
-            if isinstance(target, str):
-                action = type(action)(**{**action.__dict__, "target": resolve(target)})
-            lines.append(action.to_call())
-        return "\n".join(lines)
-
     async def astep(self, action: str) -> StepResult:
         if not self._started:
             raise EnvStateError("step() before reset(): call reset() to start an episode.")
         try:
-            script = self._with_coordinates(action)
+            script = with_coordinates(self.task, action)
         except ActionError as exc:
             return self._observe(action, str(exc)), 0.0, True, False, {"success": False, "error": None}
         score = score_script(script, self.task.gold_script, self.task.gold_boxes())

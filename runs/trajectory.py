@@ -46,7 +46,10 @@ JPEG_QUALITY = 80
 
 def observation_text(obs: Observation) -> str:
     """An observation as the text a person reads beside its screenshot."""
-    parts = [f"goal: {obs.get('goal', '')}", f"url: {obs.get('url', '')}"]
+    parts = [f"goal: {obs.get('goal', '')}"]
+    parts.append(
+        f"window: {obs['focused_window']}" if "focused_window" in obs else f"url: {obs.get('url', '')}"
+    )
     if obs.get("last_action_error"):
         parts.append(f"last_action_error: {obs['last_action_error']}")
     if obs.get("tool_results"):

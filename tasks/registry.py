@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
-from palaestra.errors import PluginError, RegistrationError, UnknownNameError
+from palaestra.errors import PluginError, RegistrationError, SuiteUnavailable, UnknownNameError
 
 if TYPE_CHECKING:
     from palaestra.tasks.base import Task
@@ -76,6 +76,8 @@ class TaskSpec:
 
 
 _registry: dict[str, TaskSpec] = {}
+#: Suites installed but without tasks here, and what would give them tasks.
+_unavailable: dict[str, str] = {}
 _suites_loaded = False
 
 
@@ -109,6 +111,8 @@ def _load_suites() -> None:
             specs: Iterable[TaskSpec] = ep.load()()
             for spec in specs:
                 register_task(spec)
+        except SuiteUnavailable as exc:  # not broken: said when the suite is asked for
+            _unavailable[ep.name] = str(exc)
         except Exception as exc:  # one broken plug-in must not take the others down
             warnings.warn(f"Task suite `{ep.name}` ({ep.value}) failed to load: {exc}", stacklevel=3)
 
@@ -122,11 +126,20 @@ def suites() -> list[str]:
     return sorted({s.suite for s in all_tasks().values()})
 
 
+def unavailable_suites() -> dict[str, str]:
+    """Installed suites that offer no tasks here, each with the reason and its fix."""
+    _load_suites()
+    return dict(_unavailable)
+
+
 def get_task_spec(name: str) -> TaskSpec:
     """The spec of ``name`` (with or without the ``palaestra/`` prefix); did-you-mean when unknown."""
     tasks = all_tasks()
     name = name.removeprefix(f"{GYM_NAMESPACE}/")
     if name not in tasks:
+        reason = unavailable_suites().get(name.split(".", 1)[0])
+        if reason is not None:
+            raise SuiteUnavailable(f"The task `{name}` is in a suite with no tasks here: {reason}")
         raise UnknownNameError("task", name, tasks, hint="`palaestra list tasks` lists them all.")
     return tasks[name]
 
@@ -138,6 +151,9 @@ def list_tasks(pattern: str = "*", suite: str | None = None) -> list[str]:
     (``enter-*``), so both spellings people type work.
     """
     if suite is not None and suite not in suites():
+        reason = unavailable_suites().get(suite)
+        if reason is not None:
+            raise SuiteUnavailable(f"The suite `{suite}` has no tasks here: {reason}")
         raise UnknownNameError("suite", suite, suites())
     names = [n for n, s in all_tasks().items() if suite is None or s.suite == suite]
     return sorted(

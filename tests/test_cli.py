@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -208,3 +209,28 @@ def test_the_readmes_async_snippets_run_as_written(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1.0", "True"]
+
+
+def test_a_suite_name_as_the_pattern_lists_that_suite(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "tasks", "desktop"]) == 0
+    names = capsys.readouterr().out.split()
+    assert len(names) == 40 and all(n.startswith("desktop.") for n in names)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`palaestra list tasks | head -1`: the pipe closes before the names are written."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        code = "import sys; from palaestra.cli import main; sys.exit(main(sys.argv[1:]))"
+        done = subprocess.run(
+            [sys.executable, "-c", code, "list", "tasks"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.returncode == 1

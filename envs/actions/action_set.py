@@ -104,10 +104,12 @@ ACTION_SETS = {s.name: s for s in (WEB_ACTIONS, MINIWOB_ACTIONS)}
 
 
 def get_action_set(name: str) -> ActionSet:
-    if name in ("desktop", "computer_13") and name not in ACTION_SETS:  # loaded on first use
+    if name not in ACTION_SETS:  # the desktop's sets load on first use, and are among the suggestions
         from palaestra.envs.desktop.parse import DESKTOP_SETS
 
         ACTION_SETS.update(DESKTOP_SETS)
     if name not in ACTION_SETS:
-        raise UnknownNameError("action set", name, ACTION_SETS)
+        raise UnknownNameError(
+            "action set", name, ACTION_SETS, f"Available: {', '.join(sorted(ACTION_SETS))}."
+        )
     return ACTION_SETS[name]

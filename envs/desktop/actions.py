@@ -123,6 +123,28 @@ class DragTo(DesktopAction):
 
 
 @dataclass(frozen=True)
+class MoveRel(DesktopAction):
+    """Move the pointer by dx, dy pixels from where it is (PyAutoGUI's move and moveRel)."""
+
+    name: ClassVar[str] = "moveRel"
+    example: ClassVar[str] = "moveRel(0, 40)"
+    dx: float = 0.0
+    dy: float = 0.0
+
+
+@dataclass(frozen=True)
+class DragRel(DesktopAction):
+    """Hold a button and drag the pointer by dx, dy pixels (PyAutoGUI's drag and dragRel)."""
+
+    name: ClassVar[str] = "dragRel"
+    example: ClassVar[str] = "dragRel(120, 0)"
+    dx: float = 0.0
+    dy: float = 0.0
+    duration: float = 0.2
+    button: str = "left"
+
+
+@dataclass(frozen=True)
 class MouseDown(DesktopAction):
     """Press a mouse button (at an element or x, y if given) and keep it down."""
 
@@ -251,6 +273,8 @@ DESKTOP_ACTIONS: tuple[type[DesktopAction], ...] = (
     MiddleClick,
     MoveTo,
     DragTo,
+    MoveRel,
+    DragRel,
     MouseDown,
     MouseUp,
     Scroll,
@@ -315,6 +339,12 @@ def lower(action: Action, resolve: Resolve) -> list[dict[str, Any]]:
             if not at:
                 raise ActionError("dragTo() needs where to: an element id or x, y.")
             return [dict(at, k="drag", button=button, duration=min(max(duration, 0.0), 5.0))]
+        case MoveRel(dx=dx, dy=dy):
+            return [{"k": "move", "dx": dx, "dy": dy}]
+        case DragRel(dx=dx, dy=dy, duration=duration):
+            return [
+                {"k": "drag", "dx": dx, "dy": dy, "button": button, "duration": min(max(duration, 0.0), 5.0)}
+            ]
         case MouseDown() | MouseUp():
             return [dict(at, k=action.name.lower(), button=button)]
         case Scroll(clicks=clicks) | HScroll(clicks=clicks):

@@ -4,7 +4,8 @@ Each environment owns one desktop session process (`session.py`): a private Xvfb
 D-Bus, openbox and the AT-SPI bus, started once and kept across episodes. A reset kills the last
 episode's apps, lays out a fresh HOME with the task's files, starts the task's apps and returns the
 first observation; with ``keep_display=False`` it starts a whole new session instead (slower, and
-measured by bench.speed.desktop). Actions are PyAutoGUI calls (or OSWorld's computer_13 JSON), parsed,
+measured by bench.speed.desktop). ``screen_size=(1920, 1080)`` sets the display's size (OSWorld's);
+tasks default to 1280 x 800. Actions are PyAutoGUI calls (or OSWorld's computer_13 JSON), parsed,
 never executed as code, and sent to the X server through XTEST.
 
 Observation keys: ``goal``, ``screenshot`` (H x W x 3 uint8), ``axtree`` (AT-SPI as text lines
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import ActionError, EnvStateError
+from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
 from palaestra.tasks.registry import get_task_spec
 
@@ -50,6 +52,7 @@ class DesktopEnv(PalaestraEnv):
         *,
         obs_config: ObsConfig | None = None,
         action_set: str | ActionSet | None = None,
+        screen_size: tuple[int, int] | None = None,
         keep_display: bool = True,
         step_timeout: float = 60.0,
         reset_timeout: float = 60.0,
@@ -60,8 +63,14 @@ class DesktopEnv(PalaestraEnv):
     ) -> None:
         made = get_task_spec(task).make() if isinstance(task, str) else task
         if not isinstance(made, DesktopTask):
-            raise TypeError(f"{made!r} is not a desktop task; DesktopEnv plays `desktop.*` tasks only.")
+            shown = task if isinstance(task, str) else type(task).__name__
+            raise TypeError(
+                f"{shown} is not a desktop task; DesktopEnv plays `desktop.*` tasks only (`palaestra list "
+                "tasks desktop`). gym.make('palaestra/<task>') picks the right environment for any task."
+            )
         self.task: DesktopTask = made
+        #: The display's size in pixels, (width, height): the task's (1280 x 800) unless given.
+        self.screen: tuple[int, int] = self.task.screen if screen_size is None else _screen_size(screen_size)
         self.obs_config = obs_config or ObsConfig()
         chosen = action_set or self.task.action_set
         self.action_set = get_action_set(chosen) if isinstance(chosen, str) else chosen
@@ -86,7 +95,7 @@ class DesktopEnv(PalaestraEnv):
         self.timings: dict[str, float] = {}
         #: Which observation keys this environment fills, from the one declaration in `envs.obs`.
         parts = [p for p in self.obs_config.parts() if p != "dom"]  # a desktop has no DOM
-        self.layout = ObservationLayout.of(["desktop", "focus", *parts], self.task.screen)
+        self.layout = ObservationLayout.of(["desktop", "focus", *parts], self.screen)
         self.observation_space: spaces.Space[Observation] = self.layout.space()  # type: ignore[assignment]
         self.action_space = Unicode(max_length=20_000)
 
@@ -109,7 +118,7 @@ class DesktopEnv(PalaestraEnv):
 
     async def _session(self) -> SessionClient:
         if self._client is None or not self._client.alive:
-            self._client = SessionClient(*self.task.screen)
+            self._client = SessionClient(*self.screen)
             await self._client.start()
         return self._client
 
@@ -133,10 +142,16 @@ class DesktopEnv(PalaestraEnv):
         return obs, {"seed": episode_seed, "task": self.task.name}
 
     async def _start_episode(self, seed: int) -> Observation:
+        setup = self.task.setup(random.Random(seed))
+        missing = sorted({argv[0] for argv in setup.apps if argv and shutil.which(argv[0]) is None})
+        if missing:  # before a display starts, and not retried: the session would wait for a window
+            raise DesktopUnavailableError(
+                f"The task {self.task.name or type(self.task).__name__} needs {', '.join(missing)}, which is "
+                "not installed here (not on PATH). Run scripts/setup, or install it (apt-get install ...)."
+            )
         t0 = time.perf_counter()
         client = await self._session()
         t1 = time.perf_counter()
-        setup = self.task.setup(random.Random(seed))
         files = {
             path: base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
             for path, data in setup.files.items()
@@ -160,7 +175,7 @@ class DesktopEnv(PalaestraEnv):
     async def astep(self, action: str) -> StepResult:
         self._bind_loop()
         if self._home is None:
-            raise EnvStateError("step() before reset(): call reset() to start an episode.")
+            raise EnvStateError("step() without an episode (before reset() or after close()): call reset().")
         if not isinstance(action, str):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
         try:
@@ -251,7 +266,7 @@ class DesktopEnv(PalaestraEnv):
         )
         self._apps = reply.get("apps", [])
         if want_tree:
-            self._tree = build_tree(reply["nodes"], self._ids, self.task.screen)
+            self._tree = build_tree(reply["nodes"], self._ids, self.screen)
         windows = reply["windows"]
         values: dict[str, Any] = {
             "goal": self._goal,
@@ -266,7 +281,7 @@ class DesktopEnv(PalaestraEnv):
         if config.elements:
             values["elements"] = self._tree.elements
         if config.screenshot:
-            width, height = self.task.screen
+            width, height = self.screen
             pixels = np.frombuffer(blob, dtype=np.uint8).reshape(height, width, 4)
             values["screenshot"] = np.ascontiguousarray(pixels[:, :, 2::-1])  # BGRA -> RGB
         obs = self._last_obs = self.layout.build(values)
@@ -279,6 +294,7 @@ class DesktopEnv(PalaestraEnv):
         if self._client is not None:
             await self._client.close()
             self._client = None
+        self._home, self._done = None, True  # a step now says to reset, not start a desktop with no apps
 
     async def arender(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array" or self._last_obs is None:
@@ -300,3 +316,23 @@ class DesktopEnv(PalaestraEnv):
     @property
     def goal(self) -> str:
         return self._goal
+
+
+#: Smallest and largest screens a session offers (Xvfb takes up to 8192 x 8192; apps need room).
+MIN_SCREEN, MAX_SCREEN = (640, 480), (7680, 4320)
+
+
+def _screen_size(size: Any) -> tuple[int, int]:
+    ok = (
+        isinstance(size, tuple | list)
+        and len(size) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in size)
+        and MIN_SCREEN[0] <= size[0] <= MAX_SCREEN[0]
+        and MIN_SCREEN[1] <= size[1] <= MAX_SCREEN[1]
+    )
+    if not ok:
+        raise ValueError(
+            f"screen_size must be (width, height) in whole pixels, from {MIN_SCREEN} to {MAX_SCREEN}, "
+            f"got {size!r}; OSWorld's screen is (1920, 1080)."
+        )
+    return int(size[0]), int(size[1])

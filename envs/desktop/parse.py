@@ -8,16 +8,20 @@ A PyAutoGUI script is a sequence of calls with literal arguments, such as OmniAC
     pyautogui.write('report.txt'); pyautogui.press('enter')
     time.sleep(0.5)
 
-``import pyautogui`` / ``import time`` lines are accepted and ignored, ``time.sleep(s)`` is a wait,
-and OSWorld's bare ``DONE``, ``FAIL`` and ``WAIT`` are accepted. A string where PyAutoGUI expects
-coordinates is an element id of the observation: ``click('12')``. Everything else (variables,
-arithmetic, loops, other modules) is refused with an error that says what is allowed.
+A model's reply may hold the script in ``` fences with prose around them, as OSWorld's agents answer:
+then only the fenced code counts (```DONE``` too). ``import pyautogui`` / ``import time`` lines and
+PyAutoGUI's pacing arguments (``interval``, ``tween``, ``_pause``...) are accepted and ignored,
+``time.sleep(s)`` is a wait, and OSWorld's bare ``DONE``, ``FAIL`` and ``WAIT`` are accepted. A
+string where PyAutoGUI expects coordinates is an element id of the observation: ``click('12')``.
+Everything else (variables, arithmetic, loops, other modules) is refused with an error that says
+what is allowed.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 from typing import Any
 
 from palaestra.envs.actions.parser import strip_code_fence
@@ -28,15 +32,17 @@ from palaestra.errors import ActionError, did_you_mean
 MAX_SCRIPT_CHARS = 20_000
 #: PyAutoGUI's parameters by position, per function; `x` and `y` become the action's target.
 SIGNATURES: dict[str, tuple[str, ...]] = {
-    "click": ("x", "y", "clicks", "interval", "button", "duration"),
-    "doubleClick": ("x", "y", "interval", "button", "duration"),
-    "tripleClick": ("x", "y", "interval", "button", "duration"),
-    "rightClick": ("x", "y", "interval", "duration"),
-    "middleClick": ("x", "y", "interval", "duration"),
-    "moveTo": ("x", "y", "duration"),
+    "click": ("x", "y", "clicks", "interval", "button", "duration", "tween"),
+    "doubleClick": ("x", "y", "interval", "button", "duration", "tween"),
+    "tripleClick": ("x", "y", "interval", "button", "duration", "tween"),
+    "rightClick": ("x", "y", "interval", "duration", "tween"),
+    "middleClick": ("x", "y", "interval", "duration", "tween"),
+    "moveTo": ("x", "y", "duration", "tween"),
     "dragTo": ("x", "y", "duration", "tween", "button"),
-    "mouseDown": ("x", "y", "button", "duration"),
-    "mouseUp": ("x", "y", "button", "duration"),
+    "moveRel": ("xOffset", "yOffset", "duration", "tween"),
+    "dragRel": ("xOffset", "yOffset", "duration", "tween", "button"),
+    "mouseDown": ("x", "y", "button", "duration", "tween"),
+    "mouseUp": ("x", "y", "button", "duration", "tween"),
     "scroll": ("clicks", "x", "y"),
     "hscroll": ("clicks", "x", "y"),
     "write": ("message", "interval"),
@@ -48,15 +54,52 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "done": (),
     "fail": ("reason",),
 }
-ALIASES = {"typewrite": "write", "vscroll": "scroll", "sleep": "wait", "dblclick": "doubleClick"}
+ALIASES = {
+    "typewrite": "write",
+    "vscroll": "scroll",
+    "sleep": "wait",
+    "dblclick": "doubleClick",
+    "move": "moveRel",
+    "drag": "dragRel",
+}
 #: Accepted for compatibility and ignored: pacing and animation of the real PyAutoGUI.
 IGNORED = {"interval", "tween", "logScreenshot", "_pause"}
 KNOWN = sorted({*SIGNATURES, "hotkey"})
+#: PyAutoGUI's button constants and other names for its buttons.
+BUTTON_NAMES: dict[Any, str] = {
+    "LEFT": "left",
+    "MIDDLE": "middle",
+    "RIGHT": "right",
+    "PRIMARY": "left",
+    "SECONDARY": "right",
+    "primary": "left",
+    "secondary": "right",
+    1: "left",
+    2: "middle",
+    3: "right",
+}
+#: A fenced block of a model's reply (```python ... ```), or one line such as ```DONE```.
+_FENCE = re.compile(
+    r"^[ \t]*```(?:[ \t]*(?P<word>\w+)[ \t]*```[ \t]*$|[ \t]*[\w+.-]*[ \t]*\n(?P<body>.*?)^[ \t]*```)",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def code_blocks(text: str) -> list[str]:
+    """The code of a reply: the bodies of its fenced blocks in order, prose around them dropped (as
+    OSWorld's agents read their model's replies); the whole text, less an unclosed fence, if it has none."""
+    blocks = [(m.group("word") or m.group("body") or "").strip() for m in _FENCE.finditer(text)]
+    if not blocks:
+        return [strip_code_fence(text)]
+    blocks = [b for b in blocks if b]
+    if not blocks:
+        raise ActionError("The reply's code blocks hold no code. Put the calls inside the ``` fence.")
+    return blocks
 
 
 def parse_pyautogui(text: str) -> list[Action]:
     """Parse a PyAutoGUI script (one call or many) into typed desktop actions."""
-    source = strip_code_fence(text)
+    source = "\n".join(code_blocks(text))
     if not source:
         raise ActionError("Empty action. Write a call such as click('12') or pyautogui.press('enter').")
     if len(source) > MAX_SCRIPT_CHARS:
@@ -114,9 +157,10 @@ def _call(call: ast.Call) -> Action:
         raise ActionError(f"Unknown action `{raw}`.{did_you_mean(raw, KNOWN)} Available: {', '.join(KNOWN)}.")
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         raise ActionError(f"{raw}() does not take *args or **kwargs.")
+    params = SIGNATURES.get(name, ())
     try:
-        args = [ast.literal_eval(a) for a in call.args]
-        kwargs = {str(k.arg): ast.literal_eval(k.value) for k in call.keywords}
+        args = [_literal(a, params[i] if i < len(params) else "") for i, a in enumerate(call.args)]
+        kwargs = {str(k.arg): _literal(k.value, str(k.arg)) for k in call.keywords}
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         raise ActionError(
             f"Arguments of {raw}() must be literals (numbers, strings, lists): {_show(call)!r}."
@@ -132,6 +176,16 @@ def _call(call: ast.Call) -> Action:
     return _bind(raw, name, args, kwargs)
 
 
+def _literal(node: ast.expr, param: str) -> Any:
+    """A literal argument; also PyAutoGUI's button constants, and its tween functions where a tween goes."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "pyautogui":
+        if param == "button" and node.attr in BUTTON_NAMES:
+            return BUTTON_NAMES[node.attr]
+        if param == "tween" and (node.attr.startswith("ease") or node.attr == "linear"):
+            return node.attr  # ignored: the pointer jumps
+    return ast.literal_eval(node)
+
+
 def _bind(raw: str, name: str, args: list[Any], kwargs: dict[str, Any]) -> Action:
     params = SIGNATURES[name]
     usage = f"Usage: {raw}({', '.join(params)})"
@@ -139,8 +193,12 @@ def _bind(raw: str, name: str, args: list[Any], kwargs: dict[str, Any]) -> Actio
         raise ActionError(f"{raw}() takes at most {len(params)} arguments, got {len(args)}. {usage}")
     values = dict(zip(params, args, strict=False))
     for key, value in kwargs.items():
+        if key in IGNORED:
+            continue
         if key == "id" and "x" in params:
             key = "x"
+        if key in ("dx", "dy") and "xOffset" in params:  # how relative moves print: moveRel(dx=3)
+            key = "xOffset" if key == "dx" else "yOffset"
         if key not in params:
             raise ActionError(f"{raw}() has no argument `{key}`.{did_you_mean(key, params)} {usage}")
         if key in values:
@@ -148,10 +206,12 @@ def _bind(raw: str, name: str, args: list[Any], kwargs: dict[str, Any]) -> Actio
         values[key] = value
     for key in IGNORED:
         values.pop(key, None)
-    if name not in ("dragTo", "wait"):
+    if name not in ("dragTo", "dragRel", "wait"):
         values.pop("duration", None)
     try:
         return _build(name, values)
+    except ActionError:  # already says which call and what is wrong
+        raise
     except (TypeError, ValueError) as exc:
         raise ActionError(f"{raw}(): {exc}. {usage}") from None
 
@@ -173,6 +233,13 @@ def _target(values: dict[str, Any]) -> A.Target:
     raise ValueError(f"the target must be x, y numbers or an element id string, got {x!r}, {y!r}")
 
 
+def _button(value: Any) -> Any:
+    """'left', 'middle' or 'right' for any of PyAutoGUI's names of a button; anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return value
+    return BUTTON_NAMES.get(value, value)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e6
 
@@ -191,9 +258,19 @@ def _keys(value: Any, what: str) -> tuple[str, ...]:
 
 
 def _build(name: str, values: dict[str, Any]) -> Action:
-    button = values.pop("button", "left")
+    button = _button(values.pop("button", "left"))
     if not isinstance(button, str) or button not in A.BUTTONS:
         raise ValueError(f"button must be 'left', 'middle' or 'right', got {button!r}")
+    if name in ("moveRel", "dragRel"):
+        dx, dy = values.get("xOffset", 0), values.get("yOffset", 0)
+        if not (_is_number(dx) and _is_number(dy)):
+            raise ValueError(f"xOffset and yOffset must be numbers of pixels, got {dx!r}, {dy!r}")
+        if name == "moveRel":
+            return A.MoveRel(float(dx), float(dy))
+        duration = values.get("duration", 0.2)
+        if not _is_number(duration):
+            raise ValueError(f"duration must be a number, got {duration!r}")
+        return A.DragRel(float(dx), float(dy), float(duration), button)
     if name in ("scroll", "hscroll"):
         if "clicks" not in values:
             raise ValueError("clicks is missing")
@@ -284,7 +361,10 @@ COMPUTER_13 = [
 def parse_computer_13(text: str) -> list[Action]:
     """Parse OSWorld's computer_13 actions: a JSON object ``{"action_type": "CLICK", "parameters":
     {"x": 10, "y": 20}}``, a list of them, or the bare words WAIT, FAIL and DONE."""
-    source = strip_code_fence(text)
+    return [action for block in code_blocks(text) for action in _computer_13_block(block)]
+
+
+def _computer_13_block(source: str) -> list[Action]:
     if source.strip('"') in ("WAIT", "FAIL", "DONE"):
         source = json.dumps({"action_type": source.strip('"')})
     if len(source) > MAX_SCRIPT_CHARS:
@@ -323,7 +403,7 @@ def _computer_13(item: Any) -> Action:
 def _computer_13_action(kind: str, p: dict[str, Any]) -> Action:
     if "element_id" in p:
         p["x"] = str(p.pop("element_id"))
-    button = p.get("button", "left")
+    button = _button(p.get("button", "left"))
     if button not in A.BUTTONS:
         raise ValueError(f"button must be left, middle or right, got {button!r}")
     if kind in ("WAIT", "DONE", "FAIL"):
@@ -373,3 +453,4 @@ DESKTOP_SETS = {
     "desktop": A.DesktopActionSet("desktop", parse_pyautogui, PYAUTOGUI_INTRO),
     "computer_13": A.DesktopActionSet("computer_13", parse_computer_13, COMPUTER_13_INTRO),
 }
+DESKTOP_SETS["pyautogui"] = DESKTOP_SETS["desktop"]  # OSWorld's name for it (action_space="pyautogui")

@@ -319,6 +319,9 @@ class Session:
 
     def _input(self, op: dict[str, Any]) -> None:
         kind, x = op["k"], self.x
+        if "dx" in op:  # relative to where the pointer is (moveRel, dragRel)
+            at = x.pointer()
+            op = dict(op, x=at[0] + float(op["dx"]), y=at[1] + float(op["dy"]))
         if op.get("x") is not None and kind != "drag":
             x.move(op["x"], op["y"])
         if kind == "click":

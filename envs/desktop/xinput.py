@@ -9,6 +9,7 @@ keycode to them for the keystroke, as xdotool does.
 
 from __future__ import annotations
 
+import difflib
 import select
 import time
 from typing import Any
@@ -80,8 +81,13 @@ KEY_ALIASES = {
     "clear": "Clear",
 }
 BUTTONS = {"left": 1, "middle": 2, "right": 3}
+#: Key names to suggest when one is unknown (the session cannot import palaestra.errors).
+NAMED_KEYS = sorted({k for k in KEY_ALIASES if len(k) > 1} | {f"f{i}" for i in range(1, 25)})
 #: Typing: a pause between characters (xdotool types at 12 ms too); galculator drops keys typed 2 ms apart.
 TYPE_INTERVAL = 0.012
+#: The least time between two presses of the same key: galculator ignores a key pressed again within
+#: about 0.1 s (its button for the key is still shown pressed), so '7311' typed at 12 ms read as '731'.
+REPEAT_INTERVAL = 0.15
 
 
 class InputError(ValueError):
@@ -102,7 +108,9 @@ def keysym_for(key: str) -> int:
     if keysym == X.NoSymbol:
         keysym = XK.string_to_keysym(name.capitalize())
     if keysym == X.NoSymbol:
-        raise InputError(f"Unknown key {key!r}. Use pyautogui's names: 'enter', 'ctrl', 'f5', 'a'...")
+        close = difflib.get_close_matches(key.lower(), NAMED_KEYS, n=3, cutoff=0.6)
+        hint = f" Did you mean: {', '.join(f'`{c}`' for c in close)}?" if close else ""
+        raise InputError(f"Unknown key {key!r}.{hint} Use pyautogui's names: 'enter', 'ctrl', 'f5', 'a'...")
     return int(keysym)
 
 
@@ -119,6 +127,7 @@ class XSession:
         self.grabber = mss.mss(display=display_name)
         self._spare = self._find_spare_keycode()
         self.held: set[int] = set()
+        self._last_key = (0, 0.0)  # keycode and when it was released
 
     def close(self) -> None:
         try:
@@ -175,11 +184,15 @@ class XSession:
         shift = self._keycode(XK.XK_Shift_L)[0]
         if shifted:
             xtest.fake_input(self.d, X.KeyPress, shift)
+        last_code, released = self._last_key
+        if keycode == last_code:  # the same key again: as a typist would, let the app see it come up
+            time.sleep(max(0.0, released + REPEAT_INTERVAL - time.monotonic()))
         xtest.fake_input(self.d, X.KeyPress, keycode)
         xtest.fake_input(self.d, X.KeyRelease, keycode)
         if shifted:
             xtest.fake_input(self.d, X.KeyRelease, shift)
         self.d.sync()
+        self._last_key = (keycode, time.monotonic())
 
     def write(self, text: str) -> None:
         for char in text:

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
+import re
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 import psutil
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
+from palaestra.errors import DesktopUnavailableError, EnvStateError
+from palaestra.tasks.base import Evaluation
+from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.oracles import load
 
 
@@ -110,5 +119,135 @@ def test_oracles_solve_one_task_of_each_app(task: str) -> None:
                 break
             action = plan.send(obs)
         assert reward == 1.0 and info["success"]
+    finally:
+        env.close()
+
+
+def test_an_osworld_style_reply_is_played_as_its_fenced_code(calc: DesktopEnv) -> None:
+    """OSWorld's agents answer with a reflection, then code in ``` fences, or ```WAIT``` alone; their
+    code moves with tweens and passes PyAutoGUI's pacing arguments."""
+    obs, _ = calc.reset(seed=4)
+    obs, _reward, terminated, _truncated, _info = calc.step("The window is still opening.\n```WAIT```")
+    assert obs["last_action_error"] == "" and not terminated
+    centres = {}
+    for e in obs["elements"]:
+        if e["role"] == "toggle button":
+            x, y, w, h = e["bbox"]
+            centres[e["name"]] = (round(x + w / 2), round(y + h / 2))
+    expression = re.search(r"compute (.+?) and leave", obs["goal"])
+    assert expression is not None
+    keys = [*expression.group(1).replace(" ", ""), "="]
+    first, *rest = keys
+    code = [f"pyautogui.moveTo({centres[first][0]}, {centres[first][1]}, 0.2, pyautogui.easeInOutQuad)"]
+    code.append("pyautogui.click(button=pyautogui.PRIMARY, _pause=False)")
+    code += [f"pyautogui.click({centres[k][0]}, {centres[k][1]}, interval=0.1, _pause=False)" for k in rest]
+    reply = (
+        "I type the sum on the keypad.\n```python\nimport pyautogui\n" + "\n".join(code) + "\n```\nDone next."
+    )
+    obs, reward, terminated, _truncated, info = calc.step(reply)
+    assert obs["last_action_error"] == "", obs["last_action_error"]
+    assert reward == 1.0 and info["success"]
+
+
+def test_screen_size_sets_the_display_and_the_observation_space() -> None:
+    """OSWorld's desktop is 1920 x 1080; a task's default is 1280 x 800."""
+    env = gym.make("palaestra/desktop.calc-add", screen_size=(1920, 1080))
+    try:
+        obs, _ = env.reset(seed=2)
+        assert obs["screenshot"].shape == (1080, 1920, 3) and env.observation_space.contains(obs)
+        assert env.unwrapped.session_info["size"] == [1920, 1080]  # type: ignore[attr-defined]
+        plan = load()["calc-add"](obs)
+        _obs, reward, terminated, _truncated, _info = env.step(next(plan))
+        assert reward == 1.0 and terminated
+    finally:
+        env.close()
+    for bad in [(1920,), (100, 100), (1920.0, 1080), "1920x1080"]:
+        with pytest.raises(ValueError, match=r"screen_size must be \(width, height\)"):
+            DesktopEnv("desktop.calc-add", screen_size=bad)  # type: ignore[arg-type]
+
+
+def test_typed_numbers_keep_their_repeated_digits(calc: DesktopEnv) -> None:
+    """galculator ignores a key pressed again within about 0.1 s: '7311' once read as '731'."""
+    calc.reset(seed=0)
+    obs, *_ = calc.step("pyautogui.write('7311')")
+    assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["7311"]
+    obs, *_ = calc.step("pyautogui.press('escape')\npyautogui.press('1', presses=3)\npyautogui.press('1')")
+    assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["1111"]
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.parametrize("marker", ['gym.make("palaestra/desktop.', "class WriteHello("])
+def test_the_readmes_desktop_snippets_print_what_their_comments_say(marker: str, tmp_path: Path) -> None:
+    [block] = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.S) if marker in b]
+    expected = [line.split("  # ", 1)[1] for line in block.splitlines() if line.startswith("print(")]
+    done = subprocess.run(
+        [sys.executable, "-c", block], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == expected
+
+
+def test_a_mistyped_key_gets_did_you_mean(calc: DesktopEnv) -> None:
+    calc.reset(seed=0)
+    obs, _reward, terminated, truncated, _info = calc.step("pyautogui.press('entr')")
+    assert "Unknown key 'entr'. Did you mean: `enter`" in obs["last_action_error"]
+    assert not terminated and not truncated
+
+
+def _pointer(env: DesktopEnv) -> list[int]:
+    async def where() -> list[int]:
+        assert env._client is not None
+        reply, _ = await env._client.request({"op": "observe", "tree": False, "screenshot": False}, 10)
+        return list(reply["pointer"])
+
+    return asyncio.run_coroutine_threadsafe(where(), env._loop).result(10)  # type: ignore[arg-type]
+
+
+def test_relative_moves_and_drags_go_from_the_pointer(calc: DesktopEnv) -> None:
+    """PyAutoGUI's move/moveRel and drag/dragRel: offsets from where the pointer is."""
+    obs, _ = calc.reset(seed=0)
+    x, y, w, h = next(e["bbox"] for e in obs["elements"] if e["name"] == "7")
+    centre = (round(x + w / 2), round(y + h / 2))
+    obs, *_ = calc.step(
+        f"pyautogui.moveTo({centre[0] - 40}, {centre[1]})\npyautogui.move(40, 0)\npyautogui.click()"
+    )
+    assert obs["last_action_error"] == "" and _pointer(calc) == list(centre)
+    assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["7"]
+    obs, *_ = calc.step("pyautogui.moveTo(300, 300)\npyautogui.dragRel(-100, 25, duration=0.1)")
+    assert obs["last_action_error"] == "" and _pointer(calc) == [200, 325]
+
+
+def test_a_step_after_close_says_to_reset_and_starts_no_desktop(calc: DesktopEnv) -> None:
+    """It once started a new display with no apps on it and judged the empty screen: reward 0, no error."""
+    calc.reset(seed=0)
+    calc.close()
+    with pytest.raises(EnvStateError, match=r"after close\(\)\): call reset\(\)"):
+        calc.step("press('1')")
+    assert calc._client is None
+    obs, _ = calc.reset(seed=1)
+    assert obs["focused_window"] == "galculator"
+
+
+class _NeedsMissingApp(DesktopTask):
+    name = "desktop.needs-missing-app"
+
+    def setup(self, rng: random.Random) -> DesktopSetup:
+        return DesktopSetup(goal="Open the app.", apps=(("palaestra-no-such-app", "~/x"),))
+
+    def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
+        return verdict(False)
+
+
+def test_a_task_whose_app_is_not_installed_says_so_at_once() -> None:
+    """It once waited 15 s for a window twice, then raised the session's traceback."""
+    env = DesktopEnv(_NeedsMissingApp())
+    try:
+        with pytest.raises(
+            DesktopUnavailableError, match="needs palaestra-no-such-app, which is not installed"
+        ):
+            env.reset(seed=0)
+        assert env._client is None  # no display was started for it
     finally:
         env.close()

@@ -40,3 +40,6 @@ def test_oracle_run_over_three_desktop_apps(tmp_path: Path, monkeypatch: pytest.
         "desktop.term-mkdir",
     ]
     assert all(r["status"] == "done" and r["success"] for r in rows), rows
+    # The text beside each step names the focused window; a desktop has no URL.
+    first = (tmp_path / "run" / "episodes" / "oracle" / "desktop.calc-mean" / "0" / "obs-000.txt").read_text()
+    assert first.splitlines()[1] == "window: galculator" and "\nurl:" not in first

@@ -1,0 +1,81 @@
+"""OmniACT's data-set scores of a `palaestra eval --suite omniact` run, per agent.
+
+A run's summary averages each episode's reward (its own action score), while OmniACT reports sums
+over the data set: sequence score = sum(seq) / sum(gold seq) and action score =
+sum(max(seq - penalties, 0)) / sum(gold seq), so longer gold scripts weigh more. This module
+re-scores the scripts the run recorded against the data set named by ``PALAESTRA_OMNIACT`` (or
+``--data``) and prints both figures::
+
+    python -m palaestra.omniact.report results/omniact
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from palaestra.errors import ActionError, PalaestraError, SuiteUnavailable
+from palaestra.omniact.data import OmniActTask, load_split
+from palaestra.omniact.env import with_coordinates
+from palaestra.omniact.score import ScriptScore, aggregate, score_script
+from palaestra.runs.store import RunStore
+
+
+def score_run(run_dir: str | Path, data: str | Path, split: str = "test") -> dict[str, dict[str, float]]:
+    """Per agent: OmniACT's ``sequence_score`` and ``action_score`` over the run's omniact episodes,
+    and ``episodes``, how many. An episode without a script (an error) scores 0 against its gold."""
+    tasks: dict[str, OmniActTask] = {f"omniact.{t.id}": t for t in load_split(data, split)}
+    scores: dict[str, list[ScriptScore]] = defaultdict(list)
+    with RunStore(run_dir, readonly=True) as store:
+        for episode in store.episodes():
+            task = tasks.get(episode["task"])
+            if task is None:
+                continue
+            steps = store.steps(episode["key"])
+            script = steps[0]["action"] if steps else ""
+            try:
+                resolved = with_coordinates(task, script)
+            except ActionError:
+                resolved = ""  # unparseable, or an unknown element id: scores 0, as in the episode
+            scores[episode["agent"]].append(score_script(resolved, task.gold_script, task.gold_boxes()))
+    return {
+        agent: {**aggregate(found), "episodes": float(len(found))} for agent, found in sorted(scores.items())
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m palaestra.omniact.report",
+        description="OmniACT's sequence and action scores of an omniact run, per agent.",
+    )
+    parser.add_argument("run", help="the run directory (the --out of `palaestra eval --suite omniact`)")
+    parser.add_argument("--data", default=os.environ.get("PALAESTRA_OMNIACT", ""), help="the data set's root")
+    parser.add_argument("--split", default=os.environ.get("PALAESTRA_OMNIACT_SPLIT", "test"))
+    args = parser.parse_args(argv)
+    try:
+        if not args.data:
+            raise SuiteUnavailable("say where the OmniACT data set is: --data DIR or PALAESTRA_OMNIACT=DIR.")
+        if not (Path(args.run) / "results.sqlite").is_file():
+            raise FileNotFoundError(f"{args.run} holds no results.sqlite: give the --out of a run.")
+        found = score_run(args.run, args.data, args.split)
+    except (PalaestraError, FileNotFoundError) as exc:
+        print(f"omniact report: {exc}", file=sys.stderr)
+        return 2
+    if not found:
+        print(
+            f"omniact report: {args.run} has no episodes of the {args.split} split's tasks.", file=sys.stderr
+        )
+        return 2
+    print(f"{'agent':<20} {'episodes':>8} {'sequence score':>15} {'action score':>13}")
+    for agent, row in found.items():
+        episodes, sequence, action = int(row["episodes"]), row["sequence_score"], row["action_score"]
+        print(f"{agent:<20} {episodes:>8} {sequence:>15.3f} {action:>13.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

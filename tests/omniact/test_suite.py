@@ -1,0 +1,89 @@
+"""The `omniact` suite as a user without, with a wrong and with the right data set meets it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from palaestra.errors import SuiteUnavailable
+from palaestra.omniact.env import OmniActEnv
+
+GOLD = "pyautogui.click(100, 100)\npyautogui.write('fish')\npyautogui.press('enter')"
+
+
+def _palaestra(*args: str, data: Path | None = None, split: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PALAESTRA_OMNIACT")}
+    if data is not None:
+        env["PALAESTRA_OMNIACT"] = str(data)
+    if split:
+        env["PALAESTRA_OMNIACT_SPLIT"] = split
+    code = "import sys; from palaestra.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def _data_set(root: Path) -> Path:
+    (root / "tasks").mkdir(parents=True)
+    (root / "tasks" / "t.txt").write_text(f"Task: Search for fish\nOutput Script:\n{GOLD}\n")
+    Image.new("RGB", (200, 150), "white").save(root / "s.png")
+    (root / "b.json").write_text(json.dumps({"search": {"top_left": [90, 90], "bottom_right": [110, 110]}}))
+    (root / "train.json").write_text(
+        json.dumps({"7": {"task": "tasks/t.txt", "image": "s.png", "box": "b.json"}})
+    )
+    return root
+
+
+def test_without_the_data_set_the_suite_is_listed_and_says_how_to_get_tasks(tmp_path: Path) -> None:
+    listed = _palaestra("list", "suites")
+    assert listed.returncode == 0
+    assert "omniact      0 tasks" in listed.stdout and "PALAESTRA_OMNIACT=" in listed.stdout
+    run = _palaestra(
+        "eval", "--suite", "omniact", "--agent", "random", "--out", str(tmp_path / "r"), "--dry-run"
+    )
+    assert run.returncode == 2 and "Unknown suite" not in run.stderr
+    assert "no tasks here" in run.stderr and "PALAESTRA_OMNIACT=/path/to/omniact" in run.stderr
+    if "PALAESTRA_OMNIACT" not in os.environ:
+        with pytest.raises(SuiteUnavailable, match="PALAESTRA_OMNIACT"):
+            OmniActEnv("omniact.7")
+
+
+def test_a_wrong_split_names_the_splits_there_and_the_right_one_runs(tmp_path: Path) -> None:
+    root = _data_set(tmp_path / "omniact")
+    wrong = _palaestra("list", "tasks", "--suite", "omniact", data=root)
+    assert wrong.returncode == 2 and "UserWarning" not in wrong.stderr
+    assert "has no test.json (its splits: train; PALAESTRA_OMNIACT_SPLIT picks one)" in wrong.stderr
+    right = _palaestra("list", "tasks", "--suite", "omniact", data=root, split="train")
+    assert right.stdout.split() == ["omniact.7"], right.stderr
+
+
+def test_the_report_gives_omniacts_data_set_scores_of_a_run(tmp_path: Path) -> None:
+    """OmniACT sums over the data set, so a long gold script weighs more than in the mean reward."""
+    root = _data_set(tmp_path / "omniact")
+    (root / "tasks" / "h.txt").write_text("Task: Open help\nOutput Script:\npyautogui.press('f1')\n")
+    index = json.loads((root / "train.json").read_text())
+    index["8"] = {"task": "tasks/h.txt", "image": "s.png", "box": "b.json"}
+    (root / "train.json").write_text(json.dumps(index))
+    run = tmp_path / "run"
+    agent = "palaestra.tests.omniact.fixed_agent:FixedScripts"
+    args = ["eval", "--suite", "omniact", "--agent", agent, "--label", "fixed", "--seeds", "0"]
+    args += ["--workers", "1", "--out", str(run)]
+    evaluated = _palaestra(*args, data=root, split="train")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "0.50" in evaluated.stdout  # the summary's mean reward: 1 and 0
+    code = "import sys; from palaestra.omniact.report import main; sys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "PALAESTRA_OMNIACT": str(root), "PALAESTRA_OMNIACT_SPLIT": "train"}
+    shown = subprocess.run([sys.executable, "-c", code, str(run)], capture_output=True, text=True, env=env)
+    assert shown.returncode == 0, shown.stderr
+    # Gold sequence scores 2.1 (three actions) and 0.1 (one); the wrong key loses the second's 0.1.
+    assert shown.stdout.splitlines()[1].split() == ["fixed", "2", "1.000", "0.955"]
+    missing = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env
+    )
+    assert missing.returncode == 2 and "no results.sqlite" in missing.stderr
