@@ -233,4 +233,4 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     finally:
         os.close(write)
     assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
-    assert done.returncode == 1
+    assert done.returncode == 0  # the reader had what it wanted: no error, as `| head` expects
