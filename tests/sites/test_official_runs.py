@@ -58,6 +58,6 @@ def test_show_gives_an_errored_episodes_message_and_no_traceback(
     run = build_run(tmp_path / "run", {"webarena.44": ["browser_crashed", True]})
     assert main(["show", str(run)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("  browser_crashed"))
+    at = next(i for i, line in enumerate(lines) if line.startswith("  browser_crashed agent webarena.44"))
     assert lines[at + 1].strip() == "browser_crashed: the browser went away"
     assert not any("Traceback" in line for line in lines)
