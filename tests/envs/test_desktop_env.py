@@ -230,6 +230,22 @@ def test_a_step_after_close_says_to_reset_and_starts_no_desktop(calc: DesktopEnv
     assert obs["focused_window"] == "galculator"
 
 
+def test_a_step_after_the_end_earns_no_reward_again(calc: DesktopEnv) -> None:
+    """An RL client stepping past `done` was paid the end's reward again on every late step."""
+    obs, _ = calc.reset(seed=2)
+    plan, reward, terminated = load()["calc-add"](obs), 0.0, False
+    action = next(plan)
+    for _ in range(12):
+        obs, reward, terminated, truncated, info = calc.step(action)
+        if terminated or truncated:
+            break
+        action = plan.send(obs)
+    assert (reward, terminated, info["success"]) == (1.0, True, True)
+    obs, reward, terminated, truncated, info = calc.step("press('1')")
+    assert (reward, terminated, truncated) == (0.0, True, False)
+    assert "episode is over" in obs["last_action_error"]
+
+
 class _NeedsMissingApp(DesktopTask):
     name = "desktop.needs-missing-app"
 
