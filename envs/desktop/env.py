@@ -33,7 +33,7 @@ from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError
+from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError, check_choice
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
 from palaestra.tasks.registry import get_task_spec
 
@@ -80,8 +80,8 @@ class DesktopEnv(PalaestraEnv):
         #: How long the screen must stay still before an observation, at most how long to wait for it,
         #: and the pause between the calls of one step (PyAutoGUI's PAUSE, 0.1 s by default).
         self.settle = {"quiet": settle_quiet, "limit": settle_limit, "pause": action_pause}
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' or None.")
+        if render_mode is not None:
+            check_choice("render_mode (or None)", render_mode, self.metadata["render_modes"])
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: SessionClient | None = None
         self._home: Path | None = None

@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
-from palaestra.errors import DesktopUnavailableError, EnvStateError
+from palaestra.errors import ConfigError, DesktopUnavailableError, EnvStateError
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.oracles import load
@@ -244,6 +244,13 @@ def test_a_step_after_the_end_earns_no_reward_again(calc: DesktopEnv) -> None:
     obs, reward, terminated, truncated, info = calc.step("press('1')")
     assert (reward, terminated, truncated) == (0.0, True, False)
     assert "episode is over" in obs["last_action_error"]
+
+
+def test_an_unknown_render_mode_is_a_config_error_with_did_you_mean() -> None:
+    with pytest.raises(
+        ConfigError, match=r"render_mode \(or None\) must be one of `rgb_array`.*Did you mean"
+    ):
+        DesktopEnv("desktop.calc-add", render_mode="rgb_arrays")
 
 
 class _NeedsMissingApp(DesktopTask):
