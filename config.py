@@ -10,14 +10,26 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from palaestra.errors import ConfigError, did_you_mean
 
-__all__ = ["ConfigError", "build_config", "convert", "parse_assignments", "parse_seeds"]
+__all__ = ["ConfigError", "build_config", "check_tokens", "convert", "parse_assignments", "parse_seeds"]
 
 C = TypeVar("C")
+
+
+def check_tokens(tokens: Iterable[str], fix: str) -> None:
+    """Refuse a bearer token that is empty or starts or ends with blanks, as every server of ours
+    does: an unset variable in ``--token "$TOKEN"`` gives one, clients could not send it, and an
+    empty one would require nothing. ``fix`` says what to do instead (the servers' flags differ)."""
+    if any(not t.strip() or t != t.strip() for t in tokens):
+        raise ConfigError(
+            "A token is empty or starts or ends with blanks (an unset variable in "
+            '`--token "$TOKEN"`?): clients could not send it, and an empty one would require '
+            f"nothing. Fix: {fix}"
+        )
 
 
 def build_config(cls: type[C], values: Mapping[str, Any], where: str = "configuration") -> C:

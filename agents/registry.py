@@ -24,7 +24,7 @@ from typing import Any
 
 from palaestra.agents.base import Agent
 from palaestra.config import ConfigError, build_config
-from palaestra.errors import PluginError, UnknownNameError
+from palaestra.errors import PluginError, RegistrationError, UnknownNameError
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,10 @@ _agents: dict[str, AgentSpec] = {}
 def register_agent(spec: AgentSpec) -> None:
     """Register an agent by hand (agents in packages use the entry point instead)."""
     if spec.name in _agents or spec.name in _entry_points():
-        raise ValueError(f"Agent {spec.name!r} is registered twice.")
+        raise RegistrationError(
+            f"Agent {spec.name!r} is registered already (by hand or by a package's {AGENTS_GROUP!r} "
+            "entry point): register this one under another name."
+        )
     _agents[spec.name] = spec
 
 

@@ -16,6 +16,7 @@ uses ``owner_of(request)`` for the same auth rules (a sub-app passes `EXCEPTION_
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,8 @@ from palaestra.server.config import ServerConfig
 from palaestra.server.http import BodyLimit, LoopbackHosts, handle_error
 from palaestra.server.openapi import openapi_document
 from palaestra.server.sessions import EnvFactory, SessionError, SessionManager
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -93,8 +96,10 @@ def create_app(
             yield {"palaestra": context}
         finally:
             for stop in reversed(context.on_shutdown):
-                with contextlib.suppress(Exception):
+                try:
                     await stop()
+                except Exception:  # an extension's own code: one failing must not keep the rest from stopping
+                    log.warning("A shutdown callback of the server failed: %r", stop, exc_info=True)
             await sessions.stop()
 
     handlers = dict(EXCEPTION_HANDLERS)

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from palaestra.config import ConfigError
+from palaestra.config import ConfigError, check_tokens
 from palaestra.server.auth import new_token
 
 LOOPBACK_NAMES = ("localhost",)
@@ -56,13 +56,8 @@ class ServerConfig:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}.")
         if self.max_body_bytes < 1024:
             raise ConfigError(f"max_body_bytes must be at least 1024, got {self.max_body_bytes}.")
-        blank = [t for t in self.tokens if not t.strip() or t != t.strip()]
-        if blank:  # Auth ignores an empty token: it would leave the server open, off loopback too
-            raise ConfigError(
-                "A token is empty or starts or ends with blanks (an unset variable in "
-                '`--token "$TOKEN"`?): clients could not send it, and an empty one would require '
-                "nothing. Fix: give a real token, or leave --token out to have one generated."
-            )
+        # Auth ignores an empty token: it would leave the server open, off loopback too.
+        check_tokens(self.tokens, "give a real token, or leave --token out to have one generated.")
         if not is_loopback(self.host) and not self.tokens:
             raise ConfigError(
                 f"Binding {self.host} exposes browsers to the network: give a token (--token, or "

@@ -24,6 +24,7 @@ from palaestra.envs.base import PalaestraEnv, StepResult
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import EnvStateError, PalaestraError
+from palaestra.server.sessions import SessionNotFound
 from palaestra.server.wire import observation_from_json
 
 TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
@@ -31,7 +32,16 @@ _ACTIONS = {a.name: a for a in (*ALL_ACTIONS, *TOOL_ACTIONS)}
 
 
 class RemoteEnvError(PalaestraError, RuntimeError):
-    """The server refused a request (its message says why and how to fix it)."""
+    """The server refused a request (its message says why and how to fix it).
+
+    ``code`` is the server's error code from its structured error body (``SESSION_NOT_FOUND``,
+    ``CAPACITY_REACHED``...; the HTTP status as text when the body had none) and ``status`` the
+    HTTP status: callers decide on these, never on the message.
+    """
+
+    def __init__(self, message: str, *, code: str, status: int) -> None:
+        super().__init__(message)
+        self.code, self.status = code, status
 
 
 class RemoteEnv(PalaestraEnv):
@@ -88,7 +98,9 @@ class RemoteEnv(PalaestraEnv):
                 message, code = error["message"], error["code"]
             except (ValueError, KeyError, TypeError):
                 message, code = response.text[:500], str(response.status_code)
-            raise RemoteEnvError(f"{self.server}{path}: {message} ({code})")
+            raise RemoteEnvError(
+                f"{self.server}{path}: {message} ({code})", code=code, status=response.status_code
+            )
         return response.json() if response.content else None
 
     async def _open(self) -> str:
@@ -122,7 +134,7 @@ class RemoteEnv(PalaestraEnv):
         try:
             answer = await self._call("POST", f"/sessions/{sid}/reset", {"seed": seed})
         except RemoteEnvError as exc:
-            if "SESSION_NOT_FOUND" not in str(exc):
+            if exc.code != SessionNotFound.code:
                 raise
             self.session_id = None  # closed on the server (idle): open another
             sid = await self._open()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -25,6 +26,7 @@ from palaestra.runs.trajectory import TrajectoryWriter
 from palaestra.server.config import ServerConfig
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 #: Observation parts a client may switch on (see `palaestra.envs.obs`).
 PARTS = ("axtree", "dom", "elements", "screenshot")
 DEFAULT_PARTS = PARTS
@@ -216,8 +218,12 @@ class Session:
         self.closed = True
         self._stop_recording()
         for release in self.on_close:
-            with contextlib.suppress(Exception):
+            try:
                 await release()
+            except Exception:  # an extension's own code: the session's environment is closed regardless
+                log.warning(
+                    "Releasing session %s: a close callback failed: %r", self.id, release, exc_info=True
+                )
         await self.env.aclose()
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from palaestra.errors import SiteCrashedError, SiteError
 from palaestra.sites import build as builds
+from palaestra.sites.apps.serve import EXIT_PORT_IN_USE
 from palaestra.sites.registry import SiteDef, get_dataset, get_site
 
 HEADER = "X-Palaestra-Episode"
@@ -209,7 +210,7 @@ class SiteRuntime:
                 break
         _terminate(process)
         text = log.read_text(errors="replace")
-        if "Address already in use" in text or "address already in use" in text.lower():
+        if process.returncode == EXIT_PORT_IN_USE:
             raise SiteError(f"Port {port} is in use; choose another with --port, or omit it for a free one.")
         raise SiteError(f"The {site.name} site did not start (log {log}):\n{text[-2500:]}")
 

@@ -33,7 +33,7 @@ from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError
+from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError, check_choice
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
 from palaestra.tasks.registry import get_task_spec
 
@@ -80,8 +80,8 @@ class DesktopEnv(PalaestraEnv):
         #: How long the screen must stay still before an observation, at most how long to wait for it,
         #: and the pause between the calls of one step (PyAutoGUI's PAUSE, 0.1 s by default).
         self.settle = {"quiet": settle_quiet, "limit": settle_limit, "pause": action_pause}
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' or None.")
+        if render_mode is not None:
+            check_choice("render_mode (or None)", render_mode, self.metadata["render_modes"])
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: SessionClient | None = None
         self._home: Path | None = None
@@ -196,7 +196,8 @@ class DesktopEnv(PalaestraEnv):
         client = await self._session()
         t0 = time.perf_counter()
         error, said_done, said_fail = "", False, False
-        if self._done:
+        over = self._done  # a step after the end earns nothing: the reward was paid once
+        if over:
             error = "The episode is over; call reset() to start a new one."
         else:
             try:
@@ -221,8 +222,8 @@ class DesktopEnv(PalaestraEnv):
         t1 = time.perf_counter()
         obs = await self._observe(client, last_action=text, error=error)
         verdict = self.task.evaluate(self.outcome(done=said_done, failed=said_fail))
-        terminated = verdict.done or said_done or said_fail
-        self._done = self._done or terminated
+        terminated = over or verdict.done or said_done or said_fail
+        self._done = terminated
         self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
         info = {
             "success": verdict.success,
@@ -231,7 +232,7 @@ class DesktopEnv(PalaestraEnv):
             "infeasible": "said fail()" if said_fail else None,
             "error": None,
         }
-        return obs, float(verdict.reward), terminated, False, info
+        return obs, 0.0 if over else float(verdict.reward), terminated, False, info
 
     def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
         """What the task's judge reads: the episode's HOME and the latest snapshot."""

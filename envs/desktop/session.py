@@ -229,11 +229,19 @@ class Session:
         self.x.release_all()
 
     def stop(self) -> None:
-        try:
-            self.tree.close()
-            self.x.close()
-        except Exception:
-            pass
+        # A session whose start failed has no reader or X connection yet; one failing to close (its
+        # bus or display gone with a killed daemon) must not keep the other open. Said on stderr,
+        # which is the parent's: this script has no logging of its own.
+        for name, part in (
+            ("AT-SPI reader", getattr(self, "tree", None)),
+            ("X connection", getattr(self, "x", None)),
+        ):
+            if part is None:
+                continue
+            try:
+                part.close()
+            except OSError as exc:
+                print(f"desktop session: closing the {name} failed: {exc!r}", file=sys.stderr, flush=True)
         procs = psutil.Process().children(recursive=True)
         for proc in procs:
             with contextlib.suppress(psutil.Error):

@@ -32,7 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from palaestra.sites.apps.serve import watch_parent
+from palaestra.sites.apps.serve import exit_if_port_in_use, watch_parent
 
 HEADER = "X-Palaestra-Episode"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -199,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     episodes = Path(os.environ.get("PALAESTRA_SITES_EPISODES") or build / "episodes")
     default = os.environ.get("PALAESTRA_SITES_DEFAULT_EPISODE", "")
     Handler.front = Front(build, episodes, default, os.environ.get("PALAESTRA_SITE", "code"))
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    with exit_if_port_in_use(args.port):
+        server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     print(f"LISTENING {server.server_address[1]}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
+
+#: The exit status of a site process whose port is taken: the runtime's structured signal for
+#: "port in use" (an errno, not words in a log, decides it).
+EXIT_PORT_IN_USE = 98
 
 
 def watch_parent(parent: int) -> None:
@@ -22,6 +28,18 @@ def watch_parent(parent: int) -> None:
         time.sleep(0.5)
         if os.getppid() != parent:
             os._exit(0)
+
+
+@contextlib.contextmanager
+def exit_if_port_in_use(port: int) -> Iterator[None]:
+    """Around binding: a port that is taken ends the process with `EXIT_PORT_IN_USE`."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"Port {port} is in use: {exc}", file=sys.stderr, flush=True)
+        sys.exit(EXIT_PORT_IN_USE)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     app = WhiteNoise(get_wsgi_application(), root=settings.STATIC_ROOT, prefix=settings.STATIC_URL)
     get_resolver().url_patterns  # noqa: B018  (import every view now, not on the first request)
-    server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="palaestra")
+    with exit_if_port_in_use(args.port):
+        server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="palaestra")
     print(f"LISTENING {server.effective_port}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.run()

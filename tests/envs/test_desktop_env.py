@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
-from palaestra.errors import DesktopUnavailableError, EnvStateError
+from palaestra.errors import ConfigError, DesktopUnavailableError, EnvStateError
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.oracles import load
@@ -228,6 +228,29 @@ def test_a_step_after_close_says_to_reset_and_starts_no_desktop(calc: DesktopEnv
     assert calc._client is None
     obs, _ = calc.reset(seed=1)
     assert obs["focused_window"] == "galculator"
+
+
+def test_a_step_after_the_end_earns_no_reward_again(calc: DesktopEnv) -> None:
+    """An RL client stepping past `done` was paid the end's reward again on every late step."""
+    obs, _ = calc.reset(seed=2)
+    plan, reward, terminated = load()["calc-add"](obs), 0.0, False
+    action = next(plan)
+    for _ in range(12):
+        obs, reward, terminated, truncated, info = calc.step(action)
+        if terminated or truncated:
+            break
+        action = plan.send(obs)
+    assert (reward, terminated, info["success"]) == (1.0, True, True)
+    obs, reward, terminated, truncated, info = calc.step("press('1')")
+    assert (reward, terminated, truncated) == (0.0, True, False)
+    assert "episode is over" in obs["last_action_error"]
+
+
+def test_an_unknown_render_mode_is_a_config_error_with_did_you_mean() -> None:
+    with pytest.raises(
+        ConfigError, match=r"render_mode \(or None\) must be one of `rgb_array`.*Did you mean"
+    ):
+        DesktopEnv("desktop.calc-add", render_mode="rgb_arrays")
 
 
 class _NeedsMissingApp(DesktopTask):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from palaestra.envs.obs import ObsConfig
 from palaestra.runs.results import load_rows
 from palaestra.runs.trajectory import read_trajectory
 from palaestra.server import RemoteEnv
+from palaestra.server.remote import RemoteEnvError
 from palaestra.server.run import ServerThread, free_port
 
 
@@ -57,6 +59,24 @@ def test_a_session_closed_by_the_server_is_reopened_and_a_dead_server_is_an_erro
         assert "environment server failed" in obs["last_action_error"]
     finally:
         env.close()
+
+
+def test_a_refusal_carries_the_servers_error_code_and_status(server: ServerThread) -> None:
+    """RemoteEnv decides (reopen a closed session or not) on the code of the server's structured
+    error body, never on the words of its message."""
+    env = RemoteEnv("miniwob.click-test", server=server.url)
+
+    async def refused() -> RemoteEnvError:
+        try:
+            with pytest.raises(RemoteEnvError) as caught:
+                await env._call("POST", "/sessions/no-such-session/reset", {"seed": 0})
+            return caught.value
+        finally:
+            await env.aclose()
+
+    error = asyncio.run(refused())
+    assert (error.code, error.status) == ("SESSION_NOT_FOUND", 404)
+    assert "no-such-session" in str(error)
 
 
 def test_eval_with_env_server_runs_every_episode_in_the_server(

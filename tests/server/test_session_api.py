@@ -6,6 +6,7 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import httpx
 import pytest
@@ -206,3 +207,36 @@ def test_extensions_mount_sub_apps_under_the_same_auth_and_sessions() -> None:
             answer = http.get("/ext/whoami").json()
             assert answer["sessions"] == [sid] and answer["owner"].startswith("t-")
             assert httpx.get(f"{server.url}/ext/whoami").status_code == 401
+
+
+def test_failing_close_and_shutdown_callbacks_are_logged_and_the_rest_still_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Extensions' callbacks once failed in silence (`suppress(Exception)`): now each failure is a
+    warning naming it, and the callbacks after it, and the session's own close, still run."""
+    from palaestra.server import ServerContext
+
+    ran: list[str] = []
+
+    async def broken() -> None:
+        raise RuntimeError("extension bug")
+
+    async def recorded() -> None:
+        ran.append("shutdown")
+
+    def extension(context: ServerContext) -> list[Any]:
+        context.on_shutdown += [recorded, broken]  # run in reverse: the broken one first
+        return []
+
+    caplog.set_level("WARNING", logger="palaestra.server")
+    with ServerThread(ServerConfig(), extensions=[extension]) as server:
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            sid = http.post("/sessions", json={"task": "miniwob.click-test", "reset": False}).json()["id"]
+            session = server.context.sessions.sessions[sid]
+            session.on_close.append(broken)
+            assert http.delete(f"/sessions/{sid}").status_code < 300
+        assert session.closed and sid not in server.context.sessions.sessions
+    assert ran == ["shutdown"]
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and r.exc_info]
+    assert any(sid in r.getMessage() and "close callback" in r.getMessage() for r in warnings)
+    assert any("shutdown callback" in r.getMessage() for r in warnings)

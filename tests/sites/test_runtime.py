@@ -157,6 +157,27 @@ def test_a_port_in_use_is_a_clear_error(runtime: SiteRuntime) -> None:
             other.stop()
 
 
+def test_a_site_that_fails_for_another_reason_is_not_called_a_port_in_use(
+    runtime: SiteRuntime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runtime tells a taken port by the child's exit status (from its bind's errno), not by
+    words in its log: a process that fails otherwise, mentioning an address in use (a search backend's
+    socket, say), gets the log, not advice about --port."""
+    (tmp_path / "failing_site_server.py").write_text(
+        "import sys\nsys.stderr.write('search backend: [Errno 98] Address already in use\\n')\nsys.exit(1)\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    forum = builds.DATASETS["forum"]
+    monkeypatch.setitem(builds.DATASETS, "forum", replace(forum, server="failing_site_server"))
+    other = SiteRuntime()
+    try:
+        with pytest.raises(SiteError, match="did not start") as caught:
+            other.ensure("forum")
+        assert "search backend" in str(caught.value) and "--port" not in str(caught.value)
+    finally:
+        other.stop()
+
+
 def test_missing_apps_and_a_damaged_seed_are_clear_errors(
     runtime: SiteRuntime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

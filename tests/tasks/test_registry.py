@@ -48,6 +48,19 @@ def test_registering_a_taken_or_misnamed_task_is_a_typed_error() -> None:
     assert all_tasks()["miniwob.click-test"] is taken and "click-test" not in all_tasks()
 
 
+def test_an_agent_or_a_template_registered_twice_is_a_registration_error() -> None:
+    from palaestra.agents.registry import get_agent_spec, register_agent
+    from palaestra.tasks.webarena.templates import TEMPLATES
+    from palaestra.tasks.webarena.templates.base import register
+
+    with pytest.raises(RegistrationError, match=r"Agent 'random' is registered already.*another name"):
+        register_agent(get_agent_spec("random"))
+    key, template = next(iter(TEMPLATES.items()))
+    with pytest.raises(RegistrationError, match=rf"Template '{key}' is registered twice"):
+        register(template)
+    assert TEMPLATES[key] is template
+
+
 def test_gymnasium_ids_are_registered() -> None:
     spec = gym.spec("palaestra/miniwob.use-autocomplete")
     assert spec.kwargs == {"task": "miniwob.use-autocomplete"}

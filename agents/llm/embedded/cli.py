@@ -6,12 +6,20 @@ import argparse
 import os
 import time
 
+from palaestra.config import check_tokens
+
 from .server import ENV_TOKEN, check_binding, serve_forever
 from .weights import ensure_weights
 
 
 def run_llm_command(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    token = args.token if args.token is not None else os.environ.get(ENV_TOKEN) or None
+    if args.action == "serve":  # before the model's file is even looked at, let alone loaded
+        check_tokens(
+            [token] if token is not None else [], "give a real token, or bind 127.0.0.1 without one."
+        )
+        check_binding(args.host, token)
     weights = ensure_weights()
     if args.action == "prepare":
         size = weights.path.stat().st_size / 1e6
@@ -19,9 +27,6 @@ def run_llm_command(args: argparse.Namespace) -> int:
         return 0
     from .runtime import LlamaRuntime
 
-    token = args.token or os.environ.get(ENV_TOKEN) or None
-    if args.action == "serve":
-        check_binding(args.host, token)  # before the model loads, not after
     runtime = LlamaRuntime(weights, n_ctx=args.context, threads=args.threads)
     if args.action == "info":
         print(

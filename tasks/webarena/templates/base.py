@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from palaestra.errors import PalaestraError
+from palaestra.errors import PalaestraError, RegistrationError
 
 Obs = dict[str, Any]
 Plan = Generator[str, Obs, None]
@@ -79,7 +79,7 @@ TEMPLATES: dict[str, Template] = {}
 def register(*templates: Template) -> None:
     for t in templates:
         if t.key in TEMPLATES:
-            raise ValueError(f"Template {t.key!r} is registered twice.")
+            raise RegistrationError(f"Template {t.key!r} is registered twice: give the second another key.")
         TEMPLATES[t.key] = t
 
 

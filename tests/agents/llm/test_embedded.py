@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 
 import openai
@@ -18,10 +21,11 @@ from palaestra.agents import TaskInfo
 from palaestra.agents.demos import record_episode
 from palaestra.agents.llm import LLMConfigError
 from palaestra.agents.llm.embedded import EmbeddedModel, LlamaRuntime, shared_runtime
-from palaestra.agents.llm.embedded.server import EmbeddedServer, ServerThread, check_binding
+from palaestra.agents.llm.embedded.server import ENV_TOKEN, EmbeddedServer, ServerThread, check_binding
 from palaestra.agents.synapse import SynapseAgent, SynapseConfig
 from palaestra.envs import BrowserEnv
 from palaestra.memory import Exemplar, Hit
+from palaestra.server.run import free_port
 from palaestra.tasks.miniwob.oracles import ORACLES
 
 PROMPT = """Example 1
@@ -131,6 +135,22 @@ def test_requests_need_the_token_and_bad_ones_say_why(server: ServerThread) -> N
     with pytest.raises(LLMConfigError, match="without a token"):
         check_binding("0.0.0.0", None)
     check_binding("0.0.0.0", "t")  # a token makes any address acceptable
+
+
+@pytest.mark.parametrize("token", ["", " ", " s3cret"])
+def test_llm_serve_refuses_a_blank_token_as_palaestra_serve_does(token: str) -> None:
+    """`--token ' '` once served on loopback with a token no client could send (and `--token ""`
+    quietly served with none); `palaestra serve` refuses both, with the same words."""
+    env = {k: v for k, v in os.environ.items() if k != ENV_TOKEN}
+    command = [sys.executable, "-m", "palaestra.cli", "llm", "serve", "--port", str(free_port())]
+    command += ["--token", token]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    try:
+        _, err = proc.communicate(timeout=120)  # serving instead of refusing would hang here
+        assert proc.returncode == 2 and "token is empty" in err and "--token" in err
+    finally:
+        proc.kill()
+        proc.wait(30)
 
 
 def test_in_process_model_counts_usage(runtime: LlamaRuntime) -> None:
