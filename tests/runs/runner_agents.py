@@ -118,3 +118,15 @@ class LinkThenIdleAgent(Agent):
             step = AgentStep(action="noop(0)")
         self.history.append(step)
         return step
+
+
+class LinkThenStopAgent(Agent):
+    """Follows the page's first link, then gives up without answering (`AgentStep.stop`)."""
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        link = re.search(r"\[(\w+)\] link\b", obs["axtree"])
+        if self.history or not link:
+            return AgentStep(action="noop(0)", stop=True)
+        step = AgentStep(action=f"click('{link.group(1)}')")
+        self.history.append(step)
+        return step

@@ -5,7 +5,7 @@ official tasks (`Task.judge_at_step_limit`).
 
 The task is WebArena's own task 44 ("Check out my todos", url_match on ``__GITLAB__/dashboard/todos``)
 on a loopback HTTP server standing in for a user's GitLab instance (its log-in left out: not what is
-tested here), played in a real Chromium by agents that never stop.
+tested here), played in a real Chromium by agents that never answer.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ def test_an_official_task_reached_by_navigation_passes_at_the_step_limit(
     try:
         there = worker.run(EpisodeSpec(AgentEntry("runner_agents:LinkThenIdleAgent"), official_task, 0))
         stayed = worker.run(EpisodeSpec(AgentEntry("runner_agents:IdleAgent"), official_task, 0))
+        gave_up = worker.run(EpisodeSpec(AgentEntry("runner_agents:LinkThenStopAgent"), official_task, 0))
     finally:
         worker.close()
     assert not there.error_kind, there.error_message
@@ -93,3 +94,9 @@ def test_an_official_task_reached_by_navigation_passes_at_the_step_limit(
     assert not stayed.error_kind, stayed.error_message
     assert stayed.outcome == STEP_LIMIT and not stayed.success
     assert stayed.extra["columns"]["paper"] == 0.0
+
+    # An agent that gives up without answering is judged the same way (WebArena's harness stops
+    # agents for repeated or unparsable actions with an "Early stop" answer too).
+    assert not gave_up.error_kind, gave_up.error_message
+    assert len(gave_up.steps) == 1 and gave_up.extra["early_stop"] == "The agent stopped without an answer"
+    assert gave_up.extra["columns"]["paper"] == 1.0 and gave_up.outcome == SUCCESS
