@@ -16,6 +16,9 @@ from palaestra.agents.registry import AgentSpec
 from palaestra.envs.obs import Observation
 from palaestra.errors import UnknownNameError
 
+#: Suites with no oracle at all: WebArena's official files (the paper's, Verified's, Lite's).
+NO_ORACLE_SUITES = ("webarena", "webarena-verified", "webarena-lite")
+
 
 @dataclass(frozen=True)
 class OracleConfig:
@@ -35,10 +38,14 @@ class OracleAgent(Agent):
         self._plan: Generator[str, Observation, None] | None = None
 
     def reveal_task(self, task: str) -> None:
-        oracles = _oracles(task)
+        suite = task.split(".", 1)[0] if "." in task else ""
         short = task.split(".", 1)[-1]
+        if suite in NO_ORACLE_SUITES:  # WebArena's files hold references to check, not solutions
+            hint = f"WebArena's own tasks have none. {_have_oracles()}"
+            raise UnknownNameError("oracle", task, (), hint=hint)
+        oracles = _oracles(task)
         if short not in oracles:
-            raise UnknownNameError("oracle", short, oracles, hint="Only some MiniWoB++ tasks have one.")
+            raise UnknownNameError("oracle", short, oracles, hint=_have_oracles())
         self.task_name, self._oracles = short, oracles
 
     async def areset(self, task: TaskInfo) -> None:
@@ -59,6 +66,16 @@ class OracleAgent(Agent):
         step = AgentStep(action=action)
         self.history.append(step)
         return step
+
+
+def _have_oracles() -> str:
+    """Which suites have scripted solutions, for the error of a task without one."""
+    from palaestra.tasks.webarena import SITE_SUITES
+
+    return (
+        f"Oracles play most MiniWoB++ tasks, the site suites ({', '.join(SITE_SUITES)}), "
+        "the desktop tasks and OmniACT's (its gold scripts)."
+    )
 
 
 def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None]]]:
@@ -86,5 +103,8 @@ def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None
 
 
 SPEC = AgentSpec(
-    "oracle", OracleAgent, OracleConfig, "scripted MiniWoB++, desktop and site-suite solutions (privileged)"
+    "oracle",
+    OracleAgent,
+    OracleConfig,
+    "scripted MiniWoB++, site-suite, desktop and OmniACT solutions (privileged)",
 )

@@ -55,6 +55,13 @@ class PalaestraEnv(gym.Env[Observation, str]):
     async def aclose(self) -> None:
         """Release everything this environment started."""
 
+    async def aearly_stop(self, reason: str) -> StepResult | None:
+        """End the episode without the agent's answer (it reached the step limit, or gave up) and
+        judge it, if its task asks to be judged so (``Task.judge_at_step_limit``: WebArena's
+        official tasks, whose harness judges every episode); ``reason`` is why it ended. Returns the
+        verdict as a step's result with no action run, or None where such an episode gets none."""
+        return None
+
     async def arender(self) -> np.ndarray | None:
         return None
 

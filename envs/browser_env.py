@@ -29,7 +29,7 @@ from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.actions.executor import ActionState
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
-from palaestra.envs.base import PalaestraEnv
+from palaestra.envs.base import PalaestraEnv, StepResult
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
 from palaestra.envs.obs import Observation, ObservationLayout
@@ -242,8 +242,22 @@ class BrowserEnv(PalaestraEnv):
             raise EnvStateError("step() before reset(): call reset() to start an episode.")
         if not isinstance(action, str):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
+        return await self._guarded(self._episode, action)
+
+    async def aearly_stop(self, reason: str) -> StepResult | None:
+        """Judge the episode without an answer, as WebArena's harness does, if its task asks for that
+        (``Task.judge_at_step_limit``): no action runs, the task's ``evaluate`` gets ``reason``."""
+        self._bind_loop()
+        if not self.task.judge_at_step_limit or self._episode is None or self._done:
+            return None
+        return await self._guarded(self._episode, "", early_stop=reason)
+
+    async def _guarded(
+        self, episode: BrowserEpisode, action: str, early_stop: str | None = None
+    ) -> StepResult:
+        """A step within its timeout; a failure of the machinery ends the episode as an error."""
         try:
-            return await asyncio.wait_for(self._step(self._episode, action), self.step_timeout)
+            return await asyncio.wait_for(self._step(episode, action, early_stop), self.step_timeout)
         except PageHungError as exc:
             kind, message = "step_timeout", f"{exc} The episode ends here."
         except TimeoutError:
@@ -256,7 +270,7 @@ class BrowserEnv(PalaestraEnv):
         except InfrastructureError as exc:  # a task's own infrastructure: a site process that stopped
             kind, message = exc.kind, str(exc)
         except PlaywrightError as exc:
-            if self._episode.browser_alive():
+            if episode.browser_alive():
                 kind, message = (
                     "environment_error",
                     f"The environment failed during the step: {first_line(exc)}",
@@ -271,7 +285,7 @@ class BrowserEnv(PalaestraEnv):
         return obs, 0.0, False, True, {"error": {"kind": kind, "message": message}, "success": False}
 
     async def _step(
-        self, episode: BrowserEpisode, action: str
+        self, episode: BrowserEpisode, action: str, early_stop: str | None = None
     ) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         timings: dict[str, float] = {}
         over = self._done  # a step after the end earns nothing: the reward was paid once
@@ -279,11 +293,12 @@ class BrowserEnv(PalaestraEnv):
         episode.state.tool_results.clear()  # the next observation shows this step's answers only
         if episode.navigations is not None:
             episode.navigations.begin_step()  # the fetches the actions send are waited for
-        ran = (
-            await self._run_actions(episode, action)
-            if not self._done
-            else SequenceResult(error="The episode is over; call reset() to start a new one.")
-        )
+        if self._done:
+            ran = SequenceResult(error="The episode is over; call reset() to start a new one.")
+        elif early_stop is not None:
+            ran = SequenceResult()  # judged as it stands: nothing runs
+        else:
+            ran = await self._run_actions(episode, action)
         error = ran.error
         t1 = time.perf_counter()
         marked = await episode.settle(self.settle_ms)
@@ -295,12 +310,12 @@ class BrowserEnv(PalaestraEnv):
         verdict, obs = await asyncio.gather(
             self.task.evaluate(
                 episode.state.page,
-                EpisodeState(messages=episode.state.messages, infeasible=episode.state.infeasible),
+                EpisodeState(episode.state.messages, episode.state.infeasible, early_stop),
             ),
             self._observe(last_action=action, error=error, marked=marked),
         )
         timings.update(action=t1 - t0, settle=t2 - t1, observe=time.perf_counter() - t2)
-        terminated = verdict.done or episode.state.infeasible is not None
+        terminated = verdict.done or episode.state.infeasible is not None or early_stop is not None
         self._done = self._done or terminated
         info = {
             "success": verdict.success,

@@ -146,6 +146,7 @@ class EpisodeWorker:
             t_agent = time.perf_counter()
             if step.stop:
                 out.outcome = FAILURE
+                await self._judge_unanswered(env, out, "The agent stopped without an answer")
                 return
             demo = record_step(obs, step.action) if self.settings.demos else None
             obs, reward, terminated, truncated, info = await env.astep(step.action)
@@ -161,15 +162,28 @@ class EpisodeWorker:
                 out.error_message = info["error"]["message"]
                 return
             if terminated or truncated:
-                out.success = bool(info.get("success"))
-                verdict = info.get("task_info") or {}
-                if verdict.get("columns"):  # WebArena's tasks: the paper's, the corrected and Verified's
-                    out.extra["columns"] = verdict["columns"]  # verdicts, and why (`palaestra show`)
-                    keys = ("details", "errors", "verified", "stand_ins")
-                    out.extra["verdict"] = {k: verdict.get(k) for k in keys}
+                _take_verdict(out, info)
                 out.outcome = SUCCESS if out.success else FAILURE
                 return
         out.outcome = STEP_LIMIT
+        await self._judge_unanswered(env, out, f"Reach max steps {max_steps}")
+
+    async def _judge_unanswered(self, env: PalaestraEnv, out: EpisodeOutcome, reason: str) -> None:
+        """Judge an episode that ended without an answer, if its task is judged so (WebArena's
+        official tasks: their harness judges every episode); it stays a step_limit or failure
+        unless that verdict is a success. No step is recorded: the agent did not act."""
+        judged = await env.aearly_stop(reason)
+        if judged is None:
+            return
+        _, reward, _, _, info = judged
+        if info.get("error"):
+            out.error_kind, out.error_message = info["error"]["kind"], info["error"]["message"]
+            return
+        out.reward = float(reward)
+        out.extra["early_stop"] = reason
+        _take_verdict(out, info)
+        if out.success:
+            out.outcome = SUCCESS
 
     def _api_feedback(self) -> FeedbackStore:
         if self.feedback is None:
@@ -203,6 +217,17 @@ class EpisodeWorker:
         )
         self.envs[task] = env
         return env
+
+
+def _take_verdict(out: EpisodeOutcome, info: dict[str, Any]) -> None:
+    """The task's verdict into the outcome; WebArena's tasks add the paper's, the corrected and
+    Verified's columns, and why (`palaestra show`, the UI's episode page)."""
+    out.success = bool(info.get("success"))
+    verdict = info.get("task_info") or {}
+    if verdict.get("columns"):
+        out.extra["columns"] = verdict["columns"]
+        keys = ("details", "errors", "verified", "stand_ins", "early_stop")
+        out.extra["verdict"] = {k: verdict.get(k) for k in keys}
 
 
 class _ResetFailed(PalaestraError):

@@ -30,6 +30,9 @@ class EpisodeState:
 
     messages: list[str] = field(default_factory=list)
     infeasible: str | None = None
+    #: Why the episode ended without an answer ("Reach max steps 30"), when the runner asks for its
+    #: verdict anyway (only tasks with ``judge_at_step_limit`` are asked); None in ordinary steps.
+    early_stop: str | None = None
 
 
 class ToolRunner(Protocol):
@@ -79,6 +82,11 @@ class Task(ABC):
     #: Leave it False for a task whose setup changes anything shared (a server, a file, a database):
     #: that would happen while the previous episode still runs.
     setup_ahead: bool = False
+    #: Whether an episode that ends without the agent's answer (at the step limit, or when the agent
+    #: gives up) is still judged, with ``EpisodeState.early_stop`` saying why. WebArena's harness
+    #: judges every episode so (its "Early stop: ..." answer), and its official tasks set this to
+    #: match the published numbers; elsewhere such an episode is a failure without a verdict.
+    judge_at_step_limit: bool = False
 
     def tools(self) -> ToolRunner | None:
         """The tools this task offers its agents (a calculator, its manuals), or None.

@@ -49,6 +49,8 @@ LOGINS: dict[str, tuple[str, dict[str, str], str]] = {
     "reddit": ("/login", {"Username": "MarvelsGrantMan136", "Password": "test1234"}, "Log in"),
     "gitlab": ("/users/sign_in", {"Username or email": "byteblaze", "Password": "hello1234"}, "Sign in"),
 }  # fmt: skip
+#: What WebArena's harness answers for an agent it stops (``create_stop_action(f"Early stop: ...")``).
+EARLY_STOP = "Early stop: "
 #: Cookies after logging in, per (site, URL), for this worker's later episodes.
 _LOGGED_IN: dict[tuple[str, str], list[Any]] = {}
 #: Responses not recorded for WebArena-Verified (static files), as its own filter.
@@ -90,6 +92,10 @@ async def har_entry(response: Response) -> dict[str, Any]:
 
 
 class OfficialTask(SiteTask):
+    #: WebArena's harness judges every episode: one that reaches its step limit (or that it stops for
+    #: repeated or unparsable actions) ends with a stop action whose answer is "Early stop: <why>".
+    judge_at_step_limit = True
+
     def __init__(
         self,
         config: TaskConfig,
@@ -192,17 +198,21 @@ class OfficialTask(SiteTask):
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         if self.stand_ins():
             self.episode(page).check_alive()
-        if not state.messages and state.infeasible is None:
+        if not state.messages and state.infeasible is None and state.early_stop is None:
             return Evaluation()
         answer = state.messages[-1] if state.messages else None
+        # An episode without an answer is judged as WebArena's harness judges it: the paper column
+        # gets its "Early stop: ..." answer; the corrected column and Verified see no answer at all.
+        early = EARLY_STOP + state.early_stop if answer is None and state.early_stop is not None else None
         columns: dict[str, float | None] = {}
         errors: dict[str, str] = {}
         details: dict[str, Any] = {}
         stand_ins = [s for s in self.config.sites if s not in self.hosts]
         for mode in ("paper", "corrected"):
             grader = self.paper_grader if mode == "paper" else None
+            given = early if mode == "paper" and early is not None else answer
             ctx = EvalContext(
-                page=page, context=page.context, answer=answer, infeasible=state.infeasible, urls=self.urls(),
+                page=page, context=page.context, answer=given, infeasible=state.infeasible, urls=self.urls(),
                 databases={}, intent=self.config.intent, mode=mode, stand_ins=stand_ins,
                 judge=grader.fuzzy if grader else self.judge,
                 ua_judge=grader.unachievable if grader else None,
@@ -228,6 +238,7 @@ class OfficialTask(SiteTask):
             "verified": verified,
             "sources": sources(),
             "stand_ins": stand_ins,
+            "early_stop": early,
         }  # fmt: skip  (WebArena's sites not on the user's instances)
         return Evaluation(reward=score, done=True, success=score >= 1.0, raw=raw)
 

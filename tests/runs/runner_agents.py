@@ -104,3 +104,29 @@ class SlowToLoadAgent(Agent):
 
     async def aact(self, obs: Observation) -> AgentStep:
         return AgentStep(action="noop(0)", stop=bool(self.history), extra={"loaded_at": self.loaded_at})
+
+
+class LinkThenIdleAgent(Agent):
+    """Follows the page's first link, then waits on every step and never answers: its episodes
+    end at the step limit, on the page the link led to."""
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        link = re.search(r"\[(\w+)\] link\b", obs["axtree"])
+        if not self.history and link:
+            step = AgentStep(action=f"click('{link.group(1)}')")
+        else:
+            step = AgentStep(action="noop(0)")
+        self.history.append(step)
+        return step
+
+
+class LinkThenStopAgent(Agent):
+    """Follows the page's first link, then gives up without answering (`AgentStep.stop`)."""
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        link = re.search(r"\[(\w+)\] link\b", obs["axtree"])
+        if self.history or not link:
+            return AgentStep(action="noop(0)", stop=True)
+        step = AgentStep(action=f"click('{link.group(1)}')")
+        self.history.append(step)
+        return step

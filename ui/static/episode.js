@@ -2,6 +2,7 @@
 // parsed to and did, what it cost; the diff from the step before. j/k or arrows move between steps.
 import {api, details, fail, fill, go, h, int, keys, link, num, page, pre, resultBadge, table} from "./core.js";
 import {screenshot} from "./shot.js";
+import {verdictSection} from "./verdict.js";
 
 const TABS = ["Prompt & answer", "AXTree", "DOM", "Abstracted state", "Elements", "Tools", "Diff", "Text"];
 
@@ -119,6 +120,7 @@ page("episode", async (view, params) => {
     h("div", {class: "goal"}, e.goal || "(no goal recorded)"),
     h("p", {class: "stats"}, `reward ${num(e.reward)} · ${e.steps} steps · ${num(e.elapsed_s, 2)} s (reset ${num(e.reset_s, 2)} s) · ${int(e.tokens_in)} tokens in, ${int(e.tokens_out)} out · cost ${num(e.cost, 4)} · attempts ${e.attempts}`),
     e.error_message ? pre(e.error_message, "error-message") : null,
+    verdictSection(e.extra),
     ep.attempts.length ? details(`Errored attempts (${ep.attempts.length})`, table(["attempt", "error", "message"], ep.attempts.map((a) => [a.attempt, a.error_kind, pre(a.error_message)]))) : null,
     ep.artifacts_problem ? h("p", {class: "error"}, `Artifacts: ${ep.artifacts_problem}`) : null,
     count ? [h("h2", {}, `Timeline (${ep.steps.length} steps)`), strip, stage] : h("p", {class: "muted"}, "No step was taken."));

@@ -1,0 +1,102 @@
+"""WebArena's harness judges every episode: one that reaches the step limit ends with the stop
+action "Early stop: Reach max steps N" and its evaluators still run, so a `url_match` task passes
+in the paper column without the agent ever answering. Palaestra's runner does the same for the
+official tasks (`Task.judge_at_step_limit`).
+
+The task is WebArena's own task 44 ("Check out my todos", url_match on ``__GITLAB__/dashboard/todos``)
+on a loopback HTTP server standing in for a user's GitLab instance (its log-in left out: not what is
+tested here), played in a real Chromium by agents that never answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from palaestra.runs.episode import EpisodeWorker
+from palaestra.runs.records import STEP_LIMIT, SUCCESS
+from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.tasks import registry
+from palaestra.tasks.registry import TaskSpec
+from palaestra.tasks.webarena.official import benchmark_configs
+from palaestra.tasks.webarena.official_task import OfficialTask
+
+HERE = Path(__file__).parent
+TASK = "wa-step-limit.44"
+PAGES = {
+    "/": '<h1>Projects</h1><a href="/dashboard/todos">To-Do List</a>',
+    "/dashboard/todos": "<h1>To-Do List</h1><p>Nothing to do.</p>",
+}
+
+
+class GitLab(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        body = PAGES.get(self.path.split("?")[0], "<h1>Not found</h1>").encode()
+        self.send_response(200 if self.path.split("?")[0] in PAGES else 404)
+        self.send_header("content-type", "text/html; charset=utf-8")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def gitlab() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), GitLab)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def official_task(gitlab: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    config = dataclasses.replace(benchmark_configs("webarena")["44"], require_login=False)
+
+    def make() -> OfficialTask:
+        return OfficialTask(config, TASK, "webarena", hosts={"gitlab": gitlab})
+
+    monkeypatch.setitem(registry._registry, TASK, TaskSpec(TASK, "wa-step-limit", make))
+    monkeypatch.syspath_prepend(str(HERE))  # runner_agents
+    return TASK
+
+
+def test_an_official_task_reached_by_navigation_passes_at_the_step_limit(
+    official_task: str, tmp_path: Path
+) -> None:
+    worker = EpisodeWorker(RunSettings(max_steps=3, step_timeout=20.0, screenshots=False), str(tmp_path))
+    try:
+        there = worker.run(EpisodeSpec(AgentEntry("runner_agents:LinkThenIdleAgent"), official_task, 0))
+        stayed = worker.run(EpisodeSpec(AgentEntry("runner_agents:IdleAgent"), official_task, 0))
+        gave_up = worker.run(EpisodeSpec(AgentEntry("runner_agents:LinkThenStopAgent"), official_task, 0))
+    finally:
+        worker.close()
+    assert not there.error_kind, there.error_message
+    # WebArena's paper column judges it as its harness would: the URL matches, a success.
+    assert there.extra.get("columns", {}).get("paper") == 1.0, there.extra
+    assert len(there.steps) == 3 and there.extra["early_stop"] == "Reach max steps 3"
+    assert there.outcome == SUCCESS and there.success and there.reward == 1.0
+    verdict = there.extra["verdict"]
+    assert verdict["early_stop"] == "Early stop: Reach max steps 3"
+    assert verdict["details"]["paper"]["url_match"] == 1.0
+    # The corrected column judges the page too; Verified wants the agent's own answer.
+    assert there.extra["columns"]["corrected"] == 1.0
+    assert there.extra["columns"]["verified"] == 0.0 and verdict["verified"]["status"] == "failure"
+
+    # An agent that never leaves the start page is judged too, and fails: still a step_limit.
+    assert not stayed.error_kind, stayed.error_message
+    assert stayed.outcome == STEP_LIMIT and not stayed.success
+    assert stayed.extra["columns"]["paper"] == 0.0
+
+    # An agent that gives up without answering is judged the same way (WebArena's harness stops
+    # agents for repeated or unparsable actions with an "Early stop" answer too).
+    assert not gave_up.error_kind, gave_up.error_message
+    assert len(gave_up.steps) == 1 and gave_up.extra["early_stop"] == "The agent stopped without an answer"
+    assert gave_up.extra["columns"]["paper"] == 1.0 and gave_up.outcome == SUCCESS
