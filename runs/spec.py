@@ -157,12 +157,12 @@ def resolve_tasks(suite: str, patterns: Sequence[str]) -> list[str]:
 
 
 def _seedless(settings: RunSettings) -> bool:
-    """Whether every task of the run ignores its seed (the site and WebArena suites: one fixed
-    problem per task), so that the default seeds would run each one five times over."""
-    from palaestra.tasks.webarena import SEEDLESS_SUITES
+    """Whether every task of the run ignores its seed (`TaskSpec.seeded`: the site and WebArena
+    suites pose one fixed problem per task), so that the default seeds would run each one five times."""
+    from palaestra.tasks.registry import get_task_spec
 
     tasks = resolve_tasks(settings.suite, settings.tasks)
-    return bool(tasks) and all(task.split(".", 1)[0] in SEEDLESS_SUITES for task in tasks)
+    return bool(tasks) and not any(get_task_spec(task).seeded for task in tasks)
 
 
 def load_run_file(path: str | Path) -> dict[str, Any]:

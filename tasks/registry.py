@@ -66,6 +66,9 @@ class TaskSpec:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     env: str = BROWSER_ENV
+    #: False for a task that poses one fixed problem whatever the seed (WebArena's and the site
+    #: suites'): runs then default to one seed rather than five identical episodes.
+    seeded: bool = True
 
     @property
     def gym_id(self) -> str:

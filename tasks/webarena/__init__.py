@@ -16,8 +16,6 @@ from palaestra.tasks.webarena.config import TaskConfig, load_configs
 
 DATA = Path(__file__).parent / "data"
 SITE_SUITES = ("shop", "shop-admin", "forum", "code", "wiki", "cross")
-#: Suites whose tasks are one fixed problem each, whatever the seed: runs default to seed 0 there.
-SEEDLESS_SUITES = (*SITE_SUITES, "webarena", "webarena-verified", "webarena-lite")
 
 
 @functools.cache
@@ -36,7 +34,7 @@ def make_site_task(suite: str, name: str, **kwargs: Any) -> Any:
 def suite_specs(suite: str) -> list[TaskSpec]:
     return [
         TaskSpec(f"{suite}.{name}", suite, "palaestra.tasks.webarena:make_site_task",
-                 {"suite": suite, "name": name}, config.intent)
+                 {"suite": suite, "name": name}, config.intent, seeded=False)
         for name, config in suite_configs(suite).items()
     ]  # fmt: skip
 

@@ -222,7 +222,7 @@ def benchmark_specs(benchmark: str) -> list[TaskSpec]:
         return []  # not installed: the suite lists no tasks (`palaestra eval` says how to install)
     return [
         TaskSpec(f"{benchmark}.{tid}", benchmark, "palaestra.tasks.webarena.official:make_official_task",
-                 {"benchmark": benchmark, "task_id": tid}, config.intent)
+                 {"benchmark": benchmark, "task_id": tid}, config.intent, seeded=False)
         for tid, config in configs.items()
     ]  # fmt: skip
 

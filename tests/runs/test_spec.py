@@ -128,3 +128,23 @@ def test_tasks_resolve_by_short_name_in_the_suite_and_by_full_name_in_any() -> N
     assert resolve_tasks("tools", ["calc*"]) == ["tools.calculate"]
     with pytest.raises(UnknownNameError, match="calculate"):
         resolve_tasks("miniwob", ["calculate"])  # a short name stays in its suite
+
+
+def test_a_run_of_tasks_that_ignore_their_seed_defaults_to_one_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`TaskSpec.seeded`: a suite of one's own whose tasks pose a fixed problem runs each task once by
+    default, as WebArena's do, while a seeded suite keeps five seeds and an explicit list is kept."""
+    from palaestra.tasks import registry
+    from palaestra.tasks.registry import TaskSpec
+
+    registry.list_tasks("*")  # the installed suites first, so that ours is added to them
+    fixed = TaskSpec("fixedsuite.one", "fixedsuite", "palaestra.tasks.page:PageTask", seeded=False)
+    monkeypatch.setitem(registry._registry, fixed.name, fixed)
+
+    def seeds(*tasks: str, **more: str) -> list[int]:
+        return build_run_config({"out": "o", "agents": ["random"], "tasks": list(tasks), **more}).seeds
+
+    assert seeds("fixedsuite.one") == [0]
+    assert seeds("shop.*") == [0]  # the site suites' specs say so too
+    assert seeds("miniwob.click-test") == [0, 1, 2, 3, 4]
+    assert seeds("fixedsuite.one", "miniwob.click-test") == [0, 1, 2, 3, 4]  # a seeded task: five
+    assert seeds("fixedsuite.one", seeds="3-4") == [3, 4]
