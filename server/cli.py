@@ -40,7 +40,8 @@ EXAMPLES = {
     "serve": ["palaestra serve --task miniwob.click-test",
               "palaestra serve --host 0.0.0.0 --port 8765 --token SECRET --trajectories recorded"],
     "mcp": ["palaestra mcp --task miniwob.book-flight --seed 3",
-            "palaestra mcp --task miniwob.enter-text --http --port 8766"],
+            "palaestra mcp --task miniwob.enter-text --http --port 8766",
+            "palaestra mcp --task desktop.calc-add --seed 1"],
 }  # fmt: skip
 
 

@@ -14,12 +14,12 @@ Every action answers with the snapshot (the observation's accessibility tree) an
 error, if any. The goal is the server's instructions and the ``palaestra://goal`` resource; the
 agent ends with ``submit`` (an answer, or that the task is infeasible). Reset, evaluation and reward
 are not tools: a harness reads them through the session API (``GET /sessions/{id}``), and
-``palaestra mcp`` prints the verdict when the session ends.
+``palaestra mcp`` prints the verdict when the session ends. A desktop task's session gets a
+desktop's tools instead (`mcp_desktop`); what both share is in `mcp_tools`.
 """
 
 from __future__ import annotations
 
-import difflib
 import time as clock
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
@@ -27,11 +27,15 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.utilities.types import Image
-from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from palaestra.envs.desktop.actions import DesktopActionSet
+from palaestra.server.mcp_desktop import build_desktop_server
+from palaestra.server.mcp_tools import PalaestraMCP, acting, add_submit_and_goal, call, hints, target_id
 from palaestra.server.sessions import Session, SessionManager
 from palaestra.server.wire import png_bytes
+
+__all__ = ["build_mcp_server", "call", "target_id", "verdict"]
 
 Element = Annotated[str, Field(description="Human-readable element description, for the record")]
 Target = Annotated[str, Field(description="The element's id from the snapshot, e.g. '15' for [15]")]
@@ -54,16 +58,6 @@ TOOLS_INSTRUCTIONS = """
 The task also offers tools: find the one that fits a need with search_apis, run it with call_api;
 their answers show under "Tool results". The tools:
 {tools}"""
-
-
-def call(name: str, *args: Any) -> str:
-    """An action string: ``call("fill", "12", "it's")`` -> ``fill('12', "it's")`` (Python literals)."""
-    return f"{name}({', '.join(repr(a) for a in args)})"
-
-
-def target_id(target: str) -> str:
-    """Accept ``15``, ``[15]`` and ``ref=15`` alike."""
-    return target.strip().strip("[]").removeprefix("ref=").strip()
 
 
 def snapshot_text(session: Session, action: str | None = None) -> str:
@@ -93,45 +87,26 @@ def snapshot_text(session: Session, action: str | None = None) -> str:
     return "\n".join(lines)
 
 
-class _PalaestraMCP(MCPServer):
-    """The SDK's server, with an unknown tool answered by the tools there are (did-you-mean), not
-    only "Unknown tool": a model that guessed a name learns the right one from the answer."""
-
-    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        known = [t.name for t in await self.list_tools()]
-        if name not in known:  # matched without the shared prefix, which makes every name look close
-            bare = {k.removeprefix("browser_"): k for k in known}
-            close = difflib.get_close_matches(name.removeprefix("browser_"), list(bare), n=2, cutoff=0.6)
-            hint = f" Did you mean: {', '.join(f'`{bare[c]}`' for c in close)}?" if close else ""
-            raise ToolError(f"Unknown tool `{name}`.{hint} This task's tools: {', '.join(known)}.")
-        return await super().call_tool(name, arguments, context)
-
-
 def build_mcp_server(session: Session, sessions: SessionManager) -> MCPServer:
-    """The MCP server of one session. Every tool call goes through ``sessions`` (one at a time,
-    within the request timeout), like any other transport's."""
+    """The MCP server of one session, its tools those of the task's kind: a desktop task's are
+    `mcp_desktop`'s, every other task's the browser tools below. Every tool call goes through
+    ``sessions`` (one at a time, within the request timeout), like any other transport's."""
+    if isinstance(session.env.action_set, DesktopActionSet):
+        return build_desktop_server(session, sessions)
     goal = session.env.goal if session.last is not None else ""
     instructions = INSTRUCTIONS.format(goal=goal or "(the goal is the palaestra://goal resource)")
     if session.env.tools is not None:
         instructions += TOOLS_INSTRUCTIONS.format(tools=session.env.tools.describe())
-    server: MCPServer = _PalaestraMCP("palaestra", instructions=instructions, log_level="WARNING")
+    server: MCPServer = PalaestraMCP("palaestra", instructions=instructions, log_level="WARNING")
     allowed = session.env.action_set.actions
-
-    async def act(action: str) -> str:
-        if session.submission is not None:
-            raise ToolError("The episode was submitted; no more actions.")
-        await sessions.run(session, lambda: session.step(action))
-        return snapshot_text(session, action)
+    act = acting(session, sessions, snapshot_text)
 
     def tool(*needs: str, read_only: bool = False) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
         """Register the tool if the task's action set has every action it needs."""
 
         def register(fn: Callable[..., Awaitable[Any]]) -> Any:
             if all(n in allowed for n in needs):
-                hints = ToolAnnotations(
-                    read_only_hint=read_only, destructive_hint=False, open_world_hint=False
-                )
-                server.tool(annotations=hints)(fn)
+                server.tool(annotations=hints(read_only))(fn)
             return fn
 
         return register
@@ -255,27 +230,14 @@ def build_mcp_server(session: Session, sessions: SessionManager) -> MCPServer:
         """Call one of the task's tools; its answer (or error) shows under "Tool results"."""
         return await act(call("call_api", api, arguments or {}))
 
-    @server.tool(annotations=ToolAnnotations(destructive_hint=False, open_world_hint=False))
-    async def submit(
-        answer: Annotated[str | None, Field(description="the answer, if the task asks for one")] = None,
-        infeasible: Annotated[bool, Field(description="true if the task cannot be done")] = False,
-        reason: str = "",
-    ) -> str:
-        """Finish the task: give the answer (if it asks for one), or say it is infeasible and why."""
-        if session.submission is not None:
-            raise ToolError("Already submitted.")
-        if not session.done:
-            if infeasible and "report_infeasible" in allowed:
-                await act(call("report_infeasible", reason or "The task cannot be done."))
-            elif answer is not None and "send_msg_to_user" in allowed:
-                await act(call("send_msg_to_user", answer))
-        session.submit(answer=answer, infeasible=infeasible, reason=reason)
-        return "Submitted. The episode is over."
+    def finish(answer: str | None, infeasible: bool, reason: str) -> str:
+        if infeasible and "report_infeasible" in allowed:
+            return call("report_infeasible", reason or "The task cannot be done.")
+        if answer is not None and "send_msg_to_user" in allowed:
+            return call("send_msg_to_user", answer)
+        return ""
 
-    @server.resource("palaestra://goal", name="goal", description="The task's goal", mime_type="text/plain")
-    def goal_resource() -> str:
-        return session.env.goal
-
+    add_submit_and_goal(server, session, act, finish)
     return server
 
 

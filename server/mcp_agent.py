@@ -61,7 +61,7 @@ async def run_openai_agent(
     run = AgentRun(
         messages=[
             {"role": "system", "content": client.instructions or "Use the tools to do the task."},
-            {"role": "user", "content": "Begin: look at the page, act, and submit when done."},
+            {"role": "user", "content": "Begin: look at the page or screen, act, and submit when done."},
         ]
     )
     for _ in range(max_turns):

@@ -1,0 +1,97 @@
+"""What every MCP tool set shares, whatever the task's kind: action strings, the server that
+answers an unknown tool with did-you-mean, acting through the session manager, ``submit`` and the
+goal resource. The tool sets themselves live in `mcp` (a web browser) and `mcp_desktop` (a desktop).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from palaestra.server.sessions import Session, SessionManager
+
+#: The prefixes tool names share (``browser_click``, ``desktop_click``); did-you-mean ignores them.
+PREFIXES = ("browser_", "desktop_")
+#: Turns the answer, whether it is infeasible and the reason into the episode's last action string
+#: ("" for none): each tool set says it in its own action language.
+Finish = Callable[[str | None, bool, str], str]
+
+
+def call(name: str, *args: Any) -> str:
+    """An action string: ``call("fill", "12", "it's")`` -> ``fill('12', "it's")`` (Python literals)."""
+    return f"{name}({', '.join(repr(a) for a in args)})"
+
+
+def target_id(target: str) -> str:
+    """Accept ``15``, ``[15]`` and ``ref=15`` alike."""
+    return target.strip().strip("[]").removeprefix("ref=").strip()
+
+
+def _bare(name: str) -> str:
+    return next((name.removeprefix(p) for p in PREFIXES if name.startswith(p)), name)
+
+
+class PalaestraMCP(MCPServer):
+    """The SDK's server, with an unknown tool answered by the tools there are (did-you-mean), not
+    only "Unknown tool": a model that guessed a name learns the right one from the answer."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        known = [t.name for t in await self.list_tools()]
+        if name not in known:  # matched without the shared prefix, which makes every name look close
+            bare = {_bare(k): k for k in known}
+            close = difflib.get_close_matches(_bare(name), list(bare), n=2, cutoff=0.6)
+            hint = f" Did you mean: {', '.join(f'`{bare[c]}`' for c in close)}?" if close else ""
+            raise ToolError(f"Unknown tool `{name}`.{hint} This task's tools: {', '.join(known)}.")
+        return await super().call_tool(name, arguments, context)
+
+
+def hints(read_only: bool = False) -> ToolAnnotations:
+    """Palaestra's tools act inside one sandboxed episode: never destructive, never open-world."""
+    return ToolAnnotations(read_only_hint=read_only, destructive_hint=False, open_world_hint=False)
+
+
+def acting(
+    session: Session, sessions: SessionManager, render: Callable[[Session, str], str]
+) -> Callable[[str], Awaitable[str]]:
+    """The function tools act through: one step of ``action`` (one at a time, within the request
+    timeout, like any transport's), answered with ``render(session, action)``."""
+
+    async def act(action: str) -> str:
+        if session.submission is not None:
+            raise ToolError("The episode was submitted; no more actions.")
+        await sessions.run(session, lambda: session.step(action))
+        return render(session, action)
+
+    return act
+
+
+def add_submit_and_goal(
+    server: MCPServer, session: Session, act: Callable[[str], Awaitable[str]], finish: Finish
+) -> None:
+    """``submit`` (the episode's end, said in the tool set's own action) and ``palaestra://goal``."""
+
+    @server.tool(annotations=hints())
+    async def submit(
+        answer: Annotated[str | None, Field(description="the answer, if the task asks for one")] = None,
+        infeasible: Annotated[bool, Field(description="true if the task cannot be done")] = False,
+        reason: str = "",
+    ) -> str:
+        """Finish the task: give the answer (if it asks for one), or say it is infeasible and why."""
+        if session.submission is not None:
+            raise ToolError("Already submitted.")
+        if not session.done:
+            last = finish(answer, infeasible, reason)
+            if last:
+                await act(last)
+        session.submit(answer=answer, infeasible=infeasible, reason=reason)
+        return "Submitted. The episode is over."
+
+    @server.resource("palaestra://goal", name="goal", description="The task's goal", mime_type="text/plain")
+    def goal_resource() -> str:
+        return session.env.goal
