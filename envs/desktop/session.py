@@ -240,7 +240,8 @@ class Session:
                 continue
             try:
                 part.close()
-            except OSError as exc:
+            except Exception as exc:  # any kind (Xlib's ConnectionClosedError is no OSError): the
+                # processes below must be killed whatever a dead display or bus makes close() raise
                 print(f"desktop session: closing the {name} failed: {exc!r}", file=sys.stderr, flush=True)
         procs = psutil.Process().children(recursive=True)
         for proc in procs:
