@@ -29,14 +29,17 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.errors import SiteError, UnknownNameError
+from palaestra.sites.registry import SITES as STAND_INS
 from palaestra.tasks.registry import TaskSpec
 from palaestra.tasks.webarena.config import TaskConfig, from_json
 
 #: WebArena's site -> Palaestra's stand-in (None: no stand-in; a user's instance is needed).
+#: Derived from the sites' registry (each `SiteDef.webarena`), so the mapping is written once.
 WEBARENA_SITES: dict[str, str | None] = {
-    "shopping": "shop", "shopping_admin": "shop-admin", "reddit": "forum", "gitlab": "code",
-    "wikipedia": "wiki", "map": None, "homepage": None,
-}  # fmt: skip
+    **{site.webarena: site.name for site in STAND_INS.values()},
+    "map": None,
+    "homepage": None,
+}
 BENCHMARKS = ("webarena", "webarena-verified", "webarena-lite")
 #: The environment variable the CLI's --site flags travel in to the workers (JSON object).
 SITES_ENV = "PALAESTRA_WEBARENA_SITES"
