@@ -90,10 +90,13 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
     elements: list[dict[str, Any]] = []
     focused = ""
 
-    def visit(node: dict[str, Any], depth: int, parent_id: str) -> None:
+    def visit(node: dict[str, Any], depth: int, parent_id: str, app: str) -> None:
         nonlocal focused
         states = set(node["states"])
         role, name = node["role"], node["name"]
+        # The application's name, not its D-Bus connection (":1.42"), which changes at every start
+        # of the app and so made observations of the same seed differ (Gymnasium's reset contract).
+        app = name if role == "application" else app
         shown = bool(name) or role not in WRAPPER_ROLES or "focusable" in states
         element_id = parent_id
         if shown:
@@ -137,17 +140,17 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
                     "checked": _flag(states, "checked", "checkable"),
                     "selected": _flag(states, "selected", "selectable"),
                     "focused": "focused" in states,
-                    "attributes": {"states": " ".join(sorted(states)), "app": node.get("app", "")},
+                    "attributes": {"states": " ".join(sorted(states)), "app": app},
                     "parent": parent_id,
                 }
             )
             depth += 1
         for child in node["children"]:
             if child in by_key:
-                visit(by_key[child], depth, element_id)
+                visit(by_key[child], depth, element_id, app)
 
     for root in roots:
-        visit(root, 0, "")
+        visit(root, 0, "", "")
     return DesktopTree(text="\n".join(lines), elements=elements, focused=focused)
 
 

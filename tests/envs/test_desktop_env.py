@@ -16,6 +16,7 @@ import gymnasium as gym
 import numpy as np
 import psutil
 import pytest
+from gymnasium.utils.env_checker import check_env
 
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.errors import ConfigError, DesktopUnavailableError, EnvStateError
@@ -164,6 +165,19 @@ def test_screen_size_sets_the_display_and_the_observation_space() -> None:
     for bad in [(1920,), (100, 100), (1920.0, 1080), "1920x1080"]:
         with pytest.raises(ValueError, match=r"screen_size must be \(width, height\)"):
             DesktopEnv("desktop.calc-add", screen_size=bad)  # type: ignore[arg-type]
+
+
+def test_gymnasium_env_checker_passes_through_gym_make() -> None:
+    """Made by its id the environment has a spec, so the checker also holds ``reset(seed=s)`` to
+    give the same observation twice: element records once carried the app's D-Bus connection name
+    (":1.2", then ":1.3"), which changes each time the app starts."""
+    env = gym.make("palaestra/desktop.calc-add")
+    try:
+        check_env(env.unwrapped, skip_render_check=True)
+        obs, _ = env.reset(seed=0)
+        assert {e["attributes"]["app"] for e in obs["elements"]} == {"galculator"}
+    finally:
+        env.close()
 
 
 def test_typed_numbers_keep_their_repeated_digits(calc: DesktopEnv) -> None:
