@@ -69,6 +69,10 @@ class TaskSpec:
     #: False for a task that poses one fixed problem whatever the seed (WebArena's and the site
     #: suites'): runs then default to one seed rather than five identical episodes.
     seeded: bool = True
+    #: False for a task on a live web application, whose pages carry values no seed fixes (a
+    #: form's CSRF token is new at every request): Gymnasium's spec then says ``nondeterministic``,
+    #: and its ``check_env`` does not expect ``reset(seed=s)`` to repeat an observation exactly.
+    deterministic: bool = True
 
     @property
     def gym_id(self) -> str:
@@ -176,5 +180,6 @@ def register_gymnasium_envs() -> None:
                 id=spec.gym_id,
                 entry_point=spec.env,
                 kwargs={"task": spec.name},
+                nondeterministic=not spec.deterministic,
                 disable_env_checker=False,
             )

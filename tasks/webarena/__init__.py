@@ -34,7 +34,8 @@ def make_site_task(suite: str, name: str, **kwargs: Any) -> Any:
 def suite_specs(suite: str) -> list[TaskSpec]:
     return [
         TaskSpec(f"{suite}.{name}", suite, "palaestra.tasks.webarena:make_site_task",
-                 {"suite": suite, "name": name}, config.intent, seeded=False)
+                 {"suite": suite, "name": name}, config.intent,
+                 seeded=False, deterministic=False)
         for name, config in suite_configs(suite).items()
     ]  # fmt: skip
 

@@ -225,7 +225,8 @@ def benchmark_specs(benchmark: str) -> list[TaskSpec]:
         return []  # not installed: the suite lists no tasks (`palaestra eval` says how to install)
     return [
         TaskSpec(f"{benchmark}.{tid}", benchmark, "palaestra.tasks.webarena.official:make_official_task",
-                 {"benchmark": benchmark, "task_id": tid}, config.intent, seeded=False)
+                 {"benchmark": benchmark, "task_id": tid}, config.intent,
+                 seeded=False, deterministic=False)
         for tid, config in configs.items()
     ]  # fmt: skip
 

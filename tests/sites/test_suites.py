@@ -8,7 +8,9 @@ import json
 import sqlite3
 from collections.abc import Callable
 
+import gymnasium as gym
 import pytest
+from gymnasium.utils.env_checker import check_env
 
 from palaestra.envs import BrowserEnv
 from palaestra.envs.observation import ObsConfig
@@ -62,6 +64,17 @@ def test_oracle_solves_the_task(task: str, runtime: SiteRuntime, make_env: Calla
     result = play_oracle(env, task)
     assert result.success and result.reward == 1.0, result
     assert not result.errors, result.errors
+
+
+def test_gymnasium_env_checker_passes_through_gym_make(runtime: SiteRuntime) -> None:
+    """A live site's pages hold values no seed fixes (a form's CSRF token is new at every request),
+    so its spec says ``nondeterministic`` and the checker does not expect exact repeats."""
+    env = gym.make("palaestra/shop.product-price-0", obs_config=ObsConfig(screenshot=False))
+    try:
+        assert env.spec is not None and env.spec.nondeterministic
+        check_env(env.unwrapped, skip_render_check=True)
+    finally:
+        env.close()
 
 
 def test_site_tools_search_the_wiki_and_read_the_manuals(
