@@ -10,19 +10,19 @@ rather than raised. The evaluation runner and the environment server only use wh
 
 from __future__ import annotations
 
+import copy
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
 
 from palaestra.envs import loop as loop_mod
-from palaestra.envs.obs import Observation
+from palaestra.envs.obs import Observation, ObservationLayout
 
 if TYPE_CHECKING:
     from palaestra.envs.actions import ActionSet
-    from palaestra.envs.obs import ObservationLayout
     from palaestra.tasks.base import ToolRunner
 
 StepResult = tuple[Observation, float, bool, bool, dict[str, Any]]
@@ -101,6 +101,32 @@ class PalaestraEnv(gym.Env[Observation, str]):
     def _started_on_a_loop(self) -> bool:
         """Whether any coroutine ran yet (closing an environment never used must start nothing)."""
         return True
+
+
+def failed_step(
+    layout: ObservationLayout,
+    last: Observation,
+    action: str,
+    error: dict[str, str],
+    messages: Iterable[str] = (),
+    infeasible: str | None = None,
+) -> StepResult:
+    """The result of a step the machinery failed (``error`` holds its ``kind`` and ``message``).
+
+    The observation is the last one again, copied (Gymnasium's step hands out new data every time:
+    callers keep observations, and one that shared the last's screenshot changed with it), with the
+    failure as ``last_action_error``; ``info`` has every key a step's ``info`` has, so code reading
+    ``info["messages"]`` and vector environments stacking infos see the same keys either way.
+    """
+    obs = layout.build({**copy.deepcopy(last), "last_action": action, "last_action_error": error["message"]})
+    info = {
+        "success": False,
+        "task_info": {},
+        "messages": list(messages),
+        "infeasible": infeasible,
+        "error": dict(error),
+    }
+    return obs, 0.0, False, True, info
 
 
 def make_env(task: str, *, server: str | None = None, **options: Any) -> PalaestraEnv:

@@ -29,7 +29,7 @@ from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.actions.executor import ActionState
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
-from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
 from palaestra.envs.obs import Observation, ObservationLayout
@@ -279,10 +279,11 @@ class BrowserEnv(PalaestraEnv):
                 kind, message = "browser_crashed", f"The browser stopped during the step: {first_line(exc)}"
         # An infrastructure failure ends the episode; the next reset replaces what broke.
         await self._end_episode(abandon=True)
-        obs = self.layout.build({**(self._last_obs or self._blank_obs()), "last_action": action})
-        obs["last_action_error"] = message
         self._done = True
-        return obs, 0.0, False, True, {"error": {"kind": kind, "message": message}, "success": False}
+        error = {"kind": kind, "message": message}
+        state = episode.state
+        last = self._last_obs or self._blank_obs()
+        return failed_step(self.layout, last, action, error, state.messages, state.infeasible)
 
     async def _step(
         self, episode: BrowserEpisode, action: str, early_stop: str | None = None

@@ -20,7 +20,7 @@ import httpx
 
 from palaestra.envs.actions import ALL_ACTIONS, ActionSet, get_action_set
 from palaestra.envs.actions.types import TOOL_ACTIONS
-from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import EnvStateError, PalaestraError
@@ -154,14 +154,8 @@ class RemoteEnv(PalaestraEnv):
             answer = await self._call("POST", f"/sessions/{self.session_id}/step", {"action": action})
         except (httpx.HTTPError, RemoteEnvError) as exc:
             message = f"The environment server failed during the step: {exc}"
-            obs = self.layout.build({**self._last, "last_action": action, "last_action_error": message})
-            return (
-                obs,
-                0.0,
-                False,
-                True,
-                {"error": {"kind": "environment_error", "message": message}, "success": False},
-            )
+            error = {"kind": "environment_error", "message": message}
+            return failed_step(self.layout, self._last, action, error)
         obs = self._last = observation_from_json(answer["observation"], self.layout)
         self.timings = {"step": time.perf_counter() - started}
         info = dict(answer["info"])

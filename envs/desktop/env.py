@@ -27,7 +27,7 @@ import numpy as np
 from gymnasium import spaces
 
 from palaestra.envs.actions import ActionSet, get_action_set
-from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
 from palaestra.envs.desktop import actions as A
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
@@ -189,8 +189,7 @@ class DesktopEnv(PalaestraEnv):
             await self._client.close()
         self._done = True
         last = self._last_obs or self.layout.blank(goal=self._goal)
-        obs = self.layout.build({**last, "last_action": action, "last_action_error": message})
-        return obs, 0.0, False, True, {"error": {"kind": kind, "message": message}, "success": False}
+        return failed_step(self.layout, last, action, {"kind": kind, "message": message}, self._messages)
 
     async def _step(self, text: str) -> StepResult:
         client = await self._session()

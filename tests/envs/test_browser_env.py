@@ -215,15 +215,21 @@ def test_tabs(make_env: MakeEnv) -> None:
 
 def test_killed_browser_is_replaced_at_next_reset(make_env: MakeEnv) -> None:
     env = make_env(widgets_task())
-    obs, _ = env.reset()
+    env.reset()
+    before, *_, normal_info = env.step("noop(0)")
     host = env.host
     launches = host.launches
     assert host.browser_process() is not None
     host.kill_browser_process()
-    obs, _, terminated, truncated, info = env.step(f"click('{element(obs, 'go')['id']}')")
+    obs, _, terminated, truncated, info = env.step(f"click('{element(before, 'go')['id']}')")
     assert truncated and not terminated
     assert info["error"]["kind"] == "browser_crashed"
     assert obs["last_action_error"].startswith("The browser stopped")
+    # Gymnasium's contract: the same info keys as any step, and new data, not the last step's.
+    assert info.keys() == normal_info.keys()
+    assert not np.shares_memory(before["screenshot"], obs["screenshot"])
+    assert obs["elements"] == before["elements"] and obs["elements"] is not before["elements"]
+    assert env.observation_space.contains(obs)
     obs, _ = env.reset()
     assert host.launches == launches + 1
     assert element(obs, "go")["visible"]

@@ -57,6 +57,7 @@ def test_a_session_closed_by_the_server_is_reopened_and_a_dead_server_is_an_erro
         obs, _, terminated, truncated, info = env.step("click('15')")
         assert truncated and not terminated and info["error"]["kind"] == "environment_error"
         assert "environment server failed" in obs["last_action_error"]
+        assert info.keys() == {"success", "task_info", "messages", "infeasible", "error"}  # as every step's
     finally:
         env.close()
 
