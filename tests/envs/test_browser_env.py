@@ -33,6 +33,19 @@ def test_gymnasium_env_checker_passes(make_env: MakeEnv) -> None:
     check_env(env, skip_render_check=True)
 
 
+def test_gymnasium_env_checker_passes_through_gym_make() -> None:
+    """Made by its id, the environment has a spec: the checker then also holds ``reset(seed=s)`` to
+    repeat the observation exactly, and renders through each declared render mode."""
+    env = gym.make("palaestra/miniwob.click-test", render_mode="rgb_array")
+    try:
+        check_env(env.unwrapped)
+        env.reset(seed=0)
+        frame = env.render()
+        assert isinstance(frame, np.ndarray) and frame.shape == (320, 500, 3) and frame.dtype == np.uint8
+    finally:
+        env.close()
+
+
 def test_gym_make_by_registered_id() -> None:
     env = gym.make("palaestra/miniwob.click-button")
     try:

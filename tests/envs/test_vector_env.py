@@ -8,6 +8,7 @@ import multiprocessing
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -38,10 +39,10 @@ def test_observation_space_sample_is_an_observation(make_env: Callable[..., Brow
 
 @pytest.mark.parametrize(
     ("mode", "vector_kwargs"),
-    [("async", {}), ("async", {"shared_memory": False}), ("sync", {})],
-    ids=["async", "async-without-shared-memory", "sync"],
+    [("async", {}), ("async", {"shared_memory": False}), ("async", {"context": "spawn"}), ("sync", {})],
+    ids=["async", "async-without-shared-memory", "async-spawned", "sync"],
 )
-def test_vector_env(mode: str, vector_kwargs: dict[str, bool]) -> None:
+def test_vector_env(mode: str, vector_kwargs: dict[str, Any]) -> None:
     # This process's background loop runs (as after any env.reset()): forked workers must not wait
     # on it, they start their own.
     loop.run_sync(asyncio.sleep(0))
