@@ -30,6 +30,14 @@ class Unicode(spaces.Text):
         codes = self.np_random.integers(0, len(self.character_list), size=length)
         return "".join(self.character_list[int(c)] for c in codes)
 
+    @property
+    def is_np_flattenable(self) -> bool:
+        """False: ``Text`` flattens a string to one int32 per possible character, indexed in its
+        charset, which for observation text is 40 MB a key and fails on any character outside
+        printable ASCII (``é``, ``€``). Flattening keeps the string as it is (see the end of this
+        module), as Gymnasium does for its other spaces that a numpy array cannot hold."""
+        return False
+
     def __repr__(self) -> str:
         return f"Unicode({self.max_length})"
 
@@ -59,6 +67,32 @@ class Records(spaces.Space[list[dict[str, Any]]]):
 
 def screenshot_space(width: int, height: int) -> spaces.Box:
     return spaces.Box(0, 255, shape=(height, width, 3), dtype=np.uint8)
+
+
+# Flattening (``FlattenObservation``) keeps text and records whole, as Gymnasium keeps a ``Sequence``
+# or ``Graph``: a ``Dict`` observation flattens to a ``Dict`` with its screenshot as a flat ``Box``.
+@spaces.utils.flatten_space.register(Unicode)
+@spaces.utils.flatten_space.register(Records)
+def _flatten_space(space: spaces.Space[Any]) -> spaces.Space[Any]:
+    return space
+
+
+# (mypy's singledispatch check cannot match these classes to the generic fallback's ``Space[T]``.)
+@spaces.utils.flatten.register(Unicode)
+@spaces.utils.flatten.register(Records)
+def _flatten(space: spaces.Space[Any], x: Any) -> Any:  # type: ignore[misc]
+    return x
+
+
+@spaces.utils.unflatten.register(Unicode)
+@spaces.utils.unflatten.register(Records)
+def _unflatten(space: spaces.Space[Any], x: Any) -> Any:  # type: ignore[misc]
+    return x
+
+
+@spaces.utils.flatdim.register(Unicode)
+def _flatdim(space: Unicode) -> int:
+    raise ValueError(f"{space} cannot be flattened to a numpy array: it holds any string.")
 
 
 # What AsyncVectorEnv needs of these spaces (shared memory), registered with Gymnasium on import.
