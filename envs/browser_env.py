@@ -316,8 +316,8 @@ class BrowserEnv(PalaestraEnv):
             self._observe(last_action=action, error=error, marked=marked),
         )
         timings.update(action=t1 - t0, settle=t2 - t1, observe=time.perf_counter() - t2)
-        terminated = verdict.done or episode.state.infeasible is not None or early_stop is not None
-        self._done = self._done or terminated
+        terminated = over or verdict.done or episode.state.infeasible is not None or early_stop is not None
+        self._done = terminated
         info = {
             "success": verdict.success,
             "task_info": verdict.raw,

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from palaestra.envs import BrowserEnv
+from palaestra.envs import BrowserEnv, loop
+from palaestra.tasks.base import EpisodeState, Evaluation
 from palaestra.tasks.page import PageTask
 
 PAGES = Path(__file__).parent / "pages"
@@ -277,6 +278,26 @@ def test_hung_page_ends_the_step_at_its_timeout(make_env: MakeEnv) -> None:
     env.task = widgets_task()
     obs, _ = env.reset()
     assert element(obs, "go")["visible"]
+
+
+class JudgedAtTheLimit(PageTask):
+    """Done only when judged at the step limit, as a WebArena task whose agent never answered."""
+
+    judge_at_step_limit = True
+
+    async def evaluate(self, page: Any, state: EpisodeState) -> Evaluation:
+        return Evaluation(done=state.early_stop is not None)
+
+
+def test_a_step_after_the_end_is_still_terminated(make_env: MakeEnv) -> None:
+    """Once ended, an episode stays ended, whatever the task's verdict says on a later look."""
+    env = make_env(JudgedAtTheLimit(WIDGETS, "Never answer."))
+    env.reset()
+    judged = loop.run_sync(env.aearly_stop("Reach max steps 1"))
+    assert judged is not None and judged[2]
+    obs, reward, terminated, truncated, _ = env.step("noop(0)")
+    assert terminated and not truncated and reward == 0.0
+    assert obs["last_action_error"].startswith("The episode is over")
 
 
 def test_step_before_reset_is_a_typed_error(make_env: MakeEnv) -> None:
