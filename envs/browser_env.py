@@ -66,8 +66,18 @@ PARSE_IN_THREAD_CHARS = 1000
 class BrowserEnv(PalaestraEnv):
     """A browser task as a Gymnasium environment. Actions are strings of calls such as ``click('12')``.
 
-    ``pages_ahead`` pages (each in its own fresh context) are kept preparing in the background for
-    the next resets; ``prewarm=False`` (or ``pages_ahead=0``) prepares each page in its reset.
+    ``gym.make("palaestra/<task>", **kwargs)`` passes its keyword arguments here (and takes
+    Gymnasium's own, such as ``max_episode_steps``):
+
+    - ``obs_config``: which observation parts to compute (``ObsConfig``); ``action_set``: another
+      action set than the task's, by name or object; ``action_limits``: bounds on action strings.
+    - ``step_timeout``, ``reset_timeout`` (s): past them the episode ends as the machinery's failure
+      (``truncated``, ``info["error"]``); ``action_timeout_ms``: one action's wait for its element;
+      ``settle_ms``: the longest wait for the page to go quiet after the actions.
+    - ``pages_ahead`` pages (each in its own fresh context) are kept preparing in the background
+      for the next resets; ``prewarm=False`` (or ``pages_ahead=0``) prepares each page in its reset.
+    - ``host``: the ``BrowserHost`` to use instead of the event loop's own; ``render_mode``:
+      ``"rgb_array"`` or None.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}  # noqa: RUF012  (Gymnasium's convention)
