@@ -69,9 +69,10 @@ class TaskSpec:
     #: False for a task that poses one fixed problem whatever the seed (WebArena's and the site
     #: suites'): runs then default to one seed rather than five identical episodes.
     seeded: bool = True
-    #: False for a task on a live web application, whose pages carry values no seed fixes (a
-    #: form's CSRF token is new at every request): Gymnasium's spec then says ``nondeterministic``,
-    #: and its ``check_env`` does not expect ``reset(seed=s)`` to repeat an observation exactly.
+    #: False for a task whose observations show values no seed fixes (a live web application's
+    #: CSRF tokens, new at every request; a file manager's free disk space): Gymnasium's spec then
+    #: says ``nondeterministic``, and its ``check_env`` does not expect ``reset(seed=s)`` to repeat
+    #: an observation exactly.
     deterministic: bool = True
 
     @property

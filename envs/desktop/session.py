@@ -96,7 +96,6 @@ class Session:
             self.ids = entry.pw_uid, entry.pw_gid
             os.chown(self.base, *self.ids)
         self.width, self.height = width, height
-        self.episode = 0
         self.home: Path | None = None
         self.apps: list[subprocess.Popen[bytes]] = []
         self.infra: dict[str, subprocess.Popen[bytes]] = {}
@@ -257,8 +256,9 @@ class Session:
         self.kill_episode()
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)
-        self.episode += 1
-        home = self.home = self.base / f"home-{self.episode}"
+        # The same path every episode (the last one's apps are dead and its HOME gone): apps show it
+        # (a file manager's location bar), and a seed's first observation must repeat exactly.
+        home = self.home = self.base / "home"
         (home / ".config" / "gtk-3.0").mkdir(parents=True, mode=0o700)
         (home / ".config" / "gtk-3.0" / "settings.ini").write_text(GTK3_SETTINGS)
         (home / ".gtkrc-2.0").write_text(GTK2_SETTINGS)
