@@ -7,7 +7,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from palaestra.tasks.base import EpisodeState, Evaluation, Task
-from palaestra.tasks.miniwob import HTML_DIR
+from palaestra.tasks.miniwob import CLOCKED_TASKS, HTML_DIR
 from palaestra.tasks.miniwob.scoring import state_js, succeeded
 
 if TYPE_CHECKING:
@@ -57,10 +57,6 @@ START_JS = f"""([seed, maxMs]) => {{
   }};
   return ({READY_JS})();
 }}"""
-#: Pages whose problem runs on a clock from its start (a moving circle, a sequence that blinks
-#: once, prices that change): their episodes start in the reset, not ahead of it, or the agent would
-#: find part of the episode gone.
-CLOCKED_TASKS = frozenset({"chase-circle", "hover-shape", "moving-items", "simon-says", "stock-market"})
 #: Tasks that count the agent's time from their start: the count restarts when the agent is shown
 #: the first observation (chase-circle counts the time the mouse is outside its circle, and the
 #: mouse cannot be inside before the agent has seen where the circle is).
