@@ -6,12 +6,14 @@ import asyncio
 import copy
 import multiprocessing
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import psutil
 import pytest
 from gymnasium.vector.utils import create_shared_memory, read_from_shared_memory, write_to_shared_memory
 
@@ -46,6 +48,7 @@ def test_vector_env(mode: str, vector_kwargs: dict[str, Any]) -> None:
     # This process's background loop runs (as after any env.reset()): forked workers must not wait
     # on it, they start their own.
     loop.run_sync(asyncio.sleep(0))
+    before = _chromium_pids()
     envs = gym.make_vec(
         "palaestra/miniwob.click-button", num_envs=2, vectorization_mode=mode, vector_kwargs=vector_kwargs
     )
@@ -60,8 +63,27 @@ def test_vector_env(mode: str, vector_kwargs: dict[str, Any]) -> None:
         obs, reward, terminated, _, _ = envs.step(actions)
         assert list(reward) == [1.0, 1.0] and all(terminated)
         assert list(obs["last_action"]) == actions
+        if mode == "async":
+            assert _chromium_pids() - before, "each worker runs its own browser"
     finally:
         envs.close()
+    if mode == "async":  # the workers' browsers go with them
+        deadline = time.monotonic() + 10
+        while _chromium_pids() - before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _chromium_pids() - before
+
+
+def _chromium_pids() -> set[int]:
+    """This process's Chromium processes, its workers' included."""
+    found = set()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in proc.name():
+                found.add(proc.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return found
 
 
 def test_slots_hold_values_of_any_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
