@@ -34,7 +34,7 @@ from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError, check_choice
-from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
+from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome, DesktopTask
 from palaestra.tasks.registry import get_task_spec
 
 #: Failures after which the session is replaced at the next reset.
@@ -143,7 +143,8 @@ class DesktopEnv(PalaestraEnv):
 
     async def _start_episode(self, seed: int) -> Observation:
         setup = self.task.setup(random.Random(seed))
-        missing = sorted({argv[0] for argv in setup.apps if argv and shutil.which(argv[0]) is None})
+        programs = {argv[0] for argv in (*setup.apps, *setup.commands, *setup.after_apps) if argv}
+        missing = sorted(p for p in programs if shutil.which(p) is None)
         if missing:  # before a display starts, and not retried: the session would wait for a window
             raise DesktopUnavailableError(
                 f"The task {self.task.name or type(self.task).__name__} needs {', '.join(missing)}, which is "
@@ -161,6 +162,10 @@ class DesktopEnv(PalaestraEnv):
             "files": files,
             "dirs": list(setup.dirs),
             "apps": [list(a) for a in setup.apps],
+            "commands": [list(c) for c in setup.commands],
+            "after_apps": [list(c) for c in setup.after_apps],
+            "home_alias": setup.home_alias,
+            "delay": setup.delay,
             "quiet": 0.1,
             "limit": 3.0,
         }
@@ -221,7 +226,9 @@ class DesktopEnv(PalaestraEnv):
                 self._apps = reply.get("apps", self._apps)
         t1 = time.perf_counter()
         obs = await self._observe(client, last_action=text, error=error)
-        verdict = self.task.evaluate(self.outcome(done=said_done, failed=said_fail))
+        outcome = self.outcome(done=said_done, failed=said_fail)
+        outcome.command_results = await self._run_judge_commands(client)
+        verdict = self.task.evaluate(outcome)
         terminated = over or verdict.done or said_done or said_fail
         self._done = terminated
         self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
@@ -233,6 +240,15 @@ class DesktopEnv(PalaestraEnv):
             "error": None,
         }
         return obs, 0.0 if over else float(verdict.reward), terminated, False, info
+
+    async def _run_judge_commands(self, client: SessionClient) -> dict[tuple[str, ...], CommandResult]:
+        results = {}
+        for argv in self.task.judge_commands():
+            reply, _ = await client.request({"op": "run", "argv": list(argv)}, self.step_timeout)
+            results[tuple(argv)] = CommandResult(
+                reply["returncode"], reply["stdout"], reply["stderr"], bool(reply.get("timed_out"))
+            )
+        return results
 
     def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
         """What the task's judge reads: the episode's HOME and the latest snapshot."""
