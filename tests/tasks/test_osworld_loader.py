@@ -91,6 +91,11 @@ def test_setup_steps_map_onto_the_session(tmp_path: Path) -> None:
     assert plan.commands == [("bash", "-c", "echo hi > /home/user/a.txt")]
     assert plan.apps == [("gnumeric", "~/d.csv"), ("pcmanfm", "--no-desktop", "~/Documents")]
     assert plan.after_apps == [("touch", "after.txt")] and plan.delay == 10.0
+    # OSWorld's files also write flags as strings; "false" is no shell.
+    data["config"] = [{"type": "execute", "parameters": {"command": "ls -a ~", "shell": "false"}}]
+    assert load_task(write(tmp_path, data)).spec.plan.commands == [("ls", "-a", "~")]
+    with pytest.raises(OSWorldTaskError, match="proxy"):
+        load_task(write(tmp_path, variant(proxy=True)))
 
 
 def test_unknown_steps_getters_metrics_and_options_suggest_the_supported_names(tmp_path: Path) -> None:

@@ -47,8 +47,16 @@ class SetupPlan:
     delay: float = 0.0
 
 
+def flag(value: object) -> bool:
+    """A JSON flag; OSWorld's files also write them as strings ("true")."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
 def as_argv(command: object, shell: object, source: str, where: str) -> tuple[str, ...]:
     """A step's ``command`` (a string or a list, run by a shell or not) as an argv list."""
+    shell = flag(shell)
     if isinstance(command, str) and command.strip():
         return ("bash", "-c", command) if shell else tuple(shlex.split(command))
     if isinstance(command, list) and command and all(isinstance(a, str | int | float) for a in command):

@@ -22,7 +22,7 @@ from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
 from palaestra.tasks.desktop.osworld.evaluator import Judge, compile_judge
 from palaestra.tasks.desktop.osworld.getters import Place
 from palaestra.tasks.desktop.osworld.paths import VM_HOME
-from palaestra.tasks.desktop.osworld.steps import SetupPlan, plan_setup
+from palaestra.tasks.desktop.osworld.steps import SetupPlan, flag, plan_setup
 
 SUITE = "osworld-json"
 #: Snapshots a task may name: OSWorld's plain desktop. Others hold apps and state we cannot restore.
@@ -89,6 +89,10 @@ def parse_task(data: Any, path: Path, root: Path) -> OSWorldSpec:
             f"names the VM snapshot {snapshot!r}: a disk image with its apps and state, which this "
             "desktop cannot restore (episodes start from a fresh HOME). Use 'os' (or leave it out) "
             "and set the task up with config steps.",
+        )
+    if flag(data.get("proxy", False)):
+        raise OSWorldTaskError(
+            source, "proxy", "the task goes to the internet through OSWorld's proxy; nothing here does"
         )
     check_related(data.get("related_apps"), source)
     plan = plan_setup(data.get("config"), path.parent, root, source)
