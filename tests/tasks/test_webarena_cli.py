@@ -185,3 +185,16 @@ def test_malformed_instance_lists_are_named_with_an_example_not_a_traceback(
         (tmp_path / name).write_text(text)
         code, _, err = run([*argv, "--sites-file", str(tmp_path / name)], capsys)
         assert code == 2 and f"is not valid {kind}" in err and "write e.g." in err
+
+
+def test_sites_list_shows_the_sites_named_and_refuses_an_unknown_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`sites list NAMES` once listed every site whatever the names, a misspelt one included."""
+    code, out, _ = run(["sites", "list", "reddit", "shop"], capsys)
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["forum", "shop"]
+    code, every, _ = run(["sites", "list"], capsys)
+    assert code == 0 and len(every.splitlines()) > 2
+    code, _, err = run(["sites", "list", "shpo"], capsys)
+    assert code == 2 and "Unknown site `shpo`. Did you mean: `shop`?" in err
