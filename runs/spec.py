@@ -258,8 +258,11 @@ def build_run_config(
     env_values: Mapping[str, str] | None = None,
     flag_values: Mapping[str, Any] | None = None,
     flag_agents: Sequence[AgentEntry] = (),
+    *,
+    dry_run: bool = False,
 ) -> RunConfig:
-    """Merge run file < environment < flags into a checked `RunConfig`."""
+    """Merge run file < environment < flags into a checked `RunConfig`. A ``dry_run`` writes
+    nothing, so it needs no output directory (given one, it says what resuming there would run)."""
     merged: dict[str, Any] = {}
     file_values = dict(file_values or {})
     file_agents = file_values.pop("agents", [])
@@ -273,7 +276,7 @@ def build_run_config(
     agents = agents_from(list(flag_agents) or list(file_agents), "agents")
     if not agents:
         raise ConfigError("A run needs at least one agent: pass --agent NAME (see `palaestra list agents`).")
-    if not settings.out:
+    if not settings.out and not dry_run:
         raise ConfigError("A run needs an output directory: pass --out runs/NAME.")
     if settings.backend not in BACKENDS:
         raise UnknownNameError("backend", settings.backend, BACKENDS)
