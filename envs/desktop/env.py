@@ -27,7 +27,7 @@ import numpy as np
 from gymnasium import spaces
 
 from palaestra.envs.actions import ActionSet, get_action_set
-from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult
 from palaestra.envs.desktop import actions as A
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
@@ -172,7 +172,7 @@ class DesktopEnv(PalaestraEnv):
         self.timings = {"session": t1 - t0, "episode": t2 - t1, "observe": time.perf_counter() - t2}
         return obs
 
-    async def astep(self, action: str) -> StepResult:
+    async def _astep(self, action: str) -> StepResult:
         self._bind_loop()
         if self._home is None:
             raise EnvStateError("step() without an episode (before reset() or after close()): call reset().")
@@ -196,9 +196,8 @@ class DesktopEnv(PalaestraEnv):
         client = await self._session()
         t0 = time.perf_counter()
         error, said_done, said_fail = "", False, False
-        over = self._done  # a step after the end earns nothing: the reward was paid once
-        if over:
-            error = "The episode is over; call reset() to start a new one."
+        if self._done:  # no action runs, and it earns nothing (`PalaestraEnv.astep`)
+            error = EPISODE_OVER
         else:
             try:
                 actions = self.action_set.parse(text)
@@ -222,8 +221,7 @@ class DesktopEnv(PalaestraEnv):
         t1 = time.perf_counter()
         obs = await self._observe(client, last_action=text, error=error)
         verdict = self.task.evaluate(self.outcome(done=said_done, failed=said_fail))
-        terminated = over or verdict.done or said_done or said_fail
-        self._done = terminated
+        terminated = verdict.done or said_done or said_fail
         self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
         info = {
             "success": verdict.success,
@@ -232,7 +230,7 @@ class DesktopEnv(PalaestraEnv):
             "infeasible": "said fail()" if said_fail else None,
             "error": None,
         }
-        return obs, 0.0 if over else float(verdict.reward), terminated, False, info
+        return obs, float(verdict.reward), terminated, False, info
 
     def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
         """What the task's judge reads: the episode's HOME and the latest snapshot."""
