@@ -39,6 +39,9 @@ from palaestra.tasks.registry import get_task_spec
 
 #: Failures after which the session is replaced at the next reset.
 FATAL_KINDS = {"display_crashed", "session_timeout", "openbox_crashed"}
+#: Failures of a task's app at its start (it exited before showing a window) that no new session
+#: would mend: the reset says so at once, as `DesktopUnavailableError`, instead of trying again.
+BROKEN_APP_KINDS = {"app_exited"}
 
 
 class DesktopEnv(PalaestraEnv):
@@ -133,13 +136,22 @@ class DesktopEnv(PalaestraEnv):
             await self._client.close()
         try:
             obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
-        except (SessionFailure, TimeoutError):
-            # The display or its apps broke while the episode started: a new session, once.
-            if self._client is not None:
-                await self._client.close()
-            obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
+        except SessionFailure as exc:
+            if exc.kind in BROKEN_APP_KINDS:  # the app itself: a new display would change nothing
+                raise DesktopUnavailableError(
+                    f"The task {self.task.name or type(self.task).__name__} could not start its app: {exc}"
+                ) from None
+            obs = await self._start_again(episode_seed)
+        except TimeoutError:
+            obs = await self._start_again(episode_seed)
         self.timings["reset"] = time.perf_counter() - started
         return obs, {"seed": episode_seed, "task": self.task.name}
+
+    async def _start_again(self, episode_seed: int) -> Observation:
+        """The display or its apps broke while the episode started: a new session, once."""
+        if self._client is not None:
+            await self._client.close()
+        return await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
 
     async def _start_episode(self, seed: int) -> Observation:
         setup = self.task.setup(random.Random(seed))
