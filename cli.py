@@ -42,7 +42,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "ray_address": args.ray_address, "screenshots": False if args.no_screenshots else None,
         "demos": True if args.record_demos else None, "budget_tokens": args.budget_tokens,
         "budget_cost": args.budget_cost, "env_server": args.env_server,
-        "rerun_errors": True if args.rerun_errors else None,
+        "rerun_errors": True if args.rerun_errors else None, "action_set": args.action_set,
     }  # fmt: skip
     config = build_run_config(
         load_run_file(args.config) if args.config else None,

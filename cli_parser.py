@@ -182,6 +182,9 @@ def _eval_parser(sub: Any) -> None:
     a("--budget-cost", type=float, metavar="X", help="LLM cost the whole run may spend, over all workers")
     what = "check the configuration and say what would run, tasks in the order a run takes them; run nothing"
     a("--dry-run", action="store_true", help=what)
+    what = "the actions agents write: pyautogui or computer_13 (OSWorld's JSON) on a desktop suite, web or "
+    what += "miniwob in a browser (default: the task's own)"
+    a("--action-set", metavar="NAME", help=what)
     what = "play in environments served by `palaestra serve` at URL (token: $PALAESTRA_SERVER_TOKEN)"
     a("--env-server", metavar="URL", help=what)
     what = "a WebArena site you host, for the webarena suites (e.g. shopping=http://host:7770); repeat"

@@ -75,6 +75,9 @@ class RunSettings:
     demos: bool = False
     #: Play every episode in environments served by `palaestra serve` at this URL ("" = in-process).
     env_server: str = ""
+    #: The action set agents write, among those of the tasks' environment (`runs.action_sets`):
+    #: `pyautogui` or `computer_13` on a desktop, `web` or `miniwob` in a browser ("" = the task's own).
+    action_set: str = ""
     #: Run again, this once, every episode that ended in an error, whatever its kind and tries: the
     #: errors resuming leaves alone (an agent's bug, a rejected model request) once their cause is fixed.
     rerun_errors: bool = False
@@ -282,6 +285,11 @@ def build_run_config(
         raise UnknownNameError("backend", settings.backend, BACKENDS)
     _check_bounds(settings)
     parse_seeds(settings.seeds)
+    if settings.action_set:
+        from palaestra.runs.action_sets import check_action_set
+
+        tasks = resolve_tasks(settings.suite, settings.tasks)
+        check_action_set(settings.action_set, tasks, env_server=settings.env_server)
     from palaestra.agents.registry import check_agent
 
     for agent in agents:  # fail now, with a did-you-mean, rather than in every worker
