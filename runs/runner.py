@@ -151,7 +151,9 @@ def run_eval(
             store.end_invocation(invocation, "complete")
             return result
         workers = settings.workers or default_workers(len(todo))
-        backend = make_backend(settings, os.path.abspath(settings.out), min(workers, len(todo)))
+        backend = make_backend(
+            settings, os.path.abspath(settings.out), min(workers, len(todo)), config.agents
+        )
         try:
             with _interruptible():
                 _drive(backend, deque(todo), store, invocation, progress, settings.retries, result)
