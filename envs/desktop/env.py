@@ -92,6 +92,7 @@ class DesktopEnv(PalaestraEnv):
         self._tree = DesktopTree("", [], "")
         self._goal = ""
         self._messages: list[str] = []
+        self._setup_commands: list[dict[str, Any]] = []
         self._last_obs: Observation | None = None
         self._apps: list[dict[str, Any]] = []
         self._done = True
@@ -145,7 +146,10 @@ class DesktopEnv(PalaestraEnv):
         except TimeoutError:
             obs = await self._start_again(episode_seed)
         self.timings["reset"] = time.perf_counter() - started
-        return obs, {"seed": episode_seed, "task": self.task.name}
+        info: dict[str, Any] = {"seed": episode_seed, "task": self.task.name}
+        if self._setup_commands:  # a setup command that failed leaves a task not as its author meant
+            info["setup_commands"] = self._setup_commands
+        return obs, info
 
     async def _start_again(self, episode_seed: int) -> Observation:
         """The display or its apps broke while the episode started: a new session, once."""
@@ -182,6 +186,11 @@ class DesktopEnv(PalaestraEnv):
             "limit": 3.0,
         }
         reply, _ = await client.request(request, self.reset_timeout)
+        #: How each setup command ended (argv, returncode, timed_out), for the reset's info.
+        self._setup_commands = [
+            {k: c[k] for k in ("argv", "returncode", "timed_out") if k in c}
+            for c in reply.get("commands", [])
+        ]
         t2 = time.perf_counter()
         self._home, self._goal = Path(reply["home"]), setup.goal
         self._ids, self._messages, self._done = ElementIds(), [], False

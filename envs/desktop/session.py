@@ -314,9 +314,10 @@ class Session:
             return self._popen(args, self.episode_env, home, **kwargs)
 
         try:
-            return commands.run(popen, argv, timeout, log)
+            result = commands.run(popen, argv, timeout, log)
         except OSError as exc:  # no such program: the command's failure, as a shell would say it
-            return {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
+            result = {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
+        return dict(result, argv=argv)
 
     def _app_ready(self, known: set[str]) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen."""

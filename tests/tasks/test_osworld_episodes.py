@@ -63,8 +63,14 @@ def test_gym_make_builds_the_suite_task_and_the_setup_command_ran(env: DesktopEn
         )
     finally:
         made.close()
-    play(env, TASKS["append-todo"], 0)
+    env.task = TASKS["append-todo"]
+    _obs, info = env.reset(seed=0)
     assert env._home is not None
+    (ran,) = info["setup_commands"]  # the setup's shell line, with /home/user mapped onto HOME
+    assert (
+        ran["returncode"] == 0
+        and ran["argv"][2] == f"printf 'buy bread\\ncall the plumber\\n' > {env._home}/todo.txt"
+    )
     assert (Path(env._home) / "todo.txt").read_text() == "buy bread\ncall the plumber\n"
 
 

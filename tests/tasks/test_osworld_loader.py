@@ -4,13 +4,14 @@ did-you-mean) for what this desktop does not offer, checked when a file is loade
 from __future__ import annotations
 
 import json
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from palaestra.envs.desktop.commands import swap_home
+from palaestra.envs.desktop.commands import run, swap_home
 from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome
 from palaestra.tasks.desktop.osworld import (
     BUNDLED,
@@ -301,3 +302,30 @@ def test_the_suite_reads_the_folder_the_setting_names_and_leaves_out_what_it_can
     write(tmp_path, BASE, "again.json")
     with pytest.raises(OSWorldTaskError, match="'t1' is also the id of"):
         load_folder(tmp_path)
+
+
+def test_commands_are_bounded_in_time_and_report_how_they_ended() -> None:
+    said = run(subprocess.Popen, ["sh", "-c", "echo out; echo err >&2; exit 3"], 5)
+    assert (said["returncode"], said["stdout"], said["stderr"], said["timed_out"]) == (
+        3,
+        "out\n",
+        "err\n",
+        False,
+    )
+    slow = run(subprocess.Popen, ["sleep", "30"], 0.2)
+    assert slow["timed_out"] and slow["returncode"] != 0
+
+
+def test_vm_file_multi_gives_picks_the_listed_paths(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("A")
+    (tmp_path / "b.txt").write_text("B")
+    result = {"type": "vm_file", "multi": True, "path": ["a.txt", "b.txt", "c.txt"], "dest": ["a", "b", "c"]}
+    data = variant(
+        evaluator={
+            "func": "literal_match",
+            "result": {**result, "gives": [1, 2]},
+            "expected": {"type": "rule", "rules": [str(tmp_path / "b.txt"), "None"]},
+            "options": {"type": "list"},
+        }
+    )
+    assert load_task(write(tmp_path, data)).evaluate(outcome(tmp_path)).success  # c.txt is missing: None
