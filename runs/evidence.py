@@ -1,7 +1,7 @@
 """Evidence of finished episodes, kept to judge them again without their agents (`palaestra judge`).
 
 When an episode of a site suite ends, its worker writes into the episode's folder
-`evidence/state.tar.gz` (a copy of the episode's state folder: each SQLite database, the sites' and
+`evidence/state.tar.xz` (a copy of the episode's state folder: each SQLite database, the sites' and
 Fossil's, snapshot with SQLite's backup API so that a write-ahead log a site process still holds is
 in it; other files as they are) and then `evidence/evidence.json` (the task's record: the agent's
 answer, the final page's URL and the tabs', the context's cookies, the sites' origins). The JSON comes
@@ -27,7 +27,7 @@ from palaestra.tasks.base import Evidence
 
 EVIDENCE_DIR = "evidence"
 RECORD = "evidence.json"
-STATE = "state.tar.gz"
+STATE = "state.tar.xz"
 VERSION = 1
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: SQLite's side files: their content is in the snapshot the backup API makes.
@@ -55,11 +55,12 @@ def save(episode_folder: Path, evidence: Evidence, task: str) -> dict[str, Any]:
 
 
 def _archive(state: Path, target: Path) -> None:
-    """`state`'s files into a gzipped tar, SQLite databases as consistent snapshots."""
+    """`state`'s files into a compressed tar, SQLite databases as consistent snapshots."""
     partial = target.with_name(f".{target.name}.partial")
+    # xz at its fastest: the shop's 6.6 MB database keeps 0.78 MB in 0.16 s (gzip: 1.3 MB, 0.13 s).
     with (
         tempfile.TemporaryDirectory(prefix="palaestra-evidence-") as tmp,
-        tarfile.open(partial, "w:gz", compresslevel=6) as tar,
+        tarfile.open(partial, "w:xz", preset=1) as tar,
     ):
         for path in sorted(state.rglob("*")):
             if not path.is_file() or path.name.endswith(_SIDE_FILES) or path.name.startswith(".repos-"):
@@ -120,7 +121,7 @@ def restored_state(episode_folder: Path, record: dict[str, Any]) -> Iterator[Pat
     with tempfile.TemporaryDirectory(prefix="palaestra-judge-") as tmp:
         target = Path(tmp) / "state"
         try:
-            with tarfile.open(archive, "r:gz") as tar:
+            with tarfile.open(archive, "r:*") as tar:
                 tar.extractall(target, filter="data")
         except (OSError, tarfile.TarError) as exc:
             raise EvidenceError(f"its saved state {archive} is unreadable: {exc}") from exc

@@ -97,13 +97,15 @@ async def _judge_one(run: Path, row: dict[str, Any], mode: str, host: Any, tasks
     if row["status"] != "done":
         out.why_not = f"it ended in an error ({row['error_kind'] or 'error'}), with no verdict to judge again"
         return out
-    task = tasks.get(row["task"])
-    if task is None:
+    if row["task"] not in tasks:
         try:
-            task = tasks[row["task"]] = _site_task(row["task"])
+            tasks[row["task"]] = _site_task(row["task"])
         except _NotRejudgeable as exc:
-            out.why_not = str(exc)
-            return out
+            tasks[row["task"]] = exc  # said once per task, not made again for each seed
+    task = tasks[row["task"]]
+    if isinstance(task, _NotRejudgeable):
+        out.why_not = str(task)
+        return out
     try:
         folder = confined(run, row["artifacts"] or ".")
         record = evidence.load(folder)
@@ -188,8 +190,14 @@ def format_rejudged(results: list[Rejudged], mode: str, written: bool = False) -
             )
     else:
         lines.append("No episode could be judged again.")
-    skipped = [r for r in results if r.new_reward is None]
+    skipped: dict[tuple[str, str, str], list[int]] = {}
+    for r in results:
+        if r.new_reward is None:
+            skipped.setdefault((r.agent, r.task, r.why_not), []).append(r.seed)
     if skipped:
-        lines.append(f"\nNot re-judgeable ({len(skipped)}):")
-        lines += [f"  {r.agent} {r.task} seed {r.seed}: not re-judgeable: {r.why_not}" for r in skipped]
+        count = sum(len(seeds) for seeds in skipped.values())
+        lines.append(f"\nNot re-judgeable ({count}):")
+        for (agent, task, why), seeds in skipped.items():
+            which = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))}"
+            lines.append(f"  {agent} {task} {which}: not re-judgeable: {why}")
     return "\n".join(lines)

@@ -166,7 +166,7 @@ class RunStore:
         with self._tx() as db:
             db.execute(
                 "UPDATE episodes SET reward = ?, success = ?, outcome = ?, extra = ? WHERE key = ?",
-                (reward, int(success), outcome, json.dumps(redact(extra)), key),
+                (reward, int(success), outcome, json.dumps(redact(extra), default=str), key),
             )
 
     def status(self) -> dict[str, tuple[str, str, int]]:

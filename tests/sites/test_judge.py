@@ -118,7 +118,7 @@ def test_an_edited_final_url_or_saved_database_changes_the_verdict(run: Path) ->
     with sqlite3.connect(unpacked / "shop.sqlite3") as db:
         db.execute("UPDATE auth_user SET last_name = 'Smith' WHERE username = 'emma.lopez'")
     db.close()
-    with tarfile.open(archive, "w:gz") as tar:
+    with tarfile.open(archive, "w:xz") as tar:
         tar.add(unpacked, arcname=".")
 
     results = {r.task: r for r in judge_run(run)}
