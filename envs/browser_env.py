@@ -46,7 +46,7 @@ from palaestra.errors import (
     PageHungError,
     check_choice,
 )
-from palaestra.tasks.base import EpisodeState, Task, ToolRunner
+from palaestra.tasks.base import EpisodeState, Evidence, Task, ToolRunner
 from palaestra.tasks.registry import get_task_spec
 
 Obs = Observation
@@ -329,6 +329,16 @@ class BrowserEnv(PalaestraEnv):
             info["tool_calls"] = list(episode.state.tool_results)
         self.timings = timings
         return obs, float(verdict.reward), terminated, False, info
+
+    async def aevidence(self) -> Evidence | None:
+        """The task's evidence of the episode that just ended, read from its page and context
+        (kept until the next reset), for ``palaestra judge``."""
+        self._bind_loop()
+        episode = self._episode
+        if episode is None:  # never started, or its infrastructure failed
+            return None
+        state = EpisodeState(list(episode.state.messages), episode.state.infeasible)
+        return await self.task.evidence(episode.state.page, state)
 
     async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
         try:
