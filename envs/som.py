@@ -15,6 +15,7 @@ with the label's colour, labels are kept inside the image and moved off the labe
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -72,6 +73,18 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
+@functools.lru_cache(maxsize=4096)
+def _label_text(text: str, size: int) -> np.ndarray:
+    """``text`` rendered once as an H x W coverage mask (0-255): ids repeat from step to step."""
+    font = _font(size)
+    left, top, right, bottom = font.getbbox(text)
+    mask = Image.new("L", (max(1, int(right - left)), max(1, int(bottom - top))))
+    ImageDraw.Draw(mask).text((-left, -top), text, fill=255, font=font)
+    out = np.asarray(mask)
+    out.flags.writeable = False  # shared by every label with this text
+    return out
+
+
 def text_colour(background: tuple[int, int, int]) -> tuple[int, int, int]:
     """Black on light colours, white on dark ones (perceived luminance, ITU-R BT.601)."""
     red, green, blue = background
@@ -85,22 +98,30 @@ def draw_marks(image: np.ndarray, marks: Sequence[Mark]) -> np.ndarray:
     """A copy of ``image`` (H x W x 3 ``uint8``) with each mark's box outlined and its id labelled.
 
     All outlines are drawn first and the labels over them, so that no outline crosses a label.
+    Drawn with numpy slices on the array (a Pillow image would cost two copies of the pixels).
     """
-    canvas = Image.fromarray(image)
-    draw = ImageDraw.Draw(canvas)
+    out = image.copy()
     height, width = image.shape[:2]
-    font = _font(font_size(height))
+    size = font_size(height)
     line = 1 if height < 300 else 2
     for index, mark in enumerate(marks):
-        box = _clip(mark.box, width, height)
-        if box[2] > box[0] and box[3] > box[1]:
-            draw.rectangle(box, outline=PALETTE[index % len(PALETTE)], width=line)
+        left, top, right, bottom = _clip(mark.box, width, height)
+        if right >= left and bottom >= top:
+            colour = PALETTE[index % len(PALETTE)]
+            out[top : top + line, left : right + 1] = colour
+            out[max(top, bottom - line + 1) : bottom + 1, left : right + 1] = colour
+            out[top : bottom + 1, left : left + line] = colour
+            out[top : bottom + 1, max(left, right - line + 1) : right + 1] = colour
     for index, (mark, label) in enumerate(zip(marks, label_boxes(marks, (width, height)), strict=True)):
         colour = PALETTE[index % len(PALETTE)]
-        draw.rectangle(label, fill=colour)
-        left, top, _right, _bottom = font.getbbox(mark.id)
-        draw.text((label[0] + 1 - left, label[1] + 1 - top), mark.id, fill=text_colour(colour), font=font)
-    return np.asarray(canvas)
+        left, top, right, bottom = label
+        out[top : bottom + 1, left : right + 1] = colour
+        mask = _label_text(mark.id, size)
+        region = out[top + 1 : top + 1 + mask.shape[0], left + 1 : left + 1 + mask.shape[1]]
+        cover = mask[: region.shape[0], : region.shape[1], None].astype(np.uint16)
+        ink = np.array(text_colour(colour), dtype=np.uint16)
+        region[:] = (region * (255 - cover) + ink * cover) // 255
+    return out
 
 
 def label_boxes(marks: Sequence[Mark], image_size: tuple[int, int]) -> list[Rect]:
@@ -108,15 +129,15 @@ def label_boxes(marks: Sequence[Mark], image_size: tuple[int, int]) -> list[Rect
     inside the image, off the labels placed before it wherever there is room, and off the other
     marks' boxes (but those around its own) where that is possible next to its box."""
     width, height = image_size
-    font = _font(font_size(height))
+    text_size = font_size(height)
     boxes = [_clip(mark.box, width, height) for mark in marks]
     box_grid, label_grid = _Grid(), _Grid()
     for index, box in enumerate(boxes):
         box_grid.add(box, index)
     placed: list[Rect] = []
     for index, mark in enumerate(marks):
-        left, top, right, bottom = font.getbbox(mark.id)
-        size = (int(right - left) + 2, int(bottom - top) + 2)  # one pixel of padding on every side
+        text_height, text_width = _label_text(mark.id, text_size).shape
+        size = (text_width + 2, text_height + 2)  # one pixel of padding on every side
         own = boxes[index]
 
         def covers_another(label: Rect, own: Rect = own, index: int = index) -> bool:
@@ -165,26 +186,27 @@ def _place(
     placed: Sequence[Rect],
     covers_another: Callable[[Rect], bool],
 ) -> Rect:
-    """Where a label of ``size`` goes: just above the box's top-left corner, else inside it, else
-    below it, preferably covering no other mark's box; else moved down (then up) a label's height
-    at a time off earlier labels. Always inside the image."""
-    left, top, _right, bottom = box
+    """Where a label of ``size`` goes: next to the box's top-left corner (above it, inside it, left of
+    it, below it, right of the box), covering no earlier label and preferably no other mark's box;
+    else moved down (then up) a label's height at a time off earlier labels. Always in the image."""
+    left, top, right, bottom = box
     (w, h), (width, height) = size, image_size
-    near = [(left, top - h), (left, top), (left, bottom + 1)]
-    farther = [
-        (left, y) for shift in range(1, MAX_SHIFTS + 1) for y in (top + shift * h, top - (shift + 1) * h)
-    ]
-    rects = []
-    for cx, cy in near + farther:
-        x, y = min(max(cx, 0), max(width - w, 0)), min(max(cy, 0), max(height - h, 0))
-        rects.append((x, y, x + w - 1, y + h - 1))
-    for rect in rects[: len(near)]:
-        if not labels.hits(rect, placed) and not covers_another(rect):
+
+    def at(x: int, y: int) -> Rect:
+        x, y = min(max(x, 0), max(width - w, 0)), min(max(y, 0), max(height - h, 0))
+        return x, y, x + w - 1, y + h - 1
+
+    near = [at(left, top - h), at(left, top), at(left - w, top), at(left, bottom + 1), at(right + 1, top)]
+    for rect in near:
+        if not covers_another(rect) and not labels.hits(rect, placed):
             return rect
-    for rect in rects:
+    farther = (
+        at(left, y) for shift in range(1, MAX_SHIFTS + 1) for y in (top + shift * h, top - (shift + 1) * h)
+    )
+    for rect in itertools.chain(near, farther):
         if not labels.hits(rect, placed):
             return rect
-    return rects[0]  # nowhere free: the first choice, over another label
+    return near[0]  # nowhere free: the first choice, over another label
 
 
 def overlap(a: Rect, b: Rect) -> bool:

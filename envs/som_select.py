@@ -2,9 +2,9 @@
 
 A mark goes on each element that is visible, at least partly in the viewport (or on screen), not
 disabled and interactive. Marks an agent cannot use are left out, since each costs it attention:
-the page itself (``<html>``, ``<body>``, or any box covering the whole viewport), and an element
+the page itself (``<html>``, ``<body>``, or any box covering the whole viewport), an element
 nested in a marked one with the same box (a ``<span>`` filling its ``<button>``: one click target,
-one mark, the outer one).
+one mark, the outer one), and a ``<label>`` whose control has its own mark.
 
 Interactive, in the browser: a form control, a link, an element with an interactive ARIA role,
 one Chromium finds clickable (it has a click listener), or where a pointer cursor starts (its
@@ -65,11 +65,33 @@ def browser_marks(dom: Snapshot, elements: Sequence[Element], viewport: tuple[in
         and not _covers(e.bbox, viewport)
         and interactive(e)
     )
+    chosen = _without_redundant_labels(list(chosen), {e.id: e.parent for e in elements})
     # A field's value names it when nothing else does; a checkbox's value ("on") names nothing.
     rows = [
         (e.id, e.bbox, e.role or e.tag, e.name or e.text or (e.value if e.editable else "")) for e in chosen
     ]
     return _unnest(rows, {e.id: e.parent for e in elements})
+
+
+def _without_redundant_labels(chosen: list[Element], parent_of: Mapping[str, str]) -> list[Element]:
+    """``chosen`` but the ``<label>``s whose control is marked too (inside the label, or named by
+    its ``for``): the control is the click target; a label stays when its control is hidden (a
+    styled checkbox), since then it is the only thing to click."""
+    labels = {e.id for e in chosen if e.tag == "label"}
+    if not labels:
+        return chosen
+    served: set[str] = set()
+    marked_dom_ids = {e.attributes["id"] for e in chosen if e.tag != "label" and "id" in e.attributes}
+    for e in chosen:
+        if e.tag == "label" and e.attributes.get("for") in marked_dom_ids:
+            served.add(e.id)
+        ancestor = parent_of.get(e.id, "")
+        while ancestor and e.tag != "label":
+            if ancestor in labels:
+                served.add(ancestor)
+                break
+            ancestor = parent_of.get(ancestor, "")
+    return [e for e in chosen if e.id not in served]
 
 
 def desktop_marks(elements: Sequence[Mapping[str, Any]], screen: tuple[int, int]) -> list[Mark]:

@@ -18,7 +18,7 @@ from palaestra.tasks.page import PageTask
 
 MARKS = (Path(__file__).parent / "pages" / "marks.html").as_uri()
 #: The DOM ids of marks.html's visible, enabled, interactive elements in the viewport.
-MARKED = ["save", "docs", "query", "agree", "size", "card", "fancy", "counter"]
+MARKED = ["save", "docs", "query", "agree", "size", "remember", "card", "fancy", "counter"]
 MakeEnv = Callable[..., BrowserEnv]
 
 
