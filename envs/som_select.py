@@ -55,7 +55,7 @@ def browser_marks(dom: Snapshot, elements: Sequence[Element], viewport: tuple[in
             or pointer_starts
         )
 
-    chosen = (
+    chosen = [
         e
         for e in elements
         if e.visible
@@ -64,8 +64,8 @@ def browser_marks(dom: Snapshot, elements: Sequence[Element], viewport: tuple[in
         and not _disabled(e.attributes)
         and not _covers(e.bbox, viewport)
         and interactive(e)
-    )
-    chosen = _without_redundant_labels(list(chosen), {e.id: e.parent for e in elements})
+    ]
+    chosen = _without_redundant_labels(chosen, {e.id: e.parent for e in elements})
     # A field's value names it when nothing else does; a checkbox's value ("on") names nothing.
     rows = [
         (e.id, e.bbox, e.role or e.tag, e.name or e.text or (e.value if e.editable else "")) for e in chosen
