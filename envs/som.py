@@ -70,7 +70,10 @@ def font_size(height: int) -> int:
 @functools.cache
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     # Pillow's own font at the asked size (its bitmap font where FreeType is missing).
-    return ImageFont.load_default(size=size)
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow 10.0 (pyproject allows it) has only its small bitmap font
+        return ImageFont.load_default()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -9,7 +9,8 @@ one mark, the outer one), and a ``<label>`` whose control has its own mark.
 Interactive, in the browser: a form control, a link, an element with an interactive ARIA role,
 one Chromium finds clickable (it has a click listener), or where a pointer cursor starts (its
 parent's cursor is not a pointer: the cursor is inherited, so every descendant of a link has one).
-On the desktop: the tree's ``clickable`` (an interactive AT-SPI role, or focusable).
+On the desktop: the tree's ``clickable`` (an interactive AT-SPI role, or focusable), and not under
+a window stacked above its own (AT-SPI does not know what covers what; X11's stacking order does).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from palaestra.envs.elements import Element
 from palaestra.envs.snapshot import Snapshot
 from palaestra.envs.som import Mark
 
+Box = tuple[float, float, float, float]  # x, y, width, height
 #: Tags an agent acts on whatever their role.
 NATIVE_TAGS = frozenset({"button", "input", "select", "textarea", "summary"})
 #: ARIA roles (as Chromium's AXTree reports them) of elements an agent acts on.
@@ -94,21 +96,77 @@ def _without_redundant_labels(chosen: list[Element], parent_of: Mapping[str, str
     return [e for e in chosen if e.id not in served]
 
 
-def desktop_marks(elements: Sequence[Mapping[str, Any]], screen: tuple[int, int]) -> list[Mark]:
-    """The marks of a desktop tree's element records (`palaestra.envs.desktop.tree`)."""
-    chosen = (
+def desktop_marks(
+    elements: Sequence[Mapping[str, Any]],
+    screen: tuple[int, int],
+    windows: Sequence[Mapping[str, Any]] = (),
+) -> list[Mark]:
+    """The marks of a desktop tree's element records (`palaestra.envs.desktop.tree`).
+
+    AT-SPI calls a window's widgets showing even where another window covers them (a dialog over
+    its main window): with the window list (``windows``, bottom to top, as the observation has it),
+    an element whose centre lies under a window stacked above its own gets no mark.
+    """
+    parent_of = {e["id"]: e["parent"] for e in elements}
+    chosen = [
         e
         for e in elements
         if e["clickable"]
         and e["in_viewport"]
         and not _covers(e["bbox"], screen)
         and not _desktop_disabled(e["attributes"].get("states", ""))
-    )
+    ]
+    if windows:
+        under = _Covered(elements, windows)
+        chosen = [e for e in chosen if not under.covered(e["id"], e["bbox"])]
     rows = [(e["id"], e["bbox"], e["role"], e["name"] or e["value"]) for e in chosen]
-    return _unnest(rows, {e["id"]: e["parent"] for e in elements})
+    return _unnest(rows, parent_of)
 
 
-Box = tuple[float, float, float, float]
+class _Covered:
+    """Which window each element is in (its top-level frame or dialog, matched to the client window
+    whose box matches its box best), and whether its centre lies under a window stacked above it."""
+
+    def __init__(self, elements: Sequence[Mapping[str, Any]], windows: Sequence[Mapping[str, Any]]) -> None:
+        self.by_id = {e["id"]: e for e in elements}
+        self.windows = [_box(w["box"]) for w in windows]
+        self.window_of: dict[str, int | None] = {}
+
+    def top_level(self, element_id: str) -> str:
+        """The element's outermost ancestor below its application (its frame or dialog)."""
+        current = element_id
+        while True:
+            parent = self.by_id.get(self.by_id[current]["parent"])
+            if parent is None or parent["role"] == "application":
+                return current
+            current = parent["id"]
+
+    def window(self, element_id: str) -> int | None:
+        top = self.top_level(element_id)
+        if top not in self.window_of:
+            box = _box(self.by_id[top]["bbox"])
+            matches = [_iou(box, window) for window in self.windows]
+            best = max(range(len(matches)), key=matches.__getitem__, default=None)
+            # A popup menu is no client window: it matches none, and nothing covers it.
+            self.window_of[top] = best if best is not None and matches[best] > 0.5 else None
+        return self.window_of[top]
+
+    def covered(self, element_id: str, bbox: Sequence[float]) -> bool:
+        own = self.window(element_id)
+        if own is None:
+            return False
+        x, y, w, h = _box(bbox)
+        cx, cy = x + w / 2, y + h / 2
+        return any(wx <= cx < wx + ww and wy <= cy < wy + wh for wx, wy, ww, wh in self.windows[own + 1 :])
+
+
+def _iou(a: Box, b: Box) -> float:
+    """Intersection over union: a frame's box and its window's differ by the title bar at most."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    shared = max(width, 0.0) * max(height, 0.0)
+    union = a[2] * a[3] + b[2] * b[3] - shared
+    return shared / union if union > 0 else 0.0
 
 
 def _unnest(

@@ -292,7 +292,7 @@ class DesktopEnv(PalaestraEnv):
             if config.screenshot:
                 values["screenshot"] = pixels
             if config.som:
-                marks = desktop_marks(self._tree.elements, self.screen)
+                marks = desktop_marks(self._tree.elements, self.screen, windows)
                 values["som_screenshot"], values["som_marks"] = som_views(pixels, marks)
         obs = self._last_obs = self.layout.build(values)
         return obs

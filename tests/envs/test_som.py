@@ -130,3 +130,20 @@ def test_desktop_marks_are_the_trees_ids_on_their_boxes(calc_som: DesktopEnv) ->
     obs, *_ = calc_som.step(f"click('{seven['id']}')")
     assert obs["last_action_error"] == ""
     assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["7"]
+
+
+def test_a_dialog_hides_the_marks_of_the_window_it_covers() -> None:
+    env = DesktopEnv("desktop.editor-append", obs_config=ObsConfig(som=True))
+    try:
+        obs, _ = env.reset(seed=0)
+        assert "menu 'File'" in obs["som_marks"]
+        obs, *_ = env.step("hotkey('ctrl', 'o')")  # the Open dialog, in front of mousepad's window
+        assert [w["title"] for w in obs["windows"]][-1] == "Open File"
+        marks = obs["som_marks"].splitlines()
+        assert "menu 'File'" not in obs["som_marks"]  # AT-SPI still calls it showing
+        cancel = next(line for line in marks if line.endswith("push button 'Cancel'"))
+        obs, *_ = env.step(f"click('{cancel[1 : cancel.index(']')]}')")
+        assert [w["title"] for w in obs["windows"]] == ["~/notes.txt - Mousepad"]
+        assert "menu 'File'" in obs["som_marks"]
+    finally:
+        env.close()
