@@ -42,13 +42,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "ray_address": args.ray_address, "screenshots": False if args.no_screenshots else None,
         "demos": True if args.record_demos else None, "budget_tokens": args.budget_tokens,
         "budget_cost": args.budget_cost, "env_server": args.env_server,
-        "rerun_errors": True if args.rerun_errors else None,
+        "rerun_errors": True if args.rerun_errors else None, "action_set": args.action_set,
     }  # fmt: skip
     config = build_run_config(
         load_run_file(args.config) if args.config else None,
         settings_from_env(),
         flags,
         _agents_from_flags(args),
+        dry_run=args.dry_run,
     )
     left_out: list[str] = []
     if args.exclude_site:
@@ -102,7 +103,7 @@ def _check_webarena_run(config: Any, flag_hosts: dict[str, str]) -> list[str]:
     from palaestra.tasks.webarena.official import BENCHMARKS, hosts_from_env
     from palaestra.tasks.webarena.preflight import check_official_run
 
-    tasks = sorted({episode.task for episode in config.episodes()})
+    tasks = list(dict.fromkeys(episode.task for episode in config.episodes()))  # the run's order
     agents = [agent.name for agent in config.agents]
     official = any(task.split(".", 1)[0] in BENCHMARKS for task in tasks)  # else the variable is unread
     hosts = flag_hosts or (hosts_from_env() if official else {})

@@ -159,7 +159,8 @@ def _eval_parser(sub: Any) -> None:
     what = f"seeds, e.g. 0-9 or 1,3,5 (default: {d.seeds}; 0 on the site and WebArena suites: no seed there)"
     a("--seeds", help=what)
     a("--workers", type=int, help="parallel workers, each with its browser or desktop (default: 1 per core)")
-    a("--out", metavar="DIR", help="the run directory: results.sqlite, episode files, the report")
+    what = "the run directory: results.sqlite, episode files, the report (a --dry-run needs none)"
+    a("--out", metavar="DIR", help=what)
     a(
         "--max-steps",
         type=int,
@@ -179,7 +180,11 @@ def _eval_parser(sub: Any) -> None:
     a("--rerun-errors", action="store_true", help=what)
     a("--budget-tokens", type=int, metavar="N", help="LLM tokens the whole run may spend, over all workers")
     a("--budget-cost", type=float, metavar="X", help="LLM cost the whole run may spend, over all workers")
-    a("--dry-run", action="store_true", help="check the configuration and say what would run; run nothing")
+    what = "check the configuration and say what would run, tasks in the order a run takes them; run nothing"
+    a("--dry-run", action="store_true", help=what)
+    what = "the actions agents write: pyautogui or computer_13 (OSWorld's JSON) on a desktop suite, web or "
+    what += "miniwob in a browser (default: the task's own)"
+    a("--action-set", metavar="NAME", help=what)
     what = "play in environments served by `palaestra serve` at URL (token: $PALAESTRA_SERVER_TOKEN)"
     a("--env-server", metavar="URL", help=what)
     what = "a WebArena site you host, for the webarena suites (e.g. shopping=http://host:7770); repeat"

@@ -29,7 +29,7 @@ from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.actions.executor import ActionState
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
-from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
 from palaestra.envs.obs import Observation, ObservationLayout
@@ -236,7 +236,7 @@ class BrowserEnv(PalaestraEnv):
         self._prepare_next(old)
         return obs
 
-    async def astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+    async def _astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         self._bind_loop()
         if self._episode is None:
             raise EnvStateError("step() before reset(): call reset() to start an episode.")
@@ -288,13 +288,12 @@ class BrowserEnv(PalaestraEnv):
         self, episode: BrowserEpisode, action: str, early_stop: str | None = None
     ) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         timings: dict[str, float] = {}
-        over = self._done  # a step after the end earns nothing: the reward was paid once
         t0 = time.perf_counter()
         episode.state.tool_results.clear()  # the next observation shows this step's answers only
         if episode.navigations is not None:
             episode.navigations.begin_step()  # the fetches the actions send are waited for
         if self._done:
-            ran = SequenceResult(error="The episode is over; call reset() to start a new one.")
+            ran = SequenceResult(error=EPISODE_OVER)  # and earns nothing (`PalaestraEnv.astep`)
         elif early_stop is not None:
             ran = SequenceResult()  # judged as it stands: nothing runs
         else:
@@ -329,7 +328,7 @@ class BrowserEnv(PalaestraEnv):
         if self.tools is not None:
             info["tool_calls"] = list(episode.state.tool_results)
         self.timings = timings
-        return obs, 0.0 if over else float(verdict.reward), terminated, False, info
+        return obs, float(verdict.reward), terminated, False, info
 
     async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
         try:

@@ -209,11 +209,14 @@ class EpisodeWorker:
         while len(self.envs) >= _ENV_CACHE:
             _, old = self.envs.popitem(last=False)
             self.loop.create_task(old.aclose())
+        # Only when chosen: environments with a single action set take no such option.
+        chosen = {"action_set": self.settings.action_set} if self.settings.action_set else {}
         env = make_env(
             task,
             server=self.settings.env_server or None,
             obs_config=ObsConfig(screenshot=self.settings.screenshots),
             step_timeout=self.settings.step_timeout,
+            **chosen,
         )
         self.envs[task] = env
         return env

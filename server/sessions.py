@@ -135,12 +135,10 @@ class Session:
             raise EpisodeNotStarted(f"Session {self.id} has no episode yet: reset it first.")
         started = time.perf_counter()
         demo = _demonstration(self.last.obs, action) if self.recorder is not None else None
-        over = self.done
+        # A step after the end earns nothing: `PalaestraEnv.astep` says so for every environment.
         obs, reward, terminated, truncated, info = await self.env.astep(action)
         self.env_s = time.perf_counter() - started
         self.step_count += 1
-        if over:  # whatever the environment says, an ended episode's reward was counted once
-            reward = 0.0
         self.total_reward += float(reward)
         self.last = StepOutcome(obs, float(reward), bool(terminated), bool(truncated), dict(info))
         if self.recorder is not None:

@@ -28,7 +28,7 @@ import numpy as np
 from gymnasium import spaces
 
 from palaestra.envs.actions import ActionSet, get_action_set
-from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult
 from palaestra.envs.desktop import actions as A
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
@@ -42,6 +42,9 @@ from palaestra.tasks.registry import get_task_spec
 
 #: Failures after which the session is replaced at the next reset.
 FATAL_KINDS = {"display_crashed", "session_timeout", "openbox_crashed"}
+#: Failures of a task's app at its start (it exited before showing a window) that no new session
+#: would mend: the reset says so at once, as `DesktopUnavailableError`, instead of trying again.
+BROKEN_APP_KINDS = {"app_exited"}
 
 
 class DesktopEnv(PalaestraEnv):
@@ -136,13 +139,22 @@ class DesktopEnv(PalaestraEnv):
             await self._client.close()
         try:
             obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
-        except (SessionFailure, TimeoutError):
-            # The display or its apps broke while the episode started: a new session, once.
-            if self._client is not None:
-                await self._client.close()
-            obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
+        except SessionFailure as exc:
+            if exc.kind in BROKEN_APP_KINDS:  # the app itself: a new display would change nothing
+                raise DesktopUnavailableError(
+                    f"The task {self.task.name or type(self.task).__name__} could not start its app: {exc}"
+                ) from None
+            obs = await self._start_again(episode_seed)
+        except TimeoutError:
+            obs = await self._start_again(episode_seed)
         self.timings["reset"] = time.perf_counter() - started
         return obs, {"seed": episode_seed, "task": self.task.name}
+
+    async def _start_again(self, episode_seed: int) -> Observation:
+        """The display or its apps broke while the episode started: a new session, once."""
+        if self._client is not None:
+            await self._client.close()
+        return await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
 
     async def _start_episode(self, seed: int) -> Observation:
         setup = self.task.setup(random.Random(seed))
@@ -175,7 +187,7 @@ class DesktopEnv(PalaestraEnv):
         self.timings = {"session": t1 - t0, "episode": t2 - t1, "observe": time.perf_counter() - t2}
         return obs
 
-    async def astep(self, action: str) -> StepResult:
+    async def _astep(self, action: str) -> StepResult:
         self._bind_loop()
         if self._home is None:
             raise EnvStateError("step() without an episode (before reset() or after close()): call reset().")
@@ -199,9 +211,8 @@ class DesktopEnv(PalaestraEnv):
         client = await self._session()
         t0 = time.perf_counter()
         error, said_done, said_fail = "", False, False
-        over = self._done  # a step after the end earns nothing: the reward was paid once
-        if over:
-            error = "The episode is over; call reset() to start a new one."
+        if self._done:  # no action runs, and it earns nothing (`PalaestraEnv.astep`)
+            error = EPISODE_OVER
         else:
             try:
                 actions = self.action_set.parse(text)
@@ -225,8 +236,7 @@ class DesktopEnv(PalaestraEnv):
         t1 = time.perf_counter()
         obs = await self._observe(client, last_action=text, error=error)
         verdict = self.task.evaluate(self.outcome(done=said_done, failed=said_fail))
-        terminated = over or verdict.done or said_done or said_fail
-        self._done = terminated
+        terminated = verdict.done or said_done or said_fail
         self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
         info = {
             "success": verdict.success,
@@ -235,7 +245,7 @@ class DesktopEnv(PalaestraEnv):
             "infeasible": "said fail()" if said_fail else None,
             "error": None,
         }
-        return obs, 0.0 if over else float(verdict.reward), terminated, False, info
+        return obs, float(verdict.reward), terminated, False, info
 
     def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
         """What the task's judge reads: the episode's HOME and the latest snapshot."""

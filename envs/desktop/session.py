@@ -44,6 +44,8 @@ _libc = ctypes.CDLL(None, use_errno=True)
 GTK3_SETTINGS = "[Settings]\ngtk-cursor-blink = false\ngtk-enable-animations = false\n"
 GTK2_SETTINGS = "gtk-cursor-blink = 0\n"
 READY_TIMEOUT = 15.0
+#: How much of the end of an app's stderr an `app_exited` failure quotes.
+STDERR_TAIL = 1500
 #: The session bus: Debian's session.conf, listening in our runtime folder, letting root in too.
 SESSION_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -99,6 +101,8 @@ class Session:
         self.episode = 0
         self.home: Path | None = None
         self.apps: list[subprocess.Popen[bytes]] = []
+        #: Each app's stderr file, in the order of `apps`.
+        self.app_errs: list[Path] = []
         self.infra: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
 
@@ -280,9 +284,13 @@ class Session:
         )
         log = open(self.base / "apps.log", "ab")  # noqa: SIM115
         known = {bus for bus, _ in self.tree.applications()}
-        for argv in request.get("apps", []):
+        self.app_errs = []
+        for i, argv in enumerate(request.get("apps", [])):
             argv = [str(home) + a[1:] if a.startswith("~/") else a for a in argv]
-            self.apps.append(self._popen(argv, env, home, stdout=log, stderr=log))
+            # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
+            self.app_errs.append(self.base / f"app-{self.episode}-{i}.stderr")
+            with self.app_errs[-1].open("wb") as err:
+                self.apps.append(self._popen(argv, env, home, stdout=log, stderr=err))
         log.close()
         if self.apps:
             self._wait(lambda: self._app_ready(known), f"{request['apps'][0][0]}")
@@ -296,10 +304,29 @@ class Session:
         return bool(fresh) and any(w["active"] for w in self.x.windows())
 
     def check_apps(self) -> None:
-        for app in self.apps:
+        """While the apps start: one killed is `app_crashed`; one that exited before showing a
+        window is `app_exited` at once, rather than after the whole readiness wait. An exit with
+        status 0 is one only when nothing of the episode is left running: a launcher that forks
+        the real app and exits 0 has started it."""
+        for i, app in enumerate(self.apps):
             code = app.poll()
             if code is not None and code < 0:
                 raise SessionFailure("app_crashed", f"{_name(app)} was killed by signal {-code}")
+            if code is not None and (code != 0 or not self._episode_processes()):
+                tail = _tail(self.app_errs[i]) if i < len(self.app_errs) else ""
+                said = f"; its stderr ends with:\n{tail}" if tail else " and wrote nothing on stderr"
+                raise SessionFailure(
+                    "app_exited", f"{_name(app)} exited with status {code} before showing a window{said}"
+                )
+
+    def _episode_processes(self) -> list[psutil.Process]:
+        """The processes started since the session came up (apps, their helpers) still running."""
+        found = []
+        for proc in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if proc.pid not in self.infra_pids and proc.status() != psutil.STATUS_ZOMBIE:
+                    found.append(proc)
+        return found
 
     def app_status(self) -> list[dict[str, Any]]:
         return [{"argv0": _name(a), "pid": a.pid, "returncode": a.poll()} for a in self.apps]
@@ -379,6 +406,16 @@ class Session:
         if op == "status":
             return {"apps": self.app_status(), "infra": {k: p.pid for k, p in self.infra.items()}}, b""
         raise ValueError(f"unknown request {op!r}")
+
+
+def _tail(path: Path) -> str:
+    """The end of a log file, as text (empty when it cannot be read)."""
+    try:
+        with path.open("rb") as file:
+            file.seek(max(0, path.stat().st_size - STDERR_TAIL))
+            return file.read().decode(errors="replace").strip()
+    except OSError:
+        return ""
 
 
 def _name(proc: subprocess.Popen[bytes]) -> str:
