@@ -365,8 +365,9 @@ class BrowserEnv(PalaestraEnv):
             values["tool_results"] = "\n".join(
                 json.dumps(r, ensure_ascii=False, default=str) for r in self._episode.state.tool_results
             )
-        if "screenshot" in values:
-            values["screenshot"] = fit_screenshot(values["screenshot"], self.task.viewport)
+        for key in ("screenshot", "som_screenshot"):
+            if key in values:
+                values[key] = fit_screenshot(values[key], self.task.viewport)
         obs = self._last_obs = self.layout.build(values)
         return obs
 
