@@ -23,7 +23,7 @@ from palaestra.envs.obs import Observation
 if TYPE_CHECKING:
     from palaestra.envs.actions import ActionSet
     from palaestra.envs.obs import ObservationLayout
-    from palaestra.tasks.base import ToolRunner
+    from palaestra.tasks.base import Evidence, ToolRunner
 
 StepResult = tuple[Observation, float, bool, bool, dict[str, Any]]
 #: What a step after the end of its episode says in ``last_action_error``: it ran no action.
@@ -81,6 +81,11 @@ class PalaestraEnv(gym.Env[Observation, str]):
         judge it, if its task asks to be judged so (``Task.judge_at_step_limit``: WebArena's
         official tasks, whose harness judges every episode); ``reason`` is why it ended. Returns the
         verdict as a step's result with no action run, or None where such an episode gets none."""
+        return None
+
+    async def aevidence(self) -> Evidence | None:
+        """What the task keeps of the episode that just ended to judge it again later (``palaestra
+        judge``); None where it keeps nothing (the default, and environments served elsewhere)."""
         return None
 
     async def arender(self) -> np.ndarray | None:

@@ -46,7 +46,7 @@ from palaestra.errors import (
     PageHungError,
     check_choice,
 )
-from palaestra.tasks.base import EpisodeState, Task, ToolRunner
+from palaestra.tasks.base import EpisodeState, Evidence, Task, ToolRunner
 from palaestra.tasks.registry import get_task_spec
 
 Obs = Observation
@@ -330,6 +330,16 @@ class BrowserEnv(PalaestraEnv):
         self.timings = timings
         return obs, float(verdict.reward), terminated, False, info
 
+    async def aevidence(self) -> Evidence | None:
+        """The task's evidence of the episode that just ended, read from its page and context
+        (kept until the next reset), for ``palaestra judge``."""
+        self._bind_loop()
+        episode = self._episode
+        if episode is None:  # never started, or its infrastructure failed
+            return None
+        state = EpisodeState(list(episode.state.messages), episode.state.infeasible)
+        return await self.task.evidence(episode.state.page, state)
+
     async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
         try:
             if len(text) > PARSE_IN_THREAD_CHARS:  # up to ~0.1 s of parsing: off the shared loop
@@ -355,8 +365,9 @@ class BrowserEnv(PalaestraEnv):
             values["tool_results"] = "\n".join(
                 json.dumps(r, ensure_ascii=False, default=str) for r in self._episode.state.tool_results
             )
-        if "screenshot" in values:
-            values["screenshot"] = fit_screenshot(values["screenshot"], self.task.viewport)
+        for key in ("screenshot", "som_screenshot"):
+            if key in values:
+                values[key] = fit_screenshot(values[key], self.task.viewport)
         obs = self._last_obs = self.layout.build(values)
         return obs
 

@@ -81,6 +81,9 @@ class RunSettings:
     #: Run again, this once, every episode that ended in an error, whatever its kind and tries: the
     #: errors resuming leaves alone (an agent's bug, a rejected model request) once their cause is fixed.
     rerun_errors: bool = False
+    #: Keep what `palaestra judge` needs to judge site episodes again (`runs.evidence`): the answer,
+    #: the final URL and a compressed copy of the episode's databases (~0.8 MB a shop episode).
+    evidence: bool = True
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,8 @@ class RemoteEnv(PalaestraEnv):
         if self.session_id is not None:
             return self.session_id
         parts = self.obs_config.parts()
-        body = {"task": self.task_name, "parts": parts, "screenshots": "screenshot" in parts, "reset": False}
+        images = "screenshot" in parts or "som" in parts
+        body = {"task": self.task_name, "parts": parts, "screenshots": images, "reset": False}
         described = await self._call("POST", "/sessions", body)
         self.session_id = described["id"]
         layout = described["layout"]

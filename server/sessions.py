@@ -28,8 +28,9 @@ from palaestra.server.config import ServerConfig
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 #: Observation parts a client may switch on (see `palaestra.envs.obs`).
-PARTS = ("axtree", "dom", "elements", "screenshot")
-DEFAULT_PARTS = PARTS
+PARTS = ("axtree", "dom", "elements", "screenshot", "som")
+#: What a session computes unless told: all but the set-of-marks screenshot, which few clients read.
+DEFAULT_PARTS = ("axtree", "dom", "elements", "screenshot")
 EnvFactory = Callable[..., PalaestraEnv]
 
 
@@ -301,7 +302,7 @@ class SessionManager:
         try:
             obs_config = ObsConfig(
                 axtree="axtree" in chosen, dom="dom" in chosen, elements="elements" in chosen,
-                screenshot="screenshot" in chosen,
+                screenshot="screenshot" in chosen, som="som" in chosen,
             )  # fmt: skip
             options = {"obs_config": obs_config, "step_timeout": self.config.step_timeout}
             env = self.env_factory(task, **options, **self.config.env_options)

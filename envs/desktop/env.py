@@ -10,7 +10,8 @@ never executed as code, and sent to the X server through XTEST.
 
 Observation keys: ``goal``, ``screenshot`` (H x W x 3 uint8), ``axtree`` (AT-SPI as text lines
 with ids and screen boxes), ``elements`` (records with the browser's keys), ``focused_element``,
-``focused_window``, ``windows``, ``last_action``, ``last_action_error``.
+``focused_window``, ``windows``, ``last_action``, ``last_action_error``; with
+``ObsConfig(som=True)``, ``som_screenshot`` and ``som_marks`` (`palaestra.envs.som`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from palaestra.envs.desktop import actions as A
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
+from palaestra.envs.som import som_views
+from palaestra.envs.som_select import desktop_marks
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError, check_choice
 from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome, DesktopTask
@@ -296,9 +299,10 @@ class DesktopEnv(PalaestraEnv):
 
     async def _observe(self, client: SessionClient, last_action: str, error: str) -> Observation:
         config = self.obs_config
-        want_tree = config.axtree or config.elements
+        want_tree = config.axtree or config.elements or config.som
+        want_pixels = config.screenshot or config.som
         reply, blob = await client.request(
-            {"op": "observe", "tree": want_tree, "screenshot": config.screenshot}, self.step_timeout
+            {"op": "observe", "tree": want_tree, "screenshot": want_pixels}, self.step_timeout
         )
         self._apps = reply.get("apps", [])
         if want_tree:
@@ -316,10 +320,15 @@ class DesktopEnv(PalaestraEnv):
             values["axtree"] = self._tree.text
         if config.elements:
             values["elements"] = self._tree.elements
-        if config.screenshot:
+        if want_pixels:
             width, height = self.screen
-            pixels = np.frombuffer(blob, dtype=np.uint8).reshape(height, width, 4)
-            values["screenshot"] = np.ascontiguousarray(pixels[:, :, 2::-1])  # BGRA -> RGB
+            bgra = np.frombuffer(blob, dtype=np.uint8).reshape(height, width, 4)
+            pixels = np.ascontiguousarray(bgra[:, :, 2::-1])  # BGRA -> RGB
+            if config.screenshot:
+                values["screenshot"] = pixels
+            if config.som:
+                marks = desktop_marks(self._tree.elements, self.screen, windows)
+                values["som_screenshot"], values["som_marks"] = som_views(pixels, marks)
         obs = self._last_obs = self.layout.build(values)
         return obs
 
