@@ -40,15 +40,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "out": args.out, "max_steps": args.max_steps, "episode_timeout": args.episode_timeout,
         "step_timeout": args.step_timeout, "retries": args.retries, "backend": args.backend,
         "ray_address": args.ray_address, "screenshots": False if args.no_screenshots else None,
-        "demos": True if args.record_demos else None, "budget_tokens": args.budget_tokens,
+        "demos": True if args.record_demos else None,
+        "evidence": False if args.no_evidence else None, "budget_tokens": args.budget_tokens,
         "budget_cost": args.budget_cost, "env_server": args.env_server,
-        "rerun_errors": True if args.rerun_errors else None,
+        "rerun_errors": True if args.rerun_errors else None, "action_set": args.action_set,
     }  # fmt: skip
     config = build_run_config(
         load_run_file(args.config) if args.config else None,
         settings_from_env(),
         flags,
         _agents_from_flags(args),
+        dry_run=args.dry_run,
     )
     left_out: list[str] = []
     if args.exclude_site:
@@ -102,7 +104,7 @@ def _check_webarena_run(config: Any, flag_hosts: dict[str, str]) -> list[str]:
     from palaestra.tasks.webarena.official import BENCHMARKS, hosts_from_env
     from palaestra.tasks.webarena.preflight import check_official_run
 
-    tasks = sorted({episode.task for episode in config.episodes()})
+    tasks = list(dict.fromkeys(episode.task for episode in config.episodes()))  # the run's order
     agents = [agent.name for agent in config.agents]
     official = any(task.split(".", 1)[0] in BENCHMARKS for task in tasks)  # else the variable is unread
     hosts = flag_hosts or (hosts_from_env() if official else {})
@@ -185,6 +187,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_judge(args: argparse.Namespace) -> int:
+    from palaestra.redaction import redact_text
+    from palaestra.runs.judge import format_rejudged, judge_run
+
+    tasks = [t.strip() for group in (args.tasks or []) for t in group.split(",") if t.strip()]
+    results = judge_run(args.run, mode=args.mode, tasks=tasks, write=args.write)
+    print(redact_text(format_rejudged(results, args.mode, written=args.write)))
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from palaestra.runs.compare import compare_runs, format_comparison
 
@@ -231,7 +243,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report,
+    "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report, "judge": cmd_judge,
     "compare": cmd_compare, "memory": cmd_memory, "llm": cmd_llm, "serve": cmd_serve, "mcp": cmd_mcp,
     "ui": cmd_ui, "sites": cmd_sites,
 }  # fmt: skip

@@ -38,6 +38,11 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "show": ["palaestra show results/mem", "palaestra show results/mem --by site"],
     "report": ["palaestra report results/mem", "palaestra report results/mem --out mem.html"],
+    "judge": [
+        "palaestra judge results/mem",
+        "palaestra judge results/mem --mode paper --tasks 'click-*'",
+        "palaestra judge results/mem --write",
+    ],
     "compare": ["palaestra compare results/a results/b", "palaestra compare --by-task results/a results/b"],
     "memory": [
         "palaestra memory build memories/miniwob --oracles '*' --seeds 0-4",
@@ -159,7 +164,8 @@ def _eval_parser(sub: Any) -> None:
     what = f"seeds, e.g. 0-9 or 1,3,5 (default: {d.seeds}; 0 on the site and WebArena suites: no seed there)"
     a("--seeds", help=what)
     a("--workers", type=int, help="parallel workers, each with its browser or desktop (default: 1 per core)")
-    a("--out", metavar="DIR", help="the run directory: results.sqlite, episode files, the report")
+    what = "the run directory: results.sqlite, episode files, the report (a --dry-run needs none)"
+    a("--out", metavar="DIR", help=what)
     a(
         "--max-steps",
         type=int,
@@ -175,11 +181,17 @@ def _eval_parser(sub: Any) -> None:
     a("--ray-address", metavar="ADDR", help="the Ray cluster to run on (default: a local one on loopback)")
     a("--no-screenshots", action="store_true", help="record no screenshots (faster, smaller)")
     a("--record-demos", action="store_true", help="write episodes down for `palaestra memory build --run`")
+    what = "keep no evidence of site episodes (answer, final URL, databases) for `palaestra judge`"
+    a("--no-evidence", action="store_true", help=what)
     what = "run every errored episode again, also those resuming keeps (an agent's bug, a rejected request)"
     a("--rerun-errors", action="store_true", help=what)
     a("--budget-tokens", type=int, metavar="N", help="LLM tokens the whole run may spend, over all workers")
     a("--budget-cost", type=float, metavar="X", help="LLM cost the whole run may spend, over all workers")
-    a("--dry-run", action="store_true", help="check the configuration and say what would run; run nothing")
+    what = "check the configuration and say what would run, tasks in the order a run takes them; run nothing"
+    a("--dry-run", action="store_true", help=what)
+    what = "the actions agents write: pyautogui or computer_13 (OSWorld's JSON) on a desktop suite, web or "
+    what += "miniwob in a browser (default: the task's own)"
+    a("--action-set", metavar="NAME", help=what)
     what = "play in environments served by `palaestra serve` at URL (token: $PALAESTRA_SERVER_TOKEN)"
     a("--env-server", metavar="URL", help=what)
     what = "a WebArena site you host, for the webarena suites (e.g. shopping=http://host:7770); repeat"
@@ -221,6 +233,15 @@ def make_parser() -> SuggestingParser:
     )
     p.add_argument("run", help="the run directory")
     p.add_argument("--out", help="the report's file or folder (default: RUN/report/index.html)")
+    what = "judge a run's site episodes again from their saved evidence, with the current evaluators"
+    p = sub.add_parser("judge", help=what, epilog=epilog(EXAMPLES["judge"]), description=what + ".")
+    p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
+    what = "string matching: corrected (Palaestra's, the default) or paper (WebArena's as published)"
+    p.add_argument("--mode", choices=("corrected", "paper"), default="corrected", help=what)
+    what = "only these tasks (globs); repeat or comma-separate"
+    p.add_argument("--tasks", action="append", metavar="GLOBS", help=what)
+    what = "store the changed verdicts in the run, each old one kept in the episode's record"
+    p.add_argument("--write", action="store_true", help=what)
     what = "compare runs per task, with the difference and its noise"
     p = sub.add_parser("compare", help=what, epilog=epilog(EXAMPLES["compare"]))
     p.add_argument("runs", nargs="+", metavar="RUN", help="run directories; each is compared to the first")

@@ -80,6 +80,18 @@ def parse_seeds(text: str | int | Sequence[int]) -> list[int]:
     return sorted(seeds)
 
 
+def format_seeds(seeds: Sequence[int]) -> str:
+    """Seeds as ranges in numeric order, the inverse of `parse_seeds`: [0, 1, 2, 5, 10] -> "0-2,5,10"."""
+    ordered = sorted(set(seeds))
+    runs: list[list[int]] = []
+    for seed in ordered:
+        if runs and seed == runs[-1][-1] + 1:
+            runs[-1].append(seed)
+        else:
+            runs.append([seed])
+    return ",".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+
+
 def convert(hint: Any, value: Any, where: str) -> Any:
     """Convert ``value`` to the type ``hint`` (str, int, float, bool, Optional, tuple/list of those)."""
     origin = typing.get_origin(hint)

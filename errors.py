@@ -94,7 +94,8 @@ class PageHungError(PalaestraError, TimeoutError):
 
 
 class DesktopUnavailableError(PalaestraError, RuntimeError):
-    """The X11 desktop cannot start here: a program or the unprivileged desktop user is missing."""
+    """The X11 desktop cannot start here: a program or the unprivileged desktop user is missing, or
+    a task's app exits before it shows a window."""
 
 
 class EnvStateError(PalaestraError, RuntimeError):

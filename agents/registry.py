@@ -107,7 +107,7 @@ def get_agent_spec(name: str) -> AgentSpec:
 def _spec_from_path(path: str) -> AgentSpec:
     module_name, _, attr = path.partition(":")
     try:
-        module = _import_from_here(module_name)
+        module = import_from_here(module_name)
     except ImportError as exc:
         hint = f"Importing it failed: {exc} (looked in the installed packages and in {os.getcwd()})."
         raise UnknownNameError("agent", path, agent_names(), hint=hint) from None
@@ -122,7 +122,7 @@ def _spec_from_path(path: str) -> AgentSpec:
     return _spec_of_class(path, path, target)
 
 
-def _import_from_here(module_name: str) -> Any:
+def import_from_here(module_name: str) -> Any:
     """The module, found on the path or, as `python -m` would find it, in the current directory.
 
     The `palaestra` command's path holds its own script's folder, not the directory it was run
@@ -147,7 +147,7 @@ def agent_source(name: str) -> dict[str, str]:
     if ":" not in name:
         return {}
     try:
-        module = _import_from_here(name.partition(":")[0])
+        module = import_from_here(name.partition(":")[0])
         file = Path(inspect.getsourcefile(module) or "")
         digest = hashlib.sha256(file.read_bytes()).hexdigest()[:16]
     except (ImportError, OSError, TypeError):

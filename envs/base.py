@@ -23,9 +23,11 @@ from palaestra.envs.obs import Observation, ObservationLayout
 
 if TYPE_CHECKING:
     from palaestra.envs.actions import ActionSet
-    from palaestra.tasks.base import ToolRunner
+    from palaestra.tasks.base import Evidence, ToolRunner
 
 StepResult = tuple[Observation, float, bool, bool, dict[str, Any]]
+#: What a step after the end of its episode says in ``last_action_error``: it ran no action.
+EPISODE_OVER = "The episode is over; call reset() to start a new one."
 
 
 class PalaestraEnv(gym.Env[Observation, str]):
@@ -40,6 +42,9 @@ class PalaestraEnv(gym.Env[Observation, str]):
     #: Seconds spent in the last reset or step, by phase; kept out of ``info`` (Gymnasium wants
     #: ``info`` deterministic).
     timings: dict[str, float]
+    #: Whether the current episode has ended (terminated or truncated). ``astep`` sets it; each
+    #: environment's ``areset`` clears it, and its ``_astep`` reads it to run no action after the end.
+    _done: bool = False
 
     @abstractmethod
     async def areset(
@@ -47,9 +52,25 @@ class PalaestraEnv(gym.Env[Observation, str]):
     ) -> tuple[Observation, dict[str, Any]]:
         """Start an episode; ``info`` holds at least ``seed``."""
 
-    @abstractmethod
     async def astep(self, action: str) -> StepResult:
-        """Run one action string. Never raises for the agent's mistakes (see `last_action_error`)."""
+        """Run one action string. Never raises for the agent's mistakes (see `last_action_error`).
+
+        Every environment steps through here, the environment server's sessions too, so that the
+        rule for a step after the end is written once: it earns nothing, the end's reward having
+        been paid once (an RL client stepping past ``terminated`` was paid it again on every late
+        step), and it says ``terminated`` unless the late step itself failed (``truncated``).
+        """
+        over = self._done
+        obs, reward, terminated, truncated, info = await self._astep(action)
+        if over:
+            return obs, 0.0, terminated or not truncated, truncated, info
+        self._done = self._done or terminated or truncated
+        return obs, reward, terminated, truncated, info
+
+    @abstractmethod
+    async def _astep(self, action: str) -> StepResult:
+        """The environment's own step. After the end (``self._done``) it runs no action and says
+        ``EPISODE_OVER`` in ``last_action_error``; ``astep`` takes care of the reward and flags."""
 
     @abstractmethod
     async def aclose(self) -> None:
@@ -60,6 +81,11 @@ class PalaestraEnv(gym.Env[Observation, str]):
         judge it, if its task asks to be judged so (``Task.judge_at_step_limit``: WebArena's
         official tasks, whose harness judges every episode); ``reason`` is why it ended. Returns the
         verdict as a step's result with no action run, or None where such an episode gets none."""
+        return None
+
+    async def aevidence(self) -> Evidence | None:
+        """What the task keeps of the episode that just ended to judge it again later (``palaestra
+        judge``); None where it keeps nothing (the default, and environments served elsewhere)."""
         return None
 
     async def arender(self) -> np.ndarray | None:

@@ -29,7 +29,7 @@ from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.actions.executor import ActionState
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
-from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
+from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult, failed_step
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
 from palaestra.envs.obs import Observation, ObservationLayout
@@ -46,7 +46,7 @@ from palaestra.errors import (
     PageHungError,
     check_choice,
 )
-from palaestra.tasks.base import EpisodeState, Task, ToolRunner
+from palaestra.tasks.base import EpisodeState, Evidence, Task, ToolRunner
 from palaestra.tasks.registry import get_task_spec
 
 Obs = Observation
@@ -246,7 +246,7 @@ class BrowserEnv(PalaestraEnv):
         self._prepare_next(old)
         return obs
 
-    async def astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+    async def _astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         self._bind_loop()
         if self._episode is None:
             raise EnvStateError("step() before reset(): call reset() to start an episode.")
@@ -299,13 +299,12 @@ class BrowserEnv(PalaestraEnv):
         self, episode: BrowserEpisode, action: str, early_stop: str | None = None
     ) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         timings: dict[str, float] = {}
-        over = self._done  # a step after the end earns nothing: the reward was paid once
         t0 = time.perf_counter()
         episode.state.tool_results.clear()  # the next observation shows this step's answers only
         if episode.navigations is not None:
             episode.navigations.begin_step()  # the fetches the actions send are waited for
         if self._done:
-            ran = SequenceResult(error="The episode is over; call reset() to start a new one.")
+            ran = SequenceResult(error=EPISODE_OVER)  # and earns nothing (`PalaestraEnv.astep`)
         elif early_stop is not None:
             ran = SequenceResult()  # judged as it stands: nothing runs
         else:
@@ -326,8 +325,8 @@ class BrowserEnv(PalaestraEnv):
             self._observe(last_action=action, error=error, marked=marked),
         )
         timings.update(action=t1 - t0, settle=t2 - t1, observe=time.perf_counter() - t2)
-        terminated = over or verdict.done or episode.state.infeasible is not None or early_stop is not None
-        self._done = terminated
+        terminated = verdict.done or episode.state.infeasible is not None or early_stop is not None
+        self._done = self._done or terminated
         info = {
             "success": verdict.success,
             "task_info": verdict.raw,
@@ -340,7 +339,17 @@ class BrowserEnv(PalaestraEnv):
         if self.tools is not None:
             info["tool_calls"] = list(episode.state.tool_results)
         self.timings = timings
-        return obs, 0.0 if over else float(verdict.reward), terminated, False, info
+        return obs, float(verdict.reward), terminated, False, info
+
+    async def aevidence(self) -> Evidence | None:
+        """The task's evidence of the episode that just ended, read from its page and context
+        (kept until the next reset), for ``palaestra judge``."""
+        self._bind_loop()
+        episode = self._episode
+        if episode is None:  # never started, or its infrastructure failed
+            return None
+        state = EpisodeState(list(episode.state.messages), episode.state.infeasible)
+        return await self.task.evidence(episode.state.page, state)
 
     async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
         try:
@@ -367,8 +376,9 @@ class BrowserEnv(PalaestraEnv):
             values["tool_results"] = "\n".join(
                 json.dumps(r, ensure_ascii=False, default=str) for r in self._episode.state.tool_results
             )
-        if "screenshot" in values:
-            values["screenshot"] = fit_screenshot(values["screenshot"], self.task.viewport)
+        for key in ("screenshot", "som_screenshot"):
+            if key in values:
+                values[key] = fit_screenshot(values[key], self.task.viewport)
         obs = self._last_obs = self.layout.build(values)
         return obs
 

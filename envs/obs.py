@@ -9,8 +9,8 @@ fills are all derived from the same declaration, so adding a key is one line her
 that computes it.
 
 Parts: ``always`` keys are in every observation; the others are in it when the environment turns
-that part on (``axtree``, ``dom``, ``elements``, ``screenshot`` from ``ObsConfig``; ``tools`` when
-the task offers tools).
+that part on (``axtree``, ``dom``, ``elements``, ``screenshot``, ``som`` from ``ObsConfig``;
+``tools`` when the task offers tools).
 """
 
 from __future__ import annotations
@@ -51,6 +51,12 @@ class ObsConfig:
     saved only about 1 ms of browser CPU and 0.3 ms of decoding per MiniWoB++ screenshot, with
     no measurable change in step time (Chromium 156). JPEG is there for large viewports, where
     PNG's encoding grows with the pixels.
+
+    ``som`` adds a set-of-marks screenshot (``som_screenshot``: the screenshot with a numbered box
+    over each visible interactive element, numbered with the ids actions take) and its list
+    (``som_marks``: ``[id] role 'name'`` lines), drawn in Python over the screenshot
+    (`palaestra.envs.som`). Off by default: it costs a few milliseconds of drawing per step, and
+    it needs the screenshot and the element boxes, which it computes even when their parts are off.
     """
 
     axtree: bool = True
@@ -59,10 +65,11 @@ class ObsConfig:
     screenshot: bool = True
     screenshot_format: ScreenshotFormat = "png"
     max_text_chars: int = 200
+    som: bool = False
 
     def parts(self) -> list[str]:
         """The observation parts (see `palaestra.envs.obs`) this configuration switches on."""
-        return [part for part in ("axtree", "dom", "elements", "screenshot") if getattr(self, part)]
+        return [part for part in ("axtree", "dom", "elements", "screenshot", "som") if getattr(self, part)]
 
     def __post_init__(self) -> None:
         check_choice("screenshot_format", self.screenshot_format, ("png", "jpeg"))
@@ -116,8 +123,8 @@ class Observation(TypedDict, total=False):
 
     ``always``: every environment. ``web``: browser environments. ``desktop``: X11 desktops
     (the window list and the active window's title). ``focus``: environments that know the focused
-    element (both). ``axtree``, ``dom``,
-    ``elements``, ``screenshot``: the parts an ``ObsConfig`` switches. ``tools``: tasks with tools.
+    element (both). ``axtree``, ``dom``, ``elements``, ``screenshot``, ``som``: the parts an
+    ``ObsConfig`` switches. ``tools``: tasks with tools.
     """
 
     goal: Annotated[str, text()]
@@ -130,6 +137,8 @@ class Observation(TypedDict, total=False):
     dom: Annotated[str, text("dom")]
     elements: Annotated[list[dict[str, Any]], records("elements")]
     screenshot: Annotated[np.ndarray, image("screenshot")]
+    som_screenshot: Annotated[np.ndarray, image("som")]
+    som_marks: Annotated[str, text("som")]
     tools: Annotated[str, text("tools")]
     focused_window: Annotated[str, text("desktop")]
     windows: Annotated[list[dict[str, Any]], records("desktop")]

@@ -3,7 +3,8 @@
 One step costs one pass of id marking per frame (in a step, the main frame's rides in the round trip
 that waits for the page to settle) and three CDP calls sent together on the page's one CDP session:
 ``DOMSnapshot.captureSnapshot``, ``Accessibility.getFullAXTree`` (once per frame) and, when asked
-for, ``Page.captureScreenshot``. Everything else is computed here in Python.
+for, ``Page.captureScreenshot``. Everything else is computed here in Python, the set-of-marks
+screenshot too (`palaestra.envs.som`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from palaestra.envs.axtree import AXTree
 from palaestra.envs.elements import build_elements
 from palaestra.envs.obs import JPEG_QUALITY, ObsConfig
 from palaestra.envs.snapshot import ID_ATTR, Snapshot
+from palaestra.envs.som import Mark, som_views
+from palaestra.envs.som_select import browser_marks
 
 MARK_JS = (Path(__file__).parent / "js" / "mark.js").read_text()
 SETTLE_JS = (Path(__file__).parent / "js" / "settle.js").read_text()
@@ -106,7 +109,8 @@ async def capture(
     requested at the same time. The result also holds the page's ``title`` when a snapshot was
     taken (saving a round trip).
     """
-    want_tree = bool(parts & {"axtree", "elements", "dom"})
+    want_tree = bool(parts & {"axtree", "elements", "dom", "som"})
+    want_pixels = bool(parts & {"screenshot", "som"})
 
     async def marked_snapshot() -> dict[str, Any]:
         if not marked:
@@ -116,17 +120,21 @@ async def capture(
     calls: list[Any] = [
         marked_snapshot() if want_tree else _none(),
         _ax_trees(cdp, single_frame=len(page.frames) == 1) if want_tree else _none(),
-        cdp.send("Page.captureScreenshot", screenshot_params(config)) if "screenshot" in parts else _none(),
+        cdp.send("Page.captureScreenshot", screenshot_params(config)) if want_pixels else _none(),
     ]
     snapshot, ax_nodes, shot = await asyncio.gather(*calls)
     obs: dict[str, Any] = {}
+    marks: list[Mark] = []
     if want_tree:
         title = snapshot["documents"][0].get("title", -1) if snapshot["documents"] else -1
         obs["title"] = snapshot["strings"][title] if title >= 0 else ""
         dom = Snapshot(snapshot, config.max_text_chars)
         ax = AXTree(ax_nodes, dom)
-        viewport = page.viewport_size
-        elements = build_elements(dom, ax, (viewport["width"], viewport["height"]) if viewport else (0, 0))
+        size = page.viewport_size
+        viewport = (size["width"], size["height"]) if size else (0, 0)
+        elements = build_elements(dom, ax, viewport)
+        if "som" in parts:
+            marks = browser_marks(dom, elements, viewport)
         if "axtree" in parts:
             obs["axtree"] = ax.render(dom)
         if "dom" in parts:
@@ -137,8 +145,14 @@ async def capture(
             obs["focused_element"] = next((e.id for e in elements if e.focused), "")
     elif "web" in parts:
         obs["focused_element"] = ""  # knowing it needs the DOM snapshot, which no part asked for
-    if "screenshot" in parts:
-        obs["screenshot"] = decode_image(shot["data"])
+    if want_pixels:
+        pixels = decode_image(shot["data"])
+        if "screenshot" in parts:
+            obs["screenshot"] = pixels
+        if "som" in parts:
+            size = page.viewport_size  # CSS pixels; the screenshot is in device pixels
+            scale = pixels.shape[1] / size["width"] if size and size["width"] else 1.0
+            obs["som_screenshot"], obs["som_marks"] = som_views(pixels, marks, scale)
     return obs
 
 

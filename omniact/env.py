@@ -148,10 +148,10 @@ class OmniActEnv(PalaestraEnv):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
         self.seed_rng(seed)
-        self._started = True
+        self._started, self._done = True, False
         return self._observe(), {"seed": seed or 0, "task": f"omniact.{self.task.id}"}
 
-    async def astep(self, action: str) -> StepResult:
+    async def _astep(self, action: str) -> StepResult:
         if not self._started:
             raise EnvStateError("step() before reset(): call reset() to start an episode.")
         try:

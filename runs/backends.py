@@ -14,6 +14,7 @@ import os
 import signal
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -22,7 +23,7 @@ from typing import Any
 import psutil
 
 from palaestra.runs.records import EpisodeOutcome
-from palaestra.runs.spec import EpisodeSpec, RunSettings
+from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 
 
 def error_outcome(spec: EpisodeSpec, kind: str, message: str, started: float, worker: str) -> EpisodeOutcome:
@@ -208,9 +209,12 @@ def default_workers(pending: int) -> int:
     return max(1, min(os.cpu_count() or 1, pending))
 
 
-def make_backend(settings: RunSettings, run_dir: str, workers: int) -> Backend:
+def make_backend(
+    settings: RunSettings, run_dir: str, workers: int, agents: Sequence[AgentEntry] = ()
+) -> Backend:
+    """The run's backend; ``agents`` are the run's, whose own modules Ray's actors are sent."""
     if settings.backend == "ray":
         from palaestra.runs.ray_backend import RayBackend
 
-        return RayBackend(settings, run_dir, workers)
+        return RayBackend(settings, run_dir, workers, agents)
     return LocalBackend(settings, run_dir, workers)

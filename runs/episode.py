@@ -100,6 +100,8 @@ class EpisodeWorker:
             env = self._env(spec.task)
             with charging(self.ledger, a.config_hash):
                 await self._play(spec, agent, env, out, recorder)
+            if self.settings.evidence and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
+                await _keep_evidence(env, folder, out)
             if env.tools is not None and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
                 self._api_feedback().mark_episode(spec.key, out.success)
         except BudgetExceeded as exc:
@@ -209,14 +211,30 @@ class EpisodeWorker:
         while len(self.envs) >= _ENV_CACHE:
             _, old = self.envs.popitem(last=False)
             self.loop.create_task(old.aclose())
+        # Only when chosen: environments with a single action set take no such option.
+        chosen = {"action_set": self.settings.action_set} if self.settings.action_set else {}
         env = make_env(
             task,
             server=self.settings.env_server or None,
             obs_config=ObsConfig(screenshot=self.settings.screenshots),
             step_timeout=self.settings.step_timeout,
+            **chosen,
         )
         self.envs[task] = env
         return env
+
+
+async def _keep_evidence(env: PalaestraEnv, folder: Path, out: EpisodeOutcome) -> None:
+    """The episode's evidence for `palaestra judge` into its folder, before its row exists; a
+    failure to keep it costs the evidence (said in the record), never the episode."""
+    from palaestra.runs import evidence
+
+    try:
+        kept = await env.aevidence()
+        if kept is not None:
+            out.extra["evidence"] = await asyncio.to_thread(evidence.save, folder, kept, out.task)
+    except Exception as exc:
+        out.extra["evidence_error"] = f"{type(exc).__name__}: {exc}"
 
 
 def _take_verdict(out: EpisodeOutcome, info: dict[str, Any]) -> None:

@@ -11,15 +11,19 @@ Ray is an optional extra: `pip install 'palaestra[ray]'`.
 from __future__ import annotations
 
 import os
+import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from palaestra.agents.registry import import_from_here
 from palaestra.config import ConfigError
 from palaestra.runs.backends import Backend, error_outcome
 from palaestra.runs.ray_local import LocalRay
 from palaestra.runs.records import EpisodeOutcome
-from palaestra.runs.spec import EpisodeSpec, RunSettings
+from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 
 
 class _ActorWorker:
@@ -51,8 +55,42 @@ class _Slot:
     started: float = 0.0
 
 
+def agent_modules(names: Sequence[str]) -> list[str]:
+    """The files of the agents given as ``package.module:Class`` that are not installed packages
+    (found in the driver's directory, or through its PYTHONPATH), for the job's ``py_modules``.
+
+    Ray's workers get the driver's directory on their path, but only where that directory exists,
+    and not the driver's PYTHONPATH on a cluster: on another machine the agent would not import.
+    ``py_modules`` uploads just the agent's top-level module (a ``.py`` file, or a package's
+    folder) to the cluster and puts it on every worker's path, on a local Ray and on a cluster
+    alike; ``working_dir`` would upload the whole directory, run folders and virtual environment
+    included, and move the workers into it. Installed modules (and Palaestra) are left out: the
+    nodes install those.
+    """
+    installed = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    found: list[str] = []
+    for name in names:
+        top = name.partition(":")[0].partition(".")[0]
+        if ":" not in name or top == "palaestra":
+            continue
+        try:
+            module = import_from_here(top)
+        except ImportError:
+            continue
+        folders = list(getattr(module, "__path__", []))
+        path = Path(folders[0] if len(folders) == 1 else getattr(module, "__file__", None) or "").resolve()
+        packaged = any(path.is_relative_to(p) for p in installed) or {"site-packages", "dist-packages"} & set(
+            path.parts
+        )
+        if path.stem == top and not packaged and str(path) not in found:
+            found.append(str(path))
+    return found
+
+
 class RayBackend(Backend):
-    def __init__(self, settings: RunSettings, run_dir: str, workers: int) -> None:
+    def __init__(
+        self, settings: RunSettings, run_dir: str, workers: int, agents: Sequence[AgentEntry] = ()
+    ) -> None:
         super().__init__(settings, run_dir, workers)
         try:
             import ray
@@ -60,11 +98,15 @@ class RayBackend(Backend):
             raise ConfigError("--backend ray needs Ray: pip install 'palaestra[ray]'.") from None
         self.ray = ray
         self.local: LocalRay | None = None
+        # Agents given as package.module:Class from the driver's directory travel with the job:
+        # Ray uploads local modules only for a whole job (`ray.init`), not for one actor.
+        modules = agent_modules([agent.name for agent in agents])
+        runtime_env = {"py_modules": modules} if modules else None
         if settings.ray_address:
             if not ray.is_initialized():
-                ray.init(address=settings.ray_address, log_to_driver=False)
+                ray.init(address=settings.ray_address, log_to_driver=False, runtime_env=runtime_env)
         elif not ray.is_initialized():
-            self.local = LocalRay(ray, num_cpus=workers)
+            self.local = LocalRay(ray, num_cpus=workers, runtime_env=runtime_env)
         # The run directory must be reachable from every node (a shared filesystem on clusters).
         self.actor_cls = ray.remote(num_cpus=1)(_ActorWorker)
         self.slots = [_Slot(f"ray{i}", self._actor(f"ray{i}")) for i in range(workers)]

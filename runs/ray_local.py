@@ -39,7 +39,7 @@ SNAPSHOT_S = 0.3
 class LocalRay:
     """A Ray instance started by this process for one run. `stop()` (or the parent's death) ends it."""
 
-    def __init__(self, ray: Any, num_cpus: int) -> None:
+    def __init__(self, ray: Any, num_cpus: int, runtime_env: dict[str, Any] | None = None) -> None:
         self.ray = ray
         before = {(p.pid, _created(p)) for p in psutil.Process().children()}
         saved = {k: os.environ.get(k) for k in LOOPBACK_ENV}
@@ -50,7 +50,13 @@ class LocalRay:
         try:
             for attempt in range(1, STARTS + 1):
                 try:
-                    ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
+                    ray.init(
+                        address="local",
+                        num_cpus=num_cpus,
+                        include_dashboard=False,
+                        log_to_driver=False,
+                        runtime_env=runtime_env,
+                    )
                     break
                 except Exception:
                     # Ray gives its raylet a fixed 30 s to register, which a loaded machine can miss:

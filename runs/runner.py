@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from palaestra.config import ConfigError
+from palaestra.config import ConfigError, format_seeds
 from palaestra.redaction import SECRETS, redact, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
 from palaestra.runs.backends import Backend, default_workers, make_backend
@@ -101,18 +101,19 @@ def describe_plan(config: RunConfig) -> str:
     settings = config.settings
     episodes = config.episodes()
     status: dict[str, tuple[str, str, int]] = {}
-    if (Path(settings.out) / DB_NAME).is_file():
+    if settings.out and (Path(settings.out) / DB_NAME).is_file():
         with RunStore(settings.out, readonly=True) as store:
             check_compatible(store, config)
             status = store.status()
     todo, skipped = pending_episodes(episodes, status, settings.retries, settings.rerun_errors)
-    tasks = sorted({e.task for e in episodes})
+    tasks = list(dict.fromkeys(e.task for e in episodes))  # in the order the run takes them
     shown = ", ".join(tasks[:5]) + (f" and {len(tasks) - 5} more" if len(tasks) > 5 else "")
+    into = f"into {settings.out}" if settings.out else "(no --out given: nothing would be written)"
     return (
-        f"Would run {len(todo)} of {len(episodes)} episodes into {settings.out} ({skipped} finished "
+        f"Would run {len(todo)} of {len(episodes)} episodes {into} ({skipped} finished "
         f"already): agents {', '.join(a.display for a in config.agents)} x {len(tasks)} tasks ({shown}) "
-        f"x seeds {settings.seeds}, {settings.workers or default_workers(max(1, len(todo)))} worker(s), "
-        f"backend {settings.backend}."
+        f"x seeds {format_seeds(config.seeds)}, "
+        f"{settings.workers or default_workers(max(1, len(todo)))} worker(s), backend {settings.backend}."
     ) + (f" {note}" if (note := kept_errors(episodes, status, todo)) else "")
 
 
@@ -150,7 +151,9 @@ def run_eval(
             store.end_invocation(invocation, "complete")
             return result
         workers = settings.workers or default_workers(len(todo))
-        backend = make_backend(settings, os.path.abspath(settings.out), min(workers, len(todo)))
+        backend = make_backend(
+            settings, os.path.abspath(settings.out), min(workers, len(todo)), config.agents
+        )
         try:
             with _interruptible():
                 _drive(backend, deque(todo), store, invocation, progress, settings.retries, result)

@@ -75,9 +75,15 @@ class RunSettings:
     demos: bool = False
     #: Play every episode in environments served by `palaestra serve` at this URL ("" = in-process).
     env_server: str = ""
+    #: The action set agents write, among those of the tasks' environment (`runs.action_sets`):
+    #: `pyautogui` or `computer_13` on a desktop, `web` or `miniwob` in a browser ("" = the task's own).
+    action_set: str = ""
     #: Run again, this once, every episode that ended in an error, whatever its kind and tries: the
     #: errors resuming leaves alone (an agent's bug, a rejected model request) once their cause is fixed.
     rerun_errors: bool = False
+    #: Keep what `palaestra judge` needs to judge site episodes again (`runs.evidence`): the answer,
+    #: the final URL and a compressed copy of the episode's databases (~0.8 MB a shop episode).
+    evidence: bool = True
 
 
 @dataclass(frozen=True)
@@ -258,8 +264,11 @@ def build_run_config(
     env_values: Mapping[str, str] | None = None,
     flag_values: Mapping[str, Any] | None = None,
     flag_agents: Sequence[AgentEntry] = (),
+    *,
+    dry_run: bool = False,
 ) -> RunConfig:
-    """Merge run file < environment < flags into a checked `RunConfig`."""
+    """Merge run file < environment < flags into a checked `RunConfig`. A ``dry_run`` writes
+    nothing, so it needs no output directory (given one, it says what resuming there would run)."""
     merged: dict[str, Any] = {}
     file_values = dict(file_values or {})
     file_agents = file_values.pop("agents", [])
@@ -273,12 +282,17 @@ def build_run_config(
     agents = agents_from(list(flag_agents) or list(file_agents), "agents")
     if not agents:
         raise ConfigError("A run needs at least one agent: pass --agent NAME (see `palaestra list agents`).")
-    if not settings.out:
+    if not settings.out and not dry_run:
         raise ConfigError("A run needs an output directory: pass --out runs/NAME.")
     if settings.backend not in BACKENDS:
         raise UnknownNameError("backend", settings.backend, BACKENDS)
     _check_bounds(settings)
     parse_seeds(settings.seeds)
+    if settings.action_set:
+        from palaestra.runs.action_sets import check_action_set
+
+        tasks = resolve_tasks(settings.suite, settings.tasks)
+        check_action_set(settings.action_set, tasks, env_server=settings.env_server)
     from palaestra.agents.registry import check_agent
 
     for agent in agents:  # fail now, with a did-you-mean, rather than in every worker

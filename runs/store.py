@@ -149,6 +149,26 @@ class RunStore:
                 )
         return attempts
 
+    def replace_verdict(
+        self, key: str, reward: float, success: bool, outcome: str, judged: dict[str, Any]
+    ) -> None:
+        """A new verdict for a finished episode (`palaestra judge --write`). The verdict it replaces
+        goes into the record's `extra["judged"]`, oldest first, with `judged` (how and when the new
+        one was reached): the original is never lost."""
+        row = self.db.execute(
+            "SELECT reward, success, outcome, extra FROM episodes WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(key)
+        extra = json.loads(row["extra"] or "{}")
+        old = {"reward": row["reward"], "success": bool(row["success"]), "outcome": row["outcome"]}
+        extra.setdefault("judged", []).append({**judged, "replaced": old})
+        with self._tx() as db:
+            db.execute(
+                "UPDATE episodes SET reward = ?, success = ?, outcome = ?, extra = ? WHERE key = ?",
+                (reward, int(success), outcome, json.dumps(redact(extra), default=str), key),
+            )
+
     def status(self) -> dict[str, tuple[str, str, int]]:
         """`key -> (status, error_kind, attempts)` for every recorded episode."""
         rows = self.db.execute("SELECT key, status, error_kind, attempts FROM episodes")

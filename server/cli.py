@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from palaestra.server.app import Extension, ServerContext
 
 TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
-PARTS = ("axtree", "dom", "elements", "screenshot")
+PARTS = ("axtree", "dom", "elements", "screenshot", "som")
 
 
 def _address_flags(p: argparse.ArgumentParser, port: int) -> None:

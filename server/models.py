@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Part = Literal["axtree", "dom", "elements", "screenshot"]
+Part = Literal["axtree", "dom", "elements", "screenshot", "som"]
 
 
 class Strict(BaseModel):
@@ -20,7 +20,9 @@ class CreateSession(Strict):
         min_length=1, max_length=200, description="a registered task id, e.g. miniwob.click-test"
     )
     seed: int | None = Field(default=None, ge=0, description="seed of the first episode (drawn if absent)")
-    parts: list[Part] | None = Field(default=None, description="observation parts to compute (default: all)")
+    parts: list[Part] | None = Field(
+        default=None, description="observation parts to compute (default: all but som)"
+    )
     screenshots: bool = Field(
         default=False, description="send screenshots inline (base64 PNG) with each step"
     )

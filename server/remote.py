@@ -107,7 +107,8 @@ class RemoteEnv(PalaestraEnv):
         if self.session_id is not None:
             return self.session_id
         parts = self.obs_config.parts()
-        body = {"task": self.task_name, "parts": parts, "screenshots": "screenshot" in parts, "reset": False}
+        images = "screenshot" in parts or "som" in parts
+        body = {"task": self.task_name, "parts": parts, "screenshots": images, "reset": False}
         described = await self._call("POST", "/sessions", body)
         self.session_id = described["id"]
         layout = described["layout"]
@@ -140,11 +141,11 @@ class RemoteEnv(PalaestraEnv):
             sid = await self._open()
             answer = await self._call("POST", f"/sessions/{sid}/reset", {"seed": seed})
         obs = self._last = observation_from_json(answer["observation"], self.layout)
-        self._goal = str(obs.get("goal", ""))
+        self._goal, self._done = str(obs.get("goal", "")), False
         self.timings = {"reset": time.perf_counter() - started}
         return obs, dict(answer["info"])
 
-    async def astep(self, action: str) -> StepResult:
+    async def _astep(self, action: str) -> StepResult:
         if self.session_id is None or self._last is None:
             raise EnvStateError("step() before reset(): call reset() to start an episode.")
         if not isinstance(action, str):

@@ -28,8 +28,9 @@ from palaestra.server.config import ServerConfig
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 #: Observation parts a client may switch on (see `palaestra.envs.obs`).
-PARTS = ("axtree", "dom", "elements", "screenshot")
-DEFAULT_PARTS = PARTS
+PARTS = ("axtree", "dom", "elements", "screenshot", "som")
+#: What a session computes unless told: all but the set-of-marks screenshot, which few clients read.
+DEFAULT_PARTS = ("axtree", "dom", "elements", "screenshot")
 EnvFactory = Callable[..., PalaestraEnv]
 
 
@@ -134,12 +135,10 @@ class Session:
             raise EpisodeNotStarted(f"Session {self.id} has no episode yet: reset it first.")
         started = time.perf_counter()
         demo = _demonstration(self.last.obs, action) if self.recorder is not None else None
-        over = self.done
+        # A step after the end earns nothing: `PalaestraEnv.astep` says so for every environment.
         obs, reward, terminated, truncated, info = await self.env.astep(action)
         self.env_s = time.perf_counter() - started
         self.step_count += 1
-        if over:  # whatever the environment says, an ended episode's reward was counted once
-            reward = 0.0
         self.total_reward += float(reward)
         self.last = StepOutcome(obs, float(reward), bool(terminated), bool(truncated), dict(info))
         if self.recorder is not None:
@@ -303,7 +302,7 @@ class SessionManager:
         try:
             obs_config = ObsConfig(
                 axtree="axtree" in chosen, dom="dom" in chosen, elements="elements" in chosen,
-                screenshot="screenshot" in chosen,
+                screenshot="screenshot" in chosen, som="som" in chosen,
             )  # fmt: skip
             options = {"obs_config": obs_config, "step_timeout": self.config.step_timeout}
             env = self.env_factory(task, **options, **self.config.env_options)

@@ -1,6 +1,6 @@
 """``palaestra sites``: build the seeds, list the sites, serve them to a person.
 
-palaestra sites list
+palaestra sites list [shop reddit]    # all sites, or those named (ours or WebArena's names)
 palaestra sites build [shop forum] [--force]
 palaestra sites serve shop forum      # fresh state; prints URLs and accounts; Ctrl-C stops them
 """
@@ -19,7 +19,7 @@ def add_parser(sub: Any, epilog: str = "") -> None:
     what = "build the seeded data, list the sites, or serve them with fresh state to a person"
     p = sub.add_parser("sites", help=what, epilog=epilog)
     p.add_argument("action", choices=("list", "build", "serve"), help="list, build or serve")
-    what = "sites (ours or WebArena's names: forum or reddit) to serve, or whose data to build; default: all"
+    what = "sites (ours or WebArena's: forum or reddit) to list, serve, or whose data to build; default: all"
     p.add_argument("names", nargs="*", help=what)
     p.add_argument("--force", action="store_true", help="build: rebuild even if the cache is current")
     p.add_argument("--port", type=int, default=0, help="serve: the port of the first site (0: any free one)")
@@ -28,17 +28,17 @@ def add_parser(sub: Any, epilog: str = "") -> None:
 def run(args: argparse.Namespace) -> int:
     from palaestra.sites.registry import dataset_named, site_named
 
-    if args.action == "list":
-        return _list()
+    if args.action == "list":  # unknown names are refused with did-you-mean, not ignored
+        return _list(list(dict.fromkeys(site_named(n) for n in args.names)) or list(SITES))
     if args.action == "build":  # a site's or WebArena's name builds the dataset behind it
         return _build(list(dict.fromkeys(dataset_named(n) for n in args.names)), args.force)
     return _serve([site_named(n) for n in args.names] or sorted(SITES), args.port)
 
 
-def _list() -> int:
+def _list(names: list[str]) -> int:
     from palaestra.sites.build import build_dir
 
-    for site in SITES.values():
+    for site in (SITES[name] for name in names):
         built = (build_dir(site.dataset) / "manifest.json").is_file()
         print(f"{site.name:<11} {site.placeholder:<15} WebArena {site.webarena:<15} "
               f"seed {'built' if built else 'not built yet'}")  # fmt: skip

@@ -250,12 +250,16 @@ class SiteRuntime:
 
     # -- episodes ---------------------------------------------------------------------------------
 
-    def new_episode(self, sites: list[str] | tuple[str, ...]) -> Episode:
-        """Fresh seeded state for the ``sites`` (started if needed) in a new episode folder."""
+    def new_episode(self, sites: list[str] | tuple[str, ...], state: Path | None = None) -> Episode:
+        """Fresh seeded state for the ``sites`` (started if needed) in a new episode folder; with
+        ``state``, a copy of that folder instead (a finished episode's, restored to judge it again)."""
         names = tuple(dict.fromkeys(sites))
         generations = {name: self.ensure(name).generation for name in names}
         episode_id = uuid.uuid4().hex
         folder = self.episodes / episode_id
+        if state is not None:
+            shutil.copytree(state, folder)
+            return Episode(episode_id, folder, names, self, generations)
         folder.mkdir()
         for dataset in dict.fromkeys(get_site(n).dataset for n in names):
             shutil.copyfile(self.build_of(dataset) / "db.sqlite3", folder / f"{dataset}.sqlite3")

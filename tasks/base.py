@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # only annotations: listing tasks must not import a browser driver
@@ -33,6 +34,16 @@ class EpisodeState:
     #: Why the episode ended without an answer ("Reach max steps 30"), when the runner asks for its
     #: verdict anyway (only tasks with ``judge_at_step_limit`` are asked); None in ordinary steps.
     early_stop: str | None = None
+
+
+@dataclass
+class Evidence:
+    """What a task needs to judge a finished episode again later, without its agent (``palaestra
+    judge``): what the agent answered and where it ended (``record``, plain JSON), and the folder of
+    the episode's own state (its databases) to snapshot, if it has one."""
+
+    record: dict[str, Any]
+    state: Path | None = None
 
 
 class ToolRunner(Protocol):
@@ -87,6 +98,11 @@ class Task(ABC):
     #: judges every episode so (its "Early stop: ..." answer), and its official tasks set this to
     #: match the published numbers; elsewhere such an episode is a failure without a verdict.
     judge_at_step_limit: bool = False
+
+    async def evidence(self, page: Page, state: EpisodeState) -> Evidence | None:
+        """What to keep of a finished episode to judge it again later (see ``Evidence``); None for
+        tasks whose verdict cannot be reproduced outside their live page (the default)."""
+        return None
 
     def tools(self) -> ToolRunner | None:
         """The tools this task offers its agents (a calculator, its manuals), or None.

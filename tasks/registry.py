@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -153,7 +154,7 @@ def get_task_spec(name: str) -> TaskSpec:
 
 
 def list_tasks(pattern: str = "*", suite: str | None = None) -> list[str]:
-    """Registered task names matching a glob pattern, optionally within one suite.
+    """Registered task names matching a glob pattern, optionally within one suite, in natural order.
 
     A pattern matches the full name (``miniwob.enter-*``) or the name within its suite
     (``enter-*``), so both spellings people type work.
@@ -165,10 +166,19 @@ def list_tasks(pattern: str = "*", suite: str | None = None) -> list[str]:
         raise UnknownNameError("suite", suite, suites())
     names = [n for n, s in all_tasks().items() if suite is None or s.suite == suite]
     return sorted(
-        n
-        for n in names
-        if fnmatch.fnmatchcase(n, pattern) or fnmatch.fnmatchcase(n.split(".", 1)[1], pattern)
+        (
+            n
+            for n in names
+            if fnmatch.fnmatchcase(n, pattern) or fnmatch.fnmatchcase(n.split(".", 1)[1], pattern)
+        ),
+        key=natural_key,
     )
+
+
+def natural_key(name: str) -> tuple[object, ...]:
+    """Sort ``webarena.9`` before ``webarena.10`` and ``x-2`` before ``x-10``: numbers by value, the
+    rest as text. Runs, their dry runs and `palaestra list tasks` all order tasks so."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
 def register_gymnasium_envs() -> None:

@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python -m bench.speed.env_speed                                         # Palaestra only
     .venv/bin/python -m bench.speed.env_speed --anchors browsergym,miniwob --install  # with the anchors
+    .venv/bin/python -m bench.speed.env_speed --som              # and ours with set-of-marks screenshots
 
 For every (task, seed) it times a reset and then, at once, ``--steps`` steps of one harmless
 action (a mouse move to (5, 5)), as a user of the sync Gymnasium API sees them: our background
@@ -106,6 +107,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-task", default="click-test", help="task the memory measurement opens")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait before sampling PSS")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
+    parser.add_argument(
+        "--som", action="store_true", help="also time ours with the set-of-marks screenshot (ObsConfig som)"
+    )
     args = parser.parse_args(argv)
     unknown = set(args.anchors) - set(known_anchors())
     if unknown:
@@ -118,14 +122,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 # -- subjects -----------------------------------------------------------------------------------
 
 
-def palaestra_subject() -> Subject:
+def palaestra_subject(variant: str = "default") -> Subject:
+    """Our env; the ``som`` variant adds the set-of-marks screenshot (its memory is not measured)."""
+    default = variant == "default"
     return Subject(
-        key="palaestra",
-        label="palaestra",
+        key="palaestra" if default else f"palaestra-{variant}",
+        label="palaestra" if default else f"palaestra ({variant})",
         python=Path(sys.executable),
         runner=RUNNERS / "palaestra_runner.py",
-        variant="default",
+        variant=variant,
         env=dict(os.environ),
+        measure_memory=default,
     )
 
 
@@ -254,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = cache / "logs"
     load_start = load()
     subjects: list[Subject] = [palaestra_subject()]
+    if args.som:
+        subjects.append(palaestra_subject("som"))
     notes: list[str] = []
     if args.anchors:
         anchor_list, notes = prepare_anchors(args.anchors, cache, args.install)

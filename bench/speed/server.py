@@ -100,7 +100,7 @@ def canned_env() -> Any:
         async def areset(self, *, seed: Any = None, options: Any = None) -> Any:
             return dict(captured), {"seed": seed}
 
-        async def astep(self, action: str) -> Any:
+        async def _astep(self, action: str) -> Any:
             return {**captured, "last_action": action}, 0.0, False, False, {"success": False, "error": None}
 
         async def aclose(self) -> None:

@@ -10,7 +10,8 @@ never executed as code, and sent to the X server through XTEST.
 
 Observation keys: ``goal``, ``screenshot`` (H x W x 3 uint8), ``axtree`` (AT-SPI as text lines
 with ids and screen boxes), ``elements`` (records with the browser's keys), ``focused_element``,
-``focused_window``, ``windows``, ``last_action``, ``last_action_error``.
+``focused_window``, ``windows``, ``last_action``, ``last_action_error``; with
+``ObsConfig(som=True)``, ``som_screenshot`` and ``som_marks`` (`palaestra.envs.som`).
 """
 
 from __future__ import annotations
@@ -27,18 +28,23 @@ import numpy as np
 from gymnasium import spaces
 
 from palaestra.envs.actions import ActionSet, get_action_set
-from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
+from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult, failed_step
 from palaestra.envs.desktop import actions as A
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
+from palaestra.envs.som import som_views
+from palaestra.envs.som_select import desktop_marks
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError, check_choice
-from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
+from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome, DesktopTask
 from palaestra.tasks.registry import get_task_spec
 
 #: Failures after which the session is replaced at the next reset.
 FATAL_KINDS = {"display_crashed", "session_timeout", "openbox_crashed"}
+#: Failures of a task's app at its start (it exited before showing a window) that no new session
+#: would mend: the reset says so at once, as `DesktopUnavailableError`, instead of trying again.
+BROKEN_APP_KINDS = {"app_exited"}
 
 
 class DesktopEnv(PalaestraEnv):
@@ -89,6 +95,7 @@ class DesktopEnv(PalaestraEnv):
         self._tree = DesktopTree("", [], "")
         self._goal = ""
         self._messages: list[str] = []
+        self._setup_commands: list[dict[str, Any]] = []
         self._last_obs: Observation | None = None
         self._apps: list[dict[str, Any]] = []
         self._done = True
@@ -133,17 +140,30 @@ class DesktopEnv(PalaestraEnv):
             await self._client.close()
         try:
             obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
-        except (SessionFailure, TimeoutError):
-            # The display or its apps broke while the episode started: a new session, once.
-            if self._client is not None:
-                await self._client.close()
-            obs = await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
+        except SessionFailure as exc:
+            if exc.kind in BROKEN_APP_KINDS:  # the app itself: a new display would change nothing
+                raise DesktopUnavailableError(
+                    f"The task {self.task.name or type(self.task).__name__} could not start its app: {exc}"
+                ) from None
+            obs = await self._start_again(episode_seed)
+        except TimeoutError:
+            obs = await self._start_again(episode_seed)
         self.timings["reset"] = time.perf_counter() - started
-        return obs, {"seed": episode_seed, "task": self.task.name}
+        info: dict[str, Any] = {"seed": episode_seed, "task": self.task.name}
+        if self._setup_commands:  # a setup command that failed leaves a task not as its author meant
+            info["setup_commands"] = self._setup_commands
+        return obs, info
+
+    async def _start_again(self, episode_seed: int) -> Observation:
+        """The display or its apps broke while the episode started: a new session, once."""
+        if self._client is not None:
+            await self._client.close()
+        return await asyncio.wait_for(self._start_episode(episode_seed), self.reset_timeout)
 
     async def _start_episode(self, seed: int) -> Observation:
         setup = self.task.setup(random.Random(seed))
-        missing = sorted({argv[0] for argv in setup.apps if argv and shutil.which(argv[0]) is None})
+        programs = {argv[0] for argv in (*setup.apps, *setup.commands, *setup.after_apps) if argv}
+        missing = sorted(p for p in programs if shutil.which(p) is None)
         if missing:  # before a display starts, and not retried: the session would wait for a window
             raise DesktopUnavailableError(
                 f"The task {self.task.name or type(self.task).__name__} needs {', '.join(missing)}, which is "
@@ -161,10 +181,19 @@ class DesktopEnv(PalaestraEnv):
             "files": files,
             "dirs": list(setup.dirs),
             "apps": [list(a) for a in setup.apps],
+            "commands": [list(c) for c in setup.commands],
+            "after_apps": [list(c) for c in setup.after_apps],
+            "home_alias": setup.home_alias,
+            "delay": setup.delay,
             "quiet": 0.1,
             "limit": 3.0,
         }
         reply, _ = await client.request(request, self.reset_timeout)
+        #: How each setup command ended (argv, returncode, timed_out), for the reset's info.
+        self._setup_commands = [
+            {k: c[k] for k in ("argv", "returncode", "timed_out") if k in c}
+            for c in reply.get("commands", [])
+        ]
         t2 = time.perf_counter()
         self._home, self._goal = Path(reply["home"]), setup.goal
         self._ids, self._messages, self._done = ElementIds(), [], False
@@ -172,7 +201,7 @@ class DesktopEnv(PalaestraEnv):
         self.timings = {"session": t1 - t0, "episode": t2 - t1, "observe": time.perf_counter() - t2}
         return obs
 
-    async def astep(self, action: str) -> StepResult:
+    async def _astep(self, action: str) -> StepResult:
         self._bind_loop()
         if self._home is None:
             raise EnvStateError("step() without an episode (before reset() or after close()): call reset().")
@@ -195,9 +224,8 @@ class DesktopEnv(PalaestraEnv):
         client = await self._session()
         t0 = time.perf_counter()
         error, said_done, said_fail = "", False, False
-        over = self._done  # a step after the end earns nothing: the reward was paid once
-        if over:
-            error = "The episode is over; call reset() to start a new one."
+        if self._done:  # no action runs, and it earns nothing (`PalaestraEnv.astep`)
+            error = EPISODE_OVER
         else:
             try:
                 actions = self.action_set.parse(text)
@@ -220,9 +248,10 @@ class DesktopEnv(PalaestraEnv):
                 self._apps = reply.get("apps", self._apps)
         t1 = time.perf_counter()
         obs = await self._observe(client, last_action=text, error=error)
-        verdict = self.task.evaluate(self.outcome(done=said_done, failed=said_fail))
-        terminated = over or verdict.done or said_done or said_fail
-        self._done = terminated
+        outcome = self.outcome(done=said_done, failed=said_fail)
+        outcome.command_results = await self._run_judge_commands(client)
+        verdict = self.task.evaluate(outcome)
+        terminated = verdict.done or said_done or said_fail
         self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
         info = {
             "success": verdict.success,
@@ -231,7 +260,16 @@ class DesktopEnv(PalaestraEnv):
             "infeasible": "said fail()" if said_fail else None,
             "error": None,
         }
-        return obs, 0.0 if over else float(verdict.reward), terminated, False, info
+        return obs, float(verdict.reward), terminated, False, info
+
+    async def _run_judge_commands(self, client: SessionClient) -> dict[tuple[str, ...], CommandResult]:
+        results = {}
+        for argv in self.task.judge_commands():
+            reply, _ = await client.request({"op": "run", "argv": list(argv)}, self.step_timeout)
+            results[tuple(argv)] = CommandResult(
+                reply["returncode"], reply["stdout"], reply["stderr"], bool(reply.get("timed_out"))
+            )
+        return results
 
     def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
         """What the task's judge reads: the episode's HOME and the latest snapshot."""
@@ -260,9 +298,10 @@ class DesktopEnv(PalaestraEnv):
 
     async def _observe(self, client: SessionClient, last_action: str, error: str) -> Observation:
         config = self.obs_config
-        want_tree = config.axtree or config.elements
+        want_tree = config.axtree or config.elements or config.som
+        want_pixels = config.screenshot or config.som
         reply, blob = await client.request(
-            {"op": "observe", "tree": want_tree, "screenshot": config.screenshot}, self.step_timeout
+            {"op": "observe", "tree": want_tree, "screenshot": want_pixels}, self.step_timeout
         )
         self._apps = reply.get("apps", [])
         if want_tree:
@@ -280,10 +319,15 @@ class DesktopEnv(PalaestraEnv):
             values["axtree"] = self._tree.text
         if config.elements:
             values["elements"] = self._tree.elements
-        if config.screenshot:
+        if want_pixels:
             width, height = self.screen
-            pixels = np.frombuffer(blob, dtype=np.uint8).reshape(height, width, 4)
-            values["screenshot"] = np.ascontiguousarray(pixels[:, :, 2::-1])  # BGRA -> RGB
+            bgra = np.frombuffer(blob, dtype=np.uint8).reshape(height, width, 4)
+            pixels = np.ascontiguousarray(bgra[:, :, 2::-1])  # BGRA -> RGB
+            if config.screenshot:
+                values["screenshot"] = pixels
+            if config.som:
+                marks = desktop_marks(self._tree.elements, self.screen, windows)
+                values["som_screenshot"], values["som_marks"] = som_views(pixels, marks)
         obs = self._last_obs = self.layout.build(values)
         return obs
 

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import contextlib
 
 import atspi
+import commands
 import protocol
 import xinput
 
@@ -44,6 +45,8 @@ _libc = ctypes.CDLL(None, use_errno=True)
 GTK3_SETTINGS = "[Settings]\ngtk-cursor-blink = false\ngtk-enable-animations = false\n"
 GTK2_SETTINGS = "gtk-cursor-blink = 0\n"
 READY_TIMEOUT = 15.0
+#: How much of the end of an app's stderr an `app_exited` failure quotes.
+STDERR_TAIL = 1500
 #: The session bus: Debian's session.conf, listening in our runtime folder, letting root in too.
 SESSION_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -96,10 +99,16 @@ class Session:
             self.ids = entry.pw_uid, entry.pw_gid
             os.chown(self.base, *self.ids)
         self.width, self.height = width, height
+        self.episode = 0
         self.home: Path | None = None
         self.apps: list[subprocess.Popen[bytes]] = []
+        #: Each app's stderr file, in the order of `apps`.
+        self.app_errs: list[Path] = []
         self.infra: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
+        #: The current episode's environment, and the path its task's commands say for HOME.
+        self.episode_env: dict[str, str] = {}
+        self.home_alias = ""
 
     # -- start and stop --------------------------------------------------------------------
 
@@ -256,6 +265,7 @@ class Session:
         self.kill_episode()
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)
+        self.episode += 1
         # The same path every episode (the last one's apps are dead and its HOME gone): apps show it
         # (a file manager's location bar), and a seed's first observation must repeat exactly.
         home = self.home = self.base / "home"
@@ -278,16 +288,38 @@ class Session:
             XDG_DATA_HOME=str(home / ".local/share"),
             XDG_CACHE_HOME=str(home / ".cache"),
         )
-        log = open(self.base / "apps.log", "ab")  # noqa: SIM115
-        known = {bus for bus, _ in self.tree.applications()}
-        for argv in request.get("apps", []):
-            argv = [str(home) + a[1:] if a.startswith("~/") else a for a in argv]
-            self.apps.append(self._popen(argv, env, home, stdout=log, stderr=log))
-        log.close()
-        if self.apps:
-            self._wait(lambda: self._app_ready(known), f"{request['apps'][0][0]}")
+        self.episode_env, self.home_alias = env, str(request.get("home_alias", ""))
+        with open(self.base / "apps.log", "ab") as log:
+            ran = [self._command(argv, log) for argv in request.get("commands", [])]
+            known = {bus for bus, _ in self.tree.applications()}
+            self.app_errs = []
+            for i, argv in enumerate(request.get("apps", [])):
+                argv = [commands.swap_home(a, self.home_alias, home) for a in argv]
+                # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
+                self.app_errs.append(self.base / f"app-{self.episode}-{i}.stderr")
+                with self.app_errs[-1].open("wb") as err:
+                    self.apps.append(self._popen(argv, env, home, stdout=log, stderr=err))
+            if self.apps:
+                self._wait(lambda: self._app_ready(known), f"{request['apps'][0][0]}")
+            ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
+        time.sleep(min(float(request.get("delay", 0.0)), 30.0))
         waited = self.x.settle(request.get("quiet", 0.1), request.get("limit", 3.0))
-        return {"home": str(home), "pids": [a.pid for a in self.apps], "settled": waited}
+        return {"home": str(home), "pids": [a.pid for a in self.apps], "settled": waited, "commands": ran}
+
+    def _command(self, argv: list[str], log: Any = None, timeout: float = 30.0) -> dict[str, Any]:
+        """Run one of the episode's commands in its HOME, as the desktop user, to its end."""
+        assert self.home is not None
+        home = self.home
+        argv = [commands.swap_home(str(a), self.home_alias, home) for a in argv]
+
+        def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+            return self._popen(args, self.episode_env, home, **kwargs)
+
+        try:
+            result = commands.run(popen, argv, timeout, log)
+        except OSError as exc:  # no such program: the command's failure, as a shell would say it
+            result = {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
+        return dict(result, argv=argv)
 
     def _app_ready(self, known: set[str]) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen."""
@@ -296,10 +328,29 @@ class Session:
         return bool(fresh) and any(w["active"] for w in self.x.windows())
 
     def check_apps(self) -> None:
-        for app in self.apps:
+        """While the apps start: one killed is `app_crashed`; one that exited before showing a
+        window is `app_exited` at once, rather than after the whole readiness wait. An exit with
+        status 0 is one only when nothing of the episode is left running: a launcher that forks
+        the real app and exits 0 has started it."""
+        for i, app in enumerate(self.apps):
             code = app.poll()
             if code is not None and code < 0:
                 raise SessionFailure("app_crashed", f"{_name(app)} was killed by signal {-code}")
+            if code is not None and (code != 0 or not self._episode_processes()):
+                tail = _tail(self.app_errs[i]) if i < len(self.app_errs) else ""
+                said = f"; its stderr ends with:\n{tail}" if tail else " and wrote nothing on stderr"
+                raise SessionFailure(
+                    "app_exited", f"{_name(app)} exited with status {code} before showing a window{said}"
+                )
+
+    def _episode_processes(self) -> list[psutil.Process]:
+        """The processes started since the session came up (apps, their helpers) still running."""
+        found = []
+        for proc in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if proc.pid not in self.infra_pids and proc.status() != psutil.STATUS_ZOMBIE:
+                    found.append(proc)
+        return found
 
     def app_status(self) -> list[dict[str, Any]]:
         return [{"argv0": _name(a), "pid": a.pid, "returncode": a.poll()} for a in self.apps]
@@ -376,9 +427,23 @@ class Session:
             self.reap()
             self.check_apps()  # an app that the action crashed
             return dict(reply, apps=self.app_status()), b""
+        if op == "run":
+            if self.home is None:
+                raise ValueError("run before any episode")
+            return self._command(list(request["argv"]), timeout=float(request.get("timeout", 30.0))), b""
         if op == "status":
             return {"apps": self.app_status(), "infra": {k: p.pid for k, p in self.infra.items()}}, b""
         raise ValueError(f"unknown request {op!r}")
+
+
+def _tail(path: Path) -> str:
+    """The end of a log file, as text (empty when it cannot be read)."""
+    try:
+        with path.open("rb") as file:
+            file.seek(max(0, path.stat().st_size - STDERR_TAIL))
+            return file.read().decode(errors="replace").strip()
+    except OSError:
+        return ""
 
 
 def _name(proc: subprocess.Popen[bytes]) -> str:

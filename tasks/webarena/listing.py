@@ -9,11 +9,11 @@ Listing reads the task files only (no browser, no site).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from palaestra.errors import UnknownNameError
+from palaestra.tasks.registry import natural_key
 from palaestra.tasks.webarena import SITE_SUITES, suite_configs
 from palaestra.tasks.webarena.config import TaskConfig
 from palaestra.tasks.webarena.official import BENCHMARKS, WEBARENA_SITES, benchmark_configs
@@ -79,11 +79,6 @@ def select(
             continue
         out.append(facts)
     return out
-
-
-def natural_key(name: str) -> tuple[object, ...]:
-    """Sort ``webarena.9`` before ``webarena.10`` (numbers by value, the rest as text)."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
 def format_tasks(items: list[TaskFacts | str], long: bool) -> list[str]:

@@ -26,7 +26,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import SiteError
-from palaestra.tasks.base import EpisodeState, Evaluation
+from palaestra.tasks.base import EpisodeState, Evaluation, Evidence
 from palaestra.tasks.webarena.config import TaskConfig, fill_placeholders
 from palaestra.tasks.webarena.evaluators import EvalContext, evaluate
 from palaestra.tasks.webarena.judges import PaperGrader, paper_grader_from_env
@@ -120,6 +120,11 @@ class OfficialTask(SiteTask):
         from palaestra.tasks.webarena.site_tools import site_tools
 
         return site_tools(())
+
+    async def evidence(self, page: Page, state: EpisodeState) -> Evidence | None:
+        """None: Verified's column reads the episode's network trace and the sites may be the
+        user's instances, so ``palaestra judge`` cannot reproduce these verdicts."""
+        return None
 
     def stand_ins(self) -> list[str]:
         """Palaestra's sites this task runs on (its sites that no user instance replaces)."""

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import SiteCrashedError
-from palaestra.tasks.base import EpisodeState, Evaluation, Task
+from palaestra.tasks.base import EpisodeState, Evaluation, Evidence, Task
 from palaestra.tasks.webarena.config import TaskConfig, fill_placeholders
 from palaestra.tasks.webarena.evaluators import EvalContext, FuzzyJudge, evaluate
 from palaestra.tasks.webarena.judges import judge_from_env
@@ -117,22 +117,43 @@ class SiteTask(Task):
         episode.check_alive()
         if not state.messages and state.infeasible is None:
             return Evaluation()
+        answer = state.messages[-1] if state.messages else None
+        ctx = self.eval_context(page, episode, answer, state.infeasible)
+        score = await evaluate(self.config.eval, ctx)
+        raw = {"score": score, "task_id": self.config.task_id, **ctx.details}
+        return Evaluation(reward=score, done=True, success=score >= 1.0, raw=raw)
+
+    def eval_context(
+        self, page: Page, episode: Any, answer: str | None, infeasible: str | None, mode: str = "corrected"
+    ) -> EvalContext:
+        """What the evaluators read of an episode: its page, its databases, the agent's answer;
+        also what ``palaestra judge`` gives them for an episode restored from its evidence."""
         from palaestra.sites.registry import get_site
 
         databases = {s: episode.database(get_site(s).dataset) for s in self.config.sites}
         databases.update(
             {get_site(s).dataset: episode.database(get_site(s).dataset) for s in self.config.sites}
         )
-        ctx = EvalContext(
-            page=page,
-            context=page.context,
-            answer=state.messages[-1] if state.messages else None,
-            infeasible=state.infeasible,
-            urls=self.urls(),
-            databases=databases,
-            intent=self.config.intent,
-            judge=self.judge,
-        )
-        score = await evaluate(self.config.eval, ctx)
-        raw = {"score": score, "task_id": self.config.task_id, **ctx.details}
-        return Evaluation(reward=score, done=True, success=score >= 1.0, raw=raw)
+        return EvalContext(
+            page=page, context=page.context, answer=answer, infeasible=infeasible, urls=self.urls(),
+            databases=databases, intent=self.config.intent, judge=self.judge, mode=mode,
+        )  # fmt: skip
+
+    async def evidence(self, page: Page, state: EpisodeState) -> Evidence | None:
+        """The answer, the final page's URL and the other tabs', the context's cookies, the sites'
+        origins (a later judge serves them on other ports) and the episode's state folder."""
+        episode = self._episodes.get(page.context)
+        if episode is None:
+            return None
+        record = {
+            "answer": state.messages[-1] if state.messages else None,
+            "infeasible": state.infeasible,
+            "final_url": page.url,
+            "tabs": [p.url for p in page.context.pages],
+            "origins": {site: self.runtime.origin(site) for site in episode.sites},
+            "cookies": [
+                {"name": c["name"], "value": c["value"], "path": c.get("path", "/")}
+                for c in await page.context.cookies()
+            ],
+        }
+        return Evidence(record, episode.folder)

@@ -308,3 +308,32 @@ def test_a_task_whose_app_is_not_installed_says_so_at_once() -> None:
         assert env._client is None  # no display was started for it
     finally:
         env.close()
+
+
+class _AppExitsAtOnce(DesktopTask):
+    name = "desktop.app-exits-at-once"
+
+    def setup(self, rng: random.Random) -> DesktopSetup:
+        script = "echo 'cannot open the file' >&2; echo 'giving up' >&2; exit 3"
+        return DesktopSetup(goal="Open the app.", apps=(("sh", "-c", script),))
+
+    def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
+        return verdict(False)
+
+
+def test_an_app_that_exits_before_showing_a_window_says_why_at_once() -> None:
+    """It once waited 15 s for a window, started a new display and waited 15 s again."""
+    env = DesktopEnv(_AppExitsAtOnce())
+    try:
+        with pytest.raises(DesktopUnavailableError) as failed:
+            env.reset(seed=0)
+        message = str(failed.value)
+        assert "desktop.app-exits-at-once" in message and "sh exited with status 3" in message
+        assert message.endswith("cannot open the file\ngiving up")
+        first = env._client
+        assert first is not None and first.alive  # the display was not replaced: it was not at fault
+        with pytest.raises(DesktopUnavailableError, match="sh exited with status 3"):
+            env.reset(seed=1)
+        assert env._client is first
+    finally:
+        env.close()

@@ -82,6 +82,8 @@ def test_omniact_env_scores_a_script_written_with_element_ids(tmp_path: Path) ->
     assert obs["axtree"] == "[1] search (90,90,20,20)" and obs["screenshot"].shape == (150, 200, 3)
     obs, reward, terminated, _, info = env.step("click('1')\nwrite('fish')\npress('enter')")
     assert reward == 1.0 and terminated and info["success"]
+    again = env.step("click('1')\nwrite('fish')\npress('enter')")
+    assert again[1:4] == (0.0, True, False)  # the end's reward is paid once (`PalaestraEnv.astep`)
     obs, reward, *_ = env.reset(seed=1)[:1] + env.step("click(500, 500)\nwrite('fish')\npress('enter')")[1:]
     assert 0 < reward < 1
     obs, reward, *_ = env.step("click('9')")

@@ -105,3 +105,44 @@ def test_a_local_ray_instance_listens_on_loopback_only_and_dies_with_a_killed_ru
     _, alive = psutil.wait_procs(processes[1:], timeout=TEARDOWN_S)
     survivors = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert survivors == [], [p.name() for p in survivors]
+
+
+OWN_AGENT = '''
+import re
+
+from palaestra.agents import Agent, AgentStep
+
+
+class FirstButton(Agent):
+    """Clicks the first button, and says which file it was loaded from."""
+
+    async def aact(self, obs):
+        found = re.search(r"\\[(\\d+)\\] button", obs["axtree"])
+        return AgentStep(action=f"click('{found.group(1)}')", thoughts=f"loaded from {__file__}")
+'''
+
+
+def test_an_agent_module_of_the_driver_alone_travels_to_the_ray_actors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An agent the driver imports from a folder of its own (its directory, its PYTHONPATH) did not
+    import in Ray's actors where that folder is not theirs, as on a cluster's other machines: here
+    the driver alone has it on its path. It is now sent with the job (`py_modules`)."""
+    from palaestra.runs.ray_backend import agent_modules
+    from palaestra.runs.trajectory import read_trajectory
+
+    mine, elsewhere = tmp_path / "mine", tmp_path / "elsewhere"
+    mine.mkdir(), elsewhere.mkdir()
+    (mine / "rayagent.py").write_text(OWN_AGENT)
+    monkeypatch.syspath_prepend(str(mine))
+    monkeypatch.chdir(elsewhere)
+    chosen = ["rayagent:FirstButton", "oracle", "palaestra.agents.baselines:RandomAgent", "yaml:YAMLObject"]
+    assert agent_modules(chosen) == [str(mine / "rayagent.py")]
+    argv = ["eval", "--agent", "rayagent:FirstButton", "--tasks", "click-test", "--seeds", "0",
+            "--workers", "1", "--backend", "ray", "--no-screenshots", "--out", "run"]  # fmt: skip
+    assert main(argv) == 0
+    (row,) = load_rows(elsewhere / "run")
+    assert (row["success"], row["worker"], row["error_kind"]) == (1, "ray0", None), row
+    (step,) = read_trajectory(elsewhere / "run" / row["artifacts"]).steps
+    loaded_from = Path(step["thoughts"].removeprefix("loaded from "))
+    assert loaded_from.name == "rayagent.py" and loaded_from.parent != mine  # the job's copy

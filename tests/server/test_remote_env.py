@@ -42,6 +42,23 @@ def test_remote_env_is_a_gymnasium_environment(server: ServerThread) -> None:
     assert sid not in server.context.sessions.sessions
 
 
+def test_a_remote_env_asks_the_server_for_the_set_of_marks_screenshot(server: ServerThread) -> None:
+    config = ObsConfig(dom=False, elements=False, screenshot=False, som=True)
+    env = make_env("miniwob.click-test", server=server.url, obs_config=config)
+    try:
+        obs, _ = env.reset(seed=2)
+        assert "screenshot" not in obs and obs["som_screenshot"].shape == (320, 500, 3)
+        assert obs["som_screenshot"].any()  # real pixels, through PNG
+        marks = obs["som_marks"].splitlines()
+        assert marks and all(line.startswith("[") for line in marks)
+        assert env.observation_space.contains(obs)
+        button = next(line for line in marks if " button " in line)
+        obs, reward, *_ = env.step(f"click('{button[1 : button.index(']')]}')")
+        assert reward == 1.0
+    finally:
+        env.close()
+
+
 def test_a_session_closed_by_the_server_is_reopened_and_a_dead_server_is_an_error(
     start_server: Callable[..., ServerThread],
 ) -> None:

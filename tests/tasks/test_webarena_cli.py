@@ -185,3 +185,34 @@ def test_malformed_instance_lists_are_named_with_an_example_not_a_traceback(
         (tmp_path / name).write_text(text)
         code, _, err = run([*argv, "--sites-file", str(tmp_path / name)], capsys)
         assert code == 2 and f"is not valid {kind}" in err and "write e.g." in err
+
+
+def test_sites_list_shows_the_sites_named_and_refuses_an_unknown_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`sites list NAMES` once listed every site whatever the names, a misspelt one included."""
+    code, out, _ = run(["sites", "list", "reddit", "shop"], capsys)
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["forum", "shop"]
+    code, every, _ = run(["sites", "list"], capsys)
+    assert code == 0 and len(every.splitlines()) > 2
+    code, _, err = run(["sites", "list", "shpo"], capsys)
+    assert code == 2 and "Unknown site `shpo`. Did you mean: `shop`?" in err
+
+
+def test_a_dry_run_needs_no_out_and_lists_tasks_and_seeds_in_the_runs_natural_order(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dry run writes nothing, yet it required --out; and it listed webarena.138 before webarena.18."""
+    monkeypatch.delenv("PALAESTRA_WEBARENA_SITES", raising=False)
+    argv = ["eval", "--agent", "random", "--suite", "webarena", "--tasks", "*[89]", "--exclude-site", "map",
+            "--seeds", "10,2,0-1", "--dry-run"]  # fmt: skip
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    configs = benchmark_configs("webarena")
+    tasks = [
+        f"webarena.{i}" for i in sorted(configs, key=int) if i[-1] in "89" and "map" not in configs[i].sites
+    ]
+    assert tasks[:5] != sorted(tasks)[:5]  # the case that tells natural order from the text's
+    assert f"tasks ({', '.join(tasks[:5])} and {len(tasks) - 5} more)" in out
+    assert "(no --out given: nothing would be written)" in out and "x seeds 0-2,10," in out

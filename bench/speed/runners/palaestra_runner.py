@@ -12,19 +12,23 @@ ACTION = "mouse_move(5, 5)"
 
 
 class PalaestraDriver:
-    """Sync Gymnasium API, full observation (AXTree, DOM, elements, screenshot), defaults."""
+    """Sync Gymnasium API, full observation (AXTree, DOM, elements, screenshot), defaults; the
+    ``som`` variant adds the set-of-marks screenshot, to measure what it costs per step."""
 
     name = "palaestra"
 
     def __init__(self, variant: str) -> None:
         import palaestra  # noqa: F401  (registers the tasks)
-        from palaestra.envs import BrowserEnv
+        from palaestra.envs import BrowserEnv, ObsConfig
 
+        if variant not in ("default", "som"):
+            raise ValueError(f"unknown variant {variant!r}; use 'default' or 'som'")
         self._env_class = BrowserEnv
+        self._obs_config = ObsConfig(som=variant == "som")
         self.variant = variant
 
     def open(self, task: str) -> Any:
-        return self._env_class(f"miniwob.{task}")
+        return self._env_class(f"miniwob.{task}", obs_config=self._obs_config)
 
     def reset(self, env: Any, seed: int) -> dict[str, float]:
         env.reset(seed=seed)
@@ -51,7 +55,8 @@ class PalaestraDriver:
             "miniwob": metadata.version("miniwob"),
             "chromium": find_chromium(None),
             "action": ACTION,
-            "observation": "defaults (AXTree, DOM, elements, screenshot)",
+            "observation": "defaults (AXTree, DOM, elements, screenshot)"
+            + (" and the set-of-marks screenshot" if self.variant == "som" else ""),
         }
 
 
