@@ -71,7 +71,7 @@ class TaskSpec:
     #: suites'): runs then default to one seed rather than five identical episodes.
     seeded: bool = True
     #: False for a task whose observations show values no seed fixes (a live web application's
-    #: CSRF tokens, new at every request; a file manager's free disk space): Gymnasium's spec then
+    #: CSRF tokens, new at every request; a page animating in real time): Gymnasium's spec then
     #: says ``nondeterministic``, and its ``check_env`` does not expect ``reset(seed=s)`` to repeat
     #: an observation exactly.
     deterministic: bool = True

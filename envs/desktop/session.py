@@ -44,6 +44,9 @@ _libc = ctypes.CDLL(None, use_errno=True)
 #: state are the same pixels and the screen settles as soon as the app has drawn.
 GTK3_SETTINGS = "[Settings]\ngtk-cursor-blink = false\ngtk-enable-animations = false\n"
 GTK2_SETTINGS = "gtk-cursor-blink = 0\n"
+#: pcmanfm with no status bar: it shows the free space of the machine's disk, which other programs
+#: change, so that the same episode's observations differed (and its item count is in the view).
+PCMANFM_SETTINGS = "[ui]\nshow_statusbar=0\n"
 READY_TIMEOUT = 15.0
 #: How much of the end of an app's stderr an `app_exited` failure quotes.
 STDERR_TAIL = 1500
@@ -272,6 +275,8 @@ class Session:
         (home / ".config" / "gtk-3.0").mkdir(parents=True, mode=0o700)
         (home / ".config" / "gtk-3.0" / "settings.ini").write_text(GTK3_SETTINGS)
         (home / ".gtkrc-2.0").write_text(GTK2_SETTINGS)
+        (home / ".config" / "pcmanfm" / "default").mkdir(parents=True)
+        (home / ".config" / "pcmanfm" / "default" / "pcmanfm.conf").write_text(PCMANFM_SETTINGS)
         for relative, content in request.get("files", {}).items():
             path = (home / relative).resolve()
             if not path.is_relative_to(home):

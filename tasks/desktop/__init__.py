@@ -36,7 +36,6 @@ def suite_tasks() -> list[TaskSpec]:
             kwargs={"name": name},
             description=(cls.__doc__ or "").strip().split("\n")[0],
             env=ENTRY_POINT,
-            deterministic=cls.deterministic,
         )
         for name, cls in sorted(desktop_tasks().items())
     ]

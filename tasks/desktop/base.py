@@ -99,9 +99,6 @@ class DesktopTask(ABC):
     action_set: str = "desktop"
     #: Screen size in pixels (width, height).
     screen: tuple[int, int] = (1280, 800)
-    #: False when the apps show the machine's own state, so that a seed's observations need not
-    #: repeat exactly (its Gymnasium spec then says ``nondeterministic``; see ``TaskSpec``).
-    deterministic: bool = True
 
     @abstractmethod
     def setup(self, rng: random.Random) -> DesktopSetup:

@@ -18,8 +18,6 @@ class FileTask(DesktopTask):
     """A file manager task in ~/Documents; subclasses draw the files and say what must hold."""
 
     short, template = "", ""
-    #: pcmanfm's status bar shows the free space of the machine's disk, which others change.
-    deterministic = False
 
     def __init__(self) -> None:
         self.name = f"desktop.{self.short}"
