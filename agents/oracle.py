@@ -74,7 +74,7 @@ def _have_oracles() -> str:
 
     return (
         f"Oracles play most MiniWoB++ tasks, the site suites ({', '.join(SITE_SUITES)}), "
-        "the desktop tasks and OmniACT's (its gold scripts)."
+        "the desktop tasks, the bundled osworld-json tasks and OmniACT's (its gold scripts)."
     )
 
 
@@ -89,6 +89,10 @@ def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None
             yield gold
 
         return {task.split(".", 1)[1]: replay}
+    if task.startswith("osworld-json."):  # the bundled OSWorld-format tasks' own
+        from palaestra.tasks.desktop.osworld.oracles import oracles_for
+
+        return oracles_for(task)
     if task.startswith("desktop."):
         from palaestra.tasks.desktop.oracles import load
 

@@ -37,7 +37,7 @@ from palaestra.envs.som import som_views
 from palaestra.envs.som_select import desktop_marks
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError, check_choice
-from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
+from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome, DesktopTask
 from palaestra.tasks.registry import get_task_spec
 
 #: Failures after which the session is replaced at the next reset.
@@ -95,6 +95,7 @@ class DesktopEnv(PalaestraEnv):
         self._tree = DesktopTree("", [], "")
         self._goal = ""
         self._messages: list[str] = []
+        self._setup_commands: list[dict[str, Any]] = []
         self._last_obs: Observation | None = None
         self._apps: list[dict[str, Any]] = []
         self._done = True
@@ -148,7 +149,10 @@ class DesktopEnv(PalaestraEnv):
         except TimeoutError:
             obs = await self._start_again(episode_seed)
         self.timings["reset"] = time.perf_counter() - started
-        return obs, {"seed": episode_seed, "task": self.task.name}
+        info: dict[str, Any] = {"seed": episode_seed, "task": self.task.name}
+        if self._setup_commands:  # a setup command that failed leaves a task not as its author meant
+            info["setup_commands"] = self._setup_commands
+        return obs, info
 
     async def _start_again(self, episode_seed: int) -> Observation:
         """The display or its apps broke while the episode started: a new session, once."""
@@ -158,7 +162,8 @@ class DesktopEnv(PalaestraEnv):
 
     async def _start_episode(self, seed: int) -> Observation:
         setup = self.task.setup(random.Random(seed))
-        missing = sorted({argv[0] for argv in setup.apps if argv and shutil.which(argv[0]) is None})
+        programs = {argv[0] for argv in (*setup.apps, *setup.commands, *setup.after_apps) if argv}
+        missing = sorted(p for p in programs if shutil.which(p) is None)
         if missing:  # before a display starts, and not retried: the session would wait for a window
             raise DesktopUnavailableError(
                 f"The task {self.task.name or type(self.task).__name__} needs {', '.join(missing)}, which is "
@@ -176,10 +181,19 @@ class DesktopEnv(PalaestraEnv):
             "files": files,
             "dirs": list(setup.dirs),
             "apps": [list(a) for a in setup.apps],
+            "commands": [list(c) for c in setup.commands],
+            "after_apps": [list(c) for c in setup.after_apps],
+            "home_alias": setup.home_alias,
+            "delay": setup.delay,
             "quiet": 0.1,
             "limit": 3.0,
         }
         reply, _ = await client.request(request, self.reset_timeout)
+        #: How each setup command ended (argv, returncode, timed_out), for the reset's info.
+        self._setup_commands = [
+            {k: c[k] for k in ("argv", "returncode", "timed_out") if k in c}
+            for c in reply.get("commands", [])
+        ]
         t2 = time.perf_counter()
         self._home, self._goal = Path(reply["home"]), setup.goal
         self._ids, self._messages, self._done = ElementIds(), [], False
@@ -235,7 +249,9 @@ class DesktopEnv(PalaestraEnv):
                 self._apps = reply.get("apps", self._apps)
         t1 = time.perf_counter()
         obs = await self._observe(client, last_action=text, error=error)
-        verdict = self.task.evaluate(self.outcome(done=said_done, failed=said_fail))
+        outcome = self.outcome(done=said_done, failed=said_fail)
+        outcome.command_results = await self._run_judge_commands(client)
+        verdict = self.task.evaluate(outcome)
         terminated = verdict.done or said_done or said_fail
         self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
         info = {
@@ -246,6 +262,15 @@ class DesktopEnv(PalaestraEnv):
             "error": None,
         }
         return obs, float(verdict.reward), terminated, False, info
+
+    async def _run_judge_commands(self, client: SessionClient) -> dict[tuple[str, ...], CommandResult]:
+        results = {}
+        for argv in self.task.judge_commands():
+            reply, _ = await client.request({"op": "run", "argv": list(argv)}, self.step_timeout)
+            results[tuple(argv)] = CommandResult(
+                reply["returncode"], reply["stdout"], reply["stderr"], bool(reply.get("timed_out"))
+            )
+        return results
 
     def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
         """What the task's judge reads: the episode's HOME and the latest snapshot."""

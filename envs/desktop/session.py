@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import contextlib
 
 import atspi
+import commands
 import protocol
 import xinput
 
@@ -105,6 +106,9 @@ class Session:
         self.app_errs: list[Path] = []
         self.infra: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
+        #: The current episode's environment, and the path its task's commands say for HOME.
+        self.episode_env: dict[str, str] = {}
+        self.home_alias = ""
 
     # -- start and stop --------------------------------------------------------------------
 
@@ -282,20 +286,38 @@ class Session:
             XDG_DATA_HOME=str(home / ".local/share"),
             XDG_CACHE_HOME=str(home / ".cache"),
         )
-        log = open(self.base / "apps.log", "ab")  # noqa: SIM115
-        known = {bus for bus, _ in self.tree.applications()}
-        self.app_errs = []
-        for i, argv in enumerate(request.get("apps", [])):
-            argv = [str(home) + a[1:] if a.startswith("~/") else a for a in argv]
-            # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
-            self.app_errs.append(self.base / f"app-{self.episode}-{i}.stderr")
-            with self.app_errs[-1].open("wb") as err:
-                self.apps.append(self._popen(argv, env, home, stdout=log, stderr=err))
-        log.close()
-        if self.apps:
-            self._wait(lambda: self._app_ready(known), f"{request['apps'][0][0]}")
+        self.episode_env, self.home_alias = env, str(request.get("home_alias", ""))
+        with open(self.base / "apps.log", "ab") as log:
+            ran = [self._command(argv, log) for argv in request.get("commands", [])]
+            known = {bus for bus, _ in self.tree.applications()}
+            self.app_errs = []
+            for i, argv in enumerate(request.get("apps", [])):
+                argv = [commands.swap_home(a, self.home_alias, home) for a in argv]
+                # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
+                self.app_errs.append(self.base / f"app-{self.episode}-{i}.stderr")
+                with self.app_errs[-1].open("wb") as err:
+                    self.apps.append(self._popen(argv, env, home, stdout=log, stderr=err))
+            if self.apps:
+                self._wait(lambda: self._app_ready(known), f"{request['apps'][0][0]}")
+            ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
+        time.sleep(min(float(request.get("delay", 0.0)), 30.0))
         waited = self.x.settle(request.get("quiet", 0.1), request.get("limit", 3.0))
-        return {"home": str(home), "pids": [a.pid for a in self.apps], "settled": waited}
+        return {"home": str(home), "pids": [a.pid for a in self.apps], "settled": waited, "commands": ran}
+
+    def _command(self, argv: list[str], log: Any = None, timeout: float = 30.0) -> dict[str, Any]:
+        """Run one of the episode's commands in its HOME, as the desktop user, to its end."""
+        assert self.home is not None
+        home = self.home
+        argv = [commands.swap_home(str(a), self.home_alias, home) for a in argv]
+
+        def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+            return self._popen(args, self.episode_env, home, **kwargs)
+
+        try:
+            result = commands.run(popen, argv, timeout, log)
+        except OSError as exc:  # no such program: the command's failure, as a shell would say it
+            result = {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
+        return dict(result, argv=argv)
 
     def _app_ready(self, known: set[str]) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen."""
@@ -403,6 +425,10 @@ class Session:
             self.reap()
             self.check_apps()  # an app that the action crashed
             return dict(reply, apps=self.app_status()), b""
+        if op == "run":
+            if self.home is None:
+                raise ValueError("run before any episode")
+            return self._command(list(request["argv"]), timeout=float(request.get("timeout", 30.0))), b""
         if op == "status":
             return {"apps": self.app_status(), "infra": {k: p.pid for k, p in self.infra.items()}}, b""
         raise ValueError(f"unknown request {op!r}")

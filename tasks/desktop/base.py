@@ -30,6 +30,25 @@ class DesktopSetup:
     apps: tuple[tuple[str, ...], ...]
     files: dict[str, bytes | str] = field(default_factory=dict)
     dirs: tuple[str, ...] = ()
+    #: Commands (argv lists) run to their end in HOME as the desktop user: ``commands`` before the
+    #: apps start, ``after_apps`` once the first app's window is up (OSWorld's ``execute`` steps).
+    commands: tuple[tuple[str, ...], ...] = ()
+    after_apps: tuple[tuple[str, ...], ...] = ()
+    #: A path that stands for HOME in app and command arguments, for tasks written for another
+    #: machine (OSWorld's ``/home/user``); "" for none.
+    home_alias: str = ""
+    #: Seconds to wait once everything started, before the first observation (at most 30).
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """How one of a task's judge commands ended, and what it printed."""
+
+    returncode: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool = False
 
 
 @dataclass
@@ -45,6 +64,8 @@ class DesktopOutcome:
     failed: bool = False
     #: The apps' status: argv0, pid and returncode (None while running).
     apps: list[dict[str, Any]] = field(default_factory=list)
+    #: What each of the task's `judge_commands` answered just now, by argv.
+    command_results: dict[tuple[str, ...], CommandResult] = field(default_factory=dict)
 
     def path(self, relative: str) -> Path:
         path = (self.home / relative).resolve()
@@ -86,3 +107,10 @@ class DesktopTask(ABC):
     @abstractmethod
     def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
         """Judge the episode from its outcome."""
+
+    def judge_commands(self) -> tuple[tuple[str, ...], ...]:
+        """Commands whose output `evaluate` reads (``outcome.command_results``), run in HOME as the
+        desktop user before each verdict: what a judge cannot read from files or the screen (OSWorld's
+        ``vm_command_line``). Running them as the desktop user, not as the environment's own user,
+        keeps what the agent left in HOME from running with more rights than the agent had."""
+        return ()

@@ -1,0 +1,82 @@
+"""OSWorld's task files (one JSON object per task: ``id``, ``instruction``, ``config`` setup steps,
+``evaluator``) played on this desktop, as the suite ``osworld-json``.
+
+The suite's tasks are the files under the folder ``PALAESTRA_OSWORLD_TASKS`` names, else the
+examples bundled here (``data/``: our own tasks for our apps, written in OSWorld's format). Files
+that ask for what this desktop lacks (Chrome, LibreOffice, VM snapshots, internet downloads) are
+left out of the suite with one warning; `load_task` and `load_folder` raise their typed errors, and
+``python -m palaestra.tasks.desktop.osworld FOLDER`` lists each file's verdict.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+from palaestra.tasks.desktop.osworld.errors import (
+    OSWorldTaskError,
+    PathOutsideHomeError,
+    UnsupportedAppError,
+    UnsupportedEvaluatorError,
+    UnsupportedFeatureError,
+    UnsupportedStepError,
+)
+from palaestra.tasks.desktop.osworld.task import SUITE, OSWorldTask, load_folder, load_task, scan_folder
+from palaestra.tasks.registry import TaskSpec
+
+#: The environment variable naming the folder of task files the suite plays.
+FOLDER_ENV = "PALAESTRA_OSWORLD_TASKS"
+BUNDLED = Path(__file__).parent / "data"
+ENTRY_POINT = "palaestra.envs.desktop.env:DesktopEnv"
+
+
+def tasks_folder() -> Path:
+    """The folder the suite reads: ``$PALAESTRA_OSWORLD_TASKS``, else the bundled examples."""
+    chosen = os.environ.get(FOLDER_ENV, "").strip()
+    return Path(chosen).expanduser() if chosen else BUNDLED
+
+
+def make_task(path: str, root: str) -> OSWorldTask:
+    return load_task(path, root)
+
+
+def suite_tasks() -> list[TaskSpec]:
+    """The ``osworld-json`` suite's entry point: one spec per loadable task file of the folder."""
+    folder = tasks_folder()
+    tasks, errors = scan_folder(folder)
+    if errors:
+        shown = "\n  ".join(str(e) for e in errors[:3])
+        warnings.warn(
+            f"osworld-json: {len(errors)} task file(s) of {folder} are left out "
+            f"(`python -m palaestra.tasks.desktop.osworld {folder}` lists them all):\n  {shown}",
+            stacklevel=2,
+        )
+    return [
+        TaskSpec(
+            name=t.name,
+            suite=SUITE,
+            factory="palaestra.tasks.desktop.osworld:make_task",
+            kwargs={"path": str(t.spec.path), "root": str(folder)},
+            description=t.spec.instruction[:80],
+            env=ENTRY_POINT,
+            seeded=False,
+        )
+        for t in tasks
+    ]
+
+
+__all__ = [
+    "FOLDER_ENV",
+    "OSWorldTask",
+    "OSWorldTaskError",
+    "PathOutsideHomeError",
+    "UnsupportedAppError",
+    "UnsupportedEvaluatorError",
+    "UnsupportedFeatureError",
+    "UnsupportedStepError",
+    "load_folder",
+    "load_task",
+    "scan_folder",
+    "suite_tasks",
+]

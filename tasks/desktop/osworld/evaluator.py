@@ -1,0 +1,173 @@
+"""An OSWorld ``evaluator`` compiled into a judge of our desktop outcomes.
+
+``func`` names one metric or a list of them; ``result``, ``expected`` and ``options`` are then one
+spec each or lists of the same length (``options`` may also be one object for all); ``conj`` joins
+the scores as OSWorld does: with ``and`` a zero fails the task, else the score is the mean; with
+``or`` a one passes it, else the score is the best. A feasible task that the agent declared
+infeasible (fail()) scores 0; an ``infeasible`` task scores 1 exactly when the agent declared so.
+
+``postconfig`` may hold only ``sleep`` steps: this environment judges after every step, so a
+postconfig that acts on the desktop (saving a file, closing a window) would act in the middle of
+the agent's episode. Everything unsupported is refused when the file is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from palaestra.tasks.desktop.base import DesktopOutcome
+from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
+from palaestra.tasks.desktop.osworld.getters import Getter, Place, compile_getter
+from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, SUPPORTED, Metric
+from palaestra.tasks.desktop.osworld.steps import REFUSED
+
+#: What a metric may raise on a result it cannot read (a binary file, a malformed CSV): a score of 0.
+UNREADABLE = (OSError, ValueError, TypeError, KeyError, IndexError, UnicodeError)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    metric: Metric
+    result: Getter
+    expected: Getter | None
+    options: dict[str, Any]
+
+    def score(self, outcome: DesktopOutcome) -> tuple[float, dict[str, Any]]:
+        result = self.result.read(outcome)
+        args = [result] if self.expected is None else [result, self.expected.read(outcome)]
+        try:
+            score = float(self.metric.fn(*args, **self.options))
+        except UNREADABLE as exc:
+            return 0.0, {"func": self.name, "score": 0.0, "error": f"{type(exc).__name__}: {exc}"}
+        return score, {"func": self.name, "score": score}
+
+
+@dataclass(frozen=True)
+class Judge:
+    checks: tuple[Check, ...] = ()
+    conj: str = "and"
+    infeasible: bool = False
+    commands: tuple[tuple[str, ...], ...] = field(default=())
+
+    def score(self, outcome: DesktopOutcome) -> tuple[float, dict[str, Any]]:
+        """The task's score (0 to 1) and what each check gave."""
+        if self.infeasible:
+            return float(outcome.failed), {"func": INFEASIBLE, "declared_infeasible": outcome.failed}
+        if outcome.failed:
+            return 0.0, {"reason": "the agent declared a feasible task infeasible"}
+        scores, details = [], []
+        for check in self.checks:
+            score, detail = check.score(outcome)
+            details.append(detail)
+            if self.conj == "and" and score == 0.0:
+                return 0.0, {"checks": details}
+            if self.conj == "or" and score == 1.0:
+                return 1.0, {"checks": details}
+            scores.append(score)
+        total = sum(scores) / len(scores) if self.conj == "and" else max(scores)
+        return total, {"checks": details}
+
+
+def _listed(value: Any, n: int, name: str, source: str, optional: bool = False) -> list[Any]:
+    """``value`` as a list of ``n`` (one per metric); a single value stands for all when n is 1."""
+    if value is None and optional:
+        return [None] * n
+    if isinstance(value, list):
+        if len(value) != n:
+            raise OSWorldTaskError(source, f"evaluator.{name}", f"has {len(value)} entries for {n} funcs")
+        return value
+    if n != 1 and name != "options":
+        raise OSWorldTaskError(source, f"evaluator.{name}", f"must be a list of {n}, one per func")
+    return [value] * n
+
+
+def compile_judge(spec: object, place: Place) -> Judge:
+    source = place.source
+    if not isinstance(spec, dict):
+        raise OSWorldTaskError(source, "evaluator", 'must be {"func": ..., "result": ..., ...}')
+    funcs = spec.get("func")
+    names = funcs if isinstance(funcs, list) else [funcs]
+    if not names or not all(isinstance(n, str) for n in names):
+        raise OSWorldTaskError(
+            source, "evaluator.func", f"must be a metric name or a list of them, got {funcs!r}"
+        )
+    for i, name in enumerate(names):
+        if name not in SUPPORTED:
+            raise UnsupportedEvaluatorError(source, f"evaluator.func[{i}]", "metric", name, SUPPORTED)
+    _check_postconfig(spec.get("postconfig"), source)
+    conj = spec.get("conj", "and")
+    if conj not in ("and", "or"):
+        raise OSWorldTaskError(source, "evaluator.conj", f"must be 'and' or 'or', got {conj!r}")
+    if names == [INFEASIBLE]:
+        return Judge(infeasible=True)
+    if INFEASIBLE in names:
+        raise OSWorldTaskError(source, "evaluator.func", "`infeasible` stands alone, never in a list")
+    n = len(names)
+    results = _listed(spec.get("result"), n, "result", source)
+    expecteds = _listed(spec.get("expected"), n, "expected", source, optional=True)
+    options = _listed(spec.get("options") or {}, n, "options", source)
+    checks = []
+    for i, (name, result, expected, opts) in enumerate(zip(names, results, expecteds, options, strict=True)):
+        metric = METRICS[name]
+        at = f"[{i}]" if isinstance(funcs, list) else ""
+        got = compile_getter(result, _at(place, f"evaluator.result{at}"))
+        want = compile_getter(expected, _at(place, f"evaluator.expected{at}")) if expected else None
+        if metric.expected and want is None:
+            raise OSWorldTaskError(source, f"evaluator.expected{at}", f"`{name}` needs an expected value")
+        if name == "compare_table":
+            _check_csv_only(result, expected, source, at)
+        checks.append(Check(name, metric, got, want, _options(opts or {}, metric, name, source, at)))
+        if want is not None and want.kind == "rule":
+            _check_rules(want.read(None), metric, name, source, at)  # type: ignore[arg-type]
+    commands = tuple(c for check in checks for g in (check.result, check.expected) if g for c in g.commands)
+    return Judge(tuple(checks), conj, False, tuple(dict.fromkeys(commands)))
+
+
+def _at(place: Place, where: str) -> Place:
+    return Place(place.source, where, place.task_dir, place.root)
+
+
+def _options(opts: object, metric: Metric, name: str, source: str, at: str) -> dict[str, Any]:
+    if not isinstance(opts, dict):
+        raise OSWorldTaskError(source, f"evaluator.options{at}", f"must be an object, got {opts!r}")
+    for key in opts:
+        if key not in metric.options:
+            kind = f"option of `{name}`"
+            raise UnsupportedEvaluatorError(source, f"evaluator.options{at}", kind, key, metric.options)
+    return dict(opts)
+
+
+def _check_rules(rules: object, metric: Metric, name: str, source: str, at: str) -> None:
+    missing = [k for k in metric.rule_keys if not isinstance(rules, dict) or k not in rules]
+    if missing:
+        raise OSWorldTaskError(source, f"evaluator.expected{at}", f"`{name}` needs rules with {missing}")
+
+
+def _check_csv_only(result: Any, expected: Any, source: str, at: str) -> None:
+    """compare_table here compares CSV files cell by cell; OSWorld's spreadsheet rules (xlsx
+    styles, pivot tables, charts) need LibreOffice's files and openpyxl, which this desktop lacks."""
+    paths = [str(spec.get("path", "")) for spec in (result, expected) if isinstance(spec, dict)]
+    if not all(p.lower().endswith(".csv") for p in paths):
+        raise UnsupportedEvaluatorError(
+            source,
+            f"evaluator.func{at}",
+            "compare_table file",
+            ", ".join(paths),
+            (".csv",),
+            "compare_table compares CSV files only here",
+        )
+
+
+def _check_postconfig(steps: object, source: str) -> None:
+    for i, step in enumerate(steps if isinstance(steps, list) else []):
+        kind = step.get("type") if isinstance(step, dict) else None
+        if kind != "sleep":
+            reason = REFUSED.get(str(kind), "") or (
+                "this environment judges after every step, so a postconfig that acts on the desktop "
+                "would act in the middle of the agent's episode"
+            )
+            raise UnsupportedEvaluatorError(
+                source, f"evaluator.postconfig[{i}]", "postconfig step", str(kind), ("sleep",), reason
+            )

@@ -1,0 +1,154 @@
+"""OSWorld's getters (an evaluator's ``result`` and ``expected`` specs), compiled when a task file is
+loaded into functions of the episode's outcome.
+
+Supported: ``vm_file`` (a file of HOME: its path, or None when missing), ``vm_command_line`` and
+``vm_command_error`` (a command's stdout or stderr, run in HOME as the desktop user before the
+verdict), ``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's
+elements as text, one ``role 'name' value`` line each), ``rule`` (the spec's ``rules``) and
+``cloud_file`` for local files only (an expected file beside the task file). Other getters read
+apps we lack (Chrome, LibreOffice, VLC...) or the VM itself, and are refused with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from palaestra.tasks.desktop.base import DesktopOutcome
+from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
+from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
+from palaestra.tasks.desktop.osworld.steps import as_argv
+
+Read = Callable[[DesktopOutcome], Any]
+
+
+class FilePath(str):
+    """A path a file getter gave (``vm_file``, ``cloud_file``): metrics that read text, such as
+    ``check_include_exclude``, read the file it names rather than the path itself."""
+
+
+@dataclass(frozen=True)
+class Getter:
+    """One compiled getter: what it reads, and the commands it needs run before it reads."""
+
+    kind: str
+    read: Read
+    commands: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a spec is (for errors) and the folders its local files may come from."""
+
+    source: str
+    where: str
+    task_dir: Path
+    root: Path
+
+
+def _paths(spec: dict[str, Any], place: Place, key: str = "path") -> list[Any]:
+    value = spec.get(key)
+    if spec.get("multi"):
+        if not isinstance(value, list) or not value:
+            raise OSWorldTaskError(place.source, place.where, f'"multi": true needs a list of {key}s')
+        return value
+    return [value]
+
+
+def _pick(values: list[Any], spec: dict[str, Any]) -> Any:
+    """OSWorld's ``multi``/``gives``: one value, or those at the ``gives`` indices."""
+    if not spec.get("multi"):
+        return values[0]
+    gives = spec.get("gives", [0])
+    picked = [values[i] for i in gives]
+    return picked[0] if len(picked) == 1 else picked
+
+
+def vm_file(spec: dict[str, Any], place: Place) -> Getter:
+    relatives = [home_relative(p, place.source, place.where) for p in _paths(spec, place)]
+
+    def read(outcome: DesktopOutcome) -> Any:
+        found = [outcome.path(r) for r in relatives]
+        return _pick([FilePath(p) if p.is_file() else None for p in found], spec)
+
+    return Getter("vm_file", read)
+
+
+def cloud_file(spec: dict[str, Any], place: Place) -> Getter:
+    paths = [
+        local_source(p, place.task_dir, place.root, place.source, place.where) for p in _paths(spec, place)
+    ]
+    return Getter("cloud_file", lambda _outcome: _pick([FilePath(p) for p in paths], spec))
+
+
+def _command(spec: dict[str, Any], place: Place, stream: str) -> Getter:
+    argv = as_argv(spec.get("command"), spec.get("shell", False), place.source, place.where)
+
+    def read(outcome: DesktopOutcome) -> Any:
+        result = outcome.command_results.get(argv)
+        return None if result is None else getattr(result, stream)
+
+    return Getter(f"vm_command_{stream}", read, (argv,))
+
+
+def rule(spec: dict[str, Any], place: Place) -> Getter:
+    if "rules" not in spec:
+        raise OSWorldTaskError(place.source, place.where, 'a "rule" getter needs "rules"')
+    rules = spec["rules"]
+    return Getter("rule", lambda _outcome: rules)
+
+
+def accessibility_text(outcome: DesktopOutcome) -> str:
+    lines = []
+    for e in outcome.elements:
+        line = f"{e['role']} {e['name']!r}"
+        value = e.get("value") or e.get("text") or ""
+        lines.append(f"{line} {value!r}" if value else line)
+    return "\n".join(lines)
+
+
+GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
+    "vm_file": vm_file,
+    "cloud_file": cloud_file,
+    "vm_command_line": lambda spec, place: _command(spec, place, "stdout"),
+    "vm_command_error": lambda spec, place: _command(spec, place, "stderr"),
+    "rule": rule,
+    "accessibility_tree": lambda _spec, _place: Getter("accessibility_tree", accessibility_text),
+    "vm_terminal_output": lambda _spec, _place: Getter(
+        "vm_terminal_output", lambda outcome: "\n".join(outcome.texts("terminal")) or None
+    ),
+}
+#: Words in OSWorld getter names that say which missing app or service they read.
+NEEDS = {
+    "chrome": "Google Chrome",
+    "tab": "Google Chrome",
+    "bookmark": "Google Chrome",
+    "history": "Google Chrome",
+    "cookie": "Google Chrome",
+    "url": "a web browser",
+    "page": "a web browser",
+    "vlc": "VLC",
+    "vscode": "VS Code",
+    "thunderbird": "Thunderbird",
+    "gimp": "GIMP",
+    "googledrive": "Google Drive over the internet",
+    "wallpaper": "the VM's GNOME desktop",
+    "screen": "the VM's display server",
+    "window": "the VM's window manager",
+}
+
+
+def compile_getter(spec: object, place: Place) -> Getter:
+    """A `Getter` for ``spec``; `UnsupportedEvaluatorError` (did-you-mean) for an unknown type."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+        raise OSWorldTaskError(place.source, place.where, 'a getter is {"type": ..., ...}')
+    kind = spec["type"]
+    if kind not in GETTERS:
+        needs = next((app for word, app in NEEDS.items() if word in kind.lower()), "")
+        reason = f"it reads {needs}, which this desktop does not have" if needs else ""
+        if kind == "cloud_file" or kind.startswith("cloud"):
+            reason = "files come from the task folder here, not from the internet"
+        raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, GETTERS, reason)
+    return GETTERS[kind](spec, place)

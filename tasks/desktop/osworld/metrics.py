@@ -1,0 +1,163 @@
+"""OSWorld's metrics (an evaluator's ``func``), written afresh with the same names and arguments:
+each takes the result getter's value, the expected getter's value when the evaluator has one, and
+the evaluator's ``options``, and returns a score from 0 to 1. A missing result (None: the file is not
+there, the command did not run) scores 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from palaestra.tasks.desktop.osworld.getters import FilePath
+
+
+def _text(result: Any) -> str | None:
+    """A result as text: a file getter's file is read, anything else is taken as it is."""
+    if isinstance(result, FilePath):
+        return _read(result)
+    return None if result is None else str(result)
+
+
+def _read(path: Any) -> str | None:
+    """A getter's file (a path) as text, or None when there is none."""
+    if not path:
+        return None
+    try:
+        return Path(str(path)).read_text(encoding="utf-8", errors="replace")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def exact_match(result: Any, rules: dict[str, Any]) -> float:
+    return float(result is not None and result == rules["expected"])
+
+
+def match_in_list(result: Any, rules: dict[str, Any]) -> float:
+    return float(result is not None and result in rules["expected"])
+
+
+def is_in_list(result: Any, rules: dict[str, Any]) -> float:
+    return float(result is not None and rules["expected"] in result)
+
+
+def check_include_exclude(result: Any, rules: dict[str, Any]) -> float:
+    text = _text(result)
+    if text is None:
+        return 0.0
+    include, exclude = rules.get("include", []), rules.get("exclude", [])
+    return float(all(s in text for s in include) and not any(s in text for s in exclude))
+
+
+def literal_match(result: Any, expected: Any, type: str = "str", ignore_case: bool = False) -> float:
+    """Equal as strings (``type: str``, optionally ignoring case) or as lists of strings (``list``)."""
+    if result is None:
+        return 0.0
+    if type == "list":
+        if not isinstance(result, list | tuple) or not isinstance(expected, list | tuple):
+            return 0.0
+        fold = (lambda s: str(s).lower()) if ignore_case else str
+        return float([fold(r) for r in result] == [fold(e) for e in expected])
+    got, want = str(result), str(expected)
+    return float(got.lower() == want.lower() if ignore_case else got == want)
+
+
+def indel_ratio(a: str, b: str) -> float:
+    """2·LCS / (len a + len b): the normalized similarity OSWorld's fuzzy_match scores by."""
+    if not a and not b:
+        return 1.0
+    previous = [0] * (len(b) + 1)
+    for ca in a:
+        current = [0]
+        for j, cb in enumerate(b):
+            current.append(previous[j] + 1 if ca == cb else max(previous[j + 1], current[j]))
+        previous = current
+    return 2 * previous[-1] / (len(a) + len(b))
+
+
+def fuzzy_match(result: Any, rules: dict[str, Any]) -> float:
+    text = _text(result)
+    return 0.0 if text is None else indel_ratio(str(rules["expected"])[:5000], text[:5000])
+
+
+def _normalise(text: str, ignore_blanks: bool, ignore_case: bool) -> str:
+    if ignore_blanks:
+        text = re.sub(r"\s+", " ", text).strip()
+    return text.lower() if ignore_case else text
+
+
+def compare_text_file(
+    actual: Any, expected: Any, ignore_blanks: bool = False, ignore_case: bool = False
+) -> float:
+    got, want = _read(actual), _read(expected)
+    if got is None or want is None:
+        return 0.0
+    return float(_normalise(got, ignore_blanks, ignore_case) == _normalise(want, ignore_blanks, ignore_case))
+
+
+def diff_text_file(actual: Any, expected: Any) -> float:
+    got, want = _read(actual), _read(expected)
+    if got is None or want is None:
+        return 0.0
+    return SequenceMatcher(None, got, want).ratio()
+
+
+def _rows(path: Any) -> list[dict[str, str]] | None:
+    text = _read(path)
+    return None if text is None else list(csv.DictReader(io.StringIO(text)))
+
+
+def check_csv(result: Any, rules: dict[str, Any]) -> float:
+    """Every ``expect`` row (a dict of column -> value) matches some row; no ``unexpect`` row does."""
+    rows = _rows(result)
+    if rows is None:
+        return 0.0
+
+    def present(wanted: dict[str, Any]) -> bool:
+        return any(all(row.get(k) == str(v) for k, v in wanted.items()) for row in rows)
+
+    expect, unexpect = rules.get("expect", []), rules.get("unexpect", [])
+    return float(all(present(r) for r in expect) and not any(present(r) for r in unexpect))
+
+
+def compare_table(result: Any, expected: Any) -> float:
+    """Two CSV files with the same cells (CSV only, no ``rules``: see `check_compare_table`)."""
+    got, want = _read(result), _read(expected)
+    if got is None or want is None:
+        return 0.0
+    parse = lambda text: [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]  # noqa: E731
+    return float(parse(got) == parse(want))
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric, whether it takes an expected value, and the options it accepts."""
+
+    fn: Callable[..., float]
+    expected: bool
+    options: tuple[str, ...] = ()
+    #: Keys its rules (the expected value, from a ``rule`` getter) must have.
+    rule_keys: tuple[str, ...] = ()
+
+
+METRICS: dict[str, Metric] = {
+    "exact_match": Metric(exact_match, True, rule_keys=("expected",)),
+    "match_in_list": Metric(match_in_list, True, rule_keys=("expected",)),
+    "is_in_list": Metric(is_in_list, True, rule_keys=("expected",)),
+    "check_include_exclude": Metric(check_include_exclude, True),
+    "literal_match": Metric(literal_match, True, ("type", "ignore_case")),
+    "fuzzy_match": Metric(fuzzy_match, True, rule_keys=("expected",)),
+    "compare_text_file": Metric(compare_text_file, True, ("ignore_blanks", "ignore_case")),
+    "diff_text_file": Metric(diff_text_file, True),
+    "check_csv": Metric(check_csv, True),
+    "compare_table": Metric(compare_table, True),
+}
+#: ``infeasible``: the task cannot be done, and the agent must say so (fail()); no getters.
+INFEASIBLE = "infeasible"
+SUPPORTED = (*METRICS, INFEASIBLE)

@@ -1,0 +1,94 @@
+"""Scripted solutions of the bundled OSWorld-format tasks (``data/``), by task id.
+
+Like the desktop oracles (`palaestra.tasks.desktop.oracles`), each sees only what an agent sees
+(the goal and the observation) and acts through action strings; each proves its task solvable
+on this desktop. Tasks from other folders have no oracle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+from palaestra.tasks.desktop.oracles import Oracle, find, quoted
+from palaestra.tasks.desktop.sheet import sheet_oracle
+
+Obs = dict[str, Any]
+Plan = Generator[str, Obs, None]
+
+
+def _text(obs: Obs) -> str:
+    """The editor's text, ending in one newline (AT-SPI's value leaves the last one out)."""
+    text = str(next(e["value"] for e in obs["elements"] if e["role"] == "text" and e["editable"]))
+    return text.rstrip("\n") + "\n"
+
+
+def fix_typo(obs: Obs) -> Plan:
+    fixed = re.sub(r"\blovly\b", "lovely", _text(obs))
+    yield f"hotkey('ctrl', 'a')\nwrite({fixed!r})\nhotkey('ctrl', 's')"
+    yield "wait(0.3)"
+
+
+def append_todo(obs: Obs) -> Plan:
+    line = quoted(obs["goal"])[0]
+    yield f"hotkey('ctrl', 'end')\nwrite({line + chr(10)!r})\nhotkey('ctrl', 's')"
+    yield "wait(0.3)"
+
+
+def terminal(command: str) -> Oracle:
+    """Type ``command`` (formatted with the goal's quoted words) into the terminal."""
+
+    def play(obs: Obs) -> Plan:
+        line = command.format(*quoted(obs["goal"]))
+        yield f"write({line + chr(10)!r})"
+        yield "wait(0.3)"
+
+    return play
+
+
+def multiply(obs: Obs) -> Plan:
+    a, b = re.findall(r"\d+", obs["goal"])[:2]
+    keys = [*a, "*", *b, "="]
+    yield "\n".join(f"click('{find(obs, 'toggle button', k)}')" for k in keys)
+
+
+def file_away(obs: Obs) -> Plan:
+    name, folder = quoted(obs["goal"])
+    obs = yield f"click('{find(obs, 'icon', value=name)}')\nhotkey('ctrl', 'x')"
+    obs = yield f"doubleClick('{find(obs, 'icon', value=folder)}')"
+    yield "hotkey('ctrl', 'v')"
+    yield "wait(0.5)"
+
+
+def sheet_total(obs: Obs) -> Plan:
+    """The desktop sheet oracle's moves, with the goal's cell, function and range."""
+    cell, column = re.findall(r"\b[A-Z]\d+(?::[A-Z]\d+)?\b", obs["goal"])[:2]
+    yield from sheet_oracle(dict(obs, goal=f"'{cell}' 'SUM' '{column}'"))
+
+
+def retouch_photo(obs: Obs) -> Plan:
+    yield "fail('GIMP is not installed on this desktop')"
+
+
+ORACLES: dict[str, Oracle] = {
+    "fix-typo": fix_typo,
+    "append-todo": append_todo,
+    "make-folders": terminal("mkdir -p {0}"),
+    "script-executable": terminal("chmod u+x {0}"),
+    "multiply": multiply,
+    "sheet-total": sheet_total,
+    "file-away": file_away,
+    "retouch-photo": retouch_photo,
+}
+
+
+def oracles_for(task: str) -> dict[str, Oracle]:
+    """The oracles of ``task`` (``osworld-json.<id>``) by short name: those of the bundled tasks when
+    the suite plays the bundled file, none for a file of another folder that reuses an id."""
+    from palaestra.tasks.desktop.osworld import BUNDLED
+    from palaestra.tasks.registry import get_task_spec
+
+    path = Path(str(get_task_spec(task).kwargs.get("path", ""))).resolve()
+    return dict(ORACLES) if path.is_relative_to(BUNDLED.resolve()) else {}

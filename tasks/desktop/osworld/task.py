@@ -1,0 +1,146 @@
+"""Loading OSWorld task files (one JSON object per task) into desktop tasks.
+
+`load_task` reads one file, `load_folder` every ``*.json`` under a folder. Everything a file asks
+for is checked when it is loaded: a setup step, getter, metric, option or app this desktop does not
+offer raises a subclass of `OSWorldTaskError` naming the file, the place and the supported names,
+so that a run never starts a task it cannot set up or judge.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from palaestra.tasks.base import Evaluation
+from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask
+from palaestra.tasks.desktop.osworld.apps import check_related
+from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
+from palaestra.tasks.desktop.osworld.evaluator import Judge, compile_judge
+from palaestra.tasks.desktop.osworld.getters import Place
+from palaestra.tasks.desktop.osworld.paths import VM_HOME
+from palaestra.tasks.desktop.osworld.steps import SetupPlan, flag, plan_setup
+
+SUITE = "osworld-json"
+#: Snapshots a task may name: OSWorld's plain desktop. Others hold apps and state we cannot restore.
+PLAIN_SNAPSHOTS = frozenset({"", "os", "init_state"})
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+@dataclass(frozen=True)
+class OSWorldSpec:
+    """One loaded task file: its id, instruction, setup plan and judge."""
+
+    id: str
+    instruction: str
+    plan: SetupPlan
+    judge: Judge
+    path: Path
+    related_apps: tuple[str, ...] = ()
+
+
+class OSWorldTask(DesktopTask):
+    """A task from an OSWorld task file: the same problem in every episode (the seed is unused)."""
+
+    def __init__(self, spec: OSWorldSpec) -> None:
+        self.spec = spec
+        self.name = f"{SUITE}.{spec.id}"
+
+    def setup(self, rng: random.Random) -> DesktopSetup:
+        plan = self.spec.plan
+        return DesktopSetup(
+            goal=self.spec.instruction,
+            apps=tuple(plan.apps),
+            files={target: source.read_bytes() for target, source in plan.files.items()},
+            commands=tuple(plan.commands),
+            after_apps=tuple(plan.after_apps),
+            home_alias=VM_HOME,
+            delay=plan.delay,
+        )
+
+    def judge_commands(self) -> tuple[tuple[str, ...], ...]:
+        return self.spec.judge.commands
+
+    def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
+        score, raw = self.spec.judge.score(outcome)
+        success = score >= 1.0
+        return Evaluation(reward=score, done=success, success=success, raw=raw)
+
+
+def parse_task(data: Any, path: Path, root: Path) -> OSWorldSpec:
+    """The spec of one task file's JSON object (``path`` names it in errors; local files it copies
+    in must lie under ``root``)."""
+    source = str(path)
+    if not isinstance(data, dict):
+        raise OSWorldTaskError(source, "top level", "an OSWorld task file holds one JSON object")
+    task_id, instruction = data.get("id"), data.get("instruction")
+    if not isinstance(task_id, str) or not ID_PATTERN.fullmatch(task_id):
+        raise OSWorldTaskError(source, "id", f"must be letters, digits, '_', '-' or '.', got {task_id!r}")
+    if not isinstance(instruction, str) or not instruction.strip():
+        raise OSWorldTaskError(source, "instruction", "must be the task's goal in words")
+    snapshot = data.get("snapshot") or ""
+    if snapshot not in PLAIN_SNAPSHOTS:
+        raise OSWorldTaskError(
+            source,
+            "snapshot",
+            f"names the VM snapshot {snapshot!r}: a disk image with its apps and state, which this "
+            "desktop cannot restore (episodes start from a fresh HOME). Use 'os' (or leave it out) "
+            "and set the task up with config steps.",
+        )
+    if flag(data.get("proxy", False)):
+        raise OSWorldTaskError(
+            source, "proxy", "the task goes to the internet through OSWorld's proxy; nothing here does"
+        )
+    check_related(data.get("related_apps"), source)
+    plan = plan_setup(data.get("config"), path.parent, root, source)
+    judge = compile_judge(data.get("evaluator"), Place(source, "evaluator", path.parent, root))
+    related = tuple(str(a) for a in data.get("related_apps") or [])
+    return OSWorldSpec(task_id, instruction.strip(), plan, judge, path, related)
+
+
+def load_task(path: str | Path, root: str | Path | None = None) -> OSWorldTask:
+    """The task of one OSWorld task file (local files it copies in must lie under ``root``, by
+    default the file's folder)."""
+    path = Path(path)
+    return OSWorldTask(parse_task(_read_json(path), path, Path(root) if root else path.parent))
+
+
+def scan_folder(folder: str | Path) -> tuple[list[OSWorldTask], list[OSWorldTaskError]]:
+    """The tasks of every ``*.json`` under ``folder`` (recursively, sorted by id), and the error of
+    each file that could not be loaded (a later file with an id already taken is one)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise OSWorldTaskError(str(folder), "folder", "is not a folder of OSWorld task files")
+    tasks: dict[str, OSWorldTask] = {}
+    errors: list[OSWorldTaskError] = []
+    for path in sorted(folder.rglob("*.json")):
+        try:
+            task = load_task(path, folder)
+            if task.spec.id in tasks:
+                first = tasks[task.spec.id].spec.path
+                raise OSWorldTaskError(str(path), "id", f"{task.spec.id!r} is also the id of {first}")
+        except OSWorldTaskError as exc:
+            errors.append(exc)
+            continue
+        tasks[task.spec.id] = task
+    return [tasks[k] for k in sorted(tasks)], errors
+
+
+def load_folder(folder: str | Path) -> list[OSWorldTask]:
+    """The tasks of every ``*.json`` under ``folder``; the first file that cannot be loaded raises."""
+    tasks, errors = scan_folder(folder)
+    if errors:
+        raise errors[0]
+    return tasks
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OSWorldTaskError(str(path), "file", "does not exist") from None
+    except (ValueError, UnicodeError) as exc:
+        raise OSWorldTaskError(str(path), "file", f"is not valid JSON ({exc})") from None
