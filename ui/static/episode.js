@@ -157,5 +157,6 @@ function traceSection(trace, file) {
     h("p", {}, h("a", {class: "button", href: file(trace.name), download: ""}, `Download trace.zip (${mb} MB)`),
       " — every browser call of the episode, with DOM snapshots and the screencast. Open it offline with ",
       h("code", {class: "command"}, trace.command),
-      " or load the downloaded file in trace.playwright.dev (it stays in your browser)."));
+      " (without Playwright's own Chromium installed, add ", h("code", {}, "--port 9322"),
+      " and open the address it prints in any browser), or load the downloaded file in trace.playwright.dev (it stays in your browser)."));
 }
