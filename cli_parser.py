@@ -23,6 +23,8 @@ EXAMPLES: dict[str, list[str]] = {
         "--tasks 'click-*' --seeds 0-9 --workers 2 --out results/mem",
         "palaestra eval --agent synapse --agent-arg model=gpt-4o-mini --budget-tokens 200000 "
         "--tasks enter-text --seeds 0-4 --out results/synapse",
+        "palaestra eval --agent generic --agent-arg model=gpt-4o --agent-arg vision=som "
+        "--tasks 'click-*' --seeds 0-4 --out results/generic",
         "palaestra eval --config run.toml --dry-run",
         "palaestra eval --agent synapse --suite webarena --tasks 44,45 --site gitlab=http://localhost:8023 "
         "--out results/wa "

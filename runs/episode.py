@@ -64,7 +64,7 @@ class EpisodeWorker:
         """
         try:
             agent = self._agent(spec.agent)
-            env = self._env(spec.task)
+            env = self._env(spec.task, agent.observation_parts())
 
             async def launch() -> None:  # a browser belongs to the running loop
                 await env.awarm()
@@ -99,7 +99,7 @@ class EpisodeWorker:
         env: PalaestraEnv | None = None
         try:
             agent = self._agent(a)
-            env = self._env(spec.task)
+            env = self._env(spec.task, agent.observation_parts())
             if self.settings.trace != OFF:
                 env.trace_next_episode(folder / TRACE_FILE)
             with charging(self.ledger, a.config_hash):
@@ -210,10 +210,14 @@ class EpisodeWorker:
                 self.agents[key] = make_agent(entry.name, entry.args_dict())
         return self.agents[key]
 
-    def _env(self, task: str) -> PalaestraEnv:
-        if task in self.envs:
-            self.envs.move_to_end(task)
-            return self.envs[task]
+    def _env(self, task: str, parts: frozenset[str] = frozenset()) -> PalaestraEnv:
+        """The task's environment computing the run's observation parts and the agent's (`parts`,
+        `Agent.observation_parts`): agents of one run that read different parts get their own."""
+        obs_config = ObsConfig(screenshot=self.settings.screenshots).including(parts)
+        key = f"{task}|{','.join(obs_config.parts())}"
+        if key in self.envs:
+            self.envs.move_to_end(key)
+            return self.envs[key]
         while len(self.envs) >= _ENV_CACHE:
             _, old = self.envs.popitem(last=False)
             self.loop.create_task(old.aclose())
@@ -222,11 +226,11 @@ class EpisodeWorker:
         env = make_env(
             task,
             server=self.settings.env_server or None,
-            obs_config=ObsConfig(screenshot=self.settings.screenshots),
+            obs_config=obs_config,
             step_timeout=self.settings.step_timeout,
             **chosen,
         )
-        self.envs[task] = env
+        self.envs[key] = env
         return env
 
 
