@@ -28,6 +28,7 @@ from palaestra.redaction import SECRETS, redact_known, redact_text, secret_value
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
 from palaestra.runs.trajectory import TrajectoryWriter
 
 if TYPE_CHECKING:
@@ -95,9 +96,12 @@ class EpisodeWorker:
         out.artifacts = str(folder.relative_to(self.run_dir))
         recorder = _Recorder(folder, self.writer, self.settings.screenshots, spec)
         started = time.perf_counter()
+        env: PalaestraEnv | None = None
         try:
             agent = self._agent(a)
             env = self._env(spec.task, agent.observation_parts())
+            if self.settings.trace != OFF:
+                env.trace_next_episode(folder / TRACE_FILE)
             with charging(self.ledger, a.config_hash):
                 await self._play(spec, agent, env, out, recorder)
             if self.settings.evidence and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
@@ -119,6 +123,8 @@ class EpisodeWorker:
             out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
+        if env is not None and self.settings.trace != OFF:
+            await keep_trace(env, self.settings.trace, self.run_dir, out)
         recorder.finish(out)
         out.finished = time.time()
         return out
