@@ -23,6 +23,8 @@ EXAMPLES: dict[str, list[str]] = {
         "--tasks 'click-*' --seeds 0-9 --workers 2 --out results/mem",
         "palaestra eval --agent synapse --agent-arg model=gpt-4o-mini --budget-tokens 200000 "
         "--tasks enter-text --seeds 0-4 --out results/synapse",
+        "palaestra eval --agent generic --agent-arg model=gpt-4o --agent-arg vision=som "
+        "--tasks 'click-*' --seeds 0-4 --out results/generic",
         "palaestra eval --config run.toml --dry-run",
         "palaestra eval --agent synapse --suite webarena --tasks 44,45 --site gitlab=http://localhost:8023 "
         "--out results/wa "
@@ -181,6 +183,9 @@ def _eval_parser(sub: Any) -> None:
     a("--ray-address", metavar="ADDR", help="the Ray cluster to run on (default: a local one on loopback)")
     a("--no-screenshots", action="store_true", help="record no screenshots (faster, smaller)")
     a("--record-demos", action="store_true", help="write episodes down for `palaestra memory build --run`")
+    what = "a Playwright trace of each browser episode (trace.zip in its folder, opened with `python -m "
+    what += "playwright show-trace`): off (default), on, or failures (kept for episodes that did not succeed)"
+    a("--trace", metavar="off|on|failures", help=what)
     what = "keep no evidence of site episodes (answer, final URL, databases) for `palaestra judge`"
     a("--no-evidence", action="store_true", help=what)
     what = "run every errored episode again, also those resuming keeps (an agent's bug, a rejected request)"

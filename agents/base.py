@@ -62,6 +62,14 @@ class Agent(ABC):
     async def aact(self, obs: Observation) -> AgentStep:
         """Decide the next action from the latest observation."""
 
+    def observation_parts(self) -> frozenset[str]:
+        """The observation parts (`palaestra.envs.obs`: "axtree", "elements", "screenshot", "som"...)
+        this agent reads. Runs switch them on when they make its environment, beside the run's own
+        (`ObsConfig.including`), so an agent's options decide what is computed: a vision agent gets
+        its set-of-marks screenshot without a run setting. Parts an environment cannot have (a
+        desktop's DOM) are left out by the environment."""
+        return frozenset()
+
     def reveal_task(self, task: str) -> None:
         """Told the task's registered name; only ever called on `privileged` agents."""
         raise NotImplementedError(f"{type(self).__name__} is not a privileged agent")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
@@ -23,6 +24,7 @@ from palaestra.envs.obs import Observation, ObservationLayout
 
 if TYPE_CHECKING:
     from palaestra.envs.actions import ActionSet
+    from palaestra.envs.episode_trace import SavedTrace
     from palaestra.tasks.base import Evidence, ToolRunner
 
 StepResult = tuple[Observation, float, bool, bool, dict[str, Any]]
@@ -96,6 +98,20 @@ class PalaestraEnv(gym.Env[Observation, str]):
 
     def expect_seeds(self, seeds: Sequence[int]) -> None:
         """Hint which seeds the resets after the next one will be given (see ``BrowserEnv``)."""
+
+    def trace_next_episode(self, path: Path) -> None:
+        """Record the next episode's Playwright trace into ``path`` (``BrowserEnv``); an environment
+        without a browser of its own has nothing to trace, and says so."""
+        from palaestra.errors import ConfigError
+
+        raise ConfigError(
+            f"{type(self).__name__} has no browser of its own to record a Playwright trace of: "
+            "traces are for browser tasks played in this process. Leave tracing off here."
+        )
+
+    async def afinish_trace(self) -> SavedTrace | None:
+        """Write the trace of the episode that just ended; None if it recorded none."""
+        return None
 
     @property
     @abstractmethod

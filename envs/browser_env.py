@@ -19,6 +19,7 @@ import asyncio
 import json
 import time
 from collections.abc import Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequ
 from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult, failed_step
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
+from palaestra.envs.episode_trace import EpisodeTraces, SavedTrace
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
 from palaestra.envs.page_supply import PageSupply
@@ -127,6 +129,7 @@ class BrowserEnv(PalaestraEnv):
             pages_ahead if prewarm else 0,
             background=self._in_background,
         )
+        self._traces = EpisodeTraces()
         #: Whether the last reset drew its seed: then the next ones will too (see ``_prepare_next``).
         self._drawing_seeds = False
         self._warmed = False
@@ -183,7 +186,7 @@ class BrowserEnv(PalaestraEnv):
                 seeds = list(predict_seeds(self.np_random, self._pages.pipeline.depth))
             self._pages.prepare(seeds, None if expected is None else len(expected))
         if old is not None:
-            self._pages.close_later(old.context)
+            self._retire(old)
 
     def expect_seeds(self, seeds: Sequence[int]) -> None:
         """Say which seeds the resets after the next one will be given, as far as the caller knows.
@@ -196,6 +199,16 @@ class BrowserEnv(PalaestraEnv):
         """
         self._expected = tuple(int(s) for s in seeds)
 
+    def trace_next_episode(self, path: Path) -> None:
+        """Record the next episode's Playwright trace, to be written to ``path`` when it ends (at
+        ``afinish_trace``, or else at the next reset or ``close``). Only that episode records: its
+        context starts tracing when the reset takes it, whichever pages wait prepared behind it."""
+        self._traces.request(path)
+
+    async def afinish_trace(self) -> SavedTrace | None:
+        """Stop the trace of the episode that just ended and write it; None if it recorded none."""
+        return await self._traces.finish(self._episode)
+
     async def areset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Obs, dict[str, Any]]:
@@ -206,18 +219,19 @@ class BrowserEnv(PalaestraEnv):
         await self._warm_task()
         started = time.perf_counter()
         old, self._episode = self._episode, None
+        trace = self._traces.take()
         try:
-            obs = await asyncio.wait_for(self._start_episode(episode_seed, old), self.reset_timeout)
+            obs = await asyncio.wait_for(self._start_episode(episode_seed, old, trace), self.reset_timeout)
         except (TimeoutError, PlaywrightError):
             # The browser hangs or died while the episode started: replace it and start again, once.
             self._pages.discard()
             await self.host.replace_browser()
-            obs = await asyncio.wait_for(self._start_episode(episode_seed, None), self.reset_timeout)
+            obs = await asyncio.wait_for(self._start_episode(episode_seed, None, trace), self.reset_timeout)
         self.timings["reset"] = time.perf_counter() - started
         info = {"seed": episode_seed, "task": self.task.name}
         return obs, info
 
-    async def _start_episode(self, episode_seed: int, old: BrowserEpisode | None) -> Obs:
+    async def _start_episode(self, episode_seed: int, old: BrowserEpisode | None, trace: Path | None) -> Obs:
         t0 = time.perf_counter()
         prepared = await self._pages.take(episode_seed)
         t1 = time.perf_counter()
@@ -234,6 +248,7 @@ class BrowserEnv(PalaestraEnv):
         self._episode = BrowserEpisode(
             context=context, cdp=prepared.cdp, state=state, blocked=prepared.blocked
         )
+        await self._traces.start(self._episode, trace, title=f"{self.task.name} seed {episode_seed}")
         if prepared.goal is not None and prepared.seed == episode_seed:
             self._goal = prepared.goal  # started ahead, with this very seed
         else:
@@ -390,9 +405,16 @@ class BrowserEnv(PalaestraEnv):
         episode, self._episode = self._episode, None
         if episode is not None:
             # Closing a context takes a few ms; a hung one must not block the next reset.
-            self._pages.close_later(episode.context)
+            self._retire(episode)
         if abandon:
             self._pages.discard()
+
+    def _retire(self, episode: BrowserEpisode) -> None:
+        """Close an ended episode's context in the background, after writing its trace if any."""
+        saving = self._traces.retire(episode, self._pages.close_later)
+        if saving is not None:
+            self._background.add(saving)
+            saving.add_done_callback(self._background.discard)
 
     def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Run ``coro`` without waiting for it, keeping a reference until it ends."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ class BrowserEpisode:
     blocked: list[str]
     cdp_sessions: dict[Page, CDPSession] = field(default_factory=dict)
     navigations: NavigationWatch | None = None
+    #: Where the episode's Playwright trace goes, while its context records one (`episode_trace`).
+    trace: Path | None = None
 
     def __post_init__(self) -> None:
         self.cdp_sessions[self.state.page] = self.cdp

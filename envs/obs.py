@@ -15,6 +15,7 @@ that part on (``axtree``, ``dom``, ``elements``, ``screenshot``, ``som`` from ``
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import typing
 from collections.abc import Iterable, Mapping
@@ -36,6 +37,8 @@ MAX_TEXT_CHARS = 10_000_000
 
 
 ScreenshotFormat = Literal["png", "jpeg"]
+#: The parts an ``ObsConfig`` switches, each a boolean field of it.
+PARTS = ("axtree", "dom", "elements", "screenshot", "som")
 #: JPEG quality: text stays legible to a vision model at 90; lower saves nothing measurable here.
 JPEG_QUALITY = 90
 
@@ -69,10 +72,19 @@ class ObsConfig:
 
     def parts(self) -> list[str]:
         """The observation parts (see `palaestra.envs.obs`) this configuration switches on."""
-        return [part for part in ("axtree", "dom", "elements", "screenshot", "som") if getattr(self, part)]
+        return [part for part in PARTS if getattr(self, part)]
 
     def __post_init__(self) -> None:
         check_choice("screenshot_format", self.screenshot_format, ("png", "jpeg"))
+
+    def including(self, parts: Iterable[str]) -> ObsConfig:
+        """This configuration with ``parts`` switched on too (what an agent asks for,
+        `Agent.observation_parts`); an unknown part is refused with the known ones."""
+        wanted = set(parts)
+        for part in sorted(wanted):
+            check_choice("observation part", part, PARTS)
+        switched: dict[str, Any] = {part: True for part in wanted if not getattr(self, part)}
+        return dataclasses.replace(self, **switched)
 
 
 @dataclass(frozen=True)

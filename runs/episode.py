@@ -28,6 +28,7 @@ from palaestra.redaction import SECRETS, redact_known, redact_text, secret_value
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
 from palaestra.runs.trajectory import TrajectoryWriter
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class EpisodeWorker:
         """
         try:
             agent = self._agent(spec.agent)
-            env = self._env(spec.task)
+            env = self._env(spec.task, agent.observation_parts())
 
             async def launch() -> None:  # a browser belongs to the running loop
                 await env.awarm()
@@ -95,9 +96,12 @@ class EpisodeWorker:
         out.artifacts = str(folder.relative_to(self.run_dir))
         recorder = _Recorder(folder, self.writer, self.settings.screenshots, spec)
         started = time.perf_counter()
+        env: PalaestraEnv | None = None
         try:
             agent = self._agent(a)
-            env = self._env(spec.task)
+            env = self._env(spec.task, agent.observation_parts())
+            if self.settings.trace != OFF:
+                env.trace_next_episode(folder / TRACE_FILE)
             with charging(self.ledger, a.config_hash):
                 await self._play(spec, agent, env, out, recorder)
             if self.settings.evidence and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
@@ -119,6 +123,8 @@ class EpisodeWorker:
             out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
+        if env is not None and self.settings.trace != OFF:
+            await keep_trace(env, self.settings.trace, self.run_dir, out)
         recorder.finish(out)
         out.finished = time.time()
         return out
@@ -204,10 +210,14 @@ class EpisodeWorker:
                 self.agents[key] = make_agent(entry.name, entry.args_dict())
         return self.agents[key]
 
-    def _env(self, task: str) -> PalaestraEnv:
-        if task in self.envs:
-            self.envs.move_to_end(task)
-            return self.envs[task]
+    def _env(self, task: str, parts: frozenset[str] = frozenset()) -> PalaestraEnv:
+        """The task's environment computing the run's observation parts and the agent's (`parts`,
+        `Agent.observation_parts`): agents of one run that read different parts get their own."""
+        obs_config = ObsConfig(screenshot=self.settings.screenshots).including(parts)
+        key = f"{task}|{','.join(obs_config.parts())}"
+        if key in self.envs:
+            self.envs.move_to_end(key)
+            return self.envs[key]
         while len(self.envs) >= _ENV_CACHE:
             _, old = self.envs.popitem(last=False)
             self.loop.create_task(old.aclose())
@@ -216,11 +226,11 @@ class EpisodeWorker:
         env = make_env(
             task,
             server=self.settings.env_server or None,
-            obs_config=ObsConfig(screenshot=self.settings.screenshots),
+            obs_config=obs_config,
             step_timeout=self.settings.step_timeout,
             **chosen,
         )
-        self.envs[task] = env
+        self.envs[key] = env
         return env
 
 

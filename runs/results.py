@@ -128,8 +128,10 @@ def format_episode_links(
     run_dir: str | Path, rows: list[dict[str, Any]], every: bool = False, limit: int = 20
 ) -> str:
     """Where to open the run and its episodes in `palaestra ui`: the first ``limit`` failed and
-    errored episodes, or with ``every`` all episodes, each with its link."""
+    errored episodes, or with ``every`` all episodes, each with its link (and the command that opens
+    its Playwright trace, when it recorded one: `--trace`)."""
     from palaestra.runs.columns import episode_reason
+    from palaestra.runs.tracing import show_trace_command, trace_of
     from palaestra.ui.links import episode_link, run_link
 
     lines = [f"\nIn the UI (palaestra ui {run_dir}): {run_link(run_dir)}"]
@@ -146,6 +148,9 @@ def format_episode_links(
         reason = episode_reason(r) if r["status"] == "error" or not r["success"] else ""
         if reason:  # what to fix, without opening the episode
             lines.append(f"  {'':<14} {reason}")
+        trace = trace_of(run_dir, r.get("artifacts"))
+        if trace is not None:
+            lines.append(f"  {'':<14} trace: {show_trace_command(trace)}")
     if not every and len(chosen) > limit:
         lines.append(f"  … and {len(chosen) - limit} more: palaestra show {run_dir} --episodes")
     return "\n".join(lines)

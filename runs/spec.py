@@ -84,6 +84,9 @@ class RunSettings:
     #: Keep what `palaestra judge` needs to judge site episodes again (`runs.evidence`): the answer,
     #: the final URL and a compressed copy of the episode's databases (~0.8 MB a shop episode).
     evidence: bool = True
+    #: Record a Playwright trace of each browser episode into its folder (`runs.tracing`): `off`,
+    #: `on`, or `failures` (kept only for episodes that did not succeed).
+    trace: str = "off"
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,10 @@ def build_run_config(
 
         tasks = resolve_tasks(settings.suite, settings.tasks)
         check_action_set(settings.action_set, tasks, env_server=settings.env_server)
+    from palaestra.runs.tracing import OFF, check_trace
+
+    traced = resolve_tasks(settings.suite, settings.tasks) if settings.trace != OFF else []
+    check_trace(settings.trace, traced, env_server=settings.env_server)  # an unknown mode: did you mean
     from palaestra.agents.registry import check_agent
 
     for agent in agents:  # fail now, with a did-you-mean, rather than in every worker

@@ -20,15 +20,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from palaestra.envs.base import PalaestraEnv, make_env
-from palaestra.envs.obs import ObsConfig, Observation
+from palaestra.envs.obs import PARTS, ObsConfig, Observation
 from palaestra.errors import PalaestraError
 from palaestra.runs.trajectory import TrajectoryWriter
 from palaestra.server.config import ServerConfig
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-#: Observation parts a client may switch on (see `palaestra.envs.obs`).
-PARTS = ("axtree", "dom", "elements", "screenshot", "som")
 #: What a session computes unless told: all but the set-of-marks screenshot, which few clients read.
 DEFAULT_PARTS = ("axtree", "dom", "elements", "screenshot")
 EnvFactory = Callable[..., PalaestraEnv]

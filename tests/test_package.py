@@ -67,7 +67,7 @@ def test_built_in_suites_and_agents_are_entry_points() -> None:
     assert declared[SUITES_GROUP].items() <= suites.items(), "reinstall: pip install -e ."
     assert declared[AGENTS_GROUP].items() <= agents.items(), "reinstall: pip install -e ."
     assert {"miniwob", "tools"} <= {s.suite for s in all_tasks().values()}
-    assert {"memory", "oracle", "random", "synapse"} <= set(agent_names())
+    assert {"generic", "memory", "oracle", "random", "synapse"} <= set(agent_names())
     assert get_agent_spec("random").name == "random"
 
 

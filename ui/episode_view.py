@@ -22,6 +22,7 @@ from palaestra.errors import PalaestraError
 from palaestra.runs.observations import load_observation, record_name
 from palaestra.runs.report_pages import _agent_log, _artifact, _episode_folder, _read_text, _shorten_data_uris
 from palaestra.runs.store import RunStore
+from palaestra.runs.tracing import TRACE_FILE, show_trace_command, trace_of
 from palaestra.ui.actions import describe_action, slim_elements
 from palaestra.ui.runs_view import parse_extra, result_of
 
@@ -74,7 +75,18 @@ def episode_detail(run: Path, key: str) -> dict[str, Any]:
         "previous_episode": siblings[at - 1] if at > 0 else None,
         "next_episode": siblings[at + 1] if at + 1 < len(siblings) else None,
         "has_folder": folder is not None,
+        "trace": _trace(run, episode.get("artifacts"), extra),
     }
+
+
+def _trace(run: Path, artifacts: str | None, extra: dict[str, Any]) -> dict[str, Any] | None:
+    """The episode's Playwright trace (`--trace`): its file, for `api/file`, its size and the command
+    that opens it; or why it could not be written. None when it recorded none."""
+    path = trace_of(run, artifacts)
+    if path is None:
+        problem = extra.get("trace_error")
+        return {"name": None, "problem": str(problem)} if problem else None
+    return {"name": TRACE_FILE, "bytes": path.stat().st_size, "command": show_trace_command(path)}
 
 
 def _ending(folder: Path | None, extra: dict[str, Any]) -> dict[str, Any] | None:
@@ -204,6 +216,8 @@ def artifact_path(run: Path, key: str, name: str) -> Path:
     if row is None:
         raise NotFoundError(f"No episode {key!r} in this run.")
     folder, problem = _episode_folder(run, row[0])
+    if folder is None:  # a tampered database: say so, rather than "not recorded"
+        raise NotFoundError(f"{name}: {problem}")
     path, problem = _artifact(folder, name)
     if path is None:
         raise NotFoundError(f"{name}: {problem}")

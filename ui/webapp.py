@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from palaestra.errors import PalaestraError
 from palaestra.memory import Embedder
+from palaestra.runs.tracing import TRACE_FILE, trace_download_name
 from palaestra.server.sessions import SessionError
 from palaestra.ui import episode_view as ev
 from palaestra.ui import memories as mem
@@ -189,9 +190,11 @@ class _Ui:
             return JSONResponse({"error": str(exc)}, 403)
         except (ev.NotFoundError, RequestError, FileNotFoundError) as exc:
             return JSONResponse({"error": str(exc)}, 404)
+        if path.name == TRACE_FILE:  # a download, for Playwright's trace viewer: never shown inline
+            return FileResponse(path, media_type="application/zip", filename=trace_download_name(path))
         kind = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}.get(path.suffix.lower())
-        if kind is None:  # only pictures are served as files; text goes through the JSON API, escaped
-            return JSONResponse({"error": f"{path.name} is not a screenshot."}, 404)
+        if kind is None:  # only pictures and traces are files; text goes through the JSON API, escaped
+            return JSONResponse({"error": f"{path.name} is not a screenshot or a trace."}, 404)
         return FileResponse(path, media_type=kind)
 
     # -- playground ---------------------------------------------------------------------------------

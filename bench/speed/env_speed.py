@@ -5,6 +5,7 @@ Run from the repository root::
     .venv/bin/python -m bench.speed.env_speed                                         # Palaestra only
     .venv/bin/python -m bench.speed.env_speed --anchors browsergym,miniwob --install  # with the anchors
     .venv/bin/python -m bench.speed.env_speed --som              # and ours with set-of-marks screenshots
+    .venv/bin/python -m bench.speed.env_speed --trace            # and ours recording Playwright traces
 
 For every (task, seed) it times a reset and then, at once, ``--steps`` steps of one harmless
 action (a mouse move to (5, 5)), as a user of the sync Gymnasium API sees them: our background
@@ -52,6 +53,7 @@ from bench.speed.env_speed_report import (
     render_ratios,
     render_results,
     render_targets,
+    render_trace,
     summarize,
 )
 from palaestra.config import parse_seeds
@@ -110,6 +112,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--som", action="store_true", help="also time ours with the set-of-marks screenshot (ObsConfig som)"
     )
+    what = "also time ours recording each episode's Playwright trace (eval --trace on), and its size"
+    parser.add_argument("--trace", action="store_true", help=what)
     args = parser.parse_args(argv)
     unknown = set(args.anchors) - set(known_anchors())
     if unknown:
@@ -263,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     subjects: list[Subject] = [palaestra_subject()]
     if args.som:
         subjects.append(palaestra_subject("som"))
+    if args.trace:
+        subjects.append(palaestra_subject("trace"))
     notes: list[str] = []
     if args.anchors:
         anchor_list, notes = prepare_anchors(args.anchors, cache, args.install)
@@ -298,12 +304,21 @@ def main(argv: list[str] | None = None) -> int:
     if reset_phases:
         print("Reset phases (median s each; page = waiting for the page prepared in the background):")
         print(reset_phases)
+    traced = render_trace(
+        summaries.get("palaestra"),
+        summaries.get("palaestra-trace"),
+        measured.get("palaestra-trace", {}).get("timing", {}).get("about") or {},
+    )
+    if traced:
+        print("Playwright trace on vs off (palaestra eval --trace on):")
+        print(traced)
     browsers = [f"{s.label}: {s.browser}" for s in summaries.values() if s.browser]
     if browsers:
         print("Browsers: " + "; ".join(browsers))
-    if len(summaries) > 1:
+    ratios = render_ratios(summaries)
+    if ratios:
         print()
-        print(render_ratios(summaries))
+        print(ratios)
     print()
     print(render_targets(targets))
     problems = render_problems(summaries)

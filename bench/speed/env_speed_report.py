@@ -223,9 +223,9 @@ def render_ratios(summaries: dict[str, Summary]) -> str:
     rows = [
         [anchor.label, *(fmt_ratio(ratio(getattr(ours, m), getattr(anchor, m))) for m in metrics)]
         for key, anchor in summaries.items()
-        if key != "palaestra"
+        if not key.startswith("palaestra")  # our own variants are not anchors
     ]
-    return table(header, rows)
+    return table(header, rows) if rows else ""
 
 
 def render_phases(summaries: dict[str, Summary], which: str = "step") -> str:
@@ -252,4 +252,28 @@ def render_problems(summaries: dict[str, Summary], limit: int = 8) -> str:
             lines.extend(f"  - {p}" for p in s.problems[:limit])
             if len(s.problems) > limit:
                 lines.append(f"  ... and {len(s.problems) - limit} more (see --json)")
+    return "\n".join(lines)
+
+
+def render_trace(plain: Summary | None, traced: Summary | None, about: dict[str, Any]) -> str:
+    """What recording a Playwright trace costs (`palaestra eval --trace on`): the median step and
+    reset with the trace on and off, and how large one episode's trace is."""
+    if plain is None or traced is None:
+        return ""
+    lines = []
+    for what, off, on in (
+        ("step", plain.step_median_s, traced.step_median_s),
+        ("reset", plain.reset_median_s, traced.reset_median_s),
+    ):
+        if off is not None and on is not None:
+            extra = on - off
+            lines.append(
+                f"  {what:<5} median: {off * 1000:.1f} ms off, {on * 1000:.1f} ms on "
+                f"({extra * 1000:+.1f} ms, {extra / off:+.0%})"
+            )
+    if about.get("traces"):
+        lines.append(
+            f"  trace size per episode: median {about['trace_median_bytes'] / 1000:.0f} kB, "
+            f"largest {about['trace_max_bytes'] / 1000:.0f} kB ({about['traces']} traces)"
+        )
     return "\n".join(lines)

@@ -127,10 +127,12 @@ def test_env_speed_measures_palaestra_and_explains_a_missing_anchor(tmp_path: Pa
     stdout = run_bench(
         "bench.speed.env_speed", "--tasks", "click-test", "--seeds", "0", "--steps", "1", "--settle", "0.2",
         "--anchors", "miniwob", "--cache", str(tmp_path), "--json", str(tmp_path / "out.json"), "--som",
+        "--trace",
     )  # fmt: skip
     written = json.loads((tmp_path / "out.json").read_text())
     assert "palaestra" in stdout and "miniwob: skipped" in stdout
     assert "palaestra (som)" in stdout  # the set-of-marks screenshot's cost, beside the default
+    assert "trace size per episode: median" in stdout  # what --trace costs, in time and space
     assert written  # the whole result, for analysis
 
 

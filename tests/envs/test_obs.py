@@ -10,6 +10,7 @@ import pytest
 from palaestra.envs import BrowserEnv, ObsConfig
 from palaestra.envs.obs import Key, Observation, ObservationLayout, keys_of
 from palaestra.envs.spaces import Records, Unicode
+from palaestra.errors import ConfigError
 
 CONFIGS = [
     ObsConfig(),
@@ -69,3 +70,11 @@ def test_a_task_with_tools_adds_the_tools_part(make_env: Callable[..., BrowserEn
     obs, _ = env.reset(seed=0)
     assert {"tools", "tool_results"} <= set(obs) == set(env.observation_space.spaces)
     assert env.observation_space.contains(obs)
+
+
+def test_including_switches_parts_on_and_refuses_unknown_ones() -> None:
+    base = ObsConfig(screenshot=False)
+    assert base.including({"som", "axtree"}).parts() == ["axtree", "dom", "elements", "som"]
+    assert base.including([]) == base and ObsConfig().including(["screenshot"]) == ObsConfig()
+    with pytest.raises(ConfigError, match="Did you mean: `som`"):
+        base.including(["soms"])

@@ -130,3 +130,25 @@ class LinkThenStopAgent(Agent):
         step = AgentStep(action=f"click('{link.group(1)}')")
         self.history.append(step)
         return step
+
+
+class EnterTextOnceAgent(Agent):
+    """Plays `miniwob.enter-text` from the goal: its first episode types the asked word and submits
+    (a success), every later one submits a wrong word (a failure), so one worker's seeds 0 and 1
+    end one each way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.episodes = 0
+
+    async def areset(self, task: TaskInfo) -> None:
+        await super().areset(task)
+        self.episodes += 1
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        asked = re.search(r'"(.+?)"', obs["goal"])
+        box = re.search(r"\[(\w+)\] textbox", obs["axtree"])
+        submit = re.search(r"\[(\w+)\] button\b[^\n]*Submit", obs["axtree"])
+        assert asked and box and submit, obs["axtree"]
+        word = asked.group(1) if self.episodes == 1 else "wrong"
+        return AgentStep(action=f"fill('{box.group(1)}', '{word}')\nclick('{submit.group(1)}')")

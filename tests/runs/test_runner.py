@@ -59,6 +59,7 @@ def test_small_run_with_two_agents_in_parallel(
         rows[f"oracle|miniwob.{t}|{s}"]["success"] for t in ("click-test", "enter-text") for s in (0, 1)
     )
     assert {r["worker"] for r in rows.values()} == {"w0", "w1"}
+    assert not list(run.rglob("trace.zip"))  # --trace is off unless asked for
     oracle = rows["oracle|miniwob.enter-text|1"]
     folder = run / oracle["artifacts"]
     assert (folder / "shot-000.jpg").stat().st_size > 1000

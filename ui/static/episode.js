@@ -121,6 +121,7 @@ page("episode", async (view, params) => {
     h("p", {class: "stats"}, `reward ${num(e.reward)} · ${e.steps} steps · ${num(e.elapsed_s, 2)} s (reset ${num(e.reset_s, 2)} s) · ${int(e.tokens_in)} tokens in, ${int(e.tokens_out)} out · cost ${num(e.cost, 4)} · attempts ${e.attempts}`),
     e.error_message ? pre(e.error_message, "error-message") : null,
     verdictSection(e.extra),
+    traceSection(ep.trace, file),
     ep.attempts.length ? details(`Errored attempts (${ep.attempts.length})`, table(["attempt", "error", "message"], ep.attempts.map((a) => [a.attempt, a.error_kind, pre(a.error_message)]))) : null,
     ep.artifacts_problem ? h("p", {class: "error"}, `Artifacts: ${ep.artifacts_problem}`) : null,
     count ? [h("h2", {}, `Timeline (${ep.steps.length} steps)`), strip, stage] : h("p", {class: "muted"}, "No step was taken."));
@@ -144,4 +145,18 @@ function diff(d) {
   return h("div", {},
     h("p", {class: "muted"}, `${d.added} lines added, ${d.removed} removed since the step before${d.clipped ? " (clipped)" : ""}.`),
     h("pre", {class: "diff"}, d.lines.map((line) => h("span", {class: line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : line.startsWith("@@") ? "hunk" : "ctx"}, line + "\n"))));
+}
+
+// The episode's Playwright trace (`palaestra eval --trace`): a download, and the command that opens it.
+function traceSection(trace, file) {
+  if (!trace) return null;
+  if (!trace.name) return h("p", {class: "error"}, `Playwright trace: not written (${trace.problem}).`);
+  const mb = (trace.bytes / 1e6).toFixed(trace.bytes < 1e7 ? 2 : 0);
+  return h("section", {class: "trace"},
+    h("h2", {}, "Playwright trace"),
+    h("p", {}, h("a", {class: "button", href: file(trace.name), download: ""}, `Download trace.zip (${mb} MB)`),
+      " — every browser call of the episode, with DOM snapshots and the screencast. Open it offline with ",
+      h("code", {class: "command"}, trace.command),
+      " (without Playwright's own Chromium installed, add ", h("code", {}, "--port 9322"),
+      " and open the address it prints in any browser), or load the downloaded file in trace.playwright.dev (it stays in your browser)."));
 }

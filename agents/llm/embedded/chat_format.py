@@ -32,6 +32,25 @@ def message_text(content: Any) -> str:
     return ""
 
 
+#: What a request holding an image is told: this model reads text only.
+TEXT_ONLY = (
+    "The embedded model reads text only, and the request holds an image part. Fix: configure a model "
+    "that reads images (PALAESTRA_LLM_MODEL / PALAESTRA_LLM_BASE_URL, or the agent's model and "
+    "base_url), or send no images (the generic agent's vision=none)."
+)
+
+
+def has_image(messages: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a message's content holds a part other than text (an ``image_url``): the transcript
+    would drop it without a word, and the model would act as if it had seen the screen."""
+    for message in messages:
+        content = message.get("content")
+        parts = content if isinstance(content, Sequence) and not isinstance(content, str) else []
+        if any(isinstance(p, Mapping) and p.get("type", "text") != "text" for p in parts):
+            return True
+    return False
+
+
 def tool_lines(tools: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = ["Functions you can call, answering with one JSON object per call:"]
     for tool in tools:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 
 from palaestra.config import check_tokens
 
 from .server import ENV_TOKEN, check_binding, serve_forever
+from .smoke import EXIT_RUNTIME_CRASHES, EmbeddedRuntimeCrash, check_runtime_decodes
 from .weights import ensure_weights
 
 
@@ -22,8 +24,14 @@ def run_llm_command(args: argparse.Namespace) -> int:
         check_binding(args.host, token)
     weights = ensure_weights()
     if args.action == "prepare":
+        try:
+            check_runtime_decodes(weights.path)
+        except EmbeddedRuntimeCrash as exc:
+            print(f"palaestra: {exc}", file=sys.stderr)
+            return EXIT_RUNTIME_CRASHES
         size = weights.path.stat().st_size / 1e6
-        print(f"{weights.path} ({size:.0f} MB, verified) in {time.monotonic() - started:.1f} s")
+        took = time.monotonic() - started
+        print(f"{weights.path} ({size:.0f} MB, verified; llama.cpp decodes with it) in {took:.1f} s")
         return 0
     from .runtime import LlamaRuntime
 

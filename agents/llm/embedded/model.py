@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..completion import Completion
+from ..errors import LLMCapabilityError
 from ..model import Capabilities, Message, Model
 from ..usage import Budget, Usage
-from .chat_format import TURN_STOPS, read_tool_calls, render_chat, tool_call_schema
+from .chat_format import TEXT_ONLY, TURN_STOPS, has_image, read_tool_calls, render_chat, tool_call_schema
 from .runtime import Generation, LlamaRuntime, Sampling, shared_runtime
 
 EMBEDDED_CAPABILITIES = Capabilities(chat=True, completion=True, tools=True, embeddings=True, grammar=True)
@@ -90,6 +91,8 @@ class EmbeddedModel(Model):
         tools: Sequence[Mapping[str, Any]] | None = None,
         tool_choice: Any = None,
     ) -> Completion:
+        if has_image(messages):
+            raise LLMCapabilityError(TEXT_ONLY)
         sampling, required = chat_sampling(self.sampling, tools, tool_choice)
         generation, latency = await self._run(render_chat(messages, tools), sampling)
         calls = read_tool_calls(generation.text, tools or [], f"call_{next(_calls)}") if tools else []

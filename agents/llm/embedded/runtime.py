@@ -57,7 +57,7 @@ class Generation:
     finish_reason: str  # "stop" or "length"
 
 
-def _import_llama() -> Any:
+def import_llama() -> Any:
     try:
         import llama_cpp
     except ImportError:
@@ -103,7 +103,7 @@ class LlamaRuntime:
         self.weights = weights or ensure_weights()
         self.n_ctx = n_ctx or int(os.environ.get(ENV_CONTEXT) or DEFAULT_CONTEXT)
         self.threads = threads or default_threads()
-        self._llama_cpp = _import_llama()
+        self._llama_cpp = import_llama()
         self.llm = self._load(embedding=False)
         self._embedder: Any = None
         self.lock = threading.Lock()
@@ -222,7 +222,7 @@ def shared_runtime() -> LlamaRuntime:
 def runtime_available() -> bool:
     """Whether llama-cpp-python imports (without loading anything)."""
     try:
-        _import_llama()
+        import_llama()
     except EmbeddedModelError:
         return False
     return True

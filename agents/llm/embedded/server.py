@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from ..errors import LLMConfigError
-from .chat_format import message_text, read_tool_calls, render_chat
+from .chat_format import TEXT_ONLY, has_image, message_text, read_tool_calls, render_chat
 from .model import EMBEDDED_CAPABILITIES, chat_sampling
 from .runtime import EmbeddedModelError, Generation, LlamaRuntime, Sampling
 
@@ -191,6 +191,8 @@ class EmbeddedServer:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
             raise BadRequest("`messages` must be a non-empty list of message objects.")
+        if has_image(messages):
+            raise BadRequest(TEXT_ONLY)
         tools = body.get("tools") or []
         tool_choice = body.get("tool_choice")
         if tool_choice == "none":

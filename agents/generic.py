@@ -1,0 +1,234 @@
+"""The generic chat agent: the baseline of AgentLab (its ``GenericAgent``) and WebArena (its CoT
+``PromptAgent``), over any OpenAI-compatible model.
+
+Each step it sends one conversation: a system message with the action set's own description (a
+browser's actions, or the desktop's PyAutoGUI or computer_13 sets) and the reply format, then a
+user message with the goal, the observation as text (the accessibility tree by default) cut to a
+token budget around the focused element, the agent's last actions with the errors the environment
+reported for them, and optionally the screenshot or the set-of-marks screenshot as an image. The
+model reasons, then writes the action in a fenced block, which the environment's own parser reads
+(nothing of the reply is run). A reply that does not parse is asked again with the parser's error;
+when the re-asks run out, the step is sent as it is, so the environment records the error in
+``last_action_error`` and the model sees it in its history next step.
+
+It asks for the observation parts it reads (``observation_parts``): ``palaestra eval`` switches them
+on when it makes the environment, so ``--agent-arg vision=som`` needs nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.generic_prompt import (
+    JUST_ACT,
+    OBSERVATIONS,
+    REASK,
+    THINK,
+    VISIONS,
+    PastAction,
+    action_of,
+    fit,
+    has_images,
+    history_text,
+    page_text,
+    reasoning_of,
+    system_text,
+    vision_parts,
+    without_images,
+)
+from palaestra.agents.llm import (
+    Completion,
+    LLMCapabilityError,
+    LLMRequestError,
+    Model,
+    TokenCounter,
+    check_default_model,
+    default_model,
+    default_token_counter,
+    endpoint_configured,
+)
+from palaestra.agents.registry import AgentSpec
+from palaestra.config import ConfigError
+from palaestra.envs.obs import Observation
+from palaestra.errors import ActionError, check_choice
+
+
+@dataclass(frozen=True)
+class GenericConfig:
+    model: str = ""  # empty: PALAESTRA_LLM_MODEL / the configured endpoint, else the embedded model
+    base_url: str | None = None
+    api_key: str | None = None
+    temperature: float = 0.0
+    #: Room for the reasoning as well as the action.
+    max_tokens: int = 1024
+    cache_dir: str | None = None
+    budget_tokens: int | None = None
+    #: How the page is shown: "axtree", "text" (its controls and texts, one a line) or "abstract"
+    #: (only what the goal points at, as Synapse sees it).
+    observation: str = "axtree"
+    #: The observation's budget in tokens; a longer one keeps the lines around the focused element.
+    #: 0: no limit.
+    obs_tokens: int = 6000
+    #: How many of the agent's last actions (with their errors) the prompt shows.
+    history: int = 10
+    #: Ask for step-by-step reasoning before the action (chain of thought).
+    cot: bool = True
+    #: Re-asks of a reply that is not an action, each with the parser's error.
+    parse_retries: int = 2
+    #: "none", "screenshot" (the observation's screenshot as an image) or "som" (the set-of-marks
+    #: screenshot, and its list of marks as text).
+    vision: str = "none"
+
+    def check(self) -> None:
+        """Choices are known ones; images need a model that reads them, and the embedded one does not."""
+        check_choice("generic: observation", self.observation, OBSERVATIONS)
+        check_choice("generic: vision", self.vision, VISIONS)
+        for name in ("obs_tokens", "history", "parse_retries"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"generic: {name} must be 0 or more, got {getattr(self, name)}.")
+        endpoint = bool(self.model or self.base_url or endpoint_configured())
+        if self.vision != "none" and not endpoint:
+            raise ConfigError(
+                f"generic: vision={self.vision} sends images, and the embedded model reads text only. "
+                "Fix: pass --agent-arg model=NAME (and base_url=http://HOST/v1) of a model that reads "
+                "images, or export PALAESTRA_LLM_MODEL=NAME, or leave vision=none."
+            )
+        if not endpoint:
+            check_default_model("generic")
+
+
+class GenericAgent(Agent):
+    name = "generic"
+
+    def __init__(
+        self, config: GenericConfig, *, model: Model | None = None, counter: TokenCounter | None = None
+    ) -> None:
+        super().__init__()
+        check_choice("generic: observation", config.observation, OBSERVATIONS)
+        check_choice("generic: vision", config.vision, VISIONS)
+        self.config = config
+        if model is None:
+            overrides: dict[str, Any] = {
+                "temperature": config.temperature, "max_tokens": config.max_tokens,
+                "cache_dir": config.cache_dir, "budget_tokens": config.budget_tokens,
+            }  # fmt: skip
+            for key in ("model", "base_url", "api_key"):
+                if getattr(config, key):
+                    overrides[key] = getattr(config, key)
+            model = default_model(**overrides)
+        self.model = model
+        self.counter = counter or default_token_counter()
+        self.past: list[PastAction] = []
+
+    def observation_parts(self) -> frozenset[str]:
+        """The text it reads, and the pixels its ``vision`` sends."""
+        parts = {"axtree"} if self.config.observation == "axtree" else {"axtree", "elements"}
+        if self.config.vision != "none":
+            parts.add(self.config.vision)
+        return frozenset(parts)
+
+    async def awarm(self) -> None:
+        """The token counter's tokenizer loads here, before the first episode's clock."""
+        await asyncio.to_thread(self.counter.count, "warm up")
+
+    async def areset(self, task: TaskInfo) -> None:
+        await super().areset(task)
+        self.past = []
+
+    def build_messages(self, obs: Observation) -> list[dict[str, Any]]:
+        """The system message and this step's user message (text, then the image if any)."""
+        assert self.task is not None
+        config = self.config
+        page = page_text(obs, config.observation, self.counter.count)
+        page = fit(page, config.obs_tokens, self.counter.count, focus=obs.get("focused_element", ""))
+        marks, images = vision_parts(obs, config.vision)
+        sections = [("Goal", self.task.goal)]
+        sections += [("Page", location)] if (location := where(obs)) else []
+        sections += [("Focused window", obs["focused_window"])] if obs.get("focused_window") else []
+        sections.append(("Observation", page or "(empty)"))
+        sections += [("Set-of-marks (the numbered boxes of the image)", marks)] if marks else []
+        sections += [("Tools", obs["tools"])] if obs.get("tools") else []
+        sections += [("Tool results", obs["tool_results"])] if obs.get("tool_results") else []
+        past = history_text(self.past, config.history)
+        sections.append(("Your past actions", past or "(none yet: this is the first step)"))
+        sections.append(("Next", THINK if config.cot else JUST_ACT))
+        text = "\n\n".join(f"# {title}\n{body}" for title, body in sections)
+        content: str | list[dict[str, Any]] = [{"type": "text", "text": text}, *images] if images else text
+        return [
+            {"role": "system", "content": system_text(self.task.action_set)},
+            {"role": "user", "content": content},
+        ]
+
+    async def aact(self, obs: Observation) -> AgentStep:
+        assert self.task is not None, "reset() before act()"
+        if self.past:  # what the environment said of the last action
+            self.past[-1].error = obs.get("last_action_error", "")
+        messages = self.build_messages(obs)
+        step = AgentStep(action="")
+        started = time.perf_counter()
+        for attempt in range(self.config.parse_retries + 1):
+            completion = await self._ask(messages)
+            step.tokens_in += completion.input_tokens
+            step.tokens_out += completion.output_tokens
+            step.cost += completion.cost
+            step.raw_response = completion.text
+            step.action, step.thoughts = action_of(completion.text), reasoning_of(completion.text)
+            try:
+                self.task.action_set.parse(step.action)
+            except ActionError as exc:
+                step.extra.setdefault("parse_errors", []).append(str(exc))
+                if attempt < self.config.parse_retries:
+                    messages += [
+                        {"role": "assistant", "content": completion.text},
+                        {"role": "user", "content": REASK.format(error=exc)},
+                    ]
+                continue
+            break
+        step.messages, step.latency = without_images(messages), time.perf_counter() - started
+        self.past.append(PastAction(step.action))
+        self.history.append(step)
+        return step
+
+    async def _ask(self, messages: list[dict[str, Any]]) -> Completion:
+        """One chat answer; a request with an image that the model refuses fails the episode, saying so."""
+        try:
+            return await self.model.complete(messages)
+        except LLMRequestError as exc:
+            if not has_images(messages) or isinstance(exc, LLMCapabilityError):
+                raise
+            raise LLMCapabilityError(
+                f"The model `{self.model.name}` refused a request holding an image ({exc}). Fix: choose a "
+                f"model that reads images (--agent-arg model=NAME), or pass --agent-arg vision=none.",
+                status=exc.status,
+            ) from exc
+
+    async def aclose(self) -> None:
+        await self.model.aclose()
+
+
+def where(obs: Observation) -> str:
+    """The page's address, and the browser's tabs when there are several (the active one marked).
+
+    A ``file://`` address is shown as a local page: it is a path on this machine, which tells the
+    model nothing it can use, and a MiniWoB++ page's names its task.
+    """
+    pages = obs.get("open_pages") or []
+    if len(pages) >= 2:
+        marks = [" <- active" if p.get("active") else "" for p in pages]
+        return "\n".join(
+            f"{i}. {p.get('title', '')} ({shown_url(p.get('url', ''))}){mark}"
+            for i, (p, mark) in enumerate(zip(pages, marks, strict=True))
+        )
+    url = obs.get("url", "")
+    return f"URL: {url}" if url and not url.startswith("file:") else ""
+
+
+def shown_url(url: str) -> str:
+    return "(a local page)" if url.startswith("file:") else url
+
+
+SPEC = AgentSpec("generic", GenericAgent, GenericConfig, "Generic chat agent (AgentLab / WebArena baseline)")
