@@ -33,7 +33,7 @@ model.create_completion("The capital of France is", max_tokens=1, temperature=0.
 
 
 class EmbeddedRuntimeCrash(EmbeddedModelError):
-    """llama-cpp-python's compiled library crashes on this machine: it was built for another CPU."""
+    """llama-cpp-python's compiled library crashes on this machine: built for other instructions."""
 
 
 def check_runtime_decodes(model_path: Path, timeout: float = 180.0) -> None:
@@ -54,8 +54,9 @@ def check_runtime_decodes(model_path: Path, timeout: float = 180.0) -> None:
         name = signal.Signals(-child.returncode).name
         raise EmbeddedRuntimeCrash(
             f"llama-cpp-python's compiled library crashes ({name}) when it decodes on this machine: "
-            "it was built for another CPU (pip reuses the wheel it compiled once, on any machine that "
-            "shares its cache). Fix: ./scripts/setup rebuilds it, or run: pip cache remove "
+            "it was built for instructions this machine does not run (a build for the compiling CPU, "
+            "e.g. AMX tile instructions the kernel refuses, or a wheel pip compiled on another machine "
+            "and reuses from its cache). Fix: ./scripts/setup rebuilds it, or run: pip cache remove "
             f"llama_cpp_python && CMAKE_ARGS='{PORTABLE_CMAKE_ARGS}' pip install --force-reinstall "
             "--no-deps llama-cpp-python==0.3.36"
         )
