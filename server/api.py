@@ -1,6 +1,7 @@
 """Palaestra's own session API: what OpenEnv's protocol lacks.
 
 GET    /tasks                         registered task ids (?pattern=glob)
+GET    /tasks/{task}                  what a session on it observes and accepts (?parts=a,b), no session
 POST   /sessions                      open a session on any task (seed, observation parts)
 GET    /sessions                      the caller's sessions
 GET    /sessions/{id}                 one session: its state, verdict and layout
@@ -19,27 +20,35 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from palaestra.envs.base import PalaestraEnv
+from palaestra.envs.obs import ObsConfig
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
 from palaestra.server.models import CreateSession, ResetSession, StepSession
-from palaestra.server.sessions import Session, StepOutcome
+from palaestra.server.sessions import DEFAULT_PARTS, Session, StepOutcome
 from palaestra.server.wire import observation_json, png_bytes
 
 
 def describe(session: Session) -> dict[str, Any]:
     """A session as its creator sees it: enough for `RemoteEnv` to rebuild its layout and actions."""
-    env = session.env
     return {
         "id": session.id,
         "task": session.task,
         "parts": list(session.parts),
+        **env_shape(session.env),
+        "mcp": f"/mcp/{session.id}",
+        "state": session.state(),
+    }
+
+
+def env_shape(env: PalaestraEnv) -> dict[str, Any]:
+    """What an environment observes (its layout: keys, parts, viewport) and which actions it takes."""
+    return {
         "layout": {
             "keys": list(env.layout.keys),
             "parts": sorted(env.layout.parts),
             "viewport": list(env.layout.viewport),
         },
         "action_set": {"name": env.action_set.name, "actions": list(env.action_set.actions)},
-        "mcp": f"/mcp/{session.id}",
-        "state": session.state(),
     }
 
 
@@ -65,6 +74,31 @@ async def list_tasks(request: Request) -> WireResponse:
     owner_of(request)
     pattern = request.query_params.get("pattern", "*")
     return WireResponse({"tasks": registered(pattern)})
+
+
+async def describe_task(request: Request) -> WireResponse:
+    """What a session on a task would observe and accept (its layout and action set), with no session.
+
+    Built from the environment a session would get (this server's options, such as a desktop's
+    screen size, included) but never started: no browser or display. `RemoteEnv` asks it when it
+    is made, so that its observation space is right before the first reset (a vector environment
+    sizes its shared memory from it).
+    """
+    ctx = context_of(request)
+    owner_of(request)
+    task = request.path_params["task"]
+    parts_param = request.query_params.get("parts")
+    parts = [p.strip() for p in parts_param.split(",") if p.strip()] if parts_param is not None else None
+    chosen = list(DEFAULT_PARTS if parts is None else parts)
+    # An unknown part is refused with the known ones (ConfigError: 400).
+    obs_config = ObsConfig(axtree=False, dom=False, elements=False, screenshot=False).including(chosen)
+    env = ctx.sessions.env_factory(
+        task, obs_config=obs_config, step_timeout=ctx.config.step_timeout, **ctx.config.env_options
+    )
+    try:
+        return WireResponse({"task": task, "parts": chosen, **env_shape(env)})
+    finally:
+        await env.aclose()  # never started: closing it starts nothing
 
 
 async def create_session(request: Request) -> WireResponse:
@@ -159,6 +193,7 @@ async def get_screenshot(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         Route("/tasks", list_tasks, methods=["GET"]),
+        Route("/tasks/{task}", describe_task, methods=["GET"]),
         Route("/sessions", create_session, methods=["POST"]),
         Route("/sessions", list_sessions, methods=["GET"]),
         Route("/sessions/{sid}", get_session, methods=["GET"]),

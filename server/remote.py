@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -23,12 +24,28 @@ from palaestra.envs.actions.types import TOOL_ACTIONS
 from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import EnvStateError, PalaestraError
+from palaestra.errors import EnvStateError, PalaestraError, UnknownNameError
 from palaestra.server.sessions import SessionNotFound
 from palaestra.server.wire import observation_from_json
 
 TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
-_ACTIONS = {a.name: a for a in (*ALL_ACTIONS, *TOOL_ACTIONS)}
+#: `RemoteEnvError.code` when the server could not be reached at all (no HTTP status).
+UNREACHABLE = "UNREACHABLE"
+_WEB_ACTIONS = {a.name: a for a in (*ALL_ACTIONS, *TOOL_ACTIONS)}
+TOOLS_SUFFIX = "+tools"
+
+
+def action_set_of(name: str, actions: list[str]) -> ActionSet:
+    """The action set a server names, as the local environment has it: a desktop task's parses and
+    describes PyAutoGUI (or OSWorld's computer_13) calls, not web ones. A set this side does not
+    know by name (a server's own) is rebuilt from the web actions it lists."""
+    base_name = name.removesuffix(TOOLS_SUFFIX)
+    try:
+        known = get_action_set(base_name)
+    except UnknownNameError:
+        return ActionSet(name, [_WEB_ACTIONS[n] for n in actions if n in _WEB_ACTIONS])
+    chosen = known.with_tools() if name.endswith(TOOLS_SUFFIX) else known
+    return chosen if list(chosen.actions) == list(actions) else chosen.restricted(actions, name)
 
 
 class RemoteEnvError(PalaestraError, RuntimeError):
@@ -47,9 +64,11 @@ class RemoteEnvError(PalaestraError, RuntimeError):
 class RemoteEnv(PalaestraEnv):
     """An environment served by ``palaestra serve`` at ``server`` (``http://host:port``).
 
-    ``token`` defaults to ``$PALAESTRA_SERVER_TOKEN``. Until the session is open, ``action_set``
-    and ``layout`` are the web defaults; opening it (``awarm`` or the first reset) replaces them
-    with the task's own, as the server describes them.
+    ``token`` defaults to ``$PALAESTRA_SERVER_TOKEN``. Making it asks the server what a session
+    on ``task`` observes and accepts (``GET /tasks/{task}``, which starts no browser), so that
+    ``layout``, ``observation_space`` and ``action_set`` are the task's own from the start, as the
+    local environment's are: a vector environment sizes its shared memory from the space before
+    any reset, and a desktop task's agents read its PyAutoGUI actions, not the web's.
     """
 
     metadata = {"render_modes": ["rgb_array"]}  # noqa: RUF012  (Gymnasium's convention)
@@ -70,15 +89,13 @@ class RemoteEnv(PalaestraEnv):
         self.obs_config = obs_config or ObsConfig()
         self.step_timeout = step_timeout
         self.render_mode = render_mode
-        self.action_set: ActionSet = get_action_set("web")
-        self.layout = ObservationLayout.of(["web", *self.obs_config.parts()], (0, 0))
-        self.observation_space = self.layout.space()  # type: ignore[assignment]
         self.action_space = Unicode(max_length=10_000)
         self.timings: dict[str, float] = {}
         self.session_id: str | None = None
         self._client: httpx.AsyncClient | None = None
         self._goal = ""
         self._last: Observation | None = None
+        self._take_shape(self._describe())
 
     # -- the wire ---------------------------------------------------------------------------------
 
@@ -90,8 +107,25 @@ class RemoteEnv(PalaestraEnv):
             self._client = httpx.AsyncClient(base_url=self.server, headers=headers, timeout=timeout)
         return self._client
 
-    async def _call(self, method: str, path: str, json: dict[str, Any] | None = None) -> Any:
-        response = await self._http().request(method, path, json=json)
+    def _describe(self) -> dict[str, Any]:
+        """The server's description of a session on this task (``GET /tasks/{task}``), asked once,
+        synchronously: the constructor may run outside any event loop, or inside one it must not
+        take over."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        path = f"/tasks/{quote(self.task_name, safe='')}"
+        try:
+            with httpx.Client(base_url=self.server, headers=headers, timeout=30) as client:
+                response = client.get(path, params={"parts": ",".join(self.obs_config.parts())})
+        except httpx.HTTPError as exc:
+            raise RemoteEnvError(
+                f"{self.server}: cannot reach the environment server ({exc}); start it with "
+                "`palaestra serve`, or check the address.",
+                code=UNREACHABLE,
+                status=0,
+            ) from exc
+        return dict(self._answer(response, path))
+
+    def _answer(self, response: httpx.Response, path: str) -> Any:
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
@@ -103,6 +137,19 @@ class RemoteEnv(PalaestraEnv):
             )
         return response.json() if response.content else None
 
+    def _take_shape(self, described: dict[str, Any]) -> None:
+        """Layout, observation space and action set from the server's description of a session."""
+        layout = described["layout"]
+        width, height = layout["viewport"]
+        self.layout = ObservationLayout.of(layout["parts"], (int(width), int(height)))
+        self.observation_space = self.layout.space()  # type: ignore[assignment]
+        actions = described["action_set"]
+        self.action_set = action_set_of(actions["name"], actions["actions"])
+
+    async def _call(self, method: str, path: str, json: dict[str, Any] | None = None) -> Any:
+        response = await self._http().request(method, path, json=json)
+        return self._answer(response, path)
+
     async def _open(self) -> str:
         if self.session_id is not None:
             return self.session_id
@@ -111,14 +158,7 @@ class RemoteEnv(PalaestraEnv):
         body = {"task": self.task_name, "parts": parts, "screenshots": images, "reset": False}
         described = await self._call("POST", "/sessions", body)
         self.session_id = described["id"]
-        layout = described["layout"]
-        width, height = layout["viewport"]
-        self.layout = ObservationLayout.of(layout["parts"], (int(width), int(height)))
-        self.observation_space = self.layout.space()  # type: ignore[assignment]
-        actions = described["action_set"]
-        self.action_set = ActionSet(
-            actions["name"], [_ACTIONS[n] for n in actions["actions"] if n in _ACTIONS]
-        )
+        self._take_shape(described)  # the same as described at construction, unless the server changed
         return str(described["id"])
 
     # -- the environment --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import gymnasium as gym
 import httpx
 import numpy as np
 import pytest
@@ -77,6 +78,71 @@ def test_a_session_closed_by_the_server_is_reopened_and_a_dead_server_is_an_erro
         assert info.keys() == {"success", "task_info", "messages", "infeasible", "error"}  # as every step's
     finally:
         env.close()
+
+
+def test_a_remote_envs_space_is_the_tasks_from_the_start_so_async_vector_envs_work(
+    server: ServerThread,
+) -> None:
+    """AsyncVectorEnv sizes its shared memory from the space of an environment it never resets:
+    a RemoteEnv's space must be the task's before any session (a 0x0 screenshot broke the first reset)."""
+    opened = server.context.sessions.opened
+    config = ObsConfig(dom=False)
+    env = RemoteEnv("miniwob.click-test", server=server.url, obs_config=config)
+    local = make_env("miniwob.click-test", obs_config=config)  # never started: no browser
+    try:
+        assert env.observation_space == local.observation_space
+        assert env.observation_space["screenshot"].shape == (320, 500, 3)
+        assert env.action_set.name == "miniwob"
+        assert list(env.action_set.actions) == list(local.action_set.actions)
+        assert server.context.sessions.opened == opened and env.session_id is None  # no session for it
+    finally:
+        env.close()
+        local.close()
+
+    def remote() -> RemoteEnv:
+        return RemoteEnv("miniwob.click-test", server=server.url, obs_config=config)
+
+    envs = gym.vector.AsyncVectorEnv([remote, remote])
+    try:
+        obs, _ = envs.reset(seed=[2, 3])
+        assert obs["screenshot"].shape == (2, 320, 500, 3) and obs["screenshot"][1].any()
+        _, reward, terminated, _, _ = envs.step(["click('15')", "click('15')"])
+        assert list(reward) == [1.0, 1.0] and all(terminated)
+    finally:
+        envs.close()
+
+
+def test_a_remote_env_refuses_an_unknown_task_and_an_unreachable_server_when_made(
+    server: ServerThread,
+) -> None:
+    with pytest.raises(RemoteEnvError) as caught:
+        RemoteEnv("miniwob.click-tset", server=server.url)
+    assert caught.value.code == "VALIDATION_ERROR" and "click-test" in str(caught.value)  # did you mean
+    with pytest.raises(RemoteEnvError) as unreachable:
+        RemoteEnv("miniwob.click-test", server=f"http://127.0.0.1:{free_port()}")
+    assert unreachable.value.code == "UNREACHABLE" and "palaestra serve" in str(unreachable.value)
+
+
+@pytest.mark.parametrize("task", ["desktop.calc-add", "osworld-json.multiply"])
+def test_a_remote_desktop_task_takes_and_describes_pyautogui_actions(
+    start_server: Callable[..., ServerThread], task: str
+) -> None:
+    """As the local DesktopEnv: PyAutoGUI calls parse into desktop actions and the prompt says so
+    (a web action set once parsed `pyautogui.hotkey('ctrl', 's')` as an error)."""
+    server = start_server(env_options={})  # a desktop has no pages to prepare ahead
+    env = RemoteEnv(task, server=server.url)
+    local = make_env(task)  # never started: no display
+    try:
+        assert env.action_set.describe() == local.action_set.describe()
+        assert "pyautogui" in env.action_set.describe().lower()
+        actions = env.action_set.parse("pyautogui.hotkey('ctrl', 's')\npyautogui.write('12')")
+        assert actions == local.action_set.parse("pyautogui.hotkey('ctrl', 's')\npyautogui.write('12')")
+        assert [a.name for a in actions] == ["hotkey", "write"]
+        assert env.observation_space == local.observation_space
+        assert env.observation_space["screenshot"].shape == (800, 1280, 3)
+    finally:
+        env.close()
+        local.close()
 
 
 def test_a_refusal_carries_the_servers_error_code_and_status(server: ServerThread) -> None:
