@@ -44,6 +44,10 @@ class PalaestraEnv(gym.Env[Observation, str]):
     #: Seconds spent in the last reset or step, by phase; kept out of ``info`` (Gymnasium wants
     #: ``info`` deterministic).
     timings: dict[str, float]
+    #: The number of steps after which the environment itself ends an episode the agent did not
+    #: end (``truncated=True``), judging it first if its task asks to be (see ``aearly_stop``);
+    #: None: no limit of its own. Set by ``limit_steps``.
+    max_steps: int | None = None
     #: Whether the current episode has ended (terminated or truncated). ``astep`` sets it; each
     #: environment's ``areset`` clears it, and its ``_astep`` reads it to run no action after the end.
     _done: bool = False
@@ -84,6 +88,27 @@ class PalaestraEnv(gym.Env[Observation, str]):
         official tasks, whose harness judges every episode); ``reason`` is why it ended. Returns the
         verdict as a step's result with no action run, or None where such an episode gets none."""
         return None
+
+    def limit_steps(self, max_steps: int | None) -> None:
+        """End episodes at ``max_steps`` steps, judged as WebArena's harness judges them ("Early stop:
+        Reach max steps N"), where the environment supports it (``BrowserEnv``). ``gym.make(id,
+        max_episode_steps=N)`` calls it (`palaestra.envs.step_limit`), since Gymnasium's
+        ``TimeLimit`` alone truncates without a verdict. Environments whose tasks are never judged
+        at the limit leave the limit to ``TimeLimit``: this default does nothing."""
+
+    async def _end_at_step_limit(self, result: StepResult) -> StepResult:
+        """The step that reached ``max_steps`` (``result``, not ended by itself), ended: truncated,
+        with the task's verdict (its reward, ``info["success"]``, ``info["task_info"]``) if it
+        judges such episodes, and ``info["early_stop"]`` saying why it ended."""
+        obs, reward, _, _, info = result
+        reason = f"Reach max steps {self.max_steps}"
+        judged = await self.aearly_stop(reason)
+        if judged is None:
+            return obs, reward, False, True, info
+        _, verdict, _, _, judged_info = judged
+        if judged_info.get("error"):
+            return obs, 0.0, False, True, judged_info
+        return obs, verdict, False, True, {**judged_info, "early_stop": reason}
 
     async def aevidence(self) -> Evidence | None:
         """What the task keeps of the episode that just ended to judge it again later (``palaestra

@@ -80,6 +80,9 @@ class BrowserEnv(PalaestraEnv):
       for the next resets; ``prewarm=False`` (or ``pages_ahead=0``) prepares each page in its reset.
     - ``host``: the ``BrowserHost`` to use instead of the event loop's own; ``render_mode``:
       ``"rgb_array"`` or None.
+    - ``max_steps``: end each episode at that many steps (``truncated=True``), judged first when
+      its task is judged at the step limit (WebArena's official tasks), with that verdict's reward;
+      ``gym.make(id, max_episode_steps=N)`` sets it (see `limit_steps`).
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}  # noqa: RUF012  (Gymnasium's convention)
@@ -99,8 +102,11 @@ class BrowserEnv(PalaestraEnv):
         pages_ahead: int = DEFAULT_PAGES_AHEAD,
         host: BrowserHost | None = None,
         render_mode: str | None = None,
+        max_steps: int | None = None,
     ) -> None:
         self.task: Task = get_task_spec(task).make() if isinstance(task, str) else task
+        self.limit_steps(max_steps)
+        self._steps = 0  # in this episode
         self.obs_config = obs_config or ObsConfig()
         chosen = action_set or self.task.action_set
         self.action_set = get_action_set(chosen) if isinstance(chosen, str) else chosen
@@ -253,7 +259,7 @@ class BrowserEnv(PalaestraEnv):
             self._goal = prepared.goal  # started ahead, with this very seed
         else:
             self._goal = await self.task.setup(page, episode_seed)
-        self._done = False
+        self._done, self._steps = False, 0
         t2 = time.perf_counter()
         obs = await self._observe(last_action="", error="")
         await self.task.shown(page)
@@ -267,7 +273,26 @@ class BrowserEnv(PalaestraEnv):
             raise EnvStateError("step() before reset(): call reset() to start an episode.")
         if not isinstance(action, str):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
-        return await self._guarded(self._episode, action)
+        was_done = self._done
+        result = await self._guarded(self._episode, action)
+        if was_done or self.max_steps is None:
+            return result
+        self._steps += 1
+        if self._steps < self.max_steps or result[2] or result[3]:
+            return result
+        return await self._end_at_step_limit(result)
+
+    def limit_steps(self, max_steps: int | None) -> None:
+        if max_steps is None:
+            return
+        if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+            raise ConfigError(f"max_steps must be a whole number of steps, 1 or more, got {max_steps!r}.")
+        if self.max_steps is not None and self.max_steps != max_steps:
+            raise ConfigError(
+                f"Two step limits: max_steps={self.max_steps} given to the environment and "
+                f"max_episode_steps={max_steps} to gym.make. Give one of them."
+            )
+        self.max_steps = max_steps
 
     async def aearly_stop(self, reason: str) -> StepResult | None:
         """Judge the episode without an answer, as WebArena's harness does, if its task asks for that

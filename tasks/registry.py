@@ -183,14 +183,24 @@ def natural_key(name: str) -> tuple[object, ...]:
 
 def register_gymnasium_envs() -> None:
     """Register every task as a Gymnasium id (idempotent; imports no environment code)."""
+    for spec in all_tasks().values():
+        register_gymnasium_env(spec)
+
+
+def register_gymnasium_env(spec: TaskSpec) -> None:
+    """Register one task as a Gymnasium id, unless it is. ``max_episode_steps`` given to
+    ``gym.make`` reaches the environment, which judges the episode at that limit when its task asks
+    (see `palaestra.envs.step_limit`)."""
     import gymnasium as gym
 
-    for spec in all_tasks().values():
-        if spec.gym_id not in gym.registry:
-            gym.register(
-                id=spec.gym_id,
-                entry_point=spec.env,
-                kwargs={"task": spec.name},
-                nondeterministic=not spec.deterministic,
-                disable_env_checker=False,
-            )
+    from palaestra.envs.step_limit import wrapper_spec
+
+    if spec.gym_id not in gym.registry:
+        gym.register(
+            id=spec.gym_id,
+            entry_point=spec.env,
+            kwargs={"task": spec.name},
+            nondeterministic=not spec.deterministic,
+            disable_env_checker=False,
+            additional_wrappers=(wrapper_spec(),),
+        )
