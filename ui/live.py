@@ -38,6 +38,7 @@ PERSON, AGENT, EDITED, API = "person", "agent", "agent, edited", "api"
 #: Who may be named as taking a step through the UI (`api` marks steps other clients took).
 ACTORS = (PERSON, AGENT, EDITED)
 #: Every part of the observation: the UI draws boxes and records demonstrations from elements.
+#: An agent chosen when the environment starts adds the parts it reads (`Agent.observation_parts`).
 PARTS = ("axtree", "dom", "elements", "screenshot")
 
 
@@ -67,6 +68,8 @@ class LiveView:
     agent_ready: bool = False
     #: The agent proposed an action that no step has taken up yet.
     proposal_pending: bool = False
+    #: The agent (and its arguments, as typed) chosen when the environment started, if any.
+    chosen_agent: dict[str, Any] = field(default_factory=dict)
     version: int = 0
 
     def follow(self, session: Session) -> None:
@@ -133,7 +136,7 @@ class LiveView:
             "reward": self.reward, "terminated": bool(last and last.terminated),
             "truncated": bool(last and last.truncated), "success": self.success, "error": error,
             "done": s.done, "steps": s.step_count, "history": self.history, "version": self.version,
-            "action_set": s.env.action_set.name, "parts": list(s.parts),
+            "action_set": s.env.action_set.name, "parts": list(s.parts), "agent": self.chosen_agent,
         }  # fmt: skip
 
     def screenshot_png(self) -> bytes:
@@ -170,10 +173,26 @@ class LiveSessions:
             session.on_close.append(forget)
         return found
 
-    async def open(self, owner: str, task: str, seed: int) -> LiveView:
+    async def open(
+        self, owner: str, task: str, seed: int, agent: str = "", args: Mapping[str, str] | None = None
+    ) -> LiveView:
+        """A new session on ``task``; with ``agent``, that agent is made first and the environment
+        computes the parts it reads too, as a run makes it (a vision agent's set-of-marks)."""
         manager = self.manager
-        session = await manager.create(owner, task, parts=PARTS, record=bool(manager.config.trajectories))
+        made: Agent | None = None
+        parts: tuple[str, ...] = PARTS
+        if agent:
+            made = await asyncio.to_thread(_make_agent, agent, dict(args or {}))
+            parts = _with_parts(PARTS, made.observation_parts())
+        try:
+            session = await manager.create(owner, task, parts=parts, record=bool(manager.config.trajectories))
+        except BaseException:
+            if made is not None:
+                await on_background(made.aclose())
+            raise
         view = self.view(session)
+        if made is not None:
+            view.agent, view.agent_key = made, _agent_key(agent, args or {})
         try:
             await self.reset(view, seed)
         except BaseException:
@@ -227,11 +246,21 @@ class LiveSessions:
         reset on the current page before it is asked, so its plan restarts from what it sees instead
         of assuming its last proposal was taken.
         """
-        key = json.dumps([name, sorted(args.items()), _memory_stamp(args)])
+        key = _agent_key(name, args)
         if view.agent is None or view.agent_key != key:
             if view.agent is not None:
                 await on_background(view.agent.aclose())
-            view.agent = await asyncio.to_thread(_make_agent, name, dict(args))
+            view.agent, view.agent_key = None, ""
+            made = await asyncio.to_thread(_make_agent, name, dict(args))
+            missing = sorted(made.observation_parts() - set(view.session.parts))
+            if missing:
+                await on_background(made.aclose())
+                raise LiveError(
+                    f"{name} reads {', '.join(missing)}, which this environment does not compute (it "
+                    f"was started with {', '.join(view.session.parts)}). Fix: start the environment "
+                    f"with {name} chosen as its agent (and these arguments), so it computes them."
+                )
+            view.agent = made
             view.agent_key, view.agent_ready = key, False
         if view.proposal_pending:  # the last proposal was rejected: ask afresh from this page
             view.agent_ready = False
@@ -247,6 +276,19 @@ class LiveSessions:
         step = await on_background(run())
         view.agent_ready, view.proposal_pending = True, True
         return step
+
+
+def _with_parts(parts: tuple[str, ...], more: frozenset[str]) -> tuple[str, ...]:
+    """``parts`` and ``more``, in the observation's own order (an unknown part is the session's to refuse)."""
+    from palaestra.envs.obs import PARTS as ALL_PARTS
+
+    wanted = {*parts, *more}
+    return (*(p for p in ALL_PARTS if p in wanted), *sorted(wanted - set(ALL_PARTS)))
+
+
+def _agent_key(name: str, args: Mapping[str, str]) -> str:
+    """Which agent a view holds: its name, its arguments, and when its memory last changed."""
+    return json.dumps([name, sorted(args.items()), _memory_stamp(args)])
 
 
 def _make_agent(name: str, args: dict[str, str]) -> Agent:

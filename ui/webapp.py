@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -240,8 +240,20 @@ class _Ui:
         task = str(body.get("task") or "").strip()
         if not task:
             raise RequestError("Pick a task to start.")
-        session = await self.sessions.open(self.owner(request), task, _int(body.get("seed", 0), "seed"))
+        # The agent to be asked, if chosen now: the environment computes the parts it reads.
+        agent = str(body.get("agent") or "").strip()
+        args = self._agent_args(body) if agent else {}
+        seed = _int(body.get("seed", 0), "seed")
+        session = await self.sessions.open(self.owner(request), task, seed, agent, args)
+        if agent:  # the session's page offers it first, with the arguments as typed
+            session.chosen_agent = {"agent": agent, "args": _mapping(body.get("args"))}
         return session.state()
+
+    def _agent_args(self, body: Mapping[str, Any]) -> dict[str, str]:
+        args = {str(k): str(v) for k, v in _mapping(body.get("args")).items() if str(v) != ""}
+        if "memory" in args:  # agents read memories inside the UI's memory folders only
+            args["memory"] = str(self.roots.memory(args["memory"]))
+        return args
 
     async def live_state(self, request: Request) -> Any:
         return self.sessions.get(request.path_params["sid"], self.owner(request)).state()
@@ -264,10 +276,7 @@ class _Ui:
         name = str(body.get("agent") or "").strip()
         if not name:
             raise RequestError("Pick an agent to ask.")
-        args = {str(k): str(v) for k, v in _mapping(body.get("args")).items() if str(v) != ""}
-        if "memory" in args:  # agents read memories inside the UI's memory folders only
-            args["memory"] = str(self.roots.memory(args["memory"]))
-        step = await self.sessions.propose(session, name, args)
+        step = await self.sessions.propose(session, name, self._agent_args(body))
         return {
             "action": step.action, "thoughts": step.thoughts, "raw_response": step.raw_response,
             "tokens_in": step.tokens_in, "tokens_out": step.tokens_out, "cost": step.cost,

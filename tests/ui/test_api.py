@@ -16,6 +16,7 @@ from palaestra.memory import Exemplar
 from palaestra.runs.memory_cli import add_to_memory
 from palaestra.runs.store import RunStore
 from palaestra.server import ServerConfig
+from palaestra.testing import ScriptedLLMServer
 from palaestra.ui import UiRoots
 
 
@@ -190,3 +191,36 @@ def test_failures_and_errors_are_kept_apart(tmp_path: Path) -> None:
         }
     ]
     assert [e["result"] for e in detail["episodes"]] == ["success", "failure", "error"]
+
+
+def test_a_live_environment_computes_what_its_agent_reads(
+    client: httpx.Client, llm: ScriptedLLMServer
+) -> None:
+    """As a run does, a live environment started with an agent computes the observation parts that
+    agent reads (`Agent.observation_parts`): `generic` with `vision=som` sees its set-of-marks
+    screenshot. Asking it of an environment started without it says how to start one that does."""
+    vision = {"model": "scripted-model", "base_url": llm.base_url, "vision": "som", "parse_retries": "0"}
+    plain = client.post("api/live", json={"task": "miniwob.click-test", "seed": 2}).json()
+    refused = client.post(f"api/live/{plain['id']}/propose", json={"agent": "generic", "args": vision})
+    assert refused.status_code == 400
+    assert (
+        "som" in refused.json()["error"]
+        and "start the environment with generic chosen" in refused.json()["error"]
+    )
+    client.post(f"api/live/{plain['id']}/close", json={})
+    asked = len(llm.chat_requests)
+    opened = client.post(
+        "api/live", json={"task": "miniwob.click-test", "seed": 2, "agent": "generic", "args": vision}
+    )
+    assert opened.status_code == 200, opened.text
+    state = opened.json()
+    assert "som" in state["parts"] and state["agent"] == {"agent": "generic", "args": vision}
+    proposal = client.post(f"api/live/{state['id']}/propose", json={"agent": "generic", "args": vision})
+    assert proposal.status_code == 200, proposal.text
+    assert proposal.json()["action"]
+    images = [
+        part for message in llm.chat_requests[asked].json["messages"] if isinstance(message["content"], list)
+        for part in message["content"] if part.get("type") == "image_url"
+    ]  # fmt: skip
+    assert images  # the set-of-marks screenshot went to the model
+    client.post(f"api/live/{state['id']}/close", json={})

@@ -16,12 +16,18 @@ page("live", async (view, params) => {
   tasksCache = tasks; infoCache = info;
   const task = h("input", {name: "task", list: "task-names", placeholder: "miniwob.click-button", required: true, autocomplete: "off", value: params.get("task") || "", "aria-label": "task"});
   const seed = h("input", {name: "seed", type: "number", value: params.get("seed") || "0", min: "0", "aria-label": "seed"});
+  // The agent to ask, if chosen now: the environment then computes what it reads (a vision agent's marks).
+  const agent = h("input", {name: "agent", list: "start-agents", autocomplete: "off", spellcheck: "false", placeholder: "(optional) generic", "aria-label": "agent to ask"});
+  const agentArgs = h("input", {name: "args", placeholder: "vision=som", "aria-label": "agent arguments to start with"});
   const start = h("button", {type: "submit"}, "Start");
   const form = h("form", {class: "start", onsubmit: async (event) => {
     event.preventDefault(); start.disabled = true; say("Starting the environment…");
-    try { const s = await api("live", {task: task.value.trim(), seed: Number(seed.value || 0)}); opened.add(s.id); say(""); go("live", {session: s.id}); }
+    const body = {task: task.value.trim(), seed: Number(seed.value || 0)};
+    if (agent.value.trim()) Object.assign(body, {agent: agent.value.trim(), args: parseArgs(agentArgs.value)});
+    try { const s = await api("live", body); opened.add(s.id); say(""); go("live", {session: s.id}); }
     catch (error) { fail(error); } finally { start.disabled = false; }
-  }}, h("label", {}, "Task ", task), h("label", {}, "Seed ", seed), start, h("datalist", {id: "task-names"}, tasks.map((t) => h("option", {value: t}))));
+  }}, h("label", {}, "Task ", task), h("label", {}, "Seed ", seed), h("label", {}, "Agent ", agent), h("label", {}, "Arguments ", agentArgs), start,
+    h("datalist", {id: "task-names"}, tasks.map((t) => h("option", {value: t}))), h("datalist", {id: "start-agents"}, info.agents.map((a) => h("option", {value: a}))));
   fill(view,
     h("h1", {}, "Live"),
     h("p", {class: "muted"}, `Start any registered environment (${tasks.length} tasks), step it by hand or with an agent, and save what you do as a demonstration. At most ${info.max_live} run at once; one left alone ${Math.round(info.idle_timeout / 60)} minutes is closed.`),
@@ -34,6 +40,13 @@ page("live", async (view, params) => {
       : h("p", {class: "muted"}, "None."));
   task.focus();
 });
+
+// "k=v k2=v2" (or comma-separated) as an object: how agent arguments are typed.
+function parseArgs(text) {
+  const args = {};
+  for (const part of text.split(/[\s,]+/)) { const [k, ...v] = part.split("="); if (k && v.length) args[k] = v.join("="); }
+  return args;
+}
 
 async function session(view, sid) {
   let state;
@@ -53,8 +66,9 @@ async function session(view, sid) {
   // A registered agent from the list, or any agent class typed as module:Class (a user's own).
   const agentChoices = h("datalist", {id: "agent-choices"}, info.agents.map((a) => h("option", {value: a})));
   const agentSelect = h("input", {"aria-label": "agent", list: "agent-choices", autocomplete: "off", spellcheck: "false",
-    placeholder: "memory, or module:Class", value: info.agents.includes("memory") ? "memory" : (info.agents[0] || "")});
-  const agentArgs = h("input", {placeholder: "memory=demos", "aria-label": "agent arguments", value: "memory=demos"});
+    placeholder: "memory, or module:Class", value: state.agent.agent || (info.agents.includes("memory") ? "memory" : (info.agents[0] || ""))});
+  const chosenArgs = Object.entries(state.agent.args || {}).map(([k, v]) => `${k}=${v}`).join(" ");
+  const agentArgs = h("input", {placeholder: "memory=demos", "aria-label": "agent arguments", value: state.agent.agent ? chosenArgs : "memory=demos"});
   const seedInput = h("input", {type: "number", min: "0", value: String(state.seed), "aria-label": "seed"});
   const memoryInput = h("input", {value: "demos", "aria-label": "memory", placeholder: "memory folder name"});
   const saveResult = h("p", {class: "muted"});
@@ -107,8 +121,7 @@ async function session(view, sid) {
     catch (error) { fail(error); }
   }
   async function propose() {
-    const args = {};
-    for (const part of agentArgs.value.split(/[\s,]+/)) { const [k, ...v] = part.split("="); if (k && v.length) args[k] = v.join("="); }
+    const args = parseArgs(agentArgs.value);
     fill(proposalBox, h("p", {class: "muted"}, `Asking ${agentSelect.value}…`));
     try {
       proposal = await api(`live/${sid}/propose`, {agent: agentSelect.value, args});
