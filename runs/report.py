@@ -28,6 +28,7 @@ from palaestra.runs.report_html import (
     result_marker,
     success_chart,
     table,
+    trace_link,
     when,
 )
 from palaestra.runs.report_pages import render_episode
@@ -60,9 +61,11 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
             attempts[row["episode"]].append(_redacted(dict(row)))
         back = "../" + quote(index.name)
         for episode in episodes:
-            html = render_episode(run, episode, store.steps(episode["key"]), attempts[episode["key"]], back)
+            html = render_episode(
+                run, episode, store.steps(episode["key"]), attempts[episode["key"]], back, pages
+            )
             (pages / episode_page_name(episode["key"])).write_text(html, **_TEXT)
-    index.write_text(render_index(run, episodes, invocations, attempts), **_TEXT)
+    index.write_text(render_index(run, episodes, invocations, attempts, index.parent), **_TEXT)
     return index
 
 
@@ -85,9 +88,10 @@ def _index_path(run: Path, out: str | Path | None) -> Path:
 
 def render_index(
     run: Path, episodes: list[dict[str, Any]], invocations: list[dict[str, Any]],
-    attempts: dict[str, list[dict[str, Any]]],
+    attempts: dict[str, list[dict[str, Any]]], page_dir: Path | None = None,
 ) -> str:  # fmt: skip
-    """The index page's HTML, from the run's `episodes`, `invocations` and errored `attempts` rows."""
+    """The index page's HTML, from the run's `episodes`, `invocations` and errored `attempts` rows,
+    to be written in ``page_dir`` (the run's ``report`` unless said): links are relative to it."""
     errored = sum(e["status"] == "error" for e in episodes)
     body = [
         f"<h1>Run report: {esc(run.resolve().name)}</h1>",
@@ -102,7 +106,7 @@ def render_index(
         "<h2>Errors</h2>",
         _errors(episodes, attempts),
         "<h2>Episodes</h2>",
-        _episode_list(run, episodes),
+        _episode_list(run, episodes, page_dir or run / "report"),
     ]
     return page(f"Run report: {run.resolve().name}", "\n".join(body))
 
@@ -241,14 +245,20 @@ def _errors(episodes: list[dict[str, Any]], attempts: dict[str, list[dict[str, A
     return table(headers, rows, numeric=(2, 3)) + note
 
 
-def _episode_list(run: Path, episodes: list[dict[str, Any]]) -> str:
+def _episode_list(run: Path, episodes: list[dict[str, Any]], page_dir: Path) -> str:
     from palaestra.ui.links import episode_link
+
+    def trace(e: dict[str, Any]) -> str:
+        found = trace_link(run, e.get("artifacts"), page_dir)
+        if found is None:
+            return ""
+        return f'<a class="trace" href="{esc(found[0])}" title="{esc(found[1])}">trace</a>'
 
     rows = [
         [esc(e["agent"]) + reference_badge(is_reference(e)), esc(e["task"]), esc(e["seed"]), result_marker(e),
          esc(e["steps"]), f"{e['reward']:.2f}", f"{e.get('elapsed_s') or 0:.1f}",
          f'<a class="episode" href="episodes/{quote(episode_page_name(e["key"]))}">open</a>',
-         f'<a class="ui" href="{esc(episode_link(run, e["key"]))}">palaestra ui</a>']
+         f'<a class="ui" href="{esc(episode_link(run, e["key"]))}">palaestra ui</a>', trace(e)]
         for e in episodes
     ]  # fmt: skip
     if not rows:
@@ -257,5 +267,5 @@ def _episode_list(run: Path, episodes: list[dict[str, Any]]) -> str:
         '<p class="muted">The <em>palaestra ui</em> links open the episode viewer (step through the '
         f"episode, replay its prompts) once <code>palaestra ui {esc(run)}</code> runs.</p>"
     )
-    headers = ["agent", "task", "seed", "result", "steps", "reward", "s", "page", "viewer"]
+    headers = ["agent", "task", "seed", "result", "steps", "reward", "s", "page", "viewer", "trace"]
     return table(headers, rows, numeric=(2, 4, 5, 6)) + note

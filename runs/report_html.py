@@ -14,6 +14,7 @@ import hashlib
 import html
 import io
 import json
+import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -55,6 +56,20 @@ svg.chart line.grid { stroke: #e4e4e4; } svg.chart line.se { stroke: #333; }
        white-space: pre-wrap; }
 details { margin: .3em 0; } summary { cursor: pointer; color: #35577d; }
 """
+
+
+def trace_link(run_dir: Path, artifacts: str | None, page_dir: Path) -> tuple[str, str] | None:
+    """The episode's Playwright trace (`--trace`) as a link relative to a page in ``page_dir`` (so
+    the report and the run move together) and the command that opens it; None without a trace."""
+    from urllib.request import pathname2url
+
+    from palaestra.runs.tracing import show_trace_command, trace_of
+
+    trace = trace_of(run_dir, artifacts)
+    if trace is None:
+        return None
+    href = pathname2url(os.path.relpath(trace.resolve(), page_dir.resolve()))
+    return href, show_trace_command(trace.resolve())
 
 
 def esc(value: object) -> str:

@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.runs.artifacts import ArtifactPathError, confined
-from palaestra.runs.report_html import esc, is_reference, page, reference_badge, result_marker, table, when
+from palaestra.runs.report_html import (
+    esc,
+    is_reference,
+    page,
+    reference_badge,
+    result_marker,
+    table,
+    trace_link,
+    when,
+)
 from palaestra.runs.report_html import thumbnail_uri as _thumbnail
 from palaestra.runs.trajectory import TRAJECTORY_FILE
 
@@ -26,10 +35,12 @@ _DATA_URI_KEEP = 80
 
 def render_episode(
     run_dir: Path, episode: dict[str, Any], steps: list[dict[str, Any]], attempts: list[dict[str, Any]],
-    index_href: str = "../index.html",
+    index_href: str = "../index.html", page_dir: Path | None = None,
 ) -> str:  # fmt: skip
-    """The HTML page of one episode (a row of the `episodes` table with its `steps` rows)."""
+    """The HTML page of one episode (a row of the `episodes` table with its `steps` rows), to be
+    written in ``page_dir`` (the run's ``report/episodes`` unless said): links are relative to it."""
     folder, problem = _episode_folder(run_dir, episode.get("artifacts"))
+    trace = trace_link(run_dir, episode.get("artifacts"), page_dir or run_dir / "report" / "episodes")
     log = _agent_log(folder)
     title = f"{episode['agent']} · {episode['task']} · seed {episode['seed']}"
     from palaestra.ui.links import episode_link
@@ -45,6 +56,12 @@ def render_episode(
     if episode.get("error_message"):
         body.append(f'<pre class="error-message">{esc(episode["error_message"])}</pre>')
     body.append(_episode_record(episode))
+    if trace is not None:
+        href, command = trace
+        body.append(
+            f'<p>This episode\'s <a class="trace" href="{esc(href)}">Playwright trace</a>: open it '
+            f"with <code>{esc(command)}</code> (offline).</p>"
+        )
     if attempts:
         rows = [
             [esc(a["attempt"]), esc(a.get("error_kind") or ""),

@@ -19,6 +19,7 @@ from palaestra.runs.records import PERMANENT_ERRORS, RETRYABLE_ERRORS
 from palaestra.runs.report_html import is_reference
 from palaestra.runs.results import agent_means, summarize
 from palaestra.runs.store import RunStore
+from palaestra.runs.tracing import trace_of
 from palaestra.ui.roots import UiRoots
 
 #: The columns of an episode row the Runs page shows and filters on.
@@ -75,14 +76,16 @@ def run_detail(roots: UiRoots, path: Path) -> dict[str, Any]:
             for a, (m, s) in sorted(agent_means(summaries).items())
         ],
         "errors": _errors(episodes, attempts),
-        "episodes": [_episode_row(e) for e in episodes],
+        "episodes": [_episode_row(path, e) for e in episodes],
     }
 
 
-def _episode_row(e: dict[str, Any]) -> dict[str, Any]:
+def _episode_row(run: Path, e: dict[str, Any]) -> dict[str, Any]:
     row = {k: e.get(k) for k in EPISODE_FIELDS}
     row["result"] = result_of(e)
     row["reference"] = is_reference(e)
+    # Whether it kept a Playwright trace (`--trace`); the episode page offers it.
+    row["trace"] = trace_of(run, e.get("artifacts")) is not None
     return row
 
 

@@ -5,10 +5,12 @@ say how to open them, and the UI serves them confined to the run."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.request import url2pathname
 
 import httpx
 import pytest
@@ -123,6 +125,33 @@ def test_trace_failures_keeps_only_the_failed_episodes_trace(
     with zipfile.ZipFile(run / rows[1]["artifacts"] / TRACE_FILE) as trace:
         assert "trace.trace" in trace.namelist()
     assert sorted(p.relative_to(run).parts[-2] for p in run.rglob(TRACE_FILE)) == ["1"]
+    _report_and_ui_mark_the_traced_episode_only(run, rows)
+
+
+def _report_and_ui_mark_the_traced_episode_only(run: Path, rows: dict[int, dict]) -> None:
+    """`palaestra report` links the kept trace (from the index and the episode's page, relative, so
+    report and run move together) and the UI's run page marks which episode has one."""
+    trace = (run / rows[1]["artifacts"] / TRACE_FILE).resolve()
+    for out in (run / "report" / "index.html", run.parent / "elsewhere" / "report.html"):
+        assert main(["report", str(run), "--out", str(out)]) == 0
+        index = out.read_text()
+        (href,) = re.findall(r'<a class="trace" href="([^"]+)"', index)
+        assert (out.parent / url2pathname(href)).resolve() == trace
+        pages = {p.name: p.read_text() for p in (out.parent / "episodes").iterdir()}
+        traced = [name for name, text in pages.items() if 'class="trace"' in text]
+        assert len(pages) == 2 and len(traced) == 1 and "enter-text" in traced[0]
+        (page_href,) = re.findall(r'<a class="trace" href="([^"]+)"', pages[traced[0]])
+        assert (out.parent / "episodes" / url2pathname(page_href)).resolve() == trace
+        assert "python -m playwright show-trace" in pages[traced[0]]
+    server = ServerThread(ServerConfig(), extensions=[ui_extension(UiRoots.of([run.parent]))])
+    server.start()
+    try:
+        with httpx.Client(base_url=f"{server.url}/ui/", timeout=60) as client:
+            detail = client.get("api/run", params={"run": str(run)}).json()
+    finally:
+        server.stop()
+    marked = {e["seed"]: e["trace"] for e in detail["episodes"]}
+    assert marked == {0: False, 1: True}
 
 
 def test_trace_modes_are_checked_before_anything_runs() -> None:

@@ -50,7 +50,8 @@ page("run", async (view, params) => {
     h("td", {}, e.agent, e.reference ? h("span", {class: "badge"}, "reference") : null), h("td", {}, e.task), h("td", {class: "num"}, e.seed),
     h("td", {}, resultBadge(e.result, e.error_kind)), h("td", {class: "num"}, e.steps), h("td", {class: "num"}, num(e.reward)),
     h("td", {class: "num"}, num(e.elapsed_s, 1)), h("td", {class: "num"}, int((e.tokens_in || 0) + (e.tokens_out || 0))), h("td", {class: "num"}, num(e.cost, 4)),
-    h("td", {}, h("a", {href: link("episode", {run: runId, key: e.key}), class: "open"}, "open"))));
+    h("td", {}, h("a", {href: link("episode", {run: runId, key: e.key}), class: "open"}, "open"),
+      e.trace ? h("span", {class: "badge trace", title: "a Playwright trace was kept: the episode page offers it"}, "trace") : null)));
   const body = h("tbody", {}, rows);
   const counter = h("span", {class: "muted"});
   const apply = () => {
