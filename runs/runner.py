@@ -18,13 +18,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from palaestra.config import ConfigError, format_seeds
+from palaestra.config import format_seeds
 from palaestra.redaction import SECRETS, redact, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
 from palaestra.runs.backends import Backend, default_workers, make_backend
 from palaestra.runs.progress import Progress
 from palaestra.runs.records import RESUMED_ERRORS, RETRYABLE_ERRORS, EpisodeOutcome
 from palaestra.runs.repro import changed_sources, reproducibility_record
+from palaestra.runs.resume import check_compatible
 from palaestra.runs.spec import EpisodeSpec, RunConfig
 from palaestra.runs.store import DB_NAME, RunStore
 
@@ -81,19 +82,6 @@ def kept_errors(
         f"{sum(kinds.values())} errored episodes are kept as they ended ({listed}): resuming does not "
         "retry these. Once their cause is fixed, add --rerun-errors to run them again."
     )
-
-
-def check_compatible(store: RunStore, config: RunConfig) -> None:
-    """Refuse to mix results of different agent configurations under one label in one directory."""
-    recorded = {row["agent"]: row["agent_hash"] for row in store.episodes()}
-    for agent in config.agents:
-        old = recorded.get(agent.display)
-        if old is not None and old != agent.config_hash:
-            raise ConfigError(
-                f"{store.run_dir} already holds results of agent `{agent.display}` with other arguments "
-                f"(configuration {old}, now {agent.config_hash}). Use a new --out, or give this "
-                "configuration its own label (label=... in a run file)."
-            )
 
 
 def describe_plan(config: RunConfig) -> str:

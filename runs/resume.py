@@ -1,0 +1,64 @@
+"""What a resumed run must share with the episodes it holds, checked before anything runs.
+
+A run directory resumes by default: the same command again runs only what is not finished. Its
+numbers mean something only if every episode in it was played under the same conditions, so an
+invocation whose agents (under one label) or action set differ from the recorded episodes' is
+refused, naming both and the fix. ``--trace`` may differ between invocations: a trace only records
+what happened. So may what paces the run (workers, retries).
+"""
+
+from __future__ import annotations
+
+from palaestra.config import ConfigError
+from palaestra.runs.spec import RunConfig
+from palaestra.runs.store import RunStore
+
+
+class ResumeConflict(ConfigError):
+    """Resuming into ``--out`` with a configuration whose episodes cannot be mixed with the ones it
+    holds (another agent configuration under the same label, another action set). Settings that
+    only help debugging (``--trace``) or pace the run (workers, timeouts of the machinery) may differ
+    between invocations of one run."""
+
+
+def check_compatible(store: RunStore, config: RunConfig) -> None:
+    """Refuse to mix results of different agent configurations under one label in one directory,
+    or of different action sets (what agents may write changes what they can do)."""
+    recorded = {row["agent"]: row["agent_hash"] for row in store.episodes()}
+    for agent in config.agents:
+        old = recorded.get(agent.display)
+        if old is not None and old != agent.config_hash:
+            raise ResumeConflict(
+                f"{store.run_dir} already holds results of agent `{agent.display}` with other arguments "
+                f"(configuration {old}, now {agent.config_hash}). Use a new --out, or give this "
+                "configuration its own label (label=... in a run file)."
+            )
+    now = config.settings.action_set
+    for before in _recorded_action_sets(store):
+        if before != now:
+            raise ResumeConflict(
+                f"{store.run_dir} holds episodes run with {_shown(before)}; this invocation asks for "
+                f"{_shown(now)}, and one run's episodes must share an action set. Use a new --out, "
+                f"or resume with {_flag(before)}."
+            )
+
+
+def _recorded_action_sets(store: RunStore) -> list[str]:
+    """The action sets of the invocations that recorded the run's episodes ("" for the tasks' own),
+    from their reproducibility records; an invocation that recorded nothing does not count."""
+    used = {row["invocation"] for row in store.episodes()}
+    found: list[str] = []
+    for invocation in store.invocations():
+        config = invocation["record"].get("config") if isinstance(invocation["record"], dict) else None
+        settings = config.get("settings") if isinstance(config, dict) else None
+        if invocation["id"] in used and isinstance(settings, dict):
+            found.append(str(settings.get("action_set") or ""))
+    return list(dict.fromkeys(found))
+
+
+def _shown(name: str) -> str:
+    return f"--action-set {name}" if name else "the tasks' own action sets (no --action-set)"
+
+
+def _flag(name: str) -> str:
+    return f"--action-set {name}" if name else "no --action-set"
