@@ -42,6 +42,7 @@ from palaestra.agents.generic_prompt import (
 )
 from palaestra.agents.llm import (
     Completion,
+    LLMAuthError,
     LLMCapabilityError,
     LLMRequestError,
     Model,
@@ -198,8 +199,8 @@ class GenericAgent(Agent):
         try:
             return await self.model.complete(messages)
         except LLMRequestError as exc:
-            if not has_images(messages) or isinstance(exc, LLMCapabilityError):
-                raise
+            if not has_images(messages) or isinstance(exc, LLMCapabilityError | LLMAuthError):
+                raise  # a refused key is not a refused image
             raise LLMCapabilityError(
                 f"The model `{self.model.name}` refused a request holding an image ({exc}). Fix: choose a "
                 f"model that reads images (--agent-arg model=NAME), or pass --agent-arg vision=none.",

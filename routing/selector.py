@@ -10,30 +10,28 @@ weighted by a feedback prior (an API that keeps failing sinks), and optionally r
 (`rerank.py`). The same signals decide whether anything fits at all: an agent told "no API for
 this" can fall back to the browser instead of forcing a wrong call.
 
-Indexing is incremental: each record is embedded once when added; re-adding an unchanged record
-costs nothing, and the BM25 index is rebuilt lazily (it is fast) at the next query after a change.
+Indexing is incremental (`api_index.py`, which `ApiSelector` extends): each record is embedded once
+when added; re-adding an unchanged record costs nothing, and the BM25 index is rebuilt lazily (it is
+fast) at the next query after a change. What a query returns is in `selection.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from palaestra.memory.embedders import Embedder, SentenceTransformerEmbedder
 
-from .composition import CompositionGraph
-from .dense import DenseIndex, IndexChoice
+from .api_index import ApiIndex
+from .dense import IndexChoice
 from .dense import record_embedder as _records_embedder
-from .examples import with_examples
 from .feedback import FeedbackStore
 from .fusion import (
     AbstainPolicy,
-    AbstainSignals,
     FusionWeights,
     abstain_signals,
     fuse,
@@ -42,11 +40,14 @@ from .fusion import (
 )
 from .history import Route, RouteHistory
 from .judge import FitJudge
-from .learned import LearnedRanker, RecordTerms
-from .lexical import K1, B, LexicalIndex
-from .records import ApiRecord
+from .learned import LearnedRanker
+from .lexical import K1, B
 from .rerank import ApiReranker, merge_order, named_positions
-from .text import QueryValues, dense_text, lexical_tokens, slots_fillable, tokenize
+from .selection import ScoredApi, Selection
+from .text import QueryValues, slots_fillable, tokenize
+
+#: The result types live in `selection.py`; they are named here too, where they always were.
+__all__ = ["CANDIDATES", "RERANK_TIMEOUT_S", "RERANK_TOP_N", "ApiSelector", "ScoredApi", "Selection"]
 
 log = logging.getLogger(__name__)
 
@@ -59,57 +60,7 @@ RERANK_TOP_N = 10
 RERANK_TIMEOUT_S = 60.0
 
 
-@dataclass(frozen=True)
-class ScoredApi:
-    """One selected API. `score` is the ranking score (the learned ranker's, or the fused score when
-    it is off; history and prior included); `lexical` is the BM25 score divided by the query's best
-    BM25 score (0-1); `dense` is the cosine similarity; `history` is the route history's vote
-    (0 when no similar past query chose this API)."""
-
-    record: ApiRecord
-    score: float
-    lexical: float
-    dense: float
-    history: float = 0.0
-
-    @property
-    def key(self) -> str:
-        return self.record.key
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The best APIs for a query, best first, and whether the selector thinks none of them fits.
-
-    Hits are returned even when `abstained` is true, for inspection and logging; a caller that
-    honours the decision should not call them. After an LLM re-rank, hits are in the re-ranker's
-    order and scores are no longer monotonic.
-    """
-
-    query: str
-    hits: list[ScoredApi]
-    abstained: bool
-    reason: str
-    signals: AbstainSignals | None = None
-    judge_score: float | None = None
-    reranked: bool = False
-    rerank_error: str | None = None
-
-    @property
-    def keys(self) -> list[str]:
-        """The hits' record keys, in rank order."""
-        return [hit.key for hit in self.hits]
-
-
-@dataclass(frozen=True)
-class _Entry:
-    record: ApiRecord
-    id: int
-    text: str
-    terms: RecordTerms = field(repr=False)
-
-
-class ApiSelector:
+class ApiSelector(ApiIndex):
     """Hybrid BM25 + dense retrieval over `ApiRecord`s, with pre-filters, priors, re-rank and abstain.
 
     `embedder` defaults to all-MiniLM-L6-v2 (the exemplar memory's), loaded on first use. `prior`
@@ -152,96 +103,10 @@ class ApiSelector:
         self.reranker, self.ranker, self.prior, self.judge = reranker, ranker, prior, judge
         self.history = history if history is not None else RouteHistory(self.embedder)
         self.candidates, self.rerank_top_n, self.rerank_timeout = candidates, rerank_top_n, rerank_timeout
-        self.generate_examples = generate_examples
         records = record_embedder or _records_embedder(self.embedder, quantize_records)
-        self._dense = DenseIndex(self.embedder, index, records)
-        self._lexical = LexicalIndex(bm25_k1, bm25_b)
-        self._entries: dict[str, _Entry] = {}
-        self._next_id = 0
-        self._lock = threading.RLock()
-        self._dirty = True
-        self._rows: list[_Entry] = []
-        self._row_of_id: dict[int, int] = {}
-        self._composition: CompositionGraph | None = None
+        super().__init__(self.embedder, records, index, bm25_k1, bm25_b, generate_examples)
 
-    # --- the registry side -------------------------------------------------------------------
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._entries
-
-    def records(self) -> list[ApiRecord]:
-        return [entry.record for entry in self._entries.values()]
-
-    def prime(self, queries: Sequence[str]) -> None:
-        """Embed queries about to be asked in one batch (see `DenseIndex.prime`)."""
-        self._dense.prime(queries)
-
-    def composition(self) -> CompositionGraph:
-        """Which indexed APIs feed which (`composition.py`), rebuilt after the records change."""
-        with self._lock:
-            if self._composition is None:
-                self._composition = CompositionGraph(self.records())
-            return self._composition
-
-    def add(self, records: Iterable[ApiRecord]) -> int:
-        """Index `records` (a record with a known key replaces it); returns how many were embedded.
-
-        Unchanged records are skipped, and a record whose embedded text did not change keeps its
-        vector, so re-adding a whole registry after a small change embeds only what changed.
-        """
-        augment = with_examples if self.generate_examples else None
-        batch = {record.key: augment(record) if augment else record for record in records}  # last key wins
-        with self._lock:
-            changed: list[_Entry] = []
-            to_embed: list[_Entry] = []
-            replaced: list[int] = []
-            for key, record in batch.items():
-                old = self._entries.get(key)
-                if old is not None and old.record == record:
-                    continue
-                text = dense_text(record)
-                if old is not None and old.text == text:
-                    changed.append(_entry(record, old.id, text))
-                    continue
-                entry = _entry(record, self._next_id, text)
-                self._next_id += 1
-                changed.append(entry)
-                to_embed.append(entry)
-                if old is not None:
-                    replaced.append(old.id)
-            # Embed first: if the model fails, the selector is left as it was.
-            self._dense.add([e.id for e in to_embed], [e.text for e in to_embed])
-            self._dense.remove(replaced)
-            for entry in changed:
-                self._entries[entry.record.key] = entry
-                self._lexical.set(entry.record.key, lexical_tokens(entry.record))
-            self._dirty = self._dirty or bool(changed)
-            self._composition = None if changed else self._composition
-            return len(to_embed)
-
-    def remove(self, keys: Iterable[str]) -> int:
-        """Drop the records with these keys; unknown keys are ignored. Returns how many were dropped."""
-        with self._lock:
-            gone = [self._entries.pop(key) for key in dict.fromkeys(keys) if key in self._entries]
-            self._dense.remove([entry.id for entry in gone])
-            for entry in gone:
-                self._lexical.discard(entry.record.key)
-            self._dirty = self._dirty or bool(gone)
-            self._composition = None if gone else self._composition
-            return len(gone)
-
-    def build(self) -> None:
-        """Apply pending changes to the BM25 index now (otherwise the next query does it)."""
-        with self._lock:
-            if not self._dirty:
-                return
-            self._rows = list(self._entries.values())
-            self._row_of_id = {entry.id: row for row, entry in enumerate(self._rows)}
-            self._lexical.build([entry.record.key for entry in self._rows])
-            self._dirty = False
+    # --- learning routes ---------------------------------------------------------------------
 
     def learn(self, routes: Iterable[Route | tuple[str, str | Sequence[str]]]) -> int:
         """Remember which APIs served which queries: `Route`s, or (query, key or keys) pairs.
@@ -347,23 +212,6 @@ class ApiSelector:
             selection, hits=selection.hits[:k], abstained=abstained, reason=reason, judge_score=score
         )
 
-    def _allowed_rows(
-        self, namespaces: Collection[str] | None, categories: Collection[str] | None
-    ) -> np.ndarray | None:
-        if namespaces is None and categories is None:
-            return None
-        spaces = None if namespaces is None else set(namespaces)
-        kinds = None if categories is None else set(categories)
-        return np.fromiter(
-            (
-                row
-                for row, e in enumerate(self._rows)
-                if (spaces is None or e.record.namespace in spaces)
-                and (kinds is None or e.record.category in kinds)
-            ),
-            dtype=np.int64,
-        )
-
     def _rank(
         self,
         query: str,
@@ -427,9 +275,6 @@ class ApiSelector:
                 out[row] = vote
         return out
 
-    def _ids_of(self, rows: np.ndarray) -> np.ndarray:
-        return np.array([self._rows[r].id for r in rows], dtype=np.int64)
-
     def _prior_bonus(self, key: str) -> float:
         assert self.prior is not None
         try:
@@ -451,8 +296,3 @@ def _route(route: Route | tuple[str, str | Sequence[str]]) -> Route:
     if not isinstance(keys, list | tuple | set | frozenset):
         raise TypeError(f"a route's keys are an API key or a list of them, got {keys!r}")
     return Route(query, tuple(keys))
-
-
-def _entry(record: ApiRecord, entry_id: int, text: str) -> _Entry:
-    """A record with what the ranker and the abstain signals read from it, computed once when added."""
-    return _Entry(record, entry_id, text, RecordTerms.of(record))

@@ -17,9 +17,7 @@ with ids and screen boxes), ``elements`` (records with the browser's keys), ``fo
 from __future__ import annotations
 
 import asyncio
-import base64
 import random
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -31,14 +29,17 @@ from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult, failed_step
 from palaestra.envs.desktop import actions as A
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
+from palaestra.envs.desktop.episode_requests import episode_request, missing_programs, run_judge_commands
+from palaestra.envs.desktop.observation import observation_values
+from palaestra.envs.desktop.screen import MAX_SCREEN, MIN_SCREEN, check_screen_size
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
-from palaestra.envs.som import som_views
-from palaestra.envs.som_select import desktop_marks
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError, check_choice
-from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome, DesktopTask
+from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
 from palaestra.tasks.registry import get_task_spec
+
+__all__ = ["BROKEN_APP_KINDS", "FATAL_KINDS", "MAX_SCREEN", "MIN_SCREEN", "DesktopEnv"]
 
 #: Failures after which the session is replaced at the next reset.
 FATAL_KINDS = {"display_crashed", "session_timeout", "openbox_crashed"}
@@ -76,7 +77,9 @@ class DesktopEnv(PalaestraEnv):
             )
         self.task: DesktopTask = made
         #: The display's size in pixels, (width, height): the task's (1280 x 800) unless given.
-        self.screen: tuple[int, int] = self.task.screen if screen_size is None else _screen_size(screen_size)
+        self.screen: tuple[int, int] = (
+            self.task.screen if screen_size is None else check_screen_size(screen_size)
+        )
         self.obs_config = obs_config or ObsConfig()
         chosen = action_set or self.task.action_set
         self.action_set = get_action_set(chosen) if isinstance(chosen, str) else chosen
@@ -162,8 +165,7 @@ class DesktopEnv(PalaestraEnv):
 
     async def _start_episode(self, seed: int) -> Observation:
         setup = self.task.setup(random.Random(seed))
-        programs = {argv[0] for argv in (*setup.apps, *setup.commands, *setup.after_apps) if argv}
-        missing = sorted(p for p in programs if shutil.which(p) is None)
+        missing = missing_programs(setup)
         if missing:  # before a display starts, and not retried: the session would wait for a window
             raise DesktopUnavailableError(
                 f"The task {self.task.name or type(self.task).__name__} needs {', '.join(missing)}, which is "
@@ -172,22 +174,7 @@ class DesktopEnv(PalaestraEnv):
         t0 = time.perf_counter()
         client = await self._session()
         t1 = time.perf_counter()
-        files = {
-            path: base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
-            for path, data in setup.files.items()
-        }
-        request = {
-            "op": "episode",
-            "files": files,
-            "dirs": list(setup.dirs),
-            "apps": [list(a) for a in setup.apps],
-            "commands": [list(c) for c in setup.commands],
-            "after_apps": [list(c) for c in setup.after_apps],
-            "home_alias": setup.home_alias,
-            "delay": setup.delay,
-            "quiet": 0.1,
-            "limit": 3.0,
-        }
+        request = episode_request(setup)
         reply, _ = await client.request(request, self.reset_timeout)
         #: How each setup command ended (argv, returncode, timed_out), for the reset's info.
         self._setup_commands = [
@@ -249,7 +236,9 @@ class DesktopEnv(PalaestraEnv):
         t1 = time.perf_counter()
         obs = await self._observe(client, last_action=text, error=error)
         outcome = self.outcome(done=said_done, failed=said_fail)
-        outcome.command_results = await self._run_judge_commands(client)
+        outcome.command_results = await run_judge_commands(
+            client, self.task.judge_commands(), self.step_timeout
+        )
         verdict = self.task.evaluate(outcome)
         terminated = verdict.done or said_done or said_fail
         self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
@@ -261,15 +250,6 @@ class DesktopEnv(PalaestraEnv):
             "error": None,
         }
         return obs, float(verdict.reward), terminated, False, info
-
-    async def _run_judge_commands(self, client: SessionClient) -> dict[tuple[str, ...], CommandResult]:
-        results = {}
-        for argv in self.task.judge_commands():
-            reply, _ = await client.request({"op": "run", "argv": list(argv)}, self.step_timeout)
-            results[tuple(argv)] = CommandResult(
-                reply["returncode"], reply["stdout"], reply["stderr"], bool(reply.get("timed_out"))
-            )
-        return results
 
     def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
         """What the task's judge reads: the episode's HOME and the latest snapshot."""
@@ -306,28 +286,9 @@ class DesktopEnv(PalaestraEnv):
         self._apps = reply.get("apps", [])
         if want_tree:
             self._tree = build_tree(reply["nodes"], self._ids, self.screen)
-        windows = reply["windows"]
-        values: dict[str, Any] = {
-            "goal": self._goal,
-            "focused_element": self._tree.focused,
-            "focused_window": next((w["title"] for w in windows if w["active"]), ""),
-            "windows": windows,
-            "last_action": last_action,
-            "last_action_error": error,
-        }
-        if config.axtree:
-            values["axtree"] = self._tree.text
-        if config.elements:
-            values["elements"] = self._tree.elements
-        if want_pixels:
-            width, height = self.screen
-            bgra = np.frombuffer(blob, dtype=np.uint8).reshape(height, width, 4)
-            pixels = np.ascontiguousarray(bgra[:, :, 2::-1])  # BGRA -> RGB
-            if config.screenshot:
-                values["screenshot"] = pixels
-            if config.som:
-                marks = desktop_marks(self._tree.elements, self.screen, windows)
-                values["som_screenshot"], values["som_marks"] = som_views(pixels, marks)
+        values = observation_values(
+            config, self._tree, reply["windows"], blob, self.screen, self._goal, last_action, error
+        )
         obs = self._last_obs = self.layout.build(values)
         return obs
 
@@ -360,23 +321,3 @@ class DesktopEnv(PalaestraEnv):
     @property
     def goal(self) -> str:
         return self._goal
-
-
-#: Smallest and largest screens a session offers (Xvfb takes up to 8192 x 8192; apps need room).
-MIN_SCREEN, MAX_SCREEN = (640, 480), (7680, 4320)
-
-
-def _screen_size(size: Any) -> tuple[int, int]:
-    ok = (
-        isinstance(size, tuple | list)
-        and len(size) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in size)
-        and MIN_SCREEN[0] <= size[0] <= MAX_SCREEN[0]
-        and MIN_SCREEN[1] <= size[1] <= MAX_SCREEN[1]
-    )
-    if not ok:
-        raise ValueError(
-            f"screen_size must be (width, height) in whole pixels, from {MIN_SCREEN} to {MAX_SCREEN}, "
-            f"got {size!r}; OSWorld's screen is (1920, 1080)."
-        )
-    return int(size[0]), int(size[1])

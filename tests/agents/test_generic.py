@@ -16,7 +16,13 @@ from PIL import Image
 from palaestra.agents import TaskInfo
 from palaestra.agents.generic import GenericAgent, GenericConfig
 from palaestra.agents.generic_prompt import fit
-from palaestra.agents.llm import ChatModel, LLMCapabilityError, LLMConfig, WhitespaceTokenCounter
+from palaestra.agents.llm import (
+    ChatModel,
+    LLMAuthError,
+    LLMCapabilityError,
+    LLMConfig,
+    WhitespaceTokenCounter,
+)
 from palaestra.agents.llm.embedded.chat_format import has_image
 from palaestra.cli import main
 from palaestra.config import ConfigError
@@ -149,6 +155,19 @@ def test_a_model_that_refuses_images_fails_with_the_fix(
     with pytest.raises(ConfigError, match=r"ObsConfig\(screenshot=True\)"):
         agent.act(no_pixels)  # type: ignore[arg-type]
     assert has_image(server.chat_requests[0].messages)  # what the embedded model refuses outright
+
+
+def test_a_refused_key_with_an_image_is_not_called_a_refused_image(
+    make_llm_server: Callable[..., ScriptedLLMServer],
+) -> None:
+    server = make_llm_server(http_error(401, "invalid api key"))
+    agent = make_agent(server, vision="screenshot")
+    agent.reset(TaskInfo(goal="Click OK.", action_set=MINIWOB_ACTIONS))
+    obs = {"goal": "Click OK.", "axtree": "[1] button 'OK'", "last_action_error": "",
+           "screenshot": np.zeros((20, 30, 3), dtype=np.uint8)}  # fmt: skip
+    with pytest.raises(LLMAuthError) as caught:
+        agent.act(obs)  # type: ignore[arg-type]
+    assert not isinstance(caught.value, LLMCapabilityError) and "vision=none" not in str(caught.value)
 
 
 def test_a_long_observation_keeps_the_focused_element_and_says_what_was_cut() -> None:

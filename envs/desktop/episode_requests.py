@@ -1,0 +1,56 @@
+"""What `DesktopEnv` asks of its session about a task: the episode request that lays out a task's
+setup (its files, folders, commands and apps), and the commands its judge reads the output of.
+
+Apart from the environment's episode loop because they translate a task's declarations into the
+session's wire format (`protocol.py`, `session.py`) and back, and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from palaestra.envs.desktop.client import SessionClient
+from palaestra.tasks.desktop.base import CommandResult, DesktopSetup
+
+
+def missing_programs(setup: DesktopSetup) -> list[str]:
+    """The programs a setup starts (apps and commands) that are not on PATH, sorted."""
+    programs = {argv[0] for argv in (*setup.apps, *setup.commands, *setup.after_apps) if argv}
+    return sorted(p for p in programs if shutil.which(p) is None)
+
+
+def episode_request(setup: DesktopSetup) -> dict[str, Any]:
+    """The session's ``episode`` request for a task's setup (file contents in base64)."""
+    files = {
+        path: base64.b64encode(data.encode() if isinstance(data, str) else data).decode()
+        for path, data in setup.files.items()
+    }
+    request = {
+        "op": "episode",
+        "files": files,
+        "dirs": list(setup.dirs),
+        "apps": [list(a) for a in setup.apps],
+        "commands": [list(c) for c in setup.commands],
+        "after_apps": [list(c) for c in setup.after_apps],
+        "home_alias": setup.home_alias,
+        "delay": setup.delay,
+        "quiet": 0.1,
+        "limit": 3.0,
+    }
+    return request
+
+
+async def run_judge_commands(
+    client: SessionClient, commands: Iterable[Sequence[str]], timeout: float
+) -> dict[tuple[str, ...], CommandResult]:
+    """Run each of the judge's commands in the episode's HOME; their results by argv."""
+    results = {}
+    for argv in commands:
+        reply, _ = await client.request({"op": "run", "argv": list(argv)}, timeout)
+        results[tuple(argv)] = CommandResult(
+            reply["returncode"], reply["stdout"], reply["stderr"], bool(reply.get("timed_out"))
+        )
+    return results

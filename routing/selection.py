@@ -1,0 +1,54 @@
+"""What a selection returns: the scored APIs for a query and the abstain decision with its reasons.
+
+Plain frozen records, apart from the selector that makes them (`selector.py`), so that what reads
+a selection (agents, the meta tool, the benchmarks) need not know how it was ranked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .fusion import AbstainSignals
+from .records import ApiRecord
+
+
+@dataclass(frozen=True)
+class ScoredApi:
+    """One selected API. `score` is the ranking score (the learned ranker's, or the fused score when
+    it is off; history and prior included); `lexical` is the BM25 score divided by the query's best
+    BM25 score (0-1); `dense` is the cosine similarity; `history` is the route history's vote
+    (0 when no similar past query chose this API)."""
+
+    record: ApiRecord
+    score: float
+    lexical: float
+    dense: float
+    history: float = 0.0
+
+    @property
+    def key(self) -> str:
+        return self.record.key
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The best APIs for a query, best first, and whether the selector thinks none of them fits.
+
+    Hits are returned even when `abstained` is true, for inspection and logging; a caller that
+    honours the decision should not call them. After an LLM re-rank, hits are in the re-ranker's
+    order and scores are no longer monotonic.
+    """
+
+    query: str
+    hits: list[ScoredApi]
+    abstained: bool
+    reason: str
+    signals: AbstainSignals | None = None
+    judge_score: float | None = None
+    reranked: bool = False
+    rerank_error: str | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        """The hits' record keys, in rank order."""
+        return [hit.key for hit in self.hits]

@@ -1,0 +1,44 @@
+"""The typed failures of session requests, each with the HTTP status and code it maps to.
+
+Apart from the sessions themselves (`session.py`, `sessions.py`) because every transport reads them
+(the HTTP routes, OpenEnv, MCP, the UI) to answer a client with a status and a stable code rather
+than a message to match.
+"""
+
+from __future__ import annotations
+
+from palaestra.errors import PalaestraError
+
+
+class SessionError(PalaestraError):
+    """A session request that cannot be served; ``status`` is the HTTP status it maps to."""
+
+    status = 400
+    code = "SESSION_ERROR"
+
+
+class SessionNotFound(SessionError, LookupError):
+    status = 404
+    code = "SESSION_NOT_FOUND"
+
+
+class CapacityError(SessionError):
+    status = 503
+    code = "CAPACITY_REACHED"
+
+
+class RequestTimeout(SessionError, TimeoutError):
+    status = 504
+    code = "REQUEST_TIMEOUT"
+
+
+class EnvironmentFailure(SessionError):
+    """The environment raised (a reset that failed even after replacing its browser)."""
+
+    status = 502
+    code = "ENVIRONMENT_ERROR"
+
+
+class EpisodeNotStarted(SessionError):
+    status = 409
+    code = "NOT_RESET"
