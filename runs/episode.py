@@ -99,7 +99,7 @@ class EpisodeWorker:
         env: PalaestraEnv | None = None
         try:
             agent = self._agent(a)
-            env = self._env(spec.task, agent.observation_parts())
+            env = self._env_or_unavailable(spec.task, agent.observation_parts())
             if self.settings.trace != OFF:
                 env.trace_next_episode(folder / TRACE_FILE)
             with charging(self.ledger, a.config_hash):
@@ -118,6 +118,8 @@ class EpisodeWorker:
             out.error_kind, out.error_message = "config_error", str(exc)
         except _ResetFailed as exc:
             out.error_kind, out.error_message = "reset_failed", str(exc.__cause__ or exc)
+        except _EnvUnavailable as exc:
+            out.error_kind, out.error_message = "environment_error", str(exc.__cause__ or exc)
         except Exception as exc:  # an agent's bug must not take the worker down
             out.error_kind = "agent_error"
             out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
@@ -210,6 +212,16 @@ class EpisodeWorker:
                 self.agents[key] = make_agent(entry.name, entry.args_dict())
         return self.agents[key]
 
+    def _env_or_unavailable(self, task: str, parts: frozenset[str]) -> PalaestraEnv:
+        """`_env`, where a failure to make the environment (a served one's server down, say) is the
+        infrastructure's, retried as such, not the agent's bug; a wrong configuration stays one."""
+        try:
+            return self._env(task, parts)
+        except ConfigError:
+            raise
+        except Exception as exc:
+            raise _EnvUnavailable(f"making the environment of {task} failed") from exc
+
     def _env(self, task: str, parts: frozenset[str] = frozenset()) -> PalaestraEnv:
         """The task's environment computing the run's observation parts and the agent's (`parts`,
         `Agent.observation_parts`): agents of one run that read different parts get their own."""
@@ -260,6 +272,10 @@ def _take_verdict(out: EpisodeOutcome, info: dict[str, Any]) -> None:
 
 class _ResetFailed(PalaestraError):
     """The environment could not start the episode (even after replacing its browser)."""
+
+
+class _EnvUnavailable(PalaestraError):
+    """The task's environment could not be made (its server unreachable, its display gone)."""
 
 
 class _Recorder:

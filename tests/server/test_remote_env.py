@@ -178,6 +178,21 @@ def test_eval_with_env_server_runs_every_episode_in_the_server(
     assert episode.header["source"] == "run" and episode.success and episode.demonstration_steps()
 
 
+def test_eval_against_a_server_that_is_down_is_an_infrastructure_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A served environment that cannot be made is retried and reported as the infrastructure's
+    (`environment_error`), never as the agent's bug (`agent_error`, which resuming keeps)."""
+    monkeypatch.chdir(tmp_path)
+    down = f"http://127.0.0.1:{free_port()}"
+    argv = ["eval", "--agent", "oracle", "--tasks", "enter-text", "--seeds", "0", "--workers", "1",
+            "--retries", "0", "--out", "run", "--env-server", down]  # fmt: skip
+    main(argv)
+    (row,) = load_rows(tmp_path / "run")
+    assert row["error_kind"] == "environment_error", row
+    assert "palaestra serve" in row["error_message"]
+
+
 @pytest.mark.parametrize("given", [["--token", ""], ["--token", " "], []])
 def test_an_empty_token_never_opens_a_server_to_the_network(given: list[str]) -> None:
     """`--token "$TOKEN"` with TOKEN unset passes an empty token, which once served with no
