@@ -10,13 +10,13 @@ draws the seeds itself (``reset()`` with no seed, after a reset that had none ei
 start-up touches only their page even start the next episodes ahead: see ``pages_ahead``.
 
 Where the pages come from is ``page_supply``; settling and reading a live episode's pages is
-``browser_episode``. This module decides when: resets, steps, their timeouts and failures.
+``browser_episode``; what one step does, within its timeout, is ``browser_step``. This module
+decides when: construction and its options, resets, and the ends of episodes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
@@ -29,25 +29,18 @@ from playwright.async_api import Error as PlaywrightError
 from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.actions.executor import ActionState
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
-from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
-from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult, failed_step
+from palaestra.envs.base import StepResult
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
+from palaestra.envs.browser_step import PARSE_IN_THREAD_CHARS as PARSE_IN_THREAD_CHARS  # its old home
+from palaestra.envs.browser_step import BrowserSteps
 from palaestra.envs.episode_trace import EpisodeTraces, SavedTrace
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
 from palaestra.envs.page_supply import PageSupply
 from palaestra.envs.pages_ahead import draw_seed, predict_seeds
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import (
-    ActionError,
-    BrowserCrashedError,
-    ConfigError,
-    EnvStateError,
-    InfrastructureError,
-    PageHungError,
-    check_choice,
-)
+from palaestra.errors import ConfigError, check_choice
 from palaestra.tasks.base import EpisodeState, Evidence, Task, ToolRunner
 from palaestra.tasks.registry import get_task_spec
 
@@ -60,12 +53,9 @@ DEFAULT_PAGES_AHEAD = 2
 #: The share of ``step_timeout`` a step's actions may take (``run_sequence``): the rest is for the
 #: page to settle and be observed, so that an agent's slow actions never time the whole step out.
 ACTIONS_SHARE = 0.5
-#: Action strings longer than this are parsed in a worker thread: at the 10,000-character limit
-#: Python's parser takes up to ~0.1 s, which would stall every environment sharing the loop.
-PARSE_IN_THREAD_CHARS = 1000
 
 
-class BrowserEnv(PalaestraEnv):
+class BrowserEnv(BrowserSteps):
     """A browser task as a Gymnasium environment. Actions are strings of calls such as ``click('12')``.
 
     ``gym.make("palaestra/<task>", **kwargs)`` passes its keyword arguments here (and takes
@@ -156,16 +146,6 @@ class BrowserEnv(PalaestraEnv):
         self.action_space = Unicode(max_length=self.action_limits.max_chars)
 
     # -- async core -------------------------------------------------------------------------------
-
-    def _bind_loop(self) -> None:
-        running = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = running
-        elif self._loop is not running:
-            raise EnvStateError(
-                "This environment was started on another event loop. Use either the async methods "
-                "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
-            )
 
     @property
     def host(self) -> BrowserHost:
@@ -267,21 +247,6 @@ class BrowserEnv(PalaestraEnv):
         self._prepare_next(old)
         return obs
 
-    async def _astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
-        self._bind_loop()
-        if self._episode is None:
-            raise EnvStateError("step() before reset(): call reset() to start an episode.")
-        if not isinstance(action, str):
-            raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
-        was_done = self._done
-        result = await self._guarded(self._episode, action)
-        if was_done or self.max_steps is None:
-            return result
-        self._steps += 1
-        if self._steps < self.max_steps or result[2] or result[3]:
-            return result
-        return await self._end_at_step_limit(result)
-
     def limit_steps(self, max_steps: int | None) -> None:
         if max_steps is None:
             return
@@ -302,85 +267,6 @@ class BrowserEnv(PalaestraEnv):
             return None
         return await self._guarded(self._episode, "", early_stop=reason)
 
-    async def _guarded(
-        self, episode: BrowserEpisode, action: str, early_stop: str | None = None
-    ) -> StepResult:
-        """A step within its timeout; a failure of the machinery ends the episode as an error."""
-        try:
-            return await asyncio.wait_for(self._step(episode, action, early_stop), self.step_timeout)
-        except PageHungError as exc:
-            kind, message = "step_timeout", f"{exc} The episode ends here."
-        except TimeoutError:
-            kind, message = (
-                "step_timeout",
-                f"The step took longer than {self.step_timeout} s; the page hangs.",
-            )
-        except BrowserCrashedError as exc:
-            kind, message = exc.kind, f"The browser stopped during the step: {exc}"
-        except InfrastructureError as exc:  # a task's own infrastructure: a site process that stopped
-            kind, message = exc.kind, str(exc)
-        except PlaywrightError as exc:
-            if episode.browser_alive():
-                kind, message = (
-                    "environment_error",
-                    f"The environment failed during the step: {first_line(exc)}",
-                )
-            else:
-                kind, message = "browser_crashed", f"The browser stopped during the step: {first_line(exc)}"
-        # An infrastructure failure ends the episode; the next reset replaces what broke.
-        await self._end_episode(abandon=True)
-        self._done = True
-        error = {"kind": kind, "message": message}
-        state = episode.state
-        last = self._last_obs or self._blank_obs()
-        return failed_step(self.layout, last, action, error, state.messages, state.infeasible)
-
-    async def _step(
-        self, episode: BrowserEpisode, action: str, early_stop: str | None = None
-    ) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
-        timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        episode.state.tool_results.clear()  # the next observation shows this step's answers only
-        if episode.navigations is not None:
-            episode.navigations.begin_step()  # the fetches the actions send are waited for
-        if self._done:
-            ran = SequenceResult(error=EPISODE_OVER)  # and earns nothing (`PalaestraEnv.astep`)
-        elif early_stop is not None:
-            ran = SequenceResult()  # judged as it stands: nothing runs
-        else:
-            ran = await self._run_actions(episode, action)
-        error = ran.error
-        t1 = time.perf_counter()
-        marked = await episode.settle(self.settle_ms)
-        t2 = time.perf_counter()
-        if episode.blocked and not error:
-            error = f"Blocked navigation outside this task's allowed sites: {', '.join(episode.blocked)}"
-        episode.blocked.clear()
-        # The task's verdict and the observation both only read the settled page: ask together.
-        verdict, obs = await asyncio.gather(
-            self.task.evaluate(
-                episode.state.page,
-                EpisodeState(episode.state.messages, episode.state.infeasible, early_stop),
-            ),
-            self._observe(last_action=action, error=error, marked=marked),
-        )
-        timings.update(action=t1 - t0, settle=t2 - t1, observe=time.perf_counter() - t2)
-        terminated = verdict.done or episode.state.infeasible is not None or early_stop is not None
-        self._done = self._done or terminated
-        info = {
-            "success": verdict.success,
-            "task_info": verdict.raw,
-            "messages": list(episode.state.messages),
-            "infeasible": episode.state.infeasible,
-            "error": None,
-        }
-        if ran.not_run:  # the task ended before these ran
-            info["actions_not_run"] = ran.not_run
-        if self.tools is not None:
-            info["tool_calls"] = list(episode.state.tool_results)
-        self.timings = timings
-        return obs, float(verdict.reward), terminated, False, info
-
     async def aevidence(self) -> Evidence | None:
         """The task's evidence of the episode that just ended, read from its page and context
         (kept until the next reset), for ``palaestra judge``."""
@@ -390,41 +276,6 @@ class BrowserEnv(PalaestraEnv):
             return None
         state = EpisodeState(list(episode.state.messages), episode.state.infeasible)
         return await self.task.evidence(episode.state.page, state)
-
-    async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
-        try:
-            if len(text) > PARSE_IN_THREAD_CHARS:  # up to ~0.1 s of parsing: off the shared loop
-                actions = await asyncio.to_thread(self.action_set.parse, text, self.action_limits)
-            else:
-                actions = self.action_set.parse(text, self.action_limits)
-        except ActionError as exc:
-            return SequenceResult(error=str(exc))
-        return await run_sequence(
-            actions,
-            episode.state,
-            budget_s=self.actions_timeout,
-            ended=lambda: self.task.ended(episode.state.page),
-            browser_alive=episode.browser_alive,
-        )
-
-    async def _observe(self, last_action: str, error: str, marked: bool = False) -> Obs:
-        assert self._episode is not None
-        values: dict[str, Any] = {"goal": self._goal, "last_action": last_action, "last_action_error": error}
-        values.update(await self._episode.read(self.obs_config, self.layout.parts, marked=marked))
-        if self.tools is not None:
-            values["tools"] = self._tools_text
-            values["tool_results"] = "\n".join(
-                json.dumps(r, ensure_ascii=False, default=str) for r in self._episode.state.tool_results
-            )
-        for key in ("screenshot", "som_screenshot"):
-            if key in values:
-                values[key] = fit_screenshot(values[key], self.task.viewport)
-        obs = self._last_obs = self.layout.build(values)
-        return obs
-
-    def _blank_obs(self) -> Obs:
-        extra = {"tools": self._tools_text} if self.tools is not None else {}
-        return self.layout.blank(goal=self._goal, **extra)
 
     async def _end_episode(self, abandon: bool = False) -> None:
         episode, self._episode = self._episode, None

@@ -1,0 +1,202 @@
+"""The step path of ``BrowserEnv``: one step of a live browser episode, and how its failures end it.
+
+A step parses and runs the agent's actions (``run_sequence``, within a share of the step's
+timeout), lets the page settle, then asks the task for its verdict and reads the observation
+together, since both only read the settled page. The whole step runs within ``step_timeout``; a
+failure of the machinery (a hung page, a crashed browser, a task's site that stopped) ends the
+episode as ``info["error"]`` with ``truncated=True`` rather than raising, and a step that reaches
+``max_steps`` ends the episode there (``PalaestraEnv._end_at_step_limit``).
+
+``BrowserSteps`` is the lowest layer of ``BrowserEnv`` (``browser_env``), which constructs every
+attribute declared here; it also binds the event loop, which every layer's coroutines do first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+
+from palaestra.envs.actions.limits import ActionLimits
+from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
+from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult, failed_step
+from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
+from palaestra.envs.obs import Observation
+from palaestra.envs.observation import ObsConfig
+from palaestra.errors import (
+    ActionError,
+    BrowserCrashedError,
+    EnvStateError,
+    InfrastructureError,
+    PageHungError,
+)
+from palaestra.tasks.base import EpisodeState, Task
+
+Obs = Observation
+#: Action strings longer than this are parsed in a worker thread: at the 10,000-character limit
+#: Python's parser takes up to ~0.1 s, which would stall every environment sharing the loop.
+PARSE_IN_THREAD_CHARS = 1000
+
+
+class BrowserSteps(PalaestraEnv):
+    """One step of a browser episode, within its timeout; ``BrowserEnv`` is the environment."""
+
+    task: Task
+    obs_config: ObsConfig
+    step_timeout: float
+    settle_ms: float
+    #: A step's actions get this share of the step's timeout; settling and observing the rest.
+    actions_timeout: float
+    action_limits: ActionLimits
+    _loop: asyncio.AbstractEventLoop | None
+    _episode: BrowserEpisode | None
+    _steps: int  # in this episode
+    _goal: str
+    _tools_text: str
+    _last_obs: Obs | None
+
+    def _bind_loop(self) -> None:
+        running = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = running
+        elif self._loop is not running:
+            raise EnvStateError(
+                "This environment was started on another event loop. Use either the async methods "
+                "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
+            )
+
+    async def _astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+        self._bind_loop()
+        if self._episode is None:
+            raise EnvStateError("step() before reset(): call reset() to start an episode.")
+        if not isinstance(action, str):
+            raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
+        was_done = self._done
+        result = await self._guarded(self._episode, action)
+        if was_done or self.max_steps is None:
+            return result
+        self._steps += 1
+        if self._steps < self.max_steps or result[2] or result[3]:
+            return result
+        return await self._end_at_step_limit(result)
+
+    async def _guarded(
+        self, episode: BrowserEpisode, action: str, early_stop: str | None = None
+    ) -> StepResult:
+        """A step within its timeout; a failure of the machinery ends the episode as an error."""
+        try:
+            return await asyncio.wait_for(self._step(episode, action, early_stop), self.step_timeout)
+        except PageHungError as exc:
+            kind, message = "step_timeout", f"{exc} The episode ends here."
+        except TimeoutError:
+            kind, message = (
+                "step_timeout",
+                f"The step took longer than {self.step_timeout} s; the page hangs.",
+            )
+        except BrowserCrashedError as exc:
+            kind, message = exc.kind, f"The browser stopped during the step: {exc}"
+        except InfrastructureError as exc:  # a task's own infrastructure: a site process that stopped
+            kind, message = exc.kind, str(exc)
+        except PlaywrightError as exc:
+            if episode.browser_alive():
+                kind, message = (
+                    "environment_error",
+                    f"The environment failed during the step: {first_line(exc)}",
+                )
+            else:
+                kind, message = "browser_crashed", f"The browser stopped during the step: {first_line(exc)}"
+        # An infrastructure failure ends the episode; the next reset replaces what broke.
+        await self._end_episode(abandon=True)
+        self._done = True
+        error = {"kind": kind, "message": message}
+        state = episode.state
+        last = self._last_obs or self._blank_obs()
+        return failed_step(self.layout, last, action, error, state.messages, state.infeasible)
+
+    async def _step(
+        self, episode: BrowserEpisode, action: str, early_stop: str | None = None
+    ) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        episode.state.tool_results.clear()  # the next observation shows this step's answers only
+        if episode.navigations is not None:
+            episode.navigations.begin_step()  # the fetches the actions send are waited for
+        if self._done:
+            ran = SequenceResult(error=EPISODE_OVER)  # and earns nothing (`PalaestraEnv.astep`)
+        elif early_stop is not None:
+            ran = SequenceResult()  # judged as it stands: nothing runs
+        else:
+            ran = await self._run_actions(episode, action)
+        error = ran.error
+        t1 = time.perf_counter()
+        marked = await episode.settle(self.settle_ms)
+        t2 = time.perf_counter()
+        if episode.blocked and not error:
+            error = f"Blocked navigation outside this task's allowed sites: {', '.join(episode.blocked)}"
+        episode.blocked.clear()
+        # The task's verdict and the observation both only read the settled page: ask together.
+        verdict, obs = await asyncio.gather(
+            self.task.evaluate(
+                episode.state.page,
+                EpisodeState(episode.state.messages, episode.state.infeasible, early_stop),
+            ),
+            self._observe(last_action=action, error=error, marked=marked),
+        )
+        timings.update(action=t1 - t0, settle=t2 - t1, observe=time.perf_counter() - t2)
+        terminated = verdict.done or episode.state.infeasible is not None or early_stop is not None
+        self._done = self._done or terminated
+        info = {
+            "success": verdict.success,
+            "task_info": verdict.raw,
+            "messages": list(episode.state.messages),
+            "infeasible": episode.state.infeasible,
+            "error": None,
+        }
+        if ran.not_run:  # the task ended before these ran
+            info["actions_not_run"] = ran.not_run
+        if self.tools is not None:
+            info["tool_calls"] = list(episode.state.tool_results)
+        self.timings = timings
+        return obs, float(verdict.reward), terminated, False, info
+
+    async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
+        try:
+            if len(text) > PARSE_IN_THREAD_CHARS:  # up to ~0.1 s of parsing: off the shared loop
+                actions = await asyncio.to_thread(self.action_set.parse, text, self.action_limits)
+            else:
+                actions = self.action_set.parse(text, self.action_limits)
+        except ActionError as exc:
+            return SequenceResult(error=str(exc))
+        return await run_sequence(
+            actions,
+            episode.state,
+            budget_s=self.actions_timeout,
+            ended=lambda: self.task.ended(episode.state.page),
+            browser_alive=episode.browser_alive,
+        )
+
+    async def _observe(self, last_action: str, error: str, marked: bool = False) -> Obs:
+        assert self._episode is not None
+        values: dict[str, Any] = {"goal": self._goal, "last_action": last_action, "last_action_error": error}
+        values.update(await self._episode.read(self.obs_config, self.layout.parts, marked=marked))
+        if self.tools is not None:
+            values["tools"] = self._tools_text
+            values["tool_results"] = "\n".join(
+                json.dumps(r, ensure_ascii=False, default=str) for r in self._episode.state.tool_results
+            )
+        for key in ("screenshot", "som_screenshot"):
+            if key in values:
+                values[key] = fit_screenshot(values[key], self.task.viewport)
+        obs = self._last_obs = self.layout.build(values)
+        return obs
+
+    def _blank_obs(self) -> Obs:
+        extra = {"tools": self._tools_text} if self.tools is not None else {}
+        return self.layout.blank(goal=self._goal, **extra)
+
+    async def _end_episode(self, abandon: bool = False) -> None:
+        """End the live episode (``BrowserEnv`` closes its context in the background)."""
+        raise NotImplementedError
