@@ -10,8 +10,9 @@ draws the seeds itself (``reset()`` with no seed, after a reset that had none ei
 start-up touches only their page even start the next episodes ahead: see ``pages_ahead``.
 
 Where the pages come from is ``page_supply``; settling and reading a live episode's pages is
-``browser_episode``; what one step does, within its timeout, is ``browser_step``. This module
-decides when: construction and its options, resets, and the ends of episodes.
+``browser_episode``; what one step does, within its timeout, is ``browser_step``; judging an
+episode its agent did not end, and its evidence, is ``browser_judging``. This module decides when:
+construction and its options, resets, and closing what ended episodes leave.
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ from playwright.async_api import Error as PlaywrightError
 from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.actions.executor import ActionState
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
-from palaestra.envs.base import StepResult
 from palaestra.envs.browser import BrowserHost, host_for_running_loop
 from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
+from palaestra.envs.browser_judging import BrowserJudging
 from palaestra.envs.browser_step import PARSE_IN_THREAD_CHARS as PARSE_IN_THREAD_CHARS  # its old home
-from palaestra.envs.browser_step import BrowserSteps
 from palaestra.envs.episode_trace import EpisodeTraces, SavedTrace
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
@@ -41,7 +41,7 @@ from palaestra.envs.page_supply import PageSupply
 from palaestra.envs.pages_ahead import draw_seed, predict_seeds
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import ConfigError, check_choice
-from palaestra.tasks.base import EpisodeState, Evidence, Task, ToolRunner
+from palaestra.tasks.base import Task, ToolRunner
 from palaestra.tasks.registry import get_task_spec
 
 Obs = Observation
@@ -55,7 +55,7 @@ DEFAULT_PAGES_AHEAD = 2
 ACTIONS_SHARE = 0.5
 
 
-class BrowserEnv(BrowserSteps):
+class BrowserEnv(BrowserJudging):
     """A browser task as a Gymnasium environment. Actions are strings of calls such as ``click('12')``.
 
     ``gym.make("palaestra/<task>", **kwargs)`` passes its keyword arguments here (and takes
@@ -246,36 +246,6 @@ class BrowserEnv(BrowserSteps):
         self.timings = {"page": t1 - t0, "setup": t2 - t1, "observe": time.perf_counter() - t2}
         self._prepare_next(old)
         return obs
-
-    def limit_steps(self, max_steps: int | None) -> None:
-        if max_steps is None:
-            return
-        if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-            raise ConfigError(f"max_steps must be a whole number of steps, 1 or more, got {max_steps!r}.")
-        if self.max_steps is not None and self.max_steps != max_steps:
-            raise ConfigError(
-                f"Two step limits: max_steps={self.max_steps} given to the environment and "
-                f"max_episode_steps={max_steps} to gym.make. Give one of them."
-            )
-        self.max_steps = max_steps
-
-    async def aearly_stop(self, reason: str) -> StepResult | None:
-        """Judge the episode without an answer, as WebArena's harness does, if its task asks for that
-        (``Task.judge_at_step_limit``): no action runs, the task's ``evaluate`` gets ``reason``."""
-        self._bind_loop()
-        if not self.task.judge_at_step_limit or self._episode is None or self._done:
-            return None
-        return await self._guarded(self._episode, "", early_stop=reason)
-
-    async def aevidence(self) -> Evidence | None:
-        """The task's evidence of the episode that just ended, read from its page and context
-        (kept until the next reset), for ``palaestra judge``."""
-        self._bind_loop()
-        episode = self._episode
-        if episode is None:  # never started, or its infrastructure failed
-            return None
-        state = EpisodeState(list(episode.state.messages), episode.state.infeasible)
-        return await self.task.evidence(episode.state.page, state)
 
     async def _end_episode(self, abandon: bool = False) -> None:
         episode, self._episode = self._episode, None

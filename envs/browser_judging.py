@@ -1,0 +1,51 @@
+"""How a ``BrowserEnv`` episode is judged at its end when its agent did not end it, and what is kept
+to judge it again.
+
+WebArena's harness judges every episode, the ones its agent never answered too ("Early stop:
+Reach max steps N"): ``limit_steps`` takes the environment's own step limit (``max_steps``, or
+``gym.make``'s ``max_episode_steps`` through `palaestra.envs.step_limit`), and ``aearly_stop``
+judges the episode as it stands, no action run, when its task asks for that
+(``Task.judge_at_step_limit``). ``aevidence`` reads what the task keeps of an ended episode for
+``palaestra judge`` to re-judge it later. The step itself is ``browser_step``'s.
+"""
+
+from __future__ import annotations
+
+from palaestra.envs.base import StepResult
+from palaestra.envs.browser_step import BrowserSteps
+from palaestra.errors import ConfigError
+from palaestra.tasks.base import EpisodeState, Evidence
+
+
+class BrowserJudging(BrowserSteps):
+    """A browser episode's step limit, its judging without an answer and its evidence for re-judging."""
+
+    def limit_steps(self, max_steps: int | None) -> None:
+        if max_steps is None:
+            return
+        if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+            raise ConfigError(f"max_steps must be a whole number of steps, 1 or more, got {max_steps!r}.")
+        if self.max_steps is not None and self.max_steps != max_steps:
+            raise ConfigError(
+                f"Two step limits: max_steps={self.max_steps} given to the environment and "
+                f"max_episode_steps={max_steps} to gym.make. Give one of them."
+            )
+        self.max_steps = max_steps
+
+    async def aearly_stop(self, reason: str) -> StepResult | None:
+        """Judge the episode without an answer, as WebArena's harness does, if its task asks for that
+        (``Task.judge_at_step_limit``): no action runs, the task's ``evaluate`` gets ``reason``."""
+        self._bind_loop()
+        if not self.task.judge_at_step_limit or self._episode is None or self._done:
+            return None
+        return await self._guarded(self._episode, "", early_stop=reason)
+
+    async def aevidence(self) -> Evidence | None:
+        """The task's evidence of the episode that just ended, read from its page and context
+        (kept until the next reset), for ``palaestra judge``."""
+        self._bind_loop()
+        episode = self._episode
+        if episode is None:  # never started, or its infrastructure failed
+            return None
+        state = EpisodeState(list(episode.state.messages), episode.state.infeasible)
+        return await self.task.evidence(episode.state.page, state)
