@@ -221,7 +221,7 @@ class DesktopEnv(PalaestraEnv):
             ops: list[dict[str, Any]] = []
             for action in actions:
                 try:
-                    ops += A.lower(action, self._resolve)
+                    ops += A.lower(action, self._tree.point_of)
                 except ActionError as exc:
                     error = str(exc)
                     break
@@ -263,18 +263,6 @@ class DesktopEnv(PalaestraEnv):
             failed=failed,
             apps=self._apps,
         )
-
-    def _resolve(self, element_id: str) -> tuple[float, float]:
-        box = self._tree.box_of(element_id)
-        if box is None:
-            known = any(el["id"] == element_id for el in self._tree.elements)
-            raise ActionError(
-                f"Element {element_id!r} is not on screen."
-                if known
-                else f"No element {element_id!r} in the last observation; use an id from its axtree or x, y."
-            )
-        x, y, w, h = box
-        return x + w / 2, y + h / 2
 
     async def _observe(self, client: SessionClient, last_action: str, error: str) -> Observation:
         config = self.obs_config

@@ -1,5 +1,6 @@
 """An AT-SPI snapshot as the agent sees it: element ids stable within an episode, the text tree,
-and element records with the same keys as the browser's, so abstraction and agents work on both.
+and element records with the same keys as the browser's, so abstraction and agents work on both;
+and where on screen an action on an id lands (``DesktopTree.point_of``), read from the same boxes.
 
 A line reads ``[12] push button 'Save' focused (480,419,59,34)``: id, role, name, value, states and
 the screen box (x, y, width, height in pixels), indented under its parent. Anonymous containers
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from palaestra.errors import ActionError
 
 WRAPPER_ROLES = {
     "filler",
@@ -81,6 +84,20 @@ class DesktopTree:
             if el["id"] == element_id:
                 return tuple(el["bbox"]) if el["visible"] else None
         return None
+
+    def point_of(self, element_id: str) -> tuple[float, float]:
+        """The screen point an action on ``element_id`` aims at: the middle of its box. An id not on
+        screen is the agent's mistake, an ``ActionError`` that says which mistake."""
+        box = self.box_of(element_id)
+        if box is None:
+            known = any(el["id"] == element_id for el in self.elements)
+            raise ActionError(
+                f"Element {element_id!r} is not on screen."
+                if known
+                else f"No element {element_id!r} in the last observation; use an id from its axtree or x, y."
+            )
+        x, y, w, h = box
+        return x + w / 2, y + h / 2
 
 
 def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, int]) -> DesktopTree:
