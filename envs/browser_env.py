@@ -10,16 +10,17 @@ draws the seeds itself (``reset()`` with no seed, after a reset that had none ei
 start-up touches only their page even start the next episodes ahead: see ``pages_ahead``.
 
 Where the pages come from is ``page_supply``; settling and reading a live episode's pages is
-``browser_episode``; what one step does, within its timeout, is ``browser_step``; judging an
-episode its agent did not end, and its evidence, is ``browser_judging``. This module decides when:
-construction and its options, resets, and closing what ended episodes leave.
+``browser_episode``. ``BrowserEnv`` is built in layers, each a module: ``browser_teardown``
+(the event loop, background work, closing what ended episodes leave), ``browser_step`` (one step
+within its timeout), ``browser_judging`` (episodes their agent did not end: the step limit, early
+stop, evidence for re-judging). This module decides when: construction and its options, resets.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -247,38 +248,6 @@ class BrowserEnv(BrowserJudging):
         self._prepare_next(old)
         return obs
 
-    async def _end_episode(self, abandon: bool = False) -> None:
-        episode, self._episode = self._episode, None
-        if episode is not None:
-            # Closing a context takes a few ms; a hung one must not block the next reset.
-            self._retire(episode)
-        if abandon:
-            self._pages.discard()
-
-    def _retire(self, episode: BrowserEpisode) -> None:
-        """Close an ended episode's context in the background, after writing its trace if any."""
-        saving = self._traces.retire(episode, self._pages.close_later)
-        if saving is not None:
-            self._background.add(saving)
-            saving.add_done_callback(self._background.discard)
-
-    def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run ``coro`` without waiting for it, keeping a reference until it ends."""
-        task = asyncio.ensure_future(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def aclose(self) -> None:
-        if self._loop is None:
-            return
-        self._bind_loop()
-        cancelled = self._pages.discard()
-        await self._end_episode(abandon=True)
-        # Cancelled preparations hand their contexts over for closing as they end.
-        await asyncio.gather(*cancelled, return_exceptions=True)
-        while self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
-
     async def arender(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array" or self._episode is None:
             return None
@@ -305,9 +274,6 @@ class BrowserEnv(BrowserJudging):
             if self.tools is not None:
                 await self.tools.awarm()
             self._warmed = True
-
-    def _started_on_a_loop(self) -> bool:
-        return self._loop is not None and not self._loop.is_closed()
 
     @property
     def goal(self) -> str:

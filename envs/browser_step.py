@@ -7,8 +7,8 @@ failure of the machinery (a hung page, a crashed browser, a task's site that sto
 episode as ``info["error"]`` with ``truncated=True`` rather than raising, and a step that reaches
 ``max_steps`` ends the episode there (``PalaestraEnv._end_at_step_limit``).
 
-``BrowserSteps`` is the lowest layer of ``BrowserEnv`` (``browser_env``), which constructs every
-attribute declared here; it also binds the event loop, which every layer's coroutines do first.
+``BrowserSteps`` is a layer of ``BrowserEnv`` (``browser_env``), which constructs every attribute
+declared here; a failed step's episode is ended by the layer below (``browser_teardown``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions.limits import ActionLimits
 from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
-from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult, failed_step
+from palaestra.envs.base import EPISODE_OVER, StepResult, failed_step
 from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
+from palaestra.envs.browser_teardown import BrowserTeardown
 from palaestra.envs.obs import Observation
 from palaestra.envs.observation import ObsConfig
 from palaestra.errors import (
@@ -41,7 +42,7 @@ Obs = Observation
 PARSE_IN_THREAD_CHARS = 1000
 
 
-class BrowserSteps(PalaestraEnv):
+class BrowserSteps(BrowserTeardown):
     """One step of a browser episode, within its timeout; ``BrowserEnv`` is the environment."""
 
     task: Task
@@ -51,22 +52,10 @@ class BrowserSteps(PalaestraEnv):
     #: A step's actions get this share of the step's timeout; settling and observing the rest.
     actions_timeout: float
     action_limits: ActionLimits
-    _loop: asyncio.AbstractEventLoop | None
-    _episode: BrowserEpisode | None
     _steps: int  # in this episode
     _goal: str
     _tools_text: str
     _last_obs: Obs | None
-
-    def _bind_loop(self) -> None:
-        running = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = running
-        elif self._loop is not running:
-            raise EnvStateError(
-                "This environment was started on another event loop. Use either the async methods "
-                "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
-            )
 
     async def _astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         self._bind_loop()
@@ -196,7 +185,3 @@ class BrowserSteps(PalaestraEnv):
     def _blank_obs(self) -> Obs:
         extra = {"tools": self._tools_text} if self.tools is not None else {}
         return self.layout.blank(goal=self._goal, **extra)
-
-    async def _end_episode(self, abandon: bool = False) -> None:
-        """End the live episode (``BrowserEnv`` closes its context in the background)."""
-        raise NotImplementedError

@@ -1,0 +1,76 @@
+"""What ended ``BrowserEnv`` episodes leave behind, and closing the environment.
+
+An ended episode's context is closed in the background, after its Playwright trace is written if
+it records one (`episode_trace`), since awaiting a hung browser would block the next reset; pages
+prepared ahead are also started in the background (`page_supply`). This layer keeps a reference
+to each such task until it ends, so that ``aclose`` can wait for all of them, and it binds the
+environment to its event loop, which every layer's coroutines do first. ``BrowserEnv``
+(`browser_env`) constructs every attribute declared here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+from palaestra.envs.base import PalaestraEnv
+from palaestra.envs.browser_episode import BrowserEpisode
+from palaestra.envs.episode_trace import EpisodeTraces
+from palaestra.envs.page_supply import PageSupply
+from palaestra.errors import EnvStateError
+
+
+class BrowserTeardown(PalaestraEnv):
+    """The lowest layer of ``BrowserEnv``: its event loop, its background work and its closing."""
+
+    _loop: asyncio.AbstractEventLoop | None
+    _episode: BrowserEpisode | None
+    _pages: PageSupply
+    _traces: EpisodeTraces
+    _background: set[asyncio.Future[Any]]
+
+    def _bind_loop(self) -> None:
+        running = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = running
+        elif self._loop is not running:
+            raise EnvStateError(
+                "This environment was started on another event loop. Use either the async methods "
+                "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
+            )
+
+    async def _end_episode(self, abandon: bool = False) -> None:
+        episode, self._episode = self._episode, None
+        if episode is not None:
+            # Closing a context takes a few ms; a hung one must not block the next reset.
+            self._retire(episode)
+        if abandon:
+            self._pages.discard()
+
+    def _retire(self, episode: BrowserEpisode) -> None:
+        """Close an ended episode's context in the background, after writing its trace if any."""
+        saving = self._traces.retire(episode, self._pages.close_later)
+        if saving is not None:
+            self._background.add(saving)
+            saving.add_done_callback(self._background.discard)
+
+    def _in_background(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run ``coro`` without waiting for it, keeping a reference until it ends."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def aclose(self) -> None:
+        if self._loop is None:
+            return
+        self._bind_loop()
+        cancelled = self._pages.discard()
+        await self._end_episode(abandon=True)
+        # Cancelled preparations hand their contexts over for closing as they end.
+        await asyncio.gather(*cancelled, return_exceptions=True)
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    def _started_on_a_loop(self) -> bool:
+        return self._loop is not None and not self._loop.is_closed()
