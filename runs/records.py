@@ -24,6 +24,14 @@ RETRYABLE_ERRORS = frozenset(
         "episode_timeout",
         "worker_died",
         "model_unavailable",
+        # A desktop's machinery (`envs.desktop`): its display, window manager or session stopped
+        # answering, or an app died of a signal, hung or never became ready. The next reset replaces them.
+        "display_crashed",
+        "openbox_crashed",
+        "session_timeout",
+        "app_crashed",
+        "app_not_ready",
+        "app_not_responding",
     }
 )
 #: Error kinds not retried within an invocation (nothing would change) but run again when the run is

@@ -94,8 +94,22 @@ def trace_of(run_dir: str | Path, artifacts: str | None) -> Path | None:
 
 def show_trace_command(path: Path) -> str:
     """The command that opens a trace in Playwright's viewer (offline: it ships with Playwright's
-    package, which Palaestra installs), with the path quoted for a shell."""
-    return shlex.join(["python", "-m", "playwright", "show-trace", str(path)])
+    package, which Palaestra installs), with the path quoted for a shell.
+
+    The viewer opens in Playwright's own Chromium; where that is not installed (Debian's Chromium
+    only, as on our CI machines) ``show-trace`` fails, so the command asks it to serve the viewer on
+    a port instead, for any browser to open at the address it prints."""
+    serve = [] if playwright_chromium_installed() else ["--port", "9322"]
+    return shlex.join(["python", "-m", "playwright", "show-trace", *serve, str(path)])
+
+
+def playwright_chromium_installed() -> bool:
+    """Whether Playwright's own Chromium (not the headless shell) is in its browsers folder."""
+    import os
+
+    default = Path.home() / ".cache" / "ms-playwright"
+    folder = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or default)
+    return folder.is_dir() and any(p.name.startswith("chromium-") for p in folder.iterdir())
 
 
 def trace_download_name(path: Path) -> str:

@@ -28,11 +28,14 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def readme_commands() -> list[str]:
-    """The `palaestra ...` lines of the README's shell blocks, continuation lines joined."""
+    """The `palaestra ...` lines of the README's shell blocks, continuation lines joined; a line's
+    leading `nice` and environment assignments (`PALAESTRA_OSWORLD_TASKS=DIR palaestra ...`) are
+    dropped, so its command is still checked."""
     commands = []
     for block in re.findall(r"```bash\n(.*?)```", README.read_text(), re.S):
         for line in block.replace("\\\n", " ").splitlines():
-            line = re.sub(r"\s+#.*$", "", line).strip().removeprefix(".venv/bin/")
+            line = re.sub(r"\s+#.*$", "", line).strip()
+            line = re.sub(r"^(?:nice\s+|[A-Z_][A-Z0-9_]*=\S*\s+)+", "", line).removeprefix(".venv/bin/")
             if line.startswith("palaestra "):
                 commands.append(line)
     return commands
@@ -111,6 +114,7 @@ def test_every_example_command_works_as_written(
     if any(slow in command for slow in SLOW):
         return
     if argv[0] == "eval" and "--dry-run" not in argv:  # checked as it would run, nothing run
+        assert "--out" in argv or "--config" in argv, "a run needs --out (a dry run alone does not)"
         argv.append("--dry-run")
     assert main(argv) == 0, capsys.readouterr().err
     out = capsys.readouterr().out

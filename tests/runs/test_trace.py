@@ -20,7 +20,7 @@ from palaestra.errors import ConfigError, UnknownNameError
 from palaestra.runs.results import load_rows
 from palaestra.runs.spec import AgentEntry, build_run_config
 from palaestra.runs.store import RunStore
-from palaestra.runs.tracing import TRACE_FILE
+from palaestra.runs.tracing import TRACE_FILE, show_trace_command
 from palaestra.server import ServerConfig
 from palaestra.server.run import ServerThread
 from palaestra.ui import UiRoots, ui_extension
@@ -73,16 +73,25 @@ def test_trace_on_writes_each_episode_its_own_valid_trace(traced: tuple[Path, di
 
 
 def test_show_and_the_ui_say_how_to_open_a_trace_and_serve_it_confined(
-    traced: tuple[Path, dict[int, dict]], capsys: pytest.CaptureFixture[str]
+    traced: tuple[Path, dict[int, dict]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     run, rows = traced
     trace = (run / rows[1]["artifacts"] / TRACE_FILE).resolve()
+    browsers = tmp_path / "ms-playwright"
+    (browsers / "chromium_headless_shell-1200").mkdir(parents=True)  # the shell cannot show a viewer
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(browsers))
     assert main(["show", str(run), "--episodes"]) == 0
     commands = [
         line.split("trace: ", 1)[1] for line in capsys.readouterr().out.splitlines() if "trace: " in line
     ]
     assert len(commands) == 2  # a shell command, quoted: the agent's folder name has a `~`
-    assert shlex.split(commands[1]) == ["python", "-m", "playwright", "show-trace", str(trace)]
+    # Without Playwright's own Chromium, `show-trace PATH` fails: the viewer is served on a port.
+    assert shlex.split(commands[1]) == [
+        "python", "-m", "playwright", "show-trace", "--port", "9322", str(trace),
+    ]  # fmt: skip
 
     # A run folder beside the traced one whose database points an episode's files outside the run.
     tampered = run.parent / "tampered"
@@ -113,6 +122,9 @@ def test_show_and_the_ui_say_how_to_open_a_trace_and_serve_it_confined(
             assert untraced["trace"] is None
     finally:
         server.stop()
+    # With Playwright's own Chromium the viewer opens in a window.
+    (browsers / "chromium-1200").mkdir()
+    assert shlex.split(show_trace_command(trace)) == ["python", "-m", "playwright", "show-trace", str(trace)]
 
 
 def test_trace_failures_keeps_only_the_failed_episodes_trace(
