@@ -10,6 +10,7 @@ rather than raised. The evaluation runner and the environment server only use wh
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ import numpy as np
 
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.obs import Observation, ObservationLayout
+from palaestra.errors import EnvStateError
 
 if TYPE_CHECKING:
     from palaestra.envs.actions import ActionSet
@@ -168,6 +170,21 @@ class PalaestraEnv(gym.Env[Observation, str]):
     def _started_on_a_loop(self) -> bool:
         """Whether any coroutine ran yet (closing an environment never used must start nothing)."""
         return True
+
+    #: The event loop the environment's coroutines run on, once one has (see `_bind_loop`).
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    def _bind_loop(self) -> None:
+        """Tie the environment to the running loop: its browser or session lives there, and a
+        second loop would reach it from the wrong thread."""
+        running = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = running
+        elif self._loop is not running:
+            raise EnvStateError(
+                "This environment was started on another event loop. Use either the async methods "
+                "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
+            )
 
 
 def failed_step(

@@ -18,7 +18,6 @@ from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.browser_episode import BrowserEpisode
 from palaestra.envs.episode_trace import EpisodeTraces
 from palaestra.envs.page_supply import PageSupply
-from palaestra.errors import EnvStateError
 
 
 class BrowserTeardown(PalaestraEnv):
@@ -29,16 +28,6 @@ class BrowserTeardown(PalaestraEnv):
     _pages: PageSupply
     _traces: EpisodeTraces
     _background: set[asyncio.Future[Any]]
-
-    def _bind_loop(self) -> None:
-        running = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = running
-        elif self._loop is not running:
-            raise EnvStateError(
-                "This environment was started on another event loop. Use either the async methods "
-                "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
-            )
 
     async def _end_episode(self, abandon: bool = False) -> None:
         episode, self._episode = self._episode, None

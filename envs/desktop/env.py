@@ -111,16 +111,6 @@ class DesktopEnv(PalaestraEnv):
 
     # -- async core -------------------------------------------------------------------------------
 
-    def _bind_loop(self) -> None:
-        running = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = running
-        elif self._loop is not running:
-            raise EnvStateError(
-                "This environment was started on another event loop. Use either the async methods "
-                "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
-            )
-
     async def awarm(self) -> None:
         """Start the desktop session now (the runner does so before an episode's clock starts)."""
         self._bind_loop()
