@@ -47,8 +47,8 @@ from palaestra.agents.llm import (
     LLMRequestError,
     Model,
     TokenCounter,
+    agent_model,
     check_default_model,
-    default_model,
     default_token_counter,
     endpoint_configured,
 )
@@ -112,16 +112,7 @@ class GenericAgent(Agent):
         check_choice("generic: observation", config.observation, OBSERVATIONS)
         check_choice("generic: vision", config.vision, VISIONS)
         self.config = config
-        if model is None:
-            overrides: dict[str, Any] = {
-                "temperature": config.temperature, "max_tokens": config.max_tokens,
-                "cache_dir": config.cache_dir, "budget_tokens": config.budget_tokens,
-            }  # fmt: skip
-            for key in ("model", "base_url", "api_key"):
-                if getattr(config, key):
-                    overrides[key] = getattr(config, key)
-            model = default_model(**overrides)
-        self.model = model
+        self.model = model or agent_model(config)
         self.counter = counter or default_token_counter()
         self.past: list[PastAction] = []
 

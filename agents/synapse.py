@@ -45,8 +45,8 @@ from palaestra.agents.llm import (
     MiniLMTokenCounter,
     Model,
     TokenCounter,
+    agent_model,
     check_default_model,
-    default_model,
     prompt_style,
 )
 from palaestra.agents.registry import AgentSpec
@@ -163,15 +163,7 @@ class SynapseAgent(Agent):
         super().__init__()
         self.config = config
         if model is None:
-            overrides: dict[str, Any] = {
-                "temperature": config.temperature, "max_tokens": config.max_tokens,
-                "context_window": config.context_window, "cache_dir": config.cache_dir,
-                "budget_tokens": config.budget_tokens,
-            }  # fmt: skip
-            for key in ("model", "base_url", "api_key"):
-                if getattr(config, key):
-                    overrides[key] = getattr(config, key)
-            model = default_model(**overrides)
+            model = agent_model(config, context_window=config.context_window)
         self.model = model
         self.style = prompt_style(model, config.prompt_style)
         #: Answers decoded under a grammar over the page's elements (text prompts only).

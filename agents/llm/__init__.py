@@ -11,7 +11,7 @@ from .cache import ResponseCache, request_key
 from .chat import ChatModel
 from .completion import Completion, ToolCall
 from .config import LLMConfig
-from .default import check_default_model, default_model, endpoint_configured
+from .default import agent_model, check_default_model, default_model, endpoint_configured
 from .errors import (
     BudgetExceeded,
     LLMAuthError,
@@ -52,6 +52,7 @@ __all__ = [
     "ToolCall",
     "Usage",
     "WhitespaceTokenCounter",
+    "agent_model",
     "backoff_delay",
     "check_default_model",
     "default_model",

@@ -58,3 +58,17 @@ def default_model(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         max_tokens=int(overrides.get("max_tokens") or 256),
         budget=Budget(max_tokens=overrides.get("budget_tokens")),
     )
+
+
+def agent_model(config: Any, **extra: Any) -> Model:
+    """The model an agent's configuration asks for: its sampling, cache and token budget, and its
+    ``model``/``base_url``/``api_key`` where given (else ``PALAESTRA_LLM_*``, else the embedded
+    model). `extra` adds other ``LLMConfig`` keys the agent sets."""
+    overrides: dict[str, Any] = {
+        "temperature": config.temperature, "max_tokens": config.max_tokens,
+        "cache_dir": config.cache_dir, "budget_tokens": config.budget_tokens, **extra,
+    }  # fmt: skip
+    for key in ("model", "base_url", "api_key"):
+        if getattr(config, key):
+            overrides[key] = getattr(config, key)
+    return default_model(**overrides)
