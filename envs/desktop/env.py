@@ -259,13 +259,22 @@ class DesktopEnv(PalaestraEnv):
         want_tree = config.axtree or config.elements or config.som
         want_pixels = config.screenshot or config.som
         reply, blob = await client.request(
-            {"op": "observe", "tree": want_tree, "screenshot": want_pixels}, self.step_timeout
+            {"op": "observe", "tree": want_tree, "screenshot": want_pixels, "popups": config.som},
+            self.step_timeout,
         )
         self._apps = reply.get("apps", [])
         if want_tree:
             self._tree = build_tree(reply["nodes"], self._ids, self.screen)
         values = observation_values(
-            config, self._tree, reply["windows"], blob, self.screen, self._goal, last_action, error
+            config,
+            self._tree,
+            reply["windows"],
+            blob,
+            self.screen,
+            self._goal,
+            last_action,
+            error,
+            popups=reply.get("popups", []),
         )
         obs = self._last_obs = self.layout.build(values)
         return obs
