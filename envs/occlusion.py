@@ -18,7 +18,9 @@ take a click on the overlay. A box covers only where it can take a click: one wi
 invisible file input over its styled button is what the click should reach) covers nothing, and
 neither does the part of a box its overflow-clipping ancestors cut off (a closed dropdown folded to
 ``max-height: 0``, the slides of a carousel). Boxes without a background still take clicks, so
-they cover. The clipping follows CSS's containing blocks: an absolutely positioned box escapes the
+they cover. A modal ``<dialog>`` (``showModal``; the caller finds it by the accessibility tree's
+``modal``) covers its whole viewport: its ``::backdrop``, which the snapshot leaves out, takes
+every click around it. The clipping follows CSS's containing blocks: an absolutely positioned box escapes the
 clipping of ancestors up to its positioned one, a fixed one all of its document's; ``<html>`` and
 ``<body>`` pass their overflow to the viewport. Transforms, ``clip-path`` and ``contain`` are not
 read, so a box is at most thought less clipped than it is: an element is then kept, not dropped.
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 
@@ -47,8 +49,9 @@ DOCUMENT, TEXT = 9, 3
 class Occlusion:
     """Clipping and stacking over one snapshot; `hidden` answers for a set of elements."""
 
-    def __init__(self, dom: Snapshot, viewport: tuple[int, int]) -> None:
+    def __init__(self, dom: Snapshot, viewport: tuple[int, int], modal: Collection[int] = ()) -> None:
         self.dom = dom
+        self.modal = modal
         self.viewport: Rect = (0.0, 0.0, float(viewport[0]), float(viewport[1]))
         # Per node, computed for it and its ancestors on first use: the clip on its own box, the
         # clip on its flow content, on its absolutely positioned and fixed descendants, and
@@ -74,9 +77,19 @@ class Occlusion:
                 points[i] = point
         if not points:
             return out
-        # Only boxes painted above some element can cover it.
-        floor = min(order[i] for i in points)
-        boxes = [(n, rect) for n, rank in order.items() if rank > floor and (rect := self._cover(n))]
+        # Only boxes painted above some element, and on screen, can cover it.
+        floor, bounds = min(order[i] for i in points), self.dom.bounds
+        width, height = self.viewport[2], self.viewport[3]
+        boxes = [
+            (n, rect)
+            for n, rank in order.items()
+            if rank > floor
+            and (box := bounds[n])[0] < width
+            and box[1] < height
+            and box[0] + box[2] > 0
+            and box[1] + box[3] > 0
+            and (rect := self._cover(n))
+        ]
         if not boxes:
             return out
         nodes = np.array([n for n, _ in boxes])
@@ -113,7 +126,9 @@ class Occlusion:
         if styles[0] in ("hidden", "collapse") or styles[POINTER_EVENTS] == "none" or self._transparent(n):
             return None
         x, y, w, h = box
-        rect = _cut(_cut((x, y, x + w, y + h), self._clip(n)), self.viewport)
+        # A modal dialog's ::backdrop, not in the snapshot, takes the clicks all around it.
+        rect = EVERYWHERE if n in self.modal else (x, y, x + w, y + h)
+        rect = _cut(_cut(rect, self._clip(n)), self.viewport)
         return rect if rect[2] > rect[0] and rect[3] > rect[1] else None
 
     def _ancestors(self, i: int) -> set[int]:

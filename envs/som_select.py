@@ -16,7 +16,7 @@ pointer: the cursor is inherited, so every descendant of a link has one).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from palaestra.envs.elements import Element
 from palaestra.envs.occlusion import Occlusion
@@ -38,8 +38,11 @@ PAGE_TAGS = frozenset({"html", "body"})
 SAME_BOX_PX = 2.0
 
 
-def browser_marks(dom: Snapshot, elements: Sequence[Element], viewport: tuple[int, int]) -> list[Mark]:
-    """The marks of a page's ``elements`` (in document order), boxes in CSS pixels."""
+def browser_marks(
+    dom: Snapshot, elements: Sequence[Element], viewport: tuple[int, int], modal: Collection[int] = ()
+) -> list[Mark]:
+    """The marks of a page's ``elements`` (in document order), boxes in CSS pixels; ``modal`` holds
+    the snapshot indices of the open modal ``<dialog>``s (see `palaestra.envs.occlusion`)."""
     index_of = {dom.element_id(i): i for i in range(len(dom.attrs)) if dom.node_type[i] == 1}
 
     def cursor(element_id: str) -> str:
@@ -69,7 +72,7 @@ def browser_marks(dom: Snapshot, elements: Sequence[Element], viewport: tuple[in
         and interactive(e)
     ]
     if dom.paint_order:  # asked for with set-of-marks: leave out what a click would not reach
-        hidden = Occlusion(dom, viewport).hidden(index_of[e.id] for e in chosen if e.id in index_of)
+        hidden = Occlusion(dom, viewport, modal).hidden(index_of[e.id] for e in chosen if e.id in index_of)
         chosen = [e for e in chosen if index_of.get(e.id) not in hidden]
     chosen = _without_redundant_labels(chosen, {e.id: e.parent for e in elements})
     # A field's value names it when nothing else does; a checkbox's value ("on") names nothing.

@@ -49,6 +49,16 @@ def test_a_modal_hides_the_page_under_it_until_it_closes(make_env: MakeEnv) -> N
     assert marked(obs) == ["save", "docs", "query"]
 
 
+def test_a_modal_dialog_element_hides_the_page_around_it(make_env: MakeEnv) -> None:
+    env = page_env(make_env, "dialog.html")
+    obs, _ = env.reset(seed=0)
+    assert marked(obs) == ["yes"]
+    assert on_screen(obs, "behind") and on_screen(obs, "docs")
+    obs, *_ = env.step(f"click('{element_id(obs, 'yes')}')")
+    assert obs["last_action_error"] == ""
+    assert marked(obs) == ["behind", "docs"]
+
+
 def test_what_covers_an_element_and_what_does_not(make_env: MakeEnv) -> None:
     env = page_env(make_env, "overlays.html")
     obs, _ = env.reset(seed=0)
