@@ -35,29 +35,22 @@ def popups(x: Any, clients: list[int]) -> list[dict[str, Any]]:
     attributes = _replies(
         [request.GetWindowAttributes(display=x.d.display, defer=True, window=w) for w in children]
     )
-    shown = [
-        (w, bool(a.override_redirect))
+    popup_ids = [
+        w
         for w, a in zip(children, attributes, strict=True)
-        if a is not None and a.map_state == X.IsViewable
+        if a is not None and a.map_state == X.IsViewable and a.override_redirect
     ]
-    popup_ids = [w for w, redirect in shown if redirect]
     if not popup_ids:
         return []
-    geometries = dict(
-        zip(
-            popup_ids,
-            _replies([request.GetGeometry(display=x.d.display, defer=True, drawable=w) for w in popup_ids]),
-            strict=True,
-        )
-    )
-    frames = _frames(x, clients)
+    requests = [request.GetGeometry(display=x.d.display, defer=True, drawable=w) for w in popup_ids]
+    geometries = dict(zip(popup_ids, _replies(requests), strict=True))
+    clients_in = _frames(x, clients)
     out: list[dict[str, Any]] = []
     below = 0
-    for window, redirect in shown:
+    for window in children:  # unmapped frames too: their clients are in the client list
+        below += clients_in.get(window, 0)
         geometry = geometries.get(window)
-        if not redirect:
-            below += 1 if window in frames else 0
-        elif geometry is not None and _on_screen(geometry, x.width, x.height):
+        if geometry is not None and _on_screen(geometry, x.width, x.height):
             box = [int(geometry.x), int(geometry.y), int(geometry.width), int(geometry.height)]
             out.append({"box": box, "above": below})
     return out
@@ -76,17 +69,18 @@ def place(nodes: list[Any], shown: list[dict[str, Any]], reader: Any) -> None:
                 node.popup = index
 
 
-def _frames(x: Any, clients: list[int]) -> set[int]:
-    """The root's children that hold the client windows: their window manager's frames (or the
-    clients themselves, unframed). One pipelined round trip per level of nesting."""
-    root, frames, level = int(x.root.id), set(), list(clients)
+def _frames(x: Any, clients: list[int]) -> dict[int, int]:
+    """The root's children that hold client windows (their window manager's frames, or the clients
+    themselves, unframed), each with how many it holds. One pipelined round trip per level."""
+    root, level = int(x.root.id), list(clients)
+    frames: dict[int, int] = {}
     for _ in range(4):  # a frame is a parent or two up; deeper nesting is left unknown
         trees = _replies([request.QueryTree(display=x.d.display, defer=True, window=w) for w in level])
         following = []
         for window, tree in zip(level, trees, strict=True):
             parent = None if tree is None else int(getattr(tree.parent, "id", tree.parent))
             if parent == root:
-                frames.add(window)
+                frames[window] = frames.get(window, 0) + 1
             elif parent is not None:
                 following.append(parent)
         if not following:
