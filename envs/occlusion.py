@@ -13,17 +13,19 @@ the topmost boxes belong to none of its friends: itself, its ancestors, its desc
 a positioned icon inside it) and the ``<label>``s of it (a floating label over its own input passes
 clicks to it). One point, not several: a mark promises that a click on its id reaches the element,
 and that click lands on the centre; an element whose centre is covered but whose edge shows would
-take a click on the overlay. A box covers only where it can take a click: one with
-``visibility: hidden``, ``pointer-events: none`` or ``opacity: 0`` (its own or an ancestor's; an
-invisible file input over its styled button is what the click should reach) covers nothing, and
-neither does the part of a box its overflow-clipping ancestors cut off (a closed dropdown folded to
-``max-height: 0``, the slides of a carousel). Boxes without a background still take clicks, so
-they cover. A modal ``<dialog>`` (``showModal``; the caller finds it by the accessibility tree's
-``modal``) covers its whole viewport: its ``::backdrop``, which the snapshot leaves out, takes
-every click around it. The clipping follows CSS's containing blocks: an absolutely positioned box escapes the
-clipping of ancestors up to its positioned one, a fixed one all of its document's; ``<html>`` and
-``<body>`` pass their overflow to the viewport. Transforms, ``clip-path`` and ``contain`` are not
-read, so a box is at most thought less clipped than it is: an element is then kept, not dropped.
+take a click on the overlay.
+
+A box covers only where it can take a click: one with ``visibility: hidden``, ``pointer-events:
+none`` or ``opacity: 0`` (its own or an ancestor's; an invisible file input over its styled button
+is what the click should reach) covers nothing, and neither does the part of a box its
+overflow-clipping ancestors cut off (a closed dropdown folded to ``max-height: 0``, the slides of a
+carousel). Boxes without a background still take clicks, so they cover. The clipping follows CSS's
+containing blocks: an absolutely positioned box escapes the clipping of ancestors up to its
+positioned one, a fixed one all of its document's; ``<html>`` and ``<body>`` pass their overflow to
+the viewport. Transforms, ``clip-path`` and ``contain`` are not read: a box they clip counts
+whole (rare on a box over others: an overlay is fixed or positioned to be seen). A modal
+``<dialog>`` (``showModal``; the caller finds it by the accessibility tree's ``modal``) covers its
+whole viewport: its ``::backdrop``, which the snapshot leaves out, takes every click around it.
 """
 
 from __future__ import annotations
