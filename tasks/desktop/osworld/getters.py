@@ -186,5 +186,7 @@ def compile_getter(spec: object, place: Place) -> Getter:
         reason = f"it reads {needs}, which this desktop does not have" if needs else ""
         if kind == "cloud_file" or kind.startswith("cloud"):
             reason = "files come from the task folder here, not from the internet"
+        if kind == "content_from_vm_file":
+            reason = "it reads rows of xlsx files (LibreOffice's); read CSV files with vm_file instead"
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, GETTERS, reason)
     return GETTERS[kind](spec, place)
