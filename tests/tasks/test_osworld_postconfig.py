@@ -79,6 +79,8 @@ def test_an_acting_postconfig_makes_the_task_judged_at_the_end_with_its_steps_in
         "by_class": False,
     }
     # A postconfig of pauses only acts on nothing: the task keeps its verdict after every step.
+    long = load_task(task_file(tmp_path, [step("sleep", seconds=8), step("execute", command=SAVE)] * 2))
+    assert [s for s in long.final_steps() if isinstance(s, Pause)] == [Pause(8.0), Pause(2.0)]
     for postconfig in ([step("sleep", seconds=1)], None, []):
         plain = load_task(task_file(tmp_path, postconfig))
         assert plain.judging is Judging.EVERY_STEP and plain.final_steps() == ()

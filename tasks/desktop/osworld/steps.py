@@ -106,11 +106,15 @@ def plan_setup(steps: object, task_dir: Path, root: Path, source: str) -> SetupP
 
 
 def plan_postconfig(steps: object, source: str) -> tuple[LiveStep, ...]:
-    """The live steps of an ``evaluator.postconfig`` list, run in order before the final verdict."""
+    """The live steps of an ``evaluator.postconfig`` list, run in order before the final verdict
+    (its pauses, like the config's, add up to ``MAX_DELAY`` at most)."""
     planned: list[LiveStep] = []
+    paused = 0.0
     for kind, params, where in _steps(steps, "evaluator.postconfig", source, POSTCONFIG, "postconfig step"):
         if kind == "sleep":
-            planned.append(Pause(_seconds(params, source, where)))
+            seconds = min(_seconds(params, source, where), MAX_DELAY - paused)
+            paused += seconds
+            planned.append(Pause(seconds))
         elif kind in ("launch", "open"):
             planned.append(LaunchApp(_app(kind, params, {}, source, where)))
         else:
