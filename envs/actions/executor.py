@@ -19,6 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions import types as a
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
+from palaestra.envs.actions.scroll_landing import ELEMENT_SCROLL_JS, await_scroll_landed, may_scroll
 from palaestra.envs.observation import ID_ATTR, FrameIds
 from palaestra.errors import ActionError
 from palaestra.tasks.base import ToolRunner
@@ -45,6 +46,12 @@ async def execute(action: a.Action, state: ActionState) -> None:
     """Run one action. Raises ``ActionError`` (what the agent did wrong) or Playwright's errors."""
     page, timeout = state.page, state.timeout_ms
     check_bounds(action, state)
+    await _run(action, state, page, timeout)
+    if may_scroll(action):
+        await await_scroll_landed(page)
+
+
+async def _run(action: a.Action, state: ActionState, page: Page, timeout: float) -> None:
     match action:
         case a.Click(id=eid, button=button):
             _check_button(button)
@@ -90,7 +97,7 @@ async def execute(action: a.Action, state: ActionState) -> None:
         case a.Scroll(dx=dx, dy=dy, id=None):
             await page.mouse.wheel(dx, dy)
         case a.Scroll(dx=dx, dy=dy, id=str(eid)):
-            await (await _locate(state, eid)).locator.evaluate("(e, d) => e.scrollBy(d[0], d[1])", [dx, dy])
+            await (await _locate(state, eid)).locator.evaluate(ELEMENT_SCROLL_JS, [dx, dy])
         case a.DragAndDrop(from_id=src, to_id=dst):
             source, destination = (await _locate(state, src)).locator, (await _locate(state, dst)).locator
             await source.drag_to(destination, timeout=timeout, force=True)
@@ -216,7 +223,7 @@ STATUS_JS = """els => {
   const editable = e.isContentEditable || ((tag === "INPUT" || tag === "TEXTAREA") && !e.readOnly);
   let point = null;
   if (visible) {
-    e.scrollIntoView({block: "nearest", inline: "nearest"});
+    e.scrollIntoView({block: "nearest", inline: "nearest", behavior: "instant"});
     // A link that wraps has one box per line; the centre of their union can fall between the
     // lines, on its parent. Take the centre of the first line box the element itself is hit at.
     for (const r of e.getClientRects()) {

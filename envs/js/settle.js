@@ -1,10 +1,18 @@
-// Resolves once the page has gone one animation frame with no DOM mutation and no running finite
-// animation, or after `maxMs`. This replaces fixed sleeps: a quiet page costs one task turn.
-(maxMs) => new Promise((resolve) => {
+// Resolves once the page has gone one animation frame with no DOM mutation, no scroll and no
+// running finite animation, or after `maxMs`. This replaces fixed sleeps: a quiet page costs one
+// task turn. `minFrames` is how many animation frames to wait at least, for what the browser does
+// at a later frame than the action that asked for it: a mouse wheel's scroll is applied by the
+// compositor and reaches the page at the next frame, a keyboard scroll starts moving at the second
+// and is animated over about ten. A scroll is seen through its `scroll` events (any scroller's:
+// the listener captures them at the window), which the browser fires once per frame it moved.
+(maxMs, minFrames = 0) => new Promise((resolve) => {
   const started = performance.now();
   let changed = false;
+  let frames = 0;
   const observer = new MutationObserver(() => { changed = true; });
   observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  const scrolled = () => { changed = true; };
+  addEventListener("scroll", scrolled, { capture: true, passive: true });
   const animating = () => {
     // jQuery (< 3) animates on its own 13 ms timer, which can leave a frame with no change mid-fade.
     const jq = window.jQuery;
@@ -19,14 +27,15 @@
   const tick = () => {
     const quiet = !changed && !animating();
     changed = false;
-    if (quiet || performance.now() - started > maxMs) {
+    if ((quiet && frames >= minFrames) || performance.now() - started > maxMs) {
       observer.disconnect();
+      removeEventListener("scroll", scrolled, { capture: true });
       resolve(quiet);
     } else {
-      requestAnimationFrame(tick);
+      requestAnimationFrame(() => { frames += 1; tick(); });
     }
   };
   // First look after one task turn (timers set by the action's handlers have run by then); only a
-  // page that is still changing costs animation frames.
+  // page that is still changing, or a wait for `minFrames`, costs animation frames.
   setTimeout(tick, 0);
 })
