@@ -5,7 +5,7 @@ animates keyboard scrolling over about ten frames: an observation taken as the a
 its DOM snapshot (element boxes, hence set-of-marks) from before the scroll and its screenshot
 from after it, or both from the middle of it. The wheel and keyboard tests scroll ten times in one
 episode and check every observation: the probe's box in the snapshot is where the scroll put it,
-and the screenshot is red there. The code before the fix failed both at their first scroll, every
+and the screenshot is red there. The code before the fix failed both within the first four scrolls, every
 run. An element's ``scroll`` is applied at once even where the page asks for smooth scrolling.
 """
 
