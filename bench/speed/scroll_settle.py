@@ -19,7 +19,7 @@ import argparse
 import contextlib
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bench.common import log
@@ -37,14 +37,14 @@ def landing_wait(on: bool) -> Iterator[None]:
     """The executor with the scroll landing wait on, or off."""
     original = executor.may_scroll
     if not on:
-        executor.may_scroll = lambda action: False  # type: ignore[assignment]
+        executor.may_scroll = lambda action: False
     try:
         yield
     finally:
-        executor.may_scroll = original  # type: ignore[assignment]
+        executor.may_scroll = original
 
 
-def scroller(obs: dict[str, Any]) -> dict[str, Any]:
+def scroller(obs: Mapping[str, Any]) -> dict[str, Any]:
     return next(e for e in obs["elements"] if e["tag"] in SCROLLER_TAGS and e["in_viewport"])
 
 

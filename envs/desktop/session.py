@@ -31,6 +31,7 @@ import contextlib
 
 import atspi
 import commands
+import parking
 import protocol
 from display import Display, SessionFailure
 from observe_act import ObserveAct
@@ -88,6 +89,7 @@ class Session(Display, ObserveAct, SessionSteps):
 
     def start_episode(self, request: dict[str, Any]) -> dict[str, Any]:
         self.kill_episode()
+        parking.park_pointer(self.x)  # off the apps before they start, and again below (`parking`)
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)
         self.episode += 1
@@ -133,6 +135,7 @@ class Session(Display, ObserveAct, SessionSteps):
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
         time.sleep(min(float(request.get("delay", 0.0)), 30.0))
+        parking.park_pointer(self.x)
         waited = self.x.settle(request.get("quiet", 0.1), request.get("limit", 3.0))
         return {"home": str(home), "pids": [a.pid for a in self.apps], "settled": waited, "commands": ran}
 
