@@ -9,7 +9,7 @@ after two rules:
 - **Secrets out.** Cookie values (the `Cookie` and `Set-Cookie` headers, HAR's cookie lists),
   `Authorization` and every other header, query or posted field named like a secret
   (`redaction.is_secret_key`: `authenticity_token`, `password`, `x-csrf-token`...), and any secret
-  value this process knows, wherever it appears (`redaction.redact_text`). One cookie keeps its
+  value this process knows, wherever it appears (`redaction`). One cookie keeps its
   value: `_osm_directions_engine`, the map's choice of router (car, bicycle or foot), which four of
   Verified's map checks read in the request's `Cookie` header (tasks 267, 268, 759 and 760).
 - **Bounded.** Responses' bodies are never recorded; a posted text longer than `MAX_POST_CHARS`
@@ -28,15 +28,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from palaestra.redaction import REDACTED, is_secret_key, redact, redact_text
+from palaestra.redaction import REDACTED, is_secret_key, redact_known, redact_text
 
 NETWORK = "network.har"
-#: Entries kept per episode: a long WebArena episode sends a few hundred (about 1 KB each).
-MAX_ENTRIES = 2000
+#: Entries kept per episode (about 2 KB each): a page load sends one to a few; WebArena allows 30 steps.
+MAX_ENTRIES = 1000
 #: Posted text kept per request; a file upload's body beyond this is cut.
 MAX_POST_CHARS = 64_000
 #: Cookies whose value Verified's checks read, and which hold no secret (see the module's doc).
 KEPT_COOKIES = frozenset({"_osm_directions_engine"})
+#: Longer text is searched for known secret values only (see `_text`).
+_SEARCHED_CHARS = 2048
 _MULTIPART_FIELD = re.compile(
     r'(name="(?P<name>[^"]+)"[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n)(?P<value>.*?)(?=\r\n--)', re.S
 )
@@ -70,7 +72,7 @@ def redacted_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of one HAR entry with its secrets replaced (see the module's doc)."""
     out = dict(entry)
     request = dict(entry.get("request") or {})
-    request["url"] = redact_text(str(request.get("url", "")))
+    request["url"] = _url(str(request.get("url", "")))
     request["headers"] = [_header(h) for h in request.get("headers") or []]
     request["cookies"] = [_pair(c, cookie=True) for c in request.get("cookies") or []]
     request["queryString"] = [_pair(q) for q in request.get("queryString") or []]
@@ -80,7 +82,7 @@ def redacted_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
     response["headers"] = [_header(h) for h in response.get("headers") or []]
     response["cookies"] = [_pair(c, cookie=True) for c in response.get("cookies") or []]
     if "redirectURL" in response:
-        response["redirectURL"] = redact_text(str(response["redirectURL"]))
+        response["redirectURL"] = _url(str(response["redirectURL"]))
     out["request"], out["response"] = request, response
     return out
 
@@ -94,9 +96,35 @@ def _header(header: Mapping[str, Any]) -> dict[str, Any]:
         value = "\n".join(_set_cookie(line) for line in value.split("\n"))
     elif is_secret_key(name):
         value = REDACTED if value else value
+    elif lowered in ("referer", "location"):
+        value = _url(value)
     else:
-        value = redact_text(value)
+        value = _text(value)
     return {**header, "name": name, "value": value}
+
+
+def _url(url: str) -> str:
+    """A URL with the values of its secret-named query parameters replaced (`?private_token=...`)."""
+    rest, hash_, fragment = url.partition("#")
+    base, sep, query = rest.partition("?")
+    return _text(base + sep + _form(query) + hash_ + fragment)
+
+
+def _form(text: str) -> str:
+    """Form-encoded fields (a query, a posted form) with secret-named ones' values replaced, and
+    every other byte as it was sent."""
+    pieces = []
+    for piece in text.split("&"):
+        key, sep, value = piece.partition("=")
+        hidden = sep and value and is_secret_key(urllib.parse.unquote_plus(key))
+        pieces.append(f"{key}={REDACTED}" if hidden else piece)
+    return "&".join(pieces)
+
+
+def _text(text: str) -> str:
+    """`redact_text` on text of a header's length; on longer text (a huge URL), the known secret
+    values only, as `redact_text`'s `key=value` search grows with the square of the length."""
+    return redact_text(text) if len(text) <= _SEARCHED_CHARS else redact_known(text)
 
 
 def _cookie(pair: str) -> str:
@@ -113,7 +141,7 @@ def _pair(item: Mapping[str, Any], cookie: bool = False) -> dict[str, Any]:
     """A HAR name/value pair (a cookie, a query or form parameter) with a secret value replaced."""
     name, value = str(item.get("name", "")), item.get("value", "")
     hidden = (cookie and name not in KEPT_COOKIES) or is_secret_key(name)
-    return {**item, "value": REDACTED if hidden and value else redact_text(str(value))}
+    return {**item, "value": REDACTED if hidden and value else _text(str(value))}
 
 
 def _post(post: Mapping[str, Any]) -> dict[str, Any]:
@@ -125,19 +153,29 @@ def _post(post: Mapping[str, Any]) -> dict[str, Any]:
         out["comment"] = f"cut to {MAX_POST_CHARS} of its {len(text)} characters"
         text = text[:MAX_POST_CHARS]
     if "x-www-form-urlencoded" in mime:
-        fields = urllib.parse.parse_qsl(text, keep_blank_values=True)
-        if any(is_secret_key(k) for k, _ in fields):  # rewritten only then: the rest stays byte for byte
-            text = urllib.parse.urlencode([(k, REDACTED if is_secret_key(k) and v else v) for k, v in fields])
+        text = _form(text)
     elif "json" in mime:
         try:
             data = json.loads(text)
         except ValueError:
             data = None
-        if data is not None and redact(data) != data:
-            text = json.dumps(redact(data), ensure_ascii=False)
+        if data is not None and _masked(data) != data:
+            text = json.dumps(_masked(data), ensure_ascii=False)
     elif "multipart/form-data" in mime:
         text = _MULTIPART_FIELD.sub(
             lambda m: m.group(1) + (REDACTED if is_secret_key(m.group("name")) else m.group("value")), text
         )
-    out["text"] = redact_text(text)
+    out["text"] = _text(text)  # the fields named like secrets are replaced above, at any length
     return out
+
+
+def _masked(value: Any) -> Any:
+    """JSON with the values under secret-named keys replaced, at any depth."""
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if is_secret_key(str(k)) and v not in (None, "") else _masked(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
