@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
 from palaestra.tasks.desktop.osworld.getters import FilePath
 
 
@@ -144,6 +145,8 @@ class Metric:
     options: tuple[str, ...] = ()
     #: Keys its rules (the expected value, from a ``rule`` getter) must have.
     rule_keys: tuple[str, ...] = ()
+    #: Checks its rules when the file is loaded: ``(rules, source, where)``, raising `OSWorldTaskError`.
+    check_rules: Callable[[Any, str, str], None] | None = None
 
 
 METRICS: dict[str, Metric] = {
@@ -157,6 +160,7 @@ METRICS: dict[str, Metric] = {
     "diff_text_file": Metric(diff_text_file, True),
     "check_csv": Metric(check_csv, True),
     "compare_table": Metric(compare_table, True),
+    "check_accessibility_tree": Metric(check_accessibility_tree, True, check_rules=check_rules),
 }
 #: ``infeasible``: the task cannot be done, and the agent must say so (fail()); no getters.
 INFEASIBLE = "infeasible"
