@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from palaestra.redaction import REDACTED, is_secret_key, redact_known, redact_text
+from palaestra.redaction import REDACTED, is_secret_key, redact_text
 
 NETWORK = "network.har"
 #: Entries kept per episode (about 2 KB each): a page load sends one to a few; WebArena allows 30 steps.
@@ -37,8 +37,6 @@ MAX_ENTRIES = 1000
 MAX_POST_CHARS = 64_000
 #: Cookies whose value Verified's checks read, and which hold no secret (see the module's doc).
 KEPT_COOKIES = frozenset({"_osm_directions_engine"})
-#: Longer text is searched for known secret values only (see `_text`).
-_SEARCHED_CHARS = 2048
 _MULTIPART_FIELD = re.compile(
     r'(name="(?P<name>[^"]+)"[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n)(?P<value>.*?)(?=\r\n--)', re.S
 )
@@ -122,9 +120,8 @@ def _form(text: str) -> str:
 
 
 def _text(text: str) -> str:
-    """`redact_text` on text of a header's length; on longer text (a huge URL), the known secret
-    values only, as `redact_text`'s `key=value` search grows with the square of the length."""
-    return redact_text(text) if len(text) <= _SEARCHED_CHARS else redact_known(text)
+    """Known secret values, ``key=value`` secrets and bearer credentials out of a header or URL."""
+    return redact_text(text)
 
 
 def _cookie(pair: str) -> str:
