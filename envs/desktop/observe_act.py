@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import office
 import xinput
 
 
@@ -19,11 +20,16 @@ class ObserveAct:
 
     x: Any
     tree: Any
+    #: The episode's HOME (None before the first episode) and the path a task says for it.
+    home: Any
+    home_alias: str
 
     def observe(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         reply: dict[str, Any] = {"windows": self.x.windows(), "pointer": list(self.x.pointer())}
         if request.get("tree", True):
-            reply["nodes"] = [n.as_dict() for n in self.tree.snapshot()]
+            home = str(self.home or "")
+            nodes = office.adjust(self.tree, self.tree.snapshot(), home, self.home_alias)
+            reply["nodes"] = [n.as_dict() for n in nodes]
         shot = self.x.screenshot() if request.get("screenshot", True) else b""
         return reply, shot
 
