@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from palaestra.tasks.desktop.osworld.apps import app_for, check_app
+from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
 
@@ -45,6 +45,8 @@ class SetupPlan:
     commands: list[tuple[str, ...]] = field(default_factory=list)
     after_apps: list[tuple[str, ...]] = field(default_factory=list)
     delay: float = 0.0
+    #: The task's ``related_apps``: which app opens a spreadsheet depends on them (`open_argv`).
+    related: tuple[str, ...] = ()
 
 
 def flag(value: object) -> bool:
@@ -65,13 +67,15 @@ def as_argv(command: object, shell: object, source: str, where: str) -> tuple[st
     raise OSWorldTaskError(source, where, f"`command` must be a string or a list of strings, got {command!r}")
 
 
-def plan_setup(steps: object, task_dir: Path, root: Path, source: str) -> SetupPlan:
+def plan_setup(
+    steps: object, task_dir: Path, root: Path, source: str, related: tuple[str, ...] = ()
+) -> SetupPlan:
     """The `SetupPlan` of a task's ``config`` list; a typed error for any step it cannot run."""
     if steps is None:
         steps = []
     if not isinstance(steps, list):
         raise OSWorldTaskError(source, "config", f"must be a list of steps, got {type(steps).__name__}")
-    plan = SetupPlan()
+    plan = SetupPlan(related=related)
     for i, step in enumerate(steps):
         where = f"config[{i}]"
         if not isinstance(step, dict) or not isinstance(step.get("type"), str):
@@ -103,16 +107,14 @@ def _add_step(
         argv = as_argv(params.get("command"), params.get("shell", False), source, where)
         if argv[:2] == ("bash", "-c"):  # a shell line that starts an app: its first word is the app
             argv = tuple(shlex.split(argv[2]))
-        app = check_app(argv[0], source, where)
+        app = check_app(argv[0], source, where, argv[1:])
         for arg in argv[1:]:  # a file it opens must be in HOME too
             if arg.startswith(("/", "~")):
                 home_relative(arg, source, where)
         plan.apps.append((app, *argv[1:]))
     elif kind == "open":
         relative = home_relative(params.get("path"), source, where)
-        app = app_for(relative, relative in plan.files, source, where)
-        target = "~" if relative == "." else f"~/{relative}"
-        plan.apps.append((app, "--no-desktop", target) if app == "pcmanfm" else (app, target))
+        plan.apps.append(open_argv(relative, relative in plan.files, plan.related, source, where))
     elif kind in ("execute", "command"):
         argv = as_argv(params.get("command"), params.get("shell", False), source, where)
         (plan.after_apps if plan.apps else plan.commands).append(argv)
