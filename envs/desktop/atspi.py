@@ -176,7 +176,8 @@ class AtspiReader:
         Writer page's paragraphs on screen), which its ChildCount says without building them.
         """
         states = self._batch([_call(bus, path, "GetState") for bus, path, _, _ in level], deadline)
-        parents, managing = [], []
+        parents: list[tuple[str, str, str, int]] = []
+        managing: list[tuple[str, str, str, int]] = []
         for (bus, path, parent, depth), state in zip(level, states, strict=True):
             if state is None:
                 continue
@@ -205,7 +206,7 @@ class AtspiReader:
 
     def attributes(self, nodes: list[Node]) -> list[dict[str, str]]:
         """Each node's object attributes (``toolkit: gtk`` on GTK's own widgets), {} when unanswered."""
-        replies = self._batch([_call(*n.key.split(" ", 1), "GetAttributes") for n in nodes])
+        replies = self._batch([_call(*_bus_path(n.key), "GetAttributes") for n in nodes])
         return [dict(r[0]) if r else {} for r in replies]
 
     def table_cell(self, table: Node, row: int, column: int) -> Node | None:
@@ -259,6 +260,11 @@ class AtspiReader:
         for (node, _), answer in zip(values, answers[len(texts) :], strict=True):
             if answer:
                 node.value = float(answer[0][1])
+
+
+def _bus_path(key: str) -> tuple[str, str]:
+    bus, path = key.split(" ", 1)
+    return bus, path
 
 
 def _call(bus: str, path: str, method: str) -> Message:
