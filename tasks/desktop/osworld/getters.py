@@ -6,7 +6,7 @@ Supported: ``vm_file`` (a file of HOME: its path, or None when missing), ``vm_co
 verdict), ``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's
 elements as text, one ``role 'name' value`` line each), ``rule`` (the spec's ``rules``) and
 ``cloud_file`` for local files only (an expected file beside the task file). Other getters read
-apps we lack (Chrome, LibreOffice, VLC...) or the VM itself, and are refused with the reason.
+apps we lack (Chrome, VLC...) or the VM itself, and are refused with the reason.
 """
 
 from __future__ import annotations
