@@ -4,9 +4,9 @@ This speaks AT-SPI's D-Bus protocol directly (with `jeepney`, pure Python) inste
 libatspi and PyGObject: no C extension to build, no process-wide singleton bound to one bus, and
 the calls of one tree level go out together (pipelined) instead of one round trip at a time. Only
 what is on screen is read: a node that is not `showing` is kept out with its whole subtree (a
-menu's items until it opens), and so are the children of a node that `manages descendants` when
-it has many (a spreadsheet's 2^31 cells: LibreOffice and gnumeric say so; they are reached by the
-keyboard), while a Writer page's paragraphs, few, are read.
+menu's items until it opens), and so are the children of a node that `manages descendants` (a
+spreadsheet's 2^31 cells: LibreOffice and gnumeric say so; they are reached by the keyboard), except
+for a Writer page's paragraphs, few, which are read.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ COORD_SCREEN = 0
 MAX_TEXT = 4000
 #: The most children a node that manages descendants may have for its children to be read.
 MAX_MANAGED = 300
+#: The roles of nodes that manage descendants whose children are read (Writer's page of paragraphs).
+WALKED_MANAGING_ROLES = frozenset({"document text"})
 
 
 class TreeError(RuntimeError):
@@ -172,8 +174,9 @@ class AtspiReader:
 
         Children are asked for only once the states say so: LibreOffice answers GetChildren on a
         node that manages descendants (a sheet's 2^31 cells) by building them all, and stops
-        answering anything else meanwhile. Such a node is walked only when it has few children (a
-        Writer page's paragraphs on screen), which its ChildCount says without building them.
+        answering anything else meanwhile. Such a node is walked only when it is a document with
+        few children (a Writer page's paragraphs on screen), which its ChildCount says without
+        building them; GTK's lists and tables (a file dialog's files) stay unwalked, as before.
         """
         states = self._batch([_call(bus, path, "GetState") for bus, path, _, _ in level], deadline)
         parents: list[tuple[str, str, str, int]] = []
@@ -190,12 +193,15 @@ class AtspiReader:
                 nodes[parent].children.append(key)
             (managing if "manages-descendants" in node_states else parents).append((bus, path, key, depth))
         if managing:
-            calls = [
-                Properties(DBusAddress(path, bus, ACCESSIBLE)).get("ChildCount")
-                for bus, path, _, _ in managing
-            ]
-            counts = self._batch(calls, deadline)
-            parents += [m for m, n in zip(managing, counts, strict=True) if n and n[0][1] <= MAX_MANAGED]
+            calls = []
+            for bus, path, _, _ in managing:
+                count = Properties(DBusAddress(path, bus, ACCESSIBLE)).get("ChildCount")
+                calls += [count, _call(bus, path, "GetRoleName")]
+            replies = self._batch(calls, deadline)
+            for i, entry in enumerate(managing):
+                count, role = replies[2 * i], replies[2 * i + 1]
+                if count and role and count[0][1] <= MAX_MANAGED and role[0] in WALKED_MANAGING_ROLES:
+                    parents.append(entry)
         replies = self._batch([_call(bus, path, "GetChildren") for bus, path, _, _ in parents], deadline)
         return [
             (child_bus, child_path, key, depth + 1)
