@@ -41,9 +41,10 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 ITEM = '<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value></prop></item>'
 
 
-#: The title of a LibreOffice window showing a document ("sales.xlsx - LibreOffice Calc"); the
-#: window it shows first, before the document is loaded, is titled "LibreOffice 7.4".
-DOCUMENT_TITLE = re.compile(r".+ - LibreOffice( \w+)?")
+#: The title of a LibreOffice window showing a document ("sales.xlsx - LibreOffice Calc") or, when
+#: started without one, its Start Center ("LibreOffice"); the window it shows first, before either
+#: is loaded, is titled "LibreOffice 7.4".
+DOCUMENT_TITLE = re.compile(r".+ - LibreOffice( \w+)?|LibreOffice")
 
 
 def is_office(argv: list[str]) -> bool:
@@ -57,7 +58,7 @@ def launch_argv(argv: list[str], home: Path) -> list[str]:
 
 
 def document_shown(windows: list[dict[str, Any]]) -> bool:
-    """Whether the active window shows a document (an office started with a file or ``--calc``)."""
+    """Whether the active window shows a document (or the Start Center, for a bare ``soffice``)."""
     return any(w["active"] and DOCUMENT_TITLE.fullmatch(str(w["title"])) for w in windows)
 
 
