@@ -22,7 +22,7 @@ import numpy as np
 
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.obs import Observation, ObservationLayout
-from palaestra.errors import EnvStateError
+from palaestra.errors import ConfigError, EnvStateError
 
 if TYPE_CHECKING:
     from palaestra.envs.actions import ActionSet
@@ -93,10 +93,23 @@ class PalaestraEnv(gym.Env[Observation, str]):
 
     def limit_steps(self, max_steps: int | None) -> None:
         """End episodes at ``max_steps`` steps, judged as WebArena's harness judges them ("Early stop:
-        Reach max steps N"), where the environment supports it (``BrowserEnv``). ``gym.make(id,
-        max_episode_steps=N)`` calls it (`palaestra.envs.step_limit`), since Gymnasium's
+        Reach max steps N"), where the environment supports it (``BrowserEnv``, ``DesktopEnv``).
+        ``gym.make(id, max_episode_steps=N)`` calls it (`palaestra.envs.step_limit`), since Gymnasium's
         ``TimeLimit`` alone truncates without a verdict. Environments whose tasks are never judged
         at the limit leave the limit to ``TimeLimit``: this default does nothing."""
+
+    def _set_step_limit(self, max_steps: int | None) -> None:
+        """``limit_steps`` for the environments that take a limit: checked, and one limit only."""
+        if max_steps is None:
+            return
+        if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+            raise ConfigError(f"max_steps must be a whole number of steps, 1 or more, got {max_steps!r}.")
+        if self.max_steps is not None and self.max_steps != max_steps:
+            raise ConfigError(
+                f"Two step limits: max_steps={self.max_steps} given to the environment and "
+                f"max_episode_steps={max_steps} to gym.make. Give one of them."
+            )
+        self.max_steps = max_steps
 
     async def _end_at_step_limit(self, result: StepResult) -> StepResult:
         """The step that reached ``max_steps`` (``result``, not ended by itself), ended: truncated,
@@ -129,8 +142,6 @@ class PalaestraEnv(gym.Env[Observation, str]):
     def trace_next_episode(self, path: Path) -> None:
         """Record the next episode's Playwright trace into ``path`` (``BrowserEnv``); an environment
         without a browser of its own has nothing to trace, and says so."""
-        from palaestra.errors import ConfigError
-
         raise ConfigError(
             f"{type(self).__name__} has no browser of its own to record a Playwright trace of: "
             "traces are for browser tasks played in this process. Leave tracing off here."

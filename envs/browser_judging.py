@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from palaestra.envs.base import StepResult
 from palaestra.envs.browser_step import BrowserSteps
-from palaestra.errors import ConfigError
 from palaestra.tasks.base import EpisodeState, Evidence
 
 
@@ -21,16 +20,7 @@ class BrowserJudging(BrowserSteps):
     """A browser episode's step limit, its judging without an answer and its evidence for re-judging."""
 
     def limit_steps(self, max_steps: int | None) -> None:
-        if max_steps is None:
-            return
-        if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-            raise ConfigError(f"max_steps must be a whole number of steps, 1 or more, got {max_steps!r}.")
-        if self.max_steps is not None and self.max_steps != max_steps:
-            raise ConfigError(
-                f"Two step limits: max_steps={self.max_steps} given to the environment and "
-                f"max_episode_steps={max_steps} to gym.make. Give one of them."
-            )
-        self.max_steps = max_steps
+        self._set_step_limit(max_steps)
 
     async def aearly_stop(self, reason: str) -> StepResult | None:
         """Judge the episode without an answer, as WebArena's harness does, if its task asks for that
@@ -38,6 +28,7 @@ class BrowserJudging(BrowserSteps):
         self._bind_loop()
         if not self.task.judge_at_step_limit or self._episode is None or self._done:
             return None
+        self._episode.early_stop = reason
         return await self._guarded(self._episode, "", early_stop=reason)
 
     async def aevidence(self) -> Evidence | None:
@@ -47,5 +38,5 @@ class BrowserJudging(BrowserSteps):
         episode = self._episode
         if episode is None:  # never started, or its infrastructure failed
             return None
-        state = EpisodeState(list(episode.state.messages), episode.state.infeasible)
+        state = EpisodeState(list(episode.state.messages), episode.state.infeasible, episode.early_stop)
         return await self.task.evidence(episode.state.page, state)

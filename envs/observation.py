@@ -24,7 +24,8 @@ from playwright.async_api import Error as PlaywrightError
 from palaestra.envs.axtree import AXTree
 from palaestra.envs.elements import build_elements
 from palaestra.envs.obs import JPEG_QUALITY, ObsConfig
-from palaestra.envs.snapshot import ID_ATTR, Snapshot
+from palaestra.envs.occlusion import OCCLUSION_STYLES
+from palaestra.envs.snapshot import BASE_STYLES, ID_ATTR, Snapshot
 from palaestra.envs.som import Mark, som_views
 from palaestra.envs.som_select import browser_marks
 
@@ -35,7 +36,12 @@ SETTLE_AND_MARK_JS = f"""async ([maxMs, prefix, next]) => {{
   await ({SETTLE_JS})(maxMs);
   return ({MARK_JS})([prefix, next]);
 }}"""
-SNAPSHOT_STYLES = ["visibility", "opacity", "cursor"]
+#: What the snapshot asks for; set-of-marks adds what finding covered elements needs (its cost).
+SNAPSHOT_PARAMS: dict[str, Any] = {"computedStyles": BASE_STYLES}
+SOM_SNAPSHOT_PARAMS: dict[str, Any] = {
+    "computedStyles": BASE_STYLES + OCCLUSION_STYLES,
+    "includePaintOrder": True,
+}
 
 __all__ = ["ID_ATTR", "FrameIds", "ObsConfig", "capture", "decode_image"]  # ObsConfig: from .obs
 
@@ -115,7 +121,8 @@ async def capture(
     async def marked_snapshot() -> dict[str, Any]:
         if not marked:
             await frame_ids.mark(page)
-        return dict(await cdp.send("DOMSnapshot.captureSnapshot", {"computedStyles": SNAPSHOT_STYLES}))
+        params = SOM_SNAPSHOT_PARAMS if "som" in parts else SNAPSHOT_PARAMS
+        return dict(await cdp.send("DOMSnapshot.captureSnapshot", params))
 
     calls: list[Any] = [
         marked_snapshot() if want_tree else _none(),
@@ -134,7 +141,7 @@ async def capture(
         viewport = (size["width"], size["height"]) if size else (0, 0)
         elements = build_elements(dom, ax, viewport)
         if "som" in parts:
-            marks = browser_marks(dom, elements, viewport)
+            marks = browser_marks(dom, elements, viewport, _modal_dialogs(dom, ax))
         if "axtree" in parts:
             obs["axtree"] = ax.render(dom)
         if "dom" in parts:
@@ -154,6 +161,15 @@ async def capture(
             scale = pixels.shape[1] / size["width"] if size and size["width"] else 1.0
             obs["som_screenshot"], obs["som_marks"] = som_views(pixels, marks, scale)
     return obs
+
+
+def _modal_dialogs(dom: Snapshot, ax: AXTree) -> set[int]:
+    """The open ``<dialog>``s shown with ``showModal`` (the accessibility tree says ``modal``)."""
+    return {
+        i
+        for i, node in ax.by_dom.items()
+        if dom.tag[i] == "dialog" and AXTree.properties(node).get("modal") is True
+    }
 
 
 def screenshot_params(config: ObsConfig) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 ID_ATTR = "data-pal-id"
+#: The computed styles every snapshot asks for, in this order (``styles[i][0]`` is visibility).
+BASE_STYLES = ["visibility", "opacity", "cursor"]
 #: Elements never shown in the pruned DOM.
 SKIPPED_TAGS = {"script", "style", "head", "meta", "link", "noscript", "template", "title", "base"}
 #: Attributes kept in the pruned DOM (plus every aria-* attribute).
@@ -45,6 +47,8 @@ class Snapshot:
         self.checked: set[int] = set()
         self.option_selected: set[int] = set()
         self.clickable: set[int] = set()
+        #: Layout node -> its layer's paint rank (higher is on top); empty unless asked for.
+        self.paint_order: dict[int, int] = {}
         self.doc_roots: list[int] = []
         content_doc: dict[int, int] = {}
         offsets: list[int] = []
@@ -95,12 +99,15 @@ class Snapshot:
                 content_doc[offset + idx] = doc_idx
             layout = doc["layout"]
             scroll_x, scroll_y = doc.get("scrollOffsetX", 0.0), doc.get("scrollOffsetY", 0.0)
+            paint_orders = layout.get("paintOrders")
             for k, node_idx in enumerate(layout["nodeIndex"]):
                 gi = offset + node_idx
                 if gi not in self.bounds:  # the first layout object of a node is its box
                     x, y, w, h = layout["bounds"][k]
                     self.bounds[gi] = (x - scroll_x, y - scroll_y, w, h)
                     self.styles[gi] = [strings[s] if s >= 0 else "" for s in layout["styles"][k]]
+                    if paint_orders is not None:
+                        self.paint_order[gi] = paint_orders[k]
         for i, p in enumerate(self.parent):
             if p >= 0:
                 self.children[p].append(i)

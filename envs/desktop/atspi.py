@@ -73,8 +73,8 @@ STATE_NAMES = [
     "has-popup",
     "read-only",
 ]
-#: Screen coordinates (ATSPI_COORD_TYPE_SCREEN).
-COORD_SCREEN = 0
+#: Screen coordinates (ATSPI_COORD_TYPE_SCREEN), and relative to the object's top-level X window.
+COORD_SCREEN, COORD_WINDOW = 0, 1
 MAX_TEXT = 4000
 #: The most children a node that manages descendants may have for its children to be read.
 MAX_MANAGED = 300
@@ -99,6 +99,7 @@ class Node:
     text: str | None = None
     value: float | None = None
     app: str = ""
+    popup: int = -1  # which popup window it is drawn in (`stacking.place`), -1 for none
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -233,6 +234,22 @@ class AtspiReader:
         )
         self._describe([cell], time.monotonic() + self.timeout)
         return cell
+
+    def window_origins(self, nodes: list[Node]) -> list[tuple[int, int] | None]:
+        """Where each node's top-level X window starts on screen (its screen position less its
+        window-relative one), in one batch; None where the object is gone or has no extents."""
+        calls = []
+        for node in nodes:
+            bus, path = node.key.split(" ", 1)
+            address = DBusAddress(path, bus, COMPONENT)
+            calls.append(new_method_call(address, "GetExtents", "u", (COORD_WINDOW,)))
+        out: list[tuple[int, int] | None] = []
+        for node, reply in zip(nodes, self._batch(calls), strict=True):
+            if reply and node.box is not None:
+                out.append((node.box[0] - int(reply[0][0]), node.box[1] - int(reply[0][1])))
+            else:
+                out.append(None)
+        return out
 
     def _describe(self, nodes: list[Node], deadline: float) -> None:
         calls = []

@@ -9,16 +9,54 @@ command can neither hang the session nor fill its memory.
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import mss
+import six
+import Xlib
 
 #: The longest any one command may run, and the most output kept of each stream.
 MAX_SECONDS = 60.0
 MAX_OUTPUT = 1_000_000
 
 Popen = Callable[..., "subprocess.Popen[bytes]"]
+#: Our pyautogui (`pyautogui_shim/pyautogui.py`): what ``import pyautogui`` finds in a task's command.
+SHIM_DIR = Path(__file__).with_name("pyautogui_shim")
+
+
+def command_env(env: dict[str, str], base: Path) -> dict[str, str]:
+    """The environment of a task's commands: the episode's, where ``python`` and ``python3`` run
+    the session's own Python and ``import pyautogui`` drives this display (our `pyautogui_shim`).
+
+    OSWorld's tasks save files with ``python -c "import pyautogui; pyautogui.hotkey('ctrl', 's')"``;
+    PyPI's pyautogui needs python3-Xlib, whose ``Xlib`` package would replace python-xlib's. The
+    wrappers are scripts, not links (a link to a venv's python starts the bare system Python), and
+    fall back to the system's python3 when the desktop user may not run the session's (a venv
+    whose base Python lives in root's home): the shim's few pure-Python packages are linked into
+    ``pylib`` for that one.
+    """
+    folder, lib = base / "bin", base / "pylib"
+    if not folder.is_dir():
+        lib.mkdir(exist_ok=True)
+        for module in (Xlib, six, mss):
+            source = Path(str(module.__file__))
+            package = source.parent if source.name == "__init__.py" else source
+            (lib / package.name).symlink_to(package)
+        folder.mkdir()
+        for name in ("python", "python3"):
+            candidates = " ".join(shlex.quote(p) for p in (sys.executable, "/usr/bin/python3"))
+            script = (
+                f'#!/bin/sh\nfor py in {candidates}; do [ -x "$py" ] && exec "$py" "$@"; done\nexit 127\n'
+            )
+            (folder / name).write_text(script)
+            (folder / name).chmod(0o755)  # ours, run by the desktop user
+    path = f"{folder}:{env.get('PATH', '/usr/bin:/bin')}"
+    return dict(env, PATH=path, PYTHONPATH=f"{SHIM_DIR}:{lib}")
 
 
 def swap_home(arg: str, alias: str, home: Path) -> str:

@@ -4,9 +4,11 @@ Each environment owns one desktop session process (`session.py`): a private Xvfb
 D-Bus, openbox and the AT-SPI bus, started once and kept across episodes. A reset kills the last
 episode's apps, lays out a fresh HOME with the task's files, starts the task's apps and returns the
 first observation; with ``keep_display=False`` it starts a whole new session instead (slower, and
-measured by bench.speed.desktop). ``screen_size=(1920, 1080)`` sets the display's size (OSWorld's);
-tasks default to 1280 x 800. Actions are PyAutoGUI calls (or OSWorld's computer_13 JSON), parsed,
-never executed as code, and sent to the X server through XTEST.
+measured by bench.speed.desktop). A task is judged after every step or once at the end of the
+episode (`judging.py`); ``max_steps`` ends episodes at that many steps, judged.
+``screen_size=(1920, 1080)`` sets the display's size (OSWorld's); tasks default to 1280 x 800.
+Actions are PyAutoGUI calls (or OSWorld's computer_13 JSON), parsed, never executed as code, and
+sent to the X server through XTEST.
 
 Observation keys: ``goal``, ``screenshot`` (H x W x 3 uint8), ``axtree`` (AT-SPI as text lines
 with ids and screen boxes), ``elements`` (records with the browser's keys), ``focused_element``,
@@ -26,29 +28,28 @@ import numpy as np
 from gymnasium import spaces
 
 from palaestra.envs.actions import ActionSet, get_action_set
-from palaestra.envs.base import EPISODE_OVER, PalaestraEnv, StepResult, failed_step
+from palaestra.envs.base import EPISODE_OVER, StepResult
 from palaestra.envs.desktop import actions as A
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
-from palaestra.envs.desktop.episode_requests import episode_request, missing_programs, run_judge_commands
+from palaestra.envs.desktop.episode_requests import episode_request, missing_programs
+from palaestra.envs.desktop.judging import FATAL_KINDS, DesktopJudging
 from palaestra.envs.desktop.observation import observation_values
 from palaestra.envs.desktop.screen import MAX_SCREEN, MIN_SCREEN, check_screen_size
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError, check_choice
-from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
+from palaestra.tasks.desktop.base import DesktopTask
 from palaestra.tasks.registry import get_task_spec
 
 __all__ = ["BROKEN_APP_KINDS", "FATAL_KINDS", "MAX_SCREEN", "MIN_SCREEN", "DesktopEnv"]
 
-#: Failures after which the session is replaced at the next reset.
-FATAL_KINDS = {"display_crashed", "session_timeout", "openbox_crashed"}
 #: Failures of a task's app at its start (it exited before showing a window) that no new session
 #: would mend: the reset says so at once, as `DesktopUnavailableError`, instead of trying again.
 BROKEN_APP_KINDS = {"app_exited"}
 
 
-class DesktopEnv(PalaestraEnv):
+class DesktopEnv(DesktopJudging):
     """A desktop task as a Gymnasium environment. Actions are PyAutoGUI calls such as ``click('12')``."""
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}  # noqa: RUF012  (Gymnasium's convention)
@@ -66,6 +67,7 @@ class DesktopEnv(PalaestraEnv):
         settle_quiet: float = 0.08,
         settle_limit: float = 2.0,
         action_pause: float = 0.1,
+        max_steps: int | None = None,
         render_mode: str | None = None,
     ) -> None:
         made = get_task_spec(task).make() if isinstance(task, str) else task
@@ -96,6 +98,7 @@ class DesktopEnv(PalaestraEnv):
         self._home: Path | None = None
         self._ids = ElementIds()
         self._tree = DesktopTree("", [], "")
+        self._nodes: list[dict[str, Any]] = []
         self._goal = ""
         self._messages: list[str] = []
         self._setup_commands: list[dict[str, Any]] = []
@@ -108,6 +111,7 @@ class DesktopEnv(PalaestraEnv):
         self.layout = ObservationLayout.of(["desktop", "focus", *parts], self.screen)
         self.observation_space: spaces.Space[Observation] = self.layout.space()  # type: ignore[assignment]
         self.action_space = Unicode(max_length=20_000)
+        self.limit_steps(max_steps)
 
     # -- async core -------------------------------------------------------------------------------
 
@@ -174,6 +178,7 @@ class DesktopEnv(PalaestraEnv):
         t2 = time.perf_counter()
         self._home, self._goal = Path(reply["home"]), setup.goal
         self._ids, self._messages, self._done = ElementIds(), [], False
+        self._steps, self._final_results = 0, None
         obs = await self._observe(client, last_action="", error="")
         self.timings = {"session": t1 - t0, "episode": t2 - t1, "observe": time.perf_counter() - t2}
         return obs
@@ -184,18 +189,7 @@ class DesktopEnv(PalaestraEnv):
             raise EnvStateError("step() without an episode (before reset() or after close()): call reset().")
         if not isinstance(action, str):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
-        try:
-            return await asyncio.wait_for(self._step(action), self.step_timeout)
-        except TimeoutError:
-            kind, message = "step_timeout", f"The step took longer than {self.step_timeout} s."
-        except SessionFailure as exc:
-            kind, message = exc.kind, str(exc)
-        # An infrastructure failure ends the episode; the next reset replaces what broke.
-        if self._client is not None and kind in FATAL_KINDS | {"step_timeout"}:
-            await self._client.close()
-        self._done = True
-        last = self._last_obs or self.layout.blank(goal=self._goal)
-        return failed_step(self.layout, last, action, {"kind": kind, "message": message}, self._messages)
+        return await self._limited(self._step(action), action)
 
     async def _step(self, text: str) -> StepResult:
         client = await self._session()
@@ -225,47 +219,42 @@ class DesktopEnv(PalaestraEnv):
                 self._apps = reply.get("apps", self._apps)
         t1 = time.perf_counter()
         obs = await self._observe(client, last_action=text, error=error)
-        outcome = self.outcome(done=said_done, failed=said_fail)
-        outcome.command_results = await run_judge_commands(
-            client, self.task.judge_commands(), self.step_timeout
-        )
-        verdict = self.task.evaluate(outcome)
-        terminated = verdict.done or said_done or said_fail
+        obs, reward, terminated, judged = await self._judge(client, obs, said_done, said_fail)
         self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
         info = {
-            "success": verdict.success,
-            "task_info": verdict.raw,
+            **judged,
             "messages": list(self._messages),
             "infeasible": "said fail()" if said_fail else None,
             "error": None,
         }
-        return obs, float(verdict.reward), terminated, False, info
+        return obs, reward, terminated, False, info
 
-    def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
-        """What the task's judge reads: the episode's HOME and the latest snapshot."""
-        assert self._home is not None
-        return DesktopOutcome(
-            home=self._home,
-            elements=self._tree.elements,
-            windows=list((self._last_obs or {}).get("windows", [])),
-            messages=list(self._messages),
-            done=done,
-            failed=failed,
-            apps=self._apps,
-        )
-
-    async def _observe(self, client: SessionClient, last_action: str, error: str) -> Observation:
+    async def _observe(
+        self, client: SessionClient, last_action: str, error: str, tree: bool = False
+    ) -> Observation:
+        """Observe the screen (``tree``: read the accessibility tree even if no observation part
+        shows it, for a judge)."""
         config = self.obs_config
-        want_tree = config.axtree or config.elements or config.som
+        want_tree = config.axtree or config.elements or config.som or tree
         want_pixels = config.screenshot or config.som
         reply, blob = await client.request(
-            {"op": "observe", "tree": want_tree, "screenshot": want_pixels}, self.step_timeout
+            {"op": "observe", "tree": want_tree, "screenshot": want_pixels, "popups": config.som},
+            self.step_timeout,
         )
         self._apps = reply.get("apps", [])
         if want_tree:
+            self._nodes = reply["nodes"]
             self._tree = build_tree(reply["nodes"], self._ids, self.screen)
         values = observation_values(
-            config, self._tree, reply["windows"], blob, self.screen, self._goal, last_action, error
+            config,
+            self._tree,
+            reply["windows"],
+            blob,
+            self.screen,
+            self._goal,
+            last_action,
+            error,
+            popups=reply.get("popups", []),
         )
         obs = self._last_obs = self.layout.build(values)
         return obs

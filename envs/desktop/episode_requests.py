@@ -1,5 +1,6 @@
 """What `DesktopEnv` asks of its session about a task: the episode request that lays out a task's
-setup (its files, folders, commands and apps), and the commands its judge reads the output of.
+setup (its files, folders, commands, apps and steps), the commands its judge reads the output of,
+and the steps it wants run on the live desktop before its verdict at the end.
 
 Apart from the environment's episode loop because they translate a task's declarations into the
 session's wire format (`protocol.py`, `session.py`) and back, and nothing else.
@@ -14,12 +15,14 @@ from typing import Any
 
 from palaestra.envs.desktop.client import SessionClient
 from palaestra.tasks.desktop.base import CommandResult, DesktopSetup
+from palaestra.tasks.desktop.live_steps import LiveStep, programs, wire
 
 
 def missing_programs(setup: DesktopSetup) -> list[str]:
     """The programs a setup starts (apps and commands) that are not on PATH, sorted."""
-    programs = {argv[0] for argv in (*setup.apps, *setup.commands, *setup.after_apps) if argv}
-    return sorted(p for p in programs if shutil.which(p) is None)
+    started = {argv[0] for argv in (*setup.apps, *setup.commands, *setup.after_apps) if argv}
+    started |= programs(setup.steps)
+    return sorted(p for p in started - {"python", "python3"} if shutil.which(p) is None)
 
 
 def episode_request(setup: DesktopSetup) -> dict[str, Any]:
@@ -35,6 +38,7 @@ def episode_request(setup: DesktopSetup) -> dict[str, Any]:
         "apps": [list(a) for a in setup.apps],
         "commands": [list(c) for c in setup.commands],
         "after_apps": [list(c) for c in setup.after_apps],
+        "steps": [wire(s) for s in setup.steps],
         "home_alias": setup.home_alias,
         "delay": setup.delay,
         "quiet": 0.1,
@@ -54,3 +58,12 @@ async def run_judge_commands(
             reply["returncode"], reply["stdout"], reply["stderr"], bool(reply.get("timed_out"))
         )
     return results
+
+
+async def run_live_steps(
+    client: SessionClient, steps: Sequence[LiveStep], timeout: float
+) -> list[dict[str, Any]]:
+    """Run a task's steps on the live desktop, in order (then let the screen settle); each one's
+    result (a window not found, a command's return code) for the verdict's ``task_info``."""
+    reply, _ = await client.request({"op": "steps", "steps": [wire(s) for s in steps]}, timeout)
+    return list(reply.get("steps", []))

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from palaestra.envs.desktop.marks import desktop_marks
 from palaestra.envs.desktop.tree import DesktopTree
 from palaestra.envs.obs import ObsConfig
 from palaestra.envs.som import som_views
-from palaestra.envs.som_select import desktop_marks
 
 
 def observation_values(
@@ -26,8 +26,10 @@ def observation_values(
     goal: str,
     last_action: str,
     error: str,
+    popups: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The observation's values, for `ObservationLayout.build`; `blob` is the BGRA screenshot."""
+    """The observation's values, for `ObservationLayout.build`; `blob` is the BGRA screenshot and
+    `popups` the open menus and lists over the windows (`stacking.popups`, with set-of-marks)."""
     want_pixels = config.screenshot or config.som
     values: dict[str, Any] = {
         "goal": goal,
@@ -48,6 +50,6 @@ def observation_values(
         if config.screenshot:
             values["screenshot"] = pixels
         if config.som:
-            marks = desktop_marks(tree.elements, screen, windows)
+            marks = desktop_marks(tree.elements, screen, windows, popups or [], tree.popup_of)
             values["som_screenshot"], values["som_marks"] = som_views(pixels, marks)
     return values

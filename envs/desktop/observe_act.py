@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import office
+import stacking
 import xinput
 
 
@@ -26,9 +27,13 @@ class ObserveAct:
 
     def observe(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         reply: dict[str, Any] = {"windows": self.x.windows(), "pointer": list(self.x.pointer())}
+        if request.get("popups"):  # set-of-marks: what covers what beyond the client windows
+            reply["popups"] = stacking.popups(self.x, [w["id"] for w in reply["windows"]])
         if request.get("tree", True):
             home = str(self.home or "")
             nodes = office.adjust(self.tree, self.tree.snapshot(), home, self.home_alias)
+            if reply.get("popups"):
+                stacking.place(nodes, reply["popups"], self.tree)
             reply["nodes"] = [n.as_dict() for n in nodes]
         shot = self.x.screenshot() if request.get("screenshot", True) else b""
         return reply, shot

@@ -6,7 +6,8 @@ it keeps root to read their accessibility buses (their configuration lets root i
 D-Bus, openbox and the AT-SPI bus once (`display.py`), then, per episode, a fresh HOME and the task's apps
 (here). It is the reaper of everything it starts (see `display.py`): it kills every process of an
 episode when the episode ends and every process of the session when it quits, or when its parent
-goes away (end of stdin). Observing and acting are in `observe_act.py`.
+goes away (end of stdin). Observing and acting are in `observe_act.py`, a task's live steps (window
+steps, commands and apps in order, OSWorld's postconfig) in `session_steps.py`.
 
 Requests and replies are frames of `protocol`; see `Session.handle` for the requests.
 """
@@ -34,6 +35,7 @@ import office
 import protocol
 from display import Display, SessionFailure
 from observe_act import ObserveAct
+from session_steps import SessionSteps
 
 #: Written into every fresh HOME: no blinking caret or animation, so that screenshots of the same
 #: state are the same pixels and the screen settles as soon as the app has drawn.
@@ -46,7 +48,7 @@ PCMANFM_SETTINGS = "[ui]\nshow_statusbar=0\n"
 STDERR_TAIL = 1500
 
 
-class Session(Display, ObserveAct):
+class Session(Display, ObserveAct, SessionSteps):
     """The display, plus the episodes on it and the requests `DesktopEnv` sends."""
 
     #: Set by `Display`; said again for mypy, which sees the script's sibling modules as untyped.
@@ -60,7 +62,11 @@ class Session(Display, ObserveAct):
         self.app_errs: list[Path] = []
         #: The current episode's environment, and the path its task's commands say for HOME.
         self.episode_env: dict[str, str] = {}
+        #: The environment of the episode's commands (`commands.command_env`: python, pyautogui).
+        self.command_env: dict[str, str] = {}
         self.home_alias = ""
+        #: Whether a step of this episode closed a window: its app's exit is then no failure.
+        self.closed_a_window = False
 
     def kill_episode(self) -> None:
         """Kill every process started since the session came up (the apps and their helpers)."""
@@ -86,6 +92,7 @@ class Session(Display, ObserveAct):
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)
         self.episode += 1
+        self.closed_a_window = False
         # The same path every episode (the last one's apps are dead and its HOME gone): apps show it
         # (a file manager's location bar), and a seed's first observation must repeat exactly.
         home = self.home = self.base / "home"
@@ -114,6 +121,7 @@ class Session(Display, ObserveAct):
             XDG_CACHE_HOME=str(home / ".cache"),
         )
         self.episode_env, self.home_alias = env, str(request.get("home_alias", ""))
+        self.command_env = commands.command_env(env, self.base)
         with open(self.base / "apps.log", "ab") as log:
             ran = [self._command(argv, log) for argv in request.get("commands", [])]
             known = {bus for bus, _ in self.tree.applications()}
@@ -129,6 +137,7 @@ class Session(Display, ObserveAct):
             if self.apps:
                 self._wait(lambda: self._app_ready(known, with_office), f"{request['apps'][0][0]}")
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
+            ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
         time.sleep(min(float(request.get("delay", 0.0)), 30.0))
         waited = self.x.settle(request.get("quiet", 0.1), request.get("limit", 3.0))
         return {"home": str(home), "pids": [a.pid for a in self.apps], "settled": waited, "commands": ran}
@@ -140,7 +149,7 @@ class Session(Display, ObserveAct):
         argv = [commands.swap_home(str(a), self.home_alias, home) for a in argv]
 
         def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-            return self._popen(args, self.episode_env, home, **kwargs)
+            return self._popen(args, self.command_env, home, **kwargs)
 
         try:
             result = commands.run(popen, argv, timeout, log)
@@ -161,12 +170,13 @@ class Session(Display, ObserveAct):
         """While the apps start: one killed is `app_crashed`; one that exited before showing a
         window is `app_exited` at once, rather than after the whole readiness wait. An exit with
         status 0 is one only when nothing of the episode is left running: a launcher that forks
-        the real app and exits 0 has started it."""
+        the real app and exits 0 has started it, and an app a step closed (close_window) ended as
+        asked."""
         for i, app in enumerate(self.apps):
             code = app.poll()
             if code is not None and code < 0:
                 raise SessionFailure("app_crashed", f"{_name(app)} was killed by signal {-code}")
-            if code is not None and (code != 0 or not self._episode_processes()):
+            if code is not None and (code != 0 or not (self.closed_a_window or self._episode_processes())):
                 tail = _tail(self.app_errs[i]) if i < len(self.app_errs) else ""
                 said = f"; its stderr ends with:\n{tail}" if tail else " and wrote nothing on stderr"
                 raise SessionFailure(
@@ -210,6 +220,13 @@ class Session(Display, ObserveAct):
             if self.home is None:
                 raise ValueError("run before any episode")
             return self._command(list(request["argv"]), timeout=float(request.get("timeout", 30.0))), b""
+        if op == "steps":
+            if self.home is None:
+                raise ValueError("steps before any episode")
+            with open(self.base / "apps.log", "ab") as log:
+                ran = self.run_steps(list(request["steps"]), log)
+            waited = self.x.settle(request.get("quiet", 0.1), request.get("limit", 3.0))
+            return {"steps": ran, "settled": waited, "apps": self.app_status()}, b""
         if op == "status":
             return {"apps": self.app_status(), "infra": {k: p.pid for k, p in self.infra.items()}}, b""
         raise ValueError(f"unknown request {op!r}")

@@ -78,6 +78,8 @@ class DesktopTree:
     text: str
     elements: list[dict[str, Any]]
     focused: str
+    #: Element id -> the index of the popup window it is drawn in (asked for with set-of-marks only).
+    popup_of: dict[str, int] = field(default_factory=dict)
 
     def box_of(self, element_id: str) -> tuple[int, int, int, int] | None:
         for el in self.elements:
@@ -105,6 +107,7 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
     roots = [n for n in nodes if n["parent"] not in by_key]
     lines: list[str] = []
     elements: list[dict[str, Any]] = []
+    popup_of: dict[str, int] = {}
     focused = ""
 
     def visit(node: dict[str, Any], depth: int, parent_id: str, app: str) -> None:
@@ -135,6 +138,8 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
             lines.append("  " * depth + " ".join(parts))
             if "focused" in states:
                 focused = element_id
+            if node.get("popup", -1) >= 0:
+                popup_of[element_id] = node["popup"]
             width, height = screen
             visible = box[2] > 0 and box[3] > 0
             elements.append(
@@ -168,7 +173,7 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
 
     for root in roots:
         visit(root, 0, "", "")
-    return DesktopTree(text="\n".join(lines), elements=elements, focused=focused)
+    return DesktopTree(text="\n".join(lines), elements=elements, focused=focused, popup_of=popup_of)
 
 
 def _value(node: dict[str, Any]) -> str:

@@ -1,9 +1,11 @@
 """What a desktop task is: the files and apps an episode starts with, a goal, and a judge that
 reads the outcome (files the apps wrote, config files, what the apps show through AT-SPI).
 
-A task never acts on the desktop and never talks to the agent. Its `evaluate` reads the episode's
-HOME and the latest accessibility snapshot; an agent's words (`send_msg_to_user`) count only
-beside evidence on the desktop.
+A task never acts on the desktop itself and never talks to the agent. Its `evaluate` reads the
+episode's HOME and the latest accessibility snapshot; an agent's words (`send_msg_to_user`) count
+only beside evidence on the desktop. A task may declare steps for the environment to run on the
+live desktop (`live_steps`): after its apps start, and once before a verdict given at the end of the
+episode (`Judging.AT_END`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.base import Evaluation
+from palaestra.tasks.desktop.live_steps import LiveStep
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class DesktopSetup:
     #: apps start, ``after_apps`` once the first app's window is up (OSWorld's ``execute`` steps).
     commands: tuple[tuple[str, ...], ...] = ()
     after_apps: tuple[tuple[str, ...], ...] = ()
+    #: Steps run in order after ``after_apps`` (a window brought to the front, then keys sent to it).
+    steps: tuple[LiveStep, ...] = ()
     #: A path that stands for HOME in app and command arguments, for tasks written for another
     #: machine (OSWorld's ``/home/user``); "" for none.
     home_alias: str = ""
@@ -66,6 +72,9 @@ class DesktopOutcome:
     apps: list[dict[str, Any]] = field(default_factory=list)
     #: What each of the task's `judge_commands` answered just now, by argv.
     command_results: dict[tuple[str, ...], CommandResult] = field(default_factory=dict)
+    #: The accessibility tree as read from AT-SPI, every node (containers too), each with its
+    #: ``key``, ``parent``, ``children``, ``role``, ``name``, ``states``, ``box``, ``text``, ``value``.
+    nodes: list[dict[str, Any]] = field(default_factory=list)
 
     def path(self, relative: str) -> Path:
         path = (self.home / relative).resolve()
@@ -92,6 +101,19 @@ def verdict(success: bool, **raw: Any) -> Evaluation:
     return Evaluation(reward=1.0 if success else 0.0, done=success, success=success, raw=raw)
 
 
+class Judging(Enum):
+    """When the environment asks a task for its verdict.
+
+    ``EVERY_STEP``: after every step; the episode ends as soon as the task is done (early success
+    detection). ``AT_END``: once, when the episode ends (the agent's done() or fail(), or the step
+    limit), after the task's `final_steps` ran on the live desktop; steps before earn 0 and never
+    end the episode. OSWorld judges so: its postconfig saves and closes files before its checks.
+    """
+
+    EVERY_STEP = "every_step"
+    AT_END = "at_end"
+
+
 class DesktopTask(ABC):
     """One desktop task family; each `setup(rng)` draws one episode of it."""
 
@@ -99,6 +121,8 @@ class DesktopTask(ABC):
     action_set: str = "desktop"
     #: Screen size in pixels (width, height).
     screen: tuple[int, int] = (1280, 800)
+    #: When the task is judged (see `Judging`).
+    judging: Judging = Judging.EVERY_STEP
 
     @abstractmethod
     def setup(self, rng: random.Random) -> DesktopSetup:
@@ -113,4 +137,9 @@ class DesktopTask(ABC):
         desktop user before each verdict: what a judge cannot read from files or the screen (OSWorld's
         ``vm_command_line``). Running them as the desktop user, not as the environment's own user,
         keeps what the agent left in HOME from running with more rights than the agent had."""
+        return ()
+
+    def final_steps(self) -> tuple[LiveStep, ...]:
+        """Steps run once on the live desktop before a verdict at the end of the episode (only for
+        tasks judged `Judging.AT_END`): what the judge needs done first, such as saving a file."""
         return ()

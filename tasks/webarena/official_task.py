@@ -36,7 +36,7 @@ from palaestra.tasks.webarena.official import (
     placeholder,
     sources,
 )
-from palaestra.tasks.webarena.task import SiteTask
+from palaestra.tasks.webarena.task import SiteTask, tabs_record
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page, Response
@@ -122,9 +122,17 @@ class OfficialTask(SiteTask):
         return site_tools(())
 
     async def evidence(self, page: Page, state: EpisodeState) -> Evidence | None:
-        """None: Verified's column reads the episode's network trace and the sites may be the
-        user's instances, so ``palaestra judge`` cannot reproduce these verdicts."""
-        return None
+        """What ``palaestra judge`` re-judges offline (``rejudge_official``): the answer (or why the
+        episode was stopped without one), the tabs, the sites' URLs the episode used, and its network
+        events for Verified. No cookies and no site state: the sites may be the user's instances."""
+        record = {
+            "answer": state.messages[-1] if state.messages else None,
+            "infeasible": state.infeasible,
+            "early_stop": state.early_stop,
+            **tabs_record(page),
+            "urls": self.urls(),
+        }
+        return Evidence(record, None, network=list(self._events.get(page.context, [])))
 
     def stand_ins(self) -> list[str]:
         """Palaestra's sites this task runs on (its sites that no user instance replaces)."""

@@ -136,6 +136,11 @@ def test_env_speed_measures_palaestra_and_explains_a_missing_anchor(tmp_path: Pa
     assert written  # the whole result, for analysis
 
 
+def test_som_cover_times_both_pages() -> None:
+    stdout = run_bench("bench.speed.som_cover", "--cards", "20", "--rounds", "2")
+    assert stdout.count("added per SoM step") == 2 and "shop page, 20 cards" in stdout
+
+
 def test_runner_runs_the_oracle_and_reports_its_overhead() -> None:
     flags = ["--tasks", "click-test", "--seeds", "0", "--workers", "1", "--cores", "all"]
     stdout = run_bench("bench.speed.runner", *flags)

@@ -95,10 +95,13 @@ def test_palaestra_eval_plays_the_suite_with_its_oracles(
         "multiply",
         "--tasks",
         "retouch-*",
+        "--tasks",
+        "edit-memo",
     ]
     assert main([*argv, "--workers", "1", "--out", "run", "--no-screenshots"]) == 0
     rows = load_rows(tmp_path / "run")
     assert sorted((r["task"], r["seed"]) for r in rows) == [
+        ("osworld-json.edit-memo", 0),  # judged at its end, after its postconfig saved the file
         ("osworld-json.multiply", 0),
         ("osworld-json.retouch-photo", 0),
     ]

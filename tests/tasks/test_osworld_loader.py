@@ -13,6 +13,7 @@ import pytest
 
 from palaestra.envs.desktop.commands import run, swap_home
 from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome
+from palaestra.tasks.desktop.live_steps import RunCommand, WindowStep
 from palaestra.tasks.desktop.osworld import (
     BUNDLED,
     FOLDER_ENV,
@@ -61,7 +62,7 @@ def outcome(home: Path, **kwargs: Any) -> DesktopOutcome:
 def test_the_bundled_tasks_load_have_oracles_and_make_the_suite() -> None:
     tasks = load_folder(BUNDLED)
     ids = [t.spec.id for t in tasks]
-    assert len(ids) == 11 and set(ids) == set(ORACLES)
+    assert len(ids) == 13 and set(ids) == set(ORACLES)
     assert list_tasks(suite="osworld-json") == [f"osworld-json.{i}" for i in ids]
     sheet = next(t for t in tasks if t.spec.id == "sheet-total")
     setup = sheet.setup(__import__("random").Random(0))
@@ -83,6 +84,8 @@ def test_setup_steps_map_onto_the_session(tmp_path: Path) -> None:
             {"type": "open", "parameters": {"path": "/home/user/d.csv"}},
             {"type": "open", "parameters": {"path": "~/Documents"}},
             {"type": "command", "parameters": {"command": ["touch", "after.txt"]}},
+            {"type": "activate_window", "parameters": {"window_name": "d.csv", "strict": "true"}},
+            {"type": "execute", "parameters": {"command": ["python", "-c", "import pyautogui"]}},
             {"type": "sleep", "parameters": {"seconds": 60}},
         ]
     )
@@ -91,7 +94,14 @@ def test_setup_steps_map_onto_the_session(tmp_path: Path) -> None:
     assert plan.files == {"d.csv": (tmp_path / "files" / "data.csv").resolve()}
     assert plan.commands == [("bash", "-c", "echo hi > /home/user/a.txt")]
     assert plan.apps == [("soffice", "--calc", "~/d.csv"), ("pcmanfm", "--no-desktop", "~/Documents")]
-    assert plan.after_apps == [("touch", "after.txt")] and plan.delay == 10.0
+    # After the first app, commands and window steps keep the file's order.
+    assert plan.after_apps == [
+        RunCommand(("touch", "after.txt")),
+        WindowStep("activate", "d.csv", strict=True),
+        RunCommand(("python", "-c", "import pyautogui")),
+    ]
+    assert plan.delay == 10.0
+    assert task.setup(__import__("random").Random(0)).steps == tuple(plan.after_apps)
     # OSWorld's files also write flags as strings; "false" is no shell.
     data["config"] = [{"type": "execute", "parameters": {"command": "ls -a ~", "shell": "false"}}]
     assert load_task(write(tmp_path, data)).spec.plan.commands == [("ls", "-a", "~")]
@@ -132,9 +142,9 @@ def test_unknown_steps_getters_metrics_and_options_suggest_the_supported_names(t
             "option of `exact_match`",
         ),
         (
-            variant(evaluator={**BASE["evaluator"], "postconfig": [{"type": "execute", "parameters": {}}]}),
-            UnsupportedEvaluatorError,
-            "postconfig step `execute`.*judges after every step",
+            variant(evaluator={**BASE["evaluator"], "postconfig": [{"type": "activate_windw"}]}),
+            UnsupportedStepError,
+            r"evaluator.postconfig\[0\].*postconfig step `activate_windw`.* Did you mean: `activate_window`",
         ),
         (
             variant(

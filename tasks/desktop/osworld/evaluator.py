@@ -6,9 +6,10 @@ the scores as OSWorld does: with ``and`` a zero fails the task, else the score i
 ``or`` a one passes it, else the score is the best. A feasible task that the agent declared
 infeasible (fail()) scores 0; an ``infeasible`` task scores 1 exactly when the agent declared so.
 
-``postconfig`` may hold only ``sleep`` steps: this environment judges after every step, so a
-postconfig that acts on the desktop (saving a file, closing a window) would act in the middle of
-the agent's episode. Everything unsupported is refused when the file is loaded.
+``postconfig`` holds the steps run on the live desktop before the verdict (`steps.plan_postconfig`).
+One that acts (saves a file, closes a window) makes the task judged once, at the end of the episode
+(`Judging.AT_END`), as OSWorld judges; one of sleeps only is dropped, and the task is judged after
+every step. Everything unsupported is refused when the file is loaded.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
+from palaestra.tasks.desktop.live_steps import LiveStep, acts
 from palaestra.tasks.desktop.osworld.calc_rules import check_table_spec
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.getters import Getter, Place, compile_getter
 from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, SUPPORTED, Metric
-from palaestra.tasks.desktop.osworld.steps import REFUSED
+from palaestra.tasks.desktop.osworld.steps import plan_postconfig
 
 #: What a metric may raise on a result it cannot read (a binary file, a malformed CSV): a score of 0.
 UNREADABLE = (OSError, ValueError, TypeError, KeyError, IndexError, UnicodeError)
@@ -51,6 +53,8 @@ class Judge:
     conj: str = "and"
     infeasible: bool = False
     commands: tuple[tuple[str, ...], ...] = field(default=())
+    #: The postconfig's steps, run before a verdict at the end; empty when it only sleeps.
+    final_steps: tuple[LiveStep, ...] = ()
 
     def score(self, outcome: DesktopOutcome) -> tuple[float, dict[str, Any]]:
         """The task's score (0 to 1) and what each check gave."""
@@ -97,12 +101,13 @@ def compile_judge(spec: object, place: Place) -> Judge:
     for i, name in enumerate(names):
         if name not in SUPPORTED:
             raise UnsupportedEvaluatorError(source, f"evaluator.func[{i}]", "metric", name, SUPPORTED)
-    _check_postconfig(spec.get("postconfig"), source)
+    final = plan_postconfig(spec.get("postconfig"), source)
+    final = final if any(acts(s) for s in final) else ()
     conj = spec.get("conj", "and")
     if conj not in ("and", "or"):
         raise OSWorldTaskError(source, "evaluator.conj", f"must be 'and' or 'or', got {conj!r}")
     if names == [INFEASIBLE]:
-        return Judge(infeasible=True)
+        return Judge(infeasible=True, final_steps=final)
     if INFEASIBLE in names:
         raise OSWorldTaskError(source, "evaluator.func", "`infeasible` stands alone, never in a list")
     n = len(names)
@@ -117,6 +122,10 @@ def compile_judge(spec: object, place: Place) -> Judge:
         want = compile_getter(expected, _at(place, f"evaluator.expected{at}")) if expected else None
         if metric.expected and want is None:
             raise OSWorldTaskError(source, f"evaluator.expected{at}", f"`{name}` needs an expected value")
+        if metric.check_rules is not None and (want is None or want.kind != "rule"):
+            raise OSWorldTaskError(
+                source, f"evaluator.expected{at}", f'`{name}` takes its rules from a "rule" getter'
+            )
         checked = _options(opts or {}, metric, name, source, at)
         if name == "compare_table":
             check_table_spec(result, expected, checked, source, f"evaluator.func{at}")
@@ -124,7 +133,7 @@ def compile_judge(spec: object, place: Place) -> Judge:
         if want is not None and want.kind == "rule":
             _check_rules(want.read(None), metric, name, source, at)  # type: ignore[arg-type]
     commands = tuple(c for check in checks for g in (check.result, check.expected) if g for c in g.commands)
-    return Judge(tuple(checks), conj, False, tuple(dict.fromkeys(commands)))
+    return Judge(tuple(checks), conj, False, tuple(dict.fromkeys(commands)), final)
 
 
 def _at(place: Place, where: str) -> Place:
@@ -142,19 +151,9 @@ def _options(opts: object, metric: Metric, name: str, source: str, at: str) -> d
 
 
 def _check_rules(rules: object, metric: Metric, name: str, source: str, at: str) -> None:
+    if metric.check_rules is not None:
+        metric.check_rules(rules, source, f"evaluator.expected{at}")
+        return
     missing = [k for k in metric.rule_keys if not isinstance(rules, dict) or k not in rules]
     if missing:
         raise OSWorldTaskError(source, f"evaluator.expected{at}", f"`{name}` needs rules with {missing}")
-
-
-def _check_postconfig(steps: object, source: str) -> None:
-    for i, step in enumerate(steps if isinstance(steps, list) else []):
-        kind = step.get("type") if isinstance(step, dict) else None
-        if kind != "sleep":
-            reason = REFUSED.get(str(kind), "") or (
-                "this environment judges after every step, so a postconfig that acts on the desktop "
-                "would act in the middle of the agent's episode"
-            )
-            raise UnsupportedEvaluatorError(
-                source, f"evaluator.postconfig[{i}]", "postconfig step", str(kind), ("sleep",), reason
-            )

@@ -1,11 +1,13 @@
 """OSWorld's getters (an evaluator's ``result`` and ``expected`` specs), compiled when a task file is
 loaded into functions of the episode's outcome.
 
-Supported: ``vm_file`` (a file of HOME: its path, or None when missing), ``vm_command_line`` and
-``vm_command_error`` (a command's stdout or stderr, run in HOME as the desktop user before the
-verdict), ``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's
-elements as text, one ``role 'name' value`` line each), ``rule`` (the spec's ``rules``) and
-``cloud_file`` for local files only (an expected file beside the task file). Other getters read
+Supported: ``vm_file`` (a file of HOME: its path, or None when missing; ``multi``/``gives`` for
+several), ``list_directory`` (a folder of HOME as OSWorld's tree of ``name``/``type``/``children``),
+``vm_command_line`` and ``vm_command_error`` (a command's stdout or stderr, run in HOME as the
+desktop user before the verdict), ``vm_terminal_output`` (the terminal's text),
+``accessibility_tree`` (the screen's elements as text, one ``role 'name' value`` line each, and as
+OSWorld's XML for ``check_accessibility_tree``), ``rule`` (the spec's ``rules``) and ``cloud_file``
+for local files only (an expected file beside the task file). Other getters read
 apps we lack (Chrome, VLC...) or the VM itself, and are refused with the reason.
 """
 
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
+from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
 from palaestra.tasks.desktop.osworld.steps import as_argv
@@ -53,6 +56,20 @@ def _paths(spec: dict[str, Any], place: Place, key: str = "path") -> list[Any]:
     if spec.get("multi"):
         if not isinstance(value, list) or not value:
             raise OSWorldTaskError(place.source, place.where, f'"multi": true needs a list of {key}s')
+        gives = spec.get("gives", [0])
+        if (
+            not isinstance(gives, list)
+            or not gives
+            or not all(
+                isinstance(i, int) and not isinstance(i, bool) and -len(value) <= i < len(value)
+                for i in gives
+            )
+        ):
+            raise OSWorldTaskError(
+                place.source,
+                place.where,
+                f"`gives` must list indices of the {len(value)} {key}s, got {gives!r}",
+            )
         return value
     return [value]
 
@@ -100,13 +117,31 @@ def rule(spec: dict[str, Any], place: Place) -> Getter:
     return Getter("rule", lambda _outcome: rules)
 
 
-def accessibility_text(outcome: DesktopOutcome) -> str:
+def accessibility_tree(outcome: DesktopOutcome) -> AccessibilityTree:
     lines = []
     for e in outcome.elements:
         line = f"{e['role']} {e['name']!r}"
         value = e.get("value") or e.get("text") or ""
         lines.append(f"{line} {value!r}" if value else line)
-    return "\n".join(lines)
+    return AccessibilityTree("\n".join(lines), outcome.nodes)
+
+
+def list_directory(spec: dict[str, Any], place: Place) -> Getter:
+    """A folder of HOME as OSWorld's VM lists it: ``{"type": "directory", "name": ..., "children":
+    [...]}``, files as ``{"type": "file", "name": ...}``, in name order; None when it is missing."""
+    relative = home_relative(spec.get("path"), place.source, place.where)
+
+    def tree(path: Path) -> dict[str, Any]:
+        if not path.is_dir() or path.is_symlink():
+            return {"name": path.name, "type": "file"}
+        children = [tree(child) for child in sorted(path.iterdir(), key=lambda p: p.name)]
+        return {"name": path.name, "type": "directory", "children": children}
+
+    def read(outcome: DesktopOutcome) -> Any:
+        folder = outcome.path(relative)
+        return tree(folder) if folder.is_dir() else None
+
+    return Getter("list_directory", read)
 
 
 GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
@@ -115,7 +150,8 @@ GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
     "vm_command_line": lambda spec, place: _command(spec, place, "stdout"),
     "vm_command_error": lambda spec, place: _command(spec, place, "stderr"),
     "rule": rule,
-    "accessibility_tree": lambda _spec, _place: Getter("accessibility_tree", accessibility_text),
+    "accessibility_tree": lambda _spec, _place: Getter("accessibility_tree", accessibility_tree),
+    "list_directory": list_directory,
     "vm_terminal_output": lambda _spec, _place: Getter(
         "vm_terminal_output", lambda outcome: "\n".join(outcome.texts("terminal")) or None
     ),
@@ -150,5 +186,7 @@ def compile_getter(spec: object, place: Place) -> Getter:
         reason = f"it reads {needs}, which this desktop does not have" if needs else ""
         if kind == "cloud_file" or kind.startswith("cloud"):
             reason = "files come from the task folder here, not from the internet"
+        if kind == "content_from_vm_file":
+            reason = "it is not written yet; compare_table's check_cell rules read cells of xlsx files"
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, GETTERS, reason)
     return GETTERS[kind](spec, place)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.osworld import calc_metrics, writer_metrics
+from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
 from palaestra.tasks.desktop.osworld.getters import FilePath
 
 
@@ -136,6 +137,8 @@ class Metric:
     options: tuple[str, ...] = ()
     #: Keys its rules (the expected value, from a ``rule`` getter) must have.
     rule_keys: tuple[str, ...] = ()
+    #: Checks its rules when the file is loaded: ``(rules, source, where)``, raising `OSWorldTaskError`.
+    check_rules: Callable[[Any, str, str], None] | None = None
 
 
 METRICS: dict[str, Metric] = {
@@ -148,6 +151,7 @@ METRICS: dict[str, Metric] = {
     "compare_text_file": Metric(compare_text_file, True, ("ignore_blanks", "ignore_case")),
     "diff_text_file": Metric(diff_text_file, True),
     "check_csv": Metric(check_csv, True),
+    "check_accessibility_tree": Metric(check_accessibility_tree, True, check_rules=check_rules),
     # LibreOffice Calc and Writer's files (calc_metrics, writer_metrics; compare_table's files and
     # rules are checked when a task is loaded, by calc_rules.check_table_spec).
     "compare_table": Metric(calc_metrics.compare_table, False, ("rules",)),

@@ -37,6 +37,13 @@ def append_todo(obs: Obs) -> Plan:
     yield "wait(0.3)"
 
 
+def edit_memo(obs: Obs) -> Plan:
+    """Edit, and leave the saving to the task's postconfig (it presses ctrl+s before the verdict)."""
+    old, new = quoted(obs["goal"])
+    yield f"hotkey('ctrl', 'a')\nwrite({_text(obs).replace(old, new)!r})"
+    yield "done()"
+
+
 def terminal(command: str) -> Oracle:
     """Type ``command`` (formatted with the goal's quoted words) into the terminal."""
 
@@ -48,10 +55,18 @@ def terminal(command: str) -> Oracle:
     return play
 
 
-def multiply(obs: Obs) -> Plan:
-    a, b = re.findall(r"\d+", obs["goal"])[:2]
-    keys = [*a, "*", *b, "="]
-    yield "\n".join(f"click('{find(obs, 'toggle button', k)}')" for k in keys)
+def calculate(operator: str, end: str = "") -> Oracle:
+    """Press the goal's first two numbers on the calculator with ``operator`` between, then ``=``
+    (and ``end``: done() for a task judged at the end)."""
+
+    def play(obs: Obs) -> Plan:
+        a, b = re.findall(r"\d+", obs["goal"])[:2]
+        keys = [*a, operator, *b, "="]
+        yield "\n".join(f"click('{find(obs, 'toggle button', k)}')" for k in keys)
+        if end:
+            yield end
+
+    return play
 
 
 def file_away(obs: Obs) -> Plan:
@@ -130,7 +145,9 @@ ORACLES: dict[str, Oracle] = {
     "append-todo": append_todo,
     "make-folders": terminal("mkdir -p {0}"),
     "script-executable": terminal("chmod u+x {0}"),
-    "multiply": multiply,
+    "multiply": calculate("*"),
+    "edit-memo": edit_memo,
+    "add-on-display": calculate("+", "done()"),
     "sheet-total": sheet_total,
     "file-away": file_away,
     "retouch-photo": retouch_photo,

@@ -1,10 +1,14 @@
 """OSWorld's setup steps (a task's ``config``) as a `DesktopSetup`: files copied into the fresh
-HOME, commands run in it, apps launched and a pause, in the order the episode needs them.
+HOME, commands run in it, apps launched and a pause, in the order the episode needs them; and its
+``evaluator.postconfig`` as the live steps run before the verdict at the end (`plan_postconfig`).
 
-Supported: ``download`` (local files only), ``launch`` (an app of this desktop), ``open`` (a file,
-with the app its type calls for), ``execute``/``command`` (a command in HOME, as the desktop user;
-before the apps when it comes before every launch, else once the first app is up) and ``sleep``.
-Everything else is refused when the file is loaded, by `UnsupportedStepError`.
+Supported: ``download`` (local files only; config only), ``launch`` (an app of this desktop),
+``open`` (a file, with the app its type calls for), ``execute``/``command`` (a command in HOME, as
+the desktop user, where ``python`` is the environment's own with a pyautogui for this display;
+in config, before the apps when it comes before every launch, else in order once the first app is
+up), ``activate_window``/``close_window`` (``window_name``, ``strict``, ``by_class``, as wmctrl
+matches them) and ``sleep``. Everything else is refused when the file is loaded, by
+`UnsupportedStepError`.
 """
 
 from __future__ import annotations
@@ -12,13 +16,18 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, RunCommand, WindowStep
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
 
-SUPPORTED = ("command", "download", "execute", "launch", "open", "sleep")
+SUPPORTED = ("activate_window", "close_window", "command", "download", "execute", "launch", "open", "sleep")
+#: What a postconfig may hold: it acts on the live desktop, where nothing is copied in any more.
+POSTCONFIG = tuple(k for k in SUPPORTED if k != "download")
+#: The parameters of the window steps (OSWorld's, as its VM server reads them).
+WINDOW_PARAMS = ("window_name", "strict", "by_class")
 #: OSWorld step types that exist but cannot run here, and why.
 REFUSED = {
     "chrome_open_tabs": "it needs Google Chrome, which this desktop does not have",
@@ -27,8 +36,6 @@ REFUSED = {
     "login": "it signs in to a web site over the internet",
     "googledrive": "it needs Google Drive, over the internet",
     "proxy": "it sets up an internet proxy",
-    "activate_window": "windows are not managed by name here; the launched app's window is active",
-    "close_window": "windows are not managed by name here",
     "execute_with_verification": "it polls the VM's own server, which this desktop does not run",
     "upload_file": "it copies from the host into a VM; use download with a local file",
 }
@@ -43,7 +50,8 @@ class SetupPlan:
     files: dict[str, Path] = field(default_factory=dict)
     apps: list[tuple[str, ...]] = field(default_factory=list)
     commands: list[tuple[str, ...]] = field(default_factory=list)
-    after_apps: list[tuple[str, ...]] = field(default_factory=list)
+    #: Commands and window steps after the first app is up, in the file's order.
+    after_apps: list[LiveStep] = field(default_factory=list)
     delay: float = 0.0
     #: The task's ``related_apps``: which app opens a spreadsheet depends on them (`open_argv`).
     related: tuple[str, ...] = ()
@@ -67,27 +75,101 @@ def as_argv(command: object, shell: object, source: str, where: str) -> tuple[st
     raise OSWorldTaskError(source, where, f"`command` must be a string or a list of strings, got {command!r}")
 
 
+def _steps(steps: object, at: str, source: str, supported: tuple[str, ...], what: str) -> list[Any]:
+    """Each step of a list as (kind, parameters, where); typed errors for a malformed or unknown one."""
+    if steps is None:
+        steps = []
+    if not isinstance(steps, list):
+        raise OSWorldTaskError(source, at, f"must be a list of steps, got {type(steps).__name__}")
+    found = []
+    for i, step in enumerate(steps):
+        where = f"{at}[{i}]"
+        if not isinstance(step, dict) or not isinstance(step.get("type"), str):
+            raise OSWorldTaskError(source, where, 'each step is {"type": ..., "parameters": {...}}')
+        kind, params = step["type"], step.get("parameters") or {}
+        where = f"{at}[{i}] ({kind})"
+        if not isinstance(params, dict):
+            raise OSWorldTaskError(source, where, "`parameters` must be an object")
+        if kind not in supported:
+            reason = REFUSED.get(kind, "") or (
+                "files are copied in by the config's download steps" if kind == "download" else ""
+            )
+            raise UnsupportedStepError(source, where, what, kind, supported, reason)
+        found.append((kind, params, where))
+    return found
+
+
 def plan_setup(
     steps: object, task_dir: Path, root: Path, source: str, related: tuple[str, ...] = ()
 ) -> SetupPlan:
     """The `SetupPlan` of a task's ``config`` list; a typed error for any step it cannot run."""
-    if steps is None:
-        steps = []
-    if not isinstance(steps, list):
-        raise OSWorldTaskError(source, "config", f"must be a list of steps, got {type(steps).__name__}")
     plan = SetupPlan(related=related)
-    for i, step in enumerate(steps):
-        where = f"config[{i}]"
-        if not isinstance(step, dict) or not isinstance(step.get("type"), str):
-            raise OSWorldTaskError(source, where, 'each step is {"type": ..., "parameters": {...}}')
-        kind, params = step["type"], step.get("parameters") or {}
-        where = f"config[{i}] ({kind})"
-        if not isinstance(params, dict):
-            raise OSWorldTaskError(source, where, "`parameters` must be an object")
-        if kind not in SUPPORTED:
-            raise UnsupportedStepError(source, where, "setup step", kind, SUPPORTED, REFUSED.get(kind, ""))
+    for kind, params, where in _steps(steps, "config", source, SUPPORTED, "setup step"):
         _add_step(plan, kind, params, task_dir, root, source, where)
     return plan
+
+
+def plan_postconfig(steps: object, source: str) -> tuple[LiveStep, ...]:
+    """The live steps of an ``evaluator.postconfig`` list, run in order before the final verdict
+    (its pauses, like the config's, add up to ``MAX_DELAY`` at most)."""
+    planned: list[LiveStep] = []
+    paused = 0.0
+    for kind, params, where in _steps(steps, "evaluator.postconfig", source, POSTCONFIG, "postconfig step"):
+        if kind == "sleep":
+            seconds = min(_seconds(params, source, where), MAX_DELAY - paused)
+            paused += seconds
+            planned.append(Pause(seconds))
+        elif kind in ("launch", "open"):
+            planned.append(LaunchApp(_app(kind, params, {}, source, where)))
+        else:
+            planned.append(_live(kind, params, source, where))
+    return tuple(planned)
+
+
+def _live(kind: str, params: dict[str, Any], source: str, where: str) -> LiveStep:
+    """A command or window step, as it runs on the live desktop."""
+    if kind in ("execute", "command"):
+        return RunCommand(as_argv(params.get("command"), params.get("shell", False), source, where))
+    unknown = sorted(set(params) - set(WINDOW_PARAMS))
+    if unknown:
+        raise UnsupportedStepError(source, where, f"parameter of `{kind}`", unknown[0], WINDOW_PARAMS)
+    name = params.get("window_name")
+    if not isinstance(name, str) or not name.strip():
+        raise OSWorldTaskError(
+            source, where, f"`window_name` must be a window's title (or class), got {name!r}"
+        )
+    action: Literal["activate", "close"] = "activate" if kind == "activate_window" else "close"
+    return WindowStep(action, name, flag(params.get("strict", False)), flag(params.get("by_class", False)))
+
+
+def _seconds(params: dict[str, Any], source: str, where: str) -> float:
+    seconds = params.get("seconds", 0)
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise OSWorldTaskError(source, where, f"`seconds` must be a number >= 0, got {seconds!r}")
+    return float(seconds)
+
+
+def _app(
+    kind: str,
+    params: dict[str, Any],
+    files: dict[str, Path],
+    source: str,
+    where: str,
+    related: tuple[str, ...] = (),
+) -> tuple[str, ...]:
+    """The argv a ``launch`` or ``open`` step starts (``files``: those the config copies in;
+    ``related``: the task's related apps, which pick a spreadsheet's app)."""
+    if kind == "open":
+        relative = home_relative(params.get("path"), source, where)
+        return open_argv(relative, relative in files, related, source, where)
+    argv = as_argv(params.get("command"), params.get("shell", False), source, where)
+    if argv[:2] == ("bash", "-c"):  # a shell line that starts an app: its first word is the app
+        argv = tuple(shlex.split(argv[2]))
+    app = check_app(argv[0], source, where, argv[1:])
+    for arg in argv[1:]:  # a file it opens must be in HOME too
+        if arg.startswith(("/", "~")):
+            home_relative(arg, source, where)
+    return (app, *argv[1:])
 
 
 def _add_step(
@@ -103,23 +185,13 @@ def _add_step(
                 raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
             target = home_relative(entry.get("path"), source, at)
             plan.files[target] = local_source(entry.get("url"), task_dir, root, source, at)
-    elif kind == "launch":
-        argv = as_argv(params.get("command"), params.get("shell", False), source, where)
-        if argv[:2] == ("bash", "-c"):  # a shell line that starts an app: its first word is the app
-            argv = tuple(shlex.split(argv[2]))
-        app = check_app(argv[0], source, where, argv[1:])
-        for arg in argv[1:]:  # a file it opens must be in HOME too
-            if arg.startswith(("/", "~")):
-                home_relative(arg, source, where)
-        plan.apps.append((app, *argv[1:]))
-    elif kind == "open":
-        relative = home_relative(params.get("path"), source, where)
-        plan.apps.append(open_argv(relative, relative in plan.files, plan.related, source, where))
-    elif kind in ("execute", "command"):
-        argv = as_argv(params.get("command"), params.get("shell", False), source, where)
-        (plan.after_apps if plan.apps else plan.commands).append(argv)
+    elif kind in ("launch", "open"):
+        plan.apps.append(_app(kind, params, plan.files, source, where, plan.related))
     elif kind == "sleep":
-        seconds = params.get("seconds", 0)
-        if not isinstance(seconds, int | float) or seconds < 0:
-            raise OSWorldTaskError(source, where, f"`seconds` must be a number >= 0, got {seconds!r}")
-        plan.delay = min(plan.delay + float(seconds), MAX_DELAY)
+        plan.delay = min(plan.delay + _seconds(params, source, where), MAX_DELAY)
+    else:  # a command or a window step: before the apps start if it can be, else in order after
+        step = _live(kind, params, source, where)
+        if isinstance(step, RunCommand) and not plan.apps and not plan.after_apps:
+            plan.commands.append(step.argv)
+        else:
+            plan.after_apps.append(step)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.base import Evaluation
-from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask
+from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, Judging
+from palaestra.tasks.desktop.live_steps import LiveStep
 from palaestra.tasks.desktop.osworld.apps import check_related
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
 from palaestra.tasks.desktop.osworld.evaluator import Judge, compile_judge
@@ -44,11 +45,16 @@ class OSWorldSpec:
 
 
 class OSWorldTask(DesktopTask):
-    """A task from an OSWorld task file: the same problem in every episode (the seed is unused)."""
+    """A task from an OSWorld task file: the same problem in every episode (the seed is unused).
+
+    Judged at the end of the episode, as OSWorld judges, when its postconfig acts on the desktop
+    (saves, closes a window); else after every step, so that a task done early ends at once.
+    """
 
     def __init__(self, spec: OSWorldSpec) -> None:
         self.spec = spec
         self.name = f"{SUITE}.{spec.id}"
+        self.judging = Judging.AT_END if spec.judge.final_steps else Judging.EVERY_STEP
 
     def setup(self, rng: random.Random) -> DesktopSetup:
         plan = self.spec.plan
@@ -57,13 +63,16 @@ class OSWorldTask(DesktopTask):
             apps=tuple(plan.apps),
             files={target: source.read_bytes() for target, source in plan.files.items()},
             commands=tuple(plan.commands),
-            after_apps=tuple(plan.after_apps),
+            steps=tuple(plan.after_apps),
             home_alias=VM_HOME,
             delay=plan.delay,
         )
 
     def judge_commands(self) -> tuple[tuple[str, ...], ...]:
         return self.spec.judge.commands
+
+    def final_steps(self) -> tuple[LiveStep, ...]:
+        return self.spec.judge.final_steps
 
     def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
         score, raw = self.spec.judge.score(outcome)
