@@ -1,6 +1,7 @@
 """The bundled LibreOffice tasks (Calc and Writer, in OSWorld's format) on a real Xvfb with the real
 office: in one episode each, waiting scores 0 (the file as it was fails the judge), then the oracle
-edits, saves through the keep-format dialog, and scores 1. One desktop session serves them all, and
+edits and scores 1, saving through the keep-format dialog itself or, for calc-line-totals, saying
+done and leaving the save to the task's OSWorld postconfig. One desktop session serves them all, and
 each task gets one episode: a LibreOffice episode costs seconds."""
 
 from __future__ import annotations
@@ -50,3 +51,10 @@ def test_waiting_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: str) -
         except StopIteration:
             action = "wait(0.5)"
     assert reward == 1.0 and info["success"], (info["task_info"], obs["axtree"][-3000:])
+    if task_id == "calc-line-totals":  # saved by OSWorld's own postconfig: Ctrl+S, Enter keeps xlsx
+        assert [step["do"] for step in info["task_info"]["final_steps"]] == [
+            "window",
+            "sleep",
+            "run",
+            "sleep",
+        ]
