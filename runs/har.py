@@ -9,9 +9,11 @@ after two rules:
 - **Secrets out.** Cookie values (the `Cookie` and `Set-Cookie` headers, HAR's cookie lists),
   `Authorization` and every other header, query or posted field named like a secret
   (`redaction.is_secret_key`: `authenticity_token`, `password`, `x-csrf-token`...), and any secret
-  value this process knows, wherever it appears (`redaction`). One cookie keeps its
-  value: `_osm_directions_engine`, the map's choice of router (car, bicycle or foot), which four of
-  Verified's map checks read in the request's `Cookie` header (tasks 267, 268, 759 and 760).
+  value this process knows, wherever it appears (`redaction`). Two cookies keep their values,
+  as Verified's checks read them and they hold no secret: `_osm_directions_engine`, the map's
+  router (car, bicycle or foot), in the request's `Cookie` header (tasks 267, 268, 759 and 760),
+  and `mage-messages`, the shop's next message ("... has been added to your wish list"), among
+  the response's cookies (tasks 511-515).
 - **Bounded.** Responses' bodies are never recorded; a posted text longer than `MAX_POST_CHARS`
   is cut (and says so); at most `MAX_ENTRIES` entries are kept, the latest ones, since Verified's
   checks read the last event that matches, and the number dropped is in the file (`_palaestra`)
@@ -28,17 +30,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from palaestra.redaction import REDACTED, is_secret_key, redact_known, redact_text
+from palaestra.redaction import REDACTED, is_secret_key, redact_text
 
 NETWORK = "network.har"
 #: Entries kept per episode (about 2 KB each): a page load sends one to a few; WebArena allows 30 steps.
 MAX_ENTRIES = 1000
 #: Posted text kept per request; a file upload's body beyond this is cut.
 MAX_POST_CHARS = 64_000
-#: Cookies whose value Verified's checks read, and which hold no secret (see the module's doc).
-KEPT_COOKIES = frozenset({"_osm_directions_engine"})
-#: Longer text is searched for known secret values only (see `_text`).
-_SEARCHED_CHARS = 2048
+#: Cookies whose values Verified's checks read, and which hold no secret (see the module's doc).
+KEPT_COOKIES = frozenset({"_osm_directions_engine", "mage-messages"})
 _MULTIPART_FIELD = re.compile(
     r'(name="(?P<name>[^"]+)"[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n)(?P<value>.*?)(?=\r\n--)', re.S
 )
@@ -122,9 +122,8 @@ def _form(text: str) -> str:
 
 
 def _text(text: str) -> str:
-    """`redact_text` on text of a header's length; on longer text (a huge URL), the known secret
-    values only, as `redact_text`'s `key=value` search grows with the square of the length."""
-    return redact_text(text) if len(text) <= _SEARCHED_CHARS else redact_known(text)
+    """Known secret values, ``key=value`` secrets and bearer credentials out of a header or URL."""
+    return redact_text(text)
 
 
 def _cookie(pair: str) -> str:

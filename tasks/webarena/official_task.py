@@ -73,7 +73,7 @@ def har_record(
     if post is not None:
         request["postData"] = {"mimeType": sent.get("content-type", ""), "text": post}
     response = {
-        "status": status, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": [],
+        "status": status, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": set_cookies(got),
         "headers": [{"name": k, "value": v} for k, v in got.items()],
         "content": {"size": 0, "mimeType": got.get("content-type", "")},
         "redirectURL": got.get("location", ""), "headersSize": -1, "bodySize": -1,
@@ -81,6 +81,28 @@ def har_record(
     timings = {"send": 0, "wait": 0, "receive": 0}
     return {"request": request, "response": response, "startedDateTime": "1970-01-01T00:00:00Z",
             "time": 0, "cache": {}, "timings": timings}  # fmt: skip
+
+
+def set_cookies(headers: dict[str, str]) -> list[dict[str, Any]]:
+    """HAR's ``response.cookies``: the cookies a response's ``Set-Cookie`` lines set (Playwright's
+    ``all_headers`` joins them with new lines), values as sent. Verified's wish-list checks (tasks
+    511-515) read Magento's ``mage-messages`` cookie there ("... has been added to your wish list")."""
+    cookies: list[dict[str, Any]] = []
+    for line in headers.get("set-cookie", "").split("\n"):
+        pair, *attributes = line.split(";")
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            continue
+        cookie: dict[str, Any] = {"name": name.strip(), "value": value.strip()}
+        for attribute in attributes:
+            key, _, setting = attribute.strip().partition("=")
+            lowered = key.lower()
+            if lowered in ("path", "domain", "expires"):
+                cookie[lowered] = setting
+            elif lowered in ("httponly", "secure"):
+                cookie["httpOnly" if lowered == "httponly" else "secure"] = True
+        cookies.append(cookie)
+    return cookies
 
 
 async def har_entry(response: Response) -> dict[str, Any]:

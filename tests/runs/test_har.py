@@ -39,6 +39,10 @@ def test_secrets_are_replaced_and_what_verified_reads_is_kept() -> None:
     }  # fmt: skip
     out = har.redacted_entry(entry)
     assert out["request"]["url"] == "http://map.test/route?private_token=[redacted]&q=a"
+    assert out["response"]["cookies"] == [
+        {"name": "_gitlab_session", "value": "[redacted]", "path": "/", "httpOnly": True},
+        {"name": "lang", "value": "[redacted]", "path": "/"},
+    ]
     assert (
         out["response"]["headers"][0]["value"]
         == "_gitlab_session=[redacted]; path=/; HttpOnly\nlang=[redacted]; path=/"
