@@ -8,7 +8,7 @@ desktop user before the verdict), ``vm_terminal_output`` (the terminal's text),
 ``accessibility_tree`` (the screen's elements as text, one ``role 'name' value`` line each, and as
 OSWorld's XML for ``check_accessibility_tree``), ``rule`` (the spec's ``rules``) and ``cloud_file``
 for local files only (an expected file beside the task file). Other getters read
-apps we lack (Chrome, LibreOffice, VLC...) or the VM itself, and are refused with the reason.
+apps we lack (Chrome, VLC...) or the VM itself, and are refused with the reason.
 """
 
 from __future__ import annotations
@@ -187,6 +187,6 @@ def compile_getter(spec: object, place: Place) -> Getter:
         if kind == "cloud_file" or kind.startswith("cloud"):
             reason = "files come from the task folder here, not from the internet"
         if kind == "content_from_vm_file":
-            reason = "it reads rows of xlsx files (LibreOffice's); read CSV files with vm_file instead"
+            reason = "it is not written yet; compare_table's check_cell rules read cells of xlsx files"
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, GETTERS, reason)
     return GETTERS[kind](spec, place)
