@@ -222,6 +222,31 @@ def test_a_task_judges_its_saved_workbook(tmp_path: Path) -> None:
     assert task.evaluate(outcome).success
 
 
+def test_content_from_vm_file_reads_a_workbooks_last_row(tmp_path: Path) -> None:
+    """OSWorld's ``content_from_vm_file`` (xlsx, last_row): the last row with a value, under the
+    header, as text; None while the file is missing or is no workbook."""
+    last_row = {"type": "content_from_vm_file", "path": "/home/user/a.xlsx", "file_type": "xlsx",
+                "file_content": "last_row"}  # fmt: skip
+    evaluator = {"func": "exact_match", "result": last_row,
+                 "expected": {"type": "rule", "rules": {"expected": ["cup", "4", "nan", "12"]}}}  # fmt: skip
+    task = load_task(task_file(tmp_path, evaluator))
+    outcome = DesktopOutcome(home=tmp_path, elements=[], windows=[], messages=[])
+    assert not task.evaluate(outcome).success  # no file yet
+    (tmp_path / "a.xlsx").write_text("not a workbook")
+    assert not task.evaluate(outcome).success
+    book(tmp_path / "a.xlsx", [*ROWS[:2], ["cup", 4, None, 12], [None, None, None, None]], F9=None)
+    assert task.evaluate(outcome).success
+    book(tmp_path / "a.xlsx", ROWS)  # its last row is ["cup", 4, 3, 12]
+    assert not task.evaluate(outcome).success
+    for key, value, message in [
+        ("file_type", "csv", "file_type `csv`"),
+        ("file_content", "last_rows", "last_row"),
+    ]:
+        wrong = {**evaluator, "result": {**last_row, key: value}}
+        with pytest.raises(UnsupportedEvaluatorError, match=message):
+            load_task(task_file(tmp_path, wrong))
+
+
 SHEET = {"sheet_idx0": 0, "sheet_idx1": "EI0"}
 CELL = {"type": "check_cell", "sheet_idx": 0, "coordinate": "A1"}
 EVAL = UnsupportedEvaluatorError

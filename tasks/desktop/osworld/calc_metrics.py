@@ -51,7 +51,7 @@ class Books:
             path = self.expected if expected else self.result
             if path is None:
                 raise UnreadableBook("no expected workbook")
-            self.loaded[key] = _load(path, formulas)
+            self.loaded[key] = load_book(path, formulas)
         return self.loaded[key]
 
     def sheet(self, index: Any, formulas: bool = False) -> Any:
@@ -66,7 +66,8 @@ class Books:
         return book.worksheets[position] if position < len(book.worksheets) else None
 
 
-def _load(path: Path, formulas: bool) -> Any:
+def load_book(path: Path, formulas: bool) -> Any:
+    """An openpyxl workbook (formulas, or the values saved for them); `UnreadableBook` if it is none."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
