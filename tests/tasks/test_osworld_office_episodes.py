@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
+from palaestra.tasks.desktop.oracles import play_oracle
 from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
 from palaestra.tasks.desktop.osworld.oracles import ORACLES
 
@@ -39,17 +40,8 @@ def test_waiting_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: str) -
     assert obs["focused_window"].endswith(("LibreOffice Calc", "LibreOffice Writer")), obs["focused_window"]
     obs, reward, terminated, _truncated, info = env.step("wait(0.2)")
     assert reward == 0.0 and not terminated and not info["success"], info["task_info"]
-    plan = ORACLES[task_id](obs)
-    action = next(plan)
-    for _ in range(12):
-        obs, reward, terminated, truncated, info = env.step(action)
-        assert obs["last_action_error"] == "", obs["last_action_error"]
-        if terminated or truncated:
-            break
-        try:
-            action = plan.send(obs)
-        except StopIteration:
-            action = "wait(0.5)"
+    (obs, reward, _, _, info), errors = play_oracle(env, ORACLES[task_id], obs)
+    assert errors == []
     assert reward == 1.0 and info["success"], (info["task_info"], obs["axtree"][-3000:])
     if task_id == "calc-line-totals":  # saved by OSWorld's own postconfig: Ctrl+S, Enter keeps xlsx
         assert [step["do"] for step in info["task_info"]["final_steps"]] == [
