@@ -194,7 +194,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
 
     tasks = [t.strip() for group in (args.tasks or []) for t in group.split(",") if t.strip()]
     results = judge_run(args.run, mode=args.mode, tasks=tasks, write=args.write)
-    print(redact_text(format_rejudged(results, args.mode, written=args.write)))
+    print(redact_text(format_rejudged(results, written=args.write)))
     return 0
 
 

@@ -241,8 +241,11 @@ def make_parser() -> SuggestingParser:
     what = "judge a run's site episodes again from their saved evidence, with the current evaluators"
     p = sub.add_parser("judge", help=what, epilog=epilog(EXAMPLES["judge"]), description=what + ".")
     p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
-    what = "string matching: corrected (Palaestra's, the default) or paper (WebArena's as published)"
-    p.add_argument("--mode", choices=("corrected", "paper"), default="corrected", help=what)
+    what = (
+        "string matching: corrected (Palaestra's) or paper (WebArena's as published); by default each "
+        "episode's own (corrected for site tasks, the reported column for WebArena's official tasks)"
+    )
+    p.add_argument("--mode", choices=("corrected", "paper"), help=what)
     what = "only these tasks (globs); repeat or comma-separate"
     p.add_argument("--tasks", action="append", metavar="GLOBS", help=what)
     what = "store the changed verdicts in the run, each old one kept in the episode's record"

@@ -40,10 +40,13 @@ _SECRET_PAIRS = frozenset(
      ("client", "secret"), ("signing", "key"), ("encryption", "key")}
 )  # fmt: skip
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_NAME = r"[A-Za-z][A-Za-z0-9_.-]*"
-# `api_key=abc`, `"api_key": "abc"`, `token: abc` (a value runs to the next delimiter).
+# `api_key=abc`, `"api_key": "abc"`, `token: abc` (a value runs to the next delimiter). A key is a
+# whole run of name characters with a letter in it, taken possessively from the run's first
+# character: matching could otherwise start at every letter of a long run (a base64 blob) and
+# scan to its end each time, quadratic in the run's length.
 _ASSIGNMENT = re.compile(
-    rf"""(?P<key>["']?-*{_NAME}["']?)(?P<sep>\s*[:=]\s*)(?P<value>["'][^"'\n]*["']|[^\s,;&"'}}\]\)]+)"""
+    r"""(?<![A-Za-z0-9_.-])(?P<key>["']?[0-9_.-]*+[A-Za-z][A-Za-z0-9_.-]*+["']?)(?P<sep>\s*[:=]\s*)"""
+    r"""(?P<value>["'][^"'\n]*["']|[^\s,;&"'}\]\)]+)"""
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 
@@ -139,7 +142,8 @@ def _is_secret_pair(items: list[Any] | tuple[Any, ...]) -> bool:
 
 
 def _mask_assignment(match: re.Match[str]) -> str:
-    if not is_secret_key(match.group("key").strip("\"'-")):
+    # The name starts at the run's first letter (`-_token` names `token`).
+    if not is_secret_key(match.group("key").strip("\"'").lstrip("0123456789_.-")):
         return match.group(0)
     value = match.group("value")
     if value.strip("\"'").startswith(REDACTED[:-1]):

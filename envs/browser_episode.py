@@ -33,6 +33,8 @@ class BrowserEpisode:
     navigations: NavigationWatch | None = None
     #: Where the episode's Playwright trace goes, while its context records one (`episode_trace`).
     trace: Path | None = None
+    #: Why the runner judged the episode without an answer (``aearly_stop``), kept for its evidence.
+    early_stop: str | None = None
 
     def __post_init__(self) -> None:
         self.cdp_sessions[self.state.page] = self.cdp

@@ -28,6 +28,7 @@ class BrowserJudging(BrowserSteps):
         self._bind_loop()
         if not self.task.judge_at_step_limit or self._episode is None or self._done:
             return None
+        self._episode.early_stop = reason
         return await self._guarded(self._episode, "", early_stop=reason)
 
     async def aevidence(self) -> Evidence | None:
@@ -37,5 +38,5 @@ class BrowserJudging(BrowserSteps):
         episode = self._episode
         if episode is None:  # never started, or its infrastructure failed
             return None
-        state = EpisodeState(list(episode.state.messages), episode.state.infeasible)
+        state = EpisodeState(list(episode.state.messages), episode.state.infeasible, episode.early_stop)
         return await self.task.evidence(episode.state.page, state)

@@ -3,10 +3,15 @@
 When an episode of a site suite ends, its worker writes into the episode's folder
 `evidence/state.tar.xz` (a copy of the episode's state folder: each SQLite database, the sites' and
 Fossil's, snapshot with SQLite's backup API so that a write-ahead log a site process still holds is
-in it; other files as they are) and then `evidence/evidence.json` (the task's record: the agent's
-answer, the final page's URL and the tabs', the context's cookies, the sites' origins). The JSON comes
-last and by rename, so its presence means the evidence is whole; both exist before the episode's
-result row does, so a killed run never has a row whose evidence is missing.
+in it; other files as they are), `evidence/network.har` for a task whose verdict reads the
+episode's network events (WebArena's official tasks: `runs.har`, redacted and bounded), and then
+`evidence/evidence.json` (the task's record: the agent's answer, the tabs' URLs and which was
+active, the sites' origins or URLs, a site task's cookies). The JSON comes last and by rename, so its
+presence means the evidence is whole; all exist before the episode's result row does, so a killed
+run never has a row whose evidence is missing.
+
+Version 2 added the active tab's place, the network file and official tasks' evidence; version 1
+evidence (a site task's, without them) is still read, its active tab taken from its final URL.
 """
 
 from __future__ import annotations
@@ -22,13 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.errors import PalaestraError
+from palaestra.runs import har
 from palaestra.runs.artifacts import confined
 from palaestra.tasks.base import Evidence
 
 EVIDENCE_DIR = "evidence"
 RECORD = "evidence.json"
 STATE = "state.tar.xz"
-VERSION = 1
+VERSION = 2
+#: The versions this Palaestra judges (each later one only adds to the record).
+READABLE = (1, 2)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: SQLite's side files: their content is in the snapshot the backup API makes.
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -47,6 +55,8 @@ def save(episode_folder: Path, evidence: Evidence, task: str) -> dict[str, Any]:
     if evidence.state is not None and evidence.state.is_dir():
         _archive(evidence.state, folder / STATE)
         record["state"] = STATE
+    if evidence.network is not None:
+        record["network"] = har.write(folder / har.NETWORK, evidence.network)
     partial = folder / f".{RECORD}.partial"
     partial.write_text(json.dumps(record, ensure_ascii=False, indent=1))
     os.replace(partial, folder / RECORD)
@@ -102,10 +112,26 @@ def load(episode_folder: Path) -> dict[str, Any]:
         record: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise EvidenceError(f"its evidence {path} is unreadable: {exc}") from exc
-    if record.get("version") != VERSION:
+    if record.get("version") not in READABLE:
         found = record.get("version")
-        raise EvidenceError(f"its evidence has version {found!r}; this Palaestra reads {VERSION}")
+        raise EvidenceError(
+            f"its evidence has version {found!r}; this Palaestra reads versions "
+            f"{', '.join(map(str, READABLE))}: judge it with the Palaestra that made it"
+        )
     return record
+
+
+def network(episode_folder: Path, record: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The episode's saved network events (HAR entries), or None when its evidence has none (a
+    site task's, or an official task's from before they were kept)."""
+    kept = record.get("network")
+    if not kept:
+        return None
+    path = confined(episode_folder / EVIDENCE_DIR, str(kept.get("file", har.NETWORK)))
+    try:
+        return har.read(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise EvidenceError(f"its network trace {path} is unreadable: {exc}") from exc
 
 
 @contextmanager

@@ -150,24 +150,41 @@ class RunStore:
         return attempts
 
     def replace_verdict(
-        self, key: str, reward: float, success: bool, outcome: str, judged: dict[str, Any]
-    ) -> None:
+        self,
+        key: str,
+        reward: float,
+        success: bool,
+        outcome: str,
+        judged: dict[str, Any],
+        seen: tuple[float, bool] | None = None,
+        columns: dict[str, float] | None = None,
+    ) -> bool:
         """A new verdict for a finished episode (`palaestra judge --write`). The verdict it replaces
         goes into the record's `extra["judged"]`, oldest first, with `judged` (how and when the new
-        one was reached): the original is never lost."""
-        row = self.db.execute(
-            "SELECT reward, success, outcome, extra FROM episodes WHERE key = ?", (key,)
-        ).fetchone()
-        if row is None:
-            raise KeyError(key)
-        extra = json.loads(row["extra"] or "{}")
-        old = {"reward": row["reward"], "success": bool(row["success"]), "outcome": row["outcome"]}
-        extra.setdefault("judged", []).append({**judged, "replaced": old})
+        one was reached): the original is never lost. `columns` (an official task's re-judged
+        evaluator columns) update the record's. Read and written in one transaction, beside a
+        resumed run writing its rows; with `seen` (the reward and success that were judged), a
+        verdict changed since is left alone and False returned."""
         with self._tx() as db:
+            db.execute("BEGIN IMMEDIATE")  # the row cannot change between this read and the write
+            row = db.execute(
+                "SELECT reward, success, outcome, extra FROM episodes WHERE key = ?", (key,)
+            ).fetchone()
+            if row is None:
+                raise KeyError(key)
+            if seen is not None and (abs(row["reward"] - seen[0]) > 1e-9 or bool(row["success"]) != seen[1]):
+                return False
+            extra = json.loads(row["extra"] or "{}")
+            old = {"reward": row["reward"], "success": bool(row["success"]), "outcome": row["outcome"]}
+            extra.setdefault("judged", []).append({**judged, "replaced": old})
+            if columns and isinstance(extra.get("columns"), dict):
+                old["columns"] = dict(extra["columns"])
+                extra["columns"].update(columns)
             db.execute(
                 "UPDATE episodes SET reward = ?, success = ?, outcome = ?, extra = ? WHERE key = ?",
                 (reward, int(success), outcome, json.dumps(redact(extra), default=str), key),
             )
+        return True
 
     def status(self) -> dict[str, tuple[str, str, int]]:
         """`key -> (status, error_kind, attempts)` for every recorded episode."""

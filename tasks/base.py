@@ -39,11 +39,13 @@ class EpisodeState:
 @dataclass
 class Evidence:
     """What a task needs to judge a finished episode again later, without its agent (``palaestra
-    judge``): what the agent answered and where it ended (``record``, plain JSON), and the folder of
-    the episode's own state (its databases) to snapshot, if it has one."""
+    judge``): what the agent answered and where it ended (``record``, plain JSON), the folder of
+    the episode's own state (its databases) to snapshot, if it has one, and the network events
+    its verdict reads (HAR entries, kept redacted as ``network.har``: ``runs.har``), if any."""
 
     record: dict[str, Any]
     state: Path | None = None
+    network: list[dict[str, Any]] | None = None
 
 
 class ToolRunner(Protocol):

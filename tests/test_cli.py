@@ -81,6 +81,9 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     build_run(tmp_path / "results/b", {"click-test": "3/4"}, agent="memory")
     shop = {"shop.product-price-0": "1/1"}  # a site run (with no evidence) for the README's `judge`
     build_run(tmp_path / "results/shop-oracle", shop, agent="oracle", config_hash=hash_of("oracle"))
+    build_run(
+        tmp_path / "results/verified", {"webarena-verified.44": "0/1"}, agent="synapse"
+    )  # official tasks
     for block in re.findall(r"```python\n# (\w+\.py)\n(.*?)```", README.read_text(), re.S):
         (tmp_path / block[0]).write_text(block[1])  # the README's own files (an agent of one's own)
     (tmp_path / "run.toml").write_text(

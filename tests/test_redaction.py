@@ -1,12 +1,33 @@
-"""Redacted logging keeps records that formatters read by their args working (uvicorn's access log)."""
+"""`key=value` secrets in text, whatever glues the key; redacted logging keeps records that
+formatters read by their args working (uvicorn's access log)."""
 
 from __future__ import annotations
 
 import logging
 
+import pytest
 from uvicorn.logging import AccessFormatter
 
-from palaestra.redaction import REDACTED, redact_logs
+from palaestra.redaction import REDACTED, redact_logs, redact_text
+
+R = REDACTED
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("api_key=abc123", f"api_key={R}"), ('"api_key": "abc"', f'"api_key": "{R}"'),
+        ("--api-key=zzz", f"--api-key={R}"), ("-_token=secret1", f"-_token={R}"),
+        ("9token=abc", f"9token={R}"), ('abc"token": "x"', f'abc"token": "{R}"'),
+        ("9:e.rno.token:.", f"9:e.rno.token:{R}"), ("x token: abcd", f"x token: {R}"),
+        ("max_tokens=5", "max_tokens=5"), ("a9token=abc", "a9token=abc"),
+        ("ab1" * 3000 + " password=hunter22", "ab1" * 3000 + f" password={R}"),
+    ],
+)  # fmt: skip
+def test_key_value_secrets_are_found_where_the_key_starts(text: str, expected: str) -> None:
+    """A key is the run of name characters from its first letter (``-_token`` names ``token``,
+    ``a9token`` is a name of its own); a long blob before it is no obstacle."""
+    assert redact_text(text) == expected
 
 
 def _access_line(path: str) -> str:

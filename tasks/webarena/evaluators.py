@@ -58,8 +58,10 @@ FuzzyJudge = Callable[[str, str, str], Awaitable[bool]]
 
 @dataclass
 class EvalContext:
-    page: Page
-    context: BrowserContext
+    #: The agent's active page and its context; None when an episode is judged from its evidence
+    #: alone (``rejudge_official``), where only the checks of the answer and of ``final_url`` run.
+    page: Page | None
+    context: BrowserContext | None
     answer: str | None
     infeasible: str | None
     #: Placeholder (``__SHOP__``) -> base URL.
@@ -75,6 +77,19 @@ class EvalContext:
     #: WebArena's sites served by Palaestra's stand-ins (where the shopping helpers cannot run).
     stand_ins: Collection[str] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    #: The agent's last URL as recorded, for judging without a page; None: its page's URL.
+    final_url: str | None = None
+
+    @property
+    def live_page(self) -> Page:
+        """The agent's page, for checks that read it (``program_html``, helpers)."""
+        if self.page is None:
+            raise ValueError("this check reads the agent's page, and the episode is judged without one")
+        return self.page
+
+    @property
+    def last_url(self) -> str:
+        return self.final_url if self.final_url is not None else self.live_page.url
 
     @property
     def final_answer(self) -> str:
@@ -176,7 +191,7 @@ def url_matches(pred: str, ref: str, mode: str = "corrected") -> bool:
 
 
 async def url_match(spec: EvalSpec, ctx: EvalContext) -> float:
-    pred = ctx.page.url
+    pred = ctx.last_url
     refs = [fill_placeholders(r, ctx.urls) for r in _alternatives(spec.reference_url)]
     ctx.details["url"] = pred
     return float(any(url_matches(pred, ref, ctx.mode) for ref in refs))
@@ -210,7 +225,7 @@ async def _call_helper(ctx: EvalContext, page: Page, text: str) -> str:
             f"Unknown program_html helper `{name}`.{did_you_mean(name, HELPERS)} Known: {sorted(HELPERS)}"
         )
     values = [
-        fill_placeholders(a.replace("__last_url__", ctx.page.url), ctx.urls) for a in args if a is not None
+        fill_placeholders(a.replace("__last_url__", ctx.last_url), ctx.urls) for a in args if a is not None
     ]
     try:
         return await HELPERS[name](ctx, page, values)
@@ -237,11 +252,11 @@ async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
     for check in spec.program_html:
         target = str(check.get("url", "last"))
         if target.startswith("func:"):
-            target = await _call_helper(ctx, ctx.page, target)
+            target = await _call_helper(ctx, ctx.live_page, target)
         if target == "last":
-            value = await _locate(ctx.page, check, ctx)
+            value = await _locate(ctx.live_page, check, ctx)
         else:
-            page = await ctx.context.new_page()
+            page = await ctx.live_page.context.new_page()
             try:
                 await page.goto(fill_placeholders(target, ctx.urls), wait_until="load")
                 value = await _locate(page, check, ctx)

@@ -36,7 +36,7 @@ from palaestra.tasks.webarena.official import (
     placeholder,
     sources,
 )
-from palaestra.tasks.webarena.task import SiteTask
+from palaestra.tasks.webarena.task import SiteTask, tabs_record
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page, Response
@@ -73,7 +73,7 @@ def har_record(
     if post is not None:
         request["postData"] = {"mimeType": sent.get("content-type", ""), "text": post}
     response = {
-        "status": status, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": [],
+        "status": status, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": set_cookies(got),
         "headers": [{"name": k, "value": v} for k, v in got.items()],
         "content": {"size": 0, "mimeType": got.get("content-type", "")},
         "redirectURL": got.get("location", ""), "headersSize": -1, "bodySize": -1,
@@ -81,6 +81,28 @@ def har_record(
     timings = {"send": 0, "wait": 0, "receive": 0}
     return {"request": request, "response": response, "startedDateTime": "1970-01-01T00:00:00Z",
             "time": 0, "cache": {}, "timings": timings}  # fmt: skip
+
+
+def set_cookies(headers: dict[str, str]) -> list[dict[str, Any]]:
+    """HAR's ``response.cookies``: the cookies a response's ``Set-Cookie`` lines set (Playwright's
+    ``all_headers`` joins them with new lines), values as sent. Verified's wish-list checks (tasks
+    511-515) read Magento's ``mage-messages`` cookie there ("... has been added to your wish list")."""
+    cookies: list[dict[str, Any]] = []
+    for line in headers.get("set-cookie", "").split("\n"):
+        pair, *attributes = line.split(";")
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            continue
+        cookie: dict[str, Any] = {"name": name.strip(), "value": value.strip()}
+        for attribute in attributes:
+            key, _, setting = attribute.strip().partition("=")
+            lowered = key.lower()
+            if lowered in ("path", "domain", "expires"):
+                cookie[lowered] = setting
+            elif lowered in ("httponly", "secure"):
+                cookie["httpOnly" if lowered == "httponly" else "secure"] = True
+        cookies.append(cookie)
+    return cookies
 
 
 async def har_entry(response: Response) -> dict[str, Any]:
@@ -122,9 +144,17 @@ class OfficialTask(SiteTask):
         return site_tools(())
 
     async def evidence(self, page: Page, state: EpisodeState) -> Evidence | None:
-        """None: Verified's column reads the episode's network trace and the sites may be the
-        user's instances, so ``palaestra judge`` cannot reproduce these verdicts."""
-        return None
+        """What ``palaestra judge`` re-judges offline (``rejudge_official``): the answer (or why the
+        episode was stopped without one), the tabs, the sites' URLs the episode used, and its network
+        events for Verified. No cookies and no site state: the sites may be the user's instances."""
+        record = {
+            "answer": state.messages[-1] if state.messages else None,
+            "infeasible": state.infeasible,
+            "early_stop": state.early_stop,
+            **tabs_record(page),
+            "urls": self.urls(),
+        }
+        return Evidence(record, None, network=list(self._events.get(page.context, [])))
 
     def stand_ins(self) -> list[str]:
         """Palaestra's sites this task runs on (its sites that no user instance replaces)."""

@@ -140,16 +140,15 @@ class SiteTask(Task):
         )  # fmt: skip
 
     async def evidence(self, page: Page, state: EpisodeState) -> Evidence | None:
-        """The answer, the final page's URL and the other tabs', the context's cookies, the sites'
-        origins (a later judge serves them on other ports) and the episode's state folder."""
+        """The answer, the tabs' URLs and which is active, the context's cookies, the sites' origins
+        (a later judge serves them on other ports) and the episode's state folder."""
         episode = self._episodes.get(page.context)
         if episode is None:
             return None
         record = {
             "answer": state.messages[-1] if state.messages else None,
             "infeasible": state.infeasible,
-            "final_url": page.url,
-            "tabs": [p.url for p in page.context.pages],
+            **tabs_record(page),
             "origins": {site: self.runtime.origin(site) for site in episode.sites},
             "cookies": [
                 {"name": c["name"], "value": c["value"], "path": c.get("path", "/")}
@@ -157,3 +156,14 @@ class SiteTask(Task):
             ],
         }
         return Evidence(record, episode.folder)
+
+
+def tabs_record(page: Page) -> dict[str, Any]:
+    """Where the episode ended, for its evidence: the active page's URL (``final_url``), every
+    tab's URL in the context's order (``tabs``) and the active one's place among them (``active``)."""
+    pages = page.context.pages
+    return {
+        "final_url": page.url,
+        "tabs": [p.url for p in pages],
+        "active": pages.index(page) if page in pages else len(pages) - 1,
+    }

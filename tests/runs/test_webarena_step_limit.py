@@ -10,6 +10,7 @@ tested here), played in a real Chromium by agents that never answer.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from palaestra.runs import evidence
 from palaestra.runs.episode import EpisodeWorker
 from palaestra.runs.records import STEP_LIMIT, SUCCESS
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
@@ -25,6 +27,7 @@ from palaestra.tasks import registry
 from palaestra.tasks.registry import TaskSpec
 from palaestra.tasks.webarena.official import benchmark_configs
 from palaestra.tasks.webarena.official_task import OfficialTask
+from palaestra.tasks.webarena.rejudge_official import judge_official_again
 
 HERE = Path(__file__).parent
 TASK = "wa-step-limit.44"
@@ -89,6 +92,15 @@ def test_an_official_task_reached_by_navigation_passes_at_the_step_limit(
     # The corrected column judges the page too; Verified wants the agent's own answer.
     assert there.extra["columns"]["corrected"] == 1.0
     assert there.extra["columns"]["verified"] == 0.0 and verdict["verified"]["status"] == "failure"
+    # Its evidence keeps why it was stopped: judged again offline, the columns are the same.
+    folder = tmp_path / there.artifacts
+    record = evidence.load(folder)
+    assert record["early_stop"] == "Reach max steps 3" and record["answer"] is None
+    task = registry.get_task_spec(official_task).make()
+    again = asyncio.run(judge_official_again(task, record, evidence.network(folder, record), None))
+    assert (again.column, again.score) == ("paper", 1.0) and again.details["columns"] == there.extra[
+        "columns"
+    ]
 
     # An agent that never leaves the start page is judged too, and fails: still a step_limit.
     assert not stayed.error_kind, stayed.error_message

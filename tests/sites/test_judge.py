@@ -30,13 +30,14 @@ from palaestra.tasks.webarena import suite_configs
 TASKS = ("shop.change-last-name-0", "shop.nav-search-0", "shop.product-price-0")
 
 
-def play(run: Path, tasks: tuple[str, ...]) -> Path:
-    """A run of the oracle over `tasks` (seed 0), written as `palaestra eval` writes it."""
+def play(run: Path, tasks: tuple[str, ...], agent: str = "oracle") -> Path:
+    """A run of `agent` (the oracle, or an agent of `webarena_agents` for a test that puts this
+    folder on `sys.path`) over `tasks` (seed 0), written as `palaestra eval` writes it."""
     worker = EpisodeWorker(RunSettings(max_steps=40, screenshots=False), str(run))
     try:
         with RunStore(run) as store:
             for task in tasks:
-                store.record(worker.run(EpisodeSpec(AgentEntry("oracle"), task, 0)))
+                store.record(worker.run(EpisodeSpec(AgentEntry(agent), task, 0)))
     finally:
         worker.close()
     return run
@@ -147,3 +148,50 @@ def test_episodes_without_evidence_are_listed_not_rejudgeable(
     assert "is not a run directory" in capsys.readouterr().err
     assert main(["judge", str(run), "--tasks", "no-such-*"]) == 2
     assert "its tasks: shop.change-last-name-0" in capsys.readouterr().err
+
+
+def test_every_tab_is_restored_in_order_with_the_active_one_in_front(
+    tmp_path: Path, runtime: SiteRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent searched in its first tab, opened a second on the catalogue and went back to the
+    first: the judge opens both again, in order, and judges the first (url_match on its search)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    run = play(tmp_path / "tabs", ("shop.nav-search-0",), agent="webarena_agents:TwoTabsAgent")
+    [row] = load_rows(run)
+    record = json.loads((evidence_of(run, "shop.nav-search-0") / RECORD).read_text())
+    shop = record["origins"]["shop"]
+    assert row["success"] and record["version"] == 2 and record["active"] == 0
+    assert record["tabs"] == [f"{shop}/search/?q=headlamp", f"{shop}/catalogue/"]
+    [result] = judge_run(run)
+    assert (result.new_reward, result.changed) == (1.0, False)
+    now = runtime.origin("shop")
+    assert (
+        result.details["tabs"] == [f"{now}/search/?q=headlamp", f"{now}/catalogue/"]
+        and result.details["active"] == 0
+    )
+
+    # The same evidence with the catalogue active, as if the agent had stayed on the second tab.
+    path = evidence_of(run, "shop.nav-search-0") / RECORD
+    path.write_text(json.dumps({**record, "active": 1, "final_url": f"{shop}/catalogue/"}))
+    [result] = judge_run(run)
+    assert (result.new_reward, result.details["active"], result.details["url"]) == (
+        0.0,
+        1,
+        f"{now}/catalogue/",
+    )
+
+
+def test_evidence_of_version_1_is_still_judged_beside_version_2(run: Path) -> None:
+    """A run resumed with a newer Palaestra mixes evidence versions: the older (no active tab's
+    place) is judged with its active tab taken from its final URL."""
+    path = evidence_of(run, "shop.nav-search-0") / RECORD
+    record = json.loads(path.read_text())
+    del record["active"]
+    path.write_text(json.dumps({**record, "version": 1}))
+    results = {r.task: r for r in judge_run(run)}
+    assert [(r.new_reward, r.changed) for r in results.values()] == [(1.0, False)] * 3
+    assert results["shop.nav-search-0"].details["active"] == 0
+
+    path.write_text(json.dumps({**record, "version": 3}))
+    [result] = judge_run(run, tasks=["nav-*"])
+    assert result.why_not.startswith("its evidence has version 3; this Palaestra reads versions 1, 2")

@@ -14,6 +14,7 @@ import asyncio
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from playwright.async_api import Browser, Route
@@ -123,6 +124,28 @@ def test_verified_needs_the_page_to_have_loaded() -> None:
     assert verified_verdict(44, NAVIGATE, [event(url)], URLS)[0] == 1.0
     assert verified_verdict(44, NAVIGATE, [event(url, status=404)], URLS)[0] == 0.0
     assert verified_verdict(44, "I opened it.", [event(url)], URLS)[0] == 0.0  # not Verified's JSON
+
+
+def test_verified_reads_the_message_cookie_a_wish_list_post_sets() -> None:
+    """Tasks 511-515 check the ``mage-messages`` cookie of the POST's response (URL-encoded JSON,
+    as Magento sets it): recorded from ``Set-Cookie``, kept through the evidence's redaction."""
+    from palaestra.runs.har import redacted_entry
+
+    def added(product: str) -> dict[str, Any]:
+        message = json.dumps([{"type": "success", "text": f"{product} has been added to your Wish List."}])
+        got = {"set-cookie": f"mage-messages={quote(message)}; path=/; expires=Sun, 06-Dec-2027 00:00:00 GMT",
+               "location": URLS["__SHOPPING__"] + "/wishlist/"}  # fmt: skip
+        sent = {"content-type": "application/x-www-form-urlencoded"}
+        url = URLS["__SHOPPING__"] + "/wishlist/index/add/"
+        return har_record("POST", url, sent, 302, got, "product=1234&uenc=aHR0cA%2C%2C&form_key=abc")
+
+    mutate = json.dumps({"task_type": "MUTATE", "status": "SUCCESS", "retrieved_data": None})
+    detergent = added("Tide Laundry Detergent, 92 loads")
+    assert verified_verdict(511, mutate, [detergent], URLS)[0] == 1.0
+    assert verified_verdict(511, mutate, [redacted_entry(detergent)], URLS)[0] == 1.0
+    assert verified_verdict(511, mutate, [added("Crest Toothpaste")], URLS)[0] == 0.0
+    no_message = {**detergent, "response": {**detergent["response"], "cookies": []}}
+    assert verified_verdict(511, mutate, [no_message], URLS)[0] == 0.0
 
 
 def test_the_three_benchmarks_load_from_their_packages() -> None:
