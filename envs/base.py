@@ -53,6 +53,8 @@ class PalaestraEnv(gym.Env[Observation, str]):
     #: Whether the current episode has ended (terminated or truncated). ``astep`` sets it; each
     #: environment's ``areset`` clears it, and its ``_astep`` reads it to run no action after the end.
     _done: bool = False
+    #: Steps taken in the current episode, counted against ``max_steps`` (`_counted`).
+    _steps: int = 0
 
     @abstractmethod
     async def areset(
@@ -110,6 +112,17 @@ class PalaestraEnv(gym.Env[Observation, str]):
                 f"max_episode_steps={max_steps} to gym.make. Give one of them."
             )
         self.max_steps = max_steps
+
+    async def _counted(self, result: StepResult, was_done: bool) -> StepResult:
+        """``result`` of one more step of the episode (``was_done``: the episode had ended before
+        it, so it counts nothing), ended at ``max_steps`` if it reached the limit without ending
+        by itself (`_end_at_step_limit`)."""
+        if was_done or self.max_steps is None:
+            return result
+        self._steps += 1
+        if self._steps < self.max_steps or result[2] or result[3]:
+            return result
+        return await self._end_at_step_limit(result)
 
     async def _end_at_step_limit(self, result: StepResult) -> StepResult:
         """The step that reached ``max_steps`` (``result``, not ended by itself), ended: truncated,

@@ -52,7 +52,6 @@ class BrowserSteps(BrowserTeardown):
     #: A step's actions get this share of the step's timeout; settling and observing the rest.
     actions_timeout: float
     action_limits: ActionLimits
-    _steps: int  # in this episode
     _goal: str
     _tools_text: str
     _last_obs: Obs | None
@@ -64,13 +63,7 @@ class BrowserSteps(BrowserTeardown):
         if not isinstance(action, str):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
         was_done = self._done
-        result = await self._guarded(self._episode, action)
-        if was_done or self.max_steps is None:
-            return result
-        self._steps += 1
-        if self._steps < self.max_steps or result[2] or result[3]:
-            return result
-        return await self._end_at_step_limit(result)
+        return await self._counted(await self._guarded(self._episode, action), was_done)
 
     async def _guarded(
         self, episode: BrowserEpisode, action: str, early_stop: str | None = None

@@ -4,8 +4,9 @@ This speaks AT-SPI's D-Bus protocol directly (with `jeepney`, pure Python) inste
 libatspi and PyGObject: no C extension to build, no process-wide singleton bound to one bus, and
 the calls of one tree level go out together (pipelined) instead of one round trip at a time. Only
 what is on screen is read: a node that is not `showing` is kept out with its whole subtree (a
-menu's items until it opens), and so are the children of a node that `manages descendants`
-(a spreadsheet's 2^31 cells: LibreOffice and gnumeric say so; they are reached by the keyboard).
+menu's items until it opens), and so are the children of a node that `manages descendants` (a
+spreadsheet's 2^31 cells: LibreOffice and gnumeric say so; they are reached by the keyboard), except
+for a Writer page's paragraphs, few, which are read.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ ACCESSIBLE = "org.a11y.atspi.Accessible"
 COMPONENT = "org.a11y.atspi.Component"
 TEXT = "org.a11y.atspi.Text"
 VALUE = "org.a11y.atspi.Value"
+TABLE = "org.a11y.atspi.Table"
+NULL_PATH = "/org/a11y/atspi/null"
 REGISTRY_ROOT = DBusAddress("/org/a11y/atspi/accessible/root", "org.a11y.atspi.Registry", ACCESSIBLE)
 #: AtspiStateType, in its enum's order (bit n of the state set is the n-th name).
 STATE_NAMES = [
@@ -73,6 +76,10 @@ STATE_NAMES = [
 #: Screen coordinates (ATSPI_COORD_TYPE_SCREEN), and relative to the object's top-level X window.
 COORD_SCREEN, COORD_WINDOW = 0, 1
 MAX_TEXT = 4000
+#: The most children a node that manages descendants may have for its children to be read.
+MAX_MANAGED = 300
+#: The roles of nodes that manage descendants whose children are read (Writer's page of paragraphs).
+WALKED_MANAGING_ROLES = frozenset({"document text"})
 
 
 class TreeError(RuntimeError):
@@ -157,31 +164,76 @@ class AtspiReader:
         nodes: dict[str, Node] = {}
         level: list[tuple[str, str, str, int]] = [(bus, path, "", 0) for bus, path in self.applications()]
         while level and len(nodes) < max_nodes:
-            calls = []
-            for bus, path, _, _ in level:
-                address = DBusAddress(path, bus, ACCESSIBLE)
-                calls += [new_method_call(address, "GetState"), new_method_call(address, "GetChildren")]
-            replies = self._batch(calls, deadline)
-            following = []
-            for i, (bus, path, parent, depth) in enumerate(level):
-                state, children = replies[2 * i], replies[2 * i + 1]
-                if state is None:
-                    continue
-                states = states_of(list(state[0]))
-                if depth > 0 and "showing" not in states:
-                    continue
-                key = f"{bus} {path}"
-                nodes[key] = Node(key=key, depth=depth, parent=parent, states=states, app=bus)
-                if parent in nodes:
-                    nodes[parent].children.append(key)
-                if "manages-descendants" in states or children is None:
-                    continue
-                following += [
-                    (child_bus, child_path, key, depth + 1) for child_bus, child_path in children[0]
-                ]
-            level = following
+            level = self._level(level, nodes, deadline)
         self._describe(list(nodes.values()), deadline)
         return list(nodes.values())
+
+    def _level(
+        self, level: list[tuple[str, str, str, int]], nodes: dict[str, Node], deadline: float
+    ) -> list[tuple[str, str, str, int]]:
+        """Add one level of the trees to ``nodes``; the next level's (bus, path, parent, depth).
+
+        Children are asked for only once the states say so: LibreOffice answers GetChildren on a
+        node that manages descendants (a sheet's 2^31 cells) by building them all, and stops
+        answering anything else meanwhile. Such a node is walked only when it is a document with
+        few children (a Writer page's paragraphs on screen), which its ChildCount says without
+        building them; GTK's lists and tables (a file dialog's files) stay unwalked, as before.
+        """
+        states = self._batch([_call(bus, path, "GetState") for bus, path, _, _ in level], deadline)
+        parents: list[tuple[str, str, str, int]] = []
+        managing: list[tuple[str, str, str, int]] = []
+        for (bus, path, parent, depth), state in zip(level, states, strict=True):
+            if state is None:
+                continue
+            node_states = states_of(list(state[0]))
+            if depth > 0 and "showing" not in node_states:
+                continue
+            key = f"{bus} {path}"
+            nodes[key] = Node(key=key, depth=depth, parent=parent, states=node_states, app=bus)
+            if parent in nodes:
+                nodes[parent].children.append(key)
+            (managing if "manages-descendants" in node_states else parents).append((bus, path, key, depth))
+        if managing:
+            calls = []
+            for bus, path, _, _ in managing:
+                count = Properties(DBusAddress(path, bus, ACCESSIBLE)).get("ChildCount")
+                calls += [count, _call(bus, path, "GetRoleName")]
+            replies = self._batch(calls, deadline)
+            for i, entry in enumerate(managing):
+                count, role = replies[2 * i], replies[2 * i + 1]
+                if count and role and count[0][1] <= MAX_MANAGED and role[0] in WALKED_MANAGING_ROLES:
+                    parents.append(entry)
+        replies = self._batch([_call(bus, path, "GetChildren") for bus, path, _, _ in parents], deadline)
+        return [
+            (child_bus, child_path, key, depth + 1)
+            for (_, _, key, depth), children in zip(parents, replies, strict=True)
+            if children is not None
+            for child_bus, child_path in children[0]
+        ]
+
+    def attributes(self, nodes: list[Node]) -> list[dict[str, str]]:
+        """Each node's object attributes (``toolkit: gtk`` on GTK's own widgets), {} when unanswered."""
+        replies = self._batch([_call(*_bus_path(n.key), "GetAttributes") for n in nodes])
+        return [dict(r[0]) if r else {} for r in replies]
+
+    def table_cell(self, table: Node, row: int, column: int) -> Node | None:
+        """The cell of ``table`` at (row, column), described, as a child of the table (Table's
+        GetAccessibleAt: the way to one cell of a table whose cells are too many to walk)."""
+        bus, path = table.key.split(" ", 1)
+        call = new_method_call(DBusAddress(path, bus, TABLE), "GetAccessibleAt", "ii", (row, column))
+        [reply] = self._batch([call])
+        if not reply or reply[0][1] == NULL_PATH:
+            return None
+        cell_bus, cell_path = reply[0]
+        [state] = self._batch([_call(cell_bus, cell_path, "GetState")])
+        if state is None:
+            return None
+        key = f"{cell_bus} {cell_path}"
+        cell = Node(
+            key=key, depth=table.depth + 1, parent=table.key, states=states_of(list(state[0])), app=bus
+        )
+        self._describe([cell], time.monotonic() + self.timeout)
+        return cell
 
     def window_origins(self, nodes: list[Node]) -> list[tuple[int, int] | None]:
         """Where each node's top-level X window starts on screen (its screen position less its
@@ -231,3 +283,13 @@ class AtspiReader:
         for (node, _), answer in zip(values, answers[len(texts) :], strict=True):
             if answer:
                 node.value = float(answer[0][1])
+
+
+def _bus_path(key: str) -> tuple[str, str]:
+    bus, path = key.split(" ", 1)
+    return bus, path
+
+
+def _call(bus: str, path: str, method: str) -> Message:
+    """A call of one of the Accessible interface's argument-less methods on the object at ``path``."""
+    return new_method_call(DBusAddress(path, bus, ACCESSIBLE), method)

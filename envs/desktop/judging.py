@@ -41,8 +41,7 @@ class DesktopJudging(PalaestraEnv):
     _apps: list[dict[str, Any]]
     _last_obs: Observation | None
     _goal: str
-    #: Steps taken in this episode, and what the task's final steps came to (None: not run yet).
-    _steps: int = 0
+    #: What the task's final steps came to (None: not run yet).
     _final_results: list[dict[str, Any]] | None = None
 
     async def _session(self) -> SessionClient:
@@ -72,16 +71,10 @@ class DesktopJudging(PalaestraEnv):
         return failed_step(self.layout, last, action, {"kind": kind, "message": message}, self._messages)
 
     async def _limited(self, step: Coroutine[Any, Any, StepResult], action: str) -> StepResult:
-        """``_guarded``, and the end of the episode at ``max_steps`` (judged if its task is judged
-        at the end)."""
+        """``_guarded``, counted against ``max_steps`` (`PalaestraEnv._counted`: judged at the limit
+        if its task is judged at the end)."""
         was_done = self._done
-        result = await self._guarded(step, action)
-        if was_done or self.max_steps is None:
-            return result
-        self._steps += 1
-        if self._steps < self.max_steps or result[2] or result[3]:
-            return result
-        return await self._end_at_step_limit(result)
+        return await self._counted(await self._guarded(step, action), was_done)
 
     async def aearly_stop(self, reason: str) -> StepResult | None:
         """Judge an episode that ended without the agent's answer, when its task is judged at the

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import office
 import stacking
 import xinput
 
@@ -20,13 +21,17 @@ class ObserveAct:
 
     x: Any
     tree: Any
+    #: The episode's HOME (None before the first episode) and the path a task says for it.
+    home: Any
+    home_alias: str
 
     def observe(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         reply: dict[str, Any] = {"windows": self.x.windows(), "pointer": list(self.x.pointer())}
         if request.get("popups"):  # set-of-marks: what covers what beyond the client windows
             reply["popups"] = stacking.popups(self.x, [w["id"] for w in reply["windows"]])
         if request.get("tree", True):
-            nodes = self.tree.snapshot()
+            home = str(self.home or "")
+            nodes = office.adjust(self.tree, self.tree.snapshot(), home, self.home_alias)
             if reply.get("popups"):
                 stacking.place(nodes, reply["popups"], self.tree)
             reply["nodes"] = [n.as_dict() for n in nodes]

@@ -31,6 +31,7 @@ import contextlib
 
 import atspi
 import commands
+import office
 import protocol
 from display import Display, SessionFailure
 from observe_act import ObserveAct
@@ -108,6 +109,9 @@ class Session(Display, ObserveAct, SessionSteps):
             path.write_bytes(base64.b64decode(content))
         for relative in request.get("dirs", []):
             (home / relative).mkdir(parents=True, exist_ok=True)
+        with_office = any(office.is_office(argv) for argv in request.get("apps", []))
+        if with_office:
+            office.seed_profile(home)
         self._own(home)
         env = dict(
             self.env,
@@ -124,12 +128,14 @@ class Session(Display, ObserveAct, SessionSteps):
             self.app_errs = []
             for i, argv in enumerate(request.get("apps", [])):
                 argv = [commands.swap_home(a, self.home_alias, home) for a in argv]
+                if office.is_office(argv):
+                    argv = office.launch_argv(argv, home)
                 # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
                 self.app_errs.append(self.base / f"app-{self.episode}-{i}.stderr")
                 with self.app_errs[-1].open("wb") as err:
                     self.apps.append(self._popen(argv, env, home, stdout=log, stderr=err))
             if self.apps:
-                self._wait(lambda: self._app_ready(known), f"{request['apps'][0][0]}")
+                self._wait(lambda: self._app_ready(known, with_office), f"{request['apps'][0][0]}")
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
         time.sleep(min(float(request.get("delay", 0.0)), 30.0))
@@ -151,11 +157,14 @@ class Session(Display, ObserveAct, SessionSteps):
             result = {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
         return dict(result, argv=argv)
 
-    def _app_ready(self, known: set[str]) -> bool:
-        """Ready: a new application on the accessibility bus, and an active window on screen."""
+    def _app_ready(self, known: set[str], with_office: bool = False) -> bool:
+        """Ready: a new application on the accessibility bus, and an active window on screen (with
+        LibreOffice, its document's window: keys sent to the blank one it shows first are lost)."""
         self.check_apps()
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
-        return bool(fresh) and any(w["active"] for w in self.x.windows())
+        windows = self.x.windows() if fresh else []
+        ready = any(w["active"] for w in windows)
+        return ready and (not with_office or office.document_shown(windows))
 
     def check_apps(self) -> None:
         """While the apps start: one killed is `app_crashed`; one that exited before showing a

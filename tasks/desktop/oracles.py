@@ -64,3 +64,24 @@ def load() -> dict[str, Oracle]:
     from palaestra.tasks.desktop import calculator, editor, files, sheet, terminal  # noqa: F401
 
     return ORACLES
+
+
+def play_oracle(env: Any, oracle: Oracle, obs: Obs, max_steps: int = 12) -> tuple[tuple[Any, ...], list[str]]:
+    """Play ``oracle`` from ``obs`` in ``env`` (a desktop environment, reset) until the episode ends
+    or ``max_steps`` steps: the last step's ``(obs, reward, terminated, truncated, info)`` and the
+    errors its actions got (an oracle that is right gets none). An oracle whose plan is over waits
+    (a task judged at its end, or a screen still settling, ends a step or two later)."""
+    plan = oracle(obs)
+    action, errors = next(plan), []
+    for _ in range(max_steps):
+        result = env.step(action)
+        obs, _reward, terminated, truncated, _info = result
+        if obs["last_action_error"]:
+            errors.append(obs["last_action_error"])
+        if terminated or truncated:
+            break
+        try:
+            action = plan.send(obs)
+        except StopIteration:
+            action = "wait(0.5)"
+    return result, errors

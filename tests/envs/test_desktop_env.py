@@ -22,7 +22,7 @@ from palaestra.envs.desktop import DesktopEnv
 from palaestra.errors import ConfigError, DesktopUnavailableError, EnvStateError
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
-from palaestra.tasks.desktop.oracles import load
+from palaestra.tasks.desktop.oracles import load, play_oracle
 
 
 def _session_pids(env: DesktopEnv) -> dict[str, int]:
@@ -112,15 +112,8 @@ def test_oracles_solve_one_task_of_each_app(task: str) -> None:
     env = DesktopEnv(f"desktop.{task}")
     try:
         obs, _ = env.reset(seed=7)
-        plan = load()[task](obs)
-        reward, action = 0.0, next(plan)
-        for _ in range(12):
-            obs, reward, terminated, truncated, info = env.step(action)
-            assert obs["last_action_error"] == "", obs["last_action_error"]
-            if terminated or truncated:
-                break
-            action = plan.send(obs)
-        assert reward == 1.0 and info["success"]
+        (_, reward, _, _, info), errors = play_oracle(env, load()[task], obs)
+        assert errors == [] and reward == 1.0 and info["success"]
     finally:
         env.close()
 
@@ -261,13 +254,7 @@ def test_a_step_after_close_says_to_reset_and_starts_no_desktop(calc: DesktopEnv
 def test_a_step_after_the_end_earns_no_reward_again(calc: DesktopEnv) -> None:
     """An RL client stepping past `done` was paid the end's reward again on every late step."""
     obs, _ = calc.reset(seed=2)
-    plan, reward, terminated = load()["calc-add"](obs), 0.0, False
-    action = next(plan)
-    for _ in range(12):
-        obs, reward, terminated, truncated, info = calc.step(action)
-        if terminated or truncated:
-            break
-        action = plan.send(obs)
+    (_, reward, terminated, _, info), _errors = play_oracle(calc, load()["calc-add"], obs)
     assert (reward, terminated, info["success"]) == (1.0, True, True)
     obs, reward, terminated, truncated, info = calc.step("press('1')")
     assert (reward, terminated, truncated) == (0.0, True, False)

@@ -1,24 +1,30 @@
 """The apps of this desktop, and the OSWorld apps it lacks (with what would stand in for them), so
-that a task naming one of those fails when it is loaded with a reason rather than mid-episode."""
+that a task naming one of those fails when it is loaded with a reason rather than mid-episode.
+
+Which app opens a file (an ``open`` step) goes by its type, as OSWorld's VM opens it with its
+default app: spreadsheets (.xlsx, .xls, .ods, .csv, .tsv) in LibreOffice Calc, documents (.docx,
+.doc, .odt, .rtf) in LibreOffice Writer, text in mousepad, folders in pcmanfm. gnumeric opens
+.gnumeric workbooks, and any spreadsheet of a task whose ``related_apps`` name gnumeric: the
+desktop's own sheet tasks are gnumeric's.
+"""
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Collection, Sequence
 
 from palaestra.tasks.desktop.osworld.errors import UnsupportedAppError
 
-#: The desktop's apps (see tasks/desktop): all GTK, all in the accessibility tree.
-APPS = ("galculator", "gnumeric", "lxterminal", "mousepad", "pcmanfm")
+#: The desktop's apps (see tasks/desktop): all in the accessibility tree. LibreOffice (Calc and
+#: Writer) starts as ``soffice`` or ``libreoffice``.
+APPS = ("galculator", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm", "soffice")
+OFFICE = frozenset({"libreoffice", "soffice"})
 #: OSWorld's apps (program names and ``related_apps`` names) that are not here, and why.
 MISSING = {
     "google-chrome": "Google Chrome is not installed; web tasks are the browser suites' (BrowserEnv)",
     "chrome": "Google Chrome is not installed; web tasks are the browser suites' (BrowserEnv)",
     "chromium": "web tasks are the browser suites' (BrowserEnv), not the desktop's",
-    "libreoffice": "LibreOffice is not among this desktop's apps; gnumeric stands in for Calc",
-    "soffice": "LibreOffice is not among this desktop's apps; gnumeric stands in for Calc",
-    "libreoffice_calc": "LibreOffice is not among this desktop's apps; gnumeric stands in for Calc",
-    "libreoffice_writer": "LibreOffice Writer is not among this desktop's apps",
-    "libreoffice_impress": "LibreOffice Impress is not among this desktop's apps",
+    "libreoffice_impress": "LibreOffice Impress is not installed (Calc and Writer are)",
     "vlc": "VLC is not installed (and media tasks need codecs and files we do not ship)",
     "gimp": "GIMP is not installed",
     "thunderbird": "Thunderbird is not installed (and its tasks need mail servers)",
@@ -29,21 +35,42 @@ MISSING = {
     "nautilus": "nautilus is not installed; pcmanfm is this desktop's file manager",
     "gnome-calculator": "gnome-calculator is not installed; galculator is this desktop's calculator",
 }
+#: LibreOffice's modules, as launch options: those installed here, and those that are not.
+OFFICE_MODULES = ("--calc", "--writer")
+MISSING_MODULES = {
+    "--impress": "LibreOffice Impress is not installed",
+    "--draw": "LibreOffice Draw is not installed",
+    "--math": "LibreOffice Math is not installed",
+    "--base": "LibreOffice Base is not installed",
+}
 #: ``related_apps`` names that need no app of their own.
 GENERIC = frozenset({"os", "terminal", "multi_apps"})
 #: Which app opens a file, by extension (OSWorld opens files with the VM's default app).
 SHEET_EXT = frozenset({".csv", ".tsv", ".xlsx", ".xls", ".ods", ".gnumeric"})
+DOC_EXT = frozenset({".docx", ".doc", ".odt", ".rtf"})
+SLIDE_EXT = frozenset({".pptx", ".ppt", ".odp"})
 TEXT_EXT = frozenset(
     {".txt", ".md", ".py", ".sh", ".json", ".log", ".conf", ".cfg", ".ini", ".yaml", ".yml", ".xml", ".html"}
     | {".css", ".js", ".c", ".h", ".tex", ".rst", ".toml", ".env", ".sql"}
 )
 
 
-def check_app(program: str, source: str, where: str) -> str:
-    """The app a launch names (by its basename) when this desktop has it; else a typed error."""
+def check_app(program: str, source: str, where: str, args: Sequence[str] = ()) -> str:
+    """The app a launch names (by its basename) when this desktop has it; else a typed error.
+    LibreOffice's launch options and files must ask for a module that is installed."""
     name = posixpath.basename(program)
     if name not in APPS:
         raise UnsupportedAppError(source, where, "app", name, APPS, MISSING.get(name, ""))
+    if name in OFFICE:
+        for arg in args:
+            if arg in MISSING_MODULES:
+                raise UnsupportedAppError(
+                    source, where, "LibreOffice module", arg, OFFICE_MODULES, MISSING_MODULES[arg]
+                )
+            if posixpath.splitext(arg)[1].lower() in SLIDE_EXT:
+                raise UnsupportedAppError(
+                    source, where, "file type", arg, OFFICE_MODULES, MISSING["libreoffice_impress"]
+                )
     return name
 
 
@@ -55,20 +82,29 @@ def check_related(apps: object, source: str) -> None:
             raise UnsupportedAppError(source, "related_apps", "app", name, APPS, MISSING[name])
 
 
-def app_for(relative: str, downloaded: bool, source: str, where: str) -> str:
-    """The app an ``open`` step opens ``relative`` (a path in HOME) with."""
+def open_argv(
+    relative: str, downloaded: bool, related: Collection[str], source: str, where: str
+) -> tuple[str, ...]:
+    """The argv an ``open`` step starts to open ``relative`` (a path in HOME) with its app."""
     ext = posixpath.splitext(relative)[1].lower()
+    target = "~" if relative == "." else f"~/{relative}"
+    if ext == ".gnumeric" or (ext in SHEET_EXT and "gnumeric" in related):
+        return ("gnumeric", target)
     if ext in SHEET_EXT:
-        return "gnumeric"
+        return ("soffice", "--calc", target)
+    if ext in DOC_EXT:
+        return ("soffice", "--writer", target)
     if ext in TEXT_EXT or (downloaded and not ext):
-        return "mousepad"
+        return ("mousepad", target)
     if not ext or relative.endswith("/") or relative == ".":
-        return "pcmanfm"
+        return ("pcmanfm", "--no-desktop", target)
     raise UnsupportedAppError(
         source,
         where,
         "file type",
         ext,
-        sorted(SHEET_EXT | TEXT_EXT),
-        "no app of this desktop opens it; OSWorld's office, image and media files need apps we lack",
+        sorted(SHEET_EXT | DOC_EXT | TEXT_EXT),
+        MISSING["libreoffice_impress"]
+        if ext in SLIDE_EXT
+        else "no app of this desktop opens it; OSWorld's image and media files need apps we lack",
     )

@@ -19,6 +19,7 @@ from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.live_steps import LiveStep, acts
+from palaestra.tasks.desktop.osworld.calc_rules import check_table_spec
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.getters import Getter, Place, compile_getter
 from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, SUPPORTED, Metric
@@ -125,9 +126,10 @@ def compile_judge(spec: object, place: Place) -> Judge:
             raise OSWorldTaskError(
                 source, f"evaluator.expected{at}", f'`{name}` takes its rules from a "rule" getter'
             )
+        checked = _options(opts or {}, metric, name, source, at)
         if name == "compare_table":
-            _check_csv_only(result, expected, source, at)
-        checks.append(Check(name, metric, got, want, _options(opts or {}, metric, name, source, at)))
+            check_table_spec(result, expected, checked, source, f"evaluator.func{at}")
+        checks.append(Check(name, metric, got, want, checked))
         if want is not None and want.kind == "rule":
             _check_rules(want.read(None), metric, name, source, at)  # type: ignore[arg-type]
     commands = tuple(c for check in checks for g in (check.result, check.expected) if g for c in g.commands)
@@ -155,18 +157,3 @@ def _check_rules(rules: object, metric: Metric, name: str, source: str, at: str)
     missing = [k for k in metric.rule_keys if not isinstance(rules, dict) or k not in rules]
     if missing:
         raise OSWorldTaskError(source, f"evaluator.expected{at}", f"`{name}` needs rules with {missing}")
-
-
-def _check_csv_only(result: Any, expected: Any, source: str, at: str) -> None:
-    """compare_table here compares CSV files cell by cell; OSWorld's spreadsheet rules (xlsx
-    styles, pivot tables, charts) need LibreOffice's files and openpyxl, which this desktop lacks."""
-    paths = [str(spec.get("path", "")) for spec in (result, expected) if isinstance(spec, dict)]
-    if not all(p.lower().endswith(".csv") for p in paths):
-        raise UnsupportedEvaluatorError(
-            source,
-            f"evaluator.func{at}",
-            "compare_table file",
-            ", ".join(paths),
-            (".csv",),
-            "compare_table compares CSV files only here",
-        )

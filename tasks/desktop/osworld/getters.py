@@ -3,12 +3,13 @@ loaded into functions of the episode's outcome.
 
 Supported: ``vm_file`` (a file of HOME: its path, or None when missing; ``multi``/``gives`` for
 several), ``list_directory`` (a folder of HOME as OSWorld's tree of ``name``/``type``/``children``),
-``vm_command_line`` and ``vm_command_error`` (a command's stdout or stderr, run in HOME as the
-desktop user before the verdict), ``vm_terminal_output`` (the terminal's text),
-``accessibility_tree`` (the screen's elements as text, one ``role 'name' value`` line each, and as
-OSWorld's XML for ``check_accessibility_tree``), ``rule`` (the spec's ``rules``) and ``cloud_file``
-for local files only (an expected file beside the task file). Other getters read
-apps we lack (Chrome, LibreOffice, VLC...) or the VM itself, and are refused with the reason.
+``content_from_vm_file`` (an xlsx file's last row), ``vm_command_line`` and ``vm_command_error``
+(a command's stdout or stderr, run in HOME as the desktop user before the verdict),
+``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's elements as
+text, one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibility_tree``),
+``rule`` (the spec's ``rules``) and ``cloud_file`` for local files only (an expected file beside
+the task file). Other getters read apps we lack (Chrome, VLC...) or the VM itself, and are refused
+with the reason.
 """
 
 from __future__ import annotations
@@ -144,6 +145,40 @@ def list_directory(spec: dict[str, Any], place: Place) -> Getter:
     return Getter("list_directory", read)
 
 
+#: What ``content_from_vm_file`` reads of a file: OSWorld's ``file_type`` -> its ``file_content``s.
+FILE_CONTENTS = {"xlsx": ("last_row",)}
+
+
+def content_from_vm_file(spec: dict[str, Any], place: Place) -> Getter:
+    """Part of a file of HOME: for ``file_type: xlsx``, ``file_content: last_row``, the values of
+    the first sheet's last row that holds any, as text (``"nan"`` for an empty cell), as OSWorld
+    reads it with pandas; None when the file is missing or is no workbook. Unlike pandas, a cell
+    keeps its own type: 5 reads "5" even in a column whose other cells are fractions."""
+    relative = home_relative(spec.get("path"), place.source, place.where)
+    file_type, content = spec.get("file_type"), spec.get("file_content")
+    if file_type not in FILE_CONTENTS:
+        raise UnsupportedEvaluatorError(place.source, place.where, "file_type", str(file_type), FILE_CONTENTS)
+    if content not in FILE_CONTENTS[file_type]:
+        raise UnsupportedEvaluatorError(
+            place.source, place.where, "file_content", str(content), FILE_CONTENTS[file_type]
+        )
+
+    def read(outcome: DesktopOutcome) -> Any:
+        from palaestra.tasks.desktop.osworld.calc_metrics import UnreadableBook, load_book
+
+        path = outcome.path(relative)
+        if not path.is_file():
+            return None
+        try:
+            sheet = load_book(path, formulas=False).worksheets[0]
+        except (UnreadableBook, IndexError):
+            return None
+        rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
+        return ["nan" if v is None else str(v) for v in rows[-1]] if rows else None
+
+    return Getter("content_from_vm_file", read)
+
+
 GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
     "vm_file": vm_file,
     "cloud_file": cloud_file,
@@ -152,6 +187,7 @@ GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
     "rule": rule,
     "accessibility_tree": lambda _spec, _place: Getter("accessibility_tree", accessibility_tree),
     "list_directory": list_directory,
+    "content_from_vm_file": content_from_vm_file,
     "vm_terminal_output": lambda _spec, _place: Getter(
         "vm_terminal_output", lambda outcome: "\n".join(outcome.texts("terminal")) or None
     ),
@@ -186,7 +222,5 @@ def compile_getter(spec: object, place: Place) -> Getter:
         reason = f"it reads {needs}, which this desktop does not have" if needs else ""
         if kind == "cloud_file" or kind.startswith("cloud"):
             reason = "files come from the task folder here, not from the internet"
-        if kind == "content_from_vm_file":
-            reason = "it reads rows of xlsx files (LibreOffice's); read CSV files with vm_file instead"
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, GETTERS, reason)
     return GETTERS[kind](spec, place)

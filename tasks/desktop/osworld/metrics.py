@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from palaestra.tasks.desktop.osworld import calc_metrics, writer_metrics
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
 from palaestra.tasks.desktop.osworld.getters import FilePath
 
@@ -127,15 +128,6 @@ def check_csv(result: Any, rules: dict[str, Any]) -> float:
     return float(all(present(r) for r in expect) and not any(present(r) for r in unexpect))
 
 
-def compare_table(result: Any, expected: Any) -> float:
-    """Two CSV files with the same cells (CSV only, no ``rules``: see `check_compare_table`)."""
-    got, want = _read(result), _read(expected)
-    if got is None or want is None:
-        return 0.0
-    parse = lambda text: [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]  # noqa: E731
-    return float(parse(got) == parse(want))
-
-
 @dataclass(frozen=True)
 class Metric:
     """A metric, whether it takes an expected value, and the options it accepts."""
@@ -159,8 +151,21 @@ METRICS: dict[str, Metric] = {
     "compare_text_file": Metric(compare_text_file, True, ("ignore_blanks", "ignore_case")),
     "diff_text_file": Metric(diff_text_file, True),
     "check_csv": Metric(check_csv, True),
-    "compare_table": Metric(compare_table, True),
     "check_accessibility_tree": Metric(check_accessibility_tree, True, check_rules=check_rules),
+    # LibreOffice Calc and Writer's files (calc_metrics, writer_metrics; compare_table's files and
+    # rules are checked when a task is loaded, by calc_rules.check_table_spec).
+    "compare_table": Metric(calc_metrics.compare_table, False, ("rules",)),
+    "compare_csv": Metric(calc_metrics.compare_csv, True, ("strict", "ignore_case")),
+    "compare_docx_files": Metric(
+        writer_metrics.compare_docx_files,
+        True,
+        ("ignore_blanks", "ignore_case", "ignore_order", "content_only", "delete_empty_lines"),
+    ),
+    "compare_init_lines": Metric(writer_metrics.compare_init_lines, True),
+    "compare_docx_tables": Metric(writer_metrics.compare_docx_tables, True),
+    "compare_line_spacing": Metric(writer_metrics.compare_line_spacing, True),
+    "compare_font_names": Metric(writer_metrics.compare_font_names, True, rule_keys=("font_name",)),
+    "is_first_line_centered": Metric(writer_metrics.is_first_line_centered, False),
 }
 #: ``infeasible``: the task cannot be done, and the agent must say so (fail()); no getters.
 INFEASIBLE = "infeasible"

@@ -12,7 +12,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
-from palaestra.tasks.desktop.oracles import Oracle, find, quoted
+from palaestra.tasks.desktop.oracles import Oracle, find, press_until_gone, quoted
 from palaestra.tasks.desktop.sheet import sheet_oracle
 
 Obs = dict[str, Any]
@@ -83,6 +83,60 @@ def sheet_total(obs: Obs) -> Plan:
     yield from sheet_oracle(dict(obs, goal=f"'{cell}' 'SUM' '{column}'"))
 
 
+#: The button of LibreOffice's "Confirm File Format" dialog that keeps an xlsx or docx file's format.
+KEEP_FORMAT = re.compile(r"Use (Excel|Word) .*")
+
+
+def save_keeping_format(obs: Obs) -> Plan:
+    """Ctrl+S, then keep the file's format in LibreOffice's dialog (OSWorld's VM asks the same; its
+    own post-config answers with Enter on the default button, which is this one)."""
+    obs = yield "hotkey('ctrl', 's')"
+    keep = next(
+        (
+            e["name"]
+            for e in obs["elements"]
+            if e["role"] == "push button" and KEEP_FORMAT.fullmatch(e["name"])
+        ),
+        None,
+    )
+    if keep is not None:
+        obs = yield from press_until_gone(obs, "push button", keep)
+    yield "wait(0.5)"
+
+
+def calc_line_totals(obs: Obs) -> Plan:
+    """Go to the column's first cell through the Name Box, type a formula per row, and say done:
+    the task's postconfig saves (Ctrl+S, Enter: keep the format), as OSWorld's Calc tasks do."""
+    column, first, last = re.findall(r"\(([A-Z])(\d+):[A-Z](\d+)\)", obs["goal"])[0]
+    name_box = next(
+        e["id"]
+        for e in obs["elements"]
+        if e["role"] == "text" and re.fullmatch(r"\$?[A-Z]+\$?\d+", e["value"])
+    )
+    obs = yield f"tripleClick('{name_box}')\nwrite({column + first + chr(10)!r})"
+    formulas = "".join(f"=B{row}*C{row}\n" for row in range(int(first), int(last) + 1))
+    obs = yield f"write({formulas!r})"
+    yield "done()"
+
+
+def calc_rename_sheet(obs: Obs) -> Plan:
+    """Double-click the sheet's tab (Rename Sheet dialog), type the new name, OK, save."""
+    old, new = quoted(obs["goal"])[:2]
+    obs = yield f"doubleClick('{find(obs, 'page tab', old)}')"
+    obs = yield f"hotkey('ctrl', 'a')\nwrite({new!r})"
+    obs = yield from press_until_gone(obs, "push button", "OK")
+    yield from save_keeping_format(obs)
+
+
+def writer_move_meeting(obs: Obs) -> Plan:
+    """Click into the paragraph that says the old word, select its line, type it anew, save."""
+    old, new = quoted(obs["goal"])[:2]
+    paragraph = next(e for e in obs["elements"] if e["role"] == "paragraph" and old in str(e["value"]))
+    obs = yield f"click('{paragraph['id']}')\npress('home')\nhotkey('shift', 'end')"
+    obs = yield f"write({str(paragraph['value']).replace(old, new)!r})"
+    yield from save_keeping_format(obs)
+
+
 def retouch_photo(obs: Obs) -> Plan:
     yield "fail('GIMP is not installed on this desktop')"
 
@@ -98,6 +152,9 @@ ORACLES: dict[str, Oracle] = {
     "sheet-total": sheet_total,
     "file-away": file_away,
     "retouch-photo": retouch_photo,
+    "calc-line-totals": calc_line_totals,
+    "calc-rename-sheet": calc_rename_sheet,
+    "writer-move-meeting": writer_move_meeting,
 }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, RunCommand, WindowStep
-from palaestra.tasks.desktop.osworld.apps import app_for, check_app
+from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
 
@@ -53,6 +53,8 @@ class SetupPlan:
     #: Commands and window steps after the first app is up, in the file's order.
     after_apps: list[LiveStep] = field(default_factory=list)
     delay: float = 0.0
+    #: The task's ``related_apps``: which app opens a spreadsheet depends on them (`open_argv`).
+    related: tuple[str, ...] = ()
 
 
 def flag(value: object) -> bool:
@@ -97,9 +99,11 @@ def _steps(steps: object, at: str, source: str, supported: tuple[str, ...], what
     return found
 
 
-def plan_setup(steps: object, task_dir: Path, root: Path, source: str) -> SetupPlan:
+def plan_setup(
+    steps: object, task_dir: Path, root: Path, source: str, related: tuple[str, ...] = ()
+) -> SetupPlan:
     """The `SetupPlan` of a task's ``config`` list; a typed error for any step it cannot run."""
-    plan = SetupPlan()
+    plan = SetupPlan(related=related)
     for kind, params, where in _steps(steps, "config", source, SUPPORTED, "setup step"):
         _add_step(plan, kind, params, task_dir, root, source, where)
     return plan
@@ -146,18 +150,22 @@ def _seconds(params: dict[str, Any], source: str, where: str) -> float:
 
 
 def _app(
-    kind: str, params: dict[str, Any], files: dict[str, Path], source: str, where: str
+    kind: str,
+    params: dict[str, Any],
+    files: dict[str, Path],
+    source: str,
+    where: str,
+    related: tuple[str, ...] = (),
 ) -> tuple[str, ...]:
-    """The argv a ``launch`` or ``open`` step starts (``files``: those the config copies in)."""
+    """The argv a ``launch`` or ``open`` step starts (``files``: those the config copies in;
+    ``related``: the task's related apps, which pick a spreadsheet's app)."""
     if kind == "open":
         relative = home_relative(params.get("path"), source, where)
-        app = app_for(relative, relative in files, source, where)
-        target = "~" if relative == "." else f"~/{relative}"
-        return (app, "--no-desktop", target) if app == "pcmanfm" else (app, target)
+        return open_argv(relative, relative in files, related, source, where)
     argv = as_argv(params.get("command"), params.get("shell", False), source, where)
     if argv[:2] == ("bash", "-c"):  # a shell line that starts an app: its first word is the app
         argv = tuple(shlex.split(argv[2]))
-    app = check_app(argv[0], source, where)
+    app = check_app(argv[0], source, where, argv[1:])
     for arg in argv[1:]:  # a file it opens must be in HOME too
         if arg.startswith(("/", "~")):
             home_relative(arg, source, where)
@@ -178,7 +186,7 @@ def _add_step(
             target = home_relative(entry.get("path"), source, at)
             plan.files[target] = local_source(entry.get("url"), task_dir, root, source, at)
     elif kind in ("launch", "open"):
-        plan.apps.append(_app(kind, params, plan.files, source, where))
+        plan.apps.append(_app(kind, params, plan.files, source, where, plan.related))
     elif kind == "sleep":
         plan.delay = min(plan.delay + _seconds(params, source, where), MAX_DELAY)
     else:  # a command or a window step: before the apps start if it can be, else in order after

@@ -26,8 +26,9 @@ from palaestra.tasks.desktop.osworld.paths import VM_HOME
 from palaestra.tasks.desktop.osworld.steps import SetupPlan, flag, plan_setup
 
 SUITE = "osworld-json"
-#: Snapshots a task may name: OSWorld's plain desktop. Others hold apps and state we cannot restore.
-PLAIN_SNAPSHOTS = frozenset({"", "os", "init_state"})
+#: Snapshots a task may name: OSWorld's plain desktop, and its office ones (the same desktop with
+#: LibreOffice, which this one has too). Others hold apps and state we cannot restore.
+PLAIN_SNAPSHOTS = frozenset({"", "os", "init_state", "libreoffice_calc", "libreoffice_writer"})
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
@@ -104,9 +105,9 @@ def parse_task(data: Any, path: Path, root: Path) -> OSWorldSpec:
             source, "proxy", "the task goes to the internet through OSWorld's proxy; nothing here does"
         )
     check_related(data.get("related_apps"), source)
-    plan = plan_setup(data.get("config"), path.parent, root, source)
-    judge = compile_judge(data.get("evaluator"), Place(source, "evaluator", path.parent, root))
     related = tuple(str(a) for a in data.get("related_apps") or [])
+    plan = plan_setup(data.get("config"), path.parent, root, source, related)
+    judge = compile_judge(data.get("evaluator"), Place(source, "evaluator", path.parent, root))
     return OSWorldSpec(task_id, instruction.strip(), plan, judge, path, related)
 
 

@@ -1,0 +1,172 @@
+"""LibreOffice (Calc, Writer) as an app of the desktop session: how it is launched and its profile.
+
+LibreOffice keeps its settings in a user profile, and a fresh profile greets its first start with a
+tip-of-the-day dialog, and one left behind by a killed office offers to recover documents. Every
+episode therefore gets its own profile inside its fresh HOME (``-env:UserInstallation``), seeded
+with settings that keep those dialogs away, so that the first observation is the document itself.
+The profile's path also keys LibreOffice's single-instance pipe: two sessions on one machine (two
+workers) never hand their documents to each other's office.
+
+Imported beside `session` in the session process (not through Palaestra), as its siblings are.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import atspi
+
+#: The names an app's argv may start with to run LibreOffice.
+PROGRAMS = frozenset({"soffice", "libreoffice"})
+#: Where the episode's profile lives, under its HOME (LibreOffice's own default place there).
+PROFILE = ".config/libreoffice/4"
+#: Options for every launch: no splash window, no offer to recover documents of a killed office.
+FLAGS = ("--nologo", "--norestore")
+#: The seeded settings: no tip-of-the-day dialog, no autosave timer writing behind the agent's back.
+#: The keep-format dialog on saving xlsx/docx ("Use Excel 2007-365!") stays, as on OSWorld's VM.
+SETTINGS = {
+    ("/org.openoffice.Office.Common/Misc", "ShowTipOfTheDay"): "false",
+    ("/org.openoffice.Office.Recovery/AutoSave", "Enabled"): "false",
+}
+REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+{items}
+</oor:items>
+"""
+ITEM = '<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value></prop></item>'
+
+
+#: The title of a LibreOffice window showing a document ("sales.xlsx - LibreOffice Calc") or, when
+#: started without one, its Start Center ("LibreOffice"); the window it shows first, before either
+#: is loaded, is titled "LibreOffice 7.4".
+DOCUMENT_TITLE = re.compile(r".+ - LibreOffice( \w+)?|LibreOffice")
+
+
+def is_office(argv: list[str]) -> bool:
+    return bool(argv) and posixpath.basename(argv[0]) in PROGRAMS
+
+
+def launch_argv(argv: list[str], home: Path) -> list[str]:
+    """``argv`` with the episode's own profile and the quiet-start options put in after the program."""
+    profile = "file://" + quote(str(home / PROFILE))
+    return [argv[0], f"-env:UserInstallation={profile}", *FLAGS, *argv[1:]]
+
+
+def document_shown(windows: list[dict[str, Any]]) -> bool:
+    """Whether the active window shows a document (or the Start Center, for a bare ``soffice``)."""
+    return any(w["active"] and DOCUMENT_TITLE.fullmatch(str(w["title"])) for w in windows)
+
+
+def seed_profile(home: Path) -> None:
+    """Write the profile's settings into ``home`` (before the office first starts in it)."""
+    user = home / PROFILE / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    items = "\n".join(ITEM.format(path=p, name=n, value=v) for (p, n), v in SETTINGS.items())
+    (user / "registrymodifications.xcu").write_text(REGISTRY.format(items=items))
+
+
+# -- what the accessibility tree says about LibreOffice ----------------------------------------
+
+#: A single cell's address as Calc's Name Box shows it ("B7", "$B$7").
+CELL_ADDRESS = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
+Offset = tuple[int, int]
+#: The roles whose Value means something; LibreOffice's other objects say 0 (or 1 when pressed).
+VALUE_ROLES = frozenset({"scroll bar", "slider", "spin button", "progress bar", "level bar", "dial"})
+
+
+def adjust(
+    reader: atspi.AtspiReader, nodes: list[atspi.Node], home: str = "", alias: str = ""
+) -> list[atspi.Node]:
+    """LibreOffice's nodes put right: boxes where they are drawn, its hidden own menu bar left out,
+    the active cell of a sheet added under the sheet (its 2^31 cells are never walked), the
+    episode's HOME in document names said as ``alias`` (or ``~``), as the episode's paths are
+    (the session's folder changes from run to run), and the meaningless value 0 of its buttons,
+    panels and separators left out.
+
+    LibreOffice draws its windows itself (VCL) inside GTK containers, and its own objects report
+    their boxes as if its frame began where the GTK window's content does, above the GTK menu bar:
+    about 25 px too high. GTK's own widgets (menus, the Name Box, dialogs) say ``toolkit: gtk`` and
+    report true boxes. A VCL subtree hosted by a GTK container of the same size is moved to that
+    container's place, and every VCL node below it by the same amount.
+    """
+    office_apps = {n.app for n in nodes if n.depth == 0 and n.name in PROGRAMS}
+    if not office_apps:
+        return nodes
+    mine = [n for n in nodes if n.app in office_apps]
+    gtk = {
+        n.key
+        for n, attributes in zip(mine, reader.attributes(mine), strict=True)
+        if attributes.get("toolkit") == "gtk"
+    }
+    by_key = {n.key: n for n in nodes}
+    offsets: dict[str, Offset] = {}
+    hidden: set[str] = set()
+    for node in mine:  # parents before children
+        parent = by_key.get(node.parent)
+        if parent is None or node.key in gtk:
+            offsets[node.key] = (0, 0)
+            continue
+        if parent.key in hidden or (node.role == "menu bar" and _empty(node.box)):
+            hidden.add(node.key)  # VCL's own menu bar, zero pixels high: the GTK one is shown
+            continue
+        offset = offsets.get(parent.key, (0, 0))
+        if parent.key in gtk and node.box and parent.box and node.box[2:] == parent.box[2:]:
+            offset = (parent.box[0] - node.box[0], parent.box[1] - node.box[1])
+        offsets[node.key] = offset
+        node.box = _moved(node.box, offset)
+        if node.role not in VALUE_ROLES:
+            node.value = None
+        if home:
+            node.name = node.name.replace(f"file://{home}/", f"{alias or '~'}/")
+    kept = [n for n in nodes if n.key not in hidden]
+    for node in kept:
+        node.children = [c for c in node.children if c not in hidden]
+    for table in [n for n in kept if n.app in office_apps and _is_sheet(n)]:
+        cell = _active_cell(reader, table, kept)
+        if cell is not None:
+            cell.box = _moved(cell.box, offsets.get(table.key, (0, 0)))
+            table.children.append(cell.key)
+            kept.append(cell)
+    return kept
+
+
+def _is_sheet(node: atspi.Node) -> bool:
+    return node.role == "table" and "manages-descendants" in node.states
+
+
+def _active_cell(reader: atspi.AtspiReader, table: atspi.Node, nodes: list[atspi.Node]) -> atspi.Node | None:
+    """The cell the Name Box names (Calc's cursor), named by its address and, when it holds a
+    formula, the formula: ``B7 =SUM(B2:B6)``; its text is the value it shows."""
+    address = next(
+        (
+            m
+            for n in nodes
+            if n.app == table.app and n.role == "text" and (m := CELL_ADDRESS.fullmatch(n.text or ""))
+        ),
+        None,
+    )
+    if address is None:
+        return None
+    column = 0
+    for letter in address.group(1):
+        column = column * 26 + ord(letter) - ord("A") + 1
+    cell = reader.table_cell(table, int(address.group(2)) - 1, column - 1)
+    if cell is None:
+        return None
+    [attributes] = reader.attributes([cell])
+    formula = attributes.get("Formula", "")
+    cell.name = f"{cell.name} ={formula}" if formula else cell.name  # LibreOffice leaves out the "="
+    return cell
+
+
+def _empty(box: tuple[int, int, int, int] | None) -> bool:
+    return box is None or box[2] <= 0 or box[3] <= 0
+
+
+def _moved(box: tuple[int, int, int, int] | None, offset: Offset) -> tuple[int, int, int, int] | None:
+    return None if box is None else (box[0] + offset[0], box[1] + offset[1], box[2], box[3])

@@ -1,0 +1,212 @@
+"""OSWorld's spreadsheet metrics, written afresh with the same names, arguments and rule semantics:
+``compare_table`` over xlsx workbooks (what LibreOffice Calc saves; read with openpyxl) and over CSV
+files, and ``compare_csv``.
+
+``compare_table(result, expected, rules=[...])`` checks its rules in order and scores 1 only when all
+hold (`calc_rules` says which rules and checks them when the task is loaded):
+
+- ``sheet_name``: the result's sheet names are the expected workbook's, in order;
+- ``sheet_data``: two sheets hold the same values, numbers compared rounded to ``precision``
+  decimals (4 by default), formulas by the results saved with them, trailing empty rows and columns
+  ignored; a number equals the same number whether saved as integer or not (OSWorld compares
+  pandas frames, whose integer and float columns differ);
+- ``check_cell``: a cell's props (``value``: the saved value, formulas by their saved result;
+  ``formula``: the formula as saved, ``=SUM(B2:B5)``; style: ``font_bold``, ``number_format``...)
+  each match ``{"method": ..., "ref": ...}``; style props of an empty cell are None, as OSWorld's;
+- ``freeze``: two sheets have the same frozen panes; ``zoom``: a sheet's zoom (100 when unset)
+  matches ``method``/``ref``.
+
+A result that is missing, or is no workbook (a half-written file, another format), scores 0.
+Without ``rules``, ``compare_table`` compares two CSV files cell by cell (Palaestra's own use).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from palaestra.tasks.desktop.osworld.calc_rules import SheetIndex, match_value, parse_sheet_index
+
+
+class UnreadableBook(ValueError):
+    """The file is not an xlsx workbook openpyxl can read."""
+
+
+@dataclass
+class Books:
+    """The result and expected workbooks of one judgement, each loaded at most twice: with the
+    values saved for formulas, and (for ``formula``) with the formulas themselves."""
+
+    result: Path
+    expected: Path | None
+    loaded: dict[tuple[bool, bool], Any] = field(default_factory=dict)
+
+    def book(self, expected: bool, formulas: bool = False) -> Any:
+        key = (expected, formulas)
+        if key not in self.loaded:
+            path = self.expected if expected else self.result
+            if path is None:
+                raise UnreadableBook("no expected workbook")
+            self.loaded[key] = load_book(path, formulas)
+        return self.loaded[key]
+
+    def sheet(self, index: Any, formulas: bool = False) -> Any:
+        """The sheet a sheet index names, or None when its workbook has no such sheet."""
+        where: SheetIndex | None = parse_sheet_index(index)
+        if where is None:
+            return None
+        book = self.book(where.expected, formulas)
+        if where.name is not None:
+            return book[where.name] if where.name in book.sheetnames else None
+        position = where.position or 0
+        return book.worksheets[position] if position < len(book.worksheets) else None
+
+
+def load_book(path: Path, formulas: bool) -> Any:
+    """An openpyxl workbook (formulas, or the values saved for them); `UnreadableBook` if it is none."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return openpyxl.load_workbook(path, data_only=not formulas)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
+        raise UnreadableBook(f"{path.name}: {exc}") from exc
+
+
+def compare_table(result: Any, expected: Any = None, rules: list[dict[str, Any]] | None = None) -> float:
+    if result is None:
+        return 0.0
+    if rules is None:
+        return _compare_csv_cells(result, expected)
+    books = Books(Path(str(result)), Path(str(expected)) if expected else None)
+    try:
+        return float(all(CHECKS[rule["type"]](books, rule) for rule in rules))
+    except UnreadableBook:
+        return 0.0
+
+
+def _sheet_name(books: Books, rule: dict[str, Any]) -> bool:
+    return list(books.book(False).sheetnames) == list(books.book(True).sheetnames)
+
+
+def _sheet_data(books: Books, rule: dict[str, Any]) -> bool:
+    first, second = books.sheet(rule["sheet_idx0"]), books.sheet(rule["sheet_idx1"])
+    if first is None or second is None:
+        return False
+    precision = int(rule.get("precision", 4))
+    return _grid(first, precision) == _grid(second, precision)
+
+
+def _grid(sheet: Any, precision: int) -> list[list[Any]]:
+    """A sheet's values row by row, without trailing empty cells and rows."""
+    rows = [[_plain(v, precision) for v in row] for row in sheet.iter_rows(values_only=True)]
+    for row in rows:
+        while row and row[-1] is None:
+            row.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def _plain(value: Any, precision: int) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return round(float(value), precision)
+    return None if value == "" else value
+
+
+def _check_cell(books: Books, rule: dict[str, Any]) -> bool:
+    sheet = books.sheet(rule["sheet_idx"])
+    if sheet is None:
+        return False
+    coordinate = str(rule["coordinate"])
+    for prop, wanted in rule["props"].items():
+        if prop == "formula":
+            formulas = books.sheet(rule["sheet_idx"], formulas=True)
+            value = _formula(formulas[coordinate].value)
+        else:
+            value = cell_prop(sheet[coordinate], prop)
+        if not match_value(value, wanted):
+            return False
+    return True
+
+
+def _formula(value: Any) -> str | None:
+    text = getattr(value, "text", value)  # an array formula's text
+    return text if isinstance(text, str) and text.startswith("=") else None
+
+
+def cell_prop(cell: Any, prop: str) -> Any:
+    """A cell's ``value`` or one of its style props (None for an empty cell's style)."""
+    if prop == "value":
+        return cell.value
+    if cell.value is None:
+        return None
+    font, fill = cell.font, cell.fill
+    if prop == "number_format":
+        return cell.number_format if cell.data_type == "n" else None
+    styles = {
+        "font_name": lambda: font.name,
+        "font_size": lambda: font.size,
+        "font_bold": lambda: font.bold,
+        "font_italic": lambda: font.italic,
+        "font_underline": lambda: font.underline,
+        "font_color": lambda: font.color.rgb if font.color is not None else None,
+        "fill_type": lambda: fill.fill_type,
+        "bgcolor": lambda: fill.bgColor.rgb if fill.bgColor is not None else None,
+        "fgcolor": lambda: fill.fgColor.rgb if fill.fgColor is not None else None,
+    }
+    return styles[prop]()
+
+
+def _freeze(books: Books, rule: dict[str, Any]) -> bool:
+    first, second = books.sheet(rule["sheet_idx0"]), books.sheet(rule["sheet_idx1"])
+    return first is not None and second is not None and first.freeze_panes == second.freeze_panes
+
+
+def _zoom(books: Books, rule: dict[str, Any]) -> bool:
+    sheet = books.sheet(rule["sheet_idx"])
+    return sheet is not None and match_value(sheet.sheet_view.zoomScale or 100, rule)
+
+
+CHECKS = {
+    "sheet_name": _sheet_name,
+    "sheet_data": _sheet_data,
+    "check_cell": _check_cell,
+    "freeze": _freeze,
+    "zoom": _zoom,
+}
+
+
+def _text(path: Any) -> str | None:
+    try:
+        return Path(str(path)).read_text(encoding="utf-8", errors="replace") if path else None
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _compare_csv_cells(result: Any, expected: Any) -> float:
+    """Two CSV files with the same cells (blank rows ignored)."""
+    got, want = _text(result), _text(expected)
+    if got is None or want is None:
+        return 0.0
+    parse = lambda text: [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]  # noqa: E731
+    return float(parse(got) == parse(want))
+
+
+def compare_csv(result: Any, expected: Any, strict: bool = True, ignore_case: bool = False) -> float:
+    """Two CSV (text) files with the same lines; ``strict: false`` ignores blanks around each line."""
+    got, want = _text(result), _text(expected)
+    if got is None or want is None:
+        return 0.0
+    lines = [got.splitlines(), want.splitlines()]
+    if not strict:
+        lines = [[line.strip() for line in side] for side in lines]
+    if ignore_case:
+        lines = [[line.lower() for line in side] for side in lines]
+    return float(lines[0] == lines[1])

@@ -1,0 +1,203 @@
+"""The rules of OSWorld's ``compare_table`` (its ``options.rules``), checked when a task file is loaded:
+each rule's type, keys, sheet indices, cell properties and match methods, so that a rule this
+desktop cannot judge is refused with a did-you-mean rather than scoring 0 mid-run.
+
+A sheet index names a sheet of the result or of the expected workbook: ``0`` or ``"RI0"`` (the
+result's first sheet), ``"RNSales"`` (the result's sheet named Sales), ``"EI0"`` and ``"ENSales"``
+(the expected workbook's). A match rule is ``{"method": ..., "ref": ...}`` with the method one of
+``eq ne lt le gt ge`` (Python's comparisons), ``re`` (a regex search in the value as text, with
+flags as ``re.I``, ``re.I.M``...) or ``approx:TOLERANCE`` (numbers within the tolerance).
+"""
+
+from __future__ import annotations
+
+import operator
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
+
+
+@dataclass(frozen=True)
+class RuleShape:
+    """The keys a rule type needs and those it may have, and whether it reads the expected workbook
+    whatever its indices say (``sheet_name`` compares both workbooks' names)."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    needs_expected: bool = False
+
+
+RULES: dict[str, RuleShape] = {
+    "sheet_name": RuleShape((), needs_expected=True),
+    "sheet_data": RuleShape(("sheet_idx0", "sheet_idx1"), ("precision",)),
+    "check_cell": RuleShape(("sheet_idx", "coordinate", "props")),
+    "freeze": RuleShape(("sheet_idx0", "sheet_idx1")),
+    "zoom": RuleShape(("sheet_idx", "method", "ref")),
+}
+#: OSWorld rule types that exist but are not judged here, and why.
+REFUSED_RULES = {
+    "sheet_print": "it compares CSV exports that OSWorld's postconfig makes with LibreOffice",
+    "sheet_fuzzy": "fuzzy range matching is not implemented here",
+    "chart": "charts are not read here",
+    "pivot_table": "pivot tables are not read here",
+    "sparkline": "sparklines are not read here",
+    "style": "whole-sheet style comparison is not implemented here; use check_cell props",
+    "filter": "auto-filters are not read here",
+    "data_validation": "data validation is not read here",
+    "row_props": "row properties are not read here",
+    "col_props": "column properties are not read here",
+}
+#: The cell properties ``check_cell`` reads: the saved value, the formula, and style.
+PROPS = (
+    "value",
+    "formula",
+    "number_format",
+    "font_name",
+    "font_size",
+    "font_bold",
+    "font_italic",
+    "font_underline",
+    "font_color",
+    "fill_type",
+    "bgcolor",
+    "fgcolor",
+)
+COMPARISONS = {"eq", "ne", "lt", "le", "gt", "ge"}
+METHODS = (*sorted(COMPARISONS), "re", "re.FLAGS", "approx:TOLERANCE")
+SHEET_INDEX = re.compile(r"(?P<side>[RE])(?:I(?P<index>[0-9]+)|N(?P<name>.+))", re.S)
+REGEX_FLAGS = frozenset(
+    {"A", "ASCII", "I", "IGNORECASE", "L", "LOCALE", "M", "MULTILINE", "S", "DOTALL", "X", "VERBOSE"}
+)
+
+
+@dataclass(frozen=True)
+class SheetIndex:
+    """A parsed sheet index: which workbook, and the sheet's position or name."""
+
+    expected: bool
+    position: int | None = None
+    name: str | None = None
+
+
+def parse_sheet_index(value: Any) -> SheetIndex | None:
+    """The sheet a rule's index names, or None when it is not one of the forms above."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return SheetIndex(False, position=value) if value >= 0 else None
+    match = SHEET_INDEX.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    index = match["index"]
+    return SheetIndex(match["side"] == "E", int(index) if index is not None else None, match["name"])
+
+
+def match_value(value: Any, rule: dict[str, Any]) -> bool:
+    """Whether ``value`` satisfies ``{"method": ..., "ref": ...}`` (an incomparable pair does not)."""
+    method, ref = str(rule["method"]), rule["ref"]
+    if method == "re" or method.startswith("re."):
+        flags = 0
+        for flag in method.split(".")[1:]:
+            flags |= getattr(re, flag)
+        return re.search(str(ref), "" if value is None else str(value), flags) is not None
+    if method.startswith("approx:"):
+        try:
+            return abs(float(value) - float(ref)) <= float(method.split(":", 1)[1])
+        except (TypeError, ValueError):
+            return False
+    try:
+        return bool(getattr(operator, method)(value, ref))
+    except TypeError:  # None < 3, "a" < 3: not satisfied
+        return False
+
+
+def method_ok(method: object) -> bool:
+    if not isinstance(method, str):
+        return False
+    if method in COMPARISONS or method == "re":
+        return True
+    if method.startswith("re."):
+        return all(flag in REGEX_FLAGS for flag in method.split(".")[1:])
+    if method.startswith("approx:"):
+        try:
+            return float(method.split(":", 1)[1]) >= 0
+        except ValueError:
+            return False
+    return False
+
+
+def check_rules(rules: object, has_expected: bool, source: str, where: str) -> None:
+    """Refuse ``rules`` unless every rule is one this desktop judges, fully and rightly spelled."""
+    if not isinstance(rules, list) or not rules:
+        raise OSWorldTaskError(
+            source, where, 'compare_table on a workbook needs "rules": [{"type": ...}, ...]'
+        )
+    for i, rule in enumerate(rules):
+        at = f"{where}[{i}]"
+        kind = rule.get("type") if isinstance(rule, dict) else None
+        if not isinstance(rule, dict) or not isinstance(kind, str):
+            raise OSWorldTaskError(source, at, 'each rule is {"type": ..., ...}')
+        if kind not in RULES:
+            raise UnsupportedEvaluatorError(
+                source, at, "compare_table rule", kind, RULES, REFUSED_RULES.get(kind, "")
+            )
+        shape = RULES[kind]
+        missing = [k for k in shape.required if k not in rule]
+        if missing:
+            raise OSWorldTaskError(source, at, f"a `{kind}` rule needs {missing}")
+        for key in rule:
+            if key != "type" and key not in shape.required + shape.optional:
+                allowed = shape.required + shape.optional
+                raise UnsupportedEvaluatorError(source, at, f"key of a `{kind}` rule", key, allowed)
+        indices = [parse_sheet_index(rule[k]) for k in ("sheet_idx", "sheet_idx0", "sheet_idx1") if k in rule]
+        if any(index is None for index in indices):
+            raise OSWorldTaskError(
+                source,
+                at,
+                "sheet indices are 0, 'RI0', 'RNSheet1', 'EI0' or 'ENSheet1' (result/expected, index/name)",
+            )
+        if (shape.needs_expected or any(index and index.expected for index in indices)) and not has_expected:
+            raise OSWorldTaskError(
+                source, at, f"this `{kind}` rule reads the expected workbook: give `expected`"
+            )
+        if kind == "check_cell":
+            _check_props(rule["props"], source, at)
+        if kind == "zoom" and not method_ok(rule["method"]):
+            raise UnsupportedEvaluatorError(source, at, "match method", str(rule["method"]), METHODS)
+
+
+def _check_props(props: object, source: str, where: str) -> None:
+    if not isinstance(props, dict) or not props:
+        raise OSWorldTaskError(
+            source, where, 'check_cell needs "props": {"value": {"method": ..., "ref": ...}}'
+        )
+    for prop, rule in props.items():
+        if prop not in PROPS:
+            raise UnsupportedEvaluatorError(source, where, "check_cell prop", prop, PROPS)
+        if not isinstance(rule, dict) or "method" not in rule or "ref" not in rule:
+            raise OSWorldTaskError(source, where, f'prop `{prop}` needs {{"method": ..., "ref": ...}}')
+        if not method_ok(rule["method"]):
+            raise UnsupportedEvaluatorError(source, where, "match method", str(rule["method"]), METHODS)
+
+
+def check_table_spec(result: Any, expected: Any, options: dict[str, Any], source: str, where: str) -> None:
+    """``compare_table``'s files and rules: two CSV files compared cell by cell (no rules), or xlsx
+    workbooks with rules. Calc saves OSWorld's results as xlsx; .ods and .xls cannot be read here."""
+    paths = [str(spec.get("path", "")) for spec in (result, expected) if isinstance(spec, dict)]
+    extensions = {posixpath.splitext(p)[1].lower() for p in paths}
+    rules = options.get("rules")
+    if rules is None:
+        if extensions - {".csv"} or expected is None:
+            raise UnsupportedEvaluatorError(
+                source, where, "compare_table file", ", ".join(paths), (".csv",),
+                'without "rules" it compares two CSV files; workbooks need rules such as '
+                '[{"type": "sheet_data", "sheet_idx0": 0, "sheet_idx1": "EI0"}]',
+            )  # fmt: skip
+        return
+    if extensions - {".xlsx", ".xlsm"}:
+        raise UnsupportedEvaluatorError(
+            source, where, "compare_table file", ", ".join(paths), (".xlsx", ".xlsm"),
+            "its rules read xlsx workbooks (with openpyxl); save the result as xlsx",
+        )  # fmt: skip
+    check_rules(rules, expected is not None, source, where.replace("func", "options") + ".rules")
