@@ -56,13 +56,10 @@ class Calculator(DesktopTask):
 def element(
     obs: dict[str, Any], role: str, name: str | None = None, value: str | None = None
 ) -> dict[str, Any]:
-    return next(
-        e
-        for e in obs["elements"]
-        if e["role"] == role
-        and (name is None or e["name"] == name)
-        and (value is None or e["value"] == value)
-    )
+    for e in obs["elements"]:
+        if e["role"] == role and name in (None, e["name"]) and value in (None, e["value"]):
+            return dict(e)
+    raise AssertionError(f"no {role} named {name!r} valued {value!r} in:\n{obs['axtree']}")
 
 
 def inside(inner: tuple[int, ...], outer: tuple[int, ...]) -> bool:
@@ -121,6 +118,10 @@ def test_calc_launches_observes_acts_and_ends_with_all_its_processes() -> None:
             if not any(e["role"] == "push button" and e["name"] == "OK" for e in obs["elements"]):
                 break
             obs, *_ = env.step(f"click('{element(obs, 'push button', 'OK')['id']}')")
+        for _ in range(3):  # under load the new name may reach the tree a step late
+            if any(e["role"] == "page tab" and e["name"] == "Costs" for e in obs["elements"]):
+                break
+            obs, *_ = env.step("wait(0.5)")
         assert element(obs, "page tab", "Costs")["selected"]
 
         # The episode's end kills the office and every process it forked.
