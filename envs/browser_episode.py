@@ -9,6 +9,7 @@ on top (the goal, the last action and its error, the task's tools) is the enviro
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,10 @@ from playwright.async_api import Error as PlaywrightError
 from palaestra.envs.actions.executor import ActionState
 from palaestra.envs.navigation import NavigationWatch
 from palaestra.envs.observation import ObsConfig, capture
+
+#: A step's settling gives up (and the page is observed as it is) after this many ``settle_ms``:
+#: the same bound as the wait for a navigation in flight.
+SETTLE_DEADLINE = 10
 
 
 @dataclass
@@ -53,20 +58,25 @@ class BrowserEpisode:
         did (not when the page kept navigating away).
         """
         page, navigations = self.state.page, self.navigations
-        for _ in range(3):
+        # Until a deadline rather than a number of tries: under load, a wiki's save destroyed the
+        # document under the settle twice in a row, and a third time made it give up and observe
+        # a page not yet parsed (an empty tree).
+        deadline = time.monotonic() + settle_ms * SETTLE_DEADLINE / 1000
+        while True:
             try:
                 if navigations is not None:
                     await navigations.settled(settle_ms * 10 / 1000)
                 await page.wait_for_load_state("load", timeout=settle_ms * 5)
                 await self.state.frame_ids.settle_and_mark(page, settle_ms)
-                if navigations is not None and navigations.pending:
-                    continue  # the page navigated or sent a request while it settled: wait for it
-                return True
+                if not (navigations is not None and navigations.pending):
+                    return True
+                # the page navigated or sent a request while it settled: wait for it
             except PlaywrightError:
                 if page.is_closed():
                     return False
-                continue  # a navigation replaced the document mid-wait: wait for the new one
-        return False
+                # a navigation replaced the document mid-wait: wait for the new one
+            if time.monotonic() >= deadline:
+                return False
 
     async def read(self, config: ObsConfig, parts: frozenset[str], marked: bool = False) -> dict[str, Any]:
         """The active page's captured ``parts``, its URL and the open tabs (titles and URLs)."""
