@@ -24,13 +24,13 @@ from typing import ClassVar
 import pytest
 
 from palaestra.cli import main
-from palaestra.runs.evidence import EVIDENCE_DIR, RECORD
+from palaestra.runs.evidence import RECORD
 from palaestra.runs.har import NETWORK
 from palaestra.runs.judge import judge_run
 from palaestra.runs.results import load_rows
 from palaestra.tasks.webarena.official import SITES_ENV, benchmark_configs
 
-from .test_judge import play
+from .test_judge import evidence_of, play
 from .test_official import GitLabSignIn
 
 HERE = Path(__file__).parent
@@ -62,11 +62,6 @@ def official_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture
 def run(official_run: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(official_run, tmp_path / "run"))
-
-
-def evidence_of(run: Path, task: str) -> Path:
-    row = next(r for r in load_rows(run) if r["task"] == task)
-    return run / row["artifacts"] / EVIDENCE_DIR
 
 
 def test_official_episodes_keep_a_redacted_trace_and_are_judged_again_offline_alike(
