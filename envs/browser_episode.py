@@ -65,7 +65,7 @@ class BrowserEpisode:
         while True:
             try:
                 if navigations is not None:
-                    await navigations.settled(settle_ms * 10 / 1000)
+                    await navigations.settled(settle_ms * SETTLE_DEADLINE / 1000)
                 await page.wait_for_load_state("load", timeout=settle_ms * 5)
                 await self.state.frame_ids.settle_and_mark(page, settle_ms)
                 if not (navigations is not None and navigations.pending):
