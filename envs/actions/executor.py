@@ -212,13 +212,20 @@ def _check_button(button: str) -> None:
         raise ActionError(f"Mouse button must be 'left', 'middle' or 'right', got {button!r}.")
 
 
-#: One round trip that tells whether the element exists, is visible, editable and enabled.
+#: One round trip that tells whether the element exists, is visible, editable, enabled and not
+#: inert (in an inert subtree, or outside an open modal dialog: the page lets no input reach it).
+#: checkVisibility() is false under ``content-visibility: hidden``, which keeps the element's box.
 STATUS_JS = """els => {
   if (!els.length) return null;
   const e = els[0];
   const style = getComputedStyle(e);
   const box = e.getBoundingClientRect();
-  const visible = box.width > 0 && box.height > 0 && style.visibility !== "hidden";
+  const visible = box.width > 0 && box.height > 0 && style.visibility !== "hidden" && e.checkVisibility();
+  let inert = style.interactivity === "inert";
+  if (!inert && document.querySelector("dialog:modal")) {
+    inert = true;
+    for (let n = e; n && inert; n = n.parentNode || n.host) inert = !(n.matches && n.matches("dialog:modal"));
+  }
   const tag = e.tagName;
   const editable = e.isContentEditable || ((tag === "INPUT" || tag === "TEXTAREA") && !e.readOnly);
   let point = null;
@@ -236,7 +243,7 @@ STATUS_JS = """els => {
       point = [r.left + r.width / 2, r.top + r.height / 2];
     }
   }
-  return {visible, editable, disabled: !!e.disabled, point};
+  return {visible, editable, inert, disabled: !!e.disabled, point};
 }"""
 
 
@@ -278,6 +285,11 @@ async def _locate(state: ActionState, element_id: str, editable: bool = False) -
         raise ActionError(
             f"Element [{element_id}] is not visible (hidden or zero-size); "
             "act on a visible element, or reveal this one first."
+        )
+    if status["inert"]:
+        raise ActionError(
+            f"Element [{element_id}] is inert (the page blocks input there: an inert section, or "
+            "outside the open modal dialog); act inside the dialog, or close it first."
         )
     if status["disabled"]:
         raise ActionError(f"Element [{element_id}] is disabled; it cannot be used until the page enables it.")
