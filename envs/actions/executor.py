@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page
@@ -20,6 +21,7 @@ from palaestra.envs.actions import types as a
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.locate import locate
 from palaestra.envs.actions.scroll_landing import ELEMENT_SCROLL_JS, await_scroll_landed, may_scroll
+from palaestra.envs.actions.upload import upload, upload_paths
 from palaestra.envs.observation import FrameIds
 from palaestra.errors import ActionError
 from palaestra.tasks.base import ToolRunner
@@ -40,6 +42,8 @@ class ActionState:
     tool_results: list[dict[str, Any]] = field(default_factory=list)
     #: Bounds on waits and distances (coordinates are bounded by the page's viewport).
     limits: ActionLimits = DEFAULT_LIMITS
+    #: Where ``upload_file`` takes its files from (None: it is refused).
+    upload_dir: Path | None = None
 
 
 async def execute(action: a.Action, state: ActionState) -> None:
@@ -101,6 +105,8 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
         case a.DragAndDrop(from_id=src, to_id=dst):
             source, destination = (await locate(state, src)).locator, (await locate(state, dst)).locator
             await source.drag_to(destination, timeout=timeout, force=True)
+        case a.UploadFile(id=eid, files=files):
+            await upload(state, eid, upload_paths(state.upload_dir, files), timeout)
         case a.MouseClick(x=x, y=y, button=button):
             _check_button(button)
             await page.mouse.click(x, y, button=button)  # type: ignore[arg-type]
