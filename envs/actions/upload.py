@@ -46,7 +46,7 @@ def upload_paths(upload_dir: Path | None, files: str | Sequence[str]) -> list[Pa
             inside = path.is_relative_to(root) and path != root
             found = inside and path.is_file()
         except (OSError, ValueError):  # a NUL byte, a name too long for the file system
-            inside = found = False
+            inside, found = True, False
         if not inside:
             raise UploadPathError(
                 f"upload_file(): {name!r} is outside the upload directory; name a file in it, "
@@ -92,8 +92,8 @@ async def upload(state: Locating, element_id: str, paths: list[Path], timeout: f
 
 
 def _files(root: Path) -> list[str]:
-    """Some files of the upload directory, as the names ``upload_file`` takes."""
-    found = (p for p in root.rglob("*") if p.is_file())
+    """Some files of the upload directory, as the names ``upload_file`` takes (not links out)."""
+    found = (p for p in root.rglob("*") if p.is_file() and p.resolve().is_relative_to(root))
     return sorted(p.relative_to(root).as_posix() for p in itertools.islice(found, 200))
 
 
