@@ -14,7 +14,10 @@ hold (`calc_rules` says which rules and checks them when the task is loaded):
   ``formula``: the formula as saved, ``=SUM(B2:B5)``; style: ``font_bold``, ``number_format``...)
   each match ``{"method": ..., "ref": ...}``; style props of an empty cell are None, as OSWorld's;
 - ``freeze``: two sheets have the same frozen panes; ``zoom``: a sheet's zoom (100 when unset)
-  matches ``method``/``ref``.
+  matches ``method``/``ref``;
+- ``style``: two sheets' cells have the same style ``props`` cell by cell (over both used ranges;
+  conditional formats are not evaluated);
+- ``filter``, ``data_validation``, ``row_props``/``col_props``, ``chart``: see `calc_objects`.
 
 A result that is missing, or is no workbook (a half-written file, another format), scores 0.
 Without ``rules``, ``compare_table`` compares two CSV files cell by cell (Palaestra's own use).
@@ -25,10 +28,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from palaestra.tasks.desktop.osworld import calc_objects
 from palaestra.tasks.desktop.osworld.calc_rules import SheetIndex, match_value, parse_sheet_index
 
 
@@ -156,12 +161,18 @@ def cell_prop(cell: Any, prop: str) -> Any:
         "font_bold": lambda: font.bold,
         "font_italic": lambda: font.italic,
         "font_underline": lambda: font.underline,
-        "font_color": lambda: font.color.rgb if font.color is not None else None,
+        "font_color": lambda: _rgb(font.color),
         "fill_type": lambda: fill.fill_type,
-        "bgcolor": lambda: fill.bgColor.rgb if fill.bgColor is not None else None,
-        "fgcolor": lambda: fill.fgColor.rgb if fill.fgColor is not None else None,
+        "bgcolor": lambda: _rgb(fill.bgColor),
+        "fgcolor": lambda: _rgb(fill.fgColor),
     }
     return styles[prop]()
+
+
+def _rgb(color: Any) -> str | None:
+    """A colour's aRGB (``FFFF0000``); None for none, and for a theme or indexed colour, whose
+    ``rgb`` openpyxl fills with an error message rather than a colour."""
+    return color.rgb if color is not None and color.type == "rgb" else None
 
 
 def _freeze(books: Books, rule: dict[str, Any]) -> bool:
@@ -174,12 +185,55 @@ def _zoom(books: Books, rule: dict[str, Any]) -> bool:
     return sheet is not None and match_value(sheet.sheet_view.zoomScale or 100, rule)
 
 
-CHECKS = {
+Check = Callable[["Books", dict[str, Any]], bool]
+
+
+def _two_sheets(compare: Callable[[Any, Any, dict[str, Any]], bool]) -> Check:
+    """A check comparing the sheets a rule's ``sheet_idx0`` and ``sheet_idx1`` name (false when
+    either is missing)."""
+
+    def check(books: Books, rule: dict[str, Any]) -> bool:
+        first, second = books.sheet(rule["sheet_idx0"]), books.sheet(rule["sheet_idx1"])
+        return first is not None and second is not None and compare(first, second, rule)
+
+    return check
+
+
+def _same_style(first: Any, second: Any, rule: dict[str, Any]) -> bool:
+    """Each cell of either sheet's used range has the same style props in both (None where empty)."""
+    rows, columns = max(first.max_row, second.max_row), max(first.max_column, second.max_column)
+    for row in range(1, rows + 1):
+        for column in range(1, columns + 1):
+            cells = [sheet._cells.get((row, column)) for sheet in (first, second)]  # no new cells
+            for prop in rule["props"]:
+                one, other = (None if cell is None else cell_prop(cell, prop) for cell in cells)
+                if one != other:
+                    return False
+    return True
+
+
+def _validations(books: Books, rule: dict[str, Any]) -> bool:
+    sheet = books.sheet(rule["sheet_idx"])
+    return sheet is not None and calc_objects.validations_match(sheet, rule["dv_props"])
+
+
+CHECKS: dict[str, Check] = {
     "sheet_name": _sheet_name,
     "sheet_data": _sheet_data,
     "check_cell": _check_cell,
     "freeze": _freeze,
     "zoom": _zoom,
+    "style": _two_sheets(_same_style),
+    "filter": _two_sheets(lambda a, b, _: calc_objects.auto_filter(a) == calc_objects.auto_filter(b)),
+    "data_validation": _validations,
+    "row_props": _two_sheets(lambda a, b, r: calc_objects.same_dimensions(a, b, "row", r["props"])),
+    "col_props": _two_sheets(lambda a, b, r: calc_objects.same_dimensions(a, b, "column", r["props"])),
+    "chart": _two_sheets(
+        lambda a, b, r: (
+            calc_objects.charts(a, r.get("chart_props", []))
+            == calc_objects.charts(b, r.get("chart_props", []))
+        )
+    ),
 }
 
 

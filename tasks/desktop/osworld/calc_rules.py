@@ -4,20 +4,23 @@ desktop cannot judge is refused with a did-you-mean rather than scoring 0 mid-ru
 
 A sheet index names a sheet of the result or of the expected workbook: ``0`` or ``"RI0"`` (the
 result's first sheet), ``"RNSales"`` (the result's sheet named Sales), ``"EI0"`` and ``"ENSales"``
-(the expected workbook's). A match rule is ``{"method": ..., "ref": ...}`` with the method one of
-``eq ne lt le gt ge`` (Python's comparisons), ``re`` (a regex search in the value as text, with
-flags as ``re.I``, ``re.I.M``...) or ``approx:TOLERANCE`` (numbers within the tolerance).
+(the expected workbook's). A match rule is ``{"method": ..., "ref": ...}`` (`calc_match` lists the
+methods). The rules that compare objects of two sheets name what they compare in a list: ``props``
+of ``row_props``/``col_props``/``style``, ``chart_props``, ``pivot_props``; ``data_validation``
+matches each validation of a sheet against ``dv_props``, a list of ``{attribute: match rule}``.
 """
 
 from __future__ import annotations
 
-import operator
 import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from palaestra.tasks.desktop.osworld.calc_match import METHODS, match_value, method_ok
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
+
+__all__ = ["RULES", "SheetIndex", "check_rules", "check_table_spec", "match_value", "parse_sheet_index"]
 
 
 @dataclass(frozen=True)
@@ -36,19 +39,19 @@ RULES: dict[str, RuleShape] = {
     "check_cell": RuleShape(("sheet_idx", "coordinate", "props")),
     "freeze": RuleShape(("sheet_idx0", "sheet_idx1")),
     "zoom": RuleShape(("sheet_idx", "method", "ref")),
+    "filter": RuleShape(("sheet_idx0", "sheet_idx1")),
+    "data_validation": RuleShape(("sheet_idx", "dv_props")),
+    "row_props": RuleShape(("sheet_idx0", "sheet_idx1", "props")),
+    "col_props": RuleShape(("sheet_idx0", "sheet_idx1", "props")),
+    "chart": RuleShape(("sheet_idx0", "sheet_idx1"), ("chart_props",)),
+    "style": RuleShape(("sheet_idx0", "sheet_idx1", "props")),
 }
 #: OSWorld rule types that exist but are not judged here, and why.
 REFUSED_RULES = {
     "sheet_print": "it compares CSV exports that OSWorld's postconfig makes with LibreOffice",
     "sheet_fuzzy": "fuzzy range matching is not implemented here",
-    "chart": "charts are not read here",
     "pivot_table": "pivot tables are not read here",
     "sparkline": "sparklines are not read here",
-    "style": "whole-sheet style comparison is not implemented here; use check_cell props",
-    "filter": "auto-filters are not read here",
-    "data_validation": "data validation is not read here",
-    "row_props": "row properties are not read here",
-    "col_props": "column properties are not read here",
 }
 #: The cell properties ``check_cell`` reads: the saved value, the formula, and style.
 PROPS = (
@@ -65,12 +68,33 @@ PROPS = (
     "bgcolor",
     "fgcolor",
 )
-COMPARISONS = {"eq", "ne", "lt", "le", "gt", "ge"}
-METHODS = (*sorted(COMPARISONS), "re", "re.FLAGS", "approx:TOLERANCE")
+#: The props ``style`` compares cell by cell over both sheets (check_cell's, less value and formula).
+STYLE_PROPS = PROPS[2:]
+#: What each object rule's list may name: its key, the names, and the names refused with the reason.
+LISTS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
+    "row_props": ("props", ("hidden", "height", "collapsed", "outline_level"), {}),
+    "col_props": (
+        "props",
+        ("hidden", "width", "collapsed", "outline_level", "auto_size"),
+        dict.fromkeys(("min", "max"), "columns are compared one by one, not as openpyxl's min..max groups"),
+    ),
+    "style": ("props", STYLE_PROPS, {}),
+    "chart": (
+        "chart_props",
+        ("type", "title", "legend", "anchor", "direction", "xtitle", "ytitle", "ztitle"),
+        {
+            p: "openpyxl does not read a chart's size from a file; compare `anchor`"
+            for p in ("width", "height")
+        },
+    ),
+}
+#: The attributes of a data validation that ``dv_props`` may match (``ranges`` is its ``sqref``).
+DV_ATTRIBUTES = (
+    "ranges", "sqref", "type", "formula1", "formula2", "operator", "allowBlank", "showDropDown",
+    "showInputMessage", "showErrorMessage", "error", "errorTitle", "errorStyle", "prompt",
+    "promptTitle", "imeMode",
+)  # fmt: skip
 SHEET_INDEX = re.compile(r"(?P<side>[RE])(?:I(?P<index>[0-9]+)|N(?P<name>.+))", re.S)
-REGEX_FLAGS = frozenset(
-    {"A", "ASCII", "I", "IGNORECASE", "L", "LOCALE", "M", "MULTILINE", "S", "DOTALL", "X", "VERBOSE"}
-)
 
 
 @dataclass(frozen=True)
@@ -91,40 +115,6 @@ def parse_sheet_index(value: Any) -> SheetIndex | None:
         return None
     index = match["index"]
     return SheetIndex(match["side"] == "E", int(index) if index is not None else None, match["name"])
-
-
-def match_value(value: Any, rule: dict[str, Any]) -> bool:
-    """Whether ``value`` satisfies ``{"method": ..., "ref": ...}`` (an incomparable pair does not)."""
-    method, ref = str(rule["method"]), rule["ref"]
-    if method == "re" or method.startswith("re."):
-        flags = 0
-        for flag in method.split(".")[1:]:
-            flags |= getattr(re, flag)
-        return re.search(str(ref), "" if value is None else str(value), flags) is not None
-    if method.startswith("approx:"):
-        try:
-            return abs(float(value) - float(ref)) <= float(method.split(":", 1)[1])
-        except (TypeError, ValueError):
-            return False
-    try:
-        return bool(getattr(operator, method)(value, ref))
-    except TypeError:  # None < 3, "a" < 3: not satisfied
-        return False
-
-
-def method_ok(method: object) -> bool:
-    if not isinstance(method, str):
-        return False
-    if method in COMPARISONS or method == "re":
-        return True
-    if method.startswith("re."):
-        return all(flag in REGEX_FLAGS for flag in method.split(".")[1:])
-    if method.startswith("approx:"):
-        try:
-            return float(method.split(":", 1)[1]) >= 0
-        except ValueError:
-            return False
-    return False
 
 
 def check_rules(rules: object, has_expected: bool, source: str, where: str) -> None:
@@ -163,8 +153,12 @@ def check_rules(rules: object, has_expected: bool, source: str, where: str) -> N
             )
         if kind == "check_cell":
             _check_props(rule["props"], source, at)
-        if kind == "zoom" and not method_ok(rule["method"]):
+        if kind == "zoom" and not method_ok(rule["method"], rule["ref"]):
             raise UnsupportedEvaluatorError(source, at, "match method", str(rule["method"]), METHODS)
+        if kind in LISTS:
+            _check_list(kind, rule, source, at)
+        if kind == "data_validation":
+            _check_dv_props(rule["dv_props"], source, at)
 
 
 def _check_props(props: object, source: str, where: str) -> None:
@@ -175,10 +169,45 @@ def _check_props(props: object, source: str, where: str) -> None:
     for prop, rule in props.items():
         if prop not in PROPS:
             raise UnsupportedEvaluatorError(source, where, "check_cell prop", prop, PROPS)
-        if not isinstance(rule, dict) or "method" not in rule or "ref" not in rule:
-            raise OSWorldTaskError(source, where, f'prop `{prop}` needs {{"method": ..., "ref": ...}}')
-        if not method_ok(rule["method"]):
-            raise UnsupportedEvaluatorError(source, where, "match method", str(rule["method"]), METHODS)
+        _check_match(prop, rule, source, where)
+
+
+def _check_match(name: str, rule: object, source: str, where: str) -> None:
+    if not isinstance(rule, dict) or "method" not in rule or "ref" not in rule:
+        raise OSWorldTaskError(source, where, f'`{name}` needs {{"method": ..., "ref": ...}}')
+    if not method_ok(rule["method"], rule["ref"]):
+        raise UnsupportedEvaluatorError(
+            source, where, "match method", str(rule["method"]), METHODS,
+            "range.XY takes ref [low, high]; spreadsheet_range [ranges, ranges]; str_*_eq a list",
+        )  # fmt: skip
+
+
+def _check_list(kind: str, rule: dict[str, Any], source: str, where: str) -> None:
+    key, names, refused = LISTS[kind]
+    chosen = rule.get(key, [])
+    if not isinstance(chosen, list) or not all(isinstance(name, str) for name in chosen):
+        raise OSWorldTaskError(source, where, f'`{key}` of a `{kind}` rule is a list such as ["{names[0]}"]')
+    if kind != "chart" and not chosen:
+        raise OSWorldTaskError(
+            source, where, f'a `{kind}` rule compares nothing without `{key}`: ["{names[0]}"]'
+        )
+    for name in chosen:
+        if name not in names:
+            raise UnsupportedEvaluatorError(source, where, f"{kind} prop", name, names, refused.get(name, ""))
+
+
+def _check_dv_props(dv_props: object, source: str, where: str) -> None:
+    if not isinstance(dv_props, list) or not dv_props or not all(isinstance(p, dict) and p for p in dv_props):
+        raise OSWorldTaskError(
+            source, where, 'data_validation needs "dv_props": [{"type": {"method": "eq", "ref": "list"}}]'
+        )
+    for props in dv_props:
+        for attribute, rule in props.items():
+            if attribute not in DV_ATTRIBUTES:
+                raise UnsupportedEvaluatorError(
+                    source, where, "data validation attribute", attribute, DV_ATTRIBUTES
+                )
+            _check_match(attribute, rule, source, where)
 
 
 def check_table_spec(result: Any, expected: Any, options: dict[str, Any], source: str, where: str) -> None:
