@@ -14,6 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -80,25 +81,31 @@ VARIANTS: dict[str, Callable[[Sheet], None]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Each variant as openpyxl wrote it (``name.openpyxl``) and as LibreOffice saved it (``name``)."""
-    folder = tmp_path_factory.mktemp("calc")
+def saved_by_libreoffice(books: dict[str, Workbook], folder: Path) -> dict[str, Path]:
+    """Each workbook as openpyxl wrote it (``name.openpyxl``) and as a headless LibreOffice, with a
+    profile of its own in ``folder``, opened and saved it as xlsx (``name``)."""
     built = folder / "built"
     built.mkdir()
-    for name, make in VARIANTS.items():
-        book = openpyxl.Workbook()
-        book.active.title = "Sales"
-        make(book.active)
+    for name, book in books.items():
         book.save(built / f"{name}.xlsx")
     office = shutil.which("soffice")
     assert office, "LibreOffice (soffice) is part of the desktop image"
     profile = f"-env:UserInstallation=file://{folder / 'profile'}"
     command = [office, profile, "--headless", "--convert-to", "xlsx", "--outdir", str(folder / "saved")]
     subprocess.run([*command, *sorted(str(p) for p in built.iterdir())], check=True, timeout=300)
-    paths = {name: folder / "saved" / f"{name}.xlsx" for name in VARIANTS}
+    paths = {name: folder / "saved" / f"{name}.xlsx" for name in books}
     assert all(path.is_file() for path in paths.values())
-    return paths | {f"{name}.openpyxl": built / f"{name}.xlsx" for name in VARIANTS}
+    return paths | {f"{name}.openpyxl": built / f"{name}.xlsx" for name in books}
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    books = {}
+    for name, make in VARIANTS.items():
+        books[name] = openpyxl.Workbook()
+        books[name].active.title = "Sales"
+        make(books[name].active)
+    return saved_by_libreoffice(books, tmp_path_factory.mktemp("calc"))
 
 
 PAIR = {"sheet_idx0": 0, "sheet_idx1": "EI0"}
@@ -175,6 +182,14 @@ def test_data_validation_matches_each_validation_against_the_listed_props(saved:
     assert score(listed, between) == 0.0  # formula1 is the text "0", not a number
 
 
+def test_a_cells_fill_colour_is_read_as_osworld_reads_it(saved: dict[str, Path]) -> None:
+    """A solid fill's colour is its pattern's foreground; OSWorld's ``bgcolor`` names it too."""
+    for prop in ("bgcolor", "fgcolor"):
+        filled = {"type": "check_cell", "sheet_idx": 0, "props": {prop: {"method": "eq", "ref": "FFFFFF00"}}}
+        assert compare_table(saved["base"], rules=[{**filled, "coordinate": "A1"}]) == 1.0
+        assert compare_table(saved["base"], rules=[{**filled, "coordinate": "A2"}]) == 0.0
+
+
 def task_file(folder: Path, *rules: dict[str, Any]) -> Path:
     (folder / "files").mkdir(exist_ok=True)
     openpyxl.Workbook().save(folder / "files" / "want.xlsx")
@@ -211,6 +226,7 @@ REFUSED = [
         "spreadsheet_range",
     ),
     ({**DV, "dv_props": [{"ranges": {"method": "range.tx", "ref": [0, 1]}}]}, EVAL, "method `range.tx`"),
+    ({"type": "pivot_table", **PAIR, "pivot_props": ["row_field"]}, EVAL, "`row_field`.*`row_fields`"),
     ({"type": "sparkline", **PAIR}, EVAL, r"rule `sparkline` \(sparklines are not read here\)"),
 ]
 
@@ -224,4 +240,5 @@ def test_malformed_object_rules_are_refused_at_load(
 
 
 def test_well_formed_object_rules_load(tmp_path: Path) -> None:
-    assert load_task(task_file(tmp_path, *RULES.values())).spec is not None
+    pivots = {"type": "pivot_table", **PAIR, "pivot_props": ["row_fields", "data_fields", "filter"]}
+    assert load_task(task_file(tmp_path, *RULES.values(), pivots)).spec is not None

@@ -17,7 +17,8 @@ hold (`calc_rules` says which rules and checks them when the task is loaded):
   matches ``method``/``ref``;
 - ``style``: two sheets' cells have the same style ``props`` cell by cell (over both used ranges;
   conditional formats are not evaluated);
-- ``filter``, ``data_validation``, ``row_props``/``col_props``, ``chart``: see `calc_objects`.
+- ``filter``, ``data_validation``, ``row_props``/``col_props``, ``chart``: see `calc_objects`;
+  ``pivot_table``: see `calc_pivots`.
 
 A result that is missing, or is no workbook (a half-written file, another format), scores 0.
 Without ``rules``, ``compare_table`` compares two CSV files cell by cell (Palaestra's own use).
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.osworld import calc_objects
+from palaestra.tasks.desktop.osworld.calc_pivots import pivot_tables
 from palaestra.tasks.desktop.osworld.calc_rules import SheetIndex, match_value, parse_sheet_index
 
 
@@ -162,9 +164,10 @@ def cell_prop(cell: Any, prop: str) -> Any:
         "font_italic": lambda: font.italic,
         "font_underline": lambda: font.underline,
         "font_color": lambda: _rgb(font.color),
-        "fill_type": lambda: fill.fill_type,
-        "bgcolor": lambda: _rgb(fill.bgColor),
-        "fgcolor": lambda: _rgb(fill.fgColor),
+        "fill_type": lambda: fill.tagname,  # patternFill or gradientFill, as OSWorld reads it
+        # The colour a solid fill shows is its pattern's foreground: OSWorld reads it for both names.
+        "bgcolor": lambda: _rgb(getattr(fill, "fgColor", None)),
+        "fgcolor": lambda: _rgb(getattr(fill, "fgColor", None)),
     }
     return styles[prop]()
 
@@ -233,6 +236,9 @@ CHECKS: dict[str, Check] = {
             calc_objects.charts(a, r.get("chart_props", []))
             == calc_objects.charts(b, r.get("chart_props", []))
         )
+    ),
+    "pivot_table": _two_sheets(
+        lambda a, b, r: pivot_tables(a, r.get("pivot_props", [])) == pivot_tables(b, r.get("pivot_props", []))
     ),
 }
 

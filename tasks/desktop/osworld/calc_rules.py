@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from palaestra.tasks.desktop.osworld.calc_match import METHODS, match_value, method_ok
+from palaestra.tasks.desktop.osworld.calc_pivots import PIVOT_PROPS
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 
 __all__ = ["RULES", "SheetIndex", "check_rules", "check_table_spec", "match_value", "parse_sheet_index"]
@@ -45,12 +46,12 @@ RULES: dict[str, RuleShape] = {
     "col_props": RuleShape(("sheet_idx0", "sheet_idx1", "props")),
     "chart": RuleShape(("sheet_idx0", "sheet_idx1"), ("chart_props",)),
     "style": RuleShape(("sheet_idx0", "sheet_idx1", "props")),
+    "pivot_table": RuleShape(("sheet_idx0", "sheet_idx1"), ("pivot_props",)),
 }
 #: OSWorld rule types that exist but are not judged here, and why.
 REFUSED_RULES = {
     "sheet_print": "it compares CSV exports that OSWorld's postconfig makes with LibreOffice",
     "sheet_fuzzy": "fuzzy range matching is not implemented here",
-    "pivot_table": "pivot tables are not read here",
     "sparkline": "sparklines are not read here",
 }
 #: The cell properties ``check_cell`` reads: the saved value, the formula, and style.
@@ -79,6 +80,7 @@ LISTS: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
         dict.fromkeys(("min", "max"), "columns are compared one by one, not as openpyxl's min..max groups"),
     ),
     "style": ("props", STYLE_PROPS, {}),
+    "pivot_table": ("pivot_props", PIVOT_PROPS, {}),
     "chart": (
         "chart_props",
         ("type", "title", "legend", "anchor", "direction", "xtitle", "ytitle", "ztitle"),
@@ -187,7 +189,7 @@ def _check_list(kind: str, rule: dict[str, Any], source: str, where: str) -> Non
     chosen = rule.get(key, [])
     if not isinstance(chosen, list) or not all(isinstance(name, str) for name in chosen):
         raise OSWorldTaskError(source, where, f'`{key}` of a `{kind}` rule is a list such as ["{names[0]}"]')
-    if kind != "chart" and not chosen:
+    if kind in ("row_props", "col_props", "style") and not chosen:
         raise OSWorldTaskError(
             source, where, f'a `{kind}` rule compares nothing without `{key}`: ["{names[0]}"]'
         )
