@@ -18,7 +18,7 @@ hold (`calc_rules` says which rules and checks them when the task is loaded):
 - ``style``: two sheets' cells have the same style ``props`` cell by cell (over both used ranges;
   conditional formats are not evaluated);
 - ``filter``, ``data_validation``, ``row_props``/``col_props``, ``chart``: see `calc_objects`;
-  ``pivot_table``: see `calc_pivots`.
+  ``pivot_table``: see `calc_pivots`; ``sparkline``: the two sheets' sparklines (`calc_sparklines`).
 
 A result that is missing, or is no workbook (a half-written file, another format), scores 0.
 Without ``rules``, ``compare_table`` compares two CSV files cell by cell (Palaestra's own use).
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from typing import Any
 from palaestra.tasks.desktop.osworld import calc_objects
 from palaestra.tasks.desktop.osworld.calc_pivots import pivot_tables
 from palaestra.tasks.desktop.osworld.calc_rules import SheetIndex, match_value, parse_sheet_index
+from palaestra.tasks.desktop.osworld.calc_sparklines import sparklines
 
 
 class UnreadableBook(ValueError):
@@ -79,7 +81,9 @@ def load_book(path: Path, formulas: bool) -> Any:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        return openpyxl.load_workbook(path, data_only=not formulas)
+        with warnings.catch_warnings():  # it says it drops the sparklines it cannot keep: they are read apart
+            warnings.filterwarnings("ignore", "Sparkline Group extension", UserWarning)
+            return openpyxl.load_workbook(path, data_only=not formulas)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
         raise UnreadableBook(f"{path.name}: {exc}") from exc
 
@@ -220,6 +224,20 @@ def _validations(books: Books, rule: dict[str, Any]) -> bool:
     return sheet is not None and calc_objects.validations_match(sheet, rule["dv_props"])
 
 
+def _sparklines(books: Books, rule: dict[str, Any]) -> bool:
+    found = []
+    for key in ("sheet_idx0", "sheet_idx1"):
+        where, sheet = parse_sheet_index(rule[key]), books.sheet(rule[key])
+        path = books.expected if where is not None and where.expected else books.result
+        if sheet is None or path is None:
+            return False
+        try:
+            found.append(sparklines(path, sheet.title))
+        except ValueError:
+            return False
+    return found[0] == found[1]
+
+
 CHECKS: dict[str, Check] = {
     "sheet_name": _sheet_name,
     "sheet_data": _sheet_data,
@@ -237,6 +255,7 @@ CHECKS: dict[str, Check] = {
             == calc_objects.charts(b, r.get("chart_props", []))
         )
     ),
+    "sparkline": _sparklines,
     "pivot_table": _two_sheets(
         lambda a, b, r: pivot_tables(a, r.get("pivot_props", [])) == pivot_tables(b, r.get("pivot_props", []))
     ),

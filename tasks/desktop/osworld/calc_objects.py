@@ -153,9 +153,14 @@ def _ref(source: Any) -> str:
     for kind in ("numRef", "strRef"):
         ref = getattr(source, kind, None)
         if ref is not None and ref.f:
-            text = QUOTED_SHEET.sub(lambda m: m[1].replace("''", "'") + "!", ref.f)
-            return text.replace("$", "")
+            return plain_range(ref.f)
     return ""
+
+
+def plain_range(text: str) -> str:
+    """A range such as ``'My Sales'!$B$2:$B$5`` as ``My Sales!B2:B5``: how a writer quotes a sheet's
+    name or anchors its cells does not change which cells it names."""
+    return QUOTED_SHEET.sub(lambda m: m[1].replace("''", "'") + "!", text).replace("$", "")
 
 
 def _chart_prop(chart: Any, prop: str) -> Any:

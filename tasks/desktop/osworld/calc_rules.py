@@ -47,12 +47,12 @@ RULES: dict[str, RuleShape] = {
     "chart": RuleShape(("sheet_idx0", "sheet_idx1"), ("chart_props",)),
     "style": RuleShape(("sheet_idx0", "sheet_idx1", "props")),
     "pivot_table": RuleShape(("sheet_idx0", "sheet_idx1"), ("pivot_props",)),
+    "sparkline": RuleShape(("sheet_idx0", "sheet_idx1")),
 }
 #: OSWorld rule types that exist but are not judged here, and why.
 REFUSED_RULES = {
     "sheet_print": "it compares CSV exports that OSWorld's postconfig makes with LibreOffice",
     "sheet_fuzzy": "fuzzy range matching is not implemented here",
-    "sparkline": "sparklines are not read here",
 }
 #: The cell properties ``check_cell`` reads: the saved value, the formula, and style.
 PROPS = (
