@@ -18,7 +18,8 @@ hold (`calc_rules` says which rules and checks them when the task is loaded):
 - ``style``: two sheets' cells have the same style ``props`` cell by cell (over both used ranges;
   conditional formats are not evaluated);
 - ``filter``, ``data_validation``, ``row_props``/``col_props``, ``chart``: see `calc_objects`;
-  ``pivot_table``: see `calc_pivots`; ``sparkline``: the two sheets' sparklines (`calc_sparklines`).
+  ``pivot_table``: see `calc_pivots`; ``sparkline``: the two sheets' sparklines (`calc_sparklines`);
+  ``sheet_fuzzy``: cells of ranges compared as cleaned-up text (`calc_fuzzy`).
 
 A result that is missing, or is no workbook (a half-written file, another format), scores 0.
 Without ``rules``, ``compare_table`` compares two CSV files cell by cell (Palaestra's own use).
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.osworld import calc_objects
+from palaestra.tasks.desktop.osworld.calc_fuzzy import sheets_match
 from palaestra.tasks.desktop.osworld.calc_pivots import pivot_tables
 from palaestra.tasks.desktop.osworld.calc_rules import SheetIndex, match_value, parse_sheet_index
 from palaestra.tasks.desktop.osworld.calc_sparklines import sparklines
@@ -256,6 +258,7 @@ CHECKS: dict[str, Check] = {
         )
     ),
     "sparkline": _sparklines,
+    "sheet_fuzzy": _two_sheets(lambda a, b, r: sheets_match(a, b, r["rules"])),
     "pivot_table": _two_sheets(
         lambda a, b, r: pivot_tables(a, r.get("pivot_props", [])) == pivot_tables(b, r.get("pivot_props", []))
     ),

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from palaestra.tasks.desktop.osworld.calc_fuzzy import check_fuzzy_rules
 from palaestra.tasks.desktop.osworld.calc_match import METHODS, match_value, method_ok
 from palaestra.tasks.desktop.osworld.calc_pivots import PIVOT_PROPS
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
@@ -48,11 +49,11 @@ RULES: dict[str, RuleShape] = {
     "style": RuleShape(("sheet_idx0", "sheet_idx1", "props")),
     "pivot_table": RuleShape(("sheet_idx0", "sheet_idx1"), ("pivot_props",)),
     "sparkline": RuleShape(("sheet_idx0", "sheet_idx1")),
+    "sheet_fuzzy": RuleShape(("sheet_idx0", "sheet_idx1", "rules")),
 }
 #: OSWorld rule types that exist but are not judged here, and why.
 REFUSED_RULES = {
     "sheet_print": "it compares CSV exports that OSWorld's postconfig makes with LibreOffice",
-    "sheet_fuzzy": "fuzzy range matching is not implemented here",
 }
 #: The cell properties ``check_cell`` reads: the saved value, the formula, and style.
 PROPS = (
@@ -161,6 +162,8 @@ def check_rules(rules: object, has_expected: bool, source: str, where: str) -> N
             _check_list(kind, rule, source, at)
         if kind == "data_validation":
             _check_dv_props(rule["dv_props"], source, at)
+        if kind == "sheet_fuzzy":
+            check_fuzzy_rules(rule["rules"], source, at)
 
 
 def _check_props(props: object, source: str, where: str) -> None:
