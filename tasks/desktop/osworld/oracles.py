@@ -137,6 +137,40 @@ def writer_move_meeting(obs: Obs) -> Plan:
     yield from save_keeping_format(obs)
 
 
+def chrome_do_not_track(obs: Obs) -> Plan:
+    """Open the cookie settings by their address, switch the Do Not Track toggle on and confirm;
+    the task's postconfig quits the browser, which writes the setting to its profile."""
+    obs = yield "hotkey('ctrl', 'l')\nwrite('chrome://settings/cookies\\n')"
+    toggle = re.compile(r'Send a "Do Not Track" request.*')
+    for _ in range(5):  # the settings page draws its sections a moment after it loads
+        found = [
+            e["id"] for e in obs["elements"] if e["role"] == "toggle button" and toggle.fullmatch(e["name"])
+        ]
+        if found:
+            break
+        obs = yield "wait(0.5)"
+    obs = yield f"click('{found[0]}')"
+    obs = yield from press_until_gone(obs, "push button", "Confirm")
+    yield "done()"
+
+
+def chrome_bookmark_page(obs: Obs) -> Plan:
+    """Ctrl+D, put the bookmark in the bookmarks bar folder (a fresh profile offers "Other
+    bookmarks"), Done; the task's postconfig quits the browser, which writes its Bookmarks file."""
+    obs = yield "hotkey('ctrl', 'd')"
+    obs = yield f"click('{find(obs, 'combo box', 'Folder')}')"
+    obs = yield f"click('{find(obs, 'check menu item', 'Bookmarks bar')}')"
+    obs = yield f"click('{find(obs, 'push button', 'Done')}')"
+    yield "done()"
+
+
+def chrome_link_in_new_tab(obs: Obs) -> Plan:
+    """Ctrl+click the link the goal names: the page opens in a new tab behind the current one."""
+    link = quoted(obs["goal"])[0]
+    yield f"keyDown('ctrl')\nclick('{find(obs, 'link', link)}')\nkeyUp('ctrl')"
+    yield "wait(0.5)"
+
+
 def retouch_photo(obs: Obs) -> Plan:
     yield "fail('GIMP is not installed on this desktop')"
 
@@ -155,6 +189,9 @@ ORACLES: dict[str, Oracle] = {
     "calc-line-totals": calc_line_totals,
     "calc-rename-sheet": calc_rename_sheet,
     "writer-move-meeting": writer_move_meeting,
+    "chrome-do-not-track": chrome_do_not_track,
+    "chrome-bookmark-page": chrome_bookmark_page,
+    "chrome-link-in-new-tab": chrome_link_in_new_tab,
 }
 
 
