@@ -13,6 +13,12 @@ import pytest
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.tasks.desktop.oracles import play_oracle
 from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
+from palaestra.tasks.desktop.osworld.chrome_getters import (
+    active_tab_info,
+    active_tab_url_parse,
+    active_url_from_access_tree,
+    open_tabs_info,
+)
 from palaestra.tasks.desktop.osworld.oracles import ORACLES
 
 CHROME = {t.spec.id: t for t in load_folder(BUNDLED) if "chrome" in t.spec.related_apps}
@@ -57,11 +63,23 @@ def test_the_page_is_in_the_tree_and_its_tabs_are_read_live(env: DesktopEnv) -> 
     address = next(e for e in obs["elements"] if e["name"] == "Address and search bar")
     assert address["value"].endswith("/pages/garden.html")
     assert not any(e["role"] == "frame" and not e["name"] for e in obs["elements"])  # closed popups
-    from palaestra.tasks.desktop.osworld.chrome_getters import active_tab_info, open_tabs_info
+    garden = {"title": "Garden notes", "url": "file:///home/user/pages/garden.html"}
+    assert active_tab_info(env.outcome()) == garden
 
-    outcome = env.outcome()
-    assert active_tab_info(outcome) == {"title": "Garden notes", "url": "file:///home/user/pages/garden.html"}
+    # An address typed into the address bar, as an agent would: the tab's URL and its query.
+    obs, *_ = env.step(
+        f"hotkey('ctrl', 'l')\nwrite({'file://' + address['value'] + '?q=tomato&n=2' + chr(10)!r})"
+    )
+    obs, *_ = env.step("wait(0.5)")
+    spec = {"type": "active_tab_url_parse", "parse_keys": ["q", "n"], "replace": {"n": "count"}}
+    parsed = active_tab_url_parse(spec, "t", "w")(env.outcome())
+    assert parsed == {"q": "tomato", "count": "2"}, (active_tab_info(env.outcome()), obs["axtree"][:1500])
+    shown = active_url_from_access_tree({}, "t", "w")(env.outcome())
+    assert shown == "file:///home/user/pages/garden.html?q=tomato&n=2", obs["axtree"][:1500]
+
+    obs, _info = env.reset(seed=0)
     (obs, reward, _, _, _), _errors = play_oracle(env, ORACLES["chrome-link-in-new-tab"], obs)
     assert reward == 1.0
     tabs = open_tabs_info(env.outcome())
     assert tabs is not None and sorted(t["title"] for t in tabs) == ["Garden notes", "Tomato recipes"]
+    assert active_tab_info(env.outcome()) == garden  # a ctrl+click opens the link behind it

@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import connect
+
 from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
 from palaestra.tasks.desktop.osworld.paths import VM_HOME
@@ -128,8 +131,9 @@ def cookie_data(outcome: DesktopOutcome) -> list[tuple[Any, ...]] | None:
 # -- the live browser, through its DevTools endpoint ------------------------------------------
 
 
-def _tabs(outcome: DesktopOutcome) -> list[dict[str, Any]] | None:
-    """The browser's tabs, the most recently active first; None when no browser answers."""
+def _targets(outcome: DesktopOutcome) -> list[dict[str, Any]] | None:
+    """The browser's tabs as DevTools lists them, the most recently created or active first;
+    None when no browser answers."""
     try:
         port = int(outcome.path(f"{PROFILE}/DevToolsActivePort").read_text().split()[0])
         url = f"http://127.0.0.1:{port}/json/list"
@@ -137,26 +141,38 @@ def _tabs(outcome: DesktopOutcome) -> list[dict[str, Any]] | None:
             targets = json.loads(reply.read())
     except (OSError, ValueError, IndexError):
         return None
-    return [
-        {"title": str(t.get("title", "")), "url": aliased(outcome, str(t.get("url", "")))}
-        for t in targets
-        if t.get("type") == "page"
-    ]
+    return [t for t in targets if t.get("type") == "page"]
+
+
+def _tab(outcome: DesktopOutcome, target: dict[str, Any]) -> dict[str, str]:
+    return {"title": str(target.get("title", "")), "url": aliased(outcome, str(target.get("url", "")))}
+
+
+def _shown(target: dict[str, Any]) -> bool:
+    """Whether the tab is the one its window shows (its document is visible), asked over DevTools."""
+    ask = {"id": 1, "method": "Runtime.evaluate", "params": {"expression": "document.visibilityState"}}
+    try:
+        with connect(str(target["webSocketDebuggerUrl"]), open_timeout=5, max_size=2**20) as socket:
+            socket.send(json.dumps(ask))
+            while True:
+                reply = json.loads(socket.recv(timeout=5))
+                if reply.get("id") == 1:
+                    return bool(_dig(reply, "result", "result", "value") == "visible")
+    except (OSError, ValueError, KeyError, TimeoutError, WebSocketException):
+        return False
 
 
 def open_tabs_info(outcome: DesktopOutcome) -> list[dict[str, str]] | None:
-    """Every open tab's ``title`` and ``url``, in the order the tab strip shows them.
-
-    DevTools lists tabs by when they were last active; the tab strip's order is the order they
-    were opened in here, which for tabs opened one after another is that list reversed."""
-    tabs = _tabs(outcome)
-    return None if tabs is None else list(reversed(tabs))
+    """Every open tab's ``title`` and ``url`` (in no order OSWorld's metrics rely on)."""
+    targets = _targets(outcome)
+    return None if targets is None else [_tab(outcome, t) for t in reversed(targets)]
 
 
 def active_tab_info(outcome: DesktopOutcome) -> dict[str, str] | None:
-    """The active tab's ``title`` and ``url``."""
-    tabs = _tabs(outcome)
-    return tabs[0] if tabs else None
+    """The active tab's ``title`` and ``url``: the tab whose page is visible (DevTools' own list is
+    ordered by when tabs were created or shown, so a link opened behind the page comes first)."""
+    targets = _targets(outcome) or []
+    return next((_tab(outcome, t) for t in targets if _shown(t)), None)
 
 
 def active_tab_url_parse(spec: Spec, source: str, where: str) -> Read:
@@ -186,7 +202,8 @@ OMNIBOX = "Address and search bar"
 
 def active_url_from_access_tree(spec: Spec, source: str, where: str) -> Read:
     """The address bar's text, as the screen shows it; with the ``goto_prefix`` OSWorld adds
-    (``https://`` unless the spec says otherwise) when it shows no scheme."""
+    (``https://`` unless the spec says otherwise) when it shows no scheme (``file://`` before a
+    path)."""
     prefix = spec.get("goto_prefix", "https://")
     if not isinstance(prefix, str):
         raise OSWorldTaskError(source, where, f"`goto_prefix` must be text, got {prefix!r}")
@@ -202,6 +219,8 @@ def active_url_from_access_tree(spec: Spec, source: str, where: str) -> Read:
         )
         if not shown:
             return None
+        if shown.startswith("/"):  # a file's page: Chromium shows its path without file://
+            return aliased(outcome, f"file://{shown}")
         return shown if "://" in shown or shown.startswith(("about:", "chrome:")) else prefix + shown
 
     return read
