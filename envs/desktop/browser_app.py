@@ -27,6 +27,7 @@ import posixpath
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,15 @@ def window_shown(windows: list[dict[str, Any]]) -> bool:
         w["active"] and str(w["title"]).endswith(" - Chromium") and w["title"] != "Untitled - Chromium"
         for w in windows
     )
+
+
+def ready(windows: list[dict[str, Any]], snapshot: Callable[[], list[atspi.Node]]) -> bool:
+    """Whether the browser is up for an agent: its window active, and its page in the tree (an
+    empty about:blank has nothing to wait for)."""
+    if not window_shown(windows):
+        return False
+    blank = any(w["active"] and w["title"] == "about:blank - Chromium" for w in windows)
+    return blank or page_shown(snapshot())
 
 
 # -- the DevTools endpoint ---------------------------------------------------------------------
@@ -223,9 +233,10 @@ def _has_content(node: atspi.Node, by_key: dict[str, atspi.Node]) -> bool:
 
 
 def page_shown(nodes: list[atspi.Node], title: str = "") -> bool:
-    """Whether the browser's page is in the tree: a document on screen named by its title (any
-    title when ``title`` is ""); the page's content reaches the tree a moment after its window."""
+    """Whether the browser's page is in the tree: a document drawn on screen (it has a box once its
+    content is laid out), named by its title when ``title`` is given; the page's content reaches
+    the tree a moment after its window is up. (about:blank's document has no name.)"""
     return any(
-        n.role == "document web" and n.name and (n.name == title or not title) and n.box and n.box[3] > 0
+        n.role == "document web" and (n.name == title or not title) and n.box and n.box[3] > 0
         for n in _browser_nodes(nodes)
     )

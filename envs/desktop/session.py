@@ -170,7 +170,7 @@ class Session(Display, ObserveAct, SessionSteps):
         windows = self.x.windows() if fresh else []
         ready = any(w["active"] for w in windows)
         if ready and with_browser:
-            ready = browser_app.window_shown(windows) and browser_app.page_shown(self.tree.snapshot())
+            ready = browser_app.ready(windows, self.tree.snapshot)
         return ready and (not with_office or office.document_shown(windows))
 
     def check_apps(self) -> None:

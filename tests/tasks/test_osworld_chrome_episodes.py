@@ -6,13 +6,15 @@ browser (so it writes its profile) and starts it again. One desktop session serv
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.tasks.desktop.oracles import play_oracle
-from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
+from palaestra.tasks.desktop.osworld import BUNDLED, load_folder, load_task
 from palaestra.tasks.desktop.osworld.chrome_getters import (
     active_tab_info,
     active_tab_url_parse,
@@ -83,3 +85,31 @@ def test_the_page_is_in_the_tree_and_its_tabs_are_read_live(env: DesktopEnv) -> 
     tabs = open_tabs_info(env.outcome())
     assert tabs is not None and sorted(t["title"] for t in tabs) == ["Garden notes", "Tomato recipes"]
     assert active_tab_info(env.outcome()) == garden  # a ctrl+click opens the link behind it
+
+
+def test_a_blank_page_is_ready_and_is_the_active_tab(env: DesktopEnv, tmp_path: Path) -> None:
+    """about:blank lays nothing out (its document is 0 px high): the episode starts once its window
+    is up, and the judge finds it the active tab (and a wrong URL scores 0)."""
+    data = {
+        "id": "blank",
+        "snapshot": "chrome",
+        "instruction": "Look at the empty page.",
+        "config": [{"type": "launch", "parameters": {"command": ["google-chrome", "about:blank"]}}],
+        "related_apps": ["chrome"],
+        "evaluator": {
+            "func": ["is_expected_active_tab", "is_expected_active_tab"],
+            "conj": "or",
+            "result": [{"type": "active_tab_info"}, {"type": "active_tab_info"}],
+            "expected": [
+                {"type": "rule", "rules": {"type": "url", "url": "about:blank"}},
+                {"type": "rule", "rules": {"type": "url", "url": "http://127.0.0.1/"}},
+            ],
+        },
+    }
+    (tmp_path / "blank.json").write_text(json.dumps(data))
+    env.task = load_task(tmp_path / "blank.json")
+    obs, _info = env.reset(seed=0)
+    assert obs["focused_window"] == "about:blank - Chromium"
+    obs, reward, terminated, _truncated, info = env.step("wait(0.1)")
+    assert reward == 1.0 and terminated, info["task_info"]
+    assert [c["score"] for c in info["task_info"]["checks"]] == [1.0]
