@@ -241,6 +241,15 @@ def test_a_chrome_task_maps_onto_chromium_and_its_helpers(tmp_path: Path) -> Non
         LaunchApp(("chromium", "--remote-debugging-port=1337")),
         Pause(3.0),
     )
+    # A shell line that only kills the browser is the same quit; one that does more is refused
+    # (as the shared desktop user it would end other sessions' browsers too).
+    shell = {"type": "execute", "parameters": {"command": "pkill -f chrome", "shell": True}}
+    assert load_task(task(tmp_path, [LAUNCH], dict(DNT, postconfig=[shell]))).spec.judge.final_steps == (
+        QuitBrowser(),
+    )
+    shell["parameters"]["command"] = "pkill chrome; sleep 1"
+    with pytest.raises(OSWorldTaskError, match="kills the browser among other commands"):
+        load_task(task(tmp_path, [LAUNCH], dict(DNT, postconfig=[shell])))
     # A tab step before any launch starts the browser first, as OSWorld's does.
     assert load_task(task(tmp_path, [tabs("http://127.0.0.1/x")])).spec.plan.apps == [("chromium",)]
 

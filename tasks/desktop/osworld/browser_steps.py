@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import ipaddress
 import posixpath
+import re
+import shlex
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -95,10 +97,29 @@ def tab_step(kind: str, params: dict[str, Any], source: str, where: str) -> Brow
     return BrowserTabs("open" if action == "open" else "close", checked)
 
 
-def helper_steps(argv: tuple[str, ...]) -> tuple[LiveStep, ...] | None:
+def helper_steps(argv: tuple[str, ...], source: str, where: str) -> tuple[LiveStep, ...] | None:
     """The steps a ``launch``/``execute`` of ``argv`` comes to when it is one of the browser's
     helpers: `QuitBrowser` for ``pkill chrome``, none for the ``socat`` port bridge; None when it
-    is no helper (the step is planned as any other)."""
+    is no helper (the step is planned as any other). A shell line is read as its words; one that
+    kills the browser among other commands is refused: run as the desktop user, whom every session
+    on the machine shares, it would end the other sessions' browsers too."""
+    if argv[:2] == ("bash", "-c") and len(argv) == 3:
+        try:
+            words = tuple(shlex.split(argv[2]))
+        except ValueError:
+            words = ()
+        named = set(re.findall(r"[\w.-]+", argv[2]))
+        if named & KILLERS and any(_names_browser(w) for w in named):
+            found = helper_steps(words, source, where)
+            if found is None:
+                raise OSWorldTaskError(
+                    source,
+                    where,
+                    f"{argv[2]!r} kills the browser among other commands; write `pkill chrome` as a "
+                    "step of its own (it ends this episode's browser only) and the rest as others",
+                )
+            return found
+        return helper_steps(words, source, where) if words else None
     if not argv:
         return None
     program = posixpath.basename(argv[0])

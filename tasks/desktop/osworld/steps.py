@@ -158,9 +158,8 @@ def _helper_steps(kind: str, params: dict[str, Any], source: str, where: str) ->
     """A launch or command that is one of the browser's helpers (`browser_steps.helper_steps`)."""
     if kind not in ("launch", "execute", "command"):
         return None
-    return browser_steps.helper_steps(
-        as_argv(params.get("command"), params.get("shell", False), source, where)
-    )
+    argv = as_argv(params.get("command"), params.get("shell", False), source, where)
+    return browser_steps.helper_steps(argv, source, where)
 
 
 def _seconds(params: dict[str, Any], source: str, where: str) -> float:
