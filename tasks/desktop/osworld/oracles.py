@@ -137,19 +137,27 @@ def writer_move_meeting(obs: Obs) -> Plan:
     yield from save_keeping_format(obs)
 
 
+def await_element(
+    obs: Obs, role: str, name: re.Pattern[str], tries: int = 10
+) -> Generator[str, Obs, tuple[Obs, str]]:
+    """Wait (half a second a step) until an element of ``role`` whose name matches shows up: the
+    browser draws a settings page's sections, or a dialog, a moment after the key that asked."""
+    for _ in range(tries):
+        found = [e["id"] for e in obs["elements"] if e["role"] == role and name.fullmatch(e["name"])]
+        if found:
+            return obs, str(found[0])
+        obs = yield "wait(0.5)"
+    raise LookupError(f"no {role} {name.pattern!r} on screen")
+
+
 def chrome_do_not_track(obs: Obs) -> Plan:
     """Open the cookie settings by their address, switch the Do Not Track toggle on and confirm;
     the task's postconfig quits the browser, which writes the setting to its profile."""
     obs = yield "hotkey('ctrl', 'l')\nwrite('chrome://settings/cookies\\n')"
-    toggle = re.compile(r'Send a "Do Not Track" request.*')
-    for _ in range(5):  # the settings page draws its sections a moment after it loads
-        found = [
-            e["id"] for e in obs["elements"] if e["role"] == "toggle button" and toggle.fullmatch(e["name"])
-        ]
-        if found:
-            break
-        obs = yield "wait(0.5)"
-    obs = yield f"click('{found[0]}')"
+    obs, toggle = yield from await_element(
+        obs, "toggle button", re.compile(r'Send a "Do Not Track" request.*')
+    )
+    obs = yield f"click('{toggle}')"
     obs = yield from press_until_gone(obs, "push button", "Confirm")
     yield "done()"
 
@@ -158,9 +166,12 @@ def chrome_bookmark_page(obs: Obs) -> Plan:
     """Ctrl+D, put the bookmark in the bookmarks bar folder (a fresh profile offers "Other
     bookmarks"), Done; the task's postconfig quits the browser, which writes its Bookmarks file."""
     obs = yield "hotkey('ctrl', 'd')"
-    obs = yield f"click('{find(obs, 'combo box', 'Folder')}')"
-    obs = yield f"click('{find(obs, 'check menu item', 'Bookmarks bar')}')"
-    obs = yield f"click('{find(obs, 'push button', 'Done')}')"
+    obs, folder = yield from await_element(obs, "combo box", re.compile("Folder"))
+    obs = yield f"click('{folder}')"
+    obs, bar = yield from await_element(obs, "check menu item", re.compile("Bookmarks bar"))
+    obs = yield f"click('{bar}')"
+    obs, done = yield from await_element(obs, "push button", re.compile("Done"))
+    obs = yield f"click('{done}')"
     yield "done()"
 
 
