@@ -66,6 +66,9 @@ def build(
     sheet.add_chart(drawn, "H2")
     sheet[bold].font = Font(name="Liberation Sans", size=10, bold=True)
     sheet["A1"].fill = PatternFill("solid", fgColor="FFFFFF00")
+    sheet["A7"], sheet["A8"] = "merged", "site"
+    sheet.merge_cells("A7:B7")
+    sheet["A8"].hyperlink = "https://example.org/"
 
 
 VARIANTS: dict[str, Callable[[Sheet], None]] = {
@@ -191,6 +194,17 @@ def test_a_cells_fill_colour_is_read_as_osworld_reads_it(saved: dict[str, Path])
         filled = {"type": "check_cell", "sheet_idx": 0, "props": {prop: {"method": "eq", "ref": "FFFFFF00"}}}
         assert compare_table(saved["base"], rules=[{**filled, "coordinate": "A1"}]) == 1.0
         assert compare_table(saved["base"], rules=[{**filled, "coordinate": "A2"}]) == 0.0
+
+
+def test_merged_cells_and_links_as_check_cell_reads_them(saved: dict[str, Path]) -> None:
+    def cell(coordinate: str, **props: Any) -> float:
+        rule = {"type": "check_cell", "sheet_idx": 0, "coordinate": coordinate, "props": props}
+        return compare_table(saved["base"], rules=[rule])
+
+    assert cell("B7", merge={"method": "eq", "ref": True}) == 1.0  # covered by A7:B7
+    assert cell("A7", merge={"method": "eq", "ref": True}) == 0.0  # the merged range's own cell
+    assert cell("A8", hyperlink={"method": "eq", "ref": "https://example.org/"}) == 1.0
+    assert cell("A7", hyperlink={"method": "eq", "ref": ""}) == 1.0
 
 
 def task_file(folder: Path, *rules: dict[str, Any]) -> Path:

@@ -155,9 +155,13 @@ def _formula(value: Any) -> str | None:
 
 
 def cell_prop(cell: Any, prop: str) -> Any:
-    """A cell's ``value`` or one of its style props (None for an empty cell's style)."""
+    """A cell's ``value`` or one of its style props (None for an empty cell's style); ``merge``
+    says whether it is covered by a merged cell (not the merged range's first), ``hyperlink`` is
+    its link's target ("" when it has none)."""
     if prop == "value":
         return cell.value
+    if prop == "merge":
+        return type(cell).__name__ == "MergedCell"
     if cell.value is None:
         return None
     font, fill = cell.font, cell.fill
@@ -170,6 +174,7 @@ def cell_prop(cell: Any, prop: str) -> Any:
         "font_italic": lambda: font.italic,
         "font_underline": lambda: font.underline,
         "font_color": lambda: _rgb(font.color),
+        "hyperlink": lambda: cell.hyperlink.target or "" if cell.hyperlink is not None else "",
         "fill_type": lambda: fill.tagname,  # patternFill or gradientFill, as OSWorld reads it
         # The colour a solid fill shows is its pattern's foreground: OSWorld reads it for both names.
         "bgcolor": lambda: _rgb(getattr(fill, "fgColor", None)),

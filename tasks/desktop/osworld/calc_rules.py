@@ -69,6 +69,8 @@ PROPS = (
     "fill_type",
     "bgcolor",
     "fgcolor",
+    "hyperlink",
+    "merge",
 )
 #: The props ``style`` compares cell by cell over both sheets (check_cell's, less value and formula).
 STYLE_PROPS = PROPS[2:]
