@@ -1,6 +1,6 @@
 """OSWorld's spreadsheet metrics, written afresh with the same names, arguments and rule semantics:
 ``compare_table`` over xlsx workbooks (what LibreOffice Calc saves; read with openpyxl) and over CSV
-files, and ``compare_csv``.
+files, and ``compare_csv`` (both CSV comparisons live in `calc_csv`).
 
 ``compare_table(result, expected, rules=[...])`` checks its rules in order and scores 1 only when all
 hold (`calc_rules` says which rules and checks them when the task is loaded):
@@ -27,8 +27,6 @@ Without ``rules``, ``compare_table`` compares two CSV files cell by cell (Palaes
 
 from __future__ import annotations
 
-import csv
-import io
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -37,9 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.osworld import calc_objects
+from palaestra.tasks.desktop.osworld.calc_csv import compare_csv, compare_csv_cells
 from palaestra.tasks.desktop.osworld.calc_fuzzy import sheets_match
 from palaestra.tasks.desktop.osworld.calc_pivots import pivot_tables
 from palaestra.tasks.desktop.osworld.calc_rules import SheetIndex, match_value, parse_sheet_index
+
+__all__ = ["UnreadableBook", "compare_csv", "compare_table", "load_book"]
 from palaestra.tasks.desktop.osworld.calc_sparklines import sparklines
 
 
@@ -94,7 +95,7 @@ def compare_table(result: Any, expected: Any = None, rules: list[dict[str, Any]]
     if result is None:
         return 0.0
     if rules is None:
-        return _compare_csv_cells(result, expected)
+        return compare_csv_cells(result, expected)
     books = Books(Path(str(result)), Path(str(expected)) if expected else None)
     try:
         return float(all(CHECKS[rule["type"]](books, rule) for rule in rules))
@@ -268,32 +269,3 @@ CHECKS: dict[str, Check] = {
         lambda a, b, r: pivot_tables(a, r.get("pivot_props", [])) == pivot_tables(b, r.get("pivot_props", []))
     ),
 }
-
-
-def _text(path: Any) -> str | None:
-    try:
-        return Path(str(path)).read_text(encoding="utf-8", errors="replace") if path else None
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
-
-
-def _compare_csv_cells(result: Any, expected: Any) -> float:
-    """Two CSV files with the same cells (blank rows ignored)."""
-    got, want = _text(result), _text(expected)
-    if got is None or want is None:
-        return 0.0
-    parse = lambda text: [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]  # noqa: E731
-    return float(parse(got) == parse(want))
-
-
-def compare_csv(result: Any, expected: Any, strict: bool = True, ignore_case: bool = False) -> float:
-    """Two CSV (text) files with the same lines; ``strict: false`` ignores blanks around each line."""
-    got, want = _text(result), _text(expected)
-    if got is None or want is None:
-        return 0.0
-    lines = [got.splitlines(), want.splitlines()]
-    if not strict:
-        lines = [[line.strip() for line in side] for side in lines]
-    if ignore_case:
-        lines = [[line.lower() for line in side] for side in lines]
-    return float(lines[0] == lines[1])
