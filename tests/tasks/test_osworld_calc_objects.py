@@ -196,7 +196,7 @@ def test_a_cells_fill_colour_is_read_as_osworld_reads_it(saved: dict[str, Path])
         assert compare_table(saved["base"], rules=[{**filled, "coordinate": "A2"}]) == 0.0
 
 
-def test_merged_cells_and_links_as_check_cell_reads_them(saved: dict[str, Path]) -> None:
+def test_merged_cells_links_and_bounds_as_check_cell_reads_them(saved: dict[str, Path]) -> None:
     def cell(coordinate: str, **props: Any) -> float:
         rule = {"type": "check_cell", "sheet_idx": 0, "coordinate": coordinate, "props": props}
         return compare_table(saved["base"], rules=[rule])
@@ -205,6 +205,9 @@ def test_merged_cells_and_links_as_check_cell_reads_them(saved: dict[str, Path])
     assert cell("A7", merge={"method": "eq", "ref": True}) == 0.0  # the merged range's own cell
     assert cell("A8", hyperlink={"method": "eq", "ref": "https://example.org/"}) == 1.0
     assert cell("A7", hyperlink={"method": "eq", "ref": ""}) == 1.0
+    assert cell("C2", value={"method": "range.te", "ref": [5, 10]}) == 1.0  # 5 < 10 <= 10
+    assert cell("C2", value={"method": "range.tt", "ref": [5, 10]}) == 0.0
+    assert cell("C2", value={"method": "range.ee", "ref": [10, 12]}) == 1.0
 
 
 def task_file(folder: Path, *rules: dict[str, Any]) -> Path:

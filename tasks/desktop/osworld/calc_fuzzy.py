@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from palaestra.tasks.desktop.osworld.calc_match import ranges_ok
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 
 MATCH_TYPES = ("exact_match", "includes", "included_by", "fuzzy_match")
@@ -60,16 +61,10 @@ def _typed(key: str, value: object) -> bool:
 
 
 def _ranges_ok(ranges: object) -> bool:
-    from openpyxl.worksheet.cell_range import MultiCellRange
-
-    if isinstance(ranges, str):
-        ranges = [ranges]
-    if not isinstance(ranges, list) or not ranges or not all(isinstance(r, str) for r in ranges):
+    texts = [ranges] if isinstance(ranges, str) else ranges
+    if not isinstance(texts, list) or not texts or not all(isinstance(text, str) for text in texts):
         return False
-    try:
-        return bool(MultiCellRange(" ".join(ranges)).ranges)
-    except ValueError:
-        return False
+    return ranges_ok(" ".join(texts))
 
 
 def sheets_match(first: Any, second: Any, rules: list[dict[str, Any]]) -> bool:

@@ -79,11 +79,12 @@ def method_ok(method: object, ref: object = None) -> bool:
     if method.startswith("range."):
         return len(method) == 8 and method[6] in BOUNDS and method[7] in BOUNDS and pair is not None
     if method == "spreadsheet_range":
-        return pair is not None and all(_ranges_ok(part) for part in pair)
+        return pair is not None and all(ranges_ok(part) for part in pair)
     return method in LIST_METHODS and isinstance(ref, list)
 
 
-def _ranges_ok(text: object) -> bool:
+def ranges_ok(text: object) -> bool:
+    """Whether ``text`` names cell ranges, as ``"A1:B6 D2"``."""
     from openpyxl.worksheet.cell_range import MultiCellRange
 
     try:
