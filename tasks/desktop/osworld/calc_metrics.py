@@ -15,8 +15,8 @@ hold (`calc_rules` says which rules and checks them when the task is loaded):
   each match ``{"method": ..., "ref": ...}``; style props of an empty cell are None, as OSWorld's;
 - ``freeze``: two sheets have the same frozen panes; ``zoom``: a sheet's zoom (100 when unset)
   matches ``method``/``ref``;
-- ``style``: two sheets' cells have the same style ``props`` cell by cell (over both used ranges;
-  conditional formats are not evaluated);
+- ``style``: two sheets' cells have the same style ``props`` cell by cell (over both used ranges),
+  and the same conditional formats, compared as rules rather than evaluated;
 - ``filter``, ``data_validation``, ``row_props``/``col_props``, ``chart``: see `calc_objects`;
   ``pivot_table``: see `calc_pivots`; ``sparkline``: the two sheets' sparklines (`calc_sparklines`);
   ``sheet_fuzzy``: cells of ranges compared as cleaned-up text (`calc_fuzzy`).
@@ -215,7 +215,10 @@ def _two_sheets(compare: Callable[[Any, Any, dict[str, Any]], bool]) -> Check:
 
 
 def _same_style(first: Any, second: Any, rule: dict[str, Any]) -> bool:
-    """Each cell of either sheet's used range has the same style props in both (None where empty)."""
+    """Each cell of either sheet's used range has the same style props in both (None where empty),
+    and the sheets have the same conditional formats."""
+    if calc_objects.conditional_formats(first) != calc_objects.conditional_formats(second):
+        return False
     rows, columns = max(first.max_row, second.max_row), max(first.max_column, second.max_column)
     for row in range(1, rows + 1):
         for column in range(1, columns + 1):

@@ -1,6 +1,7 @@
 """What ``compare_table``'s object rules read from a sheet (an openpyxl worksheet), so that two sheets'
 can be compared: the auto-filter (``filter``), data validations (``data_validation``), row and
-column properties (``row_props``/``col_props``) and charts (``chart``).
+column properties (``row_props``/``col_props``), charts (``chart``) and conditional formats (for
+``style``).
 
 Written for files LibreOffice Calc saves as much as for the expected files OSWorld ships (Excel or
 openpyxl): LibreOffice writes every used row's height and every column's width where Excel leaves
@@ -187,3 +188,38 @@ def _title(title: Any) -> str | None:
     if rich is None:
         return None
     return "\n".join("".join(run.t or "" for run in paragraph.r or []) for paragraph in rich.p)
+
+
+# -- conditional formats -------------------------------------------------------------------------
+
+
+def conditional_formats(sheet: Any) -> list[tuple[Any, ...]]:
+    """A sheet's conditional formats as rules: the ranges, the condition (type, operator, formulas)
+    and the format it applies (font, fill colours, number format), in an order that does not depend
+    on the file's (priorities are left out: LibreOffice renumbers them).
+
+    OSWorld evaluates the formats' formulas to style each cell; this desktop does not evaluate
+    formulas, and compares the rules instead, so that a sheet without the format never passes."""
+    found = []
+    for formatting in sheet.conditional_formatting:
+        for rule in formatting.rules:
+            condition = (rule.type, rule.operator, tuple(rule.formula or ()), rule.text)
+            found.append((str(formatting.sqref), condition, _differential(rule.dxf)))
+    return sorted(found, key=repr)
+
+
+def _differential(style: Any) -> tuple[Any, ...] | None:
+    if style is None:
+        return None
+    font, fill, number = style.font, style.fill, style.numFmt
+    shown = (font.b, font.i, font.u, _colour(font.color)) if font is not None else None
+    filled = (
+        (_colour(fill.fgColor), _colour(fill.bgColor))
+        if fill is not None and hasattr(fill, "fgColor")
+        else None
+    )
+    return shown, filled, number.formatCode if number is not None else None
+
+
+def _colour(color: Any) -> str | None:
+    return color.rgb if color is not None and color.type == "rgb" else None
