@@ -1,4 +1,4 @@
-"""LibreOffice (Calc, Writer) as an app of the desktop session: how it is launched and its profile.
+"""LibreOffice (Calc, Writer, Impress) as an app of the desktop session: how it is launched and its profile.
 
 LibreOffice keeps its settings in a user profile, and a fresh profile greets its first start with a
 tip-of-the-day dialog, and one left behind by a killed office offers to recover documents. Every
@@ -60,6 +60,24 @@ def launch_argv(argv: list[str], home: Path) -> list[str]:
 def document_shown(windows: list[dict[str, Any]]) -> bool:
     """Whether the active window shows a document (or the Start Center, for a bare ``soffice``)."""
     return any(w["active"] and DOCUMENT_TITLE.fullmatch(str(w["title"])) for w in windows)
+
+
+#: The title of Impress's window, and the slide pane it fills after showing the slide.
+IMPRESS_TITLE = " - LibreOffice Impress"
+SLIDE_PANE = "Slides View"
+
+
+def ready(windows: list[dict[str, Any]], reader: atspi.AtspiReader) -> bool:
+    """Whether the office is ready for the first observation: its document shown and, in Impress,
+    the slide pane's slides too (Impress draws the slide first and fills the pane a moment later,
+    which would make the first observation of one seed differ from run to run)."""
+    if not document_shown(windows):
+        return False
+    if not any(w["active"] and str(w["title"]).endswith(IMPRESS_TITLE) for w in windows):
+        return True
+    nodes = reader.snapshot()
+    panes = [n for n in nodes if n.role == "document frame" and n.name == SLIDE_PANE]
+    return any(pane.children for pane in panes)
 
 
 def seed_profile(home: Path) -> None:

@@ -167,7 +167,7 @@ class Session(Display, ObserveAct, SessionSteps):
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
         ready = any(w["active"] for w in windows)
-        return ready and (not with_office or office.document_shown(windows))
+        return ready and (not with_office or office.ready(windows, self.tree))
 
     def check_apps(self) -> None:
         """While the apps start: one killed is `app_crashed`; one that exited before showing a

@@ -3,7 +3,8 @@ that a task naming one of those fails when it is loaded with a reason rather tha
 
 Which app opens a file (an ``open`` step) goes by its type, as OSWorld's VM opens it with its
 default app: spreadsheets (.xlsx, .xls, .ods, .csv, .tsv) in LibreOffice Calc, documents (.docx,
-.doc, .odt, .rtf) in LibreOffice Writer, text in mousepad, folders in pcmanfm. gnumeric opens
+.doc, .odt, .rtf) in LibreOffice Writer, presentations (.pptx, .ppt, .odp) in LibreOffice Impress,
+text in mousepad, folders in pcmanfm. gnumeric opens
 .gnumeric workbooks, and any spreadsheet of a task whose ``related_apps`` name gnumeric: the
 desktop's own sheet tasks are gnumeric's.
 """
@@ -15,8 +16,8 @@ from collections.abc import Collection, Sequence
 
 from palaestra.tasks.desktop.osworld.errors import UnsupportedAppError
 
-#: The desktop's apps (see tasks/desktop): all in the accessibility tree. LibreOffice (Calc and
-#: Writer) starts as ``soffice`` or ``libreoffice``.
+#: The desktop's apps (see tasks/desktop): all in the accessibility tree. LibreOffice (Calc, Writer
+#: and Impress) starts as ``soffice`` or ``libreoffice``.
 APPS = ("galculator", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm", "soffice")
 OFFICE = frozenset({"libreoffice", "soffice"})
 #: OSWorld's apps (program names and ``related_apps`` names) that are not here, and why.
@@ -24,7 +25,6 @@ MISSING = {
     "google-chrome": "Google Chrome is not installed; web tasks are the browser suites' (BrowserEnv)",
     "chrome": "Google Chrome is not installed; web tasks are the browser suites' (BrowserEnv)",
     "chromium": "web tasks are the browser suites' (BrowserEnv), not the desktop's",
-    "libreoffice_impress": "LibreOffice Impress is not installed (Calc and Writer are)",
     "vlc": "VLC is not installed (and media tasks need codecs and files we do not ship)",
     "gimp": "GIMP is not installed",
     "thunderbird": "Thunderbird is not installed (and its tasks need mail servers)",
@@ -36,10 +36,9 @@ MISSING = {
     "gnome-calculator": "gnome-calculator is not installed; galculator is this desktop's calculator",
 }
 #: LibreOffice's modules, as launch options: those installed here, and those that are not.
-OFFICE_MODULES = ("--calc", "--writer")
+OFFICE_MODULES = ("--calc", "--writer", "--impress")
 MISSING_MODULES = {
-    "--impress": "LibreOffice Impress is not installed",
-    "--draw": "LibreOffice Draw is not installed",
+    "--draw": "LibreOffice Draw is not one of this desktop's apps (OSWorld has no Draw tasks)",
     "--math": "LibreOffice Math is not installed",
     "--base": "LibreOffice Base is not installed",
 }
@@ -57,7 +56,7 @@ TEXT_EXT = frozenset(
 
 def check_app(program: str, source: str, where: str, args: Sequence[str] = ()) -> str:
     """The app a launch names (by its basename) when this desktop has it; else a typed error.
-    LibreOffice's launch options and files must ask for a module that is installed."""
+    LibreOffice's launch options must ask for a module that is installed."""
     name = posixpath.basename(program)
     if name not in APPS:
         raise UnsupportedAppError(source, where, "app", name, APPS, MISSING.get(name, ""))
@@ -66,10 +65,6 @@ def check_app(program: str, source: str, where: str, args: Sequence[str] = ()) -
             if arg in MISSING_MODULES:
                 raise UnsupportedAppError(
                     source, where, "LibreOffice module", arg, OFFICE_MODULES, MISSING_MODULES[arg]
-                )
-            if posixpath.splitext(arg)[1].lower() in SLIDE_EXT:
-                raise UnsupportedAppError(
-                    source, where, "file type", arg, OFFICE_MODULES, MISSING["libreoffice_impress"]
                 )
     return name
 
@@ -94,6 +89,8 @@ def open_argv(
         return ("soffice", "--calc", target)
     if ext in DOC_EXT:
         return ("soffice", "--writer", target)
+    if ext in SLIDE_EXT:
+        return ("soffice", "--impress", target)
     if ext in TEXT_EXT or (downloaded and not ext):
         return ("mousepad", target)
     if not ext or relative.endswith("/") or relative == ".":
@@ -103,8 +100,6 @@ def open_argv(
         where,
         "file type",
         ext,
-        sorted(SHEET_EXT | DOC_EXT | TEXT_EXT),
-        MISSING["libreoffice_impress"]
-        if ext in SLIDE_EXT
-        else "no app of this desktop opens it; OSWorld's image and media files need apps we lack",
+        sorted(SHEET_EXT | DOC_EXT | SLIDE_EXT | TEXT_EXT),
+        "no app of this desktop opens it; OSWorld's image and media files need apps we lack",
     )

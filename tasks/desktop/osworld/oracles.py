@@ -83,8 +83,9 @@ def sheet_total(obs: Obs) -> Plan:
     yield from sheet_oracle(dict(obs, goal=f"'{cell}' 'SUM' '{column}'"))
 
 
-#: The button of LibreOffice's "Confirm File Format" dialog that keeps an xlsx or docx file's format.
-KEEP_FORMAT = re.compile(r"Use (Excel|Word) .*")
+#: The button of LibreOffice's "Confirm File Format" dialog that keeps an xlsx, docx or pptx file's
+#: format.
+KEEP_FORMAT = re.compile(r"Use (Excel|Word|PowerPoint) .*")
 
 
 def save_keeping_format(obs: Obs) -> Plan:
@@ -137,6 +138,34 @@ def writer_move_meeting(obs: Obs) -> Plan:
     yield from save_keeping_format(obs)
 
 
+def impress_retitle(obs: Obs) -> Plan:
+    """Show the slide whose title is the old one (a click on its thumbnail in the slide pane), then
+    replace the title through Find and Replace, and save keeping the format.
+
+    Not by typing into the title on the slide: in Impress's text edit mode here, once the tree has
+    been read between entering it and typing, each typed character stays selected and the next
+    one replaces it (see the README's OSWorld section)."""
+    old, new = quoted(obs["goal"])[:2]
+    obs = yield f"click('{find(obs, 'panel', old)}')"
+    obs = yield "hotkey('ctrl', 'h')"
+    dialog = [e for e in obs["elements"] if e["role"] == "text" and e["editable"]]
+    search, replace = dialog[-2]["id"], dialog[-1]["id"]  # the dialog's two fields, after the sidebar's
+    obs = yield f"click('{search}')\nwrite({old!r})\nclick('{replace}')\nwrite({new!r})"
+    obs = yield f"click('{find(obs, 'push button', 'Replace All')}')"
+    obs = yield from press_until_gone(obs, "push button", "Close")
+    yield from save_keeping_format(obs)
+
+
+def impress_portrait(obs: Obs) -> Plan:
+    """Slide > Slide Properties, Portrait, OK (answering the question about scaling the objects
+    with its default), and say done: the task's postconfig saves."""
+    obs = yield f"click('{find(obs, 'menu', 'Slide')}')"
+    obs = yield f"click('{find(obs, 'menu item', 'Slide Properties...')}')"
+    obs = yield f"click('{find(obs, 'radio button', 'Portrait')}')"
+    obs = yield from press_until_gone(obs, "push button", "OK")
+    yield "done()"
+
+
 def retouch_photo(obs: Obs) -> Plan:
     yield "fail('GIMP is not installed on this desktop')"
 
@@ -155,6 +184,8 @@ ORACLES: dict[str, Oracle] = {
     "calc-line-totals": calc_line_totals,
     "calc-rename-sheet": calc_rename_sheet,
     "writer-move-meeting": writer_move_meeting,
+    "impress-retitle": impress_retitle,
+    "impress-portrait": impress_portrait,
 }
 
 
