@@ -142,9 +142,9 @@ def impress_retitle(obs: Obs) -> Plan:
     """Show the slide whose title is the old one (a click on its thumbnail in the slide pane), then
     replace the title through Find and Replace, and save keeping the format.
 
-    Not by typing into the title on the slide: in Impress's text edit mode here, once the tree has
-    been read between entering it and typing, each typed character stays selected and the next
-    one replaces it (see the README's OSWorld section)."""
+    Not by typing into the title on the slide: the tree reports a centred paragraph's box at its
+    frame's left, so a click on its id can miss the text and select the frame, and typing into a
+    frame entered with F2 loses characters here (see the README's Impress notes)."""
     old, new = quoted(obs["goal"])[:2]
     obs = yield f"click('{find(obs, 'panel', old)}')"
     obs = yield "hotkey('ctrl', 'h')"
