@@ -141,6 +141,7 @@ def adjust(
             node.value = None
         if home:
             node.name = node.name.replace(f"file://{home}/", f"{alias or '~'}/")
+    _text_boxes(reader, [n for n in mine if _in_shape(n, by_key)], offsets)
     kept = [n for n in nodes if n.key not in hidden]
     for node in kept:
         node.children = [c for c in node.children if c not in hidden]
@@ -151,6 +152,21 @@ def adjust(
             table.children.append(cell.key)
             kept.append(cell)
     return kept
+
+
+def _in_shape(node: atspi.Node, by_key: dict[str, atspi.Node]) -> bool:
+    """A paragraph of a shape on an Impress slide (a text frame is a panel there)."""
+    parent = by_key.get(node.parent)
+    return node.role == "paragraph" and bool(node.text) and parent is not None and parent.role == "panel"
+
+
+def _text_boxes(reader: atspi.AtspiReader, paragraphs: list[atspi.Node], offsets: dict[str, Offset]) -> None:
+    """Each paragraph's box made its text's: LibreOffice reports a centred or right-aligned
+    paragraph of a slide as if it began at its frame's left, so a click on it could miss the text
+    (and select the frame instead of editing the text)."""
+    for node, box in zip(paragraphs, reader.text_boxes(paragraphs), strict=True):
+        if box is not None and not _empty(box):
+            node.box = _moved(box, offsets.get(node.key, (0, 0)))
 
 
 def _is_sheet(node: atspi.Node) -> bool:

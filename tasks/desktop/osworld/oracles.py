@@ -139,20 +139,14 @@ def writer_move_meeting(obs: Obs) -> Plan:
 
 
 def impress_retitle(obs: Obs) -> Plan:
-    """Show the slide whose title is the old one (a click on its thumbnail in the slide pane), then
-    replace the title through Find and Replace, and save keeping the format.
-
-    Not by typing into the title on the slide: the tree reports a centred paragraph's box at its
-    frame's left, so a click on its id can miss the text and select the frame, and typing into a
-    frame entered with F2 loses characters here (see the README's Impress notes)."""
+    """Show the slide whose title is the old one (a click on its thumbnail in the slide pane), click
+    into its title's text (editing it), select the text, type the new title, leave the text, and
+    save keeping the format."""
     old, new = quoted(obs["goal"])[:2]
     obs = yield f"click('{find(obs, 'panel', old)}')"
-    obs = yield "hotkey('ctrl', 'h')"
-    dialog = [e for e in obs["elements"] if e["role"] == "text" and e["editable"]]
-    search, replace = dialog[-2]["id"], dialog[-1]["id"]  # the dialog's two fields, after the sidebar's
-    obs = yield f"click('{search}')\nwrite({old!r})\nclick('{replace}')\nwrite({new!r})"
-    obs = yield f"click('{find(obs, 'push button', 'Replace All')}')"
-    obs = yield from press_until_gone(obs, "push button", "Close")
+    obs = yield f"click('{find(obs, 'paragraph', value=old)}')"
+    obs = yield "hotkey('ctrl', 'a')"
+    obs = yield f"write({new!r})\npress('escape')"
     yield from save_keeping_format(obs)
 
 
