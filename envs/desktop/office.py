@@ -26,10 +26,12 @@ PROGRAMS = frozenset({"soffice", "libreoffice"})
 PROFILE = ".config/libreoffice/4"
 #: Options for every launch: no splash window, no offer to recover documents of a killed office.
 FLAGS = ("--nologo", "--norestore")
-#: The seeded settings: no tip-of-the-day dialog, no autosave timer writing behind the agent's back.
-#: The keep-format dialog on saving xlsx/docx ("Use Excel 2007-365!") stays, as on OSWorld's VM.
+#: The seeded settings: no tip-of-the-day dialog, no template dialog when Impress starts without a
+#: file (a new presentation shows at once), no autosave timer writing behind the agent's back. The
+#: keep-format dialog on saving xlsx/docx/pptx ("Use Excel 2007-365!") stays, as on OSWorld's VM.
 SETTINGS = {
     ("/org.openoffice.Office.Common/Misc", "ShowTipOfTheDay"): "false",
+    ("/org.openoffice.Office.Impress/Misc/NewDoc", "AutoPilot"): "false",
     ("/org.openoffice.Office.Recovery/AutoSave", "Enabled"): "false",
 }
 REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>

@@ -1,15 +1,31 @@
 """LibreOffice Impress on the real desktop: the first observation waits for the slide pane (Impress
 fills it a moment after showing the slide), the tree shows the slide's text frames and their
 paragraphs where their text is drawn (a centred title's box is its text's, not its frame's left),
-and element ids of Impress's own drawing land: a thumbnail's click shows its slide, a paragraph's
-click edits its text. One episode: a LibreOffice start costs seconds."""
+element ids of Impress's own drawing land (a thumbnail's click shows its slide, a paragraph's click
+edits its text), and Impress started without a file shows a new presentation, not its template
+dialog. Two episodes: a LibreOffice start costs seconds."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from palaestra.envs.desktop import DesktopEnv
+from palaestra.tasks.base import Evaluation
+from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
+
+
+class NewPresentation(DesktopTask):
+    """Impress started without a file (as OSWorld's settings tasks start it); nothing to achieve."""
+
+    name = "impress-probe"
+
+    def setup(self, rng: random.Random) -> DesktopSetup:
+        return DesktopSetup(goal="Look.", apps=(("soffice", "--impress"),))
+
+    def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
+        return verdict(False)
 
 
 def element(
@@ -69,5 +85,12 @@ def test_impress_shows_its_slides_and_clicks_on_them_land() -> None:
         obs, *_ = env.step("write('Yearly Plan')")
         assert obs["last_action_error"] == ""
         assert element(obs, "paragraph", value="Yearly Plan")["focused"], obs["axtree"]
+
+        # Without a file, Impress would first show its template dialog: the seeded profile keeps it
+        # away, so a new presentation is up, its slide pane filled, when the episode starts.
+        env.task = NewPresentation()
+        obs, _ = env.reset(seed=0)
+        assert obs["focused_window"] == "Untitled 1 - LibreOffice Impress", obs["axtree"]
+        assert element(obs, "document frame", "Slides View") and "dialog" not in obs["axtree"]
     finally:
         env.close()
