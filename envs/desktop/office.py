@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -67,6 +68,8 @@ def document_shown(windows: list[dict[str, Any]]) -> bool:
 #: The title of Impress's window, and the slide pane it fills after showing the slide.
 IMPRESS_TITLE = " - LibreOffice Impress"
 SLIDE_PANE = "Slides View"
+#: How long to wait between two looks for the slide pane (each reads the whole tree).
+PANE_POLL = 0.2
 
 
 def ready(windows: list[dict[str, Any]], reader: atspi.AtspiReader) -> bool:
@@ -79,7 +82,10 @@ def ready(windows: list[dict[str, Any]], reader: atspi.AtspiReader) -> bool:
         return True
     nodes = reader.snapshot()
     panes = [n for n in nodes if n.role == "document frame" and n.name == SLIDE_PANE]
-    return any(pane.children for pane in panes)
+    if any(pane.children for pane in panes):
+        return True
+    time.sleep(PANE_POLL)  # a snapshot costs Impress time: ask again a little later, not at once
+    return False
 
 
 def seed_profile(home: Path) -> None:

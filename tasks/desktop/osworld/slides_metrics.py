@@ -1,5 +1,5 @@
-"""OSWorld's presentation metrics, written afresh with the same names, arguments and defaults, over
-the .pptx files LibreOffice Impress saves (read with python-pptx) and the profile's settings file.
+"""OSWorld's deck comparison, written afresh with the same name, arguments and defaults, over the
+.pptx files LibreOffice Impress saves (read with python-pptx).
 
 ``compare_pptx_files(result, expected, ...)`` walks both decks slide by slide and shape by shape,
 and fails at the first difference any of its ``examine_*`` options looks at (all on by default, as
@@ -37,6 +37,7 @@ EXAMINE = (
     "examine_background_color",
     "examine_note",
 )
+#: With ``approximately_tolerance``, and ``enable_debug`` (OSWorld's logging; accepted, no effect).
 PPTX_OPTIONS = (*EXAMINE, "approximately_tolerance", "enable_debug")
 #: OSWorld's options that each serve a single task of its own (a title or table expected below a
 #: fixed height, a picture right of one...): refused when a task turns one on.
