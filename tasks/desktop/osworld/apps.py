@@ -4,9 +4,8 @@ that a task naming one of those fails when it is loaded with a reason rather tha
 Which app opens a file (an ``open`` step) goes by its type, as OSWorld's VM opens it with its
 default app: spreadsheets (.xlsx, .xls, .ods, .csv, .tsv) in LibreOffice Calc, documents (.docx,
 .doc, .odt, .rtf) in LibreOffice Writer, presentations (.pptx, .ppt, .odp) in LibreOffice Impress,
-text in mousepad, folders in pcmanfm. gnumeric opens
-.gnumeric workbooks, and any spreadsheet of a task whose ``related_apps`` name gnumeric: the
-desktop's own sheet tasks are gnumeric's.
+text in mousepad, folders in pcmanfm. gnumeric opens .gnumeric workbooks, and any spreadsheet of a
+task whose ``related_apps`` name gnumeric: the desktop's own sheet tasks are gnumeric's.
 """
 
 from __future__ import annotations
@@ -14,17 +13,16 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Collection, Sequence
 
+from palaestra.tasks.desktop.osworld.browser_steps import BROWSER, is_browser, launch_args
 from palaestra.tasks.desktop.osworld.errors import UnsupportedAppError
 
 #: The desktop's apps (see tasks/desktop): all in the accessibility tree. LibreOffice (Calc, Writer
-#: and Impress) starts as ``soffice`` or ``libreoffice``.
-APPS = ("galculator", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm", "soffice")
+#: and Impress) starts as ``soffice`` or ``libreoffice``; Chromium stands in for Google Chrome
+#: (`browser_steps`: ``google-chrome`` and ``chrome`` start it).
+APPS = ("chromium", "galculator", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm", "soffice")
 OFFICE = frozenset({"libreoffice", "soffice"})
 #: OSWorld's apps (program names and ``related_apps`` names) that are not here, and why.
 MISSING = {
-    "google-chrome": "Google Chrome is not installed; web tasks are the browser suites' (BrowserEnv)",
-    "chrome": "Google Chrome is not installed; web tasks are the browser suites' (BrowserEnv)",
-    "chromium": "web tasks are the browser suites' (BrowserEnv), not the desktop's",
     "vlc": "VLC is not installed (and media tasks need codecs and files we do not ship)",
     "gimp": "GIMP is not installed",
     "thunderbird": "Thunderbird is not installed (and its tasks need mail servers)",
@@ -58,6 +56,9 @@ def check_app(program: str, source: str, where: str, args: Sequence[str] = ()) -
     """The app a launch names (by its basename) when this desktop has it; else a typed error.
     LibreOffice's launch options must ask for a module that is installed."""
     name = posixpath.basename(program)
+    if is_browser(name):
+        launch_args(tuple(args), source, where)
+        return BROWSER
     if name not in APPS:
         raise UnsupportedAppError(source, where, "app", name, APPS, MISSING.get(name, ""))
     if name in OFFICE:
@@ -73,7 +74,7 @@ def check_related(apps: object, source: str) -> None:
     """Refuse a task whose ``related_apps`` names an app we lack: its steps or checks need it."""
     for app in apps if isinstance(apps, list) else []:
         name = str(app)
-        if name not in GENERIC and name not in APPS and name in MISSING:
+        if name not in GENERIC and not is_browser(name) and name not in APPS and name in MISSING:
             raise UnsupportedAppError(source, "related_apps", "app", name, APPS, MISSING[name])
 
 

@@ -15,7 +15,13 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from palaestra.tasks.desktop.osworld import calc_metrics, slides_checks, slides_metrics, writer_metrics
+from palaestra.tasks.desktop.osworld import (
+    calc_metrics,
+    chrome_metrics,
+    slides_checks,
+    slides_metrics,
+    writer_metrics,
+)
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
 from palaestra.tasks.desktop.osworld.getters import FilePath
 
@@ -190,6 +196,10 @@ METRICS: dict[str, Metric] = {
     "evaluate_presentation_fill_to_rgb_distance": Metric(
         slides_checks.evaluate_presentation_fill_to_rgb_distance, True, rule_keys=("rgb",)
     ),
+    # Chrome's (chrome_metrics), on what chrome_getters read of the episode's Chromium.
+    "is_expected_url_pattern_match": Metric(
+        chrome_metrics.is_expected_url_pattern_match, True, rule_keys=("expected",)
+    ),
 }
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
 REFUSED_METRICS = {
@@ -200,6 +210,18 @@ REFUSED_METRICS = {
     "check_left_panel": "it reads Impress's slide pane from OSWorld's own accessibility tree; use "
     "check_accessibility_tree",
 }
+for _metric, _options in (
+    (chrome_metrics.is_expected_active_tab, ("prefix",)),
+    (chrome_metrics.is_expected_tabs, ()),
+    (chrome_metrics.is_expected_bookmarks, ()),
+    (chrome_metrics.check_history_deleted, ()),
+    (chrome_metrics.is_cookie_deleted, ()),
+    (chrome_metrics.check_enabled_experiments, ()),
+    (chrome_metrics.check_font_size, ()),
+):
+    METRICS[_metric.__name__] = Metric(
+        _metric, True, _options, check_rules=chrome_metrics.rule_checker(_metric)
+    )
 #: ``infeasible``: the task cannot be done, and the agent must say so (fail()); no getters.
 INFEASIBLE = "infeasible"
 SUPPORTED = (*METRICS, INFEASIBLE)
