@@ -218,6 +218,15 @@ class AtspiReader:
         replies = self._batch([_call(*_bus_path(n.key), "GetAttributes") for n in nodes])
         return [dict(r[0]) if r else {} for r in replies]
 
+    def text_boxes(self, nodes: list[Node]) -> list[tuple[int, int, int, int] | None]:
+        """The screen box of each node's whole text (Text's GetRangeExtents), None when unanswered."""
+        calls = []
+        for node in nodes:
+            bus, path = _bus_path(node.key)
+            end = len(node.text or "")
+            calls.append(new_method_call(DBusAddress(path, bus, TEXT), "GetRangeExtents", "iiu", (0, end, 0)))
+        return [(int(r[0]), int(r[1]), int(r[2]), int(r[3])) if r else None for r in self._batch(calls)]
+
     def table_cell(self, table: Node, row: int, column: int) -> Node | None:
         """The cell of ``table`` at (row, column), described, as a child of the table (Table's
         GetAccessibleAt: the way to one cell of a table whose cells are too many to walk)."""

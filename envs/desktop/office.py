@@ -1,4 +1,4 @@
-"""LibreOffice (Calc, Writer) as an app of the desktop session: how it is launched and its profile.
+"""LibreOffice (Calc, Writer, Impress) as an app of the desktop session: how it is launched and its profile.
 
 LibreOffice keeps its settings in a user profile, and a fresh profile greets its first start with a
 tip-of-the-day dialog, and one left behind by a killed office offers to recover documents. Every
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,10 +27,12 @@ PROGRAMS = frozenset({"soffice", "libreoffice"})
 PROFILE = ".config/libreoffice/4"
 #: Options for every launch: no splash window, no offer to recover documents of a killed office.
 FLAGS = ("--nologo", "--norestore")
-#: The seeded settings: no tip-of-the-day dialog, no autosave timer writing behind the agent's back.
-#: The keep-format dialog on saving xlsx/docx ("Use Excel 2007-365!") stays, as on OSWorld's VM.
+#: The seeded settings: no tip-of-the-day dialog, no template dialog when Impress starts without a
+#: file (a new presentation shows at once), no autosave timer writing behind the agent's back. The
+#: keep-format dialog on saving xlsx/docx/pptx ("Use Excel 2007-365!") stays, as on OSWorld's VM.
 SETTINGS = {
     ("/org.openoffice.Office.Common/Misc", "ShowTipOfTheDay"): "false",
+    ("/org.openoffice.Office.Impress/Misc/NewDoc", "AutoPilot"): "false",
     ("/org.openoffice.Office.Recovery/AutoSave", "Enabled"): "false",
 }
 REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
@@ -60,6 +63,29 @@ def launch_argv(argv: list[str], home: Path) -> list[str]:
 def document_shown(windows: list[dict[str, Any]]) -> bool:
     """Whether the active window shows a document (or the Start Center, for a bare ``soffice``)."""
     return any(w["active"] and DOCUMENT_TITLE.fullmatch(str(w["title"])) for w in windows)
+
+
+#: The title of Impress's window, and the slide pane it fills after showing the slide.
+IMPRESS_TITLE = " - LibreOffice Impress"
+SLIDE_PANE = "Slides View"
+#: How long to wait between two looks for the slide pane (each reads the whole tree).
+PANE_POLL = 0.2
+
+
+def ready(windows: list[dict[str, Any]], reader: atspi.AtspiReader) -> bool:
+    """Whether the office is ready for the first observation: its document shown and, in Impress,
+    the slide pane's slides too (Impress draws the slide first and fills the pane a moment later,
+    which would make the first observation of one seed differ from run to run)."""
+    if not document_shown(windows):
+        return False
+    if not any(w["active"] and str(w["title"]).endswith(IMPRESS_TITLE) for w in windows):
+        return True
+    nodes = reader.snapshot()
+    panes = [n for n in nodes if n.role == "document frame" and n.name == SLIDE_PANE]
+    if any(pane.children for pane in panes):
+        return True
+    time.sleep(PANE_POLL)  # a snapshot costs Impress time: ask again a little later, not at once
+    return False
 
 
 def seed_profile(home: Path) -> None:
@@ -123,6 +149,7 @@ def adjust(
             node.value = None
         if home:
             node.name = node.name.replace(f"file://{home}/", f"{alias or '~'}/")
+    _text_boxes(reader, [n for n in mine if _in_shape(n, by_key)], offsets)
     kept = [n for n in nodes if n.key not in hidden]
     for node in kept:
         node.children = [c for c in node.children if c not in hidden]
@@ -133,6 +160,21 @@ def adjust(
             table.children.append(cell.key)
             kept.append(cell)
     return kept
+
+
+def _in_shape(node: atspi.Node, by_key: dict[str, atspi.Node]) -> bool:
+    """A paragraph of a shape on an Impress slide (a text frame is a panel there)."""
+    parent = by_key.get(node.parent)
+    return node.role == "paragraph" and bool(node.text) and parent is not None and parent.role == "panel"
+
+
+def _text_boxes(reader: atspi.AtspiReader, paragraphs: list[atspi.Node], offsets: dict[str, Offset]) -> None:
+    """Each paragraph's box made its text's: LibreOffice reports a centred or right-aligned
+    paragraph of a slide as if it began at its frame's left, so a click on it could miss the text
+    (and select the frame instead of editing the text)."""
+    for node, box in zip(paragraphs, reader.text_boxes(paragraphs), strict=True):
+        if box is not None and not _empty(box):
+            node.box = _moved(box, offsets.get(node.key, (0, 0)))
 
 
 def _is_sheet(node: atspi.Node) -> bool:

@@ -171,7 +171,7 @@ class Session(Display, ObserveAct, SessionSteps):
         ready = any(w["active"] for w in windows)
         if ready and with_browser:
             ready = browser_app.ready(windows, self.tree.snapshot)
-        return ready and (not with_office or office.document_shown(windows))
+        return ready and (not with_office or office.ready(windows, self.tree))
 
     def check_apps(self) -> None:
         """While the apps start: one killed is `app_crashed`; one that exited before showing a

@@ -1,8 +1,9 @@
-"""The bundled LibreOffice tasks (Calc and Writer, in OSWorld's format) on a real Xvfb with the real
-office: in one episode each, waiting scores 0 (the file as it was fails the judge), then the oracle
-edits and scores 1, saving through the keep-format dialog itself or, for calc-line-totals, saying
-done and leaving the save to the task's OSWorld postconfig. One desktop session serves them all, and
-each task gets one episode: a LibreOffice episode costs seconds."""
+"""The bundled LibreOffice Calc and Writer tasks (in OSWorld's format; Impress's are in
+test_osworld_impress_episodes) on a real Xvfb with the real office: in one episode each, waiting
+scores 0 (the file as it was fails the judge), then the oracle edits and scores 1, saving through
+the keep-format dialog itself or, for calc-line-totals, saying done and leaving the save to the
+task's OSWorld postconfig. One desktop session serves them all, and each task gets one episode: a
+LibreOffice episode costs seconds."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from palaestra.tasks.desktop.osworld.oracles import ORACLES
 OFFICE = {
     t.spec.id: t
     for t in load_folder(BUNDLED)
-    if any(a.startswith("libreoffice") for a in t.spec.related_apps)
+    if any(a in ("libreoffice_calc", "libreoffice_writer") for a in t.spec.related_apps)
 }
 
 

@@ -296,11 +296,15 @@ def test_which_app_opens_which_file_and_office_modules_we_lack(tmp_path: Path) -
     assert apps(open_step("~/d.csv"), related=["gnumeric"]) == [("gnumeric", "~/d.csv")]
     launch = [{"type": "launch", "parameters": {"command": ["libreoffice", "--calc"]}}]
     assert apps(launch) == [("libreoffice", "--calc")]
-    with pytest.raises(UnsupportedAppError, match="LibreOffice Impress is not installed"):
-        apps(open_step("~/deck.pptx"))
+    assert apps(open_step("~/deck.pptx")) == [("soffice", "--impress", "~/deck.pptx")]
+    assert apps(open_step("~/deck.odp"), related=["libreoffice_impress"]) == [
+        ("soffice", "--impress", "~/deck.odp")
+    ]
+    shell = [{"type": "launch", "parameters": {"command": "soffice --impress", "shell": True}}]
+    assert apps(shell) == [("soffice", "--impress")]
     with pytest.raises(
-        UnsupportedAppError, match=r"module `--impress`.*Supported LibreOffice modules: --calc"
+        UnsupportedAppError, match=r"module `--draw`.*Supported LibreOffice modules: --calc, --impress"
     ):
-        apps([{"type": "launch", "parameters": {"command": "soffice --impress", "shell": True}}])
-    with pytest.raises(UnsupportedAppError, match="app `libreoffice_impress`"):
-        apps(open_step("~/d.csv"), related=["libreoffice_impress"])
+        apps([{"type": "launch", "parameters": {"command": "soffice --draw", "shell": True}}])
+    with pytest.raises(UnsupportedAppError, match=r"file type `\.png`"):
+        apps(open_step("~/photo.png"))

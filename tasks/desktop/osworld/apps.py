@@ -3,9 +3,9 @@ that a task naming one of those fails when it is loaded with a reason rather tha
 
 Which app opens a file (an ``open`` step) goes by its type, as OSWorld's VM opens it with its
 default app: spreadsheets (.xlsx, .xls, .ods, .csv, .tsv) in LibreOffice Calc, documents (.docx,
-.doc, .odt, .rtf) in LibreOffice Writer, text in mousepad, folders in pcmanfm. gnumeric opens
-.gnumeric workbooks, and any spreadsheet of a task whose ``related_apps`` name gnumeric: the
-desktop's own sheet tasks are gnumeric's.
+.doc, .odt, .rtf) in LibreOffice Writer, presentations (.pptx, .ppt, .odp) in LibreOffice Impress,
+text in mousepad, folders in pcmanfm. gnumeric opens .gnumeric workbooks, and any spreadsheet of a
+task whose ``related_apps`` name gnumeric: the desktop's own sheet tasks are gnumeric's.
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from collections.abc import Collection, Sequence
 from palaestra.tasks.desktop.osworld.browser_steps import BROWSER, is_browser, launch_args
 from palaestra.tasks.desktop.osworld.errors import UnsupportedAppError
 
-#: The desktop's apps (see tasks/desktop): all in the accessibility tree. LibreOffice (Calc and
-#: Writer) starts as ``soffice`` or ``libreoffice``; Chromium stands in for Google Chrome
+#: The desktop's apps (see tasks/desktop): all in the accessibility tree. LibreOffice (Calc, Writer
+#: and Impress) starts as ``soffice`` or ``libreoffice``; Chromium stands in for Google Chrome
 #: (`browser_steps`: ``google-chrome`` and ``chrome`` start it).
 APPS = ("chromium", "galculator", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm", "soffice")
 OFFICE = frozenset({"libreoffice", "soffice"})
 #: OSWorld's apps (program names and ``related_apps`` names) that are not here, and why.
 MISSING = {
-    "libreoffice_impress": "LibreOffice Impress is not installed (Calc and Writer are)",
     "vlc": "VLC is not installed (and media tasks need codecs and files we do not ship)",
     "gimp": "GIMP is not installed",
     "thunderbird": "Thunderbird is not installed (and its tasks need mail servers)",
@@ -35,10 +34,9 @@ MISSING = {
     "gnome-calculator": "gnome-calculator is not installed; galculator is this desktop's calculator",
 }
 #: LibreOffice's modules, as launch options: those installed here, and those that are not.
-OFFICE_MODULES = ("--calc", "--writer")
+OFFICE_MODULES = ("--calc", "--writer", "--impress")
 MISSING_MODULES = {
-    "--impress": "LibreOffice Impress is not installed",
-    "--draw": "LibreOffice Draw is not installed",
+    "--draw": "LibreOffice Draw is not one of this desktop's apps (OSWorld has no Draw tasks)",
     "--math": "LibreOffice Math is not installed",
     "--base": "LibreOffice Base is not installed",
 }
@@ -56,7 +54,7 @@ TEXT_EXT = frozenset(
 
 def check_app(program: str, source: str, where: str, args: Sequence[str] = ()) -> str:
     """The app a launch names (by its basename) when this desktop has it; else a typed error.
-    LibreOffice's launch options and files must ask for a module that is installed."""
+    LibreOffice's launch options must ask for a module that is installed."""
     name = posixpath.basename(program)
     if is_browser(name):
         launch_args(tuple(args), source, where)
@@ -68,10 +66,6 @@ def check_app(program: str, source: str, where: str, args: Sequence[str] = ()) -
             if arg in MISSING_MODULES:
                 raise UnsupportedAppError(
                     source, where, "LibreOffice module", arg, OFFICE_MODULES, MISSING_MODULES[arg]
-                )
-            if posixpath.splitext(arg)[1].lower() in SLIDE_EXT:
-                raise UnsupportedAppError(
-                    source, where, "file type", arg, OFFICE_MODULES, MISSING["libreoffice_impress"]
                 )
     return name
 
@@ -96,6 +90,8 @@ def open_argv(
         return ("soffice", "--calc", target)
     if ext in DOC_EXT:
         return ("soffice", "--writer", target)
+    if ext in SLIDE_EXT:
+        return ("soffice", "--impress", target)
     if ext in TEXT_EXT or (downloaded and not ext):
         return ("mousepad", target)
     if not ext or relative.endswith("/") or relative == ".":
@@ -105,8 +101,6 @@ def open_argv(
         where,
         "file type",
         ext,
-        sorted(SHEET_EXT | DOC_EXT | TEXT_EXT),
-        MISSING["libreoffice_impress"]
-        if ext in SLIDE_EXT
-        else "no app of this desktop opens it; OSWorld's image and media files need apps we lack",
+        sorted(SHEET_EXT | DOC_EXT | SLIDE_EXT | TEXT_EXT),
+        "no app of this desktop opens it; OSWorld's image and media files need apps we lack",
     )

@@ -22,7 +22,7 @@ from palaestra.tasks.desktop.live_steps import LiveStep, acts
 from palaestra.tasks.desktop.osworld.calc_rules import check_table_spec
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.getters import Getter, Place, compile_getter
-from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, SUPPORTED, Metric
+from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, REFUSED_METRICS, SUPPORTED, Metric
 from palaestra.tasks.desktop.osworld.steps import plan_postconfig
 
 #: What a metric may raise on a result it cannot read (a binary file, a malformed CSV): a score of 0.
@@ -100,7 +100,9 @@ def compile_judge(spec: object, place: Place) -> Judge:
         )
     for i, name in enumerate(names):
         if name not in SUPPORTED:
-            raise UnsupportedEvaluatorError(source, f"evaluator.func[{i}]", "metric", name, SUPPORTED)
+            raise UnsupportedEvaluatorError(
+                source, f"evaluator.func[{i}]", "metric", name, SUPPORTED, REFUSED_METRICS.get(name, "")
+            )
     final = plan_postconfig(spec.get("postconfig"), source)
     final = final if any(acts(s) for s in final) else ()
     conj = spec.get("conj", "and")
@@ -143,11 +145,14 @@ def _at(place: Place, where: str) -> Place:
 def _options(opts: object, metric: Metric, name: str, source: str, at: str) -> dict[str, Any]:
     if not isinstance(opts, dict):
         raise OSWorldTaskError(source, f"evaluator.options{at}", f"must be an object, got {opts!r}")
-    for key in opts:
-        if key not in metric.options:
+    for key, value in opts.items():
+        if key not in metric.options and not (key in metric.refused_options and not value):
             kind = f"option of `{name}`"
-            raise UnsupportedEvaluatorError(source, f"evaluator.options{at}", kind, key, metric.options)
-    return dict(opts)
+            reason = metric.refused_options.get(key, "")
+            raise UnsupportedEvaluatorError(
+                source, f"evaluator.options{at}", kind, key, metric.options, reason
+            )
+    return {k: v for k, v in opts.items() if k in metric.options}
 
 
 def _check_rules(rules: object, metric: Metric, name: str, source: str, at: str) -> None:

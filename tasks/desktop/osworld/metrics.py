@@ -9,13 +9,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from palaestra.tasks.desktop.osworld import calc_metrics, chrome_metrics, writer_metrics
+from palaestra.tasks.desktop.osworld import (
+    calc_metrics,
+    chrome_metrics,
+    slides_checks,
+    slides_metrics,
+    writer_metrics,
+)
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
 from palaestra.tasks.desktop.osworld.getters import FilePath
 
@@ -139,6 +145,9 @@ class Metric:
     rule_keys: tuple[str, ...] = ()
     #: Checks its rules when the file is loaded: ``(rules, source, where)``, raising `OSWorldTaskError`.
     check_rules: Callable[[Any, str, str], None] | None = None
+    #: OSWorld's options it does not implement, and why: refused when a task turns one on (one
+    #: turned off asks for nothing, and is dropped).
+    refused_options: Mapping[str, str] = field(default_factory=dict)
 
 
 METRICS: dict[str, Metric] = {
@@ -166,10 +175,40 @@ METRICS: dict[str, Metric] = {
     "compare_line_spacing": Metric(writer_metrics.compare_line_spacing, True),
     "compare_font_names": Metric(writer_metrics.compare_font_names, True, rule_keys=("font_name",)),
     "is_first_line_centered": Metric(writer_metrics.is_first_line_centered, False),
+    # LibreOffice Impress's decks and the office profile's settings (slides_metrics, slides_checks).
+    "compare_pptx_files": Metric(
+        slides_metrics.compare_pptx_files,
+        True,
+        slides_metrics.PPTX_OPTIONS,
+        refused_options=slides_metrics.REFUSED_OPTIONS,
+    ),
+    "check_slide_orientation_Portrait": Metric(slides_checks.check_slide_orientation_Portrait, False),
+    "check_transition": Metric(
+        slides_checks.check_transition, True, rule_keys=("slide_idx", "transition_type")
+    ),
+    "check_presenter_console_disable": Metric(slides_checks.check_presenter_console_disable, False),
+    "check_auto_saving_time": Metric(slides_checks.check_auto_saving_time, True, rule_keys=("minutes",)),
+    "check_strikethrough": Metric(
+        slides_checks.check_strikethrough,
+        True,
+        rule_keys=("slide_index_s", "shape_index_s", "paragraph_index_s"),
+    ),
+    "evaluate_presentation_fill_to_rgb_distance": Metric(
+        slides_checks.evaluate_presentation_fill_to_rgb_distance, True, rule_keys=("rgb",)
+    ),
     # Chrome's (chrome_metrics), on what chrome_getters read of the episode's Chromium.
     "is_expected_url_pattern_match": Metric(
         chrome_metrics.is_expected_url_pattern_match, True, rule_keys=("expected",)
     ),
+}
+#: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
+REFUSED_METRICS = {
+    "check_image_stretch_and_center": "it is written for one OSWorld task's picture; compare_pptx_files "
+    "with examine_shape compares pictures' places and sizes",
+    "check_slide_numbers_color": "it reads slide numbers' colour from the master, which is not read here",
+    "check_page_number_colors": "it reads slide numbers' colour from the master, which is not read here",
+    "check_left_panel": "it reads Impress's slide pane from OSWorld's own accessibility tree; use "
+    "check_accessibility_tree",
 }
 for _metric, _options in (
     (chrome_metrics.is_expected_active_tab, ("prefix",)),

@@ -83,8 +83,9 @@ def sheet_total(obs: Obs) -> Plan:
     yield from sheet_oracle(dict(obs, goal=f"'{cell}' 'SUM' '{column}'"))
 
 
-#: The button of LibreOffice's "Confirm File Format" dialog that keeps an xlsx or docx file's format.
-KEEP_FORMAT = re.compile(r"Use (Excel|Word) .*")
+#: The button of LibreOffice's "Confirm File Format" dialog that keeps an xlsx, docx or pptx file's
+#: format.
+KEEP_FORMAT = re.compile(r"Use (Excel|Word|PowerPoint) .*")
 
 
 def save_keeping_format(obs: Obs) -> Plan:
@@ -135,6 +136,28 @@ def writer_move_meeting(obs: Obs) -> Plan:
     obs = yield f"click('{paragraph['id']}')\npress('home')\nhotkey('shift', 'end')"
     obs = yield f"write({str(paragraph['value']).replace(old, new)!r})"
     yield from save_keeping_format(obs)
+
+
+def impress_retitle(obs: Obs) -> Plan:
+    """Show the slide whose title is the old one (a click on its thumbnail in the slide pane), click
+    into its title's text (editing it), select the text, type the new title, leave the text, and
+    save keeping the format."""
+    old, new = quoted(obs["goal"])[:2]
+    obs = yield f"click('{find(obs, 'panel', old)}')"
+    obs = yield f"click('{find(obs, 'paragraph', value=old)}')"
+    obs = yield "hotkey('ctrl', 'a')"
+    obs = yield f"write({new!r})\npress('escape')"
+    yield from save_keeping_format(obs)
+
+
+def impress_portrait(obs: Obs) -> Plan:
+    """Slide > Slide Properties, Portrait, OK (answering the question about scaling the objects
+    with its default), and say done: the task's postconfig saves."""
+    obs = yield f"click('{find(obs, 'menu', 'Slide')}')"
+    obs = yield f"click('{find(obs, 'menu item', 'Slide Properties...')}')"
+    obs = yield f"click('{find(obs, 'radio button', 'Portrait')}')"
+    obs = yield from press_until_gone(obs, "push button", "OK")
+    yield "done()"
 
 
 def await_element(
@@ -200,6 +223,8 @@ ORACLES: dict[str, Oracle] = {
     "calc-line-totals": calc_line_totals,
     "calc-rename-sheet": calc_rename_sheet,
     "writer-move-meeting": writer_move_meeting,
+    "impress-retitle": impress_retitle,
+    "impress-portrait": impress_portrait,
     "chrome-do-not-track": chrome_do_not_track,
     "chrome-bookmark-page": chrome_bookmark_page,
     "chrome-link-in-new-tab": chrome_link_in_new_tab,

@@ -29,7 +29,9 @@ SUITE = "osworld-json"
 #: Snapshots a task may name: OSWorld's plain desktop, and its office and browser ones (the same
 #: desktop with LibreOffice, or with a fresh Chrome profile: Chromium's here, fresh every episode).
 #: Others hold apps and state we cannot restore.
-PLAIN_SNAPSHOTS = frozenset({"", "os", "init_state", "libreoffice_calc", "libreoffice_writer", "chrome"})
+PLAIN_SNAPSHOTS = frozenset(
+    {"", "os", "init_state", "libreoffice_calc", "libreoffice_writer", "libreoffice_impress", "chrome"}
+)
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
