@@ -14,7 +14,7 @@ LibreOffice makes a new cell object at each GetAccessibleAt and never frees it (
 more for each read of a 448-cell view, so 330 MB over a 100-step episode). The path of each cell's
 object is therefore remembered per sheet (`CellPaths`) and asked again: such an object follows the
 cell's edits, and its box and ``showing`` state follow scrolls. A path that stops answering is
-asked for anew. gnumeric is not served: its grid is one panel with no table or cells at all.
+asked for anew. gnumeric is not served: its grid is one panel, no children, no Table or Text.
 
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
 """
