@@ -59,11 +59,15 @@ class CellPaths:
 
     sheets: dict[str, dict[Cell, Path]] = field(default_factory=dict)
     calls: dict[tuple[Path, str], bytes] = field(default_factory=dict)
+    #: Each sheet's corner cells at its last read: while their boxes still hold the sheet's corners
+    #: the view has not moved (GetAccessibleAtPoint, which makes two more objects, is not needed).
+    corners: dict[str, list[Cell]] = field(default_factory=dict)
 
     def keep_only(self, sheet_keys: set[str]) -> None:
         """Forget the sheets no longer in the tree (a closed document, another sheet shown)."""
         for key in [k for k in self.sheets if k not in sheet_keys]:
             del self.sheets[key]
+            self.corners.pop(key, None)
             self.calls.clear()
 
     def of(self, sheet_key: str) -> dict[Cell, Path]:
@@ -141,16 +145,22 @@ def read(
     if sheet.box is None:
         return None
     x, y, w, h = sheet.box[0] - offset[0], sheet.box[1] - offset[1], sheet.box[2], sheet.box[3]
-    corners = _cells_at(reader, sheet, [(x + 1, y + 1), (x + w - 2, y + h - 2)])
+    points = [(x + 1, y + 1), (x + w - 2, y + h - 2)]
+    known = paths.of(sheet.key)
+    corners = _same_corners(reader, paths, known, sheet.key, points) or _cells_at(
+        reader, known, sheet, points
+    )
     if corners is None:
         return None
+    paths.corners[sheet.key] = corners
     (top, left), (bottom, right) = corners
+    if bottom < top or right < left:
+        return None
     columns = min(right - left + 1, MAX_CELLS)
     rows = min(bottom - top + 1, MAX_CELLS // columns)
     shown = f"{address((top, left))}:{address((bottom, right))}"
     listed = f"{address((top, left))}:{address((top + rows - 1, left + columns - 1))}"
     wanted = [(r, c) for r in range(top, top + rows) for c in range(left, left + columns)]
-    known = paths.of(sheet.key)
     texts = _texts(reader, paths, known, sheet, wanted)
     skipped = next((c for c in texts if address(c) == skip), None)
     if skipped is not None:
@@ -161,10 +171,32 @@ def read(
     return VisibleCells(cells, f"{summary}; empty cells not listed", key)
 
 
-def _cells_at(
-    reader: atspi.AtspiReader, sheet: atspi.Node, points: list[tuple[int, int]]
+def _same_corners(
+    reader: atspi.AtspiReader,
+    memory: CellPaths,
+    paths: dict[Cell, Path],
+    sheet_key: str,
+    points: list[tuple[int, int]],
 ) -> list[Cell] | None:
-    """The (row, column) of the cell at each screen point (LibreOffice's own coordinates)."""
+    """The sheet's corner cells of its last read, if each still holds its corner point."""
+    corners = memory.corners.get(sheet_key)
+    if corners is None or any(c not in paths for c in corners):
+        return None
+    boxes = reader._batch([memory.call(paths[c], "box") for c in corners])
+    for box, (px, py) in zip(boxes, points, strict=True):
+        if not box:
+            return None
+        x, y, w, h = box[0]
+        if not (x <= px < x + w and y <= py < y + h):
+            return None
+    return corners
+
+
+def _cells_at(
+    reader: atspi.AtspiReader, paths: dict[Cell, Path], sheet: atspi.Node, points: list[tuple[int, int]]
+) -> list[Cell] | None:
+    """The (row, column) of the cell at each screen point (LibreOffice's own coordinates); the
+    objects this makes are remembered, as `_remember`'s are."""
     bus, path = sheet.key.split(" ", 1)
     component, table = DBusAddress(path, bus, atspi.COMPONENT), DBusAddress(path, bus, atspi.TABLE)
     found = reader._batch(
@@ -183,7 +215,10 @@ def _cells_at(
     places = reader._batch(calls)
     if any(not p or p[0] < 0 for p in places):
         return None
-    return [(int(places[2 * k][0]), int(places[2 * k + 1][0])) for k in range(len(points))]
+    cells = [(int(places[2 * k][0]), int(places[2 * k + 1][0])) for k in range(len(points))]
+    for cell, reply in zip(cells, found, strict=True):
+        paths.setdefault(cell, (str(reply[0][0]), str(reply[0][1])))
+    return cells
 
 
 def _texts(
