@@ -149,6 +149,8 @@ class AtspiReader:
     def _batch(self, calls: list[Call], deadline: float | None = None) -> list[Any]:
         """Send every call, then collect the replies: one round trip's wait for the lot.
         A call that fails (an object gone meanwhile, an interface it lacks) answers None."""
+        if not calls:
+            return []
         deadline = deadline or time.monotonic() + self.timeout
         waiting: dict[int, int] = {}
         chunks = []
