@@ -104,3 +104,9 @@ class EnvStateError(PalaestraError, RuntimeError):
 
 class ActionError(PalaestraError, ValueError):
     """An agent's action could not be parsed or executed. Environments report it, never raise it."""
+
+
+class UploadPathError(ActionError):
+    """A file ``upload_file`` names is not a file inside the environment's upload directory (paths
+    that lead out of it, by ``..``, an absolute path or a link, are refused: artifact paths stay
+    confined to their directory)."""

@@ -56,6 +56,15 @@ class AXTree:
     def properties(node: dict[str, Any]) -> dict[str, Any]:
         return {p["name"]: p.get("value", {}).get("value") for p in node.get("properties", [])}
 
+    def modal_dialogs(self, dom: Snapshot) -> set[int]:
+        """The snapshot indices of the open ``<dialog>``s shown with ``showModal`` (``modal`` here):
+        the page outside them is inert, and their ``::backdrop`` takes the clicks there."""
+        return {
+            i
+            for i, node in self.by_dom.items()
+            if dom.tag[i] == "dialog" and self.properties(node).get("modal") is True
+        }
+
     def render(self, dom: Snapshot) -> str:
         """One node per line, indented; nodes that carry an element id start with ``[id]``."""
         lines: list[str] = []

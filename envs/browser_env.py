@@ -74,6 +74,8 @@ class BrowserEnv(BrowserJudging):
     - ``max_steps``: end each episode at that many steps (``truncated=True``), judged first when
       its task is judged at the step limit (WebArena's official tasks), with that verdict's reward;
       ``gym.make(id, max_episode_steps=N)`` sets it (see `limit_steps`).
+    - ``upload_dir``: the directory ``upload_file`` takes files from (paths confined to it); None
+      refuses the action.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}  # noqa: RUF012  (Gymnasium's convention)
@@ -94,6 +96,7 @@ class BrowserEnv(BrowserJudging):
         host: BrowserHost | None = None,
         render_mode: str | None = None,
         max_steps: int | None = None,
+        upload_dir: str | Path | None = None,
     ) -> None:
         self.task: Task = get_task_spec(task).make() if isinstance(task, str) else task
         self.limit_steps(max_steps)
@@ -112,6 +115,9 @@ class BrowserEnv(BrowserJudging):
         self.actions_timeout = step_timeout * ACTIONS_SHARE
         self.action_limits = (action_limits or DEFAULT_LIMITS).within(self.actions_timeout)
         self.prewarm, self.render_mode = prewarm, render_mode
+        self.upload_dir = Path(upload_dir) if upload_dir is not None else None
+        if self.upload_dir is not None and not self.upload_dir.is_dir():
+            raise ConfigError(f"upload_dir {str(self.upload_dir)!r} is not a directory; name one that exists")
         if pages_ahead < 0:
             raise ConfigError(f"pages_ahead must be 0 or more, got {pages_ahead}.")
         if render_mode is not None:
@@ -231,6 +237,7 @@ class BrowserEnv(BrowserJudging):
             timeout_ms=self.action_timeout_ms,
             tools=self.tools,
             limits=self.action_limits,
+            upload_dir=self.upload_dir,
         )
         self._episode = BrowserEpisode(
             context=context, cdp=prepared.cdp, state=state, blocked=prepared.blocked

@@ -8,6 +8,7 @@ from typing import Any
 from palaestra.envs.axtree import AXTree
 from palaestra.envs.snapshot import ID_ATTR, Snapshot
 
+DOCUMENT = 9
 EDITABLE_INPUT_TYPES = {
     "", "text", "password", "email", "search", "tel", "url", "number", "date", "time", "datetime-local",
     "month", "week",
@@ -40,8 +41,12 @@ class Element:
 
 
 def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list[Element]:
+    """One record per element with an id. An inert element (an ``inert`` subtree, or outside the
+    open modal dialog) is not ``clickable``: the page lets no click, focus or typing reach it, and
+    the accessibility tree leaves it out."""
     width, height = viewport
     elements: list[Element] = []
+    blocked = _blocked_documents(dom, ax.modal_dialogs(dom))
     for i, attrs in enumerate(dom.attrs):
         element_id = attrs.get(ID_ATTR)
         if not element_id or dom.node_type[i] != 1:
@@ -88,7 +93,7 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
                 bbox=tuple(round(v, 1) for v in box),  # type: ignore[arg-type]
                 visible=visible,
                 in_viewport=in_viewport,
-                clickable=clickable or style_cursor == "pointer",
+                clickable=(clickable or style_cursor == "pointer") and not _inert(dom, i, blocked),
                 editable=editable,
                 checked=checked,
                 selected=selected,
@@ -98,3 +103,29 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
             )
         )
     return elements
+
+
+def _blocked_documents(dom: Snapshot, modal: set[int]) -> dict[int, set[int]]:
+    """The document nodes with an open modal dialog, each with its dialogs (a dialog in a frame
+    makes only the frame's document inert)."""
+    blocked: dict[int, set[int]] = {}
+    for dialog in modal:
+        node = dialog
+        while node >= 0 and dom.node_type[node] != DOCUMENT:
+            node = dom.parent[node]
+        blocked.setdefault(node, set()).add(dialog)
+    return blocked
+
+
+def _inert(dom: Snapshot, i: int, blocked: dict[int, set[int]]) -> bool:
+    """Whether node ``i`` is inert: so computed, or in a document with an open modal dialog and
+    outside it."""
+    if dom.is_inert(i):
+        return True
+    if not blocked:
+        return False
+    ancestors = []
+    while i >= 0 and dom.node_type[i] != DOCUMENT:
+        ancestors.append(i)
+        i = dom.parent[i]
+    return i in blocked and blocked[i].isdisjoint(ancestors)

@@ -141,7 +141,7 @@ async def capture(
         viewport = (size["width"], size["height"]) if size else (0, 0)
         elements = build_elements(dom, ax, viewport)
         if "som" in parts:
-            marks = browser_marks(dom, elements, viewport, _modal_dialogs(dom, ax))
+            marks = browser_marks(dom, elements, viewport, ax.modal_dialogs(dom))
         if "axtree" in parts:
             obs["axtree"] = ax.render(dom)
         if "dom" in parts:
@@ -161,15 +161,6 @@ async def capture(
             scale = pixels.shape[1] / size["width"] if size and size["width"] else 1.0
             obs["som_screenshot"], obs["som_marks"] = som_views(pixels, marks, scale)
     return obs
-
-
-def _modal_dialogs(dom: Snapshot, ax: AXTree) -> set[int]:
-    """The open ``<dialog>``s shown with ``showModal`` (the accessibility tree says ``modal``)."""
-    return {
-        i
-        for i, node in ax.by_dom.items()
-        if dom.tag[i] == "dialog" and AXTree.properties(node).get("modal") is True
-    }
 
 
 def screenshot_params(config: ObsConfig) -> dict[str, Any]:

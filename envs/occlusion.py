@@ -22,10 +22,19 @@ overflow-clipping ancestors cut off (a closed dropdown folded to ``max-height: 0
 carousel). Boxes without a background still take clicks, so they cover. The clipping follows CSS's
 containing blocks: an absolutely positioned box escapes the clipping of ancestors up to its
 positioned one, a fixed one all of its document's; ``<html>`` and ``<body>`` pass their overflow to
-the viewport. Transforms, ``clip-path`` and ``contain`` are not read: a box they clip counts
-whole (rare on a box over others: an overlay is fixed or positioned to be seen). A modal
-``<dialog>`` (``showModal``; the caller finds it by the accessibility tree's ``modal``) covers its
-whole viewport: its ``::backdrop``, which the snapshot leaves out, takes every click around it.
+the viewport. A box with a ``transform`` is the containing block of its absolutely positioned and
+fixed descendants: they do not escape what clips it. The snapshot's boxes are already where
+transforms paint them (their bounding boxes), so nothing else about transforms needs reading.
+``clip-path`` and ``clip`` cut a box and all its descendants, fixed ones too, to the rectangle
+`palaestra.envs.clip_shapes` reads from them (a skip link clipped to nothing has no visible part).
+Not read, each a computed style on every node for a rarer case: the individual ``translate``,
+``rotate`` and ``scale`` properties, ``filter`` and ``contain`` (containing blocks too).
+
+A box nobody can click takes no clicks and covers nothing: one with ``pointer-events: none`` or
+in an ``inert`` subtree (`Snapshot.is_inert`) is itself hidden (unreachable), and lets clicks
+through to what lies under it. A modal ``<dialog>`` (``showModal``; the caller finds it by the
+accessibility tree's ``modal``) covers its whole viewport: its ``::backdrop``, which the snapshot
+leaves out, takes every click around it (the page outside it is inert).
 """
 
 from __future__ import annotations
@@ -36,11 +45,18 @@ from collections.abc import Collection, Iterable
 
 import numpy as np
 
+from palaestra.envs.clip_shapes import clip_rect
 from palaestra.envs.snapshot import BASE_STYLES, Snapshot
 
 #: The computed styles occlusion reads, asked for after `BASE_STYLES` when set-of-marks is on.
-OCCLUSION_STYLES = ["pointer-events", "position", "overflow-x", "overflow-y"]
-POINTER_EVENTS, POSITION, OVERFLOW_X, OVERFLOW_Y = range(len(BASE_STYLES), len(BASE_STYLES) + 4)
+OCCLUSION_STYLES = [
+    "pointer-events", "position", "overflow-x", "overflow-y", "clip-path", "clip",
+    "transform",
+]  # fmt: skip
+POINTER_EVENTS, POSITION, OVERFLOW_X, OVERFLOW_Y, CLIP_PATH, CLIP, TRANSFORM = range(
+    len(BASE_STYLES), len(BASE_STYLES) + len(OCCLUSION_STYLES)
+)
+LAST = TRANSFORM
 Rect = tuple[float, float, float, float]  # left, top, right, bottom
 EVERYWHERE: Rect = (-math.inf, -math.inf, math.inf, math.inf)
 #: Whose overflow applies to the viewport, not to their own box.
@@ -73,7 +89,7 @@ class Occlusion:
         out: set[int] = set()
         for i in indices:
             point = self.click_point(i)
-            if point is None:
+            if point is None or not self._takes_clicks(i):
                 out.add(i)
             elif i in order:
                 points[i] = point
@@ -123,15 +139,22 @@ class Occlusion:
         """The part of node ``n``'s box that takes clicks, or None."""
         dom = self.dom
         kind, styles, box = dom.node_type[n], dom.styles.get(n), dom.bounds[n]
-        if kind == DOCUMENT or not styles or len(styles) <= OVERFLOW_Y or box[2] <= 0 or box[3] <= 0:
+        if kind == DOCUMENT or not styles or len(styles) <= LAST or box[2] <= 0 or box[3] <= 0:
             return None
-        if styles[0] in ("hidden", "collapse") or styles[POINTER_EVENTS] == "none" or self._transparent(n):
+        if styles[0] in ("hidden", "collapse") or not self._takes_clicks(n) or self._transparent(n):
             return None
         x, y, w, h = box
         # A modal dialog's ::backdrop, not in the snapshot, takes the clicks all around it.
         rect = EVERYWHERE if n in self.modal else (x, y, x + w, y + h)
         rect = _cut(_cut(rect, self._clip(n)), self.viewport)
         return rect if rect[2] > rect[0] and rect[3] > rect[1] else None
+
+    def _takes_clicks(self, n: int) -> bool:
+        """Whether hit testing can find node ``n`` (both styles are inherited: its own value says)."""
+        styles = self.dom.styles.get(n)
+        if styles is None or len(styles) <= POINTER_EVENTS:
+            return True
+        return styles[POINTER_EVENTS] != "none" and not self.dom.is_inert(n)
 
     def _ancestors(self, i: int) -> set[int]:
         out, parent = set(), self.dom.parent
@@ -195,17 +218,26 @@ class Occlusion:
             own = self._absolute[parent]
         else:
             own = self._content[parent]
+        shape, transformed = EVERYWHERE, False
+        box = dom.bounds.get(i) if len(styles) > LAST else None
+        if box is not None:
+            x, y, w, h = box
+            if styles[CLIP_PATH] != "none" or styles[CLIP] != "auto":
+                shape = clip_rect(styles[CLIP_PATH], styles[CLIP], position, (x, y, x + w, y + h)) or shape
+            transformed = styles[TRANSFORM] != "none"
+        own = _cut(own, shape)
         content = own
-        if len(styles) > OVERFLOW_Y and dom.tag[i] not in VIEWPORT_TAGS and i in dom.bounds:
-            x, y, w, h = dom.bounds[i]
+        if box is not None and dom.tag[i] not in VIEWPORT_TAGS:
             if styles[OVERFLOW_X] != "visible":
                 content = _cut(content, (x, -math.inf, x + w, math.inf))
             if styles[OVERFLOW_Y] != "visible":
                 content = _cut(content, (-math.inf, y, math.inf, y + h))
-        positioned = dom.node_type[i] == DOCUMENT or position not in ("static", "")
+        # The containing blocks of positioned descendants: their clipping starts there.
+        root = dom.node_type[i] == DOCUMENT or parent < 0
+        positioned = root or transformed or position not in ("static", "")
         self._own[i], self._content[i] = own, content
-        self._absolute[i] = content if positioned or parent < 0 else self._absolute[parent]
-        self._fixed[i] = content if dom.node_type[i] == DOCUMENT or parent < 0 else self._fixed[parent]
+        self._absolute[i] = content if positioned else _cut(self._absolute[parent], shape)
+        self._fixed[i] = content if root or transformed else _cut(self._fixed[parent], shape)
         faded = len(styles) > 1 and dom.node_type[i] != TEXT and styles[1] == "0"
         self._faded[i] = faded or (parent >= 0 and self._faded[parent])
 

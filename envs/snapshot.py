@@ -123,6 +123,7 @@ class Snapshot:
                     x, y, w, h = self.bounds[gi]
                     self.bounds[gi] = (x + ox, y + oy, w, h)
         self._rendered = self._compute_rendered()
+        self._inert = self._compute_inert() if "inert" in strings else set()
 
     def element_id(self, i: int) -> str:
         return self.attrs[i].get(ID_ATTR, "")
@@ -142,6 +143,20 @@ class Snapshot:
             return False
         visibility, opacity = self.styles[i][0], self.styles[i][1]
         return visibility != "hidden" and opacity not in ("0",)
+
+    def is_inert(self, i: int) -> bool:
+        """Whether node ``i`` is in an ``inert`` subtree (an inert ``<iframe>``'s document too): no
+        clicks, focus or typing reach it. (Read from the attribute, at no cost on the pages without
+        one: the new CSS ``interactivity: inert`` would cost a computed style on every node.)"""
+        return i in self._inert
+
+    def _compute_inert(self) -> set[int]:
+        # A parent comes before its children (documents are listed after their frame's owner).
+        inert: set[int] = set()
+        for i, attrs in enumerate(self.attrs):
+            if "inert" in attrs or self.parent[i] in inert:
+                inert.add(i)
+        return inert
 
     def _compute_rendered(self) -> list[bool]:
         """Whether a node or any descendant has a layout box (or is a <select>'s option)."""
@@ -204,6 +219,8 @@ class Snapshot:
             shown.append("selected")
         if not self.is_visible(i) and i in self.bounds:
             shown.append("hidden")
+        if self.is_inert(i) and not self.is_inert(self.parent[i]):  # where an inert subtree starts
+            shown.append("inert")
         opening = f"<{tag}{' ' if shown else ''}{' '.join(shown)}>"
         kids = [c for c in self.children[i] if self.node_type[c] != 3 or self.value[c].strip()]
         if len(kids) == 1 and self.node_type[kids[0]] == 3:

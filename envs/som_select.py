@@ -6,8 +6,9 @@ interactive and not covered. Marks an agent cannot use are left out, since each 
 the page itself (``<html>``, ``<body>``, or any box covering the whole viewport), an element
 nested in a marked one with the same box (a ``<span>`` filling its ``<button>``: one click target,
 one mark, the outer one), a ``<label>`` whose control has its own mark, and an element a click on
-its id would not reach: under a modal, a banner, a sticky header or an open menu, or clipped out of
-sight by its scrolling container (`palaestra.envs.occlusion`, from the snapshot's paint order).
+its id would not reach: under a modal, a banner, a sticky header or an open menu, clipped out of
+sight by its scrolling container or a ``clip-path``, taking no pointer events, or inert
+(`palaestra.envs.occlusion`, from the snapshot's paint order and computed styles).
 
 Interactive: a form control, a link, an element with an interactive ARIA role, one Chromium finds
 clickable (it has a click listener), or where a pointer cursor starts (its parent's cursor is not a

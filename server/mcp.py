@@ -4,7 +4,9 @@ Agents that know Playwright MCP work at once: ``browser_snapshot``, ``browser_cl
 target)``, ``browser_type``, ``browser_press_key``, ``browser_select_option``, ``browser_hover``,
 ``browser_drag``, ``browser_navigate``, ``browser_navigate_back``, ``browser_take_screenshot``,
 ``browser_tabs`` and ``browser_wait_for``, each mapped onto Palaestra's action strings (only those
-the task's action set allows are offered: MiniWoB++ has no navigation). A task that declares tools
+the task's action set allows are offered: MiniWoB++ has no navigation). ``browser_file_upload``
+takes the element too (Playwright MCP's fills the file chooser a click opened before), and file
+paths relative to the environment's upload directory. A task that declares tools
 (a calculator, its manuals) also offers ``search_apis`` and ``call_api``, whose answers show under
 "Tool results" with the snapshot, and the instructions list those tools. ``element`` is the
 human-readable description Playwright MCP asks for; ``target`` is the element's id as the snapshot
@@ -162,6 +164,16 @@ def build_mcp_server(session: Session, sessions: SessionManager) -> MCPServer:
     ) -> str:
         """Drag one element and drop it onto another."""
         return await act(call("drag_and_drop", target_id(startTarget), target_id(endTarget)))
+
+    @tool("upload_file")
+    async def browser_file_upload(
+        element: Element,
+        target: Target,
+        paths: Annotated[list[str], Field(description="files, relative to the env's upload directory")],
+    ) -> str:
+        """Choose files for a file input, or for the file chooser the element opens when clicked."""
+        chosen: str | list[str] = paths[0] if len(paths) == 1 else list(paths)
+        return await act(call("upload_file", target_id(target), chosen))
 
     @tool("goto")
     async def browser_navigate(url: str) -> str:

@@ -6,19 +6,23 @@ Run from the repository root (nice it on a shared machine)::
     nice .venv/bin/python -m bench.speed.som_cover                  # 400 product cards, 40 rounds
     nice .venv/bin/python -m bench.speed.som_cover --cards 1000 --rounds 20
 
-With set-of-marks on, the DOM snapshot also asks for paint order and four computed styles
+With set-of-marks on, the DOM snapshot also asks for paint order and seven computed styles
 (`palaestra.envs.observation.SOM_SNAPSHOT_PARAMS`), and `palaestra.envs.occlusion` finds the
 covered elements in Python. This times, on one page, the snapshot call with the plain and with the
 set-of-marks parameters (interleaved, so a busy machine slows both alike), parsing each, and the
-occlusion pass over the elements that would otherwise get a mark. The pages: the tests' overlays
-page (about 50 elements) and a shop-like page of ``--cards`` cards (each a heading, text, a link,
-a button, an input and a positioned badge: 7 elements), a sticky header and a cookie banner.
+occlusion pass over the elements that would otherwise get a mark. On shared cores the snapshots'
+wall times swing by tens of milliseconds; the CPU time Chromium and the Playwright driver spend
+on each (read from /proc, summed over this process's descendants) is what they cost, and steadier.
+The pages: the tests' overlays page (about 50 elements) and a shop-like page of ``--cards`` cards
+(each a heading, text, a link, a button, an input and a positioned badge: 7 elements), a sticky
+header and a cookie banner.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -60,24 +64,49 @@ async def measure(url: str, rounds: int) -> dict[str, float]:
             page = await browser.new_page(viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]})
             await page.goto(url)
             cdp = await page.context.new_cdp_session(page)
-            phases = ("plain", "som", "parse plain", "parse som", "cover")
+            phases = ("plain", "som", "parse plain", "parse som", "cover", "cpu plain", "cpu som")
             times: dict[str, list[float]] = {phase: [] for phase in phases}
             for _ in range(rounds):
                 for name, params in (("plain", SNAPSHOT_PARAMS), ("som", SOM_SNAPSHOT_PARAMS)):
-                    started = time.perf_counter()
+                    cpu, started = descendants_cpu_s(), time.perf_counter()
                     raw = await cdp.send("DOMSnapshot.captureSnapshot", params)
-                    parsed = time.perf_counter()
+                    times[name].append(time.perf_counter() - started)
+                    times[f"cpu {name}"].append(descendants_cpu_s() - cpu)
+                    parsing = time.perf_counter()
                     dom = Snapshot(raw, 200)
-                    times[name].append(parsed - started)
-                    times[f"parse {name}"].append(time.perf_counter() - parsed)
+                    times[f"parse {name}"].append(time.perf_counter() - parsing)
                 candidates = [i for i in dom.bounds if dom.node_type[i] == 1 and on_screen(dom, i)]
                 started = time.perf_counter()
                 Occlusion(dom, VIEWPORT).hidden(candidates)
                 times["cover"].append(time.perf_counter() - started)
             medians = {phase: round(statistics.median(v) * 1e3, 2) for phase, v in times.items()}
+            medians |= {p: round(statistics.mean(times[p]) * 1e3, 1) for p in ("cpu plain", "cpu som")}
             return medians | {"nodes": len(dom.tag)}
         finally:
             await browser.close()
+
+
+def descendants_cpu_s() -> float:
+    """CPU seconds (user and system) this process's descendants have spent: the Playwright driver
+    and the Chromium it started."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    total, stack = 0, list(children.get(os.getpid(), []))
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def on_screen(dom: Snapshot, i: int) -> bool:
@@ -103,7 +132,9 @@ def main() -> None:
                 f"{name} ({got['nodes']:.0f} nodes): snapshot {got['plain']} ms plain, "
                 f"{got['som']} ms for SoM; "
                 f"parsing {got['parse plain']} / {got['parse som']} ms; occlusion {got['cover']} ms; "
-                f"added per SoM step {added:.2f} ms"
+                f"added per SoM step {added:.2f} ms; "
+                f"CPU per snapshot (driver and Chromium, mean) {got['cpu plain']} ms plain, "
+                f"{got['cpu som']} ms SoM"
             )
 
 

@@ -90,14 +90,12 @@ def _tool_schema(cls: type[Action]) -> dict[str, Any]:
 
 
 WEB_ACTIONS = ActionSet("web", ALL_ACTIONS)
-#: MiniWoB++ pages are one tab with no navigation: no goto, tabs or history.
+#: What MiniWoB++ pages lack: navigation (one tab, no goto or history) and file inputs.
+MINIWOB_LEFT_OUT = frozenset({
+    "goto", "go_back", "go_forward", "new_tab", "tab_focus", "tab_close", "report_infeasible", "upload_file",
+})  # fmt: skip
 MINIWOB_ACTIONS = WEB_ACTIONS.restricted(
-    [
-        a.name
-        for a in ALL_ACTIONS
-        if a.name
-        not in {"goto", "go_back", "go_forward", "new_tab", "tab_focus", "tab_close", "report_infeasible"}
-    ],
+    [a.name for a in ALL_ACTIONS if a.name not in MINIWOB_LEFT_OUT],
     name="miniwob",
 )
 ACTION_SETS = {s.name: s for s in (WEB_ACTIONS, MINIWOB_ACTIONS)}

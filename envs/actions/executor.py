@@ -1,9 +1,9 @@
 """Running typed actions on a page through Playwright's public API.
 
-Element ids resolve to ``[data-pal-id="..."]`` in the frame that owns the id prefix (CSS selectors
-pierce open shadow roots). Before acting we check, in one round trip, that the element exists, is
-visible and enabled (and editable for typing), so that the common mistakes get a clear message at
-once instead of a timeout. Having checked, we act with ``force=True``: Playwright's own
+Element ids resolve to elements in the frame that owns the id prefix (`palaestra.envs.actions.locate`).
+Before acting we check, in one round trip, that the element exists, is visible, enabled and not
+inert (and editable for typing), so that the common mistakes get a clear message at once instead
+of a timeout. Having checked, we act with ``force=True``: Playwright's own
 actionability checks wait two animation frames for "stability" on every action, which would
 triple the cost of a step.
 """
@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from playwright.async_api import BrowserContext, Locator, Page
-from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import BrowserContext, Page
 
 from palaestra.envs.actions import types as a
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
+from palaestra.envs.actions.locate import locate
 from palaestra.envs.actions.scroll_landing import ELEMENT_SCROLL_JS, await_scroll_landed, may_scroll
-from palaestra.envs.observation import ID_ATTR, FrameIds
+from palaestra.envs.actions.upload import upload, upload_paths
+from palaestra.envs.observation import FrameIds
 from palaestra.errors import ActionError
 from palaestra.tasks.base import ToolRunner
 
@@ -40,6 +42,8 @@ class ActionState:
     tool_results: list[dict[str, Any]] = field(default_factory=list)
     #: Bounds on waits and distances (coordinates are bounded by the page's viewport).
     limits: ActionLimits = DEFAULT_LIMITS
+    #: Where ``upload_file`` takes its files from (None: it is refused).
+    upload_dir: Path | None = None
 
 
 async def execute(action: a.Action, state: ActionState) -> None:
@@ -55,29 +59,29 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
     match action:
         case a.Click(id=eid, button=button):
             _check_button(button)
-            target = await _locate(state, eid)
+            target = await locate(state, eid)
             if target.point is not None:
                 await page.mouse.click(*target.point, button=button)  # type: ignore[arg-type]
             else:
                 await target.locator.click(button=button, timeout=timeout, force=True)  # type: ignore[arg-type]
         case a.DblClick(id=eid):
-            target = await _locate(state, eid)
+            target = await locate(state, eid)
             if target.point is not None:
                 await page.mouse.dblclick(*target.point)
             else:
                 await target.locator.dblclick(timeout=timeout, force=True)
         case a.Hover(id=eid):
-            target = await _locate(state, eid)
+            target = await locate(state, eid)
             if target.point is not None:
                 await page.mouse.move(*target.point)
             else:
                 await target.locator.hover(timeout=timeout, force=True)
         case a.Fill(id=eid, text=text):
-            await (await _locate(state, eid, editable=True)).locator.fill(text, timeout=timeout, force=True)
+            await (await locate(state, eid, editable=True)).locator.fill(text, timeout=timeout, force=True)
         case a.Clear(id=eid):
-            await (await _locate(state, eid, editable=True)).locator.clear(timeout=timeout, force=True)
+            await (await locate(state, eid, editable=True)).locator.clear(timeout=timeout, force=True)
         case a.SelectOption(id=eid, options=options):
-            locator = (await _locate(state, eid)).locator
+            locator = (await locate(state, eid)).locator
             if await locator.evaluate("e => e.tagName") != "SELECT":
                 raise ActionError(
                     f"select_option: element [{eid}] is not a <select>; click its options instead."
@@ -85,22 +89,24 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
             wanted = [options] if isinstance(options, str) else list(options)
             await locator.select_option(wanted, timeout=timeout)
         case a.Check(id=eid):
-            await (await _locate(state, eid)).locator.set_checked(True, timeout=timeout, force=True)
+            await (await locate(state, eid)).locator.set_checked(True, timeout=timeout, force=True)
         case a.Uncheck(id=eid):
-            await (await _locate(state, eid)).locator.set_checked(False, timeout=timeout, force=True)
+            await (await locate(state, eid)).locator.set_checked(False, timeout=timeout, force=True)
         case a.Press(id=None, keys=keys):
             await page.keyboard.press(keys)
         case a.Press(id=str(eid), keys=keys):
-            await (await _locate(state, eid)).locator.press(keys, timeout=timeout)
+            await (await locate(state, eid)).locator.press(keys, timeout=timeout)
         case a.Focus(id=eid):
-            await (await _locate(state, eid)).locator.focus(timeout=timeout)
+            await (await locate(state, eid)).locator.focus(timeout=timeout)
         case a.Scroll(dx=dx, dy=dy, id=None):
             await page.mouse.wheel(dx, dy)
         case a.Scroll(dx=dx, dy=dy, id=str(eid)):
-            await (await _locate(state, eid)).locator.evaluate(ELEMENT_SCROLL_JS, [dx, dy])
+            await (await locate(state, eid)).locator.evaluate(ELEMENT_SCROLL_JS, [dx, dy])
         case a.DragAndDrop(from_id=src, to_id=dst):
-            source, destination = (await _locate(state, src)).locator, (await _locate(state, dst)).locator
+            source, destination = (await locate(state, src)).locator, (await locate(state, dst)).locator
             await source.drag_to(destination, timeout=timeout, force=True)
+        case a.UploadFile(id=eid, files=files):
+            await upload(state, eid, upload_paths(state.upload_dir, files), timeout)
         case a.MouseClick(x=x, y=y, button=button):
             _check_button(button)
             await page.mouse.click(x, y, button=button)  # type: ignore[arg-type]
@@ -210,81 +216,3 @@ def _tools(state: ActionState) -> ToolRunner:
 def _check_button(button: str) -> None:
     if button not in ("left", "middle", "right"):
         raise ActionError(f"Mouse button must be 'left', 'middle' or 'right', got {button!r}.")
-
-
-#: One round trip that tells whether the element exists, is visible, editable and enabled.
-STATUS_JS = """els => {
-  if (!els.length) return null;
-  const e = els[0];
-  const style = getComputedStyle(e);
-  const box = e.getBoundingClientRect();
-  const visible = box.width > 0 && box.height > 0 && style.visibility !== "hidden";
-  const tag = e.tagName;
-  const editable = e.isContentEditable || ((tag === "INPUT" || tag === "TEXTAREA") && !e.readOnly);
-  let point = null;
-  if (visible) {
-    e.scrollIntoView({block: "nearest", inline: "nearest", behavior: "instant"});
-    // A link that wraps has one box per line; the centre of their union can fall between the
-    // lines, on its parent. Take the centre of the first line box the element itself is hit at.
-    for (const r of e.getClientRects()) {
-      const x = r.left + r.width / 2, y = r.top + r.height / 2;
-      const hit = r.width > 0 && r.height > 0 ? document.elementFromPoint(x, y) : null;
-      if (hit && (hit === e || e.contains(hit))) { point = [x, y]; break; }
-    }
-    if (point === null) {
-      const r = e.getBoundingClientRect();
-      point = [r.left + r.width / 2, r.top + r.height / 2];
-    }
-  }
-  return {visible, editable, disabled: !!e.disabled, point};
-}"""
-
-
-@dataclass
-class Target:
-    """A checked element. ``point`` is its centre in page coordinates when it is in the main frame
-    (mouse events there go straight to the point, which is what a person's click does)."""
-
-    locator: Locator
-    point: tuple[float, float] | None
-
-
-async def _locate(state: ActionState, element_id: str, editable: bool = False) -> Target:
-    """The element with this id, checked to exist and be visible (and editable when asked)."""
-    frame = state.frame_ids.frame_for(element_id, state.page)
-    if frame is None:
-        raise ActionError(
-            f"No element with id '{element_id}' on this page: use an id from the latest observation."
-        )
-    if frame.is_detached():
-        raise ActionError(
-            f"Element [{element_id}] was in a frame that is gone (detached); observe the page again."
-        )
-    locator = frame.locator(f'[{ID_ATTR}="{element_id}"]')
-    try:
-        status = await locator.evaluate_all(STATUS_JS)
-    except PlaywrightError:
-        if frame.is_detached():
-            raise ActionError(
-                f"Element [{element_id}] was in a frame that is gone (detached); observe the page again."
-            ) from None
-        raise
-    if status is None:
-        raise ActionError(
-            f"No element with id '{element_id}' on this page (it may have been removed); "
-            "use an id from the latest observation."
-        )
-    if not status["visible"]:
-        raise ActionError(
-            f"Element [{element_id}] is not visible (hidden or zero-size); "
-            "act on a visible element, or reveal this one first."
-        )
-    if status["disabled"]:
-        raise ActionError(f"Element [{element_id}] is disabled; it cannot be used until the page enables it.")
-    if editable and not status["editable"]:
-        raise ActionError(
-            f"Element [{element_id}] is not editable; fill() and clear() need an input, "
-            "textarea or contenteditable element."
-        )
-    in_main_frame = frame.parent_frame is None and status["point"] is not None
-    return Target(locator.first, tuple(status["point"]) if in_main_frame else None)

@@ -160,6 +160,17 @@ class DragAndDrop(Action):
     to_id: str
 
 
+@dataclass(frozen=True)
+class UploadFile(Action):
+    """Choose files for a file input (or an element whose click opens a file chooser); files are
+    names in the environment's upload directory."""
+
+    name: ClassVar[str] = "upload_file"
+    example: ClassVar[str] = "upload_file('14', 'report.pdf')  or  upload_file('14', ['a.png', 'b.png'])"
+    id: str
+    files: str | tuple[str, ...]
+
+
 # Coordinate actions -------------------------------------------------------------------------------
 
 
@@ -371,6 +382,7 @@ ALL_ACTIONS: tuple[type[Action], ...] = (
     Focus,
     Scroll,
     DragAndDrop,
+    UploadFile,
     MouseClick,
     MouseDblClick,
     MouseMove,

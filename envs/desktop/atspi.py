@@ -209,6 +209,8 @@ class AtspiReader:
             if depth > 0 and "showing" not in node_states:
                 continue
             key = f"{bus} {path}"
+            if key in nodes:  # one object listed under two parents (Chromium's dialogs): read once
+                continue
             nodes[key] = Node(key=key, depth=depth, parent=parent, states=node_states, app=bus)
             if parent in nodes:
                 nodes[parent].children.append(key)

@@ -133,6 +133,8 @@ class Display:
             "GTK_MODULES": "gail:atk-bridge",
             "GSETTINGS_BACKEND": "keyfile",
             "NO_AT_BRIDGE": "0",
+            # Chromium joins the accessibility bus only when told an assistive technology runs.
+            "ACCESSIBILITY_ENABLED": "1",
             "SAL_USE_VCLPLUGIN": "gtk3",
             "SHELL": "/bin/bash",
         }

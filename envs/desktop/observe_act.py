@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import browser_app
 import office
 import stacking
 import xinput
@@ -34,6 +35,7 @@ class ObserveAct:
         if request.get("tree", True):
             home = str(self.home or "")
             nodes = office.adjust(self.tree, self.tree.snapshot(), home, self.home_alias, self.cell_paths)
+            nodes = browser_app.adjust(nodes)
             if reply.get("popups"):
                 stacking.place(nodes, reply["popups"], self.tree)
             reply["nodes"] = [n.as_dict() for n in nodes]

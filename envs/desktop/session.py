@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import contextlib
 
 import atspi
+import browser_app
 import commands
 import office
 import parking
@@ -69,6 +70,7 @@ class Session(Display, ObserveAct, SessionSteps):
         self.home_alias = ""
         #: Whether a step of this episode closed a window: its app's exit is then no failure.
         self.closed_a_window = False
+        self.stopped: set[int] = set()
         #: The spreadsheet cell objects already made (`sheet_cells`: LibreOffice never frees them).
         self.cell_paths = sheet_cells.CellPaths()
 
@@ -97,7 +99,7 @@ class Session(Display, ObserveAct, SessionSteps):
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)
         self.episode += 1
-        self.closed_a_window = False
+        self.closed_a_window, self.stopped = False, set()
         # The same path every episode (the last one's apps are dead and its HOME gone): apps show it
         # (a file manager's location bar), and a seed's first observation must repeat exactly.
         home = self.home = self.base / "home"
@@ -131,16 +133,15 @@ class Session(Display, ObserveAct, SessionSteps):
             ran = [self._command(argv, log) for argv in request.get("commands", [])]
             known = {bus for bus, _ in self.tree.applications()}
             self.app_errs = []
+            with_browser = any(browser_app.is_browser(argv) for argv in request.get("apps", []))
             for i, argv in enumerate(request.get("apps", [])):
-                argv = [commands.swap_home(a, self.home_alias, home) for a in argv]
-                if office.is_office(argv):
-                    argv = office.launch_argv(argv, home)
+                argv = self.app_argv(argv)
                 # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
                 self.app_errs.append(self.base / f"app-{self.episode}-{i}.stderr")
                 with self.app_errs[-1].open("wb") as err:
                     self.apps.append(self._popen(argv, env, home, stdout=log, stderr=err))
             if self.apps:
-                self._wait(lambda: self._app_ready(known, with_office), f"{request['apps'][0][0]}")
+                self._wait(lambda: self._app_ready(known, with_office, with_browser), request["apps"][0][0])
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
         time.sleep(min(float(request.get("delay", 0.0)), 30.0))
@@ -163,13 +164,16 @@ class Session(Display, ObserveAct, SessionSteps):
             result = {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
         return dict(result, argv=argv)
 
-    def _app_ready(self, known: set[str], with_office: bool = False) -> bool:
+    def _app_ready(self, known: set[str], with_office: bool = False, with_browser: bool = False) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen (with
-        LibreOffice, its document's window: keys sent to the blank one it shows first are lost)."""
+        LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
+        with the browser, its own window)."""
         self.check_apps()
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
         ready = any(w["active"] for w in windows)
+        if ready and with_browser:
+            ready = browser_app.ready(windows, self.tree.snapshot)
         return ready and (not with_office or office.document_shown(windows))
 
     def check_apps(self) -> None:
@@ -180,6 +184,8 @@ class Session(Display, ObserveAct, SessionSteps):
         asked."""
         for i, app in enumerate(self.apps):
             code = app.poll()
+            if app.pid in self.stopped:  # a step ended it (OSWorld's pkill before the verdict)
+                continue
             if code is not None and code < 0:
                 raise SessionFailure("app_crashed", f"{_name(app)} was killed by signal {-code}")
             if code is not None and (code != 0 or not (self.closed_a_window or self._episode_processes())):

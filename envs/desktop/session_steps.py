@@ -9,22 +9,29 @@ Imported beside `session` in the session process (not through Palaestra), as its
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
+import browser_app
 import commands
+import office
 import window_ops
 
 #: The longest pause one step may take (seconds).
 MAX_SLEEP = 30.0
+#: How long a tab step waits for the page it opened to reach the accessibility tree.
+PAGE_TIMEOUT = 5.0
 
 
 class SessionSteps:
     """`run_steps` over the session's X connection, episode and command runner."""
 
     x: Any
+    tree: Any
     home: Path | None
     home_alias: str
     episode_env: dict[str, str]
@@ -33,6 +40,8 @@ class SessionSteps:
     base: Path
     episode: int
     closed_a_window: bool
+    #: The apps a step ended on purpose (OSWorld's ``pkill chrome``): their exit is no failure.
+    stopped: set[int]
 
     def _command(self, argv: list[str], log: Any = None, timeout: float = 30.0) -> dict[str, Any]:
         raise NotImplementedError
@@ -55,11 +64,68 @@ class SessionSteps:
         if kind == "sleep":
             time.sleep(min(max(float(step.get("seconds", 0)), 0.0), MAX_SLEEP))
             return {}
+        if kind == "tabs":
+            assert self.home is not None
+            urls = [commands.swap_home(str(u), self.home_alias, self.home) for u in step["urls"]]
+            if step.get("action") == "close":
+                return browser_app.close_tabs(self.home, urls)
+            opened = browser_app.open_tabs(self.home, urls)
+            self._wait_for_page(str(opened.get("title", "")))
+            return opened
+        if kind == "quit_browser":
+            return self._quit_browser()
         raise ValueError(f"unknown step {kind!r}")
+
+    def app_argv(self, argv: list[str]) -> list[str]:
+        """An app's argv as it starts here: HOME's alias swapped for HOME, and LibreOffice or the
+        browser given the episode's profile and their quiet-start options."""
+        assert self.home is not None
+        argv = [commands.swap_home(a, self.home_alias, self.home) for a in argv]
+        if office.is_office(argv):
+            return office.launch_argv(argv, self.home)
+        if browser_app.is_browser(argv):
+            return browser_app.launch_argv(argv, self.home)
+        return argv
+
+    def _wait_for_page(self, title: str) -> None:
+        """Until the page just opened is in the accessibility tree (a few seconds at most: a page
+        that never comes is the agent's to see, not a failed step)."""
+        deadline = time.monotonic() + PAGE_TIMEOUT
+        while time.monotonic() < deadline and not browser_app.page_shown(self.tree.snapshot(), title):
+            time.sleep(0.1)
+
+    def _quit_browser(self) -> dict[str, Any]:
+        """End the episode's browser, as OSWorld's ``pkill chrome`` does before reading its profile,
+        but so that it writes everything it holds: its windows are closed, as a user closes them
+        (a SIGTERM lost a bookmark made a second before), and it is sent SIGTERM, then killed,
+        only if it is still running after `browser_app.QUIT_TIMEOUT`. Only this episode's
+        browser: the desktop user, and so pkill's reach, is shared by every session."""
+        browsers = [
+            a
+            for a in self.apps
+            if a.poll() is None and isinstance(a.args, list) and a.args[:1] == [browser_app.BINARY]
+        ]
+        self.stopped.update(a.pid for a in browsers)
+        deadline = time.monotonic() + browser_app.QUIT_TIMEOUT
+        while any(a.poll() is None for a in browsers) and time.monotonic() < deadline:
+            window = window_ops.find(self.x, "chromium.Chromium", strict=True, by_class=True, timeout=0)
+            if window is not None:
+                window_ops.close(self.x, window)
+            time.sleep(0.2)
+        for app in browsers:
+            if app.poll() is None:
+                app.send_signal(signal.SIGTERM)
+                try:
+                    app.wait(browser_app.QUIT_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(OSError):
+                        app.kill()
+                    app.wait()
+        return {"quit": [a.pid for a in browsers], "codes": [a.returncode for a in browsers]}
 
     def _launch(self, argv: list[str], log: Any) -> dict[str, Any]:
         assert self.home is not None
-        argv = [commands.swap_home(a, self.home_alias, self.home) for a in argv]
+        argv = self.app_argv(argv)
         self.app_errs.append(self.base / f"app-{self.episode}-{len(self.apps)}.stderr")
         try:
             with self.app_errs[-1].open("wb") as err:

@@ -41,11 +41,27 @@ class WindowStep:
 
 
 @dataclass(frozen=True)
+class BrowserTabs:
+    """Open each URL in a new tab of the episode's browser (``open``, OSWorld's
+    ``chrome_open_tabs``), or close the tabs showing them (``close``, ``chrome_close_tabs``),
+    through its DevTools endpoint on loopback."""
+
+    action: Literal["open", "close"]
+    urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QuitBrowser:
+    """End the episode's browser as ``pkill chrome`` would (it writes its profile as it exits):
+    OSWorld's postconfig does so before reading the profile's files."""
+
+
+@dataclass(frozen=True)
 class Pause:
     seconds: float
 
 
-LiveStep = RunCommand | LaunchApp | WindowStep | Pause
+LiveStep = RunCommand | LaunchApp | WindowStep | BrowserTabs | QuitBrowser | Pause
 
 
 def acts(step: LiveStep) -> bool:
@@ -64,6 +80,10 @@ def wire(step: LiveStep) -> dict[str, Any]:
         return {"do": "run", "argv": list(step.argv)}
     if isinstance(step, LaunchApp):
         return {"do": "launch", "argv": list(step.argv)}
+    if isinstance(step, BrowserTabs):
+        return {"do": "tabs", "action": step.action, "urls": list(step.urls)}
+    if isinstance(step, QuitBrowser):
+        return {"do": "quit_browser"}
     if isinstance(step, WindowStep):
         return {
             "do": "window",

@@ -139,6 +139,7 @@ def test_env_speed_measures_palaestra_and_explains_a_missing_anchor(tmp_path: Pa
 def test_som_cover_times_both_pages() -> None:
     stdout = run_bench("bench.speed.som_cover", "--cards", "20", "--rounds", "2")
     assert stdout.count("added per SoM step") == 2 and "shop page, 20 cards" in stdout
+    assert stdout.count("CPU per snapshot") == 2
 
 
 def test_runner_runs_the_oracle_and_reports_its_overhead() -> None:

@@ -1,6 +1,8 @@
 """Set-of-marks leaves out what the agent cannot reach: elements under a modal, a banner, a sticky
 header or an open menu on real Chromium (the snapshot's paint order), and widgets under an open
-menu on a real Xvfb desktop (X11's stacking order, popups included)."""
+menu on a real Xvfb desktop (X11's stacking order, popups included). On Chromium too: a mark sits
+where transforms paint its element and a click on its id lands there; a box clipped away, inert, or
+taking no pointer events gets no mark; the observation says what is inert."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pytest
 
 from palaestra.envs import BrowserEnv, ObsConfig, observation
 from palaestra.envs.desktop import DesktopEnv
@@ -104,6 +109,112 @@ def test_paint_order_is_asked_for_only_with_set_of_marks(make_env: MakeEnv, monk
     make_env(task, pages_ahead=0).reset(seed=0)
     page_env(make_env, "modal.html").reset(seed=0)
     assert seen == [False, True]
+
+
+#: The buttons' background on transformed.html.
+BUTTON = (136, 170, 204)
+
+
+def element(obs: dict[str, Any], dom_id: str) -> dict[str, Any]:
+    return next(e for e in obs["elements"] if e["attributes"].get("id") == dom_id)
+
+
+def click(env: BrowserEnv, obs: dict[str, Any], dom_id: str) -> dict[str, Any]:
+    obs, *_ = env.step(f"click('{element_id(obs, dom_id)}')")
+    return obs
+
+
+def log(obs: dict[str, Any]) -> str:
+    return str(element(obs, "log")["text"])
+
+
+@pytest.mark.parametrize(
+    ("dom_id", "box"),
+    [
+        ("plain", (0, 0, 100, 30)),
+        ("slid", (300, 100, 100, 30)),
+        ("scaled", (0, 200, 200, 60)),
+        ("rotated", (635, 65, 30, 100)),  # a quarter turn about its centre (650, 115)
+        ("slide-2", (300, 300, 120, 30)),
+    ],
+)
+def test_a_transformed_element_is_marked_where_it_is_painted_and_a_click_lands(
+    make_env: MakeEnv, dom_id: str, box: tuple[float, float, float, float]
+) -> None:
+    env = page_env(make_env, "transformed.html")
+    obs, _ = env.reset(seed=0)
+    assert dom_id in marked(obs)
+    got = element(obs, dom_id)["bbox"]
+    assert np.allclose(got, box, atol=1), got
+    x, y, w, _h = got
+    near_top = obs["screenshot"][round(y + 4), round(x + w / 2)]  # off the button's text
+    assert tuple(near_top) == BUTTON  # the button is painted in its mark's box
+    obs = click(env, obs, dom_id)
+    assert obs["last_action_error"] == ""
+    assert log(obs) == f"Clicked: {dom_id}"
+
+
+def test_positioned_boxes_under_a_transform_are_clipped_by_what_contains_them(make_env: MakeEnv) -> None:
+    env = page_env(make_env, "transformed.html")
+    obs, _ = env.reset(seed=0)
+    # The carousel's first slide is translated out of its clipping box; a translated box is the
+    # containing block of an absolutely positioned child and of a fixed one, so the clipping box
+    # around it cuts them away.
+    for cut_away in ("slide-1", "dropped", "pinned"):
+        assert on_screen(obs, cut_away) and cut_away not in marked(obs), cut_away
+
+
+def test_what_clip_and_clip_path_cut_away_gets_no_mark(make_env: MakeEnv) -> None:
+    env = page_env(make_env, "clipped.html")
+    obs, _ = env.reset(seed=0)
+    assert marked(obs) == ["main", "under-cut"]  # its overlay is clipped off it: it covers nothing
+    assert all(on_screen(obs, i) for i in ("skip", "skip-inset", "tucked"))  # by their boxes alone
+    obs, *_ = env.step(f"focus('{element_id(obs, 'skip')}')")  # a focused skip link shows itself
+    assert obs["last_action_error"] == ""
+    assert marked(obs) == ["skip", "main", "under-cut"]
+
+
+def test_an_inert_subtree_gets_no_marks_takes_no_clicks_and_is_flagged(make_env: MakeEnv) -> None:
+    env = page_env(make_env, "inert.html")
+    obs, _ = env.reset(seed=0)
+    assert marked(obs) == ["live", "under-veil", "shown"]
+    assert on_screen(obs, "frozen") and on_screen(obs, "frozen-link")
+    assert not element(obs, "frozen")["clickable"] and not element(obs, "frozen-link")["clickable"]
+    assert element(obs, "live")["clickable"]
+    assert "Frozen" not in obs["axtree"] and "'Live'" in obs["axtree"]  # Chromium leaves it out
+    assert re.search(r'<section bid="\d+" inert>\n +<button bid="\d+" id="frozen"', obs["dom"])
+    obs = click(env, obs, "frozen")
+    assert "inert" in obs["last_action_error"]
+    obs = click(env, obs, "under-veil")  # the inert veil over it lets the click through
+    assert obs["last_action_error"] == ""
+    assert log(obs) == "Clicked: under-veil"
+
+
+def test_no_pointer_events_hidden_and_content_hidden_elements_get_no_marks(make_env: MakeEnv) -> None:
+    env = page_env(make_env, "inert.html")
+    obs, _ = env.reset(seed=0)
+    marks = marked(obs)
+    assert on_screen(obs, "untouchable") and "untouchable" not in marks
+    assert not element(obs, "ghost")["visible"] and "ghost" not in marks
+    assert "shown" in marks  # visible inside its hidden parent
+    assert not element(obs, "folded")["visible"] and "folded" not in marks
+    obs = click(env, obs, "folded")  # its box is kept, but nothing of it is painted
+    assert "not visible" in obs["last_action_error"]
+
+
+def test_outside_a_modal_dialog_is_inert_for_the_observation_and_for_clicks(make_env: MakeEnv) -> None:
+    env = page_env(make_env, "dialog.html")
+    obs, _ = env.reset(seed=0)
+    assert not element(obs, "behind")["clickable"] and not element(obs, "docs")["clickable"]
+    assert element(obs, "yes")["clickable"]
+    assert "Behind" not in obs["axtree"] and "'Yes'" in obs["axtree"]
+    obs = click(env, obs, "behind")
+    assert "modal dialog" in obs["last_action_error"]
+    obs = click(env, obs, "yes")
+    assert obs["last_action_error"] == ""
+    assert element(obs, "behind")["clickable"]
+    obs = click(env, obs, "behind")
+    assert obs["last_action_error"] == ""
 
 
 def test_an_open_menu_hides_the_widgets_under_it_and_has_its_items_marked() -> None:

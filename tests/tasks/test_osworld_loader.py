@@ -62,7 +62,7 @@ def outcome(home: Path, **kwargs: Any) -> DesktopOutcome:
 def test_the_bundled_tasks_load_have_oracles_and_make_the_suite() -> None:
     tasks = load_folder(BUNDLED)
     ids = [t.spec.id for t in tasks]
-    assert len(ids) == 13 and set(ids) == set(ORACLES)
+    assert len(ids) == 16 and set(ids) == set(ORACLES)
     assert list_tasks(suite="osworld-json") == [f"osworld-json.{i}" for i in ids]
     sheet = next(t for t in tasks if t.spec.id == "sheet-total")
     setup = sheet.setup(__import__("random").Random(0))
@@ -117,9 +117,9 @@ def test_unknown_steps_getters_metrics_and_options_suggest_the_supported_names(t
             "Did you mean: `launch`",
         ),
         (
-            variant(config=[{"type": "chrome_open_tabs", "parameters": {"urls_to_open": []}}]),
+            variant(config=[{"type": "update_browse_history", "parameters": {}}]),
             UnsupportedStepError,
-            "needs Google Chrome",
+            "History database",
         ),
         (
             variant(evaluator={**BASE["evaluator"], "func": "exact_mach"}),
@@ -132,9 +132,14 @@ def test_unknown_steps_getters_metrics_and_options_suggest_the_supported_names(t
             "getter `vm_flie`.* Did you mean: `vm_file`",
         ),
         (
-            variant(evaluator={**BASE["evaluator"], "result": {"type": "active_tab_info"}}),
+            variant(evaluator={**BASE["evaluator"], "result": {"type": "chrome_saved_address"}}),
             UnsupportedEvaluatorError,
-            "reads Google Chrome",
+            "reads Chrome state that is not read here yet",
+        ),
+        (
+            variant(evaluator={**BASE["evaluator"], "result": {"type": "info_from_website"}}),
+            UnsupportedEvaluatorError,
+            "a web site over the internet",
         ),
         (
             variant(evaluator={**BASE["evaluator"], "options": {"ignore_cas": True}}),
@@ -298,13 +303,15 @@ def test_the_suite_reads_the_folder_the_setting_names_and_leaves_out_what_it_can
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path, BASE, "good.json")
-    write(tmp_path, variant(id="web", config=[{"type": "chrome_open_tabs", "parameters": {}}]), "web.json")
+    write(
+        tmp_path, variant(id="web", config=[{"type": "update_browse_history", "parameters": {}}]), "web.json"
+    )
     monkeypatch.setenv(FOLDER_ENV, str(tmp_path))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         specs = suite_tasks()
     assert [s.name for s in specs] == ["osworld-json.t1"] and not specs[0].seeded
-    assert "1 task file(s)" in str(caught[0].message) and "chrome_open_tabs" in str(caught[0].message)
+    assert "1 task file(s)" in str(caught[0].message) and "update_browse_history" in str(caught[0].message)
     made = specs[0].make()
     assert made.name == "osworld-json.t1"
     tasks, errors = scan_folder(tmp_path)

@@ -21,6 +21,7 @@ from palaestra.tasks.desktop.osworld import (
     load_task,
 )
 from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree, check_accessibility_tree
+from palaestra.tasks.desktop.osworld.errors import OfflineURLError
 
 SAVE = ["python", "-c", "import pyautogui; pyautogui.hotkey('ctrl', 's')"]
 BASE: dict[str, Any] = {
@@ -100,7 +101,8 @@ def test_an_acting_postconfig_makes_the_task_judged_at_the_end_with_its_steps_in
         (step("sleep", seconds=True), OSWorldTaskError, r"`seconds` must be a number >= 0"),
         (step("execute"), OSWorldTaskError, "`command` must be a string or a list"),
         (step("launch", command=["gimp"]), UnsupportedAppError, "app `gimp`"),
-        (step("chrome_open_tabs"), UnsupportedStepError, "needs Google Chrome"),
+        (step("chrome_open_tabs"), OSWorldTaskError, '"urls_to_open": a list of URLs'),
+        (step("chrome_open_tabs", urls_to_open=["https://example.com"]), OfflineURLError, "on the internet"),
         ({"type": "sleep", "parameters": [1]}, OSWorldTaskError, "`parameters` must be an object"),
     ],
 )

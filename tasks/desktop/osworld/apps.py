@@ -13,17 +13,16 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Collection, Sequence
 
+from palaestra.tasks.desktop.osworld.browser_steps import BROWSER, is_browser, launch_args
 from palaestra.tasks.desktop.osworld.errors import UnsupportedAppError
 
 #: The desktop's apps (see tasks/desktop): all in the accessibility tree. LibreOffice (Calc and
-#: Writer) starts as ``soffice`` or ``libreoffice``.
-APPS = ("galculator", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm", "soffice")
+#: Writer) starts as ``soffice`` or ``libreoffice``; Chromium stands in for Google Chrome
+#: (`browser_steps`: ``google-chrome`` and ``chrome`` start it).
+APPS = ("chromium", "galculator", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm", "soffice")
 OFFICE = frozenset({"libreoffice", "soffice"})
 #: OSWorld's apps (program names and ``related_apps`` names) that are not here, and why.
 MISSING = {
-    "google-chrome": "Google Chrome is not installed; web tasks are the browser suites' (BrowserEnv)",
-    "chrome": "Google Chrome is not installed; web tasks are the browser suites' (BrowserEnv)",
-    "chromium": "web tasks are the browser suites' (BrowserEnv), not the desktop's",
     "libreoffice_impress": "LibreOffice Impress is not installed (Calc and Writer are)",
     "vlc": "VLC is not installed (and media tasks need codecs and files we do not ship)",
     "gimp": "GIMP is not installed",
@@ -59,6 +58,9 @@ def check_app(program: str, source: str, where: str, args: Sequence[str] = ()) -
     """The app a launch names (by its basename) when this desktop has it; else a typed error.
     LibreOffice's launch options and files must ask for a module that is installed."""
     name = posixpath.basename(program)
+    if is_browser(name):
+        launch_args(tuple(args), source, where)
+        return BROWSER
     if name not in APPS:
         raise UnsupportedAppError(source, where, "app", name, APPS, MISSING.get(name, ""))
     if name in OFFICE:
@@ -78,7 +80,7 @@ def check_related(apps: object, source: str) -> None:
     """Refuse a task whose ``related_apps`` names an app we lack: its steps or checks need it."""
     for app in apps if isinstance(apps, list) else []:
         name = str(app)
-        if name not in GENERIC and name not in APPS and name in MISSING:
+        if name not in GENERIC and not is_browser(name) and name not in APPS and name in MISSING:
             raise UnsupportedAppError(source, "related_apps", "app", name, APPS, MISSING[name])
 
 

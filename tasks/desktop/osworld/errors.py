@@ -50,3 +50,7 @@ class UnsupportedAppError(UnsupportedFeatureError):
 
 class PathOutsideHomeError(OSWorldTaskError):
     """A path in the file that leaves the episode's HOME (or a local source that leaves the task folder)."""
+
+
+class OfflineURLError(OSWorldTaskError):
+    """A URL the task opens in the browser that is on the internet, which this machine has none of."""

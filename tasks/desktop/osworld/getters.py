@@ -8,8 +8,9 @@ several), ``list_directory`` (a folder of HOME as OSWorld's tree of ``name``/``t
 ``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's elements as
 text, one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibility_tree``),
 ``rule`` (the spec's ``rules``) and ``cloud_file`` for local files only (an expected file beside
-the task file). Other getters read apps we lack (Chrome, VLC...) or the VM itself, and are refused
-with the reason.
+the task file); Chrome's settings, bookmarks, history, cookies and tabs, read from the episode's
+Chromium (`chrome_getters`). Other getters read apps we lack (VLC...), Chrome state not read here
+yet, or the VM itself, and are refused with the reason.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
+from palaestra.tasks.desktop.osworld import chrome_getters
 from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
@@ -193,14 +195,16 @@ GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
     ),
 }
 #: Words in OSWorld getter names that say which missing app or service they read.
+BROWSER_STATE = "Chrome state that is not read here yet (the browser is Chromium)"
 NEEDS = {
-    "chrome": "Google Chrome",
-    "tab": "Google Chrome",
-    "bookmark": "Google Chrome",
-    "history": "Google Chrome",
-    "cookie": "Google Chrome",
-    "url": "a web browser",
-    "page": "a web browser",
+    "chrome": BROWSER_STATE,
+    "tab": BROWSER_STATE,
+    "bookmark": BROWSER_STATE,
+    "history": BROWSER_STATE,
+    "cookie": BROWSER_STATE,
+    "url": BROWSER_STATE,
+    "page": "a web page over the internet",
+    "website": "a web site over the internet",
     "vlc": "VLC",
     "vscode": "VS Code",
     "thunderbird": "Thunderbird",
@@ -217,10 +221,15 @@ def compile_getter(spec: object, place: Place) -> Getter:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
         raise OSWorldTaskError(place.source, place.where, 'a getter is {"type": ..., ...}')
     kind = spec["type"]
+    if kind in chrome_getters.PLAIN:
+        return Getter(kind, chrome_getters.PLAIN[kind])
+    if kind in chrome_getters.WITH_SPEC:
+        return Getter(kind, chrome_getters.WITH_SPEC[kind](spec, place.source, place.where))
     if kind not in GETTERS:
         needs = next((app for word, app in NEEDS.items() if word in kind.lower()), "")
         reason = f"it reads {needs}, which this desktop does not have" if needs else ""
         if kind == "cloud_file" or kind.startswith("cloud"):
             reason = "files come from the task folder here, not from the internet"
-        raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, GETTERS, reason)
+        supported = [*GETTERS, *chrome_getters.PLAIN, *chrome_getters.WITH_SPEC]
+        raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, supported, reason)
     return GETTERS[kind](spec, place)

@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from palaestra.tasks.desktop.osworld import calc_metrics, writer_metrics
+from palaestra.tasks.desktop.osworld import calc_metrics, chrome_metrics, writer_metrics
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
 from palaestra.tasks.desktop.osworld.getters import FilePath
 
@@ -166,7 +166,23 @@ METRICS: dict[str, Metric] = {
     "compare_line_spacing": Metric(writer_metrics.compare_line_spacing, True),
     "compare_font_names": Metric(writer_metrics.compare_font_names, True, rule_keys=("font_name",)),
     "is_first_line_centered": Metric(writer_metrics.is_first_line_centered, False),
+    # Chrome's (chrome_metrics), on what chrome_getters read of the episode's Chromium.
+    "is_expected_url_pattern_match": Metric(
+        chrome_metrics.is_expected_url_pattern_match, True, rule_keys=("expected",)
+    ),
 }
+for _metric, _options in (
+    (chrome_metrics.is_expected_active_tab, ("prefix",)),
+    (chrome_metrics.is_expected_tabs, ()),
+    (chrome_metrics.is_expected_bookmarks, ()),
+    (chrome_metrics.check_history_deleted, ()),
+    (chrome_metrics.is_cookie_deleted, ()),
+    (chrome_metrics.check_enabled_experiments, ()),
+    (chrome_metrics.check_font_size, ()),
+):
+    METRICS[_metric.__name__] = Metric(
+        _metric, True, _options, check_rules=chrome_metrics.rule_checker(_metric)
+    )
 #: ``infeasible``: the task cannot be done, and the agent must say so (fail()); no getters.
 INFEASIBLE = "infeasible"
 SUPPORTED = (*METRICS, INFEASIBLE)

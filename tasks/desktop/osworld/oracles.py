@@ -137,6 +137,51 @@ def writer_move_meeting(obs: Obs) -> Plan:
     yield from save_keeping_format(obs)
 
 
+def await_element(
+    obs: Obs, role: str, name: re.Pattern[str], tries: int = 10
+) -> Generator[str, Obs, tuple[Obs, str]]:
+    """Wait (half a second a step) until an element of ``role`` whose name matches shows up: the
+    browser draws a settings page's sections, or a dialog, a moment after the key that asked."""
+    for _ in range(tries):
+        found = [e["id"] for e in obs["elements"] if e["role"] == role and name.fullmatch(e["name"])]
+        if found:
+            return obs, str(found[0])
+        obs = yield "wait(0.5)"
+    raise LookupError(f"no {role} {name.pattern!r} on screen")
+
+
+def chrome_do_not_track(obs: Obs) -> Plan:
+    """Open the cookie settings by their address, switch the Do Not Track toggle on and confirm;
+    the task's postconfig quits the browser, which writes the setting to its profile."""
+    obs = yield "hotkey('ctrl', 'l')\nwrite('chrome://settings/cookies\\n')"
+    obs, toggle = yield from await_element(
+        obs, "toggle button", re.compile(r'Send a "Do Not Track" request.*')
+    )
+    obs = yield f"click('{toggle}')"
+    obs = yield from press_until_gone(obs, "push button", "Confirm")
+    yield "done()"
+
+
+def chrome_bookmark_page(obs: Obs) -> Plan:
+    """Ctrl+D, put the bookmark in the bookmarks bar folder (a fresh profile offers "Other
+    bookmarks"), Done; the task's postconfig quits the browser, which writes its Bookmarks file."""
+    obs = yield "hotkey('ctrl', 'd')"
+    obs, folder = yield from await_element(obs, "combo box", re.compile("Folder"))
+    obs = yield f"click('{folder}')"
+    obs, bar = yield from await_element(obs, "check menu item", re.compile("Bookmarks bar"))
+    obs = yield f"click('{bar}')"
+    obs, done = yield from await_element(obs, "push button", re.compile("Done"))
+    obs = yield f"click('{done}')"
+    yield "done()"
+
+
+def chrome_link_in_new_tab(obs: Obs) -> Plan:
+    """Ctrl+click the link the goal names: the page opens in a new tab behind the current one."""
+    link = quoted(obs["goal"])[0]
+    yield f"keyDown('ctrl')\nclick('{find(obs, 'link', link)}')\nkeyUp('ctrl')"
+    yield "wait(0.5)"
+
+
 def retouch_photo(obs: Obs) -> Plan:
     yield "fail('GIMP is not installed on this desktop')"
 
@@ -155,6 +200,9 @@ ORACLES: dict[str, Oracle] = {
     "calc-line-totals": calc_line_totals,
     "calc-rename-sheet": calc_rename_sheet,
     "writer-move-meeting": writer_move_meeting,
+    "chrome-do-not-track": chrome_do_not_track,
+    "chrome-bookmark-page": chrome_bookmark_page,
+    "chrome-link-in-new-tab": chrome_link_in_new_tab,
 }
 
 

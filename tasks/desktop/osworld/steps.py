@@ -2,7 +2,9 @@
 HOME, commands run in it, apps launched and a pause, in the order the episode needs them; and its
 ``evaluator.postconfig`` as the live steps run before the verdict at the end (`plan_postconfig`).
 
-Supported: ``download`` (local files only; config only), ``launch`` (an app of this desktop),
+Supported: ``download`` (local files only; config only), ``launch`` (an app of this desktop;
+``google-chrome`` starts Chromium, see `browser_steps` for the browser's steps and helpers),
+``chrome_open_tabs``/``chrome_close_tabs`` (loopback and file:// URLs only),
 ``open`` (a file, with the app its type calls for), ``execute``/``command`` (a command in HOME, as
 the desktop user, where ``python`` is the environment's own with a pyautogui for this display;
 in config, before the apps when it comes before every launch, else in order once the first app is
@@ -19,20 +21,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, RunCommand, WindowStep
+from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
 
-SUPPORTED = ("activate_window", "close_window", "command", "download", "execute", "launch", "open", "sleep")
+SUPPORTED = (
+    *("activate_window", "chrome_close_tabs", "chrome_open_tabs", "close_window", "command", "download"),
+    *("execute", "launch", "open", "sleep"),
+)
 #: What a postconfig may hold: it acts on the live desktop, where nothing is copied in any more.
 POSTCONFIG = tuple(k for k in SUPPORTED if k != "download")
 #: The parameters of the window steps (OSWorld's, as its VM server reads them).
 WINDOW_PARAMS = ("window_name", "strict", "by_class")
 #: OSWorld step types that exist but cannot run here, and why.
 REFUSED = {
-    "chrome_open_tabs": "it needs Google Chrome, which this desktop does not have",
-    "chrome_close_tabs": "it needs Google Chrome, which this desktop does not have",
-    "update_browse_history": "it needs Google Chrome, which this desktop does not have",
+    "update_browse_history": "it writes the browser's History database behind its back; not supported yet",
     "login": "it signs in to a web site over the internet",
     "googledrive": "it needs Google Drive, over the internet",
     "proxy": "it sets up an internet proxy",
@@ -115,10 +119,15 @@ def plan_postconfig(steps: object, source: str) -> tuple[LiveStep, ...]:
     planned: list[LiveStep] = []
     paused = 0.0
     for kind, params, where in _steps(steps, "evaluator.postconfig", source, POSTCONFIG, "postconfig step"):
-        if kind == "sleep":
+        helpers = _helper_steps(kind, params, source, where)
+        if helpers is not None:
+            planned += helpers
+        elif kind == "sleep":
             seconds = min(_seconds(params, source, where), MAX_DELAY - paused)
             paused += seconds
             planned.append(Pause(seconds))
+        elif kind in browser_steps.TAB_STEPS:
+            planned.append(browser_steps.tab_step(kind, params, source, where))
         elif kind in ("launch", "open"):
             planned.append(LaunchApp(_app(kind, params, {}, source, where)))
         else:
@@ -139,7 +148,18 @@ def _live(kind: str, params: dict[str, Any], source: str, where: str) -> LiveSte
             source, where, f"`window_name` must be a window's title (or class), got {name!r}"
         )
     action: Literal["activate", "close"] = "activate" if kind == "activate_window" else "close"
-    return WindowStep(action, name, flag(params.get("strict", False)), flag(params.get("by_class", False)))
+    by_class = flag(params.get("by_class", False))
+    return WindowStep(
+        action, browser_steps.window_name(name, by_class), flag(params.get("strict", False)), by_class
+    )
+
+
+def _helper_steps(kind: str, params: dict[str, Any], source: str, where: str) -> tuple[LiveStep, ...] | None:
+    """A launch or command that is one of the browser's helpers (`browser_steps.helper_steps`)."""
+    if kind not in ("launch", "execute", "command"):
+        return None
+    argv = as_argv(params.get("command"), params.get("shell", False), source, where)
+    return browser_steps.helper_steps(argv, source, where)
 
 
 def _seconds(params: dict[str, Any], source: str, where: str) -> float:
@@ -185,6 +205,12 @@ def _add_step(
                 raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
             target = home_relative(entry.get("path"), source, at)
             plan.files[target] = local_source(entry.get("url"), task_dir, root, source, at)
+    elif (helpers := _helper_steps(kind, params, source, where)) is not None:
+        plan.after_apps += helpers
+    elif kind in browser_steps.TAB_STEPS:
+        if not any(argv[0] == browser_steps.BROWSER for argv in plan.apps):  # OSWorld starts one too
+            plan.apps.append((browser_steps.BROWSER,))
+        plan.after_apps.append(browser_steps.tab_step(kind, params, source, where))
     elif kind in ("launch", "open"):
         plan.apps.append(_app(kind, params, plan.files, source, where, plan.related))
     elif kind == "sleep":

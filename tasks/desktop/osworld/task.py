@@ -26,9 +26,10 @@ from palaestra.tasks.desktop.osworld.paths import VM_HOME
 from palaestra.tasks.desktop.osworld.steps import SetupPlan, flag, plan_setup
 
 SUITE = "osworld-json"
-#: Snapshots a task may name: OSWorld's plain desktop, and its office ones (the same desktop with
-#: LibreOffice, which this one has too). Others hold apps and state we cannot restore.
-PLAIN_SNAPSHOTS = frozenset({"", "os", "init_state", "libreoffice_calc", "libreoffice_writer"})
+#: Snapshots a task may name: OSWorld's plain desktop, and its office and browser ones (the same
+#: desktop with LibreOffice, or with a fresh Chrome profile: Chromium's here, fresh every episode).
+#: Others hold apps and state we cannot restore.
+PLAIN_SNAPSHOTS = frozenset({"", "os", "init_state", "libreoffice_calc", "libreoffice_writer", "chrome"})
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 

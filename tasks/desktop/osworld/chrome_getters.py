@@ -1,0 +1,250 @@
+"""OSWorld's Chrome getters, reading the episode's Chromium: its profile's files (Preferences, Local
+State, Bookmarks, the History and Cookies databases) and, for its tabs, its DevTools endpoint.
+
+OSWorld reads ``~/.config/google-chrome``; Chromium keeps the same files under
+``~/.config/chromium`` (`palaestra.envs.desktop.browser_app`), which is where these look. Chromium
+writes its settings to disk some seconds after a change (and at exit): OSWorld's tasks that read
+them quit the browser in their ``postconfig`` first (``pkill chrome``, a `QuitBrowser` here).
+A file that is missing or unreadable gives OSWorld's default for the setting (a fresh profile's),
+or None where OSWorld gives None, which scores 0.
+
+Pages in HOME are ``file://`` URLs of the episode's real HOME in the browser; the URLs these getters
+give name them under OSWorld's ``/home/user`` instead, as the task files do.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import tempfile
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import connect
+
+from palaestra.tasks.desktop.base import DesktopOutcome
+from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
+from palaestra.tasks.desktop.osworld.paths import VM_HOME
+
+#: Chromium's profile folder in HOME, and its one profile in it.
+PROFILE = ".config/chromium"
+DEFAULT = f"{PROFILE}/Default"
+#: A fresh profile's font sizes (what OSWorld assumes when Preferences has none).
+FONT_SIZES = {"default_fixed_font_size": 13, "default_font_size": 16, "minimum_font_size": 13}
+#: Chromium's ``session.restore_on_startup`` value for "Open the New Tab page".
+STARTUP_NEW_TAB = 5
+
+Spec = dict[str, Any]
+Read = Callable[[DesktopOutcome], Any]
+
+
+def aliased(outcome: DesktopOutcome, text: str) -> str:
+    """``text`` with the episode's HOME in ``file://`` URLs said as OSWorld's ``/home/user``."""
+    return text.replace(f"file://{outcome.home}/", f"file://{VM_HOME}/")
+
+
+def _json(outcome: DesktopOutcome, relative: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(aliased(outcome, outcome.path(relative).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _dig(data: dict[str, Any] | None, *keys: str, default: Any = None) -> Any:
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return default
+        data = data[key]
+    return data
+
+
+def preference(*keys: str, default: Any = None, local_state: bool = False) -> Read:
+    """A value of the profile's Preferences (or of Local State) by its keys, else ``default``."""
+    relative = f"{PROFILE}/Local State" if local_state else f"{DEFAULT}/Preferences"
+    return lambda outcome: _dig(_json(outcome, relative), *keys, default=default)
+
+
+def enable_do_not_track(outcome: DesktopOutcome) -> str:
+    """ "true" or "false", as OSWorld compares it."""
+    return "true" if _dig(_json(outcome, f"{DEFAULT}/Preferences"), "enable_do_not_track") else "false"
+
+
+def chrome_font_size(outcome: DesktopOutcome) -> dict[str, Any]:
+    """The font sizes set in Settings > Appearance, over a fresh profile's for those never set."""
+    webprefs = _dig(_json(outcome, f"{DEFAULT}/Preferences"), "webkit", "webprefs", default={})
+    sizes = {k: v for k, v in webprefs.items() if k in FONT_SIZES} if isinstance(webprefs, dict) else {}
+    return {**FONT_SIZES, **sizes}
+
+
+def new_startup_page(outcome: DesktopOutcome) -> str:
+    """ "true" when the browser opens the New Tab page at startup (a fresh profile's choice)."""
+    prefs = _json(outcome, f"{DEFAULT}/Preferences")
+    chosen = _dig(prefs, "session", "restore_on_startup", default=STARTUP_NEW_TAB)
+    return "true" if chosen == STARTUP_NEW_TAB else "false"
+
+
+def bookmarks(outcome: DesktopOutcome) -> dict[str, Any] | None:
+    """The Bookmarks file's ``roots`` (``bookmark_bar``, ``other``, ``synced``); None before the
+    browser saved any bookmark."""
+    roots = _dig(_json(outcome, f"{DEFAULT}/Bookmarks"), "roots")
+    return roots if isinstance(roots, dict) else None
+
+
+def _rows(outcome: DesktopOutcome, name: str, query: str) -> list[tuple[Any, ...]] | None:
+    """The rows of ``query`` on one of the profile's SQLite databases, read from a copy: the
+    running browser holds it locked, and a reader must never change what the agent left."""
+    source = outcome.path(f"{DEFAULT}/{name}")
+    if not source.is_file():
+        return None
+    with tempfile.TemporaryDirectory(prefix="palaestra-chrome-") as folder:
+        copy = Path(folder) / name
+        shutil.copyfile(source, copy)
+        journal = source.with_name(f"{name}-journal")
+        if journal.is_file():  # a transaction in flight rolls back, as the browser's own would
+            shutil.copyfile(journal, copy.with_name(f"{name}-journal"))
+        db = sqlite3.connect(copy)
+        try:
+            rows = list(db.execute(query))
+        except sqlite3.Error:
+            return None
+        finally:
+            db.close()
+    return [tuple(aliased(outcome, v) if isinstance(v, str) else v for v in row) for row in rows]
+
+
+def history(outcome: DesktopOutcome) -> list[tuple[Any, ...]] | None:
+    """(url, title, last_visit_time) of every page in the History database."""
+    return _rows(outcome, "History", "SELECT url, title, last_visit_time FROM urls")
+
+
+def cookie_data(outcome: DesktopOutcome) -> list[tuple[Any, ...]] | None:
+    """Every row of the Cookies database (its second column is the cookie's host)."""
+    return _rows(outcome, "Cookies", "SELECT * FROM cookies")
+
+
+# -- the live browser, through its DevTools endpoint ------------------------------------------
+
+
+def _targets(outcome: DesktopOutcome) -> list[dict[str, Any]] | None:
+    """The browser's tabs as DevTools lists them, the most recently created or active first;
+    None when no browser answers."""
+    try:
+        port = int(outcome.path(f"{PROFILE}/DevToolsActivePort").read_text().split()[0])
+        url = f"http://127.0.0.1:{port}/json/list"
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            targets = json.loads(reply.read())
+    except (OSError, ValueError, IndexError):
+        return None
+    return [t for t in targets if t.get("type") == "page"]
+
+
+def _tab(outcome: DesktopOutcome, target: dict[str, Any]) -> dict[str, str]:
+    return {"title": str(target.get("title", "")), "url": aliased(outcome, str(target.get("url", "")))}
+
+
+def _shown(target: dict[str, Any]) -> bool:
+    """Whether the tab is the one its window shows (its document is visible), asked over DevTools."""
+    ask = {"id": 1, "method": "Runtime.evaluate", "params": {"expression": "document.visibilityState"}}
+    try:
+        with connect(str(target["webSocketDebuggerUrl"]), open_timeout=5, max_size=2**20) as socket:
+            socket.send(json.dumps(ask))
+            while True:
+                reply = json.loads(socket.recv(timeout=5))
+                if reply.get("id") == 1:
+                    return bool(_dig(reply, "result", "result", "value") == "visible")
+    except (OSError, ValueError, KeyError, TimeoutError, WebSocketException):
+        return False
+
+
+def open_tabs_info(outcome: DesktopOutcome) -> list[dict[str, str]] | None:
+    """Every open tab's ``title`` and ``url`` (in no order OSWorld's metrics rely on)."""
+    targets = _targets(outcome)
+    return None if targets is None else [_tab(outcome, t) for t in reversed(targets)]
+
+
+def active_tab_info(outcome: DesktopOutcome) -> dict[str, str] | None:
+    """The active tab's ``title`` and ``url``: the tab whose page is visible (DevTools' own list is
+    ordered by when tabs were created or shown, so a link opened behind the page comes first)."""
+    targets = _targets(outcome) or []
+    return next((_tab(outcome, t) for t in targets if _shown(t)), None)
+
+
+def active_tab_url_parse(spec: Spec, source: str, where: str) -> Read:
+    """The active tab's URL's query parameters named by ``parse_keys`` (renamed by ``replace``)."""
+    keys, renames = spec.get("parse_keys"), spec.get("replace") or {}
+    if (
+        not isinstance(keys, list)
+        or not all(isinstance(k, str) for k in keys)
+        or not isinstance(renames, dict)
+    ):
+        raise OSWorldTaskError(source, where, '`active_tab_url_parse` needs "parse_keys": [names]')
+
+    def read(outcome: DesktopOutcome) -> dict[str, Any] | None:
+        tab = active_tab_info(outcome)
+        if tab is None:
+            return None
+        query = parse_qs(urlparse(tab["url"]).query)
+        found = {k: query[k][0] for k in keys if k in query}
+        return {renames.get(k, k): v for k, v in found.items()}
+
+    return read
+
+
+#: The accessible name of Chromium's address bar.
+OMNIBOX = "Address and search bar"
+
+
+def active_url_from_access_tree(spec: Spec, source: str, where: str) -> Read:
+    """The address bar's text, as the screen shows it; with the ``goto_prefix`` OSWorld adds
+    (``https://`` unless the spec says otherwise) when it shows no scheme (``file://`` before a
+    path)."""
+    prefix = spec.get("goto_prefix", "https://")
+    if not isinstance(prefix, str):
+        raise OSWorldTaskError(source, where, f"`goto_prefix` must be text, got {prefix!r}")
+
+    def read(outcome: DesktopOutcome) -> str | None:
+        shown = next(
+            (
+                str(e.get("value") or e.get("text") or "")
+                for e in outcome.elements
+                if e.get("name") == OMNIBOX
+            ),
+            "",
+        )
+        if not shown:
+            return None
+        if shown.startswith("/"):  # a file's page: Chromium shows its path without file://
+            return aliased(outcome, f"file://{shown}")
+        return shown if "://" in shown or shown.startswith(("about:", "chrome:")) else prefix + shown
+
+    return read
+
+
+#: Getters that need nothing of their spec, by OSWorld's name.
+PLAIN: dict[str, Read] = {
+    "enable_do_not_track": enable_do_not_track,
+    "chrome_font_size": chrome_font_size,
+    "new_startup_page": new_startup_page,
+    "bookmarks": bookmarks,
+    "history": history,
+    "cookie_data": cookie_data,
+    "open_tabs_info": open_tabs_info,
+    "active_tab_info": active_tab_info,
+    "default_search_engine": preference(
+        "default_search_provider_data", "template_url_data", "short_name", default="Google"
+    ),
+    "profile_name": preference("profile", "name"),
+    "chrome_language": preference("intl", "app_locale", default="en-US", local_state=True),
+    "enabled_experiments": preference("browser", "enabled_labs_experiments", default=[], local_state=True),
+}
+#: Getters that read options of their spec.
+WITH_SPEC: dict[str, Callable[[Spec, str, str], Read]] = {
+    "active_tab_url_parse": active_tab_url_parse,
+    "active_url_from_accessTree": active_url_from_access_tree,
+}
