@@ -25,6 +25,8 @@ class ObserveAct:
     #: The episode's HOME (None before the first episode) and the path a task says for it.
     home: Any
     home_alias: str
+    #: The spreadsheet cell objects already made, kept across steps (`sheet_cells.CellPaths`).
+    cell_paths: Any
 
     def observe(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         reply: dict[str, Any] = {"windows": self.x.windows(), "pointer": list(self.x.pointer())}
@@ -32,7 +34,7 @@ class ObserveAct:
             reply["popups"] = stacking.popups(self.x, [w["id"] for w in reply["windows"]])
         if request.get("tree", True):
             home = str(self.home or "")
-            nodes = office.adjust(self.tree, self.tree.snapshot(), home, self.home_alias)
+            nodes = office.adjust(self.tree, self.tree.snapshot(), home, self.home_alias, self.cell_paths)
             nodes = browser_app.adjust(nodes)
             if reply.get("popups"):
                 stacking.place(nodes, reply["popups"], self.tree)

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import atspi
+import sheet_cells
 
 #: The names an app's argv may start with to run LibreOffice.
 PROGRAMS = frozenset({"soffice", "libreoffice"})
@@ -106,10 +107,15 @@ VALUE_ROLES = frozenset({"scroll bar", "slider", "spin button", "progress bar", 
 
 
 def adjust(
-    reader: atspi.AtspiReader, nodes: list[atspi.Node], home: str = "", alias: str = ""
+    reader: atspi.AtspiReader,
+    nodes: list[atspi.Node],
+    home: str = "",
+    alias: str = "",
+    cell_paths: sheet_cells.CellPaths | None = None,
 ) -> list[atspi.Node]:
     """LibreOffice's nodes put right: boxes where they are drawn, its hidden own menu bar left out,
-    the active cell of a sheet added under the sheet (its 2^31 cells are never walked), the
+    the active cell of a sheet added under the sheet (its 2^31 cells are never walked), then the
+    other cells it shows that hold something (`sheet_cells`, through ``cell_paths``), the
     episode's HOME in document names said as ``alias`` (or ``~``), as the episode's paths are
     (the session's folder changes from run to run), and the meaningless value 0 of its buttons,
     panels and separators left out.
@@ -153,12 +159,25 @@ def adjust(
     kept = [n for n in nodes if n.key not in hidden]
     for node in kept:
         node.children = [c for c in node.children if c not in hidden]
-    for table in [n for n in kept if n.app in office_apps and _is_sheet(n)]:
+    sheets = [n for n in kept if n.app in office_apps and _is_sheet(n)]
+    if cell_paths is not None:
+        cell_paths.keep_only({s.key for s in sheets})
+    for table in sheets:
+        offset = offsets.get(table.key, (0, 0))
         cell = _active_cell(reader, table, kept)
+        shown = None
+        if cell_paths is not None:
+            active = cell.name.split(" ")[0] if cell is not None else ""
+            shown = sheet_cells.read(reader, cell_paths, table, offset, skip=active)
         if cell is not None:
-            cell.box = _moved(cell.box, offsets.get(table.key, (0, 0)))
+            cell.box = _moved(cell.box, offset)
+            cell.key = shown.skipped_key if shown and shown.skipped_key else cell.key
             table.children.append(cell.key)
             kept.append(cell)
+        if shown is not None:
+            table.text = shown.summary
+            table.children += [c.key for c in shown.cells]
+            kept += shown.cells
     return kept
 
 
@@ -197,7 +216,7 @@ def _active_cell(reader: atspi.AtspiReader, table: atspi.Node, nodes: list[atspi
     column = 0
     for letter in address.group(1):
         column = column * 26 + ord(letter) - ord("A") + 1
-    cell = reader.table_cell(table, int(address.group(2)) - 1, column - 1)
+    cell = sheet_cells.cell_at(reader, table, int(address.group(2)) - 1, column - 1)
     if cell is None:
         return None
     [attributes] = reader.attributes([cell])

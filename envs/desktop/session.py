@@ -35,6 +35,7 @@ import commands
 import office
 import parking
 import protocol
+import sheet_cells
 from display import Display, SessionFailure
 from observe_act import ObserveAct
 from session_steps import SessionSteps
@@ -70,6 +71,8 @@ class Session(Display, ObserveAct, SessionSteps):
         #: Whether a step of this episode closed a window: its app's exit is then no failure.
         self.closed_a_window = False
         self.stopped: set[int] = set()
+        #: The spreadsheet cell objects already made (`sheet_cells`: LibreOffice never frees them).
+        self.cell_paths = sheet_cells.CellPaths()
 
     def kill_episode(self) -> None:
         """Kill every process started since the session came up (the apps and their helpers)."""

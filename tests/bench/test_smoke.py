@@ -229,3 +229,9 @@ def test_llm_throughput_with_the_embedded_model(tmp_path: Path) -> None:
 def test_desktop_times_one_reset_and_one_environment() -> None:
     stdout = run_bench("bench.speed.desktop", "--resets", "1", "--parallel", "1", timeout=600)
     assert "keep display" in stdout and "fresh session" in stdout and "1 side by side: ok" in stdout
+
+
+def test_sheet_cells_times_the_tree_with_and_without_a_sheets_cells() -> None:
+    stdout = run_bench("bench.speed.sheet_cells", "--rounds", "1", "--sheets", "filled", timeout=600)
+    [row] = [line.split() for line in stdout.splitlines() if line.startswith("filled 20x10")]
+    assert row[2] == "200", stdout  # the 200 filled cells, the active one (A1) among them
