@@ -1,12 +1,13 @@
 """Reading accessibility trees from the AT-SPI bus, in the desktop session process.
 
 This speaks AT-SPI's D-Bus protocol directly (with `jeepney`, pure Python) instead of going through
-libatspi and PyGObject: no C extension to build, no process-wide singleton bound to one bus, and
-the calls of one tree level go out together (pipelined) instead of one round trip at a time. Only
-what is on screen is read: a node that is not `showing` is kept out with its whole subtree (a
-menu's items until it opens), and so are the children of a node that `manages descendants` (a
-spreadsheet's 2^31 cells in LibreOffice: `sheet_cells` reads the visible ones one by one), except
-for a Writer page's paragraphs, few, which are read.
+libatspi and PyGObject: no C extension to build, no process-wide singleton bound to one bus, and the
+calls of one tree level go out together (pipelined) instead of one round trip at a time. Only what
+is on screen is read: a node that is not `showing` is kept out with its whole subtree (a menu's
+items until it opens; GTK 2 never says its open menus' items are showing, only visible, so a visible
+item of a menu that is selected or focused, an open one, is read), and so are the children of a node
+that `manages descendants` (a spreadsheet's 2^31 cells in LibreOffice: `sheet_cells` reads the
+visible ones one by one), except for a Writer page's paragraphs, few, which are read.
 """
 
 from __future__ import annotations
@@ -183,13 +184,18 @@ class AtspiReader:
         deadline = time.monotonic() + self.timeout
         nodes: dict[str, Node] = {}
         level: list[tuple[str, str, str, int]] = [(bus, path, "", 0) for bus, path in self.applications()]
+        open_menus: set[str] = set()
         while level and len(nodes) < max_nodes:
-            level = self._level(level, nodes, deadline)
+            level = self._level(level, nodes, deadline, open_menus)
         self._describe(list(nodes.values()), deadline)
         return list(nodes.values())
 
     def _level(
-        self, level: list[tuple[str, str, str, int]], nodes: dict[str, Node], deadline: float
+        self,
+        level: list[tuple[str, str, str, int]],
+        nodes: dict[str, Node],
+        deadline: float,
+        open_menus: set[str],
     ) -> list[tuple[str, str, str, int]]:
         """Add one level of the trees to ``nodes``; the next level's (bus, path, parent, depth).
 
@@ -206,7 +212,8 @@ class AtspiReader:
             if state is None:
                 continue
             node_states = states_of(list(state[0]))
-            if depth > 0 and "showing" not in node_states:
+            shown = "showing" in node_states or (parent in open_menus and "visible" in node_states)
+            if depth > 0 and not shown:
                 continue
             key = f"{bus} {path}"
             if key in nodes:  # one object listed under two parents (Chromium's dialogs): read once
@@ -215,6 +222,7 @@ class AtspiReader:
             if parent in nodes:
                 nodes[parent].children.append(key)
             (managing if "manages-descendants" in node_states else parents).append((bus, path, key, depth))
+        self._open_menus(parents, nodes, open_menus, deadline)
         if managing:
             calls = []
             for bus, path, _, _ in managing:
@@ -232,6 +240,18 @@ class AtspiReader:
             if children is not None
             for child_bus, child_path in children[0]
         ]
+
+    def _open_menus(
+        self,
+        parents: list[tuple[str, str, str, int]],
+        nodes: dict[str, Node],
+        found: set[str],
+        deadline: float,
+    ) -> None:
+        """Add to ``found`` the menus among ``parents`` that are open (selected or focused)."""
+        active = [p for p in parents if p[3] > 0 and {"selected", "focused"} & set(nodes[p[2]].states)]
+        roles = self._batch([_call(bus, path, "GetRoleName") for bus, path, _, _ in active], deadline)
+        found.update(key for (_, _, key, _), role in zip(active, roles, strict=True) if role == ("menu",))
 
     def attributes(self, nodes: list[Node]) -> list[dict[str, str]]:
         """Each node's object attributes (``toolkit: gtk`` on GTK's own widgets), {} when unanswered."""

@@ -32,6 +32,7 @@ import contextlib
 import atspi
 import browser_app
 import commands
+import gimp_app
 import office
 import parking
 import protocol
@@ -134,6 +135,8 @@ class Session(Display, ObserveAct, SessionSteps):
             known = {bus for bus, _ in self.tree.applications()}
             self.app_errs = []
             with_browser = any(browser_app.is_browser(argv) for argv in request.get("apps", []))
+            gimps = [argv for argv in request.get("apps", []) if gimp_app.is_gimp(argv)]
+            with_gimp = None if not gimps else any(gimp_app.opens_a_file(argv) for argv in gimps)
             for i, argv in enumerate(request.get("apps", [])):
                 argv = self.app_argv(argv)
                 # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
@@ -141,7 +144,8 @@ class Session(Display, ObserveAct, SessionSteps):
                 with self.app_errs[-1].open("wb") as err:
                     self.apps.append(self._popen(argv, env, home, stdout=log, stderr=err))
             if self.apps:
-                self._wait(lambda: self._app_ready(known, with_office, with_browser), request["apps"][0][0])
+                apps = (with_office, with_browser, with_gimp)
+                self._wait(lambda: self._app_ready(known, *apps), request["apps"][0][0])
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
         time.sleep(min(float(request.get("delay", 0.0)), 30.0))
@@ -164,16 +168,25 @@ class Session(Display, ObserveAct, SessionSteps):
             result = {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
         return dict(result, argv=argv)
 
-    def _app_ready(self, known: set[str], with_office: bool = False, with_browser: bool = False) -> bool:
+    def _app_ready(
+        self,
+        known: set[str],
+        with_office: bool = False,
+        with_browser: bool = False,
+        with_gimp: bool | None = None,
+    ) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen (with
         LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
-        with the browser, its own window)."""
+        with the browser, its own window; with GIMP (``with_gimp``: whether it opens a file), its
+        window showing the picture)."""
         self.check_apps()
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
         ready = any(w["active"] for w in windows)
         if ready and with_browser:
             ready = browser_app.ready(windows, self.tree.snapshot)
+        if ready and with_gimp is not None:
+            ready = gimp_app.ready(windows, with_gimp)
         return ready and (not with_office or office.ready(windows, self.tree))
 
     def check_apps(self) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import browser_app
 import commands
+import gimp_app
 import office
 import window_ops
 
@@ -78,13 +79,15 @@ class SessionSteps:
 
     def app_argv(self, argv: list[str]) -> list[str]:
         """An app's argv as it starts here: HOME's alias swapped for HOME, and LibreOffice or the
-        browser given the episode's profile and their quiet-start options."""
+        browser given the episode's profile and their quiet-start options (GIMP its quiet-start options)."""
         assert self.home is not None
         argv = [commands.swap_home(a, self.home_alias, self.home) for a in argv]
         if office.is_office(argv):
             return office.launch_argv(argv, self.home)
         if browser_app.is_browser(argv):
             return browser_app.launch_argv(argv, self.home)
+        if gimp_app.is_gimp(argv):
+            return gimp_app.launch_argv(argv, self.home)
         return argv
 
     def _wait_for_page(self, title: str) -> None:

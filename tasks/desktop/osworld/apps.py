@@ -4,8 +4,9 @@ that a task naming one of those fails when it is loaded with a reason rather tha
 Which app opens a file (an ``open`` step) goes by its type, as OSWorld's VM opens it with its
 default app: spreadsheets (.xlsx, .xls, .ods, .csv, .tsv) in LibreOffice Calc, documents (.docx,
 .doc, .odt, .rtf) in LibreOffice Writer, presentations (.pptx, .ppt, .odp) in LibreOffice Impress,
-text in mousepad, folders in pcmanfm. gnumeric opens .gnumeric workbooks, and any spreadsheet of a
-task whose ``related_apps`` name gnumeric: the desktop's own sheet tasks are gnumeric's.
+pictures (.png, .jpg, .xcf...) in GIMP, text in mousepad, folders in pcmanfm. gnumeric opens
+.gnumeric workbooks, and any spreadsheet of a task whose ``related_apps`` name gnumeric: the
+desktop's own sheet tasks are gnumeric's.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from palaestra.tasks.desktop.osworld.errors import UnsupportedAppError
 #: The desktop's apps (see tasks/desktop): all in the accessibility tree. LibreOffice (Calc, Writer
 #: and Impress) starts as ``soffice`` or ``libreoffice``; Chromium stands in for Google Chrome
 #: (`browser_steps`: ``google-chrome`` and ``chrome`` start it).
-APPS = ("chromium", "galculator", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm", "soffice")
+APPS = (
+    *("chromium", "galculator", "gimp", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm"),
+    "soffice",
+)
 OFFICE = frozenset({"libreoffice", "soffice"})
 #: OSWorld's apps (program names and ``related_apps`` names) that are not here, and why.
 MISSING = {
     "vlc": "VLC is not installed (and media tasks need codecs and files we do not ship)",
-    "gimp": "GIMP is not installed",
     "thunderbird": "Thunderbird is not installed (and its tasks need mail servers)",
     "code": "VS Code is not installed",
     "vs_code": "VS Code is not installed",
@@ -46,6 +49,7 @@ GENERIC = frozenset({"os", "terminal", "multi_apps"})
 SHEET_EXT = frozenset({".csv", ".tsv", ".xlsx", ".xls", ".ods", ".gnumeric"})
 DOC_EXT = frozenset({".docx", ".doc", ".odt", ".rtf"})
 SLIDE_EXT = frozenset({".pptx", ".ppt", ".odp"})
+IMAGE_EXT = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".xcf", ".webp"})
 TEXT_EXT = frozenset(
     {".txt", ".md", ".py", ".sh", ".json", ".log", ".conf", ".cfg", ".ini", ".yaml", ".yml", ".xml", ".html"}
     | {".css", ".js", ".c", ".h", ".tex", ".rst", ".toml", ".env", ".sql"}
@@ -92,6 +96,8 @@ def open_argv(
         return ("soffice", "--writer", target)
     if ext in SLIDE_EXT:
         return ("soffice", "--impress", target)
+    if ext in IMAGE_EXT:
+        return ("gimp", target)
     if ext in TEXT_EXT or (downloaded and not ext):
         return ("mousepad", target)
     if not ext or relative.endswith("/") or relative == ".":
@@ -101,6 +107,6 @@ def open_argv(
         where,
         "file type",
         ext,
-        sorted(SHEET_EXT | DOC_EXT | SLIDE_EXT | TEXT_EXT),
-        "no app of this desktop opens it; OSWorld's image and media files need apps we lack",
+        sorted(SHEET_EXT | DOC_EXT | SLIDE_EXT | IMAGE_EXT | TEXT_EXT),
+        "no app of this desktop opens it; OSWorld's media files need apps we lack",
     )

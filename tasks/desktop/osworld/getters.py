@@ -3,14 +3,15 @@ loaded into functions of the episode's outcome.
 
 Supported: ``vm_file`` (a file of HOME: its path, or None when missing; ``multi``/``gives`` for
 several), ``list_directory`` (a folder of HOME as OSWorld's tree of ``name``/``type``/``children``),
-``content_from_vm_file`` (an xlsx file's last row), ``vm_command_line`` and ``vm_command_error``
-(a command's stdout or stderr, run in HOME as the desktop user before the verdict),
-``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's elements as
-text, one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibility_tree``),
-``rule`` (the spec's ``rules``) and ``cloud_file`` for local files only (an expected file beside
-the task file); Chrome's settings, bookmarks, history, cookies and tabs, read from the episode's
-Chromium (`chrome_getters`). Other getters read apps we lack (VLC...), Chrome state not read here
-yet, or the VM itself, and are refused with the reason.
+``content_from_vm_file`` (an xlsx file's last row), ``vm_command_line`` and ``vm_command_error`` (a
+command's stdout or stderr, run in HOME as the desktop user before the verdict),
+``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's elements as text,
+one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibility_tree``),
+``rule`` (the spec's ``rules``) and ``cloud_file`` for local files only (an expected file beside the
+task file); ``gimp_config_file`` (a file of GIMP's settings folder); Chrome's settings, bookmarks,
+history, cookies and tabs, read from the episode's Chromium (`chrome_getters`). Other getters read
+apps we lack (VLC...), Chrome state not read here yet, or the VM itself, and are refused with the
+reason.
 """
 
 from __future__ import annotations
@@ -181,6 +182,26 @@ def content_from_vm_file(spec: dict[str, Any], place: Place) -> Getter:
     return Getter("content_from_vm_file", read)
 
 
+#: GIMP 2.10's settings folder in HOME (the episode's GIMP is given a fresh one).
+GIMP_CONFIG = ".config/GIMP/2.10"
+
+
+def gimp_config_file(spec: dict[str, Any], place: Place) -> Getter:
+    """One of GIMP's settings files (``file_name``: ``gimprc``, ``sessionrc``...): its path, or
+    None when GIMP has not written it (it writes them on quitting)."""
+    name = spec.get("file_name")
+    if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+        raise OSWorldTaskError(
+            place.source, place.where, f"`file_name` must name a file of GIMP's settings folder, got {name!r}"
+        )
+
+    def read(outcome: DesktopOutcome) -> Any:
+        path = outcome.path(f"{GIMP_CONFIG}/{name}")
+        return FilePath(path) if path.is_file() else None
+
+    return Getter("gimp_config_file", read)
+
+
 GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
     "vm_file": vm_file,
     "cloud_file": cloud_file,
@@ -190,6 +211,7 @@ GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
     "accessibility_tree": lambda _spec, _place: Getter("accessibility_tree", accessibility_tree),
     "list_directory": list_directory,
     "content_from_vm_file": content_from_vm_file,
+    "gimp_config_file": gimp_config_file,
     "vm_terminal_output": lambda _spec, _place: Getter(
         "vm_terminal_output", lambda outcome: "\n".join(outcome.texts("terminal")) or None
     ),
@@ -208,7 +230,6 @@ NEEDS = {
     "vlc": "VLC",
     "vscode": "VS Code",
     "thunderbird": "Thunderbird",
-    "gimp": "GIMP",
     "googledrive": "Google Drive over the internet",
     "wallpaper": "the VM's GNOME desktop",
     "screen": "the VM's display server",

@@ -18,6 +18,7 @@ from typing import Any
 from palaestra.tasks.desktop.osworld import (
     calc_metrics,
     chrome_metrics,
+    image_metrics,
     slides_checks,
     slides_metrics,
     writer_metrics,
@@ -200,7 +201,21 @@ METRICS: dict[str, Metric] = {
     "is_expected_url_pattern_match": Metric(
         chrome_metrics.is_expected_url_pattern_match, True, rule_keys=("expected",)
     ),
+    # GIMP's pictures and settings (image_metrics).
+    "check_image_size": Metric(image_metrics.check_image_size, True),
+    "check_config_status": Metric(image_metrics.check_config_status, True, rule_keys=("key", "value")),
 }
+for _image_metric in (
+    image_metrics.check_structure_sim,
+    image_metrics.check_structure_sim_resized,
+    image_metrics.check_file_exists_and_structure_sim,
+    image_metrics.check_image_mirror,
+    image_metrics.check_brightness_decrease_and_structure_sim,
+    image_metrics.check_saturation_increase_and_structure_sim,
+    image_metrics.check_contrast_increase_and_structure_sim,
+    image_metrics.compare_image_list,
+):
+    METRICS[_image_metric.__name__] = Metric(_image_metric, True)
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
 REFUSED_METRICS = {
     "check_image_stretch_and_center": "it is written for one OSWorld task's picture; compare_pptx_files "
@@ -209,6 +224,14 @@ REFUSED_METRICS = {
     "check_page_number_colors": "it reads slide numbers' colour from the master, which is not read here",
     "check_left_panel": "it reads Impress's slide pane from OSWorld's own accessibility tree; use "
     "check_accessibility_tree",
+    **dict.fromkeys(
+        ("check_triangle_position", "check_green_background", "check_textbox_on_leftside"),
+        "it is written for one OSWorld task's picture (a shape, a colour, a text box's place); "
+        "check_structure_sim against a reference picture judges such edits here",
+    ),
+    "check_sharper": "sharpness is not measured here yet",
+    "check_image_file_size": "a picture's file size is not judged here yet",
+    "check_palette_and_structure_sim": "a picture's palette (indexed colours) is not judged here yet",
 }
 for _metric, _options in (
     (chrome_metrics.is_expected_active_tab, ("prefix",)),

@@ -206,7 +206,7 @@ def chrome_link_in_new_tab(obs: Obs) -> Plan:
 
 
 def retouch_photo(obs: Obs) -> Plan:
-    yield "fail('GIMP is not installed on this desktop')"
+    yield "fail('there is no holiday.png on this desktop')"
 
 
 ORACLES: dict[str, Oracle] = {
@@ -229,6 +229,15 @@ ORACLES: dict[str, Oracle] = {
     "chrome-bookmark-page": chrome_bookmark_page,
     "chrome-link-in-new-tab": chrome_link_in_new_tab,
 }
+
+
+def _gimp_oracles() -> dict[str, Oracle]:
+    from palaestra.tasks.desktop.osworld.gimp_oracles import ORACLES as GIMP
+
+    return dict(GIMP)
+
+
+ORACLES.update(_gimp_oracles())
 
 
 def oracles_for(task: str) -> dict[str, Oracle]:

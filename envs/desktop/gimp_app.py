@@ -1,0 +1,52 @@
+"""GIMP 2.10 as an app of the desktop session: how it is launched, its settings, when it is ready.
+
+GIMP keeps its settings in ``~/.config/GIMP/2.10``; every episode has a fresh HOME, so a fresh
+settings folder, which GIMP fills on its first start (and its ``gimprc`` on quitting, which
+OSWorld's settings tasks read). Until then GIMP follows Debian's system settings
+(``/etc/gimp/2.0``), which start it in single-window mode: one window holds the toolbox, the docks
+and the picture. GIMP starts without its splash window, and says its messages on stderr rather than in dialogs
+that would cover the picture. Readiness is its main window, active and titled as GIMP titles it
+once the picture it opens is shown ("[photo] (imported)-1.0 (RGB color ...) 640x480 – GIMP"), or,
+started without a file, its empty window ("GNU Image Manipulation Program").
+
+Imported beside `session` in the session process (not through Palaestra), as its siblings are.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import Any
+
+PROGRAM = "gimp"
+#: Where the episode's settings live, under its HOME (GIMP 2.10's own default place there).
+PROFILE = ".config/GIMP/2.10"
+#: Options for every launch: no splash window, messages on stderr rather than in dialogs.
+FLAGS = ("--no-splash", "--console-messages")
+#: The title of GIMP's window showing a picture ends with this (an en dash), and its empty one's.
+PICTURE_TITLE = " \u2013 GIMP"
+EMPTY_TITLE = "GNU Image Manipulation Program"
+
+
+def is_gimp(argv: list[str]) -> bool:
+    return bool(argv) and posixpath.basename(argv[0]) == PROGRAM
+
+
+def launch_argv(argv: list[str], home: Path) -> list[str]:
+    """``argv`` with the quiet-start options put in after the program (the settings folder is the
+    fresh HOME's)."""
+    return [argv[0], *FLAGS, *argv[1:]]
+
+
+def opens_a_file(argv: list[str]) -> bool:
+    return any(not a.startswith("-") for a in argv[1:])
+
+
+def ready(windows: list[dict[str, Any]], with_file: bool) -> bool:
+    """Whether GIMP's window is active, showing its picture when it was started with one (its window
+    shows empty a moment before the picture is loaded)."""
+    for window in windows:
+        title = str(window["title"])
+        if window["active"] and (title.endswith(PICTURE_TITLE) or (not with_file and title == EMPTY_TITLE)):
+            return True
+    return False
