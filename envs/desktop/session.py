@@ -71,6 +71,8 @@ class Session(Display, ObserveAct, SessionSteps):
         self.home_alias = ""
         #: Whether a step of this episode closed a window: its app's exit is then no failure.
         self.closed_a_window = False
+        #: Whether the episode's final steps have begun (an app's exit with status 0 is then asked for).
+        self.winding_down = False
         self.stopped: set[int] = set()
         #: The spreadsheet cell objects already made (`sheet_cells`: LibreOffice never frees them).
         self.cell_paths = sheet_cells.CellPaths()
@@ -100,7 +102,7 @@ class Session(Display, ObserveAct, SessionSteps):
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)
         self.episode += 1
-        self.closed_a_window, self.stopped = False, set()
+        self.closed_a_window, self.stopped, self.winding_down = False, set(), False
         # The same path every episode (the last one's apps are dead and its HOME gone): apps show it
         # (a file manager's location bar), and a seed's first observation must repeat exactly.
         home = self.home = self.base / "home"
@@ -193,11 +195,12 @@ class Session(Display, ObserveAct, SessionSteps):
         """While the apps start: one killed is `app_crashed`; one that exited before showing a
         window is `app_exited` at once, rather than after the whole readiness wait. An exit with
         status 0 is one only when nothing of the episode is left running: a launcher that forks
-        the real app and exits 0 has started it, and an app a step closed (close_window) ended as
-        asked."""
+        the real app and exits 0 has started it, an app a step closed (close_window) ended as
+        asked, and so did one that exits 0 in the task's final steps (OSWorld's postconfig quits
+        GIMP with Ctrl+Q so that it writes its settings)."""
         for i, app in enumerate(self.apps):
             code = app.poll()
-            if app.pid in self.stopped:  # a step ended it (OSWorld's pkill before the verdict)
+            if app.pid in self.stopped or (code == 0 and self.winding_down):  # a step ended it
                 continue
             if code is not None and code < 0:
                 raise SessionFailure("app_crashed", f"{_name(app)} was killed by signal {-code}")
@@ -245,9 +248,10 @@ class Session(Display, ObserveAct, SessionSteps):
             if self.home is None:
                 raise ValueError("run before any episode")
             return self._command(list(request["argv"]), timeout=float(request.get("timeout", 30.0))), b""
-        if op == "steps":
+        if op == "steps":  # the task's final steps, before its verdict: they may quit apps
             if self.home is None:
                 raise ValueError("steps before any episode")
+            self.winding_down = True
             with open(self.base / "apps.log", "ab") as log:
                 ran = self.run_steps(list(request["steps"]), log)
             waited = self.x.settle(request.get("quiet", 0.1), request.get("limit", 3.0))

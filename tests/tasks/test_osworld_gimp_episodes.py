@@ -1,8 +1,9 @@
 """The bundled GIMP tasks (in OSWorld's format) on a real Xvfb with the real GIMP 2.10: an episode
-that says done at once scores 0 (no exported picture), then the oracle's episode scores 1 through
-GIMP's own menus (read from its GTK 2 accessibility tree, clicked by element id), dialogs and
-shortcuts, judged by check_image_mirror, and by check_image_size with check_structure_sim_resized.
-One desktop session serves both."""
+that says done at once scores 0 (no exported picture; GIMP's settings as they were), then the
+oracle's episode scores 1 through GIMP's own menus (read from its GTK 2 accessibility tree, clicked
+by element id), dialogs and shortcuts: judged by check_image_mirror, by check_image_size with
+check_structure_sim_resized, and by check_config_status on the gimprc GIMP writes when OSWorld's
+postconfig quits it (``pyautogui.hotkey([...])`` with a list). One desktop session serves all."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def env() -> Iterator[DesktopEnv]:
 
 
 def test_the_gimp_tasks() -> None:
-    assert sorted(GIMP) == ["gimp-half-size", "gimp-mirror"]
+    assert sorted(GIMP) == ["gimp-half-size", "gimp-mirror", "gimp-undo-levels"]
 
 
 def test_gimp_shows_the_picture_and_its_menus_open_by_id(env: DesktopEnv) -> None:

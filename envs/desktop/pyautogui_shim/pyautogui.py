@@ -38,8 +38,12 @@ def _keys(keys: str | Iterable[str]) -> list[str]:
     return [keys] if isinstance(keys, str) else list(keys)
 
 
-def hotkey(*keys: str, **_options: Any) -> None:
-    _x().hotkey(list(keys))
+def hotkey(*keys: str | Iterable[str], **_options: Any) -> None:
+    """The keys as arguments, or as one list (``hotkey(["ctrl", "q"])``, as OSWorld's GIMP tasks
+    call it; pyautogui takes both)."""
+    if len(keys) == 1 and not isinstance(keys[0], str):
+        keys = tuple(keys[0])
+    _x().hotkey([str(k) for k in keys])
     _done()
 
 

@@ -52,4 +52,21 @@ def gimp_half_size(obs: Obs) -> Plan:
     yield from export_as(obs, quoted(obs["goal"])[0])
 
 
-ORACLES = {"gimp-mirror": gimp_mirror, "gimp-half-size": gimp_half_size}
+def gimp_undo_levels(obs: Obs) -> Plan:
+    """Edit > Preferences (it opens on System Resources), the number in the field beside "Minimal
+    number of undo levels:" (GTK 2 does not tie the label to its field: the field on its row), OK,
+    and say done: the task's postconfig quits GIMP, which writes its gimprc."""
+    levels = re.findall(r"\d+", obs["goal"])[0]
+    obs = yield f"click('{find(obs, 'menu', 'Edit')}')"
+    obs = yield f"click('{find(obs, 'menu item', 'Preferences')}')"
+    obs, _ = yield from await_element(obs, "label", re.compile("Minimal number of undo levels:"))
+    label = next(e for e in obs["elements"] if e["name"] == "Minimal number of undo levels:")
+    field = next(
+        e for e in obs["elements"] if e["role"] == "spin button" and e["bbox"][1] == label["bbox"][1]
+    )
+    obs = yield f"tripleClick('{field['id']}')\nwrite({levels!r})\npress('tab')"
+    obs = yield f"click('{find(obs, 'push button', 'OK')}')"
+    yield "done()"
+
+
+ORACLES = {"gimp-mirror": gimp_mirror, "gimp-half-size": gimp_half_size, "gimp-undo-levels": gimp_undo_levels}
