@@ -269,6 +269,17 @@ def test_a_chrome_task_maps_onto_chromium_and_its_helpers(tmp_path: Path) -> Non
             "example.com",
         ),
         ([tabs("file:///etc/passwd")], PathOutsideHomeError, "outside the home folder"),
+        # What Python's parser and the browser's read differently is refused, not guessed at:
+        # to the browser these are evil.com's page, /etc/passwd and a network share's file.
+        ([tabs("http://evil.com\\@127.0.0.1/")], OSWorldTaskError, "backslash"),
+        (
+            [{"type": "launch", "parameters": {"command": ["chromium", "evil.com\\@localhost"]}}],
+            OSWorldTaskError,
+            "backslash",
+        ),
+        ([tabs("http://127.0.0.1/\n.evil.com")], OSWorldTaskError, "control character"),
+        ([tabs("file:etc/passwd")], PathOutsideHomeError, "not a page in HOME"),
+        ([tabs("file://evil.com/home/user/a.html")], PathOutsideHomeError, "not a page in HOME"),
         ([tabs()], OSWorldTaskError, '"urls_to_open": a list of URLs'),
     ],
 )

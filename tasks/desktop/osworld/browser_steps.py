@@ -25,8 +25,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from palaestra.tasks.desktop.live_steps import BrowserTabs, LiveStep, QuitBrowser
-from palaestra.tasks.desktop.osworld.errors import OfflineURLError, OSWorldTaskError
-from palaestra.tasks.desktop.osworld.paths import home_relative
+from palaestra.tasks.desktop.osworld.errors import OfflineURLError, OSWorldTaskError, PathOutsideHomeError
+from palaestra.tasks.desktop.osworld.paths import VM_HOME, home_relative
 
 #: The browser's program here, and the names OSWorld's tasks start it by.
 BROWSER = "chromium"
@@ -49,12 +49,24 @@ def check_url(url: object, source: str, where: str) -> str:
     if not isinstance(url, str) or not url.strip():
         raise OSWorldTaskError(source, where, f"expected a URL, got {url!r}")
     text = url.strip()
+    if "\\" in text or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        # The browser reads a backslash as "/" (to it, http://evil.com\@127.0.0.1/ is evil.com's
+        # page; to Python's parser, 127.0.0.1's) and drops tabs and newlines: refused, not guessed.
+        raise OSWorldTaskError(
+            source, where, f"{text!r} holds a backslash or a control character; write the URL with '/'"
+        )
     parsed = urlparse(text)
     scheme = parsed.scheme.lower()
     if scheme in LOCAL_SCHEMES:
         return text
     if scheme == "file":
-        home_relative(unquote(parsed.path), source, where)  # a page in HOME, where the task put it
+        # A page in HOME, where the task put it: an absolute path on this machine (the browser
+        # reads "file:x.html" as /x.html, not HOME's, and a host as a network share).
+        if not parsed.path.startswith("/") or parsed.netloc not in ("", "localhost"):
+            raise PathOutsideHomeError(
+                source, where, f"{text!r} is not a page in HOME; name it as file://{VM_HOME}/PATH"
+            )
+        home_relative(unquote(parsed.path), source, where)
         return text
     if scheme in ("http", "https") and _loopback(parsed.hostname or ""):
         return text
