@@ -109,9 +109,9 @@ def make_db(path: Path, schema: str, rows: list[tuple[Any, ...]]) -> sqlite3.Con
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
     db.execute(schema)
-    marks = ",".join("?" * len(rows[0]))
-    table = schema.split()[2]
-    db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    if rows:
+        marks = ",".join("?" * len(rows[0]))
+        db.executemany(f"INSERT INTO {schema.split()[2]} VALUES ({marks})", rows)
     db.commit()
     return db
 
@@ -144,6 +144,36 @@ def test_history_is_read_from_a_copy_while_the_browser_holds_it_locked(tmp_path:
     assert m.check_history_deleted(read, {"type": "keywords", "keywords": ["shop"]}) == 0
     assert m.check_history_deleted(read, {"type": "keywords", "keywords": ["news"]}) == 1
     assert m.check_history_deleted(None, {"type": "keywords", "keywords": ["news"]}) == 0
+
+
+def test_a_history_that_leads_out_of_home_or_cannot_be_read_scores_zero(tmp_path: Path) -> None:
+    """The agent owns HOME: a History that is a link out of it, or a folder, reads as no history
+    (a score of 0), never as the file it points to, nor as an error that fails the verdict."""
+    home, outside = tmp_path / "home", tmp_path / "outside"
+    make_db(outside / "History", HISTORY, [(1, "http://127.0.0.1/x", "X", 1, 0, 1, 0)]).close()
+    default = home / PROFILE / "Default"
+    default.mkdir(parents=True)
+    (default / "History").symlink_to(outside / "History")
+    assert g.history(outcome(home)) is None
+    (default / "History").unlink()
+    make_db(default / "History", HISTORY, []).close()
+    (default / "History-journal").symlink_to(outside / "History")  # a journal out of HOME
+    assert g.history(outcome(home)) is None
+    (default / "History-journal").unlink()
+    assert g.history(outcome(home)) == []
+
+
+def test_history_commits_still_in_the_write_ahead_log_are_read(tmp_path: Path) -> None:
+    db = make_db(tmp_path / PROFILE / "Default" / "History", HISTORY, [])
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    db.execute("INSERT INTO urls VALUES (1, 'http://127.0.0.1/late', 'Late', 1, 0, 5, 0)")
+    db.commit()
+    try:
+        assert (tmp_path / PROFILE / "Default" / "History-wal").stat().st_size > 0
+        assert g.history(outcome(tmp_path)) == [("http://127.0.0.1/late", "Late", 5)]
+    finally:
+        db.close()
 
 
 def test_cookies_are_deleted_when_no_row_is_left_for_the_domain(tmp_path: Path) -> None:

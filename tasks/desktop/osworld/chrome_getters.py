@@ -98,16 +98,24 @@ def bookmarks(outcome: DesktopOutcome) -> dict[str, Any] | None:
 
 def _rows(outcome: DesktopOutcome, name: str, query: str) -> list[tuple[Any, ...]] | None:
     """The rows of ``query`` on one of the profile's SQLite databases, read from a copy: the
-    running browser holds it locked, and a reader must never change what the agent left."""
-    source = outcome.path(f"{DEFAULT}/{name}")
-    if not source.is_file():
-        return None
+    running browser holds it locked, and a reader must never change what the agent left. None
+    when the database is missing or unreadable, or it or its journal leads out of HOME (a link
+    the agent made): a score of 0, not a failed verdict."""
     with tempfile.TemporaryDirectory(prefix="palaestra-chrome-") as folder:
-        copy = Path(folder) / name
-        shutil.copyfile(source, copy)
-        journal = source.with_name(f"{name}-journal")
-        if journal.is_file():  # a transaction in flight rolls back, as the browser's own would
-            shutil.copyfile(journal, copy.with_name(f"{name}-journal"))
+        try:
+            source = outcome.path(f"{DEFAULT}/{name}")
+            if not source.is_file():
+                return None
+            copy = Path(folder) / name
+            shutil.copyfile(source, copy)
+            # A transaction in flight rolls back, as the browser's own would; commits still in the
+            # write-ahead log (a database in WAL mode) are read, as the browser reads them.
+            for suffix in ("-journal", "-wal"):
+                companion = outcome.path(f"{DEFAULT}/{name}{suffix}")
+                if companion.is_file():
+                    shutil.copyfile(companion, copy.with_name(f"{name}{suffix}"))
+        except (OSError, ValueError):
+            return None
         db = sqlite3.connect(copy)
         try:
             rows = list(db.execute(query))
