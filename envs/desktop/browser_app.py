@@ -104,11 +104,13 @@ def endpoint(home: Path, timeout: float = ENDPOINT_TIMEOUT) -> str | None:
     announced a port within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        with contextlib.suppress(OSError, ValueError):
-            port = int((profile(home) / "DevToolsActivePort").read_text().split()[0])
-            base = f"http://127.0.0.1:{port}"
-            _get(base, "/json/version")
-            return base
+        with contextlib.suppress(OSError, ValueError, IndexError, AttributeError):
+            port, browser = (profile(home) / "DevToolsActivePort").read_text().split()[:2]
+            base = f"http://127.0.0.1:{int(port)}"
+            # The file outlives its browser (a quit one leaves it): the port may be another
+            # session's browser's by now, so the browser answering must be the one that wrote it.
+            if str(_get(base, "/json/version").get("webSocketDebuggerUrl", "")).endswith(browser):
+                return base
         if time.monotonic() > deadline:
             return None
         time.sleep(0.2)

@@ -143,11 +143,17 @@ def _targets(outcome: DesktopOutcome) -> list[dict[str, Any]] | None:
     """The browser's tabs as DevTools lists them, the most recently created or active first;
     None when no browser answers."""
     try:
-        port = int(outcome.path(f"{PROFILE}/DevToolsActivePort").read_text().split()[0])
-        url = f"http://127.0.0.1:{port}/json/list"
-        with urllib.request.urlopen(url, timeout=5) as reply:
+        port, browser = outcome.path(f"{PROFILE}/DevToolsActivePort").read_text().split()[:2]
+        base = f"http://127.0.0.1:{int(port)}"
+        with urllib.request.urlopen(f"{base}/json/version", timeout=5) as reply:
+            version = json.loads(reply.read())
+        # The file outlives its browser (``pkill chrome`` leaves it): the port may be another
+        # session's browser's by now, whose tabs are not this episode's.
+        if not str(version.get("webSocketDebuggerUrl", "")).endswith(browser):
+            return None
+        with urllib.request.urlopen(f"{base}/json/list", timeout=5) as reply:
             targets = json.loads(reply.read())
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, AttributeError):
         return None
     return [t for t in targets if t.get("type") == "page"]
 
