@@ -280,6 +280,15 @@ def test_a_chrome_task_maps_onto_chromium_and_its_helpers(tmp_path: Path) -> Non
     shell["parameters"]["command"] = "pkill chrome; sleep 1"
     with pytest.raises(OSWorldTaskError, match="kills the browser among other commands"):
         load_task(task(tmp_path, [LAUNCH], dict(DNT, postconfig=[shell])))
+    # A kill of the browser with option values or other targets would run as written, ending
+    # every session's browser: refused, shell line or not.
+    for command in (["killall", "-s", "KILL", "chrome"], ["pkill", "-u", "user", "google-chrome"]):
+        kill = {"type": "execute", "parameters": {"command": command}}
+        with pytest.raises(OSWorldTaskError, match="kills the browser with other targets"):
+            load_task(task(tmp_path, [LAUNCH], dict(DNT, postconfig=[kill])))
+        kill["parameters"] = {"command": " ".join(command), "shell": True}
+        with pytest.raises(OSWorldTaskError, match="kills the browser"):
+            load_task(task(tmp_path, [LAUNCH], dict(DNT, postconfig=[kill])))
     # A tab step before any launch starts the browser first, as OSWorld's does.
     assert load_task(task(tmp_path, [tabs("http://127.0.0.1/x")])).spec.plan.apps == [("chromium",)]
 

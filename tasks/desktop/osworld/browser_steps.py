@@ -136,8 +136,17 @@ def helper_steps(argv: tuple[str, ...], source: str, where: str) -> tuple[LiveSt
         return None
     program = posixpath.basename(argv[0])
     targets = [a for a in argv[1:] if not a.startswith("-")]
-    if program in KILLERS and targets and all(_names_browser(t) for t in targets):
-        return (QuitBrowser(),)
+    if program in KILLERS and any(_names_browser(t) for t in targets):
+        if all(_names_browser(t) for t in targets):
+            return (QuitBrowser(),)
+        # Run as it is (`killall -s KILL chrome`, `pkill -u user chrome`), it would end every
+        # session's browser: the desktop user is theirs too.
+        raise OSWorldTaskError(
+            source,
+            where,
+            f"{' '.join(argv)!r} kills the browser with other targets or option values; write "
+            "`pkill chrome` (it ends this episode's browser only)",
+        )
     if program == "socat" and any(a.lower().startswith("tcp-listen:9222") for a in argv[1:]):
         return ()
     return None
