@@ -355,5 +355,17 @@ def test_a_chrome_metrics_rule_is_checked_when_the_file_is_loaded(tmp_path: Path
     with pytest.raises(OSWorldTaskError, match=r"needs \['urls'\]"):
         load_task(task(tmp_path, [LAUNCH], evaluator))
     evaluator["expected"] = {"type": "rule", "rules": {"type": "bookmark_bar_websites_urls", "urls": []}}
+    patterns = {
+        "func": "is_expected_url_pattern_match",
+        "result": {"type": "active_tab_info"},
+        "expected": {"type": "rule", "rules": {"expected": ["/shop", "q=("]}},
+    }
+    with pytest.raises(OSWorldTaskError, match=r"'q=\(' is not a regular expression"):
+        load_task(task(tmp_path, [LAUNCH], patterns))
+    patterns["expected"] = {"type": "rule", "rules": {"expected": "/shop"}}
+    with pytest.raises(OSWorldTaskError, match=r'needs "expected": \[regular expressions\]'):
+        load_task(task(tmp_path, [LAUNCH], patterns))
+    patterns["expected"] = {"type": "rule", "rules": {"expected": ["/shop", r"q=\d"]}}
+    assert load_task(task(tmp_path, [LAUNCH], patterns)).evaluate(outcome(tmp_path)).reward == 0.0
     judged = load_task(task(tmp_path, [LAUNCH], evaluator)).evaluate(outcome(tmp_path))
     assert judged.reward == 0.0  # no Bookmarks file yet

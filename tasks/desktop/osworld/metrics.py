@@ -198,7 +198,7 @@ METRICS: dict[str, Metric] = {
     ),
     # Chrome's (chrome_metrics), on what chrome_getters read of the episode's Chromium.
     "is_expected_url_pattern_match": Metric(
-        chrome_metrics.is_expected_url_pattern_match, True, rule_keys=("expected",)
+        chrome_metrics.is_expected_url_pattern_match, True, check_rules=chrome_metrics.check_url_patterns
     ),
 }
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
