@@ -18,6 +18,7 @@ from palaestra.tasks.desktop.osworld import (
     OfflineURLError,
     OSWorldTaskError,
     PathOutsideHomeError,
+    UnsupportedAppError,
     UnsupportedEvaluatorError,
     load_task,
 )
@@ -327,6 +328,26 @@ def test_pages_off_this_machine_are_refused_when_the_file_is_loaded(
 ) -> None:
     with pytest.raises(error, match=message):
         load_task(task(tmp_path, config))
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--remote-allow-origins=*",
+        "--proxy-server=http://10.0.0.1:3128",
+        "--load-extension=/tmp/x",
+        "--incognit",
+    ],
+)
+def test_browser_options_that_open_the_desktop_up_are_refused(tmp_path: Path, option: str) -> None:
+    launch = {"type": "launch", "parameters": {"command": ["google-chrome", option]}}
+    with pytest.raises(UnsupportedAppError, match=f"unsupported browser option `{option.partition('=')[0]}`"):
+        load_task(task(tmp_path, [launch]))
+    if option == "--incognit":  # a slip of the pen gets its did-you-mean
+        with pytest.raises(UnsupportedAppError, match="Did you mean: `--incognito`"):
+            load_task(task(tmp_path, [launch]))
+    allowed = {"type": "launch", "parameters": {"command": ["google-chrome", "--incognito", "--lang=de"]}}
+    load_task(task(tmp_path, [allowed]))
 
 
 @pytest.mark.parametrize(

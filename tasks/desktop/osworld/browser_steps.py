@@ -25,7 +25,12 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from palaestra.tasks.desktop.live_steps import BrowserTabs, LiveStep, QuitBrowser
-from palaestra.tasks.desktop.osworld.errors import OfflineURLError, OSWorldTaskError, PathOutsideHomeError
+from palaestra.tasks.desktop.osworld.errors import (
+    OfflineURLError,
+    OSWorldTaskError,
+    PathOutsideHomeError,
+    UnsupportedAppError,
+)
 from palaestra.tasks.desktop.osworld.paths import VM_HOME, home_relative
 
 #: The browser's program here, and the names OSWorld's tasks start it by.
@@ -38,6 +43,16 @@ KILLERS = frozenset({"pkill", "killall"})
 #: URL schemes that never leave the machine.
 LOCAL_SCHEMES = frozenset({"chrome", "about"})
 LOOPBACK_NAMES = frozenset({"localhost"})
+#: Browser options a task may pass. Others are refused: Chromium has options that open what this
+#: desktop keeps shut (``--remote-allow-origins`` lets a page's script drive DevTools, which reads
+#: any file; ``--proxy-server``/``--host-resolver-rules`` send pages elsewhere; ``--load-extension``
+#: runs code from anywhere), and OSWorld's tasks pass none of them. The DevTools port and profile are
+#: the session's (`palaestra.envs.desktop.browser_app` replaces a task's own).
+OPTIONS = frozenset(
+    {"--remote-debugging-port", "--user-data-dir", "--incognito", "--new-window", "--new-tab"}
+    | {"--start-maximized", "--start-fullscreen", "--window-size", "--window-position", "--lang"}
+    | {"--no-first-run", "--no-default-browser-check", "--disable-extensions", "--password-store"}
+)
 
 
 def is_browser(program: str) -> bool:
@@ -91,9 +106,16 @@ def _loopback(host: str) -> bool:
 
 
 def launch_args(args: tuple[str, ...], source: str, where: str) -> tuple[str, ...]:
-    """A browser launch's arguments, its URLs checked (options are the session's to vet)."""
+    """A browser launch's arguments: its URLs checked, its options among `OPTIONS`."""
     for arg in args:
-        if not arg.startswith(("-", "/", "~")):  # options, and paths (checked as HOME's)
+        if arg.startswith("-"):
+            name = arg.partition("=")[0]
+            if name not in OPTIONS:
+                raise UnsupportedAppError(
+                    source, where, "browser option", name, OPTIONS,
+                    "it would open what the desktop keeps shut, or is not one OSWorld's tasks use",
+                )  # fmt: skip
+        elif not arg.startswith(("/", "~")):  # paths are checked as HOME's
             local = "://" in arg or arg.startswith(("about:", "chrome:"))
             check_url(arg if local else f"http://{arg}", source, where)
     return args
