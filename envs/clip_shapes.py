@@ -20,6 +20,7 @@ from collections.abc import Callable
 Rect = tuple[float, float, float, float]  # left, top, right, bottom
 #: Position keywords of ``at <position>``, as fractions of the box.
 _KEYWORDS = {"left": 0.0, "top": 0.0, "center": 0.5, "right": 1.0, "bottom": 1.0}
+_AT = re.compile(r"(?:^|\s)at\s")
 _SHAPE = re.compile(r"^\s*(inset|circle|ellipse|polygon|rect|xywh)\((.*)\)")
 
 
@@ -84,9 +85,9 @@ def _clip_path(value: str, box: Rect) -> Rect:
         ys = [top + _length(p[1], height) for p in points]
         return min(xs), min(ys), max(xs), max(ys)
     if kind in ("circle", "ellipse"):
-        size, _, at = args.partition(" at ")
+        size, at = _split_at(args)
         x, y = _position(at, width, height)
-        radii = size.split() or ["closest-side"]
+        radii = size.split() or ["closest-side"] * (1 if kind == "circle" else 2)
         if kind == "circle" and len(radii) == 1:
             diagonal = math.hypot(width, height) / math.sqrt(2)
             rx = ry = _radius(radii[0], diagonal, (x, y, width - x, height - y))
@@ -97,6 +98,13 @@ def _clip_path(value: str, box: Rect) -> Rect:
             raise _Unread(value)
         return left + x - rx, top + y - ry, left + x + rx, top + y + ry
     raise _Unread(value)  # rect() and xywh() compute to inset(); anything else is not read
+
+
+def _split_at(args: str) -> tuple[str, str]:
+    """A circle's or ellipse's radii and its ``at`` position; Chromium writes one without radii
+    as ``ellipse(at 0% 0%)``, the position first."""
+    parts = _AT.split(args.strip(), maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (parts[0], "")
 
 
 def _expand(parts: list[str]) -> list[str]:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from atspi_states import states_of
 from jeepney import DBusAddress, HeaderFields, MessageType, Properties, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 from jeepney.low_level import Message
@@ -27,53 +28,6 @@ VALUE = "org.a11y.atspi.Value"
 TABLE = "org.a11y.atspi.Table"
 NULL_PATH = "/org/a11y/atspi/null"
 REGISTRY_ROOT = DBusAddress("/org/a11y/atspi/accessible/root", "org.a11y.atspi.Registry", ACCESSIBLE)
-#: AtspiStateType, in its enum's order (bit n of the state set is the n-th name).
-STATE_NAMES = [
-    "invalid",
-    "active",
-    "armed",
-    "busy",
-    "checked",
-    "collapsed",
-    "defunct",
-    "editable",
-    "enabled",
-    "expandable",
-    "expanded",
-    "focusable",
-    "focused",
-    "has-tooltip",
-    "horizontal",
-    "iconified",
-    "modal",
-    "multi-line",
-    "multiselectable",
-    "opaque",
-    "pressed",
-    "resizable",
-    "selectable",
-    "selected",
-    "sensitive",
-    "showing",
-    "single-line",
-    "stale",
-    "transient",
-    "vertical",
-    "visible",
-    "manages-descendants",
-    "indeterminate",
-    "required",
-    "truncated",
-    "animated",
-    "invalid-entry",
-    "supports-autocompletion",
-    "selectable-text",
-    "is-default",
-    "visited",
-    "checkable",
-    "has-popup",
-    "read-only",
-]
 #: Screen coordinates (ATSPI_COORD_TYPE_SCREEN), and relative to the object's top-level X window.
 COORD_SCREEN, COORD_WINDOW = 0, 1
 MAX_TEXT = 4000
@@ -117,15 +71,6 @@ class Node:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def states_of(bits: list[int]) -> list[str]:
-    return [
-        STATE_NAMES[i + 32 * word]
-        for word, value in enumerate(bits)
-        for i in range(32)
-        if value >> i & 1 and i + 32 * word < len(STATE_NAMES)
-    ]
 
 
 class AtspiReader:

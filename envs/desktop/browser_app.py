@@ -104,11 +104,13 @@ def endpoint(home: Path, timeout: float = ENDPOINT_TIMEOUT) -> str | None:
     announced a port within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        with contextlib.suppress(OSError, ValueError):
-            port = int((profile(home) / "DevToolsActivePort").read_text().split()[0])
-            base = f"http://127.0.0.1:{port}"
-            _get(base, "/json/version")
-            return base
+        with contextlib.suppress(OSError, ValueError, IndexError, AttributeError):
+            port, browser = (profile(home) / "DevToolsActivePort").read_text().split()[:2]
+            base = f"http://127.0.0.1:{int(port)}"
+            # The file outlives its browser (a quit one leaves it): the port may be another
+            # session's browser's by now, so the browser answering must be the one that wrote it.
+            if str(_get(base, "/json/version").get("webSocketDebuggerUrl", "")).endswith(browser):
+                return base
         if time.monotonic() > deadline:
             return None
         time.sleep(0.2)
@@ -136,10 +138,18 @@ def open_tabs(home: Path, urls: list[str]) -> dict[str, Any]:
     base = endpoint(home)
     if base is None:
         return {"error": "the browser's DevTools endpoint did not come up", "opened": []}
-    opened, title = [], ""
+    opened: list[str] = []
+    title = ""
     for url in urls:
-        tab = _get(base, "/json/new?" + urllib.parse.quote(url, safe=":/?&=#%~+,;@!$'()*[]"), "PUT")
-        title = _wait_loaded(base, str(tab.get("id")))
+        # A step that fails is reported and the next one runs (a browser that quit meanwhile, a
+        # URL DevTools refuses): the episode goes on, as OSWorld's setup does.
+        try:
+            tab = _get(base, "/json/new?" + urllib.parse.quote(url, safe=":/?&=#%~+,;@!$'()*[]"), "PUT")
+            if not isinstance(tab, dict):
+                raise ValueError(f"DevTools answered {str(tab)[:200]!r}")
+            title = _wait_loaded(base, str(tab.get("id")))
+        except (OSError, ValueError) as exc:
+            return {"error": f"could not open {url!r}: {exc}", "opened": opened, "title": title}
         opened.append(url)
     return {"opened": opened, "title": title}
 
@@ -165,7 +175,11 @@ def close_tabs(home: Path, urls: list[str]) -> dict[str, Any]:
         return {"error": "the browser's DevTools endpoint did not come up", "closed": []}
     wanted = {_plain(u) for u in urls}
     closed = []
-    for tab in pages(base):
+    try:
+        tabs = pages(base)
+    except (OSError, ValueError) as exc:
+        return {"error": f"could not list the browser's tabs: {exc}", "closed": []}
+    for tab in tabs:
         if _plain(str(tab.get("url"))) in wanted:
             with contextlib.suppress(OSError, ValueError):
                 _get(base, f"/json/close/{tab['id']}")

@@ -12,9 +12,10 @@ nothing but the range said on the sheet's own node.
 
 LibreOffice makes a new cell object at each GetAccessibleAt and never frees it (measured: 3 MB
 more for each read of a 448-cell view, so 330 MB over a 100-step episode). The path of each cell's
-object is therefore remembered per sheet (`CellPaths`) and asked again: such an object follows the
-cell's edits, and its box and ``showing`` state follow scrolls. A path that stops answering is
-asked for anew. gnumeric is not served: its grid is one panel, no children, no Table or Text.
+object is therefore remembered per sheet (`cell_memory.CellPaths`, re-exported here) and asked
+again: such an object follows the cell's edits, and its box and ``showing`` state follow scrolls.
+A path that stops answering is asked for anew. gnumeric is not served: its grid is one panel, no
+children, no Table or Text.
 
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
 """
@@ -22,10 +23,10 @@ Imported beside `session` in the session process (not through Palaestra), as its
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import atspi
+from cell_memory import Cell, CellPaths, Path
 from jeepney import DBusAddress, new_method_call
 from jeepney.low_level import Message
 
@@ -34,55 +35,6 @@ from jeepney.low_level import Message
 #: wider screen, and keeps the cost bounded (each cell read is one call, ~0.2 ms) when zoomed far
 #: out (20% shows some 11,000). OSWorld's own tree stops its scan of a sheet at 500 rows or columns.
 MAX_CELLS = 1000
-#: Remembered cell paths per sheet: past this, the sheet's are forgotten (its objects stay alive in
-#: LibreOffice; a sheet scrolled that far needs them asked for again, at the same leak as before).
-MAX_REMEMBERED = 20_000
-Cell = tuple[int, int]  # (row, column), from 0
-Path = tuple[str, str]  # (bus name, object path)
-#: The calls made to a cell object at every read, by name: (bus, path) -> the message.
-CALLS: dict[str, Callable[[str, str], Message]] = {
-    "text": lambda bus, path: new_method_call(DBusAddress(path, bus, atspi.TEXT), "GetText", "ii", (0, -1)),
-    "state": lambda bus, path: new_method_call(DBusAddress(path, bus, atspi.ACCESSIBLE), "GetState"),
-    "box": lambda bus, path: new_method_call(
-        DBusAddress(path, bus, atspi.COMPONENT), "GetExtents", "u", (atspi.COORD_SCREEN,)
-    ),
-    "attributes": lambda bus, path: new_method_call(
-        DBusAddress(path, bus, atspi.ACCESSIBLE), "GetAttributes"
-    ),
-}
-
-
-@dataclass
-class CellPaths:
-    """Each sheet's cell objects already made, by sheet key and (row, column), kept across steps;
-    and the calls made to them, serialised once (`atspi.serialised`)."""
-
-    sheets: dict[str, dict[Cell, Path]] = field(default_factory=dict)
-    calls: dict[tuple[Path, str], bytes] = field(default_factory=dict)
-    #: Each sheet's corner cells at its last read: while their boxes still hold the sheet's corners
-    #: the view has not moved (GetAccessibleAtPoint, which makes two more objects, is not needed).
-    corners: dict[str, list[Cell]] = field(default_factory=dict)
-
-    def keep_only(self, sheet_keys: set[str]) -> None:
-        """Forget the sheets no longer in the tree (a closed document, another sheet shown)."""
-        for key in [k for k in self.sheets if k not in sheet_keys]:
-            del self.sheets[key]
-            self.corners.pop(key, None)
-            self.calls.clear()
-
-    def of(self, sheet_key: str) -> dict[Cell, Path]:
-        paths = self.sheets.setdefault(sheet_key, {})
-        if len(paths) > MAX_REMEMBERED:
-            paths.clear()
-            self.calls.clear()
-        return paths
-
-    def call(self, path: Path, method: str) -> bytes:
-        """The call of ``method`` (one of `CALLS`) on the cell object at ``path``."""
-        key = (path, method)
-        if key not in self.calls:
-            self.calls[key] = atspi.serialised(CALLS[method](*path))
-        return self.calls[key]
 
 
 @dataclass

@@ -19,6 +19,10 @@ BOX = (100.0, 100.0, 200.0, 150.0)  # 100 x 50
         ("circle(10px at 50% 50%)", "auto", "static", (140, 115, 160, 135)),
         ("circle(closest-side at 20px 25px)", "auto", "static", (100, 105, 140, 145)),
         ("ellipse(10% 20% at right top)", "auto", "static", (190, 90, 210, 110)),
+        # Without radii (closest-side), as Chromium writes "ellipse(at left top)" and "circle(at ...)"
+        ("ellipse(at 0% 0%)", "auto", "static", (100, 100, 100, 100)),
+        ("ellipse(at 20px 10px)", "auto", "static", (100, 100, 140, 120)),
+        ("circle(at 20px 10px)", "auto", "static", (110, 100, 130, 120)),
         ("polygon(evenodd, 0% 0%, 50% 0%, 50% 100%)", "auto", "static", (100, 100, 150, 150)),
         ("polygon(0px 0px, 0px 0px, 0px 0px)", "auto", "static", (100, 100, 100, 100)),
         ("none", "rect(0px, 0px, 0px, 0px)", "absolute", (100, 100, 100, 100)),

@@ -18,6 +18,7 @@ from palaestra.tasks.desktop.osworld import (
     OfflineURLError,
     OSWorldTaskError,
     PathOutsideHomeError,
+    UnsupportedAppError,
     UnsupportedEvaluatorError,
     load_task,
 )
@@ -109,9 +110,9 @@ def make_db(path: Path, schema: str, rows: list[tuple[Any, ...]]) -> sqlite3.Con
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
     db.execute(schema)
-    marks = ",".join("?" * len(rows[0]))
-    table = schema.split()[2]
-    db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    if rows:
+        marks = ",".join("?" * len(rows[0]))
+        db.executemany(f"INSERT INTO {schema.split()[2]} VALUES ({marks})", rows)
     db.commit()
     return db
 
@@ -144,6 +145,36 @@ def test_history_is_read_from_a_copy_while_the_browser_holds_it_locked(tmp_path:
     assert m.check_history_deleted(read, {"type": "keywords", "keywords": ["shop"]}) == 0
     assert m.check_history_deleted(read, {"type": "keywords", "keywords": ["news"]}) == 1
     assert m.check_history_deleted(None, {"type": "keywords", "keywords": ["news"]}) == 0
+
+
+def test_a_history_that_leads_out_of_home_or_cannot_be_read_scores_zero(tmp_path: Path) -> None:
+    """The agent owns HOME: a History that is a link out of it, or a folder, reads as no history
+    (a score of 0), never as the file it points to, nor as an error that fails the verdict."""
+    home, outside = tmp_path / "home", tmp_path / "outside"
+    make_db(outside / "History", HISTORY, [(1, "http://127.0.0.1/x", "X", 1, 0, 1, 0)]).close()
+    default = home / PROFILE / "Default"
+    default.mkdir(parents=True)
+    (default / "History").symlink_to(outside / "History")
+    assert g.history(outcome(home)) is None
+    (default / "History").unlink()
+    make_db(default / "History", HISTORY, []).close()
+    (default / "History-journal").symlink_to(outside / "History")  # a journal out of HOME
+    assert g.history(outcome(home)) is None
+    (default / "History-journal").unlink()
+    assert g.history(outcome(home)) == []
+
+
+def test_history_commits_still_in_the_write_ahead_log_are_read(tmp_path: Path) -> None:
+    db = make_db(tmp_path / PROFILE / "Default" / "History", HISTORY, [])
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    db.execute("INSERT INTO urls VALUES (1, 'http://127.0.0.1/late', 'Late', 1, 0, 5, 0)")
+    db.commit()
+    try:
+        assert (tmp_path / PROFILE / "Default" / "History-wal").stat().st_size > 0
+        assert g.history(outcome(tmp_path)) == [("http://127.0.0.1/late", "Late", 5)]
+    finally:
+        db.close()
 
 
 def test_cookies_are_deleted_when_no_row_is_left_for_the_domain(tmp_path: Path) -> None:
@@ -250,6 +281,15 @@ def test_a_chrome_task_maps_onto_chromium_and_its_helpers(tmp_path: Path) -> Non
     shell["parameters"]["command"] = "pkill chrome; sleep 1"
     with pytest.raises(OSWorldTaskError, match="kills the browser among other commands"):
         load_task(task(tmp_path, [LAUNCH], dict(DNT, postconfig=[shell])))
+    # A kill of the browser with option values or other targets would run as written, ending
+    # every session's browser: refused, shell line or not.
+    for command in (["killall", "-s", "KILL", "chrome"], ["pkill", "-u", "user", "google-chrome"]):
+        kill = {"type": "execute", "parameters": {"command": command}}
+        with pytest.raises(OSWorldTaskError, match="kills the browser with other targets"):
+            load_task(task(tmp_path, [LAUNCH], dict(DNT, postconfig=[kill])))
+        kill["parameters"] = {"command": " ".join(command), "shell": True}
+        with pytest.raises(OSWorldTaskError, match="kills the browser"):
+            load_task(task(tmp_path, [LAUNCH], dict(DNT, postconfig=[kill])))
     # A tab step before any launch starts the browser first, as OSWorld's does.
     assert load_task(task(tmp_path, [tabs("http://127.0.0.1/x")])).spec.plan.apps == [("chromium",)]
 
@@ -269,6 +309,17 @@ def test_a_chrome_task_maps_onto_chromium_and_its_helpers(tmp_path: Path) -> Non
             "example.com",
         ),
         ([tabs("file:///etc/passwd")], PathOutsideHomeError, "outside the home folder"),
+        # What Python's parser and the browser's read differently is refused, not guessed at:
+        # to the browser these are evil.com's page, /etc/passwd and a network share's file.
+        ([tabs("http://evil.com\\@127.0.0.1/")], OSWorldTaskError, "backslash"),
+        (
+            [{"type": "launch", "parameters": {"command": ["chromium", "evil.com\\@localhost"]}}],
+            OSWorldTaskError,
+            "backslash",
+        ),
+        ([tabs("http://127.0.0.1/\n.evil.com")], OSWorldTaskError, "control character"),
+        ([tabs("file:etc/passwd")], PathOutsideHomeError, "not a page in HOME"),
+        ([tabs("file://evil.com/home/user/a.html")], PathOutsideHomeError, "not a page in HOME"),
         ([tabs()], OSWorldTaskError, '"urls_to_open": a list of URLs'),
     ],
 )
@@ -277,6 +328,26 @@ def test_pages_off_this_machine_are_refused_when_the_file_is_loaded(
 ) -> None:
     with pytest.raises(error, match=message):
         load_task(task(tmp_path, config))
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--remote-allow-origins=*",
+        "--proxy-server=http://10.0.0.1:3128",
+        "--load-extension=/tmp/x",
+        "--incognit",
+    ],
+)
+def test_browser_options_that_open_the_desktop_up_are_refused(tmp_path: Path, option: str) -> None:
+    launch = {"type": "launch", "parameters": {"command": ["google-chrome", option]}}
+    with pytest.raises(UnsupportedAppError, match=f"unsupported browser option `{option.partition('=')[0]}`"):
+        load_task(task(tmp_path, [launch]))
+    if option == "--incognit":  # a slip of the pen gets its did-you-mean
+        with pytest.raises(UnsupportedAppError, match="Did you mean: `--incognito`"):
+            load_task(task(tmp_path, [launch]))
+    allowed = {"type": "launch", "parameters": {"command": ["google-chrome", "--incognito", "--lang=de"]}}
+    load_task(task(tmp_path, [allowed]))
 
 
 @pytest.mark.parametrize(
@@ -305,5 +376,17 @@ def test_a_chrome_metrics_rule_is_checked_when_the_file_is_loaded(tmp_path: Path
     with pytest.raises(OSWorldTaskError, match=r"needs \['urls'\]"):
         load_task(task(tmp_path, [LAUNCH], evaluator))
     evaluator["expected"] = {"type": "rule", "rules": {"type": "bookmark_bar_websites_urls", "urls": []}}
+    patterns = {
+        "func": "is_expected_url_pattern_match",
+        "result": {"type": "active_tab_info"},
+        "expected": {"type": "rule", "rules": {"expected": ["/shop", "q=("]}},
+    }
+    with pytest.raises(OSWorldTaskError, match=r"'q=\(' is not a regular expression"):
+        load_task(task(tmp_path, [LAUNCH], patterns))
+    patterns["expected"] = {"type": "rule", "rules": {"expected": "/shop"}}
+    with pytest.raises(OSWorldTaskError, match=r'needs "expected": \[regular expressions\]'):
+        load_task(task(tmp_path, [LAUNCH], patterns))
+    patterns["expected"] = {"type": "rule", "rules": {"expected": ["/shop", r"q=\d"]}}
+    assert load_task(task(tmp_path, [LAUNCH], patterns)).evaluate(outcome(tmp_path)).reward == 0.0
     judged = load_task(task(tmp_path, [LAUNCH], evaluator)).evaluate(outcome(tmp_path))
     assert judged.reward == 0.0  # no Bookmarks file yet

@@ -293,6 +293,15 @@ def test_text_file_and_table_metrics_read_files(tmp_path: Path) -> None:
     data["evaluator"]["result"][1]["path"] = "/home/user/got.xlsx"
     with pytest.raises(UnsupportedEvaluatorError, match='without "rules" it compares two CSV files'):
         load_task(write(tmp_path, data))
+    # A result the agent made a link out of HOME is not read there: a score of 0, not a crash.
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "got.txt").symlink_to(tmp_path / "files" / "gold.txt")
+    data["evaluator"]["result"][1]["path"] = "/home/user/got.csv"
+    data["evaluator"]["options"][0] = {"ignore_blanks": True, "ignore_case": True}
+    data["evaluator"]["conj"] = "or"
+    verdict = load_task(write(tmp_path, data)).evaluate(outcome(tmp_path / "home"))
+    assert verdict.reward == 0.0
+    assert "outside the episode's HOME" in verdict.raw["checks"][0]["error"]  # type: ignore[index]
     assert indel_ratio("kitten", "sitting") == pytest.approx(2 * 4 / 13)
     assert fuzzy_match("hello", {"expected": "hello"}) == 1.0 and fuzzy_match(None, {"expected": "x"}) == 0.0
     assert literal_match(["A", "b"], ["a", "B"], type="list", ignore_case=True) == 1.0

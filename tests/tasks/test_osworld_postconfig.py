@@ -193,6 +193,25 @@ def test_node_text_and_names_that_xml_cannot_hold_are_cleaned() -> None:
     assert score([{"selectors": ["application[name=ab] text"], "text": "xy"}], tree) == 1.0
 
 
+def test_sheet_cells_are_named_by_their_address_with_the_formula_an_attribute() -> None:
+    """OSWorld's XML names a Calc cell by its address alone ("B3"), its formula being an object
+    attribute; our tree's ``B3 =A3*2`` name must not leak into the XML's name."""
+    cells = [
+        node("app", "", "application", ("sheet",), name="soffice"),
+        node("sheet", "app", "table", ("b3", "c3", "note"), name="Sheet Sheet1"),
+        node("b3", "sheet", "table cell", name="B3 =A3*2", text="6"),
+        node("c3", "sheet", "table cell", name="C3", text="7"),
+        node("note", "sheet", "label", name="B3 =x"),  # not a cell: its name stays whole
+    ]
+    tree = AccessibilityTree("", cells)
+    assert score([{"selectors": ["table-cell[name=B3]"], "text": "6"}], tree) == 1.0
+    assert score([{"xpath": "//table-cell[@name='B3'][@attr:Formula='A3*2']"}], tree) == 1.0
+    assert score([{"selectors": ["table-cell[name=C3]"], "text": "7"}], tree) == 1.0
+    assert score([{"xpath": "//table-cell[@name='C3'][@attr:Formula]"}], tree) == 0.0
+    assert score([{"selectors": ["table-cell[name='B3 =A3*2']"]}], tree) == 0.0
+    assert score([{"selectors": ["label[name='B3 =x']"]}], tree) == 1.0
+
+
 @pytest.mark.parametrize(
     ("rules", "error", "message"),
     [

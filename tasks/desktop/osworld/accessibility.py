@@ -11,7 +11,13 @@ wins when both are given), with an optional ``text`` and ``exact`` (default true
 nothing scores 0; with ``text``, a rule scores the best of its elements: 1 or 0 for an exact
 comparison, else the text's similarity (`indel_ratio`, OSWorld's fuzzy ratio); the task scores the
 product of its rules. Not in our XML: the ``attr:`` object attributes and ``act:`` actions, which
-our AT-SPI reader does not read, and nodes off screen (not ``showing``), which it leaves out.
+our AT-SPI reader does not read (but for a sheet cell's formula), and nodes off screen (not
+``showing``), which it leaves out.
+
+A spreadsheet cell is named by its address in OSWorld's XML (LibreOffice's own name for it, "B3"),
+its formula being one of its object attributes (``attr:Formula``, without the "="). Our tree names a
+cell ``B3 =A3*2`` for the agent; its XML element is named ``B3`` with ``attr:Formula="A3*2"``, so a
+rule such as ``table-cell[name=B3]`` selects it here as it does there.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ RULE_KEYS = ("exact", "selectors", "text", "xpath")
 #: OSWorld takes out of a node's text.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ufffc\ufffd]")
 TAG = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+#: A sheet cell's name in our tree: its address, then its formula when it holds one.
+CELL_NAME = re.compile(r"([A-Z]+[0-9]+)(?: =(.*))?", re.DOTALL)
 
 
 class AccessibilityTree(str):
@@ -70,7 +78,13 @@ def tree_xml(nodes: list[dict[str, Any]]) -> etree._Element:
     def add(parent: etree._Element, node: dict[str, Any]) -> None:
         tag = str(node.get("role") or "unknown").strip().replace(" ", "-")
         element = etree.SubElement(parent, tag if TAG.fullmatch(tag) else "unknown")
-        element.set("name", _clean(str(node.get("name") or "")))
+        name = _clean(str(node.get("name") or ""))
+        cell = CELL_NAME.fullmatch(name) if node.get("role") == "table cell" else None
+        if cell is not None:
+            name = cell.group(1)
+            if cell.group(2) is not None:
+                element.set(f"{{{NS['attr']}}}Formula", cell.group(2))
+        element.set("name", name)
         states = set(node.get("states") or ())
         for state in sorted(states):
             element.set(f"{{{NS['st']}}}{state.replace('-', '_')}", "true")

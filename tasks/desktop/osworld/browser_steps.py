@@ -25,8 +25,13 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from palaestra.tasks.desktop.live_steps import BrowserTabs, LiveStep, QuitBrowser
-from palaestra.tasks.desktop.osworld.errors import OfflineURLError, OSWorldTaskError
-from palaestra.tasks.desktop.osworld.paths import home_relative
+from palaestra.tasks.desktop.osworld.errors import (
+    OfflineURLError,
+    OSWorldTaskError,
+    PathOutsideHomeError,
+    UnsupportedAppError,
+)
+from palaestra.tasks.desktop.osworld.paths import VM_HOME, home_relative
 
 #: The browser's program here, and the names OSWorld's tasks start it by.
 BROWSER = "chromium"
@@ -38,6 +43,16 @@ KILLERS = frozenset({"pkill", "killall"})
 #: URL schemes that never leave the machine.
 LOCAL_SCHEMES = frozenset({"chrome", "about"})
 LOOPBACK_NAMES = frozenset({"localhost"})
+#: Browser options a task may pass. Others are refused: Chromium has options that open what this
+#: desktop keeps shut (``--remote-allow-origins`` lets a page's script drive DevTools, which reads
+#: any file; ``--proxy-server``/``--host-resolver-rules`` send pages elsewhere; ``--load-extension``
+#: runs code from anywhere), and OSWorld's tasks pass none of them. The DevTools port and profile are
+#: the session's (`palaestra.envs.desktop.browser_app` replaces a task's own).
+OPTIONS = frozenset(
+    {"--remote-debugging-port", "--user-data-dir", "--incognito", "--new-window", "--new-tab"}
+    | {"--start-maximized", "--start-fullscreen", "--window-size", "--window-position", "--lang"}
+    | {"--no-first-run", "--no-default-browser-check", "--disable-extensions", "--password-store"}
+)
 
 
 def is_browser(program: str) -> bool:
@@ -49,12 +64,24 @@ def check_url(url: object, source: str, where: str) -> str:
     if not isinstance(url, str) or not url.strip():
         raise OSWorldTaskError(source, where, f"expected a URL, got {url!r}")
     text = url.strip()
+    if "\\" in text or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        # The browser reads a backslash as "/" (to it, http://evil.com\@127.0.0.1/ is evil.com's
+        # page; to Python's parser, 127.0.0.1's) and drops tabs and newlines: refused, not guessed.
+        raise OSWorldTaskError(
+            source, where, f"{text!r} holds a backslash or a control character; write the URL with '/'"
+        )
     parsed = urlparse(text)
     scheme = parsed.scheme.lower()
     if scheme in LOCAL_SCHEMES:
         return text
     if scheme == "file":
-        home_relative(unquote(parsed.path), source, where)  # a page in HOME, where the task put it
+        # A page in HOME, where the task put it: an absolute path on this machine (the browser
+        # reads "file:x.html" as /x.html, not HOME's, and a host as a network share).
+        if not parsed.path.startswith("/") or parsed.netloc not in ("", "localhost"):
+            raise PathOutsideHomeError(
+                source, where, f"{text!r} is not a page in HOME; name it as file://{VM_HOME}/PATH"
+            )
+        home_relative(unquote(parsed.path), source, where)
         return text
     if scheme in ("http", "https") and _loopback(parsed.hostname or ""):
         return text
@@ -79,9 +106,16 @@ def _loopback(host: str) -> bool:
 
 
 def launch_args(args: tuple[str, ...], source: str, where: str) -> tuple[str, ...]:
-    """A browser launch's arguments, its URLs checked (options are the session's to vet)."""
+    """A browser launch's arguments: its URLs checked, its options among `OPTIONS`."""
     for arg in args:
-        if not arg.startswith(("-", "/", "~")):  # options, and paths (checked as HOME's)
+        if arg.startswith("-"):
+            name = arg.partition("=")[0]
+            if name not in OPTIONS:
+                raise UnsupportedAppError(
+                    source, where, "browser option", name, OPTIONS,
+                    "it would open what the desktop keeps shut, or is not one OSWorld's tasks use",
+                )  # fmt: skip
+        elif not arg.startswith(("/", "~")):  # paths are checked as HOME's
             local = "://" in arg or arg.startswith(("about:", "chrome:"))
             check_url(arg if local else f"http://{arg}", source, where)
     return args
@@ -124,8 +158,17 @@ def helper_steps(argv: tuple[str, ...], source: str, where: str) -> tuple[LiveSt
         return None
     program = posixpath.basename(argv[0])
     targets = [a for a in argv[1:] if not a.startswith("-")]
-    if program in KILLERS and targets and all(_names_browser(t) for t in targets):
-        return (QuitBrowser(),)
+    if program in KILLERS and any(_names_browser(t) for t in targets):
+        if all(_names_browser(t) for t in targets):
+            return (QuitBrowser(),)
+        # Run as it is (`killall -s KILL chrome`, `pkill -u user chrome`), it would end every
+        # session's browser: the desktop user is theirs too.
+        raise OSWorldTaskError(
+            source,
+            where,
+            f"{' '.join(argv)!r} kills the browser with other targets or option values; write "
+            "`pkill chrome` (it ends this episode's browser only)",
+        )
     if program == "socat" and any(a.lower().startswith("tcp-listen:9222") for a in argv[1:]):
         return ()
     return None

@@ -98,16 +98,24 @@ def bookmarks(outcome: DesktopOutcome) -> dict[str, Any] | None:
 
 def _rows(outcome: DesktopOutcome, name: str, query: str) -> list[tuple[Any, ...]] | None:
     """The rows of ``query`` on one of the profile's SQLite databases, read from a copy: the
-    running browser holds it locked, and a reader must never change what the agent left."""
-    source = outcome.path(f"{DEFAULT}/{name}")
-    if not source.is_file():
-        return None
+    running browser holds it locked, and a reader must never change what the agent left. None
+    when the database is missing or unreadable, or it or its journal leads out of HOME (a link
+    the agent made): a score of 0, not a failed verdict."""
     with tempfile.TemporaryDirectory(prefix="palaestra-chrome-") as folder:
-        copy = Path(folder) / name
-        shutil.copyfile(source, copy)
-        journal = source.with_name(f"{name}-journal")
-        if journal.is_file():  # a transaction in flight rolls back, as the browser's own would
-            shutil.copyfile(journal, copy.with_name(f"{name}-journal"))
+        try:
+            source = outcome.path(f"{DEFAULT}/{name}")
+            if not source.is_file():
+                return None
+            copy = Path(folder) / name
+            shutil.copyfile(source, copy)
+            # A transaction in flight rolls back, as the browser's own would; commits still in the
+            # write-ahead log (a database in WAL mode) are read, as the browser reads them.
+            for suffix in ("-journal", "-wal"):
+                companion = outcome.path(f"{DEFAULT}/{name}{suffix}")
+                if companion.is_file():
+                    shutil.copyfile(companion, copy.with_name(f"{name}{suffix}"))
+        except (OSError, ValueError):
+            return None
         db = sqlite3.connect(copy)
         try:
             rows = list(db.execute(query))
@@ -135,11 +143,17 @@ def _targets(outcome: DesktopOutcome) -> list[dict[str, Any]] | None:
     """The browser's tabs as DevTools lists them, the most recently created or active first;
     None when no browser answers."""
     try:
-        port = int(outcome.path(f"{PROFILE}/DevToolsActivePort").read_text().split()[0])
-        url = f"http://127.0.0.1:{port}/json/list"
-        with urllib.request.urlopen(url, timeout=5) as reply:
+        port, browser = outcome.path(f"{PROFILE}/DevToolsActivePort").read_text().split()[:2]
+        base = f"http://127.0.0.1:{int(port)}"
+        with urllib.request.urlopen(f"{base}/json/version", timeout=5) as reply:
+            version = json.loads(reply.read())
+        # The file outlives its browser (``pkill chrome`` leaves it): the port may be another
+        # session's browser's by now, whose tabs are not this episode's.
+        if not str(version.get("webSocketDebuggerUrl", "")).endswith(browser):
+            return None
+        with urllib.request.urlopen(f"{base}/json/list", timeout=5) as reply:
             targets = json.loads(reply.read())
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, AttributeError):
         return None
     return [t for t in targets if t.get("type") == "page"]
 

@@ -53,6 +53,24 @@ def is_expected_url_pattern_match(found: Any, rules: Rule) -> float:
     return float(all(re.search(pattern, url) for pattern in rules["expected"]))
 
 
+def check_url_patterns(rules: Any, source: str, where: str) -> None:
+    """`is_expected_url_pattern_match`'s rules checked when the file is loaded: ``expected`` is a
+    list of regular expressions that compile (one that does not would fail the verdict; a bare
+    string would be read as one pattern per character)."""
+    patterns = rules.get("expected") if isinstance(rules, dict) else None
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise OSWorldTaskError(
+            source,
+            where,
+            f'`is_expected_url_pattern_match` needs "expected": [regular expressions], got {rules!r}',
+        )
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise OSWorldTaskError(source, where, f"{pattern!r} is not a regular expression: {exc}") from None
+
+
 def is_expected_tabs(open_tabs: Any, rule: Rule) -> float:
     """The open tabs show exactly ``rule["urls"]``, in any order."""
     if not isinstance(open_tabs, list):

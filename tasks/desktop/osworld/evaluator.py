@@ -25,7 +25,8 @@ from palaestra.tasks.desktop.osworld.getters import Getter, Place, compile_gette
 from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, REFUSED_METRICS, SUPPORTED, Metric
 from palaestra.tasks.desktop.osworld.steps import plan_postconfig
 
-#: What a metric may raise on a result it cannot read (a binary file, a malformed CSV): a score of 0.
+#: What a getter or metric may raise on a result it cannot read (a binary file, a malformed CSV, a
+#: path out of HOME): a score of 0.
 UNREADABLE = (OSError, ValueError, TypeError, KeyError, IndexError, UnicodeError)
 
 
@@ -38,9 +39,11 @@ class Check:
     options: dict[str, Any]
 
     def score(self, outcome: DesktopOutcome) -> tuple[float, dict[str, Any]]:
-        result = self.result.read(outcome)
-        args = [result] if self.expected is None else [result, self.expected.read(outcome)]
+        # The getters read what the agent left, which the agent controls (a result file made a
+        # link out of HOME, a folder where a file should be): what they cannot read scores 0 too.
         try:
+            result = self.result.read(outcome)
+            args = [result] if self.expected is None else [result, self.expected.read(outcome)]
             score = float(self.metric.fn(*args, **self.options))
         except UNREADABLE as exc:
             return 0.0, {"func": self.name, "score": 0.0, "error": f"{type(exc).__name__}: {exc}"}

@@ -199,7 +199,7 @@ METRICS: dict[str, Metric] = {
     ),
     # Chrome's (chrome_metrics), on what chrome_getters read of the episode's Chromium.
     "is_expected_url_pattern_match": Metric(
-        chrome_metrics.is_expected_url_pattern_match, True, rule_keys=("expected",)
+        chrome_metrics.is_expected_url_pattern_match, True, check_rules=chrome_metrics.check_url_patterns
     ),
     # GIMP's pictures and settings (image_metrics).
     "check_image_size": Metric(image_metrics.check_image_size, True),
