@@ -4,10 +4,10 @@ GIMP keeps its settings in ``~/.config/GIMP/2.10``; every episode has a fresh HO
 settings folder, which GIMP fills on its first start (and its ``gimprc`` on quitting, which
 OSWorld's settings tasks read). Until then GIMP follows Debian's system settings
 (``/etc/gimp/2.0``), which start it in single-window mode: one window holds the toolbox, the docks
-and the picture. GIMP starts without its splash window, and says its messages on stderr rather than in dialogs
-that would cover the picture. Readiness is its main window, active and titled as GIMP titles it
-once the picture it opens is shown ("[photo] (imported)-1.0 (RGB color ...) 640x480 – GIMP"), or,
-started without a file, its empty window ("GNU Image Manipulation Program").
+and the picture. GIMP starts without its splash window; its messages stay in its dialogs, as on
+OSWorld's VM, so that an agent sees why an export failed. Readiness is its main window, active and
+titled as GIMP titles it once the picture it opens is shown ("[photo] (imported)-1.0 (RGB color ...)
+640x480 – GIMP"), or, started without a file, its empty window ("GNU Image Manipulation Program").
 
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
 """
@@ -21,8 +21,8 @@ from typing import Any
 PROGRAM = "gimp"
 #: Where the episode's settings live, under its HOME (GIMP 2.10's own default place there).
 PROFILE = ".config/GIMP/2.10"
-#: Options for every launch: no splash window, messages on stderr rather than in dialogs.
-FLAGS = ("--no-splash", "--console-messages")
+#: Options for every launch: no splash window.
+FLAGS = ("--no-splash",)
 #: The title of GIMP's window showing a picture ends with this (an en dash), and its empty one's.
 PICTURE_TITLE = " \u2013 GIMP"
 EMPTY_TITLE = "GNU Image Manipulation Program"
