@@ -37,6 +37,7 @@ import office
 import parking
 import protocol
 import sheet_cells
+from app_watch import AppWatch
 from display import Display, SessionFailure
 from observe_act import ObserveAct
 from session_steps import SessionSteps
@@ -48,11 +49,9 @@ GTK2_SETTINGS = "gtk-cursor-blink = 0\n"
 #: pcmanfm with no status bar: it shows the free space of the machine's disk, which other programs
 #: change, so that the same episode's observations differed (and its item count is in the view).
 PCMANFM_SETTINGS = "[ui]\nshow_statusbar=0\n"
-#: How much of the end of an app's stderr an `app_exited` failure quotes.
-STDERR_TAIL = 1500
 
 
-class Session(Display, ObserveAct, SessionSteps):
+class Session(Display, ObserveAct, SessionSteps, AppWatch):
     """The display, plus the episodes on it and the requests `DesktopEnv` sends."""
 
     #: Set by `Display`; said again for mypy, which sees the script's sibling modules as untyped.
@@ -170,59 +169,6 @@ class Session(Display, ObserveAct, SessionSteps):
             result = {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
         return dict(result, argv=argv)
 
-    def _app_ready(
-        self,
-        known: set[str],
-        with_office: bool = False,
-        with_browser: bool = False,
-        with_gimp: bool | None = None,
-    ) -> bool:
-        """Ready: a new application on the accessibility bus, and an active window on screen (with
-        LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
-        with the browser, its own window; with GIMP (``with_gimp``: whether it opens a file), its
-        window showing the picture)."""
-        self.check_apps()
-        fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
-        windows = self.x.windows() if fresh else []
-        ready = any(w["active"] for w in windows)
-        if ready and with_browser:
-            ready = browser_app.ready(windows, self.tree.snapshot)
-        if ready and with_gimp is not None:
-            ready = gimp_app.ready(windows, with_gimp)
-        return ready and (not with_office or office.ready(windows, self.tree))
-
-    def check_apps(self) -> None:
-        """While the apps start: one killed is `app_crashed`; one that exited before showing a
-        window is `app_exited` at once, rather than after the whole readiness wait. An exit with
-        status 0 is one only when nothing of the episode is left running: a launcher that forks
-        the real app and exits 0 has started it, an app a step closed (close_window) ended as
-        asked, and so did one that exits 0 in the task's final steps (OSWorld's postconfig quits
-        GIMP with Ctrl+Q so that it writes its settings)."""
-        for i, app in enumerate(self.apps):
-            code = app.poll()
-            if app.pid in self.stopped or (code == 0 and self.winding_down):  # a step ended it
-                continue
-            if code is not None and code < 0:
-                raise SessionFailure("app_crashed", f"{_name(app)} was killed by signal {-code}")
-            if code is not None and (code != 0 or not (self.closed_a_window or self._episode_processes())):
-                tail = _tail(self.app_errs[i]) if i < len(self.app_errs) else ""
-                said = f"; its stderr ends with:\n{tail}" if tail else " and wrote nothing on stderr"
-                raise SessionFailure(
-                    "app_exited", f"{_name(app)} exited with status {code} before showing a window{said}"
-                )
-
-    def _episode_processes(self) -> list[psutil.Process]:
-        """The processes started since the session came up (apps, their helpers) still running."""
-        found = []
-        for proc in psutil.Process().children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                if proc.pid not in self.infra_pids and proc.status() != psutil.STATUS_ZOMBIE:
-                    found.append(proc)
-        return found
-
-    def app_status(self) -> list[dict[str, Any]]:
-        return [{"argv0": _name(a), "pid": a.pid, "returncode": a.poll()} for a in self.apps]
-
     # -- requests --------------------------------------------------------------------------
 
     def handle(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
@@ -259,20 +205,6 @@ class Session(Display, ObserveAct, SessionSteps):
         if op == "status":
             return {"apps": self.app_status(), "infra": {k: p.pid for k, p in self.infra.items()}}, b""
         raise ValueError(f"unknown request {op!r}")
-
-
-def _tail(path: Path) -> str:
-    """The end of a log file, as text (empty when it cannot be read)."""
-    try:
-        with path.open("rb") as file:
-            file.seek(max(0, path.stat().st_size - STDERR_TAIL))
-            return file.read().decode(errors="replace").strip()
-    except OSError:
-        return ""
-
-
-def _name(proc: subprocess.Popen[bytes]) -> str:
-    return str(proc.args[0]) if isinstance(proc.args, list) else str(proc.args)
 
 
 def main() -> None:

@@ -1,0 +1,104 @@
+"""Watching the episode's apps while they start and run, in the desktop session process: when an
+app counts as ready for the agent, and when its exit is a failure of the episode (``app_crashed``,
+``app_exited``) rather than one a step or the task's final steps asked for.
+
+Imported beside `session` in the session process (not through Palaestra), as its siblings are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import browser_app
+import gimp_app
+import office
+import psutil
+from display import SessionFailure
+
+#: How much of the end of an app's stderr an `app_exited` failure quotes.
+STDERR_TAIL = 1500
+
+
+class AppWatch:
+    """Mixed into `Session`: the state it reads is the session's (see `Session.__init__`)."""
+
+    x: Any
+    tree: Any
+    apps: list[subprocess.Popen[bytes]]
+    app_errs: list[Path]
+    infra_pids: set[int]
+    #: The apps a step ended on purpose, whether a step closed a window, and whether the task's
+    #: final steps have begun: exits then asked for.
+    stopped: set[int]
+    closed_a_window: bool
+    winding_down: bool
+
+    def _app_ready(
+        self,
+        known: set[str],
+        with_office: bool = False,
+        with_browser: bool = False,
+        with_gimp: bool | None = None,
+    ) -> bool:
+        """Ready: a new application on the accessibility bus, and an active window on screen (with
+        LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
+        with the browser, its own window; with GIMP (``with_gimp``: whether it opens a file), its
+        window showing the picture)."""
+        self.check_apps()
+        fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
+        windows = self.x.windows() if fresh else []
+        ready = any(w["active"] for w in windows)
+        if ready and with_browser:
+            ready = browser_app.ready(windows, self.tree.snapshot)
+        if ready and with_gimp is not None:
+            ready = gimp_app.ready(windows, with_gimp)
+        return ready and (not with_office or office.ready(windows, self.tree))
+
+    def check_apps(self) -> None:
+        """While the apps start: one killed is `app_crashed`; one that exited before showing a
+        window is `app_exited` at once, rather than after the whole readiness wait. An exit with
+        status 0 is one only when nothing of the episode is left running: a launcher that forks
+        the real app and exits 0 has started it, an app a step closed (close_window) ended as
+        asked, and so did one that exits 0 in the task's final steps (OSWorld's postconfig quits
+        GIMP with Ctrl+Q so that it writes its settings)."""
+        for i, app in enumerate(self.apps):
+            code = app.poll()
+            if app.pid in self.stopped or (code == 0 and self.winding_down):  # a step ended it
+                continue
+            if code is not None and code < 0:
+                raise SessionFailure("app_crashed", f"{_name(app)} was killed by signal {-code}")
+            if code is not None and (code != 0 or not (self.closed_a_window or self._episode_processes())):
+                tail = _tail(self.app_errs[i]) if i < len(self.app_errs) else ""
+                said = f"; its stderr ends with:\n{tail}" if tail else " and wrote nothing on stderr"
+                raise SessionFailure(
+                    "app_exited", f"{_name(app)} exited with status {code} before showing a window{said}"
+                )
+
+    def _episode_processes(self) -> list[psutil.Process]:
+        """The processes started since the session came up (apps, their helpers) still running."""
+        found = []
+        for proc in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if proc.pid not in self.infra_pids and proc.status() != psutil.STATUS_ZOMBIE:
+                    found.append(proc)
+        return found
+
+    def app_status(self) -> list[dict[str, Any]]:
+        return [{"argv0": _name(a), "pid": a.pid, "returncode": a.poll()} for a in self.apps]
+
+
+def _tail(path: Path) -> str:
+    """The end of a log file, as text (empty when it cannot be read)."""
+    try:
+        with path.open("rb") as file:
+            file.seek(max(0, path.stat().st_size - STDERR_TAIL))
+            return file.read().decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _name(proc: subprocess.Popen[bytes]) -> str:
+    return str(proc.args[0]) if isinstance(proc.args, list) else str(proc.args)
