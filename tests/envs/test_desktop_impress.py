@@ -8,12 +8,13 @@ dialog. Two episodes: a LibreOffice start costs seconds."""
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
+
+from .test_desktop_office import element, inside
 
 
 class NewPresentation(DesktopTask):
@@ -26,24 +27,6 @@ class NewPresentation(DesktopTask):
 
     def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
         return verdict(False)
-
-
-def element(
-    obs: dict[str, Any], role: str, name: str | None = None, value: str | None = None
-) -> dict[str, Any]:
-    for e in obs["elements"]:
-        if e["role"] == role and name in (None, e["name"]) and value in (None, e["value"]):
-            return dict(e)
-    raise AssertionError(f"no {role} named {name!r} valued {value!r} in:\n{obs['axtree']}")
-
-
-def inside(inner: tuple[int, ...], outer: tuple[int, ...]) -> bool:
-    return (
-        outer[0] <= inner[0]
-        and outer[1] <= inner[1]
-        and inner[0] + inner[2] <= outer[0] + outer[2]
-        and inner[1] + inner[3] <= outer[1] + outer[3]
-    )
 
 
 def centre(box: tuple[int, ...]) -> tuple[float, float]:

@@ -19,6 +19,8 @@ from palaestra.envs.desktop import DesktopEnv
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 
+from .test_desktop_office import inside
+
 #: `sheet_cells.MAX_CELLS`: the most cells of a sheet's view that are read.
 CAP = 1000
 SUMMARY = re.compile(r"cells A1:([A-Z]+)([0-9]+)( of A1:[A-Z]+[0-9]+ in view)?; empty cells not listed")
@@ -74,15 +76,6 @@ def sheet(obs: dict[str, Any]) -> dict[str, Any]:
 def name_box(obs: dict[str, Any]) -> str:
     return next(
         e["value"] for e in obs["elements"] if e["role"] == "text" and re.fullmatch(r"[A-Z]+\d+", e["value"])
-    )
-
-
-def inside(inner: tuple[int, ...], outer: tuple[int, ...]) -> bool:
-    return (
-        outer[0] <= inner[0]
-        and outer[1] <= inner[1]
-        and inner[0] + inner[2] <= outer[0] + outer[2]
-        and inner[1] + inner[3] <= outer[1] + outer[3]
     )
 
 
