@@ -306,5 +306,6 @@ def test_which_app_opens_which_file_and_office_modules_we_lack(tmp_path: Path) -
         UnsupportedAppError, match=r"module `--draw`.*Supported LibreOffice modules: --calc, --impress"
     ):
         apps([{"type": "launch", "parameters": {"command": "soffice --draw", "shell": True}}])
-    with pytest.raises(UnsupportedAppError, match=r"file type `\.png`"):
-        apps(open_step("~/photo.png"))
+    assert apps(open_step("~/photo.png")) == [("gimp", "~/photo.png")]
+    with pytest.raises(UnsupportedAppError, match=r"file type `\.mp4`"):
+        apps(open_step("~/clip.mp4"))
