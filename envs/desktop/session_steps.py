@@ -20,6 +20,7 @@ import browser_app
 import commands
 import gimp_app
 import office
+import vlc_app
 import window_ops
 
 #: The longest pause one step may take (seconds).
@@ -79,7 +80,8 @@ class SessionSteps:
 
     def app_argv(self, argv: list[str]) -> list[str]:
         """An app's argv as it starts here: HOME's alias swapped for HOME, and LibreOffice or the
-        browser given the episode's profile and their quiet-start options (GIMP its quiet-start options)."""
+        browser given the episode's profile and their quiet-start options (GIMP its quiet-start options,
+        VLC its own and an HTTP interface of its own)."""
         assert self.home is not None
         argv = [commands.swap_home(a, self.home_alias, self.home) for a in argv]
         if office.is_office(argv):
@@ -88,6 +90,8 @@ class SessionSteps:
             return browser_app.launch_argv(argv, self.home)
         if gimp_app.is_gimp(argv):
             return gimp_app.launch_argv(argv, self.home)
+        if vlc_app.is_vlc(argv):
+            return vlc_app.launch_argv(argv, self.home)
         return argv
 
     def _wait_for_page(self, title: str) -> None:

@@ -43,6 +43,9 @@ REFUSED = {
     "execute_with_verification": "it polls the VM's own server, which this desktop does not run",
     "upload_file": "it copies from the host into a VM; use download with a local file",
 }
+#: Variables a shell line that starts an app may set before it, dropped here: they only quiet its log
+#: (OSWorld starts VLC as ``VLC_VERBOSE=-1 vlc ...``; its log goes to a file here anyway).
+QUIET_VARIABLES = frozenset({"VLC_VERBOSE"})
 #: The longest pause the steps may add up to (seconds): sleeps longer than that only waste time.
 MAX_DELAY = 10.0
 
@@ -185,6 +188,8 @@ def _app(
     argv = as_argv(params.get("command"), params.get("shell", False), source, where)
     if argv[:2] == ("bash", "-c"):  # a shell line that starts an app: its first word is the app
         argv = tuple(shlex.split(argv[2]))
+        while argv and argv[0].split("=", 1)[0] in QUIET_VARIABLES:
+            argv = argv[1:]
     app = check_app(argv[0], source, where, argv[1:])
     for arg in argv[1:]:  # a file it opens must be in HOME too
         if arg.startswith(("/", "~")):
