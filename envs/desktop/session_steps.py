@@ -76,6 +76,8 @@ class SessionSteps:
             return opened
         if kind == "quit_browser":
             return self._quit_browser()
+        if kind == "quit_vlc":
+            return self._quit_vlc()
         raise ValueError(f"unknown step {kind!r}")
 
     def app_argv(self, argv: list[str]) -> list[str]:
@@ -129,6 +131,24 @@ class SessionSteps:
                         app.kill()
                     app.wait()
         return {"quit": [a.pid for a in browsers], "codes": [a.returncode for a in browsers]}
+
+    def _quit_vlc(self) -> dict[str, Any]:
+        """End the episode's VLC (OSWorld's ``pkill vlc``): SIGTERM, which VLC takes as Quit, then a
+        kill if it is still running after `vlc_app.QUIT_TIMEOUT`. Only this episode's VLC."""
+        players = [
+            a for a in self.apps if a.poll() is None and isinstance(a.args, list) and vlc_app.is_vlc(a.args)
+        ]
+        self.stopped.update(a.pid for a in players)
+        for app in players:
+            app.send_signal(signal.SIGTERM)
+        for app in players:
+            try:
+                app.wait(vlc_app.QUIT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    app.kill()
+                app.wait()
+        return {"quit": [a.pid for a in players], "codes": [a.returncode for a in players]}
 
     def _launch(self, argv: list[str], log: Any) -> dict[str, Any]:
         assert self.home is not None

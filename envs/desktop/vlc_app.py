@@ -33,6 +33,8 @@ FLAGS = ("--no-qt-privacy-ask", "--no-metadata-network-access", "--aout=adummy")
 #: The HTTP interface's options, which the session sets for each launch.
 HTTP_OPTIONS = ("--extraintf", "--http-host", "--http-port", "--http-password")
 TITLE = "VLC media player"
+#: How long VLC may take to quit when asked (seconds) before it is killed.
+QUIT_TIMEOUT = 5.0
 
 
 def is_vlc(argv: list[str]) -> bool:

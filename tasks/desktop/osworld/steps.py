@@ -9,18 +9,19 @@ Supported: ``download`` (local files only; config only), ``launch`` (an app of t
 the desktop user, where ``python`` is the environment's own with a pyautogui for this display;
 in config, before the apps when it comes before every launch, else in order once the first app is
 up), ``activate_window``/``close_window`` (``window_name``, ``strict``, ``by_class``, as wmctrl
-matches them) and ``sleep``. Everything else is refused when the file is loaded, by
-`UnsupportedStepError`.
+matches them) and ``sleep``; ``pkill vlc`` ends the episode's VLC (`QuitVlc`). Everything else is
+refused when the file is loaded, by `UnsupportedStepError`.
 """
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, RunCommand, WindowStep
+from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, QuitVlc, RunCommand, WindowStep
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
@@ -162,7 +163,22 @@ def _helper_steps(kind: str, params: dict[str, Any], source: str, where: str) ->
     if kind not in ("launch", "execute", "command"):
         return None
     argv = as_argv(params.get("command"), params.get("shell", False), source, where)
-    return browser_steps.helper_steps(argv, source, where)
+    found = browser_steps.helper_steps(argv, source, where)
+    return found if found is not None else quit_vlc_steps(argv, source, where)
+
+
+def quit_vlc_steps(argv: tuple[str, ...], source: str, where: str) -> tuple[LiveStep, ...] | None:
+    """`QuitVlc` for ``pkill vlc`` (or ``killall vlc``), as a command or a shell line; None for any
+    other command. One that kills VLC with options or other targets is refused: run as it is, it
+    would end every session's VLC (the desktop user is shared by every session on the machine)."""
+    words = tuple(shlex.split(argv[2])) if argv[:2] == ("bash", "-c") and len(argv) == 3 else argv
+    if not words or posixpath.basename(words[0]) not in browser_steps.KILLERS or "vlc" not in words[1:]:
+        return None
+    if words[1:] != ("vlc",):
+        raise OSWorldTaskError(
+            source, where, f"{' '.join(words)!r} kills VLC with options or other targets; write `pkill vlc`"
+        )
+    return (QuitVlc(),)
 
 
 def _seconds(params: dict[str, Any], source: str, where: str) -> float:

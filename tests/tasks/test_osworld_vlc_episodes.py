@@ -1,0 +1,72 @@
+"""The bundled VLC tasks (in OSWorld's format) on a real Xvfb with the real VLC 3.0: VLC starts
+quietly and its Qt widgets are in the accessibility tree (clicked by element id); an episode that
+says done at once scores 0, then the oracle's episode scores 1 through VLC's own shortcuts, file
+dialog and preferences: judged by is_vlc_playing on the status VLC's HTTP interface gives (on the
+episode's own port), by is_vlc_fullscreen on the screen's and VLC's window's sizes, and by
+check_qt_max_volume on the vlcrc VLC writes (after OSWorld's postconfig, ``pkill vlc`` and a
+fresh start). One desktop session serves all."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from palaestra.envs.desktop import DesktopEnv
+from palaestra.tasks.desktop.oracles import find, play_oracle
+from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
+from palaestra.tasks.desktop.osworld.oracles import ORACLES
+
+VLC = {t.spec.id: t for t in load_folder(BUNDLED) if "vlc" in t.spec.related_apps}
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[DesktopEnv]:
+    shared = DesktopEnv(VLC["vlc-play-file"])
+    yield shared
+    shared.close()
+
+
+def test_the_vlc_tasks() -> None:
+    assert sorted(VLC) == ["vlc-fullscreen", "vlc-max-volume", "vlc-play-file"]
+
+
+def test_vlc_starts_quietly_and_its_widgets_are_clicked_by_id(env: DesktopEnv) -> None:
+    env.task = VLC["vlc-max-volume"]
+    obs, _info = env.reset(seed=0)
+    assert obs["focused_window"] == "VLC media player"  # no privacy dialog in front
+    assert [e["name"] for e in obs["elements"] if e["role"] == "menu item"][:3] == [
+        "Media",
+        "Playback",
+        "Audio",
+    ]
+    obs, *_ = env.step("hotkey('ctrl', 'p')")
+    assert obs["focused_window"] == "Simple Preferences"
+    obs, *_ = env.step(f"click('{find(obs, 'radio button', 'All')}')")
+    assert obs["focused_window"] == "Advanced Preferences", obs["last_action_error"]
+    obs, *_ = env.step(f"click('{find(obs, 'push button', 'Cancel')}')")
+    assert obs["focused_window"] == "VLC media player"
+
+
+def test_a_file_given_at_launch_is_playing_when_the_episode_starts(env: DesktopEnv) -> None:
+    env.task = VLC["vlc-fullscreen"]
+    obs, _info = env.reset(seed=0)
+    assert obs["focused_window"] == "sunrise.avi - VLC media player"  # its title: the playing item
+    obs, *_ = env.step("wait(1.5)")
+    times = [
+        e["name"] for e in obs["elements"] if e["role"] == "label" and re.fullmatch(r"\d\d:\d\d", e["name"])
+    ]
+    assert times[-1] == "00:30" and times[0] != "00:00", times  # its length is known, and time runs
+
+
+@pytest.mark.parametrize("task_id", sorted(VLC))
+def test_waiting_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: str) -> None:
+    env.task = VLC[task_id]
+    obs, _info = env.reset(seed=0)
+    obs, reward, terminated, _truncated, info = env.step("done()")
+    assert reward == 0.0 and terminated and not info["success"], info["task_info"]
+    obs, _info = env.reset(seed=0)
+    (obs, reward, _, _, info), errors = play_oracle(env, ORACLES[task_id], obs, max_steps=20)
+    assert errors == []
+    assert reward == 1.0 and info["success"], (info["task_info"], obs["focused_window"])
