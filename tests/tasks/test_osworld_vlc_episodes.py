@@ -8,14 +8,17 @@ fresh start). One desktop session serves all."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.tasks.desktop.oracles import find, play_oracle
-from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
+from palaestra.tasks.desktop.osworld import BUNDLED, load_folder, load_task
 from palaestra.tasks.desktop.osworld.oracles import ORACLES
 
 VLC = {t.spec.id: t for t in load_folder(BUNDLED) if "vlc" in t.spec.related_apps}
@@ -70,3 +73,47 @@ def test_waiting_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: str) -
     (obs, reward, _, _, info), errors = play_oracle(env, ORACLES[task_id], obs, max_steps=20)
     assert errors == []
     assert reward == 1.0 and info["success"], (info["task_info"], obs["focused_window"])
+
+
+def playing_task(folder: Path, relative: str) -> Path:
+    """A task whose VLC starts playing ``relative`` (a bundled file, copied into HOME), judged by
+    is_vlc_playing on that file's name."""
+    name = Path(relative).name
+    (folder / "files").mkdir(exist_ok=True)
+    shutil.copy(BUNDLED / "files" / name, folder / "files" / name)
+    data = {
+        "id": f"play-{Path(name).stem}",
+        "snapshot": "base_setup",
+        "instruction": "Listen.",
+        "config": [
+            {
+                "type": "download",
+                "parameters": {"files": [{"url": f"files/{name}", "path": f"~/{relative}"}]},
+            },
+            {"type": "launch", "parameters": {"command": ["vlc", f"~/{relative}"]}},
+        ],
+        "related_apps": ["vlc"],
+        "evaluator": {
+            "func": "is_vlc_playing",
+            "expected": {"type": "rule", "rules": {"type": "file_name", "file_name": name}},
+            "result": {"type": "vlc_playing_info", "dest": "status.xml"},
+        },
+    }
+    path = folder / f"{data['id']}.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_two_sessions_each_judge_their_own_vlc(env: DesktopEnv, tmp_path: Path) -> None:
+    """Each launch of VLC has its own HTTP port and password: a judge asks its episode's VLC (found
+    by its display), never the other session's (both run as the same desktop user)."""
+    env.task = load_task(playing_task(tmp_path, "Videos/sunrise.avi"))
+    other = DesktopEnv(load_task(playing_task(tmp_path, "Music/chime.wav")))
+    try:
+        env.reset(seed=0)
+        other.reset(seed=0)  # the newer VLC
+        _obs, reward, *_ = env.step("wait(0.5)")
+        _obs, other_reward, *_ = other.step("wait(0.5)")
+        assert (reward, other_reward) == (1.0, 1.0)
+    finally:
+        other.close()
