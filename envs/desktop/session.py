@@ -162,6 +162,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         assert self.home is not None
         home = self.home
         argv = [commands.swap_home(str(a), self.home_alias, home) for a in argv]
+        argv = [commands.fill_screen(a, self.width, self.height) for a in argv]
 
         def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
             return self._popen(args, self.command_env, home, **kwargs)

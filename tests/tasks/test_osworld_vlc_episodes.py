@@ -37,8 +37,10 @@ def test_the_vlc_tasks() -> None:
 
 def test_vlc_starts_quietly_and_its_widgets_are_clicked_by_id(env: DesktopEnv) -> None:
     env.task = VLC["vlc-max-volume"]
-    obs, _info = env.reset(seed=0)
+    obs, info = env.reset(seed=0)
     assert obs["focused_window"] == "VLC media player"  # no privacy dialog in front
+    [click] = info["setup_commands"]  # OSWorld's click in the middle of the screen, filled in
+    assert click["returncode"] == 0 and "{SCREEN" not in click["argv"][2], click
     assert [e["name"] for e in obs["elements"] if e["role"] == "menu item"][:3] == [
         "Media",
         "Playback",

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from palaestra.envs.desktop.commands import fill_screen
 from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome
 from palaestra.tasks.desktop.live_steps import LaunchApp, QuitVlc
 from palaestra.tasks.desktop.osworld import (
@@ -157,6 +158,14 @@ def test_oworlds_vlc_launch_and_postconfig_and_the_vlcrc_getter(tmp_path: Path) 
     assert not task.evaluate(outcome).success
     (home / ".config/vlc/vlcrc").write_text(VLCRC.format(volume="200", record="#"))
     assert task.evaluate(outcome).success
+
+
+def test_oworlds_screen_placeholders_are_the_displays_size() -> None:
+    click = (
+        "pyautogui.click({SCREEN_WIDTH_HALF}, {SCREEN_HEIGHT_HALF}); size = ({SCREEN_WIDTH}, {SCREEN_HEIGHT})"
+    )
+    assert fill_screen(click, 1280, 801) == "pyautogui.click(640, 400); size = (1280, 801)"
+    assert fill_screen("{SCREEN_DEPTH} {x}", 1280, 800) == "{SCREEN_DEPTH} {x}"
 
 
 def test_the_status_screen_and_window_getters(tmp_path: Path) -> None:
