@@ -102,11 +102,18 @@ class Display:
     def _popen(
         self, argv: list[str], env: dict[str, str], cwd: Path, **kwargs: Any
     ) -> subprocess.Popen[bytes]:
-        """A child of the session, as the desktop user when there is one, told to die with us."""
+        """A child of the session, as the desktop user when there is one, told to die with us, in a
+        (Unix) session of its own: `kill_scope` tells the episode's processes by their sessions."""
         if self.ids is not None:
             kwargs.update(user=self.ids[0], group=self.ids[1], extra_groups=[])
         return subprocess.Popen(
-            argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, **kwargs
+            argv,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+            start_new_session=True,
+            **kwargs,
         )
 
     def _spawn(self, name: str, argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:

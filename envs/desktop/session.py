@@ -35,6 +35,7 @@ import atspi
 import browser_app
 import commands
 import gimp_app
+import kill_scope
 import office
 import parking
 import protocol
@@ -167,11 +168,15 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
             return self._popen(args, self.command_env, home, **kwargs)
 
-        try:
-            result = commands.run(popen, argv, timeout, log)
-        except OSError as exc:  # no such program: the command's failure, as a shell would say it
-            result = {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
-        return dict(result, argv=argv)
+        def run(args: list[str]) -> dict[str, Any]:
+            try:
+                return commands.run(popen, args, timeout, log)
+            except OSError as exc:  # no such program: the command's failure, as a shell would say it
+                return {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
+
+        if kill_scope.is_kill(argv) and not self.pooled:  # a shared user: kept to this episode
+            return dict(kill_scope.run_scoped(run, argv, self._episode_sessions()), argv=argv)
+        return dict(run(argv), argv=argv)
 
     # -- requests --------------------------------------------------------------------------
 

@@ -7,10 +7,12 @@ processes killed), and the pool grows when every user is leased."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import pwd
 import re
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,6 +171,35 @@ def test_the_pool_grows_when_every_user_is_leased() -> None:
         names = [lease.name for lease in held]
         assert len(set(names)) == len(names) and pwd.getpwnam(names[-1]).pw_uid == held[-1].uid
         assert user_pool.try_lease(names[0]) is None  # held: no second lease of it
-    finally:
+    finally:  # the users made here are removed again, so that runs of this test do not fill the pool
+        with open(user_pool.LOCK_DIR / "useradd.lock", "w") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)
+            for lease in held:
+                if index(lease.name) >= first_new:
+                    subprocess.run(["userdel", lease.name], check=True)
         for lease in held:
             lease.release()
+
+
+def test_where_sessions_share_a_user_a_kill_step_is_kept_to_its_episode(monkeypatch: Any) -> None:
+    """PALAESTRA_DESKTOP_USER gives every session one user: pkill and killall then end the
+    episode's own processes only, and an option that could not be kept to it is refused."""
+    lease = user_pool.lease()  # a user no pooled session takes meanwhile
+    monkeypatch.setenv("PALAESTRA_DESKTOP_USER", lease.name)
+    shared = Sessions()
+    try:
+        a, b = shared.start(), shared.start()
+        assert a.info["user"] == b.info["user"] == lease.name
+        app_of_b = shared.calculator(b)
+        for kill in (["pkill", "galculator"], ["killall", "-s", "KILL", "galculator"]):
+            app_of_a = shared.calculator(a)
+            ran = shared.ask(a, {"op": "steps", "steps": [{"do": "run", "argv": kill}]})
+            assert ran["steps"][0]["returncode"] == 0, ran
+            _wait_gone(app_of_a)
+            assert not _running(app_of_a) and _running(app_of_b), kill
+        shared.ask(a, {"op": "episode"})
+        refused = shared.command(a, "killall", "--older-than", "1s", "galculator")
+        assert refused["returncode"] == 2 and "--older-than" in refused["stderr"] and _running(app_of_b)
+    finally:
+        shared.close()
+        lease.release()
