@@ -126,12 +126,18 @@ def test_pkill_as_a_task_step_ends_only_its_own_sessions_app(
     assert not _running(app_of_a) and _running(app_of_b)
 
 
-def test_a_display_refuses_clients_without_its_cookie(
+def test_a_display_and_a_bus_refuse_other_sessions(
     sessions: Sessions, two: tuple[SessionClient, SessionClient], tmp_path: Path, monkeypatch: Any
 ) -> None:
+    """The display takes only clients with its cookie; the session bus lives in the session's folder."""
     a, b = two
     for client in two:  # episodes without apps: the commands run in them
         sessions.ask(client, {"op": "episode"})
+    bus = sessions.command(a, "sh", "-c", "echo $DBUS_SESSION_BUS_ADDRESS")["stdout"].strip()
+    ask_bus = ["dbus-send", f"--bus={bus}", "--print-reply", "--dest=org.freedesktop.DBus"]
+    ask_bus += ["/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"]
+    assert sessions.command(a, *ask_bus)["returncode"] == 0
+    assert sessions.command(b, *ask_bus)["returncode"] != 0
     connect = f"import Xlib.display\nXlib.display.Display({a.info['display']!r}).close()\nprint('in')"
     assert sessions.command(a, "python3", "-c", connect)["stdout"].strip() == "in"  # its own cookie
     assert sessions.command(b, "python3", "-c", connect)["returncode"] != 0  # another session's
