@@ -25,6 +25,7 @@ import Xlib.error
 
 from palaestra.envs.desktop import user_pool
 from palaestra.envs.desktop.client import SessionClient
+from palaestra.errors import DesktopUnavailableError
 
 
 class Sessions:
@@ -209,3 +210,16 @@ def test_where_sessions_share_a_user_a_kill_step_is_kept_to_its_episode(monkeypa
     finally:
         shared.close()
         lease.release()
+
+
+def test_a_lock_folder_others_may_write_and_a_missing_forced_user_are_refused(
+    sessions: Sessions, tmp_path: Path, monkeypatch: Any
+) -> None:
+    folder = tmp_path / "leases"
+    folder.mkdir(mode=0o700)
+    os.chown(folder, pwd.getpwnam("nobody").pw_uid, -1)  # another user could hold or swap the locks
+    with pytest.raises(user_pool.PoolError, match=r"only root may write; remove it"):
+        user_pool.lease(lock_dir=folder)
+    monkeypatch.setenv("PALAESTRA_DESKTOP_USER", "palaestra-no-such-user")
+    with pytest.raises(DesktopUnavailableError, match=r"unset PALAESTRA_DESKTOP_USER"):
+        sessions.start()
