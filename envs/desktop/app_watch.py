@@ -8,6 +8,7 @@ Imported beside `session` in the session process (not through Palaestra), as its
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,14 @@ class AppWatch:
             with contextlib.suppress(psutil.Error):
                 if proc.pid not in self.infra_pids and proc.status() != psutil.STATUS_ZOMBIE:
                     found.append(proc)
+        return found
+
+    def _episode_sessions(self) -> set[int]:
+        """The session IDs of the episode's processes (each app and command starts one of its own)."""
+        found = set()
+        for proc in self._episode_processes():
+            with contextlib.suppress(OSError):
+                found.add(os.getsid(proc.pid))
         return found
 
     def app_status(self) -> list[dict[str, Any]]:

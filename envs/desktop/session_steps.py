@@ -108,7 +108,8 @@ class SessionSteps:
         but so that it writes everything it holds: its windows are closed, as a user closes them
         (a SIGTERM lost a bookmark made a second before), and it is sent SIGTERM, then killed,
         only if it is still running after `browser_app.QUIT_TIMEOUT`. Only this episode's
-        browser: the desktop user, and so pkill's reach, is shared by every session."""
+        browser: pkill's reach is the desktop user's, which sessions share when not run by root
+        (or under PALAESTRA_DESKTOP_USER)."""
         browsers = [
             a
             for a in self.apps

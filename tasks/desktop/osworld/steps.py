@@ -164,21 +164,20 @@ def _helper_steps(kind: str, params: dict[str, Any], source: str, where: str) ->
         return None
     argv = as_argv(params.get("command"), params.get("shell", False), source, where)
     found = browser_steps.helper_steps(argv, source, where)
-    return found if found is not None else quit_vlc_steps(argv, source, where)
+    return found if found is not None else quit_vlc_steps(argv)
 
 
-def quit_vlc_steps(argv: tuple[str, ...], source: str, where: str) -> tuple[LiveStep, ...] | None:
-    """`QuitVlc` for ``pkill vlc`` (or ``killall vlc``), as a command or a shell line; None for any
-    other command. One that kills VLC with options or other targets is refused: run as it is, it
-    would end every session's VLC (the desktop user is shared by every session on the machine)."""
-    words = tuple(shlex.split(argv[2])) if argv[:2] == ("bash", "-c") and len(argv) == 3 else argv
-    if not words or posixpath.basename(words[0]) not in browser_steps.KILLERS or "vlc" not in words[1:]:
+def quit_vlc_steps(argv: tuple[str, ...]) -> tuple[LiveStep, ...] | None:
+    """`QuitVlc` for ``pkill vlc`` (or ``killall vlc``), as a command or a shell line (OSWorld
+    writes it as a ``launch``); None for any other command, which is planned as any other (the
+    session keeps a command's kills to the episode)."""
+    try:
+        words = tuple(shlex.split(argv[2])) if argv[:2] == ("bash", "-c") and len(argv) == 3 else argv
+    except ValueError:
         return None
-    if words[1:] != ("vlc",):
-        raise OSWorldTaskError(
-            source, where, f"{' '.join(words)!r} kills VLC with options or other targets; write `pkill vlc`"
-        )
-    return (QuitVlc(),)
+    if len(words) == 2 and posixpath.basename(words[0]) in browser_steps.KILLERS and words[1] == "vlc":
+        return (QuitVlc(),)
+    return None
 
 
 def _seconds(params: dict[str, Any], source: str, where: str) -> float:
