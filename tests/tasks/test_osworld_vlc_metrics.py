@@ -262,3 +262,27 @@ def test_what_is_not_judged_here_is_refused_at_load(
 ) -> None:
     with pytest.raises(error, match=message):
         load_task(task_file(tmp_path, evaluator))
+
+
+def test_compare_images_scores_grey_level_similarity_and_the_gain_over_a_base(tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    from palaestra.tasks.desktop.osworld import BUNDLED
+
+    park = BUNDLED / "files" / "park.png"
+    half, flipped, noise = tmp_path / "half.png", tmp_path / "flipped.png", tmp_path / "noise.png"
+    with Image.open(park) as image:
+        image.resize((image.width // 2, image.height // 2)).save(half)
+        ImageOps.flip(image).save(flipped)
+        pixels = np.random.default_rng(0).integers(0, 255, (image.height, image.width, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(noise)
+    assert m.compare_images(park, park) == pytest.approx(1.0)
+    assert 0.8 < m.compare_images(half, park) < 1.0  # scaled to the smaller picture's size first
+    assert m.compare_images(flipped, park) < 0.8
+    assert m.compare_images(noise, park) < 0.1
+    assert m.compare_images(park, park, reference_base_result=0.11) == pytest.approx(1.0)
+    assert m.compare_images(flipped, park, reference_base_result=0.8) == 0.0  # no better than the base
+    gain = m.compare_images(half, park, reference_base_result=0.5)
+    assert gain == pytest.approx((m.compare_images(half, park) - 0.5) / 0.5)
+    assert m.compare_images(tmp_path / "none.png", park) == 0.0

@@ -222,6 +222,7 @@ METRICS["is_vlc_playing"] = Metric(
     vlc_metrics.is_vlc_playing, True, check_rules=vlc_metrics.check_playing_rules
 )
 METRICS["is_vlc_fullscreen"] = Metric(vlc_metrics.is_vlc_fullscreen, True)
+METRICS["compare_images"] = Metric(vlc_metrics.compare_images, True, ("reference_base_result",))
 METRICS["check_qt_slider_colours"] = Metric(
     vlc_metrics.check_qt_slider_colours, True, check_rules=vlc_metrics.check_slider_rules
 )

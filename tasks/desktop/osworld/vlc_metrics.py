@@ -1,6 +1,6 @@
 """OSWorld's VLC metrics, written afresh with the same names and rules: what VLC plays (its HTTP
-interface's status XML, `vlc_getters.vlc_playing_info`), whether its window fills the screen, and
-its settings in ``vlcrc`` (`vlc_getters.vlc_config`).
+interface's status XML, `vlc_getters.vlc_playing_info`), whether its window fills the screen, its
+settings in ``vlcrc`` (`vlc_getters.vlc_config`), and how alike two pictures are (``compare_images``).
 
 ``vlcrc`` lists every option, commented out (``#qt-max-volume=125``) while it has its default value;
 an option set in VLC's preferences is written uncommented. A setting here is the last uncommented
@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from PIL import Image
+
+from palaestra.tasks.desktop.osworld import image_metrics
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
 from palaestra.tasks.desktop.osworld.getters import FilePath
 from palaestra.tasks.desktop.osworld.paths import VM_HOME
@@ -158,6 +161,23 @@ def check_qt_slider_colours(result: Any, rules: dict[str, Any]) -> float:
             return 0.0
         return float(bool(values) and len(values) % 3 == 0 and all(v < BLACKISH_BELOW for v in values))
     return 0.0
+
+
+def compare_images(result: Any, expected: Any, reference_base_result: float | None = None) -> float:
+    """How alike two pictures are (a snapshot of the video, a wallpaper): the SSIM of their grey
+    levels, both scaled to the smaller one's size first. With ``reference_base_result`` (the score
+    of the picture the task starts from), the gain over it, from 0 (not at least 0.01 better) to 1."""
+    got, want = image_metrics.load(result), image_metrics.load(expected)
+    if got is None or want is None:
+        return 0.0
+    size = min(got.size, want.size)  # OSWorld's: the smaller by width, then height
+    score = image_metrics.gray_ssim(
+        got.resize(size, Image.Resampling.LANCZOS), want.resize(size, Image.Resampling.LANCZOS)
+    )
+    if reference_base_result is None:
+        return score
+    base = float(reference_base_result)
+    return (score - base) / (1 - base) if score >= base + 0.01 and base < 1 else 0.0
 
 
 def check_playing_rules(rules: Any, source: str, where: str) -> None:
