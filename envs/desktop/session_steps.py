@@ -51,6 +51,9 @@ class SessionSteps:
     def _popen(self, argv: list[str], env: dict[str, str], cwd: Path, **kwargs: Any) -> Any:
         raise NotImplementedError
 
+    def _own(self, path: Path) -> None:
+        raise NotImplementedError
+
     def run_steps(self, steps: list[dict[str, Any]], log: Any = None) -> list[dict[str, Any]]:
         """Run each step in order; what each came to (``do`` and, by kind, its result)."""
         return [dict(self._run_step(step, log), do=step.get("do")) for step in steps]
@@ -93,7 +96,9 @@ class SessionSteps:
         if gimp_app.is_gimp(argv):
             return gimp_app.launch_argv(argv, self.home)
         if vlc_app.is_vlc(argv):
-            return vlc_app.launch_argv(argv, self.home)
+            argv, written = vlc_app.launch_argv(argv, self.home, Path(self.episode_env["XDG_RUNTIME_DIR"]))
+            for path in written:
+                self._own(path)
         return argv
 
     def _wait_for_page(self, title: str) -> None:

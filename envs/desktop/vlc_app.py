@@ -9,8 +9,11 @@ Linux builds of VLC have no update check.
 OSWorld reads what VLC plays through VLC's HTTP interface, which its VM starts on port 8080 with the
 password "password". Here every launch gets a loopback port of its own and a random password, so
 that parallel sessions on one machine never answer for each other; a task's own ``--http-*``
-options are replaced. The judge finds the episode's VLC (its ``DISPLAY``) and reads that port
-(`palaestra.tasks.desktop.osworld.vlc_getters`).
+options are replaced. The port is on VLC's command line; the password is not (any local user may
+read a command line, and the interface lists and plays the user's files): it goes into the
+episode's ``vlcrc``, as OSWorld's VM keeps its own there, and into a file in the session's private
+runtime folder named after the port, where the judge reads it. The judge finds the episode's VLC
+(its ``DISPLAY``) and asks that port (`palaestra.tasks.desktop.osworld.vlc_getters`).
 
 Readiness is VLC's main window, active, titled "VLC media player", or, started with a file,
 titled after what it plays ("chime.wav - VLC media player"): it shows its plain title a moment
@@ -22,6 +25,7 @@ Imported beside `session` in the session process (not through Palaestra), as its
 from __future__ import annotations
 
 import posixpath
+import re
 import secrets
 import socket
 from pathlib import Path
@@ -64,16 +68,38 @@ def _without_http(args: list[str]) -> list[str]:
     return kept
 
 
-def launch_argv(argv: list[str], home: Path) -> list[str]:
-    """``argv`` with the quiet-start options and the HTTP interface (a fresh loopback port and
-    password) put in after the program (the settings folder is the fresh HOME's)."""
-    http = (
-        "--extraintf=http",
-        "--http-host=127.0.0.1",
-        f"--http-port={free_port()}",
-        f"--http-password={secrets.token_hex(12)}",
-    )
-    return [argv[0], *FLAGS, *http, *_without_http(argv[1:])]
+#: VLC's settings file in HOME, and the line of it that holds the HTTP interface's password.
+VLCRC = ".config/vlc/vlcrc"
+PASSWORD_LINE = re.compile(r"^#?\s*http-password=.*$", re.MULTILINE)
+
+
+def password_file(runtime: Path, port: int) -> Path:
+    """Where the judge finds the password of the VLC listening on ``port``."""
+    return runtime / f"vlc-http-{port}"
+
+
+def with_password(vlcrc: str, password: str) -> str:
+    """A vlcrc's text with the HTTP interface's password set (its line replaced, or added)."""
+    line = f"http-password={password}"
+    if PASSWORD_LINE.search(vlcrc):
+        return PASSWORD_LINE.sub(line, vlcrc, count=1)
+    return vlcrc + ("" if vlcrc.endswith("\n") or not vlcrc else "\n") + f"[lua]\n{line}\n"
+
+
+def launch_argv(argv: list[str], home: Path, runtime: Path) -> tuple[list[str], list[Path]]:
+    """``argv`` with the quiet-start options and the HTTP interface (a fresh loopback port) put in
+    after the program, and the paths written for it: the password in the vlcrc and beside the
+    port in ``runtime`` (the caller hands them to the desktop user)."""
+    port, password = free_port(), secrets.token_hex(12)
+    settings = home / VLCRC
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    old = settings.read_text(encoding="utf-8", errors="replace") if settings.is_file() else ""
+    settings.write_text(with_password(old, password), encoding="utf-8")
+    secret = password_file(runtime, port)
+    secret.write_text(password)
+    secret.chmod(0o600)
+    http = ("--extraintf=http", "--http-host=127.0.0.1", f"--http-port={port}")
+    return [argv[0], *FLAGS, *http, *_without_http(argv[1:])], [settings.parent, secret]
 
 
 def opens_a_file(argv: list[str]) -> bool:

@@ -8,12 +8,14 @@ fresh start). One desktop session serves all."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
@@ -31,6 +33,18 @@ def env() -> Iterator[DesktopEnv]:
     shared.close()
 
 
+def app_processes(env: DesktopEnv) -> list[psutil.Process]:
+    """The episode's apps, as the desktop session lists them."""
+
+    async def status() -> list[int]:
+        assert env._client is not None
+        reply, _ = await env._client.request({"op": "status"}, 10)
+        return [a["pid"] for a in reply["apps"]]
+
+    pids = asyncio.run_coroutine_threadsafe(status(), env._loop).result(10)  # type: ignore[arg-type]
+    return [psutil.Process(pid) for pid in pids]
+
+
 def test_the_vlc_tasks() -> None:
     assert sorted(VLC) == ["vlc-fullscreen", "vlc-max-volume", "vlc-play-file"]
 
@@ -41,6 +55,9 @@ def test_vlc_starts_quietly_and_its_widgets_are_clicked_by_id(env: DesktopEnv) -
     assert obs["focused_window"] == "VLC media player"  # no privacy dialog in front
     [click] = info["setup_commands"]  # OSWorld's click in the middle of the screen, filled in
     assert click["returncode"] == 0 and "{SCREEN" not in click["argv"][2], click
+    [player] = app_processes(env)
+    argv = player.cmdline()  # any local user may read it: the port, but no password
+    assert any(a.startswith("--http-port=") for a in argv) and not any("password" in a for a in argv), argv
     assert [e["name"] for e in obs["elements"] if e["role"] == "menu item"][:3] == [
         "Media",
         "Playback",

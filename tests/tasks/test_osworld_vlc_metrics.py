@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from palaestra.envs.desktop.commands import fill_screen
+from palaestra.envs.desktop.vlc_app import with_password
 from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome
 from palaestra.tasks.desktop.live_steps import LaunchApp, QuitVlc
 from palaestra.tasks.desktop.osworld import (
@@ -166,6 +167,15 @@ def test_oworlds_screen_placeholders_are_the_displays_size() -> None:
     )
     assert fill_screen(click, 1280, 801) == "pyautogui.click(640, 400); size = (1280, 801)"
     assert fill_screen("{SCREEN_DEPTH} {x}", 1280, 800) == "{SCREEN_DEPTH} {x}"
+
+
+def test_the_http_password_goes_into_the_vlcrc_once() -> None:
+    assert with_password("", "s3") == "[lua]\nhttp-password=s3\n"
+    saved = "\ufeff###\n[lua]\n#http-password=\n\n[qt]\nqt-max-volume=200\n"
+    assert with_password(saved, "s3") == saved.replace("#http-password=", "http-password=s3")
+    again = with_password(with_password(saved, "s3"), "t4")
+    assert again.count("http-password=") == 1 and "http-password=t4" in again and "qt-max-volume=200" in again
+    assert with_password("qt-bgcone=0", "s3") == "qt-bgcone=0\n[lua]\nhttp-password=s3\n"
 
 
 def test_the_status_screen_and_window_getters(tmp_path: Path) -> None:

@@ -4,8 +4,9 @@
 text). OSWorld asks port 8080 with the password "password"; here every launch of VLC has a loopback
 port and a password of its own (`palaestra.envs.desktop.vlc_app`), so the judge's command finds the
 episode's VLC among the desktop user's processes (the one on its ``DISPLAY``, the newest if there
-are several), reads the port and password off its command line and asks that port. None when no
-VLC of the episode answers.
+are several), reads the port off its command line and the password from the session's private
+runtime folder (`palaestra.envs.desktop.vlc_app`), and asks that port. None when no VLC of the
+episode answers.
 
 ``vlc_config``: VLC's ``vlcrc`` in HOME (``~/.config/vlc/vlcrc``, written when its preferences are
 saved), or None when VLC has not written it.
@@ -43,9 +44,13 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
     if os.path.basename(argv[0]) not in ("vlc", "cvlc") or f"DISPLAY={display}" not in env:
         continue
     options = dict(a[2:].split("=", 1) for a in argv if a.startswith("--http-") and "=" in a)
-    if "http-port" in options:
-        found.append((started, options["http-port"], options.get("http-password", "")))
-for _, port, password in sorted(found, reverse=True):
+    if options.get("http-port", "").isdigit():
+        found.append((started, options["http-port"]))
+for _, port in sorted(found, reverse=True):
+    try:
+        password = open(os.path.join(os.environ["XDG_RUNTIME_DIR"], f"vlc-http-{port}")).read()
+    except (KeyError, OSError):
+        continue
     request = urllib.request.Request(f"http://127.0.0.1:{port}/requests/status.xml")
     request.add_header("Authorization", "Basic " + base64.b64encode(f":{password}".encode()).decode())
     try:
