@@ -17,6 +17,7 @@ import browser_app
 import gimp_app
 import office
 import psutil
+import vlc_app
 from display import SessionFailure
 
 #: How much of the end of an app's stderr an `app_exited` failure quotes.
@@ -43,11 +44,12 @@ class AppWatch:
         with_office: bool = False,
         with_browser: bool = False,
         with_gimp: bool | None = None,
+        with_vlc: bool | None = None,
     ) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen (with
         LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
         with the browser, its own window; with GIMP (``with_gimp``: whether it opens a file), its
-        window showing the picture)."""
+        window showing the picture; with VLC (``with_vlc`` likewise), its window playing the file)."""
         self.check_apps()
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
@@ -56,6 +58,8 @@ class AppWatch:
             ready = browser_app.ready(windows, self.tree.snapshot)
         if ready and with_gimp is not None:
             ready = gimp_app.ready(windows, with_gimp)
+        if ready and with_vlc is not None:
+            ready = vlc_app.ready(windows, with_vlc)
         return ready and (not with_office or office.ready(windows, self.tree))
 
     def check_apps(self) -> None:

@@ -155,6 +155,9 @@ class Display:
             # Chromium joins the accessibility bus only when told an assistive technology runs.
             "ACCESSIBILITY_ENABLED": "1",
             "SAL_USE_VCLPLUGIN": "gtk3",
+            # Qt 5 apps (VLC) join it only when told to, as Chromium does.
+            "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",
+            "QT_ACCESSIBILITY": "1",
             "SHELL": "/bin/bash",
         }
         xvfb = self._spawn(

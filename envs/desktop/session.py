@@ -41,6 +41,7 @@ import parking
 import protocol
 import sheet_cells
 import user_pool
+import vlc_app
 from app_watch import AppWatch
 from display import Display, SessionFailure
 from observe_act import ObserveAct
@@ -143,6 +144,8 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             with_browser = any(browser_app.is_browser(argv) for argv in request.get("apps", []))
             gimps = [argv for argv in request.get("apps", []) if gimp_app.is_gimp(argv)]
             with_gimp = None if not gimps else any(gimp_app.opens_a_file(argv) for argv in gimps)
+            vlcs = [argv for argv in request.get("apps", []) if vlc_app.is_vlc(argv)]
+            with_vlc = None if not vlcs else any(vlc_app.opens_a_file(argv) for argv in vlcs)
             for i, argv in enumerate(request.get("apps", [])):
                 argv = self.app_argv(argv)
                 # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
@@ -150,7 +153,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
                 with self.app_errs[-1].open("wb") as err:
                     self.apps.append(self._popen(argv, env, home, stdout=log, stderr=err))
             if self.apps:
-                apps = (with_office, with_browser, with_gimp)
+                apps = (with_office, with_browser, with_gimp, with_vlc)
                 self._wait(lambda: self._app_ready(known, *apps), request["apps"][0][0])
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
@@ -164,6 +167,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         assert self.home is not None
         home = self.home
         argv = [commands.swap_home(str(a), self.home_alias, home) for a in argv]
+        argv = [commands.fill_screen(a, self.width, self.height) for a in argv]
 
         def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
             return self._popen(args, self.command_env, home, **kwargs)
