@@ -4,7 +4,9 @@
 The suite's tasks are the files under the folder ``PALAESTRA_OSWORLD_TASKS`` names, else the
 examples bundled here (``data/``: our own tasks for our apps, written in OSWorld's format). Files
 that ask for what this desktop lacks (Thunderbird, VM snapshots, internet pages and downloads) are
-left out of the suite with one warning; `load_task` and `load_folder` raise their typed errors, and
+left out of the suite with one warning (internet files load from OSWorld's cache folder when
+``PALAESTRA_OSWORLD_CACHE`` names one, see `cache`); `load_task` and `load_folder` raise their
+typed errors, and
 ``python -m palaestra.tasks.desktop.osworld FOLDER`` lists each file's verdict.
 """
 
@@ -14,6 +16,7 @@ import os
 import warnings
 from pathlib import Path
 
+from palaestra.tasks.desktop.osworld.cache import CACHE_ENV, MissingCachedFileError
 from palaestra.tasks.desktop.osworld.errors import (
     OfflineURLError,
     OSWorldTaskError,
@@ -68,7 +71,9 @@ def suite_tasks() -> list[TaskSpec]:
 
 
 __all__ = [
+    "CACHE_ENV",
     "FOLDER_ENV",
+    "MissingCachedFileError",
     "OSWorldTask",
     "OSWorldTaskError",
     "OfflineURLError",

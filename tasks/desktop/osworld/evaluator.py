@@ -14,7 +14,7 @@ every step. Everything unsupported is refused when the file is loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
@@ -142,7 +142,7 @@ def compile_judge(spec: object, place: Place) -> Judge:
 
 
 def _at(place: Place, where: str) -> Place:
-    return Place(place.source, where, place.task_dir, place.root)
+    return replace(place, where=where)
 
 
 def _options(opts: object, metric: Metric, name: str, source: str, at: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, QuitVlc, RunCommand, WindowStep
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
+from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
 
@@ -108,12 +109,18 @@ def _steps(steps: object, at: str, source: str, supported: tuple[str, ...], what
 
 
 def plan_setup(
-    steps: object, task_dir: Path, root: Path, source: str, related: tuple[str, ...] = ()
+    steps: object,
+    task_dir: Path,
+    root: Path,
+    source: str,
+    related: tuple[str, ...] = (),
+    cache: TaskCache | None = None,
 ) -> SetupPlan:
-    """The `SetupPlan` of a task's ``config`` list; a typed error for any step it cannot run."""
+    """The `SetupPlan` of a task's ``config`` list; a typed error for any step it cannot run
+    (``cache``: OSWorld's cache folder, where ``download`` steps' internet files are found)."""
     plan = SetupPlan(related=related)
     for kind, params, where in _steps(steps, "config", source, SUPPORTED, "setup step"):
-        _add_step(plan, kind, params, task_dir, root, source, where)
+        _add_step(plan, kind, params, task_dir, root, source, where, cache)
     return plan
 
 
@@ -213,7 +220,14 @@ def _app(
 
 
 def _add_step(
-    plan: SetupPlan, kind: str, params: dict[str, Any], task_dir: Path, root: Path, source: str, where: str
+    plan: SetupPlan,
+    kind: str,
+    params: dict[str, Any],
+    task_dir: Path,
+    root: Path,
+    source: str,
+    where: str,
+    cache: TaskCache | None,
 ) -> None:
     if kind == "download":
         files = params.get("files")
@@ -223,8 +237,11 @@ def _add_step(
             at = f"{where} files[{j}]"
             if not isinstance(entry, dict):
                 raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
-            target = home_relative(entry.get("path"), source, at)
-            plan.files[target] = local_source(entry.get("url"), task_dir, root, source, at)
+            target, url = home_relative(entry.get("path"), source, at), entry.get("url")
+            if cache is not None and is_internet(url):
+                plan.files[target] = cache.download(str(url).strip(), str(entry["path"]), source, at)
+            else:
+                plan.files[target] = local_source(url, task_dir, root, source, at)
     elif (helpers := _helper_steps(kind, params, source, where)) is not None:
         plan.after_apps += helpers
     elif kind in browser_steps.TAB_STEPS:
