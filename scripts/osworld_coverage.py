@@ -29,7 +29,9 @@ from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, Unsupported
 
 def cached_names(task: dict[str, Any]) -> Iterator[str]:
     """The cache file names (inside the task's folder) of a task file's internet files."""
-    for step in task.get("config") or []:
+    evaluator = task.get("evaluator")
+    postconfig = evaluator.get("postconfig") if isinstance(evaluator, dict) else None
+    for step in [*(task.get("config") or []), *(postconfig or [])]:
         if isinstance(step, dict) and step.get("type") == "download":
             for entry in (step.get("parameters") or {}).get("files") or []:
                 if isinstance(entry, dict) and is_internet(entry.get("url")) and entry.get("path"):

@@ -106,7 +106,7 @@ def compile_judge(spec: object, place: Place) -> Judge:
             raise UnsupportedEvaluatorError(
                 source, f"evaluator.func[{i}]", "metric", name, SUPPORTED, REFUSED_METRICS.get(name, "")
             )
-    final = plan_postconfig(spec.get("postconfig"), source)
+    final = plan_postconfig(spec.get("postconfig"), source, place.cache)
     final = final if any(acts(s) for s in final) else ()
     conj = spec.get("conj", "and")
     if conj not in ("and", "or"):

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, QuitVlc, RunCommand, WindowStep
+from palaestra.tasks.desktop.live_steps import (
+    LaunchApp,
+    LiveStep,
+    Pause,
+    PutFile,
+    QuitVlc,
+    RunCommand,
+    WindowStep,
+)
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
 from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
@@ -32,7 +40,8 @@ SUPPORTED = (
     *("activate_window", "chrome_close_tabs", "chrome_open_tabs", "close_window", "command", "download"),
     *("execute", "launch", "open", "sleep"),
 )
-#: What a postconfig may hold: it acts on the live desktop, where nothing is copied in any more.
+#: What a postconfig may hold: it acts on the live desktop; a ``download`` there (a checking
+#: script) is copied in from OSWorld's cache, so only with one (`plan_postconfig`).
 POSTCONFIG = tuple(k for k in SUPPORTED if k != "download")
 #: The parameters of the window steps (OSWorld's, as its VM server reads them).
 WINDOW_PARAMS = ("window_name", "strict", "by_class")
@@ -101,7 +110,10 @@ def _steps(steps: object, at: str, source: str, supported: tuple[str, ...], what
             raise OSWorldTaskError(source, where, "`parameters` must be an object")
         if kind not in supported:
             reason = REFUSED.get(kind, "") or (
-                "files are copied in by the config's download steps" if kind == "download" else ""
+                "files are copied in by the config's download steps, or by a postconfig's from OSWorld's "
+                "cache folder when one is named (PALAESTRA_OSWORLD_CACHE)"
+                if kind == "download"
+                else ""
             )
             raise UnsupportedStepError(source, where, what, kind, supported, reason)
         found.append((kind, params, where))
@@ -124,14 +136,19 @@ def plan_setup(
     return plan
 
 
-def plan_postconfig(steps: object, source: str) -> tuple[LiveStep, ...]:
+def plan_postconfig(steps: object, source: str, cache: TaskCache | None = None) -> tuple[LiveStep, ...]:
     """The live steps of an ``evaluator.postconfig`` list, run in order before the final verdict
-    (its pauses, like the config's, add up to ``MAX_DELAY`` at most)."""
+    (its pauses, like the config's, add up to ``MAX_DELAY`` at most; a ``download`` copies its
+    file in from OSWorld's ``cache``, and needs one)."""
     planned: list[LiveStep] = []
     paused = 0.0
-    for kind, params, where in _steps(steps, "evaluator.postconfig", source, POSTCONFIG, "postconfig step"):
+    allowed = (*POSTCONFIG, "download") if cache is not None else POSTCONFIG
+    for kind, params, where in _steps(steps, "evaluator.postconfig", source, allowed, "postconfig step"):
         helpers = _helper_steps(kind, params, source, where)
-        if helpers is not None:
+        if kind == "download":
+            assert cache is not None
+            planned += [PutFile(t, p) for t, p in _downloads(params, source, where, cache).items()]
+        elif helpers is not None:
             planned += helpers
         elif kind == "sleep":
             seconds = min(_seconds(params, source, where), MAX_DELAY - paused)
@@ -230,18 +247,7 @@ def _add_step(
     cache: TaskCache | None,
 ) -> None:
     if kind == "download":
-        files = params.get("files")
-        if not isinstance(files, list) or not files:
-            raise OSWorldTaskError(source, where, 'needs "files": [{"url": ..., "path": ...}]')
-        for j, entry in enumerate(files):
-            at = f"{where} files[{j}]"
-            if not isinstance(entry, dict):
-                raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
-            target, url = home_relative(entry.get("path"), source, at), entry.get("url")
-            if cache is not None and is_internet(url):
-                plan.files[target] = cache.download(str(url).strip(), str(entry["path"]), source, at)
-            else:
-                plan.files[target] = local_source(url, task_dir, root, source, at)
+        plan.files.update(_downloads(params, source, where, cache, task_dir, root))
     elif (helpers := _helper_steps(kind, params, source, where)) is not None:
         plan.after_apps += helpers
     elif kind in browser_steps.TAB_STEPS:
@@ -258,3 +264,34 @@ def _add_step(
             plan.commands.append(step.argv)
         else:
             plan.after_apps.append(step)
+
+
+def _downloads(
+    params: dict[str, Any],
+    source: str,
+    where: str,
+    cache: TaskCache | None,
+    task_dir: Path | None = None,
+    root: Path | None = None,
+) -> dict[str, Path]:
+    """A ``download`` step's files: HOME-relative target -> local file (an internet URL's from
+    OSWorld's cache; else a local file inside ``root``, which a postconfig has none of)."""
+    files = params.get("files")
+    if not isinstance(files, list) or not files:
+        raise OSWorldTaskError(source, where, 'needs "files": [{"url": ..., "path": ...}]')
+    found: dict[str, Path] = {}
+    for j, entry in enumerate(files):
+        at = f"{where} files[{j}]"
+        if not isinstance(entry, dict):
+            raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
+        target, url = home_relative(entry.get("path"), source, at), entry.get("url")
+        if cache is not None and is_internet(url):
+            found[target] = cache.download(str(url).strip(), str(entry["path"]), source, at)
+        elif task_dir is not None and root is not None:
+            found[target] = local_source(url, task_dir, root, source, at)
+        else:
+            raise UnsupportedStepError(
+                source, at, "source", repr(url), ("an internet URL in OSWorld's cache",),
+                reason="a postconfig download is read from OSWorld's cache folder",
+            )  # fmt: skip
+    return found
