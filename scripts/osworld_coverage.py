@@ -78,7 +78,8 @@ def fill_placeholders(tasks: Path, cache: Path) -> int:
 def reason(error: OSWorldTaskError) -> str:
     """A short, countable key for why a file was refused (no file names, no step indices)."""
     if isinstance(error, UnsupportedFeatureError):
-        return f"unsupported {error.kind} `{error.name}`"
+        name = error.name if len(error.name) <= 60 else error.name[:57] + "..."
+        return f"unsupported {error.kind} `{name}`"
     where = re.sub(r"\[\d+\]", "", error.where)
     return f"{type(error).__name__} at {where}"
 
