@@ -16,6 +16,7 @@ import browser_app
 import gimp_app
 import office
 import psutil
+import thunderbird_app
 from display import SessionFailure
 
 #: How much of the end of an app's stderr an `app_exited` failure quotes.
@@ -42,6 +43,7 @@ class AppWatch:
         with_office: bool = False,
         with_browser: bool = False,
         with_gimp: bool | None = None,
+        with_thunderbird: bool = False,
     ) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen (with
         LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
@@ -55,6 +57,8 @@ class AppWatch:
             ready = browser_app.ready(windows, self.tree.snapshot)
         if ready and with_gimp is not None:
             ready = gimp_app.ready(windows, with_gimp)
+        if ready and with_thunderbird:
+            ready = thunderbird_app.ready(windows, self.tree.snapshot)
         return ready and (not with_office or office.ready(windows, self.tree))
 
     def check_apps(self) -> None:

@@ -135,6 +135,8 @@ class Display:
             "NO_AT_BRIDGE": "0",
             # Chromium joins the accessibility bus only when told an assistive technology runs.
             "ACCESSIBILITY_ENABLED": "1",
+            # Thunderbird (Gecko) too: it asks the bus whether one runs unless this says so.
+            "GNOME_ACCESSIBILITY": "1",
             "SAL_USE_VCLPLUGIN": "gtk3",
             "SHELL": "/bin/bash",
         }

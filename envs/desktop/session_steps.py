@@ -20,6 +20,7 @@ import browser_app
 import commands
 import gimp_app
 import office
+import thunderbird_app
 import window_ops
 
 #: The longest pause one step may take (seconds).
@@ -88,6 +89,8 @@ class SessionSteps:
             return browser_app.launch_argv(argv, self.home)
         if gimp_app.is_gimp(argv):
             return gimp_app.launch_argv(argv, self.home)
+        if thunderbird_app.is_thunderbird(argv):
+            return thunderbird_app.launch_argv(argv, self.home)
         return argv
 
     def _wait_for_page(self, title: str) -> None:
