@@ -114,22 +114,62 @@ QUIET_PREFS: dict[str, object] = {
 
 #: The generated mail: (folder, sender, subject, date, body). Fixed, so that an episode repeats.
 MESSAGES = (
-    ("Inbox", "Dana Kim <dana.kim@example.test>", "Team lunch on Friday", "Mon, 05 Jan 2026 09:12:00 +0000",
-     "Hi Alex,\n\nShall we book the usual place for Friday at noon?\n\nDana"),
-    ("Inbox", "Deals Daily <offers@shop.example.test>", "Big discount on garden tools",
-     "Mon, 05 Jan 2026 11:30:00 +0000", "This week only: 30% off every spade, rake and hose."),
-    ("Inbox", "Sam Ortiz <sam.ortiz@example.test>", "Quarterly report draft", "Tue, 06 Jan 2026 14:05:00 +0000",
-     "Alex,\n\nThe draft of the quarterly report is ready for your comments.\n\nSam"),
-    ("Inbox", "Deals Daily <offers@shop.example.test>", "Last chance: discount ends tonight",
-     "Wed, 07 Jan 2026 18:45:00 +0000", "Our winter discount ends at midnight."),
-    ("Inbox", "IT Desk <it-desk@example.test>", "Password expiry notice", "Thu, 08 Jan 2026 08:00:00 +0000",
-     "Your password expires in 7 days. Change it from the staff portal."),
-    ("Inbox", "Dana Kim <dana.kim@example.test>", "Re: Team lunch on Friday", "Thu, 08 Jan 2026 16:20:00 +0000",
-     "Booked for twelve people.\n\nDana"),
-    ("Receipts", "Book Barn <orders@bookbarn.example.test>", "Your order #4411", "Fri, 02 Jan 2026 10:00:00 +0000",
-     "Thank you for your order of 2 books. Total: 31.50 EUR."),
-    ("Receipts", "Rail Co <tickets@rail.example.test>", "Ticket receipt", "Sat, 03 Jan 2026 07:40:00 +0000",
-     "Return ticket Berlin - Hamburg, 58.00 EUR."),
+    (
+        "Inbox",
+        "Dana Kim <dana.kim@example.test>",
+        "Team lunch on Friday",
+        "Mon, 05 Jan 2026 09:12:00 +0000",
+        "Hi Alex,\n\nShall we book the usual place for Friday at noon?\n\nDana",
+    ),
+    (
+        "Inbox",
+        "Deals Daily <offers@shop.example.test>",
+        "Big discount on garden tools",
+        "Mon, 05 Jan 2026 11:30:00 +0000",
+        "This week only: 30% off every spade, rake and hose.",
+    ),
+    (
+        "Inbox",
+        "Sam Ortiz <sam.ortiz@example.test>",
+        "Quarterly report draft",
+        "Tue, 06 Jan 2026 14:05:00 +0000",
+        "Alex,\n\nThe draft of the quarterly report is ready for your comments.\n\nSam",
+    ),
+    (
+        "Inbox",
+        "Deals Daily <offers@shop.example.test>",
+        "Last chance: discount ends tonight",
+        "Wed, 07 Jan 2026 18:45:00 +0000",
+        "Our winter discount ends at midnight.",
+    ),
+    (
+        "Inbox",
+        "IT Desk <it-desk@example.test>",
+        "Password expiry notice",
+        "Thu, 08 Jan 2026 08:00:00 +0000",
+        "Your password expires in 7 days. Change it from the staff portal.",
+    ),
+    (
+        "Inbox",
+        "Dana Kim <dana.kim@example.test>",
+        "Re: Team lunch on Friday",
+        "Thu, 08 Jan 2026 16:20:00 +0000",
+        "Booked for twelve people.\n\nDana",
+    ),
+    (
+        "Receipts",
+        "Book Barn <orders@bookbarn.example.test>",
+        "Your order #4411",
+        "Fri, 02 Jan 2026 10:00:00 +0000",
+        "Thank you for your order of 2 books. Total: 31.50 EUR.",
+    ),
+    (
+        "Receipts",
+        "Rail Co <tickets@rail.example.test>",
+        "Ticket receipt",
+        "Sat, 03 Jan 2026 07:40:00 +0000",
+        "Return ticket Berlin - Hamburg, 58.00 EUR.",
+    ),
 )
 
 
@@ -159,26 +199,39 @@ def profile(home: Path) -> Path:
 
 
 def seed_profile(home: Path) -> Path:
-    """Write the episode's profile into ``home`` (see the module's docstring); its folder."""
+    """Write the episode's profile into ``home`` (see the module's docstring); its folder. A file a
+    task copied into the profile already (its own Inbox, filters or prefs) is kept, not replaced."""
     root = profile(home)
-    (root / LOCAL_FOLDERS).mkdir(parents=True)
-    (root / "Mail" / "127.0.0.1").mkdir(parents=True)
-    (home / ".thunderbird" / "profiles.ini").write_text(
-        "[General]\nStartWithLastProfile=1\nVersion=2\n\n"
-        f"[Profile0]\nName=default-release\nIsRelative=1\nPath={root.name}\nDefault=1\n"
-    )
-    prefs = {**ACCOUNT_PREFS, **QUIET_PREFS}
-    (root / "prefs.js").write_text("\n".join(pref_line(k, v) for k, v in sorted(prefs.items())) + "\n")
+    files = {
+        home / ".thunderbird" / "profiles.ini": "[General]\nStartWithLastProfile=1\nVersion=2\n\n"
+        f"[Profile0]\nName=default-release\nIsRelative=1\nPath={root.name}\nDefault=1\n",
+        root / "prefs.js": "\n".join(
+            pref_line(k, v) for k, v in sorted({**ACCOUNT_PREFS, **QUIET_PREFS}.items())
+        )
+        + "\n",
+        root / "xulstore.json": json.dumps(
+            {"chrome://messenger/content/messenger.xhtml": {"messengerWindow": {"sizemode": "maximized"}}}
+        ),
+        root / "folderTree.json": json.dumps({"open": {"all": [LOCAL_URI]}}),
+        root / "session.json": json.dumps({"rev": 0, "windows": [_three_pane(f"{LOCAL_URI}/Inbox")]}),
+    }
     folders: dict[str, list[tuple[str, str, str, str]]] = {}
-    for folder, *message in MESSAGES:
-        folders.setdefault(folder, []).append((message[0], message[1], message[2], message[3]))
+    for folder, sender, subject, date, body in MESSAGES:
+        folders.setdefault(folder, []).append((sender, subject, date, body))
     for folder, messages in folders.items():
-        (root / LOCAL_FOLDERS / folder).write_text(mbox(messages))
-    window = {"messengerWindow": {"sizemode": "maximized"}}
-    (root / "xulstore.json").write_text(json.dumps({"chrome://messenger/content/messenger.xhtml": window}))
-    (root / "folderTree.json").write_text(json.dumps({"open": {"all": [LOCAL_URI]}}))
-    tab = {"mode": "mail3PaneTab", "state": {"firstTab": True, "folderPaneVisible": True,
-           "folderURI": f"{LOCAL_URI}/Inbox", "messagePaneVisible": True}}
-    windows = [{"type": "3pane", "tabs": {"rev": 0, "selectedIndex": 0, "tabs": [tab]}}]
-    (root / "session.json").write_text(json.dumps({"rev": 0, "windows": windows}))
+        files[root / LOCAL_FOLDERS / folder] = mbox(messages)
+    (root / "Mail" / "127.0.0.1").mkdir(parents=True, exist_ok=True)
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text(text)
     return root
+
+
+def _three_pane(folder: str) -> dict[str, object]:
+    """The main window as session.json keeps it: one tab showing ``folder``, its panes shown."""
+    state = {"firstTab": True, "folderPaneVisible": True, "folderURI": folder, "messagePaneVisible": True}
+    return {
+        "type": "3pane",
+        "tabs": {"rev": 0, "selectedIndex": 0, "tabs": [{"mode": "mail3PaneTab", "state": state}]},
+    }

@@ -25,7 +25,7 @@ from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.osworld import chrome_getters
 from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
-from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
+from palaestra.tasks.desktop.osworld.paths import home_relative, local_source, thunderbird_relative
 from palaestra.tasks.desktop.osworld.steps import as_argv
 
 Read = Callable[[DesktopOutcome], Any]
@@ -88,7 +88,11 @@ def _pick(values: list[Any], spec: dict[str, Any]) -> Any:
 
 
 def vm_file(spec: dict[str, Any], place: Place) -> Getter:
-    relatives = [home_relative(p, place.source, place.where) for p in _paths(spec, place)]
+    """A file of HOME; one of a Thunderbird profile is read from the episode's profile, whatever
+    the profile folder's name in the task (`thunderbird_relative`)."""
+    relatives = [
+        thunderbird_relative(home_relative(p, place.source, place.where)) for p in _paths(spec, place)
+    ]
 
     def read(outcome: DesktopOutcome) -> Any:
         found = [outcome.path(r) for r in relatives]
@@ -229,7 +233,6 @@ NEEDS = {
     "website": "a web site over the internet",
     "vlc": "VLC",
     "vscode": "VS Code",
-    "thunderbird": "Thunderbird",
     "googledrive": "Google Drive over the internet",
     "wallpaper": "the VM's GNOME desktop",
     "screen": "the VM's display server",

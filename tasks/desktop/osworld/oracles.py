@@ -237,7 +237,14 @@ def _gimp_oracles() -> dict[str, Oracle]:
     return dict(GIMP)
 
 
+def _thunderbird_oracles() -> dict[str, Oracle]:
+    from palaestra.tasks.desktop.osworld.thunderbird_oracles import ORACLES as THUNDERBIRD
+
+    return dict(THUNDERBIRD)
+
+
 ORACLES.update(_gimp_oracles())
+ORACLES.update(_thunderbird_oracles())
 
 
 def oracles_for(task: str) -> dict[str, Oracle]:

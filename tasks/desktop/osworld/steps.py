@@ -23,8 +23,14 @@ from typing import Any, Literal
 from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, RunCommand, WindowStep
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
-from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
-from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
+from palaestra.tasks.desktop.osworld.errors import LocalProfileError, OSWorldTaskError, UnsupportedStepError
+from palaestra.tasks.desktop.osworld.paths import (
+    THUNDERBIRD_PROFILE,
+    home_relative,
+    is_thunderbird_profile_archive,
+    local_source,
+    thunderbird_relative,
+)
 
 SUPPORTED = (
     *("activate_window", "chrome_close_tabs", "chrome_open_tabs", "close_window", "command", "download"),
@@ -43,6 +49,16 @@ REFUSED = {
     "execute_with_verification": "it polls the VM's own server, which this desktop does not run",
     "upload_file": "it copies from the host into a VM; use download with a local file",
 }
+#: Why OSWorld's Thunderbird profile archive is refused, and what a task file does instead.
+LOCAL_PROFILE = (
+    "OSWorld's Thunderbird profile archive is not used here: nothing downloads at run time, and its "
+    "accounts and mail are OSWorld's own, which the checks of a task written for it expect. Every "
+    f"episode that launches thunderbird gets a profile built locally at ~/{THUNDERBIRD_PROFILE} (a "
+    "mail account that never connects; Local Folders with an Inbox and a Receipts folder of generated "
+    "mail). Drop this download and the step that unpacks it, keep the launch of thunderbird, and "
+    f"name the profile's files as /home/user/{THUNDERBIRD_PROFILE}/...; to start from other mail, "
+    "put mbox files beside the task file and download them into the profile's 'Mail/Local Folders/'"
+)
 #: The longest pause the steps may add up to (seconds): sleeps longer than that only waste time.
 MAX_DELAY = 10.0
 
@@ -203,7 +219,9 @@ def _add_step(
             at = f"{where} files[{j}]"
             if not isinstance(entry, dict):
                 raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
-            target = home_relative(entry.get("path"), source, at)
+            if is_thunderbird_profile_archive(entry.get("url")):
+                raise LocalProfileError(source, at, LOCAL_PROFILE)
+            target = thunderbird_relative(home_relative(entry.get("path"), source, at))
             plan.files[target] = local_source(entry.get("url"), task_dir, root, source, at)
     elif (helpers := _helper_steps(kind, params, source, where)) is not None:
         plan.after_apps += helpers
