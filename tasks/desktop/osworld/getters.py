@@ -2,7 +2,8 @@
 loaded into functions of the episode's outcome.
 
 Supported: ``vm_file`` (a file of HOME: its path, or None when missing; ``multi``/``gives`` for
-several), ``list_directory`` (a folder of HOME as OSWorld's tree of ``name``/``type``/``children``),
+several; a Thunderbird profile's file is the episode's profile's, whatever the profile's name),
+``list_directory`` (a folder of HOME as OSWorld's tree of ``name``/``type``/``children``),
 ``content_from_vm_file`` (an xlsx file's last row), ``vm_command_line`` and ``vm_command_error`` (a
 command's stdout or stderr, run in HOME as the desktop user before the verdict),
 ``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's elements as text,
@@ -11,8 +12,7 @@ one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibil
 task file); ``gimp_config_file`` (a file of GIMP's settings folder); Chrome's settings, bookmarks,
 history, cookies and tabs, read from the episode's Chromium (`chrome_getters`). Other getters read
 apps we lack (VLC...), Chrome state not read here yet, or the VM itself, and are refused with the
-reason.
-"""
+reason. """
 
 from __future__ import annotations
 

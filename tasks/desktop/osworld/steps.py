@@ -2,15 +2,15 @@
 HOME, commands run in it, apps launched and a pause, in the order the episode needs them; and its
 ``evaluator.postconfig`` as the live steps run before the verdict at the end (`plan_postconfig`).
 
-Supported: ``download`` (local files only; config only), ``launch`` (an app of this desktop;
-``google-chrome`` starts Chromium, see `browser_steps` for the browser's steps and helpers),
-``chrome_open_tabs``/``chrome_close_tabs`` (loopback and file:// URLs only),
+Supported: ``download`` (local files only; config only; OSWorld's Thunderbird profile archive is
+refused with `LocalProfileError`, which says how a task names the profile built here), ``launch``
+(an app of this desktop; ``google-chrome`` starts Chromium, see `browser_steps` for the browser's
+steps and helpers), ``chrome_open_tabs``/``chrome_close_tabs`` (loopback and file:// URLs only),
 ``open`` (a file, with the app its type calls for), ``execute``/``command`` (a command in HOME, as
-the desktop user, where ``python`` is the environment's own with a pyautogui for this display;
-in config, before the apps when it comes before every launch, else in order once the first app is
-up), ``activate_window``/``close_window`` (``window_name``, ``strict``, ``by_class``, as wmctrl
-matches them) and ``sleep``. Everything else is refused when the file is loaded, by
-`UnsupportedStepError`.
+the desktop user, where ``python`` is the environment's own with a pyautogui for this display; in
+config, before the apps when it comes before every launch, else in order once the first app is up),
+``activate_window``/``close_window`` (``window_name``, ``strict``, ``by_class``, as wmctrl matches
+them) and ``sleep``. Everything else is refused when the file is loaded, by `UnsupportedStepError`.
 """
 
 from __future__ import annotations
