@@ -4,7 +4,9 @@ One step costs one pass of id marking per frame (in a step, the main frame's rid
 that waits for the page to settle) and three CDP calls sent together on the page's one CDP session:
 ``DOMSnapshot.captureSnapshot``, ``Accessibility.getFullAXTree`` (once per frame) and, when asked
 for, ``Page.captureScreenshot``. Everything else is computed here in Python, the set-of-marks
-screenshot too (`palaestra.envs.som`).
+screenshot too (`palaestra.envs.som`). A frame in another renderer process (a cross-site frame
+under site isolation) adds its own snapshot and AXTree, sent over its own CDP session at the same
+time as the page's (`palaestra.envs.oopif`).
 """
 
 from __future__ import annotations

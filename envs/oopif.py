@@ -1,12 +1,12 @@
 """Out-of-process iframes (OOPIFs): their DOM snapshots and accessibility trees, for the page's.
 
 With site isolation a cross-site ``<iframe>`` renders in a renderer process of its own, and the
-page's CDP session sees the ``<iframe>`` element but nothing of its document. Playwright marks such
-frames and actions reach into them, but ``DOMSnapshot.captureSnapshot`` and
-``Accessibility.getFullAXTree`` on the page's session leave them out. Each out-of-process frame
-therefore gets a CDP session of its own (Playwright opens one only for these frames), its snapshot
-and tree are captured beside the page's, and `palaestra.envs.snapshot.Snapshot` hangs them under
-their ``<iframe>``, found by its element id.
+page's CDP session sees the ``<iframe>`` element but nothing of its document. Playwright lists such
+frames (their elements get ids like any frame's) and actions reach into them, but
+``DOMSnapshot.captureSnapshot`` and ``Accessibility.getFullAXTree`` on the page's session leave
+them out. Each out-of-process frame therefore gets a CDP session of its own (Playwright opens one
+only for these frames), its snapshot and tree are captured beside the page's, and
+`palaestra.envs.snapshot.Snapshot` hangs them under their ``<iframe>``, found by its element id.
 
 Which frames are out of process is found once per frame and origin (a frame that navigates to
 another site may change process), so a page without child frames costs nothing more, and one with
