@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from palaestra.envs.frame_paint import nest_frame_ranks
 from palaestra.envs.oopif import PART_SPAN, FramePart
 
 ID_ATTR = "data-pal-id"
@@ -58,7 +59,9 @@ class Snapshot:
         self.paint_order: dict[int, int] = {}
         self.doc_roots: list[int] = []
         self._has_inert = False
-        self._add_documents(raw, 0)
+        self._paint_top = -1  # the highest paint rank so far
+        self._doc_ranks: list[tuple[int, int, list[int]]] = []  # root, rank shift, ranks
+        self._add_documents(raw, 0, 0)
         if frame_parts:
             # Out-of-process frames, parents before children: an owner is found before its frame.
             owners = self._frame_owners(0)
@@ -67,14 +70,19 @@ class Snapshot:
                 if owner is None:  # its <iframe> is gone from the page's snapshot: nowhere to show it
                     continue
                 root = len(self.tag)
-                self._add_documents(part.snapshot, part.part * PART_SPAN)
+                # Ranked after all so far, as Chromium numbers a same-process frame's layers
+                # (`nest_frame_ranks` then puts them in their <iframe>'s).
+                self._add_documents(part.snapshot, part.part * PART_SPAN, self._paint_top + 1)
                 self._hang(owner, root, len(self.tag))
                 owners.update(self._frame_owners(root))
+        if self.paint_order and len(self._doc_ranks) > 1:
+            self.paint_order = nest_frame_ranks(self.paint_order, self._doc_ranks, self.parent)
         self._rendered = self._compute_rendered()
         self._inert = self._compute_inert() if self._has_inert else set()
 
-    def _add_documents(self, raw: dict[str, Any], backend_base: int) -> None:
-        """Append one capture's documents; its same-process frames go under their <iframe>s."""
+    def _add_documents(self, raw: dict[str, Any], backend_base: int, paint_base: int) -> None:
+        """Append one capture's documents; its same-process frames go under their <iframe>s.
+        ``backend_base`` and ``paint_base`` move its backend node ids and paint ranks."""
         strings: list[str] = raw["strings"]
         self._has_inert = self._has_inert or "inert" in strings
         content_doc: dict[int, int] = {}
@@ -128,6 +136,9 @@ class Snapshot:
             layout = doc["layout"]
             scroll_x, scroll_y = doc.get("scrollOffsetX", 0.0), doc.get("scrollOffsetY", 0.0)
             paint_orders = layout.get("paintOrders")
+            self._doc_ranks.append((offset, paint_base, paint_orders or []))
+            if paint_orders:
+                self._paint_top = max(self._paint_top, max(paint_orders) + paint_base)
             for k, node_idx in enumerate(layout["nodeIndex"]):
                 gi = offset + node_idx
                 if gi not in self.bounds:  # the first layout object of a node is its box
@@ -135,7 +146,7 @@ class Snapshot:
                     self.bounds[gi] = (x - scroll_x, y - scroll_y, w, h)
                     self.styles[gi] = [strings[s] if s >= 0 else "" for s in layout["styles"][k]]
                     if paint_orders is not None:
-                        self.paint_order[gi] = paint_orders[k]
+                        self.paint_order[gi] = paint_orders[k] + paint_base
         for i in range(first, len(self.parent)):
             if self.parent[i] >= 0:
                 self.children[self.parent[i]].append(i)

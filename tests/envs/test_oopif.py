@@ -119,6 +119,10 @@ def test_cross_site_frames_are_observed_under_their_iframes(isolated: Isolated) 
     assert dom.index(f'bid="{ids(obs)["cross"]}"') < dom.index('id="inner"') < dom.index('id="deep"')
     marks = obs["som_marks"]
     assert f"[{inner['id']}]" in marks and f"[{deep['id']}]" in marks and f"[{ids(obs)['txt']}]" in marks
+    # The frame paints where its <iframe> does: above the box before it (under "inner"), under
+    # the banner after it (over "covered").
+    covered = element(obs, "covered")
+    assert covered["visible"] and covered["in_viewport"] and f"[{covered['id']}]" not in marks
 
 
 def _indent(line: str) -> int:
