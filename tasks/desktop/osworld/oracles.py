@@ -231,13 +231,14 @@ ORACLES: dict[str, Oracle] = {
 }
 
 
-def _gimp_oracles() -> dict[str, Oracle]:
+def _app_oracles() -> dict[str, Oracle]:
     from palaestra.tasks.desktop.osworld.gimp_oracles import ORACLES as GIMP
+    from palaestra.tasks.desktop.osworld.vlc_oracles import ORACLES as VLC
 
-    return dict(GIMP)
+    return {**GIMP, **VLC}
 
 
-ORACLES.update(_gimp_oracles())
+ORACLES.update(_app_oracles())
 
 
 def oracles_for(task: str) -> dict[str, Oracle]:
