@@ -94,8 +94,9 @@ class PageHungError(PalaestraError, TimeoutError):
 
 
 class DesktopUnavailableError(PalaestraError, RuntimeError):
-    """The X11 desktop cannot start here: a program or the unprivileged desktop user is missing, or
-    a task's app exits before it shows a window."""
+    """The X11 desktop cannot start here: a program is missing, no unprivileged user can run its apps
+    (the one PALAESTRA_DESKTOP_USER names does not exist, or the pool could not lease or make one),
+    or a task's app exits before it shows a window."""
 
 
 class EnvStateError(PalaestraError, RuntimeError):

@@ -8,6 +8,7 @@ Imported beside `session` in the session process (not through Palaestra), as its
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import gimp_app
 import office
 import psutil
 import thunderbird_app
+import vlc_app
 from display import SessionFailure
 
 #: How much of the end of an app's stderr an `app_exited` failure quotes.
@@ -43,12 +45,14 @@ class AppWatch:
         with_office: bool = False,
         with_browser: bool = False,
         with_gimp: bool | None = None,
+        with_vlc: bool | None = None,
         with_thunderbird: bool = False,
     ) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen (with
         LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
         with the browser, its own window; with GIMP (``with_gimp``: whether it opens a file), its
-        window showing the picture)."""
+        window showing the picture; with VLC (``with_vlc`` likewise), its window playing the file;
+        with Thunderbird, its main window with its folder tree)."""
         self.check_apps()
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
@@ -57,6 +61,8 @@ class AppWatch:
             ready = browser_app.ready(windows, self.tree.snapshot)
         if ready and with_gimp is not None:
             ready = gimp_app.ready(windows, with_gimp)
+        if ready and with_vlc is not None:
+            ready = vlc_app.ready(windows, with_vlc)
         if ready and with_thunderbird:
             ready = thunderbird_app.ready(windows, self.tree.snapshot)
         return ready and (not with_office or office.ready(windows, self.tree))
@@ -88,6 +94,14 @@ class AppWatch:
             with contextlib.suppress(psutil.Error):
                 if proc.pid not in self.infra_pids and proc.status() != psutil.STATUS_ZOMBIE:
                     found.append(proc)
+        return found
+
+    def _episode_sessions(self) -> set[int]:
+        """The session IDs of the episode's processes (each app and command starts one of its own)."""
+        found = set()
+        for proc in self._episode_processes():
+            with contextlib.suppress(OSError):
+                found.add(os.getsid(proc.pid))
         return found
 
     def app_status(self) -> list[dict[str, Any]]:

@@ -20,8 +20,9 @@ from typing import Any
 from palaestra.errors import DesktopUnavailableError
 
 SESSION_SCRIPT = Path(__file__).with_name("session.py")
-#: The unprivileged user that desktop apps run as when Palaestra runs as root (scripts/setup makes it).
-DEFAULT_USER = "palaestra-desktop"
+#: What the session is told to run its apps as, when Palaestra runs as root and no user is forced:
+#: a user of its own, leased from the pool palaestra-desktop-0, -1, ... (`user_pool`).
+POOL = "@pool"
 REQUIRED_PROGRAMS = ("Xvfb", "openbox", "dbus-daemon")
 AT_SPI_LAUNCHERS = ("/usr/libexec/at-spi-bus-launcher", "/usr/lib/at-spi2-core/at-spi-bus-launcher")
 
@@ -35,16 +36,20 @@ class SessionFailure(RuntimeError):
 
 
 def desktop_user() -> str:
-    """The user apps run as: none (ourselves) unless we are root, then the desktop user."""
+    """Whom the session runs apps as: none (ourselves) unless we are root; then a user of the
+    session's own from the pool, or the one PALAESTRA_DESKTOP_USER names (every session shares it)."""
     if os.geteuid() != 0:
         return ""
-    user = os.environ.get("PALAESTRA_DESKTOP_USER", DEFAULT_USER)
+    user = os.environ.get("PALAESTRA_DESKTOP_USER", "")
+    if not user:
+        return POOL
     try:
         pwd.getpwnam(user)
     except KeyError:
         raise DesktopUnavailableError(
-            f"Desktop apps must not run as root, and the user {user!r} does not exist. Run scripts/setup "
-            f"(it creates it), or `useradd --system --user-group {user}`, or set PALAESTRA_DESKTOP_USER."
+            f"Desktop apps must not run as root, and PALAESTRA_DESKTOP_USER names {user!r}, who does not "
+            f"exist. Make it (`useradd --system --user-group {user}`), or unset PALAESTRA_DESKTOP_USER "
+            "to give each session a user of its own from the pool."
         ) from None
     return user
 
@@ -84,6 +89,8 @@ class SessionClient:
         header, _ = await self._read(self.start_timeout)
         if not header.get("ok"):
             await self.close()
+            if header.get("kind") == "desktop_unavailable":  # no user could be leased for it
+                raise DesktopUnavailableError(header.get("error", "no desktop user could be leased"))
             raise SessionFailure(
                 header.get("kind", "display_crashed"), header.get("error", "no reason given")
             )

@@ -72,6 +72,14 @@ def swap_home(arg: str, alias: str, home: Path) -> str:
     return arg
 
 
+def fill_screen(arg: str, width: int, height: int) -> str:
+    """``arg`` with OSWorld's screen placeholders filled in: its VLC tasks click the middle of the
+    screen with ``pyautogui.click({SCREEN_WIDTH_HALF}, {SCREEN_HEIGHT_HALF})``."""
+    sizes = {"SCREEN_WIDTH": width, "SCREEN_HEIGHT": height}
+    sizes |= {"SCREEN_WIDTH_HALF": width // 2, "SCREEN_HEIGHT_HALF": height // 2}
+    return re.sub(r"\{(SCREEN_(?:WIDTH|HEIGHT)(?:_HALF)?)\}", lambda m: str(sizes[m.group(1)]), arg)
+
+
 def run(popen: Popen, argv: list[str], timeout: float, log: Any = None) -> dict[str, Any]:
     """Run one command to its end (killed after ``timeout`` seconds); its exit status and output.
 

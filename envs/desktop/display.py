@@ -5,7 +5,8 @@ the session process. `Display.start` brings up Xvfb, a session D-Bus, openbox an
 once. The session process is the reaper of everything it starts: it registers as a child
 subreaper, so a daemon that forks away from an app still ends up as its child, and each child is
 told to die with it (PR_SET_PDEATHSIG), so a killed session leaves no X server. When it runs as
-root, every child runs as the unprivileged desktop user (`_popen`).
+root, every child runs as the session's unprivileged user (`_popen`; `user_pool` leases one per
+session). Only clients with the session's cookie (`xauth`) may connect to its display.
 
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
 """
@@ -27,6 +28,8 @@ from typing import Any
 
 import atspi
 import psutil
+import user_pool
+import xauth
 import xinput
 
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
@@ -75,7 +78,10 @@ def _read_line(stream: Any, timeout: float, what: str) -> str:
 class Display:
     """The session's X display, bus and window manager, and the children it reaps."""
 
-    def __init__(self, width: int, height: int, user: str = "") -> None:
+    def __init__(self, width: int, height: int, user: str = "", pooled: bool = False) -> None:
+        """``user``: whom the children run as (none: as ourselves); ``pooled``: whether it is this
+        session's own (leased from `user_pool`), whose every process may be killed at the end."""
+        self.pooled = pooled
         self.base = Path(tempfile.mkdtemp(prefix="palaestra-desktop-"))
         self.base.chmod(0o700)
         self.ids: tuple[int, int] | None = None
@@ -96,11 +102,18 @@ class Display:
     def _popen(
         self, argv: list[str], env: dict[str, str], cwd: Path, **kwargs: Any
     ) -> subprocess.Popen[bytes]:
-        """A child of the session, as the desktop user when there is one, told to die with us."""
+        """A child of the session, as the desktop user when there is one, told to die with us, in a
+        (Unix) session of its own: `kill_scope` tells the episode's processes by their sessions."""
         if self.ids is not None:
             kwargs.update(user=self.ids[0], group=self.ids[1], extra_groups=[])
         return subprocess.Popen(
-            argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, **kwargs
+            argv,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+            start_new_session=True,
+            **kwargs,
         )
 
     def _spawn(self, name: str, argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
@@ -119,15 +132,21 @@ class Display:
     def start(self) -> dict[str, Any]:
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
         log = open(self.base / "session.log", "ab")  # noqa: SIM115  (kept open for the children)
-        runtime = self.base / "runtime"
+        runtime, temp, cookie = self.base / "runtime", self.base / "tmp", self.base / "xauthority"
         runtime.mkdir(mode=0o700)
+        temp.mkdir(mode=0o700)
         (self.base / "session.conf").write_text(SESSION_CONF.format(runtime=runtime))
         self._own(runtime)
+        self._own(temp)
+        xauth.write_cookie(cookie, self.ids)
+        os.environ["XAUTHORITY"] = str(cookie)  # our own connections to the display (Xlib, mss)
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
             "HOME": str(self.base),
             "XDG_RUNTIME_DIR": str(runtime),
+            "XAUTHORITY": str(cookie),
+            "TMPDIR": str(temp),
             "XDG_SESSION_TYPE": "x11",
             "GDK_BACKEND": "x11",
             "GTK_MODULES": "gail:atk-bridge",
@@ -138,6 +157,9 @@ class Display:
             # Thunderbird (Gecko) too: it asks the bus whether one runs unless this says so.
             "GNOME_ACCESSIBILITY": "1",
             "SAL_USE_VCLPLUGIN": "gtk3",
+            # Qt 5 apps (VLC) join it only when told to, as Chromium does.
+            "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",
+            "QT_ACCESSIBILITY": "1",
             "SHELL": "/bin/bash",
         }
         xvfb = self._spawn(
@@ -152,6 +174,8 @@ class Display:
                 "-nolisten",
                 "tcp",
                 "-noreset",
+                "-auth",
+                str(cookie),
                 "+extension",
                 "DAMAGE",
                 "+extension",
@@ -225,4 +249,6 @@ class Display:
                 proc.kill()
         psutil.wait_procs(procs, timeout=5)
         self.reap()
+        if self.pooled and self.ids is not None:  # anything of ours that left the process tree
+            user_pool.kill_leftovers(self.ids[0])
         shutil.rmtree(self.base, ignore_errors=True)

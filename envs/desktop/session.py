@@ -1,13 +1,15 @@
 """The desktop session process: one private X display with everything that runs on it.
 
 `DesktopEnv` starts this file as a script (so that it imports neither Palaestra nor Playwright).
-When it runs as root, everything it starts runs as the unprivileged desktop user (`--user`), while
-it keeps root to read their accessibility buses (their configuration lets root in). It starts Xvfb, a session
-D-Bus, openbox and the AT-SPI bus once (`display.py`), then, per episode, a fresh HOME and the task's apps
-(here). It is the reaper of everything it starts (see `display.py`): it kills every process of an
-episode when the episode ends and every process of the session when it quits, or when its parent
-goes away (end of stdin). Observing and acting are in `observe_act.py`, a task's live steps (window
-steps, commands and apps in order, OSWorld's postconfig) in `session_steps.py`.
+When it runs as root, everything it starts runs as an unprivileged user of its own, leased from a
+pool for its lifetime (`user_pool`; or one named by PALAESTRA_DESKTOP_USER, then shared), while it
+keeps root to read their accessibility buses (their configuration lets root in). It starts Xvfb, a
+session D-Bus, openbox and the AT-SPI bus once (`display.py`), then, per episode, a fresh HOME and
+the task's apps (here). It is the reaper of everything it starts (see `display.py`): it kills
+every process of an episode when the episode ends and every process of the session when it
+quits, or when its parent goes away (end of stdin). Observing and acting are in `observe_act.py`,
+a task's live steps (window steps, commands and apps in order, OSWorld's postconfig) in
+`session_steps.py`.
 
 Requests and replies are frames of `protocol`; see `Session.handle` for the requests.
 """
@@ -33,11 +35,14 @@ import atspi
 import browser_app
 import commands
 import gimp_app
+import kill_scope
 import office
 import parking
 import protocol
 import sheet_cells
 import thunderbird_app
+import user_pool
+import vlc_app
 from app_watch import AppWatch
 from display import Display, SessionFailure
 from observe_act import ObserveAct
@@ -58,8 +63,8 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
     #: Set by `Display`; said again for mypy, which sees the script's sibling modules as untyped.
     apps: list[subprocess.Popen[bytes]]
 
-    def __init__(self, width: int, height: int, user: str = "") -> None:
-        super().__init__(width, height, user)
+    def __init__(self, width: int, height: int, user: str = "", pooled: bool = False) -> None:
+        super().__init__(width, height, user, pooled)
         self.episode = 0
         self.home: Path | None = None
         #: Each app's stderr file, in the order of `apps`.
@@ -106,6 +111,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         # The same path every episode (the last one's apps are dead and its HOME gone): apps show it
         # (a file manager's location bar), and a seed's first observation must repeat exactly.
         home = self.home = self.base / "home"
+        home.mkdir(mode=0o700)  # the session's user's alone (so is the session's folder around it)
         (home / ".config" / "gtk-3.0").mkdir(parents=True, mode=0o700)
         (home / ".config" / "gtk-3.0" / "settings.ini").write_text(GTK3_SETTINGS)
         (home / ".gtkrc-2.0").write_text(GTK2_SETTINGS)
@@ -142,6 +148,8 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             with_browser = any(browser_app.is_browser(argv) for argv in request.get("apps", []))
             gimps = [argv for argv in request.get("apps", []) if gimp_app.is_gimp(argv)]
             with_gimp = None if not gimps else any(gimp_app.opens_a_file(argv) for argv in gimps)
+            vlcs = [argv for argv in request.get("apps", []) if vlc_app.is_vlc(argv)]
+            with_vlc = None if not vlcs else any(vlc_app.opens_a_file(argv) for argv in vlcs)
             for i, argv in enumerate(request.get("apps", [])):
                 argv = self.app_argv(argv)
                 # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
@@ -149,7 +157,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
                 with self.app_errs[-1].open("wb") as err:
                     self.apps.append(self._popen(argv, env, home, stdout=log, stderr=err))
             if self.apps:
-                apps = (with_office, with_browser, with_gimp, with_thunderbird)
+                apps = (with_office, with_browser, with_gimp, with_vlc, with_thunderbird)
                 self._wait(lambda: self._app_ready(known, *apps), request["apps"][0][0])
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
@@ -163,15 +171,20 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         assert self.home is not None
         home = self.home
         argv = [commands.swap_home(str(a), self.home_alias, home) for a in argv]
+        argv = [commands.fill_screen(a, self.width, self.height) for a in argv]
 
         def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
             return self._popen(args, self.command_env, home, **kwargs)
 
-        try:
-            result = commands.run(popen, argv, timeout, log)
-        except OSError as exc:  # no such program: the command's failure, as a shell would say it
-            result = {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
-        return dict(result, argv=argv)
+        def run(args: list[str]) -> dict[str, Any]:
+            try:
+                return commands.run(popen, args, timeout, log)
+            except OSError as exc:  # no such program: the command's failure, as a shell would say it
+                return {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
+
+        if kill_scope.is_kill(argv) and not self.pooled:  # a shared user: kept to this episode
+            return dict(kill_scope.run_scoped(run, argv, self._episode_sessions()), argv=argv)
+        return dict(run(argv), argv=argv)
 
     # -- requests --------------------------------------------------------------------------
 
@@ -211,20 +224,33 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         raise ValueError(f"unknown request {op!r}")
 
 
+#: The user argument that asks for a user of the session's own, leased from `user_pool`.
+POOL = "@pool"
+
+
 def main() -> None:
     width, height = (int(v) for v in sys.argv[1:3])
     user = sys.argv[3] if len(sys.argv) > 3 else ""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    session = Session(width, height, user)
 
     def reply(message: dict[str, Any], blob: bytes = b"") -> None:
         stdout.write(protocol.encode(message, blob))
         stdout.flush()
 
+    lease = None
+    if user == POOL:  # held until this process ends: its death frees the user for the next session
+        try:
+            lease = user_pool.lease()
+        except (user_pool.PoolError, OSError) as exc:
+            reply({"ok": False, "kind": "desktop_unavailable", "error": str(exc)})
+            return
+        user = lease.name
+    session = Session(width, height, user, pooled=lease is not None)
+
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         try:
-            reply(dict(session.start(), ok=True))
+            reply(dict(session.start(), user=user, ok=True))
         except SessionFailure as exc:
             reply({"ok": False, "kind": exc.kind, "error": str(exc)})
             return

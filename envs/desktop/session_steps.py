@@ -21,6 +21,7 @@ import commands
 import gimp_app
 import office
 import thunderbird_app
+import vlc_app
 import window_ops
 
 #: The longest pause one step may take (seconds).
@@ -51,6 +52,9 @@ class SessionSteps:
     def _popen(self, argv: list[str], env: dict[str, str], cwd: Path, **kwargs: Any) -> Any:
         raise NotImplementedError
 
+    def _own(self, path: Path) -> None:
+        raise NotImplementedError
+
     def run_steps(self, steps: list[dict[str, Any]], log: Any = None) -> list[dict[str, Any]]:
         """Run each step in order; what each came to (``do`` and, by kind, its result)."""
         return [dict(self._run_step(step, log), do=step.get("do")) for step in steps]
@@ -76,11 +80,14 @@ class SessionSteps:
             return opened
         if kind == "quit_browser":
             return self._quit_browser()
+        if kind == "quit_vlc":
+            return self._quit_vlc()
         raise ValueError(f"unknown step {kind!r}")
 
     def app_argv(self, argv: list[str]) -> list[str]:
         """An app's argv as it starts here: HOME's alias swapped for HOME, and LibreOffice or the
-        browser given the episode's profile and their quiet-start options (GIMP its quiet-start options)."""
+        browser given the episode's profile and their quiet-start options (GIMP its quiet-start options,
+        VLC its own and an HTTP interface of its own)."""
         assert self.home is not None
         argv = [commands.swap_home(a, self.home_alias, self.home) for a in argv]
         if office.is_office(argv):
@@ -91,6 +98,10 @@ class SessionSteps:
             return gimp_app.launch_argv(argv, self.home)
         if thunderbird_app.is_thunderbird(argv):
             return thunderbird_app.launch_argv(argv, self.home)
+        if vlc_app.is_vlc(argv):
+            argv, written = vlc_app.launch_argv(argv, self.home, Path(self.episode_env["XDG_RUNTIME_DIR"]))
+            for path in written:
+                self._own(path)
         return argv
 
     def _wait_for_page(self, title: str) -> None:
@@ -105,7 +116,8 @@ class SessionSteps:
         but so that it writes everything it holds: its windows are closed, as a user closes them
         (a SIGTERM lost a bookmark made a second before), and it is sent SIGTERM, then killed,
         only if it is still running after `browser_app.QUIT_TIMEOUT`. Only this episode's
-        browser: the desktop user, and so pkill's reach, is shared by every session."""
+        browser: pkill's reach is the desktop user's, which sessions share when not run by root
+        (or under PALAESTRA_DESKTOP_USER)."""
         browsers = [
             a
             for a in self.apps
@@ -128,6 +140,24 @@ class SessionSteps:
                         app.kill()
                     app.wait()
         return {"quit": [a.pid for a in browsers], "codes": [a.returncode for a in browsers]}
+
+    def _quit_vlc(self) -> dict[str, Any]:
+        """End the episode's VLC (OSWorld's ``pkill vlc``): SIGTERM, which VLC takes as Quit, then a
+        kill if it is still running after `vlc_app.QUIT_TIMEOUT`. Only this episode's VLC."""
+        players = [
+            a for a in self.apps if a.poll() is None and isinstance(a.args, list) and vlc_app.is_vlc(a.args)
+        ]
+        self.stopped.update(a.pid for a in players)
+        for app in players:
+            app.send_signal(signal.SIGTERM)
+        for app in players:
+            try:
+                app.wait(vlc_app.QUIT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    app.kill()
+                app.wait()
+        return {"quit": [a.pid for a in players], "codes": [a.returncode for a in players]}
 
     def _launch(self, argv: list[str], log: Any) -> dict[str, Any]:
         assert self.home is not None

@@ -57,11 +57,17 @@ class QuitBrowser:
 
 
 @dataclass(frozen=True)
+class QuitVlc:
+    """End the episode's VLC as ``pkill vlc`` would (SIGTERM: VLC quits as from its menu): OSWorld's
+    postconfig does so, then starts it again, before reading its settings."""
+
+
+@dataclass(frozen=True)
 class Pause:
     seconds: float
 
 
-LiveStep = RunCommand | LaunchApp | WindowStep | BrowserTabs | QuitBrowser | Pause
+LiveStep = RunCommand | LaunchApp | WindowStep | BrowserTabs | QuitBrowser | QuitVlc | Pause
 
 
 def acts(step: LiveStep) -> bool:
@@ -84,6 +90,8 @@ def wire(step: LiveStep) -> dict[str, Any]:
         return {"do": "tabs", "action": step.action, "urls": list(step.urls)}
     if isinstance(step, QuitBrowser):
         return {"do": "quit_browser"}
+    if isinstance(step, QuitVlc):
+        return {"do": "quit_vlc"}
     if isinstance(step, WindowStep):
         return {
             "do": "window",

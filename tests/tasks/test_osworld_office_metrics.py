@@ -307,5 +307,6 @@ def test_which_app_opens_which_file_and_office_modules_we_lack(tmp_path: Path) -
     ):
         apps([{"type": "launch", "parameters": {"command": "soffice --draw", "shell": True}}])
     assert apps(open_step("~/photo.png")) == [("gimp", "~/photo.png")]
-    with pytest.raises(UnsupportedAppError, match=r"file type `\.mp4`"):
-        apps(open_step("~/clip.mp4"))
+    assert apps(open_step("~/clip.mp4")) == [("vlc", "~/clip.mp4")]
+    with pytest.raises(UnsupportedAppError, match=r"file type `\.exe`"):
+        apps(open_step("~/setup.exe"))

@@ -100,7 +100,12 @@ def test_an_acting_postconfig_makes_the_task_judged_at_the_end_with_its_steps_in
         (step("sleep", seconds=-1), OSWorldTaskError, r"`seconds` must be a number >= 0"),
         (step("sleep", seconds=True), OSWorldTaskError, r"`seconds` must be a number >= 0"),
         (step("execute"), OSWorldTaskError, "`command` must be a string or a list"),
-        (step("launch", command=["vlc"]), UnsupportedAppError, "app `vlc`"),
+        (step("launch", command=["code"]), UnsupportedAppError, "app `code`"),
+        (
+            step("launch", command=["pkill", "-9", "vlc"]),
+            UnsupportedAppError,
+            "app `pkill`",
+        ),
         (step("chrome_open_tabs"), OSWorldTaskError, '"urls_to_open": a list of URLs'),
         (step("chrome_open_tabs", urls_to_open=["https://example.com"]), OfflineURLError, "on the internet"),
         ({"type": "sleep", "parameters": [1]}, OSWorldTaskError, "`parameters` must be an object"),

@@ -4,9 +4,9 @@ that a task naming one of those fails when it is loaded with a reason rather tha
 Which app opens a file (an ``open`` step) goes by its type, as OSWorld's VM opens it with its
 default app: spreadsheets (.xlsx, .xls, .ods, .csv, .tsv) in LibreOffice Calc, documents (.docx,
 .doc, .odt, .rtf) in LibreOffice Writer, presentations (.pptx, .ppt, .odp) in LibreOffice Impress,
-pictures (.png, .jpg, .xcf...) in GIMP, text in mousepad, folders in pcmanfm. gnumeric opens
-.gnumeric workbooks, and any spreadsheet of a task whose ``related_apps`` name gnumeric: the
-desktop's own sheet tasks are gnumeric's.
+pictures (.png, .jpg, .xcf...) in GIMP, sound and video (.mp3, .wav, .mp4, .avi...) in VLC, text
+in mousepad, folders in pcmanfm. gnumeric opens .gnumeric workbooks, and any spreadsheet of a task
+whose ``related_apps`` name gnumeric: the desktop's own sheet tasks are gnumeric's.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from palaestra.tasks.desktop.osworld.errors import UnsupportedAppError
 #: built for the episode (envs/desktop/thunderbird_profile.py).
 APPS = (
     *("chromium", "galculator", "gimp", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm"),
-    *("soffice", "thunderbird"),
+    *("soffice", "thunderbird", "vlc"),
 )
 OFFICE = frozenset({"libreoffice", "soffice"})
 #: OSWorld's apps (program names and ``related_apps`` names) that are not here, and why.
 MISSING = {
-    "vlc": "VLC is not installed (and media tasks need codecs and files we do not ship)",
     "code": "VS Code is not installed",
     "vs_code": "VS Code is not installed",
     "gedit": "gedit is not installed; mousepad is this desktop's text editor",
@@ -50,6 +49,10 @@ SHEET_EXT = frozenset({".csv", ".tsv", ".xlsx", ".xls", ".ods", ".gnumeric"})
 DOC_EXT = frozenset({".docx", ".doc", ".odt", ".rtf"})
 SLIDE_EXT = frozenset({".pptx", ".ppt", ".odp"})
 IMAGE_EXT = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".xcf", ".webp"})
+MEDIA_EXT = frozenset(
+    {".mp3", ".wav", ".ogg", ".oga", ".flac", ".m4a", ".mp4", ".m4v", ".mkv", ".avi", ".webm", ".mov"}
+    | {".mpg", ".mpeg", ".ogv", ".m3u", ".xspf"}
+)
 TEXT_EXT = frozenset(
     {".txt", ".md", ".py", ".sh", ".json", ".log", ".conf", ".cfg", ".ini", ".yaml", ".yml", ".xml", ".html"}
     | {".css", ".js", ".c", ".h", ".tex", ".rst", ".toml", ".env", ".sql"}
@@ -98,6 +101,8 @@ def open_argv(
         return ("soffice", "--impress", target)
     if ext in IMAGE_EXT:
         return ("gimp", target)
+    if ext in MEDIA_EXT:
+        return ("vlc", target)
     if ext in TEXT_EXT or (downloaded and not ext):
         return ("mousepad", target)
     if not ext or relative.endswith("/") or relative == ".":
@@ -107,6 +112,6 @@ def open_argv(
         where,
         "file type",
         ext,
-        sorted(SHEET_EXT | DOC_EXT | SLIDE_EXT | IMAGE_EXT | TEXT_EXT),
-        "no app of this desktop opens it; OSWorld's media files need apps we lack",
+        sorted(SHEET_EXT | DOC_EXT | SLIDE_EXT | IMAGE_EXT | MEDIA_EXT | TEXT_EXT),
+        "no app of this desktop opens it",
     )

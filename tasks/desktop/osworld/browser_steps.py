@@ -6,7 +6,7 @@ A launch of ``google-chrome`` (or ``chrome``, ``chromium``) starts ``chromium``
 (a ``chrome_open_tabs`` before any browser launch starts one first, as OSWorld's does); the
 ``socat`` bridge from port 9222 to the browser's is dropped (the session finds the browser's port in
 its profile); ``pkill chrome`` (or ``killall``) becomes `QuitBrowser`, which ends this episode's
-browser only (the desktop user is shared by every session on the machine); window steps that name
+browser only (sessions share a user when Palaestra does not run as root); window steps that name
 "Google Chrome" find Chromium's windows.
 
 This machine has no internet, and nothing an episode does may reach out of it: every URL a task
@@ -135,8 +135,9 @@ def helper_steps(argv: tuple[str, ...], source: str, where: str) -> tuple[LiveSt
     """The steps a ``launch``/``execute`` of ``argv`` comes to when it is one of the browser's
     helpers: `QuitBrowser` for ``pkill chrome``, none for the ``socat`` port bridge; None when it
     is no helper (the step is planned as any other). A shell line is read as its words; one that
-    kills the browser among other commands is refused: run as the desktop user, whom every session
-    on the machine shares, it would end the other sessions' browsers too."""
+    kills the browser among other commands is refused: run as a user that sessions share (when
+    Palaestra does not run as root, or under PALAESTRA_DESKTOP_USER), it would end the other
+    sessions' browsers too."""
     if argv[:2] == ("bash", "-c") and len(argv) == 3:
         try:
             words = tuple(shlex.split(argv[2]))
@@ -162,7 +163,7 @@ def helper_steps(argv: tuple[str, ...], source: str, where: str) -> tuple[LiveSt
         if all(_names_browser(t) for t in targets):
             return (QuitBrowser(),)
         # Run as it is (`killall -s KILL chrome`, `pkill -u user chrome`), it would end every
-        # session's browser: the desktop user is theirs too.
+        # session's browser where sessions share a user.
         raise OSWorldTaskError(
             source,
             where,

@@ -10,9 +10,10 @@ command's stdout or stderr, run in HOME as the desktop user before the verdict),
 one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibility_tree``),
 ``rule`` (the spec's ``rules``) and ``cloud_file`` for local files only (an expected file beside the
 task file); ``gimp_config_file`` (a file of GIMP's settings folder); Chrome's settings, bookmarks,
-history, cookies and tabs, read from the episode's Chromium (`chrome_getters`). Other getters read
-apps we lack (VLC...), Chrome state not read here yet, or the VM itself, and are refused with the
-reason. """
+history, cookies and tabs, read from the episode's Chromium (`chrome_getters`); VLC's status and
+settings, and the screen's and a window's size (`vlc_getters`). Other getters read apps we lack,
+Chrome state not read here yet, or the VM itself, and are refused with the reason.
+"""
 
 from __future__ import annotations
 
@@ -231,7 +232,6 @@ NEEDS = {
     "url": BROWSER_STATE,
     "page": "a web page over the internet",
     "website": "a web site over the internet",
-    "vlc": "VLC",
     "vscode": "VS Code",
     "googledrive": "Google Drive over the internet",
     "wallpaper": "the VM's GNOME desktop",
@@ -245,6 +245,10 @@ def compile_getter(spec: object, place: Place) -> Getter:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
         raise OSWorldTaskError(place.source, place.where, 'a getter is {"type": ..., ...}')
     kind = spec["type"]
+    from palaestra.tasks.desktop.osworld.vlc_getters import GETTERS as VLC  # it imports this module
+
+    if kind in VLC:
+        return VLC[kind](spec, place)
     if kind in chrome_getters.PLAIN:
         return Getter(kind, chrome_getters.PLAIN[kind])
     if kind in chrome_getters.WITH_SPEC:
@@ -254,6 +258,6 @@ def compile_getter(spec: object, place: Place) -> Getter:
         reason = f"it reads {needs}, which this desktop does not have" if needs else ""
         if kind == "cloud_file" or kind.startswith("cloud"):
             reason = "files come from the task folder here, not from the internet"
-        supported = [*GETTERS, *chrome_getters.PLAIN, *chrome_getters.WITH_SPEC]
+        supported = [*GETTERS, *VLC, *chrome_getters.PLAIN, *chrome_getters.WITH_SPEC]
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, supported, reason)
     return GETTERS[kind](spec, place)

@@ -74,6 +74,15 @@ def ssim(a: Image.Image, b: Image.Image) -> float:
     return float(np.mean([_channel_ssim(x[..., c], y[..., c]) for c in range(3)]))
 
 
+def gray_ssim(a: Image.Image, b: Image.Image) -> float:
+    """Structural similarity of two pictures' grey levels (8-bit luminance, as Pillow's "L" mode
+    gives them), 0 for pictures of different sizes or too small for the window."""
+    if a.size != b.size or min(a.size) < WINDOW:
+        return 0.0
+    x, y = (np.asarray(p.convert("L"), dtype=np.float64) for p in (a, b))
+    return _channel_ssim(x, y)
+
+
 def similar(a: Image.Image | None, b: Image.Image | None, threshold: float = SIMILAR) -> bool:
     return a is not None and b is not None and ssim(a, b) >= threshold
 

@@ -22,6 +22,7 @@ from palaestra.tasks.desktop.osworld import (
     slides_checks,
     slides_metrics,
     thunderbird_metrics,
+    vlc_metrics,
     writer_metrics,
 )
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
@@ -227,6 +228,17 @@ for _image_metric in (
     image_metrics.compare_image_list,
 ):
     METRICS[_image_metric.__name__] = Metric(_image_metric, True)
+# VLC's status, window and settings (vlc_metrics, on what vlc_getters read).
+METRICS["is_vlc_playing"] = Metric(
+    vlc_metrics.is_vlc_playing, True, check_rules=vlc_metrics.check_playing_rules
+)
+METRICS["is_vlc_fullscreen"] = Metric(vlc_metrics.is_vlc_fullscreen, True)
+METRICS["compare_images"] = Metric(vlc_metrics.compare_images, True, ("reference_base_result",))
+METRICS["check_qt_slider_colours"] = Metric(
+    vlc_metrics.check_qt_slider_colours, True, check_rules=vlc_metrics.check_slider_rules
+)
+for _vlc_check, _key in vlc_metrics.SETTINGS_CHECKS.items():
+    METRICS[_vlc_check.__name__] = Metric(_vlc_check, True, rule_keys=(_key,))
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
 REFUSED_METRICS = {
     "check_image_stretch_and_center": "it is written for one OSWorld task's picture; compare_pptx_files "
@@ -243,6 +255,8 @@ REFUSED_METRICS = {
     "check_sharper": "sharpness is not measured here yet",
     "check_image_file_size": "a picture's file size is not judged here yet",
     "check_palette_and_structure_sim": "a picture's palette (indexed colours) is not judged here yet",
+    "compare_audios": "it compares sound by MFCC features (librosa), which is not installed here",
+    "compare_videos": "it compares videos frame by frame (OpenCV), which is not installed here",
 }
 for _metric, _options in (
     (chrome_metrics.is_expected_active_tab, ("prefix",)),

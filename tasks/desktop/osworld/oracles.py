@@ -231,20 +231,15 @@ ORACLES: dict[str, Oracle] = {
 }
 
 
-def _gimp_oracles() -> dict[str, Oracle]:
+def _app_oracles() -> dict[str, Oracle]:
     from palaestra.tasks.desktop.osworld.gimp_oracles import ORACLES as GIMP
-
-    return dict(GIMP)
-
-
-def _thunderbird_oracles() -> dict[str, Oracle]:
     from palaestra.tasks.desktop.osworld.thunderbird_oracles import ORACLES as THUNDERBIRD
+    from palaestra.tasks.desktop.osworld.vlc_oracles import ORACLES as VLC
 
-    return dict(THUNDERBIRD)
+    return {**GIMP, **THUNDERBIRD, **VLC}
 
 
-ORACLES.update(_gimp_oracles())
-ORACLES.update(_thunderbird_oracles())
+ORACLES.update(_app_oracles())
 
 
 def oracles_for(task: str) -> dict[str, Oracle]:

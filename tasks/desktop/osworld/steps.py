@@ -7,20 +7,22 @@ refused with `LocalProfileError`, which says how a task names the profile built 
 (an app of this desktop; ``google-chrome`` starts Chromium, see `browser_steps` for the browser's
 steps and helpers), ``chrome_open_tabs``/``chrome_close_tabs`` (loopback and file:// URLs only),
 ``open`` (a file, with the app its type calls for), ``execute``/``command`` (a command in HOME, as
-the desktop user, where ``python`` is the environment's own with a pyautogui for this display; in
-config, before the apps when it comes before every launch, else in order once the first app is up),
-``activate_window``/``close_window`` (``window_name``, ``strict``, ``by_class``, as wmctrl matches
-them) and ``sleep``. Everything else is refused when the file is loaded, by `UnsupportedStepError`.
+the desktop user, where ``python`` is the environment's own with a pyautogui for this display;
+in config, before the apps when it comes before every launch, else in order once the first app is
+up), ``activate_window``/``close_window`` (``window_name``, ``strict``, ``by_class``, as wmctrl
+matches them) and ``sleep``; ``pkill vlc`` ends the episode's VLC (`QuitVlc`). Everything else is
+refused when the file is loaded, by `UnsupportedStepError`.
 """
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, RunCommand, WindowStep
+from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, QuitVlc, RunCommand, WindowStep
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
 from palaestra.tasks.desktop.osworld.errors import LocalProfileError, OSWorldTaskError, UnsupportedStepError
@@ -49,6 +51,9 @@ REFUSED = {
     "execute_with_verification": "it polls the VM's own server, which this desktop does not run",
     "upload_file": "it copies from the host into a VM; use download with a local file",
 }
+#: Variables a shell line that starts an app may set before it, dropped here: they only quiet its log
+#: (OSWorld starts VLC as ``VLC_VERBOSE=-1 vlc ...``; its log goes to a file here anyway).
+QUIET_VARIABLES = frozenset({"VLC_VERBOSE"})
 #: Why OSWorld's Thunderbird profile archive is refused, and what a task file does instead.
 LOCAL_PROFILE = (
     "OSWorld's Thunderbird profile archive is not used here: nothing downloads at run time, and its "
@@ -175,7 +180,21 @@ def _helper_steps(kind: str, params: dict[str, Any], source: str, where: str) ->
     if kind not in ("launch", "execute", "command"):
         return None
     argv = as_argv(params.get("command"), params.get("shell", False), source, where)
-    return browser_steps.helper_steps(argv, source, where)
+    found = browser_steps.helper_steps(argv, source, where)
+    return found if found is not None else quit_vlc_steps(argv)
+
+
+def quit_vlc_steps(argv: tuple[str, ...]) -> tuple[LiveStep, ...] | None:
+    """`QuitVlc` for ``pkill vlc`` (or ``killall vlc``), as a command or a shell line (OSWorld
+    writes it as a ``launch``); None for any other command, which is planned as any other (the
+    session keeps a command's kills to the episode)."""
+    try:
+        words = tuple(shlex.split(argv[2])) if argv[:2] == ("bash", "-c") and len(argv) == 3 else argv
+    except ValueError:
+        return None
+    if len(words) == 2 and posixpath.basename(words[0]) in browser_steps.KILLERS and words[1] == "vlc":
+        return (QuitVlc(),)
+    return None
 
 
 def _seconds(params: dict[str, Any], source: str, where: str) -> float:
@@ -201,6 +220,8 @@ def _app(
     argv = as_argv(params.get("command"), params.get("shell", False), source, where)
     if argv[:2] == ("bash", "-c"):  # a shell line that starts an app: its first word is the app
         argv = tuple(shlex.split(argv[2]))
+        while argv and argv[0].split("=", 1)[0] in QUIET_VARIABLES:
+            argv = argv[1:]
     app = check_app(argv[0], source, where, argv[1:])
     for arg in argv[1:]:  # a file it opens must be in HOME too
         if arg.startswith(("/", "~")):
