@@ -16,11 +16,12 @@ from palaestra.tasks.desktop.osworld.oracles import ORACLES
 
 TASKS = {t.spec.id: t for t in load_folder(BUNDLED)}
 #: The LibreOffice tasks are played in test_osworld_office_episodes, one episode each (they cost
-#: seconds), the browser's in test_osworld_chrome_episodes.
+#: seconds), the browser's in test_osworld_chrome_episodes, Thunderbird's in
+#: test_osworld_thunderbird_episodes.
 PLAYED_HERE = sorted(
     k
     for k, t in TASKS.items()
-    if not any(a.startswith("libreoffice") or a == "chrome" for a in t.spec.related_apps)
+    if not any(a.startswith("libreoffice") or a in ("chrome", "thunderbird") for a in t.spec.related_apps)
 )
 
 
