@@ -22,6 +22,7 @@ import browser_app
 import commands
 import gimp_app
 import office
+import thunderbird_app
 import vlc_app
 import window_ops
 
@@ -116,6 +117,8 @@ class SessionSteps:
             return browser_app.launch_argv(argv, self.home)
         if gimp_app.is_gimp(argv):
             return gimp_app.launch_argv(argv, self.home)
+        if thunderbird_app.is_thunderbird(argv):
+            return thunderbird_app.launch_argv(argv, self.home)
         if vlc_app.is_vlc(argv):
             argv, written = vlc_app.launch_argv(argv, self.home, Path(self.episode_env["XDG_RUNTIME_DIR"]))
             for path in written:

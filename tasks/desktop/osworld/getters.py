@@ -2,7 +2,8 @@
 loaded into functions of the episode's outcome.
 
 Supported: ``vm_file`` (a file of HOME: its path, or None when missing; ``multi``/``gives`` for
-several), ``list_directory`` (a folder of HOME as OSWorld's tree of ``name``/``type``/``children``),
+several; a Thunderbird profile's file is the episode's profile's, whatever the profile's name),
+``list_directory`` (a folder of HOME as OSWorld's tree of ``name``/``type``/``children``),
 ``content_from_vm_file`` (an xlsx file's last row), ``vm_command_line`` and ``vm_command_error`` (a
 command's stdout or stderr, run in HOME as the desktop user before the verdict),
 ``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's elements as text,
@@ -26,7 +27,7 @@ from palaestra.tasks.desktop.osworld import chrome_getters
 from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
 from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
-from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
+from palaestra.tasks.desktop.osworld.paths import home_relative, local_source, thunderbird_relative
 from palaestra.tasks.desktop.osworld.steps import as_argv
 
 Read = Callable[[DesktopOutcome], Any]
@@ -91,7 +92,11 @@ def _pick(values: list[Any], spec: dict[str, Any]) -> Any:
 
 
 def vm_file(spec: dict[str, Any], place: Place) -> Getter:
-    relatives = [home_relative(p, place.source, place.where) for p in _paths(spec, place)]
+    """A file of HOME; one of a Thunderbird profile is read from the episode's profile, whatever
+    the profile folder's name in the task (`thunderbird_relative`)."""
+    relatives = [
+        thunderbird_relative(home_relative(p, place.source, place.where)) for p in _paths(spec, place)
+    ]
 
     def read(outcome: DesktopOutcome) -> Any:
         found = [outcome.path(r) for r in relatives]
@@ -239,7 +244,6 @@ NEEDS = {
     "page": "a web page over the internet",
     "website": "a web site over the internet",
     "vscode": "VS Code",
-    "thunderbird": "Thunderbird",
     "googledrive": "Google Drive over the internet",
     "wallpaper": "the VM's GNOME desktop",
     "screen": "the VM's display server",

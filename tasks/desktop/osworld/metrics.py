@@ -22,6 +22,7 @@ from palaestra.tasks.desktop.osworld import (
     slides_checks,
     slides_metrics,
     text_checks,
+    thunderbird_metrics,
     vlc_metrics,
     writer_checks,
     writer_metrics,
@@ -214,6 +215,16 @@ METRICS: dict[str, Metric] = {
     # GIMP's pictures and settings (image_metrics).
     "check_image_size": Metric(image_metrics.check_image_size, True),
     "check_config_status": Metric(image_metrics.check_config_status, True, rule_keys=("key", "value")),
+    # Thunderbird's profile files (thunderbird_metrics).
+    "check_thunderbird_prefs": Metric(
+        thunderbird_metrics.check_thunderbird_prefs, True, check_rules=thunderbird_metrics.check_pref_rules
+    ),
+    "check_thunderbird_filter": Metric(
+        thunderbird_metrics.check_thunderbird_filter, True, check_rules=thunderbird_metrics.check_filter_rules
+    ),
+    "check_thunderbird_folder": Metric(
+        thunderbird_metrics.check_thunderbird_folder, True, thunderbird_metrics.FOLDER_OPTIONS
+    ),
 }
 for _image_metric in (
     image_metrics.check_structure_sim,

@@ -2,9 +2,10 @@
 HOME, commands run in it, apps launched and a pause, in the order the episode needs them; and its
 ``evaluator.postconfig`` as the live steps run before the verdict at the end (`plan_postconfig`).
 
-Supported: ``download`` (local files only; config only), ``launch`` (an app of this desktop;
-``google-chrome`` starts Chromium, see `browser_steps` for the browser's steps and helpers),
-``chrome_open_tabs``/``chrome_close_tabs`` (loopback and file:// URLs only),
+Supported: ``download`` (local files only; config only; OSWorld's Thunderbird profile archive is
+refused with `LocalProfileError`, which says how a task names the profile built here), ``launch``
+(an app of this desktop; ``google-chrome`` starts Chromium, see `browser_steps` for the browser's
+steps and helpers), ``chrome_open_tabs``/``chrome_close_tabs`` (loopback and file:// URLs only),
 ``open`` (a file, with the app its type calls for), ``execute``/``command`` (a command in HOME, as
 the desktop user, where ``python`` is the environment's own with a pyautogui for this display;
 in config, before the apps when it comes before every launch, else in order once the first app is
@@ -33,8 +34,14 @@ from palaestra.tasks.desktop.live_steps import (
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
 from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
-from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
-from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
+from palaestra.tasks.desktop.osworld.errors import LocalProfileError, OSWorldTaskError, UnsupportedStepError
+from palaestra.tasks.desktop.osworld.paths import (
+    THUNDERBIRD_PROFILE,
+    home_relative,
+    is_thunderbird_profile_archive,
+    local_source,
+    thunderbird_relative,
+)
 
 SUPPORTED = (
     *("activate_window", "chrome_close_tabs", "chrome_open_tabs", "close_window", "command", "download"),
@@ -57,6 +64,16 @@ REFUSED = {
 #: Variables a shell line that starts an app may set before it, dropped here: they only quiet its log
 #: (OSWorld starts VLC as ``VLC_VERBOSE=-1 vlc ...``; its log goes to a file here anyway).
 QUIET_VARIABLES = frozenset({"VLC_VERBOSE"})
+#: Why OSWorld's Thunderbird profile archive is refused, and what a task file does instead.
+LOCAL_PROFILE = (
+    "OSWorld's Thunderbird profile archive is not used here: nothing downloads at run time, and its "
+    "accounts and mail are OSWorld's own, which the checks of a task written for it expect. Every "
+    f"episode that launches thunderbird gets a profile built locally at ~/{THUNDERBIRD_PROFILE} (a "
+    "mail account that never connects; Local Folders with an Inbox and a Receipts folder of generated "
+    "mail). Drop this download and the step that unpacks it, keep the launch of thunderbird, and "
+    f"name the profile's files as /home/user/{THUNDERBIRD_PROFILE}/...; to start from other mail, "
+    "put mbox files beside the task file and download them into the profile's 'Mail/Local Folders/'"
+)
 #: The longest pause the steps may add up to (seconds): sleeps longer than that only waste time.
 MAX_DELAY = 10.0
 
@@ -284,7 +301,10 @@ def _downloads(
         at = f"{where} files[{j}]"
         if not isinstance(entry, dict):
             raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
-        target, url = home_relative(entry.get("path"), source, at), entry.get("url")
+        url = entry.get("url")
+        if is_thunderbird_profile_archive(url):
+            raise LocalProfileError(source, at, LOCAL_PROFILE)
+        target = thunderbird_relative(home_relative(entry.get("path"), source, at))
         if cache is not None and is_internet(url):
             found[target] = cache.download(str(url).strip(), str(entry["path"]), source, at)
         elif task_dir is not None and root is not None:

@@ -29,12 +29,13 @@ from palaestra.tasks.desktop.osworld.steps import SetupPlan, flag, plan_setup
 SUITE = "osworld-json"
 #: Snapshots a task may name: OSWorld's plain desktop, and its office, browser and GIMP ones (the
 #: same desktop with LibreOffice, with a fresh Chrome profile: Chromium's here, fresh every episode,
-#: or with GIMP, fresh settings every episode); ``base_setup``, the plain desktop OSWorld's VLC tasks
-#: start from (VLC with fresh settings every episode); ``multiapps``, the desktop with all of
-#: them that some ``multi_apps`` tasks name (each app a task starts is checked on its own).
+#: with GIMP, fresh settings every episode, or with Thunderbird, its profile built afresh every
+#: episode); ``base_setup``, the plain desktop OSWorld's VLC tasks start from (VLC with fresh
+#: settings every episode); ``multiapps``, the desktop with all of them that some ``multi_apps``
+#: tasks name (each app a task starts is checked on its own).
 #: Others hold apps and state we cannot restore.
 PLAIN_SNAPSHOTS = frozenset(
-    {"", "os", "init_state", "base_setup", "chrome", "gimp", "multiapps"}
+    {"", "os", "init_state", "base_setup", "chrome", "gimp", "thunderbird", "multiapps"}
     | {"libreoffice_calc", "libreoffice_writer", "libreoffice_impress"}
 )
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
