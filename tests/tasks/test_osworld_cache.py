@@ -238,3 +238,15 @@ def test_on_the_desktop_the_postconfig_puts_the_cached_script_in_home_and_the_ju
         assert script.stat().st_uid == script.parent.stat().st_uid == Path(env._home).stat().st_uid
     finally:
         env.close()
+
+
+def test_osworlds_thunderbird_profile_archive_stays_refused_when_cached(tmp_path: Path) -> None:
+    from palaestra.tasks.desktop.osworld import LocalProfileError
+
+    cache = tmp_path / "cache"
+    target = "/home/user/thunderbird-profile.tar.gz"
+    cache_file(cache, download_name(DATA_URL, target), "not a real archive")
+    data = osworld_task()
+    data["config"][0]["parameters"]["files"][0]["path"] = target
+    with pytest.raises(LocalProfileError):
+        load_task(write(tmp_path / "tasks", data), cache=cache)

@@ -302,7 +302,8 @@ def _downloads(
         if not isinstance(entry, dict):
             raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
         url = entry.get("url")
-        if is_thunderbird_profile_archive(url):
+        if is_thunderbird_profile_archive(url) or is_thunderbird_profile_archive(entry.get("path")):
+            # OSWorld's real files name the archive by a Drive URL; its path gives it away
             raise LocalProfileError(source, at, LOCAL_PROFILE)
         target = thunderbird_relative(home_relative(entry.get("path"), source, at))
         if cache is not None and is_internet(url):
