@@ -4,7 +4,7 @@
 The suite's tasks are the files under the folder ``PALAESTRA_OSWORLD_TASKS`` names, else the
 examples bundled here (``data/``: our own tasks for our apps, written in OSWorld's format). Files
 that ask for what this desktop lacks (VM snapshots, internet pages and downloads, OSWorld's
-Thunderbird profile archive: the profile is built locally, see `steps.LOCAL_PROFILE`) are
+Thunderbird profile archive: the profile is built locally, see `downloads.LOCAL_PROFILE`) are
 left out of the suite with one warning (internet files load from OSWorld's cache folder when
 ``PALAESTRA_OSWORLD_CACHE`` names one, see `cache`); `load_task` and `load_folder` raise their
 typed errors, and

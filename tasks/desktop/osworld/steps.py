@@ -33,15 +33,10 @@ from palaestra.tasks.desktop.live_steps import (
 )
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
-from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
-from palaestra.tasks.desktop.osworld.errors import LocalProfileError, OSWorldTaskError, UnsupportedStepError
-from palaestra.tasks.desktop.osworld.paths import (
-    THUNDERBIRD_PROFILE,
-    home_relative,
-    is_thunderbird_profile_archive,
-    local_source,
-    thunderbird_relative,
-)
+from palaestra.tasks.desktop.osworld.cache import TaskCache
+from palaestra.tasks.desktop.osworld.downloads import downloads
+from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
+from palaestra.tasks.desktop.osworld.paths import home_relative
 
 SUPPORTED = (
     *("activate_window", "chrome_close_tabs", "chrome_open_tabs", "close_window", "command", "download"),
@@ -64,16 +59,6 @@ REFUSED = {
 #: Variables a shell line that starts an app may set before it, dropped here: they only quiet its log
 #: (OSWorld starts VLC as ``VLC_VERBOSE=-1 vlc ...``; its log goes to a file here anyway).
 QUIET_VARIABLES = frozenset({"VLC_VERBOSE"})
-#: Why OSWorld's Thunderbird profile archive is refused, and what a task file does instead.
-LOCAL_PROFILE = (
-    "OSWorld's Thunderbird profile archive is not used here: nothing downloads at run time, and its "
-    "accounts and mail are OSWorld's own, which the checks of a task written for it expect. Every "
-    f"episode that launches thunderbird gets a profile built locally at ~/{THUNDERBIRD_PROFILE} (a "
-    "mail account that never connects; Local Folders with an Inbox and a Receipts folder of generated "
-    "mail). Drop this download and the step that unpacks it, keep the launch of thunderbird, and "
-    f"name the profile's files as /home/user/{THUNDERBIRD_PROFILE}/...; to start from other mail, "
-    "put mbox files beside the task file and download them into the profile's 'Mail/Local Folders/'"
-)
 #: The longest pause the steps may add up to (seconds): sleeps longer than that only waste time.
 MAX_DELAY = 10.0
 
@@ -164,7 +149,7 @@ def plan_postconfig(steps: object, source: str, cache: TaskCache | None = None) 
         helpers = _helper_steps(kind, params, source, where)
         if kind == "download":
             assert cache is not None
-            planned += [PutFile(t, p) for t, p in _downloads(params, source, where, cache).items()]
+            planned += [PutFile(t, p) for t, p in downloads(params, source, where, cache).items()]
         elif helpers is not None:
             planned += helpers
         elif kind == "sleep":
@@ -264,7 +249,7 @@ def _add_step(
     cache: TaskCache | None,
 ) -> None:
     if kind == "download":
-        plan.files.update(_downloads(params, source, where, cache, task_dir, root))
+        plan.files.update(downloads(params, source, where, cache, task_dir, root))
     elif (helpers := _helper_steps(kind, params, source, where)) is not None:
         plan.after_apps += helpers
     elif kind in browser_steps.TAB_STEPS:
@@ -281,38 +266,3 @@ def _add_step(
             plan.commands.append(step.argv)
         else:
             plan.after_apps.append(step)
-
-
-def _downloads(
-    params: dict[str, Any],
-    source: str,
-    where: str,
-    cache: TaskCache | None,
-    task_dir: Path | None = None,
-    root: Path | None = None,
-) -> dict[str, Path]:
-    """A ``download`` step's files: HOME-relative target -> local file (an internet URL's from
-    OSWorld's cache; else a local file inside ``root``, which a postconfig has none of)."""
-    files = params.get("files")
-    if not isinstance(files, list) or not files:
-        raise OSWorldTaskError(source, where, 'needs "files": [{"url": ..., "path": ...}]')
-    found: dict[str, Path] = {}
-    for j, entry in enumerate(files):
-        at = f"{where} files[{j}]"
-        if not isinstance(entry, dict):
-            raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
-        url = entry.get("url")
-        if is_thunderbird_profile_archive(url) or is_thunderbird_profile_archive(entry.get("path")):
-            # OSWorld's real files name the archive by a Drive URL; its path gives it away
-            raise LocalProfileError(source, at, LOCAL_PROFILE)
-        target = thunderbird_relative(home_relative(entry.get("path"), source, at))
-        if cache is not None and is_internet(url):
-            found[target] = cache.download(str(url).strip(), str(entry["path"]), source, at)
-        elif task_dir is not None and root is not None:
-            found[target] = local_source(url, task_dir, root, source, at)
-        else:
-            raise UnsupportedStepError(
-                source, at, "source", repr(url), ("an internet URL in OSWorld's cache",),
-                reason="a postconfig download is read from OSWorld's cache folder",
-            )  # fmt: skip
-    return found
