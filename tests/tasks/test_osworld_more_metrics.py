@@ -88,3 +88,30 @@ def test_a_multiapps_task_with_these_metrics_loads_and_is_judged(tmp_path: Path)
     assert task.evaluate(outcome).reward == 0.0
     (home / "Desktop" / "report.txt").write_text("10:00:00 CPU %user\n10:00:01 all 1.0\n10:00:02 all 2.0\n")
     assert task.evaluate(outcome).reward == 1.0
+
+
+def test_a_subscript_in_both_documents_and_page_numbers_in_every_footer(tmp_path: Path) -> None:
+    from palaestra.tasks.desktop.osworld.writer_checks import (
+        compare_subscript_contains,
+        has_page_numbers_in_footers,
+    )
+
+    def water(path: Path, subscript: bool) -> Path:
+        made = docx.Document()
+        paragraph = made.add_paragraph()
+        paragraph.add_run("H")
+        paragraph.add_run("2").font.subscript = subscript
+        paragraph.add_run("O is water")
+        made.save(str(path))
+        return path
+
+    gold = water(tmp_path / "gold.docx", True)
+    assert compare_subscript_contains(water(tmp_path / "a.docx", True), gold) == 1.0
+    assert compare_subscript_contains(water(tmp_path / "b.docx", False), gold) == 0.0
+
+    numbered = docx.Document()
+    numbered.add_paragraph("Body")
+    numbered.sections[0].footer.paragraphs[0].text = "Page 1"
+    numbered.save(str(tmp_path / "numbered.docx"))
+    assert has_page_numbers_in_footers(tmp_path / "numbered.docx") == 1.0
+    assert has_page_numbers_in_footers(document(tmp_path / "plain.docx", ["Body"])) == 0.0

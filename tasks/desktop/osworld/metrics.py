@@ -184,6 +184,8 @@ METRICS: dict[str, Metric] = {
     "evaluate_strike_through_last_paragraph": Metric(
         writer_checks.evaluate_strike_through_last_paragraph, True
     ),
+    "compare_subscript_contains": Metric(writer_checks.compare_subscript_contains, True),
+    "has_page_numbers_in_footers": Metric(writer_checks.has_page_numbers_in_footers, False),
     # A text file the task leaves (text_checks).
     "file_contains": Metric(text_checks.file_contains, True, rule_keys=("expected",)),
     "check_line_number": Metric(text_checks.check_line_number, True, rule_keys=("expected",)),
