@@ -25,6 +25,7 @@ from typing import Any
 from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.osworld import chrome_getters
 from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
+from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source, thunderbird_relative
 from palaestra.tasks.desktop.osworld.steps import as_argv
@@ -54,6 +55,8 @@ class Place:
     where: str
     task_dir: Path
     root: Path
+    #: OSWorld's cache folder for this task, where ``cloud_file`` finds internet files.
+    cache: TaskCache | None = None
 
 
 def _paths(spec: dict[str, Any], place: Place, key: str = "path") -> list[Any]:
@@ -103,8 +106,16 @@ def vm_file(spec: dict[str, Any], place: Place) -> Getter:
 
 
 def cloud_file(spec: dict[str, Any], place: Place) -> Getter:
+    urls = _paths(spec, place)
+    dests = spec.get("dest") if spec.get("multi") else [spec.get("dest")]
+    if not isinstance(dests, list):
+        dests = []
+    cache, at = place.cache, (place.source, place.where)
     paths = [
-        local_source(p, place.task_dir, place.root, place.source, place.where) for p in _paths(spec, place)
+        cache.cloud_file(str(u).strip(), dests[i] if i < len(dests) else None, *at)
+        if cache is not None and is_internet(u)
+        else local_source(u, place.task_dir, place.root, *at)
+        for i, u in enumerate(urls)
     ]
     return Getter("cloud_file", lambda _outcome: _pick([FilePath(p) for p in paths], spec))
 

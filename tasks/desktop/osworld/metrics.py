@@ -21,8 +21,10 @@ from palaestra.tasks.desktop.osworld import (
     image_metrics,
     slides_checks,
     slides_metrics,
+    text_checks,
     thunderbird_metrics,
     vlc_metrics,
+    writer_checks,
     writer_metrics,
 )
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
@@ -178,6 +180,15 @@ METRICS: dict[str, Metric] = {
     "compare_line_spacing": Metric(writer_metrics.compare_line_spacing, True),
     "compare_font_names": Metric(writer_metrics.compare_font_names, True, rule_keys=("font_name",)),
     "is_first_line_centered": Metric(writer_metrics.is_first_line_centered, False),
+    "compare_docx_lines": Metric(writer_checks.compare_docx_lines, True),
+    "evaluate_strike_through_last_paragraph": Metric(
+        writer_checks.evaluate_strike_through_last_paragraph, True
+    ),
+    "compare_subscript_contains": Metric(writer_checks.compare_subscript_contains, True),
+    "has_page_numbers_in_footers": Metric(writer_checks.has_page_numbers_in_footers, False),
+    # A text file the task leaves (text_checks).
+    "file_contains": Metric(text_checks.file_contains, True, rule_keys=("expected",)),
+    "check_line_number": Metric(text_checks.check_line_number, True, rule_keys=("expected",)),
     # LibreOffice Impress's decks and the office profile's settings (slides_metrics, slides_checks).
     "compare_pptx_files": Metric(
         slides_metrics.compare_pptx_files,

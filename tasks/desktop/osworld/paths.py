@@ -69,7 +69,9 @@ def local_source(url: object, task_dir: Path, root: Path, source: str, where: st
             f"{parsed.scheme}://",
             ("file://", "a path relative to the task file"),
             reason="downloads over the internet are not supported: nothing may download at run time here. "
-            "Put the file beside the task file and name it by a relative path or a file:// URL",
+            "Put the file beside the task file and name it by a relative path or a file:// URL, or "
+            "name OSWorld's cache folder holding it (PALAESTRA_OSWORLD_CACHE, `cache=` of load_task, "
+            "the scanner's --cache)",
         )
     else:
         path = Path(url.strip())

@@ -22,23 +22,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, QuitVlc, RunCommand, WindowStep
+from palaestra.tasks.desktop.live_steps import (
+    LaunchApp,
+    LiveStep,
+    Pause,
+    PutFile,
+    QuitVlc,
+    RunCommand,
+    WindowStep,
+)
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
-from palaestra.tasks.desktop.osworld.errors import LocalProfileError, OSWorldTaskError, UnsupportedStepError
-from palaestra.tasks.desktop.osworld.paths import (
-    THUNDERBIRD_PROFILE,
-    home_relative,
-    is_thunderbird_profile_archive,
-    local_source,
-    thunderbird_relative,
-)
+from palaestra.tasks.desktop.osworld.cache import TaskCache
+from palaestra.tasks.desktop.osworld.downloads import downloads
+from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
+from palaestra.tasks.desktop.osworld.paths import home_relative
 
 SUPPORTED = (
     *("activate_window", "chrome_close_tabs", "chrome_open_tabs", "close_window", "command", "download"),
     *("execute", "launch", "open", "sleep"),
 )
-#: What a postconfig may hold: it acts on the live desktop, where nothing is copied in any more.
+#: What a postconfig may hold: it acts on the live desktop; a ``download`` there (a checking
+#: script) is copied in from OSWorld's cache, so only with one (`plan_postconfig`).
 POSTCONFIG = tuple(k for k in SUPPORTED if k != "download")
 #: The parameters of the window steps (OSWorld's, as its VM server reads them).
 WINDOW_PARAMS = ("window_name", "strict", "by_class")
@@ -54,16 +59,6 @@ REFUSED = {
 #: Variables a shell line that starts an app may set before it, dropped here: they only quiet its log
 #: (OSWorld starts VLC as ``VLC_VERBOSE=-1 vlc ...``; its log goes to a file here anyway).
 QUIET_VARIABLES = frozenset({"VLC_VERBOSE"})
-#: Why OSWorld's Thunderbird profile archive is refused, and what a task file does instead.
-LOCAL_PROFILE = (
-    "OSWorld's Thunderbird profile archive is not used here: nothing downloads at run time, and its "
-    "accounts and mail are OSWorld's own, which the checks of a task written for it expect. Every "
-    f"episode that launches thunderbird gets a profile built locally at ~/{THUNDERBIRD_PROFILE} (a "
-    "mail account that never connects; Local Folders with an Inbox and a Receipts folder of generated "
-    "mail). Drop this download and the step that unpacks it, keep the launch of thunderbird, and "
-    f"name the profile's files as /home/user/{THUNDERBIRD_PROFILE}/...; to start from other mail, "
-    "put mbox files beside the task file and download them into the profile's 'Mail/Local Folders/'"
-)
 #: The longest pause the steps may add up to (seconds): sleeps longer than that only waste time.
 MAX_DELAY = 10.0
 
@@ -117,7 +112,10 @@ def _steps(steps: object, at: str, source: str, supported: tuple[str, ...], what
             raise OSWorldTaskError(source, where, "`parameters` must be an object")
         if kind not in supported:
             reason = REFUSED.get(kind, "") or (
-                "files are copied in by the config's download steps" if kind == "download" else ""
+                "files are copied in by the config's download steps, or by a postconfig's from OSWorld's "
+                "cache folder when one is named (PALAESTRA_OSWORLD_CACHE)"
+                if kind == "download"
+                else ""
             )
             raise UnsupportedStepError(source, where, what, kind, supported, reason)
         found.append((kind, params, where))
@@ -125,23 +123,34 @@ def _steps(steps: object, at: str, source: str, supported: tuple[str, ...], what
 
 
 def plan_setup(
-    steps: object, task_dir: Path, root: Path, source: str, related: tuple[str, ...] = ()
+    steps: object,
+    task_dir: Path,
+    root: Path,
+    source: str,
+    related: tuple[str, ...] = (),
+    cache: TaskCache | None = None,
 ) -> SetupPlan:
-    """The `SetupPlan` of a task's ``config`` list; a typed error for any step it cannot run."""
+    """The `SetupPlan` of a task's ``config`` list; a typed error for any step it cannot run
+    (``cache``: OSWorld's cache folder, where ``download`` steps' internet files are found)."""
     plan = SetupPlan(related=related)
     for kind, params, where in _steps(steps, "config", source, SUPPORTED, "setup step"):
-        _add_step(plan, kind, params, task_dir, root, source, where)
+        _add_step(plan, kind, params, task_dir, root, source, where, cache)
     return plan
 
 
-def plan_postconfig(steps: object, source: str) -> tuple[LiveStep, ...]:
+def plan_postconfig(steps: object, source: str, cache: TaskCache | None = None) -> tuple[LiveStep, ...]:
     """The live steps of an ``evaluator.postconfig`` list, run in order before the final verdict
-    (its pauses, like the config's, add up to ``MAX_DELAY`` at most)."""
+    (its pauses, like the config's, add up to ``MAX_DELAY`` at most; a ``download`` copies its
+    file in from OSWorld's ``cache``, and needs one)."""
     planned: list[LiveStep] = []
     paused = 0.0
-    for kind, params, where in _steps(steps, "evaluator.postconfig", source, POSTCONFIG, "postconfig step"):
+    allowed = (*POSTCONFIG, "download") if cache is not None else POSTCONFIG
+    for kind, params, where in _steps(steps, "evaluator.postconfig", source, allowed, "postconfig step"):
         helpers = _helper_steps(kind, params, source, where)
-        if helpers is not None:
+        if kind == "download":
+            assert cache is not None
+            planned += [PutFile(t, p) for t, p in downloads(params, source, where, cache).items()]
+        elif helpers is not None:
             planned += helpers
         elif kind == "sleep":
             seconds = min(_seconds(params, source, where), MAX_DELAY - paused)
@@ -230,20 +239,17 @@ def _app(
 
 
 def _add_step(
-    plan: SetupPlan, kind: str, params: dict[str, Any], task_dir: Path, root: Path, source: str, where: str
+    plan: SetupPlan,
+    kind: str,
+    params: dict[str, Any],
+    task_dir: Path,
+    root: Path,
+    source: str,
+    where: str,
+    cache: TaskCache | None,
 ) -> None:
     if kind == "download":
-        files = params.get("files")
-        if not isinstance(files, list) or not files:
-            raise OSWorldTaskError(source, where, 'needs "files": [{"url": ..., "path": ...}]')
-        for j, entry in enumerate(files):
-            at = f"{where} files[{j}]"
-            if not isinstance(entry, dict):
-                raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
-            if is_thunderbird_profile_archive(entry.get("url")):
-                raise LocalProfileError(source, at, LOCAL_PROFILE)
-            target = thunderbird_relative(home_relative(entry.get("path"), source, at))
-            plan.files[target] = local_source(entry.get("url"), task_dir, root, source, at)
+        plan.files.update(downloads(params, source, where, cache, task_dir, root))
     elif (helpers := _helper_steps(kind, params, source, where)) is not None:
         plan.after_apps += helpers
     elif kind in browser_steps.TAB_STEPS:
