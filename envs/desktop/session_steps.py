@@ -24,6 +24,7 @@ import gimp_app
 import office
 import thunderbird_app
 import vlc_app
+import vscode_app
 import window_ops
 
 #: The longest pause one step may take (seconds).
@@ -121,6 +122,10 @@ class SessionSteps:
             return thunderbird_app.launch_argv(argv, self.home)
         if vlc_app.is_vlc(argv):
             argv, written = vlc_app.launch_argv(argv, self.home, Path(self.episode_env["XDG_RUNTIME_DIR"]))
+            for path in written:
+                self._own(path)
+        if vscode_app.is_vscode(argv):
+            argv, written = vscode_app.launch_argv(argv, self.home, Path(self.episode_env["XDG_RUNTIME_DIR"]))
             for path in written:
                 self._own(path)
         return argv

@@ -35,7 +35,7 @@ SUITE = "osworld-json"
 #: tasks name (each app a task starts is checked on its own).
 #: Others hold apps and state we cannot restore.
 PLAIN_SNAPSHOTS = frozenset(
-    {"", "os", "init_state", "base_setup", "chrome", "gimp", "thunderbird", "multiapps"}
+    {"", "os", "init_state", "base_setup", "chrome", "gimp", "thunderbird", "multiapps", "vscode", "vs_code"}
     | {"libreoffice_calc", "libreoffice_writer", "libreoffice_impress"}
 )
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
