@@ -77,13 +77,41 @@ def task_file(tmp_path: Path, evaluator: dict[str, object]) -> Path:
 def test_osworlds_vscode_tasks_load_and_the_extension_getter_is_refused(tmp_path: Path) -> None:
     settings = {"type": "vm_file", "path": "/home/user/.config/Code/User/settings.json", "dest": "s.json"}
     rule = {"type": "rule", "rules": {"expected": {"editor.wordWrapColumn": 50}}}
-    task = load_task(task_file(tmp_path, {"func": "check_json_settings", "result": settings, "expected": rule}))
+    task = load_task(
+        task_file(tmp_path, {"func": "check_json_settings", "result": settings, "expected": rule})
+    )
     assert task.spec.related_apps == ("vs_code",)
     getter = {"type": "vscode_config", "vscode_extension_command": "OpenProject", "path": "/home/user/x.txt"}
-    evaluator = {"func": "compare_config", "result": getter, "expected": {"type": "rule", "rules": {"expected": "x"}}}
+    evaluator = {
+        "func": "compare_config",
+        "result": getter,
+        "expected": {"type": "rule", "rules": {"expected": "x"}},
+    }
     with pytest.raises(UnsupportedEvaluatorError, match="VS Code extension"):
         load_task(task_file(tmp_path, evaluator))
     listing = {"type": "vm_command_line", "command": ["code", "--list-extensions"]}
     bad = {"type": "rule", "rules": {"type": "includes", "expected": "a.b"}}
     with pytest.raises(OSWorldTaskError, match="contain"):
         load_task(task_file(tmp_path, {"func": "is_extension_installed", "result": listing, "expected": bad}))
+
+
+def test_an_extension_to_install_from_the_gallery_is_refused_one_from_a_vsix_file_loads(
+    tmp_path: Path,
+) -> None:
+    listing = {"type": "vm_command_line", "command": ["code", "--list-extensions", "|", "grep", "a.b"]}
+    rule = {"type": "rule", "rules": {"type": "contain", "expected": "a.b"}}
+    evaluator = {"func": "is_extension_installed", "result": listing, "expected": rule}
+    with pytest.raises(OSWorldTaskError, match="extension gallery"):
+        load_task(task_file(tmp_path, evaluator))
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "a.vsix").write_bytes(b"PK")
+    path = task_file(tmp_path, evaluator)
+    data = json.loads(path.read_text())
+    download = {"files": [{"url": "files/a.vsix", "path": "/home/user/a.vsix"}]}
+    data["config"].insert(0, {"type": "download", "parameters": download})
+    path.write_text(json.dumps(data))
+    assert load_task(path).spec.id == "vscode-task"
+    not_there = dict(
+        evaluator, expected={"type": "rule", "rules": {"type": "not_contain", "expected": "a.b"}}
+    )
+    assert load_task(task_file(tmp_path, not_there)).spec.id == "vscode-task"  # uninstalling needs none

@@ -95,3 +95,34 @@ def check_expected_object(rules: Any, source: str, where: str) -> None:
         raise OSWorldTaskError(
             source, where, f'check_json_settings takes {{"expected": {{...}}}}, got {rules!r}'
         )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def check_gallery(data: dict[str, Any], source: str) -> None:
+    """Refuse a task that checks an extension got installed (``is_extension_installed`` with
+    ``contain`` on ``code --list-extensions``) when its config brings no ``.vsix`` file: the agent
+    could only install it from the extension gallery, which this machine cannot reach (code-server
+    runs with none, `palaestra.envs.desktop.vscode_app`)."""
+    evaluator = data.get("evaluator")
+    if not isinstance(evaluator, dict):
+        return
+    funcs, results = _as_list(evaluator.get("func")), _as_list(evaluator.get("result"))
+    expecteds = _as_list(evaluator.get("expected"))
+    for func, result, expected in zip(funcs, results, expecteds, strict=False):
+        if func != "is_extension_installed" or not isinstance(result, dict) or not isinstance(expected, dict):
+            continue
+        command = result.get("command")
+        words = " ".join(map(str, command)) if isinstance(command, list) else str(command)
+        rules = expected.get("rules")
+        wants = isinstance(rules, dict) and rules.get("type") == "contain"
+        if wants and "--list-extensions" in words and ".vsix" not in json.dumps(data.get("config")):
+            raise OSWorldTaskError(
+                source,
+                "evaluator",
+                "checks that a VS Code extension got installed, and the config brings no .vsix file of "
+                "it: installing it would need the extension gallery (the Marketplace), which this machine "
+                "cannot reach. Download the extension's .vsix file in the config to play it.",
+            )
