@@ -47,7 +47,7 @@ def episode_processes(env: DesktopEnv) -> list[psutil.Process]:
 
 
 def test_the_vscode_tasks() -> None:
-    assert sorted(VSCODE) == ["vscode-line-length", "vscode-replace-text"]
+    assert sorted(VSCODE) == ["vscode-install-vsix", "vscode-line-length", "vscode-replace-text"]
 
 
 def test_the_workbench_starts_quietly_at_osworlds_paths(env: DesktopEnv) -> None:

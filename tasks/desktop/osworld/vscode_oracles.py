@@ -1,11 +1,13 @@
 """Scripted solutions of the bundled VS Code tasks (``data/vscode-*.json``), through the workbench
 as an agent would use it (code-server's, in a Chromium window; its widgets are in the accessibility
 tree): the editor's Find and Replace widget (Ctrl+H) with its fields clicked by element id, and the
-Settings editor (Ctrl+,), searched, its setting's field clicked and typed into.
+Settings editor (Ctrl+,), searched, its setting's field clicked and typed into; the command
+palette and VS Code's own file dialog.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from palaestra.tasks.desktop.oracles import quoted
@@ -38,4 +40,24 @@ def vscode_line_length(obs: Obs) -> Plan:
     yield "done()"
 
 
-ORACLES = {"vscode-replace-text": vscode_replace_text, "vscode-line-length": vscode_line_length}
+def vscode_install_vsix(obs: Obs) -> Plan:
+    """The command palette (Ctrl+Shift+P), "Extensions: Install from VSIX...", and the file picked
+    in VS Code's own file dialog (it opens in HOME, where the file is); then a moment for the
+    install to finish."""
+    name = posixpath.basename(quoted(obs["goal"])[0])
+    obs = yield "hotkey('ctrl', 'shift', 'p')\nwrite('Extensions: Install from VSIX')"
+    obs, _command = yield from await_element(
+        obs, "list item", re.compile(re.escape("Extensions: Install from VSIX..."))
+    )
+    obs = yield "press('enter')"
+    obs, item = yield from await_element(obs, "list item", re.compile(re.escape(name)))
+    obs = yield f"click('{item}')"
+    obs, _done = yield from await_element(obs, "list item", re.compile("Completed installing.*"), tries=20)
+    yield "done()"
+
+
+ORACLES = {
+    "vscode-replace-text": vscode_replace_text,
+    "vscode-line-length": vscode_line_length,
+    "vscode-install-vsix": vscode_install_vsix,
+}
