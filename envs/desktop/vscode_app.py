@@ -6,8 +6,8 @@ Paths are OSWorld's: the user data folder is ``~/.config/Code`` (settings in ``U
 keybindings in ``User/keybindings.json``) and extensions go to ``~/.vscode/extensions``. Every
 episode's HOME is fresh, so both are; the user settings are seeded with a quiet start (no welcome
 page or walkthroughs, no telemetry, no update or extension-gallery lookups, no workspace-trust
-question), and code-server gets no extension gallery at all (``EXTENSIONS_GALLERY={}``), so it never
-reaches out of the machine.
+question, no blinking caret or animations), and code-server gets no extension gallery at all
+(``EXTENSIONS_GALLERY={}``), so it never reaches out of the machine.
 
 Only this episode may reach its server: code-server listens on a loopback port of its own with a
 password of its own (`vscode_launch` hands it over in code-server's environment; a command line is
@@ -61,6 +61,10 @@ QUIET_SETTINGS: dict[str, Any] = {
     "extensions.autoUpdate": False,
     "extensions.ignoreRecommendations": True,
     "security.workspace.trust.enabled": False,
+    # No blinking caret or animation: the same state is the same pixels, and the screen settles as
+    # soon as the workbench has drawn (the session's GTK settings do the same for the other apps).
+    "editor.cursorBlinking": "solid",
+    "workbench.reduceMotion": "on",
     "window.title": "${dirty}${activeEditorShort}${separator}${rootName}${separator}" + APP_NAME,
 }
 #: code-server's options for every launch (its port and password are the launcher's).
