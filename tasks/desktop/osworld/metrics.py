@@ -24,6 +24,8 @@ from palaestra.tasks.desktop.osworld import (
     thunderbird_metrics,
     vlc_metrics,
     writer_checks,
+    writer_colours,
+    writer_layout,
     writer_metrics,
 )
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
@@ -175,6 +177,16 @@ METRICS: dict[str, Metric] = {
     ),
     "compare_subscript_contains": Metric(writer_checks.compare_subscript_contains, True),
     "has_page_numbers_in_footers": Metric(writer_checks.has_page_numbers_in_footers, False),
+    # Writer's layout, objects and colours (writer_layout, writer_colours).
+    "check_tabstops": Metric(writer_layout.check_tabstops, True, ("word_number_split_by_tabstop", "index")),
+    "compare_contains_image": Metric(writer_layout.compare_contains_image, True),
+    "compare_insert_equation": Metric(writer_layout.compare_insert_equation, True),
+    "compare_docx_images": Metric(writer_layout.compare_docx_images, True),
+    "compare_highlighted_text": Metric(writer_colours.compare_highlighted_text, True),
+    "check_highlighted_words": Metric(writer_colours.check_highlighted_words, True),
+    "evaluate_colored_words_in_tables": Metric(
+        writer_colours.evaluate_colored_words_in_tables, True, ("threshold",)
+    ),
     # A text file the task leaves (text_checks).
     "file_contains": Metric(text_checks.file_contains, True, rule_keys=("expected",)),
     "check_line_number": Metric(text_checks.check_line_number, True, rule_keys=("expected",)),
@@ -256,6 +268,7 @@ REFUSED_METRICS = {
     "check_sharper": "sharpness is not measured here yet",
     "check_image_file_size": "a picture's file size is not judged here yet",
     "check_palette_and_structure_sim": "a picture's palette (indexed colours) is not judged here yet",
+    "compare_image_text": "it reads a screenshot's text by OCR (EasyOCR's model), not installed here",
     "compare_audios": "it compares sound by MFCC features (librosa), which is not installed here",
     "compare_videos": "it compares videos frame by frame (OpenCV), which is not installed here",
 }
