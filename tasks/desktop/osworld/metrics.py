@@ -18,6 +18,7 @@ from palaestra.tasks.desktop.osworld import (
     calc_metrics,
     chrome_metrics,
     image_metrics,
+    os_checks,
     slides_checks,
     slides_metrics,
     text_checks,
@@ -252,6 +253,11 @@ METRICS["check_qt_slider_colours"] = Metric(
 )
 for _vlc_check, _key in vlc_metrics.SETTINGS_CHECKS.items():
     METRICS[_vlc_check.__name__] = Metric(_vlc_check, True, rule_keys=(_key,))
+# The desktop's own state (os_checks).
+METRICS["check_text_enlarged"] = Metric(os_checks.check_text_enlarged, False)
+METRICS["check_moved_jpgs"] = Metric(
+    os_checks.check_moved_jpgs, True, check_rules=os_checks.check_moved_rules
+)
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
 REFUSED_METRICS = {
     "check_image_stretch_and_center": "it is written for one OSWorld task's picture; compare_pptx_files "
