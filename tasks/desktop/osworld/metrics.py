@@ -21,6 +21,7 @@ from palaestra.tasks.desktop.osworld import (
     os_checks,
     slides_checks,
     slides_metrics,
+    slides_pictures,
     text_checks,
     thunderbird_metrics,
     vlc_metrics,
@@ -213,6 +214,11 @@ METRICS: dict[str, Metric] = {
     "evaluate_presentation_fill_to_rgb_distance": Metric(
         slides_checks.evaluate_presentation_fill_to_rgb_distance, True, rule_keys=("rgb",)
     ),
+    "check_image_stretch_and_center": Metric(slides_pictures.check_image_stretch_and_center, True),
+    "check_slide_numbers_color": Metric(slides_pictures.check_slide_numbers_color, False),
+    "check_page_number_colors": Metric(
+        slides_pictures.check_page_number_colors, True, check_rules=slides_pictures.check_colour_rules
+    ),
     # Chrome's (chrome_metrics), on what chrome_getters read of the episode's Chromium.
     "is_expected_url_pattern_match": Metric(
         chrome_metrics.is_expected_url_pattern_match, True, check_rules=chrome_metrics.check_url_patterns
@@ -260,10 +266,6 @@ METRICS["check_moved_jpgs"] = Metric(
 )
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
 REFUSED_METRICS = {
-    "check_image_stretch_and_center": "it is written for one OSWorld task's picture; compare_pptx_files "
-    "with examine_shape compares pictures' places and sizes",
-    "check_slide_numbers_color": "it reads slide numbers' colour from the master, which is not read here",
-    "check_page_number_colors": "it reads slide numbers' colour from the master, which is not read here",
     "check_left_panel": "it reads Impress's slide pane from OSWorld's own accessibility tree; use "
     "check_accessibility_tree",
     **dict.fromkeys(
