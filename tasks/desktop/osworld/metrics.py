@@ -19,6 +19,7 @@ from palaestra.tasks.desktop.osworld import (
     chrome_metrics,
     image_metrics,
     os_checks,
+    pdf_metrics,
     slides_checks,
     slides_metrics,
     slides_pictures,
@@ -189,6 +190,7 @@ METRICS: dict[str, Metric] = {
     "evaluate_colored_words_in_tables": Metric(
         writer_colours.evaluate_colored_words_in_tables, True, ("threshold",)
     ),
+    "compare_pdfs": Metric(pdf_metrics.compare_pdfs, True),
     # A text file the task leaves (text_checks).
     "file_contains": Metric(text_checks.file_contains, True, rule_keys=("expected",)),
     "check_line_number": Metric(text_checks.check_line_number, True, rule_keys=("expected",)),
