@@ -5,7 +5,9 @@ libatspi and PyGObject: no C extension to build, no process-wide singleton bound
 calls of one tree level go out together (pipelined) instead of one round trip at a time. Only what
 is on screen is read: a node that is not `showing` is kept out with its whole subtree (a menu's
 items until it opens; GTK 2 never says its open menus' items are showing, only visible, so a visible
-item of a menu that is selected or focused, an open one, is read), and so are the children of a node
+item of an open menu is read: one that is selected or focused, or, in a GTK 2 application, the item
+its menu bar or open menu's Selection names, which is how an open submenu shows), and so are the
+children of a node
 that `manages descendants` (a spreadsheet's 2^31 cells in LibreOffice: `sheet_cells` reads the
 visible ones one by one), except for a Writer page's paragraphs, few, which are read.
 """
@@ -26,6 +28,10 @@ COMPONENT = "org.a11y.atspi.Component"
 TEXT = "org.a11y.atspi.Text"
 VALUE = "org.a11y.atspi.Value"
 TABLE = "org.a11y.atspi.Table"
+SELECTION = "org.a11y.atspi.Selection"
+APPLICATION = "org.a11y.atspi.Application"
+#: The toolkit name GTK 2's accessibility module (libgail) gives its applications.
+GTK2_TOOLKIT = "GAIL"
 NULL_PATH = "/org/a11y/atspi/null"
 REGISTRY_ROOT = DBusAddress("/org/a11y/atspi/accessible/root", "org.a11y.atspi.Registry", ACCESSIBLE)
 #: Screen coordinates (ATSPI_COORD_TYPE_SCREEN), and relative to the object's top-level X window.
@@ -68,6 +74,7 @@ class Node:
     value: float | None = None
     app: str = ""
     popup: int = -1  # which popup window it is drawn in (`stacking.place`), -1 for none
+    description: str = ""  # read for unnamed nodes only: their tooltip in GTK (`tree` names them by it)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -128,10 +135,12 @@ class AtspiReader:
         """Every showing node of every application, parents before children."""
         deadline = time.monotonic() + self.timeout
         nodes: dict[str, Node] = {}
-        level: list[tuple[str, str, str, int]] = [(bus, path, "", 0) for bus, path in self.applications()]
+        apps = self.applications()
+        level: list[tuple[str, str, str, int]] = [(bus, path, "", 0) for bus, path in apps]
         open_menus: set[str] = set()
+        gtk2 = self._gtk2_apps(apps, deadline)
         while level and len(nodes) < max_nodes:
-            level = self._level(level, nodes, deadline, open_menus)
+            level = self._level(level, nodes, deadline, open_menus, gtk2)
         self._describe(list(nodes.values()), deadline)
         return list(nodes.values())
 
@@ -141,6 +150,7 @@ class AtspiReader:
         nodes: dict[str, Node],
         deadline: float,
         open_menus: set[str],
+        gtk2: frozenset[str] = frozenset(),
     ) -> list[tuple[str, str, str, int]]:
         """Add one level of the trees to ``nodes``; the next level's (bus, path, parent, depth).
 
@@ -167,7 +177,7 @@ class AtspiReader:
             if parent in nodes:
                 nodes[parent].children.append(key)
             (managing if "manages-descendants" in node_states else parents).append((bus, path, key, depth))
-        self._open_menus(parents, nodes, open_menus, deadline)
+        self._open_menus(parents, nodes, open_menus, deadline, gtk2)
         if managing:
             calls = []
             for bus, path, _, _ in managing:
@@ -192,11 +202,40 @@ class AtspiReader:
         nodes: dict[str, Node],
         found: set[str],
         deadline: float,
+        gtk2: frozenset[str] = frozenset(),
     ) -> None:
-        """Add to ``found`` the menus among ``parents`` that are open (selected or focused)."""
-        active = [p for p in parents if p[3] > 0 and {"selected", "focused"} & set(nodes[p[2]].states)]
+        """Add to ``found`` the menus among ``parents`` that are open: selected or focused ones, and
+        in a GTK 2 application (bus names ``gtk2``) the child a menu bar's or an open menu's
+        Selection names. GTK 2 says nothing of an open submenu in its states (its parent menu even
+        loses `focused` when it opens), but its menu's Selection is the item whose submenu is up."""
+        active = [
+            p
+            for p in parents
+            if p[3] > 0 and ({"selected", "focused"} & set(nodes[p[2]].states) or p[0] in gtk2)
+        ]
         roles = self._batch([_call(bus, path, "GetRoleName") for bus, path, _, _ in active], deadline)
-        found.update(key for (_, _, key, _), role in zip(active, roles, strict=True) if role == ("menu",))
+        shells = []
+        for (_, _, key, _), role in zip(active, roles, strict=True):
+            node = nodes[key]
+            if role == ("menu",) and {"selected", "focused"} & set(node.states):
+                found.add(key)
+            if node.app in gtk2 and (role == ("menu bar",) or (role == ("menu",) and key in found)):
+                shells.append(key)
+        calls = []
+        for key in shells:
+            bus, path = _bus_path(key)
+            calls.append(new_method_call(DBusAddress(path, bus, SELECTION), "GetSelectedChild", "i", (0,)))
+        for reply in self._batch(calls, deadline):
+            if reply and reply[0][1] != NULL_PATH:
+                found.add(f"{reply[0][0]} {reply[0][1]}")
+
+    def _gtk2_apps(self, apps: list[tuple[str, str]], deadline: float) -> frozenset[str]:
+        """The bus names of the applications among ``apps`` that GTK 2 draws (toolkit GAIL)."""
+        calls = [Properties(DBusAddress(path, bus, APPLICATION)).get("ToolkitName") for bus, path in apps]
+        replies = self._batch(calls, deadline)
+        return frozenset(
+            bus for (bus, _), r in zip(apps, replies, strict=True) if r and r[0][1] == GTK2_TOOLKIT
+        )
 
     def attributes(self, nodes: list[Node]) -> list[dict[str, str]]:
         """Each node's object attributes (``toolkit: gtk`` on GTK's own widgets), {} when unanswered."""
@@ -242,6 +281,7 @@ class AtspiReader:
         replies = self._batch(calls, deadline)
         texts: list[tuple[Node, Message]] = []
         values: list[tuple[Node, Message]] = []
+        descriptions: list[tuple[Node, Message]] = []
         for i, node in enumerate(nodes):
             role, name, interfaces, box = replies[4 * i : 4 * i + 4]
             node.role = str(role[0]) if role else ""
@@ -253,13 +293,18 @@ class AtspiReader:
                 texts.append((node, new_method_call(DBusAddress(path, bus, TEXT), "GetText", "ii", (0, -1))))
             if interfaces and VALUE in interfaces[0]:
                 values.append((node, Properties(DBusAddress(path, bus, VALUE)).get("CurrentValue")))
-        answers = self._batch([call for _, call in texts + values], deadline)
+            if not node.name:
+                descriptions.append((node, Properties(DBusAddress(path, bus, ACCESSIBLE)).get("Description")))
+        answers = self._batch([call for _, call in texts + values + descriptions], deadline)
         for (node, _), answer in zip(texts, answers[: len(texts)], strict=True):
             if answer:
                 node.text = str(answer[0])[:MAX_TEXT]
-        for (node, _), answer in zip(values, answers[len(texts) :], strict=True):
+        for (node, _), answer in zip(values, answers[len(texts) : len(texts) + len(values)], strict=True):
             if answer:
                 node.value = float(answer[0][1])
+        for (node, _), answer in zip(descriptions, answers[len(texts) + len(values) :], strict=True):
+            if answer:
+                node.description = " ".join(str(answer[0][1]).split("\n")[0].split())
 
 
 def _bus_path(key: str) -> tuple[str, str]:
