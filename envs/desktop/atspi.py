@@ -74,7 +74,9 @@ class Node:
     value: float | None = None
     app: str = ""
     popup: int = -1  # which popup window it is drawn in (`stacking.place`), -1 for none
-    description: str = ""  # read for unnamed nodes only: their tooltip in GTK (`tree` names them by it)
+    #: Read only for an unnamed node with at most one child (a control, or the wrapper of one):
+    #: GTK gives a tooltip as the description, and `tree` names a control without a name by it.
+    description: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -177,7 +179,13 @@ class AtspiReader:
             if parent in nodes:
                 nodes[parent].children.append(key)
             (managing if "manages-descendants" in node_states else parents).append((bus, path, key, depth))
-        self._open_menus(parents, nodes, open_menus, deadline, gtk2)
+        # The roles `_open_menus` needs (of selected or focused nodes, and of every GTK 2 node) come
+        # in the round trip that asks for children.
+        asked = [
+            p
+            for p in parents
+            if p[3] > 0 and (p[0] in gtk2 or {"selected", "focused"} & set(nodes[p[2]].states))
+        ]
         if managing:
             calls = []
             for bus, path, _, _ in managing:
@@ -188,43 +196,42 @@ class AtspiReader:
                 count, role = replies[2 * i], replies[2 * i + 1]
                 if count and role and count[0][1] <= MAX_MANAGED and role[0] in WALKED_MANAGING_ROLES:
                     parents.append(entry)
-        replies = self._batch([_call(bus, path, "GetChildren") for bus, path, _, _ in parents], deadline)
+        calls = [_call(bus, path, "GetChildren") for bus, path, _, _ in parents]
+        replies = self._batch(
+            calls + [_call(bus, path, "GetRoleName") for bus, path, _, _ in asked], deadline
+        )
+        for (_, _, key, _), role in zip(asked, replies[len(parents) :], strict=True):
+            nodes[key].role = str(role[0]) if role else ""  # kept: `_describe` does not ask again
+        self._open_menus(asked, nodes, open_menus, deadline, gtk2)
         return [
             (child_bus, child_path, key, depth + 1)
-            for (_, _, key, depth), children in zip(parents, replies, strict=True)
+            for (_, _, key, depth), children in zip(parents, replies[: len(parents)], strict=True)
             if children is not None
             for child_bus, child_path in children[0]
         ]
 
     def _open_menus(
         self,
-        parents: list[tuple[str, str, str, int]],
+        candidates: list[tuple[str, str, str, int]],
         nodes: dict[str, Node],
         found: set[str],
         deadline: float,
         gtk2: frozenset[str] = frozenset(),
     ) -> None:
-        """Add to ``found`` the menus among ``parents`` that are open: selected or focused ones, and
-        in a GTK 2 application (bus names ``gtk2``) the child a menu bar's or an open menu's
-        Selection names. GTK 2 says nothing of an open submenu in its states (its parent menu even
-        loses `focused` when it opens), but its menu's Selection is the item whose submenu is up."""
-        active = [
-            p
-            for p in parents
-            if p[3] > 0 and ({"selected", "focused"} & set(nodes[p[2]].states) or p[0] in gtk2)
-        ]
-        roles = self._batch([_call(bus, path, "GetRoleName") for bus, path, _, _ in active], deadline)
-        shells = []
-        for (_, _, key, _), role in zip(active, roles, strict=True):
-            node = nodes[key]
-            if role == ("menu",) and {"selected", "focused"} & set(node.states):
-                found.add(key)
-            if node.app in gtk2 and (role == ("menu bar",) or (role == ("menu",) and key in found)):
-                shells.append(key)
+        """Add to ``found`` the menus among ``candidates`` (their roles read) that are open: selected
+        or focused ones, and in a GTK 2 application (bus names ``gtk2``) the child a menu bar's or
+        an open menu's Selection names. GTK 2 says nothing of an open submenu in its states (its
+        parent menu even loses `focused` when it opens), but its menu's Selection is the item whose
+        submenu is up."""
         calls = []
-        for key in shells:
-            bus, path = _bus_path(key)
-            calls.append(new_method_call(DBusAddress(path, bus, SELECTION), "GetSelectedChild", "i", (0,)))
+        for bus, path, key, _ in candidates:
+            node = nodes[key]
+            if node.role == "menu" and {"selected", "focused"} & set(node.states):
+                found.add(key)
+            if bus in gtk2 and (node.role == "menu bar" or (node.role == "menu" and key in found)):
+                calls.append(
+                    new_method_call(DBusAddress(path, bus, SELECTION), "GetSelectedChild", "i", (0,))
+                )
         for reply in self._batch(calls, deadline):
             if reply and reply[0][1] != NULL_PATH:
                 found.add(f"{reply[0][0]} {reply[0][1]}")
@@ -268,23 +275,24 @@ class AtspiReader:
         return out
 
     def _describe(self, nodes: list[Node], deadline: float) -> None:
-        calls = []
+        calls: list[Call] = []
         for node in nodes:
             bus, path = node.key.split(" ", 1)
             address = DBusAddress(path, bus, ACCESSIBLE)
             calls += [
-                new_method_call(address, "GetRoleName"),
                 Properties(address).get("Name"),
                 new_method_call(address, "GetInterfaces"),
                 new_method_call(DBusAddress(path, bus, COMPONENT), "GetExtents", "u", (COORD_SCREEN,)),
             ]
-        replies = self._batch(calls, deadline)
+        unknown = [node for node in nodes if not node.role]  # `_open_menus` read some roles already
+        replies = self._batch(calls + [_call(*_bus_path(n.key), "GetRoleName") for n in unknown], deadline)
+        for node, role in zip(unknown, replies[3 * len(nodes) :], strict=True):
+            node.role = str(role[0]) if role else ""
         texts: list[tuple[Node, Message]] = []
         values: list[tuple[Node, Message]] = []
         descriptions: list[tuple[Node, Message]] = []
         for i, node in enumerate(nodes):
-            role, name, interfaces, box = replies[4 * i : 4 * i + 4]
-            node.role = str(role[0]) if role else ""
+            name, interfaces, box = replies[3 * i : 3 * i + 3]
             node.name = " ".join(str(name[0][1]).split()) if name else ""
             if box and node.depth > 0:
                 node.box = tuple(int(v) for v in box[0])  # type: ignore[assignment]
@@ -293,7 +301,7 @@ class AtspiReader:
                 texts.append((node, new_method_call(DBusAddress(path, bus, TEXT), "GetText", "ii", (0, -1))))
             if interfaces and VALUE in interfaces[0]:
                 values.append((node, Properties(DBusAddress(path, bus, VALUE)).get("CurrentValue")))
-            if not node.name:
+            if not node.name and len(node.children) <= 1:  # a control, or the one-child wrapper of one
                 descriptions.append((node, Properties(DBusAddress(path, bus, ACCESSIBLE)).get("Description")))
         answers = self._batch([call for _, call in texts + values + descriptions], deadline)
         for (node, _), answer in zip(texts, answers[: len(texts)], strict=True):
