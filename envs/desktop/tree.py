@@ -100,7 +100,31 @@ class DesktopTree:
                 else f"No element {element_id!r} in the last observation; use an id from its axtree or x, y."
             )
         x, y, w, h = box
+        own_bottom = self._first_nested_row(element_id, (x + w / 2, y + h / 2))
+        if own_bottom is not None and own_bottom > y:  # aim at its own row, above its nested ones
+            return x + w / 2, (y + own_bottom) / 2
         return x + w / 2, y + h / 2
+
+    def _first_nested_row(self, element_id: str, point: tuple[float, float]) -> int | None:
+        """The top of the first row nested in ``element_id`` when one covers ``point``, else None.
+        An expanded tree row in Gecko (Thunderbird's folder pane) has a box that spans the rows of
+        its subfolders, so the middle of its box is one of theirs, not its own."""
+        by_id = {el["id"]: el for el in self.elements}
+        role = by_id[element_id]["role"]
+
+        def nested(el: dict[str, Any]) -> bool:
+            parent = el["parent"]
+            while parent:
+                if parent == element_id:
+                    return True
+                parent = by_id[parent]["parent"] if parent in by_id else ""
+            return False
+
+        rows = [el["bbox"] for el in self.elements if el["role"] == role and el["visible"] and nested(el)]
+        px, py = point
+        if not any(bx <= px < bx + bw and by <= py < by + bh for bx, by, bw, bh in rows):
+            return None
+        return min(by for _bx, by, _bw, _bh in rows)
 
 
 def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, int]) -> DesktopTree:

@@ -9,7 +9,9 @@ display. `wire` gives the session's form of one.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 
@@ -63,11 +65,21 @@ class QuitVlc:
 
 
 @dataclass(frozen=True)
+class PutFile:
+    """Copy a local file into HOME (at ``target``, relative to it) on the live desktop: OSWorld's
+    postconfig ``download`` of a checking script, found in its cache (the file is read when the
+    step is sent, not when the task is loaded)."""
+
+    target: str
+    source: Path
+
+
+@dataclass(frozen=True)
 class Pause:
     seconds: float
 
 
-LiveStep = RunCommand | LaunchApp | WindowStep | BrowserTabs | QuitBrowser | QuitVlc | Pause
+LiveStep = RunCommand | LaunchApp | WindowStep | BrowserTabs | QuitBrowser | QuitVlc | PutFile | Pause
 
 
 def acts(step: LiveStep) -> bool:
@@ -92,6 +104,9 @@ def wire(step: LiveStep) -> dict[str, Any]:
         return {"do": "quit_browser"}
     if isinstance(step, QuitVlc):
         return {"do": "quit_vlc"}
+    if isinstance(step, PutFile):
+        content = base64.b64encode(step.source.read_bytes()).decode("ascii")
+        return {"do": "put_file", "path": step.target, "content": content}
     if isinstance(step, WindowStep):
         return {
             "do": "window",

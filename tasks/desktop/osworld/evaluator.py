@@ -14,7 +14,7 @@ every step. Everything unsupported is refused when the file is loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
@@ -106,7 +106,7 @@ def compile_judge(spec: object, place: Place) -> Judge:
             raise UnsupportedEvaluatorError(
                 source, f"evaluator.func[{i}]", "metric", name, SUPPORTED, REFUSED_METRICS.get(name, "")
             )
-    final = plan_postconfig(spec.get("postconfig"), source)
+    final = plan_postconfig(spec.get("postconfig"), source, place.cache)
     final = final if any(acts(s) for s in final) else ()
     conj = spec.get("conj", "and")
     if conj not in ("and", "or"):
@@ -142,7 +142,7 @@ def compile_judge(spec: object, place: Place) -> Judge:
 
 
 def _at(place: Place, where: str) -> Place:
-    return Place(place.source, where, place.task_dir, place.root)
+    return replace(place, where=where)
 
 
 def _options(opts: object, metric: Metric, name: str, source: str, at: str) -> dict[str, Any]:

@@ -21,7 +21,10 @@ from palaestra.tasks.desktop.osworld import (
     image_metrics,
     slides_checks,
     slides_metrics,
+    text_checks,
+    thunderbird_metrics,
     vlc_metrics,
+    writer_checks,
     writer_metrics,
 )
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
@@ -177,6 +180,15 @@ METRICS: dict[str, Metric] = {
     "compare_line_spacing": Metric(writer_metrics.compare_line_spacing, True),
     "compare_font_names": Metric(writer_metrics.compare_font_names, True, rule_keys=("font_name",)),
     "is_first_line_centered": Metric(writer_metrics.is_first_line_centered, False),
+    "compare_docx_lines": Metric(writer_checks.compare_docx_lines, True),
+    "evaluate_strike_through_last_paragraph": Metric(
+        writer_checks.evaluate_strike_through_last_paragraph, True
+    ),
+    "compare_subscript_contains": Metric(writer_checks.compare_subscript_contains, True),
+    "has_page_numbers_in_footers": Metric(writer_checks.has_page_numbers_in_footers, False),
+    # A text file the task leaves (text_checks).
+    "file_contains": Metric(text_checks.file_contains, True, rule_keys=("expected",)),
+    "check_line_number": Metric(text_checks.check_line_number, True, rule_keys=("expected",)),
     # LibreOffice Impress's decks and the office profile's settings (slides_metrics, slides_checks).
     "compare_pptx_files": Metric(
         slides_metrics.compare_pptx_files,
@@ -205,6 +217,16 @@ METRICS: dict[str, Metric] = {
     # GIMP's pictures and settings (image_metrics).
     "check_image_size": Metric(image_metrics.check_image_size, True),
     "check_config_status": Metric(image_metrics.check_config_status, True, rule_keys=("key", "value")),
+    # Thunderbird's profile files (thunderbird_metrics).
+    "check_thunderbird_prefs": Metric(
+        thunderbird_metrics.check_thunderbird_prefs, True, check_rules=thunderbird_metrics.check_pref_rules
+    ),
+    "check_thunderbird_filter": Metric(
+        thunderbird_metrics.check_thunderbird_filter, True, check_rules=thunderbird_metrics.check_filter_rules
+    ),
+    "check_thunderbird_folder": Metric(
+        thunderbird_metrics.check_thunderbird_folder, True, thunderbird_metrics.FOLDER_OPTIONS
+    ),
 }
 for _image_metric in (
     image_metrics.check_structure_sim,
