@@ -4,10 +4,8 @@ This speaks AT-SPI's D-Bus protocol directly (with `jeepney`, pure Python) inste
 libatspi and PyGObject: no C extension to build, no process-wide singleton bound to one bus, and the
 calls of one tree level go out together (pipelined) instead of one round trip at a time. Only what
 is on screen is read: a node that is not `showing` is kept out with its whole subtree (a menu's
-items until it opens; GTK 2 never says its open menus' items are showing, only visible, so a visible
-item of an open menu is read: one that is selected or focused, or, in a GTK 2 application, the item
-its menu bar or open menu's Selection names, which is how an open submenu shows), and so are the
-children of a node
+items until it opens; GTK 2 never says its open menus' items are showing, only visible, so the
+visible items of a menu `atspi_menus` finds open are read), and so are the children of a node
 that `manages descendants` (a spreadsheet's 2^31 cells in LibreOffice: `sheet_cells` reads the
 visible ones one by one), except for a Writer page's paragraphs, few, which are read.
 """
@@ -18,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+import atspi_menus
 from atspi_states import states_of
 from jeepney import DBusAddress, HeaderFields, MessageType, Properties, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
@@ -28,10 +27,6 @@ COMPONENT = "org.a11y.atspi.Component"
 TEXT = "org.a11y.atspi.Text"
 VALUE = "org.a11y.atspi.Value"
 TABLE = "org.a11y.atspi.Table"
-SELECTION = "org.a11y.atspi.Selection"
-APPLICATION = "org.a11y.atspi.Application"
-#: The toolkit name GTK 2's accessibility module (libgail) gives its applications.
-GTK2_TOOLKIT = "GAIL"
 NULL_PATH = "/org/a11y/atspi/null"
 REGISTRY_ROOT = DBusAddress("/org/a11y/atspi/accessible/root", "org.a11y.atspi.Registry", ACCESSIBLE)
 #: Screen coordinates (ATSPI_COORD_TYPE_SCREEN), and relative to the object's top-level X window.
@@ -140,7 +135,7 @@ class AtspiReader:
         apps = self.applications()
         level: list[tuple[str, str, str, int]] = [(bus, path, "", 0) for bus, path in apps]
         open_menus: set[str] = set()
-        gtk2 = self._gtk2_apps(apps, deadline)
+        gtk2 = atspi_menus.gtk2_buses(apps, self._batch(atspi_menus.toolkit_calls(apps), deadline))
         while level and len(nodes) < max_nodes:
             level = self._level(level, nodes, deadline, open_menus, gtk2)
         self._describe(list(nodes.values()), deadline)
@@ -179,13 +174,8 @@ class AtspiReader:
             if parent in nodes:
                 nodes[parent].children.append(key)
             (managing if "manages-descendants" in node_states else parents).append((bus, path, key, depth))
-        # The roles `_open_menus` needs (of selected or focused nodes, and of every GTK 2 node) come
-        # in the round trip that asks for children.
-        asked = [
-            p
-            for p in parents
-            if p[3] > 0 and (p[0] in gtk2 or {"selected", "focused"} & set(nodes[p[2]].states))
-        ]
+        # The roles that tell open menus (`atspi_menus`) come in the round trip that asks for children.
+        asked = [p for p in parents if p[3] > 0 and atspi_menus.needs_role(p[0], nodes[p[2]].states, gtk2)]
         if managing:
             calls = []
             for bus, path, _, _ in managing:
@@ -202,47 +192,15 @@ class AtspiReader:
         )
         for (_, _, key, _), role in zip(asked, replies[len(parents) :], strict=True):
             nodes[key].role = str(role[0]) if role else ""  # kept: `_describe` does not ask again
-        self._open_menus(asked, nodes, open_menus, deadline, gtk2)
+        candidates = [(bus, path, key, nodes[key].role, nodes[key].states) for bus, path, key, _ in asked]
+        selections = atspi_menus.selection_calls(candidates, open_menus, gtk2)
+        atspi_menus.add_selected(open_menus, self._batch(list(selections), deadline))
         return [
             (child_bus, child_path, key, depth + 1)
             for (_, _, key, depth), children in zip(parents, replies[: len(parents)], strict=True)
             if children is not None
             for child_bus, child_path in children[0]
         ]
-
-    def _open_menus(
-        self,
-        candidates: list[tuple[str, str, str, int]],
-        nodes: dict[str, Node],
-        found: set[str],
-        deadline: float,
-        gtk2: frozenset[str] = frozenset(),
-    ) -> None:
-        """Add to ``found`` the menus among ``candidates`` (their roles read) that are open: selected
-        or focused ones, and in a GTK 2 application (bus names ``gtk2``) the child a menu bar's or
-        an open menu's Selection names. GTK 2 says nothing of an open submenu in its states (its
-        parent menu even loses `focused` when it opens), but its menu's Selection is the item whose
-        submenu is up."""
-        calls = []
-        for bus, path, key, _ in candidates:
-            node = nodes[key]
-            if node.role == "menu" and {"selected", "focused"} & set(node.states):
-                found.add(key)
-            if bus in gtk2 and (node.role == "menu bar" or (node.role == "menu" and key in found)):
-                calls.append(
-                    new_method_call(DBusAddress(path, bus, SELECTION), "GetSelectedChild", "i", (0,))
-                )
-        for reply in self._batch(calls, deadline):
-            if reply and reply[0][1] != NULL_PATH:
-                found.add(f"{reply[0][0]} {reply[0][1]}")
-
-    def _gtk2_apps(self, apps: list[tuple[str, str]], deadline: float) -> frozenset[str]:
-        """The bus names of the applications among ``apps`` that GTK 2 draws (toolkit GAIL)."""
-        calls = [Properties(DBusAddress(path, bus, APPLICATION)).get("ToolkitName") for bus, path in apps]
-        replies = self._batch(calls, deadline)
-        return frozenset(
-            bus for (bus, _), r in zip(apps, replies, strict=True) if r and r[0][1] == GTK2_TOOLKIT
-        )
 
     def attributes(self, nodes: list[Node]) -> list[dict[str, str]]:
         """Each node's object attributes (``toolkit: gtk`` on GTK's own widgets), {} when unanswered."""
@@ -284,7 +242,7 @@ class AtspiReader:
                 new_method_call(address, "GetInterfaces"),
                 new_method_call(DBusAddress(path, bus, COMPONENT), "GetExtents", "u", (COORD_SCREEN,)),
             ]
-        unknown = [node for node in nodes if not node.role]  # `_open_menus` read some roles already
+        unknown = [node for node in nodes if not node.role]  # `_level` read some roles already
         replies = self._batch(calls + [_call(*_bus_path(n.key), "GetRoleName") for n in unknown], deadline)
         for node, role in zip(unknown, replies[3 * len(nodes) :], strict=True):
             node.role = str(role[0]) if role else ""
