@@ -129,7 +129,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         if with_office:
             office.seed_profile(home)
         with_thunderbird = any(thunderbird_app.is_thunderbird(argv) for argv in request.get("apps", []))
-        if with_thunderbird:
+        if with_thunderbird and "thunderbird" not in request.get("own_profiles", []):
             thunderbird_app.seed_profile(home)
         self._own(home)
         env = dict(

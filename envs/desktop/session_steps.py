@@ -63,8 +63,8 @@ class SessionSteps:
 
     def _run_step(self, step: dict[str, Any], log: Any) -> dict[str, Any]:
         kind = step.get("do")
-        if kind == "run":
-            return self._command(list(step["argv"]), log)
+        if kind == "run":  # a command whose output is kept for the judge prints to it, not the log
+            return self._command(list(step["argv"]), None if step.get("keep") else log)
         if kind == "launch":
             return self._launch(list(step["argv"]), log)
         if kind == "window":

@@ -21,6 +21,9 @@ class RunCommand:
     are the environment's own Python there, whose ``pyautogui`` drives the display through XTEST."""
 
     argv: tuple[str, ...]
+    #: The name its standard output is kept under for the judge ("" for none): OSWorld's
+    #: ``"stdout": NAME`` of a postconfig command, which its ``cache_file`` getter reads back.
+    keep_output: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def programs(steps: tuple[LiveStep, ...]) -> set[str]:
 def wire(step: LiveStep) -> dict[str, Any]:
     """The session's form of a step (`protocol`'s JSON)."""
     if isinstance(step, RunCommand):
-        return {"do": "run", "argv": list(step.argv)}
+        return {"do": "run", "argv": list(step.argv), "keep": bool(step.keep_output)}
     if isinstance(step, LaunchApp):
         return {"do": "launch", "argv": list(step.argv)}
     if isinstance(step, BrowserTabs):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import random
 import uuid
 from pathlib import Path
 from typing import Any
@@ -240,13 +241,23 @@ def test_on_the_desktop_the_postconfig_puts_the_cached_script_in_home_and_the_ju
         env.close()
 
 
-def test_osworlds_thunderbird_profile_archive_stays_refused_when_cached(tmp_path: Path) -> None:
-    from palaestra.tasks.desktop.osworld import LocalProfileError
-
+def test_osworlds_thunderbird_profile_archive_from_the_cache_is_the_episodes_own_profile(
+    tmp_path: Path,
+) -> None:
+    """From OSWorld's cache the archive is played as OSWorld plays it (unpacked by the task's own
+    command); the episode then writes no profile of its own beside it. Without the cache it is
+    refused (test_osworld_thunderbird_metrics)."""
     cache = tmp_path / "cache"
     target = "/home/user/thunderbird-profile.tar.gz"
-    cache_file(cache, download_name(DATA_URL, target), "not a real archive")
+    cache_file(cache, download_name(DATA_URL, "/home/user/Desktop/notes.txt"), "draft\n")
+    cache_file(cache, "notes_gold.txt", "hello\n")
+    assert (
+        load_task(write(tmp_path / "plain", osworld_task()), cache=cache).setup(random.Random(0)).own_profiles
+        == ()
+    )
+    cache_file(cache, download_name(DATA_URL, target), "an archive")
     data = osworld_task()
     data["config"][0]["parameters"]["files"][0]["path"] = target
-    with pytest.raises(LocalProfileError):
-        load_task(write(tmp_path / "tasks", data), cache=cache)
+    setup = load_task(write(tmp_path / "tasks", data), cache=cache).setup(random.Random(0))
+    assert setup.own_profiles == ("thunderbird",)
+    assert setup.files == {"thunderbird-profile.tar.gz": b"an archive"}

@@ -9,12 +9,14 @@ msgFilterRules.dat and a new folder's mbox file. One desktop session serves all.
 from __future__ import annotations
 
 import json
+import tarfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from palaestra.envs.desktop import DesktopEnv
+from palaestra.envs.desktop import DesktopEnv, thunderbird_profile
 from palaestra.tasks.desktop.oracles import find, play_oracle
 from palaestra.tasks.desktop.osworld import BUNDLED, load_folder, load_task
 from palaestra.tasks.desktop.osworld.oracles import ORACLES
@@ -90,3 +92,49 @@ def test_waiting_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: str) -
     (obs, reward, _, _, info), errors = play_oracle(env, ORACLES[task_id], obs, max_steps=25)
     assert errors == []
     assert reward == 1.0 and info["success"], (info["task_info"], obs["focused_window"])
+
+
+def test_osworlds_profile_archive_from_its_cache_is_played_as_the_profile(
+    env: DesktopEnv, tmp_path: Path
+) -> None:
+    """An OSWorld task file, unmodified in form: the profile archive comes from OSWorld's cache, the
+    task's own tar unpacks it, and Thunderbird opens it with none of the locally built profile mixed
+    in (its Receipts folder is absent; the archive's Invoices folder is there)."""
+    task_id = "d9b7c649-c975-4f53-88f5-940b29c47247"
+    url = "https://drive.usercontent.google.com/download?id=1EHL&export=download&confirm=t"
+    archive_path = "/home/user/thunderbird-profile.tar.gz"
+    made = tmp_path / "made"
+    root = thunderbird_profile.seed_profile(made)
+    (root / thunderbird_profile.LOCAL_FOLDERS / "Receipts").rename(
+        root / thunderbird_profile.LOCAL_FOLDERS / "Invoices"
+    )
+    cached = (
+        tmp_path / "cache" / task_id / f"{uuid.uuid5(uuid.NAMESPACE_URL, url)}_thunderbird-profile.tar.gz"
+    )
+    cached.parent.mkdir(parents=True)
+    with tarfile.open(cached, "w:gz") as archive:
+        archive.add(made / ".thunderbird", arcname=".thunderbird")
+    data = json.loads((BUNDLED / "thunderbird-new-folder.json").read_text())
+    data["id"] = task_id
+    data["config"] = [
+        {"type": "download", "parameters": {"files": [{"url": url, "path": archive_path}]}},
+        {
+            "type": "execute",
+            "parameters": {
+                "command": ["tar", "-xzv", "--recursive-unlink", "-f", archive_path, "-C", "/home/user/"]
+            },
+        },
+        {"type": "launch", "parameters": {"command": ["/usr/bin/thunderbird"]}},
+    ]
+    data["evaluator"] = {
+        "func": "check_accessibility_tree",
+        "result": {"type": "accessibility_tree"},
+        "expected": {"type": "rule", "rules": {"selectors": ["tree-item[name=Invoices]"]}},
+    }
+    (tmp_path / "task.json").write_text(json.dumps(data))
+    env.task = load_task(tmp_path / "task.json", cache=tmp_path / "cache")
+    obs, _info = env.reset(seed=0)
+    folders = [e["name"] for e in obs["elements"] if e["role"] == "tree item" and e["name"]]
+    assert "Invoices" in folders and "Receipts" not in folders, folders
+    _obs, reward, *_ = env.step("done()")
+    assert reward == 1.0

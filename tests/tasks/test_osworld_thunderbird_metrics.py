@@ -193,7 +193,8 @@ def test_osworlds_profile_archive_is_refused_with_the_fix(tmp_path: Path) -> Non
         LocalProfileError, match=r"built locally at ~/\.thunderbird/t5q2a5hp\.default-release"
     ) as caught:
         load(tmp_path, data)
-    assert "Drop this download" in str(caught.value) and "config[0]" in str(caught.value)
+    message = str(caught.value)
+    assert "drop this download" in message and "config[0]" in message and "PALAESTRA_OSWORLD_CACHE" in message
 
 
 def test_malformed_rules_are_refused_at_load(tmp_path: Path) -> None:

@@ -2,8 +2,12 @@
 
 A file is a local one (a path relative to the task file, or ``file://``, inside the task folder), or
 an internet URL read from OSWorld's cache folder (`cache`), which is also where a postconfig's
-download (a checking script) comes from. OSWorld's Thunderbird profile archive is refused: the
-``thunderbird`` domain builds the profile locally (`LOCAL_PROFILE` says why and what to do).
+download (a checking script) comes from.
+
+OSWorld's Thunderbird tasks start from its profile archive (accounts and mail of its own, which their
+checks expect). From OSWorld's cache it is used as it is: the task then brings its own profile, and
+the episode's locally built one is not written (`brings_thunderbird_profile`). Without the cache it
+is refused (`LOCAL_PROFILE` says why and what to do instead).
 """
 
 from __future__ import annotations
@@ -27,10 +31,20 @@ LOCAL_PROFILE = (
     "accounts and mail are OSWorld's own, which the checks of a task written for it expect. Every "
     f"episode that launches thunderbird gets a profile built locally at ~/{THUNDERBIRD_PROFILE} (a "
     "mail account that never connects; Local Folders with an Inbox and a Receipts folder of generated "
-    "mail). Drop this download and the step that unpacks it, keep the launch of thunderbird, and "
+    "mail). Either name OSWorld's cache folder (PALAESTRA_OSWORLD_CACHE, or --cache), which holds "
+    "the archive, to play the task on OSWorld's own profile; or drop this download and the step that "
+    "unpacks it, keep the launch of thunderbird, and "
     f"name the profile's files as /home/user/{THUNDERBIRD_PROFILE}/...; to start from other mail, "
     "put mbox files beside the task file and download them into the profile's 'Mail/Local Folders/'"
 )
+
+
+def brings_thunderbird_profile(entry: dict[str, Any]) -> bool:
+    """Whether a download entry fetches OSWorld's Thunderbird profile archive (its real files name it
+    by a Drive URL; its path gives it away)."""
+    return is_thunderbird_profile_archive(entry.get("url")) or is_thunderbird_profile_archive(
+        entry.get("path")
+    )
 
 
 def downloads(
@@ -52,8 +66,7 @@ def downloads(
         if not isinstance(entry, dict):
             raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
         url = entry.get("url")
-        if is_thunderbird_profile_archive(url) or is_thunderbird_profile_archive(entry.get("path")):
-            # OSWorld's real files name the archive by a Drive URL; its path gives it away
+        if brings_thunderbird_profile(entry) and not (cache is not None and is_internet(url)):
             raise LocalProfileError(source, at, LOCAL_PROFILE)
         target = thunderbird_relative(home_relative(entry.get("path"), source, at))
         if cache is not None and is_internet(url):

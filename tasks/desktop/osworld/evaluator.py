@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
-from palaestra.tasks.desktop.live_steps import LiveStep, acts
+from palaestra.tasks.desktop.live_steps import LiveStep, RunCommand, acts
 from palaestra.tasks.desktop.osworld.calc_rules import check_table_spec
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.getters import Getter, Place, compile_getter
@@ -137,8 +137,25 @@ def compile_judge(spec: object, place: Place) -> Judge:
         checks.append(Check(name, metric, got, want, checked))
         if want is not None and want.kind == "rule":
             _check_rules(want.read(None), metric, name, source, at)  # type: ignore[arg-type]
+    _check_kept_outputs([*results, *expecteds], final, source)
     commands = tuple(c for check in checks for g in (check.result, check.expected) if g for c in g.commands)
     return Judge(tuple(checks), conj, False, tuple(dict.fromkeys(commands)), final)
+
+
+def _check_kept_outputs(specs: list[Any], final: tuple[LiveStep, ...], source: str) -> None:
+    """Every ``cache_file`` getter reads an output a postconfig command keeps (OSWorld's
+    ``"stdout": NAME``): one that none keeps would read nothing, and score 0 whatever the agent did."""
+    kept = {s.keep_output for s in final if isinstance(s, RunCommand) and s.keep_output}
+    for spec in specs:
+        if isinstance(spec, dict) and spec.get("type") == "cache_file":
+            name = str(spec.get("path", "")).strip()
+            if name not in kept:
+                raise OSWorldTaskError(
+                    source,
+                    "evaluator",
+                    f"`cache_file` reads {name!r}, which no postconfig command keeps: give the command "
+                    f'that prints it "stdout": "{name}" (kept: {sorted(kept)})',
+                )
 
 
 def _at(place: Place, where: str) -> Place:

@@ -38,6 +38,37 @@ class FilePath(str):
     ``check_include_exclude``, read the file it names rather than the path itself."""
 
 
+class KeptOutput(str):
+    """A postconfig command's kept output (``cache_file``): OSWorld saves it as a file of its cache
+    and its metrics read that file; here the text itself stands for the file."""
+
+
+def file_text(value: Any) -> str | None:
+    """The text of a getter's file (a path, or a kept output), or None when there is none."""
+    if isinstance(value, KeptOutput):
+        return str(value)
+    if not value:
+        return None
+    try:
+        return Path(str(value)).read_text(encoding="utf-8", errors="replace")
+    except OSError:  # no such file, a folder, unreadable
+        return None
+
+
+def cache_file(spec: dict[str, Any], place: Place) -> Getter:
+    """What a postconfig command kept under ``path`` (its ``"stdout"``; the evaluator checks at
+    load that one does)."""
+    name = spec.get("path")
+    if not isinstance(name, str) or not name.strip():
+        raise OSWorldTaskError(place.source, place.where, '`cache_file` needs the "path" a command kept')
+
+    def read(outcome: DesktopOutcome) -> KeptOutput | None:
+        kept = outcome.kept_outputs.get(name.strip())
+        return None if kept is None else KeptOutput(kept)
+
+    return Getter("cache_file", read)
+
+
 @dataclass(frozen=True)
 class Getter:
     """One compiled getter: what it reads, and the commands it needs run before it reads."""
@@ -221,6 +252,7 @@ def gimp_config_file(spec: dict[str, Any], place: Place) -> Getter:
 GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
     "vm_file": vm_file,
     "cloud_file": cloud_file,
+    "cache_file": cache_file,
     "vm_command_line": lambda spec, place: _command(spec, place, "stdout"),
     "vm_command_error": lambda spec, place: _command(spec, place, "stderr"),
     "rule": rule,

@@ -34,8 +34,9 @@ from palaestra.tasks.desktop.live_steps import (
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
 from palaestra.tasks.desktop.osworld.cache import TaskCache
-from palaestra.tasks.desktop.osworld.downloads import downloads
+from palaestra.tasks.desktop.osworld.downloads import brings_thunderbird_profile, downloads
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
+from palaestra.tasks.desktop.osworld.installs import already_installed
 from palaestra.tasks.desktop.osworld.paths import home_relative
 
 SUPPORTED = (
@@ -73,6 +74,9 @@ class SetupPlan:
     #: Commands and window steps after the first app is up, in the file's order.
     after_apps: list[LiveStep] = field(default_factory=list)
     delay: float = 0.0
+    #: Apps whose profile the task brings itself (OSWorld's Thunderbird archive, from its cache): the
+    #: episode writes none for them.
+    own_profiles: set[str] = field(default_factory=set)
     #: The task's ``related_apps``: which app opens a spreadsheet depends on them (`open_argv`).
     related: tuple[str, ...] = ()
 
@@ -168,7 +172,13 @@ def plan_postconfig(steps: object, source: str, cache: TaskCache | None = None) 
 def _live(kind: str, params: dict[str, Any], source: str, where: str) -> LiveStep:
     """A command or window step, as it runs on the live desktop."""
     if kind in ("execute", "command"):
-        return RunCommand(as_argv(params.get("command"), params.get("shell", False), source, where))
+        argv = as_argv(params.get("command"), params.get("shell", False), source, where)
+        if already_installed(argv, source, where):
+            return Pause(0.0)  # its packages are here already (`installs`)
+        keep = params.get("stdout", "")
+        if not isinstance(keep, str):
+            raise OSWorldTaskError(source, where, f'"stdout" names the output for `cache_file`, got {keep!r}')
+        return RunCommand(argv, keep.strip())
     unknown = sorted(set(params) - set(WINDOW_PARAMS))
     if unknown:
         raise UnsupportedStepError(source, where, f"parameter of `{kind}`", unknown[0], WINDOW_PARAMS)
@@ -250,6 +260,8 @@ def _add_step(
 ) -> None:
     if kind == "download":
         plan.files.update(downloads(params, source, where, cache, task_dir, root))
+        if any(isinstance(f, dict) and brings_thunderbird_profile(f) for f in params["files"]):
+            plan.own_profiles.add("thunderbird")
     elif (helpers := _helper_steps(kind, params, source, where)) is not None:
         plan.after_apps += helpers
     elif kind in browser_steps.TAB_STEPS:

@@ -75,6 +75,7 @@ class OSWorldTask(DesktopTask):
             steps=tuple(plan.after_apps),
             home_alias=VM_HOME,
             delay=plan.delay,
+            own_profiles=tuple(sorted(plan.own_profiles)),
         )
 
     def judge_commands(self) -> tuple[tuple[str, ...], ...]:
