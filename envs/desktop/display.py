@@ -217,14 +217,16 @@ class Display:
         """Collect every exited child (orphans come to us as the subreaper)."""
         while True:
             try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
+                pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
             for proc in [*self.apps, *self.infra.values()]:
                 if proc.pid == pid and proc.returncode is None:
-                    proc.returncode = -1
+                    # Its own status, as Popen would have said it (-1 read as "killed by SIGHUP"
+                    # an app that exited 0: a browser launch handing over to the running one).
+                    proc.returncode = os.waitstatus_to_exitcode(status)
 
     def stop(self) -> None:
         # A session whose start failed has no reader or X connection yet; one failing to close (its
