@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from devtools_pipe import BrowserGone, DevToolsError, DevToolsPipe
+from devtools_pipe import BrowserGone, CommandFailed, DevToolsError, DevToolsPipe
 
 #: How long the first command waits for a browser launched just before to read its pipe.
 START_TIMEOUT = 15.0
@@ -26,6 +26,8 @@ START_TIMEOUT = 15.0
 LOAD_TIMEOUT = 10.0
 #: The addresses of Chromium's New Tab page (a task's ``chrome://newtab`` shows as the others).
 NEW_TAB = ("chrome://newtab", "chrome://new-tab-page", "chrome://new-tab-page-third-party")
+#: Asked of a tab a step opened, until its page has loaded.
+LOADED = "[document.readyState, document.title, location.href]"
 #: Asked of each tab for the judge: whether its window shows it, and whether it has the focus.
 SHOWN = "[document.visibilityState === 'visible', document.hasFocus()]"
 
@@ -64,25 +66,33 @@ def open_tabs(pipe: DevToolsPipe, urls: list[str]) -> dict[str, Any]:
         # URL the browser refuses): the episode goes on, as OSWorld's setup does.
         try:
             target = str(pipe.call("Target.createTarget", {"url": url}).get("targetId", ""))
-            title = _wait_loaded(pipe, target)
+            title = _wait_loaded(pipe, target, url)
         except DevToolsError as exc:
             return {"error": f"could not open {url!r}: {exc}", "opened": opened, "title": title}
         opened.append(url)
     return {"opened": opened, "title": title}
 
 
-def _wait_loaded(pipe: DevToolsPipe, target: str) -> str:
-    """The tab's title once it has one (Chromium sets it once the document is parsed), or ""
-    after a deadline."""
-    deadline = time.monotonic() + LOAD_TIMEOUT
-    while time.monotonic() < deadline:
-        tab = next((t for t in pages(pipe) if t.get("targetId") == target), None)
-        if tab is None:
-            return ""
-        if tab.get("title") and tab.get("title") != tab.get("url"):
-            return str(tab["title"])
-        time.sleep(0.1)
-    return ""
+def _wait_loaded(pipe: DevToolsPipe, target: str, url: str) -> str:
+    """The tab's title once its page has loaded, or "" after a deadline. Asked of the page itself:
+    the tab's title in the target list is the file's name until the page's own title is parsed, and
+    the tab shows an empty about:blank before its page's navigation commits."""
+    session = str(pipe.call("Target.attachToTarget", {"targetId": target, "flatten": True}).get("sessionId"))
+    asked = {"expression": LOADED, "returnByValue": True}
+    try:
+        deadline = time.monotonic() + LOAD_TIMEOUT
+        while time.monotonic() < deadline:
+            with contextlib.suppress(CommandFailed):  # its document replaced while it was asked
+                state = pipe.call("Runtime.evaluate", asked, session=session).get("result", {}).get("value")
+                if isinstance(state, list) and len(state) == 3:
+                    ready, title, href = state
+                    if ready == "complete" and (href != "about:blank" or url == "about:blank"):
+                        return str(title)
+            time.sleep(0.1)
+        return ""
+    finally:
+        with contextlib.suppress(DevToolsError):
+            pipe.call("Target.detachFromTarget", {"sessionId": session})
 
 
 def close_tabs(pipe: DevToolsPipe, urls: list[str]) -> dict[str, Any]:
