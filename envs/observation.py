@@ -4,7 +4,9 @@ One step costs one pass of id marking per frame (in a step, the main frame's rid
 that waits for the page to settle) and three CDP calls sent together on the page's one CDP session:
 ``DOMSnapshot.captureSnapshot``, ``Accessibility.getFullAXTree`` (once per frame) and, when asked
 for, ``Page.captureScreenshot``. Everything else is computed here in Python, the set-of-marks
-screenshot too (`palaestra.envs.som`).
+screenshot too (`palaestra.envs.som`). A frame in another renderer process (a cross-site frame
+under site isolation) adds its own snapshot and AXTree, sent over its own CDP session at the same
+time as the page's (`palaestra.envs.oopif`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from palaestra.envs.axtree import AXTree
 from palaestra.envs.elements import build_elements
 from palaestra.envs.obs import JPEG_QUALITY, ObsConfig
 from palaestra.envs.occlusion import OCCLUSION_STYLES
+from palaestra.envs.oopif import FramePart, FrameSessions, frame_ax_nodes
 from palaestra.envs.snapshot import BASE_STYLES, ID_ATTR, Snapshot
 from palaestra.envs.som import Mark, som_views
 from palaestra.envs.som_select import browser_marks
@@ -52,6 +55,8 @@ class FrameIds:
     def __init__(self) -> None:
         self._prefix: dict[Frame, str] = {}
         self._next: dict[str, int] = {}
+        #: The CDP sessions of the out-of-process frames (see `palaestra.envs.oopif`).
+        self.sessions = FrameSessions(ID_ATTR)
 
     def prefix(self, frame: Frame) -> str:
         if frame not in self._prefix:
@@ -118,25 +123,30 @@ async def capture(
     want_tree = bool(parts & {"axtree", "elements", "dom", "som"})
     want_pixels = bool(parts & {"screenshot", "som"})
 
-    async def marked_snapshot() -> dict[str, Any]:
+    async def marked_snapshot() -> tuple[dict[str, Any], list[FramePart]]:
         if not marked:
             await frame_ids.mark(page)
         params = SOM_SNAPSHOT_PARAMS if "som" in parts else SNAPSHOT_PARAMS
-        return dict(await cdp.send("DOMSnapshot.captureSnapshot", params))
+        if len(page.frames) == 1:  # the common case: no out-of-process frame to look for
+            return dict(await cdp.send("DOMSnapshot.captureSnapshot", params)), []
+        snapshot, frame_parts = await asyncio.gather(
+            cdp.send("DOMSnapshot.captureSnapshot", params), frame_ids.sessions.capture(page, params)
+        )
+        return dict(snapshot), frame_parts
 
     calls: list[Any] = [
-        marked_snapshot() if want_tree else _none(),
+        marked_snapshot() if want_tree else _no_tree(),
         _ax_trees(cdp, single_frame=len(page.frames) == 1) if want_tree else _none(),
         cdp.send("Page.captureScreenshot", screenshot_params(config)) if want_pixels else _none(),
     ]
-    snapshot, ax_nodes, shot = await asyncio.gather(*calls)
+    (snapshot, frame_parts), ax_nodes, shot = await asyncio.gather(*calls)
     obs: dict[str, Any] = {}
     marks: list[Mark] = []
     if want_tree:
         title = snapshot["documents"][0].get("title", -1) if snapshot["documents"] else -1
         obs["title"] = snapshot["strings"][title] if title >= 0 else ""
-        dom = Snapshot(snapshot, config.max_text_chars)
-        ax = AXTree(ax_nodes, dom)
+        dom = Snapshot(snapshot, config.max_text_chars, frame_parts)
+        ax = AXTree([*ax_nodes, *(n for part in frame_parts for n in part.ax_nodes)], dom)
         size = page.viewport_size
         viewport = (size["width"], size["height"]) if size else (0, 0)
         elements = build_elements(dom, ax, viewport)
@@ -175,28 +185,15 @@ async def _none() -> None:
     return None
 
 
+async def _no_tree() -> tuple[None, list[FramePart]]:
+    return None, []
+
+
 async def _ax_trees(cdp: CDPSession, single_frame: bool) -> list[dict[str, Any]]:
     """The full AXTree of the main frame and of each same-process child frame."""
     if single_frame:  # the common case: no frame tree to walk
         return list((await cdp.send("Accessibility.getFullAXTree"))["nodes"])
-    tree = await cdp.send("Page.getFrameTree")
-    frame_ids: list[str] = []
-
-    def walk(node: dict[str, Any]) -> None:
-        frame_ids.append(node["frame"]["id"])
-        for child in node.get("childFrames", []):
-            walk(child)
-
-    walk(tree["frameTree"])
-    results = await asyncio.gather(
-        *(cdp.send("Accessibility.getFullAXTree", {"frameId": fid}) for fid in frame_ids),
-        return_exceptions=True,
-    )
-    nodes: list[dict[str, Any]] = []
-    for result in results:
-        if isinstance(result, dict):
-            nodes.extend(result["nodes"])
-    return nodes
+    return await frame_ax_nodes(cdp)
 
 
 def decode_image(data: str) -> np.ndarray:

@@ -22,13 +22,15 @@ overflow-clipping ancestors cut off (a closed dropdown folded to ``max-height: 0
 carousel). Boxes without a background still take clicks, so they cover. The clipping follows CSS's
 containing blocks: an absolutely positioned box escapes the clipping of ancestors up to its
 positioned one, a fixed one all of its document's; ``<html>`` and ``<body>`` pass their overflow to
-the viewport. A box with a ``transform`` is the containing block of its absolutely positioned and
-fixed descendants: they do not escape what clips it. The snapshot's boxes are already where
-transforms paint them (their bounding boxes), so nothing else about transforms needs reading.
+the viewport. A box with a ``transform``, or with any of the individual ``translate``, ``rotate``
+and ``scale`` properties, is the containing block of its absolutely positioned and fixed
+descendants: they do not escape what clips it. The snapshot's boxes are already where all four
+paint them (their bounding boxes: a box scaled to nothing has no size, so is not visible), so
+nothing else about transforms needs reading.
 ``clip-path`` and ``clip`` cut a box and all its descendants, fixed ones too, to the rectangle
 `palaestra.envs.clip_shapes` reads from them (a skip link clipped to nothing has no visible part).
-Not read, each a computed style on every node for a rarer case: the individual ``translate``,
-``rotate`` and ``scale`` properties, ``filter`` and ``contain`` (containing blocks too).
+Not read, each a computed style on every node for a rarer case: ``filter`` and ``contain``
+(containing blocks too).
 
 A box nobody can click takes no clicks and covers nothing: one with ``pointer-events: none`` or
 in an ``inert`` subtree (`Snapshot.is_inert`) is itself hidden (unreachable), and lets clicks
@@ -49,13 +51,15 @@ from palaestra.envs.clip_shapes import clip_rect
 from palaestra.envs.snapshot import BASE_STYLES, Snapshot
 
 #: The computed styles occlusion reads, asked for after `BASE_STYLES` when set-of-marks is on.
+#: The transform properties come in the order CSS applies them: translate, rotate, scale, transform.
 OCCLUSION_STYLES = [
     "pointer-events", "position", "overflow-x", "overflow-y", "clip-path", "clip",
-    "transform",
+    "translate", "rotate", "scale", "transform",
 ]  # fmt: skip
-POINTER_EVENTS, POSITION, OVERFLOW_X, OVERFLOW_Y, CLIP_PATH, CLIP, TRANSFORM = range(
-    len(BASE_STYLES), len(BASE_STYLES) + len(OCCLUSION_STYLES)
+POINTER_EVENTS, POSITION, OVERFLOW_X, OVERFLOW_Y, CLIP_PATH, CLIP, TRANSLATE, ROTATE, SCALE, TRANSFORM = (
+    range(len(BASE_STYLES), len(BASE_STYLES) + len(OCCLUSION_STYLES))
 )
+TRANSFORMS = slice(TRANSLATE, TRANSFORM + 1)
 LAST = TRANSFORM
 Rect = tuple[float, float, float, float]  # left, top, right, bottom
 EVERYWHERE: Rect = (-math.inf, -math.inf, math.inf, math.inf)
@@ -224,7 +228,7 @@ class Occlusion:
             x, y, w, h = box
             if styles[CLIP_PATH] != "none" or styles[CLIP] != "auto":
                 shape = clip_rect(styles[CLIP_PATH], styles[CLIP], position, (x, y, x + w, y + h)) or shape
-            transformed = styles[TRANSFORM] != "none"
+            transformed = any(value != "none" for value in styles[TRANSFORMS])
         own = _cut(own, shape)
         content = own
         if box is not None and dom.tag[i] not in VIEWPORT_TAGS:

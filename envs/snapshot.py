@@ -1,17 +1,24 @@
 """A flattened view of ``DOMSnapshot.captureSnapshot`` across documents, and the pruned DOM text.
 
 The snapshot is one CDP call that returns every node of every same-process frame (shadow roots
-included) with its attributes, layout box, computed styles and form state. Indexing it once here
+included) with its attributes, layout box, computed styles and form state; each out-of-process
+frame adds one of its own (`palaestra.envs.oopif`), hung under its ``<iframe>`` here. Indexing it once here
 gives the element records, the AXTree join and the pruned HTML the agent reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from palaestra.envs.frame_paint import nest_frame_ranks
+from palaestra.envs.oopif import PART_SPAN, FramePart
 
 ID_ATTR = "data-pal-id"
 #: The computed styles every snapshot asks for, in this order (``styles[i][0]`` is visibility).
 BASE_STYLES = ["visibility", "opacity", "cursor"]
+#: Elements whose document may be out of process.
+FRAME_TAGS = frozenset({"iframe", "frame"})
 #: Elements never shown in the pruned DOM.
 SKIPPED_TAGS = {"script", "style", "head", "meta", "link", "noscript", "template", "title", "base"}
 #: Attributes kept in the pruned DOM (plus every aria-* attribute).
@@ -30,8 +37,9 @@ SVG_ATTRIBUTES = {
 class Snapshot:
     """A flattened view of ``DOMSnapshot.captureSnapshot`` across all documents (frames)."""
 
-    def __init__(self, raw: dict[str, Any], max_text_chars: int) -> None:
-        strings: list[str] = raw["strings"]
+    def __init__(
+        self, raw: dict[str, Any], max_text_chars: int, frame_parts: Sequence[FramePart] = ()
+    ) -> None:
         self.max_text_chars = max_text_chars
         # Global node index -> fields. Documents are concatenated; offsets map local indices.
         self.tag: list[str] = []
@@ -50,8 +58,36 @@ class Snapshot:
         #: Layout node -> its layer's paint rank (higher is on top); empty unless asked for.
         self.paint_order: dict[int, int] = {}
         self.doc_roots: list[int] = []
+        self._has_inert = False
+        self._paint_top = -1  # the highest paint rank so far
+        self._doc_ranks: list[tuple[int, int, list[int]]] = []  # root, rank shift, ranks
+        self._add_documents(raw, 0, 0)
+        if frame_parts:
+            # Out-of-process frames, parents before children: an owner is found before its frame.
+            owners = self._frame_owners(0)
+            for part in frame_parts:
+                owner = owners.get(part.owner_id)
+                if owner is None:  # its <iframe> is gone from the page's snapshot: nowhere to show it
+                    continue
+                root = len(self.tag)
+                # Ranked after all so far, as Chromium numbers a same-process frame's layers
+                # (`nest_frame_ranks` then puts them in their <iframe>'s).
+                self._add_documents(part.snapshot, part.part * PART_SPAN, self._paint_top + 1)
+                self._hang(owner, root, len(self.tag))
+                owners.update(self._frame_owners(root))
+        if self.paint_order and len(self._doc_ranks) > 1:
+            self.paint_order = nest_frame_ranks(self.paint_order, self._doc_ranks, self.parent)
+        self._rendered = self._compute_rendered()
+        self._inert = self._compute_inert() if self._has_inert else set()
+
+    def _add_documents(self, raw: dict[str, Any], backend_base: int, paint_base: int) -> None:
+        """Append one capture's documents; its same-process frames go under their <iframe>s.
+        ``backend_base`` and ``paint_base`` move its backend node ids and paint ranks."""
+        strings: list[str] = raw["strings"]
+        self._has_inert = self._has_inert or "inert" in strings
         content_doc: dict[int, int] = {}
         offsets: list[int] = []
+        first = len(self.tag)
         for doc in raw["documents"]:
             offset = len(self.tag)
             offsets.append(offset)
@@ -73,7 +109,7 @@ class Snapshot:
                     }
                 )
                 self.children.append([])
-                self.backend_to_index[nodes["backendNodeId"][i]] = offset + i
+                self.backend_to_index[nodes["backendNodeId"][i] + backend_base] = offset + i
             for name, target in (("inputValue", self.input_value),):
                 rare = nodes.get(name, {"index": [], "value": []})
                 for idx, val in zip(rare["index"], rare["value"], strict=False):
@@ -100,6 +136,9 @@ class Snapshot:
             layout = doc["layout"]
             scroll_x, scroll_y = doc.get("scrollOffsetX", 0.0), doc.get("scrollOffsetY", 0.0)
             paint_orders = layout.get("paintOrders")
+            self._doc_ranks.append((offset, paint_base, paint_orders or []))
+            if paint_orders:
+                self._paint_top = max(self._paint_top, max(paint_orders) + paint_base)
             for k, node_idx in enumerate(layout["nodeIndex"]):
                 gi = offset + node_idx
                 if gi not in self.bounds:  # the first layout object of a node is its box
@@ -107,23 +146,32 @@ class Snapshot:
                     self.bounds[gi] = (x - scroll_x, y - scroll_y, w, h)
                     self.styles[gi] = [strings[s] if s >= 0 else "" for s in layout["styles"][k]]
                     if paint_orders is not None:
-                        self.paint_order[gi] = paint_orders[k]
-        for i, p in enumerate(self.parent):
-            if p >= 0:
-                self.children[p].append(i)
-        # Shift each child document's boxes by its <iframe>'s position in the parent.
+                        self.paint_order[gi] = paint_orders[k] + paint_base
+        for i in range(first, len(self.parent)):
+            if self.parent[i] >= 0:
+                self.children[self.parent[i]].append(i)
         for owner, doc_idx in sorted(content_doc.items()):
-            root = offsets[doc_idx]
-            self.children[owner].append(root)
-            self.parent[root] = owner
-            ox, oy = self.bounds.get(owner, (0.0, 0.0, 0.0, 0.0))[:2]
             end = offsets[doc_idx + 1] if doc_idx + 1 < len(offsets) else len(self.tag)
-            for gi in range(root, end):
-                if gi in self.bounds:
-                    x, y, w, h = self.bounds[gi]
-                    self.bounds[gi] = (x + ox, y + oy, w, h)
-        self._rendered = self._compute_rendered()
-        self._inert = self._compute_inert() if "inert" in strings else set()
+            self._hang(owner, offsets[doc_idx], end)
+
+    def _hang(self, owner: int, root: int, end: int) -> None:
+        """Put the document at ``root`` (its nodes up to ``end``) under its ``<iframe>`` ``owner``,
+        its boxes shifted by the ``<iframe>``'s position in the parent."""
+        self.children[owner].append(root)
+        self.parent[root] = owner
+        ox, oy = self.bounds.get(owner, (0.0, 0.0, 0.0, 0.0))[:2]
+        for gi in range(root, end):
+            if gi in self.bounds:
+                x, y, w, h = self.bounds[gi]
+                self.bounds[gi] = (x + ox, y + oy, w, h)
+
+    def _frame_owners(self, start: int) -> dict[str, int]:
+        """The ``<iframe>``s and ``<frame>``s from node ``start`` on, by element id."""
+        return {
+            attrs[ID_ATTR]: i
+            for i in range(start, len(self.tag))
+            if self.tag[i] in FRAME_TAGS and ID_ATTR in (attrs := self.attrs[i])
+        }
 
     def element_id(self, i: int) -> str:
         return self.attrs[i].get(ID_ATTR, "")

@@ -6,7 +6,7 @@ Run from the repository root (nice it on a shared machine)::
     nice .venv/bin/python -m bench.speed.som_cover                  # 400 product cards, 40 rounds
     nice .venv/bin/python -m bench.speed.som_cover --cards 1000 --rounds 20
 
-With set-of-marks on, the DOM snapshot also asks for paint order and seven computed styles
+With set-of-marks on, the DOM snapshot also asks for paint order and ten computed styles
 (`palaestra.envs.observation.SOM_SNAPSHOT_PARAMS`), and `palaestra.envs.occlusion` finds the
 covered elements in Python. This times, on one page, the snapshot call with the plain and with the
 set-of-marks parameters (interleaved, so a busy machine slows both alike), parsing each, and the

@@ -17,6 +17,7 @@ import browser_app
 import gimp_app
 import office
 import psutil
+import thunderbird_app
 import vlc_app
 from display import SessionFailure
 
@@ -45,11 +46,13 @@ class AppWatch:
         with_browser: bool = False,
         with_gimp: bool | None = None,
         with_vlc: bool | None = None,
+        with_thunderbird: bool = False,
     ) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen (with
         LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
         with the browser, its own window; with GIMP (``with_gimp``: whether it opens a file), its
-        window showing the picture; with VLC (``with_vlc`` likewise), its window playing the file)."""
+        window showing the picture; with VLC (``with_vlc`` likewise), its window playing the file;
+        with Thunderbird, its main window with its folder tree)."""
         self.check_apps()
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
@@ -60,6 +63,8 @@ class AppWatch:
             ready = gimp_app.ready(windows, with_gimp)
         if ready and with_vlc is not None:
             ready = vlc_app.ready(windows, with_vlc)
+        if ready and with_thunderbird:
+            ready = thunderbird_app.ready(windows, self.tree.snapshot)
         return ready and (not with_office or office.ready(windows, self.tree))
 
     def check_apps(self) -> None:

@@ -177,6 +177,8 @@ class Display:
             "NO_AT_BRIDGE": "0",
             # Chromium joins the accessibility bus only when told an assistive technology runs.
             "ACCESSIBILITY_ENABLED": "1",
+            # Thunderbird (Gecko) too: it asks the bus whether one runs unless this says so.
+            "GNOME_ACCESSIBILITY": "1",
             "SAL_USE_VCLPLUGIN": "gtk3",
             # Qt 5 apps (VLC) join it only when told to, as Chromium does.
             "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",

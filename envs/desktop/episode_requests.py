@@ -41,6 +41,7 @@ def episode_request(setup: DesktopSetup) -> dict[str, Any]:
         "steps": [wire(s) for s in setup.steps],
         "home_alias": setup.home_alias,
         "delay": setup.delay,
+        "own_profiles": list(setup.own_profiles),
         "quiet": 0.1,
         "limit": 3.0,
     }

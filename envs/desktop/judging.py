@@ -11,7 +11,7 @@ once; the steps before it earn 0 and end nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from palaestra.envs.desktop.episode_requests import read_browser_tabs, run_judge
 from palaestra.envs.desktop.tree import DesktopTree
 from palaestra.envs.obs import Observation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask, Judging
+from palaestra.tasks.desktop.live_steps import LiveStep, RunCommand
 
 #: Failures after which the session is replaced at the next reset.
 FATAL_KINDS = {"display_crashed", "session_timeout", "openbox_crashed"}
@@ -112,6 +113,8 @@ class DesktopJudging(PalaestraEnv):
             self._final_results = await run_live_steps(client, self.task.final_steps(), self.step_timeout)
             obs = await self._observe(client, str(obs["last_action"]), str(obs["last_action_error"]), True)
         outcome = self.outcome(done=done, failed=failed)
+        if at_end:
+            outcome.kept_outputs = kept_outputs(self.task.final_steps(), self._final_results or [])
         outcome.command_results = await run_judge_commands(
             client, self.task.judge_commands(), self.step_timeout
         )
@@ -144,3 +147,13 @@ class DesktopJudging(PalaestraEnv):
             apps=self._apps,
             nodes=self._nodes,
         )
+
+
+def kept_outputs(steps: Sequence[LiveStep], results: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """The standard output of each final command that keeps it, by its name (a step that did not
+    run, the session having failed before it, keeps nothing)."""
+    return {
+        step.keep_output: str(result.get("stdout", ""))
+        for step, result in zip(steps, results, strict=False)
+        if isinstance(step, RunCommand) and step.keep_output
+    }

@@ -40,6 +40,7 @@ import office
 import parking
 import protocol
 import sheet_cells
+import thunderbird_app
 import user_pool
 import vlc_app
 from app_watch import AppWatch
@@ -130,6 +131,9 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         with_office = any(office.is_office(argv) for argv in request.get("apps", []))
         if with_office:
             office.seed_profile(home)
+        with_thunderbird = any(thunderbird_app.is_thunderbird(argv) for argv in request.get("apps", []))
+        if with_thunderbird and "thunderbird" not in request.get("own_profiles", []):
+            thunderbird_app.seed_profile(home)
         self._own(home)
         env = dict(
             self.env,
@@ -156,7 +160,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
                 with self.app_errs[-1].open("wb") as err:
                     self.apps.append(self.start_app(argv, log, err))
             if self.apps:
-                apps = (with_office, with_browser, with_gimp, with_vlc)
+                apps = (with_office, with_browser, with_gimp, with_vlc, with_thunderbird)
                 self._wait(lambda: self._app_ready(known, *apps), request["apps"][0][0])
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]

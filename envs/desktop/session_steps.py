@@ -9,7 +9,9 @@ Imported beside `session` in the session process (not through Palaestra), as its
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import os
 import signal
 import subprocess
 import time
@@ -21,6 +23,7 @@ import browser_tabs
 import commands
 import gimp_app
 import office
+import thunderbird_app
 import vlc_app
 import window_ops
 from devtools_pipe import DevToolsError, DevToolsPipe
@@ -73,8 +76,8 @@ class SessionSteps:
 
     def _run_step(self, step: dict[str, Any], log: Any) -> dict[str, Any]:
         kind = step.get("do")
-        if kind == "run":
-            return self._command(list(step["argv"]), log)
+        if kind == "run":  # a command whose output is kept for the judge prints to it, not the log
+            return self._command(list(step["argv"]), None if step.get("keep") else log)
         if kind == "launch":
             return self._launch(list(step["argv"]), log)
         if kind == "window":
@@ -97,7 +100,26 @@ class SessionSteps:
             return self._quit_browser()
         if kind == "quit_vlc":
             return self._quit_vlc()
+        if kind == "put_file":
+            return self._put_file(str(step["path"]), base64.b64decode(step["content"]))
         raise ValueError(f"unknown step {kind!r}")
+
+    def _put_file(self, relative: str, content: bytes) -> dict[str, Any]:
+        """Write a file into HOME, the desktop user's (OSWorld's postconfig ``download``). The
+        episode's apps may have planted links by now: a path that resolves outside HOME is refused,
+        and the file itself is never followed as a link (O_NOFOLLOW)."""
+        assert self.home is not None
+        home = self.home.resolve()
+        path = (home / relative).resolve()
+        if not path.is_relative_to(home) or path == home:
+            raise ValueError(f"file {relative!r} is outside HOME")
+        made = next((p for p in reversed(path.parents) if p.is_relative_to(home) and not p.exists()), None)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
+        self._own(made or path)
+        return {"path": relative, "bytes": len(content)}
 
     def app_argv(self, argv: list[str]) -> list[str]:
         """An app's argv as it starts here: HOME's alias swapped for HOME, and LibreOffice or the
@@ -111,6 +133,8 @@ class SessionSteps:
             return browser_app.launch_argv(argv, self.home)
         if gimp_app.is_gimp(argv):
             return gimp_app.launch_argv(argv, self.home)
+        if thunderbird_app.is_thunderbird(argv):
+            return thunderbird_app.launch_argv(argv, self.home)
         if vlc_app.is_vlc(argv):
             argv, written = vlc_app.launch_argv(argv, self.home, Path(self.episode_env["XDG_RUNTIME_DIR"]))
             for path in written:

@@ -45,6 +45,9 @@ class DesktopSetup:
     home_alias: str = ""
     #: Seconds to wait once everything started, before the first observation (at most 30).
     delay: float = 0.0
+    #: Apps whose profile the task brings in its files or commands (e.g. "thunderbird"): the session
+    #: does not write the profile it builds for them, which would mix with the task's.
+    own_profiles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class DesktopOutcome:
     #: session read them over the browser's DevTools pipe, for a task whose `reads_browser_tabs`;
     #: None when no browser of the episode answers (or the task did not ask).
     browser_tabs: list[dict[str, Any]] | None = None
+    #: The output of the final steps' commands that keep it (`RunCommand.keep_output`), by name.
+    kept_outputs: dict[str, str] = field(default_factory=dict)
 
     def path(self, relative: str) -> Path:
         path = (self.home / relative).resolve()

@@ -9,7 +9,9 @@ display. `wire` gives the session's form of one.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 
@@ -19,6 +21,9 @@ class RunCommand:
     are the environment's own Python there, whose ``pyautogui`` drives the display through XTEST."""
 
     argv: tuple[str, ...]
+    #: The name its standard output is kept under for the judge ("" for none): OSWorld's
+    #: ``"stdout": NAME`` of a postconfig command, which its ``cache_file`` getter reads back.
+    keep_output: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,11 +68,21 @@ class QuitVlc:
 
 
 @dataclass(frozen=True)
+class PutFile:
+    """Copy a local file into HOME (at ``target``, relative to it) on the live desktop: OSWorld's
+    postconfig ``download`` of a checking script, found in its cache (the file is read when the
+    step is sent, not when the task is loaded)."""
+
+    target: str
+    source: Path
+
+
+@dataclass(frozen=True)
 class Pause:
     seconds: float
 
 
-LiveStep = RunCommand | LaunchApp | WindowStep | BrowserTabs | QuitBrowser | QuitVlc | Pause
+LiveStep = RunCommand | LaunchApp | WindowStep | BrowserTabs | QuitBrowser | QuitVlc | PutFile | Pause
 
 
 def acts(step: LiveStep) -> bool:
@@ -83,7 +98,7 @@ def programs(steps: tuple[LiveStep, ...]) -> set[str]:
 def wire(step: LiveStep) -> dict[str, Any]:
     """The session's form of a step (`protocol`'s JSON)."""
     if isinstance(step, RunCommand):
-        return {"do": "run", "argv": list(step.argv)}
+        return {"do": "run", "argv": list(step.argv), "keep": bool(step.keep_output)}
     if isinstance(step, LaunchApp):
         return {"do": "launch", "argv": list(step.argv)}
     if isinstance(step, BrowserTabs):
@@ -92,6 +107,9 @@ def wire(step: LiveStep) -> dict[str, Any]:
         return {"do": "quit_browser"}
     if isinstance(step, QuitVlc):
         return {"do": "quit_vlc"}
+    if isinstance(step, PutFile):
+        content = base64.b64encode(step.source.read_bytes()).decode("ascii")
+        return {"do": "put_file", "path": step.target, "content": content}
     if isinstance(step, WindowStep):
         return {
             "do": "window",

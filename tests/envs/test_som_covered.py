@@ -100,8 +100,8 @@ def test_paint_order_is_asked_for_only_with_set_of_marks(make_env: MakeEnv, monk
     seen: list[bool] = []
 
     class Recorded(Snapshot):
-        def __init__(self, raw: dict[str, Any], max_text_chars: int) -> None:
-            super().__init__(raw, max_text_chars)
+        def __init__(self, raw: dict[str, Any], max_text_chars: int, *parts: Any) -> None:
+            super().__init__(raw, max_text_chars, *parts)
             seen.append(bool(self.paint_order))
 
     monkeypatch.setattr(observation, "Snapshot", Recorded)
@@ -136,6 +136,7 @@ def log(obs: dict[str, Any]) -> str:
         ("scaled", (0, 200, 200, 60)),
         ("rotated", (635, 65, 30, 100)),  # a quarter turn about its centre (650, 115)
         ("slide-2", (300, 300, 120, 30)),
+        ("moved", (150, 0, 100, 30)),  # by the translate property
     ],
 )
 def test_a_transformed_element_is_marked_where_it_is_painted_and_a_click_lands(
@@ -162,6 +163,18 @@ def test_positioned_boxes_under_a_transform_are_clipped_by_what_contains_them(ma
     # around it cuts them away.
     for cut_away in ("slide-1", "dropped", "pinned"):
         assert on_screen(obs, cut_away) and cut_away not in marked(obs), cut_away
+    # So is a box moved by translate, rotate or scale (CSS's individual transform properties),
+    # even when it stays where it was.
+    for cut_away in ("dropped-2", "pinned-2"):
+        assert on_screen(obs, cut_away) and cut_away not in marked(obs), cut_away
+
+
+def test_an_element_scaled_to_nothing_is_not_visible(make_env: MakeEnv) -> None:
+    env = page_env(make_env, "transformed.html")
+    obs, _ = env.reset(seed=0)
+    assert not element(obs, "vanished")["visible"] and "vanished" not in marked(obs)
+    obs = click(env, obs, "vanished")
+    assert "is not visible" in obs["last_action_error"]
 
 
 def test_what_clip_and_clip_path_cut_away_gets_no_mark(make_env: MakeEnv) -> None:

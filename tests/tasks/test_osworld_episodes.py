@@ -15,12 +15,13 @@ from palaestra.tasks.desktop.osworld import BUNDLED, OSWorldTask, load_folder
 from palaestra.tasks.desktop.osworld.oracles import ORACLES
 
 TASKS = {t.spec.id: t for t in load_folder(BUNDLED)}
-#: The LibreOffice tasks are played in test_osworld_office_episodes, one episode each (they cost
-#: seconds), the browser's in test_osworld_chrome_episodes.
+#: Apps whose tasks are played in a test file of their own, one episode each (they cost seconds):
+#: the LibreOffice tasks in test_osworld_office_episodes, the others in test_osworld_<app>_episodes.
+OWN_TEST_FILE = ("chrome", "gimp", "thunderbird", "vlc")
 PLAYED_HERE = sorted(
     k
     for k, t in TASKS.items()
-    if not any(a.startswith("libreoffice") or a == "chrome" for a in t.spec.related_apps)
+    if not any(a.startswith("libreoffice") or a in OWN_TEST_FILE for a in t.spec.related_apps)
 )
 
 

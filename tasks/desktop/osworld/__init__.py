@@ -3,8 +3,11 @@
 
 The suite's tasks are the files under the folder ``PALAESTRA_OSWORLD_TASKS`` names, else the
 examples bundled here (``data/``: our own tasks for our apps, written in OSWorld's format). Files
-that ask for what this desktop lacks (Thunderbird, VM snapshots, internet pages and downloads) are
-left out of the suite with one warning; `load_task` and `load_folder` raise their typed errors, and
+that ask for what this desktop lacks (VM snapshots, internet pages and downloads, OSWorld's
+Thunderbird profile archive: the profile is built locally, see `downloads.LOCAL_PROFILE`) are
+left out of the suite with one warning (internet files load from OSWorld's cache folder when
+``PALAESTRA_OSWORLD_CACHE`` names one, see `cache`); `load_task` and `load_folder` raise their
+typed errors, and
 ``python -m palaestra.tasks.desktop.osworld FOLDER`` lists each file's verdict.
 """
 
@@ -14,7 +17,9 @@ import os
 import warnings
 from pathlib import Path
 
+from palaestra.tasks.desktop.osworld.cache import CACHE_ENV, MissingCachedFileError
 from palaestra.tasks.desktop.osworld.errors import (
+    LocalProfileError,
     OfflineURLError,
     OSWorldTaskError,
     PathOutsideHomeError,
@@ -68,7 +73,10 @@ def suite_tasks() -> list[TaskSpec]:
 
 
 __all__ = [
+    "CACHE_ENV",
     "FOLDER_ENV",
+    "LocalProfileError",
+    "MissingCachedFileError",
     "OSWorldTask",
     "OSWorldTaskError",
     "OfflineURLError",

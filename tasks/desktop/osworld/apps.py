@@ -19,15 +19,15 @@ from palaestra.tasks.desktop.osworld.errors import UnsupportedAppError
 
 #: The desktop's apps (see tasks/desktop): all in the accessibility tree. LibreOffice (Calc, Writer
 #: and Impress) starts as ``soffice`` or ``libreoffice``; Chromium stands in for Google Chrome
-#: (`browser_steps`: ``google-chrome`` and ``chrome`` start it).
+#: (`browser_steps`: ``google-chrome`` and ``chrome`` start it). Thunderbird starts on a profile
+#: built for the episode (envs/desktop/thunderbird_profile.py).
 APPS = (
     *("chromium", "galculator", "gimp", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm"),
-    *("soffice", "vlc"),
+    *("soffice", "thunderbird", "vlc"),
 )
 OFFICE = frozenset({"libreoffice", "soffice"})
 #: OSWorld's apps (program names and ``related_apps`` names) that are not here, and why.
 MISSING = {
-    "thunderbird": "Thunderbird is not installed (and its tasks need mail servers)",
     "code": "VS Code is not installed",
     "vs_code": "VS Code is not installed",
     "gedit": "gedit is not installed; mousepad is this desktop's text editor",

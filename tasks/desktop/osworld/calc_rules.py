@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from palaestra.tasks.desktop.osworld.cache import is_internet
 from palaestra.tasks.desktop.osworld.calc_fuzzy import check_fuzzy_rules
 from palaestra.tasks.desktop.osworld.calc_match import METHODS, match_value, method_ok
 from palaestra.tasks.desktop.osworld.calc_pivots import PIVOT_PROPS
@@ -217,10 +218,18 @@ def _check_dv_props(dv_props: object, source: str, where: str) -> None:
             _check_match(attribute, rule, source, where)
 
 
+def _file_name(spec: dict[str, Any]) -> str:
+    """The name of the file a getter gives: its path, or for an internet URL (a ``cloud_file`` read
+    from OSWorld's cache) its ``dest``, the name OSWorld saves it under; the URL's own ending
+    (``...&export=download``) says nothing about the file's type."""
+    path = str(spec.get("path", ""))
+    return str(spec.get("dest", "")) if is_internet(path) else path
+
+
 def check_table_spec(result: Any, expected: Any, options: dict[str, Any], source: str, where: str) -> None:
     """``compare_table``'s files and rules: two CSV files compared cell by cell (no rules), or xlsx
     workbooks with rules. Calc saves OSWorld's results as xlsx; .ods and .xls cannot be read here."""
-    paths = [str(spec.get("path", "")) for spec in (result, expected) if isinstance(spec, dict)]
+    paths = [_file_name(spec) for spec in (result, expected) if isinstance(spec, dict)]
     extensions = {posixpath.splitext(p)[1].lower() for p in paths}
     rules = options.get("rules")
     if rules is None:

@@ -48,6 +48,10 @@ class UnsupportedAppError(UnsupportedFeatureError):
     """An app the task launches, opens a file with, or relates to, that this desktop does not have."""
 
 
+class LocalProfileError(OSWorldTaskError):
+    """A step that fetches OSWorld's Thunderbird profile archive: here the profile is built locally."""
+
+
 class PathOutsideHomeError(OSWorldTaskError):
     """A path in the file that leaves the episode's HOME (or a local source that leaves the task folder)."""
 

@@ -14,11 +14,11 @@ every step. Everything unsupported is refused when the file is loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
-from palaestra.tasks.desktop.live_steps import LiveStep, acts
+from palaestra.tasks.desktop.live_steps import LiveStep, RunCommand, acts
 from palaestra.tasks.desktop.osworld.calc_rules import check_table_spec
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.getters import Getter, Place, compile_getter
@@ -106,7 +106,7 @@ def compile_judge(spec: object, place: Place) -> Judge:
             raise UnsupportedEvaluatorError(
                 source, f"evaluator.func[{i}]", "metric", name, SUPPORTED, REFUSED_METRICS.get(name, "")
             )
-    final = plan_postconfig(spec.get("postconfig"), source)
+    final = plan_postconfig(spec.get("postconfig"), source, place.cache)
     final = final if any(acts(s) for s in final) else ()
     conj = spec.get("conj", "and")
     if conj not in ("and", "or"):
@@ -137,12 +137,29 @@ def compile_judge(spec: object, place: Place) -> Judge:
         checks.append(Check(name, metric, got, want, checked))
         if want is not None and want.kind == "rule":
             _check_rules(want.read(None), metric, name, source, at)  # type: ignore[arg-type]
+    _check_kept_outputs([*results, *expecteds], final, source)
     commands = tuple(c for check in checks for g in (check.result, check.expected) if g for c in g.commands)
     return Judge(tuple(checks), conj, False, tuple(dict.fromkeys(commands)), final)
 
 
+def _check_kept_outputs(specs: list[Any], final: tuple[LiveStep, ...], source: str) -> None:
+    """Every ``cache_file`` getter reads an output a postconfig command keeps (OSWorld's
+    ``"stdout": NAME``): one that none keeps would read nothing, and score 0 whatever the agent did."""
+    kept = {s.keep_output for s in final if isinstance(s, RunCommand) and s.keep_output}
+    for spec in specs:
+        if isinstance(spec, dict) and spec.get("type") == "cache_file":
+            name = str(spec.get("path", "")).strip()
+            if name not in kept:
+                raise OSWorldTaskError(
+                    source,
+                    "evaluator",
+                    f"`cache_file` reads {name!r}, which no postconfig command keeps: give the command "
+                    f'that prints it "stdout": "{name}" (kept: {sorted(kept)})',
+                )
+
+
 def _at(place: Place, where: str) -> Place:
-    return Place(place.source, where, place.task_dir, place.root)
+    return replace(place, where=where)
 
 
 def _options(opts: object, metric: Metric, name: str, source: str, at: str) -> dict[str, Any]:

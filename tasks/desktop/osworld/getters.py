@@ -2,7 +2,8 @@
 loaded into functions of the episode's outcome.
 
 Supported: ``vm_file`` (a file of HOME: its path, or None when missing; ``multi``/``gives`` for
-several), ``list_directory`` (a folder of HOME as OSWorld's tree of ``name``/``type``/``children``),
+several; a Thunderbird profile's file is the episode's profile's, whatever the profile's name),
+``list_directory`` (a folder of HOME as OSWorld's tree of ``name``/``type``/``children``),
 ``content_from_vm_file`` (an xlsx file's last row), ``vm_command_line`` and ``vm_command_error`` (a
 command's stdout or stderr, run in HOME as the desktop user before the verdict),
 ``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's elements as text,
@@ -24,8 +25,9 @@ from typing import Any
 from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.osworld import chrome_getters
 from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
+from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
-from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
+from palaestra.tasks.desktop.osworld.paths import home_relative, local_source, thunderbird_relative
 from palaestra.tasks.desktop.osworld.steps import as_argv
 
 Read = Callable[[DesktopOutcome], Any]
@@ -34,6 +36,37 @@ Read = Callable[[DesktopOutcome], Any]
 class FilePath(str):
     """A path a file getter gave (``vm_file``, ``cloud_file``): metrics that read text, such as
     ``check_include_exclude``, read the file it names rather than the path itself."""
+
+
+class KeptOutput(str):
+    """A postconfig command's kept output (``cache_file``): OSWorld saves it as a file of its cache
+    and its metrics read that file; here the text itself stands for the file."""
+
+
+def file_text(value: Any) -> str | None:
+    """The text of a getter's file (a path, or a kept output), or None when there is none."""
+    if isinstance(value, KeptOutput):
+        return str(value)
+    if not value:
+        return None
+    try:
+        return Path(str(value)).read_text(encoding="utf-8", errors="replace")
+    except OSError:  # no such file, a folder, unreadable
+        return None
+
+
+def cache_file(spec: dict[str, Any], place: Place) -> Getter:
+    """What a postconfig command kept under ``path`` (its ``"stdout"``; the evaluator checks at
+    load that one does)."""
+    name = spec.get("path")
+    if not isinstance(name, str) or not name.strip():
+        raise OSWorldTaskError(place.source, place.where, '`cache_file` needs the "path" a command kept')
+
+    def read(outcome: DesktopOutcome) -> KeptOutput | None:
+        kept = outcome.kept_outputs.get(name.strip())
+        return None if kept is None else KeptOutput(kept)
+
+    return Getter("cache_file", read)
 
 
 @dataclass(frozen=True)
@@ -53,6 +86,8 @@ class Place:
     where: str
     task_dir: Path
     root: Path
+    #: OSWorld's cache folder for this task, where ``cloud_file`` finds internet files.
+    cache: TaskCache | None = None
 
 
 def _paths(spec: dict[str, Any], place: Place, key: str = "path") -> list[Any]:
@@ -88,7 +123,11 @@ def _pick(values: list[Any], spec: dict[str, Any]) -> Any:
 
 
 def vm_file(spec: dict[str, Any], place: Place) -> Getter:
-    relatives = [home_relative(p, place.source, place.where) for p in _paths(spec, place)]
+    """A file of HOME; one of a Thunderbird profile is read from the episode's profile, whatever
+    the profile folder's name in the task (`thunderbird_relative`)."""
+    relatives = [
+        thunderbird_relative(home_relative(p, place.source, place.where)) for p in _paths(spec, place)
+    ]
 
     def read(outcome: DesktopOutcome) -> Any:
         found = [outcome.path(r) for r in relatives]
@@ -98,8 +137,16 @@ def vm_file(spec: dict[str, Any], place: Place) -> Getter:
 
 
 def cloud_file(spec: dict[str, Any], place: Place) -> Getter:
+    urls = _paths(spec, place)
+    dests = spec.get("dest") if spec.get("multi") else [spec.get("dest")]
+    if not isinstance(dests, list):
+        dests = []
+    cache, at = place.cache, (place.source, place.where)
     paths = [
-        local_source(p, place.task_dir, place.root, place.source, place.where) for p in _paths(spec, place)
+        cache.cloud_file(str(u).strip(), dests[i] if i < len(dests) else None, *at)
+        if cache is not None and is_internet(u)
+        else local_source(u, place.task_dir, place.root, *at)
+        for i, u in enumerate(urls)
     ]
     return Getter("cloud_file", lambda _outcome: _pick([FilePath(p) for p in paths], spec))
 
@@ -205,6 +252,7 @@ def gimp_config_file(spec: dict[str, Any], place: Place) -> Getter:
 GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
     "vm_file": vm_file,
     "cloud_file": cloud_file,
+    "cache_file": cache_file,
     "vm_command_line": lambda spec, place: _command(spec, place, "stdout"),
     "vm_command_error": lambda spec, place: _command(spec, place, "stderr"),
     "rule": rule,
@@ -228,7 +276,6 @@ NEEDS = {
     "page": "a web page over the internet",
     "website": "a web site over the internet",
     "vscode": "VS Code",
-    "thunderbird": "Thunderbird",
     "googledrive": "Google Drive over the internet",
     "wallpaper": "the VM's GNOME desktop",
     "screen": "the VM's display server",

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.osworld import (
@@ -21,28 +20,21 @@ from palaestra.tasks.desktop.osworld import (
     image_metrics,
     slides_checks,
     slides_metrics,
+    text_checks,
+    thunderbird_metrics,
     vlc_metrics,
+    writer_checks,
     writer_metrics,
 )
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
-from palaestra.tasks.desktop.osworld.getters import FilePath
+from palaestra.tasks.desktop.osworld.getters import FilePath, file_text
 
 
 def _text(result: Any) -> str | None:
     """A result as text: a file getter's file is read, anything else is taken as it is."""
     if isinstance(result, FilePath):
-        return _read(result)
+        return file_text(result)
     return None if result is None else str(result)
-
-
-def _read(path: Any) -> str | None:
-    """A getter's file (a path) as text, or None when there is none."""
-    if not path:
-        return None
-    try:
-        return Path(str(path)).read_text(encoding="utf-8", errors="replace")
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
 
 
 def exact_match(result: Any, rules: dict[str, Any]) -> float:
@@ -105,21 +97,21 @@ def _normalise(text: str, ignore_blanks: bool, ignore_case: bool) -> str:
 def compare_text_file(
     actual: Any, expected: Any, ignore_blanks: bool = False, ignore_case: bool = False
 ) -> float:
-    got, want = _read(actual), _read(expected)
+    got, want = file_text(actual), file_text(expected)
     if got is None or want is None:
         return 0.0
     return float(_normalise(got, ignore_blanks, ignore_case) == _normalise(want, ignore_blanks, ignore_case))
 
 
 def diff_text_file(actual: Any, expected: Any) -> float:
-    got, want = _read(actual), _read(expected)
+    got, want = file_text(actual), file_text(expected)
     if got is None or want is None:
         return 0.0
     return SequenceMatcher(None, got, want).ratio()
 
 
 def _rows(path: Any) -> list[dict[str, str]] | None:
-    text = _read(path)
+    text = file_text(path)
     return None if text is None else list(csv.DictReader(io.StringIO(text)))
 
 
@@ -177,6 +169,16 @@ METRICS: dict[str, Metric] = {
     "compare_line_spacing": Metric(writer_metrics.compare_line_spacing, True),
     "compare_font_names": Metric(writer_metrics.compare_font_names, True, rule_keys=("font_name",)),
     "is_first_line_centered": Metric(writer_metrics.is_first_line_centered, False),
+    "compare_docx_lines": Metric(writer_checks.compare_docx_lines, True),
+    "evaluate_strike_through_last_paragraph": Metric(
+        writer_checks.evaluate_strike_through_last_paragraph, True
+    ),
+    "compare_subscript_contains": Metric(writer_checks.compare_subscript_contains, True),
+    "has_page_numbers_in_footers": Metric(writer_checks.has_page_numbers_in_footers, False),
+    # A text file the task leaves (text_checks).
+    "file_contains": Metric(text_checks.file_contains, True, rule_keys=("expected",)),
+    "check_line_number": Metric(text_checks.check_line_number, True, rule_keys=("expected",)),
+    "check_list": Metric(text_checks.check_list, True, check_rules=text_checks.check_list_rules),
     # LibreOffice Impress's decks and the office profile's settings (slides_metrics, slides_checks).
     "compare_pptx_files": Metric(
         slides_metrics.compare_pptx_files,
@@ -205,6 +207,16 @@ METRICS: dict[str, Metric] = {
     # GIMP's pictures and settings (image_metrics).
     "check_image_size": Metric(image_metrics.check_image_size, True),
     "check_config_status": Metric(image_metrics.check_config_status, True, rule_keys=("key", "value")),
+    # Thunderbird's profile files (thunderbird_metrics).
+    "check_thunderbird_prefs": Metric(
+        thunderbird_metrics.check_thunderbird_prefs, True, check_rules=thunderbird_metrics.check_pref_rules
+    ),
+    "check_thunderbird_filter": Metric(
+        thunderbird_metrics.check_thunderbird_filter, True, check_rules=thunderbird_metrics.check_filter_rules
+    ),
+    "check_thunderbird_folder": Metric(
+        thunderbird_metrics.check_thunderbird_folder, True, thunderbird_metrics.FOLDER_OPTIONS
+    ),
 }
 for _image_metric in (
     image_metrics.check_structure_sim,

@@ -233,9 +233,10 @@ ORACLES: dict[str, Oracle] = {
 
 def _app_oracles() -> dict[str, Oracle]:
     from palaestra.tasks.desktop.osworld.gimp_oracles import ORACLES as GIMP
+    from palaestra.tasks.desktop.osworld.thunderbird_oracles import ORACLES as THUNDERBIRD
     from palaestra.tasks.desktop.osworld.vlc_oracles import ORACLES as VLC
 
-    return {**GIMP, **VLC}
+    return {**GIMP, **THUNDERBIRD, **VLC}
 
 
 ORACLES.update(_app_oracles())

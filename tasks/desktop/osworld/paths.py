@@ -69,7 +69,9 @@ def local_source(url: object, task_dir: Path, root: Path, source: str, where: st
             f"{parsed.scheme}://",
             ("file://", "a path relative to the task file"),
             reason="downloads over the internet are not supported: nothing may download at run time here. "
-            "Put the file beside the task file and name it by a relative path or a file:// URL",
+            "Put the file beside the task file and name it by a relative path or a file:// URL, or "
+            "name OSWorld's cache folder holding it (PALAESTRA_OSWORLD_CACHE, `cache=` of load_task, "
+            "the scanner's --cache)",
         )
     else:
         path = Path(url.strip())
@@ -81,3 +83,28 @@ def local_source(url: object, task_dir: Path, root: Path, source: str, where: st
     if not path.is_file():
         raise OSWorldTaskError(source, where, f"{url!r} names no file (looked for {path}).")
     return path
+
+
+#: The Thunderbird profile every episode that launches Thunderbird gets, under HOME (built locally
+#: by envs/desktop/thunderbird_profile.py, with the name OSWorld's profile has).
+THUNDERBIRD_PROFILE = ".thunderbird/t5q2a5hp.default-release"
+#: Files of ``.thunderbird`` itself, not of a profile.
+THUNDERBIRD_TOP = frozenset({"profiles.ini", "installs.ini"})
+
+
+def thunderbird_relative(relative: str) -> str:
+    """A HOME-relative path with any Thunderbird profile folder (``.thunderbird/<profile>/...``)
+    mapped onto the episode's: OSWorld's tasks name their profile's files by its folder's name."""
+    parts = relative.split("/")
+    if len(parts) >= 2 and parts[0] == ".thunderbird" and parts[1] not in THUNDERBIRD_TOP:
+        return "/".join([THUNDERBIRD_PROFILE, *parts[2:]])
+    return relative
+
+
+def is_thunderbird_profile_archive(url: object) -> bool:
+    """Whether a download fetches a Thunderbird profile archive (OSWorld's thunderbird tasks start
+    from ``thunderbird-profile.tar.gz``, downloaded and unpacked into HOME)."""
+    if not isinstance(url, str):
+        return False
+    name = posixpath.basename(urlparse(url.strip()).path).lower()
+    return name.startswith("thunderbird") and name.endswith((".tar.gz", ".tgz", ".tar", ".tar.xz", ".zip"))

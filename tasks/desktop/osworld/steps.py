@@ -2,9 +2,10 @@
 HOME, commands run in it, apps launched and a pause, in the order the episode needs them; and its
 ``evaluator.postconfig`` as the live steps run before the verdict at the end (`plan_postconfig`).
 
-Supported: ``download`` (local files only; config only), ``launch`` (an app of this desktop;
-``google-chrome`` starts Chromium, see `browser_steps` for the browser's steps and helpers),
-``chrome_open_tabs``/``chrome_close_tabs`` (loopback and file:// URLs only),
+Supported: ``download`` (local files only; config only; OSWorld's Thunderbird profile archive is
+refused with `LocalProfileError`, which says how a task names the profile built here), ``launch``
+(an app of this desktop; ``google-chrome`` starts Chromium, see `browser_steps` for the browser's
+steps and helpers), ``chrome_open_tabs``/``chrome_close_tabs`` (loopback and file:// URLs only),
 ``open`` (a file, with the app its type calls for), ``execute``/``command`` (a command in HOME, as
 the desktop user, where ``python`` is the environment's own with a pyautogui for this display;
 in config, before the apps when it comes before every launch, else in order once the first app is
@@ -21,17 +22,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from palaestra.tasks.desktop.live_steps import LaunchApp, LiveStep, Pause, QuitVlc, RunCommand, WindowStep
+from palaestra.tasks.desktop.live_steps import (
+    LaunchApp,
+    LiveStep,
+    Pause,
+    PutFile,
+    QuitVlc,
+    RunCommand,
+    WindowStep,
+)
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
+from palaestra.tasks.desktop.osworld.cache import TaskCache
+from palaestra.tasks.desktop.osworld.downloads import brings_thunderbird_profile, downloads
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
-from palaestra.tasks.desktop.osworld.paths import home_relative, local_source
+from palaestra.tasks.desktop.osworld.installs import already_installed
+from palaestra.tasks.desktop.osworld.paths import home_relative
 
 SUPPORTED = (
     *("activate_window", "chrome_close_tabs", "chrome_open_tabs", "close_window", "command", "download"),
     *("execute", "launch", "open", "sleep"),
 )
-#: What a postconfig may hold: it acts on the live desktop, where nothing is copied in any more.
+#: What a postconfig may hold: it acts on the live desktop; a ``download`` there (a checking
+#: script) is copied in from OSWorld's cache, so only with one (`plan_postconfig`).
 POSTCONFIG = tuple(k for k in SUPPORTED if k != "download")
 #: The parameters of the window steps (OSWorld's, as its VM server reads them).
 WINDOW_PARAMS = ("window_name", "strict", "by_class")
@@ -61,6 +74,9 @@ class SetupPlan:
     #: Commands and window steps after the first app is up, in the file's order.
     after_apps: list[LiveStep] = field(default_factory=list)
     delay: float = 0.0
+    #: Apps whose profile the task brings itself (OSWorld's Thunderbird archive, from its cache): the
+    #: episode writes none for them.
+    own_profiles: set[str] = field(default_factory=set)
     #: The task's ``related_apps``: which app opens a spreadsheet depends on them (`open_argv`).
     related: tuple[str, ...] = ()
 
@@ -100,7 +116,10 @@ def _steps(steps: object, at: str, source: str, supported: tuple[str, ...], what
             raise OSWorldTaskError(source, where, "`parameters` must be an object")
         if kind not in supported:
             reason = REFUSED.get(kind, "") or (
-                "files are copied in by the config's download steps" if kind == "download" else ""
+                "files are copied in by the config's download steps, or by a postconfig's from OSWorld's "
+                "cache folder when one is named (PALAESTRA_OSWORLD_CACHE)"
+                if kind == "download"
+                else ""
             )
             raise UnsupportedStepError(source, where, what, kind, supported, reason)
         found.append((kind, params, where))
@@ -108,23 +127,34 @@ def _steps(steps: object, at: str, source: str, supported: tuple[str, ...], what
 
 
 def plan_setup(
-    steps: object, task_dir: Path, root: Path, source: str, related: tuple[str, ...] = ()
+    steps: object,
+    task_dir: Path,
+    root: Path,
+    source: str,
+    related: tuple[str, ...] = (),
+    cache: TaskCache | None = None,
 ) -> SetupPlan:
-    """The `SetupPlan` of a task's ``config`` list; a typed error for any step it cannot run."""
+    """The `SetupPlan` of a task's ``config`` list; a typed error for any step it cannot run
+    (``cache``: OSWorld's cache folder, where ``download`` steps' internet files are found)."""
     plan = SetupPlan(related=related)
     for kind, params, where in _steps(steps, "config", source, SUPPORTED, "setup step"):
-        _add_step(plan, kind, params, task_dir, root, source, where)
+        _add_step(plan, kind, params, task_dir, root, source, where, cache)
     return plan
 
 
-def plan_postconfig(steps: object, source: str) -> tuple[LiveStep, ...]:
+def plan_postconfig(steps: object, source: str, cache: TaskCache | None = None) -> tuple[LiveStep, ...]:
     """The live steps of an ``evaluator.postconfig`` list, run in order before the final verdict
-    (its pauses, like the config's, add up to ``MAX_DELAY`` at most)."""
+    (its pauses, like the config's, add up to ``MAX_DELAY`` at most; a ``download`` copies its
+    file in from OSWorld's ``cache``, and needs one)."""
     planned: list[LiveStep] = []
     paused = 0.0
-    for kind, params, where in _steps(steps, "evaluator.postconfig", source, POSTCONFIG, "postconfig step"):
+    allowed = (*POSTCONFIG, "download") if cache is not None else POSTCONFIG
+    for kind, params, where in _steps(steps, "evaluator.postconfig", source, allowed, "postconfig step"):
         helpers = _helper_steps(kind, params, source, where)
-        if helpers is not None:
+        if kind == "download":
+            assert cache is not None
+            planned += [PutFile(t, p) for t, p in downloads(params, source, where, cache).items()]
+        elif helpers is not None:
             planned += helpers
         elif kind == "sleep":
             seconds = min(_seconds(params, source, where), MAX_DELAY - paused)
@@ -142,7 +172,13 @@ def plan_postconfig(steps: object, source: str) -> tuple[LiveStep, ...]:
 def _live(kind: str, params: dict[str, Any], source: str, where: str) -> LiveStep:
     """A command or window step, as it runs on the live desktop."""
     if kind in ("execute", "command"):
-        return RunCommand(as_argv(params.get("command"), params.get("shell", False), source, where))
+        argv = as_argv(params.get("command"), params.get("shell", False), source, where)
+        if already_installed(argv, source, where):
+            return Pause(0.0)  # its packages are here already (`installs`)
+        keep = params.get("stdout", "")
+        if not isinstance(keep, str):
+            raise OSWorldTaskError(source, where, f'"stdout" names the output for `cache_file`, got {keep!r}')
+        return RunCommand(argv, keep.strip())
     unknown = sorted(set(params) - set(WINDOW_PARAMS))
     if unknown:
         raise UnsupportedStepError(source, where, f"parameter of `{kind}`", unknown[0], WINDOW_PARAMS)
@@ -213,18 +249,19 @@ def _app(
 
 
 def _add_step(
-    plan: SetupPlan, kind: str, params: dict[str, Any], task_dir: Path, root: Path, source: str, where: str
+    plan: SetupPlan,
+    kind: str,
+    params: dict[str, Any],
+    task_dir: Path,
+    root: Path,
+    source: str,
+    where: str,
+    cache: TaskCache | None,
 ) -> None:
     if kind == "download":
-        files = params.get("files")
-        if not isinstance(files, list) or not files:
-            raise OSWorldTaskError(source, where, 'needs "files": [{"url": ..., "path": ...}]')
-        for j, entry in enumerate(files):
-            at = f"{where} files[{j}]"
-            if not isinstance(entry, dict):
-                raise OSWorldTaskError(source, at, 'each file is {"url": ..., "path": ...}')
-            target = home_relative(entry.get("path"), source, at)
-            plan.files[target] = local_source(entry.get("url"), task_dir, root, source, at)
+        plan.files.update(downloads(params, source, where, cache, task_dir, root))
+        if any(isinstance(f, dict) and brings_thunderbird_profile(f) for f in params["files"]):
+            plan.own_profiles.add("thunderbird")
     elif (helpers := _helper_steps(kind, params, source, where)) is not None:
         plan.after_apps += helpers
     elif kind in browser_steps.TAB_STEPS:

@@ -20,6 +20,7 @@ from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTa
 from palaestra.tasks.desktop.live_steps import LiveStep
 from palaestra.tasks.desktop.osworld import chrome_getters
 from palaestra.tasks.desktop.osworld.apps import check_related
+from palaestra.tasks.desktop.osworld.cache import TaskCache, cache_folder
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
 from palaestra.tasks.desktop.osworld.evaluator import Judge, compile_judge
 from palaestra.tasks.desktop.osworld.getters import Place
@@ -29,11 +30,13 @@ from palaestra.tasks.desktop.osworld.steps import SetupPlan, flag, plan_setup
 SUITE = "osworld-json"
 #: Snapshots a task may name: OSWorld's plain desktop, and its office, browser and GIMP ones (the
 #: same desktop with LibreOffice, with a fresh Chrome profile: Chromium's here, fresh every episode,
-#: or with GIMP, fresh settings every episode); ``base_setup``, the plain desktop OSWorld's VLC tasks
-#: start from (VLC with fresh settings every episode).
+#: with GIMP, fresh settings every episode, or with Thunderbird, its profile built afresh every
+#: episode); ``base_setup``, the plain desktop OSWorld's VLC tasks start from (VLC with fresh
+#: settings every episode); ``multiapps``, the desktop with all of them that some ``multi_apps``
+#: tasks name (each app a task starts is checked on its own).
 #: Others hold apps and state we cannot restore.
 PLAIN_SNAPSHOTS = frozenset(
-    {"", "os", "init_state", "base_setup", "chrome", "gimp"}
+    {"", "os", "init_state", "base_setup", "chrome", "gimp", "thunderbird", "multiapps"}
     | {"libreoffice_calc", "libreoffice_writer", "libreoffice_impress"}
 )
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -73,6 +76,7 @@ class OSWorldTask(DesktopTask):
             steps=tuple(plan.after_apps),
             home_alias=VM_HOME,
             delay=plan.delay,
+            own_profiles=tuple(sorted(plan.own_profiles)),
         )
 
     def judge_commands(self) -> tuple[tuple[str, ...], ...]:
@@ -91,9 +95,9 @@ class OSWorldTask(DesktopTask):
         return Evaluation(reward=score, done=success, success=success, raw=raw)
 
 
-def parse_task(data: Any, path: Path, root: Path) -> OSWorldSpec:
+def parse_task(data: Any, path: Path, root: Path, cache: Path | None = None) -> OSWorldSpec:
     """The spec of one task file's JSON object (``path`` names it in errors; local files it copies
-    in must lie under ``root``)."""
+    in must lie under ``root``; internet files are read from OSWorld's ``cache`` folder, if any)."""
     source = str(path)
     if not isinstance(data, dict):
         raise OSWorldTaskError(source, "top level", "an OSWorld task file holds one JSON object")
@@ -117,21 +121,29 @@ def parse_task(data: Any, path: Path, root: Path) -> OSWorldSpec:
         )
     check_related(data.get("related_apps"), source)
     related = tuple(str(a) for a in data.get("related_apps") or [])
-    plan = plan_setup(data.get("config"), path.parent, root, source, related)
-    judge = compile_judge(data.get("evaluator"), Place(source, "evaluator", path.parent, root))
+    cached = TaskCache(cache, task_id) if cache is not None else None
+    plan = plan_setup(data.get("config"), path.parent, root, source, related, cached)
+    judge = compile_judge(data.get("evaluator"), Place(source, "evaluator", path.parent, root, cached))
     return OSWorldSpec(task_id, instruction.strip(), plan, judge, path, related)
 
 
-def load_task(path: str | Path, root: str | Path | None = None) -> OSWorldTask:
+def load_task(
+    path: str | Path, root: str | Path | None = None, cache: str | Path | None = None
+) -> OSWorldTask:
     """The task of one OSWorld task file (local files it copies in must lie under ``root``, by
-    default the file's folder)."""
+    default the file's folder; internet files are read from OSWorld's ``cache`` folder, by default
+    ``$PALAESTRA_OSWORLD_CACHE``, and refused without one)."""
     path = Path(path)
-    return OSWorldTask(parse_task(_read_json(path), path, Path(root) if root else path.parent))
+    root_path = Path(root) if root else path.parent
+    return OSWorldTask(parse_task(_read_json(path), path, root_path, cache_folder(cache)))
 
 
-def scan_folder(folder: str | Path) -> tuple[list[OSWorldTask], list[OSWorldTaskError]]:
+def scan_folder(
+    folder: str | Path, cache: str | Path | None = None
+) -> tuple[list[OSWorldTask], list[OSWorldTaskError]]:
     """The tasks of every ``*.json`` under ``folder`` (recursively, sorted by id), and the error of
-    each file that could not be loaded (a later file with an id already taken is one)."""
+    each file that could not be loaded (a later file with an id already taken is one); ``cache``
+    as for `load_task`."""
     folder = Path(folder)
     if not folder.is_dir():
         raise OSWorldTaskError(str(folder), "folder", "is not a folder of OSWorld task files")
@@ -139,7 +151,7 @@ def scan_folder(folder: str | Path) -> tuple[list[OSWorldTask], list[OSWorldTask
     errors: list[OSWorldTaskError] = []
     for path in sorted(folder.rglob("*.json")):
         try:
-            task = load_task(path, folder)
+            task = load_task(path, folder, cache)
             if task.spec.id in tasks:
                 first = tasks[task.spec.id].spec.path
                 raise OSWorldTaskError(str(path), "id", f"{task.spec.id!r} is also the id of {first}")
@@ -150,9 +162,10 @@ def scan_folder(folder: str | Path) -> tuple[list[OSWorldTask], list[OSWorldTask
     return [tasks[k] for k in sorted(tasks)], errors
 
 
-def load_folder(folder: str | Path) -> list[OSWorldTask]:
-    """The tasks of every ``*.json`` under ``folder``; the first file that cannot be loaded raises."""
-    tasks, errors = scan_folder(folder)
+def load_folder(folder: str | Path, cache: str | Path | None = None) -> list[OSWorldTask]:
+    """The tasks of every ``*.json`` under ``folder``; the first file that cannot be loaded raises
+    (``cache`` as for `load_task`)."""
+    tasks, errors = scan_folder(folder, cache)
     if errors:
         raise errors[0]
     return tasks
