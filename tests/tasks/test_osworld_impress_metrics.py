@@ -264,9 +264,9 @@ TRANSITION = {"func": "check_transition", "result": {"type": "vm_file", "path": 
 REFUSED = [
     (compare(examine_txt=False), EVAL, "`examine_txt`.*Did you mean: `examine_text`"),
     (
-        {**compare(), "func": "check_left_panel"},
+        {**compare(), "func": "compare_image_text"},
         EVAL,
-        r"metric `check_left_panel` \(it reads Impress's slide pane.*Supported metrics: ",
+        r"metric `compare_image_text` \(it reads a screenshot's text by OCR.*Supported metrics: ",
     ),
     ({**compare(), "func": "compare_pptx_file"}, EVAL, "Did you mean: `compare_pptx_files`"),
     (

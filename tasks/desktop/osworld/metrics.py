@@ -216,6 +216,7 @@ METRICS: dict[str, Metric] = {
     "evaluate_presentation_fill_to_rgb_distance": Metric(
         slides_checks.evaluate_presentation_fill_to_rgb_distance, True, rule_keys=("rgb",)
     ),
+    "check_left_panel": Metric(slides_checks.check_left_panel, False),
     "check_image_stretch_and_center": Metric(slides_pictures.check_image_stretch_and_center, True),
     "check_slide_numbers_color": Metric(slides_pictures.check_slide_numbers_color, False),
     "check_page_number_colors": Metric(
@@ -268,8 +269,6 @@ METRICS["check_moved_jpgs"] = Metric(
 )
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
 REFUSED_METRICS = {
-    "check_left_panel": "it reads Impress's slide pane from OSWorld's own accessibility tree; use "
-    "check_accessibility_tree",
     **dict.fromkeys(
         ("check_triangle_position", "check_green_background", "check_textbox_on_leftside"),
         "it is written for one OSWorld task's picture (a shape, a colour, a text box's place); "
