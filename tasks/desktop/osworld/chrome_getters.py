@@ -17,17 +17,14 @@ give name them under OSWorld's ``/home/user`` instead, as the task files do.
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
 from palaestra.tasks.desktop.osworld.paths import VM_HOME
+from palaestra.tasks.desktop.osworld.sqlite_copy import query_copy
 
 #: Chromium's profile folder in HOME, and its one profile in it.
 PROFILE = ".config/chromium"
@@ -95,32 +92,15 @@ def bookmarks(outcome: DesktopOutcome) -> dict[str, Any] | None:
 
 
 def _rows(outcome: DesktopOutcome, name: str, query: str) -> list[tuple[Any, ...]] | None:
-    """The rows of ``query`` on one of the profile's SQLite databases, read from a copy: the
-    running browser holds it locked, and a reader must never change what the agent left. None
-    when the database is missing or unreadable, or it or its journal leads out of HOME (a link
-    the agent made): a score of 0, not a failed verdict."""
-    with tempfile.TemporaryDirectory(prefix="palaestra-chrome-") as folder:
-        try:
-            source = outcome.path(f"{DEFAULT}/{name}")
-            if not source.is_file():
-                return None
-            copy = Path(folder) / name
-            shutil.copyfile(source, copy)
-            # A transaction in flight rolls back, as the browser's own would; commits still in the
-            # write-ahead log (a database in WAL mode) are read, as the browser reads them.
-            for suffix in ("-journal", "-wal"):
-                companion = outcome.path(f"{DEFAULT}/{name}{suffix}")
-                if companion.is_file():
-                    shutil.copyfile(companion, copy.with_name(f"{name}{suffix}"))
-        except (OSError, ValueError):
-            return None
-        db = sqlite3.connect(copy)
-        try:
-            rows = list(db.execute(query))
-        except sqlite3.Error:
-            return None
-        finally:
-            db.close()
+    """The rows of ``query`` on one of the profile's SQLite databases, read from a copy
+    (`sqlite_copy`); None when it is missing or unreadable: a score of 0, not a failed verdict."""
+    try:
+        source = outcome.path(f"{DEFAULT}/{name}")
+    except ValueError:
+        return None
+    rows = query_copy(source, outcome.home, query)
+    if rows is None:
+        return None
     return [tuple(aliased(outcome, v) if isinstance(v, str) else v for v in row) for row in rows]
 
 

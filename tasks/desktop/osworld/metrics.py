@@ -17,6 +17,7 @@ from typing import Any
 from palaestra.tasks.desktop.osworld import (
     calc_metrics,
     chrome_metrics,
+    data_checks,
     image_metrics,
     os_checks,
     pdf_metrics,
@@ -195,6 +196,11 @@ METRICS: dict[str, Metric] = {
     "file_contains": Metric(text_checks.file_contains, True, rule_keys=("expected",)),
     "check_line_number": Metric(text_checks.check_line_number, True, rule_keys=("expected",)),
     "check_list": Metric(text_checks.check_list, True, check_rules=text_checks.check_list_rules),
+    # An app's data files (data_checks).
+    "run_sqlite3": Metric(data_checks.run_sqlite3, True, check_rules=data_checks.check_sqlite_rules),
+    "check_json": Metric(
+        data_checks.check_json, True, ("is_yaml",), check_rules=data_checks.check_json_rules
+    ),
     # LibreOffice Impress's decks and the office profile's settings (slides_metrics, slides_checks).
     "compare_pptx_files": Metric(
         slides_metrics.compare_pptx_files,
