@@ -4,8 +4,8 @@ This speaks AT-SPI's D-Bus protocol directly (with `jeepney`, pure Python) inste
 libatspi and PyGObject: no C extension to build, no process-wide singleton bound to one bus, and the
 calls of one tree level go out together (pipelined) instead of one round trip at a time. Only what
 is on screen is read: a node that is not `showing` is kept out with its whole subtree (a menu's
-items until it opens; GTK 2 never says its open menus' items are showing, only visible, so a visible
-item of a menu that is selected or focused, an open one, is read), and so are the children of a node
+items until it opens; GTK 2 never says its open menus' items are showing, only visible, so the
+visible items of a menu `atspi_menus` finds open are read), and so are the children of a node
 that `manages descendants` (a spreadsheet's 2^31 cells in LibreOffice: `sheet_cells` reads the
 visible ones one by one), except for a Writer page's paragraphs, few, which are read.
 """
@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+import atspi_menus
 from atspi_states import states_of
 from jeepney import DBusAddress, HeaderFields, MessageType, Properties, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
@@ -68,6 +69,9 @@ class Node:
     value: float | None = None
     app: str = ""
     popup: int = -1  # which popup window it is drawn in (`stacking.place`), -1 for none
+    #: Read only for an unnamed node with at most one child (a control, or the wrapper of one):
+    #: GTK gives a tooltip as the description, and `tree` names a control without a name by it.
+    description: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -128,10 +132,12 @@ class AtspiReader:
         """Every showing node of every application, parents before children."""
         deadline = time.monotonic() + self.timeout
         nodes: dict[str, Node] = {}
-        level: list[tuple[str, str, str, int]] = [(bus, path, "", 0) for bus, path in self.applications()]
+        apps = self.applications()
+        level: list[tuple[str, str, str, int]] = [(bus, path, "", 0) for bus, path in apps]
         open_menus: set[str] = set()
+        gtk2 = atspi_menus.gtk2_buses(apps, self._batch(atspi_menus.toolkit_calls(apps), deadline))
         while level and len(nodes) < max_nodes:
-            level = self._level(level, nodes, deadline, open_menus)
+            level = self._level(level, nodes, deadline, open_menus, gtk2)
         self._describe(list(nodes.values()), deadline)
         return list(nodes.values())
 
@@ -141,6 +147,7 @@ class AtspiReader:
         nodes: dict[str, Node],
         deadline: float,
         open_menus: set[str],
+        gtk2: frozenset[str] = frozenset(),
     ) -> list[tuple[str, str, str, int]]:
         """Add one level of the trees to ``nodes``; the next level's (bus, path, parent, depth).
 
@@ -167,7 +174,8 @@ class AtspiReader:
             if parent in nodes:
                 nodes[parent].children.append(key)
             (managing if "manages-descendants" in node_states else parents).append((bus, path, key, depth))
-        self._open_menus(parents, nodes, open_menus, deadline)
+        # The roles that tell open menus (`atspi_menus`) come in the round trip that asks for children.
+        asked = [p for p in parents if p[3] > 0 and atspi_menus.needs_role(p[0], nodes[p[2]].states, gtk2)]
         if managing:
             calls = []
             for bus, path, _, _ in managing:
@@ -178,25 +186,21 @@ class AtspiReader:
                 count, role = replies[2 * i], replies[2 * i + 1]
                 if count and role and count[0][1] <= MAX_MANAGED and role[0] in WALKED_MANAGING_ROLES:
                     parents.append(entry)
-        replies = self._batch([_call(bus, path, "GetChildren") for bus, path, _, _ in parents], deadline)
+        calls = [_call(bus, path, "GetChildren") for bus, path, _, _ in parents]
+        replies = self._batch(
+            calls + [_call(bus, path, "GetRoleName") for bus, path, _, _ in asked], deadline
+        )
+        for (_, _, key, _), role in zip(asked, replies[len(parents) :], strict=True):
+            nodes[key].role = str(role[0]) if role else ""  # kept: `_describe` does not ask again
+        candidates = [(bus, path, key, nodes[key].role, nodes[key].states) for bus, path, key, _ in asked]
+        selections = atspi_menus.selection_calls(candidates, open_menus, gtk2)
+        atspi_menus.add_selected(open_menus, self._batch(list(selections), deadline))
         return [
             (child_bus, child_path, key, depth + 1)
-            for (_, _, key, depth), children in zip(parents, replies, strict=True)
+            for (_, _, key, depth), children in zip(parents, replies[: len(parents)], strict=True)
             if children is not None
             for child_bus, child_path in children[0]
         ]
-
-    def _open_menus(
-        self,
-        parents: list[tuple[str, str, str, int]],
-        nodes: dict[str, Node],
-        found: set[str],
-        deadline: float,
-    ) -> None:
-        """Add to ``found`` the menus among ``parents`` that are open (selected or focused)."""
-        active = [p for p in parents if p[3] > 0 and {"selected", "focused"} & set(nodes[p[2]].states)]
-        roles = self._batch([_call(bus, path, "GetRoleName") for bus, path, _, _ in active], deadline)
-        found.update(key for (_, _, key, _), role in zip(active, roles, strict=True) if role == ("menu",))
 
     def attributes(self, nodes: list[Node]) -> list[dict[str, str]]:
         """Each node's object attributes (``toolkit: gtk`` on GTK's own widgets), {} when unanswered."""
@@ -229,22 +233,24 @@ class AtspiReader:
         return out
 
     def _describe(self, nodes: list[Node], deadline: float) -> None:
-        calls = []
+        calls: list[Call] = []
         for node in nodes:
             bus, path = node.key.split(" ", 1)
             address = DBusAddress(path, bus, ACCESSIBLE)
             calls += [
-                new_method_call(address, "GetRoleName"),
                 Properties(address).get("Name"),
                 new_method_call(address, "GetInterfaces"),
                 new_method_call(DBusAddress(path, bus, COMPONENT), "GetExtents", "u", (COORD_SCREEN,)),
             ]
-        replies = self._batch(calls, deadline)
+        unknown = [node for node in nodes if not node.role]  # `_level` read some roles already
+        replies = self._batch(calls + [_call(*_bus_path(n.key), "GetRoleName") for n in unknown], deadline)
+        for node, role in zip(unknown, replies[3 * len(nodes) :], strict=True):
+            node.role = str(role[0]) if role else ""
         texts: list[tuple[Node, Message]] = []
         values: list[tuple[Node, Message]] = []
+        descriptions: list[tuple[Node, Message]] = []
         for i, node in enumerate(nodes):
-            role, name, interfaces, box = replies[4 * i : 4 * i + 4]
-            node.role = str(role[0]) if role else ""
+            name, interfaces, box = replies[3 * i : 3 * i + 3]
             node.name = " ".join(str(name[0][1]).split()) if name else ""
             if box and node.depth > 0:
                 node.box = tuple(int(v) for v in box[0])  # type: ignore[assignment]
@@ -253,13 +259,18 @@ class AtspiReader:
                 texts.append((node, new_method_call(DBusAddress(path, bus, TEXT), "GetText", "ii", (0, -1))))
             if interfaces and VALUE in interfaces[0]:
                 values.append((node, Properties(DBusAddress(path, bus, VALUE)).get("CurrentValue")))
-        answers = self._batch([call for _, call in texts + values], deadline)
+            if not node.name and len(node.children) <= 1:  # a control, or the one-child wrapper of one
+                descriptions.append((node, Properties(DBusAddress(path, bus, ACCESSIBLE)).get("Description")))
+        answers = self._batch([call for _, call in texts + values + descriptions], deadline)
         for (node, _), answer in zip(texts, answers[: len(texts)], strict=True):
             if answer:
                 node.text = str(answer[0])[:MAX_TEXT]
-        for (node, _), answer in zip(values, answers[len(texts) :], strict=True):
+        for (node, _), answer in zip(values, answers[len(texts) : len(texts) + len(values)], strict=True):
             if answer:
                 node.value = float(answer[0][1])
+        for (node, _), answer in zip(descriptions, answers[len(texts) + len(values) :], strict=True):
+            if answer:
+                node.description = " ".join(str(answer[0][1]).split("\n")[0].split())
 
 
 def _bus_path(key: str) -> tuple[str, str]:

@@ -1,5 +1,4 @@
-"""Chromium as the desktop's web browser: how it is launched, its profile, when it is ready, and the
-DevTools endpoint through which OSWorld's tab steps reach it.
+"""Chromium as the desktop's web browser: how it is launched, its profile, and when it is ready.
 
 OSWorld's tasks start ``google-chrome --remote-debugging-port=1337``; here Debian's Chromium stands
 in for it (the task loader names it ``chromium``). Every episode gets a fresh profile inside its
@@ -9,24 +8,19 @@ sync (nothing may reach out of the machine), passwords in the profile rather tha
 would prompt, no GPU. ``--force-renderer-accessibility`` puts the pages' content into the AT-SPI
 tree, not only the browser's own toolbar.
 
-The DevTools port listens on loopback only (Chromium's default for a headful browser), and it is
-one Chromium picks (``--remote-debugging-port=0``), not the task's: sessions share the machine (two
-workers may play one task at once), so a fixed port would collide, and Chromium writes the port
-file ``DevToolsActivePort`` into the profile only for a port it picked. That file is how the tab
-steps and the judge's getters find the browser; OSWorld's own use of its port is its host's
-getters and the ``socat 9222 -> 1337`` bridge to them, which the loader drops.
+OSWorld's ``--remote-debugging-port`` is replaced by ``--remote-debugging-pipe``: a port on
+loopback answers every local user, and DevTools drives the browser and reads any file it may, so
+another session's agent or task could reach into this episode's browser. The pipe's other ends are
+the session's alone (`devtools_pipe`); the tab steps and the judge's tab getters go through it
+(`browser_tabs`). OSWorld's host reached its port through a ``socat 9222 -> 1337`` bridge, which
+the loader drops.
 
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import posixpath
-import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,12 +47,10 @@ FLAGS = (
     "--hide-crash-restore-bubble",
     "--start-maximized",
 )
+#: How the browser's DevTools are reached: over its fds 3 and 4, which the session gives it.
+PIPE = "--remote-debugging-pipe"
 #: Launch options the session sets itself: a task's own are replaced.
-OWN_OPTIONS = ("--user-data-dir", "--remote-debugging-port", "--remote-debugging-address")
-#: How long a tab step waits for the browser's DevTools endpoint (a browser launched just before).
-ENDPOINT_TIMEOUT = 15.0
-#: How long a tab step waits for a page it opened to finish loading.
-LOAD_TIMEOUT = 10.0
+OWN_OPTIONS = ("--user-data-dir", "--remote-debugging-port", "--remote-debugging-address", PIPE)
 #: How long a quit waits for the browser to write its profile and exit before it is killed.
 QUIT_TIMEOUT = 10.0
 
@@ -73,9 +65,14 @@ def profile(home: Path) -> Path:
 
 def launch_argv(argv: list[str], home: Path) -> list[str]:
     """``argv`` (``chromium`` and a task's options and URLs) with the episode's profile, the quiet
-    flags and a loopback DevTools port of Chromium's choosing (a task's own port is replaced)."""
+    flags and DevTools over the session's pipe (a task's own port is dropped)."""
     rest = [a for a in argv[1:] if a.partition("=")[0] not in OWN_OPTIONS]
-    return [BINARY, f"--user-data-dir={profile(home)}", "--remote-debugging-port=0", *FLAGS, *rest]
+    return [BINARY, f"--user-data-dir={profile(home)}", PIPE, *FLAGS, *rest]
+
+
+def wants_pipe(argv: list[str]) -> bool:
+    """Whether ``argv`` (as `launch_argv` made it) starts a browser that reads DevTools on fds 3, 4."""
+    return argv[:1] == [BINARY] and PIPE in argv
 
 
 def window_shown(windows: list[dict[str, Any]]) -> bool:
@@ -94,106 +91,6 @@ def ready(windows: list[dict[str, Any]], snapshot: Callable[[], list[atspi.Node]
         return False
     blank = any(w["active"] and w["title"] == "about:blank - Chromium" for w in windows)
     return blank or page_shown(snapshot())
-
-
-# -- the DevTools endpoint ---------------------------------------------------------------------
-
-
-def endpoint(home: Path, timeout: float = ENDPOINT_TIMEOUT) -> str | None:
-    """``http://127.0.0.1:PORT`` of the episode's browser, once it answers; None when no browser
-    announced a port within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with contextlib.suppress(OSError, ValueError, IndexError, AttributeError):
-            port, browser = (profile(home) / "DevToolsActivePort").read_text().split()[:2]
-            base = f"http://127.0.0.1:{int(port)}"
-            # The file outlives its browser (a quit one leaves it): the port may be another
-            # session's browser's by now, so the browser answering must be the one that wrote it.
-            if str(_get(base, "/json/version").get("webSocketDebuggerUrl", "")).endswith(browser):
-                return base
-        if time.monotonic() > deadline:
-            return None
-        time.sleep(0.2)
-
-
-def _get(base: str, path: str, method: str = "GET") -> Any:
-    """DevTools' answer to ``path``: JSON, or its text (``/json/close`` says "Target is closing")."""
-    request = urllib.request.Request(base + path, method=method)
-    with urllib.request.urlopen(request, timeout=5) as reply:
-        body = reply.read().decode("utf-8", "replace")
-    try:
-        return json.loads(body)
-    except ValueError:
-        return body
-
-
-def pages(base: str) -> list[dict[str, Any]]:
-    """The browser's tabs, the most recently active first (DevTools' own order)."""
-    return [t for t in _get(base, "/json/list") if t.get("type") == "page"]
-
-
-def open_tabs(home: Path, urls: list[str]) -> dict[str, Any]:
-    """Open each URL in a new tab, in order, each loaded (or given up on) before the next, as
-    OSWorld's ``chrome_open_tabs`` does; the last one opened is the active tab."""
-    base = endpoint(home)
-    if base is None:
-        return {"error": "the browser's DevTools endpoint did not come up", "opened": []}
-    opened: list[str] = []
-    title = ""
-    for url in urls:
-        # A step that fails is reported and the next one runs (a browser that quit meanwhile, a
-        # URL DevTools refuses): the episode goes on, as OSWorld's setup does.
-        try:
-            tab = _get(base, "/json/new?" + urllib.parse.quote(url, safe=":/?&=#%~+,;@!$'()*[]"), "PUT")
-            if not isinstance(tab, dict):
-                raise ValueError(f"DevTools answered {str(tab)[:200]!r}")
-            title = _wait_loaded(base, str(tab.get("id")))
-        except (OSError, ValueError) as exc:
-            return {"error": f"could not open {url!r}: {exc}", "opened": opened, "title": title}
-        opened.append(url)
-    return {"opened": opened, "title": title}
-
-
-def _wait_loaded(base: str, tab_id: str) -> str:
-    """The tab's title once it has one (Chromium sets it once the document is parsed), or ""
-    after a deadline."""
-    deadline = time.monotonic() + LOAD_TIMEOUT
-    while time.monotonic() < deadline:
-        tab = next((t for t in pages(base) if t.get("id") == tab_id), None)
-        if tab is None:
-            return ""
-        if tab.get("title") and tab.get("title") != tab.get("url"):
-            return str(tab["title"])
-        time.sleep(0.1)
-    return ""
-
-
-def close_tabs(home: Path, urls: list[str]) -> dict[str, Any]:
-    """Close every tab showing one of ``urls`` (OSWorld's ``chrome_close_tabs``)."""
-    base = endpoint(home)
-    if base is None:
-        return {"error": "the browser's DevTools endpoint did not come up", "closed": []}
-    wanted = {_plain(u) for u in urls}
-    closed = []
-    try:
-        tabs = pages(base)
-    except (OSError, ValueError) as exc:
-        return {"error": f"could not list the browser's tabs: {exc}", "closed": []}
-    for tab in tabs:
-        if _plain(str(tab.get("url"))) in wanted:
-            with contextlib.suppress(OSError, ValueError):
-                _get(base, f"/json/close/{tab['id']}")
-                closed.append(tab["url"])
-    return {"closed": closed}
-
-
-#: The addresses of Chromium's New Tab page (a task's ``chrome://newtab`` shows as the others).
-NEW_TAB = ("chrome://newtab", "chrome://new-tab-page", "chrome://new-tab-page-third-party")
-
-
-def _plain(url: str) -> str:
-    url = url.rstrip("/")
-    return NEW_TAB[0] if url in NEW_TAB else url
 
 
 # -- what the accessibility tree says about Chromium ------------------------------------------

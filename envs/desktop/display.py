@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,19 @@ def _die_with_parent() -> None:
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def _die_with_parent_holding(fds: dict[int, int]) -> Callable[[], None]:
+    """`_die_with_parent`, and each of the session's ``fds`` put at its number in the child (the
+    browser's DevTools pipe at 3 and 4). The child then keeps only those and its stdio: the session
+    opens every fd close-on-exec."""
+
+    def prepare() -> None:
+        _die_with_parent()
+        for number, fd in fds.items():
+            os.dup2(fd, number)
+
+    return prepare
+
+
 def _read_line(stream: Any, timeout: float, what: str) -> str:
     """A line from a child's pipe within `timeout` seconds (a bounded readiness wait)."""
     ready, _, _ = select.select([stream], [], [], timeout)
@@ -100,18 +114,27 @@ class Display:
     # -- start and stop --------------------------------------------------------------------
 
     def _popen(
-        self, argv: list[str], env: dict[str, str], cwd: Path, **kwargs: Any
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        fds: dict[int, int] | None = None,
+        **kwargs: Any,
     ) -> subprocess.Popen[bytes]:
         """A child of the session, as the desktop user when there is one, told to die with us, in a
-        (Unix) session of its own: `kill_scope` tells the episode's processes by their sessions."""
+        (Unix) session of its own: `kill_scope` tells the episode's processes by their sessions.
+        ``fds``: fds of ours the child gets at the numbers they are keyed by."""
         if self.ids is not None:
             kwargs.update(user=self.ids[0], group=self.ids[1], extra_groups=[])
+        prepare = _die_with_parent
+        if fds:  # subprocess closes every fd but stdio after preparing: these must stay open
+            prepare, kwargs["close_fds"] = _die_with_parent_holding(fds), False
         return subprocess.Popen(
             argv,
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
+            preexec_fn=prepare,
             start_new_session=True,
             **kwargs,
         )
@@ -219,14 +242,16 @@ class Display:
         """Collect every exited child (orphans come to us as the subreaper)."""
         while True:
             try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
+                pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
             for proc in [*self.apps, *self.infra.values()]:
                 if proc.pid == pid and proc.returncode is None:
-                    proc.returncode = -1
+                    # Its own status, as Popen would have said it (-1 read as "killed by SIGHUP"
+                    # an app that exited 0: a browser launch handing over to the running one).
+                    proc.returncode = os.waitstatus_to_exitcode(status)
 
     def stop(self) -> None:
         # A session whose start failed has no reader or X connection yet; one failing to close (its

@@ -17,7 +17,7 @@ from typing import Any
 
 from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
-from palaestra.envs.desktop.episode_requests import run_judge_commands, run_live_steps
+from palaestra.envs.desktop.episode_requests import read_browser_tabs, run_judge_commands, run_live_steps
 from palaestra.envs.desktop.tree import DesktopTree
 from palaestra.envs.obs import Observation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask, Judging
@@ -118,12 +118,21 @@ class DesktopJudging(PalaestraEnv):
         outcome.command_results = await run_judge_commands(
             client, self.task.judge_commands(), self.step_timeout
         )
+        if self.task.reads_browser_tabs():
+            outcome.browser_tabs = await read_browser_tabs(client, self.step_timeout)
         verdict = self.task.evaluate(outcome)
         raw = dict(verdict.raw)
         if at_end:
             raw["final_steps"] = self._final_results
         info = {"success": verdict.success, "task_info": raw}
         return obs, float(verdict.reward), at_end or verdict.done or ended, info
+
+    async def aoutcome(self) -> DesktopOutcome:
+        """`outcome`, with what only the session can read, read now: the browser's tabs."""
+        assert self._client is not None, "no episode yet: reset() first"
+        outcome = self.outcome()
+        outcome.browser_tabs = await read_browser_tabs(self._client, self.step_timeout)
+        return outcome
 
     def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:
         """What the task's judge reads: the episode's HOME and the latest snapshot."""

@@ -45,6 +45,7 @@ import user_pool
 import vlc_app
 import vscode_app
 from app_watch import AppWatch
+from devtools_pipe import DevToolsPipe
 from display import Display, SessionFailure
 from observe_act import ObserveAct
 from session_steps import SessionSteps
@@ -80,6 +81,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         #: Whether the episode's final steps have begun (an app's exit with status 0 is then asked for).
         self.winding_down = False
         self.stopped: set[int] = set()
+        self.browser_pipes: list[DevToolsPipe] = []
         #: The spreadsheet cell objects already made (`sheet_cells`: LibreOffice never frees them).
         self.cell_paths = sheet_cells.CellPaths()
 
@@ -98,6 +100,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             if app.returncode is None:
                 app.wait()
         self.apps = []
+        self.close_browser_pipes()
         self.x.release_all()
 
     # -- episodes --------------------------------------------------------------------------
@@ -158,7 +161,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
                 # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
                 self.app_errs.append(self.base / f"app-{self.episode}-{i}.stderr")
                 with self.app_errs[-1].open("wb") as err:
-                    self.apps.append(self._popen(argv, env, home, stdout=log, stderr=err))
+                    self.apps.append(self.start_app(argv, log, err))
             if self.apps:
                 apps = (with_office, with_browser, with_gimp, with_vlc, with_thunderbird, with_vscode)
                 self._wait(lambda: self._app_ready(known, *apps), request["apps"][0][0])
@@ -222,6 +225,8 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
                 ran = self.run_steps(list(request["steps"]), log)
             waited = self.x.settle(request.get("quiet", 0.1), request.get("limit", 3.0))
             return {"steps": ran, "settled": waited, "apps": self.app_status()}, b""
+        if op == "browser_tabs":  # for the judge: the browser's DevTools are the session's alone
+            return {"tabs": self.browser_tab_states()}, b""
         if op == "status":
             return {"apps": self.app_status(), "infra": {k: p.pid for k, p in self.infra.items()}}, b""
         raise ValueError(f"unknown request {op!r}")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import browser_app
+import browser_tabs
 import commands
 import gimp_app
 import office
@@ -26,11 +27,14 @@ import thunderbird_app
 import vlc_app
 import vscode_app
 import window_ops
+from devtools_pipe import DevToolsError, DevToolsPipe
 
 #: The longest pause one step may take (seconds).
 MAX_SLEEP = 30.0
 #: How long a tab step waits for the page it opened to reach the accessibility tree.
 PAGE_TIMEOUT = 5.0
+#: What a tab step says when no browser of the episode answers on its DevTools pipe.
+NO_BROWSER = "no browser the episode launched is running"
 
 
 class SessionSteps:
@@ -48,11 +52,20 @@ class SessionSteps:
     closed_a_window: bool
     #: The apps a step ended on purpose (OSWorld's ``pkill chrome``): their exit is no failure.
     stopped: set[int]
+    #: The DevTools pipe of each browser the episode launched, oldest first (`browser_tabs`).
+    browser_pipes: list[DevToolsPipe]
 
     def _command(self, argv: list[str], log: Any = None, timeout: float = 30.0) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _popen(self, argv: list[str], env: dict[str, str], cwd: Path, **kwargs: Any) -> Any:
+    def _popen(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        fds: dict[int, int] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         raise NotImplementedError
 
     def _own(self, path: Path) -> None:
@@ -77,8 +90,11 @@ class SessionSteps:
             assert self.home is not None
             urls = [commands.swap_home(str(u), self.home_alias, self.home) for u in step["urls"]]
             if step.get("action") == "close":
-                return browser_app.close_tabs(self.home, urls)
-            opened = browser_app.open_tabs(self.home, urls)
+                closed = browser_tabs.newest(self.browser_pipes, lambda p: browser_tabs.close_tabs(p, urls))
+                return {"error": NO_BROWSER, "closed": []} if closed is None else closed
+            opened = browser_tabs.newest(self.browser_pipes, lambda p: browser_tabs.open_tabs(p, urls))
+            if opened is None:
+                return {"error": NO_BROWSER, "opened": []}
             self._wait_for_page(str(opened.get("title", "")))
             return opened
         if kind == "quit_browser":
@@ -129,6 +145,35 @@ class SessionSteps:
             for path in written:
                 self._own(path)
         return argv
+
+    def browser_tab_states(self) -> list[dict[str, Any]] | None:
+        """The tabs of the episode's browser for the judge (`browser_tabs.tab_states`); None when
+        no browser the episode launched answers."""
+        try:
+            return browser_tabs.newest(self.browser_pipes, browser_tabs.tab_states)
+        except DevToolsError:
+            return None
+
+    def start_app(self, argv: list[str], stdout: Any, stderr: Any) -> subprocess.Popen[bytes]:
+        """Start an app (``argv`` as `app_argv` made it) in HOME with the episode's environment; a
+        browser gets a DevTools pipe of the session's (`devtools_pipe`)."""
+        assert self.home is not None
+        if not browser_app.wants_pipe(argv):
+            return self._popen(argv, self.episode_env, self.home, stdout=stdout, stderr=stderr)
+        pipe = DevToolsPipe()
+        try:
+            app = self._popen(argv, self.episode_env, self.home, pipe.child_fds, stdout=stdout, stderr=stderr)
+        except OSError:
+            pipe.close()
+            raise
+        pipe.given_to_child()
+        self.browser_pipes.append(pipe)
+        return app
+
+    def close_browser_pipes(self) -> None:
+        for pipe in self.browser_pipes:
+            pipe.close()
+        self.browser_pipes = []
 
     def _wait_for_page(self, title: str) -> None:
         """Until the page just opened is in the accessibility tree (a few seconds at most: a page
@@ -191,7 +236,7 @@ class SessionSteps:
         self.app_errs.append(self.base / f"app-{self.episode}-{len(self.apps)}.stderr")
         try:
             with self.app_errs[-1].open("wb") as err:
-                self.apps.append(self._popen(argv, self.episode_env, self.home, stdout=log, stderr=err))
+                self.apps.append(self.start_app(argv, log, err))
         except OSError as exc:
             self.app_errs.pop()
             return {"argv": argv, "error": str(exc)}

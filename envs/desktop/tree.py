@@ -5,7 +5,8 @@ and where on screen an action on an id lands (``DesktopTree.point_of``), read fr
 A line reads ``[12] push button 'Save' focused (480,419,59,34)``: id, role, name, value, states and
 the screen box (x, y, width, height in pixels), indented under its parent. Anonymous containers
 (fillers, panels without a name) are left out and their children moved up, as the browser's
-rendering leaves out generic wrappers.
+rendering leaves out generic wrappers. A control without a name is named by its tooltip, which
+GTK gives as the accessible's description, its own or its one-child wrapper's (GIMP's tool buttons).
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
     def visit(node: dict[str, Any], depth: int, parent_id: str, app: str) -> None:
         nonlocal focused
         states = set(node["states"])
-        role, name = node["role"], node["name"]
+        role, name = node["role"], node["name"] or _tooltip_name(node, by_key)
         # The application's name, not its D-Bus connection (":1.42"), which changes at every start
         # of the app and so made observations of the same seed differ (Gymnasium's reset contract).
         app = name if role == "application" else app
@@ -198,6 +199,24 @@ def build_tree(nodes: list[dict[str, Any]], ids: ElementIds, screen: tuple[int, 
     for root in roots:
         visit(root, 0, "", "")
     return DesktopTree(text="\n".join(lines), elements=elements, focused=focused, popup_of=popup_of)
+
+
+def _tooltip_name(node: dict[str, Any], by_key: dict[str, dict[str, Any]]) -> str:
+    """An unnamed control's tooltip (the first line of its description), or its wrapper's when it is
+    the wrapper's only child: a GTK tool item holds the tooltip and the button inside it none."""
+    if node["role"] not in INTERACTIVE_ROLES:
+        return ""
+    if node.get("description"):
+        return str(node["description"])
+    parent = by_key.get(node["parent"])
+    if (
+        parent
+        and not parent["name"]
+        and parent["role"] in WRAPPER_ROLES
+        and parent["children"] == [node["key"]]
+    ):
+        return str(parent.get("description", ""))
+    return ""
 
 
 def _value(node: dict[str, Any]) -> str:

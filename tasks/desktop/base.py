@@ -78,6 +78,10 @@ class DesktopOutcome:
     #: The accessibility tree as read from AT-SPI, every node (containers too), each with its
     #: ``key``, ``parent``, ``children``, ``role``, ``name``, ``states``, ``box``, ``text``, ``value``.
     nodes: list[dict[str, Any]] = field(default_factory=list)
+    #: The tabs of the episode's browser (``title``, ``url``, ``visible``, ``focused``), as the
+    #: session read them over the browser's DevTools pipe, for a task whose `reads_browser_tabs`;
+    #: None when no browser of the episode answers (or the task did not ask).
+    browser_tabs: list[dict[str, Any]] | None = None
     #: The output of the final steps' commands that keep it (`RunCommand.keep_output`), by name.
     kept_outputs: dict[str, str] = field(default_factory=dict)
 
@@ -143,6 +147,11 @@ class DesktopTask(ABC):
         ``vm_command_line``). Running them as the desktop user, not as the environment's own user,
         keeps what the agent left in HOME from running with more rights than the agent had."""
         return ()
+
+    def reads_browser_tabs(self) -> bool:
+        """Whether `evaluate` reads ``outcome.browser_tabs``: only the session reaches the browser's
+        DevTools, so they are asked of it before the verdict, only when needed."""
+        return False
 
     def final_steps(self) -> tuple[LiveStep, ...]:
         """Steps run once on the live desktop before a verdict at the end of the episode (only for

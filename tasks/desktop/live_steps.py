@@ -49,7 +49,7 @@ class WindowStep:
 class BrowserTabs:
     """Open each URL in a new tab of the episode's browser (``open``, OSWorld's
     ``chrome_open_tabs``), or close the tabs showing them (``close``, ``chrome_close_tabs``),
-    through its DevTools endpoint on loopback."""
+    through its DevTools pipe, which the session holds."""
 
     action: Literal["open", "close"]
     urls: tuple[str, ...]

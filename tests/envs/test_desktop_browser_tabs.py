@@ -1,118 +1,161 @@
-"""The episode's browser reached through its DevTools endpoint, over a real HTTP server that
-answers as DevTools does: a tab step that fails is reported in its result and the episode goes on
-(as OSWorld's setup does), rather than the session replying with an environment error; and a
-browser on the port that is not the one the profile's ``DevToolsActivePort`` names (that file
-outlives its browser, and the port may be another session's browser's by now) is never used, by
-the tab steps or by the judge's tab getters."""
+"""The episode's Chromium reached through its DevTools pipe, on real Xvfb sessions with the real
+browser, run by root (each session has a user of its own): the browser listens on no TCP port and
+writes no ``DevToolsActivePort``, another session's user cannot open its pipe, and yet the
+session's tab steps open and close tabs and the judge's read (``browser_tabs``) lists them. A tab
+step with no browser is reported in its result, not raised; a second launch hands over to the
+running browser, which still answers; a browser started by a command (as from the agent's
+terminal) has no DevTools at all."""
 
 from __future__ import annotations
 
-import http.server
-import importlib
-import json
-import threading
+import asyncio
+import base64
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import psutil
 import pytest
 
-from palaestra.tasks.desktop.base import DesktopOutcome
-from palaestra.tasks.desktop.osworld import chrome_getters
+from palaestra.envs.desktop.client import SessionClient
 
-DESKTOP = Path(__file__).resolve().parents[2] / "envs" / "desktop"
-OURS = "/devtools/browser/ours"
-TAB = {"type": "page", "id": "T1", "title": "Shop", "url": "http://127.0.0.1:8000/shop"}
-
-
-class DevTools(http.server.BaseHTTPRequestHandler):
-    """Says which browser it is (``browser``); lists one tab, or refuses to (``failing``), and
-    refuses to open tabs then."""
-
-    browser = OURS
-    failing = True
-
-    def _reply(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        if self.path == "/json/version":
-            port = self.server.server_address[1]
-            self._reply(200, {"webSocketDebuggerUrl": f"ws://127.0.0.1:{port}{self.browser}"})
-        elif self.path == "/json/list" and not self.failing:
-            self._reply(200, [TAB])
-        else:
-            self._reply(500, {"error": "going away"})
-
-    def do_PUT(self) -> None:
-        self._reply(500, {"error": "Could not create new page"})
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def browser_app(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.syspath_prepend(str(DESKTOP))  # the session imports its siblings so
-    return importlib.import_module("browser_app")
-
-
-def serve(home: Path, handler: type[DevTools]) -> http.server.ThreadingHTTPServer:
-    """A DevTools endpoint for ``home``'s profile, which names browser ``OURS`` on its port."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    profile = home / ".config" / "chromium"
-    profile.mkdir(parents=True)
-    (profile / "DevToolsActivePort").write_text(f"{server.server_address[1]}\n{OURS}\n")
-    return server
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    server = serve(tmp_path, DevTools)
-    yield tmp_path
-    server.shutdown()
-    server.server_close()
-
-
-def test_a_tab_devtools_refuses_to_open_is_reported_not_raised(browser_app: ModuleType, home: Path) -> None:
-    assert browser_app.profile(home) == home / ".config" / "chromium"
-    result = browser_app.open_tabs(home, ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"])
-    assert result["opened"] == []
-    assert "could not open 'http://127.0.0.1:9/a'" in result["error"]
-    assert "500" in result["error"]
-
-
-def test_tabs_devtools_cannot_list_are_reported_not_raised(browser_app: ModuleType, home: Path) -> None:
-    result = browser_app.close_tabs(home, ["http://127.0.0.1:9/a"])
-    assert result["closed"] == []
-    assert "could not list the browser's tabs" in result["error"]
-
-
-class Listing(DevTools):
-    failing = False
-
-
-class Another(Listing):
-    browser = "/devtools/browser/someone-elses"
-
-
-@pytest.mark.parametrize(("handler", "ours"), [(Listing, True), (Another, False)])
-def test_only_the_browser_the_profile_names_is_used(
-    browser_app: ModuleType, tmp_path: Path, handler: type[DevTools], ours: bool
-) -> None:
-    server = serve(tmp_path, handler)
+PAGE = "<html><head><title>Seed list</title></head><body><p>Beans, peas.</p></body></html>"
+FILES = {"pages/seeds.html": base64.b64encode(PAGE.encode()).decode()}
+#: Tries to open the browser's DevTools pipe (its fds 3 and 4) as whoever runs it.
+OPEN_PIPE = """
+import sys
+for fd, mode in ((3, "wb"), (4, "rb")):
     try:
-        found = browser_app.endpoint(tmp_path, timeout=0.5)
-        assert found == (f"http://127.0.0.1:{server.server_address[1]}" if ours else None)
-        outcome = DesktopOutcome(home=tmp_path, elements=[], windows=[], messages=[])
-        tabs = chrome_getters.open_tabs_info(outcome)
-        assert tabs == ([{"title": "Shop", "url": TAB["url"]}] if ours else None)
-    finally:
-        server.shutdown()
-        server.server_close()
+        open(f"/proc/{sys.argv[1]}/fd/{fd}", mode, buffering=0).close()
+        print("opened", fd)
+    except OSError as exc:
+        print(type(exc).__name__, fd)
+"""
+
+
+class Sessions:
+    """Desktop sessions driven from one event loop of the test's own."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.clients: list[SessionClient] = []
+
+    def start(self) -> SessionClient:
+        client = SessionClient(640, 480)
+        self.loop.run_until_complete(client.start())
+        self.clients.append(client)
+        return client
+
+    def ask(self, client: SessionClient, request: dict[str, Any]) -> dict[str, Any]:
+        reply, _ = self.loop.run_until_complete(client.request(request, 90))
+        return reply
+
+    def command(self, client: SessionClient, *argv: str) -> dict[str, Any]:
+        return self.ask(client, {"op": "run", "argv": list(argv)})
+
+    def close(self) -> None:
+        for client in self.clients:
+            self.loop.run_until_complete(client.close())
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def sessions() -> Iterator[Sessions]:
+    made = Sessions()
+    yield made
+    made.close()
+
+
+def browse(sessions: Sessions, client: SessionClient) -> int:
+    """A fresh episode showing the seed list in Chromium; the browser's pid."""
+    reply = sessions.ask(
+        client, {"op": "episode", "files": FILES, "apps": [["chromium", "~/pages/seeds.html"]]}
+    )
+    (pid,) = reply["pids"]
+    return int(pid)
+
+
+def tabs(sessions: Sessions, client: SessionClient) -> list[dict[str, Any]] | None:
+    return sessions.ask(client, {"op": "browser_tabs"})["tabs"]  # type: ignore[no-any-return]
+
+
+def steps(sessions: Sessions, client: SessionClient, *wanted: dict[str, Any]) -> list[dict[str, Any]]:
+    return sessions.ask(client, {"op": "steps", "steps": list(wanted)})["steps"]  # type: ignore[no-any-return]
+
+
+def listening(pid: int) -> list[Any]:
+    """The TCP sockets the process and its children listen on (the browser's zygotes, renderers...)."""
+    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    found = []
+    for proc in procs:
+        try:
+            found += [c for c in proc.net_connections("inet") if c.status == psutil.CONN_LISTEN]
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def test_only_the_session_reaches_its_browsers_devtools(sessions: Sessions) -> None:
+    a, b = sessions.start(), sessions.start()
+    browser = browse(sessions, a)
+    sessions.ask(b, {"op": "episode"})  # no apps: its commands run in it
+    home = Path(a.info["base"]) / "home"
+    seeds = f"file://{home}/pages/seeds.html"
+    assert [t["url"] for t in tabs(sessions, a) or []] == [seeds]
+    assert listening(browser) == [] and psutil.Process(browser).children(recursive=True)
+    assert not (home / ".config/chromium/DevToolsActivePort").exists()
+    flags = psutil.Process(browser).cmdline()
+    assert "--remote-debugging-pipe" in flags and not any("remote-debugging-port" in f for f in flags)
+
+    # Another session's user (its agent's terminal, its task's commands) cannot open the pipe.
+    tried = sessions.command(b, "python3", "-c", OPEN_PIPE, str(browser))
+    assert tried["stdout"].split("\n")[:2] == ["PermissionError 3", "PermissionError 4"], tried
+
+    # The session's own tab steps and its judge's read go through it.
+    opened, closed = steps(
+        sessions,
+        a,
+        {"do": "tabs", "action": "open", "urls": ["about:blank", seeds + "?again"]},
+        {"do": "tabs", "action": "close", "urls": ["about:blank"]},
+    )
+    assert opened["opened"] == ["about:blank", seeds + "?again"] and opened["title"] == "Seed list", opened
+    assert closed["closed"] == ["about:blank"], closed
+    now = tabs(sessions, a) or []
+    assert sorted(t["url"] for t in now) == [seeds, seeds + "?again"]
+    assert [t["url"] for t in now if t["visible"]] == [seeds + "?again"]  # the tab opened last
+    assert all(t["title"] == "Seed list" for t in now)
+    assert tabs(sessions, b) is None  # B has no browser: it sees none, not A's
+    assert listening(browser) == []
+
+
+def test_without_a_browser_tab_steps_report_it_and_handed_over_launches_still_answer(
+    sessions: Sessions,
+) -> None:
+    a = sessions.start()
+    browser = browse(sessions, a)
+    # A second launch on the same profile hands its window to the running browser and exits: the
+    # tab step right after it waits on its pipe until it ends, then the running browser's answers.
+    (launched,) = steps(sessions, a, {"do": "launch", "argv": ["chromium", "about:blank"]})
+    assert launched["pid"] != browser
+    (opened,) = steps(sessions, a, {"do": "tabs", "action": "open", "urls": ["chrome://version/"]})
+    assert opened["opened"] == ["chrome://version/"], opened
+    assert "chrome://version/" in [t["url"] for t in tabs(sessions, a) or []]
+    assert not psutil.pid_exists(launched["pid"]) or psutil.Process(launched["pid"]).status() == "zombie"
+
+    (quit_,) = steps(sessions, a, {"do": "quit_browser"})
+    assert browser in quit_["quit"]
+    assert tabs(sessions, a) is None
+    (failed,) = steps(sessions, a, {"do": "tabs", "action": "open", "urls": ["about:blank"]})
+    assert failed["opened"] == [] and "no browser" in failed["error"]
+
+    # A browser a command starts (as the agent's terminal would) gets no DevTools at all.
+    started = sessions.command(
+        a, "sh", "-c", "setsid chromium --no-first-run about:blank >/dev/null 2>&1 & echo $!"
+    )
+    pid = int(started["stdout"])
+    deadline = time.monotonic() + 20
+    while not psutil.Process(pid).children() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert psutil.Process(pid).children(), "the terminal's browser did not start"
+    assert tabs(sessions, a) is None and listening(pid) == []

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
+from palaestra.envs.loop import run_sync
+from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.oracles import play_oracle
 from palaestra.tasks.desktop.osworld import BUNDLED, load_folder, load_task
 from palaestra.tasks.desktop.osworld.chrome_getters import (
@@ -31,6 +33,11 @@ def env() -> Iterator[DesktopEnv]:
     shared = DesktopEnv(CHROME["chrome-link-in-new-tab"])
     yield shared
     shared.close()
+
+
+def live(env: DesktopEnv) -> DesktopOutcome:
+    """The outcome now, with the browser's tabs as the session reads them over its DevTools pipe."""
+    return run_sync(env.aoutcome())
 
 
 def test_the_chrome_tasks_are_these() -> None:
@@ -66,7 +73,7 @@ def test_the_page_is_in_the_tree_and_its_tabs_are_read_live(env: DesktopEnv) -> 
     assert address["value"].endswith("/pages/garden.html")
     assert not any(e["role"] == "frame" and not e["name"] for e in obs["elements"])  # closed popups
     garden = {"title": "Garden notes", "url": "file:///home/user/pages/garden.html"}
-    assert active_tab_info(env.outcome()) == garden
+    assert active_tab_info(live(env)) == garden
 
     # An address typed into the address bar, as an agent would: the tab's URL and its query.
     obs, *_ = env.step(
@@ -75,19 +82,19 @@ def test_the_page_is_in_the_tree_and_its_tabs_are_read_live(env: DesktopEnv) -> 
     spec = {"type": "active_tab_url_parse", "parse_keys": ["q", "n"], "replace": {"n": "count"}}
     for _ in range(6):  # the page loads, and the address bar shows it, a moment after Enter
         obs, *_ = env.step("wait(0.5)")
-        parsed = active_tab_url_parse(spec, "t", "w")(env.outcome())
-        if parsed and "?" in (active_url_from_access_tree({}, "t", "w")(env.outcome()) or ""):
+        parsed = active_tab_url_parse(spec, "t", "w")(live(env))
+        if parsed and "?" in (active_url_from_access_tree({}, "t", "w")(live(env)) or ""):
             break
-    assert parsed == {"q": "tomato", "count": "2"}, (active_tab_info(env.outcome()), obs["axtree"][:1500])
-    shown = active_url_from_access_tree({}, "t", "w")(env.outcome())
+    assert parsed == {"q": "tomato", "count": "2"}, (active_tab_info(live(env)), obs["axtree"][:1500])
+    shown = active_url_from_access_tree({}, "t", "w")(live(env))
     assert shown == "file:///home/user/pages/garden.html?q=tomato&n=2", obs["axtree"][:1500]
 
     obs, _info = env.reset(seed=0)
     (obs, reward, _, _, _), _errors = play_oracle(env, ORACLES["chrome-link-in-new-tab"], obs)
     assert reward == 1.0
-    tabs = open_tabs_info(env.outcome())
+    tabs = open_tabs_info(live(env))
     assert tabs is not None and sorted(t["title"] for t in tabs) == ["Garden notes", "Tomato recipes"]
-    assert active_tab_info(env.outcome()) == garden  # a ctrl+click opens the link behind it
+    assert active_tab_info(live(env)) == garden  # a ctrl+click opens the link behind it
 
 
 def test_a_blank_page_is_ready_and_is_the_active_tab(env: DesktopEnv, tmp_path: Path) -> None:

@@ -390,3 +390,31 @@ def test_a_chrome_metrics_rule_is_checked_when_the_file_is_loaded(tmp_path: Path
     assert load_task(task(tmp_path, [LAUNCH], patterns)).evaluate(outcome(tmp_path)).reward == 0.0
     judged = load_task(task(tmp_path, [LAUNCH], evaluator)).evaluate(outcome(tmp_path))
     assert judged.reward == 0.0  # no Bookmarks file yet
+
+
+def test_tab_getters_read_the_tabs_the_session_read_and_only_their_tasks_ask_for_them(tmp_path: Path) -> None:
+    """The tabs come from the session (over the browser's DevTools pipe, `DesktopOutcome.browser_tabs`):
+    the active tab is the visible one, the focused one first when two windows show one each; no
+    browser reads None; a task asks the session for them only when a getter of its reads them."""
+    page = {"title": "Notes", "url": f"file://{tmp_path}/pages/a.html", "visible": False, "focused": False}
+    shop = {"title": "Shop", "url": "http://127.0.0.1:8000/?q=1", "visible": True, "focused": False}
+    other = {"title": "Other", "url": "http://127.0.0.1:8000/o", "visible": True, "focused": True}
+    read = outcome(tmp_path)
+    assert g.open_tabs_info(read) is None and g.active_tab_info(read) is None
+    read.browser_tabs = [page, shop]
+    assert g.open_tabs_info(read) == [
+        {"title": "Notes", "url": "file:///home/user/pages/a.html"},
+        {"title": "Shop", "url": "http://127.0.0.1:8000/?q=1"},
+    ]
+    assert g.active_tab_info(read) == {"title": "Shop", "url": "http://127.0.0.1:8000/?q=1"}
+    parse = g.active_tab_url_parse({"parse_keys": ["q"]}, "t.json", "evaluator.result")
+    assert parse(read) == {"q": "1"}
+    read.browser_tabs = [page, shop, other]
+    assert g.active_tab_info(read) == {"title": "Other", "url": "http://127.0.0.1:8000/o"}
+
+    tabs_task = {"func": "is_expected_tabs", "result": {"type": "open_tabs_info"}}
+    tabs_task["expected"] = {"type": "rule", "rules": {"type": "url", "urls": ["http://127.0.0.1:8000/o"]}}
+    assert load_task(task(tmp_path, [LAUNCH], tabs_task)).reads_browser_tabs()
+    bookmarks = {"func": "is_expected_bookmarks", "result": {"type": "bookmarks"}}
+    bookmarks["expected"] = {"type": "rule", "rules": {"type": "bookmark_bar_websites_urls", "urls": []}}
+    assert not load_task(task(tmp_path, [LAUNCH], bookmarks)).reads_browser_tabs()

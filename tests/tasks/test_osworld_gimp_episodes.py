@@ -42,6 +42,38 @@ def test_gimp_shows_the_picture_and_its_menus_open_by_id(env: DesktopEnv) -> Non
     assert not any(e["role"] == "menu item" for e in obs["elements"])  # the menu closed again
 
 
+def test_an_open_submenu_shows_its_items_and_one_runs_by_id(env: DesktopEnv) -> None:
+    """GTK 2 tells of an open submenu only through its menu's Selection: Image > Transform's items
+    are in the tree once it opens, in its popup beside the Image menu, and not before."""
+    env.task = GIMP["gimp-mirror"]
+    obs, _info = env.reset(seed=0)
+    obs, *_ = env.step(f"click('{find(obs, 'menu', 'Image')}')")
+    assert not any(e["name"] == "Flip Horizontally" for e in obs["elements"])  # Transform is closed
+    transform = next(e for e in obs["elements"] if e["role"] == "menu" and e["name"] == "Transform")
+    obs, *_ = env.step(f"click('{transform['id']}')")
+    flip = next(e for e in obs["elements"] if e["name"] == "Flip Horizontally")
+    assert flip["role"] == "menu item" and flip["parent"] == transform["id"]
+    assert flip["bbox"][0] >= transform["bbox"][0] + transform["bbox"][2] - 2  # drawn right of Transform
+    assert any(e["name"] == "Canvas Size..." for e in obs["elements"])  # the Image menu stays open
+    obs, *_ = env.step(f"click('{flip['id']}')")
+    assert obs["focused_window"].startswith("*[park]"), obs["focused_window"]  # changed: flipped
+    assert not any(e["role"] == "menu item" for e in obs["elements"])
+
+
+def test_the_toolbox_buttons_are_named_by_their_tooltips(env: DesktopEnv) -> None:
+    """GIMP gives its tool buttons a tooltip only (on the button's wrapper); the tree names them by
+    it, and a click on one by that name selects the tool."""
+    env.task = GIMP["gimp-mirror"]
+    obs, _info = env.reset(seed=0)
+    tools = [e for e in obs["elements"] if e["role"] == "toggle button" and " Tool: " in e["name"]]
+    assert len(tools) >= 12 and all(e["name"] for e in tools), [e["name"] for e in tools]
+    text_tool = "Text Tool: Create or edit text layers"
+    assert not next(e for e in tools if e["name"] == text_tool)["checked"]
+    obs, *_ = env.step(f"click('{find(obs, 'toggle button', text_tool)}')")
+    checked = [e["name"] for e in obs["elements"] if e["role"] == "toggle button" and e["checked"]]
+    assert text_tool in checked and not any(n.startswith("Crop Tool") for n in checked), checked
+
+
 @pytest.mark.parametrize("task_id", sorted(GIMP))
 def test_waiting_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: str) -> None:
     env.task = GIMP[task_id]

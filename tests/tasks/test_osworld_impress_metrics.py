@@ -262,16 +262,11 @@ def test_a_task_opens_its_deck_in_impress_and_judges_the_saved_one(tmp_path: Pat
 EVAL = UnsupportedEvaluatorError
 TRANSITION = {"func": "check_transition", "result": {"type": "vm_file", "path": "/home/user/a.pptx"}}
 REFUSED = [
-    (
-        compare(examine_title_bottom_position=True),
-        EVAL,
-        r"`examine_title_bottom_position` \(it checks positions",
-    ),
     (compare(examine_txt=False), EVAL, "`examine_txt`.*Did you mean: `examine_text`"),
     (
-        {**compare(), "func": "check_image_stretch_and_center"},
+        {**compare(), "func": "compare_image_text"},
         EVAL,
-        r"metric `check_image_stretch_and_center` \(it is written for one OSWorld task.*Supported metrics: ",
+        r"metric `compare_image_text` \(it reads a screenshot's text by OCR.*Supported metrics: ",
     ),
     ({**compare(), "func": "compare_pptx_file"}, EVAL, "Did you mean: `compare_pptx_files`"),
     (

@@ -1,11 +1,11 @@
 """OSWorld's Chrome steps on this desktop, where Debian's Chromium stands in for Google Chrome.
 
 A launch of ``google-chrome`` (or ``chrome``, ``chromium``) starts ``chromium``
-(`palaestra.envs.desktop.browser_app` gives it the episode's profile and a loopback DevTools port);
-``chrome_open_tabs`` and ``chrome_close_tabs`` become `BrowserTabs` steps, run through that port
-(a ``chrome_open_tabs`` before any browser launch starts one first, as OSWorld's does); the
-``socat`` bridge from port 9222 to the browser's is dropped (the session finds the browser's port in
-its profile); ``pkill chrome`` (or ``killall``) becomes `QuitBrowser`, which ends this episode's
+(`palaestra.envs.desktop.browser_app` gives it the episode's profile and DevTools over a pipe the
+session holds, not a port); ``chrome_open_tabs`` and ``chrome_close_tabs`` become `BrowserTabs`
+steps, run through that pipe (a ``chrome_open_tabs`` before any browser launch starts one first, as
+OSWorld's does); the ``socat`` bridge from port 9222 to the browser's is dropped (there is no port
+to bridge); ``pkill chrome`` (or ``killall``) becomes `QuitBrowser`, which ends this episode's
 browser only (sessions share a user when Palaestra does not run as root); window steps that name
 "Google Chrome" find Chromium's windows.
 
@@ -46,8 +46,8 @@ LOOPBACK_NAMES = frozenset({"localhost"})
 #: Browser options a task may pass. Others are refused: Chromium has options that open what this
 #: desktop keeps shut (``--remote-allow-origins`` lets a page's script drive DevTools, which reads
 #: any file; ``--proxy-server``/``--host-resolver-rules`` send pages elsewhere; ``--load-extension``
-#: runs code from anywhere), and OSWorld's tasks pass none of them. The DevTools port and profile are
-#: the session's (`palaestra.envs.desktop.browser_app` replaces a task's own).
+#: runs code from anywhere), and OSWorld's tasks pass none of them. The DevTools pipe and profile are
+#: the session's (`palaestra.envs.desktop.browser_app` replaces a task's port and profile).
 OPTIONS = frozenset(
     {"--remote-debugging-port", "--user-data-dir", "--incognito", "--new-window", "--new-tab"}
     | {"--start-maximized", "--start-fullscreen", "--window-size", "--window-position", "--lang"}

@@ -1,5 +1,7 @@
 """OSWorld's Chrome getters, reading the episode's Chromium: its profile's files (Preferences, Local
-State, Bookmarks, the History and Cookies databases) and, for its tabs, its DevTools endpoint.
+State, Bookmarks, the History and Cookies databases) and, for its tabs, what the session read over
+the browser's DevTools pipe (``outcome.browser_tabs``: only the session holds that pipe, so a task
+with a getter of `LIVE` asks it for them before its verdict).
 
 OSWorld reads ``~/.config/google-chrome``; Chromium keeps the same files under
 ``~/.config/chromium`` (`palaestra.envs.desktop.browser_app`), which is where these look. Chromium
@@ -15,21 +17,14 @@ give name them under OSWorld's ``/home/user`` instead, as the task files do.
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
-import tempfile
-import urllib.request
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
-
-from websockets.exceptions import WebSocketException
-from websockets.sync.client import connect
 
 from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
 from palaestra.tasks.desktop.osworld.paths import VM_HOME
+from palaestra.tasks.desktop.osworld.sqlite_copy import query_copy
 
 #: Chromium's profile folder in HOME, and its one profile in it.
 PROFILE = ".config/chromium"
@@ -97,32 +92,15 @@ def bookmarks(outcome: DesktopOutcome) -> dict[str, Any] | None:
 
 
 def _rows(outcome: DesktopOutcome, name: str, query: str) -> list[tuple[Any, ...]] | None:
-    """The rows of ``query`` on one of the profile's SQLite databases, read from a copy: the
-    running browser holds it locked, and a reader must never change what the agent left. None
-    when the database is missing or unreadable, or it or its journal leads out of HOME (a link
-    the agent made): a score of 0, not a failed verdict."""
-    with tempfile.TemporaryDirectory(prefix="palaestra-chrome-") as folder:
-        try:
-            source = outcome.path(f"{DEFAULT}/{name}")
-            if not source.is_file():
-                return None
-            copy = Path(folder) / name
-            shutil.copyfile(source, copy)
-            # A transaction in flight rolls back, as the browser's own would; commits still in the
-            # write-ahead log (a database in WAL mode) are read, as the browser reads them.
-            for suffix in ("-journal", "-wal"):
-                companion = outcome.path(f"{DEFAULT}/{name}{suffix}")
-                if companion.is_file():
-                    shutil.copyfile(companion, copy.with_name(f"{name}{suffix}"))
-        except (OSError, ValueError):
-            return None
-        db = sqlite3.connect(copy)
-        try:
-            rows = list(db.execute(query))
-        except sqlite3.Error:
-            return None
-        finally:
-            db.close()
+    """The rows of ``query`` on one of the profile's SQLite databases, read from a copy
+    (`sqlite_copy`); None when it is missing or unreadable: a score of 0, not a failed verdict."""
+    try:
+        source = outcome.path(f"{DEFAULT}/{name}")
+    except ValueError:
+        return None
+    rows = query_copy(source, outcome.home, query)
+    if rows is None:
+        return None
     return [tuple(aliased(outcome, v) if isinstance(v, str) else v for v in row) for row in rows]
 
 
@@ -136,57 +114,26 @@ def cookie_data(outcome: DesktopOutcome) -> list[tuple[Any, ...]] | None:
     return _rows(outcome, "Cookies", "SELECT * FROM cookies")
 
 
-# -- the live browser, through its DevTools endpoint ------------------------------------------
-
-
-def _targets(outcome: DesktopOutcome) -> list[dict[str, Any]] | None:
-    """The browser's tabs as DevTools lists them, the most recently created or active first;
-    None when no browser answers."""
-    try:
-        port, browser = outcome.path(f"{PROFILE}/DevToolsActivePort").read_text().split()[:2]
-        base = f"http://127.0.0.1:{int(port)}"
-        with urllib.request.urlopen(f"{base}/json/version", timeout=5) as reply:
-            version = json.loads(reply.read())
-        # The file outlives its browser (``pkill chrome`` leaves it): the port may be another
-        # session's browser's by now, whose tabs are not this episode's.
-        if not str(version.get("webSocketDebuggerUrl", "")).endswith(browser):
-            return None
-        with urllib.request.urlopen(f"{base}/json/list", timeout=5) as reply:
-            targets = json.loads(reply.read())
-    except (OSError, ValueError, IndexError, AttributeError):
-        return None
-    return [t for t in targets if t.get("type") == "page"]
+# -- the live browser, through the session's DevTools pipe ------------------------------------
 
 
 def _tab(outcome: DesktopOutcome, target: dict[str, Any]) -> dict[str, str]:
     return {"title": str(target.get("title", "")), "url": aliased(outcome, str(target.get("url", "")))}
 
 
-def _shown(target: dict[str, Any]) -> bool:
-    """Whether the tab is the one its window shows (its document is visible), asked over DevTools."""
-    ask = {"id": 1, "method": "Runtime.evaluate", "params": {"expression": "document.visibilityState"}}
-    try:
-        with connect(str(target["webSocketDebuggerUrl"]), open_timeout=5, max_size=2**20) as socket:
-            socket.send(json.dumps(ask))
-            while True:
-                reply = json.loads(socket.recv(timeout=5))
-                if reply.get("id") == 1:
-                    return bool(_dig(reply, "result", "result", "value") == "visible")
-    except (OSError, ValueError, KeyError, TimeoutError, WebSocketException):
-        return False
-
-
 def open_tabs_info(outcome: DesktopOutcome) -> list[dict[str, str]] | None:
-    """Every open tab's ``title`` and ``url`` (in no order OSWorld's metrics rely on)."""
-    targets = _targets(outcome)
-    return None if targets is None else [_tab(outcome, t) for t in reversed(targets)]
+    """Every open tab's ``title`` and ``url`` (in no order OSWorld's metrics rely on); None when
+    no browser of the episode answers."""
+    tabs = outcome.browser_tabs
+    return None if tabs is None else [_tab(outcome, t) for t in tabs]
 
 
 def active_tab_info(outcome: DesktopOutcome) -> dict[str, str] | None:
-    """The active tab's ``title`` and ``url``: the tab whose page is visible (DevTools' own list is
-    ordered by when tabs were created or shown, so a link opened behind the page comes first)."""
-    targets = _targets(outcome) or []
-    return next((_tab(outcome, t) for t in targets if _shown(t)), None)
+    """The active tab's ``title`` and ``url``: the tab whose page is visible, the focused one
+    first when several windows show one each."""
+    shown = [t for t in outcome.browser_tabs or [] if t.get("visible")]
+    shown.sort(key=lambda t: not t.get("focused"))
+    return _tab(outcome, shown[0]) if shown else None
 
 
 def active_tab_url_parse(spec: Spec, source: str, where: str) -> Read:
@@ -240,6 +187,8 @@ def active_url_from_access_tree(spec: Spec, source: str, where: str) -> Read:
     return read
 
 
+#: Getters that read the live browser's tabs (`DesktopOutcome.browser_tabs`).
+LIVE = frozenset({"open_tabs_info", "active_tab_info", "active_tab_url_parse"})
 #: Getters that need nothing of their spec, by OSWorld's name.
 PLAIN: dict[str, Read] = {
     "enable_do_not_track": enable_do_not_track,

@@ -302,6 +302,8 @@ def compile_getter(spec: object, place: Place) -> Getter:
         reason = f"it reads {needs}, which this desktop does not have" if needs else ""
         if kind == "cloud_file" or kind.startswith("cloud"):
             reason = "files come from the task folder here, not from the internet"
+        if kind == "calc_insensitive_md5":
+            reason = "OSWorld defines no getter of that name, so its own task cannot be judged either"
         supported = [*GETTERS, *VLC, *chrome_getters.PLAIN, *chrome_getters.WITH_SPEC]
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, supported, reason)
     return GETTERS[kind](spec, place)

@@ -1,7 +1,7 @@
 """Scripted solutions of the bundled GIMP tasks (``data/gimp-*.json``), through GIMP's own UI as an
-agent would use it: its menus by their elements (GIMP 2.10's GTK 2 menus show their items once
-opened; a submenu is entered with the Right key), its dialogs' fields and buttons, and its keyboard
-shortcuts (Shift+Ctrl+E: Export As).
+agent would use it: its menus and submenus by their elements (GIMP 2.10's GTK 2 menus show their
+items once opened), its dialogs' fields and buttons, and its keyboard shortcuts (Shift+Ctrl+E:
+Export As).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def gimp_mirror(obs: Obs) -> Plan:
     """Image > Transform > Flip Horizontally, then export under the goal's name."""
     obs = yield f"click('{find(obs, 'menu', 'Image')}')"
     obs = yield f"click('{find(obs, 'menu', 'Transform')}')"
-    obs = yield "press('right')\npress('enter')"  # the submenu's first item: Flip Horizontally
+    obs = yield f"click('{find(obs, 'menu item', 'Flip Horizontally')}')"
     yield from export_as(obs, quoted(obs["goal"])[0])
 
 

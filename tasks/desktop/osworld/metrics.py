@@ -17,14 +17,20 @@ from typing import Any
 from palaestra.tasks.desktop.osworld import (
     calc_metrics,
     chrome_metrics,
+    data_checks,
     image_metrics,
+    os_checks,
+    pdf_metrics,
     slides_checks,
     slides_metrics,
+    slides_pictures,
     text_checks,
     thunderbird_metrics,
     vlc_metrics,
     vscode_metrics,
     writer_checks,
+    writer_colours,
+    writer_layout,
     writer_metrics,
 )
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
@@ -176,10 +182,26 @@ METRICS: dict[str, Metric] = {
     ),
     "compare_subscript_contains": Metric(writer_checks.compare_subscript_contains, True),
     "has_page_numbers_in_footers": Metric(writer_checks.has_page_numbers_in_footers, False),
+    # Writer's layout, objects and colours (writer_layout, writer_colours).
+    "check_tabstops": Metric(writer_layout.check_tabstops, True, ("word_number_split_by_tabstop", "index")),
+    "compare_contains_image": Metric(writer_layout.compare_contains_image, True),
+    "compare_insert_equation": Metric(writer_layout.compare_insert_equation, True),
+    "compare_docx_images": Metric(writer_layout.compare_docx_images, True),
+    "compare_highlighted_text": Metric(writer_colours.compare_highlighted_text, True),
+    "check_highlighted_words": Metric(writer_colours.check_highlighted_words, True),
+    "evaluate_colored_words_in_tables": Metric(
+        writer_colours.evaluate_colored_words_in_tables, True, ("threshold",)
+    ),
+    "compare_pdfs": Metric(pdf_metrics.compare_pdfs, True),
     # A text file the task leaves (text_checks).
     "file_contains": Metric(text_checks.file_contains, True, rule_keys=("expected",)),
     "check_line_number": Metric(text_checks.check_line_number, True, rule_keys=("expected",)),
     "check_list": Metric(text_checks.check_list, True, check_rules=text_checks.check_list_rules),
+    # An app's data files (data_checks).
+    "run_sqlite3": Metric(data_checks.run_sqlite3, True, check_rules=data_checks.check_sqlite_rules),
+    "check_json": Metric(
+        data_checks.check_json, True, ("is_yaml",), check_rules=data_checks.check_json_rules
+    ),
     # LibreOffice Impress's decks and the office profile's settings (slides_metrics, slides_checks).
     "compare_pptx_files": Metric(
         slides_metrics.compare_pptx_files,
@@ -200,6 +222,12 @@ METRICS: dict[str, Metric] = {
     ),
     "evaluate_presentation_fill_to_rgb_distance": Metric(
         slides_checks.evaluate_presentation_fill_to_rgb_distance, True, rule_keys=("rgb",)
+    ),
+    "check_left_panel": Metric(slides_checks.check_left_panel, False),
+    "check_image_stretch_and_center": Metric(slides_pictures.check_image_stretch_and_center, True),
+    "check_slide_numbers_color": Metric(slides_pictures.check_slide_numbers_color, False),
+    "check_page_number_colors": Metric(
+        slides_pictures.check_page_number_colors, True, check_rules=slides_pictures.check_colour_rules
     ),
     # Chrome's (chrome_metrics), on what chrome_getters read of the episode's Chromium.
     "is_expected_url_pattern_match": Metric(
@@ -241,6 +269,11 @@ METRICS["check_qt_slider_colours"] = Metric(
 )
 for _vlc_check, _key in vlc_metrics.SETTINGS_CHECKS.items():
     METRICS[_vlc_check.__name__] = Metric(_vlc_check, True, rule_keys=(_key,))
+# The desktop's own state (os_checks).
+METRICS["check_text_enlarged"] = Metric(os_checks.check_text_enlarged, False)
+METRICS["check_moved_jpgs"] = Metric(
+    os_checks.check_moved_jpgs, True, check_rules=os_checks.check_moved_rules
+)
 # VS Code's settings, keybindings and extensions (vscode_metrics, on code-server's files).
 METRICS["check_json_settings"] = Metric(
     vscode_metrics.check_json_settings, True, check_rules=vscode_metrics.check_expected_object
@@ -255,12 +288,6 @@ METRICS["is_extension_installed"] = Metric(
 )
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
 REFUSED_METRICS = {
-    "check_image_stretch_and_center": "it is written for one OSWorld task's picture; compare_pptx_files "
-    "with examine_shape compares pictures' places and sizes",
-    "check_slide_numbers_color": "it reads slide numbers' colour from the master, which is not read here",
-    "check_page_number_colors": "it reads slide numbers' colour from the master, which is not read here",
-    "check_left_panel": "it reads Impress's slide pane from OSWorld's own accessibility tree; use "
-    "check_accessibility_tree",
     **dict.fromkeys(
         ("check_triangle_position", "check_green_background", "check_textbox_on_leftside"),
         "it is written for one OSWorld task's picture (a shape, a colour, a text box's place); "
@@ -269,6 +296,7 @@ REFUSED_METRICS = {
     "check_sharper": "sharpness is not measured here yet",
     "check_image_file_size": "a picture's file size is not judged here yet",
     "check_palette_and_structure_sim": "a picture's palette (indexed colours) is not judged here yet",
+    "compare_image_text": "it reads a screenshot's text by OCR (EasyOCR's model), not installed here",
     "compare_audios": "it compares sound by MFCC features (librosa), which is not installed here",
     "compare_videos": "it compares videos frame by frame (OpenCV), which is not installed here",
 }

@@ -173,16 +173,26 @@ def await_element(
     raise LookupError(f"no {role} {name.pattern!r} on screen")
 
 
+DO_NOT_TRACK = re.compile(r'Send a "Do Not Track" request.*')
+
+
 def chrome_do_not_track(obs: Obs) -> Plan:
     """Open the cookie settings by their address, switch the Do Not Track toggle on and confirm;
     the task's postconfig quits the browser, which writes the setting to its profile."""
     obs = yield "hotkey('ctrl', 'l')\nwrite('chrome://settings/cookies\\n')"
-    obs, toggle = yield from await_element(
-        obs, "toggle button", re.compile(r'Send a "Do Not Track" request.*')
-    )
-    obs = yield f"click('{toggle}')"
-    obs = yield from press_until_gone(obs, "push button", "Confirm")
+    obs, toggle = yield from await_element(obs, "toggle button", DO_NOT_TRACK)
+    for _ in range(3):  # a click the page took before it was ready leaves the toggle off: again
+        obs = yield f"click('{toggle}')"
+        obs = yield from press_until_gone(obs, "push button", "Confirm")
+        obs, toggle = yield from await_element(obs, "toggle button", DO_NOT_TRACK)
+        if _is_on(obs, toggle):
+            break
     yield "done()"
+
+
+def _is_on(obs: Obs, element_id: str) -> bool:
+    states = next(e for e in obs["elements"] if e["id"] == element_id)["attributes"]["states"].split()
+    return "checked" in states or "pressed" in states
 
 
 def chrome_bookmark_page(obs: Obs) -> Plan:

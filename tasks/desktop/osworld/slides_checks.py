@@ -1,8 +1,8 @@
 """OSWorld's presentation metrics that check one thing, written afresh with the same names and
 arguments: portrait slides, a slide's transition, struck-through paragraphs, the slides'
-background colour, and two settings
+background colour, two settings
 LibreOffice keeps in its profile's ``registrymodifications.xcu`` (the presenter console, the
-autosave interval). A missing or unreadable file scores 0.
+autosave interval), and the slide pane shown. A missing or unreadable file scores 0.
 """
 
 from __future__ import annotations
@@ -119,3 +119,24 @@ def evaluate_presentation_fill_to_rgb_distance(pptx_file: Any, rules: dict[str, 
         else:
             distances.append(sum((a - b) ** 2 for a, b in zip(color, wanted, strict=True)) ** 0.5 / far)
     return 1.0 - sum(distances) / len(distances)
+
+
+#: What Impress's slide pane (its left panel) is in the accessibility tree, while it is open.
+SLIDE_PANE = ("document frame", "Slides View")
+
+
+def check_left_panel(accessibility_tree: Any) -> float:
+    """Impress shows its slide pane: the screen's tree (the ``accessibility_tree`` getter's) holds
+    the pane's frame, showing. OSWorld looks for any visible split pane at the window's corner in
+    its own tree's XML; LibreOffice's GTK front end names the pane itself, which is what is read
+    here (closing the pane removes it from the tree)."""
+    from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
+
+    if not isinstance(accessibility_tree, AccessibilityTree):
+        return 0.0
+    return float(
+        any(
+            (node.get("role"), node.get("name")) == SLIDE_PANE and "showing" in (node.get("states") or [])
+            for node in accessibility_tree.nodes
+        )
+    )

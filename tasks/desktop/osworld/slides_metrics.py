@@ -7,8 +7,8 @@ OSWorld's): the number of slides, each slide's background colour and notes, each
 and size (equal within ``approximately_tolerance``, a fraction of the larger value), its text, each
 paragraph's alignment (none meaning left) and level, and each run's font name, size, bold, italic,
 colour, underline and strike-through and each paragraph's bullet. The number of shapes on a slide
-is always compared. OSWorld's options written for one task each (``examine_title_bottom_position``
-and the like) are not here; a task turning one on is refused when it is loaded (`REFUSED_OPTIONS`).
+is always compared. The options that judge where shapes moved or how they were resized (off by
+default; OSWorld wrote each for one deck) are in `slides_places`.
 A missing or unreadable file scores 0. The metrics that check one thing are in `slides_checks`.
 """
 
@@ -18,6 +18,8 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 from typing import Any
+
+from palaestra.tasks.desktop.osworld.slides_places import PLACE_OPTIONS, placed_as_asked
 
 #: compare_pptx_files's options: each ``examine_*`` is on unless the task turns it off.
 EXAMINE = (
@@ -38,21 +40,10 @@ EXAMINE = (
     "examine_note",
 )
 #: With ``approximately_tolerance``, and ``enable_debug`` (OSWorld's logging; accepted, no effect).
-PPTX_OPTIONS = (*EXAMINE, "approximately_tolerance", "enable_debug")
-#: OSWorld's options that each serve a single task of its own (a title or table expected below a
-#: fixed height, a picture right of one...): refused when a task turns one on.
-REFUSED_OPTIONS = dict.fromkeys(
-    (
-        "examine_title_bottom_position",
-        "examine_table_bottom_position",
-        "examine_right_position",
-        "examine_top_position",
-        "examine_shape_for_shift_size",
-        "examine_image_size",
-        "examine_modify_height",
-    ),
-    "it checks positions fixed for one OSWorld task; compare with examine_shape instead",
-)
+PPTX_OPTIONS = (*EXAMINE, *PLACE_OPTIONS, "approximately_tolerance", "enable_debug")
+#: OSWorld's options known not to be here, and why (none now: its position options are all in
+#: `slides_places`, judged for what their names say rather than for one deck's numbers).
+REFUSED_OPTIONS: dict[str, str] = {}
 
 
 class Mismatch(Exception):
@@ -83,7 +74,8 @@ def compare_pptx_files(file1: Any, file2: Any, **options: Any) -> float:
         _compare_decks(first, second, examine, tolerance)
     except Mismatch:
         return 0.0
-    return 1.0
+    moves = [name for name in PLACE_OPTIONS if options.get(name)]
+    return float(all(placed_as_asked(first, second, name, tolerance) for name in moves))
 
 
 def _compare_decks(first: Any, second: Any, examine: dict[str, bool], tolerance: float) -> None:

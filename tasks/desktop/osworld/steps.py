@@ -36,6 +36,7 @@ from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
 from palaestra.tasks.desktop.osworld.cache import TaskCache
 from palaestra.tasks.desktop.osworld.downloads import brings_thunderbird_profile, downloads
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
+from palaestra.tasks.desktop.osworld.installs import already_installed
 from palaestra.tasks.desktop.osworld.paths import home_relative
 
 SUPPORTED = (
@@ -172,6 +173,8 @@ def _live(kind: str, params: dict[str, Any], source: str, where: str) -> LiveSte
     """A command or window step, as it runs on the live desktop."""
     if kind in ("execute", "command"):
         argv = as_argv(params.get("command"), params.get("shell", False), source, where)
+        if already_installed(argv, source, where):
+            return Pause(0.0)  # its packages are here already (`installs`)
         keep = params.get("stdout", "")
         if not isinstance(keep, str):
             raise OSWorldTaskError(source, where, f'"stdout" names the output for `cache_file`, got {keep!r}')

@@ -18,6 +18,7 @@ from typing import Any
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, Judging
 from palaestra.tasks.desktop.live_steps import LiveStep
+from palaestra.tasks.desktop.osworld import chrome_getters
 from palaestra.tasks.desktop.osworld.apps import check_related
 from palaestra.tasks.desktop.osworld.cache import TaskCache, cache_folder
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
@@ -81,6 +82,10 @@ class OSWorldTask(DesktopTask):
 
     def judge_commands(self) -> tuple[tuple[str, ...], ...]:
         return self.spec.judge.commands
+
+    def reads_browser_tabs(self) -> bool:
+        getters = (g for c in self.spec.judge.checks for g in (c.result, c.expected) if g is not None)
+        return any(g.kind in chrome_getters.LIVE for g in getters)
 
     def final_steps(self) -> tuple[LiveStep, ...]:
         return self.spec.judge.final_steps

@@ -1,0 +1,41 @@
+"""OSWorld's ``compare_pdfs``, written afresh with its name, arguments and semantics: how alike two
+PDF files' texts are (0 to 1), as OSWorld scores a document exported to PDF against its gold PDF.
+The text is read with pypdf (OSWorld reads it with PyMuPDF; both sides are read the same way here,
+so the same PDF scores 1). Lists of files (a ``multi`` getter's) are compared pair by pair and
+their scores averaged over the expected files. A missing or unreadable PDF scores 0.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+
+def pdf_text(path: Any) -> str | None:
+    """The PDF's text, page after page, or None when there is no such file or it is no PDF."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if not path or not Path(str(path)).is_file():
+        return None
+    try:
+        reader = PdfReader(str(path))
+        return "".join(page.extract_text() or "" for page in reader.pages).strip()
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def compare_pdfs(result: Any, expected: Any) -> float:
+    """The texts' similarity, 2 x matched characters / both lengths (difflib's ratio, close to the
+    normalized indel similarity OSWorld's rapidfuzz gives), averaged over the expected files."""
+    results = result if isinstance(result, list) else [result]
+    expecteds = expected if isinstance(expected, list) else [expected]
+    if not expecteds:
+        return 0.0
+    total = 0.0
+    for got, want in zip(results, expecteds, strict=False):
+        first, second = pdf_text(got), pdf_text(want)
+        if first is not None and second is not None:
+            total += SequenceMatcher(None, first, second, autojunk=False).ratio()
+    return total / len(expecteds)
