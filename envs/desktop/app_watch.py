@@ -19,6 +19,7 @@ import office
 import psutil
 import thunderbird_app
 import vlc_app
+import vscode_app
 from display import SessionFailure
 
 #: How much of the end of an app's stderr an `app_exited` failure quotes.
@@ -47,12 +48,14 @@ class AppWatch:
         with_gimp: bool | None = None,
         with_vlc: bool | None = None,
         with_thunderbird: bool = False,
+        with_vscode: bool | None = None,
     ) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen (with
         LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
         with the browser, its own window; with GIMP (``with_gimp``: whether it opens a file), its
         window showing the picture; with VLC (``with_vlc`` likewise), its window playing the file;
-        with Thunderbird, its main window with its folder tree)."""
+        with Thunderbird, its main window with its folder tree; with VS Code (``with_vscode``
+        likewise), its workbench loaded, with the file's editor)."""
         self.check_apps()
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
@@ -65,6 +68,8 @@ class AppWatch:
             ready = vlc_app.ready(windows, with_vlc)
         if ready and with_thunderbird:
             ready = thunderbird_app.ready(windows, self.tree.snapshot)
+        if ready and with_vscode is not None:
+            ready = vscode_app.ready(windows, self.tree.snapshot, with_vscode)
         return ready and (not with_office or office.ready(windows, self.tree))
 
     def check_apps(self) -> None:

@@ -25,6 +25,7 @@ import gimp_app
 import office
 import thunderbird_app
 import vlc_app
+import vscode_app
 import window_ops
 from devtools_pipe import DevToolsError, DevToolsPipe
 
@@ -137,6 +138,10 @@ class SessionSteps:
             return thunderbird_app.launch_argv(argv, self.home)
         if vlc_app.is_vlc(argv):
             argv, written = vlc_app.launch_argv(argv, self.home, Path(self.episode_env["XDG_RUNTIME_DIR"]))
+            for path in written:
+                self._own(path)
+        if vscode_app.is_vscode(argv):
+            argv, written = vscode_app.launch_argv(argv, self.home, Path(self.episode_env["XDG_RUNTIME_DIR"]))
             for path in written:
                 self._own(path)
         return argv

@@ -200,7 +200,7 @@ def test_the_coverage_script_fills_placeholders_where_osworld_caches_and_tabulat
     tasks, cache = tmp_path / "examples", tmp_path / "cache"
     write(tasks / "os", osworld_task())
     vscode = osworld_task()
-    vscode["id"], vscode["snapshot"] = "vscode-1", "vscode"
+    vscode["id"], vscode["snapshot"] = "vscode-1", "windows_snapshot"
     write(tasks / "vs_code", vscode)
     assert coverage.fill_placeholders(tasks, cache) == 4
     assert (cache / TASK_ID / download_name(DATA_URL, "/home/user/Desktop/notes.txt")).is_file()

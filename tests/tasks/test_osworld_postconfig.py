@@ -100,7 +100,7 @@ def test_an_acting_postconfig_makes_the_task_judged_at_the_end_with_its_steps_in
         (step("sleep", seconds=-1), OSWorldTaskError, r"`seconds` must be a number >= 0"),
         (step("sleep", seconds=True), OSWorldTaskError, r"`seconds` must be a number >= 0"),
         (step("execute"), OSWorldTaskError, "`command` must be a string or a list"),
-        (step("launch", command=["code"]), UnsupportedAppError, "app `code`"),
+        (step("launch", command=["gedit"]), UnsupportedAppError, "app `gedit`.*mousepad"),
         (
             step("launch", command=["pkill", "-9", "vlc"]),
             UnsupportedAppError,

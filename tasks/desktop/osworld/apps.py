@@ -23,13 +23,11 @@ from palaestra.tasks.desktop.osworld.errors import UnsupportedAppError
 #: built for the episode (envs/desktop/thunderbird_profile.py).
 APPS = (
     *("chromium", "galculator", "gimp", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm"),
-    *("soffice", "thunderbird", "vlc"),
+    *("soffice", "thunderbird", "vlc", "code", "code-server", "vs_code"),
 )
 OFFICE = frozenset({"libreoffice", "soffice"})
 #: OSWorld's apps (program names and ``related_apps`` names) that are not here, and why.
 MISSING = {
-    "code": "VS Code is not installed",
-    "vs_code": "VS Code is not installed",
     "gedit": "gedit is not installed; mousepad is this desktop's text editor",
     "gnome-terminal": "gnome-terminal is not installed; lxterminal is this desktop's terminal",
     "nautilus": "nautilus is not installed; pcmanfm is this desktop's file manager",

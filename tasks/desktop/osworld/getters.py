@@ -275,7 +275,8 @@ NEEDS = {
     "url": BROWSER_STATE,
     "page": "a web page over the internet",
     "website": "a web site over the internet",
-    "vscode": "VS Code",
+    "vscode": "a file OSWorld's own VS Code extension writes when its command is run in the editor "
+    "(installed from OSWorld's download; not played here yet)",
     "googledrive": "Google Drive over the internet",
     "wallpaper": "the VM's GNOME desktop",
     "screen": "the VM's display server",

@@ -27,6 +27,7 @@ from palaestra.tasks.desktop.osworld import (
     text_checks,
     thunderbird_metrics,
     vlc_metrics,
+    vscode_metrics,
     writer_checks,
     writer_colours,
     writer_layout,
@@ -272,6 +273,18 @@ for _vlc_check, _key in vlc_metrics.SETTINGS_CHECKS.items():
 METRICS["check_text_enlarged"] = Metric(os_checks.check_text_enlarged, False)
 METRICS["check_moved_jpgs"] = Metric(
     os_checks.check_moved_jpgs, True, check_rules=os_checks.check_moved_rules
+)
+# VS Code's settings, keybindings and extensions (vscode_metrics, on code-server's files).
+METRICS["check_json_settings"] = Metric(
+    vscode_metrics.check_json_settings, True, check_rules=vscode_metrics.check_expected_object
+)
+METRICS["check_json_keybindings"] = Metric(
+    vscode_metrics.check_json_keybindings, True, rule_keys=("expected",)
+)
+METRICS["compare_config"] = Metric(vscode_metrics.compare_config, True, rule_keys=("expected",))
+METRICS["compare_answer"] = Metric(vscode_metrics.compare_answer, True, rule_keys=("expected",))
+METRICS["is_extension_installed"] = Metric(
+    vscode_metrics.is_extension_installed, True, check_rules=vscode_metrics.check_extension_rules
 )
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
 REFUSED_METRICS = {

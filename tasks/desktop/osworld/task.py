@@ -26,6 +26,7 @@ from palaestra.tasks.desktop.osworld.evaluator import Judge, compile_judge
 from palaestra.tasks.desktop.osworld.getters import Place
 from palaestra.tasks.desktop.osworld.paths import VM_HOME
 from palaestra.tasks.desktop.osworld.steps import SetupPlan, flag, plan_setup
+from palaestra.tasks.desktop.osworld.vscode_metrics import check_gallery
 
 SUITE = "osworld-json"
 #: Snapshots a task may name: OSWorld's plain desktop, and its office, browser and GIMP ones (the
@@ -36,7 +37,7 @@ SUITE = "osworld-json"
 #: tasks name (each app a task starts is checked on its own).
 #: Others hold apps and state we cannot restore.
 PLAIN_SNAPSHOTS = frozenset(
-    {"", "os", "init_state", "base_setup", "chrome", "gimp", "thunderbird", "multiapps"}
+    {"", "os", "init_state", "base_setup", "chrome", "gimp", "thunderbird", "multiapps", "vscode", "vs_code"}
     | {"libreoffice_calc", "libreoffice_writer", "libreoffice_impress"}
 )
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -124,6 +125,7 @@ def parse_task(data: Any, path: Path, root: Path, cache: Path | None = None) -> 
     cached = TaskCache(cache, task_id) if cache is not None else None
     plan = plan_setup(data.get("config"), path.parent, root, source, related, cached)
     judge = compile_judge(data.get("evaluator"), Place(source, "evaluator", path.parent, root, cached))
+    check_gallery(data, source)
     return OSWorldSpec(task_id, instruction.strip(), plan, judge, path, related)
 
 

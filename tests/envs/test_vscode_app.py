@@ -1,0 +1,110 @@
+"""How a task's ``code`` launch is started (`envs/desktop/vscode_app.py`, `vscode_launch.py`): the
+password stays off every command line, the login page and password file are the desktop user's
+alone, the workbench address opens a folder, a workspace or a file as VS Code would, a task's own
+settings are kept; and the launcher, with the real code-server, serves the workbench only to a
+client with the password, then stops the server when its window closes."""
+
+from __future__ import annotations
+
+import html
+import importlib
+import json
+import re
+import stat
+import subprocess
+import sys
+import urllib.parse
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+DESKTOP = Path(__file__).parents[2] / "envs" / "desktop"
+
+
+@pytest.fixture
+def vscode_app(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.syspath_prepend(str(DESKTOP))  # the session imports its siblings so
+    return importlib.import_module("vscode_app")
+
+
+def test_the_launch_keeps_the_password_off_command_lines(vscode_app: ModuleType, tmp_path: Path) -> None:
+    home, runtime = tmp_path / "home", tmp_path / "runtime"
+    (home / "Desktop").mkdir(parents=True)
+    runtime.mkdir()
+    (home / "Desktop" / "notes.txt").write_text("x")
+    argv, written = vscode_app.launch_argv(["code", "Desktop/notes.txt"], home, runtime)
+    [secret] = runtime.glob("code-server-*.secret")
+    [page] = runtime.glob("code-server-*-login.html")
+    password = secret.read_text()
+    assert len(password) == 32 and not any(password in a for a in argv)
+    assert stat.S_IMODE(secret.stat().st_mode) == stat.S_IMODE(page.stat().st_mode) == 0o600
+    assert {secret, page, home / ".config/Code", home / ".vscode"} <= set(written)
+    assert f"--app={page.as_uri()}" in argv and f"--user-data-dir={home / '.config/Code'}" in argv
+    assert (
+        f"--extensions-dir={home / '.vscode/extensions'}" in argv and (home / ".vscode/extensions").is_dir()
+    )
+    assert password in page.read_text()  # the page logs in, and sends the window on to the file
+    action = html.unescape(re.findall(r'action="([^"]*)"', page.read_text())[0])
+    assert action.startswith(f"http://127.0.0.1:{argv[2]}/login?")
+    to = urllib.parse.parse_qs(urllib.parse.urlsplit(action).query)["to"][0]
+    [[kind, uri]] = json.loads(urllib.parse.parse_qs(urllib.parse.urlsplit(to).query)["payload"][0])
+    assert kind == "openFile" and uri.endswith(str(home / "Desktop/notes.txt"))
+    settings = json.loads((home / ".config/Code/User/settings.json").read_text())
+    assert settings["workbench.startupEditor"] == "none" and settings["window.title"].endswith(
+        "Visual Studio Code"
+    )
+
+
+def test_the_workbench_address_and_a_tasks_own_settings(vscode_app: ModuleType, tmp_path: Path) -> None:
+    assert vscode_app.workbench_query("", 1) == "./"
+    assert vscode_app.workbench_query(str(tmp_path), 1) == "./?" + urllib.parse.urlencode(
+        {"folder": str(tmp_path)}
+    )
+    workspace = str(tmp_path / "p.code-workspace")
+    assert vscode_app.workbench_query(workspace, 1) == "./?" + urllib.parse.urlencode(
+        {"workspace": workspace}
+    )
+    assert vscode_app.opens_a_file(["code", "/home/user/a.txt"]) and not vscode_app.opens_a_file(["code"])
+    assert not vscode_app.opens_a_file(["code", "/home/user/project/"])
+    user = tmp_path / ".config/Code/User"
+    user.mkdir(parents=True)
+    (user / "settings.json").write_text('{"editor.fontSize": 20}')
+    vscode_app.seed_settings(tmp_path)
+    assert json.loads((user / "settings.json").read_text()) == {"editor.fontSize": 20}
+
+
+#: Stands in for the window: asks the server without and with the password, as another user and
+#: as the login page would.
+PROBE = r"""
+import http.client, sys, urllib.parse
+port, password = int(sys.argv[1]), open(sys.argv[2]).read()
+plain = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+plain.request("GET", "/")
+print("anonymous", plain.getresponse().getheader("Location"))
+login = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+body = urllib.parse.urlencode({"password": password})
+login.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+reply = login.getresponse()
+print("login", reply.status, "code-server-session=" in (reply.getheader("Set-Cookie") or ""))
+"""
+
+
+def test_the_launcher_serves_only_with_the_password_and_stops_the_server(
+    vscode_app: ModuleType, tmp_path: Path
+) -> None:
+    home, runtime = tmp_path / "home", tmp_path / "runtime"
+    home.mkdir()
+    runtime.mkdir()
+    argv, _written = vscode_app.launch_argv(["code"], home, runtime)
+    window = argv.index("--", argv.index("--") + 1)
+    port, secret = argv[2], argv[3]
+    launch = [*argv[: window + 1], sys.executable, "-c", PROBE, port, secret]
+    done = subprocess.run(
+        launch, capture_output=True, text=True, timeout=120, env={"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert "anonymous ./login" in lines and "login 302 True" in lines, done.stdout
+    stopped = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True)
+    assert stopped.stdout.strip() == ""  # the server went with its window

@@ -1,0 +1,103 @@
+"""The bundled VS Code tasks (OSWorld's format) on a real Xvfb with real code-server in a real
+Chromium app window: the workbench starts quietly at OSWorld's paths, its widgets are in the
+accessibility tree and clicked by element id, only the episode reaches its server, and an episode
+that says done at once scores 0 while the oracle's scores 1 (compare_text_file on the file the
+editor saved, check_json_settings on the settings.json the Settings editor wrote). One desktop
+session serves all."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from collections.abc import Iterator
+
+import psutil
+import pytest
+
+from palaestra.envs.desktop import DesktopEnv
+from palaestra.tasks.desktop.oracles import find, play_oracle
+from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
+from palaestra.tasks.desktop.osworld.oracles import ORACLES
+
+VSCODE = {t.spec.id: t for t in load_folder(BUNDLED) if "vscode" in t.spec.related_apps}
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[DesktopEnv]:
+    shared = DesktopEnv(VSCODE["vscode-line-length"])
+    yield shared
+    shared.close()
+
+
+def episode_processes(env: DesktopEnv) -> list[psutil.Process]:
+    """The episode's apps and everything they started."""
+
+    async def status() -> list[int]:
+        assert env._client is not None
+        reply, _ = await env._client.request({"op": "status"}, 10)
+        return [a["pid"] for a in reply["apps"]]
+
+    pids = asyncio.run_coroutine_threadsafe(status(), env._loop).result(10)  # type: ignore[arg-type]
+    found = []
+    for pid in pids:
+        app = psutil.Process(pid)
+        found += [app, *app.children(recursive=True)]
+    return found
+
+
+def test_the_vscode_tasks() -> None:
+    assert sorted(VSCODE) == ["vscode-install-vsix", "vscode-line-length", "vscode-replace-text"]
+
+
+def test_the_workbench_starts_quietly_at_osworlds_paths(env: DesktopEnv) -> None:
+    env.task = VSCODE["vscode-line-length"]
+    obs, _info = env.reset(seed=0)
+    assert obs["focused_window"] == "Visual Studio Code"  # no welcome page or walkthrough open
+    assert find(obs, "section", "Editor Group 1 (empty)")
+    home = env._home
+    assert home is not None
+    settings = json.loads((home / ".config/Code/User/settings.json").read_text())
+    assert settings["workbench.startupEditor"] == "none" and settings["telemetry.telemetryLevel"] == "off"
+    assert (home / ".vscode/extensions").is_dir()
+    obs, *_ = env.step(f"click('{find(obs, 'page tab', 'Extensions (Ctrl+Shift+X)')}')")
+    assert obs["last_action_error"] == ""
+    obs, *_ = env.step("wait(1)")
+    assert find(obs, "heading", "EXTENSIONS") and find(obs, "entry", "Search Extensions in Marketplace")
+
+
+def test_only_the_episode_reaches_its_server(env: DesktopEnv) -> None:
+    env.task = VSCODE["vscode-line-length"]
+    env.reset(seed=0)
+    [server] = [p for p in episode_processes(env) if p.cmdline()[:1] == ["node"]]
+    argv = server.cmdline()  # any local user may read it: the port, but no password
+    assert not any("password=" in a or "PASSWORD" in a for a in argv), argv
+    [port] = [a.split(":")[-1] for a in argv if a.startswith("--bind-addr=127.0.0.1:")]
+    probe = (
+        "import urllib.request, sys\n"
+        f"reply = urllib.request.urlopen('http://127.0.0.1:{port}/', timeout=10)\n"
+        "print(reply.url)\n"
+    )
+    other = subprocess.run(
+        ["/usr/bin/python3", "-c", probe], user="nobody", cwd="/", capture_output=True, text=True, timeout=30
+    )
+    assert other.returncode == 0, other.stderr
+    assert "/login" in other.stdout  # the workbench asks for the password it does not have
+    assert env._home is not None
+    secrets_ = list((env._home.parent / "runtime").glob("code-server-*.secret"))
+    readable = subprocess.run(
+        ["cat", *map(str, secrets_)], user="nobody", cwd="/", capture_output=True, text=True, timeout=10
+    )
+    assert secrets_ and readable.returncode != 0
+
+
+@pytest.mark.parametrize("task_id", sorted(VSCODE))
+def test_waiting_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: str) -> None:
+    env.task = VSCODE[task_id]
+    obs, _info = env.reset(seed=0)
+    obs, reward, terminated, _truncated, info = env.step("done()")
+    assert reward == 0.0 and terminated and not info["success"], info["task_info"]
+    obs, _info = env.reset(seed=0)
+    (obs, reward, _, _, info), errors = play_oracle(env, ORACLES[task_id], obs, max_steps=20)
+    assert errors == []
+    assert reward == 1.0 and info["success"], (info["task_info"], obs["focused_window"])
