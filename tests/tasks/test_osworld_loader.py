@@ -27,7 +27,7 @@ from palaestra.tasks.desktop.osworld import (
     scan_folder,
     suite_tasks,
 )
-from palaestra.tasks.desktop.osworld.metrics import fuzzy_match, indel_ratio, literal_match
+from palaestra.tasks.desktop.osworld.general_metrics import fuzzy_match, indel_ratio, literal_match
 from palaestra.tasks.desktop.osworld.oracles import ORACLES
 from palaestra.tasks.registry import list_tasks
 

@@ -112,7 +112,7 @@ def _compare(one: str, other: str, rule: dict[str, Any]) -> bool:
     if kind == "included_by":
         return one in other
     if kind == "fuzzy_match":
-        from palaestra.tasks.desktop.osworld.metrics import indel_ratio
+        from palaestra.tasks.desktop.osworld.general_metrics import indel_ratio
 
         return indel_ratio(one, other) * 100 >= float(rule.get("threshold", 85))
     return one == other

@@ -1,17 +1,14 @@
 """OSWorld's metrics (an evaluator's ``func``), written afresh with the same names and arguments:
 each takes the result getter's value, the expected getter's value when the evaluator has one, and
 the evaluator's ``options``, and returns a score from 0 to 1. A missing result (None: the file is not
-there, the command did not run) scores 0.
+there, the command did not run) scores 0. This module is their registry; the metrics live in a
+module per kind (`general_metrics`, `calc_metrics`, `writer_metrics`...).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import Any
 
 from palaestra.tasks.desktop.osworld import (
@@ -34,105 +31,17 @@ from palaestra.tasks.desktop.osworld import (
     writer_metrics,
 )
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
-from palaestra.tasks.desktop.osworld.getters import FilePath, file_text
-
-
-def _text(result: Any) -> str | None:
-    """A result as text: a file getter's file is read, anything else is taken as it is."""
-    if isinstance(result, FilePath):
-        return file_text(result)
-    return None if result is None else str(result)
-
-
-def exact_match(result: Any, rules: dict[str, Any]) -> float:
-    return float(result is not None and result == rules["expected"])
-
-
-def match_in_list(result: Any, rules: dict[str, Any]) -> float:
-    return float(result is not None and result in rules["expected"])
-
-
-def is_in_list(result: Any, rules: dict[str, Any]) -> float:
-    return float(result is not None and rules["expected"] in result)
-
-
-def check_include_exclude(result: Any, rules: dict[str, Any]) -> float:
-    text = _text(result)
-    if text is None:
-        return 0.0
-    include, exclude = rules.get("include", []), rules.get("exclude", [])
-    return float(all(s in text for s in include) and not any(s in text for s in exclude))
-
-
-def literal_match(result: Any, expected: Any, type: str = "str", ignore_case: bool = False) -> float:
-    """Equal as strings (``type: str``, optionally ignoring case) or as lists of strings (``list``)."""
-    if result is None:
-        return 0.0
-    if type == "list":
-        if not isinstance(result, list | tuple) or not isinstance(expected, list | tuple):
-            return 0.0
-        fold = (lambda s: str(s).lower()) if ignore_case else str
-        return float([fold(r) for r in result] == [fold(e) for e in expected])
-    got, want = str(result), str(expected)
-    return float(got.lower() == want.lower() if ignore_case else got == want)
-
-
-def indel_ratio(a: str, b: str) -> float:
-    """2·LCS / (len a + len b): the normalized similarity OSWorld's fuzzy_match scores by."""
-    if not a and not b:
-        return 1.0
-    previous = [0] * (len(b) + 1)
-    for ca in a:
-        current = [0]
-        for j, cb in enumerate(b):
-            current.append(previous[j] + 1 if ca == cb else max(previous[j + 1], current[j]))
-        previous = current
-    return 2 * previous[-1] / (len(a) + len(b))
-
-
-def fuzzy_match(result: Any, rules: dict[str, Any]) -> float:
-    text = _text(result)
-    return 0.0 if text is None else indel_ratio(str(rules["expected"])[:5000], text[:5000])
-
-
-def _normalise(text: str, ignore_blanks: bool, ignore_case: bool) -> str:
-    if ignore_blanks:
-        text = re.sub(r"\s+", " ", text).strip()
-    return text.lower() if ignore_case else text
-
-
-def compare_text_file(
-    actual: Any, expected: Any, ignore_blanks: bool = False, ignore_case: bool = False
-) -> float:
-    got, want = file_text(actual), file_text(expected)
-    if got is None or want is None:
-        return 0.0
-    return float(_normalise(got, ignore_blanks, ignore_case) == _normalise(want, ignore_blanks, ignore_case))
-
-
-def diff_text_file(actual: Any, expected: Any) -> float:
-    got, want = file_text(actual), file_text(expected)
-    if got is None or want is None:
-        return 0.0
-    return SequenceMatcher(None, got, want).ratio()
-
-
-def _rows(path: Any) -> list[dict[str, str]] | None:
-    text = file_text(path)
-    return None if text is None else list(csv.DictReader(io.StringIO(text)))
-
-
-def check_csv(result: Any, rules: dict[str, Any]) -> float:
-    """Every ``expect`` row (a dict of column -> value) matches some row; no ``unexpect`` row does."""
-    rows = _rows(result)
-    if rows is None:
-        return 0.0
-
-    def present(wanted: dict[str, Any]) -> bool:
-        return any(all(row.get(k) == str(v) for k, v in wanted.items()) for row in rows)
-
-    expect, unexpect = rules.get("expect", []), rules.get("unexpect", [])
-    return float(all(present(r) for r in expect) and not any(present(r) for r in unexpect))
+from palaestra.tasks.desktop.osworld.general_metrics import (
+    check_csv,
+    check_include_exclude,
+    compare_text_file,
+    diff_text_file,
+    exact_match,
+    fuzzy_match,
+    is_in_list,
+    literal_match,
+    match_in_list,
+)
 
 
 @dataclass(frozen=True)

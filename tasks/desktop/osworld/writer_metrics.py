@@ -75,7 +75,7 @@ def compare_docx_files(
     if content_only or ignore_blanks:
         text1, text2 = (re.sub(r"\s+", " ", "\n".join(side)).strip() for side in (first, second))
         if content_only:
-            from palaestra.tasks.desktop.osworld.metrics import indel_ratio
+            from palaestra.tasks.desktop.osworld.general_metrics import indel_ratio
 
             return indel_ratio(text1, text2)
         return float(text1 == text2)
