@@ -25,9 +25,10 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.axtree import AXTree
 from palaestra.envs.elements import build_elements
+from palaestra.envs.frame_parts import FramePart
 from palaestra.envs.obs import JPEG_QUALITY, ObsConfig
 from palaestra.envs.occlusion import OCCLUSION_STYLES
-from palaestra.envs.oopif import FramePart, FrameSessions, frame_ax_nodes
+from palaestra.envs.oopif import FrameSessions, frame_ax_nodes
 from palaestra.envs.snapshot import BASE_STYLES, ID_ATTR, Snapshot
 from palaestra.envs.som import Mark, som_views
 from palaestra.envs.som_select import browser_marks

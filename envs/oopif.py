@@ -27,20 +27,9 @@ from urllib.parse import urlsplit
 from playwright.async_api import CDPSession, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 
-#: Backend node ids of part ``k`` are moved up by ``k * PART_SPAN`` (Chromium's stay far below).
-PART_SPAN = 1 << 40
+from palaestra.envs.frame_parts import PART_SPAN, FramePart
+
 OWNER_JS = "(e, attr) => e.getAttribute(attr)"
-
-
-@dataclass
-class FramePart:
-    """One out-of-process frame's capture: its snapshot, AXTree nodes (ids moved into the part's
-    range) and the element id of the ``<iframe>`` that shows it."""
-
-    owner_id: str
-    snapshot: dict[str, Any]
-    ax_nodes: list[dict[str, Any]]
-    part: int
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from palaestra.envs.frame_paint import nest_frame_ranks
-from palaestra.envs.oopif import PART_SPAN, FramePart
+from palaestra.envs.frame_parts import PART_SPAN, FramePart
 
 ID_ATTR = "data-pal-id"
 #: The computed styles every snapshot asks for, in this order (``styles[i][0]`` is visibility).

@@ -201,15 +201,7 @@ class SessionSteps:
             if window is not None:
                 window_ops.close(self.x, window)
             time.sleep(0.2)
-        for app in browsers:
-            if app.poll() is None:
-                app.send_signal(signal.SIGTERM)
-                try:
-                    app.wait(browser_app.QUIT_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(OSError):
-                        app.kill()
-                    app.wait()
+        terminate(browsers, browser_app.QUIT_TIMEOUT)
         return {"quit": [a.pid for a in browsers], "codes": [a.returncode for a in browsers]}
 
     def _quit_vlc(self) -> dict[str, Any]:
@@ -219,15 +211,7 @@ class SessionSteps:
             a for a in self.apps if a.poll() is None and isinstance(a.args, list) and vlc_app.is_vlc(a.args)
         ]
         self.stopped.update(a.pid for a in players)
-        for app in players:
-            app.send_signal(signal.SIGTERM)
-        for app in players:
-            try:
-                app.wait(vlc_app.QUIT_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(OSError):
-                    app.kill()
-                app.wait()
+        terminate(players, vlc_app.QUIT_TIMEOUT)
         return {"quit": [a.pid for a in players], "codes": [a.returncode for a in players]}
 
     def _launch(self, argv: list[str], log: Any) -> dict[str, Any]:
@@ -252,3 +236,18 @@ class SessionSteps:
             window_ops.close(self.x, window)
             return {"name": name, "found": True}
         return {"name": name, "found": True, "active": window_ops.activate(self.x, window)}
+
+
+def terminate(apps: list[subprocess.Popen[bytes]], timeout: float) -> None:
+    """SIGTERM to each app still running (apps take it as Quit, and save what they hold), then a
+    kill for any still running ``timeout`` seconds later."""
+    for app in apps:
+        if app.poll() is None:
+            app.send_signal(signal.SIGTERM)
+    for app in apps:
+        try:
+            app.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                app.kill()
+            app.wait()

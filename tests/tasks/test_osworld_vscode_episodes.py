@@ -7,7 +7,6 @@ session serves all."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ from palaestra.envs.desktop import DesktopEnv
 from palaestra.tasks.desktop.oracles import find, play_oracle
 from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
 from palaestra.tasks.desktop.osworld.oracles import ORACLES
+
+from .test_osworld_vlc_episodes import app_processes
 
 VSCODE = {t.spec.id: t for t in load_folder(BUNDLED) if "vscode" in t.spec.related_apps}
 
@@ -32,18 +33,7 @@ def env() -> Iterator[DesktopEnv]:
 
 def episode_processes(env: DesktopEnv) -> list[psutil.Process]:
     """The episode's apps and everything they started."""
-
-    async def status() -> list[int]:
-        assert env._client is not None
-        reply, _ = await env._client.request({"op": "status"}, 10)
-        return [a["pid"] for a in reply["apps"]]
-
-    pids = asyncio.run_coroutine_threadsafe(status(), env._loop).result(10)  # type: ignore[arg-type]
-    found = []
-    for pid in pids:
-        app = psutil.Process(pid)
-        found += [app, *app.children(recursive=True)]
-    return found
+    return [p for app in app_processes(env) for p in (app, *app.children(recursive=True))]
 
 
 def test_the_vscode_tasks() -> None:
