@@ -95,7 +95,8 @@ def _parse_tree(source: str, limits: ActionLimits) -> ast.Module:
     """Python's parse of ``source``, refused when it nests deeper than ``limits.max_depth``."""
     try:
         with warnings.catch_warnings():  # such as "invalid escape sequence": not the agent's concern
-            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", SyntaxWarning)  # Python 3.12 and later
+            warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.11
             tree = ast.parse(source, mode="exec")
     except SyntaxError as exc:
         where = f" (line {exc.lineno})" if exc.lineno else ""

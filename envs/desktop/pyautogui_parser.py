@@ -19,6 +19,7 @@ what is allowed. Its own module because PyAutoGUI's signatures and aliases are m
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import Any
 
 from palaestra.envs.actions.types import Action
@@ -80,7 +81,10 @@ def parse_pyautogui(text: str) -> list[Action]:
     if len(source) > MAX_SCRIPT_CHARS:
         raise ActionError(f"The script has {len(source)} characters; at most {MAX_SCRIPT_CHARS} are allowed.")
     try:
-        tree = ast.parse(source, mode="exec")
+        with warnings.catch_warnings():  # such as "invalid escape sequence": not the agent's concern
+            warnings.simplefilter("ignore", SyntaxWarning)  # Python 3.12 and later
+            warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.11
+            tree = ast.parse(source, mode="exec")
     except SyntaxError as exc:
         raise ActionError(f"Cannot parse the script: {exc.msg} (line {exc.lineno}).") from None
     except (RecursionError, MemoryError, ValueError):
