@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv, thunderbird_profile
-from palaestra.tasks.desktop.oracles import find, play_oracle
+from palaestra.tasks.desktop.oracles import find
 from palaestra.tasks.desktop.osworld import BUNDLED, load_folder, load_task
-from palaestra.tasks.desktop.osworld.oracles import ORACLES
+
+from .osworld_play import done_fails_and_the_oracle_solves
 
 THUNDERBIRD = {t.spec.id: t for t in load_folder(BUNDLED) if "thunderbird" in t.spec.related_apps}
 FOLDERS = ["Local Folders", "Inbox, 6 unread messages", "Trash", "Outbox", "Receipts"]
@@ -84,14 +85,7 @@ def test_check_accessibility_tree_reads_thunderbirds_window(env: DesktopEnv, tmp
 
 @pytest.mark.parametrize("task_id", sorted(THUNDERBIRD))
 def test_waiting_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: str) -> None:
-    env.task = THUNDERBIRD[task_id]
-    obs, _info = env.reset(seed=0)
-    obs, reward, terminated, _truncated, info = env.step("done()")
-    assert reward == 0.0 and terminated and not info["success"], info["task_info"]
-    obs, _info = env.reset(seed=0)
-    (obs, reward, _, _, info), errors = play_oracle(env, ORACLES[task_id], obs, max_steps=25)
-    assert errors == []
-    assert reward == 1.0 and info["success"], (info["task_info"], obs["focused_window"])
+    done_fails_and_the_oracle_solves(env, THUNDERBIRD[task_id], max_steps=25)
 
 
 def test_osworlds_profile_archive_from_its_cache_is_played_as_the_profile(

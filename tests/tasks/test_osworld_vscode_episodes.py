@@ -15,10 +15,10 @@ import psutil
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
-from palaestra.tasks.desktop.oracles import find, play_oracle
+from palaestra.tasks.desktop.oracles import find
 from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
-from palaestra.tasks.desktop.osworld.oracles import ORACLES
 
+from .osworld_play import done_fails_and_the_oracle_solves
 from .test_osworld_vlc_episodes import app_processes
 
 VSCODE = {t.spec.id: t for t in load_folder(BUNDLED) if "vscode" in t.spec.related_apps}
@@ -83,11 +83,4 @@ def test_only_the_episode_reaches_its_server(env: DesktopEnv) -> None:
 
 @pytest.mark.parametrize("task_id", sorted(VSCODE))
 def test_waiting_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: str) -> None:
-    env.task = VSCODE[task_id]
-    obs, _info = env.reset(seed=0)
-    obs, reward, terminated, _truncated, info = env.step("done()")
-    assert reward == 0.0 and terminated and not info["success"], info["task_info"]
-    obs, _info = env.reset(seed=0)
-    (obs, reward, _, _, info), errors = play_oracle(env, ORACLES[task_id], obs, max_steps=20)
-    assert errors == []
-    assert reward == 1.0 and info["success"], (info["task_info"], obs["focused_window"])
+    done_fails_and_the_oracle_solves(env, VSCODE[task_id])

@@ -1,0 +1,27 @@
+"""The check every bundled OSWorld-format task's episode test makes, in one place: an agent that
+says done at once scores 0 (and ends the episode), and the task's oracle, played through the real
+UI from a fresh reset, scores 1 with no action errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from palaestra.envs.desktop import DesktopEnv
+from palaestra.tasks.desktop.oracles import play_oracle
+from palaestra.tasks.desktop.osworld import OSWorldTask
+from palaestra.tasks.desktop.osworld.oracles import ORACLES
+
+
+def done_fails_and_the_oracle_solves(
+    env: DesktopEnv, task: OSWorldTask, max_steps: int = 20
+) -> dict[str, Any]:
+    """Play ``task`` both ways on ``env`` (its shared session); the oracle's last ``info``."""
+    env.task = task
+    env.reset(seed=0)
+    _obs, reward, terminated, _truncated, info = env.step("done()")
+    assert reward == 0.0 and terminated and not info["success"], info["task_info"]
+    obs, _info = env.reset(seed=0)
+    (obs, reward, _, _, info), errors = play_oracle(env, ORACLES[task.spec.id], obs, max_steps=max_steps)
+    assert errors == []
+    assert reward == 1.0 and info["success"], (info["task_info"], obs["focused_window"])
+    return dict(info)
