@@ -7,16 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from palaestra.tasks.desktop.osworld.writer_metrics import UnreadableDocument, _docx, compare_docx_files
+from palaestra.tasks.desktop.osworld.writer_metrics import compare_docx_files, read_docx, read_docx_pair
 
 
 def compare_docx_lines(file1: Any, file2: Any) -> float:
     """The documents hold the same lines (non-empty paragraphs, blanks around them ignored), in any
     order and however often each comes: OSWorld's check that duplicates were removed."""
-    try:
-        documents = [_docx(file1), _docx(file2)] if file1 and file2 else None
-    except UnreadableDocument:
-        return 0.0
+    documents = read_docx_pair(file1, file2)
     if documents is None:
         return 0.0
     first, second = ({p.text.strip() for p in d.paragraphs if p.text.strip()} for d in documents)
@@ -27,11 +24,8 @@ def evaluate_strike_through_last_paragraph(file1: Any, file2: Any) -> float:
     """The text is the expected document's, and every run of the last paragraph is struck through."""
     if not compare_docx_files(file1, file2):
         return 0.0
-    try:
-        document = _docx(file1)
-    except UnreadableDocument:
-        return 0.0
-    if not document.paragraphs:
+    document = read_docx(file1)
+    if document is None or not document.paragraphs:
         return 0.0
     return float(all(run.font.strike for run in document.paragraphs[-1].runs))
 
@@ -39,10 +33,7 @@ def evaluate_strike_through_last_paragraph(file1: Any, file2: Any) -> float:
 def compare_subscript_contains(file1: Any, file2: Any) -> float:
     """Some run is a subscript in both documents, at the same paragraph and run (OSWorld's check
     of a formula's digit made a subscript)."""
-    try:
-        documents = [_docx(file1), _docx(file2)] if file1 and file2 else None
-    except UnreadableDocument:
-        return 0.0
+    documents = read_docx_pair(file1, file2)
     if documents is None:
         return 0.0
     pairs = zip(documents[0].paragraphs, documents[1].paragraphs, strict=False)
@@ -57,10 +48,7 @@ def compare_subscript_contains(file1: Any, file2: Any) -> float:
 
 def has_page_numbers_in_footers(file: Any) -> float:
     """Every section has a footer whose first paragraph shows a number (its page number)."""
-    try:
-        document = _docx(file) if file else None
-    except UnreadableDocument:
-        return 0.0
+    document = read_docx(file)
     if document is None:
         return 0.0
     for section in document.sections:

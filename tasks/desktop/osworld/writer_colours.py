@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.osworld.colour_difference import rgb_difference
-from palaestra.tasks.desktop.osworld.writer_metrics import UnreadableDocument, _docx, compare_docx_files
+from palaestra.tasks.desktop.osworld.writer_metrics import compare_docx_files, read_docx
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -51,10 +51,7 @@ def _docx_runs(document: Any) -> Iterator[Any]:
 
 
 def _highlighted_docx(path: Any) -> set[str] | None:
-    try:
-        document = _docx(path) if path else None
-    except UnreadableDocument:
-        return None
+    document = read_docx(path)
     if document is None:
         return None
     return {run.text for run in _docx_runs(document) if run.text and _is_highlighted(run)}
@@ -106,9 +103,8 @@ def evaluate_colored_words_in_tables(file1: Any, file2: Any, threshold: float = 
     A run of blanks only is no word, and a run left in the automatic colour is black."""
     if not compare_docx_files(file1, file2):
         return 0.0
-    try:
-        document = _docx(file1)
-    except UnreadableDocument:
+    document = read_docx(file1)
+    if document is None:
         return 0.0
     for table in document.tables:
         for row in table.rows:

@@ -10,7 +10,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from palaestra.tasks.desktop.osworld.writer_metrics import UnreadableDocument, _docx, compare_docx_files
+from palaestra.tasks.desktop.osworld.writer_metrics import compare_docx_files, read_docx_pair
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MATH = "http://schemas.openxmlformats.org/officeDocument/2006/math"
@@ -19,15 +19,6 @@ _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 #: What an equation is saved as: an OLE object (OSWorld's check), or Office math, which LibreOffice
 #: writes for a Math formula unless told to save formulas as MathType objects.
 _EQUATION_TAGS = (f"{{{_W}}}object", f"{{{_MATH}}}oMath")
-
-
-def _documents(file1: Any, file2: Any) -> tuple[Any, Any] | None:
-    if not file1 or not file2:
-        return None
-    try:
-        return _docx(file1), _docx(file2)
-    except UnreadableDocument:
-        return None
 
 
 def check_tabstops(
@@ -39,7 +30,7 @@ def check_tabstops(
     the ``index``-th tab-separated part of every paragraph must hold that many words (0 if not)."""
     from docx.enum.text import WD_TAB_ALIGNMENT
 
-    documents = _documents(file1, file2)
+    documents = read_docx_pair(file1, file2)
     if documents is None:
         return 0.0
     first, second = ([p for p in d.paragraphs if p.text.strip()] for d in documents)
@@ -79,7 +70,7 @@ def _has_picture(run: Any) -> bool:
 def compare_contains_image(file1: Any, file2: Any) -> float:
     """Wherever the expected document's run holds a picture, the result's run at the same paragraph
     and place holds one too, and nowhere else (runs both documents have are compared)."""
-    documents = _documents(file1, file2)
+    documents = read_docx_pair(file1, file2)
     if documents is None:
         return 0.0
     pairs = zip(documents[0].paragraphs, documents[1].paragraphs, strict=False)
@@ -100,7 +91,7 @@ def compare_insert_equation(file1: Any, file2: Any) -> float:
     (``m:oMath``), beside the runs, so either counts here, per paragraph."""
     if not compare_docx_files(file1, file2):
         return 0.0
-    documents = _documents(file1, file2)
+    documents = read_docx_pair(file1, file2)
     if documents is None:
         return 0.0
     pairs = zip(documents[0].paragraphs, documents[1].paragraphs, strict=False)
@@ -124,7 +115,7 @@ def _pictures(document: Any) -> Iterator[bytes]:
 
 def compare_docx_images(file1: Any, file2: Any) -> float:
     """The documents hold the same pictures, pixel for pixel, in the same order."""
-    documents = _documents(file1, file2)
+    documents = read_docx_pair(file1, file2)
     if documents is None:
         return 0.0
     return float(list(_pictures(documents[0])) == list(_pictures(documents[1])))

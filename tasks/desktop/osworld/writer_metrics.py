@@ -34,6 +34,23 @@ def _docx(path: Any) -> Any:
         raise UnreadableDocument(f"{path}: {exc}") from exc
 
 
+def read_docx(path: Any) -> Any | None:
+    """The .docx at ``path``, or None when there is none or python-docx cannot read it (a score
+    of 0, never a failed verdict)."""
+    if not path:
+        return None
+    try:
+        return _docx(path)
+    except UnreadableDocument:
+        return None
+
+
+def read_docx_pair(file1: Any, file2: Any) -> tuple[Any, Any] | None:
+    """Both documents, or None when either is missing or unreadable."""
+    first, second = read_docx(file1), read_docx(file2)
+    return None if first is None or second is None else (first, second)
+
+
 def paragraphs(path: Any) -> list[str] | None:
     """The texts of a .docx or .odt document's paragraphs (headings too), or None when unreadable."""
     if not path or not Path(str(path)).is_file():
@@ -92,10 +109,8 @@ def compare_init_lines(file1: Any, file2: Any) -> float:
 
 def compare_docx_tables(file1: Any, file2: Any) -> float:
     """The same tables, of the same shape, with the same cell texts (blanks around them ignored)."""
-    try:
-        tables = [_docx(file1).tables, _docx(file2).tables] if file1 and file2 else None
-    except UnreadableDocument:
-        return 0.0
+    documents = read_docx_pair(file1, file2)
+    tables = None if documents is None else [d.tables for d in documents]
     if tables is None or len(tables[0]) != len(tables[1]):
         return 0.0
     for first, second in zip(*tables, strict=True):
@@ -109,10 +124,10 @@ def compare_line_spacing(file1: Any, file2: Any) -> float:
     """The same text, and every paragraph with the expected document's line spacing."""
     if not compare_docx_files(file1, file2):
         return 0.0
-    try:
-        first, second = _docx(file1).paragraphs, _docx(file2).paragraphs
-    except UnreadableDocument:
+    documents = read_docx_pair(file1, file2)
+    if documents is None:
         return 0.0
+    first, second = (d.paragraphs for d in documents)
     if len(first) != len(second):
         return 0.0
     same = all(
@@ -124,10 +139,7 @@ def compare_line_spacing(file1: Any, file2: Any) -> float:
 
 def compare_font_names(file: Any, rules: dict[str, Any]) -> float:
     """Every run of text in the document is set in ``rules["font_name"]``."""
-    try:
-        document = _docx(file) if file else None
-    except UnreadableDocument:
-        return 0.0
+    document = read_docx(file)
     if document is None:
         return 0.0
     wanted = rules["font_name"]
