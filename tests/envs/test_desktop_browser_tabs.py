@@ -8,7 +8,6 @@ terminal) has no DevTools at all."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import time
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ import psutil
 import pytest
 
 from palaestra.envs.desktop.client import SessionClient
+
+from .test_desktop_isolation import Sessions
 
 PAGE = "<html><head><title>Seed list</title></head><body><p>Beans, peas.</p></body></html>"
 FILES = {"pages/seeds.html": base64.b64encode(PAGE.encode()).decode()}
@@ -34,35 +35,9 @@ for fd, mode in ((3, "wb"), (4, "rb")):
 """
 
 
-class Sessions:
-    """Desktop sessions driven from one event loop of the test's own."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.clients: list[SessionClient] = []
-
-    def start(self) -> SessionClient:
-        client = SessionClient(640, 480)
-        self.loop.run_until_complete(client.start())
-        self.clients.append(client)
-        return client
-
-    def ask(self, client: SessionClient, request: dict[str, Any]) -> dict[str, Any]:
-        reply, _ = self.loop.run_until_complete(client.request(request, 90))
-        return reply
-
-    def command(self, client: SessionClient, *argv: str) -> dict[str, Any]:
-        return self.ask(client, {"op": "run", "argv": list(argv)})
-
-    def close(self) -> None:
-        for client in self.clients:
-            self.loop.run_until_complete(client.close())
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
 def sessions() -> Iterator[Sessions]:
-    made = Sessions()
+    made = Sessions(timeout=90)  # a request may wait for Chromium to start
     yield made
     made.close()
 

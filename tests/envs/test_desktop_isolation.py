@@ -31,9 +31,10 @@ from palaestra.errors import DesktopUnavailableError
 class Sessions:
     """Desktop sessions driven from one event loop of the test's own."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = 60) -> None:
         self.loop = asyncio.new_event_loop()
         self.clients: list[SessionClient] = []
+        self.timeout = timeout  # for each request
 
     def start(self) -> SessionClient:
         client = SessionClient(640, 480)
@@ -45,7 +46,7 @@ class Sessions:
         return self.loop.run_until_complete(coroutine)
 
     def ask(self, client: SessionClient, request: dict[str, Any]) -> dict[str, Any]:
-        reply, _ = self.run(client.request(request, 60))
+        reply, _ = self.run(client.request(request, self.timeout))
         return reply
 
     def calculator(self, client: SessionClient) -> int:
