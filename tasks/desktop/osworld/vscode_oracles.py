@@ -36,8 +36,11 @@ def vscode_line_length(obs: Obs) -> Plan:
     obs, search = yield from await_element(obs, "entry", re.compile("Search settings.*"))
     obs = yield f"click('{search}')\nwrite('editor.wordWrapColumn')"
     obs, field = yield from await_element(obs, "spin button", re.compile(re.escape("editor.wordWrapColumn")))
-    obs = yield f"click('{field}')\nhotkey('ctrl', 'a')\nwrite({length!r})\npress('tab')\nwait(1)"
+    obs = yield f"click('{field}')\nhotkey('ctrl', 'a')\nwrite({length!r})\npress('tab')\nwait(2)"
     yield "done()"
+
+
+OPEN_VSIX = "write('Extensions: Install from VSIX')"
 
 
 def vscode_install_vsix(obs: Obs) -> Plan:
@@ -45,10 +48,15 @@ def vscode_install_vsix(obs: Obs) -> Plan:
     in VS Code's own file dialog (it opens in HOME, where the file is); then a moment for the
     install to finish."""
     name = posixpath.basename(quoted(obs["goal"])[0])
-    obs = yield "hotkey('ctrl', 'shift', 'p')\nwrite('Extensions: Install from VSIX')"
-    obs, _command = yield from await_element(
-        obs, "list item", re.compile(re.escape("Extensions: Install from VSIX..."))
-    )
+    command = re.compile(re.escape("Extensions: Install from VSIX..."))
+    for attempt in range(3):  # keys typed before the palette was up went elsewhere: open it again
+        obs = yield "press('escape')\nhotkey('ctrl', 'shift', 'p')\nwait(1)\n" + OPEN_VSIX
+        try:
+            obs, _command = yield from await_element(obs, "list item", command, tries=6)
+            break
+        except LookupError:
+            if attempt == 2:
+                raise
     obs = yield "press('enter')"
     obs, item = yield from await_element(obs, "list item", re.compile(re.escape(name)))
     obs = yield f"click('{item}')"
