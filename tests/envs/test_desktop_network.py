@@ -107,8 +107,8 @@ def test_two_sessions_serve_one_fixed_port_each_its_own_and_reach_nothing_of_the
     assert fetch(sessions, b, f"http://127.0.0.1:{PORT}/who.txt") == "session B"
     assert fetch(sessions, a, f"http://127.0.0.1:{PORT + 1}/who.txt") == "ConnectionRefusedError"
     # From the host: a socket made in B's namespace reaches B's server; the host's loopback has none.
-    assert b.proc is not None
-    namespace = net_namespace.of_process(b.proc.pid)
+    assert b.proc is not None and b.info["pid"] == b.proc.pid
+    namespace = net_namespace.of_process(b.info["pid"])
     try:
         with net_namespace.socket_in(namespace) as inside:
             inside.settimeout(10)
