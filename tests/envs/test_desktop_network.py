@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -198,3 +199,41 @@ def test_without_cap_sys_admin_a_session_shares_the_hosts_loopback_and_says_so_o
     first, note = done.stdout.splitlines()[:2]
     assert first == "shared 1 SharedNetworkWarning"
     assert "Operation not permitted" in note and "--cap-add SYS_ADMIN" in note
+
+
+#: In a process of its own (it leaves the host's namespace): a host server, a relay of its port
+#: into a new namespace, and what a connection through the relay sees.
+RELAY = """
+import socket, sys
+sys.path.insert(0, sys.argv[1])
+import host_relay, net_namespace
+
+on_host = socket.create_server(("127.0.0.1", 0))
+port = on_host.getsockname()[1]
+relay = host_relay.HostRelay(net_namespace.isolate(), [port])
+inside = socket.create_connection(("127.0.0.1", port), timeout=10)
+outside, _ = on_host.accept()
+outside.settimeout(10)
+inside.sendall(b"ping")
+print(outside.recv(4).decode())
+inside.shutdown(socket.SHUT_WR)
+print("half-closed" if outside.recv(4) == b"" else "open")
+outside.sendall(b"pong")
+print(inside.recv(4).decode())
+relay.close()
+print("ended" if inside.recv(4) == b"" else "still open")
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=10)
+    print("accepted")
+except ConnectionRefusedError:
+    print("refused")
+"""
+
+
+def test_the_relay_carries_both_ways_passes_a_half_close_on_and_ends_with_its_episode() -> None:
+    desktop = Path(net_namespace.__file__).parent
+    done = subprocess.run(
+        [sys.executable, "-c", RELAY, str(desktop)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["ping", "half-closed", "pong", "ended", "refused"]
