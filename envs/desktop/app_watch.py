@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import browser_app
+import evince_app
 import gimp_app
 import office
 import psutil
@@ -49,13 +50,16 @@ class AppWatch:
         with_vlc: bool | None = None,
         with_thunderbird: bool = False,
         with_vscode: bool | None = None,
+        pdfs: list[str] | None = None,
     ) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen (with
         LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
         with the browser, its own window; with GIMP (``with_gimp``: whether it opens a file), its
         window showing the picture; with VLC (``with_vlc`` likewise), its window playing the file;
         with Thunderbird, its main window with its folder tree; with VS Code (``with_vscode``
-        likewise), its workbench loaded, with the file's editor)."""
+        likewise), its workbench loaded, with the file's editor; with Evince (``pdfs``: the names of
+        the documents it opens), its window titled after one of them, active or not: an app started
+        after it may be in front)."""
         self.check_apps()
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
@@ -70,6 +74,8 @@ class AppWatch:
             ready = thunderbird_app.ready(windows, self.tree.snapshot)
         if ready and with_vscode is not None:
             ready = vscode_app.ready(windows, self.tree.snapshot, with_vscode)
+        if ready and pdfs is not None:
+            ready = evince_app.ready(windows, pdfs)
         return ready and (not with_office or office.ready(windows, self.tree))
 
     def check_apps(self) -> None:

@@ -34,6 +34,7 @@ import contextlib
 import atspi
 import browser_app
 import commands
+import evince_app
 import gimp_app
 import kill_scope
 import office
@@ -156,6 +157,8 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             with_vlc = None if not vlcs else any(vlc_app.opens_a_file(argv) for argv in vlcs)
             codes = [argv for argv in request.get("apps", []) if vscode_app.is_vscode(argv)]
             with_vscode = None if not codes else any(vscode_app.opens_a_file(argv) for argv in codes)
+            evinces = [argv for argv in request.get("apps", []) if evince_app.is_evince(argv)]
+            pdfs = None if not evinces else [name for argv in evinces for name in evince_app.documents(argv)]
             for i, argv in enumerate(request.get("apps", [])):
                 argv = self.app_argv(argv)
                 # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
@@ -163,7 +166,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
                 with self.app_errs[-1].open("wb") as err:
                     self.apps.append(self.start_app(argv, log, err))
             if self.apps:
-                apps = (with_office, with_browser, with_gimp, with_vlc, with_thunderbird, with_vscode)
+                apps = (with_office, with_browser, with_gimp, with_vlc, with_thunderbird, with_vscode, pdfs)
                 self._wait(lambda: self._app_ready(known, *apps), request["apps"][0][0])
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
