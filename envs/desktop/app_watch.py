@@ -55,11 +55,11 @@ class AppWatch:
         """Ready: a new application on the accessibility bus, and an active window on screen (with
         LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
         with the browser, its own window; with GIMP (``with_gimp``: whether it opens a file), its
-        window showing the picture; with VLC (``with_vlc`` likewise), its window playing the file;
-        with Thunderbird, its main window with its folder tree; with VS Code (``with_vscode``
-        likewise), its workbench loaded, with the file's editor; with Evince (``pdfs``: the names of
-        the documents it opens), its window titled after one of them, active or not: an app started
-        after it may be in front)."""
+        window showing the picture; with VLC (``with_vlc`` likewise), its window playing the file
+        (active when it is the episode's only app); with Thunderbird, its main window with its
+        folder tree; with VS Code (``with_vscode`` likewise), its workbench loaded, with the file's
+        editor; with Evince (``pdfs``: the names of the documents it opens), a window titled after
+        each, active or not: an app started after it may be in front)."""
         self.check_apps()
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
@@ -69,7 +69,7 @@ class AppWatch:
         if ready and with_gimp is not None:
             ready = gimp_app.ready(windows, with_gimp)
         if ready and with_vlc is not None:
-            ready = vlc_app.ready(windows, with_vlc)
+            ready = vlc_app.ready(windows, with_vlc, active=len(self.apps) == 1)
         if ready and with_thunderbird:
             ready = thunderbird_app.ready(windows, self.tree.snapshot)
         if ready and with_vscode is not None:

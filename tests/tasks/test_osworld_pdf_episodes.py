@@ -7,13 +7,16 @@ all."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from palaestra.envs.desktop import DesktopEnv
-from palaestra.tasks.desktop.osworld import BUNDLED, load_folder
+from palaestra.tasks.desktop.osworld import BUNDLED, load_folder, load_task
 
 from .osworld_play import done_fails_and_the_oracle_solves
 from .test_osworld_vlc_episodes import app_processes
@@ -62,3 +65,40 @@ def test_the_reading_task(env: DesktopEnv) -> None:
     home = env._home
     assert home is not None
     assert (home / "Desktop" / "answer.txt").read_text().strip() == "O(log n)"
+
+
+def test_lecture_notes_beside_music_in_vlc(env: DesktopEnv, tmp_path: Path) -> None:
+    """OSWorld's setup of a PDF read while VLC plays (its vlc task 386dbd0e): VLC starts with a
+    file, the PDF opens after it, and a window step activates Evince's window by OSWorld's title.
+    Neither app waits for its window to be the active one."""
+    (tmp_path / "files").mkdir()
+    for name in ("lecture.pdf", "chime.wav"):
+        shutil.copy(BUNDLED / "files" / name, tmp_path / "files" / name)
+    title = "lecture.pdf \u2014 Algorithms, Lecture 4: Searching"
+    data = {
+        "id": "lecture-beside-music",
+        "snapshot": "os",
+        "instruction": "Pause the music without leaving the lecture notes.",
+        "config": [
+            download("lecture.pdf", "/home/user/Desktop/lecture.pdf"),
+            download("chime.wav", "/home/user/Music/chime.wav"),
+            {
+                "type": "launch",
+                "parameters": {"command": ["vlc", "--start-time=1", "/home/user/Music/chime.wav"]},
+            },
+            {"type": "open", "parameters": {"path": "/home/user/Desktop/lecture.pdf"}},
+            {"type": "activate_window", "parameters": {"window_name": title, "strict": True}},
+        ],
+        "related_apps": ["vlc", "pdf"],
+        "evaluator": {"func": "infeasible"},
+    }
+    (tmp_path / "task.json").write_text(json.dumps(data))
+    env.task = load_task(tmp_path / "task.json")
+    obs, _info = env.reset(seed=0)
+    assert obs["focused_window"] == title
+    assert sorted(w["title"] for w in obs["windows"]) == ["chime.wav - VLC media player", title]
+    assert sorted(p.name() for p in app_processes(env)) == ["evince", "vlc"]
+
+
+def download(name: str, path: str) -> dict[str, object]:
+    return {"type": "download", "parameters": {"files": [{"url": f"files/{name}", "path": path}]}}
