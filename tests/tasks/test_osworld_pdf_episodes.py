@@ -60,6 +60,10 @@ def test_the_form_task(env: DesktopEnv) -> None:
 
 
 def test_the_reading_task(env: DesktopEnv) -> None:
+    env.task = PDF["pdf-note-answer"]
+    obs, _info = env.reset(seed=0)
+    assert obs["focused_window"].startswith("lecture.pdf")  # in front of the editor, as OSWorld's last opened
+    assert [w["app"] for w in obs["windows"]].count("Mousepad") == 1
     info = done_fails_and_the_oracle_solves(env, PDF["pdf-note-answer"])
     assert info["task_info"]["checks"][0]["score"] == 1.0
     home = env._home
