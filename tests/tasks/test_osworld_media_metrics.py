@@ -46,6 +46,8 @@ def sounds(tmp_path: Path) -> dict[str, Path]:
     soundfile.write(paths["tune_48k.wav"], np.stack([resampled, resampled], axis=1), 48000)
     paths["empty.wav"] = tmp_path / "empty.wav"
     soundfile.write(paths["empty.wav"], np.zeros(0), RATE)
+    paths["not_finite.wav"] = tmp_path / "not_finite.wav"
+    soundfile.write(paths["not_finite.wav"], np.where(tune > 0.39, np.inf, tune), RATE, subtype="FLOAT")
     paths["notes.mp3"] = tmp_path / "notes.mp3"
     paths["notes.mp3"].write_text("not a sound")
     return paths
@@ -57,7 +59,7 @@ def test_compare_audios_scores_the_same_sound_1_and_other_sound_low(sounds: dict
     assert m.compare_audios(wav, sounds["tune_48k.wav"]) > 0.99
     assert 0.9 < m.compare_audios(sounds["tune.mp3"], wav) < 1.0  # MP3 is lossy
     assert m.compare_audios(sounds["other.wav"], wav) < 0.5
-    for bad in ("empty.wav", "notes.mp3"):
+    for bad in ("empty.wav", "not_finite.wav", "notes.mp3"):
         assert m.compare_audios(sounds[bad], wav) == 0.0
         assert m.compare_audios(wav, sounds[bad]) == 0.0
     assert m.compare_audios(wav.with_name("missing.wav"), wav) == 0.0

@@ -35,8 +35,8 @@ def _file(path: Any) -> str | None:
 
 def load_sound(path: Any) -> np.ndarray | None:
     """The sound of an audio file as mono samples at SAMPLE_RATE, or None when there is none, it is
-    unreadable, or it is empty. libsndfile decodes it (WAV, FLAC, OGG, MP3: soundfile's wheel ships
-    it), so no ffmpeg is needed; other formats are unreadable here."""
+    unreadable, empty, or holds samples that are not numbers. libsndfile decodes it (WAV, FLAC, OGG,
+    MP3: soundfile's wheel ships it), so no ffmpeg is needed; other formats are unreadable here."""
     import librosa
     import soundfile
 
@@ -47,7 +47,7 @@ def load_sound(path: Any) -> np.ndarray | None:
         samples, rate = soundfile.read(name, dtype="float32", always_2d=True)
     except (soundfile.SoundFileError, OSError, ValueError, TypeError):
         return None
-    if samples.size == 0:
+    if samples.size == 0 or not np.all(np.isfinite(samples)):  # a float WAV may hold inf or NaN
         return None
     mono = librosa.to_mono(np.ascontiguousarray(samples.T))
     return librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
