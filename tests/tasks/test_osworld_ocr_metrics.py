@@ -1,7 +1,7 @@
 """OSWorld's compare_image_text on pictures drawn here with Pillow's own font and read by the real
 Tesseract: a terminal's screenshot after ``ls`` holds OSWorld's " Ls" (case aside) and not another
-command; a missing file or one that is no picture scores 0; and task files naming it load, check
-its rule and judge the saved screenshot."""
+command; a missing file or one that is no picture scores 0; task files naming it load, check its
+rule and judge the saved screenshot; and without Tesseract the judge stops with the fix."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from palaestra.errors import DesktopUnavailableError
 from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.osworld import OSWorldTaskError, load_task
 from palaestra.tasks.desktop.osworld import ocr_metrics as m
@@ -93,3 +94,11 @@ def test_a_task_judges_the_saved_screenshot(tmp_path: Path, screenshots: dict[st
 def test_a_rule_other_than_some_text_is_refused_at_load(tmp_path: Path, rules: Any) -> None:
     with pytest.raises(OSWorldTaskError, match="compare_image_text's rule must be"):
         load_task(task_file(tmp_path, rules))
+
+
+def test_a_missing_tesseract_stops_the_judge_with_the_fix(
+    screenshots: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(m, "TESSERACT", "tesseract-not-installed")
+    with pytest.raises(DesktopUnavailableError, match="apt-get install tesseract-ocr tesseract-ocr-eng"):
+        m.compare_image_text(screenshots["ls"], LS)
