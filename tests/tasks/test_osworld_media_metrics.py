@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from palaestra.errors import DesktopUnavailableError
 from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.osworld import UnsupportedEvaluatorError, load_task
 from palaestra.tasks.desktop.osworld import media_metrics as m
@@ -176,3 +177,10 @@ def test_a_video_task_judges_the_saved_file_and_checks_its_options(
     assert task.evaluate(outcome).success
     with pytest.raises(UnsupportedEvaluatorError, match="Did you mean: `max_frames_to_check`"):
         load_task(task_file(tmp_path, {**evaluator, "options": {"max_frame_to_check": 50}}))
+
+
+def test_a_missing_media_library_stops_the_judge_with_the_install_line() -> None:
+    """Without the `media` extra the comparison cannot run: the judge says what to install rather
+    than scoring the agent's episode 0."""
+    with pytest.raises(DesktopUnavailableError, match=r"pip install 'palaestra\[media\]'"):
+        m.media_module("palaestra_no_such_media_library")
