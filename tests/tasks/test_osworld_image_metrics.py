@@ -183,9 +183,9 @@ MIRROR = {
 REFUSED = [
     ({**MIRROR, "func": "check_sharper"}, EVAL, r"metric `check_sharper` \(sharpness is not measured"),
     (
-        {**MIRROR, "func": "check_green_background"},
+        {**MIRROR, "func": "check_triangle_position"},
         EVAL,
-        r"metric `check_green_background` \(it is written for one OSWorld task",
+        r"metric `check_triangle_position` \(it is written for one OSWorld task",
     ),
     ({**MIRROR, "func": "check_image_mirorr"}, EVAL, "Did you mean: `check_image_mirror`"),
     (
