@@ -24,7 +24,7 @@ def pdf_fill_form(obs: Obs) -> Plan:
     obs = yield f"click('{entry}')\nwrite({value!r})\npress('tab')"
     obs = yield "hotkey('ctrl', 's')"
     obs, _label = yield from await_element(obs, "label", re.compile("Name:"))
-    name = find(obs, "text", value=next(e["value"] for e in obs["elements"] if _is_pdf_name(e)))
+    name = next(e["id"] for e in obs["elements"] if _is_pdf_name(e))
     obs = yield f"tripleClick('{name}')\nwrite({f'~/Desktop/{file_name}'!r})\npress('enter')"
     for _ in range(10):
         if EVINCE_TITLE.fullmatch(obs["focused_window"]):
@@ -63,6 +63,8 @@ def pdf_note_answer(obs: Obs) -> Plan:
             answer = found[0]
             break
         obs = yield "wait(0.5)"
+    if not answer:
+        raise LookupError(f"no page on screen gives the running time of {topic}")
     frames = {str(e["name"]): list(e["bbox"]) for e in obs["elements"] if e["role"] == "frame"}
     evince = next(box for title, box in frames.items() if EVINCE_TITLE.fullmatch(title))
     editor = next(box for title, box in frames.items() if title.endswith(" - Mousepad"))
