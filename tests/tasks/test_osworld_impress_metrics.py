@@ -264,9 +264,10 @@ TRANSITION = {"func": "check_transition", "result": {"type": "vm_file", "path": 
 REFUSED = [
     (compare(examine_txt=False), EVAL, "`examine_txt`.*Did you mean: `examine_text`"),
     (
-        {**compare(), "func": "check_sharper"},
+        {**compare(), "func": "check_slide_orientation_portrait"},
         EVAL,
-        r"metric `check_sharper` \(sharpness is not measured.*Supported metrics: ",
+        r"metric `check_slide_orientation_portrait`.*Did you mean: `check_slide_orientation_Portrait`"
+        r".*Supported metrics: ",
     ),
     ({**compare(), "func": "compare_pptx_file"}, EVAL, "Did you mean: `compare_pptx_files`"),
     (

@@ -20,6 +20,7 @@ from palaestra.tasks.desktop.osworld import (
     ocr_metrics,
     os_checks,
     pdf_metrics,
+    picture_checks,
     slides_checks,
     slides_metrics,
     slides_pictures,
@@ -206,16 +207,16 @@ METRICS["compare_answer"] = Metric(vscode_metrics.compare_answer, True, rule_key
 METRICS["is_extension_installed"] = Metric(
     vscode_metrics.is_extension_installed, True, check_rules=vscode_metrics.check_extension_rules
 )
-#: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
-REFUSED_METRICS = {
-    **dict.fromkeys(
-        ("check_triangle_position", "check_textbox_on_leftside"),
-        "it is written for one OSWorld task's picture (a shape's, a text box's place); "
-        "check_structure_sim against a reference picture judges such edits here",
-    ),
-    "check_sharper": "sharpness is not measured here yet",
-    "check_image_file_size": "a picture's file size is not judged here yet",
-}
+# GIMP's last metrics: a shape's or text's place, sharpness, a file's size (picture_checks).
+METRICS["check_triangle_position"] = Metric(picture_checks.check_triangle_position, False)
+METRICS["check_textbox_on_leftside"] = Metric(picture_checks.check_textbox_on_leftside, False)
+METRICS["check_sharper"] = Metric(picture_checks.check_sharper, True)
+METRICS["check_image_file_size"] = Metric(
+    picture_checks.check_image_file_size, True, check_rules=picture_checks.check_size_rule
+)
+#: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded, the
+#: reason in its error). None is left; a metric of OSWorld's added later without its judge goes here.
+REFUSED_METRICS: dict[str, str] = {}
 for _metric, _options in (
     (chrome_metrics.is_expected_active_tab, ("prefix",)),
     (chrome_metrics.is_expected_tabs, ()),
