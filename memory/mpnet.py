@@ -8,7 +8,7 @@ extracts the model and checks every file against the SHA-256 below (recorded fro
 files on 2026-12-04; `model.safetensors` is the hub's published file), then writes a stamp so that
 later calls cost nothing. A missing or altered piece is a `ModelFilesError` naming the fix.
 
-MiniLM stays the default: see `bench/routing` and the README for what mpnet buys and costs.
+MiniLM stays the default: see `bench/routing` and docs/performance.md for what mpnet buys and costs.
 """
 
 from __future__ import annotations

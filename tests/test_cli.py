@@ -23,8 +23,7 @@ from palaestra.runs.spec import agents_from
 from palaestra.runs.trajectory import TRAJECTORY_FILE
 
 from .runs.conftest import build_run
-
-README = Path(__file__).resolve().parent.parent / "README.md"
+from .user_docs import user_docs_text
 
 
 def readme_commands() -> list[str]:
@@ -32,7 +31,7 @@ def readme_commands() -> list[str]:
     leading `nice` and environment assignments (`PALAESTRA_OSWORLD_TASKS=DIR palaestra ...`) are
     dropped, so its command is still checked."""
     commands = []
-    for block in re.findall(r"```bash\n(.*?)```", README.read_text(), re.S):
+    for block in re.findall(r"```bash\n(.*?)```", user_docs_text(), re.S):
         for line in block.replace("\\\n", " ").splitlines():
             line = re.sub(r"\s+#.*$", "", line).strip()
             line = re.sub(r"^(?:nice\s+|[A-Z_][A-Z0-9_]*=\S*\s+)+", "", line).removeprefix(".venv/bin/")
@@ -84,7 +83,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     build_run(
         tmp_path / "results/verified", {"webarena-verified.44": "0/1"}, agent="synapse"
     )  # official tasks
-    for block in re.findall(r"```python\n# (\w+\.py)\n(.*?)```", README.read_text(), re.S):
+    for block in re.findall(r"```python\n# (\w+\.py)\n(.*?)```", user_docs_text(), re.S):
         (tmp_path / block[0]).write_text(block[1])  # the README's own files (an agent of one's own)
     (tmp_path / "run.toml").write_text(
         'out = "results/toml"\ntasks = ["click-test"]\nseeds = "0-2"\n[[agents]]\nname = "random"\n'
@@ -208,7 +207,7 @@ def test_memory_build_from_a_run_without_demonstrations_stops_with_the_fix(
 
 
 def test_the_readmes_async_snippets_run_as_written(tmp_path: Path) -> None:
-    blocks = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.S) if "asyncio.run(" in b]
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", user_docs_text(), re.S) if "asyncio.run(" in b]
     assert len(blocks) == 2  # the environment's and the executor's
     for block in blocks:
         assert not re.search(r"^(\w.*=\s*)?await ", block, re.M)  # no top-level await

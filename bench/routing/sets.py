@@ -2,7 +2,7 @@
 
 Every set is asked against its own pool. Rows: the default selector (one retrieval per request),
 the same with multi-step splitting (`routing/needs.py`: a retrieval per need, lists interleaved) and
-plain BM25. Each is scored on both halves (`evaluation.half`); the README shows held-out halves
+plain BM25. Each is scored on both halves (`evaluation.half`); docs/performance.md shows held-out halves
 only, and the macro average is taken over the non-BFCL sets' held-out halves.
 """
 

@@ -24,6 +24,8 @@ from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.oracles import load, play_oracle
 
+from ..user_docs import user_docs_text
+
 
 def _session_pids(env: DesktopEnv) -> dict[str, int]:
     async def status() -> dict[str, int]:
@@ -196,12 +198,9 @@ def test_typed_numbers_keep_their_repeated_digits(calc: DesktopEnv) -> None:
     assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["1111"]
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-
-
 @pytest.mark.parametrize("marker", ['gym.make("palaestra/desktop.', "class WriteHello("])
 def test_the_readmes_desktop_snippets_print_what_their_comments_say(marker: str, tmp_path: Path) -> None:
-    [block] = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.S) if marker in b]
+    [block] = [b for b in re.findall(r"```python\n(.*?)```", user_docs_text(), re.S) if marker in b]
     expected = [line.split("  # ", 1)[1] for line in block.splitlines() if line.startswith("print(")]
     done = subprocess.run(
         [sys.executable, "-c", block], capture_output=True, text=True, timeout=300, cwd=tmp_path

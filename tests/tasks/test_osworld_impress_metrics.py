@@ -264,9 +264,10 @@ TRANSITION = {"func": "check_transition", "result": {"type": "vm_file", "path": 
 REFUSED = [
     (compare(examine_txt=False), EVAL, "`examine_txt`.*Did you mean: `examine_text`"),
     (
-        {**compare(), "func": "compare_image_text"},
+        {**compare(), "func": "check_slide_orientation_portrait"},
         EVAL,
-        r"metric `compare_image_text` \(it reads a screenshot's text by OCR.*Supported metrics: ",
+        r"metric `check_slide_orientation_portrait`.*Did you mean: `check_slide_orientation_Portrait`"
+        r".*Supported metrics: ",
     ),
     ({**compare(), "func": "compare_pptx_file"}, EVAL, "Did you mean: `compare_pptx_files`"),
     (

@@ -2,7 +2,7 @@
 with its commented defaults and set options), each scoring 1 on the right value and 0 on a wrong or
 missing one; the vlc getters through a loaded task (vlcrc in HOME, the screen's and a window's
 size); OSWorld's VLC launch line and ``pkill vlc`` postconfig as planned here; and the typed
-load-time errors for what is not judged here (internet streams, audio and video comparisons)."""
+load-time errors for what is not judged here (internet streams, malformed rules)."""
 
 from __future__ import annotations
 
@@ -230,14 +230,9 @@ REFUSED = [
         "is_vlc_playing's rule",
     ),
     (
-        {**PLAYING, "func": "compare_audios", "expected": {"type": "vm_file", "path": "/home/user/a.mp3"}},
+        {**PLAYING, "func": "compare_audio", "expected": {"type": "vm_file", "path": "/home/user/a.mp3"}},
         UnsupportedEvaluatorError,
-        r"metric `compare_audios` \(it compares sound by MFCC features",
-    ),
-    (
-        {**PLAYING, "func": "compare_videos", "expected": {"type": "vm_file", "path": "/home/user/a.mp4"}},
-        UnsupportedEvaluatorError,
-        r"metric `compare_videos` \(it compares videos frame by frame",
+        "Did you mean: `compare_audios`",
     ),
     (
         {**MAX_VOLUME, "expected": {"type": "rule", "rules": {"max_volume": 200}}},

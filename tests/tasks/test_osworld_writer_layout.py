@@ -149,5 +149,5 @@ def test_a_task_loads_checks_its_options_and_judges_the_saved_document(tmp_path:
     assert task.evaluate(outcome).reward == 1.0
     with pytest.raises(UnsupportedEvaluatorError, match="word_number_split_by_tabstop"):
         load_task(task_file(tmp_path, "check_tabstops", {"word_number_split_by_tab": 3}))
-    with pytest.raises(UnsupportedEvaluatorError, match="OCR"):
-        load_task(task_file(tmp_path, "compare_image_text", {}))
+    with pytest.raises(UnsupportedEvaluatorError, match="Did you mean: `check_tabstops`"):
+        load_task(task_file(tmp_path, "check_tab_stops", {}))

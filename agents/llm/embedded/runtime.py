@@ -13,7 +13,7 @@ Why llama.cpp: it runs the 4-bit GGUF as it is at tens of tokens per second on o
 in under a second. transformers' GGUF loader (on the torch already installed) needs no build, but
 de-quantises to float32, takes minutes to load and prefilled under 30 tokens/s here; the prebuilt
 llama.cpp wheels on PyPI need a newer glibc than Debian 12's or pin old transformers. See the
-README's "Embedded LLM" section for the measurements.
+section "Embedded LLM" of docs/agents.md for the measurements.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ hold (`calc_rules` says which rules and checks them when the task is loaded):
   and the same conditional formats, compared as rules rather than evaluated;
 - ``filter``, ``data_validation``, ``row_props``/``col_props``, ``chart``: see `calc_objects`;
   ``pivot_table``: see `calc_pivots`; ``sparkline``: the two sheets' sparklines (`calc_sparklines`);
-  ``sheet_fuzzy``: cells of ranges compared as cleaned-up text (`calc_fuzzy`).
+  ``sheet_fuzzy``: cells of ranges compared as cleaned-up text (`calc_fuzzy`); ``sheet_print``:
+  two sheets' CSV exports lying beside their workbooks, line by line (`calc_print`).
 
 A result that is missing, or is no workbook (a half-written file, another format), scores 0.
 Without ``rules``, ``compare_table`` compares two CSV files cell by cell (Palaestra's own use).
@@ -38,6 +39,7 @@ from palaestra.tasks.desktop.osworld import calc_objects
 from palaestra.tasks.desktop.osworld.calc_csv import compare_csv, compare_csv_cells
 from palaestra.tasks.desktop.osworld.calc_fuzzy import sheets_match
 from palaestra.tasks.desktop.osworld.calc_pivots import pivot_tables
+from palaestra.tasks.desktop.osworld.calc_print import same_print
 from palaestra.tasks.desktop.osworld.calc_rules import SheetIndex, match_value, parse_sheet_index
 
 __all__ = ["UnreadableBook", "compare_csv", "compare_table", "load_book"]
@@ -268,6 +270,7 @@ CHECKS: dict[str, Check] = {
     ),
     "sparkline": _sparklines,
     "sheet_fuzzy": _two_sheets(lambda a, b, r: sheets_match(a, b, r["rules"])),
+    "sheet_print": same_print,
     "pivot_table": _two_sheets(
         lambda a, b, r: pivot_tables(a, r.get("pivot_props", [])) == pivot_tables(b, r.get("pivot_props", []))
     ),

@@ -51,11 +51,10 @@ RULES: dict[str, RuleShape] = {
     "pivot_table": RuleShape(("sheet_idx0", "sheet_idx1"), ("pivot_props",)),
     "sparkline": RuleShape(("sheet_idx0", "sheet_idx1")),
     "sheet_fuzzy": RuleShape(("sheet_idx0", "sheet_idx1", "rules")),
+    "sheet_print": RuleShape(("sheet_idx0", "sheet_idx1"), ("ignore_case",)),
 }
 #: OSWorld rule types that exist but are not judged here, and why.
-REFUSED_RULES = {
-    "sheet_print": "it compares CSV exports that OSWorld's postconfig makes with LibreOffice",
-}
+REFUSED_RULES: dict[str, str] = {}
 #: The cell properties ``check_cell`` reads: the saved value, the formula, and style.
 PROPS = (
     "value",
@@ -218,18 +217,35 @@ def _check_dv_props(dv_props: object, source: str, where: str) -> None:
             _check_match(attribute, rule, source, where)
 
 
-def _file_name(spec: dict[str, Any]) -> str:
-    """The name of the file a getter gives: its path, or for an internet URL (a ``cloud_file`` read
-    from OSWorld's cache) its ``dest``, the name OSWorld saves it under; the URL's own ending
-    (``...&export=download``) says nothing about the file's type."""
-    path = str(spec.get("path", ""))
-    return str(spec.get("dest", "")) if is_internet(path) else path
+def _file_names(spec: dict[str, Any], source: str, where: str) -> list[str]:
+    """The names of the files a getter gives the metric: its path, or for an internet URL (a
+    ``cloud_file`` read from OSWorld's cache) its ``dest``, the name OSWorld saves it under (the
+    URL's own ending, ``...&export=download``, says nothing about the file's type). A ``multi``
+    getter lists several files but gives those at its ``gives`` indices (the first by default):
+    the others are fetched beside them (`calc_print` reads a workbook's CSV print that way)."""
+    paths, dests = spec.get("path", ""), spec.get("dest", "")
+    if not spec.get("multi") or not isinstance(paths, list):
+        return [str(dests) if is_internet(str(paths)) else str(paths)]
+    dests = dests if isinstance(dests, list) else []
+    named = [str(dests[i]) if is_internet(str(p)) and i < len(dests) else str(p) for i, p in enumerate(paths)]
+    gives = spec.get("gives", [0])
+    if not isinstance(gives, list):
+        gives = [0]
+    picked = [named[i] for i in gives if isinstance(i, int) and -len(named) <= i < len(named)]
+    if len(picked) != 1:
+        raise OSWorldTaskError(
+            source, where, f"compare_table reads one file of each side, but `gives` picks {len(picked)}: "
+            f"{picked}; give one index, e.g. \"gives\": [0]",
+        )  # fmt: skip
+    return picked
 
 
 def check_table_spec(result: Any, expected: Any, options: dict[str, Any], source: str, where: str) -> None:
     """``compare_table``'s files and rules: two CSV files compared cell by cell (no rules), or xlsx
     workbooks with rules. Calc saves OSWorld's results as xlsx; .ods and .xls cannot be read here."""
-    paths = [_file_name(spec) for spec in (result, expected) if isinstance(spec, dict)]
+    paths = [
+        n for spec in (result, expected) if isinstance(spec, dict) for n in _file_names(spec, source, where)
+    ]
     extensions = {posixpath.splitext(p)[1].lower() for p in paths}
     rules = options.get("rules")
     if rules is None:

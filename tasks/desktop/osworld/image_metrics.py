@@ -1,7 +1,8 @@
 """OSWorld's image metrics (its ``gimp`` domain), written afresh with the same names and arguments:
 pictures compared by their structure (SSIM), their size, a mirror image, and whether an edit made
-them darker, more saturated or more contrasted without changing what they show; and GIMP's own
-settings file (``gimprc``). A missing or unreadable picture scores 0.
+them darker, more saturated or more contrasted without changing what they show, left them indexed
+(a palette) or filled their background with green; and GIMP's own settings file (``gimprc``). A
+missing or unreadable picture scores 0.
 
 The result is the agent's picture (a ``vm_file``), the expected one the task's original or a
 reference picture. SSIM is computed here with numpy (a 7x7 uniform window, each colour channel
@@ -170,6 +171,33 @@ def check_saturation_increase_and_structure_sim(src_path: Any, tgt_path: Any) ->
 def check_contrast_increase_and_structure_sim(src_path: Any, tgt_path: Any) -> float:
     """The result has more contrast than the original (spread of grey levels) and shows the same."""
     return _edited(src_path, tgt_path, lambda im: float(_gray(im).std()), more=True)
+
+
+def check_palette_and_structure_sim(src_path: Any, tgt_path: Any) -> float:
+    """The result is palette-based (indexed colours, Pillow's "P" or "PA" mode: what GIMP's
+    Image > Mode > Indexed exports) and still shows what the original shows (SSIM >= 0.9)."""
+    got, original = load(src_path), load(tgt_path)
+    return float(got is not None and got.mode in ("P", "PA") and similar(got, original))
+
+
+def _stored_rgb(image: Image.Image) -> np.ndarray:
+    """Its pixels' red, green and blue as stored (a transparent pixel keeps its own colour)."""
+    return np.asarray(image.convert("RGBA"))[..., :3].astype(np.int16)
+
+
+def check_green_background(src_path: Any, tgt_path: Any) -> float:
+    """The result's background is green: every pixel that is not black in the original (``tgt_path``,
+    a black object on a background) is green in the result (``src_path``), i.e. more green than red
+    and than blue. The object's own (black) pixels are not judged, as in OSWorld; pictures of
+    different sizes fail (OSWorld's loop indexes the picture by (x, y) as rows and columns, so it
+    judges a square picture whole, transposed, and breaks on others; here every picture is whole)."""
+    got, original = load(src_path), load(tgt_path)
+    if got is None or original is None or got.size != original.size:
+        return 0.0
+    background = np.any(_stored_rgb(original) != 0, axis=-1)
+    rgb = _stored_rgb(got)
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return float(bool(np.all(((green > red) & (green > blue))[background])))
 
 
 def compare_image_list(pred_img_path_list: Any, gold_img_path_list: Any) -> float:

@@ -16,8 +16,11 @@ from palaestra.tasks.desktop.osworld import (
     chrome_metrics,
     data_checks,
     image_metrics,
+    media_metrics,
+    ocr_metrics,
     os_checks,
     pdf_metrics,
+    picture_checks,
     slides_checks,
     slides_metrics,
     slides_pictures,
@@ -165,6 +168,8 @@ for _image_metric in (
     image_metrics.check_saturation_increase_and_structure_sim,
     image_metrics.check_contrast_increase_and_structure_sim,
     image_metrics.compare_image_list,
+    image_metrics.check_palette_and_structure_sim,
+    image_metrics.check_green_background,
 ):
     METRICS[_image_metric.__name__] = Metric(_image_metric, True)
 # VLC's status, window and settings (vlc_metrics, on what vlc_getters read).
@@ -175,6 +180,13 @@ METRICS["is_vlc_fullscreen"] = Metric(vlc_metrics.is_vlc_fullscreen, True)
 METRICS["compare_images"] = Metric(vlc_metrics.compare_images, True, ("reference_base_result",))
 METRICS["check_qt_slider_colours"] = Metric(
     vlc_metrics.check_qt_slider_colours, True, check_rules=vlc_metrics.check_slider_rules
+)
+# VLC's conversions: sound and video files compared (media_metrics).
+METRICS["compare_audios"] = Metric(media_metrics.compare_audios, True)
+METRICS["compare_videos"] = Metric(media_metrics.compare_videos, True, ("max_frames_to_check", "threshold"))
+# A picture's text, read by OCR (ocr_metrics).
+METRICS["compare_image_text"] = Metric(
+    ocr_metrics.compare_image_text, True, check_rules=ocr_metrics.check_text_rule
 )
 for _vlc_check, _key in vlc_metrics.SETTINGS_CHECKS.items():
     METRICS[_vlc_check.__name__] = Metric(_vlc_check, True, rule_keys=(_key,))
@@ -195,20 +207,16 @@ METRICS["compare_answer"] = Metric(vscode_metrics.compare_answer, True, rule_key
 METRICS["is_extension_installed"] = Metric(
     vscode_metrics.is_extension_installed, True, check_rules=vscode_metrics.check_extension_rules
 )
-#: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded).
-REFUSED_METRICS = {
-    **dict.fromkeys(
-        ("check_triangle_position", "check_green_background", "check_textbox_on_leftside"),
-        "it is written for one OSWorld task's picture (a shape, a colour, a text box's place); "
-        "check_structure_sim against a reference picture judges such edits here",
-    ),
-    "check_sharper": "sharpness is not measured here yet",
-    "check_image_file_size": "a picture's file size is not judged here yet",
-    "check_palette_and_structure_sim": "a picture's palette (indexed colours) is not judged here yet",
-    "compare_image_text": "it reads a screenshot's text by OCR (EasyOCR's model), not installed here",
-    "compare_audios": "it compares sound by MFCC features (librosa), which is not installed here",
-    "compare_videos": "it compares videos frame by frame (OpenCV), which is not installed here",
-}
+# GIMP's last metrics: a shape's or text's place, sharpness, a file's size (picture_checks).
+METRICS["check_triangle_position"] = Metric(picture_checks.check_triangle_position, False)
+METRICS["check_textbox_on_leftside"] = Metric(picture_checks.check_textbox_on_leftside, False)
+METRICS["check_sharper"] = Metric(picture_checks.check_sharper, True)
+METRICS["check_image_file_size"] = Metric(
+    picture_checks.check_image_file_size, True, check_rules=picture_checks.check_size_rule
+)
+#: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded, the
+#: reason in its error). None is left; a metric of OSWorld's added later without its judge goes here.
+REFUSED_METRICS: dict[str, str] = {}
 for _metric, _options in (
     (chrome_metrics.is_expected_active_tab, ("prefix",)),
     (chrome_metrics.is_expected_tabs, ()),
