@@ -258,7 +258,7 @@ DOCX_WITH_A_TYPO = {
 }
 REFUSED = [
     (table({"type": "sheet_dat", **SHEET}), EVAL, "rule `sheet_dat`.*Did you mean: `sheet_data`"),
-    (table({"type": "sheet_print", **SHEET}), EVAL, r"rule `sheet_print` \(it compares CSV exports"),
+    (table({"type": "sheet_prnt", **SHEET}), EVAL, "rule `sheet_prnt`.*Did you mean: `sheet_print`"),
     (table({"type": "sheet_data", **SHEET, "precison": 2}), EVAL, "`precison`.*`precision`"),
     (table({"type": "sheet_data", "sheet_idx0": 0}), OSWorldTaskError, r"needs \['sheet_idx1'\]"),
     (table({"type": "sheet_data", "sheet_idx0": "X1", "sheet_idx1": 0}), OSWorldTaskError, "sheet indices"),
@@ -267,7 +267,7 @@ REFUSED = [
     (table({**CELL, "props": {"value": {"method": "equals", "ref": 1}}}), EVAL, "method `equals`"),
     (table({**CELL, "props": {"value": {"method": "eq"}}}), OSWorldTaskError, 'needs {"method"'),
     (table(), EVAL, 'without "rules" it compares two CSV files'),
-    (table({"type": "sheet_name"}, path="/home/user/a.ods"), EVAL, "save the result as xlsx"),
+    (table({"type": "sheet_name"}, path="/home/user/a.numbers"), EVAL, r"a\.numbers.*save the result as one"),
     (DOCX_WITH_A_TYPO, EVAL, "`ignore_blank`.*Did you mean: `ignore_blanks`"),
 ]
 

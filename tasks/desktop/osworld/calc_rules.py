@@ -51,11 +51,11 @@ RULES: dict[str, RuleShape] = {
     "pivot_table": RuleShape(("sheet_idx0", "sheet_idx1"), ("pivot_props",)),
     "sparkline": RuleShape(("sheet_idx0", "sheet_idx1")),
     "sheet_fuzzy": RuleShape(("sheet_idx0", "sheet_idx1", "rules")),
+    "sheet_print": RuleShape(("sheet_idx0", "sheet_idx1"), ("ignore_case",)),
 }
-#: OSWorld rule types that exist but are not judged here, and why.
-REFUSED_RULES = {
-    "sheet_print": "it compares CSV exports that OSWorld's postconfig makes with LibreOffice",
-}
+#: OSWorld rule types that exist but are not judged here, and why. None is left; a rule OSWorld
+#: adds later without its judge goes here.
+REFUSED_RULES: dict[str, str] = {}
 #: The cell properties ``check_cell`` reads: the saved value, the formula, and style.
 PROPS = (
     "value",
@@ -167,6 +167,8 @@ def check_rules(rules: object, has_expected: bool, source: str, where: str) -> N
             _check_dv_props(rule["dv_props"], source, at)
         if kind == "sheet_fuzzy":
             check_fuzzy_rules(rule["rules"], source, at)
+        if kind == "sheet_print" and not isinstance(rule.get("ignore_case", False), bool):
+            raise OSWorldTaskError(source, at, f"`ignore_case` is true or false, got {rule['ignore_case']!r}")
 
 
 def _check_props(props: object, source: str, where: str) -> None:
@@ -221,14 +223,30 @@ def _check_dv_props(dv_props: object, source: str, where: str) -> None:
 def _file_name(spec: dict[str, Any]) -> str:
     """The name of the file a getter gives: its path, or for an internet URL (a ``cloud_file`` read
     from OSWorld's cache) its ``dest``, the name OSWorld saves it under; the URL's own ending
-    (``...&export=download``) says nothing about the file's type."""
-    path = str(spec.get("path", ""))
-    return str(spec.get("dest", "")) if is_internet(path) else path
+    (``...&export=download``) says nothing about the file's type. With ``multi`` (a workbook and
+    the CSV files exported beside it, for ``sheet_print``) it is the file the getter gives, the
+    first of ``gives`` (the getter checks the indices)."""
+    path, dest = spec.get("path", ""), spec.get("dest", "")
+    if spec.get("multi"):
+        gives = spec.get("gives", [0])
+        index = gives[0] if isinstance(gives, list) and gives and isinstance(gives[0], int) else 0
+        path, dest = _item(path, index), _item(dest, index)
+    return str(dest) if is_internet(path) else str(path)
+
+
+def _item(values: object, index: int) -> object:
+    """``values[index]`` of a list, "" when there is no such item."""
+    return values[index] if isinstance(values, list) and -len(values) <= index < len(values) else ""
+
+
+#: The workbook files compare_table's rules read: xlsx as they are, .ods and .xls through an xlsx
+#: copy LibreOffice makes when judging (`calc_convert`).
+WORKBOOKS = (".xlsx", ".xlsm", ".ods", ".xls")
 
 
 def check_table_spec(result: Any, expected: Any, options: dict[str, Any], source: str, where: str) -> None:
-    """``compare_table``'s files and rules: two CSV files compared cell by cell (no rules), or xlsx
-    workbooks with rules. Calc saves OSWorld's results as xlsx; .ods and .xls cannot be read here."""
+    """``compare_table``'s files and rules: two CSV files compared cell by cell (no rules), or
+    workbooks (xlsx, or .ods/.xls converted to xlsx when judged) with rules."""
     paths = [_file_name(spec) for spec in (result, expected) if isinstance(spec, dict)]
     extensions = {posixpath.splitext(p)[1].lower() for p in paths}
     rules = options.get("rules")
@@ -240,9 +258,10 @@ def check_table_spec(result: Any, expected: Any, options: dict[str, Any], source
                 '[{"type": "sheet_data", "sheet_idx0": 0, "sheet_idx1": "EI0"}]',
             )  # fmt: skip
         return
-    if extensions - {".xlsx", ".xlsm"}:
+    if extensions - set(WORKBOOKS):
         raise UnsupportedEvaluatorError(
-            source, where, "compare_table file", ", ".join(paths), (".xlsx", ".xlsm"),
-            "its rules read xlsx workbooks (with openpyxl); save the result as xlsx",
+            source, where, "compare_table file", ", ".join(paths), WORKBOOKS,
+            "its rules read spreadsheets (xlsx with openpyxl; .ods and .xls through an xlsx copy); "
+            "save the result as one of these",
         )  # fmt: skip
     check_rules(rules, expected is not None, source, where.replace("func", "options") + ".rules")
