@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import browser_app
+import evince_app
 import gimp_app
+import mousepad_app
 import office
 import psutil
 import thunderbird_app
@@ -24,6 +26,26 @@ from display import SessionFailure
 
 #: How much of the end of an app's stderr an `app_exited` failure quotes.
 STDERR_TAIL = 1500
+
+
+def waits_for(apps: list[list[str]]) -> dict[str, Any]:
+    """What `AppWatch._app_ready` waits for, by the argvs of the episode's apps (before `app_argv`)."""
+    gimps = [argv for argv in apps if gimp_app.is_gimp(argv)]
+    vlcs = [argv for argv in apps if vlc_app.is_vlc(argv)]
+    codes = [argv for argv in apps if vscode_app.is_vscode(argv)]
+    evinces = [argv for argv in apps if evince_app.is_evince(argv)]
+    # Beside other apps, the editor waits for its window too (see `mousepad_app`).
+    editors = [argv for argv in apps if len(apps) > 1 and mousepad_app.is_mousepad(argv)]
+    return {
+        "with_office": any(office.is_office(argv) for argv in apps),
+        "with_browser": any(browser_app.is_browser(argv) for argv in apps),
+        "with_gimp": None if not gimps else any(gimp_app.opens_a_file(argv) for argv in gimps),
+        "with_vlc": None if not vlcs else any(vlc_app.opens_a_file(argv) for argv in vlcs),
+        "with_thunderbird": any(thunderbird_app.is_thunderbird(argv) for argv in apps),
+        "with_vscode": None if not codes else any(vscode_app.opens_a_file(argv) for argv in codes),
+        "pdfs": None if not evinces else [name for argv in evinces for name in evince_app.documents(argv)],
+        "texts": None if not editors else [name for argv in editors for name in mousepad_app.documents(argv)],
+    }
 
 
 class AppWatch:
@@ -49,13 +71,18 @@ class AppWatch:
         with_vlc: bool | None = None,
         with_thunderbird: bool = False,
         with_vscode: bool | None = None,
+        pdfs: list[str] | None = None,
+        texts: list[str] | None = None,
     ) -> bool:
         """Ready: a new application on the accessibility bus, and an active window on screen (with
         LibreOffice, its document's window: keys sent to the blank one it shows first are lost;
         with the browser, its own window; with GIMP (``with_gimp``: whether it opens a file), its
-        window showing the picture; with VLC (``with_vlc`` likewise), its window playing the file;
-        with Thunderbird, its main window with its folder tree; with VS Code (``with_vscode``
-        likewise), its workbench loaded, with the file's editor)."""
+        window showing the picture; with VLC (``with_vlc`` likewise), its window playing the file
+        (active when it is the episode's only app); with Thunderbird, its main window with its
+        folder tree; with VS Code (``with_vscode`` likewise), its workbench loaded, with the file's
+        editor; with Evince (``pdfs``: the names of the documents it opens), a window titled after
+        each, active or not: an app started after it may be in front; likewise with Mousepad
+        beside other apps (``texts``: the files it opens))."""
         self.check_apps()
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
@@ -65,11 +92,15 @@ class AppWatch:
         if ready and with_gimp is not None:
             ready = gimp_app.ready(windows, with_gimp)
         if ready and with_vlc is not None:
-            ready = vlc_app.ready(windows, with_vlc)
+            ready = vlc_app.ready(windows, with_vlc, active=len(self.apps) == 1)
         if ready and with_thunderbird:
             ready = thunderbird_app.ready(windows, self.tree.snapshot)
         if ready and with_vscode is not None:
             ready = vscode_app.ready(windows, self.tree.snapshot, with_vscode)
+        if ready and pdfs is not None:
+            ready = evince_app.ready(windows, pdfs)
+        if ready and texts is not None:
+            ready = mousepad_app.ready(windows, texts)
         return ready and (not with_office or office.ready(windows, self.tree))
 
     def check_apps(self) -> None:

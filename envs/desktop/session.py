@@ -32,9 +32,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import contextlib
 
 import atspi
-import browser_app
 import commands
-import gimp_app
 import kill_scope
 import office
 import parking
@@ -42,9 +40,7 @@ import protocol
 import sheet_cells
 import thunderbird_app
 import user_pool
-import vlc_app
-import vscode_app
-from app_watch import AppWatch
+from app_watch import AppWatch, waits_for
 from devtools_pipe import DevToolsPipe
 from display import Display, SessionFailure
 from observe_act import ObserveAct
@@ -149,13 +145,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             ran = [self._command(argv, log) for argv in request.get("commands", [])]
             known = {bus for bus, _ in self.tree.applications()}
             self.app_errs = []
-            with_browser = any(browser_app.is_browser(argv) for argv in request.get("apps", []))
-            gimps = [argv for argv in request.get("apps", []) if gimp_app.is_gimp(argv)]
-            with_gimp = None if not gimps else any(gimp_app.opens_a_file(argv) for argv in gimps)
-            vlcs = [argv for argv in request.get("apps", []) if vlc_app.is_vlc(argv)]
-            with_vlc = None if not vlcs else any(vlc_app.opens_a_file(argv) for argv in vlcs)
-            codes = [argv for argv in request.get("apps", []) if vscode_app.is_vscode(argv)]
-            with_vscode = None if not codes else any(vscode_app.opens_a_file(argv) for argv in codes)
+            waits = waits_for(request.get("apps", []))
             for i, argv in enumerate(request.get("apps", [])):
                 argv = self.app_argv(argv)
                 # Each app's stderr in a file of its own, so that an app that exits at once is quoted.
@@ -163,8 +153,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
                 with self.app_errs[-1].open("wb") as err:
                     self.apps.append(self.start_app(argv, log, err))
             if self.apps:
-                apps = (with_office, with_browser, with_gimp, with_vlc, with_thunderbird, with_vscode)
-                self._wait(lambda: self._app_ready(known, *apps), request["apps"][0][0])
+                self._wait(lambda: self._app_ready(known, **waits), request["apps"][0][0])
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
         time.sleep(min(float(request.get("delay", 0.0)), 30.0))

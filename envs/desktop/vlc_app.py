@@ -17,7 +17,8 @@ runtime folder named after the port, where the judge reads it. The judge finds t
 
 Readiness is VLC's main window, active, titled "VLC media player", or, started with a file,
 titled after what it plays ("chime.wav - VLC media player"): it shows its plain title a moment
-before the file starts.
+before the file starts. When the episode starts other apps too (OSWorld plays music in VLC beside
+a PDF), VLC's window need not be the active one.
 
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
 """
@@ -106,10 +107,13 @@ def opens_a_file(argv: list[str]) -> bool:
     return any(not a.startswith("-") for a in argv[1:])
 
 
-def ready(windows: list[dict[str, Any]], with_file: bool) -> bool:
-    """Whether VLC's main window is active, titled after its file when it was started with one."""
+def ready(windows: list[dict[str, Any]], with_file: bool, active: bool = True) -> bool:
+    """Whether VLC's main window is shown (and active, with ``active``: not so when the episode
+    starts another app, which may come in front), titled after its file when it was started with one."""
     for window in windows:
         title = str(window["title"])
-        if window["active"] and (title.endswith(f" - {TITLE}") or (not with_file and title == TITLE)):
+        if (window["active"] or not active) and (
+            title.endswith(f" - {TITLE}") or (not with_file and title == TITLE)
+        ):
             return True
     return False

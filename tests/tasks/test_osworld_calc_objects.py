@@ -259,7 +259,7 @@ REFUSED = [
     ),
     ({**DV, "dv_props": [{"ranges": {"method": "range.tx", "ref": [0, 1]}}]}, EVAL, "method `range.tx`"),
     ({"type": "pivot_table", **PAIR, "pivot_props": ["row_field"]}, EVAL, "`row_field`.*`row_fields`"),
-    ({"type": "sheet_prints", **PAIR}, EVAL, "rule `sheet_prints`.*Did you mean: `sheet_print`"),
+    ({"type": "sheet_print", **PAIR, "ignorecase": True}, EVAL, "`ignorecase`.*`ignore_case`"),
 ]
 
 

@@ -17,7 +17,7 @@ from palaestra.tasks.desktop.osworld.oracles import ORACLES
 TASKS = {t.spec.id: t for t in load_folder(BUNDLED)}
 #: Apps whose tasks are played in a test file of their own, one episode each (they cost seconds):
 #: the LibreOffice tasks in test_osworld_office_episodes, the others in test_osworld_<app>_episodes.
-OWN_TEST_FILE = ("chrome", "gimp", "thunderbird", "vlc", "vscode")
+OWN_TEST_FILE = ("chrome", "gimp", "pdf", "thunderbird", "vlc", "vscode")
 PLAYED_HERE = sorted(
     k
     for k, t in TASKS.items()

@@ -68,3 +68,17 @@ def test_an_install_of_packages_installed_here_is_dropped(tmp_path: Path) -> Non
 def test_an_install_of_a_missing_package_is_refused_at_load_naming_it(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedStepError, match=r"installs palaestra-no-such-pkg at run time.*beforehand"):
         load(tmp_path, task("pip install cssselect palaestra-no-such-pkg", shell=True))
+
+
+def test_the_snake_games_pygame_install_is_dropped_in_config(tmp_path: Path) -> None:
+    """OSWorld's snake-game task installs pygame as a config command: pygame is in the osworld
+    extra (pyproject), so the command is dropped and the task's setup runs nothing of it."""
+    data = task(["pip", "install", "cssselect"])
+    data["config"] = [
+        {"type": "command", "parameters": {"command": ["mkdir", "-p", "/home/user/Desktop/snake"]}},
+        {"type": "command", "parameters": {"command": ["pip", "install", "pygame"]}},
+        {"type": "launch", "parameters": {"command": ["galculator"]}},
+    ]
+    setup = load(tmp_path, data).setup(random.Random(0))
+    assert setup.commands == (("mkdir", "-p", "/home/user/Desktop/snake"),)
+    assert setup.apps == (("galculator",),)

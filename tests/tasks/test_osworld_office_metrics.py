@@ -258,7 +258,7 @@ DOCX_WITH_A_TYPO = {
 }
 REFUSED = [
     (table({"type": "sheet_dat", **SHEET}), EVAL, "rule `sheet_dat`.*Did you mean: `sheet_data`"),
-    (table({"type": "sheet_prnt", **SHEET}), EVAL, "rule `sheet_prnt`.*Did you mean: `sheet_print`"),
+    (table({"type": "sheet_prin", **SHEET}), EVAL, "rule `sheet_prin`.*Did you mean: `sheet_print`"),
     (table({"type": "sheet_data", **SHEET, "precison": 2}), EVAL, "`precison`.*`precision`"),
     (table({"type": "sheet_data", "sheet_idx0": 0}), OSWorldTaskError, r"needs \['sheet_idx1'\]"),
     (table({"type": "sheet_data", "sheet_idx0": "X1", "sheet_idx1": 0}), OSWorldTaskError, "sheet indices"),

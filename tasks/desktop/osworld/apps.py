@@ -4,9 +4,10 @@ that a task naming one of those fails when it is loaded with a reason rather tha
 Which app opens a file (an ``open`` step) goes by its type, as OSWorld's VM opens it with its
 default app: spreadsheets (.xlsx, .xls, .ods, .csv, .tsv) in LibreOffice Calc, documents (.docx,
 .doc, .odt, .rtf) in LibreOffice Writer, presentations (.pptx, .ppt, .odp) in LibreOffice Impress,
-pictures (.png, .jpg, .xcf...) in GIMP, sound and video (.mp3, .wav, .mp4, .avi...) in VLC, text
-in mousepad, folders in pcmanfm. gnumeric opens .gnumeric workbooks, and any spreadsheet of a task
-whose ``related_apps`` name gnumeric: the desktop's own sheet tasks are gnumeric's.
+pictures (.png, .jpg, .xcf...) in GIMP, sound and video (.mp3, .wav, .mp4, .avi...) in VLC, PDFs
+in Evince (GNOME's Document Viewer, as on OSWorld's Ubuntu), text in mousepad, folders in pcmanfm.
+gnumeric opens .gnumeric workbooks, and any spreadsheet of a task whose ``related_apps`` name
+gnumeric: the desktop's own sheet tasks are gnumeric's.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from palaestra.tasks.desktop.osworld.errors import UnsupportedAppError
 #: built for the episode (envs/desktop/thunderbird_profile.py).
 APPS = (
     *("chromium", "galculator", "gimp", "gnumeric", "libreoffice", "lxterminal", "mousepad", "pcmanfm"),
-    *("soffice", "thunderbird", "vlc", "code", "code-server", "vs_code"),
+    *("soffice", "thunderbird", "vlc", "code", "code-server", "vs_code", "evince"),
 )
 OFFICE = frozenset({"libreoffice", "soffice"})
 #: OSWorld's apps (program names and ``related_apps`` names) that are not here, and why.
@@ -51,6 +52,7 @@ MEDIA_EXT = frozenset(
     {".mp3", ".wav", ".ogg", ".oga", ".flac", ".m4a", ".mp4", ".m4v", ".mkv", ".avi", ".webm", ".mov"}
     | {".mpg", ".mpeg", ".ogv", ".m3u", ".xspf"}
 )
+PDF_EXT = frozenset({".pdf"})
 TEXT_EXT = frozenset(
     {".txt", ".md", ".py", ".sh", ".json", ".log", ".conf", ".cfg", ".ini", ".yaml", ".yml", ".xml", ".html"}
     | {".css", ".js", ".c", ".h", ".tex", ".rst", ".toml", ".env", ".sql"}
@@ -101,6 +103,8 @@ def open_argv(
         return ("gimp", target)
     if ext in MEDIA_EXT:
         return ("vlc", target)
+    if ext in PDF_EXT:
+        return ("evince", target)
     if ext in TEXT_EXT or (downloaded and not ext):
         return ("mousepad", target)
     if not ext or relative.endswith("/") or relative == ".":
@@ -110,6 +114,6 @@ def open_argv(
         where,
         "file type",
         ext,
-        sorted(SHEET_EXT | DOC_EXT | SLIDE_EXT | IMAGE_EXT | MEDIA_EXT | TEXT_EXT),
+        sorted(SHEET_EXT | DOC_EXT | SLIDE_EXT | IMAGE_EXT | MEDIA_EXT | PDF_EXT | TEXT_EXT),
         "no app of this desktop opens it",
     )

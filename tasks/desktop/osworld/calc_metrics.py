@@ -21,7 +21,7 @@ hold (`calc_rules` says which rules and checks them when the task is loaded):
 - ``filter``, ``data_validation``, ``row_props``/``col_props``, ``chart``: see `calc_objects`;
   ``pivot_table``: see `calc_pivots`; ``sparkline``: the two sheets' sparklines (`calc_sparklines`);
   ``sheet_fuzzy``: cells of ranges compared as cleaned-up text (`calc_fuzzy`); ``sheet_print``:
-  the two sheets' CSV exports, line by line (`calc_print`).
+  two sheets' CSV exports lying beside their workbooks, line by line (`calc_print`).
 
 A result that is missing, or is no workbook (a half-written file, another format), scores 0.
 Without ``rules``, ``compare_table`` compares two CSV files cell by cell (Palaestra's own use).
@@ -39,7 +39,7 @@ from palaestra.tasks.desktop.osworld.calc_books import Books, UnreadableBook, lo
 from palaestra.tasks.desktop.osworld.calc_csv import compare_csv, compare_csv_cells
 from palaestra.tasks.desktop.osworld.calc_fuzzy import sheets_match
 from palaestra.tasks.desktop.osworld.calc_pivots import pivot_tables
-from palaestra.tasks.desktop.osworld.calc_print import printed_lines
+from palaestra.tasks.desktop.osworld.calc_print import same_print
 from palaestra.tasks.desktop.osworld.calc_rules import match_value, parse_sheet_index
 from palaestra.tasks.desktop.osworld.calc_sparklines import sparklines
 
@@ -191,27 +191,17 @@ def _validations(books: Books, rule: dict[str, Any]) -> bool:
     return sheet is not None and calc_objects.validations_match(sheet, rule["dv_props"])
 
 
-def _per_sheet(read: Callable[[Books, bool, Any, dict[str, Any]], Any]) -> Check:
-    """A check reading the same thing of the two sheets ``sheet_idx0`` and ``sheet_idx1`` name,
-    with ``read(books, expected, sheet, rule)``, and comparing the two; false when either sheet is
-    missing or ``read`` finds nothing (None, or a ValueError)."""
-
-    def check(books: Books, rule: dict[str, Any]) -> bool:
-        found = []
-        for key in ("sheet_idx0", "sheet_idx1"):
-            where, sheet = parse_sheet_index(rule[key]), books.sheet(rule[key])
-            if sheet is None or where is None:
-                return False
-            try:
-                value = read(books, where.expected, sheet, rule)
-            except ValueError:
-                return False
-            if value is None:
-                return False
-            found.append(value)
-        return bool(found[0] == found[1])
-
-    return check
+def _sparklines(books: Books, rule: dict[str, Any]) -> bool:
+    found = []
+    for key in ("sheet_idx0", "sheet_idx1"):
+        where, sheet = parse_sheet_index(rule[key]), books.sheet(rule[key])
+        if sheet is None or where is None:
+            return False
+        try:  # read from the xlsx openpyxl read (an .ods or .xls's converted copy)
+            found.append(sparklines(books.path(where.expected), sheet.title))
+        except ValueError:
+            return False
+    return found[0] == found[1]
 
 
 CHECKS: dict[str, Check] = {
@@ -231,14 +221,9 @@ CHECKS: dict[str, Check] = {
             == calc_objects.charts(b, r.get("chart_props", []))
         )
     ),
-    "sparkline": _per_sheet(lambda books, expected, sheet, _: sparklines(books.path(expected), sheet.title)),
-    # The sheets' CSV exports, beside the workbooks as the getters gave them (`calc_print`).
-    "sheet_print": _per_sheet(
-        lambda books, expected, sheet, rule: printed_lines(
-            books.original(expected), sheet.title, bool(rule.get("ignore_case", False))
-        )
-    ),
+    "sparkline": _sparklines,
     "sheet_fuzzy": _two_sheets(lambda a, b, r: sheets_match(a, b, r["rules"])),
+    "sheet_print": same_print,
     "pivot_table": _two_sheets(
         lambda a, b, r: pivot_tables(a, r.get("pivot_props", [])) == pivot_tables(b, r.get("pivot_props", []))
     ),

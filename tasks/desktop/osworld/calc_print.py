@@ -1,42 +1,66 @@
-"""OSWorld's ``sheet_print`` rule of ``compare_table``: two sheets compared as LibreOffice prints them,
-that is as the CSV files it exports, rather than by the values stored in the workbooks.
+"""OSWorld's ``sheet_print`` rule of ``compare_table``, written afresh with its semantics: two
+sheets compared as LibreOffice prints them to CSV, line by line.
 
-The CSV files are not made by the judge. The task's postconfig runs LibreOffice on the saved
-workbook (``libreoffice --convert-to "csv:Text - txt - csv (StarCalc):44,34,UTF-8,...,N"
---outdir /home/user /home/user/Book.xlsx``), which writes sheet N as ``Book-<sheet name>.csv``
-beside it; such a command runs here as any postconfig ``execute`` does (in the episode's HOME, as
-the desktop user, with ``/home/user`` standing for HOME), and a Calc still open on the file does the
-export itself. The expected side's CSV comes with the task's gold workbook (``cloud_file``, the
-same ``<name>-<sheet name>.csv`` naming). A CSV that is missing makes the rule false.
-
-As in OSWorld, each line is compared with the blanks around it removed, blank lines at the end are
-ignored, and ``ignore_case`` compares the lines in lower case.
+OSWorld's postconfig exports the result workbook with ``libreoffice --convert-to csv:...`` next
+to it, which names the file after the workbook and the sheet (``Sales.xlsx`` gives
+``Sales-Sheet1.csv``), and its expected side downloads the gold workbook and the gold CSV under
+names that follow the same pattern (``dest``: ``Sales_gold.xlsx``, ``Sales_gold-Sheet1.csv``).
+Such a getter lists several files (``"multi": true``) but gives the metric only the workbook
+(``gives`` defaults to the first file); the CSV is found beside it by that name. A sheet index
+names the sheet as other rules' do (``RNSheet1``, ``EI0``: the workbook's first sheet's name).
+Each line is compared with its surrounding spaces stripped and the empty lines at the end left
+out; ``ignore_case`` compares them in lower case. A missing CSV or sheet fails the rule.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Protocol
+
+from palaestra.tasks.desktop.osworld.calc_rules import parse_sheet_index
 
 
-def export_path(workbook: Path, sheet_name: str) -> Path:
-    """Where LibreOffice's CSV export of a workbook's sheet is: ``<workbook's name>-<sheet>.csv``,
-    beside the workbook."""
-    return workbook.with_name(f"{workbook.stem}-{sheet_name}.csv")
+class HasBooks(Protocol):
+    """The part of `calc_metrics.Books` this rule reads."""
+
+    result: Path
+    expected: Path | None
+
+    def book(self, expected: bool, formulas: bool = False) -> Any: ...
 
 
-def printed_lines(workbook: Path, sheet_name: str, ignore_case: bool = False) -> list[str] | None:
-    """The lines of a sheet's CSV export, each stripped of surrounding blanks, without blank lines
-    at the end; None when there is no such export."""
-    path = export_path(workbook, sheet_name)
-    try:
-        data = path.read_bytes()
-    except OSError:  # missing, a folder, unreadable
+def printed_csv(book: Path, sheet: str) -> Path:
+    """Where LibreOffice's CSV export of ``sheet`` of ``book`` lies: beside it, named after both."""
+    return book.with_name(f"{book.stem}-{sheet}.csv")
+
+
+def printed_lines(books: HasBooks, index: Any) -> list[str] | None:
+    """The lines of the CSV print of the sheet ``index`` names, or None when there is none."""
+    where = parse_sheet_index(index)
+    path = None if where is None else books.expected if where.expected else books.result
+    if where is None or path is None:
         return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:  # an export in another character set: every byte read as one letter
-        text = data.decode("latin-1")
-    lines = [line.strip() for line in text.splitlines()]
+    name = where.name
+    if name is None:
+        names = list(books.book(where.expected).sheetnames)
+        position = where.position or 0
+        if position >= len(names):
+            return None
+        name = names[position]
+    csv = printed_csv(path, name)
+    if not csv.is_file():
+        return None
+    lines = [line.strip() for line in csv.read_text(encoding="utf-8", errors="replace").splitlines()]
     while lines and not lines[-1]:
         lines.pop()
-    return [line.lower() for line in lines] if ignore_case else lines
+    return lines
+
+
+def same_print(books: HasBooks, rule: dict[str, Any]) -> bool:
+    """Whether the two sheets' CSV prints hold the same lines."""
+    first, second = printed_lines(books, rule["sheet_idx0"]), printed_lines(books, rule["sheet_idx1"])
+    if first is None or second is None:
+        return False
+    if rule.get("ignore_case", False):
+        first, second = [line.lower() for line in first], [line.lower() for line in second]
+    return first == second

@@ -220,23 +220,27 @@ def _check_dv_props(dv_props: object, source: str, where: str) -> None:
             _check_match(attribute, rule, source, where)
 
 
-def _file_name(spec: dict[str, Any]) -> str:
-    """The name of the file a getter gives: its path, or for an internet URL (a ``cloud_file`` read
-    from OSWorld's cache) its ``dest``, the name OSWorld saves it under; the URL's own ending
-    (``...&export=download``) says nothing about the file's type. With ``multi`` (a workbook and
-    the CSV files exported beside it, for ``sheet_print``) it is the file the getter gives, the
-    first of ``gives`` (the getter checks the indices)."""
-    path, dest = spec.get("path", ""), spec.get("dest", "")
-    if spec.get("multi"):
-        gives = spec.get("gives", [0])
-        index = gives[0] if isinstance(gives, list) and gives and isinstance(gives[0], int) else 0
-        path, dest = _item(path, index), _item(dest, index)
-    return str(dest) if is_internet(path) else str(path)
-
-
-def _item(values: object, index: int) -> object:
-    """``values[index]`` of a list, "" when there is no such item."""
-    return values[index] if isinstance(values, list) and -len(values) <= index < len(values) else ""
+def _file_names(spec: dict[str, Any], source: str, where: str) -> list[str]:
+    """The names of the files a getter gives the metric: its path, or for an internet URL (a
+    ``cloud_file`` read from OSWorld's cache) its ``dest``, the name OSWorld saves it under (the
+    URL's own ending, ``...&export=download``, says nothing about the file's type). A ``multi``
+    getter lists several files but gives those at its ``gives`` indices (the first by default):
+    the others are fetched beside them (`calc_print` reads a workbook's CSV print that way)."""
+    paths, dests = spec.get("path", ""), spec.get("dest", "")
+    if not spec.get("multi") or not isinstance(paths, list):
+        return [str(dests) if is_internet(str(paths)) else str(paths)]
+    dests = dests if isinstance(dests, list) else []
+    named = [str(dests[i]) if is_internet(str(p)) and i < len(dests) else str(p) for i, p in enumerate(paths)]
+    gives = spec.get("gives", [0])
+    if not isinstance(gives, list):
+        gives = [0]
+    picked = [named[i] for i in gives if isinstance(i, int) and -len(named) <= i < len(named)]
+    if len(picked) != 1:
+        raise OSWorldTaskError(
+            source, where, f"compare_table reads one file of each side, but `gives` picks {len(picked)}: "
+            f"{picked}; give one index, e.g. \"gives\": [0]",
+        )  # fmt: skip
+    return picked
 
 
 #: The workbook files compare_table's rules read: xlsx as they are, .ods and .xls through an xlsx
@@ -247,7 +251,9 @@ WORKBOOKS = (".xlsx", ".xlsm", ".ods", ".xls")
 def check_table_spec(result: Any, expected: Any, options: dict[str, Any], source: str, where: str) -> None:
     """``compare_table``'s files and rules: two CSV files compared cell by cell (no rules), or
     workbooks (xlsx, or .ods/.xls converted to xlsx when judged) with rules."""
-    paths = [_file_name(spec) for spec in (result, expected) if isinstance(spec, dict)]
+    paths = [
+        n for spec in (result, expected) if isinstance(spec, dict) for n in _file_names(spec, source, where)
+    ]
     extensions = {posixpath.splitext(p)[1].lower() for p in paths}
     rules = options.get("rules")
     if rules is None:

@@ -243,11 +243,12 @@ ORACLES: dict[str, Oracle] = {
 
 def _app_oracles() -> dict[str, Oracle]:
     from palaestra.tasks.desktop.osworld.gimp_oracles import ORACLES as GIMP
+    from palaestra.tasks.desktop.osworld.pdf_oracles import ORACLES as PDF
     from palaestra.tasks.desktop.osworld.thunderbird_oracles import ORACLES as THUNDERBIRD
     from palaestra.tasks.desktop.osworld.vlc_oracles import ORACLES as VLC
     from palaestra.tasks.desktop.osworld.vscode_oracles import ORACLES as VSCODE
 
-    return {**GIMP, **THUNDERBIRD, **VLC, **VSCODE}
+    return {**GIMP, **PDF, **THUNDERBIRD, **VLC, **VSCODE}
 
 
 ORACLES.update(_app_oracles())

@@ -1,8 +1,11 @@
 """OSWorld's ``compare_pdfs``, written afresh with its name, arguments and semantics: how alike two
 PDF files' texts are (0 to 1), as OSWorld scores a document exported to PDF against its gold PDF.
 The text is read with pypdf (OSWorld reads it with PyMuPDF; both sides are read the same way here,
-so the same PDF scores 1). Lists of files (a ``multi`` getter's) are compared pair by pair and
-their scores averaged over the expected files. A missing or unreadable PDF scores 0.
+so the same PDF scores 1). PyMuPDF's text of a page includes what its form fields show (their
+widgets are drawn on the page), which is how a filled-in form differs from a blank one: here each
+page's text is followed by the values of its filled text fields, in the page's order of widgets.
+Lists of files (a ``multi`` getter's) are compared pair by pair and their scores averaged over the
+expected files. A missing or unreadable PDF scores 0.
 """
 
 from __future__ import annotations
@@ -21,9 +24,30 @@ def pdf_text(path: Any) -> str | None:
         return None
     try:
         reader = PdfReader(str(path))
-        return "".join(page.extract_text() or "" for page in reader.pages).strip()
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError):
+        return "".join((page.extract_text() or "") + field_text(page) for page in reader.pages).strip()
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def field_text(page: Any) -> str:
+    """The values of the page's filled text fields, one a line (a widget's field may be its parent:
+    the value and type are inherited)."""
+    values = []
+    for ref in page.get("/Annots") or []:
+        widget = ref.get_object()
+        if widget.get("/Subtype") != "/Widget":
+            continue
+        kind, value, node = None, None, widget
+        for _depth in range(8):  # up the field tree, for the inherited type and value
+            kind = kind or node.get("/FT")
+            value = value if value is not None else node.get("/V")
+            parent = node.get("/Parent")
+            if parent is None:
+                break
+            node = parent.get_object()
+        if kind == "/Tx" and value:
+            values.append(f"\n{value}")
+    return "".join(values)
 
 
 def compare_pdfs(result: Any, expected: Any) -> float:
