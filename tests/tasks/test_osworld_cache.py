@@ -158,9 +158,36 @@ def test_compare_table_reads_a_cached_workbooks_type_from_its_dest(tmp_path: Pat
         options={"rules": [{"type": "sheet_data", "sheet_idx0": 0, "sheet_idx1": "EI0"}]},
     )
     assert load_task(write(tmp_path / "a", data), cache=cache).spec.judge.checks[0].name == "compare_table"
-    data["evaluator"]["expected"]["dest"] = "Sales_gold.ods"
+    data["evaluator"]["expected"]["dest"] = "Sales_gold.ods"  # converted to xlsx when judged
     cache_file(cache, "Sales_gold.ods", "")
-    with pytest.raises(UnsupportedEvaluatorError, match=r"Sales_gold\.ods"):
+    assert load_task(write(tmp_path / "b", data), cache=cache).spec.judge.checks[0].name == "compare_table"
+    data["evaluator"]["expected"]["dest"] = "Sales_gold.pdf"
+    cache_file(cache, "Sales_gold.pdf", "")
+    with pytest.raises(UnsupportedEvaluatorError, match=r"Sales_gold\.pdf"):
+        load_task(write(tmp_path / "c", data), cache=cache)
+
+
+def test_a_sheet_print_task_reads_its_cached_gold_workbook_and_export(tmp_path: Path) -> None:
+    """OSWorld's shape for ``sheet_print``: the result and the gold each a workbook and its sheet's
+    CSV export (``multi``; the getter gives the workbook, the rule finds the CSV beside it)."""
+    cache = tmp_path / "cache"
+    cache_file(cache, download_name(DATA_URL, "/home/user/Desktop/notes.txt"), "draft\n")
+    for name in ("Sales_gold.xlsx", "Sales_gold-Sheet1.csv"):
+        cache_file(cache, name, "")
+    data = osworld_task(
+        func="compare_table",
+        result={"type": "vm_file", "path": ["/home/user/Sales.xlsx", "/home/user/Sales-Sheet1.csv"],
+                "dest": ["Sales.xlsx", "Sales-Sheet1.csv"], "multi": True},
+        expected={"type": "cloud_file", "path": [GOLD_URL, DATA_URL],
+                  "dest": ["Sales_gold.xlsx", "Sales_gold-Sheet1.csv"], "multi": True},
+        options={"rules": [{"type": "sheet_print", "sheet_idx0": 0, "sheet_idx1": "EI0"}]},
+    )  # fmt: skip
+    task = load_task(write(tmp_path / "a", data), cache=cache)
+    expected = task.spec.judge.checks[0].expected
+    assert expected is not None and expected.read(None) == str(cache.resolve() / TASK_ID / "Sales_gold.xlsx")
+    data["evaluator"]["expected"]["dest"] = ["Sales_gold.pdf", "Sales_gold-Sheet1.csv"]
+    cache_file(cache, "Sales_gold.pdf", "")
+    with pytest.raises(UnsupportedEvaluatorError, match=r"Sales_gold\.pdf"):
         load_task(write(tmp_path / "b", data), cache=cache)
 
 

@@ -267,7 +267,7 @@ REFUSED = [
     (table({**CELL, "props": {"value": {"method": "equals", "ref": 1}}}), EVAL, "method `equals`"),
     (table({**CELL, "props": {"value": {"method": "eq"}}}), OSWorldTaskError, 'needs {"method"'),
     (table(), EVAL, 'without "rules" it compares two CSV files'),
-    (table({"type": "sheet_name"}, path="/home/user/a.ods"), EVAL, "save the result as xlsx"),
+    (table({"type": "sheet_name"}, path="/home/user/a.numbers"), EVAL, r"a\.numbers.*save the result as one"),
     (DOCX_WITH_A_TYPO, EVAL, "`ignore_blank`.*Did you mean: `ignore_blanks`"),
 ]
 

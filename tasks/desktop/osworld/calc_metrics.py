@@ -1,5 +1,6 @@
 """OSWorld's spreadsheet metrics, written afresh with the same names, arguments and rule semantics:
-``compare_table`` over xlsx workbooks (what LibreOffice Calc saves; read with openpyxl) and over CSV
+``compare_table`` over xlsx workbooks (what LibreOffice Calc saves; read with openpyxl; an .ods or
+.xls workbook is read through the xlsx copy LibreOffice makes of it, see `calc_books`) and over CSV
 files, and ``compare_csv`` (both CSV comparisons live in `calc_csv`).
 
 ``compare_table(result, expected, rules=[...])`` checks its rules in order and scores 1 only when all
@@ -28,69 +29,21 @@ Without ``rules``, ``compare_table`` compares two CSV files cell by cell (Palaes
 
 from __future__ import annotations
 
-import warnings
-import zipfile
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.osworld import calc_objects
+from palaestra.tasks.desktop.osworld.calc_books import Books, UnreadableBook, load_book
 from palaestra.tasks.desktop.osworld.calc_csv import compare_csv, compare_csv_cells
 from palaestra.tasks.desktop.osworld.calc_fuzzy import sheets_match
 from palaestra.tasks.desktop.osworld.calc_pivots import pivot_tables
 from palaestra.tasks.desktop.osworld.calc_print import same_print
-from palaestra.tasks.desktop.osworld.calc_rules import SheetIndex, match_value, parse_sheet_index
-
-__all__ = ["UnreadableBook", "compare_csv", "compare_table", "load_book"]
+from palaestra.tasks.desktop.osworld.calc_rules import match_value, parse_sheet_index
 from palaestra.tasks.desktop.osworld.calc_sparklines import sparklines
 
-
-class UnreadableBook(ValueError):
-    """The file is not an xlsx workbook openpyxl can read."""
-
-
-@dataclass
-class Books:
-    """The result and expected workbooks of one judgement, each loaded at most twice: with the
-    values saved for formulas, and (for ``formula``) with the formulas themselves."""
-
-    result: Path
-    expected: Path | None
-    loaded: dict[tuple[bool, bool], Any] = field(default_factory=dict)
-
-    def book(self, expected: bool, formulas: bool = False) -> Any:
-        key = (expected, formulas)
-        if key not in self.loaded:
-            path = self.expected if expected else self.result
-            if path is None:
-                raise UnreadableBook("no expected workbook")
-            self.loaded[key] = load_book(path, formulas)
-        return self.loaded[key]
-
-    def sheet(self, index: Any, formulas: bool = False) -> Any:
-        """The sheet a sheet index names, or None when its workbook has no such sheet."""
-        where: SheetIndex | None = parse_sheet_index(index)
-        if where is None:
-            return None
-        book = self.book(where.expected, formulas)
-        if where.name is not None:
-            return book[where.name] if where.name in book.sheetnames else None
-        position = where.position or 0
-        return book.worksheets[position] if position < len(book.worksheets) else None
-
-
-def load_book(path: Path, formulas: bool) -> Any:
-    """An openpyxl workbook (formulas, or the values saved for them); `UnreadableBook` if it is none."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        with warnings.catch_warnings():  # it says it drops the sparklines it cannot keep: they are read apart
-            warnings.filterwarnings("ignore", "Sparkline Group extension", UserWarning)
-            return openpyxl.load_workbook(path, data_only=not formulas)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
-        raise UnreadableBook(f"{path.name}: {exc}") from exc
+__all__ = ["UnreadableBook", "compare_csv", "compare_table", "load_book"]
 
 
 def compare_table(result: Any, expected: Any = None, rules: list[dict[str, Any]] | None = None) -> float:
@@ -98,11 +51,12 @@ def compare_table(result: Any, expected: Any = None, rules: list[dict[str, Any]]
         return 0.0
     if rules is None:
         return compare_csv_cells(result, expected)
-    books = Books(Path(str(result)), Path(str(expected)) if expected else None)
-    try:
-        return float(all(CHECKS[rule["type"]](books, rule) for rule in rules))
-    except UnreadableBook:
-        return 0.0
+    with tempfile.TemporaryDirectory(prefix="palaestra-compare-table-") as workdir:
+        books = Books(Path(str(result)), Path(str(expected)) if expected else None, Path(workdir))
+        try:
+            return float(all(CHECKS[rule["type"]](books, rule) for rule in rules))
+        except UnreadableBook:
+            return 0.0
 
 
 def _sheet_name(books: Books, rule: dict[str, Any]) -> bool:
@@ -241,11 +195,10 @@ def _sparklines(books: Books, rule: dict[str, Any]) -> bool:
     found = []
     for key in ("sheet_idx0", "sheet_idx1"):
         where, sheet = parse_sheet_index(rule[key]), books.sheet(rule[key])
-        path = books.expected if where is not None and where.expected else books.result
-        if sheet is None or path is None:
+        if sheet is None or where is None:
             return False
-        try:
-            found.append(sparklines(path, sheet.title))
+        try:  # read from the xlsx openpyxl read (an .ods or .xls's converted copy)
+            found.append(sparklines(books.path(where.expected), sheet.title))
         except ValueError:
             return False
     return found[0] == found[1]

@@ -53,7 +53,8 @@ RULES: dict[str, RuleShape] = {
     "sheet_fuzzy": RuleShape(("sheet_idx0", "sheet_idx1", "rules")),
     "sheet_print": RuleShape(("sheet_idx0", "sheet_idx1"), ("ignore_case",)),
 }
-#: OSWorld rule types that exist but are not judged here, and why.
+#: OSWorld rule types that exist but are not judged here, and why. None is left; a rule OSWorld
+#: adds later without its judge goes here.
 REFUSED_RULES: dict[str, str] = {}
 #: The cell properties ``check_cell`` reads: the saved value, the formula, and style.
 PROPS = (
@@ -166,6 +167,8 @@ def check_rules(rules: object, has_expected: bool, source: str, where: str) -> N
             _check_dv_props(rule["dv_props"], source, at)
         if kind == "sheet_fuzzy":
             check_fuzzy_rules(rule["rules"], source, at)
+        if kind == "sheet_print" and not isinstance(rule.get("ignore_case", False), bool):
+            raise OSWorldTaskError(source, at, f"`ignore_case` is true or false, got {rule['ignore_case']!r}")
 
 
 def _check_props(props: object, source: str, where: str) -> None:
@@ -240,9 +243,14 @@ def _file_names(spec: dict[str, Any], source: str, where: str) -> list[str]:
     return picked
 
 
+#: The workbook files compare_table's rules read: xlsx as they are, .ods and .xls through an xlsx
+#: copy LibreOffice makes when judging (`calc_convert`).
+WORKBOOKS = (".xlsx", ".xlsm", ".ods", ".xls")
+
+
 def check_table_spec(result: Any, expected: Any, options: dict[str, Any], source: str, where: str) -> None:
-    """``compare_table``'s files and rules: two CSV files compared cell by cell (no rules), or xlsx
-    workbooks with rules. Calc saves OSWorld's results as xlsx; .ods and .xls cannot be read here."""
+    """``compare_table``'s files and rules: two CSV files compared cell by cell (no rules), or
+    workbooks (xlsx, or .ods/.xls converted to xlsx when judged) with rules."""
     paths = [
         n for spec in (result, expected) if isinstance(spec, dict) for n in _file_names(spec, source, where)
     ]
@@ -256,9 +264,10 @@ def check_table_spec(result: Any, expected: Any, options: dict[str, Any], source
                 '[{"type": "sheet_data", "sheet_idx0": 0, "sheet_idx1": "EI0"}]',
             )  # fmt: skip
         return
-    if extensions - {".xlsx", ".xlsm"}:
+    if extensions - set(WORKBOOKS):
         raise UnsupportedEvaluatorError(
-            source, where, "compare_table file", ", ".join(paths), (".xlsx", ".xlsm"),
-            "its rules read xlsx workbooks (with openpyxl); save the result as xlsx",
+            source, where, "compare_table file", ", ".join(paths), WORKBOOKS,
+            "its rules read spreadsheets (xlsx with openpyxl; .ods and .xls through an xlsx copy); "
+            "save the result as one of these",
         )  # fmt: skip
     check_rules(rules, expected is not None, source, where.replace("func", "options") + ".rules")

@@ -15,6 +15,7 @@ from palaestra.tasks.desktop.osworld import (
     calc_metrics,
     chrome_metrics,
     data_checks,
+    html_checks,
     image_metrics,
     media_metrics,
     ocr_metrics,
@@ -213,6 +214,10 @@ METRICS["check_textbox_on_leftside"] = Metric(picture_checks.check_textbox_on_le
 METRICS["check_sharper"] = Metric(picture_checks.check_sharper, True)
 METRICS["check_image_file_size"] = Metric(
     picture_checks.check_image_file_size, True, check_rules=picture_checks.check_size_rule
+)
+# A web page's background picture (html_checks; OSWorld's multi_apps task with check_sharper).
+METRICS["check_html_background_image"] = Metric(
+    html_checks.check_html_background_image, True, check_rules=html_checks.check_background_rule
 )
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded, the
 #: reason in its error). None is left; a metric of OSWorld's added later without its judge goes here.
