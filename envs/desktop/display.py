@@ -6,7 +6,8 @@ once. The session process is the reaper of everything it starts: it registers as
 subreaper, so a daemon that forks away from an app still ends up as its child, and each child is
 told to die with it (PR_SET_PDEATHSIG), so a killed session leaves no X server. When it runs as
 root, every child runs as the session's unprivileged user (`_popen`; `user_pool` leases one per
-session). Only clients with the session's cookie (`xauth`) may connect to its display.
+session). Only clients with the session's cookie (`xauth`) may connect to its display. Run as
+root, it has a /tmp and /dev/shm of its own from the moment Xvfb is up (`tmp_namespace`).
 
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
 """

@@ -16,7 +16,7 @@ import pytest
 import Xlib.display
 import Xlib.X
 
-from palaestra.envs.desktop.client import SessionClient
+from palaestra.envs.desktop.client import SessionClient, shared_note
 
 from .test_desktop_isolation import Sessions
 
@@ -115,7 +115,7 @@ def test_a_sessions_folder_is_gone_from_the_host_at_its_end(sessions: Sessions) 
 #: session said of its /tmp, the warnings, and whether the host sees the file.
 WITHOUT_CAPABILITY = """
 import asyncio, os, sys, warnings
-from palaestra.envs.desktop.client import SessionClient
+from palaestra.envs.desktop.client import SessionClient, shared_note
 
 async def main(path):
     client = SessionClient(320, 240)
@@ -152,3 +152,14 @@ def test_without_cap_sys_admin_a_session_shares_the_hosts_tmp_and_says_so_once()
         assert note.count("Operation not permitted") == 1, note
     finally:
         path.unlink(missing_ok=True)
+
+
+def test_the_warning_names_only_what_was_refused_and_each_reason_once() -> None:
+    assert shared_note({"network": "own", "tmp": "own"}) == ""
+    assert shared_note({"network": "shared", "tmp": "shared"}) == ""  # not root: nothing refused
+    only_tmp = shared_note({"tmp": "shared", "tmp_refused": "Operation not permitted"})
+    assert "a /tmp and /dev/shm of its own (Operation not permitted)" in only_tmp
+    assert "loopback" not in only_tmp and "fixed port" not in only_tmp
+    both = shared_note({"network_refused": "Operation not permitted", "tmp_refused": "Invalid argument"})
+    assert "(Operation not permitted, Invalid argument)" in both
+    assert "share this machine's loopback and /tmp and /dev/shm" in both
