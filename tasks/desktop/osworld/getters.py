@@ -10,9 +10,11 @@ command's stdout or stderr, run in HOME as the desktop user before the verdict),
 one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibility_tree``),
 ``rule`` (the spec's ``rules``) and ``cloud_file`` for local files only (an expected file beside the
 task file); ``gimp_config_file`` (a file of GIMP's settings folder); Chrome's settings, bookmarks,
-history, cookies and tabs, read from the episode's Chromium (`chrome_getters`); VLC's status and
-settings, and the screen's and a window's size (`vlc_getters`). Other getters read apps we lack,
-Chrome state not read here yet, or the VM itself, and are refused with the reason.
+history, cookies and tabs, read from the episode's Chromium (`chrome_getters`), its extensions,
+desktop shortcuts and privacy switches (`chrome_profile`) and its pages' HTML (`chrome_pages`);
+VLC's status and settings, and the screen's and a window's size (`vlc_getters`). Other getters
+read apps we lack, Chrome state not read here yet, or the VM itself, and are refused with the
+reason.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
-from palaestra.tasks.desktop.osworld import chrome_getters
+from palaestra.tasks.desktop.osworld import chrome_getters, chrome_pages, chrome_profile
 from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
 from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
@@ -264,6 +266,14 @@ GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
         "vm_terminal_output", lambda outcome: "\n".join(outcome.texts("terminal")) or None
     ),
 }
+#: The Chrome getters of `chrome_profile` and `chrome_pages`, by name.
+CHROME_MORE = (*chrome_profile.PLAIN, *chrome_pages.WITH_SPEC)
+#: Chrome getters refused for a reason of their own.
+CHROME_REASONS = {
+    "chrome_saved_address": "OSWorld reads it as the HTML of chrome://settings/addresses, whose "
+    "addresses are drawn inside the page's shadow DOM and never appear in that HTML (no OSWorld task "
+    "uses it)",
+}
 #: Words in OSWorld getter names that say which missing app or service they read.
 BROWSER_STATE = "Chrome state that is not read here yet (the browser is Chromium)"
 NEEDS = {
@@ -297,13 +307,19 @@ def compile_getter(spec: object, place: Place) -> Getter:
         return Getter(kind, chrome_getters.PLAIN[kind])
     if kind in chrome_getters.WITH_SPEC:
         return Getter(kind, chrome_getters.WITH_SPEC[kind](spec, place.source, place.where))
+    if kind in chrome_profile.PLAIN:
+        return Getter(kind, chrome_profile.PLAIN[kind])
+    if kind in chrome_pages.WITH_SPEC:
+        return Getter(kind, chrome_pages.WITH_SPEC[kind](spec, place.source, place.where))
     if kind not in GETTERS:
         needs = next((app for word, app in NEEDS.items() if word in kind.lower()), "")
         reason = f"it reads {needs}, which this desktop does not have" if needs else ""
         if kind == "cloud_file" or kind.startswith("cloud"):
             reason = "files come from the task folder here, not from the internet"
+        if kind in CHROME_REASONS:
+            reason = CHROME_REASONS[kind]
         if kind == "calc_insensitive_md5":
             reason = "OSWorld defines no getter of that name, so its own task cannot be judged either"
-        supported = [*GETTERS, *VLC, *chrome_getters.PLAIN, *chrome_getters.WITH_SPEC]
+        supported = [*GETTERS, *VLC, *chrome_getters.PLAIN, *chrome_getters.WITH_SPEC, *CHROME_MORE]
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, supported, reason)
     return GETTERS[kind](spec, place)
