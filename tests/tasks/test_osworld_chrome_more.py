@@ -184,6 +184,9 @@ def test_page_info_reads_the_tab_showing_its_url(tmp_path: Path) -> None:
     read = p.page_info({"url": url}, "t", "w")(outcome(tmp_path, shown))
     assert read is not None and read["title"] == "Cart" and "Artbook" in read["content"]
     assert loaded.evaluate(outcome(tmp_path, shown[:1])).reward == 0.0  # no tab shows the cart
+    in_home = [tab(f"file://{tmp_path}/pages/cart.html", CART)]  # a page in HOME, named as OSWorld's
+    named = {"type": "page_info", "url": "file:///home/user/pages/cart.html"}
+    assert judged(tmp_path, dict(cart, result=named), outcome(tmp_path, in_home)) == 1.0
     cart["expected"] = rule({"items": ["Dota 2 Soundtrack", "Season Pass"]})
     assert judged(tmp_path, cart, outcome(tmp_path, shown)) == 0.0
     assert judged(tmp_path, cart, outcome(tmp_path, None)) == 0.0  # no browser answered

@@ -22,7 +22,13 @@ import lxml.html
 
 from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.osworld.browser_steps import check_url
-from palaestra.tasks.desktop.osworld.chrome_getters import Read, Spec, _tab, active_url_from_access_tree
+from palaestra.tasks.desktop.osworld.chrome_getters import (
+    Read,
+    Spec,
+    _tab,
+    active_url_from_access_tree,
+    aliased,
+)
 from palaestra.tasks.desktop.osworld.chrome_metrics import same_url
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 
@@ -58,7 +64,7 @@ def page_info(spec: Spec, source: str, where: str) -> Read:
     url = check_url(spec.get("url"), source, f"{where} url")
 
     def read(outcome: DesktopOutcome) -> dict[str, str] | None:
-        tabs = [t for t in outcome.browser_tabs or [] if same_url(str(t.get("url", "")), url)]
+        tabs = [t for t in outcome.browser_tabs or [] if same_url(aliased(outcome, str(t.get("url"))), url)]
         tabs.sort(key=lambda t: (not t.get("visible"), not t.get("focused")))
         if not tabs or not isinstance(tabs[0].get("content"), str):
             return None
