@@ -8,7 +8,8 @@ several; a Thunderbird profile's file is the episode's profile's, whatever the p
 command's stdout or stderr, run in HOME as the desktop user before the verdict),
 ``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's elements as text,
 one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibility_tree``),
-``rule`` (the spec's ``rules``) and ``cloud_file`` for local files only (an expected file beside the
+``rule`` (the spec's ``rules``; ``rule_relativeTime``'s with their dates written out for the day
+of the verdict, `relative_time`) and ``cloud_file`` for local files only (an expected file beside the
 task file); ``gimp_config_file`` (a file of GIMP's settings folder); Chrome's settings, bookmarks,
 history, cookies and tabs, read from the episode's Chromium (`chrome_getters`), its extensions,
 desktop shortcuts and privacy switches (`chrome_profile`) and its pages' HTML (`chrome_pages`);
@@ -30,6 +31,7 @@ from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
 from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source, thunderbird_relative
+from palaestra.tasks.desktop.osworld.relative_time import rule_relative_time
 from palaestra.tasks.desktop.osworld.steps import as_argv
 
 Read = Callable[[DesktopOutcome], Any]
@@ -258,6 +260,9 @@ GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
     "vm_command_line": lambda spec, place: _command(spec, place, "stdout"),
     "vm_command_error": lambda spec, place: _command(spec, place, "stderr"),
     "rule": rule,
+    "rule_relativeTime": lambda spec, place: Getter(
+        "rule_relativeTime", rule_relative_time(spec, place.source, place.where)
+    ),
     "accessibility_tree": lambda _spec, _place: Getter("accessibility_tree", accessibility_tree),
     "list_directory": list_directory,
     "content_from_vm_file": content_from_vm_file,
