@@ -30,9 +30,13 @@ NEW_TAB = ("chrome://newtab", "chrome://new-tab-page", "chrome://new-tab-page-th
 LOADED = "[document.readyState, document.title, location.href]"
 #: Asked of each tab for the judge: whether its window shows it, and whether it has the focus.
 SHOWN = "[document.visibilityState === 'visible', document.hasFocus()]"
+#: The most of a page's HTML read (characters): a reply longer than the pipe's `MAX_MESSAGE` would
+#: end the pipe, and a page the agent made that large would leave the judge without the browser.
+MAX_CONTENT = 2_000_000
 #: Asked of each tab when the judge reads pages' HTML: its document as it is now, on a copy (the
 #: page is not touched) whose fields carry what was typed or ticked into them, which the
-#: document's own HTML does not say (OSWorld's ``input`` category reads those values).
+#: document's own HTML does not say (OSWorld's ``input`` category reads those values); its first
+#: `MAX_CONTENT` characters.
 CONTENT = """(() => {
   const page = document.documentElement;
   if (!page) return '';
@@ -53,8 +57,8 @@ CONTENT = """(() => {
       twin.setAttribute('value', field.value);
     }
   });
-  return '<!DOCTYPE html>' + copy.outerHTML;
-})()"""
+  return ('<!DOCTYPE html>' + copy.outerHTML).slice(0, MAX_CONTENT);
+})()""".replace("MAX_CONTENT", str(MAX_CONTENT))
 
 T = TypeVar("T")
 

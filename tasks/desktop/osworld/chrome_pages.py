@@ -25,9 +25,9 @@ from palaestra.tasks.desktop.osworld.browser_steps import check_url
 from palaestra.tasks.desktop.osworld.chrome_getters import (
     Read,
     Spec,
-    _tab,
     active_url_from_access_tree,
     aliased,
+    tab_info,
 )
 from palaestra.tasks.desktop.osworld.chrome_metrics import same_url
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
@@ -68,7 +68,7 @@ def page_info(spec: Spec, source: str, where: str) -> Read:
         tabs.sort(key=lambda t: (not t.get("visible"), not t.get("focused")))
         if not tabs or not isinstance(tabs[0].get("content"), str):
             return None
-        return {**_tab(outcome, tabs[0]), "content": tabs[0]["content"]}
+        return {**tab_info(outcome, tabs[0]), "content": tabs[0]["content"]}
 
     return read
 

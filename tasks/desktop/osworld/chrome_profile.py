@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
-from palaestra.tasks.desktop.osworld.chrome_getters import DEFAULT, Read, _dig, _json
+from palaestra.tasks.desktop.osworld.chrome_getters import DEFAULT, Read, dig, profile_json
 from palaestra.tasks.desktop.osworld.paths import VM_HOME
 
 #: The profile files that hold extension entries (Chromium moves guarded ones to the second).
@@ -37,9 +37,9 @@ def _extension_entries(outcome: DesktopOutcome) -> dict[str, dict[str, Any]] | N
     found: dict[str, dict[str, Any]] = {}
     read_any = False
     for name in PREFERENCE_FILES:
-        data = _json(outcome, f"{DEFAULT}/{name}")
+        data = profile_json(outcome, f"{DEFAULT}/{name}")
         read_any = read_any or data is not None
-        settings = _dig(data, "extensions", "settings", default={})
+        settings = dig(data, "extensions", "settings", default={})
         if isinstance(settings, dict):
             for key, entry in settings.items():
                 if isinstance(entry, dict):
@@ -146,21 +146,21 @@ def shortcuts_on_desktop(outcome: DesktopOutcome) -> dict[str, str]:
 
 def _switch(*keys: str) -> Read:
     """ "true" or "false" for a switch in Preferences, as OSWorld compares it (off when unset)."""
-    return lambda outcome: "true" if _dig(_json(outcome, f"{DEFAULT}/Preferences"), *keys) else "false"
+    return lambda outcome: "true" if dig(profile_json(outcome, f"{DEFAULT}/Preferences"), *keys) else "false"
 
 
 def enable_safe_browsing(outcome: DesktopOutcome) -> str:
     """ "true" when Safe Browsing is on, standard or enhanced."""
-    prefs = _json(outcome, f"{DEFAULT}/Preferences")
-    on = _dig(prefs, "safebrowsing", "enabled") or _dig(prefs, "safebrowsing", "enhanced")
+    prefs = profile_json(outcome, f"{DEFAULT}/Preferences")
+    on = dig(prefs, "safebrowsing", "enabled") or dig(prefs, "safebrowsing", "enhanced")
     return "true" if on else "false"
 
 
 def data_delete_automacally(outcome: DesktopOutcome) -> str:
     """ "true" when the profile has any site default set (``profile.default_content_setting_values``),
     which is what OSWorld reads as "delete data when all windows close" (its name's spelling kept)."""
-    prefs = _json(outcome, f"{DEFAULT}/Preferences")
-    return "true" if _dig(prefs, "profile", "default_content_setting_values") is not None else "false"
+    prefs = profile_json(outcome, f"{DEFAULT}/Preferences")
+    return "true" if dig(prefs, "profile", "default_content_setting_values") is not None else "false"
 
 
 #: These getters by OSWorld's name (none reads its spec).
