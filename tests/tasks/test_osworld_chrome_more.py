@@ -155,7 +155,9 @@ def test_privacy_switches_read_as_osworld_compares_them(tmp_path: Path) -> None:
 CART = """<!DOCTYPE html><html><head><title>Cart</title></head><body>
 <ul><li class="item name">Dota 2 Soundtrack</li><li class="item name">Artbook</li></ul>
 <p class="total">Total: 12 EUR</p>
-<form><label>City <input id="city" value="Zurich"></label></form>
+<form><label>City <input id="city" value="Zurich"></label>
+<select id="car"><option value="s">Small</option><option value="l" selected>Large</option></select>
+<textarea id="note">Child seat</textarea></form>
 <div><span>Pickup date</span>: Mon, 5 Jan</div></body></html>"""
 
 
@@ -224,7 +226,14 @@ def test_values_are_parsed_from_the_active_tabs_html_by_each_category(tmp_path: 
         == 1.0
     )
     assert judged(tmp_path, parse_task(by_xpath, {"total": "13"}, expect_in_result=True), shown) == 0.0
-    by_input = {"category": "input", "inputObject": {"//input[@id='city']": "city"}}
+    fields = {"//input[@id='city']": "city", "//select": "car", "//textarea": "note", "//input[2]": "none"}
+    by_input = {"category": "input", "inputObject": fields}
+    assert p.active_tab_html_parse(by_input, "t", "w")(shown) == {
+        "city": "Zurich",
+        "car": "l",
+        "note": "Child seat",
+        "none": "",
+    }
     assert judged(tmp_path, parse_task(by_input, {"city": "Zurich"}), shown) == 1.0
     assert judged(tmp_path, parse_task(by_input, {"city": "Basel"}), shown) == 0.0
     by_label = {"category": "label", "labelObject": {"pickup DATE": "when"}}

@@ -145,7 +145,7 @@ def active_tab_html_parse(spec: Spec, source: str, where: str) -> Read:
                 if element is None or not isinstance(element, lxml.etree._Element):
                     found[key] = "" if element is None else str(element).strip()
                 elif category == "input":
-                    found[key] = str(element.get("value") or _text(element)).strip()
+                    found[key] = _field_value(element)
                 else:
                     found[key] = _text(element)
         return found
@@ -157,6 +157,19 @@ def active_tab_html_parse(spec: Spec, source: str, where: str) -> Read:
         return None if document is None else parse(document)
 
     return read
+
+
+def _field_value(element: Any) -> str:
+    """What a form field holds, as the session wrote it into the page's HTML: an input's
+    ``value``, a text area's text, a list's chosen option (its ``value``, else its text)."""
+    if element.tag == "select":
+        chosen = [o for o in element.iter("option") if o.get("selected") is not None]
+        if not chosen:
+            return ""
+        return str(chosen[0].get("value") or _text(chosen[0])).strip()
+    if element.tag == "textarea":
+        return _text(element)
+    return str(element.get("value") or "").strip()
 
 
 def _labelled(document: Any, label: str) -> str:
