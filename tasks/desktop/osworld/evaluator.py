@@ -132,6 +132,10 @@ def compile_judge(spec: object, place: Place) -> Judge:
                 source, f"evaluator.expected{at}", f'`{name}` takes its rules from a "rule" getter'
             )
         checked = _options(opts or {}, metric, name, source, at)
+        if metric.runs is not None:  # judged by a command run in the desktop session
+            ran = metric.runs(result, expected, checked, _at(place, f"evaluator{at}"))
+            checks.append(Check(name, metric, ran, None, {}))
+            continue
         if name == "compare_table":
             check_table_spec(result, expected, checked, source, f"evaluator.func{at}")
         checks.append(Check(name, metric, got, want, checked))

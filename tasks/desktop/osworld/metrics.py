@@ -22,6 +22,7 @@ from palaestra.tasks.desktop.osworld import (
     os_checks,
     pdf_metrics,
     picture_checks,
+    python_tests,
     slides_checks,
     slides_metrics,
     slides_pictures,
@@ -62,6 +63,10 @@ class Metric:
     #: OSWorld's options it does not implement, and why: refused when a task turns one on (one
     #: turned off asks for nothing, and is dropped).
     refused_options: Mapping[str, str] = field(default_factory=dict)
+    #: For a metric whose verdict comes from a command run in the desktop session (never in this
+    #: process): compiles ``(result spec, expected spec, options, place)`` into the one getter that
+    #: runs it; ``fn`` then scores that getter's value alone.
+    runs: Callable[[Any, Any, dict[str, Any], Any], Any] | None = None
 
 
 METRICS: dict[str, Metric] = {
@@ -218,6 +223,13 @@ METRICS["check_image_file_size"] = Metric(
 # A web page's background picture (html_checks; OSWorld's multi_apps task with check_sharper).
 METRICS["check_html_background_image"] = Metric(
     html_checks.check_html_background_image, True, check_rules=html_checks.check_background_rule
+)
+# Python files the agent edited, judged by OSWorld's test file run in the desktop session.
+METRICS["check_python_file_by_test_suite"] = Metric(
+    python_tests.suite_passed,
+    True,
+    ("test_function_name",),
+    runs=python_tests.compile_test_suite,
 )
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded, the
 #: reason in its error). None is left; a metric of OSWorld's added later without its judge goes here.
