@@ -15,10 +15,12 @@ from palaestra.tasks.desktop.osworld import (
     calc_metrics,
     chrome_metrics,
     data_checks,
+    file_compares,
     html_checks,
     image_metrics,
     media_metrics,
     ocr_metrics,
+    office_settings,
     os_checks,
     pdf_metrics,
     picture_checks,
@@ -34,6 +36,7 @@ from palaestra.tasks.desktop.osworld import (
     writer_colours,
     writer_layout,
     writer_metrics,
+    writer_rules,
 )
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
 from palaestra.tasks.desktop.osworld.general_metrics import (
@@ -231,9 +234,51 @@ METRICS["check_python_file_by_test_suite"] = Metric(
     ("test_function_name",),
     runs=python_tests.compile_test_suite,
 )
+# The desktop's settings read from commands (os_checks), files compared (file_compares), Writer's
+# last checks (writer_rules), LibreOffice's settings (office_settings), a PDF's pages (pdf_metrics).
+for _compared in (
+    file_compares.compare_terminal_and_txt,
+    file_compares.compare_python_pure_text,
+    file_compares.is_included_all_json_objects,
+    file_compares.is_gold_text_included_in_pdf,
+    file_compares.compare_result_files,
+    file_compares.compare_zip_files,
+    writer_rules.check_italic_font_size_14,
+    writer_rules.check_no_duplicates,
+    writer_rules.compare_unique_train_records,
+    writer_rules.contains_page_break,
+):
+    METRICS[_compared.__name__] = Metric(_compared, True)
+for _alone in (
+    os_checks.is_utc_0,
+    writer_rules.evaluate_conversion,
+    writer_rules.evaluate_spacing,
+    writer_rules.evaluate_alignment,
+):
+    METRICS[_alone.__name__] = Metric(_alone, False)
+METRICS["compare_docx_files_and_ignore_new_lines"] = Metric(
+    writer_rules.compare_docx_files_and_ignore_new_lines, True, ("ignore_blanks",)
+)
+METRICS["compare_references"] = Metric(
+    writer_rules.compare_references, True, ("reference_indicator", "reference_base_result")
+)
+for _ruled, _checker in (
+    (file_compares.fuzzy_place_math, file_compares.check_answers_rules),
+    (os_checks.check_gnome_favorite_apps, os_checks.check_expected_list),
+    (os_checks.is_in_vm_clickboard, os_checks.check_clipboard_rules),
+    (office_settings.check_libre_locale, office_settings.check_locale_rules),
+    (pdf_metrics.check_pdf_pages, pdf_metrics.check_page_rules),
+):
+    METRICS[_ruled.__name__] = Metric(_ruled, True, check_rules=_checker)
+METRICS["find_default_font"] = Metric(office_settings.find_default_font, True, rule_keys=("font_name",))
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded, the
-#: reason in its error). None is left; a metric of OSWorld's added later without its judge goes here.
-REFUSED_METRICS: dict[str, str] = {}
+#: reason in its error).
+REFUSED_METRICS: dict[str, str] = {
+    "check_python_file_by_gold_file": "OSWorld's own function is empty (it returns no score), so its "
+    "task cannot be judged there either",
+    "compare_time_in_speedtest_results": "its task measures the network at speedtest.net over the "
+    "internet, and its getters (time_diff_range, a vm_file with time_suffix) read the judge's clock",
+}
 for _metric, _options in (
     (chrome_metrics.is_expected_active_tab, ("prefix",)),
     (chrome_metrics.is_expected_tabs, ()),
