@@ -45,7 +45,9 @@ def test_compare_terminal_and_txt_wants_the_terminals_exact_text(tmp_path: Path)
 
 def test_compare_python_pure_text_ignores_preamble_blank_lines_and_tabs(tmp_path: Path) -> None:
     gold = write(tmp_path / "gold.py", "def f():\n    return 1\n")
-    same = write(tmp_path / "a.py", "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n\ndef f():  \n\treturn 1\n\n")
+    same = write(
+        tmp_path / "a.py", "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n\ndef f():  \n\treturn 1\n\n"
+    )
     fenced = write(tmp_path / "b.py", "```python\ndef f():\n    return 1\n```\n")
     assert compare_python_pure_text(same, gold) == 1.0
     assert compare_python_pure_text(fenced, gold) == 0.0
@@ -94,11 +96,19 @@ def test_compare_zip_files_wants_the_same_members_and_pdfs_alike(tmp_path: Path)
     slides = pdf(tmp_path / "s.pdf", ["Week 1", "Functions"]).read_bytes()
     gold = zipped(tmp_path / "gold.zip", {"notes.txt": b"hello", "week1.pdf": slides})
     restamped = slides.replace(b"%PDF-1.4\n", b"%PDF-1.4\n%restamped\n")
-    assert compare_zip_files(zipped(tmp_path / "a.zip", {"notes.txt": b"hello", "week1.pdf": restamped}), gold) == 1.0
+    assert (
+        compare_zip_files(zipped(tmp_path / "a.zip", {"notes.txt": b"hello", "week1.pdf": restamped}), gold)
+        == 1.0
+    )
     other = pdf(tmp_path / "o.pdf", ["Week 9", "Networking"]).read_bytes()
-    assert compare_zip_files(zipped(tmp_path / "b.zip", {"notes.txt": b"hello", "week1.pdf": other}), gold) == 0.0
+    assert (
+        compare_zip_files(zipped(tmp_path / "b.zip", {"notes.txt": b"hello", "week1.pdf": other}), gold)
+        == 0.0
+    )
     assert compare_zip_files(zipped(tmp_path / "c.zip", {"notes.txt": b"hello"}), gold) == 0.0
-    assert compare_zip_files(zipped(tmp_path / "d.zip", {"notes.txt": b"bye", "week1.pdf": slides}), gold) == 0.0
+    assert (
+        compare_zip_files(zipped(tmp_path / "d.zip", {"notes.txt": b"bye", "week1.pdf": slides}), gold) == 0.0
+    )
     assert compare_zip_files(write(tmp_path / "e.zip", "not a zip"), gold) == 0.0
     assert compare_zip_files(None, gold) == 0.0
 
@@ -181,27 +191,68 @@ def test_task_files_naming_them_load_and_are_judged(tmp_path: Path) -> None:
     assert judged(tmp_path, "s", included, {"out.json": b'{"total": "17", "n": 2}'}) == 1.0
     in_pdf = {"func": "is_gold_text_included_in_pdf", "result": vm_file("r.pdf"), "expected": gold_json}
     assert judged(tmp_path, "t", in_pdf, {"r.pdf": pdf(tmp_path / "r.pdf", ["Total 17"]).read_bytes()}) == 1.0
-    answer = {"func": "compare_result_files", "result": vm_file("a.txt"), "expected": {"type": "cloud_file", "path": "answer.txt"}}
+    answer = {
+        "func": "compare_result_files",
+        "result": vm_file("a.txt"),
+        "expected": {"type": "cloud_file", "path": "answer.txt"},
+    }
     assert judged(tmp_path, "u", answer, {"a.txt": b"It is 17."}) == 1.0
-    zips = {"func": "compare_zip_files", "result": vm_file("o.zip"), "expected": {"type": "cloud_file", "path": "gold.zip"}}
+    zips = {
+        "func": "compare_zip_files",
+        "result": vm_file("o.zip"),
+        "expected": {"type": "cloud_file", "path": "gold.zip"},
+    }
     assert judged(tmp_path, "v", zips, {"o.zip": (tmp_path / "gold.zip").read_bytes()}) == 1.0
-    terminal = {"func": "compare_terminal_and_txt", "result": vm_file("t.txt"), "expected": {"type": "vm_terminal_output"}}
+    terminal = {
+        "func": "compare_terminal_and_txt",
+        "result": vm_file("t.txt"),
+        "expected": {"type": "vm_terminal_output"},
+    }
     assert judged(tmp_path, "w", terminal, {"t.txt": b"$ ls"}) == 0.0  # no terminal on this screen
     page_rule = {"type": "rule", "rules": {"relation": "ge", "ref_value": 2}}
     paged = {"func": "check_pdf_pages", "result": vm_file("b.pdf"), "expected": page_rule}
     assert judged(tmp_path, "x", paged, {"b.pdf": Path(pages(tmp_path / "b.pdf", 2)).read_bytes()}) == 1.0
-    words = {"func": "fuzzy_place_math", "result": vm_file("w.docx"), "expected": {"type": "rule", "rules": {"expected": ["1", "2", "3"]}}}
-    assert judged(tmp_path, "y", words, {"w.docx": Path(document(tmp_path / "w.docx", "1 2 3")).read_bytes()}) == 1.0
+    words = {
+        "func": "fuzzy_place_math",
+        "result": vm_file("w.docx"),
+        "expected": {"type": "rule", "rules": {"expected": ["1", "2", "3"]}},
+    }
+    assert (
+        judged(tmp_path, "y", words, {"w.docx": Path(document(tmp_path / "w.docx", "1 2 3")).read_bytes()})
+        == 1.0
+    )
 
 
 def test_bad_rules_are_refused_at_load(tmp_path: Path) -> None:
     bad_relation = {"type": "rule", "rules": {"relation": "less", "ref_value": 2}}
     with pytest.raises(UnsupportedEvaluatorError, match="relation `less`"):
-        load_task(task(tmp_path, {"func": "check_pdf_pages", "result": vm_file("b.pdf"), "expected": bad_relation}))
+        load_task(
+            task(tmp_path, {"func": "check_pdf_pages", "result": vm_file("b.pdf"), "expected": bad_relation})
+        )
     no_number = {"type": "rule", "rules": {"relation": "lt", "ref_value": "2"}}
     with pytest.raises(OSWorldTaskError, match="a number as ref_value"):
-        load_task(task(tmp_path, {"func": "check_pdf_pages", "result": vm_file("b.pdf"), "expected": no_number}))
+        load_task(
+            task(tmp_path, {"func": "check_pdf_pages", "result": vm_file("b.pdf"), "expected": no_number})
+        )
     with pytest.raises(OSWorldTaskError, match="accepted answers"):
-        load_task(task(tmp_path, {"func": "fuzzy_place_math", "result": vm_file("w.docx"), "expected": {"type": "rule", "rules": {"expected": "12"}}}))
+        load_task(
+            task(
+                tmp_path,
+                {
+                    "func": "fuzzy_place_math",
+                    "result": vm_file("w.docx"),
+                    "expected": {"type": "rule", "rules": {"expected": "12"}},
+                },
+            )
+        )
     with pytest.raises(UnsupportedEvaluatorError, match="empty"):
-        load_task(task(tmp_path, {"func": "check_python_file_by_gold_file", "result": vm_file("a.py"), "expected": vm_file("b.py")}))
+        load_task(
+            task(
+                tmp_path,
+                {
+                    "func": "check_python_file_by_gold_file",
+                    "result": vm_file("a.py"),
+                    "expected": vm_file("b.py"),
+                },
+            )
+        )

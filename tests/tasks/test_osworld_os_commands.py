@@ -56,7 +56,13 @@ def task_data(clipboard: str, evaluator: dict[str, Any] | None = None) -> dict[s
         "snapshot": "os",
         "instruction": "Copy the report's title to the clipboard.",
         "config": [
-            {"type": "execute", "parameters": {"command": f"printf %s '{clipboard}' | xsel --clipboard --input", "shell": True}},
+            {
+                "type": "execute",
+                "parameters": {
+                    "command": f"printf %s '{clipboard}' | xsel --clipboard --input",
+                    "shell": True,
+                },
+            },
             {"type": "launch", "parameters": {"command": ["galculator"]}},
         ],
         "related_apps": ["os"],
@@ -81,8 +87,22 @@ COMMAND = {"type": "vm_command_line", "command": ["timedatectl"]}
 @pytest.mark.parametrize(
     ("evaluator", "message"),
     [
-        ({"func": "is_in_vm_clickboard", "result": COMMAND, "expected": {"type": "rule", "rules": {"expected": 3}}}, "text or"),
-        ({"func": "check_gnome_favorite_apps", "result": COMMAND, "expected": {"type": "rule", "rules": {}}}, "app names"),
+        (
+            {
+                "func": "is_in_vm_clickboard",
+                "result": COMMAND,
+                "expected": {"type": "rule", "rules": {"expected": 3}},
+            },
+            "text or",
+        ),
+        (
+            {
+                "func": "check_gnome_favorite_apps",
+                "result": COMMAND,
+                "expected": {"type": "rule", "rules": {}},
+            },
+            "app names",
+        ),
     ],
 )
 def test_bad_rules_are_refused_at_load(tmp_path: Path, evaluator: dict[str, Any], message: str) -> None:
@@ -94,7 +114,11 @@ def test_their_task_files_load(tmp_path: Path) -> None:
     load_task(write(tmp_path, task_data("x", {"func": "is_utc_0", "result": COMMAND}), "utc.json"))
     favourites = {
         "func": "check_gnome_favorite_apps",
-        "result": {"type": "vm_command_line", "command": "gsettings get org.gnome.shell favorite-apps", "shell": True},
+        "result": {
+            "type": "vm_command_line",
+            "command": "gsettings get org.gnome.shell favorite-apps",
+            "shell": True,
+        },
         "expected": {"type": "rule", "rules": {"expected": ["vim.desktop"]}},
     }
     assert load_task(write(tmp_path, task_data("x", favourites), "fav.json")).judge_commands()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
-from palaestra.tasks.desktop.base import CommandResult
+from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome
 from palaestra.tasks.desktop.osworld import OSWorldTaskError, load_task
 from palaestra.tasks.desktop.osworld.python_tests import PASSED, suite_passed
 
@@ -50,7 +50,10 @@ def task_data(food: str, **evaluator: Any) -> dict[str, Any]:
         "snapshot": "vs_code",
         "instruction": "Make the snake eat the food.",
         "config": [
-            {"type": "execute", "parameters": {"command": f"{write_food} && {write_settings}", "shell": True}},
+            {
+                "type": "execute",
+                "parameters": {"command": f"{write_food} && {write_settings}", "shell": True},
+            },
             {"type": "launch", "parameters": {"command": ["galculator"]}},
         ],
         "related_apps": ["vs_code"],
@@ -96,24 +99,30 @@ def test_the_test_file_passes_the_fixed_game_and_fails_the_broken_or_missing_one
 def test_the_verdict_reads_the_command_and_nothing_else(tmp_path: Path) -> None:
     task = load_task(write_task(tmp_path, task_data(FIXED)))
     (argv,) = task.judge_commands()
-    assert argv[0] == "python3" and argv[-4:] == ("Desktop/snake/food.py", "food.py", "Desktop/snake/settings.py", "settings.py")
+    assert argv[0] == "python3" and argv[-4:] == (
+        "Desktop/snake/food.py",
+        "food.py",
+        "Desktop/snake/settings.py",
+        "settings.py",
+    )
     home = home_with(tmp_path / "h", FIXED)
-    from palaestra.tasks.desktop.base import DesktopOutcome
 
-    def outcome(**results: CommandResult) -> DesktopOutcome:
-        answered = {argv: r for r in results.values()}
+    def outcome(result: CommandResult | None = None) -> DesktopOutcome:
+        answered = {} if result is None else {argv: result}
         return DesktopOutcome(home=home, elements=[], windows=[], messages=[], command_results=answered)
 
     assert task.evaluate(outcome()).reward == 0.0  # the command did not run: no verdict
-    assert task.evaluate(outcome(r=CommandResult(0, f"x\n{PASSED}\n", ""))).reward == 1.0
-    assert task.evaluate(outcome(r=CommandResult(1, f"{PASSED}\n", ""))).reward == 0.0
-    assert task.evaluate(outcome(r=CommandResult(0, f"{PASSED}\n", "", timed_out=True))).reward == 0.0
-    assert task.evaluate(outcome(r=CommandResult(0, f"{PASSED}\nmore\n", ""))).reward == 0.0
+    assert task.evaluate(outcome(CommandResult(0, f"x\n{PASSED}\n", ""))).reward == 1.0
+    assert task.evaluate(outcome(CommandResult(1, f"{PASSED}\n", ""))).reward == 0.0
+    assert task.evaluate(outcome(CommandResult(0, f"{PASSED}\n", "", timed_out=True))).reward == 0.0
+    assert task.evaluate(outcome(CommandResult(0, f"{PASSED}\nmore\n", ""))).reward == 0.0
 
 
 def test_another_test_function_name_is_called(tmp_path: Path) -> None:
     suite = TEST_SUITE.replace("def test():", "def test_eats():")
-    task = load_task(write_task(tmp_path, task_data(FIXED, options={"test_function_name": "test_eats"}), test=suite))
+    task = load_task(
+        write_task(tmp_path, task_data(FIXED, options={"test_function_name": "test_eats"}), test=suite)
+    )
     (argv,) = task.judge_commands()
     assert suite_passed(run_in(home_with(tmp_path / "h", FIXED), argv)) == 1.0
     plain = load_task(write_task(tmp_path, task_data(FIXED), "plain.json", test=suite))
@@ -124,7 +133,10 @@ def test_another_test_function_name_is_called(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"result": {"type": "vm_command_line", "command": ["ls"]}}, "tests the files a `vm_file` getter names"),
+        (
+            {"result": {"type": "vm_command_line", "command": ["ls"]}},
+            "tests the files a `vm_file` getter names",
+        ),
         ({"expected": {"type": "rule", "rules": {}}}, "takes its test file from one `cloud_file`"),
         ({"options": {"test_function_name": "test()"}}, "must be a Python name, got 'test\\(\\)'"),
         ({"options": {"test_name": "x"}}, "test_name"),

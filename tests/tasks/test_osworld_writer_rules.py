@@ -115,7 +115,12 @@ def test_contains_page_break_counts_page_breaks(tmp_path: Path) -> None:
 
 def test_compare_docx_files_and_ignore_new_lines_drops_empty_paragraphs(tmp_path: Path) -> None:
     gold = document(tmp_path / "gold.docx", "Dear Ann,", "", "Thanks  for coming.")
-    assert compare_docx_files_and_ignore_new_lines(document(tmp_path / "a.docx", "Dear Ann,", "Thanks for coming."), gold) == 1.0
+    assert (
+        compare_docx_files_and_ignore_new_lines(
+            document(tmp_path / "a.docx", "Dear Ann,", "Thanks for coming."), gold
+        )
+        == 1.0
+    )
     tight = document(tmp_path / "b.docx", "Dear Ann,", "Thanks for coming.")
     assert compare_docx_files_and_ignore_new_lines(tight, gold, ignore_blanks=False) == 0.0  # two spaces
     assert compare_docx_files_and_ignore_new_lines(document(tmp_path / "c.docx", "Dear Bob,"), gold) == 0.0
@@ -126,7 +131,9 @@ def test_compare_references_scores_the_references_similarity(tmp_path: Path) -> 
     refs = ["[1] Knuth, The Art of Computer Programming.", "[2] Turing, On Computable Numbers."]
     gold = document(tmp_path / "gold.docx", "Body text.", "References", *refs)
     assert compare_references(document(tmp_path / "a.docx", "Other body.", "References", *refs), gold) == 1.0
-    near = compare_references(document(tmp_path / "b.docx", "References", refs[0], "[2] Turing, On Numbers."), gold)
+    near = compare_references(
+        document(tmp_path / "b.docx", "References", refs[0], "[2] Turing, On Numbers."), gold
+    )
     assert 0.0 < near < 1.0
     assert compare_references(document(tmp_path / "c.docx", "References", refs[0]), gold) == 0.0
     assert compare_references(document(tmp_path / "d.docx", "No heading."), gold) == 0.0
@@ -200,7 +207,11 @@ def task(tmp_path: Path, name: str, evaluator: dict[str, Any]) -> Path:
 
 
 DOC = {"type": "vm_file", "path": "/home/user/Desktop/doc.docx", "dest": "doc.docx"}
-XCU = {"type": "vm_file", "path": "/home/user/.config/libreoffice/4/user/registrymodifications.xcu", "dest": "r.xcu"}
+XCU = {
+    "type": "vm_file",
+    "path": "/home/user/.config/libreoffice/4/user/registrymodifications.xcu",
+    "dest": "r.xcu",
+}
 
 
 @pytest.mark.parametrize(
@@ -209,13 +220,30 @@ XCU = {"type": "vm_file", "path": "/home/user/.config/libreoffice/4/user/registr
         {"func": "evaluate_conversion", "result": DOC},
         {"func": "evaluate_spacing", "result": DOC},
         {"func": "evaluate_alignment", "result": DOC},
-        {"func": "contains_page_break", "result": DOC, "expected": {"type": "rule", "rules": {"page_break_count": 1}}},
-        {"func": "check_italic_font_size_14", "result": DOC, "expected": {"type": "cloud_file", "path": "gold.docx"}},
-        {"func": "check_no_duplicates", "result": {"type": "cloud_file", "path": "gold.docx"}, "expected": DOC},
+        {
+            "func": "contains_page_break",
+            "result": DOC,
+            "expected": {"type": "rule", "rules": {"page_break_count": 1}},
+        },
+        {
+            "func": "check_italic_font_size_14",
+            "result": DOC,
+            "expected": {"type": "cloud_file", "path": "gold.docx"},
+        },
+        {
+            "func": "check_no_duplicates",
+            "result": {"type": "cloud_file", "path": "gold.docx"},
+            "expected": DOC,
+        },
         {
             "func": "compare_unique_train_records",
             "result": DOC,
-            "expected": {"type": "cloud_file", "path": ["gold.docx", "gold.docx"], "multi": True, "gives": [0, 1]},
+            "expected": {
+                "type": "cloud_file",
+                "path": ["gold.docx", "gold.docx"],
+                "multi": True,
+                "gives": [0, 1],
+            },
         },
         {
             "func": "compare_docx_files_and_ignore_new_lines",
@@ -229,11 +257,21 @@ XCU = {"type": "vm_file", "path": "/home/user/.config/libreoffice/4/user/registr
             "expected": {"type": "cloud_file", "path": "gold.docx"},
             "options": {"reference_base_result": 0.4},
         },
-        {"func": "find_default_font", "result": XCU, "expected": {"type": "rule", "rules": {"font_name": "Carlito"}}},
-        {"func": "check_libre_locale", "result": XCU, "expected": {"type": "rule", "rules": {"locale_set": ["de-*"]}}},
+        {
+            "func": "find_default_font",
+            "result": XCU,
+            "expected": {"type": "rule", "rules": {"font_name": "Carlito"}},
+        },
+        {
+            "func": "check_libre_locale",
+            "result": XCU,
+            "expected": {"type": "rule", "rules": {"locale_set": ["de-*"]}},
+        },
     ],
 )
-def test_task_files_naming_them_load_and_a_missing_file_scores_0(tmp_path: Path, evaluator: dict[str, Any]) -> None:
+def test_task_files_naming_them_load_and_a_missing_file_scores_0(
+    tmp_path: Path, evaluator: dict[str, Any]
+) -> None:
     document(tmp_path / "gold.docx", "Gold.")
     loaded = load_task(task(tmp_path, "writer", evaluator))
     (tmp_path / "home").mkdir()
@@ -254,9 +292,17 @@ def test_a_writer_task_is_judged_on_its_document(tmp_path: Path) -> None:
 
 
 def test_bad_rules_are_refused_at_load(tmp_path: Path) -> None:
-    bad = {"func": "check_libre_locale", "result": XCU, "expected": {"type": "rule", "rules": {"locale": "de"}}}
+    bad = {
+        "func": "check_libre_locale",
+        "result": XCU,
+        "expected": {"type": "rule", "rules": {"locale": "de"}},
+    }
     with pytest.raises(OSWorldTaskError, match="locale_set"):
         load_task(task(tmp_path, "bad", bad))
-    no_font = {"func": "find_default_font", "result": XCU, "expected": {"type": "rule", "rules": {"font": "x"}}}
+    no_font = {
+        "func": "find_default_font",
+        "result": XCU,
+        "expected": {"type": "rule", "rules": {"font": "x"}},
+    }
     with pytest.raises(OSWorldTaskError, match="font_name"):
         load_task(task(tmp_path, "nofont", no_font))

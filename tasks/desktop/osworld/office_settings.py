@@ -65,5 +65,7 @@ def check_locale_rules(rules: Any, source: str, where: str) -> None:
     patterns = rules.get("locale_set") if isinstance(rules, dict) else None
     if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
         raise OSWorldTaskError(
-            source, where, f'`check_libre_locale` needs rules {{"locale_set": [patterns such as "de-*"]}}, got {rules!r}'
+            source,
+            where,
+            f'`check_libre_locale` needs rules {{"locale_set": [patterns such as "de-*"]}}, got {rules!r}',
         )

@@ -99,11 +99,15 @@ def compile_test_suite(result: object, expected: object, options: dict[str, Any]
     source, where = place.source, place.where
     if not isinstance(result, dict) or result.get("type") != "vm_file":
         raise OSWorldTaskError(
-            source, f"{where}.result", "`check_python_file_by_test_suite` tests the files a `vm_file` getter names"
+            source,
+            f"{where}.result",
+            "`check_python_file_by_test_suite` tests the files a `vm_file` getter names",
         )
     if not isinstance(expected, dict) or expected.get("type") != "cloud_file" or expected.get("multi"):
         raise OSWorldTaskError(
-            source, f"{where}.expected", "`check_python_file_by_test_suite` takes its test file from one `cloud_file`"
+            source,
+            f"{where}.expected",
+            "`check_python_file_by_test_suite` takes its test file from one `cloud_file`",
         )
     test_path = Path(str(compile_getter(expected, place).read(None)))  # type: ignore[arg-type]
     test = test_path.read_bytes()
@@ -111,7 +115,8 @@ def compile_test_suite(result: object, expected: object, options: dict[str, Any]
         raise OSWorldTaskError(
             source,
             f"{where}.expected",
-            f"the test file {test_path.name} has {len(test)} bytes; at most {MAX_TEST_BYTES} are handed to the desktop",
+            f"the test file {test_path.name} has {len(test)} bytes; "
+            f"at most {MAX_TEST_BYTES} are handed to the desktop",
         )
     function = options.get("test_function_name", "test")
     if not isinstance(function, str) or not function.isidentifier():
@@ -123,7 +128,7 @@ def compile_test_suite(result: object, expected: object, options: dict[str, Any]
     names = [name for _, name in copies] + [test_name]
     if len(set(names)) != len(names):
         raise OSWorldTaskError(source, where, f"the files' `dest` names must differ, got {names}")
-    argv = ("python3", "-c", RUNNER, test.hex(), test_name, function)
+    argv: tuple[str, ...] = ("python3", "-c", RUNNER, test.hex(), test_name, function)
     argv += tuple(part for pair in copies for part in pair)
 
     def read(outcome: Any) -> CommandResult | None:

@@ -95,12 +95,18 @@ def compare_docx_files_and_ignore_new_lines(file1: Any, file2: Any, ignore_blank
     """The .docx documents' texts are equal once empty paragraphs are dropped: with
     ``ignore_blanks`` (the default) every run of whitespace counts as one space, else paragraph by
     paragraph."""
-    pair = read_docx_pair(file1, file2) if str(file1).endswith(".docx") and str(file2).endswith(".docx") else None
+    pair = (
+        read_docx_pair(file1, file2)
+        if str(file1).endswith(".docx") and str(file2).endswith(".docx")
+        else None
+    )
     if pair is None:
         return 0.0
     first, second = ([p.text for p in d.paragraphs if p.text != ""] for d in pair)
     if ignore_blanks:
-        return float(re.sub(r"\s+", " ", "\n".join(first)).strip() == re.sub(r"\s+", " ", "\n".join(second)).strip())
+        return float(
+            re.sub(r"\s+", " ", "\n".join(first)).strip() == re.sub(r"\s+", " ", "\n".join(second)).strip()
+        )
     return float(first == second)
 
 
@@ -110,7 +116,11 @@ def compare_references(
     """The references after the ``reference_indicator`` paragraph match the expected ones: as many,
     with a mean similarity above ``reference_base_result`` (plus 0.01), scored from 0 there to 1 when
     identical. Neither document having the heading scores 1, one of them only 0."""
-    pair = read_docx_pair(file1, file2) if str(file1).endswith(".docx") and str(file2).endswith(".docx") else None
+    pair = (
+        read_docx_pair(file1, file2)
+        if str(file1).endswith(".docx") and str(file2).endswith(".docx")
+        else None
+    )
     if pair is None:
         return 0.0
     texts = [[p.text for p in d.paragraphs] for d in pair]
@@ -157,11 +167,18 @@ def compare_unique_train_records(processed_file: Any, expected_files: Any) -> fl
     train once, the same trains and as many lines as the gold one (``expected_files[0]``)."""
     if not isinstance(expected_files, list) or len(expected_files) < 2:
         return 0.0
-    processed, gold, initial = _records(processed_file), _records(expected_files[0]), _records(expected_files[1])
+    processed, gold, initial = (
+        _records(processed_file),
+        _records(expected_files[0]),
+        _records(expected_files[1]),
+    )
     if processed is None or gold is None or initial is None:
         return 0.0
     ids = [i for i in map(_train_id, processed) if i is not None]
     gold_ids = {i for i in map(_train_id, gold) if i is not None}
     return float(
-        set(processed) <= set(initial) and len(ids) == len(set(ids)) and set(ids) == gold_ids and len(processed) == len(gold)
+        set(processed) <= set(initial)
+        and len(ids) == len(set(ids))
+        and set(ids) == gold_ids
+        and len(processed) == len(gold)
     )
