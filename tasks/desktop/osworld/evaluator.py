@@ -22,7 +22,8 @@ from palaestra.tasks.desktop.live_steps import LiveStep, RunCommand, acts
 from palaestra.tasks.desktop.osworld.calc_rules import check_table_spec
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.getters import Getter, Place, compile_getter
-from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, REFUSED_METRICS, SUPPORTED, Metric
+from palaestra.tasks.desktop.osworld.metric_spec import Metric
+from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, REFUSED_METRICS, SUPPORTED
 from palaestra.tasks.desktop.osworld.steps import plan_postconfig
 
 #: What a getter or metric may raise on a result it cannot read (a binary file, a malformed CSV, a
@@ -132,6 +133,8 @@ def compile_judge(spec: object, place: Place) -> Judge:
                 source, f"evaluator.expected{at}", f'`{name}` takes its rules from a "rule" getter'
             )
         checked = _options(opts or {}, metric, name, source, at)
+        if metric.check_options is not None:
+            metric.check_options(checked, source, f"evaluator.options{at}")
         if metric.runs is not None:  # judged by a command run in the desktop session
             ran = metric.runs(result, expected, checked, _at(place, f"evaluator{at}"))
             checks.append(Check(name, metric, ran, None, {}))

@@ -7,24 +7,18 @@ module per kind (`general_metrics`, `calc_metrics`, `writer_metrics`...).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 from palaestra.tasks.desktop.osworld import (
     calc_metrics,
     chrome_metrics,
     data_checks,
-    file_compares,
     html_checks,
     image_metrics,
     media_metrics,
+    metrics_more,
     ocr_metrics,
-    office_settings,
     os_checks,
     pdf_metrics,
     picture_checks,
-    python_tests,
     slides_checks,
     slides_metrics,
     slides_pictures,
@@ -36,7 +30,6 @@ from palaestra.tasks.desktop.osworld import (
     writer_colours,
     writer_layout,
     writer_metrics,
-    writer_rules,
 )
 from palaestra.tasks.desktop.osworld.accessibility import check_accessibility_tree, check_rules
 from palaestra.tasks.desktop.osworld.general_metrics import (
@@ -50,27 +43,7 @@ from palaestra.tasks.desktop.osworld.general_metrics import (
     literal_match,
     match_in_list,
 )
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A metric, whether it takes an expected value, and the options it accepts."""
-
-    fn: Callable[..., float]
-    expected: bool
-    options: tuple[str, ...] = ()
-    #: Keys its rules (the expected value, from a ``rule`` getter) must have.
-    rule_keys: tuple[str, ...] = ()
-    #: Checks its rules when the file is loaded: ``(rules, source, where)``, raising `OSWorldTaskError`.
-    check_rules: Callable[[Any, str, str], None] | None = None
-    #: OSWorld's options it does not implement, and why: refused when a task turns one on (one
-    #: turned off asks for nothing, and is dropped).
-    refused_options: Mapping[str, str] = field(default_factory=dict)
-    #: For a metric whose verdict comes from a command run in the desktop session (never in this
-    #: process): compiles ``(result spec, expected spec, options, place)`` into the one getter that
-    #: runs it; ``fn`` then scores that getter's value alone.
-    runs: Callable[[Any, Any, dict[str, Any], Any], Any] | None = None
-
+from palaestra.tasks.desktop.osworld.metric_spec import Metric
 
 METRICS: dict[str, Metric] = {
     "exact_match": Metric(exact_match, True, rule_keys=("expected",)),
@@ -227,50 +200,8 @@ METRICS["check_image_file_size"] = Metric(
 METRICS["check_html_background_image"] = Metric(
     html_checks.check_html_background_image, True, check_rules=html_checks.check_background_rule
 )
-# Python files the agent edited, judged by OSWorld's test file run in the desktop session.
-METRICS["check_python_file_by_test_suite"] = Metric(
-    python_tests.suite_passed,
-    True,
-    ("test_function_name",),
-    runs=python_tests.compile_test_suite,
-)
-# The desktop's settings read from commands (os_checks), files compared (file_compares), Writer's
-# last checks (writer_rules), LibreOffice's settings (office_settings), a PDF's pages (pdf_metrics).
-for _compared in (
-    file_compares.compare_terminal_and_txt,
-    file_compares.compare_python_pure_text,
-    file_compares.is_included_all_json_objects,
-    file_compares.is_gold_text_included_in_pdf,
-    file_compares.compare_result_files,
-    file_compares.compare_zip_files,
-    writer_rules.check_italic_font_size_14,
-    writer_rules.check_no_duplicates,
-    writer_rules.compare_unique_train_records,
-    writer_rules.contains_page_break,
-):
-    METRICS[_compared.__name__] = Metric(_compared, True)
-for _alone in (
-    os_checks.is_utc_0,
-    writer_rules.evaluate_conversion,
-    writer_rules.evaluate_spacing,
-    writer_rules.evaluate_alignment,
-):
-    METRICS[_alone.__name__] = Metric(_alone, False)
-METRICS["compare_docx_files_and_ignore_new_lines"] = Metric(
-    writer_rules.compare_docx_files_and_ignore_new_lines, True, ("ignore_blanks",)
-)
-METRICS["compare_references"] = Metric(
-    writer_rules.compare_references, True, ("reference_indicator", "reference_base_result")
-)
-for _ruled, _checker in (
-    (file_compares.fuzzy_place_math, file_compares.check_answers_rules),
-    (os_checks.check_gnome_favorite_apps, os_checks.check_expected_list),
-    (os_checks.is_in_vm_clickboard, os_checks.check_clipboard_rules),
-    (office_settings.check_libre_locale, office_settings.check_locale_rules),
-    (pdf_metrics.check_pdf_pages, pdf_metrics.check_page_rules),
-):
-    METRICS[_ruled.__name__] = Metric(_ruled, True, check_rules=_checker)
-METRICS["find_default_font"] = Metric(office_settings.find_default_font, True, rule_keys=("font_name",))
+# OSWorld's file, command and settings checks added later (metrics_more).
+METRICS.update(metrics_more.MORE)
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded, the
 #: reason in its error).
 REFUSED_METRICS: dict[str, str] = {
@@ -278,6 +209,8 @@ REFUSED_METRICS: dict[str, str] = {
     "task cannot be judged there either",
     "compare_time_in_speedtest_results": "its task measures the network at speedtest.net over the "
     "internet, and its getters (time_diff_range, a vm_file with time_suffix) read the judge's clock",
+    "compare_triangle_positions": "OSWorld's own version takes every colour for the triangle's, so "
+    "it cannot tell one picture from another (its tasks use check_triangle_position)",
 }
 for _metric, _options in (
     (chrome_metrics.is_expected_active_tab, ("prefix",)),
