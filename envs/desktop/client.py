@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import pwd
 import shutil
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,16 @@ def check_programs() -> None:
         )
 
 
+class SharedNetworkWarning(RuntimeWarning):
+    """Desktop sessions run by root share the machine's loopback: no network namespace could be made."""
+
+
+@functools.cache
+def warn_shared_network(note: str) -> None:
+    """Say it once per process (every session would say the same), as the session worded it."""
+    warnings.warn(note, SharedNetworkWarning, stacklevel=2)
+
+
 class SessionClient:
     """One desktop session process and the requests to it, one at a time."""
 
@@ -95,6 +107,8 @@ class SessionClient:
                 header.get("kind", "display_crashed"), header.get("error", "no reason given")
             )
         self.info = header
+        if header.get("network_note"):  # run by root without a namespace of its own (`net_namespace`)
+            warn_shared_network(str(header["network_note"]))
         return header
 
     async def request(self, message: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:

@@ -222,7 +222,13 @@ class Display:
         self._wait(lambda: self.x.window_manager_ready(), "openbox")
         #: Everything running now is the session's own; anything newer belongs to an episode.
         self.infra_pids = {p.pid for p in psutil.Process().children(recursive=True)}
-        return {"display": self.env["DISPLAY"], "base": str(self.base), "size": [self.width, self.height]}
+        # The pid: root on the host reaches the session's own network through it (`net_namespace`).
+        return {
+            "display": self.env["DISPLAY"],
+            "base": str(self.base),
+            "size": [self.width, self.height],
+            "pid": os.getpid(),
+        }
 
     def _wait(self, ready: Any, what: str, timeout: float = READY_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout

@@ -279,7 +279,8 @@ class DesktopEnv(DesktopJudging):
 
     @property
     def session_info(self) -> dict[str, Any]:
-        """The live session's display, folder and screen size (empty before the first reset)."""
+        """The live session's display, folder, screen size, pid and network ("own": a namespace of
+        its own, `net_namespace`; "shared"); empty before the first reset."""
         return dict(self._client.info) if self._client is not None else {}
 
     def _started_on_a_loop(self) -> bool:

@@ -42,6 +42,7 @@ def episode_request(setup: DesktopSetup) -> dict[str, Any]:
         "home_alias": setup.home_alias,
         "delay": setup.delay,
         "own_profiles": list(setup.own_profiles),
+        "host_ports": list(setup.host_ports),
         "quiet": 0.1,
         "limit": 3.0,
     }

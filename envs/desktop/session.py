@@ -29,11 +29,11 @@ from typing import Any
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-import contextlib
-
 import atspi
 import commands
+import host_relay
 import kill_scope
+import net_namespace
 import office
 import parking
 import protocol
@@ -61,8 +61,14 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
     #: Set by `Display`; said again for mypy, which sees the script's sibling modules as untyped.
     apps: list[subprocess.Popen[bytes]]
 
-    def __init__(self, width: int, height: int, user: str = "", pooled: bool = False) -> None:
+    def __init__(
+        self, width: int, height: int, user: str = "", pooled: bool = False, host_net: int | None = None
+    ) -> None:
+        """``host_net``: an fd of the host's network namespace when the session has one of its own
+        (`net_namespace.isolate`), for the episode's forwarded host ports; None when it shares the host's."""
         super().__init__(width, height, user, pooled)
+        self.host_net = host_net
+        self.relay: host_relay.HostRelay | None = None
         self.episode = 0
         self.home: Path | None = None
         #: Each app's stderr file, in the order of `apps`.
@@ -83,19 +89,17 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
 
     def kill_episode(self) -> None:
         """Kill every process started since the session came up (the apps and their helpers)."""
-        for _ in range(3):
-            strays = [p for p in psutil.Process().children(recursive=True) if p.pid not in self.infra_pids]
-            if not strays:
-                break
-            for proc in strays:
-                with contextlib.suppress(psutil.Error):
-                    proc.kill()
-            psutil.wait_procs(strays, timeout=2)
-            self.reap()
+        user_pool.kill_until_gone(
+            lambda: [p for p in psutil.Process().children(recursive=True) if p.pid not in self.infra_pids],
+            self.reap,
+        )
         for app in self.apps:
             if app.returncode is None:
                 app.wait()
         self.apps = []
+        if self.relay is not None:
+            self.relay.close()
+            self.relay = None
         self.close_browser_pipes()
         self.x.release_all()
 
@@ -141,6 +145,9 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         )
         self.episode_env, self.home_alias = env, str(request.get("home_alias", ""))
         self.command_env = commands.command_env(env, self.base)
+        ports = [int(p) for p in request.get("host_ports", [])]
+        if ports and self.host_net is not None:  # before the commands: a task server's port is taken
+            self.relay = host_relay.HostRelay(self.host_net, ports)
         with open(self.base / "apps.log", "ab") as log:
             ran = [self._command(argv, log) for argv in request.get("commands", [])]
             known = {bus for bus, _ in self.tree.applications()}
@@ -234,6 +241,7 @@ def main() -> None:
         stdout.write(protocol.encode(message, blob))
         stdout.flush()
 
+    host_net, network = net_namespace.session_network()  # first: before anything starts a thread
     lease = None
     if user == POOL:  # held until this process ends: its death frees the user for the next session
         try:
@@ -242,12 +250,12 @@ def main() -> None:
             reply({"ok": False, "kind": "desktop_unavailable", "error": str(exc)})
             return
         user = lease.name
-    session = Session(width, height, user, pooled=lease is not None)
+    session = Session(width, height, user, pooled=lease is not None, host_net=host_net)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         try:
-            reply(dict(session.start(), user=user, ok=True))
+            reply(dict(session.start(), user=user, ok=True, **network))
         except SessionFailure as exc:
             reply({"ok": False, "kind": exc.kind, "error": str(exc)})
             return

@@ -27,6 +27,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,18 +98,40 @@ def try_lease(name: str, lock_dir: Path = LOCK_DIR) -> Lease | None:
 
 def kill_leftovers(uid: int) -> None:
     """Kill every process running as ``uid`` (as its real, effective or saved user)."""
-    for _ in range(3):
+
+    def running_as_uid() -> list[psutil.Process]:
         found = []
         for proc in psutil.process_iter(["uids", "status"]):
             with contextlib.suppress(psutil.Error):
                 if uid in proc.info["uids"] and proc.info["status"] != psutil.STATUS_ZOMBIE:
                     found.append(proc)
+        return found
+
+    kill_until_gone(running_as_uid)
+
+
+def kill_until_gone(
+    select: Callable[[], list[psutil.Process]],
+    after_round: Callable[[], None] | None = None,
+    rounds: int = 3,
+    timeout: float = 2.0,
+) -> None:
+    """Kill every process ``select`` finds, wait up to ``timeout`` s for them, and look again, up
+    to ``rounds`` times or until it finds none: one may have forked a moment before its kill, and
+    the next look finds the child. ``after_round`` runs after each wait (the session reaps its
+    children there; until it does, they are zombies that ``select`` could find again). Serves both
+    sweeps: an episode's processes at its end (`Session.kill_episode`) and a leased user's
+    leftovers (`kill_leftovers`)."""
+    for _ in range(rounds):
+        found = select()
         if not found:
             return
         for proc in found:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
-        psutil.wait_procs(found, timeout=2)
+        psutil.wait_procs(found, timeout=timeout)
+        if after_round is not None:
+            after_round()
 
 
 def sweep_temp(uid: int, folders: tuple[Path, ...] = SHARED_TEMP) -> None:

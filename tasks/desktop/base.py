@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from palaestra.errors import ConfigError
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.live_steps import LiveStep
 
@@ -48,6 +49,15 @@ class DesktopSetup:
     #: Apps whose profile the task brings in its files or commands (e.g. "thunderbird"): the session
     #: does not write the profile it builds for them, which would mix with the task's.
     own_profiles: tuple[str, ...] = ()
+    #: Ports of the host's loopback the episode's apps may reach (a page the task serves from the
+    #: environment's side, a self-hosted site): run as root, each session has a network namespace of
+    #: its own, and only these ports of the host are forwarded into it (`envs/desktop/host_relay.py`).
+    host_ports: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        for port in self.host_ports:
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+                raise ConfigError(f"DesktopSetup.host_ports: {port!r} is no TCP port; give numbers 1-65535")
 
 
 @dataclass(frozen=True)

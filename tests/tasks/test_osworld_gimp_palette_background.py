@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from palaestra.tasks.desktop.base import DesktopOutcome
+from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask
 from palaestra.tasks.desktop.osworld import BUNDLED, load_task
 from palaestra.tasks.desktop.osworld import image_metrics as m
 
@@ -105,12 +105,18 @@ def test_a_task_judges_the_exported_picture(
     tmp_path: Path, pictures: dict[str, Path], func: str, original: str, right: str, wrong: str
 ) -> None:
     task = load_task(task_file(tmp_path, func, "original.png", "exported.png"))
+    judges_the_export(tmp_path, task, pictures[original], pictures[right], pictures[wrong])
+
+
+def judges_the_export(tmp_path: Path, task: DesktopTask, original: Path, right: Path, wrong: Path) -> None:
+    """A GIMP task given ``original.png`` on the Desktop fails with no ``exported.png`` and with the
+    wrong one, and succeeds with the right one (shared with test_osworld_gimp_picture_checks)."""
     desktop = tmp_path / "home" / "Desktop"
     desktop.mkdir(parents=True)
-    (desktop / "original.png").write_bytes(pictures[original].read_bytes())
+    (desktop / "original.png").write_bytes(original.read_bytes())
     outcome = DesktopOutcome(home=tmp_path / "home", elements=[], windows=[], messages=[])
     assert task.evaluate(outcome).reward == 0.0  # nothing exported yet
-    (desktop / "exported.png").write_bytes(pictures[wrong].read_bytes())
+    (desktop / "exported.png").write_bytes(wrong.read_bytes())
     assert task.evaluate(outcome).reward == 0.0
-    (desktop / "exported.png").write_bytes(pictures[right].read_bytes())
+    (desktop / "exported.png").write_bytes(right.read_bytes())
     assert task.evaluate(outcome).success

@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from palaestra.tasks.desktop.base import DesktopOutcome
 from palaestra.tasks.desktop.osworld import BUNDLED, load_task
 from palaestra.tasks.desktop.osworld import picture_checks as m
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
+
+from .test_osworld_gimp_palette_background import judges_the_export
 
 PARK = BUNDLED / "files" / "park.png"
 GREY, YELLOW, ORANGE, BLACK = (240, 240, 240), (250, 220, 40), (255, 165, 0), (0, 0, 0)
@@ -185,15 +186,7 @@ def test_a_task_judges_the_exported_picture(
     wrong: str,
 ) -> None:
     task = load_task(task_file(tmp_path, func, "exported.png", expected))
-    desktop = tmp_path / "home" / "Desktop"
-    desktop.mkdir(parents=True)
-    (desktop / "original.png").write_bytes(pictures[original].read_bytes())
-    outcome = DesktopOutcome(home=tmp_path / "home", elements=[], windows=[], messages=[])
-    assert task.evaluate(outcome).reward == 0.0  # nothing exported yet
-    (desktop / "exported.png").write_bytes(pictures[wrong].read_bytes())
-    assert task.evaluate(outcome).reward == 0.0
-    (desktop / "exported.png").write_bytes(pictures[right].read_bytes())
-    assert task.evaluate(outcome).success
+    judges_the_export(tmp_path, task, pictures[original], pictures[right], pictures[wrong])
 
 
 @pytest.mark.parametrize("rules", [{}, {"max_size": "500KB"}, {"max_size": 0}, {"max_size": True}, [500000]])

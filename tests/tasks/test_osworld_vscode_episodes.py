@@ -68,8 +68,16 @@ def test_only_the_episode_reaches_its_server(env: DesktopEnv) -> None:
         f"reply = urllib.request.urlopen('http://127.0.0.1:{port}/', timeout=10)\n"
         "print(reply.url)\n"
     )
-    other = subprocess.run(
+    # Another user of the host reaches nothing there: the server is on the session's own loopback
+    # (`net_namespace`); in the session's namespace, the workbench asks it for the password.
+    from_host = subprocess.run(
         ["/usr/bin/python3", "-c", probe], user="nobody", cwd="/", capture_output=True, text=True, timeout=30
+    )
+    assert from_host.returncode != 0 and "/login" not in from_host.stdout
+    assert env._client is not None and env._client.proc is not None
+    inside = ["nsenter", f"--net=/proc/{env._client.proc.pid}/ns/net", "--setuid=65534", "--setgid=65534"]
+    other = subprocess.run(
+        [*inside, "/usr/bin/python3", "-c", probe], cwd="/", capture_output=True, text=True, timeout=30
     )
     assert other.returncode == 0, other.stderr
     assert "/login" in other.stdout  # the workbench asks for the password it does not have
