@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
-from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome
+from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome, Judging
 from palaestra.tasks.desktop.osworld import OSWorldTaskError, load_task
 from palaestra.tasks.desktop.osworld.python_tests import PASSED, suite_passed
 
@@ -161,9 +161,12 @@ def test_a_test_file_too_large_to_hand_over_is_refused_at_load(tmp_path: Path) -
 def test_the_test_suite_runs_in_the_desktop_session(tmp_path: Path) -> None:
     fixed = load_task(write_task(tmp_path, task_data(FIXED), "fixed.json"))
     broken = load_task(write_task(tmp_path, task_data(BROKEN), "broken.json"))
+    assert fixed.judging is Judging.AT_END  # the agent's code runs once, at the end
     env = DesktopEnv(fixed)
     try:
         env.reset(seed=0)
+        _obs, reward, terminated, _truncated, info = env.step("wait(0.2)")
+        assert (reward, terminated) == (0.0, False) and "judged" in info["task_info"]
         _obs, reward, terminated, _truncated, info = env.step("done()")
         assert terminated and reward == 1.0, info["task_info"]
         env.task = broken

@@ -59,6 +59,9 @@ class Judge:
     commands: tuple[tuple[str, ...], ...] = field(default=())
     #: The postconfig's steps, run before a verdict at the end; empty when it only sleeps.
     final_steps: tuple[LiveStep, ...] = ()
+    #: Judged once, at the end, even without final steps: a check runs the agent's own code (a
+    #: test suite), which must not run half-edited after every step, nor cost its time each step.
+    at_end: bool = False
 
     def score(self, outcome: DesktopOutcome) -> tuple[float, dict[str, Any]]:
         """The task's score (0 to 1) and what each check gave."""
@@ -146,7 +149,8 @@ def compile_judge(spec: object, place: Place) -> Judge:
             _check_rules(want.read(None), metric, name, source, at)  # type: ignore[arg-type]
     _check_kept_outputs([*results, *expecteds], final, source)
     commands = tuple(c for check in checks for g in (check.result, check.expected) if g for c in g.commands)
-    return Judge(tuple(checks), conj, False, tuple(dict.fromkeys(commands)), final)
+    at_end = any(check.metric.runs is not None for check in checks)
+    return Judge(tuple(checks), conj, False, tuple(dict.fromkeys(commands)), final, at_end)
 
 
 def _check_kept_outputs(specs: list[Any], final: tuple[LiveStep, ...], source: str) -> None:
