@@ -11,7 +11,8 @@ one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibil
 ``rule`` (the spec's ``rules``) and ``cloud_file`` for local files only (an expected file beside the
 task file); ``gimp_config_file`` (a file of GIMP's settings folder); Chrome's settings, bookmarks,
 history, cookies and tabs, read from the episode's Chromium (`chrome_getters`); VLC's status and
-settings, and the screen's and a window's size (`vlc_getters`). Other getters read apps we lack,
+settings, and the screen's and a window's size (`vlc_getters`); a slide's background picture and
+sound (`slides_getters`). Other getters read apps we lack,
 Chrome state not read here yet, or the VM itself, and are refused with the reason.
 """
 
@@ -289,10 +290,13 @@ def compile_getter(spec: object, place: Place) -> Getter:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
         raise OSWorldTaskError(place.source, place.where, 'a getter is {"type": ..., ...}')
     kind = spec["type"]
-    from palaestra.tasks.desktop.osworld.vlc_getters import GETTERS as VLC  # it imports this module
+    from palaestra.tasks.desktop.osworld.slides_getters import GETTERS as SLIDES  # these import
+    from palaestra.tasks.desktop.osworld.vlc_getters import GETTERS as VLC  # this module
 
     if kind in VLC:
         return VLC[kind](spec, place)
+    if kind in SLIDES:
+        return SLIDES[kind](spec, place)
     if kind in chrome_getters.PLAIN:
         return Getter(kind, chrome_getters.PLAIN[kind])
     if kind in chrome_getters.WITH_SPEC:
@@ -304,6 +308,6 @@ def compile_getter(spec: object, place: Place) -> Getter:
             reason = "files come from the task folder here, not from the internet"
         if kind == "calc_insensitive_md5":
             reason = "OSWorld defines no getter of that name, so its own task cannot be judged either"
-        supported = [*GETTERS, *VLC, *chrome_getters.PLAIN, *chrome_getters.WITH_SPEC]
+        supported = [*GETTERS, *VLC, *SLIDES, *chrome_getters.PLAIN, *chrome_getters.WITH_SPEC]
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, supported, reason)
     return GETTERS[kind](spec, place)
