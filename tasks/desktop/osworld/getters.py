@@ -13,9 +13,9 @@ of the verdict, `relative_time`) and ``cloud_file`` for local files only (an exp
 task file); ``gimp_config_file`` (a file of GIMP's settings folder); Chrome's settings, bookmarks,
 history, cookies and tabs, read from the episode's Chromium (`chrome_getters`), its extensions,
 desktop shortcuts and privacy switches (`chrome_profile`) and its pages' HTML (`chrome_pages`);
-VLC's status and settings, and the screen's and a window's size (`vlc_getters`). Other getters
-read apps we lack, Chrome state not read here yet, or the VM itself, and are refused with the
-reason.
+VLC's status and settings, and the screen's and a window's size (`vlc_getters`); a slide's
+background picture and sound (`slides_getters`). Other getters read apps we lack, Chrome state not
+read here yet, or the VM itself, and are refused with the reason.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
-from palaestra.tasks.desktop.osworld import chrome_getters, chrome_pages, chrome_profile
 from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
 from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
+from palaestra.tasks.desktop.osworld.chrome_registry import CHROME, CHROME_REASONS
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source, thunderbird_relative
 from palaestra.tasks.desktop.osworld.relative_time import rule_relative_time
@@ -271,14 +271,7 @@ GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
         "vm_terminal_output", lambda outcome: "\n".join(outcome.texts("terminal")) or None
     ),
 }
-#: The Chrome getters of `chrome_profile` and `chrome_pages`, by name.
-CHROME_MORE = (*chrome_profile.PLAIN, *chrome_pages.WITH_SPEC)
-#: Chrome getters refused for a reason of their own.
-CHROME_REASONS = {
-    "chrome_saved_address": "OSWorld reads it as the HTML of chrome://settings/addresses, whose "
-    "addresses are drawn inside the page's shadow DOM and never appear in that HTML (no OSWorld task "
-    "uses it)",
-}
+
 #: Words in OSWorld getter names that say which missing app or service they read.
 BROWSER_STATE = "Chrome state that is not read here yet (the browser is Chromium)"
 NEEDS = {
@@ -304,18 +297,15 @@ def compile_getter(spec: object, place: Place) -> Getter:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
         raise OSWorldTaskError(place.source, place.where, 'a getter is {"type": ..., ...}')
     kind = spec["type"]
-    from palaestra.tasks.desktop.osworld.vlc_getters import GETTERS as VLC  # it imports this module
+    from palaestra.tasks.desktop.osworld.slides_getters import GETTERS as SLIDES  # these import
+    from palaestra.tasks.desktop.osworld.vlc_getters import GETTERS as VLC  # this module
 
     if kind in VLC:
         return VLC[kind](spec, place)
-    if kind in chrome_getters.PLAIN:
-        return Getter(kind, chrome_getters.PLAIN[kind])
-    if kind in chrome_getters.WITH_SPEC:
-        return Getter(kind, chrome_getters.WITH_SPEC[kind](spec, place.source, place.where))
-    if kind in chrome_profile.PLAIN:
-        return Getter(kind, chrome_profile.PLAIN[kind])
-    if kind in chrome_pages.WITH_SPEC:
-        return Getter(kind, chrome_pages.WITH_SPEC[kind](spec, place.source, place.where))
+    if kind in SLIDES:
+        return SLIDES[kind](spec, place)
+    if kind in CHROME:
+        return Getter(kind, CHROME[kind](spec, place.source, place.where))
     if kind not in GETTERS:
         needs = next((app for word, app in NEEDS.items() if word in kind.lower()), "")
         reason = f"it reads {needs}, which this desktop does not have" if needs else ""
@@ -325,6 +315,6 @@ def compile_getter(spec: object, place: Place) -> Getter:
             reason = CHROME_REASONS[kind]
         if kind == "calc_insensitive_md5":
             reason = "OSWorld defines no getter of that name, so its own task cannot be judged either"
-        supported = [*GETTERS, *VLC, *chrome_getters.PLAIN, *chrome_getters.WITH_SPEC, *CHROME_MORE]
+        supported = [*GETTERS, *VLC, *SLIDES, *CHROME]
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, supported, reason)
     return GETTERS[kind](spec, place)

@@ -60,13 +60,15 @@ class OSWorldTask(DesktopTask):
     """A task from an OSWorld task file: the same problem in every episode (the seed is unused).
 
     Judged at the end of the episode, as OSWorld judges, when its postconfig acts on the desktop
-    (saves, closes a window); else after every step, so that a task done early ends at once.
+    (saves, closes a window) or a check runs the agent's code (a test suite); else after every
+    step, so that a task done early ends at once.
     """
 
     def __init__(self, spec: OSWorldSpec) -> None:
         self.spec = spec
         self.name = f"{SUITE}.{spec.id}"
-        self.judging = Judging.AT_END if spec.judge.final_steps else Judging.EVERY_STEP
+        at_end = spec.judge.final_steps or spec.judge.at_end
+        self.judging = Judging.AT_END if at_end else Judging.EVERY_STEP
 
     def setup(self, rng: random.Random) -> DesktopSetup:
         plan = self.spec.plan
