@@ -29,6 +29,9 @@ from palaestra.tasks.desktop.osworld.steps import plan_postconfig
 #: What a getter or metric may raise on a result it cannot read (a binary file, a malformed CSV, a
 #: path out of HOME): a score of 0.
 UNREADABLE = (OSError, ValueError, TypeError, KeyError, IndexError, UnicodeError)
+#: The getters that give a metric its rules (``rule_relativeTime``'s with dates filled in): their
+#: rules are checked when the file is loaded.
+RULE_GETTERS = frozenset({"rule", "rule_relativeTime"})
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ def compile_judge(spec: object, place: Place) -> Judge:
         want = compile_getter(expected, _at(place, f"evaluator.expected{at}")) if expected else None
         if metric.expected and want is None:
             raise OSWorldTaskError(source, f"evaluator.expected{at}", f"`{name}` needs an expected value")
-        if metric.check_rules is not None and (want is None or want.kind != "rule"):
+        if metric.check_rules is not None and (want is None or want.kind not in RULE_GETTERS):
             raise OSWorldTaskError(
                 source, f"evaluator.expected{at}", f'`{name}` takes its rules from a "rule" getter'
             )
@@ -145,7 +148,7 @@ def compile_judge(spec: object, place: Place) -> Judge:
         if name == "compare_table":
             check_table_spec(result, expected, checked, source, f"evaluator.func{at}")
         checks.append(Check(name, metric, got, want, checked))
-        if want is not None and want.kind == "rule":
+        if want is not None and want.kind in RULE_GETTERS:
             _check_rules(want.read(None), metric, name, source, at)  # type: ignore[arg-type]
     _check_kept_outputs([*results, *expecteds], final, source)
     commands = tuple(c for check in checks for g in (check.result, check.expected) if g for c in g.commands)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from palaestra.tasks.desktop.osworld import (
     calc_metrics,
+    chrome_checks,
     chrome_metrics,
     data_checks,
     html_checks,
@@ -224,6 +225,9 @@ for _metric, _options in (
     METRICS[_metric.__name__] = Metric(
         _metric, True, _options, check_rules=chrome_metrics.rule_checker(_metric)
     )
+# Chrome's extensions, shortcuts and pages (chrome_checks, on what chrome_profile and chrome_pages read).
+for _check, _rule_check in chrome_checks.METRICS.items():
+    METRICS[_check.__name__] = Metric(_check, True, check_rules=_rule_check)
 #: ``infeasible``: the task cannot be done, and the agent must say so (fail()); no getters.
 INFEASIBLE = "infeasible"
 SUPPORTED = (*METRICS, INFEASIBLE)
