@@ -30,6 +30,35 @@ NEW_TAB = ("chrome://newtab", "chrome://new-tab-page", "chrome://new-tab-page-th
 LOADED = "[document.readyState, document.title, location.href]"
 #: Asked of each tab for the judge: whether its window shows it, and whether it has the focus.
 SHOWN = "[document.visibilityState === 'visible', document.hasFocus()]"
+#: The most of a page's HTML read (characters): a reply longer than the pipe's `MAX_MESSAGE` would
+#: end the pipe, and a page the agent made that large would leave the judge without the browser.
+MAX_CONTENT = 2_000_000
+#: Asked of each tab when the judge reads pages' HTML: its document as it is now, on a copy (the
+#: page is not touched) whose fields carry what was typed or ticked into them, which the
+#: document's own HTML does not say (OSWorld's ``input`` category reads those values); its first
+#: `MAX_CONTENT` characters.
+CONTENT = """(() => {
+  const page = document.documentElement;
+  if (!page) return '';
+  const copy = page.cloneNode(true);
+  const fields = 'input, textarea, select';
+  const live = page.querySelectorAll(fields), copied = copy.querySelectorAll(fields);
+  live.forEach((field, i) => {
+    const twin = copied[i];
+    if (!twin) return;
+    if (field.tagName === 'SELECT') {
+      Array.from(field.options).forEach((option, j) => twin.options[j] &&
+        twin.options[j].toggleAttribute('selected', option.selected));
+    } else if (field.type === 'checkbox' || field.type === 'radio') {
+      twin.toggleAttribute('checked', field.checked);
+    } else if (field.tagName === 'TEXTAREA') {
+      twin.textContent = field.value;
+    } else {
+      twin.setAttribute('value', field.value);
+    }
+  });
+  return ('<!DOCTYPE html>' + copy.outerHTML).slice(0, MAX_CONTENT);
+})()""".replace("MAX_CONTENT", str(MAX_CONTENT))
 
 T = TypeVar("T")
 
@@ -116,13 +145,15 @@ def _plain(url: str) -> str:
     return NEW_TAB[0] if url in NEW_TAB else url
 
 
-def tab_states(pipe: DevToolsPipe) -> list[dict[str, Any]]:
+def tab_states(pipe: DevToolsPipe, content: bool = False) -> list[dict[str, Any]]:
     """Every tab's ``title`` and ``url``, and whether its window shows it (``visible``) and it has
-    the keyboard focus (``focused``): what the judge's tab getters read. A tab that cannot be
-    asked (it closed meanwhile, its page hangs) is neither."""
+    the keyboard focus (``focused``): what the judge's tab getters read; with ``content``, its
+    page's HTML too (`CONTENT`; None when it could not be read). A tab that cannot be asked (it
+    closed meanwhile, its page hangs) is neither visible nor focused."""
     states = []
     for tab in pages(pipe):
         visible = focused = False
+        html: str | None = None
         with contextlib.suppress(DevToolsError):
             attached = pipe.call("Target.attachToTarget", {"targetId": tab["targetId"], "flatten": True})
             session = str(attached.get("sessionId", ""))
@@ -131,8 +162,15 @@ def tab_states(pipe: DevToolsPipe) -> list[dict[str, Any]]:
                 value = pipe.call("Runtime.evaluate", asked, session=session).get("result", {}).get("value")
                 if isinstance(value, list) and len(value) == 2:
                     visible, focused = bool(value[0]), bool(value[1])
+                if content:
+                    asked = {"expression": CONTENT, "returnByValue": True}
+                    page = pipe.call("Runtime.evaluate", asked, session=session).get("result", {})
+                    html = page.get("value") if isinstance(page.get("value"), str) else None
             finally:
                 pipe.call("Target.detachFromTarget", {"sessionId": session})
         title, url = str(tab.get("title", "")), str(tab.get("url", ""))
-        states.append({"title": title, "url": url, "visible": visible, "focused": focused})
+        state: dict[str, Any] = {"title": title, "url": url, "visible": visible, "focused": focused}
+        if content:
+            state["content"] = html
+        states.append(state)
     return states

@@ -62,10 +62,13 @@ async def run_judge_commands(
     return results
 
 
-async def read_browser_tabs(client: SessionClient, timeout: float) -> list[dict[str, Any]] | None:
+async def read_browser_tabs(
+    client: SessionClient, timeout: float, content: bool = False
+) -> list[dict[str, Any]] | None:
     """The tabs of the episode's browser, read by the session over the browser's DevTools pipe
-    (`DesktopOutcome.browser_tabs`); None when no browser of the episode answers."""
-    reply, _ = await client.request({"op": "browser_tabs"}, timeout)
+    (`DesktopOutcome.browser_tabs`), with each page's HTML when ``content``; None when no browser
+    of the episode answers."""
+    reply, _ = await client.request({"op": "browser_tabs", "content": content}, timeout)
     tabs = reply.get("tabs")
     return list(tabs) if isinstance(tabs, list) else None
 

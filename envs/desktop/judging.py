@@ -119,7 +119,8 @@ class DesktopJudging(PalaestraEnv):
             client, self.task.judge_commands(), self.step_timeout
         )
         if self.task.reads_browser_tabs():
-            outcome.browser_tabs = await read_browser_tabs(client, self.step_timeout)
+            content = self.task.reads_page_content()
+            outcome.browser_tabs = await read_browser_tabs(client, self.step_timeout, content)
         verdict = self.task.evaluate(outcome)
         raw = dict(verdict.raw)
         if at_end:
@@ -131,7 +132,8 @@ class DesktopJudging(PalaestraEnv):
         """`outcome`, with what only the session can read, read now: the browser's tabs."""
         assert self._client is not None, "no episode yet: reset() first"
         outcome = self.outcome()
-        outcome.browser_tabs = await read_browser_tabs(self._client, self.step_timeout)
+        content = self.task.reads_page_content()
+        outcome.browser_tabs = await read_browser_tabs(self._client, self.step_timeout, content)
         return outcome
 
     def outcome(self, done: bool = False, failed: bool = False) -> DesktopOutcome:

@@ -224,7 +224,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             waited = self.x.settle(request.get("quiet", 0.1), request.get("limit", 3.0))
             return {"steps": ran, "settled": waited, "apps": self.app_status()}, b""
         if op == "browser_tabs":  # for the judge: the browser's DevTools are the session's alone
-            return {"tabs": self.browser_tab_states()}, b""
+            return {"tabs": self.browser_tab_states(bool(request.get("content")))}, b""
         if op == "status":
             return {"apps": self.app_status(), "infra": {k: p.pid for k, p in self.infra.items()}}, b""
         raise ValueError(f"unknown request {op!r}")

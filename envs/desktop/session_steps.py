@@ -146,11 +146,11 @@ class SessionSteps:
                 self._own(path)
         return argv
 
-    def browser_tab_states(self) -> list[dict[str, Any]] | None:
-        """The tabs of the episode's browser for the judge (`browser_tabs.tab_states`); None when
-        no browser the episode launched answers."""
+    def browser_tab_states(self, content: bool = False) -> list[dict[str, Any]] | None:
+        """The tabs of the episode's browser for the judge (`browser_tabs.tab_states`; with each
+        page's HTML when ``content``); None when no browser the episode launched answers."""
         try:
-            return browser_tabs.newest(self.browser_pipes, browser_tabs.tab_states)
+            return browser_tabs.newest(self.browser_pipes, lambda p: browser_tabs.tab_states(p, content))
         except DevToolsError:
             return None
 

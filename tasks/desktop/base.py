@@ -88,7 +88,8 @@ class DesktopOutcome:
     #: The accessibility tree as read from AT-SPI, every node (containers too), each with its
     #: ``key``, ``parent``, ``children``, ``role``, ``name``, ``states``, ``box``, ``text``, ``value``.
     nodes: list[dict[str, Any]] = field(default_factory=list)
-    #: The tabs of the episode's browser (``title``, ``url``, ``visible``, ``focused``), as the
+    #: The tabs of the episode's browser (``title``, ``url``, ``visible``, ``focused``; ``content``,
+    #: the page's HTML, for a task whose `reads_page_content`), as the
     #: session read them over the browser's DevTools pipe, for a task whose `reads_browser_tabs`;
     #: None when no browser of the episode answers (or the task did not ask).
     browser_tabs: list[dict[str, Any]] | None = None
@@ -161,6 +162,11 @@ class DesktopTask(ABC):
     def reads_browser_tabs(self) -> bool:
         """Whether `evaluate` reads ``outcome.browser_tabs``: only the session reaches the browser's
         DevTools, so they are asked of it before the verdict, only when needed."""
+        return False
+
+    def reads_page_content(self) -> bool:
+        """Whether `evaluate` reads the tabs' HTML too (each tab's ``content`` in
+        ``outcome.browser_tabs``): read only for the tasks that need it, being the larger part."""
         return False
 
     def final_steps(self) -> tuple[LiveStep, ...]:

@@ -41,7 +41,12 @@ def live(env: DesktopEnv) -> DesktopOutcome:
 
 
 def test_the_chrome_tasks_are_these() -> None:
-    assert sorted(CHROME) == ["chrome-bookmark-page", "chrome-do-not-track", "chrome-link-in-new-tab"]
+    assert sorted(CHROME) == [
+        "chrome-bookmark-page",
+        "chrome-clear-site-history",
+        "chrome-do-not-track",
+        "chrome-link-in-new-tab",
+    ]
 
 
 @pytest.mark.parametrize("task_id", sorted(CHROME))

@@ -353,9 +353,10 @@ def test_browser_options_that_open_the_desktop_up_are_refused(tmp_path: Path, op
 @pytest.mark.parametrize(
     ("getter", "message"),
     [
-        ("chrome_saved_address", "Chrome state that is not read here yet"),
+        ("chrome_saved_address", "addresses are drawn inside the page's shadow DOM"),
+        ("url_path_parse", "Chrome state that is not read here yet"),
         ("info_from_website", "a web site over the internet"),
-        ("page_info", "a web page over the internet"),
+        ("gotoRecreationPage_and_get_html_content", "a web page over the internet"),
         ("active_tab_url_pars", "Did you mean: `active_tab_url_parse`"),
     ],
 )

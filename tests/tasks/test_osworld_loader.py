@@ -62,7 +62,7 @@ def outcome(home: Path, **kwargs: Any) -> DesktopOutcome:
 def test_the_bundled_tasks_load_have_oracles_and_make_the_suite() -> None:
     tasks = load_folder(BUNDLED)
     ids = [t.spec.id for t in tasks]
-    assert len(ids) == 32 and set(ids) == set(ORACLES)
+    assert len(ids) == 33 and set(ids) == set(ORACLES)
     assert list_tasks(suite="osworld-json") == [f"osworld-json.{i}" for i in ids]
     sheet = next(t for t in tasks if t.spec.id == "sheet-total")
     setup = sheet.setup(__import__("random").Random(0))
@@ -117,9 +117,9 @@ def test_unknown_steps_getters_metrics_and_options_suggest_the_supported_names(t
             "Did you mean: `launch`",
         ),
         (
-            variant(config=[{"type": "update_browse_history", "parameters": {}}]),
+            variant(config=[{"type": "login", "parameters": {}}]),
             UnsupportedStepError,
-            "History database",
+            "signs in to a web site over the internet",
         ),
         (
             variant(evaluator={**BASE["evaluator"], "func": "exact_mach"}),
@@ -132,7 +132,7 @@ def test_unknown_steps_getters_metrics_and_options_suggest_the_supported_names(t
             "getter `vm_flie`.* Did you mean: `vm_file`",
         ),
         (
-            variant(evaluator={**BASE["evaluator"], "result": {"type": "chrome_saved_address"}}),
+            variant(evaluator={**BASE["evaluator"], "result": {"type": "url_path_parse"}}),
             UnsupportedEvaluatorError,
             "reads Chrome state that is not read here yet",
         ),
@@ -312,15 +312,13 @@ def test_the_suite_reads_the_folder_the_setting_names_and_leaves_out_what_it_can
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path, BASE, "good.json")
-    write(
-        tmp_path, variant(id="web", config=[{"type": "update_browse_history", "parameters": {}}]), "web.json"
-    )
+    write(tmp_path, variant(id="web", config=[{"type": "login", "parameters": {}}]), "web.json")
     monkeypatch.setenv(FOLDER_ENV, str(tmp_path))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         specs = suite_tasks()
     assert [s.name for s in specs] == ["osworld-json.t1"] and not specs[0].seeded
-    assert "1 task file(s)" in str(caught[0].message) and "update_browse_history" in str(caught[0].message)
+    assert "1 task file(s)" in str(caught[0].message) and "login" in str(caught[0].message)
     made = specs[0].make()
     assert made.name == "osworld-json.t1"
     tasks, errors = scan_folder(tmp_path)

@@ -43,7 +43,9 @@ def aliased(outcome: DesktopOutcome, text: str) -> str:
     return text.replace(f"file://{outcome.home}/", f"file://{VM_HOME}/")
 
 
-def _json(outcome: DesktopOutcome, relative: str) -> dict[str, Any] | None:
+def profile_json(outcome: DesktopOutcome, relative: str) -> dict[str, Any] | None:
+    """A JSON file of HOME (a profile's Preferences...) as an object, pages in HOME said as
+    OSWorld's; None when it is missing or no JSON object."""
     try:
         data = json.loads(aliased(outcome, outcome.path(relative).read_text(encoding="utf-8")))
     except (OSError, ValueError):
@@ -51,7 +53,8 @@ def _json(outcome: DesktopOutcome, relative: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _dig(data: dict[str, Any] | None, *keys: str, default: Any = None) -> Any:
+def dig(data: dict[str, Any] | None, *keys: str, default: Any = None) -> Any:
+    """The value under ``keys``, one level each, or ``default`` where one is missing."""
     for key in keys:
         if not isinstance(data, dict) or key not in data:
             return default
@@ -62,32 +65,32 @@ def _dig(data: dict[str, Any] | None, *keys: str, default: Any = None) -> Any:
 def preference(*keys: str, default: Any = None, local_state: bool = False) -> Read:
     """A value of the profile's Preferences (or of Local State) by its keys, else ``default``."""
     relative = f"{PROFILE}/Local State" if local_state else f"{DEFAULT}/Preferences"
-    return lambda outcome: _dig(_json(outcome, relative), *keys, default=default)
+    return lambda outcome: dig(profile_json(outcome, relative), *keys, default=default)
 
 
 def enable_do_not_track(outcome: DesktopOutcome) -> str:
     """ "true" or "false", as OSWorld compares it."""
-    return "true" if _dig(_json(outcome, f"{DEFAULT}/Preferences"), "enable_do_not_track") else "false"
+    return "true" if dig(profile_json(outcome, f"{DEFAULT}/Preferences"), "enable_do_not_track") else "false"
 
 
 def chrome_font_size(outcome: DesktopOutcome) -> dict[str, Any]:
     """The font sizes set in Settings > Appearance, over a fresh profile's for those never set."""
-    webprefs = _dig(_json(outcome, f"{DEFAULT}/Preferences"), "webkit", "webprefs", default={})
+    webprefs = dig(profile_json(outcome, f"{DEFAULT}/Preferences"), "webkit", "webprefs", default={})
     sizes = {k: v for k, v in webprefs.items() if k in FONT_SIZES} if isinstance(webprefs, dict) else {}
     return {**FONT_SIZES, **sizes}
 
 
 def new_startup_page(outcome: DesktopOutcome) -> str:
     """ "true" when the browser opens the New Tab page at startup (a fresh profile's choice)."""
-    prefs = _json(outcome, f"{DEFAULT}/Preferences")
-    chosen = _dig(prefs, "session", "restore_on_startup", default=STARTUP_NEW_TAB)
+    prefs = profile_json(outcome, f"{DEFAULT}/Preferences")
+    chosen = dig(prefs, "session", "restore_on_startup", default=STARTUP_NEW_TAB)
     return "true" if chosen == STARTUP_NEW_TAB else "false"
 
 
 def bookmarks(outcome: DesktopOutcome) -> dict[str, Any] | None:
     """The Bookmarks file's ``roots`` (``bookmark_bar``, ``other``, ``synced``); None before the
     browser saved any bookmark."""
-    roots = _dig(_json(outcome, f"{DEFAULT}/Bookmarks"), "roots")
+    roots = dig(profile_json(outcome, f"{DEFAULT}/Bookmarks"), "roots")
     return roots if isinstance(roots, dict) else None
 
 
@@ -117,7 +120,8 @@ def cookie_data(outcome: DesktopOutcome) -> list[tuple[Any, ...]] | None:
 # -- the live browser, through the session's DevTools pipe ------------------------------------
 
 
-def _tab(outcome: DesktopOutcome, target: dict[str, Any]) -> dict[str, str]:
+def tab_info(outcome: DesktopOutcome, target: dict[str, Any]) -> dict[str, str]:
+    """A tab's ``title`` and ``url`` as the getters give them (a page in HOME as OSWorld's)."""
     return {"title": str(target.get("title", "")), "url": aliased(outcome, str(target.get("url", "")))}
 
 
@@ -125,7 +129,7 @@ def open_tabs_info(outcome: DesktopOutcome) -> list[dict[str, str]] | None:
     """Every open tab's ``title`` and ``url`` (in no order OSWorld's metrics rely on); None when
     no browser of the episode answers."""
     tabs = outcome.browser_tabs
-    return None if tabs is None else [_tab(outcome, t) for t in tabs]
+    return None if tabs is None else [tab_info(outcome, t) for t in tabs]
 
 
 def active_tab_info(outcome: DesktopOutcome) -> dict[str, str] | None:
@@ -133,7 +137,7 @@ def active_tab_info(outcome: DesktopOutcome) -> dict[str, str] | None:
     first when several windows show one each."""
     shown = [t for t in outcome.browser_tabs or [] if t.get("visible")]
     shown.sort(key=lambda t: not t.get("focused"))
-    return _tab(outcome, shown[0]) if shown else None
+    return tab_info(outcome, shown[0]) if shown else None
 
 
 def active_tab_url_parse(spec: Spec, source: str, where: str) -> Read:

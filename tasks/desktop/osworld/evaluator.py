@@ -22,12 +22,16 @@ from palaestra.tasks.desktop.live_steps import LiveStep, RunCommand, acts
 from palaestra.tasks.desktop.osworld.calc_rules import check_table_spec
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.getters import Getter, Place, compile_getter
-from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, REFUSED_METRICS, SUPPORTED, Metric
+from palaestra.tasks.desktop.osworld.metric_spec import Metric
+from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, REFUSED_METRICS, SUPPORTED
 from palaestra.tasks.desktop.osworld.steps import plan_postconfig
 
 #: What a getter or metric may raise on a result it cannot read (a binary file, a malformed CSV, a
 #: path out of HOME): a score of 0.
 UNREADABLE = (OSError, ValueError, TypeError, KeyError, IndexError, UnicodeError)
+#: The getters that give a metric its rules (``rule_relativeTime``'s with dates filled in): their
+#: rules are checked when the file is loaded.
+RULE_GETTERS = frozenset({"rule", "rule_relativeTime"})
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class Judge:
     commands: tuple[tuple[str, ...], ...] = field(default=())
     #: The postconfig's steps, run before a verdict at the end; empty when it only sleeps.
     final_steps: tuple[LiveStep, ...] = ()
+    #: Judged once, at the end, even without final steps: a check runs the agent's own code (a
+    #: test suite), which must not run half-edited after every step, nor cost its time each step.
+    at_end: bool = False
 
     def score(self, outcome: DesktopOutcome) -> tuple[float, dict[str, Any]]:
         """The task's score (0 to 1) and what each check gave."""
@@ -127,19 +134,26 @@ def compile_judge(spec: object, place: Place) -> Judge:
         want = compile_getter(expected, _at(place, f"evaluator.expected{at}")) if expected else None
         if metric.expected and want is None:
             raise OSWorldTaskError(source, f"evaluator.expected{at}", f"`{name}` needs an expected value")
-        if metric.check_rules is not None and (want is None or want.kind != "rule"):
+        if metric.check_rules is not None and (want is None or want.kind not in RULE_GETTERS):
             raise OSWorldTaskError(
                 source, f"evaluator.expected{at}", f'`{name}` takes its rules from a "rule" getter'
             )
         checked = _options(opts or {}, metric, name, source, at)
+        if metric.check_options is not None:
+            metric.check_options(checked, source, f"evaluator.options{at}")
+        if metric.runs is not None:  # judged by a command run in the desktop session
+            ran = metric.runs(result, expected, checked, _at(place, f"evaluator{at}"))
+            checks.append(Check(name, metric, ran, None, {}))
+            continue
         if name == "compare_table":
             check_table_spec(result, expected, checked, source, f"evaluator.func{at}")
         checks.append(Check(name, metric, got, want, checked))
-        if want is not None and want.kind == "rule":
+        if want is not None and want.kind in RULE_GETTERS:
             _check_rules(want.read(None), metric, name, source, at)  # type: ignore[arg-type]
     _check_kept_outputs([*results, *expecteds], final, source)
     commands = tuple(c for check in checks for g in (check.result, check.expected) if g for c in g.commands)
-    return Judge(tuple(checks), conj, False, tuple(dict.fromkeys(commands)), final)
+    at_end = any(check.metric.runs is not None for check in checks)
+    return Judge(tuple(checks), conj, False, tuple(dict.fromkeys(commands)), final, at_end)
 
 
 def _check_kept_outputs(specs: list[Any], final: tuple[LiveStep, ...], source: str) -> None:

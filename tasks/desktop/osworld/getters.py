@@ -8,11 +8,14 @@ several; a Thunderbird profile's file is the episode's profile's, whatever the p
 command's stdout or stderr, run in HOME as the desktop user before the verdict),
 ``vm_terminal_output`` (the terminal's text), ``accessibility_tree`` (the screen's elements as text,
 one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibility_tree``),
-``rule`` (the spec's ``rules``) and ``cloud_file`` for local files only (an expected file beside the
+``rule`` (the spec's ``rules``; ``rule_relativeTime``'s with their dates written out for the day
+of the verdict, `relative_time`) and ``cloud_file`` for local files only (an expected file beside the
 task file); ``gimp_config_file`` (a file of GIMP's settings folder); Chrome's settings, bookmarks,
-history, cookies and tabs, read from the episode's Chromium (`chrome_getters`); VLC's status and
-settings, and the screen's and a window's size (`vlc_getters`). Other getters read apps we lack,
-Chrome state not read here yet, or the VM itself, and are refused with the reason.
+history, cookies and tabs, read from the episode's Chromium (`chrome_getters`), its extensions,
+desktop shortcuts and privacy switches (`chrome_profile`) and its pages' HTML (`chrome_pages`);
+VLC's status and settings, and the screen's and a window's size (`vlc_getters`); a slide's
+background picture and sound (`slides_getters`). Other getters read apps we lack, Chrome state not
+read here yet, or the VM itself, and are refused with the reason.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.base import DesktopOutcome
-from palaestra.tasks.desktop.osworld import chrome_getters
 from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
 from palaestra.tasks.desktop.osworld.cache import TaskCache, is_internet
+from palaestra.tasks.desktop.osworld.chrome_registry import CHROME, CHROME_REASONS
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 from palaestra.tasks.desktop.osworld.paths import home_relative, local_source, thunderbird_relative
+from palaestra.tasks.desktop.osworld.relative_time import rule_relative_time
 from palaestra.tasks.desktop.osworld.steps import as_argv
 
 Read = Callable[[DesktopOutcome], Any]
@@ -256,6 +260,9 @@ GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
     "vm_command_line": lambda spec, place: _command(spec, place, "stdout"),
     "vm_command_error": lambda spec, place: _command(spec, place, "stderr"),
     "rule": rule,
+    "rule_relativeTime": lambda spec, place: Getter(
+        "rule_relativeTime", rule_relative_time(spec, place.source, place.where)
+    ),
     "accessibility_tree": lambda _spec, _place: Getter("accessibility_tree", accessibility_tree),
     "list_directory": list_directory,
     "content_from_vm_file": content_from_vm_file,
@@ -264,6 +271,7 @@ GETTERS: dict[str, Callable[[dict[str, Any], Place], Getter]] = {
         "vm_terminal_output", lambda outcome: "\n".join(outcome.texts("terminal")) or None
     ),
 }
+
 #: Words in OSWorld getter names that say which missing app or service they read.
 BROWSER_STATE = "Chrome state that is not read here yet (the browser is Chromium)"
 NEEDS = {
@@ -289,21 +297,24 @@ def compile_getter(spec: object, place: Place) -> Getter:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
         raise OSWorldTaskError(place.source, place.where, 'a getter is {"type": ..., ...}')
     kind = spec["type"]
-    from palaestra.tasks.desktop.osworld.vlc_getters import GETTERS as VLC  # it imports this module
+    from palaestra.tasks.desktop.osworld.slides_getters import GETTERS as SLIDES  # these import
+    from palaestra.tasks.desktop.osworld.vlc_getters import GETTERS as VLC  # this module
 
     if kind in VLC:
         return VLC[kind](spec, place)
-    if kind in chrome_getters.PLAIN:
-        return Getter(kind, chrome_getters.PLAIN[kind])
-    if kind in chrome_getters.WITH_SPEC:
-        return Getter(kind, chrome_getters.WITH_SPEC[kind](spec, place.source, place.where))
+    if kind in SLIDES:
+        return SLIDES[kind](spec, place)
+    if kind in CHROME:
+        return Getter(kind, CHROME[kind](spec, place.source, place.where))
     if kind not in GETTERS:
         needs = next((app for word, app in NEEDS.items() if word in kind.lower()), "")
         reason = f"it reads {needs}, which this desktop does not have" if needs else ""
         if kind == "cloud_file" or kind.startswith("cloud"):
             reason = "files come from the task folder here, not from the internet"
+        if kind in CHROME_REASONS:
+            reason = CHROME_REASONS[kind]
         if kind == "calc_insensitive_md5":
             reason = "OSWorld defines no getter of that name, so its own task cannot be judged either"
-        supported = [*GETTERS, *VLC, *chrome_getters.PLAIN, *chrome_getters.WITH_SPEC]
+        supported = [*GETTERS, *VLC, *SLIDES, *CHROME]
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, supported, reason)
     return GETTERS[kind](spec, place)

@@ -7,17 +7,15 @@ module per kind (`general_metrics`, `calc_metrics`, `writer_metrics`...).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 from palaestra.tasks.desktop.osworld import (
     calc_metrics,
+    chrome_checks,
     chrome_metrics,
     data_checks,
     html_checks,
     image_metrics,
     media_metrics,
+    metrics_more,
     ocr_metrics,
     os_checks,
     pdf_metrics,
@@ -46,23 +44,7 @@ from palaestra.tasks.desktop.osworld.general_metrics import (
     literal_match,
     match_in_list,
 )
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A metric, whether it takes an expected value, and the options it accepts."""
-
-    fn: Callable[..., float]
-    expected: bool
-    options: tuple[str, ...] = ()
-    #: Keys its rules (the expected value, from a ``rule`` getter) must have.
-    rule_keys: tuple[str, ...] = ()
-    #: Checks its rules when the file is loaded: ``(rules, source, where)``, raising `OSWorldTaskError`.
-    check_rules: Callable[[Any, str, str], None] | None = None
-    #: OSWorld's options it does not implement, and why: refused when a task turns one on (one
-    #: turned off asks for nothing, and is dropped).
-    refused_options: Mapping[str, str] = field(default_factory=dict)
-
+from palaestra.tasks.desktop.osworld.metric_spec import Metric
 
 METRICS: dict[str, Metric] = {
     "exact_match": Metric(exact_match, True, rule_keys=("expected",)),
@@ -219,9 +201,18 @@ METRICS["check_image_file_size"] = Metric(
 METRICS["check_html_background_image"] = Metric(
     html_checks.check_html_background_image, True, check_rules=html_checks.check_background_rule
 )
+# OSWorld's file, command and settings checks added later (metrics_more).
+METRICS.update(metrics_more.MORE)
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded, the
-#: reason in its error). None is left; a metric of OSWorld's added later without its judge goes here.
-REFUSED_METRICS: dict[str, str] = {}
+#: reason in its error).
+REFUSED_METRICS: dict[str, str] = {
+    "check_python_file_by_gold_file": "OSWorld's own function is empty (it returns no score), so its "
+    "task cannot be judged there either",
+    "compare_time_in_speedtest_results": "its task measures the network at speedtest.net over the "
+    "internet, and its getters (time_diff_range, a vm_file with time_suffix) read the judge's clock",
+    "compare_triangle_positions": "OSWorld's own version takes every colour for the triangle's, so "
+    "it cannot tell one picture from another (its tasks use check_triangle_position)",
+}
 for _metric, _options in (
     (chrome_metrics.is_expected_active_tab, ("prefix",)),
     (chrome_metrics.is_expected_tabs, ()),
@@ -234,6 +225,9 @@ for _metric, _options in (
     METRICS[_metric.__name__] = Metric(
         _metric, True, _options, check_rules=chrome_metrics.rule_checker(_metric)
     )
+# Chrome's extensions, shortcuts and pages (chrome_checks, on what chrome_profile and chrome_pages read).
+for _check, _rule_check in chrome_checks.METRICS.items():
+    METRICS[_check.__name__] = Metric(_check, True, check_rules=_rule_check)
 #: ``infeasible``: the task cannot be done, and the agent must say so (fail()); no getters.
 INFEASIBLE = "infeasible"
 SUPPORTED = (*METRICS, INFEASIBLE)

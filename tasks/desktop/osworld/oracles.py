@@ -242,13 +242,14 @@ ORACLES: dict[str, Oracle] = {
 
 
 def _app_oracles() -> dict[str, Oracle]:
+    from palaestra.tasks.desktop.osworld.chrome_oracles import ORACLES as CHROME
     from palaestra.tasks.desktop.osworld.gimp_oracles import ORACLES as GIMP
     from palaestra.tasks.desktop.osworld.pdf_oracles import ORACLES as PDF
     from palaestra.tasks.desktop.osworld.thunderbird_oracles import ORACLES as THUNDERBIRD
     from palaestra.tasks.desktop.osworld.vlc_oracles import ORACLES as VLC
     from palaestra.tasks.desktop.osworld.vscode_oracles import ORACLES as VSCODE
 
-    return {**GIMP, **PDF, **THUNDERBIRD, **VLC, **VSCODE}
+    return {**CHROME, **GIMP, **PDF, **THUNDERBIRD, **VLC, **VSCODE}
 
 
 ORACLES.update(_app_oracles())

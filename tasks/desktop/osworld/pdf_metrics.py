@@ -4,15 +4,19 @@ The text is read with pypdf (OSWorld reads it with PyMuPDF; both sides are read 
 so the same PDF scores 1). PyMuPDF's text of a page includes what its form fields show (their
 widgets are drawn on the page), which is how a filled-in form differs from a blank one: here each
 page's text is followed by the values of its filled text fields, in the page's order of widgets.
-Lists of files (a ``multi`` getter's) are compared pair by pair and their scores averaged over the
+``check_pdf_pages`` compares a PDF's number of pages with a
+reference. Lists of files (a ``multi`` getter's) are compared pair by pair and their scores averaged over the
 expected files. A missing or unreadable PDF scores 0.
 """
 
 from __future__ import annotations
 
+import operator
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
+
+from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 
 
 def pdf_text(path: Any) -> str | None:
@@ -63,3 +67,39 @@ def compare_pdfs(result: Any, expected: Any) -> float:
         if first is not None and second is not None:
             total += SequenceMatcher(None, first, second, autojunk=False).ratio()
     return total / len(expecteds)
+
+
+#: The comparisons ``check_pdf_pages`` may name (OSWorld's names of Python's `operator` functions).
+PAGE_RELATIONS = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "ge": operator.ge,
+    "gt": operator.gt,
+}
+
+
+def check_pdf_pages(pdf_file: Any, rules: dict[str, Any]) -> float:
+    """The PDF's number of pages stands in ``rules["relation"]`` (``lt``, ``eq``, ``ge``...) to
+    ``rules["ref_value"]``: a PDF of at most 2 pages is ``{"relation": "le", "ref_value": 2}``."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if not pdf_file or not Path(str(pdf_file)).is_file():
+        return 0.0
+    try:
+        pages = len(PdfReader(str(pdf_file)).pages)
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError):
+        return 0.0
+    return float(PAGE_RELATIONS[rules["relation"]](pages, rules["ref_value"]))
+
+
+def check_page_rules(rules: Any, source: str, where: str) -> None:
+    """``check_pdf_pages`` needs ``{"relation": one of PAGE_RELATIONS, "ref_value": a number}``."""
+    relation = rules.get("relation") if isinstance(rules, dict) else None
+    value = rules.get("ref_value") if isinstance(rules, dict) else None
+    if relation not in PAGE_RELATIONS:
+        raise UnsupportedEvaluatorError(source, where, "relation", str(relation), PAGE_RELATIONS)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise OSWorldTaskError(source, where, f"`check_pdf_pages` needs a number as ref_value, got {value!r}")

@@ -1,8 +1,9 @@
 """OSWorld's last GIMP metrics, written afresh with the same names and arguments: where a shape or a
 text box sits in the exported picture (``check_triangle_position``, ``check_textbox_on_leftside``,
 the agent's picture alone), whether an edit made a picture sharper than its original
-(``check_sharper``), and whether the exported file is smaller than a limit (``check_image_file_size``).
-A missing or unreadable picture scores 0.
+(``check_sharper``), whether the exported file is smaller than a limit (``check_image_file_size``),
+and whether a picture shows what the expected one shows by a threshold the task chooses
+(``check_structure_sim_with_threshold``). A missing or unreadable picture scores 0.
 
 Each was written by OSWorld for one task's picture; where its code does not do what its docstring
 and comments say (see each function), the judge here does what they say.
@@ -17,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
-from palaestra.tasks.desktop.osworld.image_metrics import load
+from palaestra.tasks.desktop.osworld.image_metrics import load, ssim
 
 #: How far from the picture's centre (a share of its width, and of its height) the triangle's
 #: centroid may be, and how far from the left edge (a share of the width) the text may start.
@@ -125,3 +126,15 @@ def check_size_rule(rules: Any, source: str, where: str) -> None:
             f'check_image_file_size takes {{"max_size": BYTES}} (a positive number, e.g. 500000 '
             f"for 500 KB), got {rules!r}",
         )
+
+
+def check_structure_sim_with_threshold(src_path: Any, tgt_path: Any, ssim_threshold: float = 0.85) -> float:
+    """The result shows what the expected picture shows: SSIM (`image_metrics.ssim`) at or above
+    ``ssim_threshold`` (0.85 unless the task says), the result first scaled to the expected
+    picture's size when they differ (an image generated at another size still counts)."""
+    got, want = load(src_path), load(tgt_path)
+    if got is None or want is None:
+        return 0.0
+    if got.size != want.size:
+        got = got.resize(want.size, Image.Resampling.LANCZOS)
+    return float(ssim(got, want) >= float(ssim_threshold))

@@ -6,6 +6,7 @@ Supported: ``download`` (local files only; config only; OSWorld's Thunderbird pr
 refused with `LocalProfileError`, which says how a task names the profile built here), ``launch``
 (an app of this desktop; ``google-chrome`` starts Chromium, see `browser_steps` for the browser's
 steps and helpers), ``chrome_open_tabs``/``chrome_close_tabs`` (loopback and file:// URLs only),
+``update_browse_history`` (the browser's History, written before it starts: `browse_history`),
 ``open`` (a file, with the app its type calls for), ``execute``/``command`` (a command in HOME, as
 the desktop user, where ``python`` is the environment's own with a pyautogui for this display;
 in config, before the apps when it comes before every launch, else in order once the first app is
@@ -33,6 +34,7 @@ from palaestra.tasks.desktop.live_steps import (
 )
 from palaestra.tasks.desktop.osworld import browser_steps
 from palaestra.tasks.desktop.osworld.apps import check_app, open_argv
+from palaestra.tasks.desktop.osworld.browse_history import Visit, visits
 from palaestra.tasks.desktop.osworld.cache import TaskCache
 from palaestra.tasks.desktop.osworld.downloads import brings_thunderbird_profile, downloads
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedStepError
@@ -41,16 +43,17 @@ from palaestra.tasks.desktop.osworld.paths import home_relative
 
 SUPPORTED = (
     *("activate_window", "chrome_close_tabs", "chrome_open_tabs", "close_window", "command", "download"),
-    *("execute", "launch", "open", "sleep"),
+    *("execute", "launch", "open", "sleep", "update_browse_history"),
 )
 #: What a postconfig may hold: it acts on the live desktop; a ``download`` there (a checking
 #: script) is copied in from OSWorld's cache, so only with one (`plan_postconfig`).
-POSTCONFIG = tuple(k for k in SUPPORTED if k != "download")
+POSTCONFIG = tuple(k for k in SUPPORTED if k not in ("download", "update_browse_history"))
 #: The parameters of the window steps (OSWorld's, as its VM server reads them).
 WINDOW_PARAMS = ("window_name", "strict", "by_class")
 #: OSWorld step types that exist but cannot run here, and why.
 REFUSED = {
-    "update_browse_history": "it writes the browser's History database behind its back; not supported yet",
+    "update_browse_history": "after the setup the browser runs, and would lose entries written behind its "
+    "back; write them in the config, before the browser starts",
     "login": "it signs in to a web site over the internet",
     "googledrive": "it needs Google Drive, over the internet",
     "proxy": "it sets up an internet proxy",
@@ -79,6 +82,9 @@ class SetupPlan:
     own_profiles: set[str] = field(default_factory=set)
     #: The task's ``related_apps``: which app opens a spreadsheet depends on them (`open_argv`).
     related: tuple[str, ...] = ()
+    #: The browser's history as ``update_browse_history`` sets it (`browse_history`), written into
+    #: the profile as each episode starts; None when the task sets none.
+    history: tuple[Visit, ...] | None = None
 
 
 def flag(value: object) -> bool:
@@ -258,7 +264,14 @@ def _add_step(
     where: str,
     cache: TaskCache | None,
 ) -> None:
-    if kind == "download":
+    if kind == "update_browse_history":
+        if any(argv[0] == browser_steps.BROWSER for argv in plan.apps):
+            raise OSWorldTaskError(
+                source, where, "comes after a step that starts the browser, which would lose the entries "
+                "written behind its back; put it before the browser's launch",
+            )  # fmt: skip
+        plan.history = visits(params, source, where)
+    elif kind == "download":
         plan.files.update(downloads(params, source, where, cache, task_dir, root))
         if any(isinstance(f, dict) and brings_thunderbird_profile(f) for f in params["files"]):
             plan.own_profiles.add("thunderbird")

@@ -12,13 +12,14 @@ import json
 import random
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, Judging
 from palaestra.tasks.desktop.live_steps import LiveStep
-from palaestra.tasks.desktop.osworld import chrome_getters
+from palaestra.tasks.desktop.osworld import browse_history, chrome_getters, chrome_pages
 from palaestra.tasks.desktop.osworld.apps import check_related
 from palaestra.tasks.desktop.osworld.cache import TaskCache, cache_folder
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
@@ -59,20 +60,25 @@ class OSWorldTask(DesktopTask):
     """A task from an OSWorld task file: the same problem in every episode (the seed is unused).
 
     Judged at the end of the episode, as OSWorld judges, when its postconfig acts on the desktop
-    (saves, closes a window); else after every step, so that a task done early ends at once.
+    (saves, closes a window) or a check runs the agent's code (a test suite); else after every
+    step, so that a task done early ends at once.
     """
 
     def __init__(self, spec: OSWorldSpec) -> None:
         self.spec = spec
         self.name = f"{SUITE}.{spec.id}"
-        self.judging = Judging.AT_END if spec.judge.final_steps else Judging.EVERY_STEP
+        at_end = spec.judge.final_steps or spec.judge.at_end
+        self.judging = Judging.AT_END if at_end else Judging.EVERY_STEP
 
     def setup(self, rng: random.Random) -> DesktopSetup:
         plan = self.spec.plan
+        files: dict[str, bytes | str] = {t: source.read_bytes() for t, source in plan.files.items()}
+        if plan.history is not None:  # dated from now: the episode starts
+            files[browse_history.HISTORY] = browse_history.database(plan.history, datetime.now(UTC))
         return DesktopSetup(
             goal=self.spec.instruction,
             apps=tuple(plan.apps),
-            files={target: source.read_bytes() for target, source in plan.files.items()},
+            files=files,
             commands=tuple(plan.commands),
             steps=tuple(plan.after_apps),
             home_alias=VM_HOME,
@@ -83,9 +89,15 @@ class OSWorldTask(DesktopTask):
     def judge_commands(self) -> tuple[tuple[str, ...], ...]:
         return self.spec.judge.commands
 
+    def _getter_kinds(self) -> set[str]:
+        checks = self.spec.judge.checks
+        return {g.kind for c in checks for g in (c.result, c.expected) if g is not None}
+
     def reads_browser_tabs(self) -> bool:
-        getters = (g for c in self.spec.judge.checks for g in (c.result, c.expected) if g is not None)
-        return any(g.kind in chrome_getters.LIVE for g in getters)
+        return bool(self._getter_kinds() & (chrome_getters.LIVE | chrome_pages.CONTENT))
+
+    def reads_page_content(self) -> bool:
+        return bool(self._getter_kinds() & chrome_pages.CONTENT)
 
     def final_steps(self) -> tuple[LiveStep, ...]:
         return self.spec.judge.final_steps
