@@ -67,14 +67,42 @@ def check_programs() -> None:
         )
 
 
-class SharedNetworkWarning(RuntimeWarning):
-    """Desktop sessions run by root share the machine's loopback: no network namespace could be made."""
+class SharedNamespaceWarning(RuntimeWarning):
+    """Desktop sessions run by root share the machine's loopback or /tmp: the kernel would not give
+    them namespaces of their own (`net_namespace`, `tmp_namespace`)."""
+
+
+#: What each namespace a root session may be refused keeps apart: what it is, what is then shared,
+#: and what parallel episodes may then do to each other.
+SHARED_PARTS = {
+    "network": ("a network namespace", "loopback", "collide on a fixed port and reach each other's servers"),
+    "tmp": (
+        "a /tmp and /dev/shm",
+        "/tmp and /dev/shm",
+        "collide on a fixed /tmp path and read each other's files there",
+    ),
+}
+
+
+def shared_note(header: dict[str, Any]) -> str:
+    """The warning for a session's start reply that says a namespace was refused ("" if none was):
+    what is shared, why (the kernel's words), what may happen, and the fix, in one sentence set."""
+    refused = [part for part in SHARED_PARTS if header.get(f"{part}_refused")]
+    if not refused:
+        return ""
+    what, shared, risks = (" and ".join(SHARED_PARTS[p][i] for p in refused) for i in range(3))
+    reasons = ", ".join(dict.fromkeys(str(header[f"{p}_refused"]) for p in refused))
+    return (
+        f"The desktop session could not have {what} of its own ({reasons}), so its episodes share "
+        f"this machine's {shared}: parallel episodes may {risks}. Give the process CAP_SYS_ADMIN "
+        "(docker run --cap-add SYS_ADMIN) to keep each episode's own."
+    )
 
 
 @functools.cache
-def warn_shared_network(note: str) -> None:
-    """Say it once per process (every session would say the same), as the session worded it."""
-    warnings.warn(note, SharedNetworkWarning, stacklevel=2)
+def warn_shared(note: str) -> None:
+    """Say it once per process (every session would say the same), as `shared_note` words it."""
+    warnings.warn(note, SharedNamespaceWarning, stacklevel=2)
 
 
 class SessionClient:
@@ -107,8 +135,9 @@ class SessionClient:
                 header.get("kind", "display_crashed"), header.get("error", "no reason given")
             )
         self.info = header
-        if header.get("network_note"):  # run by root without a namespace of its own (`net_namespace`)
-            warn_shared_network(str(header["network_note"]))
+        note = shared_note(header)  # run by root, but refused a namespace (`net_namespace`, `tmp_namespace`)
+        if note:
+            warn_shared(note)
         return header
 
     async def request(self, message: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:

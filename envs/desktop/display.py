@@ -6,7 +6,8 @@ once. The session process is the reaper of everything it starts: it registers as
 subreaper, so a daemon that forks away from an app still ends up as its child, and each child is
 told to die with it (PR_SET_PDEATHSIG), so a killed session leaves no X server. When it runs as
 root, every child runs as the session's unprivileged user (`_popen`; `user_pool` leases one per
-session). Only clients with the session's cookie (`xauth`) may connect to its display.
+session). Only clients with the session's cookie (`xauth`) may connect to its display. Run as
+root, it has a /tmp and /dev/shm of its own from the moment Xvfb is up (`tmp_namespace`).
 
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
 """
@@ -29,6 +30,7 @@ from typing import Any
 
 import atspi
 import psutil
+import tmp_namespace
 import user_pool
 import xauth
 import xinput
@@ -110,6 +112,8 @@ class Display:
         self.apps: list[subprocess.Popen[bytes]] = []
         self.infra: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
+        #: The session's own /tmp and /dev/shm (`tmp_namespace`), once made; None: the host's.
+        self.private_tmp: tmp_namespace.PrivateTmp | None = None
 
     # -- start and stop --------------------------------------------------------------------
 
@@ -208,6 +212,8 @@ class Display:
             stderr=log,
         )
         self.env["DISPLAY"] = f":{_read_line(xvfb.stdout, READY_TIMEOUT, 'Xvfb')}"
+        # After Xvfb (its display number and socket are the host's), before all that uses /tmp.
+        self.private_tmp, tmp_state = tmp_namespace.session_tmp(self.base, self.env["DISPLAY"])
         bus = self._spawn(
             "dbus",
             ["dbus-daemon", f"--config-file={self.base / 'session.conf'}", "--nofork", "--print-address=1"],
@@ -222,12 +228,15 @@ class Display:
         self._wait(lambda: self.x.window_manager_ready(), "openbox")
         #: Everything running now is the session's own; anything newer belongs to an episode.
         self.infra_pids = {p.pid for p in psutil.Process().children(recursive=True)}
+        if self.private_tmp is not None:  # and what they put in /tmp: kept across episodes
+            self.private_tmp.keep_current()
         # The pid: root on the host reaches the session's own network through it (`net_namespace`).
         return {
             "display": self.env["DISPLAY"],
             "base": str(self.base),
             "size": [self.width, self.height],
             "pid": os.getpid(),
+            **tmp_state,
         }
 
     def _wait(self, ready: Any, what: str, timeout: float = READY_TIMEOUT) -> None:
@@ -282,4 +291,7 @@ class Display:
         self.reap()
         if self.pooled and self.ids is not None:  # anything of ours that left the process tree
             user_pool.kill_leftovers(self.ids[0])
-        shutil.rmtree(self.base, ignore_errors=True)
+        if self.private_tmp is not None:  # inside, the folder's path is a mount point
+            self.private_tmp.remove_session_folder(self.base)
+        else:
+            shutil.rmtree(self.base, ignore_errors=True)

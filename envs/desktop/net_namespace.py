@@ -106,17 +106,12 @@ def socket_in(namespace: int, family: int = socket.AF_INET, kind: int = socket.S
 def session_network() -> tuple[int | None, dict[str, str]]:
     """For the desktop session process at its start: run by root, it moves into a namespace of its
     own (`isolate`); the fd of the host's, and what its start reply says of it: ``network``, "own"
-    or "shared", and when root could not have one, ``network_note`` (why, and what to do; the
-    environment warns with it). Not run by root, it shares the host's, as it always did."""
+    or "shared", and when root could not have one, ``network_refused`` (the kernel's reason; the
+    environment warns with it, `client.shared_note`). Not run by root, it shares the host's, as it
+    always did."""
     if os.geteuid() != 0:
         return None, {"network": "shared"}
     try:
         return isolate(), {"network": "own"}
     except OSError as exc:
-        note = (
-            f"The desktop session could not have a network namespace of its own ({exc.strerror}), so "
-            "its episodes share this machine's loopback: parallel episodes may collide on a fixed port "
-            "and reach each other's servers. Give the process CAP_SYS_ADMIN (docker run --cap-add "
-            "SYS_ADMIN) to keep each episode's network its own."
-        )
-        return None, {"network": "shared", "network_note": note}
+        return None, {"network": "shared", "network_refused": os.strerror(exc.errno or 0)}

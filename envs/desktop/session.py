@@ -107,6 +107,8 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
 
     def start_episode(self, request: dict[str, Any]) -> dict[str, Any]:
         self.kill_episode()
+        if self.private_tmp is not None:  # the last episode's /tmp files are not this one's
+            self.private_tmp.clear()
         parking.park_pointer(self.x)  # off the apps before they start, and again below (`parking`)
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)

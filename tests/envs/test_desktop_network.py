@@ -197,7 +197,7 @@ def test_without_cap_sys_admin_a_session_shares_the_hosts_loopback_and_says_so_o
     )
     assert done.returncode == 0, done.stderr[-2000:]
     first, note = done.stdout.splitlines()[:2]
-    assert first == "shared 1 SharedNetworkWarning"
+    assert first == "shared 1 SharedNamespaceWarning"
     assert "Operation not permitted" in note and "--cap-add SYS_ADMIN" in note
 
 

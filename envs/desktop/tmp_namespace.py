@@ -1,0 +1,159 @@
+"""A /tmp and /dev/shm of the desktop session's own, in a mount namespace of its own.
+
+Many programs and task scripts write to ``/tmp`` itself rather than to TMPDIR (OSWorld's tasks
+name ``/tmp/...`` files, LibreOffice keeps its single-instance pipe there, Chromium its shared
+memory in ``/dev/shm``): on one shared ``/tmp``, parallel episodes of one task collide on those
+fixed paths, and read each other's files where permissions allow. The session process, run by
+root, therefore moves into a new mount namespace once its X server is up (`isolate`), makes every
+mount in it private (nothing it mounts shows on the host), and mounts a fresh tmpfs on ``/tmp`` and
+on ``/dev/shm``. What it starts afterwards (the bus, the window manager, the apps, the task's and
+the judge's commands) inherits that view; the environment process and other sessions keep theirs.
+
+Two things of the host's ``/tmp`` must stay visible inside, at the same paths, and are bound back:
+the session's own folder (HOME, the X cookie, the bus sockets, TMPDIR, logs: the environment reads
+HOME on the host, the apps inside) and the session's X socket, read-only, alone in
+``/tmp/.X11-unix`` (other sessions' sockets are not shown). Xvfb itself starts before the switch,
+in the host's view: it picks a free display number by its lock files in the host's ``/tmp``, so
+display numbers stay unique across sessions and the host reaches each display as before. Root on
+the host reaches a session's private ``/tmp`` as ``/proc/PID/root/tmp`` (PID: the session's).
+
+The episode's leftovers are removed at each episode's start (`PrivateTmp.clear`): everything in
+``/tmp`` and ``/dev/shm`` but what the session itself had there once its infrastructure was up.
+
+Like ``net_namespace`` it calls libc through `ctypes` (Python 3.11 has no ``os.unshare``), and
+``unshare`` changes the calling thread only: `isolate` runs before the session starts any thread.
+Imported beside `session` in the session process (not through Palaestra), as its siblings are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+MS_RDONLY, MS_NOSUID, MS_NODEV = 0x1, 0x2, 0x4
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
+#: The folders made private, each a fresh tmpfs anyone may write to (sticky, as the host's are).
+PRIVATE_FOLDERS = (Path("/tmp"), Path("/dev/shm"))
+X_SOCKETS = Path("/tmp/.X11-unix")
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(
+    source: str | None, target: Path, kind: str | None, flags: int, options: str | None = None
+) -> None:
+    def raw(text: str | None) -> bytes | None:
+        return None if text is None else os.fsencode(text)
+
+    done = _libc.mount(raw(source), raw(str(target)), raw(kind), flags, raw(options))
+    _check(done, f"mount {source or kind or ''} on {target}")
+
+
+@dataclass
+class PrivateTmp:
+    """The session's private folders once `isolate` made them: what to keep in them across
+    episodes, and a handle on the host's view of the session folder's parent."""
+
+    #: An fd of the session folder's parent as the host sees it (to remove the folder at the end:
+    #: inside, its path is a mount point, which cannot be removed).
+    host_parent: int
+    #: For each private folder, the names in it that are the session's own (see `keep_current`).
+    kept: dict[Path, set[str]] = field(default_factory=dict)
+
+    def keep_current(self) -> None:
+        """Take what is in the private folders now (the bound-back paths, the infrastructure's
+        files) as the session's own: `clear` leaves it."""
+        self.kept = {folder: set(os.listdir(folder)) for folder in PRIVATE_FOLDERS}
+
+    def clear(self) -> None:
+        """Remove everything an episode left in the private folders. Links are removed, never followed."""
+        for folder, kept in self.kept.items():
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name in kept:
+                        continue
+                    with contextlib.suppress(FileNotFoundError):
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.path)
+                        else:
+                            os.unlink(entry.path)
+
+    def remove_session_folder(self, base: Path) -> None:
+        """Remove the session's folder on the host: its contents through the bind, then the folder
+        itself from the host's view of its parent."""
+        shutil.rmtree(base, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.rmdir(base.name, dir_fd=self.host_parent)
+        os.close(self.host_parent)
+
+
+def isolate(base: Path, display: str) -> PrivateTmp:
+    """Move this process into a new mount namespace with a fresh ``/tmp`` and ``/dev/shm``, the
+    session folder ``base`` and the X socket of ``display`` (":N") bound back in. Call it before
+    the process starts any thread. OSError when the kernel refuses (no CAP_SYS_ADMIN): the process
+    then keeps the host's view."""
+    base = base.resolve()
+    socket = X_SOCKETS / f"X{display.lstrip(':').split('.')[0]}"
+    host_parent = os.open(base.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    host_view = os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+    keep: dict[Path, int] = {}
+    try:
+        _check(_libc.unshare(CLONE_NEWNS), "unshare a mount namespace")
+        try:
+            # Private all the way down: nothing mounted here propagates back to the host's namespace.
+            _mount(None, Path("/"), None, MS_REC | MS_PRIVATE)
+            # Held across the covering: then reached only through these (opened in the new namespace:
+            # a bind's source must be a mount of the caller's own).
+            keep = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in (base, socket)}
+            for folder in PRIVATE_FOLDERS:
+                _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+            if any(base.is_relative_to(folder) for folder in PRIVATE_FOLDERS):
+                _bind_back(keep[base], base, directory=True)
+            X_SOCKETS.mkdir(mode=0o755)  # root's: nothing inside but the display's socket
+            _bind_back(keep[socket], socket, directory=False, read_only=True)
+        except OSError:  # half made: back to the host's view, whole, rather than a broken one
+            _check(_libc.setns(host_view, CLONE_NEWNS), "setns back into the host's mount namespace")
+            raise
+    except OSError:
+        os.close(host_parent)
+        raise
+    finally:
+        for fd in [*keep.values(), host_view]:
+            os.close(fd)
+    return PrivateTmp(host_parent)
+
+
+def _bind_back(fd: int, target: Path, directory: bool, read_only: bool = False) -> None:
+    """Bind the host's path held by ``fd`` at ``target`` in the new view (its mount point made)."""
+    if not target.parent.is_dir():
+        target.parent.mkdir(parents=True, mode=0o755)
+    if directory:
+        target.mkdir(mode=0o700)
+    else:
+        target.touch(mode=0o600)
+    _mount(f"/proc/self/fd/{fd}", target, None, MS_BIND)
+    if read_only:
+        _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+
+
+def session_tmp(base: Path, display: str) -> tuple[PrivateTmp | None, dict[str, str]]:
+    """For the session process once its X server is up: run by root, a private /tmp and /dev/shm
+    (`isolate`), and what its start reply says of them: ``tmp``, "own" or "shared", and when root
+    could not have them, ``tmp_refused`` (the kernel's reason). Not run by root: the host's, as always."""
+    if os.geteuid() != 0:
+        return None, {"tmp": "shared"}
+    try:
+        return isolate(base, display), {"tmp": "own"}
+    except OSError as exc:
+        return None, {"tmp": "shared", "tmp_refused": os.strerror(exc.errno or 0)}

@@ -1,0 +1,165 @@
+"""Each desktop session run by root with a /tmp and /dev/shm of its own, on real Xvfb sessions:
+two sessions write one fixed /tmp path at once, each its own, and the host's /tmp has neither; the
+next episode starts with nothing of the last one's there; the display still takes the host's
+connections and the apps inside; the session's folder is gone from the host at its end. Without
+CAP_SYS_ADMIN a session shares the host's /tmp, with one warning, and still works."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import Xlib.display
+import Xlib.X
+
+from palaestra.envs.desktop.client import SessionClient, shared_note
+
+from .test_desktop_isolation import Sessions
+
+#: Where a task's script writes, as OSWorld's do: fixed paths, the same in every session and
+#: episode (of this run: a failed run's files on the host must not fail the next one's checks).
+NAME = f"same-name-{uuid.uuid4().hex[:8]}"
+FIXED = (f"/tmp/{NAME}", f"/dev/shm/{NAME}")
+
+
+@pytest.fixture(scope="module")
+def sessions() -> Iterator[Sessions]:
+    made = Sessions()
+    yield made
+    made.close()
+
+
+def write(sessions: Sessions, client: SessionClient, text: str) -> None:
+    script = " && ".join(f"echo {text} > {path}" for path in FIXED)
+    assert sessions.command(client, "sh", "-c", script)["returncode"] == 0
+
+
+def read(sessions: Sessions, client: SessionClient) -> list[str]:
+    """What the session sees at the fixed paths ("" where there is nothing)."""
+    script = " ; ".join(f"echo $(cat {path} 2>/dev/null)" for path in FIXED)
+    said = sessions.command(client, "sh", "-c", script)
+    return [line.strip() for line in said["stdout"].splitlines()]
+
+
+def test_two_sessions_write_one_fixed_tmp_path_each_its_own_and_the_host_sees_neither(
+    sessions: Sessions,
+) -> None:
+    a, b = sessions.start(), sessions.start()
+    assert a.info["tmp"] == b.info["tmp"] == "own"
+    for client in (a, b):
+        sessions.ask(client, {"op": "episode"})
+    write(sessions, a, "session-A")
+    write(sessions, b, "session-B")
+    assert read(sessions, a) == ["session-A", "session-A"]
+    assert read(sessions, b) == ["session-B", "session-B"]
+    assert not any(Path(path).exists() for path in FIXED)
+    # Root on the host reaches a session's /tmp through its process.
+    assert Path(f"/proc/{a.info['pid']}/root{FIXED[0]}").read_text() == "session-A\n"
+
+
+def test_the_next_episode_finds_nothing_of_the_last_ones_in_tmp(sessions: Sessions) -> None:
+    client = sessions.start()
+    sessions.ask(client, {"op": "episode", "files": {"notes.txt": "aGk="}})
+    write(sessions, client, "episode-1")
+    made = sessions.command(client, "mkdir", "-p", "/tmp/a-folder/inside")
+    assert made["returncode"] == 0 and read(sessions, client) == ["episode-1", "episode-1"]
+    sessions.ask(client, {"op": "episode", "files": {"notes.txt": "aGk="}})
+    assert read(sessions, client) == ["", ""]
+    listed = sessions.command(client, "ls", "-A", "/tmp", "/dev/shm")["stdout"].split()
+    base = Path(client.info["base"])
+    # Only what the session itself keeps there: its folder (HOME inside it) and its X socket.
+    assert listed == ["/dev/shm:", "/tmp:", ".X11-unix", base.name], listed
+    assert sessions.command(client, "cat", str(base / "home" / "notes.txt"))["stdout"] == "hi"
+
+
+def test_the_display_takes_the_hosts_connections_and_the_apps_inside(
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = sessions.start()
+    pid = sessions.calculator(client)  # an app inside comes up on the display
+    reply = sessions.ask(client, {"op": "observe", "tree": True, "screenshot": True})
+    assert any("galculator" in window["title"].lower() for window in reply["windows"]), reply["windows"]
+    apps = sessions.ask(client, {"op": "status"})["apps"]
+    assert [(app["pid"], app["returncode"]) for app in apps] == [(pid, None)]
+    # From the host, with the session's cookie: the same display, and its pixels.
+    monkeypatch.setenv("XAUTHORITY", str(Path(client.info["base"]) / "xauthority"))
+    display = Xlib.display.Display(client.info["display"])
+    try:
+        root = display.screen().root
+        geometry = root.get_geometry()
+        assert (geometry.width, geometry.height) == (640, 480)
+        image = root.get_image(0, 0, 640, 480, Xlib.X.ZPixmap, 0xFFFFFFFF)
+        assert len(set(image.data)) > 2  # the calculator's drawing, not a blank screen
+    finally:
+        display.close()
+    # Inside, the X socket folder shows this display's socket only, and lets nothing be added.
+    inside = sessions.command(client, "ls", "-A", "/tmp/.X11-unix")["stdout"].split()
+    assert inside == [f"X{client.info['display'].lstrip(':')}"]
+    assert sessions.command(client, "touch", "/tmp/.X11-unix/other")["returncode"] != 0
+
+
+def test_a_sessions_folder_is_gone_from_the_host_at_its_end(sessions: Sessions) -> None:
+    client = sessions.start()
+    sessions.ask(client, {"op": "episode"})
+    base = Path(client.info["base"])
+    assert (base / "home").is_dir()
+    sessions.run(client.close())
+    assert not base.exists()
+
+
+#: Starts a session and one episode in it, writes a fixed /tmp path inside, and prints what the
+#: session said of its /tmp, the warnings, and whether the host sees the file.
+WITHOUT_CAPABILITY = """
+import asyncio, os, sys, warnings
+from palaestra.envs.desktop.client import SessionClient, shared_note
+
+async def main(path):
+    client = SessionClient(320, 240)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        info = await client.start()
+        await client.request({"op": "episode"}, 30)
+    await client.request({"op": "run", "argv": ["sh", "-c", f"echo shared > {path}"]}, 30)
+    await client.close()
+    print(info["tmp"], info["network"], len(said), said[0].category.__name__ if said else "")
+    print(os.path.exists(path))
+    print(said[0].message if said else "")
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def test_without_cap_sys_admin_a_session_shares_the_hosts_tmp_and_says_so_once() -> None:
+    """As in a container without CAP_SYS_ADMIN: root, but the kernel refuses a namespace."""
+    path = Path(f"/tmp/palaestra-test-shared-{uuid.uuid4().hex}")
+    drop = ["setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin"]
+    try:
+        done = subprocess.run(
+            [*drop, sys.executable, "-c", WITHOUT_CAPABILITY, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        first, on_the_host, note = done.stdout.splitlines()[:3]
+        assert first == "shared shared 1 SharedNamespaceWarning"
+        assert on_the_host == "True"
+        assert "/tmp and /dev/shm" in note and "loopback" in note and "--cap-add SYS_ADMIN" in note
+        assert note.count("Operation not permitted") == 1, note
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def test_the_warning_names_only_what_was_refused_and_each_reason_once() -> None:
+    assert shared_note({"network": "own", "tmp": "own"}) == ""
+    assert shared_note({"network": "shared", "tmp": "shared"}) == ""  # not root: nothing refused
+    only_tmp = shared_note({"tmp": "shared", "tmp_refused": "Operation not permitted"})
+    assert "a /tmp and /dev/shm of its own (Operation not permitted)" in only_tmp
+    assert "loopback" not in only_tmp and "fixed port" not in only_tmp
+    both = shared_note({"network_refused": "Operation not permitted", "tmp_refused": "Invalid argument"})
+    assert "(Operation not permitted, Invalid argument)" in both
+    assert "share this machine's loopback and /tmp and /dev/shm" in both
