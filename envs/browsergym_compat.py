@@ -105,6 +105,8 @@ class BrowserGymObservation(gym.Wrapper[Any, str, Any, str]):
         self._sent = 0  # messages of info["messages"] already in the chat
         self._infeasible_sent = False
         self._start = time.time()
+        #: Our own observation of the same step, for an agent that reads both.
+        self.palaestra_obs: Observation | None = None
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -133,6 +135,7 @@ class BrowserGymObservation(gym.Wrapper[Any, str, Any, str]):
         return self._convert(obs, {})
 
     def _convert(self, obs: Observation, info: dict[str, Any]) -> BrowserGymObs:
+        self.palaestra_obs = obs
         now = time.time()
         messages = list(info.get("messages") or [])
         for text in messages[self._sent :]:

@@ -110,7 +110,7 @@ def _extra_properties(
     return {
         e.id: {
             "visibility": _visible_share(e, viewport),
-            "bbox": list(e.bbox) if e.id in rendered else None,
+            "bbox": [float(v) for v in e.bbox] if e.id in rendered else None,
             "clickable": e.clickable,
             "set_of_marks": e.id in marked,
         }
