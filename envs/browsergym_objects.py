@@ -73,7 +73,56 @@ def _dom_object(snapshot: dict[str, Any]) -> dict[str, Any]:
                     attrs[k] = bid
                 elif attrs[k] == page_bid:
                     attrs[k] = renamed
+    _write_form_state(snapshot)
     return snapshot
+
+
+def _write_form_state(snapshot: dict[str, Any]) -> None:
+    """Each field's current value as its ``value`` attribute and each checkbox's and radio's state
+    as its ``checked`` attribute, as BrowserGym writes them into the page before its snapshot, so
+    a DOM rendering shows what was typed and ticked. (BrowserGym writes ``value`` on every element
+    that has the property, buttons and list items too; this writes it on fields only.)"""
+    strings: list[str] = snapshot["strings"]
+
+    def string_id(text: str) -> int:
+        if text not in strings:
+            strings.append(text)
+        return strings.index(text)
+
+    value, checked, empty = string_id("value"), string_id("checked"), string_id("")
+    checkable = {strings.index(t) for t in ("checkbox", "radio") if t in strings}
+    type_id = strings.index("type") if "type" in strings else -2
+    for document in snapshot["documents"]:
+        nodes = document["nodes"]
+        attributes: list[list[int]] = nodes["attributes"]
+        for field in ("inputValue", "textValue"):
+            rare = nodes.get(field) or {"index": [], "value": []}
+            for index, text in zip(rare["index"], rare["value"], strict=True):
+                if text >= 0:
+                    _set_attribute(attributes[index], value, text)
+        ticked = set((nodes.get("inputChecked") or {"index": []})["index"])
+        if not checkable and not ticked:
+            continue
+        for index, attrs in enumerate(attributes):
+            if index in ticked:
+                _set_attribute(attrs, checked, empty)
+            elif any(attrs[k] == type_id and attrs[k + 1] in checkable for k in range(0, len(attrs), 2)):
+                _drop_attribute(attrs, checked)
+
+
+def _set_attribute(attrs: list[int], name: int, value: int) -> None:
+    for k in range(0, len(attrs), 2):
+        if attrs[k] == name:
+            attrs[k + 1] = value
+            return
+    attrs.extend((name, value))
+
+
+def _drop_attribute(attrs: list[int], name: int) -> None:
+    for k in range(0, len(attrs), 2):
+        if attrs[k] == name:
+            del attrs[k : k + 2]
+            return
 
 
 def _axtree_object(ax_nodes: list[dict[str, Any]], dom: Snapshot, ax: AXTree) -> dict[str, Any]:

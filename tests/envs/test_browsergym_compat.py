@@ -90,7 +90,14 @@ def test_frames_are_merged_as_browsergym_merges_them() -> None:
         assert inner.startswith("a")
         assert f"[{inner}] button 'Inner button'" in read["axtree_txt"]
         assert f'bid="{text}"' in read["dom_txt"]  # the frame's document, under its <iframe>
-        obs, reward, terminated, _, _ = env.step(f"fill('{text}', 'hi')\nclick('{inner}')")
+        assert re.search(
+            rf'<input bid="{ours["agree"]}"(?![^>]*checked)[^>]*type="checkbox"', read["dom_txt"]
+        )
+        obs, *_ = env.step(f"check('{ours['agree']}')\nfill('{text}', 'hi')")
+        read = read_with_browsergym(obs, task.viewport)  # the state of fields shows, as in BrowserGym
+        assert re.search(rf'<input bid="{ours["agree"]}" checked=""', read["dom_txt"])
+        assert re.search(rf'<input bid="{text}"[^>]* value="hi"', read["dom_txt"])
+        obs, reward, terminated, _, _ = env.step(f"click('{inner}')")
         assert obs["last_action_error"] == "" and terminated and reward == 1.0
     finally:
         env.close()
