@@ -9,7 +9,6 @@ import base64
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import psutil
