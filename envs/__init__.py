@@ -17,10 +17,12 @@ from palaestra.lazy import lazy_exports
 if TYPE_CHECKING:
     from palaestra.envs.browser import BrowserHost, BrowserOptions, find_chromium
     from palaestra.envs.browser_env import BrowserEnv
+    from palaestra.envs.browsergym_compat import BrowserGymObservation
 
 __all__ = [
     "ActionSet",
     "BrowserEnv",
+    "BrowserGymObservation",
     "BrowserHost",
     "BrowserOptions",
     "ObsConfig",
@@ -34,6 +36,7 @@ __all__ = [
 
 _LAZY = {
     "BrowserEnv": "palaestra.envs.browser_env",
+    "BrowserGymObservation": "palaestra.envs.browsergym_compat",
     "BrowserHost": "palaestra.envs.browser",
     "BrowserOptions": "palaestra.envs.browser",
     "find_chromium": "palaestra.envs.browser",

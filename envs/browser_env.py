@@ -139,6 +139,7 @@ class BrowserEnv(BrowserJudging):
         self._expected: tuple[int, ...] | None = None
         self._goal = ""
         self._last_obs: Obs | None = None
+        self.browsergym_page: dict[str, Any] | None = None
         self._done = False
         #: Seconds spent in the last reset or step, by phase. Kept out of ``info``, which Gymnasium
         #: expects to be deterministic.

@@ -55,6 +55,8 @@ class BrowserSteps(BrowserTeardown):
     _goal: str
     _tools_text: str
     _last_obs: Obs | None
+    #: BrowserGym's page objects of the last observation, when ``ObsConfig(browsergym=True)``.
+    browsergym_page: dict[str, Any] | None
 
     async def _astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         self._bind_loop()
@@ -164,6 +166,8 @@ class BrowserSteps(BrowserTeardown):
         assert self._episode is not None
         values: dict[str, Any] = {"goal": self._goal, "last_action": last_action, "last_action_error": error}
         values.update(await self._episode.read(self.obs_config, self.layout.parts, marked=marked))
+        # With ObsConfig(browsergym=True), BrowserGym's page objects (`browsergym_compat` reads them).
+        self.browsergym_page = values.pop("browsergym", None)
         if self.tools is not None:
             values["tools"] = self._tools_text
             values["tool_results"] = "\n".join(

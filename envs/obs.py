@@ -60,6 +60,11 @@ class ObsConfig:
     (``som_marks``: ``[id] role 'name'`` lines), drawn in Python over the screenshot
     (`palaestra.envs.som`). Off by default: it costs a few milliseconds of drawing per step, and
     it needs the screenshot and the element boxes, which it computes even when their parts are off.
+
+    ``browsergym`` keeps BrowserGym's raw page objects (the DOM snapshot and AXTree CDP answers
+    with our ids, and per-id element properties) beside the observation, for
+    `palaestra.envs.browsergym_compat` to hand to BrowserGym-shaped agents. It is not an
+    observation part (the keys it feeds are the wrapper's); off, it costs nothing.
     """
 
     axtree: bool = True
@@ -69,6 +74,7 @@ class ObsConfig:
     screenshot_format: ScreenshotFormat = "png"
     max_text_chars: int = 200
     som: bool = False
+    browsergym: bool = False
 
     def parts(self) -> list[str]:
         """The observation parts (see `palaestra.envs.obs`) this configuration switches on."""

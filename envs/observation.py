@@ -24,6 +24,7 @@ from playwright.async_api import CDPSession, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.axtree import AXTree
+from palaestra.envs.browsergym_objects import browsergym_objects
 from palaestra.envs.elements import build_elements
 from palaestra.envs.frame_parts import FramePart
 from palaestra.envs.obs import JPEG_QUALITY, ObsConfig
@@ -121,13 +122,17 @@ async def capture(
     requested at the same time. The result also holds the page's ``title`` when a snapshot was
     taken (saving a round trip).
     """
-    want_tree = bool(parts & {"axtree", "elements", "dom", "som"})
+    # BrowserGym's page objects go with a full observation (``web``), not with a render's pixels.
+    browsergym = config.browsergym and "web" in parts
+    want_tree = bool(parts & {"axtree", "elements", "dom", "som"}) or browsergym
     want_pixels = bool(parts & {"screenshot", "som"})
 
     async def marked_snapshot() -> tuple[dict[str, Any], list[FramePart]]:
         if not marked:
             await frame_ids.mark(page)
         params = SOM_SNAPSHOT_PARAMS if "som" in parts else SNAPSHOT_PARAMS
+        if browsergym:  # BrowserGym's snapshot carries the DOM rects; its readers may look
+            params = {**params, "includeDOMRects": True}
         if len(page.frames) == 1:  # the common case: no out-of-process frame to look for
             return dict(await cdp.send("DOMSnapshot.captureSnapshot", params)), []
         snapshot, frame_parts = await asyncio.gather(
@@ -147,11 +152,12 @@ async def capture(
         title = snapshot["documents"][0].get("title", -1) if snapshot["documents"] else -1
         obs["title"] = snapshot["strings"][title] if title >= 0 else ""
         dom = Snapshot(snapshot, config.max_text_chars, frame_parts)
-        ax = AXTree([*ax_nodes, *(n for part in frame_parts for n in part.ax_nodes)], dom)
+        all_ax_nodes = [*ax_nodes, *(n for part in frame_parts for n in part.ax_nodes)]
+        ax = AXTree(all_ax_nodes, dom)
         size = page.viewport_size
         viewport = (size["width"], size["height"]) if size else (0, 0)
         elements = build_elements(dom, ax, viewport)
-        if "som" in parts:
+        if "som" in parts or browsergym:
             marks = browser_marks(dom, elements, viewport, ax.modal_dialogs(dom))
         if "axtree" in parts:
             obs["axtree"] = ax.render(dom)
@@ -161,6 +167,8 @@ async def capture(
             obs["elements"] = [e.as_dict() for e in elements]
         if "web" in parts:
             obs["focused_element"] = next((e.id for e in elements if e.focused), "")
+        if browsergym:  # last: it renames and adds to the raw answers in place
+            obs["browsergym"] = browsergym_objects(snapshot, all_ax_nodes, dom, ax, elements, marks, viewport)
     elif "web" in parts:
         obs["focused_element"] = ""  # knowing it needs the DOM snapshot, which no part asked for
     if want_pixels:
