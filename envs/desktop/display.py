@@ -29,11 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import atspi
+import cgroups
 import psutil
 import tmp_namespace
 import user_pool
 import xauth
 import xinput
+from episode_resources import EpisodeResources
 
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -65,17 +67,23 @@ class SessionFailure(RuntimeError):
         self.kind = kind
 
 
-def _die_with_parent() -> None:
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _die_with_parent_holding(fds: dict[int, int]) -> Callable[[], None]:
-    """`_die_with_parent`, and each of the session's ``fds`` put at its number in the child (the
-    browser's DevTools pipe at 3 and 4). The child then keeps only those and its stdio: the session
-    opens every fd close-on-exec."""
+def _child_setup(
+    fds: dict[int, int], ids: tuple[int, int] | None, group: cgroups.SessionCgroup | None
+) -> Callable[[], None]:
+    """What a child of the session does between fork and exec, in this order: join the session's
+    cgroup (while still root: the cgroup's files are root's), become the desktop user, ask to die
+    with the session (after the switch: the kernel clears that wish when the user changes), and
+    put each of the session's ``fds`` at its number (the browser's DevTools pipe at 3 and 4). The
+    child then keeps only those and its stdio: the session opens every fd close-on-exec."""
 
     def prepare() -> None:
-        _die_with_parent()
+        if group is not None:
+            group.join()
+        if ids is not None:
+            os.setgroups([])
+            os.setregid(ids[1], ids[1])
+            os.setreuid(ids[0], ids[0])
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         for number, fd in fds.items():
             os.dup2(fd, number)
 
@@ -94,10 +102,20 @@ def _read_line(stream: Any, timeout: float, what: str) -> str:
 class Display:
     """The session's X display, bus and window manager, and the children it reaps."""
 
-    def __init__(self, width: int, height: int, user: str = "", pooled: bool = False) -> None:
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        user: str = "",
+        pooled: bool = False,
+        limits: cgroups.Limits | None = None,
+    ) -> None:
         """``user``: whom the children run as (none: as ourselves); ``pooled``: whether it is this
-        session's own (leased from `user_pool`), whose every process may be killed at the end."""
-        self.pooled = pooled
+        session's own (leased from `user_pool`), whose every process may be killed at the end;
+        ``limits``: for the session's cgroup (`cgroups`), made by `start` when run by root."""
+        self.pooled, self.limits = pooled, limits or cgroups.Limits()
+        #: The episode's figures; their cgroup, once `start` made one (`episode_resources`).
+        self.usage = EpisodeResources(None)
         self.base = Path(tempfile.mkdtemp(prefix="palaestra-desktop-"))
         self.base.chmod(0o700)
         self.ids: tuple[int, int] | None = None
@@ -125,20 +143,18 @@ class Display:
         fds: dict[int, int] | None = None,
         **kwargs: Any,
     ) -> subprocess.Popen[bytes]:
-        """A child of the session, as the desktop user when there is one, told to die with us, in a
-        (Unix) session of its own: `kill_scope` tells the episode's processes by their sessions.
+        """A child of the session, in its cgroup and as the desktop user when there are ones, told
+        to die with us (`_child_setup`), in a (Unix) session of its own: `kill_scope` tells the
+        episode's processes by their sessions.
         ``fds``: fds of ours the child gets at the numbers they are keyed by."""
-        if self.ids is not None:
-            kwargs.update(user=self.ids[0], group=self.ids[1], extra_groups=[])
-        prepare = _die_with_parent
         if fds:  # subprocess closes every fd but stdio after preparing: these must stay open
-            prepare, kwargs["close_fds"] = _die_with_parent_holding(fds), False
+            kwargs["close_fds"] = False
         return subprocess.Popen(
             argv,
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,
-            preexec_fn=prepare,
+            preexec_fn=_child_setup(fds or {}, self.ids, self.usage.group),
             start_new_session=True,
             **kwargs,
         )
@@ -158,6 +174,8 @@ class Display:
 
     def start(self) -> dict[str, Any]:
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
+        group, cgroup_state = cgroups.session_cgroup(self.limits)  # before the first child
+        self.usage = EpisodeResources(group)
         log = open(self.base / "session.log", "ab")  # noqa: SIM115  (kept open for the children)
         runtime, temp, cookie = self.base / "runtime", self.base / "tmp", self.base / "xauthority"
         runtime.mkdir(mode=0o700)
@@ -237,6 +255,7 @@ class Display:
             "size": [self.width, self.height],
             "pid": os.getpid(),
             **tmp_state,
+            **cgroup_state,
         }
 
     def _wait(self, ready: Any, what: str, timeout: float = READY_TIMEOUT) -> None:
@@ -291,6 +310,7 @@ class Display:
         self.reap()
         if self.pooled and self.ids is not None:  # anything of ours that left the process tree
             user_pool.kill_leftovers(self.ids[0])
+        self.usage.close()
         if self.private_tmp is not None:  # inside, the folder's path is a mount point
             self.private_tmp.remove_session_folder(self.base)
         else:
