@@ -77,8 +77,8 @@ class SharedNamespaceWarning(RuntimeWarning):
 SHARED_PARTS = {
     "network": ("a network namespace", "loopback", "collide on a fixed port and reach each other's servers"),
     "tmp": (
-        "a /tmp and /dev/shm",
-        "/tmp and /dev/shm",
+        "a /tmp, /var/tmp and /dev/shm",
+        "/tmp, /var/tmp and /dev/shm",
         "collide on a fixed /tmp path and read each other's files there",
     ),
 }
@@ -111,17 +111,17 @@ class ResourceLimitWarning(RuntimeWarning):
 
 
 def limits_note(header: dict[str, Any], limits: dict[str, int | None]) -> str:
-    """The warning for a session's start reply when limits were asked for but it has no cgroup."""
-    asked = {k: v for k, v in limits.items() if v is not None}
-    if not asked or header.get("cgroup", "none") != "none":
+    """The warning for a session's start reply when limits were asked for but it has no cgroup;
+    worded the same whatever was asked, so that `warn_limits` says it once per process."""
+    if all(v is None for v in limits.values()) or header.get("cgroup", "none") != "none":
         return ""
-    shown = ", ".join(f"{k}={v}" for k, v in asked.items())
     return (
-        f"The desktop session runs without the limits asked for ({shown}): it could not have a cgroup "
-        f"of its own ({header.get('cgroup_refused', 'no reason given')}). Its episodes share this "
-        "machine's CPU and memory with no limit. Run Palaestra as root, on a machine with cgroup v1 memory, "
-        "cpu and cpuacct hierarchies or a cgroup v2 that can hand memory and cpu down to it (a "
-        "delegated cgroup: systemd-run --scope -p Delegate=yes, or a container's own cgroup)."
+        "Desktop sessions run without the memory_limit_mb and cpu_weight asked for: they could not "
+        f"have a cgroup of their own ({header.get('cgroup_refused', 'no reason given')}), so their "
+        "episodes share this machine's CPU and memory with no limit. Run Palaestra as root, on a "
+        "machine with cgroup v1 memory, cpu and cpuacct hierarchies or a cgroup v2 that can hand "
+        "memory and cpu down to it (a delegated cgroup: systemd-run --scope -p Delegate=yes, or a "
+        "container's own cgroup)."
     )
 
 

@@ -7,7 +7,7 @@ subreaper, so a daemon that forks away from an app still ends up as its child, a
 told to die with it (PR_SET_PDEATHSIG), so a killed session leaves no X server. When it runs as
 root, every child runs as the session's unprivileged user (`_popen`; `user_pool` leases one per
 session). Only clients with the session's cookie (`xauth`) may connect to its display. Run as
-root, it has a /tmp and /dev/shm of its own from the moment Xvfb is up (`tmp_namespace`).
+root, it has a /tmp, /var/tmp and /dev/shm of its own from the moment Xvfb is up (`tmp_namespace`).
 
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
 """
@@ -130,7 +130,7 @@ class Display:
         self.apps: list[subprocess.Popen[bytes]] = []
         self.infra: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
-        #: The session's own /tmp and /dev/shm (`tmp_namespace`), once made; None: the host's.
+        #: The session's own /tmp, /var/tmp and /dev/shm (`tmp_namespace`), once made; None: the host's.
         self.private_tmp: tmp_namespace.PrivateTmp | None = None
 
     # -- start and stop --------------------------------------------------------------------

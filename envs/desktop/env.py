@@ -290,8 +290,9 @@ class DesktopEnv(DesktopJudging):
     @property
     def session_info(self) -> dict[str, Any]:
         """The live session's display, folder, screen size, pid, network ("own": a namespace of
-        its own, `net_namespace`; "shared") and tmp ("own": a /tmp and /dev/shm of its own,
-        `tmp_namespace`; "shared"); empty before the first reset."""
+        its own, `net_namespace`; "shared"), tmp ("own": a /tmp, /var/tmp and /dev/shm of its own,
+        `tmp_namespace`; "shared") and cgroup ("v1", "v2": one of its own, `cgroups`; "none", with
+        ``cgroup_refused`` saying why); empty before the first reset."""
         return dict(self._client.info) if self._client is not None else {}
 
     def _started_on_a_loop(self) -> bool:

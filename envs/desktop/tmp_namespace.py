@@ -150,7 +150,7 @@ def _bind_back(fd: int, target: Path, directory: bool, read_only: bool = False) 
 
 
 def session_tmp(base: Path, display: str) -> tuple[PrivateTmp | None, dict[str, str]]:
-    """For the session process once its X server is up: run by root, a private /tmp and /dev/shm
+    """For the session process once its X server is up: run by root, a private /tmp, /var/tmp and /dev/shm
     (`isolate`), and what its start reply says of them: ``tmp``, "own" or "shared", and when root
     could not have them, ``tmp_refused`` (the kernel's reason). Not run by root: the host's, as always."""
     if os.geteuid() != 0:
