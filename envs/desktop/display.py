@@ -19,12 +19,10 @@ import ctypes
 import os
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +33,10 @@ import tmp_namespace
 import user_pool
 import xauth
 import xinput
+from child_setup import child_setup
 from episode_resources import EpisodeResources
 
-PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
+PR_SET_CHILD_SUBREAPER = 36
 _libc = ctypes.CDLL(None, use_errno=True)
 READY_TIMEOUT = 15.0
 #: The session bus: Debian's session.conf, listening in our runtime folder, letting root in too.
@@ -65,29 +64,6 @@ class SessionFailure(RuntimeError):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
-
-
-def _child_setup(
-    fds: dict[int, int], ids: tuple[int, int] | None, group: cgroups.SessionCgroup | None
-) -> Callable[[], None]:
-    """What a child of the session does between fork and exec, in this order: join the session's
-    cgroup (while still root: the cgroup's files are root's), become the desktop user, ask to die
-    with the session (after the switch: the kernel clears that wish when the user changes), and
-    put each of the session's ``fds`` at its number (the browser's DevTools pipe at 3 and 4). The
-    child then keeps only those and its stdio: the session opens every fd close-on-exec."""
-
-    def prepare() -> None:
-        if group is not None:
-            group.join()
-        if ids is not None:
-            os.setgroups([])
-            os.setregid(ids[1], ids[1])
-            os.setreuid(ids[0], ids[0])
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        for number, fd in fds.items():
-            os.dup2(fd, number)
-
-    return prepare
 
 
 def _read_line(stream: Any, timeout: float, what: str) -> str:
@@ -144,7 +120,7 @@ class Display:
         **kwargs: Any,
     ) -> subprocess.Popen[bytes]:
         """A child of the session, in its cgroup and as the desktop user when there are ones, told
-        to die with us (`_child_setup`), in a (Unix) session of its own: `kill_scope` tells the
+        to die with us (`child_setup`), in a (Unix) session of its own: `kill_scope` tells the
         episode's processes by their sessions.
         ``fds``: fds of ours the child gets at the numbers they are keyed by."""
         if fds:  # subprocess closes every fd but stdio after preparing: these must stay open
@@ -154,7 +130,7 @@ class Display:
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_child_setup(fds or {}, self.ids, self.usage.group),
+            preexec_fn=child_setup(fds or {}, self.ids, self.usage.group),
             start_new_session=True,
             **kwargs,
         )

@@ -117,8 +117,6 @@ class DesktopEnv(DesktopJudging):
         self.limit_steps(max_steps)
         #: For the session's cgroup (`envs/desktop/cgroups.py`; root only, else one warning).
         self.limits = check_limits(memory_limit_mb, cpu_weight)
-        #: What the episode's processes used so far (`episode_resources`), for ``info["resources"]``.
-        self._resources: dict[str, Any] = {}
 
     # -- async core -------------------------------------------------------------------------------
 
@@ -154,7 +152,7 @@ class DesktopEnv(DesktopJudging):
         except TimeoutError:
             obs = await self._start_again(episode_seed)
         self.timings["reset"] = time.perf_counter() - started
-        info: dict[str, Any] = {"seed": episode_seed, "task": self.task.name, "resources": self._resources}
+        info: dict[str, Any] = {"seed": episode_seed, "task": self.task.name, "resources": self.resources}
         if self._setup_commands:  # a setup command that failed leaves a task not as its author meant
             info["setup_commands"] = self._setup_commands
         return obs, info
@@ -234,7 +232,6 @@ class DesktopEnv(DesktopJudging):
             "messages": list(self._messages),
             "infeasible": "said fail()" if said_fail else None,
             "error": None,
-            "resources": self._resources,
         }
         return obs, reward, terminated, False, info
 

@@ -46,7 +46,8 @@ class EpisodeResources:
 
     def figures(self) -> dict[str, float | str | None]:
         if self.group is not None:
-            return {**self.group.figures(), "source": "cgroup"}
+            with contextlib.suppress(OSError):  # figures are no reason to fail an observation
+                return {**self.group.figures(), "source": "cgroup"}
         cpu, memory = _reaped_cpu() - self.baseline, 0
         for proc in psutil.Process().children(recursive=True):
             if proc.pid in self.infra:

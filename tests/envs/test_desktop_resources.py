@@ -122,12 +122,16 @@ def test_the_cgroup_is_gone_at_the_sessions_end_and_a_killed_sessions_at_the_nex
 
 
 def test_limits_and_figures_through_gym_make() -> None:
-    env = gym.make("palaestra/desktop.calc-add", memory_limit_mb=1024, cpu_weight=200)
+    """In the reset's info and the last step's (only there: a step's info must repeat for a seed)."""
+    env = gym.make("palaestra/desktop.calc-add", memory_limit_mb=1024, cpu_weight=200, max_episode_steps=2)
     try:
         _obs, info = env.reset(seed=0)
-        assert info["resources"]["source"] == "cgroup" and info["resources"]["cpu_s"] > 0
-        _obs, _reward, _terminated, _truncated, info = env.step("wait(0)")
-        assert set(info["resources"]) == {"cpu_s", "peak_memory_mb", "oom_kills", "source"}
+        assert info["resources"]["source"] == "cgroup" and info["resources"]["cpu_s"] > 0  # the app's start
+        _obs, _reward, _terminated, truncated, info = env.step("wait(0)")
+        assert not truncated and "resources" not in info
+        assert set(env.unwrapped.resources) == {"cpu_s", "peak_memory_mb", "oom_kills", "source"}  # type: ignore[attr-defined]
+        _obs, _reward, _terminated, truncated, info = env.step("wait(0)")
+        assert truncated and info["resources"]["cpu_s"] >= 0 and info["resources"]["oom_kills"] == 0
     finally:
         env.close()
 
