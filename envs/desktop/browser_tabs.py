@@ -95,14 +95,14 @@ def open_tabs(pipe: DevToolsPipe, urls: list[str]) -> dict[str, Any]:
         # URL the browser refuses): the episode goes on, as OSWorld's setup does.
         try:
             target = str(pipe.call("Target.createTarget", {"url": url}).get("targetId", ""))
-            title = _wait_loaded(pipe, target, url)
+            title = wait_loaded(pipe, target, url)
         except DevToolsError as exc:
             return {"error": f"could not open {url!r}: {exc}", "opened": opened, "title": title}
         opened.append(url)
     return {"opened": opened, "title": title}
 
 
-def _wait_loaded(pipe: DevToolsPipe, target: str, url: str) -> str:
+def wait_loaded(pipe: DevToolsPipe, target: str, url: str) -> str:
     """The tab's title once its page has loaded, or "" after a deadline. Asked of the page itself:
     the tab's title in the target list is the file's name until the page's own title is parsed, and
     the tab shows an empty about:blank before its page's navigation commits."""

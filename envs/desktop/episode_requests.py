@@ -73,6 +73,13 @@ async def read_browser_tabs(
     return list(tabs) if isinstance(tabs, list) else None
 
 
+async def print_page(client: SessionClient, url: str, timeout: float) -> bytes | None:
+    """``url`` printed to PDF by the session (a headless Chromium of its own, so that the agent's
+    browser is not touched; OSWorld's ``pdf_from_url``); None when it could not be printed."""
+    reply, blob = await client.request({"op": "print_pdf", "url": url}, timeout)
+    return blob if reply.get("printed") and blob else None
+
+
 async def run_live_steps(
     client: SessionClient, steps: Sequence[LiveStep], timeout: float
 ) -> list[dict[str, Any]]:

@@ -11,13 +11,20 @@ once; the steps before it earn 0 and end nothing.
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
-from palaestra.envs.desktop.episode_requests import read_browser_tabs, run_judge_commands, run_live_steps
+from palaestra.envs.desktop.episode_requests import (
+    print_page,
+    read_browser_tabs,
+    run_judge_commands,
+    run_live_steps,
+)
 from palaestra.envs.desktop.tree import DesktopTree
 from palaestra.envs.obs import Observation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask, Judging
@@ -138,7 +145,16 @@ class DesktopJudging(PalaestraEnv):
         if self.task.reads_browser_tabs():
             content = self.task.reads_page_content()
             outcome.browser_tabs = await read_browser_tabs(client, self.step_timeout, content)
-        verdict = self.task.evaluate(outcome)
+        printed = Path(tempfile.mkdtemp(prefix="palaestra-printed-"))
+        try:  # the printed pages live as long as the verdict that reads them
+            for index, url in enumerate(self.task.printed_pages()):
+                pdf = await print_page(client, url, self.step_timeout)
+                if pdf is not None:
+                    (printed / f"{index}.pdf").write_bytes(pdf)
+                    outcome.printed_pages[url] = printed / f"{index}.pdf"
+            verdict = self.task.evaluate(outcome)
+        finally:
+            shutil.rmtree(printed, ignore_errors=True)
         raw = dict(verdict.raw)
         if at_end:
             raw["final_steps"] = self._final_results

@@ -235,6 +235,10 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             return {"steps": ran, "settled": waited, "apps": self.app_status()}, b""
         if op == "browser_tabs":  # for the judge: the browser's DevTools are the session's alone
             return {"tabs": self.browser_tab_states(bool(request.get("content")))}, b""
+        if op == "print_pdf":  # for the judge's pdf_from_url: a page printed without a window
+            if self.home is None:
+                raise ValueError("print_pdf before any episode")
+            return self.print_page(str(request["url"]))
         if op == "status":
             return {"apps": self.app_status(), "infra": {k: p.pid for k, p in self.infra.items()}}, b""
         raise ValueError(f"unknown request {op!r}")

@@ -23,6 +23,7 @@ import browser_tabs
 import commands
 import gimp_app
 import office
+import pdf_printer
 import thunderbird_app
 import vlc_app
 import vscode_app
@@ -45,6 +46,8 @@ class SessionSteps:
     home: Path | None
     home_alias: str
     episode_env: dict[str, str]
+    #: The session's own environment (its HOME is the session's folder, not the episode's).
+    env: dict[str, str]
     apps: list[subprocess.Popen[bytes]]
     app_errs: list[Path]
     base: Path
@@ -145,6 +148,21 @@ class SessionSteps:
             for path in written:
                 self._own(path)
         return argv
+
+    def print_page(self, url: str) -> tuple[dict[str, Any], bytes]:
+        """``url`` (a page in HOME named under the task's HOME) printed to PDF for the judge by a
+        headless Chromium of its own (`pdf_printer`): the PDF as the reply's blob, or an error."""
+        assert self.home is not None
+        url = commands.swap_home(url, self.home_alias, self.home)
+
+        def start(argv: list[str], fds: dict[int, int]) -> subprocess.Popen[bytes]:
+            quiet = subprocess.DEVNULL
+            return self._popen(argv, self.env, self.base, fds, stdout=quiet, stderr=quiet)
+
+        try:
+            return {"printed": True}, pdf_printer.print_pdf(start, self._own, self.base / "tmp", url)
+        except DevToolsError as exc:
+            return {"printed": False, "error": f"could not print {url!r}: {exc}"}, b""
 
     def browser_tab_states(self, content: bool = False) -> list[dict[str, Any]] | None:
         """The tabs of the episode's browser for the judge (`browser_tabs.tab_states`; with each

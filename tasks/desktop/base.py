@@ -93,6 +93,9 @@ class DesktopOutcome:
     #: session read them over the browser's DevTools pipe, for a task whose `reads_browser_tabs`;
     #: None when no browser of the episode answers (or the task did not ask).
     browser_tabs: list[dict[str, Any]] | None = None
+    #: Each page of the task's `printed_pages` that could be printed, as a PDF file that exists
+    #: while the verdict is made, by the URL the task named.
+    printed_pages: dict[str, Path] = field(default_factory=dict)
     #: The output of the final steps' commands that keep it (`RunCommand.keep_output`), by name.
     kept_outputs: dict[str, str] = field(default_factory=dict)
 
@@ -168,6 +171,12 @@ class DesktopTask(ABC):
         """Whether `evaluate` reads the tabs' HTML too (each tab's ``content`` in
         ``outcome.browser_tabs``): read only for the tasks that need it, being the larger part."""
         return False
+
+    def printed_pages(self) -> tuple[str, ...]:
+        """URLs the judge has printed to PDF before `evaluate` (``outcome.printed_pages``): only
+        the session can load a page of the episode (its own network, its HOME), by a headless
+        browser of its own that leaves the agent's browser alone."""
+        return ()
 
     def final_steps(self) -> tuple[LiveStep, ...]:
         """Steps run once on the live desktop before a verdict at the end of the episode (only for

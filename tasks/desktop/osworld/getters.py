@@ -12,7 +12,8 @@ one ``role 'name' value`` line each, and as OSWorld's XML for ``check_accessibil
 of the verdict, `relative_time`) and ``cloud_file`` for local files only (an expected file beside the
 task file); ``gimp_config_file`` (a file of GIMP's settings folder); Chrome's settings, bookmarks,
 history, cookies and tabs, read from the episode's Chromium (`chrome_getters`), its extensions,
-desktop shortcuts and privacy switches (`chrome_profile`) and its pages' HTML (`chrome_pages`);
+desktop shortcuts and privacy switches (`chrome_profile`), its pages' HTML (`chrome_pages`) and
+pages printed to PDF (`chrome_print`);
 VLC's status and settings, and the screen's and a window's size (`vlc_getters`); a slide's
 background picture and sound (`slides_getters`). Other getters read apps we lack, Chrome state not
 read here yet, or the VM itself, and are refused with the reason.
@@ -80,6 +81,8 @@ class Getter:
     kind: str
     read: Read
     commands: tuple[tuple[str, ...], ...] = ()
+    #: The pages it reads printed to PDF (`DesktopTask.printed_pages`), by URL.
+    prints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -297,9 +300,12 @@ def compile_getter(spec: object, place: Place) -> Getter:
     if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
         raise OSWorldTaskError(place.source, place.where, 'a getter is {"type": ..., ...}')
     kind = spec["type"]
+    from palaestra.tasks.desktop.osworld.chrome_print import GETTERS as PRINTS
     from palaestra.tasks.desktop.osworld.slides_getters import GETTERS as SLIDES  # these import
     from palaestra.tasks.desktop.osworld.vlc_getters import GETTERS as VLC  # this module
 
+    if kind in PRINTS:
+        return PRINTS[kind](spec, place)
     if kind in VLC:
         return VLC[kind](spec, place)
     if kind in SLIDES:
@@ -315,6 +321,6 @@ def compile_getter(spec: object, place: Place) -> Getter:
             reason = CHROME_REASONS[kind]
         if kind == "calc_insensitive_md5":
             reason = "OSWorld defines no getter of that name, so its own task cannot be judged either"
-        supported = [*GETTERS, *VLC, *SLIDES, *CHROME]
+        supported = [*GETTERS, *VLC, *SLIDES, *CHROME, *PRINTS]
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, supported, reason)
     return GETTERS[kind](spec, place)

@@ -13,12 +13,14 @@ from palaestra.tasks.desktop.osworld import (
     chrome_metrics,
     data_checks,
     html_checks,
+    html_compares,
     image_metrics,
     media_metrics,
     metrics_more,
     ocr_metrics,
     os_checks,
     pdf_metrics,
+    pdf_pictures,
     picture_checks,
     slides_checks,
     slides_metrics,
@@ -201,6 +203,9 @@ METRICS["check_image_file_size"] = Metric(
 METRICS["check_html_background_image"] = Metric(
     html_checks.check_html_background_image, True, check_rules=html_checks.check_background_rule
 )
+# A page printed or saved: the pictures of two PDFs (pdf_pictures), two HTML files (html_compares).
+METRICS["compare_pdf_images"] = Metric(pdf_pictures.compare_pdf_images, True)
+METRICS["compare_htmls"] = Metric(html_compares.compare_htmls, True, ("ignore_sdnum",))
 # OSWorld's file, command and settings checks added later (metrics_more).
 METRICS.update(metrics_more.MORE)
 #: OSWorld's metrics known not to be here, and why (a task naming one is refused when loaded, the

@@ -99,6 +99,11 @@ class OSWorldTask(DesktopTask):
     def reads_page_content(self) -> bool:
         return bool(self._getter_kinds() & chrome_pages.CONTENT)
 
+    def printed_pages(self) -> tuple[str, ...]:
+        checks = self.spec.judge.checks
+        urls = [u for c in checks for g in (c.result, c.expected) if g is not None for u in g.prints]
+        return tuple(dict.fromkeys(urls))
+
     def final_steps(self) -> tuple[LiveStep, ...]:
         return self.spec.judge.final_steps
 
