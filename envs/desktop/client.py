@@ -77,8 +77,8 @@ class SharedNamespaceWarning(RuntimeWarning):
 SHARED_PARTS = {
     "network": ("a network namespace", "loopback", "collide on a fixed port and reach each other's servers"),
     "tmp": (
-        "a /tmp and /dev/shm",
-        "/tmp and /dev/shm",
+        "a /tmp, /var/tmp and /dev/shm",
+        "/tmp, /var/tmp and /dev/shm",
         "collide on a fixed /tmp path and read each other's files there",
     ),
 }
@@ -105,11 +105,46 @@ def warn_shared(note: str) -> None:
     warnings.warn(note, SharedNamespaceWarning, stacklevel=2)
 
 
+class ResourceLimitWarning(RuntimeWarning):
+    """A desktop session was asked for CPU or memory limits and could not have them: it has no
+    cgroup of its own (`cgroups`: not run as root, or no usable cgroup hierarchy)."""
+
+
+def limits_note(header: dict[str, Any], limits: dict[str, int | None]) -> str:
+    """The warning for a session's start reply when limits were asked for but it has no cgroup;
+    worded the same whatever was asked, so that `warn_limits` says it once per process."""
+    if all(v is None for v in limits.values()) or header.get("cgroup", "none") != "none":
+        return ""
+    return (
+        "Desktop sessions run without the memory_limit_mb and cpu_weight asked for: they could not "
+        f"have a cgroup of their own ({header.get('cgroup_refused', 'no reason given')}), so their "
+        "episodes share this machine's CPU and memory with no limit. Run Palaestra as root, on a "
+        "machine with cgroup v1 memory, cpu and cpuacct hierarchies or a cgroup v2 that can hand "
+        "memory and cpu down to it (a delegated cgroup: systemd-run --scope -p Delegate=yes, or a "
+        "container's own cgroup)."
+    )
+
+
+@functools.cache
+def warn_limits(note: str) -> None:
+    """Said once per process, as `warn_shared`."""
+    warnings.warn(note, ResourceLimitWarning, stacklevel=2)
+
+
 class SessionClient:
     """One desktop session process and the requests to it, one at a time."""
 
-    def __init__(self, width: int, height: int, start_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        start_timeout: float = 30.0,
+        memory_limit_mb: int | None = None,
+        cpu_weight: int | None = None,
+    ) -> None:
+        """``memory_limit_mb``, ``cpu_weight``: for the session's cgroup (`cgroups.Limits`)."""
         self.size = (width, height)
+        self.limits: dict[str, int | None] = {"memory_limit_mb": memory_limit_mb, "cpu_weight": cpu_weight}
         self.start_timeout = start_timeout
         self.proc: asyncio.subprocess.Process | None = None
         self.info: dict[str, Any] = {}
@@ -121,7 +156,8 @@ class SessionClient:
 
     async def start(self) -> dict[str, Any]:
         check_programs()
-        argv = [sys.executable, str(SESSION_SCRIPT), *map(str, self.size), desktop_user()]
+        limits = json.dumps(self.limits)
+        argv = [sys.executable, str(SESSION_SCRIPT), *map(str, self.size), desktop_user(), limits]
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
         self.proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**20
@@ -138,6 +174,9 @@ class SessionClient:
         note = shared_note(header)  # run by root, but refused a namespace (`net_namespace`, `tmp_namespace`)
         if note:
             warn_shared(note)
+        note = limits_note(header, self.limits)
+        if note:
+            warn_limits(note)
         return header
 
     async def request(self, message: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:

@@ -7,7 +7,7 @@ subreaper, so a daemon that forks away from an app still ends up as its child, a
 told to die with it (PR_SET_PDEATHSIG), so a killed session leaves no X server. When it runs as
 root, every child runs as the session's unprivileged user (`_popen`; `user_pool` leases one per
 session). Only clients with the session's cookie (`xauth`) may connect to its display. Run as
-root, it has a /tmp and /dev/shm of its own from the moment Xvfb is up (`tmp_namespace`).
+root, it has a /tmp, /var/tmp and /dev/shm of its own from the moment Xvfb is up (`tmp_namespace`).
 
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
 """
@@ -19,23 +19,24 @@ import ctypes
 import os
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import atspi
+import cgroups
 import psutil
 import tmp_namespace
 import user_pool
 import xauth
 import xinput
+from child_setup import child_setup
+from episode_resources import EpisodeResources
 
-PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
+PR_SET_CHILD_SUBREAPER = 36
 _libc = ctypes.CDLL(None, use_errno=True)
 READY_TIMEOUT = 15.0
 #: The session bus: Debian's session.conf, listening in our runtime folder, letting root in too.
@@ -65,23 +66,6 @@ class SessionFailure(RuntimeError):
         self.kind = kind
 
 
-def _die_with_parent() -> None:
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _die_with_parent_holding(fds: dict[int, int]) -> Callable[[], None]:
-    """`_die_with_parent`, and each of the session's ``fds`` put at its number in the child (the
-    browser's DevTools pipe at 3 and 4). The child then keeps only those and its stdio: the session
-    opens every fd close-on-exec."""
-
-    def prepare() -> None:
-        _die_with_parent()
-        for number, fd in fds.items():
-            os.dup2(fd, number)
-
-    return prepare
-
-
 def _read_line(stream: Any, timeout: float, what: str) -> str:
     """A line from a child's pipe within `timeout` seconds (a bounded readiness wait)."""
     ready, _, _ = select.select([stream], [], [], timeout)
@@ -94,10 +78,20 @@ def _read_line(stream: Any, timeout: float, what: str) -> str:
 class Display:
     """The session's X display, bus and window manager, and the children it reaps."""
 
-    def __init__(self, width: int, height: int, user: str = "", pooled: bool = False) -> None:
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        user: str = "",
+        pooled: bool = False,
+        limits: cgroups.Limits | None = None,
+    ) -> None:
         """``user``: whom the children run as (none: as ourselves); ``pooled``: whether it is this
-        session's own (leased from `user_pool`), whose every process may be killed at the end."""
-        self.pooled = pooled
+        session's own (leased from `user_pool`), whose every process may be killed at the end;
+        ``limits``: for the session's cgroup (`cgroups`), made by `start` when run by root."""
+        self.pooled, self.limits = pooled, limits or cgroups.Limits()
+        #: The episode's figures; their cgroup, once `start` made one (`episode_resources`).
+        self.usage = EpisodeResources(None)
         self.base = Path(tempfile.mkdtemp(prefix="palaestra-desktop-"))
         self.base.chmod(0o700)
         self.ids: tuple[int, int] | None = None
@@ -112,7 +106,7 @@ class Display:
         self.apps: list[subprocess.Popen[bytes]] = []
         self.infra: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
-        #: The session's own /tmp and /dev/shm (`tmp_namespace`), once made; None: the host's.
+        #: The session's own /tmp, /var/tmp and /dev/shm (`tmp_namespace`), once made; None: the host's.
         self.private_tmp: tmp_namespace.PrivateTmp | None = None
 
     # -- start and stop --------------------------------------------------------------------
@@ -125,20 +119,18 @@ class Display:
         fds: dict[int, int] | None = None,
         **kwargs: Any,
     ) -> subprocess.Popen[bytes]:
-        """A child of the session, as the desktop user when there is one, told to die with us, in a
-        (Unix) session of its own: `kill_scope` tells the episode's processes by their sessions.
+        """A child of the session, in its cgroup and as the desktop user when there are ones, told
+        to die with us (`child_setup`), in a (Unix) session of its own: `kill_scope` tells the
+        episode's processes by their sessions.
         ``fds``: fds of ours the child gets at the numbers they are keyed by."""
-        if self.ids is not None:
-            kwargs.update(user=self.ids[0], group=self.ids[1], extra_groups=[])
-        prepare = _die_with_parent
         if fds:  # subprocess closes every fd but stdio after preparing: these must stay open
-            prepare, kwargs["close_fds"] = _die_with_parent_holding(fds), False
+            kwargs["close_fds"] = False
         return subprocess.Popen(
             argv,
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,
-            preexec_fn=prepare,
+            preexec_fn=child_setup(fds or {}, self.ids, self.usage.group),
             start_new_session=True,
             **kwargs,
         )
@@ -158,6 +150,8 @@ class Display:
 
     def start(self) -> dict[str, Any]:
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
+        group, cgroup_state = cgroups.session_cgroup(self.limits)  # before the first child
+        self.usage = EpisodeResources(group)
         log = open(self.base / "session.log", "ab")  # noqa: SIM115  (kept open for the children)
         runtime, temp, cookie = self.base / "runtime", self.base / "tmp", self.base / "xauthority"
         runtime.mkdir(mode=0o700)
@@ -237,6 +231,7 @@ class Display:
             "size": [self.width, self.height],
             "pid": os.getpid(),
             **tmp_state,
+            **cgroup_state,
         }
 
     def _wait(self, ready: Any, what: str, timeout: float = READY_TIMEOUT) -> None:
@@ -291,6 +286,7 @@ class Display:
         self.reap()
         if self.pooled and self.ids is not None:  # anything of ours that left the process tree
             user_pool.kill_leftovers(self.ids[0])
+        self.usage.close()
         if self.private_tmp is not None:  # inside, the folder's path is a mount point
             self.private_tmp.remove_session_folder(self.base)
         else:

@@ -35,6 +35,7 @@ from palaestra.envs.desktop.episode_requests import episode_request, missing_pro
 from palaestra.envs.desktop.judging import FATAL_KINDS, DesktopJudging
 from palaestra.envs.desktop.observation import observation_values
 from palaestra.envs.desktop.screen import MAX_SCREEN, MIN_SCREEN, check_screen_size
+from palaestra.envs.desktop.session_limits import check_limits
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
@@ -69,6 +70,8 @@ class DesktopEnv(DesktopJudging):
         action_pause: float = 0.1,
         max_steps: int | None = None,
         render_mode: str | None = None,
+        memory_limit_mb: int | None = None,
+        cpu_weight: int | None = None,
     ) -> None:
         made = get_task_spec(task).make() if isinstance(task, str) else task
         if not isinstance(made, DesktopTask):
@@ -112,6 +115,8 @@ class DesktopEnv(DesktopJudging):
         self.observation_space: spaces.Space[Observation] = self.layout.space()  # type: ignore[assignment]
         self.action_space = Unicode(max_length=20_000)
         self.limit_steps(max_steps)
+        #: For the session's cgroup (`envs/desktop/cgroups.py`; root only, else one warning).
+        self.limits = check_limits(memory_limit_mb, cpu_weight)
 
     # -- async core -------------------------------------------------------------------------------
 
@@ -122,7 +127,8 @@ class DesktopEnv(DesktopJudging):
 
     async def _session(self) -> SessionClient:
         if self._client is None or not self._client.alive:
-            self._client = SessionClient(*self.screen)
+            memory, weight = self.limits["memory_limit_mb"], self.limits["cpu_weight"]
+            self._client = SessionClient(*self.screen, memory_limit_mb=memory, cpu_weight=weight)
             await self._client.start()
         return self._client
 
@@ -146,7 +152,7 @@ class DesktopEnv(DesktopJudging):
         except TimeoutError:
             obs = await self._start_again(episode_seed)
         self.timings["reset"] = time.perf_counter() - started
-        info: dict[str, Any] = {"seed": episode_seed, "task": self.task.name}
+        info: dict[str, Any] = {"seed": episode_seed, "task": self.task.name, "resources": self.resources}
         if self._setup_commands:  # a setup command that failed leaves a task not as its author meant
             info["setup_commands"] = self._setup_commands
         return obs, info
@@ -242,6 +248,7 @@ class DesktopEnv(DesktopJudging):
             self.step_timeout,
         )
         self._apps = reply.get("apps", [])
+        self._resources = reply.get("resources", {})
         if want_tree:
             self._nodes = reply["nodes"]
             self._tree = build_tree(reply["nodes"], self._ids, self.screen)
@@ -280,8 +287,9 @@ class DesktopEnv(DesktopJudging):
     @property
     def session_info(self) -> dict[str, Any]:
         """The live session's display, folder, screen size, pid, network ("own": a namespace of
-        its own, `net_namespace`; "shared") and tmp ("own": a /tmp and /dev/shm of its own,
-        `tmp_namespace`; "shared"); empty before the first reset."""
+        its own, `net_namespace`; "shared"), tmp ("own": a /tmp, /var/tmp and /dev/shm of its own,
+        `tmp_namespace`; "shared") and cgroup ("v1", "v2": one of its own, `cgroups`; "none", with
+        ``cgroup_refused`` saying why); empty before the first reset."""
         return dict(self._client.info) if self._client is not None else {}
 
     def _started_on_a_loop(self) -> bool:

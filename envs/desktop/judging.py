@@ -49,6 +49,8 @@ class DesktopJudging(PalaestraEnv):
     _apps: list[dict[str, Any]]
     _last_obs: Observation | None
     _goal: str
+    #: What the episode's own processes used up to its last observation (`episode_resources`).
+    _resources: dict[str, Any] = {}  # noqa: RUF012  (replaced, never changed in place)
     #: What the task's final steps came to (None: not run yet).
     _final_results: list[dict[str, Any]] | None = None
 
@@ -82,7 +84,22 @@ class DesktopJudging(PalaestraEnv):
         """``_guarded``, counted against ``max_steps`` (`PalaestraEnv._counted`: judged at the limit
         if its task is judged at the end)."""
         was_done = self._done
-        return await self._counted(await self._guarded(step, action), was_done)
+        return self._with_resources(await self._counted(await self._guarded(step, action), was_done))
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        """What the episode's own processes used up to its last observation: ``cpu_s``,
+        ``peak_memory_mb``, ``oom_kills``, ``source`` (`episode_resources`); also in the reset's
+        info and in the info of the step that ends the episode. Empty before the first reset."""
+        return dict(self._resources)
+
+    def _with_resources(self, result: StepResult) -> StepResult:
+        """``result`` with the figures in its info if it ended the episode. Only then: they differ
+        from run to run, and Gymnasium holds a step's info to repeat for the same seed."""
+        obs, reward, terminated, truncated, info = result
+        if terminated or truncated:
+            info = {**info, "resources": self.resources}
+        return obs, reward, terminated, truncated, info
 
     async def aearly_stop(self, reason: str) -> StepResult | None:
         """Judge an episode that ended without the agent's answer, when its task is judged at the
@@ -93,7 +110,7 @@ class DesktopJudging(PalaestraEnv):
             return None
         result = await self._guarded(self._unanswered(), "")
         self._done = True
-        return result
+        return self._with_resources(result)
 
     async def _unanswered(self) -> StepResult:
         client = await self._session()

@@ -17,6 +17,7 @@ Requests and replies are frames of `protocol`; see `Session.handle` for the requ
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import signal
 import subprocess
@@ -30,6 +31,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
 import atspi
+import cgroups
 import commands
 import host_relay
 import kill_scope
@@ -62,11 +64,17 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
     apps: list[subprocess.Popen[bytes]]
 
     def __init__(
-        self, width: int, height: int, user: str = "", pooled: bool = False, host_net: int | None = None
+        self,
+        width: int,
+        height: int,
+        user: str = "",
+        pooled: bool = False,
+        host_net: int | None = None,
+        limits: cgroups.Limits | None = None,
     ) -> None:
         """``host_net``: an fd of the host's network namespace when the session has one of its own
         (`net_namespace.isolate`), for the episode's forwarded host ports; None when it shares the host's."""
-        super().__init__(width, height, user, pooled)
+        super().__init__(width, height, user, pooled, limits)
         self.host_net = host_net
         self.relay: host_relay.HostRelay | None = None
         self.episode = 0
@@ -109,6 +117,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         self.kill_episode()
         if self.private_tmp is not None:  # the last episode's /tmp files are not this one's
             self.private_tmp.clear()
+        self.usage.new_episode(self.infra_pids)  # from zero: the last episode's processes are gone
         parking.park_pointer(self.x)  # off the apps before they start, and again below (`parking`)
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)
@@ -205,6 +214,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         if op == "observe":
             reply, blob = self.observe(request)
             reply["apps"] = self.app_status()
+            reply["resources"] = self.usage.figures()
             return reply, blob
         if op == "act":
             reply = self.act(request)
@@ -241,6 +251,8 @@ POOL = "@pool"
 def main() -> None:
     width, height = (int(v) for v in sys.argv[1:3])
     user = sys.argv[3] if len(sys.argv) > 3 else ""
+    asked = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}  # `SessionClient.limits`
+    limits = cgroups.Limits(asked.get("memory_limit_mb"), asked.get("cpu_weight"))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
 
     def reply(message: dict[str, Any], blob: bytes = b"") -> None:
@@ -256,7 +268,7 @@ def main() -> None:
             reply({"ok": False, "kind": "desktop_unavailable", "error": str(exc)})
             return
         user = lease.name
-    session = Session(width, height, user, pooled=lease is not None, host_net=host_net)
+    session = Session(width, height, user, pooled=lease is not None, host_net=host_net, limits=limits)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

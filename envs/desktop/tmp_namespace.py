@@ -1,13 +1,14 @@
-"""A /tmp and /dev/shm of the desktop session's own, in a mount namespace of its own.
+"""A /tmp, /var/tmp and /dev/shm of the desktop session's own, in a mount namespace of its own.
 
 Many programs and task scripts write to ``/tmp`` itself rather than to TMPDIR (OSWorld's tasks
 name ``/tmp/...`` files, LibreOffice keeps its single-instance pipe there, Chromium its shared
 memory in ``/dev/shm``): on one shared ``/tmp``, parallel episodes of one task collide on those
 fixed paths, and read each other's files where permissions allow. The session process, run by
 root, therefore moves into a new mount namespace once its X server is up (`isolate`), makes every
-mount in it private (nothing it mounts shows on the host), and mounts a fresh tmpfs on ``/tmp`` and
-on ``/dev/shm``. What it starts afterwards (the bus, the window manager, the apps, the task's and
-the judge's commands) inherits that view; the environment process and other sessions keep theirs.
+mount in it private (nothing it mounts shows on the host), and mounts a fresh tmpfs on ``/tmp``,
+``/var/tmp`` (where programs keep files meant to outlive a reboot) and ``/dev/shm``. What it starts
+afterwards (the bus, the window manager, the apps, the task's and the judge's commands) inherits
+that view; the environment process and other sessions keep theirs.
 
 Two things of the host's ``/tmp`` must stay visible inside, at the same paths, and are bound back:
 the session's own folder (HOME, the X cookie, the bus sockets, TMPDIR, logs: the environment reads
@@ -18,7 +19,8 @@ display numbers stay unique across sessions and the host reaches each display as
 the host reaches a session's private ``/tmp`` as ``/proc/PID/root/tmp`` (PID: the session's).
 
 The episode's leftovers are removed at each episode's start (`PrivateTmp.clear`): everything in
-``/tmp`` and ``/dev/shm`` but what the session itself had there once its infrastructure was up.
+``/tmp``, ``/var/tmp`` and ``/dev/shm`` but what the session itself had there once its
+infrastructure was up.
 
 Like ``net_namespace`` it calls libc through `ctypes` (Python 3.11 has no ``os.unshare``), and
 ``unshare`` changes the calling thread only: `isolate` runs before the session starts any thread.
@@ -38,7 +40,7 @@ CLONE_NEWNS = 0x00020000
 MS_RDONLY, MS_NOSUID, MS_NODEV = 0x1, 0x2, 0x4
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
 #: The folders made private, each a fresh tmpfs anyone may write to (sticky, as the host's are).
-PRIVATE_FOLDERS = (Path("/tmp"), Path("/dev/shm"))
+PRIVATE_FOLDERS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
 X_SOCKETS = Path("/tmp/.X11-unix")
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -148,7 +150,7 @@ def _bind_back(fd: int, target: Path, directory: bool, read_only: bool = False) 
 
 
 def session_tmp(base: Path, display: str) -> tuple[PrivateTmp | None, dict[str, str]]:
-    """For the session process once its X server is up: run by root, a private /tmp and /dev/shm
+    """For the session process once its X server is up: run by root, a private /tmp, /var/tmp and /dev/shm
     (`isolate`), and what its start reply says of them: ``tmp``, "own" or "shared", and when root
     could not have them, ``tmp_refused`` (the kernel's reason). Not run by root: the host's, as always."""
     if os.geteuid() != 0:

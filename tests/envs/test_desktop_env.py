@@ -87,7 +87,8 @@ def test_a_killed_app_ends_the_episode_and_the_next_reset_recovers(calc: Desktop
     _wait_dead(pids["app0"])
     obs, _reward, _terminated, truncated, info = calc.step("press('1')")
     assert truncated and info["error"]["kind"] == "app_crashed"
-    assert info.keys() == {"success", "task_info", "messages", "infeasible", "error"}  # as every step's
+    # As every step's, and the episode's figures as any ending step's (`DesktopJudging.resources`).
+    assert info.keys() == {"success", "task_info", "messages", "infeasible", "error", "resources"}
     obs, _ = calc.reset(seed=1)
     assert obs["focused_window"] == "galculator"
     assert _gone([pids["app0"]]), "the killed app was not reaped"

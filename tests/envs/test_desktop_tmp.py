@@ -1,7 +1,7 @@
-"""Each desktop session run by root with a /tmp and /dev/shm of its own, on real Xvfb sessions:
-two sessions write one fixed /tmp path at once, each its own, and the host's /tmp has neither; the
-next episode starts with nothing of the last one's there; the display still takes the host's
-connections and the apps inside; the session's folder is gone from the host at its end. Without
+"""Each desktop session run by root with a /tmp, /var/tmp and /dev/shm of its own, on real Xvfb
+sessions: two sessions write one fixed path in each at once, each its own, and the host has
+neither; the next episode starts with nothing of the last one's there; the display still takes the
+host's connections and the apps inside; the session's folder is gone from the host at its end. Without
 CAP_SYS_ADMIN a session shares the host's /tmp, with one warning, and still works."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .test_desktop_isolation import Sessions
 #: Where a task's script writes, as OSWorld's do: fixed paths, the same in every session and
 #: episode (of this run: a failed run's files on the host must not fail the next one's checks).
 NAME = f"same-name-{uuid.uuid4().hex[:8]}"
-FIXED = (f"/tmp/{NAME}", f"/dev/shm/{NAME}")
+FIXED = (f"/tmp/{NAME}", f"/var/tmp/{NAME}", f"/dev/shm/{NAME}")
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +54,8 @@ def test_two_sessions_write_one_fixed_tmp_path_each_its_own_and_the_host_sees_ne
         sessions.ask(client, {"op": "episode"})
     write(sessions, a, "session-A")
     write(sessions, b, "session-B")
-    assert read(sessions, a) == ["session-A", "session-A"]
-    assert read(sessions, b) == ["session-B", "session-B"]
+    assert read(sessions, a) == ["session-A"] * 3
+    assert read(sessions, b) == ["session-B"] * 3
     assert not any(Path(path).exists() for path in FIXED)
     # Root on the host reaches a session's /tmp through its process.
     assert Path(f"/proc/{a.info['pid']}/root{FIXED[0]}").read_text() == "session-A\n"
@@ -66,13 +66,13 @@ def test_the_next_episode_finds_nothing_of_the_last_ones_in_tmp(sessions: Sessio
     sessions.ask(client, {"op": "episode", "files": {"notes.txt": "aGk="}})
     write(sessions, client, "episode-1")
     made = sessions.command(client, "mkdir", "-p", "/tmp/a-folder/inside")
-    assert made["returncode"] == 0 and read(sessions, client) == ["episode-1", "episode-1"]
+    assert made["returncode"] == 0 and read(sessions, client) == ["episode-1"] * 3
     sessions.ask(client, {"op": "episode", "files": {"notes.txt": "aGk="}})
-    assert read(sessions, client) == ["", ""]
-    listed = sessions.command(client, "ls", "-A", "/tmp", "/dev/shm")["stdout"].split()
+    assert read(sessions, client) == ["", "", ""]
+    listed = sessions.command(client, "ls", "-A", "/tmp", "/var/tmp", "/dev/shm")["stdout"].split()
     base = Path(client.info["base"])
     # Only what the session itself keeps there: its folder (HOME inside it) and its X socket.
-    assert listed == ["/dev/shm:", "/tmp:", ".X11-unix", base.name], listed
+    assert listed == ["/dev/shm:", "/tmp:", ".X11-unix", base.name, "/var/tmp:"], listed
     assert sessions.command(client, "cat", str(base / "home" / "notes.txt"))["stdout"] == "hi"
 
 
@@ -158,8 +158,8 @@ def test_the_warning_names_only_what_was_refused_and_each_reason_once() -> None:
     assert shared_note({"network": "own", "tmp": "own"}) == ""
     assert shared_note({"network": "shared", "tmp": "shared"}) == ""  # not root: nothing refused
     only_tmp = shared_note({"tmp": "shared", "tmp_refused": "Operation not permitted"})
-    assert "a /tmp and /dev/shm of its own (Operation not permitted)" in only_tmp
+    assert "a /tmp, /var/tmp and /dev/shm of its own (Operation not permitted)" in only_tmp
     assert "loopback" not in only_tmp and "fixed port" not in only_tmp
     both = shared_note({"network_refused": "Operation not permitted", "tmp_refused": "Invalid argument"})
     assert "(Operation not permitted, Invalid argument)" in both
-    assert "share this machine's loopback and /tmp and /dev/shm" in both
+    assert "share this machine's loopback and /tmp, /var/tmp and /dev/shm" in both

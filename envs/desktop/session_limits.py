@@ -1,0 +1,34 @@
+"""The check of a `DesktopEnv`'s ``memory_limit_mb`` and ``cpu_weight``, with the error that names
+what fits. The limits themselves are set in the session process (`cgroups`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from palaestra.errors import ConfigError
+
+#: Below this, the session's own Xvfb, bus and window manager (about 60 MiB together) leave an app
+#: no room to start.
+MIN_MEMORY_MB = 128
+#: cgroup v2's range for cpu.weight (100: an equal share with every other cgroup at the default).
+CPU_WEIGHTS = (1, 10_000)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_limits(memory_limit_mb: Any, cpu_weight: Any) -> dict[str, int | None]:
+    """The limits as `SessionClient` takes them, or a `ConfigError` that says what fits."""
+    if memory_limit_mb is not None and not (_whole(memory_limit_mb) and memory_limit_mb >= MIN_MEMORY_MB):
+        raise ConfigError(
+            f"memory_limit_mb must be a whole number of MiB, at least {MIN_MEMORY_MB} (the session's "
+            f"display and bus need about 60), or None for no limit; got {memory_limit_mb!r}."
+        )
+    low, high = CPU_WEIGHTS
+    if cpu_weight is not None and not (_whole(cpu_weight) and low <= cpu_weight <= high):
+        raise ConfigError(
+            f"cpu_weight must be a whole number from {low} to {high} (100 is an equal share with "
+            f"everything else on the machine; 50 half of it), or None; got {cpu_weight!r}."
+        )
+    return {"memory_limit_mb": memory_limit_mb, "cpu_weight": cpu_weight}
