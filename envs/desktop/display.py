@@ -211,9 +211,9 @@ class Display:
         )
         self.env["DISPLAY"] = f":{_read_line(xvfb.stdout, READY_TIMEOUT, 'Xvfb')}"
         # After Xvfb (its display number and socket are the host's), before all that uses /tmp.
-        self.private_tmp, tmp_state = (
-            tmp_namespace.session_tmp(self.base, self.env["DISPLAY"]) if self.isolated else (None, {"tmp": "shared"})
-        )
+        self.private_tmp, tmp_state = None, {"tmp": "shared"}
+        if self.isolated:
+            self.private_tmp, tmp_state = tmp_namespace.session_tmp(self.base, self.env["DISPLAY"])
         bus = self._spawn(
             "dbus",
             ["dbus-daemon", f"--config-file={self.base / 'session.conf'}", "--nofork", "--print-address=1"],

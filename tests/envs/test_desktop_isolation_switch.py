@@ -27,7 +27,8 @@ def sessions() -> Iterator[Sessions]:
 
 
 def inside(sessions: Sessions, client: SessionClient) -> dict[str, str]:
-    """The namespaces and cgroup of a command run in the session."""
+    """The namespaces and cgroup of a command run in a new episode of the session."""
+    sessions.ask(client, {"op": "episode", "apps": []})
     script = "readlink /proc/self/ns/net; readlink /proc/self/ns/mnt; cat /proc/self/cgroup"
     lines = sessions.command(client, "sh", "-c", script)["stdout"].splitlines()
     return {"net": lines[0], "mnt": lines[1], "cgroup": "\n".join(lines[2:])}
