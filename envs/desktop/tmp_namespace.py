@@ -10,13 +10,16 @@ mount in it private (nothing it mounts shows on the host), and mounts a fresh tm
 afterwards (the bus, the window manager, the apps, the task's and the judge's commands) inherits
 that view; the environment process and other sessions keep theirs.
 
-Two things of the host's ``/tmp`` must stay visible inside, at the same paths, and are bound back:
+Some things of the host's ``/tmp`` must stay visible inside, at the same paths, and are bound back:
 the session's own folder (HOME, the X cookie, the bus sockets, TMPDIR, logs: the environment reads
-HOME on the host, the apps inside) and the session's X socket, read-only, alone in
-``/tmp/.X11-unix`` (other sessions' sockets are not shown). Xvfb itself starts before the switch,
-in the host's view: it picks a free display number by its lock files in the host's ``/tmp``, so
-display numbers stay unique across sessions and the host reaches each display as before. Root on
-the host reaches a session's private ``/tmp`` as ``/proc/PID/root/tmp`` (PID: the session's).
+HOME on the host, the apps inside), the session's X socket, read-only, alone in
+``/tmp/.X11-unix`` (other sessions' sockets are not shown), and, when Palaestra or its Python
+lives under one of the private folders (a checkout cloned into ``/tmp``, as CI machines do), that
+folder (`code_roots`): the session imports lazily and its commands run the same Python. Xvfb
+itself starts before the switch, in the host's view: it picks a free display number by its lock
+files in the host's ``/tmp``, so display numbers stay unique across sessions and the host reaches
+each display as before. Root on the host reaches a session's private ``/tmp`` as
+``/proc/PID/root/tmp`` (PID: the session's).
 
 The episode's leftovers are removed at each episode's start (`PrivateTmp.clear`): everything in
 ``/tmp``, ``/var/tmp`` and ``/dev/shm`` but what the session itself had there once its
@@ -33,6 +36,7 @@ import contextlib
 import ctypes
 import os
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +104,21 @@ class PrivateTmp:
         os.close(self.host_parent)
 
 
+def code_roots(folders: tuple[Path, ...] = PRIVATE_FOLDERS) -> list[Path]:
+    """The host's folders right under a private folder that hold this Python or Palaestra's code
+    (``/tmp/checkout`` for ``/tmp/checkout/.venv``): covered, the session's lazy imports and the
+    Python its commands run would vanish, so they are bound back. Empty in the usual case."""
+    wanted = {Path(__file__).resolve().parent}
+    wanted |= {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path)}
+    roots = {
+        folder / path.relative_to(folder).parts[0]
+        for path in wanted
+        for folder in folders
+        if path != folder and path.is_relative_to(folder)
+    }
+    return sorted(root for root in roots if root.exists())
+
+
 def isolate(base: Path, display: str) -> PrivateTmp:
     """Move this process into a new mount namespace with a fresh ``/tmp`` and ``/dev/shm``, the
     session folder ``base`` and the X socket of ``display`` (":N") bound back in. Call it before
@@ -109,6 +128,7 @@ def isolate(base: Path, display: str) -> PrivateTmp:
     socket = X_SOCKETS / f"X{display.lstrip(':').split('.')[0]}"
     host_parent = os.open(base.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     host_view = os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+    code = {root: root.is_dir() for root in code_roots()}  # known before the covering hides them
     keep: dict[Path, int] = {}
     try:
         _check(_libc.unshare(CLONE_NEWNS), "unshare a mount namespace")
@@ -117,10 +137,13 @@ def isolate(base: Path, display: str) -> PrivateTmp:
             _mount(None, Path("/"), None, MS_REC | MS_PRIVATE)
             # Held across the covering: then reached only through these (opened in the new namespace:
             # a bind's source must be a mount of the caller's own).
-            keep = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in (base, socket)}
+            keep = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in (base, socket, *code)}
             for folder in PRIVATE_FOLDERS:
                 _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
-            if any(base.is_relative_to(folder) for folder in PRIVATE_FOLDERS):
+            for root in code:
+                _bind_back(keep[root], root, directory=code[root])
+            in_code = any(base.is_relative_to(root) for root in code)
+            if not in_code and any(base.is_relative_to(folder) for folder in PRIVATE_FOLDERS):
                 _bind_back(keep[base], base, directory=True)
             X_SOCKETS.mkdir(mode=0o755)  # root's: nothing inside but the display's socket
             _bind_back(keep[socket], socket, directory=False, read_only=True)

@@ -163,3 +163,20 @@ def test_the_warning_names_only_what_was_refused_and_each_reason_once() -> None:
     both = shared_note({"network_refused": "Operation not permitted", "tmp_refused": "Invalid argument"})
     assert "(Operation not permitted, Invalid argument)" in both
     assert "share this machine's loopback and /tmp, /var/tmp and /dev/shm" in both
+
+
+def test_code_under_a_private_folder_is_bound_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A checkout cloned into /tmp (as CI machines clone) keeps its venv and its package inside
+    the session: covered, the session's lazy imports and its commands' Python would vanish."""
+    from palaestra.envs.desktop import tmp_namespace
+
+    private = tmp_path / "tmp"
+    venv = private / "checkout" / ".venv"
+    venv.mkdir(parents=True)
+    (private / "elsewhere.zip").write_bytes(b"")
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    monkeypatch.setattr(sys, "path", [*sys.path, str(private / "elsewhere.zip"), str(private / "gone")])
+    roots = tmp_namespace.code_roots((private, tmp_path / "shm"))
+    assert roots == [private / "checkout", private / "elsewhere.zip"]  # what exists, top folder only
+    monkeypatch.setattr(sys, "prefix", sys.base_prefix)
+    assert all(not root.is_relative_to(private / "checkout") for root in tmp_namespace.code_roots((private,)))
