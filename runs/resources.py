@@ -61,7 +61,7 @@ class TaskResources:
 
     def cells(self) -> tuple[str, str]:
         """The CPU and memory cells of a summary table: "-" for what no episode measured."""
-        cpu = "-" if self.mean_cpu_s is None else f"{self.mean_cpu_s:.1f}"
+        cpu = "-" if self.mean_cpu_s is None else f"{self.mean_cpu_s:.2f}"
         peak = "-" if self.max_peak_memory_mb is None else f"{self.max_peak_memory_mb:.0f}"
         return cpu, peak
 

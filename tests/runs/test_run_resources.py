@@ -88,11 +88,11 @@ def test_tasks_without_figures_show_a_dash_beside_those_with(
     run = make_run({TASK: [True, "app_crashed", False], "miniwob.click-test": "1/1"}, extras=figures)
     assert main(["show", str(run)]) == 0
     rows = {line.split()[1]: line.split() for line in capsys.readouterr().out.splitlines()[2:4]}
-    assert rows[TASK][-2:] == ["1.5", "300"]
+    assert rows[TASK][-2:] == ["1.50", "300"]
     assert rows["miniwob.click-test"][-2:] == ["-", "-"]
     html = write_report(run).read_text()
     assert '<th class="num">CPU s</th><th class="num">peak MiB</th>' in html
-    assert '<td class="num">1.5</td><td class="num">300</td>' in html
+    assert '<td class="num">1.50</td><td class="num">300</td>' in html
     page = (run / "report" / "episodes" / episode_page_name(f"agent|{TASK}|1")).read_text()
     assert "<dt>Resources</dt><dd>2.00 CPU s · peak 300 MiB · 0 OOM kills (cgroup)</dd>" in page
 
