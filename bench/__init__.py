@@ -1,8 +1,9 @@
 """Measurements of Palaestra, by subject; run them from the repository root as `python -m bench.<name>`.
 
 * `bench.speed`: `env_speed` (BrowserEnv against BrowserGym and MiniWoB++'s own env), `desktop`
-  (DesktopEnv), `runner` (the evaluation runner's throughput and overhead), `memory_speed`
-  (exemplar memory), `llm_throughput` (the embedded LLM);
+  (DesktopEnv), `desktop_isolation` (what a desktop session's namespaces and cgroup cost),
+  `runner` (the evaluation runner's throughput and overhead), `memory_speed` (exemplar memory),
+  `llm_throughput` (the embedded LLM);
 * `bench.agents`: `memory_agent` (the offline memory agent's success), `synapse_llm` (Synapse with
   the embedded LLM), `abstraction` (state abstraction's token ratio and target retention),
   `fuzzy_match` (the LLM's answer grading against hand labels, on `agents/data/`);

@@ -141,10 +141,13 @@ class SessionClient:
         start_timeout: float = 30.0,
         memory_limit_mb: int | None = None,
         cpu_weight: int | None = None,
+        isolation: str = "on",
     ) -> None:
-        """``memory_limit_mb``, ``cpu_weight``: for the session's cgroup (`cgroups.Limits`)."""
+        """``memory_limit_mb``, ``cpu_weight``: for the session's cgroup (`cgroups.Limits`);
+        ``isolation``: "off" asks for no namespaces and no cgroup (`session_limits.ISOLATION_MODES`)."""
         self.size = (width, height)
         self.limits: dict[str, int | None] = {"memory_limit_mb": memory_limit_mb, "cpu_weight": cpu_weight}
+        self.isolation = isolation
         self.start_timeout = start_timeout
         self.proc: asyncio.subprocess.Process | None = None
         self.info: dict[str, Any] = {}
@@ -156,7 +159,7 @@ class SessionClient:
 
     async def start(self) -> dict[str, Any]:
         check_programs()
-        limits = json.dumps(self.limits)
+        limits = json.dumps(dict(self.limits, isolation=self.isolation))
         argv = [sys.executable, str(SESSION_SCRIPT), *map(str, self.size), desktop_user(), limits]
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
         self.proc = await asyncio.create_subprocess_exec(

@@ -85,11 +85,13 @@ class Display:
         user: str = "",
         pooled: bool = False,
         limits: cgroups.Limits | None = None,
+        isolated: bool = True,
     ) -> None:
         """``user``: whom the children run as (none: as ourselves); ``pooled``: whether it is this
         session's own (leased from `user_pool`), whose every process may be killed at the end;
-        ``limits``: for the session's cgroup (`cgroups`), made by `start` when run by root."""
-        self.pooled, self.limits = pooled, limits or cgroups.Limits()
+        ``limits``: for the session's cgroup (`cgroups`), made by `start` when run by root;
+        ``isolated``: False asks for neither a cgroup nor a private /tmp (``isolation="off"``)."""
+        self.pooled, self.limits, self.isolated = pooled, limits or cgroups.Limits(), isolated
         #: The episode's figures; their cgroup, once `start` made one (`episode_resources`).
         self.usage = EpisodeResources(None)
         self.base = Path(tempfile.mkdtemp(prefix="palaestra-desktop-"))
@@ -150,7 +152,9 @@ class Display:
 
     def start(self) -> dict[str, Any]:
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
-        group, cgroup_state = cgroups.session_cgroup(self.limits)  # before the first child
+        group, cgroup_state = (  # before the first child
+            cgroups.session_cgroup(self.limits) if self.isolated else (None, {"cgroup": "none"})
+        )
         self.usage = EpisodeResources(group)
         log = open(self.base / "session.log", "ab")  # noqa: SIM115  (kept open for the children)
         runtime, temp, cookie = self.base / "runtime", self.base / "tmp", self.base / "xauthority"
@@ -207,7 +211,9 @@ class Display:
         )
         self.env["DISPLAY"] = f":{_read_line(xvfb.stdout, READY_TIMEOUT, 'Xvfb')}"
         # After Xvfb (its display number and socket are the host's), before all that uses /tmp.
-        self.private_tmp, tmp_state = tmp_namespace.session_tmp(self.base, self.env["DISPLAY"])
+        self.private_tmp, tmp_state = None, {"tmp": "shared"}
+        if self.isolated:
+            self.private_tmp, tmp_state = tmp_namespace.session_tmp(self.base, self.env["DISPLAY"])
         bus = self._spawn(
             "dbus",
             ["dbus-daemon", f"--config-file={self.base / 'session.conf'}", "--nofork", "--print-address=1"],

@@ -71,10 +71,11 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         pooled: bool = False,
         host_net: int | None = None,
         limits: cgroups.Limits | None = None,
+        isolated: bool = True,
     ) -> None:
         """``host_net``: an fd of the host's network namespace when the session has one of its own
         (`net_namespace.isolate`), for the episode's forwarded host ports; None when it shares the host's."""
-        super().__init__(width, height, user, pooled, limits)
+        super().__init__(width, height, user, pooled, limits, isolated)
         self.host_net = host_net
         self.relay: host_relay.HostRelay | None = None
         self.episode = 0
@@ -259,7 +260,9 @@ def main() -> None:
         stdout.write(protocol.encode(message, blob))
         stdout.flush()
 
-    host_net, network = net_namespace.session_network()  # first: before anything starts a thread
+    isolated = asked.get("isolation", "on") != "off"  # "off": no namespaces, no cgroup
+    # First: before anything starts a thread.
+    host_net, network = net_namespace.session_network() if isolated else (None, {"network": "shared"})
     lease = None
     if user == POOL:  # held until this process ends: its death frees the user for the next session
         try:
@@ -268,7 +271,9 @@ def main() -> None:
             reply({"ok": False, "kind": "desktop_unavailable", "error": str(exc)})
             return
         user = lease.name
-    session = Session(width, height, user, pooled=lease is not None, host_net=host_net, limits=limits)
+    session = Session(
+        width, height, user, pooled=lease is not None, host_net=host_net, limits=limits, isolated=isolated
+    )
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

@@ -1,11 +1,12 @@
-"""The check of a `DesktopEnv`'s ``memory_limit_mb`` and ``cpu_weight``, with the error that names
-what fits. The limits themselves are set in the session process (`cgroups`)."""
+"""The check of a `DesktopEnv`'s ``memory_limit_mb``, ``cpu_weight`` and ``isolation``, with the error
+that names what fits. The limits themselves are set in the session process (`cgroups`)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from palaestra.errors import ConfigError
+from palaestra.errors import ConfigError, check_choice
 
 #: Below this, the session's own Xvfb, bus and window manager (about 60 MiB together) leave an app
 #: no room to start.
@@ -32,3 +33,27 @@ def check_limits(memory_limit_mb: Any, cpu_weight: Any) -> dict[str, int | None]
             f"everything else on the machine; 50 half of it), or None; got {cpu_weight!r}."
         )
     return {"memory_limit_mb": memory_limit_mb, "cpu_weight": cpu_weight}
+
+
+#: "on": each root session gets the namespaces and cgroup the kernel grants (a refused one is
+#: shared, with a warning); "off": none are asked for, as a session not run by root has none: for
+#: a bench's anchor, or to tell whether a layer is what breaks an app in some container.
+ISOLATION_MODES = ("on", "off")
+#: Its default when ``DesktopEnv(isolation=None)``; unset: "on".
+ISOLATION_VARIABLE = "PALAESTRA_DESKTOP_ISOLATION"
+
+
+def check_isolation(isolation: Any, limits: dict[str, int | None]) -> str:
+    """``isolation`` ("on", "off"; None: `ISOLATION_VARIABLE`, else "on"), or a `ConfigError`: an
+    unknown value (with the closest one), or limits asked for with no cgroup to hold them."""
+    if isolation is None:
+        where, isolation = ISOLATION_VARIABLE, os.environ.get(ISOLATION_VARIABLE) or "on"
+    else:
+        where = "isolation"
+    check_choice(where, isolation, ISOLATION_MODES)
+    if isolation == "off" and any(v is not None for v in limits.values()):
+        raise ConfigError(
+            "memory_limit_mb and cpu_weight need the session's cgroup, which isolation='off' leaves out: "
+            "drop the limits, or keep isolation on."
+        )
+    return str(isolation)

@@ -231,6 +231,15 @@ def test_desktop_times_one_reset_and_one_environment() -> None:
     assert "keep display" in stdout and "fresh session" in stdout and "1 side by side: ok" in stdout
 
 
+def test_desktop_isolation_times_sessions_with_and_without_their_namespaces_and_cgroup() -> None:
+    stdout = run_bench("bench.speed.desktop_isolation", "--rounds", "1", timeout=600)
+    result = last_json(stdout)
+    assert result["layers"]["off"] == {"network": "shared", "tmp": "shared", "cgroup": "none"}
+    assert result["layers"]["on"]["network"] == "own" and result["layers"]["on"]["tmp"] == "own"
+    assert set(result["ratio"]) == {"start", "reset", "step"} and all(r > 0 for r in result["ratio"].values())
+    assert "on/off" in stdout and "load average" in stdout
+
+
 def test_sheet_cells_times_the_tree_with_and_without_a_sheets_cells() -> None:
     stdout = run_bench("bench.speed.sheet_cells", "--rounds", "1", "--sheets", "filled", timeout=600)
     [row] = [line.split() for line in stdout.splitlines() if line.startswith("filled 20x10")]
