@@ -27,6 +27,7 @@ from palaestra.errors import PalaestraError
 from palaestra.redaction import SECRETS, redact_known, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
+from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
 from palaestra.runs.trajectory import TrajectoryWriter
@@ -125,6 +126,8 @@ class EpisodeWorker:
             out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
+        if env is not None and "resources" in out.extra:  # its reset reported figures: the latest
+            keep_resources(env, out)
         if env is not None and self.settings.trace != OFF:
             await keep_trace(env, self.settings.trace, self.run_dir, out)
         recorder.finish(out)
@@ -140,9 +143,10 @@ class EpisodeWorker:
         if env.tools is not None:  # API calls and routes are recorded for the run, by episode
             env.tools.begin_episode(spec.key, self._api_feedback())
         try:
-            obs, _ = await env.areset(seed=spec.seed)
+            obs, reset_info = await env.areset(seed=spec.seed)
         except Exception as exc:
             raise _ResetFailed(f"reset of {spec.task} failed") from exc
+        take_resources(out, reset_info)
         out.reset_s = time.perf_counter() - t0
         out.goal = obs.get("goal", "")
         if agent.privileged:
@@ -172,6 +176,7 @@ class EpisodeWorker:
                 out.error_message = info["error"]["message"]
                 return
             if terminated or truncated:
+                take_resources(out, info)
                 _take_verdict(out, info)
                 out.outcome = SUCCESS if out.success else FAILURE
                 return
@@ -324,5 +329,6 @@ class _Recorder:
             self.trajectory.end(
                 outcome=out.outcome, success=out.success, reward=out.reward, error_kind=out.error_kind,
                 error_message=out.error_message, elapsed_s=out.elapsed_s,
+                resources=out.extra.get("resources"),
             )  # fmt: skip
         self.trajectory.close()

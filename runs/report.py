@@ -32,7 +32,7 @@ from palaestra.runs.report_html import (
     when,
 )
 from palaestra.runs.report_pages import render_episode
-from palaestra.runs.results import agent_means, summarize
+from palaestra.runs.results import agent_means, has_resources, summarize
 from palaestra.runs.store import RunStore
 
 __all__ = ["render_index", "write_report"]
@@ -175,7 +175,11 @@ def _summary(episodes: list[dict[str, Any]]) -> str:
         for s in summaries
     ]  # fmt: skip
     headers = ["agent", "task", "n", "success", "reward", "steps", "s/episode", "tokens", "cost", "errors"]
-    html = table(headers, rows, numeric=range(2, 10))
+    if has_resources(summaries):  # desktop episodes: what each task cost the machine
+        for row, s in zip(rows, summaries, strict=True):
+            row.extend(s.resources.cells() if s.resources is not None else ("-", "-"))
+        headers += ["CPU s", "peak MiB"]
+    html = table(headers, rows, numeric=range(2, len(headers)))
     means = []
     for agent, (mean, stderr) in sorted(agent_means(summaries).items()):
         mine = [s for s in summaries if s.agent == agent]

@@ -25,6 +25,7 @@ from palaestra.runs.report_html import (
     when,
 )
 from palaestra.runs.report_html import thumbnail_uri as _thumbnail
+from palaestra.runs.resources import describe, episode_resources
 from palaestra.runs.trajectory import TRAJECTORY_FILE
 
 #: Longest text shown from one artifact (observations, responses); a report must stay openable.
@@ -107,6 +108,9 @@ def _episode_record(e: dict[str, Any]) -> str:
         ("Cost", f"{e.get('cost') or 0:.4f}"), ("Attempts", esc(e["attempts"])),
         ("Worker", esc(e.get("worker") or "-")), ("Finished", esc(when(e.get("finished")))),
     ]  # fmt: skip
+    figures = episode_resources(e)
+    if figures is not None:  # a desktop episode's CPU and memory (`runs.resources`)
+        items.insert(6, ("Resources", esc(describe(figures))))
     return '<dl class="record">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from palaestra.runs.resources import TaskResources, task_resources
 from palaestra.runs.store import RunStore
 
 
@@ -28,6 +29,8 @@ class TaskSummary:
     mean_seconds: float
     tokens: int
     cost: float
+    #: Mean CPU seconds and largest peak memory of the episodes that report them (desktop ones).
+    resources: TaskResources | None = None
 
 
 def standard_error(p: float, n: int) -> float:
@@ -57,6 +60,7 @@ def summarize(rows: list[dict[str, Any]]) -> list[TaskSummary]:
                 mean_seconds=sum(r["elapsed_s"] or 0.0 for r in done) / n if n else 0.0,
                 tokens=sum((r["tokens_in"] or 0) + (r["tokens_out"] or 0) for r in group),
                 cost=sum(r["cost"] or 0.0 for r in group),
+                resources=task_resources(group),
             )
         )
     return summaries
@@ -78,23 +82,31 @@ def agent_means(summaries: list[TaskSummary]) -> dict[str, tuple[float, float]]:
 
 def format_summary(summaries: list[TaskSummary]) -> str:
     """The table `palaestra show` prints. A task or agent with no finished episode (all errored)
-    shows `-`, not a success rate of 0: nothing was measured."""
+    shows `-`, not a success rate of 0: nothing was measured. When any episode reports resource
+    figures (desktop ones), two last columns give each task's mean CPU seconds and largest peak
+    memory in MiB, `-` for a task none of whose episodes has them (a run recorded before them)."""
     aw = max([16, *(len(s.agent) for s in summaries)])  # a label as long as `pkg.module:Class` fits
     tw = max([34, *(len(s.task) for s in summaries)])
     header = (
         f"{'agent':<{aw}} {'task':<{tw}} {'n':>4} {'success':>13} {'reward':>7} {'steps':>6} "
         f"{'s/ep':>6} {'tokens':>9} {'cost':>8} {'errors':>6}"
     )
+    measured = has_resources(summaries)
+    if measured:
+        header += f" {'cpu s':>7} {'peak MB':>8}"
     lines = [header, "-" * len(header)]
     for s in summaries:
-        measured = (
+        shown = (
             f"{s.success:>6.2f} ± {s.stderr:<4.2f} {s.mean_reward:>7.2f} {s.mean_steps:>6.1f} "
             f"{s.mean_seconds:>6.1f}"
             if s.episodes
             else f"{'-':>13} {'-':>7} {'-':>6} {'-':>6}"
         )
         usage = f"{s.tokens:>9,} {s.cost:>8.4f} {s.errors:>6}"
-        lines.append(f"{s.agent:<{aw}} {s.task:<{tw}} {s.episodes:>4} {measured} {usage}")
+        if measured:
+            cpu, peak = s.resources.cells() if s.resources is not None else ("-", "-")
+            usage += f" {cpu:>7} {peak:>8}"
+        lines.append(f"{s.agent:<{aw}} {s.task:<{tw}} {s.episodes:>4} {shown} {usage}")
     lines.append("-" * len(header))
     means = agent_means(summaries)
     for agent in sorted({s.agent for s in summaries}):
@@ -104,6 +116,11 @@ def format_summary(summaries: list[TaskSummary]) -> str:
         note = "" if agent in means else "  (no finished episode)"
         lines.append(f"{agent:<{aw}} {'mean over tasks':<{tw}} {episodes:>4} {mean}{note:<42}{errors:>6}")
     return "\n".join(lines)
+
+
+def has_resources(summaries: list[TaskSummary]) -> bool:
+    """Whether any task has resource figures: only then do the tables show their columns."""
+    return any(s.resources is not None and s.resources.measured for s in summaries)
 
 
 def format_errors(rows: list[dict[str, Any]], limit: int = 5) -> str:

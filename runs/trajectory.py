@@ -9,7 +9,8 @@ debugging UI) writes the same folder, and `palaestra memory build`, the report a
                         "timings", "tokens_in", "tokens_out", "cost", "screenshot", "observation", "demo"}
                        ... one line per step ...
                        {"type": "end", "outcome", "success", "reward", "error_kind", "error_message",
-                        "steps", "elapsed_s", "final_screenshot", "final_observation"}
+                        "steps", "elapsed_s", "final_screenshot", "final_observation",
+                        and a desktop episode's "resources"}
     shot-000.jpg       what the agent saw at step 0 (the page at reset), shot-001.jpg at step 1, ...
     obs-000.txt        the same observations as text (goal, URL, error, AXTree)
     obs-000.json.gz    the same observations whole but their pixels (AXTree, DOM, element boxes, URL,
@@ -169,8 +170,10 @@ class TrajectoryWriter:
         error_kind: str = "",
         error_message: str = "",
         elapsed_s: float | None = None,
+        resources: dict[str, Any] | None = None,
     ) -> None:
-        """The episode's last line; the page after the last step is its final observation."""
+        """The episode's last line; the page after the last step is its final observation.
+        ``resources`` (a desktop episode's CPU seconds and peak memory) is written only when given."""
         if self.ended:
             return
         self.ended = True
@@ -180,6 +183,7 @@ class TrajectoryWriter:
             "error_kind": error_kind, "error_message": error_message, "steps": self.steps,
             "elapsed_s": time.time() - self.started if elapsed_s is None else elapsed_s,
             "final_observation": final[0], "final_screenshot": final[1],
+            **({"resources": resources} if resources else {}),
         })  # fmt: skip
 
     def close(self) -> None:
