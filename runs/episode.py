@@ -14,23 +14,23 @@ import traceback
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.base import Agent, TaskInfo
 from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
 from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
-from palaestra.envs.obs import ObsConfig, Observation
+from palaestra.envs.obs import ObsConfig
 from palaestra.errors import PalaestraError
-from palaestra.redaction import SECRETS, redact_known, redact_text, secret_values
+from palaestra.redaction import SECRETS, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
-from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome, StepRecord
+from palaestra.runs.episode_record import EpisodeRecorder, keep_evidence, take_verdict
+from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome
 from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
-from palaestra.runs.trajectory import TrajectoryWriter
 
 if TYPE_CHECKING:
     from palaestra.routing.feedback import FeedbackStore
@@ -95,7 +95,7 @@ class EpisodeWorker:
         )  # fmt: skip
         folder = episode_dir(self.run_dir, a.display, spec.task, spec.seed, fresh=True)
         out.artifacts = str(folder.relative_to(self.run_dir))
-        recorder = _Recorder(folder, self.writer, self.settings.screenshots, spec)
+        recorder = EpisodeRecorder(folder, self.writer, self.settings.screenshots, spec)
         started = time.perf_counter()
         env: PalaestraEnv | None = None
         try:
@@ -106,7 +106,7 @@ class EpisodeWorker:
             with charging(self.ledger, a.config_hash):
                 await self._play(spec, agent, env, out, recorder)
             if self.settings.evidence and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
-                await _keep_evidence(env, folder, out)
+                await keep_evidence(env, folder, out)
             if env.tools is not None and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
                 self._api_feedback().mark_episode(spec.key, out.success)
         except BudgetExceeded as exc:
@@ -135,7 +135,12 @@ class EpisodeWorker:
         return out
 
     async def _play(
-        self, spec: EpisodeSpec, agent: Agent, env: PalaestraEnv, out: EpisodeOutcome, recorder: _Recorder
+        self,
+        spec: EpisodeSpec,
+        agent: Agent,
+        env: PalaestraEnv,
+        out: EpisodeOutcome,
+        recorder: EpisodeRecorder,
     ) -> None:
         max_steps = self.settings.max_steps
         t0 = time.perf_counter()
@@ -177,7 +182,7 @@ class EpisodeWorker:
                 return
             if terminated or truncated:
                 take_resources(out, info)
-                _take_verdict(out, info)
+                take_verdict(out, info)
                 out.outcome = SUCCESS if out.success else FAILURE
                 return
         out.outcome = STEP_LIMIT
@@ -196,7 +201,7 @@ class EpisodeWorker:
             return
         out.reward = float(reward)
         out.extra["early_stop"] = reason
-        _take_verdict(out, info)
+        take_verdict(out, info)
         if out.success:
             out.outcome = SUCCESS
 
@@ -251,84 +256,9 @@ class EpisodeWorker:
         return env
 
 
-async def _keep_evidence(env: PalaestraEnv, folder: Path, out: EpisodeOutcome) -> None:
-    """The episode's evidence for `palaestra judge` into its folder, before its row exists; a
-    failure to keep it costs the evidence (said in the record), never the episode."""
-    from palaestra.runs import evidence
-
-    try:
-        kept = await env.aevidence()
-        if kept is not None:
-            out.extra["evidence"] = await asyncio.to_thread(evidence.save, folder, kept, out.task)
-    except Exception as exc:
-        out.extra["evidence_error"] = f"{type(exc).__name__}: {exc}"
-
-
-def _take_verdict(out: EpisodeOutcome, info: dict[str, Any]) -> None:
-    """The task's verdict into the outcome; WebArena's tasks add the paper's, the corrected and
-    Verified's columns, and why (`palaestra show`, the UI's episode page)."""
-    out.success = bool(info.get("success"))
-    verdict = info.get("task_info") or {}
-    if verdict.get("columns"):
-        out.extra["columns"] = verdict["columns"]
-        keys = ("details", "errors", "verified", "stand_ins", "early_stop")
-        out.extra["verdict"] = {k: verdict.get(k) for k in keys}
-
-
 class _ResetFailed(PalaestraError):
     """The environment could not start the episode (even after replacing its browser)."""
 
 
 class _EnvUnavailable(PalaestraError):
     """The task's environment could not be made (its server unreachable, its display gone)."""
-
-
-class _Recorder:
-    """Writes the episode as a trajectory (`palaestra.runs.trajectory`, the format the server writes
-    too): what the agent saw at each step (observation n is the page it acted on at step n, 0 the
-    page at reset), what it answered, and what that led to, off the step's path, with secrets
-    redacted; the page after the last step is kept as the episode's final page."""
-
-    def __init__(
-        self, folder: Path, writer: ThreadPoolExecutor, screenshots: bool, spec: EpisodeSpec
-    ) -> None:
-        self.spec = spec
-        self.trajectory = TrajectoryWriter(folder, images=screenshots, pool=writer, redact=redact_known)
-
-    def start(self, goal: str, obs: Observation) -> None:
-        spec = self.spec
-        self.trajectory.start(
-            task=spec.task, seed=spec.seed, goal=goal, obs=obs, source="run", agent=spec.agent.display
-        )
-
-    def step(
-        self, step: AgentStep, after: Observation, reward: float, terminated: bool, truncated: bool,
-        info: dict[str, Any], timings: dict[str, float], demo: dict[str, Any] | None,
-    ) -> StepRecord:  # fmt: skip
-        """The record of a step: the observation it acted on, its action, and what that led to."""
-        said = {
-            "thoughts": step.thoughts, "messages": step.messages, "raw_response": step.raw_response,
-            "tokens_in": step.tokens_in, "tokens_out": step.tokens_out, "cost": step.cost,
-            "extra": step.extra,
-        }  # fmt: skip
-        line = self.trajectory.step(
-            step.action, after, reward, terminated, truncated, info, timings=timings, agent=said, demo=demo
-        )
-        return StepRecord(
-            index=line["index"], action=step.action, error=line["error"], reward=reward,
-            tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
-            screenshot=line["screenshot"], observation=line["observation"],
-        )  # fmt: skip
-
-    def finish(self, out: EpisodeOutcome) -> None:
-        """End the trajectory and wait for its files: artifacts are complete before the row exists."""
-        seen = self.trajectory.seen
-        if len(seen) > len(out.steps):  # the page after the last step (or the one it stopped on)
-            out.extra["final_observation"], out.extra["final_screenshot"], _ = seen[len(out.steps)]
-        if seen:  # an episode whose reset failed has no page to show
-            self.trajectory.end(
-                outcome=out.outcome, success=out.success, reward=out.reward, error_kind=out.error_kind,
-                error_message=out.error_message, elapsed_s=out.elapsed_s,
-                resources=out.extra.get("resources"),
-            )  # fmt: skip
-        self.trajectory.close()

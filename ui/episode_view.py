@@ -21,6 +21,7 @@ from typing import Any
 from palaestra.errors import PalaestraError
 from palaestra.runs.observations import load_observation, record_name
 from palaestra.runs.report_pages import _agent_log, _artifact, _episode_folder, _read_text, _shorten_data_uris
+from palaestra.runs.resources import describe, episode_resources
 from palaestra.runs.store import RunStore
 from palaestra.runs.tracing import TRACE_FILE, show_trace_command, trace_of
 from palaestra.ui.actions import describe_action, slim_elements
@@ -76,7 +77,15 @@ def episode_detail(run: Path, key: str) -> dict[str, Any]:
         "next_episode": siblings[at + 1] if at + 1 < len(siblings) else None,
         "has_folder": folder is not None,
         "trace": _trace(run, episode.get("artifacts"), extra),
+        "resources": _resources(episode),
     }
+
+
+def _resources(episode: dict[str, Any]) -> str | None:
+    """A desktop episode's resource figures in a line (`runs.resources.describe`, as its report page
+    says them); None for episodes of environments that report none, and runs recorded before."""
+    figures = episode_resources(episode)
+    return describe(figures) if figures is not None else None
 
 
 def _trace(run: Path, artifacts: str | None, extra: dict[str, Any]) -> dict[str, Any] | None:

@@ -29,17 +29,17 @@ from gymnasium import spaces
 
 from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.base import EPISODE_OVER, StepResult
-from palaestra.envs.desktop import actions as A
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.episode_requests import episode_request, missing_programs
 from palaestra.envs.desktop.judging import FATAL_KINDS, DesktopJudging
 from palaestra.envs.desktop.observation import observation_values
 from palaestra.envs.desktop.screen import MAX_SCREEN, MIN_SCREEN, check_screen_size
 from palaestra.envs.desktop.session_limits import check_isolation, check_limits
+from palaestra.envs.desktop.step_actions import LoweredStep, lower_step
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import ActionError, DesktopUnavailableError, EnvStateError, check_choice
+from palaestra.errors import DesktopUnavailableError, EnvStateError, check_choice
 from palaestra.tasks.desktop.base import DesktopTask
 from palaestra.tasks.registry import get_task_spec
 
@@ -205,31 +205,18 @@ class DesktopEnv(DesktopJudging):
     async def _step(self, text: str) -> StepResult:
         client = await self._session()
         t0 = time.perf_counter()
-        error, said_done, said_fail = "", False, False
-        if self._done:  # no action runs, and it earns nothing (`PalaestraEnv.astep`)
-            error = EPISODE_OVER
-        else:
-            try:
-                actions = self.action_set.parse(text)
-            except ActionError as exc:
-                actions, error = [], str(exc)
-            ops: list[dict[str, Any]] = []
-            for action in actions:
-                try:
-                    ops += A.lower(action, self._tree.point_of)
-                except ActionError as exc:
-                    error = str(exc)
-                    break
-                if isinstance(action, A.SendMsgToUser):
-                    self._messages.append(action.text)
-                said_done = said_done or isinstance(action, A.Done)
-                said_fail = said_fail or isinstance(action, A.Fail)
-            if ops or actions:
-                reply, _ = await client.request(dict(self.settle, op="act", ops=ops), self.step_timeout)
-                error = error or reply.get("error", "")
+        lowered = LoweredStep(error=EPISODE_OVER)
+        if not self._done:  # else no action runs, and it earns nothing (`PalaestraEnv.astep`)
+            lowered = lower_step(self.action_set, text, self._tree.point_of)
+            self._messages += lowered.messages
+            if lowered.ops or lowered.acted:
+                ask = dict(self.settle, op="act", ops=lowered.ops)
+                reply, _ = await client.request(ask, self.step_timeout)
+                lowered.error = lowered.error or reply.get("error", "")
                 self._apps = reply.get("apps", self._apps)
         t1 = time.perf_counter()
-        obs = await self._observe(client, last_action=text, error=error)
+        obs = await self._observe(client, last_action=text, error=lowered.error)
+        said_done, said_fail = lowered.said_done, lowered.said_fail
         obs, reward, terminated, judged = await self._judge(client, obs, said_done, said_fail)
         self.timings = {"action": t1 - t0, "observe_and_judge": time.perf_counter() - t1}
         info = {

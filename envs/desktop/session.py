@@ -11,40 +11,35 @@ quits, or when its parent goes away (end of stdin). Observing and acting are in 
 a task's live steps (window steps, commands and apps in order, OSWorld's postconfig) in
 `session_steps.py`.
 
-Requests and replies are frames of `protocol`; see `Session.handle` for the requests.
+Requests and replies are frames of `protocol`; see `Session.handle` for the requests, and
+`session_main.py` for the process's start and its request loop.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import shutil
-import signal
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
-import atspi
 import cgroups
 import commands
 import host_relay
 import kill_scope
-import net_namespace
 import office
 import parking
-import protocol
 import sheet_cells
 import thunderbird_app
 import user_pool
 from app_watch import AppWatch, waits_for
 from devtools_pipe import DevToolsPipe
-from display import Display, SessionFailure
+from display import Display
 from observe_act import ObserveAct
 from session_steps import SessionSteps
 
@@ -245,72 +240,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         raise ValueError(f"unknown request {op!r}")
 
 
-#: The user argument that asks for a user of the session's own, leased from `user_pool`.
-POOL = "@pool"
-
-
-def main() -> None:
-    width, height = (int(v) for v in sys.argv[1:3])
-    user = sys.argv[3] if len(sys.argv) > 3 else ""
-    asked = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}  # `SessionClient.limits`
-    limits = cgroups.Limits(asked.get("memory_limit_mb"), asked.get("cpu_weight"))
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-
-    def reply(message: dict[str, Any], blob: bytes = b"") -> None:
-        stdout.write(protocol.encode(message, blob))
-        stdout.flush()
-
-    isolated = asked.get("isolation", "on") != "off"  # "off": no namespaces, no cgroup
-    # First: before anything starts a thread.
-    host_net, network = net_namespace.session_network() if isolated else (None, {"network": "shared"})
-    lease = None
-    if user == POOL:  # held until this process ends: its death frees the user for the next session
-        try:
-            lease = user_pool.lease()
-        except (user_pool.PoolError, OSError) as exc:
-            reply({"ok": False, "kind": "desktop_unavailable", "error": str(exc)})
-            return
-        user = lease.name
-    session = Session(
-        width, height, user, pooled=lease is not None, host_net=host_net, limits=limits, isolated=isolated
-    )
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        try:
-            reply(dict(session.start(), user=user, ok=True, **network))
-        except SessionFailure as exc:
-            reply({"ok": False, "kind": exc.kind, "error": str(exc)})
-            return
-        except Exception:
-            reply({"ok": False, "kind": "display_crashed", "error": traceback.format_exc(limit=4)})
-            return
-        while (frame := protocol.read_frame(stdin)) is not None:
-            request, _ = frame
-            if request.get("op") == "quit":
-                break
-            try:
-                message, blob = session.handle(request)
-                reply(dict(message, ok=True), blob)
-            except Exception as exc:
-                failure = exc if isinstance(exc, SessionFailure) else None
-                try:  # an error from a dead display (the X connection broke) is the display's death
-                    time.sleep(0.05)
-                    session.reap()
-                    session.check_alive()
-                except SessionFailure as dead:
-                    failure = dead
-                if failure is not None:
-                    reply({"ok": False, "kind": failure.kind, "error": str(failure)})
-                    if failure.kind == "display_crashed":
-                        break
-                elif isinstance(exc, atspi.TreeError):
-                    reply({"ok": False, "kind": "app_not_responding", "error": str(exc)})
-                else:
-                    reply({"ok": False, "kind": "environment_error", "error": traceback.format_exc(limit=4)})
-    finally:
-        session.stop()
-
-
 if __name__ == "__main__":
-    main()
+    import session_main
+
+    session_main.main(Session)

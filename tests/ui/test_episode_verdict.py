@@ -17,7 +17,7 @@ from palaestra.ui import UiRoots
 
 from ..runs.conftest import build_run
 
-#: What the runner keeps of an official task's verdict (`runs.episode._take_verdict`), for an episode
+#: What the runner keeps of an official task's verdict (`runs.episode_record.take_verdict`), for an episode
 #: that reached the step limit on a url_match task and was judged as WebArena judges it.
 JUDGED = {
     "early_stop": "Reach max steps 3",

@@ -1,0 +1,95 @@
+"""What an episode leaves behind: its trajectory files, its verdict's columns, its evidence.
+
+Kept apart from `episode.py`, which plays the episode: these write what was played, off the step's
+path, and none of them decides how an episode goes on or ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from palaestra.agents.base import AgentStep
+from palaestra.envs.base import PalaestraEnv
+from palaestra.envs.obs import Observation
+from palaestra.redaction import redact_known
+from palaestra.runs.records import EpisodeOutcome, StepRecord
+from palaestra.runs.spec import EpisodeSpec
+from palaestra.runs.trajectory import TrajectoryWriter
+
+
+async def keep_evidence(env: PalaestraEnv, folder: Path, out: EpisodeOutcome) -> None:
+    """The episode's evidence for `palaestra judge` into its folder, before its row exists; a
+    failure to keep it costs the evidence (said in the record), never the episode."""
+    from palaestra.runs import evidence
+
+    try:
+        kept = await env.aevidence()
+        if kept is not None:
+            out.extra["evidence"] = await asyncio.to_thread(evidence.save, folder, kept, out.task)
+    except Exception as exc:
+        out.extra["evidence_error"] = f"{type(exc).__name__}: {exc}"
+
+
+def take_verdict(out: EpisodeOutcome, info: dict[str, Any]) -> None:
+    """The task's verdict into the outcome; WebArena's tasks add the paper's, the corrected and
+    Verified's columns, and why (`palaestra show`, the UI's episode page)."""
+    out.success = bool(info.get("success"))
+    verdict = info.get("task_info") or {}
+    if verdict.get("columns"):
+        out.extra["columns"] = verdict["columns"]
+        keys = ("details", "errors", "verified", "stand_ins", "early_stop")
+        out.extra["verdict"] = {k: verdict.get(k) for k in keys}
+
+
+class EpisodeRecorder:
+    """Writes the episode as a trajectory (`palaestra.runs.trajectory`, the format the server writes
+    too): what the agent saw at each step (observation n is the page it acted on at step n, 0 the
+    page at reset), what it answered, and what that led to, off the step's path, with secrets
+    redacted; the page after the last step is kept as the episode's final page."""
+
+    def __init__(
+        self, folder: Path, writer: ThreadPoolExecutor, screenshots: bool, spec: EpisodeSpec
+    ) -> None:
+        self.spec = spec
+        self.trajectory = TrajectoryWriter(folder, images=screenshots, pool=writer, redact=redact_known)
+
+    def start(self, goal: str, obs: Observation) -> None:
+        spec = self.spec
+        self.trajectory.start(
+            task=spec.task, seed=spec.seed, goal=goal, obs=obs, source="run", agent=spec.agent.display
+        )
+
+    def step(
+        self, step: AgentStep, after: Observation, reward: float, terminated: bool, truncated: bool,
+        info: dict[str, Any], timings: dict[str, float], demo: dict[str, Any] | None,
+    ) -> StepRecord:  # fmt: skip
+        """The record of a step: the observation it acted on, its action, and what that led to."""
+        said = {
+            "thoughts": step.thoughts, "messages": step.messages, "raw_response": step.raw_response,
+            "tokens_in": step.tokens_in, "tokens_out": step.tokens_out, "cost": step.cost,
+            "extra": step.extra,
+        }  # fmt: skip
+        line = self.trajectory.step(
+            step.action, after, reward, terminated, truncated, info, timings=timings, agent=said, demo=demo
+        )
+        return StepRecord(
+            index=line["index"], action=step.action, error=line["error"], reward=reward,
+            tokens_in=step.tokens_in, tokens_out=step.tokens_out, cost=step.cost,
+            screenshot=line["screenshot"], observation=line["observation"],
+        )  # fmt: skip
+
+    def finish(self, out: EpisodeOutcome) -> None:
+        """End the trajectory and wait for its files: artifacts are complete before the row exists."""
+        seen = self.trajectory.seen
+        if len(seen) > len(out.steps):  # the page after the last step (or the one it stopped on)
+            out.extra["final_observation"], out.extra["final_screenshot"], _ = seen[len(out.steps)]
+        if seen:  # an episode whose reset failed has no page to show
+            self.trajectory.end(
+                outcome=out.outcome, success=out.success, reward=out.reward, error_kind=out.error_kind,
+                error_message=out.error_message, elapsed_s=out.elapsed_s,
+                resources=out.extra.get("resources"),
+            )  # fmt: skip
+        self.trajectory.close()
