@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import docx
 import pytest
 from pypdf import PdfWriter
 
@@ -28,6 +27,7 @@ from palaestra.tasks.desktop.osworld.getters import FilePath
 from palaestra.tasks.desktop.osworld.pdf_metrics import check_pdf_pages
 
 from .test_osworld_pdf_metrics import pdf
+from .test_osworld_writer_rules import document
 
 
 def write(path: Path, text: str) -> FilePath:
@@ -111,14 +111,6 @@ def test_compare_zip_files_wants_the_same_members_and_pdfs_alike(tmp_path: Path)
     )
     assert compare_zip_files(write(tmp_path / "e.zip", "not a zip"), gold) == 0.0
     assert compare_zip_files(None, gold) == 0.0
-
-
-def document(path: Path, *paragraphs: str) -> FilePath:
-    made = docx.Document()
-    for text in paragraphs:
-        made.add_paragraph(text)
-    made.save(str(path))
-    return FilePath(str(path))
 
 
 def test_fuzzy_place_math_scores_three_words_against_the_answers(tmp_path: Path) -> None:

@@ -91,15 +91,18 @@ def contains_page_break(file: Any, rules: dict[str, Any]) -> float:
     return float(breaks > 0 and (wanted is None or breaks == wanted))
 
 
+def _docx_pair(file1: Any, file2: Any) -> tuple[Any, Any] | None:
+    """Both documents read, when both are named .docx (OSWorld's own check) and open; else None."""
+    if not (str(file1).endswith(".docx") and str(file2).endswith(".docx")):
+        return None
+    return read_docx_pair(file1, file2)
+
+
 def compare_docx_files_and_ignore_new_lines(file1: Any, file2: Any, ignore_blanks: bool = True) -> float:
     """The .docx documents' texts are equal once empty paragraphs are dropped: with
     ``ignore_blanks`` (the default) every run of whitespace counts as one space, else paragraph by
     paragraph."""
-    pair = (
-        read_docx_pair(file1, file2)
-        if str(file1).endswith(".docx") and str(file2).endswith(".docx")
-        else None
-    )
+    pair = _docx_pair(file1, file2)
     if pair is None:
         return 0.0
     first, second = ([p.text for p in d.paragraphs if p.text != ""] for d in pair)
@@ -116,11 +119,7 @@ def compare_references(
     """The references after the ``reference_indicator`` paragraph match the expected ones: as many,
     with a mean similarity above ``reference_base_result`` (plus 0.01), scored from 0 there to 1 when
     identical. Neither document having the heading scores 1, one of them only 0."""
-    pair = (
-        read_docx_pair(file1, file2)
-        if str(file1).endswith(".docx") and str(file2).endswith(".docx")
-        else None
-    )
+    pair = _docx_pair(file1, file2)
     if pair is None:
         return 0.0
     texts = [[p.text for p in d.paragraphs] for d in pair]
