@@ -22,10 +22,6 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from window_titles import documents, titled_after_each
-
-__all__ = ["documents", "is_evince", "ready", "shows"]
-
 PROGRAM = "evince"
 
 
@@ -33,10 +29,16 @@ def is_evince(argv: list[str]) -> bool:
     return bool(argv) and posixpath.basename(argv[0]) == PROGRAM
 
 
+def documents(argv: list[str]) -> list[str]:
+    """The file names (no folder) of the documents a launch opens."""
+    return [posixpath.basename(a) for a in argv[1:] if not a.startswith("-")]
+
+
 def ready(windows: list[dict[str, Any]], names: list[str]) -> bool:
     """Whether a window is titled after each document Evince opens (with none, its empty window
     is what shows, and any active window will do)."""
-    return titled_after_each(windows, names, shows)
+    titles = [str(window["title"]) for window in windows]
+    return all(any(shows(title, name) for title in titles) for name in names)
 
 
 def shows(title: str, name: str) -> bool:

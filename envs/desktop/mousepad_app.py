@@ -14,10 +14,6 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from window_titles import documents, titled_after_each
-
-__all__ = ["documents", "is_mousepad", "ready", "shows"]
-
 PROGRAM = "mousepad"
 TITLE_END = " - Mousepad"
 
@@ -26,9 +22,15 @@ def is_mousepad(argv: list[str]) -> bool:
     return bool(argv) and posixpath.basename(argv[0]) == PROGRAM
 
 
+def documents(argv: list[str]) -> list[str]:
+    """The file names (no folder) of the files a launch opens."""
+    return [posixpath.basename(a) for a in argv[1:] if not a.startswith("-")]
+
+
 def ready(windows: list[dict[str, Any]], names: list[str]) -> bool:
     """Whether a window is titled after each of ``names`` (a modified file's title starts with "*")."""
-    return titled_after_each(windows, names, shows)
+    titles = [str(window["title"]) for window in windows]
+    return all(any(shows(title, name) for title in titles) for name in names)
 
 
 def shows(title: str, name: str) -> bool:

@@ -16,6 +16,7 @@ import pytest
 import Xlib.display
 import Xlib.X
 
+from palaestra.envs.desktop import tmp_namespace
 from palaestra.envs.desktop.client import SessionClient, shared_note
 
 from .test_desktop_isolation import Sessions
@@ -71,8 +72,11 @@ def test_the_next_episode_finds_nothing_of_the_last_ones_in_tmp(sessions: Sessio
     assert read(sessions, client) == ["", "", ""]
     listed = sessions.command(client, "ls", "-A", "/tmp", "/var/tmp", "/dev/shm")["stdout"].split()
     base = Path(client.info["base"])
-    # Only what the session itself keeps there: its folder (HOME inside it) and its X socket.
-    assert listed == ["/dev/shm:", "/tmp:", ".X11-unix", base.name, "/var/tmp:"], listed
+    # Only what the session itself keeps there: its folder (HOME inside it), its X socket, and the
+    # checkout or venv when they live under /tmp (a CI clone), bound back.
+    code = sorted(root.name for root in tmp_namespace.code_roots() if root.parent == Path("/tmp"))
+    in_tmp = sorted([".X11-unix", base.name, *code])
+    assert listed == ["/dev/shm:", "/tmp:", *in_tmp, "/var/tmp:"], listed
     assert sessions.command(client, "cat", str(base / "home" / "notes.txt"))["stdout"] == "hi"
 
 
@@ -168,8 +172,6 @@ def test_the_warning_names_only_what_was_refused_and_each_reason_once() -> None:
 def test_code_under_a_private_folder_is_bound_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A checkout cloned into /tmp (as CI machines clone) keeps its venv and its package inside
     the session: covered, the session's lazy imports and its commands' Python would vanish."""
-    from palaestra.envs.desktop import tmp_namespace
-
     private = tmp_path / "tmp"
     venv = private / "checkout" / ".venv"
     venv.mkdir(parents=True)
