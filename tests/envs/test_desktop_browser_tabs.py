@@ -124,7 +124,13 @@ def test_without_a_browser_tab_steps_report_it_and_handed_over_launches_still_an
     (failed,) = steps(sessions, a, {"do": "tabs", "action": "open", "urls": ["about:blank"]})
     assert failed["opened"] == [] and "no browser" in failed["error"]
 
-    # A browser a command starts (as the agent's terminal would) gets no DevTools at all.
+    # A browser a command starts (as the agent's terminal would) gets no DevTools at all. Started
+    # while the quit one still writes its profile, it would hand its page to that one through the
+    # profile's lock and wait: the quit browser is let go first.
+    deadline = time.monotonic() + 20
+    while not exited(browser):
+        assert time.monotonic() < deadline, "the quit browser did not exit"
+        time.sleep(0.2)
     started = sessions.command(
         a, "sh", "-c", "setsid chromium --no-first-run about:blank >/dev/null 2>&1 & echo $!"
     )
@@ -134,3 +140,11 @@ def test_without_a_browser_tab_steps_report_it_and_handed_over_launches_still_an
         time.sleep(0.2)
     assert psutil.Process(pid).children(), "the terminal's browser did not start"
     assert tabs(sessions, a) is None and listening(pid) == []
+
+
+def exited(pid: int) -> bool:
+    """Whether the process is gone or only waits to be reaped."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
