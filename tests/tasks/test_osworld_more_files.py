@@ -26,6 +26,7 @@ from palaestra.tasks.desktop.osworld.getters import FilePath
 from palaestra.tasks.desktop.osworld.mp3_tags import check_mp3_meta
 from palaestra.tasks.desktop.osworld.picture_checks import check_structure_sim_with_threshold
 
+from .test_osworld_file_compares import vm_file
 from .test_osworld_pdf_metrics import pdf
 
 MISSING = FilePath("/nonexistent/none")
@@ -180,10 +181,6 @@ def task(tmp_path: Path, name: str, evaluator: dict[str, Any]) -> Path:
     path = tmp_path / f"{name}.json"
     path.write_text(json.dumps(data))
     return path
-
-
-def vm_file(name: str) -> dict[str, str]:
-    return {"type": "vm_file", "path": f"/home/user/{name}", "dest": name}
 
 
 def test_their_task_files_load_and_judge_a_real_home(tmp_path: Path) -> None:
