@@ -6,7 +6,8 @@ As OSWorld: the pictures embedded in each PDF are taken page after page (the ima
 resources name; pictures drawn inline in a page's content, which OSWorld's PyMuPDF does not list,
 are left out too); a different number of pictures scores 0, none on either side 1; otherwise each
 pair, in order, matches when their perceptual hashes (the 64-bit pHash OSWorld's ``imagehash``
-computes) differ in at most `HASH_THRESHOLD` bits, and the score is the share of pairs that match.
+computes; `media_metrics.perceptual_hash`, as for videos) differ in at most
+`HASH_THRESHOLD` bits, and the score is the share of pairs that match.
 OSWorld reads the PDFs with PyMuPDF, here pypdf reads them (both sides alike). A picture that
 cannot be decoded is skipped, as OSWorld skips it. A missing or unreadable PDF scores 0.
 """
@@ -19,26 +20,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from palaestra.tasks.desktop.osworld.media_metrics import perceptual_hash
+
 #: The most bits two pictures' hashes may differ in and still match (OSWorld's).
 HASH_THRESHOLD = 5
-#: A hash is HASH_SIZE x HASH_SIZE bits: the lowest frequencies of a DCT of the picture in grey,
-#: shrunk to HASH_SIZE * 4 pixels a side.
-HASH_SIZE = 8
-
-
-def _dct_matrix(size: int) -> np.ndarray:
-    """The DCT-II as a matrix (unscaled: only the signs of values around their median matter)."""
-    k, n = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
-    return np.asarray(np.cos(np.pi * k * (2 * n + 1) / (2 * size)))
-
-
-def picture_hash(picture: Image.Image) -> np.ndarray:
-    """The picture's pHash bits: whether each of its lowest frequencies is above their median."""
-    side = HASH_SIZE * 4
-    grey = np.asarray(picture.convert("L").resize((side, side), Image.Resampling.LANCZOS), dtype=np.float64)
-    dct = _dct_matrix(side)
-    low = (dct @ grey @ dct.T)[:HASH_SIZE, :HASH_SIZE]
-    return np.asarray(low > np.median(low))
 
 
 def pdf_pictures(path: Any) -> list[Image.Image] | None:
@@ -74,7 +59,7 @@ def compare_pdf_images(pdf1_path: Any, pdf2_path: Any) -> float:
     if not first:
         return 1.0
     matched = sum(
-        int(np.count_nonzero(picture_hash(a) != picture_hash(b))) <= HASH_THRESHOLD
+        int(np.count_nonzero(perceptual_hash(a) != perceptual_hash(b))) <= HASH_THRESHOLD
         for a, b in zip(first, second, strict=True)
     )
     return matched / len(first)
