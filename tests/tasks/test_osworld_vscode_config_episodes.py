@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv
-from palaestra.tasks.desktop.oracles import find, has
+from palaestra.tasks.desktop.oracles import has
 from palaestra.tasks.desktop.osworld import OSWorldTask, load_task
 
 from .vscode_extension import write_vsix
@@ -93,16 +93,22 @@ def open_folder(env: DesktopEnv, name: str) -> tuple[float, dict[str, Any]]:
     obs, *_ = env.step("hotkey('ctrl', 'k')\nhotkey('ctrl', 'o')")
     obs = awaited(env, obs, lambda o: has(o, "combo box", "input"))
     path = f"{env._home / name}/"
-    obs, *_ = env.step(f"click('{find(obs, 'combo box', 'input')}')\nhotkey('ctrl', 'a')\nwrite({path!r})")
-    obs = awaited(env, obs, lambda o: find_value(o, "combo box", path))
-    obs, *_ = env.step("wait(1)\npress('enter')")  # the dialog lists the folder, then takes it
-    awaited(env, obs, lambda o: str(o["focused_window"]) == f"{name} - Visual Studio Code")
+    for _ in range(5):  # keys typed while the dialog still fills its field in are lost: again
+        obs, *_ = env.step(f"hotkey('ctrl', 'a')\nwrite({path!r})\nwait(0.5)")
+        if has_value(obs, "combo box", path):
+            break
+    title = f"{name} - Visual Studio Code"
+    for _ in range(5):  # Enter while the dialog still lists the folder is lost: again
+        obs, *_ = env.step("wait(1)\npress('enter')\nwait(1)")
+        if obs["focused_window"] == title or not has(obs, "combo box", "input"):
+            break
+    awaited(env, obs, lambda o: o["focused_window"] == title)
     _obs, reward, terminated, _truncated, info = env.step("done()")
     assert terminated
     return reward, info
 
 
-def find_value(obs: dict[str, Any], role: str, value: str) -> bool:
+def has_value(obs: dict[str, Any], role: str, value: str) -> bool:
     return any(e["role"] == role and e["value"] == value and e["visible"] for e in obs["elements"])
 
 

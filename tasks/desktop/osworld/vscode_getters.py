@@ -66,7 +66,7 @@ def command_failure(result: CommandResult | None, name: str, path: str) -> VSCod
         return VSCodeCommandError("timeout", f"running {name!r} in VS Code took longer than its timeout")
     if result.returncode == 0:
         return None
-    kind, text = FAILURES.get(result.returncode, ("", ""))
+    kind, text = FAILURES.get(result.returncode or 0, ("", ""))
     if not kind:
         detail = result.stderr.strip().splitlines()[-1:] or [f"exit status {result.returncode}"]
         return VSCodeCommandError("no_file", f"running {name!r} in VS Code failed: {detail[0]}")
