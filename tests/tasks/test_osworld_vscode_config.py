@@ -7,6 +7,7 @@ test_osworld_vscode_config_episodes.py."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, PathOutside
 from palaestra.tasks.desktop.osworld.vscode_command import NO_EXTENSION, NO_FILE, NO_WINDOW, palette_title
 from palaestra.tasks.desktop.osworld.vscode_getters import VSCodeCommandError, command_failure
 
-from .vscode_extension import unpack
+from .vscode_extension import unpack, write_vsix
+
+BUNDLED_VSIX = Path(__file__).parents[2] / "tasks/desktop/osworld/data/files/eval.vsix"
 
 
 def test_the_palette_title_of_an_installed_extensions_command(tmp_path: Path) -> None:
@@ -30,6 +33,16 @@ def test_the_palette_title_of_an_installed_extensions_command(tmp_path: Path) ->
     assert palette_title("GetColorTheme", extensions) is None
     (extensions / ".obsolete").write_text(json.dumps({"palaestra-test.eval-0.0.1": True}))
     assert palette_title("OpenProject", extensions) is None  # uninstalled, not yet deleted
+
+
+def test_the_bundled_extension_is_the_tests_own(tmp_path: Path) -> None:
+    """data/files/eval.vsix (task vscode-open-project) is `vscode_extension` packed: same files."""
+
+    def files(path: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as vsix:
+            return {name: vsix.read(name) for name in vsix.namelist()}
+
+    assert files(BUNDLED_VSIX) == files(write_vsix(tmp_path / "eval.vsix"))
 
 
 def test_each_way_the_command_ends_is_a_typed_error() -> None:
