@@ -3,7 +3,8 @@ format (after its task 53ad5833) installs an extension of ours from a ``.vsix`` 
 with ``code --install-extension``, starts VS Code with no folder open, and is judged by
 ``compare_config`` on the file the extension's ``OpenProject`` writes when the judge runs it through
 the command palette: 1 when the agent opened the right folder, 0 when it opened another; without the
-extension, 0 with the typed error naming what is missing. One desktop session serves all."""
+extension, 0 with the typed error naming what is missing, even with the right answer planted in the
+file beforehand. One desktop session serves all."""
 
 from __future__ import annotations
 
@@ -28,11 +29,18 @@ INSTALL = [
     {"type": "execute", "parameters": {"command": ["code", "--install-extension", "/home/user/eval.vsix"]}},
 ]
 
+#: The file the judge reads, with the right answer, written before the judge runs (as an agent
+#: could): it never counts.
+PLANTED = {
+    "type": "execute",
+    "parameters": {"command": "printf project > /home/user/OpenProject.txt", "shell": True},
+}
+
 
 def task(folder: Path, install: bool) -> OSWorldTask:
     write_vsix(folder / "files" / "eval.vsix")
     config = [
-        *(INSTALL if install else []),
+        *(INSTALL if install else [PLANTED]),
         {
             "type": "command",
             "parameters": {"command": ["mkdir", "-p", "/home/user/project", "/home/user/other"]},
@@ -132,3 +140,4 @@ def test_without_the_extension_the_verdict_is_0_and_says_what_is_missing(
     assert reward == 0.0 and terminated
     [check] = info["task_info"]["checks"]
     assert "no installed VS Code extension contributes the command 'OpenProject'" in check["error"]
+    assert env._home is not None and not (env._home / "OpenProject.txt").exists()  # planted, removed

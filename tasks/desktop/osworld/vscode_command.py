@@ -100,11 +100,11 @@ def main(argv: list[str]) -> int:
         print("usage: vscode_command.py COMMAND OUTPUT_FILE", file=sys.stderr)
         return USAGE
     name, output = argv[0], Path(argv[1])
+    output.unlink(missing_ok=True)  # only what the command writes now counts
     title = palette_title(name, Path.home() / EXTENSIONS)
     if title is None:
         print(f"no installed VS Code extension contributes the command {name!r}", file=sys.stderr)
         return NO_EXTENSION
-    output.unlink(missing_ok=True)
     import pyautogui  # the session's shim; it puts the session's modules on the path
     import window_ops
     import xinput
