@@ -3,6 +3,7 @@ back equals the one a local `BrowserGymObservation` makes of the same episode (t
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,7 @@ from palaestra.server.browsergym_remote import (
     browsergym_json,
 )
 from palaestra.server.run import ServerThread
+from palaestra.server.wire import dumps
 from tests.server.conftest import ENV_OPTIONS
 
 #: Chromium's own ids, numbered by each browser in its own order (and a frame's id random): the
@@ -123,7 +125,7 @@ def test_the_wire_keeps_browsergyms_types() -> None:
         "elapsed_time": np.asarray([0.25]),
         "dom_object": {"documents": [], "strings": []},
     }
-    back = browsergym_from_json(httpx.Response(200, json=browsergym_json(obs)).json())
+    back = browsergym_from_json(json.loads(dumps(browsergym_json(obs))))  # as the server sends it
     assert back.keys() == obs.keys()
     assert back["active_page_index"].dtype == np.int64 and back["elapsed_time"].tolist() == [0.25]
     assert np.array_equal(back["screenshot"], obs["screenshot"]) and back["screenshot"].dtype == np.uint8
