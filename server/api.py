@@ -9,7 +9,7 @@ GET    /sessions/{id}                 one session: its state, verdict and layout
 DELETE /sessions/{id}                 close it (its browser context with it)
 POST   /sessions/{id}/reset           start an episode
 POST   /sessions/{id}/step            act: Gymnasium's 5-tuple as JSON
-GET    /sessions/{id}/observation     the latest observation (?keys=a,b&screenshots=true)
+GET    /sessions/{id}/observation     the latest observation (?keys=a,b&screenshots=true&browsergym=true)
 GET    /sessions/{id}/screenshot.png  the latest screenshot as PNG bytes
 """
 
@@ -185,7 +185,16 @@ async def get_observation(request: Request) -> WireResponse:
             [{"field": "keys", "message": f"unknown keys {unknown}"}],
         )
     images = request.query_params.get("screenshots", "").lower() in ("1", "true", "yes")
-    return WireResponse({"observation": observation_json(session.last.obs, images=images, keys=keys)})
+    out = {"observation": observation_json(session.last.obs, images=images, keys=keys)}
+    if request.query_params.get("browsergym", "").lower() in ("1", "true", "yes"):
+        if session.last.browsergym is None:
+            raise BadRequest(
+                "browsergym: this session makes no BrowserGym-shaped observations; create it with "
+                '"browsergym": true.',
+                [{"field": "browsergym", "message": "the session was created without it"}],
+            )
+        out["browsergym_observation"] = browsergym_json(session.last.browsergym)
+    return WireResponse(out)
 
 
 async def get_screenshot(request: Request) -> Response:

@@ -143,10 +143,14 @@ def test_sessions_say_whether_they_answer_as_browsergym(client: httpx.Client) ->
     assert client.get(f"/sessions/{body['id']}").json()["browsergym"] is True
     step = client.post(f"/sessions/{body['id']}/step", json={"action": "noop()"}).json()
     assert step["browsergym_observation"]["last_action"] == "noop()"
+    latest = client.get(f"/sessions/{body['id']}/observation", params={"browsergym": "true"}).json()
+    assert latest["browsergym_observation"] == step["browsergym_observation"]
     plain = client.post("/sessions", json={"task": "miniwob.click-test", "seed": 1}).json()
     assert plain["browsergym"] is False and "browsergym_observation" not in plain
     step = client.post(f"/sessions/{plain['id']}/step", json={"action": "noop()"}).json()
     assert "browsergym_observation" not in step
+    refused = client.get(f"/sessions/{plain['id']}/observation", params={"browsergym": "true"})
+    assert refused.status_code == 422 and '"browsergym": true' in refused.json()["error"]["message"]
 
 
 def test_a_desktop_task_is_refused_with_why(start_server: Callable[..., ServerThread]) -> None:
