@@ -131,7 +131,14 @@ class DesktopEnv(DesktopJudging):
 
     async def _session(self) -> SessionClient:
         if self._client is None or not self._client.alive:
-            self._client = SessionClient(*self.screen, isolation=self.isolation, **self.limits)
+            limits = self.limits
+            self._client = SessionClient(
+                *self.screen,
+                memory_limit_mb=limits["memory_limit_mb"],
+                cpu_weight=limits["cpu_weight"],
+                pids_limit=limits["pids_limit"],
+                isolation=self.isolation,
+            )
             await self._client.start()
         return self._client
 

@@ -17,7 +17,7 @@ CPU_WEIGHTS = (1, 10_000)
 #: the heaviest sessions measured use (docs/desktop.md), and far below the machine's pid_max, so a
 #: fork bomb fills its episode and nothing else. Held where the session has a cgroup with the pids
 #: controller; where it has none, this default goes without a warning (an explicit limit warns).
-DEFAULT_PIDS_LIMIT = 4096
+DEFAULT_PIDS_LIMIT = 2048
 #: Fewer than this and a terminal with its shell and one command could not start.
 MIN_PIDS_LIMIT = 16
 
