@@ -67,16 +67,19 @@ def sessions() -> Iterator[LimitedSessions]:
 
 
 def pids_folder(sessions: LimitedSessions, client: SessionClient) -> Path:
-    """The episode's leaf in the host's pids hierarchy (v1), found from a command inside."""
+    """The episode's leaf in the host's pids hierarchy (v1; v2: the unified one), found from a
+    command inside."""
     lines = sessions.command(client, "cat", "/proc/self/cgroup")["stdout"].splitlines()
-    path = next(line.split(":", 2)[2] for line in lines if line.split(":")[1] == "pids")
+    found = {line.split(":")[1]: line.split(":", 2)[2] for line in lines}
+    v1 = client.info["cgroup"] == "v1"
+    path = found["pids" if v1 else ""]
     assert f"palaestra-desktop-{client.info['pid']}/episode-" in path, lines
-    return Path("/sys/fs/cgroup/pids", path.lstrip("/"))
+    return Path("/sys/fs/cgroup", "pids" if v1 else "", path.lstrip("/"))
 
 
 def test_forks_past_the_limit_are_refused_inside_the_episode_and_counted(sessions: LimitedSessions) -> None:
     client = sessions.start_with(pids_limit=LIMIT)
-    assert client.info["cgroup"] == "v1" and client.info["pids_limit"] == LIMIT
+    assert client.info["cgroup"] in ("v1", "v2") and client.info["pids_limit"] == LIMIT
     sessions.ask(client, {"op": "episode", "apps": [["galculator"]]})
     leaf = pids_folder(sessions, client)
     assert (leaf / "pids.max").read_text().strip() == str(LIMIT)
