@@ -10,8 +10,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import gymnasium as gym
 import pytest
 
+from palaestra.envs.desktop import DesktopEnv
 from palaestra.envs.desktop.client import SessionClient, limits_note
 from palaestra.envs.desktop.session_limits import DEFAULT_PIDS_LIMIT, check_isolation, check_limits
 from palaestra.errors import ConfigError
@@ -127,6 +129,9 @@ def test_the_process_limit_is_checked_and_its_default_asks_for_nothing() -> None
             ConfigError, match="pids_limit must be a whole number of processes and threads, at"
         ):
             check_limits(None, None, bad)
+    with pytest.raises(ConfigError, match="pids_limit must be"):
+        gym.make("palaestra/desktop.calc-add", pids_limit=8)
+    assert DesktopEnv("desktop.calc-add", pids_limit=None).limits["pids_limit"] is None
     default, explicit = check_limits(None, None), check_limits(None, None, 512)
     assert check_isolation("off", default) == "off"  # the default needs no cgroup
     with pytest.raises(ConfigError, match=r"need the session's cgroup.*\(asked: pids_limit\)"):
