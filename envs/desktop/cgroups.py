@@ -55,7 +55,7 @@ class SessionCgroup:
     dirs: dict[str, Path]
     leaf: str = "infra"
     episode: int = 0
-    #: Each episode leaf's pids.max (None: no limit, or no pids controller: see `pids_limit`).
+    #: Each episode leaf's pids.max (None: no limit, or no pids controller: `has_pids`).
     pids: int | None = None
 
     # -- joining -----------------------------------------------------------------------------
