@@ -39,15 +39,15 @@ for pid in made:
     os.waitpid(pid, 0)
 print(len(made), refused)
 """
-#: A fork bomb that stays: forks until refused, then all of it waits (the episode stays full).
+#: A fork bomb that stays: every process forks again and again, a refused one tries again after
+#: 0.2 s, so the episode stays full (a slot a finished command frees is taken again).
 BOMB = """
 import os, time
 while True:
     try:
-        if os.fork() == 0:
-            continue
+        os.fork()
     except BlockingIOError:
-        time.sleep(300)
+        time.sleep(0.2)
 """
 LIMIT = 40
 
