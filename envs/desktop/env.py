@@ -290,3 +290,9 @@ class DesktopEnv(DesktopJudging):
     @property
     def goal(self) -> str:
         return self._goal
+
+    @property
+    def atspi_nodes(self) -> list[dict[str, Any]]:
+        """The last observation's AT-SPI snapshot (node dicts: key, parent, children, role, name,
+        states, box, text, value), read when a tree part is on; OSWorld's XML is built from it."""
+        return self._nodes
