@@ -112,8 +112,8 @@ class OSWorldObservation(gym.Wrapper[Any, str, Any, str]):
 
     ``require_a11y_tree`` and ``require_terminal`` are OSWorld's ``DesktopEnv`` arguments of the
     same names and defaults: off, the key holds None and nothing is built for it. ``reset``/
-    ``step`` and, for asyncio programs, ``areset``/``astep`` (which call the desktop environment's
-    own coroutines, below any other wrapper) return the converted observation.
+    ``step`` and, for asyncio programs, ``areset``/``astep``/``aclose`` (which call the desktop
+    environment's own coroutines, below any other wrapper) return the converted observation.
     """
 
     def __init__(
@@ -167,6 +167,9 @@ class OSWorldObservation(gym.Wrapper[Any, str, Any, str]):
     async def astep(self, action: str) -> tuple[OSWorldObs, float, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = await self.desktop_env.astep(action)
         return self._convert(obs), float(reward), terminated, truncated, info
+
+    async def aclose(self) -> None:
+        await self.desktop_env.aclose()
 
     def _convert(self, obs: Observation) -> OSWorldObs:
         self.palaestra_obs = obs

@@ -4,6 +4,7 @@ scripted OpenAI-compatible server: the model sees only what the agent sends it."
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import Iterator
@@ -105,3 +106,21 @@ def test_only_a_desktop_with_screenshot_and_tree_is_wrapped() -> None:
     with pytest.raises(ConfigError, match="require_a11y_tree=False"):
         OSWorldObservation(no_tree)
     assert OSWorldObservation(no_tree, require_a11y_tree=False).require_a11y_tree is False
+
+
+def test_terminal_holds_the_focused_terminals_text_in_the_async_face() -> None:
+    env = OSWorldObservation(DesktopEnv("desktop.term-mkdir"), require_terminal=True)
+
+    async def play() -> tuple[dict[str, Any], dict[str, Any]]:
+        try:
+            first, _ = await env.areset(seed=1)
+            typed, *_ = await env.astep("pyautogui.typewrite('echo palaestra-$((6*7))\\n')")
+            return first, typed
+        finally:
+            await env.aclose()
+
+    first, typed = asyncio.run(play())
+    assert env.observation_space.contains(typed)
+    assert first["terminal"] is not None and "palaestra-42" not in first["terminal"]
+    assert typed["terminal"] is not None and "palaestra-42" in typed["terminal"].splitlines()[-2]
+    assert "<terminal " in str(typed["accessibility_tree"])
