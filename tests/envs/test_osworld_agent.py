@@ -57,10 +57,11 @@ def test_osworld_linearizes_our_tree_with_our_boxes(calc: OSWorldObservation) ->
 
 
 def model(request: ScriptRequest) -> Reply:
-    """A model answering PromptAgent from its prompt alone: first an unparseable answer, then one
-    with no code, then the clicks on the buttons of the sum, found in the linearized tree."""
+    """A model answering PromptAgent from its prompt alone: first code that does not parse and code
+    that is no action, then an answer with no code, then the clicks on the buttons of the sum,
+    found in the linearized tree."""
     if request.index == 0:
-        return reply_text("```python\nimport os\nos.system('true')\n```")
+        return reply_text("```python\npyautogui.click(12,\n```\n```python\nimport os\nos.system('true')\n```")
     if request.index == 1:
         return reply_text("I will look at the calculator first.")
     task = re.search(r"compute (\d+) \+ (\d+)", content_text(request.messages[0]["content"]))
@@ -87,11 +88,12 @@ def test_osworld_prompt_agent_solves_a_desktop_task(calc: OSWorldObservation) ->
                 for action in actions:  # none: OSWorld's loop asks again, as here
                     obs, reward, terminated, _, _ = calc.step(action)
                     assert calc.palaestra_obs is not None
-                    played[-1]["error"] = calc.palaestra_obs["last_action_error"]
+                    played[-1].setdefault("errors", []).append(calc.palaestra_obs["last_action_error"])
             prompts = [r.last_user_text() for r in server.chat_requests]
-    assert "not an action call" in played[0]["error"]  # the unparseable code: an error, no crash
+    syntax, not_an_action = played[0]["errors"]  # errors in the observation, no crash
+    assert "Cannot parse the script" in syntax and "not an action call" in not_an_action
     assert played[1] == {"actions": []}  # no code: no step
-    assert played[2]["error"] == "" and terminated and reward == 1.0
+    assert played[2]["errors"] == [""] and terminated and reward == 1.0
     assert len(prompts) == 3 and all(HEADER in p for p in prompts)
     assert calc.palaestra_obs is not None
     seven = next(e for e in calc.palaestra_obs["elements"] if e["name"] == "7")
