@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import gymnasium as gym
 import pytest
 
 from palaestra.envs.desktop import DesktopEnv, OSWorldObservation
@@ -25,7 +26,7 @@ ROW = re.compile(r"^([\w-]+)\t(.*?)\t(.*?)\t(.*?)\t(.*?)\t\((\d+), (\d+)\)\t\((\
 
 @pytest.fixture
 def calc() -> Iterator[OSWorldObservation]:
-    env = OSWorldObservation(DesktopEnv("desktop.calc-add"))
+    env = OSWorldObservation(gym.make("palaestra/desktop.calc-add"))
     yield env
     env.close()
 
