@@ -298,6 +298,5 @@ class DesktopEnv(DesktopJudging):
 
     @property
     def atspi_nodes(self) -> list[dict[str, Any]]:
-        """The last observation's AT-SPI snapshot (node dicts: key, parent, children, role, name,
-        states, box, text, value), read when a tree part is on; OSWorld's XML is built from it."""
+        """The last observation's AT-SPI snapshot (`atspi.Node`s as dicts), for OSWorld's XML."""
         return self._nodes
