@@ -295,3 +295,8 @@ class DesktopEnv(DesktopJudging):
     @property
     def goal(self) -> str:
         return self._goal
+
+    @property
+    def atspi_nodes(self) -> list[dict[str, Any]]:
+        """The last observation's AT-SPI snapshot (`atspi.Node`s as dicts), for OSWorld's XML."""
+        return self._nodes
