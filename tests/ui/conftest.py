@@ -22,7 +22,7 @@ from palaestra.testing import ScriptedLLMServer
 from palaestra.ui import UiOptions, UiRoots
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ui_support import Person, Runs, ServedUi, script
+from ui_support import Person, Runs, ServedUi, person_at, script
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +78,5 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture
 def person(ui: ServedUi, browser: Browser, shots: Path) -> Iterator[Person]:
-    context = browser.new_context(viewport={"width": 1400, "height": 950})
-    context.set_default_timeout(30_000)
-    someone = Person(context.new_page(), ui.url, shots)
-    yield someone
-    context.close()
+    with person_at(browser, ui.url, shots) as someone:
+        yield someone

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
-from ui_support import Person, ServedUi
+from ui_support import ServedUi, person_at
 
 from palaestra.runs.compare import compare_runs
 from palaestra.ui import UiRoots
@@ -91,10 +91,7 @@ def test_the_comparison_json_carries_the_evaluator_columns(served: ServedUi, res
 def test_the_compare_page_draws_the_columns_under_the_success_table(
     served: ServedUi, browser: Browser, shots: Path
 ) -> None:
-    context = browser.new_context(viewport={"width": 1400, "height": 950})
-    context.set_default_timeout(30_000)
-    person = Person(context.new_page(), served.url, shots)
-    try:
+    with person_at(browser, served.url, shots) as person:
         page = person.open()
         for name in ("wa-first", "wa-second"):
             page.get_by_role("checkbox", name=re.compile(name)).check()
@@ -125,5 +122,3 @@ def test_the_compare_page_draws_the_columns_under_the_success_table(
         expect(page.locator("table")).to_have_count(1)
         expect(page.get_by_text("Evaluator columns")).to_have_count(0)
         person.check_clean()
-    finally:
-        context.close()

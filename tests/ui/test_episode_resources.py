@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
-from ui_support import Person, ServedUi
+from ui_support import ServedUi, person_at
 
 from palaestra.ui import UiRoots
 
@@ -49,10 +49,7 @@ def test_the_episode_api_says_the_figures_in_a_line(served: ServedUi) -> None:
 def test_the_episode_page_shows_resources_only_when_measured(
     served: ServedUi, browser: Browser, shots: Path
 ) -> None:
-    context = browser.new_context(viewport={"width": 1400, "height": 950})
-    context.set_default_timeout(30_000)
-    person = Person(context.new_page(), served.url, shots)
-    try:
+    with person_at(browser, served.url, shots) as person:
         page = person.open("#/episode?run=mixed&key=" + f"agent%7C{DESKTOP}%7C0")
         line = page.locator("p.resources")
         expect(line).to_have_text("resources: 1.52 CPU s · peak 143 MiB · 0 OOM kills (cgroup)")
@@ -62,5 +59,3 @@ def test_the_episode_page_shows_resources_only_when_measured(
         expect(page.locator("h1")).to_contain_text(BROWSER)
         expect(page.locator("p.resources")).to_have_count(0)
         person.check_clean()
-    finally:
-        context.close()

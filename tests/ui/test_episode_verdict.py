@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
-from ui_support import Person, ServedUi
+from ui_support import ServedUi, person_at
 
 from palaestra.ui import UiRoots
 
@@ -44,10 +44,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedUi]:
 def test_the_episode_page_shows_the_three_columns_and_why(
     served: ServedUi, browser: Browser, shots: Path
 ) -> None:
-    context = browser.new_context(viewport={"width": 1400, "height": 950})
-    context.set_default_timeout(30_000)
-    person = Person(context.new_page(), served.url, shots)
-    try:
+    with person_at(browser, served.url, shots) as person:
         page = person.open("#/episode?run=wa&key=" + "agent%7Cwebarena.44%7C0")
         section = page.locator("section.verdict")
         expect(section.get_by_role("heading", name="WebArena verdict")).to_be_visible()
@@ -72,5 +69,3 @@ def test_the_episode_page_shows_the_three_columns_and_why(
         expect(page.locator("h1")).to_contain_text("miniwob.click-test")
         expect(page.locator("section.verdict")).to_have_count(0)
         person.check_clean()
-    finally:
-        context.close()

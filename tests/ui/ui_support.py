@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from palaestra.testing import ScriptRequest, reply_text
 
@@ -59,6 +61,17 @@ class Person:
         assert not [e for e in self.errors if not re.search(r"Failed to load resource.*40[49]", e)], (
             self.errors
         )
+
+
+@contextmanager
+def person_at(browser: Browser, base: str, shots: Path) -> Iterator[Person]:
+    """A person with a fresh browser context of their own on the UI at `base`, closed on leaving."""
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    context.set_default_timeout(30_000)
+    try:
+        yield Person(context.new_page(), base, shots)
+    finally:
+        context.close()
 
 
 class ServedUi:
