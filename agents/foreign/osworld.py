@@ -183,6 +183,9 @@ class OSWorldPromptAgent(Agent):
             )
         self.queued.clear()
         prompt = self.prompt
+        if prompt is not None and not prompt.process.alive:  # it failed the last episode: a new one
+            await self.aclose()
+            prompt = None
         if prompt is None:
             await asyncio.to_thread(self._started)
         else:
