@@ -2,7 +2,7 @@
 
 Run with the Python of the venv ``scripts/setup`` makes for BrowserGym and AgentLab
 (``.venv/share/palaestra/venv-browsergym``; their Playwright pin conflicts with ours, so Palaestra
-is not installed there); our side is `palaestra.agents.foreign.agentlab`. Imports nothing of
+is not installed there); our side is `palaestra.agents.foreign.agentlab_agent`. Imports nothing of
 Palaestra's package: BrowserGym's observation arrives as ``server/browsergym_remote.py``'s JSON,
 decoded by that file loaded by its path.
 
@@ -33,6 +33,11 @@ import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+#: This folder holds our side's modules (``process.py``...), which must not shadow the foreign
+#: agent's imports: Python put it first on the path, as a script's folder.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
 
 CODEC_MODULE = Path(__file__).resolve().parents[2] / "server" / "browsergym_remote.py"
 

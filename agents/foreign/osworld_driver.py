@@ -1,7 +1,7 @@
 """OSWorld's own ``PromptAgent`` (``mm_agents.agent`` of its package desktop-env), driven over pipes.
 
 Run with the Python of OSWorld's venv (``.venv/share/palaestra/venv-osworld``, which
-``scripts/setup`` makes); our side is `palaestra.agents.foreign.osworld`. Imports nothing of ours:
+``scripts/setup`` makes); our side is `palaestra.agents.foreign.osworld_agent`. Imports nothing of ours:
 what it answers is OSWorld's agent reading our observations.
 
     python osworld_driver.py [--model gpt-4o] [--observation-type a11y_tree]
@@ -32,6 +32,11 @@ import sys
 import types
 from pathlib import Path
 from typing import Any
+
+#: This folder holds our side's modules (``process.py``...), which must not shadow the foreign
+#: agent's imports: Python put it first on the path, as a script's folder.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
 
 #: The provider SDKs ``agent.py`` imports but gpt models never call, with the names it imports from them.
 UNUSED_PROVIDERS: dict[str, tuple[str, ...]] = {"dashscope": (), "google.generativeai": (), "groq": ("Groq",)}

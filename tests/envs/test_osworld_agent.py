@@ -16,7 +16,7 @@ from typing import Any
 import gymnasium as gym
 import pytest
 
-from palaestra.agents.foreign.osworld import OSWorldPrompt, linearize
+from palaestra.agents.foreign.osworld_agent import OSWorldPrompt, linearize
 from palaestra.cli import main
 from palaestra.envs.desktop import DesktopEnv, OSWorldObservation
 from palaestra.envs.obs import ObsConfig
