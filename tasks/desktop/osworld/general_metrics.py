@@ -89,10 +89,12 @@ def compare_text_file(
 
 
 def diff_text_file(actual: Any, expected: Any) -> float:
+    """How alike two text files are, as OSWorld measures it: the similarity of their lists of lines
+    (a line differing by one letter counts as a whole line changed)."""
     got, want = file_text(actual), file_text(expected)
     if got is None or want is None:
         return 0.0
-    return SequenceMatcher(None, got, want).ratio()
+    return SequenceMatcher(None, got.splitlines(), want.splitlines()).ratio()
 
 
 def _rows(path: Any) -> list[dict[str, str]] | None:
