@@ -71,7 +71,8 @@ def our_score(case: Case) -> float:
 
 def assert_same_scores(cases: dict[str, Case], differences: dict[str, Difference]) -> None:
     """Every case scores the same here and in OSWorld, but those in ``differences``, which score
-    exactly as listed; and each metric has a case OSWorld scores 1 and one it scores less, so that a case
+    exactly as listed; and each metric (each rule kind of compare_table) has a case OSWorld scores 1
+    and one it scores less, so that a case
     table that could not tell a right file from a wrong one is caught too."""
     assert set(differences) <= set(cases), set(differences) - set(cases)
     theirs = osworld_verdicts(cases)
@@ -85,7 +86,13 @@ def assert_same_scores(cases: dict[str, Case], differences: dict[str, Difference
         elif ours[name] != theirs[name]:
             report.append(f"{name}: ours {ours[name]}, OSWorld {theirs[name]!r}")
     assert not report, "\n".join(report)
-    for metric in {c.metric for c in cases.values()}:
-        seen = {theirs[n] for n, c in cases.items() if c.metric == metric}
+    for kind in {kind_of(c) for c in cases.values()}:
+        seen = {theirs[n] for n, c in cases.items() if kind_of(c) == kind}
         failing = [s for s in seen if isinstance(s, float) and s < 1.0]
-        assert 1.0 in seen and failing, f"{metric} lacks a passing or a failing case: OSWorld gave {seen}"
+        assert 1.0 in seen and failing, f"{kind} lacks a passing or a failing case: OSWorld gave {seen}"
+
+
+def kind_of(case: Case) -> str:
+    """The metric, and for compare_table the kind of its first rule (each kind needs both variants)."""
+    rules = case.options.get("rules")
+    return f"{case.metric} {rules[0]['type']}" if rules else case.metric
