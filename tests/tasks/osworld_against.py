@@ -50,18 +50,25 @@ def path(value: Path) -> FilePath:
 
 def osworld_verdicts(cases: dict[str, Case]) -> dict[str, float | str]:
     """OSWorld's score of each case, or the name of the exception its metric raised."""
-    assert OSWORLD_PYTHON.exists(), f"{OSWORLD_PYTHON} is missing: run scripts/setup (it makes OSWorld's venv)"
+    assert OSWORLD_PYTHON.exists(), (
+        f"{OSWORLD_PYTHON} is missing: run scripts/setup (it makes OSWorld's venv)"
+    )
     payload = [
         {"module": c.module, "metric": c.metric, "args": list(c.args), "options": c.options}
         for c in cases.values()
     ]
     done = subprocess.run(
-        [str(OSWORLD_PYTHON), str(SCORER)], input=json.dumps(payload), capture_output=True, text=True, check=False
+        [str(OSWORLD_PYTHON), str(SCORER)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     verdicts = json.loads(done.stdout)
     return {
-        name: v["score"] if "score" in v else v["error"].split(":")[0] for name, v in zip(cases, verdicts, strict=True)
+        name: v["score"] if "score" in v else v["error"].split(":")[0]
+        for name, v in zip(cases, verdicts, strict=True)
     }
 
 
@@ -82,7 +89,8 @@ def assert_same_scores(cases: dict[str, Case], differences: dict[str, Difference
         if name in differences:
             want = differences[name]
             if (ours[name], theirs[name]) != (want.ours, want.osworld):
-                report.append(f"{name}: listed as ours {want.ours} / OSWorld {want.osworld!r}, now {ours[name]} / {theirs[name]!r}")
+                listed = f"listed as ours {want.ours} / OSWorld {want.osworld!r}"
+                report.append(f"{name}: {listed}, now {ours[name]} / {theirs[name]!r}")
         elif ours[name] != theirs[name]:
             report.append(f"{name}: ours {ours[name]}, OSWorld {theirs[name]!r}")
     assert not report, "\n".join(report)

@@ -85,39 +85,156 @@ def calc_cases(d: Path) -> dict[str, Case]:
     size_rule = {"method": "eq", "ref": 12}
     cases = {
         "sheet_name pass": Case(t, "compare_table", (path(same), path(want)), table({"type": "sheet_name"})),
-        "sheet_name fail": Case(t, "compare_table", (path(two_sheets), path(want)), table({"type": "sheet_name"})),
+        "sheet_name fail": Case(
+            t, "compare_table", (path(two_sheets), path(want)), table({"type": "sheet_name"})
+        ),
         "sheet_data pass": Case(t, "compare_table", (path(same), path(want)), table(pair("sheet_data"))),
-        "sheet_data precision": Case(t, "compare_table", (path(rounded), path(want)), table(pair("sheet_data", precision=3))),
+        "sheet_data precision": Case(
+            t, "compare_table", (path(rounded), path(want)), table(pair("sheet_data", precision=3))
+        ),
         "sheet_data fail": Case(t, "compare_table", (path(changed), path(want)), table(pair("sheet_data"))),
-        "sheet_data by name": Case(t, "compare_table", (path(same), path(want)), table(pair("sheet_data", sheet_idx0="RNSales", sheet_idx1="ENSales"))),
-        "sheet_data no such sheet": Case(t, "compare_table", (path(same), path(want)), table(pair("sheet_data", sheet_idx0="RNOther"))),
-        "fuzzy exact pass": Case(t, "compare_table", (path(same), path(want)), table(fuzzy(range=["A1:C4"], type="exact_match"))),
-        "fuzzy exact fail": Case(t, "compare_table", (path(renamed), path(want)), table(fuzzy(range=["A4"], type="exact_match"))),
-        "fuzzy includes": Case(t, "compare_table", (path(renamed), path(want)), table(fuzzy(range=["A4"], type="includes", ignore_case=True))),
-        "fuzzy included_by": Case(t, "compare_table", (path(renamed), path(want)), table(fuzzy(range=["A4"], type="included_by", ignore_case=True))),
-        "fuzzy ignore_chars": Case(t, "compare_table", (path(renamed), path(want)), table(fuzzy(range=["A4"], type="exact_match", ignore_case=True, ignore_chars=" ()blue"))),
-        "fuzzy ratio": Case(t, "compare_table", (path(renamed), path(want)), table(fuzzy(range=["A4"], type="fuzzy_match", threshold=25))),
-        "fuzzy ratio low": Case(t, "compare_table", (path(renamed), path(want)), table(fuzzy(range=["A4"], type="fuzzy_match"))),
-        "fuzzy normalization": Case(t, "compare_table", (path(renamed), path(want)), table(fuzzy(range=["A4"], type="exact_match", normalization=[["Ink (blue)", "ink"]]))),
-        "check_cell value": Case(t, "compare_table", (path(same),), table(cell("B3", value={"method": "eq", "ref": 4}))),
-        "check_cell value fail": Case(t, "compare_table", (path(same),), table(cell("A2", value={"method": "eq", "ref": "Pen"}))),
-        "check_cell bold": Case(t, "compare_table", (path(styled),), table(cell("A1", font_bold={"method": "eq", "ref": True}, font_size=size_rule))),
-        "check_cell not bold": Case(t, "compare_table", (path(same),), table(cell("A1", font_bold={"method": "eq", "ref": True}))),
-        "check_cell font name": Case(t, "compare_table", (path(styled),), table(cell("A1", font_name={"method": "eq", "ref": "Arial"}))),
-        "check_cell number format": Case(t, "compare_table", (path(styled),), table(cell("B2", number_format={"method": "eq", "ref": "0.00"}))),
-        "check_cell number format fail": Case(t, "compare_table", (path(same),), table(cell("B2", number_format={"method": "eq", "ref": "0.00"}))),
-        "style bold pass": Case(t, "compare_table", (path(styled), path(styled)), table(pair("style", props=["font_bold", "number_format"]))),
-        "style bold fail": Case(t, "compare_table", (path(same), path(styled)), table(pair("style", props=["font_bold"]))),
+        "sheet_data by name": Case(
+            t,
+            "compare_table",
+            (path(same), path(want)),
+            table(pair("sheet_data", sheet_idx0="RNSales", sheet_idx1="ENSales")),
+        ),
+        "sheet_data no such sheet": Case(
+            t, "compare_table", (path(same), path(want)), table(pair("sheet_data", sheet_idx0="RNOther"))
+        ),
+        "fuzzy exact pass": Case(
+            t, "compare_table", (path(same), path(want)), table(fuzzy(range=["A1:C4"], type="exact_match"))
+        ),
+        "fuzzy exact fail": Case(
+            t, "compare_table", (path(renamed), path(want)), table(fuzzy(range=["A4"], type="exact_match"))
+        ),
+        "fuzzy includes": Case(
+            t,
+            "compare_table",
+            (path(renamed), path(want)),
+            table(fuzzy(range=["A4"], type="includes", ignore_case=True)),
+        ),
+        "fuzzy included_by": Case(
+            t,
+            "compare_table",
+            (path(renamed), path(want)),
+            table(fuzzy(range=["A4"], type="included_by", ignore_case=True)),
+        ),
+        "fuzzy ignore_chars": Case(
+            t,
+            "compare_table",
+            (path(renamed), path(want)),
+            table(fuzzy(range=["A4"], type="exact_match", ignore_case=True, ignore_chars=" ()blue")),
+        ),
+        "fuzzy ratio": Case(
+            t,
+            "compare_table",
+            (path(renamed), path(want)),
+            table(fuzzy(range=["A4"], type="fuzzy_match", threshold=25)),
+        ),
+        "fuzzy ratio low": Case(
+            t, "compare_table", (path(renamed), path(want)), table(fuzzy(range=["A4"], type="fuzzy_match"))
+        ),
+        "fuzzy normalization": Case(
+            t,
+            "compare_table",
+            (path(renamed), path(want)),
+            table(fuzzy(range=["A4"], type="exact_match", normalization=[["Ink (blue)", "ink"]])),
+        ),
+        "check_cell value": Case(
+            t, "compare_table", (path(same),), table(cell("B3", value={"method": "eq", "ref": 4}))
+        ),
+        "check_cell value fail": Case(
+            t, "compare_table", (path(same),), table(cell("A2", value={"method": "eq", "ref": "Pen"}))
+        ),
+        "check_cell bold": Case(
+            t,
+            "compare_table",
+            (path(styled),),
+            table(cell("A1", font_bold={"method": "eq", "ref": True}, font_size=size_rule)),
+        ),
+        "check_cell not bold": Case(
+            t, "compare_table", (path(same),), table(cell("A1", font_bold={"method": "eq", "ref": True}))
+        ),
+        "check_cell font name": Case(
+            t, "compare_table", (path(styled),), table(cell("A1", font_name={"method": "eq", "ref": "Arial"}))
+        ),
+        "check_cell number format": Case(
+            t,
+            "compare_table",
+            (path(styled),),
+            table(cell("B2", number_format={"method": "eq", "ref": "0.00"})),
+        ),
+        "check_cell number format fail": Case(
+            t,
+            "compare_table",
+            (path(same),),
+            table(cell("B2", number_format={"method": "eq", "ref": "0.00"})),
+        ),
+        "style bold pass": Case(
+            t,
+            "compare_table",
+            (path(styled), path(styled)),
+            table(pair("style", props=["font_bold", "number_format"])),
+        ),
+        "style bold fail": Case(
+            t, "compare_table", (path(same), path(styled)), table(pair("style", props=["font_bold"]))
+        ),
         "freeze pass": Case(t, "compare_table", (path(frozen), path(frozen)), table(pair("freeze"))),
         "freeze fail": Case(t, "compare_table", (path(frozen_other), path(frozen)), table(pair("freeze"))),
-        "zoom pass": Case(t, "compare_table", (path(zoomed),), table({"type": "zoom", "sheet_idx": 0, "method": "ge", "ref": 130})),
-        "zoom fail": Case(t, "compare_table", (path(same),), table({"type": "zoom", "sheet_idx": 0, "method": "ge", "ref": 130})),
-        "validation pass": Case(t, "compare_table", (path(validated),), table({"type": "data_validation", "sheet_idx": 0, "dv_props": [{"type": {"method": "eq", "ref": "list"}, "formula1": {"method": "eq", "ref": '"1,2,3"'}}]})),
-        "validation fail": Case(t, "compare_table", (path(same),), table({"type": "data_validation", "sheet_idx": 0, "dv_props": [{"type": {"method": "eq", "ref": "list"}}]})),
-        "col_props pass": Case(t, "compare_table", (path(wide), path(wide_want)), table(pair("col_props", props=["width"]))),
-        "col_props fail": Case(t, "compare_table", (path(narrow), path(wide_want)), table(pair("col_props", props=["width"]))),
-        "row_props pass": Case(t, "compare_table", (path(narrow), path(wide_want)), table(pair("row_props", props=["height"]))),
-        "row_props fail": Case(t, "compare_table", (path(same), path(wide_want)), table(pair("row_props", props=["height"]))),
+        "zoom pass": Case(
+            t,
+            "compare_table",
+            (path(zoomed),),
+            table({"type": "zoom", "sheet_idx": 0, "method": "ge", "ref": 130}),
+        ),
+        "zoom fail": Case(
+            t,
+            "compare_table",
+            (path(same),),
+            table({"type": "zoom", "sheet_idx": 0, "method": "ge", "ref": 130}),
+        ),
+        "validation pass": Case(
+            t,
+            "compare_table",
+            (path(validated),),
+            table(
+                {
+                    "type": "data_validation",
+                    "sheet_idx": 0,
+                    "dv_props": [
+                        {
+                            "type": {"method": "eq", "ref": "list"},
+                            "formula1": {"method": "eq", "ref": '"1,2,3"'},
+                        }
+                    ],
+                }
+            ),
+        ),
+        "validation fail": Case(
+            t,
+            "compare_table",
+            (path(same),),
+            table(
+                {
+                    "type": "data_validation",
+                    "sheet_idx": 0,
+                    "dv_props": [{"type": {"method": "eq", "ref": "list"}}],
+                }
+            ),
+        ),
+        "col_props pass": Case(
+            t, "compare_table", (path(wide), path(wide_want)), table(pair("col_props", props=["width"]))
+        ),
+        "col_props fail": Case(
+            t, "compare_table", (path(narrow), path(wide_want)), table(pair("col_props", props=["width"]))
+        ),
+        "row_props pass": Case(
+            t, "compare_table", (path(narrow), path(wide_want)), table(pair("row_props", props=["height"]))
+        ),
+        "row_props fail": Case(
+            t, "compare_table", (path(same), path(wide_want)), table(pair("row_props", props=["height"]))
+        ),
         "filter pass": Case(t, "compare_table", (path(filtered), path(filtered_want)), table(pair("filter"))),
         "filter fail": Case(t, "compare_table", (path(same), path(filtered_want)), table(pair("filter"))),
         "missing result": Case(t, "compare_table", (None, path(want)), table(pair("sheet_data"))),
@@ -130,7 +247,9 @@ def csv_cases(d: Path) -> dict[str, Case]:
     (d / "want.csv").write_text("A,B\n1,2\n", encoding="utf-8")
     got, want = path(d / "got.csv"), path(d / "want.csv")
     return {
-        "compare_csv loose": Case("table", "compare_csv", (got, want), {"strict": False, "ignore_case": True}),
+        "compare_csv loose": Case(
+            "table", "compare_csv", (got, want), {"strict": False, "ignore_case": True}
+        ),
         "compare_csv strict": Case("table", "compare_csv", (got, want)),
         "compare_csv case": Case("table", "compare_csv", (got, want), {"strict": False}),
     }

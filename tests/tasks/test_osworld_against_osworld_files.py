@@ -22,7 +22,9 @@ def file_cases(d: Path) -> dict[str, Case]:
     bigger = write(d / "bigger.json", json.dumps({"name": "Ada Lovelace", "year": "1843", "extra": True}))
     wrong = write(d / "wrong.json", json.dumps({"name": "Ada Lovelace", "year": "1842"}))
     gold_py = write(d / "gold.py", "def f():\n    return 1\n")
-    same_py = write(d / "a.py", "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n\ndef f():  \n\treturn 1\n\n")
+    same_py = write(
+        d / "a.py", "#!/usr/bin/env python3\n# -*- coding: utf-8 -*-\n\ndef f():  \n\treturn 1\n\n"
+    )
     fenced_py = write(d / "b.py", "```python\ndef f():\n    return 1\n```\n")
     number = write(d / "number.txt", "42.5\n")
     slides = pdf(d / "s.pdf", ["Week 1", "Functions"]).read_bytes()
@@ -43,20 +45,50 @@ def file_cases(d: Path) -> dict[str, Case]:
         "json objects fail": Case("general", "is_included_all_json_objects", (gold_text, wrong)),
         "python text pass": Case("general", "compare_python_pure_text", (same_py, gold_py)),
         "python text fenced": Case("general", "compare_python_pure_text", (fenced_py, gold_py)),
-        "result files sentence": Case("vscode", "compare_result_files", (write(d / "a.txt", "The answer is 42.5"), number)),
+        "result files sentence": Case(
+            "vscode", "compare_result_files", (write(d / "a.txt", "The answer is 42.5"), number)
+        ),
         "result files near": Case("vscode", "compare_result_files", (write(d / "b.txt", "42.50001"), number)),
         "result files other": Case("vscode", "compare_result_files", (write(d / "c.txt", "42.6"), number)),
-        "result files word case": Case("vscode", "compare_result_files", (write(d / "e.txt", "paris"), write(d / "w.txt", "Paris"))),
-        "zip files restamped": Case("vscode", "compare_zip_files", (zipped(d / "a.zip", {"notes.txt": b"hello", "week1.pdf": restamped}), gold_zip)),
-        "zip files other pdf": Case("vscode", "compare_zip_files", (zipped(d / "b.zip", {"notes.txt": b"hello", "week1.pdf": other_slides}), gold_zip)),
-        "zip files member missing": Case("vscode", "compare_zip_files", (zipped(d / "c.zip", {"notes.txt": b"hello"}), gold_zip)),
-        "place math pass": Case("general", "fuzzy_place_math", (document(d / "m1.docx", "12", "15 20"), answers)),
-        "place math near": Case("general", "fuzzy_place_math", (document(d / "m2.docx", "12 15 21"), answers)),
+        "result files word case": Case(
+            "vscode", "compare_result_files", (write(d / "e.txt", "paris"), write(d / "w.txt", "Paris"))
+        ),
+        "zip files restamped": Case(
+            "vscode",
+            "compare_zip_files",
+            (zipped(d / "a.zip", {"notes.txt": b"hello", "week1.pdf": restamped}), gold_zip),
+        ),
+        "zip files other pdf": Case(
+            "vscode",
+            "compare_zip_files",
+            (zipped(d / "b.zip", {"notes.txt": b"hello", "week1.pdf": other_slides}), gold_zip),
+        ),
+        "zip files member missing": Case(
+            "vscode", "compare_zip_files", (zipped(d / "c.zip", {"notes.txt": b"hello"}), gold_zip)
+        ),
+        "place math pass": Case(
+            "general", "fuzzy_place_math", (document(d / "m1.docx", "12", "15 20"), answers)
+        ),
+        "place math near": Case(
+            "general", "fuzzy_place_math", (document(d / "m2.docx", "12 15 21"), answers)
+        ),
         "place math two": Case("general", "fuzzy_place_math", (document(d / "m3.docx", "12 15"), answers)),
-        "cities pass": Case("table", "compare_conference_city_in_order", (sheet(d / "c1.xlsx", CITIES), cities)),
-        "cities wien": Case("table", "compare_conference_city_in_order", (sheet(d / "c2.xlsx", ["Wien, Austria", *CITIES[1:]]), cities)),
-        "cities swapped": Case("table", "compare_conference_city_in_order", (sheet(d / "c3.xlsx", ["Singapore", "Vienna", *CITIES[2:]]), cities)),
-        "epub rewrapped": Case("others", "compare_epub", (epub(d / "a.epub", page.replace("<p>", "\n<p>"), "uuid-2"), gold_book)),
+        "cities pass": Case(
+            "table", "compare_conference_city_in_order", (sheet(d / "c1.xlsx", CITIES), cities)
+        ),
+        "cities wien": Case(
+            "table",
+            "compare_conference_city_in_order",
+            (sheet(d / "c2.xlsx", ["Wien, Austria", *CITIES[1:]]), cities),
+        ),
+        "cities swapped": Case(
+            "table",
+            "compare_conference_city_in_order",
+            (sheet(d / "c3.xlsx", ["Singapore", "Vienna", *CITIES[2:]]), cities),
+        ),
+        "epub rewrapped": Case(
+            "others", "compare_epub", (epub(d / "a.epub", page.replace("<p>", "\n<p>"), "uuid-2"), gold_book)
+        ),
         "epub other": Case("others", "compare_epub", (epub(d / "b.epub", other_page, "uuid-3"), gold_book)),
     }
 

@@ -41,7 +41,9 @@ def gimp_cases(d: Path) -> dict[str, Case]:
         "image_size fail": Case(G, "check_image_size", (e["park"], {"width": 120, "height": 80})),
         "list pass": Case(G, "compare_image_list", ([e["park"], e["mirror"]], [e["park"], e["mirror"]])),
         "list lossy": Case(G, "compare_image_list", ([e["park"], e["jpeg"]], [e["park"], e["park"]])),
-        "config pass": Case(G, "check_config_status", (rc, {"type:": "key-value", "key": "undo-levels", "value": "100"})),
+        "config pass": Case(
+            G, "check_config_status", (rc, {"type:": "key-value", "key": "undo-levels", "value": "100"})
+        ),
         "config theme": Case(G, "check_config_status", (rc, {"key": "theme", "value": '"Light"'})),
         "config fail": Case(G, "check_config_status", (rc, {"key": "undo-levels", "value": "5"})),
         "triangle centred": Case(G, "check_triangle_position", (s["centred_two_colours"],)),

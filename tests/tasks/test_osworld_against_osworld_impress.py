@@ -10,7 +10,16 @@ from typing import Any
 from pptx.util import Inches
 
 from .osworld_against import Case, Difference, assert_same_scores, path
-from .test_osworld_impress_metrics import CHANGES, PRESENTER, TIP, background, deck, set_attr, settings, transition
+from .test_osworld_impress_metrics import (
+    CHANGES,
+    PRESENTER,
+    TIP,
+    background,
+    deck,
+    set_attr,
+    settings,
+    transition,
+)
 
 S = "slides"
 
@@ -26,11 +35,18 @@ def option_cases(d: Path) -> dict[str, Case]:
 
     def nudge(p: Any) -> None:
         title = p.slides[1].shapes.title
-        title.left, title.top, title.width, title.height = title.left + 10, title.top, title.width, title.height
+        title.left, title.top, title.width, title.height = (
+            title.left + 10,
+            title.top,
+            title.width,
+            title.height,
+        )
 
     nudged = path(deck(d / "nudged.pptx", nudge))
     cases["pptx nudged within tolerance"] = Case(S, "compare_pptx_files", (nudged, want))
-    cases["pptx nudged no tolerance"] = Case(S, "compare_pptx_files", (nudged, want), {"approximately_tolerance": 0})
+    cases["pptx nudged no tolerance"] = Case(
+        S, "compare_pptx_files", (nudged, want), {"approximately_tolerance": 0}
+    )
     return cases
 
 
@@ -43,21 +59,41 @@ def check_cases(d: Path) -> dict[str, Case]:
     strike_rules = {"slide_index_s": [1], "shape_index_s": [0], "paragraph_index_s": [0]}
     off = path(settings(d / "off.xcu", TIP, (*PRESENTER, "false")))
     on = path(settings(d / "on.xcu", TIP, (*PRESENTER, "true")))
-    common = path(settings(d / "common.xcu", ("/org.openoffice.Office.Common/Save/Document", "AutoSaveTimeIntervall", "3")))
-    recovery = path(settings(d / "recovery.xcu", ("/org.openoffice.Office.Recovery/AutoSave", "TimeIntervall", "3")))
+    common = path(
+        settings(
+            d / "common.xcu", ("/org.openoffice.Office.Common/Save/Document", "AutoSaveTimeIntervall", "3")
+        )
+    )
+    recovery = path(
+        settings(d / "recovery.xcu", ("/org.openoffice.Office.Recovery/AutoSave", "TimeIntervall", "3"))
+    )
     return {
         "portrait pass": Case(S, "check_slide_orientation_Portrait", (tall,)),
         "portrait fail": Case(S, "check_slide_orientation_Portrait", (wide,)),
-        "transition pass": Case(S, "check_transition", (dissolving, {"slide_idx": 1, "transition_type": "dissolve"})),
-        "transition other kind": Case(S, "check_transition", (dissolving, {"slide_idx": 1, "transition_type": "fade"})),
-        "transition other slide": Case(S, "check_transition", (dissolving, {"slide_idx": 0, "transition_type": "dissolve"})),
-        "transition no slide": Case(S, "check_transition", (dissolving, {"slide_idx": 5, "transition_type": "dissolve"})),
+        "transition pass": Case(
+            S, "check_transition", (dissolving, {"slide_idx": 1, "transition_type": "dissolve"})
+        ),
+        "transition other kind": Case(
+            S, "check_transition", (dissolving, {"slide_idx": 1, "transition_type": "fade"})
+        ),
+        "transition other slide": Case(
+            S, "check_transition", (dissolving, {"slide_idx": 0, "transition_type": "dissolve"})
+        ),
+        "transition no slide": Case(
+            S, "check_transition", (dissolving, {"slide_idx": 5, "transition_type": "dissolve"})
+        ),
         "strikethrough pass": Case(S, "check_strikethrough", (struck, strike_rules)),
         "strikethrough fail": Case(S, "check_strikethrough", (wide, strike_rules)),
-        "strikethrough no shape": Case(S, "check_strikethrough", (struck, {**strike_rules, "shape_index_s": [7]})),
+        "strikethrough no shape": Case(
+            S, "check_strikethrough", (struck, {**strike_rules, "shape_index_s": [7]})
+        ),
         "fill exact": Case(S, "evaluate_presentation_fill_to_rgb_distance", (red, {"rgb": [255, 0, 0]})),
         "fill near": Case(S, "evaluate_presentation_fill_to_rgb_distance", (red, {"rgb": [200, 0, 0]})),
-        "fill unchanged": Case(S, "evaluate_presentation_fill_to_rgb_distance", (red, {"rgb": [200, 0, 0], "original_rgb": [255, 0, 0]})),
+        "fill unchanged": Case(
+            S,
+            "evaluate_presentation_fill_to_rgb_distance",
+            (red, {"rgb": [200, 0, 0], "original_rgb": [255, 0, 0]}),
+        ),
         "fill none": Case(S, "evaluate_presentation_fill_to_rgb_distance", (wide, {"rgb": [255, 255, 255]})),
         "presenter off": Case(S, "check_presenter_console_disable", (off,)),
         "presenter on": Case(S, "check_presenter_console_disable", (on,)),

@@ -17,7 +17,8 @@ FILTER = (
     'actionValue="mailbox://nobody@Local%20Folders/Bills"\ncondition="AND (subject,contains,invoice)"\n'
 )
 TIMEDATECTL = (
-    "               Local time: Thu 2024-01-25 12:56:06 WET\n           Universal time: Thu 2024-01-25 12:56:06 UTC\n"
+    "               Local time: Thu 2024-01-25 12:56:06 WET\n"
+    "           Universal time: Thu 2024-01-25 12:56:06 UTC\n"
     "                 RTC time: Thu 2024-01-25 12:56:05\n                Time zone: {zone}\n"
     "System clock synchronized: yes\n"
 )
@@ -63,29 +64,70 @@ def general_cases(d: Path) -> dict[str, Case]:
         "match_in_list fail": Case(g, "match_in_list", ("c", {"expected": ["a", "b"]})),
         "is_in_list pass": Case(g, "is_in_list", (["a", "b"], {"expected": "b"})),
         "is_in_list fail": Case(g, "is_in_list", (["a", "b"], {"expected": "c"})),
-        "include_exclude pass": Case(g, "check_include_exclude", ("ok: 3 files", {"include": ["ok"], "exclude": ["error"]})),
-        "include_exclude fail": Case(g, "check_include_exclude", ("ok, error", {"include": ["ok"], "exclude": ["error"]})),
+        "include_exclude pass": Case(
+            g, "check_include_exclude", ("ok: 3 files", {"include": ["ok"], "exclude": ["error"]})
+        ),
+        "include_exclude fail": Case(
+            g, "check_include_exclude", ("ok, error", {"include": ["ok"], "exclude": ["error"]})
+        ),
         "literal_match str": Case(g, "literal_match", ("Yes", "yes"), {"ignore_case": True}),
         "literal_match str case": Case(g, "literal_match", ("Yes", "yes")),
-        "literal_match list": Case(g, "literal_match", (["A", 1], ["a", "1"]), {"type": "list", "ignore_case": True}),
+        "literal_match list": Case(
+            g, "literal_match", (["A", 1], ["a", "1"]), {"type": "list", "ignore_case": True}
+        ),
         "literal_match list length": Case(g, "literal_match", (["a"], ["a", "b"]), {"type": "list"}),
         "fuzzy_match same": Case(g, "fuzzy_match", ("kitten", {"expected": "kitten"})),
         "fuzzy_match near": Case(g, "fuzzy_match", ("kitten", {"expected": "sitting"})),
         "diff_text_file same": Case(g, "diff_text_file", (path(lines), path(lines))),
         "diff_text_file other": Case(g, "diff_text_file", (path(lines), path(other))),
         "diff_text_file none": Case(g, "diff_text_file", (None, path(other))),
-        "check_csv pass": Case(g, "check_csv", (path(csv_file), {"expect": [{"name": "Ada", "city": "London"}]})),
+        "check_csv pass": Case(
+            g, "check_csv", (path(csv_file), {"expect": [{"name": "Ada", "city": "London"}]})
+        ),
         "check_csv unexpected": Case(g, "check_csv", (path(csv_file), {"unexpect": [{"name": "Alan"}]})),
-        "check_list pass": Case(g, "check_list", (path(lines), {"expect": ["^beta", "gam+a"], "unexpect": ["^zeta"]})),
-        "check_list fail": Case(g, "check_list", (path(lines), {"expect": ["^beta"], "unexpect": ["^alpha$"]})),
+        "check_list pass": Case(
+            g, "check_list", (path(lines), {"expect": ["^beta", "gam+a"], "unexpect": ["^zeta"]})
+        ),
+        "check_list fail": Case(
+            g, "check_list", (path(lines), {"expect": ["^beta"], "unexpect": ["^alpha$"]})
+        ),
         "check_json eq": Case(g, "check_json", (path(settings), json_rules)),
-        "check_json regex": Case(g, "check_json", (path(settings), {"expect": [{"key": ["theme"], "method": "re.I", "ref": "^DARK"}]})),
-        "check_json missing key": Case(g, "check_json", (path(settings), {"expect": [{"key": ["editor", "tabSize"], "method": "eq", "ref": 4}]})),
-        "check_json unexpect": Case(g, "check_json", (path(settings), {"unexpect": [{"key": ["theme"], "method": "eq", "ref": "dark"}]})),
-        "check_json approx": Case(g, "check_json", (path(settings), {"expect": [{"key": ["editor", "fontSize"], "method": "approx:0.5", "ref": 14.4}]})),
+        "check_json regex": Case(
+            g,
+            "check_json",
+            (path(settings), {"expect": [{"key": ["theme"], "method": "re.I", "ref": "^DARK"}]}),
+        ),
+        "check_json missing key": Case(
+            g,
+            "check_json",
+            (path(settings), {"expect": [{"key": ["editor", "tabSize"], "method": "eq", "ref": 4}]}),
+        ),
+        "check_json unexpect": Case(
+            g,
+            "check_json",
+            (path(settings), {"unexpect": [{"key": ["theme"], "method": "eq", "ref": "dark"}]}),
+        ),
+        "check_json approx": Case(
+            g,
+            "check_json",
+            (
+                path(settings),
+                {"expect": [{"key": ["editor", "fontSize"], "method": "approx:0.5", "ref": 14.4}]},
+            ),
+        ),
         "check_json broken": Case(g, "check_json", (path(broken), json_rules)),
-        "check_json yaml": Case(g, "check_json", (path(yaml_file), {"expect": [{"key": ["server", "port"], "method": "ge", "ref": 8000}]}), {"is_yaml": True}),
-        "check_json yaml lt": Case(g, "check_json", (path(yaml_file), {"expect": [{"key": ["server", "port"], "method": "lt", "ref": 8000}]}), {"is_yaml": True}),
+        "check_json yaml": Case(
+            g,
+            "check_json",
+            (path(yaml_file), {"expect": [{"key": ["server", "port"], "method": "ge", "ref": 8000}]}),
+            {"is_yaml": True},
+        ),
+        "check_json yaml lt": Case(
+            g,
+            "check_json",
+            (path(yaml_file), {"expect": [{"key": ["server", "port"], "method": "lt", "ref": 8000}]}),
+            {"is_yaml": True},
+        ),
         "file_contains pass": Case(g, "file_contains", (path(lines), {"expected": ["alpha", "gamma"]})),
         "file_contains fail": Case(g, "file_contains", (path(lines), {"expected": ["alpha", "omega"]})),
         "check_line_number pass": Case(g, "check_line_number", (path(lines), {"expected": "2"})),
@@ -101,9 +143,15 @@ def app_cases(d: Path) -> dict[str, Case]:
     spaced = text(d, "spaced.txt", "one  two\n\tthree\n")
     plain = text(d, "plain.txt", "One two three")
     settings = text(d, "vscode.json", '{"editor.fontSize": 14, "files.autoSave": "afterDelay"}')
-    keys = text(d, "keybindings.json", '// Place your key bindings here\n[{"key": "ctrl+j", "command": "workbench.action.togglePanel"}]')
+    keys = text(
+        d,
+        "keybindings.json",
+        '// Place your key bindings here\n[{"key": "ctrl+j", "command": "workbench.action.togglePanel"}]',
+    )
     binding = {"key": "ctrl+j", "command": "workbench.action.togglePanel"}
-    page = text(d, "page.html", "<html><head><style>body { background-image: url('bg.png'); }</style></head></html>")
+    page = text(
+        d, "page.html", "<html><head><style>body { background-image: url('bg.png'); }</style></head></html>"
+    )
     prefs = text(d, "prefs.js", PREFS)
     filters = text(d, "msgFilterRules.dat", FILTER)
     inbox = text(d, "Inbox", MAIL.format(subject="Hi"))
@@ -115,42 +163,110 @@ def app_cases(d: Path) -> dict[str, Case]:
     song = mp3(d, "song.mp3", "Morning")
     v, t, b = "vscode", "thunderbird", "basic_os"
     return {
-        "compare_text_file blanks": Case(v, "compare_text_file", (path(spaced), path(plain)), {"ignore_blanks": True, "ignore_case": True}),
+        "compare_text_file blanks": Case(
+            v, "compare_text_file", (path(spaced), path(plain)), {"ignore_blanks": True, "ignore_case": True}
+        ),
         "compare_text_file strict": Case(v, "compare_text_file", (path(spaced), path(plain))),
-        "json_settings pass": Case(v, "check_json_settings", (path(settings), {"expected": {"editor.fontSize": 14}})),
-        "json_settings fail": Case(v, "check_json_settings", (path(settings), {"expected": {"files.autoSave": "off"}})),
+        "json_settings pass": Case(
+            v, "check_json_settings", (path(settings), {"expected": {"editor.fontSize": 14}})
+        ),
+        "json_settings fail": Case(
+            v, "check_json_settings", (path(settings), {"expected": {"files.autoSave": "off"}})
+        ),
         "json_keybindings pass": Case(v, "check_json_keybindings", (path(keys), {"expected": binding})),
-        "json_keybindings fail": Case(v, "check_json_keybindings", (path(keys), {"expected": {**binding, "key": "ctrl+k"}})),
+        "json_keybindings fail": Case(
+            v, "check_json_keybindings", (path(keys), {"expected": {**binding, "key": "ctrl+k"}})
+        ),
         "compare_config pass": Case(v, "compare_config", (path(plain), {"expected": "One two three"})),
         "compare_config fail": Case(v, "compare_config", (path(plain), {"expected": "one two three"})),
         "compare_answer pass": Case(v, "compare_answer", ("42", {"expected": "42"})),
         "compare_answer fail": Case(v, "compare_answer", ("41", {"expected": "42"})),
-        "extension contain": Case(v, "is_extension_installed", ("ms-python.python\n", {"type": "contain", "expected": "ms-python.python"})),
-        "extension not_contain": Case(v, "is_extension_installed", ("ms-python.python\n", {"type": "not_contain", "expected": "ms-python"})),
+        "extension contain": Case(
+            v,
+            "is_extension_installed",
+            ("ms-python.python\n", {"type": "contain", "expected": "ms-python.python"}),
+        ),
+        "extension not_contain": Case(
+            v,
+            "is_extension_installed",
+            ("ms-python.python\n", {"type": "not_contain", "expected": "ms-python"}),
+        ),
         "background pass": Case(v, "check_html_background_image", (path(page), {"value": "bg.png"})),
         "background fail": Case(v, "check_html_background_image", (path(page), {"value": "other.png"})),
-        "thunderbird_prefs pass": Case(t, "check_thunderbird_prefs", (path(prefs), {"expect": {"mail.spam.manualMark": {"method": "eq", "ref": True}}})),
-        "thunderbird_prefs fail": Case(t, "check_thunderbird_prefs", (path(prefs), {"expect": {"mail.server.server1.name": {"method": "eq", "ref": "Home"}}})),
-        "thunderbird_prefs unexpect": Case(t, "check_thunderbird_prefs", (path(prefs), {"unexpect": {"mail.server.server1.name": {"method": "re", "ref": "^W"}}})),
-        "thunderbird_filter pass": Case(t, "check_thunderbird_filter", (path(filters), {"expect": [{"name": "Bills", "enabled": "yes", "action": "Move to folder"}]})),
-        "thunderbird_filter fail": Case(t, "check_thunderbird_filter", (path(filters), {"expect": [{"name": "Bills", "enabled": "no"}]})),
+        "thunderbird_prefs pass": Case(
+            t,
+            "check_thunderbird_prefs",
+            (path(prefs), {"expect": {"mail.spam.manualMark": {"method": "eq", "ref": True}}}),
+        ),
+        "thunderbird_prefs fail": Case(
+            t,
+            "check_thunderbird_prefs",
+            (path(prefs), {"expect": {"mail.server.server1.name": {"method": "eq", "ref": "Home"}}}),
+        ),
+        "thunderbird_prefs unexpect": Case(
+            t,
+            "check_thunderbird_prefs",
+            (path(prefs), {"unexpect": {"mail.server.server1.name": {"method": "re", "ref": "^W"}}}),
+        ),
+        "thunderbird_filter pass": Case(
+            t,
+            "check_thunderbird_filter",
+            (path(filters), {"expect": [{"name": "Bills", "enabled": "yes", "action": "Move to folder"}]}),
+        ),
+        "thunderbird_filter fail": Case(
+            t, "check_thunderbird_filter", (path(filters), {"expect": [{"name": "Bills", "enabled": "no"}]})
+        ),
         "thunderbird_folder same": Case(t, "check_thunderbird_folder", (path(inbox), path(archive))),
         "thunderbird_folder other": Case(t, "check_thunderbird_folder", (path(inbox), path(other_box))),
         "thunderbird_folder empty": Case(t, "check_thunderbird_folder", (path(empty_box), path(other_box))),
-        "favorite_apps pass": Case(b, "check_gnome_favorite_apps", ("['vim.desktop', 'thunderbird.desktop']", {"expected": ["thunderbird.desktop", "vim.desktop"]})),
-        "favorite_apps fail": Case(b, "check_gnome_favorite_apps", ("['vim.desktop']", {"expected": ["thunderbird.desktop", "vim.desktop"]})),
+        "favorite_apps pass": Case(
+            b,
+            "check_gnome_favorite_apps",
+            ("['vim.desktop', 'thunderbird.desktop']", {"expected": ["thunderbird.desktop", "vim.desktop"]}),
+        ),
+        "favorite_apps fail": Case(
+            b,
+            "check_gnome_favorite_apps",
+            ("['vim.desktop']", {"expected": ["thunderbird.desktop", "vim.desktop"]}),
+        ),
         "is_utc_0 pass": Case(b, "is_utc_0", (TIMEDATECTL.format(zone="Etc/UTC (UTC, +0000)"),)),
         "is_utc_0 fail": Case(b, "is_utc_0", (TIMEDATECTL.format(zone="Europe/Paris (CET, +0100)"),)),
         "text_enlarged pass": Case(b, "check_text_enlarged", ("1.25\n",)),
         "text_enlarged fail": Case(b, "check_text_enlarged", ("1.0\n",)),
-        "moved_jpgs pass": Case(b, "check_moved_jpgs", ({"name": "photos", "children": [{"name": "a.jpg"}, {"name": "b.jpg"}]}, {"expected": ["b.jpg", "a.jpg"]})),
-        "moved_jpgs fail": Case(b, "check_moved_jpgs", ({"name": "photos", "children": [{"name": "a.jpg"}]}, {"expected": ["b.jpg", "a.jpg"]})),
-        "clipboard pass": Case(b, "is_in_vm_clickboard", ({"expected": ["alpha", "beta"]}, "alpha beta gamma")),
+        "moved_jpgs pass": Case(
+            b,
+            "check_moved_jpgs",
+            (
+                {"name": "photos", "children": [{"name": "a.jpg"}, {"name": "b.jpg"}]},
+                {"expected": ["b.jpg", "a.jpg"]},
+            ),
+        ),
+        "moved_jpgs fail": Case(
+            b,
+            "check_moved_jpgs",
+            ({"name": "photos", "children": [{"name": "a.jpg"}]}, {"expected": ["b.jpg", "a.jpg"]}),
+        ),
+        "clipboard pass": Case(
+            b, "is_in_vm_clickboard", ({"expected": ["alpha", "beta"]}, "alpha beta gamma")
+        ),
         "clipboard fail": Case(b, "is_in_vm_clickboard", ({"expected": "delta"}, "alpha beta gamma")),
-        "libre_locale pass": Case("libreoffice", "check_libre_locale", (path(english), {"locale_set": ["en-*", "fr-FR"]})),
-        "libre_locale fail": Case("libreoffice", "check_libre_locale", (path(german), {"locale_set": ["en-*", "fr-FR"]})),
-        "mp3_meta pass": Case("others", "check_mp3_meta", (path(song), {"title": {"method": "eq", "ref": "Morning"}})),
-        "mp3_meta fail": Case("others", "check_mp3_meta", (path(song), {"title": {"method": "eq", "ref": "Evening"}, "artist": {"method": "re", "ref": "^Pal"}})),
+        "libre_locale pass": Case(
+            "libreoffice", "check_libre_locale", (path(english), {"locale_set": ["en-*", "fr-FR"]})
+        ),
+        "libre_locale fail": Case(
+            "libreoffice", "check_libre_locale", (path(german), {"locale_set": ["en-*", "fr-FR"]})
+        ),
+        "mp3_meta pass": Case(
+            "others", "check_mp3_meta", (path(song), {"title": {"method": "eq", "ref": "Morning"}})
+        ),
+        "mp3_meta fail": Case(
+            "others",
+            "check_mp3_meta",
+            (
+                path(song),
+                {"title": {"method": "eq", "ref": "Evening"}, "artist": {"method": "re", "ref": "^Pal"}},
+            ),
+        ),
     }
 
 

@@ -98,7 +98,9 @@ def highlighted(word: str) -> Build:
 def coloured(rgb_vowel: RGBColor) -> Build:
     def add(made: Any) -> None:
         grid = made.add_table(rows=1, cols=2)
-        for cell, word, colour in zip(grid.rows[0].cells, ("apple", "pear"), (rgb_vowel, RGBColor(0, 0, 255)), strict=True):
+        for cell, word, colour in zip(
+            grid.rows[0].cells, ("apple", "pear"), (rgb_vowel, RGBColor(0, 0, 255)), strict=True
+        ):
             cell.paragraphs[0].add_run(word).font.color.rgb = colour
 
     return add
@@ -162,8 +164,15 @@ def writer_cases(d: Path) -> dict[str, Case]:
         "docx_files same": Case(w, "compare_docx_files", (same, want)),
         "docx_files blanks": Case(w, "compare_docx_files", (spaced, want)),
         "docx_files blanks kept": Case(w, "compare_docx_files", (spaced, want), {"ignore_blanks": False}),
-        "docx_files empty lines": Case(w, "compare_docx_files", (document(d, "e.docx", "Intro  text", "", "Body", "End"), want), {"ignore_blanks": False, "delete_empty_lines": True}),
-        "docx_files order": Case(w, "compare_docx_files", (reordered, want), {"ignore_order": True, "ignore_blanks": False}),
+        "docx_files empty lines": Case(
+            w,
+            "compare_docx_files",
+            (document(d, "e.docx", "Intro  text", "", "Body", "End"), want),
+            {"ignore_blanks": False, "delete_empty_lines": True},
+        ),
+        "docx_files order": Case(
+            w, "compare_docx_files", (reordered, want), {"ignore_order": True, "ignore_blanks": False}
+        ),
         "docx_files order kept": Case(w, "compare_docx_files", (reordered, want)),
         "docx_files case": Case(w, "compare_docx_files", (shouted, want), {"ignore_case": True}),
         "docx_files content_only": Case(w, "compare_docx_files", (shouted, want), {"content_only": True}),
@@ -178,7 +187,9 @@ def writer_cases(d: Path) -> dict[str, Case]:
         "font_names fail": Case(w, "compare_font_names", (mixed, {"font_name": "Arial"})),
         "first_line_centered pass": Case(w, "is_first_line_centered", (centre,)),
         "first_line_centered fail": Case(w, "is_first_line_centered", (same,)),
-        "docx_lines pass": Case(w, "compare_docx_lines", (reordered, document(d, "gap.docx", "Intro  text", "", " Body ", "End"))),
+        "docx_lines pass": Case(
+            w, "compare_docx_lines", (reordered, document(d, "gap.docx", "Intro  text", "", " Body ", "End"))
+        ),
         "docx_lines fail": Case(w, "compare_docx_lines", (shouted, want)),
         "strike_through pass": Case(w, "evaluate_strike_through_last_paragraph", (struck, struck_want)),
         "strike_through fail": Case(w, "evaluate_strike_through_last_paragraph", (plain_runs, struck_want)),
@@ -186,9 +197,13 @@ def writer_cases(d: Path) -> dict[str, Case]:
         "subscript fail": Case(w, "compare_subscript_contains", (arial, subscript)),
         "page_numbers pass": Case(w, "has_page_numbers_in_footers", (footer_yes,)),
         "page_numbers fail": Case(w, "has_page_numbers_in_footers", (footer_no,)),
-        "tabstops same": Case(w, "check_tabstops", (tabs_want, tabs_want), {"word_number_split_by_tabstop": 2, "index": 0}),
+        "tabstops same": Case(
+            w, "check_tabstops", (tabs_want, tabs_want), {"word_number_split_by_tabstop": 2, "index": 0}
+        ),
         "tabstops near": Case(w, "check_tabstops", (tabs_near, tabs_want)),
-        "tabstops words": Case(w, "check_tabstops", (tabs_want, tabs_want), {"word_number_split_by_tabstop": 3}),
+        "tabstops words": Case(
+            w, "check_tabstops", (tabs_want, tabs_want), {"word_number_split_by_tabstop": 3}
+        ),
         "contains_image pass": Case(w, "compare_contains_image", (red_pic, blue_pic)),
         "contains_image fail": Case(w, "compare_contains_image", (no_pic, blue_pic)),
         "docx_images pass": Case(w, "compare_docx_images", (red_pic2, red_pic)),

@@ -60,7 +60,6 @@ def pictures(tmp_path: Path) -> dict[str, Path]:
     return palette_pictures(tmp_path)
 
 
-
 def test_palette_needs_indexed_colours_and_the_same_picture(pictures: dict[str, Path]) -> None:
     p = pictures
     assert Image.open(p["park_indexed"]).mode == "P"

@@ -96,7 +96,6 @@ def pictures(tmp_path: Path) -> dict[str, Path]:
     return shape_pictures(tmp_path)
 
 
-
 def test_the_triangle_must_sit_at_the_centre(pictures: dict[str, Path]) -> None:
     p = pictures
     assert m.check_triangle_position(p["centred"]) == 1.0

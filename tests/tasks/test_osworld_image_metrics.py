@@ -59,7 +59,6 @@ def pictures(tmp_path: Path) -> dict[str, Path]:
     return edited_pictures(tmp_path)
 
 
-
 def test_ssim_is_one_for_the_same_picture_and_low_for_another(pictures: dict[str, Path]) -> None:
     park, other = m.load(pictures["park"]), m.load(pictures["other"])
     assert park is not None and other is not None

@@ -7,8 +7,9 @@ OSWorld's): the number of slides, each slide's background colour and notes, each
 and size (equal within ``approximately_tolerance``, a fraction of the larger value), its text, each
 paragraph's alignment (none meaning left) and level, each run's font name, size, bold, italic,
 colour, underline and strike-through, and each slide's bulleted lines (`_bullets`: their text and
-level too, as OSWorld's). The number of shapes on a slide is always compared. The options that judge where shapes moved or how they were resized (off by
-default; OSWorld wrote each for one deck) are in `slides_places`.
+level too, as OSWorld's). The number of shapes on a slide is always compared. The options that
+judge where shapes moved or how they were resized (off by default; OSWorld wrote each for one deck)
+are in `slides_places`.
 A missing or unreadable file scores 0. The metrics that check one thing are in `slides_checks`.
 """
 
