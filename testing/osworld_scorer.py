@@ -47,8 +47,15 @@ def stub_easyocr() -> None:
             raise RuntimeError("easyocr is stubbed in the differential tests (its model downloads)")
 
     module = types.ModuleType("easyocr")
-    module.Reader = Reader  # type: ignore[attr-defined]
+    setattr(module, "Reader", Reader)  # noqa: B010
     sys.modules["easyocr"] = module
+
+
+def offline_tldextract() -> None:
+    """utils.compare_urls splits host names with tldextract, whose default extractor fetches the
+    public suffix list from the internet on first use; this one reads the copy tldextract ships."""
+    tldextract = importlib.import_module("tldextract")
+    setattr(tldextract, "extract", tldextract.TLDExtract(suffix_list_urls=()))  # noqa: B010
 
 
 def install_packages(folder: Path) -> None:
@@ -91,6 +98,7 @@ def score(folder: Path, case: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     folder = metrics_folder()
     stub_easyocr()
+    offline_tldextract()
     install_packages(folder)
     load(folder, "utils")  # the others import it by its public name
     cases = json.load(sys.stdin)

@@ -14,6 +14,8 @@ from docx.shared import Pt, RGBColor
 from PIL import Image
 
 from .osworld_against import Case, Difference, assert_same_scores, path
+from .test_osworld_writer_rules import TIMETABLE, registry
+from .test_osworld_writer_rules import document as plain_document
 
 Build = Callable[[Any], None]
 
@@ -231,8 +233,35 @@ def missing_file(folder: Path) -> Any:
     return path(folder / "nowhere.docx")
 
 
+def rule_cases(d: Path) -> dict[str, Case]:
+    """The metrics of our Writer rule tests, on their documents and profile."""
+    font = registry(
+        d / "font.xcu", [("/org.openoffice.Office.Writer/DefaultFont", "Standard", "Liberation Serif")]
+    )
+    refs = ["[1] Knuth, The Art of Computer Programming.", "[2] Turing, On Computable Numbers."]
+    gold_refs = plain_document(d / "gold_refs.docx", "Body text.", "References", *refs)
+    near_refs = plain_document(d / "near_refs.docx", "References", refs[0], "[2] Turing, On Numbers.")
+    initial = plain_document(d / "initial.docx", *TIMETABLE)
+    unique = plain_document(d / "unique.docx", TIMETABLE[0], TIMETABLE[1])
+    gold = plain_document(d / "gold_trains.docx", TIMETABLE[1], TIMETABLE[2])
+    invented = plain_document(d / "invented.docx", "09:00:00, T1, S9, 1", TIMETABLE[1])
+    w = "docs"
+    return {
+        "default font pass": Case(w, "find_default_font", (font, {"font_name": "Liberation Serif"})),
+        "default font fail": Case(w, "find_default_font", (font, {"font_name": "Times New Roman"})),
+        "references same": Case(
+            w, "compare_references", (plain_document(d / "r.docx", "Other.", "References", *refs), gold_refs)
+        ),
+        "references near": Case(w, "compare_references", (near_refs, gold_refs)),
+        "no duplicates pass": Case(w, "check_no_duplicates", (initial, unique)),
+        "no duplicates fail": Case(w, "check_no_duplicates", (initial, initial)),
+        "train records pass": Case(w, "compare_unique_train_records", (unique, [gold, initial])),
+        "train records invented": Case(w, "compare_unique_train_records", (invented, [gold, initial])),
+    }
+
+
 DIFFERENCES: dict[str, Difference] = {}
 
 
 def test_writer_metrics_score_as_osworlds(tmp_path: Path) -> None:
-    assert_same_scores(writer_cases(tmp_path), DIFFERENCES)
+    assert_same_scores(writer_cases(tmp_path) | rule_cases(tmp_path), DIFFERENCES)
