@@ -152,6 +152,7 @@ def app_cases(d: Path) -> dict[str, Case]:
     page = text(
         d, "page.html", "<html><head><style>body { background-image: url('bg.png'); }</style></head></html>"
     )
+    shorthand = text(d, "shorthand.html", '<style>body { background: url("bg.png") no-repeat; }</style>')
     prefs = text(d, "prefs.js", PREFS)
     filters = text(d, "msgFilterRules.dat", FILTER)
     inbox = text(d, "Inbox", MAIL.format(subject="Hi"))
@@ -192,6 +193,9 @@ def app_cases(d: Path) -> dict[str, Case]:
             ("ms-python.python\n", {"type": "not_contain", "expected": "ms-python"}),
         ),
         "background pass": Case(v, "check_html_background_image", (path(page), {"value": "bg.png"})),
+        "background shorthand": Case(
+            v, "check_html_background_image", (path(shorthand), {"value": "bg.png"})
+        ),
         "background fail": Case(v, "check_html_background_image", (path(page), {"value": "other.png"})),
         "thunderbird_prefs pass": Case(
             t,
@@ -271,6 +275,12 @@ def app_cases(d: Path) -> dict[str, Case]:
 
 
 DIFFERENCES = {
+    "background shorthand": Difference(
+        1.0,
+        0.0,
+        "OSWorld looks for the one spelling `background-image: url('VALUE')` in <style> text; the same "
+        "picture set with the `background` shorthand or other quotes passes here (docs/osworld.md)",
+    ),
     "thunderbird_folder other": Difference(
         0.0,
         1.0,
