@@ -76,66 +76,43 @@ def browsergym_space(viewport: tuple[int, int]) -> spaces.Dict:
     )
 
 
-# (Gymnasium's ``Wrapper.__init__`` annotates the wrapped env with the wrapper's own observation
-# type; ``Any`` here, the methods below say what goes in and out.)
-class BrowserGymObservation(gym.Wrapper[Any, str, Any, str]):
-    """A ``BrowserEnv`` whose observations are BrowserGym's dict (see the module doc).
+class BrowserGymConverter:
+    """Turns one ``BrowserEnv``'s observations into BrowserGym's dict, episode by episode.
 
-    ``reset``/``step`` and, for asyncio programs, ``areset``/``astep`` (which call the browser
-    environment's own coroutines, below any other wrapper) return the converted observation.
+    Apart from the wrapper because the environment server converts the observations of the
+    environment a session holds (`palaestra.server.session`), which it steps itself, not through a
+    Gymnasium wrapper. It keeps what BrowserGym's dict accumulates over an episode: the chat and
+    the time the episode began. Making one turns ``ObsConfig.browsergym`` on.
+
     The chat is made as BrowserGym makes it: the goal as the user's message, then each
     ``send_msg_to_user`` as the assistant's and a ``report_infeasible`` as ``infeasible``, stamped
     when the step that sent it returned. Without the screenshot part (``ObsConfig(screenshot=
     False)``) ``screenshot`` is an empty (0, 0, 3) array, so a vision agent fails visibly.
     """
 
-    def __init__(self, env: gym.Env[Observation, str]) -> None:
-        super().__init__(env)
-        base = env.unwrapped
-        if not isinstance(base, BrowserEnv):
+    def __init__(self, env: Any) -> None:
+        if not isinstance(env, BrowserEnv):
             raise ConfigError(
-                f"BrowserGymObservation wraps a browser environment (BrowserEnv), not "
-                f"{type(base).__name__}; wrap gym.make('palaestra/<web task>') or a BrowserEnv."
+                f"BrowserGym-shaped observations come from a browser environment (BrowserEnv), not "
+                f"{type(env).__name__}; use gym.make('palaestra/<web task>') or a BrowserEnv."
             )
-        if not base.obs_config.browsergym:
-            base.obs_config = dataclasses.replace(base.obs_config, browsergym=True)
-        self.browser_env = base
-        self.observation_space = browsergym_space(base.task.viewport)
+        if not env.obs_config.browsergym:
+            env.obs_config = dataclasses.replace(env.obs_config, browsergym=True)
+        self.browser_env = env
         self._chat: list[dict[str, Any]] = []
         self._sent = 0  # messages of info["messages"] already in the chat
         self._infeasible_sent = False
         self._start = time.time()
-        #: Our own observation of the same step, for an agent that reads both.
-        self.palaestra_obs: Observation | None = None
 
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[BrowserGymObs, dict[str, Any]]:
-        obs, info = self.env.reset(seed=seed, options=options)
-        return self._begin(obs), info
-
-    def step(self, action: str) -> tuple[BrowserGymObs, float, bool, bool, dict[str, Any]]:
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        return self._convert(obs, info), float(reward), terminated, truncated, info
-
-    async def areset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[BrowserGymObs, dict[str, Any]]:
-        obs, info = await self.browser_env.areset(seed=seed, options=options)
-        return self._begin(obs), info
-
-    async def astep(self, action: str) -> tuple[BrowserGymObs, float, bool, bool, dict[str, Any]]:
-        obs, reward, terminated, truncated, info = await self.browser_env.astep(action)
-        return self._convert(obs, info), float(reward), terminated, truncated, info
-
-    def _begin(self, obs: Observation) -> BrowserGymObs:
+    def begin(self, obs: Observation) -> BrowserGymObs:
+        """The first observation of an episode (after a reset): the chat starts again."""
         self._start = time.time()
         self._chat = [{"role": "user", "timestamp": self._start, "message": obs.get("goal", "")}]
         self._sent, self._infeasible_sent = 0, False
-        return self._convert(obs, {})
+        return self.convert(obs, {})
 
-    def _convert(self, obs: Observation, info: dict[str, Any]) -> BrowserGymObs:
-        self.palaestra_obs = obs
+    def convert(self, obs: Observation, info: dict[str, Any]) -> BrowserGymObs:
+        """A step's observation (and its ``info``, which carries the messages sent)."""
         now = time.time()
         messages = list(info.get("messages") or [])
         for text in messages[self._sent :]:
@@ -166,3 +143,46 @@ class BrowserGymObservation(gym.Wrapper[Any, str, Any, str]):
             "last_action_error": obs.get("last_action_error", ""),
             "elapsed_time": np.asarray([now - self._start]),
         }
+
+
+# (Gymnasium's ``Wrapper.__init__`` annotates the wrapped env with the wrapper's own observation
+# type; ``Any`` here, the methods below say what goes in and out.)
+class BrowserGymObservation(gym.Wrapper[Any, str, Any, str]):
+    """A ``BrowserEnv`` whose observations are BrowserGym's dict (see the module doc and
+    `BrowserGymConverter`, which makes them).
+
+    ``reset``/``step`` and, for asyncio programs, ``areset``/``astep`` (which call the browser
+    environment's own coroutines, below any other wrapper) return the converted observation.
+    """
+
+    def __init__(self, env: gym.Env[Observation, str]) -> None:
+        super().__init__(env)
+        self.converter = BrowserGymConverter(env.unwrapped)
+        self.browser_env: BrowserEnv = self.converter.browser_env
+        self.observation_space = browsergym_space(self.browser_env.task.viewport)
+        #: Our own observation of the same step, for an agent that reads both.
+        self.palaestra_obs: Observation | None = None
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[BrowserGymObs, dict[str, Any]]:
+        obs, info = self.env.reset(seed=seed, options=options)
+        self.palaestra_obs = obs
+        return self.converter.begin(obs), info
+
+    def step(self, action: str) -> tuple[BrowserGymObs, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self.palaestra_obs = obs
+        return self.converter.convert(obs, info), float(reward), terminated, truncated, info
+
+    async def areset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[BrowserGymObs, dict[str, Any]]:
+        obs, info = await self.browser_env.areset(seed=seed, options=options)
+        self.palaestra_obs = obs
+        return self.converter.begin(obs), info
+
+    async def astep(self, action: str) -> tuple[BrowserGymObs, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = await self.browser_env.astep(action)
+        self.palaestra_obs = obs
+        return self.converter.convert(obs, info), float(reward), terminated, truncated, info

@@ -2,7 +2,8 @@
 
 A backend takes episodes while it has idle workers and hands back outcomes. It owns the per-episode
 timeout: an episode that outlives it has its worker killed — with its browser — and comes back as an
-`episode_timeout` error, and the backend starts a fresh worker in its place.
+`episode_timeout` error, and the backend starts a fresh worker in its place. A desktop episode's
+resource figures are read just before the kill (`kill_figures`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import psutil
 
+from palaestra.runs.kill_figures import figures_at_kill
 from palaestra.runs.records import EpisodeOutcome
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 
@@ -182,6 +184,10 @@ class LocalBackend(Backend):
         assert slot.spec is not None
         outcome = error_outcome(slot.spec, kind, message, slot.started, slot.name)
         if slot.process.pid is not None:
+            if kind == "episode_timeout" and slot.running:  # a desktop episode's figures so far
+                figures = figures_at_kill(slot.process.pid, slot.started)
+                if figures is not None:
+                    outcome.extra["resources"] = figures
             kill_tree(slot.process.pid)
         slot.process.join(5)
         slot.conn.close()

@@ -16,20 +16,30 @@ Rows are keyed by (agent label, task). When each run holds exactly one agent and
 *are* the agents. One label standing for two configurations (`random` here, `random seed=7` there)
 is refused: pairing them by label would pass a change of configuration off as a change of result.
 Success rates count finished episodes only, as in `palaestra show`; errored episodes are shown apart.
-Runs of WebArena's official suites add their evaluator columns side by side (`compare_columns`).
+Runs of WebArena's official suites add their evaluator columns side by side (`compare_columns`);
+when two or more runs hold desktop episodes' resource figures, each run's mean CPU seconds and
+largest peak memory per task follow the deltas (as `palaestra report` shows them; "-": none).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from palaestra.errors import PalaestraError
-from palaestra.runs.compare_columns import ColumnComparison, align, compare_columns, format_column_comparison
+from palaestra.runs.compare_columns import (
+    ColumnComparison,
+    align,
+    compare_columns,
+    format_column_comparison,
+    resource_cells,
+    resource_header,
+)
+from palaestra.runs.resources import TaskResources
 from palaestra.runs.results import TaskSummary, agent_means, load_rows, summarize
+from palaestra.runs.significance import cmh_test, fisher_exact
 from palaestra.runs.store import RunStore
 
 __all__ = [
@@ -48,6 +58,7 @@ __all__ = [
 #: Significance level: a difference with a two-sided p-value below it is "beyond noise".
 ALPHA = 0.05
 OVERALL = "overall"
+RESOURCE_LEGEND = "CPU s: mean over a task's episodes with figures; peak MiB: the largest; '-': none."
 _EMPTY = TaskSummary("", "", 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0.0)
 
 
@@ -64,6 +75,8 @@ class Cell:
     errors: int
     success: float
     stderr: float
+    #: The task's resource figures in that run (None: no episode of it has any; overall rows).
+    resources: TaskResources | None = None
 
 
 @dataclass(frozen=True)
@@ -110,46 +123,8 @@ class Comparison:
     rows: tuple[Row, ...]
     #: WebArena's evaluator columns side by side, when any run has them.
     columns: ColumnComparison | None = None
-
-
-def fisher_exact(k1: int, n1: int, k2: int, n2: int) -> float:
-    """Two-sided p-value of Fisher's exact test for k1/n1 against k2/n2 successes.
-
-    Sums the probabilities (hypergeometric, margins fixed) of every table no more likely than the
-    observed one, with scipy's relative tolerance so that ties in floating point count as ties.
-    """
-    if n1 <= 0 or n2 <= 0:
-        return 1.0
-    total, successes = n1 + n2, k1 + k2
-
-    def log_p(x: int) -> float:
-        return _log_comb(n1, x) + _log_comb(n2, successes - x) - _log_comb(total, successes)
-
-    observed = log_p(k1) + math.log1p(1e-7)
-    tables = range(max(0, successes - n2), min(successes, n1) + 1)
-    return min(1.0, sum(math.exp(lp) for lp in map(log_p, tables) if lp <= observed))
-
-
-def cmh_test(strata: Sequence[tuple[int, int, int, int]]) -> float:
-    """Two-sided p-value of the Cochran–Mantel–Haenszel test (continuity-corrected) over 2×2 strata.
-
-    Each stratum is `(k1, n1, k2, n2)`: one task's successes and episodes in the two runs.
-    """
-    deviation = variance = 0.0
-    for k1, n1, k2, n2 in strata:
-        total, successes = n1 + n2, k1 + k2
-        if n1 <= 0 or n2 <= 0:
-            continue
-        deviation += k1 - n1 * successes / total
-        variance += n1 * n2 * successes * (total - successes) / (total * total * (total - 1))
-    if variance <= 0:
-        return 1.0
-    statistic = max(abs(deviation) - 0.5, 0.0) ** 2 / variance
-    return math.erfc(math.sqrt(statistic / 2))  # chi-square with 1 degree of freedom
-
-
-def _log_comb(n: int, k: int) -> float:
-    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+    #: Whether two or more runs have resource figures: only then are they shown, per run.
+    resources: bool = False
 
 
 def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None) -> Comparison:
@@ -182,7 +157,8 @@ def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None)
         if overall is not None:
             rows.append(overall)
     columns = compare_columns(loaded, by_task=by_task)
-    return Comparison(tuple(str(r) for r in run_dirs), agents, by_task, tuple(rows), columns)
+    measured = sum(any(s.resources is not None and s.resources.measured for s in run) for run in summaries)
+    return Comparison(tuple(str(r) for r in run_dirs), agents, by_task, tuple(rows), columns, measured >= 2)
 
 
 def refuse_different_configurations(run_dirs: Sequence[str | Path], rows: list[list[dict[str, Any]]]) -> None:
@@ -214,7 +190,8 @@ def _configuration(run: str | Path, label: str, config_hash: str) -> str:
 def _cell(s: TaskSummary | None) -> Cell | None:
     if s is None:
         return None
-    return Cell(round(s.success * s.episodes), s.episodes, s.errors, s.success, s.stderr)
+    measured = s.resources if s.resources is not None and s.resources.measured else None
+    return Cell(round(s.success * s.episodes), s.episodes, s.errors, s.success, s.stderr, measured)
 
 
 def _deltas(cells: tuple[Cell | None, ...]) -> tuple[Delta | None, ...]:
@@ -270,16 +247,19 @@ def format_comparison(c: Comparison) -> str:
         "Cells: success ± std. error (successes/episodes, errored episodes apart); '-': not in that run.",
         f"Δ vs [1]: ▲/▼ beyond noise (two-sided p < {ALPHA}), ≈ within. Per task: Fisher's exact test;",
         "overall: mean over the tasks every run finished, Cochran–Mantel–Haenszel test by task.",
+        *([RESOURCE_LEGEND] if c.resources else []),
         "",
     ]
     header = ([] if c.by_task else ["agent"]) + ["task"] + [f"[{i + 1}]" for i in range(len(c.runs))]
     header += [f"Δ [{i + 1}]-[1]" for i in range(1, len(c.runs))]
+    header += resource_header(len(c.runs)) if c.resources else []
     table = [header]
     for row in c.rows:
         task = f"{OVERALL} ({row.tasks} task{'s' * (row.tasks != 1)})" if row.overall else row.task
         cells = [_format_cell(cell) for cell in row.cells]
         deltas = [_format_delta(d) for d in row.deltas[1:]]
-        table.append(([] if c.by_task else [row.agent]) + [task, *cells, *deltas])
+        used = resource_cells([cell.resources if cell else None for cell in row.cells]) if c.resources else []
+        table.append(([] if c.by_task else [row.agent]) + [task, *cells, *deltas, *used])
     lines += align(table, 1 if c.by_task else 2)
     if not any(d for row in c.rows for d in row.deltas):
         lines.append("(no task finished in both the first run and another: nothing to compare)")

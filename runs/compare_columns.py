@@ -5,7 +5,8 @@ see `palaestra.runs.columns`). `palaestra compare` tests the difference in succe
 benchmark's published numbers use); this table puts every column of every run beside each other, so
 that a change under one evaluator and not another (a `url_match` fix, say) shows. Rows are keyed as
 the comparison's (by agent and task, or by task alone). A run without columns shows `-`; when no run
-has any, there is no table and `compare` prints what it always did.
+has any, there is no table and `compare` prints what it always did. The desktop resource columns'
+cells are made here too (`resource_cells`), beside the comparison's own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from palaestra.runs.columns import ColumnSummary, column_cell, column_names, group_columns, summarize_group
+from palaestra.runs.resources import TaskResources
 
 Groups = dict[tuple[str, str], list[dict[str, float | None]]]
 
@@ -90,6 +92,17 @@ def format_column_comparison(c: ColumnComparison, runs: int, by_task: bool) -> l
                 cells.append(str(cell.episodes))
         table.append(([] if by_task else [row.agent]) + [task, *cells])
     return lines + align(table, 1 if by_task else 2)
+
+
+def resource_header(runs: int) -> list[str]:
+    """The resource columns' headers: each run's CPU seconds and peak memory, as the report names them."""
+    return [name for i in range(runs) for name in (f"[{i + 1}] CPU s", f"[{i + 1}] peak MiB")]
+
+
+def resource_cells(figures: list[TaskResources | None]) -> list[str]:
+    """A row's resource cells, run by run (`TaskResources.cells`): "-" where a run has no figures
+    for it (not in that run, no episode with figures, an overall row), never a 0."""
+    return [cell for f in figures for cell in (f.cells() if f is not None else ("-", "-"))]
 
 
 def align(table: list[list[str]], text_columns: int) -> list[str]:

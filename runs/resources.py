@@ -1,6 +1,7 @@
 """What an episode cost the machine: its resource figures in the run's records and summaries.
 
-Desktop episodes report the CPU seconds, peak memory and OOM kills of their own processes
+Desktop episodes report the CPU seconds, peak memory, OOM kills and forks refused at the process
+limit of their own processes
 (`envs.desktop.episode_resources`) in the reset's info and in the info of the step that ends them.
 The runner keeps the final figures in the episode's record (``extra["resources"]``, a JSON column
 every run already has, so runs recorded before keep resuming unchanged) and in its trajectory's end
@@ -16,8 +17,11 @@ from typing import Any
 
 from palaestra.runs.records import EpisodeOutcome
 
+#: Set in the figures of an episode the runner killed at its episode_timeout: read at the kill
+#: (`kill_figures`), not at a last observation.
+AT_KILL = "at_kill"
 #: The figures a desktop episode reports, as kept in its record.
-RESOURCE_KEYS = ("cpu_s", "peak_memory_mb", "oom_kills", "source")
+RESOURCE_KEYS = ("cpu_s", "peak_memory_mb", "oom_kills", "pids_max_hits", "source")
 
 
 def take_resources(out: EpisodeOutcome, info: dict[str, Any]) -> None:
@@ -86,11 +90,16 @@ def any_resources(rows: list[dict[str, Any]]) -> bool:
 
 def describe(figures: dict[str, Any]) -> str:
     """One episode's figures in a line, for its report page: `1.52 CPU s · peak 143 MiB · 0 OOM kills
-    (cgroup)`; OOM kills are unknown without a cgroup (None)."""
+    (cgroup)`; OOM kills are unknown without a cgroup (None). Forks refused at the process limit
+    show only when there were any, and figures read when the runner killed the episode say so."""
     cpu, peak, kills = figures.get("cpu_s"), figures.get("peak_memory_mb"), figures.get("oom_kills")
     parts = [
         f"{cpu:.2f} CPU s" if isinstance(cpu, int | float) else "CPU -",
         f"peak {peak:.0f} MiB" if isinstance(peak, int | float) else "peak -",
         f"{kills} OOM kills" if isinstance(kills, int) else "OOM kills unknown",
     ]
-    return " · ".join(parts) + f" ({figures.get('source') or 'unknown source'})"
+    hits = figures.get("pids_max_hits")
+    if isinstance(hits, int) and hits:
+        parts.append(f"{hits} forks refused at the process limit")
+    source = figures.get("source") or "unknown source"
+    return " · ".join(parts) + f" ({source}{', read at the kill' if figures.get(AT_KILL) else ''})"

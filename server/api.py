@@ -2,13 +2,14 @@
 
 GET    /tasks                         registered task ids (?pattern=glob)
 GET    /tasks/{task}                  what a session on it observes and accepts (?parts=a,b), no session
-POST   /sessions                      open a session on any task (seed, observation parts)
+POST   /sessions                      open a session on any task (seed, observation parts,
+                                      BrowserGym-shaped observations too)
 GET    /sessions                      the caller's sessions
 GET    /sessions/{id}                 one session: its state, verdict and layout
 DELETE /sessions/{id}                 close it (its browser context with it)
 POST   /sessions/{id}/reset           start an episode
 POST   /sessions/{id}/step            act: Gymnasium's 5-tuple as JSON
-GET    /sessions/{id}/observation     the latest observation (?keys=a,b&screenshots=true)
+GET    /sessions/{id}/observation     the latest observation (?keys=a,b&screenshots=true&browsergym=true)
 GET    /sessions/{id}/screenshot.png  the latest screenshot as PNG bytes
 """
 
@@ -22,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import ObsConfig
+from palaestra.server.browsergym_remote import browsergym_json
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
 from palaestra.server.models import CreateSession, ResetSession, StepSession
 from palaestra.server.sessions import DEFAULT_PARTS, Session, StepOutcome
@@ -34,6 +36,7 @@ def describe(session: Session) -> dict[str, Any]:
         "id": session.id,
         "task": session.task,
         "parts": list(session.parts),
+        "browsergym": session.browsergym is not None,
         **env_shape(session.env),
         "mcp": f"/mcp/{session.id}",
         "state": session.state(),
@@ -54,14 +57,18 @@ def env_shape(env: PalaestraEnv) -> dict[str, Any]:
 
 def outcome_json(outcome: StepOutcome, *, images: bool) -> dict[str, Any]:
     """A reset's or step's outcome as Gymnasium returns it: observation, reward, terminated,
-    truncated, info."""
-    return {
+    truncated, info; and BrowserGym's observation dict (`palaestra.server.browsergym_remote`)
+    when the session makes it."""
+    out = {
         "observation": observation_json(outcome.obs, images=images),
         "reward": outcome.reward,
         "terminated": outcome.terminated,
         "truncated": outcome.truncated,
         "info": outcome.info,
     }
+    if outcome.browsergym is not None:
+        out["browsergym_observation"] = browsergym_json(outcome.browsergym)
+    return out
 
 
 def _session(request: Request) -> Session:
@@ -105,7 +112,9 @@ async def create_session(request: Request) -> WireResponse:
     ctx = context_of(request)
     owner = owner_of(request)
     spec = await body(request, CreateSession)
-    session = await ctx.sessions.create(owner, spec.task, parts=spec.parts, record=spec.record)
+    session = await ctx.sessions.create(
+        owner, spec.task, parts=spec.parts, record=spec.record, browsergym=spec.browsergym
+    )
     session.inline_images = spec.screenshots
     out = describe(session)
     if spec.reset:
@@ -176,7 +185,16 @@ async def get_observation(request: Request) -> WireResponse:
             [{"field": "keys", "message": f"unknown keys {unknown}"}],
         )
     images = request.query_params.get("screenshots", "").lower() in ("1", "true", "yes")
-    return WireResponse({"observation": observation_json(session.last.obs, images=images, keys=keys)})
+    out = {"observation": observation_json(session.last.obs, images=images, keys=keys)}
+    if request.query_params.get("browsergym", "").lower() in ("1", "true", "yes"):
+        if session.last.browsergym is None:
+            raise BadRequest(
+                "browsergym: this session makes no BrowserGym-shaped observations; create it with "
+                '"browsergym": true.',
+                [{"field": "browsergym", "message": "the session was created without it"}],
+            )
+        out["browsergym_observation"] = browsergym_json(session.last.browsergym)
+    return WireResponse(out)
 
 
 async def get_screenshot(request: Request) -> Response:

@@ -27,6 +27,11 @@ class CreateSession(Strict):
         default=False, description="send screenshots inline (base64 PNG) with each step"
     )
     record: bool = Field(default=False, description="write each episode as a trajectory on the server")
+    browsergym: bool = Field(
+        default=False,
+        description="also answer with BrowserGym's observation dict (browser tasks; see "
+        "palaestra.server.browsergym_remote)",
+    )
     reset: bool = Field(default=True, description="start the first episode now")
 
 

@@ -13,12 +13,15 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import Observation
 from palaestra.runs.trajectory import TrajectoryWriter
 from palaestra.server.session_errors import EpisodeNotStarted
+
+if TYPE_CHECKING:
+    from palaestra.envs.browsergym_compat import BrowserGymConverter
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,8 @@ class StepOutcome:
     terminated: bool = False
     truncated: bool = False
     info: dict[str, Any] = field(default_factory=dict)
+    #: BrowserGym's observation dict of the same step, when the session makes it.
+    browsergym: dict[str, Any] | None = None
 
 
 class Session:
@@ -62,6 +67,16 @@ class Session:
         self.listeners: list[Callable[[Session], None]] = []
         #: Awaited when the session closes (transports release what they hold for it).
         self.on_close: list[Callable[[], Awaitable[None]]] = []
+        #: Makes BrowserGym's observation dict of each reset and step (`answer_as_browsergym`).
+        self.browsergym: BrowserGymConverter | None = None
+
+    def answer_as_browsergym(self) -> None:
+        """Make BrowserGym's observation dict with every reset and step (`StepOutcome.browsergym`).
+
+        Raises ``ConfigError`` when the environment is not a browser's."""
+        from palaestra.envs.browsergym_compat import BrowserGymConverter
+
+        self.browsergym = BrowserGymConverter(self.env)
 
     @property
     def done(self) -> bool:
@@ -78,6 +93,8 @@ class Session:
         self.step_count, self.total_reward = 0, 0.0
         self.submission = None
         self.last = StepOutcome(obs, info=dict(info))
+        if self.browsergym is not None:
+            self.last.browsergym = self.browsergym.begin(obs)
         if self.record_root is not None:
             folder = self.record_root / f"{self.episodes:03d}"
             self.recorder = TrajectoryWriter(folder, images="screenshot" in self.parts)
@@ -96,6 +113,8 @@ class Session:
         self.step_count += 1
         self.total_reward += float(reward)
         self.last = StepOutcome(obs, float(reward), bool(terminated), bool(truncated), dict(info))
+        if self.browsergym is not None:
+            self.last.browsergym = self.browsergym.convert(obs, info)
         if self.recorder is not None:
             timings = {"env_s": self.env_s, **dict(getattr(self.env, "timings", {}))}
             self.recorder.step(

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import PARTS, ObsConfig
+from palaestra.errors import ConfigError
 from palaestra.server.config import ServerConfig
 from palaestra.server.session import Session, StepOutcome
 from palaestra.server.session_errors import (
@@ -110,8 +111,13 @@ class SessionManager:
         parts: Iterable[str] | None = None,
         record: bool = False,
         sid: str | None = None,
+        browsergym: bool = False,
     ) -> Session:
-        """A new session for ``task`` (any registered id), its environment built but not reset."""
+        """A new session for ``task`` (any registered id), its environment built but not reset.
+
+        With ``browsergym``, each reset and step also makes BrowserGym's observation dict
+        (`Session.browsergym`); only a browser environment can, another is refused (400).
+        """
         chosen = tuple(DEFAULT_PARTS if parts is None else parts)
         unknown = [p for p in chosen if p not in PARTS]
         if unknown:
@@ -129,12 +135,18 @@ class SessionManager:
         try:
             obs_config = ObsConfig(
                 axtree="axtree" in chosen, dom="dom" in chosen, elements="elements" in chosen,
-                screenshot="screenshot" in chosen, som="som" in chosen,
+                screenshot="screenshot" in chosen, som="som" in chosen, browsergym=browsergym,
             )  # fmt: skip
             options = {"obs_config": obs_config, "step_timeout": self.config.step_timeout}
             env = self.env_factory(task, **options, **self.config.env_options)
             sid = sid or secrets.token_urlsafe(9)
             session = Session(sid, owner, task, env, chosen)
+            if browsergym:
+                try:
+                    session.answer_as_browsergym()
+                except ConfigError:  # not a browser task: its environment goes before the error
+                    await env.aclose()
+                    raise
         finally:
             self._creating -= 1
         if record:

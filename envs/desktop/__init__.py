@@ -1,9 +1,20 @@
 """Desktop environments: real X11 applications on a private display, read through AT-SPI.
 
 Importing this package is cheap: python-xlib, jeepney and mss are imported only by the desktop
-session process, never by the environment's own process.
+session process, never by the environment's own process; `OSWorldObservation` (OSWorld-shaped
+observations) is imported on first use.
 """
 
-from palaestra.envs.desktop.env import DesktopEnv
+from __future__ import annotations
 
-__all__ = ["DesktopEnv"]
+from typing import TYPE_CHECKING
+
+from palaestra.envs.desktop.env import DesktopEnv
+from palaestra.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from palaestra.envs.desktop.osworld_compat import OSWorldObservation
+
+__all__ = ["DesktopEnv", "OSWorldObservation"]
+
+__getattr__ = lazy_exports(__name__, {"OSWorldObservation": "palaestra.envs.desktop.osworld_compat"})

@@ -1,4 +1,4 @@
-"""A cgroup of the desktop session's own: optional CPU and memory limits, and each episode's figures.
+"""A cgroup of the desktop session's own: CPU, memory and process limits, and each episode's figures.
 
 Parallel sessions share the machine's CPU and memory: one runaway app (a task's script, a leaking
 browser) could starve every other episode or have the kernel's OOM killer pick a process anywhere,
@@ -8,13 +8,15 @@ it: ``infra`` (Xvfb, the bus, openbox, the AT-SPI bus) and ``episode-N`` (everyt
 starts: its apps, commands, the judge's commands and their descendants). A memory limit then holds
 for the whole session and an OOM kill stays inside it; the session process itself stays outside,
 uncharged, and survives to report it. A fresh leaf per episode gives its figures (`figures`) from
-zero without resetting counters.
+zero without resetting counters. The process limit is the episode leaf's own (pids.max), not the
+session's: a fork bomb in the episode fills its leaf while ``infra`` still forks, and the session
+process, outside, still starts the next episode (whose new leaf starts from zero).
 
 Each child joins its leaf between fork and exec (`join`, called by `Display._popen` while the child
-is still root), so no process runs a moment outside it. Both kernels' interfaces are served:
-cgroup v2 where the session's own cgroup can hand the memory and cpu controllers down (a delegated
-or root cgroup), else v1 (a memory, cpu and cpuacct hierarchy each). Neither, or not root: `make`
-says why and the session runs without limits (the environment warns when limits were asked for).
+is still root), so no process runs a moment outside it. `cgroup_setup` makes the cgroup (v2 or v1)
+with its limits; this module holds what the session and the runner do with it afterwards: joining,
+episode leaves, figures (the runner reads them of an episode it kills, `palaestra.runs.kill_figures`,
+so this module imports nothing but the standard library), removal.
 
 A session killed outright leaves its cgroup behind (its children die with it, `PR_SET_PDEATHSIG`);
 the next session on the machine removes such leftovers (`remove_leftovers`), killing any process
@@ -27,26 +29,21 @@ import contextlib
 import os
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PREFIX = "palaestra-desktop-"
-V1_CONTROLLERS = ("memory", "cpu", "cpuacct")
-#: cgroup v1's default cpu.shares, which v2's default cpu.weight (100) corresponds to.
-V1_SHARES_PER_100 = 1024
 
 
 @dataclass(frozen=True)
 class Limits:
     """What the session's processes together may use: memory in MiB (None: no limit) and a CPU
-    weight, 1-10000, relative to other cgroups' 100 (None: the default, 100)."""
+    weight, 1-10000, relative to other cgroups' 100 (None: the default, 100); and how many
+    processes and threads each episode may have at once (None: no limit)."""
 
     memory_mb: int | None = None
     cpu_weight: int | None = None
-
-
-class CgroupUnavailable(OSError):
-    """No cgroup could be made for the session; the message says why."""
+    pids: int | None = None
 
 
 @dataclass
@@ -58,14 +55,15 @@ class SessionCgroup:
     dirs: dict[str, Path]
     leaf: str = "infra"
     episode: int = 0
-    made: list[str] = field(default_factory=list)
+    #: Each episode leaf's pids.max (None: no limit, or no pids controller: `has_pids`).
+    pids: int | None = None
 
     # -- joining -----------------------------------------------------------------------------
 
     def join(self) -> None:
         """Move the calling process into the current leaf (in a child, before exec, as root)."""
         pid = str(os.getpid())
-        for folder in self._unique_dirs():
+        for folder in self.folders():
             (folder / self.leaf / "cgroup.procs").write_text(pid)
 
     def new_episode(self) -> None:
@@ -74,14 +72,28 @@ class SessionCgroup:
             self._remove_leaf(self.leaf)
         self.episode += 1
         self.leaf = f"episode-{self.episode}"
-        self._make_leaf(self.leaf)
+        self.make_leaf(self.leaf)
+        if self.pids is not None:
+            (self._pids_dir() / self.leaf / "pids.max").write_text(str(self.pids))
+
+    @property
+    def has_pids(self) -> bool:
+        """Whether the session has the pids controller (v1: mounted; v2: handed down to it)."""
+        if self.version == 1:
+            return "pids" in self.dirs
+        return "pids" in (self.dirs[""] / "cgroup.subtree_control").read_text().split()
+
+    def _pids_dir(self) -> Path:
+        return self.dirs["pids" if self.version == 1 else ""]
 
     # -- figures -----------------------------------------------------------------------------
 
-    def figures(self) -> dict[str, float]:
-        """CPU seconds, peak memory (MiB) and OOM kills of the current episode's leaf so far."""
+    def figures(self) -> dict[str, float | None]:
+        """CPU seconds, peak memory (MiB), OOM kills and forks refused at the process limit
+        (``pids_max_hits``; None without the pids controller) of the episode's leaf so far."""
+        hits = self.pids_max_hits()
         if self.leaf == "infra":
-            return {"cpu_s": 0.0, "peak_memory_mb": 0.0, "oom_kills": 0}
+            return {"cpu_s": 0.0, "peak_memory_mb": 0.0, "oom_kills": 0, "pids_max_hits": hits}
         if self.version == 2:
             leaf = self.dirs[""] / self.leaf
             cpu = int(_keyed(leaf / "cpu.stat")["usage_usec"]) / 1e6
@@ -93,24 +105,36 @@ class SessionCgroup:
             memory = self.dirs["memory"] / self.leaf
             peak = int((memory / "memory.max_usage_in_bytes").read_text())
             kills = _keyed(memory / "memory.oom_control").get("oom_kill", "0")  # since Linux 4.13
-        return {"cpu_s": round(cpu, 3), "peak_memory_mb": round(peak / 2**20, 1), "oom_kills": int(kills)}
+        return {
+            "cpu_s": round(cpu, 3),
+            "peak_memory_mb": round(peak / 2**20, 1),
+            "oom_kills": int(kills),
+            "pids_max_hits": hits,
+        }
+
+    def pids_max_hits(self) -> int | None:
+        """How often a fork or new thread in the episode was refused at its leaf's pids.max."""
+        if self.version == 1 and "pids" not in self.dirs:
+            return None
+        events = self._pids_dir() / self.leaf / "pids.events"
+        return int(_keyed(events).get("max", "0")) if events.exists() else None
 
     # -- removal -----------------------------------------------------------------------------
 
     def remove(self) -> None:
         """Remove the leaves and the session's cgroup (after the session killed its processes)."""
-        for folder in self._unique_dirs():
+        for folder in self.folders():
             _remove_tree(folder)
 
-    def _unique_dirs(self) -> list[Path]:
+    def folders(self) -> list[Path]:
         return list(dict.fromkeys(self.dirs.values()))
 
-    def _make_leaf(self, name: str) -> None:
-        for folder in self._unique_dirs():
+    def make_leaf(self, name: str) -> None:
+        for folder in self.folders():
             (folder / name).mkdir()
 
     def _remove_leaf(self, name: str) -> None:
-        for folder in self._unique_dirs():
+        for folder in self.folders():
             _remove_tree(folder / name)
 
 
@@ -143,7 +167,7 @@ def _remove_tree(folder: Path, attempts: int = 50) -> None:
 # -- finding the hierarchies -------------------------------------------------------------------
 
 
-def _mounts() -> list[tuple[str, str, str, set[str]]]:
+def mounts() -> list[tuple[str, str, str, set[str]]]:
     """(mount point, root, filesystem type, super options) of each cgroup mount."""
     found = []
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
@@ -155,104 +179,21 @@ def _mounts() -> list[tuple[str, str, str, set[str]]]:
     return found
 
 
-def _own_paths() -> dict[str, str]:
-    """This process's cgroup path per v1 controller, and under "" its v2 path."""
+def cgroup_paths(pid: int | str = "self") -> dict[str, str]:
+    """A process's (ours by default) cgroup path per v1 controller, and under "" its v2 path."""
     paths = {}
-    for line in Path("/proc/self/cgroup").read_text().splitlines():
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
         _, controllers, path = line.split(":", 2)
         for name in controllers.split(",") if controllers else [""]:
             paths[name] = path
     return paths
 
 
-def _under_mount(mount: str, root: str, path: str) -> Path:
+def under_mount(mount: str, root: str, path: str) -> Path:
     """The folder of cgroup ``path`` in a hierarchy mounted at ``mount`` (showing ``root``)."""
     if root != "/" and (path == root or path.startswith(root + "/")):
         path = path[len(root) :]
     return Path(mount) / path.lstrip("/")
-
-
-def _v2_parent() -> Path:
-    """This process's v2 cgroup, made to hand memory and cpu down; CgroupUnavailable if it cannot."""
-    own = _own_paths().get("")
-    mounts = [(m, r) for m, r, kind, _ in _mounts() if kind == "cgroup2"]
-    if own is None or not mounts:
-        raise CgroupUnavailable("no cgroup v2 hierarchy")
-    parent = _under_mount(*mounts[0], own)
-    available = (parent / "cgroup.controllers").read_text().split()
-    if not {"memory", "cpu"} <= set(available):
-        raise CgroupUnavailable(f"cgroup v2 at {parent} offers {' '.join(available) or 'no controllers'}")
-    enabled = set((parent / "cgroup.subtree_control").read_text().split())
-    if not {"memory", "cpu"} <= enabled:
-        try:
-            (parent / "cgroup.subtree_control").write_text("+memory +cpu")
-        except OSError as exc:  # EBUSY: it has processes of its own (not delegated for children)
-            raise CgroupUnavailable(
-                f"cgroup v2 {parent} cannot hand memory and cpu to children ({os.strerror(exc.errno or 0)})"
-            ) from None
-    return parent
-
-
-def _v1_parents() -> dict[str, Path]:
-    """This process's v1 cgroup per controller; CgroupUnavailable when one is not mounted."""
-    own = _own_paths()
-    parents = {}
-    for controller in V1_CONTROLLERS:
-        mount = next(
-            ((m, r) for m, r, kind, opts in _mounts() if kind == "cgroup" and controller in opts), None
-        )
-        if mount is None or controller not in own:
-            raise CgroupUnavailable(f"no cgroup v1 {controller} hierarchy")
-        parents[controller] = _under_mount(*mount, own[controller])
-    return parents
-
-
-def make(limits: Limits) -> SessionCgroup:
-    """The session's cgroup, made with ``limits`` set, its ``infra`` leaf current, leftovers of
-    killed sessions removed first. CgroupUnavailable (or another OSError) when it cannot be."""
-    name = f"{PREFIX}{os.getpid()}"
-    try:
-        v2 = _v2_parent()
-    except (CgroupUnavailable, OSError) as v2_refusal:
-        try:
-            parents = _v1_parents()
-        except CgroupUnavailable as v1_refusal:
-            raise CgroupUnavailable(f"{v2_refusal}; {v1_refusal}") from None
-        group = SessionCgroup(1, {c: p / name for c, p in parents.items()})
-    else:
-        group = SessionCgroup(2, {"": v2 / name})
-    for parent in {folder.parent for folder in group.dirs.values()}:
-        remove_leftovers(parent)
-    for folder in group._unique_dirs():
-        folder.mkdir()
-    try:
-        _set_limits(group, limits)
-        group._make_leaf("infra")
-    except OSError:
-        group.remove()
-        raise
-    return group
-
-
-def _set_limits(group: SessionCgroup, limits: Limits) -> None:
-    if group.version == 2:
-        folder = group.dirs[""]
-        (folder / "cgroup.subtree_control").write_text("+memory +cpu")
-        if limits.memory_mb is not None:
-            (folder / "memory.max").write_text(str(limits.memory_mb * 2**20))
-            if (folder / "memory.swap.max").exists():  # swapping would only slow the runaway down
-                (folder / "memory.swap.max").write_text("0")
-        if limits.cpu_weight is not None:
-            (folder / "cpu.weight").write_text(str(limits.cpu_weight))
-        return
-    if limits.memory_mb is not None:
-        memory = group.dirs["memory"]
-        (memory / "memory.limit_in_bytes").write_text(str(limits.memory_mb * 2**20))
-        if (memory / "memory.memsw.limit_in_bytes").exists():  # memory and swap: no more than memory
-            (memory / "memory.memsw.limit_in_bytes").write_text(str(limits.memory_mb * 2**20))
-    if limits.cpu_weight is not None:
-        shares = max(2, limits.cpu_weight * V1_SHARES_PER_100 // 100)
-        (group.dirs["cpu"] / "cpu.shares").write_text(str(shares))
 
 
 def remove_leftovers(parent: Path) -> None:
@@ -264,15 +205,3 @@ def remove_leftovers(parent: Path) -> None:
             pid = folder.name.removeprefix(PREFIX)
             if pid.isdigit() and not Path(f"/proc/{pid}").exists():
                 _remove_tree(folder)
-
-
-def session_cgroup(limits: Limits) -> tuple[SessionCgroup | None, dict[str, str]]:
-    """For the session process at its start: run by root, its cgroup (`make`), and what its start
-    reply says of it: ``cgroup``, "v1", "v2" or "none", and ``cgroup_refused`` (why there is none)."""
-    if os.geteuid() != 0:
-        return None, {"cgroup": "none", "cgroup_refused": "not run as root"}
-    try:
-        group = make(limits)
-    except OSError as exc:
-        return None, {"cgroup": "none", "cgroup_refused": str(exc)}
-    return group, {"cgroup": f"v{group.version}"}

@@ -19,6 +19,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from palaestra.envs.desktop.session_limits import DEFAULT_PIDS_LIMIT, asked_limits
 from palaestra.errors import DesktopUnavailableError
 
 SESSION_SCRIPT = Path(__file__).with_name("session.py")
@@ -106,22 +107,33 @@ def warn_shared(note: str) -> None:
 
 
 class ResourceLimitWarning(RuntimeWarning):
-    """A desktop session was asked for CPU or memory limits and could not have them: it has no
-    cgroup of its own (`cgroups`: not run as root, or no usable cgroup hierarchy)."""
+    """A desktop session was asked for CPU, memory or process limits and could not have them: it
+    has no cgroup of its own (`cgroups`: not run as root, or no usable cgroup hierarchy), or no
+    pids controller for a process limit."""
 
 
 def limits_note(header: dict[str, Any], limits: dict[str, int | None]) -> str:
-    """The warning for a session's start reply when limits were asked for but it has no cgroup;
-    worded the same whatever was asked, so that `warn_limits` says it once per process."""
-    if all(v is None for v in limits.values()) or header.get("cgroup", "none") != "none":
+    """The warning for a session's start reply when limits were asked for but it has no cgroup, or
+    a process limit but no pids controller; worded the same whatever was asked, so that
+    `warn_limits` says it once per process. The default process limit is no request (`asked_limits`)."""
+    asked = asked_limits(limits)
+    if not asked:
+        return ""
+    if header.get("cgroup", "none") != "none":
+        if "pids_limit" in asked and header.get("pids_limit") is None:
+            return (
+                "Desktop sessions run without the pids_limit asked for: their cgroup has no pids "
+                "controller (cgroup v1: none mounted; v2: not handed down to it), so an episode may "
+                "start processes up to the machine's own limit. Their memory and CPU limits hold."
+            )
         return ""
     return (
-        "Desktop sessions run without the memory_limit_mb and cpu_weight asked for: they could not "
-        f"have a cgroup of their own ({header.get('cgroup_refused', 'no reason given')}), so their "
-        "episodes share this machine's CPU and memory with no limit. Run Palaestra as root, on a "
-        "machine with cgroup v1 memory, cpu and cpuacct hierarchies or a cgroup v2 that can hand "
-        "memory and cpu down to it (a delegated cgroup: systemd-run --scope -p Delegate=yes, or a "
-        "container's own cgroup)."
+        "Desktop sessions run without the memory_limit_mb, cpu_weight and pids_limit asked for: they "
+        f"could not have a cgroup of their own ({header.get('cgroup_refused', 'no reason given')}), so "
+        "their episodes share this machine's CPU, memory and processes with no limit. Run Palaestra "
+        "as root, on a machine with cgroup v1 memory, cpu and cpuacct hierarchies (and pids) or a "
+        "cgroup v2 that can hand memory and cpu (and pids) down to it (a delegated cgroup: "
+        "systemd-run --scope -p Delegate=yes, or a container's own cgroup)."
     )
 
 
@@ -142,11 +154,17 @@ class SessionClient:
         memory_limit_mb: int | None = None,
         cpu_weight: int | None = None,
         isolation: str = "on",
+        pids_limit: int | None = DEFAULT_PIDS_LIMIT,
     ) -> None:
-        """``memory_limit_mb``, ``cpu_weight``: for the session's cgroup (`cgroups.Limits`);
-        ``isolation``: "off" asks for no namespaces and no cgroup (`session_limits.ISOLATION_MODES`)."""
+        """``memory_limit_mb``, ``cpu_weight``, ``pids_limit``: for the session's cgroup
+        (`cgroups.Limits`); ``isolation``: "off" asks for no namespaces and no cgroup
+        (`session_limits.ISOLATION_MODES`)."""
         self.size = (width, height)
-        self.limits: dict[str, int | None] = {"memory_limit_mb": memory_limit_mb, "cpu_weight": cpu_weight}
+        self.limits: dict[str, int | None] = {
+            "memory_limit_mb": memory_limit_mb,
+            "cpu_weight": cpu_weight,
+            "pids_limit": pids_limit,
+        }
         self.isolation = isolation
         self.start_timeout = start_timeout
         self.proc: asyncio.subprocess.Process | None = None

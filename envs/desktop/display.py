@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import atspi
+import cgroup_setup
 import cgroups
 import psutil
 import tmp_namespace
@@ -153,7 +154,7 @@ class Display:
     def start(self) -> dict[str, Any]:
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
         group, cgroup_state = (  # before the first child
-            cgroups.session_cgroup(self.limits) if self.isolated else (None, {"cgroup": "none"})
+            cgroup_setup.session_cgroup(self.limits) if self.isolated else (None, {"cgroup": "none"})
         )
         self.usage = EpisodeResources(group)
         log = open(self.base / "session.log", "ab")  # noqa: SIM115  (kept open for the children)

@@ -34,7 +34,7 @@ from palaestra.envs.desktop.episode_requests import episode_request, missing_pro
 from palaestra.envs.desktop.judging import FATAL_KINDS, DesktopJudging
 from palaestra.envs.desktop.observation import observation_values
 from palaestra.envs.desktop.screen import MAX_SCREEN, MIN_SCREEN, check_screen_size
-from palaestra.envs.desktop.session_limits import check_isolation, check_limits
+from palaestra.envs.desktop.session_limits import DEFAULT_PIDS_LIMIT, check_isolation, check_limits
 from palaestra.envs.desktop.step_actions import LoweredStep, lower_step
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
@@ -73,6 +73,7 @@ class DesktopEnv(DesktopJudging):
         memory_limit_mb: int | None = None,
         cpu_weight: int | None = None,
         isolation: str | None = None,
+        pids_limit: int | None = DEFAULT_PIDS_LIMIT,
     ) -> None:
         made = get_task_spec(task).make() if isinstance(task, str) else task
         if not isinstance(made, DesktopTask):
@@ -117,7 +118,7 @@ class DesktopEnv(DesktopJudging):
         self.action_space = Unicode(max_length=20_000)
         self.limit_steps(max_steps)
         #: For the session's cgroup (`envs/desktop/cgroups.py`; root only, else one warning).
-        self.limits = check_limits(memory_limit_mb, cpu_weight)
+        self.limits = check_limits(memory_limit_mb, cpu_weight, pids_limit)
         #: "on" or "off": whether root sessions ask for their namespaces and cgroup (`session_limits`).
         self.isolation = check_isolation(isolation, self.limits)
 
@@ -130,9 +131,13 @@ class DesktopEnv(DesktopJudging):
 
     async def _session(self) -> SessionClient:
         if self._client is None or not self._client.alive:
-            memory, weight = self.limits["memory_limit_mb"], self.limits["cpu_weight"]
+            limits = self.limits
             self._client = SessionClient(
-                *self.screen, memory_limit_mb=memory, cpu_weight=weight, isolation=self.isolation
+                *self.screen,
+                memory_limit_mb=limits["memory_limit_mb"],
+                cpu_weight=limits["cpu_weight"],
+                pids_limit=limits["pids_limit"],
+                isolation=self.isolation,
             )
             await self._client.start()
         return self._client
@@ -290,3 +295,8 @@ class DesktopEnv(DesktopJudging):
     @property
     def goal(self) -> str:
         return self._goal
+
+    @property
+    def atspi_nodes(self) -> list[dict[str, Any]]:
+        """The last observation's AT-SPI snapshot (`atspi.Node`s as dicts), for OSWorld's XML."""
+        return self._nodes

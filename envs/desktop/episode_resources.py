@@ -1,4 +1,5 @@
-"""What an episode's processes used: CPU seconds and peak memory, for the step's ``info``.
+"""What an episode's processes used: CPU seconds and peak memory, for the step's ``info``; with a
+cgroup also its OOM kills and the forks refused at its process limit (``pids_max_hits``).
 
 Researchers compare tasks' costs, so each episode's figures start from zero and count its own
 processes only: the apps, the task's and the judge's commands and everything they started (the
@@ -61,6 +62,7 @@ class EpisodeResources:
             "cpu_s": round(cpu, 3),
             "peak_memory_mb": round(self.peak / 2**20, 1),
             "oom_kills": None,  # known from a cgroup only
+            "pids_max_hits": None,  # so are forks refused: there is no process limit without one
             "source": "processes",
         }
 

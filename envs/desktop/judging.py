@@ -89,8 +89,9 @@ class DesktopJudging(PalaestraEnv):
     @property
     def resources(self) -> dict[str, Any]:
         """What the episode's own processes used up to its last observation: ``cpu_s``,
-        ``peak_memory_mb``, ``oom_kills``, ``source`` (`episode_resources`); also in the reset's
-        info and in the info of the step that ends the episode. Empty before the first reset."""
+        ``peak_memory_mb``, ``oom_kills``, ``pids_max_hits``, ``source`` (`episode_resources`);
+        also in the reset's info and in the info of the step that ends the episode. Empty before
+        the first reset."""
         return dict(self._resources)
 
     def _with_resources(self, result: StepResult) -> StepResult:

@@ -36,7 +36,7 @@ def main(session_class: type[Session]) -> None:
     width, height = (int(v) for v in sys.argv[1:3])
     user = sys.argv[3] if len(sys.argv) > 3 else ""
     asked = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}  # `SessionClient.limits`
-    limits = cgroups.Limits(asked.get("memory_limit_mb"), asked.get("cpu_weight"))
+    limits = cgroups.Limits(asked.get("memory_limit_mb"), asked.get("cpu_weight"), asked.get("pids_limit"))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
 
     def reply(message: dict[str, Any], blob: bytes = b"") -> None:

@@ -219,5 +219,5 @@ def test_an_unwrapped_environment_computes_nothing_more() -> None:
 
 
 def test_only_browser_environments_can_be_wrapped() -> None:
-    with pytest.raises(ConfigError, match="wraps a browser environment"):
+    with pytest.raises(ConfigError, match=r"from a browser environment \(BrowserEnv\)"):
         BrowserGymObservation(gym.make("CartPole-v1"))

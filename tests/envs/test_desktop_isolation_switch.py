@@ -86,5 +86,7 @@ def test_bad_values_are_refused_with_the_closest_and_limits_need_isolation(
         DesktopEnv("desktop.calc-add")
     monkeypatch.delenv(ISOLATION_VARIABLE)
     assert DesktopEnv("desktop.calc-add").isolation == "on"
-    with pytest.raises(ConfigError, match="memory_limit_mb and cpu_weight need the session's cgroup"):
+    with pytest.raises(
+        ConfigError, match="memory_limit_mb, cpu_weight and pids_limit need the session's cgroup"
+    ):
         DesktopEnv("desktop.calc-add", isolation="off", memory_limit_mb=512)

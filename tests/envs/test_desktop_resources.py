@@ -129,7 +129,13 @@ def test_limits_and_figures_through_gym_make() -> None:
         assert info["resources"]["source"] == "cgroup" and info["resources"]["cpu_s"] > 0  # the app's start
         _obs, _reward, _terminated, truncated, info = env.step("wait(0)")
         assert not truncated and "resources" not in info
-        assert set(env.unwrapped.resources) == {"cpu_s", "peak_memory_mb", "oom_kills", "source"}  # type: ignore[attr-defined]
+        assert set(env.unwrapped.resources) == {
+            "cpu_s",
+            "peak_memory_mb",
+            "oom_kills",
+            "pids_max_hits",
+            "source",
+        }  # type: ignore[attr-defined]
         _obs, _reward, _terminated, truncated, info = env.step("wait(0)")
         assert truncated and info["resources"]["cpu_s"] >= 0 and info["resources"]["oom_kills"] == 0
     finally:
@@ -141,7 +147,7 @@ def test_limits_that_cannot_be_set_are_refused_with_what_fits() -> None:
     assert limits_note(refused, {"memory_limit_mb": None, "cpu_weight": None}) == ""  # none asked
     assert "(not run as root)" in limits_note(refused, {"memory_limit_mb": 512, "cpu_weight": None})
     assert limits_note({"cgroup": "v1"}, {"memory_limit_mb": 512, "cpu_weight": None}) == ""
-    assert check_limits(None, None) == {"memory_limit_mb": None, "cpu_weight": None}
+    assert check_limits(None, None, None) == {"memory_limit_mb": None, "cpu_weight": None, "pids_limit": None}
     for memory in (64, 512.0, "1G", True):
         with pytest.raises(ConfigError, match="memory_limit_mb must be a whole number of MiB, at least 128"):
             check_limits(memory, None)
@@ -190,7 +196,7 @@ def test_without_cgroups_a_session_runs_without_limits_warns_once_and_counts_its
     assert first == "none 1 ResourceLimitWarning"
     assert figures == "processes True None"
     assert (
-        "without the memory_limit_mb and cpu_weight" in note
+        "without the memory_limit_mb, cpu_weight and pids_limit" in note
         and "no cgroup v1 memory hierarchy" in note
         and "root" in note
     )

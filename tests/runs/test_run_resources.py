@@ -1,5 +1,6 @@
 """Desktop episodes' resource figures in the run: kept in the record and the trajectory, shown by
-`palaestra show` and `palaestra report`, absent (and the tables unchanged) for runs without them."""
+`palaestra show`, `palaestra report` and `palaestra compare`, absent (and the tables unchanged) for
+runs without them; an episode killed at its episode_timeout keeps the figures read at the kill."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from palaestra.cli import main
+from palaestra.runs.compare import compare_runs, format_comparison
 from palaestra.runs.report import write_report
 from palaestra.runs.report_html import episode_page_name
 from palaestra.runs.resources import episode_resources
@@ -19,6 +21,13 @@ from palaestra.runs.trajectory import TRAJECTORY_FILE
 
 MakeRun = Callable[..., Path]
 TASK = "desktop.term-mkdir"
+HERE = Path(__file__).parent
+
+
+def used(cpu_s: float, peak_memory_mb: float) -> dict[str, object]:
+    """An episode's extra with figures as a desktop episode reports them."""
+    figures = {"cpu_s": cpu_s, "peak_memory_mb": peak_memory_mb, "oom_kills": 0, "source": "cgroup"}
+    return {"resources": {**figures, "pids_max_hits": 0}}
 
 
 def _table(out: str) -> list[str]:
@@ -46,7 +55,7 @@ def test_a_resumed_old_run_keeps_its_rows_and_new_desktop_episodes_store_their_f
     assert new["seed"] == 1 and new["status"] == "done" and new["success"], new
     figures = episode_resources(new)
     assert figures is not None, new["extra"]
-    assert set(figures) == {"cpu_s", "peak_memory_mb", "oom_kills", "source"}
+    assert set(figures) == {"cpu_s", "peak_memory_mb", "oom_kills", "pids_max_hits", "source"}
     assert figures["source"] in ("cgroup", "processes") and figures["cpu_s"] > 0  # the terminal's start
     assert figures["peak_memory_mb"] > 0
     lines = (run / new["artifacts"] / TRAJECTORY_FILE).read_text().splitlines()
@@ -79,11 +88,6 @@ def test_tasks_without_figures_show_a_dash_beside_those_with(
 ) -> None:
     """Mean CPU over a task's episodes with figures, errored ones included (they used the machine),
     the largest peak; a task with none (a browser task) shows "-"."""
-
-    def used(cpu_s: float, peak_memory_mb: float) -> dict[str, object]:
-        figures = {"cpu_s": cpu_s, "peak_memory_mb": peak_memory_mb, "oom_kills": 0, "source": "cgroup"}
-        return {"resources": figures}
-
     figures = {f"agent|{TASK}|0": used(1.0, 100.0), f"agent|{TASK}|1": used(2.0, 300.0)}
     run = make_run({TASK: [True, "app_crashed", False], "miniwob.click-test": "1/1"}, extras=figures)
     assert main(["show", str(run)]) == 0
@@ -101,3 +105,65 @@ def test_a_row_with_a_damaged_extra_has_no_figures() -> None:
     assert episode_resources({"extra": "{not json"}) is None
     assert episode_resources({"extra": json.dumps({"resources": "many"})}) is None
     assert episode_resources({"extra": None}) is None
+
+
+def test_compare_shows_each_runs_figures_beside_success_and_absent_ones_as_absent(make_run: MakeRun) -> None:
+    """Per task, each run's mean CPU seconds and largest peak (as the report gives them); a task
+    without figures in one run shows "-" there, not 0; overall rows have none. With figures in one
+    run only, compare prints what it did before."""
+    term, calc, click = TASK, "desktop.calc-add", "miniwob.click-test"
+    a = make_run(
+        {term: [True, False], calc: [True], click: "1/1"},
+        name="a",
+        agent="old",
+        extras={
+            f"old|{term}|0": used(1.0, 100.0),
+            f"old|{term}|1": used(3.0, 250.0),
+            f"old|{calc}|0": used(0.5, 80.0),
+        },
+    )
+    b = make_run(
+        {term: [True, True], calc: [False], click: "0/1"},
+        name="b",
+        agent="new",
+        extras={f"new|{term}|0": used(0.25, 90.0), f"new|{term}|1": used(0.75, 95.0)},
+    )
+    c = compare_runs([a, b])
+    assert c.resources
+    text = format_comparison(c)
+    lines = {line.split()[0]: line.split() for line in text.splitlines() if line.split()}
+    assert lines[term][-4:] == ["2.00", "250", "0.50", "95"]
+    assert lines[calc][-4:] == ["0.50", "80", "-", "-"]  # no figures in b: absent, not 0
+    assert lines[click][-4:] == ["-", "-", "-", "-"]
+    assert lines["overall"][-4:] == ["-", "-", "-", "-"]
+    assert "peak MiB: the largest" in text
+    header = next(line for line in text.splitlines() if line.startswith("task"))
+    assert header.split("  ")[-1].strip() == "[2] peak MiB"
+
+    plain = make_run({term: [True, True], calc: [False], click: "0/1"}, name="plain", agent="new")
+    only_one = compare_runs([a, plain])
+    assert not only_one.resources and "CPU s" not in format_comparison(only_one)
+
+
+def test_an_episode_killed_at_its_timeout_keeps_the_figures_read_at_the_kill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real desktop episode whose agent never answers is killed at episode_timeout: its row has
+    the figures of its cgroup leaf read just before (the terminal's start used CPU), marked as
+    read at the kill, and its report page says so."""
+    monkeypatch.syspath_prepend(str(HERE))  # `runner_agents`, here and in the spawned worker
+    monkeypatch.chdir(tmp_path)
+    argv = ["eval", "--agent", "runner_agents:HangingAgent", "--suite", "desktop", "--tasks", "term-mkdir",
+            "--seeds", "0", "--workers", "1", "--episode-timeout", "20", "--retries", "0", "--out", "run",
+            "--no-screenshots"]  # fmt: skip
+    assert main(argv) == 0
+    (row,) = load_rows(tmp_path / "run")
+    assert (row["status"], row["error_kind"]) == ("error", "episode_timeout"), row
+    figures = episode_resources(row)
+    assert figures is not None, row["extra"]
+    assert figures["at_kill"] is True and figures["source"] == "cgroup"
+    assert figures["cpu_s"] > 0 and figures["peak_memory_mb"] > 0 and figures["oom_kills"] == 0
+    assert figures["pids_max_hits"] == 0
+    page = tmp_path / "run" / "report" / "episodes" / episode_page_name(row["key"])
+    write_report(tmp_path / "run")
+    assert "(cgroup, read at the kill)</dd>" in page.read_text()

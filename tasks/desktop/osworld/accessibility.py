@@ -3,8 +3,9 @@
 OSWorld dumps the VM's accessibility tree as XML (one element per node, its role as the tag with
 spaces as hyphens, ``name`` and namespaced ``st:`` states, ``cp:`` screen box and ``val:`` value as
 attributes, its Text as the element's text) and its rules select elements of that XML by CSS
-selectors or XPath. `tree_xml` builds the same kind of XML from our snapshot (`DesktopOutcome.nodes`),
-so that the rules of OSWorld's files select here what they select there.
+selectors or XPath. `tree_xml` (`palaestra.envs.desktop.osworld_xml`, which OSWorld-shaped
+observations use too) builds the same kind of XML from our snapshot (`DesktopOutcome.nodes`), so
+that the rules of OSWorld's files select here what they select there.
 
 A rule is ``{"selectors": [css, ...]}`` (joined into one selector list) or ``{"xpath": str}`` (which
 wins when both are given), with an optional ``text`` and ``exact`` (default true). A rule selecting
@@ -22,35 +23,15 @@ rule such as ``table-cell[name=B3]`` selects it here as it does there.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lxml import etree
 from lxml.cssselect import CSSSelector, SelectorError
 
+from palaestra.envs.desktop.osworld_xml import NS, tree_xml
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
 
-#: The namespaces OSWorld's XML and rules use (rules name them by these prefixes).
-NS = {
-    name: f"https://accessibility.ubuntu.example.org/ns/{path}"
-    for name, path in {
-        "st": "state",
-        "attr": "attributes",
-        "cp": "component",
-        "doc": "document",
-        "docattr": "document/attributes",
-        "txt": "text",
-        "val": "value",
-        "act": "action",
-    }.items()
-}
 RULE_KEYS = ("exact", "selectors", "text", "xpath")
-#: Characters XML 1.0 cannot hold (lxml refuses them), and the object replacement characters
-#: OSWorld takes out of a node's text.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ufffc\ufffd]")
-TAG = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
-#: A sheet cell's name in our tree: its address, then its formula when it holds one.
-CELL_NAME = re.compile(r"([A-Z]+[0-9]+)(?: =(.*))?", re.DOTALL)
 
 
 class AccessibilityTree(str):
@@ -64,46 +45,6 @@ class AccessibilityTree(str):
         made = super().__new__(cls, text)
         made.nodes = nodes
         return made
-
-
-def _clean(text: str) -> str:
-    return NOT_XML.sub("", text)
-
-
-def tree_xml(nodes: list[dict[str, Any]]) -> etree._Element:
-    """Our snapshot as OSWorld's XML: ``desktop-frame`` holding each application's tree."""
-    by_key = {n["key"]: n for n in nodes}
-    root = etree.Element("desktop-frame", nsmap=NS)
-
-    def add(parent: etree._Element, node: dict[str, Any]) -> None:
-        tag = str(node.get("role") or "unknown").strip().replace(" ", "-")
-        element = etree.SubElement(parent, tag if TAG.fullmatch(tag) else "unknown")
-        name = _clean(str(node.get("name") or ""))
-        cell = CELL_NAME.fullmatch(name) if node.get("role") == "table cell" else None
-        if cell is not None:
-            name = cell.group(1)
-            if cell.group(2) is not None:
-                element.set(f"{{{NS['attr']}}}Formula", cell.group(2))
-        element.set("name", name)
-        states = set(node.get("states") or ())
-        for state in sorted(states):
-            element.set(f"{{{NS['st']}}}{state.replace('-', '_')}", "true")
-        box = node.get("box")
-        if box and {"visible", "showing"} <= states:
-            element.set(f"{{{NS['cp']}}}screencoord", str((box[0], box[1])))
-            element.set(f"{{{NS['cp']}}}size", str((box[2], box[3])))
-        if node.get("value") is not None:
-            element.set(f"{{{NS['val']}}}value", str(float(node["value"])))
-        if node.get("text"):
-            element.text = _clean(str(node["text"]))
-        for child in node.get("children") or ():
-            if child in by_key:
-                add(element, by_key[child])
-
-    for node in nodes:
-        if node.get("parent") not in by_key:
-            add(root, node)
-    return root
 
 
 def _rules(rules: Any) -> list[dict[str, Any]]:

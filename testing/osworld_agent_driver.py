@@ -1,0 +1,120 @@
+"""OSWorld's own ``PromptAgent`` (``mm_agents.agent`` of its package desktop-env), driven over pipes.
+
+Run with the Python of OSWorld's venv (``.venv/share/palaestra/venv-osworld``, which
+``scripts/setup`` makes); our side is `palaestra.testing.osworld_agent`. Imports nothing of ours:
+what it answers is OSWorld's agent reading our observations.
+
+    python osworld_agent_driver.py [--model gpt-4o] [--observation-type a11y_tree]
+        [--action-space pyautogui] [--platform ubuntu]
+        stdin, one JSON object a line:  {"instruction": str, "obs": {OSWorld's observation,
+                                          "screenshot" as base64}}  or  {"reset": true}
+        stdout, one a line:             {"response": str, "actions": [...] | null}
+    python osworld_agent_driver.py --linearize     XML on stdin; {"table": str} on stdout
+
+The agent posts to ``$OPENAI_BASE_URL/v1/chat/completions`` for gpt models (``$OPENAI_API_KEY``).
+``agent.py`` also imports the SDKs of providers it calls only for other models (dashscope,
+google-generativeai, groq; google's alone is tens of megabytes, and none is reachable offline):
+when one is not installed it is stood in for by an empty module here, with the four Google
+exception classes the agent's retry decorator names. tiktoken reads its encoding from the cache
+``scripts/setup`` rebuilt in the venv (``share/tiktoken``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import importlib.util
+import json
+import os
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+#: The provider SDKs ``agent.py`` imports but gpt models never call, with the names it imports from them.
+UNUSED_PROVIDERS: dict[str, tuple[str, ...]] = {"dashscope": (), "google.generativeai": (), "groq": ("Groq",)}
+#: The exceptions of Google's API core that the agent's retry decorator lists.
+GOOGLE_ERRORS = ("InvalidArgument", "ResourceExhausted", "InternalServerError", "BadRequest")
+
+
+class ProviderNotInstalled:
+    """What a stand-in module's names are: calling one says the SDK is not installed here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("this model's provider SDK is not installed in OSWorld's venv here")
+
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # its parent package is missing
+        return False
+
+
+def _stand_in(name: str, names: dict[str, Any]) -> None:
+    module = types.ModuleType(name)
+    for attribute, value in names.items():
+        setattr(module, attribute, value)
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:
+        if parent not in sys.modules:
+            _stand_in(parent, {})
+        setattr(sys.modules[parent], child, module)
+
+
+def stand_in_for_unused_providers() -> None:
+    """Empty modules for the provider SDKs that are not installed (see the module doc)."""
+    for name, imported in UNUSED_PROVIDERS.items():
+        if not _installed(name):
+            _stand_in(name, dict.fromkeys(imported, ProviderNotInstalled))
+    if not _installed("google.api_core.exceptions"):
+        errors = {error: type(error, (Exception,), {}) for error in GOOGLE_ERRORS}
+        _stand_in("google.api_core.exceptions", errors)
+
+
+def _respond(out: Any, answer: dict[str, Any]) -> None:
+    out.write(json.dumps(answer) + "\n")
+    out.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--linearize", action="store_true")
+    parser.add_argument("--model", default="gpt-4o")
+    parser.add_argument("--observation-type", default="a11y_tree")
+    parser.add_argument("--action-space", default="pyautogui")
+    parser.add_argument("--platform", default="ubuntu")
+    args = parser.parse_args()
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(Path(sys.prefix) / "share" / "tiktoken"))
+    stand_in_for_unused_providers()
+    from mm_agents.agent import PromptAgent, linearize_accessibility_tree
+
+    out = sys.stdout
+    if args.linearize:
+        _respond(out, {"table": linearize_accessibility_tree(sys.stdin.read(), platform=args.platform)})
+        return
+    agent = PromptAgent(
+        model=args.model,
+        observation_type=args.observation_type,
+        action_space=args.action_space,
+        platform=args.platform,
+    )
+    for line in sys.stdin:
+        request = json.loads(line)
+        if request.get("reset"):
+            agent.reset()
+            _respond(out, {"reset": True})
+            continue
+        obs = dict(request["obs"])
+        if obs.get("screenshot") is not None:
+            obs["screenshot"] = base64.b64decode(obs["screenshot"])
+        # The agent prints its parse failures; stdout is our answer channel.
+        with contextlib.redirect_stdout(sys.stderr):
+            response, actions = agent.predict(request["instruction"], obs)
+        _respond(out, {"response": response, "actions": actions})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""OSWorldObservation on a real Xvfb and galculator, read and played by OSWorld's own PromptAgent
+(desktop-env 1.0.2's ``mm_agents.agent``, in the venv ``scripts/setup`` makes for it) through the
+scripted OpenAI-compatible server: the model sees only what the agent sends it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import gymnasium as gym
+import pytest
+
+from palaestra.envs.desktop import DesktopEnv, OSWorldObservation
+from palaestra.envs.obs import ObsConfig
+from palaestra.errors import ConfigError
+from palaestra.testing import Reply, ScriptedLLMServer, ScriptRequest, reply_text
+from palaestra.testing.osworld_agent import OSWorldPromptAgent, linearize
+from palaestra.testing.script import content_text
+
+HEADER = "tag\tname\ttext\tclass\tdescription\tposition (top-left x&y)\tsize (w&h)"
+ROW = re.compile(r"^([\w-]+)\t(.*?)\t(.*?)\t(.*?)\t(.*?)\t\((\d+), (\d+)\)\t\((\d+), (\d+)\)$", re.MULTILINE)
+
+
+@pytest.fixture
+def calc() -> Iterator[OSWorldObservation]:
+    env = OSWorldObservation(gym.make("palaestra/desktop.calc-add"))
+    yield env
+    env.close()
+
+
+def buttons(table: str) -> dict[str, tuple[int, int, int, int]]:
+    """The table's buttons by name: their box (x, y, w, h) as OSWorld's linearized tree gives it."""
+    return {
+        row[1]: (int(row[5]), int(row[6]), int(row[7]), int(row[8]))
+        for row in ROW.findall(table)
+        if row[0].endswith("button") and row[1]
+    }
+
+
+def test_osworld_linearizes_our_tree_with_our_boxes(calc: OSWorldObservation) -> None:
+    obs, _ = calc.reset(seed=3)
+    assert calc.observation_space.contains(obs)
+    assert obs["screenshot"].startswith(b"\x89PNG") and obs["terminal"] is None
+    assert obs["instruction"].startswith("Use the calculator to compute")
+    table = linearize(obs["accessibility_tree"])
+    assert table.splitlines()[0] == HEADER
+    assert calc.palaestra_obs is not None
+    ours = {e["name"]: e for e in calc.palaestra_obs["elements"] if e["role"] == "toggle button"}
+    listed = buttons(table)
+    assert {"7", "+", "="} <= set(listed)
+    assert all(listed[name] == tuple(ours[name]["bbox"]) for name in listed if name in ours)
+    # Every enabled button is listed; OSWorld's filter leaves the disabled ones (MR, M+) out.
+    enabled = {name for name, e in ours.items() if "enabled" in e["attributes"]["states"].split()}
+    assert enabled <= set(listed) and "MR" in set(ours) - enabled - set(listed)
+
+
+def model(request: ScriptRequest) -> Reply:
+    """A model answering PromptAgent from its prompt alone: first code that does not parse and code
+    that is no action, then an answer with no code, then the clicks on the buttons of the sum,
+    found in the linearized tree."""
+    if request.index == 0:
+        return reply_text("```python\npyautogui.click(12,\n```\n```python\nimport os\nos.system('true')\n```")
+    if request.index == 1:
+        return reply_text("I will look at the calculator first.")
+    task = re.search(r"compute (\d+) \+ (\d+)", content_text(request.messages[0]["content"]))
+    assert task is not None
+    found = buttons(request.last_user_text())
+    clicks = []
+    for key in f"{task[1]}+{task[2]}=":
+        x, y, w, h = found[key]
+        clicks.append(f"pyautogui.click({x + w // 2}, {y + h // 2})")
+    return reply_text("```python\n" + "\ntime.sleep(0.5)\n".join(clicks) + "\n```")
+
+
+def test_osworld_prompt_agent_solves_a_desktop_task(calc: OSWorldObservation) -> None:
+    with ScriptedLLMServer(model) as server:
+        env = {"PATH": os.environ["PATH"], "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "scripted"}
+        with OSWorldPromptAgent(env, model="gpt-4o", observation_type="a11y_tree") as agent:
+            obs, _ = calc.reset(seed=5)
+            played: list[dict[str, Any]] = []
+            reward, terminated = 0.0, False
+            for _ in range(3):
+                _response, actions = agent.predict(obs["instruction"], obs)
+                assert actions is not None
+                played.append({"actions": actions})
+                for action in actions:  # none: OSWorld's loop asks again, as here
+                    obs, reward, terminated, _, _ = calc.step(action)
+                    assert calc.palaestra_obs is not None
+                    played[-1].setdefault("errors", []).append(calc.palaestra_obs["last_action_error"])
+            prompts = [r.last_user_text() for r in server.chat_requests]
+    syntax, not_an_action = played[0]["errors"]  # errors in the observation, no crash
+    assert "Cannot parse the script" in syntax and "not an action call" in not_an_action
+    assert played[1] == {"actions": []}  # no code: no step
+    assert played[2]["errors"] == [""] and terminated and reward == 1.0
+    assert len(prompts) == 3 and all(HEADER in p for p in prompts)
+    assert calc.palaestra_obs is not None
+    seven = next(e for e in calc.palaestra_obs["elements"] if e["name"] == "7")
+    x, y, w, h = seven["bbox"]
+    assert f'toggle-button\t7\t""\t\t\t({x}, {y})\t({w}, {h})' in prompts[0]
+
+
+def test_only_a_desktop_with_screenshot_and_tree_is_wrapped() -> None:
+    with pytest.raises(ConfigError, match="ObsConfig\\(screenshot=True\\)"):
+        OSWorldObservation(DesktopEnv("desktop.calc-add", obs_config=ObsConfig(screenshot=False)))
+    no_tree = DesktopEnv("desktop.calc-add", obs_config=ObsConfig(axtree=False, elements=False))
+    with pytest.raises(ConfigError, match="require_a11y_tree=False"):
+        OSWorldObservation(no_tree)
+    assert OSWorldObservation(no_tree, require_a11y_tree=False).require_a11y_tree is False
+
+
+def test_terminal_holds_the_focused_terminals_text_in_the_async_face() -> None:
+    env = OSWorldObservation(DesktopEnv("desktop.term-mkdir"), require_terminal=True)
+
+    async def play() -> tuple[dict[str, Any], dict[str, Any]]:
+        try:
+            first, _ = await env.areset(seed=1)
+            typed, *_ = await env.astep("pyautogui.typewrite('echo palaestra-$((6*7))\\n')")
+            return first, typed
+        finally:
+            await env.aclose()
+
+    first, typed = asyncio.run(play())
+    assert env.observation_space.contains(typed)
+    assert first["terminal"] is not None and "palaestra-42" not in first["terminal"]
+    assert typed["terminal"] is not None and "palaestra-42" in typed["terminal"].splitlines()[-2]
+    assert "<terminal " in str(typed["accessibility_tree"])
