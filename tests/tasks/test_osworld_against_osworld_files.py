@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .osworld_against import Case, Difference, assert_same_scores, path
 from .test_osworld_file_compares import pages, write, zipped
-from .test_osworld_more_files import CITIES, epub, sheet
+from .test_osworld_more_files import CITIES, epub, sheet, tarred
 from .test_osworld_pdf_metrics import pdf
 from .test_osworld_writer_rules import document
 
@@ -93,8 +93,30 @@ def file_cases(d: Path) -> dict[str, Case]:
     }
 
 
+def archive_cases(d: Path) -> dict[str, Case]:
+    """compare_archive (chrome.py): the archives' folders, file by file, compared by type."""
+    week = [pdf(d / f"w{i}.pdf", [f"Lecture {i}", "Slides"]).read_bytes() for i in range(2)]
+    slides = {"lecture_slides/lecture0.pdf": week[0], "lecture_slides/lecture1.pdf": week[1]}
+    gold = zipped(d / "gold_slides.zip", slides)
+    options = {"file_path": "lecture_slides", "file_type": "pdf"}
+    mixed = {"lecture_slides/lecture0.pdf": week[0], "lecture_slides/lecture1.pdf": week[0]}
+    notes = zipped(d / "gold_notes.zip", {"a.txt": b"alpha\n", "b.txt": b"beta\n"})
+    c = "chrome"
+    return {
+        "archive zip": Case(c, "compare_archive", (zipped(d / "a.zip", slides), gold), options),
+        "archive tar": Case(c, "compare_archive", (tarred(d / "a.tar.gz", slides), gold), options),
+        "archive one missing": Case(
+            c, "compare_archive", (zipped(d / "b.zip", dict(list(slides.items())[:1])), gold), options
+        ),
+        "archive mixed": Case(c, "compare_archive", (zipped(d / "c.zip", mixed), gold), options),
+        "archive text": Case(
+            c, "compare_archive", (zipped(d / "t.zip", {"a.txt": b"alpha\n", "b.txt": b"BETA\n"}), notes)
+        ),
+    }
+
+
 DIFFERENCES: dict[str, Difference] = {}
 
 
 def test_file_compare_metrics_score_as_osworlds(tmp_path: Path) -> None:
-    assert_same_scores(file_cases(tmp_path), DIFFERENCES)
+    assert_same_scores(file_cases(tmp_path) | archive_cases(tmp_path), DIFFERENCES)
