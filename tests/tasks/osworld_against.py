@@ -43,6 +43,12 @@ class Difference:
     reason: str
 
 
+def folder(parent: Path, name: str) -> Path:
+    """A fresh folder for one builder's files, so that two builders never write the same name."""
+    (parent / name).mkdir()
+    return parent / name
+
+
 def path(value: Path) -> FilePath:
     """A file as the ``vm_file`` getter gives it to our metrics (OSWorld's get a plain string)."""
     return FilePath(str(value))

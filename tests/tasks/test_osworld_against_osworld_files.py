@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .osworld_against import Case, Difference, assert_same_scores, path
+from .osworld_against import Case, Difference, assert_same_scores, folder, path
 from .test_osworld_file_compares import pages, write, zipped
 from .test_osworld_more_files import CITIES, epub, sheet, tarred
 from .test_osworld_pdf_metrics import pdf
@@ -103,14 +103,16 @@ def archive_cases(d: Path) -> dict[str, Case]:
     notes = zipped(d / "gold_notes.zip", {"a.txt": b"alpha\n", "b.txt": b"beta\n"})
     c = "chrome"
     return {
-        "archive zip": Case(c, "compare_archive", (zipped(d / "a.zip", slides), gold), options),
-        "archive tar": Case(c, "compare_archive", (tarred(d / "a.tar.gz", slides), gold), options),
+        "archive zip": Case(c, "compare_archive", (zipped(d / "archive_a.zip", slides), gold), options),
+        "archive tar": Case(c, "compare_archive", (tarred(d / "archive_a.tar.gz", slides), gold), options),
         "archive one missing": Case(
-            c, "compare_archive", (zipped(d / "b.zip", dict(list(slides.items())[:1])), gold), options
+            c, "compare_archive", (zipped(d / "archive_b.zip", dict(list(slides.items())[:1])), gold), options
         ),
-        "archive mixed": Case(c, "compare_archive", (zipped(d / "c.zip", mixed), gold), options),
+        "archive mixed": Case(c, "compare_archive", (zipped(d / "archive_c.zip", mixed), gold), options),
         "archive text": Case(
-            c, "compare_archive", (zipped(d / "t.zip", {"a.txt": b"alpha\n", "b.txt": b"BETA\n"}), notes)
+            c,
+            "compare_archive",
+            (zipped(d / "archive_t.zip", {"a.txt": b"alpha\n", "b.txt": b"BETA\n"}), notes),
         ),
     }
 
@@ -119,4 +121,6 @@ DIFFERENCES: dict[str, Difference] = {}
 
 
 def test_file_compare_metrics_score_as_osworlds(tmp_path: Path) -> None:
-    assert_same_scores(file_cases(tmp_path) | archive_cases(tmp_path), DIFFERENCES)
+    assert_same_scores(
+        file_cases(folder(tmp_path, "files")) | archive_cases(folder(tmp_path, "archives")), DIFFERENCES
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 from pptx.util import Inches
 
-from .osworld_against import Case, Difference, assert_same_scores, path
+from .osworld_against import Case, Difference, assert_same_scores, folder, path
 from .test_osworld_impress_metrics import (
     CHANGES,
     PRESENTER,
@@ -121,4 +121,6 @@ DIFFERENCES = {
 
 
 def test_impress_metrics_score_as_osworlds(tmp_path: Path) -> None:
-    assert_same_scores(option_cases(tmp_path) | check_cases(tmp_path), DIFFERENCES)
+    assert_same_scores(
+        option_cases(folder(tmp_path, "options")) | check_cases(folder(tmp_path, "checks")), DIFFERENCES
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mutagen.easyid3 import EasyID3
 
-from .osworld_against import Case, Difference, assert_same_scores, path
+from .osworld_against import Case, Difference, assert_same_scores, folder, path
 
 PREFS = 'user_pref("mail.spam.manualMark", true);\nuser_pref("mail.server.server1.name", "Work");\n'
 FILTER = (
@@ -291,4 +291,6 @@ DIFFERENCES = {
 
 
 def test_text_and_settings_metrics_score_as_osworlds(tmp_path: Path) -> None:
-    assert_same_scores({**general_cases(tmp_path), **app_cases(tmp_path)}, DIFFERENCES)
+    assert_same_scores(
+        general_cases(folder(tmp_path, "general")) | app_cases(folder(tmp_path, "apps")), DIFFERENCES
+    )

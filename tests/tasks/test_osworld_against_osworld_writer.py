@@ -13,7 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX, WD_TAB_
 from docx.shared import Pt, RGBColor
 from PIL import Image
 
-from .osworld_against import Case, Difference, assert_same_scores, path
+from .osworld_against import Case, Difference, assert_same_scores, folder, path
 from .test_osworld_writer_rules import TIMETABLE, registry
 from .test_osworld_writer_rules import document as plain_document
 
@@ -264,4 +264,6 @@ DIFFERENCES: dict[str, Difference] = {}
 
 
 def test_writer_metrics_score_as_osworlds(tmp_path: Path) -> None:
-    assert_same_scores(writer_cases(tmp_path) | rule_cases(tmp_path), DIFFERENCES)
+    assert_same_scores(
+        writer_cases(folder(tmp_path, "writer")) | rule_cases(folder(tmp_path, "rules")), DIFFERENCES
+    )
