@@ -9,6 +9,9 @@ from typing import Any
 
 from pptx.util import Inches
 
+from palaestra.envs.desktop.osworld_xml import tree_xml_text
+from palaestra.tasks.desktop.osworld.accessibility import AccessibilityTree
+
 from .osworld_against import Case, Difference, assert_same_scores, folder, path
 from .test_osworld_impress_metrics import (
     CHANGES,
@@ -100,6 +103,34 @@ def check_cases(d: Path) -> dict[str, Case]:
         "autosave pass": Case(S, "check_auto_saving_time", (common, {"minutes": 3})),
         "autosave fail": Case(S, "check_auto_saving_time", (common, {"minutes": 5})),
         "autosave recovery": Case(S, "check_auto_saving_time", (recovery, {"minutes": 3})),
+    }
+
+
+def screen(pane_states: list[str] | None) -> AccessibilityTree:
+    """Impress's window as our snapshot has it (with the slide pane when ``pane_states`` is given),
+    and as the XML OSWorld's check_left_panel reads: the same nodes, written by `tree_xml_text`."""
+    nodes: list[dict[str, Any]] = [
+        {"key": 1, "role": "application", "name": "soffice", "states": [], "children": [2]},
+        {
+            "key": 2,
+            "parent": 1,
+            "role": "frame",
+            "name": "deck.pptx - LibreOffice Impress",
+            "states": ["showing"],
+            "children": [3],
+        },
+    ]
+    if pane_states is not None:
+        nodes.append(
+            {"key": 3, "parent": 2, "role": "document frame", "name": "Slides View", "states": pane_states}
+        )
+    return AccessibilityTree(tree_xml_text(nodes), nodes)
+
+
+def panel_cases() -> dict[str, Case]:
+    return {
+        "left panel shown": Case(S, "check_left_panel", (screen(["showing", "visible"]),)),
+        "left panel closed": Case(S, "check_left_panel", (screen(None),)),
     }
 
 
