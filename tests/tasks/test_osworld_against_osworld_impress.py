@@ -23,6 +23,7 @@ from .test_osworld_impress_metrics import (
     settings,
     transition,
 )
+from .test_osworld_impress_pictures import picture_deck
 
 S = "slides"
 
@@ -125,6 +126,22 @@ def screen(pane_states: list[str] | None) -> AccessibilityTree:
             {"key": 3, "parent": 2, "role": "document frame", "name": "Slides View", "states": pane_states}
         )
     return AccessibilityTree(tree_xml_text(nodes), nodes)
+
+
+def picture_cases(d: Path) -> dict[str, Case]:
+    """check_image_stretch_and_center, on the decks of our Impress picture tests. (Their slide-number
+    decks are python-pptx's: OSWorld's check_slide_numbers_color and check_page_number_colors read
+    the XML LibreOffice writes, a slide-number shape holding digits and a master with two solid
+    colours, and raise on these, so they are not compared here.)"""
+    original = path(picture_deck(d / "original.pptx", "green", (1, 1, 2, 1.5)))
+    stretched = path(picture_deck(d / "stretched.pptx", "green", (0, 0, 10, 7.5)))
+    small = path(picture_deck(d / "small.pptx", "green", (2.5, 1.875, 5, 3.75)))
+    off_centre = path(picture_deck(d / "off_centre.pptx", "green", (2, 0, 10, 7.5)))
+    return {
+        "stretch pass": Case(S, "check_image_stretch_and_center", (stretched, original)),
+        "stretch small": Case(S, "check_image_stretch_and_center", (small, original)),
+        "stretch off centre": Case(S, "check_image_stretch_and_center", (off_centre, original)),
+    }
 
 
 def panel_cases() -> dict[str, Case]:
