@@ -62,7 +62,7 @@ def outcome(home: Path, **kwargs: Any) -> DesktopOutcome:
 def test_the_bundled_tasks_load_have_oracles_and_make_the_suite() -> None:
     tasks = load_folder(BUNDLED)
     ids = [t.spec.id for t in tasks]
-    assert len(ids) == 33 and set(ids) == set(ORACLES)
+    assert len(ids) == 34 and set(ids) == set(ORACLES)
     assert list_tasks(suite="osworld-json") == [f"osworld-json.{i}" for i in ids]
     sheet = next(t for t in tasks if t.spec.id == "sheet-total")
     setup = sheet.setup(__import__("random").Random(0))

@@ -2,7 +2,8 @@
 Chromium app window: the workbench starts quietly at OSWorld's paths, its widgets are in the
 accessibility tree and clicked by element id, only the episode reaches its server, and an episode
 that says done at once scores 0 while the oracle's scores 1 (compare_text_file on the file the
-editor saved, check_json_settings on the settings.json the Settings editor wrote). One desktop
+editor saved, check_json_settings on the settings.json the Settings editor wrote, compare_config on
+the file the bundled extension's OpenProject writes for the folder the oracle opened). One desktop
 session serves all."""
 
 from __future__ import annotations
@@ -37,7 +38,12 @@ def episode_processes(env: DesktopEnv) -> list[psutil.Process]:
 
 
 def test_the_vscode_tasks() -> None:
-    assert sorted(VSCODE) == ["vscode-install-vsix", "vscode-line-length", "vscode-replace-text"]
+    assert sorted(VSCODE) == [
+        "vscode-install-vsix",
+        "vscode-line-length",
+        "vscode-open-project",
+        "vscode-replace-text",
+    ]
 
 
 def test_the_workbench_starts_quietly_at_osworlds_paths(env: DesktopEnv) -> None:

@@ -1,6 +1,6 @@
 """OSWorld's VS Code metrics on real files as code-server writes them (pure data), and the loader:
-OSWorld's vs_code task files load with the `vscode` snapshot and `code` launches, the getter that
-needs OSWorld's own editor extension is refused with its reason, and bad rules are refused."""
+OSWorld's vs_code task files load with the `vscode` snapshot and `code` launches, and bad rules
+are refused (the ``vscode_config`` getter: test_osworld_vscode_config.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from palaestra.tasks.desktop.osworld import load_task
-from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
+from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
 from palaestra.tasks.desktop.osworld.getters import FilePath
 from palaestra.tasks.desktop.osworld.vscode_metrics import (
     check_json_keybindings,
@@ -74,21 +74,13 @@ def task_file(tmp_path: Path, evaluator: dict[str, object]) -> Path:
     return path
 
 
-def test_osworlds_vscode_tasks_load_and_the_extension_getter_is_refused(tmp_path: Path) -> None:
+def test_osworlds_vscode_tasks_load_and_bad_extension_rules_are_refused(tmp_path: Path) -> None:
     settings = {"type": "vm_file", "path": "/home/user/.config/Code/User/settings.json", "dest": "s.json"}
     rule = {"type": "rule", "rules": {"expected": {"editor.wordWrapColumn": 50}}}
     task = load_task(
         task_file(tmp_path, {"func": "check_json_settings", "result": settings, "expected": rule})
     )
     assert task.spec.related_apps == ("vs_code",)
-    getter = {"type": "vscode_config", "vscode_extension_command": "OpenProject", "path": "/home/user/x.txt"}
-    evaluator = {
-        "func": "compare_config",
-        "result": getter,
-        "expected": {"type": "rule", "rules": {"expected": "x"}},
-    }
-    with pytest.raises(UnsupportedEvaluatorError, match="VS Code extension"):
-        load_task(task_file(tmp_path, evaluator))
     listing = {"type": "vm_command_line", "command": ["code", "--list-extensions"]}
     bad = {"type": "rule", "rules": {"type": "includes", "expected": "a.b"}}
     with pytest.raises(OSWorldTaskError, match="contain"):

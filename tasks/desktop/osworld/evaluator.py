@@ -25,10 +25,11 @@ from palaestra.tasks.desktop.osworld.getters import Getter, Place, compile_gette
 from palaestra.tasks.desktop.osworld.metric_spec import Metric
 from palaestra.tasks.desktop.osworld.metrics import INFEASIBLE, METRICS, REFUSED_METRICS, SUPPORTED
 from palaestra.tasks.desktop.osworld.steps import plan_postconfig
+from palaestra.tasks.desktop.osworld.vscode_getters import VSCodeCommandError
 
 #: What a getter or metric may raise on a result it cannot read (a binary file, a malformed CSV, a
-#: path out of HOME): a score of 0.
-UNREADABLE = (OSError, ValueError, TypeError, KeyError, IndexError, UnicodeError)
+#: path out of HOME, an editor that wrote no file): a score of 0.
+UNREADABLE = (OSError, ValueError, TypeError, KeyError, IndexError, UnicodeError, VSCodeCommandError)
 #: The getters that give a metric its rules (``rule_relativeTime``'s with dates filled in): their
 #: rules are checked when the file is loaded.
 RULE_GETTERS = frozenset({"rule", "rule_relativeTime"})
@@ -63,7 +64,8 @@ class Judge:
     #: The postconfig's steps, run before a verdict at the end; empty when it only sleeps.
     final_steps: tuple[LiveStep, ...] = ()
     #: Judged once, at the end, even without final steps: a check runs the agent's own code (a
-    #: test suite), which must not run half-edited after every step, nor cost its time each step.
+    #: test suite), which must not run half-edited after every step, nor cost its time each step;
+    #: or a getter types into an app's window (`Getter.at_end`).
     at_end: bool = False
 
     def score(self, outcome: DesktopOutcome) -> tuple[float, dict[str, Any]]:
@@ -152,7 +154,8 @@ def compile_judge(spec: object, place: Place) -> Judge:
             _check_rules(want.read(None), metric, name, source, at)  # type: ignore[arg-type]
     _check_kept_outputs([*results, *expecteds], final, source)
     commands = tuple(c for check in checks for g in (check.result, check.expected) if g for c in g.commands)
-    at_end = any(check.metric.runs is not None for check in checks)
+    getters = [g for check in checks for g in (check.result, check.expected) if g]
+    at_end = any(check.metric.runs is not None for check in checks) or any(g.at_end for g in getters)
     return Judge(tuple(checks), conj, False, tuple(dict.fromkeys(commands)), final, at_end)
 
 

@@ -15,7 +15,8 @@ history, cookies and tabs, read from the episode's Chromium (`chrome_getters`), 
 desktop shortcuts and privacy switches (`chrome_profile`), its pages' HTML (`chrome_pages`) and
 pages printed to PDF (`chrome_print`);
 VLC's status and settings, and the screen's and a window's size (`vlc_getters`); a slide's
-background picture and sound (`slides_getters`). Other getters read apps we lack, Chrome state not
+background picture and sound (`slides_getters`); the file a VS Code extension's command writes
+(``vscode_config``, `vscode_getters`). Other getters read apps we lack, Chrome state not
 read here yet, or the VM itself, and are refused with the reason.
 """
 
@@ -83,6 +84,9 @@ class Getter:
     commands: tuple[tuple[str, ...], ...] = ()
     #: The pages it reads printed to PDF (`DesktopTask.printed_pages`), by URL.
     prints: tuple[str, ...] = ()
+    #: Its commands act on the live desktop (type into an app's window): the task is judged once,
+    #: at the end of the episode, not after every step while the agent works.
+    at_end: bool = False
 
 
 @dataclass(frozen=True)
@@ -286,8 +290,6 @@ NEEDS = {
     "url": BROWSER_STATE,
     "page": "a web page over the internet",
     "website": "a web site over the internet",
-    "vscode": "a file OSWorld's own VS Code extension writes when its command is run in the editor "
-    "(installed from OSWorld's download; not played here yet)",
     "googledrive": "Google Drive over the internet",
     "wallpaper": "the VM's GNOME desktop",
     "screen": "the VM's display server",
@@ -303,6 +305,7 @@ def compile_getter(spec: object, place: Place) -> Getter:
     from palaestra.tasks.desktop.osworld.chrome_print import GETTERS as PRINTS
     from palaestra.tasks.desktop.osworld.slides_getters import GETTERS as SLIDES  # these import
     from palaestra.tasks.desktop.osworld.vlc_getters import GETTERS as VLC  # this module
+    from palaestra.tasks.desktop.osworld.vscode_getters import GETTERS as VSCODE
 
     if kind in PRINTS:
         return PRINTS[kind](spec, place)
@@ -310,6 +313,8 @@ def compile_getter(spec: object, place: Place) -> Getter:
         return VLC[kind](spec, place)
     if kind in SLIDES:
         return SLIDES[kind](spec, place)
+    if kind in VSCODE:
+        return VSCODE[kind](spec, place)
     if kind in CHROME:
         return Getter(kind, CHROME[kind](spec, place.source, place.where))
     if kind not in GETTERS:
@@ -321,6 +326,6 @@ def compile_getter(spec: object, place: Place) -> Getter:
             reason = CHROME_REASONS[kind]
         if kind == "calc_insensitive_md5":
             reason = "OSWorld defines no getter of that name, so its own task cannot be judged either"
-        supported = [*GETTERS, *VLC, *SLIDES, *CHROME, *PRINTS]
+        supported = [*GETTERS, *VLC, *SLIDES, *VSCODE, *CHROME, *PRINTS]
         raise UnsupportedEvaluatorError(place.source, place.where, "getter", kind, supported, reason)
     return GETTERS[kind](spec, place)

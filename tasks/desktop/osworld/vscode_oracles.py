@@ -2,7 +2,7 @@
 as an agent would use it (code-server's, in a Chromium window; its widgets are in the accessibility
 tree): the editor's Find and Replace widget (Ctrl+H) with its fields clicked by element id, and the
 Settings editor (Ctrl+,), searched, its setting's field clicked and typed into; the command
-palette and VS Code's own file dialog.
+palette and VS Code's own file and folder dialogs.
 """
 
 from __future__ import annotations
@@ -64,8 +64,35 @@ def vscode_install_vsix(obs: Obs) -> Plan:
     yield "done()"
 
 
+def vscode_open_project(obs: Obs) -> Plan:
+    """File > Open Folder (Ctrl+K Ctrl+O): in VS Code's own dialog, ``~/FOLDER/`` typed into its
+    path field (it reads ~ as HOME and shows the whole path) and taken with Enter; the window
+    reloads on that folder (its title starts with the folder's name). Keys the dialog was not yet
+    ready for are lost or jumbled by its completion, so the path and the Enter are sent again
+    until they took."""
+    name = quoted(obs["goal"])[0]
+    obs = yield "press('escape')\nhotkey('ctrl', 'k')\nhotkey('ctrl', 'o')"
+    obs, _field = yield from await_element(obs, "combo box", re.compile("input"))
+    path = f"~/{name}/"  # the dialog reads ~ as HOME
+    for _ in range(5):
+        obs = yield f"hotkey('ctrl', 'a')\nwrite({path!r})\nwait(0.5)"
+        if any(e["role"] == "combo box" and str(e["value"]).endswith(f"/{name}/") for e in obs["elements"]):
+            break
+    title = f"{name} - Visual Studio Code"
+    for _ in range(5):
+        obs = yield "wait(1)\npress('enter')\nwait(1)"
+        if obs["focused_window"] == title or not any(e["role"] == "combo box" for e in obs["elements"]):
+            break
+    for _ in range(10):
+        if obs["focused_window"] == title:
+            break
+        obs = yield "wait(0.5)"
+    yield "done()"
+
+
 ORACLES = {
     "vscode-replace-text": vscode_replace_text,
     "vscode-line-length": vscode_line_length,
     "vscode-install-vsix": vscode_install_vsix,
+    "vscode-open-project": vscode_open_project,
 }
