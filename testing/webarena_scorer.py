@@ -22,12 +22,11 @@ import contextlib
 import json
 import os
 import sys
-import warnings
 import tempfile
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
-
 
 #: WebArena's env_config refuses to load without its sites' addresses; only the helpers that
 #: query the sites read them, and no case here calls one (nothing listens there).

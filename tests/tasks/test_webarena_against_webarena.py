@@ -28,7 +28,7 @@ STRING_CASES: dict[str, Case] = {
     "exact quoted answer": Case(exact("Pittsburgh"), '"Pittsburgh"'),
     "exact spaces inside quotes": Case(exact("Pittsburgh"), '" Pittsburgh "'),
     "exact nested quotes": Case(exact("Pittsburgh"), "'\"Pittsburgh\"'"),
-    "exact thrice quoted": Case(exact("Pittsburgh"), "\"'\"Pittsburgh\"'\""),
+    "exact thrice quoted": Case(exact("Pittsburgh"), '"\'"Pittsburgh"\'"'),
     "exact one-sided quote": Case(exact("Pittsburgh"), "'Pittsburgh"),
     "exact mismatched quotes": Case(exact("Pittsburgh"), "\"Pittsburgh'"),
     "exact quoted reference": Case(exact("'Pittsburgh'"), "pittsburgh"),
@@ -74,9 +74,6 @@ STRING_CASES: dict[str, Case] = {
     "one item with OR literally": Case(must("65 |OR| 3"), "65 |OR| 3"),
     "one phrase apostrophe": Case(must("Dunkin' Donuts"), "dunkin' donuts is closest"),
     "one phrase hyphen": Case(must("Sci-Fi"), "sci fi"),
-    # fuzzy_match "N/A" met by the answer itself (the grader is not asked).
-    "N/A said": Case({"fuzzy_match": "N/A"}, "N/A"),
-    "N/A quoted": Case({"fuzzy_match": "N/A"}, '"n/a"'),
     # exact_match and must_include together multiply.
     "exact and must": Case({"exact_match": "0", "must_include": ["0"]}, "0"),
     "exact and must fail": Case({"exact_match": "0", "must_include": ["1"]}, "0"),
@@ -113,12 +110,16 @@ URL_CASES: dict[str, Case] = {
     "url and wrong answer": Case(must("Ohio"), "Iowa", reference_url=f"{GIT}/p", url=f"{GIT}/p/x"),
 }
 
-#: Where our corrected column (whole words after normalising, parsed URLs by whole path segments)
-#: parts from the paper one on purpose: the bugs of WebArena it fixes, one case of each.
+#: Where our corrected column (normalised whole words, |OR| alternatives, parsed URLs by whole path
+#: segments) parts from the paper one: WebArena's quirks it does not keep, one case of each.
+#: ("one username": corrected does not see ``abisubramanya27`` in ``@abisubramanya27``.)
 CORRECTED_DIFFERS = {
-    "several digits in numbers", "several currency", "one word in a longer word",
-    "one number in a longer number", "issue 1 vs 12", "several with OR", "one item with OR",
-    "one item with OR literally",
+    "exact thrice quoted", "exact one-sided quote", "exact mismatched quotes",
+    "several digits in numbers", "several currency", "several with OR",
+    "one char mid-text period", "one char sentence period", "one word in a longer word",
+    "one number in a longer number", "one username", "one item with OR",
+    "issue 1 vs 12", "host case", "query blank value", "query repeated key", "path encoded",
+    "or queries pooled", "or without spaces", "note unknown",
 }  # fmt: skip
 
 
