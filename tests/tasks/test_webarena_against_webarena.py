@@ -84,6 +84,9 @@ URL_CASES: dict[str, Case] = {
     "other path": Case(reference_url=f"{SHOP}/checkout/cart", url=f"{SHOP}/customer/account"),
     "trailing slash on the page": Case(reference_url=f"{GIT}/a/b", url=f"{GIT}/a/b/"),
     "trailing slash on the reference": Case(reference_url=f"{GIT}/a/b/", url=f"{GIT}/a/b"),
+    "path prefix": Case(reference_url=f"{GIT}/p/todos", url=f"{GIT}/p/todos2"),
+    "slash before query": Case(reference_url=f"{SHOP}/search/?q=a", url=f"{SHOP}/searches/?q=a"),
+    "slash before query dropped": Case(reference_url=f"{SHOP}/search/?q=a", url=f"{SHOP}/search?q=a"),
     "issue 1 vs 12": Case(reference_url=f"{GIT}/p/issues/1", url=f"{GIT}/p/issues/12"),
     "below the reference": Case(reference_url=f"{GIT}/p/issues", url=f"{GIT}/p/issues/12/edit"),
     "above the reference": Case(reference_url=f"{GIT}/p/issues/12", url=f"{GIT}/p/issues"),
@@ -118,7 +121,8 @@ CORRECTED_DIFFERS = {
     "several digits in numbers", "several currency", "several with OR",
     "one char mid-text period", "one char sentence period", "one word in a longer word",
     "one number in a longer number", "one username", "one item with OR",
-    "issue 1 vs 12", "host case", "query blank value", "query repeated key", "path encoded",
+    "issue 1 vs 12", "path prefix", "slash before query dropped", "host case", "query blank value",
+    "query repeated key", "path encoded",
     "or queries pooled", "or without spaces", "note unknown",
 }  # fmt: skip
 
