@@ -115,12 +115,11 @@ URL_CASES: dict[str, Case] = {
 
 #: Where our corrected column (normalised whole words, |OR| alternatives, parsed URLs by whole path
 #: segments) parts from the paper one: WebArena's quirks it does not keep, one case of each.
-#: ("one username": corrected does not see ``abisubramanya27`` in ``@abisubramanya27``.)
 CORRECTED_DIFFERS = {
     "exact thrice quoted", "exact one-sided quote", "exact mismatched quotes",
     "several digits in numbers", "several currency", "several with OR",
     "one char mid-text period", "one char sentence period", "one word in a longer word",
-    "one number in a longer number", "one username", "one item with OR",
+    "one number in a longer number", "one item with OR",
     "issue 1 vs 12", "path prefix", "slash before query dropped", "host case", "query blank value",
     "query repeated key", "path encoded",
     "or queries pooled", "or without spaces", "note unknown",
