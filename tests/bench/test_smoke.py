@@ -219,6 +219,7 @@ def test_synapse_llm_on_one_task_with_a_scripted_model(tmp_path: Path) -> None:
 def test_llm_throughput_with_the_embedded_model(tmp_path: Path) -> None:
     stdout = run_bench(
         "bench.speed.llm_throughput", "--tasks", "click-test", "--seeds", "0", "--repeats", "1",
+        "--prompt-chars", "400", "--generation-tokens", "8", "--exemplars", "1",
         "--memory-tasks", "click-test", "--cache", str(tmp_path), timeout=900,
     )  # fmt: skip
     result = json.loads(stdout[stdout.rindex("\n{\n") + 1 :])
