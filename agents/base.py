@@ -7,6 +7,7 @@ memory. They are never given a task's name, its evaluator, or the page's hidden 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -69,6 +70,12 @@ class Agent(ABC):
         its set-of-marks screenshot without a run setting. Parts an environment cannot have (a
         desktop's DOM) are left out by the environment."""
         return frozenset()
+
+    def see_views(self, views: Mapping[str, Any]) -> None:  # noqa: B027  (optional hook)
+        """Handed, before each ``aact``, the step's observation in the foreign shapes it asked for
+        among its `observation_parts` (`palaestra.envs.obs.VIEWS`: ``browsergym`` is BrowserGym's
+        dict, ``osworld`` OSWorld's), by name. Runs build them with their converters from the same
+        step, so an agent written for BrowserGym or OSWorld reads what it was written for."""
 
     def reveal_task(self, task: str) -> None:
         """Told the task's registered name; only ever called on `privileged` agents."""

@@ -39,6 +39,11 @@ MAX_TEXT_CHARS = 10_000_000
 ScreenshotFormat = Literal["png", "jpeg"]
 #: The parts an ``ObsConfig`` switches, each a boolean field of it.
 PARTS = ("axtree", "dom", "elements", "screenshot", "som")
+#: Foreign observation shapes an agent may ask for beside the parts (`Agent.observation_parts`);
+#: runs build them with their converters and hand them over (`Agent.see_views`). ``including``
+#: switches on what each is made from: ``browsergym`` BrowserGym's page objects
+#: (``ObsConfig.browsergym``), ``osworld`` the screenshot and the accessibility tree.
+VIEWS = ("browsergym", "osworld")
 #: JPEG quality: text stays legible to a vision model at 90; lower saves nothing measurable here.
 JPEG_QUALITY = 90
 
@@ -85,12 +90,21 @@ class ObsConfig:
 
     def including(self, parts: Iterable[str]) -> ObsConfig:
         """This configuration with ``parts`` switched on too (what an agent asks for,
-        `Agent.observation_parts`); an unknown part is refused with the known ones."""
+        `Agent.observation_parts`), and what the `VIEWS` among them are made from; an unknown part
+        is refused with the known ones."""
         wanted = set(parts)
         for part in sorted(wanted):
-            check_choice("observation part", part, PARTS)
-        switched: dict[str, Any] = {part: True for part in wanted if not getattr(self, part)}
+            check_choice("observation part", part, (*PARTS, *VIEWS))
+        if "osworld" in wanted:
+            wanted |= {"screenshot", "axtree"}
+        switched: dict[str, Any] = {part: True for part in wanted - set(VIEWS) if not getattr(self, part)}
+        if "browsergym" in wanted:
+            switched["browsergym"] = True
         return dataclasses.replace(self, **switched)
+
+    def switches(self) -> list[str]:
+        """`parts`, and ``browsergym`` when on: what tells two environments' observations apart."""
+        return self.parts() + (["browsergym"] if self.browsergym else [])
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome
 from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
+from palaestra.runs.views import AgentViews
 
 if TYPE_CHECKING:
     from palaestra.routing.feedback import FeedbackStore
@@ -157,8 +158,10 @@ class EpisodeWorker:
         if agent.privileged:
             agent.reveal_task(spec.task)
             out.extra["privileged"] = True
+        views = AgentViews(agent.observation_parts(), env)
         await agent.areset(TaskInfo(goal=out.goal, action_set=env.action_set, max_steps=max_steps))
         recorder.start(out.goal, obs)
+        views.begin(agent, obs)
         for _ in range(max_steps):
             t_start = time.perf_counter()
             step = await agent.aact(obs)
@@ -185,6 +188,7 @@ class EpisodeWorker:
                 take_verdict(out, info)
                 out.outcome = SUCCESS if out.success else FAILURE
                 return
+            views.step(agent, obs, info)
         out.outcome = STEP_LIMIT
         await self._judge_unanswered(env, out, f"Reach max steps {max_steps}")
 
@@ -236,7 +240,7 @@ class EpisodeWorker:
         """The task's environment computing the run's observation parts and the agent's (`parts`,
         `Agent.observation_parts`): agents of one run that read different parts get their own."""
         obs_config = ObsConfig(screenshot=self.settings.screenshots).including(parts)
-        key = f"{task}|{','.join(obs_config.parts())}"
+        key = f"{task}|{','.join(obs_config.switches())}"
         if key in self.envs:
             self.envs.move_to_end(key)
             return self.envs[key]

@@ -14,7 +14,7 @@ steps a served environment unchanged.
 
 This module imports nothing of Palaestra's, only numpy, Pillow and httpx: BrowserGym and AgentLab
 pin Playwright 1.44, so their virtual environment cannot install Palaestra, and loads this file by
-its path instead (``testing/agentlab_driver.py`` does).
+its path instead (``agents/foreign/agentlab_driver.py`` does).
 """
 
 from __future__ import annotations

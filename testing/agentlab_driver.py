@@ -19,47 +19,32 @@ last line with the episode's outcome.
 from __future__ import annotations
 
 import argparse
-import copy
 import importlib.util
 import json
-import os
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-CLIENT_MODULE = Path(__file__).resolve().parents[1] / "server" / "browsergym_remote.py"
+#: The per-step driver of the `agentlab` agent, whose set-up (offline defaults, the codec, the
+#: preset) this loop shares; loaded by its path, as this venv has no Palaestra.
+STEP_DRIVER = Path(__file__).resolve().parents[1] / "agents" / "foreign" / "agentlab_driver.py"
 
 
-def offline_defaults() -> None:
-    """Nothing may download at run time: tiktoken reads the encodings ``scripts/setup`` rebuilt
-    into this venv, and litellm (which AgentLab imports to price tokens) its bundled price list."""
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(Path(sys.prefix) / "share" / "tiktoken"))
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-
-
-def load_client_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("palaestra_browsergym_remote", CLIENT_MODULE)
+def load_step_driver() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("palaestra_agentlab_driver", STEP_DRIVER)
     if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {CLIENT_MODULE}")
+        raise ImportError(f"cannot load {STEP_DRIVER}")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # as an import would: its classes name their module
     spec.loader.exec_module(module)
     return module
 
 
-def make_agent(model: str | None) -> Any:
-    from agentlab.agents.generic_agent import AGENT_4o_MINI
-
-    args = copy.deepcopy(AGENT_4o_MINI)
-    if model:
-        args.chat_model_args.model_name = model
-    return args.make_agent()
+DRIVER = load_step_driver()
 
 
 def run(server: str, task: str, seed: int, max_steps: int, model: str | None) -> dict[str, Any]:
-    client_module = load_client_module()
-    agent = make_agent(model)
+    client_module = DRIVER.load_codec()
+    agent = DRIVER.agent_args("4o_mini", model).make_agent()
     total, steps, terminated, truncated = 0.0, 0, False, False
     with client_module.BrowserGymClient(task, server=server) as env:
         obs, _ = env.reset(seed=seed)
@@ -102,7 +87,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=10)
     parser.add_argument("--model", default=None, help="model name sent (default: AGENT_4o_MINI's)")
     args = parser.parse_args()
-    offline_defaults()
+    DRIVER.offline_defaults()
     emit(run(args.server, args.task, args.seed, args.max_steps, args.model))
 
 

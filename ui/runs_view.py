@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from palaestra.runs.compare import compare_runs
+from palaestra.runs.compare import RESOURCE_LEGEND, compare_runs
 from palaestra.runs.compare_columns import ColumnComparison
 from palaestra.runs.records import PERMANENT_ERRORS, RETRYABLE_ERRORS
 from palaestra.runs.report_html import is_reference
@@ -142,6 +142,9 @@ def comparison(roots: UiRoots, paths: list[Path]) -> dict[str, Any]:
         "by_task": c.by_task,
         "rows": rows,
         "columns": _columns(c.columns),
+        # Desktop episodes' figures (a cell's `resources`), shown when two runs or more have any.
+        "resources": c.resources,
+        "resource_legend": RESOURCE_LEGEND,
     }
 
 

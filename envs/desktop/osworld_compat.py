@@ -173,10 +173,18 @@ class OSWorldObservation(gym.Wrapper[Any, str, Any, str]):
 
     def _convert(self, obs: Observation) -> OSWorldObs:
         self.palaestra_obs = obs
-        nodes = self.desktop_env.atspi_nodes
-        return {
-            "screenshot": png_bytes(np.asarray(obs["screenshot"])),
-            "accessibility_tree": tree_xml_text(nodes) if self.require_a11y_tree else None,
-            "terminal": terminal_text(nodes) if self.require_terminal else None,
-            "instruction": obs.get("goal", ""),
-        }
+        return osworld_observation(self.desktop_env, obs, self.require_a11y_tree, self.require_terminal)
+
+
+def osworld_observation(
+    env: DesktopEnv, obs: Observation, require_a11y_tree: bool = True, require_terminal: bool = False
+) -> OSWorldObs:
+    """OSWorld's dict of ``obs``, the last observation of ``env`` (whose AT-SPI snapshot gives the
+    XML): what the wrapper returns, and what runs hand an agent asking for the ``osworld`` view."""
+    nodes = env.atspi_nodes
+    return {
+        "screenshot": png_bytes(np.asarray(obs["screenshot"])),
+        "accessibility_tree": tree_xml_text(nodes) if require_a11y_tree else None,
+        "terminal": terminal_text(nodes) if require_terminal else None,
+        "instruction": obs.get("goal", ""),
+    }

@@ -8,9 +8,9 @@ the checks that still run when an episode is judged from its evidence alone.
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 
+from palaestra.tasks.webarena import eval_paper as paper
 from palaestra.tasks.webarena.config import EvalSpec, fill_placeholders
 from palaestra.tasks.webarena.eval_context import EvalContext
 from palaestra.tasks.webarena.normalise import contains_words, fuzzy_match, is_not_applicable, normalise
@@ -24,24 +24,18 @@ def _alternatives(item: str) -> list[str]:
     return [a.strip() for a in str(item).split("|OR|")]
 
 
-def includes(answer: str, item: str, mode: str = "corrected", tokenize: bool = False) -> bool:
+def includes(answer: str, item: str, mode: str = "corrected") -> bool:
+    """Whether ``answer`` holds ``item`` or one of its ``|OR|`` alternatives (``program_html``'s
+    reading; in the paper column, ``string_match`` reads no alternatives: ``eval_paper``)."""
     if mode == "paper":
-        return any(paper_includes(answer, alt, tokenize) for alt in _alternatives(item))
+        return any(paper.paper_includes(answer, alt) for alt in str(item).split(" |OR| "))
     canonical = normalise(answer)
     return any(contains_words(canonical, normalise(alt)) for alt in _alternatives(item))
 
 
-def paper_includes(answer: str, reference: str, tokenize: bool = False) -> bool:
-    """WebArena's ``must_include``: a substring of the lower-cased answer; with ``tokenize`` a
-    one-word reference is looked up among the answer's words (NLTK's tokens, approximated here by
-    runs of word characters and single punctuation marks)."""
-    ref, pred = _clean(reference), _clean(answer)
-    if tokenize and re.fullmatch(r"\w+", ref):
-        return ref in re.findall(r"\w+|[^\w\s]", pred)
-    return ref in pred
-
-
 async def string_match(spec: EvalSpec, ctx: EvalContext) -> float:
+    if ctx.mode == "paper":
+        return await paper.string_match(spec, ctx)
     answers = spec.reference_answers or {}
     answer = ctx.final_answer
     score = 1.0
@@ -49,20 +43,11 @@ async def string_match(spec: EvalSpec, ctx: EvalContext) -> float:
         score *= float(_clean(answer) == _clean(answers["exact_match"]))
     if "must_include" in answers:
         for item in answers["must_include"]:
-            # WebArena looks a one-word item up among the words only when it is the only item.
-            alone = len(answers["must_include"]) == 1
-            score *= float(includes(answer, item, ctx.mode, tokenize=alone))
+            score *= float(includes(answer, item))
     if "fuzzy_match" in answers:
         refs = answers["fuzzy_match"]
         if isinstance(refs, str) and refs.strip().upper() == "N/A":  # WebArena's mark of an unachievable task
-            if ctx.mode == "paper":  # its exact match on "N/A", then its grader on the agent's reason
-                ok = _clean(answer) == "n/a" or (
-                    ctx.ua_judge is not None
-                    and await ctx.ua_judge(ctx.intent, _clean(answer), spec.string_note)
-                )
-                score *= float(ok)
-            else:
-                score *= float(ctx.infeasible is not None or is_not_applicable(answer))
+            score *= float(ctx.infeasible is not None or is_not_applicable(answer))
         elif isinstance(refs, str):
             score *= float(await _fuzzy(ctx, answer, refs))
         else:
@@ -72,8 +57,6 @@ async def string_match(spec: EvalSpec, ctx: EvalContext) -> float:
 
 
 async def _fuzzy(ctx: EvalContext, answer: str, reference: str) -> bool:
-    if ctx.mode == "paper":  # WebArena's graders see the cleaned (lower-cased) answer
-        answer = _clean(answer)
     if ctx.judge is not None:
         return await ctx.judge(ctx.intent, answer, reference)
     return fuzzy_match(answer, reference)
@@ -86,21 +69,24 @@ def _parsed(url: str) -> tuple[str, str, dict[str, list[str]]]:
 
 
 def url_matches(pred: str, ref: str, mode: str = "corrected") -> bool:
+    """Whether the page's URL ``pred`` meets the reference ``ref``: in the corrected column, the
+    same host, the reference's path or one below it by whole segments, and every reference query
+    parameter with its values; in the paper column WebArena's substring test (its PR #77: /todos2
+    is in /todos; see ``eval_paper``)."""
+    if mode == "paper":
+        return paper.url_matches(pred, ref)
     pred_host, pred_path, pred_query = _parsed(pred)
     ref_host, ref_path, ref_query = _parsed(ref)
-    # WebArena's own evaluator tests host and path as a substring (its PR #77: /todos2 is in /todos);
-    # ours tests containment by whole path segments.
-    if mode == "paper":
-        path_ok = f"{ref_host}{ref_path}" in f"{pred_host}{pred_path}"
-    else:
-        below = pred_path == ref_path or pred_path.startswith(ref_path.rstrip("/") + "/")
-        path_ok = pred_host == ref_host and below
+    below = pred_path == ref_path or pred_path.startswith(ref_path.rstrip("/") + "/")
+    path_ok = pred_host == ref_host and below
     query_ok = all(set(values) <= set(pred_query.get(key, [])) for key, values in ref_query.items())
     return path_ok and query_ok
 
 
 async def url_match(spec: EvalSpec, ctx: EvalContext) -> float:
+    if ctx.mode == "paper":
+        return await paper.url_match(spec, ctx)
     pred = ctx.last_url
     refs = [fill_placeholders(r, ctx.urls) for r in _alternatives(spec.reference_url)]
     ctx.details["url"] = pred
-    return float(any(url_matches(pred, ref, ctx.mode) for ref in refs))
+    return float(any(url_matches(pred, ref) for ref in refs))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import did_you_mean
+from palaestra.tasks.webarena import eval_paper as paper
 from palaestra.tasks.webarena.config import EvalSpec, fill_placeholders
 from palaestra.tasks.webarena.eval_answer import _clean, includes
 from palaestra.tasks.webarena.eval_context import EvalContext
@@ -97,7 +98,8 @@ async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
             value = html.unescape(re.sub(r"<[^>]*>", " ", value))
         required = check.get("required_contents", {})
         if "exact_match" in required:
-            score *= float(_clean(value) == _clean(required["exact_match"]))
+            clean = paper.clean if ctx.mode == "paper" else _clean
+            score *= float(clean(value) == clean(required["exact_match"]))
         for item in required.get("must_include", []):
             score *= float(includes(value, item, ctx.mode))
         for item in required.get("must_exclude", []):

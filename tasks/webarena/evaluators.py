@@ -24,12 +24,14 @@ as WebArena's combined evaluators do:
   ``expected`` (Palaestra's addition; WebArena checks state only through pages).
 
 ``EvalContext.mode`` picks the behaviour: ``"corrected"`` (the default, described above) or
-``"paper"``, WebArena's evaluators as published: ``must_include`` as a lower-cased substring test
-(a one-word reference against the answer's words), ``url_match`` as a substring test of the
-reference's host and path in the agent's (WebArena PR #77: ``/issues/1`` matches ``/issues/12``),
-an "N/A" reference met only by an answer that says "N/A" (or by WebArena's own grader agreeing
-that the agent's reason matches ``string_note``), never by ``report_infeasible`` alone, and the
-answer lower-cased before a grader sees it, as WebArena's ``clean_answer`` does.
+``"paper"``, WebArena's evaluators as published (``eval_paper``; checked against libwebarena's own
+code by ``tests/tasks/test_webarena_against_webarena.py``): ``must_include`` as a lower-cased
+substring test (a lone one-character reference against NLTK's tokens of the answer),
+``url_match`` as a substring test of the reference's host and path in the agent's (WebArena PR
+#77: ``/issues/1`` matches ``/issues/12``), an "N/A" reference met only by an answer that says
+"N/A" (or by WebArena's own grader agreeing that the agent's reason matches ``string_note``),
+never by ``report_infeasible`` alone, and the answer lower-cased before a grader sees it, as
+WebArena's ``clean_answer`` does.
 
 This module dispatches; the evaluators live in ``eval_answer`` (``string_match``, ``url_match``) and
 ``eval_state`` (``program_html``, ``db_state``), and what they are given in ``eval_context``.
@@ -40,14 +42,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from palaestra.tasks.webarena.config import EvalSpec
-from palaestra.tasks.webarena.eval_answer import (
-    includes,
-    paper_includes,
-    string_match,
-    url_match,
-    url_matches,
-)
+from palaestra.tasks.webarena.eval_answer import includes, string_match, url_match, url_matches
 from palaestra.tasks.webarena.eval_context import EvalContext, FuzzyJudge
+from palaestra.tasks.webarena.eval_paper import paper_includes
 from palaestra.tasks.webarena.eval_state import db_state, program_html, query_value
 
 __all__ = [

@@ -123,6 +123,7 @@ def normalise(text: str) -> str:
     words = []
     for word in re.split(r"\s+", text):
         word = word.strip(".,;:!?\"'()[]{}")
+        word = word.removeprefix("@")  # a mention ("@byteblaze") names the user ("byteblaze")
         if not word:
             continue
         if word.startswith("$"):

@@ -78,3 +78,13 @@ def test_including_switches_parts_on_and_refuses_unknown_ones() -> None:
     assert base.including([]) == base and ObsConfig().including(["screenshot"]) == ObsConfig()
     with pytest.raises(ConfigError, match="Did you mean: `som`"):
         base.including(["soms"])
+
+
+def test_including_a_view_switches_on_what_it_is_made_from() -> None:
+    bare = ObsConfig(axtree=False, dom=False, elements=False, screenshot=False)
+    osworld = bare.including({"osworld"})
+    assert osworld.parts() == ["axtree", "screenshot"] and not osworld.browsergym
+    browsergym = bare.including({"browsergym"})
+    assert browsergym.browsergym and browsergym.parts() == [] and browsergym.switches() == ["browsergym"]
+    with pytest.raises(ConfigError, match="Did you mean: `osworld`"):
+        bare.including(["oswrld"])

@@ -1,23 +1,28 @@
 """OSWorldObservation on a real Xvfb and galculator, read and played by OSWorld's own PromptAgent
-(desktop-env 1.0.2's ``mm_agents.agent``, in the venv ``scripts/setup`` makes for it) through the
-scripted OpenAI-compatible server: the model sees only what the agent sends it."""
+(desktop-env 1.0.2's ``mm_agents.agent``, in the venv ``scripts/setup`` makes for it), by hand and
+as the registered agent `osworld-prompt` in `palaestra eval`, through the scripted
+OpenAI-compatible server: the model sees only what the agent sends it."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import pytest
 
+from palaestra.agents.foreign.osworld_agent import OSWorldPrompt, linearize
+from palaestra.cli import main
 from palaestra.envs.desktop import DesktopEnv, OSWorldObservation
 from palaestra.envs.obs import ObsConfig
 from palaestra.errors import ConfigError
+from palaestra.runs.results import load_rows
 from palaestra.testing import Reply, ScriptedLLMServer, ScriptRequest, reply_text
-from palaestra.testing.osworld_agent import OSWorldPromptAgent, linearize
 from palaestra.testing.script import content_text
 
 HEADER = "tag\tname\ttext\tclass\tdescription\tposition (top-left x&y)\tsize (w&h)"
@@ -78,7 +83,7 @@ def model(request: ScriptRequest) -> Reply:
 def test_osworld_prompt_agent_solves_a_desktop_task(calc: OSWorldObservation) -> None:
     with ScriptedLLMServer(model) as server:
         env = {"PATH": os.environ["PATH"], "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "scripted"}
-        with OSWorldPromptAgent(env, model="gpt-4o", observation_type="a11y_tree") as agent:
+        with OSWorldPrompt(env, model="gpt-4o", observation_type="a11y_tree") as agent:
             obs, _ = calc.reset(seed=5)
             played: list[dict[str, Any]] = []
             reward, terminated = 0.0, False
@@ -100,6 +105,24 @@ def test_osworld_prompt_agent_solves_a_desktop_task(calc: OSWorldObservation) ->
     seven = next(e for e in calc.palaestra_obs["elements"] if e["name"] == "7")
     x, y, w, h = seven["bbox"]
     assert f'toggle-button\t7\t""\t\t\t({x}, {y})\t({w}, {h})' in prompts[0]
+
+
+def test_palaestra_eval_runs_osworlds_prompt_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each of an answer's actions is a step; an answer with no code is a step whose error says so."""
+    monkeypatch.chdir(tmp_path)
+    with ScriptedLLMServer(model) as server:
+        argv = ["eval", "--agent", "osworld-prompt", "--agent-arg", f"base_url={server.url}",
+                "--suite", "desktop", "--tasks", "calc-add", "--seeds", "5", "--workers", "1",
+                "--max-steps", "5", "--out", "run", "--no-screenshots"]  # fmt: skip
+        assert main(argv) == 0
+        assert len(server.chat_requests) == 3
+    (row,) = load_rows(tmp_path / "run")
+    assert row["status"] == "done" and row["success"], row
+    lines = (tmp_path / "run" / row["artifacts"] / "trajectory.jsonl").read_text().splitlines()
+    syntax, not_an_action, no_code, clicks = [s for s in map(json.loads, lines) if s["type"] == "step"]
+    assert "Cannot parse the script" in syntax["error"] and "not an action call" in not_an_action["error"]
+    assert no_code["action"] == "" and no_code["error"] and no_code["thoughts"].startswith("I will look")
+    assert clicks["action"].startswith("pyautogui.click(") and not clicks["error"] and clicks["success"]
 
 
 def test_only_a_desktop_with_screenshot_and_tree_is_wrapped() -> None:

@@ -1,9 +1,11 @@
 """AgentLab's own GenericAgent (agentlab 0.4.2, in the venv ``scripts/setup`` makes for BrowserGym
-and AgentLab) solves a MiniWoB++ task served by our environment server, its model a scripted
-OpenAI-compatible server answering as GPT-4 answers AgentLab's prompt."""
+and AgentLab) solves a MiniWoB++ task served by our environment server, and as the registered
+agent `agentlab` in `palaestra eval`, its model a scripted OpenAI-compatible server answering as
+GPT-4 answers AgentLab's prompt."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -13,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from palaestra.cli import main
+from palaestra.runs.results import load_rows
 from palaestra.server.run import ServerThread
 from palaestra.testing import Answer, ScriptedLLMServer, ScriptRequest, reply_text
 
@@ -88,3 +92,37 @@ def test_agentlabs_generic_agent_solves_a_served_task(
     assert f"[{textbox[1]}] textbox" in prompts[1]  # the page again, after the error
     assert click["action"] == f"click('{submit[1]}')"
     assert click["reward"] == 1.0 and click["success"] and click["terminated"]
+
+
+#: The key the run is given: it must reach the model's server and no file of the run.
+SECRET_KEY = "sk-palaestra-test-7f3a9c"
+
+
+def test_palaestra_eval_runs_agentlab_resumably_without_recording_its_key(
+    tmp_path: Path, make_llm_server: Callable[..., ScriptedLLMServer], monkeypatch: Any
+) -> None:
+    llm = make_llm_server(answer_as_gpt4)
+    monkeypatch.chdir(tmp_path)
+    argv = ["eval", "--agent", "agentlab", "--agent-arg", f"base_url={llm.base_url}",
+            "--agent-arg", f"api_key={SECRET_KEY}", "--suite", "miniwob", "--tasks", "enter-text",
+            "--seeds", "4", "--workers", "1", "--max-steps", "5", "--out", "run"]  # fmt: skip
+    assert main(argv) == 0
+    (row,) = load_rows(tmp_path / "run")
+    assert row["status"] == "done" and row["success"], row
+    assert len(llm.chat_requests) == 3 and not llm.script_errors
+    assert all(r.headers.get("authorization") == f"Bearer {SECRET_KEY}" for r in llm.chat_requests)
+    lines = (tmp_path / "run" / row["artifacts"] / "trajectory.jsonl").read_text().splitlines()
+    wrong, fill, click = [s for s in map(json.loads, lines) if s["type"] == "step"]
+    # AgentLab's action, its think and the model's answer are the step's; the bad bid is its error
+    assert wrong["action"] == f"click('{MISSING_BID}')" and MISSING_BID in wrong["error"]
+    assert wrong["thoughts"] == "The submit button is probably this one."
+    assert "<action>" in wrong["raw_response"] and wrong["tokens_in"] > 0
+    assert fill["action"].startswith("fill(") and not fill["error"] and click["success"]
+
+    assert main(argv) == 0  # resumed: nothing left to run, the model is not asked again
+    assert len(llm.chat_requests) == 3 and len(load_rows(tmp_path / "run")) == 1
+    for path in (tmp_path / "run").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            data = gzip.decompress(data) if path.suffix == ".gz" else data
+            assert SECRET_KEY.encode() not in data, path

@@ -149,3 +149,5 @@ def test_the_normaliser() -> None:
     assert normalise("The total: $1,299.50.") == "the total 1299.5"
     assert normalise("Three lbs on March 5, 2025") == "3 lb on 2025-03-05"
     assert fuzzy_match("It costs $18.49 today", "18.49") and not fuzzy_match("118.49", "18.49")
+    # A mention names its user: "@byteblaze" holds "byteblaze", not "byteblaze2".
+    assert fuzzy_match("The owner is @byteblaze.", "byteblaze") and not fuzzy_match("@byteblaze2", "byteblaze")

@@ -109,8 +109,10 @@ def test_an_edited_final_url_or_saved_database_changes_the_verdict(run: Path) ->
     record = json.loads(nav.read_text())
     record["final_url"] = record["final_url"].replace("/search/", "/searches/")
     nav.write_text(json.dumps(record))
-    # WebArena's own url_match tests the path as a substring (its PR #77): /searches passes there.
-    assert [r.new_reward for r in judge_run(run, mode="paper", tasks=["nav-*"])] == [1.0]
+    # WebArena's own url_match tests host and path as a substring (its PR #77), but strips only the
+    # whole URL's trailing slash: before a query the reference keeps ".../search/", not in "/searches/"
+    # (tests/tasks/test_webarena_against_webarena.py checks this rule against WebArena's code).
+    assert [r.new_reward for r in judge_run(run, mode="paper", tasks=["nav-*"])] == [0.0]
 
     archive = evidence_of(run, "shop.change-last-name-0") / STATE
     unpacked = run / "unpacked"

@@ -30,8 +30,7 @@ def object_on(background: tuple[int, int, int], size: tuple[int, int] = (120, 80
     return Image.composite(Image.new("RGB", size, BLACK), Image.new("RGB", size, background), coverage)
 
 
-@pytest.fixture
-def pictures(tmp_path: Path) -> dict[str, Path]:
+def palette_pictures(folder: Path) -> dict[str, Path]:
     park = Image.open(PARK).convert("RGB")
     other = Image.new("RGB", park.size, (200, 200, 200))
     ImageDraw.Draw(other).rectangle([20, 20, 120, 100], fill=(20, 20, 120))
@@ -50,10 +49,15 @@ def pictures(tmp_path: Path) -> dict[str, Path]:
     }
     paths = {}
     for name, image in made.items():
-        paths[name] = tmp_path / f"{name}.png"
+        paths[name] = folder / f"{name}.png"
         image.save(paths[name])
-    paths["missing"] = tmp_path / "missing.png"
+    paths["missing"] = folder / "missing.png"
     return paths
+
+
+@pytest.fixture
+def pictures(tmp_path: Path) -> dict[str, Path]:
+    return palette_pictures(tmp_path)
 
 
 def test_palette_needs_indexed_colours_and_the_same_picture(pictures: dict[str, Path]) -> None:

@@ -60,8 +60,7 @@ def photo(park: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(big + grain, 0, 255).astype(np.uint8))
 
 
-@pytest.fixture
-def pictures(tmp_path: Path) -> dict[str, Path]:
+def shape_pictures(folder: Path) -> dict[str, Path]:
     park = Image.open(PARK).convert("RGB")
     made: dict[str, Image.Image] = {
         "centred": triangle((200, 150)),
@@ -82,14 +81,19 @@ def pictures(tmp_path: Path) -> dict[str, Path]:
     }
     paths = {}
     for name, image in made.items():
-        paths[name] = tmp_path / f"{name}.png"
+        paths[name] = folder / f"{name}.png"
         image.save(paths[name])
-    paths["photo_small"] = tmp_path / "photo_small.jpg"
+    paths["photo_small"] = folder / "photo_small.jpg"
     made["photo"].save(paths["photo_small"], quality=30)
-    paths["empty"] = tmp_path / "empty.png"
+    paths["empty"] = folder / "empty.png"
     paths["empty"].write_bytes(b"")
-    paths["missing"] = tmp_path / "missing.png"
+    paths["missing"] = folder / "missing.png"
     return paths
+
+
+@pytest.fixture
+def pictures(tmp_path: Path) -> dict[str, Path]:
+    return shape_pictures(tmp_path)
 
 
 def test_the_triangle_must_sit_at_the_centre(pictures: dict[str, Path]) -> None:

@@ -22,9 +22,8 @@ from palaestra.tasks.desktop.osworld.metrics import REFUSED_METRICS
 PARK = BUNDLED / "files" / "park.png"
 
 
-@pytest.fixture
-def pictures(tmp_path: Path) -> dict[str, Path]:
-    """The park and its edits, as PNG files."""
+def edited_pictures(folder: Path) -> dict[str, Path]:
+    """The park and its edits, as PNG files in ``folder`` (also the differential tests')."""
     park = Image.open(PARK).convert("RGB")
     other = Image.new("RGB", park.size, (200, 200, 200))
     draw = ImageDraw.Draw(other)
@@ -45,14 +44,19 @@ def pictures(tmp_path: Path) -> dict[str, Path]:
     }
     paths = {}
     for name, image in edits.items():
-        paths[name] = tmp_path / f"{name}.png"
+        paths[name] = folder / f"{name}.png"
         image.save(paths[name])
-    paths["jpeg"] = tmp_path / "park.jpg"
+    paths["jpeg"] = folder / "park.jpg"
     park.save(paths["jpeg"], quality=90)
-    paths["missing"] = tmp_path / "nothing.png"
-    paths["not_a_picture"] = tmp_path / "notes.png"
+    paths["missing"] = folder / "nothing.png"
+    paths["not_a_picture"] = folder / "notes.png"
     paths["not_a_picture"].write_text("not a picture")
     return paths
+
+
+@pytest.fixture
+def pictures(tmp_path: Path) -> dict[str, Path]:
+    return edited_pictures(tmp_path)
 
 
 def test_ssim_is_one_for_the_same_picture_and_low_for_another(pictures: dict[str, Path]) -> None:

@@ -102,12 +102,18 @@ def test_equal_decks_compare_equal(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("option", sorted(CHANGES))
 def test_each_option_fails_a_deck_that_differs_in_what_it_examines(tmp_path: Path, option: str) -> None:
-    """On by default (as OSWorld's): the difference scores 0; turned off, it is not looked at."""
+    """On by default (as OSWorld's): the difference scores 0; turned off, it is not looked at. A
+    paragraph's text and level are also part of its bulleted line (as in OSWorld's examine_bullets),
+    so those differences pass only with examine_bullets off too."""
     expected = deck(tmp_path / "want.pptx")
     changed = deck(tmp_path / "got.pptx", CHANGES[option])
     assert compare_pptx_files(changed, expected) == 0.0
     assert compare_pptx_files(expected, changed) == 0.0
-    assert compare_pptx_files(changed, expected, **{option: False}) == 1.0
+    if option in ("examine_text", "examine_indent"):
+        assert compare_pptx_files(changed, expected, **{option: False}) == 0.0
+        assert compare_pptx_files(changed, expected, **{option: False, "examine_bullets": False}) == 1.0
+    else:
+        assert compare_pptx_files(changed, expected, **{option: False}) == 1.0
 
 
 def test_unset_and_off_fonts_are_the_same_and_positions_have_a_tolerance(tmp_path: Path) -> None:

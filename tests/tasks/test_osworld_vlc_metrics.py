@@ -64,6 +64,11 @@ def test_is_vlc_playing_reads_the_state_and_the_file_or_stream() -> None:
     stream = status().replace("'filename'>chime.wav", "'url'>http://127.0.0.1:8000/live.m3u8")
     assert m.is_vlc_playing(stream, {"type": "url", "url": "http://127.0.0.1:8000/live.m3u8"}) == 1.0
     assert m.is_vlc_playing(stream, {"type": "url", "url": "http://127.0.0.1:8000/other.m3u8"}) == 0.0
+    # As OSWorld: the title when there is no filename; an HLS stream shown by its playlist's name.
+    assert m.is_vlc_playing(status().replace("'filename'", "'title'"), by_name) == 1.0
+    hls = status(name="live.m3u8")
+    assert m.is_vlc_playing(hls, {"type": "url", "url": "http://127.0.0.1:8000/live.m3u8"}) == 1.0
+    assert m.is_vlc_playing(hls, {"type": "url", "url": "http://127.0.0.1:8000/b.m3u8"}) == 0.0
 
 
 def test_is_vlc_fullscreen_compares_the_window_with_the_screen() -> None:

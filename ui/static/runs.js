@@ -112,16 +112,25 @@ page("compare", async (view, params) => {
   const c = await api("compare?" + runs.map((r) => "run=" + encodeURIComponent(r)).join("&"));
   const cell = (x) => (x ? `${num(x.success)} ± ${num(x.stderr)} (${x.successes}/${x.episodes})${x.errors ? ` +${x.errors} err` : ""}` : "–");
   const delta = (d) => (d ? h("span", {class: d.verdict === "▲" ? "ok" : d.verdict === "▼" ? "error" : "muted"}, `${d.diff >= 0 ? "+" : ""}${num(d.diff)} ${d.verdict} ${d.p_value < 0.001 ? "p<0.001" : "p=" + num(d.p_value, 3)}`) : "–");
-  const headers = [...(c.by_task ? [] : ["agent"]), "task", ...c.runs.map((r, i) => `[${i + 1}] ${r.label}`), ...c.runs.slice(1).map((_, i) => `Δ [${i + 2}]-[1]`)];
+  // Desktop runs' figures, as `palaestra compare` prints them: each run's mean CPU s and largest peak MiB.
+  const used = (x) => {
+    const r = x && x.resources;
+    const fixed = (v, digits) => (v === null || v === undefined ? "–" : v.toFixed(digits));
+    return r && r.measured ? [fixed(r.mean_cpu_s, 2), fixed(r.max_peak_memory_mb, 0)] : ["–", "–"];
+  };
+  const headers = [...(c.by_task ? [] : ["agent"]), "task", ...c.runs.map((r, i) => `[${i + 1}] ${r.label}`), ...c.runs.slice(1).map((_, i) => `Δ [${i + 2}]-[1]`),
+    ...(c.resources ? c.runs.flatMap((_, i) => [`[${i + 1}] CPU s`, `[${i + 1}] peak MiB`]) : [])];
   const rows = c.rows.map((r) => h("tr", {class: r.overall ? "mean" : null},
     c.by_task ? null : h("td", {}, r.agent), h("td", {}, r.overall ? overall(r.tasks) : r.task),
-    r.cells.map((x) => h("td", {class: "num"}, cell(x))), r.deltas.slice(1).map((d) => h("td", {class: "num"}, delta(d)))));
+    r.cells.map((x) => h("td", {class: "num"}, cell(x))), r.deltas.slice(1).map((d) => h("td", {class: "num"}, delta(d))),
+    c.resources ? r.cells.flatMap((x) => used(r.overall ? null : x)).map((text) => h("td", {class: "num resources"}, text)) : null));
   fill(view,
     h("p", {class: "crumbs"}, h("a", {href: "#/runs"}, "Runs"), " › compare"),
     h("h1", {}, "Runs side by side"),
     h("ol", {}, c.runs.map((r, i) => h("li", {}, h("a", {href: link("run", {run: r.id})}, r.label), h("span", {class: "muted"}, ` agents: ${c.agents[i].join(", ") || "(none)"}`)))),
     h("p", {class: "muted"}, "Cells: success ± std. error (successes/episodes; errored episodes apart). Δ vs [1]: ▲/▼ beyond noise (two-sided p < 0.05), ≈ within. Per task Fisher's exact test; overall: mean over the tasks every run finished, Cochran–Mantel–Haenszel by task."),
     table(headers, rows),
+    c.resources ? h("p", {class: "muted"}, c.resource_legend) : null,
     c.columns ? columnTable(c) : null);
   keys({});
   if (!c.rows.length) say("No task in common: nothing to compare.", "error");

@@ -5,7 +5,7 @@ them darker, more saturated or more contrasted without changing what they show, 
 missing or unreadable picture scores 0.
 
 The result is the agent's picture (a ``vm_file``), the expected one the task's original or a
-reference picture. SSIM is computed here with numpy (a 7x7 uniform window, each colour channel
+reference picture. SSIM is computed here with scipy's uniform filter (a 7x7 window, each colour channel
 alone, the channels' mean), the same measure scikit-image's ``structural_similarity`` gives with
 its defaults; two pictures of different sizes are not similar.
 """
@@ -47,23 +47,24 @@ def _rgb(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGB"), dtype=np.float64)
 
 
-def _box_mean(a: np.ndarray) -> np.ndarray:
-    """The mean of every WINDOW x WINDOW square of ``a`` (2-D), through summed-area tables."""
-    s = np.pad(a, ((1, 0), (1, 0))).cumsum(0).cumsum(1)
-    w = WINDOW
-    return (s[w:, w:] - s[:-w, w:] - s[w:, :-w] + s[:-w, :-w]) / (w * w)
-
-
 def _channel_ssim(x: np.ndarray, y: np.ndarray) -> float:
+    """SSIM of one channel: scipy's 7x7 uniform filter, sample (co)variances, and the mean over the
+    whole windows only; the same arithmetic in the same order as scikit-image's defaults, so that
+    a score agrees with OSWorld's to the last bit (``compare_images`` reports it as it is)."""
+    from scipy.ndimage import uniform_filter  # scipy comes with sentence-transformers
+
     n = WINDOW * WINDOW
-    mx, my = _box_mean(x), _box_mean(y)
-    # sample (co)variances over each window, as scikit-image takes them
-    vx = (_box_mean(x * x) - mx * mx) * n / (n - 1)
-    vy = (_box_mean(y * y) - my * my) * n / (n - 1)
-    cxy = (_box_mean(x * y) - mx * my) * n / (n - 1)
-    ssim = ((2 * mx * my + C1) * (2 * cxy + C2)) / ((mx * mx + my * my + C1) * (vx + vy + C2))
-    pad = (WINDOW - 1) // 2  # scikit-image leaves out the border's half window
-    return float(ssim[pad : ssim.shape[0] - pad, pad : ssim.shape[1] - pad].mean()) if ssim.size else 0.0
+    norm = n / (n - 1)
+    mx, my = uniform_filter(x, size=WINDOW), uniform_filter(y, size=WINDOW)
+    vx = norm * (uniform_filter(x * x, size=WINDOW) - mx * mx)
+    vy = norm * (uniform_filter(y * y, size=WINDOW) - my * my)
+    cxy = norm * (uniform_filter(x * y, size=WINDOW) - mx * my)
+    top = (2 * mx * my + C1) * (2 * cxy + C2)
+    bottom = (mx**2 + my**2 + C1) * (vx + vy + C2)
+    ssim = top / bottom
+    pad = (WINDOW - 1) // 2  # the windows that overhang the border are left out
+    inner = ssim[pad : ssim.shape[0] - pad, pad : ssim.shape[1] - pad]
+    return float(inner.mean(dtype=np.float64)) if inner.size else 0.0
 
 
 def ssim(a: Image.Image, b: Image.Image) -> float:

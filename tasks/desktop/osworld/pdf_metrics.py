@@ -12,11 +12,11 @@ expected files. A missing or unreadable PDF scores 0.
 from __future__ import annotations
 
 import operator
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError, UnsupportedEvaluatorError
+from palaestra.tasks.desktop.osworld.general_metrics import indel_ratio
 
 
 def pdf_text(path: Any) -> str | None:
@@ -55,8 +55,8 @@ def field_text(page: Any) -> str:
 
 
 def compare_pdfs(result: Any, expected: Any) -> float:
-    """The texts' similarity, 2 x matched characters / both lengths (difflib's ratio, close to the
-    normalized indel similarity OSWorld's rapidfuzz gives), averaged over the expected files."""
+    """The texts' similarity, 2 x their longest common subsequence / both lengths (the normalized
+    indel similarity, OSWorld's rapidfuzz ratio), averaged over the expected files."""
     results = result if isinstance(result, list) else [result]
     expecteds = expected if isinstance(expected, list) else [expected]
     if not expecteds:
@@ -65,7 +65,7 @@ def compare_pdfs(result: Any, expected: Any) -> float:
     for got, want in zip(results, expecteds, strict=False):
         first, second = pdf_text(got), pdf_text(want)
         if first is not None and second is not None:
-            total += SequenceMatcher(None, first, second, autojunk=False).ratio()
+            total += indel_ratio(first, second)
     return total / len(expecteds)
 
 

@@ -5,10 +5,11 @@
 and fails at the first difference any of its ``examine_*`` options looks at (all on by default, as
 OSWorld's): the number of slides, each slide's background colour and notes, each shape's position
 and size (equal within ``approximately_tolerance``, a fraction of the larger value), its text, each
-paragraph's alignment (none meaning left) and level, and each run's font name, size, bold, italic,
-colour, underline and strike-through and each paragraph's bullet. The number of shapes on a slide
-is always compared. The options that judge where shapes moved or how they were resized (off by
-default; OSWorld wrote each for one deck) are in `slides_places`.
+paragraph's alignment (none meaning left) and level, each run's font name, size, bold, italic,
+colour, underline and strike-through, and each slide's bulleted lines (`_bullets`: their text and
+level too, as OSWorld's). The number of shapes on a slide is always compared. The options that
+judge where shapes moved or how they were resized (off by default; OSWorld wrote each for one deck)
+are in `slides_places`.
 A missing or unreadable file scores 0. The metrics that check one thing are in `slides_checks`.
 """
 
@@ -86,6 +87,8 @@ def _compare_decks(first: Any, second: Any, examine: dict[str, bool], tolerance:
             raise Mismatch("background colour")
         if examine["examine_note"] and _notes(a) != _notes(b):
             raise Mismatch("notes")
+        if examine["examine_bullets"] and _bullets(a) != _bullets(b):
+            raise Mismatch("bullets")
         _compare_shapes(list(a.shapes), list(b.shapes), examine, tolerance)
 
 
@@ -129,8 +132,6 @@ def _compare_paragraphs(first: Any, second: Any, examine: dict[str, bool]) -> No
             raise Mismatch("paragraph text")
         if examine["examine_indent"] and a.level != b.level:
             raise Mismatch("indent level")
-        if examine["examine_bullets"] and _bullet(a) != _bullet(b):
-            raise Mismatch("bullet")
         for run_a, run_b in zip(a.runs, b.runs, strict=False):
             _compare_fonts(run_a.font, run_b.font, examine)
 
@@ -179,16 +180,24 @@ def strike(font: Any) -> str:
     return "" if value == "noStrike" else value
 
 
-def _bullet(paragraph: Any) -> tuple[str, ...]:
-    """The paragraph's own bullet: its kind (character, numbering, none) and its character or style."""
-    ppr = paragraph._p.pPr  # nor a public bullet property
-    if ppr is None:
-        return ()
-    for child in ppr:
-        kind = str(child.tag).rsplit("}", 1)[-1]
-        if kind in ("buChar", "buAutoNum", "buNone", "buBlip"):
-            return (kind, str(child.get("char") or child.get("type") or ""))
-    return ()
+def _bullets(slide: Any) -> list[tuple[str, str, str]]:
+    """The slide's bulleted lines as OSWorld's ``examine_bullets`` lists them: for every paragraph
+    with text, in every shape, its level, its bullet character ("" when it has none) and its text.
+    The text and level are part of it, so that option alone fails a deck whose text or indents
+    differ (as OSWorld's does, with ``examine_text`` or ``examine_indent`` off). A paragraph without
+    properties is at level 0 here, where OSWorld tells it from one whose properties say level 0."""
+    from pptx.oxml.ns import qn
+
+    lines = []
+    for paragraph in slide.element.iter(qn("a:p")):
+        text = "".join(t.text or "" for t in paragraph.iter(qn("a:t")))
+        if not text.strip():
+            continue
+        ppr = paragraph.find(qn("a:pPr"))
+        level = "0" if ppr is None else str(ppr.get("lvl") or "0")
+        char = None if ppr is None else ppr.find(qn("a:buChar"))
+        lines.append((level, "" if char is None else str(char.get("char")), text))
+    return lines
 
 
 def background(slide: Any) -> Any:

@@ -62,7 +62,8 @@ def check_image_stretch_and_center(modified: Any, original: Any) -> float:
 
 def _number_colours(owner: Any) -> list[tuple[int, int, int]]:
     """The RGB colours given to the text of ``owner``'s (a slide's, layout's or master's)
-    slide-number placeholders."""
+    slide-number placeholders. The end-of-paragraph properties (``a:endParaRPr``, where LibreOffice
+    writes black) colour no text, so they are not counted."""
     from pptx.enum.shapes import PP_PLACEHOLDER
 
     colours = []
@@ -71,6 +72,8 @@ def _number_colours(owner: Any) -> list[tuple[int, int, int]]:
             continue
         for body in shape._element.iter(f"{{{_PRESENTATION}}}txBody"):
             for fill in body.iter(f"{{{_DRAWING}}}solidFill"):
+                if fill.getparent().tag == f"{{{_DRAWING}}}endParaRPr":
+                    continue
                 for colour in fill.iter(f"{{{_DRAWING}}}srgbClr"):
                     value = str(colour.get("val", ""))
                     if len(value) == 6:

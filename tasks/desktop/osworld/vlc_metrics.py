@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 from PIL import Image
@@ -66,16 +67,40 @@ def _same(got: str | None, expected: Any) -> float:
     return float(got is not None and got == str(expected))
 
 
-def _meta(status: ElementTree.Element, name: str) -> str:
-    for info in status.iterfind("information/category[@name='meta']/info"):
-        if info.get("name") == name:
-            return info.text or ""
-    return ""
+#: Where OSWorld's is_vlc_playing looks for what is playing, in this order (the first one given):
+#: VLC names a file under ``filename``, an HLS stream by its playlist's file name.
+FILE_FIELDS = ("filename", "title", "uri", "location", "name")
+URL_FIELDS = ("url", "URI", "location", "title", "filename")
+
+
+def _first_meta(status: ElementTree.Element, names: tuple[str, ...]) -> str:
+    found = {
+        info.get("name"): info.text
+        for info in status.iterfind("information/category[@name='meta']/info")
+        if info.text
+    }
+    return next((str(found[name]) for name in names if name in found), "")
+
+
+def _plays_file(playing: str, expected: str) -> bool:
+    return bool(playing) and (posixpath.basename(playing) == expected or playing.endswith(expected))
+
+
+def _plays_stream(playing: str, expected: str) -> bool:
+    """The stream's URL holds the expected one, or is its playlist's file name, or is a URL on the
+    same host whose path holds the expected path."""
+    if not playing:
+        return False
+    if expected in playing or playing == posixpath.basename(urlsplit(expected).path):
+        return True
+    want, got = urlsplit(expected), urlsplit(playing)
+    return "://" in playing and want.netloc == got.netloc and want.path in got.path
 
 
 def is_vlc_playing(result: Any, rules: dict[str, Any]) -> float:
     """VLC is playing (``state`` is ``playing``) the file the rule names (``type: file_name``: the
-    name it plays ends with ``file_name``) or the stream (``type: url``: its URL ends with ``url``)."""
+    name it plays is ``file_name`` or ends with it) or the stream (``type: url``, see
+    `_plays_stream`), read from the status's meta fields as OSWorld reads them."""
     if not result:
         return 0.0
     try:
@@ -85,11 +110,9 @@ def is_vlc_playing(result: Any, rules: dict[str, Any]) -> float:
     if (status.findtext("state") or "").strip() != "playing":
         return 0.0
     if rules.get("type") == "file_name":
-        playing = _meta(status, "filename")
-        return float(bool(playing) and playing.endswith(str(rules["file_name"])))
+        return float(_plays_file(_first_meta(status, FILE_FIELDS), str(rules["file_name"])))
     if rules.get("type") == "url":
-        playing = _meta(status, "url")
-        return float(bool(playing) and playing.endswith(str(rules["url"])))
+        return float(_plays_stream(_first_meta(status, URL_FIELDS), str(rules["url"])))
     return 0.0
 
 
@@ -170,6 +193,7 @@ def compare_images(result: Any, expected: Any, reference_base_result: float | No
     got, want = image_metrics.load(result), image_metrics.load(expected)
     if got is None or want is None:
         return 0.0
+    got, want = got.convert("L"), want.convert("L")  # grey first, then scaled, as OSWorld's
     size = min(got.size, want.size)  # OSWorld's: the smaller by width, then height
     score = image_metrics.gray_ssim(
         got.resize(size, Image.Resampling.LANCZOS), want.resize(size, Image.Resampling.LANCZOS)

@@ -1,15 +1,16 @@
 """OSWorld's own ``PromptAgent`` (``mm_agents.agent`` of its package desktop-env), driven over pipes.
 
 Run with the Python of OSWorld's venv (``.venv/share/palaestra/venv-osworld``, which
-``scripts/setup`` makes); our side is `palaestra.testing.osworld_agent`. Imports nothing of ours:
+``scripts/setup`` makes); our side is `palaestra.agents.foreign.osworld_agent`. Imports nothing of ours:
 what it answers is OSWorld's agent reading our observations.
 
-    python osworld_agent_driver.py [--model gpt-4o] [--observation-type a11y_tree]
-        [--action-space pyautogui] [--platform ubuntu]
+    python osworld_driver.py [--model gpt-4o] [--observation-type a11y_tree]
+        [--action-space pyautogui] [--platform ubuntu] [--max-tokens 1500] [--temperature 0.5]
+        stdout, first:                  {"ready": true}
         stdin, one JSON object a line:  {"instruction": str, "obs": {OSWorld's observation,
                                           "screenshot" as base64}}  or  {"reset": true}
         stdout, one a line:             {"response": str, "actions": [...] | null}
-    python osworld_agent_driver.py --linearize     XML on stdin; {"table": str} on stdout
+    python osworld_driver.py --linearize     XML on stdin; {"table": str} on stdout
 
 The agent posts to ``$OPENAI_BASE_URL/v1/chat/completions`` for gpt models (``$OPENAI_API_KEY``).
 ``agent.py`` also imports the SDKs of providers it calls only for other models (dashscope,
@@ -31,6 +32,11 @@ import sys
 import types
 from pathlib import Path
 from typing import Any
+
+#: This folder holds our side's modules (``process.py``...), which must not shadow the foreign
+#: agent's imports: Python put it first on the path, as a script's folder.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
 
 #: The provider SDKs ``agent.py`` imports but gpt models never call, with the names it imports from them.
 UNUSED_PROVIDERS: dict[str, tuple[str, ...]] = {"dashscope": (), "google.generativeai": (), "groq": ("Groq",)}
@@ -86,10 +92,13 @@ def main() -> None:
     parser.add_argument("--observation-type", default="a11y_tree")
     parser.add_argument("--action-space", default="pyautogui")
     parser.add_argument("--platform", default="ubuntu")
+    parser.add_argument("--max-tokens", type=int, default=1500)
+    parser.add_argument("--temperature", type=float, default=0.5)
     args = parser.parse_args()
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(Path(sys.prefix) / "share" / "tiktoken"))
     stand_in_for_unused_providers()
-    from mm_agents.agent import PromptAgent, linearize_accessibility_tree
+    with contextlib.redirect_stdout(sys.stderr):  # stdout is our answer channel
+        from mm_agents.agent import PromptAgent, linearize_accessibility_tree
 
     out = sys.stdout
     if args.linearize:
@@ -100,7 +109,10 @@ def main() -> None:
         observation_type=args.observation_type,
         action_space=args.action_space,
         platform=args.platform,
+        max_tokens=args.max_tokens,
+        temperature=args.temperature,
     )
+    _respond(out, {"ready": True})
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("reset"):

@@ -1,0 +1,220 @@
+"""OSWorld's own ``PromptAgent`` as a Palaestra agent (`osworld-prompt`), run in OSWorld's venv.
+
+`OSWorldPrompt` is the agent's process (``osworld_driver.py`` under that venv's Python, which
+``scripts/setup`` makes), kept for an episode's steps since the agent remembers its trajectory,
+and reset between episodes with the agent's own ``reset()``, as OSWorld's loop does. It is given
+OSWorld's observation dict (`palaestra.envs.desktop.osworld_compat`: the screen as PNG, OSWorld's
+accessibility-tree XML), which runs build from the step's observation when an agent asks for the
+``osworld`` view (`Agent.see_views`).
+
+`OSWorldPromptAgent` plays its answers as OSWorld's loop does: each of the answer's actions is one
+step, and the model is asked again once they are played. An answer with no action is sent as an
+empty action, so the environment says so in ``last_action_error``; OSWorld's agent reports no
+token counts, so none are recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.foreign.process import SideProcess, endpoint, side_env, venv_python
+from palaestra.agents.registry import AgentSpec
+from palaestra.errors import ConfigError, check_choice
+
+DRIVER = Path(__file__).resolve().parent / "osworld_driver.py"
+VENV = "venv-osworld"
+OBSERVATION_TYPES = ("screenshot", "a11y_tree", "screenshot_a11y_tree", "som")
+#: OSWorld's action spaces, by the name of our desktop action set that parses each.
+ACTION_SPACES = {"pyautogui": "desktop", "computer_13": "computer_13"}
+
+
+def linearize(xml: str, platform: str = "ubuntu") -> str:
+    """OSWorld's ``linearize_accessibility_tree`` of ``xml``: the table its agents prompt with."""
+    import subprocess
+
+    done = subprocess.run(
+        [str(venv_python(VENV)), str(DRIVER), "--linearize", "--platform", platform],
+        input=xml, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"OSWorld's linearize_accessibility_tree failed:\n{done.stderr}")
+    return str(json.loads(done.stdout)["table"])
+
+
+class OSWorldPrompt:
+    """``PromptAgent(model, observation_type, action_space, platform, max_tokens, temperature)`` in
+    its own process, given ``env`` (the model's ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``)."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        model: str = "gpt-4o",
+        observation_type: str = "a11y_tree",
+        action_space: str = "pyautogui",
+        platform: str = "ubuntu",
+        max_tokens: int = 1500,
+        temperature: float = 0.5,
+        start_timeout: float = 120.0,
+        answer_timeout: float = 300.0,
+    ) -> None:
+        options = ["--model", model, "--observation-type", observation_type, "--action-space", action_space]
+        options += [
+            "--platform",
+            platform,
+            "--max-tokens",
+            str(max_tokens),
+            "--temperature",
+            str(temperature),
+        ]
+        self.answer_timeout = answer_timeout
+        self.process = SideProcess(
+            "OSWorld's PromptAgent", [str(venv_python(VENV)), str(DRIVER), *options], env
+        )
+        self.process.wait_ready(start_timeout)
+
+    def predict(self, instruction: str, obs: Mapping[str, Any]) -> tuple[str, list[Any] | None]:
+        """The agent's response and actions for one OSWorld-shaped observation."""
+        sent = dict(obs)
+        if isinstance(sent.get("screenshot"), bytes):
+            sent["screenshot"] = base64.b64encode(sent["screenshot"]).decode("ascii")
+        answer = self.process.ask({"instruction": instruction, "obs": sent}, self.answer_timeout)
+        return str(answer.get("response") or ""), answer.get("actions")
+
+    def reset(self) -> None:
+        """Forget the trajectory (a new episode)."""
+        self.process.ask({"reset": True}, self.answer_timeout)
+
+    def close(self) -> None:
+        self.process.close()
+
+    def __enter__(self) -> OSWorldPrompt:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class OSWorldPromptConfig:
+    #: OSWorld's agent calls an OpenAI-compatible server only for model names starting with "gpt".
+    model: str = "gpt-4o"
+    base_url: str | None = None  # else PALAESTRA_LLM_BASE_URL / OPENAI_BASE_URL
+    api_key: str | None = None  # else PALAESTRA_LLM_API_KEY / OPENAI_API_KEY; never recorded
+    observation_type: str = "a11y_tree"
+    #: Must be the run's desktop action set: pyautogui (the default) or computer_13
+    #: (with `--action-set computer_13`).
+    action_space: str = "pyautogui"
+    max_tokens: int = 1500
+    temperature: float = 0.5
+    platform: str = "ubuntu"
+    #: Seconds for the process to import OSWorld's agent, and for one answer (the model's call included).
+    start_timeout: float = 120.0
+    answer_timeout: float = 300.0
+
+    def check(self) -> None:
+        check_choice("osworld-prompt: observation_type", self.observation_type, OBSERVATION_TYPES)
+        check_choice("osworld-prompt: action_space", self.action_space, tuple(ACTION_SPACES))
+        if not self.model.startswith("gpt"):
+            raise ConfigError(
+                f"osworld-prompt: model={self.model!r}: OSWorld's PromptAgent sends only models named gpt* "
+                "to an OpenAI-compatible server (others go to SDKs not installed here). Fix: serve the model "
+                "under a gpt* name, or use --agent generic."
+            )
+
+
+class OSWorldPromptAgent(Agent):
+    """OSWorld's ``PromptAgent`` asked each step (see the module doc)."""
+
+    name = "osworld-prompt"
+
+    def __init__(self, config: OSWorldPromptConfig) -> None:
+        super().__init__()
+        config.check()
+        self.config = config
+        self.prompt: OSWorldPrompt | None = None
+        self.view: dict[str, Any] = {}
+        self.queued: deque[str] = deque()
+
+    def observation_parts(self) -> frozenset[str]:
+        return frozenset({"osworld"})
+
+    def see_views(self, views: Mapping[str, Any]) -> None:
+        self.view = dict(views.get("osworld") or {})
+
+    async def awarm(self) -> None:
+        """OSWorld's agent imports (seconds) before the first episode's clock."""
+        await asyncio.to_thread(self._started)
+
+    def _started(self) -> OSWorldPrompt:
+        if self.prompt is None:
+            c = self.config
+            url, key = endpoint(c.base_url, c.api_key)
+            self.prompt = OSWorldPrompt(
+                side_env({"OPENAI_BASE_URL": url, "OPENAI_API_KEY": key}),
+                model=c.model, observation_type=c.observation_type, action_space=c.action_space,
+                platform=c.platform, max_tokens=c.max_tokens, temperature=c.temperature,
+                start_timeout=c.start_timeout, answer_timeout=c.answer_timeout,
+            )  # fmt: skip
+        return self.prompt
+
+    async def areset(self, task: TaskInfo) -> None:
+        await super().areset(task)
+        wanted = ACTION_SPACES[self.config.action_space]
+        if task.action_set.name != wanted:
+            raise ConfigError(
+                f"osworld-prompt: action_space={self.config.action_space} writes what the action set "
+                f"{wanted!r} parses, and this run's environment takes {task.action_set.name!r}. Fix: run a "
+                f"desktop suite with --action-set {self.config.action_space}, or pass "
+                "--agent-arg action_space="
+                + ("pyautogui" if wanted == "computer_13" else "computer_13")
+                + "."
+            )
+        self.queued.clear()
+        prompt = self.prompt
+        if prompt is not None and not prompt.process.alive:  # it failed the last episode: a new one
+            await self.aclose()
+            prompt = None
+        if prompt is None:
+            await asyncio.to_thread(self._started)
+        else:
+            await asyncio.to_thread(prompt.reset)
+
+    async def aact(self, obs: Any) -> AgentStep:
+        assert self.task is not None, "reset() before act()"
+        if self.queued:  # the rest of the last answer, one step each as OSWorld's loop plays them
+            step = AgentStep(action=self.queued.popleft(), extra={"queued": True})
+        else:
+            if not self.view:
+                raise ConfigError(
+                    "osworld-prompt was not handed OSWorld's observation (the run's `osworld` view)."
+                )
+            prompt = self._started()
+            response, actions = await asyncio.to_thread(prompt.predict, self.task.goal, self.view)
+            played = [a if isinstance(a, str) else json.dumps(a) for a in actions or []]
+            step = AgentStep(action=played[0] if played else "", thoughts=response, raw_response=response)
+            step.extra["actions"] = played
+            self.queued.extend(played[1:])
+        self.history.append(step)
+        return step
+
+    async def aclose(self) -> None:
+        prompt, self.prompt = self.prompt, None
+        if prompt is not None:
+            await asyncio.to_thread(prompt.close)
+
+
+SPEC = AgentSpec(
+    "osworld-prompt", OSWorldPromptAgent, OSWorldPromptConfig, "OSWorld's own PromptAgent, in its venv"
+)
