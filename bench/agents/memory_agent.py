@@ -23,7 +23,10 @@ import shutil
 import statistics
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from palaestra.memory import Embedder
 
 CACHE = Path(".cache/bench/memory-agent")
 _SOURCES: dict[str, Any] = {}
@@ -64,12 +67,17 @@ def evaluate_task(task: str, seeds: list[int], memory_dir: str) -> dict[str, Any
 
 
 def oracle_memory(
-    demo_seeds: str = "0-4", rebuild: bool = False, tasks: str = "*", cache: Path = CACHE
+    demo_seeds: str = "0-4",
+    rebuild: bool = False,
+    tasks: str = "*",
+    cache: Path = CACHE,
+    embedder: Embedder | None = None,
 ) -> Path:
     """The memory of the oracles' episodes on ``demo_seeds`` (every oracle's, unless the globs in
     ``tasks`` narrow them), recorded once (``bench.agents.synapse_llm`` uses it too). One directory
     per recording format and seeds: a memory recorded by an older recorder lacks what the agents now
-    read (the first page's signature, ancestors, value sources)."""
+    read (the first page's signature, ancestors, value sources). ``embedder`` is MiniLM unless given
+    (a caller that has it loaded already passes it, not paying a second load)."""
     from palaestra.agents.demos import DEMO_FORMAT, record_oracles
     from palaestra.config import parse_seeds
     from palaestra.runs.memory_cli import add_to_memory
@@ -83,7 +91,9 @@ def oracle_memory(
         building = memory_dir.with_name(memory_dir.name + ".building")  # a stopped build is not reused
         shutil.rmtree(building, ignore_errors=True)
         building.parent.mkdir(parents=True, exist_ok=True)
-        memory, count = add_to_memory(building, record_oracles(tasks.split(","), parse_seeds(demo_seeds)))
+        memory, count = add_to_memory(
+            building, record_oracles(tasks.split(","), parse_seeds(demo_seeds)), embedder
+        )
         memory.close()
         building.rename(memory_dir)
         print(f"built {memory_dir}: {count} exemplars", flush=True)

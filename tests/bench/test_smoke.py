@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from palaestra.bench.agents.memory_agent import oracle_memory
+from palaestra.memory import SentenceTransformerEmbedder
 from palaestra.routing.judge import JudgePolicy
 from palaestra.testing.script import reply_text
 from palaestra.testing.server import ScriptedLLMServer
@@ -40,6 +43,22 @@ def run_bench(module: str, *args: str, env: dict[str, str] | None = None, timeou
 
 def last_json(stdout: str) -> Any:
     return json.loads([line for line in stdout.splitlines() if line.startswith("{")][-1])
+
+
+@pytest.fixture(scope="module")
+def click_test_memory(tmp_path_factory: pytest.TempPathFactory, minilm: SentenceTransformerEmbedder) -> Path:
+    """The benchmarks' cached oracle memory of click-test, built here with the session's MiniLM:
+    the scripts that only read it then start no model of their own to build it (their building is
+    `test_memory_agent_on_one_task`'s)."""
+    cache = tmp_path_factory.mktemp("bench-cache")
+    oracle_memory(tasks="click-test", cache=cache, embedder=minilm)
+    return cache
+
+
+def cache_with(memory_cache: Path, tmp_path: Path) -> Path:
+    """A copy of `memory_cache` for one test's script (which may add to it)."""
+    shutil.copytree(memory_cache, tmp_path / "cache")
+    return tmp_path / "cache"
 
 
 @pytest.fixture
@@ -204,11 +223,12 @@ def test_fuzzy_match_grades_a_small_sample(tmp_path: Path) -> None:
     assert "wrong (match): 'red' vs 'blue'" in stdout  # the script says "correct" to everything
 
 
-def test_synapse_llm_on_one_task_with_a_scripted_model(tmp_path: Path) -> None:
+def test_synapse_llm_on_one_task_with_a_scripted_model(tmp_path: Path, click_test_memory: Path) -> None:
+    cache = cache_with(click_test_memory, tmp_path)
     with ScriptedLLMServer(reply_text("click('4')")) as llm:
         stdout = run_bench(
             "bench.agents.synapse_llm", "--tasks", "click-test", "--seeds", "0", "--workers", "1",
-            "--in-process", "--max-steps", "2", "--memory-tasks", "click-test", "--cache", str(tmp_path),
+            "--in-process", "--max-steps", "2", "--memory-tasks", "click-test", "--cache", str(cache),
             env=scripted_llm_env(llm),
         )  # fmt: skip
         assert llm.requests
@@ -216,10 +236,12 @@ def test_synapse_llm_on_one_task_with_a_scripted_model(tmp_path: Path) -> None:
     assert summary["tasks"] == 1 and summary["episodes"] == 1
 
 
-def test_llm_throughput_with_the_embedded_model(tmp_path: Path) -> None:
+def test_llm_throughput_with_the_embedded_model(tmp_path: Path, click_test_memory: Path) -> None:
+    cache = cache_with(click_test_memory, tmp_path)
     stdout = run_bench(
         "bench.speed.llm_throughput", "--tasks", "click-test", "--seeds", "0", "--repeats", "1",
-        "--memory-tasks", "click-test", "--cache", str(tmp_path), timeout=900,
+        "--prompt-chars", "400", "--generation-tokens", "8", "--exemplars", "1",
+        "--memory-tasks", "click-test", "--cache", str(cache), timeout=900,
     )  # fmt: skip
     result = json.loads(stdout[stdout.rindex("\n{\n") + 1 :])
     assert result["prompt_tokens_per_s"] > 0 and result["generation_tokens_per_s"] > 0

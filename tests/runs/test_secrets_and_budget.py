@@ -118,7 +118,7 @@ def test_the_llm_budget_is_one_for_the_whole_run_over_every_worker(tmp_path: Pat
     run = tmp_path / "run"
     with ScriptedLLMServer(script) as server:
         argv = ["eval", *synapse(server, f"budget_tokens={budget}"), "--tasks", "click-test,click-button",
-                "--seeds", "0-5", "--workers", "2", "--max-steps", "4", "--no-screenshots",
+                "--seeds", "0-3", "--workers", "2", "--max-steps", "4", "--no-screenshots",
                 "--out", str(run)]  # fmt: skip
         assert main(argv) == 0
         calls = len(server.chat_requests)
