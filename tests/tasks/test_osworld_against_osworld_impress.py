@@ -19,6 +19,7 @@ from .test_osworld_impress_metrics import (
     TIP,
     background,
     deck,
+    nudge_title,
     set_attr,
     settings,
     transition,
@@ -37,16 +38,7 @@ def option_cases(d: Path) -> dict[str, Case]:
         cases[f"pptx {option} on"] = Case(S, "compare_pptx_files", (changed, want))
         cases[f"pptx {option} off"] = Case(S, "compare_pptx_files", (changed, want), {option: False})
 
-    def nudge(p: Any) -> None:
-        title = p.slides[1].shapes.title
-        title.left, title.top, title.width, title.height = (
-            title.left + 10,
-            title.top,
-            title.width,
-            title.height,
-        )
-
-    nudged = path(deck(d / "nudged.pptx", nudge))
+    nudged = path(deck(d / "nudged.pptx", nudge_title))
     cases["pptx nudged within tolerance"] = Case(S, "compare_pptx_files", (nudged, want))
     cases["pptx nudged no tolerance"] = Case(
         S, "compare_pptx_files", (nudged, want), {"approximately_tolerance": 0}

@@ -116,6 +116,17 @@ def test_each_option_fails_a_deck_that_differs_in_what_it_examines(tmp_path: Pat
         assert compare_pptx_files(changed, expected, **{option: False}) == 1.0
 
 
+def nudge_title(p: Any) -> None:
+    """Moves the second slide's title 10 EMU right: its place, from its layout, made its own."""
+    title = p.slides[1].shapes.title
+    title.left, title.top, title.width, title.height = (
+        title.left + 10,
+        title.top,
+        title.width,
+        title.height,
+    )
+
+
 def test_unset_and_off_fonts_are_the_same_and_positions_have_a_tolerance(tmp_path: Path) -> None:
     expected = deck(tmp_path / "want.pptx")
 
@@ -126,16 +137,7 @@ def test_unset_and_off_fonts_are_the_same_and_positions_have_a_tolerance(tmp_pat
 
     assert compare_pptx_files(deck(tmp_path / "off.pptx", off), expected) == 1.0
 
-    def nudge(p: Any) -> None:  # the title placeholder's place, from its layout, made its own
-        title = p.slides[1].shapes.title
-        title.left, title.top, title.width, title.height = (
-            title.left + 10,
-            title.top,
-            title.width,
-            title.height,
-        )
-
-    nudged = deck(tmp_path / "nudged.pptx", nudge)
+    nudged = deck(tmp_path / "nudged.pptx", nudge_title)
     assert compare_pptx_files(nudged, expected) == 1.0  # 10 EMU of 457,200: within 0.5%
     assert compare_pptx_files(nudged, expected, approximately_tolerance=0) == 0.0
 
