@@ -8,7 +8,9 @@ agent drives over the session API, OpenEnv or MCP, and watch it act.
 A `LiveView` adds what a person needs on top: every step with who took it (a person, an agent, an
 agent's proposal edited by a person, or another client over the API), the episode written down as
 a demonstration as it happens (`agents.demos.record_step`, the same record a run's
-`--record-demos` makes), and an agent to ask for the next action. Agents run on the process's
+`--record-demos` makes), and an agent to ask for the next action; an agent that reads a view
+(BrowserGym's or OSWorld's dict, `Agent.see_views`) is handed the one its session makes. Agents run
+on the process's
 background loop (`envs.loop`), never the server's, so an agent's model cannot stall other
 requests; the environment itself runs where the server runs it.
 """
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.envs import loop as loop_mod
-from palaestra.envs.obs import Observation
+from palaestra.envs.obs import VIEWS, Observation
 from palaestra.errors import PalaestraError
 from palaestra.ui.actions import describe_action, slim_elements
 
@@ -181,11 +183,14 @@ class LiveSessions:
         manager = self.manager
         made: Agent | None = None
         parts: tuple[str, ...] = PARTS
+        views: list[str] = []
         if agent:
             made = await asyncio.to_thread(_make_agent, agent, dict(args or {}))
-            parts = _with_parts(PARTS, made.observation_parts())
+            parts = _with_parts(PARTS, made.observation_parts() - set(VIEWS))
+            views = sorted(made.observation_parts() & set(VIEWS))
         try:
-            session = await manager.create(owner, task, parts=parts, record=bool(manager.config.trajectories))
+            recorded = bool(manager.config.trajectories)
+            session = await manager.create(owner, task, parts=parts, record=recorded, views=views)
         except BaseException:
             if made is not None:
                 await on_background(made.aclose())
@@ -252,7 +257,7 @@ class LiveSessions:
                 await on_background(view.agent.aclose())
             view.agent, view.agent_key = None, ""
             made = await asyncio.to_thread(_make_agent, name, dict(args))
-            missing = sorted(made.observation_parts() - set(view.session.parts))
+            missing = sorted(made.observation_parts() - set(view.session.parts) - set(view.session.views))
             if missing:
                 await on_background(made.aclose())
                 raise LiveError(
@@ -265,12 +270,16 @@ class LiveSessions:
         if view.proposal_pending:  # the last proposal was rejected: ask afresh from this page
             view.agent_ready = False
         agent, obs, session, ready = view.agent, view.obs, view.session, view.agent_ready
+        last = session.last
+        views = {n: v for n, v in (last.views if last else {}).items() if n in agent.observation_parts()}
 
         async def run() -> AgentStep:
             if not ready:
                 if agent.privileged:
                     agent.reveal_task(session.task)
                 await agent.areset(TaskInfo(goal=str(obs.get("goal", "")), action_set=session.env.action_set))
+            if views:  # the session made them of this page, with the converters runs use
+                agent.see_views(views)
             return await agent.aact(obs)
 
         step = await on_background(run())

@@ -16,7 +16,6 @@ token counts, so none are recorded.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 from collections import deque
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.foreign.process import SideProcess, endpoint, side_env, venv_python
 from palaestra.agents.registry import AgentSpec
 from palaestra.errors import ConfigError, check_choice
+from palaestra.server.view_wire import osworld_json
 
 DRIVER = Path(__file__).resolve().parent / "osworld_driver.py"
 VENV = "venv-osworld"
@@ -84,9 +84,7 @@ class OSWorldPrompt:
 
     def predict(self, instruction: str, obs: Mapping[str, Any]) -> tuple[str, list[Any] | None]:
         """The agent's response and actions for one OSWorld-shaped observation."""
-        sent = dict(obs)
-        if isinstance(sent.get("screenshot"), bytes):
-            sent["screenshot"] = base64.b64encode(sent["screenshot"]).decode("ascii")
+        sent = osworld_json(obs)  # the screen's PNG as base64, as the environment server sends it
         answer = self.process.ask({"instruction": instruction, "obs": sent}, self.answer_timeout)
         return str(answer.get("response") or ""), answer.get("actions")
 
