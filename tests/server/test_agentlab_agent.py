@@ -11,21 +11,22 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from palaestra.agents.foreign.agentlab_agent import AgentLabAgent
 from palaestra.cli import main
 from palaestra.envs import BrowserEnv
 from palaestra.envs.browsergym_compat import BrowserGymObservation
 from palaestra.runs.results import load_rows
 from palaestra.server.run import ServerThread
+from palaestra.server.view_wire import view_from_json
 from palaestra.testing import Answer, ScriptedLLMServer, ScriptRequest, reply_text
 from tests.server.browsergym_support import same_page_in_two_browsers
 from tests.server.conftest import ENV_OPTIONS
+from tests.server.view_agents import SEEN, seen_views
 
 AGENTLAB_PYTHON = Path(sys.prefix) / "share" / "palaestra" / "venv-browsergym" / "bin" / "python"
 DRIVER = Path(__file__).resolve().parents[2] / "testing" / "agentlab_driver.py"
@@ -143,17 +144,11 @@ def test_palaestra_eval_runs_agentlab_on_a_served_environment(
 ) -> None:
     """With --env-server, the server's session makes BrowserGym's dict and the run hands the agent
     the one served: the same dict, key by key, as the in-process converter makes on the same seed."""
-    seen: list[dict[str, Any]] = []
-    original = AgentLabAgent.see_views
-
-    def recording(agent: AgentLabAgent, views: Mapping[str, Any]) -> None:
-        seen.append(dict(views["browsergym"]))
-        original(agent, views)
-
-    monkeypatch.setattr(AgentLabAgent, "see_views", recording)
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))  # `view_agents` resolves in the workers
+    monkeypatch.setenv(SEEN, str(tmp_path / "seen.jsonl"))
     llm = make_llm_server(answer_as_gpt4)
     monkeypatch.chdir(tmp_path)
-    argv = ["eval", "--agent", "agentlab", "--agent-arg", f"base_url={llm.base_url}",
+    argv = ["eval", "--agent", "view_agents:RecordingAgentLab", "--agent-arg", f"base_url={llm.base_url}",
             "--suite", "miniwob", "--tasks", "enter-text", "--seeds", "4", "--workers", "1",
             "--max-steps", "5", "--env-server", server.url, "--out", "run"]  # fmt: skip
     assert main(argv) == 0
@@ -161,7 +156,9 @@ def test_palaestra_eval_runs_agentlab_on_a_served_environment(
     assert row["status"] == "done" and row["success"], row
     assert len(llm.chat_requests) == 3 and not llm.script_errors
     assert server.context.sessions.opened >= 1 and server.context.sessions.sessions == {}
-    first, after_wrong, _after_fill = seen  # the reset's view, then one per step the episode went on
+    # the reset's view, then one per step the episode went on after
+    seen = seen_views(str(tmp_path / "seen.jsonl"))
+    first, after_wrong, _ = [view_from_json("browsergym", v["browsergym"]) for v in seen]
     local = BrowserGymObservation(BrowserEnv("miniwob.enter-text", **ENV_OPTIONS))
     try:
         here, _ = local.reset(seed=4)

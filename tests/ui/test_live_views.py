@@ -59,5 +59,17 @@ def test_agentlab_proposes_from_the_live_sessions_browsergym_view(
     assert error in llm.chat_requests[1].last_user_text()  # this step's view, not the first one's
     solved = http.post(f"api/live/{sid}/step", json={"action": second.json()["action"], "by": "agent"})
     assert solved.status_code == 200 and not solved.json()["last_action_error"], solved.text
-    assert http.post(f"api/live/{sid}/close").json() == {"closed": True}
+    assert http.post(f"api/live/{sid}/close", json={}).json() == {"closed": True}
     assert served.sessions == {}
+
+
+def test_an_agent_reading_a_view_the_session_does_not_make_is_told_the_fix(
+    client: tuple[ServedUi, httpx.Client],
+) -> None:
+    served, http = client
+    sid = http.post("api/live", json={"task": "miniwob.click-test", "seed": 1}).json()["id"]
+    assert served.sessions[sid].views == ()
+    refused = http.post(f"api/live/{sid}/propose", json={"agent": "agentlab"})
+    assert refused.status_code == 400, refused.text
+    message = refused.json()["error"]
+    assert "agentlab reads browsergym" in message and "Fix: start the environment with agentlab" in message
