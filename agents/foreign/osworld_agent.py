@@ -4,8 +4,8 @@
 ``scripts/setup`` makes), kept for an episode's steps since the agent remembers its trajectory,
 and reset between episodes with the agent's own ``reset()``, as OSWorld's loop does. It is given
 OSWorld's observation dict (`palaestra.envs.desktop.osworld_compat`: the screen as PNG, OSWorld's
-accessibility-tree XML), which runs build from the step's observation when an agent asks for the
-``osworld`` view (`Agent.see_views`).
+accessibility-tree XML), which runs hand an agent asking for the ``osworld`` view
+(`Agent.see_views`: made in-process, or by the environment server's session with ``--env-server``).
 
 `OSWorldPromptAgent` plays its answers as OSWorld's loop does: each of the answer's actions is one
 step, and the model is asked again once they are played. An answer with no action is sent as an
