@@ -106,10 +106,10 @@ class _Connection:
                 "reset(task='miniwob.click-test').",
                 [{"field": "data.task", "message": "required"}],
             )
-        parts = spec.parts if spec.parts is not None else (session.parts if session else None)
+        parts = spec.parts if spec.parts is not None else (session.asked_parts if session else None)
         views = spec.views if spec.views is not None else (list(session.views) if session else [])
         same = session is not None and session.task == task and same_views(session, views)
-        if session is None or not same or tuple(parts or session.parts) != session.parts:
+        if session is None or not same or tuple(parts or session.asked_parts) != session.asked_parts:
             await self.close()
             session = await self.sessions.create(self.owner, task, parts=parts, views=views)
             self.session_id = session.id

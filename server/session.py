@@ -47,6 +47,8 @@ class Session:
 
     def __init__(self, sid: str, owner: str, task: str, env: PalaestraEnv, parts: tuple[str, ...]) -> None:
         self.id, self.owner, self.task, self.env, self.parts = sid, owner, task, env, parts
+        #: The parts the session was asked for (``parts`` adds what its views are made from).
+        self.asked_parts = parts
         self.created = self.last_used = time.monotonic()
         self.lock = asyncio.Lock()
         self.busy = 0

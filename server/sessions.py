@@ -123,8 +123,9 @@ class SessionManager:
         unknown = [p for p in chosen if p not in PARTS]
         if unknown:
             raise SessionError(f"parts: unknown observation part(s) {unknown}; choose among {list(PARTS)}.")
-        wanted_views = tuple(v for v in VIEWS if v in set(views))
-        strange = sorted(set(views) - set(VIEWS))
+        asked_views = set(views)
+        wanted_views = tuple(v for v in VIEWS if v in asked_views)
+        strange = sorted(asked_views - set(VIEWS))
         if strange:
             raise SessionError(f"views: unknown view(s) {strange}; choose among {list(VIEWS)}.")
         if record and not self.config.trajectories:
@@ -142,11 +143,12 @@ class SessionManager:
                 axtree="axtree" in chosen, dom="dom" in chosen, elements="elements" in chosen,
                 screenshot="screenshot" in chosen, som="som" in chosen,
             ).including(wanted_views)  # fmt: skip
-            chosen += tuple(p for p in obs_config.parts() if p not in chosen)  # what the views need
+            computed = chosen + tuple(p for p in obs_config.parts() if p not in chosen)  # + the views'
             options = {"obs_config": obs_config, "step_timeout": self.config.step_timeout}
             env = self.env_factory(task, **options, **self.config.env_options)
             sid = sid or secrets.token_urlsafe(9)
-            session = Session(sid, owner, task, env, chosen)
+            session = Session(sid, owner, task, env, computed)
+            session.asked_parts = chosen
             try:
                 session.make_views(wanted_views)
             except ViewUnavailable:  # its environment goes before the error

@@ -90,6 +90,12 @@ def test_a_remote_env_is_told_which_view_its_task_cannot_give(
         env.reset(seed=1)
     env.close()
     assert (caught.value.code, caught.value.status) == ("VIEW_UNAVAILABLE", 422)
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        body = {"task": "desktop.calc-add", "parts": ["elements"], "views": ["osworld"], "reset": False}
+        made = http.post("/sessions", json=body).json()
+        # OSWorld's dict is made from the screen and the accessibility tree: the session computes them
+        assert made["view_names"] == ["osworld"] and made["parts"] == ["elements", "axtree", "screenshot"]
+        assert server.context.sessions.sessions[made["id"]].asked_parts == ("elements",)
 
 
 def test_osworlds_view_travels_as_base64_and_comes_back_as_png_bytes() -> None:
