@@ -3,9 +3,10 @@
 Its process (``agentlab_driver.py`` under the Python of the venv ``scripts/setup`` makes for
 BrowserGym and AgentLab) lives as long as this agent; each episode gets a new AgentLab agent in it,
 as AgentLab's ``ExpArgs`` makes one per episode. Each step it is sent BrowserGym's observation dict,
-which runs build with `BrowserGymConverter` when an agent asks for the ``browsergym`` view
-(`Agent.see_views`), encoded as the environment server encodes it (`browsergym_json`), and it
-answers with AgentLab's action, its ``think``, the model's answer and its token counts and cost.
+which runs hand an agent asking for the ``browsergym`` view (`Agent.see_views`: made in-process,
+or by the environment server's session with ``--env-server``), encoded as the server encodes it
+(`browsergym_json`), and it answers with AgentLab's action, its ``think``, the model's answer and
+its token counts and cost.
 An answer AgentLab could not parse (its retries spent) is sent as an empty action, so the
 environment says so in ``last_action_error`` and the episode goes on.
 """
