@@ -27,6 +27,7 @@ from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.obs import Observation
 from palaestra.errors import PalaestraError
+from palaestra.tasks.registry import suite_of
 from palaestra.ui.actions import describe_action, slim_elements
 
 if TYPE_CHECKING:
@@ -270,7 +271,8 @@ class LiveSessions:
             if not ready:
                 if agent.privileged:
                     agent.reveal_task(session.task)
-                await agent.areset(TaskInfo(goal=str(obs.get("goal", "")), action_set=session.env.action_set))
+                goal, actions = str(obs.get("goal", "")), session.env.action_set
+                await agent.areset(TaskInfo(goal=goal, action_set=actions, suite=suite_of(session.task)))
             return await agent.aact(obs)
 
         step = await on_background(run())

@@ -9,8 +9,9 @@ accessibility-tree XML), which runs build from the step's observation when an ag
 
 `OSWorldPromptAgent` plays its answers as OSWorld's loop does: each of the answer's actions is one
 step, and the model is asked again once they are played. An answer with no action is sent as an
-empty action, so the environment says so in ``last_action_error``; OSWorld's agent reports no
-token counts, so none are recorded.
+empty action, so the environment says so in ``last_action_error``. OSWorld's agent reports no
+token counts: its driver reads them from the ``usage`` of the responses the agent received, and
+they are priced (``price_*_per_mtok``) and charged to the run's budget as a `ChatModel`'s are.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from types import TracebackType
 from typing import Any
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
-from palaestra.agents.foreign.process import SideProcess, endpoint, side_env, venv_python
+from palaestra.agents.foreign.process import SideProcess, Spending, endpoint, side_env, venv_python
 from palaestra.agents.registry import AgentSpec
 from palaestra.errors import ConfigError, check_choice
 
@@ -77,6 +78,8 @@ class OSWorldPrompt:
             str(temperature),
         ]
         self.answer_timeout = answer_timeout
+        #: The model calls of the last `predict` and their tokens, from the responses' ``usage``.
+        self.last_usage: dict[str, int] = {}
         self.process = SideProcess(
             "OSWorld's PromptAgent", [str(venv_python(VENV)), str(DRIVER), *options], env
         )
@@ -88,6 +91,7 @@ class OSWorldPrompt:
         if isinstance(sent.get("screenshot"), bytes):
             sent["screenshot"] = base64.b64encode(sent["screenshot"]).decode("ascii")
         answer = self.process.ask({"instruction": instruction, "obs": sent}, self.answer_timeout)
+        self.last_usage = dict(answer.get("usage") or {})
         return str(answer.get("response") or ""), answer.get("actions")
 
     def reset(self) -> None:
@@ -119,6 +123,11 @@ class OSWorldPromptConfig:
     max_tokens: int = 1500
     temperature: float = 0.5
     platform: str = "ubuntu"
+    #: The model's prices (per million tokens), for the step's cost; budgets as a ChatModel's.
+    price_input_per_mtok: float = 0.0
+    price_output_per_mtok: float = 0.0
+    budget_tokens: int | None = None
+    budget_cost: float | None = None
     #: Seconds for the process to import OSWorld's agent, and for one answer (the model's call included).
     start_timeout: float = 120.0
     answer_timeout: float = 300.0
@@ -146,6 +155,7 @@ class OSWorldPromptAgent(Agent):
         self.prompt: OSWorldPrompt | None = None
         self.view: dict[str, Any] = {}
         self.queued: deque[str] = deque()
+        self.spending = Spending(config.budget_tokens, config.budget_cost)
 
     def observation_parts(self) -> frozenset[str]:
         return frozenset({"osworld"})
@@ -201,13 +211,25 @@ class OSWorldPromptAgent(Agent):
                     "osworld-prompt was not handed OSWorld's observation (the run's `osworld` view)."
                 )
             prompt = self._started()
+            self.spending.check()
             response, actions = await asyncio.to_thread(prompt.predict, self.task.goal, self.view)
             played = [a if isinstance(a, str) else json.dumps(a) for a in actions or []]
             step = AgentStep(action=played[0] if played else "", thoughts=response, raw_response=response)
+            self._account(step, prompt.last_usage)
             step.extra["actions"] = played
             self.queued.extend(played[1:])
         self.history.append(step)
         return step
+
+    def _account(self, step: AgentStep, usage: Mapping[str, int]) -> None:
+        """The step's tokens and cost, from what the agent's model calls reported; charged."""
+        c = self.config
+        step.tokens_in = int(usage.get("prompt_tokens") or 0)
+        step.tokens_out = int(usage.get("completion_tokens") or 0)
+        priced = step.tokens_in * c.price_input_per_mtok + step.tokens_out * c.price_output_per_mtok
+        step.cost = priced / 1e6
+        step.extra["model_calls"] = int(usage.get("calls") or 0)
+        self.spending.charge(step.tokens_in, step.tokens_out, step.cost)
 
     async def aclose(self) -> None:
         prompt, self.prompt = self.prompt, None
