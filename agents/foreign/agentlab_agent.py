@@ -6,8 +6,10 @@ as AgentLab's ``ExpArgs`` makes one per episode. Each step it is sent BrowserGym
 which runs build with `BrowserGymConverter` when an agent asks for the ``browsergym`` view
 (`Agent.see_views`), encoded as the environment server encodes it (`browsergym_json`), and it
 answers with AgentLab's action, its ``think``, the model's answer and its token counts and cost.
-An answer AgentLab could not parse (its retries spent) is sent as an empty action, so the
-environment says so in ``last_action_error`` and the episode goes on.
+An answer AgentLab could not parse (its retries spent) is AgentLab's ``None`` action, on which
+BrowserGym's loop ends the episode: here it is recorded as a step with an empty action (its
+thoughts and tokens kept; the environment answers it with an error and changes nothing) and the
+agent stops at the next, so the episode ends as a failure there too.
 
 Each episode's agent is made as AgentLab's ``Study`` makes it: after ``set_benchmark`` with the
 benchmark the suite is (`agentlab_benchmark`: AgentLab's name for it, whether the action set we
@@ -84,6 +86,8 @@ class AgentLabAgent(Agent):
         self.config = config
         self.process: SideProcess | None = None
         self.view: dict[str, Any] = {}
+        #: AgentLab answered no action: the episode ends, as BrowserGym's loop ends it.
+        self.gave_up = False
         self.spending = Spending(config.budget_tokens, config.budget_cost)
 
     def observation_parts(self) -> frozenset[str]:
@@ -114,7 +118,7 @@ class AgentLabAgent(Agent):
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
-        self.view = {}
+        self.view, self.gave_up = {}, False
         process = await asyncio.to_thread(self._started)
         request: dict[str, Any] = {"reset": True, "served": sorted(task.action_set.actions)}
         if self.config.set_benchmark:
@@ -133,6 +137,8 @@ class AgentLabAgent(Agent):
 
     async def aact(self, obs: Any) -> AgentStep:
         assert self.task is not None, "reset() before act()"
+        if self.gave_up:
+            return AgentStep(action="", stop=True, extra={"stopped": "AgentLab answered no action"})
         if not self.view:
             raise ConfigError(
                 "agentlab was not handed BrowserGym's observation (the run's `browsergym` view)."
@@ -155,6 +161,7 @@ class AgentLabAgent(Agent):
         self.spending.charge(step.tokens_in, step.tokens_out, step.cost)
         if answer.get("action") is None:
             step.extra["no_action"] = "AgentLab could not parse the model's answers (its retries spent)"
+            self.gave_up = True
         self.history.append(step)
         return step
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +37,27 @@ VENV = "venv-osworld"
 OBSERVATION_TYPES = ("screenshot", "a11y_tree", "screenshot_a11y_tree", "som")
 #: OSWorld's action spaces, by the name of our desktop action set that parses each.
 ACTION_SPACES = {"pyautogui": "desktop", "computer_13": "computer_13"}
+#: The line OSWorld's set-of-marks agent puts before its code for each mark: ``tag_3=(640, 400)``.
+MARK_LINE = re.compile(r"^tag_(\d+)=\((-?\d+), (-?\d+)\)$")
+MARK_NAME = re.compile(r"\btag_(\d+)\b")
+
+
+def resolve_marks(code: str) -> str:
+    """OSWorld's ``som`` code with its ``tag_N=(x, y)`` lines taken out and each ``tag_N`` written
+    as the ``x, y`` it names, as the Python OSWorld runs would read it: our parser takes literal
+    calls only (``pyautogui.click(tag_3)`` becomes ``pyautogui.click(640, 400)``). A name no line
+    defines is left, and the environment's parse error names it."""
+    marks: dict[str, str] = {}
+    rest: list[str] = []
+    for line in code.split("\n"):
+        found = MARK_LINE.match(line.strip())
+        if found and not rest:
+            marks[found[1]] = f"{found[2]}, {found[3]}"
+        else:
+            rest.append(line)
+    if not marks:
+        return code
+    return MARK_NAME.sub(lambda m: marks.get(m[1], m[0]), "\n".join(rest))
 
 
 def linearize(xml: str, platform: str = "ubuntu") -> str:
@@ -135,6 +157,12 @@ class OSWorldPromptConfig:
     def check(self) -> None:
         check_choice("osworld-prompt: observation_type", self.observation_type, OBSERVATION_TYPES)
         check_choice("osworld-prompt: action_space", self.action_space, tuple(ACTION_SPACES))
+        if self.observation_type == "som" and self.action_space != "pyautogui":
+            raise ConfigError(
+                "osworld-prompt: observation_type=som writes PyAutoGUI code on its marks only (OSWorld's "
+                "PromptAgent refuses som with computer_13). Fix: --agent-arg action_space=pyautogui, or "
+                "observation_type=screenshot_a11y_tree with computer_13."
+            )
         if not self.model.startswith("gpt"):
             raise ConfigError(
                 f"osworld-prompt: model={self.model!r}: OSWorld's PromptAgent sends only models named gpt* "
@@ -213,10 +241,13 @@ class OSWorldPromptAgent(Agent):
             prompt = self._started()
             self.spending.check()
             response, actions = await asyncio.to_thread(prompt.predict, self.task.goal, self.view)
-            played = [a if isinstance(a, str) else json.dumps(a) for a in actions or []]
+            own = [a if isinstance(a, str) else json.dumps(a) for a in actions or []]
+            played = [resolve_marks(a) for a in own] if self.config.observation_type == "som" else own
             step = AgentStep(action=played[0] if played else "", thoughts=response, raw_response=response)
             self._account(step, prompt.last_usage)
             step.extra["actions"] = played
+            if played != own:  # the agent's own code, its marks by name
+                step.extra["osworld_actions"] = own
             self.queued.extend(played[1:])
         self.history.append(step)
         return step

@@ -113,6 +113,17 @@ class UsageWatch:
         return spent
 
 
+def refusal(observation_type: str, action_space: str, exc: Exception) -> str:
+    """Why PromptAgent could not be built with these arguments, and the fix. desktop-env 1.0.2's
+    constructor formats every system prompt with the client's password, and the computer_13 ones
+    hold JSON braces: ``str.format`` fails on them (a KeyError), so computer_13 never starts."""
+    return (
+        f"PromptAgent(observation_type={observation_type!r}, action_space={action_space!r}) failed in "
+        f"its constructor: {type(exc).__name__}: {exc!s}. Fix: --agent-arg action_space=pyautogui "
+        "(desktop-env 1.0.2 cannot format its computer_13 prompts)."
+    )
+
+
 def _respond(out: Any, answer: dict[str, Any]) -> None:
     out.write(json.dumps(answer) + "\n")
     out.flush()
@@ -138,14 +149,18 @@ def main() -> None:
     if args.linearize:
         _respond(out, {"table": linearize_accessibility_tree(sys.stdin.read(), platform=args.platform)})
         return
-    agent = PromptAgent(
-        model=args.model,
-        observation_type=args.observation_type,
-        action_space=args.action_space,
-        platform=args.platform,
-        max_tokens=args.max_tokens,
-        temperature=args.temperature,
-    )
+    try:
+        agent = PromptAgent(
+            model=args.model,
+            observation_type=args.observation_type,
+            action_space=args.action_space,
+            platform=args.platform,
+            max_tokens=args.max_tokens,
+            temperature=args.temperature,
+        )
+    except (KeyError, ValueError) as exc:  # its own checks, or its prompt's formatting (below)
+        _respond(out, {"error": refusal(args.observation_type, args.action_space, exc), "kind": "config"})
+        sys.exit(2)
     watch = UsageWatch(agent_module)
     _respond(out, {"ready": True})
     for line in sys.stdin:
