@@ -112,6 +112,7 @@ def benchmark_object(name: str, multi_tab: bool) -> Any:
     is multi-tab, and its high-level action set arguments (a benchmark AgentLab does not know takes
     WebArena's when multi-tab, MiniWoB's otherwise). Its task list stays empty: the agent learns
     nothing of the episodes to come."""
+    import pandas
     from browsergym.experiments.benchmark.base import Benchmark
     from browsergym.experiments.benchmark.configs import DEFAULT_HIGHLEVEL_ACTION_SET_ARGS
 
@@ -123,6 +124,7 @@ def benchmark_object(name: str, multi_tab: bool) -> Any:
         supports_parallel_seeds=not multi_tab,
         env_args_list=[],
         backends=[],
+        task_metadata=pandas.DataFrame({"task_name": []}),  # its check needs the column
     )
 
 
@@ -188,9 +190,13 @@ def answer_text(info: Any) -> str:
     return str(content)
 
 
+#: Our answer channel: stdout as the process started, since the agent's prints are redirected.
+ANSWERS = sys.stdout
+
+
 def _respond(answer: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(answer, default=str) + "\n")
-    sys.stdout.flush()
+    ANSWERS.write(json.dumps(answer, default=str) + "\n")
+    ANSWERS.flush()
 
 
 def main() -> None:
@@ -221,12 +227,10 @@ def main() -> None:
             if request.get("reset"):
                 try:
                     episode = episode_args(args, request.get("benchmark"), request.get("served"))
+                    agent = episode.make_agent()
+                    answer: dict[str, Any] = {"reset": True}
                 except ValueError as exc:
-                    agent = None
-                    _respond({"error": str(exc), "kind": "config"})
-                    continue
-                agent = episode.make_agent()
-                answer: dict[str, Any] = {"reset": True}
+                    agent, answer = None, {"error": str(exc), "kind": "config"}
             elif agent is None:
                 answer = {"error": "an observation before the first reset"}
             else:
