@@ -6,6 +6,8 @@ fit are refused before the model is asked."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from palaestra.agents.foreign.agentlab_agent import AgentLabAgent, AgentLabConfig, agentlab_benchmark
 from palaestra.cli import main
@@ -107,3 +110,24 @@ def test_the_benchmark_object_is_agentlabs_for_the_suite() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.splitlines()[-1]) == [False, True, ["webarena"]]
+
+
+def test_a_vision_preset_sends_the_screenshot_with_its_marks(
+    tmp_path: Path, make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    """AGENT_4o_MINI_VISION's screenshot and set-of-marks come from our BrowserGym observation."""
+    llm = make_llm_server(noop)
+    row = eval_once(tmp_path, llm, "--agent-arg", "flags=4o_mini_vision")
+    assert row["status"] == "done", row
+    (request,) = llm.chat_requests
+    images = [
+        part["image_url"]["url"]
+        for message in request.messages
+        if isinstance(message.get("content"), list)
+        for part in message["content"]
+        if part.get("type") == "image_url"
+    ]
+    assert len(images) == 1 and images[0].startswith("data:image/")
+    pixels = Image.open(io.BytesIO(base64.b64decode(images[0].split(",", 1)[1])))
+    assert pixels.size[0] > 100 and pixels.size[1] > 100
+    assert "annotated with bounding boxes and corresponding bids" in json.dumps(request.messages)
