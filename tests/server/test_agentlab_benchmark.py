@@ -131,3 +131,19 @@ def test_a_vision_preset_sends_the_screenshot_with_its_marks(
     pixels = Image.open(io.BytesIO(base64.b64decode(images[0].split(",", 1)[1])))
     assert pixels.size[0] > 100 and pixels.size[1] > 100
     assert "annotated with bounding boxes and corresponding bids" in json.dumps(request.messages)
+
+
+def test_no_action_from_agentlab_ends_the_episode_as_browsergyms_loop_does(
+    tmp_path: Path, make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    """Answers AgentLab cannot parse, its retries spent: its None action ends the episode (a
+    failure), the step that asked kept with its tokens."""
+    llm = make_llm_server(reply_text("I am not sure what to do here."))
+    row = eval_once(tmp_path, llm, "--max-steps", "3")
+    assert row["status"] == "done" and row["outcome"] == "failure" and not row["success"], row
+    asked = len(llm.chat_requests)
+    assert asked > 1  # AgentLab asked again after each unparsable answer, then gave up
+    lines = (tmp_path / "run" / str(row["artifacts"]) / "trajectory.jsonl").read_text().splitlines()
+    (step,) = [s for s in map(json.loads, lines) if s["type"] == "step"]
+    assert step["action"] == "" and step["error"] and step["tokens_in"] > 0
+    assert row["steps"] == 1
