@@ -3,13 +3,13 @@
 Its process (``agentlab_driver.py`` under the Python of the venv ``scripts/setup`` makes for
 BrowserGym and AgentLab) lives as long as this agent; each episode gets a new AgentLab agent in it,
 as AgentLab's ``ExpArgs`` makes one per episode. Each step it is sent BrowserGym's observation dict,
-which runs build with `BrowserGymConverter` when an agent asks for the ``browsergym`` view
-(`Agent.see_views`), encoded as the environment server encodes it (`browsergym_json`), and it
-answers with AgentLab's action, its ``think``, the model's answer and its token counts and cost.
-An answer AgentLab could not parse (its retries spent) is AgentLab's ``None`` action, on which
-BrowserGym's loop ends the episode: here it is recorded as a step with an empty action (its
-thoughts and tokens kept; the environment answers it with an error and changes nothing) and the
-agent stops at the next, so the episode ends as a failure there too.
+which runs hand an agent asking for the ``browsergym`` view (`Agent.see_views`: made in-process,
+or by the environment server's session with ``--env-server``), encoded as the server encodes it
+(`browsergym_json`), and it answers with AgentLab's action, its ``think``, the model's answer and
+its token counts and cost. An answer AgentLab could not parse (its retries spent) is AgentLab's
+``None`` action, on which BrowserGym's loop ends the episode: here it is recorded as a step with an
+empty action (its thoughts and tokens kept; the environment answers it with an error and changes
+nothing) and the agent stops at the next, so the episode ends as a failure there too.
 
 Each episode's agent is made as AgentLab's ``Study`` makes it: after ``set_benchmark`` with the
 benchmark the suite is (`agentlab_benchmark`: AgentLab's name for it, whether the action set we

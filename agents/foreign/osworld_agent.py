@@ -4,8 +4,8 @@
 ``scripts/setup`` makes), kept for an episode's steps since the agent remembers its trajectory,
 and reset between episodes with the agent's own ``reset()``, as OSWorld's loop does. It is given
 OSWorld's observation dict (`palaestra.envs.desktop.osworld_compat`: the screen as PNG, OSWorld's
-accessibility-tree XML), which runs build from the step's observation when an agent asks for the
-``osworld`` view (`Agent.see_views`).
+accessibility-tree XML), which runs hand an agent asking for the ``osworld`` view
+(`Agent.see_views`: made in-process, or by the environment server's session with ``--env-server``).
 
 `OSWorldPromptAgent` plays its answers as OSWorld's loop does: each of the answer's actions is one
 step, and the model is asked again once they are played. An answer with no action is sent as an
@@ -17,7 +17,6 @@ they are priced (``price_*_per_mtok``) and charged to the run's budget as a `Cha
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import re
 from collections import deque
@@ -31,6 +30,7 @@ from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.foreign.process import SideProcess, Spending, endpoint, side_env, venv_python
 from palaestra.agents.registry import AgentSpec
 from palaestra.errors import ConfigError, check_choice
+from palaestra.server.view_wire import osworld_json
 
 DRIVER = Path(__file__).resolve().parent / "osworld_driver.py"
 VENV = "venv-osworld"
@@ -109,9 +109,7 @@ class OSWorldPrompt:
 
     def predict(self, instruction: str, obs: Mapping[str, Any]) -> tuple[str, list[Any] | None]:
         """The agent's response and actions for one OSWorld-shaped observation."""
-        sent = dict(obs)
-        if isinstance(sent.get("screenshot"), bytes):
-            sent["screenshot"] = base64.b64encode(sent["screenshot"]).decode("ascii")
+        sent = osworld_json(obs)  # the screen's PNG as base64, as the environment server sends it
         answer = self.process.ask({"instruction": instruction, "obs": sent}, self.answer_timeout)
         self.last_usage = dict(answer.get("usage") or {})
         return str(answer.get("response") or ""), answer.get("actions")
