@@ -23,6 +23,9 @@ class TaskInfo:
     goal: str
     action_set: ActionSet
     max_steps: int | None = None
+    #: The registered suite the task belongs to (``miniwob``, ``webarena``...), which a benchmark's
+    #: own harness tells its agents (AgentLab's ``set_benchmark``); never the task's own name.
+    suite: str = ""
 
 
 @dataclass

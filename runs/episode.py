@@ -32,6 +32,7 @@ from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
 from palaestra.runs.views import AgentViews
+from palaestra.tasks.registry import suite_of
 
 if TYPE_CHECKING:
     from palaestra.routing.feedback import FeedbackStore
@@ -159,7 +160,8 @@ class EpisodeWorker:
             agent.reveal_task(spec.task)
             out.extra["privileged"] = True
         views = AgentViews(agent.observation_parts(), env)
-        await agent.areset(TaskInfo(goal=out.goal, action_set=env.action_set, max_steps=max_steps))
+        suite = suite_of(spec.task)
+        await agent.areset(TaskInfo(out.goal, env.action_set, max_steps=max_steps, suite=suite))
         recorder.start(out.goal, obs)
         views.begin(agent, obs)
         for _ in range(max_steps):

@@ -27,6 +27,7 @@ from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.obs import Observation
 from palaestra.errors import PalaestraError
+from palaestra.tasks.registry import suite_of
 from palaestra.ui.actions import describe_action, slim_elements
 from palaestra.ui.live_agents import agent_key, make_agent, parts_and_views, views_for
 
@@ -275,7 +276,8 @@ class LiveSessions:
             if not ready:
                 if agent.privileged:
                     agent.reveal_task(session.task)
-                await agent.areset(TaskInfo(goal=str(obs.get("goal", "")), action_set=session.env.action_set))
+                goal, actions = str(obs.get("goal", "")), session.env.action_set
+                await agent.areset(TaskInfo(goal=goal, action_set=actions, suite=suite_of(session.task)))
             if views:  # the session made them of this page, with the converters runs use
                 agent.see_views(views)
             return await agent.aact(obs)

@@ -129,6 +129,26 @@ def test_palaestra_eval_runs_osworlds_prompt_agent(tmp_path: Path, monkeypatch: 
     assert "Cannot parse the script" in syntax["error"] and "not an action call" in not_an_action["error"]
     assert no_code["action"] == "" and no_code["error"] and no_code["thoughts"].startswith("I will look")
     assert clicks["action"].startswith("pyautogui.click(") and not clicks["error"] and clicks["success"]
+    # Tokens as the server's usage reported them, on the step that asked; none on a queued action
+    assert syntax["tokens_in"] > 0 and syntax["tokens_out"] > 0 and not_an_action["tokens_in"] == 0
+    assert row["tokens_in"] == syntax["tokens_in"] + no_code["tokens_in"] + clicks["tokens_in"] > 0
+
+
+def test_osworld_prompt_agent_stops_at_its_token_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's ledger is charged with the tokens the agent's answers reported: past its budget,
+    the next answer is not asked for."""
+    monkeypatch.chdir(tmp_path)
+    with ScriptedLLMServer(model) as server:
+        argv = ["eval", "--agent", "osworld-prompt", "--agent-arg", f"base_url={server.url}",
+                "--agent-arg", "budget_tokens=10", "--suite", "desktop", "--tasks", "calc-add",
+                "--seeds", "5", "--workers", "1", "--max-steps", "5", "--out", "run",
+                "--no-screenshots"]  # fmt: skip
+        assert main(argv) == 0
+        assert len(server.chat_requests) == 1  # the first answer's two actions played, then refused
+    (row,) = load_rows(tmp_path / "run")
+    assert row["error_kind"] == "budget_exceeded" and "budget" in row["error_message"], row
 
 
 def test_palaestra_eval_runs_osworlds_prompt_agent_on_a_served_desktop(
