@@ -137,8 +137,8 @@ class OSWorldPromptConfig:
     base_url: str | None = None  # else PALAESTRA_LLM_BASE_URL / OPENAI_BASE_URL
     api_key: str | None = None  # else PALAESTRA_LLM_API_KEY / OPENAI_API_KEY; never recorded
     observation_type: str = "a11y_tree"
-    #: Must be the run's desktop action set: pyautogui (the default) or computer_13
-    #: (with `--action-set computer_13`).
+    #: Must be the run's desktop action set: pyautogui (the default) or computer_13 (with
+    #: `--action-set computer_13`; desktop-env 1.0.2's agent cannot start with it, see the driver).
     action_space: str = "pyautogui"
     max_tokens: int = 1500
     temperature: float = 0.5
@@ -158,8 +158,7 @@ class OSWorldPromptConfig:
         if self.observation_type == "som" and self.action_space != "pyautogui":
             raise ConfigError(
                 "osworld-prompt: observation_type=som writes PyAutoGUI code on its marks only (OSWorld's "
-                "PromptAgent refuses som with computer_13). Fix: --agent-arg action_space=pyautogui, or "
-                "observation_type=screenshot_a11y_tree with computer_13."
+                "PromptAgent refuses som with computer_13). Fix: --agent-arg action_space=pyautogui."
             )
         if not self.model.startswith("gpt"):
             raise ConfigError(
