@@ -74,7 +74,9 @@ async def _locate(page: Page, check: Mapping[str, Any], ctx: EvalContext) -> str
     for action in check.get("prep_actions", []):  # e.g. opening a collapsed section of a form
         await page.evaluate(f"() => {{ try {{ {action}; }} catch (e) {{}} }}")
     value = await page.evaluate(f"() => {{ try {{ return {locator}; }} catch (e) {{ return ''; }} }}")
-    return "" if value is None else str(value)
+    if value is None:  # null, undefined: no text; WebArena's str() makes it the text "None"
+        return "None" if ctx.mode == "paper" else ""
+    return str(value)
 
 
 async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
