@@ -99,9 +99,11 @@ async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
         elif "<" in value:  # whole words of the HTML's text, not of its markup
             value = html.unescape(re.sub(r"<[^>]*>", " ", value))
         required = check.get("required_contents", {})
+        if ctx.mode == "paper":
+            score *= paper.html_contents(value, required)
+            continue
         if "exact_match" in required:
-            clean = paper.clean if ctx.mode == "paper" else _clean
-            score *= float(clean(value) == clean(required["exact_match"]))
+            score *= float(_clean(value) == _clean(required["exact_match"]))
         for item in required.get("must_include", []):
             score *= float(includes(value, item, ctx.mode))
         for item in required.get("must_exclude", []):
