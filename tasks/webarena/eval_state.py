@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import did_you_mean
 from palaestra.tasks.webarena import eval_paper as paper
-from palaestra.tasks.webarena.config import EvalSpec, fill_placeholders
+from palaestra.tasks.webarena.config import EvalSpec, TaskConfigError, fill_placeholders
 from palaestra.tasks.webarena.eval_answer import _clean, includes
 from palaestra.tasks.webarena.eval_context import EvalContext
 from palaestra.tasks.webarena.helpers import HELPERS, HelperError
@@ -71,6 +71,11 @@ async def _locate(page: Page, check: Mapping[str, Any], ctx: EvalContext) -> str
         return await page.content()
     if locator.startswith("func:"):
         return await _call_helper(ctx, page, locator)
+    if ctx.mode == "paper" and not locator.startswith(("document.", "[...document.")):
+        raise TaskConfigError(
+            f"program_html locator {locator[:60]!r}: WebArena runs only expressions starting with "
+            "'document.' or '[...document.' (or func: helpers, or a blank locator for the page's HTML)"
+        )
     for action in check.get("prep_actions", []):  # e.g. opening a collapsed section of a form
         await page.evaluate(f"() => {{ try {{ {action}; }} catch (e) {{}} }}")
     value = await page.evaluate(f"() => {{ try {{ return {locator}; }} catch (e) {{ return ''; }} }}")
