@@ -77,7 +77,11 @@ async def _locate(page: Page, check: Mapping[str, Any], ctx: EvalContext) -> str
             "'document.' or '[...document.' (or func: helpers, or a blank locator for the page's HTML)"
         )
     for action in check.get("prep_actions", []):  # e.g. opening a collapsed section of a form
-        await page.evaluate(f"() => {{ try {{ {action}; }} catch (e) {{}} }}")
+        done = await page.evaluate(
+            f"() => {{ try {{ {action}; return true; }} catch (e) {{ return false; }} }}"
+        )
+        if not done and ctx.mode == "paper":  # WebArena runs them in one try: the rest are skipped
+            break
     value = await page.evaluate(f"() => {{ try {{ return {locator}; }} catch (e) {{ return ''; }} }}")
     if value is None:  # null, undefined: no text; WebArena's str() makes it the text "None"
         return "None" if ctx.mode == "paper" else ""
