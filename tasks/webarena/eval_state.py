@@ -88,9 +88,26 @@ async def _locate(page: Page, check: Mapping[str, Any], ctx: EvalContext) -> str
     return str(value)
 
 
+def _required(check: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A check's ``required_contents``, refused unless ``exact_match`` is text and the lists are
+    lists of text: a bare string as ``must_include`` would be read one character at a time."""
+    required = check.get("required_contents", {})
+    exact = required.get("exact_match", "")
+    lists = [required.get(key, []) for key in ("must_include", "must_exclude")]
+    if not isinstance(exact, str) or not all(
+        isinstance(items, list) and all(isinstance(i, str) for i in items) for items in lists
+    ):
+        raise TaskConfigError(
+            f"program_html required_contents {required!r}: exact_match is a string and must_include / "
+            'must_exclude are lists of strings, e.g. {"must_include": ["Okafor"]}'
+        )
+    return required
+
+
 async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
     score = 1.0
     for check in spec.program_html:
+        required = _required(check)
         target = str(check.get("url", "last"))
         if target.startswith("func:"):
             target = await _call_helper(ctx, ctx.live_page, target)
@@ -107,7 +124,6 @@ async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
             value = html.unescape(value)
         elif "<" in value:  # whole words of the HTML's text, not of its markup
             value = html.unescape(re.sub(r"<[^>]*>", " ", value))
-        required = check.get("required_contents", {})
         if ctx.mode == "paper":
             score *= paper.html_contents(value, required)
             continue

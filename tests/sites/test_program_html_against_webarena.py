@@ -97,6 +97,10 @@ CASES: dict[str, Case] = {
                                    EDIT, "edited"),
     "must_exclude alone": Case((check(LAST_NAME, {"must_exclude": ["Lopez"]}),), EDIT, "edited"),
     "locator not document.": Case((check("window.document.title", {"must_include": ["Profile"]}),), EDIT),
+    "quoted exact_match": Case((check(LAST_NAME, {"exact_match": f"'{NEW_NAME}'"}),), EDIT, "edited"),
+    "element as value": Case((check("document.querySelector('h1')", {"exact_match": "{}"}),), PROFILE),
+    "must_include as text": Case((check(LAST_NAME, {"must_include": NEW_NAME}),), EDIT, "edited"),
+    "helper not known": Case((check("func:no_such_helper(__page__)", {"exact_match": ""}),), PROFILE),
     "prep action fills": Case((check(LAST_NAME, {"exact_match": "Changed"}, prep_actions=[CHANGE]),), EDIT),
     "prep actions after a failing one": Case((check(LAST_NAME, {"exact_match": "Changed"}, prep_actions=[
         "document.querySelector('#missing').click()", CHANGE]),), EDIT),
@@ -111,6 +115,17 @@ DIFFERENCES = {
         "HTML 404 page as JSON",
     )
     for name in ("436 latest order helper", "585 review helpers")
+} | {
+    "must_include as text": Difference(
+        "ValueError", "AssertionError",
+        "a bare string as must_include: ours refuses it with a TaskConfigError saying the form (it read "
+        "the string one character at a time before); WebArena's assert stops the run",
+    ),
+    "helper not known": Difference(
+        "ValueError", "NameError",
+        "an unknown func: helper: ours never evaluates a config's text and names the known helpers "
+        "(HelperError); WebArena's eval() raises NameError",
+    ),
 }  # fmt: skip
 
 #: The corrected column's scores where they differ from the paper's: a null value is no text, every
