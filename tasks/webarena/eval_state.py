@@ -22,6 +22,7 @@ from palaestra.tasks.webarena.config import EvalSpec, TaskConfigError, fill_plac
 from palaestra.tasks.webarena.eval_answer import _clean, includes
 from palaestra.tasks.webarena.eval_context import EvalContext
 from palaestra.tasks.webarena.helpers import HELPERS, HelperError
+from palaestra.tasks.webarena.normalise import fuzzy_match
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -89,11 +90,12 @@ async def _locate(page: Page, check: Mapping[str, Any], ctx: EvalContext) -> str
 
 
 def _required(check: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A check's ``required_contents``, refused unless ``exact_match`` is text and the lists are
-    lists of text: a bare string as ``must_include`` would be read one character at a time."""
+    """A check's ``required_contents``, refused unless ``exact_match`` is text and the lists
+    (``must_include``, ``must_exclude``, Lite's ``fuzzy_match``) are lists of text: a bare string
+    as ``must_include`` would be read one character at a time."""
     required = check.get("required_contents", {})
     exact = required.get("exact_match", "")
-    lists = [required.get(key, []) for key in ("must_include", "must_exclude")]
+    lists = [required.get(key, []) for key in ("must_include", "must_exclude", "fuzzy_match")]
     if not isinstance(exact, str) or not all(
         isinstance(items, list) and all(isinstance(i, str) for i in items) for items in lists
     ):
@@ -102,6 +104,15 @@ def _required(check: Mapping[str, Any]) -> Mapping[str, Any]:
             'must_exclude are lists of strings, e.g. {"must_include": ["Okafor"]}'
         )
     return required
+
+
+async def _fuzzy_contents(ctx: EvalContext, value: str, references: list[str]) -> bool:
+    """WebArena-Lite's ``fuzzy_match`` of a page's value (four of its tasks; WebArena has none): the
+    configured judge on the references joined by ", ", as Lite's grader gets them; without a judge,
+    the deterministic match of each reference."""
+    if ctx.judge is not None:
+        return await ctx.judge(ctx.intent, value, ", ".join(references))
+    return all(fuzzy_match(value, reference) for reference in references)
 
 
 async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
@@ -124,6 +135,9 @@ async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
             value = html.unescape(value)
         elif "<" in value:  # whole words of the HTML's text, not of its markup
             value = html.unescape(re.sub(r"<[^>]*>", " ", value))
+        if not {"exact_match", "must_include", "must_exclude"} & set(required) and "fuzzy_match" in required:
+            score *= float(await _fuzzy_contents(ctx, value, required["fuzzy_match"]))
+            continue
         if ctx.mode == "paper":
             score *= paper.html_contents(value, required)
             continue

@@ -100,6 +100,8 @@ CASES: dict[str, Case] = {
     "quoted exact_match": Case((check(LAST_NAME, {"exact_match": f"'{NEW_NAME}'"}),), EDIT, "edited"),
     "element as value": Case((check("document.querySelector('h1')", {"exact_match": "{}"}),), PROFILE),
     "must_include as text": Case((check(LAST_NAME, {"must_include": NEW_NAME}),), EDIT, "edited"),
+    "fuzzy_match (Lite's)": Case((check(LAST_NAME, {"fuzzy_match": [NEW_NAME]}),), EDIT, "edited"),
+    "fuzzy_match (Lite's), unmet": Case((check(LAST_NAME, {"fuzzy_match": ["Lopez"]}),), EDIT, "edited"),
     "helper not known": Case((check("func:no_such_helper(__page__)", {"exact_match": ""}),), PROFILE),
     "prep action fills": Case((check(LAST_NAME, {"exact_match": "Changed"}, prep_actions=[CHANGE]),), EDIT),
     "prep actions after a failing one": Case((check(LAST_NAME, {"exact_match": "Changed"}, prep_actions=[
@@ -121,6 +123,12 @@ DIFFERENCES = {
         "a bare string as must_include: ours refuses it with a TaskConfigError saying the form (it read "
         "the string one character at a time before); WebArena's assert stops the run",
     ),
+    "fuzzy_match (Lite's)": Difference(
+        1.0, "ValueError",
+        "fuzzy_match in required_contents is WebArena-Lite's (4 of its tasks), which grades it; "
+        "WebArena's evaluator raises on it (ours passed any such check without reading it before)",
+    ),
+    "fuzzy_match (Lite's), unmet": Difference(0.0, "ValueError", "as the case above"),
     "helper not known": Difference(
         "ValueError", "NameError",
         "an unknown func: helper: ours never evaluates a config's text and names the known helpers "
