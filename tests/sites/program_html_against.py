@@ -18,7 +18,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ class Case:
     last: str
     state: str = "seed"
     sites: tuple[str, ...] = ("shopping",)
+    #: The sites a user's instance serves (the rest are Palaestra's stand-ins).
+    hosted: tuple[str, ...] = ()
 
     def config(self, urls: Mapping[str, str]) -> dict[str, Any]:
         """The task as WebArena's generated config file has it: placeholders replaced by the sites'
@@ -66,6 +68,19 @@ class Case:
                else "document. locator" if locator.startswith("document.") else "other locator")  # fmt: skip
         what = next((key for key in ("exact_match", "must_include") if key in required), "other contents")
         return {where, how, what}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What a judging browser's context sends to the sites: the episode's header and log-in cookies
+    on Palaestra's sites (``of_episode``), nothing on a user's instance."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def of_episode(cls, episode: Episode) -> Visit:
+        return cls(episode.headers, episode.login_cookies())
 
 
 @dataclass(frozen=True)
@@ -90,18 +105,19 @@ def fill(value: Any, urls: Mapping[str, str]) -> Any:
 
 
 async def column_score(
-    browser: Browser, case: Case, episode: Episode, urls: Mapping[str, str], mode: str
+    browser: Browser, case: Case, visit: Visit, urls: Mapping[str, str], mode: str
 ) -> float | str:
-    """Our column's score of a case on a fresh logged-in page of the episode, or the name of the
-    exception it raised (``OfficialTask.evaluate`` makes a ``ValueError`` the column's error)."""
+    """Our column's score of a case on a fresh logged-in page, or the name of the exception it
+    raised (``OfficialTask.evaluate`` makes a ``ValueError`` the column's error)."""
     config = from_json(case.config({}) | {"start_url": case.last})
-    context = await browser.new_context(extra_http_headers=episode.headers)
+    context = await browser.new_context(extra_http_headers=visit.headers)
     try:
-        await context.add_cookies(episode.login_cookies())
+        if visit.cookies:
+            await context.add_cookies(visit.cookies)
         page = await context.new_page()
         await page.goto(fill(case.last, urls), wait_until="load")
         ctx = EvalContext(page=page, context=context, answer=None, infeasible=None, urls=urls, databases={},
-                          mode=mode, stand_ins=case.sites)  # fmt: skip
+                          mode=mode, stand_ins=[s for s in case.sites if s not in case.hosted])  # fmt: skip
         try:
             return await evaluate(config.eval, ctx)
         except ValueError:
@@ -119,17 +135,17 @@ def same_chromium(browser: Browser) -> str:
 
 
 def webarena_verdicts(
-    browser: Browser, cases: Mapping[str, Case], episodes: Mapping[str, Episode],
+    browser: Browser, cases: Mapping[str, Case], visits: Mapping[str, Visit],
     urls: Mapping[str, str], addresses: Mapping[str, str],
 ) -> dict[str, float | str]:  # fmt: skip
-    """WebArena's score of each case in its episode, or the name of the exception it raised."""
+    """WebArena's score of each case in its state, or the name of the exception it raised."""
     chromium = same_chromium(browser)
     payload = [
         {
             "config": case.config(urls),
             "url": fill(case.last, urls),
-            "headers": episodes[case.state].headers,
-            "cookies": episodes[case.state].login_cookies(),
+            "headers": visits[case.state].headers,
+            "cookies": visits[case.state].cookies,
         }
         for case in cases.values()
     ]
@@ -140,16 +156,17 @@ def webarena_verdicts(
 
 def assert_same_scores(
     loop: asyncio.AbstractEventLoop, browser: Browser, cases: Mapping[str, Case],
-    episodes: Mapping[str, Episode], urls: Mapping[str, str], addresses: Mapping[str, str],
-    differences: Mapping[str, Difference],
-) -> dict[str, float | str]:  # fmt: skip
+    visits: Mapping[str, Visit], urls: Mapping[str, str], addresses: Mapping[str, str],
+    differences: Mapping[str, Difference], coverage: bool = True,
+) -> tuple[dict[str, float | str], dict[str, float | str]]:  # fmt: skip
     """Every case scores the same in our paper column and in WebArena, but those in
-    ``differences``, which score exactly as listed; each kind of check has a case WebArena passes
-    and one it fails. Returns our corrected column's scores, for the test to check its own table."""
+    ``differences``, which score exactly as listed; with ``coverage``, each kind of check has a
+    case WebArena passes and one it fails. Returns WebArena's verdicts and our corrected column's
+    scores, for the test to check its own tables."""
     assert set(differences) <= set(cases), set(differences) - set(cases)
-    theirs = webarena_verdicts(browser, cases, episodes, urls, addresses)
+    theirs = webarena_verdicts(browser, cases, visits, urls, addresses)
     ours = {
-        name: loop.run_until_complete(column_score(browser, case, episodes[case.state], urls, "paper"))
+        name: loop.run_until_complete(column_score(browser, case, visits[case.state], urls, "paper"))
         for name, case in cases.items()
     }
     report = []
@@ -163,10 +180,12 @@ def assert_same_scores(
             report.append(f"{name}: paper {ours[name]!r}, WebArena {theirs[name]!r}")
     table = "\n".join(f"{n}: {sorted(cases[n].kinds())}: {theirs[n]!r}" for n in cases)
     assert not report, "\n".join(report) + "\nWebArena's verdicts:\n" + table
-    for kind in set().union(*(case.kinds() for case in cases.values())) - {"other locator", "other contents"}:
+    kinds = set().union(*(case.kinds() for case in cases.values())) if coverage else set()
+    for kind in kinds - {"other locator", "other contents"}:
         seen = {theirs[n] for n, c in cases.items() if kind in c.kinds()}
         assert 1.0 in seen and 0.0 in seen, f"{kind} lacks a passing or a failing case:\n{table}"
-    return {
-        name: loop.run_until_complete(column_score(browser, case, episodes[case.state], urls, "corrected"))
+    corrected = {
+        name: loop.run_until_complete(column_score(browser, case, visits[case.state], urls, "corrected"))
         for name, case in cases.items()
     }
+    return theirs, corrected

@@ -21,7 +21,7 @@ from playwright.async_api import Browser
 from palaestra.sites.runtime import Episode, SiteRuntime
 from palaestra.tasks.webarena.official import benchmark_configs
 
-from .program_html_against import Case, Difference, assert_same_scores
+from .program_html_against import Case, Difference, Visit, assert_same_scores
 
 SITES = {"shopping": "shop", "shopping_admin": "shop-admin", "reddit": "forum", "gitlab": "code"}
 NEW_NAME = "Okafor"
@@ -196,7 +196,8 @@ def test_program_html_scores_as_webarenas_evaluator_on_served_pages(
 ) -> None:
     addresses = {theirs: runtime.url(ours) for theirs, ours in SITES.items()}
     urls = {f"__{theirs.upper()}__": url for theirs, url in addresses.items()}
-    corrected = assert_same_scores(loop, browser, CASES, episodes, urls, addresses, DIFFERENCES)
+    visits = {state: Visit.of_episode(episode) for state, episode in episodes.items()}
+    _, corrected = assert_same_scores(loop, browser, CASES, visits, urls, addresses, DIFFERENCES)
     # The corrected column departs from WebArena's reading on exactly these checks.
     assert {name: score for name, score in corrected.items() if name in CORRECTED} == CORRECTED
     assert corrected["reply on the post (edited)"] == 1.0 and corrected["profile fetched (seed)"] == 0.0
