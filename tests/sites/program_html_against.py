@@ -1,12 +1,13 @@
 """Scores ``program_html`` checks on real pages of the served sites with our ``paper`` column and with
 WebArena's own evaluator (libwebarena 0.0.5's ``HTMLContentEvaluator``, run by
 ``testing/webarena_page_scorer.py`` in the venv ``scripts/setup`` makes for it), for
-``test_program_html_against_webarena.py``.
+``test_program_html_against_webarena.py`` and the helper tests beside it.
 
 A case is a task's ``program_html`` checks, the agent's last page and the site state it is judged
-in (an episode, seeded, or changed through the sites' forms first). Ours is computed in-process by
-``evaluators.evaluate`` in ``mode="paper"`` on a page of our Chromium, the call ``OfficialTask``
-makes; WebArena's in one subprocess, on a page of its own Chromium (same flags) that sends the
+in (``Visit``: an episode, seeded or changed through the sites' forms first, or a user-hosted
+instance). Ours is computed in-process by ``evaluators.evaluate`` in ``mode="paper"`` (and
+``"corrected"``) on a page of our Chromium, the call ``OfficialTask`` makes; WebArena's in one
+subprocess for all cases, on a page of its own Chromium (same build and flags) that sends the
 same episode header and log-in cookies. Where we differ on purpose, the test lists the case with
 both verdicts and the reason (``Difference``), as the answer and OSWorld differential tests do.
 """
@@ -72,15 +73,22 @@ class Case:
 
 @dataclass(frozen=True)
 class Visit:
-    """What a judging browser's context sends to the sites: the episode's header and log-in cookies
-    on Palaestra's sites (``of_episode``), nothing on a user's instance."""
+    """A site state cases are judged in: the sites' addresses (WebArena's site -> base URL) and what
+    a judging browser's context sends them, the episode's header and log-in cookies on Palaestra's
+    sites (``of_episode``), nothing on a user's instance."""
 
+    addresses: dict[str, str]
     headers: dict[str, str] = field(default_factory=dict)
     cookies: list[Any] = field(default_factory=list)
 
     @classmethod
-    def of_episode(cls, episode: Episode) -> Visit:
-        return cls(episode.headers, episode.login_cookies())
+    def of_episode(cls, episode: Episode, addresses: dict[str, str]) -> Visit:
+        return cls(addresses, episode.headers, episode.login_cookies())
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """WebArena's placeholders (``__SHOPPING__``) -> base URL."""
+        return {f"__{site.upper()}__": url for site, url in self.addresses.items()}
 
 
 @dataclass(frozen=True)
@@ -104,24 +112,28 @@ def fill(value: Any, urls: Mapping[str, str]) -> Any:
     return value
 
 
-async def column_score(
-    browser: Browser, case: Case, visit: Visit, urls: Mapping[str, str], mode: str
-) -> float | str:
-    """Our column's score of a case on a fresh logged-in page, or the name of the exception it
-    raised (``OfficialTask.evaluate`` makes a ``ValueError`` the column's error)."""
-    config = from_json(case.config({}) | {"start_url": case.last})
+async def column_scores(browser: Browser, case: Case, visit: Visit) -> tuple[float | str, float | str]:
+    """Our paper and corrected columns' scores of a case on a fresh logged-in page, or the name of
+    the exception each raised (``OfficialTask.evaluate`` makes a ``ValueError`` the column's error).
+    Both read the same page, paper first: its reading never runs a prep action the corrected one
+    skips, so the page the corrected column reads is the one it would have made itself."""
+    config, urls = from_json(case.config({}) | {"start_url": case.last}), visit.urls
     context = await browser.new_context(extra_http_headers=visit.headers)
     try:
         if visit.cookies:
             await context.add_cookies(visit.cookies)
         page = await context.new_page()
         await page.goto(fill(case.last, urls), wait_until="load")
-        ctx = EvalContext(page=page, context=context, answer=None, infeasible=None, urls=urls, databases={},
-                          mode=mode, stand_ins=[s for s in case.sites if s not in case.hosted])  # fmt: skip
-        try:
-            return await evaluate(config.eval, ctx)
-        except ValueError:
-            return "ValueError"
+        scores: list[float | str] = []
+        stand_ins = [site for site in case.sites if site not in case.hosted]
+        for mode in ("paper", "corrected"):
+            ctx = EvalContext(page=page, context=context, answer=None, infeasible=None, urls=urls,
+                              databases={}, mode=mode, stand_ins=stand_ins)  # fmt: skip
+            try:
+                scores.append(await evaluate(config.eval, ctx))
+            except ValueError:
+                scores.append("ValueError")
+        return scores[0], scores[1]
     finally:
         await context.close()
 
@@ -135,40 +147,36 @@ def same_chromium(browser: Browser) -> str:
 
 
 def webarena_verdicts(
-    browser: Browser, cases: Mapping[str, Case], visits: Mapping[str, Visit],
-    urls: Mapping[str, str], addresses: Mapping[str, str],
-) -> dict[str, float | str]:  # fmt: skip
+    browser: Browser, cases: Mapping[str, Case], visits: Mapping[str, Visit]
+) -> dict[str, float | str]:
     """WebArena's score of each case in its state, or the name of the exception it raised."""
-    chromium = same_chromium(browser)
-    payload = [
-        {
-            "config": case.config(urls),
-            "url": fill(case.last, urls),
-            "headers": visits[case.state].headers,
-            "cookies": visits[case.state].cookies,
-        }
-        for case in cases.values()
-    ]
-    env = {"SCORER_CHROMIUM": chromium, "SCORER_CHROMIUM_ARGS": json.dumps(list(CHROMIUM_FLAGS)),
-           **{SITE_VARIABLES[site]: url for site, url in addresses.items()}}  # fmt: skip
+    payload = []
+    for case in cases.values():
+        visit = visits[case.state]
+        payload.append({
+            "config": case.config(visit.urls), "url": fill(case.last, visit.urls), "headers": visit.headers,
+            "cookies": visit.cookies, "sites": {SITE_VARIABLES[s]: url for s, url in visit.addresses.items()},
+        })  # fmt: skip
+    env = {
+        "SCORER_CHROMIUM": same_chromium(browser),
+        "SCORER_CHROMIUM_ARGS": json.dumps(list(CHROMIUM_FLAGS)),
+    }
     return dict(zip(cases, run_scorer(WEBARENA_PYTHON, SCORER, payload, env), strict=True))
 
 
 def assert_same_scores(
     loop: asyncio.AbstractEventLoop, browser: Browser, cases: Mapping[str, Case],
-    visits: Mapping[str, Visit], urls: Mapping[str, str], addresses: Mapping[str, str],
-    differences: Mapping[str, Difference], coverage: bool = True,
+    visits: Mapping[str, Visit], differences: Mapping[str, Difference], coverage: bool = True,
 ) -> tuple[dict[str, float | str], dict[str, float | str]]:  # fmt: skip
     """Every case scores the same in our paper column and in WebArena, but those in
     ``differences``, which score exactly as listed; with ``coverage``, each kind of check has a
     case WebArena passes and one it fails. Returns WebArena's verdicts and our corrected column's
     scores, for the test to check its own tables."""
     assert set(differences) <= set(cases), set(differences) - set(cases)
-    theirs = webarena_verdicts(browser, cases, visits, urls, addresses)
-    ours = {
-        name: loop.run_until_complete(column_score(browser, case, visits[case.state], urls, "paper"))
-        for name, case in cases.items()
-    }
+    theirs = webarena_verdicts(browser, cases, visits)
+    both = {name: loop.run_until_complete(column_scores(browser, case, visits[case.state]))
+            for name, case in cases.items()}  # fmt: skip
+    ours = {name: paper for name, (paper, _) in both.items()}
     report = []
     for name in cases:
         if name in differences:
@@ -184,8 +192,4 @@ def assert_same_scores(
     for kind in kinds - {"other locator", "other contents"}:
         seen = {theirs[n] for n, c in cases.items() if kind in c.kinds()}
         assert 1.0 in seen and 0.0 in seen, f"{kind} lacks a passing or a failing case:\n{table}"
-    corrected = {
-        name: loop.run_until_complete(column_score(browser, case, visits[case.state], urls, "corrected"))
-        for name, case in cases.items()
-    }
-    return theirs, corrected
+    return theirs, {name: corrected for name, (_, corrected) in both.items()}

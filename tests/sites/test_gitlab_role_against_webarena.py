@@ -81,14 +81,9 @@ def official(task_id: int, state: str) -> Case:
 def test_member_role_helper_scores_as_webarenas_on_a_user_hosted_gitlab(
     loop: asyncio.AbstractEventLoop, browser: Browser, gitlabs: dict[str, str]
 ) -> None:
-    theirs: dict[str, float | str] = {}
-    corrected: dict[str, float | str] = {}
-    for state in STATES:
-        cases = {f"{task} {state}": official(task, state) for task in (481, 576)}
-        urls, sites = {"__GITLAB__": gitlabs[state]}, {"gitlab": gitlabs[state]}
-        verdicts = assert_same_scores(loop, browser, cases, {state: Visit()}, urls, sites, {}, coverage=False)
-        theirs.update(verdicts[0])
-        corrected.update(verdicts[1])
+    cases = {f"{task} {state}": official(task, state) for state in STATES for task in (481, 576)}
+    visits = {state: Visit({"gitlab": url}) for state, url in gitlabs.items()}
+    theirs, corrected = assert_same_scores(loop, browser, cases, visits, {}, coverage=False)
     assert theirs == {
         "481 roles as asked": 1.0, "576 roles as asked": 0.0,  # 576 asks both to be Developers
         "481 two developers": 0.0, "576 two developers": 1.0,

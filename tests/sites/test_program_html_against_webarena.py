@@ -195,9 +195,8 @@ def test_program_html_scores_as_webarenas_evaluator_on_served_pages(
     loop: asyncio.AbstractEventLoop, browser: Browser, runtime: SiteRuntime, episodes: dict[str, Episode]
 ) -> None:
     addresses = {theirs: runtime.url(ours) for theirs, ours in SITES.items()}
-    urls = {f"__{theirs.upper()}__": url for theirs, url in addresses.items()}
-    visits = {state: Visit.of_episode(episode) for state, episode in episodes.items()}
-    _, corrected = assert_same_scores(loop, browser, CASES, visits, urls, addresses, DIFFERENCES)
+    visits = {state: Visit.of_episode(episode, addresses) for state, episode in episodes.items()}
+    _, corrected = assert_same_scores(loop, browser, CASES, visits, DIFFERENCES)
     # The corrected column departs from WebArena's reading on exactly these checks.
     assert {name: score for name, score in corrected.items() if name in CORRECTED} == CORRECTED
     assert corrected["reply on the post (edited)"] == 1.0 and corrected["profile fetched (seed)"] == 0.0

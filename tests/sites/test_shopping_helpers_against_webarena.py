@@ -163,17 +163,11 @@ DIFFERENCES = {
 def test_magento_helpers_score_as_webarenas_on_a_user_hosted_shop(
     loop: asyncio.AbstractEventLoop, browser: Browser, shops: dict[str, str]
 ) -> None:
-    theirs: dict[str, float | str] = {}
-    corrected: dict[str, float | str] = {}
-    for state, names in CASES.items():
-        cases = {name: official(task_id, state) for name, task_id in names.items()}
-        urls, sites = {"__SHOPPING__": shops[state]}, {"shopping": shops[state]}
-        differences = {name: d for name, d in DIFFERENCES.items() if name in cases}
-        verdicts = assert_same_scores(
-            loop, browser, cases, {state: Visit()}, urls, sites, differences, coverage=False
-        )
-        theirs.update(verdicts[0])
-        corrected.update(verdicts[1])
+    cases = {
+        name: official(task_id, state) for state, names in CASES.items() for name, task_id in names.items()
+    }
+    visits = {state: Visit({"shopping": url}) for state, url in shops.items()}
+    theirs, corrected = assert_same_scores(loop, browser, cases, visits, DIFFERENCES, coverage=False)
     assert theirs == {
         "436": 1.0, "585": 1.0, "436 other": 0.0, "585 other": 0.0,
         "436 renumbered": 0.0, "585 first vote not Rating": "AssertionError",
