@@ -90,18 +90,21 @@ async def _locate(page: Page, check: Mapping[str, Any], ctx: EvalContext) -> str
 
 
 def _required(check: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A check's ``required_contents``, refused unless ``exact_match`` is text and the lists
-    (``must_include``, ``must_exclude``, Lite's ``fuzzy_match``) are lists of text: a bare string
-    as ``must_include`` would be read one character at a time."""
+    """A check's ``required_contents``, refused unless it names one of them, ``exact_match`` is text
+    and the lists (``must_include``, ``must_exclude``, Lite's ``fuzzy_match``) are lists of text: a
+    bare string as ``must_include`` would be read one character at a time, and a check requiring
+    nothing would pass any page."""
     required = check.get("required_contents", {})
     exact = required.get("exact_match", "")
     lists = [required.get(key, []) for key in ("must_include", "must_exclude", "fuzzy_match")]
-    if not isinstance(exact, str) or not all(
-        isinstance(items, list) and all(isinstance(i, str) for i in items) for items in lists
+    if (
+        not {"exact_match", "must_include", "must_exclude", "fuzzy_match"} & set(required)
+        or not isinstance(exact, str)
+        or not all(isinstance(items, list) and all(isinstance(i, str) for i in items) for items in lists)
     ):
         raise TaskConfigError(
-            f"program_html required_contents {required!r}: exact_match is a string and must_include / "
-            'must_exclude are lists of strings, e.g. {"must_include": ["Okafor"]}'
+            f"program_html required_contents {required!r}: give exact_match (a string) or must_include / "
+            'must_exclude / fuzzy_match (lists of strings), e.g. {"must_include": ["Okafor"]}'
         )
     return required
 

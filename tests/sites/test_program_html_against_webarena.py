@@ -109,6 +109,7 @@ CASES: dict[str, Case] = {
     "must_include as text": Case((check(LAST_NAME, {"must_include": NEW_NAME}),), EDIT, "edited"),
     "fuzzy_match (Lite's)": Case((check(LAST_NAME, {"fuzzy_match": [NEW_NAME]}),), EDIT, "edited"),
     "fuzzy_match (Lite's), unmet": Case((check(LAST_NAME, {"fuzzy_match": ["Lopez"]}),), EDIT, "edited"),
+    "nothing required": Case((check(LAST_NAME, {}),), EDIT),
     "helper not known": Case((check("func:no_such_helper(__page__)", {"exact_match": ""}),), PROFILE),
     "prep action fills": Case((check(LAST_NAME, {"exact_match": "Changed"}, prep_actions=[CHANGE]),), EDIT),
     "prep actions after a failing one": Case((check(LAST_NAME, {"exact_match": "Changed"}, prep_actions=[
