@@ -86,7 +86,10 @@ def unmarked_in_closed_roots(raw: dict[str, Any], id_attr: str) -> list[Unmarked
         types, attributes, parents = nodes["nodeType"], nodes["attributes"], nodes["parentIndex"]
         pseudo = set(nodes.get("pseudoType", {"index": []})["index"])  # ::marker and such: no ids
         unmarked = [
-            under[i] and types[i] == ELEMENT and i not in pseudo and _id_of(attributes[i], attr, strings) is None
+            under[i]
+            and types[i] == ELEMENT
+            and i not in pseudo
+            and _id_of(attributes[i], attr, strings) is None
             for i in range(len(types))
         ]
         inner = {parents[i] for i, u in enumerate(unmarked) if u}  # unmarked elements' parents
@@ -133,7 +136,8 @@ class ClosedShadows:
           const roots = [];
           for (const node of nodes) {{
             const chain = [];
-            for (let r = node.getRootNode(); r.nodeType === 11 && r.host; r = r.host.getRootNode()) chain.push(r);
+            let r = node.getRootNode();
+            for (; r.nodeType === 11 && r.host; r = r.host.getRootNode()) chain.push(r);
             for (const r of chain.reverse()) if (!roots.includes(r)) roots.push(r);
           }}
           for (const r of roots) next = mark([prefix, next, Array.from(r.children).reverse()]);
@@ -149,7 +153,9 @@ class ClosedShadows:
         try:
             resolved = await asyncio.gather(
                 *(
-                    session.send("DOM.resolveNode", {"backendNodeId": n.backend_id, "objectGroup": OBJECT_GROUP})
+                    session.send(
+                        "DOM.resolveNode", {"backendNodeId": n.backend_id, "objectGroup": OBJECT_GROUP}
+                    )
                     for n in nodes
                 ),
                 return_exceptions=True,

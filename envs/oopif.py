@@ -65,13 +65,13 @@ class FrameSessions:
             await asyncio.gather(*(self._find_owner(f, k) for f, k in missing))
         return sorted(((f, k) for f, k in found if k.owner_id), key=lambda fk: _depth(fk[0]))
 
-    async def capture(self, page: Page, params: dict[str, Any], snapshot: TakeSnapshot) -> list[FramePart]:
+    async def capture(self, page: Page, params: dict[str, Any], take: TakeSnapshot) -> list[FramePart]:
         """Snapshot and AXTree of every out-of-process frame; a frame that goes away (or changes
         process) meanwhile is left out of this observation, as a detaching same-process one is."""
         frames = await self.out_of_process(page)
         if not frames:
             return []
-        results = await asyncio.gather(*(self._capture_one(f, k, params, snapshot) for f, k in frames))
+        results = await asyncio.gather(*(self._capture_one(f, k, params, take) for f, k in frames))
         parts: list[FramePart] = []
         for number, (owner_id, snapshot, nodes) in enumerate((r for r in results if r is not None), 1):
             parts.append(FramePart(owner_id, snapshot, [_moved(n, number) for n in nodes], number))

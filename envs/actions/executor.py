@@ -98,7 +98,11 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
         case a.Press(id=str(eid), keys=keys):
             await (await locate(state, eid)).locator.press(keys, timeout=timeout)
         case a.Focus(id=eid):
-            await (await locate(state, eid)).locator.focus(timeout=timeout)
+            target = await locate(state, eid)
+            if isinstance(target.locator, Locator):
+                await target.locator.focus(timeout=timeout)
+            else:  # a closed-root element's handle: focusing it does not wait
+                await target.locator.focus()
         case a.Scroll(dx=dx, dy=dy, id=None):
             await page.mouse.wheel(dx, dy)
         case a.Scroll(dx=dx, dy=dy, id=str(eid)):

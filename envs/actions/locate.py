@@ -2,8 +2,9 @@
 
 Element ids resolve to ``[data-pal-id="..."]`` in the frame that owns the id prefix (CSS selectors
 pierce open shadow roots); an element in a closed shadow root, which no selector reaches, to a
-handle on it (`palaestra.envs.closed_shadow`), which the actions use as they use a locator. The common mistakes (no such element, hidden, disabled, inert, not
-editable) get a clear `ActionError` at once instead of a timeout.
+handle on it (`palaestra.envs.closed_shadow`), which the actions use as they use a locator. The
+common mistakes (no such element, hidden, disabled, inert, not editable) get a clear
+`ActionError` at once instead of a timeout.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import ElementHandle, Locator, Page
+from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.observation import ID_ATTR, FrameIds
 from palaestra.errors import ActionError
@@ -121,4 +122,6 @@ async def locate(state: Locating, element_id: str, editable: bool = False, visib
             "textarea or contenteditable element."
         )
     in_main_frame = frame.parent_frame is None and status["point"] is not None
-    return Target(locator.first if handle is None else handle, tuple(status["point"]) if in_main_frame else None)
+    return Target(
+        locator.first if handle is None else handle, tuple(status["point"]) if in_main_frame else None
+    )

@@ -81,7 +81,9 @@ def test_closed_shadow_form_is_filled_and_submitted_by_ax_ids(make_env: MakeEnv,
     )
     assert obs["last_action_error"] == "" and not terminated
     assert ax_id(obs, "textbox", "Full name") == name  # ids stay across steps
-    assert {e["id"]: e["tag"] for e in obs["elements"]}.items() >= {k: v["tag"] for k, v in by_id.items()}.items()
+    assert {e["id"]: e["tag"] for e in obs["elements"]}.items() >= {
+        k: v["tag"] for k, v in by_id.items()
+    }.items()
     assert "StaticText 'hovered'" in obs["axtree"]
     note = ax_id(obs, "textbox", "Note")  # grown into a closed root after the first observation
     assert note not in by_id
@@ -132,7 +134,9 @@ def test_object_and_embed_documents_are_frames(make_env: MakeEnv, base: str) -> 
     assert in_object["id"] != embedded["id"]
     prefix = in_object["id"].rstrip("0123456789")
     text = next(
-        e["id"] for e in obs["elements"] if e["attributes"].get("id") == "child-text" and e["id"].startswith(prefix)
+        e["id"]
+        for e in obs["elements"]
+        if e["attributes"].get("id") == "child-text" and e["id"].startswith(prefix)
     )
     obs, _, terminated, _, _ = env.step(f"click('{embedded['id']}')")
     assert obs["last_action_error"] == "" and "StaticText 'embed'\n" in obs["axtree"]
