@@ -2,10 +2,10 @@
 
 The form of `pages/shadow_form.html` is built of web components whose shadow roots are closed (no
 page script outside a component reaches in; neither do our marking script or Playwright's
-selectors), nested closed in closed, open in closed and closed in open. The agent reads ids off the
-accessibility tree and fills and submits the form; the page's own state says it worked. The same
-page with open roots must give the same observation. Documents shown by ``<object>`` and
-``<embed>`` are frames in Chromium, observed and used as iframes are."""
+selectors), nested closed in closed, open in closed and closed in open, with a frame in a closed
+root. The agent reads ids off the accessibility tree and fills and submits the form; the page's own
+state says it worked. The same page with open roots must give the same observation. Documents
+shown by ``<object>`` and ``<embed>`` are frames in Chromium, observed and used as iframes are."""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ def test_closed_shadow_form_is_filled_and_submitted_by_ax_ids(make_env: MakeEnv,
         f"press('{ax_id(obs, 'textbox', 'City')}', 'Enter')\n"
         f"hover('{ax_id(obs, 'button', 'Hover me')}')\n"  # open in closed
         f"scroll(0, 40, '{scroller}')\n"
-        f"click('{ax_id(obs, 'button', 'Add a note')}')"
+        f"click('{ax_id(obs, 'button', 'Add a note')}')\n"
+        f"click('{ax_id(obs, 'button', 'Inner button')}')"  # in a frame in a closed root
     )
     assert obs["last_action_error"] == "" and not terminated
     assert ax_id(obs, "textbox", "Full name") == name  # ids stay across steps
@@ -85,6 +86,7 @@ def test_closed_shadow_form_is_filled_and_submitted_by_ax_ids(make_env: MakeEnv,
         k: v["tag"] for k, v in by_id.items()
     }.items()
     assert "StaticText 'hovered'" in obs["axtree"]
+    assert re.search(r"\[[a-z]+\d+\] button 'Pressed'", obs["axtree"])
     note = ax_id(obs, "textbox", "Note")  # grown into a closed root after the first observation
     assert note not in by_id
     obs, reward, terminated, _, _ = env.step(
