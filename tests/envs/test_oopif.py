@@ -57,8 +57,8 @@ def isolated(port: int, tmp_path: Path) -> Iterator[Isolated]:
     made: list[BrowserEnv] = []
     (tmp_path / "notes.txt").write_text("notes\n")
 
-    def factory(**kwargs: Any) -> BrowserEnv:
-        env = BrowserEnv(top_task(port), host=host, pages_ahead=0, upload_dir=tmp_path, **kwargs)
+    def factory(task: PageTask | None = None, **kwargs: Any) -> BrowserEnv:
+        env = BrowserEnv(task or top_task(port), host=host, pages_ahead=0, upload_dir=tmp_path, **kwargs)
         made.append(env)
         return env
 
@@ -196,3 +196,25 @@ def test_cross_site_frames_look_as_they_do_in_one_process(
     assert out_of_process(apart) and not out_of_process(together)
     for key in ("elements", "axtree", "dom", "som_marks"):
         assert obs_apart[key] == obs_together[key], key
+
+
+def test_a_cross_site_frame_in_a_closed_root_is_observed_and_used(isolated: Isolated, port: int) -> None:
+    """The frame's ``<iframe>`` is reached (and given its id) only through the closed root; its
+    document is captured over its own session and hung under it, as any out-of-process frame's."""
+    task = PageTask(f"http://127.0.0.1:{port}/oopif_shadow.html", "Press Deep.")
+    env = isolated(task=task, obs_config=ObsConfig(som=True))
+    obs, _ = env.reset(seed=0)
+    assert out_of_process(env) == ["127.0.0.2"]
+    owner = next(e for e in obs["elements"] if e["tag"] == "iframe")
+    deep = element(obs, "deep")
+    prefix = deep["id"].rstrip("0123456789")
+    assert prefix and not owner["id"].rstrip("0123456789")  # the frame's ids; its owner's, the page's
+    roots = {e["id"].rstrip("0123456789"): e["parent"] for e in obs["elements"] if e["tag"] == "html"}
+    assert roots[prefix] == owner["id"]
+    x, y = owner["bbox"][:2]
+    assert x > 40 and np.allclose(deep["bbox"], (x, y, 80, 30), atol=1), (deep["bbox"], owner["bbox"])
+    assert f"[{deep['id']}] button 'Deep'" in obs["axtree"]
+    assert f"[{deep['id']}] button 'Deep'" in obs["som_marks"].splitlines()
+    obs, *_ = env.step(f"click('{deep['id']}')")
+    assert obs["last_action_error"] == ""
+    assert element(obs, "deep")["text"] == "Deep done"
