@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from palaestra.envs.axtree import AXTree
+from palaestra.envs.browsergym_values import element_values
 from palaestra.envs.elements import Element
 from palaestra.envs.snapshot import ID_ATTR, Snapshot
 from palaestra.envs.som import Mark
@@ -78,16 +79,18 @@ def _dom_object(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_form_state(snapshot: dict[str, Any]) -> None:
-    """Each field's current value as its ``value`` attribute and each checkbox's and radio's state
-    as its ``checked`` attribute, as BrowserGym writes them into the page before its snapshot, so
-    a DOM rendering shows what was typed and ticked. (BrowserGym writes ``value`` on every element
-    that has the property, buttons and list items too; this writes it on fields only.)"""
+    """Each element's current ``value`` property as its ``value`` attribute (fields, and the
+    buttons, list items, options, selects, progress bars, meters... of `browsergym_values`) and each
+    checkbox's and radio's state as its ``checked`` attribute, as BrowserGym writes them into the
+    page before its snapshot, so a DOM rendering shows what was typed, chosen and ticked."""
     strings: list[str] = snapshot["strings"]
+    ids = {text: k for k, text in reversed(list(enumerate(strings)))}
 
     def string_id(text: str) -> int:
-        if text not in strings:
+        if text not in ids:
+            ids[text] = len(strings)
             strings.append(text)
-        return strings.index(text)
+        return ids[text]
 
     value, checked, empty = string_id("value"), string_id("checked"), string_id("")
     checkable = {strings.index(t) for t in ("checkbox", "radio") if t in strings}
@@ -100,6 +103,8 @@ def _write_form_state(snapshot: dict[str, Any]) -> None:
             for index, text in zip(rare["index"], rare["value"], strict=True):
                 if text >= 0:
                     _set_attribute(attributes[index], value, text)
+        for index, shown in element_values(nodes, strings).items():
+            _set_attribute(attributes[index], value, string_id(shown))
         ticked = set((nodes.get("inputChecked") or {"index": []})["index"])
         if not checkable and not ticked:
             continue
