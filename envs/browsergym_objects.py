@@ -53,8 +53,9 @@ def browsergym_objects(
 
 
 def _dom_object(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot with our id attribute named ``bid``, and a page's own ``bid`` attribute
-    renamed ``data-page-bid`` (two ``bid``s on one element would make its id ambiguous)."""
+    """The snapshot with our id attribute named ``bid``, a page's own ``bid`` attribute renamed
+    ``data-page-bid`` (two ``bid``s on one element would make its id ambiguous), elements' values
+    written as BrowserGym writes them, and no computed style (the capture's own, not BrowserGym's)."""
     strings: list[str] = snapshot["strings"]
     try:
         ours = strings.index(ID_ATTR)
@@ -75,6 +76,9 @@ def _dom_object(snapshot: dict[str, Any]) -> dict[str, Any]:
                 elif attrs[k] == page_bid:
                     attrs[k] = renamed
     _write_form_state(snapshot)
+    for document in snapshot["documents"]:  # BrowserGym asks for no computed style: none is there
+        layout = document["layout"]
+        layout["styles"] = [[] for _ in layout["styles"]]
     return snapshot
 
 
