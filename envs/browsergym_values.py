@@ -62,9 +62,13 @@ class DocumentValues:
             if parent >= 0:
                 self.children[parent].append(index)
         pseudo = nodes.get("pseudoType") or {"index": []}
-        shadow = nodes.get("shadowRootType") or {"index": []}
-        #: Pseudo-elements (``::marker``) and shadow roots: not in an element's text content.
-        self.outside = set(pseudo["index"]) | set(shadow["index"])
+        shadow = nodes.get("shadowRootType") or {"index": [], "value": []}
+        #: Pseudo-elements (``::marker``): not elements of the page's.
+        self.pseudo = set(pseudo["index"])
+        #: The kind of shadow tree each node in one is in (``open``, ``closed``, ``user-agent``);
+        #: the snapshot puts a shadow tree's nodes straight under its host.
+        self.shadow = {i: strings[kind] for i, kind in zip(shadow["index"], shadow["value"], strict=True)}
+        self.parent: list[int] = nodes["parentIndex"]
         self.selected = set((nodes.get("optionSelected") or {"index": []})["index"])
 
     def name(self, index: int) -> str:
@@ -77,6 +81,11 @@ class DocumentValues:
                 return self.strings[attrs[k + 1]]
         return None
 
+    def hosted(self, node: int) -> bool:
+        """Whether ``node`` is a pseudo-element or the top of a shadow tree whose host is outside
+        it: not among its parent's children as a page's script sees them."""
+        return node in self.pseudo or (node in self.shadow and self.parent[node] not in self.shadow)
+
     def text(self, index: int, skip: Callable[[int], bool] = lambda _: False) -> str:
         """The text of ``index``'s descendants in tree order (its ``textContent``), leaving out the
         subtrees ``skip`` names."""
@@ -84,7 +93,7 @@ class DocumentValues:
         stack = list(reversed(self.children[index]))
         while stack:
             node = stack.pop()
-            if node in self.outside or skip(node):
+            if self.hosted(node) or skip(node):
                 continue
             if self.nodes["nodeType"][node] == TEXT:
                 value = self.nodes["nodeValue"][node]
@@ -108,7 +117,7 @@ class DocumentValues:
             name = self.name(node) if self.nodes["nodeType"][node] == ELEMENT else ""
             if name == "option" and node in self.selected:
                 return self.option_value(node)
-            if name not in ("select", "datalist") and node not in self.outside:
+            if name not in ("select", "datalist") and not self.hosted(node):
                 stack.extend(reversed(self.children[node]))
         return ""
 
@@ -146,9 +155,9 @@ def element_values(nodes: dict[str, Any], strings: list[str]) -> dict[int, str]:
     document = DocumentValues(nodes, strings)
     found: dict[int, str] = {}
     stack = [i for i, parent in enumerate(nodes["parentIndex"]) if parent < 0]
-    while stack:  # BrowserGym's script sees no pseudo-elements, nor a template's contents
+    while stack:  # BrowserGym's script sees no pseudo-element, template content or closed shadow tree
         index = stack.pop()
-        if index in document.outside and nodes["nodeType"][index] == ELEMENT:
+        if index in document.pseudo or document.shadow.get(index, "open") != "open":
             continue
         if nodes["nodeType"][index] == ELEMENT:
             value = document.value(index)

@@ -168,6 +168,11 @@ def test_values_are_written_where_and_as_browsergym_writes_them() -> None:
         assert tags["opt-text"] == '<option id="opt-text" value="Two words here">'
         assert tags["pick"] == '<select id="pick" value="v2">' and tags["out"].endswith('value="res ult">')
         assert tags["pr-small"].endswith('value="1e-7">') and tags["me-low"].endswith('value="5">')
+        # Its script walks open shadow roots only: nothing is written in a closed one.
+        assert (
+            tags["open-button"].endswith('value="">')
+            and tags["closed-button"] == '<button id="closed-button">'
+        )
         ids = ids_by_dom_id(env)  # what the agent chooses shows at the next step
         obs, *_ = env.step(f"select_option('{ids['pick']}', 'Fourth')")
         tags = start_tags(read_with_browsergym(obs, task.viewport)["bare_dom_txt"])
