@@ -23,6 +23,9 @@ class TaskInfo:
     goal: str
     action_set: ActionSet
     max_steps: int | None = None
+    #: The registered suite the task belongs to (``miniwob``, ``webarena``...), which a benchmark's
+    #: own harness tells its agents (AgentLab's ``set_benchmark``); never the task's own name.
+    suite: str = ""
 
 
 @dataclass
@@ -74,8 +77,10 @@ class Agent(ABC):
     def see_views(self, views: Mapping[str, Any]) -> None:  # noqa: B027  (optional hook)
         """Handed, before each ``aact``, the step's observation in the foreign shapes it asked for
         among its `observation_parts` (`palaestra.envs.obs.VIEWS`: ``browsergym`` is BrowserGym's
-        dict, ``osworld`` OSWorld's), by name. Runs build them with their converters from the same
-        step, so an agent written for BrowserGym or OSWorld reads what it was written for."""
+        dict, ``osworld`` OSWorld's), by name. They are made from the same step with the converters
+        of `palaestra.envs.views`: in-process by the run, by the session for a served environment
+        (``--env-server``) and in the UI's live play, so an agent written for BrowserGym or OSWorld
+        reads what it was written for wherever its environment runs."""
 
     def reveal_task(self, task: str) -> None:
         """Told the task's registered name; only ever called on `privileged` agents."""

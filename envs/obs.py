@@ -40,7 +40,7 @@ ScreenshotFormat = Literal["png", "jpeg"]
 #: The parts an ``ObsConfig`` switches, each a boolean field of it.
 PARTS = ("axtree", "dom", "elements", "screenshot", "som")
 #: Foreign observation shapes an agent may ask for beside the parts (`Agent.observation_parts`);
-#: runs build them with their converters and hand them over (`Agent.see_views`). ``including``
+#: made by `palaestra.envs.views` and handed over (`Agent.see_views`). ``including``
 #: switches on what each is made from: ``browsergym`` BrowserGym's page objects
 #: (``ObsConfig.browsergym``), ``osworld`` the screenshot and the accessibility tree.
 VIEWS = ("browsergym", "osworld")

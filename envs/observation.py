@@ -25,6 +25,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.axtree import AXTree
 from palaestra.envs.browsergym_objects import browsergym_objects
+from palaestra.envs.closed_shadow import ClosedShadows, unmarked_in_closed_roots
 from palaestra.envs.elements import build_elements
 from palaestra.envs.frame_parts import FramePart
 from palaestra.envs.obs import JPEG_QUALITY, ObsConfig
@@ -48,6 +49,10 @@ SOM_SNAPSHOT_PARAMS: dict[str, Any] = {
     "includePaintOrder": True,
 }
 
+#: Rounds of marking closed shadow roots per snapshot: usually one; a closed root first seen in a
+#: closed root that is itself new may need another (see `palaestra.envs.closed_shadow`).
+MAX_CLOSED_ROUNDS = 3
+
 __all__ = ["ID_ATTR", "FrameIds", "ObsConfig", "capture", "decode_image"]  # ObsConfig: from .obs
 
 
@@ -59,6 +64,8 @@ class FrameIds:
         self._next: dict[str, int] = {}
         #: The CDP sessions of the out-of-process frames (see `palaestra.envs.oopif`).
         self.sessions = FrameSessions(ID_ATTR)
+        #: The elements in closed shadow roots (see `palaestra.envs.closed_shadow`).
+        self.closed = ClosedShadows(MARK_JS)
 
     def prefix(self, frame: Frame) -> str:
         if frame not in self._prefix:
@@ -91,6 +98,19 @@ class FrameIds:
         children = [f for f in page.frames if f is not main and not f.is_detached()]
         if children:
             await asyncio.gather(*(self._mark_frame(f) for f in children))
+
+    async def snapshot(self, session: CDPSession, params: dict[str, Any]) -> dict[str, Any]:
+        """``DOMSnapshot.captureSnapshot`` on ``session``, after closed shadow roots with elements
+        without ids got theirs (taken again then: only on pages with such roots, when they grew)."""
+        raw = dict(await session.send("DOMSnapshot.captureSnapshot", params))
+        for _ in range(MAX_CLOSED_ROUNDS):
+            unmarked = unmarked_in_closed_roots(raw, ID_ATTR)
+            if not unmarked:
+                break
+            await self.closed.mark(session, unmarked, self._next)
+            raw = dict(await session.send("DOMSnapshot.captureSnapshot", params))
+        self.closed.remember(session, raw, ID_ATTR)
+        return raw
 
     async def _mark_frame(self, frame: Frame) -> None:
         prefix = self.prefix(frame)
@@ -130,15 +150,16 @@ async def capture(
     async def marked_snapshot() -> tuple[dict[str, Any], list[FramePart]]:
         if not marked:
             await frame_ids.mark(page)
+        await frame_ids.closed.start_observation()
         params = SOM_SNAPSHOT_PARAMS if "som" in parts else SNAPSHOT_PARAMS
         if browsergym:  # BrowserGym's snapshot carries the DOM rects; its readers may look
             params = {**params, "includeDOMRects": True}
         if len(page.frames) == 1:  # the common case: no out-of-process frame to look for
-            return dict(await cdp.send("DOMSnapshot.captureSnapshot", params)), []
+            return await frame_ids.snapshot(cdp, params), []
         snapshot, frame_parts = await asyncio.gather(
-            cdp.send("DOMSnapshot.captureSnapshot", params), frame_ids.sessions.capture(page, params)
+            frame_ids.snapshot(cdp, params), frame_ids.sessions.capture(page, params, frame_ids.snapshot)
         )
-        return dict(snapshot), frame_parts
+        return snapshot, frame_parts
 
     calls: list[Any] = [
         marked_snapshot() if want_tree else _no_tree(),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,8 @@ from playwright.async_api import Error as PlaywrightError
 from palaestra.envs.frame_parts import PART_SPAN, FramePart
 
 OWNER_JS = "(e, attr) => e.getAttribute(attr)"
+#: Takes a session's DOM snapshot with these parameters (closed shadow roots marked first).
+TakeSnapshot = Callable[[CDPSession, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -62,27 +65,25 @@ class FrameSessions:
             await asyncio.gather(*(self._find_owner(f, k) for f, k in missing))
         return sorted(((f, k) for f, k in found if k.owner_id), key=lambda fk: _depth(fk[0]))
 
-    async def capture(self, page: Page, params: dict[str, Any]) -> list[FramePart]:
+    async def capture(self, page: Page, params: dict[str, Any], take: TakeSnapshot) -> list[FramePart]:
         """Snapshot and AXTree of every out-of-process frame; a frame that goes away (or changes
         process) meanwhile is left out of this observation, as a detaching same-process one is."""
         frames = await self.out_of_process(page)
         if not frames:
             return []
-        results = await asyncio.gather(*(self._capture_one(f, k, params) for f, k in frames))
+        results = await asyncio.gather(*(self._capture_one(f, k, params, take) for f, k in frames))
         parts: list[FramePart] = []
         for number, (owner_id, snapshot, nodes) in enumerate((r for r in results if r is not None), 1):
             parts.append(FramePart(owner_id, snapshot, [_moved(n, number) for n in nodes], number))
         return parts
 
     async def _capture_one(
-        self, frame: Frame, known: KnownFrame, params: dict[str, Any]
+        self, frame: Frame, known: KnownFrame, params: dict[str, Any], take: TakeSnapshot
     ) -> tuple[str, dict[str, Any], list[dict[str, Any]]] | None:
         session = known.session
         assert session is not None
         try:
-            snapshot, nodes = await asyncio.gather(
-                session.send("DOMSnapshot.captureSnapshot", params), frame_ax_nodes(session)
-            )
+            snapshot, nodes = await asyncio.gather(take(session, params), frame_ax_nodes(session))
         except PlaywrightError:
             await self._forget(frame)  # found again next time, in whatever process it is then
             return None

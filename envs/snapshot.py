@@ -17,8 +17,8 @@ from palaestra.envs.frame_parts import PART_SPAN, FramePart
 ID_ATTR = "data-pal-id"
 #: The computed styles every snapshot asks for, in this order (``styles[i][0]`` is visibility).
 BASE_STYLES = ["visibility", "opacity", "cursor"]
-#: Elements whose document may be out of process.
-FRAME_TAGS = frozenset({"iframe", "frame"})
+#: Elements whose document may be out of process (an HTML ``<object>`` or ``<embed>`` is a frame).
+FRAME_TAGS = frozenset({"iframe", "frame", "object", "embed"})
 #: Elements never shown in the pruned DOM.
 SKIPPED_TAGS = {"script", "style", "head", "meta", "link", "noscript", "template", "title", "base"}
 #: Attributes kept in the pruned DOM (plus every aria-* attribute).

@@ -14,7 +14,7 @@ import traceback
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from palaestra.agents.base import Agent, TaskInfo
 from palaestra.agents.demos import record_step
@@ -22,7 +22,7 @@ from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnav
 from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
-from palaestra.envs.obs import ObsConfig
+from palaestra.envs.obs import VIEWS, ObsConfig
 from palaestra.errors import PalaestraError
 from palaestra.redaction import SECRETS, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
@@ -32,6 +32,7 @@ from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
 from palaestra.runs.views import AgentViews
+from palaestra.tasks.registry import suite_of
 
 if TYPE_CHECKING:
     from palaestra.routing.feedback import FeedbackStore
@@ -159,7 +160,8 @@ class EpisodeWorker:
             agent.reveal_task(spec.task)
             out.extra["privileged"] = True
         views = AgentViews(agent.observation_parts(), env)
-        await agent.areset(TaskInfo(goal=out.goal, action_set=env.action_set, max_steps=max_steps))
+        suite = suite_of(spec.task)
+        await agent.areset(TaskInfo(out.goal, env.action_set, max_steps=max_steps, suite=suite))
         recorder.start(out.goal, obs)
         views.begin(agent, obs)
         for _ in range(max_steps):
@@ -240,7 +242,8 @@ class EpisodeWorker:
         """The task's environment computing the run's observation parts and the agent's (`parts`,
         `Agent.observation_parts`): agents of one run that read different parts get their own."""
         obs_config = ObsConfig(screenshot=self.settings.screenshots).including(parts)
-        key = f"{task}|{','.join(obs_config.switches())}"
+        views = sorted(parts & set(VIEWS))
+        key = f"{task}|{','.join(obs_config.switches())}|{','.join(views)}"
         if key in self.envs:
             self.envs.move_to_end(key)
             return self.envs[key]
@@ -248,7 +251,9 @@ class EpisodeWorker:
             _, old = self.envs.popitem(last=False)
             self.loop.create_task(old.aclose())
         # Only when chosen: environments with a single action set take no such option.
-        chosen = {"action_set": self.settings.action_set} if self.settings.action_set else {}
+        chosen: dict[str, Any] = {"action_set": self.settings.action_set} if self.settings.action_set else {}
+        if self.settings.env_server and views:  # its session makes them (`palaestra.runs.views`)
+            chosen["views"] = views
         env = make_env(
             task,
             server=self.settings.env_server or None,

@@ -3,18 +3,19 @@
 GET    /tasks                         registered task ids (?pattern=glob)
 GET    /tasks/{task}                  what a session on it observes and accepts (?parts=a,b), no session
 POST   /sessions                      open a session on any task (seed, observation parts,
-                                      BrowserGym-shaped observations too)
+                                      views: BrowserGym's or OSWorld's observation dict too)
 GET    /sessions                      the caller's sessions
 GET    /sessions/{id}                 one session: its state, verdict and layout
 DELETE /sessions/{id}                 close it (its browser context with it)
 POST   /sessions/{id}/reset           start an episode
 POST   /sessions/{id}/step            act: Gymnasium's 5-tuple as JSON
-GET    /sessions/{id}/observation     the latest observation (?keys=a,b&screenshots=true&browsergym=true)
+GET    /sessions/{id}/observation     the latest observation (?keys=a,b&screenshots=true&views=a,b)
 GET    /sessions/{id}/screenshot.png  the latest screenshot as PNG bytes
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.requests import Request
@@ -23,10 +24,10 @@ from starlette.routing import BaseRoute, Route
 
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import ObsConfig
-from palaestra.server.browsergym_remote import browsergym_json
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
 from palaestra.server.models import CreateSession, ResetSession, StepSession
 from palaestra.server.sessions import DEFAULT_PARTS, Session, StepOutcome
+from palaestra.server.view_wire import view_json, views_json
 from palaestra.server.wire import observation_json, png_bytes
 
 
@@ -36,7 +37,8 @@ def describe(session: Session) -> dict[str, Any]:
         "id": session.id,
         "task": session.task,
         "parts": list(session.parts),
-        "browsergym": session.browsergym is not None,
+        "view_names": list(session.views),  # (``views`` is a reset's or step's: the views made)
+        "browsergym": "browsergym" in session.views,
         **env_shape(session.env),
         "mcp": f"/mcp/{session.id}",
         "state": session.state(),
@@ -55,20 +57,29 @@ def env_shape(env: PalaestraEnv) -> dict[str, Any]:
     }
 
 
-def outcome_json(outcome: StepOutcome, *, images: bool) -> dict[str, Any]:
+def outcome_json(outcome: StepOutcome, *, images: bool, alias: bool = False) -> dict[str, Any]:
     """A reset's or step's outcome as Gymnasium returns it: observation, reward, terminated,
-    truncated, info; and BrowserGym's observation dict (`palaestra.server.browsergym_remote`)
-    when the session makes it."""
-    out = {
+    truncated, info; and the views the session makes (`palaestra.server.view_wire`), by name.
+    With ``alias`` (a session opened with ``"browsergym": true``), BrowserGym's dict is
+    ``browsergym_observation`` too, as those sessions answered before views."""
+    out: dict[str, Any] = {
         "observation": observation_json(outcome.obs, images=images),
         "reward": outcome.reward,
         "terminated": outcome.terminated,
         "truncated": outcome.truncated,
         "info": outcome.info,
     }
-    if outcome.browsergym is not None:
-        out["browsergym_observation"] = browsergym_json(outcome.browsergym)
+    if outcome.views:
+        views = out["views"] = views_json(outcome.views)
+        if alias and "browsergym" in views:
+            out["browsergym_observation"] = views["browsergym"]
     return out
+
+
+def session_outcome(session: Session, outcome: StepOutcome, *, images: bool | None = None) -> dict[str, Any]:
+    """`outcome_json` of one of ``session``'s outcomes, as the session asked for it."""
+    shown = session.inline_images if images is None else images
+    return outcome_json(outcome, images=shown, alias=session.browsergym_alias)
 
 
 def _session(request: Request) -> Session:
@@ -112,14 +123,13 @@ async def create_session(request: Request) -> WireResponse:
     ctx = context_of(request)
     owner = owner_of(request)
     spec = await body(request, CreateSession)
-    session = await ctx.sessions.create(
-        owner, spec.task, parts=spec.parts, record=spec.record, browsergym=spec.browsergym
-    )
-    session.inline_images = spec.screenshots
+    views = [*spec.views, *(["browsergym"] if spec.browsergym else [])]
+    session = await ctx.sessions.create(owner, spec.task, parts=spec.parts, record=spec.record, views=views)
+    session.inline_images, session.browsergym_alias = spec.screenshots, spec.browsergym
     out = describe(session)
     if spec.reset:
         outcome = await ctx.sessions.run(session, lambda: session.reset(seed=spec.seed))
-        out.update(outcome_json(outcome, images=spec.screenshots))
+        out.update(session_outcome(session, outcome))
         out["state"] = session.state()
     return WireResponse(out, status_code=201)
 
@@ -145,7 +155,7 @@ async def reset_session(request: Request) -> WireResponse:
     outcome = await context_of(request).sessions.run(
         session, lambda: session.reset(seed=spec.seed, episode_id=spec.episode_id)
     )
-    return WireResponse(outcome_json(outcome, images=session.inline_images), headers=server_timing(session))
+    return WireResponse(session_outcome(session, outcome), headers=server_timing(session))
 
 
 async def step_session(request: Request) -> WireResponse:
@@ -155,7 +165,7 @@ async def step_session(request: Request) -> WireResponse:
     check_action(spec.action, ctx.config.max_action_chars)
     agent = spec.agent.model_dump() if spec.agent is not None else None
     outcome = await ctx.sessions.run(session, lambda: session.step(spec.action, agent=agent))
-    return WireResponse(outcome_json(outcome, images=session.inline_images), headers=server_timing(session))
+    return WireResponse(session_outcome(session, outcome), headers=server_timing(session))
 
 
 def server_timing(session: Session) -> dict[str, str]:
@@ -185,15 +195,23 @@ async def get_observation(request: Request) -> WireResponse:
             [{"field": "keys", "message": f"unknown keys {unknown}"}],
         )
     images = request.query_params.get("screenshots", "").lower() in ("1", "true", "yes")
-    out = {"observation": observation_json(session.last.obs, images=images, keys=keys)}
-    if request.query_params.get("browsergym", "").lower() in ("1", "true", "yes"):
-        if session.last.browsergym is None:
-            raise BadRequest(
-                "browsergym: this session makes no BrowserGym-shaped observations; create it with "
-                '"browsergym": true.',
-                [{"field": "browsergym", "message": "the session was created without it"}],
-            )
-        out["browsergym_observation"] = browsergym_json(session.last.browsergym)
+    out: dict[str, Any] = {"observation": observation_json(session.last.obs, images=images, keys=keys)}
+    views_param = request.query_params.get("views", "")
+    views = [v.strip() for v in views_param.split(",") if v.strip()]
+    alias = request.query_params.get("browsergym", "").lower() in ("1", "true", "yes")
+    missing = [v for v in (*views, *(["browsergym"] if alias else [])) if v not in session.last.views]
+    if missing:
+        field = "views" if views else "browsergym"
+        raise BadRequest(
+            f"{field}: this session makes no {', '.join(missing)} view (it makes "
+            f"{list(session.views) or 'none'}); views are chosen when the session opens: create it "
+            f'with "views": {json.dumps(missing)}.',
+            [{"field": field, "message": f"not made by this session: {missing}"}],
+        )
+    if views:
+        out["views"] = {name: view_json(name, session.last.views[name]) for name in views}
+    if alias:
+        out["browsergym_observation"] = view_json("browsergym", session.last.views["browsergym"])
     return WireResponse(out)
 
 

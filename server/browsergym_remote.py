@@ -1,12 +1,12 @@
 """BrowserGym-shaped observations over the wire: their JSON, and a client that gives back the dict.
 
-A session created with ``"browsergym": true`` (``POST /sessions``) answers each reset and step with
-a ``browsergym_observation`` object beside the usual ``observation``: BrowserGym's observation dict
-(`palaestra.envs.browsergym_compat`) as JSON. Its three arrays travel as the rest of the server's
-images and numbers do: ``screenshot`` as base64 PNG (lossless, so the pixels arrive unchanged),
-``active_page_index`` and ``elapsed_time`` as one-element lists; the tuples
-(``chat_messages``, ``goal_object``, ``open_pages_urls``, ``open_pages_titles``) as lists.
-`browsergym_from_json` undoes all of it.
+A session created with ``"views": ["browsergym"]`` (``POST /sessions``) answers each reset and
+step with ``views.browsergym`` beside the usual ``observation``: BrowserGym's observation dict
+(`palaestra.envs.browsergym_compat`) as JSON (`palaestra.server.view_wire` encodes every view).
+Its three arrays travel as the rest of the server's images and numbers do: ``screenshot`` as
+base64 PNG (lossless, so the pixels arrive unchanged), ``active_page_index`` and ``elapsed_time``
+as one-element lists; the tuples (``chat_messages``, ``goal_object``, ``open_pages_urls``,
+``open_pages_titles``) as lists. `browsergym_from_json` undoes all of it.
 
 `BrowserGymClient` is the client side: ``reset`` and ``step`` return exactly the dict a local
 ``BrowserGymObservation`` returns, so an agent written for BrowserGym (AgentLab's GenericAgent)
@@ -128,7 +128,7 @@ class BrowserGymClient:
 
     def reset(self, seed: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
         if self.session_id is None:
-            body = {"task": self.task, "parts": self.parts, "browsergym": True, "seed": seed}
+            body = {"task": self.task, "parts": self.parts, "views": ["browsergym"], "seed": seed}
             answer = self._call("POST", "/sessions", body)
             self.session_id = str(answer["id"])
         else:
@@ -164,7 +164,7 @@ class BrowserGymClient:
 
     def _observation(self, answer: Mapping[str, Any]) -> dict[str, Any]:
         self.palaestra_obs = dict(answer.get("observation") or {})
-        return browsergym_from_json(answer["browsergym_observation"])
+        return browsergym_from_json(answer["views"]["browsergym"])
 
     def _call(self, method: str, path: str, body: dict[str, Any]) -> Any:
         try:

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from palaestra.config import ConfigError
+from palaestra.envs.views import ViewUnavailable
 from palaestra.errors import UnknownNameError
 from palaestra.server.auth import AuthError
 from palaestra.server.sessions import SessionError
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from palaestra.server.app import ServerContext
 
 M = TypeVar("M", bound=BaseModel)
+#: The error code of a view the session's environment cannot give (`ViewUnavailable`).
+VIEW_UNAVAILABLE = "VIEW_UNAVAILABLE"
 
 
 class BadRequest(SessionError):
@@ -66,6 +69,8 @@ def error_of(exc: BaseException) -> tuple[int, str, str, dict[str, Any]]:
         return 401, "UNAUTHORIZED", str(exc), {}
     if isinstance(exc, UnknownNameError):
         return 422, "VALIDATION_ERROR", f"task: {exc}", {"fields": [{"field": "task", "message": str(exc)}]}
+    if isinstance(exc, ViewUnavailable):  # a ConfigError too: the view names the fix
+        return 422, VIEW_UNAVAILABLE, str(exc), {"fields": [{"field": "views", "message": str(exc)}]}
     if isinstance(exc, ConfigError):
         return 400, "BAD_REQUEST", str(exc), {}
     raise exc

@@ -7,6 +7,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Part = Literal["axtree", "dom", "elements", "screenshot", "som"]
+#: `palaestra.envs.obs.VIEWS`: foreign-shaped observations a session can make beside its own.
+View = Literal["browsergym", "osworld"]
+VIEWS_DESCRIPTION = (
+    "views to make with each reset and step, answered as `views: {name: dict}`: browsergym "
+    "(BrowserGym's observation dict; web tasks), osworld (OSWorld's; desktop tasks)"
+)
 
 
 class Strict(BaseModel):
@@ -27,10 +33,11 @@ class CreateSession(Strict):
         default=False, description="send screenshots inline (base64 PNG) with each step"
     )
     record: bool = Field(default=False, description="write each episode as a trajectory on the server")
+    views: list[View] = Field(default_factory=list, description=VIEWS_DESCRIPTION)
     browsergym: bool = Field(
         default=False,
-        description="also answer with BrowserGym's observation dict (browser tasks; see "
-        "palaestra.server.browsergym_remote)",
+        description='the older way to ask for the browsergym view: as views: ["browsergym"], and '
+        "answers carry the dict under browsergym_observation too",
     )
     reset: bool = Field(default=True, description="start the first episode now")
 
@@ -64,6 +71,7 @@ class OpenEnvReset(BaseModel):
     session_id: str | None = Field(default=None, max_length=64)
     parts: list[Part] | None = None
     screenshots: bool | None = None
+    views: list[View] | None = Field(default=None, description=VIEWS_DESCRIPTION)
 
 
 class OpenEnvAction(BaseModel):

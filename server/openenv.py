@@ -1,7 +1,7 @@
 """OpenEnv's protocol, so `openenv.core.GenericEnvClient` drives any Palaestra task unchanged.
 
 ``WS /ws``: each connection is one session. Messages in: ``reset`` (``data``: ``seed``,
-``episode_id``, and Palaestra's ``task``, ``parts``, ``screenshots``), ``step`` (``data``:
+``episode_id``, and Palaestra's ``task``, ``parts``, ``screenshots``, ``views``), ``step`` (``data``:
 ``{"action": "click('12')"}``), ``state``, ``close``. Messages out: ``observation`` (``data``:
 ``observation``, ``reward``, ``done``), ``state``, ``error`` (``data``: ``message``, ``code``).
 The session starts with the first ``reset``; a reset naming another task replaces its environment.
@@ -14,12 +14,17 @@ that ``session_id``. ``GET /health``, ``/schema`` and ``/metadata`` are as in Op
 Gymnasium's 5-tuple on OpenEnv's wire: ``reward`` is the reward, ``done`` is
 ``terminated or truncated``, and the observation carries ``terminated``, ``truncated``,
 ``success``, ``error_kind`` and ``error_message`` (see `palaestra.server.wire`).
+
+Views (`palaestra.envs.views`: BrowserGym's or OSWorld's observation dict), asked for with the
+reset's ``views``, come back in the observation too, as ``views: {name: dict}``: OpenEnv's wire
+drops ``metadata``, so the observation is the one place its clients are handed extra data.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
@@ -30,7 +35,8 @@ from palaestra.server.api import check_action
 from palaestra.server.auth import AuthError
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, error_of, owner_of, validate
 from palaestra.server.models import OpenEnvAction, OpenEnvReset, OpenEnvStep
-from palaestra.server.sessions import SessionError, SessionManager, StepOutcome
+from palaestra.server.sessions import Session, SessionError, SessionManager, StepOutcome
+from palaestra.server.view_wire import views_json
 from palaestra.server.wire import dumps, episode_fields, observation_json, observation_schema
 
 #: OpenEnv's error codes for what went wrong with a message (``WSErrorCode``).
@@ -45,11 +51,17 @@ def openenv_result(outcome: StepOutcome, *, images: bool, session_id: str | None
     observation.update(episode_fields(outcome.terminated, outcome.truncated, outcome.info))
     if session_id is not None:
         observation["session_id"] = session_id
+    if outcome.views:
+        observation["views"] = views_json(outcome.views)
     return {
         "observation": observation,
         "reward": outcome.reward,
         "done": outcome.terminated or outcome.truncated,
     }
+
+
+def same_views(session: Session, views: Iterable[str]) -> bool:
+    return set(session.views) == set(views)
 
 
 class _Connection:
@@ -94,10 +106,12 @@ class _Connection:
                 "reset(task='miniwob.click-test').",
                 [{"field": "data.task", "message": "required"}],
             )
-        parts = spec.parts if spec.parts is not None else (session.parts if session else None)
-        if session is None or session.task != task or tuple(parts or session.parts) != session.parts:
+        parts = spec.parts if spec.parts is not None else (session.asked_parts if session else None)
+        views = spec.views if spec.views is not None else (list(session.views) if session else [])
+        same = session is not None and session.task == task and same_views(session, views)
+        if session is None or not same or tuple(parts or session.asked_parts) != session.asked_parts:
             await self.close()
-            session = await self.sessions.create(self.owner, task, parts=parts)
+            session = await self.sessions.create(self.owner, task, parts=parts, views=views)
             self.session_id = session.id
         if spec.screenshots is not None:
             session.inline_images = spec.screenshots
@@ -182,13 +196,19 @@ async def http_reset(request: Request) -> WireResponse:
     spec = await body(request, OpenEnvReset)
     if spec.session_id is not None:
         session = ctx.sessions.get(owner, spec.session_id)
+        if spec.views is not None and not same_views(session, spec.views):
+            raise BadRequest(
+                f"views: session {session.id} makes {list(session.views)}; views are chosen when a "
+                "session opens. Fix: reset without session_id (a new session) to change them.",
+                [{"field": "views", "message": "differs from the session's"}],
+            )
     else:
         task = spec.task or ctx.config.default_task
         if not task:
             raise BadRequest(
                 "task: this server has no default task; name one.", [{"field": "task", "message": "required"}]
             )
-        session = await ctx.sessions.create(owner, task, parts=spec.parts)
+        session = await ctx.sessions.create(owner, task, parts=spec.parts, views=spec.views or [])
     if spec.screenshots is not None:
         session.inline_images = spec.screenshots
     outcome = await ctx.sessions.run(
@@ -233,7 +253,13 @@ async def schema(request: Request) -> WireResponse:
     state = {"type": "object", "properties": {"episode_id": {"type": ["string", "null"]},
                                               "step_count": {"type": "integer"}},
              "additionalProperties": True}  # fmt: skip
-    return WireResponse({"action": action, "observation": observation_schema(), "state": state})
+    observation = observation_schema()
+    observation["properties"]["views"] = {
+        "type": "object",
+        "additionalProperties": {"type": "object"},
+        "description": "The views the reset asked for (browsergym, osworld), by name; absent without.",
+    }
+    return WireResponse({"action": action, "observation": observation, "state": state})
 
 
 async def metadata(request: Request) -> WireResponse:

@@ -8,12 +8,17 @@ as PNG and arrive as the usual ``uint8`` arrays.
 Failures of the wire are the machinery's, not the agent's: a step that cannot reach the server
 ends the episode with ``truncated=True`` and ``info["error"]["kind"] == "environment_error"``, as a
 crashed browser would; a session the server closed (idle timeout) is opened again at the next reset.
+
+Made with ``views`` (`palaestra.envs.obs.VIEWS`), its session makes those views too, with the
+converters in-process runs use (`palaestra.envs.views`), and ``served_views`` holds the last reset's
+or step's, decoded (`palaestra.server.view_wire`): what runs hand an agent that asks for them.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -22,10 +27,11 @@ import httpx
 from palaestra.envs.actions import ALL_ACTIONS, ActionSet, get_action_set
 from palaestra.envs.actions.types import TOOL_ACTIONS
 from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
-from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
+from palaestra.envs.obs import VIEWS, ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import EnvStateError, PalaestraError, UnknownNameError
+from palaestra.errors import EnvStateError, PalaestraError, UnknownNameError, check_choice
 from palaestra.server.sessions import SessionNotFound
+from palaestra.server.view_wire import views_from_json
 from palaestra.server.wire import observation_from_json
 
 TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
@@ -69,6 +75,10 @@ class RemoteEnv(PalaestraEnv):
     ``layout``, ``observation_space`` and ``action_set`` are the task's own from the start, as the
     local environment's are: a vector environment sizes its shared memory from the space before
     any reset, and a desktop task's agents read its PyAutoGUI actions, not the web's.
+
+    ``views`` are the views its session makes (the parts they are made from are switched on);
+    ``served_views`` holds the last observation's, by name. The server refuses a view the task's
+    environment cannot give when the session opens (`RemoteEnvError`, code ``VIEW_UNAVAILABLE``).
     """
 
     metadata = {"render_modes": ["rgb_array"]}  # noqa: RUF012  (Gymnasium's convention)
@@ -82,11 +92,17 @@ class RemoteEnv(PalaestraEnv):
         obs_config: ObsConfig | None = None,
         step_timeout: float = 30.0,
         render_mode: str | None = None,
+        views: Iterable[str] = (),
     ) -> None:
         self.task_name = task
         self.server = server.rstrip("/")
         self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE) or None
-        self.obs_config = obs_config or ObsConfig()
+        wanted = set(views)
+        for name in sorted(wanted):
+            check_choice("view", name, VIEWS)
+        self.views = tuple(v for v in VIEWS if v in wanted)
+        self.served_views: dict[str, dict[str, Any]] = {}
+        self.obs_config = (obs_config or ObsConfig()).including(self.views)
         self.step_timeout = step_timeout
         self.render_mode = render_mode
         self.action_space = Unicode(max_length=10_000)
@@ -155,7 +171,8 @@ class RemoteEnv(PalaestraEnv):
             return self.session_id
         parts = self.obs_config.parts()
         images = "screenshot" in parts or "som" in parts
-        body = {"task": self.task_name, "parts": parts, "screenshots": images, "reset": False}
+        body = {"task": self.task_name, "parts": parts, "screenshots": images, "reset": False,
+                "views": list(self.views)}  # fmt: skip
         described = await self._call("POST", "/sessions", body)
         self.session_id = described["id"]
         self._take_shape(described)  # the same as described at construction, unless the server changed
@@ -181,6 +198,7 @@ class RemoteEnv(PalaestraEnv):
             sid = await self._open()
             answer = await self._call("POST", f"/sessions/{sid}/reset", {"seed": seed})
         obs = self._last = observation_from_json(answer["observation"], self.layout)
+        self.served_views = views_from_json(answer.get("views") or {})
         self._goal, self._done = str(obs.get("goal", "")), False
         self.timings = {"reset": time.perf_counter() - started}
         return obs, dict(answer["info"])
@@ -198,6 +216,7 @@ class RemoteEnv(PalaestraEnv):
             error = {"kind": "environment_error", "message": message}
             return failed_step(self.layout, self._last, action, error)
         obs = self._last = observation_from_json(answer["observation"], self.layout)
+        self.served_views = views_from_json(answer.get("views") or {})
         self.timings = {"step": time.perf_counter() - started}
         info = dict(answer["info"])
         return obs, float(answer["reward"]), bool(answer["terminated"]), bool(answer["truncated"]), info

@@ -13,15 +13,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import Observation
+from palaestra.envs.views import Converter, view_converters
 from palaestra.runs.trajectory import TrajectoryWriter
 from palaestra.server.session_errors import EpisodeNotStarted
-
-if TYPE_CHECKING:
-    from palaestra.envs.browsergym_compat import BrowserGymConverter
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +33,13 @@ class StepOutcome:
     terminated: bool = False
     truncated: bool = False
     info: dict[str, Any] = field(default_factory=dict)
-    #: BrowserGym's observation dict of the same step, when the session makes it.
-    browsergym: dict[str, Any] | None = None
+    #: The views of the same step the session makes (`palaestra.envs.views`), by name.
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def browsergym(self) -> dict[str, Any] | None:
+        """BrowserGym's observation dict of the step, when the session makes that view."""
+        return self.views.get("browsergym")
 
 
 class Session:
@@ -44,6 +47,8 @@ class Session:
 
     def __init__(self, sid: str, owner: str, task: str, env: PalaestraEnv, parts: tuple[str, ...]) -> None:
         self.id, self.owner, self.task, self.env, self.parts = sid, owner, task, env, parts
+        #: The parts the session was asked for (``parts`` adds what its views are made from).
+        self.asked_parts = parts
         self.created = self.last_used = time.monotonic()
         self.lock = asyncio.Lock()
         self.busy = 0
@@ -67,16 +72,21 @@ class Session:
         self.listeners: list[Callable[[Session], None]] = []
         #: Awaited when the session closes (transports release what they hold for it).
         self.on_close: list[Callable[[], Awaitable[None]]] = []
-        #: Makes BrowserGym's observation dict of each reset and step (`answer_as_browsergym`).
-        self.browsergym: BrowserGymConverter | None = None
+        #: The views made with every reset and step (`make_views`), by name.
+        self.converters: dict[str, Converter] = {}
+        #: Opened with ``"browsergym": true`` (the older request): answers carry the dict under
+        #: ``browsergym_observation`` too, as they did.
+        self.browsergym_alias = False
 
-    def answer_as_browsergym(self) -> None:
-        """Make BrowserGym's observation dict with every reset and step (`StepOutcome.browsergym`).
+    @property
+    def views(self) -> tuple[str, ...]:
+        """The views this session makes, in `palaestra.envs.obs.VIEWS` order."""
+        return tuple(self.converters)
 
-        Raises ``ConfigError`` when the environment is not a browser's."""
-        from palaestra.envs.browsergym_compat import BrowserGymConverter
-
-        self.browsergym = BrowserGymConverter(self.env)
+    def make_views(self, names: tuple[str, ...]) -> None:
+        """Make these views with every reset and step (`StepOutcome.views`), with the converters
+        runs use; `palaestra.envs.views.ViewUnavailable` when the environment cannot give one."""
+        self.converters = view_converters(names, self.env)
 
     @property
     def done(self) -> bool:
@@ -93,8 +103,7 @@ class Session:
         self.step_count, self.total_reward = 0, 0.0
         self.submission = None
         self.last = StepOutcome(obs, info=dict(info))
-        if self.browsergym is not None:
-            self.last.browsergym = self.browsergym.begin(obs)
+        self.last.views = {name: convert(obs, None) for name, convert in self.converters.items()}
         if self.record_root is not None:
             folder = self.record_root / f"{self.episodes:03d}"
             self.recorder = TrajectoryWriter(folder, images="screenshot" in self.parts)
@@ -113,8 +122,7 @@ class Session:
         self.step_count += 1
         self.total_reward += float(reward)
         self.last = StepOutcome(obs, float(reward), bool(terminated), bool(truncated), dict(info))
-        if self.browsergym is not None:
-            self.last.browsergym = self.browsergym.convert(obs, info)
+        self.last.views = {name: convert(obs, dict(info)) for name, convert in self.converters.items()}
         if self.recorder is not None:
             timings = {"env_s": self.env_s, **dict(getattr(self.env, "timings", {}))}
             self.recorder.step(

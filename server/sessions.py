@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from palaestra.envs.base import PalaestraEnv, make_env
-from palaestra.envs.obs import PARTS, ObsConfig
-from palaestra.errors import ConfigError
+from palaestra.envs.obs import PARTS, VIEWS, ObsConfig
+from palaestra.envs.views import ViewUnavailable
 from palaestra.server.config import ServerConfig
 from palaestra.server.session import Session, StepOutcome
 from palaestra.server.session_errors import (
@@ -111,17 +111,23 @@ class SessionManager:
         parts: Iterable[str] | None = None,
         record: bool = False,
         sid: str | None = None,
-        browsergym: bool = False,
+        views: Iterable[str] = (),
     ) -> Session:
         """A new session for ``task`` (any registered id), its environment built but not reset.
 
-        With ``browsergym``, each reset and step also makes BrowserGym's observation dict
-        (`Session.browsergym`); only a browser environment can, another is refused (400).
+        With ``views`` (`palaestra.envs.obs.VIEWS`), each reset and step also makes those views
+        (`StepOutcome.views`), and the session computes the parts they are made from; a view the
+        environment cannot give is refused (`ViewUnavailable`, 422).
         """
         chosen = tuple(DEFAULT_PARTS if parts is None else parts)
         unknown = [p for p in chosen if p not in PARTS]
         if unknown:
             raise SessionError(f"parts: unknown observation part(s) {unknown}; choose among {list(PARTS)}.")
+        asked_views = set(views)
+        wanted_views = tuple(v for v in VIEWS if v in asked_views)
+        strange = sorted(asked_views - set(VIEWS))
+        if strange:
+            raise SessionError(f"views: unknown view(s) {strange}; choose among {list(VIEWS)}.")
         if record and not self.config.trajectories:
             raise SessionError(
                 "record: this server records no trajectories (start it with --trajectories DIR)."
@@ -135,18 +141,19 @@ class SessionManager:
         try:
             obs_config = ObsConfig(
                 axtree="axtree" in chosen, dom="dom" in chosen, elements="elements" in chosen,
-                screenshot="screenshot" in chosen, som="som" in chosen, browsergym=browsergym,
-            )  # fmt: skip
+                screenshot="screenshot" in chosen, som="som" in chosen,
+            ).including(wanted_views)  # fmt: skip
+            computed = chosen + tuple(p for p in obs_config.parts() if p not in chosen)  # + the views'
             options = {"obs_config": obs_config, "step_timeout": self.config.step_timeout}
             env = self.env_factory(task, **options, **self.config.env_options)
             sid = sid or secrets.token_urlsafe(9)
-            session = Session(sid, owner, task, env, chosen)
-            if browsergym:
-                try:
-                    session.answer_as_browsergym()
-                except ConfigError:  # not a browser task: its environment goes before the error
-                    await env.aclose()
-                    raise
+            session = Session(sid, owner, task, env, computed)
+            session.asked_parts = chosen
+            try:
+                session.make_views(wanted_views)
+            except ViewUnavailable:  # its environment goes before the error
+                await env.aclose()
+                raise
         finally:
             self._creating -= 1
         if record:

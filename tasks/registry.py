@@ -153,6 +153,13 @@ def get_task_spec(name: str) -> TaskSpec:
     return tasks[name]
 
 
+def suite_of(name: str) -> str:
+    """The suite of task ``name``: its spec's, or, for a task not registered here (one an
+    environment server serves), its name's first part, which is its suite by the registry's rule."""
+    spec = all_tasks().get(name.removeprefix(f"{GYM_NAMESPACE}/"))
+    return spec.suite if spec is not None else name.removeprefix(f"{GYM_NAMESPACE}/").split(".", 1)[0]
+
+
 def list_tasks(pattern: str = "*", suite: str | None = None) -> list[str]:
     """Registered task names matching a glob pattern, optionally within one suite, in natural order.
 

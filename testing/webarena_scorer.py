@@ -12,8 +12,9 @@ escape; the test says which it expects).
 Each case is scored as WebArena's run does it: ``evaluator_router`` on the config written to a
 file, over a trajectory whose last action is the stop action carrying the answer, and the page
 as WebArena's own ``PseudoPage`` gives an evaluator a URL without a browser. ``program_html``
-needs the sites' pages and is not scored here. The fuzzy graders call the OpenAI API; the test
-points ``OPENAI_BASE_URL`` at its scripted server. Imports nothing of ours.
+needs the sites' pages: ``webarena_page_scorer.py`` scores it in a real browser. The fuzzy
+graders call the OpenAI API; the test points ``OPENAI_BASE_URL`` at its scripted server. Imports
+nothing of ours.
 """
 
 from __future__ import annotations

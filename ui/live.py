@@ -8,7 +8,9 @@ agent drives over the session API, OpenEnv or MCP, and watch it act.
 A `LiveView` adds what a person needs on top: every step with who took it (a person, an agent, an
 agent's proposal edited by a person, or another client over the API), the episode written down as
 a demonstration as it happens (`agents.demos.record_step`, the same record a run's
-`--record-demos` makes), and an agent to ask for the next action. Agents run on the process's
+`--record-demos` makes), and an agent to ask for the next action; an agent that reads a view
+(BrowserGym's or OSWorld's dict, `Agent.see_views`) is handed the one its session makes. Agents run
+on the process's
 background loop (`envs.loop`), never the server's, so an agent's model cannot stall other
 requests; the environment itself runs where the server runs it.
 """
@@ -17,17 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.obs import Observation
 from palaestra.errors import PalaestraError
+from palaestra.tasks.registry import suite_of
 from palaestra.ui.actions import describe_action, slim_elements
+from palaestra.ui.live_agents import agent_key, make_agent, parts_and_views, views_for
 
 if TYPE_CHECKING:
     from palaestra.server.sessions import Session, SessionManager
@@ -177,22 +179,25 @@ class LiveSessions:
         self, owner: str, task: str, seed: int, agent: str = "", args: Mapping[str, str] | None = None
     ) -> LiveView:
         """A new session on ``task``; with ``agent``, that agent is made first and the environment
-        computes the parts it reads too, as a run makes it (a vision agent's set-of-marks)."""
+        computes the parts it reads too, as a run makes it (a vision agent's set-of-marks), and
+        the session makes the views it reads (AgentLab's BrowserGym dict)."""
         manager = self.manager
         made: Agent | None = None
         parts: tuple[str, ...] = PARTS
+        views: tuple[str, ...] = ()
         if agent:
-            made = await asyncio.to_thread(_make_agent, agent, dict(args or {}))
-            parts = _with_parts(PARTS, made.observation_parts())
+            made = await asyncio.to_thread(make_agent, agent, dict(args or {}))
+            parts, views = parts_and_views(PARTS, made)
         try:
-            session = await manager.create(owner, task, parts=parts, record=bool(manager.config.trajectories))
+            recorded = bool(manager.config.trajectories)
+            session = await manager.create(owner, task, parts=parts, record=recorded, views=views)
         except BaseException:
             if made is not None:
                 await on_background(made.aclose())
             raise
         view = self.view(session)
         if made is not None:
-            view.agent, view.agent_key = made, _agent_key(agent, args or {})
+            view.agent, view.agent_key = made, agent_key(agent, args or {})
         try:
             await self.reset(view, seed)
         except BaseException:
@@ -246,13 +251,13 @@ class LiveSessions:
         reset on the current page before it is asked, so its plan restarts from what it sees instead
         of assuming its last proposal was taken.
         """
-        key = _agent_key(name, args)
+        key = agent_key(name, args)
         if view.agent is None or view.agent_key != key:
             if view.agent is not None:
                 await on_background(view.agent.aclose())
             view.agent, view.agent_key = None, ""
-            made = await asyncio.to_thread(_make_agent, name, dict(args))
-            missing = sorted(made.observation_parts() - set(view.session.parts))
+            made = await asyncio.to_thread(make_agent, name, dict(args))
+            missing = sorted(made.observation_parts() - set(view.session.parts) - set(view.session.views))
             if missing:
                 await on_background(made.aclose())
                 raise LiveError(
@@ -265,43 +270,18 @@ class LiveSessions:
         if view.proposal_pending:  # the last proposal was rejected: ask afresh from this page
             view.agent_ready = False
         agent, obs, session, ready = view.agent, view.obs, view.session, view.agent_ready
+        views = views_for(agent, session.last.views if session.last else {})
 
         async def run() -> AgentStep:
             if not ready:
                 if agent.privileged:
                     agent.reveal_task(session.task)
-                await agent.areset(TaskInfo(goal=str(obs.get("goal", "")), action_set=session.env.action_set))
+                goal, actions = str(obs.get("goal", "")), session.env.action_set
+                await agent.areset(TaskInfo(goal=goal, action_set=actions, suite=suite_of(session.task)))
+            if views:  # the session made them of this page, with the converters runs use
+                agent.see_views(views)
             return await agent.aact(obs)
 
         step = await on_background(run())
         view.agent_ready, view.proposal_pending = True, True
         return step
-
-
-def _with_parts(parts: tuple[str, ...], more: frozenset[str]) -> tuple[str, ...]:
-    """``parts`` and ``more``, in the observation's own order (an unknown part is the session's to refuse)."""
-    from palaestra.envs.obs import PARTS as ALL_PARTS
-
-    wanted = {*parts, *more}
-    return (*(p for p in ALL_PARTS if p in wanted), *sorted(wanted - set(ALL_PARTS)))
-
-
-def _agent_key(name: str, args: Mapping[str, str]) -> str:
-    """Which agent a view holds: its name, its arguments, and when its memory last changed."""
-    return json.dumps([name, sorted(args.items()), _memory_stamp(args)])
-
-
-def _make_agent(name: str, args: dict[str, str]) -> Agent:
-    from palaestra.agents.registry import make_agent
-
-    return make_agent(name, args)
-
-
-def _memory_stamp(args: Mapping[str, str]) -> float:
-    """When the agent's memory last changed, so an agent is rebuilt after a demonstration is saved."""
-    memory = args.get("memory")
-    if not memory:
-        return 0.0
-    path = Path(memory)
-    stamps = [p.stat().st_mtime for p in path.glob("*") if p.is_file()] if path.is_dir() else []
-    return max(stamps, default=0.0)

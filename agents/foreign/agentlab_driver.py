@@ -8,17 +8,26 @@ decoded by that file loaded by its path.
 
     python agentlab_driver.py [--flags 4o_mini] [--model NAME] [--max-tokens N] [--temperature T]
         stdout, first:   {"ready": true}, or {"error": ..., "kind": "config"} for unknown flags
-        stdin:           {"reset": true, "seed": int | null}   a new agent, as AgentLab's ExpArgs
-                                                                makes one per episode
+        stdin:           {"reset": true, "served": [action names], "benchmark": null |
+                          {"name": str, "multi_tab": bool}}   a new agent, as AgentLab's ExpArgs
+                                                               makes one per episode
                          {"obs": BrowserGym's observation as browsergym_json}
         stdout:          {"reset": true}  /  {"action": str | null, "think": str, "raw": str,
-                                               "stats": {...}}
+                                               "stats": {...}, "messages": [...]}
+                         {"error": ..., "kind": "config"}  when the episode's environment does not
+                                               parse an action the agent's action set offers
 
 ``--flags`` names one of AgentLab's ``agent_configs.AGENT_*`` presets (``4o_mini`` is
 ``AGENT_4o_MINI``), case aside: its prompt flags and its model's arguments, with ``--model``,
 ``--max-tokens`` and ``--temperature`` replacing the model's. Each observation goes through the
 agent's own ``obs_preprocessor`` then ``get_action``, as BrowserGym's loop does. The OpenAI SDK
-reads ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY`` from the environment.
+reads ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY`` from the environment, so only presets whose model
+AgentLab calls with it (`OpenAIModelArgs`) are taken.
+
+A reset with a ``benchmark`` applies AgentLab's ``set_benchmark`` to a fresh copy of the preset,
+as AgentLab's ``Study`` does before its episodes (`benchmark_object`): HTML for MiniWoB, tabs for a
+multi-tab benchmark, the benchmark's high-level action set. Either way the action set the agent
+will offer its model must be one the episode's environment parses (``served``).
 """
 
 from __future__ import annotations
@@ -88,6 +97,87 @@ def agent_args(
     return args
 
 
+#: The BrowserGym action set arguments (``DEFAULT_HIGHLEVEL_ACTION_SET_ARGS``'s key) of each
+#: benchmark AgentLab names, as BrowserGym's ``DEFAULT_BENCHMARKS`` configures them.
+BENCHMARK_ACTION_ARGS = {
+    "miniwob": "miniwob_all",
+    "webarena": "webarena",
+    "webarena_verified": "webarena",
+    "webarena_lite": "webarena",
+}
+
+
+def benchmark_object(name: str, multi_tab: bool) -> Any:
+    """AgentLab's ``Benchmark`` named ``name``, as ``set_benchmark`` reads it: the name, whether it
+    is multi-tab, and its high-level action set arguments (a benchmark AgentLab does not know takes
+    WebArena's when multi-tab, MiniWoB's otherwise). Its task list stays empty: the agent learns
+    nothing of the episodes to come."""
+    import pandas
+    from browsergym.experiments.benchmark.base import Benchmark
+    from browsergym.experiments.benchmark.configs import DEFAULT_HIGHLEVEL_ACTION_SET_ARGS
+
+    key = BENCHMARK_ACTION_ARGS.get(name, "webarena" if multi_tab else "miniwob_all")
+    return Benchmark(
+        name=name,
+        high_level_action_set_args=copy.deepcopy(DEFAULT_HIGHLEVEL_ACTION_SET_ARGS[key]),
+        is_multi_tab=multi_tab,
+        supports_parallel_seeds=not multi_tab,
+        env_args_list=[],
+        backends=[],
+        task_metadata=pandas.DataFrame({"task_name": []}),  # its check needs the column
+    )
+
+
+def episode_args(preset: Any, benchmark: dict[str, Any] | None, served: list[str] | None) -> Any:
+    """A copy of ``preset`` for one episode, ``set_benchmark`` applied when a benchmark is given;
+    ValueError naming what is missing when its action set offers actions not ``served``."""
+    args = copy.deepcopy(preset)
+    if benchmark is not None:
+        args.set_benchmark(benchmark_object(benchmark["name"], bool(benchmark["multi_tab"])), False)
+    offered = set(args.flags.action.action_set.make_action_set().action_set)
+    missing = sorted(offered - set(served)) if served is not None else []
+    if missing:
+        subsets = ", ".join(args.flags.action.action_set.subsets)
+        raise ValueError(
+            f"its action set (BrowserGym's {subsets}) offers {', '.join(missing)}, which this episode's "
+            f"environment does not parse"
+        )
+    return args
+
+
+def unusable_model(args: Any) -> str | None:
+    """Why AgentLab would not call this preset's model at ``OPENAI_BASE_URL``, or None."""
+    kind = type(args.chat_model_args).__name__
+    if kind == "OpenAIModelArgs":
+        return None
+    return (
+        f"its model is called through {kind}, which does not read OPENAI_BASE_URL (it would call "
+        "its provider, or load weights). Fix: a preset AgentLab calls through OpenAIModelArgs "
+        "(4o_mini, 4o, 3_5, 4o_vision, 4o_mini_vision, gpt5_mini) with --agent-arg model=NAME"
+    )
+
+
+def chat_messages(info: Any) -> list[dict[str, Any]]:
+    """The messages AgentLab sent its model and its answer, as the run records an agent's: each
+    image's data replaced by its size (the step's screenshot is kept already)."""
+    chat = getattr(info, "chat_messages", None)
+    out = []
+    for message in getattr(chat, "messages", None) or []:
+        content = message.get("content", "")
+        if isinstance(content, list):
+            content = [_without_image(part) for part in content]
+        out.append({"role": message.get("role", ""), "content": content})
+    return out
+
+
+def _without_image(part: Any) -> Any:
+    if not isinstance(part, dict) or part.get("type") != "image_url":
+        return part
+    image = part.get("image_url")
+    url = image if isinstance(image, str) else (image or {}).get("url", "")
+    return {"type": "image_url", "image_url": {"url": f"(image, {len(str(url))} characters)"}}
+
+
 def answer_text(info: Any) -> str:
     """The model's last answer in AgentLab's ``AgentInfo`` (its chat's last message)."""
     chat = getattr(info, "chat_messages", None)
@@ -100,9 +190,13 @@ def answer_text(info: Any) -> str:
     return str(content)
 
 
+#: Our answer channel: stdout as the process started, since the agent's prints are redirected.
+ANSWERS = sys.stdout
+
+
 def _respond(answer: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(answer, default=str) + "\n")
-    sys.stdout.flush()
+    ANSWERS.write(json.dumps(answer, default=str) + "\n")
+    ANSWERS.flush()
 
 
 def main() -> None:
@@ -120,6 +214,10 @@ def main() -> None:
         except KeyError as exc:
             _respond({"error": exc.args[0], "kind": "config"})
             sys.exit(2)
+        refused = unusable_model(args)
+        if refused is not None:
+            _respond({"error": f"flags={options.flags}: {refused}", "kind": "config"})
+            sys.exit(2)
         args.prepare()
     _respond({"ready": True})
     agent: Any = None
@@ -127,8 +225,12 @@ def main() -> None:
         request = json.loads(line)
         with contextlib.redirect_stdout(sys.stderr):
             if request.get("reset"):
-                agent = args.make_agent()
-                answer: dict[str, Any] = {"reset": True}
+                try:
+                    episode = episode_args(args, request.get("benchmark"), request.get("served"))
+                    agent = episode.make_agent()
+                    answer: dict[str, Any] = {"reset": True}
+                except ValueError as exc:
+                    agent, answer = None, {"error": str(exc), "kind": "config"}
             elif agent is None:
                 answer = {"error": "an observation before the first reset"}
             else:
@@ -140,6 +242,7 @@ def main() -> None:
                     "think": info.think or "",
                     "raw": answer_text(info),
                     "stats": stats,
+                    "messages": chat_messages(info),
                 }
         _respond(answer)
     args.close()

@@ -4,20 +4,21 @@
 ``scripts/setup`` makes), kept for an episode's steps since the agent remembers its trajectory,
 and reset between episodes with the agent's own ``reset()``, as OSWorld's loop does. It is given
 OSWorld's observation dict (`palaestra.envs.desktop.osworld_compat`: the screen as PNG, OSWorld's
-accessibility-tree XML), which runs build from the step's observation when an agent asks for the
-``osworld`` view (`Agent.see_views`).
+accessibility-tree XML), which runs hand an agent asking for the ``osworld`` view
+(`Agent.see_views`: made in-process, or by the environment server's session with ``--env-server``).
 
 `OSWorldPromptAgent` plays its answers as OSWorld's loop does: each of the answer's actions is one
 step, and the model is asked again once they are played. An answer with no action is sent as an
-empty action, so the environment says so in ``last_action_error``; OSWorld's agent reports no
-token counts, so none are recorded.
+empty action, so the environment says so in ``last_action_error``. OSWorld's agent reports no
+token counts: its driver reads them from the ``usage`` of the responses the agent received, and
+they are priced (``price_*_per_mtok``) and charged to the run's budget as a `ChatModel`'s are.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
+import re
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,15 +27,37 @@ from types import TracebackType
 from typing import Any
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
-from palaestra.agents.foreign.process import SideProcess, endpoint, side_env, venv_python
+from palaestra.agents.foreign.process import SideProcess, Spending, endpoint, side_env, venv_python
 from palaestra.agents.registry import AgentSpec
 from palaestra.errors import ConfigError, check_choice
+from palaestra.server.view_wire import osworld_json
 
 DRIVER = Path(__file__).resolve().parent / "osworld_driver.py"
 VENV = "venv-osworld"
 OBSERVATION_TYPES = ("screenshot", "a11y_tree", "screenshot_a11y_tree", "som")
 #: OSWorld's action spaces, by the name of our desktop action set that parses each.
 ACTION_SPACES = {"pyautogui": "desktop", "computer_13": "computer_13"}
+#: The line OSWorld's set-of-marks agent puts before its code for each mark: ``tag_3=(640, 400)``.
+MARK_LINE = re.compile(r"^tag_(\d+)=\((-?\d+), (-?\d+)\)$")
+MARK_NAME = re.compile(r"\btag_(\d+)\b")
+
+
+def resolve_marks(code: str) -> str:
+    """OSWorld's ``som`` code with its ``tag_N=(x, y)`` lines taken out and each ``tag_N`` written
+    as the ``x, y`` it names, as the Python OSWorld runs would read it: our parser takes literal
+    calls only (``pyautogui.click(tag_3)`` becomes ``pyautogui.click(640, 400)``). A name no line
+    defines is left, and the environment's parse error names it."""
+    marks: dict[str, str] = {}
+    rest: list[str] = []
+    for line in code.split("\n"):
+        found = MARK_LINE.match(line.strip())
+        if found and not rest:
+            marks[found[1]] = f"{found[2]}, {found[3]}"
+        else:
+            rest.append(line)
+    if not marks:
+        return code
+    return MARK_NAME.sub(lambda m: marks.get(m[1], m[0]), "\n".join(rest))
 
 
 def linearize(xml: str, platform: str = "ubuntu") -> str:
@@ -77,6 +100,8 @@ class OSWorldPrompt:
             str(temperature),
         ]
         self.answer_timeout = answer_timeout
+        #: The model calls of the last `predict` and their tokens, from the responses' ``usage``.
+        self.last_usage: dict[str, int] = {}
         self.process = SideProcess(
             "OSWorld's PromptAgent", [str(venv_python(VENV)), str(DRIVER), *options], env
         )
@@ -84,10 +109,9 @@ class OSWorldPrompt:
 
     def predict(self, instruction: str, obs: Mapping[str, Any]) -> tuple[str, list[Any] | None]:
         """The agent's response and actions for one OSWorld-shaped observation."""
-        sent = dict(obs)
-        if isinstance(sent.get("screenshot"), bytes):
-            sent["screenshot"] = base64.b64encode(sent["screenshot"]).decode("ascii")
+        sent = osworld_json(obs)  # the screen's PNG as base64, as the environment server sends it
         answer = self.process.ask({"instruction": instruction, "obs": sent}, self.answer_timeout)
+        self.last_usage = dict(answer.get("usage") or {})
         return str(answer.get("response") or ""), answer.get("actions")
 
     def reset(self) -> None:
@@ -113,12 +137,17 @@ class OSWorldPromptConfig:
     base_url: str | None = None  # else PALAESTRA_LLM_BASE_URL / OPENAI_BASE_URL
     api_key: str | None = None  # else PALAESTRA_LLM_API_KEY / OPENAI_API_KEY; never recorded
     observation_type: str = "a11y_tree"
-    #: Must be the run's desktop action set: pyautogui (the default) or computer_13
-    #: (with `--action-set computer_13`).
+    #: Must be the run's desktop action set: pyautogui (the default) or computer_13 (with
+    #: `--action-set computer_13`; desktop-env 1.0.2's agent cannot start with it, see the driver).
     action_space: str = "pyautogui"
     max_tokens: int = 1500
     temperature: float = 0.5
     platform: str = "ubuntu"
+    #: The model's prices (per million tokens), for the step's cost; budgets as a ChatModel's.
+    price_input_per_mtok: float = 0.0
+    price_output_per_mtok: float = 0.0
+    budget_tokens: int | None = None
+    budget_cost: float | None = None
     #: Seconds for the process to import OSWorld's agent, and for one answer (the model's call included).
     start_timeout: float = 120.0
     answer_timeout: float = 300.0
@@ -126,6 +155,11 @@ class OSWorldPromptConfig:
     def check(self) -> None:
         check_choice("osworld-prompt: observation_type", self.observation_type, OBSERVATION_TYPES)
         check_choice("osworld-prompt: action_space", self.action_space, tuple(ACTION_SPACES))
+        if self.observation_type == "som" and self.action_space != "pyautogui":
+            raise ConfigError(
+                "osworld-prompt: observation_type=som writes PyAutoGUI code on its marks only (OSWorld's "
+                "PromptAgent refuses som with computer_13). Fix: --agent-arg action_space=pyautogui."
+            )
         if not self.model.startswith("gpt"):
             raise ConfigError(
                 f"osworld-prompt: model={self.model!r}: OSWorld's PromptAgent sends only models named gpt* "
@@ -146,6 +180,7 @@ class OSWorldPromptAgent(Agent):
         self.prompt: OSWorldPrompt | None = None
         self.view: dict[str, Any] = {}
         self.queued: deque[str] = deque()
+        self.spending = Spending(config.budget_tokens, config.budget_cost)
 
     def observation_parts(self) -> frozenset[str]:
         return frozenset({"osworld"})
@@ -201,13 +236,28 @@ class OSWorldPromptAgent(Agent):
                     "osworld-prompt was not handed OSWorld's observation (the run's `osworld` view)."
                 )
             prompt = self._started()
+            self.spending.check()
             response, actions = await asyncio.to_thread(prompt.predict, self.task.goal, self.view)
-            played = [a if isinstance(a, str) else json.dumps(a) for a in actions or []]
+            own = [a if isinstance(a, str) else json.dumps(a) for a in actions or []]
+            played = [resolve_marks(a) for a in own] if self.config.observation_type == "som" else own
             step = AgentStep(action=played[0] if played else "", thoughts=response, raw_response=response)
+            self._account(step, prompt.last_usage)
             step.extra["actions"] = played
+            if played != own:  # the agent's own code, its marks by name
+                step.extra["osworld_actions"] = own
             self.queued.extend(played[1:])
         self.history.append(step)
         return step
+
+    def _account(self, step: AgentStep, usage: Mapping[str, int]) -> None:
+        """The step's tokens and cost, from what the agent's model calls reported; charged."""
+        c = self.config
+        step.tokens_in = int(usage.get("prompt_tokens") or 0)
+        step.tokens_out = int(usage.get("completion_tokens") or 0)
+        priced = step.tokens_in * c.price_input_per_mtok + step.tokens_out * c.price_output_per_mtok
+        step.cost = priced / 1e6
+        step.extra["model_calls"] = int(usage.get("calls") or 0)
+        self.spending.charge(step.tokens_in, step.tokens_out, step.cost)
 
     async def aclose(self) -> None:
         prompt, self.prompt = self.prompt, None

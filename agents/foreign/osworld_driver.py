@@ -9,7 +9,8 @@ what it answers is OSWorld's agent reading our observations.
         stdout, first:                  {"ready": true}
         stdin, one JSON object a line:  {"instruction": str, "obs": {OSWorld's observation,
                                           "screenshot" as base64}}  or  {"reset": true}
-        stdout, one a line:             {"response": str, "actions": [...] | null}
+        stdout, one a line:             {"response": str, "actions": [...] | null,
+                                         "usage": {"calls", "prompt_tokens", "completion_tokens"}}
     python osworld_driver.py --linearize     XML on stdin; {"table": str} on stdout
 
 The agent posts to ``$OPENAI_BASE_URL/v1/chat/completions`` for gpt models (``$OPENAI_API_KEY``).
@@ -18,6 +19,10 @@ google-generativeai, groq; google's alone is tens of megabytes, and none is reac
 when one is not installed it is stood in for by an empty module here, with the four Google
 exception classes the agent's retry decorator names. tiktoken reads its encoding from the cache
 ``scripts/setup`` rebuilt in the venv (``share/tiktoken``).
+
+The agent's ``call_llm`` returns the answer's text only; the tokens each answer cost are read from
+the ``usage`` object of the responses it received (`UsageWatch`, which sees every ``requests.post``
+of the agent's module and hands the response back untouched).
 """
 
 from __future__ import annotations
@@ -80,6 +85,45 @@ def stand_in_for_unused_providers() -> None:
         _stand_in("google.api_core.exceptions", errors)
 
 
+class UsageWatch:
+    """Wraps a module's ``requests.post``: each response is returned as it came, its ``usage``
+    (OpenAI's ``prompt_tokens``/``completion_tokens``) summed for `take`."""
+
+    def __init__(self, module: Any) -> None:
+        self.post = module.requests.post
+        self.calls = self.prompt_tokens = self.completion_tokens = 0
+        module.requests = types.SimpleNamespace(**{**vars(module.requests), "post": self.watched})
+
+    def watched(self, *args: Any, **kwargs: Any) -> Any:
+        response = self.post(*args, **kwargs)
+        self.calls += 1
+        try:
+            usage = response.json().get("usage") or {}
+        except (ValueError, AttributeError):  # not a JSON object: nothing reported
+            usage = {}
+        self.prompt_tokens += int(usage.get("prompt_tokens") or 0)
+        self.completion_tokens += int(usage.get("completion_tokens") or 0)
+        return response
+
+    def take(self) -> dict[str, int]:
+        """What was spent since the last `take`."""
+        spent = {"calls": self.calls, "prompt_tokens": self.prompt_tokens}
+        spent["completion_tokens"] = self.completion_tokens
+        self.calls = self.prompt_tokens = self.completion_tokens = 0
+        return spent
+
+
+def refusal(observation_type: str, action_space: str, exc: Exception) -> str:
+    """Why PromptAgent could not be built with these arguments, and the fix. desktop-env 1.0.2's
+    constructor formats every system prompt with the client's password, and the computer_13 ones
+    hold JSON braces: ``str.format`` fails on them (a KeyError), so computer_13 never starts."""
+    return (
+        f"PromptAgent(observation_type={observation_type!r}, action_space={action_space!r}) failed in "
+        f"its constructor: {type(exc).__name__}: {exc!s}. Fix: --agent-arg action_space=pyautogui "
+        "(desktop-env 1.0.2 cannot format its computer_13 prompts)."
+    )
+
+
 def _respond(out: Any, answer: dict[str, Any]) -> None:
     out.write(json.dumps(answer) + "\n")
     out.flush()
@@ -98,20 +142,26 @@ def main() -> None:
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(Path(sys.prefix) / "share" / "tiktoken"))
     stand_in_for_unused_providers()
     with contextlib.redirect_stdout(sys.stderr):  # stdout is our answer channel
+        from mm_agents import agent as agent_module
         from mm_agents.agent import PromptAgent, linearize_accessibility_tree
 
     out = sys.stdout
     if args.linearize:
         _respond(out, {"table": linearize_accessibility_tree(sys.stdin.read(), platform=args.platform)})
         return
-    agent = PromptAgent(
-        model=args.model,
-        observation_type=args.observation_type,
-        action_space=args.action_space,
-        platform=args.platform,
-        max_tokens=args.max_tokens,
-        temperature=args.temperature,
-    )
+    try:
+        agent = PromptAgent(
+            model=args.model,
+            observation_type=args.observation_type,
+            action_space=args.action_space,
+            platform=args.platform,
+            max_tokens=args.max_tokens,
+            temperature=args.temperature,
+        )
+    except (KeyError, ValueError) as exc:  # its own checks, or its prompt's formatting (below)
+        _respond(out, {"error": refusal(args.observation_type, args.action_space, exc), "kind": "config"})
+        sys.exit(2)
+    watch = UsageWatch(agent_module)
     _respond(out, {"ready": True})
     for line in sys.stdin:
         request = json.loads(line)
@@ -125,7 +175,7 @@ def main() -> None:
         # The agent prints its parse failures; stdout is our answer channel.
         with contextlib.redirect_stdout(sys.stderr):
             response, actions = agent.predict(request["instruction"], obs)
-        _respond(out, {"response": response, "actions": actions})
+        _respond(out, {"response": response, "actions": actions, "usage": watch.take()})
 
 
 if __name__ == "__main__":

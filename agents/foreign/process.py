@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.agents.llm.config import ENV_API_KEY, ENV_BASE_URL
+from palaestra.agents.llm.ledger import active_budget
+from palaestra.agents.llm.usage import Budget
 from palaestra.errors import ConfigError, PalaestraError
 
 #: The side venvs ``scripts/setup`` makes, by the name it gives them.
@@ -101,7 +103,8 @@ class SideProcess:
             raise self._failure(f"started with {first!r} instead of a ready line")
 
     def ask(self, request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
-        """The answer to ``request``; a `ForeignAgentError` when the process fails it."""
+        """The answer to ``request``; a `ConfigError` when the driver says it does not fit (its
+        ``"kind": "config"`` error), a `ForeignAgentError` when the process fails it."""
         assert self._process.stdin is not None
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
@@ -109,6 +112,8 @@ class SideProcess:
         except (BrokenPipeError, OSError):
             raise self._failure(f"exited (code {self._process.wait()}) before reading a request") from None
         answer = self._answer(timeout, "answer")
+        if answer.get("kind") == "config":  # the request does not fit the agent; it lives on
+            raise ConfigError(f"{self.name}: {answer.get('error')}")
         if "error" in answer:
             raise self._failure(f"failed: {answer['error']}")
         return answer
@@ -158,3 +163,24 @@ class SideProcess:
         except subprocess.TimeoutExpired:
             self.kill()
         self._stderr.close()
+
+
+class Spending:
+    """A foreign agent's model spending against the budgets a `ChatModel` obeys: the run's ledger
+    (its own allowance and the run's, over all workers) inside a run, else its own `Budget`. Its
+    process's model calls are out of our reach, so the check comes before each answer is asked for
+    and the charge after it, from the tokens the answer reports."""
+
+    def __init__(self, max_tokens: int | None, max_cost: float | None) -> None:
+        self.max_tokens, self.max_cost = max_tokens, max_cost
+        self.own = Budget(max_tokens, max_cost)
+
+    def budget(self) -> Budget:
+        return active_budget(self.max_tokens, self.max_cost) or self.own
+
+    def check(self) -> None:
+        """`BudgetExceeded` when an allowance is spent (no request is sent)."""
+        self.budget().check()
+
+    def charge(self, input_tokens: int, output_tokens: int, cost: float) -> None:
+        self.budget().charge(input_tokens, output_tokens, cost)

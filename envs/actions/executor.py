@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import BrowserContext, ElementHandle, Locator, Page
 
 from palaestra.envs.actions import types as a
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
@@ -79,7 +79,8 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
         case a.Fill(id=eid, text=text):
             await (await locate(state, eid, editable=True)).locator.fill(text, timeout=timeout, force=True)
         case a.Clear(id=eid):
-            await (await locate(state, eid, editable=True)).locator.clear(timeout=timeout, force=True)
+            # Locator.clear is fill(""); a closed-root element's handle has only the latter.
+            await (await locate(state, eid, editable=True)).locator.fill("", timeout=timeout, force=True)
         case a.SelectOption(id=eid, options=options):
             locator = (await locate(state, eid)).locator
             if await locator.evaluate("e => e.tagName") != "SELECT":
@@ -97,14 +98,17 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
         case a.Press(id=str(eid), keys=keys):
             await (await locate(state, eid)).locator.press(keys, timeout=timeout)
         case a.Focus(id=eid):
-            await (await locate(state, eid)).locator.focus(timeout=timeout)
+            target = await locate(state, eid)
+            if isinstance(target.locator, Locator):
+                await target.locator.focus(timeout=timeout)
+            else:  # a closed-root element's handle: focusing it does not wait
+                await target.locator.focus()
         case a.Scroll(dx=dx, dy=dy, id=None):
             await page.mouse.wheel(dx, dy)
         case a.Scroll(dx=dx, dy=dy, id=str(eid)):
             await (await locate(state, eid)).locator.evaluate(ELEMENT_SCROLL_JS, [dx, dy])
         case a.DragAndDrop(from_id=src, to_id=dst):
-            source, destination = (await locate(state, src)).locator, (await locate(state, dst)).locator
-            await source.drag_to(destination, timeout=timeout, force=True)
+            await _drag((await locate(state, src)).locator, (await locate(state, dst)).locator, page, timeout)
         case a.UploadFile(id=eid, files=files):
             await upload(state, eid, upload_paths(state.upload_dir, files), timeout)
         case a.MouseClick(x=x, y=y, button=button):
@@ -205,6 +209,27 @@ def check_bounds(action: a.Action, state: ActionState) -> None:
                 f"{action.to_call()}: the point ({x:g}, {y:g}) is outside the viewport; "
                 f"x runs from 0 to {width} and y from 0 to {height} (CSS pixels)."
             )
+
+
+async def _drag(
+    source: Locator | ElementHandle, destination: Locator | ElementHandle, page: Page, timeout: float
+) -> None:
+    """Drag one element onto another. A closed-root element's handle has no ``drag_to``: the mouse
+    goes from centre to centre, as ``drag_to`` does."""
+    if isinstance(source, Locator) and isinstance(destination, Locator):
+        await source.drag_to(destination, timeout=timeout, force=True)
+        return
+    await source.scroll_into_view_if_needed(timeout=timeout)
+    start = await source.bounding_box()
+    end = await destination.bounding_box()
+    if start is None or end is None:
+        raise ActionError("drag_and_drop: an element has no box on the page (hidden); reveal it first.")
+    await page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    await page.mouse.down()
+    await destination.scroll_into_view_if_needed(timeout=timeout)
+    end = await destination.bounding_box() or end
+    await page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=5)
+    await page.mouse.up()
 
 
 def _tools(state: ActionState) -> ToolRunner:

@@ -1,8 +1,10 @@
 """Finding the element an action's id names, and checking it can take the action, in one round trip.
 
 Element ids resolve to ``[data-pal-id="..."]`` in the frame that owns the id prefix (CSS selectors
-pierce open shadow roots). The common mistakes (no such element, hidden, disabled, inert, not
-editable) get a clear `ActionError` at once instead of a timeout.
+pierce open shadow roots); an element in a closed shadow root, which no selector reaches, to a
+handle on it (`palaestra.envs.closed_shadow`), which the actions use as they use a locator. The
+common mistakes (no such element, hidden, disabled, inert, not editable) get a clear
+`ActionError` at once instead of a timeout.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from playwright.async_api import ElementHandle, Locator, Page
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page
 
 from palaestra.envs.observation import ID_ATTR, FrameIds
 from palaestra.errors import ActionError
@@ -33,6 +35,8 @@ STATUS_JS = """els => {
   const style = getComputedStyle(e);
   const box = e.getBoundingClientRect();
   const visible = box.width > 0 && box.height > 0 && style.visibility !== "hidden" && e.checkVisibility();
+  // Hit-testing in the element's own tree: the document's answer stops at a shadow host.
+  const root = e.getRootNode().elementFromPoint ? e.getRootNode() : document;
   let inert = style.interactivity === "inert";
   if (!inert && document.querySelector("dialog:modal")) {
     inert = true;
@@ -47,7 +51,7 @@ STATUS_JS = """els => {
     // lines, on its parent. Take the centre of the first line box the element itself is hit at.
     for (const r of e.getClientRects()) {
       const x = r.left + r.width / 2, y = r.top + r.height / 2;
-      const hit = r.width > 0 && r.height > 0 ? document.elementFromPoint(x, y) : null;
+      const hit = r.width > 0 && r.height > 0 ? root.elementFromPoint(x, y) : null;
       if (hit && (hit === e || e.contains(hit))) { point = [x, y]; break; }
     }
     if (point === null) {
@@ -64,7 +68,7 @@ class Target:
     """A checked element. ``point`` is its centre in page coordinates when it is in the main frame
     (mouse events there go straight to the point, which is what a person's click does)."""
 
-    locator: Locator
+    locator: Locator | ElementHandle
     point: tuple[float, float] | None
 
 
@@ -82,8 +86,13 @@ async def locate(state: Locating, element_id: str, editable: bool = False, visib
             f"Element [{element_id}] was in a frame that is gone (detached); observe the page again."
         )
     locator = frame.locator(f'[{ID_ATTR}="{element_id}"]')
+    handle: ElementHandle | None = None
     try:
-        status = await locator.evaluate_all(STATUS_JS)
+        if element_id in state.frame_ids.closed:
+            handle = await state.frame_ids.closed.handle(element_id, frame)
+            status = None if handle is None else await handle.evaluate(f"e => ({STATUS_JS})([e])")
+        else:
+            status = await locator.evaluate_all(STATUS_JS)
     except PlaywrightError:
         if frame.is_detached():
             raise ActionError(
@@ -113,4 +122,6 @@ async def locate(state: Locating, element_id: str, editable: bool = False, visib
             "textarea or contenteditable element."
         )
     in_main_frame = frame.parent_frame is None and status["point"] is not None
-    return Target(locator.first, tuple(status["point"]) if in_main_frame else None)
+    return Target(
+        locator.first if handle is None else handle, tuple(status["point"]) if in_main_frame else None
+    )

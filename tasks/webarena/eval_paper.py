@@ -17,12 +17,19 @@ What WebArena does, and so what this does:
   references' query parameters are pooled, and each key needs one of its values among the
   page's (blank values are dropped, as ``parse_qs`` does). A ``url_note`` other than
   "GOLD in PRED" is refused.
+- ``program_html`` (``html_contents``, and ``eval_state`` for the page): a locator's ``null`` or
+  ``undefined`` is the text "None"; a locator is the page's HTML (blank), a ``func:`` helper, or a
+  JavaScript expression starting ``document.`` or ``[...document.`` (others are refused); its
+  ``prep_actions`` run until the first that throws; ``exact_match``, when present, is the only
+  requirement read.
 """
 
 from __future__ import annotations
 
 import collections
 import urllib.parse
+from collections.abc import Mapping
+from typing import Any
 
 from palaestra.tasks.webarena.config import EvalSpec, TaskConfigError, fill_placeholders
 from palaestra.tasks.webarena.eval_context import EvalContext
@@ -49,6 +56,24 @@ def paper_includes(answer: str, reference: str, tokenize: bool = False) -> bool:
     if tokenize and len(ref) == 1 and len(word_tokenize(ref)) == 1:
         return ref in word_tokenize(pred)
     return ref in pred
+
+
+def html_contents(value: str, required: Mapping[str, Any]) -> float:
+    """WebArena's verdict on the value a ``program_html`` check read: ``exact_match`` when the check
+    has one (a ``must_include`` beside it is not read), else each ``must_include`` item, met by one
+    of its ``" |OR| "`` alternatives as a substring (never tokenized). WebArena raises on any other
+    ``required_contents`` (``must_exclude`` is Palaestra's), and so does this."""
+    if "exact_match" in required:
+        return float(exact(value, required["exact_match"]))
+    if "must_include" in required:
+        items = required["must_include"]
+        return float(
+            all(any(paper_includes(value, alt) for alt in str(item).split(" |OR| ")) for item in items)
+        )
+    raise TaskConfigError(
+        f"program_html required_contents {sorted(required)}: WebArena reads exact_match or must_include "
+        "only (must_exclude is Palaestra's: judge such tasks in the corrected column)"
+    )
 
 
 async def string_match(spec: EvalSpec, ctx: EvalContext) -> float:

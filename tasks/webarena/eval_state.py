@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import did_you_mean
 from palaestra.tasks.webarena import eval_paper as paper
-from palaestra.tasks.webarena.config import EvalSpec, fill_placeholders
+from palaestra.tasks.webarena.config import EvalSpec, TaskConfigError, fill_placeholders
 from palaestra.tasks.webarena.eval_answer import _clean, includes
 from palaestra.tasks.webarena.eval_context import EvalContext
 from palaestra.tasks.webarena.helpers import HELPERS, HelperError
+from palaestra.tasks.webarena.normalise import fuzzy_match
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -71,15 +72,56 @@ async def _locate(page: Page, check: Mapping[str, Any], ctx: EvalContext) -> str
         return await page.content()
     if locator.startswith("func:"):
         return await _call_helper(ctx, page, locator)
+    if ctx.mode == "paper" and not locator.startswith(("document.", "[...document.")):
+        raise TaskConfigError(
+            f"program_html locator {locator[:60]!r}: WebArena runs only expressions starting with "
+            "'document.' or '[...document.' (or func: helpers, or a blank locator for the page's HTML)"
+        )
     for action in check.get("prep_actions", []):  # e.g. opening a collapsed section of a form
-        await page.evaluate(f"() => {{ try {{ {action}; }} catch (e) {{}} }}")
+        done = await page.evaluate(
+            f"() => {{ try {{ {action}; return true; }} catch (e) {{ return false; }} }}"
+        )
+        if not done and ctx.mode == "paper":  # WebArena runs them in one try: the rest are skipped
+            break
     value = await page.evaluate(f"() => {{ try {{ return {locator}; }} catch (e) {{ return ''; }} }}")
-    return "" if value is None else str(value)
+    if value is None:  # null, undefined: no text; WebArena's str() makes it the text "None"
+        return "None" if ctx.mode == "paper" else ""
+    return str(value)
+
+
+def _required(check: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A check's ``required_contents``, refused unless it names one of them, ``exact_match`` is text
+    and the lists (``must_include``, ``must_exclude``, Lite's ``fuzzy_match``) are lists of text: a
+    bare string as ``must_include`` would be read one character at a time, and a check requiring
+    nothing would pass any page."""
+    required = check.get("required_contents", {})
+    exact = required.get("exact_match", "")
+    lists = [required.get(key, []) for key in ("must_include", "must_exclude", "fuzzy_match")]
+    if (
+        not {"exact_match", "must_include", "must_exclude", "fuzzy_match"} & set(required)
+        or not isinstance(exact, str)
+        or not all(isinstance(items, list) and all(isinstance(i, str) for i in items) for items in lists)
+    ):
+        raise TaskConfigError(
+            f"program_html required_contents {required!r}: give exact_match (a string) or must_include / "
+            'must_exclude / fuzzy_match (lists of strings), e.g. {"must_include": ["Okafor"]}'
+        )
+    return required
+
+
+async def _fuzzy_contents(ctx: EvalContext, value: str, references: list[str]) -> bool:
+    """WebArena-Lite's ``fuzzy_match`` of a page's value (four of its tasks; WebArena has none): the
+    configured judge on the references joined by ", ", as Lite's grader gets them; without a judge,
+    the deterministic match of each reference."""
+    if ctx.judge is not None:
+        return await ctx.judge(ctx.intent, value, ", ".join(references))
+    return all(fuzzy_match(value, reference) for reference in references)
 
 
 async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
     score = 1.0
     for check in spec.program_html:
+        required = _required(check)
         target = str(check.get("url", "last"))
         if target.startswith("func:"):
             target = await _call_helper(ctx, ctx.live_page, target)
@@ -96,10 +138,14 @@ async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
             value = html.unescape(value)
         elif "<" in value:  # whole words of the HTML's text, not of its markup
             value = html.unescape(re.sub(r"<[^>]*>", " ", value))
-        required = check.get("required_contents", {})
+        if not {"exact_match", "must_include", "must_exclude"} & set(required) and "fuzzy_match" in required:
+            score *= float(await _fuzzy_contents(ctx, value, required["fuzzy_match"]))
+            continue
+        if ctx.mode == "paper":
+            score *= paper.html_contents(value, required)
+            continue
         if "exact_match" in required:
-            clean = paper.clean if ctx.mode == "paper" else _clean
-            score *= float(clean(value) == clean(required["exact_match"]))
+            score *= float(_clean(value) == _clean(required["exact_match"]))
         for item in required.get("must_include", []):
             score *= float(includes(value, item, ctx.mode))
         for item in required.get("must_exclude", []):

@@ -18,8 +18,9 @@ as WebArena's combined evaluators do:
 - ``program_html``: for each check, a page (``last``: the agent's; else a URL, opened in the
   episode's own browser context, or ``func:<helper>(...)`` giving one) and a locator (a JavaScript
   expression, after the check's ``prep_actions``; empty for the page's HTML; or
-  ``func:<helper>(...)``) whose value must meet ``required_contents``. The helpers are WebArena's,
-  in ``helpers``.
+  ``func:<helper>(...)``) whose value must meet ``required_contents`` (``exact_match``,
+  ``must_include``, ``must_exclude``, or WebArena-Lite's ``fuzzy_match``, graded by the judge).
+  The helpers are WebArena's, in ``helpers``.
 - ``db_state``: a read-only SQL query on the episode's own database whose single value must meet
   ``expected`` (Palaestra's addition; WebArena checks state only through pages).
 
@@ -30,8 +31,9 @@ substring test (a lone one-character reference against NLTK's tokens of the answ
 ``url_match`` as a substring test of the reference's host and path in the agent's (WebArena PR
 #77: ``/issues/1`` matches ``/issues/12``), an "N/A" reference met only by an answer that says
 "N/A" (or by WebArena's own grader agreeing that the agent's reason matches ``string_note``),
-never by ``report_infeasible`` alone, and the answer lower-cased before a grader sees it, as
-WebArena's ``clean_answer`` does.
+never by ``report_infeasible`` alone, the answer lower-cased before a grader sees it, as
+WebArena's ``clean_answer`` does, and ``program_html`` read as WebArena's evaluator reads it
+(``eval_paper``; checked on served pages by ``tests/sites/test_program_html_against_webarena.py``).
 
 This module dispatches; the evaluators live in ``eval_answer`` (``string_match``, ``url_match``) and
 ``eval_state`` (``program_html``, ``db_state``), and what they are given in ``eval_context``.

@@ -6,6 +6,7 @@ OpenAI-compatible server: the model sees only what the agent sends it."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from typing import Any
 
 import gymnasium as gym
 import pytest
+from PIL import Image
 
 from palaestra.agents.foreign.osworld_agent import OSWorldPrompt, linearize
 from palaestra.cli import main
@@ -22,8 +24,12 @@ from palaestra.envs.desktop import DesktopEnv, OSWorldObservation
 from palaestra.envs.obs import ObsConfig
 from palaestra.errors import ConfigError
 from palaestra.runs.results import load_rows
+from palaestra.server.config import ServerConfig
+from palaestra.server.run import ServerThread
+from palaestra.server.view_wire import view_from_json
 from palaestra.testing import Reply, ScriptedLLMServer, ScriptRequest, reply_text
 from palaestra.testing.script import content_text
+from tests.server.view_agents import SEEN, seen_views
 
 HEADER = "tag\tname\ttext\tclass\tdescription\tposition (top-left x&y)\tsize (w&h)"
 ROW = re.compile(r"^([\w-]+)\t(.*?)\t(.*?)\t(.*?)\t(.*?)\t\((\d+), (\d+)\)\t\((\d+), (\d+)\)$", re.MULTILINE)
@@ -123,6 +129,61 @@ def test_palaestra_eval_runs_osworlds_prompt_agent(tmp_path: Path, monkeypatch: 
     assert "Cannot parse the script" in syntax["error"] and "not an action call" in not_an_action["error"]
     assert no_code["action"] == "" and no_code["error"] and no_code["thoughts"].startswith("I will look")
     assert clicks["action"].startswith("pyautogui.click(") and not clicks["error"] and clicks["success"]
+    # Tokens as the server's usage reported them, on the step that asked; none on a queued action
+    assert syntax["tokens_in"] > 0 and syntax["tokens_out"] > 0 and not_an_action["tokens_in"] == 0
+    assert row["tokens_in"] == syntax["tokens_in"] + no_code["tokens_in"] + clicks["tokens_in"] > 0
+
+
+def test_osworld_prompt_agent_stops_at_its_token_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's ledger is charged with the tokens the agent's answers reported: past its budget,
+    the next answer is not asked for."""
+    monkeypatch.chdir(tmp_path)
+    with ScriptedLLMServer(model) as server:
+        argv = ["eval", "--agent", "osworld-prompt", "--agent-arg", f"base_url={server.url}",
+                "--agent-arg", "budget_tokens=10", "--suite", "desktop", "--tasks", "calc-add",
+                "--seeds", "5", "--workers", "1", "--max-steps", "5", "--out", "run",
+                "--no-screenshots"]  # fmt: skip
+        assert main(argv) == 0
+        assert len(server.chat_requests) == 1  # the first answer's two actions played, then refused
+    (row,) = load_rows(tmp_path / "run")
+    assert row["error_kind"] == "budget_exceeded" and "budget" in row["error_message"], row
+
+
+def test_palaestra_eval_runs_osworlds_prompt_agent_on_a_served_desktop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, calc: OSWorldObservation
+) -> None:
+    """With --env-server, the server's session makes OSWorld's dict (`osworld_observation`, as
+    in-process runs do) and the agent is handed the one served: the same as the in-process one on
+    the same seed, and what its model is shown."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "server"))  # workers import `view_agents`
+    monkeypatch.setenv(SEEN, str(tmp_path / "seen.jsonl"))
+    monkeypatch.chdir(tmp_path)
+    with ServerThread(ServerConfig()) as env_server, ScriptedLLMServer(model) as llm:
+        argv = ["eval", "--agent", "view_agents:RecordingOSWorldPrompt", "--agent-arg", f"base_url={llm.url}",
+                "--suite", "desktop", "--tasks", "calc-add", "--seeds", "5", "--workers", "1",
+                "--max-steps", "5", "--out", "run", "--no-screenshots",
+                "--env-server", env_server.url]  # fmt: skip
+        assert main(argv) == 0
+        prompts = [r.last_user_text() for r in llm.chat_requests]
+        assert env_server.context.sessions.opened >= 1
+    (row,) = load_rows(tmp_path / "run")
+    assert row["status"] == "done" and row["success"], row
+    assert len(prompts) == 3
+    first = view_from_json("osworld", seen_views(str(tmp_path / "seen.jsonl"))[0]["osworld"])
+    assert set(first) == {"screenshot", "accessibility_tree", "terminal", "instruction"}
+    assert first["instruction"].startswith("Use the calculator to compute") and first["terminal"] is None
+    with Image.open(io.BytesIO(first["screenshot"])) as screen:  # the PNG bytes, decoded from the wire
+        assert screen.format == "PNG" and screen.size[0] > 0
+    here, _ = calc.reset(seed=5)
+    assert first["instruction"] == here["instruction"]
+    assert linearize(first["accessibility_tree"]) == linearize(here["accessibility_tree"])
+    with Image.open(io.BytesIO(here["screenshot"])) as local_screen:
+        assert screen.size == local_screen.size
+    table = linearize(first["accessibility_tree"])
+    seven = next(line for line in table.splitlines() if line.startswith("toggle-button\t7\t"))
+    assert seven in prompts[0]  # the served tree is what the model was shown
 
 
 def test_only_a_desktop_with_screenshot_and_tree_is_wrapped() -> None:

@@ -15,10 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from palaestra.cli import main
+from palaestra.envs import BrowserEnv
+from palaestra.envs.browsergym_compat import BrowserGymObservation
 from palaestra.runs.results import load_rows
 from palaestra.server.run import ServerThread
+from palaestra.server.view_wire import view_from_json
 from palaestra.testing import Answer, ScriptedLLMServer, ScriptRequest, reply_text
+from tests.server.browsergym_support import same_page_in_two_browsers
+from tests.server.conftest import ENV_OPTIONS
+from tests.server.view_agents import SEEN, seen_views
 
 AGENTLAB_PYTHON = Path(sys.prefix) / "share" / "palaestra" / "venv-browsergym" / "bin" / "python"
 DRIVER = Path(__file__).resolve().parents[2] / "testing" / "agentlab_driver.py"
@@ -126,3 +134,38 @@ def test_palaestra_eval_runs_agentlab_resumably_without_recording_its_key(
             data = path.read_bytes()
             data = gzip.decompress(data) if path.suffix == ".gz" else data
             assert SECRET_KEY.encode() not in data, path
+
+
+def test_palaestra_eval_runs_agentlab_on_a_served_environment(
+    server: ServerThread,
+    tmp_path: Path,
+    make_llm_server: Callable[..., ScriptedLLMServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With --env-server, the server's session makes BrowserGym's dict and the run hands the agent
+    the one served: the same dict, key by key, as the in-process converter makes on the same seed."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))  # `view_agents` resolves in the workers
+    monkeypatch.setenv(SEEN, str(tmp_path / "seen.jsonl"))
+    llm = make_llm_server(answer_as_gpt4)
+    monkeypatch.chdir(tmp_path)
+    argv = ["eval", "--agent", "view_agents:RecordingAgentLab", "--agent-arg", f"base_url={llm.base_url}",
+            "--suite", "miniwob", "--tasks", "enter-text", "--seeds", "4", "--workers", "1",
+            "--max-steps", "5", "--env-server", server.url, "--out", "run"]  # fmt: skip
+    assert main(argv) == 0
+    (row,) = load_rows(tmp_path / "run")
+    assert row["status"] == "done" and row["success"], row
+    assert len(llm.chat_requests) == 3 and not llm.script_errors
+    assert server.context.sessions.opened >= 1 and server.context.sessions.sessions == {}
+    # the reset's view, then one per step the episode went on after
+    seen = seen_views(str(tmp_path / "seen.jsonl"))
+    first, after_wrong, _ = [view_from_json("browsergym", v["browsergym"]) for v in seen]
+    local = BrowserGymObservation(BrowserEnv("miniwob.enter-text", **ENV_OPTIONS))
+    try:
+        here, _ = local.reset(seed=4)
+        same_page_in_two_browsers(first, here)
+        wrong, *_ = local.step(f"click('{MISSING_BID}')")
+        same_page_in_two_browsers(after_wrong, wrong)
+    finally:
+        local.close()
+    assert MISSING_BID in after_wrong["last_action_error"]
+    assert after_wrong["last_action_error"] in llm.chat_requests[1].last_user_text()

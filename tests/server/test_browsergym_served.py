@@ -22,39 +22,8 @@ from palaestra.server.browsergym_remote import (
 )
 from palaestra.server.run import ServerThread
 from palaestra.server.wire import dumps
+from tests.server.browsergym_support import assert_identical, same_page_in_two_browsers
 from tests.server.conftest import ENV_OPTIONS
-
-#: Chromium's own ids, numbered by each browser in its own order (and a frame's id random): the
-#: same page in two browsers differs in them, and nothing BrowserGym's readers print shows them.
-CHROMIUM_IDS = ("nodeId", "parentId", "childIds", "backendDOMNodeId", "frameId")
-
-
-def same_page_in_two_browsers(served: dict[str, Any], local: dict[str, Any]) -> None:
-    """``served`` and ``local`` are BrowserGym's dicts of the same page state, observed by two
-    browsers: equal but for Chromium's ids and the timing (chat timestamps, elapsed time, and
-    MiniWoB++'s countdown, which is page text in the DOM snapshot)."""
-    assert list(served) == list(local)
-    for name in (
-        "goal", "goal_object", "open_pages_urls", "open_pages_titles", "url",
-        "extra_element_properties", "focused_element_bid", "last_action", "last_action_error",
-    ):  # fmt: skip
-        assert served[name] == local[name], name
-    for name in ("active_page_index", "screenshot", "elapsed_time"):
-        assert (served[name].dtype, served[name].shape) == (local[name].dtype, local[name].shape), name
-    assert np.array_equal(served["active_page_index"], local["active_page_index"])
-    untimed = [
-        [{k: v for k, v in m.items() if k != "timestamp"} for m in obs["chat_messages"]]
-        for obs in (served, local)
-    ]
-    assert untimed[0] == untimed[1] and isinstance(served["chat_messages"], tuple)
-
-    def ax_nodes(obs: dict[str, Any]) -> list[dict[str, Any]]:
-        return [{k: v for k, v in n.items() if k not in CHROMIUM_IDS} for n in obs["axtree_object"]["nodes"]]
-
-    assert ax_nodes(served) == ax_nodes(local)
-    documents = [obs["dom_object"]["documents"][0]["nodes"] for obs in (served, local)]
-    for field in ("parentIndex", "nodeType", "nodeName", "attributes"):
-        assert documents[0][field] == documents[1][field], field
 
 
 def test_a_served_episode_observes_as_a_local_one(server: ServerThread) -> None:
@@ -67,8 +36,8 @@ def test_a_served_episode_observes_as_a_local_one(server: ServerThread) -> None:
             def made_by_server() -> dict[str, Any]:
                 assert served_env.session_id is not None
                 made = server.context.sessions.sessions[served_env.session_id].last
-                assert made is not None and made.browsergym is not None
-                return made.browsergym
+                assert made is not None and "browsergym" in made.views
+                return made.views["browsergym"]
 
             served, _ = served_env.reset(seed=3)
             here, _ = local.reset(seed=3)
@@ -102,18 +71,6 @@ def test_a_served_episode_observes_as_a_local_one(server: ServerThread) -> None:
         local.close()
 
 
-def assert_identical(got: dict[str, Any], made: dict[str, Any]) -> None:
-    """Every key of the same value and type (arrays: dtype, shape and elements)."""
-    assert list(got) == list(made)
-    for name, value in made.items():
-        assert type(got[name]) is type(value), name
-        if isinstance(value, np.ndarray):
-            assert (got[name].dtype, got[name].shape) == (value.dtype, value.shape), name
-            assert np.array_equal(got[name], value), name
-        else:
-            assert got[name] == value, name
-
-
 def test_the_wire_keeps_browsergyms_types() -> None:
     obs = {
         "chat_messages": ({"role": "user", "timestamp": 1.5, "message": "hi"},),
@@ -134,31 +91,38 @@ def test_the_wire_keeps_browsergyms_types() -> None:
     assert empty["screenshot"].shape == (0, 0, 3)
 
 
-def test_sessions_say_whether_they_answer_as_browsergym(client: httpx.Client) -> None:
+def test_the_older_browsergym_flag_is_the_browsergym_view_under_its_old_name_too(
+    client: httpx.Client,
+) -> None:
+    """``"browsergym": true`` (before views) still answers ``browsergym_observation``, which is
+    ``views.browsergym``; a session opened without it makes no such view and says how to ask."""
     made = client.post("/sessions", json={"task": "miniwob.click-test", "browsergym": True, "seed": 1})
     assert made.status_code == 201, made.text
     body = made.json()
-    assert body["browsergym"] is True
+    assert body["browsergym"] is True and body["view_names"] == ["browsergym"]
+    assert body["browsergym_observation"] == body["views"]["browsergym"]
     assert body["browsergym_observation"]["goal"] == body["observation"]["goal"]
     assert client.get(f"/sessions/{body['id']}").json()["browsergym"] is True
     step = client.post(f"/sessions/{body['id']}/step", json={"action": "noop()"}).json()
     assert step["browsergym_observation"]["last_action"] == "noop()"
+    assert step["browsergym_observation"] == step["views"]["browsergym"]
     latest = client.get(f"/sessions/{body['id']}/observation", params={"browsergym": "true"}).json()
     assert latest["browsergym_observation"] == step["browsergym_observation"]
     plain = client.post("/sessions", json={"task": "miniwob.click-test", "seed": 1}).json()
-    assert plain["browsergym"] is False and "browsergym_observation" not in plain
+    assert plain["browsergym"] is False and plain["view_names"] == []
+    assert "browsergym_observation" not in plain and "views" not in plain
     step = client.post(f"/sessions/{plain['id']}/step", json={"action": "noop()"}).json()
-    assert "browsergym_observation" not in step
+    assert "browsergym_observation" not in step and "views" not in step
     refused = client.get(f"/sessions/{plain['id']}/observation", params={"browsergym": "true"})
-    assert refused.status_code == 422 and '"browsergym": true' in refused.json()["error"]["message"]
+    assert refused.status_code == 422 and '"views": ["browsergym"]' in refused.json()["error"]["message"]
 
 
 def test_a_desktop_task_is_refused_with_why(start_server: Callable[..., ServerThread]) -> None:
     server = start_server(env_options={})  # (no browser's options: a desktop takes none of them)
-    refused = pytest.raises(BrowserGymClientError, match=r"browser environment \(BrowserEnv\)")
+    refused = pytest.raises(BrowserGymClientError, match=r"not DesktopEnv. Fix: ask for it on a web task")
     with refused as caught, BrowserGymClient("desktop.calc-add", server=server.url) as env:
         env.reset(seed=1)
-    assert (caught.value.code, caught.value.status) == ("BAD_REQUEST", 400)
+    assert (caught.value.code, caught.value.status) == ("VIEW_UNAVAILABLE", 422)
     assert server.context.sessions.sessions == {}
 
 

@@ -13,7 +13,9 @@ from openenv.core.generic_client import GenericEnvClient
 from PIL import Image
 
 from palaestra.server.run import ServerThread
+from palaestra.server.view_wire import view_from_json
 from palaestra.server.wire import EPISODE_FIELDS
+from tests.server.browsergym_support import assert_identical
 
 
 def test_generic_env_client_solves_a_task_over_the_websocket(server: ServerThread) -> None:
@@ -95,3 +97,41 @@ def test_a_token_reaches_the_websocket_as_url_credentials(start_server: Callable
     with pytest.raises(ConnectionError):
         asyncio.run(play(server.url))
     assert asyncio.run(play(f"http://agent:s3cret@{host}")) == 0.0
+
+
+def test_a_session_opened_through_openenv_asks_for_views_and_gets_them_in_the_observation(
+    server: ServerThread,
+) -> None:
+    """OpenEnv's wire drops ``metadata``: the views come in the observation, as ``views``."""
+
+    async def ws() -> None:
+        async with GenericEnvClient(base_url=server.url) as env:
+            first = await env.reset(task="miniwob.click-test", seed=1, views=["browsergym"])
+            view = first.observation["views"]["browsergym"]
+            assert view["goal"] == first.observation["goal"] and view["last_action"] == ""
+            sid = (await env.state())["session_id"]
+            made = server.context.sessions.sessions[sid].last
+            assert made is not None
+            assert_identical(view_from_json("browsergym", view), made.views["browsergym"])
+            stepped = await env.step({"action": "noop()"})
+            assert stepped.observation["views"]["browsergym"]["last_action"] == "noop()"
+            again = await env.reset(seed=2)  # the same session keeps its views
+            assert "browsergym" in again.observation["views"]
+            assert (await env.state())["session_id"] == sid
+            plain = await env.reset(seed=2, views=[])  # other views: another session
+            assert "views" not in plain.observation and (await env.state())["session_id"] != sid
+
+    asyncio.run(ws())
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        reset = http.post("/reset", json={"task": "miniwob.click-test", "seed": 3, "views": ["browsergym"]})
+        observation = reset.json()["observation"]
+        assert observation["views"]["browsergym"]["goal"] == observation["goal"]
+        sid = observation["session_id"]
+        step = http.post("/step", json={"action": {"action": "noop()"}, "session_id": sid}).json()
+        assert step["observation"]["views"]["browsergym"]["last_action"] == "noop()"
+        changed = http.post("/reset", json={"session_id": sid, "views": ["osworld"]})
+        assert changed.status_code == 422 and "reset without session_id" in changed.json()["error"]["message"]
+        refused = http.post("/reset", json={"task": "miniwob.click-test", "views": ["osworld"]})
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "VIEW_UNAVAILABLE"
+        assert "views" in http.get("/schema").json()["observation"]["properties"]
+    server.call(server.context.sessions.close_all())

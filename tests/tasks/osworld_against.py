@@ -10,8 +10,6 @@ scores and the reason (`Difference`), so that a change on either side fails the 
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 from palaestra.tasks.desktop.osworld.getters import FilePath
 from palaestra.tasks.desktop.osworld.metrics import METRICS
+from palaestra.testing.side_scorer import run_scorer
 
 OSWORLD_PYTHON = Path(sys.prefix) / "share" / "palaestra" / "venv-osworld" / "bin" / "python"
 SCORER = Path(__file__).resolve().parents[2] / "testing" / "osworld_scorer.py"
@@ -62,9 +61,6 @@ def path(value: Path) -> FilePath:
 
 def osworld_verdicts(cases: dict[str, Case]) -> dict[str, float | str]:
     """OSWorld's score of each case, or the name of the exception its metric raised."""
-    assert OSWORLD_PYTHON.exists(), (
-        f"{OSWORLD_PYTHON} is missing: run scripts/setup (it makes OSWorld's venv)"
-    )
     payload = [
         {
             "module": c.module,
@@ -74,19 +70,7 @@ def osworld_verdicts(cases: dict[str, Case]) -> dict[str, float | str]:
         }
         for c in cases.values()
     ]
-    done = subprocess.run(
-        [str(OSWORLD_PYTHON), str(SCORER)],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    verdicts = json.loads(done.stdout)
-    return {
-        name: v["score"] if "score" in v else v["error"].split(":")[0]
-        for name, v in zip(cases, verdicts, strict=True)
-    }
+    return dict(zip(cases, run_scorer(OSWORLD_PYTHON, SCORER, payload), strict=True))
 
 
 def our_score(case: Case) -> float:

@@ -11,9 +11,6 @@ judges make (``OfficialTask.evaluate``, ``rejudge_official``), judging from the 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +18,7 @@ from typing import Any
 
 from palaestra.tasks.webarena.config import from_json
 from palaestra.tasks.webarena.evaluators import EvalContext, FuzzyJudge, evaluate
+from palaestra.testing.side_scorer import run_scorer
 
 WEBARENA_PYTHON = Path(sys.prefix) / "share" / "palaestra" / "venv-webarena" / "bin" / "python"
 SCORER = Path(__file__).resolve().parents[2] / "testing" / "webarena_scorer.py"
@@ -62,24 +60,8 @@ class Case:
 
 def webarena_verdicts(cases: dict[str, Case], env: dict[str, str] | None = None) -> dict[str, float | str]:
     """WebArena's score of each case, or the name of the exception its evaluator raised."""
-    assert WEBARENA_PYTHON.exists(), (
-        f"{WEBARENA_PYTHON} is missing: run scripts/setup (it makes WebArena's venv)"
-    )
     payload = [{"config": c.config(), "answer": c.answer, "url": c.url} for c in cases.values()]
-    done = subprocess.run(
-        [str(WEBARENA_PYTHON), str(SCORER)],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
-    assert done.returncode == 0, done.stderr
-    verdicts = json.loads(done.stdout)
-    return {
-        name: v["score"] if "score" in v else v["error"].split(":")[0]
-        for name, v in zip(cases, verdicts, strict=True)
-    }
+    return dict(zip(cases, run_scorer(WEBARENA_PYTHON, SCORER, payload, env), strict=True))
 
 
 async def column_score(

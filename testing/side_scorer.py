@@ -1,0 +1,40 @@
+"""Runs a scorer script in a side venv (OSWorld's, WebArena's) and reads its verdicts, for the
+differential tests that score the same cases with our code and with the benchmark's own.
+
+A scorer reads a JSON list of cases on stdin and prints a JSON list of verdicts, one per case:
+``{"score": float}`` or ``{"error": "ExceptionType: message"}`` (the benchmark's code raised). Its
+own module so that each differential helper (``tests/tasks/osworld_against.py``,
+``webarena_against.py``, ``tests/sites/program_html_against.py``) calls one copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+
+def run_scorer(
+    python: Path, script: Path, payload: Sequence[Any], env: Mapping[str, str] | None = None
+) -> list[float | str]:
+    """Each case's score, or the name of the exception the benchmark's code raised for it.
+
+    ``python`` is the side venv's interpreter (missing: ``scripts/setup`` was not run, said so);
+    ``env`` adds variables to this process's environment for the scorer (a grader's address, the
+    sites' URLs)."""
+    assert python.exists(), f"{python} is missing: run scripts/setup (it makes that venv)"
+    done = subprocess.run(
+        [str(python), str(script)],
+        input=json.dumps(list(payload)),
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    assert done.returncode == 0, done.stderr
+    verdicts = json.loads(done.stdout)
+    assert len(verdicts) == len(payload), (len(verdicts), len(payload), done.stderr[-2000:])
+    return [float(v["score"]) if "score" in v else str(v["error"]).split(":")[0] for v in verdicts]

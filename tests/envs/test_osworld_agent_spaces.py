@@ -1,0 +1,152 @@
+"""Every observation type and action space of OSWorld's PromptAgent (desktop-env 1.0.2) that our
+desktop gives, played by the registered agent `osworld-prompt` on galculator: the scripted model
+reads what it was sent (the screenshot, the linearized tree, the set-of-marks table) and answers a
+click on the button 7 in the action space's own form; the environment plays it without an error.
+The tokens each step records are those the server's ``usage`` reported."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import gymnasium as gym
+import pytest
+from PIL import Image
+
+from palaestra.agents.base import TaskInfo
+from palaestra.agents.foreign.osworld_agent import OSWorldPromptAgent, OSWorldPromptConfig, resolve_marks
+from palaestra.envs.actions.action_set import ActionSet
+from palaestra.envs.desktop import OSWorldObservation
+from palaestra.errors import ConfigError
+from palaestra.testing import Reply, ScriptedLLMServer, ScriptRequest, reply_text
+
+TREE_HEADER = "tag\tname\ttext\tclass\tdescription\tposition (top-left x&y)\tsize (w&h)"
+SOM_HEADER = "index\ttag\tname\ttext"
+#: What the scripted server reports as the answer's usage: the step must record exactly these.
+PROMPT_TOKENS, COMPLETION_TOKENS = 4321, 17
+
+
+@pytest.fixture(scope="module")
+def calc(request: pytest.FixtureRequest) -> Iterator[OSWorldObservation]:
+    env = OSWorldObservation(gym.make("palaestra/desktop.calc-add", action_set=request.param))
+    yield env
+    env.close()
+
+
+def action_set_of(env: OSWorldObservation) -> ActionSet:
+    actions: ActionSet = env.unwrapped.action_set  # type: ignore[attr-defined]
+    return actions
+
+
+def seven_centre(env: OSWorldObservation) -> tuple[int, int]:
+    assert env.palaestra_obs is not None
+    elements = env.palaestra_obs["elements"]
+    seven = next(e for e in elements if e["name"] == "7" and e["role"] == "toggle button")
+    x, y, w, h = seven["bbox"]
+    return x + w // 2, y + h // 2
+
+
+def image_of(request: ScriptRequest) -> Image.Image | None:
+    content = request.messages[-1]["content"]
+    for part in content if isinstance(content, list) else []:
+        if part.get("type") == "image_url":
+            data = part["image_url"]["url"].split(",", 1)[1]
+            return Image.open(io.BytesIO(base64.b64decode(data)))
+    return None
+
+
+def model(observation_type: str, action_space: str, centre: tuple[int, int], size: tuple[int, int]) -> Any:
+    """Checks the prompt holds what ``observation_type`` sends, then clicks 7 as the space writes it."""
+
+    def answer(request: ScriptRequest) -> Reply:
+        text, image = request.last_user_text(), image_of(request)
+        shows_image = observation_type in ("screenshot", "screenshot_a11y_tree", "som")
+        assert (image is not None) == shows_image, observation_type
+        assert image is None or image.size == size
+        assert (TREE_HEADER in text) == (observation_type in ("a11y_tree", "screenshot_a11y_tree"))
+        x, y = centre
+        if observation_type == "a11y_tree":  # the model reads the button's place from the table
+            row = re.search(r"^toggle-button\t7\t.*\t\((\d+), (\d+)\)\t\((\d+), (\d+)\)$", text, re.M)
+            assert row is not None, text[:2000]
+            x, y = int(row[1]) + int(row[3]) // 2, int(row[2]) + int(row[4]) // 2
+        if observation_type == "som":  # ...or its mark's number
+            assert SOM_HEADER in text
+            mark = re.search(r"^(\d+)\ttoggle-button\t7\t", text, re.M)
+            assert mark is not None, text[:2000]
+            code = f"```python\npyautogui.click(tag_{mark[1]})\n```"
+        elif action_space == "computer_13":
+            click = {"action_type": "CLICK", "parameters": {"x": x, "y": y}}
+            code = "```json\n" + json.dumps(click) + "\n```"
+        else:
+            code = f"```python\npyautogui.click({x}, {y})\n```"
+        return reply_text(code, prompt_tokens=PROMPT_TOKENS, completion_tokens=COMPLETION_TOKENS)
+
+    return answer
+
+
+#: (the environment's action set, observation type, action space): each pair PromptAgent takes.
+CASES = [
+    ("desktop", "screenshot", "pyautogui"),
+    ("desktop", "a11y_tree", "pyautogui"),
+    ("desktop", "screenshot_a11y_tree", "pyautogui"),
+    ("desktop", "som", "pyautogui"),
+]
+
+
+@pytest.mark.parametrize(("calc", "observation_type", "action_space"), CASES, indirect=["calc"])
+def test_each_observation_type_and_action_space_plays_a_click(
+    calc: OSWorldObservation, observation_type: str, action_space: str
+) -> None:
+    obs, _ = calc.reset(seed=5)
+    centre = seven_centre(calc)
+    size = Image.open(io.BytesIO(obs["screenshot"])).size
+    with ScriptedLLMServer(model(observation_type, action_space, centre, size)) as server:
+        config = OSWorldPromptConfig(
+            base_url=server.url, observation_type=observation_type, action_space=action_space
+        )
+        agent = OSWorldPromptAgent(config)
+        try:
+            agent.reset(TaskInfo(obs["instruction"], action_set_of(calc), suite="desktop"))
+            agent.see_views({"osworld": obs})
+            step = agent.act(obs)
+        finally:
+            agent.close()
+        assert not server.script_errors, server.script_errors
+    assert (step.tokens_in, step.tokens_out) == (PROMPT_TOKENS, COMPLETION_TOKENS)
+    assert step.extra["model_calls"] == 1
+    calc.step(step.action)
+    assert calc.palaestra_obs is not None and calc.palaestra_obs["last_action_error"] == ""
+    if observation_type == "som":  # the mark's name became the place it names
+        assert step.action.strip() == f"pyautogui.click({centre[0]}, {centre[1]})"
+        assert "tag_" in step.extra["osworld_actions"][0]
+
+
+@pytest.mark.parametrize("observation_type", ["screenshot", "a11y_tree", "screenshot_a11y_tree"])
+def test_computer_13_is_refused_before_the_first_episode(observation_type: str) -> None:
+    """desktop-env 1.0.2's PromptAgent cannot be built with computer_13 (its prompt's braces break
+    its own ``str.format``): the agent's warm-up says so, with the fix, and no model is asked."""
+    with ScriptedLLMServer(reply_text("DONE")) as server:
+        config = OSWorldPromptConfig(
+            base_url=server.url, observation_type=observation_type, action_space="computer_13"
+        )
+        agent = OSWorldPromptAgent(config)
+        with pytest.raises(ConfigError, match=r"KeyError.*Fix: --agent-arg action_space=pyautogui"):
+            asyncio.run(agent.awarm())
+        asyncio.run(agent.aclose())
+        assert not server.chat_requests
+
+
+def test_som_with_computer_13_is_refused_up_front() -> None:
+    with pytest.raises(ConfigError, match="action_space=pyautogui"):
+        OSWorldPromptConfig(observation_type="som", action_space="computer_13").check()
+
+
+def test_resolve_marks_names_only_what_the_agent_defined() -> None:
+    code = "tag_1=(10, 20)\ntag_2=(30, 40)\npyautogui.click(tag_2)\npyautogui.moveTo(tag_9)"
+    assert resolve_marks(code) == "pyautogui.click(30, 40)\npyautogui.moveTo(tag_9)"
+    assert resolve_marks("DONE") == "DONE"
