@@ -13,15 +13,15 @@ Developers) run on both sides over real HTTP and real Chromium, one server per p
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 from typing import ClassVar
 
 import pytest
 from playwright.async_api import Browser
 
 from palaestra.tasks.webarena.official import benchmark_configs
+from palaestra.testing.loopback import QuietHandler, serve
 
 from .program_html_against import Case, Visit, assert_same_scores
 
@@ -38,7 +38,7 @@ STATES: dict[str, dict[str, list[str]]] = {
 }  # fmt: skip
 
 
-class MembersPage(BaseHTTPRequestHandler):
+class MembersPage(QuietHandler):
     members: ClassVar[dict[str, list[str]]] = {}
 
     def do_GET(self) -> None:
@@ -48,29 +48,18 @@ class MembersPage(BaseHTTPRequestHandler):
             f"<td class='col-max-role'>{''.join(f'<span>{s}</span>' for s in spans)}</td></tr>"
             for name, spans in self.members.items()
         )
-        body = f"<h1>Project members</h1><table><tbody>{rows}</tbody></table>".encode()
-        found = self.path.endswith("/-/project_members")
-        self.send_response(200 if found else 404)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        body = f"<h1>Project members</h1><table><tbody>{rows}</tbody></table>"
+        self.reply(200 if self.path.endswith("/-/project_members") else 404, body, "text/html")
 
 
 @pytest.fixture(scope="module")
 def gitlabs() -> Iterator[dict[str, str]]:
     """One loopback GitLab per state: state -> its base URL."""
-    servers = {}
-    for name, members in STATES.items():
-        handler = type("GitLab", (MembersPage,), {"members": members})
-        servers[name] = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=servers[name].serve_forever, daemon=True).start()
-    yield {name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in servers.items()}
-    for server in servers.values():
-        server.shutdown()
+    with ExitStack() as servers:
+        yield {
+            name: servers.enter_context(serve(type("GitLab", (MembersPage,), {"members": members}))).url
+            for name, members in STATES.items()
+        }
 
 
 def official(task_id: int, state: str) -> Case:
