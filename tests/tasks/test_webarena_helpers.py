@@ -25,7 +25,8 @@ from palaestra.tasks.webarena.helpers import HelperError
 from palaestra.tasks.webarena.official import benchmark_configs
 from palaestra.testing.loopback import QuietHandler, serve
 
-from ..sites.magento_shop import NO_ROUTE, shop
+from ..sites.gitlab_members import gitlab
+from ..sites.magento_shop import shop
 
 
 def order(entity_id: int, increment_id: str, created_at: str, *skus: str) -> dict[str, Any]:
@@ -50,17 +51,6 @@ MEMBERS: list[tuple[str, str]] = []
 POSTS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
-def members_page() -> str:
-    rows = "".join(
-        f'<tr><td data-label="Account"><div class="gl-avatar-labeled"><span class="gl-avatar-labeled-label">'
-        f'{handle.title()}</span><span class="gl-avatar-labeled-sublabel">@{handle}</span></div></td>'
-        f'<td data-label="Source">Direct member</td>'
-        f'<td data-label="Max role" class="col-max-role">{role}</td></tr>'
-        for handle, role in MEMBERS
-    )
-    return f'<table class="table b-table gl-table"><tbody>{rows}</tbody></table>'
-
-
 def dropdown(role: str) -> str:
     """An editable role: a dropdown whose button's text is the role (its menu items are not spans)."""
     items = "".join(
@@ -76,42 +66,27 @@ def badge(role: str) -> str:
     return f'<span class="badge gl-badge"><span class="gl-badge-content">{role}</span></span>'
 
 
-class WebArenaSite(QuietHandler):
-    """The forum's post pages and a GitLab project's members page (``site`` says which)."""
-
-    site = ""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.reply(404, NO_ROUTE)  # what a site that is not Magento answers the admin log-in
+class Forum(QuietHandler):
+    """Postmill's post pages over ``POSTS``; any other page shows a pinned post."""
 
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
-        self.reply(200, self._gitlab(path) if self.site == "gitlab" else self._reddit(path), "text/html")
-
-    def _gitlab(self, path: str) -> str:
-        return members_page() if path.endswith("/-/project_members") else "<h1>GitLab</h1>"
-
-    def _reddit(self, path: str) -> str:
         parts = path.split("/")
         post = POSTS.get((parts[2], parts[3])) if len(parts) > 3 and parts[1] == "f" else None
         if post is None:
-            return f"<h1>{path}</h1><div class='submission__inner'>A pinned post</div>"
+            return self.reply(
+                200, f"<h1>{path}</h1><div class='submission__inner'>A pinned post</div>", "text/html"
+            )
         title, text = post
-        return (f'<div class="submission__inner"><h1 class="submission__title">{title}</h1>'
+        body = (f'<div class="submission__inner"><h1 class="submission__title">{title}</h1>'
                 f'<div class="submission__body">{text}</div></div>')  # fmt: skip
+        self.reply(200, body, "text/html")
 
 
 @pytest.fixture(scope="module")
 def urls() -> Iterator[dict[str, str]]:
     """WebArena's placeholders -> the loopback servers playing its sites."""
-    handlers = {
-        "shopping": shop(SHOP),
-        **{
-            site: type(f"{site.title()}Site", (WebArenaSite,), {"site": site})
-            for site in ("gitlab", "reddit")
-        },
-    }
+    handlers = {"shopping": shop(SHOP), "gitlab": gitlab(MEMBERS), "reddit": Forum}
     with ExitStack() as servers:
         yield {f"__{s.upper()}__": servers.enter_context(serve(h)).url for s, h in handlers.items()}
 
