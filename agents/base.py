@@ -9,11 +9,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.actions import ActionSet
 from palaestra.envs.obs import Observation
+
+#: What a run's step limit (``--max-steps``) counts for an agent (`Agent.step_limit_counts`):
+#: every action played (Palaestra's way), or every answer of the agent's model with all of its
+#: actions played (OSWorld's loop: ``max_steps`` predictions, each prediction's actions all run).
+StepUnit = Literal["actions", "answers"]
+STEP_UNITS: tuple[StepUnit, ...] = ("actions", "answers")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,11 @@ class AgentStep:
     latency: float = 0.0
     #: The agent has nothing more to do (its plan is exhausted); the runner ends the episode.
     stop: bool = False
+    #: More actions of the same answer follow this one, played without asking the model again (an
+    #: OSWorld answer with three code blocks is three steps, the first two with this set). Runs
+    #: count the answer once its last action is played; agents whose step limit counts actions
+    #: (`Agent.step_limit_counts`) are limited as before, whatever they say here.
+    answer_continues: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -52,6 +63,9 @@ class Agent(ABC):
     #: A reference solution that must know which task it plays (the MiniWoB++ oracles). Runs call
     #: `reveal_task` on such agents only, and reports mark them: they are yardsticks, not agents.
     privileged: ClassVar[bool] = False
+    #: What the run's step limit counts for this agent (`StepUnit`): its actions, unless it says
+    #: otherwise (`palaestra.agents.foreign.osworld_agent` counts answers, as OSWorld's numbers do).
+    step_limit_counts: StepUnit = "actions"
 
     def __init__(self) -> None:
         self.task: TaskInfo | None = None

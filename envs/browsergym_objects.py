@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from palaestra.envs.axtree import AXTree
+from palaestra.envs.browsergym_values import element_values
 from palaestra.envs.elements import Element
 from palaestra.envs.snapshot import ID_ATTR, Snapshot
 from palaestra.envs.som import Mark
@@ -52,8 +53,9 @@ def browsergym_objects(
 
 
 def _dom_object(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot with our id attribute named ``bid``, and a page's own ``bid`` attribute
-    renamed ``data-page-bid`` (two ``bid``s on one element would make its id ambiguous)."""
+    """The snapshot with our id attribute named ``bid``, a page's own ``bid`` attribute renamed
+    ``data-page-bid`` (two ``bid``s on one element would make its id ambiguous), elements' values
+    written as BrowserGym writes them, and no computed style (the capture's own, not BrowserGym's)."""
     strings: list[str] = snapshot["strings"]
     try:
         ours = strings.index(ID_ATTR)
@@ -74,20 +76,25 @@ def _dom_object(snapshot: dict[str, Any]) -> dict[str, Any]:
                 elif attrs[k] == page_bid:
                     attrs[k] = renamed
     _write_form_state(snapshot)
+    for document in snapshot["documents"]:  # BrowserGym asks for no computed style: none is there
+        layout = document["layout"]
+        layout["styles"] = [[] for _ in layout["styles"]]
     return snapshot
 
 
 def _write_form_state(snapshot: dict[str, Any]) -> None:
-    """Each field's current value as its ``value`` attribute and each checkbox's and radio's state
-    as its ``checked`` attribute, as BrowserGym writes them into the page before its snapshot, so
-    a DOM rendering shows what was typed and ticked. (BrowserGym writes ``value`` on every element
-    that has the property, buttons and list items too; this writes it on fields only.)"""
+    """Each element's current ``value`` property as its ``value`` attribute (fields, and the
+    buttons, list items, options, selects, progress bars, meters... of `browsergym_values`) and each
+    checkbox's and radio's state as its ``checked`` attribute, as BrowserGym writes them into the
+    page before its snapshot, so a DOM rendering shows what was typed, chosen and ticked."""
     strings: list[str] = snapshot["strings"]
+    ids = {text: k for k, text in reversed(list(enumerate(strings)))}
 
     def string_id(text: str) -> int:
-        if text not in strings:
+        if text not in ids:
+            ids[text] = len(strings)
             strings.append(text)
-        return strings.index(text)
+        return ids[text]
 
     value, checked, empty = string_id("value"), string_id("checked"), string_id("")
     checkable = {strings.index(t) for t in ("checkbox", "radio") if t in strings}
@@ -100,6 +107,8 @@ def _write_form_state(snapshot: dict[str, Any]) -> None:
             for index, text in zip(rare["index"], rare["value"], strict=True):
                 if text >= 0:
                     _set_attribute(attributes[index], value, text)
+        for index, shown in element_values(nodes, strings).items():
+            _set_attribute(attributes[index], value, string_id(shown))
         ticked = set((nodes.get("inputChecked") or {"index": []})["index"])
         if not checkable and not ticked:
             continue

@@ -22,7 +22,7 @@ from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnav
 from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
-from palaestra.envs.obs import VIEWS, ObsConfig
+from palaestra.envs.obs import VIEWS, ObsConfig, Observation
 from palaestra.errors import PalaestraError
 from palaestra.redaction import SECRETS, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
@@ -30,6 +30,7 @@ from palaestra.runs.episode_record import EpisodeRecorder, keep_evidence, take_v
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome
 from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.runs.step_count import StepCount
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
 from palaestra.runs.views import AgentViews
 from palaestra.tasks.registry import suite_of
@@ -164,7 +165,18 @@ class EpisodeWorker:
         await agent.areset(TaskInfo(out.goal, env.action_set, max_steps=max_steps, suite=suite))
         recorder.start(out.goal, obs)
         views.begin(agent, obs)
-        for _ in range(max_steps):
+        counted = StepCount(max_steps, agent.step_limit_counts)
+        try:
+            await self._steps(agent, env, out, recorder, views, obs, counted)
+        finally:  # whatever ended the episode, its answers are recorded beside its actions
+            out.extra.update(counted.record())
+
+    async def _steps(
+        self, agent: Agent, env: PalaestraEnv, out: EpisodeOutcome, recorder: EpisodeRecorder,
+        views: AgentViews, obs: Observation, counted: StepCount,
+    ) -> None:  # fmt: skip
+        """The episode's steps, until it ends or uses the run's steps in the agent's unit (`StepCount`)."""
+        while not counted.reached:
             t_start = time.perf_counter()
             step = await agent.aact(obs)
             t_agent = time.perf_counter()
@@ -179,6 +191,7 @@ class EpisodeWorker:
             record = recorder.step(step, obs, float(reward), terminated, truncated, info, timings, demo)
             record.agent_s, record.env_s = t_agent - t_start, t_env - t_agent
             out.steps.append(record)
+            counted.count(step)
             record.overhead_s = time.perf_counter() - t_env
             out.reward = float(reward)
             if info.get("error"):
@@ -192,7 +205,7 @@ class EpisodeWorker:
                 return
             views.step(agent, obs, info)
         out.outcome = STEP_LIMIT
-        await self._judge_unanswered(env, out, f"Reach max steps {max_steps}")
+        await self._judge_unanswered(env, out, f"Reach max steps {counted.limit}")
 
     async def _judge_unanswered(self, env: PalaestraEnv, out: EpisodeOutcome, reason: str) -> None:
         """Judge an episode that ended without an answer, if its task is judged so (WebArena's

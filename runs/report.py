@@ -33,6 +33,7 @@ from palaestra.runs.report_html import (
 )
 from palaestra.runs.report_pages import render_episode
 from palaestra.runs.results import agent_means, has_resources, summarize
+from palaestra.runs.step_count import steps_shown
 from palaestra.runs.store import RunStore
 
 __all__ = ["render_index", "write_report"]
@@ -179,6 +180,10 @@ def _summary(episodes: list[dict[str, Any]]) -> str:
         for row, s in zip(rows, summaries, strict=True):
             row.extend(s.resources.cells() if s.resources is not None else ("-", "-"))
         headers += ["CPU s", "peak MiB"]
+    if any(s.mean_answers is not None for s in summaries):  # steps are actions; answers beside them
+        for row, s in zip(rows, summaries, strict=True):
+            row.append("-" if s.mean_answers is None else f"{s.mean_answers:.1f}")
+        headers.append("answers")
     html = table(headers, rows, numeric=range(2, len(headers)))
     means = []
     for agent, (mean, stderr) in sorted(agent_means(summaries).items()):
@@ -260,7 +265,7 @@ def _episode_list(run: Path, episodes: list[dict[str, Any]], page_dir: Path) -> 
 
     rows = [
         [esc(e["agent"]) + reference_badge(is_reference(e)), esc(e["task"]), esc(e["seed"]), result_marker(e),
-         esc(e["steps"]), f"{e['reward']:.2f}", f"{e.get('elapsed_s') or 0:.1f}",
+         esc(steps_shown(e)), f"{e['reward']:.2f}", f"{e.get('elapsed_s') or 0:.1f}",
          f'<a class="episode" href="episodes/{quote(episode_page_name(e["key"]))}">open</a>',
          f'<a class="ui" href="{esc(episode_link(run, e["key"]))}">palaestra ui</a>', trace(e)]
         for e in episodes

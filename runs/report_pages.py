@@ -26,6 +26,7 @@ from palaestra.runs.report_html import (
 )
 from palaestra.runs.report_html import thumbnail_uri as _thumbnail
 from palaestra.runs.resources import describe, episode_resources
+from palaestra.runs.step_count import steps_shown
 from palaestra.runs.trajectory import TRAJECTORY_FILE
 
 #: Longest text shown from one artifact (observations, responses); a report must stay openable.
@@ -102,7 +103,7 @@ def _episode_record(e: dict[str, Any]) -> str:
         ("Agent", f"{esc(e['agent'])} <span class='muted'>({esc(e['agent_name'])}, "
                   f"{esc(e['agent_hash'])})</span>"),
         ("Task", esc(e["task"])), ("Seed", esc(e["seed"])),
-        ("Reward", f"{e['reward']:.2f}"), ("Steps", esc(e["steps"])),
+        ("Reward", f"{e['reward']:.2f}"), ("Steps", esc(steps_shown(e))),
         ("Time", f"{e.get('elapsed_s') or 0:.2f} s (reset {e.get('reset_s') or 0:.2f} s)"),
         ("Tokens", f"{e.get('tokens_in') or 0:,} in · {e.get('tokens_out') or 0:,} out"),
         ("Cost", f"{e.get('cost') or 0:.4f}"), ("Attempts", esc(e["attempts"])),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.runs.resources import TaskResources, task_resources
+from palaestra.runs.step_count import counted_answers
 from palaestra.runs.store import RunStore
 
 
@@ -31,6 +32,9 @@ class TaskSummary:
     cost: float
     #: Mean CPU seconds and largest peak memory of the episodes that report them (desktop ones).
     resources: TaskResources | None = None
+    #: Mean answers of the finished episodes whose step limit counted answers (`runs.step_count`:
+    #: an OSWorld agent's), ``steps`` being their actions; None when none did.
+    mean_answers: float | None = None
 
 
 def standard_error(p: float, n: int) -> float:
@@ -61,9 +65,16 @@ def summarize(rows: list[dict[str, Any]]) -> list[TaskSummary]:
                 tokens=sum((r["tokens_in"] or 0) + (r["tokens_out"] or 0) for r in group),
                 cost=sum(r["cost"] or 0.0 for r in group),
                 resources=task_resources(group),
+                mean_answers=mean_answers(done),
             )
         )
     return summaries
+
+
+def mean_answers(done: list[dict[str, Any]]) -> float | None:
+    """The mean answers of the episodes that counted them, None if none did."""
+    answers = [a for a in map(counted_answers, done) if a is not None]
+    return sum(answers) / len(answers) if answers else None
 
 
 def agent_means(summaries: list[TaskSummary]) -> dict[str, tuple[float, float]]:
@@ -94,6 +105,9 @@ def format_summary(summaries: list[TaskSummary]) -> str:
     measured = has_resources(summaries)
     if measured:
         header += f" {'cpu s':>7} {'peak MB':>8}"
+    answered = any(s.mean_answers is not None for s in summaries)
+    if answered:  # some agent's step limit counted answers: steps are its actions
+        header += f" {'answers':>7}"
     lines = [header, "-" * len(header)]
     for s in summaries:
         shown = (
@@ -106,6 +120,8 @@ def format_summary(summaries: list[TaskSummary]) -> str:
         if measured:
             cpu, peak = s.resources.cells() if s.resources is not None else ("-", "-")
             usage += f" {cpu:>7} {peak:>8}"
+        if answered:
+            usage += f" {'-' if s.mean_answers is None else f'{s.mean_answers:.1f}':>7}"
         lines.append(f"{s.agent:<{aw}} {s.task:<{tw}} {s.episodes:>4} {shown} {usage}")
     lines.append("-" * len(header))
     means = agent_means(summaries)

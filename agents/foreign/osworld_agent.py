@@ -9,9 +9,11 @@ accessibility-tree XML), which runs hand an agent asking for the ``osworld`` vie
 
 `OSWorldPromptAgent` plays its answers as OSWorld's loop does: each of the answer's actions is one
 step, and the model is asked again once they are played. An answer with no action is sent as an
-empty action, so the environment says so in ``last_action_error``. OSWorld's agent reports no
-token counts: its driver reads them from the ``usage`` of the responses the agent received, and
-they are priced (``price_*_per_mtok``) and charged to the run's budget as a `ChatModel`'s are.
+empty action, so the environment says so in ``last_action_error``. As in OSWorld's loop, the run's
+``--max-steps`` counts answers, not actions (`palaestra.runs.step_count`; ``step_limit_counts``).
+OSWorld's agent reports no token counts: its driver reads them from the ``usage`` of the responses
+the agent received, and they are priced (``price_*_per_mtok``) and charged to the run's budget as
+a `ChatModel`'s are.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.base import STEP_UNITS, Agent, AgentStep, TaskInfo
 from palaestra.agents.foreign.process import SideProcess, Spending, endpoint, side_env, venv_python
 from palaestra.agents.registry import AgentSpec
 from palaestra.errors import ConfigError, check_choice
@@ -151,8 +153,12 @@ class OSWorldPromptConfig:
     #: Seconds for the process to import OSWorld's agent, and for one answer (the model's call included).
     start_timeout: float = 120.0
     answer_timeout: float = 300.0
+    #: What the run's ``--max-steps`` counts: ``answers`` (OSWorld's loop: that many predictions,
+    #: each one's actions all played; what OSWorld's published numbers mean), or ``actions``.
+    step_limit_counts: str = "answers"
 
     def check(self) -> None:
+        check_choice("osworld-prompt: step_limit_counts", self.step_limit_counts, STEP_UNITS)
         check_choice("osworld-prompt: observation_type", self.observation_type, OBSERVATION_TYPES)
         check_choice("osworld-prompt: action_space", self.action_space, tuple(ACTION_SPACES))
         if self.observation_type == "som" and self.action_space != "pyautogui":
@@ -177,6 +183,7 @@ class OSWorldPromptAgent(Agent):
         super().__init__()
         config.check()
         self.config = config
+        self.step_limit_counts = "answers" if config.step_limit_counts == "answers" else "actions"
         self.prompt: OSWorldPrompt | None = None
         self.view: dict[str, Any] = {}
         self.queued: deque[str] = deque()
@@ -229,7 +236,8 @@ class OSWorldPromptAgent(Agent):
     async def aact(self, obs: Any) -> AgentStep:
         assert self.task is not None, "reset() before act()"
         if self.queued:  # the rest of the last answer, one step each as OSWorld's loop plays them
-            step = AgentStep(action=self.queued.popleft(), extra={"queued": True})
+            action = self.queued.popleft()
+            step = AgentStep(action=action, answer_continues=bool(self.queued), extra={"queued": True})
         else:
             if not self.view:
                 raise ConfigError(
@@ -240,7 +248,10 @@ class OSWorldPromptAgent(Agent):
             response, actions = await asyncio.to_thread(prompt.predict, self.task.goal, self.view)
             own = [a if isinstance(a, str) else json.dumps(a) for a in actions or []]
             played = [resolve_marks(a) for a in own] if self.config.observation_type == "som" else own
-            step = AgentStep(action=played[0] if played else "", thoughts=response, raw_response=response)
+            step = AgentStep(
+                action=played[0] if played else "", thoughts=response, raw_response=response,
+                answer_continues=len(played) > 1,
+            )  # fmt: skip
             self._account(step, prompt.last_usage)
             step.extra["actions"] = played
             if played != own:  # the agent's own code, its marks by name

@@ -211,3 +211,41 @@ def test_terminal_holds_the_focused_terminals_text_in_the_async_face() -> None:
     assert first["terminal"] is not None and "palaestra-42" not in first["terminal"]
     assert typed["terminal"] is not None and "palaestra-42" in typed["terminal"].splitlines()[-2]
     assert "<terminal " in str(typed["accessibility_tree"])
+
+
+def three_moves(request: ScriptRequest) -> Reply:
+    """A model whose every answer is three code blocks, each one action."""
+    return reply_text("\n".join(f"```python\npyautogui.moveTo({x}, {x})\n```" for x in (10, 20, 30)))
+
+
+def test_the_step_limit_counts_answers_as_osworlds_loop_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """By default --max-steps 2 is two answers, all six of their actions played, then the step
+    limit, as OSWorld's ``max_steps`` means; counted as actions (``step_limit_counts=actions``),
+    two actions of the first answer and the model asked once. Both counts are recorded and shown."""
+    monkeypatch.chdir(tmp_path)
+    rows = {}
+    for counted in ("answers", "actions"):
+        with ScriptedLLMServer(three_moves) as server:
+            # Answers are the default; actions are asked for.
+            chosen = ["--agent-arg", "step_limit_counts=actions"] if counted == "actions" else []
+            argv = ["eval", "--agent", "osworld-prompt", "--agent-arg", f"base_url={server.url}", *chosen,
+                    "--suite", "desktop", "--tasks", "calc-add", "--seeds", "5", "--workers", "1",
+                    "--max-steps", "2", "--out", counted, "--no-screenshots"]  # fmt: skip
+            assert main(argv) == 0
+            asked = len(server.chat_requests)
+        (rows[counted],) = load_rows(tmp_path / counted)
+        rows[counted]["asked"] = asked
+    answers, actions = rows["answers"], rows["actions"]
+    assert answers["outcome"] == "step_limit" and answers["steps"] == 6 and answers["asked"] == 2, answers
+    assert json.loads(answers["extra"])["answers"] == 2
+    assert actions["outcome"] == "step_limit" and actions["steps"] == 2 and actions["asked"] == 1, actions
+    assert json.loads(actions["extra"])["answers"] == 1
+    lines = (tmp_path / "answers" / answers["artifacts"] / "trajectory.jsonl").read_text().splitlines()
+    played = [s for s in map(json.loads, lines) if s["type"] == "step"]
+    assert [s["action"] for s in played] == [f"pyautogui.moveTo({x}, {x})" for x in (10, 20, 30)] * 2
+    capsys.readouterr()
+    assert main(["show", "answers"]) == 0
+    header, _, row = capsys.readouterr().out.splitlines()[:3]
+    assert header.split()[-1] == "answers" and row.split()[-1] == "2.0"

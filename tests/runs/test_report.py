@@ -227,3 +227,24 @@ def test_not_a_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert not (tmp_path / "nothing").exists()
     assert main(["report", str(tmp_path / "nothing")]) == 2
     assert "palaestra eval" in capsys.readouterr().err
+
+
+def test_answers_show_beside_steps_where_an_agent_counted_them(make_run: MakeRun, page: Page) -> None:
+    """An agent whose step limit counted answers (OSWorld's) has its answers shown beside its steps
+    (its actions); a run where none did shows no answers column."""
+    counted = {"answers": 1, "step_limit_counts": "answers"}
+    run = make_run(
+        {("osworld", "calc-add"): "1/2", ("ours", "calc-add"): "1/1"},
+        extras={"osworld|calc-add|0": counted, "osworld|calc-add|1": {**counted, "answers": 2}},
+    )
+    page.goto(write_report(run).as_uri())
+    assert page.locator("h2:has-text('Summary') + table th").all_inner_texts()[-1] == "answers"
+    summary = cells(page, "h2:has-text('Summary') + table tbody tr")
+    assert [(row[0], row[5], row[-1]) for row in summary] == [("osworld", "2.0", "1.5"), ("ours", "2.0", "-")]
+    episodes = cells(page, "h2:has-text('Episodes') + table tbody tr")
+    assert [row[4] for row in episodes] == ["2 (1 answer)", "2 (2 answers)", "2"]
+    page.locator("h2:has-text('Episodes') + table tbody tr").first.locator("a.episode").click()
+    page.wait_for_load_state()
+    assert re.search(r"Steps\s+2 \(1 answer\)\n", page.locator("dl.record").first.inner_text())
+    plain = make_run({"calc-add": "1/1"}, name="plain")
+    assert ">answers<" not in write_report(plain).read_text()

@@ -56,7 +56,7 @@ def official_task(gitlab: str, monkeypatch: pytest.MonkeyPatch) -> str:
         return OfficialTask(config, TASK, "webarena", hosts={"gitlab": gitlab})
 
     monkeypatch.setitem(registry._registry, TASK, TaskSpec(TASK, "wa-step-limit", make))
-    monkeypatch.syspath_prepend(str(HERE))  # runner_agents
+    monkeypatch.syspath_prepend(str(HERE))  # runner_agents, answer_agents
     return TASK
 
 
@@ -101,3 +101,40 @@ def test_an_official_task_reached_by_navigation_passes_at_the_step_limit(
     assert not gave_up.error_kind, gave_up.error_message
     assert len(gave_up.steps) == 1 and gave_up.extra["early_stop"] == "The agent stopped without an answer"
     assert gave_up.extra["columns"]["paper"] == 1.0 and gave_up.outcome == SUCCESS
+
+
+def test_an_agent_counting_answers_gets_its_steps_in_answers_and_is_judged_at_the_limit(
+    official_task: str, tmp_path: Path
+) -> None:
+    """OSWorld's counting (`Agent.step_limit_counts = "answers"`): two steps are two answers, the
+    first one's three actions all played, and the episode is judged at that limit as the
+    environment's own limit would judge it. The same answers counted as actions end after two
+    actions, inside the first answer, never reaching the link; an agent that says nothing of
+    answers counts one per action."""
+    worker = EpisodeWorker(RunSettings(max_steps=2, step_timeout=20.0, screenshots=False), str(tmp_path))
+    try:
+        answers = worker.run(
+            EpisodeSpec(AgentEntry("answer_agents:WaitTwiceThenLinkAnswers"), official_task, 0)
+        )
+        actions = worker.run(
+            EpisodeSpec(AgentEntry("answer_agents:WaitTwiceThenLinkActions"), official_task, 0)
+        )
+        idle = worker.run(EpisodeSpec(AgentEntry("runner_agents:IdleAgent"), official_task, 0))
+    finally:
+        worker.close()
+    for out in (answers, actions, idle):
+        assert not out.error_kind, out.error_message
+    assert [s.action for s in answers.steps[:2]] == ["noop(0)", "noop(0)"]
+    assert answers.steps[2].action.startswith("click(") and answers.steps[3].action == "noop(0)"
+    assert len(answers.steps) == 4 and answers.extra["answers"] == 2, answers.extra
+    assert answers.extra["step_limit_counts"] == "answers"
+    assert answers.outcome == SUCCESS and answers.extra["early_stop"] == "Reach max steps 2"
+    assert answers.extra["columns"]["paper"] == 1.0
+    # Counted as actions: two steps, the first answer cut short (counted, as OSWorld's loop would).
+    assert [s.action for s in actions.steps] == ["noop(0)", "noop(0)"]
+    assert actions.extra["answers"] == 1 and actions.extra["step_limit_counts"] == "actions"
+    assert actions.outcome == STEP_LIMIT and actions.extra["columns"]["paper"] == 0.0
+    assert actions.extra["early_stop"] == "Reach max steps 2"
+    # A Palaestra agent: one answer per action, its limit in actions, as before.
+    assert len(idle.steps) == 2 and idle.extra["answers"] == 2
+    assert idle.extra["step_limit_counts"] == "actions" and idle.outcome == STEP_LIMIT

@@ -118,7 +118,7 @@ page("episode", async (view, params) => {
         ep.next_episode ? h("a", {href: link("episode", {run: runId, key: ep.next_episode})}, "next episode (n) →") : null)),
     h("h1", {}, `${e.agent} · ${e.task} · seed ${e.seed} `, resultBadge(ep.result, e.error_kind)),
     h("div", {class: "goal"}, e.goal || "(no goal recorded)"),
-    h("p", {class: "stats"}, `reward ${num(e.reward)} · ${e.steps} steps · ${num(e.elapsed_s, 2)} s (reset ${num(e.reset_s, 2)} s) · ${int(e.tokens_in)} tokens in, ${int(e.tokens_out)} out · cost ${num(e.cost, 4)} · attempts ${e.attempts}`),
+    h("p", {class: "stats"}, `reward ${num(e.reward)} · ${e.steps} steps${e.extra && e.extra.step_limit_counts === "answers" ? ` (${int(e.extra.answers)} answers)` : ""} · ${num(e.elapsed_s, 2)} s (reset ${num(e.reset_s, 2)} s) · ${int(e.tokens_in)} tokens in, ${int(e.tokens_out)} out · cost ${num(e.cost, 4)} · attempts ${e.attempts}`),
     ep.resources ? h("p", {class: "resources", title: "what the episode's own processes used (desktop episodes)"}, `resources: ${ep.resources}`) : null,
     e.error_message ? pre(e.error_message, "error-message") : null,
     verdictSection(e.extra),
