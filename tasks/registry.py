@@ -189,25 +189,58 @@ def natural_key(name: str) -> tuple[object, ...]:
 
 
 def register_gymnasium_envs() -> None:
-    """Register every task as a Gymnasium id (idempotent; imports no environment code)."""
+    """Register every task as a Gymnasium id (idempotent; imports no environment code).
+
+    ``gym.register`` checks each new id against every registered one, about 0.2 s of CPU for our
+    2,000-odd ids in every process that imports palaestra (each run worker, each CLI command). The
+    same check is made here once, against an index of the registry; an id it would refuse, or a
+    registration inside Gymnasium's plugin loading (which renames namespaces), goes through
+    ``gym.register`` itself, which says why."""
+    import gymnasium as gym
+    from gymnasium.envs import registration
+
+    unversioned = {(s.namespace, s.name): s.version is None for s in gym.registry.values()}
     for spec in all_tasks().values():
-        register_gymnasium_env(spec)
+        if spec.gym_id in gym.registry:
+            continue
+        made = gym_spec(spec)
+        seen = unversioned.get((made.namespace, made.name))
+        if registration.current_namespace is not None or seen is not None:
+            register_gymnasium_env(spec)
+        else:
+            gym.registry[made.id] = made
+            unversioned[(made.namespace, made.name)] = made.version is None
 
 
-def register_gymnasium_env(spec: TaskSpec) -> None:
-    """Register one task as a Gymnasium id, unless it is. ``max_episode_steps`` given to
+def gym_spec(spec: TaskSpec) -> Any:
+    """The ``EnvSpec`` of a task, as ``gym.register`` makes it. ``max_episode_steps`` given to
     ``gym.make`` reaches the environment, which judges the episode at that limit when its task asks
     (see `palaestra.envs.step_limit`)."""
-    import gymnasium as gym
+    from gymnasium.envs.registration import EnvSpec
 
     from palaestra.envs.step_limit import wrapper_spec
 
+    return EnvSpec(
+        id=spec.gym_id,
+        entry_point=spec.env,
+        kwargs={"task": spec.name},
+        nondeterministic=not spec.deterministic,
+        disable_env_checker=False,
+        additional_wrappers=(wrapper_spec(),),
+    )
+
+
+def register_gymnasium_env(spec: TaskSpec) -> None:
+    """Register one task as a Gymnasium id through ``gym.register``, unless it is."""
+    import gymnasium as gym
+
     if spec.gym_id not in gym.registry:
+        made = gym_spec(spec)
         gym.register(
-            id=spec.gym_id,
-            entry_point=spec.env,
-            kwargs={"task": spec.name},
-            nondeterministic=not spec.deterministic,
-            disable_env_checker=False,
-            additional_wrappers=(wrapper_spec(),),
+            id=made.id,
+            entry_point=made.entry_point,
+            kwargs=made.kwargs,
+            nondeterministic=made.nondeterministic,
+            disable_env_checker=made.disable_env_checker,
+            additional_wrappers=made.additional_wrappers,
         )

@@ -11,15 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
 from . import wire
+from .loopback import LOOPBACK, HangUpTolerantServer, QuietHandler, running
 from .script import (
     Answer,
     DropConnection,
@@ -32,7 +31,6 @@ from .script import (
     as_script,
 )
 
-LOOPBACK = "127.0.0.1"
 CHAT_PATH = "/v1/chat/completions"
 TEXT_PATH = "/v1/completions"
 EMBEDDINGS_PATH = "/v1/embeddings"
@@ -41,25 +39,25 @@ MODELS_PATH = "/v1/models"
 EmbeddingsScript = Callable[[ScriptRequest], Answer | None]
 
 
-class _HTTPServer(ThreadingHTTPServer):
+class _HTTPServer(HangUpTolerantServer):
+    """Clients that hang up (timeouts, drops) are expected here; anything else is printed."""
+
     daemon_threads = True
     block_on_close = False  # a client's idle keep-alive connection must not block stop()
     owner: ScriptedLLMServer
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that hang up (timeouts, drops) are expected here; anything else is printed."""
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
+    def server_close(self) -> None:
+        """Cut the open connections (so no client hangs on one), then close the listening socket."""
+        self.owner._cut_connections()
+        super().server_close()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """Reads a request, asks the owner's script, writes the answer in OpenAI's format."""
+class _Handler(QuietHandler):
+    """Reads a request, asks the owner's script, writes the answer in OpenAI's format (quiet:
+    tests read ``.requests``)."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, and chunked transfer for streams
     server: _HTTPServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read .requests
-        pass
 
     def setup(self) -> None:
         super().setup()
@@ -116,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(answer, MalformedBody) and answer.chunked:
             self._send_chunks(answer.body, answer.content_type)
         elif isinstance(answer, MalformedBody):
-            self._send_bytes(200, answer.body, answer.content_type)
+            self.reply(200, answer.body, answer.content_type)
         elif isinstance(answer, DropConnection):
             self._drop()
         elif request.path == EMBEDDINGS_PATH:
@@ -139,16 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
     def _send_json(self, status: int, body: Any, headers: Any = None) -> None:
-        self._send_bytes(status, json.dumps(body).encode("utf-8"), "application/json", headers)
-
-    def _send_bytes(self, status: int, data: bytes, content_type: str, headers: Any = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in dict(headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(status, json.dumps(body).encode("utf-8"), "application/json", dict(headers or {}))
 
     def _send_stream(self, request: ScriptRequest, reply: Reply) -> None:
         """Server-sent events in HTTP/1.1 chunks, ending with ``data: [DONE]`` as OpenAI does."""
@@ -203,7 +192,7 @@ class ScriptedLLMServer:
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: contextlib.ExitStack | None = None
 
     def start(self) -> ScriptedLLMServer:
         """Bind a (by default random free) loopback port and serve in a daemon thread."""
@@ -211,29 +200,26 @@ class ScriptedLLMServer:
             return self
         self._stopping.clear()
         httpd = _HTTPServer((LOOPBACK, self._port), _Handler)
-        httpd.owner = self
+        httpd.owner = self  # before it serves: every handler asks its owner
+        self._serving = contextlib.ExitStack()
+        self._serving.enter_context(running(httpd, poll_interval=0.05, name="scripted-llm"))
         self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, args=(0.05,), name="scripted-llm", daemon=True
-        )
-        self._thread.start()
         return self
 
     def stop(self) -> None:
         """Stop serving, cut open connections (so no client hangs) and free the port."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
+        serving, self._serving, self._httpd = self._serving, None, None
+        if serving is None:
             return
         self._stopping.set()
-        httpd.shutdown()
+        serving.close()  # shutdown(), then _HTTPServer.server_close() cuts connections and closes
+
+    def _cut_connections(self) -> None:
         with self._lock:
             connections = list(self._connections)
         for conn in connections:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     def __enter__(self) -> ScriptedLLMServer:
         return self.start()

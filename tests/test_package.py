@@ -101,6 +101,15 @@ def test_importing_a_sub_package_loads_no_browser_driver_or_model(module: str) -
     assert out.strip() == "[]"
 
 
+def test_a_run_worker_imports_the_openai_sdk_only_when_a_model_is_asked_for() -> None:
+    """`palaestra.runs.episode` is what every run worker imports; the SDK costs it half a second."""
+    out = _python(
+        "import sys, palaestra.runs.episode, palaestra.agents.llm as llm; print('openai' in sys.modules); "
+        "llm.ChatModel, llm.LLMError; print('openai' in sys.modules)"
+    )
+    assert out.split() == ["False", "True"]
+
+
 def test_gym_make_works_after_importing_palaestra() -> None:
     out = _python(
         """

@@ -11,12 +11,9 @@ shown by ``<object>`` and ``<embed>`` are frames in Chromium, observed and used 
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import threading
 from collections.abc import Callable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +21,7 @@ import pytest
 
 from palaestra.envs import BrowserEnv, ObsConfig
 from palaestra.tasks.page import PageTask
+from palaestra.testing.loopback import files_in, serve
 
 PAGES = Path(__file__).parent / "pages"
 MakeEnv = Callable[..., BrowserEnv]
@@ -34,18 +32,10 @@ SUBMITTED = (
 )
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(PAGES)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(files_in(PAGES)) as served:
+        yield served.url
 
 
 def ax_id(obs: dict[str, Any], role: str, name: str) -> str:

@@ -8,11 +8,9 @@ warning, and still works."""
 from __future__ import annotations
 
 import base64
-import http.server
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +23,7 @@ from palaestra.envs.desktop.client import SessionClient
 from palaestra.envs.desktop.episode_requests import episode_request
 from palaestra.errors import ConfigError
 from palaestra.tasks.desktop.base import DesktopSetup
+from palaestra.testing.loopback import QuietHandler, serve
 
 from .test_desktop_isolation import Sessions
 
@@ -57,24 +56,12 @@ def sessions() -> Iterator[Sessions]:
 def host_page() -> Iterator[int]:
     """A page served on the host's loopback (a port of the kernel's choosing); its port."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
-            body = PAGE.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(200, PAGE, "text/html")
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serve(Handler) as served:
+        yield served.port
 
 
 def fetch(sessions: Sessions, client: SessionClient, url: str, wait: float = 0.0) -> str:

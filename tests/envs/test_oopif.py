@@ -8,10 +8,8 @@ frame that navigates or goes away leaves old ids failing cleanly."""
 from __future__ import annotations
 
 import asyncio
-import functools
-import threading
 from collections.abc import Callable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -21,29 +19,20 @@ import pytest
 from palaestra.envs import BrowserEnv, ObsConfig, loop
 from palaestra.envs.browser import BrowserHost, BrowserOptions
 from palaestra.tasks.page import PageTask
+from palaestra.testing.loopback import files_in, serve
 
 PAGES = Path(__file__).parent / "pages"
 Isolated = Callable[..., BrowserEnv]
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
     """The test pages served on 127.0.0.1, .2 and .3 at one port (``localhost`` reaches the first)."""
-    handler = functools.partial(_Quiet, directory=str(PAGES))
-    first = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    port = first.server_address[1]
-    servers = [first, *(ThreadingHTTPServer((f"127.0.0.{n}", port), handler) for n in (2, 3))]
-    for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield port
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    with ExitStack() as servers:
+        port = servers.enter_context(serve(files_in(PAGES))).port
+        for n in (2, 3):
+            servers.enter_context(serve(files_in(PAGES), host=f"127.0.0.{n}", port=port))
+        yield port
 
 
 def top_task(port: int) -> PageTask:

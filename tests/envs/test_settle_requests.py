@@ -8,15 +8,14 @@ machine). Requests already in flight before the action (a long poll) do not hold
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from palaestra.envs import BrowserEnv
 from palaestra.tasks.page import PageTask
+from palaestra.testing.loopback import HangUpTolerantServer, QuietHandler, serve
 
 MakeEnv = Callable[..., BrowserEnv]
 
@@ -33,42 +32,26 @@ fetch("/poll");  // a long poll, sent with the page: it never answers within a s
 </script>"""
 
 
-class Likes(BaseHTTPRequestHandler):
+class Likes(QuietHandler):
     stored: list[int]  # the likes the server stored (one list per test's server)
 
     def do_GET(self) -> None:
         if self.path == "/poll":
             time.sleep(60)
-        self._send(PAGE, "text/html")
+        self.reply(200, PAGE, "text/html")
 
     def do_POST(self) -> None:
         time.sleep(0.6)  # a busy server: it answers well after the page has gone quiet
         self.stored.append(len(self.stored) + 4)
-        self._send(b'{"count": %d}' % self.stored[-1], "application/json")
-
-    def _send(self, body: bytes, kind: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(200, {"count": self.stored[-1]})
 
 
 @pytest.fixture
 def likes_site() -> Iterator[tuple[str, list[int]]]:
     stored: list[int] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (Likes,), {"stored": stored}))
-    server.daemon_threads = True
-    server.handle_error = lambda *args: None  # type: ignore[method-assign]  # a page the browser left
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", stored
-    finally:
-        server.shutdown()
-        server.server_close()
+    handler = type("Handler", (Likes,), {"stored": stored})
+    with serve(handler, server_class=HangUpTolerantServer) as served:  # the browser leaves the poll
+        yield f"{served.url}/", stored
 
 
 def test_a_step_observes_the_answer_to_the_fetch_its_action_sent(

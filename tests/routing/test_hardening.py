@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
@@ -15,6 +12,7 @@ from palaestra.routing import Annotations, ApiExecutor, ApiRegistry, OpenApiSour
 from palaestra.routing.sources.python import from_callable
 from palaestra.routing.tools._common import CalculatorError
 from palaestra.routing.tools.calculator import calculate
+from palaestra.testing.loopback import QuietHandler, serve
 
 SAFE = Annotations(read_only=True, destructive=False, idempotent=True)
 
@@ -64,31 +62,17 @@ def test_hung_synchronous_tools_do_not_starve_other_calls() -> None:
     assert result.content == 7
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(QuietHandler):
     """Answers every GET with the raw path it received."""
 
     def do_GET(self) -> None:
-        body = json.dumps({"path": self.path}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        self.reply(200, {"path": self.path})
 
 
 @pytest.fixture
 def recorder_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(_Recorder) as served:
+        yield served.url
 
 
 @pytest.mark.parametrize(

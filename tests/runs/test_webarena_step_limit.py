@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -28,6 +26,7 @@ from palaestra.tasks.registry import TaskSpec
 from palaestra.tasks.webarena.official import benchmark_configs
 from palaestra.tasks.webarena.official_task import OfficialTask
 from palaestra.tasks.webarena.rejudge_official import judge_official_again
+from palaestra.testing.loopback import QuietHandler, serve
 
 HERE = Path(__file__).parent
 TASK = "wa-step-limit.44"
@@ -37,26 +36,16 @@ PAGES = {
 }
 
 
-class GitLab(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
+class GitLab(QuietHandler):
     def do_GET(self) -> None:
-        body = PAGES.get(self.path.split("?")[0], "<h1>Not found</h1>").encode()
-        self.send_response(200 if self.path.split("?")[0] in PAGES else 404)
-        self.send_header("content-type", "text/html; charset=utf-8")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        path = self.path.split("?")[0]
+        self.reply(200 if path in PAGES else 404, PAGES.get(path, "<h1>Not found</h1>"))
 
 
 @pytest.fixture(scope="module")
 def gitlab() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), GitLab)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(GitLab) as served:
+        yield served.url
 
 
 @pytest.fixture

@@ -1,28 +1,28 @@
 """WebArena's ``gitlab_get_project_memeber_role`` in our paper column against WebArena's own, on a
 user-hosted "GitLab" members page.
 
-Palaestra's code host (Fossil) has no GitLab members table, so there the helper reads "" on both
-sides (the other differential test). WebArena's GitLab image cannot run here; as ``test_official``
-does for GitLab's sign-in, the user's instance is a small loopback server serving
-``/<owner>/<project>/-/project_members`` with the cells the helper reads (the account's
-``td[data-label='Account'] span.gl-avatar-labeled-sublabel``, the role's ``td.col-max-role
-span``). Tasks 481 (dotfiles, ``abisubramanya27`` as Guest) and 576 (a11y-webring.club, two
-Developers) run on both sides over real HTTP and real Chromium, one server per page state.
+Palaestra's code host (Fossil) has no GitLab members table, so there the helper reads "" on both sides
+(the other differential test). WebArena's GitLab image cannot run here; as ``test_official`` does for
+GitLab's sign-in, the user's instance is a small loopback server (``gitlab_members``, shared with the
+helpers' replay) serving ``/<owner>/<project>/-/project_members`` with the cells the helper reads (the
+account's ``td[data-label='Account'] span.gl-avatar-labeled-sublabel``, the role's ``td.col-max-role
+span``). Tasks 481 (dotfiles, ``abisubramanya27`` as Guest) and 576 (a11y-webring.club, two Developers)
+run on both sides over real HTTP and real Chromium, one server per page state.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from contextlib import ExitStack
 
 import pytest
 from playwright.async_api import Browser
 
 from palaestra.tasks.webarena.official import benchmark_configs
+from palaestra.testing.loopback import serve
 
+from .gitlab_members import gitlab
 from .program_html_against import Case, Visit, assert_same_scores
 
 #: Each state of the members tables: account -> the role cell's spans.
@@ -38,39 +38,19 @@ STATES: dict[str, dict[str, list[str]]] = {
 }  # fmt: skip
 
 
-class MembersPage(BaseHTTPRequestHandler):
-    members: ClassVar[dict[str, list[str]]] = {}
-
-    def do_GET(self) -> None:
-        rows = "".join(
-            f"<tr><td data-label='Account'><span class='gl-avatar-labeled-label'>{name.title()}</span>"
-            f"<span class='gl-avatar-labeled-sublabel'>@{name}</span></td>"
-            f"<td class='col-max-role'>{''.join(f'<span>{s}</span>' for s in spans)}</td></tr>"
-            for name, spans in self.members.items()
-        )
-        body = f"<h1>Project members</h1><table><tbody>{rows}</tbody></table>".encode()
-        found = self.path.endswith("/-/project_members")
-        self.send_response(200 if found else 404)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def role_cell(spans: list[str]) -> str:
+    """A role cell of plain spans (the members page takes each cell's HTML)."""
+    return "".join(f"<span>{span}</span>" for span in spans)
 
 
 @pytest.fixture(scope="module")
 def gitlabs() -> Iterator[dict[str, str]]:
     """One loopback GitLab per state: state -> its base URL."""
-    servers = {}
-    for name, members in STATES.items():
-        handler = type("GitLab", (MembersPage,), {"members": members})
-        servers[name] = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=servers[name].serve_forever, daemon=True).start()
-    yield {name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in servers.items()}
-    for server in servers.values():
-        server.shutdown()
+    with ExitStack() as servers:
+        yield {
+            name: servers.enter_context(serve(gitlab([(a, role_cell(s)) for a, s in members.items()]))).url
+            for name, members in STATES.items()
+        }
 
 
 def official(task_id: int, state: str) -> Case:

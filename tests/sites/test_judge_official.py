@@ -15,9 +15,7 @@ import dataclasses
 import json
 import re
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
@@ -29,6 +27,7 @@ from palaestra.runs.har import NETWORK
 from palaestra.runs.judge import judge_run
 from palaestra.runs.results import load_rows
 from palaestra.tasks.webarena.official import SITES_ENV, benchmark_configs
+from palaestra.testing.loopback import serve
 
 from .test_judge import evidence_of, play
 from .test_official import GitLabSignIn
@@ -46,17 +45,12 @@ class JudgedGitLab(GitLabSignIn):
 def official_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """webarena-verified.44 (Verified's column reported) by the right agent, webarena.44 (the
     paper's column reported) by the one that goes to /dashboard/todos2, on the user's "GitLab"."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), JudgedGitLab)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.syspath_prepend(str(HERE))
-            patch.setenv(SITES_ENV, json.dumps({"gitlab": f"http://127.0.0.1:{server.server_address[1]}"}))
-            run = tmp_path_factory.mktemp("official") / "run"
-            play(run, ("webarena-verified.44",), agent="webarena_agents:RightTodosAgent")
-            yield play(run, ("webarena.44",), agent="webarena_agents:TodosAgent")
-    finally:
-        server.shutdown()
+    with serve(JudgedGitLab) as gitlab, pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(HERE))
+        patch.setenv(SITES_ENV, json.dumps({"gitlab": gitlab.url}))
+        run = tmp_path_factory.mktemp("official") / "run"
+        play(run, ("webarena-verified.44",), agent="webarena_agents:RightTodosAgent")
+        yield play(run, ("webarena.44",), agent="webarena_agents:TodosAgent")
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ GitLab's sign-in form and its log-in rule (WebArena's account ``byteblaze``); ev
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
@@ -22,6 +20,7 @@ from palaestra.envs.observation import ObsConfig
 from palaestra.sites.runtime import SiteRuntime
 from palaestra.tasks.webarena.official import benchmark_configs
 from palaestra.tasks.webarena.official_task import OfficialTask
+from palaestra.testing.loopback import QuietHandler, serve
 
 NAVIGATED = json.dumps({"task_type": "NAVIGATE", "status": "SUCCESS", "retrieved_data": None})
 SIGN_IN = (
@@ -31,44 +30,33 @@ SIGN_IN = (
 )
 
 
-class GitLabSignIn(BaseHTTPRequestHandler):
+class GitLabSignIn(QuietHandler):
     """GitLab's sign-in rule: pages need the session cookie the right account's log-in sets."""
 
     logins: ClassVar[list[str]] = []
 
-    def _send(self, status: int, body: str = "", headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for key, value in {"Content-Type": "text/html", **(headers or {})}.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body.encode())
-
     def do_GET(self) -> None:
         if self.path.startswith("/users/sign_in"):
-            self._send(200, SIGN_IN)
+            self.reply(200, SIGN_IN, "text/html")
         elif "_gitlab_session=byteblaze" in self.headers.get("Cookie", ""):
-            self._send(200, f"<h1>GitLab: {self.path}</h1>")
+            self.reply(200, f"<h1>GitLab: {self.path}</h1>", "text/html")
         else:
-            self._send(302, headers={"Location": "/users/sign_in"})
+            self.reply(302, "", "text/html", headers={"Location": "/users/sign_in"})
 
     def do_POST(self) -> None:
         form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
         self.logins.append(form["user"][0])
         if form["user"] == ["byteblaze"] and form["password"] == ["hello1234"]:
-            self._send(302, headers={"Location": "/", "Set-Cookie": "_gitlab_session=byteblaze; Path=/"})
+            cookie = "_gitlab_session=byteblaze; Path=/"
+            self.reply(302, "", "text/html", headers={"Location": "/", "Set-Cookie": cookie})
         else:
-            self._send(401, SIGN_IN)
-
-    def log_message(self, *args: object) -> None:
-        pass
+            self.reply(401, SIGN_IN, "text/html")
 
 
 @pytest.fixture
 def gitlab() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), GitLabSignIn)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(GitLabSignIn) as served:
+        yield served.url
 
 
 def test_user_hosted_instance_is_logged_in_and_judged_in_three_columns(

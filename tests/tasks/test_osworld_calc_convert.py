@@ -93,10 +93,30 @@ def test_a_missing_or_unconvertible_workbook_scores_0(files: Path, tmp_path: Pat
 def test_a_conversion_over_its_time_is_stopped_and_scores_0(
     files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    calc_convert.forget_conversions()  # an earlier test's copy of same.ods would spare LibreOffice
     monkeypatch.setattr(calc_convert, "TIMEOUT", 0.01)  # LibreOffice needs far longer to start
     with pytest.raises(calc_convert.ConversionFailed, match="took over"):
         calc_convert.as_xlsx(files / "same.ods", tmp_path / "work")
     assert compare_table(files / "same.ods", files / "want.xlsx", rules=DATA) == 0.0
+
+
+def test_a_file_converted_before_is_copied_without_libreoffice_and_a_changed_one_is_not(
+    files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calc_convert.forget_conversions()
+    book = tmp_path / "book.ods"
+    shutil.copy(files / "same.ods", book)
+    first = calc_convert.as_xlsx(book, tmp_path / "one")
+    monkeypatch.setattr(calc_convert, "SOFFICE", str(tmp_path / "no-office"))  # a run would fail now
+    again = calc_convert.as_xlsx(book, tmp_path / "two")
+    assert again != first and again.read_bytes() == first.read_bytes()
+    assert compare_table(book, files / "want.xlsx", rules=DATA) == 1.0
+    shutil.copy(files / "off.ods", book)  # other bytes under the same name
+    with pytest.raises(calc_convert.ConversionFailed, match="could not run"):
+        calc_convert.as_xlsx(book, tmp_path / "three")
+    shutil.copy(files / "same.xls", tmp_path / "book.xls")  # the same values in another file
+    with pytest.raises(calc_convert.ConversionFailed, match="could not run"):
+        calc_convert.as_xlsx(tmp_path / "book.xls", tmp_path / "four")
 
 
 def test_sheet_print_reads_the_export_beside_an_ods_or_xls_workbook(files: Path, tmp_path: Path) -> None:

@@ -8,7 +8,13 @@ import pytest
 from palaestra.errors import RegistrationError, UnknownNameError
 from palaestra.tasks import get_task_spec, list_tasks, suites
 from palaestra.tasks.miniwob import HTML_DIR
-from palaestra.tasks.registry import TaskSpec, all_tasks, register_task
+from palaestra.tasks.registry import (
+    TaskSpec,
+    all_tasks,
+    register_gymnasium_env,
+    register_gymnasium_envs,
+    register_task,
+)
 
 
 def test_every_miniwob_page_is_registered() -> None:
@@ -66,3 +72,24 @@ def test_gymnasium_ids_are_registered() -> None:
     assert spec.kwargs == {"task": "miniwob.use-autocomplete"}
     with pytest.raises(gym.error.NameNotFound, match=r"Did you mean: `miniwob\.click-test`"):
         gym.spec("palaestra/miniwob.clik-test")
+
+
+def test_the_ids_are_the_specs_gym_register_makes_and_a_clash_is_its_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`register_gymnasium_envs` fills Gymnasium's registry without `gym.register`'s scan of it per
+    id: each spec is still the one `gym.register` makes, and an id it refuses is still refused."""
+    ours = {k: v for k, v in gym.registry.items() if k.startswith("palaestra/")}
+    assert len(ours) == len(all_tasks())
+    plain: dict[str, gym.envs.registration.EnvSpec] = {}
+    monkeypatch.setattr(gym.envs.registration, "registry", plain)
+    monkeypatch.setattr(gym, "registry", plain)
+    for spec in list(all_tasks().values())[::50]:
+        register_gymnasium_env(spec)  # through gym.register
+        assert plain[spec.gym_id] == ours[spec.gym_id]
+    plain.clear()
+    gym.register(
+        "palaestra/miniwob.click-test-v1", entry_point=ours["palaestra/miniwob.click-test"].entry_point
+    )
+    with pytest.raises(gym.error.RegistrationError, match="unversioned environment"):
+        register_gymnasium_envs()

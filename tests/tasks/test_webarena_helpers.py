@@ -1,21 +1,19 @@
 """WebArena's ``func:`` helpers of ``program_html``, replayed offline through both evaluator columns.
 
-WebArena's own images cannot run here, so three loopback HTTP servers play them at the wire level
-with recorded responses: Magento's REST API (admin token, orders, product reviews) and an order
-page for the shop, a project's members page for GitLab, post pages for the forum (Postmill). The
-agent's last page is loaded in a real Chromium from them, the helpers reach them over real HTTP, and
-the verdicts are WebArena's published evaluators' (``paper``) and the corrected ones. Cases where
-the two columns differ are built to show a helper's known misreading, and say so.
+WebArena's own images cannot run here, so three loopback HTTP servers play them at the wire level with
+recorded responses: Magento's REST API (admin token, orders, product reviews) and an order page for the
+shop (``tests/sites/magento_shop``, shared with the differential test), a project's members page for
+GitLab, post pages for the forum (Postmill). The agent's last page is loaded in a real Chromium from them,
+the helpers reach them over real HTTP, and the verdicts are WebArena's published evaluators' (``paper``)
+and the corrected ones. Cases where the two columns differ are built to show a helper's known misreading,
+and say so.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
-import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -25,8 +23,10 @@ from palaestra.tasks.webarena.config import fill_placeholders
 from palaestra.tasks.webarena.evaluators import EvalContext, evaluate
 from palaestra.tasks.webarena.helpers import HelperError
 from palaestra.tasks.webarena.official import benchmark_configs
+from palaestra.testing.loopback import QuietHandler, serve
 
-TOKEN = "q8e1recordedtoken"  # what Magento's token endpoint answers: a JSON string
+from ..sites.gitlab_members import gitlab
+from ..sites.magento_shop import shop
 
 
 def order(entity_id: int, increment_id: str, created_at: str, *skus: str) -> dict[str, Any]:
@@ -51,27 +51,6 @@ MEMBERS: list[tuple[str, str]] = []
 POSTS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
-def order_page(found: dict[str, Any]) -> str:
-    rows = "".join(
-        f'<tr><td class="col name">{i["name"]}</td><td class="col sku">{i["sku"]}</td></tr>'
-        for i in found["items"]
-    )
-    return (f'<h1 class="page-title">Order # {found["increment_id"]}</h1>'
-            '<div class="order-details-items ordered"><table class="data table table-order-items">'
-            f"<tbody>{rows}</tbody></table></div>")  # fmt: skip
-
-
-def members_page() -> str:
-    rows = "".join(
-        f'<tr><td data-label="Account"><div class="gl-avatar-labeled"><span class="gl-avatar-labeled-label">'
-        f'{handle.title()}</span><span class="gl-avatar-labeled-sublabel">@{handle}</span></div></td>'
-        f'<td data-label="Source">Direct member</td>'
-        f'<td data-label="Max role" class="col-max-role">{role}</td></tr>'
-        for handle, role in MEMBERS
-    )
-    return f'<table class="table b-table gl-table"><tbody>{rows}</tbody></table>'
-
-
 def dropdown(role: str) -> str:
     """An editable role: a dropdown whose button's text is the role (its menu items are not spans)."""
     items = "".join(
@@ -87,85 +66,29 @@ def badge(role: str) -> str:
     return f'<span class="badge gl-badge"><span class="gl-badge-content">{role}</span></span>'
 
 
-class WebArenaSite(BaseHTTPRequestHandler):
-    site = ""
-
-    def _send(self, status: int, body: Any, kind: str = "application/json") -> None:
-        data = (
-            json.dumps(body) if kind == "application/json" else f"<html><body>{body}</body></html>"
-        ).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.site == "shopping" and self.path == "/rest/default/V1/integration/admin/token":
-            if body == {"username": "admin", "password": "admin1234"}:
-                self._send(200, TOKEN)
-            else:
-                self._send(401, {"message": "The account sign-in was incorrect or your account is disabled."})
-        else:
-            self._send(404, {"message": "Request does not match any route."})
+class Forum(QuietHandler):
+    """Postmill's post pages over ``POSTS``; any other page shows a pinned post."""
 
     def do_GET(self) -> None:
-        url = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(url.query))
-        getattr(self, f"_{self.site}")(url.path, query)
-
-    def _shopping(self, path: str, query: dict[str, str]) -> None:
-        if path.startswith("/rest/"):
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                return self._send(401, {"message": "The consumer isn't authorized to access %resources."})
-            if path == "/rest/V1/orders":
-                field = query.get("searchCriteria[sortOrders][0][field]", "entity_id")
-                newest = query.get("searchCriteria[sortOrders][0][direction]") == "DESC"
-                items = sorted(SHOP["orders"], key=lambda o: o[field], reverse=newest)
-                size = int(query.get("searchCriteria[pageSize]", len(items)))
-                return self._send(200, {"items": items[:size], "total_count": len(items)})
-            sku = urllib.parse.unquote(path.removeprefix("/rest/V1/products/").removesuffix("/reviews"))
-            return self._send(200, SHOP["reviews"].get(sku, []))
-        if path.startswith("/sales/order/view/order_id/"):
-            entity = int(path.split("/")[5])
-            found = [o for o in SHOP["orders"] if o["entity_id"] == entity]
-            return self._send(200, order_page(found[0]) if found else "<h1>404 Not Found</h1>", "text/html")
-        return self._send(200, "<h1>One Stop Market</h1>", "text/html")
-
-    def _gitlab(self, path: str, query: dict[str, str]) -> None:
-        body = members_page() if path.endswith("/-/project_members") else "<h1>GitLab</h1>"
-        self._send(200, body, "text/html")
-
-    def _reddit(self, path: str, query: dict[str, str]) -> None:
+        path = self.path.split("?")[0]
         parts = path.split("/")
         post = POSTS.get((parts[2], parts[3])) if len(parts) > 3 and parts[1] == "f" else None
         if post is None:
-            return self._send(
+            return self.reply(
                 200, f"<h1>{path}</h1><div class='submission__inner'>A pinned post</div>", "text/html"
             )
         title, text = post
         body = (f'<div class="submission__inner"><h1 class="submission__title">{title}</h1>'
                 f'<div class="submission__body">{text}</div></div>')  # fmt: skip
-        return self._send(200, body, "text/html")
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(200, body, "text/html")
 
 
 @pytest.fixture(scope="module")
 def urls() -> Iterator[dict[str, str]]:
     """WebArena's placeholders -> the loopback servers playing its sites."""
-    servers = {}
-    for site in ("shopping", "gitlab", "reddit"):
-        handler = type(f"{site.title()}Site", (WebArenaSite,), {"site": site})
-        servers[site] = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=servers[site].serve_forever, daemon=True).start()
-    yield {
-        f"__{s.upper()}__": f"http://127.0.0.1:{server.server_address[1]}" for s, server in servers.items()
-    }
-    for server in servers.values():
-        server.shutdown()
+    handlers = {"shopping": shop(SHOP), "gitlab": gitlab(MEMBERS), "reddit": Forum}
+    with ExitStack() as servers:
+        yield {f"__{s.upper()}__": servers.enter_context(serve(h)).url for s, h in handlers.items()}
 
 
 def replay(

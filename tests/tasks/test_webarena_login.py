@@ -9,10 +9,8 @@ and accepts only the account WebArena's own files use; a real Chromium fills the
 from __future__ import annotations
 
 import asyncio
-import threading
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.async_api import Browser
@@ -21,6 +19,7 @@ from palaestra.errors import SiteError
 from palaestra.tasks.webarena import official_task
 from palaestra.tasks.webarena.official import benchmark_configs, raw_tasks
 from palaestra.tasks.webarena.official_task import LOGINS, OfficialTask
+from palaestra.testing.loopback import QuietHandler, serve
 
 #: site -> (form path, {input name: its label}, button text): the forms as the images show them.
 FORMS = {
@@ -40,31 +39,18 @@ ACCOUNTS = {
 }
 
 
-class Sites(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
+class Sites(QuietHandler):
     def _site(self) -> str:
         for site, (path, _, _) in FORMS.items():
             if self.path.split("?")[0] == path:
                 return site
         return ""
 
-    def _send(self, status: int, body: str, cookie: str = "") -> None:
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("content-type", "text/html; charset=utf-8")
-        self.send_header("content-length", str(len(data)))
-        if cookie:
-            self.send_header("set-cookie", f"session={cookie}; Path=/")
-        self.end_headers()
-        self.wfile.write(data)
-
     def do_GET(self) -> None:
         site = self._site()
         if not site:
-            return self._send(200, "<h1>Home</h1>")
-        self._send(200, self._form(site))
+            return self.reply(200, "<h1>Home</h1>")
+        self.reply(200, self._form(site))
 
     def _form(self, site: str) -> str:
         path, fields, button = FORMS[site]
@@ -81,19 +67,16 @@ class Sites(BaseHTTPRequestHandler):
         posted = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
         sent = tuple(posted.get(name, "") for name in FORMS[site][1])
         if sent == ACCOUNTS[site]:
-            return self._send(200, "<h1>Welcome</h1>", cookie=f"{site}-ok")
-        self._send(
+            return self.reply(200, "<h1>Welcome</h1>", headers={"Set-Cookie": f"session={site}-ok; Path=/"})
+        self.reply(
             401, "<p>Invalid login or password.</p>" + self._form(site)
         )  # the form again, as the sites do
 
 
 @pytest.fixture(scope="module")
 def host() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Sites)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(Sites) as served:
+        yield served.url
 
 
 def test_the_shop_account_is_the_customer_webarena_tasks_name() -> None:
