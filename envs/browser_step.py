@@ -166,6 +166,9 @@ class BrowserSteps(BrowserTeardown):
         assert self._episode is not None
         values: dict[str, Any] = {"goal": self._goal, "last_action": last_action, "last_action_error": error}
         values.update(await self._episode.read(self.obs_config, self.layout.parts, marked=marked))
+        note = self._episode.state.frame_ids.unanswered_note()  # a stuck frame: observed without it
+        if note:
+            values["last_action_error"] = f"{error}\n{note}" if error else note
         # With ObsConfig(browsergym=True), BrowserGym's page objects (`browsergym_compat` reads them).
         self.browsergym_page = values.pop("browsergym", None)
         if self.tools is not None:

@@ -52,6 +52,11 @@ SOM_SNAPSHOT_PARAMS: dict[str, Any] = {
 #: Rounds of marking closed shadow roots per snapshot: usually one; a closed root first seen in a
 #: closed root that is itself new may need another (see `palaestra.envs.closed_shadow`).
 MAX_CLOSED_ROUNDS = 3
+#: How long a child frame's marking may take before the frame is left without new ids for this
+#: observation (`FrameIds.unanswered`). Marking takes milliseconds; a frame whose document
+#: Playwright never gets to evaluate in (see ``_mark_frame``) would otherwise hold the step until
+#: ``step_timeout`` ends the episode, at every step after.
+FRAME_ANSWER_S = 2.0
 
 __all__ = ["ID_ATTR", "FrameIds", "ObsConfig", "capture", "decode_image"]  # ObsConfig: from .obs
 
@@ -66,6 +71,8 @@ class FrameIds:
         self.sessions = FrameSessions(ID_ATTR)
         #: The elements in closed shadow roots (see `palaestra.envs.closed_shadow`).
         self.closed = ClosedShadows(MARK_JS)
+        #: The URLs of the child frames whose last marking did not answer within `FRAME_ANSWER_S`.
+        self.unanswered: list[str] = []
 
     def prefix(self, frame: Frame) -> str:
         if frame not in self._prefix:
@@ -82,6 +89,7 @@ class FrameIds:
 
     async def mark(self, page: Page) -> None:
         """Give every element of every frame an id (existing ids are kept)."""
+        self.unanswered = []
         await asyncio.gather(*(self._mark_frame(f) for f in page.frames if not f.is_detached()))
 
     async def settle_and_mark(self, page: Page, max_ms: float) -> None:
@@ -96,6 +104,7 @@ class FrameIds:
             SETTLE_AND_MARK_JS, [max_ms, prefix, self._next.get(prefix, 1)]
         )
         children = [f for f in page.frames if f is not main and not f.is_detached()]
+        self.unanswered = []
         if children:
             await asyncio.gather(*(self._mark_frame(f) for f in children))
 
@@ -112,11 +121,31 @@ class FrameIds:
         self.closed.remember(session, raw, ID_ATTR)
         return raw
 
+    def unanswered_note(self) -> str:
+        """What the agent is told of the frames the last marking skipped ("" when none)."""
+        if not self.unanswered:
+            return ""
+        frames = ", ".join(self.unanswered)
+        return (
+            f"The frame showing {frames} did not answer within {FRAME_ANSWER_S:g} s: its new elements "
+            "have no ids in this observation, and its old ones may not respond (asked again next step)."
+        )
+
     async def _mark_frame(self, frame: Frame) -> None:
         prefix = self.prefix(frame)
-        # A frame that detaches or navigates while we mark keeps no ids this step.
+        marking = frame.evaluate(MARK_JS, [prefix, self._next.get(prefix, 1)])
+        # A frame that detaches or navigates while we mark keeps no ids this step. A child frame
+        # navigated to the site of a frame it drops meanwhile (out of process) gets a document
+        # Playwright 1.65 never evaluates in: its marking is cancelled (Playwright aborts the call)
+        # and the frame observed as the snapshot has it. The main frame is the page: not bounded.
         with contextlib.suppress(PlaywrightError):
-            self._next[prefix] = await frame.evaluate(MARK_JS, [prefix, self._next.get(prefix, 1)])
+            if frame.parent_frame is None:
+                self._next[prefix] = await marking
+                return
+            try:
+                self._next[prefix] = await asyncio.wait_for(marking, FRAME_ANSWER_S)
+            except TimeoutError:
+                self.unanswered.append(frame.url)
 
 
 def _letters(n: int) -> str:

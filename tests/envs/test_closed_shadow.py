@@ -4,11 +4,14 @@ The form of `pages/shadow_form.html` is built of web components whose shadow roo
 page script outside a component reaches in; neither do our marking script or Playwright's
 selectors), nested closed in closed, open in closed and closed in open, with a frame in a closed
 root. The agent reads ids off the accessibility tree and fills and submits the form; the page's own
-state says it worked. The same page with open roots must give the same observation. Documents
+state says it worked. The same page with open roots must give the same observation. Every other
+element action, and `hover` and `scroll` in a frame inside a closed root, is tried on
+`pages/shadow_actions.html`, each read back from what the page saw. Documents
 shown by ``<object>`` and ``<embed>`` are frames in Chromium, observed and used as iframes are."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -135,3 +138,47 @@ def test_object_and_embed_documents_are_frames(make_env: MakeEnv, base: str) -> 
     obs, reward, terminated, _, _ = env.step(f"fill('{text}', 'hi')\nclick('{in_object['id']}')")
     assert obs["last_action_error"] == ""
     assert terminated and reward == 1.0
+
+
+def _dom_ids(obs: dict[str, Any]) -> dict[str, str]:
+    return {e["attributes"]["id"]: e["id"] for e in obs["elements"] if "id" in e["attributes"]}
+
+
+def _page_state(obs: dict[str, Any]) -> dict[str, Any]:
+    """What the page's controls saw, as the page writes it into ``#state``."""
+    text = next(e["text"] for e in obs["elements"] if e["attributes"].get("id") == "state")
+    return dict(json.loads(text))
+
+
+def test_every_element_action_lands_in_closed_roots(make_env: MakeEnv, base: str, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("notes\n")
+    task = PageTask(f"{base}/shadow_actions.html", "Use the controls.")
+    config = ObsConfig(som=True, max_text_chars=1000)
+    env = make_env(task, pages_ahead=0, upload_dir=tmp_path, obs_config=config)
+    obs, _ = env.reset()
+    got = _dom_ids(obs)
+    frame_prefix = got["hover-target"].rstrip("0123456789")
+    assert frame_prefix and got["list"].startswith(frame_prefix)  # the frame's own ids
+    marks = obs["som_marks"]
+    for dom_id in ("twice", "old", "agree", "spam", "focus-me", "file", "hover-target"):
+        assert f"[{got[dom_id]}] " in marks, dom_id
+    steps = [  # each action, and what the page says it saw
+        (f"dblclick('{got['twice']}')", "dblclick", True),
+        (f"clear('{got['old']}')", "old", ""),
+        (f"check('{got['agree']}')", "agree", True),
+        (f"uncheck('{got['spam']}')", "spam", False),
+        (f"focus('{got['focus-me']}')", "focus", True),
+        (f"upload_file('{got['file']}', 'notes.txt')", "file", ["notes.txt"]),
+        (f"drag_and_drop('{got['item']}', '{got['drop']}')", "drop", "item"),  # closed to light
+        (f"drag_and_drop('{got['light-item']}', '{got['zone']}')", "zone", "light"),  # light to closed
+        (f"drag_and_drop('{got['item']}', '{got['zone']}')", "zone", "item"),  # closed to closed
+        (f"hover('{got['hover-target']}')", "frame_hover", True),  # in a frame in a closed root
+    ]
+    for action, key, value in steps:
+        obs, *_ = env.step(action)
+        assert obs["last_action_error"] == "", action
+        assert _page_state(obs).get(key) == value, (action, _page_state(obs))
+    obs, *_ = env.step(f"scroll(0, 40, '{got['list']}')")
+    assert obs["last_action_error"] == ""
+    obs, *_ = env.step("noop(50)")  # the frame's scroll event reaches the page a frame later
+    assert _page_state(obs).get("frame_scroll", 0) > 0, _page_state(obs)
