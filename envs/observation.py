@@ -55,8 +55,9 @@ MAX_CLOSED_ROUNDS = 3
 #: How long a child frame's marking may take before the frame is left without new ids for this
 #: observation (`FrameIds.unanswered`). Marking takes milliseconds; a frame whose document
 #: Playwright never gets to evaluate in (see ``_mark_frame``) would otherwise hold the step until
-#: ``step_timeout`` ends the episode, at every step after.
-FRAME_ANSWER_S = 2.0
+#: ``step_timeout`` ends the episode, at every step after. Generous (5 s, not 1), because a healthy
+#: frame on a machine under heavy load must not lose its ids; a stuck one costs it once per step.
+FRAME_ANSWER_S = 5.0
 
 __all__ = ["ID_ATTR", "FrameIds", "ObsConfig", "capture", "decode_image"]  # ObsConfig: from .obs
 
