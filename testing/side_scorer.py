@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +38,24 @@ def run_scorer(
     verdicts = json.loads(done.stdout)
     assert len(verdicts) == len(payload), (len(verdicts), len(payload), done.stderr[-2000:])
     return [float(v["score"]) if "score" in v else str(v["error"]).split(":")[0] for v in verdicts]
+
+
+def disagreements(
+    names: Iterable[str],
+    ours: Mapping[str, Any],
+    theirs: Mapping[str, Any],
+    listed: Mapping[str, tuple[Any, Any]],
+    benchmark: str,
+) -> list[str]:
+    """What a differential test reports: each case whose verdicts differ and is not listed as a
+    deliberate difference, and each listed one whose verdicts are no longer the listed pair
+    (``listed``: case -> (ours, the benchmark's)). Empty when the two codes agree as expected."""
+    report = []
+    for name in names:
+        if name in listed:
+            if (ours[name], theirs[name]) != listed[name]:
+                was = f"listed as ours {listed[name][0]!r} / {benchmark} {listed[name][1]!r}"
+                report.append(f"{name}: {was}, now {ours[name]!r} / {theirs[name]!r}")
+        elif ours[name] != theirs[name]:
+            report.append(f"{name}: ours {ours[name]!r}, {benchmark} {theirs[name]!r}")
+    return report

@@ -29,7 +29,7 @@ from palaestra.envs.browser import CHROMIUM_FLAGS, find_chromium
 from palaestra.sites.runtime import Episode
 from palaestra.tasks.webarena.config import from_json
 from palaestra.tasks.webarena.evaluators import EvalContext, evaluate
-from palaestra.testing.side_scorer import run_scorer
+from palaestra.testing.side_scorer import disagreements, run_scorer
 
 WEBARENA_PYTHON = Path(sys.prefix) / "share" / "palaestra" / "venv-webarena" / "bin" / "python"
 SCORER = Path(__file__).resolve().parents[2] / "testing" / "webarena_page_scorer.py"
@@ -177,15 +177,8 @@ def assert_same_scores(
     both = {name: loop.run_until_complete(column_scores(browser, case, visits[case.state]))
             for name, case in cases.items()}  # fmt: skip
     ours = {name: paper for name, (paper, _) in both.items()}
-    report = []
-    for name in cases:
-        if name in differences:
-            want = differences[name]
-            if (ours[name], theirs[name]) != (want.ours, want.webarena):
-                listed = f"listed as ours {want.ours!r} / WebArena {want.webarena!r}"
-                report.append(f"{name}: {listed}, now {ours[name]!r} / {theirs[name]!r}")
-        elif ours[name] != theirs[name]:
-            report.append(f"{name}: paper {ours[name]!r}, WebArena {theirs[name]!r}")
+    listed = {name: (d.ours, d.webarena) for name, d in differences.items()}
+    report = disagreements(cases, ours, theirs, listed, "WebArena")
     table = "\n".join(f"{n}: {sorted(cases[n].kinds())}: {theirs[n]!r}" for n in cases)
     assert not report, "\n".join(report) + "\nWebArena's verdicts:\n" + table
     kinds = set().union(*(case.kinds() for case in cases.values())) if coverage else set()

@@ -17,7 +17,7 @@ from typing import Any
 
 from palaestra.tasks.desktop.osworld.getters import FilePath
 from palaestra.tasks.desktop.osworld.metrics import METRICS
-from palaestra.testing.side_scorer import run_scorer
+from palaestra.testing.side_scorer import disagreements, run_scorer
 
 OSWORLD_PYTHON = Path(sys.prefix) / "share" / "palaestra" / "venv-osworld" / "bin" / "python"
 SCORER = Path(__file__).resolve().parents[2] / "testing" / "osworld_scorer.py"
@@ -85,15 +85,8 @@ def assert_same_scores(cases: dict[str, Case], differences: dict[str, Difference
     assert set(differences) <= set(cases), set(differences) - set(cases)
     theirs = {name: rounded(v, cases[name].places) for name, v in osworld_verdicts(cases).items()}
     ours = {name: rounded(our_score(case), case.places) for name, case in cases.items()}
-    report = []
-    for name in cases:
-        if name in differences:
-            want = differences[name]
-            if (ours[name], theirs[name]) != (want.ours, want.osworld):
-                listed = f"listed as ours {want.ours} / OSWorld {want.osworld!r}"
-                report.append(f"{name}: {listed}, now {ours[name]} / {theirs[name]!r}")
-        elif ours[name] != theirs[name]:
-            report.append(f"{name}: ours {ours[name]}, OSWorld {theirs[name]!r}")
+    listed = {name: (d.ours, d.osworld) for name, d in differences.items()}
+    report = disagreements(cases, ours, theirs, listed, "OSWorld")
     assert not report, "\n".join(report)
     for kind in {kind_of(c) for c in cases.values()}:
         seen = {theirs[n] for n, c in cases.items() if kind_of(c) == kind}
