@@ -17,43 +17,27 @@ alternating between the two environments so a busy machine slows both alike.
 from __future__ import annotations
 
 import argparse
-import functools
 import statistics
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
 
 from bench.common import log
 from palaestra.envs import BrowserEnv, ObsConfig, loop
 from palaestra.envs.browser import BrowserHost, BrowserOptions
 from palaestra.tasks.page import PageTask
+from palaestra.testing.loopback import files_in, serve
 
 PAGES = Path(__file__).resolve().parents[2] / "tests" / "envs" / "pages"
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @contextmanager
 def served() -> Iterator[int]:
     """The test pages on 127.0.0.1 and 127.0.0.2 at one port; yields the port."""
-    handler = functools.partial(_Quiet, directory=str(PAGES))
-    first = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    port = first.server_address[1]
-    servers = [first, ThreadingHTTPServer(("127.0.0.2", port), handler)]
-    for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with ExitStack() as servers:
+        port = servers.enter_context(serve(files_in(PAGES))).port
+        servers.enter_context(serve(files_in(PAGES), host="127.0.0.2", port=port))
         yield port
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
 
 
 def main() -> None:
