@@ -5,78 +5,21 @@ an action built from what they print solves the task step."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import pytest
 
 from palaestra.envs import BrowserEnv
-from palaestra.envs.browser import find_chromium
 from palaestra.envs.browsergym_compat import BrowserGymObservation
 from palaestra.errors import ConfigError
 from palaestra.tasks.page import PageTask
+from tests.envs.browsergym_reading import ids_by_dom_id, read_with_browsergym
 
-BG_PYTHON = Path(sys.prefix) / "share" / "palaestra" / "venv-browsergym" / "bin" / "python"
-READER = Path(__file__).resolve().parents[2] / "testing" / "browsergym_reader.py"
-OWN_CAPTURE = READER.parent / "browsergym_page.py"
 WIDGETS = (Path(__file__).parent / "pages" / "widgets.html").as_uri()
-VALUES = (Path(__file__).parent / "pages" / "values.html").as_uri()
-START_TAG = re.compile(r"<(\w+) ([^<>]*?)/?>")
 BRACKETED_BID = re.compile(r"\[(\w+)\]")
-
-
-def read_with_browsergym(obs: dict[str, Any], viewport: tuple[int, int]) -> dict[str, Any]:
-    """BrowserGym's flattened AXTree and DOM, pruned HTML and set-of-marks overlay of ``obs``."""
-    assert BG_PYTHON.exists(), f"{BG_PYTHON} is missing: run scripts/setup (it makes BrowserGym's venv)"
-    page = {k: obs[k] for k in ("axtree_object", "dom_object", "extra_element_properties")}
-    done = subprocess.run(
-        [str(BG_PYTHON), str(READER)],
-        input=json.dumps({**page, "viewport": list(viewport)}),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return dict(json.loads(done.stdout))
-
-
-def read_with_browsergyms_own_capture(url: str) -> dict[str, Any]:
-    """BrowserGym's flattened DOM and pruned HTML of the page at ``url``, marked and captured by
-    browsergym-core itself (``testing/browsergym_page.py``) in the Chromium we use."""
-    request = {"url": url, "chromium": find_chromium()}
-    done = subprocess.run(
-        [str(BG_PYTHON), str(OWN_CAPTURE)],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return dict(json.loads(done.stdout))
-
-
-def start_tags(text: str) -> dict[str, str]:
-    """Each element's printed start tag by its ``id`` attribute, its ``bid`` left out."""
-    tags = {}
-    for name, attributes in START_TAG.findall(text):
-        found = re.search(r'\bid="([^"]+)"', attributes)
-        if found:
-            tags[found[1]] = f"<{name} " + re.sub(r'\bbid="\w+" ?', "", attributes).strip() + ">"
-    return tags
-
-
-def ids_by_dom_id(wrapper: BrowserGymObservation) -> dict[str, str]:
-    """Our element ids by the elements' HTML ``id`` attribute, from our own observation."""
-    assert wrapper.palaestra_obs is not None
-    return {
-        e["attributes"]["id"]: e["id"] for e in wrapper.palaestra_obs["elements"] if "id" in e["attributes"]
-    }
 
 
 def test_browsergym_reads_our_observation_and_its_bids_solve_the_task() -> None:
@@ -128,55 +71,6 @@ def test_frames_are_merged_as_browsergym_merges_them() -> None:
         assert re.search(rf'<input bid="{text}"[^>]* value="hi"', read["dom_txt"])
         obs, reward, terminated, _, _ = env.step(f"click('{inner}')")
         assert obs["last_action_error"] == "" and terminated and reward == 1.0
-    finally:
-        env.close()
-
-
-def test_values_are_written_where_and_as_browsergym_writes_them() -> None:
-    """BrowserGym writes each element's ``value`` property as an attribute before its snapshot:
-    buttons, list items, options, selects, progress bars, meters, outputs too. Ours, worked out
-    from our snapshot, print as BrowserGym's own capture of the same page prints them."""
-    task = PageTask(VALUES, "Read the values.")
-    env = BrowserGymObservation(BrowserEnv(task))
-    try:
-        obs, _ = env.reset()
-        ours = read_with_browsergym(obs, task.viewport)
-        theirs = read_with_browsergyms_own_capture(VALUES)
-        assert start_tags(ours["bare_dom_txt"]) == start_tags(theirs["dom_txt"])
-        unbid = re.compile(r' bid="\w+"')
-        assert unbid.sub("", ours["bare_dom_txt"]) == unbid.sub("", theirs["dom_txt"])
-        assert unbid.sub("", ours["bare_pruned_html"]) == unbid.sub("", theirs["pruned_html"])
-        # The AXTree too, but for what BrowserGym's writes do to the live page, which ours leave
-        # alone: value="0" renumbers an ordered list's items that had none, and makes an
-        # indeterminate progress bar a determinate one at 0. (Chromium's InlineTextBox nodes we drop.)
-        unmarked = re.compile(r"\[\w+\] ")
-        mine, its = (
-            [unmarked.sub("", line) for line in text.splitlines() if "InlineTextBox" not in line]
-            for text in (ours["bare_axtree_txt"], theirs["axtree_txt"])
-        )
-        assert len(mine) == len(its)
-        assert [(a.strip(), b.strip()) for a, b in zip(mine, its, strict=True) if a != b] == [
-            ("ListMarker '1.'", "ListMarker '0.'"), ("ListMarker '4.'", "ListMarker '0.'"),
-            ("ListMarker '5.'", "ListMarker '0.'"),
-            ("progressbar '', valuemin=0, valuemax=1, valuetext=''",
-             "progressbar '' value=0, valuemin=0, valuemax=1, valuetext=''"),
-        ]  # fmt: skip
-        tags = start_tags(ours["bare_dom_txt"])
-        layouts = [document["layout"] for document in obs["dom_object"]["documents"]]
-        assert all(styles == [] for layout in layouts for styles in layout["styles"])  # BrowserGym asks none
-        assert tags["plain"] == '<button id="plain" value="">' and tags["li-lenient"].endswith('value="3">')
-        assert tags["opt-text"] == '<option id="opt-text" value="Two words here">'
-        assert tags["pick"] == '<select id="pick" value="v2">' and tags["out"].endswith('value="res ult">')
-        assert tags["pr-small"].endswith('value="1e-7">') and tags["me-low"].endswith('value="5">')
-        # Its script walks open shadow roots only: nothing is written in a closed one.
-        assert (
-            tags["open-button"].endswith('value="">')
-            and tags["closed-button"] == '<button id="closed-button">'
-        )
-        ids = ids_by_dom_id(env)  # what the agent chooses shows at the next step
-        obs, *_ = env.step(f"select_option('{ids['pick']}', 'Fourth')")
-        tags = start_tags(read_with_browsergym(obs, task.viewport)["bare_dom_txt"])
-        assert tags["pick"] == '<select id="pick" value="Fourth">'
     finally:
         env.close()
 
