@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from palaestra.tasks.base import Evaluation
@@ -97,8 +97,22 @@ def files_oracle(obs: dict[str, Any]) -> Generator[str, dict[str, Any], None]:
         cut = "x" if goal.startswith("Move") else "c"
         obs = yield f"click('{icon}')\nhotkey('ctrl', '{cut}')"
         obs = yield f"doubleClick('{find(obs, 'icon', value=params[1])}')"
-        yield "hotkey('ctrl', 'v')"
-        yield "wait(0.5)"
+        # pcmanfm opens the folder and pastes when it gets to it: a loaded machine needs more than
+        # one fixed wait, so watch the screen (the folder's own icon gone, then the file's shown).
+        obs = yield from _wait_until(obs, lambda o: not has(o, "icon", value=params[1]))
+        obs = yield "hotkey('ctrl', 'v')"
+        yield from _wait_until(obs, lambda o: has(o, "icon", value=params[0]))
+
+
+def _wait_until(
+    obs: dict[str, Any], shown: Callable[[dict[str, Any]], bool], tries: int = 8
+) -> Generator[str, dict[str, Any], dict[str, Any]]:
+    """Wait half a second at a time, at most ``tries`` times, until ``shown(obs)`` holds."""
+    for _ in range(tries):
+        if shown(obs):
+            break
+        obs = yield "wait(0.5)"
+    return obs
 
 
 for _name in TASKS:

@@ -40,9 +40,9 @@ def find(obs: Obs, role: str, name: str | None = None, value: str | None = None)
     raise LookupError(f"no {role} {name or value or ''!r} on screen")
 
 
-def has(obs: Obs, role: str, name: str | None = None) -> bool:
+def has(obs: Obs, role: str, name: str | None = None, value: str | None = None) -> bool:
     try:
-        find(obs, role, name)
+        find(obs, role, name, value)
         return True
     except LookupError:
         return False
