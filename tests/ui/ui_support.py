@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,9 +53,18 @@ class Person:
 
     def shoot(self, name: str) -> Path:
         path = self.shots / f"{name}.png"
-        self.page.wait_for_function("[...document.images].every((i) => i.complete && i.naturalWidth > 0)")
+        self.wait_for_images()
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+    def wait_for_images(self, timeout_s: float = 30.0) -> None:
+        """Every image on the page loaded. Polled from here: Playwright's ``wait_for_function``
+        re-checks a string predicate by evaluating it in the page, which the UI's CSP (no
+        'unsafe-eval') refuses whenever the first check is false."""
+        deadline = time.monotonic() + timeout_s
+        while not self.page.evaluate("[...document.images].every((i) => i.complete && i.naturalWidth > 0)"):
+            assert time.monotonic() < deadline, f"images still loading after {timeout_s:g} s"
+            self.page.wait_for_timeout(100)
 
     def check_clean(self) -> None:
         assert self.page.evaluate("window.pwned") is None, "markup from the model ran"
