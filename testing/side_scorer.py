@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,14 +27,18 @@ def run_scorer(
     ``env`` adds variables to this process's environment for the scorer (a grader's address, the
     sites' URLs)."""
     assert python.exists(), f"{python} is missing: run scripts/setup (it makes that venv)"
-    done = subprocess.run(
-        [str(python), str(script)],
-        input=json.dumps(list(payload)),
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
+    # In a folder of its own: benchmarks' metrics write scratch files where they run (OSWorld's
+    # PDF compare leaves `temp.pdf`), which must not land in the checkout.
+    with tempfile.TemporaryDirectory(prefix="side-scorer-") as scratch:
+        done = subprocess.run(
+            [str(Path(python).absolute()), str(Path(script).resolve())],
+            input=json.dumps(list(payload)),
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=scratch,
+            env={**os.environ, **(env or {})},
+        )
     assert done.returncode == 0, done.stderr
     verdicts = json.loads(done.stdout)
     assert len(verdicts) == len(payload), (len(verdicts), len(payload), done.stderr[-2000:])
