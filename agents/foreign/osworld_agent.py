@@ -11,6 +11,12 @@ accessibility-tree XML), which runs hand an agent asking for the ``osworld`` vie
 step, and the model is asked again once they are played. An answer with no action is sent as an
 empty action, so the environment says so in ``last_action_error``. As in OSWorld's loop, the run's
 ``--max-steps`` counts answers, not actions (`palaestra.runs.step_count`; ``step_limit_counts``).
+
+Any model served behind an OpenAI-compatible endpoint is run under its own name (vLLM, Ollama,
+llama.cpp...): OSWorld's ``call_llm`` picks a provider by the name's prefix, and the driver makes
+it take its OpenAI branch for every name (``route_every_model_to_openai``), the request carrying
+the configured name.
+
 OSWorld's agent reports no token counts: its driver reads them from the ``usage`` of the responses
 the agent received, and they are priced (``price_*_per_mtok``) and charged to the run's budget as
 a `ChatModel`'s are.
@@ -29,6 +35,7 @@ from types import TracebackType
 from typing import Any
 
 from palaestra.agents.base import STEP_UNITS, Agent, AgentStep, TaskInfo
+from palaestra.agents.foreign.osworld_driver import azure_refusal
 from palaestra.agents.foreign.process import SideProcess, Spending, endpoint, side_env, venv_python
 from palaestra.agents.registry import AgentSpec
 from palaestra.errors import ConfigError, check_choice
@@ -134,7 +141,8 @@ class OSWorldPrompt:
 
 @dataclass(frozen=True)
 class OSWorldPromptConfig:
-    #: OSWorld's agent calls an OpenAI-compatible server only for model names starting with "gpt".
+    #: Any name the server at ``base_url`` serves: it is sent as is, through OSWorld's gpt branch
+    #: (the driver's `route_every_model_to_openai`); ``azure-gpt-4o*`` is refused (Azure's branch).
     model: str = "gpt-4o"
     base_url: str | None = None  # else PALAESTRA_LLM_BASE_URL / OPENAI_BASE_URL
     api_key: str | None = None  # else PALAESTRA_LLM_API_KEY / OPENAI_API_KEY; never recorded
@@ -166,12 +174,14 @@ class OSWorldPromptConfig:
                 "osworld-prompt: observation_type=som writes PyAutoGUI code on its marks only (OSWorld's "
                 "PromptAgent refuses som with computer_13). Fix: --agent-arg action_space=pyautogui."
             )
-        if not self.model.startswith("gpt"):
+        if not self.model.strip():
             raise ConfigError(
-                f"osworld-prompt: model={self.model!r}: OSWorld's PromptAgent sends only models named gpt* "
-                "to an OpenAI-compatible server (others go to SDKs not installed here). Fix: serve the model "
-                "under a gpt* name, or use --agent generic."
+                "osworld-prompt: model is empty. Fix: --agent-arg model=NAME, the name your "
+                "OpenAI-compatible server serves (gpt-4o, Qwen/Qwen2.5-7B-Instruct, llama3.1...)."
             )
+        refused = azure_refusal(self.model)
+        if refused is not None:
+            raise ConfigError(f"osworld-prompt: {refused}")
 
 
 class OSWorldPromptAgent(Agent):
