@@ -40,7 +40,9 @@ def osworld_json(view: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def osworld_from_json(data: Mapping[str, Any], observation: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def osworld_from_json(
+    data: Mapping[str, Any], observation: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """OSWorld's dict back from `osworld_json`, its screenshot taken from ``observation`` (the
     answer's observation JSON) when the view says it travelled there."""
     out = dict(data)

@@ -56,7 +56,8 @@ OPENAI_BRANCH = "gpt"
 #: The name prefix OSWorld's ``call_llm`` sends to Azure's deployment endpoint, before any other.
 AZURE_BRANCH = "azure-gpt-4o"
 
-#: The provider SDKs ``agent.py`` imports but its OpenAI branch never calls, with the names it imports from them.
+#: The provider SDKs ``agent.py`` imports but its OpenAI branch never calls, with the names it
+#: imports from them.
 UNUSED_PROVIDERS: dict[str, tuple[str, ...]] = {"dashscope": (), "google.generativeai": (), "groq": ("Groq",)}
 #: The exceptions of Google's API core that the agent's retry decorator lists.
 GOOGLE_ERRORS = ("InvalidArgument", "ResourceExhausted", "InternalServerError", "BadRequest")

@@ -161,7 +161,8 @@ def test_resolve_marks_names_only_what_the_agent_defined() -> None:
 #: Names for which OSWorld's ``call_llm`` has a branch of its own (Anthropic's API, Together,
 #: CogAgent on port 8000, Google's SDK, Groq, DashScope) or none at all ("Invalid model").
 OTHER_BRANCHES = ["claude-3-5-sonnet", "mistral-large", "THUDM/cogagent-chat-hf", "gemini-1.5-pro",
-                  "llama3-70b", "qwen-max", "Qwen/Qwen2.5-VL-7B-Instruct", "meta-llama/Llama-3.1-8B"]  # fmt: skip
+                  "llama3-70b", "qwen-max", "Qwen/Qwen2.5-VL-7B-Instruct",
+                  "meta-llama/Llama-3.1-8B"]  # fmt: skip
 
 
 def test_every_model_name_is_posted_to_the_openai_compatible_server_as_it_is() -> None:

@@ -124,7 +124,8 @@ def test_osworlds_screen_travels_once_beside_the_observations(
         for answer in (made, http.post(f"/sessions/{sid}/step", json={"action": "noop()"})):
             sent = answer.json()
             screen = sent["observation"]["screenshot"]
-            assert answer.text.count(screen) == 1 and sent["views"]["osworld"]["screenshot_from"] == "observation"
+            assert answer.text.count(screen) == 1
+            assert sent["views"]["osworld"]["screenshot_from"] == "observation"
             assert session.last is not None
             made_here = session.last.views["osworld"]
             assert view_from_json("osworld", sent["views"]["osworld"], sent["observation"]) == made_here
