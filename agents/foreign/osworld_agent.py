@@ -12,10 +12,8 @@ step, and the model is asked again once they are played. An answer with no actio
 empty action, so the environment says so in ``last_action_error``. As in OSWorld's loop, the run's
 ``--max-steps`` counts answers, not actions (`palaestra.runs.step_count`; ``step_limit_counts``).
 
-Any model served behind an OpenAI-compatible endpoint is run under its own name (vLLM, Ollama,
-llama.cpp...): OSWorld's ``call_llm`` picks a provider by the name's prefix, and the driver makes
-it take its OpenAI branch for every name (``route_every_model_to_openai``), the request carrying
-the configured name.
+Any model behind an OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp...) runs under its own
+name: the driver routes every name through OSWorld's OpenAI branch (``route_every_model_to_openai``).
 
 OSWorld's agent reports no token counts: its driver reads them from the ``usage`` of the responses
 the agent received, and they are priced (``price_*_per_mtok``) and charged to the run's budget as
@@ -36,7 +34,7 @@ from typing import Any
 
 from palaestra.agents.base import STEP_UNITS, Agent, AgentStep, TaskInfo
 from palaestra.agents.foreign.osworld_driver import azure_refusal
-from palaestra.agents.foreign.process import SideProcess, Spending, endpoint, side_env, venv_python
+from palaestra.agents.foreign.process import NO_KEY, SideProcess, Spending, endpoint, side_env, venv_python
 from palaestra.agents.registry import AgentSpec
 from palaestra.errors import ConfigError, check_choice
 from palaestra.server.view_wire import osworld_json
@@ -84,7 +82,10 @@ def linearize(xml: str, platform: str = "ubuntu") -> str:
 
 class OSWorldPrompt:
     """``PromptAgent(model, observation_type, action_space, platform, max_tokens, temperature)`` in
-    its own process, given ``env`` (the model's ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``)."""
+    its own process, given ``env`` (the model's ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``), over
+    `side_env`'s variables (``PATH``...). Without a key the process gets `NO_KEY`, which a local
+    server ignores: OSWorld's agent reads ``OPENAI_API_KEY`` on every call, and without one each
+    call failed and each answer was silently empty."""
 
     def __init__(
         self,
@@ -111,8 +112,12 @@ class OSWorldPrompt:
         self.answer_timeout = answer_timeout
         #: The model calls of the last `predict` and their tokens, from the responses' ``usage``.
         self.last_usage: dict[str, int] = {}
+        #: The last `predict`'s failed model calls in words (HTTP status and the server's answer).
+        self.last_errors: list[str] = []
         self.process = SideProcess(
-            "OSWorld's PromptAgent", [str(venv_python(VENV)), str(DRIVER), *options], env
+            "OSWorld's PromptAgent",
+            [str(venv_python(VENV)), str(DRIVER), *options],
+            side_env({"OPENAI_API_KEY": NO_KEY, **env}),
         )
         self.process.wait_ready(start_timeout)
 
@@ -120,7 +125,9 @@ class OSWorldPrompt:
         """The agent's response and actions for one OSWorld-shaped observation."""
         sent = osworld_json(obs)  # the screen's PNG as base64, as the environment server sends it
         answer = self.process.ask({"instruction": instruction, "obs": sent}, self.answer_timeout)
-        self.last_usage = dict(answer.get("usage") or {})
+        usage = dict(answer.get("usage") or {})
+        self.last_errors = [str(e) for e in usage.pop("errors", None) or []]
+        self.last_usage = usage
         return str(answer.get("response") or ""), answer.get("actions")
 
     def reset(self) -> None:
@@ -263,6 +270,8 @@ class OSWorldPromptAgent(Agent):
                 answer_continues=len(played) > 1,
             )  # fmt: skip
             self._account(step, prompt.last_usage)
+            if prompt.last_errors:  # why the answer may be empty: OSWorld's agent only logs it
+                step.extra["model_errors"] = prompt.last_errors
             step.extra["actions"] = played
             if played != own:  # the agent's own code, its marks by name
                 step.extra["osworld_actions"] = own

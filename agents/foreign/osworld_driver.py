@@ -10,7 +10,8 @@ what it answers is OSWorld's agent reading our observations.
         stdin, one JSON object a line:  {"instruction": str, "obs": {OSWorld's observation,
                                           "screenshot" as base64}}  or  {"reset": true}
         stdout, one a line:             {"response": str, "actions": [...] | null,
-                                         "usage": {"calls", "prompt_tokens", "completion_tokens"}}
+                                         "usage": {"calls", "prompt_tokens", "completion_tokens",
+                                                   "errors" (failed model calls, when any)}}
     python osworld_driver.py --linearize     XML on stdin; {"table": str} on stdout
 
 The agent's ``call_llm`` picks its provider by the model's name: ``gpt*`` names are posted to
@@ -99,18 +100,32 @@ def stand_in_for_unused_providers() -> None:
         _stand_in("google.api_core.exceptions", errors)
 
 
+#: The characters of a failed model call's answer kept for the step's record.
+ERROR_TAIL = 500
+
+
 class UsageWatch:
     """Wraps a module's ``requests.post``: each response is returned as it came, its ``usage``
-    (OpenAI's ``prompt_tokens``/``completion_tokens``) summed for `take`."""
+    (OpenAI's ``prompt_tokens``/``completion_tokens``) summed for `take`. A call that failed (no
+    answer, or not HTTP 200) is kept in words too: OSWorld's agent logs it and answers with an
+    empty response, which alone would not say why a step had no action (a text-only model sent
+    a screenshot, a wrong model name, the server down)."""
 
     def __init__(self, module: Any) -> None:
         self.post = module.requests.post
         self.calls = self.prompt_tokens = self.completion_tokens = 0
+        self.errors: list[str] = []
         module.requests = types.SimpleNamespace(**{**vars(module.requests), "post": self.watched})
 
     def watched(self, *args: Any, **kwargs: Any) -> Any:
-        response = self.post(*args, **kwargs)
+        try:
+            response = self.post(*args, **kwargs)
+        except Exception as exc:  # re-raised: the agent's own handling decides, as in OSWorld
+            self.errors.append(f"{type(exc).__name__}: {exc!s}"[:ERROR_TAIL])
+            raise
         self.calls += 1
+        if getattr(response, "status_code", 200) != 200:
+            self.errors.append(f"HTTP {response.status_code}: {response.text[:ERROR_TAIL]}")
         try:
             usage = response.json().get("usage") or {}
         except (ValueError, AttributeError):  # not a JSON object: nothing reported
@@ -119,11 +134,14 @@ class UsageWatch:
         self.completion_tokens += int(usage.get("completion_tokens") or 0)
         return response
 
-    def take(self) -> dict[str, int]:
+    def take(self) -> dict[str, Any]:
         """What was spent since the last `take`."""
-        spent = {"calls": self.calls, "prompt_tokens": self.prompt_tokens}
+        spent: dict[str, Any] = {"calls": self.calls, "prompt_tokens": self.prompt_tokens}
         spent["completion_tokens"] = self.completion_tokens
+        if self.errors:
+            spent["errors"] = self.errors
         self.calls = self.prompt_tokens = self.completion_tokens = 0
+        self.errors = []
         return spent
 
 

@@ -29,7 +29,7 @@ from palaestra.agents.foreign.osworld_agent import (
 from palaestra.envs.actions.action_set import ActionSet
 from palaestra.envs.desktop import OSWorldObservation
 from palaestra.errors import ConfigError
-from palaestra.testing import Reply, ScriptedLLMServer, ScriptRequest, reply_text
+from palaestra.testing import Reply, ScriptedLLMServer, ScriptRequest, http_error, reply_text
 
 TREE_HEADER = "tag\tname\ttext\tclass\tdescription\tposition (top-left x&y)\tsize (w&h)"
 SOM_HEADER = "index\ttag\tname\ttext"
@@ -196,3 +196,25 @@ def test_azure_names_and_an_empty_name_are_refused_with_the_fix() -> None:
         with pytest.raises(ConfigError, match="Azure's deployment endpoint"):
             OSWorldPrompt(env, model="azure-gpt-4o")
         assert not server.chat_requests
+
+
+def test_a_failed_model_call_says_why_and_no_key_is_needed() -> None:
+    """OSWorld's agent answers a failed call with an empty response and only logs why: the answer
+    carries the server's words (a text-only model sent a picture, say). A local server needs no
+    key, and OSWorld's agent, which reads OPENAI_API_KEY on every call, is given a placeholder."""
+    click = reply_text("```python\npyautogui.click(12, 34)\n```")
+    obs = {
+        "screenshot": None,
+        "accessibility_tree": "<desktop-frame/>",
+        "terminal": None,
+        "instruction": "Go.",
+    }
+    with ScriptedLLMServer([http_error(400, "this model takes no image input"), click]) as server:
+        with OSWorldPrompt({"OPENAI_BASE_URL": server.url}, model="Qwen/Qwen2.5-7B-Instruct") as agent:
+            assert agent.predict("Go.", obs)[0] == ""
+            (error,) = agent.last_errors
+            assert error.startswith("HTTP 400: ") and "this model takes no image input" in error
+            assert agent.predict("Go.", obs)[1] == ["pyautogui.click(12, 34)"] and agent.last_errors == []
+        assert [r.headers.get("authorization") for r in server.chat_requests] == [
+            "Bearer no-key-configured"
+        ] * 2
