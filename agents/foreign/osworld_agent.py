@@ -83,7 +83,7 @@ def linearize(xml: str, platform: str = "ubuntu") -> str:
 class OSWorldPrompt:
     """``PromptAgent(model, observation_type, action_space, platform, max_tokens, temperature)`` in
     its own process, given ``env`` (the model's ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``), over
-    `side_env`'s variables (``PATH``...). Without a key the process gets `NO_KEY`, which a local
+    `side_env`'s variables (``PATH``...). Without a key (or an empty one) it gets `NO_KEY`, which a local
     server ignores: OSWorld's agent reads ``OPENAI_API_KEY`` on every call, and without one each
     call failed and each answer was silently empty."""
 
@@ -117,7 +117,7 @@ class OSWorldPrompt:
         self.process = SideProcess(
             "OSWorld's PromptAgent",
             [str(venv_python(VENV)), str(DRIVER), *options],
-            side_env({"OPENAI_API_KEY": NO_KEY, **env}),
+            side_env({**env, "OPENAI_API_KEY": env.get("OPENAI_API_KEY") or NO_KEY}),
         )
         self.process.wait_ready(start_timeout)
 

@@ -210,7 +210,9 @@ def test_a_failed_model_call_says_why_and_no_key_is_needed() -> None:
         "instruction": "Go.",
     }
     with ScriptedLLMServer([http_error(400, "this model takes no image input"), click]) as server:
-        with OSWorldPrompt({"OPENAI_BASE_URL": server.url}, model="Qwen/Qwen2.5-7B-Instruct") as agent:
+        with OSWorldPrompt(
+            {"OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": ""}, model="Qwen/Qwen2.5-7B-Instruct"
+        ) as agent:
             assert agent.predict("Go.", obs)[0] == ""
             (error,) = agent.last_errors
             assert error.startswith("HTTP 400: ") and "this model takes no image input" in error
