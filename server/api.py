@@ -27,7 +27,7 @@ from palaestra.envs.obs import ObsConfig
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
 from palaestra.server.models import CreateSession, ResetSession, StepSession
 from palaestra.server.sessions import DEFAULT_PARTS, Session, StepOutcome
-from palaestra.server.view_wire import view_json, views_json
+from palaestra.server.view_wire import shared_pngs, view_json, views_json
 from palaestra.server.wire import observation_json, png_bytes
 
 
@@ -62,15 +62,16 @@ def outcome_json(outcome: StepOutcome, *, images: bool, alias: bool = False) -> 
     truncated, info; and the views the session makes (`palaestra.server.view_wire`), by name.
     With ``alias`` (a session opened with ``"browsergym": true``), BrowserGym's dict is
     ``browsergym_observation`` too, as those sessions answered before views."""
+    observation = observation_json(outcome.obs, images=images, pngs=shared_pngs(outcome.views))
     out: dict[str, Any] = {
-        "observation": observation_json(outcome.obs, images=images),
+        "observation": observation,
         "reward": outcome.reward,
         "terminated": outcome.terminated,
         "truncated": outcome.truncated,
         "info": outcome.info,
     }
-    if outcome.views:
-        views = out["views"] = views_json(outcome.views)
+    if outcome.views:  # OSWorld's screen travels once: as the observation's (`view_wire`)
+        views = out["views"] = views_json(outcome.views, observation)
         if alias and "browsergym" in views:
             out["browsergym_observation"] = views["browsergym"]
     return out
@@ -195,9 +196,11 @@ async def get_observation(request: Request) -> WireResponse:
             [{"field": "keys", "message": f"unknown keys {unknown}"}],
         )
     images = request.query_params.get("screenshots", "").lower() in ("1", "true", "yes")
-    out: dict[str, Any] = {"observation": observation_json(session.last.obs, images=images, keys=keys)}
     views_param = request.query_params.get("views", "")
     views = [v.strip() for v in views_param.split(",") if v.strip()]
+    asked = {name: session.last.views[name] for name in views if name in session.last.views}
+    observation = observation_json(session.last.obs, images=images, keys=keys, pngs=shared_pngs(asked))
+    out: dict[str, Any] = {"observation": observation}
     alias = request.query_params.get("browsergym", "").lower() in ("1", "true", "yes")
     missing = [v for v in (*views, *(["browsergym"] if alias else [])) if v not in session.last.views]
     if missing:
@@ -209,7 +212,7 @@ async def get_observation(request: Request) -> WireResponse:
             [{"field": field, "message": f"not made by this session: {missing}"}],
         )
     if views:
-        out["views"] = {name: view_json(name, session.last.views[name]) for name in views}
+        out["views"] = views_json(asked, observation)
     if alias:
         out["browsergym_observation"] = view_json("browsergym", session.last.views["browsergym"])
     return WireResponse(out)

@@ -18,6 +18,7 @@ Gymnasium's 5-tuple on OpenEnv's wire: ``reward`` is the reward, ``done`` is
 Views (`palaestra.envs.views`: BrowserGym's or OSWorld's observation dict), asked for with the
 reset's ``views``, come back in the observation too, as ``views: {name: dict}``: OpenEnv's wire
 drops ``metadata``, so the observation is the one place its clients are handed extra data.
+OSWorld's screenshot is then this observation's ``screenshot`` (`palaestra.server.view_wire`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from palaestra.server.auth import AuthError
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, error_of, owner_of, validate
 from palaestra.server.models import OpenEnvAction, OpenEnvReset, OpenEnvStep
 from palaestra.server.sessions import Session, SessionError, SessionManager, StepOutcome
-from palaestra.server.view_wire import views_json
+from palaestra.server.view_wire import shared_pngs, views_json
 from palaestra.server.wire import dumps, episode_fields, observation_json, observation_schema
 
 #: OpenEnv's error codes for what went wrong with a message (``WSErrorCode``).
@@ -47,12 +48,12 @@ INVALID_JSON, UNKNOWN_TYPE, VALIDATION_ERROR, EXECUTION_ERROR = (
 
 def openenv_result(outcome: StepOutcome, *, images: bool, session_id: str | None = None) -> dict[str, Any]:
     """``{"observation", "reward", "done"}``: what OpenEnv's ``serialize_observation`` gives."""
-    observation = observation_json(outcome.obs, images=images)
+    observation = observation_json(outcome.obs, images=images, pngs=shared_pngs(outcome.views))
     observation.update(episode_fields(outcome.terminated, outcome.truncated, outcome.info))
     if session_id is not None:
         observation["session_id"] = session_id
-    if outcome.views:
-        observation["views"] = views_json(outcome.views)
+    if outcome.views:  # OSWorld's screen travels once: as this observation's (`view_wire`)
+        observation["views"] = views_json(outcome.views, observation)
     return {
         "observation": observation,
         "reward": outcome.reward,
@@ -257,7 +258,9 @@ async def schema(request: Request) -> WireResponse:
     observation["properties"]["views"] = {
         "type": "object",
         "additionalProperties": {"type": "object"},
-        "description": "The views the reset asked for (browsergym, osworld), by name; absent without.",
+        "description": "The views the reset asked for (browsergym, osworld), by name; absent without. "
+        'An osworld view whose screenshot is this observation\'s holds "screenshot_from": "observation" '
+        "in its place.",
     }
     return WireResponse({"action": action, "observation": observation, "state": state})
 

@@ -198,7 +198,7 @@ class RemoteEnv(PalaestraEnv):
             sid = await self._open()
             answer = await self._call("POST", f"/sessions/{sid}/reset", {"seed": seed})
         obs = self._last = observation_from_json(answer["observation"], self.layout)
-        self.served_views = views_from_json(answer.get("views") or {})
+        self.served_views = views_from_json(answer.get("views") or {}, answer["observation"])
         self._goal, self._done = str(obs.get("goal", "")), False
         self.timings = {"reset": time.perf_counter() - started}
         return obs, dict(answer["info"])
@@ -216,7 +216,7 @@ class RemoteEnv(PalaestraEnv):
             error = {"kind": "environment_error", "message": message}
             return failed_step(self.layout, self._last, action, error)
         obs = self._last = observation_from_json(answer["observation"], self.layout)
-        self.served_views = views_from_json(answer.get("views") or {})
+        self.served_views = views_from_json(answer.get("views") or {}, answer["observation"])
         self.timings = {"step": time.perf_counter() - started}
         info = dict(answer["info"])
         return obs, float(answer["reward"]), bool(answer["terminated"]), bool(answer["truncated"]), info

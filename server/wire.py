@@ -74,11 +74,17 @@ def _default(value: Any) -> Any:
 
 
 def observation_json(
-    obs: Observation, *, images: bool = False, keys: Iterable[str] | None = None
+    obs: Observation,
+    *,
+    images: bool = False,
+    keys: Iterable[str] | None = None,
+    pngs: Mapping[str, bytes] | None = None,
 ) -> dict[str, Any]:
     """The observation as JSON: images as base64 PNG when ``images``, else left out.
 
-    ``keys`` picks which keys to send (default: all the observation has).
+    ``keys`` picks which keys to send (default: all the observation has). ``pngs`` holds image keys
+    already encoded as PNG from these very pixels (OSWorld's view made one: `view_wire.shared_pngs`),
+    sent as they are rather than encoded again.
     """
     declared = keys_of()
     chosen = list(obs) if keys is None else [k for k in keys if k in obs]
@@ -88,7 +94,8 @@ def observation_json(
         kind = declared[name].kind if name in declared else "text"
         if kind == "image":
             if images:
-                out[name] = base64.b64encode(png_bytes(value)).decode("ascii")
+                encoded = (pngs or {}).get(name) or png_bytes(value)
+                out[name] = base64.b64encode(encoded).decode("ascii")
         else:
             out[name] = value
     return out

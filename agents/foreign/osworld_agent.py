@@ -11,6 +11,10 @@ accessibility-tree XML), which runs hand an agent asking for the ``osworld`` vie
 step, and the model is asked again once they are played. An answer with no action is sent as an
 empty action, so the environment says so in ``last_action_error``. As in OSWorld's loop, the run's
 ``--max-steps`` counts answers, not actions (`palaestra.runs.step_count`; ``step_limit_counts``).
+
+Any model behind an OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp...) runs under its own
+name: the driver routes every name through OSWorld's OpenAI branch (``route_every_model_to_openai``).
+
 OSWorld's agent reports no token counts: its driver reads them from the ``usage`` of the responses
 the agent received, and they are priced (``price_*_per_mtok``) and charged to the run's budget as
 a `ChatModel`'s are.
@@ -29,7 +33,8 @@ from types import TracebackType
 from typing import Any
 
 from palaestra.agents.base import STEP_UNITS, Agent, AgentStep, TaskInfo
-from palaestra.agents.foreign.process import SideProcess, Spending, endpoint, side_env, venv_python
+from palaestra.agents.foreign.osworld_driver import azure_refusal
+from palaestra.agents.foreign.process import NO_KEY, SideProcess, Spending, endpoint, side_env, venv_python
 from palaestra.agents.registry import AgentSpec
 from palaestra.errors import ConfigError, check_choice
 from palaestra.server.view_wire import osworld_json
@@ -77,7 +82,10 @@ def linearize(xml: str, platform: str = "ubuntu") -> str:
 
 class OSWorldPrompt:
     """``PromptAgent(model, observation_type, action_space, platform, max_tokens, temperature)`` in
-    its own process, given ``env`` (the model's ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``)."""
+    its own process, given ``env`` (the model's ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``), over
+    `side_env`'s variables (``PATH``...). Without a key (or an empty one) it gets `NO_KEY`, which a local
+    server ignores: OSWorld's agent reads ``OPENAI_API_KEY`` on every call, and without one each
+    call failed and each answer was silently empty."""
 
     def __init__(
         self,
@@ -104,8 +112,12 @@ class OSWorldPrompt:
         self.answer_timeout = answer_timeout
         #: The model calls of the last `predict` and their tokens, from the responses' ``usage``.
         self.last_usage: dict[str, int] = {}
+        #: The last `predict`'s failed model calls in words (HTTP status and the server's answer).
+        self.last_errors: list[str] = []
         self.process = SideProcess(
-            "OSWorld's PromptAgent", [str(venv_python(VENV)), str(DRIVER), *options], env
+            "OSWorld's PromptAgent",
+            [str(venv_python(VENV)), str(DRIVER), *options],
+            side_env({**env, "OPENAI_API_KEY": env.get("OPENAI_API_KEY") or NO_KEY}),
         )
         self.process.wait_ready(start_timeout)
 
@@ -113,7 +125,9 @@ class OSWorldPrompt:
         """The agent's response and actions for one OSWorld-shaped observation."""
         sent = osworld_json(obs)  # the screen's PNG as base64, as the environment server sends it
         answer = self.process.ask({"instruction": instruction, "obs": sent}, self.answer_timeout)
-        self.last_usage = dict(answer.get("usage") or {})
+        usage = dict(answer.get("usage") or {})
+        self.last_errors = [str(e) for e in usage.pop("errors", None) or []]
+        self.last_usage = usage
         return str(answer.get("response") or ""), answer.get("actions")
 
     def reset(self) -> None:
@@ -134,7 +148,8 @@ class OSWorldPrompt:
 
 @dataclass(frozen=True)
 class OSWorldPromptConfig:
-    #: OSWorld's agent calls an OpenAI-compatible server only for model names starting with "gpt".
+    #: Any name the server at ``base_url`` serves: it is sent as is, through OSWorld's gpt branch
+    #: (the driver's `route_every_model_to_openai`); ``azure-gpt-4o*`` is refused (Azure's branch).
     model: str = "gpt-4o"
     base_url: str | None = None  # else PALAESTRA_LLM_BASE_URL / OPENAI_BASE_URL
     api_key: str | None = None  # else PALAESTRA_LLM_API_KEY / OPENAI_API_KEY; never recorded
@@ -166,12 +181,14 @@ class OSWorldPromptConfig:
                 "osworld-prompt: observation_type=som writes PyAutoGUI code on its marks only (OSWorld's "
                 "PromptAgent refuses som with computer_13). Fix: --agent-arg action_space=pyautogui."
             )
-        if not self.model.startswith("gpt"):
+        if not self.model.strip():
             raise ConfigError(
-                f"osworld-prompt: model={self.model!r}: OSWorld's PromptAgent sends only models named gpt* "
-                "to an OpenAI-compatible server (others go to SDKs not installed here). Fix: serve the model "
-                "under a gpt* name, or use --agent generic."
+                "osworld-prompt: model is empty. Fix: --agent-arg model=NAME, the name your "
+                "OpenAI-compatible server serves (gpt-4o, Qwen/Qwen2.5-7B-Instruct, llama3.1...)."
             )
+        refused = azure_refusal(self.model)
+        if refused is not None:
+            raise ConfigError(f"osworld-prompt: {refused}")
 
 
 class OSWorldPromptAgent(Agent):
@@ -253,6 +270,8 @@ class OSWorldPromptAgent(Agent):
                 answer_continues=len(played) > 1,
             )  # fmt: skip
             self._account(step, prompt.last_usage)
+            if prompt.last_errors:  # why the answer may be empty: OSWorld's agent only logs it
+                step.extra["model_errors"] = prompt.last_errors
             step.extra["actions"] = played
             if played != own:  # the agent's own code, its marks by name
                 step.extra["osworld_actions"] = own

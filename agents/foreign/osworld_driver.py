@@ -10,11 +10,20 @@ what it answers is OSWorld's agent reading our observations.
         stdin, one JSON object a line:  {"instruction": str, "obs": {OSWorld's observation,
                                           "screenshot" as base64}}  or  {"reset": true}
         stdout, one a line:             {"response": str, "actions": [...] | null,
-                                         "usage": {"calls", "prompt_tokens", "completion_tokens"}}
+                                         "usage": {"calls", "prompt_tokens", "completion_tokens",
+                                                   "errors" (failed model calls, when any)}}
     python osworld_driver.py --linearize     XML on stdin; {"table": str} on stdout
 
-The agent posts to ``$OPENAI_BASE_URL/v1/chat/completions`` for gpt models (``$OPENAI_API_KEY``).
-``agent.py`` also imports the SDKs of providers it calls only for other models (dashscope,
+The agent's ``call_llm`` picks its provider by the model's name: ``gpt*`` names are posted to
+``$OPENAI_BASE_URL/v1/chat/completions`` (``$OPENAI_API_KEY``), other names go to provider SDKs
+or APIs (Anthropic, Together, Groq, DashScope, Google) that are not reachable here. Every model is
+served behind an OpenAI-compatible endpoint here (vLLM, Ollama, llama.cpp, LiteLLM...), so
+`route_every_model_to_openai` makes ``call_llm`` take its gpt branch for any name while the request
+still carries the configured name (the branch is chosen by ``self.model``, the body is the payload
+``predict`` built from it). Names OSWorld reserves for Azure's deployment endpoint
+(``azure-gpt-4o*``, chosen by the payload's name and configured through ``AZURE_OPENAI_*``
+variables this process is never given) are refused at start.
+``agent.py`` also imports the SDKs of providers it calls only on their branches (dashscope,
 google-generativeai, groq; google's alone is tens of megabytes, and none is reachable offline):
 when one is not installed it is stood in for by an empty module here, with the four Google
 exception classes the agent's retry decorator names. tiktoken reads its encoding from the cache
@@ -43,7 +52,13 @@ from typing import Any
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     del sys.path[0]
 
-#: The provider SDKs ``agent.py`` imports but gpt models never call, with the names it imports from them.
+#: The name prefix for which OSWorld's ``call_llm`` posts to ``$OPENAI_BASE_URL``.
+OPENAI_BRANCH = "gpt"
+#: The name prefix OSWorld's ``call_llm`` sends to Azure's deployment endpoint, before any other.
+AZURE_BRANCH = "azure-gpt-4o"
+
+#: The provider SDKs ``agent.py`` imports but its OpenAI branch never calls, with the names it
+#: imports from them.
 UNUSED_PROVIDERS: dict[str, tuple[str, ...]] = {"dashscope": (), "google.generativeai": (), "groq": ("Groq",)}
 #: The exceptions of Google's API core that the agent's retry decorator lists.
 GOOGLE_ERRORS = ("InvalidArgument", "ResourceExhausted", "InternalServerError", "BadRequest")
@@ -85,18 +100,32 @@ def stand_in_for_unused_providers() -> None:
         _stand_in("google.api_core.exceptions", errors)
 
 
+#: The characters of a failed model call's answer kept for the step's record.
+ERROR_TAIL = 500
+
+
 class UsageWatch:
     """Wraps a module's ``requests.post``: each response is returned as it came, its ``usage``
-    (OpenAI's ``prompt_tokens``/``completion_tokens``) summed for `take`."""
+    (OpenAI's ``prompt_tokens``/``completion_tokens``) summed for `take`. A call that failed (no
+    answer, or not HTTP 200) is kept in words too: OSWorld's agent logs it and answers with an
+    empty response, which alone would not say why a step had no action (a text-only model sent
+    a screenshot, a wrong model name, the server down)."""
 
     def __init__(self, module: Any) -> None:
         self.post = module.requests.post
         self.calls = self.prompt_tokens = self.completion_tokens = 0
+        self.errors: list[str] = []
         module.requests = types.SimpleNamespace(**{**vars(module.requests), "post": self.watched})
 
     def watched(self, *args: Any, **kwargs: Any) -> Any:
-        response = self.post(*args, **kwargs)
+        try:
+            response = self.post(*args, **kwargs)
+        except Exception as exc:  # re-raised: the agent's own handling decides, as in OSWorld
+            self.errors.append(f"{type(exc).__name__}: {exc!s}"[:ERROR_TAIL])
+            raise
         self.calls += 1
+        if getattr(response, "status_code", 200) != 200:
+            self.errors.append(f"HTTP {response.status_code}: {response.text[:ERROR_TAIL]}")
         try:
             usage = response.json().get("usage") or {}
         except (ValueError, AttributeError):  # not a JSON object: nothing reported
@@ -105,12 +134,54 @@ class UsageWatch:
         self.completion_tokens += int(usage.get("completion_tokens") or 0)
         return response
 
-    def take(self) -> dict[str, int]:
+    def take(self) -> dict[str, Any]:
         """What was spent since the last `take`."""
-        spent = {"calls": self.calls, "prompt_tokens": self.prompt_tokens}
+        spent: dict[str, Any] = {"calls": self.calls, "prompt_tokens": self.prompt_tokens}
         spent["completion_tokens"] = self.completion_tokens
+        if self.errors:
+            spent["errors"] = self.errors
         self.calls = self.prompt_tokens = self.completion_tokens = 0
+        self.errors = []
         return spent
+
+
+def azure_refusal(model: str) -> str | None:
+    """Why ``model`` cannot be run here, or None: OSWorld's ``call_llm`` sends ``azure-gpt-4o*``
+    names to Azure's deployment URL from ``AZURE_OPENAI_*`` variables (and a ``.env`` file in the
+    working folder), never to ``$OPENAI_BASE_URL``."""
+    if not model.startswith(AZURE_BRANCH):
+        return None
+    return (
+        f"model={model!r}: OSWorld's PromptAgent sends {AZURE_BRANCH}* names to Azure's deployment "
+        "endpoint (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY), which Palaestra does not pass to it; "
+        "every other name is posted to the OpenAI-compatible base_url. Fix: give the deployment's model "
+        "name (e.g. model=gpt-4o) and an OpenAI-compatible base_url that serves it."
+    )
+
+
+def route_every_model_to_openai(agent: Any) -> None:
+    """Make ``agent.call_llm`` post any model to ``$OPENAI_BASE_URL`` under its own name.
+
+    OSWorld's ``call_llm`` chooses its branch by ``self.model.startswith("gpt")`` and posts the
+    ``payload`` that ``predict`` built, whose ``"model"`` is the configured name: for the call
+    only, ``self.model`` names the gpt branch (its log line says so), and the request goes out with
+    the configured name. Everything else of OSWorld's branch is kept (the messages as content
+    parts, the system message, images as data URLs, its retry with a shortened history on
+    ``context_length_exceeded``). A gpt name is left alone: OSWorld's own path, untouched.
+    """
+    name = agent.model
+    if name.startswith(OPENAI_BRANCH):
+        return
+    call_llm = agent.call_llm  # bound, with OSWorld's retry decorator
+
+    def routed(payload: dict[str, Any]) -> Any:
+        agent.model = f"{OPENAI_BRANCH} (OpenAI-compatible route for {name})"
+        try:
+            return call_llm(payload)
+        finally:
+            agent.model = name
+
+    agent.call_llm = routed
 
 
 def refusal(observation_type: str, action_space: str, exc: Exception) -> str:
@@ -149,6 +220,10 @@ def main() -> None:
     if args.linearize:
         _respond(out, {"table": linearize_accessibility_tree(sys.stdin.read(), platform=args.platform)})
         return
+    azure = azure_refusal(args.model)
+    if azure is not None:
+        _respond(out, {"error": azure, "kind": "config"})
+        sys.exit(2)
     try:
         agent = PromptAgent(
             model=args.model,
@@ -161,6 +236,7 @@ def main() -> None:
     except (KeyError, ValueError) as exc:  # its own checks, or its prompt's formatting (below)
         _respond(out, {"error": refusal(args.observation_type, args.action_space, exc), "kind": "config"})
         sys.exit(2)
+    route_every_model_to_openai(agent)
     watch = UsageWatch(agent_module)
     _respond(out, {"ready": True})
     for line in sys.stdin:

@@ -32,6 +32,8 @@ from palaestra.testing.script import content_text
 from tests.server.view_agents import SEEN, seen_views
 
 HEADER = "tag\tname\ttext\tclass\tdescription\tposition (top-left x&y)\tsize (w&h)"
+#: A model OSWorld's PromptAgent does not send to an OpenAI-compatible server by itself.
+QWEN = "Qwen/Qwen2.5-7B-Instruct"
 ROW = re.compile(r"^([\w-]+)\t(.*?)\t(.*?)\t(.*?)\t(.*?)\t\((\d+), (\d+)\)\t\((\d+), (\d+)\)$", re.MULTILINE)
 
 
@@ -102,6 +104,7 @@ def test_osworld_prompt_agent_solves_a_desktop_task(calc: OSWorldObservation) ->
                     assert calc.palaestra_obs is not None
                     played[-1].setdefault("errors", []).append(calc.palaestra_obs["last_action_error"])
             prompts = [r.last_user_text() for r in server.chat_requests]
+            assert {r.model for r in server.chat_requests} == {"gpt-4o"}  # OSWorld's own branch
     syntax, not_an_action = played[0]["errors"]  # errors in the observation, no crash
     assert "Cannot parse the script" in syntax and "not an action call" in not_an_action
     assert played[1] == {"actions": []}  # no code: no step
@@ -114,14 +117,17 @@ def test_osworld_prompt_agent_solves_a_desktop_task(calc: OSWorldObservation) ->
 
 
 def test_palaestra_eval_runs_osworlds_prompt_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each of an answer's actions is a step; an answer with no code is a step whose error says so."""
+    """Each of an answer's actions is a step; an answer with no code is a step whose error says so.
+    The model is no gpt one (OSWorld's agent would send it to DashScope's SDK): it is served
+    behind the OpenAI-compatible URL, and every request names it exactly."""
     monkeypatch.chdir(tmp_path)
     with ScriptedLLMServer(model) as server:
         argv = ["eval", "--agent", "osworld-prompt", "--agent-arg", f"base_url={server.url}",
+                "--agent-arg", f"model={QWEN}",
                 "--suite", "desktop", "--tasks", "calc-add", "--seeds", "5", "--workers", "1",
                 "--max-steps", "5", "--out", "run", "--no-screenshots"]  # fmt: skip
         assert main(argv) == 0
-        assert len(server.chat_requests) == 3
+        assert [r.model for r in server.chat_requests] == [QWEN] * 3
     (row,) = load_rows(tmp_path / "run")
     assert row["status"] == "done" and row["success"], row
     lines = (tmp_path / "run" / row["artifacts"] / "trajectory.jsonl").read_text().splitlines()

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -19,11 +20,16 @@ import pytest
 from PIL import Image
 
 from palaestra.agents.base import TaskInfo
-from palaestra.agents.foreign.osworld_agent import OSWorldPromptAgent, OSWorldPromptConfig, resolve_marks
+from palaestra.agents.foreign.osworld_agent import (
+    OSWorldPrompt,
+    OSWorldPromptAgent,
+    OSWorldPromptConfig,
+    resolve_marks,
+)
 from palaestra.envs.actions.action_set import ActionSet
 from palaestra.envs.desktop import OSWorldObservation
 from palaestra.errors import ConfigError
-from palaestra.testing import Reply, ScriptedLLMServer, ScriptRequest, reply_text
+from palaestra.testing import Reply, ScriptedLLMServer, ScriptRequest, http_error, reply_text
 
 TREE_HEADER = "tag\tname\ttext\tclass\tdescription\tposition (top-left x&y)\tsize (w&h)"
 SOM_HEADER = "index\ttag\tname\ttext"
@@ -150,3 +156,67 @@ def test_resolve_marks_names_only_what_the_agent_defined() -> None:
     code = "tag_1=(10, 20)\ntag_2=(30, 40)\npyautogui.click(tag_2)\npyautogui.moveTo(tag_9)"
     assert resolve_marks(code) == "pyautogui.click(30, 40)\npyautogui.moveTo(tag_9)"
     assert resolve_marks("DONE") == "DONE"
+
+
+#: Names for which OSWorld's ``call_llm`` has a branch of its own (Anthropic's API, Together,
+#: CogAgent on port 8000, Google's SDK, Groq, DashScope) or none at all ("Invalid model").
+OTHER_BRANCHES = ["claude-3-5-sonnet", "mistral-large", "THUDM/cogagent-chat-hf", "gemini-1.5-pro",
+                  "llama3-70b", "qwen-max", "Qwen/Qwen2.5-VL-7B-Instruct",
+                  "meta-llama/Llama-3.1-8B"]  # fmt: skip
+
+
+def test_every_model_name_is_posted_to_the_openai_compatible_server_as_it_is() -> None:
+    """Whatever branch OSWorld's agent keeps for a name, the driver posts it to OPENAI_BASE_URL
+    under that name, and the answer is parsed as for gpt models."""
+    seen: list[str | None] = []
+
+    def answer(request: ScriptRequest) -> Reply:
+        seen.append(request.model)
+        return reply_text("```python\npyautogui.click(12, 34)\n```")
+
+    obs = {"screenshot": None, "accessibility_tree": "<desktop-frame/>", "terminal": None}
+    with ScriptedLLMServer(answer) as server:
+        env = {"PATH": os.environ["PATH"], "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "scripted"}
+        for name in OTHER_BRANCHES:
+            with OSWorldPrompt(env, model=name, observation_type="a11y_tree") as agent:
+                assert agent.predict("Click.", {**obs, "instruction": "Click."})[1] == [
+                    "pyautogui.click(12, 34)"
+                ]
+    assert seen == OTHER_BRANCHES
+
+
+def test_azure_names_and_an_empty_name_are_refused_with_the_fix() -> None:
+    """OSWorld sends azure-gpt-4o* names to Azure's deployment endpoint, never to base_url."""
+    with pytest.raises(ConfigError, match=r"Azure's deployment endpoint.*Fix: give the deployment's model"):
+        OSWorldPromptConfig(model="azure-gpt-4o-mini").check()
+    with pytest.raises(ConfigError, match="model is empty"):
+        OSWorldPromptConfig(model=" ").check()
+    with ScriptedLLMServer(reply_text("DONE")) as server:  # the driver, used by hand, says so too
+        env = {"PATH": os.environ["PATH"], "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": "scripted"}
+        with pytest.raises(ConfigError, match="Azure's deployment endpoint"):
+            OSWorldPrompt(env, model="azure-gpt-4o")
+        assert not server.chat_requests
+
+
+def test_a_failed_model_call_says_why_and_no_key_is_needed() -> None:
+    """OSWorld's agent answers a failed call with an empty response and only logs why: the answer
+    carries the server's words (a text-only model sent a picture, say). A local server needs no
+    key, and OSWorld's agent, which reads OPENAI_API_KEY on every call, is given a placeholder."""
+    click = reply_text("```python\npyautogui.click(12, 34)\n```")
+    obs = {
+        "screenshot": None,
+        "accessibility_tree": "<desktop-frame/>",
+        "terminal": None,
+        "instruction": "Go.",
+    }
+    with ScriptedLLMServer([http_error(400, "this model takes no image input"), click]) as server:
+        with OSWorldPrompt(
+            {"OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": ""}, model="Qwen/Qwen2.5-7B-Instruct"
+        ) as agent:
+            assert agent.predict("Go.", obs)[0] == ""
+            (error,) = agent.last_errors
+            assert error.startswith("HTTP 400: ") and "this model takes no image input" in error
+            assert agent.predict("Go.", obs)[1] == ["pyautogui.click(12, 34)"] and agent.last_errors == []
+        assert [r.headers.get("authorization") for r in server.chat_requests] == [
+            "Bearer no-key-configured"
+        ] * 2

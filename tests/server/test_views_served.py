@@ -15,7 +15,8 @@ from palaestra.errors import ConfigError
 from palaestra.server.models import View
 from palaestra.server.remote import RemoteEnv, RemoteEnvError
 from palaestra.server.run import ServerThread
-from palaestra.server.view_wire import osworld_from_json, osworld_json, view_from_json
+from palaestra.server.view_wire import SharedScreenshotError, osworld_from_json, osworld_json, view_from_json
+from palaestra.server.wire import png_array
 from tests.server.browsergym_support import assert_identical
 
 
@@ -104,3 +105,44 @@ def test_osworlds_view_travels_as_base64_and_comes_back_as_png_bytes() -> None:
     sent = osworld_json(view)
     assert isinstance(sent["screenshot"], str) and sent["accessibility_tree"] == "<desktop/>"
     assert osworld_from_json(sent) == view == view_from_json("osworld", sent)
+
+
+def test_osworlds_screen_travels_once_beside_the_observations(
+    start_server: Callable[..., ServerThread],
+) -> None:
+    """OSWorld's PNG is the observation's screen: an answer holding both sends its base64 once, as
+    the observation's, and the view names it; decoded, the view is the session's own, byte for
+    byte, and the observation's pixels are the screen's. An answer whose observation carries no
+    screenshot still sends the view's."""
+    server = start_server(env_options={})
+    with httpx.Client(base_url=server.url, timeout=120) as http:
+        body = {"task": "desktop.calc-add", "seed": 2, "views": ["osworld"], "screenshots": True}
+        made = http.post("/sessions", json=body)
+        assert made.status_code == 201, made.text
+        sid = made.json()["id"]
+        session = server.context.sessions.sessions[sid]
+        for answer in (made, http.post(f"/sessions/{sid}/step", json={"action": "noop()"})):
+            sent = answer.json()
+            screen = sent["observation"]["screenshot"]
+            assert answer.text.count(screen) == 1
+            assert sent["views"]["osworld"]["screenshot_from"] == "observation"
+            assert session.last is not None
+            made_here = session.last.views["osworld"]
+            assert view_from_json("osworld", sent["views"]["osworld"], sent["observation"]) == made_here
+            assert (png_array(made_here["screenshot"]) == session.last.obs["screenshot"]).all()
+        with pytest.raises(SharedScreenshotError, match="pass the answer's observation"):
+            view_from_json("osworld", sent["views"]["osworld"])
+        latest = http.get(f"/sessions/{sid}/observation", params={"views": "osworld", "screenshots": "true"})
+        assert latest.text.count(screen) == 1 and "screenshot_from" in latest.json()["views"]["osworld"]
+        alone = http.get(f"/sessions/{sid}/observation", params={"views": "osworld"}).json()
+        assert "screenshot" not in alone["observation"]
+        assert view_from_json("osworld", alone["views"]["osworld"]) == made_here
+    env = RemoteEnv("desktop.calc-add", server=server.url, views=["osworld"])
+    try:
+        obs, _ = env.reset(seed=2)
+        assert env.session_id is not None
+        served = server.context.sessions.sessions[env.session_id].last
+        assert served is not None and env.served_views["osworld"] == served.views["osworld"]
+        assert (obs["screenshot"] == served.obs["screenshot"]).all()
+    finally:
+        env.close()

@@ -38,7 +38,8 @@ ENTRY_POINT = "palaestra.envs.desktop.env:DesktopEnv"
 
 
 def tasks_folder() -> Path:
-    """The folder the suite reads: ``$PALAESTRA_OSWORLD_TASKS``, else the bundled examples."""
+    """The folder the suite reads: ``$PALAESTRA_OSWORLD_TASKS``, else the bundled examples. It may
+    name OSWorld's task list (``evaluation_examples/test_small.json``...) instead: its tasks."""
     chosen = os.environ.get(FOLDER_ENV, "").strip()
     return Path(chosen).expanduser() if chosen else BUNDLED
 
@@ -63,7 +64,7 @@ def suite_tasks() -> list[TaskSpec]:
             name=t.name,
             suite=SUITE,
             factory="palaestra.tasks.desktop.osworld:make_task",
-            kwargs={"path": str(t.spec.path), "root": str(folder)},
+            kwargs={"path": str(t.spec.path), "root": str(folder.parent if folder.is_file() else folder)},
             description=t.spec.instruction[:80],
             env=ENTRY_POINT,
             seeded=False,

@@ -1,7 +1,7 @@
 """``python -m palaestra.tasks.desktop.osworld [--cache CACHE] [FOLDER]``: which task files of a
-folder this desktop can play, and why each other one cannot (its typed error); ``--cache`` names
-OSWorld's cache folder, where the files of internet URLs are found (default
-``$PALAESTRA_OSWORLD_CACHE``)."""
+folder (or of OSWorld's task list, ``evaluation_examples/test_all.json``) this desktop can play,
+and why each other one cannot (its typed error); ``--cache`` names OSWorld's cache folder, where
+the files of internet URLs are found (default ``$PALAESTRA_OSWORLD_CACHE``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from palaestra.tasks.desktop.osworld import scan_folder, tasks_folder
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m palaestra.tasks.desktop.osworld")
-    parser.add_argument("folder", nargs="?", help="a folder of OSWorld task files (default: the suite's)")
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        help="a folder of OSWorld task files, or OSWorld's task list (test_all.json...); "
+        "default: the suite's",
+    )
     parser.add_argument("--cache", help="OSWorld's cache folder (default: $PALAESTRA_OSWORLD_CACHE)")
     args = parser.parse_args(argv)
     tasks, errors = scan_folder(args.folder or str(tasks_folder()), args.cache)

@@ -27,6 +27,7 @@ from palaestra.tasks.desktop.osworld.evaluator import Judge, compile_judge
 from palaestra.tasks.desktop.osworld.getters import Place
 from palaestra.tasks.desktop.osworld.paths import VM_HOME
 from palaestra.tasks.desktop.osworld.steps import SetupPlan, flag, plan_setup
+from palaestra.tasks.desktop.osworld.task_lists import is_task_list_file, listed_task_files
 from palaestra.tasks.desktop.osworld.vscode_metrics import check_gallery
 
 SUITE = "osworld-json"
@@ -162,15 +163,21 @@ def scan_folder(
 ) -> tuple[list[OSWorldTask], list[OSWorldTaskError]]:
     """The tasks of every ``*.json`` under ``folder`` (recursively, sorted by id), and the error of
     each file that could not be loaded (a later file with an id already taken is one); ``cache``
-    as for `load_task`."""
+    as for `load_task`. ``folder`` may be OSWorld's task list instead (``test_all.json``...; see
+    `task_lists`): the files it lists, their folder's parent as the root."""
     folder = Path(folder)
-    if not folder.is_dir():
+    if folder.is_file():
+        paths, root = listed_task_files(folder), folder.parent
+    elif folder.is_dir():
+        paths = [p for p in sorted(folder.rglob("*.json")) if not is_task_list_file(p)]
+        root = folder
+    else:
         raise OSWorldTaskError(str(folder), "folder", "is not a folder of OSWorld task files")
     tasks: dict[str, OSWorldTask] = {}
     errors: list[OSWorldTaskError] = []
-    for path in sorted(folder.rglob("*.json")):
+    for path in paths:
         try:
-            task = load_task(path, folder, cache)
+            task = load_task(path, root, cache)
             if task.spec.id in tasks:
                 first = tasks[task.spec.id].spec.path
                 raise OSWorldTaskError(str(path), "id", f"{task.spec.id!r} is also the id of {first}")
