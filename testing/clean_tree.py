@@ -55,7 +55,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     now = tree_status(Path(config.rootpath))
     if now is None:
         return
-    new = sorted(now - config.stash[_STATUS_AT_START])
+    at_start: frozenset[str] = config.stash[_STATUS_AT_START]
+    new = sorted(now - at_start)
     if new:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         message = (
