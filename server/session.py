@@ -141,6 +141,26 @@ class Session:
         self._changed()
         return self.last
 
+    async def early_stop(self, reason: str) -> StepOutcome | None:
+        """End the episode without the agent's answer and judge it, if its task is judged so
+        (WebArena's official tasks: `PalaestraEnv.aearly_stop`); None when it is not (or has ended)."""
+        if self.last is None:
+            raise EpisodeNotStarted(f"Session {self.id} has no episode yet: reset it first.")
+        started = time.perf_counter()
+        judged = await self.env.aearly_stop(reason)
+        if judged is None:
+            return None
+        self.env_s = time.perf_counter() - started
+        obs, reward, terminated, truncated, info = judged
+        self.total_reward += float(reward)
+        self.last = StepOutcome(
+            obs, float(reward), bool(terminated), bool(truncated), {**info, "early_stop": reason}
+        )
+        self.last.views = {name: convert(obs, dict(info)) for name, convert in self.converters.items()}
+        self._stop_recording()
+        self._changed()
+        return self.last
+
     def submit(self, *, answer: str | None = None, infeasible: bool = False, reason: str = "") -> None:
         """The agent says it is done (its answer, if any, was sent as an action before)."""
         self.submission = {"answer": answer, "infeasible": infeasible, "reason": reason}
