@@ -71,8 +71,8 @@ def check_official_run(
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         raise SiteError(
             f"{len(names)} task(s) need WebArena's {site} site ({shown}), which Palaestra does not stand "
-            f"in for. Give your instance (--site {site}=http://HOST:PORT), or leave those tasks out "
-            f"(`palaestra list tasks --suite {official[0][0]} --site {site}` lists them)."
+            f"in for. Give your instance (--site {site}=http://HOST:PORT), or leave those tasks out with "
+            f"--exclude-site {site} (see `palaestra list tasks --suite {official[0][0]} --site {site}`)."
         )
     return [
         f"  {site}: {hosts[site] + ' (yours)' if site in hosts else 'stand-in ' + str(WEBARENA_SITES[site])}"
