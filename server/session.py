@@ -22,6 +22,8 @@ from palaestra.runs.trajectory import TrajectoryWriter
 from palaestra.server.session_errors import EpisodeNotStarted
 
 log = logging.getLogger(__name__)
+#: Why an episode its agent ended without an answer is judged so (as runs say it: `runs.episode`).
+NO_ANSWER = "The agent stopped without an answer"
 
 
 @dataclass
