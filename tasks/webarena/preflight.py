@@ -50,9 +50,9 @@ def check_official_run(
     official = _official(tasks)
     if flags and not official:
         raise SiteError(
-            "--site/--sites-file name WebArena instances for WebArena's own suites (--suite webarena, "
-            "webarena-verified or webarena-lite); these tasks run on Palaestra's sites only. Drop "
-            "--site, or choose one of those suites."
+            "--site/--sites-file name WebArena instances for WebArena-format suites (--suite webarena, "
+            "webarena-verified, webarena-lite or webarena-json); these tasks run on Palaestra's sites "
+            "only. Drop --site, or choose one of those suites."
         )
     if not official:
         return []
