@@ -212,6 +212,8 @@ class Session:
             "messages": list(info.get("messages") or []),
             "infeasible": info.get("infeasible"),
             "submission": self.submission,
+            # WebArena's tasks: the paper, corrected and Verified columns of the verdict (else None).
+            "columns": (info.get("task_info") or {}).get("columns"),
             "idle_s": round(time.monotonic() - self.last_used, 3),
         }
 

@@ -96,6 +96,7 @@ def test_a_submission_without_an_answer_is_judged_on_the_page_reached(
         asyncio.run(play(server.url + made["mcp"]))
         state = http.get(f"/sessions/{made['id']}").json()["state"]
     assert state["terminated"] and state["success"] and state["reward"] == 1.0, state
+    assert state["columns"]["paper"] == 1.0 and state["columns"]["corrected"] == 1.0  # the verdict's columns
 
 
 def test_palaestra_mcp_judges_an_episode_its_agent_left_unanswered(gitlab: str) -> None:
