@@ -189,9 +189,15 @@ def benchmark_configs(benchmark: str) -> dict[str, TaskConfig]:
     if benchmark not in BENCHMARKS:
         raise UnknownNameError("benchmark", benchmark, BENCHMARKS)
     if benchmark == "webarena-json":  # read where PALAESTRA_WEBARENA_TASKS points now
-        from palaestra.tasks.webarena.own_tasks import own_configs
+        from palaestra.tasks.webarena.own_tasks import TASKS_ENV, own_configs
 
-        return own_configs()
+        try:
+            return own_configs()
+        except SuiteUnavailable:  # asked for by a run's tasks (show --by site, judge): say which files
+            raise SiteError(
+                f"The webarena-json tasks are read from your own task files: set {TASKS_ENV} to the "
+                "folder or file they came from (a config_files/ folder of <task_id>.json, or a JSON list)."
+            ) from None
     return _shipped_configs(benchmark)
 
 

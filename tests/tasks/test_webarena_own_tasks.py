@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from palaestra.errors import SuiteUnavailable
+from palaestra.errors import SiteError, SuiteUnavailable
 from palaestra.runs import evidence
 from palaestra.runs.episode import EpisodeWorker
 from palaestra.runs.records import FAILURE, SUCCESS
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 from palaestra.tasks import registry
-from palaestra.tasks.webarena.official import webarena_json_tasks
+from palaestra.tasks.webarena.official import benchmark_configs, webarena_json_tasks
 from palaestra.tasks.webarena.official_task import NOT_VERIFIED
 from palaestra.tasks.webarena.own_tasks import TASKS_ENV
 from palaestra.tasks.webarena.rejudge_official import judge_official_again
@@ -74,6 +74,17 @@ def test_the_suite_says_what_to_set_when_no_file_is_named(monkeypatch: pytest.Mo
     monkeypatch.delenv(TASKS_ENV, raising=False)
     with pytest.raises(SuiteUnavailable, match=f"set {TASKS_ENV}=/path/to/config_files"):
         webarena_json_tasks()
+
+
+def test_reading_a_runs_own_tasks_without_their_files_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`palaestra show --by site` and `judge` read a run's tasks; the error says where from."""
+    monkeypatch.delenv(TASKS_ENV, raising=False)
+    with pytest.raises(
+        SiteError, match=f"webarena-json tasks are read from your own task files: set {TASKS_ENV}"
+    ):
+        benchmark_configs("webarena-json")
 
 
 def test_a_folder_of_config_files_is_a_suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
