@@ -175,3 +175,22 @@ def test_a_served_official_task_is_judged_at_the_step_limit_as_a_local_one(
     assert judged["info"]["early_stop"] == "Reach max steps 1" and judged["info"]["task_info"]["columns"]
     assert late["reward"] == 0.0 and "over" in late["observation"]["last_action_error"].lower()
     assert again == {"judged": False}  # judged once: the episode has ended
+
+
+def test_an_agent_repeating_itself_is_stopped_and_judged_as_webarenas_run_py_does(
+    official_task: str, tmp_path: Path
+) -> None:
+    """`--repeat-stop 3` (WebArena's --repeating_action_failure_th): the agent follows the link, then
+    waits; its third wait in a row ends the episode well before the step limit, judged on the page
+    it reached with WebArena's "Early stop: Same action for 3 times"."""
+    settings = RunSettings(max_steps=10, step_timeout=20.0, screenshots=False, repeat_stop=3)
+    worker = EpisodeWorker(settings, str(tmp_path))
+    try:
+        out = worker.run(EpisodeSpec(AgentEntry("runner_agents:LinkThenIdleAgent"), official_task, 0))
+    finally:
+        worker.close()
+    assert not out.error_kind, out.error_message
+    assert [s.action for s in out.steps][1:] == ["noop(0)"] * 3 and len(out.steps) == 4
+    assert out.extra["early_stop"] == "Same action for 3 times"
+    assert out.extra["verdict"]["early_stop"] == "Early stop: Same action for 3 times"
+    assert out.outcome == SUCCESS and out.extra["columns"]["paper"] == 1.0
