@@ -44,7 +44,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "evidence": False if args.no_evidence else None, "budget_tokens": args.budget_tokens,
         "budget_cost": args.budget_cost, "env_server": args.env_server,
         "rerun_errors": True if args.rerun_errors else None, "action_set": args.action_set,
-        "trace": args.trace,
+        "trace": args.trace, "repeat_stop": args.repeat_stop, "parse_stop": args.parse_stop,
     }  # fmt: skip
     config = build_run_config(
         load_run_file(args.config) if args.config else None,

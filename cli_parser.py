@@ -179,6 +179,14 @@ def _eval_parser(sub: Any) -> None:
     what = f"seconds a page may take to settle (a desktop: a step) (default: {d.step_timeout:g})"
     a("--step-timeout", type=float, metavar="S", help=what)
     a("--retries", type=int, metavar="N", help=f"re-runs of an infrastructure error (default: {d.retries})")
+    what = (
+        "end an episode after the same action N times in a row (typing: N times in it), judged as it stands, "
+    )
+    what += "as WebArena's run.py does with 3 (default: off)"
+    a("--repeat-stop", type=int, metavar="N", help=what)
+    what = "end an episode after N answers in a row that do not parse, as WebArena's run.py does with 3 "
+    what += "(default: off)"
+    a("--parse-stop", type=int, metavar="N", help=what)
     a("--backend", choices=("local", "ray"), help="local worker processes (default), or Ray actors")
     a("--ray-address", metavar="ADDR", help="the Ray cluster to run on (default: a local one on loopback)")
     a("--no-screenshots", action="store_true", help="record no screenshots (faster, smaller)")

@@ -29,7 +29,9 @@ class BrowserJudging(BrowserSteps):
         if not self.task.judge_at_step_limit or self._episode is None or self._done:
             return None
         self._episode.early_stop = reason
-        return await self._guarded(self._episode, "", early_stop=reason)
+        result = await self._guarded(self._episode, "", early_stop=reason)
+        self._done = True  # judged: a later step runs no action (the environment server may get one)
+        return result
 
     async def aevidence(self) -> Evidence | None:
         """The task's evidence of the episode that just ended, read from its page and context

@@ -26,6 +26,7 @@ from palaestra.envs.obs import VIEWS, ObsConfig, Observation
 from palaestra.errors import PalaestraError
 from palaestra.redaction import SECRETS, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
+from palaestra.runs.early_stops import EarlyStops
 from palaestra.runs.episode_record import EpisodeRecorder, keep_evidence, take_verdict
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome
 from palaestra.runs.resources import keep_resources, take_resources
@@ -176,6 +177,7 @@ class EpisodeWorker:
         views: AgentViews, obs: Observation, counted: StepCount,
     ) -> None:  # fmt: skip
         """The episode's steps, until it ends or uses the run's steps in the agent's unit (`StepCount`)."""
+        stops = EarlyStops(self.settings.repeat_stop, self.settings.parse_stop)
         while not counted.reached:
             t_start = time.perf_counter()
             step = await agent.aact(obs)
@@ -204,6 +206,11 @@ class EpisodeWorker:
                 out.outcome = SUCCESS if out.success else FAILURE
                 return
             views.step(agent, obs, info)
+            stop = stops.after(step.action, env.action_set)
+            if stop:  # WebArena's early stops (`runs.early_stops`): judged as it stands
+                out.outcome, out.extra["early_stop"] = FAILURE, stop
+                await self._judge_unanswered(env, out, stop)
+                return
         out.outcome = STEP_LIMIT
         await self._judge_unanswered(env, out, f"Reach max steps {counted.limit}")
 

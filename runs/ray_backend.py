@@ -87,6 +87,29 @@ def agent_modules(names: Sequence[str]) -> list[str]:
     return found
 
 
+#: What workers read from the environment that the driver's command line or user sets: WebArena's
+#: sites (`--site` travels in `PALAESTRA_WEBARENA_SITES`) and task files, and the other suites'
+#: data. A cluster's workers do not inherit the driver's environment, so without these an official
+#: task given `--site gitlab=...` ran on the stand-in there, silently. No secrets are among them.
+FORWARDED_ENV = (
+    "PALAESTRA_WEBARENA_SITES", "PALAESTRA_WEBARENA_TASKS", "PALAESTRA_WEBARENA_DATA",
+    "PALAESTRA_FUZZY_JUDGE", "PALAESTRA_SITE_TOOLS", "PALAESTRA_OSWORLD_TASKS", "PALAESTRA_OSWORLD_CACHE",
+    "PALAESTRA_OMNIACT", "PALAESTRA_OMNIACT_SPLIT",
+)  # fmt: skip
+
+
+def job_runtime_env(modules: Sequence[str]) -> dict[str, Any] | None:
+    """The job's Ray runtime environment: the agents' local modules (`agent_modules`) and the
+    driver's values of `FORWARDED_ENV`; None when there is neither."""
+    runtime_env: dict[str, Any] = {}
+    if modules:
+        runtime_env["py_modules"] = list(modules)
+    env_vars = {name: os.environ[name] for name in FORWARDED_ENV if os.environ.get(name)}
+    if env_vars:
+        runtime_env["env_vars"] = env_vars
+    return runtime_env or None
+
+
 class RayBackend(Backend):
     def __init__(
         self, settings: RunSettings, run_dir: str, workers: int, agents: Sequence[AgentEntry] = ()
@@ -100,8 +123,7 @@ class RayBackend(Backend):
         self.local: LocalRay | None = None
         # Agents given as package.module:Class from the driver's directory travel with the job:
         # Ray uploads local modules only for a whole job (`ray.init`), not for one actor.
-        modules = agent_modules([agent.name for agent in agents])
-        runtime_env = {"py_modules": modules} if modules else None
+        runtime_env = job_runtime_env(agent_modules([agent.name for agent in agents]))
         if settings.ray_address:
             if not ray.is_initialized():
                 ray.init(address=settings.ray_address, log_to_driver=False, runtime_env=runtime_env)

@@ -87,6 +87,10 @@ class RunSettings:
     #: Record a Playwright trace of each browser episode into its folder (`runs.tracing`): `off`,
     #: `on`, or `failures` (kept only for episodes that did not succeed).
     trace: str = "off"
+    #: WebArena's early stops (`runs.early_stops`): end an episode after the same action this many
+    #: times, or this many answers in a row that do not parse (0: off; WebArena's run.py uses 3).
+    repeat_stop: int = 0
+    parse_stop: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,8 @@ def _check_bounds(settings: RunSettings) -> None:
             ("retries", settings.retries, settings.retries >= 0, ">= 0"),
             ("budget_tokens", settings.budget_tokens, (settings.budget_tokens or 0) >= 0, ">= 0"),
             ("budget_cost", settings.budget_cost, (settings.budget_cost or 0) >= 0, ">= 0"),
+            ("repeat_stop", settings.repeat_stop, settings.repeat_stop >= 0, ">= 0 (0: off)"),
+            ("parse_stop", settings.parse_stop, settings.parse_stop >= 0, ">= 0 (0: off)"),
         )
         if not ok
     ]

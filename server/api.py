@@ -9,6 +9,7 @@ GET    /sessions/{id}                 one session: its state, verdict and layout
 DELETE /sessions/{id}                 close it (its browser context with it)
 POST   /sessions/{id}/reset           start an episode
 POST   /sessions/{id}/step            act: Gymnasium's 5-tuple as JSON
+POST   /sessions/{id}/early_stop      end the episode unanswered and judge it, as WebArena's harness does
 GET    /sessions/{id}/observation     the latest observation (?keys=a,b&screenshots=true&views=a,b)
 GET    /sessions/{id}/screenshot.png  the latest screenshot as PNG bytes
 """
@@ -25,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import ObsConfig
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
-from palaestra.server.models import CreateSession, ResetSession, StepSession
+from palaestra.server.models import CreateSession, EarlyStopSession, ResetSession, StepSession
 from palaestra.server.sessions import DEFAULT_PARTS, Session, StepOutcome
 from palaestra.server.view_wire import shared_pngs, view_json, views_json
 from palaestra.server.wire import observation_json, png_bytes
@@ -169,6 +170,18 @@ async def step_session(request: Request) -> WireResponse:
     return WireResponse(session_outcome(session, outcome), headers=server_timing(session))
 
 
+async def early_stop_session(request: Request) -> WireResponse:
+    """Judge the episode without an answer (the client's step limit, or its agent gave up), as
+    WebArena's harness does: ``judged`` false when the task is not judged so (or the episode had
+    ended), with no outcome; else the verdict as a step's outcome with no action run."""
+    session = _session(request)
+    spec = await body(request, EarlyStopSession)
+    outcome = await context_of(request).sessions.run(session, lambda: session.early_stop(spec.reason))
+    if outcome is None:
+        return WireResponse({"judged": False})
+    return WireResponse({"judged": True, **session_outcome(session, outcome)}, headers=server_timing(session))
+
+
 def server_timing(session: Session) -> dict[str, str]:
     """The environment's own time in the answer (``Server-Timing``), so clients can tell the
     server's overhead from the browser's work."""
@@ -239,6 +252,7 @@ def routes() -> list[BaseRoute]:
         Route("/sessions/{sid}", close_session, methods=["DELETE"]),
         Route("/sessions/{sid}/reset", reset_session, methods=["POST"]),
         Route("/sessions/{sid}/step", step_session, methods=["POST"]),
+        Route("/sessions/{sid}/early_stop", early_stop_session, methods=["POST"]),
         Route("/sessions/{sid}/observation", get_observation, methods=["GET"]),
         Route("/sessions/{sid}/screenshot.png", get_screenshot, methods=["GET"]),
     ]

@@ -34,6 +34,7 @@ from pydantic import Field
 from palaestra.envs.desktop.actions import DesktopActionSet
 from palaestra.server.mcp_desktop import build_desktop_server
 from palaestra.server.mcp_tools import PalaestraMCP, acting, add_submit_and_goal, call, hints, target_id
+from palaestra.server.session import NO_ANSWER
 from palaestra.server.sessions import Session, SessionManager
 from palaestra.server.wire import png_bytes
 
@@ -249,7 +250,10 @@ def build_mcp_server(session: Session, sessions: SessionManager) -> MCPServer:
             return call("send_msg_to_user", answer)
         return ""
 
-    add_submit_and_goal(server, session, act, finish)
+    def unanswered() -> Awaitable[object]:
+        return sessions.run(session, lambda: session.early_stop(NO_ANSWER))
+
+    add_submit_and_goal(server, session, act, finish, unanswered)
     return server
 
 
@@ -258,4 +262,9 @@ def verdict(session: Session) -> dict[str, Any]:
     state = session.state()
     keys = ("task", "seed", "success", "reward", "total_reward", "terminated", "truncated", "step_count",
             "error_kind", "messages", "infeasible")  # fmt: skip
-    return {**{k: state[k] for k in keys}, "submission": session.submission}
+    out = {**{k: state[k] for k in keys}, "submission": session.submission}
+    info = session.last.info if session.last is not None else {}
+    columns = (info.get("task_info") or {}).get("columns")
+    if columns:  # WebArena's tasks: the paper, corrected and Verified columns, and why it was judged
+        out["columns"], out["early_stop"] = columns, info.get("early_stop")
+    return out

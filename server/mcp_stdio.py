@@ -1,7 +1,9 @@
 """``palaestra mcp``: one task's environment as an MCP server over stdio (or Streamable HTTP).
 
 stdout carries the protocol, so the verdict (JSON: success, reward, steps, the submission) goes to
-stderr, once, when the agent submits or, failing that, when the client disconnects.
+stderr, once, when the agent submits or, failing that, when the client disconnects (an episode left
+unanswered then judged as it stands where its task is judged so: WebArena's harness judges every
+episode).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import IO, Any
 from palaestra.server.auth import LOCAL_OWNER
 from palaestra.server.config import ServerConfig
 from palaestra.server.mcp import build_mcp_server, verdict
+from palaestra.server.session import NO_ANSWER
 from palaestra.server.sessions import Session, SessionManager
 
 
@@ -51,6 +54,8 @@ async def serve_stdio(
         await sessions.run(session, lambda: session.reset(seed=seed))
         session.listeners.append(printer)
         await build_mcp_server(session, sessions).run_stdio_async()
+        if session.submission is None and not session.done:  # judged as WebArena's harness would
+            await sessions.run(session, lambda: session.early_stop(NO_ANSWER))
         return printer.final(session)
     finally:
         await sessions.stop()

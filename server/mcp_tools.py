@@ -72,9 +72,15 @@ def acting(
 
 
 def add_submit_and_goal(
-    server: MCPServer, session: Session, act: Callable[[str], Awaitable[str]], finish: Finish
+    server: MCPServer,
+    session: Session,
+    act: Callable[[str], Awaitable[str]],
+    finish: Finish,
+    unanswered: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
-    """``submit`` (the episode's end, said in the tool set's own action) and ``palaestra://goal``."""
+    """``submit`` (the episode's end, said in the tool set's own action) and ``palaestra://goal``.
+    A submission with no action to say it (no answer) awaits ``unanswered``, which judges the
+    episode as it stands where its task is judged so (WebArena's: a navigation task's ``stop``)."""
 
     @server.tool(annotations=hints())
     async def submit(
@@ -89,6 +95,8 @@ def add_submit_and_goal(
             last = finish(answer, infeasible, reason)
             if last:
                 await act(last)
+            elif unanswered is not None:
+                await unanswered()
         session.submit(answer=answer, infeasible=infeasible, reason=reason)
         return "Submitted. The episode is over."
 

@@ -47,6 +47,17 @@ class ResetSession(Strict):
     episode_id: str | None = Field(default=None, max_length=255)
 
 
+class EarlyStopSession(Strict):
+    """End the episode without the agent's answer and have it judged, as WebArena's harness does."""
+
+    reason: str = Field(
+        default="The agent stopped without an answer",
+        min_length=1,
+        max_length=500,
+        description='why it ended, e.g. "Reach max steps 30" (the paper column gets "Early stop: <reason>")',
+    )
+
+
 class AgentNote(BaseModel):
     """What the agent said with its action, kept in the trajectory (optional)."""
 

@@ -9,7 +9,14 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.routing import BaseRoute, Mount, Route
 
-from palaestra.server.models import CreateSession, OpenEnvReset, OpenEnvStep, ResetSession, StepSession
+from palaestra.server.models import (
+    CreateSession,
+    EarlyStopSession,
+    OpenEnvReset,
+    OpenEnvStep,
+    ResetSession,
+    StepSession,
+)
 from palaestra.server.wire import observation_schema
 
 #: The request body each route takes, by (method, path).
@@ -17,6 +24,7 @@ BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("POST", "/sessions"): CreateSession,
     ("POST", "/sessions/{sid}/reset"): ResetSession,
     ("POST", "/sessions/{sid}/step"): StepSession,
+    ("POST", "/sessions/{sid}/early_stop"): EarlyStopSession,
     ("POST", "/reset"): OpenEnvReset,
     ("POST", "/step"): OpenEnvStep,
 }

@@ -221,6 +221,24 @@ class RemoteEnv(PalaestraEnv):
         info = dict(answer["info"])
         return obs, float(answer["reward"]), bool(answer["terminated"]), bool(answer["truncated"]), info
 
+    async def aearly_stop(self, reason: str) -> StepResult | None:
+        """The served episode judged without an answer (``POST /sessions/{id}/early_stop``), as a
+        local environment judges it: WebArena's official tasks at the runner's step limit."""
+        if self.session_id is None or self._last is None:
+            return None
+        try:
+            answer = await self._call("POST", f"/sessions/{self.session_id}/early_stop", {"reason": reason})
+        except (httpx.HTTPError, RemoteEnvError) as exc:
+            message = f"The environment server failed judging the episode: {exc}"
+            return failed_step(self.layout, self._last, "", {"kind": "environment_error", "message": message})
+        if not answer.get("judged"):
+            return None
+        obs = self._last = observation_from_json(answer["observation"], self.layout)
+        self.served_views = views_from_json(answer.get("views") or {})
+        self._done = True
+        info = dict(answer["info"])
+        return obs, float(answer["reward"]), bool(answer["terminated"]), bool(answer["truncated"]), info
+
     async def arender(self) -> Any:
         if self.render_mode != "rgb_array" or self._last is None:
             return None

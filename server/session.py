@@ -22,6 +22,8 @@ from palaestra.runs.trajectory import TrajectoryWriter
 from palaestra.server.session_errors import EpisodeNotStarted
 
 log = logging.getLogger(__name__)
+#: Why an episode its agent ended without an answer is judged so (as runs say it: `runs.episode`).
+NO_ANSWER = "The agent stopped without an answer"
 
 
 @dataclass
@@ -141,6 +143,26 @@ class Session:
         self._changed()
         return self.last
 
+    async def early_stop(self, reason: str) -> StepOutcome | None:
+        """End the episode without the agent's answer and judge it, if its task is judged so
+        (WebArena's official tasks: `PalaestraEnv.aearly_stop`); None when it is not (or has ended)."""
+        if self.last is None:
+            raise EpisodeNotStarted(f"Session {self.id} has no episode yet: reset it first.")
+        started = time.perf_counter()
+        judged = await self.env.aearly_stop(reason)
+        if judged is None:
+            return None
+        self.env_s = time.perf_counter() - started
+        obs, reward, terminated, truncated, info = judged
+        self.total_reward += float(reward)
+        self.last = StepOutcome(
+            obs, float(reward), bool(terminated), bool(truncated), {**info, "early_stop": reason}
+        )
+        self.last.views = {name: convert(obs, dict(info)) for name, convert in self.converters.items()}
+        self._stop_recording()
+        self._changed()
+        return self.last
+
     def submit(self, *, answer: str | None = None, infeasible: bool = False, reason: str = "") -> None:
         """The agent says it is done (its answer, if any, was sent as an action before)."""
         self.submission = {"answer": answer, "infeasible": infeasible, "reason": reason}
@@ -190,6 +212,8 @@ class Session:
             "messages": list(info.get("messages") or []),
             "infeasible": info.get("infeasible"),
             "submission": self.submission,
+            # WebArena's tasks: the paper, corrected and Verified columns of the verdict (else None).
+            "columns": (info.get("task_info") or {}).get("columns"),
             "idle_s": round(time.monotonic() - self.last_used, 3),
         }
 

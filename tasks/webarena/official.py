@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from palaestra.errors import SiteError, UnknownNameError
+from palaestra.errors import SiteError, SuiteUnavailable, UnknownNameError
 from palaestra.sites.registry import SITES as STAND_INS
 from palaestra.tasks.registry import TaskSpec
 from palaestra.tasks.webarena.config import TaskConfig, from_json
@@ -40,7 +40,8 @@ WEBARENA_SITES: dict[str, str | None] = {
     "map": None,
     "homepage": None,
 }
-BENCHMARKS = ("webarena", "webarena-verified", "webarena-lite")
+#: ``webarena-json`` is the user's own WebArena-format files (``own_tasks``), run as the others are.
+BENCHMARKS = ("webarena", "webarena-verified", "webarena-lite", "webarena-json")
 #: The environment variable the CLI's --site flags travel in to the workers (JSON object).
 SITES_ENV = "PALAESTRA_WEBARENA_SITES"
 LITE_WHEEL = "browsergym_webarenalite-*.whl"
@@ -183,11 +184,25 @@ def _verified_config(raw: Mapping[str, Any], original: Mapping[str, Any]) -> Tas
     return from_json(merged, source="webarena-verified")
 
 
-@functools.cache
 def benchmark_configs(benchmark: str) -> dict[str, TaskConfig]:
     """The benchmark's tasks by their id (as text: ``webarena.27``)."""
     if benchmark not in BENCHMARKS:
         raise UnknownNameError("benchmark", benchmark, BENCHMARKS)
+    if benchmark == "webarena-json":  # read where PALAESTRA_WEBARENA_TASKS points now
+        from palaestra.tasks.webarena.own_tasks import TASKS_ENV, own_configs
+
+        try:
+            return own_configs()
+        except SuiteUnavailable:  # asked for by a run's tasks (show --by site, judge): say which files
+            raise SiteError(
+                f"The webarena-json tasks are read from your own task files: set {TASKS_ENV} to the "
+                "folder or file they came from (a config_files/ folder of <task_id>.json, or a JSON list)."
+            ) from None
+    return _shipped_configs(benchmark)
+
+
+@functools.cache
+def _shipped_configs(benchmark: str) -> dict[str, TaskConfig]:
     if benchmark == "webarena-verified":
         originals = {t["task_id"]: t for t in raw_tasks("webarena")}
         configs = [_verified_config(raw, originals[raw["task_id"]]) for raw in raw_tasks(benchmark)]
@@ -241,3 +256,17 @@ def webarena_verified_tasks() -> list[TaskSpec]:
 
 def webarena_lite_tasks() -> list[TaskSpec]:
     return benchmark_specs("webarena-lite")
+
+
+def webarena_json_tasks() -> list[TaskSpec]:
+    """Your own WebArena-format files (``PALAESTRA_WEBARENA_TASKS``); a file that breaks WebArena's
+    format makes the suite unavailable with the reason, which `palaestra list suites` and any use
+    of the suite show."""
+    from palaestra.tasks.webarena.config import TaskConfigError
+    from palaestra.tasks.webarena.own_tasks import TASKS_ENV, own_configs
+
+    try:
+        own_configs()
+    except TaskConfigError as exc:
+        raise SuiteUnavailable(f"{TASKS_ENV}={os.environ.get(TASKS_ENV, '')}: {exc}") from None
+    return benchmark_specs("webarena-json")

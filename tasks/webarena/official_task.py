@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import os
 from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import SiteError
@@ -53,6 +54,8 @@ LOGINS: dict[str, tuple[str, dict[str, str], str]] = {
 EARLY_STOP = "Early stop: "
 #: Cookies after logging in, per (site, URL), for this worker's later episodes.
 _LOGGED_IN: dict[tuple[str, str], list[Any]] = {}
+#: Why a task of the user's own files has no Verified column.
+NOT_VERIFIED = "a task of your own files has no WebArena-Verified evaluation (Verified's are its own tasks')"
 #: Responses not recorded for WebArena-Verified (static files), as its own filter.
 _STATIC = (".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".woff", ".woff2", ".ttf", ".ico", ".webp")
 
@@ -230,6 +233,23 @@ class OfficialTask(SiteTask):
             return await super().setup(page, seed)
         return self.config.intent
 
+    def sources(self) -> dict[str, str]:
+        """Where the task files came from: the packages' versions, or the user's own files."""
+        if self.benchmark == "webarena-json":
+            from palaestra.tasks.webarena.own_tasks import TASKS_ENV
+
+            return {"task_files": os.environ.get(TASKS_ENV, "")}
+        return sources()
+
+    async def verified_column(
+        self, answer: str | None, events: list[dict[str, Any]], urls: dict[str, str]
+    ) -> tuple[float | None, dict[str, Any]]:
+        """Verified's score and details; a task of the user's own files (``webarena-json``) has no
+        Verified evaluation (Verified's are looked up by WebArena's task ids), so None, with why."""
+        if self.benchmark == "webarena-json":
+            return None, {"skipped": NOT_VERIFIED}  # not an error: there is nothing to judge by
+        return await asyncio.to_thread(verified_verdict, self.config.task_id, answer, events, urls)
+
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         if self.stand_ins():
             self.episode(page).check_alive()
@@ -258,8 +278,8 @@ class OfficialTask(SiteTask):
                 columns[mode], errors[mode] = None, str(exc)
             details[mode] = ctx.details
         events = self._events.get(page.context, [])
-        columns["verified"], verified = await asyncio.to_thread(
-            verified_verdict, self.config.task_id, answer or state.infeasible, events, self.urls()
+        columns["verified"], verified = await self.verified_column(
+            answer or state.infeasible, events, self.urls()
         )
         if verified.get("error"):
             errors["verified"] = verified["error"]
@@ -271,7 +291,7 @@ class OfficialTask(SiteTask):
             "errors": errors,
             "details": details,
             "verified": verified,
-            "sources": sources(),
+            "sources": self.sources(),
             "stand_ins": stand_ins,
             "early_stop": early,
         }  # fmt: skip  (WebArena's sites not on the user's instances)

@@ -50,9 +50,9 @@ def check_official_run(
     official = _official(tasks)
     if flags and not official:
         raise SiteError(
-            "--site/--sites-file name WebArena instances for WebArena's own suites (--suite webarena, "
-            "webarena-verified or webarena-lite); these tasks run on Palaestra's sites only. Drop "
-            "--site, or choose one of those suites."
+            "--site/--sites-file name WebArena instances for WebArena-format suites (--suite webarena, "
+            "webarena-verified, webarena-lite or webarena-json); these tasks run on Palaestra's sites "
+            "only. Drop --site, or choose one of those suites."
         )
     if not official:
         return []
@@ -71,8 +71,8 @@ def check_official_run(
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         raise SiteError(
             f"{len(names)} task(s) need WebArena's {site} site ({shown}), which Palaestra does not stand "
-            f"in for. Give your instance (--site {site}=http://HOST:PORT), or leave those tasks out "
-            f"(`palaestra list tasks --suite {official[0][0]} --site {site}` lists them)."
+            f"in for. Give your instance (--site {site}=http://HOST:PORT), or leave those tasks out with "
+            f"--exclude-site {site} (see `palaestra list tasks --suite {official[0][0]} --site {site}`)."
         )
     return [
         f"  {site}: {hosts[site] + ' (yours)' if site in hosts else 'stand-in ' + str(WEBARENA_SITES[site])}"

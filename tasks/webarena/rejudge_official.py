@@ -18,13 +18,12 @@ asks for one of the string-matching columns of a benchmark that reports one.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from palaestra.tasks.webarena.evaluators import EVALUATORS, EvalContext
-from palaestra.tasks.webarena.official_task import EARLY_STOP, OfficialTask, verified_verdict
+from palaestra.tasks.webarena.official_task import EARLY_STOP, OfficialTask
 
 #: The evaluators that read only the answer and the final URL.
 OFFLINE = ("string_match", "url_match")
@@ -77,10 +76,14 @@ async def judge_official_again(
             "error": network_missing or "its evidence keeps no network trace (network.har)"
         }
     else:
-        columns["verified"], details["verified"] = await asyncio.to_thread(
-            verified_verdict, task.config.task_id, answer or infeasible, network, urls
+        columns["verified"], details["verified"] = await task.verified_column(
+            answer or infeasible, network, urls
         )
-    undecided = {name: _why_undecided(name, details[name], live) for name, v in columns.items() if v is None}
+    undecided = {
+        name: _why_undecided(name, details[name], live)
+        for name, v in columns.items()
+        if v is None and "skipped" not in details[name]  # no such column for this task: nothing undecided
+    }
     details.update(columns=columns, undecided=undecided, network=record.get("network"))
     score = columns[column]
     return OfficialVerdict(column, score, undecided.get(column, ""), details)

@@ -146,3 +146,23 @@ def test_an_agent_module_of_the_driver_alone_travels_to_the_ray_actors(
     (step,) = read_trajectory(elsewhere / "run" / row["artifacts"]).steps
     loaded_from = Path(step["thoughts"].removeprefix("loaded from "))
     assert loaded_from.name == "rayagent.py" and loaded_from.parent != mine  # the job's copy
+
+
+def test_the_job_carries_the_variables_workers_read_to_a_clusters_nodes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--site gitlab=URL` reaches workers in PALAESTRA_WEBARENA_SITES; a cluster's workers do not
+    inherit the driver's environment, so the job's runtime environment carries it (and the other
+    task variables), never a secret."""
+    from palaestra.runs.ray_backend import job_runtime_env
+
+    for name in ("PALAESTRA_WEBARENA_TASKS", "PALAESTRA_FUZZY_JUDGE", "PALAESTRA_OSWORLD_TASKS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PALAESTRA_WEBARENA_SITES", '{"gitlab": "http://10.0.0.5:8023"}')
+    monkeypatch.setenv("PALAESTRA_WEBARENA_TASKS", "/shared/config_files")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-not-forwarded")
+    env = job_runtime_env(["/home/me/my_agent.py"])
+    assert env is not None and env["py_modules"] == ["/home/me/my_agent.py"]
+    assert env["env_vars"]["PALAESTRA_WEBARENA_SITES"] == '{"gitlab": "http://10.0.0.5:8023"}'
+    assert env["env_vars"]["PALAESTRA_WEBARENA_TASKS"] == "/shared/config_files"
+    assert "OPENAI_API_KEY" not in env["env_vars"]

@@ -70,6 +70,8 @@ def test_yaml_run_file_and_unknown_keys(tmp_path: Path) -> None:
         ("step_timeout", -5, "step_timeout must be > 0 seconds"),
         ("retries", -1, "retries must be >= 0"),
         ("budget_tokens", -10, "budget_tokens must be >= 0"),
+        ("repeat_stop", -3, "repeat_stop must be >= 0 (0: off)"),
+        ("parse_stop", -1, "parse_stop must be >= 0 (0: off)"),
     ],
 )
 def test_numbers_out_of_range_stop_the_run_before_it_starts(key: str, value: float, says: str) -> None:

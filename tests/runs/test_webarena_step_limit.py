@@ -15,12 +15,15 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from palaestra.runs import evidence
 from palaestra.runs.episode import EpisodeWorker
 from palaestra.runs.records import STEP_LIMIT, SUCCESS
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.server.config import ServerConfig
+from palaestra.server.run import ServerThread
 from palaestra.tasks import registry
 from palaestra.tasks.registry import TaskSpec
 from palaestra.tasks.webarena.official import benchmark_configs
@@ -138,3 +141,56 @@ def test_an_agent_counting_answers_gets_its_steps_in_answers_and_is_judged_at_th
     # A Palaestra agent: one answer per action, its limit in actions, as before.
     assert len(idle.steps) == 2 and idle.extra["answers"] == 2
     assert idle.extra["step_limit_counts"] == "actions" and idle.outcome == STEP_LIMIT
+
+
+def test_a_served_official_task_is_judged_at_the_step_limit_as_a_local_one(
+    official_task: str, tmp_path: Path
+) -> None:
+    """`palaestra eval --env-server`: the runner's step limit reaches the server's session
+    (`POST /sessions/{id}/early_stop`), which judges the episode as the local environment does; an
+    episode's verdict used to be missing there. The session then runs no further action."""
+    with ServerThread(ServerConfig(env_options={"pages_ahead": 1})) as server:
+        settings = RunSettings(max_steps=3, step_timeout=20.0, screenshots=False, env_server=server.url)
+        worker = EpisodeWorker(settings, str(tmp_path))
+        try:
+            there = worker.run(EpisodeSpec(AgentEntry("runner_agents:LinkThenIdleAgent"), official_task, 0))
+            stayed = worker.run(EpisodeSpec(AgentEntry("runner_agents:IdleAgent"), official_task, 0))
+        finally:
+            worker.close()
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            sid = http.post("/sessions", json={"task": official_task, "seed": 0}).json()["id"]
+            judged = http.post(f"/sessions/{sid}/early_stop", json={"reason": "Reach max steps 1"}).json()
+            late = http.post(f"/sessions/{sid}/step", json={"action": "click('1')"}).json()
+            again = http.post(f"/sessions/{sid}/early_stop", json={}).json()
+    for out in (there, stayed):
+        assert not out.error_kind, out.error_message
+    assert (
+        there.outcome == SUCCESS and there.reward == 1.0 and there.extra["early_stop"] == "Reach max steps 3"
+    )
+    assert there.extra["columns"]["paper"] == 1.0 and there.extra["columns"]["corrected"] == 1.0
+    assert there.extra["verdict"]["early_stop"] == "Early stop: Reach max steps 3"
+    assert stayed.outcome == STEP_LIMIT and stayed.extra["columns"]["paper"] == 0.0
+
+    assert judged["judged"] and judged["truncated"] is False and judged["terminated"] is True
+    assert judged["info"]["early_stop"] == "Reach max steps 1" and judged["info"]["task_info"]["columns"]
+    assert late["reward"] == 0.0 and "over" in late["observation"]["last_action_error"].lower()
+    assert again == {"judged": False}  # judged once: the episode has ended
+
+
+def test_an_agent_repeating_itself_is_stopped_and_judged_as_webarenas_run_py_does(
+    official_task: str, tmp_path: Path
+) -> None:
+    """`--repeat-stop 3` (WebArena's --repeating_action_failure_th): the agent follows the link, then
+    waits; its third wait in a row ends the episode well before the step limit, judged on the page
+    it reached with WebArena's "Early stop: Same action for 3 times"."""
+    settings = RunSettings(max_steps=10, step_timeout=20.0, screenshots=False, repeat_stop=3)
+    worker = EpisodeWorker(settings, str(tmp_path))
+    try:
+        out = worker.run(EpisodeSpec(AgentEntry("runner_agents:LinkThenIdleAgent"), official_task, 0))
+    finally:
+        worker.close()
+    assert not out.error_kind, out.error_message
+    assert [s.action for s in out.steps][1:] == ["noop(0)"] * 3 and len(out.steps) == 4
+    assert out.extra["early_stop"] == "Same action for 3 times"
+    assert out.extra["verdict"]["early_stop"] == "Early stop: Same action for 3 times"
+    assert out.outcome == SUCCESS and out.extra["columns"]["paper"] == 1.0

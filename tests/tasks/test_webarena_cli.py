@@ -72,7 +72,8 @@ def test_an_unknown_site_gets_did_you_mean_and_the_names_of_all(capsys: pytest.C
     [
         (["--agent", "random", "--tasks", "7,44"],
          "1 task(s) need WebArena's map site (webarena.7), which Palaestra does not stand in for. "
-         "Give your instance (--site map=http://HOST:PORT)"),
+         "Give your instance (--site map=http://HOST:PORT), or leave those tasks out with "
+         "--exclude-site map"),
         (["--agent", "oracle", "--tasks", "44"], "--agent oracle cannot play webarena.44: WebArena"),
         (["--agent", "random", "--tasks", "44", "--site", "code=http://127.0.0.1:9"],
          "`code` is Palaestra's stand-in for WebArena's `gitlab`; name your instance by WebArena's name: "

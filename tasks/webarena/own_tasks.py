@@ -1,0 +1,135 @@
+"""WebArena-format task files of your own, as the suite ``webarena-json``.
+
+WebArena's users write new tasks the way the benchmark's are written: a ``config_files/`` folder of
+``<task_id>.json`` files (or one JSON list), with WebArena's site names (``shopping``), placeholders
+(``__SHOPPING__``) and evaluators. ``PALAESTRA_WEBARENA_TASKS`` names such files (a folder or a file;
+several joined by ``:``), and their tasks run as ``webarena-json.<task_id>`` exactly as the official
+tasks do (``OfficialTask``: on ``--site`` instances or the stand-ins, WebArena's log-in, every episode
+judged, the ``paper`` column as the reward). Verified's column has nothing to judge them by (its
+evaluations are its own file's, by task id), so it is ``None`` with that reason.
+
+The files are checked when the suite loads, since a mistake found at an episode's end costs a run:
+WebArena's format (``config.from_json``), site names WebArena knows, placeholders that name one of
+the task's own sites, ``program_html`` checks with the keys WebArena's evaluator reads, and task ids
+given once.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from palaestra.errors import SuiteUnavailable, did_you_mean
+from palaestra.tasks.webarena.config import TaskConfig, TaskConfigError, load_configs
+
+BENCHMARK = "webarena-json"
+TASKS_ENV = "PALAESTRA_WEBARENA_TASKS"
+#: What WebArena's evaluator reads of each ``program_html`` check (its ``target[...]``).
+_CHECK_KEYS = ("url", "locator", "required_contents")
+_PLACEHOLDER = re.compile(r"__[A-Z][A-Z_]*?__")
+
+
+def task_paths() -> list[Path]:
+    """The files and folders ``PALAESTRA_WEBARENA_TASKS`` names; SuiteUnavailable when unset."""
+    raw = os.environ.get(TASKS_ENV, "").strip()
+    if not raw:
+        raise SuiteUnavailable(
+            f"it plays WebArena-format task files of your own: set {TASKS_ENV}=/path/to/config_files "
+            "(a folder of <task_id>.json files, or a JSON file holding one task or a list)."
+        )
+    return [Path(part).expanduser() for part in raw.split(os.pathsep) if part.strip()]
+
+
+def own_configs() -> dict[str, TaskConfig]:
+    """The tasks of the files ``PALAESTRA_WEBARENA_TASKS`` names, by task id (as text)."""
+    return _load(tuple(task_paths()))
+
+
+@functools.cache
+def _load(paths: tuple[Path, ...]) -> dict[str, TaskConfig]:
+    out: dict[str, TaskConfig] = {}
+    where: dict[str, str] = {}
+    for path in paths:
+        if path.is_dir() and not any(path.glob("*.json")):
+            raise TaskConfigError(f"{TASKS_ENV}: the folder {path} holds no .json task files.")
+        files = sorted(path.glob("*.json"), key=lambda p: (len(p.stem), p.stem)) if path.is_dir() else [path]
+        for source, config in ((str(file), config) for file in files for config in load_configs(file)):
+            check_own_task(config, source)
+            key = str(config.task_id)
+            if key in out:
+                raise TaskConfigError(
+                    f"task_id {key} is given twice ({where[key]} and {source}); each task needs its own id "
+                    f"(its name is {BENCHMARK}.{key})."
+                )
+            out[key], where[key] = config, source
+    return out
+
+
+def check_own_task(config: TaskConfig, source: str) -> None:
+    """Raise ``TaskConfigError`` naming the task, the file and the fix for what WebArena's own
+    harness would trip over only while running it (or never, scoring it wrong instead)."""
+    from palaestra.tasks.webarena.official import WEBARENA_SITES, placeholder
+
+    where = f"task {config.task_id} in {source}"
+    stand_ins = {ours: theirs for theirs, ours in WEBARENA_SITES.items() if ours}
+    for site in config.sites:
+        if site in stand_ins:
+            theirs = stand_ins[site]
+            raise TaskConfigError(
+                f"{where}: `{site}` is Palaestra's stand-in for WebArena's `{theirs}`; WebArena-format files "
+                f'name WebArena\'s sites: "sites": ["{theirs}"] (and __{theirs.upper()}__ in URLs).'
+            )
+        if site not in WEBARENA_SITES:
+            raise TaskConfigError(
+                f"{where}: unknown site `{site}`.{did_you_mean(site, WEBARENA_SITES)} "
+                f"WebArena's sites: {', '.join(WEBARENA_SITES)}."
+            )
+    if not config.sites:
+        raise TaskConfigError(
+            f'{where}: `sites` is empty; name the sites it runs on, e.g. "sites": ["shopping"].'
+        )
+    own = {placeholder(site): site for site in config.sites}
+    known = {placeholder(site) for site in WEBARENA_SITES}
+    for field, text in _urls(config):
+        for found in _PLACEHOLDER.findall(text):
+            if found in own:
+                continue
+            if found in known:
+                site = found.strip("_").lower()
+                raise TaskConfigError(
+                    f"{where}: {field} uses {found}, but `sites` lists only {', '.join(config.sites)}; "
+                    f'add "{site}" to `sites` (its URL is filled in only for the task\'s own sites).'
+                )
+            raise TaskConfigError(
+                f"{where}: {field} uses the unknown placeholder {found}.{did_you_mean(found, sorted(known))} "
+                f"This task's placeholders: {', '.join(sorted(own))}."
+            )
+    for index, check in enumerate(config.eval.program_html):
+        _check_program_html(check, f"{where}: eval.program_html[{index}]")
+
+
+def _urls(config: TaskConfig) -> list[tuple[str, str]]:
+    """The task's texts that hold site URLs, each with its key for messages."""
+    out = [("start_url", config.start_url), ("eval.reference_url", config.eval.reference_url)]
+    for index, check in enumerate(config.eval.program_html):
+        if isinstance(check, Mapping):
+            out.append((f"eval.program_html[{index}].url", str(check.get("url", ""))))
+    return out
+
+
+def _check_program_html(check: Any, where: str) -> None:
+    if not isinstance(check, Mapping):
+        raise TaskConfigError(f"{where} must be an object with {', '.join(_CHECK_KEYS)}.")
+    missing = [key for key in _CHECK_KEYS if key not in check]
+    if missing:
+        unknown = sorted(set(check) - set(_CHECK_KEYS) - {"prep_actions"})
+        meant = [key for key in unknown if did_you_mean(key, [missing[0]])]
+        hint = f" (is `{meant[0]}` meant to be it?)" if meant else ""
+        raise TaskConfigError(
+            f"{where} has no `{missing[0]}`{hint}. WebArena's checks give url (\"last\" for the agent's "
+            'page), locator ("" for the page\'s HTML) and required_contents.'
+        )
