@@ -21,8 +21,12 @@ from palaestra.memory import ExemplarMemory, HashingEmbedder
 from palaestra.routing.training.cli import make_parser as routing_parser
 from palaestra.runs.spec import agents_from
 from palaestra.runs.trajectory import TRAJECTORY_FILE
+from palaestra.tasks import registry
+from palaestra.tasks.webarena.official import webarena_json_tasks
+from palaestra.tasks.webarena.own_tasks import TASKS_ENV
 
 from .runs.conftest import build_run
+from .tasks.test_webarena_own_tasks import own_task, write
 from .user_docs import user_docs_text
 
 
@@ -85,6 +89,11 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )  # official tasks
     for block in re.findall(r"```python\n# (\w+\.py)\n(.*?)```", user_docs_text(), re.S):
         (tmp_path / block[0]).write_text(block[1])  # the README's own files (an agent of one's own)
+    # The docs' `PALAESTRA_WEBARENA_TASKS=... --suite webarena-json` lines: a user's own task file.
+    monkeypatch.setenv(TASKS_ENV, str(write(tmp_path / "config_files", own_task())))
+    for spec in webarena_json_tasks():
+        monkeypatch.setitem(registry._registry, spec.name, spec)
+    monkeypatch.delitem(registry._unavailable, "webarena-json", raising=False)
     (tmp_path / "run.toml").write_text(
         'out = "results/toml"\ntasks = ["click-test"]\nseeds = "0-2"\n[[agents]]\nname = "random"\n'
     )
