@@ -62,6 +62,8 @@ def _json_type(field_name: str, annotation: str) -> dict[str, Any]:
         return {"type": "string"}
     if annotation == "int":
         return {"type": "integer"}
+    if annotation == "bool":
+        return {"type": "boolean"}
     if annotation.startswith("dict"):
         return {"type": "object", "description": "the tool's arguments"}
     return {"type": "number"}

@@ -170,6 +170,7 @@ def bind(cls: type[Action], args: list[Any], kwargs: dict[str, Any]) -> Action:
         )
     values: dict[str, Any] = dict(zip((f.name for f in specs), args, strict=False))
     for key, value in kwargs.items():
+        key = cls.aliases.get(key, key)  # BrowserGym's name (bid, value, wait_ms...) for ours
         known = [f.name for f in specs]
         if key not in known:
             raise ActionError(
@@ -207,10 +208,14 @@ def _convert(cls: type[Action], field: str, annotation: str, value: Any) -> Any:
         raise ActionError(
             f"{cls.name}(): `{field}` must be a dict such as {{'x': 1}}, got {_show(value)}. {usage}"
         )
+    if annotation.startswith("tuple[str") and isinstance(value, str):
+        value = [value]  # modifiers='Shift' for ['Shift']
     if "tuple[str" in annotation and isinstance(value, list | tuple):
         if not all(isinstance(v, str) for v in value):
             raise ActionError(f"{cls.name}(): `{field}` must be a string or a list of strings. {usage}")
         return tuple(value)
+    if annotation.startswith("tuple[str"):
+        raise ActionError(f"{cls.name}(): `{field}` must be a list of strings, got {_show(value)}. {usage}")
     if annotation.startswith("str"):
         if isinstance(value, str):
             return value
@@ -224,6 +229,10 @@ def _convert(cls: type[Action], field: str, annotation: str, value: Any) -> Any:
             if math.isfinite(number):
                 return number
         raise ActionError(f"{cls.name}(): `{field}` must be a finite number, got {_show(value)}. {usage}")
+    if annotation == "bool":
+        if isinstance(value, bool):
+            return value
+        raise ActionError(f"{cls.name}(): `{field}` must be True or False, got {_show(value)}. {usage}")
     if annotation == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             return value
