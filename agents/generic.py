@@ -68,6 +68,10 @@ class GenericConfig:
     max_tokens: int = 1024
     cache_dir: str | None = None
     budget_tokens: int | None = None
+    budget_cost: float | None = None
+    #: What the model's tokens cost, per million (0: costs are not counted, as for a local model).
+    price_input_per_mtok: float = 0.0
+    price_output_per_mtok: float = 0.0
     #: How the page is shown: "axtree", "text" (its controls and texts, one a line) or "abstract"
     #: (only what the goal points at, as Synapse sees it).
     observation: str = "axtree"

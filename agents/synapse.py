@@ -84,6 +84,10 @@ class SynapseConfig:
     max_reasks: int = 2
     cache_dir: str | None = None
     budget_tokens: int | None = None
+    budget_cost: float | None = None
+    #: What the model's tokens cost, per million (0: costs are not counted, as for a local model).
+    price_input_per_mtok: float = 0.0
+    price_output_per_mtok: float = 0.0
     prompt_style: str = "auto"  # auto (completion when the model has it), chat or completion
     #: How prompts name elements: "id" (``click('15')``), "text" (``click([button Yes])``, answers
     #: decoded under a grammar when the model takes one), or "auto": text when the model continues
