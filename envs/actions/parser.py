@@ -22,9 +22,11 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
-from palaestra.envs.actions.types import Action
+from palaestra.envs.actions.types import ALL_ACTIONS, Action
 from palaestra.errors import ActionError, did_you_mean
 
+#: Every browser action's name: one of them missing from a task's set is left out, not unknown.
+WEB_ACTION_NAMES = frozenset(a.name for a in ALL_ACTIONS)
 #: Fields that hold element ids: an agent writing click(12) means click('12').
 ID_FIELDS = {"id", "from_id", "to_id"}
 #: Surrogate code points: a Python string may hold them, valid text (UTF-8, JSON, the browser) cannot.
@@ -142,6 +144,11 @@ def _parse_call(source: str, call: ast.Call, actions: Mapping[str, type[Action]]
         )
     name = call.func.id
     cls = actions.get(name)
+    if cls is None and name in WEB_ACTION_NAMES:  # a real action this task does not offer
+        raise ActionError(
+            f"`{name}` is not an action of this task (MiniWoB++ has no navigation, tabs or file inputs, "
+            f"for one). Available: {', '.join(sorted(actions))}."
+        )
     if cls is None:
         raise ActionError(
             f"Unknown action `{name}`.{did_you_mean(name, actions)} Available: {', '.join(sorted(actions))}."

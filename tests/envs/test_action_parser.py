@@ -60,7 +60,7 @@ def test_rejects_with_clear_message(text: str, message: str) -> None:
 
 
 def test_action_sets_restrict() -> None:
-    with pytest.raises(ActionError, match="Unknown action `goto`"):
+    with pytest.raises(ActionError, match="`goto` is not an action of this task"):
         MINIWOB_ACTIONS.parse("goto('http://example.com')")
     assert "goto" in WEB_ACTIONS and "goto" not in MINIWOB_ACTIONS
 

@@ -100,3 +100,11 @@ def test_fill_with_autocomplete_menu_types_its_last_key(make_env: MakeEnv) -> No
 
 def test_miniwob_set_keeps_the_compatible_signatures() -> None:
     assert MINIWOB_ACTIONS.parse("click(bid='3', modifiers=['Shift'])") == [a.Click("3", "left", ("Shift",))]
+
+
+def test_an_action_the_task_leaves_out_is_not_called_unknown() -> None:
+    with pytest.raises(ActionError, match=r"`goto` is not an action of this task") as caught:
+        MINIWOB_ACTIONS.parse("goto('http://example.com')")
+    assert "Unknown action" not in str(caught.value)
+    with pytest.raises(ActionError, match=r"Unknown action `clik`\. Did you mean: `click`"):
+        MINIWOB_ACTIONS.parse("clik('x')")
