@@ -97,6 +97,7 @@ function record(rec, invocations) {
     ["Seeds", (rec.seeds || []).join(", ") || "–"],
     ["Agents", h("div", {}, (rec.agents || []).map((a) => h("div", {}, `${a.label} = ${a.name}`, a.model ? ` (${a.model})` : "", h("span", {class: "muted"}, ` [${a.config_hash || ""}]`))))],
     ["Packages", Object.entries(rec.packages || {}).map(([k, v]) => `${k} ${v}`).join(" · ") || "–"],
+    ...Object.entries(rec.side_packages || {}).map(([venv, pkgs]) => [`Packages (${venv})`, Object.entries(pkgs).map(([k, v]) => `${k} ${v}`).join(" · ") || "–"]),
     ["Browser", rec.browser || "–"], ["Python", rec.python || "–"], ["Platform", rec.platform || "–"],
     ["Invocations", invocations.map((i) => `#${i.id} ${i.status || "running"} ${when(i.finished || i.started)}`).join("; ") || "–"],
   ];
