@@ -52,6 +52,7 @@ from palaestra.agents.llm import (
     default_token_counter,
     endpoint_configured,
 )
+from palaestra.agents.pricing import check_own_cost_budget
 from palaestra.agents.registry import AgentSpec
 from palaestra.config import ConfigError
 from palaestra.envs.obs import Observation
@@ -92,6 +93,7 @@ class GenericConfig:
         """Choices are known ones; images need a model that reads them, and the embedded one does not."""
         check_choice("generic: observation", self.observation, OBSERVATIONS)
         check_choice("generic: vision", self.vision, VISIONS)
+        check_own_cost_budget("generic", self)
         for name in ("obs_tokens", "history", "parse_retries"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"generic: {name} must be 0 or more, got {getattr(self, name)}.")

@@ -304,4 +304,7 @@ def build_run_config(
 
     for agent in agents:  # fail now, with a did-you-mean, rather than in every worker
         check_agent(agent.name, agent.args_dict())
+    from palaestra.agents.pricing import check_run_cost_budget
+
+    check_run_cost_budget(settings.budget_cost, [(a.display, a.name, a.args_dict()) for a in agents])
     return RunConfig(settings=settings, agents=tuple(agents))

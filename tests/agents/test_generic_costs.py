@@ -17,6 +17,9 @@ from palaestra.runs.results import load_rows
 from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text
 from palaestra.testing.script import Answer
 
+#: A base URL nothing listens on: these runs are refused (or dry) before any request.
+NOWHERE = "http://127.0.0.1:9/v1"
+
 
 def click_named_button(request: ScriptRequest) -> Answer:
     """Clicks the button the goal names; says it read 1,000 tokens and wrote 100."""
@@ -46,3 +49,32 @@ def test_prices_make_the_cost_and_the_agents_cost_budget_stops_the_run(
     assert [r["cost"] for r in rows[:2]] == [pytest.approx(1.5), pytest.approx(1.5)]
     assert {r["error_kind"] for r in rows[2:]} == {"budget_exceeded"}
     assert len(server.chat_requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--agent-arg", "budget_cost=2"], "generic: budget_cost=2.0 with no prices"),
+        (["--budget-cost", "5"], "--budget-cost 5: generic price(s) no tokens"),
+    ],
+)
+def test_a_cost_budget_over_unpriced_tokens_is_refused_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    run = tmp_path / "run"
+    generic = ["--agent", "generic", "--agent-arg", "model=m", "--agent-arg", f"base_url={NOWHERE}"]
+    argv = ["eval", *generic, *extra, "--agent", "oracle", "--tasks", "click-button", "--seeds", "0",
+            "--out", str(run)]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "price_input_per_mtok" in err
+    assert "oracle" not in err.split("Fix:")[0]  # an agent without a model has nothing to price
+    assert not (run / "results.sqlite").exists()
+
+
+def test_priced_agents_may_have_a_run_cost_budget(tmp_path: Path) -> None:
+    generic = ["--agent", "generic", "--agent-arg", "model=m", "--agent-arg", f"base_url={NOWHERE}"]
+    priced = [*generic, "--agent-arg", "price_input_per_mtok=2.5"]
+    argv = ["eval", *priced, "--agent", "oracle", "--budget-cost", "5", "--tasks", "click-button",
+            "--seeds", "0", "--out", str(tmp_path / "run"), "--dry-run"]  # fmt: skip
+    assert main(argv) == 0
