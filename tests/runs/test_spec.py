@@ -160,3 +160,10 @@ def test_a_run_of_tasks_that_ignore_their_seed_defaults_to_one_seed(monkeypatch:
     assert seeds("miniwob.click-test") == [0, 1, 2, 3, 4]
     assert seeds("fixedsuite.one", "miniwob.click-test") == [0, 1, 2, 3, 4]  # a seeded task: five
     assert seeds("fixedsuite.one", seeds="3-4") == [3, 4]
+
+
+def test_an_agent_at_a_run_files_top_level_says_where_agents_go(tmp_path: Path) -> None:
+    toml = tmp_path / "run.toml"
+    toml.write_text('agent = "random"\nseeds = "0-2"\n')
+    with pytest.raises(ConfigError, match=r"`agent` is not a run setting; agents go in \[\[agents\]\]"):
+        build_run_config(load_run_file(toml))
