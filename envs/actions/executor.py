@@ -19,11 +19,12 @@ from typing import Any
 
 from playwright.async_api import BrowserContext, ElementHandle, Locator, Page
 
+from palaestra.envs.actions import coord as c
 from palaestra.envs.actions import types as a
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.locate import locate
 from palaestra.envs.actions.scroll_landing import ELEMENT_SCROLL_JS, await_scroll_landed, may_scroll
-from palaestra.envs.actions.upload import upload, upload_paths
+from palaestra.envs.actions.upload import upload, upload_at, upload_paths
 from palaestra.envs.observation import FrameIds
 from palaestra.errors import ActionError
 from palaestra.tasks.base import ToolRunner
@@ -148,6 +149,17 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
             await page.keyboard.type(text)
         case a.KeyboardPress(keys=keys):
             await page.keyboard.press(keys)
+        case c.KeyboardDown(key=key):
+            await page.keyboard.down(key)
+        case c.KeyboardUp(key=key):
+            await page.keyboard.up(key)
+        case c.KeyboardInsertText(text=text):
+            await page.keyboard.insert_text(text)
+        case c.ScrollAt(x=x, y=y, dx=dx, dy=dy):
+            await page.mouse.move(x, y)
+            await page.mouse.wheel(dx, dy)
+        case c.MouseUploadFile(x=x, y=y, files=files):
+            await upload_at(page, x, y, upload_paths(state.upload_dir, files), timeout)
         case a.Goto(url=url):
             await page.goto(url, timeout=timeout * 5)
         case a.GoBack():
@@ -196,6 +208,8 @@ _POINTS: dict[type[a.Action], tuple[tuple[str, str], ...]] = {
     a.MouseDown: (("x", "y"),),
     a.MouseUp: (("x", "y"),),
     a.MouseDragAndDrop: (("x1", "y1"), ("x2", "y2")),
+    c.ScrollAt: (("x", "y"),),
+    c.MouseUploadFile: (("x", "y"),),
 }
 
 
@@ -207,7 +221,10 @@ def check_bounds(action: a.Action, state: ActionState) -> None:
             f"noop({action.ms:g}): wait between 0 and {limits.max_wait_ms:g} ms in one call; "
             "to wait longer, wait again in the next step."
         )
-    if isinstance(action, a.Scroll) and max(abs(action.dx), abs(action.dy)) > limits.max_scroll_px:
+    if (
+        isinstance(action, a.Scroll | c.ScrollAt)
+        and max(abs(action.dx), abs(action.dy)) > limits.max_scroll_px
+    ):
         raise ActionError(
             f"{action.to_call()}: scroll at most {limits.max_scroll_px:g} px along each axis in one call."
         )

@@ -21,12 +21,13 @@ from collections.abc import Mapping
 from dataclasses import MISSING, fields
 from typing import Any
 
+from palaestra.envs.actions.coord import COORD_ACTIONS
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.types import ALL_ACTIONS, Action
 from palaestra.errors import ActionError, did_you_mean
 
 #: Every browser action's name: one of them missing from a task's set is left out, not unknown.
-WEB_ACTION_NAMES = frozenset(a.name for a in ALL_ACTIONS)
+WEB_ACTION_NAMES = frozenset(a.name for a in (*ALL_ACTIONS, *COORD_ACTIONS))
 #: Fields that hold element ids: an agent writing click(12) means click('12').
 ID_FIELDS = {"id", "from_id", "to_id"}
 #: Surrogate code points: a Python string may hold them, valid text (UTF-8, JSON, the browser) cannot.

@@ -16,6 +16,7 @@ import pytest
 
 from palaestra.envs import BrowserEnv
 from palaestra.envs.actions import MINIWOB_ACTIONS, WEB_ACTIONS
+from palaestra.envs.actions import coord as c
 from palaestra.envs.actions import types as a
 from palaestra.errors import ActionError
 from palaestra.tasks.page import PageTask
@@ -108,3 +109,50 @@ def test_an_action_the_task_leaves_out_is_not_called_unknown() -> None:
     assert "Unknown action" not in str(caught.value)
     with pytest.raises(ActionError, match=r"Unknown action `clik`\. Did you mean: `click`"):
         MINIWOB_ACTIONS.parse("clik('x')")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("keyboard_down('Shift')", c.KeyboardDown("Shift")),
+        ("keyboard_up(key='Shift')", c.KeyboardUp("Shift")),
+        ("keyboard_insert_text('Hello world!')", c.KeyboardInsertText("Hello world!")),
+        ("scroll_at(400, 300, 0, 200)", c.ScrollAt(400.0, 300.0, 0.0, 200.0)),
+        ("mouse_upload_file(120, 340, file='a.pdf')", c.MouseUploadFile(120.0, 340.0, "a.pdf")),
+    ],
+)
+def test_browsergyms_coord_actions_parse_in_the_web_set_only(text: str, expected: a.Action) -> None:
+    assert WEB_ACTIONS.parse(text) == [expected]
+    with pytest.raises(ActionError, match="is not an action of this task"):
+        MINIWOB_ACTIONS.parse(text)  # as BrowserGym's miniwob_all; --action-set web offers them
+
+
+def test_coord_actions_reach_the_page(make_env: MakeEnv, tmp_path: Path) -> None:
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "notes.txt").write_text("hello upload\n")
+    env = make_env(PageTask(PAGE, "Act."), upload_dir=uploads, pages_ahead=0)
+    obs, _ = env.reset()
+    found = ids(obs)
+    obs, *_ = env.step(f"keyboard_down('Shift')\nclick('{found['target']}')\nkeyboard_up('Shift')")
+    obs, *_ = env.step(f"click('{found['target']}')")
+    assert page_log(obs) == "down b0 d1 Shift;click Shift;down b0 d1 ;click ;"  # held, then let go
+    obs, *_ = env.step(f"focus('{found['city']}')\nkeyboard_insert_text('Montr')")
+    assert obs["last_action_error"] == "" and page_log(obs).endswith(";input insertText Montr;")
+    assert "keydown" not in page_log(obs)  # inserted, not typed
+    pane = next(e for e in obs["elements"] if e["attributes"].get("id") == "pane")
+    x, y, width, height = pane["bbox"]
+    obs, *_ = env.step(f"scroll_at({x + width / 2}, {y + height / 2}, 0, 300)")
+    pane = next(e for e in obs["elements"] if e["attributes"].get("id") == "pane")
+    assert obs["last_action_error"] == "" and int(pane["attributes"].get("data-top", "0")) > 0
+    pick = next(e for e in obs["elements"] if e["attributes"].get("id") == "pick")
+    x, y, width, height = pick["bbox"]
+    obs, *_ = env.step(f"mouse_upload_file({x + width / 2}, {y + height / 2}, 'notes.txt')")
+    assert obs["last_action_error"] == ""
+    for _ in range(5):  # the page reads the file asynchronously
+        if "file notes.txt" in page_log(obs):
+            break
+        obs, *_ = env.step("noop(200)")
+    assert page_log(obs).endswith(";file notes.txt hello upload;")
+    obs, *_ = env.step("mouse_upload_file(5, 5, 'notes.txt')")
+    assert "opened no file chooser" in obs["last_action_error"]
