@@ -169,7 +169,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(redact_text(format_breakdown(rows, args.by)))
         print(format_episode_links(args.run, rows, every=args.episodes))
         return 0
-    print(redact_text(format_summary(summarize(rows))))
+    from palaestra.runs.report_html import is_reference
+
+    reference = {r["agent"] for r in rows if is_reference(r)}
+    print(redact_text(format_summary(summarize(rows), reference)))
     errors = format_errors(rows)
     if errors:
         print(redact_text(errors))

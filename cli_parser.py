@@ -45,7 +45,11 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra judge results/mem --mode paper --tasks 'click-*'",
         "palaestra judge results/mem --write",
     ],
-    "compare": ["palaestra compare results/a results/b", "palaestra compare --by-task results/a results/b"],
+    "compare": [
+        "palaestra compare results/a results/b",
+        "palaestra compare --by-task results/a results/b",
+        "palaestra compare results/study   # one run's agents, each against the first --agent",
+    ],
     "memory": [
         "palaestra memory build memories/miniwob --oracles '*' --seeds 0-4",
         "palaestra memory build memories/m --run results/mem",
@@ -260,7 +264,12 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--write", action="store_true", help=what)
     what = "compare runs per task, with the difference and its noise"
     p = sub.add_parser("compare", help=what, epilog=epilog(EXAMPLES["compare"]))
-    p.add_argument("runs", nargs="+", metavar="RUN", help="run directories; each is compared to the first")
+    p.add_argument(
+        "runs",
+        nargs="+",
+        metavar="RUN",
+        help="run directories, each compared to the first; one run of several agents compares its agents",
+    )
     p.add_argument(
         "--by-task", action="store_true", help="pair the runs' single agents whatever their labels"
     )

@@ -52,6 +52,7 @@ from palaestra.agents.llm import (
     default_token_counter,
     endpoint_configured,
 )
+from palaestra.agents.pricing import check_own_cost_budget
 from palaestra.agents.registry import AgentSpec
 from palaestra.config import ConfigError
 from palaestra.envs.obs import Observation
@@ -68,6 +69,10 @@ class GenericConfig:
     max_tokens: int = 1024
     cache_dir: str | None = None
     budget_tokens: int | None = None
+    budget_cost: float | None = None
+    #: What the model's tokens cost, per million (0: costs are not counted, as for a local model).
+    price_input_per_mtok: float = 0.0
+    price_output_per_mtok: float = 0.0
     #: How the page is shown: "axtree", "text" (its controls and texts, one a line) or "abstract"
     #: (only what the goal points at, as Synapse sees it).
     observation: str = "axtree"
@@ -88,6 +93,7 @@ class GenericConfig:
         """Choices are known ones; images need a model that reads them, and the embedded one does not."""
         check_choice("generic: observation", self.observation, OBSERVATIONS)
         check_choice("generic: vision", self.vision, VISIONS)
+        check_own_cost_budget("generic", self)
         for name in ("obs_tokens", "history", "parse_retries"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"generic: {name} must be 0 or more, got {getattr(self, name)}.")

@@ -47,6 +47,7 @@ from palaestra.agents.llm import (
     check_default_model,
     prompt_style,
 )
+from palaestra.agents.pricing import check_own_cost_budget
 from palaestra.agents.registry import AgentSpec
 from palaestra.agents.retrieval import ExemplarSource, open_exemplar_source, page_signature, rank
 from palaestra.agents.synapse_prompt import (
@@ -84,6 +85,10 @@ class SynapseConfig:
     max_reasks: int = 2
     cache_dir: str | None = None
     budget_tokens: int | None = None
+    budget_cost: float | None = None
+    #: What the model's tokens cost, per million (0: costs are not counted, as for a local model).
+    price_input_per_mtok: float = 0.0
+    price_output_per_mtok: float = 0.0
     prompt_style: str = "auto"  # auto (completion when the model has it), chat or completion
     #: How prompts name elements: "id" (``click('15')``), "text" (``click([button Yes])``, answers
     #: decoded under a grammar when the model takes one), or "auto": text when the model continues
@@ -97,6 +102,7 @@ class SynapseConfig:
         """A memory, if given, must exist. No model named here or in the environment means the
         embedded LLM (``default_model``), so none is required."""
         require_memory(self.memory, "synapse", required=False)
+        check_own_cost_budget("synapse", self)
         if self.refer_by not in REFER_BY:
             raise ConfigError(
                 f"synapse: unknown refer_by `{self.refer_by}`.{did_you_mean(self.refer_by, list(REFER_BY))} "

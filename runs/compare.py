@@ -11,6 +11,7 @@ at every n and costs O(n). The overall row per agent pools tasks with the **Coch
 test, stratified by task, so that a difference in task mix cannot pass for a difference in skill; it
 covers only the tasks every compared run finished (with a single such task it is Fisher's again).
 
+One run of several agents compares its agents (`compare_agents`): each label is one column, by task.
 Rows are keyed by (agent label, task). When each run holds exactly one agent and their labels differ
 (`compare runs/memory runs/synapse`), or `--by-task` says so, rows are keyed by task alone: the runs
 *are* the agents. One label standing for two configurations (`random` here, `random seed=7` there)
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.errors import PalaestraError
+from palaestra.runs.compare_agents import split_by_agent
 from palaestra.runs.compare_columns import (
     ColumnComparison,
     align,
@@ -125,6 +127,8 @@ class Comparison:
     columns: ColumnComparison | None = None
     #: Whether two or more runs have resource figures: only then are they shown, per run.
     resources: bool = False
+    #: The run whose agents are compared, when one run was given (`runs` are then its agent labels).
+    within: str = ""
 
 
 def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None) -> Comparison:
@@ -134,6 +138,9 @@ def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None)
     by default that happens when their labels differ. Pairing by label refuses two configurations
     under one label (`random` and `random seed=7`): that would compare different agents unawares.
     """
+    if len(run_dirs) == 1:  # one study: its agents side by side (`compare_agents`)
+        labels, loaded = split_by_agent(run_dirs[0], CompareError)
+        return _compare(tuple(labels), loaded, by_task=True, within=str(run_dirs[0]))
     if len(run_dirs) < 2:
         raise CompareError(f"compare needs two or more runs, got {len(run_dirs)}.")
     loaded = [load_rows(run) for run in run_dirs]
@@ -146,6 +153,15 @@ def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None)
     by_task = single and (by_task or len({a[0] for a in agents}) > 1)
     if not by_task:
         refuse_different_configurations(run_dirs, loaded)
+    return _compare(tuple(str(r) for r in run_dirs), loaded, by_task=by_task)
+
+
+def _compare(
+    names: tuple[str, ...], loaded: list[list[dict[str, Any]]], *, by_task: bool, within: str = ""
+) -> Comparison:
+    """The comparison of ``loaded`` (each a list of episode rows: a run, or one agent's part of one)."""
+    summaries = [summarize(run_rows) for run_rows in loaded]
+    agents = tuple(tuple(sorted({s.agent for s in run})) for run in summaries)
     tables = [{("" if by_task else s.agent, s.task): s for s in run} for run in summaries]
     rows: list[Row] = []
     for agent in sorted({agent for table in tables for agent, _ in table}):
@@ -158,7 +174,7 @@ def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None)
             rows.append(overall)
     columns = compare_columns(loaded, by_task=by_task)
     measured = sum(any(s.resources is not None and s.resources.measured for s in run) for run in summaries)
-    return Comparison(tuple(str(r) for r in run_dirs), agents, by_task, tuple(rows), columns, measured >= 2)
+    return Comparison(names, agents, by_task, tuple(rows), columns, measured >= 2, within)
 
 
 def refuse_different_configurations(run_dirs: Sequence[str | Path], rows: list[list[dict[str, Any]]]) -> None:
@@ -240,9 +256,13 @@ def _counts(s: TaskSummary) -> tuple[int, int]:
 
 def format_comparison(c: Comparison) -> str:
     """The comparison as an aligned text table for the terminal."""
-    lines = [f"Comparing {len(c.runs)} runs" + (" by task (one agent per run):" if c.by_task else ":")]
-    for i, (run, agents) in enumerate(zip(c.runs, c.agents, strict=True)):
-        lines.append(f"  [{i + 1}] {run}  agents: {', '.join(agents) or '(none)'}")
+    if c.within:
+        lines = [f"Comparing the {len(c.runs)} agents of {c.within} by task:"]
+        lines += [f"  [{i + 1}] {label}" for i, label in enumerate(c.runs)]
+    else:
+        lines = [f"Comparing {len(c.runs)} runs" + (" by task (one agent per run):" if c.by_task else ":")]
+        for i, (run, agents) in enumerate(zip(c.runs, c.agents, strict=True)):
+            lines.append(f"  [{i + 1}] {run}  agents: {', '.join(agents) or '(none)'}")
     lines += [
         "Cells: success ± std. error (successes/episodes, errored episodes apart); '-': not in that run.",
         f"Δ vs [1]: ▲/▼ beyond noise (two-sided p < {ALPHA}), ≈ within. Per task: Fisher's exact test;",

@@ -20,6 +20,9 @@ class Progress:
         self.total, self.skipped = total, skipped
         self.done = self.succeeded = self.failed = self.errored = self.retrying = 0
         self.tokens, self.cost = 0, 0.0
+        #: Per agent label, (successes, finished): a study's agents are shown apart, since one rate
+        #: over an oracle and a random agent together describes neither.
+        self.by_agent: dict[str, tuple[int, int]] = {}
         self.started = time.perf_counter()
         self._last_draw = 0.0
 
@@ -34,6 +37,8 @@ class Progress:
             self.done += 1
             self.succeeded += outcome.success
             self.failed += not outcome.success
+            wins, finished = self.by_agent.get(outcome.agent, (0, 0))
+            self.by_agent[outcome.agent] = (wins + outcome.success, finished + 1)
         if self.live:
             self.draw(force=True)
         else:
@@ -59,6 +64,8 @@ class Progress:
         left = self.total - self.finished
         eta = f"{left / rate:.1f} min" if rate > 0 else "?"
         success = f"{self.succeeded / self.done:.0%}" if self.done else "-"
+        if len(self.by_agent) > 1:
+            success = " ".join(f"{agent} {wins / n:.0%}" for agent, (wins, n) in self.by_agent.items())
         text = (
             f"done {self.done} failed {self.failed} errored {self.errored} | success {success} | "
             f"{rate:.1f} ep/min | ETA {eta}"

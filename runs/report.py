@@ -137,6 +137,8 @@ def _record(invocations: list[dict[str, Any]]) -> str:
         ("Seeds", esc(_seed_ranges(record.get("seeds")))),
         ("Agents", "<br>".join(agents) or "-"),
         ("Packages", esc(" · ".join(f"{k} {v}" for k, v in sorted(packages.items()))) or "-"),
+        *[(f"Packages ({esc(venv)})", esc(" · ".join(f"{k} {v}" for k, v in sorted(side.items()))) or "-")
+          for venv, side in sorted((record.get("side_packages") or {}).items()) if isinstance(side, dict)],
         ("Browser", esc(record.get("browser") or "-")),
         ("Python", esc(record.get("python") or "-")),
         ("Platform", esc(record.get("platform") or "-")),

@@ -17,6 +17,7 @@ from typing import Any
 
 from palaestra.agents.registry import agent_source
 from palaestra.redaction import SECRETS, redact
+from palaestra.runs.repro_agents import model_record, side_packages
 from palaestra.runs.spec import RunConfig
 
 _PACKAGES = (
@@ -115,7 +116,7 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
             "name": a.name,
             "args": a.args_dict(),
             "config_hash": a.config_hash,
-            "model": a.args_dict().get("model", ""),
+            **model_record(a.name, a.args_dict()),
             **({"source": source} if (source := agent_source(a.name)) else {}),
         }
         for a in config.agents
@@ -126,6 +127,11 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
         "agents": redact(agents),
         "seeds": config.seeds,
         "packages": package_versions(),
+        **(
+            {"side_packages": side}
+            if (side := side_packages([a.name for a in config.agents], Path(sys.prefix)))
+            else {}
+        ),
         "git": git_state(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,11 +92,12 @@ def agent_means(summaries: list[TaskSummary]) -> dict[str, tuple[float, float]]:
     return means
 
 
-def format_summary(summaries: list[TaskSummary]) -> str:
+def format_summary(summaries: list[TaskSummary], reference: Collection[str] = ()) -> str:
     """The table `palaestra show` prints. A task or agent with no finished episode (all errored)
     shows `-`, not a success rate of 0: nothing was measured. When any episode reports resource
     figures (desktop ones), two last columns give each task's mean CPU seconds and largest peak
-    memory in MiB, `-` for a task none of whose episodes has them (a run recorded before them)."""
+    memory in MiB, `-` for a task none of whose episodes has them (a run recorded before them).
+    ``reference`` labels privileged agents (the oracle), marked as the report marks them."""
     aw = max([16, *(len(s.agent) for s in summaries)])  # a label as long as `pkg.module:Class` fits
     tw = max([34, *(len(s.task) for s in summaries)])
     header = (
@@ -130,7 +132,13 @@ def format_summary(summaries: list[TaskSummary]) -> str:
         episodes = sum(s.episodes for s in summaries if s.agent == agent)
         mean = f"{means[agent][0]:>6.2f} ± {means[agent][1]:<4.2f}" if agent in means else f"{'-':>13}"
         note = "" if agent in means else "  (no finished episode)"
+        note = "  (reference: told the task)" if agent in reference and agent in means else note
         lines.append(f"{agent:<{aw}} {'mean over tasks':<{tw}} {episodes:>4} {mean}{note:<42}{errors:>6}")
+    if reference:
+        lines.append(
+            f"{', '.join(sorted(reference))}: privileged (told the task's name): a reference solution that "
+            "checks the tasks, not a measured agent."
+        )
     return "\n".join(lines)
 
 

@@ -9,8 +9,11 @@ what happened. So may what paces the run (workers, retries).
 
 from __future__ import annotations
 
+from typing import Any
+
 from palaestra.config import ConfigError
-from palaestra.runs.spec import RunConfig
+from palaestra.redaction import is_secret_key
+from palaestra.runs.spec import UNPINNED_ARGS, RunConfig
 from palaestra.runs.store import RunStore
 
 
@@ -30,8 +33,9 @@ def check_compatible(store: RunStore, config: RunConfig) -> None:
         if old is not None and old != agent.config_hash:
             raise ResumeConflict(
                 f"{store.run_dir} already holds results of agent `{agent.display}` with other arguments "
-                f"(configuration {old}, now {agent.config_hash}). Use a new --out, or give this "
-                "configuration its own label (label=... in a run file)."
+                f"({_recorded_arguments(store, agent.display)}configuration {old}; now "
+                f"{_arguments(agent.args)}configuration {agent.config_hash}). Use a new --out, or give this "
+                "configuration its own label (--label NAME, or label=... in a run file)."
             )
     now = config.settings.action_set
     for before in _recorded_action_sets(store):
@@ -62,3 +66,19 @@ def _shown(name: str) -> str:
 
 def _flag(name: str) -> str:
     return f"--action-set {name}" if name else "no --action-set"
+
+
+def _arguments(args: Any) -> str:
+    """``seed=7, `` as a message shows an agent's pinned arguments (secrets and budgets left out)."""
+    pairs = [(str(k), str(v)) for k, v in (args.items() if isinstance(args, dict) else args or [])]
+    shown = [f"{k}={v}" for k, v in sorted(pairs) if not is_secret_key(k) and k not in UNPINNED_ARGS]
+    return f"{' '.join(shown)}, " if shown else "no arguments, "
+
+
+def _recorded_arguments(store: RunStore, label: str) -> str:
+    """The arguments the run's last invocation gave agent ``label`` ("" when it did not record them)."""
+    config = store.meta("config") or {}
+    for entry in config.get("agents") or []:
+        if isinstance(entry, dict) and entry.get("label") == label:
+            return _arguments(entry.get("args"))
+    return ""

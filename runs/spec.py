@@ -21,6 +21,8 @@ from palaestra.errors import UnknownNameError
 from palaestra.redaction import is_secret_key
 
 BACKENDS = ("local", "ray")
+#: What people write at a run file's top level for its agents, which belong in `[[agents]]` tables.
+AGENT_KEYS = frozenset({"agent", "agent_args", "agent_arg", "label", "labels"})
 #: Agent arguments that do not change what an agent does (beside secrets): not in its hash.
 UNPINNED_ARGS = frozenset({"budget_tokens", "budget_cost"})
 
@@ -281,6 +283,13 @@ def build_run_config(
     merged: dict[str, Any] = {}
     file_values = dict(file_values or {})
     file_agents = file_values.pop("agents", [])
+    misplaced = sorted(set(file_values) & AGENT_KEYS)
+    if misplaced:  # `agent = "random"` at the top: the settings' did-you-mean would not say where
+        raise ConfigError(
+            f"Run file: `{misplaced[0]}` is not a run setting; agents go in [[agents]] tables, one per "
+            'agent: [[agents]] then name = "random", args = {seed = "7"}, label = "r7" (args and label '
+            "optional)."
+        )
     for layer in (file_values, env_values or {}, flag_values or {}):
         merged.update({k: v for k, v in layer.items() if v is not None})
     if isinstance(merged.get("seeds"), list | tuple | int):
@@ -310,4 +319,7 @@ def build_run_config(
 
     for agent in agents:  # fail now, with a did-you-mean, rather than in every worker
         check_agent(agent.name, agent.args_dict())
+    from palaestra.agents.pricing import check_run_cost_budget
+
+    check_run_cost_budget(settings.budget_cost, [(a.display, a.name, a.args_dict()) for a in agents])
     return RunConfig(settings=settings, agents=tuple(agents))

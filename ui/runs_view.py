@@ -137,7 +137,11 @@ def comparison(roots: UiRoots, paths: list[Path]) -> dict[str, Any]:
             }
         )
     return {
-        "runs": [{"id": str(p), "label": roots.label(p)} for p in paths],
+        # One run's agents: each column is one of its agents (`palaestra compare RUN`).
+        "runs": [{"id": str(paths[0]), "label": label} for label in c.runs]
+        if c.within
+        else [{"id": str(p), "label": roots.label(p)} for p in paths],
+        "within": roots.label(paths[0]) if c.within else "",
         "agents": [list(a) for a in c.agents],
         "by_task": c.by_task,
         "rows": rows,

@@ -167,8 +167,10 @@ class _Ui:
 
     async def compare(self, request: Request) -> Any:
         paths = [self.roots.run(r) for r in request.query_params.getlist("run")]
-        if len(paths) < 2:
-            raise RequestError("Pick two runs to compare (run=A&run=B).")
+        if not paths:
+            raise RequestError(
+                "Pick two runs to compare (run=A&run=B), or one run of several agents (run=A)."
+            )
         return await asyncio.to_thread(rv.comparison, self.roots, paths)
 
     async def episode(self, request: Request) -> Any:

@@ -30,7 +30,7 @@ from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.foreign.process import SideProcess, Spending, endpoint, side_env, venv_python
 from palaestra.agents.registry import AgentSpec
 from palaestra.envs.actions.action_set import ActionSet
-from palaestra.errors import ConfigError
+from palaestra.errors import ConfigError, did_you_mean
 from palaestra.server.browsergym_remote import browsergym_json
 
 DRIVER = Path(__file__).resolve().parent / "agentlab_driver.py"
@@ -43,6 +43,10 @@ AGENTLAB_BENCHMARKS = {
     "webarena-verified": "webarena_verified",
     "webarena-lite": "webarena_lite",
 }
+#: AgentLab 0.4.2's presets (`agent_configs.AGENT_<name>`) whose model it calls through its OpenAI
+#: client, the only one that reads OPENAI_BASE_URL; the others (OpenRouter, Azure, local weights)
+#: would call their provider or load weights, and the driver refuses them too.
+OPENAI_PRESETS = ("4o_mini", "4o", "3_5", "4o_vision", "4o_mini_vision", "gpt5_mini")
 #: The actions an action set needs for AgentLab to call its benchmark multi-tab.
 TAB_ACTIONS = ("new_tab", "tab_focus", "tab_close")
 
@@ -74,6 +78,19 @@ class AgentLabConfig:
     #: Seconds for the process to import AgentLab, and for one answer (its model calls included).
     start_timeout: float = 180.0
     answer_timeout: float = 300.0
+
+    def check(self) -> None:
+        """Before the run, not at its first episode: the preset, the endpoint and AgentLab's venv."""
+        if self.flags.lower() not in OPENAI_PRESETS:
+            close = did_you_mean(self.flags.lower(), OPENAI_PRESETS)
+            raise ConfigError(
+                f"agentlab: flags={self.flags!r} is not one of AgentLab's presets whose model it calls "
+                f"through its OpenAI client: {', '.join(OPENAI_PRESETS)}.{close} (Presets reached through "
+                "OpenRouter, Azure or local weights ignore base_url.) Fix: --agent-arg flags=4o_mini "
+                "--agent-arg model=NAME for any model your endpoint serves."
+            )
+        endpoint(self.base_url, self.api_key)
+        venv_python(VENV)
 
 
 class AgentLabAgent(Agent):

@@ -35,6 +35,7 @@ from typing import Any
 from palaestra.agents.base import STEP_UNITS, Agent, AgentStep, TaskInfo
 from palaestra.agents.foreign.osworld_driver import azure_refusal
 from palaestra.agents.foreign.process import NO_KEY, SideProcess, Spending, endpoint, side_env, venv_python
+from palaestra.agents.pricing import check_own_cost_budget
 from palaestra.agents.registry import AgentSpec
 from palaestra.errors import ConfigError, check_choice
 from palaestra.server.view_wire import osworld_json
@@ -174,6 +175,7 @@ class OSWorldPromptConfig:
 
     def check(self) -> None:
         check_choice("osworld-prompt: step_limit_counts", self.step_limit_counts, STEP_UNITS)
+        check_own_cost_budget("osworld-prompt", self)
         check_choice("osworld-prompt: observation_type", self.observation_type, OBSERVATION_TYPES)
         check_choice("osworld-prompt: action_space", self.action_space, tuple(ACTION_SPACES))
         if self.observation_type == "som" and self.action_space != "pyautogui":

@@ -47,7 +47,7 @@ def default_model(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     """The configured endpoint's ``ChatModel``, else the embedded model.
 
     ``overrides`` are ``LLMConfig`` keys; the embedded model honours ``temperature``,
-    ``max_tokens`` and ``budget_tokens`` of them.
+    ``max_tokens`` and ``budget_tokens`` of them (its tokens cost nothing).
     """
     if endpoint_configured(environ) or overrides.get("base_url") or overrides.get("model"):
         return ChatModel(LLMConfig.from_env(environ, **overrides))
@@ -68,6 +68,9 @@ def agent_model(config: Any, **extra: Any) -> Model:
         "temperature": config.temperature, "max_tokens": config.max_tokens,
         "cache_dir": config.cache_dir, "budget_tokens": config.budget_tokens, **extra,
     }  # fmt: skip
+    for key in ("budget_cost", "price_input_per_mtok", "price_output_per_mtok"):  # agents that take them
+        if getattr(config, key, None):
+            overrides[key] = getattr(config, key)
     for key in ("model", "base_url", "api_key"):
         if getattr(config, key):
             overrides[key] = getattr(config, key)

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import MISSING, fields
 from typing import Any
 
+from palaestra.envs.actions.coord import COORD_ACTIONS
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.parser import ID_FIELDS, parse_actions
 from palaestra.envs.actions.types import ALL_ACTIONS, TOOL_ACTIONS, Action
@@ -62,6 +63,8 @@ def _json_type(field_name: str, annotation: str) -> dict[str, Any]:
         return {"type": "string"}
     if annotation == "int":
         return {"type": "integer"}
+    if annotation == "bool":
+        return {"type": "boolean"}
     if annotation.startswith("dict"):
         return {"type": "object", "description": "the tool's arguments"}
     return {"type": "number"}
@@ -89,10 +92,12 @@ def _tool_schema(cls: type[Action]) -> dict[str, Any]:
     }
 
 
-WEB_ACTIONS = ActionSet("web", ALL_ACTIONS)
-#: What MiniWoB++ pages lack: navigation (one tab, no goto or history) and file inputs.
+WEB_ACTIONS = ActionSet("web", (*ALL_ACTIONS, *COORD_ACTIONS))
+#: What MiniWoB++ pages lack: navigation (one tab, no goto or history) and file inputs; and, as
+#: BrowserGym's `miniwob_all`, the keyboard and coordinate actions of its `coord` subset we added.
 MINIWOB_LEFT_OUT = frozenset({
     "goto", "go_back", "go_forward", "new_tab", "tab_focus", "tab_close", "report_infeasible", "upload_file",
+    *(a.name for a in COORD_ACTIONS),
 })  # fmt: skip
 MINIWOB_ACTIONS = WEB_ACTIONS.restricted(
     [a.name for a in ALL_ACTIONS if a.name not in MINIWOB_LEFT_OUT],

@@ -11,17 +11,20 @@ triple the cost of a step.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import BrowserContext, ElementHandle, Locator, Page
 
+from palaestra.envs.actions import coord as c
 from palaestra.envs.actions import types as a
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.locate import locate
 from palaestra.envs.actions.scroll_landing import ELEMENT_SCROLL_JS, await_scroll_landed, may_scroll
-from palaestra.envs.actions.upload import upload, upload_paths
+from palaestra.envs.actions.upload import upload, upload_at, upload_paths
 from palaestra.envs.observation import FrameIds
 from palaestra.errors import ActionError
 from palaestra.tasks.base import ToolRunner
@@ -57,27 +60,37 @@ async def execute(action: a.Action, state: ActionState) -> None:
 
 async def _run(action: a.Action, state: ActionState, page: Page, timeout: float) -> None:
     match action:
-        case a.Click(id=eid, button=button):
+        case a.Click(id=eid, button=button, modifiers=modifiers):
             _check_button(button)
             target = await locate(state, eid)
-            if target.point is not None:
-                await page.mouse.click(*target.point, button=button)  # type: ignore[arg-type]
-            else:
-                await target.locator.click(button=button, timeout=timeout, force=True)  # type: ignore[arg-type]
-        case a.DblClick(id=eid):
+            async with _held(page, modifiers):
+                if target.point is not None:
+                    await page.mouse.click(*target.point, button=button)  # type: ignore[arg-type]
+                else:
+                    await target.locator.click(button=button, timeout=timeout, force=True)  # type: ignore[arg-type]
+        case a.DblClick(id=eid, button=button, modifiers=modifiers):
+            _check_button(button)
             target = await locate(state, eid)
-            if target.point is not None:
-                await page.mouse.dblclick(*target.point)
-            else:
-                await target.locator.dblclick(timeout=timeout, force=True)
+            async with _held(page, modifiers):
+                if target.point is not None:
+                    await page.mouse.dblclick(*target.point, button=button)  # type: ignore[arg-type]
+                else:
+                    await target.locator.dblclick(button=button, timeout=timeout, force=True)  # type: ignore[arg-type]
         case a.Hover(id=eid):
             target = await locate(state, eid)
             if target.point is not None:
                 await page.mouse.move(*target.point)
             else:
                 await target.locator.hover(timeout=timeout, force=True)
-        case a.Fill(id=eid, text=text):
+        case a.Fill(id=eid, text=text, enable_autocomplete_menu=False):
             await (await locate(state, eid, editable=True)).locator.fill(text, timeout=timeout, force=True)
+        case a.Fill(id=eid, text=text):
+            # As BrowserGym's: all but the last character filled, the last one typed as a key
+            # press, whose key events are what opens a page's suggestion list.
+            locator = (await locate(state, eid, editable=True)).locator
+            await locator.fill(text[:-1], timeout=timeout, force=True)
+            if text:
+                await page.keyboard.type(text[-1])
         case a.Clear(id=eid):
             # Locator.clear is fill(""); a closed-root element's handle has only the latter.
             await (await locate(state, eid, editable=True)).locator.fill("", timeout=timeout, force=True)
@@ -114,8 +127,9 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
         case a.MouseClick(x=x, y=y, button=button):
             _check_button(button)
             await page.mouse.click(x, y, button=button)  # type: ignore[arg-type]
-        case a.MouseDblClick(x=x, y=y):
-            await page.mouse.dblclick(x, y)
+        case a.MouseDblClick(x=x, y=y, button=button):
+            _check_button(button)
+            await page.mouse.dblclick(x, y, button=button)  # type: ignore[arg-type]
         case a.MouseMove(x=x, y=y):
             await page.mouse.move(x, y)
         case a.MouseDown(x=x, y=y, button=button):
@@ -135,6 +149,17 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
             await page.keyboard.type(text)
         case a.KeyboardPress(keys=keys):
             await page.keyboard.press(keys)
+        case c.KeyboardDown(key=key):
+            await page.keyboard.down(key)
+        case c.KeyboardUp(key=key):
+            await page.keyboard.up(key)
+        case c.KeyboardInsertText(text=text):
+            await page.keyboard.insert_text(text)
+        case c.ScrollAt(x=x, y=y, dx=dx, dy=dy):
+            await page.mouse.move(x, y)
+            await page.mouse.wheel(dx, dy)
+        case c.MouseUploadFile(x=x, y=y, files=files):
+            await upload_at(page, x, y, upload_paths(state.upload_dir, files), timeout)
         case a.Goto(url=url):
             await page.goto(url, timeout=timeout * 5)
         case a.GoBack():
@@ -183,6 +208,8 @@ _POINTS: dict[type[a.Action], tuple[tuple[str, str], ...]] = {
     a.MouseDown: (("x", "y"),),
     a.MouseUp: (("x", "y"),),
     a.MouseDragAndDrop: (("x1", "y1"), ("x2", "y2")),
+    c.ScrollAt: (("x", "y"),),
+    c.MouseUploadFile: (("x", "y"),),
 }
 
 
@@ -194,7 +221,10 @@ def check_bounds(action: a.Action, state: ActionState) -> None:
             f"noop({action.ms:g}): wait between 0 and {limits.max_wait_ms:g} ms in one call; "
             "to wait longer, wait again in the next step."
         )
-    if isinstance(action, a.Scroll) and max(abs(action.dx), abs(action.dy)) > limits.max_scroll_px:
+    if (
+        isinstance(action, a.Scroll | c.ScrollAt)
+        and max(abs(action.dx), abs(action.dy)) > limits.max_scroll_px
+    ):
         raise ActionError(
             f"{action.to_call()}: scroll at most {limits.max_scroll_px:g} px along each axis in one call."
         )
@@ -236,6 +266,26 @@ def _tools(state: ActionState) -> ToolRunner:
     if state.tools is None:
         raise ActionError("This task declares no tools; call_api and search_apis are not available.")
     return state.tools
+
+
+@asynccontextmanager
+async def _held(page: Page, modifiers: tuple[str, ...]) -> AsyncIterator[None]:
+    """Hold ``modifiers`` (BrowserGym's click(..., modifiers=["Shift"])) down around a click.
+
+    Clicks on the main frame go through the mouse, which takes no modifiers: the keys are pressed
+    on the keyboard around it, as a person holds Shift while clicking."""
+    for key in modifiers:
+        if key not in a.MODIFIERS:
+            raise ActionError(f"Unknown modifier {key!r}; modifiers are {', '.join(a.MODIFIERS)}.")
+    pressed: list[str] = []
+    try:
+        for key in modifiers:  # Playwright's keyboard knows ControlOrMeta
+            await page.keyboard.down(key)
+            pressed.append(key)
+        yield
+    finally:
+        for key in reversed(pressed):
+            await page.keyboard.up(key)
 
 
 def _check_button(button: str) -> None:

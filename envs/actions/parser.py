@@ -21,10 +21,13 @@ from collections.abc import Mapping
 from dataclasses import MISSING, fields
 from typing import Any
 
+from palaestra.envs.actions.coord import COORD_ACTIONS
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
-from palaestra.envs.actions.types import Action
+from palaestra.envs.actions.types import ALL_ACTIONS, Action
 from palaestra.errors import ActionError, did_you_mean
 
+#: Every browser action's name: one of them missing from a task's set is left out, not unknown.
+WEB_ACTION_NAMES = frozenset(a.name for a in (*ALL_ACTIONS, *COORD_ACTIONS))
 #: Fields that hold element ids: an agent writing click(12) means click('12').
 ID_FIELDS = {"id", "from_id", "to_id"}
 #: Surrogate code points: a Python string may hold them, valid text (UTF-8, JSON, the browser) cannot.
@@ -142,6 +145,11 @@ def _parse_call(source: str, call: ast.Call, actions: Mapping[str, type[Action]]
         )
     name = call.func.id
     cls = actions.get(name)
+    if cls is None and name in WEB_ACTION_NAMES:  # a real action this task does not offer
+        raise ActionError(
+            f"`{name}` is not an action of this task (MiniWoB++ has no navigation, tabs or file inputs, "
+            f"for one). Available: {', '.join(sorted(actions))}."
+        )
     if cls is None:
         raise ActionError(
             f"Unknown action `{name}`.{did_you_mean(name, actions)} Available: {', '.join(sorted(actions))}."
@@ -170,6 +178,7 @@ def bind(cls: type[Action], args: list[Any], kwargs: dict[str, Any]) -> Action:
         )
     values: dict[str, Any] = dict(zip((f.name for f in specs), args, strict=False))
     for key, value in kwargs.items():
+        key = cls.aliases.get(key, key)  # BrowserGym's name (bid, value, wait_ms...) for ours
         known = [f.name for f in specs]
         if key not in known:
             raise ActionError(
@@ -207,10 +216,14 @@ def _convert(cls: type[Action], field: str, annotation: str, value: Any) -> Any:
         raise ActionError(
             f"{cls.name}(): `{field}` must be a dict such as {{'x': 1}}, got {_show(value)}. {usage}"
         )
+    if annotation.startswith("tuple[str") and isinstance(value, str):
+        value = [value]  # modifiers='Shift' for ['Shift']
     if "tuple[str" in annotation and isinstance(value, list | tuple):
         if not all(isinstance(v, str) for v in value):
             raise ActionError(f"{cls.name}(): `{field}` must be a string or a list of strings. {usage}")
         return tuple(value)
+    if annotation.startswith("tuple[str"):
+        raise ActionError(f"{cls.name}(): `{field}` must be a list of strings, got {_show(value)}. {usage}")
     if annotation.startswith("str"):
         if isinstance(value, str):
             return value
@@ -224,6 +237,10 @@ def _convert(cls: type[Action], field: str, annotation: str, value: Any) -> Any:
             if math.isfinite(number):
                 return number
         raise ActionError(f"{cls.name}(): `{field}` must be a finite number, got {_show(value)}. {usage}")
+    if annotation == "bool":
+        if isinstance(value, bool):
+            return value
+        raise ActionError(f"{cls.name}(): `{field}` must be True or False, got {_show(value)}. {usage}")
     if annotation == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             return value

@@ -26,6 +26,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from palaestra.envs.actions import types as a
+from palaestra.envs.actions.coord import ScrollAt
 from palaestra.envs.actions.types import Action
 from palaestra.envs.observation import SETTLE_JS
 
@@ -53,7 +54,7 @@ def may_scroll(action: Action) -> bool:
     space typed (it scrolls when the focus is not in a text field).
     """
     match action:
-        case a.Scroll(id=None):
+        case a.Scroll(id=None) | ScrollAt():
             return True
         case a.Press(keys=keys) | a.KeyboardPress(keys=keys):
             return keys.split("+")[-1] in SCROLL_KEYS

@@ -10,13 +10,23 @@ import json
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar
 
+#: BrowserGym's names for the arguments our element actions share (its ``bid`` is our ``id``).
+_BID = {"bid": "id"}
+#: The key modifiers BrowserGym's click and dblclick take (Playwright's names).
+MODIFIERS = ("Alt", "Control", "ControlOrMeta", "Meta", "Shift")
+
 
 @dataclass(frozen=True)
 class Action:
-    """Base class. ``name`` is the function name agents write."""
+    """Base class. ``name`` is the function name agents write.
+
+    ``aliases`` maps BrowserGym's argument names to ours (``bid`` -> ``id``, ``wait_ms`` -> ``ms``):
+    agents written for BrowserGym, and models shown its action docs, write its keyword arguments.
+    """
 
     name: ClassVar[str] = ""
     example: ClassVar[str] = ""
+    aliases: ClassVar[dict[str, str]] = {}
 
     def to_call(self) -> str:
         """The action as the string an agent would write (parsing it gives back an equal action)."""
@@ -47,12 +57,14 @@ class Action:
 
 @dataclass(frozen=True)
 class Click(Action):
-    """Click an element. button: "left", "middle" or "right"."""
+    """Click an element. button: "left", "middle" or "right"; modifiers: keys held, such as ["Shift"]."""
 
     name: ClassVar[str] = "click"
     example: ClassVar[str] = "click('12')"
+    aliases: ClassVar[dict[str, str]] = _BID
     id: str
     button: str = "left"
+    modifiers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,10 @@ class DblClick(Action):
 
     name: ClassVar[str] = "dblclick"
     example: ClassVar[str] = "dblclick('12')"
+    aliases: ClassVar[dict[str, str]] = _BID
     id: str
+    button: str = "left"
+    modifiers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,17 +85,21 @@ class Hover(Action):
 
     name: ClassVar[str] = "hover"
     example: ClassVar[str] = "hover('12')"
+    aliases: ClassVar[dict[str, str]] = _BID
     id: str
 
 
 @dataclass(frozen=True)
 class Fill(Action):
-    """Replace the text of an input, textarea or editable element."""
+    """Replace the text of an input, textarea or editable element (enable_autocomplete_menu: type
+    the last character as a key press, so that the page's suggestions open)."""
 
     name: ClassVar[str] = "fill"
     example: ClassVar[str] = "fill('7', 'hello world')"
+    aliases: ClassVar[dict[str, str]] = {"bid": "id", "value": "text"}
     id: str
     text: str
+    enable_autocomplete_menu: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +108,7 @@ class Clear(Action):
 
     name: ClassVar[str] = "clear"
     example: ClassVar[str] = "clear('7')"
+    aliases: ClassVar[dict[str, str]] = _BID
     id: str
 
 
@@ -98,6 +118,7 @@ class SelectOption(Action):
 
     name: ClassVar[str] = "select_option"
     example: ClassVar[str] = "select_option('9', 'Blue')"
+    aliases: ClassVar[dict[str, str]] = _BID
     id: str
     options: str | tuple[str, ...]
 
@@ -108,6 +129,7 @@ class Check(Action):
 
     name: ClassVar[str] = "check"
     example: ClassVar[str] = "check('5')"
+    aliases: ClassVar[dict[str, str]] = _BID
     id: str
 
 
@@ -117,6 +139,7 @@ class Uncheck(Action):
 
     name: ClassVar[str] = "uncheck"
     example: ClassVar[str] = "uncheck('5')"
+    aliases: ClassVar[dict[str, str]] = _BID
     id: str
 
 
@@ -126,6 +149,7 @@ class Press(Action):
 
     name: ClassVar[str] = "press"
     example: ClassVar[str] = "press('7', 'Enter')  or  press('Control+a')"
+    aliases: ClassVar[dict[str, str]] = {"bid": "id", "key_comb": "keys"}
     id: str | None
     keys: str
 
@@ -136,6 +160,7 @@ class Focus(Action):
 
     name: ClassVar[str] = "focus"
     example: ClassVar[str] = "focus('7')"
+    aliases: ClassVar[dict[str, str]] = _BID
     id: str
 
 
@@ -145,6 +170,7 @@ class Scroll(Action):
 
     name: ClassVar[str] = "scroll"
     example: ClassVar[str] = "scroll(0, 200)  or  scroll(0, 200, '14')"
+    aliases: ClassVar[dict[str, str]] = {"delta_x": "dx", "delta_y": "dy", "bid": "id"}
     dx: float
     dy: float
     id: str | None = None
@@ -156,6 +182,7 @@ class DragAndDrop(Action):
 
     name: ClassVar[str] = "drag_and_drop"
     example: ClassVar[str] = "drag_and_drop('3', '8')"
+    aliases: ClassVar[dict[str, str]] = {"from_bid": "from_id", "to_bid": "to_id"}
     from_id: str
     to_id: str
 
@@ -167,6 +194,7 @@ class UploadFile(Action):
 
     name: ClassVar[str] = "upload_file"
     example: ClassVar[str] = "upload_file('14', 'report.pdf')  or  upload_file('14', ['a.png', 'b.png'])"
+    aliases: ClassVar[dict[str, str]] = {"bid": "id", "file": "files"}
     id: str
     files: str | tuple[str, ...]
 
@@ -193,6 +221,7 @@ class MouseDblClick(Action):
     example: ClassVar[str] = "mouse_dblclick(80, 120)"
     x: float
     y: float
+    button: str = "left"
 
 
 @dataclass(frozen=True)
@@ -233,6 +262,7 @@ class MouseDragAndDrop(Action):
 
     name: ClassVar[str] = "mouse_drag_and_drop"
     example: ClassVar[str] = "mouse_drag_and_drop(10, 20, 90, 120)"
+    aliases: ClassVar[dict[str, str]] = {"from_x": "x1", "from_y": "y1", "to_x": "x2", "to_y": "y2"}
     x1: float
     y1: float
     x2: float
@@ -254,6 +284,7 @@ class KeyboardPress(Action):
 
     name: ClassVar[str] = "keyboard_press"
     example: ClassVar[str] = "keyboard_press('Control+c')"
+    aliases: ClassVar[dict[str, str]] = {"key": "keys"}
     keys: str
 
 
@@ -337,6 +368,7 @@ class Noop(Action):
 
     name: ClassVar[str] = "noop"
     example: ClassVar[str] = "noop(500)"
+    aliases: ClassVar[dict[str, str]] = {"wait_ms": "ms"}
     ms: float = 1000
 
 

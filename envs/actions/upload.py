@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
+from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from palaestra.envs.actions.locate import Locating, locate
@@ -87,6 +88,24 @@ async def upload(state: Locating, element_id: str, paths: list[Path], timeout: f
     if len(paths) > 1 and not chooser.is_multiple():
         raise ActionError(
             f"upload_file(): the file chooser [{element_id}] opens takes one file, got {len(paths)}."
+        )
+    await chooser.set_files(paths, timeout=timeout)
+
+
+async def upload_at(page: Page, x: float, y: float, paths: list[Path], timeout: float) -> None:
+    """BrowserGym's ``mouse_upload_file``: click at (x, y); the file chooser it opens gets ``paths``."""
+    try:
+        async with page.expect_file_chooser(timeout=timeout) as opened:
+            await page.mouse.click(x, y)
+        chooser = await opened.value
+    except PlaywrightTimeoutError:
+        raise ActionError(
+            f"mouse_upload_file(): clicking at ({x:g}, {y:g}) opened no file chooser; click where "
+            "the page's upload button or file input is."
+        ) from None
+    if len(paths) > 1 and not chooser.is_multiple():
+        raise ActionError(
+            f"mouse_upload_file(): the file chooser at ({x:g}, {y:g}) takes one file, got {len(paths)}."
         )
     await chooser.set_files(paths, timeout=timeout)
 

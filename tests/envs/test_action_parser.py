@@ -38,7 +38,8 @@ def test_parses(text: str, expected: list[a.Action]) -> None:
         ("clik('3')", "Did you mean: `click`"),
         ("click(", "Cannot parse"),
         ("click()", "missing `id`"),
-        ("click('1', 'left', 3)", "at most 2 arguments"),
+        ("click('1', 'left', [], 3)", "at most 3 arguments"),
+        ("click('1', 'left', 3)", "`modifiers` must be a list of strings"),
         ("click('1', buton='left')", "Did you mean: `button`"),
         ("fill('1', 5)", "`text` must be a string"),
         ("tab_focus('x')", "must be a whole number"),
@@ -59,7 +60,7 @@ def test_rejects_with_clear_message(text: str, message: str) -> None:
 
 
 def test_action_sets_restrict() -> None:
-    with pytest.raises(ActionError, match="Unknown action `goto`"):
+    with pytest.raises(ActionError, match="`goto` is not an action of this task"):
         MINIWOB_ACTIONS.parse("goto('http://example.com')")
     assert "goto" in WEB_ACTIONS and "goto" not in MINIWOB_ACTIONS
 

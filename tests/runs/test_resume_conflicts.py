@@ -42,3 +42,15 @@ def test_resuming_with_another_action_set_is_refused_and_another_trace_is_not(
     message = str(caught.value)
     assert "run with --action-set miniwob; this invocation asks for the tasks' own action sets" in message
     assert "or resume with --action-set miniwob." in message
+
+
+def test_another_configuration_under_one_label_names_both_argument_sets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    random = ["eval", "--agent", "random", "--tasks", "click-test", "--workers", "1", "--max-steps", "1"]
+    assert main([*random, "--agent-arg", "seed=1", "--seeds", "0", "--out", str(run)]) == 0
+    assert main([*random, "--agent-arg", "seed=7", "--seeds", "0", "--out", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "agent `random` with other arguments (seed=1, configuration " in err
+    assert "now seed=7, configuration " in err and "(--label NAME, or label=... in a run file)" in err

@@ -61,3 +61,14 @@ def test_errors_are_listed_with_their_messages(make_run: MakeRun, capsys: pytest
     ]
     assert main(["show", str(make_run({"miniwob.click-test": "1/1"}, name="clean"))]) == 0
     assert "Errors" not in capsys.readouterr().out
+
+
+def test_the_oracle_is_marked_a_reference(make_run: MakeRun, capsys: pytest.CaptureFixture[str]) -> None:
+    """As the report and the UI mark it: a privileged agent's row is no result beside the others."""
+    run = make_run({("oracle", "miniwob.click-test"): "3/3", ("random", "miniwob.click-test"): "1/3"})
+    assert main(["show", str(run)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    means = {line.split()[0]: line for line in lines if "mean over tasks" in line}
+    assert "(reference: told the task)" in means["oracle"]
+    assert "reference" not in means["random"]
+    assert any(line.startswith("oracle: privileged (told the task's name)") for line in lines)

@@ -122,6 +122,18 @@ def test_progress_logs_lines_off_a_terminal_and_redraws_on_one() -> None:
     assert screen.getvalue().startswith("\r\x1b[2K[1/2] done 1 failed 0 errored 0")
 
 
+def test_progress_shows_each_agents_success_apart() -> None:
+    log = io.StringIO()
+    progress = Progress(total=3, stream=log, live=False)
+    for agent, success in (("oracle", True), ("random", False), ("oracle", True)):
+        outcome = EpisodeOutcome(f"{agent}|t|0", agent, agent, "h", "t", 0, success=success)
+        outcome.outcome = "success" if success else "failure"
+        progress.update(outcome, will_retry=False)
+    lines = log.getvalue().splitlines()
+    assert "| success 100% |" in lines[0]  # one agent so far: its rate alone
+    assert "| success oracle 100% random 0% |" in lines[-1]  # not one pooled 67%
+
+
 def test_tasks_resolve_by_short_name_in_the_suite_and_by_full_name_in_any() -> None:
     assert resolve_tasks("miniwob", ["click-test", "tools.calculate"]) == [
         "miniwob.click-test",
@@ -150,3 +162,10 @@ def test_a_run_of_tasks_that_ignore_their_seed_defaults_to_one_seed(monkeypatch:
     assert seeds("miniwob.click-test") == [0, 1, 2, 3, 4]
     assert seeds("fixedsuite.one", "miniwob.click-test") == [0, 1, 2, 3, 4]  # a seeded task: five
     assert seeds("fixedsuite.one", seeds="3-4") == [3, 4]
+
+
+def test_an_agent_at_a_run_files_top_level_says_where_agents_go(tmp_path: Path) -> None:
+    toml = tmp_path / "run.toml"
+    toml.write_text('agent = "random"\nseeds = "0-2"\n')
+    with pytest.raises(ConfigError, match=r"`agent` is not a run setting; agents go in \[\[agents\]\]"):
+        build_run_config(load_run_file(toml))

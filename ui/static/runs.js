@@ -4,11 +4,14 @@ import {api, details, fill, go, h, int, keys, link, num, page, pct, pre, resultB
 page("runs", async (view) => {
   const runs = await api("runs");
   const picked = new Set();
-  const compareButton = h("button", {type: "button", disabled: true, onclick: () => go("compare", {run: [...picked]})}, "Compare the two picked runs (c)");
+  const compareButton = h("button", {type: "button", disabled: true, onclick: () => go("compare", {run: [...picked]})}, "Compare the two picked runs, or one run's agents (c)");
+  // One run of several agents (a study) compares its agents, as `palaestra compare RUN` does.
+  const severalAgents = new Set(runs.filter((r) => Object.keys(r.agents || {}).length > 1).map((r) => r.id));
+  const comparable = () => picked.size === 2 || (picked.size === 1 && severalAgents.has([...picked][0]));
   const pick = (id, box) => {
     if (box.checked) picked.add(id); else picked.delete(id);
     while (picked.size > 2) { const first = picked.values().next().value; picked.delete(first); const other = view.querySelector(`input[data-run="${CSS.escape(first)}"]`); if (other) other.checked = false; }
-    compareButton.disabled = picked.size !== 2;
+    compareButton.disabled = !comparable();
   };
   const rows = runs.map((r) => {
     const box = h("input", {type: "checkbox", "aria-label": `pick ${r.label} to compare`, dataset: {run: r.id}});
@@ -31,7 +34,7 @@ page("runs", async (view) => {
     h("p", {}, compareButton));
   rowKeys(body, (tr) => { location.hash = tr.dataset.href; }, {
     x: ["Pick the row to compare", () => { const tr = body.querySelector("tr.current input"); if (tr) { tr.checked = !tr.checked; tr.dispatchEvent(new Event("change")); } }],
-    c: ["Compare the two picked runs", () => { if (picked.size === 2) compareButton.click(); }],
+    c: ["Compare the two picked runs, or one run's agents", () => { if (comparable()) compareButton.click(); }],
   });
 });
 
@@ -97,6 +100,7 @@ function record(rec, invocations) {
     ["Seeds", (rec.seeds || []).join(", ") || "–"],
     ["Agents", h("div", {}, (rec.agents || []).map((a) => h("div", {}, `${a.label} = ${a.name}`, a.model ? ` (${a.model})` : "", h("span", {class: "muted"}, ` [${a.config_hash || ""}]`))))],
     ["Packages", Object.entries(rec.packages || {}).map(([k, v]) => `${k} ${v}`).join(" · ") || "–"],
+    ...Object.entries(rec.side_packages || {}).map(([venv, pkgs]) => [`Packages (${venv})`, Object.entries(pkgs).map(([k, v]) => `${k} ${v}`).join(" · ") || "–"]),
     ["Browser", rec.browser || "–"], ["Python", rec.python || "–"], ["Platform", rec.platform || "–"],
     ["Invocations", invocations.map((i) => `#${i.id} ${i.status || "running"} ${when(i.finished || i.started)}`).join("; ") || "–"],
   ];
@@ -126,8 +130,9 @@ page("compare", async (view, params) => {
     c.resources ? r.cells.flatMap((x) => used(r.overall ? null : x)).map((text) => h("td", {class: "num resources"}, text)) : null));
   fill(view,
     h("p", {class: "crumbs"}, h("a", {href: "#/runs"}, "Runs"), " › compare"),
-    h("h1", {}, "Runs side by side"),
-    h("ol", {}, c.runs.map((r, i) => h("li", {}, h("a", {href: link("run", {run: r.id})}, r.label), h("span", {class: "muted"}, ` agents: ${c.agents[i].join(", ") || "(none)"}`)))),
+    h("h1", {}, c.within ? `The agents of ${c.within} side by side` : "Runs side by side"),
+    c.within ? h("ol", {}, c.runs.map((r) => h("li", {}, r.label)))
+      : h("ol", {}, c.runs.map((r, i) => h("li", {}, h("a", {href: link("run", {run: r.id})}, r.label), h("span", {class: "muted"}, ` agents: ${c.agents[i].join(", ") || "(none)"}`)))),
     h("p", {class: "muted"}, "Cells: success ± std. error (successes/episodes; errored episodes apart). Δ vs [1]: ▲/▼ beyond noise (two-sided p < 0.05), ≈ within. Per task Fisher's exact test; overall: mean over the tasks every run finished, Cochran–Mantel–Haenszel by task."),
     table(headers, rows),
     c.resources ? h("p", {class: "muted"}, c.resource_legend) : null,
