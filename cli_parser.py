@@ -48,7 +48,7 @@ EXAMPLES: dict[str, list[str]] = {
     "compare": [
         "palaestra compare results/a results/b",
         "palaestra compare --by-task results/a results/b",
-        "palaestra compare results/study   # one run's agents, each against the first --agent",
+        "palaestra compare results/mem",
     ],
     "memory": [
         "palaestra memory build memories/miniwob --oracles '*' --seeds 0-4",
