@@ -34,9 +34,12 @@ from .test_judge_official import HERE, JudgedGitLab
 OFFICIAL = ("webarena.44", "webarena_agents:TodosAgent")
 
 
-def play_served(run: Path, url: str, tasks: tuple[str, ...], agent: str = "oracle") -> Path:
-    """`test_judge.play`, with every episode played in the server at ``url`` (``--env-server``)."""
-    worker = EpisodeWorker(RunSettings(max_steps=40, screenshots=False, env_server=url), str(run))
+def play_with(
+    run: Path, tasks: tuple[str, ...], agent: str = "oracle", *, server: str = "", steps: int = 40
+) -> Path:
+    """`test_judge.play`, with every episode played in the server at ``server`` (``--env-server``)
+    when one is given, and a step limit of ``steps``."""
+    worker = EpisodeWorker(RunSettings(max_steps=steps, screenshots=False, env_server=server), str(run))
     try:
         with RunStore(run) as store:
             for task in tasks:
@@ -59,8 +62,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory, runtime: SiteRuntime) -> Iter
         patch.syspath_prepend(str(HERE))
         patch.setenv(SITES_ENV, json.dumps({"gitlab": gitlab.url}))
         local = play(play(root / "local", TASKS), (OFFICIAL[0],), agent=OFFICIAL[1])
-        served = play_served(root / "served", server.url, TASKS)
-        play_served(served, server.url, (OFFICIAL[0],), agent=OFFICIAL[1])
+        served = play_with(root / "served", TASKS, server=server.url)
+        play_with(served, (OFFICIAL[0],), agent=OFFICIAL[1], server=server.url)
+        # The oracle stopped at one step: a step_limit, which the shop's tasks are not judged at.
+        play_with(root / "local-stopped", (TASKS[1],), steps=1)
+        play_with(root / "served-stopped", (TASKS[1],), server=server.url, steps=1)
         yield local, served
 
 
@@ -111,3 +117,14 @@ def test_an_edited_reference_changes_a_served_runs_verdict_as_the_in_process_run
     changed = verdicts(judge_run(served, tasks=["shop.product-*"]))
     assert changed == verdicts(judge_run(local, tasks=["shop.product-*"]))
     assert [v[:5] for v in changed] == [("shop.product-price-0", "corrected", 1.0, 0.0, True)]
+
+
+def test_a_served_episode_stopped_at_the_step_limit_keeps_its_evidence_too(runs: tuple[Path, Path]) -> None:
+    """The run's own step limit ends the served episode (``early_stop``, not judged for a shop task):
+    its evidence is what the episode ended as, judged as the in-process one is."""
+    local, served = (run.with_name(f"{run.name}-stopped") for run in runs)
+    for run in (local, served):
+        [row] = load_rows(run)
+        assert row["outcome"] == "step_limit" and "evidence" in json.loads(row["extra"])
+    assert verdicts(judge_run(served)) == verdicts(judge_run(local))
+    assert [v[:6] for v in verdicts(judge_run(served))] == [(TASKS[1], "corrected", 0.0, 0.0, False, "")]
