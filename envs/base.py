@@ -140,7 +140,8 @@ class PalaestraEnv(gym.Env[Observation, str]):
 
     async def aevidence(self) -> Evidence | None:
         """What the task keeps of the episode that just ended to judge it again later (``palaestra
-        judge``); None where it keeps nothing (the default, and environments served elsewhere)."""
+        judge``); None where it keeps nothing (the default). A served environment's comes from its
+        server (`palaestra.server.remote.RemoteEnv.aevidence`)."""
         return None
 
     async def arender(self) -> np.ndarray | None:

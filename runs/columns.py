@@ -117,26 +117,54 @@ def format_columns(rows: list[dict[str, Any]]) -> str:
     return "\n".join([*lines, note] if note else lines)
 
 
+#: The suite of a user's own WebArena-format task files (`palaestra.tasks.webarena.own_tasks`).
+OWN_TASKS = "webarena-json"
+
+
 def stand_in_note(rows: list[dict[str, Any]]) -> str:
-    """A line saying how many judged episodes ran on Palaestra's stand-ins rather than WebArena's
-    images (whose numbers do not compare with published ones); "" when none did."""
-    judged = stand = 0
-    sites: set[str] = set()
+    """Lines saying how many judged episodes ran on Palaestra's stand-ins rather than WebArena's
+    images: official tasks' numbers then do not compare with published ones; a user's own task
+    files (`OWN_TASKS`) may be written for the stand-ins, so theirs only says where they ran. ""
+    when none did."""
+    official, own = _StandIns(), _StandIns()
     for row in rows:
-        if episode_columns(row) is None:
-            continue
-        judged += 1
+        if episode_columns(row) is not None:
+            (own if str(row.get("task", "")).startswith(f"{OWN_TASKS}.") else official).count(row)
+    lines = []
+    if official.stand:
+        lines.append(
+            f"{official.said()} ran on Palaestra's stand-ins for {official.sites()}: they check the "
+            "harness, not the agent, and do not compare with published WebArena numbers (give your "
+            "instances: --site NAME=URL)."
+        )
+    if own.stand:
+        lines.append(
+            f"{own.said()} of your own task files ({OWN_TASKS}) ran on Palaestra's stand-ins for "
+            f"{own.sites()}: their verdicts are of the stand-ins' pages and data (other instances: "
+            "--site NAME=URL)."
+        )
+    return "\n".join(lines)
+
+
+class _StandIns:
+    """How many judged episodes of a group ran on stand-ins, and for which sites."""
+
+    def __init__(self) -> None:
+        self.judged = self.stand = 0
+        self.names: set[str] = set()
+
+    def count(self, row: dict[str, Any]) -> None:
+        self.judged += 1
         verdict = json.loads(row.get("extra") or "{}").get("verdict") or {}
         if verdict.get("stand_ins"):
-            stand += 1
-            sites.update(verdict["stand_ins"])
-    if not stand:
-        return ""
-    return (
-        f"{stand} of {judged} judged episodes ran on Palaestra's stand-ins for {', '.join(sorted(sites))}: "
-        "they check the harness, not the agent, and do not compare with published WebArena numbers "
-        "(give your instances: --site NAME=URL)."
-    )
+            self.stand += 1
+            self.names.update(verdict["stand_ins"])
+
+    def said(self) -> str:
+        return f"{self.stand} of {self.judged} judged episodes"
+
+    def sites(self) -> str:
+        return ", ".join(sorted(self.names))
 
 
 def episode_reason(row: dict[str, Any], width: int = 200) -> str:

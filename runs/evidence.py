@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import tarfile
 import tempfile
@@ -51,6 +52,8 @@ def save(episode_folder: Path, evidence: Evidence, task: str) -> dict[str, Any]:
     of it (where it is and its size in bytes)."""
     folder = confined(episode_folder, EVIDENCE_DIR)
     folder.mkdir(parents=True, exist_ok=True)
+    if evidence.saved is not None:
+        return _keep_saved(evidence.saved, folder)
     record: dict[str, Any] = {"version": VERSION, "task": task, **evidence.record, "state": None}
     if evidence.state is not None and evidence.state.is_dir():
         _archive(evidence.state, folder / STATE)
@@ -59,6 +62,19 @@ def save(episode_folder: Path, evidence: Evidence, task: str) -> dict[str, Any]:
         record["network"] = har.write(folder / har.NETWORK, evidence.network)
     partial = folder / f".{RECORD}.partial"
     partial.write_text(json.dumps(record, ensure_ascii=False, indent=1))
+    os.replace(partial, folder / RECORD)
+    size = sum(p.stat().st_size for p in folder.iterdir())
+    return {"path": EVIDENCE_DIR, "bytes": size}
+
+
+def _keep_saved(saved: Path, folder: Path) -> dict[str, Any]:
+    """Evidence written elsewhere already (a served episode's, `Evidence.saved`) copied as it is,
+    its record last and by rename as `save` writes it."""
+    for path in sorted(saved.iterdir()):
+        if path.is_file() and path.name != RECORD:
+            shutil.copyfile(path, folder / path.name)
+    partial = folder / f".{RECORD}.partial"
+    shutil.copyfile(saved / RECORD, partial)
     os.replace(partial, folder / RECORD)
     size = sum(p.stat().st_size for p in folder.iterdir())
     return {"path": EVIDENCE_DIR, "bytes": size}

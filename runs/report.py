@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from palaestra.redaction import SECRETS, redact, redact_text
-from palaestra.runs.columns import ALL_TASKS, column_cell, summarize_columns
+from palaestra.runs.columns import ALL_TASKS, column_cell, stand_in_note, summarize_columns
 from palaestra.runs.records import PERMANENT_ERRORS, RETRYABLE_ERRORS
 from palaestra.runs.report_html import (
     episode_page_name,
@@ -224,6 +224,7 @@ def _columns(episodes: list[dict[str, Any]]) -> str:
         "<em>paper</em> as WebArena's paper defines its evaluators, <em>corrected</em> with their known "
         "faults fixed, <em>verified</em> WebArena-Verified's; (n=k) where fewer episodes than the row's "
         "have a value.</p>"
+        + "".join(f'<p class="muted">{esc(line)}</p>' for line in stand_in_note(episodes).splitlines())
     )
 
 

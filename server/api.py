@@ -12,10 +12,12 @@ POST   /sessions/{id}/step            act: Gymnasium's 5-tuple as JSON
 POST   /sessions/{id}/early_stop      end the episode unanswered and judge it, as WebArena's harness does
 GET    /sessions/{id}/observation     the latest observation (?keys=a,b&screenshots=true&views=a,b)
 GET    /sessions/{id}/screenshot.png  the latest screenshot as PNG bytes
+GET    /sessions/{id}/evidence        the ended episode's evidence for `palaestra judge`, as a tar
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -25,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import ObsConfig
+from palaestra.server.evidence_wire import MEDIA_TYPE, pack
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
 from palaestra.server.models import CreateSession, EarlyStopSession, ResetSession, StepSession
 from palaestra.server.sessions import DEFAULT_PARTS, Session, StepOutcome
@@ -182,6 +185,21 @@ async def early_stop_session(request: Request) -> WireResponse:
     return WireResponse({"judged": True, **session_outcome(session, outcome)}, headers=server_timing(session))
 
 
+async def get_evidence(request: Request) -> Response:
+    """The evidence of the episode that just ended, as one tar of the files a run keeps
+    (`palaestra.server.evidence_wire`): 409 while it is played, 404 when its task keeps none."""
+    session = _session(request)
+
+    async def archive() -> bytes:
+        kept = await session.evidence()
+        return await asyncio.to_thread(pack, kept, session.task)
+
+    data = await context_of(request).sessions.run(session, archive)
+    name = f"evidence-{session.episode_id or session.id}.tar"
+    disposition = f'attachment; filename="{name}"'
+    return Response(data, media_type=MEDIA_TYPE, headers={"Content-Disposition": disposition})
+
+
 def server_timing(session: Session) -> dict[str, str]:
     """The environment's own time in the answer (``Server-Timing``), so clients can tell the
     server's overhead from the browser's work."""
@@ -255,4 +273,5 @@ def routes() -> list[BaseRoute]:
         Route("/sessions/{sid}/early_stop", early_stop_session, methods=["POST"]),
         Route("/sessions/{sid}/observation", get_observation, methods=["GET"]),
         Route("/sessions/{sid}/screenshot.png", get_screenshot, methods=["GET"]),
+        Route("/sessions/{sid}/evidence", get_evidence, methods=["GET"]),
     ]

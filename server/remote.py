@@ -16,9 +16,13 @@ or step's, decoded (`palaestra.server.view_wire`): what runs hand an agent that 
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import tempfile
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -30,9 +34,13 @@ from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
 from palaestra.envs.obs import VIEWS, ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import EnvStateError, PalaestraError, UnknownNameError, check_choice
+from palaestra.runs.evidence import RECORD
+from palaestra.server.evidence_wire import unpack
+from palaestra.server.session_errors import NoEvidence
 from palaestra.server.sessions import SessionNotFound
 from palaestra.server.view_wire import views_from_json
 from palaestra.server.wire import observation_from_json
+from palaestra.tasks.base import Evidence
 
 TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
 #: `RemoteEnvError.code` when the server could not be reached at all (no HTTP status).
@@ -111,6 +119,7 @@ class RemoteEnv(PalaestraEnv):
         self._client: httpx.AsyncClient | None = None
         self._goal = ""
         self._last: Observation | None = None
+        self._evidence_dir: tempfile.TemporaryDirectory[str] | None = None
         self._take_shape(self._describe())
 
     # -- the wire ---------------------------------------------------------------------------------
@@ -239,12 +248,35 @@ class RemoteEnv(PalaestraEnv):
         info = dict(answer["info"])
         return obs, float(answer["reward"]), bool(answer["terminated"]), bool(answer["truncated"]), info
 
+    async def aevidence(self) -> Evidence | None:
+        """The served episode's evidence (``GET /sessions/{id}/evidence``), written by the server as
+        an in-process run writes it and unpacked here, checked, for the run to keep as it is; None
+        when its task keeps none. Kept until the next call or ``close``."""
+        if self.session_id is None or self._last is None:
+            return None
+        path = f"/sessions/{self.session_id}/evidence"
+        response = await self._http().get(path)
+        if response.status_code >= 400:  # a tar when it succeeds, the usual error body when not
+            try:
+                self._answer(response, path)
+            except RemoteEnvError as exc:
+                if exc.code == NoEvidence.code:
+                    return None
+                raise
+        if self._evidence_dir is None:
+            self._evidence_dir = tempfile.TemporaryDirectory(prefix="palaestra-remote-evidence-")
+        folder = await asyncio.to_thread(unpack, response.content, Path(self._evidence_dir.name))
+        return Evidence(record=json.loads((folder / RECORD).read_text()), saved=folder)
+
     async def arender(self) -> Any:
         if self.render_mode != "rgb_array" or self._last is None:
             return None
         return self._last.get("screenshot")
 
     async def aclose(self) -> None:
+        if self._evidence_dir is not None:
+            self._evidence_dir.cleanup()
+            self._evidence_dir = None
         sid, self.session_id = self.session_id, None
         client, self._client = self._client, None
         if client is None:

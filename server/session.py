@@ -19,7 +19,8 @@ from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import Observation
 from palaestra.envs.views import Converter, view_converters
 from palaestra.runs.trajectory import TrajectoryWriter
-from palaestra.server.session_errors import EpisodeNotStarted
+from palaestra.server.session_errors import EpisodeNotEnded, EpisodeNotStarted, NoEvidence
+from palaestra.tasks.base import Evidence
 
 log = logging.getLogger(__name__)
 #: Why an episode its agent ended without an answer is judged so (as runs say it: `runs.episode`).
@@ -70,6 +71,9 @@ class Session:
         self.recorder: TrajectoryWriter | None = None
         #: What the agent submitted to end the episode (MCP's `submit`), or None.
         self.submission: dict[str, Any] | None = None
+        #: Why the client ended the episode without an answer when its task is not judged so (its
+        #: step limit, its agent gave up: `early_stop`), or None.
+        self.stopped: str | None = None
         #: Called after every reset and step, with the session (UI views, MCP).
         self.listeners: list[Callable[[Session], None]] = []
         #: Awaited when the session closes (transports release what they hold for it).
@@ -103,7 +107,7 @@ class Session:
         self.episodes += 1
         self.episode_id = episode_id or f"{self.id}-{self.episodes}"
         self.step_count, self.total_reward = 0, 0.0
-        self.submission = None
+        self.submission, self.stopped = None, None
         self.last = StepOutcome(obs, info=dict(info))
         self.last.views = {name: convert(obs, None) for name, convert in self.converters.items()}
         if self.record_root is not None:
@@ -151,6 +155,7 @@ class Session:
         started = time.perf_counter()
         judged = await self.env.aearly_stop(reason)
         if judged is None:
+            self.stopped = self.stopped or reason  # ended by its client all the same
             return None
         self.env_s = time.perf_counter() - started
         obs, reward, terminated, truncated, info = judged
@@ -162,6 +167,30 @@ class Session:
         self._stop_recording()
         self._changed()
         return self.last
+
+    @property
+    def ended(self) -> bool:
+        """The episode is over: it ended itself, its agent submitted, or its client stopped it."""
+        return self.done or self.submission is not None or self.stopped is not None
+
+    async def evidence(self) -> Evidence:
+        """What the task keeps of the episode that ended, to judge it again (``palaestra judge``):
+        `EpisodeNotStarted`, `EpisodeNotEnded` or `NoEvidence` when there is none to give."""
+        if self.last is None:
+            raise EpisodeNotStarted(f"Session {self.id} has no episode yet: reset it first.")
+        if not self.ended:
+            raise EpisodeNotEnded(
+                f"Session {self.id}'s episode {self.episode_id} is still being played: its evidence is "
+                "what it ends as. Ask again once a step has ended it, or after POST "
+                f"/sessions/{self.id}/early_stop (the client's own step limit)."
+            )
+        kept = await self.env.aevidence()
+        if kept is None:
+            raise NoEvidence(
+                f"Session {self.id}'s task {self.task} keeps no evidence to judge it again: only site "
+                "tasks and WebArena's official tasks do (others are judged on the live page)."
+            )
+        return kept
 
     def submit(self, *, answer: str | None = None, infeasible: bool = False, reason: str = "") -> None:
         """The agent says it is done (its answer, if any, was sent as an action before)."""

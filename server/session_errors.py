@@ -42,3 +42,17 @@ class EnvironmentFailure(SessionError):
 class EpisodeNotStarted(SessionError):
     status = 409
     code = "NOT_RESET"
+
+
+class EpisodeNotEnded(SessionError):
+    """Evidence asked of an episode still being played: it is what the episode ends as."""
+
+    status = 409
+    code = "EPISODE_NOT_ENDED"
+
+
+class NoEvidence(SessionError, LookupError):
+    """The ended episode's task keeps no evidence (MiniWoB++, desktop tasks: judged on the live page)."""
+
+    status = 404
+    code = "NO_EVIDENCE"

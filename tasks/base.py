@@ -41,11 +41,16 @@ class Evidence:
     """What a task needs to judge a finished episode again later, without its agent (``palaestra
     judge``): what the agent answered and where it ended (``record``, plain JSON), the folder of
     the episode's own state (its databases) to snapshot, if it has one, and the network events
-    its verdict reads (HAR entries, kept redacted as ``network.har``: ``runs.har``), if any."""
+    its verdict reads (HAR entries, kept redacted as ``network.har``: ``runs.har``), if any.
+
+    ``saved`` is a folder where that was written already, as a run writes it (an episode served by
+    ``palaestra serve``: its server wrote it, `palaestra.server.evidence_wire`); a run keeps its
+    files as they are, and ``record`` is then its ``evidence.json``."""
 
     record: dict[str, Any]
     state: Path | None = None
     network: list[dict[str, Any]] | None = None
+    saved: Path | None = None
 
 
 class ToolRunner(Protocol):

@@ -8,10 +8,17 @@ from __future__ import annotations
 import pytest
 
 from palaestra.cli import main
-from palaestra.runs.columns import ALL_TASKS, ColumnSummary, format_columns, summarize_columns
+from palaestra.runs.columns import (
+    ALL_TASKS,
+    ColumnSummary,
+    format_columns,
+    stand_in_note,
+    summarize_columns,
+)
+from palaestra.runs.report import write_report
 from palaestra.runs.results import load_rows
 
-from .conftest import COLUMN_EXTRAS, COLUMN_RESULTS, MakeRun
+from .conftest import COLUMN_EXTRAS, COLUMN_RESULTS, MakeRun, columns_extra
 
 
 def test_column_means_are_over_the_episodes_each_column_judged(make_run: MakeRun) -> None:
@@ -58,3 +65,36 @@ def test_a_run_without_columns_prints_nothing_new(
     assert format_columns(load_rows(run)) == ""
     assert main(["show", str(run)]) == 0
     assert "Evaluator columns" not in capsys.readouterr().out
+
+
+def on_stand_ins(paper: float, *sites: str) -> dict[str, object]:
+    return {**columns_extra(paper, paper, None), "verdict": {"stand_ins": list(sites)}}
+
+
+def test_own_task_files_on_the_stand_ins_get_a_note_of_their_own(
+    make_run: MakeRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user's own task files (webarena-json) may be written for the stand-ins: `show` and the
+    report say where they ran, not that their numbers do not compare with WebArena's published ones."""
+    extras = {f"a|webarena-json.7|{seed}": on_stand_ins(1.0 - seed, "shopping") for seed in (0, 1)}
+    own = make_run({("a", "webarena-json.7"): "1/2"}, name="own", extras=extras)
+    assert main(["show", str(own)]) == 0
+    out = capsys.readouterr().out
+    note = (
+        "2 of 2 judged episodes of your own task files (webarena-json) ran on Palaestra's stand-ins for "
+        "shopping: their verdicts are of the stand-ins' pages and data (other instances: --site NAME=URL)."
+    )
+    assert note in out and "published" not in out and "check the harness" not in out
+    assert note.replace("'", "&#x27;") in write_report(own).read_text()
+
+    both = make_run({("a", "webarena-json.7"): "1/1", ("a", "webarena.44"): "0/1"}, name="both", extras={
+        "a|webarena-json.7|0": on_stand_ins(1.0, "shopping"), "a|webarena.44|0": on_stand_ins(0.0, "gitlab"),
+    })  # fmt: skip
+    assert stand_in_note(load_rows(both)).splitlines() == [
+        "1 of 1 judged episodes ran on Palaestra's stand-ins for gitlab: they check the harness, not the "
+        "agent, and do not compare with published WebArena numbers (give your instances: --site NAME=URL).",
+        "1 of 1 judged episodes of your own task files (webarena-json) ran on Palaestra's stand-ins for "
+        "shopping: their verdicts are of the stand-ins' pages and data (other instances: --site NAME=URL).",
+    ]
+    report = write_report(both).read_text()
+    assert "do not compare with published WebArena numbers" in report
