@@ -2,8 +2,9 @@
 its own, with what the text around it says the reader already has running (the environment server on
 the port the example names, an OpenAI-compatible model on the port the example names).
 
-`tests/test_doc_examples.py` starts this file as a script, inside a private network namespace when the
-example names a fixed loopback port (so no other test, or a real server on this machine, can hold it).
+`tests/test_doc_examples.py` starts this file as a script; when the example names a fixed loopback port,
+it moves into a network namespace of its own first (so no other test, nor a real server on this
+machine, can hold that port).
 The example's code runs unchanged; what it prints is noted with the line that printed it, so the test
 can compare each printed value with the comment that says what it prints.
 
@@ -96,11 +97,27 @@ def model_server(port: int | None, answers: list[str], chat: list[str]) -> Itera
         chat.extend(str(r.model) for r in server.chat_requests)
 
 
+def private_network() -> str:
+    """Move this process (and so the servers and the example it starts) into a network namespace of
+    its own, with its loopback up, so that the port an example names is free whatever else runs on
+    the machine. A kernel that refuses (no CAP_SYS_ADMIN) leaves us on the host's loopback, where the
+    port must be free: a server that cannot bind it fails the test saying so."""
+    from palaestra.envs.desktop import net_namespace
+
+    try:
+        os.close(net_namespace.isolate())
+    except OSError as exc:
+        print(f"no private network ({exc}); using the host's loopback", file=sys.stderr)
+        return "host"
+    return "private"
+
+
 def main(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
     cwd = Path(spec["cwd"])
+    network = "host"
     if spec["private_network"]:
-        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        network = private_network()
     notes = cwd.parent / "prints.jsonl"
     notes.write_text("")
     chat: list[str] = []
@@ -118,7 +135,7 @@ def main(spec_path: str) -> None:
         )
     prints = [json.loads(line) for line in notes.read_text().splitlines()]
     result = {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr, "prints": prints}
-    Path(spec["result"]).write_text(json.dumps({**result, "chat": chat}))
+    Path(spec["result"]).write_text(json.dumps({**result, "chat": chat, "network": network}))
 
 
 if __name__ == "__main__":
