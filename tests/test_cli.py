@@ -215,17 +215,13 @@ def test_memory_build_from_a_run_without_demonstrations_stops_with_the_fix(
     assert not (tmp_path / "memory").exists()
 
 
-def test_the_readmes_async_snippets_run_as_written(tmp_path: Path) -> None:
+def test_the_docs_async_snippets_have_no_top_level_await() -> None:
+    """They run as scripts (tests/test_doc_examples.py runs them), where a top-level `await` is a
+    SyntaxError that a notebook would hide."""
     blocks = [b for b in re.findall(r"```python\n(.*?)```", user_docs_text(), re.S) if "asyncio.run(" in b]
     assert len(blocks) == 2  # the environment's and the executor's
     for block in blocks:
-        assert not re.search(r"^(\w.*=\s*)?await ", block, re.M)  # no top-level await
-    environment = next(b for b in blocks if "BrowserEnv" in b)
-    done = subprocess.run(
-        [sys.executable, "-c", environment], capture_output=True, text=True, timeout=300, cwd=tmp_path
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["1.0", "True"]
+        assert not re.search(r"^(\w.*=\s*)?await ", block, re.M)
 
 
 def test_a_suite_name_as_the_pattern_lists_that_suite(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,9 +1,9 @@
 """Every ```python block of the README and `docs/` runs as written, each in a fresh interpreter in a
 working directory of its own, and every value it prints is the one the comment on its `print` line
 says. What the reader already has (a server the text before the block starts, a model endpoint) the
-test provides; it never edits a block, except by the `CORRECTED` table below while a page waits for
-its fix. A block this module does not know fails `test_every_block_of_the_docs_is_run_somewhere`, so a
-new example gets a test with it."""
+test provides; it never edits a block (one that cannot run as written is a doc bug: fix the page).
+A block this module does not know fails `test_every_block_of_the_docs_is_run_somewhere`, so a new
+example gets a test with it."""
 
 from __future__ import annotations
 
@@ -96,38 +96,7 @@ HERE = {
 
 #: Comments on `print` lines that explain rather than say what is printed.
 NOT_OUTPUT = {
-    ("docs/routing.md", "inside a coroutine: `await executor.call(...)`"),
     ("docs/osworld.md", "why an answer is empty: the failed model calls, in words"),
-}
-
-#: Blocks that cannot run as written, with the text that runs until the page is fixed (DOC-doc-examples.md
-#: says what to change). Remove an entry once its page holds the corrected text:
-#: `test_no_correction_outlives_its_fix` fails until then.
-CORRECTED: dict[tuple[str, str], str] = {
-    # `browsergym` is not importable beside Palaestra (its Playwright 1.44 pin): ModuleNotFoundError.
-    ("docs/environments.md", "import gymnasium as gym"): """\
-import gymnasium as gym
-from palaestra.envs import BrowserGymObservation
-
-env = BrowserGymObservation(gym.make("palaestra/miniwob.enter-text"))  # or a BrowserEnv
-obs, info = env.reset(seed=3)
-print(obs["goal"])  # Enter "Myron" into the text field and press Submit.
-print(obs["extra_element_properties"]["17"]["clickable"])  # True
-obs, reward, terminated, truncated, info = env.step("fill('17', 'Myron')\\nclick('18')")
-print(reward, info["success"])  # 1.0 True
-env.close()
-""",
-    # `env.step(action)` with no `action`: NameError.
-    ("docs/environments.md", "from palaestra.server.browsergym_remote import BrowserGymClient"): """\
-from palaestra.server.browsergym_remote import BrowserGymClient
-
-with BrowserGymClient("miniwob.enter-text", server="http://127.0.0.1:8765") as env:
-    obs, info = env.reset(seed=3)  # opens the session (later resets reuse it)
-    print(obs["goal"])  # Enter "Myron" into the text field and press Submit.
-    # an agent reads obs["axtree_object"] (BrowserGym's flatten_axtree_to_str prints our ids)
-    obs, reward, terminated, truncated, info = env.step("fill('17', 'Myron')\\nclick('18')")
-    print(reward, terminated)  # 1.0 True
-""",
 }
 
 
@@ -145,11 +114,6 @@ def test_every_block_of_the_docs_is_run_somewhere() -> None:
     assert unknown == [], f"add these blocks to HERE (or ELSEWHERE, naming their test): {unknown}"
     stale = [f"{page}: {first}" for page, first in {**HERE, **ELSEWHERE} if (page, first) not in keys]
     assert stale == [], f"these blocks are gone from the docs; remove them from the tables: {stale}"
-
-
-def test_no_correction_outlives_its_fix() -> None:
-    fixed = [f"{key[0]}: {key[1]}" for key, text in CORRECTED.items() if block_by_key(key).code == text]
-    assert fixed == [], f"the page holds the corrected text now; remove its CORRECTED entry: {fixed}"
 
 
 def claims(block: Block, code: str) -> dict[int, str]:
@@ -205,7 +169,7 @@ def test_the_block_runs_as_written_and_prints_what_its_comments_say(
     key: tuple[str, str], tmp_path: Path
 ) -> None:
     block, run = block_by_key(key), HERE[key]
-    code = CORRECTED.get(key, block.code)
+    code = block.code
     result = run_block(block, code, run, tmp_path)
     assert result["returncode"] == 0, f"{block.page}:{block.line}: the block failed:\n{result['stderr']}"
     prints = result["prints"]
@@ -216,8 +180,7 @@ def test_the_block_runs_as_written_and_prints_what_its_comments_say(
     code_lines = code.splitlines()
     wrong = []
     for number, comment in claims(block, code).items():
-        page_line = f"{block.line + number - 1}" + (" (as corrected)" if key in CORRECTED else "")
-        where = f"{block.page}:{page_line}: `{code_lines[number - 1].split('  # ')[0].strip()}`"
+        where = f"{block.page}:{block.line + number - 1}: `{code_lines[number - 1].split('  # ')[0].strip()}`"
         if number not in printed:
             wrong.append(f"{where} printed nothing; its comment says {comment!r}")
         elif not matches(comment, printed[number]):
