@@ -31,6 +31,20 @@ def require_memory(path: str, agent: str, *, required: bool) -> None:
             f"Agent `{agent}`: memory={path} {what} (looked in {folder.resolve()}). "
             + BUILD_HINT.format(path=path)
         )
+    require_readable_memory(folder, agent)
+
+
+def require_readable_memory(folder: Path, agent: str) -> None:
+    """Read the memory's files (no embedding model is loaded), so a damaged memory stops the run
+    before its first episode rather than failing every episode with a bare parser error."""
+    from palaestra.memory import persist
+    from palaestra.memory.errors import ExemplarMemoryError
+
+    try:
+        store, _index = persist.load_contents(folder, persist.read_meta(folder))
+    except ExemplarMemoryError as err:
+        raise ConfigError(f"Agent `{agent}`: {err}") from err
+    store.close()
 
 
 def require_model(model: str, agent: str, environ_names: tuple[str, ...]) -> None:
