@@ -47,6 +47,7 @@ from palaestra.agents.llm import (
     check_default_model,
     prompt_style,
 )
+from palaestra.agents.llm.model import STYLES
 from palaestra.agents.registry import AgentSpec
 from palaestra.agents.retrieval import ExemplarSource, open_exemplar_source, page_signature, rank
 from palaestra.agents.synapse_prompt import (
@@ -63,7 +64,7 @@ from palaestra.agents.synapse_prompt import (
 )
 from palaestra.config import ConfigError
 from palaestra.envs.obs import Observation
-from palaestra.errors import ActionError, did_you_mean
+from palaestra.errors import ActionError, check_choice, did_you_mean
 from palaestra.memory.exemplar import Exemplar, Hit
 
 REFER_BY = ("auto", "id", "text")
@@ -94,13 +95,33 @@ class SynapseConfig:
     give_up_factor: float = 2.0
 
     def check(self) -> None:
-        """A memory, if given, must exist. No model named here or in the environment means the
-        embedded LLM (``default_model``), so none is required."""
+        """A memory, if given, must exist and be readable; choices must be known ones and counts
+        make sense (``exemplars=-1`` would silently drop the closest exemplar, a window smaller
+        than the answer leaves no room for a prompt). No model named here or in the environment
+        means the embedded LLM (``default_model``), so none is required."""
         require_memory(self.memory, "synapse", required=False)
         if self.refer_by not in REFER_BY:
             raise ConfigError(
                 f"synapse: unknown refer_by `{self.refer_by}`.{did_you_mean(self.refer_by, list(REFER_BY))} "
                 f"Known: {', '.join(REFER_BY)}."
+            )
+        check_choice("synapse: prompt_style", self.prompt_style, STYLES)
+        for name, least in (
+            ("exemplars", 0), ("retrieve", 1), ("max_tokens", 1), ("state_tokens", 1), ("max_reasks", 0),
+            ("temperature", 0), ("give_up_factor", 0),
+        ):  # fmt: skip
+            if getattr(self, name) < least:
+                raise ConfigError(f"synapse: {name} must be {least} or more, got {getattr(self, name)}.")
+        if self.retrieve < self.exemplars:
+            raise ConfigError(
+                f"synapse: retrieve={self.retrieve} fetches fewer candidates than exemplars={self.exemplars} "
+                f"puts in the prompt. Fix: retrieve >= exemplars (default 50)."
+            )
+        if self.context_window < self.max_tokens + self.state_tokens:
+            raise ConfigError(
+                f"synapse: context_window={self.context_window} leaves no room for a prompt beside "
+                f"max_tokens={self.max_tokens} and state_tokens={self.state_tokens}. Fix: the model's "
+                f"window (default 8192), or smaller max_tokens / state_tokens."
             )
         if not self.model and not self.base_url:
             check_default_model("synapse")
@@ -269,7 +290,9 @@ class SynapseAgent(Agent):
             step.extra["shown_action"] = shown
             break
         step.messages, step.latency = messages, time.perf_counter() - started
+        # Goals to read, ids to look the exemplars up (`palaestra memory show`, the UI) or remove them.
         step.extra["exemplars"] = [e.goal for e in self.exemplars]
+        step.extra["exemplar_ids"] = [e.id for e in self.exemplars]
         self.steps.append((state, step.extra.get("shown_action", step.action)))
         self.history.append(step)
         return step

@@ -91,10 +91,14 @@ def test_exemplars_are_whole_trajectories_in_the_prompt(
         goal='Click on the "Okay" button.',
         task="click-button",
         trajectory=[{"state": "[9] button Okay", "action": "click('9')"}],
+        id="okay-1",
     )
     agent = make_agent(server, FixedExemplars([exemplar]))
     success, _ = play(make_env("miniwob.click-button"), agent, 4)
     assert success
+    # the step says which exemplars it was shown, by goal and by id (to look one up in the memory)
+    assert agent.history[0].extra["exemplar_ids"] == ["okay-1"]
+    assert agent.history[0].extra["exemplars"] == ['Click on the "Okay" button.']
     prompt = server.chat_requests[0].last_user_text()
     assert prompt.startswith(
         'Example 1\nTask: Click on the "Okay" button.\nState:\n[9] button Okay\nAction: click'
@@ -212,3 +216,26 @@ def test_extract_actions() -> None:
     assert extract_actions(" click('18')\n[19] button next\nAction: click('20')") == "click('18')"
     assert extract_actions("I would click it") == "I would click it"  # left for the parser to refuse
     assert until_repeated("click('3')\nclick('4')\nclick('3')\nclick('5')") == "click('3')\nclick('4')"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"prompt_style": "completions"}, "prompt_style must be one of `auto`, `chat`, `completion`"),
+        ({"exemplars": "-1"}, "exemplars must be 0 or more, got -1"),
+        ({"retrieve": "2"}, "retrieve=2 fetches fewer candidates than exemplars=3"),
+        ({"max_tokens": "0"}, "max_tokens must be 1 or more"),
+        ({"context_window": "512"}, "context_window=512 leaves no room for a prompt"),
+        ({"give_up_factor": "-1"}, "give_up_factor must be 0 or more"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_episode(args: dict[str, str], message: str) -> None:
+    """What `palaestra eval` checks before its first episode: an argument that would fail every
+    episode (an unknown prompt style) or quietly change the method (exemplars=-1 dropped the
+    closest exemplar) is refused, naming it."""
+    from palaestra.agents.registry import check_agent
+    from palaestra.config import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_agent("synapse", {"model": "m", "base_url": "http://127.0.0.1:9/v1", **args})
+    check_agent("synapse", {"model": "m", "base_url": "http://127.0.0.1:9/v1", "exemplars": "0"})  # zero-shot
