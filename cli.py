@@ -206,10 +206,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
-    from palaestra.runs.memory_cli import build_memory, inspect_memory
+    from palaestra.runs.memory_cli import build_memory, export_exemplars, inspect_memory
 
     if args.action == "build":
         return build_memory(args)
+    if args.action == "export":
+        return export_exemplars(args)
     return inspect_memory(args)
 
 

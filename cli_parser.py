@@ -49,7 +49,9 @@ EXAMPLES: dict[str, list[str]] = {
     "memory": [
         "palaestra memory build memories/miniwob --oracles '*' --seeds 0-4",
         "palaestra memory build memories/m --run results/mem",
+        "palaestra memory build memories/m --exemplars exemplars.jsonl",
         "palaestra memory inspect memories/miniwob",
+        "palaestra memory export memories/miniwob --out exemplars.jsonl",
     ],
     "llm": [
         "palaestra llm prepare",
@@ -256,8 +258,10 @@ def make_parser() -> SuggestingParser:
     p.add_argument(
         "--by-task", action="store_true", help="pair the runs' single agents whatever their labels"
     )
-    p = sub.add_parser("memory", help="build or inspect exemplar memories", epilog=epilog(EXAMPLES["memory"]))
-    p.add_argument("action", choices=("build", "inspect"), help="build (or add to) a memory, or inspect one")
+    what = "build, inspect or export exemplar memories"
+    p = sub.add_parser("memory", help=what, epilog=epilog(EXAMPLES["memory"]))
+    what = "build (or add to) a memory, inspect one, or export its exemplars as JSON lines"
+    p.add_argument("action", choices=("build", "inspect", "export"), help=what)
     p.add_argument("path", help="the memory's directory")
     what = "add the demonstrations of a run made with --record-demos (repeat for several)"
     p.add_argument("--run", action="append", default=[], metavar="RUN", help=what)
@@ -269,6 +273,12 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
     what = "add the demonstrations among the trajectories under DIR (e.g. palaestra serve --trajectories)"
     p.add_argument("--trajectories", action="append", default=[], metavar="DIR", help=what)
+    what = (
+        "add the exemplars in FILE: JSON lines (or a JSON list), each {goal, suite, task, trajectory: "
+        "[{state, action}, ...]}, as `export` writes them (repeat for several)"
+    )
+    p.add_argument("--exemplars", action="append", default=[], metavar="FILE", help=what)
+    p.add_argument("--out", metavar="FILE", help="export: write to FILE instead of standard output")
     what = "the embedded LLM: assemble and check its file, show it, serve it over the OpenAI API"
     p = sub.add_parser("llm", help=what, epilog=epilog(EXAMPLES["llm"]))
     what = (

@@ -85,6 +85,8 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )  # official tasks
     for block in re.findall(r"```python\n# (\w+\.py)\n(.*?)```", user_docs_text(), re.S):
         (tmp_path / block[0]).write_text(block[1])  # the README's own files (an agent of one's own)
+    exemplar = {"goal": "Click the button.", "trajectory": [{"state": "[3] button", "action": "click('3')"}]}
+    (tmp_path / "exemplars.jsonl").write_text(json.dumps(exemplar) + "\n")  # `memory build --exemplars`
     (tmp_path / "run.toml").write_text(
         'out = "results/toml"\ntasks = ["click-test"]\nseeds = "0-2"\n[[agents]]\nname = "random"\n'
     )
