@@ -31,7 +31,7 @@ from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
-from palaestra.agents.checks import require_memory
+from palaestra.agents.checks import require_memory, require_reachable_endpoint
 from palaestra.agents.element_refs import (
     RefState,
     action_grammar,
@@ -47,6 +47,7 @@ from palaestra.agents.llm import (
     check_default_model,
     prompt_style,
 )
+from palaestra.agents.llm.default import endpoint_configured
 from palaestra.agents.llm.model import STYLES
 from palaestra.agents.registry import AgentSpec
 from palaestra.agents.retrieval import ExemplarSource, open_exemplar_source, page_signature, rank
@@ -125,6 +126,8 @@ class SynapseConfig:
             )
         if not self.model and not self.base_url:
             check_default_model("synapse")
+        if self.model or self.base_url or endpoint_configured():
+            require_reachable_endpoint(self.base_url, "synapse")
 
 
 class SynapseAgent(Agent):

@@ -229,13 +229,41 @@ def test_extract_actions() -> None:
         ({"give_up_factor": "-1"}, "give_up_factor must be 0 or more"),
     ],
 )
-def test_bad_arguments_are_refused_before_any_episode(args: dict[str, str], message: str) -> None:
+def test_bad_arguments_are_refused_before_any_episode(
+    make_llm_server: Callable[..., ScriptedLLMServer], args: dict[str, str], message: str
+) -> None:
     """What `palaestra eval` checks before its first episode: an argument that would fail every
     episode (an unknown prompt style) or quietly change the method (exemplars=-1 dropped the
     closest exemplar) is refused, naming it."""
     from palaestra.agents.registry import check_agent
     from palaestra.config import ConfigError
 
+    endpoint = {"model": "scripted-model", "base_url": make_llm_server().base_url}
     with pytest.raises(ConfigError, match=re.escape(message)):
-        check_agent("synapse", {"model": "m", "base_url": "http://127.0.0.1:9/v1", **args})
-    check_agent("synapse", {"model": "m", "base_url": "http://127.0.0.1:9/v1", "exemplars": "0"})  # zero-shot
+        check_agent("synapse", {**endpoint, **args})
+    check_agent("synapse", {**endpoint, "exemplars": "0"})  # zero-shot is fine
+
+
+def test_an_endpoint_that_refuses_connections_is_refused_before_any_episode(
+    make_llm_server: Callable[..., ScriptedLLMServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model server not started yet: said at once, with the fix, instead of every episode spending
+    its retries (about 30 s each) before erroring as `model_unavailable`."""
+    from palaestra.agents.registry import check_agent
+    from palaestra.config import ConfigError
+
+    server = make_llm_server()
+    url = server.base_url
+    server.stop()  # its port now refuses connections
+    with pytest.raises(
+        ConfigError, match=re.escape(f"nothing answers at the model endpoint {url}")
+    ) as caught:
+        check_agent("synapse", {"model": "scripted-model", "base_url": url})
+    assert "from base_url" in str(caught.value) and "palaestra llm serve" in str(caught.value)
+    monkeypatch.setenv("PALAESTRA_LLM_BASE_URL", url)
+    monkeypatch.setenv("PALAESTRA_LLM_MODEL", "scripted-model")
+    with pytest.raises(ConfigError, match="from PALAESTRA_LLM_BASE_URL"):
+        check_agent("synapse", {})
+    live = make_llm_server()
+    monkeypatch.setenv("PALAESTRA_LLM_BASE_URL", live.base_url)
+    check_agent("synapse", {})
