@@ -26,12 +26,10 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
-from palaestra.agents.checks import require_memory, require_reachable_endpoint
 from palaestra.agents.element_refs import (
     RefState,
     action_grammar,
@@ -44,13 +42,11 @@ from palaestra.agents.llm import (
     Model,
     TokenCounter,
     agent_model,
-    check_default_model,
     prompt_style,
 )
-from palaestra.agents.llm.default import endpoint_configured
-from palaestra.agents.llm.model import STYLES
 from palaestra.agents.registry import AgentSpec
 from palaestra.agents.retrieval import ExemplarSource, open_exemplar_source, page_signature, rank
+from palaestra.agents.synapse_config import SynapseConfig
 from palaestra.agents.synapse_prompt import (
     OMITTED,
     STOPS,
@@ -63,71 +59,9 @@ from palaestra.agents.synapse_prompt import (
     until_repeated,
     with_tools,
 )
-from palaestra.config import ConfigError
 from palaestra.envs.obs import Observation
-from palaestra.errors import ActionError, check_choice, did_you_mean
+from palaestra.errors import ActionError
 from palaestra.memory.exemplar import Exemplar, Hit
-
-REFER_BY = ("auto", "id", "text")
-
-
-@dataclass(frozen=True)
-class SynapseConfig:
-    model: str = ""
-    base_url: str | None = None
-    api_key: str | None = None
-    memory: str = ""  # ExemplarMemory directory; empty means no exemplars (zero-shot)
-    exemplars: int = 3  # trajectories in the prompt
-    retrieve: int = 50  # candidates fetched by goal embedding, then re-ranked on the first page
-    temperature: float = 0.0
-    max_tokens: int = 256
-    context_window: int = 8192
-    state_tokens: int = 800
-    max_reasks: int = 2
-    cache_dir: str | None = None
-    budget_tokens: int | None = None
-    prompt_style: str = "auto"  # auto (completion when the model has it), chat or completion
-    #: How prompts name elements: "id" (``click('15')``), "text" (``click([button Yes])``, answers
-    #: decoded under a grammar when the model takes one), or "auto": text when the model continues
-    #: text under a grammar, else id.
-    refer_by: str = "auto"
-    #: Give up (end the episode) after this many times the longest exemplar's steps, plus two:
-    #: an episode that long has lost its way, and every further step costs a model call. 0: never.
-    give_up_factor: float = 2.0
-
-    def check(self) -> None:
-        """A memory, if given, must exist and be readable; choices must be known ones and counts
-        make sense (``exemplars=-1`` would silently drop the closest exemplar, a window smaller
-        than the answer leaves no room for a prompt). No model named here or in the environment
-        means the embedded LLM (``default_model``), so none is required."""
-        require_memory(self.memory, "synapse", required=False)
-        if self.refer_by not in REFER_BY:
-            raise ConfigError(
-                f"synapse: unknown refer_by `{self.refer_by}`.{did_you_mean(self.refer_by, list(REFER_BY))} "
-                f"Known: {', '.join(REFER_BY)}."
-            )
-        check_choice("synapse: prompt_style", self.prompt_style, STYLES)
-        for name, least in (
-            ("exemplars", 0), ("retrieve", 1), ("max_tokens", 1), ("state_tokens", 1), ("max_reasks", 0),
-            ("temperature", 0), ("give_up_factor", 0),
-        ):  # fmt: skip
-            if getattr(self, name) < least:
-                raise ConfigError(f"synapse: {name} must be {least} or more, got {getattr(self, name)}.")
-        if self.retrieve < self.exemplars:
-            raise ConfigError(
-                f"synapse: retrieve={self.retrieve} fetches fewer candidates than exemplars={self.exemplars} "
-                f"puts in the prompt. Fix: retrieve >= exemplars (default 50)."
-            )
-        if self.context_window < self.max_tokens + self.state_tokens:
-            raise ConfigError(
-                f"synapse: context_window={self.context_window} leaves no room for a prompt beside "
-                f"max_tokens={self.max_tokens} and state_tokens={self.state_tokens}. Fix: the model's "
-                f"window (default 8192), or smaller max_tokens / state_tokens."
-            )
-        if not self.model and not self.base_url:
-            check_default_model("synapse")
-        if self.model or self.base_url or endpoint_configured():
-            require_reachable_endpoint(self.base_url, "synapse")
 
 
 class SynapseAgent(Agent):
