@@ -4,6 +4,7 @@ before its first episode (see ``palaestra.agents.checks``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from palaestra.agents.checks import require_memory, require_reachable_endpoint
 from palaestra.agents.llm import check_default_model
@@ -38,6 +39,25 @@ class SynapseConfig:
     #: Give up (end the episode) after this many times the longest exemplar's steps, plus two:
     #: an episode that long has lost its way, and every further step costs a model call. 0: never.
     give_up_factor: float = 2.0
+
+    #: The arguments of Synapse's own `run_miniwob.py`, and what each is here: a researcher types them.
+    FOREIGN_NAMES: ClassVar[dict[str, str]] = {
+        "memory_path": "Synapse's `--memory_path` is `memory=DIR` here (made by `palaestra memory build`).",
+        "no_memory": (
+            "Synapse's `--no_memory` took the exemplars filed under the task's name, which agents here are "
+            "never told. Leave `memory` unset for a zero-shot agent, or build a memory of that task's "
+            "demonstrations only (`palaestra memory build DIR --oracles TASK`)."
+        ),
+        "no_filter": (
+            "Synapse's `--no_filter` prompted with the raw state; here the state is always abstracted "
+            "(the `generic` agent with `observation=axtree` sends the whole tree)."
+        ),
+        "env_name": "The task is `palaestra eval --tasks`, and is never told to the agent.",
+        "seed": "Seeds are `palaestra eval --seeds`.",
+        "num_episodes": "Seeds are `palaestra eval --seeds` (one episode each).",
+        "log_dir": "Records go to `palaestra eval --out DIR` (each step's prompt and answer included).",
+        "top_k": "The trajectories in the prompt are `exemplars` (3); candidates re-ranked, `retrieve` (50).",
+    }
 
     def check(self) -> None:
         """A memory, if given, must exist and be readable; choices must be known ones and counts

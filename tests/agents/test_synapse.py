@@ -267,3 +267,25 @@ def test_an_endpoint_that_refuses_connections_is_refused_before_any_episode(
     live = make_llm_server()
     monkeypatch.setenv("PALAESTRA_LLM_BASE_URL", live.base_url)
     check_agent("synapse", {})
+
+
+@pytest.mark.parametrize(
+    ("key", "meaning"),
+    [
+        ("memory_path", "Synapse's `--memory_path` is `memory=DIR` here"),
+        ("no_memory", "Leave `memory` unset for a zero-shot agent"),
+        ("no_filter", "the state is always abstracted"),
+        ("memroy", "Did you mean: `memory`?"),  # a typo still gets the closest name
+    ],
+)
+def test_synapses_own_argument_names_are_translated(key: str, meaning: str) -> None:
+    """A researcher types the arguments of Synapse's `run_miniwob.py`: `no_memory` was answered
+    "Did you mean: `memory`?", the opposite of what it asks for."""
+    from palaestra.agents.registry import check_agent
+    from palaestra.config import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(meaning)) as caught:
+        check_agent("synapse", {key: "x"})
+    assert "Known keys: model, base_url" in str(caught.value)
+    if key == "no_memory":
+        assert "Did you mean" not in str(caught.value)
