@@ -34,6 +34,11 @@ def read_exemplar_file(path: str | Path) -> list[Exemplar]:
         raise ConfigError(f"--exemplars {path}: no such file. It holds one exemplar a line, e.g. {EXAMPLE}")
     text = path.read_text(encoding="utf-8")
     entries: list[tuple[int, Any]] = []
+    whole = _whole_json(text)
+    if isinstance(whole, dict):  # Synapse's own file, or one exemplar (over several lines)
+        _refuse_synapse_file(whole, path)
+        if len(text.strip().splitlines()) > 1:
+            return [_exemplar(whole, str(path))]
     if text.lstrip().startswith("["):
         try:
             entries = [(0, entry) for entry in json.loads(text)]
@@ -54,6 +59,27 @@ def read_exemplar_file(path: str | Path) -> list[Exemplar]:
         where = f"{path}, line {number}" if number else f"{path}, entry {index + 1}"
         exemplars.append(_exemplar(entry, where))
     return exemplars
+
+
+def _whole_json(text: str) -> Any:
+    """The file read as one JSON value, or None when it is not one (JSON lines are not)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def _refuse_synapse_file(data: dict[str, Any], path: Path) -> None:
+    """Synapse's `exemplars.json` (task name -> {"demo": [...]}) cannot be read as exemplars: its
+    states are its own environment's HTML and its actions XPath calls for Selenium."""
+    if "goal" in data or not any(isinstance(v, dict) and "demo" in v for v in data.values()):
+        return
+    raise ConfigError(
+        f"{path} looks like Synapse's own exemplars.json (exemplars filed under task names). Its states "
+        "are its environment's HTML and its actions XPath calls (`click_xpath(...)`), which do not run "
+        "here. Record demonstrations instead (`palaestra memory build DIR --oracles 'TASKS'`, a run's "
+        "--record-demos, or the UI's Save), or write exemplars in this format, one a line: " + EXAMPLE
+    )
 
 
 def _exemplar(entry: Any, where: str) -> Exemplar:

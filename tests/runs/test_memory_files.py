@@ -98,3 +98,21 @@ def test_a_bad_entry_is_refused_with_its_line_and_nothing_is_added(
     assert len(ExemplarMemory.open(tmp_path / "m")) == 0
     assert main([*argv, "--exemplars", str(tmp_path / "absent.jsonl")]) == 2
     assert "absent.jsonl: no such file. It holds one exemplar a line" in capsys.readouterr().err
+
+
+def test_one_object_over_several_lines_is_one_exemplar_and_synapses_own_file_is_explained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    memory_of(tmp_path / "m", [])
+    (tmp_path / "one.json").write_text(json.dumps(BUTTON.to_dict(), indent=2))
+    assert main(["memory", "build", str(tmp_path / "m"), "--exemplars", str(tmp_path / "one.json")]) == 0
+    assert len(ExemplarMemory.open(tmp_path / "m")) == 1
+    synapse = {
+        "click-button": {"demo": [{"task": "Click ok", "trajectory": [{"act": 'click_xpath("//button")'}]}]}
+    }
+    (tmp_path / "exemplars.json").write_text(json.dumps(synapse, indent=2))
+    assert (
+        main(["memory", "build", str(tmp_path / "m"), "--exemplars", str(tmp_path / "exemplars.json")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "looks like Synapse's own exemplars.json" in err and "XPath" in err and "--oracles" in err
