@@ -162,6 +162,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         summarize,
     )
 
+    if getattr(args, "prompts", None):
+        from palaestra.runs.show_prompts import format_prompts
+
+        print(redact_text(format_prompts(args.run, args.prompts, args.step)))
+        return 0
     rows = load_rows(args.run)
     if getattr(args, "by", None):  # WebArena's way: a line per site (or intent template), not per task
         from palaestra.tasks.webarena.breakdown import format_breakdown

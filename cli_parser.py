@@ -38,7 +38,11 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra list templates --suite webarena --site reddit",
         "palaestra list tasks --suite webarena --template 300",
     ],
-    "show": ["palaestra show results/mem", "palaestra show results/mem --by site"],
+    "show": [
+        "palaestra show results/mem",
+        "palaestra show results/mem --by site",
+        "palaestra show results/mem --prompts memory/click-test:0",
+    ],
     "report": ["palaestra report results/mem", "palaestra report results/mem --out mem.html"],
     "judge": [
         "palaestra judge results/mem",
@@ -235,6 +239,9 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--episodes", action="store_true", help=what)
     what = "one line per WebArena site (or intent template) instead of per task, with the evaluator columns"
     p.add_argument("--by", choices=("site", "template"), help=what)
+    what = "print one episode's prompts, answers, actions, agent notes (click-test:3, synapse/click-test:3)"
+    p.add_argument("--prompts", metavar="[AGENT/]TASK:SEED", help=what)
+    p.add_argument("--step", type=int, metavar="N", help="with --prompts: step N only")
     p = sub.add_parser(
         "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
     )
