@@ -37,13 +37,16 @@ def require_memory(path: str, agent: str, *, required: bool) -> None:
 
 
 def require_readable_memory(folder: Path, agent: str) -> None:
-    """Read the memory's files (no embedding model is loaded), so a damaged memory stops the run
-    before its first episode rather than failing every episode with a bare parser error."""
+    """Read the memory's files and name its embedder (no embedding model is loaded), so a damaged
+    memory, or one whose embedder needs settings no agent argument gives (an embeddings endpoint),
+    stops the run before its first episode rather than failing every episode."""
     from palaestra.memory import persist
     from palaestra.memory.errors import ExemplarMemoryError
 
     try:
-        store, _index = persist.load_contents(folder, persist.read_meta(folder))
+        meta = persist.read_meta(folder)
+        persist.resolve_embedder(folder, meta, None, reembed=False)  # its model loads on first use only
+        store, _index = persist.load_contents(folder, meta)
     except ExemplarMemoryError as err:
         raise ConfigError(f"Agent `{agent}`: {err}") from err
     store.close()

@@ -301,6 +301,26 @@ def test_a_damaged_memory_stops_the_run_before_the_first_episode(
     assert not (tmp_path / "run").exists()
 
 
+def test_a_memory_whose_embedder_needs_settings_stops_the_run_before_the_first_episode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Remote(HashingEmbedder):
+        @property
+        def name(self) -> str:
+            return "openai:text-embedding-3-small"
+
+    memory = ExemplarMemory.create(tmp_path / "mem", Remote(64))
+    memory.add([Exemplar(goal="Click the button.")])
+    memory.save()
+    argv = ["eval", "--agent", "memory", "--agent-arg", f"memory={tmp_path / 'mem'}", "--tasks", "click-test"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 2
+    assert (
+        "Agent `memory`: The memory at" in (err := capsys.readouterr().err)
+        and "text-embedding-3-small" in err
+    )
+    assert not (tmp_path / "run").exists()
+
+
 def test_synapse_without_a_model_needs_the_embedded_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
