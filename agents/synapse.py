@@ -78,7 +78,10 @@ class SynapseAgent(Agent):
         super().__init__()
         self.config = config
         if model is None:
-            model = agent_model(config, context_window=config.context_window)
+            model = agent_model(
+                config, context_window=config.context_window, max_retries=config.max_retries,
+                backoff_max=config.backoff_max, timeout=config.timeout,
+            )  # fmt: skip
         self.model = model
         self.style = prompt_style(model, config.prompt_style)
         #: Answers decoded under a grammar over the page's elements (text prompts only).

@@ -39,6 +39,11 @@ class SynapseConfig:
     #: Give up (end the episode) after this many times the longest exemplar's steps, plus two:
     #: an episode that long has lost its way, and every further step costs a model call. 0: never.
     give_up_factor: float = 2.0
+    #: How hard the endpoint's client retries (what a `model_unavailable` error names as the fix for
+    #: an overloaded server); the embedded model has no endpoint and ignores them.
+    max_retries: int = 5
+    backoff_max: float = 30.0
+    timeout: float = 60.0
 
     #: The arguments of Synapse's own `run_miniwob.py`, and what each is here: a researcher types them.
     FOREIGN_NAMES: ClassVar[dict[str, str]] = {
@@ -73,7 +78,7 @@ class SynapseConfig:
         check_choice("synapse: prompt_style", self.prompt_style, STYLES)
         for name, least in (
             ("exemplars", 0), ("retrieve", 1), ("max_tokens", 1), ("state_tokens", 1), ("max_reasks", 0),
-            ("temperature", 0), ("give_up_factor", 0),
+            ("temperature", 0), ("give_up_factor", 0), ("max_retries", 0), ("backoff_max", 0), ("timeout", 0),
         ):  # fmt: skip
             if getattr(self, name) < least:
                 raise ConfigError(f"synapse: {name} must be {least} or more, got {getattr(self, name)}.")

@@ -21,8 +21,9 @@ from palaestra.errors import UnknownNameError
 from palaestra.redaction import is_secret_key
 
 BACKENDS = ("local", "ray")
-#: Agent arguments that do not change what an agent does (beside secrets): not in its hash.
-UNPINNED_ARGS = frozenset({"budget_tokens", "budget_cost"})
+#: Agent arguments that do not change what an agent does (beside secrets): not in its hash. What a run
+#: may spend and how hard a model client retries: changing them resumes the run.
+UNPINNED_ARGS = frozenset({"budget_tokens", "budget_cost", "max_retries", "backoff_max", "timeout"})
 
 
 @dataclass(frozen=True)

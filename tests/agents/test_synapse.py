@@ -177,6 +177,30 @@ def test_server_errors_are_retried(
     assert success and calls["n"] == 3
 
 
+def test_retries_are_agent_arguments_and_do_not_pin_the_run(
+    make_llm_server: Callable[..., ScriptedLLMServer],
+) -> None:
+    """The `model_unavailable` message says to raise `max_retries` / `backoff_max`: they are
+    arguments of the agent, and changing them resumes a run rather than starting another."""
+    from palaestra.agents.llm import LLMUnavailableError
+    from palaestra.agents.registry import make_agent as build
+    from palaestra.envs.actions import MINIWOB_ACTIONS
+    from palaestra.runs.spec import AgentEntry
+
+    server = make_llm_server(server_error(503))
+    args = {"model": "scripted-model", "base_url": server.base_url, "api_key": "k", "backoff_max": "0.01"}
+    agent = build("synapse", {**args, "max_retries": "1", "timeout": "5"})
+    assert isinstance(agent, SynapseAgent)
+    agent.reset(TaskInfo(goal="Click the button.", action_set=MINIWOB_ACTIONS))
+    with pytest.raises(LLMUnavailableError):
+        agent.act({"axtree": "", "elements": [], "goal": "Click the button."})
+    assert len(server.chat_requests) == 2  # one ask, one retry
+    pinned = AgentEntry("synapse", (("model", "m"),)).config_hash
+    assert (
+        AgentEntry("synapse", (("model", "m"), ("max_retries", "9"), ("timeout", "5"))).config_hash == pinned
+    )
+
+
 def test_budget_stops_the_agent_with_a_typed_error(
     make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
 ) -> None:
