@@ -53,9 +53,11 @@ from palaestra.agents.synapse_prompt import (
     SYSTEM,
     SYSTEM_REFS,
     completion_prompt,
+    exemplar_steps,
     exemplar_text,
     extract_actions,
     render_trajectory,
+    turn_messages,
     until_repeated,
     with_tools,
 )
@@ -83,7 +85,9 @@ class SynapseAgent(Agent):
                 backoff_max=config.backoff_max, timeout=config.timeout,
             )  # fmt: skip
         self.model = model
-        self.style = prompt_style(model, config.prompt_style)
+        #: Synapse's own layout for chat models: each step a user turn, each action an assistant turn.
+        self.turns = config.prompt_style == "turns"
+        self.style = prompt_style(model, "chat" if self.turns else config.prompt_style)
         #: Answers decoded under a grammar over the page's elements (text prompts only).
         self.constrained = self.style == "completion" and model.capabilities.grammar
         self.refs = config.refer_by == "text" or (config.refer_by == "auto" and self.constrained)
@@ -94,6 +98,7 @@ class SynapseAgent(Agent):
         self.candidates: list[Hit] = []
         self.exemplars: list[Exemplar] = []
         self.exemplar_texts: list[str] = []
+        self.exemplar_steps: list[list[tuple[str, str]]] = []
         self.steps: list[tuple[str, str]] = []
 
     async def awarm(self) -> None:
@@ -107,6 +112,7 @@ class SynapseAgent(Agent):
         self.candidates = await asyncio.to_thread(self.source.search, task.goal, self.config.retrieve)
         self.exemplars = []
         self.exemplar_texts = []
+        self.exemplar_steps = []
         self.steps = []
 
     def choose_exemplars(self, obs: Observation) -> None:
@@ -116,9 +122,11 @@ class SynapseAgent(Agent):
         self.exemplars = ranked[: self.config.exemplars]
         refs_for = self.task.action_set if self.refs else None
         self.exemplar_texts = [exemplar_text(e, refs_for) for e in self.exemplars]
+        self.exemplar_steps = [exemplar_steps(e, refs_for) for e in self.exemplars]
 
     def build_messages(self, state: str) -> list[dict[str, str]]:
-        """System and user messages within the window: exemplars go first, then older states."""
+        """System and user messages within the window: exemplars go first, then older states (with
+        ``turns``, the same exemplars and states as Synapse's chat turns)."""
         assert self.task is not None
         system = (SYSTEM_REFS if self.refs else SYSTEM).format(actions=self.actions_text())
         budget = self.config.context_window - self.config.max_tokens - 64 - self.counter.count(system)
@@ -136,15 +144,23 @@ class SynapseAgent(Agent):
                 and self.counter.count(render_trajectory(self.task.goal, steps, "\n".join(words))) > budget
             ):
                 words.pop()
-            current = render_trajectory(self.task.goal, steps, "\n".join(words))
+            state = "\n".join(words)
+            current = render_trajectory(self.task.goal, steps, state)
         budget -= self.counter.count(current)
-        blocks = []
-        for text in self.exemplar_texts:
+        blocks, kept = [], []
+        for index, text in enumerate(self.exemplar_texts):
             cost = self.counter.count(text) + 4
             if cost <= budget:
                 blocks.append(text)
+                kept.append(index)
                 budget -= cost
         blocks.reverse()  # the closest exemplar last, next to the trajectory it should guide
+        if self.turns:
+            shown = [(self.exemplars[i].goal, self.exemplar_steps[i]) for i in reversed(kept)]
+            return [
+                {"role": "system", "content": system},
+                *turn_messages(shown, self.task.goal, steps, state),
+            ]
         examples = "".join(f"Example {i + 1}\n{b}\n\n" for i, b in enumerate(blocks))
         # A completion model continues a list best when the current trajectory is its next item.
         header = f"Example {len(blocks) + 1}" if self.style == "completion" else "Now"

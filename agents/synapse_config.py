@@ -31,7 +31,9 @@ class SynapseConfig:
     max_reasks: int = 2
     cache_dir: str | None = None
     budget_tokens: int | None = None
-    prompt_style: str = "auto"  # auto (completion when the model has it), chat or completion
+    #: auto (completion when the model has it), chat, completion, or turns: a chat model prompted in
+    #: Synapse's own chat layout (each state a user turn, each action an assistant turn).
+    prompt_style: str = "auto"
     #: How prompts name elements: "id" (``click('15')``), "text" (``click([button Yes])``, answers
     #: decoded under a grammar when the model takes one), or "auto": text when the model continues
     #: text under a grammar, else id.
@@ -75,7 +77,7 @@ class SynapseConfig:
                 f"synapse: unknown refer_by `{self.refer_by}`.{did_you_mean(self.refer_by, list(REFER_BY))} "
                 f"Known: {', '.join(REFER_BY)}."
             )
-        check_choice("synapse: prompt_style", self.prompt_style, STYLES)
+        check_choice("synapse: prompt_style", self.prompt_style, (*STYLES, "turns"))
         for name, least in (
             ("exemplars", 0), ("retrieve", 1), ("max_tokens", 1), ("state_tokens", 1), ("max_reasks", 0),
             ("temperature", 0), ("give_up_factor", 0), ("max_retries", 0), ("backoff_max", 0), ("timeout", 0),

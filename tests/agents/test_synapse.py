@@ -11,6 +11,7 @@ import pytest
 from palaestra.agents import TaskInfo
 from palaestra.agents.llm import BudgetExceeded, ChatModel, LLMConfig, WhitespaceTokenCounter
 from palaestra.agents.synapse import SynapseAgent, SynapseConfig, extract_actions, until_repeated
+from palaestra.agents.synapse_prompt import turn_messages
 from palaestra.envs import BrowserEnv
 from palaestra.memory import Exemplar, Hit
 from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text, server_error
@@ -103,6 +104,53 @@ def test_exemplars_are_whole_trajectories_in_the_prompt(
     assert prompt.startswith(
         'Example 1\nTask: Click on the "Okay" button.\nState:\n[9] button Okay\nAction: click'
     )
+
+
+def test_turns_prompt_chat_models_as_synapses_code_does(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    """`prompt_style=turns`: Synapse's own chat layout, each exemplar task a user turn, each state a
+    user turn ending in `Action:`, each action an assistant turn in a code fence; the answer in a
+    fence is read as Synapse read it."""
+
+    def fenced(request: ScriptRequest) -> Answer:
+        goal = next(m["content"] for m in reversed(request.messages) if m["content"].startswith("Task:"))
+        name = re.search(r'Click on the "([^"]+)" button', goal)
+        state = request.messages[-1]["content"]
+        found = (
+            re.search(r"^\[(\w+)\] button " + re.escape(name.group(1)) + "$", state, re.M) if name else None
+        )
+        return reply_text(f"```\nclick('{found.group(1)}')\n```" if found else "noop()")
+
+    server = make_llm_server(fenced)
+    exemplar = Exemplar(
+        goal='Click on the "Okay" button.',
+        task="click-button",
+        trajectory=[{"state": "[9] button Okay", "action": "click('9')"}],
+    )
+    agent = make_agent(server, FixedExemplars([exemplar]), prompt_style="turns")
+    success, _ = play(make_env("miniwob.click-button"), agent, 4)
+    assert success
+    messages = server.chat_requests[0].messages
+    assert [m["role"] for m in messages] == ["system", "user", "user", "assistant", "user", "user"]
+    assert [m["content"] for m in messages[1:4]] == [
+        'Task: Click on the "Okay" button.\nTrajectory:',
+        "Observation:\n[9] button Okay\nAction:",
+        "```\nclick('9')\n```",
+    ]
+    assert (
+        messages[4]["content"].startswith("Task: Click on the")
+        and messages[4]["content"] != messages[1]["content"]
+    )
+    assert messages[5]["content"].startswith("Observation:\n[") and messages[5]["content"].endswith(
+        "\nAction:"
+    )
+    # a past step of the current episode is a pair of turns as well
+    past = turn_messages([], "Do it.", [("[1] button A", "click('1')")], "[2] button B")
+    assert [m["content"] for m in past] == [
+        "Task: Do it.\nTrajectory:", "Observation:\n[1] button A\nAction:", "```\nclick('1')\n```",
+        "Observation:\n[2] button B\nAction:",
+    ]  # fmt: skip
 
 
 def test_reasks_when_the_answer_is_not_an_action(
