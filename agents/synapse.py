@@ -129,6 +129,8 @@ class SynapseAgent(Agent):
         ``turns``, the same exemplars and states as Synapse's chat turns)."""
         assert self.task is not None
         system = (SYSTEM_REFS if self.refs else SYSTEM).format(actions=self.actions_text())
+        if self.turns:  # the turns call a state an observation, as Synapse's code does
+            system = system.replace("at each step the state (", "at each step the observation (")
         budget = self.config.context_window - self.config.max_tokens - 64 - self.counter.count(system)
         steps = list(self.steps)
         current = render_trajectory(self.task.goal, steps, state)

@@ -133,6 +133,7 @@ def test_turns_prompt_chat_models_as_synapses_code_does(
     assert success
     messages = server.chat_requests[0].messages
     assert [m["role"] for m in messages] == ["system", "user", "user", "assistant", "user", "user"]
+    assert "at each step the observation (" in messages[0]["content"]
     assert [m["content"] for m in messages[1:4]] == [
         'Task: Click on the "Okay" button.\nTrajectory:',
         "Observation:\n[9] button Okay\nAction:",
