@@ -162,6 +162,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         summarize,
     )
 
+    if getattr(args, "prompts", None):
+        from palaestra.runs.show_prompts import format_prompts
+
+        print(redact_text(format_prompts(args.run, args.prompts, args.step)))
+        return 0
     rows = load_rows(args.run)
     if getattr(args, "by", None):  # WebArena's way: a line per site (or intent template), not per task
         from palaestra.tasks.webarena.breakdown import format_breakdown
@@ -209,10 +214,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
-    from palaestra.runs.memory_cli import build_memory, inspect_memory
+    from palaestra.runs.memory_cli import build_memory, export_exemplars, inspect_memory
 
     if args.action == "build":
         return build_memory(args)
+    if args.action == "export":
+        return export_exemplars(args)
     return inspect_memory(args)
 
 

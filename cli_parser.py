@@ -38,7 +38,11 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra list templates --suite webarena --site reddit",
         "palaestra list tasks --suite webarena --template 300",
     ],
-    "show": ["palaestra show results/mem", "palaestra show results/mem --by site"],
+    "show": [
+        "palaestra show results/mem",
+        "palaestra show results/mem --by site",
+        "palaestra show results/mem --prompts memory/click-test:0",
+    ],
     "report": ["palaestra report results/mem", "palaestra report results/mem --out mem.html"],
     "judge": [
         "palaestra judge results/mem",
@@ -53,7 +57,9 @@ EXAMPLES: dict[str, list[str]] = {
     "memory": [
         "palaestra memory build memories/miniwob --oracles '*' --seeds 0-4",
         "palaestra memory build memories/m --run results/mem",
+        "palaestra memory build memories/m --exemplars exemplars.jsonl",
         "palaestra memory inspect memories/miniwob",
+        "palaestra memory export memories/miniwob --out exemplars.jsonl",
     ],
     "llm": [
         "palaestra llm prepare",
@@ -245,6 +251,9 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--episodes", action="store_true", help=what)
     what = "one line per WebArena site (or intent template) instead of per task, with the evaluator columns"
     p.add_argument("--by", choices=("site", "template"), help=what)
+    what = "print one episode's prompts, answers, actions, agent notes (click-test:3, synapse/click-test:3)"
+    p.add_argument("--prompts", metavar="[AGENT/]TASK:SEED", help=what)
+    p.add_argument("--step", type=int, metavar="N", help="with --prompts: step N only")
     p = sub.add_parser(
         "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
     )
@@ -273,8 +282,10 @@ def make_parser() -> SuggestingParser:
     p.add_argument(
         "--by-task", action="store_true", help="pair the runs' single agents whatever their labels"
     )
-    p = sub.add_parser("memory", help="build or inspect exemplar memories", epilog=epilog(EXAMPLES["memory"]))
-    p.add_argument("action", choices=("build", "inspect"), help="build (or add to) a memory, or inspect one")
+    what = "build, inspect or export exemplar memories"
+    p = sub.add_parser("memory", help=what, epilog=epilog(EXAMPLES["memory"]))
+    what = "build (or add to) a memory, inspect one, or export its exemplars as JSON lines"
+    p.add_argument("action", choices=("build", "inspect", "export"), help=what)
     p.add_argument("path", help="the memory's directory")
     what = "add the demonstrations of a run made with --record-demos (repeat for several)"
     p.add_argument("--run", action="append", default=[], metavar="RUN", help=what)
@@ -286,6 +297,12 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--all", action="store_true", help="keep unsuccessful episodes too")
     what = "add the demonstrations among the trajectories under DIR (e.g. palaestra serve --trajectories)"
     p.add_argument("--trajectories", action="append", default=[], metavar="DIR", help=what)
+    what = (
+        "add the exemplars in FILE: JSON lines (or a JSON list), each {goal, suite, task, trajectory: "
+        "[{state, action}, ...]}, as `export` writes them (repeat for several)"
+    )
+    p.add_argument("--exemplars", action="append", default=[], metavar="FILE", help=what)
+    p.add_argument("--out", metavar="FILE", help="export: write to FILE instead of standard output")
     what = "the embedded LLM: assemble and check its file, show it, serve it over the OpenAI API"
     p = sub.add_parser("llm", help=what, epilog=epilog(EXAMPLES["llm"]))
     what = (

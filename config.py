@@ -42,9 +42,10 @@ def build_config(cls: type[C], values: Mapping[str, Any], where: str = "configur
     for key, value in values.items():
         name = key.replace("-", "_")
         if name not in known:
-            raise ConfigError(
-                f"Unknown key `{key}` in {where}.{did_you_mean(name, known)} Known keys: {', '.join(known)}."
-            )
+            # A name from the harness the configuration follows gets its meaning here, not a guess.
+            said = getattr(cls, "FOREIGN_NAMES", {}).get(name)
+            hint = f" {said}" if said else did_you_mean(name, known)
+            raise ConfigError(f"Unknown key `{key}` in {where}.{hint} Known keys: {', '.join(known)}.")
         kwargs[name] = convert(hints[name], value, f"{where}: `{key}`")
     return cls(**kwargs)
 

@@ -8,7 +8,9 @@ unconfigured model stops the run at once with the fix, instead of erroring in ev
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from palaestra.config import ConfigError
 
@@ -31,6 +33,23 @@ def require_memory(path: str, agent: str, *, required: bool) -> None:
             f"Agent `{agent}`: memory={path} {what} (looked in {folder.resolve()}). "
             + BUILD_HINT.format(path=path)
         )
+    require_readable_memory(folder, agent)
+
+
+def require_readable_memory(folder: Path, agent: str) -> None:
+    """Read the memory's files and name its embedder (no embedding model is loaded), so a damaged
+    memory, or one whose embedder needs settings no agent argument gives (an embeddings endpoint),
+    stops the run before its first episode rather than failing every episode."""
+    from palaestra.memory import persist
+    from palaestra.memory.errors import ExemplarMemoryError
+
+    try:
+        meta = persist.read_meta(folder)
+        persist.resolve_embedder(folder, meta, None, reembed=False)  # its model loads on first use only
+        store, _index = persist.load_contents(folder, meta)
+    except ExemplarMemoryError as err:
+        raise ConfigError(f"Agent `{agent}`: {err}") from err
+    store.close()
 
 
 def require_model(model: str, agent: str, environ_names: tuple[str, ...]) -> None:
@@ -41,3 +60,32 @@ def require_model(model: str, agent: str, environ_names: tuple[str, ...]) -> Non
         f"Agent `{agent}` needs an LLM and none is configured. Pass --agent-arg model=NAME (and "
         f"base_url=http://HOST/v1 for a local server), or export {environ_names[0]}=NAME."
     )
+
+
+def require_reachable_endpoint(base_url: str | None, agent: str) -> None:
+    """Refuse a model endpoint that refuses connections (or whose host does not resolve): a server
+    not started yet would otherwise cost every episode its retries and backoff (about 30 s each) before
+    it errors. Only a TCP connection is opened, nothing is sent. A URL taken from the environment
+    counts too; no URL means the SDK's default or the embedded model, and is not probed. A timeout
+    passes: a firewall here may not be one where the workers run."""
+    from palaestra.agents.llm.config import ENV_BASE_URL
+
+    url = base_url or next((os.environ[n] for n in ENV_BASE_URL if os.environ.get(n)), "")
+    if not url:
+        return
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ConfigError(f"Agent `{agent}`: base_url `{url}` names no host. Fix: http://HOST:PORT/v1.")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=5).close()
+    except (ConnectionRefusedError, socket.gaierror) as err:
+        where = "base_url" if base_url else next(n for n in ENV_BASE_URL if os.environ.get(n))
+        raise ConfigError(
+            f"Agent `{agent}`: nothing answers at the model endpoint {url} ({err}; from {where}). "
+            "Fix: start the server first (`palaestra llm serve` serves the embedded model and prints "
+            "what to export; or your vLLM, llama.cpp or Ollama server), or correct the URL; with no "
+            "endpoint configured the embedded model runs in each worker."
+        ) from None
+    except OSError:
+        return

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
+from palaestra.agents.checks import require_reachable_endpoint
 from palaestra.agents.generic_prompt import (
     JUST_ACT,
     OBSERVATIONS,
@@ -106,6 +107,8 @@ class GenericConfig:
             )
         if not endpoint:
             check_default_model("generic")
+        else:
+            require_reachable_endpoint(self.base_url, "generic")
 
 
 class GenericAgent(Agent):

@@ -26,12 +26,10 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from palaestra.agents.abstraction import AbstractionConfig, abstract_state
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
-from palaestra.agents.checks import require_memory
 from palaestra.agents.element_refs import (
     RefState,
     action_grammar,
@@ -44,72 +42,28 @@ from palaestra.agents.llm import (
     Model,
     TokenCounter,
     agent_model,
-    check_default_model,
     prompt_style,
 )
-from palaestra.agents.pricing import check_own_cost_budget
 from palaestra.agents.registry import AgentSpec
 from palaestra.agents.retrieval import ExemplarSource, open_exemplar_source, page_signature, rank
+from palaestra.agents.synapse_config import SynapseConfig
 from palaestra.agents.synapse_prompt import (
     OMITTED,
     STOPS,
     SYSTEM,
     SYSTEM_REFS,
     completion_prompt,
+    exemplar_steps,
     exemplar_text,
     extract_actions,
     render_trajectory,
+    turn_messages,
     until_repeated,
     with_tools,
 )
-from palaestra.config import ConfigError
 from palaestra.envs.obs import Observation
-from palaestra.errors import ActionError, did_you_mean
+from palaestra.errors import ActionError
 from palaestra.memory.exemplar import Exemplar, Hit
-
-REFER_BY = ("auto", "id", "text")
-
-
-@dataclass(frozen=True)
-class SynapseConfig:
-    model: str = ""
-    base_url: str | None = None
-    api_key: str | None = None
-    memory: str = ""  # ExemplarMemory directory; empty means no exemplars (zero-shot)
-    exemplars: int = 3  # trajectories in the prompt
-    retrieve: int = 50  # candidates fetched by goal embedding, then re-ranked on the first page
-    temperature: float = 0.0
-    max_tokens: int = 256
-    context_window: int = 8192
-    state_tokens: int = 800
-    max_reasks: int = 2
-    cache_dir: str | None = None
-    budget_tokens: int | None = None
-    budget_cost: float | None = None
-    #: What the model's tokens cost, per million (0: costs are not counted, as for a local model).
-    price_input_per_mtok: float = 0.0
-    price_output_per_mtok: float = 0.0
-    prompt_style: str = "auto"  # auto (completion when the model has it), chat or completion
-    #: How prompts name elements: "id" (``click('15')``), "text" (``click([button Yes])``, answers
-    #: decoded under a grammar when the model takes one), or "auto": text when the model continues
-    #: text under a grammar, else id.
-    refer_by: str = "auto"
-    #: Give up (end the episode) after this many times the longest exemplar's steps, plus two:
-    #: an episode that long has lost its way, and every further step costs a model call. 0: never.
-    give_up_factor: float = 2.0
-
-    def check(self) -> None:
-        """A memory, if given, must exist. No model named here or in the environment means the
-        embedded LLM (``default_model``), so none is required."""
-        require_memory(self.memory, "synapse", required=False)
-        check_own_cost_budget("synapse", self)
-        if self.refer_by not in REFER_BY:
-            raise ConfigError(
-                f"synapse: unknown refer_by `{self.refer_by}`.{did_you_mean(self.refer_by, list(REFER_BY))} "
-                f"Known: {', '.join(REFER_BY)}."
-            )
-        if not self.model and not self.base_url:
-            check_default_model("synapse")
 
 
 class SynapseAgent(Agent):
@@ -126,9 +80,14 @@ class SynapseAgent(Agent):
         super().__init__()
         self.config = config
         if model is None:
-            model = agent_model(config, context_window=config.context_window)
+            model = agent_model(
+                config, context_window=config.context_window, max_retries=config.max_retries,
+                backoff_max=config.backoff_max, timeout=config.timeout,
+            )  # fmt: skip
         self.model = model
-        self.style = prompt_style(model, config.prompt_style)
+        #: Synapse's own layout for chat models: each step a user turn, each action an assistant turn.
+        self.turns = config.prompt_style == "turns"
+        self.style = prompt_style(model, "chat" if self.turns else config.prompt_style)
         #: Answers decoded under a grammar over the page's elements (text prompts only).
         self.constrained = self.style == "completion" and model.capabilities.grammar
         self.refs = config.refer_by == "text" or (config.refer_by == "auto" and self.constrained)
@@ -139,6 +98,7 @@ class SynapseAgent(Agent):
         self.candidates: list[Hit] = []
         self.exemplars: list[Exemplar] = []
         self.exemplar_texts: list[str] = []
+        self.exemplar_steps: list[list[tuple[str, str]]] = []
         self.steps: list[tuple[str, str]] = []
 
     async def awarm(self) -> None:
@@ -152,6 +112,7 @@ class SynapseAgent(Agent):
         self.candidates = await asyncio.to_thread(self.source.search, task.goal, self.config.retrieve)
         self.exemplars = []
         self.exemplar_texts = []
+        self.exemplar_steps = []
         self.steps = []
 
     def choose_exemplars(self, obs: Observation) -> None:
@@ -161,11 +122,15 @@ class SynapseAgent(Agent):
         self.exemplars = ranked[: self.config.exemplars]
         refs_for = self.task.action_set if self.refs else None
         self.exemplar_texts = [exemplar_text(e, refs_for) for e in self.exemplars]
+        self.exemplar_steps = [exemplar_steps(e, refs_for) for e in self.exemplars]
 
     def build_messages(self, state: str) -> list[dict[str, str]]:
-        """System and user messages within the window: exemplars go first, then older states."""
+        """System and user messages within the window: exemplars go first, then older states (with
+        ``turns``, the same exemplars and states as Synapse's chat turns)."""
         assert self.task is not None
         system = (SYSTEM_REFS if self.refs else SYSTEM).format(actions=self.actions_text())
+        if self.turns:  # the turns call a state an observation, as Synapse's code does
+            system = system.replace("at each step the state (", "at each step the observation (")
         budget = self.config.context_window - self.config.max_tokens - 64 - self.counter.count(system)
         steps = list(self.steps)
         current = render_trajectory(self.task.goal, steps, state)
@@ -181,15 +146,23 @@ class SynapseAgent(Agent):
                 and self.counter.count(render_trajectory(self.task.goal, steps, "\n".join(words))) > budget
             ):
                 words.pop()
-            current = render_trajectory(self.task.goal, steps, "\n".join(words))
+            state = "\n".join(words)
+            current = render_trajectory(self.task.goal, steps, state)
         budget -= self.counter.count(current)
-        blocks = []
-        for text in self.exemplar_texts:
+        blocks, kept = [], []
+        for index, text in enumerate(self.exemplar_texts):
             cost = self.counter.count(text) + 4
             if cost <= budget:
                 blocks.append(text)
+                kept.append(index)
                 budget -= cost
         blocks.reverse()  # the closest exemplar last, next to the trajectory it should guide
+        if self.turns:
+            shown = [(self.exemplars[i].goal, self.exemplar_steps[i]) for i in reversed(kept)]
+            return [
+                {"role": "system", "content": system},
+                *turn_messages(shown, self.task.goal, steps, state),
+            ]
         examples = "".join(f"Example {i + 1}\n{b}\n\n" for i, b in enumerate(blocks))
         # A completion model continues a list best when the current trajectory is its next item.
         header = f"Example {len(blocks) + 1}" if self.style == "completion" else "Now"
@@ -275,7 +248,9 @@ class SynapseAgent(Agent):
             step.extra["shown_action"] = shown
             break
         step.messages, step.latency = messages, time.perf_counter() - started
+        # Goals to read, ids to look the exemplars up (`palaestra memory show`, the UI) or remove them.
         step.extra["exemplars"] = [e.goal for e in self.exemplars]
+        step.extra["exemplar_ids"] = [e.id for e in self.exemplars]
         self.steps.append((state, step.extra.get("shown_action", step.action)))
         self.history.append(step)
         return step

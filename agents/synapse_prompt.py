@@ -49,13 +49,35 @@ def render_trajectory(goal: str, steps: list[tuple[str, str]], pending_state: st
     return "\n".join(lines)
 
 
+def exemplar_steps(exemplar: Exemplar, refs_for: ActionSet | None = None) -> list[tuple[str, str]]:
+    """An exemplar's (state, action) steps; with ``refs_for``, its elements named by reference."""
+    if refs_for is not None:
+        return [exemplar_step(s, refs_for) for s in exemplar.trajectory]
+    return [(s.get("state", ""), s.get("action", "")) for s in exemplar.trajectory]
+
+
 def exemplar_text(exemplar: Exemplar, refs_for: ActionSet | None = None) -> str:
     """An exemplar as a trajectory; with ``refs_for``, its elements named by reference."""
-    if refs_for is not None:
-        steps = [exemplar_step(s, refs_for) for s in exemplar.trajectory]
-    else:
-        steps = [(s.get("state", ""), s.get("action", "")) for s in exemplar.trajectory]
-    return render_trajectory(exemplar.goal, steps, None)
+    return render_trajectory(exemplar.goal, exemplar_steps(exemplar, refs_for), None)
+
+
+def turn_messages(
+    exemplars: list[tuple[str, list[tuple[str, str]]]],
+    goal: str,
+    steps: list[tuple[str, str]],
+    state: str,
+) -> list[dict[str, str]]:
+    """Trajectories as Synapse's code sends them to chat models: a user turn opens each task
+    (``Task: ...\nTrajectory:``), each state is a user turn ending in ``Action:`` and each action an
+    assistant turn in a code fence; the current task last, ending in its state's turn."""
+    messages: list[dict[str, str]] = []
+    for task, trajectory in [*exemplars, (goal, [*steps, (state, "")])]:
+        messages.append({"role": "user", "content": f"Task: {task}\nTrajectory:"})
+        for seen, action in trajectory:
+            messages.append({"role": "user", "content": f"Observation:\n{seen}\nAction:"})
+            if action:
+                messages.append({"role": "assistant", "content": f"```\n{action}\n```"})
+    return messages
 
 
 def extract_actions(reply: str) -> str:

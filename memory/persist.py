@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -94,11 +95,29 @@ def read_meta(path: Path) -> dict[str, Any]:
         raise NotAMemoryError(
             f"No exemplar memory at {path} (no {META_FILE}). Create one with ExemplarMemory.create(path)."
         )
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise damaged(path, META_FILE, f"not JSON: {err}") from err
+    if not isinstance(meta, dict):
+        raise damaged(path, META_FILE, f"a JSON {type(meta).__name__}, not an object")
     version = meta.get("format_version")
     if version not in SUPPORTED_VERSIONS:
         raise UnsupportedFormatError(Path(path), version, SUPPORTED_VERSIONS)
+    missing = [key for key in ("embedder", "index", "key_fields") if key not in meta]
+    if missing:
+        raise damaged(path, META_FILE, f"missing {', '.join(missing)}")
     return dict(meta)
+
+
+def damaged(path: Path, name: str, what: str) -> CorruptMemoryError:
+    """The error for a memory file that cannot be read: which file, what is wrong, and the way out
+    (the memory's files are written together, so none can be mended alone)."""
+    return CorruptMemoryError(
+        f"The exemplar memory at {path} is damaged: {name} is {what}. Its files are written together "
+        f"and cannot be mended one by one: restore the folder from a backup, or build it again "
+        f"(`palaestra memory build NEW_DIR --oracles ... | --run RUN | --trajectories DIR`)."
+    )
 
 
 def _rename(src: Path, dst: Path) -> None:
@@ -159,11 +178,21 @@ def load_contents(
     path: Path, meta: dict[str, Any], *, with_index: bool = True
 ) -> tuple[ExemplarStore, VectorIndex | None]:
     """Read the rows and (unless they are to be re-embedded) the vectors, checking they agree."""
-    store = ExemplarStore(path / DB_FILE)
+    for name in (DB_FILE, INDEX_FILE) if with_index else (DB_FILE,):
+        if not (path / name).is_file():
+            raise damaged(path, name, "missing")
+    try:
+        store = ExemplarStore(path / DB_FILE)
+    except sqlite3.DatabaseError as err:
+        raise damaged(path, DB_FILE, f"not a readable SQLite database ({err})") from err
     if not with_index:
         return store, None
     dim, live = int(meta["embedder"]["dim"]), store.fids()
-    index = VectorIndex.read(path / INDEX_FILE, dim, live_ids=live, **meta["index"])
+    try:
+        index = VectorIndex.read(path / INDEX_FILE, dim, live_ids=live, **meta["index"])
+    except RuntimeError as err:  # faiss reports an unreadable file as a RuntimeError
+        store.close()
+        raise damaged(path, INDEX_FILE, f"not a readable FAISS index ({str(err).splitlines()[-1]})") from err
     if index.index.d != dim or not np.isin(live, index.all_ids()).all():
         store.close()
         raise CorruptMemoryError(

@@ -16,6 +16,7 @@ from typing import Any
 from palaestra.config import ConfigError, parse_seeds
 from palaestra.memory import Embedder, Exemplar, ExemplarMemory
 from palaestra.runs.artifacts import confined
+from palaestra.runs.memory_files import export_memory, read_exemplar_file
 from palaestra.runs.store import RunStore
 from palaestra.runs.trajectory import TRAJECTORY_FILE, find_trajectories, read_trajectory
 
@@ -122,17 +123,18 @@ def add_to_memory(
 
 def build_memory(args: argparse.Namespace) -> int:
     trajectories = getattr(args, "trajectories", None) or []
-    if not args.run and not args.oracles and not trajectories:
+    files = getattr(args, "exemplars", None) or []
+    if not args.run and not args.oracles and not trajectories and not files:
         print(
             "palaestra memory build: say where from: "
-            "--run RUN_DIR, --trajectories DIR and/or --oracles 'GLOBS'."
+            "--run RUN_DIR, --trajectories DIR, --exemplars FILE and/or --oracles 'GLOBS'."
         )
         return 2
     for run in args.run or []:  # before anything slow: a run without demonstrations is a mistake
         require_demos(run, args.path)
     if args.oracles:
         require_miniwob_oracles(args.oracles.split(","), args.path)
-    found: list[Exemplar] = []
+    found: list[Exemplar] = [e for file in files for e in read_exemplar_file(file)]  # refused whole
     if args.oracles:
         from palaestra.agents.demos import record_oracles
 
@@ -144,6 +146,17 @@ def build_memory(args: argparse.Namespace) -> int:
         found += exemplars_from_trajectories(root, only_successful=not args.all)
     memory, added = add_to_memory(args.path, found)
     print(f"{added} exemplars added; {args.path} holds {len(memory)}.")
+    return 0
+
+
+def export_exemplars(args: argparse.Namespace) -> int:
+    """`palaestra memory export`: every exemplar as a JSON line, to stdout or ``--out``."""
+    if not args.out:
+        export_memory(args.path)
+        return 0
+    with open(args.out, "w", encoding="utf-8") as out:
+        count = export_memory(args.path, out)
+    print(f"{count} exemplars of {args.path} written to {args.out} (one a line; --exemplars reads them).")
     return 0
 
 

@@ -23,8 +23,9 @@ from palaestra.redaction import is_secret_key
 BACKENDS = ("local", "ray")
 #: What people write at a run file's top level for its agents, which belong in `[[agents]]` tables.
 AGENT_KEYS = frozenset({"agent", "agent_args", "agent_arg", "label", "labels"})
-#: Agent arguments that do not change what an agent does (beside secrets): not in its hash.
-UNPINNED_ARGS = frozenset({"budget_tokens", "budget_cost"})
+#: Agent arguments that do not change what an agent does (beside secrets): not in its hash. What a run
+#: may spend and how hard a model client retries: changing them resumes the run.
+UNPINNED_ARGS = frozenset({"budget_tokens", "budget_cost", "max_retries", "backoff_max", "timeout"})
 
 
 @dataclass(frozen=True)

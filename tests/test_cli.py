@@ -94,6 +94,8 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for spec in webarena_json_tasks():
         monkeypatch.setitem(registry._registry, spec.name, spec)
     monkeypatch.delitem(registry._unavailable, "webarena-json", raising=False)
+    exemplar = {"goal": "Click the button.", "trajectory": [{"state": "[3] button", "action": "click('3')"}]}
+    (tmp_path / "exemplars.jsonl").write_text(json.dumps(exemplar) + "\n")  # `memory build --exemplars`
     (tmp_path / "run.toml").write_text(
         'out = "results/toml"\ntasks = ["click-test"]\nseeds = "0-2"\n[[agents]]\nname = "random"\n'
     )

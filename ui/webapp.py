@@ -283,6 +283,9 @@ class _Ui:
             "action": step.action, "thoughts": step.thoughts, "raw_response": step.raw_response,
             "tokens_in": step.tokens_in, "tokens_out": step.tokens_out, "cost": step.cost,
             "stop": step.stop, "parsed": describe_action(step.action, session.session.env.action_set),
+            # what the agent sent its model and its notes (Synapse: the exemplars it was shown), as an
+            # episode's step shows them, so a demonstration just saved can be seen in the prompt
+            "messages": step.messages, "extra": step.extra,
         }  # fmt: skip
 
     async def live_save(self, request: Request) -> Any:

@@ -189,6 +189,18 @@ def test_configuration_errors_name_the_fix(monkeypatch: pytest.MonkeyPatch) -> N
         GenericConfig(vision="screenshot").check()
 
 
+def test_an_endpoint_that_refuses_connections_is_named_before_the_run(
+    make_llm_server: Callable[..., ScriptedLLMServer],
+) -> None:
+    """As for Synapse: a server not started is said at once, not after every episode's retries."""
+    server = make_llm_server()
+    url = server.base_url
+    GenericConfig(model="scripted-model", base_url=url).check()
+    server.stop()
+    with pytest.raises(ConfigError, match=f"Agent `generic`: nothing answers at the model endpoint {url}"):
+        GenericConfig(model="scripted-model", base_url=url).check()
+
+
 def test_palaestra_eval_runs_the_agent_with_set_of_marks(
     tmp_path: Path, make_llm_server: Callable[..., ScriptedLLMServer]
 ) -> None:

@@ -11,6 +11,7 @@ import pytest
 from palaestra.agents import TaskInfo
 from palaestra.agents.llm import BudgetExceeded, ChatModel, LLMConfig, WhitespaceTokenCounter
 from palaestra.agents.synapse import SynapseAgent, SynapseConfig, extract_actions, until_repeated
+from palaestra.agents.synapse_prompt import turn_messages
 from palaestra.envs import BrowserEnv
 from palaestra.memory import Exemplar, Hit
 from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text, server_error
@@ -91,14 +92,66 @@ def test_exemplars_are_whole_trajectories_in_the_prompt(
         goal='Click on the "Okay" button.',
         task="click-button",
         trajectory=[{"state": "[9] button Okay", "action": "click('9')"}],
+        id="okay-1",
     )
     agent = make_agent(server, FixedExemplars([exemplar]))
     success, _ = play(make_env("miniwob.click-button"), agent, 4)
     assert success
+    # the step says which exemplars it was shown, by goal and by id (to look one up in the memory)
+    assert agent.history[0].extra["exemplar_ids"] == ["okay-1"]
+    assert agent.history[0].extra["exemplars"] == ['Click on the "Okay" button.']
     prompt = server.chat_requests[0].last_user_text()
     assert prompt.startswith(
         'Example 1\nTask: Click on the "Okay" button.\nState:\n[9] button Okay\nAction: click'
     )
+
+
+def test_turns_prompt_chat_models_as_synapses_code_does(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    """`prompt_style=turns`: Synapse's own chat layout, each exemplar task a user turn, each state a
+    user turn ending in `Action:`, each action an assistant turn in a code fence; the answer in a
+    fence is read as Synapse read it."""
+
+    def fenced(request: ScriptRequest) -> Answer:
+        goal = next(m["content"] for m in reversed(request.messages) if m["content"].startswith("Task:"))
+        name = re.search(r'Click on the "([^"]+)" button', goal)
+        state = request.messages[-1]["content"]
+        found = (
+            re.search(r"^\[(\w+)\] button " + re.escape(name.group(1)) + "$", state, re.M) if name else None
+        )
+        return reply_text(f"```\nclick('{found.group(1)}')\n```" if found else "noop()")
+
+    server = make_llm_server(fenced)
+    exemplar = Exemplar(
+        goal='Click on the "Okay" button.',
+        task="click-button",
+        trajectory=[{"state": "[9] button Okay", "action": "click('9')"}],
+    )
+    agent = make_agent(server, FixedExemplars([exemplar]), prompt_style="turns")
+    success, _ = play(make_env("miniwob.click-button"), agent, 4)
+    assert success
+    messages = server.chat_requests[0].messages
+    assert [m["role"] for m in messages] == ["system", "user", "user", "assistant", "user", "user"]
+    assert "at each step the observation (" in messages[0]["content"]
+    assert [m["content"] for m in messages[1:4]] == [
+        'Task: Click on the "Okay" button.\nTrajectory:',
+        "Observation:\n[9] button Okay\nAction:",
+        "```\nclick('9')\n```",
+    ]
+    assert (
+        messages[4]["content"].startswith("Task: Click on the")
+        and messages[4]["content"] != messages[1]["content"]
+    )
+    assert messages[5]["content"].startswith("Observation:\n[") and messages[5]["content"].endswith(
+        "\nAction:"
+    )
+    # a past step of the current episode is a pair of turns as well
+    past = turn_messages([], "Do it.", [("[1] button A", "click('1')")], "[2] button B")
+    assert [m["content"] for m in past] == [
+        "Task: Do it.\nTrajectory:", "Observation:\n[1] button A\nAction:", "```\nclick('1')\n```",
+        "Observation:\n[2] button B\nAction:",
+    ]  # fmt: skip
 
 
 def test_reasks_when_the_answer_is_not_an_action(
@@ -173,6 +226,30 @@ def test_server_errors_are_retried(
     assert success and calls["n"] == 3
 
 
+def test_retries_are_agent_arguments_and_do_not_pin_the_run(
+    make_llm_server: Callable[..., ScriptedLLMServer],
+) -> None:
+    """The `model_unavailable` message says to raise `max_retries` / `backoff_max`: they are
+    arguments of the agent, and changing them resumes a run rather than starting another."""
+    from palaestra.agents.llm import LLMUnavailableError
+    from palaestra.agents.registry import make_agent as build
+    from palaestra.envs.actions import MINIWOB_ACTIONS
+    from palaestra.runs.spec import AgentEntry
+
+    server = make_llm_server(server_error(503))
+    args = {"model": "scripted-model", "base_url": server.base_url, "api_key": "k", "backoff_max": "0.01"}
+    agent = build("synapse", {**args, "max_retries": "1", "timeout": "5"})
+    assert isinstance(agent, SynapseAgent)
+    agent.reset(TaskInfo(goal="Click the button.", action_set=MINIWOB_ACTIONS))
+    with pytest.raises(LLMUnavailableError):
+        agent.act({"axtree": "", "elements": [], "goal": "Click the button."})
+    assert len(server.chat_requests) == 2  # one ask, one retry
+    pinned = AgentEntry("synapse", (("model", "m"),)).config_hash
+    assert (
+        AgentEntry("synapse", (("model", "m"), ("max_retries", "9"), ("timeout", "5"))).config_hash == pinned
+    )
+
+
 def test_budget_stops_the_agent_with_a_typed_error(
     make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
 ) -> None:
@@ -212,3 +289,76 @@ def test_extract_actions() -> None:
     assert extract_actions(" click('18')\n[19] button next\nAction: click('20')") == "click('18')"
     assert extract_actions("I would click it") == "I would click it"  # left for the parser to refuse
     assert until_repeated("click('3')\nclick('4')\nclick('3')\nclick('5')") == "click('3')\nclick('4')"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"prompt_style": "completions"}, "prompt_style must be one of `auto`, `chat`, `completion`"),
+        ({"exemplars": "-1"}, "exemplars must be 0 or more, got -1"),
+        ({"retrieve": "2"}, "retrieve=2 fetches fewer candidates than exemplars=3"),
+        ({"max_tokens": "0"}, "max_tokens must be 1 or more"),
+        ({"context_window": "512"}, "context_window=512 leaves no room for a prompt"),
+        ({"give_up_factor": "-1"}, "give_up_factor must be 0 or more"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_episode(
+    make_llm_server: Callable[..., ScriptedLLMServer], args: dict[str, str], message: str
+) -> None:
+    """What `palaestra eval` checks before its first episode: an argument that would fail every
+    episode (an unknown prompt style) or quietly change the method (exemplars=-1 dropped the
+    closest exemplar) is refused, naming it."""
+    from palaestra.agents.registry import check_agent
+    from palaestra.config import ConfigError
+
+    endpoint = {"model": "scripted-model", "base_url": make_llm_server().base_url}
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_agent("synapse", {**endpoint, **args})
+    check_agent("synapse", {**endpoint, "exemplars": "0"})  # zero-shot is fine
+
+
+def test_an_endpoint_that_refuses_connections_is_refused_before_any_episode(
+    make_llm_server: Callable[..., ScriptedLLMServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model server not started yet: said at once, with the fix, instead of every episode spending
+    its retries (about 30 s each) before erroring as `model_unavailable`."""
+    from palaestra.agents.registry import check_agent
+    from palaestra.config import ConfigError
+
+    server = make_llm_server()
+    url = server.base_url
+    server.stop()  # its port now refuses connections
+    with pytest.raises(
+        ConfigError, match=re.escape(f"nothing answers at the model endpoint {url}")
+    ) as caught:
+        check_agent("synapse", {"model": "scripted-model", "base_url": url})
+    assert "from base_url" in str(caught.value) and "palaestra llm serve" in str(caught.value)
+    monkeypatch.setenv("PALAESTRA_LLM_BASE_URL", url)
+    monkeypatch.setenv("PALAESTRA_LLM_MODEL", "scripted-model")
+    with pytest.raises(ConfigError, match="from PALAESTRA_LLM_BASE_URL"):
+        check_agent("synapse", {})
+    live = make_llm_server()
+    monkeypatch.setenv("PALAESTRA_LLM_BASE_URL", live.base_url)
+    check_agent("synapse", {})
+
+
+@pytest.mark.parametrize(
+    ("key", "meaning"),
+    [
+        ("memory_path", "Synapse's `--memory_path` is `memory=DIR` here"),
+        ("no_memory", "Leave `memory` unset for a zero-shot agent"),
+        ("no_filter", "the state is always abstracted"),
+        ("memroy", "Did you mean: `memory`?"),  # a typo still gets the closest name
+    ],
+)
+def test_synapses_own_argument_names_are_translated(key: str, meaning: str) -> None:
+    """A researcher types the arguments of Synapse's `run_miniwob.py`: `no_memory` was answered
+    "Did you mean: `memory`?", the opposite of what it asks for."""
+    from palaestra.agents.registry import check_agent
+    from palaestra.config import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(meaning)) as caught:
+        check_agent("synapse", {key: "x"})
+    assert "Known keys: model, base_url" in str(caught.value)
+    if key == "no_memory":
+        assert "Did you mean" not in str(caught.value)

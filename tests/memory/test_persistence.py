@@ -224,3 +224,31 @@ def test_an_index_file_that_disagrees_with_the_rows_is_reported(tmp_path: Path) 
     (tmp_path / "small" / "index.faiss").replace(tmp_path / "big" / "index.faiss")
     with pytest.raises(CorruptMemoryError, match="does not match"):
         ExemplarMemory.open(tmp_path / "big")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda p: (p / "meta.json").write_text("{broken"), "meta.json is not JSON"),
+        (lambda p: (p / "meta.json").write_text("[1]"), "meta.json is a JSON list"),
+        (lambda p: (p / "meta.json").write_text('{"format_version": 1}'), "meta.json is missing embedder"),
+        (lambda p: (p / "exemplars.sqlite").write_text("garbage"), "exemplars.sqlite is not a readable"),
+        (lambda p: (p / "exemplars.sqlite").unlink(), "exemplars.sqlite is missing"),
+        (lambda p: (p / "index.faiss").write_text("garbage"), "index.faiss is not a readable FAISS index"),
+        (lambda p: (p / "index.faiss").unlink(), "index.faiss is missing"),
+    ],
+)
+def test_a_damaged_file_is_a_typed_error_naming_it_and_the_fix(
+    tmp_path: Path, damage: Any, message: str
+) -> None:
+    """A memory damaged outside Palaestra (a truncated copy, a file edited by hand) says which file
+    and how to get a working memory back, instead of a bare JSON, SQLite or FAISS exception."""
+    path = tmp_path / "m"
+    memory = ExemplarMemory.create(path, HashingEmbedder())
+    memory.add([Exemplar(goal="Click the OK button")])
+    memory.save()
+    damage(path)
+    with pytest.raises(CorruptMemoryError) as caught:
+        ExemplarMemory.open(path)
+    assert message in str(caught.value) and str(path) in str(caught.value)
+    assert "palaestra memory build" in str(caught.value) and "backup" in str(caught.value)

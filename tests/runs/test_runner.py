@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from palaestra.cli import main
-from palaestra.memory import ExemplarMemory, HashingEmbedder, content_hash
+from palaestra.memory import Exemplar, ExemplarMemory, HashingEmbedder, content_hash
 from palaestra.routing.feedback import FeedbackStore
 from palaestra.routing.history import Route
 from palaestra.runs.memory_cli import exemplars_from_run
@@ -279,6 +279,46 @@ def test_agent_configurations_are_checked_before_the_first_episode(
     err = capsys.readouterr().err
     assert message in err
     assert "palaestra memory build" in err or "model=NAME" in err  # and the fix
+
+
+@pytest.mark.parametrize("agent", ["memory", "synapse"])
+def test_a_damaged_memory_stops_the_run_before_the_first_episode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], agent: str
+) -> None:
+    """A memory whose index file is damaged is named with the fix before any episode runs, rather
+    than failing every episode with FAISS's own message."""
+    memory = ExemplarMemory.create(tmp_path / "mem", HashingEmbedder())
+    memory.add([Exemplar(goal="Click the button.")])
+    memory.save()
+    (tmp_path / "mem" / "index.faiss").write_bytes(b"not an index")
+    argv = ["eval", "--agent", agent, "--agent-arg", f"memory={tmp_path / 'mem'}"]
+    if agent == "synapse":  # a model named, so that only the memory is in question
+        argv += ["--agent-arg", "model=m", "--agent-arg", "base_url=http://127.0.0.1:9/v1"]
+    assert main([*argv, "--tasks", "click-test", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert f"Agent `{agent}`: The exemplar memory at {tmp_path / 'mem'} is damaged: index.faiss" in err
+    assert "palaestra memory build" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_memory_whose_embedder_needs_settings_stops_the_run_before_the_first_episode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Remote(HashingEmbedder):
+        @property
+        def name(self) -> str:
+            return "openai:text-embedding-3-small"
+
+    memory = ExemplarMemory.create(tmp_path / "mem", Remote(64))
+    memory.add([Exemplar(goal="Click the button.")])
+    memory.save()
+    argv = ["eval", "--agent", "memory", "--agent-arg", f"memory={tmp_path / 'mem'}", "--tasks", "click-test"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 2
+    assert (
+        "Agent `memory`: The memory at" in (err := capsys.readouterr().err)
+        and "text-embedding-3-small" in err
+    )
+    assert not (tmp_path / "run").exists()
 
 
 def test_synapse_without_a_model_needs_the_embedded_one(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from palaestra.cli import main
+from palaestra.testing import ScriptedLLMServer, reply_text
 
 MakeRun = Callable[..., Path]
 LONG = "mypackage.agents:FirstButton"
@@ -72,3 +74,29 @@ def test_the_oracle_is_marked_a_reference(make_run: MakeRun, capsys: pytest.Capt
     assert "(reference: told the task)" in means["oracle"]
     assert "reference" not in means["random"]
     assert any(line.startswith("oracle: privileged (told the task's name)") for line in lines)
+
+
+def test_an_episodes_prompts_are_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    """A Synapse run on a real page, then `show --prompts`: each step's messages as the model got
+    them, its answer, the action, and the notes naming the exemplars; the UI showed these, the
+    terminal did not."""
+    server = make_llm_server(reply_text("click('999')"))
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "synapse", "--agent-arg", "model=scripted-model", "--agent-arg",
+            f"base_url={server.base_url}", "--agent-arg", "max_reasks=0", "--tasks", "click-test",
+            "--seeds", "3", "--max-steps", "2", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["show", str(run), "--prompts", "click-test:3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("synapse on miniwob.click-test seed 3: Click the button.")
+    assert out.count("--- system\nYou control a web browser") == 2
+    assert re.findall(r"^step \d+: .*$", out, re.M) == [f"step {i}: \"click('999')\"" for i in (0, 1)]
+    assert "--- user\nNow\nTask: Click the button.\nState:\n[" in out
+    assert "--- answer\nclick('999')" in out and "error: " in out and '"exemplar_ids": []' in out
+    assert main(["show", str(run), "--prompts", "synapse/miniwob.click-test:3", "--step", "1"]) == 0
+    assert "step 0:" not in capsys.readouterr().out
+    assert main(["show", str(run), "--prompts", "click-tset:3"]) == 2
+    assert "no such episode" in (err := capsys.readouterr().err) and "synapse/miniwob.click-test:3" in err

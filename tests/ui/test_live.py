@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from ui_support import Person, ServedUi
 
 from palaestra.memory import ExemplarMemory
+from palaestra.testing import ScriptedLLMServer
 
 
 def live_state(page: Page, base: str) -> dict[str, Any]:
@@ -112,6 +113,48 @@ def test_solve_by_clicking_save_the_demonstration_and_the_memory_agent_learns_it
     page.get_by_role("button", name="Close", exact=True).click()
     expect(page.locator("h1")).to_have_text("Live")
     assert ui.sessions == {}  # closing it closed the server's session
+    person.check_clean()
+
+
+def test_a_saved_demonstration_is_seen_in_synapses_prompt(
+    person: Person, ui: ServedUi, llm: ScriptedLLMServer
+) -> None:
+    """Record a demonstration, ask Synapse on another seed, and read its prompt on the page: the
+    demonstration is there as an exemplar trajectory, and the notes name it by id (a proposal
+    showed only the action, so whether the new exemplar reached the model could not be seen)."""
+    page = person.open("#/live")
+    start(page, "miniwob.click-button", 21)
+    state = live_state(page, person.base)
+    word = re.search(r'"(.+)"', state["goal"])
+    assert word, state["goal"]
+    target = next(e for e in state["elements"] if e["tag"] == "button" and e["name"] == word.group(1))
+    page.get_by_label("action").fill(f"click('{target['id']}')")
+    page.get_by_label("action").press("Enter")
+    expect(page.locator(".verdict")).to_contain_text("✓ success")
+    page.get_by_label("memory").fill("synapse-demos")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("main")).to_contain_text("now holds 1 exemplars")
+    memory = ExemplarMemory.open(ui.ui.roots.memory("synapse-demos"))
+    (saved,) = memory.ids()
+    memory.close()
+
+    page.get_by_label("seed").fill("22")
+    page.get_by_role("button", name="New seed").click()
+    expect(page.locator("h1")).to_contain_text("seed 22")
+    page.get_by_label("agent", exact=True).fill("synapse")
+    args = f"model=scripted-model base_url={llm.base_url} memory=synapse-demos max_reasks=0"
+    page.get_by_label("agent arguments").fill(args)
+    page.get_by_role("button", name="Propose (a)").click()
+    prompt = page.locator(".proposal details", has_text="Prompt (2 messages)")
+    expect(prompt).to_be_visible(timeout=120_000)  # the first proposal loads the embedding model
+    prompt.locator("summary").click()
+    expect(prompt).to_contain_text(f"Task: {state['goal']}\nState:")
+    expect(prompt).to_contain_text(f"Action: click('{target['id']}')")
+    notes = page.locator(".proposal details", has_text="Agent's notes")
+    notes.locator("summary").click()
+    expect(notes).to_contain_text(saved)
+    page.get_by_role("button", name="Close", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Live")
     person.check_clean()
 
 

@@ -2,7 +2,7 @@
 // by clicking the screenshot (the action is shown before it runs), or let an agent propose the next
 // action and accept, edit or reject it; reset, change seed, see the verdict; save the episode as a
 // demonstration into an exemplar memory.
-import {api, fail, fill, go, h, keys, link, num, onLeave, page, pre, say, table} from "./core.js";
+import {api, details, fail, fill, go, h, keys, link, num, onLeave, page, pre, say, table} from "./core.js";
 import {describe, screenshot} from "./shot.js";
 
 let tasksCache = null;
@@ -128,9 +128,19 @@ async function session(view, sid) {
       fill(proposalBox, h("p", {}, `${agentSelect.value} proposes `, h("code", {class: "action"}, proposal.action)),
         proposal.parsed.error ? h("p", {class: "error"}, proposal.parsed.error) : null,
         proposal.thoughts ? pre(proposal.thoughts) : null,
+        proposalPrompt(proposal),
         h("p", {}, h("button", {type: "button", onclick: accept}, "Accept (y)"), " ", h("button", {type: "button", onclick: edit}, "Edit (e)"), " ",
           h("button", {type: "button", onclick: reject}, "Reject (n)")));
     } catch (error) { fail(error); fill(proposalBox, h("p", {class: "error"}, error.message)); }
+  }
+  // What the agent sent its model, and its notes (Synapse's exemplars, by goal and id), folded.
+  function proposalPrompt(p) {
+    const messages = p.messages || [];
+    if (!messages.length) return null;
+    return h("div", {class: "prompt"},
+      details(`Prompt (${messages.length} messages)`, messages.map((m) => h("div", {class: `message role-${m.role}`}, h("div", {class: "role"}, m.role),
+        pre(typeof m.content === "string" ? m.content : JSON.stringify(m.content, null, 1))))),
+      Object.keys(p.extra || {}).length ? details("Agent's notes", pre(JSON.stringify(p.extra, null, 1))) : null);
   }
   const accept = () => { if (!proposal) return; actionInput.value = proposal.action; by = "agent"; run(); };
   const edit = () => { if (!proposal) return; by = "agent, edited"; previewAction(proposal.action, "the agent's proposal: edit it, then Enter"); };
