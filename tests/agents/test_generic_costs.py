@@ -17,9 +17,6 @@ from palaestra.runs.results import load_rows
 from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text
 from palaestra.testing.script import Answer
 
-#: A base URL nothing listens on: these runs are refused (or dry) before any request.
-NOWHERE = "http://127.0.0.1:9/v1"
-
 
 def click_named_button(request: ScriptRequest) -> Answer:
     """Clicks the button the goal names; says it read 1,000 tokens and wrote 100."""
@@ -59,21 +56,29 @@ def test_prices_make_the_cost_and_the_agents_cost_budget_stops_the_run(
     ],
 )
 def test_a_cost_budget_over_unpriced_tokens_is_refused_before_the_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+    make_llm_server: Callable[..., ScriptedLLMServer],
 ) -> None:
+    server = make_llm_server(reply_text("noop()"))  # reachable (checked before the run), never asked
     run = tmp_path / "run"
-    generic = ["--agent", "generic", "--agent-arg", "model=m", "--agent-arg", f"base_url={NOWHERE}"]
+    generic = ["--agent", "generic", "--agent-arg", "model=m", "--agent-arg", f"base_url={server.base_url}"]
     argv = ["eval", *generic, *extra, "--agent", "oracle", "--tasks", "click-button", "--seeds", "0",
             "--out", str(run)]  # fmt: skip
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "price_input_per_mtok" in err
     assert "oracle" not in err.split("Fix:")[0]  # an agent without a model has nothing to price
-    assert not (run / "results.sqlite").exists()
+    assert not (run / "results.sqlite").exists() and server.chat_requests == []
 
 
-def test_priced_agents_may_have_a_run_cost_budget(tmp_path: Path) -> None:
-    generic = ["--agent", "generic", "--agent-arg", "model=m", "--agent-arg", f"base_url={NOWHERE}"]
+def test_priced_agents_may_have_a_run_cost_budget(
+    tmp_path: Path, make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    server = make_llm_server(reply_text("noop()"))  # reachable (checked before the run), never asked
+    generic = ["--agent", "generic", "--agent-arg", "model=m", "--agent-arg", f"base_url={server.base_url}"]
     priced = [*generic, "--agent-arg", "price_input_per_mtok=2.5"]
     argv = ["eval", *priced, "--agent", "oracle", "--budget-cost", "5", "--tasks", "click-button",
             "--seeds", "0", "--out", str(tmp_path / "run"), "--dry-run"]  # fmt: skip
