@@ -17,7 +17,9 @@ while int8 on both sides lost 0.006 hit@5. The int8 vectors' cosines with the fl
 from __future__ import annotations
 
 import copy
+import threading
 import warnings
+import weakref
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -40,23 +42,34 @@ class Int8Embedder(DelegatingEmbedder):
 
     def __init__(self, inner: SentenceTransformerEmbedder) -> None:
         super().__init__(inner)
-        self._model: Any = None
-
-    def _quantized(self) -> Any:
-        if self._model is None:
-            import torch
-
-            assert isinstance(self.inner, SentenceTransformerEmbedder)
-            with warnings.catch_warnings():  # torch points eager-mode quantization users at torchao
-                warnings.simplefilter("ignore")
-                self._model = torch.ao.quantization.quantize_dynamic(
-                    copy.deepcopy(self.inner.model), {torch.nn.Linear}, dtype=torch.qint8
-                )
-        return self._model
+        self.float_embedder = inner
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        assert isinstance(self.inner, SentenceTransformerEmbedder)
-        return self.inner.encode_with(self._quantized(), texts)
+        return self.float_embedder.encode_with(quantized_model(self.float_embedder), texts)
+
+
+#: Each float embedder's int8 copy, made once: every selector built over the same embedder (a
+#: benchmark builds one per set and split, a server one per registry) embeds its records with it.
+#: Copying and quantizing MiniLM costs about a second of CPU, which each selector paid before.
+#: Inference does not change the copy, so sharing it is safe; it goes when its embedder does.
+_QUANTIZED: weakref.WeakKeyDictionary[SentenceTransformerEmbedder, Any] = weakref.WeakKeyDictionary()
+_QUANTIZING = threading.Lock()
+
+
+def quantized_model(embedder: SentenceTransformerEmbedder) -> Any:
+    """The int8 copy of `embedder`'s model (torch's dynamic quantization of its linear layers)."""
+    with _QUANTIZING:
+        model = _QUANTIZED.get(embedder)
+        if model is None:
+            import torch
+
+            with warnings.catch_warnings():  # torch points eager-mode quantization users at torchao
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(
+                    copy.deepcopy(embedder.model), {torch.nn.Linear}, dtype=torch.qint8
+                )
+            _QUANTIZED[embedder] = model
+        return model
 
 
 def record_embedder(embedder: Embedder, quantize: bool) -> Embedder:

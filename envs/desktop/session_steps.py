@@ -203,8 +203,11 @@ class SessionSteps:
     def _quit_browser(self) -> dict[str, Any]:
         """End the episode's browser, as OSWorld's ``pkill chrome`` does before reading its profile,
         but so that it writes everything it holds: its windows are closed, as a user closes them
-        (a SIGTERM lost a bookmark made a second before), and it is sent SIGTERM, then killed,
-        only if it is still running after `browser_app.QUIT_TIMEOUT`. Only this episode's
+        (a SIGTERM lost a bookmark made a second before), then, with no window left, it is asked
+        to quit over its DevTools pipe (`Browser.close`, the orderly exit of its menu's Exit: the
+        pipe keeps a browser running without windows, so each quit used to wait the whole
+        timeout). It is sent SIGTERM, then killed, only if it is still running after
+        `browser_app.QUIT_TIMEOUT` (the result's ``terminated`` lists those). Only this episode's
         browser: pkill's reach is the desktop user's, which sessions share when not run by root
         (or under PALAESTRA_DESKTOP_USER)."""
         browsers = [
@@ -214,13 +217,27 @@ class SessionSteps:
         ]
         self.stopped.update(a.pid for a in browsers)
         deadline = time.monotonic() + browser_app.QUIT_TIMEOUT
+        asked = False
         while any(a.poll() is None for a in browsers) and time.monotonic() < deadline:
             window = window_ops.find(self.x, "chromium.Chromium", strict=True, by_class=True, timeout=0)
             if window is not None:
                 window_ops.close(self.x, window)
+            elif not asked:
+                asked = True
+                self._ask_browsers_to_quit()
             time.sleep(0.2)
+        unquit = [a.pid for a in browsers if a.poll() is None]
         terminate(browsers, browser_app.QUIT_TIMEOUT)
-        return {"quit": [a.pid for a in browsers], "codes": [a.returncode for a in browsers]}
+        codes = [a.returncode for a in browsers]
+        return {"quit": [a.pid for a in browsers], "codes": codes, "terminated": unquit}
+
+    def _ask_browsers_to_quit(self) -> None:
+        """``Browser.close`` to each browser the episode launched that still has its pipe (one that
+        quit or handed its launch over answers with the end of its pipe, which is ignored)."""
+        for pipe in self.browser_pipes:
+            if not pipe.closed:
+                with contextlib.suppress(DevToolsError):
+                    pipe.call("Browser.close", timeout=2.0)
 
     def _quit_vlc(self) -> dict[str, Any]:
         """End the episode's VLC (OSWorld's ``pkill vlc``): SIGTERM, which VLC takes as Quit, then a

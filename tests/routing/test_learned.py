@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from palaestra.memory import SentenceTransformerEmbedder
-from palaestra.routing.dense import Int8Embedder, record_embedder
+from palaestra.routing.dense import Int8Embedder, quantized_model, record_embedder
 from palaestra.routing.fusion import FusionWeights, fuse
 from palaestra.routing.learned import FEATURES, LearnedRanker, RecordTerms, enum_values
 from palaestra.routing.records import ApiRecord
@@ -72,3 +72,22 @@ def test_int8_record_embedder_stays_close_to_the_float_model(minilm: SentenceTra
     assert close.min() > 0.85
     query = minilm.embed(["make it warmer, 22 degrees"])[0]
     assert int(np.argmax(int8.embed(texts) @ query)) == 0
+
+
+def test_selectors_over_one_embedder_share_its_int8_copy(
+    minilm: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quantizing copies the whole model (about a second): a benchmark or server building many
+    selectors over one embedder makes the int8 copy once (here or in an earlier test)."""
+    import torch
+
+    made: list[object] = []
+    quantize = torch.ao.quantization.quantize_dynamic
+    monkeypatch.setattr(
+        torch.ao.quantization, "quantize_dynamic", lambda *a, **k: made.append(a) or quantize(*a, **k)
+    )
+    first, second = record_embedder(minilm, quantize=True), record_embedder(minilm, quantize=True)
+    assert first is not second
+    texts = ["get the weather forecast for a city"]
+    assert np.array_equal(first.embed(texts), second.embed(texts))
+    assert len(made) <= 1 and quantized_model(minilm) is quantized_model(minilm)

@@ -64,6 +64,8 @@ def test_doing_nothing_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: 
     if task_id != "chrome-link-in-new-tab":  # judged after OSWorld's postconfig: quit, start again
         steps = info["task_info"]["final_steps"]
         assert [s["do"] for s in steps] == ["quit_browser", "launch", "sleep"] and steps[0]["quit"]
+        # With its windows closed, the browser quit when asked, not at the timeout's SIGTERM.
+        assert steps[0]["terminated"] == [], steps[0]
 
 
 def test_the_page_is_in_the_tree_and_its_tabs_are_read_live(env: DesktopEnv) -> None:
