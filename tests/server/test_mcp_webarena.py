@@ -30,13 +30,11 @@ from palaestra.tasks import registry
 from palaestra.tasks.registry import TaskSpec
 from palaestra.tasks.webarena.official import benchmark_configs
 from palaestra.tasks.webarena.official_task import OfficialTask
-from palaestra.testing.loopback import QuietHandler, serve
+from palaestra.testing.loopback import serve
+
+from ..runs.test_webarena_step_limit import GitLab
 
 TASK = "wa-mcp.44"
-PAGES = {
-    "/": '<h1>Projects</h1><a href="/dashboard/todos">To-Do List</a>',
-    "/dashboard/todos": "<h1>To-Do List</h1><p>Nothing to do.</p>",
-}
 #: Registers the task in a `palaestra mcp` process, as the test does in its own (argv[1]: GitLab's URL).
 STDIO_SERVER = textwrap.dedent(f"""
     import dataclasses, sys
@@ -53,14 +51,9 @@ STDIO_SERVER = textwrap.dedent(f"""
 """)
 
 
-class GitLab(QuietHandler):
-    def do_GET(self) -> None:
-        path = self.path.split("?")[0]
-        self.reply(200 if path in PAGES else 404, PAGES.get(path, "<h1>Not found</h1>"))
-
-
 @pytest.fixture(scope="module")
 def gitlab() -> Iterator[str]:
+    """The user's GitLab as task 44 reads it (its to-do page), on loopback."""
     with serve(GitLab) as served:
         yield served.url
 

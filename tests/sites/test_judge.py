@@ -30,10 +30,14 @@ from palaestra.tasks.webarena import suite_configs
 TASKS = ("shop.change-last-name-0", "shop.nav-search-0", "shop.product-price-0")
 
 
-def play(run: Path, tasks: tuple[str, ...], agent: str = "oracle") -> Path:
+def play(
+    run: Path, tasks: tuple[str, ...], agent: str = "oracle", *, server: str = "", steps: int = 40
+) -> Path:
     """A run of `agent` (the oracle, or an agent of `webarena_agents` for a test that puts this
-    folder on `sys.path`) over `tasks` (seed 0), written as `palaestra eval` writes it."""
-    worker = EpisodeWorker(RunSettings(max_steps=40, screenshots=False), str(run))
+    folder on `sys.path`) over `tasks` (seed 0), written as `palaestra eval` writes it; with
+    ``server``, every episode played in the server there (``--env-server``), and a step limit of
+    ``steps``."""
+    worker = EpisodeWorker(RunSettings(max_steps=steps, screenshots=False, env_server=server), str(run))
     try:
         with RunStore(run) as store:
             for task in tasks:

@@ -14,13 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from palaestra.runs.episode import EpisodeWorker
 from palaestra.runs.evidence import RECORD, STATE
 from palaestra.runs.har import NETWORK
 from palaestra.runs.judge import Rejudged, judge_run
 from palaestra.runs.results import load_rows
-from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
-from palaestra.runs.store import RunStore
 from palaestra.server.config import ServerConfig
 from palaestra.server.run import ServerThread
 from palaestra.sites.runtime import SiteRuntime
@@ -32,21 +29,6 @@ from .test_judge import TASKS, evidence_of, play
 from .test_judge_official import HERE, JudgedGitLab
 
 OFFICIAL = ("webarena.44", "webarena_agents:TodosAgent")
-
-
-def play_with(
-    run: Path, tasks: tuple[str, ...], agent: str = "oracle", *, server: str = "", steps: int = 40
-) -> Path:
-    """`test_judge.play`, with every episode played in the server at ``server`` (``--env-server``)
-    when one is given, and a step limit of ``steps``."""
-    worker = EpisodeWorker(RunSettings(max_steps=steps, screenshots=False, env_server=server), str(run))
-    try:
-        with RunStore(run) as store:
-            for task in tasks:
-                store.record(worker.run(EpisodeSpec(AgentEntry(agent), task, 0)))
-    finally:
-        worker.close()
-    return run
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +44,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory, runtime: SiteRuntime) -> Iter
         patch.syspath_prepend(str(HERE))
         patch.setenv(SITES_ENV, json.dumps({"gitlab": gitlab.url}))
         local = play(play(root / "local", TASKS), (OFFICIAL[0],), agent=OFFICIAL[1])
-        served = play_with(root / "served", TASKS, server=server.url)
-        play_with(served, (OFFICIAL[0],), agent=OFFICIAL[1], server=server.url)
+        served = play(root / "served", TASKS, server=server.url)
+        play(served, (OFFICIAL[0],), agent=OFFICIAL[1], server=server.url)
         # The oracle stopped at one step: a step_limit, which the shop's tasks are not judged at.
-        play_with(root / "local-stopped", (TASKS[1],), steps=1)
-        play_with(root / "served-stopped", (TASKS[1],), server=server.url, steps=1)
+        play(root / "local-stopped", (TASKS[1],), steps=1)
+        play(root / "served-stopped", (TASKS[1],), server=server.url, steps=1)
         yield local, served
 
 
