@@ -14,7 +14,7 @@ Any other element is clicked, and the file chooser its click opens gets the file
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from playwright.async_api import Page
@@ -76,37 +76,48 @@ async def upload(state: Locating, element_id: str, paths: list[Path], timeout: f
         await target.locator.set_input_files(paths, timeout=timeout)
         return
     target = await locate(state, element_id)  # clicked: it must be visible
-    try:
-        async with state.page.expect_file_chooser(timeout=timeout) as opened:
-            await target.locator.click(timeout=timeout, force=True)
-        chooser = await opened.value
-    except PlaywrightTimeoutError:
-        raise ActionError(
-            f"upload_file(): [{element_id}] is no file input and clicking it opened no file chooser; "
-            "name the <input type=file> or the button that opens one."
-        ) from None
-    if len(paths) > 1 and not chooser.is_multiple():
-        raise ActionError(
-            f"upload_file(): the file chooser [{element_id}] opens takes one file, got {len(paths)}."
-        )
-    await chooser.set_files(paths, timeout=timeout)
+    await _into_chooser(
+        state.page,
+        lambda: target.locator.click(timeout=timeout, force=True),
+        paths,
+        timeout,
+        f"upload_file(): [{element_id}] is no file input and clicking it opened no file chooser; "
+        "name the <input type=file> or the button that opens one.",
+        f"upload_file(): the file chooser [{element_id}] opens",
+    )
 
 
 async def upload_at(page: Page, x: float, y: float, paths: list[Path], timeout: float) -> None:
     """BrowserGym's ``mouse_upload_file``: click at (x, y); the file chooser it opens gets ``paths``."""
+    await _into_chooser(
+        page,
+        lambda: page.mouse.click(x, y),
+        paths,
+        timeout,
+        f"mouse_upload_file(): clicking at ({x:g}, {y:g}) opened no file chooser; click where "
+        "the page's upload button or file input is.",
+        f"mouse_upload_file(): the file chooser at ({x:g}, {y:g})",
+    )
+
+
+async def _into_chooser(
+    page: Page,
+    click: Callable[[], Awaitable[None]],
+    paths: list[Path],
+    timeout: float,
+    none_opened: str,
+    chooser_named: str,
+) -> None:
+    """Click, and give ``paths`` to the file chooser the click opens; ``none_opened`` is the error
+    when none opens, ``chooser_named`` how the error names a single-file chooser given several."""
     try:
         async with page.expect_file_chooser(timeout=timeout) as opened:
-            await page.mouse.click(x, y)
+            await click()
         chooser = await opened.value
     except PlaywrightTimeoutError:
-        raise ActionError(
-            f"mouse_upload_file(): clicking at ({x:g}, {y:g}) opened no file chooser; click where "
-            "the page's upload button or file input is."
-        ) from None
+        raise ActionError(none_opened) from None
     if len(paths) > 1 and not chooser.is_multiple():
-        raise ActionError(
-            f"mouse_upload_file(): the file chooser at ({x:g}, {y:g}) takes one file, got {len(paths)}."
-        )
+        raise ActionError(f"{chooser_named} takes one file, got {len(paths)}.")
     await chooser.set_files(paths, timeout=timeout)
 
 
