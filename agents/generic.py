@@ -89,13 +89,18 @@ class GenericConfig:
     #: "none", "screenshot" (the observation's screenshot as an image) or "som" (the set-of-marks
     #: screenshot, and its list of marks as text).
     vision: str = "none"
+    #: How hard the endpoint's client retries (what a `model_unavailable` error names as the fix for
+    #: an overloaded server), as Synapse's; the embedded model has no endpoint and ignores them.
+    max_retries: int = 5
+    backoff_max: float = 30.0
+    timeout: float = 60.0
 
     def check(self) -> None:
         """Choices are known ones; images need a model that reads them, and the embedded one does not."""
         check_choice("generic: observation", self.observation, OBSERVATIONS)
         check_choice("generic: vision", self.vision, VISIONS)
         check_own_cost_budget("generic", self)
-        for name in ("obs_tokens", "history", "parse_retries"):
+        for name in ("obs_tokens", "history", "parse_retries", "max_retries", "backoff_max", "timeout"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"generic: {name} must be 0 or more, got {getattr(self, name)}.")
         endpoint = bool(self.model or self.base_url or endpoint_configured())
@@ -121,7 +126,9 @@ class GenericAgent(Agent):
         check_choice("generic: observation", config.observation, OBSERVATIONS)
         check_choice("generic: vision", config.vision, VISIONS)
         self.config = config
-        self.model = model or agent_model(config)
+        self.model = model or agent_model(
+            config, max_retries=config.max_retries, backoff_max=config.backoff_max, timeout=config.timeout
+        )
         self.counter = counter or default_token_counter()
         self.past: list[PastAction] = []
 

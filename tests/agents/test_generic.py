@@ -21,6 +21,7 @@ from palaestra.agents.llm import (
     LLMAuthError,
     LLMCapabilityError,
     LLMConfig,
+    LLMUnavailableError,
     WhitespaceTokenCounter,
 )
 from palaestra.agents.llm.embedded.chat_format import has_image
@@ -29,7 +30,7 @@ from palaestra.config import ConfigError
 from palaestra.envs import BrowserEnv, ObsConfig
 from palaestra.envs.actions.action_set import MINIWOB_ACTIONS
 from palaestra.runs.results import load_rows
-from palaestra.testing import ScriptedLLMServer, ScriptRequest, http_error, reply_text
+from palaestra.testing import ScriptedLLMServer, ScriptRequest, http_error, reply_text, server_error
 from palaestra.testing.script import Answer
 
 TASK = "miniwob.click-button"
@@ -242,3 +243,27 @@ def test_on_a_desktop_the_prompt_describes_pyautogui_and_a_pyautogui_reply_acts(
         assert PYAUTOGUI_INTRO in system and "calc-add" not in server.chat_requests[0].raw_body.decode()
     finally:
         env.close()
+
+
+def test_retries_are_agent_arguments_and_do_not_pin_the_run(
+    make_llm_server: Callable[..., ScriptedLLMServer],
+) -> None:
+    """As Synapse's: the `model_unavailable` message names `max_retries` / `backoff_max` as the fix,
+    so they are arguments, and changing them resumes a run rather than starting another."""
+    from palaestra.agents.registry import make_agent as build
+    from palaestra.runs.spec import AgentEntry
+
+    server = make_llm_server(server_error(503))
+    args = {"model": "scripted-model", "base_url": server.base_url, "api_key": "k", "backoff_max": "0.01"}
+    agent = build("generic", {**args, "max_retries": "1", "timeout": "5", "parse_retries": "0"})
+    assert isinstance(agent, GenericAgent)
+    agent.reset(TaskInfo(goal="Click the button.", action_set=MINIWOB_ACTIONS))
+    with pytest.raises(LLMUnavailableError):
+        agent.act({"axtree": "[3] button 'Click'", "goal": "Click the button.", "last_action_error": ""})
+    assert len(server.chat_requests) == 2  # one ask, one retry
+    pinned = AgentEntry("generic", (("model", "m"),)).config_hash
+    assert (
+        AgentEntry("generic", (("model", "m"), ("max_retries", "9"), ("timeout", "5"))).config_hash == pinned
+    )
+    with pytest.raises(ConfigError, match="max_retries must be 0 or more"):
+        GenericConfig(max_retries=-1).check()
