@@ -126,9 +126,7 @@ class GenericAgent(Agent):
         check_choice("generic: observation", config.observation, OBSERVATIONS)
         check_choice("generic: vision", config.vision, VISIONS)
         self.config = config
-        self.model = model or agent_model(
-            config, max_retries=config.max_retries, backoff_max=config.backoff_max, timeout=config.timeout
-        )
+        self.model = model or agent_model(config)
         self.counter = counter or default_token_counter()
         self.past: list[PastAction] = []
 

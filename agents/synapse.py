@@ -80,10 +80,7 @@ class SynapseAgent(Agent):
         super().__init__()
         self.config = config
         if model is None:
-            model = agent_model(
-                config, context_window=config.context_window, max_retries=config.max_retries,
-                backoff_max=config.backoff_max, timeout=config.timeout,
-            )  # fmt: skip
+            model = agent_model(config, context_window=config.context_window)
         self.model = model
         #: Synapse's own layout for chat models: each step a user turn, each action an assistant turn.
         self.turns = config.prompt_style == "turns"

@@ -63,13 +63,17 @@ def default_model(environ: Mapping[str, str] | None = None, **overrides: Any) ->
 def agent_model(config: Any, **extra: Any) -> Model:
     """The model an agent's configuration asks for: its sampling, cache and token budget, and its
     ``model``/``base_url``/``api_key`` where given (else ``PALAESTRA_LLM_*``, else the embedded
-    model). `extra` adds other ``LLMConfig`` keys the agent sets."""
+    model), its prices and cost budget and its client's retries and timeout where it takes them.
+    `extra` adds other ``LLMConfig`` keys the agent sets."""
     overrides: dict[str, Any] = {
         "temperature": config.temperature, "max_tokens": config.max_tokens,
         "cache_dir": config.cache_dir, "budget_tokens": config.budget_tokens, **extra,
     }  # fmt: skip
     for key in ("budget_cost", "price_input_per_mtok", "price_output_per_mtok"):  # agents that take them
         if getattr(config, key, None):
+            overrides[key] = getattr(config, key)
+    for key in ("max_retries", "backoff_max", "timeout"):  # the endpoint client's, where the agent takes them
+        if getattr(config, key, None) is not None:  # 0 retries is a choice
             overrides[key] = getattr(config, key)
     for key in ("model", "base_url", "api_key"):
         if getattr(config, key):
