@@ -40,6 +40,9 @@ WEBARENA_SITES: dict[str, str | None] = {
     "map": None,
     "homepage": None,
 }
+#: Our stand-in's name -> the WebArena site it stands in for (`shop` -> `shopping`): a user who
+#: writes ours where WebArena's is meant is told which.
+WEBARENA_NAME_OF = {ours: theirs for theirs, ours in WEBARENA_SITES.items() if ours}
 #: ``webarena-json`` is the user's own WebArena-format files (``own_tasks``), run as the others are.
 BENCHMARKS = ("webarena", "webarena-verified", "webarena-lite", "webarena-json")
 #: The environment variable the CLI's --site flags travel in to the workers (JSON object).
@@ -67,9 +70,8 @@ def parse_sites(items: Iterable[str]) -> dict[str, str]:
         name = name.strip()
         if not sep or not url.strip().startswith(("http://", "https://")):
             raise SiteError(f"--site {item!r}: write NAME=URL, e.g. shopping=http://host:7770")
-        stands_in_for = {ours: theirs for theirs, ours in WEBARENA_SITES.items() if ours}
-        if name in stands_in_for:
-            theirs = stands_in_for[name]
+        if name in WEBARENA_NAME_OF:
+            theirs = WEBARENA_NAME_OF[name]
             raise SiteError(
                 f"--site {name}=...: `{name}` is Palaestra's stand-in for WebArena's `{theirs}`; "
                 f"name your instance by WebArena's name: --site {theirs}={url.strip()}"
