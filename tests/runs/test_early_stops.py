@@ -28,6 +28,21 @@ def test_other_actions_between_repeats_do_not_stop_but_typing_counts_over_the_ep
     assert reasons(EarlyStops(repeat=3), typing)[-1] == "Same typing action for 3 times"
 
 
+def test_actions_compare_as_parsed_so_spellings_of_one_action_are_the_same() -> None:
+    spellings = ["click('4')", 'click("4")', "click(bid='4')"]
+    assert reasons(EarlyStops(repeat=3), spellings)[-1] == "Same action for 3 times"
+    others = ["click('4')", "click('5')", "click('4', button='right')"]
+    assert reasons(EarlyStops(repeat=3), others) == ["", "", ""]
+
+
+def test_typing_is_any_action_that_types_text_however_written() -> None:
+    typing = ["fill('7', 'shoes')", "noop()", "fill(bid='7', value='shoes')", "noop()", 'fill("7", "shoes")']
+    assert reasons(EarlyStops(repeat=3), typing)[-1] == "Same typing action for 3 times"
+    keyboard = ["keyboard_type('hi')", "noop()", "keyboard_type('hi')", "noop()", "keyboard_type('hi')"]
+    assert reasons(EarlyStops(repeat=3), keyboard)[-1] == "Same typing action for 3 times"
+    assert reasons(EarlyStops(repeat=3), ["fill('7', 'a')", "fill('7', 'b')", "fill('8', 'a')"]) == [""] * 3
+
+
 def test_answers_that_do_not_parse_stop_after_as_many_in_a_row() -> None:
     answers = ["I think I should click.", "click('4')", "Let me see.", "Hmm", "no action here"]
     assert reasons(EarlyStops(parse=3), answers) == ["", "", "", "", "Failed to parse actions for 3 times"]
