@@ -302,6 +302,11 @@ def make_parser() -> SuggestingParser:
         "[{state, action}, ...]}, as `export` writes them (repeat for several)"
     )
     p.add_argument("--exemplars", action="append", default=[], metavar="FILE", help=what)
+    what = (
+        "build: the embedder of a new memory: minilm (default), mpnet, or openai:MODEL at the "
+        "endpoint PALAESTRA_EMBED_BASE_URL names (a memory keeps the one it was built with)"
+    )
+    p.add_argument("--embedder", metavar="NAME", help=what)
     p.add_argument("--out", metavar="FILE", help="export: write to FILE instead of standard output")
     what = "the embedded LLM: assemble and check its file, show it, serve it over the OpenAI API"
     p = sub.add_parser("llm", help=what, epilog=epilog(EXAMPLES["llm"]))

@@ -45,11 +45,18 @@ def require_readable_memory(folder: Path, agent: str) -> None:
 
     try:
         meta = persist.read_meta(folder)
-        persist.resolve_embedder(folder, meta, None, reembed=False)  # its model loads on first use only
+        embedder, _ = persist.resolve_embedder(folder, meta, None, reembed=False)  # loads on first use
         store, _index = persist.load_contents(folder, meta)
     except ExemplarMemoryError as err:
         raise ConfigError(f"Agent `{agent}`: {err}") from err
     store.close()
+    endpoint = getattr(embedder, "base_url", None)  # an embeddings endpoint: is anything there?
+    if endpoint:
+        from palaestra.memory.embedders import ENV_EMBED_BASE_URL
+
+        source = next((n for n in ENV_EMBED_BASE_URL if os.environ.get(n) == endpoint), "the environment")
+        what = f"the embeddings endpoint of memory {folder}"
+        require_reachable_endpoint(endpoint, agent, what, source)
 
 
 def require_model(model: str, agent: str, environ_names: tuple[str, ...]) -> None:
@@ -62,7 +69,9 @@ def require_model(model: str, agent: str, environ_names: tuple[str, ...]) -> Non
     )
 
 
-def require_reachable_endpoint(base_url: str | None, agent: str) -> None:
+def require_reachable_endpoint(
+    base_url: str | None, agent: str, what: str = "the model endpoint", source: str = "base_url"
+) -> None:
     """Refuse a model endpoint that refuses connections (or whose host does not resolve): a server
     not started yet would otherwise cost every episode its retries and backoff (about 30 s each) before
     it errors. Only a TCP connection is opened, nothing is sent. A URL taken from the environment
@@ -80,9 +89,9 @@ def require_reachable_endpoint(base_url: str | None, agent: str) -> None:
     try:
         socket.create_connection((parts.hostname, port), timeout=5).close()
     except (ConnectionRefusedError, socket.gaierror) as err:
-        where = "base_url" if base_url else next(n for n in ENV_BASE_URL if os.environ.get(n))
+        where = source if base_url else next(n for n in ENV_BASE_URL if os.environ.get(n))
         raise ConfigError(
-            f"Agent `{agent}`: nothing answers at the model endpoint {url} ({err}; from {where}). "
+            f"Agent `{agent}`: nothing answers at {what} {url} ({err}; from {where}). "
             "Fix: start the server first (`palaestra llm serve` serves the embedded model and prints "
             "what to export; or your vLLM, llama.cpp or Ollama server), or correct the URL; with no "
             "endpoint configured the embedded model runs in each worker."

@@ -194,6 +194,7 @@ class OpenAIEmbedder(Embedder):
         from openai import OpenAI
 
         self.model = model
+        self.base_url = base_url
         self.batch_size = batch_size
         self._name = name or f"openai:{model}"
         self._dim = dim
@@ -249,10 +250,37 @@ class HashingEmbedder(Embedder):
         return out
 
 
+#: Where a memory built over an embeddings endpoint finds it again (first set wins): its own
+#: variables, else the LLM's, since one server (vLLM, llama.cpp, Ollama) often serves both.
+ENV_EMBED_BASE_URL = ("PALAESTRA_EMBED_BASE_URL", "PALAESTRA_LLM_BASE_URL", "OPENAI_BASE_URL")
+ENV_EMBED_API_KEY = ("PALAESTRA_EMBED_API_KEY", "PALAESTRA_LLM_API_KEY", "OPENAI_API_KEY")
+OPENAI_PREFIX = "openai:"
+
+
+def _first_set(names: Sequence[str]) -> str | None:
+    return next((os.environ[n] for n in names if os.environ.get(n)), None)
+
+
 def embedder_from_name(name: str, dim: int) -> Embedder | None:
-    """Rebuild an embedder recorded in a saved memory, when its name alone is enough."""
+    """Rebuild an embedder recorded in a saved memory, when its name (and, for an embeddings
+    endpoint, the environment: ``PALAESTRA_EMBED_BASE_URL``, ``PALAESTRA_EMBED_API_KEY``) is enough.
+    Models load, and endpoints are asked, on first use; mpnet's file is assembled here if missing."""
+    from palaestra.memory.mpnet import MPNET_DIM, MPNET_NAME, mpnet_embedder
+
     if name == MINILM_NAME and dim == MINILM_DIM:
         return SentenceTransformerEmbedder()
+    if name == MPNET_NAME and dim == MPNET_DIM:
+        return mpnet_embedder()
     if name == f"hashing-{dim}":
         return HashingEmbedder(dim)
+    if name.startswith(OPENAI_PREFIX):
+        return endpoint_embedder(name.removeprefix(OPENAI_PREFIX), dim)
     return None
+
+
+def endpoint_embedder(model: str, dim: int | None = None) -> OpenAIEmbedder | None:
+    """``model`` at the embeddings endpoint the environment names, or None when none is named."""
+    base_url, api_key = _first_set(ENV_EMBED_BASE_URL), _first_set(ENV_EMBED_API_KEY)
+    if not (base_url or api_key):
+        return None
+    return OpenAIEmbedder(model, base_url=base_url, api_key=api_key, dim=dim)

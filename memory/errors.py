@@ -36,10 +36,17 @@ class UnknownEmbedderError(ExemplarMemoryError, LookupError):
     """``open(embedder=None)`` found an embedder name it cannot rebuild without more settings."""
 
     def __init__(self, path: Path, name: str, dim: int) -> None:
+        if name.startswith("openai:"):
+            fix = (
+                "Name the embeddings endpoint it was built with: export PALAESTRA_EMBED_BASE_URL="
+                "http://HOST:PORT/v1 (and PALAESTRA_EMBED_API_KEY if it needs one), or pass it: "
+                "ExemplarMemory.open(path, embedder=OpenAIEmbedder(...))."
+            )
+        else:
+            fix = "Pass it explicitly: ExemplarMemory.open(path, embedder=...)."
         super().__init__(
             f"The memory at {path} was built with embedder `{name}` (dim {dim}), which cannot be "
-            f"rebuilt from its name alone (it needs an endpoint or a model path). Pass it explicitly, "
-            f"e.g. ExemplarMemory.open(path, embedder=OpenAIEmbedder(...))."
+            f"rebuilt from its name alone (it needs an endpoint or a model path). {fix}"
         )
 
     def __str__(self) -> str:

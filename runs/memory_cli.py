@@ -144,9 +144,31 @@ def build_memory(args: argparse.Namespace) -> int:
         found += exemplars_from_run(run, only_successful=not args.all)
     for root in trajectories:
         found += exemplars_from_trajectories(root, only_successful=not args.all)
-    memory, added = add_to_memory(args.path, found)
+    embedder = chosen_embedder(args.embedder) if getattr(args, "embedder", None) else None
+    memory, added = add_to_memory(args.path, found, embedder)
     print(f"{added} exemplars added; {args.path} holds {len(memory)}.")
     return 0
+
+
+def chosen_embedder(choice: str) -> Embedder:
+    """`--embedder`: `minilm`, `mpnet`, or `openai:MODEL` at the endpoint the environment names
+    (as when the memory is opened again, so a run finds it the same way)."""
+    from palaestra.errors import UnknownNameError
+    from palaestra.memory.embedders import OPENAI_PREFIX, endpoint_embedder
+    from palaestra.memory.mpnet import EMBEDDERS, make_embedder
+
+    if not choice.startswith(OPENAI_PREFIX):
+        if choice not in EMBEDDERS:
+            raise UnknownNameError("embedder", choice, EMBEDDERS, "Choose minilm, mpnet or openai:MODEL.")
+        return make_embedder(choice)
+    embedder = endpoint_embedder(choice.removeprefix(OPENAI_PREFIX))
+    if embedder is None:
+        raise ConfigError(
+            f"--embedder {choice}: no embeddings endpoint is configured. Export "
+            "PALAESTRA_EMBED_BASE_URL=http://HOST:PORT/v1 (and PALAESTRA_EMBED_API_KEY if it needs one); "
+            "runs read the same variables to open the memory."
+        )
+    return embedder
 
 
 def export_exemplars(args: argparse.Namespace) -> int:

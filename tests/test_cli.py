@@ -10,6 +10,7 @@ import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from palaestra.runs.trajectory import TRAJECTORY_FILE
 from palaestra.tasks import registry
 from palaestra.tasks.webarena.official import webarena_json_tasks
 from palaestra.tasks.webarena.own_tasks import TASKS_ENV
+from palaestra.testing import ScriptedLLMServer
 
 from .runs.conftest import build_run
 from .tasks.test_webarena_own_tasks import own_task, write
@@ -64,11 +66,15 @@ def hash_of(name: str, *args: str) -> str:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_llm_server: Callable[..., ScriptedLLMServer]
+) -> Path:
     """A working directory holding what the examples read: memories, runs (with demonstrations), a
-    run file, the README's agent file, as the commands before them would have made them."""
+    run file, the README's agent file, as the commands before them would have made them; an
+    embeddings endpoint where the examples' `PALAESTRA_EMBED_BASE_URL` would name one."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
+    monkeypatch.setenv("PALAESTRA_EMBED_BASE_URL", make_llm_server(embedding_dim=32).base_url)
     for memory in ("memories/miniwob", "memories/m"):
         ExemplarMemory.create(tmp_path / memory, embedder=HashingEmbedder()).save()
     hashes = {"memory": hash_of("memory", "memory=memories/miniwob"), "random": hash_of("random")}

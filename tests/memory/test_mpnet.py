@@ -68,3 +68,15 @@ def test_embedders_are_chosen_by_name() -> None:
     assert make_embedder("minilm").name == "sentence-transformers/all-MiniLM-L6-v2"
     with pytest.raises(UnknownNameError, match="Did you mean: `mpnet`"):
         make_embedder("mpnett")
+
+
+def test_a_memory_built_with_mpnet_reopens_by_its_recorded_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`memory build --embedder mpnet` records mpnet's name; opening the memory again (a run does,
+    with no embedder given) rebuilds mpnet from it rather than refusing the name."""
+    from palaestra.memory import mpnet
+    from palaestra.memory.embedders import embedder_from_name
+
+    built: list[str] = []
+    monkeypatch.setattr(mpnet, "mpnet_embedder", lambda: built.append("mpnet") or "the mpnet embedder")
+    assert embedder_from_name(mpnet.MPNET_NAME, mpnet.MPNET_DIM) == "the mpnet embedder"
+    assert embedder_from_name(mpnet.MPNET_NAME, 384) is None and built == ["mpnet"]  # another model's dim

@@ -116,3 +116,61 @@ def test_one_object_over_several_lines_is_one_exemplar_and_synapses_own_file_is_
     )
     err = capsys.readouterr().err
     assert "looks like Synapse's own exemplars.json" in err and "XPath" in err and "--oracles" in err
+
+
+ENDPOINT_VARIABLES = (
+    "PALAESTRA_EMBED_BASE_URL", "PALAESTRA_EMBED_API_KEY", "PALAESTRA_LLM_BASE_URL",
+    "PALAESTRA_LLM_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_KEY",
+)  # fmt: skip
+
+
+def test_a_memory_built_over_an_embeddings_endpoint_is_found_again_by_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`memory build --embedder openai:MODEL` embeds at the endpoint PALAESTRA_EMBED_BASE_URL names;
+    a run opens the memory through the same variable, and is told before its first episode when the
+    variable is missing or nothing answers there (it used to be refused: the name alone said nowhere)."""
+    import re
+
+    from palaestra.agents.registry import check_agent
+    from palaestra.config import ConfigError
+    from palaestra.testing import ScriptedLLMServer
+
+    for name in ENDPOINT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "ex.jsonl").write_text(json.dumps(BUTTON.to_dict()) + "\n" + json.dumps(TEXT.to_dict()))
+    build = ["memory", "build", str(tmp_path / "m"), "--exemplars", str(tmp_path / "ex.jsonl")]
+    assert main([*build, "--embedder", "openai:test-embed"]) == 2
+    assert "PALAESTRA_EMBED_BASE_URL=http://HOST:PORT/v1" in capsys.readouterr().err
+    assert main([*build, "--embedder", "minilx"]) == 2
+    assert "did you mean" in capsys.readouterr().err.lower()
+
+    server = ScriptedLLMServer(embedding_dim=48).start()
+    monkeypatch.setenv("PALAESTRA_EMBED_BASE_URL", server.base_url)
+    monkeypatch.setenv("PALAESTRA_EMBED_API_KEY", "sk-test")
+    assert main([*build, "--embedder", "openai:test-embed"]) == 0
+    embedded = len(server.embedding_requests)
+    assert embedded >= 1 and all(r.json["model"] == "test-embed" for r in server.embedding_requests)
+    memory = ExemplarMemory.open(tmp_path / "m")  # no embedder given: rebuilt from the environment
+    assert memory.embedder.name == "openai:test-embed" and memory.embedder.dim == 48
+    assert memory.search("Enter Zed into the text field", 1)[0][0].task == "enter-text"
+    assert len(server.embedding_requests) == embedded + 1  # the query, at the same endpoint
+
+    agent = {"model": "scripted-model", "base_url": server.base_url, "memory": str(tmp_path / "m")}
+    check_agent("synapse", agent)
+    server.stop()
+    monkeypatch.setenv("PALAESTRA_EMBED_BASE_URL", "http://127.0.0.1:9/v1")  # nothing answers there
+    reachable_llm = ScriptedLLMServer().start()
+    try:
+        agent["base_url"] = reachable_llm.base_url
+        with pytest.raises(
+            ConfigError, match=re.escape("nothing answers at the embeddings endpoint")
+        ) as caught:
+            check_agent("synapse", agent)
+        assert "from PALAESTRA_EMBED_BASE_URL" in str(caught.value)
+        for name in ENDPOINT_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        with pytest.raises(ConfigError, match="export PALAESTRA_EMBED_BASE_URL"):
+            check_agent("synapse", agent)
+    finally:
+        reachable_llm.stop()
