@@ -1,0 +1,185 @@
+"""`palaestra export` on real runs: the oracle and the generic agent (over the scripted server) on
+MiniWoB++ pages in Chromium, exported as the rows trainers read."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from palaestra.cli import main
+from palaestra.testing import ScriptedLLMServer, reply_text
+from palaestra.testing.script import ScriptRequest, content_text
+
+TASKS = "click-collapsible,click-test,enter-text"
+
+
+def click_the_button(request: ScriptRequest) -> Any:
+    """A model that clicks the button when the goal says "Click the button." (click-test: right at
+    once), and otherwise an element that is not there (an error that changes nothing, to the limit)."""
+    prompt = content_text(request.messages[1]["content"])
+    found = re.search(r"\[(\w+)\] button", prompt)
+    target = found.group(1) if found and "# Goal\nClick the button." in prompt else "999"
+    return reply_text(f"I click {target}.\n```\nclick('{target}')\n```")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ScriptedLLMServer]:
+    with ScriptedLLMServer(click_the_button) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory, server: ScriptedLLMServer) -> Path:
+    """One run: the oracle and the generic agent, each on three tasks, seeds 0-1 (12 episodes)."""
+    out = tmp_path_factory.mktemp("export") / "run"
+    argv = ["eval", "--agent", "oracle", "--agent", "generic", "--agent-arg", "model=scripted-model",
+            "--agent-arg", f"base_url={server.base_url}", "--tasks", TASKS, "--seeds", "0-1",
+            "--max-steps", "2", "--workers", "1", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    return out
+
+
+def export(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[list[dict[str, Any]], str]:
+    """Run `palaestra export ARGS` (its --out is the last argument), and its rows and summary."""
+    capsys.readouterr()
+    assert main(["export", *args]) == 0, capsys.readouterr().err
+    out = Path(args[-1])
+    return [json.loads(line) for line in out.read_text().splitlines()], capsys.readouterr().out
+
+
+def test_messages_rows_are_what_the_model_was_sent_and_answered(
+    run: Path, server: ScriptedLLMServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows, summary = export(capsys, str(run), "--agents", "generic", "--out", str(tmp_path / "train.jsonl"))
+    sent = [r.messages for r in server.chat_requests if r.json.get("model") == "scripted-model"]
+    assert len(rows) == len(sent) >= 4
+    # Rows in run order (task, seed, step); requests came in the order the episodes ran, the same.
+    for row, request in zip(rows, sent, strict=True):
+        assert row["messages"][:-1] == request
+        assert row["messages"][-1]["role"] == "assistant" and "```\nclick('" in row["messages"][-1]["content"]
+    assert [(r["task"], r["seed"], r["step"]) for r in rows] == sorted(
+        (r["task"], r["seed"], r["step"]) for r in rows
+    )
+    first = next(r for r in rows if r["task"] == "miniwob.click-test")
+    assert (
+        first["task"] == "miniwob.click-test"
+        and first["agent"] == "generic"
+        and first["model"] == "scripted-model"
+    )
+    assert first["episode_success"] is True and first["success"] is True and first["reward"] == 1.0
+    assert {r["task"]: r["episode_success"] for r in rows} == {
+        "miniwob.click-collapsible": False, "miniwob.click-test": True, "miniwob.enter-text": False
+    }  # fmt: skip
+    assert "episodes: 12 read, 6 kept, 6 dropped" in summary and "dropped, not among --agents: 6" in summary
+    assert f"rows written: {len(rows)} (messages)" in summary and "tokens of the exported calls" in summary
+
+
+def test_success_only_and_task_filters_keep_the_successful_episodes(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows, summary = export(
+        capsys, str(run), "--agents", "generic", "--success-only", "--out", str(tmp_path / "a.jsonl")
+    )
+    assert {r["task"] for r in rows} == {"miniwob.click-test"} and all(r["episode_success"] for r in rows)
+    assert "dropped, not a success (--success-only): 4" in summary
+    rows, _ = export(
+        capsys,
+        str(run),
+        "--agents",
+        "generic",
+        "--tasks",
+        "enter-*,nothing",
+        "--out",
+        str(tmp_path / "b.jsonl"),
+    )
+    assert {r["task"] for r in rows} == {"miniwob.enter-text"} and len(rows) == 4
+    rows, summary = export(
+        capsys, str(run), "--agents", "gen*", "--drop-failed-actions", "--out", str(tmp_path / "e.jsonl")
+    )
+    assert {(r["task"], r["action_error"]) for r in rows} == {("miniwob.click-test", "")}
+    assert "steps left out, action failed and changed nothing (--drop-failed-actions): 8" in summary
+    rows, summary = export(
+        capsys, str(run), "--agents", "generic", "--min-reward", "1", "--out", str(tmp_path / "c.jsonl")
+    )
+    assert {r["task"] for r in rows} == {"miniwob.click-test"} and "reward below --min-reward: 4" in summary
+    rows, summary = export(
+        capsys, str(run), "--agents", "generic", "--max-steps", "1", "--out", str(tmp_path / "d.jsonl")
+    )
+    assert {r["task"] for r in rows} == {"miniwob.click-test"} and "longer than --max-steps: 4" in summary
+
+
+def test_steps_rows_hold_the_observation_the_agent_saw(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows, _ = export(
+        capsys, str(run), "--agents", "oracle", "--format", "steps", "--out", str(tmp_path / "s.jsonl")
+    )
+    assert len(rows) >= 4 and {r["agent"] for r in rows} == {"oracle"}
+    folder = run / "episodes" / "oracle" / "miniwob.enter-text" / "1"
+    mine = [r for r in rows if r["task"] == "miniwob.enter-text" and r["seed"] == 1]
+    assert [r["observation"] for r in mine] == [
+        (folder / f"obs-{i:03d}.txt").read_text() for i in range(len(mine))
+    ]
+    assert [r["next_observation_index"] for r in mine] == list(range(1, len(mine) + 1))
+    assert (
+        mine[-1]["terminated"] is True and mine[-1]["reward"] == 1.0 and mine[0]["goal"].startswith("Enter")
+    )
+    assert mine[0]["action"].startswith("fill(")
+
+
+def test_demonstrations_render_as_the_generic_agents_calls_without_the_task_name(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows, summary = export(
+        capsys, str(run), "--agents", "oracle", "--as-agent", "generic", "--out", str(tmp_path / "demo.jsonl")
+    )
+    assert len(rows) >= 4 and all(r["rendered_as"] == "generic" for r in rows), summary
+    generic, _ = export(capsys, str(run), "--agents", "generic", "--out", str(tmp_path / "generic.jsonl"))
+    # The system message is the generic agent's own, and the user message is built as it builds it.
+    assert rows[0]["messages"][0] == generic[0]["messages"][0]
+    assert (
+        rows[0]["messages"][1]["content"].split("# Observation")[0]
+        == generic[0]["messages"][1]["content"].split("# Observation")[0]
+    )
+    for row in rows:
+        text = json.dumps(row["messages"])
+        assert "click-test" not in text and "enter-text" not in text and "click_test" not in text
+        assert row["messages"][-1] == {"role": "assistant", "content": f"```\n{row['action']}\n```"}
+    # Two steps of the oracle: the second prompt shows the first action as the agent's own past.
+    first, second = [r for r in rows if r["task"] == "miniwob.click-collapsible" and r["seed"] == 0]
+    assert f"# Your past actions\n1. {first['action']}\n\n" in second["messages"][1]["content"]
+    assert "(none yet: this is the first step)" in first["messages"][1]["content"]
+
+
+def test_prompt_completion_rows_of_chat_calls_are_conversational(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows, _ = export(
+        capsys,
+        str(run),
+        "--agents",
+        "generic",
+        "--format",
+        "prompt-completion",
+        "--out",
+        str(tmp_path / "pc.jsonl"),
+    )
+    messages, _ = export(capsys, str(run), "--agents", "generic", "--out", str(tmp_path / "m.jsonl"))
+    assert [r["prompt"] + r["completion"] for r in rows] == [m["messages"] for m in messages]
+
+
+def test_an_existing_file_is_kept_unless_forced(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "train.jsonl"
+    out.write_text("mine\n")
+    assert main(["export", str(run), "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err and out.read_text() == "mine\n"
+    assert main(["export", str(run), "--agents", "generic", "--out", str(out), "--force"]) == 0
+    assert out.read_text().startswith('{"messages"')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]  # no temporary file left
