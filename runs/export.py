@@ -63,6 +63,7 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
 
         renderer = DemoRenderer(options.as_agent, options.as_agent_args, options.fmt)
     tally = Tally()
+    prompts: dict[str, str] = {}
     episodes = sorted(read_episodes(paths), key=lambda e: e.order)
     with _atomic(out) as sink:
         for episode in episodes:
@@ -75,11 +76,28 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
                 continue
             tally.kept += 1
             for row in _rows(episode, options, renderer, tally):
+                _same_kind_of_prompt(row, prompts)
                 sink.write(json.dumps(redact(row), ensure_ascii=False) + "\n")
                 tally.rows += 1
                 tally.tokens_in += int(row.get("tokens_in") or 0)
                 tally.tokens_out += int(row.get("tokens_out") or 0)
     return tally
+
+
+def _same_kind_of_prompt(row: dict[str, Any], seen: dict[str, str]) -> None:
+    """Refuse text prompts and chat prompts in one prompt-completion file: a trainer reads one kind
+    (and Hugging Face's loader one type per column)."""
+    if "prompt" not in row:
+        return
+    kind = "text" if isinstance(row["prompt"], str) else "chat"
+    first = seen.setdefault(kind, f"{row['agent']} on {row['task']}")
+    other = seen.get("chat" if kind == "text" else "text")
+    if other is not None:
+        raise ConfigError(
+            f"--format prompt-completion: {first} sent {kind} prompts and {other} sent "
+            f"{'chat' if kind == 'text' else 'text'} prompts; one file holds one kind. Fix: export them "
+            "apart (--agents), or use --format messages."
+        )
 
 
 def _kept_steps(episode: ExportEpisode, options: ExportOptions, tally: Tally) -> list[dict[str, Any]]:

@@ -147,13 +147,30 @@ def test_demonstrations_render_as_the_generic_agents_calls_without_the_task_name
         == generic[0]["messages"][1]["content"].split("# Observation")[0]
     )
     for row in rows:
-        text = json.dumps(row["messages"])
-        assert "click-test" not in text and "enter-text" not in text and "click_test" not in text
+        text = json.dumps(row["messages"]).lower()
+        for task in TASKS.split(","):  # the oracle was told its task's name; the prompts never are
+            assert task not in text and f"miniwob.{task}" not in text and f"{task}.html" not in text
         assert row["messages"][-1] == {"role": "assistant", "content": f"```\n{row['action']}\n```"}
     # Two steps of the oracle: the second prompt shows the first action as the agent's own past.
     first, second = [r for r in rows if r["task"] == "miniwob.click-collapsible" and r["seed"] == 0]
     assert f"# Your past actions\n1. {first['action']}\n\n" in second["messages"][1]["content"]
     assert "(none yet: this is the first step)" in first["messages"][1]["content"]
+
+
+def test_a_rendered_demonstration_is_the_prompt_the_agent_sends_on_that_page(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The oracle's and the generic agent's first steps on click-test, seed 0, saw the same page: the
+    oracle's step rendered through the generic agent (with its chain of thought, as it ran) is the
+    prompt the generic agent sent there."""
+    args = ("--tasks", "click-test", "--max-steps", "1")
+    rendered, _ = export(capsys, str(run), *args, "--agents", "oracle", "--as-agent", "generic",
+                         "--as-agent-arg", "cot=true", "--out", str(tmp_path / "r.jsonl"))  # fmt: skip
+    recorded, _ = export(capsys, str(run), *args, "--agents", "generic", "--out", str(tmp_path / "g.jsonl"))
+    assert len(rendered) == len(recorded) == 2
+    for demo, real in zip(rendered, recorded, strict=True):
+        assert demo["messages"][:-1] == real["messages"][:-1]
+        assert demo["model"] == "" and real["model"] == "scripted-model"
 
 
 def test_prompt_completion_rows_of_chat_calls_are_conversational(
@@ -183,3 +200,122 @@ def test_an_existing_file_is_kept_unless_forced(
     assert main(["export", str(run), "--agents", "generic", "--out", str(out), "--force"]) == 0
     assert out.read_text().startswith('{"messages"')
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]  # no temporary file left
+
+
+@pytest.fixture(scope="module")
+def synapse_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ScriptedLLMServer]]:
+    """Synapse (no memory) over a model that continues text: its prompts go out as one text."""
+    out = tmp_path_factory.mktemp("export-synapse") / "run"
+    with ScriptedLLMServer(reply_text(" click('999')")) as server, pytest.MonkeyPatch.context() as env:
+        env.setenv("PALAESTRA_LLM_CAPABILITIES", "chat,completion")
+        argv = ["eval", "--agent", "synapse", "--agent-arg", "model=scripted-model", "--agent-arg",
+                f"base_url={server.base_url}", "--agent-arg", "max_reasks=0", "--agent-arg",
+                "prompt_style=completion", "--tasks", "click-test", "--seeds", "0", "--max-steps", "2",
+                "--workers", "1", "--out", str(out)]  # fmt: skip
+        assert main(argv) == 0
+        yield out, server
+
+
+def test_text_prompts_are_written_as_sent(
+    synapse_run: tuple[Path, ScriptedLLMServer], run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Synapse's completion prompt is a text: prompt-completion rows hold that text, as the server got it."""
+    synapse, server = synapse_run
+    rows, _ = export(
+        capsys, str(synapse), "--format", "prompt-completion", "--out", str(tmp_path / "pc.jsonl")
+    )
+    sent = [r.prompt for r in server.text_requests]
+    assert len(sent) == 2 and [r["prompt"] for r in rows] == sent
+    assert [r["completion"] for r in rows] == [" click('999')"] * 2
+    # The oracle's steps rendered through Synapse (zero-shot, as it ran) are its prompts on those pages.
+    demo = ("--agents", "oracle", "--tasks", "click-test", "--max-steps", "1", "--as-agent", "synapse")
+    rendered, _ = export(
+        capsys, str(run), *demo, "--format", "prompt-completion", "--out", str(tmp_path / "s.jsonl")
+    )
+    assert rendered[0]["prompt"] == sent[0] and rendered[0]["completion"] == f" {rendered[0]['action']}"
+    # A file holds one kind of prompt: text and chat prompts together are refused, and nothing is written.
+    mixed = tmp_path / "mixed.jsonl"
+    assert main(["export", str(run), str(synapse), "--format", "prompt-completion", "--out", str(mixed)]) == 2
+    assert "one file holds one kind" in capsys.readouterr().err and not mixed.exists()
+
+
+def test_trajectory_folders_are_read_a_cut_line_skipped_and_secrets_redacted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A recording (as the server and the UI write them) holding a secret the process knows and a
+    `key=value` one, with its last line cut by a kill."""
+    from palaestra.redaction import remember
+    from palaestra.runs.trajectory import TRAJECTORY_FILE, TrajectoryWriter
+
+    secret = "sk-export-test-4f9a2c"
+    remember([secret])
+    folder = tmp_path / "recordings" / "one"
+    writer = TrajectoryWriter(folder, images=False)
+    page = {"goal": f"Log in with {secret}", "url": "http://127.0.0.1/login", "axtree": "[3] button 'Go'"}
+    writer.start(task="miniwob.login-user", seed=4, goal=page["goal"], obs=page, source="ui")  # type: ignore[arg-type]
+    said = {
+        "messages": [{"role": "user", "content": f"{page['goal']} (api_key=abcdef123456)"}],
+        "raw_response": "click('3')",
+    }
+    writer.step("click('3')", page, 1.0, True, False, {"success": True}, agent=said)  # type: ignore[arg-type]
+    writer.end(outcome="success", success=True, reward=1.0)
+    writer.close()
+    with (folder / TRAJECTORY_FILE).open("a") as f:
+        f.write('{"type": "step", "index": 1, "action": "cli')  # a kill cut this line
+    rows, _ = export(capsys, str(tmp_path / "recordings"), "--out", str(tmp_path / "t.jsonl"))
+    assert len(rows) == 1 and rows[0]["task"] == "miniwob.login-user" and rows[0]["seed"] == 4
+    assert rows[0]["episode_success"] is True and rows[0]["agent"] == "ui"
+    text = (tmp_path / "t.jsonl").read_text()
+    assert secret not in text and "abcdef123456" not in text and "[redacted]" in text
+    steps, _ = export(
+        capsys, str(tmp_path / "recordings"), "--format", "steps", "--out", str(tmp_path / "s.jsonl")
+    )
+    assert secret not in (tmp_path / "s.jsonl").read_text() and steps[0]["observation"].startswith(
+        "goal: Log in"
+    )
+
+
+def test_a_failed_export_leaves_no_file(run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows go to a hidden file that replaces --out once complete: an export stopped half way (here
+    by an error at its third row) leaves neither --out nor the hidden file."""
+    from palaestra.runs import export as exporting
+
+    written = []
+
+    def failing(row: Any) -> Any:
+        written.append(row)
+        if len(written) == 3:
+            raise RuntimeError("stopped half way")
+        return row
+
+    monkeypatch.setattr(exporting, "redact", failing)
+    with pytest.raises(RuntimeError, match="half way"):
+        exporting.export([run], tmp_path / "train.jsonl", exporting.ExportOptions(fmt="steps"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_files_load_with_hugging_face_datasets(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What trainers (TRL's SFTTrainer) load: each format through `datasets.load_dataset("json")`."""
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import datasets
+
+    for fmt, columns in (("messages", {"messages"}), ("prompt-completion", {"prompt", "completion"}),
+                         ("steps", {"goal", "observation", "action", "reward"})):  # fmt: skip
+        out = tmp_path / f"{fmt}.jsonl"
+        rows, _ = export(
+            capsys,
+            str(run),
+            "--format",
+            fmt,
+            *(("--agents", "generic") if fmt != "steps" else ()),
+            "--out",
+            str(out),
+        )
+        loaded = datasets.load_dataset(
+            "json", data_files=str(out), split="train", cache_dir=str(tmp_path / "hf")
+        )
+        assert loaded.num_rows == len(rows) and columns <= set(loaded.column_names)
+        assert loaded[0][next(iter(sorted(columns)))] == rows[0][next(iter(sorted(columns)))]
