@@ -67,6 +67,11 @@ def call_row(
         row = {"prompt": sent, "completion": [{"role": "assistant", "content": answer}]}
     row.update(provenance(episode, step))
     row["tokens_in"], row["tokens_out"] = int(step.get("tokens_in") or 0), int(step.get("tokens_out") or 0)
+    extra = step.get("extra")
+    asked_again = extra.get("parse_errors") if isinstance(extra, dict) else None
+    if isinstance(asked_again, list) and asked_again:
+        # Answers that did not parse were asked again: the conversation holds them, and the re-asks.
+        row["reasks"] = min(len(asked_again), sum(1 for m in sent if m["role"] == "assistant"))
     if images:
         row["images_dropped"] = images
     return row
