@@ -20,12 +20,15 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from palaestra.config import ConfigError
 from palaestra.redaction import redact
 from palaestra.runs.export_rows import FORMATS, call_row, recorded_style, step_row
 from palaestra.runs.export_source import EpisodeFilter, ExportEpisode, Tally, read_episodes
+
+if TYPE_CHECKING:
+    from palaestra.runs.export_demos import DemoRenderer
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
         raise ConfigError(f"--out {out} exists. Fix: name another file, or pass --force to replace it.")
     if not out.parent.is_dir():
         raise ConfigError(f"--out {out}: the folder {out.parent} does not exist. Fix: create it first.")
-    renderer = None
+    renderer: DemoRenderer | None = None
     if options.as_agent:
         if options.fmt == "steps":
             raise ConfigError(
@@ -116,7 +119,7 @@ def _kept_steps(episode: ExportEpisode, options: ExportOptions, tally: Tally) ->
 
 
 def _rows(
-    episode: ExportEpisode, options: ExportOptions, renderer: Any, tally: Tally
+    episode: ExportEpisode, options: ExportOptions, renderer: DemoRenderer | None, tally: Tally
 ) -> Iterator[dict[str, Any]]:
     assert episode.trajectory is not None
     if options.fmt == "steps":

@@ -18,7 +18,7 @@ whoever recorded the demonstration (the privileged oracle too).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from palaestra.agents.llm.model import Capabilities
 from palaestra.config import ConfigError, build_config
 from palaestra.envs.actions import ActionSet, get_action_set
 from palaestra.envs.obs import Observation
-from palaestra.errors import check_choice
+from palaestra.errors import PalaestraError, check_choice
 from palaestra.runs.export_source import ExportEpisode
 from palaestra.runs.observations import load_observation, record_name
 
@@ -121,7 +121,7 @@ class DemoRenderer:
         return f" {action}" if style == "completion" else action
 
     async def render(
-        self, episode: ExportEpisode, steps: Sequence[dict[str, Any]], skip: Any
+        self, episode: ExportEpisode, steps: Sequence[dict[str, Any]], skip: Callable[[str, int], None]
     ) -> list[Rendered]:
         """The model calls of ``steps`` (the episode's, in order); a step that cannot be rendered is
         reported to ``skip(reason)`` and ends the episode's rendering (later prompts would show a
@@ -173,7 +173,7 @@ def task_action_set(episode: ExportEpisode) -> ActionSet:
 
     try:
         spec = get_task_spec(episode.task)
-    except Exception:  # a task this installation does not know (a loose trajectory): the web actions
+    except PalaestraError:  # a task this installation does not know (a loose trajectory): the web actions
         return get_action_set("web")
     own = getattr(resolve(spec.factory, f"task `{spec.name}`"), "action_set", None)
     if not isinstance(own, str):
