@@ -223,6 +223,12 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return inspect_memory(args)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from palaestra.runs.export_cli import cmd_export as export
+
+    return export(args)
+
+
 def cmd_sites(args: argparse.Namespace) -> int:
     from palaestra.sites.cli import run
 
@@ -256,7 +262,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 COMMANDS = {
     "eval": cmd_eval, "list": cmd_list, "show": cmd_show, "report": cmd_report, "judge": cmd_judge,
     "compare": cmd_compare, "memory": cmd_memory, "llm": cmd_llm, "serve": cmd_serve, "mcp": cmd_mcp,
-    "ui": cmd_ui, "sites": cmd_sites,
+    "ui": cmd_ui, "sites": cmd_sites, "export": cmd_export,
 }  # fmt: skip
 
 

@@ -44,6 +44,12 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra show results/mem --prompts memory/click-test:0",
     ],
     "report": ["palaestra report results/mem", "palaestra report results/mem --out mem.html"],
+    "export": [
+        "palaestra export results/mem --out train.jsonl",
+        "palaestra export results/mem --success-only --format prompt-completion --out sft.jsonl",
+        "palaestra export results/mem --format steps --drop-failed-actions --out steps.jsonl",
+        "palaestra export results/mem --agents memory --as-agent generic --out demos.jsonl",
+    ],
     "judge": [
         "palaestra judge results/mem",
         "palaestra judge results/mem --mode paper --tasks 'click-*'",
@@ -325,6 +331,9 @@ def make_parser() -> SuggestingParser:
     p = sub.add_parser("routing", help=what, epilog=epilog(EXAMPLES["routing"]), add_help=False)
     what = "train-judge or tune, and its flags (`palaestra routing --help` lists them)"
     p.add_argument("arguments", nargs=argparse.REMAINDER, help=what)
+    from palaestra.runs.export_cli import add_parser as add_export_parser  # light: nothing heavy
+
+    add_export_parser(sub, epilog(EXAMPLES["export"]))
     from palaestra.server.cli import add_parsers as add_server_parsers
 
     add_server_parsers(sub, epilog)

@@ -245,6 +245,9 @@ class SynapseAgent(Agent):
             step.extra["shown_action"] = shown
             break
         step.messages, step.latency = messages, time.perf_counter() - started
+        # How the messages went out (`completion`: as one text, `completion_prompt(messages)`), so
+        # that `palaestra export` writes the prompt as the model got it.
+        step.extra["prompt_style"] = "turns" if self.turns else self.style
         # Goals to read, ids to look the exemplars up (`palaestra memory show`, the UI) or remove them.
         step.extra["exemplars"] = [e.goal for e in self.exemplars]
         step.extra["exemplar_ids"] = [e.id for e in self.exemplars]

@@ -1,0 +1,175 @@
+"""`palaestra export`: training data from runs and demonstrations, as JSON lines trainers read.
+
+A run (or a folder of trajectories) becomes one file: a row per model call (``messages``,
+``prompt-completion``: supervised fine-tuning, rejection sampling with ``--success-only``) or per
+step (``steps``: offline RL, behaviour cloning). Demonstrations of agents that ask no model are
+written as an LLM agent's calls with ``--as-agent`` (`runs.export_demos`).
+
+Rows come in run order (task, seed, agent, step), so two exports of the same runs diff cleanly.
+Secrets are redacted as `palaestra show` redacts them. Only the named file is written, and
+atomically: the rows go to a hidden file beside it that replaces it once complete, so an export
+that is killed leaves no half file; an existing file is kept unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from palaestra.config import ConfigError
+from palaestra.redaction import redact
+from palaestra.runs.export_rows import FORMATS, call_row, recorded_style, step_row
+from palaestra.runs.export_source import EpisodeFilter, ExportEpisode, Tally, read_episodes
+
+if TYPE_CHECKING:
+    from palaestra.runs.export_demos import DemoRenderer
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export and how (the command's flags)."""
+
+    fmt: str = "messages"
+    episodes: EpisodeFilter = field(default_factory=EpisodeFilter)
+    drop_failed_actions: bool = False
+    as_agent: str = ""
+    as_agent_args: Mapping[str, str] = field(default_factory=dict)
+    force: bool = False
+
+
+def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions) -> Tally:
+    """Write the rows of the episodes under ``paths`` to ``out``; returns what was read and written."""
+    out = Path(out)
+    if options.fmt not in FORMATS:
+        raise ConfigError(f"--format {options.fmt}: choose one of {', '.join(FORMATS)}.")
+    if out.is_dir():
+        raise ConfigError(
+            f"--out {out} is a folder. Fix: name the file to write, e.g. {out / 'train.jsonl'}."
+        )
+    if out.exists() and not options.force:
+        raise ConfigError(f"--out {out} exists. Fix: name another file, or pass --force to replace it.")
+    if not out.parent.is_dir():
+        raise ConfigError(f"--out {out}: the folder {out.parent} does not exist. Fix: create it first.")
+    renderer: DemoRenderer | None = None
+    if options.as_agent:
+        if options.fmt == "steps":
+            raise ConfigError(
+                "--as-agent renders model calls: use it with --format messages or prompt-completion."
+            )
+        from palaestra.runs.export_demos import DemoRenderer
+
+        renderer = DemoRenderer(options.as_agent, options.as_agent_args, options.fmt)
+    tally = Tally()
+    prompts: dict[str, str] = {}
+    episodes = sorted(read_episodes(paths), key=lambda e: e.order)
+    with _atomic(out) as sink:
+        for episode in episodes:
+            tally.read += 1
+            why = options.episodes.reason_to_drop(episode) or (
+                "no trajectory" if not episode.trajectory else ""
+            )
+            if why:
+                tally.drop(why)
+                continue
+            tally.kept += 1
+            for row in _rows(episode, options, renderer, tally):
+                _same_kind_of_prompt(row, prompts)
+                sink.write(json.dumps(redact(row), ensure_ascii=False) + "\n")
+                tally.rows += 1
+                tally.tokens_in += int(row.get("tokens_in") or 0)
+                tally.tokens_out += int(row.get("tokens_out") or 0)
+    return tally
+
+
+def _same_kind_of_prompt(row: dict[str, Any], seen: dict[str, str]) -> None:
+    """Refuse text prompts and chat prompts in one prompt-completion file: a trainer reads one kind
+    (and Hugging Face's loader one type per column)."""
+    if "prompt" not in row:
+        return
+    kind = "text" if isinstance(row["prompt"], str) else "chat"
+    first = seen.setdefault(kind, f"{row['agent']} on {row['task']}")
+    other = seen.get("chat" if kind == "text" else "text")
+    if other is not None:
+        raise ConfigError(
+            f"--format prompt-completion: {first} sent {kind} prompts and {other} sent "
+            f"{'chat' if kind == 'text' else 'text'} prompts; one file holds one kind. Fix: export them "
+            "apart (--agents), or use --format messages."
+        )
+
+
+def _kept_steps(episode: ExportEpisode, options: ExportOptions, tally: Tally) -> list[dict[str, Any]]:
+    """The episode's steps, without those whose action failed and changed nothing when asked (the
+    rule `memory build` leaves them out by: `agents.demos.took_effect`)."""
+    assert episode.trajectory is not None
+    steps = episode.trajectory.steps
+    if not options.drop_failed_actions:
+        return steps
+    from palaestra.agents.demos import took_effect
+
+    kept = [s for s in steps if took_effect(str(s.get("action") or ""), str(s.get("error") or ""))]
+    if len(kept) < len(steps):
+        tally.skip("action failed and changed nothing (--drop-failed-actions)", len(steps) - len(kept))
+    return kept
+
+
+def _rows(
+    episode: ExportEpisode, options: ExportOptions, renderer: DemoRenderer | None, tally: Tally
+) -> Iterator[dict[str, Any]]:
+    assert episode.trajectory is not None
+    if options.fmt == "steps":
+        for step in _kept_steps(episode, options, tally):
+            path = episode.trajectory.file(str(step.get("observation") or ""))
+            if path is None:
+                tally.skip("no observation text (obs-NNN.txt)")
+                continue
+            yield step_row(episode, step, path.read_text(encoding="utf-8", errors="replace"))
+        return
+    if renderer is not None and not any(s.get("messages") for s in episode.trajectory.steps):
+        # Every step is rendered (the agent's history must be the episode's); failed ones are left out after.
+        rendered = asyncio.run(renderer.render(episode, episode.trajectory.steps, tally.skip))
+        kept = {id(s) for s in _kept_steps(episode, options, tally)}
+        for call in rendered:
+            if id(call.step) in kept:
+                row = call_row(options.fmt, episode, call.step, call.messages, call.answer, style=call.style)
+                yield {**row, "rendered_as": renderer.name}
+        return
+    for step in _kept_steps(episode, options, tally):
+        messages = step.get("messages")
+        if not messages:
+            tally.skip("no prompt: the agent asks no model (see --as-agent, --format steps)")
+            continue
+        yield call_row(options.fmt, episode, step, messages, str(step.get("raw_response") or ""),
+                       style=recorded_style(step))  # fmt: skip
+
+
+class _atomic:
+    """A text file written beside ``path`` under a hidden name, moved onto ``path`` when complete
+    and removed if the export fails."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file: IO[str] | None = None
+
+    def __enter__(self) -> IO[str]:
+        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)
+        self.file = os.fdopen(fd, "w", encoding="utf-8")
+        self.temporary = Path(name)
+        return self.file
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        assert self.file is not None
+        try:
+            if exc_type is None:
+                self.file.flush()
+                os.fsync(self.file.fileno())
+            self.file.close()
+            if exc_type is None:
+                os.replace(self.temporary, self.path)
+        finally:
+            self.temporary.unlink(missing_ok=True)

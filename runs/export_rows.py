@@ -1,0 +1,95 @@
+"""The rows `palaestra export` writes, one per model call or per step, in the shapes trainers read.
+
+- ``messages``: TRL's conversational format, ``{"messages": [..., {"role": "assistant", ...}]}``,
+  the conversation the agent sent and the answer it got back, word for word;
+- ``prompt-completion``: TRL's ``{"prompt", "completion"}``: a text prompt when the agent sent one
+  text (Synapse with a completion model), else the conversational form (a list of messages, and
+  the answer as one assistant message), never chat messages flattened into a text nobody sent;
+- ``steps``: offline RL and behaviour cloning: the goal, the observation text the agent saw, the
+  action, what it led to, and the index of the next observation.
+
+Every row also carries provenance keys that trainers ignore and users filter on: ``task``,
+``seed``, ``step``, ``agent``, ``run``, ``model``, ``reward``, ``success``, ``episode_success``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from palaestra.agents.synapse_prompt import completion_prompt
+from palaestra.runs.export_cli import FORMATS
+from palaestra.runs.export_source import ExportEpisode
+
+__all__ = ["FORMATS", "call_row", "recorded_style", "step_row"]
+
+
+def provenance(episode: ExportEpisode, step: dict[str, Any]) -> dict[str, Any]:
+    """Where a row comes from and how it went: the step's reward and success, the episode's verdict."""
+    return {
+        "task": episode.task, "seed": episode.seed, "step": step.get("index"), "agent": episode.agent,
+        "agent_name": episode.agent_name, "run": episode.run, "model": episode.model,
+        "reward": float(step.get("reward") or 0.0), "success": bool(step.get("success")),
+        "episode_success": episode.success, "episode_reward": episode.reward, "outcome": episode.outcome,
+        "action": str(step.get("action") or ""), "action_error": str(step.get("error") or ""),
+    }  # fmt: skip
+
+
+def text_messages(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The messages with their image parts left out (the run keeps only their size: the pixels are
+    the step's screenshot), a content of text parts only joined into one string, and how many
+    images were left out."""
+    out, dropped = [], 0
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            texts = [
+                str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
+            ]
+            dropped += sum(1 for p in content if isinstance(p, dict) and p.get("type") == "image_url")
+            content = "\n".join(texts)
+        out.append({"role": message.get("role", "user"), "content": content})
+    return out, dropped
+
+
+def call_row(
+    fmt: str, episode: ExportEpisode, step: dict[str, Any], messages: list[dict[str, Any]], answer: str,
+    *, style: str = "chat",
+) -> dict[str, Any]:  # fmt: skip
+    """One model call as a ``messages`` or ``prompt-completion`` row. ``style`` is how the prompt was
+    sent: ``completion`` (one text, Synapse's `completion_prompt`) or chat messages."""
+    sent, images = text_messages(messages)
+    row: dict[str, Any]
+    if fmt == "messages":
+        row = {"messages": [*sent, {"role": "assistant", "content": answer}]}
+    elif style == "completion":
+        row = {"prompt": completion_prompt(sent), "completion": answer}
+    else:
+        row = {"prompt": sent, "completion": [{"role": "assistant", "content": answer}]}
+    row.update(provenance(episode, step))
+    row["tokens_in"], row["tokens_out"] = int(step.get("tokens_in") or 0), int(step.get("tokens_out") or 0)
+    extra = step.get("extra")
+    asked_again = extra.get("parse_errors") if isinstance(extra, dict) else None
+    if isinstance(asked_again, list) and asked_again:
+        # Answers that did not parse were asked again: the conversation holds them, and the re-asks.
+        row["reasks"] = min(len(asked_again), sum(1 for m in sent if m["role"] == "assistant"))
+    if images:
+        row["images_dropped"] = images
+    return row
+
+
+def recorded_style(step: dict[str, Any]) -> str:
+    """How a recorded step's prompt went out (Synapse says so in its notes; others send chat)."""
+    extra = step.get("extra")
+    style = extra.get("prompt_style") if isinstance(extra, dict) else None
+    return str(style or "chat")
+
+
+def step_row(episode: ExportEpisode, step: dict[str, Any], observation: str) -> dict[str, Any]:
+    """One step for offline RL: the observation the action was chosen on, the action and its outcome."""
+    index = int(step.get("index") or 0)
+    return {
+        "goal": episode.goal, "observation": observation, "action": str(step.get("action") or ""),
+        "reward": float(step.get("reward") or 0.0), "terminated": bool(step.get("terminated")),
+        "truncated": bool(step.get("truncated")), "next_observation_index": index + 1,
+        **provenance(episode, step),
+    }  # fmt: skip
