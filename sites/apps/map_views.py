@@ -126,22 +126,27 @@ def _near_results(what: str, where: str) -> str:
     if not anchor:
         return f"<h2>Search Results</h2><p>No results found for {escape(where)}</p>"
     centre = anchor[0]
-    category = what.strip().lower().rstrip("s").replace(" ", "_")
-    found = nearest_places(
-        centre[9],
-        centre[10],
-        20,
-        "AND (category = %s OR name LIKE %s) AND osm_id != %s",
-        category,
-        f"%{what.strip()}%",
-        centre[1],
-    )
+    category = category_of(what)
+    if category:
+        where_sql, args = "AND category = %s AND osm_id != %s", (category, centre[1])
+    else:
+        where_sql, args = "AND name LIKE %s AND osm_id != %s", (f"%{what.strip()}%", centre[1])
+    found = nearest_places(centre[9], centre[10], 20, where_sql, *args)
     items = "".join(place_item(r, f" ({round(r[-1])} m away)") for r in found)
     return (
         f"<h2>Search Results</h2><p>{escape(label(what))} near <a href='/{centre[0]}/{centre[1]}'>"
         f"{escape(str(centre[2]))}</a>, nearest first:</p>"
         + (f"<ol>{items}</ol>" if items else "<p>None</p>")
     )
+
+
+def category_of(text: str) -> str | None:
+    """The category a search word names (``cafes``, ``fast food``), or None when it names none."""
+    word = text.strip().lower().replace(" ", "_")
+    for candidate in (word, word.removesuffix("s"), word.removesuffix("es")):
+        if rows("SELECT 1 FROM map_place WHERE category = %s LIMIT 1", candidate):
+            return candidate
+    return None
 
 
 def _place_page(row: tuple[object, ...], tags: dict[str, str]) -> HttpResponse:
