@@ -35,7 +35,8 @@ def page(title: str, body: str, query: str = "") -> str:
         "<form action='/search' method='get' role='search'><input type='search' name='query' "
         f"aria-label='Search' placeholder='Search' value='{escape(query)}'> <button type='submit'>Go</button>"
         "</form><a href='/directions'>Directions</a></header>"
-        f"<main>{body}</main><footer>{escape(ATTRIBUTION)}</footer></body></html>"
+        "<main><div id='content'><div id='sidebar_content'>"
+        f"{body}</div></div></main><footer>{escape(ATTRIBUTION)}</footer></body></html>"
     )
 
 

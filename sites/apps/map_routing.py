@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENGINES = {"fossgis_osrm_car": "car", "fossgis_osrm_bike": "bike", "fossgis_osrm_foot": "foot"}
+#: The form's choices in OSM's order (by label), so WebArena's checks of ``selectedIndex`` fit (1: car).
 ENGINE_LABELS = {
-    "fossgis_osrm_car": "Car (OSRM)",
     "fossgis_osrm_bike": "Bicycle (OSRM)",
+    "fossgis_osrm_car": "Car (OSRM)",
     "fossgis_osrm_foot": "Foot (OSRM)",
 }
 DEFAULT_ENGINE = "fossgis_osrm_car"

@@ -43,7 +43,7 @@ HOME_SCRIPT = """
 function show() {
   var m = /map=(\\d+)\\/(-?[\\d.]+)\\/(-?[\\d.]+)/.exec(location.hash) || [null, %d, %s, %s];
   var z = +m[1], lat = m[2], lon = m[3];
-  document.getElementById('map').src = '/map.svg?zoom=' + z + '&lat=' + lat + '&lon=' + lon;
+  document.getElementById('map_image').src = '/map.svg?zoom=' + z + '&lat=' + lat + '&lon=' + lon;
   document.getElementById('here').href = '/query?lat=' + lat + '&lon=' + lon;
   document.getElementById('in').href = '#map=' + Math.min(19, z + 1) + '/' + lat + '/' + lon;
   document.getElementById('out').href = '#map=' + Math.max(13, z - 1) + '/' + lat + '/' + lon;
@@ -66,8 +66,8 @@ def home(request: HttpRequest) -> HttpResponse:
         f"<p><a id='in' href='#map={zoom + 1}/{lat}/{lon}'>Zoom in</a> · "
         f"<a id='out' href='#map={zoom - 1}/{lat}/{lon}'>Zoom out</a> · "
         f"<a id='here' href='/query?lat={lat}&amp;lon={lon}'>Query features (what is here?)</a></p>"
-        "<img id='map' alt='Map' width='800' height='560'"
-        f" src='/map.svg?zoom={zoom}&amp;lat={lat}&amp;lon={lon}'>" + HOME_SCRIPT % (zoom, lat, lon)
+        "<div id='map'><img id='map_image' alt='Map' width='800' height='560'"
+        f" src='/map.svg?zoom={zoom}&amp;lat={lat}&amp;lon={lon}'></div>" + HOME_SCRIPT % (zoom, lat, lon)
     )
     return HttpResponse(page("Map", body))
 
@@ -254,9 +254,9 @@ def _form(engine: str, start: str, end: str) -> str:
     )
     return (
         "<h2>Directions</h2><form action='/directions' method='get'>"
-        f"<label>From <input type='text' name='from' value='{escape(start)}'></label> "
-        f"<label>To <input type='text' name='to' value='{escape(end)}'></label> "
-        f"<label>Mode <select name='engine'>{options}</select></label>"
+        f"<label>From <input type='text' name='route_from' value='{escape(start)}'></label> "
+        f"<label>To <input type='text' name='route_to' value='{escape(end)}'></label> "
+        f"<label>Mode <select name='engine' class='routing_engines'>{options}</select></label>"
         " <button type='submit'>Go</button></form>"
     )
 
@@ -278,7 +278,9 @@ def directions(request: HttpRequest) -> HttpResponse:
             ),
             status=400,
         )
-    start_text, end_text = request.GET.get("from", "").strip(), request.GET.get("to", "").strip()
+    # The form's fields are OSM's (route_from, route_to); links from a place's page use from= and to=.
+    start_text = (request.GET.get("route_from") or request.GET.get("from", "")).strip()
+    end_text = (request.GET.get("route_to") or request.GET.get("to", "")).strip()
     route_text = request.GET.get("route", "")
     if start_text and end_text and not route_text:
         start, end = geocode(start_text), geocode(end_text)

