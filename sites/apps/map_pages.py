@@ -97,13 +97,25 @@ def place_at(lat: float, lon: float) -> str | None:
     return str(near[0][2]) if near and near[0][-1] <= 3 else None
 
 
+def fitting_zoom(points: tuple[tuple[float, float], ...]) -> tuple[int, float, float]:
+    """The zoom and centre that show every point (a route) in the drawn map."""
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    lat, lon = (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
+    wide = max(1.0, (max(lons) - min(lons)) * 111320 * math.cos(math.radians(lat)) / (WIDTH * 0.9))
+    tall = max(1.0, (max(lats) - min(lats)) * 110574 / (HEIGHT * 0.9))
+    metres_per_px = max(wide, tall, 0.3)
+    zoom = int(math.log2(156543.03 * math.cos(math.radians(lat)) / metres_per_px))
+    return max(13, min(18, zoom)), lat, lon
+
+
 # -- the drawn map ---------------------------------------------------------------------------------
 
 ROAD_WIDTHS = {"primary": 5, "secondary": 4, "tertiary": 3.5, "residential": 3, "unclassified": 3}
 
 
-def svg(zoom: int, lat: float, lon: float) -> str:
-    """The streets and places around a point at an OSM zoom level, as an SVG picture."""
+def svg(zoom: int, lat: float, lon: float, route: tuple[tuple[float, float], ...] = ()) -> str:
+    """The streets and places around a point at an OSM zoom level, as an SVG picture; with ``route``,
+    that line drawn over them (the directions page)."""
     zoom = max(13, min(19, zoom))
     per_metre = 2**zoom / (156543.03 * math.cos(math.radians(lat)))
     half_w, half_h = WIDTH / 2 / per_metre, HEIGHT / 2 / per_metre
@@ -147,5 +159,12 @@ def svg(zoom: int, lat: float, lon: float) -> str:
             parts.append(f"<circle cx='{x}' cy='{y}' r='3' fill='#734a08'/>")
             if zoom >= 18:
                 parts.append(f"<text x='{x}' y='{y}' dx='5' font-size='10'>{escape(name)}</text>")
-    parts.append(f"<circle cx='{WIDTH / 2}' cy='{HEIGHT / 2}' r='4' fill='none' stroke='#00f'/></svg>")
+    if route:
+        line = " ".join(xy(plat, plon) for plat, plon in route)
+        parts.append(
+            f"<polyline points='{line}' stroke='#0050ff' stroke-width='5' fill='none' opacity='0.7'/>"
+        )
+    else:
+        parts.append(f"<circle cx='{WIDTH / 2}' cy='{HEIGHT / 2}' r='4' fill='none' stroke='#00f'/>")
+    parts.append("</svg>")
     return "".join(parts)

@@ -25,6 +25,7 @@ from palaestra.sites.apps.map_pages import (
     HOME,
     PLACE_COLUMNS,
     coordinate,
+    fitting_zoom,
     label,
     nearest_places,
     page,
@@ -309,5 +310,6 @@ def directions(request: HttpRequest) -> HttpResponse:
             f"<p>Distance: {routing.format_distance(found.distance)}."
             f" Time: {routing.format_time(found.seconds)}.</p>"
             f"<table><tr><th>#</th><th>Instruction</th><th>Distance</th></tr>{steps}</table>"
+            f"<div id='map'>{svg(*fitting_zoom(found.points), route=found.points)}</div>"
         )
     return _with_engine(HttpResponse(page("Directions", _form(engine, *names) + result)), engine)
