@@ -61,7 +61,7 @@ WIKI_SAMPLE = [
 MAP_SAMPLE = [
     "map.map-travel-time-0",  # the directions form: geocoded names, the engine chosen, the time read
     "map.map-closer-0",  # two routes compared
-    "map.map-nearest-0",  # "cafe near X": a search by kind and distance
+    "map.map-nearest-walk-0",  # "cafe near X" (a search by kind and distance), then the walk there
     "map.map-address-0",  # a place's tags
     "map.map-nav-route-1",  # url_match on OSM's route URL (by bicycle)
     "map.map-missing-0",  # a place outside the extract: unachievable

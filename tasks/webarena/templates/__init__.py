@@ -5,6 +5,7 @@ from palaestra.tasks.webarena.templates import (  # noqa: F401
     cross,
     forum,
     map,
+    map_extra,
     map_nav,
     shop,
     shop_actions,
