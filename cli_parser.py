@@ -226,7 +226,7 @@ def _eval_parser(sub: Any) -> None:
     what = "a WebArena site you host, for the webarena suites (e.g. shopping=http://host:7770); repeat"
     a("--site", action="append", default=[], metavar="NAME=URL", help=what)
     a("--sites-file", metavar="FILE", help="a JSON or TOML file mapping WebArena's site names to URLs")
-    what = "leave out the WebArena tasks that need this site (e.g. map, which has no stand-in); repeat"
+    what = "leave out the WebArena tasks that need this site (e.g. homepage, which has no stand-in); repeat"
     a("--exclude-site", action="append", default=[], metavar="NAME", help=what)
 
 

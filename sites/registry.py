@@ -71,6 +71,12 @@ DATASETS = {
         (*_COMMON, "data/wiki.py", "data/foldoc.py", "apps/wiki_settings.py"),
         versions=("wiki", "django-mptt", "markdown"),
     ),
+    # OpenStreetMap's Helsinki extract, read by pyosmium; no third-party Django app.
+    "map": Dataset(
+        "map", "palaestra.sites.apps.map_settings", ("django", "osmium", "waitress", "whitenoise"),
+        (*_COMMON, "data/map.py", "data/osm.py", "apps/map_settings.py", "apps/map_routing.py"),
+        versions=("osmium",),
+    ),
     # Fossil (Debian's fossil) is no Django app: its own front process and builder.
     "code": Dataset(
         "code", "", (), ("data/common.py", "data/people.py", "data/code.py", "data/code_words.py"),
@@ -87,6 +93,7 @@ SITES = {
     "forum": SiteDef("forum", "forum", "/", "__FORUM__", "reddit", "forum"),
     "wiki": SiteDef("wiki", "wiki", "/", "__WIKI__", "wikipedia", "wiki"),
     "code": SiteDef("code", "code", "/", "__CODE__", "gitlab", "code"),
+    "map": SiteDef("map", "map", "/", "__MAP__", "map", "map"),
 }
 
 

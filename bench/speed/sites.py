@@ -178,7 +178,7 @@ def oracles(workers: int) -> dict[str, Any]:
     from palaestra.runs.results import load_rows
 
     rows: dict[str, Any] = {}
-    for suite in ("shop", "shop-admin", "forum", "code", "wiki", "cross"):
+    for suite in ("shop", "shop-admin", "forum", "code", "wiki", "cross", "map"):
         out = OUT / f"oracle-{suite}"
         shutil.rmtree(out, ignore_errors=True)  # a fresh run: never resume an older one's results
         command = [sys.executable, "-m", "palaestra.cli", "eval", "--agent", "oracle", "--suite", suite]

@@ -18,7 +18,7 @@ from unittest import mock
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dataset", required=True, choices=("shop", "forum", "wiki"))
+    parser.add_argument("--dataset", required=True, choices=("shop", "forum", "wiki", "map"))
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()

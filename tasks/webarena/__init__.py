@@ -15,7 +15,7 @@ from palaestra.tasks.registry import TaskSpec
 from palaestra.tasks.webarena.config import TaskConfig, load_configs
 
 DATA = Path(__file__).parent / "data"
-SITE_SUITES = ("shop", "shop-admin", "forum", "code", "wiki", "cross")
+SITE_SUITES = ("shop", "shop-admin", "forum", "code", "wiki", "cross", "map")
 
 
 @functools.cache
@@ -59,6 +59,11 @@ def code_tasks() -> list[TaskSpec]:
 
 def wiki_tasks() -> list[TaskSpec]:
     return suite_specs("wiki")
+
+
+def map_tasks() -> list[TaskSpec]:
+    """The map's tasks (OpenStreetMap's central Helsinki; WebArena's ``map``)."""
+    return suite_specs("map")
 
 
 def cross_tasks() -> list[TaskSpec]:

@@ -18,7 +18,9 @@ from typing import Any
 
 DATA = Path(__file__).parent / "data"
 #: Task ids of each suite start here (WebArena's own ids are 0-811).
-ID_BASE = {"shop": 1000, "shop-admin": 2000, "forum": 3000, "code": 4000, "wiki": 5000, "cross": 6000}
+ID_BASE = {
+    "shop": 1000, "shop-admin": 2000, "forum": 3000, "code": 4000, "wiki": 5000, "cross": 6000, "map": 7000,
+}  # fmt: skip
 
 
 def generate(suite: str) -> list[dict[str, Any]]:

@@ -57,7 +57,7 @@ def site_names(site: str) -> set[str]:
 
 def _site_hint() -> str:
     pairs = ", ".join(f"{theirs} ({ours})" for theirs, ours in WEBARENA_SITES.items() if ours)
-    return f"Sites, by WebArena's name (and Palaestra's stand-in): {pairs}, map, homepage."
+    return f"Sites, by WebArena's name (and Palaestra's stand-in): {pairs}, homepage (none)."
 
 
 def select(

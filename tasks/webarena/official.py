@@ -12,7 +12,8 @@ Where the tasks run: each WebArena site is a user's own instance when one is giv
 (``palaestra eval --site shopping=http://host:7770``, ``--sites-file``, or
 ``PALAESTRA_WEBARENA_SITES``), else Palaestra's stand-in (``WEBARENA_SITES``). The stand-ins hold
 other data than WebArena's images, so official tasks there check the harness, not an agent: only
-results on WebArena's own images compare with published numbers. ``map`` has no stand-in.
+results on WebArena's own images compare with published numbers. ``homepage`` has no stand-in;
+``map``'s stand-in has its own name (OpenStreetMap's Helsinki on our routers, see ``sites.registry``).
 """
 
 from __future__ import annotations
@@ -37,12 +38,19 @@ from palaestra.tasks.webarena.config import TaskConfig, from_json
 #: Derived from the sites' registry (each `SiteDef.webarena`), so the mapping is written once.
 WEBARENA_SITES: dict[str, str | None] = {
     **{site.webarena: site.name for site in STAND_INS.values()},
-    "map": None,
     "homepage": None,
 }
-#: Our stand-in's name -> the WebArena site it stands in for (`shop` -> `shopping`): a user who
-#: writes ours where WebArena's is meant is told which.
+#: Our stand-in's name -> the WebArena site it stands in for (`shop` -> `shopping`, `map` -> `map`): a
+#: user who writes ours where WebArena's is meant is told which (`misnamed`).
 WEBARENA_NAME_OF = {ours: theirs for theirs, ours in WEBARENA_SITES.items() if ours}
+
+
+def misnamed(name: str) -> str | None:
+    """WebArena's name of the site when ``name`` is only our stand-in's name for it, else None."""
+    theirs = WEBARENA_NAME_OF.get(name)
+    return theirs if theirs is not None and theirs != name else None
+
+
 #: ``webarena-json`` is the user's own WebArena-format files (``own_tasks``), run as the others are.
 BENCHMARKS = ("webarena", "webarena-verified", "webarena-lite", "webarena-json")
 #: The environment variable the CLI's --site flags travel in to the workers (JSON object).
@@ -70,8 +78,8 @@ def parse_sites(items: Iterable[str]) -> dict[str, str]:
         name = name.strip()
         if not sep or not url.strip().startswith(("http://", "https://")):
             raise SiteError(f"--site {item!r}: write NAME=URL, e.g. shopping=http://host:7770")
-        if name in WEBARENA_NAME_OF:
-            theirs = WEBARENA_NAME_OF[name]
+        theirs = misnamed(name)
+        if theirs is not None:
             raise SiteError(
                 f"--site {name}=...: `{name}` is Palaestra's stand-in for WebArena's `{theirs}`; "
                 f"name your instance by WebArena's name: --site {theirs}={url.strip()}"

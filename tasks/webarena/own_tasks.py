@@ -72,12 +72,12 @@ def _load(paths: tuple[Path, ...]) -> dict[str, TaskConfig]:
 def check_own_task(config: TaskConfig, source: str) -> None:
     """Raise ``TaskConfigError`` naming the task, the file and the fix for what WebArena's own
     harness would trip over only while running it (or never, scoring it wrong instead)."""
-    from palaestra.tasks.webarena.official import WEBARENA_NAME_OF, WEBARENA_SITES, placeholder
+    from palaestra.tasks.webarena.official import WEBARENA_SITES, misnamed, placeholder
 
     where = f"task {config.task_id} in {source}"
     for site in config.sites:
-        if site in WEBARENA_NAME_OF:
-            theirs = WEBARENA_NAME_OF[site]
+        theirs = misnamed(site)
+        if theirs is not None:
             raise TaskConfigError(
                 f"{where}: `{site}` is Palaestra's stand-in for WebArena's `{theirs}`; WebArena-format files "
                 f'name WebArena\'s sites: "sites": ["{theirs}"] (and __{theirs.upper()}__ in URLs).'

@@ -41,6 +41,13 @@ MANUALS = {
         "first, with their authors and summaries), Attachments and Settings. The page menu next to the "
         "breadcrumb creates an article next to or below the current one."
     ),
+    "map": (
+        "The map's search box at the top finds places, streets and addresses; 'cafe near <place>' "
+        "lists places of a kind by distance from a place, and 'LAT, LON' shows what is there. A "
+        "place's page shows its tags (kind, address), its coordinates and nearby places. Directions "
+        "takes From and To (names or coordinates) and a mode (car, bicycle, foot) and shows the "
+        "distance, the time and the turns."
+    ),
 }
 
 

@@ -20,6 +20,7 @@ from palaestra.envs.observation import ObsConfig
 from palaestra.sites.runtime import SiteRuntime
 from palaestra.tasks.webarena.official import benchmark_configs
 from palaestra.tasks.webarena.official_task import OfficialTask
+from palaestra.tasks.webarena.templates.base import find
 from palaestra.testing.loopback import QuietHandler, serve
 
 NAVIGATED = json.dumps({"task_type": "NAVIGATE", "status": "SUCCESS", "retrieved_data": None})
@@ -105,3 +106,23 @@ def test_shopping_helpers_on_the_stand_in_shop_leave_the_columns_empty_and_say_w
             "stand-in shop (django-oscar)" in errors[mode]
             and "--site shopping=http://HOST:7770" in errors[mode]
         )
+
+
+def test_an_official_map_task_runs_on_the_map_stand_in_without_a_site(
+    runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]
+) -> None:
+    """WebArena's task 356 checks the directions form on the agent's last page: the engine
+    (``select.routing_engines``, index 1: car) and the From and To fields' texts. On the stand-in
+    (OpenStreetMap's Helsinki, our routers) the checks run on our form, which keeps OSM's names and
+    order; Pittsburgh is not on it, so the fields are typed, not geocoded: this exercises the harness."""
+    env = make_env("webarena.356", obs_config=ObsConfig(screenshot=False), pages_ahead=0)
+    for engine, expected in (("fossgis_osrm_car", 1.0), ("fossgis_osrm_foot", 0.0)):
+        obs, _ = env.reset(seed=0)
+        assert obs["url"].startswith(runtime.url("map")) and "Palaestra Map" in obs["axtree"]
+        obs, *_ = env.step(f"goto('{runtime.url('map')}/directions?engine={engine}')")
+        start, end = find(obs, "textbox", "From")["id"], find(obs, "textbox", "To")["id"]
+        env.step(f"fill({start!r}, 'Gates and Hillman Centers, Pittsburgh')\n"
+                 f"fill({end!r}, 'Independence Hall, Philadelphia')")  # fmt: skip
+        _, reward, terminated, _, info = env.step("send_msg_to_user('Done')")
+        columns = info["task_info"]["columns"]
+        assert terminated and reward == expected and columns["corrected"] == expected, info["task_info"]

@@ -68,7 +68,7 @@ def test_episodes_get_their_own_copy_of_the_seed(runtime: SiteRuntime) -> None:
     b.discard()
 
 
-@pytest.mark.parametrize("site", ["forum", "code", "wiki"])
+@pytest.mark.parametrize("site", ["forum", "code", "wiki", "map"])
 def test_a_request_names_its_episode_and_unknown_episodes_are_refused(
     site: str, runtime: SiteRuntime
 ) -> None:

@@ -58,7 +58,17 @@ WIKI_SAMPLE = [
 ]
 
 
-@pytest.mark.parametrize("task", SAMPLE + CODE_SAMPLE + WIKI_SAMPLE)
+MAP_SAMPLE = [
+    "map.map-travel-time-0",  # the directions form: geocoded names, the engine chosen, the time read
+    "map.map-closer-0",  # two routes compared
+    "map.map-nearest-walk-0",  # "cafe near X" (a search by kind and distance), then the walk there
+    "map.map-address-0",  # a place's tags
+    "map.map-nav-route-1",  # url_match on OSM's route URL (by bicycle)
+    "map.map-missing-0",  # a place outside the extract: unachievable
+]
+
+
+@pytest.mark.parametrize("task", SAMPLE + CODE_SAMPLE + WIKI_SAMPLE + MAP_SAMPLE)
 def test_oracle_solves_the_task(task: str, runtime: SiteRuntime, make_env: Callable[..., BrowserEnv]) -> None:
     env = make_env(task, obs_config=ObsConfig(screenshot=False), pages_ahead=0)
     result = play_oracle(env, task)

@@ -4,13 +4,15 @@ sites named by WebArena's names. (The episodes themselves: tests/sites/test_offi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from palaestra.cli import main
+from palaestra.tasks import registry
 from palaestra.tasks.webarena import suite_configs
-from palaestra.tasks.webarena.official import benchmark_configs
+from palaestra.tasks.webarena.official import benchmark_configs, webarena_json_tasks
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -70,10 +72,10 @@ def test_an_unknown_site_gets_did_you_mean_and_the_names_of_all(capsys: pytest.C
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--agent", "random", "--tasks", "7,44"],
-         "1 task(s) need WebArena's map site (webarena.7), which Palaestra does not stand in for. "
-         "Give your instance (--site map=http://HOST:PORT), or leave those tasks out with "
-         "--exclude-site map"),
+        (["--agent", "random", "--suite", "webarena-json", "--tasks", "9100,9101"],
+         "1 task(s) need WebArena's homepage site (webarena-json.9100), which Palaestra does not stand in "
+         "for. Give your instance (--site homepage=http://HOST:PORT), or leave those tasks out with "
+         "--exclude-site homepage"),
         (["--agent", "oracle", "--tasks", "44"], "--agent oracle cannot play webarena.44: WebArena"),
         (["--agent", "random", "--tasks", "44", "--site", "code=http://127.0.0.1:9"],
          "`code` is Palaestra's stand-in for WebArena's `gitlab`; name your instance by WebArena's name: "
@@ -83,8 +85,16 @@ def test_an_unknown_site_gets_did_you_mean_and_the_names_of_all(capsys: pytest.C
     ],
 )  # fmt: skip
 def test_a_run_that_cannot_work_stops_before_its_first_episode_with_the_fix(
-    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Of WebArena's sites only the homepage has no stand-in (no official task needs it): a user's own.
+    monkeypatch.setenv("PALAESTRA_WEBARENA_TASKS", str(own_tasks(tmp_path / "tasks", "homepage", "map")))
+    for spec in webarena_json_tasks():
+        monkeypatch.setitem(registry._registry, spec.name, spec)
     suite = [] if "--suite" in argv else ["--suite", "webarena"]
     for dry in ([], ["--dry-run"]):
         code, _, err = run(["eval", *suite, *argv, "--out", str(tmp_path / "run"), *dry], capsys)
@@ -92,15 +102,32 @@ def test_a_run_that_cannot_work_stops_before_its_first_episode_with_the_fix(
     assert not (tmp_path / "run").exists()  # nothing was run or written
 
 
+def own_tasks(folder: Path, *sites: str) -> Path:
+    """One task file of a user's own per site (ids 9100, 9101...), each opening the site's home page."""
+    folder.mkdir(parents=True)
+    for index, site in enumerate(sites):
+        task = {
+            "sites": [site], "task_id": 9100 + index, "require_login": False, "storage_state": None,
+            "start_url": f"__{site.upper()}__/", "geolocation": None, "intent_template": "Open the site.",
+            "instantiation_dict": {}, "intent": "Open the site.", "require_reset": False,
+            "intent_template_id": 9100,
+            "eval": {"eval_types": ["url_match"], "reference_answers": None,
+                     "reference_url": f"__{site.upper()}__/", "url_note": "GOLD in PRED", "program_html": []},
+        }  # fmt: skip
+        (folder / f"{9100 + index}.json").write_text(json.dumps(task))
+    return folder
+
+
 def test_a_dry_run_says_where_each_site_is_served_and_runs_each_task_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("PALAESTRA_WEBARENA_SITES", raising=False)
-    argv = ["eval", "--agent", "random", "--suite", "webarena", "--tasks", "0,27,44", "--dry-run",
+    argv = ["eval", "--agent", "random", "--suite", "webarena", "--tasks", "0,7,27,44", "--dry-run",
             "--site", "gitlab=http://127.0.0.1:8023", "--out", str(tmp_path / "run")]  # fmt: skip
     code, out, err = run(argv, capsys)
     assert code == 0, err
-    assert "Would run 3 of 3 episodes" in out and "x seeds 0," in out
+    assert "Would run 4 of 4 episodes" in out and "x seeds 0," in out
+    assert "  map: stand-in map for 1 task(s)" in out  # WebArena's map: OpenStreetMap's Helsinki, ours
     assert "  gitlab: http://127.0.0.1:8023 (yours) for 1 task(s)" in out
     assert "  reddit: stand-in forum for 1 task(s)" in out
     assert "  shopping_admin: stand-in shop-admin for 1 task(s)" in out

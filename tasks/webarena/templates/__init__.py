@@ -1,6 +1,17 @@
 """Every site's intent templates (importing this registers them in ``base.TEMPLATES``)."""
 
-from palaestra.tasks.webarena.templates import code, cross, forum, shop, shop_actions, shop_admin, wiki  # noqa: F401
+from palaestra.tasks.webarena.templates import (  # noqa: F401
+    code,
+    cross,
+    forum,
+    map,
+    map_extra,
+    map_nav,
+    shop,
+    shop_actions,
+    shop_admin,
+    wiki,
+)
 from palaestra.tasks.webarena.templates.base import TEMPLATES, Template
 
 __all__ = ["TEMPLATES", "Template"]
