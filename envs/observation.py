@@ -186,10 +186,11 @@ async def capture(
             params = {**params, "includeDOMRects": True}
         if len(page.frames) == 1:  # the common case: no out-of-process frame to look for
             return await frame_ids.snapshot(cdp, params), []
-        snapshot, frame_parts = await asyncio.gather(
+        snapshot, captures = await asyncio.gather(
             frame_ids.snapshot(cdp, params), frame_ids.sessions.capture(page, params, frame_ids.snapshot)
         )
-        return snapshot, frame_parts
+        # After both: an <iframe> in a closed root got its id in the page's snapshot just taken.
+        return snapshot, await frame_ids.sessions.parts(captures)
 
     calls: list[Any] = [
         marked_snapshot() if want_tree else _no_tree(),

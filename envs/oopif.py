@@ -10,7 +10,11 @@ only for these frames), its snapshot and tree are captured beside the page's, an
 
 Which frames are out of process is found once per frame and origin (a frame that navigates to
 another site may change process), so a page without child frames costs nothing more, and one with
-same-process frames one failed session request per frame, once.
+same-process frames one failed session request per frame, once. The ``<iframe>``'s id is read
+once per frame too, before the snapshots; one in a closed shadow root gets its id only from the
+snapshot of the document around it (`palaestra.envs.closed_shadow`), taken at the same time or
+later, so an id not found then is read again after all snapshots (`FrameSessions.parts`): else
+the first observation would leave the frame out, with no word to the agent.
 
 Backend node ids and AXTree node ids are numbered per renderer process, so two processes can use
 the same ones: each out-of-process part moves its ids into a range of its own (`PART_SPAN`).
@@ -42,6 +46,16 @@ class KnownFrame:
     owner_id: str = ""
 
 
+@dataclass
+class FrameCapture:
+    """One out-of-process frame's snapshot and AXTree nodes, before its ``<iframe>`` is sure."""
+
+    frame: Frame
+    known: KnownFrame
+    snapshot: dict[str, Any]
+    ax_nodes: list[dict[str, Any]]
+
+
 class FrameSessions:
     """The CDP sessions of an episode's out-of-process frames, found once per frame and origin."""
 
@@ -51,6 +65,38 @@ class FrameSessions:
 
     async def out_of_process(self, page: Page) -> list[tuple[Frame, KnownFrame]]:
         """The page's out-of-process frames whose ``<iframe>`` has an id, parents before children."""
+        found = await self._with_sessions(page)
+        return sorted(((f, k) for f, k in found if k.owner_id), key=lambda fk: _depth(fk[0]))
+
+    async def capture(self, page: Page, params: dict[str, Any], take: TakeSnapshot) -> list[FrameCapture]:
+        """Snapshot and AXTree of every out-of-process frame; a frame that goes away (or changes
+        process) meanwhile is left out of this observation, as a detaching same-process one is.
+
+        Frames whose ``<iframe>`` had no id yet are captured too: one in a closed shadow root gets
+        its id from the snapshot of its parent's document, taken at the same time as this
+        (`palaestra.envs.closed_shadow`), and `parts` looks for it again once that is done."""
+        frames = await self._with_sessions(page)
+        if not frames:
+            return []
+        results = await asyncio.gather(*(self._capture_one(f, k, params, take) for f, k in frames))
+        return [r for r in results if r is not None]
+
+    async def parts(self, captures: list[FrameCapture]) -> list[FramePart]:
+        """The captures whose ``<iframe>`` has an id, parents before children, each part's ids moved
+        into a range of its own. Call it once every snapshot of the observation is taken: an owner
+        marked by one of them (in a closed root) is read then, so the first observation of a
+        page has the frame (only frames whose owner was not read before pay for the lookup)."""
+        missing = [c for c in captures if not c.known.owner_id]
+        if missing:
+            await asyncio.gather(*(self._find_owner(c.frame, c.known) for c in missing))
+        owned = sorted((c for c in captures if c.known.owner_id), key=lambda c: _depth(c.frame))
+        return [
+            FramePart(c.known.owner_id, c.snapshot, [_moved(n, number) for n in c.ax_nodes], number)
+            for number, c in enumerate(owned, 1)
+        ]
+
+    async def _with_sessions(self, page: Page) -> list[tuple[Frame, KnownFrame]]:
+        """The page's out-of-process frames, their ``<iframe>``'s id looked up if not known yet."""
         children = [f for f in page.frames if f.parent_frame is not None and not f.is_detached()]
         for gone in [f for f in self._known if f not in children]:
             await self._forget(gone)
@@ -63,23 +109,11 @@ class FrameSessions:
         missing = [(f, k) for f, k in found if not k.owner_id]
         if missing:
             await asyncio.gather(*(self._find_owner(f, k) for f, k in missing))
-        return sorted(((f, k) for f, k in found if k.owner_id), key=lambda fk: _depth(fk[0]))
-
-    async def capture(self, page: Page, params: dict[str, Any], take: TakeSnapshot) -> list[FramePart]:
-        """Snapshot and AXTree of every out-of-process frame; a frame that goes away (or changes
-        process) meanwhile is left out of this observation, as a detaching same-process one is."""
-        frames = await self.out_of_process(page)
-        if not frames:
-            return []
-        results = await asyncio.gather(*(self._capture_one(f, k, params, take) for f, k in frames))
-        parts: list[FramePart] = []
-        for number, (owner_id, snapshot, nodes) in enumerate((r for r in results if r is not None), 1):
-            parts.append(FramePart(owner_id, snapshot, [_moved(n, number) for n in nodes], number))
-        return parts
+        return found
 
     async def _capture_one(
         self, frame: Frame, known: KnownFrame, params: dict[str, Any], take: TakeSnapshot
-    ) -> tuple[str, dict[str, Any], list[dict[str, Any]]] | None:
+    ) -> FrameCapture | None:
         session = known.session
         assert session is not None
         try:
@@ -87,7 +121,7 @@ class FrameSessions:
         except PlaywrightError:
             await self._forget(frame)  # found again next time, in whatever process it is then
             return None
-        return known.owner_id, dict(snapshot), nodes
+        return FrameCapture(frame, known, dict(snapshot), nodes)
 
     async def _probe(self, page: Page, frame: Frame) -> None:
         await self._forget(frame)

@@ -234,3 +234,25 @@ def test_a_frame_playwright_cannot_evaluate_in_is_observed_without_ids_not_hung(
     assert obs["last_action_error"] == ""
     obs, *_ = env.step(f"click('{ids(obs)['deep']}')")
     assert obs["last_action_error"] == "" and element(obs, "deep")["text"] == "Deep done"
+
+
+def test_a_frame_in_a_closed_root_of_a_cross_site_frame_is_in_the_first_observation(
+    isolated: Isolated, port: int
+) -> None:
+    """Its ``<iframe>`` gets an id only from the snapshot of the frame around it, which is taken
+    after the frames' owners are first looked up: the owner is looked up again once every
+    snapshot is in, so the agent's first observation already shows (and can use) the frame."""
+    task = PageTask(f"http://127.0.0.1:{port}/oopif_shadow_nested.html", "Press Deep.")
+    env = isolated(task=task)
+    obs, _ = env.reset(seed=0)
+    assert out_of_process(env) == ["127.0.0.2", "localhost"]
+    assert obs["last_action_error"] == ""
+    deep = element(obs, "deep")
+    middle_prefix = ids(obs)["top"].rstrip("0123456789")  # the shadow page's own button
+    owner = next(e for e in obs["elements"] if e["tag"] == "iframe" and e["id"].rstrip("0123456789"))
+    assert owner["id"].rstrip("0123456789") == middle_prefix != deep["id"].rstrip("0123456789")
+    roots = {e["id"].rstrip("0123456789"): e["parent"] for e in obs["elements"] if e["tag"] == "html"}
+    assert roots[deep["id"].rstrip("0123456789")] == owner["id"]
+    assert f"[{deep['id']}] button 'Deep'" in obs["axtree"]
+    obs, *_ = env.step(f"click('{deep['id']}')")
+    assert obs["last_action_error"] == "" and element(obs, "deep")["text"] == "Deep done"
