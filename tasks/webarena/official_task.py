@@ -326,7 +326,8 @@ def verified_verdict(
     status = str(getattr(result.status, "value", result.status))
     out: dict[str, Any] = {"status": status, "score": result.score}
     if status == "error":
-        failed = [r for r in result.evaluators_results if str(getattr(r.status, "value", r.status)) == "error"]
+        results = result.evaluators_results
+        failed = [r for r in results if str(getattr(r.status, "value", r.status)) == "error"]
         if failed and all(answers_what_none_is_asked(r) for r in failed):
             out.update(status="failure", score=0.0, note=DATA_NOT_ASKED)
             return 0.0, out
