@@ -20,7 +20,7 @@ from typing import Any
 from palaestra.envs import BrowserEnv
 from palaestra.envs.observation import ObsConfig
 from palaestra.sites.runtime import SiteRuntime
-from palaestra.tasks.webarena.templates.base import find
+from palaestra.tasks.webarena.templates.base import elements, find
 
 ROOT = Path(__file__).resolve().parents[2]
 NAVIGATED = json.dumps({"task_type": "NAVIGATE", "status": "SUCCESS", "retrieved_data": None})
@@ -88,6 +88,34 @@ def test_a_walking_route_form_solves_task_763(
         _, _, terminated, _, info = env.step(f"send_msg_to_user({NAVIGATED!r})")
         columns = info["task_info"]["columns"]
         assert terminated and columns["paper"] == columns["corrected"] == expected, info["task_info"]
+
+
+def test_directions_shown_in_the_page_pass_verifieds_route_navigation_check(
+    make_env: Callable[..., BrowserEnv],
+) -> None:
+    """Verified judges task 763 (and 356, 757, 758, 761-767) by the last page load being the map's
+    root: OSM shows directions in the page. The stand-in's Directions link and form do too, so an
+    agent that opens them from the start page, fills them and goes passes; the page's address is
+    the route's, which the paper's checks read. Going to a directions URL loads a page, and fails."""
+    env = make_env("webarena-verified.763", obs_config=ObsConfig(screenshot=False), pages_ahead=0)
+    obs, _ = env.reset(seed=0)
+    obs, *_ = env.step(f"click({find(obs, 'link', 'Directions')['id']!r})")
+    start, end = find(obs, "textbox", "From")["id"], find(obs, "textbox", "To")["id"]
+    mode = find(obs, "combobox", "Mode")["id"]
+    obs, *_ = env.step(f"fill({start!r}, 'Ateneum')\nfill({end!r}, 'Stockmann')\n"
+                       f"select_option({mode!r}, 'Foot (OSRM)')")  # fmt: skip
+    go = elements(obs, "button", "Go")[-1]["id"]  # the form's, not the search box's
+    obs, *_ = env.step(f"click({go!r})")
+    assert "/directions?engine=fossgis_osrm_foot&route=" in obs["url"] and "Distance: " in obs["axtree"]
+    back, *_ = env.step("go_back()")  # the form again, at its address (Back loads what it reaches)
+    assert back["url"].endswith("/directions") and "Distance: " not in back["axtree"]
+    obs, *_ = env.step("go_forward()")
+    assert "route=" in obs["url"] and "Distance: " in obs["axtree"]
+    _, _, terminated, _, info = env.step(f"send_msg_to_user({NAVIGATED!r})")
+    assert terminated and info["task_info"]["columns"]["verified"] == 1.0, info["task_info"]
+    obs, _ = env.reset(seed=0)
+    loaded = play(env, [f"goto('{obs['url'].rstrip('/')}/directions?engine=fossgis_osrm_foot')"], NAVIGATED)
+    assert loaded["columns"]["verified"] == 0.0
 
 
 def test_a_sample_of_every_kind_of_map_task_is_judged_in_every_column(tmp_path: Path) -> None:
