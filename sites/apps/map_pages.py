@@ -23,6 +23,42 @@ body{font-family:sans-serif;margin:0}header{background:#eef;padding:.5em 1em;dis
 align-items:center}header h1{font-size:1.2em;margin:0}main{padding:1em}table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}footer{font-size:.8em;color:#555;padding:1em}
 """
+#: Directions in the page, as OSM's JavaScript shows them: the Directions link and the directions form
+#: load their content into the sidebar and change the address (``history.pushState``) without loading
+#: a page, so the last page load stays the one the agent opened (WebArena-Verified's route tasks
+#: expect the map's root there). The route's request to the router (``data-router``) is sent again
+#: for content loaded so; Back and Forward load the address they reach. The content is fetched
+#: synchronously, inside the click's or the submit's own event, so the page has changed when the
+#: action returns: an observation never sees the old sidebar under the new address.
+IN_PAGE = """
+(() => {
+  const show = (url, push) => {
+    const asked = new XMLHttpRequest();
+    asked.open("GET", url, false);
+    asked.send();
+    const doc = new DOMParser().parseFromString(asked.responseText, "text/html");
+    document.querySelector("#sidebar_content").replaceWith(doc.querySelector("#sidebar_content"));
+    document.title = doc.title;
+    if (push) history.pushState(null, "", asked.responseURL);
+    const routers = document.querySelectorAll("#sidebar_content script[data-router]");
+    for (const router of routers) fetch(router.dataset.router);
+  };
+  const isDirections = (url) => new URL(url, location.href).pathname === "/directions";
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a[href]");
+    if (!link || !isDirections(link.href) || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    show(link.href, true);
+  });
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!isDirections(form.action)) return;
+    event.preventDefault();
+    show("/directions?" + new URLSearchParams(new FormData(form)), true);
+  });
+  window.addEventListener("popstate", () => show(location.href, false));
+})();
+"""
 #: Where the map opens: the middle of the extract (central Helsinki, by the railway station).
 HOME = (16, 60.1716, 24.9443)
 WIDTH, HEIGHT = 800, 560
@@ -36,7 +72,8 @@ def page(title: str, body: str, query: str = "") -> str:
         f"aria-label='Search' placeholder='Search' value='{escape(query)}'> <button type='submit'>Go</button>"
         "</form><a href='/directions'>Directions</a></header>"
         "<main><div id='content'><div id='sidebar_content'>"
-        f"{body}</div></div></main><footer>{escape(ATTRIBUTION)}</footer></body></html>"
+        f"{body}</div></div></main><footer>{escape(ATTRIBUTION)}</footer><script>{IN_PAGE}</script>"
+        "</body></html>"
     )
 
 

@@ -2,7 +2,7 @@
 
 WebArena's map runs three OSRM servers; ours is one Dijkstra over the seed's ``map_edge`` table,
 loaded once per process (the graph is read-only: no episode changes it). The engines keep OSM's
-names (``fossgis_osrm_car``, ``_bike``, ``_foot``) so directions URLs look like WebArena's.
+names (``fossgis_osrm_car``, ``_bicycle``, ``_foot``) so directions URLs look like WebArena's.
 
 Cost is travel time: a car drives each road at its ``maxspeed`` tag or a speed for its highway type
 and keeps to one-way streets; a bicycle rides at 15 km/h and keeps to one-way streets unless they are
@@ -21,10 +21,10 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-ENGINES = {"fossgis_osrm_car": "car", "fossgis_osrm_bike": "bike", "fossgis_osrm_foot": "foot"}
+ENGINES = {"fossgis_osrm_car": "car", "fossgis_osrm_bicycle": "bike", "fossgis_osrm_foot": "foot"}
 #: The form's choices in OSM's order (by label), so WebArena's checks of ``selectedIndex`` fit (1: car).
 ENGINE_LABELS = {
-    "fossgis_osrm_bike": "Bicycle (OSRM)",
+    "fossgis_osrm_bicycle": "Bicycle (OSRM)",
     "fossgis_osrm_car": "Car (OSRM)",
     "fossgis_osrm_foot": "Foot (OSRM)",
 }

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import path
 
-from palaestra.sites.apps import map_directions, map_views
+from palaestra.sites.apps import map_directions, map_osrm, map_views
 from palaestra.sites.apps.urls_common import common_patterns
 
 urlpatterns: list[Any] = [
@@ -18,4 +18,5 @@ urlpatterns: list[Any] = [
     path("node/<int:osm_id>", map_views.node),
     path("way/<int:osm_id>", map_views.way),
     path("map.svg", map_views.map_svg),
+    path("routed-<str:vehicle>/route/v1/<str:profile>/<str:points>", map_osrm.route_api),
 ]

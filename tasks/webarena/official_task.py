@@ -326,6 +326,26 @@ def verified_verdict(
     status = str(getattr(result.status, "value", result.status))
     out: dict[str, Any] = {"status": status, "score": result.score}
     if status == "error":
-        out["error"] = str(getattr(result, "error_msg", "") or "evaluation error")
+        results = result.evaluators_results
+        failed = [r for r in results if str(getattr(r.status, "value", r.status)) == "error"]
+        if failed and all(answers_what_none_is_asked(r) for r in failed):
+            out.update(status="failure", score=0.0, note=DATA_NOT_ASKED)
+            return 0.0, out
+        messages = [str(r.error_msg) for r in failed if r.error_msg]
+        out["error"] = str(getattr(result, "error_msg", "") or "; ".join(messages) or "evaluation error")
         return None, out
     return float(result.score), out
+
+
+#: Why an answer Verified's package could not read is scored 0 rather than left unjudged.
+DATA_NOT_ASKED = (
+    "the answer gives retrieved_data where the task expects none (a NOT_FOUND_ERROR retrieval): "
+    "Verified's evaluator raises on it instead of failing it; scored as the failure it is"
+)
+
+
+def answers_what_none_is_asked(result: Any) -> bool:
+    """Whether an evaluator's error is Verified 1.2.3's on an answer that carries data for a
+    retrieval whose expected result is none (its schema is ``null``): the comparison it could
+    not make fails in any case, since no data was expected."""
+    return result.evaluator_name == "AgentResponseEvaluator" and "got: 'null'" in str(result.error_msg or "")

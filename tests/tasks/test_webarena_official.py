@@ -126,6 +126,20 @@ def test_verified_needs_the_page_to_have_loaded() -> None:
     assert verified_verdict(44, "I opened it.", [event(url)], URLS)[0] == 0.0  # not Verified's JSON
 
 
+def test_verified_fails_data_given_for_a_task_whose_answer_is_not_found() -> None:
+    """Task 8 (airports within 5 km of CMU) expects NOT_FOUND_ERROR and no data: Verified 1.2.3's
+    evaluator raises on an answer that gives data ("Schema type must be 'array', got: 'null'"),
+    which left the column unjudged; it is a wrong answer, scored 0, and the right one still 1."""
+    page = [event(URLS["__MAP__"] + "/")]
+    data = json.dumps({"task_type": "RETRIEVE", "status": "SUCCESS", "retrieved_data": ["N/A"]})
+    score, details = verified_verdict(8, data, page, URLS)
+    assert score == 0.0 and details["status"] == "failure" and "retrieved_data" in details["note"]
+    none = json.dumps({"task_type": "RETRIEVE", "status": "NOT_FOUND_ERROR", "retrieved_data": None})
+    assert verified_verdict(8, none, page, URLS)[0] == 1.0
+    score, details = verified_verdict(8, data, [], URLS)  # no network events: still Verified's error
+    assert score is None and "Trace content list is empty" in details["error"]
+
+
 def test_verified_reads_the_message_cookie_a_wish_list_post_sets() -> None:
     """Tasks 511-515 check the ``mage-messages`` cookie of the POST's response (URL-encoded JSON,
     as Magento sets it): recorded from ``Set-Cookie``, kept through the evidence's redaction."""

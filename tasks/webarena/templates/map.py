@@ -44,7 +44,7 @@ WHERE length(name) BETWEEN 4 AND 30 AND name NOT GLOB '*[^A-Za-z0-9 &.-]*'
   AND (SELECT COUNT(*) FROM map_place q WHERE lower(q.name) = lower(p.name)) = 1 {where}
 ORDER BY osm_type, osm_id
 """
-MODES = {"fossgis_osrm_car": "drive", "fossgis_osrm_bike": "cycle", "fossgis_osrm_foot": "walk"}
+MODES = {"fossgis_osrm_car": "drive", "fossgis_osrm_bicycle": "cycle", "fossgis_osrm_foot": "walk"}
 
 
 def places(seed: Seed, rng: random.Random, k: int, where: str = "") -> list[tuple[Any, ...]]:
@@ -136,7 +136,7 @@ def tag(obs: Obs, key: str) -> str:
 
 def time_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
-    for engine, k in (("fossgis_osrm_foot", 2), ("fossgis_osrm_car", 1), ("fossgis_osrm_bike", 1)):
+    for engine, k in (("fossgis_osrm_foot", 2), ("fossgis_osrm_car", 1), ("fossgis_osrm_bicycle", 1)):
         for a, b, found in pairs(seed, rng, k, engine):
             values = {"mode": MODES[engine], "start": a[2], "end": b[2], "engine": engine}
             out.append(Instance(values, answer_eval(must_include=[f"{minutes(found.seconds)} min"])))
@@ -150,7 +150,7 @@ def time_oracle(values: dict[str, Any], obs: Obs) -> Plan:
 
 def distance_instances(seed: Seed, rng: random.Random) -> list[Instance]:
     out = []
-    for engine in ("fossgis_osrm_foot", "fossgis_osrm_car", "fossgis_osrm_bike"):
+    for engine in ("fossgis_osrm_foot", "fossgis_osrm_car", "fossgis_osrm_bicycle"):
         for a, b, found in pairs(seed, rng, 1, engine):
             values = {"mode": MODES[engine], "start": a[2], "end": b[2], "engine": engine}
             out.append(Instance(values, answer_eval(must_include=[spoken(format_distance(found.distance))])))

@@ -23,7 +23,7 @@ from palaestra.tasks.webarena.templates.base import (
 from palaestra.tasks.webarena.templates.map import MODES, directions, open_place, pairs, places, search
 
 #: How the intent names each engine's mode.
-BY = {"fossgis_osrm_car": "car", "fossgis_osrm_bike": "bike", "fossgis_osrm_foot": "foot"}
+BY = {"fossgis_osrm_car": "car", "fossgis_osrm_bicycle": "bike", "fossgis_osrm_foot": "foot"}
 
 
 def route_instances(seed: Seed, rng: random.Random) -> list[Instance]:
