@@ -82,8 +82,10 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
                 _same_kind_of_prompt(row, prompts)
                 sink.write(json.dumps(redact(row), ensure_ascii=False) + "\n")
                 tally.rows += 1
-                tally.tokens_in += int(row.get("tokens_in") or 0)
-                tally.tokens_out += int(row.get("tokens_out") or 0)
+                tokens_in, tokens_out = int(row.get("tokens_in") or 0), int(row.get("tokens_out") or 0)
+                tally.tokens_in += tokens_in
+                tally.tokens_out += tokens_out
+                tally.longest_call = max(tally.longest_call, tokens_in + tokens_out)
     return tally
 
 

@@ -154,6 +154,9 @@ class Tally:
     skipped_steps: dict[str, int] = field(default_factory=dict)
     tokens_in: int = 0
     tokens_out: int = 0
+    #: The most tokens one exported call took (in and out): a trainer's maximum length below it cuts
+    #: rows, and TRL's SFTTrainer drops a row whose answer is cut away (its default is 1024).
+    longest_call: int = 0
 
     def drop(self, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
@@ -168,6 +171,7 @@ class Tally:
         lines += [f"  steps left out, {why}: {n}" for why, n in sorted(self.skipped_steps.items())]
         if self.tokens_in or self.tokens_out:
             lines.append(
-                f"tokens of the exported calls (as reported): {self.tokens_in} in, {self.tokens_out} out"
+                f"tokens of the exported calls (as reported): {self.tokens_in} in, {self.tokens_out} out;"
+                f" the longest call {self.longest_call} (keep a trainer's max_length above it)"
             )
         return "\n".join(lines)

@@ -77,6 +77,8 @@ def test_messages_rows_are_what_the_model_was_sent_and_answered(
     }  # fmt: skip
     assert "episodes: 12 read, 6 kept, 6 dropped" in summary and "dropped, not among --agents: 6" in summary
     assert f"rows written: {len(rows)} (messages)" in summary and "tokens of the exported calls" in summary
+    longest = max(r["tokens_in"] + r["tokens_out"] for r in rows)
+    assert longest > 0 and f"the longest call {longest} (keep a trainer's max_length above it)" in summary
 
 
 def test_success_only_and_task_filters_keep_the_successful_episodes(
