@@ -75,6 +75,7 @@ ELSEWHERE = {
 #: Run here. A `# name.py` first line is the file the reader saves the block as (and
 #: tests/test_cli.py writes it so, for the `palaestra eval --agent myagent:...` line after it).
 HERE = {
+    ("docs/runs.md", "import json"): Run(env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}),
     ("README.md", "import gymnasium as gym"): Run(),
     ("README.md", "import asyncio"): Run(),
     ("docs/agents.md", "# myagent.py"): Run(),
