@@ -18,7 +18,7 @@ from palaestra.envs.browser import find_chromium
 from palaestra.memory import SentenceTransformerEmbedder
 from palaestra.testing.fixtures import llm_server, make_llm_server
 
-pytest_plugins = ["palaestra.testing.clean_tree"]
+pytest_plugins = ["palaestra.testing.clean_tree", "palaestra.testing.worker_groups"]
 __all__ = ["bfcl_mini", "llm_server", "make_env", "make_llm_server", "minilm", "sets_mini"]
 BFCL_MINI = Path(__file__).parent / "fixtures" / "bfcl_mini.json"
 
