@@ -19,6 +19,7 @@ from playwright.async_api import BrowserContext, CDPSession, Page
 from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions.executor import ActionState
+from palaestra.envs.actions.upload import intercept_file_choosers
 from palaestra.envs.navigation import NavigationWatch
 from palaestra.envs.observation import ObsConfig, capture
 
@@ -44,6 +45,7 @@ class BrowserEpisode:
     def __post_init__(self) -> None:
         self.cdp_sessions[self.state.page] = self.cdp
         self.navigations = NavigationWatch(self.context)
+        intercept_file_choosers(self.context)
 
     def browser_alive(self) -> bool:
         browser = self.context.browser

@@ -107,3 +107,16 @@ def test_without_an_upload_directory_the_action_is_refused(make_env: MakeEnv, tm
     assert "no upload directory" in obs["last_action_error"] and "upload_dir" in obs["last_action_error"]
     with pytest.raises(ConfigError, match="not a directory"):
         make_env(PageTask(PAGE, "Upload."), upload_dir=tmp_path / "missing")
+
+
+def test_every_page_intercepts_file_choosers_from_its_start(make_env: MakeEnv, folders: Path) -> None:
+    """Playwright intercepts a page's file choosers only while something listens for one, and the
+    first listener turns interception on without waiting: a click right after it could open its
+    chooser before (4 of 25 `mouse_upload_file` steps found none). So every page of an episode, new
+    tabs too, listens from its start, not from the upload's click."""
+    env, obs = upload_env(make_env, folders)
+    obs, *_ = env.step("new_tab()")
+    assert obs["last_action_error"] == ""
+    pages = env._episode.context.pages  # type: ignore[union-attr]
+    assert len(pages) == 2
+    assert all(page._impl_obj.listeners("filechooser") for page in pages)

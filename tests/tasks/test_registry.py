@@ -22,7 +22,7 @@ def test_every_miniwob_page_is_registered() -> None:
     assert len(pages) >= 125
     assert set(list_tasks(suite="miniwob")) == {f"miniwob.{p}" for p in pages}
     assert suites() == [
-        "code", "cross", "desktop", "forum", "miniwob", "osworld-json", "shop", "shop-admin", "tools",
+        "code", "cross", "desktop", "forum", "map", "miniwob", "osworld-json", "shop", "shop-admin", "tools",
         "webarena", "webarena-lite", "webarena-verified", "wiki",
     ]  # fmt: skip
 
