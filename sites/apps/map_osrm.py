@@ -10,6 +10,7 @@ router as the page.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from django.conf import settings
@@ -36,6 +37,10 @@ def _points(text: str) -> list[tuple[float, float]] | None:
         return None
     if len(pairs) != 2 or any(len(p) != 2 for p in pairs):
         return None
+    if not all(
+        math.isfinite(v) and abs(lat) <= 90 and abs(lon) <= 180 for lon, lat in pairs for v in (lon, lat)
+    ):
+        return None  # nan, inf or off the globe: OSRM refuses them too
     return [(p[1], p[0]) for p in pairs]
 
 

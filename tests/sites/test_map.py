@@ -245,3 +245,10 @@ def test_the_directions_page_asks_the_modes_router_as_osms_page_does(
     assert get(runtime, episode, "/routed-plane/route/v1/driving/24.9,60.1;24.9,60.2").status == 400
     unreadable = get(runtime, episode, "/routed-car/route/v1/driving/x;y")
     assert unreadable.status == 400 and json.loads(unreadable.read())["code"] == "InvalidQuery"
+    for off in (
+        "nan,60.1;24.9,60.2",
+        "24.9,inf;24.9,60.2",
+        "24.9,95;24.9,60.2",
+    ):  # no point, or off the globe
+        refused = get(runtime, episode, f"/routed-car/route/v1/driving/{off}")
+        assert refused.status == 400 and json.loads(refused.read())["code"] == "InvalidQuery"
