@@ -33,6 +33,7 @@ from palaestra.tasks.webarena.evaluators import EvalContext, evaluate
 from palaestra.tasks.webarena.judges import PaperGrader, paper_grader_from_env
 from palaestra.tasks.webarena.official import (
     WEBARENA_SITES,
+    benchmark_configs,
     hosts_from_env,
     placeholder,
     sources,
@@ -328,7 +329,8 @@ def verified_verdict(
     if status == "error":
         results = result.evaluators_results
         failed = [r for r in results if str(getattr(r.status, "value", r.status)) == "error"]
-        if failed and all(answers_what_none_is_asked(r) for r in failed):
+        only_the_answer = failed and all(r.evaluator_name == "AgentResponseEvaluator" for r in failed)
+        if only_the_answer and gives_data_none_is_asked(task_id, response):
             out.update(status="failure", score=0.0, note=DATA_NOT_ASKED)
             return 0.0, out
         messages = [str(r.error_msg) for r in failed if r.error_msg]
@@ -337,15 +339,28 @@ def verified_verdict(
     return float(result.score), out
 
 
+def gives_data_none_is_asked(task_id: int, response: Any) -> bool:
+    """Whether the answer carries ``retrieved_data`` for a retrieval Verified expects to end in
+    none (a NOT_FOUND_ERROR, whose expected data is ``null``). Such an answer is wrong whatever else
+    Verified would compare, so Verified failing to read it is a failure, not an error. Decided from
+    the task's expectation and the answer's structure, not from the message Verified's evaluator
+    happens to raise (navigations and changes are not concerned: Verified ignores their data)."""
+    config = benchmark_configs("webarena-verified").get(str(task_id))
+    checks = config.extra.get("verified", {}).get("eval", []) if config else []
+    expected = [c.get("expected") for c in checks if c.get("evaluator") == "AgentResponseEvaluator"]
+    if not expected or not all(isinstance(e, dict) and is_empty_retrieval(e) for e in expected):
+        return False
+    return isinstance(response, dict) and response.get("retrieved_data") is not None
+
+
+def is_empty_retrieval(expected: dict[str, Any]) -> bool:
+    """Whether Verified expects a retrieval to find nothing (no data to give)."""
+    kind = str(expected.get("task_type", "")).lower()
+    return kind == "retrieve" and expected.get("retrieved_data") is None
+
+
 #: Why an answer Verified's package could not read is scored 0 rather than left unjudged.
 DATA_NOT_ASKED = (
     "the answer gives retrieved_data where the task expects none (a NOT_FOUND_ERROR retrieval): "
     "Verified's evaluator raises on it instead of failing it; scored as the failure it is"
 )
-
-
-def answers_what_none_is_asked(result: Any) -> bool:
-    """Whether an evaluator's error is Verified 1.2.3's on an answer that carries data for a
-    retrieval whose expected result is none (its schema is ``null``): the comparison it could
-    not make fails in any case, since no data was expected."""
-    return result.evaluator_name == "AgentResponseEvaluator" and "got: 'null'" in str(result.error_msg or "")

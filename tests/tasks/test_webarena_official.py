@@ -28,7 +28,7 @@ from palaestra.tasks.webarena.official import (
     read_sites_file,
     sources,
 )
-from palaestra.tasks.webarena.official_task import har_record, verified_verdict
+from palaestra.tasks.webarena.official_task import gives_data_none_is_asked, har_record, verified_verdict
 
 URLS = {"__GITLAB__": "http://gitlab.test:8023", "__SHOPPING__": "http://shop.test:7770",
         "__SHOPPING_ADMIN__": "http://admin.test:7780", "__MAP__": "http://map.test:3000"}  # fmt: skip
@@ -138,6 +138,19 @@ def test_verified_fails_data_given_for_a_task_whose_answer_is_not_found() -> Non
     assert verified_verdict(8, none, page, URLS)[0] == 1.0
     score, details = verified_verdict(8, data, [], URLS)  # no network events: still Verified's error
     assert score is None and "Trace content list is empty" in details["error"]
+
+
+def test_data_for_a_retrieval_that_finds_nothing_is_told_by_structure() -> None:
+    """The rule reads the task's expectation and the answer, never Verified's error text: only
+    retrievals expected to find nothing (8) are concerned; one expecting data (7) and a navigation
+    (44, whose data Verified ignores) are not, nor an answer that gives none or is not JSON."""
+    assert gives_data_none_is_asked(8, {"status": "SUCCESS", "retrieved_data": ["N/A"]})
+    assert gives_data_none_is_asked(8, {"status": "SUCCESS", "retrieved_data": []})
+    assert not gives_data_none_is_asked(8, {"status": "NOT_FOUND_ERROR", "retrieved_data": None})
+    assert not gives_data_none_is_asked(8, "no airport is that close")
+    assert not gives_data_none_is_asked(7, {"status": "SUCCESS", "retrieved_data": ["N/A"]})
+    assert not gives_data_none_is_asked(44, {"status": "SUCCESS", "retrieved_data": ["x"]})
+    assert not gives_data_none_is_asked(10**6, {"retrieved_data": ["x"]})  # no such task
 
 
 def test_verified_reads_the_message_cookie_a_wish_list_post_sets() -> None:
