@@ -17,7 +17,6 @@ evidence (a site task's, without them) is still read, its active tab taken from 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import tarfile
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.errors import PalaestraError
+from palaestra.files import write_whole, written_whole
 from palaestra.runs import har
 from palaestra.runs.artifacts import confined
 from palaestra.tasks.base import Evidence
@@ -60,9 +60,7 @@ def save(episode_folder: Path, evidence: Evidence, task: str) -> dict[str, Any]:
         record["state"] = STATE
     if evidence.network is not None:
         record["network"] = har.write(folder / har.NETWORK, evidence.network)
-    partial = folder / f".{RECORD}.partial"
-    partial.write_text(json.dumps(record, ensure_ascii=False, indent=1))
-    os.replace(partial, folder / RECORD)
+    write_whole(folder / RECORD, json.dumps(record, ensure_ascii=False, indent=1))
     size = sum(p.stat().st_size for p in folder.iterdir())
     return {"path": EVIDENCE_DIR, "bytes": size}
 
@@ -73,20 +71,18 @@ def _keep_saved(saved: Path, folder: Path) -> dict[str, Any]:
     for path in sorted(saved.iterdir()):
         if path.is_file() and path.name != RECORD:
             shutil.copyfile(path, folder / path.name)
-    partial = folder / f".{RECORD}.partial"
-    shutil.copyfile(saved / RECORD, partial)
-    os.replace(partial, folder / RECORD)
+    write_whole(folder / RECORD, (saved / RECORD).read_bytes())
     size = sum(p.stat().st_size for p in folder.iterdir())
     return {"path": EVIDENCE_DIR, "bytes": size}
 
 
 def _archive(state: Path, target: Path) -> None:
     """`state`'s files into a compressed tar, SQLite databases as consistent snapshots."""
-    partial = target.with_name(f".{target.name}.partial")
     # xz at its fastest: the shop's 6.6 MB database keeps 0.78 MB in 0.16 s (gzip: 1.3 MB, 0.13 s).
     with (
         tempfile.TemporaryDirectory(prefix="palaestra-evidence-") as tmp,
-        tarfile.open(partial, "w:xz", preset=1) as tar,
+        written_whole(target, binary=True) as partial,
+        tarfile.open(fileobj=partial, mode="w:xz", preset=1) as tar,
     ):
         for path in sorted(state.rglob("*")):
             if not path.is_file() or path.name.endswith(_SIDE_FILES) or path.name.startswith(".repos-"):
@@ -99,7 +95,6 @@ def _archive(state: Path, target: Path) -> None:
                 copy.unlink()
             else:
                 tar.add(path, arcname=name)
-    os.replace(partial, target)
 
 
 def _is_sqlite(path: Path) -> bool:

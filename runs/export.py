@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from palaestra.config import ConfigError
+from palaestra.files import written_whole
 from palaestra.redaction import redact
 from palaestra.runs.export_rows import FORMATS, call_row, recorded_style, step_row
 from palaestra.runs.export_source import EpisodeFilter, ExportEpisode, Tally, read_episodes
@@ -68,7 +67,7 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
     tally = Tally()
     prompts: dict[str, str] = {}
     episodes = sorted(read_episodes(paths), key=lambda e: e.order)
-    with _atomic(out) as sink:
+    with written_whole(out) as sink:
         for episode in episodes:
             tally.read += 1
             why = options.episodes.reason_to_drop(episode) or (
@@ -148,30 +147,3 @@ def _rows(
             continue
         yield call_row(options.fmt, episode, step, messages, str(step.get("raw_response") or ""),
                        style=recorded_style(step))  # fmt: skip
-
-
-class _atomic:
-    """A text file written beside ``path`` under a hidden name, moved onto ``path`` when complete
-    and removed if the export fails."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.file: IO[str] | None = None
-
-    def __enter__(self) -> IO[str]:
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)
-        self.file = os.fdopen(fd, "w", encoding="utf-8")
-        self.temporary = Path(name)
-        return self.file
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        assert self.file is not None
-        try:
-            if exc_type is None:
-                self.file.flush()
-                os.fsync(self.file.fileno())
-            self.file.close()
-            if exc_type is None:
-                os.replace(self.temporary, self.path)
-        finally:
-            self.temporary.unlink(missing_ok=True)

@@ -23,13 +23,13 @@ after two rules:
 from __future__ import annotations
 
 import json
-import os
 import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from palaestra.files import write_whole
 from palaestra.redaction import REDACTED, is_secret_key, redact_text
 
 NETWORK = "network.har"
@@ -53,9 +53,7 @@ def write(path: Path, entries: Sequence[Mapping[str, Any]], max_entries: int = M
            "_palaestra": {"entries": len(kept), "dropped": dropped}}  # fmt: skip
     head = json.dumps({"log": log}, ensure_ascii=False)[:-2]  # open: the entries go in before `}}`
     lines = ",\n".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in kept)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(f'{head}, "entries": [\n{lines}\n]}}}}\n')
-    os.replace(partial, path)
+    write_whole(path, f'{head}, "entries": [\n{lines}\n]}}}}\n')
     return {"file": path.name, "entries": len(kept), "dropped": dropped}
 
 

