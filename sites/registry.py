@@ -74,7 +74,8 @@ DATASETS = {
     # OpenStreetMap's Helsinki extract, read by pyosmium; no third-party Django app.
     "map": Dataset(
         "map", "palaestra.sites.apps.map_settings", ("django", "osmium", "waitress", "whitenoise"),
-        (*_COMMON, "data/map.py", "data/osm.py", "apps/map_settings.py", "apps/map_routing.py"),
+        (*_COMMON, "data/map.py", "data/osm.py", "data/osm_relations.py", "apps/map_settings.py",
+         "apps/map_routing.py"),
         versions=("osmium",),
     ),
     # Fossil (Debian's fossil) is no Django app: its own front process and builder.
