@@ -90,7 +90,7 @@ def test_relation_pages_are_osms(runtime: SiteRuntime, episode: Episode) -> None
     building = get(runtime, episode, f"/relation/{MAIN_BUILDING}").read().decode()
     assert f"Way <a href='/way/{OUTLINE}'>{OUTLINE}</a> as outer" in building
     assert re.search(r"<a href='/#map=17/60\.169\d\d/24\.95\d\d\d'>Show on the map</a>", building)
-    outline = text(get(runtime, episode, f"/way/{OUTLINE}"))  # a member's page says what it is part of
+    outline = text(get(runtime, episode, f"/way/{OUTLINE}/"))  # a member's page says what it is part of
     assert f"Way: {OUTLINE}" in outline and "Part of University building Helsingin yliopiston" in outline
     district = get(runtime, episode, f"/relation/{KLUUVI}/").read().decode()
     assert "Relation: Kluuvi (184713)" in district and f"href='/relation/{SOUTHERN}'" in district  # part of
