@@ -94,7 +94,13 @@ def test_relation_pages_are_osms(runtime: SiteRuntime, episode: Episode) -> None
     assert f"Way: {OUTLINE}" in outline and "Part of University building Helsingin yliopiston" in outline
     district = get(runtime, episode, f"/relation/{KLUUVI}/").read().decode()
     assert "Relation: Kluuvi (184713)" in district and f"href='/relation/{SOUTHERN}'" in district  # part of
-    for missing in ("/relation/1", "/relation/1/", "/relation/2279034/"):  # Verified's CMU: not in Helsinki
+    too_large = ("/relation/99999999999999999999", "/node/9223372036854775808", "/way/99999999999999999999/")
+    for missing in (
+        "/relation/1",
+        "/relation/1/",
+        "/relation/2279034/",
+        *too_large,
+    ):  # 2279034: Verified's CMU
         assert get(runtime, episode, missing).status == 404
 
 
