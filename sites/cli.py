@@ -2,7 +2,8 @@
 
 palaestra sites list [shop reddit]    # all sites, or those named (ours or WebArena's names)
 palaestra sites build [shop forum] [--force]
-palaestra sites serve shop forum      # fresh state; prints URLs and accounts; Ctrl-C stops them
+palaestra sites serve shop forum      # fresh state; prints URLs and accounts (where a site has a
+                                      # log-in page); Ctrl-C stops them
 """
 
 from __future__ import annotations
@@ -66,9 +67,12 @@ def _serve(names: list[str], port: int) -> int:
             runtime.ensure(name, port=port + i if port else 0)
         for name in names:
             site = get_site(name)
-            account = runtime.default_account(name)
-            print(f"{name:<11} {runtime.url(name)}{site.home.removeprefix(site.base_path)}"
-                  f"   (log in as {account}; password in DATA.md)")  # fmt: skip
+            account = (
+                f"log in as {runtime.default_account(name)}; password in DATA.md"
+                if site.has_login_page
+                else "no log-in needed"
+            )
+            print(f"{name:<11} {runtime.url(name)}{site.home.removeprefix(site.base_path)}   ({account})")
         print("Fresh seeded state, kept until you stop. Ctrl-C stops the sites.", flush=True)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

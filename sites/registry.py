@@ -46,6 +46,9 @@ class SiteDef:
     account_key: str
     #: The base URL's path: the dashboard lives under /dashboard on the admin site.
     base_path: str = ""
+    #: Whether a person can log in (the map keeps an account for the runtime's log-in contract,
+    #: but has no log-in page, so ``sites serve`` names no account for it).
+    has_login_page: bool = True
 
     @property
     def session_cookie(self) -> str:
@@ -74,7 +77,8 @@ DATASETS = {
     # OpenStreetMap's Helsinki extract, read by pyosmium; no third-party Django app.
     "map": Dataset(
         "map", "palaestra.sites.apps.map_settings", ("django", "osmium", "waitress", "whitenoise"),
-        (*_COMMON, "data/map.py", "data/osm.py", "apps/map_settings.py", "apps/map_routing.py"),
+        (*_COMMON, "data/map.py", "data/osm.py", "data/osm_relations.py", "apps/map_settings.py",
+         "apps/map_routing.py"),
         versions=("osmium",),
     ),
     # Fossil (Debian's fossil) is no Django app: its own front process and builder.
@@ -93,7 +97,7 @@ SITES = {
     "forum": SiteDef("forum", "forum", "/", "__FORUM__", "reddit", "forum"),
     "wiki": SiteDef("wiki", "wiki", "/", "__WIKI__", "wikipedia", "wiki"),
     "code": SiteDef("code", "code", "/", "__CODE__", "gitlab", "code"),
-    "map": SiteDef("map", "map", "/", "__MAP__", "map", "map"),
+    "map": SiteDef("map", "map", "/", "__MAP__", "map", "map", has_login_page=False),
 }
 
 

@@ -1,6 +1,6 @@
 """The map's pages, after openstreetmap.org's: ``/#map=ZOOM/LAT/LON``, ``/search?query=``,
 ``/node/ID`` and ``/way/ID``, and ``/query?lat=&lon=`` ("what is here"). Directions are in
-``map_directions``."""
+``map_directions``, relations (``/relation/ID``) in ``map_relations``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import escape
 
+from palaestra.sites.apps import map_relations as relations
 from palaestra.sites.apps import map_routing as routing
 from palaestra.sites.apps.map_pages import (
     HOME,
@@ -98,8 +99,14 @@ def search(request: HttpRequest) -> HttpResponse:
     near = _NEAR.match(query)
     if near:
         return HttpResponse(page(f"{query}", _near_results(near[1], near[2]), query))
+    # A place named so first (the place pages' tasks), then a relation named so ("Helsinki": the
+    # city), then places and relations whose names hold the words, then streets.
     places = matches(query)
-    items = "".join(place_item(r) for r in places)
+    named = [r for r in places if str(r[2]).lower() == query.lower()]
+    exact, other = relations.matching(query)
+    items = "".join(place_item(r) for r in named) + "".join(relations.relation_item(r) for r in exact)
+    items += "".join(place_item(r) for r in places if r not in named)
+    items += "".join(relations.relation_item(r) for r in other)
     items += "".join(
         f"<li>Street <a href='/#map=18/{coordinate(lat)}/{coordinate(lon)}'>{escape(name)}</a>"
         f" ({escape(label(highway))})</li>"
@@ -151,7 +158,8 @@ def _place_page(row: tuple[object, ...], tags: dict[str, str]) -> HttpResponse:
         f"<h3>Tags</h3><table>{table}</table>"
         f"<p>Location: <a href='/#map=18/{coordinate(lat)}/{coordinate(lon)}'>{coordinate(lat)}, "
         f"{coordinate(lon)}</a></p><p><a href='/directions?from={point}'>Directions from here</a> · "
-        f"<a href='/directions?to={point}'>Directions to here</a></p><h3>Nearby places</h3><ul>{nearby}</ul>"
+        f"<a href='/directions?to={point}'>Directions to here</a></p>"
+        f"{relations.part_of(str(kind), int(str(osm_id)))}<h3>Nearby places</h3><ul>{nearby}</ul>"
     )
     return HttpResponse(page(str(name), body))
 
@@ -180,13 +188,16 @@ def way(request: HttpRequest, osm_id: int) -> HttpResponse:
     table = "".join(
         f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in sorted(json.loads(tags).items())
     )
+    shown = name or label(highway)  # a relation's unnamed outline has neither: "Way: ID", as on OSM
+    heading = f"Way: {shown} ({osm_id})" if shown else f"Way: {osm_id}"
     body = (
-        f"<h2>Way: {escape(name or label(highway))} ({osm_id})</h2><h3>Tags</h3><table>{table}</table>"
+        f"<h2>{escape(heading)}</h2><h3>Tags</h3><table>{table}</table>"
         f"<p>Length: {routing.format_distance(length)}. Nodes: {count}."
-        f" One-way: {'yes' if oneway else 'no'}.</p>"
-        f"<p><a href='/#map=18/{coordinate(lat)}/{coordinate(lon)}'>Show on the map</a></p>"
+        + (f" One-way: {'yes' if oneway else 'no'}.</p>" if highway else "</p>")
+        + f"<p><a href='/#map=18/{coordinate(lat)}/{coordinate(lon)}'>Show on the map</a></p>"
+        f"{relations.part_of('way', osm_id)}"
     )
-    return HttpResponse(page(name or highway, body))
+    return HttpResponse(page(name or highway or heading, body))
 
 
 def query(request: HttpRequest) -> HttpResponse:
@@ -212,8 +223,10 @@ def query(request: HttpRequest) -> HttpResponse:
         f"<li>{escape(label(h))} <a href='/way/{i}'>{escape(n)}</a> ({round(d)} m)</li>"
         for n, (d, i, h) in sorted(best.items(), key=lambda x: x[1][0])[:5]
     )
+    around = "".join(relations.relation_item(r) for r in relations.enclosing(lat, lon))
     body = (
         f"<h2>Query Features</h2><p>Point: {coordinate(lat)}, {coordinate(lon)}</p><h3>Nearby features</h3>"
         f"<ul>{places}</ul><h3>Nearby streets</h3><ul>{streets}</ul>"
+        + (f"<h3>Enclosing features</h3><ul>{around}</ul>" if around else "")
     )
     return HttpResponse(page("Query features", body))

@@ -5,10 +5,14 @@ pages and routers read with plain SQL:
 
 - ``map_place``: named places (a restaurant, a hotel, a museum...), their category from
   ``amenity``/``shop``/``tourism``/..., their address where tagged, coordinates and tags;
-- ``map_way``: every road, path and street way (name, highway type, one-way, length, who may use it);
+- ``map_way``: every road, path and street way (name, highway type, one-way, length, who may use it),
+  and the other ways relations name (a building's outline: no mode may use them);
 - ``map_street``: each street name once, with its length and a point on it (search finds streets);
 - ``map_node`` and ``map_edge``: the routable graph, one edge per segment between two nodes of a way,
-  with its highway type, length, one-way rule and whether car, bicycle and foot may use it.
+  with its highway type, length, one-way rule and whether car, bicycle and foot may use it;
+- ``map_relation``: the relations a user looks up (``osm_relations``): boundaries, multipolygons,
+  bridges, stations and routes, with their tags, members (a JSON list of ``[type, ref, role]``),
+  the names search reads (one a line), their members' bounding box and an area's closed rings.
 
 One account (OSM has them; no map task needs to log in) keeps the runtime's log-in contract.
 """
@@ -22,6 +26,7 @@ from typing import Any
 from palaestra.sites.apps.map_routing import metres
 from palaestra.sites.data.common import PASSWORD, sessions_for
 from palaestra.sites.data.osm import Place, Road, extract_bytes, read
+from palaestra.sites.data.osm_relations import MemberWay, Relation, kind_of, read_relations
 
 SCHEMA = """
 CREATE TABLE map_place (id INTEGER PRIMARY KEY, osm_type TEXT NOT NULL, osm_id INTEGER NOT NULL,
@@ -42,6 +47,10 @@ CREATE TABLE map_edge (id INTEGER PRIMARY KEY, way_id INTEGER NOT NULL, source I
   car INTEGER NOT NULL, bike INTEGER NOT NULL, foot INTEGER NOT NULL, oneway INTEGER NOT NULL,
   bike_oneway INTEGER NOT NULL, maxspeed INTEGER);
 CREATE INDEX map_edge_way ON map_edge (way_id);
+CREATE TABLE map_relation (osm_id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
+  type TEXT NOT NULL, names TEXT NOT NULL, members TEXT NOT NULL, member_count INTEGER NOT NULL,
+  south REAL, west REAL, north REAL, east REAL, rings TEXT NOT NULL, tags TEXT NOT NULL);
+CREATE INDEX map_relation_box ON map_relation (south, north);
 """
 
 
@@ -67,7 +76,46 @@ def _length(road: Road) -> float:
     return sum(metres(a[1], a[2], b[1], b[2]) for a, b in zip(road.nodes, road.nodes[1:], strict=False))
 
 
-def write(cursor: Any, places: list[Place], roads: list[Road]) -> dict[str, int]:
+def _relation_row(relation: Relation) -> tuple[Any, ...]:
+    compact = (",", ":")
+    return (
+        relation.osm_id,
+        relation.name,
+        kind_of(relation.tags),
+        relation.tags.get("type", ""),
+        "\n".join(relation.names),
+        json.dumps([list(m) for m in relation.members], separators=compact, ensure_ascii=False),
+        relation.member_count or len(relation.members),
+        *(relation.box or (None, None, None, None)),
+        json.dumps(relation.rings, separators=compact) if relation.rings else "",
+        json.dumps(relation.tags, sort_keys=True, ensure_ascii=False),
+    )
+
+
+def _member_way_rows(ways: list[MemberWay], roads: list[Road], places: list[Place]) -> list[tuple[Any, ...]]:
+    """Relations' member ways that are neither roads nor places (a building's outline), as ``map_way``
+    rows no mode may use, so a relation's member links reach a page."""
+    known = {r.osm_id for r in roads} | {p.osm_id for p in places if p.osm_type == "way"}
+    out = []
+    for way in ways:
+        if way.osm_id in known or not way.nodes:
+            continue
+        length = sum(metres(a[1], a[2], b[1], b[2]) for a, b in zip(way.nodes, way.nodes[1:], strict=False))
+        middle = way.nodes[len(way.nodes) // 2]
+        name = way.tags.get("name", "")
+        tags = json.dumps(way.tags, sort_keys=True, ensure_ascii=False)
+        row = (way.osm_id, name, way.tags.get("highway", ""), 0, 0, 0, 0, round(length, 1), len(way.nodes))
+        out.append((*row, middle[1], middle[2], tags))
+    return out
+
+
+def write(
+    cursor: Any,
+    places: list[Place],
+    roads: list[Road],
+    relations: list[Relation] | None = None,
+    member_ways: list[MemberWay] | None = None,
+) -> dict[str, int]:
     for statement in filter(str.strip, SCHEMA.split(";")):
         cursor.execute(statement)
     places = sorted(places, key=lambda p: (p.osm_type, p.osm_id))
@@ -136,7 +184,16 @@ def write(cursor: Any, places: list[Place], roads: list[Road]) -> dict[str, int]
             for name, (h, length, n, lat, lon) in sorted(streets.items())
         ],
     )
+    cursor.executemany(
+        "INSERT INTO map_way VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        _member_way_rows(member_ways or [], roads, places),
+    )
+    cursor.executemany(
+        f"INSERT INTO map_relation VALUES ({', '.join(['%s'] * 13)})",
+        [_relation_row(r) for r in sorted(relations or [], key=lambda r: r.osm_id)],
+    )
     return {
+        "relations": len(relations or []),
         "places": len(places),
         "ways": len(roads),
         "streets": len(streets),
@@ -149,9 +206,10 @@ def build(out: Path) -> dict[str, Any]:
     from django.contrib.auth.models import User
     from django.db import connection
 
-    places, roads = read(extract_bytes())
+    data = extract_bytes()
+    places, roads = read(data)
     with connection.cursor() as cursor:
-        counts = write(cursor, places, roads)
+        counts = write(cursor, places, roads, *read_relations(data))
     user = User.objects.create_user("map_user", "map_user@example.org", PASSWORD)
     return {
         "accounts": {"map": user.username},

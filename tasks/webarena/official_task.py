@@ -39,6 +39,7 @@ from palaestra.tasks.webarena.official import (
     sources,
 )
 from palaestra.tasks.webarena.task import SiteTask, tabs_record
+from palaestra.tasks.webarena.verified_log import captured
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page, Response
@@ -321,11 +322,11 @@ def verified_verdict(
     if answer is not None:
         with contextlib.suppress(json.JSONDecodeError):
             response = json.loads(answer)
-    result = _verifier(tuple(sorted(urls.items()))).evaluate_task(
-        task_id=task_id, agent_response=response, network_trace=events or []
-    )
+    verifier = _verifier(tuple(sorted(urls.items())))
+    with captured() as logged:  # Verified's log (a traceback for an answer it cannot read): kept here
+        result = verifier.evaluate_task(task_id=task_id, agent_response=response, network_trace=events or [])
     status = str(getattr(result.status, "value", result.status))
-    out: dict[str, Any] = {"status": status, "score": result.score}
+    out: dict[str, Any] = {"status": status, "score": result.score, **({"log": logged} if logged else {})}
     if status == "error":
         results = result.evaluators_results
         failed = [r for r in results if str(getattr(r.status, "value", r.status)) == "error"]

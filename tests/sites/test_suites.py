@@ -65,6 +65,8 @@ MAP_SAMPLE = [
     "map.map-address-0",  # a place's tags
     "map.map-nav-route-1",  # url_match on OSM's route URL (by bicycle)
     "map.map-missing-0",  # a place outside the extract: unachievable
+    "map.map-relation-page-0",  # url_match on OSM's /relation/ID, found by its name
+    "map.map-relation-english-1",  # found by its English name, shown under the Finnish one
 ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -138,6 +139,25 @@ def test_verified_fails_data_given_for_a_task_whose_answer_is_not_found() -> Non
     assert verified_verdict(8, none, page, URLS)[0] == 1.0
     score, details = verified_verdict(8, data, [], URLS)  # no network events: still Verified's error
     assert score is None and "Trace content list is empty" in details["error"]
+
+
+def test_verifieds_log_goes_into_the_verdict_not_the_terminal(caplog: pytest.LogCaptureFixture) -> None:
+    """Verified 1.2.3 logs a traceback through ``logging`` for an answer it cannot read, with no
+    handler of its own: Python printed it on the user's terminal. It is kept in the verdict's
+    ``log``; what Verified logs outside a verdict still reaches logging's handlers."""
+    page = [event(URLS["__MAP__"] + "/")]
+    data = json.dumps({"task_type": "RETRIEVE", "status": "SUCCESS", "retrieved_data": ["N/A"]})
+    with caplog.at_level(logging.WARNING):
+        score, details = verified_verdict(8, data, page, URLS)
+        assert score == 0.0 and [r.name for r in caplog.records] == []
+        assert any("Traceback (most recent call last)" in line for line in details["log"]), details
+        assert details["log"][0].startswith(
+            "ERROR: Error during evaluation with evaluator AgentResponseEvaluator"
+        )
+        none = json.dumps({"task_type": "RETRIEVE", "status": "NOT_FOUND_ERROR", "retrieved_data": None})
+        assert "log" not in verified_verdict(8, none, page, URLS)[1]  # nothing logged, nothing kept
+        logging.getLogger("WebArena-Verified").error("logged outside a verdict")
+    assert [r.getMessage() for r in caplog.records] == ["logged outside a verdict"]
 
 
 def test_data_for_a_retrieval_that_finds_nothing_is_told_by_structure() -> None:

@@ -7,6 +7,7 @@ from palaestra.tasks.webarena.templates import (  # noqa: F401
     map,
     map_extra,
     map_nav,
+    map_relations,
     shop,
     shop_actions,
     shop_admin,
