@@ -102,13 +102,17 @@ def require_reachable_endpoint(
 
 
 def require_model_capabilities(
-    agent: str, capabilities: str | None, needed: Mapping[str, tuple[str, str]]
+    agent: str,
+    capabilities: str | None,
+    needed: Mapping[str, tuple[str, str]],
+    declare: str = "--agent-arg capabilities=",
 ) -> None:
     """Refuse a model declared without a capability the agent's requests need, before any is sent.
 
     What the model serves is the LLM layer's `declared_capabilities` (the agent's ``capabilities``
     argument, else ``PALAESTRA_LLM_CAPABILITIES``, else the default); ``needed`` maps each capability
-    the agent needs to why it needs it and how to do without it.
+    the agent needs to why it needs it and how to do without it; ``declare`` is how the agent's
+    user declares more (an argument, or the variable for agents that take none).
     """
     from palaestra.agents.llm.config import declared_capabilities
 
@@ -120,5 +124,5 @@ def require_model_capabilities(
             raise ConfigError(
                 f"{agent}: {why}, and the model is declared to serve {listed} ({where}), without "
                 f"{name}: its server would refuse every such request. Fix: {without}; or, if the "
-                f"model's server does take {name}, declare it: --agent-arg capabilities={listed},{name}."
+                f"model's server does take {name}, declare it: {declare}{listed},{name}."
             )
