@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -98,3 +99,30 @@ def require_reachable_endpoint(
         ) from None
     except OSError:
         return
+
+
+def require_model_capabilities(
+    agent: str,
+    capabilities: str | None,
+    needed: Mapping[str, tuple[str, str]],
+    declare: str = "--agent-arg capabilities=",
+) -> None:
+    """Refuse a model declared without a capability the agent's requests need, before any is sent.
+
+    What the model serves is the LLM layer's `declared_capabilities` (the agent's ``capabilities``
+    argument, else ``PALAESTRA_LLM_CAPABILITIES``, else the default); ``needed`` maps each capability
+    the agent needs to why it needs it and how to do without it; ``declare`` is how the agent's
+    user declares more (an argument, or the variable for agents that take none).
+    """
+    from palaestra.agents.llm.config import declared_capabilities
+
+    declared = declared_capabilities(capabilities)
+    listed = ",".join(declared.listed()) or "nothing"
+    where = "its capabilities argument" if capabilities else "PALAESTRA_LLM_CAPABILITIES, or the default"
+    for name, (why, without) in needed.items():
+        if not getattr(declared, name):
+            raise ConfigError(
+                f"{agent}: {why}, and the model is declared to serve {listed} ({where}), without "
+                f"{name}: its server would refuse every such request. Fix: {without}; or, if the "
+                f"model's server does take {name}, declare it: {declare}{listed},{name}."
+            )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
-from palaestra.agents.checks import require_reachable_endpoint
+from palaestra.agents.checks import require_model_capabilities, require_reachable_endpoint
 from palaestra.agents.generic_prompt import (
     JUST_ACT,
     OBSERVATIONS,
@@ -113,6 +113,9 @@ class GenericConfig:
         if not endpoint:
             check_default_model("generic")
         else:
+            if self.vision != "none":  # what the endpoint is declared to serve, as its ChatModel reads it
+                needed = {"images": (f"vision={self.vision} sends images", "--agent-arg vision=none")}
+                require_model_capabilities("generic", None, needed, declare="PALAESTRA_LLM_CAPABILITIES=")
             require_reachable_endpoint(self.base_url, "generic")
 
 

@@ -61,11 +61,14 @@ def env_shape(env: PalaestraEnv) -> dict[str, Any]:
     }
 
 
-def outcome_json(outcome: StepOutcome, *, images: bool, alias: bool = False) -> dict[str, Any]:
+def outcome_json(
+    outcome: StepOutcome, *, images: bool, alias: bool = False, screenshot_once: bool = False
+) -> dict[str, Any]:
     """A reset's or step's outcome as Gymnasium returns it: observation, reward, terminated,
     truncated, info; and the views the session makes (`palaestra.server.view_wire`), by name.
     With ``alias`` (a session opened with ``"browsergym": true``), BrowserGym's dict is
-    ``browsergym_observation`` too, as those sessions answered before views."""
+    ``browsergym_observation`` too, as those sessions answered before views. ``screenshot_once``
+    (the session asked for it) leaves BrowserGym's screenshot to the observation's."""
     observation = observation_json(outcome.obs, images=images, pngs=shared_pngs(outcome.views))
     out: dict[str, Any] = {
         "observation": observation,
@@ -75,7 +78,10 @@ def outcome_json(outcome: StepOutcome, *, images: bool, alias: bool = False) -> 
         "info": outcome.info,
     }
     if outcome.views:  # OSWorld's screen travels once: as the observation's (`view_wire`)
-        views = out["views"] = views_json(outcome.views, observation)
+        screen = outcome.obs.get("screenshot")
+        views = out["views"] = views_json(
+            outcome.views, observation, screen=screen, screenshot_once=screenshot_once
+        )
         if alias and "browsergym" in views:
             out["browsergym_observation"] = views["browsergym"]
     return out
@@ -84,7 +90,8 @@ def outcome_json(outcome: StepOutcome, *, images: bool, alias: bool = False) -> 
 def session_outcome(session: Session, outcome: StepOutcome, *, images: bool | None = None) -> dict[str, Any]:
     """`outcome_json` of one of ``session``'s outcomes, as the session asked for it."""
     shown = session.inline_images if images is None else images
-    return outcome_json(outcome, images=shown, alias=session.browsergym_alias)
+    once = session.screenshot_once
+    return outcome_json(outcome, images=shown, alias=session.browsergym_alias, screenshot_once=once)
 
 
 def _session(request: Request) -> Session:
@@ -131,6 +138,7 @@ async def create_session(request: Request) -> WireResponse:
     views = [*spec.views, *(["browsergym"] if spec.browsergym else [])]
     session = await ctx.sessions.create(owner, spec.task, parts=spec.parts, record=spec.record, views=views)
     session.inline_images, session.browsergym_alias = spec.screenshots, spec.browsergym
+    session.screenshot_once = spec.screenshot_once
     out = describe(session)
     if spec.reset:
         outcome = await ctx.sessions.run(session, lambda: session.reset(seed=spec.seed))
@@ -243,7 +251,9 @@ async def get_observation(request: Request) -> WireResponse:
             [{"field": field, "message": f"not made by this session: {missing}"}],
         )
     if views:
-        out["views"] = views_json(asked, observation)
+        screen = session.last.obs.get("screenshot")
+        once = session.screenshot_once
+        out["views"] = views_json(asked, observation, screen=screen, screenshot_once=once)
     if alias:
         out["browsergym_observation"] = view_json("browsergym", session.last.views["browsergym"])
     return WireResponse(out)

@@ -39,6 +39,12 @@ class CreateSession(Strict):
         description='the older way to ask for the browsergym view: as views: ["browsergym"], and '
         "answers carry the dict under browsergym_observation too",
     )
+    screenshot_once: bool = Field(
+        default=False,
+        description="a view's screenshot that is the observation's (sent with screenshots: true) "
+        'travels once, as the observation\'s: the view holds "screenshot_from": "observation" in its '
+        "place (browsergym; osworld's always does)",
+    )
     reset: bool = Field(default=True, description="start the first episode now")
 
 

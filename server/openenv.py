@@ -34,6 +34,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from palaestra.server.api import check_action
 from palaestra.server.auth import AuthError
+from palaestra.server.capabilities import CAPABILITIES
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, error_of, owner_of, validate
 from palaestra.server.models import OpenEnvAction, OpenEnvReset, OpenEnvStep
 from palaestra.server.sessions import Session, SessionError, SessionManager, StepOutcome
@@ -53,7 +54,7 @@ def openenv_result(outcome: StepOutcome, *, images: bool, session_id: str | None
     if session_id is not None:
         observation["session_id"] = session_id
     if outcome.views:  # OSWorld's screen travels once: as this observation's (`view_wire`)
-        observation["views"] = views_json(outcome.views, observation)
+        observation["views"] = views_json(outcome.views, observation, screen=outcome.obs.get("screenshot"))
     return {
         "observation": observation,
         "reward": outcome.reward,
@@ -274,6 +275,8 @@ async def metadata(request: Request) -> WireResponse:
         "description": "Palaestra's environments (real Chromium tasks: MiniWoB++, tools, sites) over "
                        "OpenEnv's protocol; actions are strings such as click('12').",
         "version": version("palaestra"),
+        # What clients check before using a newer route or field (`palaestra.server.capabilities`).
+        "capabilities": list(CAPABILITIES),
         "default_task": context_of(request).config.default_task or None,
         "documentation_url": None,
     })  # fmt: skip

@@ -12,12 +12,19 @@ crashed browser would; a session the server closed (idle timeout) is opened agai
 Made with ``views`` (`palaestra.envs.obs.VIEWS`), its session makes those views too, with the
 converters in-process runs use (`palaestra.envs.views`), and ``served_views`` holds the last reset's
 or step's, decoded (`palaestra.server.view_wire`): what runs hand an agent that asks for them.
+
+The server may be older than this client: made, it reads the server's capabilities once
+(`palaestra.server.capabilities`) and uses only what the server has. Views it lacks are refused then
+(`ServerTooOld`: the agent needs them); evidence it lacks is `ServerTooOld` when asked for (a run
+keeps the episode and says why it has no evidence); an early stop it cannot judge is no verdict, as
+such a server gave, said once in the log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import tempfile
 import time
@@ -28,51 +35,25 @@ from urllib.parse import quote
 
 import httpx
 
-from palaestra.envs.actions import ALL_ACTIONS, ActionSet, get_action_set
-from palaestra.envs.actions.types import TOOL_ACTIONS
 from palaestra.envs.base import PalaestraEnv, StepResult, failed_step
 from palaestra.envs.obs import VIEWS, ObsConfig, Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
-from palaestra.errors import EnvStateError, PalaestraError, UnknownNameError, check_choice
+from palaestra.errors import EnvStateError, check_choice
 from palaestra.runs.evidence import RECORD
+from palaestra.server import capabilities as can
+from palaestra.server.capabilities import ServerFeatures, read_features, route_missing
 from palaestra.server.evidence_wire import unpack
+from palaestra.server.remote_actions import action_set_of
+from palaestra.server.remote_errors import UNREACHABLE, RemoteEnvError, ServerTooOld
 from palaestra.server.session_errors import NoEvidence
 from palaestra.server.sessions import SessionNotFound
 from palaestra.server.view_wire import views_from_json
 from palaestra.server.wire import observation_from_json
 from palaestra.tasks.base import Evidence
 
+__all__ = ["UNREACHABLE", "RemoteEnv", "RemoteEnvError", "ServerTooOld", "action_set_of"]
+log = logging.getLogger(__name__)
 TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
-#: `RemoteEnvError.code` when the server could not be reached at all (no HTTP status).
-UNREACHABLE = "UNREACHABLE"
-_WEB_ACTIONS = {a.name: a for a in (*ALL_ACTIONS, *TOOL_ACTIONS)}
-TOOLS_SUFFIX = "+tools"
-
-
-def action_set_of(name: str, actions: list[str]) -> ActionSet:
-    """The action set a server names, as the local environment has it: a desktop task's parses and
-    describes PyAutoGUI (or OSWorld's computer_13) calls, not web ones. A set this side does not
-    know by name (a server's own) is rebuilt from the web actions it lists."""
-    base_name = name.removesuffix(TOOLS_SUFFIX)
-    try:
-        known = get_action_set(base_name)
-    except UnknownNameError:
-        return ActionSet(name, [_WEB_ACTIONS[n] for n in actions if n in _WEB_ACTIONS])
-    chosen = known.with_tools() if name.endswith(TOOLS_SUFFIX) else known
-    return chosen if list(chosen.actions) == list(actions) else chosen.restricted(actions, name)
-
-
-class RemoteEnvError(PalaestraError, RuntimeError):
-    """The server refused a request (its message says why and how to fix it).
-
-    ``code`` is the server's error code from its structured error body (``SESSION_NOT_FOUND``,
-    ``CAPACITY_REACHED``...; the HTTP status as text when the body had none) and ``status`` the
-    HTTP status: callers decide on these, never on the message.
-    """
-
-    def __init__(self, message: str, *, code: str, status: int) -> None:
-        super().__init__(message)
-        self.code, self.status = code, status
 
 
 class RemoteEnv(PalaestraEnv):
@@ -120,7 +101,12 @@ class RemoteEnv(PalaestraEnv):
         self._goal = ""
         self._last: Observation | None = None
         self._evidence_dir: tempfile.TemporaryDirectory[str] | None = None
+        self.features = ServerFeatures(self.server, None)
+        self._said_unjudged = False
         self._take_shape(self._describe())
+        if self.views and self.features.has(can.VIEWS) is False:
+            fix = "run an agent that reads Palaestra's own observation (no views)"
+            raise self.features.too_old(can.VIEWS, fix)
 
     # -- the wire ---------------------------------------------------------------------------------
 
@@ -141,6 +127,8 @@ class RemoteEnv(PalaestraEnv):
         try:
             with httpx.Client(base_url=self.server, headers=headers, timeout=30) as client:
                 response = client.get(path, params={"parts": ",".join(self.obs_config.parts())})
+                if response.status_code < 400:
+                    self.features = read_features(client, self.server)
         except httpx.HTTPError as exc:
             raise RemoteEnvError(
                 f"{self.server}: cannot reach the environment server ({exc}); start it with "
@@ -180,8 +168,11 @@ class RemoteEnv(PalaestraEnv):
             return self.session_id
         parts = self.obs_config.parts()
         images = "screenshot" in parts or "som" in parts
-        body = {"task": self.task_name, "parts": parts, "screenshots": images, "reset": False,
-                "views": list(self.views)}  # fmt: skip
+        body: dict[str, Any] = {"task": self.task_name, "parts": parts, "screenshots": images, "reset": False}
+        if self.views:  # a server older than views refuses the field, even empty
+            body["views"] = list(self.views)
+            if images and self.features.has(can.SCREENSHOT_ONCE):
+                body["screenshot_once"] = True  # BrowserGym's screenshot travels as the observation's
         described = await self._call("POST", "/sessions", body)
         self.session_id = described["id"]
         self._take_shape(described)  # the same as described at construction, unless the server changed
@@ -206,8 +197,7 @@ class RemoteEnv(PalaestraEnv):
             self.session_id = None  # closed on the server (idle): open another
             sid = await self._open()
             answer = await self._call("POST", f"/sessions/{sid}/reset", {"seed": seed})
-        obs = self._last = observation_from_json(answer["observation"], self.layout)
-        self.served_views = views_from_json(answer.get("views") or {}, answer["observation"])
+        obs = self._last = self._observed(answer)
         self._goal, self._done = str(obs.get("goal", "")), False
         self.timings = {"reset": time.perf_counter() - started}
         return obs, dict(answer["info"])
@@ -224,29 +214,53 @@ class RemoteEnv(PalaestraEnv):
             message = f"The environment server failed during the step: {exc}"
             error = {"kind": "environment_error", "message": message}
             return failed_step(self.layout, self._last, action, error)
-        obs = self._last = observation_from_json(answer["observation"], self.layout)
-        self.served_views = views_from_json(answer.get("views") or {}, answer["observation"])
+        obs = self._last = self._observed(answer)
         self.timings = {"step": time.perf_counter() - started}
         info = dict(answer["info"])
         return obs, float(answer["reward"]), bool(answer["terminated"]), bool(answer["truncated"]), info
 
+    def _observed(self, answer: dict[str, Any]) -> Observation:
+        """A reset's or step's observation, decoded, and its views into ``served_views`` (a view's
+        screenshot that travelled as the observation's is that very array, decoded once)."""
+        obs = observation_from_json(answer["observation"], self.layout)
+        screen = obs.get("screenshot")
+        self.served_views = views_from_json(answer.get("views") or {}, answer["observation"], screen)
+        return obs
+
     async def aearly_stop(self, reason: str) -> StepResult | None:
         """The served episode judged without an answer (``POST /sessions/{id}/early_stop``), as a
-        local environment judges it: WebArena's official tasks at the runner's step limit."""
+        local environment judges it: WebArena's official tasks at the runner's step limit. A server
+        without that route cannot judge it: None (no verdict), as it gave before; said once."""
         if self.session_id is None or self._last is None:
+            return None
+        if self.features.has(can.EARLY_STOP) is False:
+            self._unjudged()
             return None
         try:
             answer = await self._call("POST", f"/sessions/{self.session_id}/early_stop", {"reason": reason})
-        except (httpx.HTTPError, RemoteEnvError) as exc:
+        except RemoteEnvError as exc:
+            if route_missing(exc):
+                self.features = self.features.without(can.EARLY_STOP)
+                self._unjudged()
+                return None
+            message = f"The environment server failed judging the episode: {exc}"
+            return failed_step(self.layout, self._last, "", {"kind": "environment_error", "message": message})
+        except httpx.HTTPError as exc:
             message = f"The environment server failed judging the episode: {exc}"
             return failed_step(self.layout, self._last, "", {"kind": "environment_error", "message": message})
         if not answer.get("judged"):
             return None
-        obs = self._last = observation_from_json(answer["observation"], self.layout)
-        self.served_views = views_from_json(answer.get("views") or {})
+        obs = self._last = self._observed(answer)
         self._done = True
         info = dict(answer["info"])
         return obs, float(answer["reward"]), bool(answer["terminated"]), bool(answer["truncated"]), info
+
+    def _unjudged(self) -> None:
+        """No verdict for an unanswered episode: the server cannot judge one. Said once."""
+        if not self._said_unjudged:
+            self._said_unjudged = True
+            log.warning("%s Until then, its episodes that end unanswered (the step limit) keep no verdict "
+                        "of WebArena's harness.", self.features.too_old(can.EARLY_STOP))  # fmt: skip
 
     async def aevidence(self) -> Evidence | None:
         """The served episode's evidence (``GET /sessions/{id}/evidence``), written by the server as
@@ -254,6 +268,10 @@ class RemoteEnv(PalaestraEnv):
         when its task keeps none. Kept until the next call or ``close``."""
         if self.session_id is None or self._last is None:
             return None
+        fix = ("run with --no-evidence: the episodes' verdicts are the server's either way, only "
+               "`palaestra judge` needs their evidence")  # fmt: skip
+        if self.features.has(can.EVIDENCE) is False:
+            raise self.features.too_old(can.EVIDENCE, fix)
         path = f"/sessions/{self.session_id}/evidence"
         response = await self._http().get(path)
         if response.status_code >= 400:  # a tar when it succeeds, the usual error body when not
@@ -262,6 +280,9 @@ class RemoteEnv(PalaestraEnv):
             except RemoteEnvError as exc:
                 if exc.code == NoEvidence.code:
                     return None
+                if route_missing(exc):
+                    self.features = self.features.without(can.EVIDENCE)
+                    raise self.features.too_old(can.EVIDENCE, fix) from exc
                 raise
         if self._evidence_dir is None:
             self._evidence_dir = tempfile.TemporaryDirectory(prefix="palaestra-remote-evidence-")

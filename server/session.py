@@ -83,6 +83,9 @@ class Session:
         #: Opened with ``"browsergym": true`` (the older request): answers carry the dict under
         #: ``browsergym_observation`` too, as they did.
         self.browsergym_alias = False
+        #: Opened with ``"screenshot_once": true``: a BrowserGym view's screenshot that is the
+        #: observation's travels as the observation's only (`palaestra.server.view_wire`).
+        self.screenshot_once = False
 
     @property
     def views(self) -> tuple[str, ...]:

@@ -14,6 +14,11 @@ empty action, so the environment says so in ``last_action_error``. As in OSWorld
 
 Any model behind an OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp...) runs under its own
 name: the driver routes every name through OSWorld's OpenAI branch (``route_every_model_to_openai``).
+That branch sends whatever the observation type holds, so whether the model reads images is decided
+here, from what the endpoint is declared to serve (the LLM layer's `declared_capabilities`:
+``capabilities``, else ``PALAESTRA_LLM_CAPABILITIES``): an observation type that sends the screen
+to a model declared without ``images`` is refused before the run starts, as OSWorld's own branches
+for text-only families refuse it (their ``pure_text_settings``), rather than every request failing.
 
 OSWorld's agent reports no token counts: its driver reads them from the ``usage`` of the responses
 the agent received, and they are priced (``price_*_per_mtok``) and charged to the run's budget as
@@ -33,6 +38,7 @@ from types import TracebackType
 from typing import Any
 
 from palaestra.agents.base import STEP_UNITS, Agent, AgentStep, TaskInfo
+from palaestra.agents.checks import require_model_capabilities
 from palaestra.agents.foreign.osworld_driver import azure_refusal
 from palaestra.agents.foreign.process import NO_KEY, SideProcess, Spending, endpoint, side_env, venv_python
 from palaestra.agents.pricing import check_own_cost_budget
@@ -43,6 +49,8 @@ from palaestra.server.view_wire import osworld_json
 DRIVER = Path(__file__).resolve().parent / "osworld_driver.py"
 VENV = "venv-osworld"
 OBSERVATION_TYPES = ("screenshot", "a11y_tree", "screenshot_a11y_tree", "som")
+#: The observation types OSWorld's PromptAgent sends the screen with, as an image: all but the tree's.
+IMAGE_TYPES = ("screenshot", "screenshot_a11y_tree", "som")
 #: OSWorld's action spaces, by the name of our desktop action set that parses each.
 ACTION_SPACES = {"pyautogui": "desktop", "computer_13": "computer_13"}
 #: The line OSWorld's set-of-marks agent puts before its code for each mark: ``tag_3=(640, 400)``.
@@ -155,6 +163,10 @@ class OSWorldPromptConfig:
     base_url: str | None = None  # else PALAESTRA_LLM_BASE_URL / OPENAI_BASE_URL
     api_key: str | None = None  # else PALAESTRA_LLM_API_KEY / OPENAI_API_KEY; never recorded
     observation_type: str = "a11y_tree"
+    #: What the endpoint serves, as the LLM layer declares it (``chat,tools,images``; None: from
+    #: PALAESTRA_LLM_CAPABILITIES, else its default, which has images). Without ``images`` only
+    #: ``a11y_tree`` is taken: every other observation type sends the screen as an image.
+    capabilities: str | None = None
     #: Must be the run's desktop action set: pyautogui (the default) or computer_13 (with
     #: `--action-set computer_13`; desktop-env 1.0.2's agent cannot start with it, see the driver).
     action_space: str = "pyautogui"
@@ -191,6 +203,11 @@ class OSWorldPromptConfig:
         refused = azure_refusal(self.model)
         if refused is not None:
             raise ConfigError(f"osworld-prompt: {refused}")
+        needed = {"chat": ("OSWorld's agent asks for chat completions", "a model with /v1/chat/completions")}
+        if self.observation_type in IMAGE_TYPES:
+            why = f"observation_type={self.observation_type} sends the screen as an image"
+            needed["images"] = (why, "--agent-arg observation_type=a11y_tree (the accessibility tree, text)")
+        require_model_capabilities("osworld-prompt", self.capabilities, needed)
 
 
 class OSWorldPromptAgent(Agent):

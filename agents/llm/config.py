@@ -8,22 +8,40 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import did_you_mean
 
 from .errors import LLMConfigError
+
+if TYPE_CHECKING:
+    from .model import Capabilities
 
 ENV_BASE_URL = ("PALAESTRA_LLM_BASE_URL", "OPENAI_BASE_URL")
 ENV_API_KEY = ("PALAESTRA_LLM_API_KEY", "OPENAI_API_KEY")
 ENV_MODEL = ("PALAESTRA_LLM_MODEL",)
 ENV_CAPABILITIES = ("PALAESTRA_LLM_CAPABILITIES",)
 #: What an OpenAI-compatible endpoint is assumed to serve unless told otherwise: hosted chat models
-#: take messages and tools, and many refuse /v1/completions.
-DEFAULT_CAPABILITIES = ("chat", "tools")
+#: take messages, tools and images, and many refuse /v1/completions. A text-only model's endpoint
+#: is declared by listing what it serves without ``images`` (``PALAESTRA_LLM_CAPABILITIES=chat,tools``).
+DEFAULT_CAPABILITIES = ("chat", "tools", "images")
+
+
+def declared_capabilities(
+    value: str | Iterable[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Capabilities:
+    """What the configured endpoint serves, read as `LLMConfig.from_env` reads it: ``value`` when
+    given, else ``PALAESTRA_LLM_CAPABILITIES``, else `DEFAULT_CAPABILITIES`. For callers that reach
+    the endpoint without a `ChatModel` (a foreign agent's own process) and must decide the same way."""
+    from .model import Capabilities
+
+    env = os.environ if environ is None else environ
+    if value is None or (isinstance(value, str) and not value.strip()):
+        value = next((env[n] for n in ENV_CAPABILITIES if env.get(n)), None) or DEFAULT_CAPABILITIES
+    return Capabilities.parse(value)
 
 
 @dataclass(frozen=True)
@@ -51,7 +69,7 @@ class LLMConfig:
     budget_tokens: int | None = None
     budget_cost: float | None = None
     cache_dir: str | Path | None = None
-    #: What the endpoint serves, of chat, completion, tools, embeddings (a tuple or "a,b").
+    #: What the endpoint serves, of chat, completion, tools, embeddings, grammar, images (a tuple or "a,b").
     capabilities: tuple[str, ...] | str = DEFAULT_CAPABILITIES
     #: Largest response body read, in bytes: a chat completion of thousands of tokens is tens of KB.
     max_response_bytes: int = 4 * 1024 * 1024

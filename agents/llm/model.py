@@ -29,14 +29,16 @@ STYLES: tuple[str, ...] = ("auto", "chat", "completion")
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a model serves: chat messages, plain-text continuation, tool calls, embeddings, and
-    text continuation constrained by a GBNF grammar (as llama.cpp's servers take it)."""
+    """What a model serves: chat messages, plain-text continuation, tool calls, embeddings,
+    text continuation constrained by a GBNF grammar (as llama.cpp's servers take it), and images
+    in chat messages (OpenAI's ``image_url`` parts; a text-only model's server refuses them)."""
 
     chat: bool = True
     completion: bool = False
     tools: bool = False
     embeddings: bool = False
     grammar: bool = False
+    images: bool = False
 
     @classmethod
     def names(cls) -> list[str]:

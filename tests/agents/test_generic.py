@@ -190,6 +190,23 @@ def test_configuration_errors_name_the_fix(monkeypatch: pytest.MonkeyPatch) -> N
         GenericConfig(vision="screenshot").check()
 
 
+def test_vision_for_an_endpoint_declared_text_only_is_refused_before_the_run(
+    monkeypatch: pytest.MonkeyPatch, make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    """Decided from what the endpoint is declared to serve (as its ChatModel reads it), before any
+    request: not by a request with an image failing in every episode."""
+    url = make_llm_server().base_url
+    monkeypatch.setenv("PALAESTRA_LLM_CAPABILITIES", "chat,tools")
+    with pytest.raises(ConfigError) as refused:
+        GenericConfig(model="llama3.1", base_url=url, vision="som").check()
+    said = str(refused.value)
+    assert "vision=som sends images" in said and "--agent-arg vision=none" in said
+    assert "PALAESTRA_LLM_CAPABILITIES=chat,tools,images" in said
+    GenericConfig(model="llama3.1", base_url=url).check()  # text only: taken
+    monkeypatch.setenv("PALAESTRA_LLM_CAPABILITIES", "chat,images")
+    GenericConfig(model="llama3.1", base_url=url, vision="som").check()
+
+
 def test_an_endpoint_that_refuses_connections_is_named_before_the_run(
     make_llm_server: Callable[..., ScriptedLLMServer],
 ) -> None:

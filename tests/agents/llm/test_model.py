@@ -59,7 +59,7 @@ def test_prompt_style_follows_capabilities() -> None:
 def test_config_reads_capabilities_from_the_environment() -> None:
     env = {"PALAESTRA_LLM_MODEL": "m", "PALAESTRA_LLM_CAPABILITIES": "completion,chat"}
     assert LLMConfig.from_env(env).capabilities == ("chat", "completion")
-    assert LLMConfig(model="m").capabilities == ("chat", "tools")
+    assert LLMConfig(model="m").capabilities == ("chat", "tools", "images")
     with pytest.raises(LLMConfigError, match="`tool`"):
         LLMConfig(model="m", capabilities="chat,tool")
 
