@@ -37,7 +37,8 @@ IGNORED = -100  # the label of a token the loss leaves out
 @pytest.fixture(scope="module")
 def reasked_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generic agent with the screenshot, whose first answer held no action and was asked again:
-    its row holds two assistant turns, `reasks` and `images_dropped`."""
+    its row holds two assistant turns, `reasks` and, exported with `--no-images` beside text-only
+    calls, `images_dropped`."""
 
     def late(request: ScriptRequest) -> Any:
         return reply_text("Hmm." if len(request.messages) == 2 else click_the_button(request).text)
@@ -124,7 +125,9 @@ def test_messages_rows_train_with_the_assistant_turns_alone_counted(
     failed answer too, and it is trained on as well (the docs say to drop `reasks` rows, or use
     prompt-completion rows, where the last answer alone is)."""
     out = tmp_path / "messages.jsonl"
-    rows, _ = export(capsys, str(run), str(reasked_run), "--agents", "generic", "--out", str(out))
+    rows, _ = export(
+        capsys, str(run), str(reasked_run), "--agents", "generic", "--no-images", "--out", str(out)
+    )
     assert any(r.get("reasks") == 1 and r.get("images_dropped") == 1 for r in rows)
     trainer, tokenizer = train(out, tmp_path, assistant_only_loss=True)
     assert_trained_on_every_row(trainer, rows)
@@ -146,7 +149,7 @@ def test_conversational_prompt_completion_rows_train_on_the_completion_alone(
     answer and its end of turn are trained on; the prompt, a failed answer and its re-ask included,
     is not."""
     out = tmp_path / "pc.jsonl"
-    rows, _ = export(capsys, str(run), str(reasked_run), "--agents", "generic", "--format",
+    rows, _ = export(capsys, str(run), str(reasked_run), "--agents", "generic", "--no-images", "--format",
                      "prompt-completion", "--out", str(out))  # fmt: skip
     trainer, tokenizer = train(out, tmp_path)
     assert_trained_on_every_row(trainer, rows)
