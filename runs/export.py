@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 from palaestra.config import ConfigError
 from palaestra.redaction import redact
 from palaestra.runs.export_images import IMAGES_KEY, ImageSink, images_folder
-from palaestra.runs.export_rows import FORMATS, call_row, recorded_style, step_row
+from palaestra.runs.export_rows import FORMATS, call_row, recorded_style, step_row, without_answer
 from palaestra.runs.export_source import EpisodeFilter, ExportEpisode, Tally, read_episodes
 
 if TYPE_CHECKING:
@@ -179,7 +179,8 @@ def _rows(
         if not messages:
             tally.skip("no prompt: the agent asks no model (see --as-agent, --format steps)")
             continue
-        yield call_row(options.fmt, episode, step, messages, str(step.get("raw_response") or ""),
+        answer = str(step.get("raw_response") or "")
+        yield call_row(options.fmt, episode, step, without_answer(messages, answer), answer,
                        style=recorded_style(step), sink=images)  # fmt: skip
 
 

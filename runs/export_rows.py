@@ -24,7 +24,7 @@ from palaestra.runs.export_cli import FORMATS
 from palaestra.runs.export_images import IMAGES_KEY, ImageSink, text_parts, vision_messages
 from palaestra.runs.export_source import ExportEpisode
 
-__all__ = ["FORMATS", "call_row", "recorded_style", "step_row"]
+__all__ = ["FORMATS", "call_row", "recorded_style", "step_row", "without_answer"]
 
 
 def provenance(episode: ExportEpisode, step: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +104,18 @@ def _call_details(
     if dropped:
         row["images_dropped"] = dropped
     return row
+
+
+def without_answer(messages: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
+    """The messages that were sent: an agent that records its chat with the answer at its end
+    (AgentLab's ``chat_messages``) would otherwise have the answer twice in its row."""
+    last = messages[-1] if messages else {}
+    content = last.get("content")
+    if isinstance(content, list):
+        content = "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    if last.get("role") == "assistant" and answer and content == answer:
+        return messages[:-1]
+    return messages
 
 
 def recorded_style(step: dict[str, Any]) -> str:

@@ -273,3 +273,42 @@ def test_a_desktop_episode_exports_its_pyautogui_calls_with_the_screens_sent(
         assert screen.format == "PNG" and screen.width >= 640
     [step], _ = export(capsys, str(out), "--format", "steps", "--out", str(tmp_path / "steps.jsonl"))
     assert step["action"] == row["action"] and "window: galculator" in step["observation"]
+
+
+def test_agentlabs_vision_preset_exports_each_call_once_with_its_screenshot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """AgentLab's own GenericAgent (its venv), preset 4o_mini_vision: its chat, which AgentLab keeps
+    with the answer at its end, is exported as sent, the answer once, the JPEG it sent beside."""
+
+    def click(request: ScriptRequest) -> Any:
+        found = re.search(r"\[(\w+)\] button", request.last_user_text())
+        return reply_text(
+            f"<think>\nThe button.\n</think>\n\n<action>\nclick('{found[1] if found else 'x'}')\n</action>"
+        )
+
+    out = tmp_path / "run"
+    with ScriptedLLMServer(click) as llm:
+        argv = ["eval", "--agent", "agentlab", "--agent-arg", "flags=4o_mini_vision", "--agent-arg",
+                f"base_url={llm.base_url}", "--agent-arg", "api_key=key-for-the-scripted-server",
+                "--tasks", "click-test", "--seeds", "0", "--max-steps", "1", "--workers", "1",
+                "--out", str(out)]  # fmt: skip
+        assert main(argv) == 0
+        [request] = llm.chat_requests
+    [row], _ = export(capsys, str(out), "--out", str(tmp_path / "agentlab.jsonl"))
+    assert row["success"] and [m["role"] for m in row["messages"]] == ["system", "user", "assistant"]
+    assert row["messages"][-1]["content"] == [{"type": "text", "text": request_answer(row)}]
+    user = request.messages[1]["content"]
+    assert [p["type"] for p in row["messages"][1]["content"]] == [
+        "image" if p["type"] == "image_url" else "text" for p in user
+    ]
+    [image] = row["file_names"]
+    [sent] = [p["image_url"] for p in user if p["type"] == "image_url"]
+    url = sent if isinstance(sent, str) else sent["url"]
+    assert url.startswith("data:image/") and (tmp_path / image).read_bytes() == base64.b64decode(
+        url.partition(",")[2]
+    )
+
+
+def request_answer(row: dict[str, Any]) -> str:
+    return f"<think>\nThe button.\n</think>\n\n<action>\n{row['action']}\n</action>"
