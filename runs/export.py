@@ -177,7 +177,11 @@ def _rows(
     for step in _kept_steps(episode, options, tally):
         messages = step.get("messages")
         if not messages:
-            tally.skip("no prompt: the agent asks no model (see --as-agent, --format steps)")
+            extra = step.get("extra")
+            if isinstance(extra, dict) and extra.get("queued"):  # OSWorld's answers: several actions
+                tally.skip("a later action of an answer (its call is the first action's row)")
+            else:
+                tally.skip("no prompt: the agent asks no model (see --as-agent, --format steps)")
             continue
         answer = str(step.get("raw_response") or "")
         yield call_row(options.fmt, episode, step, without_answer(messages, answer), answer,

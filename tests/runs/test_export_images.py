@@ -312,3 +312,34 @@ def test_agentlabs_vision_preset_exports_each_call_once_with_its_screenshot(
 
 def request_answer(row: dict[str, Any]) -> str:
     return f"<think>\nThe button.\n</think>\n\n<action>\n{row['action']}\n</action>"
+
+
+def test_osworlds_prompt_agent_exports_each_answer_with_the_screens_it_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """OSWorld's own PromptAgent (its venv) with screenshot and tree on galculator: one row per
+    answer, its messages as OSWorld sent them (its past turns, with their screens, included), each
+    image the bytes sent; the answer's later actions are steps of no call of their own."""
+    from palaestra.envs.actions import get_action_set
+    from tests.envs.test_osworld_agent import model
+
+    out = tmp_path / "run"
+    with ScriptedLLMServer(model) as llm:
+        argv = ["eval", "--agent", "osworld-prompt", "--agent-arg", f"base_url={llm.url}",
+                "--agent-arg", "model=gpt-4o", "--agent-arg", "observation_type=screenshot_a11y_tree",
+                "--suite", "desktop", "--tasks", "calc-add", "--seeds", "5", "--workers", "1",
+                "--max-steps", "5", "--out", str(out)]  # fmt: skip
+        assert main(argv) == 0
+        requests = list(llm.chat_requests)
+    rows, summary = export(capsys, str(out), "--out", str(tmp_path / "osworld.jsonl"))
+    assert len(rows) == len(requests) == 3 and rows[-1]["episode_success"]
+    assert "steps left out, a later action of an answer (its call is the first action's row): 1" in summary
+    for row, request in zip(rows, requests, strict=True):
+        assert [m["role"] for m in row["messages"]] == [m["role"] for m in request.messages] + ["assistant"]
+        images = [(tmp_path / name).read_bytes() for name in row["file_names"]]
+        assert images == sent_images(request) and len(images) == sum(
+            p == {"type": "image"} for m in row["messages"] for p in m["content"]
+        )
+    assert len(rows[-1]["file_names"]) == 3  # the screens of the two answers before, and this one's
+    get_action_set("desktop").parse(rows[-1]["action"])
+    assert rows[-1]["action"].startswith("pyautogui.click(")
