@@ -39,7 +39,6 @@ from palaestra.agents.generic_prompt import (
     reasoning_of,
     system_text,
     vision_parts,
-    without_images,
 )
 from palaestra.agents.llm import (
     Completion,
@@ -197,7 +196,9 @@ class GenericAgent(Agent):
                     ]
                 continue
             break
-        step.messages, step.latency = without_images(messages), time.perf_counter() - started
+        # The messages as sent, images and all: a run writes each image beside the episode once and
+        # records its file's name (`palaestra.runs.call_images`), so the call can be exported whole.
+        step.messages, step.latency = messages, time.perf_counter() - started
         self.past.append(PastAction(step.action))
         self.history.append(step)
         return step

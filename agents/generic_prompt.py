@@ -154,23 +154,6 @@ def vision_parts(obs: Observation, vision: str) -> tuple[str, list[dict[str, Any
     return marks, [png_part(pixels)]
 
 
-def without_images(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``messages`` with each image's data replaced by its size, for the run's records: the pixels
-    are kept as the step's screenshot already, and a data URL a step would swell every trajectory."""
-    out: list[dict[str, Any]] = []
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, list):
-            content = [
-                {"type": "image_url", "image_url": {"url": f"(PNG, {len(p['image_url']['url'])} characters)"}}
-                if p.get("type") == "image_url"
-                else p
-                for p in content
-            ]
-        out.append({**message, "content": content})
-    return out
-
-
 def has_images(messages: list[dict[str, Any]]) -> bool:
     return any(
         isinstance(m.get("content"), list) and any(p.get("type") == "image_url" for p in m["content"])

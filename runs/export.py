@@ -3,7 +3,9 @@
 A run (or a folder of trajectories) becomes one file: a row per model call (``messages``,
 ``prompt-completion``: supervised fine-tuning, rejection sampling with ``--success-only``) or per
 step (``steps``: offline RL, behaviour cloning). Demonstrations of agents that ask no model are
-written as an LLM agent's calls with ``--as-agent`` (`runs.export_demos`).
+written as an LLM agent's calls with ``--as-agent`` (`runs.export_demos`). Calls that sent images
+are written in TRL's vision-language form, their images copied beside the file
+(`runs.export_images`), unless ``--no-images``.
 
 Rows come in run order (task, seed, agent, step), so two exports of the same runs diff cleanly.
 Secrets are redacted as `palaestra show` redacts them. Only the named file is written, and
@@ -23,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from palaestra.config import ConfigError
 from palaestra.files import written_whole
 from palaestra.redaction import redact
-from palaestra.runs.export_rows import FORMATS, call_row, recorded_style, step_row
+from palaestra.runs.export_images import IMAGES_KEY, ImageSink, images_folder
+from palaestra.runs.export_rows import FORMATS, call_row, recorded_style, step_row, without_answer
 from palaestra.runs.export_source import EpisodeFilter, ExportEpisode, Tally, read_episodes
 
 if TYPE_CHECKING:
@@ -40,6 +43,9 @@ class ExportOptions:
     as_agent: str = ""
     as_agent_args: Mapping[str, str] = field(default_factory=dict)
     force: bool = False
+    #: Calls that sent images as vision-language rows, their images copied beside the file
+    #: (False: ``--no-images``, text rows with the images counted in ``images_dropped``).
+    images: bool = True
 
 
 def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions) -> Tally:
@@ -55,6 +61,11 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
         raise ConfigError(f"--out {out} exists. Fix: name another file, or pass --force to replace it.")
     if not out.parent.is_dir():
         raise ConfigError(f"--out {out}: the folder {out.parent} does not exist. Fix: create it first.")
+    if options.images and options.fmt != "steps" and images_folder(out).exists() and not options.force:
+        raise ConfigError(
+            f"--out {out}: {images_folder(out)} exists (the images of an earlier export). Fix: name another "
+            "file, or pass --force to replace both."
+        )
     renderer: DemoRenderer | None = None
     if options.as_agent:
         if options.fmt == "steps":
@@ -67,7 +78,8 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
     tally = Tally()
     prompts: dict[str, str] = {}
     episodes = sorted(read_episodes(paths), key=lambda e: e.order)
-    with written_whole(out) as sink:
+    with written_whole(out) as sink, ImageSink(out) as images:
+        kept_images = images if options.images else None
         for episode in episodes:
             tally.read += 1
             why = options.episodes.reason_to_drop(episode) or (
@@ -77,15 +89,35 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
                 tally.drop(why)
                 continue
             tally.kept += 1
-            for row in _rows(episode, options, renderer, tally):
+            for row in _rows(episode, options, renderer, tally, kept_images):
                 _same_kind_of_prompt(row, prompts)
+                _same_kind_of_content(row, prompts)
                 sink.write(json.dumps(redact(row), ensure_ascii=False) + "\n")
                 tally.rows += 1
                 tokens_in, tokens_out = int(row.get("tokens_in") or 0), int(row.get("tokens_out") or 0)
                 tally.tokens_in += tokens_in
                 tally.tokens_out += tokens_out
                 tally.longest_call = max(tally.longest_call, tokens_in + tokens_out)
+        tally.images, tally.images_folder = images.count, images.final
     return tally
+
+
+def _same_kind_of_content(row: dict[str, Any], seen: dict[str, str]) -> None:
+    """Refuse calls with images and calls without in one file: a vision row's contents are lists of
+    parts, a text row's strings, and a loader reads one type per column (`datasets`' imagefolder
+    also reads a row with no images as one missing its ``file_names``)."""
+    if "messages" not in row and not isinstance(row.get("prompt"), list):
+        return
+    kind = "images" if IMAGES_KEY in row else "text"
+    first = seen.setdefault(f"content:{kind}", f"{row['agent']} on {row['task']} step {row['step']}")
+    other = seen.get(f"content:{'text' if kind == 'images' else 'images'}")
+    if other is not None:
+        with_images, without = (first, other) if kind == "images" else (other, first)
+        raise ConfigError(
+            f"The call of {with_images} sent images and the call of {without} none; one file holds "
+            "calls of one kind (a loader reads one type per column). Fix: export them apart (--agents, "
+            "--tasks), or pass --no-images to write every call as text."
+        )
 
 
 def _same_kind_of_prompt(row: dict[str, Any], seen: dict[str, str]) -> None:
@@ -120,8 +152,9 @@ def _kept_steps(episode: ExportEpisode, options: ExportOptions, tally: Tally) ->
 
 
 def _rows(
-    episode: ExportEpisode, options: ExportOptions, renderer: DemoRenderer | None, tally: Tally
-) -> Iterator[dict[str, Any]]:
+    episode: ExportEpisode, options: ExportOptions, renderer: DemoRenderer | None, tally: Tally,
+    images: ImageSink | None,
+) -> Iterator[dict[str, Any]]:  # fmt: skip
     assert episode.trajectory is not None
     if options.fmt == "steps":
         for step in _kept_steps(episode, options, tally):
@@ -143,7 +176,12 @@ def _rows(
     for step in _kept_steps(episode, options, tally):
         messages = step.get("messages")
         if not messages:
-            tally.skip("no prompt: the agent asks no model (see --as-agent, --format steps)")
+            extra = step.get("extra")
+            if isinstance(extra, dict) and extra.get("queued"):  # OSWorld's answers: several actions
+                tally.skip("a later action of an answer (its call is the first action's row)")
+            else:
+                tally.skip("no prompt: the agent asks no model (see --as-agent, --format steps)")
             continue
-        yield call_row(options.fmt, episode, step, messages, str(step.get("raw_response") or ""),
-                       style=recorded_style(step))  # fmt: skip
+        answer = str(step.get("raw_response") or "")
+        yield call_row(options.fmt, episode, step, without_answer(messages, answer), answer,
+                       style=recorded_style(step), sink=images)  # fmt: skip

@@ -38,7 +38,12 @@ def add_parser(sub: Any, epilog: str) -> None:
     p.add_argument("--as-agent", choices=("generic", "synapse"), help=what)
     what = "a setting of --as-agent's agent, as --agent-arg takes it (observation=text, memory=DIR); repeat"
     p.add_argument("--as-agent-arg", action="append", default=[], metavar="K=V", help=what)
-    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    what = (
+        "write calls that sent images as text rows (their images counted in images_dropped), not as "
+        "vision-language rows with the images copied beside --out"
+    )
+    p.add_argument("--no-images", action="store_true", help=what)
+    p.add_argument("--force", action="store_true", help="replace --out (and its images' folder) if it exists")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -56,7 +61,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise ConfigError("--as-agent-arg configures --as-agent's agent: name one (--as-agent generic).")
     options = ExportOptions(
         fmt=args.format, drop_failed_actions=args.drop_failed_actions, as_agent=args.as_agent or "",
-        as_agent_args=agent_args, force=args.force,
+        as_agent_args=agent_args, force=args.force, images=not args.no_images,
         episodes=EpisodeFilter(
             success_only=args.success_only, tasks=parse_globs(args.tasks), agents=parse_globs(args.agents),
             min_reward=args.min_reward, max_steps=args.max_steps,

@@ -8,8 +8,9 @@ action written in the agent's answer format. The prompt is then exactly what the
 have sent on that page, after those actions: the system text, the page as it renders it, its own
 history with the errors the environment reported.
 
-What cannot be rebuilt is said, not guessed: images (the run keeps JPEG screenshots, not what was
-sent, and no set-of-marks picture), so ``vision`` must be ``none``; Synapse's exemplars come from
+What cannot be rebuilt is said, not guessed: images (a demonstration's steps sent none; the run
+keeps their JPEG screenshots, not the PNG a vision agent would send, and no set-of-marks picture),
+so ``vision`` must be ``none``; Synapse's exemplars come from
 its memory only when ``memory=DIR`` is given (zero-shot otherwise, as Synapse without a memory);
 an action the agent's answer format cannot express (Synapse naming elements by text) is left out.
 The agent is told what any episode tells it, the goal and the action set, never the task's name,

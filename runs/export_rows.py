@@ -5,6 +5,9 @@
 - ``prompt-completion``: TRL's ``{"prompt", "completion"}``: a text prompt when the agent sent one
   text (Synapse with a completion model), else the conversational form (a list of messages, and
   the answer as one assistant message), never chat messages flattened into a text nobody sent;
+- a call that sent images (a vision agent's) is written in TRL's vision-language form: each
+  message's content a list of text and ``{"type": "image"}`` parts, the images in ``file_names``
+  (`runs.export_images`); with ``--no-images`` it is written as text, its images counted;
 - ``steps``: offline RL and behaviour cloning: the goal, the observation text the agent saw, the
   action, what it led to, and the index of the next observation.
 
@@ -18,9 +21,10 @@ from typing import Any
 
 from palaestra.agents.synapse_prompt import completion_prompt
 from palaestra.runs.export_cli import FORMATS
+from palaestra.runs.export_images import IMAGES_KEY, ImageSink, text_parts, vision_messages
 from palaestra.runs.export_source import ExportEpisode
 
-__all__ = ["FORMATS", "call_row", "recorded_style", "step_row"]
+__all__ = ["FORMATS", "call_row", "recorded_style", "step_row", "without_answer"]
 
 
 def provenance(episode: ExportEpisode, step: dict[str, Any]) -> dict[str, Any]:
@@ -35,9 +39,8 @@ def provenance(episode: ExportEpisode, step: dict[str, Any]) -> dict[str, Any]:
 
 
 def text_messages(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """The messages with their image parts left out (the run keeps only their size: the pixels are
-    the step's screenshot), a content of text parts only joined into one string, and how many
-    images were left out."""
+    """The messages with their image parts left out, a content of text parts only joined into one
+    string, and how many images were left out."""
     out, dropped = [], 0
     for message in messages:
         content = message.get("content")
@@ -53,10 +56,16 @@ def text_messages(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
 
 def call_row(
     fmt: str, episode: ExportEpisode, step: dict[str, Any], messages: list[dict[str, Any]], answer: str,
-    *, style: str = "chat",
+    *, style: str = "chat", sink: ImageSink | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One model call as a ``messages`` or ``prompt-completion`` row. ``style`` is how the prompt was
-    sent: ``completion`` (one text, Synapse's `completion_prompt`) or chat messages."""
+    sent: ``completion`` (one text, Synapse's `completion_prompt`) or chat messages. With ``sink``,
+    a call whose images the run kept is a vision-language row, its images copied into ``sink``."""
+    if sink is not None and style != "completion":
+        where = f"{episode.agent} on {episode.task} seed {episode.seed} step {step.get('index')}"
+        shown, paths, missing = vision_messages(messages, episode.folder, sink, where)
+        if paths:
+            return _vision_row(fmt, episode, step, shown, paths, missing, answer)
     sent, images = text_messages(messages)
     row: dict[str, Any]
     if fmt == "messages":
@@ -65,6 +74,26 @@ def call_row(
         row = {"prompt": completion_prompt(sent), "completion": answer}
     else:
         row = {"prompt": sent, "completion": [{"role": "assistant", "content": answer}]}
+    return _call_details(row, episode, step, sent, images)
+
+
+def _vision_row(
+    fmt: str, episode: ExportEpisode, step: dict[str, Any], shown: list[dict[str, Any]], paths: list[str],
+    missing: int, answer: str,
+) -> dict[str, Any]:  # fmt: skip
+    reply = {"role": "assistant", "content": text_parts(answer)}
+    row: dict[str, Any] = {"messages": [*shown, reply]} if fmt == "messages" else {"prompt": shown}
+    if fmt != "messages":
+        row["completion"] = [reply]
+    row[IMAGES_KEY] = paths
+    return _call_details(row, episode, step, shown, missing)
+
+
+def _call_details(
+    row: dict[str, Any], episode: ExportEpisode, step: dict[str, Any], sent: list[dict[str, Any]],
+    dropped: int,
+) -> dict[str, Any]:  # fmt: skip
+    """The provenance and the call's own keys: tokens, re-asks, images left out."""
     row.update(provenance(episode, step))
     row["tokens_in"], row["tokens_out"] = int(step.get("tokens_in") or 0), int(step.get("tokens_out") or 0)
     extra = step.get("extra")
@@ -72,9 +101,21 @@ def call_row(
     if isinstance(asked_again, list) and asked_again:
         # Answers that did not parse were asked again: the conversation holds them, and the re-asks.
         row["reasks"] = min(len(asked_again), sum(1 for m in sent if m["role"] == "assistant"))
-    if images:
-        row["images_dropped"] = images
+    if dropped:
+        row["images_dropped"] = dropped
     return row
+
+
+def without_answer(messages: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
+    """The messages that were sent: an agent that records its chat with the answer at its end
+    (AgentLab's ``chat_messages``) would otherwise have the answer twice in its row."""
+    last = messages[-1] if messages else {}
+    content = last.get("content")
+    if isinstance(content, list):
+        content = "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    if last.get("role") == "assistant" and answer and content == answer:
+        return messages[:-1]
+    return messages
 
 
 def recorded_style(step: dict[str, Any]) -> str:

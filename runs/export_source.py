@@ -157,6 +157,9 @@ class Tally:
     #: The most tokens one exported call took (in and out): a trainer's maximum length below it cuts
     #: rows, and TRL's SFTTrainer drops a row whose answer is cut away (its default is 1024).
     longest_call: int = 0
+    #: The image files written beside the export (one per distinct image), and their folder.
+    images: int = 0
+    images_folder: Path | None = None
 
     def drop(self, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
@@ -169,6 +172,8 @@ class Tally:
         lines += [f"  dropped, {why}: {n}" for why, n in sorted(self.dropped.items())]
         lines.append(f"rows written: {self.rows} ({fmt}) to {out}")
         lines += [f"  steps left out, {why}: {n}" for why, n in sorted(self.skipped_steps.items())]
+        if self.images and self.images_folder is not None:
+            lines.append(f"images written: {self.images} to {self.images_folder} (the rows' file_names)")
         if self.tokens_in or self.tokens_out:
             lines.append(
                 f"tokens of the exported calls (as reported): {self.tokens_in} in, {self.tokens_out} out;"

@@ -15,6 +15,8 @@ debugging UI) writes the same folder, and `palaestra memory build`, the report a
     obs-000.txt        the same observations as text (goal, URL, error, AXTree)
     obs-000.json.gz    the same observations whole but their pixels (AXTree, DOM, element boxes, URL,
                        tools): `palaestra.runs.observations`
+    img-<sha256>.png   an image a step's model call sent, exactly as sent, named by the recorded
+                       call's image part (`palaestra.runs.call_images`); only for calls with images
 
 Step ``n``'s ``screenshot`` and ``observation`` are what the agent acted on; its ``error``,
 ``reward``, ``terminated`` and ``truncated`` are what its action led to; the page after the last
@@ -37,6 +39,7 @@ import numpy as np
 
 from palaestra.envs.obs import Observation
 from palaestra.runs.artifacts import confined
+from palaestra.runs.call_images import keep_call_images
 from palaestra.runs.observations import observation_record, record_name, save_observation
 
 TRAJECTORY_FILE = "trajectory.jsonl"
@@ -82,6 +85,7 @@ class TrajectoryWriter:
         self.redact = redact or (lambda text: text)
         self.pending: list[Future[None]] = []
         self.seen: list[tuple[str, str, str]] = []  # (observation file, screenshot file, url) per observation
+        self.call_images: set[str] = set()  # the images of model calls written (by file name)
         self.steps = 0
         self.started = time.time()
         self._file: IO[str] | None = None
@@ -138,16 +142,21 @@ class TrajectoryWriter:
         """One step: the action taken on the last observation seen, and what it led to.
 
         ``after`` (the next observation) is written as the one the next step acts on. ``agent``
-        holds what the agent said (thoughts, messages, raw_response, tokens_in, tokens_out, cost).
-        Returns the line written.
+        holds what the agent said (thoughts, messages, raw_response, tokens_in, tokens_out, cost);
+        the images its messages sent are written beside the episode and named in the line (without
+        pixels: `palaestra.runs.call_images`). Returns the line written.
         """
         index = self.steps
+        said = dict(agent or {})
+        if isinstance(said.get("messages"), list):
+            save = (lambda data, path: self._submit(_save_bytes, data, path)) if self.images else None
+            said["messages"] = keep_call_images(said["messages"], self.folder, save, self.call_images)
         text_name, shot_name, url = self.seen[index] if index < len(self.seen) else ("", "", "")
         error = info.get("error") or {}
         line = {
             "type": "step", "index": index, "url": url, "action": action,
             "thoughts": "", "messages": [], "raw_response": "", "tokens_in": 0, "tokens_out": 0, "cost": 0.0,
-            **dict(agent or {}),
+            **said,
             "error": str(after.get("last_action_error", "")), "reward": float(reward),
             "terminated": bool(terminated), "truncated": bool(truncated),
             "success": bool(info.get("success")), "error_kind": str(error.get("kind", "")),
@@ -270,6 +279,10 @@ def find_trajectories(root: str | Path) -> list[Path]:
 
 def _save_text(text: str, path: Path) -> None:
     path.write_text(text, encoding="utf-8")
+
+
+def _save_bytes(data: bytes, path: Path) -> None:
+    path.write_bytes(data)
 
 
 def _save_jpeg(pixels: np.ndarray, path: Path) -> None:

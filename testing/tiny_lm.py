@@ -39,15 +39,21 @@ CHAT_TEMPLATE = (
 
 
 def row_texts(rows: Iterable[Mapping[str, Any]]) -> Iterable[str]:
-    """Every text of exported rows a tokenizer should know: message contents, text prompts and
-    completions (whichever of ``messages``, ``prompt`` and ``completion`` a row has)."""
+    """Every text of exported rows a tokenizer should know: message contents (the text parts of a
+    vision-language row's), text prompts and completions (whichever of ``messages``, ``prompt`` and
+    ``completion`` a row has)."""
     for row in rows:
         for key in ("messages", "prompt", "completion"):
             value = row.get(key)
             if isinstance(value, str):
                 yield value
             elif isinstance(value, list):
-                yield from (str(m.get("content") or "") for m in value if isinstance(m, Mapping))
+                for message in value:
+                    content = message.get("content") if isinstance(message, Mapping) else None
+                    if isinstance(content, list):
+                        yield from (str(p.get("text") or "") for p in content if isinstance(p, Mapping))
+                    elif content is not None:
+                        yield str(content)
 
 
 def tiny_chat_tokenizer(texts: Iterable[str], vocab_size: int = 1024) -> PreTrainedTokenizerFast:

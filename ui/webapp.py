@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from palaestra.errors import PalaestraError
 from palaestra.memory import Embedder
+from palaestra.runs.report_pages import _shorten_data_uris
 from palaestra.runs.tracing import TRACE_FILE, trace_download_name
 from palaestra.server.sessions import SessionError
 from palaestra.ui import episode_view as ev
@@ -285,7 +286,7 @@ class _Ui:
             "stop": step.stop, "parsed": describe_action(step.action, session.session.env.action_set),
             # what the agent sent its model and its notes (Synapse: the exemplars it was shown), as an
             # episode's step shows them, so a demonstration just saved can be seen in the prompt
-            "messages": step.messages, "extra": step.extra,
+            "messages": _shorten_data_uris(step.messages), "extra": step.extra,  # no screenshots as base64
         }  # fmt: skip
 
     async def live_save(self, request: Request) -> Any:

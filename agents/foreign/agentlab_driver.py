@@ -158,24 +158,14 @@ def unusable_model(args: Any) -> str | None:
 
 
 def chat_messages(info: Any) -> list[dict[str, Any]]:
-    """The messages AgentLab sent its model and its answer, as the run records an agent's: each
-    image's data replaced by its size (the step's screenshot is kept already)."""
+    """The messages AgentLab sent its model and its answer, images and all: the run writes each
+    image beside the episode and records its file's name (`palaestra.runs.call_images`), so a
+    vision preset's calls can be exported as sent."""
     chat = getattr(info, "chat_messages", None)
-    out = []
-    for message in getattr(chat, "messages", None) or []:
-        content = message.get("content", "")
-        if isinstance(content, list):
-            content = [_without_image(part) for part in content]
-        out.append({"role": message.get("role", ""), "content": content})
-    return out
-
-
-def _without_image(part: Any) -> Any:
-    if not isinstance(part, dict) or part.get("type") != "image_url":
-        return part
-    image = part.get("image_url")
-    url = image if isinstance(image, str) else (image or {}).get("url", "")
-    return {"type": "image_url", "image_url": {"url": f"(image, {len(str(url))} characters)"}}
+    return [
+        {"role": message.get("role", ""), "content": message.get("content", "")}
+        for message in getattr(chat, "messages", None) or []
+    ]
 
 
 def answer_text(info: Any) -> str:

@@ -123,6 +123,8 @@ class OSWorldPrompt:
         self.last_usage: dict[str, int] = {}
         #: The last `predict`'s failed model calls in words (HTTP status and the server's answer).
         self.last_errors: list[str] = []
+        #: The messages the last `predict` sent its model (its last request's), images and all.
+        self.last_messages: list[dict[str, Any]] = []
         self.process = SideProcess(
             "OSWorld's PromptAgent",
             [str(venv_python(VENV)), str(DRIVER), *options],
@@ -137,6 +139,7 @@ class OSWorldPrompt:
         usage = dict(answer.get("usage") or {})
         self.last_errors = [str(e) for e in usage.pop("errors", None) or []]
         self.last_usage = usage
+        self.last_messages = list(answer.get("messages") or [])
         return str(answer.get("response") or ""), answer.get("actions")
 
     def reset(self) -> None:
@@ -286,7 +289,7 @@ class OSWorldPromptAgent(Agent):
             played = [resolve_marks(a) for a in own] if self.config.observation_type == "som" else own
             step = AgentStep(
                 action=played[0] if played else "", thoughts=response, raw_response=response,
-                answer_continues=len(played) > 1,
+                answer_continues=len(played) > 1, messages=prompt.last_messages,
             )  # fmt: skip
             self._account(step, prompt.last_usage)
             if prompt.last_errors:  # why the answer may be empty: OSWorld's agent only logs it

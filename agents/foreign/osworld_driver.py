@@ -115,9 +115,15 @@ class UsageWatch:
         self.post = module.requests.post
         self.calls = self.prompt_tokens = self.completion_tokens = 0
         self.errors: list[str] = []
+        #: The messages of the last request posted (the call whose answer the agent acted on),
+        #: images as the data URLs sent: the run keeps them to export the call.
+        self.sent: list[Any] = []
         module.requests = types.SimpleNamespace(**{**vars(module.requests), "post": self.watched})
 
     def watched(self, *args: Any, **kwargs: Any) -> Any:
+        payload = kwargs.get("json")
+        if isinstance(payload, dict) and isinstance(payload.get("messages"), list):
+            self.sent = payload["messages"]
         try:
             response = self.post(*args, **kwargs)
         except Exception as exc:  # re-raised: the agent's own handling decides, as in OSWorld
@@ -143,6 +149,11 @@ class UsageWatch:
         self.calls = self.prompt_tokens = self.completion_tokens = 0
         self.errors = []
         return spent
+
+    def take_sent(self) -> list[Any]:
+        """The messages of the last request since the last call, once."""
+        sent, self.sent = self.sent, []
+        return sent
 
 
 def azure_refusal(model: str) -> str | None:
@@ -251,7 +262,8 @@ def main() -> None:
         # The agent prints its parse failures; stdout is our answer channel.
         with contextlib.redirect_stdout(sys.stderr):
             response, actions = agent.predict(request["instruction"], obs)
-        _respond(out, {"response": response, "actions": actions, "usage": watch.take()})
+        answer = {"response": response, "actions": actions, "usage": watch.take()}
+        _respond(out, {**answer, "messages": watch.take_sent()})
 
 
 if __name__ == "__main__":

@@ -321,27 +321,3 @@ def test_the_files_load_with_hugging_face_datasets(
         )
         assert loaded.num_rows == len(rows) and columns <= set(loaded.column_names)
         assert loaded[0][next(iter(sorted(columns)))] == rows[0][next(iter(sorted(columns)))]
-
-
-def test_images_are_left_out_and_reasks_counted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The generic agent with the screenshot, whose first answer is no action: the row is the last
-    call's conversation (the answer that failed, the re-ask, the answer), its text as sent, and
-    the image left out and counted (the run keeps its size only)."""
-
-    def late(request: ScriptRequest) -> Any:
-        return reply_text("Hmm." if len(request.messages) == 2 else click_the_button(request).text)
-
-    with ScriptedLLMServer(late) as server:
-        out = tmp_path / "run"
-        argv = ["eval", "--agent", "generic", "--agent-arg", "model=scripted-model", "--agent-arg",
-                f"base_url={server.base_url}", "--agent-arg", "vision=screenshot", "--agent-arg",
-                "parse_retries=1", "--tasks", "click-test", "--seeds", "0", "--max-steps", "1",
-                "--workers", "1", "--out", str(out)]  # fmt: skip
-        assert main(argv) == 0
-        sent = server.chat_requests[-1].messages
-    [row], _ = export(capsys, str(out), "--out", str(tmp_path / "m.jsonl"))
-    assert row["images_dropped"] == 1 and row["reasks"] == 1 and row["episode_success"] is True
-    [text] = [p["text"] for p in sent[1]["content"] if p["type"] == "text"]
-    assert row["messages"][:-1] == [sent[0], {"role": "user", "content": text}, *sent[2:]]
-    assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant", "user", "assistant"]
-    assert row["messages"][2]["content"] == "Hmm." and "click('" in row["messages"][-1]["content"]

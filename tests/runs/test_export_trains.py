@@ -23,6 +23,7 @@ from palaestra.cli import main
 from palaestra.testing import ScriptedLLMServer, reply_text
 from palaestra.testing.script import ScriptRequest
 from palaestra.testing.tiny_lm import END, row_texts, tiny_causal_lm, tiny_chat_tokenizer
+from palaestra.testing.tiny_vlm import IMAGE, IMAGE_TOKENS, tiny_vision_lm, tiny_vision_processor
 from tests.runs import test_export
 from tests.runs.test_export import click_the_button, export
 
@@ -37,7 +38,8 @@ IGNORED = -100  # the label of a token the loss leaves out
 @pytest.fixture(scope="module")
 def reasked_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generic agent with the screenshot, whose first answer held no action and was asked again:
-    its row holds two assistant turns, `reasks` and `images_dropped`."""
+    its row holds two assistant turns, `reasks` and, exported with `--no-images` beside text-only
+    calls, `images_dropped`."""
 
     def late(request: ScriptRequest) -> Any:
         return reply_text("Hmm." if len(request.messages) == 2 else click_the_button(request).text)
@@ -48,6 +50,19 @@ def reasked_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 f"base_url={llm.base_url}", "--agent-arg", "vision=screenshot", "--agent-arg",
                 "parse_retries=1", "--tasks", "click-test", "--seeds", "0", "--max-steps", "1",
                 "--workers", "1", "--out", str(out)]  # fmt: skip
+        assert main(argv) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def vision_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generic agent with the screenshot on two tasks, seeds 0-1, two steps at most."""
+    out = tmp_path_factory.mktemp("export-vision") / "run"
+    with ScriptedLLMServer(click_the_button) as llm:
+        argv = ["eval", "--agent", "generic", "--agent-arg", "model=scripted-model", "--agent-arg",
+                f"base_url={llm.base_url}", "--agent-arg", "vision=screenshot", "--tasks",
+                "click-collapsible,click-test", "--seeds", "0-1", "--max-steps", "2", "--workers", "1",
+                "--out", str(out)]  # fmt: skip
         assert main(argv) == 0
     return out
 
@@ -124,7 +139,9 @@ def test_messages_rows_train_with_the_assistant_turns_alone_counted(
     failed answer too, and it is trained on as well (the docs say to drop `reasks` rows, or use
     prompt-completion rows, where the last answer alone is)."""
     out = tmp_path / "messages.jsonl"
-    rows, _ = export(capsys, str(run), str(reasked_run), "--agents", "generic", "--out", str(out))
+    rows, _ = export(
+        capsys, str(run), str(reasked_run), "--agents", "generic", "--no-images", "--out", str(out)
+    )
     assert any(r.get("reasks") == 1 and r.get("images_dropped") == 1 for r in rows)
     trainer, tokenizer = train(out, tmp_path, assistant_only_loss=True)
     assert_trained_on_every_row(trainer, rows)
@@ -146,7 +163,7 @@ def test_conversational_prompt_completion_rows_train_on_the_completion_alone(
     answer and its end of turn are trained on; the prompt, a failed answer and its re-ask included,
     is not."""
     out = tmp_path / "pc.jsonl"
-    rows, _ = export(capsys, str(run), str(reasked_run), "--agents", "generic", "--format",
+    rows, _ = export(capsys, str(run), str(reasked_run), "--agents", "generic", "--no-images", "--format",
                      "prompt-completion", "--out", str(out))  # fmt: skip
     trainer, tokenizer = train(out, tmp_path)
     assert_trained_on_every_row(trainer, rows)
@@ -174,3 +191,54 @@ def test_text_prompt_completion_rows_train_on_the_completion_alone(
     seen = trained_texts(trainer, tokenizer)
     assert sorted(seen) == sorted((r["prompt"] + r["completion"] + END, r["completion"] + END) for r in rows)
     assert all(counted.startswith(" ") for _, counted in seen)
+
+
+def test_vision_language_rows_train_a_vlm_on_the_images_sent(
+    vision_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Vision-language rows, loaded by `datasets`' imagefolder, train a (tiny, random) LLaVA through
+    TRL's `SFTTrainer` with `assistant_only_loss`: each example's pixels are its row's image as the
+    processor makes it, its prompt holds that image's tokens, and the answer alone is trained on."""
+    import datasets
+    import torch
+    from PIL import Image
+
+    out = tmp_path / "vlm.jsonl"
+    rows, _ = export(capsys, str(vision_run), "--out", str(out))
+    assert len(rows) >= 4 and all(len(r["file_names"]) == 1 for r in rows)
+    dataset = datasets.load_dataset(
+        "imagefolder", data_files=str(out), metadata_filenames=[out.name], split="train",
+        cache_dir=str(tmp_path / "hf"),
+    )  # fmt: skip
+    processor = tiny_vision_processor(row_texts(rows))
+    args = SFTConfig(
+        output_dir=str(tmp_path / "sft"), num_train_epochs=EPOCHS, per_device_train_batch_size=BATCH,
+        learning_rate=1e-2, lr_scheduler_type="constant", logging_steps=1, bf16=False, use_cpu=True,
+        max_length=None, report_to="none", save_strategy="no", disable_tqdm=True, seed=0,
+        assistant_only_loss=True,
+    )  # fmt: skip
+    trainer = SFTTrainer(
+        model=tiny_vision_lm(processor), args=args, train_dataset=dataset, processing_class=processor
+    )
+    trainer.train()
+    assert_trained_on_every_row(trainer, rows)
+
+    def pixels(name: str) -> Any:
+        with Image.open(out.parent / name) as image:
+            return processor.image_processor(images=[image.convert("RGB")], return_tensors="pt")[
+                "pixel_values"
+            ][0]
+
+    expected = [pixels(r["file_names"][0]) for r in rows]
+    image_id = processor.tokenizer.convert_tokens_to_ids(IMAGE)
+    counted_texts = []
+    for batch in trainer.get_train_dataloader():
+        assert (batch["input_ids"] == image_id).sum(1).tolist() == [IMAGE_TOKENS] * len(batch["input_ids"])
+        for ids, labels, shown in zip(
+            batch["input_ids"], batch["labels"], batch["pixel_values"], strict=True
+        ):
+            match = next(i for i, e in enumerate(expected) if torch.allclose(e, shown))
+            expected.pop(match)
+            counted_texts.append(processor.tokenizer.decode(ids[labels != IGNORED]))
+    assert expected == []  # every row's image, once
+    assert sorted(counted_texts) == sorted(r["messages"][-1]["content"][0]["text"] + END for r in rows)
