@@ -39,6 +39,10 @@ class RecordedImageError(PalaestraError, ValueError):
     """A recorded call names an image file outside its episode's folder, or one that is missing."""
 
 
+class MissingRecordedImageError(RecordedImageError, FileNotFoundError):
+    """The image a recorded call or step names is not in its episode's folder (a partial copy)."""
+
+
 def is_image_part(part: Any) -> bool:
     return isinstance(part, dict) and part.get("type") == "image_url"
 
@@ -113,7 +117,7 @@ def call_image(folder: Path, name: object, where: str) -> Path:
             f"{folder}. Fix: replace the link by the file, or export with --no-images."
         ) from None
     if not path.is_file():
-        raise RecordedImageError(
+        raise MissingRecordedImageError(
             f"{where}: the image {text} is missing from {folder}. Fix: copy the run with every file "
             "of its episodes' folders, or export with --no-images."
         )
