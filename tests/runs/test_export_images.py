@@ -352,7 +352,7 @@ def test_a_desktop_episode_exports_its_pyautogui_calls_with_the_screens_sent(
 ) -> None:
     """The generic agent with the screenshot on a desktop task (galculator on Xvfb): its row holds the
     PyAutoGUI answer, the action in the desktop action set, and the screen it was sent; the steps
-    rows the window's text."""
+    row the window's text and the screenshot the step acted on."""
     from palaestra.envs.actions import get_action_set
 
     def press_seven(request: ScriptRequest) -> Any:
