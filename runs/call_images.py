@@ -9,8 +9,9 @@ re-ask, costs no second file), and the recorded part names it::
     {"type": "image_url", "image_url": {"url": "(PNG, 81234 characters)"}, "file": "img-3f2a....png"}
 
 Calls without images are recorded as before, so text-only runs are not larger. `palaestra export`
-reads the file back (`call_image`): a recorded name is a plain file name of the episode's folder,
-anything else (``..``, an absolute path, a folder) is refused with `RecordedImageError`.
+and the debugging UI read the file back (`call_image`): a recorded name is a plain file name of the
+episode's folder, anything else (``..``, an absolute path, a folder, a link leading out of it) is
+refused with `RecordedImageError`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from palaestra.errors import PalaestraError
+from palaestra.runs.artifacts import ArtifactPathError, confined
 
 #: The recorded part's key naming its image file, and the media types kept (by their file suffix).
 FILE_KEY = "file"
@@ -35,6 +37,10 @@ Save = Callable[[bytes, Path], None]
 
 class RecordedImageError(PalaestraError, ValueError):
     """A recorded call names an image file outside its episode's folder, or one that is missing."""
+
+
+class MissingRecordedImageError(RecordedImageError, FileNotFoundError):
+    """The image a recorded call or step names is not in its episode's folder (a partial copy)."""
 
 
 def is_image_part(part: Any) -> bool:
@@ -92,8 +98,9 @@ def _recorded(part: dict[str, Any], folder: Path, save: Save | None, written: se
 
 
 def call_image(folder: Path, name: object, where: str) -> Path:
-    """The file a recorded image part names, in the episode ``folder``; ``where`` says which call
-    (for the error). A name that is not a plain file name, or a file that is missing, is refused."""
+    """The file a recorded image names (a call's image part, a step's screenshot), in the episode
+    ``folder``; ``where`` says which call or step (for the error). A name that is not a plain file
+    name, a link leading out of the folder, or a file that is missing, is refused."""
     text = str(name)
     parts = PurePosixPath(text.replace("\\", "/")).parts
     if not isinstance(name, str) or len(parts) != 1 or parts[0] in ("/", ".", ".."):
@@ -102,10 +109,16 @@ def call_image(folder: Path, name: object, where: str) -> Path:
             f"{folder} (no folders, `..` or absolute paths). Fix: the trajectory was altered or not "
             "written by Palaestra; re-run the episode, or export with --no-images."
         )
-    path = folder / text
-    if not path.is_file():
+    try:
+        path = confined(folder, text)  # a link planted in the folder must not lead out of it
+    except ArtifactPathError:
         raise RecordedImageError(
-            f"{where}: the image {text} the call sent is missing from {folder}. Fix: copy the run "
-            "with every file of its episodes' folders, or export with --no-images."
+            f"{where}: the recorded image {text} is a link to a file outside the episode's folder "
+            f"{folder}. Fix: replace the link by the file, or export with --no-images."
+        ) from None
+    if not path.is_file():
+        raise MissingRecordedImageError(
+            f"{where}: the image {text} is missing from {folder}. Fix: copy the run with every file "
+            "of its episodes' folders, or export with --no-images."
         )
     return path

@@ -4,8 +4,8 @@ A run (or a folder of trajectories) becomes one file: a row per model call (``me
 ``prompt-completion``: supervised fine-tuning, rejection sampling with ``--success-only``) or per
 step (``steps``: offline RL, behaviour cloning). Demonstrations of agents that ask no model are
 written as an LLM agent's calls with ``--as-agent`` (`runs.export_demos`). Calls that sent images
-are written in TRL's vision-language form, their images copied beside the file
-(`runs.export_images`), unless ``--no-images``.
+are written in TRL's vision-language form, their images copied beside the file, and steps carry the
+screenshot they acted on, copied there too (`runs.export_images`), unless ``--no-images``.
 
 Rows come in run order (task, seed, agent, step), so two exports of the same runs diff cleanly.
 Secrets are redacted as `palaestra show` redacts them. Only the named file is written, and
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from palaestra.config import ConfigError
 from palaestra.files import written_whole
 from palaestra.redaction import redact
-from palaestra.runs.export_images import IMAGES_KEY, ImageSink, images_folder
+from palaestra.runs.export_images import IMAGE_KEY, IMAGES_KEY, ImageSink, images_folder, step_screenshot
 from palaestra.runs.export_rows import FORMATS, call_row, recorded_style, step_row, without_answer
 from palaestra.runs.export_source import EpisodeFilter, ExportEpisode, Tally, read_episodes
 
@@ -43,8 +43,9 @@ class ExportOptions:
     as_agent: str = ""
     as_agent_args: Mapping[str, str] = field(default_factory=dict)
     force: bool = False
-    #: Calls that sent images as vision-language rows, their images copied beside the file
-    #: (False: ``--no-images``, text rows with the images counted in ``images_dropped``).
+    #: Calls that sent images as vision-language rows, and steps with their screenshots, the images
+    #: copied beside the file (False: ``--no-images``, text rows; calls count theirs in
+    #: ``images_dropped``).
     images: bool = True
 
 
@@ -61,7 +62,7 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
         raise ConfigError(f"--out {out} exists. Fix: name another file, or pass --force to replace it.")
     if not out.parent.is_dir():
         raise ConfigError(f"--out {out}: the folder {out.parent} does not exist. Fix: create it first.")
-    if options.images and options.fmt != "steps" and images_folder(out).exists() and not options.force:
+    if options.images and images_folder(out).exists() and not options.force:
         raise ConfigError(
             f"--out {out}: {images_folder(out)} exists (the images of an earlier export). Fix: name another "
             "file, or pass --force to replace both."
@@ -103,20 +104,28 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
 
 
 def _same_kind_of_content(row: dict[str, Any], seen: dict[str, str]) -> None:
-    """Refuse calls with images and calls without in one file: a vision row's contents are lists of
-    parts, a text row's strings, and a loader reads one type per column (`datasets`' imagefolder
-    also reads a row with no images as one missing its ``file_names``)."""
-    if "messages" not in row and not isinstance(row.get("prompt"), list):
+    """Refuse rows with images and rows without in one file. A vision row's contents are lists of
+    parts, a text row's strings, and a loader reads one type per column; `datasets`' imagefolder
+    takes its image columns from the file's first rows (failing if they name none) and reads a row
+    without one as no image, which a pixel policy's trainer cannot take."""
+    if "observation" in row:  # a steps row: its screenshot, or none (a run with --no-screenshots)
+        has, what, did = IMAGE_KEY in row, "step", ("has a screenshot", "none (--no-screenshots)")
+        text_fix = "to write every step without its screenshot"
+    elif "messages" in row or isinstance(row.get("prompt"), list):
+        has, what, did = IMAGES_KEY in row, "call", ("sent images", "none")
+        text_fix = "to write every call as text"
+    else:
         return
-    kind = "images" if IMAGES_KEY in row else "text"
-    first = seen.setdefault(f"content:{kind}", f"{row['agent']} on {row['task']} step {row['step']}")
+    kind = "images" if has else "text"
+    where = f"{row['agent']} on {row['task']} seed {row['seed']} step {row['step']} of {row['run']}"
+    first = seen.setdefault(f"content:{kind}", where)
     other = seen.get(f"content:{'text' if kind == 'images' else 'images'}")
     if other is not None:
         with_images, without = (first, other) if kind == "images" else (other, first)
         raise ConfigError(
-            f"The call of {with_images} sent images and the call of {without} none; one file holds "
-            "calls of one kind (a loader reads one type per column). Fix: export them apart (--agents, "
-            "--tasks), or pass --no-images to write every call as text."
+            f"The {what} of {with_images} {did[0]} and the {what} of {without} {did[1]}; one file holds "
+            f"{what}s of one kind (a loader reads one type per column). Fix: export them apart "
+            f"(--agents, --tasks), or pass --no-images {text_fix}."
         )
 
 
@@ -162,7 +171,10 @@ def _rows(
             if path is None:
                 tally.skip("no observation text (obs-NNN.txt)")
                 continue
-            yield step_row(episode, step, path.read_text(encoding="utf-8", errors="replace"))
+            row = step_row(episode, step, path.read_text(encoding="utf-8", errors="replace"))
+            where = f"{episode.agent} on {episode.task} seed {episode.seed} step {step.get('index')}"
+            shot = step_screenshot(episode.folder, step, images, where) if images is not None else None
+            yield {**row, IMAGE_KEY: shot} if shot else row
         return
     if renderer is not None and not any(s.get("messages") for s in episode.trajectory.steps):
         # Every step is rendered (the agent's history must be the episode's); failed ones are left out after.

@@ -40,7 +40,8 @@ def add_parser(sub: Any, epilog: str) -> None:
     p.add_argument("--as-agent-arg", action="append", default=[], metavar="K=V", help=what)
     what = (
         "write calls that sent images as text rows (their images counted in images_dropped), not as "
-        "vision-language rows with the images copied beside --out"
+        "vision-language rows with the images copied beside --out; with --format steps, leave out "
+        "each step's screenshot"
     )
     p.add_argument("--no-images", action="store_true", help=what)
     p.add_argument("--force", action="store_true", help="replace --out (and its images' folder) if it exists")

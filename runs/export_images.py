@@ -14,6 +14,12 @@ paths)::
 
     load_dataset("imagefolder", data_files="train.jsonl", metadata_filenames=["train.jsonl"])
 
+A ``steps`` row (offline RL, behaviour cloning) carries the screenshot its step acted on (the run's
+``shot-NNN.jpg``) the same way, copied into the same folder, but as one path in ``file_name``,
+which ``imagefolder`` turns into an ``image`` column of ``Image`` features: a step acted on one
+screen, never several, so each row decodes to one picture a policy's image processor takes as it
+is (no list to unwrap), and TRL's collator reads an ``image`` as a one-image list too.
+
 Images are copied, not linked: the export stays usable once the runs are moved or deleted. A copy
 is named by its bytes' hash, so a screen sent in many calls (or exported from two runs) is one file.
 """
@@ -30,6 +36,8 @@ from palaestra.runs.call_images import FILE_KEY, call_image, is_image_part
 
 #: The row key naming a vision row's images (`datasets`' imagefolder makes it the ``images`` column).
 IMAGES_KEY = "file_names"
+#: The key naming a steps row's screenshot (`datasets`' imagefolder makes it the ``image`` column).
+IMAGE_KEY = "file_name"
 
 
 def images_folder(out: Path) -> Path:
@@ -99,3 +107,13 @@ def vision_messages(
 def text_parts(answer: str) -> list[dict[str, Any]]:
     """An answer as a vision row's content: one text part (a file's contents all take one form)."""
     return [{"type": "text", "text": answer}]
+
+
+def step_screenshot(folder: Path, step: dict[str, Any], sink: ImageSink, where: str) -> str | None:
+    """The screenshot a recorded step acted on, copied into ``sink`` (its path relative to the
+    exported file); None when the run recorded none (``--no-screenshots``). A recorded name that
+    is not a file of the episode's folder is refused as a call's image is (`call_image`)."""
+    name = step.get("screenshot")
+    if not name:
+        return None
+    return sink.add(call_image(folder, name, where))

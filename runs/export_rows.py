@@ -9,7 +9,8 @@
   message's content a list of text and ``{"type": "image"}`` parts, the images in ``file_names``
   (`runs.export_images`); with ``--no-images`` it is written as text, its images counted;
 - ``steps``: offline RL and behaviour cloning: the goal, the observation text the agent saw, the
-  action, what it led to, and the index of the next observation.
+  action, what it led to, and the index of the next observation; and the screenshot the step acted
+  on in ``file_name`` (`runs.export_images`), unless ``--no-images`` or the run kept none.
 
 Every row also carries provenance keys that trainers ignore and users filter on: ``task``,
 ``seed``, ``step``, ``agent``, ``run``, ``model``, ``reward``, ``success``, ``episode_success``.

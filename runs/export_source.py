@@ -173,7 +173,8 @@ class Tally:
         lines.append(f"rows written: {self.rows} ({fmt}) to {out}")
         lines += [f"  steps left out, {why}: {n}" for why, n in sorted(self.skipped_steps.items())]
         if self.images and self.images_folder is not None:
-            lines.append(f"images written: {self.images} to {self.images_folder} (the rows' file_names)")
+            key = "file_name" if fmt == "steps" else "file_names"
+            lines.append(f"images written: {self.images} to {self.images_folder} (the rows' {key})")
         if self.tokens_in or self.tokens_out:
             lines.append(
                 f"tokens of the exported calls (as reported): {self.tokens_in} in, {self.tokens_out} out;"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.errors import PalaestraError
+from palaestra.runs.call_images import SUFFIXES, call_image
 from palaestra.runs.observations import load_observation, record_name
 from palaestra.runs.report_pages import _agent_log, _artifact, _episode_folder, _read_text, _shorten_data_uris
 from palaestra.runs.resources import describe, episode_resources
@@ -220,6 +221,26 @@ def _page_text(obs: dict[str, Any]) -> str:
 
 def artifact_path(run: Path, key: str, name: str) -> Path:
     """A file of the episode's folder (a screenshot), confined to it."""
+    path, problem = _artifact(_folder_of(run, key, name), name)
+    if path is None:
+        raise NotFoundError(f"{name}: {problem}")
+    return path
+
+
+def call_image_path(run: Path, key: str, name: str) -> Path:
+    """The image a step's model call sent, as its recorded part names it: a plain file name of the
+    episode's folder, read as `palaestra export` reads it (`call_image`: anything else raises
+    `RecordedImageError`, a missing file its `MissingRecordedImageError`), and a picture."""
+    path = call_image(_folder_of(run, key, name), name, f"episode {key}")
+    if path.suffix.lower() not in SUFFIXES.values():
+        raise NotFoundError(
+            f"{name} is not an image a model call sent (those are {', '.join(SUFFIXES.values())})."
+        )
+    return path
+
+
+def _folder_of(run: Path, key: str, name: str) -> Path:
+    """The episode's folder, confined to the run; ``name`` is the file asked for (for the error)."""
     with RunStore(run, readonly=True) as store:
         row = store.db.execute("SELECT artifacts FROM episodes WHERE key = ?", (key,)).fetchone()
     if row is None:
@@ -227,10 +248,7 @@ def artifact_path(run: Path, key: str, name: str) -> Path:
     folder, problem = _episode_folder(run, row[0])
     if folder is None:  # a tampered database: say so, rather than "not recorded"
         raise NotFoundError(f"{name}: {problem}")
-    path, problem = _artifact(folder, name)
-    if path is None:
-        raise NotFoundError(f"{name}: {problem}")
-    return path
+    return folder
 
 
 def step_prompt(run: Path, key: str, index: int) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from palaestra.errors import PalaestraError
 from palaestra.memory import Embedder
+from palaestra.runs.call_images import SUFFIXES, RecordedImageError
 from palaestra.runs.report_pages import _shorten_data_uris
 from palaestra.runs.tracing import TRACE_FILE, trace_download_name
 from palaestra.server.sessions import SessionError
@@ -38,6 +39,8 @@ from palaestra.ui.live import LiveError, LiveSessions
 from palaestra.ui.roots import UiPathError, UiRoots
 
 STATIC = Path(__file__).parent / "static"
+#: The media type of each kind of image a model call may have sent (by the kept file's suffix).
+_MEDIA_TYPES = {suffix: media for media, suffix in SUFFIXES.items()}
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ def app(roots: UiRoots, sessions: LiveSessions, guard: Guard, options: UiOptions
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *[Route(f"/api/{path}", _json(handler), methods=methods) for path, handler, methods in ui.api()],
         Route("/api/file", ui.file),
+        Route("/api/call-image", ui.call_image),
         Route("/api/live/{sid}/screenshot", ui.live_screenshot),
     ]
     starlette = Starlette(routes=routes)
@@ -199,6 +203,21 @@ class _Ui:
         if kind is None:  # only pictures and traces are files; text goes through the JSON API, escaped
             return JSONResponse({"error": f"{path.name} is not a screenshot or a trace."}, 404)
         return FileResponse(path, media_type=kind)
+
+    async def call_image(self, request: Request) -> Response:
+        """An image a step's model call sent, which the prompt view shows where its part was: only a
+        plain file name of the episode's folder, read as `palaestra export` reads it."""
+        try:
+            run = self.roots.run(_param(request, "run"))
+            key, name = _param(request, "key"), _param(request, "name")
+            path = await asyncio.to_thread(ev.call_image_path, run, key, name)
+        except UiPathError as exc:
+            return JSONResponse({"error": str(exc)}, 403)
+        except (ev.NotFoundError, FileNotFoundError) as exc:  # a missing file included
+            return JSONResponse({"error": str(exc)}, 404)
+        except (RecordedImageError, RequestError) as exc:  # a path, not a file name; a missing parameter
+            return JSONResponse({"error": str(exc)}, 400)
+        return FileResponse(path, media_type=_MEDIA_TYPES[path.suffix.lower()])
 
     # -- playground ---------------------------------------------------------------------------------
 

@@ -239,12 +239,120 @@ def test_a_missing_image_file_is_named(
     assert "is missing from" in capsys.readouterr().err
 
 
+def test_steps_rows_carry_the_screenshot_each_step_acted_on(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The oracle's steps (no model asked): each row's `file_name` is a copy of the step's
+    `shot-NNN.jpg`, loaded by imagefolder as an `image` column of `Image` features, one per row;
+    `--no-images` leaves them out."""
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import datasets
+
+    exported = tmp_path / "data" / "steps.jsonl"
+    exported.parent.mkdir()
+    rows, summary = export(
+        capsys, str(run), "--agents", "oracle", "--format", "steps", "--out", str(exported)
+    )
+    assert len(rows) >= 6
+    shots = [
+        run / "episodes" / "oracle" / r["task"] / str(r["seed"]) / f"shot-{r['step']:03d}.jpg" for r in rows
+    ]
+    for row, shot in zip(rows, shots, strict=True):
+        assert row["file_name"].startswith("steps-images/")
+        assert (exported.parent / row["file_name"]).read_bytes() == shot.read_bytes()
+    distinct = len({shot.read_bytes() for shot in shots})
+    assert (
+        f"images written: {distinct} to {tmp_path / 'data' / 'steps-images'} (the rows' file_name)" in summary
+    )
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    loaded = datasets.load_dataset(
+        "imagefolder", data_files=str(exported), metadata_filenames=["steps.jsonl"], split="train",
+        cache_dir=str(tmp_path / "hf"),
+    )  # fmt: skip
+    assert loaded.features["image"] == datasets.Image() and loaded.num_rows == len(rows)
+    last = loaded[len(rows) - 1]
+    assert last["observation"] == rows[-1]["observation"] and last["action"] == rows[-1]["action"]
+    with Image.open(shots[-1]) as shot:
+        assert np.array_equal(np.asarray(last["image"].convert("RGB")), np.asarray(shot.convert("RGB")))
+    text, summary = export(
+        capsys,
+        str(run),
+        "--agents",
+        "oracle",
+        "--format",
+        "steps",
+        "--no-images",
+        "--out",
+        str(tmp_path / "t.jsonl"),
+    )
+    assert [r["observation"] for r in text] == [r["observation"] for r in rows]
+    assert not any("file_name" in r for r in text) and not (tmp_path / "t-images").exists()
+    assert "images written" not in summary
+
+
+def test_steps_with_and_without_screenshots_are_not_mixed_in_one_file(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `--no-screenshots` run's steps are text rows; with a run that kept its screenshots, the
+    export is refused as calls with and without images are (naming a step of each and the fixes)."""
+    plain = tmp_path / "no-shots"
+    argv = ["eval", "--agent", "oracle", "--tasks", "click-test", "--seeds", "0", "--max-steps", "1",
+            "--workers", "1", "--no-screenshots", "--out", str(plain)]  # fmt: skip
+    assert main(argv) == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    [row], summary = export(capsys, str(plain), "--format", "steps", "--out", str(out / "plain.jsonl"))
+    assert "file_name" not in row and row["action"] and "images written" not in summary
+    options = ExportOptions(fmt="steps", episodes=EpisodeFilter(agents=["oracle"], tasks=["click-test"]))
+    with pytest.raises(ConfigError, match=r"step of oracle on .* of run has a screenshot and the step of "
+                       r"oracle on miniwob.click-test seed 0 step 0 of no-shots none") as caught:  # fmt: skip
+        run_export([plain, run], out / "mixed.jsonl", options)
+    assert "--no-images" in str(caught.value) and "--agents" in str(caught.value)
+    assert sorted(p.name for p in out.iterdir()) == ["plain.jsonl"]
+    rows, _ = export(capsys, str(plain), str(run), "--format", "steps", "--agents", "oracle", "--tasks",
+                     "click-test", "--no-images", "--out", str(out / "mixed.jsonl"))  # fmt: skip
+    assert len(rows) == 3 and not any("file_name" in r for r in rows)
+
+
+@pytest.mark.parametrize("tampering", ["reference", "link"])
+def test_a_screenshot_outside_the_episode_folder_is_refused(
+    vision_run: tuple[Path, list[ScriptRequest]], tampering: str, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A step naming a file out of its folder, or a screenshot replaced by a link to one, stops the
+    steps export as a call's image does."""
+    out, _ = vision_run
+    copy = tmp_path / "run"
+    shutil.copytree(out, copy)
+    folder = episode_folder(copy, "generic", "miniwob.click-test")
+    outside = tmp_path / "secret.jpg"
+    outside.write_bytes((folder / "shot-000.jpg").read_bytes())
+    if tampering == "reference":
+        trajectory = folder / "trajectory.jsonl"
+        trajectory.write_text(trajectory.read_text().replace('"shot-000.jpg"', '"../../../../secret.jpg"'))
+    else:
+        (folder / "shot-000.jpg").unlink()
+        (folder / "shot-000.jpg").symlink_to(outside)
+    capsys.readouterr()
+    assert main(["export", str(copy), "--format", "steps", "--out", str(tmp_path / "s.jsonl")]) == 2
+    err = capsys.readouterr().err
+    refusal = (
+        "is not a file name of the episode's folder"
+        if tampering == "reference"
+        else "a link to a file outside"
+    )
+    assert refusal in err and "generic on miniwob.click-test seed 0 step 0" in err and "--no-images" in err
+    assert not (tmp_path / "s.jsonl").exists() and not (tmp_path / "s-images").exists()
+
+
 def test_a_desktop_episode_exports_its_pyautogui_calls_with_the_screens_sent(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The generic agent with the screenshot on a desktop task (galculator on Xvfb): its row holds the
     PyAutoGUI answer, the action in the desktop action set, and the screen it was sent; the steps
-    rows the window's text."""
+    row the window's text and the screenshot the step acted on."""
     from palaestra.envs.actions import get_action_set
 
     def press_seven(request: ScriptRequest) -> Any:
@@ -273,6 +381,8 @@ def test_a_desktop_episode_exports_its_pyautogui_calls_with_the_screens_sent(
         assert screen.format == "PNG" and screen.width >= 640
     [step], _ = export(capsys, str(out), "--format", "steps", "--out", str(tmp_path / "steps.jsonl"))
     assert step["action"] == row["action"] and "window: galculator" in step["observation"]
+    shot = out / "episodes" / "generic" / "desktop.calc-add" / "0" / "shot-000.jpg"
+    assert (tmp_path / step["file_name"]).read_bytes() == shot.read_bytes()  # the screen it acted on
 
 
 def test_agentlabs_vision_preset_exports_each_call_once_with_its_screenshot(

@@ -17,6 +17,7 @@ page("episode", async (view, params) => {
   const strip = h("ol", {class: "timeline", "aria-label": "steps"});
   const stage = h("div", {class: "stage"});
   const file = (name) => "api/file?" + new URLSearchParams({run: runId, key, name});
+  const sentImage = (name) => "api/call-image?" + new URLSearchParams({run: runId, key, name});
 
   const chips = [];
   ep.steps.forEach((s, i) => chips.push(h("li", {}, h("button", {type: "button", class: "chip" + (s.error ? " has-error" : ""), title: s.action, onclick: () => show(i)}, String(i)))));
@@ -75,7 +76,7 @@ page("episode", async (view, params) => {
   function tabs(step, obs) {
     const rec = obs.record || {};
     const bodies = [
-      () => prompt(step),
+      () => prompt(step, sentImage),
       () => pre(rec.axtree || obs.text || "(not recorded)", "tree"),
       () => pre(rec.dom || "(not recorded)", "tree"),
       () => pre(rec.abstract_state || "(no element records for this step)", "tree"),
@@ -129,15 +130,37 @@ page("episode", async (view, params) => {
   if (count) await show(at);
 });
 
-function prompt(step) {
+function prompt(step, sentImage) {
   if (!step) return h("p", {class: "muted"}, "The final page has no prompt.");
   return h("div", {class: "prompt"},
     step.thoughts ? details("Thoughts", pre(step.thoughts), true) : null,
     h("h3", {}, "Answer"), pre(step.raw_response || "(no raw answer recorded)", "answer"),
     h("h3", {}, `Prompt (${step.messages.length} messages)`),
     step.messages.length ? step.messages.map((m) => h("div", {class: `message role-${m.role}`}, h("div", {class: "role"}, m.role),
-      pre(typeof m.content === "string" ? m.content : JSON.stringify(m.content, null, 1)))) : h("p", {class: "muted"}, "This agent sends no prompt (it needs no model)."),
+      messageContent(m.content, sentImage))) : h("p", {class: "muted"}, "This agent sends no prompt (it needs no model)."),
     Object.keys(step.agent_extra || {}).length ? details("Agent's notes", pre(JSON.stringify(step.agent_extra, null, 1))) : null);
+}
+
+// A message's content in the order it was sent: its text, and each image where its part was (the
+// run keeps the image a call sent beside the episode, named by the part's `file`).
+function messageContent(content, sentImage) {
+  if (typeof content === "string") return pre(content);
+  if (!Array.isArray(content)) return pre(JSON.stringify(content, null, 1));
+  return content.map((part) => part && part.type === "text" ? pre(String(part.text ?? ""))
+    : part && part.type === "image_url" ? imagePart(part, sentImage) : pre(JSON.stringify(part, null, 1)));
+}
+
+function imagePart(part, sentImage) {
+  const sent = typeof part.image_url === "string" ? {url: part.image_url} : (part.image_url || {});
+  const url = String(sent.url || "no address recorded").replace(/^\((.*)\)$/s, "$1"); // runs record "(PNG, 81234 characters)"
+  const what = `${url}${sent.detail ? `, detail ${sent.detail}` : ""}`;
+  if (typeof part.file !== "string" || !part.file) {
+    return h("p", {class: "sent-image muted"}, `An image was sent here (${what}); this run did not keep it.`);
+  }
+  const src = sentImage(part.file);
+  const note = h("figcaption", {}, `The image sent to the model here (${what}). `, h("a", {href: src, target: "_blank", rel: "noopener"}, "Full size"));
+  const img = h("img", {src, alt: "the image sent to the model", onerror: () => fill(note, h("span", {class: "error"}, `The image ${part.file} the call sent cannot be shown (moved, or not a file of the episode's folder).`))});
+  return h("figure", {class: "sent-image"}, h("a", {href: src, target: "_blank", rel: "noopener"}, img), note);
 }
 
 function diff(d) {
