@@ -27,6 +27,23 @@ def click_the_button(request: ScriptRequest) -> Any:
     return reply_text(f"I click {target}.\n```\nclick('{target}')\n```")
 
 
+def run_reasked_vision_agent(out: Path) -> list[ScriptRequest]:
+    """Run the generic agent with the screenshot on click-test into ``out``, its first answer no
+    action (asked again: the last request holds the image once, then the failed answer and the
+    re-ask); returns the chat requests the model got."""
+
+    def late(request: ScriptRequest) -> Any:
+        return reply_text("Hmm." if len(request.messages) == 2 else click_the_button(request).text)
+
+    with ScriptedLLMServer(late) as llm:
+        argv = ["eval", "--agent", "generic", "--agent-arg", "model=scripted-model", "--agent-arg",
+                f"base_url={llm.base_url}", "--agent-arg", "vision=screenshot", "--agent-arg",
+                "parse_retries=1", "--tasks", "click-test", "--seeds", "0", "--max-steps", "1",
+                "--workers", "1", "--out", str(out)]  # fmt: skip
+        assert main(argv) == 0
+        return list(llm.chat_requests)
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[ScriptedLLMServer]:
     with ScriptedLLMServer(click_the_button) as running:

@@ -28,7 +28,7 @@ from palaestra.runs.export_source import EpisodeFilter
 from palaestra.testing import ScriptedLLMServer, reply_text
 from palaestra.testing.script import ScriptRequest
 from tests.runs import test_export
-from tests.runs.test_export import click_the_button, export
+from tests.runs.test_export import export, run_reasked_vision_agent
 
 #: test_export.py's run of the oracle and the text-only generic agent, and its scripted server.
 run, server = test_export.run, test_export.server
@@ -48,20 +48,9 @@ def sent_images(request: ScriptRequest) -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def vision_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[ScriptRequest]]]:
-    """The generic agent with the screenshot on click-test, whose first answer is no action (asked
-    again: the last request holds the image once, then the failed answer and the re-ask)."""
-
-    def late(request: ScriptRequest) -> Any:
-        return reply_text("Hmm." if len(request.messages) == 2 else click_the_button(request).text)
-
+    """The generic agent with the screenshot, asked again once (`run_reasked_vision_agent`)."""
     out = tmp_path_factory.mktemp("export-images") / "run"
-    with ScriptedLLMServer(late) as llm:
-        argv = ["eval", "--agent", "generic", "--agent-arg", "model=scripted-model", "--agent-arg",
-                f"base_url={llm.base_url}", "--agent-arg", "vision=screenshot", "--agent-arg",
-                "parse_retries=1", "--tasks", "click-test", "--seeds", "0", "--max-steps", "1",
-                "--workers", "1", "--out", str(out)]  # fmt: skip
-        assert main(argv) == 0
-        yield out, list(llm.chat_requests)
+    yield out, run_reasked_vision_agent(out)
 
 
 def episode_folder(run: Path, agent: str, task: str) -> Path:

@@ -20,12 +20,11 @@ import pytest
 from trl import SFTConfig, SFTTrainer
 
 from palaestra.cli import main
-from palaestra.testing import ScriptedLLMServer, reply_text
-from palaestra.testing.script import ScriptRequest
+from palaestra.testing import ScriptedLLMServer
 from palaestra.testing.tiny_lm import END, row_texts, tiny_causal_lm, tiny_chat_tokenizer
 from palaestra.testing.tiny_vlm import IMAGE, IMAGE_TOKENS, tiny_vision_lm, tiny_vision_processor
 from tests.runs import test_export
-from tests.runs.test_export import click_the_button, export
+from tests.runs.test_export import click_the_button, export, run_reasked_vision_agent
 
 #: test_export.py's fixtures, used here by name: its run of the oracle and the generic agent (12
 #: episodes on three MiniWoB++ tasks) and the scripted server that answered the generic agent.
@@ -40,17 +39,8 @@ def reasked_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generic agent with the screenshot, whose first answer held no action and was asked again:
     its row holds two assistant turns, `reasks` and, exported with `--no-images` beside text-only
     calls, `images_dropped`."""
-
-    def late(request: ScriptRequest) -> Any:
-        return reply_text("Hmm." if len(request.messages) == 2 else click_the_button(request).text)
-
     out = tmp_path_factory.mktemp("export-reasked") / "run"
-    with ScriptedLLMServer(late) as llm:
-        argv = ["eval", "--agent", "generic", "--agent-arg", "model=scripted-model", "--agent-arg",
-                f"base_url={llm.base_url}", "--agent-arg", "vision=screenshot", "--agent-arg",
-                "parse_retries=1", "--tasks", "click-test", "--seeds", "0", "--max-steps", "1",
-                "--workers", "1", "--out", str(out)]  # fmt: skip
-        assert main(argv) == 0
+    run_reasked_vision_agent(out)
     return out
 
 
