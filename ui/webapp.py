@@ -10,6 +10,7 @@ they build the DOM from JSON with text nodes only, never ``innerHTML``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from palaestra.errors import PalaestraError
 from palaestra.memory import Embedder
-from palaestra.runs.call_images import SUFFIXES, RecordedImageError
+from palaestra.runs.call_images import MEDIA_TYPES, RecordedImageError
 from palaestra.runs.report_pages import _shorten_data_uris
 from palaestra.runs.tracing import TRACE_FILE, trace_download_name
 from palaestra.server.sessions import SessionError
@@ -39,8 +40,6 @@ from palaestra.ui.live import LiveError, LiveSessions
 from palaestra.ui.roots import UiPathError, UiRoots
 
 STATIC = Path(__file__).parent / "static"
-#: The media type of each kind of image a model call may have sent (by the kept file's suffix).
-_MEDIA_TYPES = {suffix: media for media, suffix in SUFFIXES.items()}
 
 
 @dataclass(frozen=True)
@@ -217,7 +216,7 @@ class _Ui:
             return JSONResponse({"error": str(exc)}, 404)
         except (RecordedImageError, RequestError) as exc:  # a path, not a file name; a missing parameter
             return JSONResponse({"error": str(exc)}, 400)
-        return FileResponse(path, media_type=_MEDIA_TYPES[path.suffix.lower()])
+        return FileResponse(path, media_type=MEDIA_TYPES[path.suffix.lower()])
 
     # -- playground ---------------------------------------------------------------------------------
 
@@ -230,10 +229,13 @@ class _Ui:
         body = await _body(request)
         messages = pg.check_messages(body.get("messages"))
         recorded: dict[str, Any] = {}
+        image_path: pg.ImagePath | None = None
         if body.get("run") and body.get("key") and body.get("step") is not None:
-            run = self.roots.run(str(body["run"]))
-            found = await asyncio.to_thread(ev.step_prompt, run, str(body["key"]), _int(body["step"], "step"))
+            run, key = self.roots.run(str(body["run"])), str(body["key"])
+            found = await asyncio.to_thread(ev.step_prompt, run, key, _int(body["step"], "step"))
             recorded = found["model"]
+            image_path = functools.partial(ev.call_image_path, run, key)
+        messages = await asyncio.to_thread(pg.with_recorded_images, messages, image_path)
         overrides = _mapping(body.get("model"))
         model = await asyncio.to_thread(pg.choose_model, recorded, overrides)  # may load weights
         return await pg.send(messages, model)
