@@ -20,8 +20,9 @@ page("playground", async (view, params) => {
   const addMessage = (role, content) => {
     const select = h("select", {"aria-label": "role"}, ROLES.map((r) => h("option", {value: r}, r)));
     select.value = ROLES.includes(role) ? role : "user";
-    const text = h("textarea", {rows: Math.min(24, Math.max(3, String(content).split("\n").length + 1)), spellcheck: "false", "aria-label": `message ${editors.length + 1}`}, "");
-    text.value = typeof content === "string" ? content : JSON.stringify(content);
+    const value = typeof content === "string" ? content : JSON.stringify(content, null, 1);
+    const text = h("textarea", {rows: Math.min(24, Math.max(3, value.split("\n").length + 1)), spellcheck: "false", "aria-label": `message ${editors.length + 1}`}, "");
+    text.value = value;
     const entry = {select, text, parts: Array.isArray(content)};
     const remove = h("button", {type: "button", class: "link", onclick: () => { editors.splice(editors.indexOf(entry), 1); box.remove(); }}, "remove");
     const box = h("div", {class: "message-editor"}, h("div", {class: "row"}, select, remove), text, ...thumbnails(content));
