@@ -3,9 +3,9 @@
 The model is the one the episode's agent was configured with (its recorded `model` and
 `base_url`), unless the person names another; with neither, the default model (the endpoint
 `PALAESTRA_LLM_*` names, else the embedded one). The API key comes from the environment
-(`PALAESTRA_LLM_API_KEY`), since runs never record keys. The answer is parsed exactly as the
-Synapse agent parses its replies, and then as the environment would, so the playground shows the
-action the agent would have taken.
+(`PALAESTRA_LLM_API_KEY`), since runs never record keys. The answer is read as the step's agent
+reads its replies (the generic agent: the last fenced block; otherwise as Synapse does), and then
+parsed as the environment would, so the playground shows the action the agent would have taken.
 
 A vision step's prompt is recorded with each image as a stub naming the file its bytes were kept in
 (`palaestra.runs.call_images`); the editor shows those stubs, and the server, not the page, puts the
@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from palaestra.agents.generic_prompt import action_of
 from palaestra.agents.llm import ChatModel, LLMConfig, LLMError, Model
 from palaestra.agents.llm.default import default_model, endpoint_configured
 from palaestra.agents.synapse import extract_actions
@@ -110,8 +111,19 @@ def choose_model(recorded: Mapping[str, Any], overrides: Mapping[str, Any]) -> M
         raise PlaygroundError(str(exc)) from None
 
 
-async def send(messages: list[dict[str, Any]], model: Model) -> dict[str, Any]:
-    """Ask the model once; the answer, the action extracted from it and how that parses."""
+#: How each agent (by its registered name) takes the action out of a reply, where it differs from Synapse.
+_ACTION_READERS: dict[str, Callable[[str], str]] = {"generic": action_of}
+
+
+def action_reader(agent_name: object) -> Callable[[str], str]:
+    """How the agent named ``agent_name`` reads the action out of a reply (Synapse's way by default)."""
+    return _ACTION_READERS.get(str(agent_name), extract_actions)
+
+
+async def send(
+    messages: list[dict[str, Any]], model: Model, read_action: Callable[[str], str] = extract_actions
+) -> dict[str, Any]:
+    """Ask the model once; the answer, the action ``read_action`` takes from it and how that parses."""
     base_url = model.config.base_url if isinstance(model, ChatModel) else None
     started = time.perf_counter()
     try:
@@ -120,7 +132,7 @@ async def send(messages: list[dict[str, Any]], model: Model) -> dict[str, Any]:
         return {"ok": False, "error": str(exc), "model": model.name, "base_url": base_url}
     finally:
         await model.aclose()
-    action = extract_actions(completion.text)
+    action = read_action(completion.text)
     return {
         "ok": True,
         "answer": completion.text,

@@ -229,16 +229,17 @@ class _Ui:
         body = await _body(request)
         messages = pg.check_messages(body.get("messages"))
         recorded: dict[str, Any] = {}
+        read_action = pg.action_reader(None)
         image_path: pg.ImagePath | None = None
         if body.get("run") and body.get("key") and body.get("step") is not None:
             run, key = self.roots.run(str(body["run"])), str(body["key"])
             found = await asyncio.to_thread(ev.step_prompt, run, key, _int(body["step"], "step"))
-            recorded = found["model"]
+            recorded, read_action = found["model"], pg.action_reader(found.get("agent_name"))
             image_path = functools.partial(ev.call_image_path, run, key)
         messages = await asyncio.to_thread(pg.with_recorded_images, messages, image_path)
         overrides = _mapping(body.get("model"))
         model = await asyncio.to_thread(pg.choose_model, recorded, overrides)  # may load weights
-        return await pg.send(messages, model)
+        return await pg.send(messages, model, read_action)
 
     # -- live ---------------------------------------------------------------------------------------
 

@@ -169,6 +169,9 @@ def test_the_playground_page_shows_the_image_and_sends_it(
         page.locator("input[name=base_url]").fill(llm.base_url)
         page.get_by_role("button", name="Send to the model").click()
         expect(page.locator(".result pre.answer")).to_contain_text("I click the button.")
+        expect(page.locator(".result")).to_contain_text(
+            "Same action as in the run."
+        )  # read as the agent reads
         assert llm.chat_requests[-1].messages == vision.messages
         person.shoot("playground-vision")
         person.check_clean()
