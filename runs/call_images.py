@@ -11,7 +11,8 @@ re-ask, costs no second file), and the recorded part names it::
 Calls without images are recorded as before, so text-only runs are not larger. `palaestra export`
 and the debugging UI read the file back (`call_image`): a recorded name is a plain file name of the
 episode's folder, anything else (``..``, an absolute path, a folder, a link leading out of it) is
-refused with `RecordedImageError`.
+refused with `RecordedImageError`. The UI's prompt playground turns a file back into the ``data:``
+URL the model was sent (`sent_url`), so a replayed vision prompt carries its images as they were.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from palaestra.runs.artifacts import ArtifactPathError, confined
 #: The recorded part's key naming its image file, and the media types kept (by their file suffix).
 FILE_KEY = "file"
 SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+#: The media type of each kept file (by its suffix): the inverse of `SUFFIXES`.
+MEDIA_TYPES = {suffix: media for media, suffix in SUFFIXES.items()}
 _DATA_URL = re.compile(r"^data:(?P<type>[\w.+/-]+);base64,", re.ASCII)
 
 Save = Callable[[bytes, Path], None]
@@ -122,3 +125,14 @@ def call_image(folder: Path, name: object, where: str) -> Path:
             "of its episodes' folders, or export with --no-images."
         )
     return path
+
+
+def sent_url(path: Path) -> str:
+    """The ``data:`` URL a kept image was sent as (the file holds the bytes the URL decoded to, so
+    encoding them again gives the same characters); ``path`` is one `call_image` returned."""
+    media = MEDIA_TYPES.get(path.suffix.lower())
+    if media is None:
+        raise RecordedImageError(
+            f"{path.name} is not an image a model call sent ({', '.join(SUFFIXES.values())})."
+        )
+    return f"data:{media};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"

@@ -20,14 +20,24 @@ page("playground", async (view, params) => {
   const addMessage = (role, content) => {
     const select = h("select", {"aria-label": "role"}, ROLES.map((r) => h("option", {value: r}, r)));
     select.value = ROLES.includes(role) ? role : "user";
-    const text = h("textarea", {rows: Math.min(24, Math.max(3, String(content).split("\n").length + 1)), spellcheck: "false", "aria-label": `message ${editors.length + 1}`}, "");
-    text.value = typeof content === "string" ? content : JSON.stringify(content);
-    const entry = {select, text};
+    const value = typeof content === "string" ? content : JSON.stringify(content, null, 1);
+    const text = h("textarea", {rows: Math.min(24, Math.max(3, value.split("\n").length + 1)), spellcheck: "false", "aria-label": `message ${editors.length + 1}`}, "");
+    text.value = value;
+    const entry = {select, text, parts: Array.isArray(content)};
     const remove = h("button", {type: "button", class: "link", onclick: () => { editors.splice(editors.indexOf(entry), 1); box.remove(); }}, "remove");
-    const box = h("div", {class: "message-editor"}, h("div", {class: "row"}, select, remove), text);
+    const box = h("div", {class: "message-editor"}, h("div", {class: "row"}, select, remove), text, ...thumbnails(content));
     editors.push(entry);
     list.append(box);
   };
+  // The images a recorded part names, small, under its editor: the server sends each one's bytes in
+  // place of its stub, so the page never carries their base64.
+  const thumbnails = (content) => (Array.isArray(content) ? content : [])
+    .filter((part) => part && part.type === "image_url" && typeof part.file === "string" && part.file)
+    .map((part) => {
+      const src = "api/call-image?" + new URLSearchParams({run: runId, key, name: part.file});
+      return h("figure", {class: "sent-image"}, h("a", {href: src, target: "_blank", rel: "noopener"}, h("img", {src, alt: "an image the step sent"})),
+        h("figcaption", {}, `Sent with its image (${part.file}), as the run sent it, while its part names that file.`));
+    });
   p.messages.forEach((m) => addMessage(m.role, m.content));
   if (!p.messages.length) addMessage("user", "");
 
@@ -38,6 +48,14 @@ page("playground", async (view, params) => {
   const result = h("div", {class: "result"}, h("p", {class: "muted"}, "Send the prompt to see the model's answer here (Ctrl+Enter)."));
   const sendButton = h("button", {type: "submit"}, "Send to the model");
 
+  // A message recorded as content parts (text and images) is edited as their JSON and sent as parts.
+  const message = (e, i) => {
+    if (!e.parts) return {role: e.select.value, content: e.text.value};
+    let content;
+    try { content = JSON.parse(e.text.value); } catch (error) { throw new Error(`Message ${i + 1} is a list of content parts, edited as JSON, and its JSON does not parse: ${error.message}`); }
+    return {role: e.select.value, content};
+  };
+
   async function send(event) {
     if (event) event.preventDefault();
     const model = {};
@@ -45,8 +63,7 @@ page("playground", async (view, params) => {
     sendButton.disabled = true;
     fill(result, h("p", {class: "muted"}, "Asking the model…"));
     try {
-      const answer = await api("playground", {run: runId, key, step, model,
-        messages: editors.map((e) => ({role: e.select.value, content: e.text.value}))});
+      const answer = await api("playground", {run: runId, key, step, model, messages: editors.map(message)});
       if (!answer.ok) { fill(result, h("h3", {}, "The model failed"), pre(answer.error, "error-message")); return; }
       fill(result,
         h("h3", {}, "Answer"), pre(answer.answer, "answer"),
