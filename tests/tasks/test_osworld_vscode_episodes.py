@@ -37,6 +37,15 @@ def episode_processes(env: DesktopEnv) -> list[psutil.Process]:
     return [p for app in app_processes(env) for p in (app, *app.children(recursive=True))]
 
 
+def command_line(process: psutil.Process) -> list[str]:
+    """The process's argv; empty when it ended since it was listed (a short-lived child of an app
+    can be a zombie by the time it is read)."""
+    try:
+        return process.cmdline()
+    except (psutil.ZombieProcess, psutil.NoSuchProcess):
+        return []
+
+
 def test_the_vscode_tasks() -> None:
     assert sorted(VSCODE) == [
         "vscode-install-vsix",
@@ -65,7 +74,7 @@ def test_the_workbench_starts_quietly_at_osworlds_paths(env: DesktopEnv) -> None
 def test_only_the_episode_reaches_its_server(env: DesktopEnv) -> None:
     env.task = VSCODE["vscode-line-length"]
     env.reset(seed=0)
-    [server] = [p for p in episode_processes(env) if p.cmdline()[:1] == ["node"]]
+    [server] = [p for p in episode_processes(env) if command_line(p)[:1] == ["node"]]
     argv = server.cmdline()  # any local user may read it: the port, but no password
     assert not any("password=" in a or "PASSWORD" in a for a in argv), argv
     [port] = [a.split(":")[-1] for a in argv if a.startswith("--bind-addr=127.0.0.1:")]
