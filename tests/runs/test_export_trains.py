@@ -14,10 +14,9 @@ import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from trl import SFTConfig, SFTTrainer
 
 from palaestra.cli import main
 from palaestra.testing import ScriptedLLMServer
@@ -25,6 +24,9 @@ from palaestra.testing.tiny_lm import END, row_texts, tiny_causal_lm, tiny_chat_
 from palaestra.testing.tiny_vlm import IMAGE, IMAGE_TOKENS, tiny_vision_lm, tiny_vision_processor
 from tests.runs import test_export
 from tests.runs.test_export import click_the_button, export, run_reasked_vision_agent
+
+if TYPE_CHECKING:  # TRL takes seconds to import: the worker that trains imports it
+    from trl import SFTTrainer
 
 #: test_export.py's fixtures, used here by name: its run of the oracle and the generic agent (12
 #: episodes on three MiniWoB++ tasks) and the scripted server that answered the generic agent.
@@ -76,6 +78,7 @@ def train(path: Path, tmp_path: Path, **config: Any) -> tuple[SFTTrainer, Any]:
     """`SFTTrainer` on the exported file as `datasets` loads it, trained ``EPOCHS`` epochs; the
     trainer and the tokenizer (built from the file's own text)."""
     import datasets
+    from trl import SFTConfig, SFTTrainer
 
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     tokenizer = tiny_chat_tokenizer(row_texts(rows))
@@ -192,6 +195,7 @@ def test_vision_language_rows_train_a_vlm_on_the_images_sent(
     import datasets
     import torch
     from PIL import Image
+    from trl import SFTConfig, SFTTrainer
 
     out = tmp_path / "vlm.jsonl"
     rows, _ = export(capsys, str(vision_run), "--out", str(out))

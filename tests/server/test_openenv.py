@@ -6,10 +6,10 @@ import asyncio
 import base64
 import io
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
-from openenv.core.generic_client import GenericEnvClient
 from PIL import Image
 
 from palaestra.server.run import ServerThread
@@ -18,9 +18,17 @@ from palaestra.server.wire import EPISODE_FIELDS
 from tests.server.browsergym_support import assert_identical
 
 
+def openenv_client(base_url: str) -> Any:
+    """OpenEnv's own client, imported here rather than at collection: OpenEnv brings Gradio (about
+    3 s), which only the worker running these tests should pay."""
+    from openenv.core.generic_client import GenericEnvClient
+
+    return GenericEnvClient(base_url=base_url)
+
+
 def test_generic_env_client_solves_a_task_over_the_websocket(server: ServerThread) -> None:
     async def play() -> None:
-        async with GenericEnvClient(base_url=server.url) as env:
+        async with openenv_client(server.url) as env:
             first = await env.reset(task="miniwob.enter-text", seed=4)
             obs = first.observation
             assert first.done is False and obs["terminated"] is False and obs["error_kind"] == ""
@@ -43,7 +51,7 @@ def test_generic_env_client_solves_a_task_over_the_websocket(server: ServerThrea
 
 
 def test_the_sync_client_and_openenvs_error_messages(server: ServerThread) -> None:
-    with GenericEnvClient(base_url=server.url).sync() as env:
+    with openenv_client(server.url).sync() as env:
         with pytest.raises(RuntimeError, match=r"data.task.*\(code: VALIDATION_ERROR\)"):
             env.reset(seed=1)  # this server has no default task
         with pytest.raises(RuntimeError, match="reset first"):
@@ -65,7 +73,7 @@ def test_default_task_and_the_stateless_http_routes(start_server: Callable[..., 
     server = start_server(default_task="miniwob.click-test")
 
     async def ws() -> None:
-        async with GenericEnvClient(base_url=server.url) as env:
+        async with openenv_client(server.url) as env:
             assert "Click" in (await env.reset(seed=2)).observation["goal"]
 
     asyncio.run(ws())
@@ -91,7 +99,7 @@ def test_a_token_reaches_the_websocket_as_url_credentials(start_server: Callable
     host = server.url.removeprefix("http://")
 
     async def play(url: str) -> float | None:
-        async with GenericEnvClient(base_url=url) as env:
+        async with openenv_client(url) as env:
             return (await env.reset(task="miniwob.click-test", seed=0)).reward
 
     with pytest.raises(ConnectionError):
@@ -105,7 +113,7 @@ def test_a_session_opened_through_openenv_asks_for_views_and_gets_them_in_the_ob
     """OpenEnv's wire drops ``metadata``: the views come in the observation, as ``views``."""
 
     async def ws() -> None:
-        async with GenericEnvClient(base_url=server.url) as env:
+        async with openenv_client(server.url) as env:
             first = await env.reset(task="miniwob.click-test", seed=1, views=["browsergym"])
             view = first.observation["views"]["browsergym"]
             assert view["goal"] == first.observation["goal"] and view["last_action"] == ""
