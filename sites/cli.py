@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import signal
-import threading
+import time
 from typing import Any
 
 from palaestra.sites.registry import SITES
@@ -60,6 +60,9 @@ def _serve(names: list[str], port: int) -> int:
     from palaestra.sites.registry import get_site
     from palaestra.sites.runtime import SiteRuntime
 
+    # SIGTERM stops the sites as Ctrl-C does, from the first moment: a handler installed only once
+    # they were up let a SIGTERM sent right after the banner kill the command without stopping them.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     runtime = SiteRuntime()
     try:
         for i, name in enumerate(names):
@@ -74,16 +77,18 @@ def _serve(names: list[str], port: int) -> int:
             )
             print(f"{name:<11} {runtime.url(name)}{site.home.removeprefix(site.base_path)}   ({account})")
         print("Fresh seeded state, kept until you stop. Ctrl-C stops the sites.", flush=True)
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            while not stop.wait(1.0):
-                dead = [n for n in names if not runtime.alive(n)]
-                if dead:
-                    print(f"Site stopped: {', '.join(dead)}; see its log under {runtime.logs}")
-                    return 1
-        except KeyboardInterrupt:
-            pass
+        while True:
+            time.sleep(1.0)
+            dead = [n for n in names if not runtime.alive(n)]
+            if dead:
+                print(f"Site stopped: {', '.join(dead)}; see its log under {runtime.logs}")
+                return 1
+    except KeyboardInterrupt:
+        return 0
     finally:
         runtime.stop()
-    return 0
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
