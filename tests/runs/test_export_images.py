@@ -53,6 +53,19 @@ def vision_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     yield out, run_reasked_vision_agent(out)
 
 
+def load_from_elsewhere(exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The exported file as `datasets`' imagefolder loads it, from a working folder that is not the
+    file's (its image paths must resolve against the file, not the working folder)."""
+    import datasets
+
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    return datasets.load_dataset(
+        "imagefolder", data_files=str(exported), metadata_filenames=[exported.name], split="train",
+        cache_dir=str(tmp_path / "hf"),
+    )  # fmt: skip
+
+
 def episode_folder(run: Path, agent: str, task: str) -> Path:
     return run / "episodes" / agent / task / "0"
 
@@ -139,12 +152,7 @@ def test_vision_rows_load_with_images_as_image_features_for_trl(
     exported = tmp_path / "data" / "train.jsonl"
     exported.parent.mkdir()
     [row], _ = export(capsys, str(out), "--out", str(exported))
-    (tmp_path / "elsewhere").mkdir()
-    monkeypatch.chdir(tmp_path / "elsewhere")
-    loaded = datasets.load_dataset(
-        "imagefolder", data_files=str(exported), metadata_filenames=["train.jsonl"], split="train",
-        cache_dir=str(tmp_path / "hf"),
-    )  # fmt: skip
+    loaded = load_from_elsewhere(exported, tmp_path, monkeypatch)
     assert loaded.features["images"] == datasets.List(datasets.Image())
     first = loaded[0]  # each indexing decodes the images anew
     [image] = first["images"]
@@ -254,12 +262,7 @@ def test_steps_rows_carry_the_screenshot_each_step_acted_on(
     assert (
         f"images written: {distinct} to {tmp_path / 'data' / 'steps-images'} (the rows' file_name)" in summary
     )
-    (tmp_path / "elsewhere").mkdir()
-    monkeypatch.chdir(tmp_path / "elsewhere")
-    loaded = datasets.load_dataset(
-        "imagefolder", data_files=str(exported), metadata_filenames=["steps.jsonl"], split="train",
-        cache_dir=str(tmp_path / "hf"),
-    )  # fmt: skip
+    loaded = load_from_elsewhere(exported, tmp_path, monkeypatch)
     assert loaded.features["image"] == datasets.Image() and loaded.num_rows == len(rows)
     last = loaded[len(rows) - 1]
     assert last["observation"] == rows[-1]["observation"] and last["action"] == rows[-1]["action"]
