@@ -172,7 +172,7 @@ def _rows(
                 tally.skip("no observation text (obs-NNN.txt)")
                 continue
             row = step_row(episode, step, path.read_text(encoding="utf-8", errors="replace"))
-            where = f"{episode.agent} on {episode.task} seed {episode.seed} step {step.get('index')}"
+            where = episode.step_name(step)
             shot = step_screenshot(episode.folder, step, images, where) if images is not None else None
             yield {**row, IMAGE_KEY: shot} if shot else row
         return

@@ -63,8 +63,7 @@ def call_row(
     sent: ``completion`` (one text, Synapse's `completion_prompt`) or chat messages. With ``sink``,
     a call whose images the run kept is a vision-language row, its images copied into ``sink``."""
     if sink is not None and style != "completion":
-        where = f"{episode.agent} on {episode.task} seed {episode.seed} step {step.get('index')}"
-        shown, paths, missing = vision_messages(messages, episode.folder, sink, where)
+        shown, paths, missing = vision_messages(messages, episode.folder, sink, episode.step_name(step))
         if paths:
             return _vision_row(fmt, episode, step, shown, paths, missing, answer)
     sent, images = text_messages(messages)

@@ -46,6 +46,10 @@ class ExportEpisode:
         """Run order: task, seed, then agent, so that two exports of the same runs diff cleanly."""
         return (natural_key(self.task), -1 if self.seed is None else self.seed, self.agent)
 
+    def step_name(self, step: dict[str, Any]) -> str:
+        """Which step of which episode, for an error about it: ``generic on miniwob.x seed 0 step 2``."""
+        return f"{self.agent} on {self.task} seed {self.seed} step {step.get('index')}"
+
 
 @dataclass(frozen=True)
 class EpisodeFilter:
