@@ -241,7 +241,11 @@ class BrowserEnv(BrowserJudging):
             upload_dir=self.upload_dir,
         )
         self._episode = BrowserEpisode(
-            context=context, cdp=prepared.cdp, state=state, blocked=prepared.blocked
+            context=context,
+            cdp=prepared.cdp,
+            state=state,
+            blocked=prepared.blocked,
+            navigations=prepared.navigations,
         )
         await self._traces.start(self._episode, trace, title=f"{self.task.name} seed {episode_seed}")
         if prepared.goal is not None and prepared.seed == episode_seed:
@@ -250,7 +254,10 @@ class BrowserEnv(BrowserJudging):
             self._goal = await self.task.setup(page, episode_seed)
         self._done, self._steps = False, 0
         t2 = time.perf_counter()
-        obs = await self._observe(last_action="", error="")
+        # Observed once drawn: what the page and the setup started loading (a single-page app's
+        # content, an icon's image) is waited for as a step waits for what its actions started.
+        marked = await self._episode.settle(self.settle_ms)
+        obs = await self._observe(last_action="", error="", marked=marked)
         await self.task.shown(page)
         self.timings = {"page": t1 - t0, "setup": t2 - t1, "observe": time.perf_counter() - t2}
         self._prepare_next(old)

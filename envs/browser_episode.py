@@ -44,7 +44,8 @@ class BrowserEpisode:
 
     def __post_init__(self) -> None:
         self.cdp_sessions[self.state.page] = self.cdp
-        self.navigations = NavigationWatch(self.context)
+        if self.navigations is None:
+            self.navigations = NavigationWatch(self.context)
         intercept_file_choosers(self.context)
 
     def browser_alive(self) -> bool:

@@ -10,9 +10,12 @@ are none, after which the usual load and quiet-DOM waits apply to the new page.
 
 The same holds for ``fetch`` and XHR requests: a "like" link that posts in the background and then
 rewrites itself leaves the page quiet until the server answers, and an agent that acts on that
-page (or ends the episode) does so before the server stored anything. ``begin_step`` marks where a
-step's actions start; ``settled`` also waits for the fetch and XHR requests sent since then (at
-most ``REQUEST_WAIT_S``), never for those already in flight (a long poll the page keeps open).
+page (or ends the episode) does so before the server stored anything. It holds for images, style
+sheets and fonts too: an icon drawn with ``content: url(...)`` has no size, so is not visible,
+until its image has loaded. ``begin_step`` marks where a step's actions start (or where a page
+starts loading, for the first observation); ``settled`` also waits for those requests sent since
+then, each at most ``REQUEST_WAIT_S`` after it was sent, never for those already in flight (a
+long poll the page keeps open).
 """
 
 from __future__ import annotations
@@ -26,15 +29,18 @@ from playwright.async_api import Error as PlaywrightError
 
 #: Resource types of the requests a page's scripts send.
 SCRIPT_REQUESTS = ("fetch", "xhr")
-#: At most this long a step waits for the script requests its actions sent (a request that never
-#: ends, such as a long poll started by a click, costs this once per step).
+#: Resource types of the requests that change what the page draws.
+DRAWING_REQUESTS = ("image", "stylesheet", "font")
+#: At most this long after it was sent a step waits for a request its actions sent (a request that
+#: never ends, such as a long poll started by a click, costs this once per step).
 REQUEST_WAIT_S = 5.0
 
 
 class NavigationWatch:
     def __init__(self, context: BrowserContext) -> None:
         self._pending: set[Request] = set()
-        self._requests: set[Request] = set()  # script requests the current step sent
+        #: The script and drawing requests the current step sent, with when (``time.monotonic``).
+        self._requests: dict[Request, float] = {}
         self._step_started = False
         self._changed = asyncio.Event()
         self._checks: set[asyncio.Future[None]] = set()
@@ -49,7 +55,7 @@ class NavigationWatch:
         page.on("framenavigated", self._committed)
 
     def begin_step(self) -> None:
-        """Script requests sent from now on are the step's: ``settled`` waits for their answers."""
+        """Requests sent from now on are the step's: ``settled`` waits for their answers."""
         self._requests.clear()
         self._step_started = True
 
@@ -57,8 +63,8 @@ class NavigationWatch:
         with contextlib.suppress(PlaywrightError):
             if request.is_navigation_request() and request.frame.parent_frame is None:
                 self._pending.add(request)
-            elif self._step_started and request.resource_type in SCRIPT_REQUESTS:
-                self._requests.add(request)
+            elif self._step_started and request.resource_type in SCRIPT_REQUESTS + DRAWING_REQUESTS:
+                self._requests[request] = time.monotonic()
 
     def _committed(self, frame: Frame) -> None:
         if frame.parent_frame is None and self._pending:
@@ -88,35 +94,37 @@ class NavigationWatch:
     def _ended(self, request: Request) -> None:
         if request in self._pending or request in self._requests:
             self._pending.discard(request)
-            self._requests.discard(request)
+            self._requests.pop(request, None)
             self._changed.set()
 
     @property
     def pending(self) -> bool:
-        """Whether a navigation or a script request of the step is in flight (the request's event
+        """Whether a navigation or a script or drawing request of the step is in flight (the request's event
         may reach us only after the action returned and the page looked quiet)."""
         return bool(self._pending or self._requests)
 
     async def settled(self, timeout_s: float) -> bool:
-        """Wait until no main-frame navigation is in flight (at most ``timeout_s``), nor any script
-        request the step sent (at most ``REQUEST_WAIT_S`` of it); whether there was one. A request
-        that never ends (a stalled download, a long poll) is given up at its limit."""
+        """Wait until no main-frame navigation is in flight (at most ``timeout_s``), nor any request
+        the step sent (each at most ``REQUEST_WAIT_S`` after it was sent); whether there was one. A
+        request that never ends (a stalled download, a long poll) is given up at its limit."""
         waited = False
         started = time.monotonic()
-        request_limit = min(timeout_s, REQUEST_WAIT_S)
         while self._pending or self._requests:
             waited = True
-            elapsed = time.monotonic() - started
-            if elapsed >= request_limit:
-                self._requests.clear()  # a long poll must not hold every step up
-            if elapsed >= timeout_s:
-                self._pending.clear()  # nor a navigation that never ends (a stalled download)
+            now = time.monotonic()
+            # a long poll must not hold every step up
+            self._requests = {r: sent for r, sent in self._requests.items() if now - sent < REQUEST_WAIT_S}
+            if now - started >= timeout_s:  # nor a navigation that never ends (a stalled download)
+                self._pending.clear()
+                self._requests.clear()
             if not (self._pending or self._requests):
                 break
             self._changed.clear()
-            limit = request_limit if self._requests else timeout_s
+            limit = started + timeout_s
+            if self._requests:
+                limit = min(limit, min(self._requests.values()) + REQUEST_WAIT_S)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), limit - elapsed)
+                await asyncio.wait_for(self._changed.wait(), max(limit - now, 0.0))
         return waited
 
 

@@ -18,6 +18,7 @@ from playwright.async_api import BrowserContext, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.browser import BrowserHost
+from palaestra.envs.navigation import NavigationWatch
 from palaestra.envs.pages_ahead import PagePipeline, PreparedPage, cancel_preparation
 from palaestra.tasks.base import Task
 
@@ -55,6 +56,8 @@ class PageSupply:
         """The task's page in a fresh context, ready for ``setup``, or already set up with ``seed``."""
         task = self.task
         context, page = await self.open_blank()
+        navigations = NavigationWatch(context)
+        navigations.begin_step()  # what the page sends as it loads: the first observation waits for it
         try:
             await task.prepare(page)
             blocked: list[str] = []
@@ -67,7 +70,9 @@ class PageSupply:
             cdp, *_ = await asyncio.gather(
                 context.new_cdp_session(page), page.evaluate("1"), page.locator(":root").count(), guard
             )
-            prepared = PreparedPage(task=task, context=context, page=page, cdp=cdp, blocked=blocked)
+            prepared = PreparedPage(
+                task=task, context=context, page=page, cdp=cdp, blocked=blocked, navigations=navigations
+            )
             if seed is not None:
                 prepared.goal, prepared.seed = await task.setup(page, seed), seed
         except BaseException:

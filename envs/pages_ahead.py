@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from playwright.async_api import BrowserContext, CDPSession, Page
 
+from palaestra.envs.navigation import NavigationWatch
 from palaestra.tasks.base import Task
 
 #: Episode seeds drawn by ``reset()`` without a seed lie in [0, SEED_BOUND).
@@ -38,6 +39,9 @@ class PreparedPage:
     cdp: CDPSession
     #: URLs the context's guard refused (only when the task restricts URLs); cleared at reset.
     blocked: list[str] = field(default_factory=list)
+    #: The page's navigations and requests since it started loading (the first observation waits
+    #: for those still in flight, as a step's waits for those its actions sent).
+    navigations: NavigationWatch | None = None
     #: The seed the episode was started with ahead of its reset, and the goal it stated.
     seed: int | None = None
     goal: str | None = None

@@ -7,6 +7,9 @@
 // the listener captures them at the window), which the browser fires once per frame it moved.
 (maxMs, minFrames = 0) => new Promise((resolve) => {
   const started = performance.now();
+  // Lay the page out now: the images, style sheets and fonts it draws with are requested then, so
+  // the step can wait for them (navigation.py) rather than observe an icon that has no size yet.
+  if (document.documentElement) document.documentElement.getBoundingClientRect();
   let changed = false;
   let frames = 0;
   const observer = new MutationObserver(() => { changed = true; });
