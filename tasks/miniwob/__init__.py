@@ -34,8 +34,10 @@ HTML_DIR = _html_dir()
 #: find part of the episode gone.
 CLOCKED_TASKS = frozenset({"chase-circle", "hover-shape", "moving-items", "simon-says", "stock-market"})
 #: Pages whose first observation depends on when it is taken: the clocked ones, and click-pie, whose
-#: menu is still opening (an animation) when the episode starts. Their Gymnasium specs say
-#: ``nondeterministic``: ``reset(seed=s)`` gives the same problem, not always the same pixels.
+#: menu is still opening (an animation) when the episode starts (the first observation waits for
+#: the animation to end, but at most ``settle_ms``, which a loaded machine can exceed). Their
+#: Gymnasium specs say ``nondeterministic``: ``reset(seed=s)`` gives the same problem, not always
+#: the same pixels.
 REAL_TIME_TASKS = CLOCKED_TASKS | {"click-pie"}
 
 
