@@ -35,6 +35,7 @@ import kill_scope
 import office
 import parking
 import sheet_cells
+import terminal_key
 import thunderbird_app
 import user_pool
 from app_watch import AppWatch, waits_for
@@ -90,6 +91,9 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         self.browser_pipes: list[DevToolsPipe] = []
         #: The spreadsheet cell objects already made (`sheet_cells`: LibreOffice never frees them).
         self.cell_paths = sheet_cells.CellPaths()
+        #: Ctrl+Alt+T's keycode once grabbed (`terminal_key`), and the terminals it started.
+        self.terminal_code: int | None = None
+        self.terminals: list[subprocess.Popen[bytes]] = []
 
     def kill_episode(self) -> None:
         """Kill every process started since the session came up (the apps and their helpers)."""
@@ -106,6 +110,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             self.relay = None
         self.close_browser_pipes()
         self.x.release_all()
+        self.terminals = []
 
     # -- episodes --------------------------------------------------------------------------
 
@@ -114,6 +119,9 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         if self.private_tmp is not None:  # the last episode's /tmp files are not this one's
             self.private_tmp.clear()
         self.usage.new_episode(self.infra_pids)  # from zero: the last episode's processes are gone
+        if self.episode == 0:
+            self.terminal_code = terminal_key.grab(self.x)
+        self.x.take_grabbed_presses()  # pressed by the last episode's final steps: not this one's
         parking.park_pointer(self.x)  # off the apps before they start, and again below (`parking`)
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)
@@ -195,6 +203,18 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             return dict(kill_scope.run_scoped(run, argv, self._episode_sessions()), argv=argv)
         return dict(run(argv), argv=argv)
 
+    def open_terminal(self) -> bool:
+        """Ctrl+Alt+T (`terminal_key`): a terminal in HOME, started as the episode's commands are;
+        whether its window came."""
+        assert self.home is not None
+        before = {w["id"] for w in self.x.windows()}
+        with open(self.base / "apps.log", "ab") as log:
+            argv = list(terminal_key.TERMINAL)
+            self.terminals.append(self._popen(argv, self.episode_env, self.home, stdout=log, stderr=log))
+        shown = terminal_key.wait_for_new_window(self.x, before)
+        self.x.settle(0.08, 2.0)
+        return shown
+
     # -- requests --------------------------------------------------------------------------
 
     def handle(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
@@ -214,6 +234,8 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             return reply, blob
         if op == "act":
             reply = self.act(request)
+            if terminal_key.asked(self.x, self.terminal_code):
+                reply = dict(reply, terminal=self.open_terminal())
             self.reap()
             self.check_apps()  # an app that the action crashed
             return dict(reply, apps=self.app_status()), b""

@@ -1,0 +1,53 @@
+"""Ctrl+Alt+T opens a terminal, as on OSWorld's Ubuntu VM, where agents open one so for tasks that
+start with no app (`envs/desktop/terminal_key.py`); on a real Xvfb with the real lxterminal."""
+
+from __future__ import annotations
+
+import random
+
+from palaestra.envs.desktop import DesktopEnv
+from palaestra.tasks.base import Evaluation
+from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
+
+
+class MakeExecutable(DesktopTask):
+    """An OSWorld `os` task's shape: a file in HOME, no app, a judge of what the agent left."""
+
+    name = "desktop.test-make-executable"
+
+    def setup(self, rng: random.Random) -> DesktopSetup:
+        return DesktopSetup(
+            goal="Make run.sh in your home folder executable.", apps=(), files={"run.sh": "echo hi\n"}
+        )
+
+    def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
+        return verdict((outcome.home / "run.sh").stat().st_mode & 0o100 != 0)
+
+
+def _terminals(obs: dict[str, object]) -> list[str]:
+    return [line for line in str(obs["axtree"]).splitlines() if "terminal 'Terminal'" in line]
+
+
+def test_ctrl_alt_t_opens_a_terminal_in_home_that_the_agent_may_close() -> None:
+    env = DesktopEnv(MakeExecutable())
+    try:
+        obs, _ = env.reset(seed=0)
+        assert obs["axtree"] == ""  # nothing on screen: the terminal is the agent's to open
+        obs, reward, terminated, _, _ = env.step("pyautogui.hotkey('ctrl', 'alt', 't')")
+        assert obs["last_action_error"] == "" and not terminated
+        assert len(_terminals(obs)) == 1 and "focused" in _terminals(obs)[0], obs["axtree"]
+        obs, reward, terminated, _, info = env.step("pyautogui.write('chmod +x run.sh\\n')")
+        assert (reward, terminated, info["error"]) == (1.0, True, None)
+
+        # The next episode starts without it; pressed key by key it opens too, and `exit` closes it
+        # with no failure of the episode (it is not one of the task's apps).
+        obs, _ = env.reset(seed=0)
+        assert obs["axtree"] == ""
+        obs, *_ = env.step("keyDown('ctrl')\nkeyDown('alt')\npress('t')\nkeyUp('alt')\nkeyUp('ctrl')")
+        assert len(_terminals(obs)) == 1, obs["axtree"]
+        obs, reward, terminated, _, info = env.step("write('exit\\n')\nwait(0.5)")
+        assert (obs["axtree"], reward, terminated, info["error"]) == ("", 0.0, False, None)
+        obs, *_ = env.step("hotkey('ctrl', 'alt', 't')")  # and opens again
+        assert len(_terminals(obs)) == 1, obs["axtree"]
+    finally:
+        env.close()
