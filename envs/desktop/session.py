@@ -203,9 +203,14 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             return dict(kill_scope.run_scoped(run, argv, self._episode_sessions()), argv=argv)
         return dict(run(argv), argv=argv)
 
+    def after_input(self) -> None:
+        """Ctrl+Alt+T pressed by the op just sent (`terminal_key`): the terminal opens before the
+        next op, so that a script's ``hotkey('ctrl', 'alt', 't')`` then ``write(...)`` types into it."""
+        if self.home is not None and terminal_key.asked(self.x, self.terminal_code):
+            self.open_terminal()
+
     def open_terminal(self) -> bool:
-        """Ctrl+Alt+T (`terminal_key`): a terminal in HOME, started as the episode's commands are;
-        whether its window came."""
+        """A terminal in HOME, started as the episode's commands are; whether its window came."""
         assert self.home is not None
         before = {w["id"] for w in self.x.windows()}
         with open(self.base / "apps.log", "ab") as log:
@@ -234,8 +239,6 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             return reply, blob
         if op == "act":
             reply = self.act(request)
-            if terminal_key.asked(self.x, self.terminal_code):
-                reply = dict(reply, terminal=self.open_terminal())
             self.reap()
             self.check_apps()  # an app that the action crashed
             return dict(reply, apps=self.app_status()), b""

@@ -39,6 +39,12 @@ def test_ctrl_alt_t_opens_a_terminal_in_home_that_the_agent_may_close() -> None:
         obs, reward, terminated, _, info = env.step("pyautogui.write('chmod +x run.sh\\n')")
         assert (reward, terminated, info["error"]) == (1.0, True, None)
 
+        # OSWorld's agents open it and type in one script: the ops after the key type into it.
+        obs, _ = env.reset(seed=0)
+        script = "import pyautogui, time\npyautogui.hotkey('ctrl', 'alt', 't')\ntime.sleep(0.5)\n"
+        obs, reward, terminated, _, _ = env.step(script + "pyautogui.typewrite('chmod +x run.sh\\n')")
+        assert (reward, terminated) == (1.0, True), obs["axtree"]
+
         # The next episode starts without it; pressed key by key it opens too, and `exit` closes it
         # with no failure of the episode (it is not one of the task's apps).
         obs, _ = env.reset(seed=0)
