@@ -12,6 +12,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ import Xlib
 #: The longest any one command may run, and the most output kept of each stream.
 MAX_SECONDS = 60.0
 MAX_OUTPUT = 1_000_000
+#: How often a running command's ``while_running`` is called (`run`).
+POLL = 0.05
 
 Popen = Callable[..., "subprocess.Popen[bytes]"]
 #: Our pyautogui (`pyautogui_shim/pyautogui.py`): what ``import pyautogui`` finds in a task's command.
@@ -80,10 +83,18 @@ def fill_screen(arg: str, width: int, height: int) -> str:
     return re.sub(r"\{(SCREEN_(?:WIDTH|HEIGHT)(?:_HALF)?)\}", lambda m: str(sizes[m.group(1)]), arg)
 
 
-def run(popen: Popen, argv: list[str], timeout: float, log: Any = None) -> dict[str, Any]:
+def run(
+    popen: Popen,
+    argv: list[str],
+    timeout: float,
+    log: Any = None,
+    while_running: Callable[[], None] | None = None,
+) -> dict[str, Any]:
     """Run one command to its end (killed after ``timeout`` seconds); its exit status and output.
 
     With ``log``, the output goes there and is not returned (setup steps); else it is captured.
+    ``while_running`` is called every `POLL` seconds while it runs (the session answers keys the
+    command presses through our pyautogui: Ctrl+Alt+T opens a terminal, `terminal_key`).
     """
     timeout = min(max(float(timeout), 0.1), MAX_SECONDS)
     if log is not None:
@@ -91,12 +102,20 @@ def run(popen: Popen, argv: list[str], timeout: float, log: Any = None) -> dict[
     else:
         proc = popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     timed_out = False
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        timed_out = True
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            out, err = proc.communicate(timeout=min(POLL, max(deadline - time.monotonic(), 0.0)))
+            break
+        except subprocess.TimeoutExpired:
+            if time.monotonic() < deadline:
+                if while_running is not None:
+                    while_running()
+                continue
+            proc.kill()
+            out, err = proc.communicate()
+            timed_out = True
+            break
     return {
         "returncode": proc.returncode,
         "stdout": (out or b"")[:MAX_OUTPUT].decode("utf-8", "replace"),

@@ -195,7 +195,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
 
         def run(args: list[str]) -> dict[str, Any]:
             try:
-                return commands.run(popen, args, timeout, log)
+                return commands.run(popen, args, timeout, log, while_running=self.after_input)
             except OSError as exc:  # no such program: the command's failure, as a shell would say it
                 return {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
 

@@ -3,11 +3,14 @@ start with no app (`envs/desktop/terminal_key.py`); on a real Xvfb with the real
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
+from palaestra.tasks.desktop.osworld import load_task
 
 
 class MakeExecutable(DesktopTask):
@@ -55,5 +58,46 @@ def test_ctrl_alt_t_opens_a_terminal_in_home_that_the_agent_may_close() -> None:
         assert (obs["axtree"], reward, terminated, info["error"]) == ("", 0.0, False, None)
         obs, *_ = env.step("hotkey('ctrl', 'alt', 't')")  # and opens again
         assert len(_terminals(obs)) == 1, obs["axtree"]
+    finally:
+        env.close()
+
+
+#: OSWorld's own setups open the terminal with our pyautogui and type into it (its task 4d117223
+#: in two commands, with an activate_window step between; here in one, the harder case).
+SETUP_OPENS_A_TERMINAL = {
+    "id": "setup-opens-a-terminal",
+    "snapshot": "os",
+    "instruction": "Make every file under the current folder readable by all.",
+    "config": [
+        {"type": "execute", "parameters": {"command": "mkdir -p testDir && touch testDir/a", "shell": True}},
+        {
+            "type": "execute",
+            "parameters": {
+                "command": [
+                    "python",
+                    "-c",
+                    "import pyautogui, time; pyautogui.hotkey('ctrl', 'alt', 't'); time.sleep(0.5); "
+                    "pyautogui.write('cd testDir'); pyautogui.press('enter')",
+                ]
+            },
+        },
+    ],
+    "related_apps": ["os"],
+    "evaluator": {
+        "func": "exact_match",
+        "result": {"type": "vm_command_line", "command": "stat -c %a testDir/a", "shell": True},
+        "expected": {"type": "rule", "rules": {"expected": "644\n"}},
+    },
+}
+
+
+def test_a_setup_command_pressing_ctrl_alt_t_types_into_the_terminal_it_opens(tmp_path: Path) -> None:
+    path = tmp_path / "task.json"
+    path.write_text(json.dumps(SETUP_OPENS_A_TERMINAL))
+    env = DesktopEnv(load_task(path))
+    try:
+        obs, info = env.reset(seed=0)
+        assert [c["returncode"] for c in info["setup_commands"]] == [0, 0]
+        assert any("~/testDir$" in line for line in _terminals(obs)), obs["axtree"]
     finally:
         env.close()
