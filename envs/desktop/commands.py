@@ -32,9 +32,30 @@ Popen = Callable[..., "subprocess.Popen[bytes]"]
 SHIM_DIR = Path(__file__).with_name("pyautogui_shim")
 
 
+#: ``sudo`` in a task's commands: OSWorld's setups run ``echo 'password' | sudo -S CMD`` on its VM.
+#: Here they already run as the desktop user, who has no root: CMD runs as that user (what needs
+#: root fails as it would for them), its options and, with ``-S``, the password line read first.
+SUDO = """#!/bin/sh
+password=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -S|--stdin) password=1; shift ;;
+    -u|-g|-p|-C|-D|-h|-r|-t|-T|-U) shift 2 ;;
+    --) shift; break ;;
+    -*) shift ;;
+    *) break ;;
+  esac
+done
+[ -n "$password" ] && read -r _ignored
+[ $# -gt 0 ] || exit 0
+exec "$@"
+"""
+
+
 def command_env(env: dict[str, str], base: Path) -> dict[str, str]:
     """The environment of a task's commands: the episode's, where ``python`` and ``python3`` run
-    the session's own Python and ``import pyautogui`` drives this display (our `pyautogui_shim`).
+    the session's own Python, ``import pyautogui`` drives this display (our `pyautogui_shim`) and
+    ``sudo`` runs its command as the desktop user (`SUDO`).
 
     OSWorld's tasks save files with ``python -c "import pyautogui; pyautogui.hotkey('ctrl', 's')"``;
     PyPI's pyautogui needs python3-Xlib, whose ``Xlib`` package would replace python-xlib's. The
@@ -58,6 +79,8 @@ def command_env(env: dict[str, str], base: Path) -> dict[str, str]:
             )
             (folder / name).write_text(script)
             (folder / name).chmod(0o755)  # ours, run by the desktop user
+        (folder / "sudo").write_text(SUDO)
+        (folder / "sudo").chmod(0o755)
     path = f"{folder}:{env.get('PATH', '/usr/bin:/bin')}"
     return dict(env, PATH=path, PYTHONPATH=f"{SHIM_DIR}:{lib}")
 
