@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.config import ConfigError, build_config, parse_assignments, parse_seeds
-from palaestra.errors import UnknownNameError
+from palaestra.errors import SuiteUnavailable, UnknownNameError
 from palaestra.redaction import is_secret_key
 
 BACKENDS = ("local", "ray")
@@ -155,7 +155,7 @@ class RunConfig:
 def resolve_tasks(suite: str, patterns: Sequence[str]) -> list[str]:
     """Full task names (`miniwob.click-test`) matching any of the glob patterns, in order. Short
     names are looked up in `suite`; a full name (`tools.calculate`) resolves in its own suite."""
-    from palaestra.tasks.registry import list_tasks, suites
+    from palaestra.tasks.registry import list_tasks, suites, unavailable_suites
 
     every = list_tasks("*", suite)  # raises a did-you-mean error for an unknown suite
     known = suites()
@@ -165,10 +165,15 @@ def resolve_tasks(suite: str, patterns: Sequence[str]) -> list[str]:
         matched = list_tasks(pattern, suite)
         if not matched and own_suite in known:
             matched = list_tasks(pattern, own_suite)
-        if not matched:
-            short = [t.split(".", 1)[1] for t in every]
+        if not matched and own_suite in unavailable_suites():  # not unknown: say why it is empty
+            reason = unavailable_suites()[own_suite]
+            raise SuiteUnavailable(f"The suite `{own_suite}` has no tasks here: {reason}")
+        if not matched:  # did-you-mean among the suite the pattern names, else the run's suite
+            full = own_suite in known
+            named = own_suite if full and own_suite is not None else suite
+            names = list_tasks("*", named) if full else [t.split(".", 1)[1] for t in every]
             raise UnknownNameError(
-                "task", pattern, short, hint=f"`palaestra list tasks --suite {suite}` lists them."
+                "task", pattern, names, hint=f"`palaestra list tasks --suite {named}` lists them."
             )
         chosen.extend(m for m in matched if m not in chosen)
     return chosen

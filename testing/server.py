@@ -9,6 +9,7 @@ is recorded for assertions.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import socket
 import threading
@@ -48,7 +49,9 @@ class _HTTPServer(HangUpTolerantServer):
 
     def server_close(self) -> None:
         """Cut the open connections (so no client hangs on one), then close the listening socket."""
-        self.owner._cut_connections()
+        owner = getattr(self, "owner", None)  # none yet when binding failed
+        if owner is not None:
+            owner._cut_connections()
         super().server_close()
 
 
@@ -199,7 +202,13 @@ class ScriptedLLMServer:
         if self._httpd is not None:
             return self
         self._stopping.clear()
-        httpd = _HTTPServer((LOOPBACK, self._port), _Handler)
+        try:
+            httpd = _HTTPServer((LOOPBACK, self._port), _Handler)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            taken = f"port {self._port} of {LOOPBACK} is taken: give another port, or none for a free one"
+            raise OSError(exc.errno, taken) from None
         httpd.owner = self  # before it serves: every handler asks its owner
         self._serving = contextlib.ExitStack()
         self._serving.enter_context(running(httpd, poll_interval=0.05, name="scripted-llm"))

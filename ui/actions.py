@@ -6,16 +6,35 @@ Parsing is the environment's own (``ActionSet.parse``: Python's ``ast``, literal
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import fields
 from typing import Any
 
-from palaestra.envs.actions import WEB_ACTIONS, ActionSet
+from palaestra.envs.actions import WEB_ACTIONS, ActionSet, get_action_set
 from palaestra.envs.actions.parser import ID_FIELDS
-from palaestra.errors import ActionError
+from palaestra.errors import ActionError, UnknownNameError
 
-#: Recorded runs do not say which action set their environment had; the web set holds every
-#: browser action, and with the tools' calls it parses whatever a browser agent may write.
+#: What a recorded browser episode's actions are read with when its run named no action set: the
+#: web set holds every browser action, and with the tools' calls it parses whatever a browser agent
+#: may write. A desktop episode's are read with the desktop's set (`recorded_action_set`).
 RECORDED_ACTIONS = WEB_ACTIONS.with_tools()
+
+
+def recorded_action_set(settings: Any, task: str, desktop_figures: bool) -> ActionSet:
+    """The action set an episode's environment parsed its actions with: the run's ``--action-set``
+    (``settings``: the run's recorded settings), else the desktop's PyAutoGUI set for a desktop
+    episode (its task runs in `DesktopEnv`, or, for a task not registered here, it has the
+    resource figures only desktop episodes record), else the browser's."""
+    from palaestra.runs.action_sets import DESKTOP_ENV
+    from palaestra.tasks.registry import all_tasks
+
+    named = settings.get("action_set") if isinstance(settings, dict) else None
+    if isinstance(named, str) and named:
+        with contextlib.suppress(UnknownNameError):
+            return get_action_set(named)
+    spec = all_tasks().get(task)
+    desktop = spec.env == DESKTOP_ENV if spec is not None else desktop_figures
+    return get_action_set("pyautogui") if desktop else RECORDED_ACTIONS
 
 
 def describe_action(text: str, action_set: ActionSet | None = None) -> dict[str, Any]:
@@ -33,6 +52,11 @@ def describe_action(text: str, action_set: ActionSet | None = None) -> dict[str,
         x, y = args.get("x"), args.get("y")
         if isinstance(x, int | float) and isinstance(y, int | float):
             points.append([x, y])
+        target = args.get("target")  # the desktop's actions: an element id, or a point on screen
+        if isinstance(target, str):
+            targets.append(target)
+        elif isinstance(target, tuple) and len(target) == 2:
+            points.append([target[0], target[1]])
     return {"calls": calls, "targets": targets, "points": points, "error": ""}
 
 

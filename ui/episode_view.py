@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from palaestra.envs.actions import ActionSet
 from palaestra.errors import PalaestraError
 from palaestra.runs.call_images import SUFFIXES, call_image
 from palaestra.runs.observations import load_observation, record_name
@@ -25,7 +26,7 @@ from palaestra.runs.report_pages import _agent_log, _artifact, _episode_folder, 
 from palaestra.runs.resources import describe, episode_resources
 from palaestra.runs.store import RunStore
 from palaestra.runs.tracing import TRACE_FILE, show_trace_command, trace_of
-from palaestra.ui.actions import describe_action, slim_elements
+from palaestra.ui.actions import describe_action, recorded_action_set, slim_elements
 from palaestra.ui.runs_view import parse_extra, result_of
 
 #: Lines of a step-to-step diff shown at most; a page that changed wholesale says so instead.
@@ -46,6 +47,7 @@ def episode_detail(run: Path, key: str) -> dict[str, Any]:
         if row is None:
             raise NotFoundError(f"No episode {key!r} in this run.")
         episode, steps, attempts = dict(row), store.steps(key), store.attempts(key)
+        settings = (store.meta("config") or {}).get("settings")
         siblings = [
             r[0]
             for r in store.db.execute(
@@ -56,7 +58,8 @@ def episode_detail(run: Path, key: str) -> dict[str, Any]:
     log = _agent_log(folder)
     extra = parse_extra(episode)
     ending = _ending(folder, extra)
-    timeline = [_step(s, log.get(s["idx"], {})) for s in steps]
+    actions = recorded_action_set(settings, str(episode["task"]), episode_resources(episode) is not None)
+    timeline = [_step(s, log.get(s["idx"], {}), actions) for s in steps]
     final = None
     if ending and ending.get("final_observation"):
         final = {
@@ -118,12 +121,12 @@ def _ending(folder: Path | None, extra: dict[str, Any]) -> dict[str, Any] | None
     return {}
 
 
-def _step(step: dict[str, Any], log: dict[str, Any]) -> dict[str, Any]:
+def _step(step: dict[str, Any], log: dict[str, Any], actions: ActionSet) -> dict[str, Any]:
     messages = log.get("messages") or []
     return {
         **{k: step.get(k) for k in ("idx", "action", "error", "reward", "env_s", "agent_s", "overhead_s",
                                       "tokens_in", "tokens_out", "cost", "screenshot", "observation")},
-        "parsed": describe_action(step.get("action") or ""),
+        "parsed": describe_action(step.get("action") or "", actions),
         "thoughts": log.get("thoughts") or "",
         "raw_response": log.get("raw_response") or "",
         "messages": _shorten_data_uris(messages) if isinstance(messages, list) else [],

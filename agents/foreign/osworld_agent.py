@@ -40,7 +40,15 @@ from typing import Any
 from palaestra.agents.base import STEP_UNITS, Agent, AgentStep, TaskInfo
 from palaestra.agents.checks import require_model_capabilities
 from palaestra.agents.foreign.osworld_driver import azure_refusal
-from palaestra.agents.foreign.process import NO_KEY, SideProcess, Spending, endpoint, side_env, venv_python
+from palaestra.agents.foreign.process import (
+    NO_KEY,
+    VENVS,
+    SideProcess,
+    Spending,
+    endpoint,
+    side_env,
+    venv_python,
+)
 from palaestra.agents.pricing import check_own_cost_budget
 from palaestra.agents.registry import AgentSpec
 from palaestra.errors import ConfigError, check_choice
@@ -53,6 +61,9 @@ OBSERVATION_TYPES = ("screenshot", "a11y_tree", "screenshot_a11y_tree", "som")
 IMAGE_TYPES = ("screenshot", "screenshot_a11y_tree", "som")
 #: OSWorld's action spaces, by the name of our desktop action set that parses each.
 ACTION_SPACES = {"pyautogui": "desktop", "computer_13": "computer_13"}
+#: desktop-env releases whose PromptAgent cannot be built with computer_13: its constructor's
+#: ``str.format`` trips on the JSON braces of its computer_13 prompts (`osworld_driver`).
+COMPUTER_13_BROKEN = frozenset({"1.0.2"})
 #: The line OSWorld's set-of-marks agent puts before its code for each mark: ``tag_3=(640, 400)``.
 MARK_LINE = re.compile(r"^tag_(\d+)=\((-?\d+), (-?\d+)\)$")
 MARK_NAME = re.compile(r"\btag_(\d+)\b")
@@ -198,6 +209,13 @@ class OSWorldPromptConfig:
                 "osworld-prompt: observation_type=som writes PyAutoGUI code on its marks only (OSWorld's "
                 "PromptAgent refuses som with computer_13). Fix: --agent-arg action_space=pyautogui."
             )
+        version = installed_desktop_env()
+        if self.action_space == "computer_13" and version in COMPUTER_13_BROKEN:
+            raise ConfigError(  # before the run: else each of its episodes fails alike at the agent's start
+                f"osworld-prompt: action_space=computer_13 cannot start with OSWorld's desktop-env {version} "
+                "(its PromptAgent fails formatting its own computer_13 prompts, in OSWorld's harness too). "
+                "Fix: --agent-arg action_space=pyautogui, without --action-set computer_13."
+            )
         if not self.model.strip():
             raise ConfigError(
                 "osworld-prompt: model is empty. Fix: --agent-arg model=NAME, the name your "
@@ -211,6 +229,12 @@ class OSWorldPromptConfig:
             why = f"observation_type={self.observation_type} sends the screen as an image"
             needed["images"] = (why, "--agent-arg observation_type=a11y_tree (the accessibility tree, text)")
         require_model_capabilities("osworld-prompt", self.capabilities, needed)
+
+
+def installed_desktop_env() -> str | None:
+    """The version of desktop-env in OSWorld's venv (its dist-info folder's name); None without one."""
+    found = sorted(VENVS.glob(f"{VENV}/lib/python3*/site-packages/desktop_env-*.dist-info"))
+    return found[-1].name.removeprefix("desktop_env-").removesuffix(".dist-info") if found else None
 
 
 class OSWorldPromptAgent(Agent):

@@ -12,6 +12,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,15 +24,38 @@ import Xlib
 #: The longest any one command may run, and the most output kept of each stream.
 MAX_SECONDS = 60.0
 MAX_OUTPUT = 1_000_000
+#: How often a running command's ``while_running`` is called (`run`).
+POLL = 0.05
 
 Popen = Callable[..., "subprocess.Popen[bytes]"]
 #: Our pyautogui (`pyautogui_shim/pyautogui.py`): what ``import pyautogui`` finds in a task's command.
 SHIM_DIR = Path(__file__).with_name("pyautogui_shim")
 
 
+#: ``sudo`` in a task's commands: OSWorld's setups run ``echo 'password' | sudo -S CMD`` on its VM.
+#: Here they already run as the desktop user, who has no root: CMD runs as that user (what needs
+#: root fails as it would for them), its options and, with ``-S``, the password line read first.
+SUDO = """#!/bin/sh
+password=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -S|--stdin) password=1; shift ;;
+    -u|-g|-p|-C|-D|-h|-r|-t|-T|-U) shift 2 ;;
+    --) shift; break ;;
+    -*) shift ;;
+    *) break ;;
+  esac
+done
+[ -n "$password" ] && read -r _ignored
+[ $# -gt 0 ] || exit 0
+exec "$@"
+"""
+
+
 def command_env(env: dict[str, str], base: Path) -> dict[str, str]:
     """The environment of a task's commands: the episode's, where ``python`` and ``python3`` run
-    the session's own Python and ``import pyautogui`` drives this display (our `pyautogui_shim`).
+    the session's own Python, ``import pyautogui`` drives this display (our `pyautogui_shim`) and
+    ``sudo`` runs its command as the desktop user (`SUDO`).
 
     OSWorld's tasks save files with ``python -c "import pyautogui; pyautogui.hotkey('ctrl', 's')"``;
     PyPI's pyautogui needs python3-Xlib, whose ``Xlib`` package would replace python-xlib's. The
@@ -55,6 +79,8 @@ def command_env(env: dict[str, str], base: Path) -> dict[str, str]:
             )
             (folder / name).write_text(script)
             (folder / name).chmod(0o755)  # ours, run by the desktop user
+        (folder / "sudo").write_text(SUDO)
+        (folder / "sudo").chmod(0o755)
     path = f"{folder}:{env.get('PATH', '/usr/bin:/bin')}"
     return dict(env, PATH=path, PYTHONPATH=f"{SHIM_DIR}:{lib}")
 
@@ -80,10 +106,18 @@ def fill_screen(arg: str, width: int, height: int) -> str:
     return re.sub(r"\{(SCREEN_(?:WIDTH|HEIGHT)(?:_HALF)?)\}", lambda m: str(sizes[m.group(1)]), arg)
 
 
-def run(popen: Popen, argv: list[str], timeout: float, log: Any = None) -> dict[str, Any]:
+def run(
+    popen: Popen,
+    argv: list[str],
+    timeout: float,
+    log: Any = None,
+    while_running: Callable[[], None] | None = None,
+) -> dict[str, Any]:
     """Run one command to its end (killed after ``timeout`` seconds); its exit status and output.
 
     With ``log``, the output goes there and is not returned (setup steps); else it is captured.
+    ``while_running`` is called every `POLL` seconds while it runs (the session answers keys the
+    command presses through our pyautogui: Ctrl+Alt+T opens a terminal, `terminal_key`).
     """
     timeout = min(max(float(timeout), 0.1), MAX_SECONDS)
     if log is not None:
@@ -91,12 +125,20 @@ def run(popen: Popen, argv: list[str], timeout: float, log: Any = None) -> dict[
     else:
         proc = popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     timed_out = False
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        timed_out = True
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            out, err = proc.communicate(timeout=min(POLL, max(deadline - time.monotonic(), 0.0)))
+            break
+        except subprocess.TimeoutExpired:
+            if time.monotonic() < deadline:
+                if while_running is not None:
+                    while_running()
+                continue
+            proc.kill()
+            out, err = proc.communicate()
+            timed_out = True
+            break
     return {
         "returncode": proc.returncode,
         "stdout": (out or b"")[:MAX_OUTPUT].decode("utf-8", "replace"),

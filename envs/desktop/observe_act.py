@@ -2,7 +2,8 @@
 input ops of an action replayed through XTEST.
 
 A mixin of `Session` (in `session.py`), kept apart from the processes and episodes it runs beside:
-these requests read and drive the display, and never start or stop anything. Imported beside
+these requests read and drive the display, and start nothing themselves (Ctrl+Alt+T's terminal is
+started by `Session.after_input`, between two ops). Imported beside
 `session` in the session process (not through Palaestra), as its siblings are.
 """
 
@@ -52,8 +53,13 @@ class ObserveAct:
             except xinput.InputError as exc:
                 error = str(exc)
                 break
+            self.after_input()
         waited = self.x.settle(request.get("quiet", 0.08), request.get("limit", 2.0))
         return {"error": error, "settled": waited}
+
+    def after_input(self) -> None:
+        """What the session does once an input op was sent, before the next: `Session` opens a
+        terminal there on Ctrl+Alt+T, so that the script's next ops type into it."""
 
     def _input(self, op: dict[str, Any]) -> None:
         kind, x = op["k"], self.x

@@ -9,7 +9,8 @@ A PyAutoGUI script is a sequence of calls with literal arguments, such as OmniAC
 
 A model's reply may hold the script in ``` fences with prose around them, as OSWorld's agents answer:
 then only the fenced code counts (```DONE``` too). ``import pyautogui`` / ``import time`` lines and
-PyAutoGUI's pacing arguments (``interval``, ``tween``, ``_pause``...) are accepted and ignored,
+PyAutoGUI's pacing arguments (``interval``, ``tween``, ``_pause``...) and settings
+(``pyautogui.PAUSE = 0.5``, ``pyautogui.FAILSAFE = False``) are accepted and ignored,
 ``time.sleep(s)`` is a wait, and OSWorld's bare ``DONE``, ``FAIL`` and ``WAIT`` are accepted. A
 string where PyAutoGUI expects coordinates is an element id of the observation: ``click('12')``.
 Everything else (variables, arithmetic, loops, other modules) is refused with an error that says
@@ -70,6 +71,8 @@ ALIASES = {
 }
 #: Accepted for compatibility and ignored: pacing and animation of the real PyAutoGUI.
 IGNORED = {"interval", "tween", "logScreenshot", "_pause"}
+#: PyAutoGUI's module settings a script may assign (a literal), accepted and ignored (`_is_setting`).
+SETTINGS = {"PAUSE", "FAILSAFE"}
 KNOWN = sorted({*SIGNATURES, "hotkey"})
 
 
@@ -95,6 +98,8 @@ def parse_pyautogui(text: str) -> list[Action]:
             names = [a.name for a in statement.names] + [getattr(statement, "module", None) or ""]
             if all(n in ("pyautogui", "time", "") for n in names):
                 continue
+        if _is_setting(statement):
+            continue
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Name):
             special = {"DONE": A.Done(), "FAIL": A.Fail(), "WAIT": A.Wait(1.0)}.get(statement.value.id)
             if special is not None:
@@ -109,6 +114,24 @@ def parse_pyautogui(text: str) -> list[Action]:
     if not out:
         raise ActionError("The script holds no action. Write a call such as pyautogui.click(640, 400).")
     return out
+
+
+def _is_setting(statement: ast.stmt) -> bool:
+    """``pyautogui.PAUSE = 0.5`` or ``pyautogui.FAILSAFE = False`` with a literal value: PyAutoGUI's
+    own pacing and corner fail-safe, which OSWorld's controller sets before running an agent's code
+    and agents often set again. Here the environment paces itself and has no fail-safe, so they are
+    accepted and ignored, like the pacing arguments (`IGNORED`)."""
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+        return False
+    target, value = statement.targets[0], statement.value
+    return (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "pyautogui"
+        and target.attr in SETTINGS
+        and isinstance(value, ast.Constant)
+        and isinstance(value.value, bool | int | float)
+    )
 
 
 def _show(node: ast.AST) -> str:

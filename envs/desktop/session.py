@@ -35,6 +35,7 @@ import kill_scope
 import office
 import parking
 import sheet_cells
+import terminal_key
 import thunderbird_app
 import user_pool
 from app_watch import AppWatch, waits_for
@@ -90,6 +91,9 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         self.browser_pipes: list[DevToolsPipe] = []
         #: The spreadsheet cell objects already made (`sheet_cells`: LibreOffice never frees them).
         self.cell_paths = sheet_cells.CellPaths()
+        #: Ctrl+Alt+T's keycode once grabbed (`terminal_key`), and the terminals it started.
+        self.terminal_code: int | None = None
+        self.terminals: list[subprocess.Popen[bytes]] = []
 
     def kill_episode(self) -> None:
         """Kill every process started since the session came up (the apps and their helpers)."""
@@ -106,6 +110,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
             self.relay = None
         self.close_browser_pipes()
         self.x.release_all()
+        self.terminals = []
 
     # -- episodes --------------------------------------------------------------------------
 
@@ -114,6 +119,9 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         if self.private_tmp is not None:  # the last episode's /tmp files are not this one's
             self.private_tmp.clear()
         self.usage.new_episode(self.infra_pids)  # from zero: the last episode's processes are gone
+        if self.episode == 0:
+            self.terminal_code = terminal_key.grab(self.x)
+        self.x.take_grabbed_presses()  # pressed by the last episode's final steps: not this one's
         parking.park_pointer(self.x)  # off the apps before they start, and again below (`parking`)
         if self.home is not None:
             shutil.rmtree(self.home, ignore_errors=True)
@@ -187,13 +195,30 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
 
         def run(args: list[str]) -> dict[str, Any]:
             try:
-                return commands.run(popen, args, timeout, log)
+                return commands.run(popen, args, timeout, log, while_running=self.after_input)
             except OSError as exc:  # no such program: the command's failure, as a shell would say it
                 return {"returncode": 127, "stdout": "", "stderr": str(exc), "timed_out": False}
 
         if kill_scope.is_kill(argv) and not self.pooled:  # a shared user: kept to this episode
             return dict(kill_scope.run_scoped(run, argv, self._episode_sessions()), argv=argv)
         return dict(run(argv), argv=argv)
+
+    def after_input(self) -> None:
+        """Ctrl+Alt+T pressed by the op just sent (`terminal_key`): the terminal opens before the
+        next op, so that a script's ``hotkey('ctrl', 'alt', 't')`` then ``write(...)`` types into it."""
+        if self.home is not None and terminal_key.asked(self.x, self.terminal_code):
+            self.open_terminal()
+
+    def open_terminal(self) -> bool:
+        """A terminal in HOME, started as the episode's commands are; whether its window came."""
+        assert self.home is not None
+        before = {w["id"] for w in self.x.windows()}
+        with open(self.base / "apps.log", "ab") as log:
+            argv = list(terminal_key.TERMINAL)
+            self.terminals.append(self._popen(argv, self.episode_env, self.home, stdout=log, stderr=log))
+        shown = terminal_key.wait_for_new_window(self.x, before)
+        self.x.settle(0.08, 2.0)
+        return shown
 
     # -- requests --------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ inside the session process (see `net_namespace`), never as part of the `palaestr
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -75,6 +76,8 @@ def main(session_class: type[Session]) -> None:
             try:
                 message, blob = session.handle(request)
                 reply(dict(message, ok=True), blob)
+            except BrokenPipeError:
+                raise  # nobody reads replies any more (below)
             except Exception as exc:
                 failure = exc if isinstance(exc, SessionFailure) else None
                 try:  # an error from a dead display (the X connection broke) is the display's death
@@ -91,5 +94,8 @@ def main(session_class: type[Session]) -> None:
                     reply({"ok": False, "kind": "app_not_responding", "error": str(exc)})
                 else:
                     reply({"ok": False, "kind": "environment_error", "error": traceback.format_exc(limit=4)})
+    except BrokenPipeError:  # the environment's process died mid-request (a SIGKILLed run): no
+        # one to answer or to read a traceback; stop as at the end of stdin, writing nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
         session.stop()

@@ -21,6 +21,10 @@ files in the host's ``/tmp``, so display numbers stay unique across sessions and
 each display as before. Root on the host reaches a session's private ``/tmp`` as
 ``/proc/PID/root/tmp`` (PID: the session's).
 
+OSWorld's ``/home/user`` (its VM's HOME, which its instructions and agents name outright) is a link
+to the session's HOME inside, on a tmpfs covering ``/home`` with the host's entries bound back,
+unless the host has a ``/home/user`` of its own.
+
 The episode's leftovers are removed at each episode's start (`PrivateTmp.clear`): everything in
 ``/tmp``, ``/var/tmp`` and ``/dev/shm`` but what the session itself had there once its
 infrastructure was up.
@@ -46,6 +50,9 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
 #: The folders made private, each a fresh tmpfs anyone may write to (sticky, as the host's are).
 PRIVATE_FOLDERS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
 X_SOCKETS = Path("/tmp/.X11-unix")
+#: OSWorld's VM home: its instructions and agents name ``/home/user/...`` paths outright (a file to
+#: save to, a ``cd`` typed in a terminal). Inside, it is a link to the session's HOME (`_home_alias`).
+OSWORLD_HOME = Path("/home/user")
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
@@ -129,6 +136,10 @@ def isolate(base: Path, display: str) -> PrivateTmp:
     host_parent = os.open(base.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     host_view = os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
     code = {root: root.is_dir() for root in code_roots()}  # known before the covering hides them
+    # The host's /home, each entry bound back once /home is covered for OSWORLD_HOME; left alone
+    # when the host has a /home/user of its own (a real user's).
+    alias = not OSWORLD_HOME.exists() and OSWORLD_HOME.parent.is_dir()
+    homes = os.listdir(OSWORLD_HOME.parent) if alias else []
     keep: dict[Path, int] = {}
     try:
         _check(_libc.unshare(CLONE_NEWNS), "unshare a mount namespace")
@@ -147,6 +158,8 @@ def isolate(base: Path, display: str) -> PrivateTmp:
                 _bind_back(keep[base], base, directory=True)
             X_SOCKETS.mkdir(mode=0o755)  # root's: nothing inside but the display's socket
             _bind_back(keep[socket], socket, directory=False, read_only=True)
+            if alias:
+                _home_alias(base / "home", homes)
         except OSError:  # half made: back to the host's view, whole, rather than a broken one
             _check(_libc.setns(host_view, CLONE_NEWNS), "setns back into the host's mount namespace")
             raise
@@ -157,6 +170,23 @@ def isolate(base: Path, display: str) -> PrivateTmp:
         for fd in [*keep.values(), host_view]:
             os.close(fd)
     return PrivateTmp(host_parent)
+
+
+def _home_alias(home: Path, homes: list[str]) -> None:
+    """``/home/user`` as a link to the session's HOME ``home`` (the same path every episode): a
+    fresh tmpfs on ``/home``, root's, with the host's entries ``homes`` bound back at their paths
+    (a checkout or venv under ``/home/me`` stays where the session's commands find it)."""
+    parent = OSWORLD_HOME.parent
+    held = {name: os.open(parent / name, os.O_PATH | os.O_CLOEXEC) for name in homes}
+    try:
+        kinds = {name: (parent / name).is_dir() for name in homes}
+        _mount("tmpfs", parent, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755")
+        for name, fd in held.items():
+            _bind_back(fd, parent / name, directory=kinds[name])
+        OSWORLD_HOME.symlink_to(home)
+    finally:
+        for fd in held.values():
+            os.close(fd)
 
 
 def _bind_back(fd: int, target: Path, directory: bool, read_only: bool = False) -> None:

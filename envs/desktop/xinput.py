@@ -128,6 +128,8 @@ class XSession:
         self._spare = self._find_spare_keycode()
         self.held: set[int] = set()
         self._last_key = (0, 0.0)  # keycode and when it was released
+        #: Keycodes of presses of keys grabbed on this connection, not yet taken (`terminal_key`).
+        self.grabbed_presses: list[int] = []
 
     def close(self) -> None:
         try:
@@ -296,6 +298,25 @@ class XSession:
         shot = self.grabber.grab({"left": 0, "top": 0, "width": self.width, "height": self.height})
         return bytes(shot.raw)
 
+    def _read_events(self) -> bool:
+        """Read the events that came; whether the screen was drawn. Presses of the keys this
+        connection grabbed (`terminal_key`) are kept in `grabbed_presses` for the session."""
+        drawn = False
+        for _ in range(self.d.pending_events()):
+            event = self.d.next_event()
+            if event.type == self.d.extension_event.DamageNotify:
+                drawn = True
+            elif event.type == X.KeyPress:
+                self.grabbed_presses.append(int(event.detail))
+        return drawn
+
+    def take_grabbed_presses(self) -> list[int]:
+        """The keycodes of the grabbed keys pressed since the last call (each press once)."""
+        self.d.sync()  # the events of input just sent are in by its reply
+        self._read_events()
+        presses, self.grabbed_presses = self.grabbed_presses, []
+        return presses
+
     def settle(self, quiet: float, limit: float) -> float:
         """Wait until nothing has been drawn for `quiet` seconds (or `limit` passed); returns the wait.
 
@@ -314,9 +335,7 @@ class XSession:
             readable, _, _ = select.select([self.d.fileno()], [], [], max(wait, 0.0))
             drawn = False
             if readable or self.d.pending_events():
-                for _ in range(self.d.pending_events()):
-                    if self.d.next_event().type == self.d.extension_event.DamageNotify:
-                        drawn = True
+                drawn = self._read_events()
             if drawn:
                 self.d.damage_subtract(self.damage)
                 self.d.sync()

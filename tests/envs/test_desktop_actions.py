@@ -132,6 +132,15 @@ def test_pyautogui_pacing_arguments_and_constants_are_accepted_and_ignored() -> 
         parse_pyautogui("pyautogui.click(1, 2, button=pyautogui.position())")
     with pytest.raises(ActionError, match="literals"):
         parse_pyautogui("pyautogui.moveTo(100, 200, tween=os.system)")
+    # PyAutoGUI's own settings, which OSWorld's controller sets before an agent's code and agents
+    # set again: ignored when literal; anything else assigned is still refused.
+    script = "import pyautogui\npyautogui.FAILSAFE = False\npyautogui.PAUSE = 0.5\npyautogui.click(1, 2)"
+    assert parse_pyautogui(script) == [A.Click((1.0, 2.0))]
+    for refused in ("pyautogui.PAUSE = os.getpid()", "pyautogui.click = 1", "pyautogui.PAUSE = x = 1"):
+        with pytest.raises(ActionError, match="is not an action call"):
+            parse_pyautogui(refused + "\npyautogui.click(1, 2)")
+    with pytest.raises(ActionError, match="holds no action"):
+        parse_pyautogui("pyautogui.FAILSAFE = False")
 
 
 def test_osworld_action_space_names_and_a_typo_that_lists_them() -> None:

@@ -6,6 +6,7 @@ CAP_SYS_ADMIN a session shares the host's /tmp, with one warning, and still work
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -78,6 +79,26 @@ def test_the_next_episode_finds_nothing_of_the_last_ones_in_tmp(sessions: Sessio
     in_tmp = sorted([".X11-unix", base.name, *code])
     assert listed == ["/dev/shm:", "/tmp:", *in_tmp, "/var/tmp:"], listed
     assert sessions.command(client, "cat", str(base / "home" / "notes.txt"))["stdout"] == "hi"
+
+
+def test_osworlds_home_user_is_the_sessions_home_and_the_hosts_home_stays(sessions: Sessions) -> None:
+    """OSWorld's instructions and agents name /home/user/... outright (a terminal's `cd`, a file to
+    save to): inside a session it is the episode's HOME; the host's /home entries stay reachable."""
+    if tmp_namespace.OSWORLD_HOME.exists():
+        pytest.fail("this machine has a /home/user of its own, which sessions leave alone: nothing to test")
+    client = sessions.start()
+    sessions.ask(client, {"op": "episode", "files": {"notes.txt": "aGk="}})
+    said = sessions.command(
+        client, "sh", "-c", "cat /home/user/notes.txt && echo saved > /home/user/Desktop.txt"
+    )
+    assert (said["returncode"], said["stdout"]) == (0, "hi"), said
+    home = Path(client.info["base"]) / "home"
+    assert (home / "Desktop.txt").read_text() == "saved\n"  # the same HOME the host reads
+    listed = sessions.command(client, "ls", "-A", "/home")["stdout"].split()
+    assert listed == sorted([*os.listdir("/home"), "user"]), listed
+    assert not tmp_namespace.OSWORLD_HOME.exists()  # the host's /home is untouched
+    sessions.ask(client, {"op": "episode"})  # the next episode's fresh HOME, the same link
+    assert sessions.command(client, "ls", "-A", "/home/user/")["stdout"].split() == sorted(os.listdir(home))
 
 
 def test_the_display_takes_the_hosts_connections_and_the_apps_inside(

@@ -6,7 +6,6 @@ The tokens each step records are those the server's ``usage`` reported."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
@@ -135,15 +134,19 @@ def test_each_observation_type_and_action_space_plays_a_click(
 @pytest.mark.parametrize("observation_type", ["screenshot", "a11y_tree", "screenshot_a11y_tree"])
 def test_computer_13_is_refused_before_the_first_episode(observation_type: str) -> None:
     """desktop-env 1.0.2's PromptAgent cannot be built with computer_13 (its prompt's braces break
-    its own ``str.format``): the agent's warm-up says so, with the fix, and no model is asked."""
+    its own ``str.format``): the agent's configuration says so before a run starts (else each of
+    its episodes failed alike, seconds each), and OSWorld's process itself, started from Python,
+    says why with the fix; no model is asked."""
     with ScriptedLLMServer(reply_text("DONE")) as server:
         config = OSWorldPromptConfig(
             base_url=server.url, observation_type=observation_type, action_space="computer_13"
         )
-        agent = OSWorldPromptAgent(config)
+        refused = r"desktop-env 1\.0\.2 .*Fix: --agent-arg action_space=pyautogui,"
+        with pytest.raises(ConfigError, match=refused):
+            OSWorldPromptAgent(config)
+        env = {"OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": ""}
         with pytest.raises(ConfigError, match=r"KeyError.*Fix: --agent-arg action_space=pyautogui"):
-            asyncio.run(agent.awarm())
-        asyncio.run(agent.aclose())
+            OSWorldPrompt(env, observation_type=observation_type, action_space="computer_13").close()
         assert not server.chat_requests
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from palaestra.config import ConfigError
-from palaestra.errors import UnknownNameError
+from palaestra.errors import SuiteUnavailable, UnknownNameError
 from palaestra.runs.artifacts import ArtifactPathError, confined, episode_dir, safe_part
 from palaestra.runs.progress import Progress
 from palaestra.runs.records import EpisodeOutcome, StepRecord
@@ -142,6 +142,21 @@ def test_tasks_resolve_by_short_name_in_the_suite_and_by_full_name_in_any() -> N
     assert resolve_tasks("tools", ["calc*"]) == ["tools.calculate"]
     with pytest.raises(UnknownNameError, match="calculate"):
         resolve_tasks("miniwob", ["calculate"])  # a short name stays in its suite
+
+
+def test_an_unknown_full_name_suggests_from_its_own_suite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--tasks osworld-json.multiplx` in a run whose suite is miniwob: the suggestions and the
+    listing command are osworld-json's, not miniwob's; a suite with no tasks here says why."""
+    with pytest.raises(UnknownNameError) as caught:
+        resolve_tasks("miniwob", ["osworld-json.multiplx"])
+    assert "Did you mean: `osworld-json.multiply`" in str(caught.value)
+    assert "`palaestra list tasks --suite osworld-json`" in str(caught.value)
+    from palaestra.tasks import registry
+
+    registry.all_tasks()
+    monkeypatch.setitem(registry._unavailable, "absent", "set ABSENT_TASKS to its folder.")
+    with pytest.raises(SuiteUnavailable, match="The suite `absent` has no tasks here: set ABSENT_TASKS"):
+        resolve_tasks("miniwob", ["absent.*"])
 
 
 def test_a_run_of_tasks_that_ignore_their_seed_defaults_to_one_seed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from palaestra.envs.desktop.commands import run, swap_home
+from palaestra.errors import SuiteUnavailable
 from palaestra.tasks.desktop.base import CommandResult, DesktopOutcome
 from palaestra.tasks.desktop.live_steps import RunCommand, WindowStep
 from palaestra.tasks.desktop.osworld import (
@@ -144,12 +145,13 @@ def test_unknown_steps_getters_metrics_and_options_suggest_the_supported_names(t
         (
             variant(evaluator={**BASE["evaluator"], "options": {"ignore_cas": True}}),
             UnsupportedEvaluatorError,
-            "option of `exact_match`",
+            "option of `exact_match` `ignore_cas`.* Supported options of `exact_match`: none",
         ),
         (
             variant(evaluator={**BASE["evaluator"], "postconfig": [{"type": "activate_windw"}]}),
             UnsupportedStepError,
-            r"evaluator.postconfig\[0\].*postconfig step `activate_windw`.* Did you mean: `activate_window`",
+            r"evaluator.postconfig\[0\].*postconfig step `activate_windw`.* Did you mean: `activate_window`"
+            r".* Supported postconfig steps: ",
         ),
         (
             variant(
@@ -326,6 +328,21 @@ def test_the_suite_reads_the_folder_the_setting_names_and_leaves_out_what_it_can
     write(tmp_path, BASE, "again.json")
     with pytest.raises(OSWorldTaskError, match="'t1' is also the id of"):
         load_folder(tmp_path)
+
+
+def test_a_folder_that_gives_no_task_makes_the_suite_unavailable_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "Unknown suite `osworld-json`": the suite names the setting, the folder and the files' errors."""
+    monkeypatch.setenv(FOLDER_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(SuiteUnavailable, match=r"PALAESTRA_OSWORLD_TASKS=.*nowhere names nothing.*task list"):
+        suite_tasks()
+    monkeypatch.setenv(FOLDER_ENV, str(tmp_path))
+    with pytest.raises(SuiteUnavailable, match=r"holds no OSWorld task files \(\*\.json"):
+        suite_tasks()
+    write(tmp_path, variant(evaluator={**BASE["evaluator"], "func": "exact_mach"}), "typo.json")
+    with pytest.raises(SuiteUnavailable, match=r"(?s)none of the 1 task file\(s\).*typo.json.*`exact_match`"):
+        suite_tasks()
 
 
 def test_commands_are_bounded_in_time_and_report_how_they_ended() -> None:

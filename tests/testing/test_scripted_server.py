@@ -220,6 +220,8 @@ def test_binds_loopback_and_stops_cleanly() -> None:
     with ScriptedLLMServer(reply_text("again"), port=port) as again:  # the port is free again
         assert again.port == port
         assert ask(client(again)).choices[0].message.content == "again"
+        with pytest.raises(OSError, match=f"port {port} of 127.0.0.1 is taken: give another port, or none"):
+            ScriptedLLMServer(reply_text("taken"), port=port).start()
 
 
 def test_stop_cuts_a_slow_answer_instead_of_waiting_for_it() -> None:

@@ -17,6 +17,7 @@ import os
 import warnings
 from pathlib import Path
 
+from palaestra.errors import SuiteUnavailable
 from palaestra.tasks.desktop.osworld.cache import CACHE_ENV, MissingCachedFileError
 from palaestra.tasks.desktop.osworld.errors import (
     LocalProfileError,
@@ -44,14 +45,40 @@ def tasks_folder() -> Path:
     return Path(chosen).expanduser() if chosen else BUNDLED
 
 
+def _why_no_tasks(folder: Path, errors: list[OSWorldTaskError]) -> str:
+    """Why ``folder`` gave no task: it holds no task file, or none of its files plays here."""
+    if not errors:
+        return (
+            f"{FOLDER_ENV}={folder} holds no OSWorld task files (*.json, searched recursively). Name "
+            "the folder OSWorld keeps them in (evaluation_examples/examples) or a task list."
+        )
+    shown = "\n  ".join(str(e) for e in errors[:3])
+    return (
+        f"none of the {len(errors)} task file(s) of {folder} plays here "
+        f"(`python -m palaestra.tasks.desktop.osworld {folder}` says why for each):\n  {shown}"
+    )
+
+
 def make_task(path: str, root: str) -> OSWorldTask:
     return load_task(path, root)
 
 
 def suite_tasks() -> list[TaskSpec]:
-    """The ``osworld-json`` suite's entry point: one spec per loadable task file of the folder."""
+    """The ``osworld-json`` suite's entry point: one spec per loadable task file of the folder.
+
+    A folder that gives no task at all makes the suite unavailable with the reason (the registry
+    then says it wherever the suite or one of its tasks is asked for), rather than the suite
+    vanishing into "Unknown suite `osworld-json`"."""
     folder = tasks_folder()
+    if not folder.exists():
+        raise SuiteUnavailable(
+            f"{FOLDER_ENV}={folder} names nothing: name a folder of OSWorld task files "
+            "(evaluation_examples/examples, or one domain's folder in it) or a task list "
+            f"(evaluation_examples/test_all.json), or unset {FOLDER_ENV} for the bundled examples."
+        )
     tasks, errors = scan_folder(folder)
+    if not tasks:
+        raise SuiteUnavailable(_why_no_tasks(folder, errors))
     if errors:
         shown = "\n  ".join(str(e) for e in errors[:3])
         warnings.warn(

@@ -1,6 +1,7 @@
 """``python -m palaestra.tasks.desktop.osworld [--cache CACHE] [FOLDER]``: which task files of a
 folder (or of OSWorld's task list, ``evaluation_examples/test_all.json``) this desktop can play,
-and why each other one cannot (its typed error); ``--cache`` names OSWorld's cache folder, where
+and why each other one cannot (its typed error), with a note under a playable one whose commands
+run programs this desktop lacks; ``--cache`` names OSWorld's cache folder, where
 the files of internet URLs are found (default ``$PALAESTRA_OSWORLD_CACHE``)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import sys
 
 from palaestra.tasks.desktop.osworld import scan_folder, tasks_folder
+from palaestra.tasks.desktop.osworld.programs import missing_programs
 
 
 def main(argv: list[str]) -> int:
@@ -24,6 +26,9 @@ def main(argv: list[str]) -> int:
     tasks, errors = scan_folder(args.folder or str(tasks_folder()), args.cache)
     for task in tasks:
         print(f"ok    {task.name}  ({task.spec.path})")
+        missing = missing_programs(task)
+        if missing:  # loads, but its commands fail here: it cannot be played as written
+            print(f"      note: its commands run {', '.join(missing)}, not installed here (they fail)")
     for error in errors:
         print(f"skip  {error}")
     print(f"{len(tasks)} playable, {len(errors)} left out")

@@ -31,8 +31,14 @@ class UnsupportedFeatureError(OSWorldTaskError):
         if reason:
             problem += f" ({reason})"
         shown = ", ".join(self.supported) or "none"
-        problem += f".{did_you_mean(name, self.supported)} Supported {kind}s: {shown}."
+        problem += f".{did_you_mean(name, self.supported)} Supported {_plural(kind)}: {shown}."
         super().__init__(source, where, problem)
+
+
+def _plural(kind: str) -> str:
+    """``setup step`` -> ``setup steps``; ``option of `x``` -> ``options of `x```."""
+    noun, of, owner = kind.partition(" of ")
+    return f"{noun}s{of}{owner}"
 
 
 class UnsupportedStepError(UnsupportedFeatureError):

@@ -21,6 +21,9 @@ from palaestra.tasks.desktop.osworld.errors import (
 
 #: The home folder OSWorld's VM has; the desktop session maps it onto the episode's HOME.
 VM_HOME = "/home/user"
+#: The folders OSWorld's Ubuntu VM has in its HOME (xdg-user-dirs'), which its tasks' setups and
+#: agents use without making them (``mkdir ~/Desktop/todo_list_Jan_1``, a file saved to ~/Desktop).
+VM_FOLDERS = ("Desktop", "Documents", "Downloads", "Music", "Pictures", "Public", "Templates", "Videos")
 
 
 def home_relative(path: object, source: str, where: str) -> str:

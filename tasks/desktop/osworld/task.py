@@ -25,7 +25,7 @@ from palaestra.tasks.desktop.osworld.cache import TaskCache, cache_folder
 from palaestra.tasks.desktop.osworld.errors import OSWorldTaskError
 from palaestra.tasks.desktop.osworld.evaluator import Judge, compile_judge
 from palaestra.tasks.desktop.osworld.getters import Place
-from palaestra.tasks.desktop.osworld.paths import VM_HOME
+from palaestra.tasks.desktop.osworld.paths import VM_FOLDERS, VM_HOME
 from palaestra.tasks.desktop.osworld.steps import SetupPlan, flag, plan_setup
 from palaestra.tasks.desktop.osworld.task_lists import is_task_list_file, listed_task_files
 from palaestra.tasks.desktop.osworld.vscode_metrics import check_gallery
@@ -80,6 +80,7 @@ class OSWorldTask(DesktopTask):
             goal=self.spec.instruction,
             apps=tuple(plan.apps),
             files=files,
+            dirs=VM_FOLDERS,
             commands=tuple(plan.commands),
             steps=tuple(plan.after_apps),
             home_alias=VM_HOME,
