@@ -2,8 +2,9 @@
 
 ``WS /ws``: each connection is one session. Messages in: ``reset`` (``data``: ``seed``,
 ``episode_id``, and Palaestra's ``task``, ``parts``, ``screenshots``, ``views``), ``step`` (``data``:
-``{"action": "click('12')"}``), ``state``, ``close``. Messages out: ``observation`` (``data``:
-``observation``, ``reward``, ``done``), ``state``, ``error`` (``data``: ``message``, ``code``).
+``{"action": "click('12')"}``, or the tool actions of OpenEnv's ``MCPToolClient``: `openenv_tools`),
+``state``, ``close``. Messages out: ``observation`` (``data``: ``observation``, ``reward``,
+``done``), ``state``, ``error`` (``data``: ``message``, ``code``).
 The session starts with the first ``reset``; a reset naming another task replaces its environment.
 
 ``POST /reset``, ``POST /step``, ``GET /state``: OpenEnv's HTTP routes build a fresh environment
@@ -37,6 +38,7 @@ from palaestra.server.auth import AuthError
 from palaestra.server.capabilities import CAPABILITIES
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, error_of, owner_of, validate
 from palaestra.server.models import OpenEnvAction, OpenEnvReset, OpenEnvStep
+from palaestra.server.openenv_tools import ToolActions, is_tool_action
 from palaestra.server.sessions import Session, SessionError, SessionManager, StepOutcome
 from palaestra.server.view_wire import shared_pngs, views_json
 from palaestra.server.wire import dumps, episode_fields, observation_json, observation_schema
@@ -77,6 +79,7 @@ class _Connection:
             max_action,
         )
         self.session_id: str | None = None
+        self.tools = ToolActions(sessions)
 
     async def handle(self, message: dict[str, Any]) -> dict[str, Any] | None:
         kind = message.get("type", "")
@@ -84,6 +87,8 @@ class _Connection:
             return {"type": "observation", "data": await self.reset(message.get("data") or {})}
         if kind == "step":
             data = message.get("data")
+            if isinstance(data, dict) and is_tool_action(data):  # OpenEnv's MCPToolClient (`openenv_tools`)
+                return {"type": "observation", "data": await self.tools.answer(self._session(), data)}
             action = validate(OpenEnvAction, data, ("data",))
             check_action(action.action, self.max_action)
             session = self._session()

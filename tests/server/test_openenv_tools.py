@@ -1,0 +1,66 @@
+"""OpenEnv's own `MCPToolClient` (the real `openenv-core` package) on ``/ws``: tool actions
+(``list_tools``, ``call_tool``) reach the session's MCP tools, one step each, on real Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+
+from palaestra.server.run import ServerThread
+
+
+def tool_client(base_url: str) -> Any:
+    """OpenEnv's MCP client, imported here rather than at collection (OpenEnv brings Gradio)."""
+    from openenv.core.mcp_client import MCPToolClient
+
+    return MCPToolClient(base_url=base_url)
+
+
+def test_openenvs_mcp_tool_client_solves_a_task_with_the_sessions_tools(server: ServerThread) -> None:
+    async def play() -> None:
+        from openenv.core.env_server.mcp_types import CallToolAction, ListToolsAction
+
+        async with tool_client(server.url) as env:
+            first = await env.reset(task="miniwob.enter-text", seed=4)
+            assert first.done is False
+            listed = await env.step(ListToolsAction())
+            word = listed.observation.metadata["goal"].split('"')[1]  # the goal: the client drops the reset's
+            tools = {t.name: t for t in await env.list_tools()}
+            assert {"browser_snapshot", "browser_type", "browser_click", "submit"} <= set(tools)
+            assert "browser_navigate" not in tools  # MiniWoB++ has no navigation, as over MCP
+            assert tools["browser_click"].input_schema["required"] == ["element", "target"]
+
+            snapshot = await env.call_tool("browser_snapshot")
+            textbox = re.search(r"\[(\w+)\] textbox", snapshot)
+            button = re.search(r"\[(\w+)\] button 'Submit'", snapshot)
+            assert textbox and button, snapshot
+
+            with pytest.raises(
+                RuntimeError, match=r"Did you mean: `browser_click`.*\(type: tool_not_found\)"
+            ):
+                await env.call_tool("browser_clik", element="Submit", target=button.group(1))
+            with pytest.raises(RuntimeError, match=r"`target`: Field required.*\(type: invalid_args\)"):
+                await env.call_tool("browser_click", element="Submit")
+            missed = await env.call_tool("browser_click", element="nothing", target="99999")
+            assert "### Error\nNo element with id '99999'" in missed  # the page's refusal is a result
+
+            typed = await env.call_tool(
+                "browser_type", element="the field", target=textbox.group(1), text=word
+            )
+            assert f"fill('{textbox.group(1)}', '{word}')" in typed
+            clicked = await env.step(
+                CallToolAction(
+                    tool_name="browser_click", arguments={"element": "Submit", "target": button.group(1)}
+                )
+            )
+            assert (clicked.reward, clicked.done) == (1.0, True)
+            assert clicked.observation.error is None
+            assert "The episode is over" in clicked.observation.result["data"]
+            state = await env.state()
+            assert state.step_count == 3  # the missed click, the typing and the click: one step each
+
+    asyncio.run(play())
+    assert server.context.sessions.sessions == {}  # closing the connection closed the session
