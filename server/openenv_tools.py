@@ -21,7 +21,6 @@ from typing import Any, Literal
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field, ValidationError
-from pydantic_core import ErrorDetails
 
 from palaestra.server.http import validate
 from palaestra.server.mcp import build_mcp_server
@@ -47,11 +46,6 @@ class CallTool(Strict):
 
 def is_tool_action(data: dict[str, Any]) -> bool:
     return data.get("type") in TOOL_ACTIONS
-
-
-def argument_problems(errors: list[ErrorDetails]) -> str:
-    """Pydantic's errors as a model reads them: ``target: required; time: not a number``."""
-    return "; ".join(f"`{'.'.join(str(p) for p in e['loc']) or 'arguments'}`: {e['msg']}" for e in errors)
 
 
 class ToolActions:
@@ -101,13 +95,9 @@ async def _call(server: MCPServer, spec: CallTool, known: set[str]) -> dict[str,
         cause = exc.__cause__
         if spec.tool_name not in known:
             kind, message = TOOL_NOT_FOUND, str(exc)
-        elif isinstance(cause, ValidationError):
-            kind = INVALID_ARGS
-            message = (
-                f"{spec.tool_name}: {argument_problems(cause.errors())}. Its input schema is in list_tools."
-            )
-        else:
-            kind, message = EXECUTION_ERROR, str(exc).removeprefix(f"Error executing tool {spec.tool_name}: ")
+        else:  # bad arguments are named by `PalaestraMCP`, which keeps pydantic's error as the cause
+            kind = INVALID_ARGS if isinstance(cause, ValidationError) else EXECUTION_ERROR
+            message = str(exc).removeprefix(f"Error executing tool {spec.tool_name}: ")
         return {"result": None, "error": {"error_type": kind, "message": message}}
     dumped = result.model_dump(mode="json", by_alias=True, exclude_none=True)
     content = dumped.get("content") or []

@@ -42,7 +42,8 @@ def test_openenvs_mcp_tool_client_solves_a_task_with_the_sessions_tools(server: 
                 RuntimeError, match=r"Did you mean: `browser_click`.*\(type: tool_not_found\)"
             ):
                 await env.call_tool("browser_clik", element="Submit", target=button.group(1))
-            with pytest.raises(RuntimeError, match=r"`target`: Field required.*\(type: invalid_args\)"):
+            unnamed = r"Bad arguments for browser_click: `target`: Field required.*\(type: invalid_args\)"
+            with pytest.raises(RuntimeError, match=unnamed):
                 await env.call_tool("browser_click", element="Submit")
             missed = await env.call_tool("browser_click", element="nothing", target="99999")
             assert "### Error\nNo element with id '99999'" in missed  # the page's refusal is a result
