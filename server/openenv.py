@@ -224,9 +224,24 @@ async def http_reset(request: Request) -> WireResponse:
     return WireResponse(openenv_result(outcome, images=session.inline_images, session_id=session.id))
 
 
+#: What a stateless OpenEnv client that sends no ``session_id`` must learn: where the id comes from.
+SESSION_ID_FIX = (
+    "session_id: required: POST /reset opens a session and answers its id as observation.session_id; "
+    "send it with each /step and /state (or use WS /ws, where the connection is the session)."
+)
+
+
 async def http_step(request: Request) -> WireResponse:
     ctx = context_of(request)
-    spec = await body(request, OpenEnvStep)
+    try:
+        spec = await body(request, OpenEnvStep)
+    except BadRequest as exc:  # OpenEnv's own HTTP routes take no session: say where it comes from
+        if not any(f["field"] == "session_id" and f["message"] == "Field required" for f in exc.fields):
+            raise
+        others = [f for f in exc.fields if f["field"] != "session_id"]
+        fields = [{"field": "session_id", "message": "required"}, *others]
+        raise BadRequest("; ".join([SESSION_ID_FIX, *(f"{f['field']}: {f['message']}" for f in others)]),
+                         fields) from None  # fmt: skip
     check_action(spec.action.action, ctx.config.max_action_chars)
     session = ctx.sessions.get(owner_of(request), spec.session_id)
     outcome = await ctx.sessions.run(session, lambda: session.step(spec.action.action))
@@ -236,8 +251,7 @@ async def http_step(request: Request) -> WireResponse:
 async def http_state(request: Request) -> WireResponse:
     sid = request.query_params.get("session_id")
     if not sid:
-        raise BadRequest("session_id: required (the id POST /reset answered with).",
-                         [{"field": "session_id", "message": "required"}])  # fmt: skip
+        raise BadRequest(SESSION_ID_FIX, [{"field": "session_id", "message": "required"}])
     return WireResponse(context_of(request).sessions.get(owner_of(request), sid).state())
 
 

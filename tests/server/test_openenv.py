@@ -86,6 +86,13 @@ def test_default_task_and_the_stateless_http_routes(start_server: Callable[..., 
         assert http.get("/state", params={"session_id": sid}).json()["step_count"] == 1
         missing = http.post("/step", json={"action": {"action": "click('15')"}})
         assert missing.status_code == 422 and missing.json()["error"]["fields"][0]["field"] == "session_id"
+        # OpenEnv's own HTTP routes take no session: the answer says where the id comes from
+        assert (
+            "POST /reset opens a session and answers its id as observation.session_id"
+            in (missing.json()["error"]["message"])
+        )
+        stateless = http.get("/state").json()["error"]
+        assert stateless["message"] == missing.json()["error"]["message"]
         schema = http.get("/schema").json()
         assert schema["action"]["required"] == ["action"]
         assert schema["observation"]["properties"]["screenshot"]["contentMediaType"] == "image/png"
