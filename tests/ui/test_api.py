@@ -95,6 +95,12 @@ def test_the_servers_tokens_decide_and_a_link_sets_the_token_as_a_cookie(runs: R
         with httpx.Client(base_url=served.url, timeout=60) as http:
             refused = http.get("api/runs")
             assert refused.status_code == 401 and "token" in refused.json()["error"]
+            page = http.get("")  # a person's browser, which cannot send a bearer header: the link is the fix
+            assert page.status_code == 401 and "open the URL `palaestra ui` printed" in page.text
+        with httpx.Client(base_url=served.url, cookies={"palaestra_token": "of-a-ui-started-before"}) as old:
+            stale = old.get("")
+            assert stale.status_code == 401 and "a UI started again makes a new token" in stale.text
+        with httpx.Client(base_url=served.url, timeout=60) as http:
             assert http.get("", params={"token": "wrong"}).status_code == 401
             visit = http.get("", params={"token": "alice-token"})
             assert visit.status_code == 303 and "token" not in visit.headers["location"]
