@@ -18,6 +18,9 @@ from pydantic_core import ErrorDetails
 
 from palaestra.server.sessions import Session, SessionManager
 
+#: What a tool answers once the task has ended the episode, instead of the environment's "call
+#: reset()", which no tool does.
+EPISODE_ENDED = "The episode is over (the task ended it); no more actions. Call submit to finish."
 #: The prefixes tool names share (``browser_click``, ``desktop_click``); did-you-mean ignores them.
 PREFIXES = ("browser_", "desktop_")
 #: Turns the answer, whether it is infeasible and the reason into the episode's last action string
@@ -82,6 +85,8 @@ def acting(
     async def act(action: str) -> str:
         if session.submission is not None:
             raise ToolError("The episode was submitted; no more actions.")
+        if session.done:
+            raise ToolError(EPISODE_ENDED)
         await sessions.run(session, lambda: session.step(action))
         return render(session, action)
 

@@ -146,6 +146,10 @@ def test_an_unknown_tool_or_bad_arguments_are_answered_with_the_fix(
             assert wrong_type.is_error and "`time`: Input should be a valid number" in text_of(wrong_type)
             clicked = await mcp.call_tool("browser_click", {"element": "the button", "target": "15"})
             assert not clicked.is_error and "### Error" not in text_of(clicked)
+            # The environment's own answer said "call reset()", which is no tool here.
+            again = await mcp.call_tool("browser_click", {"element": "the button", "target": "15"})
+            assert again.is_error and "no more actions. Call submit to finish." in text_of(again)
+            assert "reset" not in text_of(again)
 
     asyncio.run(play())
 
