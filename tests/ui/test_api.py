@@ -72,6 +72,15 @@ def test_bad_input_gets_an_error_that_names_the_fix(client: httpx.Client, runs: 
     assert client.get("api/run").json()["error"] == "Missing query parameter `run`."
     missing = client.get("api/episode", params={"run": str(runs.baseline), "key": "nobody|x|0"})
     assert missing.status_code == 404
+    # A run moved or mistyped inside the UI's folders is missing (404), not forbidden, and the answer
+    # names the runs there are.
+    typo = runs.results / "baselin"
+    moved = client.get("api/run", params={"run": str(typo)})
+    assert moved.status_code == 404, moved.text
+    assert moved.json()["error"].startswith(f"No run at {typo} (no results.sqlite there).")
+    assert runs.baseline.name in moved.json()["error"]
+    shot = {"run": str(typo), "key": "k", "name": "shot-000.jpg"}
+    assert client.get("api/file", params=shot).status_code == 404
     assert "non-empty list" in client.post("api/playground", json={"messages": []}).json()["error"]
     unreachable = {"model": "m", "base_url": "http://127.0.0.1:9/v1"}  # nothing listens on port 9
     down = client.post(
