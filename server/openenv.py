@@ -45,13 +45,21 @@ async def http_reset(request: Request) -> WireResponse:
                 "session opens. Fix: reset without session_id (a new session) to change them.",
                 [{"field": "views", "message": "differs from the session's"}],
             )
+        if spec.record is not None and spec.record != (session.record_root is not None):
+            raise BadRequest(
+                f"record: session {session.id} is {'' if session.record_root else 'not '}recorded; that is "
+                "chosen when a session opens. Fix: reset without session_id (a new session) to change it.",
+                [{"field": "record", "message": "differs from the session's"}],
+            )
     else:
         task = spec.task or ctx.config.default_task
         if not task:
             raise BadRequest(
                 "task: this server has no default task; name one.", [{"field": "task", "message": "required"}]
             )
-        session = await ctx.sessions.create(owner, task, parts=spec.parts, views=spec.views or [])
+        session = await ctx.sessions.create(
+            owner, task, parts=spec.parts, views=spec.views or [], record=bool(spec.record)
+        )
     if spec.screenshots is not None:
         session.inline_images = spec.screenshots
     outcome = await ctx.sessions.run(

@@ -1,13 +1,14 @@
 """OpenEnv's WebSocket, ``WS /ws``: each connection is one session (`palaestra.server.openenv`).
 
 Messages in: ``reset`` (``data``: ``seed``, ``episode_id``, and Palaestra's ``task``, ``parts``,
-``screenshots``, ``views``), ``step`` (``data``: ``{"action": "click('12')"}``, or the tool actions
-of OpenEnv's ``MCPToolClient``: `openenv_tools`), ``state``, ``close``. Messages out:
+``screenshots``, ``views``, ``record``), ``step`` (``data``: ``{"action": "click('12')"}``, or the
+tool actions of OpenEnv's ``MCPToolClient``: `openenv_tools`), ``state``, ``close``. Messages out:
 ``observation`` (``data``: ``observation``, ``reward``, ``done``), ``state``, ``error`` (``data``:
 ``message``, ``code``). The session starts with the first ``reset``; a reset naming another task
-replaces its environment. The connection remembers its task, parts, views and screenshots, so a
-reset after its session was closed (left idle past ``--idle-timeout``, or after a request timed out)
-opens a new one on the same task, as a reset of a live one would continue it.
+(or other parts, views or ``record``) replaces its environment. The connection remembers what its
+session was asked for, so a reset after the server closed it (left idle past ``--idle-timeout``,
+or after a request timed out) opens a new one on the same task, as a reset of a live one would
+continue it.
 """
 
 from __future__ import annotations
@@ -105,10 +106,12 @@ class _Connection:
             )
         parts = spec.parts if spec.parts is not None else (earlier.asked_parts if earlier else None)
         views = spec.views if spec.views is not None else (list(earlier.views) if earlier else [])
+        record = spec.record if spec.record is not None else bool(earlier and earlier.record_root)
         same = session is not None and session.task == task and same_views(session, views)
+        same = same and session is not None and (session.record_root is not None) == record
         if session is None or not same or tuple(parts or session.asked_parts) != session.asked_parts:
             await self.close()
-            session = await self.sessions.create(self.owner, task, parts=parts, views=views)
+            session = await self.sessions.create(self.owner, task, parts=parts, views=views, record=record)
             self.session_id = session.id
             if gone is not None and gone.task == task:
                 session.inline_images = gone.inline_images
