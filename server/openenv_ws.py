@@ -88,6 +88,13 @@ class _Connection:
             return {"type": "state", "data": state}
         if kind == "close":
             return None
+        if kind == "mcp":  # OpenEnv's JSON-RPC over the socket: MCP itself is served apart, in full
+            where = f"/mcp/{self.session_id}" if self.session_id else "/mcp/{session_id} (after a reset)"
+            raise _Unknown(
+                f"'mcp' messages are not served on /ws. MCP is at {where} (Streamable HTTP, any MCP "
+                "client); on /ws, step with {'type': 'list_tools'} or {'type': 'call_tool', ...} "
+                "(OpenEnv's MCPToolClient)."
+            )
         raise _Unknown(f"Unknown message type: {kind!r}; expected reset, step, state or close.")
 
     async def reset(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from typing import Any
 
@@ -65,3 +66,27 @@ def test_openenvs_mcp_tool_client_solves_a_task_with_the_sessions_tools(server: 
 
     asyncio.run(play())
     assert server.context.sessions.sessions == {}  # closing the connection closed the session
+
+
+def test_openenvs_mcp_messages_are_pointed_to_where_mcp_is_served(server: ServerThread) -> None:
+    """OpenEnv's ``{"type": "mcp"}`` JSON-RPC message on its socket was answered "Unknown message
+    type", with no word of the MCP endpoint this server has."""
+    import websockets
+
+    async def ask() -> dict[str, Any]:
+        async with websockets.connect(server.url.replace("http://", "ws://") + "/ws") as ws:
+            await ws.send(json.dumps({"type": "reset", "data": {"task": "miniwob.click-test", "seed": 1}}))
+            await ws.recv()
+            await ws.send(json.dumps({"type": "state"}))
+            sid = json.loads(await ws.recv())["data"]["session_id"]
+            await ws.send(
+                json.dumps({"type": "mcp", "data": {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}})
+            )
+            answer = json.loads(await ws.recv())
+            return {"sid": sid, **answer}
+
+    answer = asyncio.run(ask())
+    assert answer["type"] == "error" and answer["data"]["code"] == "UNKNOWN_TYPE"
+    assert answer["data"]["message"].startswith(
+        f"'mcp' messages are not served on /ws. MCP is at /mcp/{answer['sid']}"
+    )
