@@ -321,6 +321,10 @@ def build_run_config(
 
     traced = resolve_tasks(settings.suite, settings.tasks) if settings.trace != OFF else []
     check_trace(settings.trace, traced, env_server=settings.env_server)  # an unknown mode: did you mean
+    if settings.env_server and not dry_run:  # a wrong address or token: now, not in every episode
+        from palaestra.server.remote_check import TOKEN_VARIABLE, check_server
+
+        check_server(settings.env_server, os.environ.get(TOKEN_VARIABLE) or None)
     from palaestra.agents.registry import check_agent
 
     for agent in agents:  # fail now, with a did-you-mean, rather than in every worker

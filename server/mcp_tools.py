@@ -1,6 +1,7 @@
 """What every MCP tool set shares, whatever the task's kind: action strings, the server that
-answers an unknown tool with did-you-mean, acting through the session manager, ``submit`` and the
-goal resource. The tool sets themselves live in `mcp` (a web browser) and `mcp_desktop` (a desktop).
+answers an unknown tool with did-you-mean and bad arguments by their names, acting through the
+session manager, ``submit`` and the goal resource. The tool sets themselves live in `mcp` (a web
+browser) and `mcp_desktop` (a desktop).
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from palaestra.server.sessions import Session, SessionManager
 
+#: What a tool answers once the task has ended the episode, instead of the environment's "call
+#: reset()", which no tool does.
+EPISODE_ENDED = "The episode is over (the task ended it); no more actions. Call submit to finish."
 #: The prefixes tool names share (``browser_click``, ``desktop_click``); did-you-mean ignores them.
 PREFIXES = ("browser_", "desktop_")
 #: Turns the answer, whether it is infeasible and the reason into the episode's last action string
@@ -48,7 +53,22 @@ class PalaestraMCP(MCPServer):
             close = difflib.get_close_matches(_bare(name), list(bare), n=2, cutoff=0.6)
             hint = f" Did you mean: {', '.join(f'`{bare[c]}`' for c in close)}?" if close else ""
             raise ToolError(f"Unknown tool `{name}`.{hint} This task's tools: {', '.join(known)}.")
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if not isinstance(exc.__cause__, ValidationError):
+                raise
+            # Pydantic's text names its model and a web page; a model needs the argument and the fix.
+            problems = argument_problems(exc.__cause__.errors())
+            raise ToolError(
+                f"Bad arguments for {name}: {problems}. Fix: call it again with the arguments its input "
+                "schema names (tools/list)."
+            ) from exc.__cause__
+
+
+def argument_problems(errors: list[ErrorDetails]) -> str:
+    r"""Pydantic's errors as a model reads them: ``\`target\`: Field required; ...``."""
+    return "; ".join(f"`{'.'.join(str(p) for p in e['loc']) or 'arguments'}`: {e['msg']}" for e in errors)
 
 
 def hints(read_only: bool = False) -> ToolAnnotations:
@@ -65,6 +85,8 @@ def acting(
     async def act(action: str) -> str:
         if session.submission is not None:
             raise ToolError("The episode was submitted; no more actions.")
+        if session.done:
+            raise ToolError(EPISODE_ENDED)
         await sessions.run(session, lambda: session.step(action))
         return render(session, action)
 

@@ -89,6 +89,11 @@ class OpenEnvReset(BaseModel):
     parts: list[Part] | None = None
     screenshots: bool | None = None
     views: list[View] | None = Field(default=None, description=VIEWS_DESCRIPTION)
+    record: bool | None = Field(
+        default=None,
+        description="write each episode as a trajectory on the server (`palaestra serve --trajectories "
+        "DIR`); chosen when the reset opens a session",
+    )
 
 
 class OpenEnvAction(BaseModel):

@@ -1,10 +1,7 @@
 """OpenEnv's protocol, so `openenv.core.GenericEnvClient` drives any Palaestra task unchanged.
 
-``WS /ws``: each connection is one session. Messages in: ``reset`` (``data``: ``seed``,
-``episode_id``, and Palaestra's ``task``, ``parts``, ``screenshots``, ``views``), ``step`` (``data``:
-``{"action": "click('12')"}``), ``state``, ``close``. Messages out: ``observation`` (``data``:
-``observation``, ``reward``, ``done``), ``state``, ``error`` (``data``: ``message``, ``code``).
-The session starts with the first ``reset``; a reset naming another task replaces its environment.
+``WS /ws``: each connection is one session (`palaestra.server.openenv_ws`), with OpenEnv's messages
+and, for OpenEnv's ``MCPToolClient``, its tool actions (`palaestra.server.openenv_tools`).
 
 ``POST /reset``, ``POST /step``, ``GET /state``: OpenEnv's HTTP routes build a fresh environment
 per request, which cannot hold a browser episode; here ``/reset`` opens a session (or resets the
@@ -23,173 +20,17 @@ OSWorld's screenshot is then this observation's ``screenshot`` (`palaestra.serve
 
 from __future__ import annotations
 
-import contextlib
-import json
-from collections.abc import Iterable
-from typing import Any
-
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from palaestra.server.api import check_action
-from palaestra.server.auth import AuthError
 from palaestra.server.capabilities import CAPABILITIES
-from palaestra.server.http import BadRequest, WireResponse, body, context_of, error_of, owner_of, validate
+from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
 from palaestra.server.models import OpenEnvAction, OpenEnvReset, OpenEnvStep
-from palaestra.server.sessions import Session, SessionError, SessionManager, StepOutcome
-from palaestra.server.view_wire import shared_pngs, views_json
-from palaestra.server.wire import dumps, episode_fields, observation_json, observation_schema
+from palaestra.server.openenv_ws import openenv_result, same_views, websocket_endpoint
+from palaestra.server.wire import observation_schema
 
-#: OpenEnv's error codes for what went wrong with a message (``WSErrorCode``).
-INVALID_JSON, UNKNOWN_TYPE, VALIDATION_ERROR, EXECUTION_ERROR = (
-    "INVALID_JSON", "UNKNOWN_TYPE", "VALIDATION_ERROR", "EXECUTION_ERROR",
-)  # fmt: skip
-
-
-def openenv_result(outcome: StepOutcome, *, images: bool, session_id: str | None = None) -> dict[str, Any]:
-    """``{"observation", "reward", "done"}``: what OpenEnv's ``serialize_observation`` gives."""
-    observation = observation_json(outcome.obs, images=images, pngs=shared_pngs(outcome.views))
-    observation.update(episode_fields(outcome.terminated, outcome.truncated, outcome.info))
-    if session_id is not None:
-        observation["session_id"] = session_id
-    if outcome.views:  # OSWorld's screen travels once: as this observation's (`view_wire`)
-        observation["views"] = views_json(outcome.views, observation, screen=outcome.obs.get("screenshot"))
-    return {
-        "observation": observation,
-        "reward": outcome.reward,
-        "done": outcome.terminated or outcome.truncated,
-    }
-
-
-def same_views(session: Session, views: Iterable[str]) -> bool:
-    return set(session.views) == set(views)
-
-
-class _Connection:
-    """One WebSocket's session, opened by its first reset."""
-
-    def __init__(self, sessions: SessionManager, owner: str, default_task: str, max_action: int) -> None:
-        self.sessions, self.owner, self.default_task, self.max_action = (
-            sessions,
-            owner,
-            default_task,
-            max_action,
-        )
-        self.session_id: str | None = None
-
-    async def handle(self, message: dict[str, Any]) -> dict[str, Any] | None:
-        kind = message.get("type", "")
-        if kind == "reset":
-            return {"type": "observation", "data": await self.reset(message.get("data") or {})}
-        if kind == "step":
-            data = message.get("data")
-            action = validate(OpenEnvAction, data, ("data",))
-            check_action(action.action, self.max_action)
-            session = self._session()
-            outcome = await self.sessions.run(session, lambda: session.step(action.action))
-            return {"type": "observation", "data": openenv_result(outcome, images=session.inline_images)}
-        if kind == "state":
-            state = self._session().state() if self.session_id else {"episode_id": None, "step_count": 0}
-            return {"type": "state", "data": state}
-        if kind == "close":
-            return None
-        raise _Unknown(f"Unknown message type: {kind!r}; expected reset, step, state or close.")
-
-    async def reset(self, data: dict[str, Any]) -> dict[str, Any]:
-        spec = validate(OpenEnvReset, data, ("data",))
-        if spec.session_id is not None:
-            raise BadRequest("data.session_id: a WebSocket is its own session; drop session_id.")
-        session = self.sessions.sessions.get(self.session_id or "")
-        task = spec.task or (session.task if session else "") or self.default_task
-        if not task:
-            raise BadRequest(
-                "data.task: this server has no default task; reset with a task id, e.g. "
-                "reset(task='miniwob.click-test').",
-                [{"field": "data.task", "message": "required"}],
-            )
-        parts = spec.parts if spec.parts is not None else (session.asked_parts if session else None)
-        views = spec.views if spec.views is not None else (list(session.views) if session else [])
-        same = session is not None and session.task == task and same_views(session, views)
-        if session is None or not same or tuple(parts or session.asked_parts) != session.asked_parts:
-            await self.close()
-            session = await self.sessions.create(self.owner, task, parts=parts, views=views)
-            self.session_id = session.id
-        if spec.screenshots is not None:
-            session.inline_images = spec.screenshots
-        live = session
-        outcome = await self.sessions.run(
-            live, lambda: live.reset(seed=spec.seed, episode_id=spec.episode_id)
-        )
-        return openenv_result(outcome, images=session.inline_images)
-
-    def _session(self) -> Any:
-        if self.session_id is None:
-            raise BadRequest("Send a reset first: it opens this connection's session.")
-        return self.sessions.get(self.owner, self.session_id)
-
-    async def close(self) -> None:
-        if self.session_id is not None:
-            sid, self.session_id = self.session_id, None
-            if sid in self.sessions.sessions:
-                await self.sessions.close(self.owner, sid)
-
-
-class _Unknown(Exception):
-    pass
-
-
-async def websocket_endpoint(websocket: WebSocket) -> None:
-    ctx = context_of(websocket)
-    try:
-        owner = owner_of(websocket)
-    except AuthError:
-        await websocket.close(code=1008, reason="invalid or missing token")
-        return
-    await websocket.accept()
-    conn = _Connection(ctx.sessions, owner, ctx.config.default_task, ctx.config.max_action_chars)
-    try:
-        while True:
-            raw = await websocket.receive_text()
-            if len(raw) > ctx.config.max_body_bytes:
-                await _send_error(
-                    websocket, f"Message larger than {ctx.config.max_body_bytes} bytes.", VALIDATION_ERROR
-                )
-                continue
-            try:
-                message = json.loads(raw)
-                if not isinstance(message, dict):
-                    raise ValueError("a message is a JSON object")
-            except ValueError as exc:
-                await _send_error(websocket, f"Invalid JSON: {exc}", INVALID_JSON)
-                continue
-            try:
-                reply = await conn.handle(message)
-            except _Unknown as exc:
-                await _send_error(websocket, str(exc), UNKNOWN_TYPE)
-                continue
-            except (SessionError, AuthError, LookupError, ValueError) as exc:
-                status, code, text, extra = error_of(exc)
-                await _send_error(websocket, text, VALIDATION_ERROR if status == 422 else code, **extra)
-                continue
-            except Exception as exc:  # an environment's failure must not take the connection down
-                await _send_error(websocket, f"{type(exc).__name__}: {exc}", EXECUTION_ERROR)
-                continue
-            if reply is None:
-                break
-            await websocket.send_text(dumps(reply))
-    except WebSocketDisconnect:
-        pass
-    finally:
-        await conn.close()
-    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-        await websocket.close()
-
-
-async def _send_error(websocket: WebSocket, message: str, code: str, **extra: Any) -> None:
-    await websocket.send_text(
-        json.dumps({"type": "error", "data": {"message": message, "code": code, **extra}})
-    )
+__all__ = ["openenv_result", "routes"]
 
 
 async def http_reset(request: Request) -> WireResponse:
@@ -204,13 +45,21 @@ async def http_reset(request: Request) -> WireResponse:
                 "session opens. Fix: reset without session_id (a new session) to change them.",
                 [{"field": "views", "message": "differs from the session's"}],
             )
+        if spec.record is not None and spec.record != (session.record_root is not None):
+            raise BadRequest(
+                f"record: session {session.id} is {'' if session.record_root else 'not '}recorded; that is "
+                "chosen when a session opens. Fix: reset without session_id (a new session) to change it.",
+                [{"field": "record", "message": "differs from the session's"}],
+            )
     else:
         task = spec.task or ctx.config.default_task
         if not task:
             raise BadRequest(
                 "task: this server has no default task; name one.", [{"field": "task", "message": "required"}]
             )
-        session = await ctx.sessions.create(owner, task, parts=spec.parts, views=spec.views or [])
+        session = await ctx.sessions.create(
+            owner, task, parts=spec.parts, views=spec.views or [], record=bool(spec.record)
+        )
     if spec.screenshots is not None:
         session.inline_images = spec.screenshots
     outcome = await ctx.sessions.run(
@@ -219,9 +68,24 @@ async def http_reset(request: Request) -> WireResponse:
     return WireResponse(openenv_result(outcome, images=session.inline_images, session_id=session.id))
 
 
+#: What a stateless OpenEnv client that sends no ``session_id`` must learn: where the id comes from.
+SESSION_ID_FIX = (
+    "session_id: required: POST /reset opens a session and answers its id as observation.session_id; "
+    "send it with each /step and /state (or use WS /ws, where the connection is the session)."
+)
+
+
 async def http_step(request: Request) -> WireResponse:
     ctx = context_of(request)
-    spec = await body(request, OpenEnvStep)
+    try:
+        spec = await body(request, OpenEnvStep)
+    except BadRequest as exc:  # OpenEnv's own HTTP routes take no session: say where it comes from
+        if not any(f["field"] == "session_id" and f["message"] == "Field required" for f in exc.fields):
+            raise
+        others = [f for f in exc.fields if f["field"] != "session_id"]
+        fields = [{"field": "session_id", "message": "required"}, *others]
+        raise BadRequest("; ".join([SESSION_ID_FIX, *(f"{f['field']}: {f['message']}" for f in others)]),
+                         fields) from None  # fmt: skip
     check_action(spec.action.action, ctx.config.max_action_chars)
     session = ctx.sessions.get(owner_of(request), spec.session_id)
     outcome = await ctx.sessions.run(session, lambda: session.step(spec.action.action))
@@ -231,8 +95,7 @@ async def http_step(request: Request) -> WireResponse:
 async def http_state(request: Request) -> WireResponse:
     sid = request.query_params.get("session_id")
     if not sid:
-        raise BadRequest("session_id: required (the id POST /reset answered with).",
-                         [{"field": "session_id", "message": "required"}])  # fmt: skip
+        raise BadRequest(SESSION_ID_FIX, [{"field": "session_id", "message": "required"}])
     return WireResponse(context_of(request).sessions.get(owner_of(request), sid).state())
 
 

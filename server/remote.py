@@ -44,6 +44,7 @@ from palaestra.server import capabilities as can
 from palaestra.server.capabilities import ServerFeatures, read_features, route_missing
 from palaestra.server.evidence_wire import unpack
 from palaestra.server.remote_actions import action_set_of
+from palaestra.server.remote_check import TOKEN_VARIABLE
 from palaestra.server.remote_errors import UNREACHABLE, RemoteEnvError, ServerTooOld
 from palaestra.server.session_errors import NoEvidence
 from palaestra.server.sessions import SessionNotFound
@@ -53,7 +54,6 @@ from palaestra.tasks.base import Evidence
 
 __all__ = ["UNREACHABLE", "RemoteEnv", "RemoteEnvError", "ServerTooOld", "action_set_of"]
 log = logging.getLogger(__name__)
-TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
 
 
 class RemoteEnv(PalaestraEnv):

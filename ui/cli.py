@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from palaestra.ui.links import DEFAULT_HOST, DEFAULT_PORT
+from palaestra.ui.links import DEFAULT_HOST, DEFAULT_PORT, base_url, browsable_url
 
 TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
 
@@ -34,7 +34,7 @@ def add_parser(sub: Any, epilog: str = "") -> None:
 def cmd_ui(args: argparse.Namespace) -> int:
     from palaestra.server.config import ServerConfig
     from palaestra.server.run import serve
-    from palaestra.ui.mount import PREFIX, ui_extension
+    from palaestra.ui.mount import ui_extension
     from palaestra.ui.roots import UiRoots
 
     runs = args.runs or [("results" if Path("results").is_dir() else ".")]
@@ -49,12 +49,15 @@ def cmd_ui(args: argparse.Namespace) -> int:
         idle_timeout=args.idle_timeout, trajectories=args.trajectories,
     )  # fmt: skip
     config = config.with_generated_token()[0].check()
-    host = f"[{config.host}]" if ":" in config.host else config.host
+    here = browsable_url(config.host, config.port)
     link = f"?token={config.tokens[0]}" if config.tokens else ""
-    print(f"Palaestra UI: http://{host}:{config.port}{PREFIX}/{link}")
+    print(f"Palaestra UI: {here}{link}")
     folders = (
         f"runs under {', '.join(map(str, roots.runs))}; memories under {', '.join(map(str, roots.memories))}"
     )
     print(f"  {folders}; the environment API is served here too. Ctrl-C stops it.")
+    if base_url() != here:  # `palaestra show` and the HTML report link episodes to base_url()
+        print(f"  Links printed by `palaestra show` and in reports open {base_url()}; "
+              f"export PALAESTRA_UI_URL={here} to have them open here.")  # fmt: skip
     serve(config, [ui_extension(roots)], log_level="warning")
     return 0

@@ -40,6 +40,12 @@ _TOKEN_NEEDED = (
     "A token is required: open the URL `palaestra ui` printed (it carries ?token=...), "
     "or send Authorization: Bearer <token>."
 )
+#: A cookie or header the server does not know: most often a cookie kept from an earlier `palaestra
+#: ui`, whose generated token changed when it restarted.
+_TOKEN_WRONG = (
+    "The token this browser sent is not this server's (a UI started again makes a new token): open "
+    "the URL `palaestra ui` printed last (it carries ?token=...)."
+)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -65,8 +71,10 @@ class Guard:
             return self._accept_link(request, query_token)
         try:
             self.identify(request)
-        except (PermissionError, PalaestraError) as exc:
-            return _refuse(request, 401, str(exc) or _TOKEN_NEEDED)
+        except (PermissionError, PalaestraError):
+            # The server's own text asks for a bearer header, which a browser on a link cannot send.
+            sent = request.headers.get("authorization") or request.cookies.get(COOKIE)
+            return _refuse(request, 401, _TOKEN_WRONG if sent else _TOKEN_NEEDED)
         if request.method in UNSAFE_METHODS:
             origin = request.headers.get("origin")
             if origin and urlsplit(origin).netloc != request.headers.get("host", ""):

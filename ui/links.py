@@ -7,6 +7,7 @@ was started with. The base is where `palaestra ui` listens by default, or ``$PAL
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,3 +30,12 @@ def run_link(run: str | Path) -> str:
 def episode_link(run: str | Path, key: str, step: int | None = None) -> str:
     link = f"{base_url()}#/episode?run={quote(str(Path(run).resolve()), safe='')}&key={quote(key, safe='')}"
     return link if step is None else f"{link}&step={step}"
+
+
+def browsable_url(host: str, port: int) -> str:
+    """The UI's address as a person opens it: a wildcard bind (``0.0.0.0``, ``::``) is no address a
+    browser elsewhere can open, so this machine's name stands for it; IPv6 literals get brackets."""
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.gethostname()
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}{MOUNT}"

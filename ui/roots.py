@@ -25,6 +25,10 @@ class UiPathError(PalaestraError, ValueError):
     """A run or memory path outside the UI's configured roots, or not what it should be."""
 
 
+class RunNotFound(PalaestraError, LookupError):
+    """A run path inside the UI's roots where no run is (moved, deleted, or a typo): a 404."""
+
+
 @dataclass(frozen=True)
 class UiRoots:
     """The folders the UI serves: runs are found under `runs`, memories live under `memories`.
@@ -54,7 +58,12 @@ class UiRoots:
         """The run folder a request names (an absolute path, or one relative to a run root)."""
         path = _inside(ident, self.runs, "run")
         if not (path / DB_NAME).is_file():
-            raise UiPathError(f"{ident} is not a run folder (no {DB_NAME}).")
+            found = self.find_runs()
+            shown = ", ".join(self.label(r) for r in found[:5]) + (", ..." if len(found) > 5 else "")
+            raise RunNotFound(
+                f"No run at {ident} (no {DB_NAME} there). "
+                + (f"The runs this UI serves: {shown}." if found else "This UI serves no runs yet.")
+            )
         return path
 
     # -- memories -----------------------------------------------------------------------------------

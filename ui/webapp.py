@@ -36,7 +36,7 @@ from palaestra.ui.guard import Guard, GuardMiddleware
 from palaestra.ui.live import LiveSessions
 from palaestra.ui.live_routes import LiveRoutes
 from palaestra.ui.requests import RequestError, as_int, as_mapping, json_body, query_param
-from palaestra.ui.roots import UiPathError, UiRoots
+from palaestra.ui.roots import RunNotFound, UiPathError, UiRoots
 
 STATIC = Path(__file__).parent / "static"
 
@@ -80,7 +80,7 @@ def _json(handler: Callable[[Request], Awaitable[Any]]) -> Handler:
             return JSONResponse({"error": str(exc)}, 403)
         except SessionError as exc:  # the server's own: capacity (503), not found (404), ...
             return JSONResponse({"error": str(exc)}, exc.status)
-        except (ev.NotFoundError, FileNotFoundError) as exc:
+        except (ev.NotFoundError, RunNotFound, FileNotFoundError) as exc:
             return JSONResponse({"error": str(exc)}, 404)
         except (PalaestraError, ValueError, KeyError) as exc:
             return JSONResponse({"error": str(exc).strip("'\"")}, 400)
@@ -154,7 +154,7 @@ class _Ui:
             )
         except UiPathError as exc:
             return JSONResponse({"error": str(exc)}, 403)
-        except (ev.NotFoundError, RequestError, FileNotFoundError) as exc:
+        except (ev.NotFoundError, RunNotFound, RequestError, FileNotFoundError) as exc:
             return JSONResponse({"error": str(exc)}, 404)
         if path.name == TRACE_FILE:  # a download, for Playwright's trace viewer: never shown inline
             return FileResponse(path, media_type="application/zip", filename=trace_download_name(path))
@@ -172,7 +172,7 @@ class _Ui:
             path = await asyncio.to_thread(ev.call_image_path, run, key, name)
         except UiPathError as exc:
             return JSONResponse({"error": str(exc)}, 403)
-        except (ev.NotFoundError, FileNotFoundError) as exc:  # a missing file included
+        except (ev.NotFoundError, RunNotFound, FileNotFoundError) as exc:  # a missing file included
             return JSONResponse({"error": str(exc)}, 404)
         except (RecordedImageError, RequestError) as exc:  # a path, not a file name; a missing parameter
             return JSONResponse({"error": str(exc)}, 400)

@@ -124,7 +124,7 @@ def test_a_task_with_tools_offers_search_apis_and_call_api(
     assert client.get(f"/sessions/{session['id']}").json()["state"]["success"] is True
 
 
-def test_an_unknown_tool_is_answered_with_the_tools_there_are(
+def test_an_unknown_tool_or_bad_arguments_are_answered_with_the_fix(
     server: ServerThread, client: httpx.Client
 ) -> None:
     """The SDK's answer was only "Unknown tool: browser_clik": a model that guessed learned nothing."""
@@ -136,8 +136,20 @@ def test_an_unknown_tool_is_answered_with_the_tools_there_are(
             assert typo.is_error and "Did you mean: `browser_click`?" in text_of(typo)
             absent = await mcp.call_tool("browser_navigate", {"url": "http://example.com"})
             assert absent.is_error and "browser_snapshot" in text_of(absent)  # MiniWoB++ has no navigation
+            # Pydantic's own text named its model ("browser_clickArguments") and a web page, not the fix.
+            untargeted = await mcp.call_tool("browser_click", {"element": "the button"})
+            assert untargeted.is_error and text_of(untargeted) == (
+                "Bad arguments for browser_click: `target`: Field required. Fix: call it again with the "
+                "arguments its input schema names (tools/list)."
+            )
+            wrong_type = await mcp.call_tool("browser_wait_for", {"time": "soon"})
+            assert wrong_type.is_error and "`time`: Input should be a valid number" in text_of(wrong_type)
             clicked = await mcp.call_tool("browser_click", {"element": "the button", "target": "15"})
             assert not clicked.is_error and "### Error" not in text_of(clicked)
+            # The environment's own answer said "call reset()", which is no tool here.
+            again = await mcp.call_tool("browser_click", {"element": "the button", "target": "15"})
+            assert again.is_error and "no more actions. Call submit to finish." in text_of(again)
+            assert "reset" not in text_of(again)
 
     asyncio.run(play())
 

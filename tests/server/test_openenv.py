@@ -86,6 +86,13 @@ def test_default_task_and_the_stateless_http_routes(start_server: Callable[..., 
         assert http.get("/state", params={"session_id": sid}).json()["step_count"] == 1
         missing = http.post("/step", json={"action": {"action": "click('15')"}})
         assert missing.status_code == 422 and missing.json()["error"]["fields"][0]["field"] == "session_id"
+        # OpenEnv's own HTTP routes take no session: the answer says where the id comes from
+        assert (
+            "POST /reset opens a session and answers its id as observation.session_id"
+            in (missing.json()["error"]["message"])
+        )
+        stateless = http.get("/state").json()["error"]
+        assert stateless["message"] == missing.json()["error"]["message"]
         schema = http.get("/schema").json()
         assert schema["action"]["required"] == ["action"]
         assert schema["observation"]["properties"]["screenshot"]["contentMediaType"] == "image/png"
@@ -143,3 +150,22 @@ def test_a_session_opened_through_openenv_asks_for_views_and_gets_them_in_the_ob
         assert refused.status_code == 422 and refused.json()["error"]["code"] == "VIEW_UNAVAILABLE"
         assert "views" in http.get("/schema").json()["observation"]["properties"]
     server.call(server.context.sessions.close_all())
+
+
+def test_a_connection_whose_session_timed_out_is_told_so_and_a_reset_reopens_its_task(
+    server: ServerThread,
+) -> None:
+    """A training loop that paused past ``--idle-timeout`` got "No session" and then, resetting with
+    a seed only, "this server has no default task": the connection had forgotten its task."""
+    with openenv_client(server.url).sync() as env:
+        first = env.reset(task="miniwob.click-test", seed=1, parts=["axtree"])
+        assert "elements" not in first.observation
+        (session,) = server.context.sessions.sessions.values()
+        session.last_used -= server.context.config.idle_timeout + 1  # left idle, as by a long pause
+        assert server.call(server.context.sessions.reap()) == [session.id]
+        with pytest.raises(RuntimeError, match=r"closed by the server.*idle timeout.*Send a reset"):
+            env.step({"action": "click('15')"})
+        again = env.reset(seed=2)  # the task and parts of the session that was closed
+        assert again.observation["goal"] == "Click the button." and "elements" not in again.observation
+        assert env.state()["task"] == "miniwob.click-test"
+        assert env.step({"action": "click('15')"}).observation["success"] is True

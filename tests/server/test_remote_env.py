@@ -18,7 +18,9 @@ import pytest
 from palaestra.cli import main
 from palaestra.envs import make_env
 from palaestra.envs.obs import ObsConfig
+from palaestra.runs.episode import EpisodeWorker
 from palaestra.runs.results import load_rows
+from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 from palaestra.runs.trajectory import read_trajectory
 from palaestra.server import RemoteEnv
 from palaestra.server.remote import RemoteEnvError
@@ -178,19 +180,46 @@ def test_eval_with_env_server_runs_every_episode_in_the_server(
     assert episode.header["source"] == "run" and episode.success and episode.demonstration_steps()
 
 
-def test_eval_against_a_server_that_is_down_is_an_infrastructure_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A served environment that cannot be made is retried and reported as the infrastructure's
-    (`environment_error`), never as the agent's bug (`agent_error`, which resuming keeps)."""
-    monkeypatch.chdir(tmp_path)
+def test_an_episode_on_a_server_that_is_down_is_an_infrastructure_error(tmp_path: Path) -> None:
+    """A served environment that cannot be made (the server went away during a run) is reported as
+    the infrastructure's (`environment_error`, which runs retry), never as the agent's bug
+    (`agent_error`, which resuming keeps)."""
     down = f"http://127.0.0.1:{free_port()}"
+    worker = EpisodeWorker(RunSettings(env_server=down), str(tmp_path))
+    try:
+        out = worker.run(EpisodeSpec(AgentEntry("oracle"), "miniwob.enter-text", 0))
+    finally:
+        worker.close()
+    assert out.error_kind == "environment_error", out
+    assert "palaestra serve" in out.error_message
+
+
+def test_eval_stops_before_anything_runs_on_a_server_it_cannot_reach_or_use(
+    start_server: Callable[..., ServerThread],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each episode found the mistake in turn: the run went through every one and recorded each as
+    an environment error. Now the command stops at once (exit 2) with the fix, and writes no run."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PALAESTRA_SERVER_TOKEN", raising=False)
+    guarded = start_server(tokens=("the-token",))
     argv = ["eval", "--agent", "oracle", "--tasks", "enter-text", "--seeds", "0", "--workers", "1",
-            "--retries", "0", "--out", "run", "--env-server", down]  # fmt: skip
-    main(argv)
+            "--out", "run"]  # fmt: skip
+    down = f"http://127.0.0.1:{free_port()}"
+    assert main([*argv, "--env-server", down]) == 2
+    assert "cannot reach the environment server" in capsys.readouterr().err
+    assert main([*argv, "--env-server", guarded.url]) == 2
+    assert "needs a token and $PALAESTRA_SERVER_TOKEN is not set. Fix: export" in capsys.readouterr().err
+    monkeypatch.setenv("PALAESTRA_SERVER_TOKEN", "not-the-token")
+    assert main([*argv, "--env-server", guarded.url]) == 2
+    assert "holds a token it does not take" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists() and guarded.context.sessions.opened == 0
+    monkeypatch.setenv("PALAESTRA_SERVER_TOKEN", "the-token")
+    assert main([*argv, "--env-server", guarded.url]) == 0
     (row,) = load_rows(tmp_path / "run")
-    assert row["error_kind"] == "environment_error", row
-    assert "palaestra serve" in row["error_message"]
+    assert row["success"], row
 
 
 @pytest.mark.parametrize("given", [["--token", ""], ["--token", " "], []])

@@ -99,3 +99,30 @@ def test_a_recorded_session_becomes_an_exemplar(start_server, tmp_path: Path) ->
     assert (exemplar.suite, exemplar.task, len(exemplar.trajectory)) == ("miniwob", "enter-text", 2)
     memory, added = add_to_memory(tmp_path / "mem", [exemplar], embedder=HashingEmbedder())
     assert added == 1 and memory.get(memory.ids()[0]).goal == episode.header["goal"]
+
+
+def test_openenv_clients_record_their_sessions_too(start_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """OpenEnv's reset took no ``record``: only the session API could record under --trajectories."""
+    import asyncio
+
+    from openenv.core.generic_client import GenericEnvClient
+
+    server: ServerThread = start_server(trajectories=str(tmp_path / "traj"))
+
+    async def play() -> None:
+        async with GenericEnvClient(base_url=server.url) as env:
+            await env.reset(task="miniwob.click-test", seed=2, record=True)
+            assert (await env.step({"action": "click('15')"})).observation["success"] is True
+            await env.reset(seed=3)  # the connection's session stays recorded: a second episode
+
+    asyncio.run(play())
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        sid = http.post("/reset", json={"task": "miniwob.click-test", "seed": 4, "record": True}).json()[
+            "observation"
+        ]["session_id"]
+        http.post("/step", json={"action": {"action": "click('15')"}, "session_id": sid})
+        unrecorded = http.post("/reset", json={"session_id": sid, "record": False})
+        assert unrecorded.status_code == 422 and "chosen when a session opens" in unrecorded.text
+        assert http.delete(f"/sessions/{sid}").status_code == 204
+    episodes = [read_trajectory(folder) for folder in find_trajectories(tmp_path / "traj")]
+    assert sorted((e.header["seed"], e.success) for e in episodes) == [(2, True), (3, False), (4, True)]

@@ -72,6 +72,15 @@ def test_bad_input_gets_an_error_that_names_the_fix(client: httpx.Client, runs: 
     assert client.get("api/run").json()["error"] == "Missing query parameter `run`."
     missing = client.get("api/episode", params={"run": str(runs.baseline), "key": "nobody|x|0"})
     assert missing.status_code == 404
+    # A run moved or mistyped inside the UI's folders is missing (404), not forbidden, and the answer
+    # names the runs there are.
+    typo = runs.results / "baselin"
+    moved = client.get("api/run", params={"run": str(typo)})
+    assert moved.status_code == 404, moved.text
+    assert moved.json()["error"].startswith(f"No run at {typo} (no results.sqlite there).")
+    assert runs.baseline.name in moved.json()["error"]
+    shot = {"run": str(typo), "key": "k", "name": "shot-000.jpg"}
+    assert client.get("api/file", params=shot).status_code == 404
     assert "non-empty list" in client.post("api/playground", json={"messages": []}).json()["error"]
     unreachable = {"model": "m", "base_url": "http://127.0.0.1:9/v1"}  # nothing listens on port 9
     down = client.post(
@@ -95,6 +104,12 @@ def test_the_servers_tokens_decide_and_a_link_sets_the_token_as_a_cookie(runs: R
         with httpx.Client(base_url=served.url, timeout=60) as http:
             refused = http.get("api/runs")
             assert refused.status_code == 401 and "token" in refused.json()["error"]
+            page = http.get("")  # a person's browser, which cannot send a bearer header: the link is the fix
+            assert page.status_code == 401 and "open the URL `palaestra ui` printed" in page.text
+        with httpx.Client(base_url=served.url, cookies={"palaestra_token": "of-a-ui-started-before"}) as old:
+            stale = old.get("")
+            assert stale.status_code == 401 and "a UI started again makes a new token" in stale.text
+        with httpx.Client(base_url=served.url, timeout=60) as http:
             assert http.get("", params={"token": "wrong"}).status_code == 401
             visit = http.get("", params={"token": "alice-token"})
             assert visit.status_code == 303 and "token" not in visit.headers["location"]

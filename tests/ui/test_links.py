@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 from ui_support import Person, Runs, ServedUi
@@ -54,3 +61,34 @@ def test_show_lists_at_most_twenty_failures_unless_asked_for_every_episode() -> 
     short = format_episode_links("results/x", rows)
     assert short.count("#/episode?") == 20 and "… and 5 more: palaestra show results/x --episodes" in short
     assert format_episode_links("results/x", rows, every=True).count("#/episode?") == 25
+
+
+def test_palaestra_ui_on_all_addresses_prints_an_address_to_open_and_how_links_reach_it(
+    tmp_path: Path,
+) -> None:
+    """It printed http://0.0.0.0:PORT/ui/?token=..., which no browser on another machine opens, and
+    `palaestra show`'s links kept pointing at the default address without saying so."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "PALAESTRA_UI_URL"} | {"PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "palaestra.cli", "ui", str(tmp_path), "--memories", str(tmp_path / "m"),
+               "--host", "0.0.0.0", "--port", str(port), "--token", "banner-token"]  # fmt: skip
+    ui = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        listening(port, ui)  # the banner is printed whole before the server listens
+    finally:
+        ui.terminate()
+        banner = ui.communicate(timeout=60)[0].splitlines()
+    here = f"http://{socket.gethostname()}:{port}/ui/"
+    assert banner[0] == f"Palaestra UI: {here}?token=banner-token"
+    assert f"export PALAESTRA_UI_URL={here} to have them open here" in banner[2]
+
+
+def listening(port: int, process: subprocess.Popen[str]) -> None:
+    """Wait until ``process`` accepts connections on ``port`` (or has exited)."""
+    while process.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
