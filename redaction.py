@@ -49,6 +49,7 @@ _ASSIGNMENT = re.compile(
     r"""(?P<value>["'][^"'\n]*["']|[^\s,;&"'}\]\)]+)"""
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+_SCHEMES = frozenset({"bearer", "basic"})
 
 
 def key_words(name: str) -> list[str]:
@@ -146,8 +147,8 @@ def _mask_assignment(match: re.Match[str]) -> str:
     if not is_secret_key(match.group("key").strip("\"'").lstrip("0123456789_.-")):
         return match.group(0)
     value = match.group("value")
-    if value.strip("\"'").startswith(REDACTED[:-1]):
-        return match.group(0)
+    if value.strip("\"'").startswith(REDACTED[:-1]) or value.lower() in _SCHEMES:
+        return match.group(0)  # a scheme (`Authorization: Bearer ...`): `_BEARER` takes what follows
     quote = value[0] if value[:1] in ("'", '"') else ""
     return f"{match.group('key')}{match.group('sep')}{quote}{REDACTED}{quote}"
 

@@ -66,7 +66,7 @@ class Auth:
         token = token_from(headers, cookies or {})
         if token is None:
             raise AuthError(
-                "This server needs a token: send `Authorization: Bearer <token>` "
+                "This server needs a token. Send `Authorization: Bearer <token>` "
                 "(the token `palaestra serve` printed or was given with --token)."
             )
         return self.owner_of_token(token)

@@ -9,6 +9,7 @@ import pytest
 from uvicorn.logging import AccessFormatter
 
 from palaestra.redaction import REDACTED, redact_logs, redact_text
+from palaestra.server.auth import Auth, AuthError
 
 R = REDACTED
 
@@ -22,12 +23,25 @@ R = REDACTED
         ("9:e.rno.token:.", f"9:e.rno.token:{R}"), ("x token: abcd", f"x token: {R}"),
         ("max_tokens=5", "max_tokens=5"), ("a9token=abc", "a9token=abc"),
         ("ab1" * 3000 + " password=hunter22", "ab1" * 3000 + f" password={R}"),
+        # The scheme names how the credential after it is sent: the credential goes, the scheme stays.
+        ("Authorization: Bearer s3cr3t-value", f"Authorization: Bearer {R}"),
+        ("authorization=Basic dXNlcjpwYXNz", f"authorization=Basic {R}"),
+        ("Authorization: Bearer", "Authorization: Bearer"),
     ],
 )  # fmt: skip
 def test_key_value_secrets_are_found_where_the_key_starts(text: str, expected: str) -> None:
     """A key is the run of name characters from its first letter (``-_token`` names ``token``,
     ``a9token`` is a name of its own); a long blob before it is no obstacle."""
     assert redact_text(text) == expected
+
+
+def test_the_servers_token_advice_survives_redaction() -> None:
+    """A 401 recorded in a run (`palaestra eval --env-server`) said "needs a token: [redacted]
+    `Authorization: [redacted] <token>`": its own advice looked like secrets."""
+    with pytest.raises(AuthError) as refused:
+        Auth(["s3cr3t-value"]).owner({})
+    message = str(refused.value)
+    assert redact_text(message) == message and "Authorization: Bearer <token>" in message
 
 
 def _access_line(path: str) -> str:
