@@ -25,6 +25,11 @@ class UiPathError(PalaestraError, ValueError):
     """A run or memory path outside the UI's configured roots, or not what it should be."""
 
 
+class MemoryNotNamed(PalaestraError, ValueError):
+    """A memory request that names no memory, or a UI started without a memory root: a 400 (the
+    request needs fixing, no path was refused)."""
+
+
 class RunNotFound(PalaestraError, LookupError):
     """A run path inside the UI's roots where no run is (moved, deleted, or a typo): a 404."""
 
@@ -71,9 +76,9 @@ class UiRoots:
     def memory(self, ident: str) -> Path:
         """A memory folder a request names; it need not exist yet (demonstrations create it)."""
         if not self.memories:
-            raise UiPathError("No memory folder is configured: start the UI with --memories DIR.")
+            raise MemoryNotNamed("No memory folder is configured: start the UI with --memories DIR.")
         if not ident.strip():
-            raise UiPathError("Name the memory: a folder name under the memory root.")
+            raise MemoryNotNamed("Name the memory: a folder name under the memory root.")
         return _inside(ident, self.memories, "memory")
 
     def find_memories(self) -> list[Path]:

@@ -171,6 +171,8 @@ def test_a_saved_demonstration_leaves_out_the_actions_that_failed(client: httpx.
     for action in actions:
         stepped = client.post(f"api/live/{sid}/step", json={"action": action}).json()
     assert stepped["success"] and [bool(h["error"]) for h in stepped["history"]] == [False, True, True, False]
+    unnamed = client.post(f"api/live/{sid}/save", json={"memory": " "})
+    assert unnamed.status_code == 400 and "Name the memory" in unnamed.json()["error"]  # not a refusal
     saved = client.post(f"api/live/{sid}/save", json={"memory": "typos"}).json()
     assert saved["added"] == 1
     (listed,) = client.get("api/memory", params={"path": "typos"}).json()["exemplars"]
