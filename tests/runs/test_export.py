@@ -221,6 +221,24 @@ def test_an_existing_file_is_kept_unless_forced(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]  # no temporary file left
 
 
+def test_an_export_with_no_rows_is_refused_naming_the_fix(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The oracle asks no model, so its calls are no rows: an empty file would load as nothing and
+    fail in the trainer, far from the cause. The export stops instead, naming the flags that write
+    its demonstrations, and leaves no file."""
+    out = tmp_path / "train.jsonl"
+    assert main(["export", str(run), "--agents", "oracle", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "No messages rows" in err and "asks no model" in err
+    assert "--as-agent generic" in err and "--format steps" in err
+    assert main(["export", str(run), "--agents", "generic", "--tasks", "enter-text", "--success-only",
+                 "--out", str(out)]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "not a success (--success-only): 2" in err and "loosen the filters" in err
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.fixture(scope="module")
 def synapse_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ScriptedLLMServer]]:
     """Synapse (no memory) over a model that continues text: its prompts go out as one text."""
