@@ -52,6 +52,10 @@ class PageObject(spaces.Space[dict[str, Any]]):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PageObject)
 
+    def __repr__(self) -> str:
+        # Printed inside the observation space's repr: say what the key holds, not an address.
+        return "PageObject(dict)"
+
 
 def browsergym_space(viewport: tuple[int, int]) -> spaces.Dict:
     """BrowserGym's observation space (its ``AnyDict`` and sequences as our equivalents)."""

@@ -100,7 +100,29 @@ def export(paths: Sequence[str | Path], out: str | Path, options: ExportOptions)
                 tally.tokens_out += tokens_out
                 tally.longest_call = max(tally.longest_call, tokens_in + tokens_out)
         tally.images, tally.images_folder = images.count, images.final
+        if not tally.rows:  # raised inside the block: no empty --out for a trainer to fail on later
+            raise ConfigError(_no_rows(tally, out, options.fmt))
     return tally
+
+
+def _no_rows(tally: Tally, out: Path, fmt: str) -> str:
+    """Why an export has nothing to write, and the fix. An empty file exits fine here and fails
+    later, far from its cause (`datasets` reads no columns from it; a trainer gets no rows)."""
+    said = [f"{tally.read} episodes read, {tally.kept} kept"]
+    said += [f"dropped, {why}: {n}" for why, n in sorted(tally.dropped.items())]
+    said += [f"steps left out, {why}: {n}" for why, n in sorted(tally.skipped_steps.items())]
+    if not tally.read:
+        fix = "name a run (the --out of `palaestra eval`) or a folder of trajectories"
+    elif not tally.kept:
+        fix = "loosen the filters that dropped every episode (--success-only, --tasks, --agents, ...)"
+    elif any(why.startswith("no prompt") for why in tally.skipped_steps):
+        fix = (
+            "these agents ask no model: write their steps as an LLM agent's calls (--as-agent generic) "
+            "or as steps for offline RL (--format steps)"
+        )
+    else:
+        fix = "see the reasons above, and export other episodes or another --format"
+    return f"No {fmt} rows to write to {out} ({'; '.join(said)}). Fix: {fix}."
 
 
 def _same_kind_of_content(row: dict[str, Any], seen: dict[str, str]) -> None:

@@ -25,7 +25,10 @@ from palaestra.runs.export_cli import FORMATS
 from palaestra.runs.export_images import IMAGES_KEY, ImageSink, text_parts, vision_messages
 from palaestra.runs.export_source import ExportEpisode
 
-__all__ = ["FORMATS", "call_row", "recorded_style", "step_row", "without_answer"]
+__all__ = ["FORMATS", "call_row", "recorded_style", "step_row", "without_answer", "without_local_path"]
+
+#: How a ``file://`` address is shown to a policy, as the generic agent shows it (`agents.generic`).
+LOCAL_PAGE = "url: (a local page)"
 
 
 def provenance(episode: ExportEpisode, step: dict[str, Any]) -> dict[str, Any]:
@@ -129,8 +132,20 @@ def step_row(episode: ExportEpisode, step: dict[str, Any], observation: str) -> 
     """One step for offline RL: the observation the action was chosen on, the action and its outcome."""
     index = int(step.get("index") or 0)
     return {
-        "goal": episode.goal, "observation": observation, "action": str(step.get("action") or ""),
+        "goal": episode.goal, "observation": without_local_path(observation),
+        "action": str(step.get("action") or ""),
         "reward": float(step.get("reward") or 0.0), "terminated": bool(step.get("terminated")),
         "truncated": bool(step.get("truncated")), "next_observation_index": index + 1,
         **provenance(episode, step),
     }  # fmt: skip
+
+
+def without_local_path(observation: str) -> str:
+    """The observation text with a ``file://`` address (its ``url:`` line) shown as a local page.
+
+    The address is a path on the machine that recorded the run (``/.../miniwob/click-test.html``):
+    it names a MiniWoB++ page's task, which a policy must not be trained to read, and a folder that
+    differs on the machine it will be evaluated on. The generic agent hides it from its model too.
+    """
+    lines = observation.split("\n")
+    return "\n".join(LOCAL_PAGE if line.startswith("url: file:") else line for line in lines)

@@ -80,6 +80,8 @@ def test_each_key_has_browsergyms_type_and_shape() -> None:
     try:
         obs, _ = env.reset(seed=5)
         assert env.observation_space.contains(obs)
+        assert "object at 0x" not in repr(env.observation_space)  # a space printed says what it holds
+        assert "'dom_object': PageObject(dict)" in repr(env.observation_space)
         assert list(obs) == [
             "chat_messages", "goal", "goal_object", "open_pages_urls", "open_pages_titles",
             "active_page_index", "url", "screenshot", "dom_object", "axtree_object",

@@ -141,9 +141,11 @@ def test_steps_rows_hold_the_observation_the_agent_saw(
     assert len(rows) >= 4 and {r["agent"] for r in rows} == {"oracle"}
     folder = run / "episodes" / "oracle" / "miniwob.enter-text" / "1"
     mine = [r for r in rows if r["task"] == "miniwob.enter-text" and r["seed"] == 1]
+    local = re.compile(r"^url: file:.*$", re.MULTILINE)  # a path on this machine, naming the task
     assert [r["observation"] for r in mine] == [
-        (folder / f"obs-{i:03d}.txt").read_text() for i in range(len(mine))
+        local.sub("url: (a local page)", (folder / f"obs-{i:03d}.txt").read_text()) for i in range(len(mine))
     ]
+    assert not any("file:" in r["observation"] or r["task"].split(".")[1] in r["observation"] for r in rows)
     assert [r["next_observation_index"] for r in mine] == list(range(1, len(mine) + 1))
     assert (
         mine[-1]["terminated"] is True and mine[-1]["reward"] == 1.0 and mine[0]["goal"].startswith("Enter")
@@ -219,6 +221,24 @@ def test_an_existing_file_is_kept_unless_forced(
     assert main(["export", str(run), "--agents", "generic", "--out", str(out), "--force"]) == 0
     assert out.read_text().startswith('{"messages"')
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]  # no temporary file left
+
+
+def test_an_export_with_no_rows_is_refused_naming_the_fix(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The oracle asks no model, so its calls are no rows: an empty file would load as nothing and
+    fail in the trainer, far from the cause. The export stops instead, naming the flags that write
+    its demonstrations, and leaves no file."""
+    out = tmp_path / "train.jsonl"
+    assert main(["export", str(run), "--agents", "oracle", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "No messages rows" in err and "asks no model" in err
+    assert "--as-agent generic" in err and "--format steps" in err
+    assert main(["export", str(run), "--agents", "generic", "--tasks", "enter-text", "--success-only",
+                 "--out", str(out)]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "not a success (--success-only): 2" in err and "loosen the filters" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.fixture(scope="module")
