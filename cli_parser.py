@@ -45,8 +45,8 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "report": ["palaestra report results/mem", "palaestra report results/mem --out mem.html"],
     "export": [
-        "palaestra export results/mem --out train.jsonl",
-        "palaestra export results/mem --success-only --format prompt-completion --out sft.jsonl",
+        "palaestra export results/llm --out train.jsonl",
+        "palaestra export results/llm --success-only --format prompt-completion --out sft.jsonl",
         "palaestra export results/mem --format steps --drop-failed-actions --out steps.jsonl",
         "palaestra export results/mem --agents memory --as-agent generic --out demos.jsonl",
     ],

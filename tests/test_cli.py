@@ -82,10 +82,18 @@ def sandbox(
         tmp_path / "results/mem", {("memory", "click-test"): "2/3", ("random", "click-test"): "1/3"},
         config_hash=hashes,
     )  # fmt: skip
-    for demo_dir in (mem / "episodes").glob("*/*/*"):
+    for demo_dir in (mem / "episodes").glob("*/*/*"):  # agents that ask no model, with --record-demos
         demo = {"state": "[3] button 'Click Me!'", "action": "click('3')", "target": {}}
-        lines = [{"type": "episode", "goal": "Click the button."}, {"type": "step", "index": 0, "demo": demo}]
+        step = {
+            "type": "step",
+            "index": 0,
+            "action": "click('3')",
+            "demo": demo,
+            "observation": "obs-000.txt",
+        }
+        lines = [{"type": "episode", "goal": "Click the button."}, step]
         (demo_dir / TRAJECTORY_FILE).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    build_run(tmp_path / "results/llm", {"click-test": "2/3"}, agent="generic")  # an LLM agent's calls
     build_run(tmp_path / "results/a", {"click-test": "2/4"}, agent="memory")
     build_run(tmp_path / "results/b", {"click-test": "3/4"}, agent="memory")
     shop = {"shop.product-price-0": "1/1"}  # a site run (with no evidence) for the README's `judge`

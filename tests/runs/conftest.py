@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from palaestra.runs.artifacts import episode_dir
+from palaestra.runs.observations import observation_record, record_name, save_observation
 from palaestra.runs.records import FAILURE, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.store import RunStore
 from palaestra.runs.trajectory import TRAJECTORY_FILE
@@ -106,6 +107,8 @@ def _episode(
         (folder / f"obs-{index:03d}.txt").write_text(
             f"goal: {goal}\nurl: file:///{task}.html\n[{index}] button\n"
         )
+        page = {"goal": goal, "url": f"file:///{task}.html", "axtree": f"[{index}] button", "elements": []}
+        save_observation(observation_record(page), folder / record_name(f"obs-{index:03d}.txt"))
         out.steps.append(
             StepRecord(
                 index=index, action=f"click('{10 + index}')", error="" if index else "no element 9",
@@ -117,7 +120,8 @@ def _episode(
         thoughts = f"thinking about step {index}"
         log.append(
             {"type": "step", "index": index, "action": out.steps[-1].action, "thoughts": thoughts,
-             "extra": {}, "messages": [{"role": "user", "content": goal}], "raw_response": f"RAW-{index}"}
+             "extra": {}, "messages": [{"role": "user", "content": goal}], "raw_response": f"RAW-{index}",
+             "observation": f"obs-{index:03d}.txt", "screenshot": f"shot-{index:03d}.jpg"}
         )  # fmt: skip
     header = {"type": "episode", "format": 1, "task": task, "seed": seed, "goal": goal, "source": "run"}
     (folder / TRAJECTORY_FILE).write_text("".join(json.dumps(line) + "\n" for line in [header, *log]))
