@@ -188,12 +188,17 @@ def _rows(
 ) -> Iterator[dict[str, Any]]:  # fmt: skip
     assert episode.trajectory is not None
     if options.fmt == "steps":
+        trajectory = episode.trajectory
+        last = max((int(s.get("index") or 0) for s in trajectory.steps), default=-1)
+        final = trajectory.file(str((trajectory.end or {}).get("final_observation") or ""))
+        final_text = final.read_text(encoding="utf-8", errors="replace") if final is not None else ""
         for step in _kept_steps(episode, options, tally):
-            path = episode.trajectory.file(str(step.get("observation") or ""))
+            path = trajectory.file(str(step.get("observation") or ""))
             if path is None:
                 tally.skip("no observation text (obs-NNN.txt)")
                 continue
-            row = step_row(episode, step, path.read_text(encoding="utf-8", errors="replace"))
+            after = final_text if int(step.get("index") or 0) == last else ""
+            row = step_row(episode, step, path.read_text(encoding="utf-8", errors="replace"), after)
             where = episode.step_name(step)
             shot = step_screenshot(episode.folder, step, images, where) if images is not None else None
             yield {**row, IMAGE_KEY: shot} if shot else row

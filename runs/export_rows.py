@@ -128,14 +128,21 @@ def recorded_style(step: dict[str, Any]) -> str:
     return str(style or "chat")
 
 
-def step_row(episode: ExportEpisode, step: dict[str, Any], observation: str) -> dict[str, Any]:
-    """One step for offline RL: the observation the action was chosen on, the action and its outcome."""
+def step_row(
+    episode: ExportEpisode, step: dict[str, Any], observation: str, final_observation: str = ""
+) -> dict[str, Any]:
+    """One step for offline RL: the observation the action was chosen on, the action and its outcome.
+
+    ``final_observation`` is the page after the episode's last step, on that step's row only ("" on
+    the others): no row holds it as its observation, and a value learner bootstraps from it when the
+    episode was truncated (the step limit) rather than ended."""
     index = int(step.get("index") or 0)
     return {
         "goal": episode.goal, "observation": without_local_path(observation),
         "action": str(step.get("action") or ""),
         "reward": float(step.get("reward") or 0.0), "terminated": bool(step.get("terminated")),
         "truncated": bool(step.get("truncated")), "next_observation_index": index + 1,
+        "final_observation": without_local_path(final_observation),
         **provenance(episode, step),
     }  # fmt: skip
 

@@ -147,6 +147,13 @@ def test_steps_rows_hold_the_observation_the_agent_saw(
     ]
     assert not any("file:" in r["observation"] or r["task"].split(".")[1] in r["observation"] for r in rows)
     assert [r["next_observation_index"] for r in mine] == list(range(1, len(mine) + 1))
+    # The page after the last step is no row's observation: the last row holds it (a truncated
+    # episode's value target bootstraps from it), the others hold "".
+    final = (folder / f"obs-{len(mine):03d}.txt").read_text()
+    assert [r["final_observation"] for r in mine] == [""] * (len(mine) - 1) + [
+        local.sub("url: (a local page)", final)
+    ]
+    assert final and mine[-1]["final_observation"] != mine[-1]["observation"]
     assert (
         mine[-1]["terminated"] is True and mine[-1]["reward"] == 1.0 and mine[0]["goal"].startswith("Enter")
     )
