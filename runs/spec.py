@@ -165,17 +165,20 @@ def resolve_tasks(suite: str, patterns: Sequence[str]) -> list[str]:
         matched = list_tasks(pattern, suite)
         if not matched and own_suite in known:
             matched = list_tasks(pattern, own_suite)
-        if not matched and own_suite in unavailable_suites():  # not unknown: say why it is empty
-            reason = unavailable_suites()[own_suite]
-            raise SuiteUnavailable(f"The suite `{own_suite}` has no tasks here: {reason}")
-        if not matched:  # did-you-mean among the suite the pattern names, else the run's suite
-            full = own_suite in known
-            named = own_suite if full and own_suite is not None else suite
-            names = list_tasks("*", named) if full else [t.split(".", 1)[1] for t in every]
-            raise UnknownNameError(
-                "task", pattern, names, hint=f"`palaestra list tasks --suite {named}` lists them."
-            )
-        chosen.extend(m for m in matched if m not in chosen)
+        if matched:
+            chosen.extend(m for m in matched if m not in chosen)
+            continue
+        unavailable = unavailable_suites()
+        if own_suite in unavailable:  # not unknown: say why it is empty
+            raise SuiteUnavailable(f"The suite `{own_suite}` has no tasks here: {unavailable[own_suite]}")
+        # did-you-mean among the suite the pattern names, else among the run's suite's short names
+        if own_suite is not None and own_suite in known:
+            named, names = own_suite, list_tasks("*", own_suite)
+        else:
+            named, names = suite, [t.split(".", 1)[1] for t in every]
+        raise UnknownNameError(
+            "task", pattern, names, hint=f"`palaestra list tasks --suite {named}` lists them."
+        )
     return chosen
 
 
@@ -322,7 +325,8 @@ def build_run_config(
     traced = resolve_tasks(settings.suite, settings.tasks) if settings.trace != OFF else []
     check_trace(settings.trace, traced, env_server=settings.env_server)  # an unknown mode: did you mean
     if settings.env_server and not dry_run:  # a wrong address or token: now, not in every episode
-        from palaestra.server.remote_check import TOKEN_VARIABLE, check_server
+        from palaestra.server.auth import TOKEN_VARIABLE
+        from palaestra.server.remote_check import check_server
 
         check_server(settings.env_server, os.environ.get(TOKEN_VARIABLE) or None)
     from palaestra.agents.registry import check_agent

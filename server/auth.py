@@ -20,6 +20,9 @@ from collections.abc import Iterable, Mapping
 
 from palaestra.errors import PalaestraError
 
+#: The environment variable holding a server's token: `palaestra serve` takes it, clients send it.
+TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
+
 #: The owner of every session when the server has no token (loopback only).
 LOCAL_OWNER = "local"
 COOKIE = "palaestra_token"

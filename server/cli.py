@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from palaestra.server.auth import TOKEN_VARIABLE
 from palaestra.server.config import ServerConfig
 
 if TYPE_CHECKING:
     from palaestra.server.app import Extension, ServerContext
 
-TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
 PARTS = ("axtree", "dom", "elements", "screenshot", "som")
 
 

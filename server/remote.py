@@ -41,10 +41,10 @@ from palaestra.envs.spaces import Unicode
 from palaestra.errors import EnvStateError, check_choice
 from palaestra.runs.evidence import RECORD
 from palaestra.server import capabilities as can
+from palaestra.server.auth import TOKEN_VARIABLE
 from palaestra.server.capabilities import ServerFeatures, read_features, route_missing
 from palaestra.server.evidence_wire import unpack
 from palaestra.server.remote_actions import action_set_of
-from palaestra.server.remote_check import TOKEN_VARIABLE
 from palaestra.server.remote_errors import UNREACHABLE, RemoteEnvError, ServerTooOld
 from palaestra.server.session_errors import NoEvidence
 from palaestra.server.sessions import SessionNotFound

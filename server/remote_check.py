@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import httpx
 
+from palaestra.server.auth import TOKEN_VARIABLE
 from palaestra.server.remote_errors import UNREACHABLE, RemoteEnvError
 
-#: Where `RemoteEnv` and runs read the token a server takes.
-TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
 UNAUTHORIZED = "UNAUTHORIZED"
 
 
