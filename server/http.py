@@ -81,12 +81,13 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status, code, message, **extra)
 
 
-def field_errors(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> BadRequest:
-    """A pydantic error as a `BadRequest` naming each field by its dotted path."""
+def field_errors(exc: ValidationError, prefix: tuple[str | int, ...] = (), whole: str = "body") -> BadRequest:
+    """A pydantic error as a `BadRequest` naming each field by its dotted path (``whole`` when the
+    error is about the value as a whole)."""
     fields = []
     for error in exc.errors():
         loc = [str(p) for p in (*prefix, *error["loc"])]
-        fields.append({"field": ".".join(loc) or "body", "message": error["msg"]})
+        fields.append({"field": ".".join(loc) or whole, "message": error["msg"]})
     message = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
     return BadRequest(message, fields)
 

@@ -14,8 +14,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field, ValidationError
-from pydantic_core import ErrorDetails
 
+from palaestra.server.http import field_errors
 from palaestra.server.sessions import Session, SessionManager
 
 #: What a tool answers once the task has ended the episode, instead of the environment's "call
@@ -59,16 +59,17 @@ class PalaestraMCP(MCPServer):
             if not isinstance(exc.__cause__, ValidationError):
                 raise
             # Pydantic's text names its model and a web page; a model needs the argument and the fix.
-            problems = argument_problems(exc.__cause__.errors())
+            problems = argument_problems(exc.__cause__)
             raise ToolError(
                 f"Bad arguments for {name}: {problems}. Fix: call it again with the arguments its input "
                 "schema names (tools/list)."
             ) from exc.__cause__
 
 
-def argument_problems(errors: list[ErrorDetails]) -> str:
+def argument_problems(exc: ValidationError) -> str:
     r"""Pydantic's errors as a model reads them: ``\`target\`: Field required; ...``."""
-    return "; ".join(f"`{'.'.join(str(p) for p in e['loc']) or 'arguments'}`: {e['msg']}" for e in errors)
+    fields = field_errors(exc, whole="arguments").fields
+    return "; ".join(f"`{f['field']}`: {f['message']}" for f in fields)
 
 
 def hints(read_only: bool = False) -> ToolAnnotations:
