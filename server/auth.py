@@ -23,6 +23,9 @@ from palaestra.errors import PalaestraError
 #: The environment variable holding a server's token: `palaestra serve` takes it, clients send it.
 TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
 
+#: The error code of a request without a valid token, in answers and in clients' errors.
+UNAUTHORIZED = "UNAUTHORIZED"
+
 #: The owner of every session when the server has no token (loopback only).
 LOCAL_OWNER = "local"
 COOKIE = "palaestra_token"

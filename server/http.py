@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from palaestra.config import ConfigError
 from palaestra.envs.views import ViewUnavailable
 from palaestra.errors import UnknownNameError
-from palaestra.server.auth import AuthError
+from palaestra.server.auth import UNAUTHORIZED, AuthError
 from palaestra.server.sessions import SessionError
 from palaestra.server.wire import dumps
 
@@ -66,7 +66,7 @@ def error_of(exc: BaseException) -> tuple[int, str, str, dict[str, Any]]:
     if isinstance(exc, SessionError):
         return exc.status, exc.code, str(exc), {}
     if isinstance(exc, AuthError):
-        return 401, "UNAUTHORIZED", str(exc), {}
+        return 401, UNAUTHORIZED, str(exc), {}
     if isinstance(exc, UnknownNameError):
         return 422, "VALIDATION_ERROR", f"task: {exc}", {"fields": [{"field": "task", "message": str(exc)}]}
     if isinstance(exc, ViewUnavailable):  # a ConfigError too: the view names the fix

@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from palaestra.server.auth import TOKEN_VARIABLE
+
 TASK = "miniwob.enter-text"
 
 
@@ -62,7 +64,7 @@ async def play(http: httpx.AsyncClient, seed: int, deadline: float, steps: tuple
 async def run(
     url: str, sessions: int, seconds: float, first_seed: int, steps: tuple[int, int]
 ) -> dict[str, Any]:
-    token = os.environ.get("PALAESTRA_SERVER_TOKEN")
+    token = os.environ.get(TOKEN_VARIABLE)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as http:
         deadline = time.monotonic() + seconds

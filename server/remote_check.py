@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import httpx
 
-from palaestra.server.auth import TOKEN_VARIABLE
+from palaestra.server.auth import TOKEN_VARIABLE, UNAUTHORIZED
 from palaestra.server.remote_errors import UNREACHABLE, RemoteEnvError
-
-UNAUTHORIZED = "UNAUTHORIZED"
 
 
 def check_server(server: str, token: str | None) -> None:
