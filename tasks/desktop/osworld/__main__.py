@@ -1,8 +1,9 @@
 """``python -m palaestra.tasks.desktop.osworld [--cache CACHE] [FOLDER]``: which task files of a
 folder (or of OSWorld's task list, ``evaluation_examples/test_all.json``) this desktop can play,
 and why each other one cannot (its typed error), with a note under a playable one whose commands
-run programs this desktop lacks; ``--cache`` names OSWorld's cache folder, where
-the files of internet URLs are found (default ``$PALAESTRA_OSWORLD_CACHE``)."""
+run programs this desktop lacks or cannot serve (a settings schema, systemd); ``--cache`` names
+OSWorld's cache folder, where the files of internet URLs are found (default
+``$PALAESTRA_OSWORLD_CACHE``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import argparse
 import sys
 
 from palaestra.tasks.desktop.osworld import scan_folder, tasks_folder
-from palaestra.tasks.desktop.osworld.programs import missing_programs
+from palaestra.tasks.desktop.osworld.programs import unplayable_notes
 
 
 def main(argv: list[str]) -> int:
@@ -26,9 +27,8 @@ def main(argv: list[str]) -> int:
     tasks, errors = scan_folder(args.folder or str(tasks_folder()), args.cache)
     for task in tasks:
         print(f"ok    {task.name}  ({task.spec.path})")
-        missing = missing_programs(task)
-        if missing:  # loads, but its commands fail here: it cannot be played as written
-            print(f"      note: its commands run {', '.join(missing)}, not installed here (they fail)")
+        for note in unplayable_notes(task):  # loads, but its commands fail here: unplayable as written
+            print(f"      note: {note}")
     for error in errors:
         print(f"skip  {error}")
     print(f"{len(tasks)} playable, {len(errors)} left out")
