@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
-__all__ = ["CHAT_TEMPLATE", "END", "PAD", "row_texts", "tiny_causal_lm", "tiny_chat_tokenizer"]
+__all__ = ["CHAT_TEMPLATE", "END", "PAD", "byte_bpe", "row_texts", "tiny_causal_lm", "tiny_chat_tokenizer"]
 
 #: End of a turn, and of a text completion: the token a model trained on these rows learns to stop on.
 END = "<|end|>"
@@ -59,12 +59,29 @@ def row_texts(rows: Iterable[Mapping[str, Any]]) -> Iterable[str]:
 def tiny_chat_tokenizer(texts: Iterable[str], vocab_size: int = 1024) -> PreTrainedTokenizerFast:
     """A byte-level BPE trained on ``texts`` (so any text encodes, and decodes back exactly), with
     the chat template above, ``<|end|>`` as its end-of-sequence token and ``<|pad|>`` to pad."""
+    specials = [PAD, END, *(f"<|{role}|>" for role in ROLES)]
+    tokenizer = byte_bpe(texts, vocab_size, specials, end=END, pad=PAD)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    return tokenizer
+
+
+def byte_bpe(
+    texts: Iterable[str],
+    vocab_size: int,
+    specials: list[str],
+    *,
+    end: str,
+    pad: str,
+    across_words: bool = False,
+) -> PreTrainedTokenizerFast:
+    """A byte-level BPE trained on ``texts`` with ``specials`` as whole tokens, ``end`` ending a
+    sequence and ``pad`` padding; no chat template yet. ``across_words`` lets a token span spaces
+    and punctuation, so text seen often in training (a prompt's tool list) becomes a few tokens."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    specials = [PAD, END, *(f"<|{role}|>" for role in ROLES)]
     bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=not across_words)
     bpe.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
@@ -73,11 +90,10 @@ def tiny_chat_tokenizer(texts: Iterable[str], vocab_size: int = 1024) -> PreTrai
         show_progress=False,
     )
     bpe.train_from_iterator(texts, trainer=trainer)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe, eos_token=END, pad_token=PAD, additional_special_tokens=specials[2:]
+    others = [s for s in specials if s not in (end, pad)]
+    return PreTrainedTokenizerFast(
+        tokenizer_object=bpe, eos_token=end, pad_token=pad, additional_special_tokens=others
     )
-    tokenizer.chat_template = CHAT_TEMPLATE
-    return tokenizer
 
 
 def tiny_causal_lm(tokenizer: PreTrainedTokenizerFast, seed: int = 0) -> LlamaForCausalLM:

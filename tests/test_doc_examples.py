@@ -72,10 +72,15 @@ ELSEWHERE = {
     ),
 }
 
+#: Hugging Face's libraries told not to ask the hub (nothing here is on it).
+HUB_OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
 #: Run here. A `# name.py` first line is the file the reader saves the block as (and
 #: tests/test_cli.py writes it so, for the `palaestra eval --agent myagent:...` line after it).
 HERE = {
-    ("docs/runs.md", "import json"): Run(env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}),
+    ("docs/runs.md", "import json"): Run(env=HUB_OFFLINE),
+    # TRL's GRPOTrainer playing MiniWoB++ episodes through WebToolEnv, the tiny scripted policy its model.
+    ("docs/runs.md", "from datasets import Dataset"): Run(env=HUB_OFFLINE),
     ("README.md", "import gymnasium as gym"): Run(),
     ("README.md", "import asyncio"): Run(),
     ("docs/agents.md", "# myagent.py"): Run(),

@@ -1,0 +1,154 @@
+"""A Palaestra task as an environment whose actions are tool calls: online RL with TRL.
+
+TRL's `GRPOTrainer(environment_factory=...)` trains a model by letting it call an environment's
+public methods as tools during generation (one environment instance per rollout, ``reset`` with the
+dataset row's columns before each, ``get_reward`` after it). `WebToolEnv` is that environment for
+any Palaestra task: ``reset(task=..., seed=...)`` starts the episode and answers the goal and the
+page; ``click``, ``fill``, ``select_option``, ``press``, ``scroll`` and ``send_message`` each run one
+action and answer the page after it (and the action's error, if any); ``get_reward`` is the
+episode's reward so far. The methods are plain Python with typed arguments and Google-style
+docstrings, which is what TRL (through transformers' ``get_json_schema``) turns into tool schemas.
+
+The model sees only what an agent sees: the goal and the page. The task's name and seed are dataset
+columns that TRL passes to ``reset``, never shown. Environments in one process share one Chromium
+(the synchronous face's background loop); with ``server`` the episodes are played by a
+``palaestra serve`` elsewhere (`palaestra.server.remote.RemoteEnv`), so a GPU trainer need not run
+browsers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from palaestra.config import ConfigError
+from palaestra.envs.base import PalaestraEnv, make_env
+from palaestra.envs.obs import ObsConfig, Observation
+
+#: What the page is shown as: the accessibility tree, each element with the id tools take.
+TEXT_ONLY = ObsConfig(dom=False, screenshot=False)
+OVER = "The episode is over (reward {reward:g}): call no more tools."
+
+
+class WebToolEnv:
+    """One episode of a Palaestra task at a time, acted on through tool calls (see the module).
+
+    ``task`` is the task played when ``reset`` names none (a dataset may carry a ``task`` column
+    instead); ``max_steps`` ends an episode after that many tool calls (truncated); the page's text
+    is cut to ``max_chars`` characters; ``server`` plays the episodes on an environment server;
+    ``env_options`` go to the environment (``make_env``), for example ``settle_ms``.
+    """
+
+    def __init__(
+        self,
+        task: str | None = None,
+        *,
+        max_steps: int = 10,
+        max_chars: int = 6000,
+        server: str | None = None,
+        env_options: dict[str, Any] | None = None,
+    ) -> None:
+        if max_steps < 1 or max_chars < 1:
+            raise ConfigError(f"max_steps and max_chars must be 1 or more, got {max_steps} and {max_chars}.")
+        self._default_task, self._server = task, server
+        self._max_steps, self._max_chars = max_steps, max_chars
+        self._options = {"obs_config": TEXT_ONLY, **(env_options or {})}
+        self._env: PalaestraEnv | None = None
+        self._task: str | None = None
+        self._reward, self._steps, self._done = 0.0, 0, False
+
+    def reset(self, task: str | None = None, seed: int | None = None, **columns: Any) -> str:
+        """Start an episode of ``task`` (or the default one) with ``seed``; other dataset columns
+        (TRL passes the whole row, ``prompt`` included) are ignored. Answers the goal and the page,
+        which TRL appends to the prompt's last user message."""
+        name = task or self._default_task
+        if not name:
+            raise ConfigError(
+                "WebToolEnv.reset needs a task: give the dataset a `task` column (and `seed`), or "
+                "WebToolEnv(task='miniwob.click-test')."
+            )
+        if self._env is None or name != self._task:
+            self._close()
+            self._env = make_env(name, server=self._server, **self._options)
+            self._task = name
+        obs, _ = self._env.reset(seed=None if seed is None else int(seed))
+        self._reward, self._steps, self._done = 0.0, 0, False
+        return f"\n\nGoal: {self._env.goal}\n\nThe page:\n{self._page(obs)}"
+
+    def click(self, element_id: str) -> str:
+        """Click an element of the page.
+
+        Args:
+            element_id: The element's id, the number in brackets before it in the page's text.
+        """
+        return self._act(f"click({element_id!r})")
+
+    def fill(self, element_id: str, text: str) -> str:
+        """Replace the text of an input field or text area.
+
+        Args:
+            element_id: The field's id, the number in brackets before it in the page's text.
+            text: The text to put in the field.
+        """
+        return self._act(f"fill({element_id!r}, {text!r})")
+
+    def select_option(self, element_id: str, option: str) -> str:
+        """Choose an option of a drop-down list.
+
+        Args:
+            element_id: The list's id, the number in brackets before it in the page's text.
+            option: The option's label or value.
+        """
+        return self._act(f"select_option({element_id!r}, {option!r})")
+
+    def press(self, keys: str) -> str:
+        """Press a key or a key combination on whatever has the keyboard focus.
+
+        Args:
+            keys: The keys, as "Enter", "Tab", "ArrowDown" or "Control+a".
+        """
+        return self._act(f"keyboard_press({keys!r})")
+
+    def scroll(self, pixels: int) -> str:
+        """Scroll the page down (positive) or up (negative).
+
+        Args:
+            pixels: How far to scroll, in pixels.
+        """
+        return self._act(f"scroll(0, {int(pixels)})")
+
+    def send_message(self, text: str) -> str:
+        """Send the user a message, such as the answer to their question.
+
+        Args:
+            text: The message.
+        """
+        return self._act(f"send_msg_to_user({text!r})")
+
+    def get_reward(self) -> float:
+        """The episode's reward so far (TRL calls this once the rollout is over)."""
+        return self._reward
+
+    def _act(self, action: str) -> str:
+        if self._env is None:
+            raise ConfigError("WebToolEnv: call reset(task=...) before its tools (TRL does so itself).")
+        if self._done:
+            return OVER.format(reward=self._reward)
+        obs, reward, terminated, truncated, _ = self._env.step(action)
+        self._steps += 1
+        self._reward += float(reward)
+        self._done = terminated or truncated or self._steps >= self._max_steps
+        error = str(obs.get("last_action_error") or "")
+        parts = [f"Error: {error}"] if error else []
+        parts.append(OVER.format(reward=self._reward) if self._done else f"The page:\n{self._page(obs)}")
+        return "\n\n".join(parts)
+
+    def _page(self, obs: Observation) -> str:
+        text = str(obs.get("axtree") or "")
+        if len(text) <= self._max_chars:
+            return text
+        return f"{text[: self._max_chars]}\n[... {len(text) - self._max_chars} characters cut]"
+
+    def _close(self) -> None:
+        if self._env is not None:
+            self._env.close()
+            self._env, self._task = None, None

@@ -1,0 +1,85 @@
+"""`WebToolEnv`: a Palaestra episode acted on through tool calls, as TRL's GRPOTrainer calls them.
+
+TRL probes the class for its tools (public functions other than ``reset`` and ``get_reward``),
+turns each into a JSON schema with transformers' ``get_json_schema`` (which needs type hints and a
+documented argument for every parameter), calls ``reset(**row)`` with the dataset row before a
+rollout, the tools with the model's JSON arguments during it, and ``get_reward()`` after it. These
+tests do the same by hand on MiniWoB++ pages in Chromium; `test_tool_env_grpo.py` lets TRL do it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+
+from palaestra.config import ConfigError
+from palaestra.envs.tool_env import WebToolEnv
+
+TOOLS = {"click", "fill", "select_option", "press", "scroll", "send_message"}
+
+
+def element_id(page: str, line: str) -> str:
+    """The id the page's text gives the element whose line holds ``line`` (what a model reads)."""
+    found = re.search(r"\[(\d+)\] " + re.escape(line), page)
+    assert found, f"no element {line!r} in:\n{page}"
+    return found.group(1)
+
+
+def test_the_tools_are_what_trl_exposes_and_each_has_a_schema() -> None:
+    from transformers.utils import get_json_schema
+
+    exposed = {
+        name
+        for name, _ in inspect.getmembers(WebToolEnv, predicate=inspect.isfunction)
+        if name not in ("reset", "get_reward") and not name.startswith("_")
+    }
+    assert exposed == TOOLS
+    for name in TOOLS:
+        schema = get_json_schema(getattr(WebToolEnv(), name))["function"]
+        assert schema["name"] == name and schema["description"]
+        params = schema["parameters"]
+        arguments = set(inspect.signature(getattr(WebToolEnv, name)).parameters) - {"self"}
+        assert set(params["required"]) == arguments
+        assert all(p.get("description") for p in params["properties"].values()), schema
+
+
+def test_a_tool_call_plays_the_episode_and_get_reward_scores_it() -> None:
+    env = WebToolEnv()
+    page = env.reset(task="miniwob.click-test", seed=3, prompt=[{"role": "user", "content": "x"}])
+    assert "Goal: Click the button." in page and "click-test" not in page.lower()
+    assert env.get_reward() == 0.0
+    answer = env.click(element_id(page, "button 'Click Me!'"))
+    assert answer == "The episode is over (reward 1): call no more tools."
+    assert env.get_reward() == 1.0
+    assert env.click("1") == answer  # nothing more is played, the reward is paid once
+    assert env.get_reward() == 1.0
+
+
+def test_a_bad_action_is_an_error_in_the_answer_and_the_episode_goes_on() -> None:
+    env = WebToolEnv("miniwob.enter-text")
+    page = env.reset(seed=1)
+    answer = env.click("99999")
+    assert answer.startswith("Error: No element with id '99999'") and "The page:\n" in answer
+    assert env.get_reward() == 0.0
+    wanted = re.search(r'Enter "([^"]+)"', page)
+    assert wanted, page
+    assert f"'{wanted.group(1)}'" in env.fill(element_id(page, "textbox"), wanted.group(1))
+    assert env.click(element_id(page, "button 'Submit'")).startswith("The episode is over (reward 1)")
+
+
+def test_the_step_limit_ends_the_episode_and_a_new_reset_starts_over() -> None:
+    env = WebToolEnv("miniwob.click-test", max_steps=2)
+    env.reset(seed=0)
+    assert env.scroll(100).startswith("The page:")
+    assert env.scroll(-100) == "The episode is over (reward 0): call no more tools."
+    page = env.reset(seed=0)
+    assert env.click(element_id(page, "button 'Click Me!'")).startswith("The episode is over (reward 1)")
+
+
+def test_a_reset_without_a_task_names_the_fix() -> None:
+    with pytest.raises(ConfigError, match="give the dataset a `task` column"):
+        WebToolEnv().reset(seed=1)
+    with pytest.raises(ConfigError, match="call reset"):
+        WebToolEnv("miniwob.click-test").click("3")
