@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import time
@@ -272,3 +273,16 @@ def test_palaestra_serve_off_loopback_generates_and_requires_a_token() -> None:
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_a_tool_env_plays_its_episodes_on_the_server(server: ServerThread) -> None:
+    """`WebToolEnv(server=...)`: a trainer's rollouts played by a server, no browser beside the trainer."""
+    from palaestra.envs.tool_env import WebToolEnv
+
+    env = WebToolEnv(server=server.url)
+    page = env.reset(task="miniwob.click-test", seed=2)
+    button = re.search(r"\[(\d+)\] button 'Click Me!'", page)
+    assert button, page
+    assert env.click("99999").startswith("Error: No element with id '99999'")
+    assert env.click(button.group(1)) == "The episode is over (reward 1): call no more tools."
+    assert env.get_reward() == 1.0
