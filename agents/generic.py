@@ -56,6 +56,7 @@ from palaestra.agents.pricing import check_own_cost_budget
 from palaestra.agents.registry import AgentSpec
 from palaestra.config import ConfigError
 from palaestra.envs.obs import Observation
+from palaestra.envs.page_address import where
 from palaestra.errors import ActionError, check_choice
 
 
@@ -218,27 +219,6 @@ class GenericAgent(Agent):
 
     async def aclose(self) -> None:
         await self.model.aclose()
-
-
-def where(obs: Observation) -> str:
-    """The page's address, and the browser's tabs when there are several (the active one marked).
-
-    A ``file://`` address is shown as a local page: it is a path on this machine, which tells the
-    model nothing it can use, and a MiniWoB++ page's names its task.
-    """
-    pages = obs.get("open_pages") or []
-    if len(pages) >= 2:
-        marks = [" <- active" if p.get("active") else "" for p in pages]
-        return "\n".join(
-            f"{i}. {p.get('title', '')} ({shown_url(p.get('url', ''))}){mark}"
-            for i, (p, mark) in enumerate(zip(pages, marks, strict=True))
-        )
-    url = obs.get("url", "")
-    return f"URL: {url}" if url and not url.startswith("file:") else ""
-
-
-def shown_url(url: str) -> str:
-    return "(a local page)" if url.startswith("file:") else url
 
 
 SPEC = AgentSpec("generic", GenericAgent, GenericConfig, "Generic chat agent (AgentLab / WebArena baseline)")

@@ -23,6 +23,7 @@ from typing import Any
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import ObsConfig, Observation
+from palaestra.envs.page_address import where
 
 #: What the page is shown as: the accessibility tree, each element with the id tools take.
 TEXT_ONLY = ObsConfig(dom=False, screenshot=False)
@@ -143,10 +144,13 @@ class WebToolEnv:
         return "\n\n".join(parts)
 
     def _page(self, obs: Observation) -> str:
+        """The page's address and tabs (as the generic agent shows them: none for a local page),
+        then its accessibility tree, cut to ``max_chars``."""
         text = str(obs.get("axtree") or "")
-        if len(text) <= self._max_chars:
-            return text
-        return f"{text[: self._max_chars]}\n[... {len(text) - self._max_chars} characters cut]"
+        if len(text) > self._max_chars:
+            text = f"{text[: self._max_chars]}\n[... {len(text) - self._max_chars} characters cut]"
+        place = where(obs)
+        return f"{place}\n{text}" if place else text
 
     def _close(self) -> None:
         if self._env is not None:
