@@ -2,12 +2,15 @@
 
 TRL's `GRPOTrainer(environment_factory=...)` trains a model by letting it call an environment's
 public methods as tools during generation (one environment instance per rollout, ``reset`` with the
-dataset row's columns before each, ``get_reward`` after it). `WebToolEnv` is that environment for
-any Palaestra task: ``reset(task=..., seed=...)`` starts the episode and answers the goal and the
-page; ``click``, ``fill``, ``select_option``, ``press``, ``scroll`` and ``send_message`` each run one
-action and answer the page after it (and the action's error, if any); ``get_reward`` is the
-episode's reward so far. The methods are plain Python with typed arguments and Google-style
-docstrings, which is what TRL (through transformers' ``get_json_schema``) turns into tool schemas.
+dataset row's columns before each, ``get_reward`` after it). `ToolEnv` is that environment for any
+Palaestra task: ``reset(task=..., seed=...)`` starts the episode and answers the goal and the page;
+each tool runs one action and answers the page after it (and the action's error, if any);
+``get_reward`` is the episode's reward so far. Its subclasses are the tool sets: `WebToolEnv`'s
+``click``, ``fill``, ``select_option``, ``press``, ``scroll`` and ``send_message`` for web tasks,
+`palaestra.envs.desktop.tool_env.DesktopToolEnv`'s for desktop ones. A tool is a plain method with
+typed arguments and a Google-style docstring, which is what TRL (through transformers'
+``get_json_schema``) turns into a tool schema; every public method but ``reset`` and ``get_reward``
+is one, so the base class has none.
 
 The model sees only what an agent sees: the goal and the page. The task's name and seed are dataset
 columns that TRL passes to ``reset``, never shown. Environments in one process share one Chromium
@@ -30,8 +33,8 @@ TEXT_ONLY = ObsConfig(dom=False, screenshot=False)
 OVER = "The episode is over (reward {reward:g}): call no more tools."
 
 
-class WebToolEnv:
-    """One episode of a Palaestra task at a time, acted on through tool calls (see the module).
+class ToolEnv:
+    """One episode of a Palaestra task at a time, acted on through a subclass's tools (see the module).
 
     ``task`` is the task played when ``reset`` names none (a dataset may carry a ``task`` column
     instead); ``max_steps`` ends an episode after that many tool calls (truncated); the page's text
@@ -64,8 +67,8 @@ class WebToolEnv:
         name = task or self._default_task
         if not name:
             raise ConfigError(
-                "WebToolEnv.reset needs a task: give the dataset a `task` column (and `seed`), or "
-                "WebToolEnv(task='miniwob.click-test')."
+                f"{type(self).__name__}.reset needs a task: give the dataset a `task` column (and `seed`), "
+                f"or {type(self).__name__}(task='miniwob.click-test')."
             )
         if self._env is None or name != self._task:
             self._close()
@@ -74,6 +77,45 @@ class WebToolEnv:
         obs, _ = self._env.reset(seed=None if seed is None else int(seed))
         self._reward, self._steps, self._done = 0.0, 0, False
         return f"\n\nGoal: {self._env.goal}\n\nThe page:\n{self._page(obs)}"
+
+    def get_reward(self) -> float:
+        """The episode's reward so far (TRL calls this once the rollout is over)."""
+        return self._reward
+
+    def _act(self, action: str) -> str:
+        if self._env is None:
+            raise ConfigError(
+                f"{type(self).__name__}: call reset(task=...) before its tools (TRL does so itself)."
+            )
+        if self._done:
+            return OVER.format(reward=self._reward)
+        obs, reward, terminated, truncated, _ = self._env.step(action)
+        self._steps += 1
+        self._reward += float(reward)
+        self._done = terminated or truncated or self._steps >= self._max_steps
+        error = str(obs.get("last_action_error") or "")
+        parts = [f"Error: {error}"] if error else []
+        parts.append(OVER.format(reward=self._reward) if self._done else f"The page:\n{self._page(obs)}")
+        return "\n\n".join(parts)
+
+    def _page(self, obs: Observation) -> str:
+        """The page's address and tabs (as the generic agent shows them: none for a local page),
+        then its accessibility tree, cut to ``max_chars``."""
+        text = str(obs.get("axtree") or "")
+        if len(text) > self._max_chars:
+            text = f"{text[: self._max_chars]}\n[... {len(text) - self._max_chars} characters cut]"
+        place = where(obs)
+        return f"{place}\n{text}" if place else text
+
+    def _close(self) -> None:
+        if self._env is not None:
+            self._env.close()
+            self._env, self._task = None, None
+
+
+class WebToolEnv(ToolEnv):
+    """A web task's episode through the tools a browser agent needs (element ids as the page's
+    text gives them)."""
 
     def click(self, element_id: str) -> str:
         """Click an element of the page.
@@ -124,35 +166,3 @@ class WebToolEnv:
             text: The message.
         """
         return self._act(f"send_msg_to_user({text!r})")
-
-    def get_reward(self) -> float:
-        """The episode's reward so far (TRL calls this once the rollout is over)."""
-        return self._reward
-
-    def _act(self, action: str) -> str:
-        if self._env is None:
-            raise ConfigError("WebToolEnv: call reset(task=...) before its tools (TRL does so itself).")
-        if self._done:
-            return OVER.format(reward=self._reward)
-        obs, reward, terminated, truncated, _ = self._env.step(action)
-        self._steps += 1
-        self._reward += float(reward)
-        self._done = terminated or truncated or self._steps >= self._max_steps
-        error = str(obs.get("last_action_error") or "")
-        parts = [f"Error: {error}"] if error else []
-        parts.append(OVER.format(reward=self._reward) if self._done else f"The page:\n{self._page(obs)}")
-        return "\n\n".join(parts)
-
-    def _page(self, obs: Observation) -> str:
-        """The page's address and tabs (as the generic agent shows them: none for a local page),
-        then its accessibility tree, cut to ``max_chars``."""
-        text = str(obs.get("axtree") or "")
-        if len(text) > self._max_chars:
-            text = f"{text[: self._max_chars]}\n[... {len(text) - self._max_chars} characters cut]"
-        place = where(obs)
-        return f"{place}\n{text}" if place else text
-
-    def _close(self) -> None:
-        if self._env is not None:
-            self._env.close()
-            self._env, self._task = None, None

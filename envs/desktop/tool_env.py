@@ -1,0 +1,84 @@
+"""A desktop task as an environment whose actions are tool calls (online RL with TRL, see
+`palaestra.envs.tool_env`): the model reads the goal and the accessibility tree of the screen's
+apps (``[12] push button 'Save'`` lines) and calls tools on those ids, each one PyAutoGUI action
+of the desktop's action set (parsed, never executed); ``done``/``fail`` end the episode as
+OSWorld's DONE/FAIL do, and the task is judged then, at the step limit, or when it ends itself.
+"""
+
+from __future__ import annotations
+
+from palaestra.envs.tool_env import ToolEnv
+
+
+class DesktopToolEnv(ToolEnv):
+    """A desktop task's episode through the tools a computer-use agent needs."""
+
+    def click(self, element_id: str) -> str:
+        """Click an element on the screen.
+
+        Args:
+            element_id: The element's id, the number in brackets before it in the screen's text.
+        """
+        return self._act(f"click({element_id!r})")
+
+    def double_click(self, element_id: str) -> str:
+        """Double-click an element on the screen (to open a file, select a word).
+
+        Args:
+            element_id: The element's id, the number in brackets before it in the screen's text.
+        """
+        return self._act(f"doubleClick({element_id!r})")
+
+    def right_click(self, element_id: str) -> str:
+        """Right-click an element on the screen (to open its context menu).
+
+        Args:
+            element_id: The element's id, the number in brackets before it in the screen's text.
+        """
+        return self._act(f"rightClick({element_id!r})")
+
+    def type_text(self, text: str) -> str:
+        """Type text with the keyboard into whatever has the focus.
+
+        Args:
+            text: The text to type; "\\n" presses Enter.
+        """
+        return self._act(f"write({text!r})")
+
+    def press_keys(self, keys: str) -> str:
+        """Press a key, or keys together.
+
+        Args:
+            keys: One key ("enter", "tab", "esc") or a combination joined with "+" ("ctrl+s").
+        """
+        names = [k.strip().lower() for k in keys.split("+") if k.strip()]
+        if len(names) == 1:
+            return self._act(f"press({names[0]!r})")
+        return self._act(f"hotkey({', '.join(repr(n) for n in names)})")
+
+    def scroll(self, clicks: int, element_id: str = "") -> str:
+        """Scroll with the mouse wheel, over an element or where the pointer is.
+
+        Args:
+            clicks: Wheel clicks: positive scrolls up, negative down.
+            element_id: The element to scroll over ("" for where the pointer is).
+        """
+        if element_id:
+            return self._act(f"scroll({int(clicks)}, {element_id!r})")
+        return self._act(f"scroll({int(clicks)})")
+
+    def send_message(self, text: str) -> str:
+        """Send the user a message, such as the answer to their question.
+
+        Args:
+            text: The message.
+        """
+        return self._act(f"send_msg_to_user({text!r})")
+
+    def done(self) -> str:
+        """Say the task is done: the episode ends and is judged."""
+        return self._act("DONE")
+
+    def fail(self) -> str:
+        """Say the task cannot be done here: the episode ends and is judged."""
+        return self._act("FAIL")

@@ -1,0 +1,83 @@
+"""`DesktopToolEnv`: a desktop task's episode through tool calls (TRL's GRPOTrainer calls them so;
+`test_tool_env.py` has the web tools and the trainer's probe of the class). Real galculator on a
+real Xvfb desktop: the tools act on the ids of the screen's accessibility tree, ``done`` judges."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from palaestra.envs.desktop.tool_env import DesktopToolEnv
+
+TOOLS = {
+    "click",
+    "double_click",
+    "right_click",
+    "type_text",
+    "press_keys",
+    "scroll",
+    "send_message",
+    "done",
+    "fail",
+}
+
+
+def test_the_desktop_tools_have_schemas() -> None:
+    from transformers.utils import get_json_schema
+
+    exposed = {
+        name
+        for name, _ in inspect.getmembers(DesktopToolEnv, predicate=inspect.isfunction)
+        if name not in ("reset", "get_reward") and not name.startswith("_")
+    }
+    assert exposed == TOOLS
+    for name in TOOLS:
+        schema = get_json_schema(getattr(DesktopToolEnv(), name))["function"]
+        assert schema["name"] == name and schema["description"], schema
+
+
+def test_tool_calls_on_the_screens_ids_play_a_calculator_task() -> None:
+    env = DesktopToolEnv(max_steps=20)
+    try:
+        screen = env.reset(task="desktop.calc-add", seed=1)
+        found = re.search(r"Goal: Use the calculator to compute (\d+) \+ (\d+)", screen)
+        assert found, screen
+        assert env.click("9999").startswith("Error: No element '9999'")
+        buttons = dict((name, ref) for ref, name in re.findall(r"\[(\d+)\] toggle button '([^']+)'", screen))
+        *keys, equals = f"{found.group(1)}+{found.group(2)}="
+        for key in keys:
+            answer = env.click(buttons[key])
+            assert answer.startswith("The page:"), answer
+        assert env.get_reward() == 0.0
+        over = "The episode is over (reward 1): call no more tools."
+        assert env.click(buttons[equals]) == over  # the task judges the display itself
+        assert env.get_reward() == 1.0 and env.done() == over
+        env.reset(task="desktop.calc-add", seed=2)
+        assert env.fail() == "The episode is over (reward 0): call no more tools."  # FAIL ends it, judged
+    finally:
+        env._close()
+
+
+class Written(DesktopToolEnv):
+    """The action each tool writes, not played."""
+
+    def _act(self, action: str) -> str:
+        return action
+
+
+def test_each_tool_writes_an_action_the_desktop_parses() -> None:
+    from palaestra.envs import get_action_set
+
+    env = Written()
+    written = [
+        env.click("12"), env.double_click("3"), env.right_click("4"), env.type_text("it's\n"),
+        env.press_keys("Ctrl + S"), env.press_keys("Enter"), env.scroll(-3, "12"), env.scroll(2),
+        env.send_message("42"), env.done(), env.fail(),
+    ]  # fmt: skip
+    assert written[4:8] == ["hotkey('ctrl', 's')", "press('enter')", "scroll(-3, '12')", "scroll(2)"]
+    parse = get_action_set("desktop").parse
+    kinds = [type(parse(action)[0]).__name__ for action in written]
+    assert kinds == [
+        "Click", "DoubleClick", "RightClick", "Write", "Hotkey", "Press", "Scroll", "Scroll", "SendMsgToUser",
+        "Done", "Fail",
+    ]  # fmt: skip
