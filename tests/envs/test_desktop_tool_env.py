@@ -4,10 +4,10 @@ real Xvfb desktop: the tools act on the ids of the screen's accessibility tree, 
 
 from __future__ import annotations
 
-import inspect
 import re
 
 from palaestra.envs.desktop.tool_env import DesktopToolEnv
+from tests.envs.tool_schemas import trl_tools
 
 TOOLS = {
     "click",
@@ -23,17 +23,10 @@ TOOLS = {
 
 
 def test_the_desktop_tools_have_schemas() -> None:
-    from transformers.utils import get_json_schema
-
-    exposed = {
-        name
-        for name, _ in inspect.getmembers(DesktopToolEnv, predicate=inspect.isfunction)
-        if name not in ("reset", "get_reward") and not name.startswith("_")
-    }
-    assert exposed == TOOLS
-    for name in TOOLS:
-        schema = get_json_schema(getattr(DesktopToolEnv(), name))["function"]
-        assert schema["name"] == name and schema["description"], schema
+    tools = trl_tools(DesktopToolEnv)
+    assert set(tools) == TOOLS
+    assert all(schema["name"] == name and schema["description"] for name, schema in tools.items())
+    assert tools["scroll"]["parameters"]["required"] == ["clicks"]  # element_id has a default
 
 
 def test_tool_calls_on_the_screens_ids_play_a_calculator_task() -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from palaestra.config import ConfigError
 from palaestra.envs.tool_env import WebToolEnv
+from tests.envs.tool_schemas import trl_tools
 
 TOOLS = {"click", "fill", "select_option", "press", "scroll", "send_message"}
 
@@ -28,16 +29,9 @@ def element_id(page: str, line: str) -> str:
 
 
 def test_the_tools_are_what_trl_exposes_and_each_has_a_schema() -> None:
-    from transformers.utils import get_json_schema
-
-    exposed = {
-        name
-        for name, _ in inspect.getmembers(WebToolEnv, predicate=inspect.isfunction)
-        if name not in ("reset", "get_reward") and not name.startswith("_")
-    }
-    assert exposed == TOOLS
-    for name in TOOLS:
-        schema = get_json_schema(getattr(WebToolEnv(), name))["function"]
+    tools = trl_tools(WebToolEnv)
+    assert set(tools) == TOOLS
+    for name, schema in tools.items():
         assert schema["name"] == name and schema["description"]
         params = schema["parameters"]
         arguments = set(inspect.signature(getattr(WebToolEnv, name)).parameters) - {"self"}
