@@ -27,10 +27,15 @@ from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import ObsConfig, Observation
 from palaestra.envs.page_address import where
+from palaestra.errors import check_choice
 
-#: What the page is shown as: the accessibility tree, each element with the id tools take.
-TEXT_ONLY = ObsConfig(dom=False, screenshot=False)
 OVER = "The episode is over (reward {reward:g}): call no more tools."
+#: What the model is shown besides the text: nothing, the screenshot, or the screenshot with each
+#: element's id drawn over it (set-of-marks, the ids the tools take).
+VISIONS = ("none", "screenshot", "som")
+#: An answer: text, or with ``vision`` the content parts TRL passes to a vision-language model (an
+#: image, then the text).
+Reply = str | list[dict[str, Any]]
 
 
 class ToolEnv:
@@ -38,8 +43,10 @@ class ToolEnv:
 
     ``task`` is the task played when ``reset`` names none (a dataset may carry a ``task`` column
     instead); ``max_steps`` ends an episode after that many tool calls (truncated); the page's text
-    is cut to ``max_chars`` characters; ``server`` plays the episodes on an environment server;
-    ``env_options`` go to the environment (``make_env``), for example ``settle_ms``.
+    is cut to ``max_chars`` characters; ``vision`` (one of `VISIONS`) adds the screenshot to every
+    answer but the last, as an image part before the text; ``server`` plays the episodes on an
+    environment server; ``env_options`` go to the environment (``make_env``), for example
+    ``settle_ms``.
     """
 
     def __init__(
@@ -48,19 +55,22 @@ class ToolEnv:
         *,
         max_steps: int = 10,
         max_chars: int = 6000,
+        vision: str = "none",
         server: str | None = None,
         env_options: dict[str, Any] | None = None,
     ) -> None:
         if max_steps < 1 or max_chars < 1:
             raise ConfigError(f"max_steps and max_chars must be 1 or more, got {max_steps} and {max_chars}.")
-        self._default_task, self._server = task, server
+        check_choice("vision", vision, VISIONS)
+        self._default_task, self._server, self._vision = task, server, vision
         self._max_steps, self._max_chars = max_steps, max_chars
-        self._options = {"obs_config": TEXT_ONLY, **(env_options or {})}
+        shown = ObsConfig(dom=False, screenshot=vision != "none", som=vision == "som")
+        self._options = {"obs_config": shown, **(env_options or {})}
         self._env: PalaestraEnv | None = None
         self._task: str | None = None
         self._reward, self._steps, self._done = 0.0, 0, False
 
-    def reset(self, task: str | None = None, seed: int | None = None, **columns: Any) -> str:
+    def reset(self, task: str | None = None, seed: int | None = None, **columns: Any) -> Reply:
         """Start an episode of ``task`` (or the default one) with ``seed``; other dataset columns
         (TRL passes the whole row, ``prompt`` included) are ignored. Answers the goal and the page,
         which TRL appends to the prompt's last user message."""
@@ -76,13 +86,13 @@ class ToolEnv:
             self._task = name
         obs, _ = self._env.reset(seed=None if seed is None else int(seed))
         self._reward, self._steps, self._done = 0.0, 0, False
-        return f"\n\nGoal: {self._env.goal}\n\nThe page:\n{self._page(obs)}"
+        return self._reply(f"\n\nGoal: {self._env.goal}\n\nThe page:\n{self._page(obs)}", obs)
 
     def get_reward(self) -> float:
         """The episode's reward so far (TRL calls this once the rollout is over)."""
         return self._reward
 
-    def _act(self, action: str) -> str:
+    def _act(self, action: str) -> Reply:
         if self._env is None:
             raise ConfigError(
                 f"{type(self).__name__}: call reset(task=...) before its tools (TRL does so itself)."
@@ -95,8 +105,20 @@ class ToolEnv:
         self._done = terminated or truncated or self._steps >= self._max_steps
         error = str(obs.get("last_action_error") or "")
         parts = [f"Error: {error}"] if error else []
-        parts.append(OVER.format(reward=self._reward) if self._done else f"The page:\n{self._page(obs)}")
-        return "\n\n".join(parts)
+        if self._done:
+            return "\n\n".join([*parts, OVER.format(reward=self._reward)])
+        return self._reply("\n\n".join([*parts, f"The page:\n{self._page(obs)}"]), obs)
+
+    def _reply(self, text: str, obs: Observation) -> Reply:
+        """``text``, after the screenshot ``vision`` asks for (as a PIL image, which TRL's
+        vision-language path takes) when it asks for one."""
+        if self._vision == "none":
+            return text
+        import numpy as np
+        from PIL import Image
+
+        pixels = np.asarray(obs["som_screenshot" if self._vision == "som" else "screenshot"], dtype=np.uint8)
+        return [{"type": "image", "image": Image.fromarray(pixels)}, {"type": "text", "text": text}]
 
     def _page(self, obs: Observation) -> str:
         """The page's address and tabs (as the generic agent shows them: none for a local page),
@@ -117,7 +139,7 @@ class WebToolEnv(ToolEnv):
     """A web task's episode through the tools a browser agent needs (element ids as the page's
     text gives them)."""
 
-    def click(self, element_id: str) -> str:
+    def click(self, element_id: str) -> Reply:
         """Click an element of the page.
 
         Args:
@@ -125,7 +147,7 @@ class WebToolEnv(ToolEnv):
         """
         return self._act(f"click({element_id!r})")
 
-    def fill(self, element_id: str, text: str) -> str:
+    def fill(self, element_id: str, text: str) -> Reply:
         """Replace the text of an input field or text area.
 
         Args:
@@ -134,7 +156,7 @@ class WebToolEnv(ToolEnv):
         """
         return self._act(f"fill({element_id!r}, {text!r})")
 
-    def select_option(self, element_id: str, option: str) -> str:
+    def select_option(self, element_id: str, option: str) -> Reply:
         """Choose an option of a drop-down list.
 
         Args:
@@ -143,7 +165,7 @@ class WebToolEnv(ToolEnv):
         """
         return self._act(f"select_option({element_id!r}, {option!r})")
 
-    def press(self, keys: str) -> str:
+    def press(self, keys: str) -> Reply:
         """Press a key or a key combination on whatever has the keyboard focus.
 
         Args:
@@ -151,7 +173,7 @@ class WebToolEnv(ToolEnv):
         """
         return self._act(f"keyboard_press({keys!r})")
 
-    def scroll(self, pixels: int) -> str:
+    def scroll(self, pixels: int) -> Reply:
         """Scroll the page down (positive) or up (negative).
 
         Args:
@@ -159,7 +181,7 @@ class WebToolEnv(ToolEnv):
         """
         return self._act(f"scroll(0, {int(pixels)})")
 
-    def send_message(self, text: str) -> str:
+    def send_message(self, text: str) -> Reply:
         """Send the user a message, such as the answer to their question.
 
         Args:

@@ -7,13 +7,13 @@ OSWorld's DONE/FAIL do, and the task is judged then, at the step limit, or when 
 
 from __future__ import annotations
 
-from palaestra.envs.tool_env import ToolEnv
+from palaestra.envs.tool_env import Reply, ToolEnv
 
 
 class DesktopToolEnv(ToolEnv):
     """A desktop task's episode through the tools a computer-use agent needs."""
 
-    def click(self, element_id: str) -> str:
+    def click(self, element_id: str) -> Reply:
         """Click an element on the screen.
 
         Args:
@@ -21,7 +21,7 @@ class DesktopToolEnv(ToolEnv):
         """
         return self._act(f"click({element_id!r})")
 
-    def double_click(self, element_id: str) -> str:
+    def double_click(self, element_id: str) -> Reply:
         """Double-click an element on the screen (to open a file, select a word).
 
         Args:
@@ -29,7 +29,7 @@ class DesktopToolEnv(ToolEnv):
         """
         return self._act(f"doubleClick({element_id!r})")
 
-    def right_click(self, element_id: str) -> str:
+    def right_click(self, element_id: str) -> Reply:
         """Right-click an element on the screen (to open its context menu).
 
         Args:
@@ -37,7 +37,7 @@ class DesktopToolEnv(ToolEnv):
         """
         return self._act(f"rightClick({element_id!r})")
 
-    def type_text(self, text: str) -> str:
+    def type_text(self, text: str) -> Reply:
         """Type text with the keyboard into whatever has the focus.
 
         Args:
@@ -45,7 +45,7 @@ class DesktopToolEnv(ToolEnv):
         """
         return self._act(f"write({text!r})")
 
-    def press_keys(self, keys: str) -> str:
+    def press_keys(self, keys: str) -> Reply:
         """Press a key, or keys together.
 
         Args:
@@ -56,7 +56,7 @@ class DesktopToolEnv(ToolEnv):
             return self._act(f"press({names[0]!r})")
         return self._act(f"hotkey({', '.join(repr(n) for n in names)})")
 
-    def scroll(self, clicks: int, element_id: str = "") -> str:
+    def scroll(self, clicks: int, element_id: str = "") -> Reply:
         """Scroll with the mouse wheel, over an element or where the pointer is.
 
         Args:
@@ -67,7 +67,7 @@ class DesktopToolEnv(ToolEnv):
             return self._act(f"scroll({int(clicks)}, {element_id!r})")
         return self._act(f"scroll({int(clicks)})")
 
-    def send_message(self, text: str) -> str:
+    def send_message(self, text: str) -> Reply:
         """Send the user a message, such as the answer to their question.
 
         Args:
@@ -75,10 +75,10 @@ class DesktopToolEnv(ToolEnv):
         """
         return self._act(f"send_msg_to_user({text!r})")
 
-    def done(self) -> str:
+    def done(self) -> Reply:
         """Say the task is done: the episode ends and is judged."""
         return self._act("DONE")
 
-    def fail(self) -> str:
+    def fail(self) -> Reply:
         """Say the task cannot be done here: the episode ends and is judged."""
         return self._act("FAIL")

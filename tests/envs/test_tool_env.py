@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import re
 
+import numpy as np
 import pytest
 
 from palaestra.config import ConfigError
@@ -77,3 +78,23 @@ def test_a_reset_without_a_task_names_the_fix() -> None:
         WebToolEnv().reset(seed=1)
     with pytest.raises(ConfigError, match="call reset"):
         WebToolEnv("miniwob.click-test").click("3")
+
+
+def test_with_vision_every_answer_but_the_last_leads_with_the_screenshot() -> None:
+    """As TRL's vision-language path takes a tool's answer: an image part, then the text part."""
+    plain, marked = (
+        WebToolEnv("miniwob.click-test", vision="screenshot"),
+        WebToolEnv("miniwob.click-test", vision="som"),
+    )
+    first, with_marks = plain.reset(seed=5), marked.reset(seed=5)
+    assert [p["type"] for p in first] == [p["type"] for p in with_marks] == ["image", "text"]
+    assert isinstance(first, list) and isinstance(with_marks, list)
+    shot, drawn = np.asarray(first[0]["image"]), np.asarray(with_marks[0]["image"])
+    assert shot.shape == drawn.shape and shot.shape[2] == 3 and shot.std() > 0
+    assert (shot != drawn).any()  # the marks are drawn over the same page
+    button = element_id(first[1]["text"], "button 'Click Me!'")
+    missed = marked.click("99999")
+    assert isinstance(missed, list) and missed[1]["text"].startswith("Error: No element with id '99999'")
+    assert marked.click(button) == "The episode is over (reward 1): call no more tools."
+    with pytest.raises(ValueError, match="som"):
+        WebToolEnv(vision="soms")
