@@ -10,17 +10,20 @@ loopback the MCP SDK's DNS-rebinding protection checks the Host and Origin heade
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver import MCPServer
 from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from palaestra.server.auth import AuthError
 from palaestra.server.http import error_of, error_response
 from palaestra.server.mcp import build_mcp_server
+from palaestra.server.openenv_rpc import ProductionRpc, is_production_request
 from palaestra.server.sessions import Session, SessionError
 
 if TYPE_CHECKING:
@@ -70,11 +73,26 @@ class McpDispatch:
         self.context = context
         self.endpoints: dict[str, McpEndpoint] = {}
         self._lock = asyncio.Lock()
+        self.production = ProductionRpc(context)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         conn = HTTPConnection(scope)
         try:
             owner = self.context.auth.owner(conn.headers, conn.cookies)
+        except AuthError as exc:
+            status, code, message, extra = error_of(exc)
+            await error_response(status, code, message, **extra)(scope, receive, send)
+            return
+        if scope.get("method") == "POST" and not scope.get("path_params", {}).get("sid"):
+            body = await read_body(receive)
+            if len(body) <= self.context.config.max_body_bytes and is_production_request(
+                body
+            ):  # OpenEnv's production mode (`openenv_rpc`)
+                answer = await self.production.answer(owner, json.loads(body))
+                await JSONResponse(answer)(scope, receive, send)
+                return
+            receive = replay(body, receive)
+        try:
             sid = scope.get("path_params", {}).get("sid") or self.context.extras.get(DEFAULT_SESSION, "")
             session = self.context.sessions.get(owner, sid)
         except (AuthError, SessionError) as exc:
@@ -101,6 +119,30 @@ class McpDispatch:
 
                 session.on_close.append(release)
             return endpoint
+
+
+async def read_body(receive: Receive) -> bytes:
+    """A request's whole body (the server's body limit applies before this app is reached)."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """``receive`` for an app after the body was read here: the body once, then what comes next."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return again
 
 
 def mcp_routes(context: ServerContext) -> list[BaseRoute]:

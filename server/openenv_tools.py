@@ -55,14 +55,14 @@ class ToolActions:
         self.sessions = sessions
         self._server: tuple[str, MCPServer] | None = None
 
-    def _server_of(self, session: Session) -> MCPServer:
+    def server_of(self, session: Session) -> MCPServer:
         if self._server is None or self._server[0] != session.id:
             self._server = (session.id, build_mcp_server(session, self.sessions))
         return self._server[1]
 
     async def answer(self, session: Session, data: dict[str, Any]) -> dict[str, Any]:
         """OpenEnv's step answer (``observation``, ``reward``, ``done``) to one tool action."""
-        server = self._server_of(session)
+        server = self.server_of(session)
         if data.get("type") == "list_tools":
             validate(ListTools, data, ("data",))
             tools = await server.list_tools()
@@ -75,7 +75,7 @@ class ToolActions:
         else:
             spec = validate(CallTool, data, ("data",))
             known = {t.name for t in await server.list_tools()}
-            observation = {"tool_name": spec.tool_name, **await _call(server, spec, known)}
+            observation = {"tool_name": spec.tool_name, **await call_tool(server, spec, known)}
         last = session.last
         if last is not None:
             observation.update(episode_fields(last.terminated, last.truncated, last.info))
@@ -88,7 +88,8 @@ class ToolActions:
         }
 
 
-async def _call(server: MCPServer, spec: CallTool, known: set[str]) -> dict[str, Any]:
+async def call_tool(server: MCPServer, spec: CallTool, known: set[str]) -> dict[str, Any]:
+    """OpenEnv's ``result`` and ``error`` for one tool call (``known``: the tools' names)."""
     try:
         result = await server.call_tool(spec.tool_name, spec.arguments)
     except ToolError as exc:

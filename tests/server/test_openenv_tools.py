@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from palaestra.server.run import ServerThread
@@ -90,3 +92,53 @@ def test_openenvs_mcp_messages_are_pointed_to_where_mcp_is_served(server: Server
     assert answer["data"]["message"].startswith(
         f"'mcp' messages are not served on /ws. MCP is at /mcp/{answer['sid']}"
     )
+
+
+def test_openenvs_production_mode_plays_the_servers_task_through_json_rpc(
+    start_server: Callable[..., ServerThread],
+) -> None:
+    """`MCPToolClient(use_production_mode=True)` posts JSON-RPC to ``/mcp`` (``openenv/session/create``,
+    then ``tools/list`` and ``tools/call`` naming the session): it got no answer but MCP's transport's
+    refusals, so its ``list_tools`` was empty and its calls failed."""
+    served = start_server(default_task="miniwob.enter-text")
+
+    async def play() -> tuple[str, str]:
+        env = tool_client(served.url)
+        env.use_production_mode = True
+        async with env:
+            tools = {t.name for t in await env.list_tools()}
+            assert {"browser_snapshot", "browser_type", "browser_click", "submit"} <= tools
+            snapshot = await env.call_tool("browser_snapshot")
+            word = re.search(r"StaticText 'Enter \"'\s+StaticText '([^']+)'", snapshot)
+            textbox = re.search(r"\[(\w+)\] textbox", snapshot)
+            button = re.search(r"\[(\w+)\] button 'Submit'", snapshot)
+            assert word and textbox and button, snapshot
+            with pytest.raises(RuntimeError, match=r"Did you mean: `browser_click`"):
+                await env.call_tool("browser_clik", element="Submit", target=button.group(1))
+            await env.call_tool(
+                "browser_type", element="the field", target=textbox.group(1), text=word.group(1)
+            )
+            clicked = await env.call_tool("browser_click", element="Submit", target=button.group(1))
+            sid = env._production_session_id
+            with httpx.Client(base_url=served.url) as http:
+                played = http.get(f"/sessions/{sid}").json()
+        return clicked, json.dumps(played)
+
+    clicked, played = asyncio.run(play())
+    assert "The episode is over" in clicked
+    state = json.loads(played)["state"]
+    assert (state["total_reward"], state["success"], state["step_count"]) == (1.0, True, 2)  # type, click
+    assert served.context.sessions.sessions == {}  # the client's close closed the session
+
+
+def test_production_mode_without_a_default_task_names_the_fix(server: ServerThread) -> None:
+    answer = httpx.post(
+        f"{server.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "openenv/session/create"}
+    )
+    error = answer.json()["error"]
+    assert error["code"] == -32602 and "palaestra serve --task TASK" in error["message"]
+    unknown = httpx.post(
+        f"{server.url}/mcp",
+        json={"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {"session_id": "nope"}},
+    ).json()["error"]
+    assert unknown["code"] == -32602 and "nope" in unknown["message"]
