@@ -32,6 +32,7 @@ from mcp.server.mcpserver.utilities.types import Image
 from pydantic import Field
 
 from palaestra.envs.desktop.actions import DesktopActionSet
+from palaestra.envs.page_address import shown_url
 from palaestra.server.mcp_desktop import build_desktop_server
 from palaestra.server.mcp_tools import PalaestraMCP, acting, add_submit_and_goal, call, hints, target_id
 from palaestra.server.session import NO_ANSWER
@@ -71,7 +72,8 @@ def snapshot_text(session: Session, action: str | None = None) -> str:
     obs = last.obs
     pages = obs.get("open_pages") or []
     title = next((p.get("title", "") for p in pages if p.get("active")), "")
-    lines = [f"- Page URL: {obs.get('url', '')}", f"- Page Title: {title}"]
+    # A local page's address is a path on the server's machine (a MiniWoB++ page's names its task).
+    lines = [f"- Page URL: {shown_url(str(obs.get('url', '')))}", f"- Page Title: {title}"]
     if len(pages) > 1:
         lines.append("- Tabs: " + "; ".join(
             f"{i}: {p.get('title', '')}{' (current)' if p.get('active') else ''}" for i, p in enumerate(pages)

@@ -61,7 +61,9 @@ def test_the_sdk_client_solves_a_task_over_streamable_http(
             assert {"element", "target"} <= set(tools["browser_click"].input_schema["properties"])
             goal = await mcp.read_resource("palaestra://goal")
             assert word in goal.contents[0].text  # type: ignore[union-attr]
-            textbox, button = ids_in(text_of(await mcp.call_tool("browser_snapshot", {})))
+            snapshot = text_of(await mcp.call_tool("browser_snapshot", {}))
+            assert "- Page URL: (a local page)\n" in snapshot and "enter-text" not in snapshot  # no path
+            textbox, button = ids_in(snapshot)
             typed = text_of(await mcp.call_tool(
                 "browser_type", {"element": "text field", "target": textbox, "text": word}
             ))  # fmt: skip
