@@ -32,7 +32,7 @@ from palaestra.errors import UnknownNameError
 from palaestra.server import api, openenv
 from palaestra.server.auth import Auth, AuthError
 from palaestra.server.config import ServerConfig
-from palaestra.server.http import BodyLimit, LoopbackHosts, handle_error
+from palaestra.server.http import BodyLimit, LoopbackHosts, SameOrigin, handle_error
 from palaestra.server.openapi import openapi_document
 from palaestra.server.sessions import EnvFactory, SessionError, SessionManager
 
@@ -103,7 +103,7 @@ def create_app(
             await sessions.stop()
 
     handlers = dict(EXCEPTION_HANDLERS)
-    middleware = [Middleware(BodyLimit, limit=config.max_body_bytes)]
+    middleware = [Middleware(SameOrigin), Middleware(BodyLimit, limit=config.max_body_bytes)]
     if not context.auth.required:
         middleware.insert(0, Middleware(LoopbackHosts))
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers, middleware=middleware)
