@@ -172,6 +172,11 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
         case a.GoForward():
             await page.go_forward(timeout=timeout * 5)
         case a.NewTab():
+            if len(state.context.pages) >= state.limits.max_tabs:
+                raise ActionError(
+                    f"new_tab(): {len(state.context.pages)} tabs are open, the most an episode may have "
+                    f"({state.limits.max_tabs}); close one with tab_close() first."
+                )
             state.page = await state.context.new_page()
         case a.TabFocus(index=index):
             pages = state.context.pages
