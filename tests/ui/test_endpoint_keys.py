@@ -75,3 +75,19 @@ def test_which_endpoints_get_the_environments_key() -> None:
     assert not may_send_environment_key("http://evil.example/v1", env)
     assert may_send_environment_key("https://api.openai.com/v1", {})  # the SDK's default, as configured
     assert not may_send_environment_key("http://127.0.0.1:8000/v1", {})
+
+
+def test_a_live_agent_cannot_write_a_cache_where_the_browser_says(tmp_path: Path) -> None:
+    """``cache_dir`` made the server create a folder and a database anywhere it may write."""
+    elsewhere = tmp_path / "not-the-uis" / "cache"
+    args = {"model": "scripted-model", "base_url": "http://127.0.0.1:9/v1", "cache_dir": str(elsewhere)}
+    ui = ServedUi(UiRoots.of([tmp_path / "runs"]), ServerConfig(max_sessions=2))
+    with ui, httpx.Client(base_url=ui.url, timeout=180) as http:
+        opened = http.post(
+            "api/live", json={"task": "miniwob.click-test", "seed": 0, "agent": "synapse", "args": args}
+        )
+        assert opened.status_code == 400 and "`cache_dir`" in opened.json()["error"], opened.text
+        sid = http.post("api/live", json={"task": "miniwob.click-test", "seed": 0}).json()["id"]
+        proposed = http.post(f"api/live/{sid}/propose", json={"agent": "synapse", "args": args})
+        assert proposed.status_code == 400 and "Remove the argument" in proposed.json()["error"]
+    assert not elsewhere.parent.exists()
