@@ -210,13 +210,18 @@ class SameOrigin:
     post an empty body (``fetch(url, {method: "POST", mode: "no-cors"})``) without asking the server
     first: without this, a page a researcher visits could play, watch and open sessions of a
     loopback server that has no token. Clients that are not browsers send no ``Origin`` and pass.
+    Paths under ``own_rules`` (sub-apps of extensions, such as the UI, that answer cross-site
+    requests their own way) are left to them.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, own_rules: tuple[str, ...] = ()) -> None:
+        self.app, self.own_rules = app, own_rules
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
+        path = scope.get("path", "")
+        if scope["type"] in ("http", "websocket") and not any(
+            path == p or path.startswith(p.rstrip("/") + "/") for p in self.own_rules
+        ):
             headers = dict(scope["headers"])
             origin = headers.get(b"origin")
             if origin is not None and not _same_origin(origin, headers.get(b"host", b"")):
