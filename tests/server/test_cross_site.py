@@ -60,3 +60,19 @@ def test_a_page_of_another_site_cannot_open_sessions_over_http(
         opened = http.post("/reset", headers={"Origin": server.url})
         assert opened.status_code == 200, opened.text
         assert http.delete(f"/sessions/{opened.json()['observation']['session_id']}").status_code == 204
+
+
+def test_a_caller_without_the_token_is_refused_before_its_request_is_read(
+    start_server: Callable[..., ServerThread],
+) -> None:
+    """OpenEnv's `POST /step` and `GET /state` validated the request (a 422 explaining sessions)
+    before asking who was calling; every route now asks first."""
+    server = start_server(tokens=("tok-3d7a1c9e",))
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        for method, path in (("POST", "/step"), ("GET", "/state"), ("POST", "/reset"), ("GET", "/sessions")):
+            for headers in ({}, {"Authorization": "Bearer wrong-token"}):
+                answer = http.request(method, path, headers=headers)
+                assert answer.status_code == 401, (method, path, answer.text)
+                assert answer.json()["error"]["code"] == "UNAUTHORIZED"
+        allowed = http.post("/step", headers={"Authorization": "Bearer tok-3d7a1c9e"})
+        assert allowed.status_code == 422 and "session_id" in allowed.json()["error"]["message"]
