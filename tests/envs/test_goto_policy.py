@@ -40,8 +40,9 @@ def _site(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "address",
-    ["{file}", "view-source:{file}", "{folder}/", "chrome://version", "javascript:document.title='x'"],
-)
+    ["{file}", "view-source:{file}", "{folder}/", "chrome://version", "javascript:document.title='x'",
+     "http://169.254.169.254/latest/meta-data/iam/security-credentials/", "http://2852039166/"],
+)  # fmt: skip
 def test_a_web_task_refuses_goto_to_files_and_browser_pages(
     make_env: MakeEnv, tmp_path: Path, secret_file: Path, address: str
 ) -> None:
@@ -50,7 +51,8 @@ def test_a_web_task_refuses_goto_to_files_and_browser_pages(
         env.reset(seed=0)
         url = address.format(file=secret_file.as_uri(), folder=secret_file.parent.as_uri())
         obs, _, terminated, truncated, info = env.step(f"goto({url!r})")
-        assert "goto opens http:// and https:// addresses" in obs["last_action_error"]
+        expected = "metadata service" if "meta" in url or "2852039166" in url else "goto opens http://"
+        assert expected in obs["last_action_error"], obs["last_action_error"]
         assert SECRET not in obs["axtree"] and "notes.txt" not in obs["axtree"]
         assert obs["url"] == f"{site.url}/index.html"
         assert (terminated, truncated, info["error"]) == (False, False, None)
@@ -94,3 +96,11 @@ def test_the_policy_on_its_own() -> None:
     for url, start in refused:
         with pytest.raises(ActionError, match="goto opens http://"):
             check_goto(url, start)
+    metadata = ["http://169.254.169.254/", "http://0xa9fea9fe/", "http://0xa9.0xfe.0xa9.0xfe/",
+                "http://[::ffff:169.254.169.254]/", "http://[fe80::1]/",
+                "HTTP://Metadata.Google.Internal./v1"]  # fmt: skip
+    for url in metadata:
+        with pytest.raises(ActionError, match="metadata service"):
+            check_goto(url, "http://a/")
+    for url in ("http://localhost:7770/", "http://10.0.0.5/", "http://[::1]:80/", "http://shop/"):
+        check_goto(url, "http://a/")
