@@ -152,7 +152,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from palaestra.redaction import redact_text
     from palaestra.runs.columns import format_columns
     from palaestra.runs.results import (
         format_episode_links,
@@ -161,30 +160,31 @@ def cmd_show(args: argparse.Namespace) -> int:
         load_rows,
         summarize,
     )
+    from palaestra.terminal import shown
 
     if getattr(args, "prompts", None):
         from palaestra.runs.show_prompts import format_prompts
 
-        print(redact_text(format_prompts(args.run, args.prompts, args.step)))
+        print(shown(format_prompts(args.run, args.prompts, args.step)))
         return 0
     rows = load_rows(args.run)
     if getattr(args, "by", None):  # WebArena's way: a line per site (or intent template), not per task
         from palaestra.tasks.webarena.breakdown import format_breakdown
 
-        print(redact_text(format_breakdown(rows, args.by)))
-        print(format_episode_links(args.run, rows, every=args.episodes))
+        print(shown(format_breakdown(rows, args.by)))
+        print(shown(format_episode_links(args.run, rows, every=args.episodes)))
         return 0
     from palaestra.runs.report_html import is_reference
 
     reference = {r["agent"] for r in rows if is_reference(r)}
-    print(redact_text(format_summary(summarize(rows), reference)))
+    print(shown(format_summary(summarize(rows), reference)))
     errors = format_errors(rows)
     if errors:
-        print(redact_text(errors))
+        print(shown(errors))
     columns = format_columns(rows)
     if columns:  # WebArena's suites: the paper's, the corrected and Verified's verdicts
-        print(redact_text(columns))
-    print(format_episode_links(args.run, rows, every=args.episodes))
+        print(shown(columns))
+    print(shown(format_episode_links(args.run, rows, every=args.episodes)))
     return 0
 
 
@@ -197,19 +197,20 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
-    from palaestra.redaction import redact_text
     from palaestra.runs.judge import format_rejudged, judge_run
+    from palaestra.terminal import shown
 
     tasks = [t.strip() for group in (args.tasks or []) for t in group.split(",") if t.strip()]
     results = judge_run(args.run, mode=args.mode, tasks=tasks, write=args.write)
-    print(redact_text(format_rejudged(results, written=args.write)))
+    print(shown(format_rejudged(results, written=args.write)))
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from palaestra.runs.compare import compare_runs, format_comparison
+    from palaestra.terminal import shown
 
-    print(format_comparison(compare_runs(args.runs, by_task=args.by_task or None)))
+    print(shown(format_comparison(compare_runs(args.runs, by_task=args.by_task or None))))
     return 0
 
 
@@ -276,13 +277,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = argv  # the command as typed, for the run's reproducibility record
     import palaestra  # noqa: F401  (registers the task suites)
-    from palaestra.redaction import redact_logs, redact_text
+    from palaestra.redaction import redact_logs
+    from palaestra.terminal import shown
 
     redact_logs()
     try:
         return COMMANDS[args.command](args)
     except (PalaestraError, FileNotFoundError) as exc:
-        print(f"palaestra {args.command}: {redact_text(str(exc))}", file=sys.stderr)
+        print(f"palaestra {args.command}: {shown(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `palaestra show RUN | head`: the reader has what it wanted, no error
         devnull = os.open(os.devnull, os.O_WRONLY)

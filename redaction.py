@@ -5,7 +5,8 @@ given as `--agent-arg api_key=...` must not reach `results.sqlite`, the reproduc
 report, `palaestra show` or a log. Two rules, applied together:
 
 - **by name**: a value stored under a secret-looking key (`api_key`, `token`, `password`,
-  `client_secret`, `Authorization`...) is replaced, and so is `key=value` / `"key": "value"` text;
+  `client_secret`, `Authorization`...) is replaced, and so is `key=value` / `"key": "value"` text,
+  and a URL's password (`https://user:[redacted]@host`);
 - **by value**: every secret value this process has seen (`remember`: the run's agent arguments, and
   secret-named environment variables such as `OPENAI_API_KEY`) is replaced wherever it reappears,
   in an error message, a traceback or a model's prompt.
@@ -50,6 +51,9 @@ _ASSIGNMENT = re.compile(
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 _SCHEMES = frozenset({"bearer", "basic"})
+# A password in a URL: `https://user:pw@proxy/v1`, `ws://user:TOKEN@host/ws` (how OpenEnv's client
+# sends a server token). The user name stays readable; what follows its colon goes.
+_URL_PASSWORD = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*://[^\s/?#@:]*):[^\s/?#@]+@")
 
 
 def key_words(name: str) -> list[str]:
@@ -100,6 +104,7 @@ class Redactor:
         if not text:
             return text
         text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+        text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
         return _ASSIGNMENT.sub(_mask_assignment, text)
 
     def value(self, value: Any) -> Any:

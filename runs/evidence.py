@@ -38,6 +38,9 @@ STATE = "state.tar.xz"
 VERSION = 2
 #: The versions this Palaestra judges (each later one only adds to the record).
 READABLE = (1, 2)
+#: A saved state larger than this unpacked is refused: a site's state is megabytes (the shop's
+#: database 6.6 MB), and an archive of a shared run could otherwise fill the disk when judged.
+MAX_STATE_BYTES = 2 * 1024**3
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: SQLite's side files: their content is in the snapshot the backup API makes.
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -148,7 +151,8 @@ def network(episode_folder: Path, record: dict[str, Any]) -> list[dict[str, Any]
 @contextmanager
 def restored_state(episode_folder: Path, record: dict[str, Any]) -> Iterator[Path | None]:
     """The saved state folder unpacked into a temporary folder (None when none was saved);
-    members that would land outside it are refused (tarfile's `data` filter)."""
+    members that would land outside it are refused (tarfile's `data` filter), and so is an archive
+    larger than `MAX_STATE_BYTES` unpacked."""
     if not record.get("state"):
         yield None
         return
@@ -159,6 +163,12 @@ def restored_state(episode_folder: Path, record: dict[str, Any]) -> Iterator[Pat
         target = Path(tmp) / "state"
         try:
             with tarfile.open(archive, "r:*") as tar:
+                unpacked = sum(m.size for m in tar.getmembers())
+                if unpacked > MAX_STATE_BYTES:
+                    raise EvidenceError(
+                        f"its saved state {archive} would unpack to {unpacked:,} bytes, more than a "
+                        f"site's state ({MAX_STATE_BYTES:,}): refused, nothing unpacked"
+                    )
                 tar.extractall(target, filter="data")
         except (OSError, tarfile.TarError) as exc:
             raise EvidenceError(f"its saved state {archive} is unreadable: {exc}") from exc

@@ -25,14 +25,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from palaestra.config import ConfigError
 from palaestra.errors import UnknownNameError
 from palaestra.server import api, openenv
 from palaestra.server.auth import Auth, AuthError
 from palaestra.server.config import ServerConfig
-from palaestra.server.http import BodyLimit, LoopbackHosts, handle_error
+from palaestra.server.http import BodyLimit, LoopbackHosts, SameOrigin, handle_error
 from palaestra.server.openapi import openapi_document
 from palaestra.server.sessions import EnvFactory, SessionError, SessionManager
 
@@ -78,8 +78,11 @@ def create_app(
         from palaestra.server.mcp_http import mcp_routes
 
         routes += mcp_routes(context)
+    mounted: list[str] = []  # extensions' sub-apps, which refuse cross-site requests their own way
     for extension in extensions:
-        routes += list(extension(context))
+        added = list(extension(context))
+        mounted += [r.path for r in added if isinstance(r, Mount)]
+        routes += added
     app_routes = list(routes)
 
     async def openapi(request: Request) -> JSONResponse:
@@ -103,7 +106,10 @@ def create_app(
             await sessions.stop()
 
     handlers = dict(EXCEPTION_HANDLERS)
-    middleware = [Middleware(BodyLimit, limit=config.max_body_bytes)]
+    middleware = [
+        Middleware(SameOrigin, own_rules=tuple(mounted)),
+        Middleware(BodyLimit, limit=config.max_body_bytes),
+    ]
     if not context.auth.required:
         middleware.insert(0, Middleware(LoopbackHosts))
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers, middleware=middleware)

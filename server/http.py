@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import HTTPConnection, Request
@@ -199,3 +200,48 @@ class LoopbackHosts:
                     await send({"type": "websocket.close", "code": 1008})
                 return
         await self.app(scope, receive, send)
+
+
+class SameOrigin:
+    """Refuse requests a web page of another site sends: an ``Origin`` header (which browsers add to
+    every WebSocket handshake and to cross-site POSTs) that is not this server's own address.
+
+    Browsers let any page open a WebSocket to ``ws://127.0.0.1:8765/ws`` and read its answers, and
+    post an empty body (``fetch(url, {method: "POST", mode: "no-cors"})``) without asking the server
+    first: without this, a page a researcher visits could play, watch and open sessions of a
+    loopback server that has no token. Clients that are not browsers send no ``Origin`` and pass.
+    Paths under ``own_rules`` (sub-apps of extensions, such as the UI, that answer cross-site
+    requests their own way) are left to them.
+    """
+
+    def __init__(self, app: ASGIApp, own_rules: tuple[str, ...] = ()) -> None:
+        self.app, self.own_rules = app, own_rules
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] in ("http", "websocket") and not any(
+            path == p or path.startswith(p.rstrip("/") + "/") for p in self.own_rules
+        ):
+            headers = dict(scope["headers"])
+            origin = headers.get(b"origin")
+            if origin is not None and not _same_origin(origin, headers.get(b"host", b"")):
+                shown = origin.decode("latin-1")
+                if scope["type"] == "http":
+                    message = (
+                        f"Refused a request from the web page at {shown!r}: this server answers its own "
+                        "pages and clients that are not browsers only."
+                    )
+                    await error_response(403, "CROSS_SITE", message)(scope, receive, send)
+                else:
+                    await send({"type": "websocket.close", "code": 1008})
+                return
+        await self.app(scope, receive, send)
+
+
+def _same_origin(origin: bytes, host: bytes) -> bool:
+    """Whether ``Origin: scheme://host[:port]`` names the address ``Host`` says was asked for."""
+    try:
+        netloc = urlsplit(origin.decode("latin-1").strip()).netloc
+    except ValueError:
+        return False
+    return bool(netloc) and netloc.lower() == host.decode("latin-1").strip().lower()

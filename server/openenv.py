@@ -77,6 +77,7 @@ SESSION_ID_FIX = (
 
 async def http_step(request: Request) -> WireResponse:
     ctx = context_of(request)
+    owner = owner_of(request)  # who asks comes first: a caller without a token learns nothing more
     try:
         spec = await body(request, OpenEnvStep)
     except BadRequest as exc:  # OpenEnv's own HTTP routes take no session: say where it comes from
@@ -87,16 +88,17 @@ async def http_step(request: Request) -> WireResponse:
         raise BadRequest("; ".join([SESSION_ID_FIX, *(f"{f['field']}: {f['message']}" for f in others)]),
                          fields) from None  # fmt: skip
     check_action(spec.action.action, ctx.config.max_action_chars)
-    session = ctx.sessions.get(owner_of(request), spec.session_id)
+    session = ctx.sessions.get(owner, spec.session_id)
     outcome = await ctx.sessions.run(session, lambda: session.step(spec.action.action))
     return WireResponse(openenv_result(outcome, images=session.inline_images, session_id=session.id))
 
 
 async def http_state(request: Request) -> WireResponse:
+    owner = owner_of(request)
     sid = request.query_params.get("session_id")
     if not sid:
         raise BadRequest(SESSION_ID_FIX, [{"field": "session_id", "message": "required"}])
-    return WireResponse(context_of(request).sessions.get(owner_of(request), sid).state())
+    return WireResponse(context_of(request).sessions.get(owner, sid).state())
 
 
 async def health(request: Request) -> WireResponse:

@@ -4,12 +4,15 @@ formatters read by their args working (uvicorn's access log)."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from uvicorn.logging import AccessFormatter
 
+from palaestra.cli import main
 from palaestra.redaction import REDACTED, redact_logs, redact_text
 from palaestra.server.auth import Auth, AuthError
+from palaestra.testing import ScriptedLLMServer, reply_text
 
 R = REDACTED
 
@@ -27,6 +30,10 @@ R = REDACTED
         ("Authorization: Bearer s3cr3t-value", f"Authorization: Bearer {R}"),
         ("authorization=Basic dXNlcjpwYXNz", f"authorization=Basic {R}"),
         ("Authorization: Bearer", "Authorization: Bearer"),
+        # A URL's password: the user name and address stay readable.
+        ("https://alice:pw-2f9c@proxy.example/v1", f"https://alice:{R}@proxy.example/v1"),
+        ("ws://user:T0KEN@10.0.0.5:8765/ws", f"ws://user:{R}@10.0.0.5:8765/ws"),
+        ("http://host:8080/a@b", "http://host:8080/a@b"), ("mailto:x@y.org", "mailto:x@y.org"),
     ],
 )  # fmt: skip
 def test_key_value_secrets_are_found_where_the_key_starts(text: str, expected: str) -> None:
@@ -60,3 +67,28 @@ def test_an_access_log_line_formats_with_and_without_a_secret() -> None:
     assert _access_line("/sessions/abc/step") == '127.0.0.1:5000 - "POST /sessions/abc/step HTTP/1.1" 200 OK'
     line = _access_line("/sessions?token=s3cr3t-value-123")
     assert "s3cr3t" not in line and REDACTED in line and line.endswith('HTTP/1.1" 200 OK')
+
+
+def test_a_password_in_an_endpoint_url_is_used_but_never_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An endpoint behind a proxy that takes its password in the URL (`--agent-arg
+    base_url=https://user:PASSWORD@proxy/v1`) reached the run's database, its reproducibility
+    record, the report and `palaestra show` as given."""
+    password = "pw-8c1f0e5a77d3"
+    run = tmp_path / "run"
+    with ScriptedLLMServer(reply_text("noop(0)")) as server:
+        base_url = server.base_url.replace("http://", f"http://alice:{password}@")
+        argv = ["eval", "--agent", "synapse", "--agent-arg", "model=scripted-model",
+                "--agent-arg", f"base_url={base_url}", "--tasks", "click-test", "--seeds", "0",
+                "--workers", "1", "--max-steps", "1", "--no-screenshots", "--out", str(run)]  # fmt: skip
+        assert main(argv) == 0
+        assert server.chat_requests  # the endpoint was used, through its URL
+    assert main(["show", str(run)]) == 0
+    assert main(["report", str(run)]) == 0
+    shown = capsys.readouterr()
+    files = {str(p.relative_to(run)): p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    assert "results.sqlite" in files and "report/index.html" in files
+    assert [name for name, data in files.items() if password.encode() in data] == []
+    assert password not in shown.out + shown.err
+    assert f"alice:{REDACTED}@127.0.0.1" in files["report/index.html"].decode()

@@ -14,6 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from palaestra.agents.llm.config import NO_KEY, may_send_environment_key
 from palaestra.runs.report_pages import _shorten_data_uris
 from palaestra.server.sessions import SessionError
 from palaestra.ui import memories as mem
@@ -80,8 +81,15 @@ class LiveRoutes:
 
     def _agent_args(self, body: Mapping[str, Any]) -> dict[str, str]:
         args = {str(k): str(v) for k, v in as_mapping(body.get("args")).items() if str(v) != ""}
+        if "cache_dir" in args:  # a folder anywhere the server may write, named by the browser
+            raise RequestError(
+                "`cache_dir`: the UI's agents keep no response cache (it would be a folder anywhere this "
+                "server may write). Remove the argument; `palaestra eval --agent-arg cache_dir=...` caches."
+            )
         if "memory" in args:  # agents read memories inside the UI's memory folders only
             args["memory"] = str(self.roots.memory(args["memory"]))
+        if "api_key" not in args and not may_send_environment_key(args.get("base_url")):
+            args["api_key"] = NO_KEY  # the environment's key goes to the environment's endpoint only
         return args
 
     async def live_state(self, request: Request) -> Any:

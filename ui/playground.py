@@ -3,9 +3,12 @@
 The model is the one the episode's agent was configured with (its recorded `model` and
 `base_url`), unless the person names another; with neither, the default model (the endpoint
 `PALAESTRA_LLM_*` names, else the embedded one). The API key comes from the environment
-(`PALAESTRA_LLM_API_KEY`), since runs never record keys. The answer is read as the step's agent
-reads its replies (the generic agent: the last fenced block; otherwise as Synapse does), and then
-parsed as the environment would, so the playground shows the action the agent would have taken.
+(`PALAESTRA_LLM_API_KEY`), since runs never record keys, and goes only to the endpoint the
+environment names: a base URL the person types, or one a shared run recorded, gets no key
+(`may_send_environment_key`), or anyone who may use the UI could read the key off their own
+server. The answer is read as the step's agent reads its replies (the generic agent: the last
+fenced block; otherwise as Synapse does), and then parsed as the environment would, so the
+playground shows the action the agent would have taken.
 
 A vision step's prompt is recorded with each image as a stub naming the file its bytes were kept in
 (`palaestra.runs.call_images`); the editor shows those stubs, and the server, not the page, puts the
@@ -22,6 +25,7 @@ from typing import Any
 
 from palaestra.agents.generic_prompt import action_of
 from palaestra.agents.llm import ChatModel, LLMConfig, LLMError, Model
+from palaestra.agents.llm.config import NO_KEY, may_send_environment_key
 from palaestra.agents.llm.default import default_model, endpoint_configured
 from palaestra.agents.synapse import extract_actions
 from palaestra.errors import PalaestraError
@@ -103,6 +107,8 @@ def choose_model(recorded: Mapping[str, Any], overrides: Mapping[str, Any]) -> M
                 values[key] = kind(chosen)
             except (TypeError, ValueError):
                 raise PlaygroundError(f"`{key}` must be a number, got {chosen!r}.") from None
+    if not may_send_environment_key(values.get("base_url")):  # a person's or a shared run's endpoint
+        values["api_key"] = NO_KEY
     try:
         if endpoint_configured() or values.get("model") or values.get("base_url"):
             return ChatModel(LLMConfig.from_env(**values, max_retries=1))  # a person waits: fail fast

@@ -136,3 +136,29 @@ class LLMConfig:
     def cost(self, input_tokens: int, output_tokens: int) -> float:
         """The price of one call's tokens, in the currency of the configured prices."""
         return (input_tokens * self.price_input_per_mtok + output_tokens * self.price_output_per_mtok) / 1e6
+
+
+#: The endpoint the OpenAI SDK calls when no base URL is given.
+SDK_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+#: The key sent to an endpoint that gets no key of ours (the SDK insists on one).
+NO_KEY = "no-key"
+
+
+def environment_endpoint(environ: Mapping[str, str] | None = None) -> str:
+    """The endpoint the environment's API key is for: ``PALAESTRA_LLM_BASE_URL`` (else
+    ``OPENAI_BASE_URL``), else the SDK's default."""
+    env = os.environ if environ is None else environ
+    return next((env[n] for n in ENV_BASE_URL if env.get(n)), SDK_DEFAULT_BASE_URL)
+
+
+def may_send_environment_key(base_url: str | None, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether a request to ``base_url`` may carry the environment's API key: only when it is the
+    endpoint the environment names. A server that lets other people pick the endpoint (the UI's
+    playground, a shared run's recorded ``base_url``) must not hand them its key with the request."""
+    if not base_url:
+        return True
+    return _endpoint(base_url) == _endpoint(environment_endpoint(environ))
+
+
+def _endpoint(url: str) -> str:
+    return url.strip().rstrip("/").lower()

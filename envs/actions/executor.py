@@ -21,6 +21,7 @@ from playwright.async_api import BrowserContext, ElementHandle, Locator, Page
 
 from palaestra.envs.actions import coord as c
 from palaestra.envs.actions import types as a
+from palaestra.envs.actions.goto_policy import check_goto
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.locate import locate
 from palaestra.envs.actions.scroll_landing import ELEMENT_SCROLL_JS, await_scroll_landed, may_scroll
@@ -47,6 +48,9 @@ class ActionState:
     limits: ActionLimits = DEFAULT_LIMITS
     #: Where ``upload_file`` takes its files from (None: it is refused).
     upload_dir: Path | None = None
+    #: The page the episode started on: ``goto`` leaves the web only for pages of its kind
+    #: (`palaestra.envs.actions.goto_policy`).
+    start_url: str | None = None
 
 
 async def execute(action: a.Action, state: ActionState) -> None:
@@ -161,12 +165,18 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
         case c.MouseUploadFile(x=x, y=y, files=files):
             await upload_at(page, x, y, upload_paths(state.upload_dir, files), timeout)
         case a.Goto(url=url):
+            check_goto(url, state.start_url)
             await page.goto(url, timeout=timeout * 5)
         case a.GoBack():
             await page.go_back(timeout=timeout * 5)
         case a.GoForward():
             await page.go_forward(timeout=timeout * 5)
         case a.NewTab():
+            if len(state.context.pages) >= state.limits.max_tabs:
+                raise ActionError(
+                    f"new_tab(): {len(state.context.pages)} tabs are open, the most an episode may have "
+                    f"({state.limits.max_tabs}); close one with tab_close() first."
+                )
             state.page = await state.context.new_page()
         case a.TabFocus(index=index):
             pages = state.context.pages

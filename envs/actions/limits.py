@@ -25,6 +25,9 @@ class ActionLimits:
     max_wait_ms: float = 10_000
     #: Largest ``scroll`` distance, in CSS pixels along each axis.
     max_scroll_px: float = 100_000
+    #: Open tabs in an episode: each is a renderer (tens of MB), and ``new_tab()`` fifty times a
+    #: step would fill a shared machine's memory in a few steps. WebArena's tasks use two or three.
+    max_tabs: int = 20
 
     def within(self, seconds: float) -> ActionLimits:
         """These limits with waits short enough to fit in ``seconds``."""

@@ -122,3 +122,17 @@ def test_hostile_strings_through_a_real_step(make_env: Callable[..., BrowserEnv]
     # The episode goes on: a good action still works.
     obs, reward, terminated, *_ = env.step(f"click('{go}')")
     assert obs["last_action_error"] == "" and terminated and reward == 1.0
+
+
+def test_new_tabs_stop_at_the_tab_limit(make_env: Callable[..., BrowserEnv]) -> None:
+    """``new_tab()`` fifty times a step opened fifty renderers a step, without end."""
+    env = make_env(PageTask("data:text/html,<title>t</title><p>page", "Open tabs."))
+    env.reset(seed=0)
+    limit = env.action_limits.max_tabs
+    obs, *_ = env.step("new_tab()\n" * 40)
+    assert f"the most an episode may have ({limit}); close one with tab_close()" in obs["last_action_error"]
+    assert len(obs["open_pages"]) == limit
+    obs, *_ = env.step("new_tab()")
+    assert len(obs["open_pages"]) == limit and "tab_close()" in obs["last_action_error"]
+    obs, *_ = env.step("tab_close()\nnew_tab()")  # a tab closed makes room for another
+    assert obs["last_action_error"] == "" and len(obs["open_pages"]) == limit

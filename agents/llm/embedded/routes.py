@@ -62,6 +62,9 @@ class EmbeddedServer:
             return error(
                 401, "Missing or wrong bearer token. Fix: send Authorization: Bearer <token>.", "auth"
             )
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":  # a web page may post text/plain to loopback without asking first
+            return error(415, "Send the body as JSON with `Content-Type: application/json`.")
         try:
             body = await request.json()
         except ValueError:

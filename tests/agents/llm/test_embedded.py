@@ -137,6 +137,23 @@ def test_requests_need_the_token_and_bad_ones_say_why(server: ServerThread) -> N
     check_binding("0.0.0.0", "t")  # a token makes any address acceptable
 
 
+def test_a_web_page_cannot_run_the_token_less_model(runtime: LlamaRuntime) -> None:
+    """A page of any site may post `text/plain` to 127.0.0.1 without asking the server first: with no
+    token, each such post ran the model (seconds of CPU each, a page can send them in a loop)."""
+    import httpx
+
+    body = json.dumps({"model": "m", "prompt": "Hello", "max_tokens": 2})
+    with ServerThread(EmbeddedServer(runtime)) as local, httpx.Client(timeout=120) as http:
+        form = http.post(
+            f"{local.base_url}/completions", content=body, headers={"content-type": "text/plain"}
+        )
+        assert form.status_code == 415 and "application/json" in form.json()["error"]["message"]
+        sent = http.post(
+            f"{local.base_url}/completions", content=body, headers={"content-type": "application/json"}
+        )
+        assert sent.status_code == 200 and sent.json()["usage"]["completion_tokens"] >= 1
+
+
 @pytest.mark.parametrize("token", ["", " ", " s3cret"])
 def test_llm_serve_refuses_a_blank_token_as_palaestra_serve_does(token: str) -> None:
     """`--token ' '` once served on loopback with a token no client could send (and `--token ""`
