@@ -30,6 +30,7 @@ import jsonschema
 from palaestra.routing.errors import (
     ApiCallError,
     ApiTransportError,
+    ApiUnavailableError,
     InvalidResultError,
     NoHandlerError,
     UnknownApiError,
@@ -91,6 +92,8 @@ class _Outcome:
     content: Any = None
     kind: ErrorKind | None = None
     message: str = ""
+    #: False when trying again cannot help (the service is gone), whatever the kind.
+    retryable: bool = True
 
 
 class ApiExecutor:
@@ -174,7 +177,10 @@ class ApiExecutor:
             attempts += 1
             outcome = await self._attempt(record, handler, parsed, timeout)
             retry = (
-                outcome.kind in RETRYABLE and record.annotations.idempotent and attempts <= self.max_retries
+                outcome.kind in RETRYABLE
+                and outcome.retryable
+                and record.annotations.idempotent
+                and attempts <= self.max_retries
             )
             if not retry:
                 break
@@ -207,8 +213,13 @@ class ApiExecutor:
         except (TimeoutError, httpx.TimeoutException) as exc:  # asyncio's, ApiTimeoutError, httpx's
             detail = f": {exc}" if str(exc) else ""
             return _Outcome(None, "timeout", f"`{key}` did not answer within {timeout:g} s{detail}.")
+        except ApiUnavailableError as exc:
+            message = f"Could not reach `{key}`: {_sentence(exc)} Do this step another way."
+            return _Outcome(None, "transport", message, retryable=False)
         except _TRANSPORT_ERRORS as exc:
-            return _Outcome(None, "transport", f"Could not reach `{key}`: {exc}. It may work again later.")
+            return _Outcome(
+                None, "transport", f"Could not reach `{key}`: {_sentence(exc)} It may work again later."
+            )
         except InvalidResultError as exc:
             return _Outcome(
                 to_jsonable(exc.content), "invalid_result", f"`{key}` returned an invalid result: {exc}"
@@ -287,6 +298,12 @@ def _parse_arguments(arguments: Mapping[str, Any] | str | None) -> dict[str, Any
     if not isinstance(arguments, Mapping):
         return f"The arguments must be a JSON object of named arguments, not {type(arguments).__name__}."
     return dict(arguments)
+
+
+def _sentence(exc: BaseException) -> str:
+    """An exception's text ending with one full stop (messages often bring their own)."""
+    text = str(exc).strip() or type(exc).__name__
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _where(path: list[Any]) -> str:

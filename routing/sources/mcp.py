@@ -74,6 +74,8 @@ class McpSource(McpTools):
         self._tasks: anyio.abc.TaskGroup | None = None
         self._wake = anyio.Event()
         self._refresh_lock = anyio.Lock()
+        self._stop = anyio.Event()
+        self.lost: str | None = None
 
     @classmethod
     def stdio(
@@ -105,11 +107,12 @@ class McpSource(McpTools):
 
     @property
     def connected(self) -> bool:
-        """True inside `async with`."""
-        return self._client is not None
+        """True inside `async with`, until the server is lost (`lost` then says why)."""
+        return self._client is not None and self.lost is None
 
     async def __aenter__(self) -> McpSource:
         self._wake, self._refresh_lock = anyio.Event(), anyio.Lock()  # bound to this event loop
+        self._stop, self.lost = anyio.Event(), None
         stack = AsyncExitStack()
         client = Client(
             self.server,
@@ -119,7 +122,8 @@ class McpSource(McpTools):
             cache=None,  # this source keeps its own cache and refreshes it on change
         )
         try:
-            await stack.enter_async_context(client)
+            session = await stack.enter_async_context(anyio.create_task_group())
+            await session.start(self._hold_session, client)
             info = client.server_info
             if self.namespace is None:
                 self.namespace = safe_namespace(info.name if info else "", "mcp")
@@ -133,6 +137,7 @@ class McpSource(McpTools):
         except BaseException as exc:
             self._unregister_all()
             self._client, self._stack, self._tasks = None, None, None
+            self._stop.set()
             await stack.aclose()
             if isinstance(exc, Exception):
                 raise ApiSourceError(
@@ -148,9 +153,31 @@ class McpSource(McpTools):
             self._tasks.cancel_scope.cancel()
         self._unregister_all()
         self._client, self._tasks = None, None
+        self._stop.set()
         if self._stack is not None:
             stack, self._stack = self._stack, None
             await stack.aclose()
+
+    async def _hold_session(
+        self, client: Client, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Open the session in a task of its own and hold it until `__aexit__`.
+
+        The SDK runs the transport in task groups of the session's task: when a server dies (an
+        HTTP endpoint refusing connections), their failure cancels that task and is raised where
+        the session ends. Held here, that failure ends this task only and is kept in `lost`,
+        instead of cancelling the code inside `async with` and escaping it as an exception group.
+        """
+        started = False
+        try:
+            async with client:
+                started = True
+                task_status.started()
+                await self._stop.wait()
+        except Exception as exc:
+            if not started:
+                raise
+            self.mark_lost(_first_cause(exc))
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -180,11 +207,20 @@ class McpSource(McpTools):
                     self._wake.set()
         except (ListenNotSupportedError, SubscriptionLost, MCPError, TimeoutError) as exc:
             log.info("MCP server %r: not following tool list changes: %r", self.label, exc)
+        except Exception as exc:  # the transport failed under the stream: the session says so on its own
+            log.info("MCP server %r: stopped following tool list changes: %r", self.label, _first_cause(exc))
 
 
 def _announces_changes(client: Client) -> bool:
     tools = client.server_capabilities.tools
     return bool(tools and tools.list_changed)
+
+
+def _first_cause(exc: BaseException) -> BaseException:
+    """The first leaf of an exception group (what actually failed), else the exception itself."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
 
 
 def _label(server: Any) -> str:
