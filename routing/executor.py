@@ -59,6 +59,10 @@ _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     httpx.TransportError,
 )
+#: Results longer than this (in characters, as the model reads them) are cut by default: about 12k
+#: tokens, room for a long page of records while a runaway result cannot fill a model's context.
+#: Set by hand, not measured.
+MAX_RESULT_CHARS = 50_000
 #: Outcomes that say nothing about the API's quality, so they stay out of the feedback store.
 _NOT_ABOUT_THE_API: frozenset[ErrorKind] = frozenset({"unknown_api", "not_allowed", "no_handler"})
 
@@ -74,6 +78,9 @@ class CallResult:
     message: str = ""
     latency_s: float = 0.0
     attempts: int = 0
+    #: True when the result was longer than the executor's `max_result_chars` and `content` holds
+    #: its cut text (with a note saying so) instead of the value the API returned.
+    truncated: bool = False
 
     @property
     def is_error(self) -> bool:
@@ -109,14 +116,22 @@ class ApiExecutor:
         backoff_s: float = 0.25,
         max_backoff_s: float = 4.0,
         feedback: FeedbackStore | None = None,
+        max_result_chars: int | None = MAX_RESULT_CHARS,
     ) -> None:
         """`allow_destructive` is True, False, or the keys of the destructive APIs that may run.
+
+        A result longer than `max_result_chars` (as the model would read it: text, else JSON) is
+        cut to that length with a note saying how much was left out and how to ask for less,
+        since a model's context cannot take a whole database dump; None keeps every result whole.
 
         `max_retries` counts extra attempts (so at most `1 + max_retries` calls); the n-th retry
         waits `backoff_s * 2**(n-1)` seconds, at most `max_backoff_s`.
         """
         if timeout_s <= 0 or max_retries < 0 or backoff_s < 0:
             raise ValueError("timeout_s must be positive; max_retries and backoff_s must not be negative.")
+        if max_result_chars is not None and max_result_chars < 1:
+            raise ValueError("max_result_chars must be positive, or None to keep results whole.")
+        self.max_result_chars = max_result_chars
         self.registry = registry
         self.allow_destructive: bool | frozenset[str] = (
             allow_destructive if isinstance(allow_destructive, bool) else frozenset(allow_destructive)
@@ -187,7 +202,8 @@ class ApiExecutor:
             await asyncio.sleep(min(self.max_backoff_s, self.backoff_s * 2 ** (attempts - 1)))
         if outcome.kind in RETRYABLE and attempts > 1:
             outcome = _Outcome(outcome.content, outcome.kind, f"{outcome.message} (Tried {attempts} times.)")
-        return self._finish(key, outcome, start, attempts, episode_id)
+        outcome, truncated = self._cut(outcome)
+        return self._finish(key, outcome, start, attempts, episode_id, truncated)
 
     def call_sync(
         self, name: str, arguments: Mapping[str, Any] | str | None = None, **options: Any
@@ -242,6 +258,21 @@ class ApiExecutor:
                 return _Outcome(content, "invalid_result", message)
         return _Outcome(content)
 
+    def _cut(self, outcome: _Outcome) -> tuple[_Outcome, bool]:
+        """The outcome with a successful result longer than `max_result_chars` cut, and whether it was."""
+        limit = self.max_result_chars
+        if limit is None or outcome.kind is not None or outcome.content is None:
+            return outcome, False
+        content = outcome.content
+        text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+        if len(text) <= limit:
+            return outcome, False
+        note = (
+            f"\n[Result cut: it has {len(text):,} characters and only the first {limit:,} are shown. "
+            "If you need the rest, ask the API for less (a filter, a smaller page or limit).]"
+        )
+        return _Outcome(text[:limit] + note), True
+
     def _problems(
         self, record: ApiRecord, which: Literal["parameters", "result"], instance: Any
     ) -> list[str]:
@@ -261,7 +292,13 @@ class ApiExecutor:
         return [f"- {_where(list(e.absolute_path))}: {e.message}" for e in errors]
 
     def _finish(
-        self, key: str, outcome: _Outcome, start: float, attempts: int, episode_id: str | None = None
+        self,
+        key: str,
+        outcome: _Outcome,
+        start: float,
+        attempts: int,
+        episode_id: str | None = None,
+        truncated: bool = False,
     ) -> CallResult:
         result = CallResult(
             key=key,
@@ -271,6 +308,7 @@ class ApiExecutor:
             message=outcome.message,
             latency_s=time.perf_counter() - start,
             attempts=attempts,
+            truncated=truncated,
         )
         if self.feedback is not None and outcome.kind not in _NOT_ABOUT_THE_API:
             self.feedback.record(
