@@ -9,8 +9,9 @@ the bookkeeping of rows, ids and entries is read apart from the ranking that use
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from .learned import RecordTerms
 from .lexical import LexicalIndex
 from .records import ApiRecord
 from .text import dense_text, lexical_tokens
+
+if TYPE_CHECKING:
+    from .registry import ApiRegistry, RegistryEvent
 
 
 @dataclass(frozen=True)
@@ -59,17 +63,53 @@ class ApiIndex:
         self._rows: list[_Entry] = []
         self._row_of_id: dict[int, int] = {}
         self._composition: CompositionGraph | None = None
+        #: Registry changes not yet indexed (key -> record, None for a removal), see `follow`.
+        self._pending: dict[str, ApiRecord | None] = {}
+        self._pending_lock = threading.Lock()
 
     # --- the registry side -------------------------------------------------------------------
 
     def __len__(self) -> int:
+        self._apply_pending()
         return len(self._entries)
 
     def __contains__(self, key: object) -> bool:
+        self._apply_pending()
         return key in self._entries
 
     def records(self) -> list[ApiRecord]:
+        self._apply_pending()
         return [entry.record for entry in self._entries.values()]
+
+    def follow(self, registry: ApiRegistry) -> Callable[[], None]:
+        """Index `registry`'s records and keep following its changes; returns the unsubscribe.
+
+        Changes are queued as they happen and indexed together before the next query (or `build`),
+        so registering a thousand tools one by one costs one batch of embeddings, a replacement
+        whose text did not change keeps its vector, and an MCP server's tool list change reaches
+        the next search without a rebuild.
+        """
+
+        def on_change(event: RegistryEvent, record: ApiRecord) -> None:
+            with self._pending_lock:
+                self._pending[record.key] = record if event == "added" else None
+
+        return registry.subscribe(on_change, replay=True)
+
+    def _apply_pending(self) -> None:
+        """Index the queued registry changes (kept queued if embedding them fails)."""
+        with self._lock:
+            with self._pending_lock:
+                pending, self._pending = self._pending, {}
+            if not pending:
+                return
+            try:
+                self.add(record for record in pending.values() if record is not None)
+            except BaseException:
+                with self._pending_lock:
+                    self._pending = {**pending, **self._pending}
+                raise
+            self.remove(key for key, record in pending.items() if record is None)
 
     def prime(self, queries: Sequence[str]) -> None:
         """Embed queries about to be asked in one batch (see `DenseIndex.prime`)."""
@@ -77,6 +117,7 @@ class ApiIndex:
 
     def composition(self) -> CompositionGraph:
         """Which indexed APIs feed which (`composition.py`), rebuilt after the records change."""
+        self._apply_pending()
         with self._lock:
             if self._composition is None:
                 self._composition = CompositionGraph(self.records())
@@ -130,7 +171,9 @@ class ApiIndex:
             return len(gone)
 
     def build(self) -> None:
-        """Apply pending changes to the BM25 index now (otherwise the next query does it)."""
+        """Apply pending changes (a followed registry's, and the BM25 index) now; otherwise the
+        next query does it."""
+        self._apply_pending()
         with self._lock:
             if not self._dirty:
                 return
