@@ -187,8 +187,22 @@ class McpTools:
             try:
                 self.registry.add(record, McpToolHandler(self, name), replace=record.key in self._registered)
                 self._registered.add(record.key)
-            except (InvalidApiRecordError, DuplicateApiError) as exc:
+            except DuplicateApiError:
+                holder = self.registry.get(record.key).source or "another source"
+                problem = (
+                    f"API `{record.key}` is registered already, from {holder}. Give this server a "
+                    f"namespace of its own: McpSource(..., namespace='{self.namespace}_2') or any other."
+                )
+                rejected.append(Rejection(record.key, problem))
+            except InvalidApiRecordError as exc:
                 rejected.append(Rejection(record.key, str(exc)))
+        if rejected:
+            log.warning(
+                "MCP server %r: %d tool(s) not registered; the first: %s",
+                self.label,
+                len(rejected),
+                rejected[0].problem,
+            )
         return rejected
 
     def _unregister(self, key: str) -> None:

@@ -129,6 +129,11 @@ class McpSource(McpTools):
                 self.namespace = safe_namespace(info.name if info else "", "mcp")
             self._client, self._stack = client, stack
             await self.refresh()
+            if self._records and not self._registered and self.registry is not None:
+                raise ApiSourceError(
+                    f"MCP server {self.label!r} has {len(self._records)} tools and none could be "
+                    f"registered: {self.rejected[0].problem}"
+                )
             if self.watch:
                 self._tasks = await stack.enter_async_context(anyio.create_task_group())
                 self._tasks.start_soon(self._refresh_on_wake)
@@ -139,7 +144,7 @@ class McpSource(McpTools):
             self._client, self._stack, self._tasks = None, None, None
             self._stop.set()
             await stack.aclose()
-            if isinstance(exc, Exception):
+            if isinstance(exc, Exception) and not isinstance(exc, ApiSourceError):
                 raise ApiSourceError(
                     f"could not start a session with MCP server {self.label!r}: {exc!r}"
                 ) from exc

@@ -148,3 +148,29 @@ def test_unreachable_servers_raise_source_errors(source: McpSource, cause: str) 
         asyncio.run(main())
     assert cause in str(caught.value)
     assert not source.connected and len(registry) == 0
+
+
+def test_servers_that_clash_by_name_say_so_and_how_to_fix_it(caplog: pytest.LogCaptureFixture) -> None:
+    """Two servers that report one name: the second registered nothing, silently, and its
+    rejections advised `replace=True`, which an MCP source has no way to pass. Now a source none
+    of whose tools register refuses to start, and a partial clash is logged; both name the fix."""
+    registry = ApiRegistry()
+    registry.add(ApiRecord("demo", "add", "Add numbers, the local way.", source="python:local.add"))
+
+    async def main() -> tuple[list[str], list[str], str]:
+        async with McpSource.stdio(sys.executable, [str(SERVER_SCRIPT)], registry=registry) as first:
+            clashing = [r.problem for r in first.rejected]
+            with pytest.raises(ApiSourceError) as refused:
+                async with McpSource.stdio(sys.executable, [str(SERVER_SCRIPT)], registry=registry):
+                    pass
+            keys = registry.keys()
+        return clashing, keys, str(refused.value)
+
+    clashing, keys, refused = asyncio.run(main())
+    [problem] = clashing
+    assert "`demo/add` is registered already, from python:local.add" in problem
+    assert "namespace='demo_2'" in problem and "replace=True" not in problem
+    assert sorted(keys) == ["demo/add", "demo/delete_note", "demo/fail", "demo/grow"]
+    assert "has 4 tools and none could be registered" in refused and "namespace=" in refused
+    assert "1 tool(s) not registered" in caplog.text
+    assert registry.keys() == ["demo/add"], "each session took only its own tools away"
