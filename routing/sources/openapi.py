@@ -9,9 +9,12 @@ left out. The first 2xx JSON response schema becomes the result schema.
 Behaviour annotations follow HTTP semantics: GET/HEAD/OPTIONS are read-only and idempotent;
 PUT and DELETE idempotent; DELETE destructive; POST and PATCH neither. Operations with a request
 body the handler cannot send (anything but JSON, form-urlencoded or text) are registered as
-descriptions without a handler, and so are all operations when no base URL is known.
+descriptions without a handler, and so are all operations when no base URL is known. Credentials
+go by security scheme name; each request carries what its operation's `security` declares.
 
-    async with OpenApiSource.load("petstore.yaml", base_url="http://127.0.0.1:8080") as source:
+    source = OpenApiSource.load("petstore.yaml", base_url="http://127.0.0.1:8080",
+                                credentials={"api_key": os.environ["PETSTORE_KEY"]})
+    async with source:
         report = source.register(registry)
 """
 
@@ -34,6 +37,7 @@ from palaestra.routing.records import NAMESPACE_SEPARATOR, Annotations, ApiRecor
 from palaestra.routing.registry import AddReport, ApiRegistry, Entry, Rejection
 from palaestra.routing.sources._openapi_http import BodySpec, HttpOperation, ParamSpec
 from palaestra.routing.sources._openapi_schema import SchemaConverter
+from palaestra.routing.sources._openapi_security import read_schemes, requirement
 from palaestra.routing.sources.json_file import safe_namespace
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -63,6 +67,9 @@ class OpenApiSource:
     namespace: str | None = None
     base_url: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: Secrets by security scheme name (`components.securitySchemes`): an API key, a bearer token,
+    #: or 'user:password' for HTTP basic. Each request carries what its operation declares.
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
     client: httpx.AsyncClient | None = None
     timeout_s: float = 30.0
     label: str = "openapi:<data>"
@@ -70,6 +77,7 @@ class OpenApiSource:
     entries: list[tuple[ApiRecord, HttpOperation | None]] = field(init=False, default_factory=list)
     rejected: list[Rejection] = field(init=False, default_factory=list)
     _owns_client: bool = field(init=False, default=False)
+    _schemes: dict[str, Any] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         version = str(self.document.get("openapi", ""))
@@ -82,6 +90,7 @@ class OpenApiSource:
         info = info if isinstance(info, dict) else {}
         self.namespace = self.namespace or safe_namespace(str(info.get("title", "")).lower(), "openapi")
         self.base_url = self.base_url or self._server_url()
+        self._schemes = read_schemes(self.document)
         paths = self.document.get("paths") or {}
         if not isinstance(paths, dict):
             raise ApiSourceError(f"{self.label}: `paths` must be an object.")
@@ -223,7 +232,8 @@ class OpenApiSource:
         )
         if not supported or not self.base_url:
             return record, None
-        return record, HttpOperation(self, method.upper(), path, tuple(params), body)
+        security = requirement(self.document, operation, self._schemes)
+        return record, HttpOperation(self, method.upper(), path, tuple(params), body, security)
 
     def _body(
         self,
