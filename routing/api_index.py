@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +21,7 @@ from palaestra.memory.embedders import Embedder
 from .composition import CompositionGraph
 from .dense import DenseIndex, IndexChoice
 from .examples import with_examples
+from .index_file import read_index, write_index
 from .learned import RecordTerms
 from .lexical import LexicalIndex
 from .records import ApiRecord
@@ -94,7 +96,49 @@ class ApiIndex:
             with self._pending_lock:
                 self._pending[record.key] = record if event == "added" else None
 
-        return registry.subscribe(on_change, replay=True)
+        unsubscribe = registry.subscribe(on_change, replay=True)
+        with self._lock, self._pending_lock:  # what a loaded index holds that the registry does not
+            for key in self._entries:
+                if key not in registry and key not in self._pending:
+                    self._pending[key] = None
+        return unsubscribe
+
+    def save(self, path: str | Path) -> None:
+        """Save the indexed records with their vectors to one file (see `index_file.py`)."""
+        self._apply_pending()
+        with self._lock:
+            entries = list(self._entries.values())
+            vectors = self._dense.vectors([e.id for e in entries])
+        records = self._dense.records
+        write_index(Path(path), records.name, records.dim, [(e.record, e.text) for e in entries], vectors)
+
+    def load(self, path: str | Path) -> int:
+        """Index the records a `save` wrote, with their saved vectors; returns how many were loaded.
+
+        Nothing is embedded unless this version would embed a record's text differently. Loaded
+        records replace indexed ones with the same key. `follow` a registry afterwards and only
+        what changed since the save is embedded; what the registry no longer holds is dropped.
+        """
+        records = self._dense.records
+        items, vectors = read_index(Path(path), records.name, records.dim)
+        with self._lock:
+            self.remove(record.key for record, _ in items)
+            kept: list[_Entry] = []
+            stale: list[ApiRecord] = []
+            for record, text in items:
+                if text != dense_text(record):
+                    stale.append(record)
+                    continue
+                kept.append(_entry(record, self._next_id, text))
+                self._next_id += 1
+            rows = [i for i, (record, text) in enumerate(items) if text == dense_text(record)]
+            self._dense.add_vectors([e.id for e in kept], vectors[rows])
+            for entry in kept:
+                self._entries[entry.record.key] = entry
+                self._lexical.set(entry.record.key, lexical_tokens(entry.record))
+            self._dirty, self._composition = True, None
+            self.add(stale)
+        return len(items)
 
     def _apply_pending(self) -> None:
         """Index the queued registry changes (kept queued if embedding them fails)."""
