@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .fusion import AbstainSignals
 from .records import ApiRecord
+from .text import lexical_tokens, tokenize
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,25 @@ class Selection:
     def keys(self) -> list[str]:
         """The hits' record keys, in rank order."""
         return [hit.key for hit in self.hits]
+
+    def explain(self) -> str:
+        """Why these APIs, in words: the decision and its reason, then per hit its score, the parts
+        it was made of (BM25 against the query's best match, cosine, past routes' vote) and the
+        query's words (stemmed) its name, description, parameters or examples contain."""
+        decision = "abstained (none fits)" if self.abstained else "an API fits"
+        lines = [f"Query {self.query!r}: {decision}, because {self.reason}."]
+        if self.reranked:
+            lines.append("Order: the LLM re-ranker's (scores are the fused ones and need not decrease).")
+        elif self.rerank_error:
+            lines.append(f"Order: fused; the re-rank failed ({self.rerank_error}).")
+        if self.judge_score is not None:
+            lines.append(f"Fit judge's score: {self.judge_score:.3f}.")
+        words = dict.fromkeys(tokenize(self.query))
+        for rank, hit in enumerate(self.hits, 1):
+            matched = [w for w in words if w in set(lexical_tokens(hit.record))]
+            lines.append(
+                f"{rank}. {hit.key}: score {hit.score:.3f} (BM25 {hit.lexical:.2f} of the best, cosine "
+                f"{hit.dense:.2f}, past routes {hit.history:.2f}); query words it holds: "
+                + (", ".join(matched) if matched else "none (found by meaning)")
+            )
+        return "\n".join(lines)

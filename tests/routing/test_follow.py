@@ -1,5 +1,6 @@
 """A selector following a registry: records from every source are indexed without a rebuild, and
-a live MCP server's tool list change (a real server over stdio) reaches the next search."""
+a live MCP server's tool list change (a real server over stdio) reaches the next search; and what
+it chose, explained in words."""
 
 from __future__ import annotations
 
@@ -81,3 +82,17 @@ def test_an_mcp_tool_list_change_reaches_the_next_search() -> None:
     assert "demo/echo_later" not in before and "demo/fail" in before
     assert after[0] == "demo/echo_later" and "demo/fail" not in after
     assert left == 0, "the session's tools leave the selector with it"
+
+
+def test_a_selection_explains_itself() -> None:
+    selector = ApiSelector(HashingEmbedder())
+    registry = ApiRegistry()
+    register_callables(registry, forecast, tides)
+    selector.follow(registry)
+    selection = selector.select("when is high tide at the harbour of Bergen", k=2)
+    lines = selection.explain().splitlines()
+    assert lines[0].startswith("Query 'when is high tide at the harbour of Bergen': ")
+    assert selection.reason in lines[0]
+    assert lines[1].startswith("1. weather/tides: score ") and "cosine" in lines[1]
+    assert lines[1].endswith("query words it holds: high, tide, harbour")
+    assert lines[2].startswith("2. weather/forecast") and lines[2].endswith("none (found by meaning)")
