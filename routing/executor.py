@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 import jsonschema
 
+from palaestra.routing.call_text import expected, parse_arguments, sentence, where
 from palaestra.routing.errors import (
     ApiCallError,
     ApiTransportError,
@@ -173,13 +174,13 @@ class ApiExecutor:
                 "API, or ask the user to allow this one."
             )
             return self._finish(key, _Outcome(None, "not_allowed", message), start, 0, episode_id)
-        parsed = _parse_arguments(arguments)
+        parsed = parse_arguments(arguments)
         if isinstance(parsed, str) or (problems := self._problems(record, "parameters", parsed)):
             listed = [f"- {parsed}"] if isinstance(parsed, str) else problems
             message = (
                 f"Invalid arguments for `{key}`:\n"
                 + "\n".join(listed)
-                + f"\n{_expected(record.parameters)} Fix the arguments and call `{key}` again."
+                + f"\n{expected(record.parameters)} Fix the arguments and call `{key}` again."
             )
             return self._finish(key, _Outcome(None, "invalid_arguments", message), start, 0, episode_id)
         handler = self.registry.handler(key)
@@ -230,11 +231,11 @@ class ApiExecutor:
             detail = f": {exc}" if str(exc) else ""
             return _Outcome(None, "timeout", f"`{key}` did not answer within {timeout:g} s{detail}.")
         except ApiUnavailableError as exc:
-            message = f"Could not reach `{key}`: {_sentence(exc)} Do this step another way."
+            message = f"Could not reach `{key}`: {sentence(exc)} Do this step another way."
             return _Outcome(None, "transport", message, retryable=False)
         except _TRANSPORT_ERRORS as exc:
             return _Outcome(
-                None, "transport", f"Could not reach `{key}`: {_sentence(exc)} It may work again later."
+                None, "transport", f"Could not reach `{key}`: {sentence(exc)} It may work again later."
             )
         except InvalidResultError as exc:
             return _Outcome(
@@ -289,7 +290,7 @@ class ApiExecutor:
         errors = sorted(
             cached[1].iter_errors(instance), key=lambda e: ([str(p) for p in e.absolute_path], e.message)
         )
-        return [f"- {_where(list(e.absolute_path))}: {e.message}" for e in errors]
+        return [f"- {where(list(e.absolute_path))}: {e.message}" for e in errors]
 
     def _finish(
         self,
@@ -320,52 +321,3 @@ class ApiExecutor:
                 episode_id=episode_id,
             )
         return result
-
-
-def _parse_arguments(arguments: Mapping[str, Any] | str | None) -> dict[str, Any] | str:
-    """The arguments as a dict, or a problem description. Models often send JSON text."""
-    if arguments is None:
-        return {}
-    if isinstance(arguments, str):
-        if not arguments.strip():
-            return {}
-        try:
-            arguments = json.loads(arguments)
-        except json.JSONDecodeError as exc:
-            return f"The arguments are not valid JSON ({exc.msg} at position {exc.pos})."
-    if not isinstance(arguments, Mapping):
-        return f"The arguments must be a JSON object of named arguments, not {type(arguments).__name__}."
-    return dict(arguments)
-
-
-def _sentence(exc: BaseException) -> str:
-    """An exception's text ending with one full stop (messages often bring their own)."""
-    text = str(exc).strip() or type(exc).__name__
-    return text if text.endswith((".", "!", "?")) else f"{text}."
-
-
-def _where(path: list[Any]) -> str:
-    if not path:
-        return "(arguments)"
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return f"`{text}`"
-
-
-def _expected(schema: dict[str, Any]) -> str:
-    """A one-line summary of the expected arguments, for the model."""
-    properties = schema.get("properties") or {}
-    required = set(schema.get("required") or [])
-    if not properties:
-        return "This API takes no arguments."
-    parts = []
-    for name, sub in properties.items():
-        sub = sub if isinstance(sub, dict) else {}
-        if "enum" in sub:
-            kind = "one of " + ", ".join(json.dumps(v) for v in sub["enum"])
-        else:
-            declared = sub.get("type", "any")
-            kind = "|".join(declared) if isinstance(declared, list) else str(declared)
-        parts.append(f"{name} ({kind}{', required' if name in required else ''})")
-    return "Expected arguments: " + "; ".join(parts) + "."
