@@ -16,9 +16,9 @@ from palaestra.routing.fusion import AbstainPolicy
 from palaestra.routing.meta_tool import search_apis_tool
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.rerank import LLMReranker, RerankError, merge_order, parse_numbers
-from palaestra.routing.selector import ApiSelector, Selection
+from palaestra.routing.selector import RERANK_TIMEOUT_S, ApiSelector, Selection
 from palaestra.routing.text import first_sentence, split_identifier, tokenize
-from palaestra.testing.script import reply_text, server_error
+from palaestra.testing.script import reply_text, server_error, slow
 from palaestra.testing.server import ScriptedLLMServer
 
 
@@ -309,6 +309,30 @@ def test_llm_reranker_answers_by_name_and_unknown_names(
     assert by_provider_name.keys == [fused.keys[1], fused.keys[0], fused.keys[2]]
     assert unknown.keys == fused.keys and unknown.rerank_error is not None
     assert unknown.abstained == fused.abstained and not unknown.reranked
+
+
+def test_a_slow_reranker_model_keeps_the_fused_order(
+    selector: ApiSelector, llm_server: ScriptedLLMServer
+) -> None:
+    """A model slower than `rerank_timeout` is abandoned: fused order, the rule's decision, and
+    the selection says why."""
+    config = LLMConfig(model="scripted", base_url=llm_server.base_url, max_retries=0, timeout=30)
+    query = "How many dollars is 250 euros?"
+    fused = selector.select(query, k=3)
+
+    async def run() -> Selection:
+        async with ChatModel(config) as model:
+            selector.reranker, selector.rerank_timeout = LLMReranker(model), 0.5
+            llm_server.script = slow(5, reply_text("[3, 2, 1]"))
+            return await selector.aselect(query, k=3)
+
+    try:
+        late = asyncio.run(run())
+    finally:
+        selector.reranker, selector.rerank_timeout = None, RERANK_TIMEOUT_S
+    assert late.keys == fused.keys and late.abstained == fused.abstained and not late.reranked
+    assert late.rerank_error is not None and late.rerank_error.startswith("TimeoutError")
+    assert "the re-rank failed (TimeoutError" in late.explain()
 
 
 def test_llm_reranker_continues_a_completion_prompt(
