@@ -32,6 +32,15 @@ class ScoredApi:
 
 
 @dataclass(frozen=True)
+class StepHits:
+    """One step of a multi-step request (`needs.select_needs`) and the APIs its own search ranked
+    best, so that a planner can tell which hit serves which step."""
+
+    need: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Selection:
     """The best APIs for a query, best first, and whether the selector thinks none of them fits.
 
@@ -48,6 +57,8 @@ class Selection:
     judge_score: float | None = None
     reranked: bool = False
     rerank_error: str | None = None
+    #: For a request split into several steps (`select_needs`): each step's own best keys.
+    steps: tuple[StepHits, ...] = ()
 
     @property
     def keys(self) -> list[str]:
@@ -74,4 +85,5 @@ class Selection:
                 f"{hit.dense:.2f}, past routes {hit.history:.2f}); query words it holds: "
                 + (", ".join(matched) if matched else "none (found by meaning)")
             )
+        lines.extend(f"Step {step.need!r}: {', '.join(step.keys) or 'nothing'}" for step in self.steps)
         return "\n".join(lines)
