@@ -145,7 +145,7 @@ class McpTools:
     def _lost_message(self) -> str:
         return (
             f"MCP server {self.label!r} has stopped ({self.lost}); its tools cannot be called until the "
-            "source is started again (leave and re-enter its `async with`)"
+            "source is started again (`await source.restart()`)"
         )
 
     def _record(self, tool: mcp_types.Tool) -> ApiRecord:

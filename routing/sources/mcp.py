@@ -163,6 +163,16 @@ class McpSource(McpTools):
             stack, self._stack = self._stack, None
             await stack.aclose()
 
+    async def restart(self) -> McpSource:
+        """End the session and start a new one (a lost server's process is started again).
+
+        Call it from the code holding the `async with`: the session's tasks belong to that task.
+        Tools keep their keys; the registry sees each removed and added again, which a selector
+        that follows it indexes without embedding anything anew.
+        """
+        await self.__aexit__(None, None, None)
+        return await self.__aenter__()
+
     async def _hold_session(
         self, client: Client, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:

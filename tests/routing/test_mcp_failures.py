@@ -33,11 +33,12 @@ def _faulty_app() -> Any:
 def _assert_server_stopped(result: CallResult) -> None:
     assert result.error_kind == "transport", result
     assert "has stopped" in result.message and "Do this step another way." in result.message
+    assert "await source.restart()" in result.message
     assert "It may work again later" not in result.message and ".." not in result.message
     assert result.attempts == 1, "a server that is gone is not called again"
 
 
-def test_a_stdio_server_that_exits_fails_its_tools_and_the_session_ends_cleanly() -> None:
+def test_a_stdio_server_that_exits_fails_its_tools_until_restarted() -> None:
     registry = ApiRegistry()
 
     async def main() -> tuple[CallResult, CallResult, str | None]:
@@ -47,7 +48,13 @@ def test_a_stdio_server_that_exits_fails_its_tools_and_the_session_ends_cleanly(
             died = await executor.call("faulty/die")
             after = await executor.call("faulty/add", {"a": 1, "b": 2})
             assert not source.connected
-            return died, after, source.lost
+            lost = source.lost
+
+            await source.restart()
+            assert source.connected and source.lost is None
+            restarted = await executor.call("faulty/add", {"a": 2, "b": 2})
+            assert restarted.ok and restarted.content == {"result": 4}
+            return died, after, lost
 
     died, after, lost = asyncio.run(main())
     _assert_server_stopped(died)
