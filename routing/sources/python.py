@@ -177,8 +177,10 @@ def _parameters_schema(
     properties: dict[str, Any] = {}
     required: list[str] = []
     defs: dict[str, Any] = {}
+    takes_any = False
     for param in inspect.signature(fn).parameters.values():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            takes_any = takes_any or param.kind is param.VAR_KEYWORD
             continue  # not expressible as named JSON arguments; the function still gets the rest
         if param.kind is param.POSITIONAL_ONLY:
             raise InvalidApiRecordError(
@@ -202,6 +204,8 @@ def _parameters_schema(
     schema_root: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema_root["required"] = required
+    if not takes_any:  # an argument it does not name would crash the call, as the API's failure
+        schema_root["additionalProperties"] = False
     if defs:
         schema_root["$defs"] = defs
     return schema_root
