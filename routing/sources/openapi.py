@@ -220,6 +220,8 @@ class OpenApiSource:
         parameters = converter.finish({"type": "object", "properties": properties, "required": required})
         if not required:
             del parameters["required"]
+        if body is None or not body.merged:  # an argument no parameter takes would not be sent
+            parameters["additionalProperties"] = False
         record = ApiRecord(
             namespace=self.namespace,
             name=name,

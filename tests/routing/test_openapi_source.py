@@ -319,6 +319,12 @@ def test_calls_over_http(serve_app: Callable[[Any], AbstractContextManager[str]]
             assert wrong.error_kind == "invalid_arguments"
             assert "'name' is a required property" in wrong.message
 
+            # A filter the operation does not take was dropped on the way, and every pet came back
+            # as if it had been applied; now the model is told.
+            unknown = await executor.call("pet_store/listPets", {"limit": 5, "species": "cat"})
+            assert unknown.error_kind == "invalid_arguments"
+            assert "('species' was unexpected)" in unknown.message
+
             # 503 twice, then 200: the idempotent GET is retried, the POST is not.
             flaky_read = await executor.call("pet_store/flakyRead")
             assert flaky_read.ok and flaky_read.attempts == 3
