@@ -21,6 +21,7 @@ go by security scheme name; each request carries what its operation's `security`
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ _ANNOTATIONS = {
     "patch": Annotations(read_only=False, destructive=False, idempotent=False),
 }
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -96,6 +98,14 @@ class OpenApiSource:
             raise ApiSourceError(f"{self.label}: `paths` must be an object.")
         for path, item in paths.items():
             self._read_path(str(path), item)
+        if not self.base_url and self.entries:
+            log.warning(
+                "%s: no absolute server URL (`servers` is missing or relative, and the document was not "
+                "fetched from a URL), so its %d operations are descriptions that cannot be called. Pass "
+                "base_url='http://host:port/...' to call them.",
+                self.label,
+                len(self.entries),
+            )
 
     @classmethod
     def load(cls, source: str | Path | Mapping[str, Any], **options: Any) -> OpenApiSource:

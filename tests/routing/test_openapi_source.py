@@ -246,10 +246,16 @@ def test_records_from_the_document() -> None:
     assert registry.handler("pet_store/getPet") is not None
 
 
-def test_documents_without_base_url_are_descriptions_only() -> None:
+def test_documents_without_base_url_are_descriptions_only(caplog: pytest.LogCaptureFixture) -> None:
     registry = ApiRegistry()
     OpenApiSource.load(DOCUMENT).register(registry)  # servers: [{"url": "/"}] is relative to nothing
     assert all(registry.handler(key) is None for key in registry.keys())  # noqa: SIM118
+    # The model is told each call cannot be made; the developer is told why, once, and the fix.
+    [warning] = [r.getMessage() for r in caplog.records if r.name.endswith("sources.openapi")]
+    assert "operations are descriptions that cannot be called" in warning and "base_url=" in warning
+    caplog.clear()
+    OpenApiSource.load(DOCUMENT, base_url="http://127.0.0.1:9")
+    assert not caplog.records
 
 
 def test_yaml_file_and_rejections(tmp_path: Path) -> None:
