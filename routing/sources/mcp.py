@@ -26,7 +26,7 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 import mcp_types
-from mcp import Client, StdioServerParameters, stdio_client
+from mcp import Client, StdioServerParameters
 from mcp.client.subscriptions import ListenNotSupportedError, SubscriptionLost
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
@@ -35,6 +35,7 @@ from palaestra.routing.errors import ApiSourceError
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.registry import ApiRegistry, Rejection
 from palaestra.routing.sources._mcp_tools import McpToolHandler, McpTools
+from palaestra.routing.sources._mcp_transports import http_recipe, stdio_recipe
 from palaestra.routing.sources.json_file import safe_namespace
 
 __all__ = ["McpSource", "McpToolHandler"]
@@ -56,12 +57,15 @@ class McpSource(McpTools):
         watch: bool = True,
         label: str | None = None,
     ) -> None:
-        """`server` is `StdioServerParameters`, a streamable-HTTP URL, or an SDK `Transport`.
+        """`server` is `StdioServerParameters`, a streamable-HTTP URL, a function returning a
+        fresh SDK `Transport` for each session, or one SDK `Transport` (which serves one session
+        only: such a source cannot restart).
 
         `namespace` defaults to the server's reported name; `mode` is the SDK's protocol
         negotiation ("auto", "legacy" or a protocol version); `watch` follows list changes.
         """
         self.server, self.registry, self.mode = server, registry, mode
+        self._sessions = 0
         self.read_timeout_s, self.watch = read_timeout_s, watch
         self.namespace = namespace
         self.label = label or _label(server)
@@ -93,12 +97,14 @@ class McpSource(McpTools):
             command=command, args=list(args), env=dict(env) if env else None, cwd=cwd
         )
         options.setdefault("label", " ".join([command, *args]))
-        return cls(stdio_client(params, errlog=errlog) if errlog is not None else params, **options)
+        return cls(stdio_recipe(params, errlog) if errlog is not None else params, **options)
 
     @classmethod
-    def http(cls, url: str, **options: Any) -> McpSource:
-        """A source that speaks MCP's streamable HTTP transport to `url` (e.g. `.../mcp`)."""
-        return cls(url, **options)
+    def http(cls, url: str, *, headers: Mapping[str, str] | None = None, **options: Any) -> McpSource:
+        """A source that speaks MCP's streamable HTTP transport to `url` (e.g. `.../mcp`), every
+        request carrying `headers` (e.g. `{"Authorization": f"Bearer {token}"}`)."""
+        options.setdefault("label", url)
+        return cls(http_recipe(url, headers) if headers else url, **options)
 
     @property
     def protocol_version(self) -> str | None:
@@ -115,7 +121,7 @@ class McpSource(McpTools):
         self._stop, self.lost = anyio.Event(), None
         stack = AsyncExitStack()
         client = Client(
-            self.server,
+            self._transport(),
             mode=self.mode,
             read_timeout_seconds=self.read_timeout_s,
             message_handler=self._on_message,
@@ -162,6 +168,21 @@ class McpSource(McpTools):
         if self._stack is not None:
             stack, self._stack = self._stack, None
             await stack.aclose()
+
+    def _transport(self) -> Any:
+        """What this session connects with (a recipe's fresh transport; a transport object once)."""
+        self._sessions += 1
+        if isinstance(self.server, str | StdioServerParameters):
+            return self.server
+        if callable(self.server):
+            return self.server()
+        if self._sessions > 1:
+            raise ApiSourceError(
+                f"MCP server {self.label!r} was given as a transport object, which serves one session; "
+                "give a URL, StdioServerParameters or a function returning a fresh transport to start "
+                "it again."
+            )
+        return self.server
 
     async def restart(self) -> McpSource:
         """End the session and start a new one (a lost server's process is started again).
