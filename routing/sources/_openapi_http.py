@@ -39,7 +39,7 @@ class ParamSpec:
 
     prop: str
     name: str
-    location: str  # "path" | "query" | "header"
+    location: str  # "path" | "query" | "header" | "cookie"
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,9 @@ class HttpOperation:
             elif spec.location == "query":
                 values = value if isinstance(value, list) else [value]
                 query.extend((spec.name, _text(v)) for v in values)
+            elif spec.location == "cookie":
+                cookie = f"{spec.name}={quote(_text(value), safe='')}"
+                headers["Cookie"] = f"{headers['Cookie']}; {cookie}" if headers.get("Cookie") else cookie
             else:
                 headers[spec.name] = _text(value)
         authorised = apply_credentials(self.security, self.source.credentials, headers, query)

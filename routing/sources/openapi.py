@@ -1,10 +1,10 @@
 """Register the operations of an OpenAPI 3.0/3.1 document as APIs, called over HTTP.
 
-One record per operation, named by its `operationId` (or `method_path`). Path, query and header
-parameters and a JSON request body are merged into one object schema, because a model fills one
-set of named arguments: body properties sit beside the parameters unless their names collide or
-the body is not an object, in which case the body is the `body` argument. Cookie parameters are
-left out. The first 2xx JSON response schema becomes the result schema.
+One record per operation, named by its `operationId` (or `method_path`). Path, query, header and
+cookie parameters and a JSON request body are merged into one object schema, because a model fills
+one set of named arguments: body properties sit beside the parameters unless their names collide
+or the body is not an object, in which case the body is the `body` argument. The first 2xx JSON
+response schema becomes the result schema.
 
 Behaviour annotations follow HTTP semantics: GET/HEAD/OPTIONS are read-only and idempotent;
 PUT and DELETE idempotent; DELETE destructive; POST and PATCH neither. Operations with a request
@@ -212,7 +212,7 @@ class OpenApiSource:
                 raise InvalidApiRecordError(key, f"a parameter lacks `name` or `in`: {raw!r}.")
             merged[(str(param["name"]), str(param["in"]))] = param  # operation-level wins
         for (pname, location), param in merged.items():
-            if location not in ("path", "query", "header"):
+            if location not in ("path", "query", "header", "cookie"):
                 continue
             prop = pname if pname not in properties else f"{pname}_{location}"
             schema = param.get("schema")

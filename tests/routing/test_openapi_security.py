@@ -53,6 +53,17 @@ DOCUMENT: dict[str, Any] = {
         "/open": {
             "get": {"operationId": "open", "summary": "Needs nothing.", "security": [], "responses": OK}
         },
+        "/prefs": {
+            "get": {
+                "operationId": "prefs",
+                "summary": "Read the display preferences a cookie selects.",
+                "security": [{"session": []}],
+                "parameters": [
+                    {"name": "theme", "in": "cookie", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": OK,
+            }
+        },
     },
 }
 
@@ -75,10 +86,15 @@ async def _echo(request: Request) -> JSONResponse:
     return JSONResponse(seen)
 
 
+async def _cookies(request: Request) -> JSONResponse:
+    return JSONResponse(dict(request.cookies))
+
+
 APP = Starlette(
     routes=[
         Route("/openapi.json", _document),
         *(Route(p, _echo) for p in ("/header", "/query", "/either", "/open")),
+        Route("/prefs", _cookies),
     ]
 )
 
@@ -91,10 +107,12 @@ def _calls(base: str, credentials: dict[str, str]) -> dict[str, CallResult]:
         assert source.register(registry).ok
         async with source:
             executor = ApiExecutor(registry, max_retries=0)
-            return {
+            results = {
                 name: await executor.call(f"vault/{name}")
                 for name in ("byHeader", "byQuery", "byEither", "open")
             }
+            results["prefs"] = await executor.call("vault/prefs", {"theme": "dark"})
+            return results
 
     return asyncio.run(main())
 
@@ -123,6 +141,8 @@ def test_declared_credentials_travel_with_each_operation(
     }
     assert results["open"].content == {"key": None, "query_key": None, "sid": None, "authorization": None}
     assert bearer.ok and bearer.content["authorization"] == "Bearer t-4"
+    # A cookie parameter (left out of the record before) travels beside the session cookie.
+    assert results["prefs"].ok and results["prefs"].content == {"theme": "dark", "sid": "s-3"}
 
 
 def test_a_401_without_credentials_names_the_schemes_to_pass(
