@@ -9,8 +9,10 @@ the bookkeeping of rows, ids and entries is read apart from the ranking that use
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,10 +21,14 @@ from palaestra.memory.embedders import Embedder
 from .composition import CompositionGraph
 from .dense import DenseIndex, IndexChoice
 from .examples import with_examples
+from .index_file import read_index, write_index
 from .learned import RecordTerms
 from .lexical import LexicalIndex
 from .records import ApiRecord
 from .text import dense_text, lexical_tokens
+
+if TYPE_CHECKING:
+    from .registry import ApiRegistry, RegistryEvent
 
 
 @dataclass(frozen=True)
@@ -59,17 +65,95 @@ class ApiIndex:
         self._rows: list[_Entry] = []
         self._row_of_id: dict[int, int] = {}
         self._composition: CompositionGraph | None = None
+        #: Registry changes not yet indexed (key -> record, None for a removal), see `follow`.
+        self._pending: dict[str, ApiRecord | None] = {}
+        self._pending_lock = threading.Lock()
 
     # --- the registry side -------------------------------------------------------------------
 
     def __len__(self) -> int:
+        self._apply_pending()
         return len(self._entries)
 
     def __contains__(self, key: object) -> bool:
+        self._apply_pending()
         return key in self._entries
 
     def records(self) -> list[ApiRecord]:
+        self._apply_pending()
         return [entry.record for entry in self._entries.values()]
+
+    def follow(self, registry: ApiRegistry) -> Callable[[], None]:
+        """Index `registry`'s records and keep following its changes; returns the unsubscribe.
+
+        Changes are queued as they happen and indexed together before the next query (or `build`),
+        so registering a thousand tools one by one costs one batch of embeddings, a replacement
+        whose text did not change keeps its vector, and an MCP server's tool list change reaches
+        the next search without a rebuild.
+        """
+
+        def on_change(event: RegistryEvent, record: ApiRecord) -> None:
+            with self._pending_lock:
+                self._pending[record.key] = record if event == "added" else None
+
+        unsubscribe = registry.subscribe(on_change, replay=True)
+        with self._lock, self._pending_lock:  # what a loaded index holds that the registry does not
+            for key in self._entries:
+                if key not in registry and key not in self._pending:
+                    self._pending[key] = None
+        return unsubscribe
+
+    def save(self, path: str | Path) -> None:
+        """Save the indexed records with their vectors to one file (see `index_file.py`)."""
+        self._apply_pending()
+        with self._lock:
+            entries = list(self._entries.values())
+            vectors = self._dense.vectors([e.id for e in entries])
+        records = self._dense.records
+        write_index(Path(path), records.name, records.dim, [(e.record, e.text) for e in entries], vectors)
+
+    def load(self, path: str | Path) -> int:
+        """Index the records a `save` wrote, with their saved vectors; returns how many were loaded.
+
+        Nothing is embedded unless this version would embed a record's text differently. Loaded
+        records replace indexed ones with the same key. `follow` a registry afterwards and only
+        what changed since the save is embedded; what the registry no longer holds is dropped.
+        """
+        records = self._dense.records
+        items, vectors = read_index(Path(path), records.name, records.dim)
+        with self._lock:
+            self.remove(record.key for record, _ in items)
+            kept: list[_Entry] = []
+            stale: list[ApiRecord] = []
+            for record, text in items:
+                if text != dense_text(record):
+                    stale.append(record)
+                    continue
+                kept.append(_entry(record, self._next_id, text))
+                self._next_id += 1
+            rows = [i for i, (record, text) in enumerate(items) if text == dense_text(record)]
+            self._dense.add_vectors([e.id for e in kept], vectors[rows])
+            for entry in kept:
+                self._entries[entry.record.key] = entry
+                self._lexical.set(entry.record.key, lexical_tokens(entry.record))
+            self._dirty, self._composition = True, None
+            self.add(stale)
+        return len(items)
+
+    def _apply_pending(self) -> None:
+        """Index the queued registry changes (kept queued if embedding them fails)."""
+        with self._lock:
+            with self._pending_lock:
+                pending, self._pending = self._pending, {}
+            if not pending:
+                return
+            try:
+                self.add(record for record in pending.values() if record is not None)
+            except BaseException:
+                with self._pending_lock:
+                    self._pending = {**pending, **self._pending}
+                raise
+            self.remove(key for key, record in pending.items() if record is None)
 
     def prime(self, queries: Sequence[str]) -> None:
         """Embed queries about to be asked in one batch (see `DenseIndex.prime`)."""
@@ -77,6 +161,7 @@ class ApiIndex:
 
     def composition(self) -> CompositionGraph:
         """Which indexed APIs feed which (`composition.py`), rebuilt after the records change."""
+        self._apply_pending()
         with self._lock:
             if self._composition is None:
                 self._composition = CompositionGraph(self.records())
@@ -130,7 +215,9 @@ class ApiIndex:
             return len(gone)
 
     def build(self) -> None:
-        """Apply pending changes to the BM25 index now (otherwise the next query does it)."""
+        """Apply pending changes (a followed registry's, and the BM25 index) now; otherwise the
+        next query does it."""
+        self._apply_pending()
         with self._lock:
             if not self._dirty:
                 return

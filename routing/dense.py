@@ -123,6 +123,21 @@ class DenseIndex:
         if self.choice == "auto" and index.kind == "flat" and len(index) >= HNSW_THRESHOLD:
             index.rebuild("hnsw")
 
+    def add_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        """Index vectors embedded earlier (a saved index) under fresh `ids`, without embedding."""
+        if not ids:
+            return
+        index = self._index()
+        index.add(vectors, np.asarray(ids, dtype=np.int64))
+        if self.choice == "auto" and index.kind == "flat" and len(index) >= HNSW_THRESHOLD:
+            index.rebuild("hnsw")
+
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of live `ids`, in their order."""
+        if self._vectors is None or not ids:
+            return np.zeros((0, self.records.dim), dtype=np.float32)
+        return self._vectors.reconstruct(np.asarray(ids, dtype=np.int64))
+
     def remove(self, ids: Sequence[int]) -> None:
         if ids and self._vectors is not None:
             self._vectors.remove(np.asarray(ids, dtype=np.int64))

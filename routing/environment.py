@@ -116,13 +116,14 @@ class TaskTools:
 
     @property
     def selector(self) -> Any:
-        """Built on first search, so that tasks that never search load no model. It starts with
-        the routes the feedback store remembers."""
+        """Built on first search, so that tasks that never search load no model; it follows the
+        registry's changes. It starts with the routes the feedback store remembers."""
         if self._selector is None:
             from palaestra.routing.selector import ApiSelector
 
             self._selector = ApiSelector()
-            self._selector.add(list(self.registry))
+            self._selector.follow(self.registry)  # tools a server adds later are found too
+            self._selector.build()  # embed now: this runs when the environment warms, in a thread
             if self.executor.feedback is not None:
                 self._selector.learn_from(self.executor.feedback)
         return self._selector

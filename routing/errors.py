@@ -74,6 +74,12 @@ class ApiTransportError(RoutingError, ConnectionError):
     overloaded gateway). Retried for idempotent APIs."""
 
 
+class ApiUnavailableError(ApiTransportError):
+    """The service is gone for the rest of this session (an MCP server that exited or stopped
+    answering): the request never arrived, but trying again will not help until it is restarted.
+    Not retried, and the model is told to do the step another way."""
+
+
 class ApiTimeoutError(ApiTransportError, TimeoutError):
     """A transport-level timeout reported by a source (for example an MCP request timeout)."""
 

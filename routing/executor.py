@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 import jsonschema
 
+from palaestra.routing.call_text import expected, parse_arguments, sentence, where
 from palaestra.routing.errors import (
     ApiCallError,
     ApiTransportError,
+    ApiUnavailableError,
     InvalidResultError,
     NoHandlerError,
     UnknownApiError,
@@ -58,6 +60,10 @@ _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     httpx.TransportError,
 )
+#: Results longer than this (in characters, as the model reads them) are cut by default: about 12k
+#: tokens, room for a long page of records while a runaway result cannot fill a model's context.
+#: Set by hand, not measured.
+MAX_RESULT_CHARS = 50_000
 #: Outcomes that say nothing about the API's quality, so they stay out of the feedback store.
 _NOT_ABOUT_THE_API: frozenset[ErrorKind] = frozenset({"unknown_api", "not_allowed", "no_handler"})
 
@@ -73,6 +79,9 @@ class CallResult:
     message: str = ""
     latency_s: float = 0.0
     attempts: int = 0
+    #: True when the result was longer than the executor's `max_result_chars` and `content` holds
+    #: its cut text (with a note saying so) instead of the value the API returned.
+    truncated: bool = False
 
     @property
     def is_error(self) -> bool:
@@ -91,6 +100,8 @@ class _Outcome:
     content: Any = None
     kind: ErrorKind | None = None
     message: str = ""
+    #: False when trying again cannot help (the service is gone), whatever the kind.
+    retryable: bool = True
 
 
 class ApiExecutor:
@@ -106,14 +117,22 @@ class ApiExecutor:
         backoff_s: float = 0.25,
         max_backoff_s: float = 4.0,
         feedback: FeedbackStore | None = None,
+        max_result_chars: int | None = MAX_RESULT_CHARS,
     ) -> None:
         """`allow_destructive` is True, False, or the keys of the destructive APIs that may run.
+
+        A result longer than `max_result_chars` (as the model would read it: text, else JSON) is
+        cut to that length with a note saying how much was left out and how to ask for less,
+        since a model's context cannot take a whole database dump; None keeps every result whole.
 
         `max_retries` counts extra attempts (so at most `1 + max_retries` calls); the n-th retry
         waits `backoff_s * 2**(n-1)` seconds, at most `max_backoff_s`.
         """
         if timeout_s <= 0 or max_retries < 0 or backoff_s < 0:
             raise ValueError("timeout_s must be positive; max_retries and backoff_s must not be negative.")
+        if max_result_chars is not None and max_result_chars < 1:
+            raise ValueError("max_result_chars must be positive, or None to keep results whole.")
+        self.max_result_chars = max_result_chars
         self.registry = registry
         self.allow_destructive: bool | frozenset[str] = (
             allow_destructive if isinstance(allow_destructive, bool) else frozenset(allow_destructive)
@@ -155,13 +174,13 @@ class ApiExecutor:
                 "API, or ask the user to allow this one."
             )
             return self._finish(key, _Outcome(None, "not_allowed", message), start, 0, episode_id)
-        parsed = _parse_arguments(arguments)
+        parsed = parse_arguments(arguments)
         if isinstance(parsed, str) or (problems := self._problems(record, "parameters", parsed)):
             listed = [f"- {parsed}"] if isinstance(parsed, str) else problems
             message = (
                 f"Invalid arguments for `{key}`:\n"
                 + "\n".join(listed)
-                + f"\n{_expected(record.parameters)} Fix the arguments and call `{key}` again."
+                + f"\n{expected(record.parameters)} Fix the arguments and call `{key}` again."
             )
             return self._finish(key, _Outcome(None, "invalid_arguments", message), start, 0, episode_id)
         handler = self.registry.handler(key)
@@ -174,14 +193,18 @@ class ApiExecutor:
             attempts += 1
             outcome = await self._attempt(record, handler, parsed, timeout)
             retry = (
-                outcome.kind in RETRYABLE and record.annotations.idempotent and attempts <= self.max_retries
+                outcome.kind in RETRYABLE
+                and outcome.retryable
+                and record.annotations.idempotent
+                and attempts <= self.max_retries
             )
             if not retry:
                 break
             await asyncio.sleep(min(self.max_backoff_s, self.backoff_s * 2 ** (attempts - 1)))
         if outcome.kind in RETRYABLE and attempts > 1:
             outcome = _Outcome(outcome.content, outcome.kind, f"{outcome.message} (Tried {attempts} times.)")
-        return self._finish(key, outcome, start, attempts, episode_id)
+        outcome, truncated = self._cut(outcome)
+        return self._finish(key, outcome, start, attempts, episode_id, truncated)
 
     def call_sync(
         self, name: str, arguments: Mapping[str, Any] | str | None = None, **options: Any
@@ -207,8 +230,13 @@ class ApiExecutor:
         except (TimeoutError, httpx.TimeoutException) as exc:  # asyncio's, ApiTimeoutError, httpx's
             detail = f": {exc}" if str(exc) else ""
             return _Outcome(None, "timeout", f"`{key}` did not answer within {timeout:g} s{detail}.")
+        except ApiUnavailableError as exc:
+            message = f"Could not reach `{key}`: {sentence(exc)} Do this step another way."
+            return _Outcome(None, "transport", message, retryable=False)
         except _TRANSPORT_ERRORS as exc:
-            return _Outcome(None, "transport", f"Could not reach `{key}`: {exc}. It may work again later.")
+            return _Outcome(
+                None, "transport", f"Could not reach `{key}`: {sentence(exc)} It may work again later."
+            )
         except InvalidResultError as exc:
             return _Outcome(
                 to_jsonable(exc.content), "invalid_result", f"`{key}` returned an invalid result: {exc}"
@@ -231,6 +259,21 @@ class ApiExecutor:
                 return _Outcome(content, "invalid_result", message)
         return _Outcome(content)
 
+    def _cut(self, outcome: _Outcome) -> tuple[_Outcome, bool]:
+        """The outcome with a successful result longer than `max_result_chars` cut, and whether it was."""
+        limit = self.max_result_chars
+        if limit is None or outcome.kind is not None or outcome.content is None:
+            return outcome, False
+        content = outcome.content
+        text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+        if len(text) <= limit:
+            return outcome, False
+        note = (
+            f"\n[Result cut: it has {len(text):,} characters and only the first {limit:,} are shown. "
+            "If you need the rest, ask the API for less (a filter, a smaller page or limit).]"
+        )
+        return _Outcome(text[:limit] + note), True
+
     def _problems(
         self, record: ApiRecord, which: Literal["parameters", "result"], instance: Any
     ) -> list[str]:
@@ -247,10 +290,16 @@ class ApiExecutor:
         errors = sorted(
             cached[1].iter_errors(instance), key=lambda e: ([str(p) for p in e.absolute_path], e.message)
         )
-        return [f"- {_where(list(e.absolute_path))}: {e.message}" for e in errors]
+        return [f"- {where(list(e.absolute_path))}: {e.message}" for e in errors]
 
     def _finish(
-        self, key: str, outcome: _Outcome, start: float, attempts: int, episode_id: str | None = None
+        self,
+        key: str,
+        outcome: _Outcome,
+        start: float,
+        attempts: int,
+        episode_id: str | None = None,
+        truncated: bool = False,
     ) -> CallResult:
         result = CallResult(
             key=key,
@@ -260,6 +309,7 @@ class ApiExecutor:
             message=outcome.message,
             latency_s=time.perf_counter() - start,
             attempts=attempts,
+            truncated=truncated,
         )
         if self.feedback is not None and outcome.kind not in _NOT_ABOUT_THE_API:
             self.feedback.record(
@@ -271,46 +321,3 @@ class ApiExecutor:
                 episode_id=episode_id,
             )
         return result
-
-
-def _parse_arguments(arguments: Mapping[str, Any] | str | None) -> dict[str, Any] | str:
-    """The arguments as a dict, or a problem description. Models often send JSON text."""
-    if arguments is None:
-        return {}
-    if isinstance(arguments, str):
-        if not arguments.strip():
-            return {}
-        try:
-            arguments = json.loads(arguments)
-        except json.JSONDecodeError as exc:
-            return f"The arguments are not valid JSON ({exc.msg} at position {exc.pos})."
-    if not isinstance(arguments, Mapping):
-        return f"The arguments must be a JSON object of named arguments, not {type(arguments).__name__}."
-    return dict(arguments)
-
-
-def _where(path: list[Any]) -> str:
-    if not path:
-        return "(arguments)"
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return f"`{text}`"
-
-
-def _expected(schema: dict[str, Any]) -> str:
-    """A one-line summary of the expected arguments, for the model."""
-    properties = schema.get("properties") or {}
-    required = set(schema.get("required") or [])
-    if not properties:
-        return "This API takes no arguments."
-    parts = []
-    for name, sub in properties.items():
-        sub = sub if isinstance(sub, dict) else {}
-        if "enum" in sub:
-            kind = "one of " + ", ".join(json.dumps(v) for v in sub["enum"])
-        else:
-            declared = sub.get("type", "any")
-            kind = "|".join(declared) if isinstance(declared, list) else str(declared)
-        parts.append(f"{name} ({kind}{', required' if name in required else ''})")
-    return "Expected arguments: " + "; ".join(parts) + "."

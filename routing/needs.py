@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from .selection import StepHits
 from .selector import ApiSelector, ScoredApi, Selection
 from .text import DATE_WORDS, NUMBER_WORDS, STOPWORDS, split_identifier
 
@@ -158,35 +159,63 @@ def select_needs(
     needs: Sequence[str] | None = None,
     *,
     prerequisites: bool = True,
+    namespaces: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
 ) -> Selection:
     """The top-`k` APIs for a request that may need several: the whole request's selection, its
     hits interleaved with each need's (`split_needs` unless `needs` are given), and with
     `prerequisites` each hit followed by the APIs its required inputs come from
-    (`ApiSelector.composition`). Abstains only when the whole request's selection does."""
+    (`ApiSelector.composition`). Abstains only when the whole request's selection does. When the
+    request splits into several needs, `Selection.steps` holds each need's own best `k` keys.
+    `namespaces` and `categories` filter every search and the prerequisites, as in `select`."""
     steps = list(needs) if needs is not None else split_needs(request)
     if len(steps) > 1:
         selector.prime([request, *steps])  # one batch through the model instead of one per need
-    whole = selector.select(request, k)
+    whole = selector.select(request, k, namespaces, categories)
     lists = [whole.hits]
     if len(steps) > 1:
-        lists += [selector.select(step, k).hits for step in steps]
+        lists += [selector.select(step, k, namespaces, categories).hits for step in steps]
     merged = merge_lists(lists, k * len(lists))
     if prerequisites:
-        merged = with_prerequisites(selector, merged, k)
-    return replace(whole, hits=merged[:k])
+        merged = with_prerequisites(selector, merged, k, namespaces, categories)
+    per_step = tuple(
+        StepHits(step, tuple(hit.key for hit in hits)) for step, hits in zip(steps, lists[1:], strict=False)
+    )
+    return replace(whole, hits=merged[:k], steps=per_step)
 
 
-def with_prerequisites(selector: ApiSelector, hits: Sequence[ScoredApi], k: int) -> list[ScoredApi]:
-    """`hits` with each one's prerequisites right after it (those not retrieved score 0)."""
+def with_prerequisites(
+    selector: ApiSelector,
+    hits: Sequence[ScoredApi],
+    k: int,
+    namespaces: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+) -> list[ScoredApi]:
+    """`hits` with each one's prerequisites right after it (those not retrieved score 0); a
+    prerequisite outside `namespaces` or `categories` (when given) is left out."""
     graph = selector.composition()
     found = {hit.key: hit for hit in hits}
     keys = graph.expand([hit.key for hit in hits], k)
-    return [found.get(key) or ScoredApi(graph.records[key], 0.0, 0.0, 0.0) for key in keys]
+    out = []
+    for key in keys:
+        hit = found.get(key) or ScoredApi(graph.records[key], 0.0, 0.0, 0.0)
+        if key in found or (
+            (namespaces is None or hit.record.namespace in namespaces)
+            and (categories is None or hit.record.category in categories)
+        ):
+            out.append(hit)
+    return out
 
 
 async def aselect_needs(
-    selector: ApiSelector, request: str, k: int = 5, splitter: LLMNeedSplitter | None = None
+    selector: ApiSelector,
+    request: str,
+    k: int = 5,
+    splitter: LLMNeedSplitter | None = None,
+    *,
+    namespaces: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
 ) -> Selection:
     """`select_needs` with the needs listed by `splitter`'s model (the rules when it is None)."""
     needs = await splitter.split(request) if splitter is not None else split_needs(request)
-    return select_needs(selector, request, k, needs)
+    return select_needs(selector, request, k, needs, namespaces=namespaces, categories=categories)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from .records import ApiRecord
+from .records import NAMESPACE_SEPARATOR, ApiRecord
 from .text import first_sentence, parameter_items
 
 if TYPE_CHECKING:  # the LLM layer (and openai) is only needed by whoever builds an LLMReranker
@@ -60,37 +60,90 @@ def merge_order(proposed: Sequence[object], count: int) -> list[int]:
     return [*named, *(i for i in range(count) if i not in named)]
 
 
-def parse_numbers(text: str, count: int) -> list[int]:
+def parse_numbers(text: str, count: int, keys: Sequence[str] = ()) -> list[int]:
     """0-based positions from an answer that should be a JSON array of 1-based numbers.
 
     Accepts the array anywhere in the text (models add prose or code fences); falls back to the
-    bare numbers in the text. Raises `RerankError` when no candidate number can be found.
+    candidates' keys named in the text, then to the bare numbers in it. Models often answer with
+    the APIs' names instead of their numbers, so an item may also be one of `keys` (the
+    candidates' `namespace/name` keys, in order), its provider name or its bare name. Raises
+    `RerankError` when the answer names no candidate: an answer naming only APIs that are not
+    among the candidates is not an answer that none fits.
     """
-    numbers: list[int] | None = None
+    lookup = _names(keys)
+    items = _first_array(text)
+    if items is not None:
+        positions = [p for p in (_position(item, count, lookup) for item in items) if p is not None]
+        if items and not positions:
+            raise RerankError(f"the answer names no candidate between 1 and {count}: {text[:200]!r}")
+        return positions
+    mentioned = _keys_in_prose(text, lookup)
+    if mentioned:
+        return mentioned
+    numbers = [int(m) for m in _INT.findall(text)]
+    if not numbers:
+        if text.strip().strip(".").lower() in ("none", "none fits"):
+            return []
+        raise RerankError(f"no candidate numbers in the answer: {text[:200]!r}")
+    positions = [n - 1 for n in numbers if 1 <= n <= count]
+    if not positions:
+        raise RerankError(f"the answer names no candidate between 1 and {count}: {text[:200]!r}")
+    return positions
+
+
+def _first_array(text: str) -> list[object] | None:
     for match in _ARRAY.finditer(text):
         try:
             parsed = json.loads(match.group(0))
         except ValueError:
             continue
         if isinstance(parsed, list):
-            numbers = [int(str(v).strip()) for v in parsed if _is_number(v)]
-            break
-    if numbers is None:
-        numbers = [int(m) for m in _INT.findall(text)]
-        if not numbers:
-            if text.strip().strip(".").lower() in ("none", "none fits"):
-                return []
-            raise RerankError(f"no candidate numbers in the answer: {text[:200]!r}")
-    positions = [n - 1 for n in numbers if 1 <= n <= count]
-    if numbers and not positions:
-        raise RerankError(f"the answer names no candidate between 1 and {count}: {text[:200]!r}")
-    return positions
+            return parsed
+    return None
+
+
+def _names(keys: Sequence[str]) -> dict[str, int]:
+    """Lower-cased spellings of each candidate's key -> its position: the key, the provider name
+    (`namespace__name`) and, when no other candidate shares it, the bare name."""
+    lookup: dict[str, int] = {}
+    bare: dict[str, list[int]] = {}
+    for position, key in enumerate(keys):
+        namespace, _, name = key.partition(NAMESPACE_SEPARATOR)
+        lookup[key.lower()] = position
+        lookup[f"{namespace}__{name}".lower()] = position
+        bare.setdefault(name.lower(), []).append(position)
+    for name, positions in bare.items():
+        if len(positions) == 1:
+            lookup.setdefault(name, positions[0])
+    return lookup
+
+
+def _position(item: object, count: int, lookup: dict[str, int]) -> int | None:
+    """The 0-based position an array item names (a 1-based number or a candidate's name), or None."""
+    if _is_number(item):
+        number = int(str(item).strip())
+        return number - 1 if 1 <= number <= count else None
+    return lookup.get(item.strip().lower()) if isinstance(item, str) else None
 
 
 def _is_number(value: object) -> bool:
     if isinstance(value, bool):
         return False
     return isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+
+
+def _keys_in_prose(text: str, lookup: dict[str, int]) -> list[int]:
+    """Positions of the candidates whose full key or provider name the text mentions, in the order
+    they are mentioned (bare names are left out: prose is full of ordinary words)."""
+    lowered = text.lower()
+    found: dict[int, int] = {}
+    for name, position in lookup.items():
+        if NAMESPACE_SEPARATOR not in name and "__" not in name:
+            continue
+        at = lowered.find(name)
+        if at >= 0:
+            found[position] = min(at, found.get(position, at))
+    return sorted(found, key=found.__getitem__)
 
 
 def describe(record: ApiRecord, chars: int = 200) -> str:
@@ -128,7 +181,7 @@ class LLMReranker:
         messages = self.messages(query, candidates)
         if self.style == "chat":
             completion = await self.model.complete(messages)
-            return parse_numbers(completion.text or "", len(candidates))
+            return parse_numbers(completion.text or "", len(candidates), [r.key for r in candidates])
         prompt = f"{messages[0]['content']}\n\n{messages[1]['content']}\n\nAnswer: ["
         completion = await self.model.complete_text(prompt, stop=["]", "\n"], max_tokens=24)
-        return parse_numbers(f"[{completion.text}]", len(candidates))
+        return parse_numbers(f"[{completion.text}]", len(candidates), [r.key for r in candidates])

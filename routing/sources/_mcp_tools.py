@@ -7,6 +7,7 @@ itself is about the session: starting and ending it, and following the server's 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import anyio
@@ -19,6 +20,7 @@ from palaestra.routing.errors import (
     ApiCallError,
     ApiTimeoutError,
     ApiTransportError,
+    ApiUnavailableError,
     DuplicateApiError,
     InvalidApiRecordError,
     InvalidResultError,
@@ -29,6 +31,8 @@ from palaestra.routing.schema import normalize_record
 from palaestra.routing.sources.json_file import annotations_from_mcp
 
 _PAGE_CAP = 100
+
+log = logging.getLogger("palaestra.routing.sources.mcp")
 
 
 class McpToolHandler:
@@ -54,6 +58,9 @@ class McpTools:
     read_timeout_s: float | None
     rejected: list[Rejection]
     refresh_count: int
+    #: Why the server was lost (it exited, or stopped answering), while the source still holds its
+    #: session; None while it works. Its tools then fail at once with this reason.
+    lost: str | None
     _records: dict[str, ApiRecord]
     _registered: set[str]
     _client: Client | None
@@ -95,6 +102,8 @@ class McpTools:
         out, and `InvalidResultError` when the result breaks the tool's output schema.
         """
         client = self._client
+        if self.lost is not None:
+            raise ApiUnavailableError(self._lost_message())
         if client is None:
             raise ApiTransportError(
                 f"MCP server {self.label!r} is not connected; use the source in `async with`."
@@ -103,12 +112,14 @@ class McpTools:
             result = await client.call_tool(name, arguments, read_timeout_seconds=self.read_timeout_s)
         except MCPError as exc:
             if exc.code == mcp_types.CONNECTION_CLOSED:
-                raise ApiTransportError(f"MCP server {self.label!r} closed the connection.") from exc
+                self.mark_lost(exc)
+                raise ApiUnavailableError(self._lost_message()) from exc
             if exc.code == mcp_types.REQUEST_TIMEOUT:
                 raise ApiTimeoutError(f"MCP tool `{name}` timed out: {exc.message}") from exc
             raise ApiCallError(f"MCP error {exc.code}: {exc.message}", content=exc.data) from exc
         except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
-            raise ApiTransportError(f"lost the connection to MCP server {self.label!r}: {exc!r}") from exc
+            self.mark_lost(exc)
+            raise ApiUnavailableError(self._lost_message()) from exc
         except (RuntimeError, pydantic.ValidationError) as exc:  # the SDK's output-schema check
             raise InvalidResultError(f"MCP tool `{name}` returned an invalid result: {exc}") from exc
         blocks = [block.model_dump(mode="json", by_alias=True, exclude_none=True) for block in result.content]
@@ -120,6 +131,22 @@ class McpTools:
         if len(blocks) == 1 and blocks[0].get("type") == "text":
             return blocks[0].get("text", "")
         return blocks
+
+    def mark_lost(self, cause: BaseException) -> None:
+        """Remember that the server is gone (the first cause wins) and say so once in the log."""
+        if self.lost is None:
+            self.lost = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+            log.warning(
+                "MCP server %r was lost (%s); its tools fail until it is started again.",
+                self.label,
+                self.lost,
+            )
+
+    def _lost_message(self) -> str:
+        return (
+            f"MCP server {self.label!r} has stopped ({self.lost}); its tools cannot be called until the "
+            "source is started again (`await source.restart()`)"
+        )
 
     def _record(self, tool: mcp_types.Tool) -> ApiRecord:
         hints = tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else None
@@ -160,8 +187,22 @@ class McpTools:
             try:
                 self.registry.add(record, McpToolHandler(self, name), replace=record.key in self._registered)
                 self._registered.add(record.key)
-            except (InvalidApiRecordError, DuplicateApiError) as exc:
+            except DuplicateApiError:
+                holder = self.registry.get(record.key).source or "another source"
+                problem = (
+                    f"API `{record.key}` is registered already, from {holder}. Give this server a "
+                    f"namespace of its own: McpSource(..., namespace='{self.namespace}_2') or any other."
+                )
+                rejected.append(Rejection(record.key, problem))
+            except InvalidApiRecordError as exc:
                 rejected.append(Rejection(record.key, str(exc)))
+        if rejected:
+            log.warning(
+                "MCP server %r: %d tool(s) not registered; the first: %s",
+                self.label,
+                len(rejected),
+                rejected[0].problem,
+            )
         return rejected
 
     def _unregister(self, key: str) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 
 from palaestra.routing.errors import ApiCallError, ApiTimeoutError, ApiTransportError
+from palaestra.routing.sources._openapi_security import Requirement, apply_credentials, missing_hint
 
 _RETRYABLE_STATUS = frozenset({408, 429, 502, 503, 504})
 _SNIPPET = 500
@@ -27,6 +28,7 @@ class HttpSettings(Protocol):
 
     base_url: str | None
     headers: dict[str, str]
+    credentials: dict[str, str]
     client: httpx.AsyncClient | None
     timeout_s: float
 
@@ -37,7 +39,7 @@ class ParamSpec:
 
     prop: str
     name: str
-    location: str  # "path" | "query" | "header"
+    location: str  # "path" | "query" | "header" | "cookie"
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,10 @@ class HttpOperation:
         path: str,
         params: tuple[ParamSpec, ...],
         body: BodySpec | None,
+        security: Requirement = (),
     ) -> None:
         self.source, self.method, self.path, self.params, self.body = source, method, path, params, body
+        self.security = security
 
     def __repr__(self) -> str:
         return f"HttpOperation({self.method} {self.path})"
@@ -82,8 +86,12 @@ class HttpOperation:
             elif spec.location == "query":
                 values = value if isinstance(value, list) else [value]
                 query.extend((spec.name, _text(v)) for v in values)
+            elif spec.location == "cookie":
+                cookie = f"{spec.name}={quote(_text(value), safe='')}"
+                headers["Cookie"] = f"{headers['Cookie']}; {cookie}" if headers.get("Cookie") else cookie
             else:
                 headers[spec.name] = _text(value)
+        authorised = apply_credentials(self.security, self.source.credentials, headers, query)
         request: dict[str, Any] = {"params": query, "headers": headers}
         if self.body is not None:
             payload = remaining if self.body.merged else remaining.get("body")
@@ -100,8 +108,11 @@ class HttpOperation:
             )
         if response.status_code >= 400:
             status = f"HTTP {response.status_code} {response.reason_phrase}"
+            hint = (
+                missing_hint(self.security) if response.status_code in (401, 403) and not authorised else ""
+            )
             raise ApiCallError(
-                f"{status} from {self.method} {self.path}: {response.text[:_SNIPPET]}",
+                f"{status} from {self.method} {self.path}: {response.text[:_SNIPPET]}{hint}",
                 content=content,
                 status=response.status_code,
             )

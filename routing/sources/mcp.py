@@ -26,7 +26,7 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 import mcp_types
-from mcp import Client, StdioServerParameters, stdio_client
+from mcp import Client, StdioServerParameters
 from mcp.client.subscriptions import ListenNotSupportedError, SubscriptionLost
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
@@ -35,6 +35,7 @@ from palaestra.routing.errors import ApiSourceError
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.registry import ApiRegistry, Rejection
 from palaestra.routing.sources._mcp_tools import McpToolHandler, McpTools
+from palaestra.routing.sources._mcp_transports import http_recipe, stdio_recipe
 from palaestra.routing.sources.json_file import safe_namespace
 
 __all__ = ["McpSource", "McpToolHandler"]
@@ -56,12 +57,15 @@ class McpSource(McpTools):
         watch: bool = True,
         label: str | None = None,
     ) -> None:
-        """`server` is `StdioServerParameters`, a streamable-HTTP URL, or an SDK `Transport`.
+        """`server` is `StdioServerParameters`, a streamable-HTTP URL, a function returning a
+        fresh SDK `Transport` for each session, or one SDK `Transport` (which serves one session
+        only: such a source cannot restart).
 
         `namespace` defaults to the server's reported name; `mode` is the SDK's protocol
         negotiation ("auto", "legacy" or a protocol version); `watch` follows list changes.
         """
         self.server, self.registry, self.mode = server, registry, mode
+        self._sessions = 0
         self.read_timeout_s, self.watch = read_timeout_s, watch
         self.namespace = namespace
         self.label = label or _label(server)
@@ -74,6 +78,8 @@ class McpSource(McpTools):
         self._tasks: anyio.abc.TaskGroup | None = None
         self._wake = anyio.Event()
         self._refresh_lock = anyio.Lock()
+        self._stop = anyio.Event()
+        self.lost: str | None = None
 
     @classmethod
     def stdio(
@@ -91,12 +97,14 @@ class McpSource(McpTools):
             command=command, args=list(args), env=dict(env) if env else None, cwd=cwd
         )
         options.setdefault("label", " ".join([command, *args]))
-        return cls(stdio_client(params, errlog=errlog) if errlog is not None else params, **options)
+        return cls(stdio_recipe(params, errlog) if errlog is not None else params, **options)
 
     @classmethod
-    def http(cls, url: str, **options: Any) -> McpSource:
-        """A source that speaks MCP's streamable HTTP transport to `url` (e.g. `.../mcp`)."""
-        return cls(url, **options)
+    def http(cls, url: str, *, headers: Mapping[str, str] | None = None, **options: Any) -> McpSource:
+        """A source that speaks MCP's streamable HTTP transport to `url` (e.g. `.../mcp`), every
+        request carrying `headers` (e.g. `{"Authorization": f"Bearer {token}"}`)."""
+        options.setdefault("label", url)
+        return cls(http_recipe(url, headers) if headers else url, **options)
 
     @property
     def protocol_version(self) -> str | None:
@@ -105,26 +113,33 @@ class McpSource(McpTools):
 
     @property
     def connected(self) -> bool:
-        """True inside `async with`."""
-        return self._client is not None
+        """True inside `async with`, until the server is lost (`lost` then says why)."""
+        return self._client is not None and self.lost is None
 
     async def __aenter__(self) -> McpSource:
         self._wake, self._refresh_lock = anyio.Event(), anyio.Lock()  # bound to this event loop
+        self._stop, self.lost = anyio.Event(), None
         stack = AsyncExitStack()
         client = Client(
-            self.server,
+            self._transport(),
             mode=self.mode,
             read_timeout_seconds=self.read_timeout_s,
             message_handler=self._on_message,
             cache=None,  # this source keeps its own cache and refreshes it on change
         )
         try:
-            await stack.enter_async_context(client)
+            session = await stack.enter_async_context(anyio.create_task_group())
+            await session.start(self._hold_session, client)
             info = client.server_info
             if self.namespace is None:
                 self.namespace = safe_namespace(info.name if info else "", "mcp")
             self._client, self._stack = client, stack
             await self.refresh()
+            if self._records and not self._registered and self.registry is not None:
+                raise ApiSourceError(
+                    f"MCP server {self.label!r} has {len(self._records)} tools and none could be "
+                    f"registered: {self.rejected[0].problem}"
+                )
             if self.watch:
                 self._tasks = await stack.enter_async_context(anyio.create_task_group())
                 self._tasks.start_soon(self._refresh_on_wake)
@@ -133,8 +148,9 @@ class McpSource(McpTools):
         except BaseException as exc:
             self._unregister_all()
             self._client, self._stack, self._tasks = None, None, None
+            self._stop.set()
             await stack.aclose()
-            if isinstance(exc, Exception):
+            if isinstance(exc, Exception) and not isinstance(exc, ApiSourceError):
                 raise ApiSourceError(
                     f"could not start a session with MCP server {self.label!r}: {exc!r}"
                 ) from exc
@@ -148,9 +164,56 @@ class McpSource(McpTools):
             self._tasks.cancel_scope.cancel()
         self._unregister_all()
         self._client, self._tasks = None, None
+        self._stop.set()
         if self._stack is not None:
             stack, self._stack = self._stack, None
             await stack.aclose()
+
+    def _transport(self) -> Any:
+        """What this session connects with (a recipe's fresh transport; a transport object once)."""
+        self._sessions += 1
+        if isinstance(self.server, str | StdioServerParameters):
+            return self.server
+        if callable(self.server):
+            return self.server()
+        if self._sessions > 1:
+            raise ApiSourceError(
+                f"MCP server {self.label!r} was given as a transport object, which serves one session; "
+                "give a URL, StdioServerParameters or a function returning a fresh transport to start "
+                "it again."
+            )
+        return self.server
+
+    async def restart(self) -> McpSource:
+        """End the session and start a new one (a lost server's process is started again).
+
+        Call it from the code holding the `async with`: the session's tasks belong to that task.
+        Tools keep their keys; the registry sees each removed and added again, which a selector
+        that follows it indexes without embedding anything anew.
+        """
+        await self.__aexit__(None, None, None)
+        return await self.__aenter__()
+
+    async def _hold_session(
+        self, client: Client, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Open the session in a task of its own and hold it until `__aexit__`.
+
+        The SDK runs the transport in task groups of the session's task: when a server dies (an
+        HTTP endpoint refusing connections), their failure cancels that task and is raised where
+        the session ends. Held here, that failure ends this task only and is kept in `lost`,
+        instead of cancelling the code inside `async with` and escaping it as an exception group.
+        """
+        started = False
+        try:
+            async with client:
+                started = True
+                task_status.started()
+                await self._stop.wait()
+        except Exception as exc:
+            if not started:
+                raise
+            self.mark_lost(_first_cause(exc))
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -180,11 +243,20 @@ class McpSource(McpTools):
                     self._wake.set()
         except (ListenNotSupportedError, SubscriptionLost, MCPError, TimeoutError) as exc:
             log.info("MCP server %r: not following tool list changes: %r", self.label, exc)
+        except Exception as exc:  # the transport failed under the stream: the session says so on its own
+            log.info("MCP server %r: stopped following tool list changes: %r", self.label, _first_cause(exc))
 
 
 def _announces_changes(client: Client) -> bool:
     tools = client.server_capabilities.tools
     return bool(tools and tools.list_changed)
+
+
+def _first_cause(exc: BaseException) -> BaseException:
+    """The first leaf of an exception group (what actually failed), else the exception itself."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
 
 
 def _label(server: Any) -> str:

@@ -1,23 +1,27 @@
 """Register the operations of an OpenAPI 3.0/3.1 document as APIs, called over HTTP.
 
-One record per operation, named by its `operationId` (or `method_path`). Path, query and header
-parameters and a JSON request body are merged into one object schema, because a model fills one
-set of named arguments: body properties sit beside the parameters unless their names collide or
-the body is not an object, in which case the body is the `body` argument. Cookie parameters are
-left out. The first 2xx JSON response schema becomes the result schema.
+One record per operation, named by its `operationId` (or `method_path`). Path, query, header and
+cookie parameters and a JSON request body are merged into one object schema, because a model fills
+one set of named arguments: body properties sit beside the parameters unless their names collide
+or the body is not an object, in which case the body is the `body` argument. The first 2xx JSON
+response schema becomes the result schema.
 
 Behaviour annotations follow HTTP semantics: GET/HEAD/OPTIONS are read-only and idempotent;
 PUT and DELETE idempotent; DELETE destructive; POST and PATCH neither. Operations with a request
 body the handler cannot send (anything but JSON, form-urlencoded or text) are registered as
-descriptions without a handler, and so are all operations when no base URL is known.
+descriptions without a handler, and so are all operations when no base URL is known. Credentials
+go by security scheme name; each request carries what its operation's `security` declares.
 
-    async with OpenApiSource.load("petstore.yaml", base_url="http://127.0.0.1:8080") as source:
+    source = OpenApiSource.load("petstore.yaml", base_url="http://127.0.0.1:8080",
+                                credentials={"api_key": os.environ["PETSTORE_KEY"]})
+    async with source:
         report = source.register(registry)
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +38,7 @@ from palaestra.routing.records import NAMESPACE_SEPARATOR, Annotations, ApiRecor
 from palaestra.routing.registry import AddReport, ApiRegistry, Entry, Rejection
 from palaestra.routing.sources._openapi_http import BodySpec, HttpOperation, ParamSpec
 from palaestra.routing.sources._openapi_schema import SchemaConverter
+from palaestra.routing.sources._openapi_security import read_schemes, requirement
 from palaestra.routing.sources.json_file import safe_namespace
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -48,6 +53,7 @@ _ANNOTATIONS = {
     "patch": Annotations(read_only=False, destructive=False, idempotent=False),
 }
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -63,6 +69,9 @@ class OpenApiSource:
     namespace: str | None = None
     base_url: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: Secrets by security scheme name (`components.securitySchemes`): an API key, a bearer token,
+    #: or 'user:password' for HTTP basic. Each request carries what its operation declares.
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
     client: httpx.AsyncClient | None = None
     timeout_s: float = 30.0
     label: str = "openapi:<data>"
@@ -70,6 +79,7 @@ class OpenApiSource:
     entries: list[tuple[ApiRecord, HttpOperation | None]] = field(init=False, default_factory=list)
     rejected: list[Rejection] = field(init=False, default_factory=list)
     _owns_client: bool = field(init=False, default=False)
+    _schemes: dict[str, Any] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         version = str(self.document.get("openapi", ""))
@@ -82,11 +92,20 @@ class OpenApiSource:
         info = info if isinstance(info, dict) else {}
         self.namespace = self.namespace or safe_namespace(str(info.get("title", "")).lower(), "openapi")
         self.base_url = self.base_url or self._server_url()
+        self._schemes = read_schemes(self.document)
         paths = self.document.get("paths") or {}
         if not isinstance(paths, dict):
             raise ApiSourceError(f"{self.label}: `paths` must be an object.")
         for path, item in paths.items():
             self._read_path(str(path), item)
+        if not self.base_url and self.entries:
+            log.warning(
+                "%s: no absolute server URL (`servers` is missing or relative, and the document was not "
+                "fetched from a URL), so its %d operations are descriptions that cannot be called. Pass "
+                "base_url='http://host:port/...' to call them.",
+                self.label,
+                len(self.entries),
+            )
 
     @classmethod
     def load(cls, source: str | Path | Mapping[str, Any], **options: Any) -> OpenApiSource:
@@ -193,7 +212,7 @@ class OpenApiSource:
                 raise InvalidApiRecordError(key, f"a parameter lacks `name` or `in`: {raw!r}.")
             merged[(str(param["name"]), str(param["in"]))] = param  # operation-level wins
         for (pname, location), param in merged.items():
-            if location not in ("path", "query", "header"):
+            if location not in ("path", "query", "header", "cookie"):
                 continue
             prop = pname if pname not in properties else f"{pname}_{location}"
             schema = param.get("schema")
@@ -211,6 +230,8 @@ class OpenApiSource:
         parameters = converter.finish({"type": "object", "properties": properties, "required": required})
         if not required:
             del parameters["required"]
+        if body is None or not body.merged:  # an argument no parameter takes would not be sent
+            parameters["additionalProperties"] = False
         record = ApiRecord(
             namespace=self.namespace,
             name=name,
@@ -223,7 +244,8 @@ class OpenApiSource:
         )
         if not supported or not self.base_url:
             return record, None
-        return record, HttpOperation(self, method.upper(), path, tuple(params), body)
+        security = requirement(self.document, operation, self._schemes)
+        return record, HttpOperation(self, method.upper(), path, tuple(params), body, security)
 
     def _body(
         self,

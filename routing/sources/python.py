@@ -20,6 +20,7 @@ and a hung one, abandoned at its timeout, cannot take capacity from the others (
 from __future__ import annotations
 
 import inspect
+import logging
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -35,6 +36,7 @@ from palaestra.routing.sources._sync_calls import SyncCaller
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SPEC_ATTRIBUTE = "__palaestra_api__"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -177,8 +179,10 @@ def _parameters_schema(
     properties: dict[str, Any] = {}
     required: list[str] = []
     defs: dict[str, Any] = {}
+    takes_any = False
     for param in inspect.signature(fn).parameters.values():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            takes_any = takes_any or param.kind is param.VAR_KEYWORD
             continue  # not expressible as named JSON arguments; the function still gets the rest
         if param.kind is param.POSITIONAL_ONLY:
             raise InvalidApiRecordError(
@@ -202,6 +206,8 @@ def _parameters_schema(
     schema_root: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema_root["required"] = required
+    if not takes_any:  # an argument it does not name would crash the call, as the API's failure
+        schema_root["additionalProperties"] = False
     if defs:
         schema_root["$defs"] = defs
     return schema_root
@@ -248,9 +254,30 @@ def register_callables(
     """Register functions (and the `@api` functions of modules); collect the ones that fail."""
     entries: list[Entry] = []
     report = AddReport()
+    unmarked: set[str] = set()
     for fn in collect(*objects):
         try:
-            entries.append(from_callable(fn, namespace=namespace))
+            record, handler = from_callable(fn, namespace=namespace)
         except InvalidApiRecordError as exc:
             report.rejected.append(Rejection(exc.key, str(exc)))
-    return report.merge(registry.add_many(entries, replace=replace))
+            continue
+        entries.append((record, handler))
+        spec: ApiSpec | None = getattr(fn, _SPEC_ATTRIBUTE, None)
+        if spec is None or spec.annotations is None:
+            unmarked.add(record.key)
+    report.merge(registry.add_many(entries, replace=replace))
+    _warn_unmarked([r.key for r in report.added if r.key in unmarked])
+    return report
+
+
+def _warn_unmarked(keys: list[str]) -> None:
+    """Say once that functions without behaviour annotations will be refused by default: the
+    executor's refusal is written for the model, and the developer would not see why."""
+    if keys:
+        log.warning(
+            "%d function(s) registered without behaviour annotations count as destructive (MCP's "
+            "default), so ApiExecutor refuses them unless allow_destructive= names them: %s. Mark the "
+            "safe ones with @api(annotations=Annotations(read_only=True, destructive=False)).",
+            len(keys),
+            ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else ""),
+        )

@@ -148,3 +148,80 @@ def test_unreachable_servers_raise_source_errors(source: McpSource, cause: str) 
         asyncio.run(main())
     assert cause in str(caught.value)
     assert not source.connected and len(registry) == 0
+
+
+def test_servers_that_clash_by_name_say_so_and_how_to_fix_it(caplog: pytest.LogCaptureFixture) -> None:
+    """Two servers that report one name: the second registered nothing, silently, and its
+    rejections advised `replace=True`, which an MCP source has no way to pass. Now a source none
+    of whose tools register refuses to start, and a partial clash is logged; both name the fix."""
+    registry = ApiRegistry()
+    registry.add(ApiRecord("demo", "add", "Add numbers, the local way.", source="python:local.add"))
+
+    async def main() -> tuple[list[str], list[str], str]:
+        async with McpSource.stdio(sys.executable, [str(SERVER_SCRIPT)], registry=registry) as first:
+            clashing = [r.problem for r in first.rejected]
+            with pytest.raises(ApiSourceError) as refused:
+                async with McpSource.stdio(sys.executable, [str(SERVER_SCRIPT)], registry=registry):
+                    pass
+            keys = registry.keys()
+        return clashing, keys, str(refused.value)
+
+    clashing, keys, refused = asyncio.run(main())
+    [problem] = clashing
+    assert "`demo/add` is registered already, from python:local.add" in problem
+    assert "namespace='demo_2'" in problem and "replace=True" not in problem
+    assert sorted(keys) == ["demo/add", "demo/delete_note", "demo/fail", "demo/grow"]
+    assert "has 4 tools and none could be registered" in refused and "namespace=" in refused
+    assert "1 tool(s) not registered" in caplog.text
+    assert registry.keys() == ["demo/add"], "each session took only its own tools away"
+
+
+class _BearerOnly:
+    """ASGI middleware: 401 for any HTTP request without `Authorization: Bearer <token>`."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app, self.expected = app, f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and dict(scope["headers"]).get(b"authorization") != self.expected:
+            await send({"type": "http.response.start", "status": 401, "headers": []})
+            await send({"type": "http.response.body", "body": b"unauthorised"})
+            return
+        await self.app(scope, receive, send)
+
+
+def test_http_servers_that_want_a_token_get_it_on_every_session(
+    serve_app: Callable[[Any], AbstractContextManager[str]], mcp_demo: ModuleType
+) -> None:
+    """`McpSource.http(url, headers=...)` sends the headers with every request, in every session
+    (a restart builds a fresh transport): there was no way to pass them but to build the SDK's
+    transport by hand, which then served a single session."""
+    app = _BearerOnly(mcp_demo.build_server().streamable_http_app(host="127.0.0.1"), "s3cret")
+    registry = ApiRegistry()
+
+    async def main(base: str) -> tuple[Any, Any]:
+        source = McpSource.http(f"{base}/mcp", registry=registry, headers={"Authorization": "Bearer s3cret"})
+        async with source:
+            first = await ApiExecutor(registry).call("demo/add", {"a": 1, "b": 2})
+            await source.restart()
+            second = await ApiExecutor(registry).call("demo/add", {"a": 2, "b": 2})
+        with pytest.raises(ApiSourceError, match="could not start a session"):
+            async with McpSource.http(f"{base}/mcp", registry=ApiRegistry()):
+                pass
+        return first.content, second.content
+
+    with serve_app(app) as base:
+        assert asyncio.run(main(base)) == ({"result": 3}, {"result": 4})
+
+
+def test_a_stdio_server_logging_to_a_file_can_restart(tmp_path: Path) -> None:
+    registry = ApiRegistry()
+
+    async def main() -> Any:
+        with (tmp_path / "server.log").open("w") as errlog:
+            source = McpSource.stdio(sys.executable, [str(SERVER_SCRIPT)], registry=registry, errlog=errlog)
+            async with source:
+                await source.restart()
+                return (await ApiExecutor(registry).call("demo/add", {"a": 1, "b": 1})).content
+
+    assert asyncio.run(main()) == {"result": 2}

@@ -87,6 +87,22 @@ def test_select_needs_finds_a_tool_for_every_step(selector: ApiSelector) -> None
     assert select_needs(selector, "What is the weather in Oslo?", k=2) == single
 
 
+def test_select_needs_says_which_step_each_api_serves_and_takes_filters(selector: ApiSelector) -> None:
+    request = "Find the cheapest flight to Rome, convert the price to euros and put it in my calendar"
+    selection = select_needs(selector, request, k=3)
+    assert [step.need for step in selection.steps] == split_needs(request)
+    assert [step.keys[0] for step in selection.steps] == [
+        "travel/search_flights",
+        "money/convert_currency",
+        "calendar/add_event",
+    ]
+    assert all(len(step.keys) == 3 for step in selection.steps)
+    assert "Step 'convert the price to euros': money/convert_currency" in selection.explain()
+    filtered = select_needs(selector, request, k=3, namespaces={"travel", "calendar"})
+    assert set(filtered.keys) == {"travel/search_flights", "calendar/add_event"}
+    assert all(set(step.keys) <= {"travel/search_flights", "calendar/add_event"} for step in filtered.steps)
+
+
 def test_llm_splitter_uses_the_model_and_falls_back_to_rules(
     selector: ApiSelector, llm_server: ScriptedLLMServer
 ) -> None:

@@ -225,7 +225,7 @@ def test_records_from_the_document() -> None:
         },
     }
     get_pet = registry.get("pet_store/getPet")
-    assert set(get_pet.parameters["properties"]) == {"petId", "X-Trace"}  # the cookie is left out
+    assert set(get_pet.parameters["properties"]) == {"petId", "X-Trace", "session"}  # a cookie too
     assert get_pet.parameters["required"] == ["petId"]
     create = registry.get("pet_store/createPet")
     assert create.parameters["properties"] == {"name": {"type": "string"}, "tag": {"type": "string"}}
@@ -246,10 +246,16 @@ def test_records_from_the_document() -> None:
     assert registry.handler("pet_store/getPet") is not None
 
 
-def test_documents_without_base_url_are_descriptions_only() -> None:
+def test_documents_without_base_url_are_descriptions_only(caplog: pytest.LogCaptureFixture) -> None:
     registry = ApiRegistry()
     OpenApiSource.load(DOCUMENT).register(registry)  # servers: [{"url": "/"}] is relative to nothing
     assert all(registry.handler(key) is None for key in registry.keys())  # noqa: SIM118
+    # The model is told each call cannot be made; the developer is told why, once, and the fix.
+    [warning] = [r.getMessage() for r in caplog.records if r.name.endswith("sources.openapi")]
+    assert "operations are descriptions that cannot be called" in warning and "base_url=" in warning
+    caplog.clear()
+    OpenApiSource.load(DOCUMENT, base_url="http://127.0.0.1:9")
+    assert not caplog.records
 
 
 def test_yaml_file_and_rejections(tmp_path: Path) -> None:
@@ -318,6 +324,12 @@ def test_calls_over_http(serve_app: Callable[[Any], AbstractContextManager[str]]
             wrong = await executor.call("pet_store/createPet", {"tag": "cat"})
             assert wrong.error_kind == "invalid_arguments"
             assert "'name' is a required property" in wrong.message
+
+            # A filter the operation does not take was dropped on the way, and every pet came back
+            # as if it had been applied; now the model is told.
+            unknown = await executor.call("pet_store/listPets", {"limit": 5, "species": "cat"})
+            assert unknown.error_kind == "invalid_arguments"
+            assert "('species' was unexpected)" in unknown.message
 
             # 503 twice, then 200: the idempotent GET is retried, the POST is not.
             flaky_read = await executor.call("pet_store/flakyRead")

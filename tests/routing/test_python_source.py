@@ -234,3 +234,50 @@ def test_bad_argument_values_become_api_errors() -> None:
     # ...and the handler itself reports what it cannot convert.
     with pytest.raises(ApiCallError, match="argument `day` could not be converted"):
         asyncio.run(handler.call({"day": "May Day"}))
+
+
+def test_an_argument_the_function_does_not_take_is_an_invalid_argument() -> None:
+    """A model's extra argument passed validation and crashed the call (`TypeError: unexpected
+    keyword argument`), reported and recorded as the API's own failure."""
+
+    def on(day: dt.date) -> str:
+        """Name the weekday."""
+        return day.strftime("%A")
+
+    def tolerant(day: str, **extra: Any) -> int:
+        """Count what it was given."""
+        return 1 + len(extra)
+
+    registry = ApiRegistry()
+    safe = Annotations(read_only=True, destructive=False)
+    registry.add(*from_callable(on, namespace="cal", annotations=safe))
+    registry.add(*from_callable(tolerant, namespace="cal", annotations=safe))
+    executor = ApiExecutor(registry)
+    extra = asyncio.run(executor.call("cal/on", {"day": "2024-05-01", "timezone": "UTC"}))
+    assert extra.error_kind == "invalid_arguments"
+    assert "('timezone' was unexpected)" in extra.message and "day (string, required)" in extra.message
+    assert registry.get("cal/on").parameters["additionalProperties"] is False
+    assert asyncio.run(executor.call("cal/tolerant", {"day": "x", "timezone": "UTC"})).content == 2
+
+
+def test_registering_unannotated_functions_says_they_will_be_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A first plain `def` is destructive by MCP's default and refused by the default executor; the
+    refusal is written for the model, so registration tells the developer, once, and the fix."""
+
+    def weather(city: str) -> str:
+        """Tell the weather."""
+        return f"sun in {city}"
+
+    @api(annotations=Annotations(read_only=True, destructive=False))
+    def tides(harbour: str) -> str:
+        """Tell the tides."""
+        return f"tides at {harbour}"
+
+    registry = ApiRegistry()
+    register_callables(registry, weather, tides, namespace="sky")
+    [warning] = [r.getMessage() for r in caplog.records if r.name.endswith("sources.python")]
+    assert warning.startswith("1 function(s) registered without behaviour annotations count as destructive")
+    assert "sky/weather." in warning and "sky/tides" not in warning and "@api(annotations=" in warning
+    assert ApiExecutor(registry).call_sync("sky/weather", {"city": "Oslo"}).error_kind == "not_allowed"

@@ -16,9 +16,9 @@ from palaestra.routing.fusion import AbstainPolicy
 from palaestra.routing.meta_tool import search_apis_tool
 from palaestra.routing.records import ApiRecord
 from palaestra.routing.rerank import LLMReranker, RerankError, merge_order, parse_numbers
-from palaestra.routing.selector import ApiSelector
+from palaestra.routing.selector import RERANK_TIMEOUT_S, ApiSelector, Selection
 from palaestra.routing.text import first_sentence, split_identifier, tokenize
-from palaestra.testing.script import reply_text, server_error
+from palaestra.testing.script import reply_text, server_error, slow
 from palaestra.testing.server import ScriptedLLMServer
 
 
@@ -283,6 +283,58 @@ def test_llm_reranker_over_the_scripted_server(selector: ApiSelector, llm_server
     assert "finance/convert_currency" in prompt and "Request: How many dollars" in prompt
 
 
+def test_llm_reranker_answers_by_name_and_unknown_names(
+    selector: ApiSelector, llm_server: ScriptedLLMServer
+) -> None:
+    """Models often name the APIs instead of numbering them: a name among the candidates counts as
+    its number, and an answer naming only APIs that are not candidates is a failed re-rank (fused
+    order, the rule's decision), not "none fits"."""
+    config = LLMConfig(model="scripted", base_url=llm_server.base_url, max_retries=0, timeout=5)
+    query = "How many dollars is 250 euros?"
+    fused = selector.select(query, k=3)
+
+    async def run(answer: str) -> Selection:
+        async with ChatModel(config) as model:
+            selector.reranker = LLMReranker(model)
+            llm_server.script = reply_text(answer)
+            return await selector.aselect(query, k=3)
+
+    try:
+        by_key = asyncio.run(run(json.dumps([fused.keys[2]])))
+        by_provider_name = asyncio.run(run(f"I would call {fused.hits[1].record.provider_name()}."))
+        unknown = asyncio.run(run('["finance/convert_money", "v2/exchange"]'))
+    finally:
+        selector.reranker = None
+    assert by_key.keys == [fused.keys[2], fused.keys[0], fused.keys[1]] and not by_key.abstained
+    assert by_provider_name.keys == [fused.keys[1], fused.keys[0], fused.keys[2]]
+    assert unknown.keys == fused.keys and unknown.rerank_error is not None
+    assert unknown.abstained == fused.abstained and not unknown.reranked
+
+
+def test_a_slow_reranker_model_keeps_the_fused_order(
+    selector: ApiSelector, llm_server: ScriptedLLMServer
+) -> None:
+    """A model slower than `rerank_timeout` is abandoned: fused order, the rule's decision, and
+    the selection says why."""
+    config = LLMConfig(model="scripted", base_url=llm_server.base_url, max_retries=0, timeout=30)
+    query = "How many dollars is 250 euros?"
+    fused = selector.select(query, k=3)
+
+    async def run() -> Selection:
+        async with ChatModel(config) as model:
+            selector.reranker, selector.rerank_timeout = LLMReranker(model), 0.5
+            llm_server.script = slow(5, reply_text("[3, 2, 1]"))
+            return await selector.aselect(query, k=3)
+
+    try:
+        late = asyncio.run(run())
+    finally:
+        selector.reranker, selector.rerank_timeout = None, RERANK_TIMEOUT_S
+    assert late.keys == fused.keys and late.abstained == fused.abstained and not late.reranked
+    assert late.rerank_error is not None and late.rerank_error.startswith("TimeoutError")
+    assert "the re-rank failed (TimeoutError" in late.explain()
+
+
 def test_llm_reranker_continues_a_completion_prompt(
     selector: ApiSelector, llm_server: ScriptedLLMServer
 ) -> None:
@@ -318,6 +370,12 @@ def test_rerank_answer_parsing() -> None:
     with pytest.raises(RerankError):
         parse_numbers("[9, 12]", 5)
     assert merge_order([2, 2, -1, "x", 0], 4) == [2, 0, 1, 3]
+    keys = ["s3/list_buckets", "mail/send_email", "chat/send_email"]
+    assert parse_numbers('["s3/list_buckets"]', 3, keys) == [0]  # not candidate 3
+    assert parse_numbers("Use s3/list_buckets, then chat__send_email.", 3, keys) == [0, 2]
+    assert parse_numbers('["list_buckets", "send_email", 2]', 3, keys) == [0, 1]  # send_email: two
+    with pytest.raises(RerankError):
+        parse_numbers('["s4/list_buckets"]', 3, keys)
 
 
 def test_search_apis_meta_tool(selector: ApiSelector) -> None:
