@@ -66,7 +66,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     result = run_eval(config, argv=["palaestra", *args.argv])
     if result.interrupted:
-        return 130
+        return 128 + result.signal  # as a shell reports a command a signal stopped: 130, 143
     return cmd_show(argparse.Namespace(run=config.settings.out, episodes=False))
 
 

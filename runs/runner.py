@@ -26,6 +26,7 @@ from palaestra.runs.progress import Progress
 from palaestra.runs.records import RESUMED_ERRORS, RETRYABLE_ERRORS, EpisodeOutcome
 from palaestra.runs.repro import changed_sources, reproducibility_record
 from palaestra.runs.resume import check_compatible
+from palaestra.runs.run_lock import hold_run
 from palaestra.runs.spec import EpisodeSpec, RunConfig
 from palaestra.runs.store import DB_NAME, RunStore
 
@@ -42,6 +43,9 @@ class RunResult:
     succeeded: int
     interrupted: bool
     elapsed_s: float
+    #: The signal that interrupted the run (SIGINT for Ctrl-C, SIGTERM for `kill`, `timeout`, a batch
+    #: scheduler's time limit), 0 when it was not interrupted.
+    signal: int = 0
 
 
 def pending_episodes(
@@ -117,8 +121,9 @@ def run_eval(
     started = time.perf_counter()
     for agent in config.agents:  # redacted wherever they reappear: records, messages, logs
         SECRETS.remember(secret_values(agent.args_dict()))
-    with RunStore(settings.out) as store:
+    with hold_run(settings.out), RunStore(settings.out) as store:
         check_compatible(store, config)
+        store.mark_killed_invocations()  # none is running while this one holds the run's lock
         store.set_meta("config", redact(config.to_json()))
         status = store.status()
         todo, skipped = pending_episodes(episodes, status, settings.retries, settings.rerun_errors)
@@ -145,11 +150,13 @@ def run_eval(
         try:
             with _interruptible():
                 _drive(backend, deque(todo), store, invocation, progress, settings.retries, result)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             result.interrupted = True
+            result.signal = stop.signum if isinstance(stop, Terminated) else signal.SIGINT
             backend.shutdown(kill=True)
             store.end_invocation(invocation, "interrupted")
-            progress.close("Interrupted: finished episodes are saved; run the same command to resume.")
+            by = " by SIGTERM" if isinstance(stop, Terminated) else ""
+            progress.close(f"Interrupted{by}: finished episodes are saved; run the same command to resume.")
         except BaseException:  # no worker, browser or Ray process may outlive a failed run
             backend.shutdown(kill=True)
             raise
@@ -163,19 +170,35 @@ def run_eval(
     return result
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM reached the run: stopped as Ctrl-C stops it."""
+
+    signum = signal.SIGTERM
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 @contextlib.contextmanager
 def _interruptible() -> Iterator[None]:
     """Ctrl-C (SIGINT) interrupts the run even when the process started with SIGINT ignored, as
     anything launched in the background of a non-interactive shell (``cmd &``) does: Python then
-    installs no handler, and the run would finish instead of stopping."""
+    installs no handler, and the run would finish instead of stopping.
+
+    SIGTERM stops it the same way. It is what `kill`, `timeout`, `docker stop` and batch schedulers
+    at a job's time limit (Slurm, Kubernetes) send; by default it ended the process on the spot,
+    leaving its invocation marked running forever, the workers to notice alone, and no word said."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous_term = signal.signal(signal.SIGTERM, _terminate)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
 
 
 def write_api_report(run_dir: str | os.PathLike[str]) -> Path | None:

@@ -106,6 +106,13 @@ class RunStore:
             )
         return int(cursor.lastrowid or 0)
 
+    def mark_killed_invocations(self) -> None:
+        """Invocations still marked running ended without a word (SIGKILL, a machine that went
+        down): mark them ``killed``, so that the report does not show them running. Only a caller
+        that holds the run's lock (`runs.run_lock`) may, since no other invocation runs then."""
+        with self._tx() as db:
+            db.execute("UPDATE invocations SET status = 'killed' WHERE status = 'running'")
+
     def end_invocation(self, invocation: int, status: str) -> None:
         with self._tx() as db:
             db.execute(

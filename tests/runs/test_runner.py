@@ -229,7 +229,7 @@ def test_interrupted_and_killed_runs_lose_nothing_and_rerun_nothing(tmp_path: Pa
         assert (after[key]["finished"], after[key]["invocation"]) == (finished_at, invocation)
     assert {r["invocation"] for k, r in after.items() if k not in before} == {3}
     with RunStore(run, readonly=True) as store:
-        assert [i["status"] for i in store.invocations()] == ["interrupted", "running", "complete"]
+        assert [i["status"] for i in store.invocations()] == ["interrupted", "killed", "complete"]
 
 
 @pytest.mark.parametrize(
