@@ -32,6 +32,7 @@ from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome
 from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 from palaestra.runs.step_count import StepCount
+from palaestra.runs.storage import STORAGE_ERROR, is_storage_failure
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
 from palaestra.runs.views import AgentViews
 from palaestra.tasks.registry import suite_of
@@ -97,7 +98,13 @@ class EpisodeWorker:
             key=spec.key, agent=a.display, agent_name=a.name, agent_hash=a.config_hash,
             task=spec.task, seed=spec.seed, started=time.time(), worker=self.worker,
         )  # fmt: skip
-        folder = episode_dir(self.run_dir, a.display, spec.task, spec.seed, fresh=True)
+        try:
+            folder = episode_dir(self.run_dir, a.display, spec.task, spec.seed, fresh=True)
+        except OSError as exc:  # a read-only or full disk: said so, not a dead worker
+            if not is_storage_failure(exc):
+                raise
+            out.error_kind, out.error_message = STORAGE_ERROR, f"{type(exc).__name__}: {exc}"
+            return out
         out.artifacts = str(folder.relative_to(self.run_dir))
         recorder = EpisodeRecorder(folder, self.writer, self.settings.screenshots, spec)
         started = time.perf_counter()
@@ -126,15 +133,23 @@ class EpisodeWorker:
         except _EnvUnavailable as exc:
             out.error_kind, out.error_message = "environment_error", str(exc.__cause__ or exc)
         except Exception as exc:  # an agent's bug must not take the worker down
-            out.error_kind = "agent_error"
-            out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+            if is_storage_failure(exc):  # the run's disk, not the agent: the runner stops the run
+                out.error_kind, out.error_message = STORAGE_ERROR, f"{type(exc).__name__}: {exc}"
+            else:
+                out.error_kind = "agent_error"
+                out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
         if env is not None and "resources" in out.extra:  # its reset reported figures: the latest
             keep_resources(env, out)
         if env is not None and self.settings.trace != OFF:
             await keep_trace(env, self.settings.trace, self.run_dir, out)
-        recorder.finish(out)
+        try:
+            recorder.finish(out)
+        except OSError as exc:  # its files could not be written: said so, not a dead worker
+            if not is_storage_failure(exc):
+                raise
+            out.error_kind, out.error_message = STORAGE_ERROR, f"{type(exc).__name__}: {exc}"
         out.finished = time.time()
         return out
 

@@ -28,6 +28,7 @@ from palaestra.runs.repro import changed_sources, reproducibility_record
 from palaestra.runs.resume import check_compatible
 from palaestra.runs.run_lock import hold_run
 from palaestra.runs.spec import EpisodeSpec, RunConfig
+from palaestra.runs.storage import STORAGE_ERROR, RunStorageError, is_storage_failure, storage_stop
 from palaestra.runs.store import DB_NAME, RunStore
 
 #: How many of a task's next seeds a worker is told of (its environment prepares at most 2 ahead).
@@ -116,6 +117,22 @@ def run_eval(
     live: bool | None = None,
     argv: list[str] | None = None,
 ) -> RunResult:
+    """Play every episode of `config` not yet finished in its ``out``; see the module's docstring.
+
+    Raises `RunStorageError` when the run directory cannot be written (at the start or mid-run)."""
+    try:
+        return _run_eval(config, stream=stream, live=live, argv=argv)
+    except RunStorageError:
+        raise
+    except Exception as exc:
+        if is_storage_failure(exc):
+            raise storage_stop(config.settings.out, f"{type(exc).__name__}: {exc}") from exc
+        raise
+
+
+def _run_eval(
+    config: RunConfig, *, stream: TextIO | None, live: bool | None, argv: list[str] | None
+) -> RunResult:
     settings = config.settings
     episodes = config.episodes()
     started = time.perf_counter()
@@ -157,6 +174,11 @@ def run_eval(
             store.end_invocation(invocation, "interrupted")
             by = " by SIGTERM" if isinstance(stop, Terminated) else ""
             progress.close(f"Interrupted{by}: finished episodes are saved; run the same command to resume.")
+        except RunStorageError:
+            backend.shutdown(kill=True)
+            with contextlib.suppress(Exception):  # the database may be the part that cannot be written
+                store.end_invocation(invocation, "stopped")
+            raise
         except BaseException:  # no worker, browser or Ray process may outlive a failed run
             backend.shutdown(kill=True)
             raise
@@ -237,13 +259,27 @@ def _drive(
             running[spec.key], last_task[worker] = worker, spec.task
         for outcome in backend.poll(timeout=0.25):
             running.pop(outcome.key, None)
-            attempts = store.record(outcome, invocation)
+            attempts = _record(store, outcome, invocation)
             retry = outcome.errored and outcome.retryable and attempts <= retries
             if retry:
                 queue.append(specs[outcome.key])
             _count(result, outcome, retry)
             progress.update(outcome, retry)
         progress.draw()
+
+
+def _record(store: RunStore, outcome: EpisodeOutcome, invocation: int) -> int:
+    """`store.record`, and the stop of the run when its directory refuses writes: every episode
+    after this one would fail alike, each restarting its worker, so none is run."""
+    try:
+        attempts = store.record(outcome, invocation)
+    except Exception as exc:
+        if is_storage_failure(exc):
+            raise storage_stop(store.run_dir, f"its database: {type(exc).__name__}: {exc}") from exc
+        raise
+    if outcome.error_kind == STORAGE_ERROR:
+        raise storage_stop(store.run_dir, f"an episode's files: {outcome.error_message}")
+    return attempts
 
 
 def next_for(queue: deque[EpisodeSpec], last_task: str | None, busy: set[str]) -> EpisodeSpec:
