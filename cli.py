@@ -157,6 +157,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from palaestra.runs.results import (
         format_episode_links,
         format_errors,
+        format_model_retries,
         format_summary,
         load_rows,
         summarize,
@@ -181,6 +182,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     errors = format_errors(rows)
     if errors:
         print(redact_text(errors))
+    retried = format_model_retries(rows)
+    if retried:
+        print(redact_text(retried))
     columns = format_columns(rows)
     if columns:  # WebArena's suites: the paper's, the corrected and Verified's verdicts
         print(redact_text(columns))

@@ -20,6 +20,7 @@ from palaestra.agents.base import Agent, TaskInfo
 from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
 from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
+from palaestra.agents.llm.retry_tally import RetryTally, tallying
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import VIEWS, ObsConfig, Observation
@@ -109,12 +110,13 @@ class EpisodeWorker:
         recorder = EpisodeRecorder(folder, self.writer, self.settings.screenshots, spec)
         started = time.perf_counter()
         env: PalaestraEnv | None = None
+        retries = RetryTally()  # the model endpoint's retries (429, 5xx, timeouts) and their waits
         try:
             agent = self._agent(a)
             env = self._env_or_unavailable(spec.task, agent.observation_parts())
             if self.settings.trace != OFF:
                 env.trace_next_episode(folder / TRACE_FILE)
-            with charging(self.ledger, a.config_hash):
+            with charging(self.ledger, a.config_hash), tallying(retries):
                 await self._play(spec, agent, env, out, recorder)
             if self.settings.evidence and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
                 await keep_evidence(env, folder, out)
@@ -140,6 +142,8 @@ class EpisodeWorker:
                 out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
+        if retries.retries:  # the waits are in the agent's time: said so, so that it is not blamed
+            out.extra["model_retries"] = retries.as_record()
         if env is not None and "resources" in out.extra:  # its reset reported figures: the latest
             keep_resources(env, out)
         if env is not None and self.settings.trace != OFF:

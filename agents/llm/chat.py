@@ -32,6 +32,7 @@ from .errors import (
 )
 from .model import Capabilities, Message, Model
 from .retry import MalformedBody, ResponseTooLarge, is_retryable, retry_delay
+from .retry_tally import note_retry
 from .usage import Budget, Usage
 
 CHAT, TEXT = "chat", "text"
@@ -194,7 +195,9 @@ class ChatModel(Model):
                 ) from exc
             except (openai.OpenAIError, MalformedBody) as exc:
                 if is_retryable(exc) and attempt < self.config.max_retries:
-                    await asyncio.sleep(retry_delay(exc, attempt, self.config, self._rng))
+                    delay = retry_delay(exc, attempt, self.config, self._rng)
+                    note_retry(exc, delay)  # the run keeps it with the episode (`retry_tally`)
+                    await asyncio.sleep(delay)
                     attempt += 1
                     continue
                 raise self._translate(exc, attempt + 1) from exc

@@ -7,6 +7,8 @@ which runs retry; a response over the size cap is a `model_request` error, which
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +21,14 @@ from palaestra.runs.report import write_report
 from palaestra.runs.report_html import episode_page_name
 from palaestra.runs.results import load_rows
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
-from palaestra.testing import ScriptedLLMServer, oversized_body, reply_text
+from palaestra.testing import (
+    Answer,
+    ScriptedLLMServer,
+    ScriptRequest,
+    oversized_body,
+    rate_limited,
+    reply_text,
+)
 
 HOSTILE = ["click(" + "-" * 9000 + "1)", "fill('1', '\ud800')", "+".join(["1"] * 4000)]
 
@@ -74,3 +83,30 @@ def test_a_model_that_keeps_sending_unreadable_bodies_is_unavailable(
     monkeypatch.syspath_prepend(str(HERE))  # `runner_agents` resolves as a user's own agent class
     out = play(AgentEntry("runner_agents:UnreadableModelAgent"), tmp_path)
     assert out.error_kind == "model_unavailable" and out.retryable
+
+
+def test_retries_of_a_rate_limited_endpoint_are_kept_with_the_episode(
+    tmp_path: Path, make_llm_server: Callable[..., ScriptedLLMServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two 429s (Retry-After 0.2 s) before the answer: the episode succeeds, and its record says
+    that its agent's time holds 0.4 s of waiting for the endpoint, and why."""
+
+    def script(request: ScriptRequest) -> Answer:
+        if request.index < 2:
+            return rate_limited(0.2)
+        button = re.search(r"\[(\d+)\] button", "\n".join(str(m["content"]) for m in request.messages))
+        return reply_text(f"```\nclick('{button.group(1) if button else 0}')\n```")
+
+    server = make_llm_server(script)
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "generic", "--agent-arg", "model=scripted-model", "--agent-arg",
+            f"base_url={server.base_url}", "--tasks", "click-test", "--seeds", "0", "--workers", "1",
+            "--max-steps", "2", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    (row,) = load_rows(run)
+    assert row["success"] and len(server.chat_requests) == 3
+    retried = json.loads(row["extra"])["model_retries"]
+    assert retried == {"retries": 2, "waited_s": 0.4, "causes": {"429": 2}}  # the waits asked for
+    shown = capsys.readouterr().out
+    assert "Model calls retried (the endpoint's 429s, 5xx, timeouts; the waits are in s/ep):" in shown
+    assert "  generic: 2 retries in 1 of 1 episodes (429 x2), 0.4 s waited" in shown
