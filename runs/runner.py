@@ -165,14 +165,14 @@ def _run_eval(
             settings, os.path.abspath(settings.out), min(workers, len(todo)), config.agents
         )
         try:
-            with _interruptible():
+            with _interruptible() as stopped_by:
                 _drive(backend, deque(todo), store, invocation, progress, settings.retries, result)
-        except KeyboardInterrupt as stop:
+        except KeyboardInterrupt:
             result.interrupted = True
-            result.signal = stop.signum if isinstance(stop, Terminated) else signal.SIGINT
+            result.signal = stopped_by.get("signal", signal.SIGINT)
             backend.shutdown(kill=True)
             store.end_invocation(invocation, "interrupted")
-            by = " by SIGTERM" if isinstance(stop, Terminated) else ""
+            by = " by SIGTERM" if result.signal == signal.SIGTERM else ""
             progress.close(f"Interrupted{by}: finished episodes are saved; run the same command to resume.")
         except RunStorageError:
             backend.shutdown(kill=True)
@@ -192,32 +192,30 @@ def _run_eval(
     return result
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM reached the run: stopped as Ctrl-C stops it."""
-
-    signum = signal.SIGTERM
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
 @contextlib.contextmanager
-def _interruptible() -> Iterator[None]:
+def _interruptible() -> Iterator[dict[str, int]]:
     """Ctrl-C (SIGINT) interrupts the run even when the process started with SIGINT ignored, as
     anything launched in the background of a non-interactive shell (``cmd &``) does: Python then
     installs no handler, and the run would finish instead of stopping.
 
     SIGTERM stops it the same way. It is what `kill`, `timeout`, `docker stop` and batch schedulers
     at a job's time limit (Slurm, Kubernetes) send; by default it ended the process on the spot,
-    leaving its invocation marked running forever, the workers to notice alone, and no word said."""
+    leaving its invocation marked running forever, the workers to notice alone, and no word said.
+    Yields where the signal that stopped the run is noted (Ray's waits turn the KeyboardInterrupt
+    raised into one of their own, so its type cannot say)."""
+    stopped_by: dict[str, int] = {}
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield stopped_by
         return
+
+    def terminate(signum: int, frame: object) -> None:
+        stopped_by["signal"] = signum
+        raise KeyboardInterrupt
+
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    previous_term = signal.signal(signal.SIGTERM, _terminate)
+    previous_term = signal.signal(signal.SIGTERM, terminate)
     try:
-        yield
+        yield stopped_by
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGTERM, previous_term)
