@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -287,6 +288,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (PalaestraError, FileNotFoundError) as exc:
         print(f"palaestra {args.command}: {redact_text(str(exc))}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # a run's results.sqlite damaged: named, with the way back
+        from palaestra.runs.store import damaged_message, is_damaged
+
+        if not is_damaged(exc):
+            raise
+        runs = getattr(args, "run", None) or getattr(args, "out", None) or getattr(args, "runs", None)
+        where = runs if isinstance(runs, str) else "RUN"  # compare's several runs: the message's RUN
+        print(f"palaestra {args.command}: {redact_text(damaged_message(where, exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `palaestra show RUN | head`: the reader has what it wanted, no error
         devnull = os.open(os.devnull, os.O_WRONLY)
