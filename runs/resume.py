@@ -10,6 +10,8 @@ what happened. So may what paces the run (workers, retries).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from palaestra.config import ConfigError
@@ -83,6 +85,8 @@ def _recorded_settings(store: RunStore, name: str, default: Any) -> list[Any]:
 
 
 def _setting(flag: str, value: Any, default: Any) -> str:
+    if flag == "--action-set":
+        return _shown(value)
     return f"{flag} {value}" if value != default or flag == "--max-steps" else f"no {flag}"
 
 
@@ -108,3 +112,23 @@ def _recorded_arguments(store: RunStore, label: str) -> str:
         if isinstance(entry, dict) and entry.get("label") == label:
             return _arguments(entry.get("args"))
     return ""
+
+
+def condition_notes(run_dirs: Sequence[str | Path]) -> list[str]:
+    """For `palaestra compare`: the settings that decide where episodes end (`OUTCOME_SETTINGS`,
+    the action set) on which the runs differ, each with every run's value ([] when they agree).
+    Differences between such runs mix the agents' with the settings'."""
+    names = {"action_set": ("--action-set", ""), **OUTCOME_SETTINGS}
+    values: dict[str, list[str]] = {name: [] for name in names}
+    for run in run_dirs:
+        with RunStore(run, readonly=True) as store:
+            for name, (flag, default) in names.items():
+                found = _recorded_settings(store, name, default)
+                values[name].append(" / ".join(_setting(flag, v, default) for v in found) or "-")
+    notes = []
+    for shown in values.values():
+        if len(set(shown) - {"-"}) > 1:
+            listed = ", ".join(f"[{i + 1}] {value}" for i, value in enumerate(shown))
+            notes.append(f"Note: the runs did not end episodes alike ({listed}): their differences mix "
+                         "the agents' with this setting's.")  # fmt: skip
+    return notes
