@@ -229,9 +229,16 @@ class ChatModel(Model):
                 "(not a proxy's HTML page).",
             )
         if is_retryable(exc):
+            fix = (
+                "Fix: the endpoint rate-limits these calls: run fewer --workers (each calls it at once), "
+                "raise max_retries (each retry waits as Retry-After asks, up to retry_after_max), or "
+                "raise the endpoint's rate limit."
+                if status == 429  # backoff_max does not apply: the server says how long to wait
+                else "Fix: check that the server is up and not overloaded, or raise max_retries / "
+                "backoff_max."
+            )
             return LLMUnavailableError(
-                f"{where} still failed after {attempts} attempts ({type(exc).__name__}: {detail}). "
-                "Fix: check that the server is up and not overloaded, or raise max_retries / backoff_max.",
+                f"{where} still failed after {attempts} attempts ({type(exc).__name__}: {detail}). {fix}",
                 status=status,
             )
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):

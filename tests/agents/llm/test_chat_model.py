@@ -143,6 +143,17 @@ def test_retries_run_out(llm_server: ScriptedLLMServer) -> None:
     assert error.value.status == 502 and len(llm_server.chat_requests) == 3
 
 
+def test_a_rate_limit_that_outlasts_the_retries_names_its_own_fix(llm_server: ScriptedLLMServer) -> None:
+    """Backoff settings do not apply to 429s with Retry-After: the fix is fewer concurrent calls or
+    more (server-paced) retries."""
+    llm_server.script = ScriptedSequence([], then=rate_limited(retry_after=0.01))
+    with pytest.raises(LLMUnavailableError, match="after 2 attempts") as error:
+        complete_once(config(llm_server, max_retries=1))
+    assert error.value.status == 429
+    assert "the endpoint rate-limits these calls: run fewer --workers" in str(error.value)
+    assert "backoff_max" not in str(error.value)
+
+
 @pytest.mark.parametrize(
     ("status", "error_type", "hint"),
     [
