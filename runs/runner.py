@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +22,7 @@ from palaestra.config import format_seeds
 from palaestra.redaction import SECRETS, redact, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
 from palaestra.runs.backends import Backend, default_workers, make_backend
+from palaestra.runs.plan_notes import kept_errors, oracle_note
 from palaestra.runs.progress import Progress
 from palaestra.runs.records import RESUMED_ERRORS, RETRYABLE_ERRORS, EpisodeOutcome
 from palaestra.runs.repro import changed_sources, reproducibility_record
@@ -71,24 +72,6 @@ def pending_episodes(
     return todo, len(episodes) - len(todo)
 
 
-def kept_errors(
-    episodes: list[EpisodeSpec], status: dict[str, tuple[str, str, int]], todo: list[EpisodeSpec]
-) -> str:
-    """What a resumed run says of the errored episodes it will not run again, and how to run them."""
-    planned = {spec.key for spec in todo}
-    kinds = Counter(
-        status[spec.key][1] for spec in episodes
-        if spec.key not in planned and spec.key in status and status[spec.key][0] == "error"
-    )  # fmt: skip
-    if not kinds:
-        return ""
-    listed = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
-    return (
-        f"{sum(kinds.values())} errored episodes are kept as they ended ({listed}): resuming does not "
-        "retry these. Once their cause is fixed, add --rerun-errors to run them again."
-    )
-
-
 def describe_plan(config: RunConfig) -> str:
     """What `run_eval(config)` would do, checked as it would check it, with nothing run or written."""
     settings = config.settings
@@ -107,7 +90,7 @@ def describe_plan(config: RunConfig) -> str:
         f"already): agents {', '.join(a.display for a in config.agents)} x {len(tasks)} tasks ({shown}) "
         f"x seeds {format_seeds(config.seeds)}, "
         f"{settings.workers or default_workers(max(1, len(todo)))} worker(s), backend {settings.backend}."
-    ) + (f" {note}" if (note := kept_errors(episodes, status, todo)) else "")
+    ) + "".join(f" {note}" for note in (kept_errors(episodes, status, todo), oracle_note(todo)) if note)
 
 
 def run_eval(
@@ -151,6 +134,8 @@ def _run_eval(
             )
             if note := kept_errors(episodes, status, todo):
                 progress.close(note)
+        if note := oracle_note(todo):
+            progress.close(note)
         record = reproducibility_record(config, argv)
         finished = {row["agent"] for row in store.episodes() if row["status"] == "done"}
         for note in changed_sources(store.invocations(), record, finished):
