@@ -110,3 +110,5 @@ def test_retries_of_a_rate_limited_endpoint_are_kept_with_the_episode(
     shown = capsys.readouterr().out
     assert "Model calls retried (the endpoint's 429s, 5xx, timeouts; the waits are in s/ep):" in shown
     assert "  generic: 2 retries in 1 of 1 episodes (429 x2), 0.4 s waited" in shown
+    index = write_report(run).read_text(encoding="utf-8")  # the report says it too
+    assert "<br>  generic: 2 retries in 1 of 1 episodes (429 x2), 0.4 s waited" in index
