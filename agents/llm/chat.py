@@ -234,6 +234,9 @@ class ChatModel(Model):
                 "raise max_retries (each retry waits as Retry-After asks, up to retry_after_max), or "
                 "raise the endpoint's rate limit."
                 if status == 429  # backoff_max does not apply: the server says how long to wait
+                else f"Fix: no answer came within timeout={self.config.timeout:g} s: raise timeout (a "
+                "slow local model may need minutes), or check that the server is not overloaded."
+                if isinstance(exc, openai.APITimeoutError)
                 else "Fix: check that the server is up and not overloaded, or raise max_retries / "
                 "backoff_max."
             )

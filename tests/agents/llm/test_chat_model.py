@@ -136,6 +136,13 @@ def test_timeout_then_success(llm_server: ScriptedLLMServer) -> None:
     assert answer.text == "ok" and len(llm_server.chat_requests) == 2
 
 
+def test_calls_that_keep_timing_out_name_the_timeout_as_the_fix(llm_server: ScriptedLLMServer) -> None:
+    llm_server.script = ScriptedSequence([], then=slow(3.0, reply_text("late")))
+    with pytest.raises(LLMUnavailableError, match="after 2 attempts") as error:
+        complete_once(config(llm_server, timeout=0.3, max_retries=1))
+    assert "Fix: no answer came within timeout=0.3 s: raise timeout" in str(error.value)
+
+
 def test_retries_run_out(llm_server: ScriptedLLMServer) -> None:
     llm_server.script = ScriptedSequence([], then=server_error(502))
     with pytest.raises(LLMUnavailableError, match="after 3 attempts") as error:
