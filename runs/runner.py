@@ -22,6 +22,7 @@ from palaestra.config import format_seeds
 from palaestra.redaction import SECRETS, redact, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
 from palaestra.runs.backends import Backend, default_workers, make_backend
+from palaestra.runs.outage import ModelOutage, OutageWatch
 from palaestra.runs.plan_notes import kept_errors, oracle_note
 from palaestra.runs.progress import Progress
 from palaestra.runs.records import RESUMED_ERRORS, RETRYABLE_ERRORS, EpisodeOutcome
@@ -151,7 +152,8 @@ def _run_eval(
         )
         try:
             with _interruptible() as stopped_by:
-                _drive(backend, deque(todo), store, invocation, progress, settings.retries, result)
+                watch = OutageWatch(min(workers, len(todo)))
+                _drive(backend, deque(todo), store, invocation, progress, settings.retries, result, watch)
         except KeyboardInterrupt:
             result.interrupted = True
             result.signal = stopped_by.get("signal", signal.SIGINT)
@@ -159,7 +161,7 @@ def _run_eval(
             store.end_invocation(invocation, "interrupted")
             by = " by SIGTERM" if result.signal == signal.SIGTERM else ""
             progress.close(f"Interrupted{by}: finished episodes are saved; run the same command to resume.")
-        except RunStorageError:
+        except (RunStorageError, ModelOutage):
             backend.shutdown(kill=True)
             with contextlib.suppress(Exception):  # the database may be the part that cannot be written
                 store.end_invocation(invocation, "stopped")
@@ -228,6 +230,7 @@ def _drive(
     progress: Progress,
     retries: int,
     result: RunResult,
+    watch: OutageWatch,
 ) -> None:
     specs = {spec.key: spec for spec in queue}
     last_task: dict[str, str] = {}  # worker -> the task its environment is open on
@@ -243,6 +246,7 @@ def _drive(
         for outcome in backend.poll(timeout=0.25):
             running.pop(outcome.key, None)
             attempts = _record(store, outcome, invocation)
+            watch.see(outcome)  # an endpoint down for every episode stops the run
             retry = outcome.errored and outcome.retryable and attempts <= retries
             if retry:
                 queue.append(specs[outcome.key])
