@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -66,7 +67,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 0
     result = run_eval(config, argv=["palaestra", *args.argv])
     if result.interrupted:
-        return 130
+        return 128 + result.signal  # as a shell reports a command a signal stopped: 130, 143
     return cmd_show(argparse.Namespace(run=config.settings.out, episodes=False))
 
 
@@ -156,6 +157,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from palaestra.runs.results import (
         format_episode_links,
         format_errors,
+        format_model_retries,
         format_summary,
         load_rows,
         summarize,
@@ -181,6 +183,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     errors = format_errors(rows)
     if errors:
         print(shown(errors))
+    retried = format_model_retries(rows)
+    if retried:
+        print(shown(retried))
     columns = format_columns(rows)
     if columns:  # WebArena's suites: the paper's, the corrected and Verified's verdicts
         print(shown(columns))
@@ -285,6 +290,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (PalaestraError, FileNotFoundError) as exc:
         print(f"palaestra {args.command}: {shown(str(exc))}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # a run's results.sqlite damaged: named, with the way back
+        from palaestra.runs.store import damaged_message, is_damaged
+
+        if not is_damaged(exc):
+            raise
+        runs = getattr(args, "run", None) or getattr(args, "out", None) or getattr(args, "runs", None)
+        where = runs if isinstance(runs, str) else "RUN"  # compare's several runs: the message's RUN
+        print(f"palaestra {args.command}: {shown(damaged_message(where, exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `palaestra show RUN | head`: the reader has what it wanted, no error
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -106,6 +106,19 @@ def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None
     return ORACLES
 
 
+def lacks_oracle(task: str) -> bool:
+    """Whether `task` surely has no scripted solution, told cheaply before a run (WebArena's own
+    files, a MiniWoB++ task without one); other suites are left to the episode to find out."""
+    suite, _, short = task.partition(".")
+    if suite in NO_ORACLE_SUITES:
+        return True
+    if suite == "miniwob":
+        from palaestra.tasks.miniwob.oracles import ORACLES
+
+        return short not in ORACLES
+    return False
+
+
 SPEC = AgentSpec(
     "oracle",
     OracleAgent,

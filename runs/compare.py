@@ -25,7 +25,7 @@ largest peak memory per task follow the deltas (as `palaestra report` shows them
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from palaestra.runs.compare_columns import (
 )
 from palaestra.runs.resources import TaskResources
 from palaestra.runs.results import TaskSummary, agent_means, load_rows, summarize
+from palaestra.runs.resume import condition_notes
 from palaestra.runs.significance import cmh_test, fisher_exact
 from palaestra.runs.store import RunStore
 
@@ -129,6 +130,8 @@ class Comparison:
     resources: bool = False
     #: The run whose agents are compared, when one run was given (`runs` are then its agent labels).
     within: str = ""
+    #: Settings deciding where episodes end on which the runs differ (`runs.resume.condition_notes`).
+    notes: tuple[str, ...] = ()
 
 
 def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None) -> Comparison:
@@ -153,7 +156,8 @@ def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None)
     by_task = single and (by_task or len({a[0] for a in agents}) > 1)
     if not by_task:
         refuse_different_configurations(run_dirs, loaded)
-    return _compare(tuple(str(r) for r in run_dirs), loaded, by_task=by_task)
+    compared = _compare(tuple(str(r) for r in run_dirs), loaded, by_task=by_task)
+    return replace(compared, notes=tuple(condition_notes(run_dirs)))
 
 
 def _compare(
@@ -268,6 +272,7 @@ def format_comparison(c: Comparison) -> str:
         f"Δ vs [1]: ▲/▼ beyond noise (two-sided p < {ALPHA}), ≈ within. Per task: Fisher's exact test;",
         "overall: mean over the tasks every run finished, Cochran–Mantel–Haenszel test by task.",
         *([RESOURCE_LEGEND] if c.resources else []),
+        *c.notes,
         "",
     ]
     header = ([] if c.by_task else ["agent"]) + ["task"] + [f"[{i + 1}]" for i in range(len(c.runs))]

@@ -20,6 +20,7 @@ from palaestra.agents.base import Agent, TaskInfo
 from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
 from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
+from palaestra.agents.llm.retry_tally import RetryTally, tallying
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import VIEWS, ObsConfig, Observation
@@ -32,6 +33,7 @@ from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome
 from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
 from palaestra.runs.step_count import StepCount
+from palaestra.runs.storage import STORAGE_ERROR, is_storage_failure
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
 from palaestra.runs.views import AgentViews
 from palaestra.tasks.registry import suite_of
@@ -97,17 +99,24 @@ class EpisodeWorker:
             key=spec.key, agent=a.display, agent_name=a.name, agent_hash=a.config_hash,
             task=spec.task, seed=spec.seed, started=time.time(), worker=self.worker,
         )  # fmt: skip
-        folder = episode_dir(self.run_dir, a.display, spec.task, spec.seed, fresh=True)
+        try:
+            folder = episode_dir(self.run_dir, a.display, spec.task, spec.seed, fresh=True)
+        except OSError as exc:  # a read-only or full disk: said so, not a dead worker
+            if not is_storage_failure(exc):
+                raise
+            out.error_kind, out.error_message = STORAGE_ERROR, f"{type(exc).__name__}: {exc}"
+            return out
         out.artifacts = str(folder.relative_to(self.run_dir))
         recorder = EpisodeRecorder(folder, self.writer, self.settings.screenshots, spec)
         started = time.perf_counter()
         env: PalaestraEnv | None = None
+        retries = RetryTally()  # the model endpoint's retries (429, 5xx, timeouts) and their waits
         try:
             agent = self._agent(a)
             env = self._env_or_unavailable(spec.task, agent.observation_parts())
             if self.settings.trace != OFF:
                 env.trace_next_episode(folder / TRACE_FILE)
-            with charging(self.ledger, a.config_hash):
+            with charging(self.ledger, a.config_hash), tallying(retries):
                 await self._play(spec, agent, env, out, recorder)
             if self.settings.evidence and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
                 await keep_evidence(env, folder, out)
@@ -126,15 +135,25 @@ class EpisodeWorker:
         except _EnvUnavailable as exc:
             out.error_kind, out.error_message = "environment_error", str(exc.__cause__ or exc)
         except Exception as exc:  # an agent's bug must not take the worker down
-            out.error_kind = "agent_error"
-            out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+            if is_storage_failure(exc):  # the run's disk, not the agent: the runner stops the run
+                out.error_kind, out.error_message = STORAGE_ERROR, f"{type(exc).__name__}: {exc}"
+            else:
+                out.error_kind = "agent_error"
+                out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
+        if retries.retries:  # the waits are in the agent's time: said so, so that it is not blamed
+            out.extra["model_retries"] = retries.as_record()
         if env is not None and "resources" in out.extra:  # its reset reported figures: the latest
             keep_resources(env, out)
         if env is not None and self.settings.trace != OFF:
             await keep_trace(env, self.settings.trace, self.run_dir, out)
-        recorder.finish(out)
+        try:
+            recorder.finish(out)
+        except OSError as exc:  # its files could not be written: said so, not a dead worker
+            if not is_storage_failure(exc):
+                raise
+            out.error_kind, out.error_message = STORAGE_ERROR, f"{type(exc).__name__}: {exc}"
         out.finished = time.time()
         return out
 

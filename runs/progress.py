@@ -6,6 +6,7 @@ is one line, so logs stay greppable and nothing depends on carriage returns.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
@@ -80,8 +81,19 @@ class Progress:
         if not self.live or (not force and now - self._last_draw < 0.25):
             return
         self._last_draw = now
-        self.stream.write(f"\r\x1b[2K[{self.finished}/{self.total}] {self.summary()}")
+        line = f"[{self.finished}/{self.total}] {self.summary()}"
+        width = self._columns()
+        if width and len(line) >= width:  # a wrapped line is not redrawn in place: each draw would
+            line = line[: width - 2] + "…"  # leave a copy behind, the terminal filling with them
+        self.stream.write(f"\r\x1b[2K{line}")
         self.stream.flush()
+
+    def _columns(self) -> int:
+        """The terminal's width now (it may have been resized), or 0 when the stream has none."""
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            return 0
 
     def close(self, message: str = "") -> None:
         if self.live:

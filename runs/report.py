@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from palaestra.redaction import SECRETS, redact, redact_text
 from palaestra.runs.columns import ALL_TASKS, column_cell, stand_in_note, summarize_columns
-from palaestra.runs.records import PERMANENT_ERRORS, RETRYABLE_ERRORS
+from palaestra.runs.records import PERMANENT_ERRORS, RESUMED_ERRORS, RETRYABLE_ERRORS
 from palaestra.runs.report_html import (
     episode_page_name,
     esc,
@@ -32,7 +32,7 @@ from palaestra.runs.report_html import (
     when,
 )
 from palaestra.runs.report_pages import render_episode
-from palaestra.runs.results import agent_means, has_resources, summarize
+from palaestra.runs.results import agent_means, format_model_retries, has_resources, summarize
 from palaestra.runs.step_count import steps_shown
 from palaestra.runs.store import RunStore
 
@@ -106,6 +106,11 @@ def render_index(
         success_chart(summarize(episodes)),
         "<h2>Errors</h2>",
         _errors(episodes, attempts),
+        *(
+            [f'<p class="muted">{esc(retried.strip()).replace(chr(10), "<br>")}</p>']
+            if (retried := format_model_retries(episodes))
+            else []
+        ),
         "<h2>Episodes</h2>",
         _episode_list(run, episodes, page_dir or run / "report"),
     ]
@@ -245,7 +250,13 @@ def _errors(episodes: list[dict[str, Any]], attempts: dict[str, list[dict[str, A
     for kind in sorted(set(final) | set(tried), key=lambda k: (-final[k], -tried[k], k)):
         key, message = samples[kind]
         kind_class = (
-            "retryable" if kind in RETRYABLE_ERRORS else "permanent" if kind in PERMANENT_ERRORS else "-"
+            "retryable"
+            if kind in RETRYABLE_ERRORS
+            else "permanent"
+            if kind in PERMANENT_ERRORS
+            else "resumed"
+            if kind in RESUMED_ERRORS
+            else "-"
         )
         first_line = message.strip().splitlines()[0][:300] if message.strip() else ""
         link = f'<a href="episodes/{quote(episode_page_name(key))}">{esc(key)}</a>'

@@ -6,6 +6,7 @@ counted apart and never as failures.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Collection
@@ -161,6 +162,33 @@ def format_errors(rows: list[dict[str, Any]], limit: int = 5) -> str:
     if len(groups) > limit:
         lines.append(
             f"  … and {len(groups) - limit} other messages: palaestra report, or the UI, shows each one"
+        )
+    return "\n".join(lines)
+
+
+def format_model_retries(rows: list[dict[str, Any]]) -> str:
+    """Per agent, the model calls its endpoint made it retry (`agents.llm.retry_tally`) and the waits:
+    they are inside its time per episode, which reads as a slow agent otherwise ("" when none)."""
+    tallies: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    episodes: Counter[str] = Counter()
+    for row in rows:
+        episodes[row["agent"]] += 1
+        extra = json.loads(row.get("extra") or "{}")
+        if isinstance(extra, dict) and isinstance(extra.get("model_retries"), dict):
+            tallies[row["agent"]].append(extra["model_retries"])
+    if not tallies:
+        return ""
+    lines = ["\nModel calls retried (the endpoint's 429s, 5xx, timeouts; the waits are in s/ep):"]
+    for agent, found in sorted(tallies.items()):
+        causes: Counter[str] = Counter()
+        for tally in found:
+            causes.update({str(k): int(v) for k, v in (tally.get("causes") or {}).items()})
+        listed = ", ".join(f"{cause} x{n}" for cause, n in causes.most_common())
+        retried = sum(int(t.get("retries") or 0) for t in found)
+        waited = sum(float(t.get("waited_s") or 0.0) for t in found)
+        lines.append(
+            f"  {agent}: {retried} retries in {len(found)} of {episodes[agent]} episodes ({listed}), "
+            f"{waited:.1f} s waited"
         )
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,11 +22,15 @@ from palaestra.config import format_seeds
 from palaestra.redaction import SECRETS, redact, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
 from palaestra.runs.backends import Backend, default_workers, make_backend
+from palaestra.runs.outage import ModelOutage, OutageWatch
+from palaestra.runs.plan_notes import kept_errors, oracle_note
 from palaestra.runs.progress import Progress
 from palaestra.runs.records import RESUMED_ERRORS, RETRYABLE_ERRORS, EpisodeOutcome
 from palaestra.runs.repro import changed_sources, reproducibility_record
 from palaestra.runs.resume import check_compatible
+from palaestra.runs.run_lock import hold_run
 from palaestra.runs.spec import EpisodeSpec, RunConfig
+from palaestra.runs.storage import STORAGE_ERROR, RunStorageError, is_storage_failure, storage_stop
 from palaestra.runs.store import DB_NAME, RunStore
 
 #: How many of a task's next seeds a worker is told of (its environment prepares at most 2 ahead).
@@ -42,6 +46,9 @@ class RunResult:
     succeeded: int
     interrupted: bool
     elapsed_s: float
+    #: The signal that interrupted the run (SIGINT for Ctrl-C, SIGTERM for `kill`, `timeout`, a batch
+    #: scheduler's time limit), 0 when it was not interrupted.
+    signal: int = 0
 
 
 def pending_episodes(
@@ -66,24 +73,6 @@ def pending_episodes(
     return todo, len(episodes) - len(todo)
 
 
-def kept_errors(
-    episodes: list[EpisodeSpec], status: dict[str, tuple[str, str, int]], todo: list[EpisodeSpec]
-) -> str:
-    """What a resumed run says of the errored episodes it will not run again, and how to run them."""
-    planned = {spec.key for spec in todo}
-    kinds = Counter(
-        status[spec.key][1] for spec in episodes
-        if spec.key not in planned and spec.key in status and status[spec.key][0] == "error"
-    )  # fmt: skip
-    if not kinds:
-        return ""
-    listed = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
-    return (
-        f"{sum(kinds.values())} errored episodes are kept as they ended ({listed}): resuming does not "
-        "retry these. Once their cause is fixed, add --rerun-errors to run them again."
-    )
-
-
 def describe_plan(config: RunConfig) -> str:
     """What `run_eval(config)` would do, checked as it would check it, with nothing run or written."""
     settings = config.settings
@@ -102,7 +91,7 @@ def describe_plan(config: RunConfig) -> str:
         f"already): agents {', '.join(a.display for a in config.agents)} x {len(tasks)} tasks ({shown}) "
         f"x seeds {format_seeds(config.seeds)}, "
         f"{settings.workers or default_workers(max(1, len(todo)))} worker(s), backend {settings.backend}."
-    ) + (f" {note}" if (note := kept_errors(episodes, status, todo)) else "")
+    ) + "".join(f" {note}" for note in (kept_errors(episodes, status, todo), oracle_note(todo)) if note)
 
 
 def run_eval(
@@ -112,13 +101,30 @@ def run_eval(
     live: bool | None = None,
     argv: list[str] | None = None,
 ) -> RunResult:
+    """Play every episode of `config` not yet finished in its ``out``; see the module's docstring.
+
+    Raises `RunStorageError` when the run directory cannot be written (at the start or mid-run)."""
+    try:
+        return _run_eval(config, stream=stream, live=live, argv=argv)
+    except RunStorageError:
+        raise
+    except Exception as exc:
+        if is_storage_failure(exc):
+            raise storage_stop(config.settings.out, f"{type(exc).__name__}: {exc}") from exc
+        raise
+
+
+def _run_eval(
+    config: RunConfig, *, stream: TextIO | None, live: bool | None, argv: list[str] | None
+) -> RunResult:
     settings = config.settings
     episodes = config.episodes()
     started = time.perf_counter()
     for agent in config.agents:  # redacted wherever they reappear: records, messages, logs
         SECRETS.remember(secret_values(agent.args_dict()))
-    with RunStore(settings.out) as store:
+    with hold_run(settings.out), RunStore(settings.out) as store:
         check_compatible(store, config)
+        store.mark_killed_invocations()  # none is running while this one holds the run's lock
         store.set_meta("config", redact(config.to_json()))
         status = store.status()
         todo, skipped = pending_episodes(episodes, status, settings.retries, settings.rerun_errors)
@@ -129,6 +135,8 @@ def run_eval(
             )
             if note := kept_errors(episodes, status, todo):
                 progress.close(note)
+        if note := oracle_note(todo):
+            progress.close(note)
         record = reproducibility_record(config, argv)
         finished = {row["agent"] for row in store.episodes() if row["status"] == "done"}
         for note in changed_sources(store.invocations(), record, finished):
@@ -143,13 +151,21 @@ def run_eval(
             settings, os.path.abspath(settings.out), min(workers, len(todo)), config.agents
         )
         try:
-            with _interruptible():
-                _drive(backend, deque(todo), store, invocation, progress, settings.retries, result)
+            with _interruptible() as stopped_by:
+                watch = OutageWatch(min(workers, len(todo)))
+                _drive(backend, deque(todo), store, invocation, progress, settings.retries, result, watch)
         except KeyboardInterrupt:
             result.interrupted = True
+            result.signal = stopped_by.get("signal", signal.SIGINT)
             backend.shutdown(kill=True)
             store.end_invocation(invocation, "interrupted")
-            progress.close("Interrupted: finished episodes are saved; run the same command to resume.")
+            by = " by SIGTERM" if result.signal == signal.SIGTERM else ""
+            progress.close(f"Interrupted{by}: finished episodes are saved; run the same command to resume.")
+        except (RunStorageError, ModelOutage):
+            backend.shutdown(kill=True)
+            with contextlib.suppress(Exception):  # the database may be the part that cannot be written
+                store.end_invocation(invocation, "stopped")
+            raise
         except BaseException:  # no worker, browser or Ray process may outlive a failed run
             backend.shutdown(kill=True)
             raise
@@ -164,18 +180,32 @@ def run_eval(
 
 
 @contextlib.contextmanager
-def _interruptible() -> Iterator[None]:
+def _interruptible() -> Iterator[dict[str, int]]:
     """Ctrl-C (SIGINT) interrupts the run even when the process started with SIGINT ignored, as
     anything launched in the background of a non-interactive shell (``cmd &``) does: Python then
-    installs no handler, and the run would finish instead of stopping."""
+    installs no handler, and the run would finish instead of stopping.
+
+    SIGTERM stops it the same way. It is what `kill`, `timeout`, `docker stop` and batch schedulers
+    at a job's time limit (Slurm, Kubernetes) send; by default it ended the process on the spot,
+    leaving its invocation marked running forever, the workers to notice alone, and no word said.
+    Yields where the signal that stopped the run is noted (Ray's waits turn the KeyboardInterrupt
+    raised into one of their own, so its type cannot say)."""
+    stopped_by: dict[str, int] = {}
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield stopped_by
         return
+
+    def terminate(signum: int, frame: object) -> None:
+        stopped_by["signal"] = signum
+        raise KeyboardInterrupt
+
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous_term = signal.signal(signal.SIGTERM, terminate)
     try:
-        yield
+        yield stopped_by
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
 
 
 def write_api_report(run_dir: str | os.PathLike[str]) -> Path | None:
@@ -200,6 +230,7 @@ def _drive(
     progress: Progress,
     retries: int,
     result: RunResult,
+    watch: OutageWatch,
 ) -> None:
     specs = {spec.key: spec for spec in queue}
     last_task: dict[str, str] = {}  # worker -> the task its environment is open on
@@ -214,13 +245,28 @@ def _drive(
             running[spec.key], last_task[worker] = worker, spec.task
         for outcome in backend.poll(timeout=0.25):
             running.pop(outcome.key, None)
-            attempts = store.record(outcome, invocation)
+            attempts = _record(store, outcome, invocation)
+            watch.see(outcome)  # an endpoint down for every episode stops the run
             retry = outcome.errored and outcome.retryable and attempts <= retries
             if retry:
                 queue.append(specs[outcome.key])
             _count(result, outcome, retry)
             progress.update(outcome, retry)
         progress.draw()
+
+
+def _record(store: RunStore, outcome: EpisodeOutcome, invocation: int) -> int:
+    """`store.record`, and the stop of the run when its directory refuses writes: every episode
+    after this one would fail alike, each restarting its worker, so none is run."""
+    try:
+        attempts = store.record(outcome, invocation)
+    except Exception as exc:
+        if is_storage_failure(exc):
+            raise storage_stop(store.run_dir, f"its database: {type(exc).__name__}: {exc}") from exc
+        raise
+    if outcome.error_kind == STORAGE_ERROR:
+        raise storage_stop(store.run_dir, f"an episode's files: {outcome.error_message}")
+    return attempts
 
 
 def next_for(queue: deque[EpisodeSpec], last_task: str | None, busy: set[str]) -> EpisodeSpec:

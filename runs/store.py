@@ -49,6 +49,29 @@ CREATE TABLE IF NOT EXISTS attempts (
 """
 
 
+#: SQLite's result codes for a file that is not, or is no longer, a readable database: SQLITE_CORRUPT
+#: (a disk that lost writes, a copy taken mid-write or cut short) and SQLITE_NOTADB.
+DAMAGED_CODES = frozenset({11, 26})
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite saying that a database file is damaged (by its result code)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and isinstance(code, int) and code & 0xFF in DAMAGED_CODES
+
+
+def damaged_message(run: str, exc: BaseException) -> str:
+    """What a command says of a run whose database is damaged, and how to get its results back."""
+    database = Path(run) / DB_NAME
+    return (
+        f"the run database {database} is damaged (SQLite: {exc}), so its results cannot be read. Keep "
+        f"a copy of it, then let SQLite recover what it can: `sqlite3 {database} .recover | sqlite3 "
+        f"{database.with_name('recovered.sqlite')}`, and put the recovered file in its place (or restore "
+        f"a backup); the episodes' own files under {Path(run) / 'episodes'} are not affected. Or run "
+        "into a new --out."
+    )
+
+
 class RunStore:
     """Read and write one run's database. Open with `RunStore(run_dir)`; close when done."""
 
@@ -105,6 +128,13 @@ class RunStore:
                 (time.time(), json.dumps(redact(record))),
             )
         return int(cursor.lastrowid or 0)
+
+    def mark_killed_invocations(self) -> None:
+        """Invocations still marked running ended without a word (SIGKILL, a machine that went
+        down): mark them ``killed``, so that the report does not show them running. Only a caller
+        that holds the run's lock (`runs.run_lock`) may, since no other invocation runs then."""
+        with self._tx() as db:
+            db.execute("UPDATE invocations SET status = 'killed' WHERE status = 'running'")
 
     def end_invocation(self, invocation: int, status: str) -> None:
         with self._tx() as db:

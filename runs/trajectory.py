@@ -27,6 +27,7 @@ no pickles, nothing that runs code when read.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -286,6 +287,10 @@ def _save_bytes(data: bytes, path: Path) -> None:
 
 
 def _save_jpeg(pixels: np.ndarray, path: Path) -> None:
+    """Encoded in memory, then written: Pillow's encoder writing straight into a file does not notice
+    a short write, so a full disk left a truncated JPEG and no error."""
     from PIL import Image
 
-    Image.fromarray(pixels).save(path, format="JPEG", quality=JPEG_QUALITY)
+    encoded = io.BytesIO()
+    Image.fromarray(pixels).save(encoded, format="JPEG", quality=JPEG_QUALITY)
+    path.write_bytes(encoded.getvalue())

@@ -32,6 +32,7 @@ from .errors import (
 )
 from .model import Capabilities, Message, Model
 from .retry import MalformedBody, ResponseTooLarge, is_retryable, retry_delay
+from .retry_tally import note_retry
 from .usage import Budget, Usage
 
 CHAT, TEXT = "chat", "text"
@@ -194,7 +195,9 @@ class ChatModel(Model):
                 ) from exc
             except (openai.OpenAIError, MalformedBody) as exc:
                 if is_retryable(exc) and attempt < self.config.max_retries:
-                    await asyncio.sleep(retry_delay(exc, attempt, self.config, self._rng))
+                    delay = retry_delay(exc, attempt, self.config, self._rng)
+                    note_retry(exc, delay)  # the run keeps it with the episode (`retry_tally`)
+                    await asyncio.sleep(delay)
                     attempt += 1
                     continue
                 raise self._translate(exc, attempt + 1) from exc
@@ -226,9 +229,19 @@ class ChatModel(Model):
                 "(not a proxy's HTML page).",
             )
         if is_retryable(exc):
+            fix = (
+                "Fix: the endpoint rate-limits these calls: run fewer --workers (each calls it at once), "
+                "raise max_retries (each retry waits as Retry-After asks, up to retry_after_max), or "
+                "raise the endpoint's rate limit."
+                if status == 429  # backoff_max does not apply: the server says how long to wait
+                else f"Fix: no answer came within timeout={self.config.timeout:g} s: raise timeout (a "
+                "slow local model may need minutes), or check that the server is not overloaded."
+                if isinstance(exc, openai.APITimeoutError)
+                else "Fix: check that the server is up and not overloaded, or raise max_retries / "
+                "backoff_max."
+            )
             return LLMUnavailableError(
-                f"{where} still failed after {attempts} attempts ({type(exc).__name__}: {detail}). "
-                "Fix: check that the server is up and not overloaded, or raise max_retries / backoff_max.",
+                f"{where} still failed after {attempts} attempts ({type(exc).__name__}: {detail}). {fix}",
                 status=status,
             )
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):

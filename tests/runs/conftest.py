@@ -41,7 +41,7 @@ def _outcomes(spec: Results) -> list[Outcome]:
 def default_record(seeds: Sequence[int]) -> dict[str, Any]:
     return {
         "argv": ["palaestra", "eval", "--agent", "test", "--seeds", f"0-{max(seeds, default=0)}"],
-        "config": {"settings": {"max_steps": 5}},
+        "config": {"settings": {"max_steps": 30}},  # as `palaestra eval` with its defaults records it
         "agents": [{"label": "test", "name": "test", "args": {}, "config_hash": "abc123", "model": ""}],
         "seeds": list(seeds),
         "packages": {"palaestra": "0.1.0", "playwright": "1.0"},

@@ -140,6 +140,24 @@ def test_cli_prints_the_comparison(
     assert "not a run directory" in capsys.readouterr().err
 
 
+def test_runs_that_ended_episodes_differently_are_compared_with_a_note(make_run: MakeRun) -> None:
+    """A step limit of 5 against one of 30 (or early stops against none) is a difference of the
+    settings as much as of the agents: the comparison says so, naming each run's value."""
+    settings = {"max_steps": 30, "repeat_stop": 3}
+    a = make_run({"t": "2/4"}, name="a", agent="p", steps=1)
+    b = make_run({"t": "4/4"}, name="b", agent="q", steps=1,
+                 record={**default_record([0, 1, 2, 3]), "config": {"settings": settings}})  # fmt: skip
+    c = make_run({"t": "3/4"}, name="c", agent="r", steps=1)
+    notes = compare_runs([a, b, c]).notes
+    assert notes == (
+        "Note: the runs did not end episodes alike ([1] no --repeat-stop, [2] --repeat-stop 3, "
+        "[3] no --repeat-stop): their differences mix the agents' with this setting's.",
+    )
+    text = format_comparison(compare_runs([a, b]))
+    assert "([1] no --repeat-stop, [2] --repeat-stop 3)" in text
+    assert compare_runs([a, c]).notes == ()  # alike: nothing said
+
+
 def test_one_label_for_two_configurations_is_refused_unless_paired_by_task(
     make_run: MakeRun, capsys: pytest.CaptureFixture[str]
 ) -> None:

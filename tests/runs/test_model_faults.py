@@ -7,6 +7,8 @@ which runs retry; a response over the size cap is a `model_request` error, which
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +21,16 @@ from palaestra.runs.report import write_report
 from palaestra.runs.report_html import episode_page_name
 from palaestra.runs.results import load_rows
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
-from palaestra.testing import ScriptedLLMServer, oversized_body, reply_text
+from palaestra.runs.store import RunStore
+from palaestra.testing import (
+    Answer,
+    ScriptedLLMServer,
+    ScriptRequest,
+    oversized_body,
+    rate_limited,
+    reply_text,
+    server_error,
+)
 
 HOSTILE = ["click(" + "-" * 9000 + "1)", "fill('1', '\ud800')", "+".join(["1"] * 4000)]
 
@@ -74,3 +85,75 @@ def test_a_model_that_keeps_sending_unreadable_bodies_is_unavailable(
     monkeypatch.syspath_prepend(str(HERE))  # `runner_agents` resolves as a user's own agent class
     out = play(AgentEntry("runner_agents:UnreadableModelAgent"), tmp_path)
     assert out.error_kind == "model_unavailable" and out.retryable
+
+
+def test_retries_of_a_rate_limited_endpoint_are_kept_with_the_episode(
+    tmp_path: Path, make_llm_server: Callable[..., ScriptedLLMServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two 429s (Retry-After 0.2 s) before the answer: the episode succeeds, and its record says
+    that its agent's time holds 0.4 s of waiting for the endpoint, and why."""
+
+    def script(request: ScriptRequest) -> Answer:
+        if request.index < 2:
+            return rate_limited(0.2)
+        button = re.search(r"\[(\d+)\] button", "\n".join(str(m["content"]) for m in request.messages))
+        return reply_text(f"```\nclick('{button.group(1) if button else 0}')\n```")
+
+    server = make_llm_server(script)
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "generic", "--agent-arg", "model=scripted-model", "--agent-arg",
+            f"base_url={server.base_url}", "--tasks", "click-test", "--seeds", "0", "--workers", "1",
+            "--max-steps", "2", "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    (row,) = load_rows(run)
+    assert row["success"] and len(server.chat_requests) == 3
+    retried = json.loads(row["extra"])["model_retries"]
+    assert retried == {"retries": 2, "waited_s": 0.4, "causes": {"429": 2}}  # the waits asked for
+    shown = capsys.readouterr().out
+    assert "Model calls retried (the endpoint's 429s, 5xx, timeouts; the waits are in s/ep):" in shown
+    assert "  generic: 2 retries in 1 of 1 episodes (429 x2), 0.4 s waited" in shown
+    index = write_report(run).read_text(encoding="utf-8")  # the report says it too
+    assert "<br>  generic: 2 retries in 1 of 1 episodes (429 x2), 0.4 s waited" in index
+
+
+def test_an_endpoint_that_goes_down_mid_run_stops_the_run_and_resumes_after(
+    tmp_path: Path, make_llm_server: Callable[..., ScriptedLLMServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two episodes answered, then 503 for every call: the run stops after five episodes in a row
+    end model_unavailable, instead of spending the retries of all 20; once the endpoint is back,
+    the same command runs the rest."""
+    down = {"now": False}
+
+    def script(request: ScriptRequest) -> Answer:
+        if request.index >= 2:
+            down["now"] = True
+        if down["now"]:
+            return server_error(503)
+        return click_the_first_button(request)
+
+    server = make_llm_server(script)
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "generic", "--agent-arg", "model=scripted-model", "--agent-arg",
+            f"base_url={server.base_url}", "--agent-arg", "max_retries=0", "--tasks", "click-test",
+            "--seeds", "0-19", "--workers", "1", "--max-steps", "1", "--no-screenshots",
+            "--out", str(run)]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "palaestra eval: The model endpoint failed 5 episodes in a row, each after its own retries" in err
+    assert "Once the endpoint answers again, run the same command to resume" in err
+    rows = load_rows(run)
+    assert sum(r["status"] == "done" for r in rows) == 2
+    assert [r["error_kind"] for r in rows if r["status"] == "error"] == ["model_unavailable"] * 5
+    with RunStore(run, readonly=True) as store:
+        assert [i["status"] for i in store.invocations()] == ["stopped"]
+
+    down["now"] = False
+    server.script = click_the_first_button
+    assert main(argv) == 0
+    rows = load_rows(run)
+    assert len(rows) == 20 and all(r["success"] for r in rows)
+
+
+def click_the_first_button(request: ScriptRequest) -> Answer:
+    button = re.search(r"\[(\d+)\] button", "\n".join(str(m["content"]) for m in request.messages))
+    return reply_text(f"```\nclick('{button.group(1) if button else 0}')\n```")

@@ -15,6 +15,7 @@ import pytest
 
 from palaestra.cli import main
 from palaestra.runs.results import format_summary, load_rows, summarize
+from palaestra.runs.store import RunStore
 
 HERE = Path(__file__).parent
 #: How long Ray's processes may outlive a killed run.
@@ -105,6 +106,36 @@ def test_a_local_ray_instance_listens_on_loopback_only_and_dies_with_a_killed_ru
     _, alive = psutil.wait_procs(processes[1:], timeout=TEARDOWN_S)
     survivors = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert survivors == [], [p.name() for p in survivors]
+
+
+def test_sigterm_stops_a_ray_run_as_ctrl_c_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scheduler's SIGTERM mid-episode: the run says so, exits 143, and takes Ray with it (Ray's
+    waits replace the handler's KeyboardInterrupt by their own: the signal must still be known)."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "runner_agents:HangingAgent", "--tasks", "click-test", "--seeds", "0",
+            "--workers", "1", "--backend", "ray", "--no-screenshots", "--out", str(run)]  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "palaestra.cli", *argv], stderr=subprocess.PIPE, text=True)
+    processes: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 180
+        while not any("ActorWorker" in p.name() for p in ray_processes(family(proc.pid))):
+            assert proc.poll() is None and time.monotonic() < deadline, "the Ray actor did not start"
+            time.sleep(0.3)
+        time.sleep(2)  # the actor's episode has started
+        processes = family(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGTERM, err[-3000:]
+    assert "Interrupted by SIGTERM: finished episodes are saved; run the same command to resume." in err
+    with RunStore(run, readonly=True) as store:
+        assert [i["status"] for i in store.invocations()] == ["interrupted"]
+    _, alive = psutil.wait_procs(processes[1:], timeout=TEARDOWN_S)
+    assert [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
 
 
 OWN_AGENT = '''

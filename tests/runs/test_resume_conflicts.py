@@ -54,3 +54,31 @@ def test_another_configuration_under_one_label_names_both_argument_sets(
     err = capsys.readouterr().err
     assert "agent `random` with other arguments (seed=1, configuration " in err
     assert "now seed=7, configuration " in err and "(--label NAME, or label=... in a run file)" in err
+
+
+def test_resuming_with_another_step_limit_or_early_stop_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where an episode ends decides its outcome: a run of --max-steps 2 resumed with --max-steps 30
+    would pool step_limit endings with episodes given fifteen times the steps."""
+    run = tmp_path / "run"
+    random = ["eval", "--agent", "random", "--tasks", "click-test", "--workers", "1", "--out", str(run)]
+    assert main([*random, "--seeds", "0", "--max-steps", "2"]) == 0
+    refused = {
+        ("--max-steps", "30"): ("run with --max-steps 2; this invocation asks for --max-steps 30",
+                                "or resume with --max-steps 2."),
+        ("--max-steps", "2", "--repeat-stop", "3"): (
+            "run with no --repeat-stop; this invocation asks for --repeat-stop 3",
+            "or resume with no --repeat-stop."),
+        ("--max-steps", "2", "--parse-stop", "3"): (
+            "run with no --parse-stop; this invocation asks for --parse-stop 3",
+            "or resume with no --parse-stop."),
+    }  # fmt: skip
+    for flags, (names, fix) in refused.items():
+        assert main([*random, "--seeds", "0-1", *flags]) == 2
+        err = capsys.readouterr().err
+        assert names in err and fix in err and "Use a new --out" in err
+    assert [r["seed"] for r in load_rows(run)] == [0]  # nothing ran
+    # What paces the run may differ.
+    assert main([*random, "--seeds", "0-1", "--max-steps", "2", "--workers", "2", "--retries", "0"]) == 0
+    assert sorted(r["seed"] for r in load_rows(run)) == [0, 1]

@@ -229,7 +229,7 @@ def test_interrupted_and_killed_runs_lose_nothing_and_rerun_nothing(tmp_path: Pa
         assert (after[key]["finished"], after[key]["invocation"]) == (finished_at, invocation)
     assert {r["invocation"] for k, r in after.items() if k not in before} == {3}
     with RunStore(run, readonly=True) as store:
-        assert [i["status"] for i in store.invocations()] == ["interrupted", "running", "complete"]
+        assert [i["status"] for i in store.invocations()] == ["interrupted", "killed", "complete"]
 
 
 @pytest.mark.parametrize(
@@ -360,3 +360,26 @@ def test_an_agents_loading_is_done_before_its_first_episode_starts(
     (row,) = load_rows(run)
     (step,) = read_trajectory(run / row["artifacts"]).steps
     assert 0 < step["extra"]["loaded_at"] < row["started"]  # loaded, and before the episode's clock
+
+
+def test_the_oracles_missing_solutions_are_said_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An oracle asked to play a task it has no solution for fails each of its seeds: said before
+    the run (and by --dry-run) rather than found out one agent_error at a time."""
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "oracle", "--agent", "random", "--tasks", "click-test,click-test-transfer",
+            "--seeds", "0-1", "--workers", "1", "--max-steps", "1", "--no-screenshots",
+            "--out", str(run)]  # fmt: skip
+    note = ("Note: the oracle has no scripted solution for 1 of its 2 tasks (miniwob.click-test-transfer): "
+            "its 2 episodes there will end as agent_error. Leave those tasks out (--tasks), or play the "
+            "oracle in a run of its own.")  # fmt: skip
+    assert main([*argv, "--dry-run"]) == 0
+    assert note in capsys.readouterr().out
+    assert main(argv) == 0
+    assert note in capsys.readouterr().err
+    kinds = {(r["agent"], r["task"]): r["error_kind"] for r in load_rows(run)}
+    assert kinds[("oracle", "miniwob.click-test-transfer")] == "agent_error"
+    assert kinds[("random", "miniwob.click-test-transfer")] is None
+    assert main([*argv, "--dry-run"]) == 0  # played already (its errors kept): nothing more to say
+    assert "Note: the oracle" not in capsys.readouterr().out

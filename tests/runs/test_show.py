@@ -100,3 +100,21 @@ def test_an_episodes_prompts_are_printed(
     assert "step 0:" not in capsys.readouterr().out
     assert main(["show", str(run), "--prompts", "click-tset:3"]) == 2
     assert "no such episode" in (err := capsys.readouterr().err) and "synapse/miniwob.click-test:3" in err
+
+
+@pytest.mark.parametrize("damage", ["overwritten", "truncated"])
+def test_a_damaged_run_database_is_named_with_the_way_back(
+    make_run: MakeRun, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    """A results.sqlite that a disk or a copy damaged: every command names it and how to recover,
+    instead of sqlite3's traceback."""
+    run = make_run({"miniwob.click-test": [True] * 40})
+    database = run / "results.sqlite"
+    data = database.read_bytes()
+    database.write_bytes(b"\0" * 100 + data[100:] if damage == "overwritten" else data[: len(data) // 2])
+    resume = ["eval", "--agent", "oracle", "--tasks", "click-test", "--seeds", "0", "--out", str(run)]
+    for argv in (["show", str(run)], ["report", str(run)], resume):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert f"palaestra {argv[0]}: the run database {database} is damaged (SQLite: " in err
+        assert f"sqlite3 {database} .recover | sqlite3 {run / 'recovered.sqlite'}" in err

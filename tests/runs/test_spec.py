@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
+import pty
 import re
+import select
+import struct
+import termios
 from pathlib import Path
 
 import pytest
@@ -120,6 +126,37 @@ def test_progress_logs_lines_off_a_terminal_and_redraws_on_one() -> None:
     live = Progress(total=2, stream=screen, live=True)
     live.update(outcome, will_retry=False)
     assert screen.getvalue().startswith("\r\x1b[2K[1/2] done 1 failed 0 errored 0")
+
+
+def test_the_live_line_fits_the_terminal() -> None:
+    """A status line wider than the terminal wraps, and `\r` then redraws only its last row: every
+    update would leave a copy behind. On a real 60-column terminal (a pty), it is cut to fit."""
+    main, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))
+    with open(secondary, "w", encoding="utf-8", closefd=True) as screen:
+        progress = Progress(total=9, stream=screen)  # a terminal: drawn live
+        assert progress.live
+        for agent in ("oracle", "random", "generic-with-a-long-label"):
+            outcome = EpisodeOutcome(
+                f"{agent}|t|0", agent, agent, "h", "t", 0, outcome="success", success=True
+            )
+            outcome.steps = [StepRecord(0, "click('1')", tokens_in=1000, tokens_out=50, cost=0.01)]
+            progress.update(outcome, will_retry=False)
+    drawn = b""
+    while chunk := _read_ready(main):
+        drawn += chunk
+    os.close(main)
+    lines = [line for line in drawn.decode().split("\r\x1b[2K") if line]
+    assert len(lines) == 3 and lines[-1].startswith("[3/9] done 3 failed 0 errored 0 | success oracle")
+    assert all(len(line) == 59 and line.endswith("…") for line in lines), lines
+
+
+def _read_ready(fd: int) -> bytes:
+    """What the terminal shows next; b"" once all is read (Linux: EIO when the other end is closed)."""
+    try:
+        return os.read(fd, 4096) if select.select([fd], [], [], 0.5)[0] else b""
+    except OSError:
+        return b""
 
 
 def test_progress_shows_each_agents_success_apart() -> None:

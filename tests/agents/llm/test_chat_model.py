@@ -136,11 +136,29 @@ def test_timeout_then_success(llm_server: ScriptedLLMServer) -> None:
     assert answer.text == "ok" and len(llm_server.chat_requests) == 2
 
 
+def test_calls_that_keep_timing_out_name_the_timeout_as_the_fix(llm_server: ScriptedLLMServer) -> None:
+    llm_server.script = ScriptedSequence([], then=slow(3.0, reply_text("late")))
+    with pytest.raises(LLMUnavailableError, match="after 2 attempts") as error:
+        complete_once(config(llm_server, timeout=0.3, max_retries=1))
+    assert "Fix: no answer came within timeout=0.3 s: raise timeout" in str(error.value)
+
+
 def test_retries_run_out(llm_server: ScriptedLLMServer) -> None:
     llm_server.script = ScriptedSequence([], then=server_error(502))
     with pytest.raises(LLMUnavailableError, match="after 3 attempts") as error:
         complete_once(config(llm_server, max_retries=2))
     assert error.value.status == 502 and len(llm_server.chat_requests) == 3
+
+
+def test_a_rate_limit_that_outlasts_the_retries_names_its_own_fix(llm_server: ScriptedLLMServer) -> None:
+    """Backoff settings do not apply to 429s with Retry-After: the fix is fewer concurrent calls or
+    more (server-paced) retries."""
+    llm_server.script = ScriptedSequence([], then=rate_limited(retry_after=0.01))
+    with pytest.raises(LLMUnavailableError, match="after 2 attempts") as error:
+        complete_once(config(llm_server, max_retries=1))
+    assert error.value.status == 429
+    assert "the endpoint rate-limits these calls: run fewer --workers" in str(error.value)
+    assert "backoff_max" not in str(error.value)
 
 
 @pytest.mark.parametrize(
