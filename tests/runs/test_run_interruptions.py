@@ -6,12 +6,7 @@ Real workers, real Chromium, a real SQLite database; the run is a process of its
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -20,31 +15,13 @@ import pytest
 from palaestra.cli import main
 from palaestra.runs.results import load_rows
 from palaestra.runs.store import RunStore
+from tests.runs.run_process import start_run
 
 
 def argv_for(run: Path) -> list[str]:
     # 40 episodes of ~0.2 s: the run is still going when the test acts on it.
     return ["eval", "--agent", "oracle", "--tasks", "click-test", "--seeds", "0-39", "--workers", "1",
             "--no-screenshots", "--out", str(run)]  # fmt: skip
-
-
-def start_run(argv: list[str], database: Path, at_least: int) -> subprocess.Popen[str]:
-    """Start `palaestra eval` in its own process; return once `at_least` episodes are recorded."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "palaestra.cli", *argv],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,  # the progress lines
-        text=True,
-    )
-    deadline = time.monotonic() + 180
-    finished = 0
-    while finished < at_least:
-        assert time.monotonic() < deadline and proc.poll() is None, "the run did not get going"
-        time.sleep(0.2)
-        if database.exists():
-            with contextlib.suppress(sqlite3.OperationalError), sqlite3.connect(database) as db:
-                finished = db.execute("SELECT count(*) FROM episodes").fetchone()[0]
-    return proc
 
 
 def statuses(run: Path) -> list[str]:
@@ -54,7 +31,7 @@ def statuses(run: Path) -> list[str]:
 
 def test_sigterm_stops_a_run_as_ctrl_c_does(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    proc = start_run(argv_for(run), run / "results.sqlite", at_least=1)
+    proc = start_run(argv_for(run), run / "results.sqlite", at_least=1, progress=True)
     family = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
@@ -77,7 +54,7 @@ def test_a_second_eval_into_a_running_run_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run = tmp_path / "run"
-    proc = start_run(argv_for(run), run / "results.sqlite", at_least=1)
+    proc = start_run(argv_for(run), run / "results.sqlite", at_least=1, progress=True)
     try:
         assert main(argv_for(run)) == 2
         err = capsys.readouterr().err

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -24,6 +20,7 @@ from palaestra.runs.memory_cli import exemplars_from_run
 from palaestra.runs.results import load_rows, summarize, to_dataframe
 from palaestra.runs.store import RunStore
 from palaestra.runs.trajectory import read_trajectory
+from tests.runs.run_process import start_run
 
 HERE = Path(__file__).parent
 
@@ -145,31 +142,6 @@ def test_errors_are_kept_apart_from_failures(tmp_path: Path, agents_importable: 
     assert {r["key"]: r["attempts"] for r in load_rows(run)} == {
         r["key"]: r["attempts"] for r in rows.values()
     }
-
-
-def ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def start_run(
-    argv: list[str], database: Path, at_least: int, sigint_ignored: bool = False
-) -> subprocess.Popen[bytes]:
-    """Start `palaestra eval` in its own process; return once `at_least` episodes are recorded.
-    ``sigint_ignored`` starts it as a non-interactive shell starts ``cmd &``: SIGINT ignored."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "palaestra.cli", *argv],
-        stderr=subprocess.DEVNULL,
-        preexec_fn=ignore_sigint if sigint_ignored else None,
-    )
-    deadline = time.monotonic() + 180
-    finished = 0
-    while finished < at_least:
-        assert time.monotonic() < deadline and proc.poll() is None, "the run did not get going"
-        time.sleep(0.2)
-        if database.exists():
-            with contextlib.suppress(sqlite3.OperationalError), sqlite3.connect(database) as db:
-                finished = db.execute("SELECT count(*) FROM episodes").fetchone()[0]  # once the schema exists
-    return proc
 
 
 def test_api_calls_and_routes_are_recorded_per_episode(tmp_path: Path, agents_importable: None) -> None:
