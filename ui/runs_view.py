@@ -149,6 +149,8 @@ def comparison(roots: UiRoots, paths: list[Path]) -> dict[str, Any]:
         # Desktop episodes' figures (a cell's `resources`), shown when two runs or more have any.
         "resources": c.resources,
         "resource_legend": RESOURCE_LEGEND,
+        # Settings that end episodes on which the runs differ (another --max-steps...), as compare says.
+        "notes": list(c.notes),
     }
 
 

@@ -15,7 +15,7 @@ from ui_support import ServedUi, person_at
 
 from palaestra.ui import UiRoots
 
-from ..runs.conftest import build_run
+from ..runs.conftest import build_run, default_record
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +24,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     study = {("generic", "t"): "9/10", ("agentlab", "t"): "1/10"}
     build_run(root / "study", study, steps=1, config_hash={"generic": "g", "agentlab": "a"})
     build_run(root / "alone", {"t": "3/4"}, agent="p", steps=1)
+    short = {**default_record(range(4)), "config": {"settings": {"max_steps": 5}}}
+    build_run(root / "short", {"t": "1/4"}, agent="q", steps=1, record=short)
     return root
 
 
@@ -61,3 +63,16 @@ def test_the_runs_page_compares_one_picked_study(served: ServedUi, browser: Brow
         expect(page.locator("table").first).to_contain_text("0.90 ± ")
         person.shoot("09-compare-one-runs-agents")
         person.check_clean()
+
+
+def test_runs_that_ended_episodes_differently_are_compared_with_the_note(
+    served: ServedUi, browser: Browser, shots: Path
+) -> None:
+    """`palaestra compare` names differing step limits; the UI's compare page said nothing of them."""
+    with httpx.Client(base_url=served.url, timeout=60) as http:
+        c = http.get("api/compare", params=[("run", "alone"), ("run", "short")]).json()
+    note = "Note: the runs did not end episodes alike ([1] --max-steps 30, [2] --max-steps 5)"
+    assert len(c["notes"]) == 1 and c["notes"][0].startswith(note)
+    with person_at(browser, served.url, shots) as person:
+        page = person.open("#/compare?run=alone&run=short")
+        expect(page.locator("p.warn")).to_contain_text(note)

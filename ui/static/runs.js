@@ -133,6 +133,7 @@ page("compare", async (view, params) => {
     h("h1", {}, c.within ? `The agents of ${c.within} side by side` : "Runs side by side"),
     c.within ? h("ol", {}, c.runs.map((r) => h("li", {}, r.label)))
       : h("ol", {}, c.runs.map((r, i) => h("li", {}, h("a", {href: link("run", {run: r.id})}, r.label), h("span", {class: "muted"}, ` agents: ${c.agents[i].join(", ") || "(none)"}`)))),
+    (c.notes || []).map((note) => h("p", {class: "warn"}, note)),
     h("p", {class: "muted"}, "Cells: success ± std. error (successes/episodes; errored episodes apart). Δ vs [1]: ▲/▼ beyond noise (two-sided p < 0.05), ≈ within. Per task Fisher's exact test; overall: mean over the tasks every run finished, Cochran–Mantel–Haenszel by task."),
     table(headers, rows),
     c.resources ? h("p", {class: "muted"}, c.resource_legend) : null,
