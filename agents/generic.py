@@ -93,6 +93,9 @@ class GenericConfig:
     #: an overloaded server), as Synapse's; the embedded model has no endpoint and ignores them.
     max_retries: int = 5
     backoff_max: float = 30.0
+    #: The longest wait a 429's Retry-After is granted (s): a rate-limited endpoint asking more is
+    #: waited this long, then asked again.
+    retry_after_max: float = 60.0
     timeout: float = 60.0
 
     def check(self) -> None:
@@ -100,7 +103,10 @@ class GenericConfig:
         check_choice("generic: observation", self.observation, OBSERVATIONS)
         check_choice("generic: vision", self.vision, VISIONS)
         check_own_cost_budget("generic", self)
-        for name in ("obs_tokens", "history", "parse_retries", "max_retries", "backoff_max", "timeout"):
+        for name in (
+            "obs_tokens", "history", "parse_retries", "max_retries", "backoff_max", "retry_after_max",
+            "timeout",
+        ):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ConfigError(f"generic: {name} must be 0 or more, got {getattr(self, name)}.")
         endpoint = bool(self.model or self.base_url or endpoint_configured())

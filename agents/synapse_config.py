@@ -50,6 +50,8 @@ class SynapseConfig:
     #: an overloaded server); the embedded model has no endpoint and ignores them.
     max_retries: int = 5
     backoff_max: float = 30.0
+    #: The longest wait a 429's Retry-After is granted (s), as the generic agent's.
+    retry_after_max: float = 60.0
     timeout: float = 60.0
 
     #: The arguments of Synapse's own `run_miniwob.py`, and what each is here: a researcher types them.
@@ -86,7 +88,8 @@ class SynapseConfig:
         check_choice("synapse: prompt_style", self.prompt_style, (*STYLES, "turns"))
         for name, least in (
             ("exemplars", 0), ("retrieve", 1), ("max_tokens", 1), ("state_tokens", 1), ("max_reasks", 0),
-            ("temperature", 0), ("give_up_factor", 0), ("max_retries", 0), ("backoff_max", 0), ("timeout", 0),
+            ("temperature", 0), ("give_up_factor", 0), ("max_retries", 0), ("backoff_max", 0),
+            ("retry_after_max", 0), ("timeout", 0),
         ):  # fmt: skip
             if getattr(self, name) < least:
                 raise ConfigError(f"synapse: {name} must be {least} or more, got {getattr(self, name)}.")

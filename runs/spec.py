@@ -25,7 +25,9 @@ BACKENDS = ("local", "ray")
 AGENT_KEYS = frozenset({"agent", "agent_args", "agent_arg", "label", "labels"})
 #: Agent arguments that do not change what an agent does (beside secrets): not in its hash. What a run
 #: may spend and how hard a model client retries: changing them resumes the run.
-UNPINNED_ARGS = frozenset({"budget_tokens", "budget_cost", "max_retries", "backoff_max", "timeout"})
+UNPINNED_ARGS = frozenset(
+    {"budget_tokens", "budget_cost", "max_retries", "backoff_max", "retry_after_max", "timeout"}
+)
 
 
 @dataclass(frozen=True)

@@ -231,8 +231,9 @@ class ChatModel(Model):
         if is_retryable(exc):
             fix = (
                 "Fix: the endpoint rate-limits these calls: run fewer --workers (each calls it at once), "
-                "raise max_retries (each retry waits as Retry-After asks, up to retry_after_max), or "
-                "raise the endpoint's rate limit."
+                "raise max_retries or retry_after_max (each retry waits as Retry-After asks, up to "
+                f"retry_after_max={self.config.retry_after_max:g} s; both --agent-arg), or raise the "
+                "endpoint's rate limit."
                 if status == 429  # backoff_max does not apply: the server says how long to wait
                 else f"Fix: no answer came within timeout={self.config.timeout:g} s: raise timeout (a "
                 "slow local model may need minutes), or check that the server is not overloaded."

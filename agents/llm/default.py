@@ -72,7 +72,8 @@ def agent_model(config: Any, **extra: Any) -> Model:
     for key in ("budget_cost", "price_input_per_mtok", "price_output_per_mtok"):  # agents that take them
         if getattr(config, key, None):
             overrides[key] = getattr(config, key)
-    for key in ("max_retries", "backoff_max", "timeout"):  # the endpoint client's, where the agent takes them
+    # The endpoint client's retries and timeout, where the agent takes them.
+    for key in ("max_retries", "backoff_max", "retry_after_max", "timeout"):
         if getattr(config, key, None) is not None:  # 0 retries is a choice
             overrides[key] = getattr(config, key)
     for key in ("model", "base_url", "api_key"):

@@ -30,7 +30,14 @@ from palaestra.config import ConfigError
 from palaestra.envs import BrowserEnv, ObsConfig
 from palaestra.envs.actions.action_set import MINIWOB_ACTIONS
 from palaestra.runs.results import load_rows
-from palaestra.testing import ScriptedLLMServer, ScriptRequest, http_error, reply_text, server_error
+from palaestra.testing import (
+    ScriptedLLMServer,
+    ScriptRequest,
+    http_error,
+    rate_limited,
+    reply_text,
+    server_error,
+)
 from palaestra.testing.script import Answer
 
 TASK = "miniwob.click-button"
@@ -284,3 +291,24 @@ def test_retries_are_agent_arguments_and_do_not_pin_the_run(
     )
     with pytest.raises(ConfigError, match="max_retries must be 0 or more"):
         GenericConfig(max_retries=-1).check()
+
+
+def test_a_rate_limited_endpoints_longest_wait_is_an_agent_argument(
+    make_llm_server: Callable[..., ScriptedLLMServer],
+) -> None:
+    """A 429 asking for a minute's wait is granted at most ``retry_after_max``, which the
+    rate-limit message names as a fix; it is an argument like the other retries, and pins nothing."""
+    from palaestra.agents.registry import make_agent as build
+    from palaestra.runs.spec import AgentEntry
+
+    server = make_llm_server(rate_limited(60))
+    args = {"model": "scripted-model", "base_url": server.base_url, "api_key": "k", "parse_retries": "0"}
+    agent = build("generic", {**args, "max_retries": "1", "retry_after_max": "0.05"})
+    agent.reset(TaskInfo(goal="Click the button.", action_set=MINIWOB_ACTIONS))
+    with pytest.raises(LLMUnavailableError, match=r"retry_after_max=0.05 s; both --agent-arg"):
+        agent.act({"axtree": "[3] button 'Click'", "goal": "Click the button.", "last_action_error": ""})
+    assert len(server.chat_requests) == 2  # the retry came after 0.05 s, not the minute asked for
+    pinned = AgentEntry("generic", (("model", "m"),)).config_hash
+    assert AgentEntry("generic", (("model", "m"), ("retry_after_max", "5"))).config_hash == pinned
+    with pytest.raises(ConfigError, match="retry_after_max must be 0 or more"):
+        GenericConfig(retry_after_max=-1).check()
