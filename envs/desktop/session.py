@@ -30,6 +30,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).parent))
 import cgroups
 import commands
+import gimp_app
 import host_relay
 import kill_scope
 import office
@@ -94,6 +95,8 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
         #: Ctrl+Alt+T's keycode once grabbed (`terminal_key`), and the terminals it started.
         self.terminal_code: int | None = None
         self.terminals: list[subprocess.Popen[bytes]] = []
+        #: What GIMP's plug-ins register, read in the first episode that started it (`gimp_app`).
+        self.gimp_plugins = gimp_app.PluginCache()
 
     def kill_episode(self) -> None:
         """Kill every process started since the session came up (the apps and their helpers)."""
@@ -178,6 +181,7 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
                 self._wait(lambda: self._app_ready(known, **waits), request["apps"][0][0])
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
+        self.gimp_plugins.keep(home)  # before the agent's first action (`gimp_app.PluginCache`)
         time.sleep(min(float(request.get("delay", 0.0)), 30.0))
         parking.park_pointer(self.x)
         waited = self.x.settle(request.get("quiet", 0.1), request.get("limit", 3.0))

@@ -57,6 +57,8 @@ class SessionSteps:
     stopped: set[int]
     #: The DevTools pipe of each browser the episode launched, oldest first (`browser_tabs`).
     browser_pipes: list[DevToolsPipe]
+    #: What GIMP's plug-ins register, put into each HOME GIMP starts in (`gimp_app.PluginCache`).
+    gimp_plugins: gimp_app.PluginCache
 
     def _command(self, argv: list[str], log: Any = None, timeout: float = 30.0) -> dict[str, Any]:
         raise NotImplementedError
@@ -136,6 +138,9 @@ class SessionSteps:
         if browser_app.is_browser(argv):
             return browser_app.launch_argv(argv, self.home)
         if gimp_app.is_gimp(argv):
+            seeded = self.gimp_plugins.seed(self.home)
+            if seeded is not None:
+                self._own(seeded)
             return gimp_app.launch_argv(argv, self.home)
         if thunderbird_app.is_thunderbird(argv):
             return thunderbird_app.launch_argv(argv, self.home)

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import gymnasium as gym
@@ -23,6 +24,7 @@ from palaestra.errors import ConfigError, DesktopUnavailableError, EnvStateError
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.oracles import load, play_oracle
+from palaestra.tasks.registry import get_task_spec
 
 from ..user_docs import user_docs_text
 
@@ -53,8 +55,24 @@ def _gone(pids: list[int]) -> bool:
     return not any(psutil.pid_exists(pid) for pid in pids)
 
 
+@pytest.fixture(scope="module")
+def shared() -> Iterator[DesktopEnv]:
+    """One session for the tests that only play episodes on it (each from a reset of its own): a
+    session's start and stop less per test. Tests that kill the display or close the environment
+    have their own (`own_calc`)."""
+    env = DesktopEnv("desktop.calc-add")
+    yield env
+    env.close()
+
+
 @pytest.fixture
-def calc() -> DesktopEnv:
+def calc(shared: DesktopEnv) -> DesktopEnv:
+    shared.task = get_task_spec("desktop.calc-add").make()
+    return shared
+
+
+@pytest.fixture
+def own_calc() -> Iterator[DesktopEnv]:
     env = DesktopEnv("desktop.calc-add")
     yield env
     env.close()
@@ -94,31 +112,28 @@ def test_a_killed_app_ends_the_episode_and_the_next_reset_recovers(calc: Desktop
     assert _gone([pids["app0"]]), "the killed app was not reaped"
 
 
-def test_a_killed_display_is_replaced_and_close_leaves_nothing(calc: DesktopEnv) -> None:
-    calc.reset(seed=0)
-    first = _session_pids(calc)
+def test_a_killed_display_is_replaced_and_close_leaves_nothing(own_calc: DesktopEnv) -> None:
+    own_calc.reset(seed=0)
+    first = _session_pids(own_calc)
     os.kill(first["xvfb"], signal.SIGKILL)
     _wait_dead(first["xvfb"])
-    obs, _reward, _terminated, truncated, info = calc.step("press('1')")
+    obs, _reward, _terminated, truncated, info = own_calc.step("press('1')")
     assert truncated and info["error"]["kind"] in ("display_crashed", "app_crashed")
-    obs, _ = calc.reset(seed=1)  # a new session
-    second = _session_pids(calc)
+    obs, _ = own_calc.reset(seed=1)  # a new session
+    second = _session_pids(own_calc)
     assert obs["focused_window"] == "galculator" and second["xvfb"] != first["xvfb"]
-    calc.close()
+    own_calc.close()
     assert _gone(list(first.values()) + list(second.values())), "a process of the desktop outlived close()"
 
 
 @pytest.mark.parametrize(
     "task", ["calc-report", "editor-new-file", "sheet-sum", "files-move", "term-count-lines"]
 )
-def test_oracles_solve_one_task_of_each_app(task: str) -> None:
-    env = DesktopEnv(f"desktop.{task}")
-    try:
-        obs, _ = env.reset(seed=7)
-        (_, reward, _, _, info), errors = play_oracle(env, load()[task], obs)
-        assert errors == [] and reward == 1.0 and info["success"]
-    finally:
-        env.close()
+def test_oracles_solve_one_task_of_each_app(shared: DesktopEnv, task: str) -> None:
+    shared.task = get_task_spec(f"desktop.{task}").make()
+    obs, _ = shared.reset(seed=7)
+    (_, reward, _, _, info), errors = play_oracle(shared, load()[task], obs)
+    assert errors == [] and reward == 1.0 and info["success"]
 
 
 def test_an_osworld_style_reply_is_played_as_its_fenced_code(calc: DesktopEnv) -> None:
@@ -240,14 +255,14 @@ def test_relative_moves_and_drags_go_from_the_pointer(calc: DesktopEnv) -> None:
     assert obs["last_action_error"] == "" and _pointer(calc) == [200, 325]
 
 
-def test_a_step_after_close_says_to_reset_and_starts_no_desktop(calc: DesktopEnv) -> None:
+def test_a_step_after_close_says_to_reset_and_starts_no_desktop(own_calc: DesktopEnv) -> None:
     """It once started a new display with no apps on it and judged the empty screen: reward 0, no error."""
-    calc.reset(seed=0)
-    calc.close()
+    own_calc.reset(seed=0)
+    own_calc.close()
     with pytest.raises(EnvStateError, match=r"after close\(\)\): call reset\(\)"):
-        calc.step("press('1')")
-    assert calc._client is None
-    obs, _ = calc.reset(seed=1)
+        own_calc.step("press('1')")
+    assert own_calc._client is None
+    obs, _ = own_calc.reset(seed=1)
     assert obs["focused_window"] == "galculator"
 
 

@@ -21,13 +21,21 @@ from palaestra.envs.desktop import DesktopEnv
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.live_steps import RunCommand
+from palaestra.tasks.registry import get_task_spec
 
 
-@pytest.fixture
-def calc() -> Iterator[DesktopEnv]:
+@pytest.fixture(scope="module")
+def desktop() -> Iterator[DesktopEnv]:
+    """One session for the module's tests, each playing its own task's episodes on it."""
     env = DesktopEnv("desktop.calc-add")
     yield env
     env.close()
+
+
+@pytest.fixture
+def calc(desktop: DesktopEnv) -> DesktopEnv:
+    desktop.task = get_task_spec("desktop.calc-add").make()
+    return desktop
 
 
 def look(env: DesktopEnv) -> dict[str, Any]:
@@ -91,15 +99,13 @@ class _MaximisedEditor(DesktopTask):
         return verdict(False)
 
 
-def test_over_a_maximised_window_the_pointer_rests_on_its_title() -> None:
+def test_over_a_maximised_window_the_pointer_rests_on_its_title(desktop: DesktopEnv) -> None:
     """A maximised window covers every corner (its buttons light up under the pointer at the top
     ones): the pointer rests in the middle of the top row, on the title, after the setup steps."""
-    env = DesktopEnv(_MaximisedEditor())
-    try:
-        env.reset(seed=0)
-        width, height = env.screen
-        [window] = look(env)["windows"]
-        assert window["box"][2] == width and window["box"][1] + window["box"][3] == height
-        assert look(env)["pointer"] == [width // 2, 0]
-    finally:
-        env.close()
+    env = desktop
+    env.task = _MaximisedEditor()
+    env.reset(seed=0)
+    width, height = env.screen
+    [window] = look(env)["windows"]
+    assert window["box"][2] == width and window["box"][1] + window["box"][3] == height
+    assert look(env)["pointer"] == [width // 2, 0]

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.tasks.base import Evaluation
@@ -31,35 +34,40 @@ def _terminals(obs: dict[str, object]) -> list[str]:
     return [line for line in str(obs["axtree"]).splitlines() if "terminal 'Terminal'" in line]
 
 
-def test_ctrl_alt_t_opens_a_terminal_in_home_that_the_agent_may_close() -> None:
-    env = DesktopEnv(MakeExecutable())
-    try:
-        obs, _ = env.reset(seed=0)
-        assert obs["axtree"] == ""  # nothing on screen: the terminal is the agent's to open
-        obs, reward, terminated, _, _ = env.step("pyautogui.hotkey('ctrl', 'alt', 't')")
-        assert obs["last_action_error"] == "" and not terminated
-        assert len(_terminals(obs)) == 1 and "focused" in _terminals(obs)[0], obs["axtree"]
-        obs, reward, terminated, _, info = env.step("pyautogui.write('chmod +x run.sh\\n')")
-        assert (reward, terminated, info["error"]) == (1.0, True, None)
+@pytest.fixture(scope="module")
+def env() -> Iterator[DesktopEnv]:
+    """One session for the module's tests, each playing episodes of its own task on it."""
+    shared = DesktopEnv(MakeExecutable())
+    yield shared
+    shared.close()
 
-        # OSWorld's agents open it and type in one script: the ops after the key type into it.
-        obs, _ = env.reset(seed=0)
-        script = "import pyautogui, time\npyautogui.hotkey('ctrl', 'alt', 't')\ntime.sleep(0.5)\n"
-        obs, reward, terminated, _, _ = env.step(script + "pyautogui.typewrite('chmod +x run.sh\\n')")
-        assert (reward, terminated) == (1.0, True), obs["axtree"]
 
-        # The next episode starts without it; pressed key by key it opens too, and `exit` closes it
-        # with no failure of the episode (it is not one of the task's apps).
-        obs, _ = env.reset(seed=0)
-        assert obs["axtree"] == ""
-        obs, *_ = env.step("keyDown('ctrl')\nkeyDown('alt')\npress('t')\nkeyUp('alt')\nkeyUp('ctrl')")
-        assert len(_terminals(obs)) == 1, obs["axtree"]
-        obs, reward, terminated, _, info = env.step("write('exit\\n')\nwait(0.5)")
-        assert (obs["axtree"], reward, terminated, info["error"]) == ("", 0.0, False, None)
-        obs, *_ = env.step("hotkey('ctrl', 'alt', 't')")  # and opens again
-        assert len(_terminals(obs)) == 1, obs["axtree"]
-    finally:
-        env.close()
+def test_ctrl_alt_t_opens_a_terminal_in_home_that_the_agent_may_close(env: DesktopEnv) -> None:
+    env.task = MakeExecutable()
+    obs, _ = env.reset(seed=0)
+    assert obs["axtree"] == ""  # nothing on screen: the terminal is the agent's to open
+    obs, reward, terminated, _, _ = env.step("pyautogui.hotkey('ctrl', 'alt', 't')")
+    assert obs["last_action_error"] == "" and not terminated
+    assert len(_terminals(obs)) == 1 and "focused" in _terminals(obs)[0], obs["axtree"]
+    obs, reward, terminated, _, info = env.step("pyautogui.write('chmod +x run.sh\\n')")
+    assert (reward, terminated, info["error"]) == (1.0, True, None)
+
+    # OSWorld's agents open it and type in one script: the ops after the key type into it.
+    obs, _ = env.reset(seed=0)
+    script = "import pyautogui, time\npyautogui.hotkey('ctrl', 'alt', 't')\ntime.sleep(0.5)\n"
+    obs, reward, terminated, _, _ = env.step(script + "pyautogui.typewrite('chmod +x run.sh\\n')")
+    assert (reward, terminated) == (1.0, True), obs["axtree"]
+
+    # The next episode starts without it; pressed key by key it opens too, and `exit` closes it
+    # with no failure of the episode (it is not one of the task's apps).
+    obs, _ = env.reset(seed=0)
+    assert obs["axtree"] == ""
+    obs, *_ = env.step("keyDown('ctrl')\nkeyDown('alt')\npress('t')\nkeyUp('alt')\nkeyUp('ctrl')")
+    assert len(_terminals(obs)) == 1, obs["axtree"]
+    obs, reward, terminated, _, info = env.step("write('exit\\n')\nwait(0.5)")
+    assert (obs["axtree"], reward, terminated, info["error"]) == ("", 0.0, False, None)
+    obs, *_ = env.step("hotkey('ctrl', 'alt', 't')")  # and opens again
+    assert len(_terminals(obs)) == 1, obs["axtree"]
 
 
 #: OSWorld's own setups open the terminal with our pyautogui and type into it (its task 4d117223
@@ -91,13 +99,12 @@ SETUP_OPENS_A_TERMINAL = {
 }
 
 
-def test_a_setup_command_pressing_ctrl_alt_t_types_into_the_terminal_it_opens(tmp_path: Path) -> None:
+def test_a_setup_command_pressing_ctrl_alt_t_types_into_the_terminal_it_opens(
+    env: DesktopEnv, tmp_path: Path
+) -> None:
     path = tmp_path / "task.json"
     path.write_text(json.dumps(SETUP_OPENS_A_TERMINAL))
-    env = DesktopEnv(load_task(path))
-    try:
-        obs, info = env.reset(seed=0)
-        assert [c["returncode"] for c in info["setup_commands"]] == [0, 0]
-        assert any("~/testDir$" in line for line in _terminals(obs)), obs["axtree"]
-    finally:
-        env.close()
+    env.task = load_task(path)
+    obs, info = env.reset(seed=0)
+    assert [c["returncode"] for c in info["setup_commands"]] == [0, 0]
+    assert any("~/testDir$" in line for line in _terminals(obs)), obs["axtree"]

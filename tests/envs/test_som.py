@@ -4,7 +4,7 @@ that their ids are the ones actions take, and that nothing is computed while the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from palaestra.envs import BrowserEnv, ObsConfig, observation
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.envs.som import PALETTE, Mark, label_boxes, mark_list, overlap, text_colour
 from palaestra.tasks.page import PageTask
+from palaestra.tasks.registry import get_task_spec
 
 MARKS = (Path(__file__).parent / "pages" / "marks.html").as_uri()
 #: The DOM ids of marks.html's visible, enabled, interactive elements in the viewport.
@@ -108,11 +109,18 @@ def test_label_text_contrasts_with_its_colour() -> None:
     assert text_colour((255, 225, 25)) == (0, 0, 0) and text_colour((0, 0, 128)) == (255, 255, 255)
 
 
-@pytest.fixture
-def calc_som() -> DesktopEnv:
+@pytest.fixture(scope="module")
+def som_desktop() -> Iterator[DesktopEnv]:
+    """One session for the desktop tests, each playing its own task's episode on it."""
     env = DesktopEnv("desktop.calc-add", obs_config=ObsConfig(som=True))
     yield env
     env.close()
+
+
+@pytest.fixture
+def calc_som(som_desktop: DesktopEnv) -> DesktopEnv:
+    som_desktop.task = get_task_spec("desktop.calc-add").make()
+    return som_desktop
 
 
 def test_desktop_marks_are_the_trees_ids_on_their_boxes(calc_som: DesktopEnv) -> None:
@@ -132,26 +140,24 @@ def test_desktop_marks_are_the_trees_ids_on_their_boxes(calc_som: DesktopEnv) ->
     assert [e["value"] for e in obs["elements"] if e["role"] == "text"] == ["7"]
 
 
-def test_a_dialog_hides_the_marks_of_the_window_it_covers() -> None:
-    env = DesktopEnv("desktop.editor-append", obs_config=ObsConfig(som=True))
-    try:
-        obs, _ = env.reset(seed=0)
-        assert "menu 'File'" in obs["som_marks"]
-        obs, *_ = env.step("hotkey('ctrl', 'o')")  # the Open dialog, in front of mousepad's window
-        for _ in range(20):  # a loaded machine may show the dialog a step later: look again
-            if [w["title"] for w in obs["windows"]][-1] == "Open File":
-                break
-            obs, *_ = env.step("wait(0.25)")
-        assert [w["title"] for w in obs["windows"]][-1] == "Open File"
-        marks = obs["som_marks"].splitlines()
-        assert "menu 'File'" not in obs["som_marks"]  # AT-SPI still calls it showing
-        cancel = next(line for line in marks if line.endswith("push button 'Cancel'"))
-        obs, *_ = env.step(f"click('{cancel[1 : cancel.index(']')]}')")
-        for _ in range(20):
-            if [w["title"] for w in obs["windows"]] == ["~/notes.txt - Mousepad"]:
-                break
-            obs, *_ = env.step("wait(0.25)")
-        assert [w["title"] for w in obs["windows"]] == ["~/notes.txt - Mousepad"]
-        assert "menu 'File'" in obs["som_marks"]
-    finally:
-        env.close()
+def test_a_dialog_hides_the_marks_of_the_window_it_covers(som_desktop: DesktopEnv) -> None:
+    env = som_desktop
+    env.task = get_task_spec("desktop.editor-append").make()
+    obs, _ = env.reset(seed=0)
+    assert "menu 'File'" in obs["som_marks"]
+    obs, *_ = env.step("hotkey('ctrl', 'o')")  # the Open dialog, in front of mousepad's window
+    for _ in range(20):  # a loaded machine may show the dialog a step later: look again
+        if [w["title"] for w in obs["windows"]][-1] == "Open File":
+            break
+        obs, *_ = env.step("wait(0.25)")
+    assert [w["title"] for w in obs["windows"]][-1] == "Open File"
+    marks = obs["som_marks"].splitlines()
+    assert "menu 'File'" not in obs["som_marks"]  # AT-SPI still calls it showing
+    cancel = next(line for line in marks if line.endswith("push button 'Cancel'"))
+    obs, *_ = env.step(f"click('{cancel[1 : cancel.index(']')]}')")
+    for _ in range(20):
+        if [w["title"] for w in obs["windows"]] == ["~/notes.txt - Mousepad"]:
+            break
+        obs, *_ = env.step("wait(0.25)")
+    assert [w["title"] for w in obs["windows"]] == ["~/notes.txt - Mousepad"]
+    assert "menu 'File'" in obs["som_marks"]

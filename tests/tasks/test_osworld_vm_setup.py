@@ -6,11 +6,14 @@ solved from a terminal; before, its setup failed (no sudo, no ~/Desktop) and it 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from palaestra.envs.desktop import DesktopEnv
-from palaestra.tasks.desktop.osworld import load_task
+from palaestra.tasks.desktop.osworld import OSWorldTask, load_task
 from palaestra.tasks.desktop.osworld.paths import VM_FOLDERS
 
 #: OSWorld's e0df059f-28a6-4169-924f-b9623e7184cc, its config and evaluator as OSWorld has them.
@@ -67,30 +70,35 @@ SUDO_READS_ONE_LINE: dict[str, Any] = {
 }
 
 
-def test_osworlds_rename_task_sets_up_with_sudo_and_desktop_and_is_solved(tmp_path: Path) -> None:
-    (tmp_path / "rename.json").write_text(json.dumps(RENAME))
-    env = DesktopEnv(load_task(tmp_path / "rename.json"))
-    try:
-        _, info = env.reset(seed=0)
-        assert [c["returncode"] for c in info["setup_commands"]] == [0, 0], info["setup_commands"]
-        home = Path(env.session_info["base"]) / "home"
-        assert sorted(p.name for p in home.iterdir() if p.name in VM_FOLDERS) == sorted(VM_FOLDERS)
-        assert (home / "Desktop" / "todo_list_Jan_1").is_dir()
-        action = (
-            "hotkey('ctrl', 'alt', 't')\nwrite('mv ~/Desktop/todo_list_Jan_1 ~/Desktop/todo_list_Jan_2\\n')"
-        )
-        _, reward, terminated, _, _ = env.step(action)
-        assert (reward, terminated) == (1.0, True)
-    finally:
-        env.close()
+def task(folder: Path, data: dict[str, Any]) -> OSWorldTask:
+    (folder / "task.json").write_text(json.dumps(data))
+    return load_task(folder / "task.json")
 
 
-def test_sudo_in_a_command_reads_the_password_line_and_runs_the_rest(tmp_path: Path) -> None:
-    (tmp_path / "sudo.json").write_text(json.dumps(SUDO_READS_ONE_LINE))
-    env = DesktopEnv(load_task(tmp_path / "sudo.json"))
-    try:
-        env.reset(seed=0)
-        _, reward, terminated, _, info = env.step("WAIT")
-        assert (reward, terminated) == (1.0, True), info
-    finally:
-        env.close()
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DesktopEnv]:
+    """One session for the module's tests, each playing its own task's episode on it."""
+    shared = DesktopEnv(task(tmp_path_factory.mktemp("vm-setup"), RENAME))
+    yield shared
+    shared.close()
+
+
+def test_osworlds_rename_task_sets_up_with_sudo_and_desktop_and_is_solved(
+    env: DesktopEnv, tmp_path: Path
+) -> None:
+    env.task = task(tmp_path, RENAME)
+    _, info = env.reset(seed=0)
+    assert [c["returncode"] for c in info["setup_commands"]] == [0, 0], info["setup_commands"]
+    home = Path(env.session_info["base"]) / "home"
+    assert sorted(p.name for p in home.iterdir() if p.name in VM_FOLDERS) == sorted(VM_FOLDERS)
+    assert (home / "Desktop" / "todo_list_Jan_1").is_dir()
+    action = "hotkey('ctrl', 'alt', 't')\nwrite('mv ~/Desktop/todo_list_Jan_1 ~/Desktop/todo_list_Jan_2\\n')"
+    _, reward, terminated, _, _ = env.step(action)
+    assert (reward, terminated) == (1.0, True)
+
+
+def test_sudo_in_a_command_reads_the_password_line_and_runs_the_rest(env: DesktopEnv, tmp_path: Path) -> None:
+    env.task = task(tmp_path, SUDO_READS_ONE_LINE)
+    env.reset(seed=0)
+    _, reward, terminated, _, info = env.step("WAIT")
+    assert (reward, terminated) == (1.0, True), info
