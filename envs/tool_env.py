@@ -38,6 +38,17 @@ VISIONS = ("none", "screenshot", "som")
 Reply = str | list[dict[str, Any]]
 
 
+def whole_number(value: Any) -> Any:
+    """``value`` as a whole number when it reads as one (``"100"``, ``10.0``), else as given: a model
+    writes numbers as strings now and then, and anything else goes to the action parser, whose
+    refusal the model reads as the action's error (a Python exception would reach it as a traceback
+    message and count as a failed tool call)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return value
+
+
 class ToolEnv:
     """One episode of a Palaestra task at a time, acted on through a subclass's tools (see the module).
 
@@ -179,7 +190,7 @@ class WebToolEnv(ToolEnv):
         Args:
             pixels: How far to scroll, in pixels.
         """
-        return self._act(f"scroll(0, {int(pixels)})")
+        return self._act(f"scroll(0, {whole_number(pixels)!r})")
 
     def send_message(self, text: str) -> Reply:
         """Send the user a message, such as the answer to their question.

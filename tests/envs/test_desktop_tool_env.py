@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from palaestra.errors import ActionError
 from palaestra.envs.desktop.tool_env import DesktopToolEnv
 from tests.envs.tool_schemas import trl_tools
 
@@ -74,3 +77,17 @@ def test_each_tool_writes_an_action_the_desktop_parses() -> None:
         "Click", "DoubleClick", "RightClick", "Write", "Hotkey", "Press", "Scroll", "Scroll", "SendMsgToUser",
         "Done", "Fail",
     ]  # fmt: skip
+
+
+def test_arguments_of_the_wrong_type_reach_the_parser_whose_error_the_model_reads() -> None:
+    """TRL passes the model's JSON as it is: a number may come as a string, keys as a list."""
+    from palaestra.envs import get_action_set
+
+    env = Written()
+    assert env.scroll("3") == "scroll(3)"  # type: ignore[arg-type]
+    assert env.press_keys(["ctrl", "s"]) == "press(['ctrl', 's'])"  # type: ignore[arg-type]
+    parse = get_action_set("desktop").parse
+    assert type(parse("press(['ctrl', 's'])")[0]).__name__ == "Press"
+    for bad in (env.scroll("up"), env.scroll(None, "12")):  # type: ignore[arg-type]
+        with pytest.raises(ActionError, match="clicks must be a whole number"):
+            parse(bad)

@@ -98,3 +98,16 @@ def test_with_vision_every_answer_but_the_last_leads_with_the_screenshot() -> No
     assert marked.click(button) == "The episode is over (reward 1): call no more tools."
     with pytest.raises(ValueError, match="som"):
         WebToolEnv(vision="soms")
+
+
+def test_arguments_of_the_wrong_type_are_an_error_the_model_reads_not_an_exception() -> None:
+    """TRL passes the model's JSON as it is: a number may come as a string, or not be one at all."""
+    env = WebToolEnv("miniwob.click-test")
+    env.reset(seed=2)
+    assert env.scroll("100").startswith("The page:")  # type: ignore[arg-type]
+    answer = env.scroll("a lot")  # type: ignore[arg-type]
+    assert answer.startswith("Error: scroll(): `dy` must be a finite number, got 'a lot'"), answer
+    assert "The page:\n" in answer
+    assert env.fill("12", 5).startswith("Error: fill(): `text` must be a string")  # type: ignore[arg-type]
+    env._done = True
+    assert env.scroll(None) == "The episode is over (reward 0): call no more tools."  # type: ignore[arg-type]
