@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from palaestra.errors import ActionError
 from palaestra.envs.desktop.tool_env import DesktopToolEnv
+from palaestra.errors import ActionError
 from tests.envs.tool_schemas import trl_tools
 
 TOOLS = {
