@@ -60,6 +60,9 @@ class ToolEnv:
     ``settle_ms``.
     """
 
+    #: What the answers call the observation: a subclass's tools and docstrings name it so too.
+    VIEW = "The page"
+
     def __init__(
         self,
         task: str | None = None,
@@ -97,7 +100,7 @@ class ToolEnv:
             self._task = name
         obs, _ = self._env.reset(seed=None if seed is None else int(seed))
         self._reward, self._steps, self._done = 0.0, 0, False
-        return self._reply(f"\n\nGoal: {self._env.goal}\n\nThe page:\n{self._page(obs)}", obs)
+        return self._reply(f"\n\nGoal: {self._env.goal}\n\n{self.VIEW}:\n{self._page(obs)}", obs)
 
     def get_reward(self) -> float:
         """The episode's reward so far (TRL calls this once the rollout is over)."""
@@ -118,7 +121,7 @@ class ToolEnv:
         parts = [f"Error: {error}"] if error else []
         if self._done:
             return "\n\n".join([*parts, OVER.format(reward=self._reward)])
-        return self._reply("\n\n".join([*parts, f"The page:\n{self._page(obs)}"]), obs)
+        return self._reply("\n\n".join([*parts, f"{self.VIEW}:\n{self._page(obs)}"]), obs)
 
     def _reply(self, text: str, obs: Observation) -> Reply:
         """``text``, after the screenshot ``vision`` asks for (as a PIL image, which TRL's

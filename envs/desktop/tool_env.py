@@ -13,6 +13,8 @@ from palaestra.envs.tool_env import Reply, ToolEnv, whole_number
 class DesktopToolEnv(ToolEnv):
     """A desktop task's episode through the tools a computer-use agent needs."""
 
+    VIEW = "The screen"  # the tools' docstrings speak of "the screen's text"
+
     def click(self, element_id: str) -> Reply:
         """Click an element on the screen.
 

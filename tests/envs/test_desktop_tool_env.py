@@ -38,12 +38,13 @@ def test_tool_calls_on_the_screens_ids_play_a_calculator_task() -> None:
         screen = env.reset(task="desktop.calc-add", seed=1)
         found = re.search(r"Goal: Use the calculator to compute (\d+) \+ (\d+)", screen)
         assert found, screen
+        assert "\n\nThe screen:\n[1] application 'galculator'" in screen  # as the tools' docstrings say
         assert env.click("9999").startswith("Error: No element '9999'")
         buttons = dict((name, ref) for ref, name in re.findall(r"\[(\d+)\] toggle button '([^']+)'", screen))
         *keys, equals = f"{found.group(1)}+{found.group(2)}="
         for key in keys:
             answer = env.click(buttons[key])
-            assert answer.startswith("The page:"), answer
+            assert answer.startswith("The screen:"), answer
         assert env.get_reward() == 0.0
         over = "The episode is over (reward 1): call no more tools."
         assert env.click(buttons[equals]) == over  # the task judges the display itself
