@@ -21,6 +21,7 @@ browsers.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from palaestra.config import ConfigError
@@ -81,6 +82,7 @@ class ToolEnv:
         shown = ObsConfig(dom=False, screenshot=vision != "none", som=vision == "som")
         self._options = {"obs_config": shown, **(env_options or {})}
         self._env: PalaestraEnv | None = None
+        self._closer: weakref.finalize[Any, Any] | None = None
         self._task: str | None = None
         self._reward, self._steps, self._done = 0.0, 0, False
 
@@ -98,6 +100,10 @@ class ToolEnv:
             self._close()
             self._env = make_env(name, server=self._server, **self._options)
             self._task = name
+            # TRL keeps its instances for the whole run and never closes them: the environment is
+            # closed when this instance is collected or the process exits (a server's session would
+            # otherwise stay open until its idle timeout and count against its session limit).
+            self._closer = weakref.finalize(self, self._env.close)
         obs, _ = self._env.reset(seed=None if seed is None else int(seed))
         self._reward, self._steps, self._done = 0.0, 0, False
         return self._reply(f"\n\nGoal: {self._env.goal}\n\n{self.VIEW}:\n{self._page(obs)}", obs)
@@ -144,9 +150,9 @@ class ToolEnv:
         return f"{place}\n{text}" if place else text
 
     def _close(self) -> None:
-        if self._env is not None:
-            self._env.close()
-            self._env, self._task = None, None
+        if self._closer is not None:
+            self._closer()  # closes the environment, once
+        self._env, self._task, self._closer = None, None, None
 
 
 class WebToolEnv(ToolEnv):
