@@ -21,6 +21,7 @@ browsers.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from palaestra.config import ConfigError
@@ -38,6 +39,17 @@ VISIONS = ("none", "screenshot", "som")
 Reply = str | list[dict[str, Any]]
 
 
+def whole_number(value: Any) -> Any:
+    """``value`` as a whole number when it reads as one (``"100"``, ``10.0``), else as given: a model
+    writes numbers as strings now and then, and anything else goes to the action parser, whose
+    refusal the model reads as the action's error (a Python exception would reach it as a traceback
+    message and count as a failed tool call)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return value
+
+
 class ToolEnv:
     """One episode of a Palaestra task at a time, acted on through a subclass's tools (see the module).
 
@@ -48,6 +60,9 @@ class ToolEnv:
     environment server; ``env_options`` go to the environment (``make_env``), for example
     ``settle_ms``.
     """
+
+    #: What the answers call the observation: a subclass's tools and docstrings name it so too.
+    VIEW = "The page"
 
     def __init__(
         self,
@@ -67,6 +82,7 @@ class ToolEnv:
         shown = ObsConfig(dom=False, screenshot=vision != "none", som=vision == "som")
         self._options = {"obs_config": shown, **(env_options or {})}
         self._env: PalaestraEnv | None = None
+        self._closer: weakref.finalize[Any, Any] | None = None
         self._task: str | None = None
         self._reward, self._steps, self._done = 0.0, 0, False
 
@@ -84,9 +100,13 @@ class ToolEnv:
             self._close()
             self._env = make_env(name, server=self._server, **self._options)
             self._task = name
+            # TRL keeps its instances for the whole run and never closes them: the environment is
+            # closed when this instance is collected or the process exits (a server's session would
+            # otherwise stay open until its idle timeout and count against its session limit).
+            self._closer = weakref.finalize(self, self._env.close)
         obs, _ = self._env.reset(seed=None if seed is None else int(seed))
         self._reward, self._steps, self._done = 0.0, 0, False
-        return self._reply(f"\n\nGoal: {self._env.goal}\n\nThe page:\n{self._page(obs)}", obs)
+        return self._reply(f"\n\nGoal: {self._env.goal}\n\n{self.VIEW}:\n{self._page(obs)}", obs)
 
     def get_reward(self) -> float:
         """The episode's reward so far (TRL calls this once the rollout is over)."""
@@ -107,7 +127,7 @@ class ToolEnv:
         parts = [f"Error: {error}"] if error else []
         if self._done:
             return "\n\n".join([*parts, OVER.format(reward=self._reward)])
-        return self._reply("\n\n".join([*parts, f"The page:\n{self._page(obs)}"]), obs)
+        return self._reply("\n\n".join([*parts, f"{self.VIEW}:\n{self._page(obs)}"]), obs)
 
     def _reply(self, text: str, obs: Observation) -> Reply:
         """``text``, after the screenshot ``vision`` asks for (as a PIL image, which TRL's
@@ -130,9 +150,9 @@ class ToolEnv:
         return f"{place}\n{text}" if place else text
 
     def _close(self) -> None:
-        if self._env is not None:
-            self._env.close()
-            self._env, self._task = None, None
+        if self._closer is not None:
+            self._closer()  # closes the environment, once
+        self._env, self._task, self._closer = None, None, None
 
 
 class WebToolEnv(ToolEnv):
@@ -179,7 +199,7 @@ class WebToolEnv(ToolEnv):
         Args:
             pixels: How far to scroll, in pixels.
         """
-        return self._act(f"scroll(0, {int(pixels)})")
+        return self._act(f"scroll(0, {whole_number(pixels)!r})")
 
     def send_message(self, text: str) -> Reply:
         """Send the user a message, such as the answer to their question.

@@ -7,11 +7,13 @@ OSWorld's DONE/FAIL do, and the task is judged then, at the step limit, or when 
 
 from __future__ import annotations
 
-from palaestra.envs.tool_env import Reply, ToolEnv
+from palaestra.envs.tool_env import Reply, ToolEnv, whole_number
 
 
 class DesktopToolEnv(ToolEnv):
     """A desktop task's episode through the tools a computer-use agent needs."""
+
+    VIEW = "The screen"  # the tools' docstrings speak of "the screen's text"
 
     def click(self, element_id: str) -> Reply:
         """Click an element on the screen.
@@ -51,6 +53,8 @@ class DesktopToolEnv(ToolEnv):
         Args:
             keys: One key ("enter", "tab", "esc") or a combination joined with "+" ("ctrl+s").
         """
+        if not isinstance(keys, str):
+            return self._act(f"press({keys!r})")  # the parser's error names what a key is
         names = [k.strip().lower() for k in keys.split("+") if k.strip()]
         if len(names) == 1:
             return self._act(f"press({names[0]!r})")
@@ -64,8 +68,8 @@ class DesktopToolEnv(ToolEnv):
             element_id: The element to scroll over ("" for where the pointer is).
         """
         if element_id:
-            return self._act(f"scroll({int(clicks)}, {element_id!r})")
-        return self._act(f"scroll({int(clicks)})")
+            return self._act(f"scroll({whole_number(clicks)!r}, {element_id!r})")
+        return self._act(f"scroll({whole_number(clicks)!r})")
 
     def send_message(self, text: str) -> Reply:
         """Send the user a message, such as the answer to their question.

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from palaestra.envs.desktop.tool_env import DesktopToolEnv
+from palaestra.errors import ActionError
 from tests.envs.tool_schemas import trl_tools
 
 TOOLS = {
@@ -35,12 +38,13 @@ def test_tool_calls_on_the_screens_ids_play_a_calculator_task() -> None:
         screen = env.reset(task="desktop.calc-add", seed=1)
         found = re.search(r"Goal: Use the calculator to compute (\d+) \+ (\d+)", screen)
         assert found, screen
+        assert "\n\nThe screen:\n[1] application 'galculator'" in screen  # as the tools' docstrings say
         assert env.click("9999").startswith("Error: No element '9999'")
         buttons = dict((name, ref) for ref, name in re.findall(r"\[(\d+)\] toggle button '([^']+)'", screen))
         *keys, equals = f"{found.group(1)}+{found.group(2)}="
         for key in keys:
             answer = env.click(buttons[key])
-            assert answer.startswith("The page:"), answer
+            assert answer.startswith("The screen:"), answer
         assert env.get_reward() == 0.0
         over = "The episode is over (reward 1): call no more tools."
         assert env.click(buttons[equals]) == over  # the task judges the display itself
@@ -74,3 +78,17 @@ def test_each_tool_writes_an_action_the_desktop_parses() -> None:
         "Click", "DoubleClick", "RightClick", "Write", "Hotkey", "Press", "Scroll", "Scroll", "SendMsgToUser",
         "Done", "Fail",
     ]  # fmt: skip
+
+
+def test_arguments_of_the_wrong_type_reach_the_parser_whose_error_the_model_reads() -> None:
+    """TRL passes the model's JSON as it is: a number may come as a string, keys as a list."""
+    from palaestra.envs import get_action_set
+
+    env = Written()
+    assert env.scroll("3") == "scroll(3)"  # type: ignore[arg-type]
+    assert env.press_keys(["ctrl", "s"]) == "press(['ctrl', 's'])"  # type: ignore[arg-type]
+    parse = get_action_set("desktop").parse
+    assert type(parse("press(['ctrl', 's'])")[0]).__name__ == "Press"
+    for bad in (env.scroll("up"), env.scroll(None, "12")):  # type: ignore[arg-type]
+        with pytest.raises(ActionError, match="clicks must be a whole number"):
+            parse(bad)

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import inspect
 import re
+import subprocess
+import sys
+from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
 from palaestra.config import ConfigError
 from palaestra.envs.tool_env import WebToolEnv
+from palaestra.server.config import ServerConfig
+from palaestra.server.run import ServerThread
 from tests.envs.tool_schemas import trl_tools
 
 TOOLS = {"click", "fill", "select_option", "press", "scroll", "send_message"}
@@ -98,3 +104,35 @@ def test_with_vision_every_answer_but_the_last_leads_with_the_screenshot() -> No
     assert marked.click(button) == "The episode is over (reward 1): call no more tools."
     with pytest.raises(ValueError, match="som"):
         WebToolEnv(vision="soms")
+
+
+def test_arguments_of_the_wrong_type_are_an_error_the_model_reads_not_an_exception() -> None:
+    """TRL passes the model's JSON as it is: a number may come as a string, or not be one at all."""
+    env = WebToolEnv("miniwob.click-test")
+    env.reset(seed=2)
+    assert env.scroll("100").startswith("The page:")  # type: ignore[arg-type]
+    answer = env.scroll("a lot")  # type: ignore[arg-type]
+    assert answer.startswith("Error: scroll(): `dy` must be a finite number, got 'a lot'"), answer
+    assert "The page:\n" in answer
+    assert env.fill("12", 5).startswith("Error: fill(): `text` must be a string")  # type: ignore[arg-type]
+    env._done = True
+    assert env.scroll(None) == "The episode is over (reward 0): call no more tools."  # type: ignore[arg-type]
+
+
+def test_a_trainer_that_exits_without_closing_leaves_no_session_open_on_the_server(tmp_path: Path) -> None:
+    """TRL never closes its environment instances; a session left open would count against the
+    server's limit until its idle timeout, refusing the next run's."""
+    script = (
+        "from palaestra.envs.tool_env import WebToolEnv\n"
+        "env = WebToolEnv(server={url!r})\n"
+        "env.reset(task='miniwob.click-test', seed=1)\n"
+        "env.reset(task='miniwob.enter-text', seed=1)\n"
+        "print(len(httpx.get({url!r} + '/sessions').json()['sessions']))\n"
+    )
+    with ServerThread(ServerConfig(env_options={"pages_ahead": 1})) as server:
+        run = subprocess.run(
+            [sys.executable, "-c", "import httpx\n" + script.format(url=server.url)],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300, check=True,
+        )  # fmt: skip
+        assert run.stdout.strip() == "1"  # the first task's session was closed at the switch
+        assert httpx.get(f"{server.url}/sessions").json()["sessions"] == []
