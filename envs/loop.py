@@ -21,6 +21,13 @@ T = TypeVar("T")
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _thread: threading.Thread | None = None
+#: Set when the process exits: the loop is stopped, and work sent to it would wait for ever.
+_stopped = False
+
+
+class LoopStopped(RuntimeError):
+    """Work sent to the background loop after the process began to exit (an object's finalizer
+    closing an environment at exit, say): the loop has stopped and its browser is closed already."""
 
 
 def background_loop() -> asyncio.AbstractEventLoop:
@@ -45,10 +52,15 @@ def run_sync(coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
     if running is loop:
         coro.close()
         raise RuntimeError("run_sync called from the background loop itself; await the coroutine instead")
+    if _stopped:
+        coro.close()
+        raise LoopStopped("The process is exiting: its background loop has stopped, its browser is closed.")
     return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
 
 
 def _shutdown() -> None:
+    global _stopped
+    _stopped = True
     loop = _loop
     if loop is None or loop.is_closed():
         return

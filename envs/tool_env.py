@@ -21,11 +21,13 @@ browsers.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from typing import Any
 
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
+from palaestra.envs.loop import LoopStopped
 from palaestra.envs.obs import ObsConfig, Observation
 from palaestra.envs.page_address import where
 from palaestra.errors import check_choice
@@ -48,6 +50,13 @@ def whole_number(value: Any) -> Any:
         return int(value)
     except (TypeError, ValueError, OverflowError):
         return value
+
+
+def _close_quietly(env: PalaestraEnv) -> None:
+    """Close ``env``; at the process's exit, after the background loop stopped (and closed the
+    browser with it), there is nothing left to close."""
+    with contextlib.suppress(LoopStopped):
+        env.close()
 
 
 class ToolEnv:
@@ -103,7 +112,7 @@ class ToolEnv:
             # TRL keeps its instances for the whole run and never closes them: the environment is
             # closed when this instance is collected or the process exits (a server's session would
             # otherwise stay open until its idle timeout and count against its session limit).
-            self._closer = weakref.finalize(self, self._env.close)
+            self._closer = weakref.finalize(self, _close_quietly, self._env)
         obs, _ = self._env.reset(seed=None if seed is None else int(seed))
         self._reward, self._steps, self._done = 0.0, 0, False
         return self._reply(f"\n\nGoal: {self._env.goal}\n\n{self.VIEW}:\n{self._page(obs)}", obs)

@@ -136,3 +136,23 @@ def test_a_trainer_that_exits_without_closing_leaves_no_session_open_on_the_serv
         )  # fmt: skip
         assert run.stdout.strip() == "1"  # the first task's session was closed at the switch
         assert httpx.get(f"{server.url}/sessions").json()["sessions"] == []
+
+
+#: A trainer's process, reduced: a finalizer registered before Palaestra is imported (TRL's libraries
+#: make some) runs after Palaestra's loop has stopped at exit, and with it the tool env's closing.
+EXITING = """
+import json, weakref
+weakref.finalize(json, lambda: None)  # weakref's exit hook is registered before Palaestra's
+from palaestra.envs.tool_env import WebToolEnv
+env = WebToolEnv()
+env.reset(task="miniwob.click-test", seed=1)
+print("played")
+"""
+
+
+def test_a_process_holding_a_tool_env_exits_at_once() -> None:
+    """The env is closed by a finalizer at exit; after the background loop stopped, that close waited
+    for ever on it (the docs' GRPO example hung after printing its result)."""
+    done = subprocess.run([sys.executable, "-c", EXITING], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "played\n"), done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
