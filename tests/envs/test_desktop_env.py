@@ -24,7 +24,7 @@ from palaestra.errors import ConfigError, DesktopUnavailableError, EnvStateError
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.oracles import load, play_oracle
-from palaestra.tasks.registry import get_task_spec
+from tests.envs.desktop_sessions import one_session, playing
 
 from ..user_docs import user_docs_text
 
@@ -60,15 +60,12 @@ def shared() -> Iterator[DesktopEnv]:
     """One session for the tests that only play episodes on it (each from a reset of its own): a
     session's start and stop less per test. Tests that kill the display or close the environment
     have their own (`own_calc`)."""
-    env = DesktopEnv("desktop.calc-add")
-    yield env
-    env.close()
+    yield from one_session()
 
 
 @pytest.fixture
 def calc(shared: DesktopEnv) -> DesktopEnv:
-    shared.task = get_task_spec("desktop.calc-add").make()
-    return shared
+    return playing(shared, "desktop.calc-add")
 
 
 @pytest.fixture
@@ -130,7 +127,7 @@ def test_a_killed_display_is_replaced_and_close_leaves_nothing(own_calc: Desktop
     "task", ["calc-report", "editor-new-file", "sheet-sum", "files-move", "term-count-lines"]
 )
 def test_oracles_solve_one_task_of_each_app(shared: DesktopEnv, task: str) -> None:
-    shared.task = get_task_spec(f"desktop.{task}").make()
+    playing(shared, f"desktop.{task}")
     obs, _ = shared.reset(seed=7)
     (_, reward, _, _, info), errors = play_oracle(shared, load()[task], obs)
     assert errors == [] and reward == 1.0 and info["success"]

@@ -21,21 +21,18 @@ from palaestra.envs.desktop import DesktopEnv
 from palaestra.tasks.base import Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, verdict
 from palaestra.tasks.desktop.live_steps import RunCommand
-from palaestra.tasks.registry import get_task_spec
+from tests.envs.desktop_sessions import one_session, playing
 
 
 @pytest.fixture(scope="module")
 def desktop() -> Iterator[DesktopEnv]:
     """One session for the module's tests, each playing its own task's episodes on it."""
-    env = DesktopEnv("desktop.calc-add")
-    yield env
-    env.close()
+    yield from one_session()
 
 
 @pytest.fixture
 def calc(desktop: DesktopEnv) -> DesktopEnv:
-    desktop.task = get_task_spec("desktop.calc-add").make()
-    return desktop
+    return playing(desktop, "desktop.calc-add")
 
 
 def look(env: DesktopEnv) -> dict[str, Any]:

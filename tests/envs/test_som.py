@@ -15,7 +15,7 @@ from palaestra.envs import BrowserEnv, ObsConfig, observation
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.envs.som import PALETTE, Mark, label_boxes, mark_list, overlap, text_colour
 from palaestra.tasks.page import PageTask
-from palaestra.tasks.registry import get_task_spec
+from tests.envs.desktop_sessions import one_session, playing
 
 MARKS = (Path(__file__).parent / "pages" / "marks.html").as_uri()
 #: The DOM ids of marks.html's visible, enabled, interactive elements in the viewport.
@@ -112,15 +112,12 @@ def test_label_text_contrasts_with_its_colour() -> None:
 @pytest.fixture(scope="module")
 def som_desktop() -> Iterator[DesktopEnv]:
     """One session for the desktop tests, each playing its own task's episode on it."""
-    env = DesktopEnv("desktop.calc-add", obs_config=ObsConfig(som=True))
-    yield env
-    env.close()
+    yield from one_session(obs_config=ObsConfig(som=True))
 
 
 @pytest.fixture
 def calc_som(som_desktop: DesktopEnv) -> DesktopEnv:
-    som_desktop.task = get_task_spec("desktop.calc-add").make()
-    return som_desktop
+    return playing(som_desktop, "desktop.calc-add")
 
 
 def test_desktop_marks_are_the_trees_ids_on_their_boxes(calc_som: DesktopEnv) -> None:
@@ -141,8 +138,7 @@ def test_desktop_marks_are_the_trees_ids_on_their_boxes(calc_som: DesktopEnv) ->
 
 
 def test_a_dialog_hides_the_marks_of_the_window_it_covers(som_desktop: DesktopEnv) -> None:
-    env = som_desktop
-    env.task = get_task_spec("desktop.editor-append").make()
+    env = playing(som_desktop, "desktop.editor-append")
     obs, _ = env.reset(seed=0)
     assert "menu 'File'" in obs["som_marks"]
     obs, *_ = env.step("hotkey('ctrl', 'o')")  # the Open dialog, in front of mousepad's window
