@@ -15,8 +15,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-import openai
-
 
 @dataclass
 class RetryTally:
@@ -59,6 +57,8 @@ def note_retry(exc: BaseException, delay: float) -> None:
 def retry_cause(exc: BaseException) -> str:
     """The HTTP status a retried call got (``"429"``, ``"503"``), or its failure's type when no
     status came (``"APITimeoutError"``, ``"APIConnectionError"``, ``"MalformedBody"``)."""
+    import openai  # here: every run worker imports this module, and the SDK costs half a second
+
     if isinstance(exc, openai.APIStatusError):
         return str(exc.status_code)
     return type(exc).__name__
