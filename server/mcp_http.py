@@ -10,7 +10,6 @@ loopback the MCP SDK's DNS-rebinding protection checks the Host and Origin heade
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,7 @@ from starlette.types import Message, Receive, Scope, Send
 from palaestra.server.auth import AuthError
 from palaestra.server.http import error_of, error_response
 from palaestra.server.mcp import build_mcp_server
-from palaestra.server.openenv_rpc import ProductionRpc, is_production_request
+from palaestra.server.openenv_rpc import ProductionRpc, production_request
 from palaestra.server.sessions import Session, SessionError
 
 if TYPE_CHECKING:
@@ -85,11 +84,9 @@ class McpDispatch:
             return
         if scope.get("method") == "POST" and not scope.get("path_params", {}).get("sid"):
             body = await read_body(receive)
-            if len(body) <= self.context.config.max_body_bytes and is_production_request(
-                body
-            ):  # OpenEnv's production mode (`openenv_rpc`)
-                answer = await self.production.answer(owner, json.loads(body))
-                await JSONResponse(answer)(scope, receive, send)
+            request = production_request(body) if len(body) <= self.context.config.max_body_bytes else None
+            if request is not None:  # OpenEnv's production mode (`openenv_rpc`)
+                await JSONResponse(await self.production.answer(owner, request))(scope, receive, send)
                 return
             receive = replay(body, receive)
         try:

@@ -27,22 +27,25 @@ if TYPE_CHECKING:
 #: OpenEnv's session methods, and the tool methods that name a session in their params.
 SESSION_METHODS = ("openenv/session/create", "openenv/session/close")
 TOOL_METHODS = ("tools/list", "tools/call")
-#: JSON-RPC's error codes.
-INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, SERVER_ERROR = -32600, -32601, -32602, -32000
+#: JSON-RPC's error codes used here.
+METHOD_NOT_FOUND, INVALID_PARAMS = -32601, -32602
 
 
-def is_production_request(body: bytes) -> bool:
-    """Whether ``body`` is one of OpenEnv's production-mode requests (not MCP's own transport)."""
+def production_request(body: bytes) -> dict[str, Any] | None:
+    """``body`` parsed, if it is one of OpenEnv's production-mode requests; None if it is MCP's own
+    transport (or not JSON), which then reads the body itself."""
     try:
         request = json.loads(body)
     except ValueError:
-        return False
+        return None
     if not isinstance(request, dict):
-        return False
+        return None
     method, params = request.get("method"), request.get("params")
-    return method in SESSION_METHODS or (
+    if method in SESSION_METHODS or (
         method in TOOL_METHODS and isinstance(params, dict) and "session_id" in params
-    )
+    ):
+        return request
+    return None
 
 
 def _error(request_id: Any, code: int, message: str) -> dict[str, Any]:
