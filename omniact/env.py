@@ -9,6 +9,7 @@ data set's root (``PALAESTRA_OMNIACT_SPLIT`` picks the split, ``test`` by defaul
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,13 @@ from gymnasium import spaces
 from PIL import Image
 
 from palaestra.envs.actions import get_action_set
+from palaestra.envs.actions.types import Action
 from palaestra.envs.base import PalaestraEnv, StepResult
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import ActionError, EnvStateError, SuiteUnavailable
-from palaestra.omniact.data import OmniActTask, load_split
-from palaestra.omniact.score import score_script
+from palaestra.omniact.data import OmniActDataError, OmniActTask, load_entry, load_split, read_index
+from palaestra.omniact.score import score_actions, scored_actions
 from palaestra.tasks.registry import TaskSpec, get_task_spec
 
 
@@ -60,12 +62,17 @@ def suite_tasks() -> list[TaskSpec]:
 
 
 def load_task(root: str, split: str, task_id: str) -> OmniActTask:
-    return next(t for t in load_split(root, split) if t.id == task_id)
+    """One task, reading its own files only (not the whole split's, once per episode)."""
+    index = read_index(root, split)
+    if task_id not in index:
+        raise OmniActDataError(f"{split}.json under PALAESTRA_OMNIACT={root} has no task {task_id!r}.")
+    return load_entry(root, task_id, index[task_id])
 
 
-def with_coordinates(task: OmniActTask, script: str) -> str:
-    """The script with element ids (``click('3')``, the observation's numbering of the task's labelled
-    boxes) replaced by the centres of their boxes, as the score reads it."""
+def with_coordinates(task: OmniActTask, script: str) -> list[Action]:
+    """The script's actions with element ids (``click('3')``, the observation's numbering of the
+    task's labelled boxes) replaced by the centres of their boxes, as the score reads them. The
+    actions themselves, not a script printed again: printing rounds coordinates (``%g``)."""
     boxes = {str(i): box for i, box in enumerate(task.boxes.values(), 1)}
 
     def resolve(element_id: str) -> tuple[float, float]:
@@ -74,13 +81,13 @@ def with_coordinates(task: OmniActTask, script: str) -> str:
         x1, y1, x2, y2 = boxes[element_id]
         return (x1 + x2) / 2, (y1 + y2) / 2
 
-    lines = []
-    for action in get_action_set("desktop").parse(script):
+    out = []
+    for action in scored_actions(script):
         target = getattr(action, "target", None)
         if isinstance(target, str):
-            action = type(action)(**{**action.__dict__, "target": resolve(target)})
-        lines.append(action.to_call())
-    return "\n".join(lines)
+            action = dataclasses.replace(action, target=resolve(target))  # type: ignore[call-arg]
+        out.append(action)
+    return out
 
 
 class OmniActEnv(PalaestraEnv):
@@ -155,16 +162,19 @@ class OmniActEnv(PalaestraEnv):
         if not self._started:
             raise EnvStateError("step() before reset(): call reset() to start an episode.")
         try:
-            script = with_coordinates(self.task, action)
+            actions = with_coordinates(self.task, action)
         except ActionError as exc:
             return self._observe(action, str(exc)), 0.0, True, False, {"success": False, "error": None}
-        score = score_script(script, self.task.gold_script, self.task.gold_boxes())
+        score = score_actions(actions, scored_actions(self.task.gold_script), self.task.gold_boxes())
         info = {
             "success": score.action >= 0.999,
             "error": None,
             "task_info": {
                 "action_score": score.action,
                 "sequence_score": score.sequence / (score.gold_sequence or 1),
+                "click_penalty": score.click_penalty,
+                "key_penalty": score.key_penalty,
+                "write_penalty": score.write_penalty,
             },
         }
         return self._observe(action, score.parse_error), score.action, True, False, info

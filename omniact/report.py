@@ -21,7 +21,7 @@ from pathlib import Path
 from palaestra.errors import ActionError, PalaestraError, SuiteUnavailable
 from palaestra.omniact.data import OmniActTask, load_split
 from palaestra.omniact.env import with_coordinates
-from palaestra.omniact.score import ScriptScore, aggregate, score_script
+from palaestra.omniact.score import ScriptScore, aggregate, score_actions, scored_actions
 from palaestra.runs.store import RunStore
 
 
@@ -37,11 +37,12 @@ def score_run(run_dir: str | Path, data: str | Path, split: str = "test") -> dic
                 continue
             steps = store.steps(episode["key"])
             script = steps[0]["action"] if steps else ""
+            gold = scored_actions(task.gold_script)
             try:
-                resolved = with_coordinates(task, script)
-            except ActionError:
-                resolved = ""  # unparseable, or an unknown element id: scores 0, as in the episode
-            scores[episode["agent"]].append(score_script(resolved, task.gold_script, task.gold_boxes()))
+                found = score_actions(with_coordinates(task, script), gold, task.gold_boxes())
+            except ActionError as exc:  # unparseable, or an unknown element id: 0, as in the episode
+                found = score_actions([], gold, parse_error=str(exc))
+            scores[episode["agent"]].append(found)
     return {
         agent: {**aggregate(found), "episodes": float(len(found))} for agent, found in sorted(scores.items())
     }
