@@ -88,3 +88,13 @@ def test_the_report_gives_omniacts_data_set_scores_of_a_run(tmp_path: Path) -> N
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env
     )
     assert missing.returncode == 2 and "no results.sqlite" in missing.stderr
+
+
+def test_a_partial_data_set_names_the_missing_file_not_an_unknown_suite(tmp_path: Path) -> None:
+    root = _data_set(tmp_path / "omniact")
+    index = json.loads((root / "train.json").read_text())
+    index["8"] = {"task": "tasks/gone.txt", "image": "s.png", "box": "b.json"}  # a download cut short
+    (root / "train.json").write_text(json.dumps(index))
+    listed = _palaestra("list", "tasks", "--suite", "omniact", data=root, split="train")
+    assert listed.returncode == 2 and "Unknown suite" not in listed.stderr and "Warning" not in listed.stderr
+    assert "Task 8's task file tasks/gone.txt is not under PALAESTRA_OMNIACT=" in listed.stderr
