@@ -116,6 +116,23 @@ def test_model_output_as_it_comes_scores_as_its_calls() -> None:
     assert _score(FENCED) == 1.0
 
 
+def test_indented_aliased_and_imported_pyautogui_scripts_parse_as_written() -> None:
+    """Replies as models write them: code indented inside its fence, ``import pyautogui as pg``,
+    ``from pyautogui import ...`` (one parser, so the live desktop reads them the same way)."""
+    calls = "\n    pyautogui.click(100, 100)\n    pyautogui.write('fish')\n    pyautogui.press('enter')"
+    indented = f"```python{calls}\n```"
+    assert _score(indented) == 1.0
+    assert _score(indented.replace("```python\n", "").replace("\n```", "")) == 1.0  # no fence
+    aliased = (
+        "import pyautogui as pg\npg.click(100, 100, button=pg.LEFT)\npg.write('fish')\npg.press('enter')"
+    )
+    assert _score(aliased) == 1.0
+    imported = "from pyautogui import click, write, press\nclick(100, 100)\nwrite('fish')\npress('enter')"
+    assert _score(imported) == 1.0
+    assert "'import os as pg' is not an action call" in score_script("import os as pg", GOLD).parse_error
+    assert "'pg.click' is not an action" in score_script("pg.click(100, 100)", GOLD).parse_error
+
+
 @pytest.mark.parametrize(
     ("script", "reason"),
     [
