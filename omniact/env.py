@@ -56,6 +56,7 @@ def suite_tasks() -> list[TaskSpec]:
             {"root": root, "split": split, "task_id": t.id},
             t.task[:80],
             env="palaestra.omniact.env:OmniActEnv",
+            seeded=False,  # one screenshot, one script: five seeds would ask the model five times
         )
         for t in load_split(root, split)
     ]

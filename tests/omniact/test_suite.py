@@ -62,6 +62,11 @@ def test_a_wrong_split_names_the_splits_there_and_the_right_one_runs(tmp_path: P
     assert "has no test.json (its splits: train; PALAESTRA_OMNIACT_SPLIT picks one)" in wrong.stderr
     right = _palaestra("list", "tasks", "--suite", "omniact", data=root, split="train")
     assert right.stdout.split() == ["omniact.7"], right.stderr
+    planned = _palaestra(
+        "eval", "--suite", "omniact", "--agent", "random", "--out", str(tmp_path / "r"), "--dry-run",
+        data=root, split="train",
+    )  # fmt: skip
+    assert "1 tasks (omniact.7) x seeds 0," in planned.stdout, planned.stdout  # no seed changes a task
 
 
 def test_the_report_gives_omniacts_data_set_scores_of_a_run(tmp_path: Path) -> None:
