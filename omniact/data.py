@@ -38,6 +38,8 @@ class OmniActTask:
     gold_script: str
     image: Path
     boxes: dict[str, Box]
+    #: Whether the environment shows agents the boxes (OmniACT's evaluation metadata; see `env`).
+    show_elements: bool = False
 
     def gold_boxes(self) -> list[Box | None]:
         """For each pointer action of the gold script, the box of its element: the one centred on

@@ -1,10 +1,14 @@
 """OmniACT as an offline environment, so that `palaestra eval` scores agents' scripts on it.
 
-One step per episode: the observation is the task, its screenshot and its labelled element boxes
-(as ``axtree`` lines and element records, so an agent may write ``click('3')``); the action is a
-PyAutoGUI script, parsed and never run, scored against the gold script. The reward is OmniACT's
-action score; success means a perfect one. The suite exists when ``PALAESTRA_OMNIACT`` names the
-data set's root (``PALAESTRA_OMNIACT_SPLIT`` picks the split, ``test`` by default).
+One step per episode: the observation is the task and its screenshot; the action is a PyAutoGUI
+script in the screenshot's pixels, parsed and never run, scored against the gold script. The reward
+is OmniACT's action score; success means a perfect one. The suite exists when ``PALAESTRA_OMNIACT``
+names the data set's root (``PALAESTRA_OMNIACT_SPLIT`` picks the split, ``test`` by default).
+
+The labelled element boxes are OmniACT's evaluation metadata, which its authors say must not be used
+for inference on the test set: they are hidden. ``PALAESTRA_OMNIACT_ELEMENTS=shown`` shows them (as
+``axtree`` lines and element records, so an agent may write ``click('3')``), for ablations with
+perfect grounding; such figures are not comparable with OmniACT's.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from palaestra.omniact.data import OmniActDataError, OmniActTask, load_entry, lo
 from palaestra.omniact.score import score_actions, scored_actions
 from palaestra.tasks.registry import TaskSpec, get_task_spec
 
+#: Whether agents see the data set's labelled element boxes: "hidden" (OmniACT's protocol) or "shown".
+ELEMENTS_ENV = "PALAESTRA_OMNIACT_ELEMENTS"
+
 
 def suite_tasks() -> list[TaskSpec]:
     """The `omniact` suite's entry point: the tasks of the split, when the data set is there."""
@@ -38,6 +45,9 @@ def suite_tasks() -> list[TaskSpec]:
             "(the folder of train.json and test.json)."
         )
     split = os.environ.get("PALAESTRA_OMNIACT_SPLIT", "test")
+    elements = os.environ.get(ELEMENTS_ENV, "hidden")
+    if elements not in ("hidden", "shown"):
+        raise SuiteUnavailable(f"{ELEMENTS_ENV}={elements!r}: say 'hidden' (the default) or 'shown'.")
     if not (Path(root) / f"{split}.json").is_file():
         splits = [s for s in ("train", "val", "test") if (Path(root) / f"{s}.json").is_file()]
         raise SuiteUnavailable(
@@ -53,7 +63,7 @@ def suite_tasks() -> list[TaskSpec]:
             f"omniact.{t.id}",
             "omniact",
             "palaestra.omniact.env:load_task",
-            {"root": root, "split": split, "task_id": t.id},
+            {"root": root, "split": split, "task_id": t.id, "show_elements": elements == "shown"},
             t.task[:80],
             env="palaestra.omniact.env:OmniActEnv",
             seeded=False,  # one screenshot, one script: five seeds would ask the model five times
@@ -62,12 +72,12 @@ def suite_tasks() -> list[TaskSpec]:
     ]
 
 
-def load_task(root: str, split: str, task_id: str) -> OmniActTask:
+def load_task(root: str, split: str, task_id: str, show_elements: bool = False) -> OmniActTask:
     """One task, reading its own files only (not the whole split's, once per episode)."""
     index = read_index(root, split)
     if task_id not in index:
         raise OmniActDataError(f"{split}.json under PALAESTRA_OMNIACT={root} has no task {task_id!r}.")
-    return load_entry(root, task_id, index[task_id])
+    return dataclasses.replace(load_entry(root, task_id, index[task_id]), show_elements=show_elements)
 
 
 def with_coordinates(task: OmniActTask, script: str) -> list[Action]:
@@ -77,6 +87,11 @@ def with_coordinates(task: OmniActTask, script: str) -> list[Action]:
     boxes = {str(i): box for i, box in enumerate(task.boxes.values(), 1)}
 
     def resolve(element_id: str) -> tuple[float, float]:
+        if not task.show_elements:
+            raise ActionError(
+                f"No element ids here ({element_id!r}): give x, y in the screenshot's pixels, "
+                "such as pyautogui.click(640, 400)."
+            )
         if element_id not in boxes:
             raise ActionError(f"No element {element_id!r}; use an id from the observation or x, y.")
         x1, y1, x2, y2 = boxes[element_id]
@@ -111,6 +126,8 @@ class OmniActEnv(PalaestraEnv):
         self._started = False
 
     def _elements(self) -> list[dict[str, Any]]:
+        if not self.task.show_elements:
+            return []
         out = []
         for i, (label, (x1, y1, x2, y2)) in enumerate(self.task.boxes.items(), 1):
             box = (x1, y1, x2 - x1, y2 - y1)

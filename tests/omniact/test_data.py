@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -82,13 +83,27 @@ def test_one_task_loads_without_reading_the_others(tmp_path: Path) -> None:
     index["9"] = {**ENTRY, "task": "data/tasks/desktop/finder/gone.txt"}  # broken, and not asked for
     (root / "test.json").write_text(json.dumps(index))
     assert load_task(str(root), "test", "2849").task == "Search for fish"
+    assert load_task(str(root), "test", "2849", show_elements=True).show_elements
     with pytest.raises(OmniActDataError, match="has no task '7'"):
         load_task(str(root), "test", "7")
 
 
-def test_omniact_env_scores_a_script_written_with_element_ids(tmp_path: Path) -> None:
+def test_the_element_boxes_are_hidden_from_agents_as_omniact_asks(tmp_path: Path) -> None:
+    """OmniACT's boxes are its evaluation metadata, not to be used for inference on the test set."""
     [task] = load_split(omniact_data_set(tmp_path))
     env = OmniActEnv(task)
+    obs, _ = env.reset(seed=0)
+    assert (obs["axtree"], list(obs["elements"])) == ("", [])
+    obs, reward, *_ = env.step("click('2')\nwrite('fish')\npress('enter')")
+    assert reward == 0.0 and "No element ids here ('2'): give x, y" in obs["last_action_error"]
+    env.reset(seed=1)
+    assert env.step("pyautogui.click(100, 100)\npyautogui.write('fish')\npyautogui.press('enter')")[1] == 1.0
+    env.close()
+
+
+def test_omniact_env_scores_a_script_written_with_element_ids_when_shown(tmp_path: Path) -> None:
+    [task] = load_split(omniact_data_set(tmp_path))
+    env = OmniActEnv(dataclasses.replace(task, show_elements=True))
     obs, _ = env.reset(seed=0)
     assert obs["axtree"].splitlines()[1] == "[2] search (90,90,20,20)" and obs["screenshot"].shape == (
         150,
@@ -120,7 +135,7 @@ def test_element_ids_resolve_to_exact_box_centres(tmp_path: Path) -> None:
         json.dumps({"thin": {"top_left": [1234.5615, 99.5], "bottom_right": [1234.5635, 100.5]}})
     )
     [task] = load_split(root)
-    env = OmniActEnv(task)
+    env = OmniActEnv(dataclasses.replace(task, show_elements=True))
     env.reset(seed=0)
     assert env.step("click('1')")[1] == 1.0
     env.close()

@@ -18,8 +18,12 @@ from palaestra.omniact.env import OmniActEnv
 GOLD = "pyautogui.click(100, 100)\npyautogui.write('fish')\npyautogui.press('enter')"
 
 
-def _palaestra(*args: str, data: Path | None = None, split: str = "") -> subprocess.CompletedProcess[str]:
+def _palaestra(
+    *args: str, data: Path | None = None, split: str = "", elements: str = ""
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PALAESTRA_OMNIACT")}
+    if elements:
+        env["PALAESTRA_OMNIACT_ELEMENTS"] = elements
     if data is not None:
         env["PALAESTRA_OMNIACT"] = str(data)
     if split:
@@ -67,6 +71,8 @@ def test_a_wrong_split_names_the_splits_there_and_the_right_one_runs(tmp_path: P
         data=root, split="train",
     )  # fmt: skip
     assert "1 tasks (omniact.7) x seeds 0," in planned.stdout, planned.stdout  # no seed changes a task
+    shown = _palaestra("list", "tasks", "--suite", "omniact", data=root, split="train", elements="all")
+    assert shown.returncode == 2 and "PALAESTRA_OMNIACT_ELEMENTS='all': say 'hidden'" in shown.stderr
 
 
 def test_the_report_gives_omniacts_data_set_scores_of_a_run(tmp_path: Path) -> None:
