@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from palaestra.errors import SuiteUnavailable
+from palaestra.errors import ActionError, SuiteUnavailable
 from palaestra.omniact.score import POINTER, Box, scored_actions
 
 LAYOUT = (
@@ -98,6 +98,10 @@ def load_entry(root: str | Path, task_id: str, entry: dict[str, str]) -> OmniAct
     text, script = parse_task_file(task_path.read_text())
     if not script:
         raise OmniActDataError(f"{task_path} has no 'Output Script:' line and gold script after it.")
+    try:
+        scored_actions(script)
+    except ActionError as exc:  # scored at every step: say so now, naming the file, not mid-run
+        raise OmniActDataError(f"{task_path}: its gold script does not parse: {exc}") from None
     boxes: dict[str, Box] = {}
     try:
         for label, b in json.loads(box_path.read_text()).items():

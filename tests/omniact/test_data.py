@@ -70,6 +70,14 @@ def test_a_split_file_not_in_omniacts_format_says_what_it_should_hold(
         load_split(root, "test")
 
 
+def test_a_gold_script_that_does_not_parse_is_named_at_load_not_mid_run(tmp_path: Path) -> None:
+    omniact_data_set(tmp_path, gold="pyautogui.click(100.0,100.0")
+    with pytest.raises(
+        OmniActDataError, match=r"task_1\.7\.txt: its gold script does not parse: Cannot parse"
+    ):
+        load_split(tmp_path, "test")
+
+
 def test_a_box_file_not_in_omniacts_format_is_named(tmp_path: Path) -> None:
     root = omniact_data_set(tmp_path)
     (root / ENTRY["box"]).write_text(json.dumps({"search": {"x": 1}}))
