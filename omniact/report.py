@@ -4,7 +4,8 @@ A run's summary averages each episode's reward (its own action score), while Omn
 over the data set: sequence score = sum(seq) / sum(gold seq) and action score =
 sum(max(seq - penalties, 0)) / sum(gold seq), so longer gold scripts weigh more. This module
 re-scores the scripts the run recorded against the data set named by ``PALAESTRA_OMNIACT`` (or
-``--data``) and prints both figures::
+``--data``) and prints both figures, with the click, key and write penalties as shares of the gold
+weight (as OmniACT's scorer prints them)::
 
     python -m palaestra.omniact.report results/omniact
 """
@@ -12,6 +13,7 @@ re-scores the scripts the run recorded against the data set named by ``PALAESTRA
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections import defaultdict
@@ -26,9 +28,14 @@ from palaestra.runs.store import RunStore
 
 
 def score_run(run_dir: str | Path, data: str | Path, split: str = "test") -> dict[str, dict[str, float]]:
-    """Per agent: OmniACT's ``sequence_score`` and ``action_score`` over the run's omniact episodes,
-    and ``episodes``, how many. An episode without a script (an error) scores 0 against its gold."""
-    tasks: dict[str, OmniActTask] = {f"omniact.{t.id}": t for t in load_split(data, split)}
+    """Per agent: OmniACT's ``sequence_score``, ``action_score`` and penalty shares over the run's
+    omniact episodes, and ``episodes``, how many. Each script scores as in its episode: one whose
+    step had an error (it did not parse, or named an element the episode did not show) scores 0,
+    and element ids the episode resolved are resolved again, whatever PALAESTRA_OMNIACT_ELEMENTS
+    says now."""
+    tasks: dict[str, OmniActTask] = {
+        f"omniact.{t.id}": dataclasses.replace(t, show_elements=True) for t in load_split(data, split)
+    }
     scores: dict[str, list[ScriptScore]] = defaultdict(list)
     with RunStore(run_dir, readonly=True) as store:
         for episode in store.episodes():
@@ -36,11 +43,13 @@ def score_run(run_dir: str | Path, data: str | Path, split: str = "test") -> dic
             if task is None:
                 continue
             steps = store.steps(episode["key"])
-            script = steps[0]["action"] if steps else ""
+            script, error = (steps[0]["action"] or "", steps[0]["error"] or "") if steps else ("", "no step")
             gold = scored_actions(task.gold_script)
             try:
+                if error:
+                    raise ActionError(error)
                 found = score_actions(with_coordinates(task, script), gold, task.gold_boxes())
-            except ActionError as exc:  # unparseable, or an unknown element id: 0, as in the episode
+            except ActionError as exc:  # 0, as in the episode
                 found = score_actions([], gold, parse_error=str(exc))
             scores[episode["agent"]].append(found)
     return {
@@ -71,10 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"omniact report: {args.run} has no episodes of the {args.split} split's tasks.", file=sys.stderr
         )
         return 2
-    print(f"{'agent':<20} {'episodes':>8} {'sequence score':>15} {'action score':>13}")
+    columns = ("sequence_score", "action_score", "click_penalty", "key_penalty", "write_penalty")
+    print(f"{'agent':<20} {'episodes':>8} " + " ".join(f"{c.replace('_', ' '):>14}" for c in columns))
     for agent, row in found.items():
-        episodes, sequence, action = int(row["episodes"]), row["sequence_score"], row["action_score"]
-        print(f"{agent:<20} {episodes:>8} {sequence:>15.3f} {action:>13.3f}")
+        print(f"{agent:<20} {int(row['episodes']):>8} " + " ".join(f"{row[c]:>14.3f}" for c in columns))
     return 0
 
 

@@ -6,7 +6,7 @@ from palaestra.agents.base import Agent, AgentStep
 from palaestra.envs.obs import Observation
 
 SCRIPTS = {
-    "Search for fish": "click(100, 100)\nwrite('fish')\npress('enter')",  # the search box's centre
+    "Search for fish": "click('1')\nwrite('fish')\npress('enter')",  # element 1 is the search box
     "Open help": "press('f2')",  # the right kind of action, the wrong key
 }
 

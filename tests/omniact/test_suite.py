@@ -86,7 +86,7 @@ def test_the_report_gives_omniacts_data_set_scores_of_a_run(tmp_path: Path) -> N
     agent = "palaestra.tests.omniact.fixed_agent:FixedScripts"
     args = ["eval", "--suite", "omniact", "--agent", agent, "--label", "fixed", "--seeds", "0"]
     args += ["--workers", "1", "--out", str(run)]
-    evaluated = _palaestra(*args, data=root, split="train")
+    evaluated = _palaestra(*args, data=root, split="train", elements="shown")  # for click('1')
     assert evaluated.returncode == 0, evaluated.stderr
     assert "0.50" in evaluated.stdout  # the summary's mean reward: 1 and 0
     code = "import sys; from palaestra.omniact.report import main; sys.exit(main(sys.argv[1:]))"
@@ -94,7 +94,9 @@ def test_the_report_gives_omniacts_data_set_scores_of_a_run(tmp_path: Path) -> N
     shown = subprocess.run([sys.executable, "-c", code, str(run)], capture_output=True, text=True, env=env)
     assert shown.returncode == 0, shown.stderr
     # Gold sequence scores 2.1 (three actions) and 0.1 (one); the wrong key loses the second's 0.1.
-    assert shown.stdout.splitlines()[1].split() == ["fixed", "2", "1.000", "0.955"]
+    # The element id the run resolved is resolved again though PALAESTRA_OMNIACT_ELEMENTS is unset now.
+    assert shown.stdout.splitlines()[0].split()[-2:] == ["write", "penalty"]
+    assert shown.stdout.splitlines()[1].split() == ["fixed", "2", "1.000", "0.955", "0.000", "0.045", "0.000"]
     missing = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env
     )
