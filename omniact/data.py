@@ -85,8 +85,11 @@ def read_index(root: str | Path, split: str = "test") -> dict[str, dict[str, str
     return index
 
 
-def load_entry(root: str | Path, task_id: str, entry: dict[str, str]) -> OmniActTask:
-    """One task of the split file, its files read and checked."""
+def load_entry(
+    root: str | Path, task_id: str, entry: dict[str, str], read: dict[Path, dict[str, Box]] | None = None
+) -> OmniActTask:
+    """One task of the split file, its files read and checked; `read` keeps box files already read
+    (OmniACT's screens serve several tasks each)."""
     root = Path(root)
     task_path, image, box_path = (root / entry[k] for k in ("task", "image", "box"))
     for what, key in (("task file", "task"), ("screenshot", "image"), ("box file", "box")):
@@ -102,18 +105,26 @@ def load_entry(root: str | Path, task_id: str, entry: dict[str, str]) -> OmniAct
         scored_actions(script)
     except ActionError as exc:  # scored at every step: say so now, naming the file, not mid-run
         raise OmniActDataError(f"{task_path}: its gold script does not parse: {exc}") from None
+    read = {} if read is None else read
+    if box_path not in read:
+        read[box_path] = read_boxes(box_path)
+    return OmniActTask(str(task_id), text, script, image, read[box_path])
+
+
+def read_boxes(path: Path) -> dict[str, Box]:
     boxes: dict[str, Box] = {}
     try:
-        for label, b in json.loads(box_path.read_text()).items():
+        for label, b in json.loads(path.read_text()).items():
             (x1, y1), (x2, y2) = b["top_left"], b["bottom_right"]
             boxes[label] = (float(x1), float(y1), float(x2), float(y2))
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise OmniActDataError(
-            f"{box_path} is not a box file ({exc!r}): it maps labels to "
+            f"{path} is not a box file ({exc!r}): it maps labels to "
             '{"top_left": [x, y], "bottom_right": [x, y]}.'
         ) from None
-    return OmniActTask(str(task_id), text, script, image, boxes)
+    return boxes
 
 
 def load_split(root: str | Path, split: str = "test") -> list[OmniActTask]:
-    return [load_entry(root, task_id, entry) for task_id, entry in read_index(root, split).items()]
+    read: dict[Path, dict[str, Box]] = {}
+    return [load_entry(root, task_id, entry, read) for task_id, entry in read_index(root, split).items()]
