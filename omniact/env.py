@@ -25,6 +25,8 @@ from PIL import Image
 from palaestra.envs.actions import get_action_set
 from palaestra.envs.actions.types import Action
 from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.desktop.actions import DesktopActionSet
+from palaestra.envs.desktop.parse import parse_pyautogui
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import ActionError, EnvStateError, SuiteUnavailable
@@ -34,6 +36,13 @@ from palaestra.tasks.registry import TaskSpec, get_task_spec
 
 #: Whether agents see the data set's labelled element boxes: "hidden" (OmniACT's protocol) or "shown".
 ELEMENTS_ENV = "PALAESTRA_OMNIACT_ELEMENTS"
+#: What the action set says to agents when the boxes are hidden: the desktop's own intro offers
+#: element ids from an accessibility tree, which an OmniACT screenshot does not come with.
+PIXELS_INTRO = (
+    "Write PyAutoGUI calls, one per line (the `pyautogui.` prefix is optional), with x, y in the\n"
+    "screenshot's pixels: pyautogui.click(640, 400). No elements are listed here, so element ids such "
+    "as click('12') do not apply."
+)
 
 
 def suite_tasks() -> list[TaskSpec]:
@@ -117,7 +126,10 @@ class OmniActEnv(PalaestraEnv):
         with Image.open(self.task.image) as image:
             self.pixels = np.asarray(image.convert("RGB"))
         height, width = self.pixels.shape[:2]
-        self.action_set = get_action_set("desktop")
+        shown = get_action_set("desktop")
+        self.action_set = (
+            shown if self.task.show_elements else DesktopActionSet("desktop", parse_pyautogui, PIXELS_INTRO)
+        )
         self.layout = ObservationLayout.of(["axtree", "elements", "screenshot"], (width, height))
         self.observation_space: spaces.Space[Observation] = self.layout.space()  # type: ignore[assignment]
         self.action_space = Unicode(max_length=20_000)

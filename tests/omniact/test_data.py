@@ -102,6 +102,7 @@ def test_the_element_boxes_are_hidden_from_agents_as_omniact_asks(tmp_path: Path
     env = OmniActEnv(task)
     obs, _ = env.reset(seed=0)
     assert (obs["axtree"], list(obs["elements"])) == ("", [])
+    assert "element ids such as click('12') do not apply" in env.action_set.describe()  # what agents read
     obs, reward, *_ = env.step("click('2')\nwrite('fish')\npress('enter')")
     assert reward == 0.0 and "No element ids here ('2'): give x, y" in obs["last_action_error"]
     env.reset(seed=1)
@@ -118,6 +119,7 @@ def test_omniact_env_scores_a_script_written_with_element_ids_when_shown(tmp_pat
         200,
         3,
     )
+    assert "you may give an element id" in env.action_set.describe()
     obs, reward, terminated, _, info = env.step("click('2')\nwrite('fish')\npress('enter')")
     assert reward == 1.0 and terminated and info["success"]
     again = env.step("click('2')\nwrite('fish')\npress('enter')")
