@@ -31,6 +31,7 @@ from palaestra.envs.loop import LoopStopped
 from palaestra.envs.obs import ObsConfig, Observation
 from palaestra.envs.page_address import where
 from palaestra.errors import check_choice
+from palaestra.whole_numbers import whole_number
 
 OVER = "The episode is over (reward {reward:g}): call no more tools."
 #: What the model is shown besides the text: nothing, the screenshot, or the screenshot with each
@@ -39,17 +40,6 @@ VISIONS = ("none", "screenshot", "som")
 #: An answer: text, or with ``vision`` the content parts TRL passes to a vision-language model (an
 #: image, then the text).
 Reply = str | list[dict[str, Any]]
-
-
-def whole_number(value: Any) -> Any:
-    """``value`` as a whole number when it reads as one (``"100"``, ``10.0``), else as given: a model
-    writes numbers as strings now and then, and anything else goes to the action parser, whose
-    refusal the model reads as the action's error (a Python exception would reach it as a traceback
-    message and count as a failed tool call)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        return value
 
 
 def _close_quietly(env: PalaestraEnv) -> None:

@@ -7,7 +7,8 @@ OSWorld's DONE/FAIL do, and the task is judged then, at the step limit, or when 
 
 from __future__ import annotations
 
-from palaestra.envs.tool_env import Reply, ToolEnv, whole_number
+from palaestra.envs.tool_env import Reply, ToolEnv
+from palaestra.whole_numbers import whole_number
 
 
 class DesktopToolEnv(ToolEnv):
