@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from palaestra.server.cli import recording_flags
 from palaestra.ui.links import DEFAULT_HOST, DEFAULT_PORT, base_url, browsable_url
 
 TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
@@ -28,7 +29,7 @@ def add_parser(sub: Any, epilog: str = "") -> None:
     p.add_argument("--max-live", type=int, default=4, help=what)
     what = "seconds before an environment left alone is closed (default: 600)"
     p.add_argument("--idle-timeout", type=float, default=600.0, help=what)
-    p.add_argument("--trajectories", default="", metavar="DIR", help="record every live episode under DIR")
+    recording_flags(p, "record every live episode under DIR")
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -47,6 +48,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     config = ServerConfig(
         host=args.host, port=args.port, tokens=(token,) if token else (), max_sessions=args.max_live,
         idle_timeout=args.idle_timeout, trajectories=args.trajectories,
+        max_recording_bytes=args.max_recording_size,
     )  # fmt: skip
     config = config.with_generated_token()[0].check()
     here = browsable_url(config.host, config.port)
