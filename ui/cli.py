@@ -30,6 +30,11 @@ def add_parser(sub: Any, epilog: str = "") -> None:
     what = "seconds before an environment left alone is closed (default: 600)"
     p.add_argument("--idle-timeout", type=float, default=600.0, help=what)
     recording_flags(p, "record every live episode under DIR")
+    p.add_argument(
+        "--allow-agent-module", action="append", default=[], metavar="PREFIX",
+        help="let the live page ask `module:Class` agents of this module and its submodules (repeat "
+             "for several; registered agents are always allowed): the module is imported in the server",
+    )  # fmt: skip
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -37,6 +42,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from palaestra.server.run import serve
     from palaestra.ui.mount import ui_extension
     from palaestra.ui.roots import UiRoots
+    from palaestra.ui.webapp import UiOptions
 
     runs = args.runs or [("results" if Path("results").is_dir() else ".")]
     missing = [r for r in runs if not Path(r).is_dir()]
@@ -61,5 +67,6 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if base_url() != here:  # `palaestra show` and the HTML report link episodes to base_url()
         print(f"  Links printed by `palaestra show` and in reports open {base_url()}; "
               f"export PALAESTRA_UI_URL={here} to have them open here.")  # fmt: skip
-    serve(config, [ui_extension(roots)], log_level="warning")
+    options = UiOptions(agent_modules=tuple(args.allow_agent_module))
+    serve(config, [ui_extension(roots, options)], log_level="warning")
     return 0
