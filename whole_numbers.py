@@ -34,3 +34,12 @@ def whole_number(value: Any) -> Any:
             return value
         return int(number) if math.isfinite(number) and number.is_integer() else value
     return value
+
+
+def as_element_id(value: Any) -> str | None:
+    """An element id as models write it: a string as it is, a whole number (``12``, ``12.0``) as
+    its digits; None for anything else (``12.5``, ``true``), which names no element."""
+    if isinstance(value, str):
+        return value
+    number = whole_number(value)
+    return str(number) if isinstance(number, int) and not isinstance(number, bool) else None

@@ -17,7 +17,7 @@ from pydantic import BeforeValidator, Field, ValidationError
 
 from palaestra.server.http import field_errors
 from palaestra.server.sessions import Session, SessionManager
-from palaestra.whole_numbers import whole_number
+from palaestra.whole_numbers import as_element_id
 
 #: What a tool answers once the task has ended the episode, instead of the environment's "call
 #: reset()", which no tool does.
@@ -38,11 +38,9 @@ def element_ref(value: Any) -> Any:
     """An element id as a model writes it: a string (``"15"``, as the snapshot shows it) as is, a
     whole number (``15``, ``15.0``: small models write ids as numbers) as its digits. Anything else
     (``15.5``, ``true``) is refused, naming what an id is, rather than read as another element."""
-    if isinstance(value, str):
-        return value
-    number = whole_number(value)
-    if isinstance(number, int) and not isinstance(number, bool):
-        return str(number)
+    found = as_element_id(value)
+    if found is not None:
+        return found
     raise ValueError(
         "an element id is the number in brackets before the element in the snapshot, written as a "
         f"string ('15') or a whole number (15); got {value!r}"
