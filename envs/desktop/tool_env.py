@@ -21,6 +21,12 @@ SCROLL = ToolForm('scroll(clicks=-3, element_id="12")')
 SEND_MESSAGE = ToolForm('send_message(text="The answer is 42.")')
 
 
+def _element(value: object) -> object:
+    """An element id for a pointer tool: ``None`` is written as an empty id, which the parser
+    refuses (PyAutoGUI's ``click(None)`` would click wherever the pointer is)."""
+    return "" if value is None else id_text(value)
+
+
 class DesktopToolEnv(ToolEnv):
     """A desktop task's episode through the tools a computer-use agent needs."""
 
@@ -32,7 +38,7 @@ class DesktopToolEnv(ToolEnv):
         Args:
             element_id: The element's id, the number in brackets before it in the screen's text.
         """
-        return self._act(f"click({id_text(element_id)!r})", CLICK)
+        return self._act(f"click({_element(element_id)!r})", CLICK)
 
     def double_click(self, element_id: str) -> Reply:
         """Double-click an element on the screen (to open a file, select a word).
@@ -40,7 +46,7 @@ class DesktopToolEnv(ToolEnv):
         Args:
             element_id: The element's id, the number in brackets before it in the screen's text.
         """
-        return self._act(f"doubleClick({id_text(element_id)!r})", DOUBLE_CLICK)
+        return self._act(f"doubleClick({_element(element_id)!r})", DOUBLE_CLICK)
 
     def right_click(self, element_id: str) -> Reply:
         """Right-click an element on the screen (to open its context menu).
@@ -48,7 +54,7 @@ class DesktopToolEnv(ToolEnv):
         Args:
             element_id: The element's id, the number in brackets before it in the screen's text.
         """
-        return self._act(f"rightClick({id_text(element_id)!r})", RIGHT_CLICK)
+        return self._act(f"rightClick({_element(element_id)!r})", RIGHT_CLICK)
 
     def type_text(self, text: str) -> Reply:
         """Type text with the keyboard into whatever has the focus.

@@ -116,3 +116,4 @@ def test_a_refused_tool_call_is_told_in_the_tools_own_terms() -> None:
             parse(written)
         assert form.told(str(refused.value)) == told
     assert env.click(12) == "click('12')"  # an id written as a number is that id
+    assert env.click(None) == "click('')"  # type: ignore[arg-type]  # refused, not a click at the pointer
