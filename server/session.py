@@ -107,7 +107,9 @@ class Session:
     async def reset(self, seed: int | None = None, episode_id: str | None = None) -> StepOutcome:
         self._stop_recording()  # the episode before, if it was left unfinished
         if self.record_root is not None and self.recording_budget is not None:
-            self.recording_budget.check(f"Recording session {self.id}'s next episode")
+            await asyncio.to_thread(
+                self.recording_budget.check, f"Recording session {self.id}'s next episode"
+            )
         started = time.perf_counter()
         obs, info = await self.env.areset(seed=seed)
         self.env_s = time.perf_counter() - started

@@ -141,7 +141,7 @@ class SessionManager:
                 "record: this server records no trajectories (start it with --trajectories DIR)."
             )
         if record and self.recording_budget is not None:
-            self.recording_budget.check("record")
+            await asyncio.to_thread(self.recording_budget.check, "record")  # the first walks DIR
         if len(self.sessions) + self._creating >= self.config.max_sessions:
             raise CapacityError(
                 f"The server holds its maximum of {self.config.max_sessions} sessions; close one "
