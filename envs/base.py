@@ -34,6 +34,17 @@ StepResult = tuple[Observation, float, bool, bool, dict[str, Any]]
 EPISODE_OVER = "The episode is over; call reset() to start a new one."
 
 
+def no_error() -> dict[str, str]:
+    """``info["error"]`` of a step the machinery did not fail: an empty dict, not None.
+
+    A failed step's is a dict (``kind``, ``message``); Gymnasium's vector environments stack a
+    dict-valued info key per key, with masks (``info["error"]["_kind"]`` says which environments
+    failed), and stacking a dict beside None raised AttributeError, so one environment's crash
+    stopped the whole vector. Falsy, as None was: ``if info["error"]`` still reads the same. A new
+    dict each time, since callers keep infos."""
+    return {}
+
+
 class PalaestraEnv(gym.Env[Observation, str]):
     """Base class of Palaestra's environments. Subclasses implement the ``a*`` coroutines."""
 

@@ -22,7 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions.limits import ActionLimits
 from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
-from palaestra.envs.base import EPISODE_OVER, StepResult, failed_step
+from palaestra.envs.base import EPISODE_OVER, StepResult, failed_step, no_error
 from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
 from palaestra.envs.browser_teardown import BrowserTeardown
 from palaestra.envs.obs import Observation
@@ -137,7 +137,7 @@ class BrowserSteps(BrowserTeardown):
             "task_info": verdict.raw,
             "messages": list(episode.state.messages),
             "infeasible": episode.state.infeasible,
-            "error": None,
+            "error": no_error(),
         }
         if ran.not_run:  # the task ended before these ran
             info["actions_not_run"] = ran.not_run

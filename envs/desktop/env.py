@@ -28,7 +28,7 @@ import numpy as np
 from gymnasium import spaces
 
 from palaestra.envs.actions import ActionSet, get_action_set
-from palaestra.envs.base import EPISODE_OVER, StepResult
+from palaestra.envs.base import EPISODE_OVER, StepResult, no_error
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.episode_requests import episode_request, missing_programs
 from palaestra.envs.desktop.judging import FATAL_KINDS, DesktopJudging
@@ -228,7 +228,7 @@ class DesktopEnv(DesktopJudging):
             **judged,
             "messages": list(self._messages),
             "infeasible": "said fail()" if said_fail else None,
-            "error": None,
+            "error": no_error(),
         }
         return obs, reward, terminated, False, info
 
