@@ -66,6 +66,10 @@ class PalaestraEnv(gym.Env[Observation, str]):
     _done: bool = False
     #: Steps taken in the current episode, counted against ``max_steps`` (`_counted`).
     _steps: int = 0
+    #: Whether ``aclose`` ran since the last reset: ``close()`` then has nothing left to do (on an
+    #: asyncio program's loop, running ``aclose`` again from the sync face raised), and a step says
+    #: the environment was closed. Each environment's ``aclose`` sets it and ``areset`` clears it.
+    _closed: bool = False
 
     @abstractmethod
     async def areset(
@@ -199,7 +203,7 @@ class PalaestraEnv(gym.Env[Observation, str]):
         return loop_mod.run_sync(self.arender())
 
     def close(self) -> None:
-        if self._started_on_a_loop():
+        if self._started_on_a_loop() and not self._closed:
             loop_mod.run_sync(self.aclose())
         super().close()
 

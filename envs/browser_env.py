@@ -208,6 +208,7 @@ class BrowserEnv(BrowserJudging):
     ) -> tuple[Obs, dict[str, Any]]:
         self._bind_loop()
         self.seed_rng(seed)
+        self._closed, self._failure = False, None
         episode_seed = int(seed) if seed is not None else draw_seed(self.np_random)
         self._drawing_seeds = seed is None
         await self._warm_task()

@@ -147,6 +147,7 @@ class DesktopEnv(DesktopJudging):
     ) -> tuple[Observation, dict[str, Any]]:
         self._bind_loop()
         self.seed_rng(seed)
+        self._closed = False
         episode_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**31 - 1))
         started = time.perf_counter()
         if not self.keep_display and self._client is not None:
@@ -271,6 +272,7 @@ class DesktopEnv(DesktopJudging):
             await self._client.close()
             self._client = None
         self._home, self._done = None, True  # a step now says to reset, not start a desktop with no apps
+        self._closed = True
 
     async def arender(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array" or self._last_obs is None:
