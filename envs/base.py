@@ -15,13 +15,14 @@ import copy
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import gymnasium as gym
 import numpy as np
 
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.obs import Observation, ObservationLayout
+from palaestra.envs.options import check_options
 from palaestra.errors import ConfigError, EnvStateError
 
 if TYPE_CHECKING:
@@ -70,6 +71,11 @@ class PalaestraEnv(gym.Env[Observation, str]):
     #: asyncio program's loop, running ``aclose`` again from the sync face raised), and a step says
     #: the environment was closed. Each environment's ``aclose`` sets it and ``areset`` clears it.
     _closed: bool = False
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        """Refuse an option the environment does not take, naming the closest one (`options`)."""
+        check_options(cls, kwargs)
+        return super().__new__(cls)
 
     @abstractmethod
     async def areset(
