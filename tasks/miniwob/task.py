@@ -135,4 +135,4 @@ class MiniWoBTask(Task):
 
 def left_the_problem(why: str) -> Evaluation:
     """The verdict of an episode whose problem's page the agent left: over, failed."""
-    return Evaluation(reward=-1.0, done=True, success=False, raw={"error": why})
+    return Evaluation(reward=-1.0, done=True, success=False, raw={"reason": why})

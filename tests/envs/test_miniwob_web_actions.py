@@ -37,7 +37,7 @@ def test_going_elsewhere_ends_the_episode_as_a_failure(make_env: MakeEnv) -> Non
     env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step("goto('about:blank')")
     assert (terminated, truncated, info["success"], info["error"]) == (True, False, False, {})
-    assert reward == -1.0 and "left" in info["task_info"]["error"]
+    assert reward == -1.0 and "left" in info["task_info"]["reason"]
     assert obs["url"] == "about:blank"
 
 
@@ -46,5 +46,5 @@ def test_closing_the_task_page_ends_the_episode_as_a_failure(make_env: MakeEnv) 
     env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step("new_tab()\ntab_focus(0)\ntab_close()")
     assert (terminated, truncated, info["success"], info["error"]) == (True, False, False, {})
-    assert reward == -1.0 and "closed" in info["task_info"]["error"]
+    assert reward == -1.0 and "closed" in info["task_info"]["reason"]
     assert obs["last_action_error"] == "" and len(obs["open_pages"]) == 1
