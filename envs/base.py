@@ -206,6 +206,13 @@ class PalaestraEnv(gym.Env[Observation, str]):
         return loop_mod.run_sync(self.astep(action))
 
     def render(self) -> np.ndarray | None:
+        if self.render_mode is None:  # as Gymnasium's own environments say, rather than a silent None
+            gym.logger.warn(
+                f"{type(self).__name__}.render() returns None without a render mode: make the "
+                "environment with render_mode='rgb_array' (gym.make(id, render_mode='rgb_array')) "
+                "for the screen as an array."
+            )
+            return None
         return loop_mod.run_sync(self.arender())
 
     def close(self) -> None:

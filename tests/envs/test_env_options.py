@@ -31,3 +31,21 @@ def test_known_options_still_work() -> None:
     env = gym.make("palaestra/miniwob.click-test", step_timeout=5.0, render_mode="rgb_array")
     assert env.unwrapped.step_timeout == 5.0  # type: ignore[attr-defined]
     env.close()
+
+
+def test_render_without_a_render_mode_says_how_to_get_frames() -> None:
+    """It returned None in silence; Gymnasium's own environments warn."""
+    env = gym.make("palaestra/miniwob.click-test")
+    try:
+        env.reset(seed=0)
+        with pytest.warns(UserWarning, match="render_mode='rgb_array'"):
+            assert env.render() is None
+    finally:
+        env.close()
+    env = gym.make("palaestra/miniwob.click-test", render_mode="rgb_array")
+    try:
+        env.reset(seed=0)
+        frame = env.render()
+        assert frame is not None and frame.shape == (320, 500, 3)
+    finally:
+        env.close()
