@@ -127,8 +127,13 @@ class MiniWoBTask(Task):
             return left_the_problem("The agent left the problem's page for another.")
         raw_reward = float(raw["raw_reward"] or 0.0)
         done = bool(raw["done"])
+        # Numbers as floats: JavaScript's whole numbers arrive as ints, and Gymnasium's vector
+        # environments type a stacked info key by its first environment's value (a later 0.33 read 0).
+        raw["reward"], raw["raw_reward"] = float(raw["reward"] or 0.0), raw_reward
         if raw["error"] is None:
             del raw["error"]
+        else:
+            raw["error"] = float(raw["error"])
         success = done and succeeded(self.task, raw_reward, raw.get("error"))
         return Evaluation(reward=raw_reward if done else 0.0, done=done, success=success, raw=raw)
 

@@ -129,3 +129,21 @@ def test_vector_infos_stack_an_error_of_one_environment() -> None:
         assert list(info["_error"]) == [True, True, True]
     finally:
         envs.close()
+
+
+def test_vector_infos_keep_a_partial_miniwob_reward() -> None:
+    """MiniWoB++'s state in ``info["task_info"]`` holds its rewards as floats: JavaScript's 0 came
+    as the int 0, Gymnasium typed the stacked array by the first environment's value, and a second
+    environment's partial reward (a third of click-checkboxes' boxes) read 0 there."""
+    envs = gym.vector.SyncVectorEnv([lambda: gym.make("palaestra/miniwob.click-checkboxes")] * 2)
+    try:
+        obs, _ = envs.reset(seed=[2, 2])
+        goal, elements = obs["goal"][1], obs["elements"][1]
+        assert goal == "Select fzzqo, NYYyS82 and click Submit."
+        box = next(e["id"] for e in elements if e["role"] == "checkbox" and e["name"] == "fzzqo")
+        submit = next(e["id"] for e in elements if e["tag"] == "button")
+        _, reward, terminated, _, info = envs.step(["noop(0)", f"click('{box}')\nclick('{submit}')"])
+        assert list(terminated) == [False, True] and 0 < reward[1] < 1
+        assert list(info["task_info"]["raw_reward"]) == [0.0, reward[1]]
+    finally:
+        envs.close()
