@@ -191,8 +191,16 @@ class PalaestraEnv(gym.Env[Observation, str]):
     def goal(self) -> str:
         """The current episode's goal in words."""
 
-    def seed_rng(self, seed: int | None) -> None:
-        """Seed ``np_random`` as Gymnasium's ``reset`` does; call it first in ``areset``."""
+    def seed_rng(self, seed: int | None, options: dict[str, Any] | None = None) -> None:
+        """Seed ``np_random`` as Gymnasium's ``reset`` does; call it first in ``areset``, with the
+        reset's ``options``: none are taken (a task is chosen when the environment is made, its
+        problem by the seed), and one given was ignored in silence."""
+        if options:
+            raise ConfigError(
+                f"{type(self).__name__}.reset() takes no options, got {sorted(map(str, options))}: "
+                "choose the task when making the environment (gym.make('palaestra/<task>')) and its "
+                "problem with reset(seed=...)."
+            )
         gym.Env.reset(self, seed=seed)
 
     # -- sync face --------------------------------------------------------------------------------

@@ -146,7 +146,7 @@ class DesktopEnv(DesktopJudging):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
         self._bind_loop()
-        self.seed_rng(seed)
+        self.seed_rng(seed, options)
         self._closed = False
         episode_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**31 - 1))
         started = time.perf_counter()

@@ -11,7 +11,7 @@ import pytest
 
 from palaestra.envs import BrowserEnv
 from palaestra.envs.base import EPISODE_OVER
-from palaestra.errors import EnvStateError
+from palaestra.errors import ConfigError, EnvStateError
 from palaestra.tasks.page import PageTask
 
 PAGES = Path(__file__).parent / "pages"
@@ -61,3 +61,12 @@ def test_close_after_aclose_on_a_running_loop_does_nothing() -> None:
             await env.host.close()
 
     asyncio.run(main())
+
+
+def test_reset_options_are_refused_not_ignored(make_env: MakeEnv) -> None:
+    """``reset(options={"task": ...})`` went on with the same task, the options unread."""
+    env = make_env("miniwob.click-test")
+    with pytest.raises(ConfigError, match=r"takes no options, got \['task'\]"):
+        env.reset(seed=0, options={"task": "miniwob.click-button"})
+    obs, _ = env.reset(seed=0, options={})
+    assert obs["goal"] == "Click the button."
