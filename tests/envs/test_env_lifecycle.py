@@ -7,8 +7,10 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+import gymnasium as gym
 import pytest
 
+import palaestra  # noqa: F401  (registers the Gymnasium ids)
 from palaestra.envs import BrowserEnv
 from palaestra.envs.base import EPISODE_OVER
 from palaestra.errors import ConfigError, EnvStateError
@@ -70,3 +72,23 @@ def test_reset_options_are_refused_not_ignored(make_env: MakeEnv) -> None:
         env.reset(seed=0, options={"task": "miniwob.click-button"})
     obs, _ = env.reset(seed=0, options={})
     assert obs["goal"] == "Click the button."
+
+
+def test_gym_make_offers_the_async_face() -> None:
+    """``await gym.make(id).areset()`` was an AttributeError: Gymnasium 1.x wrappers forward no
+    attributes. The step limit given to ``gym.make`` holds on the async face too."""
+
+    async def main() -> tuple[float, bool, bool]:
+        env = gym.make("palaestra/miniwob.click-test", max_episode_steps=2)
+        try:
+            await env.areset(seed=0)  # type: ignore[attr-defined]
+            assert "click" in env.action_set  # type: ignore[attr-defined]
+            _, _, _, truncated, _ = await env.astep("noop(0)")  # type: ignore[attr-defined]
+            assert not truncated
+            _, reward, terminated, truncated, _ = await env.astep("noop(0)")  # type: ignore[attr-defined]
+            return reward, terminated, truncated
+        finally:
+            await env.aclose()  # type: ignore[attr-defined]
+            await env.unwrapped.host.close()  # type: ignore[attr-defined]
+
+    assert asyncio.run(main()) == (0.0, False, True)
