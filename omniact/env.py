@@ -24,7 +24,7 @@ from PIL import Image
 
 from palaestra.envs.actions import get_action_set
 from palaestra.envs.actions.types import Action
-from palaestra.envs.base import PalaestraEnv, StepResult
+from palaestra.envs.base import PalaestraEnv, StepResult, no_error
 from palaestra.envs.desktop.actions import DesktopActionSet
 from palaestra.envs.desktop.parse import parse_pyautogui
 from palaestra.envs.obs import Observation, ObservationLayout
@@ -184,7 +184,7 @@ class OmniActEnv(PalaestraEnv):
     async def areset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
-        self.seed_rng(seed)
+        self.seed_rng(seed, options)
         self._started, self._done = True, False
         return self._observe(), {"seed": seed or 0, "task": f"omniact.{self.task.id}"}
 
@@ -194,11 +194,11 @@ class OmniActEnv(PalaestraEnv):
         try:
             actions = with_coordinates(self.task, action)
         except ActionError as exc:
-            return self._observe(action, str(exc)), 0.0, True, False, {"success": False, "error": None}
+            return self._observe(action, str(exc)), 0.0, True, False, {"success": False, "error": no_error()}
         score = score_actions(actions, scored_actions(self.task.gold_script), self.task.gold_boxes())
         info = {
             "success": score.action >= 0.999,
-            "error": None,
+            "error": no_error(),
             "task_info": {
                 "action_score": score.action,
                 "sequence_score": score.sequence / (score.gold_sequence or 1),

@@ -186,7 +186,7 @@ class RemoteEnv(PalaestraEnv):
     async def areset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
-        self.seed_rng(seed)
+        self.seed_rng(seed, options)
         started = time.perf_counter()
         sid = await self._open()
         try:

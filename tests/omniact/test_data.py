@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from palaestra.errors import ConfigError
 from palaestra.omniact import load_split
 from palaestra.omniact.data import OmniActDataError
 from palaestra.omniact.env import OmniActEnv, load_task
@@ -121,7 +122,7 @@ def test_omniact_env_scores_a_script_written_with_element_ids_when_shown(tmp_pat
     )
     assert "you may give an element id" in env.action_set.describe()
     obs, reward, terminated, _, info = env.step("click('2')\nwrite('fish')\npress('enter')")
-    assert reward == 1.0 and terminated and info["success"]
+    assert reward == 1.0 and terminated and info["success"] and info["error"] == {}  # stacks in vectors
     again = env.step("click('2')\nwrite('fish')\npress('enter')")
     assert again[1:4] == (0.0, True, False)  # the end's reward is paid once (`PalaestraEnv.astep`)
     env.reset(seed=1)
@@ -133,6 +134,8 @@ def test_omniact_env_scores_a_script_written_with_element_ids_when_shown(tmp_pat
     env.reset(seed=3)
     obs, reward, *_ = env.step("pyautogui.click(100, 100")
     assert reward == 0.0 and "Cannot parse the script" in obs["last_action_error"]
+    with pytest.raises(ConfigError, match="takes no options"):
+        env.reset(seed=4, options={"task": "another"})  # refused, not ignored
     env.close()
 
 

@@ -19,6 +19,7 @@ import pytest
 from palaestra.cli import main
 from palaestra.envs import make_env
 from palaestra.envs.obs import ObsConfig
+from palaestra.errors import ConfigError
 from palaestra.runs.episode import EpisodeWorker
 from palaestra.runs.results import load_rows
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
@@ -39,6 +40,8 @@ def test_remote_env_is_a_gymnasium_environment(server: ServerThread) -> None:
         assert env.observation_space.contains(obs)
         obs, reward, terminated, truncated, info = env.step("click('15')")
         assert (reward, terminated, truncated, info["success"]) == (1.0, True, False, True)
+        with pytest.raises(ConfigError, match="takes no options"):
+            env.reset(seed=3, options={"task": "miniwob.enter-text"})  # refused, not ignored
         sid = env.session_id
         assert sid in server.context.sessions.sessions
     finally:
