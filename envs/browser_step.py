@@ -33,8 +33,9 @@ from palaestra.errors import (
     EnvStateError,
     InfrastructureError,
     PageHungError,
+    PalaestraError,
 )
-from palaestra.tasks.base import EpisodeState, Task
+from palaestra.tasks.base import EpisodeState, Evaluation, Task, checked_verdict, evaluate_failed, task_label
 
 Obs = Observation
 #: Action strings longer than this are parsed in a worker thread: at the 10,000-character limit
@@ -52,6 +53,8 @@ class BrowserSteps(BrowserTeardown):
     #: A step's actions get this share of the step's timeout; settling and observing the rest.
     actions_timeout: float
     action_limits: ActionLimits
+    #: Whether the step is waiting on the task's evaluate (`_verdict`).
+    _evaluating: bool = False
     _goal: str
     _tools_text: str
     _last_obs: Obs | None
@@ -76,10 +79,13 @@ class BrowserSteps(BrowserTeardown):
         except PageHungError as exc:
             kind, message = "step_timeout", f"{exc} The episode ends here."
         except TimeoutError:
-            kind, message = (
-                "step_timeout",
-                f"The step took longer than {self.step_timeout} s; the page hangs.",
+            hung = (
+                f"the task {task_label(self.task)} was still in its evaluate (a bug in the task's code?)"
+                if self._evaluating
+                else "the page hangs"
             )
+            kind, message = "step_timeout", f"The step took longer than {self.step_timeout} s; {hung}."
+
         except BrowserCrashedError as exc:
             kind, message = exc.kind, f"The browser stopped during the step: {exc}"
         except InfrastructureError as exc:  # a task's own infrastructure: a site process that stopped
@@ -104,6 +110,7 @@ class BrowserSteps(BrowserTeardown):
         self, episode: BrowserEpisode, action: str, early_stop: str | None = None
     ) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         timings: dict[str, float] = {}
+        self._evaluating = False
         t0 = time.perf_counter()
         episode.state.tool_results.clear()  # the next observation shows this step's answers only
         if episode.navigations is not None:
@@ -123,7 +130,7 @@ class BrowserSteps(BrowserTeardown):
         episode.blocked.clear()
         # The task's verdict and the observation both only read the settled page: ask together.
         verdict, obs = await asyncio.gather(
-            self.task.evaluate(
+            self._verdict(
                 episode.state.page,
                 EpisodeState(episode.state.messages, episode.state.infeasible, early_stop),
             ),
@@ -145,6 +152,22 @@ class BrowserSteps(BrowserTeardown):
             info["tool_calls"] = list(episode.state.tool_results)
         self.timings = timings
         return obs, float(verdict.reward), terminated, False, info
+
+    async def _verdict(self, page: Any, state: EpisodeState) -> Evaluation:
+        """The task's verdict; a task whose code raises or answers no verdict ends the episode
+        with a ``TaskError`` (``task_error``) naming it. ``_evaluating`` stays set while it runs and
+        when it is cancelled, so that a step that times out in it says the task's code hung."""
+        self._evaluating = True
+        try:
+            verdict = await self.task.evaluate(page, state)
+        except (PalaestraError, PlaywrightError):  # the machinery's failures keep their kinds
+            self._evaluating = False
+            raise
+        except Exception as exc:
+            self._evaluating = False
+            raise evaluate_failed(self.task, exc) from exc
+        self._evaluating = False
+        return checked_verdict(self.task, verdict)
 
     async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
         try:

@@ -6,10 +6,14 @@ A task never talks to the agent. The environment shows the agent the goal and th
 
 from __future__ import annotations
 
+import math
+import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from palaestra.errors import TaskError
 
 if TYPE_CHECKING:  # only annotations: listing tasks must not import a browser driver
     from playwright.async_api import Page
@@ -154,3 +158,37 @@ class Task(ABC):
         decides once all its actions ran.
         """
         return False
+
+
+def task_label(task: object) -> str:
+    """The task's name and class, as an error about its code names them (``mine.pick`` in
+    ``mytasks.PickGreen``): the author finds the code to fix."""
+    cls = type(task)
+    name = getattr(task, "name", "") or "?"
+    return f"`{name}` ({cls.__module__}.{cls.__qualname__})"
+
+
+def evaluate_failed(task: object, exc: Exception) -> TaskError:
+    """A task's ``evaluate`` that raised, as the episode's error: the exception and where to look."""
+    return TaskError(
+        f"The task {task_label(task)} failed in its evaluate: {type(exc).__name__}: {exc}. "
+        "This is a bug in the task's code, not the agent's doing; fix its evaluate and run the "
+        "episode again."
+    )
+
+
+def checked_verdict(task: object, verdict: object) -> Evaluation:
+    """``verdict`` if it is one a run can record: an ``Evaluation`` whose reward is a finite number
+    (a bool, a text or NaN would be stored as a reward no one can compare); else a ``TaskError``."""
+    if not isinstance(verdict, Evaluation):
+        problem = f"returned {type(verdict).__name__} {verdict!r:.80}, not an Evaluation"
+    elif isinstance(verdict.reward, bool) or not isinstance(verdict.reward, numbers.Real):
+        problem = f"returned a reward of type {type(verdict.reward).__name__} ({verdict.reward!r:.40})"
+    elif not math.isfinite(float(verdict.reward)):
+        problem = f"returned the reward {verdict.reward}"
+    else:
+        return verdict
+    raise TaskError(
+        f"The task {task_label(task)} {problem}. Its evaluate must return "
+        "Evaluation(reward=<a finite number>, done=..., success=...)."
+    )

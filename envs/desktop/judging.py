@@ -27,6 +27,8 @@ from palaestra.envs.desktop.episode_requests import (
 )
 from palaestra.envs.desktop.tree import DesktopTree
 from palaestra.envs.obs import Observation
+from palaestra.errors import PalaestraError, TaskError
+from palaestra.tasks.base import checked_verdict, evaluate_failed
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask, Judging
 from palaestra.tasks.desktop.live_steps import LiveStep, RunCommand
 
@@ -72,7 +74,7 @@ class DesktopJudging(PalaestraEnv):
             return await asyncio.wait_for(step, self.step_timeout)
         except TimeoutError:
             kind, message = "step_timeout", f"The step took longer than {self.step_timeout} s."
-        except SessionFailure as exc:
+        except (SessionFailure, TaskError) as exc:
             kind, message = exc.kind, str(exc)
         if self._client is not None and kind in FATAL_KINDS | {"step_timeout"}:
             await self._client.close()
@@ -153,7 +155,12 @@ class DesktopJudging(PalaestraEnv):
                 if pdf is not None:
                     (printed / f"{index}.pdf").write_bytes(pdf)
                     outcome.printed_pages[url] = printed / f"{index}.pdf"
-            verdict = self.task.evaluate(outcome)
+            try:
+                verdict = checked_verdict(self.task, self.task.evaluate(outcome))
+            except (PalaestraError, SessionFailure):
+                raise
+            except Exception as exc:  # the task's own code: the episode's error, not a crash
+                raise evaluate_failed(self.task, exc) from exc
         finally:
             shutil.rmtree(printed, ignore_errors=True)
         raw = dict(verdict.raw)

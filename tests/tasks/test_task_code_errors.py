@@ -1,0 +1,113 @@
+"""A task author's bug in the reward code ends the episode with a recorded error, in a real Chromium.
+
+An `evaluate` that raises, that returns something other than an `Evaluation`, or a reward that is
+not a finite number is the task's fault, not the agent's: the step ends the episode with
+``info["error"]["kind"] == "task_error"`` naming the task's class and the problem (before, the
+exception went up through `step` and took down the user's loop, the server's session or the run's
+episode as an "agent_error"). An `evaluate` that never returns ends the step at its timeout, saying
+the task's code was still running rather than that "the page hangs".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from palaestra.envs import BrowserEnv
+from palaestra.tasks.base import EpisodeState, Evaluation, Task
+
+MakeEnv = Callable[..., BrowserEnv]
+PAGE = """<!doctype html><html><body>
+<button id="red" onclick="window.picked='red'">Red</button>
+<button id="green" onclick="window.picked='green'">Green</button>
+</body></html>"""
+
+
+class PickGreen(Task):
+    """An author's own task: click the green button. ``broken`` picks how its reward code fails
+    once a button was clicked (before that it answers as a correct task does)."""
+
+    viewport = (400, 300)
+
+    def __init__(self, url: str, broken: str = "") -> None:
+        self.url, self.broken, self.name = url, broken, f"mine.{broken or 'ok'}"
+
+    async def prepare(self, page: Any) -> None:
+        await page.goto(self.url, wait_until="load")
+
+    async def setup(self, page: Any, seed: int) -> str:
+        await page.evaluate("window.picked = null")
+        return "Click the green button."
+
+    async def evaluate(self, page: Any, state: EpisodeState) -> Evaluation:
+        picked = await page.evaluate("window.picked")
+        if picked is None:
+            return Evaluation()
+        if self.broken == "raises":
+            raise KeyError("colour")
+        if self.broken == "hangs":
+            await asyncio.Event().wait()
+        wrong: dict[str, Any] = {
+            "text reward": Evaluation(reward="1", done=True, success=True),  # type: ignore[arg-type]
+            "nan reward": Evaluation(reward=float("nan"), done=True, success=True),
+            "no verdict": None,
+            "a bare number": 1.0,
+        }
+        if self.broken in wrong:
+            return wrong[self.broken]  # type: ignore[no-any-return]
+        return Evaluation(reward=1.0, done=picked == "green", success=picked == "green")
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> str:
+    path = tmp_path / "pick.html"
+    path.write_text(PAGE)
+    return path.as_uri()
+
+
+def click_green(env: BrowserEnv) -> tuple[Any, ...]:
+    obs, _ = env.reset(seed=0)
+    green = next(e["id"] for e in obs["elements"] if e.get("text") == "Green")
+    return env.step(f"click('{green}')")
+
+
+BROKEN = {
+    "raises": "failed in its evaluate: KeyError: 'colour'",
+    "text reward": "returned a reward of type str ('1')",
+    "nan reward": "returned the reward nan",
+    "no verdict": "returned NoneType None, not an Evaluation",
+    "a bare number": "returned float 1.0, not an Evaluation",
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN)
+def test_reward_code_that_fails_ends_the_episode_with_a_task_error(
+    broken: str, page: str, make_env: MakeEnv
+) -> None:
+    env = make_env(PickGreen(page, broken))
+    _, reward, terminated, truncated, info = click_green(env)
+    assert truncated and not terminated and reward == 0.0 and not info["success"]
+    assert info["error"]["kind"] == "task_error"
+    message = info["error"]["message"]
+    assert f"The task `mine.{broken}` ({__name__}.PickGreen)" in message
+    assert BROKEN[broken] in message
+    # The environment goes on: the next episode of a working task plays and is paid.
+    env.task = PickGreen(page)
+    _, reward, terminated, _, info = click_green(env)
+    assert terminated and reward == 1.0 and info["success"] and info["error"] is None
+
+
+def test_reward_code_that_never_returns_ends_the_step_naming_the_task(page: str, make_env: MakeEnv) -> None:
+    env = make_env(PickGreen(page, "hangs"), step_timeout=3.0)
+    _, reward, _, truncated, info = click_green(env)
+    assert truncated and reward == 0.0 and info["error"]["kind"] == "step_timeout"
+    assert (
+        f"the task `mine.hangs` ({__name__}.PickGreen) was still in its evaluate" in info["error"]["message"]
+    )
+    env.task = PickGreen(page)
+    _, reward, terminated, _, _ = click_green(env)
+    assert terminated and reward == 1.0
