@@ -46,6 +46,15 @@ class EveryStep(MarkAtTheEnd):
     judging = Judging.EVERY_STEP
 
 
+class BrokenJudge(EveryStep):
+    """An author's bug in the judge: it reads a file the task never made."""
+
+    name = "test.broken-judge"
+
+    def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
+        raise FileNotFoundError("results.csv")
+
+
 @pytest.fixture(scope="module")
 def env() -> Iterator[DesktopEnv]:
     shared = DesktopEnv(MarkAtTheEnd())
@@ -120,6 +129,19 @@ def test_a_task_judged_after_every_step_keeps_its_verdicts(env: DesktopEnv) -> N
     finally:
         env.task, env.max_steps = MarkAtTheEnd(), None
     assert final_lines(env) == 0  # its final steps are not for it
+
+
+def test_a_judge_that_raises_ends_the_episode_with_a_task_error(env: DesktopEnv) -> None:
+    env.task = BrokenJudge()
+    try:
+        env.reset(seed=0)
+        _obs, reward, terminated, truncated, info = env.step("wait(0.1)")
+    finally:
+        env.task = MarkAtTheEnd()
+    assert (reward, terminated, truncated) == (0.0, False, True)
+    assert info["error"]["kind"] == "task_error"
+    assert f"`test.broken-judge` ({__name__}.BrokenJudge) failed in its evaluate" in info["error"]["message"]
+    assert "FileNotFoundError: results.csv" in info["error"]["message"]
 
 
 def test_a_tasks_python_gets_our_pyautogui_which_names_what_it_lacks(env: DesktopEnv) -> None:
