@@ -74,12 +74,19 @@ def _have_oracles() -> str:
 
     return (
         f"Oracles play most MiniWoB++ tasks, the site suites ({', '.join(SITE_SUITES)}), "
-        "the desktop tasks, the bundled osworld-json tasks and OmniACT's (its gold scripts)."
+        "the desktop tasks, the bundled osworld-json tasks and OmniACT's (its gold scripts); "
+        "a suite of your own gives a task one with TaskSpec(oracle='package.module:function')."
     )
 
 
 def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None]]]:
-    """The scripted solutions of the task's suite, by short task name."""
+    """The scripted solutions of the task's suite, by short task name: the task's own
+    (``TaskSpec.oracle``, how a suite of your own gives one), else its suite's."""
+    from palaestra.tasks.registry import all_tasks, resolve
+
+    spec = all_tasks().get(task)
+    if spec is not None and spec.oracle is not None:
+        return {task.split(".", 1)[1]: resolve(spec.oracle, f"oracle of task `{task}`")}
     if task.startswith("omniact."):  # replays the gold script
         from palaestra.tasks.registry import get_task_spec
 
@@ -101,6 +108,8 @@ def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None
 
     if task.split(".", 1)[0] in SITE_SUITES:  # the template's oracle, bound to the task's instance
         return {task.split(".", 1)[1]: site_oracle(task)}
+    if not task.startswith("miniwob."):  # a suite with no scripted solutions (its own or none)
+        return {}
     from palaestra.tasks.miniwob.oracles import ORACLES
 
     return ORACLES

@@ -75,6 +75,11 @@ class TaskSpec:
     #: says ``nondeterministic``, and its ``check_env`` does not expect ``reset(seed=s)`` to repeat
     #: an observation exactly.
     deterministic: bool = True
+    #: The task's scripted solution, for the ``oracle`` agent and ``palaestra.tasks.check``: a
+    #: generator function (or its ``"module:function"`` path, imported when played) given the
+    #: episode's first observation, yielding action strings and sent each next observation. A suite
+    #: of your own gives its tasks oracles so; the built-in suites find theirs by task name.
+    oracle: str | Callable[..., Any] | None = None
 
     @property
     def gym_id(self) -> str:
