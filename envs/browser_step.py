@@ -34,8 +34,17 @@ from palaestra.errors import (
     InfrastructureError,
     PageHungError,
     PalaestraError,
+    TaskError,
 )
-from palaestra.tasks.base import EpisodeState, Evaluation, Task, checked_verdict, evaluate_failed, task_label
+from palaestra.tasks.base import (
+    TASK_FAILED_SHOWN,
+    EpisodeState,
+    Evaluation,
+    Task,
+    checked_verdict,
+    evaluate_failed,
+    task_label,
+)
 
 Obs = Observation
 #: Action strings longer than this are parsed in a worker thread: at the 10,000-character limit
@@ -74,6 +83,7 @@ class BrowserSteps(BrowserTeardown):
         self, episode: BrowserEpisode, action: str, early_stop: str | None = None
     ) -> StepResult:
         """A step within its timeout; a failure of the machinery ends the episode as an error."""
+        shown: str | None = None  # the agent's text when the message is not for it (a task's fault)
         try:
             return await asyncio.wait_for(self._step(episode, action, early_stop), self.step_timeout)
         except PageHungError as exc:
@@ -85,11 +95,12 @@ class BrowserSteps(BrowserTeardown):
                 else "the page hangs"
             )
             kind, message = "step_timeout", f"The step took longer than {self.step_timeout} s; {hung}."
-
+            shown = TASK_FAILED_SHOWN if self._evaluating else None
         except BrowserCrashedError as exc:
             kind, message = exc.kind, f"The browser stopped during the step: {exc}"
-        except InfrastructureError as exc:  # a task's own infrastructure: a site process that stopped
+        except InfrastructureError as exc:  # a task's own infrastructure, or its code (TaskError)
             kind, message = exc.kind, str(exc)
+            shown = TASK_FAILED_SHOWN if isinstance(exc, TaskError) else None
         except PlaywrightError as exc:
             if episode.browser_alive():
                 kind, message = (
@@ -104,7 +115,7 @@ class BrowserSteps(BrowserTeardown):
         error = {"kind": kind, "message": message}
         state = episode.state
         last = self._last_obs or self._blank_obs()
-        return failed_step(self.layout, last, action, error, state.messages, state.infeasible)
+        return failed_step(self.layout, last, action, error, state.messages, state.infeasible, shown)
 
     async def _step(
         self, episode: BrowserEpisode, action: str, early_stop: str | None = None

@@ -168,6 +168,13 @@ def task_label(task: object) -> str:
     return f"`{name}` ({cls.__module__}.{cls.__qualname__})"
 
 
+#: What the agent's observation says when the task's own code failed: the error itself names the
+#: task and may quote its evaluator, which agents never see (it is in ``info["error"]``).
+TASK_FAILED_SHOWN = (
+    "The episode ends here: the task could not judge it (a fault of the task, not of your actions)."
+)
+
+
 def evaluate_failed(task: object, exc: Exception) -> TaskError:
     """A task's ``evaluate`` that raised, as the episode's error: the exception and where to look."""
     return TaskError(

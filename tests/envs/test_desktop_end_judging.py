@@ -14,7 +14,7 @@ import pytest
 from palaestra.envs import loop
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.envs.desktop.episode_requests import run_judge_commands
-from palaestra.tasks.base import Evaluation
+from palaestra.tasks.base import TASK_FAILED_SHOWN, Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, Judging
 from palaestra.tasks.desktop.live_steps import LiveStep, Pause, RunCommand, WindowStep
 
@@ -135,11 +135,12 @@ def test_a_judge_that_raises_ends_the_episode_with_a_task_error(env: DesktopEnv)
     env.task = BrokenJudge()
     try:
         env.reset(seed=0)
-        _obs, reward, terminated, truncated, info = env.step("wait(0.1)")
+        obs, reward, terminated, truncated, info = env.step("wait(0.1)")
     finally:
         env.task = MarkAtTheEnd()
     assert (reward, terminated, truncated) == (0.0, False, True)
     assert info["error"]["kind"] == "task_error"
+    assert obs["last_action_error"] == TASK_FAILED_SHOWN  # the agent never reads the task's name
     assert f"`test.broken-judge` ({__name__}.BrokenJudge) failed in its evaluate" in info["error"]["message"]
     assert "FileNotFoundError: results.csv" in info["error"]["message"]
 

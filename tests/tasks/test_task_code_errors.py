@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from palaestra.envs import BrowserEnv
-from palaestra.tasks.base import EpisodeState, Evaluation, Task
+from palaestra.tasks.base import TASK_FAILED_SHOWN, EpisodeState, Evaluation, Task
+from palaestra.tasks.page import PageTask
 
 MakeEnv = Callable[..., BrowserEnv]
 PAGE = """<!doctype html><html><body>
@@ -89,9 +90,10 @@ def test_reward_code_that_fails_ends_the_episode_with_a_task_error(
     broken: str, page: str, make_env: MakeEnv
 ) -> None:
     env = make_env(PickGreen(page, broken))
-    _, reward, terminated, truncated, info = click_green(env)
+    obs, reward, terminated, truncated, info = click_green(env)
     assert truncated and not terminated and reward == 0.0 and not info["success"]
     assert info["error"]["kind"] == "task_error"
+    assert obs["last_action_error"] == TASK_FAILED_SHOWN  # the agent never reads the task's name
     message = info["error"]["message"]
     assert f"The task `mine.{broken}` ({__name__}.PickGreen)" in message
     assert BROKEN[broken] in message
@@ -103,7 +105,8 @@ def test_reward_code_that_fails_ends_the_episode_with_a_task_error(
 
 def test_reward_code_that_never_returns_ends_the_step_naming_the_task(page: str, make_env: MakeEnv) -> None:
     env = make_env(PickGreen(page, "hangs"), step_timeout=3.0)
-    _, reward, _, truncated, info = click_green(env)
+    obs, reward, _, truncated, info = click_green(env)
+    assert obs["last_action_error"] == TASK_FAILED_SHOWN
     assert truncated and reward == 0.0 and info["error"]["kind"] == "step_timeout"
     assert (
         f"the task `mine.hangs` ({__name__}.PickGreen) was still in its evaluate" in info["error"]["message"]
@@ -111,3 +114,24 @@ def test_reward_code_that_never_returns_ends_the_step_naming_the_task(page: str,
     env.task = PickGreen(page)
     _, reward, terminated, _, _ = click_green(env)
     assert terminated and reward == 1.0
+
+
+PREDICATES = {
+    "window.picked ==": "is not a JavaScript expression (Page.evaluate: SyntaxError",
+    "picker.colour == 'green'": "threw ReferenceError: picker is not defined on file://",
+}
+
+
+@pytest.mark.parametrize("success_js", PREDICATES)
+def test_a_page_tasks_predicate_that_is_not_an_expression_or_throws_is_the_tasks_error(
+    success_js: str, page: str, make_env: MakeEnv
+) -> None:
+    """Once an ``environment_error`` ("The environment failed during the step"), retried by runs."""
+    env = make_env(PageTask(page, "Click the green button.", success_js, name="mine.predicate"))
+    obs, _, _, truncated, info = click_green(env)
+    assert truncated and info["error"]["kind"] == "task_error"
+    assert (
+        f"The PageTask `mine.predicate`'s success_js {success_js!r} {PREDICATES[success_js]}"
+        in (info["error"]["message"])
+    )
+    assert obs["last_action_error"] == TASK_FAILED_SHOWN
