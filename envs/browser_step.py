@@ -33,7 +33,6 @@ from palaestra.errors import (
     EnvStateError,
     InfrastructureError,
     PageHungError,
-    PalaestraError,
     TaskError,
 )
 from palaestra.tasks.base import (
@@ -42,7 +41,7 @@ from palaestra.tasks.base import (
     Evaluation,
     Task,
     checked_verdict,
-    evaluate_failed,
+    task_code,
     task_label,
 )
 
@@ -170,15 +169,17 @@ class BrowserSteps(BrowserTeardown):
         when it is cancelled, so that a step that times out in it says the task's code hung."""
         self._evaluating = True
         try:
-            verdict = await self.task.evaluate(page, state)
-        except (PalaestraError, PlaywrightError):  # the machinery's failures keep their kinds
+            with task_code(self.task, "evaluate"):
+                verdict = await self.task.evaluate(page, state)
+        except Exception:
             self._evaluating = False
             raise
-        except Exception as exc:
-            self._evaluating = False
-            raise evaluate_failed(self.task, exc) from exc
         self._evaluating = False
         return checked_verdict(self.task, verdict)
+
+    async def _task_ended(self, page: Any) -> bool:
+        with task_code(self.task, "ended"):
+            return await self.task.ended(page)
 
     async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
         try:
@@ -192,7 +193,7 @@ class BrowserSteps(BrowserTeardown):
             actions,
             episode.state,
             budget_s=self.actions_timeout,
-            ended=lambda: self.task.ended(episode.state.page),
+            ended=lambda: self._task_ended(episode.state.page),
             browser_alive=episode.browser_alive,
         )
 

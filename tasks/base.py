@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 import numbers
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from palaestra.errors import TaskError
+from palaestra.errors import PalaestraError, TaskError
 
 if TYPE_CHECKING:  # only annotations: listing tasks must not import a browser driver
     from playwright.async_api import Page
@@ -175,13 +177,30 @@ TASK_FAILED_SHOWN = (
 )
 
 
-def evaluate_failed(task: object, exc: Exception) -> TaskError:
-    """A task's ``evaluate`` that raised, as the episode's error: the exception and where to look."""
+def code_failed(task: object, exc: Exception, method: str = "evaluate") -> TaskError:
+    """A task's method that raised, as the episode's error: the exception and where to look."""
     return TaskError(
-        f"The task {task_label(task)} failed in its evaluate: {type(exc).__name__}: {exc}. "
-        "This is a bug in the task's code, not the agent's doing; fix its evaluate and run the "
+        f"The task {task_label(task)} failed in its {method}: {type(exc).__name__}: {exc}. "
+        f"This is a bug in the task's code, not the agent's doing; fix its {method} and run the "
         "episode again."
     )
+
+
+@contextmanager
+def task_code(task: object, method: str) -> Iterator[None]:
+    """Run a task's own method (``setup``, ``ended``, ``evaluate``): what it raises becomes a
+    ``TaskError`` naming the task, except the machinery's own failures (Palaestra's errors, a
+    browser's), which keep their kinds and their retries."""
+    try:
+        yield
+    except PalaestraError:
+        raise
+    except Exception as exc:
+        from playwright.async_api import Error as PlaywrightError  # a browser's: the machinery's
+
+        if isinstance(exc, PlaywrightError):
+            raise
+        raise code_failed(task, exc, method) from exc
 
 
 def checked_verdict(task: object, verdict: object) -> Evaluation:

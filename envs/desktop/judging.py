@@ -27,8 +27,8 @@ from palaestra.envs.desktop.episode_requests import (
 )
 from palaestra.envs.desktop.tree import DesktopTree
 from palaestra.envs.obs import Observation
-from palaestra.errors import PalaestraError, TaskError
-from palaestra.tasks.base import TASK_FAILED_SHOWN, checked_verdict, evaluate_failed
+from palaestra.errors import TaskError
+from palaestra.tasks.base import TASK_FAILED_SHOWN, checked_verdict, task_code
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask, Judging
 from palaestra.tasks.desktop.live_steps import LiveStep, RunCommand
 
@@ -159,12 +159,8 @@ class DesktopJudging(PalaestraEnv):
                 if pdf is not None:
                     (printed / f"{index}.pdf").write_bytes(pdf)
                     outcome.printed_pages[url] = printed / f"{index}.pdf"
-            try:
+            with task_code(self.task, "evaluate"):  # its failure: the episode's error, not a crash
                 verdict = checked_verdict(self.task, self.task.evaluate(outcome))
-            except (PalaestraError, SessionFailure):
-                raise
-            except Exception as exc:  # the task's own code: the episode's error, not a crash
-                raise evaluate_failed(self.task, exc) from exc
         finally:
             shutil.rmtree(printed, ignore_errors=True)
         raw = dict(verdict.raw)

@@ -11,6 +11,7 @@ the task's code was still running rather than that "the page hangs".
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,13 @@ from typing import Any
 import pytest
 
 from palaestra.envs import BrowserEnv
+from palaestra.errors import TaskError
+from palaestra.runs.episode import EpisodeWorker
+from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.tasks import registry
 from palaestra.tasks.base import TASK_FAILED_SHOWN, EpisodeState, Evaluation, Task
 from palaestra.tasks.page import PageTask
+from palaestra.tasks.registry import TaskSpec
 
 MakeEnv = Callable[..., BrowserEnv]
 PAGE = """<!doctype html><html><body>
@@ -41,8 +47,15 @@ class PickGreen(Task):
         await page.goto(self.url, wait_until="load")
 
     async def setup(self, page: Any, seed: int) -> str:
+        if self.broken == "setup":
+            raise ValueError(f"no colour for seed {seed}")
         await page.evaluate("window.picked = null")
         return "Click the green button."
+
+    async def ended(self, page: Any) -> bool:
+        if self.broken == "ended":
+            raise AttributeError("'NoneType' object has no attribute 'done'")
+        return False
 
     async def evaluate(self, page: Any, state: EpisodeState) -> Evaluation:
         picked = await page.evaluate("window.picked")
@@ -135,3 +148,30 @@ def test_a_page_tasks_predicate_that_is_not_an_expression_or_throws_is_the_tasks
         in (info["error"]["message"])
     )
     assert obs["last_action_error"] == TASK_FAILED_SHOWN
+
+
+def test_an_ended_that_raises_between_actions_is_the_tasks_error(page: str, make_env: MakeEnv) -> None:
+    env = make_env(PickGreen(page, "ended"))
+    env.reset(seed=0)
+    obs, _, _, truncated, info = env.step("noop(0)\nnoop(0)")  # asked between the two
+    assert truncated and info["error"]["kind"] == "task_error"
+    assert "failed in its ended: AttributeError" in info["error"]["message"]
+    assert obs["last_action_error"] == TASK_FAILED_SHOWN
+
+
+def test_a_setup_that_raises_is_a_task_error_in_a_reset_and_in_a_run(
+    page: str, make_env: MakeEnv, tmp_path: Path
+) -> None:
+    with pytest.raises(TaskError, match="failed in its setup: ValueError: no colour for seed 3"):
+        make_env(PickGreen(page, "setup")).reset(seed=3)
+    spec = TaskSpec("mine.setup", "mine", functools.partial(PickGreen, page, "setup"))
+    registry.register_task(spec)
+    worker = EpisodeWorker(RunSettings(max_steps=2, screenshots=False), str(tmp_path / "run"))
+    try:
+        out = worker.run(EpisodeSpec(AgentEntry("random"), "mine.setup", 0))
+    finally:
+        worker.close()
+        registry._registry.pop(spec.name)
+    # Not "reset_failed", which runs retry: the same setup would fail the same way again.
+    assert out.error_kind == "task_error" and not out.retryable
+    assert "`mine.setup`" in out.error_message and "failed in its setup" in out.error_message
