@@ -108,6 +108,13 @@ def check_own_task(config: TaskConfig, source: str) -> None:
                 f"{where}: {field} uses the unknown placeholder {found}.{did_you_mean(found, sorted(known))} "
                 f"This task's placeholders: {', '.join(sorted(own))}."
             )
+    if "db_state" in config.eval.eval_types or config.eval.db_state:
+        raise TaskConfigError(
+            f"{where}: `db_state` is not judged in WebArena-format files: it is Palaestra's check for its "
+            "own site suites (shop, forum, ...), on the episode's copy of a stand-in's database, which "
+            "these tasks do not get (your instances have none to give). Check the state through a page "
+            'instead: a program_html check on the page that shows it ("url": "__SHOPPING__/...").'
+        )
     _check_reference_answers(config.eval.reference_answers or {}, where)
     for index, check in enumerate(config.eval.program_html):
         _check_program_html(check, f"{where}: eval.program_html[{index}]")

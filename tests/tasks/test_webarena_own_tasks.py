@@ -144,6 +144,16 @@ BAD = {
             '`eval.reference_answers.exact_match` must be a string, such as "exact_match": "42", not 42'
         ),
     ),
+    "a db_state check": (
+        own_task(
+            eval={
+                **own_task()["eval"],
+                "eval_types": ["db_state"],
+                "db_state": [{"site": "shop", "query": "select count(*) from basket_basket", "expected": 1}],
+            }
+        ),
+        "`db_state` is not judged in WebArena-format files: it is Palaestra's check for its own site suites",
+    ),
     "a fuzzy_match of numbers": (
         own_task(eval={**own_task()["eval"], "reference_answers": {"fuzzy_match": [3, 4]}}),
         re.escape('must be a list of strings (or "N/A" for an unachievable task)'),
