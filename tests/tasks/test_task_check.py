@@ -116,3 +116,16 @@ def test_the_oracle_agent_plays_a_tasks_own_oracle_and_offers_no_miniwob_names_o
     with pytest.raises(UnknownNameError) as caught:
         agent.reveal_task("mine.no-oracle")
     assert "Did you mean" not in str(caught.value)  # once: MiniWoB++'s task names
+
+
+def test_without_oracles_only_doing_nothing_is_checked(mine: str) -> None:
+    """For tasks that have no oracle (WebArena-format files): their absence is not a problem."""
+    check = check_task(["mine.no-oracle", "mine.pays-nothing"], oracle=False)
+    assert [(p.task, p.player) for p in check.played] == [
+        ("mine.no-oracle", "nothing"),
+        ("mine.pays-nothing", "nothing"),
+    ]
+    assert check.problems == [
+        "mine.pays-nothing seed 0: doing nothing succeeds (reward 1): the task's evaluate pays a page "
+        "the agent never touched"
+    ]
