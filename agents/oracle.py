@@ -115,9 +115,17 @@ def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None
     return ORACLES
 
 
+#: Built-in suites whose tasks find their oracles by name when played (told by the episode).
+ORACLE_SUITES_BY_NAME = ("desktop", "osworld-json", "omniact")
+
+
 def lacks_oracle(task: str) -> bool:
     """Whether `task` surely has no scripted solution, told cheaply before a run (WebArena's own
-    files, a MiniWoB++ task without one); other suites are left to the episode to find out."""
+    files, a MiniWoB++ task without one, a task of another suite whose spec names none); the
+    desktop, OSWorld-format, OmniACT and site suites are left to the episode to find out."""
+    from palaestra.tasks.registry import all_tasks
+    from palaestra.tasks.webarena import SITE_SUITES
+
     suite, _, short = task.partition(".")
     if suite in NO_ORACLE_SUITES:
         return True
@@ -125,7 +133,10 @@ def lacks_oracle(task: str) -> bool:
         from palaestra.tasks.miniwob.oracles import ORACLES
 
         return short not in ORACLES
-    return False
+    if suite in ORACLE_SUITES_BY_NAME or suite in SITE_SUITES:
+        return False
+    spec = all_tasks().get(task)
+    return spec is not None and spec.oracle is None
 
 
 SPEC = AgentSpec(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from palaestra.agents.oracle import OracleAgent, OracleConfig
+from palaestra.agents.oracle import OracleAgent, OracleConfig, lacks_oracle
 from palaestra.errors import UnknownNameError
 from palaestra.tasks import registry
 from palaestra.tasks.base import EpisodeState, Evaluation, Task
@@ -129,3 +129,9 @@ def test_without_oracles_only_doing_nothing_is_checked(mine: str) -> None:
         "mine.pays-nothing seed 0: doing nothing succeeds (reward 1): the task's evaluate pays a page "
         "the agent never touched"
     ]
+
+
+def test_a_run_is_told_before_it_starts_which_tasks_of_ones_own_have_no_oracle(mine: str) -> None:
+    assert lacks_oracle("mine.no-oracle") and lacks_oracle("tools.calculate")
+    assert not lacks_oracle("mine.sound") and not lacks_oracle("desktop.calc-add")
+    assert not lacks_oracle("shop.product-price-0") and not lacks_oracle("miniwob.click-button")
