@@ -41,6 +41,11 @@ class ConfigError(PalaestraError, ValueError):
     """A configuration key or value that does not fit (an option, a flag, a run file's entry)."""
 
 
+class UnknownOptionError(ConfigError, TypeError):
+    """A keyword an environment does not take (``gym.make(id, obs_confg=...)``). A ``TypeError``
+    too, as Python's own for an unexpected keyword, so code catching that still does."""
+
+
 def check_choice(where: str, value: object, choices: Collection[str]) -> None:
     """Raise ``ConfigError`` naming the choices (and the closest one) unless ``value`` is one of them."""
     if value in choices:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from palaestra.envs.browser import BrowserHost, BrowserOptions, find_chromium
     from palaestra.envs.browser_env import BrowserEnv
     from palaestra.envs.browsergym_compat import BrowserGymObservation
+    from palaestra.envs.pixel_actions import ClickGrid
 
 __all__ = [
     "ActionSet",
@@ -25,6 +26,7 @@ __all__ = [
     "BrowserGymObservation",
     "BrowserHost",
     "BrowserOptions",
+    "ClickGrid",
     "ObsConfig",
     "Observation",
     "ObservationLayout",
@@ -39,6 +41,7 @@ _LAZY = {
     "BrowserGymObservation": "palaestra.envs.browsergym_compat",
     "BrowserHost": "palaestra.envs.browser",
     "BrowserOptions": "palaestra.envs.browser",
+    "ClickGrid": "palaestra.envs.pixel_actions",
     "find_chromium": "palaestra.envs.browser",
 }
 

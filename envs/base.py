@@ -15,13 +15,14 @@ import copy
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import gymnasium as gym
 import numpy as np
 
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.obs import Observation, ObservationLayout
+from palaestra.envs.options import check_options
 from palaestra.errors import ConfigError, EnvStateError
 
 if TYPE_CHECKING:
@@ -32,6 +33,17 @@ if TYPE_CHECKING:
 StepResult = tuple[Observation, float, bool, bool, dict[str, Any]]
 #: What a step after the end of its episode says in ``last_action_error``: it ran no action.
 EPISODE_OVER = "The episode is over; call reset() to start a new one."
+
+
+def no_error() -> dict[str, str]:
+    """``info["error"]`` of a step the machinery did not fail: an empty dict, not None.
+
+    A failed step's is a dict (``kind``, ``message``); Gymnasium's vector environments stack a
+    dict-valued info key per key, with masks (``info["error"]["_kind"]`` says which environments
+    failed), and stacking a dict beside None raised AttributeError, so one environment's crash
+    stopped the whole vector. Falsy, as None was: ``if info["error"]`` still reads the same. A new
+    dict each time, since callers keep infos."""
+    return {}
 
 
 class PalaestraEnv(gym.Env[Observation, str]):
@@ -55,6 +67,15 @@ class PalaestraEnv(gym.Env[Observation, str]):
     _done: bool = False
     #: Steps taken in the current episode, counted against ``max_steps`` (`_counted`).
     _steps: int = 0
+    #: Whether ``aclose`` ran since the last reset: ``close()`` then has nothing left to do (on an
+    #: asyncio program's loop, running ``aclose`` again from the sync face raised), and a step says
+    #: the environment was closed. Each environment's ``aclose`` sets it and ``areset`` clears it.
+    _closed: bool = False
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        """Refuse an option the environment does not take, naming the closest one (`options`)."""
+        check_options(cls, kwargs)
+        return super().__new__(cls)
 
     @abstractmethod
     async def areset(
@@ -170,8 +191,16 @@ class PalaestraEnv(gym.Env[Observation, str]):
     def goal(self) -> str:
         """The current episode's goal in words."""
 
-    def seed_rng(self, seed: int | None) -> None:
-        """Seed ``np_random`` as Gymnasium's ``reset`` does; call it first in ``areset``."""
+    def seed_rng(self, seed: int | None, options: dict[str, Any] | None = None) -> None:
+        """Seed ``np_random`` as Gymnasium's ``reset`` does; call it first in ``areset``, with the
+        reset's ``options``: none are taken (a task is chosen when the environment is made, its
+        problem by the seed), and one given was ignored in silence."""
+        if options:
+            raise ConfigError(
+                f"{type(self).__name__}.reset() takes no options, got {sorted(map(str, options))}: "
+                "choose the task when making the environment (gym.make('palaestra/<task>')) and its "
+                "problem with reset(seed=...)."
+            )
         gym.Env.reset(self, seed=seed)
 
     # -- sync face --------------------------------------------------------------------------------
@@ -185,10 +214,17 @@ class PalaestraEnv(gym.Env[Observation, str]):
         return loop_mod.run_sync(self.astep(action))
 
     def render(self) -> np.ndarray | None:
+        if self.render_mode is None:  # as Gymnasium's own environments say, rather than a silent None
+            gym.logger.warn(
+                f"{type(self).__name__}.render() returns None without a render mode: make the "
+                "environment with render_mode='rgb_array' (gym.make(id, render_mode='rgb_array')) "
+                "for the screen as an array."
+            )
+            return None
         return loop_mod.run_sync(self.arender())
 
     def close(self) -> None:
-        if self._started_on_a_loop():
+        if self._started_on_a_loop() and not self._closed:
             loop_mod.run_sync(self.aclose())
         super().close()
 

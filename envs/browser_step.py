@@ -22,7 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions.limits import ActionLimits
 from palaestra.envs.actions.sequence import SequenceResult, first_line, run_sequence
-from palaestra.envs.base import EPISODE_OVER, StepResult, failed_step
+from palaestra.envs.base import EPISODE_OVER, StepResult, failed_step, no_error
 from palaestra.envs.browser_episode import BrowserEpisode, fit_screenshot
 from palaestra.envs.browser_teardown import BrowserTeardown
 from palaestra.envs.obs import Observation
@@ -71,10 +71,16 @@ class BrowserSteps(BrowserTeardown):
 
     async def _astep(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         self._bind_loop()
-        if self._episode is None:
-            raise EnvStateError("step() before reset(): call reset() to start an episode.")
         if not isinstance(action, str):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
+        if self._episode is None:
+            if self._closed:
+                raise EnvStateError("step() after close(): call reset() to start an episode again.")
+            if self._failure is None:
+                raise EnvStateError("step() before reset(): call reset() to start an episode.")
+            # The machinery ended the episode (its context is gone): nothing runs, as after any end.
+            ended = {"kind": self._failure["kind"], "message": EPISODE_OVER}
+            return failed_step(self.layout, self._last_obs or self._blank_obs(), action, ended)
         was_done = self._done
         return await self._counted(await self._guarded(self._episode, action), was_done)
 
@@ -111,7 +117,7 @@ class BrowserSteps(BrowserTeardown):
         # An infrastructure failure ends the episode; the next reset replaces what broke.
         await self._end_episode(abandon=True)
         self._done = True
-        error = {"kind": kind, "message": message}
+        error = self._failure = {"kind": kind, "message": message}
         state = episode.state
         last = self._last_obs or self._blank_obs()
         return failed_step(self.layout, last, action, error, state.messages, state.infeasible, shown)
@@ -154,7 +160,7 @@ class BrowserSteps(BrowserTeardown):
             "task_info": verdict.raw,
             "messages": list(episode.state.messages),
             "infeasible": episode.state.infeasible,
-            "error": None,
+            "error": no_error(),
         }
         if ran.not_run:  # the task ended before these ran
             info["actions_not_run"] = ran.not_run

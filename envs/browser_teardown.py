@@ -28,6 +28,9 @@ class BrowserTeardown(PalaestraEnv):
     _pages: PageSupply
     _traces: EpisodeTraces
     _background: set[asyncio.Future[Any]]
+    #: ``info["error"]`` of the failure that ended the episode (its context is gone), until the next
+    #: reset: a step meanwhile answers that the episode is over, as after any other end.
+    _failure: dict[str, str] | None = None
 
     async def _end_episode(self, abandon: bool = False) -> None:
         episode, self._episode = self._episode, None
@@ -52,6 +55,7 @@ class BrowserTeardown(PalaestraEnv):
 
     async def aclose(self) -> None:
         if self._loop is None:
+            self._closed = True
             return
         self._bind_loop()
         cancelled = self._pages.discard()
@@ -60,6 +64,7 @@ class BrowserTeardown(PalaestraEnv):
         await asyncio.gather(*cancelled, return_exceptions=True)
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        self._closed, self._failure = True, None
 
     def _started_on_a_loop(self) -> bool:
         return self._loop is not None and not self._loop.is_closed()

@@ -30,7 +30,9 @@ from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.loop import LoopStopped
 from palaestra.envs.obs import ObsConfig, Observation
 from palaestra.envs.page_address import where
+from palaestra.envs.tool_forms import ToolForm, id_text
 from palaestra.errors import check_choice
+from palaestra.whole_numbers import whole_number
 
 OVER = "The episode is over (reward {reward:g}): call no more tools."
 #: What the model is shown besides the text: nothing, the screenshot, or the screenshot with each
@@ -39,17 +41,15 @@ VISIONS = ("none", "screenshot", "som")
 #: An answer: text, or with ``vision`` the content parts TRL passes to a vision-language model (an
 #: image, then the text).
 Reply = str | list[dict[str, Any]]
-
-
-def whole_number(value: Any) -> Any:
-    """``value`` as a whole number when it reads as one (``"100"``, ``10.0``), else as given: a model
-    writes numbers as strings now and then, and anything else goes to the action parser, whose
-    refusal the model reads as the action's error (a Python exception would reach it as a traceback
-    message and count as a failed tool call)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        return value
+#: The web tools' call forms, which their action errors show (`palaestra.envs.tool_forms`).
+CLICK = ToolForm('click(element_id="12")', {"id": "element_id"})
+FILL = ToolForm('fill(element_id="12", text="hello")', {"id": "element_id"})
+SELECT_OPTION = ToolForm(
+    'select_option(element_id="12", option="Blue")', {"id": "element_id", "options": "option"}
+)
+PRESS = ToolForm('press(keys="Enter")')
+SCROLL = ToolForm("scroll(pixels=300)", {"dy": "pixels"})
+SEND_MESSAGE = ToolForm('send_message(text="The answer is 42.")')
 
 
 def _close_quietly(env: PalaestraEnv) -> None:
@@ -121,7 +121,9 @@ class ToolEnv:
         """The episode's reward so far (TRL calls this once the rollout is over)."""
         return self._reward
 
-    def _act(self, action: str) -> Reply:
+    def _act(self, action: str, form: ToolForm | None = None) -> Reply:
+        """One step of ``action``, answered with the page after it; the action's error, if any,
+        first, told in the calling tool's terms when its ``form`` is given (`ToolForm.told`)."""
         if self._env is None:
             raise ConfigError(
                 f"{type(self).__name__}: call reset(task=...) before its tools (TRL does so itself)."
@@ -133,6 +135,8 @@ class ToolEnv:
         self._reward += float(reward)
         self._done = terminated or truncated or self._steps >= self._max_steps
         error = str(obs.get("last_action_error") or "")
+        if error and form is not None:
+            error = form.told(error)
         parts = [f"Error: {error}"] if error else []
         if self._done:
             return "\n\n".join([*parts, OVER.format(reward=self._reward)])
@@ -174,7 +178,7 @@ class WebToolEnv(ToolEnv):
         Args:
             element_id: The element's id, the number in brackets before it in the page's text.
         """
-        return self._act(f"click({element_id!r})")
+        return self._act(f"click({id_text(element_id)!r})", CLICK)
 
     def fill(self, element_id: str, text: str) -> Reply:
         """Replace the text of an input field or text area.
@@ -183,7 +187,7 @@ class WebToolEnv(ToolEnv):
             element_id: The field's id, the number in brackets before it in the page's text.
             text: The text to put in the field.
         """
-        return self._act(f"fill({element_id!r}, {text!r})")
+        return self._act(f"fill({id_text(element_id)!r}, {text!r})", FILL)
 
     def select_option(self, element_id: str, option: str) -> Reply:
         """Choose an option of a drop-down list.
@@ -192,7 +196,7 @@ class WebToolEnv(ToolEnv):
             element_id: The list's id, the number in brackets before it in the page's text.
             option: The option's label or value.
         """
-        return self._act(f"select_option({element_id!r}, {option!r})")
+        return self._act(f"select_option({id_text(element_id)!r}, {option!r})", SELECT_OPTION)
 
     def press(self, keys: str) -> Reply:
         """Press a key or a key combination on whatever has the keyboard focus.
@@ -200,7 +204,7 @@ class WebToolEnv(ToolEnv):
         Args:
             keys: The keys, as "Enter", "Tab", "ArrowDown" or "Control+a".
         """
-        return self._act(f"keyboard_press({keys!r})")
+        return self._act(f"keyboard_press({keys!r})", PRESS)
 
     def scroll(self, pixels: int) -> Reply:
         """Scroll the page down (positive) or up (negative).
@@ -208,7 +212,7 @@ class WebToolEnv(ToolEnv):
         Args:
             pixels: How far to scroll, in pixels.
         """
-        return self._act(f"scroll(0, {whole_number(pixels)!r})")
+        return self._act(f"scroll(0, {whole_number(pixels)!r})", SCROLL)
 
     def send_message(self, text: str) -> Reply:
         """Send the user a message, such as the answer to their question.
@@ -216,4 +220,4 @@ class WebToolEnv(ToolEnv):
         Args:
             text: The message.
         """
-        return self._act(f"send_msg_to_user({text!r})")
+        return self._act(f"send_msg_to_user({text!r})", SEND_MESSAGE)

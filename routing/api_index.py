@@ -68,6 +68,8 @@ class ApiIndex:
         #: Registry changes not yet indexed (key -> record, None for a removal), see `follow`.
         self._pending: dict[str, ApiRecord | None] = {}
         self._pending_lock = threading.Lock()
+        #: The registries `follow`ed: their APIs marked unavailable are left out of every query.
+        self._followed: list[ApiRegistry] = []
 
     # --- the registry side -------------------------------------------------------------------
 
@@ -96,7 +98,14 @@ class ApiIndex:
             with self._pending_lock:
                 self._pending[record.key] = record if event == "added" else None
 
-        unsubscribe = registry.subscribe(on_change, replay=True)
+        stop_following = registry.subscribe(on_change, replay=True)
+        self._followed.append(registry)
+
+        def unsubscribe() -> None:
+            stop_following()
+            if registry in self._followed:
+                self._followed.remove(registry)
+
         with self._lock, self._pending_lock:  # what a loaded index holds that the registry does not
             for key in self._entries:
                 if key not in registry and key not in self._pending:
@@ -229,7 +238,10 @@ class ApiIndex:
     def _allowed_rows(
         self, namespaces: Collection[str] | None, categories: Collection[str] | None
     ) -> np.ndarray | None:
-        if namespaces is None and categories is None:
+        """The rows a query may return (None: all): those passing the filters, less the APIs a
+        followed registry marks unavailable (a lost MCP server's, until it is restarted)."""
+        gone = {key for registry in list(self._followed) for key in registry.unavailable()}
+        if namespaces is None and categories is None and not gone:
             return None
         spaces = None if namespaces is None else set(namespaces)
         kinds = None if categories is None else set(categories)
@@ -239,6 +251,7 @@ class ApiIndex:
                 for row, e in enumerate(self._rows)
                 if (spaces is None or e.record.namespace in spaces)
                 and (kinds is None or e.record.category in kinds)
+                and e.record.key not in gone
             ),
             dtype=np.int64,
         )

@@ -8,6 +8,11 @@ served by different handlers (a live MCP session, a mock in tests) and some desc
 Indexes built over the registry (BM25, embeddings) subscribe to changes instead of rebuilding:
 `subscribe(callback)` delivers `("added", record)` and `("removed", record)`; a replacement is a
 removal followed by an addition. `version` increases with every change for cheap staleness checks.
+
+An API whose server was lost stays registered but is marked unavailable (`set_unavailable`): a
+model that names it learns from its handler that the server stopped, rather than that no such API
+exists, while selectors that follow the registry leave it out of their results until it is
+available again (its source restarted: re-registering clears the mark).
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ class ApiRegistry:
         self._handlers: dict[str, ApiHandler] = {}
         self._provider_names: dict[str, str] = {}
         self._subscribers: list[Subscriber] = []
+        self._unavailable: dict[str, str] = {}
         self._lock = threading.RLock()
         self.version = 0
 
@@ -169,7 +175,27 @@ class ApiRegistry:
             else:
                 self._handlers[key] = handler
 
+    def set_unavailable(self, key: str, reason: str) -> None:
+        """Mark a registered API as not callable for now (its server was lost), saying why; it stays
+        registered, and followers leave it out of selection until `set_available` or until it is
+        registered again."""
+        with self._lock:
+            if key not in self._records:
+                raise UnknownApiError(key, self._records)
+            self._unavailable[key] = reason
+
+    def set_available(self, key: str) -> None:
+        """Clear `set_unavailable`'s mark (nothing happens if there is none)."""
+        with self._lock:
+            self._unavailable.pop(key, None)
+
+    def unavailable(self) -> dict[str, str]:
+        """The APIs marked unavailable, each with why (a copy)."""
+        with self._lock:
+            return dict(self._unavailable)
+
     def _drop(self, key: str) -> ApiRecord:
+        self._unavailable.pop(key, None)
         record = self._records.pop(key)
         self._handlers.pop(key, None)
         self._provider_names.pop(record.provider_name(), None)

@@ -175,7 +175,9 @@ class ApiSelector(ApiIndex):
         with self._lock:
             ranked = self._rank(query, max(k, self.abstain.pool), namespaces, categories)
             if not ranked:
-                return Selection(query, [], True, "no API is indexed (or none passes the filters)")
+                return Selection(
+                    query, [], True, "no API is indexed (or none passes the filters and is available)"
+                )
             pool = ranked[: self.abstain.pool]
             entries = [self._entries[hit.key] for hit in pool]
         values = QueryValues.of(query)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from palaestra.server.auth import TOKEN_VARIABLE
 from palaestra.server.config import ServerConfig
+from palaestra.server.recordings import DEFAULT_RECORDING_SIZE, parse_size
 
 if TYPE_CHECKING:
     from palaestra.server.app import Extension, ServerContext
@@ -33,6 +34,23 @@ def _address_flags(p: argparse.ArgumentParser, port: int) -> None:
         help=f"bearer token clients must send (repeat for several; default ${TOKEN_VARIABLE}; "
              "generated and printed when binding off loopback without one)",
     )  # fmt: skip
+
+
+def recording_flags(p: argparse.ArgumentParser, what: str) -> None:
+    """``--trajectories DIR`` and ``--max-recording-size SIZE`` (``palaestra serve`` and ``ui``)."""
+    p.add_argument("--trajectories", default="", metavar="DIR", help=what)
+    p.add_argument(  # a string default: argparse reads it through the flag's type
+        "--max-recording-size", type=_size, default=DEFAULT_RECORDING_SIZE, metavar="SIZE",
+        help=f"most the recordings under DIR may hold (e.g. 500M, 10G; 0: no cap); past it nothing "
+             f"more is recorded and recorded sessions are refused (default: {DEFAULT_RECORDING_SIZE})",
+    )  # fmt: skip
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 #: Examples shown by `--help` (they serve until stopped, so the CLI tests parse them, not run them).
@@ -60,7 +78,7 @@ def add_parsers(sub: Any, epilog: Callable[[Sequence[str]], str]) -> None:
     p.add_argument("--request-timeout", type=float, default=d.request_timeout, help=what)
     what = f"largest request body or WebSocket message, in bytes (default: {d.max_body_bytes})"
     p.add_argument("--max-body-bytes", type=int, default=ServerConfig.max_body_bytes, help=what)
-    p.add_argument("--trajectories", default="", metavar="DIR", help="record sessions that ask, under DIR")
+    recording_flags(p, "record sessions that ask, under DIR")
     what = "one task's environment as an MCP server (stdio, or --http)"
     p = sub.add_parser("mcp", help=what, epilog=epilog(EXAMPLES["mcp"]))
     p.add_argument("--task", required=True, help="a registered task id, e.g. miniwob.book-flight")
@@ -86,7 +104,7 @@ def cmd_serve(args: argparse.Namespace, extensions: Sequence[Extension] = ()) ->
     config = _config(
         args, default_task=args.task, max_sessions=args.max_sessions, idle_timeout=args.idle_timeout,
         request_timeout=args.request_timeout, max_body_bytes=args.max_body_bytes,
-        trajectories=args.trajectories,
+        trajectories=args.trajectories, max_recording_bytes=args.max_recording_size,
     )  # fmt: skip
     print(
         f"palaestra: serving on http://{config.host}:{config.port} (OpenAPI: /openapi.json)", file=sys.stderr

@@ -8,6 +8,7 @@ from typing import Any
 
 from palaestra.config import ConfigError, check_tokens
 from palaestra.server.auth import new_token
+from palaestra.server.recordings import DEFAULT_MAX_RECORDING_BYTES
 
 LOOPBACK_NAMES = ("localhost",)
 
@@ -42,6 +43,9 @@ class ServerConfig:
     default_task: str = ""
     #: Where sessions that ask to be recorded write their trajectories ("" = recording is off).
     trajectories: str = ""
+    #: The most the recordings under `trajectories` may hold, in bytes (0: no cap); past it nothing
+    #: more is recorded (`palaestra.server.recordings`).
+    max_recording_bytes: int = DEFAULT_MAX_RECORDING_BYTES
     #: Step timeout given to every environment, in seconds.
     step_timeout: float = 30.0
     #: Extra keyword arguments for every environment (`make_env`), e.g. {"pages_ahead": 1}.
@@ -54,6 +58,10 @@ class ServerConfig:
         for name in ("idle_timeout", "request_timeout", "step_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}.")
+        if self.max_recording_bytes < 0:
+            raise ConfigError(
+                f"max_recording_bytes must be 0 (no cap) or more, got {self.max_recording_bytes}."
+            )
         if self.max_body_bytes < 1024:
             raise ConfigError(f"max_body_bytes must be at least 1024, got {self.max_body_bytes}.")
         # Auth ignores an empty token: it would leave the server open, off loopback too.

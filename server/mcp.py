@@ -34,7 +34,15 @@ from pydantic import Field
 from palaestra.envs.desktop.actions import DesktopActionSet
 from palaestra.envs.page_address import shown_url
 from palaestra.server.mcp_desktop import build_desktop_server
-from palaestra.server.mcp_tools import PalaestraMCP, acting, add_submit_and_goal, call, hints, target_id
+from palaestra.server.mcp_tools import (
+    ElementRef,
+    PalaestraMCP,
+    acting,
+    add_submit_and_goal,
+    call,
+    hints,
+    target_id,
+)
 from palaestra.server.session import NO_ANSWER
 from palaestra.server.sessions import Session, SessionManager
 from palaestra.server.wire import png_bytes
@@ -42,7 +50,9 @@ from palaestra.server.wire import png_bytes
 __all__ = ["build_mcp_server", "call", "target_id", "verdict"]
 
 Element = Annotated[str, Field(description="Human-readable element description, for the record")]
-Target = Annotated[str, Field(description="The element's id from the snapshot, e.g. '15' for [15]")]
+Target = Annotated[
+    str, ElementRef, Field(description="The element's id from the snapshot, e.g. '15' for [15]")
+]
 #: Longest wait ``browser_wait_for`` accepts, in seconds (keep it under the step timeout).
 MAX_WAIT_S = 10.0
 POLL_MS = 250

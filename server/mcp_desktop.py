@@ -27,13 +27,23 @@ from mcp.server.mcpserver.utilities.types import Image
 from pydantic import Field
 
 from palaestra.errors import ActionError
-from palaestra.server.mcp_tools import PalaestraMCP, acting, add_submit_and_goal, call, hints, target_id
+from palaestra.server.mcp_tools import (
+    ElementRef,
+    PalaestraMCP,
+    acting,
+    add_submit_and_goal,
+    call,
+    hints,
+    target_id,
+)
 from palaestra.server.sessions import Session, SessionManager
 from palaestra.server.wire import png_bytes
 
 Element = Annotated[str, Field(description="Human-readable element description, for the record")]
 #: A plain string, empty when absent: with ``str | None`` the SDK would read "[16]" as a JSON list.
-Target = Annotated[str, Field(description="The element's id from desktop_snapshot, e.g. '16' for [16]")]
+Target = Annotated[
+    str, ElementRef, Field(description="The element's id from desktop_snapshot, e.g. '16' for [16]")
+]
 X = Annotated[float | None, Field(description="Screen x in pixels from the left (instead of target)")]
 Y = Annotated[float | None, Field(description="Screen y in pixels from the top (instead of target)")]
 Button = Literal["left", "right", "middle"]

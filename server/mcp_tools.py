@@ -13,10 +13,11 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 
 from palaestra.server.http import field_errors
 from palaestra.server.sessions import Session, SessionManager
+from palaestra.whole_numbers import as_element_id
 
 #: What a tool answers once the task has ended the episode, instead of the environment's "call
 #: reset()", which no tool does.
@@ -31,6 +32,23 @@ Finish = Callable[[str | None, bool, str], str]
 def call(name: str, *args: Any) -> str:
     """An action string: ``call("fill", "12", "it's")`` -> ``fill('12', "it's")`` (Python literals)."""
     return f"{name}({', '.join(repr(a) for a in args)})"
+
+
+def element_ref(value: Any) -> Any:
+    """An element id as a model writes it: a string (``"15"``, as the snapshot shows it) as is, a
+    whole number (``15``, ``15.0``: small models write ids as numbers) as its digits. Anything else
+    (``15.5``, ``true``) is refused, naming what an id is, rather than read as another element."""
+    found = as_element_id(value)
+    if found is not None:
+        return found
+    raise ValueError(
+        "an element id is the number in brackets before the element in the snapshot, written as a "
+        f"string ('15') or a whole number (15); got {value!r}"
+    )
+
+
+#: Put first in a ``target`` argument's ``Annotated`` (before its ``Field``).
+ElementRef = BeforeValidator(element_ref)
 
 
 def target_id(target: str) -> str:

@@ -19,6 +19,7 @@ from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import Observation
 from palaestra.envs.views import Converter, view_converters
 from palaestra.runs.trajectory import TrajectoryWriter
+from palaestra.server.recordings import RecordingBudget, shown
 from palaestra.server.session_errors import EpisodeNotEnded, EpisodeNotStarted, NoEvidence
 from palaestra.tasks.base import Evidence
 
@@ -69,6 +70,8 @@ class Session:
         #: Where this session's episodes are recorded, one folder each (None: not recorded).
         self.record_root: Path | None = None
         self.recorder: TrajectoryWriter | None = None
+        #: The server's cap on its recordings' total size, shared by its sessions (with `record_root`).
+        self.recording_budget: RecordingBudget | None = None
         #: What the agent submitted to end the episode (MCP's `submit`), or None.
         self.submission: dict[str, Any] | None = None
         #: Why the client ended the episode without an answer when its task is not judged so (its
@@ -103,6 +106,10 @@ class Session:
 
     async def reset(self, seed: int | None = None, episode_id: str | None = None) -> StepOutcome:
         self._stop_recording()  # the episode before, if it was left unfinished
+        if self.record_root is not None and self.recording_budget is not None:
+            await asyncio.to_thread(
+                self.recording_budget.check, f"Recording session {self.id}'s next episode"
+            )
         started = time.perf_counter()
         obs, info = await self.env.areset(seed=seed)
         self.env_s = time.perf_counter() - started
@@ -147,6 +154,14 @@ class Session:
             )
             if terminated or truncated:
                 self._stop_recording()
+            elif self.recording_budget is not None and not self.recording_budget.grew(self.recorder.folder):
+                cap = self.recording_budget.cap
+                log.warning("Session %s: recordings reached their cap; episode %s no longer recorded.",
+                            self.id, self.episode_id)  # fmt: skip
+                self._stop_recording(
+                    f"recording stopped after step {self.step_count}: the server's recordings reached their "
+                    f"cap (--max-recording-size {shown(cap)}); the episode went on unrecorded"
+                )
         self._changed()
         return self.last
 
@@ -201,8 +216,9 @@ class Session:
         self._stop_recording()
         self._changed()
 
-    def _stop_recording(self) -> None:
-        """End and close the episode being recorded, with its outcome so far."""
+    def _stop_recording(self, cut: str = "") -> None:
+        """End and close the episode being recorded, with its outcome so far (``cut``: why its
+        recording stops before the episode ends)."""
         recorder, self.recorder = self.recorder, None
         if recorder is None:
             return
@@ -212,9 +228,12 @@ class Session:
         outcome = ("success" if last.get("success") else "failure") if done else "abandoned"
         recorder.end(
             outcome=outcome, success=bool(last.get("success")), reward=self.total_reward,
-            error_kind=str(error.get("kind", "")), error_message=str(error.get("message", "")),
+            error_kind="recording_cut" if cut else str(error.get("kind", "")),
+            error_message=cut or str(error.get("message", "")),
         )  # fmt: skip
         recorder.close()
+        if self.recording_budget is not None:
+            self.recording_budget.ended(recorder.folder)
 
     def _changed(self) -> None:
         for listener in list(self.listeners):

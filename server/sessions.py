@@ -24,6 +24,7 @@ from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import PARTS, VIEWS, ObsConfig
 from palaestra.envs.views import ViewUnavailable
 from palaestra.server.config import ServerConfig
+from palaestra.server.recordings import RecordingBudget, RecordingFull
 from palaestra.server.session import Session, StepOutcome
 from palaestra.server.session_errors import (
     CapacityError,
@@ -40,6 +41,7 @@ __all__ = [
     "EnvFactory",
     "EnvironmentFailure",
     "EpisodeNotStarted",
+    "RecordingFull",
     "RequestTimeout",
     "Session",
     "SessionError",
@@ -65,6 +67,12 @@ class SessionManager:
         self.opened = 0
         self._creating = 0
         self._reaper: asyncio.Task[None] | None = None
+        #: The cap on the recordings' total size, which every recorded session shares.
+        self.recording_budget = (
+            RecordingBudget(Path(config.trajectories), config.max_recording_bytes)
+            if config.trajectories
+            else None
+        )
 
     # -- lifetime ---------------------------------------------------------------------------------
 
@@ -132,6 +140,8 @@ class SessionManager:
             raise SessionError(
                 "record: this server records no trajectories (start it with --trajectories DIR)."
             )
+        if record and self.recording_budget is not None:
+            await asyncio.to_thread(self.recording_budget.check, "record")  # the first walks DIR
         if len(self.sessions) + self._creating >= self.config.max_sessions:
             raise CapacityError(
                 f"The server holds its maximum of {self.config.max_sessions} sessions; close one "
@@ -158,6 +168,7 @@ class SessionManager:
             self._creating -= 1
         if record:
             session.record_root = Path(self.config.trajectories, owner, sid)
+            session.recording_budget = self.recording_budget
         self.sessions[sid] = session
         self.opened += 1
         return session

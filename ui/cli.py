@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from palaestra.server.cli import recording_flags
 from palaestra.ui.links import DEFAULT_HOST, DEFAULT_PORT, base_url, browsable_url
 
 TOKEN_VARIABLE = "PALAESTRA_SERVER_TOKEN"
@@ -28,7 +29,12 @@ def add_parser(sub: Any, epilog: str = "") -> None:
     p.add_argument("--max-live", type=int, default=4, help=what)
     what = "seconds before an environment left alone is closed (default: 600)"
     p.add_argument("--idle-timeout", type=float, default=600.0, help=what)
-    p.add_argument("--trajectories", default="", metavar="DIR", help="record every live episode under DIR")
+    recording_flags(p, "record every live episode under DIR")
+    p.add_argument(
+        "--allow-agent-module", action="append", default=[], metavar="PREFIX",
+        help="let the live page ask `module:Class` agents of this module and its submodules (repeat "
+             "for several; registered agents are always allowed): the module is imported in the server",
+    )  # fmt: skip
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -36,6 +42,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from palaestra.server.run import serve
     from palaestra.ui.mount import ui_extension
     from palaestra.ui.roots import UiRoots
+    from palaestra.ui.webapp import UiOptions
 
     runs = args.runs or [("results" if Path("results").is_dir() else ".")]
     missing = [r for r in runs if not Path(r).is_dir()]
@@ -47,6 +54,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     config = ServerConfig(
         host=args.host, port=args.port, tokens=(token,) if token else (), max_sessions=args.max_live,
         idle_timeout=args.idle_timeout, trajectories=args.trajectories,
+        max_recording_bytes=args.max_recording_size,
     )  # fmt: skip
     config = config.with_generated_token()[0].check()
     here = browsable_url(config.host, config.port)
@@ -59,5 +67,6 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if base_url() != here:  # `palaestra show` and the HTML report link episodes to base_url()
         print(f"  Links printed by `palaestra show` and in reports open {base_url()}; "
               f"export PALAESTRA_UI_URL={here} to have them open here.")  # fmt: skip
-    serve(config, [ui_extension(roots)], log_level="warning")
+    options = UiOptions(agent_modules=tuple(args.allow_agent_module))
+    serve(config, [ui_extension(roots, options)], log_level="warning")
     return 0

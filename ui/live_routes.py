@@ -8,7 +8,7 @@ sessions themselves are the environment server's, through `palaestra.ui.live.Liv
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -21,6 +21,7 @@ from palaestra.ui import memories as mem
 from palaestra.ui.actions import describe_action
 from palaestra.ui.guard import Guard
 from palaestra.ui.live import LiveError, LiveSessions
+from palaestra.ui.live_agents import check_agent_allowed
 from palaestra.ui.requests import RequestError, as_int, as_mapping, json_body
 from palaestra.ui.roots import UiRoots
 
@@ -31,9 +32,16 @@ class LiveRoutes:
     """The handlers of ``api/tasks`` and ``api/live...`` over the server's ``sessions``."""
 
     def __init__(
-        self, roots: UiRoots, guard: Guard, sessions: LiveSessions, embedders: mem.Embedders
+        self,
+        roots: UiRoots,
+        guard: Guard,
+        sessions: LiveSessions,
+        embedders: mem.Embedders,
+        agent_modules: Sequence[str] = (),
     ) -> None:
         self.roots, self.guard, self.sessions, self.embedders = roots, guard, sessions, embedders
+        #: The modules whose `module:Class` agents may be imported (`check_agent_allowed`).
+        self.agent_modules = tuple(agent_modules)
 
     def owner(self, request: Request) -> str:
         return self.guard.owner(request)
@@ -72,6 +80,7 @@ class LiveRoutes:
             raise RequestError("Pick a task to start.")
         # The agent to be asked, if chosen now: the environment computes the parts it reads.
         agent = str(body.get("agent") or "").strip()
+        check_agent_allowed(agent, self.agent_modules)
         args = self._agent_args(body) if agent else {}
         seed = as_int(body.get("seed", 0), "seed")
         session = await self.sessions.open(self.owner(request), task, seed, agent, args)
@@ -113,6 +122,7 @@ class LiveRoutes:
         name = str(body.get("agent") or "").strip()
         if not name:
             raise RequestError("Pick an agent to ask.")
+        check_agent_allowed(name, self.agent_modules)
         step = await self.sessions.propose(session, name, self._agent_args(body))
         return {
             "action": step.action, "thoughts": step.thoughts, "raw_response": step.raw_response,

@@ -34,6 +34,7 @@ from palaestra.ui import playground as pg
 from palaestra.ui import runs_view as rv
 from palaestra.ui.guard import Guard, GuardMiddleware
 from palaestra.ui.live import LiveSessions
+from palaestra.ui.live_agents import AgentNotAllowed
 from palaestra.ui.live_routes import LiveRoutes
 from palaestra.ui.requests import RequestError, as_int, as_mapping, json_body, query_param
 from palaestra.ui.roots import RunNotFound, UiPathError, UiRoots
@@ -47,6 +48,9 @@ class UiOptions:
 
     #: The embedding model demonstrations are saved with (default: MiniLM, loaded on first save).
     embedder: Embedder | None = None
+    #: Module names whose ``module:Class`` agents a browser may have the server import (each
+    #: allows its submodules too; `palaestra ui --allow-agent-module`). Registered agents always may.
+    agent_modules: tuple[str, ...] = ()
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -76,7 +80,7 @@ def _json(handler: Callable[[Request], Awaitable[Any]]) -> Handler:
     async def endpoint(request: Request) -> Response:
         try:
             return JSONResponse(await handler(request))
-        except UiPathError as exc:
+        except (UiPathError, AgentNotAllowed) as exc:
             return JSONResponse({"error": str(exc)}, 403)
         except SessionError as exc:  # the server's own: capacity (503), not found (404), ...
             return JSONResponse({"error": str(exc)}, exc.status)
@@ -94,7 +98,7 @@ class _Ui:
     def __init__(self, roots: UiRoots, options: UiOptions, guard: Guard, sessions: LiveSessions) -> None:
         self.roots, self.options, self.guard, self.sessions = roots, options, guard, sessions
         self.embedders = mem.Embedders(options.embedder)
-        self.live = LiveRoutes(roots, guard, sessions, self.embedders)
+        self.live = LiveRoutes(roots, guard, sessions, self.embedders, options.agent_modules)
 
     def api(self) -> list[tuple[str, Callable[[Request], Awaitable[Any]], list[str]]]:
         get, post = ["GET"], ["POST"]
@@ -152,7 +156,7 @@ class _Ui:
             path = await asyncio.to_thread(
                 ev.artifact_path, run, query_param(request, "key"), query_param(request, "name")
             )
-        except UiPathError as exc:
+        except (UiPathError, AgentNotAllowed) as exc:
             return JSONResponse({"error": str(exc)}, 403)
         except (ev.NotFoundError, RunNotFound, RequestError, FileNotFoundError) as exc:
             return JSONResponse({"error": str(exc)}, 404)
@@ -170,7 +174,7 @@ class _Ui:
             run = self.roots.run(query_param(request, "run"))
             key, name = query_param(request, "key"), query_param(request, "name")
             path = await asyncio.to_thread(ev.call_image_path, run, key, name)
-        except UiPathError as exc:
+        except (UiPathError, AgentNotAllowed) as exc:
             return JSONResponse({"error": str(exc)}, 403)
         except (ev.NotFoundError, RunNotFound, FileNotFoundError) as exc:  # a missing file included
             return JSONResponse({"error": str(exc)}, 404)

@@ -28,7 +28,7 @@ import numpy as np
 from gymnasium import spaces
 
 from palaestra.envs.actions import ActionSet, get_action_set
-from palaestra.envs.base import EPISODE_OVER, StepResult
+from palaestra.envs.base import EPISODE_OVER, StepResult, no_error
 from palaestra.envs.desktop.client import SessionClient, SessionFailure
 from palaestra.envs.desktop.episode_requests import episode_request, missing_programs
 from palaestra.envs.desktop.judging import FATAL_KINDS, DesktopJudging
@@ -146,7 +146,8 @@ class DesktopEnv(DesktopJudging):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
         self._bind_loop()
-        self.seed_rng(seed)
+        self.seed_rng(seed, options)
+        self._closed = False
         episode_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**31 - 1))
         started = time.perf_counter()
         if not self.keep_display and self._client is not None:
@@ -228,7 +229,7 @@ class DesktopEnv(DesktopJudging):
             **judged,
             "messages": list(self._messages),
             "infeasible": "said fail()" if said_fail else None,
-            "error": None,
+            "error": no_error(),
         }
         return obs, reward, terminated, False, info
 
@@ -271,6 +272,7 @@ class DesktopEnv(DesktopJudging):
             await self._client.close()
             self._client = None
         self._home, self._done = None, True  # a step now says to reset, not start a desktop with no apps
+        self._closed = True
 
     async def arender(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array" or self._last_obs is None:

@@ -9,6 +9,7 @@ errors. The underscored checks are private to those two modules; `parse.py` is t
 from __future__ import annotations
 
 import re
+import textwrap
 from typing import Any
 
 from palaestra.envs.actions.parser import strip_code_fence
@@ -38,10 +39,13 @@ _FENCE = re.compile(
 
 def code_blocks(text: str) -> list[str]:
     """The code of a reply: the bodies of its fenced blocks in order, prose around them dropped (as
-    OSWorld's agents read their model's replies); the whole text, less an unclosed fence, if it has none."""
-    blocks = [(m.group("word") or m.group("body") or "").strip() for m in _FENCE.finditer(text)]
+    OSWorld's agents read their model's replies); the whole text, less an unclosed fence, if it has none.
+    Each is dedented: a model often indents the code of a reply (``    pyautogui.click(1, 2)``)."""
+    blocks = [
+        textwrap.dedent(m.group("word") or m.group("body") or "").strip() for m in _FENCE.finditer(text)
+    ]
     if not blocks:
-        return [strip_code_fence(text)]
+        return [strip_code_fence(textwrap.dedent(text))]
     blocks = [b for b in blocks if b]
     if not blocks:
         raise ActionError("The reply's code blocks hold no code. Put the calls inside the ``` fence.")

@@ -8,7 +8,8 @@ A PyAutoGUI script is a sequence of calls with literal arguments, such as OmniAC
     time.sleep(0.5)
 
 A model's reply may hold the script in ``` fences with prose around them, as OSWorld's agents answer:
-then only the fenced code counts (```DONE``` too). ``import pyautogui`` / ``import time`` lines and
+then only the fenced code counts (```DONE``` too), dedented. ``import pyautogui`` (``as pg`` too:
+``pg.click(1, 2)`` reads as ``pyautogui.click``), ``from pyautogui import ...`` / ``import time`` lines and
 PyAutoGUI's pacing arguments (``interval``, ``tween``, ``_pause``...) and settings
 (``pyautogui.PAUSE = 0.5``, ``pyautogui.FAILSAFE = False``) are accepted and ignored,
 ``time.sleep(s)`` is a wait, and OSWorld's bare ``DONE``, ``FAIL`` and ``WAIT`` are accepted. A
@@ -92,12 +93,11 @@ def parse_pyautogui(text: str) -> list[Action]:
         raise ActionError(f"Cannot parse the script: {exc.msg} (line {exc.lineno}).") from None
     except (RecursionError, MemoryError, ValueError):
         raise ActionError("Cannot parse the script: it is nested too deeply or holds null bytes.") from None
+    _PyAutoGUIAliases(tree.body).visit(tree)
     out: list[Action] = []
     for statement in tree.body:
-        if isinstance(statement, ast.Import | ast.ImportFrom):
-            names = [a.name for a in statement.names] + [getattr(statement, "module", None) or ""]
-            if all(n in ("pyautogui", "time", "") for n in names):
-                continue
+        if _is_accepted_import(statement):
+            continue
         if _is_setting(statement):
             continue
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Name):
@@ -114,6 +114,30 @@ def parse_pyautogui(text: str) -> list[Action]:
     if not out:
         raise ActionError("The script holds no action. Write a call such as pyautogui.click(640, 400).")
     return out
+
+
+def _is_accepted_import(statement: ast.stmt) -> bool:
+    """``import pyautogui`` (``as pg`` too), ``import time``, ``from pyautogui import click, write``
+    or ``*``, ``from time import sleep``: what a model's script starts with, accepted and ignored."""
+    if isinstance(statement, ast.Import):
+        return all(a.name in ("pyautogui", "time") for a in statement.names)
+    return isinstance(statement, ast.ImportFrom) and statement.module in ("pyautogui", "time")
+
+
+class _PyAutoGUIAliases(ast.NodeTransformer):
+    """Reads ``pg.click(...)`` after ``import pyautogui as pg`` as ``pyautogui.click(...)``."""
+
+    def __init__(self, statements: list[ast.stmt]) -> None:
+        self.aliases = {
+            alias.asname
+            for statement in statements
+            if isinstance(statement, ast.Import)
+            for alias in statement.names
+            if alias.name == "pyautogui" and alias.asname
+        }
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        return ast.copy_location(ast.Name("pyautogui", node.ctx), node) if node.id in self.aliases else node
 
 
 def _is_setting(statement: ast.stmt) -> bool:

@@ -7,7 +7,24 @@ OSWorld's DONE/FAIL do, and the task is judged then, at the step limit, or when 
 
 from __future__ import annotations
 
-from palaestra.envs.tool_env import Reply, ToolEnv, whole_number
+from palaestra.envs.tool_env import Reply, ToolEnv
+from palaestra.envs.tool_forms import ToolForm, id_text
+from palaestra.whole_numbers import whole_number
+
+#: The desktop tools' call forms, which their action errors show (`palaestra.envs.tool_forms`).
+CLICK = ToolForm('click(element_id="12")')
+DOUBLE_CLICK = ToolForm('double_click(element_id="12")')
+RIGHT_CLICK = ToolForm('right_click(element_id="12")')
+TYPE_TEXT = ToolForm('type_text(text="hello")', {"message": "text"})
+PRESS_KEYS = ToolForm('press_keys(keys="ctrl+s")')
+SCROLL = ToolForm('scroll(clicks=-3, element_id="12")')
+SEND_MESSAGE = ToolForm('send_message(text="The answer is 42.")')
+
+
+def _element(value: object) -> object:
+    """An element id for a pointer tool: ``None`` is written as an empty id, which the parser
+    refuses (PyAutoGUI's ``click(None)`` would click wherever the pointer is)."""
+    return "" if value is None else id_text(value)
 
 
 class DesktopToolEnv(ToolEnv):
@@ -21,7 +38,7 @@ class DesktopToolEnv(ToolEnv):
         Args:
             element_id: The element's id, the number in brackets before it in the screen's text.
         """
-        return self._act(f"click({element_id!r})")
+        return self._act(f"click({_element(element_id)!r})", CLICK)
 
     def double_click(self, element_id: str) -> Reply:
         """Double-click an element on the screen (to open a file, select a word).
@@ -29,7 +46,7 @@ class DesktopToolEnv(ToolEnv):
         Args:
             element_id: The element's id, the number in brackets before it in the screen's text.
         """
-        return self._act(f"doubleClick({element_id!r})")
+        return self._act(f"doubleClick({_element(element_id)!r})", DOUBLE_CLICK)
 
     def right_click(self, element_id: str) -> Reply:
         """Right-click an element on the screen (to open its context menu).
@@ -37,7 +54,7 @@ class DesktopToolEnv(ToolEnv):
         Args:
             element_id: The element's id, the number in brackets before it in the screen's text.
         """
-        return self._act(f"rightClick({element_id!r})")
+        return self._act(f"rightClick({_element(element_id)!r})", RIGHT_CLICK)
 
     def type_text(self, text: str) -> Reply:
         """Type text with the keyboard into whatever has the focus.
@@ -45,7 +62,7 @@ class DesktopToolEnv(ToolEnv):
         Args:
             text: The text to type; "\\n" presses Enter.
         """
-        return self._act(f"write({text!r})")
+        return self._act(f"write({text!r})", TYPE_TEXT)
 
     def press_keys(self, keys: str) -> Reply:
         """Press a key, or keys together.
@@ -54,11 +71,11 @@ class DesktopToolEnv(ToolEnv):
             keys: One key ("enter", "tab", "esc") or a combination joined with "+" ("ctrl+s").
         """
         if not isinstance(keys, str):
-            return self._act(f"press({keys!r})")  # the parser's error names what a key is
+            return self._act(f"press({keys!r})", PRESS_KEYS)  # the parser's error names what a key is
         names = [k.strip().lower() for k in keys.split("+") if k.strip()]
         if len(names) == 1:
-            return self._act(f"press({names[0]!r})")
-        return self._act(f"hotkey({', '.join(repr(n) for n in names)})")
+            return self._act(f"press({names[0]!r})", PRESS_KEYS)
+        return self._act(f"hotkey({', '.join(repr(n) for n in names)})", PRESS_KEYS)
 
     def scroll(self, clicks: int, element_id: str = "") -> Reply:
         """Scroll with the mouse wheel, over an element or where the pointer is.
@@ -68,8 +85,8 @@ class DesktopToolEnv(ToolEnv):
             element_id: The element to scroll over ("" for where the pointer is).
         """
         if element_id:
-            return self._act(f"scroll({whole_number(clicks)!r}, {element_id!r})")
-        return self._act(f"scroll({whole_number(clicks)!r})")
+            return self._act(f"scroll({whole_number(clicks)!r}, {id_text(element_id)!r})", SCROLL)
+        return self._act(f"scroll({whole_number(clicks)!r})", SCROLL)
 
     def send_message(self, text: str) -> Reply:
         """Send the user a message, such as the answer to their question.
@@ -77,7 +94,7 @@ class DesktopToolEnv(ToolEnv):
         Args:
             text: The message.
         """
-        return self._act(f"send_msg_to_user({text!r})")
+        return self._act(f"send_msg_to_user({text!r})", SEND_MESSAGE)
 
     def done(self) -> Reply:
         """Say the task is done: the episode ends and is judged."""

@@ -133,7 +133,8 @@ class McpTools:
         return blocks
 
     def mark_lost(self, cause: BaseException) -> None:
-        """Remember that the server is gone (the first cause wins) and say so once in the log."""
+        """Remember that the server is gone (the first cause wins), say so once in the log, and
+        mark its tools unavailable in the registry, so that selectors stop offering them."""
         if self.lost is None:
             self.lost = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
             log.warning(
@@ -141,6 +142,11 @@ class McpTools:
                 self.label,
                 self.lost,
             )
+            # Left registered (a call names the stop and the restart), but out of selection.
+            if self.registry is not None:
+                for key in list(self._registered):
+                    if key in self.registry:
+                        self.registry.set_unavailable(key, self._lost_message())
 
     def _lost_message(self) -> str:
         return (

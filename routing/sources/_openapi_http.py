@@ -18,6 +18,7 @@ import httpx
 
 from palaestra.routing.errors import ApiCallError, ApiTimeoutError, ApiTransportError
 from palaestra.routing.sources._openapi_security import Requirement, apply_credentials, missing_hint
+from palaestra.routing.sources._openapi_styles import DEFAULT_STYLES, path_or_header_text, query_pairs, scalar
 
 _RETRYABLE_STATUS = frozenset({408, 429, 502, 503, 504})
 _SNIPPET = 500
@@ -35,11 +36,19 @@ class HttpSettings(Protocol):
 
 @dataclass(frozen=True)
 class ParamSpec:
-    """One argument that travels outside the body: `prop` in the schema, `name` on the wire."""
+    """One argument that travels outside the body: `prop` in the schema, `name` on the wire,
+    written in its declared `style` (see `_openapi_styles`; the location's default when none is)."""
 
     prop: str
     name: str
     location: str  # "path" | "query" | "header" | "cookie"
+    style: str = ""
+    explode: bool | None = None
+
+    def written(self) -> tuple[str, bool]:
+        """The style and explode this parameter is written with (the location's defaults if unset)."""
+        style = self.style or DEFAULT_STYLES.get(self.location, "simple")
+        return style, self.explode if self.explode is not None else style == "form"
 
 
 @dataclass(frozen=True)
@@ -78,19 +87,20 @@ class HttpOperation:
             if spec.prop not in remaining:
                 continue
             value = remaining.pop(spec.prop)
+            style, explode = spec.written()
             if spec.location == "path":
-                segment = path_segment(_text(value))
+                segment = path_or_header_text(spec.name, value, style, explode, path_segment)
                 if not segment:  # `/items/` is another endpoint than `/items/{id}`
                     raise ApiCallError(f"The path parameter `{spec.name}` is empty; give it a value.")
                 path = path.replace("{" + spec.name + "}", segment)
             elif spec.location == "query":
-                values = value if isinstance(value, list) else [value]
-                query.extend((spec.name, _text(v)) for v in values)
+                query.extend(query_pairs(spec.name, value, style, explode))
             elif spec.location == "cookie":
-                cookie = f"{spec.name}={quote(_text(value), safe='')}"
+                pairs = query_pairs(spec.name, value, style, explode)
+                cookie = "; ".join(f"{name}={quote(text, safe='')}" for name, text in pairs)
                 headers["Cookie"] = f"{headers['Cookie']}; {cookie}" if headers.get("Cookie") else cookie
             else:
-                headers[spec.name] = _text(value)
+                headers[spec.name] = path_or_header_text(spec.name, value, style, explode)
         authorised = apply_credentials(self.security, self.source.credentials, headers, query)
         request: dict[str, Any] = {"params": query, "headers": headers}
         if self.body is not None:
@@ -138,20 +148,11 @@ def path_segment(value: str) -> str:
     return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
 
 
-def _text(value: Any) -> str:
-    """How a scalar argument is written into a path, query or header."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"))
-    return "" if value is None else str(value)
-
-
 def _encode_body(media_type: str, payload: Any) -> dict[str, Any]:
     if media_type == "application/x-www-form-urlencoded" and isinstance(payload, dict):
-        return {"data": {k: _text(v) for k, v in payload.items()}}
+        return {"data": {k: scalar(v) for k, v in payload.items()}}
     if media_type.startswith("text/"):
-        return {"content": _text(payload).encode()}
+        return {"content": scalar(payload).encode()}
     return {"content": json.dumps({} if payload is None else payload).encode()}
 
 

@@ -12,6 +12,11 @@ The tool list is cached and refreshed when the server says it changed: through
 through a `subscriptions/listen` stream on 2026-07-28 connections, where that is how the change
 is delivered. A refresh diffs the new list against the cached one, so the registry (and every
 index subscribed to it) sees only the tools that were added, removed or changed.
+
+A server that is lost (its process exited, its endpoint went away) is noticed by the call that
+fails, or between calls by a question every `heartbeat_s` seconds; its tools then stay registered but
+marked unavailable, so a selector following the registry stops offering them, and a call names the
+stop and the fix (`await source.restart()`, which brings them back with the same keys).
 """
 
 from __future__ import annotations
@@ -41,6 +46,12 @@ from palaestra.routing.sources.json_file import safe_namespace
 __all__ = ["McpSource", "McpToolHandler"]
 
 log = logging.getLogger(__name__)
+#: How often a session asks its server something to notice that it is gone, in seconds (set by
+#: hand: a tool list costs a server next to nothing, and a lost server's tools are offered this
+#: long at most).
+HEARTBEAT_S = 5.0
+#: How long that question may go unanswered before it is given up (the server is busy, not lost).
+PING_TIMEOUT_S = 10.0
 
 
 class McpSource(McpTools):
@@ -56,14 +67,22 @@ class McpSource(McpTools):
         read_timeout_s: float | None = None,
         watch: bool = True,
         label: str | None = None,
+        heartbeat_s: float | None = HEARTBEAT_S,
     ) -> None:
         """`server` is `StdioServerParameters`, a streamable-HTTP URL, a function returning a
         fresh SDK `Transport` for each session, or one SDK `Transport` (which serves one session
         only: such a source cannot restart).
 
         `namespace` defaults to the server's reported name; `mode` is the SDK's protocol
-        negotiation ("auto", "legacy" or a protocol version); `watch` follows list changes.
+        negotiation ("auto", "legacy" or a protocol version); `watch` follows list changes;
+        `heartbeat_s` is how often the session asks the server for its tools to notice that it is gone
+        (None: only a failing call notices).
         """
+        if heartbeat_s is not None and not heartbeat_s > 0:
+            raise ValueError(
+                f"heartbeat_s must be a positive number of seconds, or None; got {heartbeat_s!r}."
+            )
+        self.heartbeat_s = heartbeat_s
         self.server, self.registry, self.mode = server, registry, mode
         self._sessions = 0
         self.read_timeout_s, self.watch = read_timeout_s, watch
@@ -140,11 +159,13 @@ class McpSource(McpTools):
                     f"MCP server {self.label!r} has {len(self._records)} tools and none could be "
                     f"registered: {self.rejected[0].problem}"
                 )
+            self._tasks = await stack.enter_async_context(anyio.create_task_group())
             if self.watch:
-                self._tasks = await stack.enter_async_context(anyio.create_task_group())
                 self._tasks.start_soon(self._refresh_on_wake)
                 if client.protocol_version in MODERN_PROTOCOL_VERSIONS and _announces_changes(client):
                     self._tasks.start_soon(self._listen)
+            if self.heartbeat_s is not None:
+                self._tasks.start_soon(self._heartbeat, client, self.heartbeat_s)
         except BaseException as exc:
             self._unregister_all()
             self._client, self._stack, self._tasks = None, None, None
@@ -241,10 +262,33 @@ class McpSource(McpTools):
             async with client.listen(tools_list_changed=True) as subscription:
                 async for _event in subscription:
                     self._wake.set()
-        except (ListenNotSupportedError, SubscriptionLost, MCPError, TimeoutError) as exc:
+        except MCPError as exc:
+            if exc.code == mcp_types.CONNECTION_CLOSED:
+                self.mark_lost(exc)
+            else:
+                log.info("MCP server %r: not following tool list changes: %r", self.label, exc)
+        except (ListenNotSupportedError, SubscriptionLost, TimeoutError) as exc:
             log.info("MCP server %r: not following tool list changes: %r", self.label, exc)
         except Exception as exc:  # the transport failed under the stream: the session says so on its own
             log.info("MCP server %r: stopped following tool list changes: %r", self.label, _first_cause(exc))
+
+    async def _heartbeat(self, client: Client, every_s: float) -> None:
+        """Ask the server something every `every_s` seconds until it is lost: a stdio server that
+        exited between calls is noticed only by a request, and until then a selector would offer
+        its tools. The question is the first page of its tool list (MCP's ping is gone from
+        2026-07-28 connections); it is not read. One left unanswered is a busy server, not a lost one."""
+        while self.lost is None:
+            await anyio.sleep(every_s)
+            try:
+                with anyio.move_on_after(max(every_s, PING_TIMEOUT_S)):
+                    await client.list_tools()
+            except MCPError as exc:
+                if exc.code == mcp_types.CONNECTION_CLOSED:
+                    self.mark_lost(exc)
+            except (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream, OSError) as exc:
+                self.mark_lost(exc)
+            except Exception as exc:  # a background task: an odd answer must not end the session
+                log.debug("MCP server %r: heartbeat failed: %r", self.label, exc)
 
 
 def _announces_changes(client: Client) -> bool:

@@ -39,6 +39,7 @@ from palaestra.routing.registry import AddReport, ApiRegistry, Entry, Rejection
 from palaestra.routing.sources._openapi_http import BodySpec, HttpOperation, ParamSpec
 from palaestra.routing.sources._openapi_schema import SchemaConverter
 from palaestra.routing.sources._openapi_security import read_schemes, requirement
+from palaestra.routing.sources._openapi_styles import style_of
 from palaestra.routing.sources.json_file import safe_namespace
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -225,7 +226,7 @@ class OpenApiSource:
             properties[prop] = converted
             if location == "path" or param.get("required") is True:
                 required.append(prop)
-            params.append(ParamSpec(prop, pname, location))
+            params.append(ParamSpec(prop, pname, location, *style_of(param, location)))
         body, supported = self._body(converter, operation, properties, required)
         parameters = converter.finish({"type": "object", "properties": properties, "required": required})
         if not required:

@@ -39,7 +39,11 @@ READY_JS = "() => (typeof WOB_TASK_READY === 'undefined' || WOB_TASK_READY) ? co
 #: nothing, the ended page is made inert (a transparent layer over it takes the mouse, the focused
 #: element loses the keyboard).
 ENDED_BINDING = "__palaestraEpisodeEnded"
+#: Set on the document an episode started on: a document the agent went to (``goto`` another
+#: MiniWoB++ page, under the ``web`` action set) lacks it, so its problem is not judged as this one.
+STARTED_FLAG = "__palaestraEpisodeStarted"
 START_JS = f"""([seed, maxMs]) => {{
+  window.{STARTED_FLAG} = true;
   Math.seedrandom(seed);
   core.EPISODE_MAX_TIME = maxMs;
   core.startEpisodeReal();
@@ -96,6 +100,8 @@ class MiniWoBTask(Task):
             self.setup_ahead = False
         #: Pages whose episode has ended, as their binding reported (see ``ended``).
         self._ended: weakref.WeakSet[Page] = weakref.WeakSet()
+        #: Pages an episode was set up on: the page judged, whichever of its context's tabs is active.
+        self._set_up: weakref.WeakSet[Page] = weakref.WeakSet()
 
     async def prepare(self, page: Page) -> None:
         # The style goes in as the document parses: no round trip and no restyle after load.
@@ -107,6 +113,7 @@ class MiniWoBTask(Task):
         self._ended.add(source["page"])
 
     async def setup(self, page: Page, seed: int) -> str:
+        self._set_up.add(page)
         # Some tasks build their problem asynchronously and flag WOB_TASK_READY when done.
         goal = await page.evaluate(START_JS, [seed, EPISODE_MAX_MS])
         if goal is None:
@@ -120,13 +127,33 @@ class MiniWoBTask(Task):
 
     async def ended(self, page: Page) -> bool:
         await asyncio.sleep(0)  # a report that came in with the last action is handled first
-        return page in self._ended
+        return any(tab in self._ended for tab in page.context.pages)
 
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
-        raw = await page.evaluate(self._state_js)
+        """The verdict of the problem's own page, not of the active tab (``page``): under the
+        ``web`` action set the agent may open tabs, as BrowserGym's MiniWoB++ tasks allow. An agent
+        that left the problem (went elsewhere in its tab, or closed it) has failed it, as MiniWoB++
+        scores a failure (-1); reading MiniWoB++'s globals on the other page raised, and the
+        episode ended as the environment's failure."""
+        own = next((tab for tab in page.context.pages if tab in self._set_up), None)
+        if own is None:
+            return left_the_problem("The agent closed the problem's page.")
+        raw = await own.evaluate(f"() => window.{STARTED_FLAG} ? ({self._state_js})() : null")
+        if raw is None:
+            return left_the_problem("The agent left the problem's page for another.")
         raw_reward = float(raw["raw_reward"] or 0.0)
         done = bool(raw["done"])
+        # Numbers as floats: JavaScript's whole numbers arrive as ints, and Gymnasium's vector
+        # environments type a stacked info key by its first environment's value (a later 0.33 read 0).
+        raw["reward"], raw["raw_reward"] = float(raw["reward"] or 0.0), raw_reward
         if raw["error"] is None:
             del raw["error"]
+        else:
+            raw["error"] = float(raw["error"])
         success = done and succeeded(self.task, raw_reward, raw.get("error"))
         return Evaluation(reward=raw_reward if done else 0.0, done=done, success=success, raw=raw)
+
+
+def left_the_problem(why: str) -> Evaluation:
+    """The verdict of an episode whose problem's page the agent left: over, failed."""
+    return Evaluation(reward=-1.0, done=True, success=False, raw={"reason": why})

@@ -39,14 +39,14 @@ def test_unbounded_arguments_fail_fast(make_env: MakeEnv, action: str, message: 
     env = widgets(make_env, step_timeout=2.0)
     obs, _, terminated, truncated, info = env.step(action)
     assert message in obs["last_action_error"]
-    assert (terminated, truncated, info["error"]) == (False, False, None)  # no step timeout
+    assert (terminated, truncated, info["error"]) == (False, False, {})  # no step timeout
 
 
 def test_slow_actions_are_stopped_within_the_step(make_env: MakeEnv) -> None:
     """A step's actions may take half its timeout: the agent is told, the step does not time out."""
     env = widgets(make_env, step_timeout=2.0)
     obs, _, terminated, truncated, info = env.step("noop(900)\nnoop(900)\nnoop(900)")
-    assert (terminated, truncated, info["error"]) == (False, False, None)
+    assert (terminated, truncated, info["error"]) == (False, False, {})
     error = obs["last_action_error"]
     assert "noop(900.0) was stopped: a step's actions may take 1 s in all" in error
     assert "the 1 action(s) after it did not run" in error

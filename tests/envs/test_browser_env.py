@@ -184,7 +184,7 @@ def test_bad_actions_become_last_action_error(make_env: MakeEnv, template: str, 
     obs, reward, terminated, truncated, info = env.step(action)
     assert message in obs["last_action_error"], obs["last_action_error"]
     assert obs["last_action"] == action
-    assert (reward, terminated, truncated, info["error"]) == (0.0, False, False, None)
+    assert (reward, terminated, truncated, info["error"]) == (0.0, False, False, {})
     # The episode goes on: a good action still works.
     obs, *_ = env.step(f"fill('{ids['name']}', 'ok')")
     assert obs["last_action_error"] == ""

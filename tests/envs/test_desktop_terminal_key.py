@@ -50,7 +50,7 @@ def test_ctrl_alt_t_opens_a_terminal_in_home_that_the_agent_may_close(env: Deskt
     assert obs["last_action_error"] == "" and not terminated
     assert len(_terminals(obs)) == 1 and "focused" in _terminals(obs)[0], obs["axtree"]
     obs, reward, terminated, _, info = env.step("pyautogui.write('chmod +x run.sh\\n')")
-    assert (reward, terminated, info["error"]) == (1.0, True, None)
+    assert (reward, terminated, info["error"]) == (1.0, True, {})
 
     # OSWorld's agents open it and type in one script: the ops after the key type into it.
     obs, _ = env.reset(seed=0)
@@ -65,7 +65,7 @@ def test_ctrl_alt_t_opens_a_terminal_in_home_that_the_agent_may_close(env: Deskt
     obs, *_ = env.step("keyDown('ctrl')\nkeyDown('alt')\npress('t')\nkeyUp('alt')\nkeyUp('ctrl')")
     assert len(_terminals(obs)) == 1, obs["axtree"]
     obs, reward, terminated, _, info = env.step("write('exit\\n')\nwait(0.5)")
-    assert (obs["axtree"], reward, terminated, info["error"]) == ("", 0.0, False, None)
+    assert (obs["axtree"], reward, terminated, info["error"]) == ("", 0.0, False, {})
     obs, *_ = env.step("hotkey('ctrl', 'alt', 't')")  # and opens again
     assert len(_terminals(obs)) == 1, obs["axtree"]
 

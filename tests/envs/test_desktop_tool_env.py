@@ -9,6 +9,7 @@ import re
 import pytest
 
 from palaestra.envs.desktop.tool_env import DesktopToolEnv
+from palaestra.envs.tool_forms import ToolForm
 from palaestra.errors import ActionError
 from tests.envs.tool_schemas import trl_tools
 
@@ -58,7 +59,7 @@ def test_tool_calls_on_the_screens_ids_play_a_calculator_task() -> None:
 class Written(DesktopToolEnv):
     """The action each tool writes, not played."""
 
-    def _act(self, action: str) -> str:
+    def _act(self, action: str, form: ToolForm | None = None) -> str:
         return action
 
 
@@ -92,3 +93,27 @@ def test_arguments_of_the_wrong_type_reach_the_parser_whose_error_the_model_read
     for bad in (env.scroll("up"), env.scroll(None, "12")):  # type: ignore[arg-type]
         with pytest.raises(ActionError, match="clicks must be a whole number"):
             parse(bad)
+
+
+def test_a_refused_tool_call_is_told_in_the_tools_own_terms() -> None:
+    """The desktop parser's refusal named PyAutoGUI's signature (`Usage: scroll(clicks, x, y)`,
+    `write(message, interval)`), not the tool the model called."""
+    from palaestra.envs import get_action_set
+    from palaestra.envs.desktop.tool_env import CLICK, SCROLL, TYPE_TEXT
+
+    env, parse = Written(), get_action_set("desktop").parse
+    cases = [
+        (env.scroll("a lot"), SCROLL,  # type: ignore[arg-type]
+         "scroll(): clicks must be a whole number, got 'a lot'. Usage: scroll(clicks=-3, element_id=\"12\")"),
+        (env.type_text(5), TYPE_TEXT,  # type: ignore[arg-type]
+         'type_text(): the text must be a string, got 5. Usage: type_text(text="hello")'),
+        (env.click([1]), CLICK,  # type: ignore[arg-type]
+         "click(): the target must be x, y numbers or an element id string, got [1], None. "
+         'Usage: click(element_id="12")'),
+    ]  # fmt: skip
+    for written, form, told in cases:
+        with pytest.raises(ActionError) as refused:
+            parse(written)
+        assert form.told(str(refused.value)) == told
+    assert env.click(12) == "click('12')"  # an id written as a number is that id
+    assert env.click(None) == "click('')"  # type: ignore[arg-type]  # refused, not a click at the pointer

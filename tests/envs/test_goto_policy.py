@@ -55,7 +55,7 @@ def test_a_web_task_refuses_goto_to_files_and_browser_pages(
         assert expected in obs["last_action_error"], obs["last_action_error"]
         assert SECRET not in obs["axtree"] and "notes.txt" not in obs["axtree"]
         assert obs["url"] == f"{site.url}/index.html"
-        assert (terminated, truncated, info["error"]) == (False, False, None)
+        assert (terminated, truncated, info["error"]) == (False, False, {})
         # The web is still open to it.
         obs, *_ = env.step(f"goto('{site.url}/other.html')")
         assert obs["last_action_error"] == "" and "Other page" in obs["axtree"]

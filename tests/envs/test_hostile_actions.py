@@ -118,7 +118,7 @@ def test_hostile_strings_through_a_real_step(make_env: Callable[..., BrowserEnv]
     for text in HOSTILE:
         obs, reward, terminated, truncated, info = env.step(text)
         assert obs["last_action_error"], text[:80]
-        assert (reward, terminated, truncated, info["error"]) == (0.0, False, False, None), text[:80]
+        assert (reward, terminated, truncated, info["error"]) == (0.0, False, False, {}), text[:80]
     # The episode goes on: a good action still works.
     obs, reward, terminated, *_ = env.step(f"click('{go}')")
     assert obs["last_action_error"] == "" and terminated and reward == 1.0

@@ -220,14 +220,14 @@ def test_a_frame_playwright_cannot_evaluate_in_is_observed_without_ids_not_hung(
     top = ids(obs)["top"]
     run_in_page(env, f"document.getElementById('cross').src = 'http://127.0.0.2:{port}/oopif_grand.html'")
     obs, _, _, truncated, info = env.step("noop(300)")
-    assert info["error"] is None and not truncated
+    assert info["error"] == {} and not truncated
     assert (
         f"The frame showing http://127.0.0.2:{port}/oopif_grand.html did not answer"
         in obs["last_action_error"]
     )
     assert "deep" not in ids(obs) and "button 'Deep'" in obs["axtree"]  # seen, without an id
     obs, _, _, truncated, info = env.step(f"click('{top}')")  # the page works around it
-    assert info["error"] is None and not truncated
+    assert info["error"] == {} and not truncated
     assert obs["last_action_error"].startswith("The frame showing")  # the click itself: no error
     run_in_page(env, f"document.getElementById('cross').src = 'http://127.0.0.3:{port}/oopif_grand.html'")
     obs, *_ = env.step("noop(300)")

@@ -112,9 +112,29 @@ def test_arguments_of_the_wrong_type_are_an_error_the_model_reads_not_an_excepti
     env.reset(seed=2)
     assert env.scroll("100").startswith("The page:")  # type: ignore[arg-type]
     answer = env.scroll("a lot")  # type: ignore[arg-type]
-    assert answer.startswith("Error: scroll(): `dy` must be a finite number, got 'a lot'"), answer
+    assert answer.startswith("Error: scroll(): `pixels` must be a finite number, got 'a lot'"), answer
     assert "The page:\n" in answer
     assert env.fill("12", 5).startswith("Error: fill(): `text` must be a string")  # type: ignore[arg-type]
+
+
+def test_a_refused_tool_call_is_told_in_the_tools_own_terms() -> None:
+    """The error named the action string's signature (`Usage: select_option(id, options)`), which
+    the policy never saw and cannot call; it names the tool's arguments and a call to copy."""
+    env = WebToolEnv("miniwob.click-test")
+    env.reset(seed=2)
+    told = {
+        "select_option(): `option` must be a string, got 3. "
+        'Usage: select_option(element_id="12", option="Blue")': env.select_option("12", 3),  # type: ignore[arg-type]
+        "click(): `element_id` must be an element id such as '12', got 12.5. "
+        'Usage: click(element_id="12")': env.click(12.5),  # type: ignore[arg-type]
+        "press(): `keys` must be a string, got ['a']. Usage: press(keys=\"Enter\")": env.press(["a"]),  # type: ignore[arg-type]
+        "send_message(): `text` must be a string, got 7. "
+        'Usage: send_message(text="The answer is 42.")': env.send_message(7),  # type: ignore[arg-type]
+    }
+    for expected, answer in told.items():
+        assert isinstance(answer, str) and answer.startswith(f"Error: {expected}\n"), answer
+    # the page's own refusal is not about the call's form; an id written as a number is that id
+    assert env.click(99999).startswith("Error: No element with id '99999' on this page")  # type: ignore[arg-type]
     env._done = True
     assert env.scroll(None) == "The episode is over (reward 0): call no more tools."  # type: ignore[arg-type]
 

@@ -21,6 +21,7 @@ import palaestra  # noqa: F401  (registers the Gymnasium ids)
 from palaestra.envs import BrowserEnv, loop
 from palaestra.envs.spaces import SAMPLE_MAX_CHARS, Records, Unicode
 from palaestra.envs.vector_spaces import SLOT_BYTES
+from palaestra.tasks.page import PageTask
 
 
 def test_sampling_a_huge_text_space_returns_at_once() -> None:
@@ -104,3 +105,45 @@ def test_slots_hold_values_of_any_size(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(list(tmp_path.iterdir())) == 1  # the huge text's file
     write_to_shared_memory(text, 1, "small again", text_memory)
     assert texts[1] == "small again" and not list(tmp_path.iterdir())
+
+
+def test_vector_infos_stack_an_error_of_one_environment() -> None:
+    """A step that the machinery failed in one environment of a vector environment (a hung page
+    here) stacks into ``info["error"]`` with Gymnasium's masks. Steps without an error said
+    ``error=None``, and Gymnasium's stacking of a dict beside None raised AttributeError when the
+    failing environment was not the first (one crash stopped the whole training loop)."""
+    pages = Path(__file__).parent / "pages"
+    widgets, hang = (pages / "widgets.html").as_uri(), (pages / "hang.html").as_uri()
+    urls = (widgets, hang, widgets)
+    envs = gym.vector.SyncVectorEnv(
+        [lambda url=url: BrowserEnv(PageTask(url, "Use the page."), step_timeout=2.0) for url in urls]
+    )
+    try:
+        obs, _ = envs.reset(seed=0)
+        hang_button = next(e["id"] for e in obs["elements"][1] if e["tag"] == "button")
+        _, _, terminated, truncated, info = envs.step(["noop(0)", f"click('{hang_button}')", "noop(0)"])
+        assert list(truncated) == [False, True, False] and not any(terminated)
+        assert set(info["error"]) == {"kind", "_kind", "message", "_message"}
+        assert list(info["error"]["_kind"]) == [False, True, False]
+        assert info["error"]["kind"][1] == "step_timeout"
+        assert list(info["_error"]) == [True, True, True]
+    finally:
+        envs.close()
+
+
+def test_vector_infos_keep_a_partial_miniwob_reward() -> None:
+    """MiniWoB++'s state in ``info["task_info"]`` holds its rewards as floats: JavaScript's 0 came
+    as the int 0, Gymnasium typed the stacked array by the first environment's value, and a second
+    environment's partial reward (a third of click-checkboxes' boxes) read 0 there."""
+    envs = gym.vector.SyncVectorEnv([lambda: gym.make("palaestra/miniwob.click-checkboxes")] * 2)
+    try:
+        obs, _ = envs.reset(seed=[2, 2])
+        goal, elements = obs["goal"][1], obs["elements"][1]
+        assert goal == "Select fzzqo, NYYyS82 and click Submit."
+        box = next(e["id"] for e in elements if e["role"] == "checkbox" and e["name"] == "fzzqo")
+        submit = next(e["id"] for e in elements if e["tag"] == "button")
+        _, reward, terminated, _, info = envs.step(["noop(0)", f"click('{box}')\nclick('{submit}')"])
+        assert list(terminated) == [False, True] and 0 < reward[1] < 1
+        assert list(info["task_info"]["raw_reward"]) == [0.0, reward[1]]
+    finally:
+        envs.close()

@@ -1,7 +1,8 @@
 """A tiny real MCP server that misbehaves, for the routing tests (stdio, or streamable HTTP).
 
 Tools: `add` (works), `hang` (sleeps as long as asked), `die` (ends the server's process at once,
-as a crash would) and `big` (returns a text of the asked length).
+as a crash would), `big` (returns a text of the asked length) and `pid` (the server's process id,
+for a test to kill it from outside).
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def build_server() -> MCPServer:
     def big(chars: int) -> str:
         """A text of this many characters."""
         return "x" * chars
+
+    @server.tool(annotations=SAFE)
+    def pid() -> int:
+        """The server's process id."""
+        return os.getpid()
 
     return server
 

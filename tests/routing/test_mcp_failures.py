@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
+import signal
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from palaestra.routing import ApiExecutor, ApiRegistry, CallResult
+from palaestra.memory import HashingEmbedder
+from palaestra.routing import Annotations, ApiExecutor, ApiRegistry, CallResult, api, register_callables
+from palaestra.routing.selector import ApiSelector
 from palaestra.routing.sources.mcp import McpSource
 
 SERVER_SCRIPT = Path(__file__).parent / "mcp_faulty_server.py"
+
+
+@api(namespace="calc", annotations=Annotations(read_only=True, destructive=False, idempotent=True))
+def subtract(a: int, b: int) -> int:
+    """Subtract the second integer from the first."""
+    return a - b
 
 
 def _faulty_app() -> Any:
@@ -100,3 +110,59 @@ def test_a_hung_tool_times_out_and_the_session_keeps_working() -> None:
     hung, after = asyncio.run(main())
     assert hung.error_kind == "timeout" and "did not answer within 1 s" in hung.message
     assert after.ok and after.content == {"result": 5}
+
+
+def test_a_killed_servers_tools_leave_selection_until_it_is_restarted() -> None:
+    """A stdio server killed between calls kept its tools in the selector's answers, each call then
+    failing. The heartbeat notices the death with no call made; the tools stay registered (a call
+    names the stop and the restart) but leave selection, and come back with the restart."""
+    registry = ApiRegistry()
+    register_callables(registry, subtract)
+    selector = ApiSelector(HashingEmbedder())
+    selector.follow(registry)
+    query = "add two integers"
+
+    async def main() -> tuple[list[str], list[str], CallResult, list[str], CallResult]:
+        source = McpSource.stdio(sys.executable, [str(SERVER_SCRIPT)], registry=registry, heartbeat_s=0.2)
+        async with source:
+            executor = ApiExecutor(registry, max_retries=2, backoff_s=0)
+            before = selector.select(query, k=3).keys
+            pid = (await executor.call("faulty/pid")).content["result"]
+            os.kill(pid, signal.SIGKILL)
+            for _ in range(600):  # until the heartbeat notices (no call is made meanwhile)
+                if not source.connected:
+                    break
+                await asyncio.sleep(0.05)
+            lost = selector.select(query, k=3).keys
+            assert "faulty/add" in registry  # still registered: the call below says why it fails
+            called = await executor.call("faulty/add", {"a": 1, "b": 2})
+            await source.restart()
+            back = selector.select(query, k=3).keys
+            return (
+                before,
+                lost,
+                called,
+                back,
+                await executor.call("faulty/add", {"a": 2, "b": 2}),
+            )
+
+    before, lost, called, back, again = asyncio.run(main())
+    assert before[0] == "faulty/add", before
+    assert lost and not any(key.startswith("faulty/") for key in lost), lost
+    _assert_server_stopped(called)
+    assert back[0] == "faulty/add", back
+    assert again.ok and again.content == {"result": 4}
+    assert registry.unavailable() == {}
+
+
+def test_a_selector_with_every_api_unavailable_says_so() -> None:
+    registry = ApiRegistry()
+    register_callables(registry, subtract)
+    selector = ApiSelector(HashingEmbedder())
+    selector.follow(registry)
+    registry.set_unavailable("calc/subtract", "its server stopped")
+    selection = selector.select("subtract two integers")
+    assert selection.keys == [] and selection.abstained
+    assert "available" in selection.reason
+    registry.set_available("calc/subtract")
+    assert selector.select("subtract two integers").keys[:1] == ["calc/subtract"]

@@ -142,3 +142,38 @@ def test_production_mode_without_a_default_task_names_the_fix(server: ServerThre
         json={"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {"session_id": "nope"}},
     ).json()["error"]
     assert unknown["code"] == -32602 and "nope" in unknown["message"]
+
+
+def test_production_mode_reads_an_element_id_written_as_a_whole_number(
+    start_server: Callable[..., ServerThread],
+) -> None:
+    """Small models write ``{"target": 12}``: it was refused ("Input should be a valid string")
+    while ``"12"`` worked. A whole number is the id it says; ``12.5`` and ``true`` say no id."""
+    served = start_server(default_task="miniwob.click-test")
+
+    def rpc(http: httpx.Client, method: str, **params: Any) -> dict[str, Any]:
+        answer = http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+        return dict(answer.json())
+
+    with httpx.Client(base_url=served.url, timeout=60) as http:
+        sid = rpc(http, "openenv/session/create")["result"]["session_id"]
+        snapshot = rpc(http, "tools/call", session_id=sid, name="browser_snapshot", arguments={})
+        button = re.search(r"\[(\d+)\] button", snapshot["result"]["content"][0]["text"])
+        assert button, snapshot
+        for wrong in (float(button.group(1)) + 0.5, True):
+            refused = rpc(
+                http, "tools/call", session_id=sid, name="browser_click",
+                arguments={"element": "the button", "target": wrong},
+            )  # fmt: skip
+            message = refused["error"]["message"]
+            assert message.startswith("Bad arguments for browser_click: `target`: "), message
+            assert f"written as a string ('15') or a whole number (15); got {wrong!r}" in message
+        clicked = rpc(
+            http, "tools/call", session_id=sid, name="browser_click",
+            arguments={"element": "the button", "target": int(button.group(1))},
+        )  # fmt: skip
+        assert "error" not in clicked, clicked
+        assert f"click('{button.group(1)}')" in clicked["result"]["content"][0]["text"]
+        state = http.get(f"/sessions/{sid}").json()["state"]
+        assert (state["success"], state["step_count"]) == (True, 1)  # the refusals took no step
+        rpc(http, "openenv/session/close", session_id=sid)

@@ -141,7 +141,7 @@ def test_a_site_that_dies_mid_episode_ends_it_and_the_next_reset_has_a_fresh_one
     assert runtime.processes[site] is not old and runtime.alive(site)
     seeded_field(obs, record)  # the restarted site serves the new episode, logged in
     _, _, terminated, truncated, info = env.step("send_msg_to_user('done')")
-    assert terminated and not truncated and info["error"] is None and info["success"]
+    assert terminated and not truncated and info["error"] == {} and info["success"]
 
 
 def test_a_port_in_use_is_a_clear_error(runtime: SiteRuntime) -> None:

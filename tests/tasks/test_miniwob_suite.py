@@ -23,7 +23,7 @@ def test_task_resets_with_a_sane_observation(task: str, make_env: Callable[..., 
     assert any(e["visible"] for e in obs["elements"] if e["tag"] not in ("html", "body"))
     assert env.observation_space.contains(obs)
     obs, _, _, truncated, info = env.step("noop(0)")
-    assert obs["last_action_error"] == "" and info["error"] is None
+    assert obs["last_action_error"] == "" and info["error"] == {}
     assert not truncated
 
 

@@ -51,7 +51,8 @@ def ui(
 ) -> Iterator[ServedUi]:
     memories = tmp_path_factory.mktemp("memories")
     roots = UiRoots.of([runs.results], [memories])
-    with ServedUi(roots, ServerConfig(max_sessions=3), UiOptions(embedder=minilm)) as served:
+    options = UiOptions(embedder=minilm, agent_modules=("ui_own_agent",))  # test_live's own agent
+    with ServedUi(roots, ServerConfig(max_sessions=3), options) as served:
         yield served
 
 
