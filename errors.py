@@ -90,6 +90,14 @@ class SiteCrashedError(InfrastructureError):
     kind = "site_crashed"
 
 
+class TaskError(InfrastructureError):
+    """A task's own code failed: its ``evaluate`` raised, or answered something that is not a
+    verdict (not an ``Evaluation``, or a reward that is not a finite number). The task author's
+    bug, never the agent's: the episode ends with it as ``info["error"]``, and runs do not retry it."""
+
+    kind = "task_error"
+
+
 class SiteError(PalaestraError, RuntimeError):
     """A site could not be built or started: a missing package, a port in use, a corrupt seed."""
 

@@ -74,12 +74,19 @@ def _have_oracles() -> str:
 
     return (
         f"Oracles play most MiniWoB++ tasks, the site suites ({', '.join(SITE_SUITES)}), "
-        "the desktop tasks, the bundled osworld-json tasks and OmniACT's (its gold scripts)."
+        "the desktop tasks, the bundled osworld-json tasks and OmniACT's (its gold scripts); "
+        "a suite of your own gives a task one with TaskSpec(oracle='package.module:function')."
     )
 
 
 def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None]]]:
-    """The scripted solutions of the task's suite, by short task name."""
+    """The scripted solutions of the task's suite, by short task name: the task's own
+    (``TaskSpec.oracle``, how a suite of your own gives one), else its suite's."""
+    from palaestra.tasks.registry import all_tasks, resolve
+
+    spec = all_tasks().get(task)
+    if spec is not None and spec.oracle is not None:
+        return {task.split(".", 1)[1]: resolve(spec.oracle, f"oracle of task `{task}`")}
     if task.startswith("omniact."):  # replays the gold script
         from palaestra.tasks.registry import get_task_spec
 
@@ -101,14 +108,24 @@ def _oracles(task: str) -> Mapping[str, Callable[[Any], Generator[str, Any, None
 
     if task.split(".", 1)[0] in SITE_SUITES:  # the template's oracle, bound to the task's instance
         return {task.split(".", 1)[1]: site_oracle(task)}
+    if not task.startswith("miniwob."):  # a suite with no scripted solutions (its own or none)
+        return {}
     from palaestra.tasks.miniwob.oracles import ORACLES
 
     return ORACLES
 
 
+#: Built-in suites whose tasks find their oracles by name when played (told by the episode).
+ORACLE_SUITES_BY_NAME = ("desktop", "osworld-json", "omniact")
+
+
 def lacks_oracle(task: str) -> bool:
     """Whether `task` surely has no scripted solution, told cheaply before a run (WebArena's own
-    files, a MiniWoB++ task without one); other suites are left to the episode to find out."""
+    files, a MiniWoB++ task without one, a task of another suite whose spec names none); the
+    desktop, OSWorld-format, OmniACT and site suites are left to the episode to find out."""
+    from palaestra.tasks.registry import all_tasks
+    from palaestra.tasks.webarena import SITE_SUITES
+
     suite, _, short = task.partition(".")
     if suite in NO_ORACLE_SUITES:
         return True
@@ -116,7 +133,10 @@ def lacks_oracle(task: str) -> bool:
         from palaestra.tasks.miniwob.oracles import ORACLES
 
         return short not in ORACLES
-    return False
+    if suite in ORACLE_SUITES_BY_NAME or suite in SITE_SUITES:
+        return False
+    spec = all_tasks().get(task)
+    return spec is not None and spec.oracle is None
 
 
 SPEC = AgentSpec(

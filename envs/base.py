@@ -255,15 +255,19 @@ def failed_step(
     error: dict[str, str],
     messages: Iterable[str] = (),
     infeasible: str | None = None,
+    shown: str | None = None,
 ) -> StepResult:
-    """The result of a step the machinery failed (``error`` holds its ``kind`` and ``message``).
+    """The result of a step the machinery failed (``error`` holds its ``kind`` and ``message``;
+    ``shown``, when given, is what the agent reads instead, as the message names the task).
 
     The observation is the last one again, copied (Gymnasium's step hands out new data every time:
     callers keep observations, and one that shared the last's screenshot changed with it), with the
     failure as ``last_action_error``; ``info`` has every key a step's ``info`` has, so code reading
     ``info["messages"]`` and vector environments stacking infos see the same keys either way.
     """
-    obs = layout.build({**copy.deepcopy(last), "last_action": action, "last_action_error": error["message"]})
+    obs = layout.build(
+        {**copy.deepcopy(last), "last_action": action, "last_action_error": shown or error["message"]}
+    )
     info = {
         "success": False,
         "task_info": {},

@@ -42,7 +42,7 @@ from palaestra.envs.page_supply import PageSupply
 from palaestra.envs.pages_ahead import draw_seed, predict_seeds
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import ConfigError, check_choice
-from palaestra.tasks.base import Task, ToolRunner
+from palaestra.tasks.base import Task, ToolRunner, task_code
 from palaestra.tasks.registry import get_task_spec
 
 Obs = Observation
@@ -252,7 +252,8 @@ class BrowserEnv(BrowserJudging):
         if prepared.goal is not None and prepared.seed == episode_seed:
             self._goal = prepared.goal  # started ahead, with this very seed
         else:
-            self._goal = await self.task.setup(page, episode_seed)
+            with task_code(self.task, "setup"):
+                self._goal = await self.task.setup(page, episode_seed)
         self._done, self._steps = False, 0
         state.start_url = page.url
         t2 = time.perf_counter()

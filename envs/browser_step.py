@@ -33,8 +33,17 @@ from palaestra.errors import (
     EnvStateError,
     InfrastructureError,
     PageHungError,
+    TaskError,
 )
-from palaestra.tasks.base import EpisodeState, Task
+from palaestra.tasks.base import (
+    TASK_FAILED_SHOWN,
+    EpisodeState,
+    Evaluation,
+    Task,
+    checked_verdict,
+    task_code,
+    task_label,
+)
 
 Obs = Observation
 #: Action strings longer than this are parsed in a worker thread: at the 10,000-character limit
@@ -52,6 +61,8 @@ class BrowserSteps(BrowserTeardown):
     #: A step's actions get this share of the step's timeout; settling and observing the rest.
     actions_timeout: float
     action_limits: ActionLimits
+    #: Whether the step is waiting on the task's evaluate (`_verdict`).
+    _evaluating: bool = False
     _goal: str
     _tools_text: str
     _last_obs: Obs | None
@@ -77,19 +88,24 @@ class BrowserSteps(BrowserTeardown):
         self, episode: BrowserEpisode, action: str, early_stop: str | None = None
     ) -> StepResult:
         """A step within its timeout; a failure of the machinery ends the episode as an error."""
+        shown: str | None = None  # the agent's text when the message is not for it (a task's fault)
         try:
             return await asyncio.wait_for(self._step(episode, action, early_stop), self.step_timeout)
         except PageHungError as exc:
             kind, message = "step_timeout", f"{exc} The episode ends here."
         except TimeoutError:
-            kind, message = (
-                "step_timeout",
-                f"The step took longer than {self.step_timeout} s; the page hangs.",
+            hung = (
+                f"the task {task_label(self.task)} was still in its evaluate (a bug in the task's code?)"
+                if self._evaluating
+                else "the page hangs"
             )
+            kind, message = "step_timeout", f"The step took longer than {self.step_timeout} s; {hung}."
+            shown = TASK_FAILED_SHOWN if self._evaluating else None
         except BrowserCrashedError as exc:
             kind, message = exc.kind, f"The browser stopped during the step: {exc}"
-        except InfrastructureError as exc:  # a task's own infrastructure: a site process that stopped
+        except InfrastructureError as exc:  # a task's own infrastructure, or its code (TaskError)
             kind, message = exc.kind, str(exc)
+            shown = TASK_FAILED_SHOWN if isinstance(exc, TaskError) else None
         except PlaywrightError as exc:
             if episode.browser_alive():
                 kind, message = (
@@ -104,12 +120,13 @@ class BrowserSteps(BrowserTeardown):
         error = self._failure = {"kind": kind, "message": message}
         state = episode.state
         last = self._last_obs or self._blank_obs()
-        return failed_step(self.layout, last, action, error, state.messages, state.infeasible)
+        return failed_step(self.layout, last, action, error, state.messages, state.infeasible, shown)
 
     async def _step(
         self, episode: BrowserEpisode, action: str, early_stop: str | None = None
     ) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         timings: dict[str, float] = {}
+        self._evaluating = False
         t0 = time.perf_counter()
         episode.state.tool_results.clear()  # the next observation shows this step's answers only
         if episode.navigations is not None:
@@ -129,7 +146,7 @@ class BrowserSteps(BrowserTeardown):
         episode.blocked.clear()
         # The task's verdict and the observation both only read the settled page: ask together.
         verdict, obs = await asyncio.gather(
-            self.task.evaluate(
+            self._verdict(
                 episode.state.page,
                 EpisodeState(episode.state.messages, episode.state.infeasible, early_stop),
             ),
@@ -152,6 +169,24 @@ class BrowserSteps(BrowserTeardown):
         self.timings = timings
         return obs, float(verdict.reward), terminated, False, info
 
+    async def _verdict(self, page: Any, state: EpisodeState) -> Evaluation:
+        """The task's verdict; a task whose code raises or answers no verdict ends the episode
+        with a ``TaskError`` (``task_error``) naming it. ``_evaluating`` stays set while it runs and
+        when it is cancelled, so that a step that times out in it says the task's code hung."""
+        self._evaluating = True
+        try:
+            with task_code(self.task, "evaluate"):
+                verdict = await self.task.evaluate(page, state)
+        except Exception:
+            self._evaluating = False
+            raise
+        self._evaluating = False
+        return checked_verdict(self.task, verdict)
+
+    async def _task_ended(self, page: Any) -> bool:
+        with task_code(self.task, "ended"):
+            return await self.task.ended(page)
+
     async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
         try:
             if len(text) > PARSE_IN_THREAD_CHARS:  # up to ~0.1 s of parsing: off the shared loop
@@ -164,7 +199,7 @@ class BrowserSteps(BrowserTeardown):
             actions,
             episode.state,
             budget_s=self.actions_timeout,
-            ended=lambda: self.task.ended(episode.state.page),
+            ended=lambda: self._task_ended(episode.state.page),
             browser_alive=episode.browser_alive,
         )
 

@@ -20,7 +20,7 @@ from playwright.async_api import Error as PlaywrightError
 from palaestra.envs.browser import BrowserHost
 from palaestra.envs.navigation import NavigationWatch
 from palaestra.envs.pages_ahead import PagePipeline, PreparedPage, cancel_preparation
-from palaestra.tasks.base import Task
+from palaestra.tasks.base import Task, task_code
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,8 @@ class PageSupply:
                 task=task, context=context, page=page, cdp=cdp, blocked=blocked, navigations=navigations
             )
             if seed is not None:
-                prepared.goal, prepared.seed = await task.setup(page, seed), seed
+                with task_code(task, "setup"):
+                    prepared.goal, prepared.seed = await task.setup(page, seed), seed
         except BaseException:
             self.close_later(context)
             raise
@@ -83,7 +84,8 @@ class PageSupply:
     async def start_ahead(self, prepared: PreparedPage, seed: int) -> PreparedPage:
         """Start the episode of ``seed`` on a page that was prepared without one."""
         try:
-            prepared.goal, prepared.seed = await prepared.task.setup(prepared.page, seed), seed
+            with task_code(prepared.task, "setup"):
+                prepared.goal, prepared.seed = await prepared.task.setup(prepared.page, seed), seed
         except BaseException:
             self.close_later(prepared.context)
             raise

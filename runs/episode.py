@@ -24,7 +24,7 @@ from palaestra.agents.llm.retry_tally import RetryTally, tallying
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import VIEWS, ObsConfig, Observation
-from palaestra.errors import PalaestraError
+from palaestra.errors import PalaestraError, TaskError
 from palaestra.redaction import SECRETS, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
 from palaestra.runs.early_stops import EarlyStops
@@ -130,8 +130,9 @@ class EpisodeWorker:
             out.error_kind, out.error_message = "model_request", str(exc)
         except ConfigError as exc:
             out.error_kind, out.error_message = "config_error", str(exc)
-        except _ResetFailed as exc:
-            out.error_kind, out.error_message = "reset_failed", str(exc.__cause__ or exc)
+        except _ResetFailed as exc:  # a task's own setup that raised is its task_error, never retried
+            kind = exc.__cause__.kind if isinstance(exc.__cause__, TaskError) else "reset_failed"
+            out.error_kind, out.error_message = kind, str(exc.__cause__ or exc)
         except _EnvUnavailable as exc:
             out.error_kind, out.error_message = "environment_error", str(exc.__cause__ or exc)
         except Exception as exc:  # an agent's bug must not take the worker down

@@ -40,7 +40,9 @@ RETRYABLE_ERRORS = frozenset(
 RESUMED_ERRORS = frozenset({"budget_exceeded", "storage_error"})
 #: Error kinds that retrying cannot fix (a bug in the agent, a wrong configuration; a desktop that
 #: cannot start here: programs missing, or no desktop user to be had from its pool).
-PERMANENT_ERRORS = frozenset({"agent_error", "config_error", "model_request", "desktop_unavailable"})
+PERMANENT_ERRORS = frozenset(
+    {"agent_error", "config_error", "model_request", "desktop_unavailable", "task_error"}
+)
 
 
 @dataclass

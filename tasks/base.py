@@ -6,10 +6,16 @@ A task never talks to the agent. The environment shows the agent the goal and th
 
 from __future__ import annotations
 
+import math
+import numbers
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from palaestra.errors import PalaestraError, TaskError
 
 if TYPE_CHECKING:  # only annotations: listing tasks must not import a browser driver
     from playwright.async_api import Page
@@ -154,3 +160,61 @@ class Task(ABC):
         decides once all its actions ran.
         """
         return False
+
+
+def task_label(task: object) -> str:
+    """The task's name and class, as an error about its code names them (``mine.pick`` in
+    ``mytasks.PickGreen``): the author finds the code to fix."""
+    cls = type(task)
+    name = getattr(task, "name", "") or "?"
+    return f"`{name}` ({cls.__module__}.{cls.__qualname__})"
+
+
+#: What the agent's observation says when the task's own code failed: the error itself names the
+#: task and may quote its evaluator, which agents never see (it is in ``info["error"]``).
+TASK_FAILED_SHOWN = (
+    "The episode ends here: the task could not judge it (a fault of the task, not of your actions)."
+)
+
+
+def code_failed(task: object, exc: Exception, method: str = "evaluate") -> TaskError:
+    """A task's method that raised, as the episode's error: the exception and where to look."""
+    return TaskError(
+        f"The task {task_label(task)} failed in its {method}: {type(exc).__name__}: {exc}. "
+        f"This is a bug in the task's code, not the agent's doing; fix its {method} and run the "
+        "episode again."
+    )
+
+
+@contextmanager
+def task_code(task: object, method: str) -> Iterator[None]:
+    """Run a task's own method (``setup``, ``ended``, ``evaluate``): what it raises becomes a
+    ``TaskError`` naming the task, except the machinery's own failures (Palaestra's errors, a
+    browser's), which keep their kinds and their retries."""
+    try:
+        yield
+    except PalaestraError:
+        raise
+    except Exception as exc:
+        from playwright.async_api import Error as PlaywrightError  # a browser's: the machinery's
+
+        if isinstance(exc, PlaywrightError):
+            raise
+        raise code_failed(task, exc, method) from exc
+
+
+def checked_verdict(task: object, verdict: object) -> Evaluation:
+    """``verdict`` if it is one a run can record: an ``Evaluation`` whose reward is a finite number
+    (a bool, a text or NaN would be stored as a reward no one can compare); else a ``TaskError``."""
+    if not isinstance(verdict, Evaluation):
+        problem = f"returned {type(verdict).__name__} {verdict!r:.80}, not an Evaluation"
+    elif isinstance(verdict.reward, bool) or not isinstance(verdict.reward, numbers.Real):
+        problem = f"returned a reward of type {type(verdict.reward).__name__} ({verdict.reward!r:.40})"
+    elif not math.isfinite(float(verdict.reward)):
+        problem = f"returned the reward {verdict.reward}"
+    else:
+        return verdict
+    raise TaskError(
+        f"The task {task_label(task)} {problem}. Its evaluate must return "
+        "Evaluation(reward=<a finite number>, done=..., success=...)."
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from palaestra.errors import TaskError
 from palaestra.tasks.base import EpisodeState, Evaluation, Task
 
 if TYPE_CHECKING:
@@ -43,13 +44,39 @@ class PageTask(Task):
         return self.goal
 
     async def ended(self, page: Page) -> bool:
-        return self.success_js is not None and await self._succeeded(page)
+        # Between actions the page may be mid-way to another document: a throw is "not yet".
+        return self.success_js is not None and (await self._predicate(page)).get("value") is True
 
-    async def _succeeded(self, page: Page) -> bool:
-        return bool(await page.evaluate(f"() => !!({self.success_js})"))
+    async def _predicate(self, page: Page) -> dict[str, object]:
+        """``{"value": bool}``, or ``{"error": text}`` when the predicate throws; a predicate that is
+        not an expression at all is the task's error (``TaskError``), never the environment's."""
+        from playwright.async_api import Error as PlaywrightError
+
+        wrapped = (
+            f"() => {{ try {{ return {{value: !!({self.success_js})}}; }} "
+            "catch (e) { return {error: String(e)}; } }"
+        )
+        try:
+            result: dict[str, object] = await page.evaluate(wrapped)
+        except PlaywrightError as exc:
+            if "SyntaxError" not in str(exc):
+                raise
+            raise TaskError(
+                f"The PageTask `{self.name}`'s success_js {self.success_js!r:.200} is not a JavaScript "
+                f"expression ({str(exc).splitlines()[0]}). Write one expression, such as "
+                "\"document.querySelector('#done') !== null\"."
+            ) from None
+        return result
 
     async def evaluate(self, page: Page, state: EpisodeState) -> Evaluation:
         if self.success_js is None:
             return Evaluation()
-        success = await self._succeeded(page)
+        result = await self._predicate(page)
+        if "error" in result:
+            raise TaskError(
+                f"The PageTask `{self.name}`'s success_js {self.success_js!r:.200} threw {result['error']} "
+                f"on {page.url}. Make it an expression that is false rather than throwing while the page "
+                "is not yet done (`window.app && app.done`)."
+            )
+        success = result.get("value") is True
         return Evaluation(reward=1.0 if success else 0.0, done=success, success=success)

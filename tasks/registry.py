@@ -10,6 +10,9 @@ records. A package of yours adds a suite with no change to Palaestra::
     [project.entry-points."palaestra.suites"]
     mysuite = "mypackage.tasks:palaestra_tasks"
 
+Without packaging, ``PALAESTRA_SUITES`` names suites the same way (``mine=mytasks:palaestra_tasks``,
+several joined by commas), for a folder on ``PYTHONPATH``; run workers inherit it.
+
 Listing is cheap by contract: the function and its module must not import a browser driver, a web
 framework or a model, because ``import palaestra`` lists every suite to register the Gymnasium ids.
 Specs name their task class and environment class as ``"module:attribute"`` strings, imported only
@@ -20,11 +23,13 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import os
 import re
+import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
 from palaestra.errors import PluginError, RegistrationError, SuiteUnavailable, UnknownNameError
@@ -34,6 +39,13 @@ if TYPE_CHECKING:
 
 GYM_NAMESPACE = "palaestra"
 SUITES_GROUP = "palaestra.suites"
+#: Suites of your own without a package: ``name=module:function``, several joined by commas.
+SUITES_ENV = "PALAESTRA_SUITES"
+#: What an unknown suite's error says about adding one.
+OWN_SUITE_HINT = (
+    f"A suite of your own is an entry point in `{SUITES_GROUP}` of an installed package, or named in "
+    f"{SUITES_ENV}=name=module:function (the module importable, e.g. on PYTHONPATH)."
+)
 BROWSER_ENV = "palaestra.envs.browser_env:BrowserEnv"
 
 
@@ -75,6 +87,11 @@ class TaskSpec:
     #: says ``nondeterministic``, and its ``check_env`` does not expect ``reset(seed=s)`` to repeat
     #: an observation exactly.
     deterministic: bool = True
+    #: The task's scripted solution, for the ``oracle`` agent and ``palaestra.tasks.check``: a
+    #: generator function (or its ``"module:function"`` path, imported when played) given the
+    #: episode's first observation, yielding action strings and sent each next observation. A suite
+    #: of your own gives its tasks oracles so; the built-in suites find theirs by task name.
+    oracle: str | Callable[..., Any] | None = None
 
     @property
     def gym_id(self) -> str:
@@ -115,7 +132,7 @@ def _load_suites() -> None:
             "`./scripts/setup`).",
             stacklevel=3,
         )
-    for ep in sorted(found, key=lambda e: e.name):
+    for ep in sorted([*found, *env_suites()], key=lambda e: e.name):
         try:
             specs: Iterable[TaskSpec] = ep.load()()
             for spec in specs:
@@ -123,7 +140,29 @@ def _load_suites() -> None:
         except SuiteUnavailable as exc:  # not broken: said when the suite is asked for
             _unavailable[ep.name] = str(exc)
         except Exception as exc:  # one broken plug-in must not take the others down
-            warnings.warn(f"Task suite `{ep.name}` ({ep.value}) failed to load: {exc}", stacklevel=3)
+            reason = f"its listing {ep.value} failed to load: {type(exc).__name__}: {exc}{_where(exc)}"
+            warnings.warn(f"Task suite `{ep.name}`: {reason}", stacklevel=3)
+            _unavailable[ep.name] = f"{reason}. Fix it, then list the suite again."  # not "unknown"
+
+
+def env_suites() -> list[EntryPoint]:
+    """The suites ``PALAESTRA_SUITES`` names, as entry points; a malformed item is said and skipped."""
+    out = []
+    for item in filter(None, (part.strip() for part in os.environ.get(SUITES_ENV, "").split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or ":" not in value:
+            warnings.warn(
+                f"{SUITES_ENV}: `{item}` is not `name=package.module:function`; left out.", stacklevel=4
+            )
+            continue
+        out.append(EntryPoint(name.strip(), value.strip(), SUITES_GROUP))
+    return out
+
+
+def _where(exc: BaseException) -> str:
+    """Where in the suite's code it failed (its last frame), so that its author finds the line."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
 def all_tasks() -> dict[str, TaskSpec]:
@@ -170,7 +209,7 @@ def list_tasks(pattern: str = "*", suite: str | None = None) -> list[str]:
         reason = unavailable_suites().get(suite)
         if reason is not None:
             raise SuiteUnavailable(f"The suite `{suite}` has no tasks here: {reason}")
-        raise UnknownNameError("suite", suite, suites())
+        raise UnknownNameError("suite", suite, suites(), hint=OWN_SUITE_HINT)
     names = [n for n, s in all_tasks().items() if suite is None or s.suite == suite]
     return sorted(
         (

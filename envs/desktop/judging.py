@@ -27,6 +27,8 @@ from palaestra.envs.desktop.episode_requests import (
 )
 from palaestra.envs.desktop.tree import DesktopTree
 from palaestra.envs.obs import Observation
+from palaestra.errors import TaskError
+from palaestra.tasks.base import TASK_FAILED_SHOWN, checked_verdict, task_code
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask, Judging
 from palaestra.tasks.desktop.live_steps import LiveStep, RunCommand
 
@@ -68,17 +70,21 @@ class DesktopJudging(PalaestraEnv):
     async def _guarded(self, step: Coroutine[Any, Any, StepResult], action: str) -> StepResult:
         """A step (or a verdict) within the step's timeout; a failure of the machinery ends the
         episode as an error (``info["error"]``), and the next reset replaces what broke."""
+        shown: str | None = None  # the agent's text when the message is not for it (a task's fault)
         try:
             return await asyncio.wait_for(step, self.step_timeout)
         except TimeoutError:
             kind, message = "step_timeout", f"The step took longer than {self.step_timeout} s."
         except SessionFailure as exc:
             kind, message = exc.kind, str(exc)
+        except TaskError as exc:
+            kind, message, shown = exc.kind, str(exc), TASK_FAILED_SHOWN
         if self._client is not None and kind in FATAL_KINDS | {"step_timeout"}:
             await self._client.close()
         self._done = True
         last = self._last_obs or self.layout.blank(goal=self._goal)
-        return failed_step(self.layout, last, action, {"kind": kind, "message": message}, self._messages)
+        error = {"kind": kind, "message": message}
+        return failed_step(self.layout, last, action, error, self._messages, shown=shown)
 
     async def _limited(self, step: Coroutine[Any, Any, StepResult], action: str) -> StepResult:
         """``_guarded``, counted against ``max_steps`` (`PalaestraEnv._counted`: judged at the limit
@@ -153,7 +159,8 @@ class DesktopJudging(PalaestraEnv):
                 if pdf is not None:
                     (printed / f"{index}.pdf").write_bytes(pdf)
                     outcome.printed_pages[url] = printed / f"{index}.pdf"
-            verdict = self.task.evaluate(outcome)
+            with task_code(self.task, "evaluate"):  # its failure: the episode's error, not a crash
+                verdict = checked_verdict(self.task, self.task.evaluate(outcome))
         finally:
             shutil.rmtree(printed, ignore_errors=True)
         raw = dict(verdict.raw)

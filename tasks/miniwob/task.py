@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from palaestra.errors import ConfigError
 from palaestra.tasks.base import EpisodeState, Evaluation, Task
 from palaestra.tasks.miniwob import CLOCKED_TASKS, HTML_DIR
 from palaestra.tasks.miniwob.scoring import state_js, succeeded
@@ -74,10 +76,24 @@ class MiniWoBTask(Task):
     #: so it can start ahead of its reset; except on pages whose problem runs on a clock.
     setup_ahead = True
 
-    def __init__(self, task: str, ready_timeout: float = 10.0) -> None:
+    def __init__(
+        self, task: str, ready_timeout: float = 10.0, page: str | Path | None = None, name: str = ""
+    ) -> None:
+        """``task`` is a page of the package; or, with ``page``, the name of a MiniWoB++-format page
+        of your own (its file, or its URL), played, seeded and scored as the package's pages are.
+        It loads MiniWoB++'s scripts as the package's pages do (``../core/core.js``: put a ``core``
+        folder, or a link to the package's, beside the page's folder). ``name`` is its registered
+        name (``mine.pick-green``)."""
         self.task = task
-        self.name = f"miniwob.{task}"
-        self.url = (HTML_DIR / f"{task}.html").as_uri()
+        self.name = name or f"miniwob.{task}"
+        if page is None:
+            self.url = (HTML_DIR / f"{task}.html").as_uri()
+        elif "://" in str(page):
+            self.url = str(page)
+        elif Path(page).expanduser().is_file():
+            self.url = Path(page).expanduser().resolve().as_uri()
+        else:
+            raise ConfigError(f"Task `{self.name}`: no MiniWoB++ page at {page}; give its .html file or URL.")
         self.ready_timeout = ready_timeout
         self._state_js = state_js(task)
         if task in CLOCKED_TASKS:

@@ -106,6 +106,11 @@ def from_json(raw: Mapping[str, Any], source: str = "") -> TaskConfig:
     if unknown:
         name = sorted(unknown)[0]
         raise TaskConfigError(f"{where}: unknown eval key `{name}`.{did_you_mean(name, _EVAL_KEYS)}")
+    if not isinstance(spec["eval_types"], list | tuple):  # a bare string would be read letter by letter
+        raise TaskConfigError(
+            f"{where}: `eval.eval_types` must be a list of evaluator names, such as "
+            f'"eval_types": ["string_match"], not {json.dumps(spec["eval_types"])}.'
+        )
     for kind in spec["eval_types"]:
         if kind not in EVAL_TYPES:
             raise TaskConfigError(f"{where}: unknown eval type `{kind}`.{did_you_mean(kind, EVAL_TYPES)}")

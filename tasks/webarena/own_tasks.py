@@ -17,6 +17,7 @@ given once.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -107,8 +108,48 @@ def check_own_task(config: TaskConfig, source: str) -> None:
                 f"{where}: {field} uses the unknown placeholder {found}.{did_you_mean(found, sorted(known))} "
                 f"This task's placeholders: {', '.join(sorted(own))}."
             )
+    if "db_state" in config.eval.eval_types or config.eval.db_state:
+        raise TaskConfigError(
+            f"{where}: `db_state` is not judged in WebArena-format files: it is Palaestra's check for its "
+            "own site suites (shop, forum, ...), on the episode's copy of a stand-in's database, which "
+            "these tasks do not get (your instances have none to give). Check the state through a page "
+            'instead: a program_html check on the page that shows it ("url": "__SHOPPING__/...").'
+        )
+    _check_reference_answers(config.eval.reference_answers or {}, where)
     for index, check in enumerate(config.eval.program_html):
         _check_program_html(check, f"{where}: eval.program_html[{index}]")
+
+
+def _check_reference_answers(answers: Mapping[str, Any], where: str) -> None:
+    """Each reference answer of the type WebArena's evaluator reads: it lower-cases an
+    ``exact_match`` string (a number raises there), and walks ``must_include`` and a
+    ``fuzzy_match`` list item by item (a bare string would be checked one letter at a time).
+    The official files keep their own quirks (one WebArena-Lite task has a string ``must_include``);
+    a file of your own is told before the run."""
+    for kind, value in answers.items():
+        field = f"eval.reference_answers.{kind}"
+        if kind == "exact_match" and not isinstance(value, str):
+            raise TaskConfigError(
+                f'{where}: `{field}` must be a string, such as "exact_match": "{_as_text(value)}", '
+                f"not {json.dumps(value)}."
+            )
+        if kind == "fuzzy_match" and value == "N/A":
+            continue
+        if kind in ("must_include", "fuzzy_match") and not _strings(value):
+            example = f'["{value}"]' if isinstance(value, str) else '["one answer", "another"]'
+            also = ' (or "N/A" for an unachievable task)' if kind == "fuzzy_match" else ""
+            raise TaskConfigError(
+                f"{where}: `{field}` must be a list of strings{also}, such as "
+                f'"{kind}": {example}, not {json.dumps(value)}.'
+            )
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, str) for item in value)
+
+
+def _as_text(value: Any) -> str:
+    return value[0] if isinstance(value, list) and len(value) == 1 else str(value)
 
 
 def _urls(config: TaskConfig) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ import pytest
 from palaestra.envs import loop
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.envs.desktop.episode_requests import run_judge_commands
-from palaestra.tasks.base import Evaluation
+from palaestra.tasks.base import TASK_FAILED_SHOWN, Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, Judging
 from palaestra.tasks.desktop.live_steps import LiveStep, Pause, RunCommand, WindowStep
 
@@ -44,6 +44,15 @@ class MarkAtTheEnd(DesktopTask):
 class EveryStep(MarkAtTheEnd):
     name = "test.every-step"
     judging = Judging.EVERY_STEP
+
+
+class BrokenJudge(EveryStep):
+    """An author's bug in the judge: it reads a file the task never made."""
+
+    name = "test.broken-judge"
+
+    def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
+        raise FileNotFoundError("results.csv")
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +129,20 @@ def test_a_task_judged_after_every_step_keeps_its_verdicts(env: DesktopEnv) -> N
     finally:
         env.task, env.max_steps = MarkAtTheEnd(), None
     assert final_lines(env) == 0  # its final steps are not for it
+
+
+def test_a_judge_that_raises_ends_the_episode_with_a_task_error(env: DesktopEnv) -> None:
+    env.task = BrokenJudge()
+    try:
+        env.reset(seed=0)
+        obs, reward, terminated, truncated, info = env.step("wait(0.1)")
+    finally:
+        env.task = MarkAtTheEnd()
+    assert (reward, terminated, truncated) == (0.0, False, True)
+    assert info["error"]["kind"] == "task_error"
+    assert obs["last_action_error"] == TASK_FAILED_SHOWN  # the agent never reads the task's name
+    assert f"`test.broken-judge` ({__name__}.BrokenJudge) failed in its evaluate" in info["error"]["message"]
+    assert "FileNotFoundError: results.csv" in info["error"]["message"]
 
 
 def test_a_tasks_python_gets_our_pyautogui_which_names_what_it_lacks(env: DesktopEnv) -> None:

@@ -165,6 +165,23 @@ def test_unknown_steps_getters_metrics_and_options_suggest_the_supported_names(t
         (variant(related_apps=["gedit"]), UnsupportedAppError, "app `gedit` .*mousepad is this desktop"),
         (variant(snapshot="vlc"), OSWorldTaskError, "VM snapshot 'vlc'"),
         (
+            variant(config=[{"type": "launch", "parameters": {"comand": ["mousepad"]}}]),
+            UnsupportedStepError,
+            r"config\[0\] \(launch\): unsupported parameter of `launch` `comand`. Did you mean: `command`\? "
+            r"Supported parameters of `launch`: command, shell\.",
+        ),
+        (
+            variant(
+                evaluator={
+                    **BASE["evaluator"],
+                    "postconfig": [{"type": "sleep", "parameters": {"second": 1}}],
+                }
+            ),
+            UnsupportedStepError,
+            r"evaluator.postconfig\[0\] \(sleep\): unsupported parameter of `sleep` `second`. "
+            "Did you mean: `seconds`",
+        ),
+        (
             variant(evaluator={**BASE["evaluator"], "func": ["exact_match", "exact_match"]}),
             OSWorldTaskError,
             "evaluator.result: must be a list of 2",

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import gymnasium as gym
 import pytest
 
-from palaestra.errors import RegistrationError, UnknownNameError
-from palaestra.tasks import get_task_spec, list_tasks, suites
+from palaestra.errors import RegistrationError, SuiteUnavailable, UnknownNameError
+from palaestra.tasks import get_task_spec, list_tasks, registry, suites
 from palaestra.tasks.miniwob import HTML_DIR
 from palaestra.tasks.registry import (
+    SUITES_ENV,
     TaskSpec,
     all_tasks,
     register_gymnasium_env,
     register_gymnasium_envs,
     register_task,
+    unavailable_suites,
 )
 
 
@@ -93,3 +100,66 @@ def test_the_ids_are_the_specs_gym_register_makes_and_a_clash_is_its_error(
     )
     with pytest.raises(gym.error.RegistrationError, match="unversioned environment"):
         register_gymnasium_envs()
+
+
+SUITE_MODULE = """
+from palaestra.tasks.registry import TaskSpec
+
+def tasks():
+    page = {"url": "about:blank", "goal": "Pick."}
+    return [TaskSpec("mine.pick", "mine", "palaestra.tasks.page:PageTask", page)]
+
+def broken():
+    import yaml_that_is_not_installed  # the author's missing dependency
+"""
+
+
+@pytest.fixture
+def fresh_registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The registry as a new process finds it, with a suite module of the user's own on the path."""
+    (tmp_path / "my_suite.py").write_text(SUITE_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "my_suite", raising=False)
+    monkeypatch.setattr(registry, "_registry", {})
+    monkeypatch.setattr(registry, "_unavailable", {})
+    monkeypatch.setattr(registry, "_suites_loaded", False)
+    return tmp_path
+
+
+def test_a_folder_of_ones_own_is_a_suite_through_palaestra_suites(
+    fresh_registry: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SUITES_ENV, "mine=my_suite:tasks, oops")
+    with pytest.warns(UserWarning, match="`oops` is not `name=package.module:function`"):
+        assert list_tasks(suite="mine") == ["mine.pick"]
+    assert "miniwob" in suites()  # the installed suites as well
+    # A new process (a CLI command, a run's worker, gym.make after `import palaestra`) finds it too.
+    code = "import gymnasium as gym, palaestra; print(gym.spec('palaestra/mine.pick').id)"
+    path = os.pathsep.join([str(fresh_registry), os.environ.get("PYTHONPATH", "")])
+    shown = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, SUITES_ENV: "mine=my_suite:tasks", "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == "palaestra/mine.pick"
+
+
+def test_a_suite_whose_listing_fails_is_unavailable_with_the_error_and_its_line_not_unknown(
+    fresh_registry: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SUITES_ENV, "mine=my_suite:broken")
+    with pytest.warns(UserWarning, match="Task suite `mine`: its listing my_suite:broken failed"):
+        reason = unavailable_suites()["mine"]
+    assert "ModuleNotFoundError: No module named 'yaml_that_is_not_installed'" in reason
+    line = SUITE_MODULE.splitlines().index(
+        "    import yaml_that_is_not_installed  # the author's missing dependency"
+    )
+    assert f"(at {fresh_registry / 'my_suite.py'}:{line + 1})" in reason
+    with pytest.raises(
+        SuiteUnavailable, match="The suite `mine` has no tasks here: its listing my_suite:broken"
+    ):
+        list_tasks(suite="mine")
+    with pytest.raises(UnknownNameError, match="PALAESTRA_SUITES=name=module:function"):
+        list_tasks(suite="mien")

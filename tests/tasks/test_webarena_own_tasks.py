@@ -125,6 +125,39 @@ BAD = {
         own_task(eval={**own_task()["eval"], "eval_types": ["string_match", "url_matc"]}),
         "unknown eval type `url_matc`. Did you mean: `url_match`",
     ),
+    "evaluators as one string": (
+        own_task(eval={**own_task()["eval"], "eval_types": "string_match"}),
+        re.escape(
+            '`eval.eval_types` must be a list of evaluator names, such as "eval_types": ["string_match"]'
+        ),
+    ),
+    "a string must_include": (
+        own_task(eval={**own_task()["eval"], "reference_answers": {"must_include": "basket"}}),
+        re.escape(
+            "`eval.reference_answers.must_include` must be a list of strings, "
+            'such as "must_include": ["basket"]'
+        ),
+    ),
+    "a number as exact_match": (
+        own_task(eval={**own_task()["eval"], "reference_answers": {"exact_match": 42}}),
+        re.escape(
+            '`eval.reference_answers.exact_match` must be a string, such as "exact_match": "42", not 42'
+        ),
+    ),
+    "a db_state check": (
+        own_task(
+            eval={
+                **own_task()["eval"],
+                "eval_types": ["db_state"],
+                "db_state": [{"site": "shop", "query": "select count(*) from basket_basket", "expected": 1}],
+            }
+        ),
+        "`db_state` is not judged in WebArena-format files: it is Palaestra's check for its own site suites",
+    ),
+    "a fuzzy_match of numbers": (
+        own_task(eval={**own_task()["eval"], "reference_answers": {"fuzzy_match": [3, 4]}}),
+        re.escape('must be a list of strings (or "N/A" for an unachievable task)'),
+    ),
 }
 
 

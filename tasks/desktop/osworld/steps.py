@@ -50,6 +50,22 @@ SUPPORTED = (
 POSTCONFIG = tuple(k for k in SUPPORTED if k not in ("download", "update_browse_history"))
 #: The parameters of the window steps (OSWorld's, as its VM server reads them).
 WINDOW_PARAMS = ("window_name", "strict", "by_class")
+#: The parameters each step takes, as OSWorld's setup controller names them (its ``_<type>_setup``
+#: functions, called with the step's parameters as keywords: another name stops its setup with a
+#: TypeError). ``update_browse_history`` takes any.
+_EXECUTE_PARAMS = ("command", "shell", "stdout", "stderr", "until")
+STEP_PARAMS: dict[str, tuple[str, ...]] = {
+    "download": ("files",),
+    "open": ("path",),
+    "launch": ("command", "shell"),
+    "execute": _EXECUTE_PARAMS,
+    "command": _EXECUTE_PARAMS,
+    "sleep": ("seconds",),
+    "activate_window": WINDOW_PARAMS,
+    "close_window": WINDOW_PARAMS,
+    "chrome_open_tabs": ("urls_to_open",),
+    "chrome_close_tabs": ("urls_to_close",),
+}
 #: OSWorld step types that exist but cannot run here, and why.
 REFUSED = {
     "update_browse_history": "after the setup the browser runs, and would lose entries written behind its "
@@ -128,8 +144,19 @@ def _steps(steps: object, at: str, source: str, supported: tuple[str, ...], what
                 else ""
             )
             raise UnsupportedStepError(source, where, what, kind, supported, reason)
+        _check_params(kind, params, source, where)
         found.append((kind, params, where))
     return found
+
+
+def _check_params(kind: str, params: dict[str, Any], source: str, where: str) -> None:
+    """A parameter the step does not take (a misspelt ``comand``) is refused with the right name:
+    read as missing, it made the error about the step's real parameter ("`command` must be a
+    string..., got None"), and OSWorld's own setup stops at it (a TypeError)."""
+    known = STEP_PARAMS.get(kind)
+    unknown = sorted(set(params) - set(known or params))
+    if unknown:
+        raise UnsupportedStepError(source, where, f"parameter of `{kind}`", unknown[0], known or ())
 
 
 def plan_setup(
@@ -185,9 +212,6 @@ def _live(kind: str, params: dict[str, Any], source: str, where: str) -> LiveSte
         if not isinstance(keep, str):
             raise OSWorldTaskError(source, where, f'"stdout" names the output for `cache_file`, got {keep!r}')
         return RunCommand(argv, keep.strip())
-    unknown = sorted(set(params) - set(WINDOW_PARAMS))
-    if unknown:
-        raise UnsupportedStepError(source, where, f"parameter of `{kind}`", unknown[0], WINDOW_PARAMS)
     name = params.get("window_name")
     if not isinstance(name, str) or not name.strip():
         raise OSWorldTaskError(
