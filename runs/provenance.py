@@ -35,7 +35,7 @@ def machine_record() -> dict[str, Any]:
     return {"cpus": os.cpu_count(), "cpus_usable": usable, "memory_gib": memory_gib}
 
 
-def _records(run: str | Path) -> list[dict[str, Any]]:
+def played_records(run: str | Path) -> list[dict[str, Any]]:
     """The records of the invocations that played the run's episodes (all, if none did)."""
     with RunStore(run, readonly=True) as store:
         used = {row["invocation"] for row in store.episodes()}
@@ -85,7 +85,7 @@ def provenance_notes(run_dirs: Sequence[str | Path]) -> list[str]:
     records differ, with every run's value; [] when they agree."""
     values: dict[str, list[str]] = {aspect: [] for aspect in ASPECTS}
     for run in run_dirs:
-        records = _records(run)
+        records = played_records(run)
         for aspect, shown in ASPECTS.items():
             values[aspect].append(" / ".join(dict.fromkeys(shown(r) for r in records)) or "not recorded")
     notes = []
@@ -122,7 +122,7 @@ def episode_differences(
             continue
         shown = [_episode(k, first[k], other[k]) for k in differ[:_SHOWN]]
         more = f", and {len(differ) - _SHOWN} more" if len(differ) > _SHOWN else ""
-        flagged = [k for k in differ if not _deterministic(k[1])]
+        flagged = [k for k in differ if not task_is_deterministic(k[1])]
         why = (
             f" {len(flagged)} of them on tasks registered nondeterministic (real-time pages, live sites), "
             "whose episodes can end otherwise from one run to the next."
@@ -146,7 +146,7 @@ def _ending(row: dict[str, Any]) -> tuple[Any, ...]:
 
 def _episode(key: tuple[str, str, int], a: dict[str, Any], b: dict[str, Any]) -> str:
     agent, task, seed = key
-    mark = "" if _deterministic(task) else " (nondeterministic)"
+    mark = "" if task_is_deterministic(task) else " (nondeterministic)"
     who = f"{agent} " if agent else ""
     return (
         f"{who}{task}{mark} seed {seed}: {a.get('outcome')} in {a['steps']} steps, "
@@ -154,7 +154,7 @@ def _episode(key: tuple[str, str, int], a: dict[str, Any], b: dict[str, Any]) ->
     )
 
 
-def _deterministic(task: str) -> bool:
+def task_is_deterministic(task: str) -> bool:
     """Whether the task is registered deterministic (True when it is not registered here)."""
     from palaestra.tasks.registry import get_task_spec
 
