@@ -171,7 +171,11 @@ def _eval_parser(sub: Any) -> None:
         "command again resumes: finished episodes are kept, infrastructure errors are retried.",
     )  # fmt: skip
     a = p.add_argument
-    a("--config", metavar="FILE", help="a TOML or YAML run file; flags and PALAESTRA_* variables override it")
+    what = (
+        "a TOML or YAML run file, or a run directory to run again as it was recorded (its agents, tasks, "
+        "seeds and settings; give a new --out); flags and PALAESTRA_* variables override it"
+    )
+    a("--config", metavar="FILE|RUN", help=what)
     agent_help = "an agent (`palaestra list agents`) or package.module:Class; repeat for several"
     a("--agent", action=AgentAction, dest="agents", metavar="NAME", help=agent_help)
     arg_help = "an argument of the --agent before it, e.g. memory=DIR or model=NAME; repeat for several"
