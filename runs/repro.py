@@ -20,7 +20,7 @@ from typing import Any
 from palaestra.agents.registry import agent_source
 from palaestra.redaction import SECRETS, redact
 from palaestra.runs.provenance import machine_record
-from palaestra.runs.repro_agents import model_record, side_packages
+from palaestra.runs.repro_agents import model_record, resolved_settings, side_packages
 from palaestra.runs.spec import RunConfig
 
 _PACKAGES = (
@@ -142,6 +142,7 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
             "args": a.args_dict(),
             "config_hash": a.config_hash,
             **model_record(a.name, a.args_dict()),
+            "settings": resolved_settings(a.name, a.args_dict()),
             **({"source": source} if (source := agent_source(a.name)) else {}),
         }
         for a in config.agents
