@@ -57,6 +57,12 @@ def _commit(record: dict[str, Any]) -> str:
     return f"{str(git['commit'])[:10]}{dirty_note}"
 
 
+def _digests(recorded: Any) -> str:
+    if not isinstance(recorded, dict) or not recorded:
+        return "not recorded"
+    return ", ".join(f"{suite} {str(d.get('sha256'))[:10]}" for suite, d in sorted(recorded.items()))
+
+
 def _machine(record: dict[str, Any]) -> str:
     machine = record.get("machine")
     if not isinstance(machine, dict):
@@ -74,6 +80,7 @@ def _package(name: str) -> Callable[[dict[str, Any]], str]:
 ASPECTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "Palaestra commit": _commit,
     **{f"{name} version": _package(name) for name in TASK_PACKAGES},
+    "task definitions": lambda r: _digests(r.get("task_definitions")),
     "browser": lambda r: str(r.get("browser") or "not recorded"),
     "Python": lambda r: str(r.get("python") or "not recorded"),
     "machine": _machine,

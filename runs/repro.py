@@ -22,6 +22,7 @@ from palaestra.redaction import SECRETS, redact
 from palaestra.runs.provenance import machine_record
 from palaestra.runs.repro_agents import model_record, resolved_settings, side_packages
 from palaestra.runs.spec import RunConfig
+from palaestra.runs.task_digest import suite_digests
 
 _PACKAGES = (
     "palaestra", "gymnasium", "playwright", "numpy", "openai", "miniwob", "faiss-cpu",
@@ -152,6 +153,7 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
         "config": redact(config.to_json()),
         "agents": redact(agents),
         "seeds": config.seeds,
+        "task_definitions": _task_definitions(config),
         "packages": package_versions(),
         **(
             {"side_packages": side}
@@ -165,6 +167,16 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
         "platform": platform.platform(),
         "browser": browser_version(),
     }
+
+
+def _task_definitions(config: RunConfig) -> dict[str, Any]:
+    """Per suite, a digest of the definitions of the tasks the run plays (`runs.task_digest`)."""
+    from palaestra.runs.spec import resolve_tasks
+
+    try:
+        return suite_digests(resolve_tasks(config.settings.suite, config.settings.tasks))
+    except Exception:  # a record must not stop a run; the tasks' own error comes later
+        return {}
 
 
 def changed_sources(previous: list[dict[str, Any]], record: dict[str, Any], finished: set[str]) -> list[str]:
