@@ -169,6 +169,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
         print(shown(format_prompts(args.run, args.prompts, args.step)))
         return 0
+    if getattr(args, "table", None):  # for a paper: intervals, n, and which run and commit made it
+        from palaestra.runs.paper_table import format_table
+
+        print(shown(format_table(args.run, args.table)))
+        return 0
     rows = load_rows(args.run)
     if getattr(args, "by", None):  # WebArena's way: a line per site (or intent template), not per task
         from palaestra.tasks.webarena.breakdown import format_breakdown

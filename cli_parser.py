@@ -42,6 +42,7 @@ EXAMPLES: dict[str, list[str]] = {
         "palaestra show results/mem",
         "palaestra show results/mem --by site",
         "palaestra show results/mem --prompts memory/click-test:0",
+        "palaestra show results/mem --table latex",
     ],
     "report": ["palaestra report results/mem", "palaestra report results/mem --out mem.html"],
     "export": [
@@ -170,7 +171,11 @@ def _eval_parser(sub: Any) -> None:
         "command again resumes: finished episodes are kept, infrastructure errors are retried.",
     )  # fmt: skip
     a = p.add_argument
-    a("--config", metavar="FILE", help="a TOML or YAML run file; flags and PALAESTRA_* variables override it")
+    what = (
+        "a TOML or YAML run file, or a run directory to run again as it was recorded (its agents, tasks, "
+        "seeds and settings; give a new --out); flags and PALAESTRA_* variables override it"
+    )
+    a("--config", metavar="FILE|RUN", help=what)
     agent_help = "an agent (`palaestra list agents`) or package.module:Class; repeat for several"
     a("--agent", action=AgentAction, dest="agents", metavar="NAME", help=agent_help)
     arg_help = "an argument of the --agent before it, e.g. memory=DIR or model=NAME; repeat for several"
@@ -260,6 +265,11 @@ def make_parser() -> SuggestingParser:
     what = "print one episode's prompts, answers, actions, agent notes (click-test:3, synapse/click-test:3)"
     p.add_argument("--prompts", metavar="[AGENT/]TASK:SEED", help=what)
     p.add_argument("--step", type=int, metavar="N", help="with --prompts: step N only")
+    what = (
+        "print the table a paper shows instead: per task and agent n, success, its 95%% confidence "
+        "interval and errored episodes, the mean over tasks, and the run and commit that produced it"
+    )
+    p.add_argument("--table", choices=("markdown", "latex", "csv"), help=what)
     p = sub.add_parser(
         "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
     )

@@ -39,6 +39,7 @@ from palaestra.runs.compare_columns import (
     resource_cells,
     resource_header,
 )
+from palaestra.runs.provenance import episode_differences, provenance_notes
 from palaestra.runs.resources import TaskResources
 from palaestra.runs.results import TaskSummary, agent_means, load_rows, summarize
 from palaestra.runs.resume import condition_notes
@@ -156,8 +157,10 @@ def compare_runs(run_dirs: Sequence[str | Path], *, by_task: bool | None = None)
     by_task = single and (by_task or len({a[0] for a in agents}) > 1)
     if not by_task:
         refuse_different_configurations(run_dirs, loaded)
-    compared = _compare(tuple(str(r) for r in run_dirs), loaded, by_task=by_task)
-    return replace(compared, notes=tuple(condition_notes(run_dirs)))
+    names = tuple(str(r) for r in run_dirs)
+    compared = _compare(names, loaded, by_task=by_task)
+    notes = [*condition_notes(run_dirs), *provenance_notes(run_dirs)]
+    return replace(compared, notes=tuple(notes + episode_differences(names, loaded, by_task=by_task)))
 
 
 def _compare(

@@ -126,7 +126,15 @@ def _record(invocations: list[dict[str, Any]]) -> str:
     git = record.get("git") or {}
     commit = esc(git.get("commit") or "unknown")
     if git.get("dirty"):
-        commit += ' <span class="dirty">(dirty: uncommitted changes)</span>'
+        fingerprint = f", diff {esc(str(git['diff_sha256'])[:12])}" if git.get("diff_sha256") else ""
+        commit += f' <span class="dirty">(dirty: uncommitted changes{fingerprint})</span>'
+    machine, suites = (record.get(k) for k in ("machine", "task_definitions"))
+    machine, suites = (x if isinstance(x, dict) else {} for x in (machine, suites))
+    defined = " · ".join(
+        f"{suite}: {d.get('tasks')} tasks, {str(d.get('sha256'))[:12]}"
+        for suite, d in sorted(suites.items())
+        if isinstance(d, dict)
+    )
     argv = record.get("argv")
     agents = [
         f"{esc(a.get('label'))} = {esc(a.get('name'))}"
@@ -147,6 +155,10 @@ def _record(invocations: list[dict[str, Any]]) -> str:
         ("Browser", esc(record.get("browser") or "-")),
         ("Python", esc(record.get("python") or "-")),
         ("Platform", esc(record.get("platform") or "-")),
+        ("Machine", esc(f"{machine.get('cpus_usable')} of {machine.get('cpus')} cores usable, "
+                        f"{machine.get('memory_gib')} GiB") if machine else "-"),
+        ("Working folder", esc(record.get("cwd") or "-")),
+        ("Task definitions", esc(defined) or "-"),
         ("Invocation", f"#{esc(latest['id'])} of {len(invocations)}: started {esc(when(latest['started']))}, "
                        f"{esc(latest.get('status') or 'running')} {esc(when(latest.get('finished')))}"),
     ]  # fmt: skip

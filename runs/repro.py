@@ -6,8 +6,10 @@ resolved configuration, and the agents with their model identifiers and seeds.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -17,8 +19,10 @@ from typing import Any
 
 from palaestra.agents.registry import agent_source
 from palaestra.redaction import SECRETS, redact
-from palaestra.runs.repro_agents import model_record, side_packages
+from palaestra.runs.provenance import machine_record
+from palaestra.runs.repro_agents import model_record, resolved_settings, side_packages
 from palaestra.runs.spec import RunConfig
+from palaestra.runs.task_digest import suite_digests
 
 _PACKAGES = (
     "palaestra", "gymnasium", "playwright", "numpy", "openai", "miniwob", "faiss-cpu",
@@ -68,9 +72,23 @@ def git_state(path: Path | None = None) -> dict[str, Any]:
         status = subprocess.run(
             ["git", "-C", where, "status", "--porcelain"], capture_output=True, text=True, timeout=10
         ).stdout
+        if not status.strip():
+            return {"commit": commit, "dirty": False, "checkout": where}
+        diff = subprocess.run(
+            ["git", "-C", where, "diff", "HEAD", "--binary"], capture_output=True, timeout=30, check=True
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return {}
-    return {"commit": commit, "dirty": bool(status.strip())}
+    # Which uncommitted changes: two dirty runs of one commit ran the same code only if these agree.
+    changed = [line[3:] for line in status.splitlines() if line.strip()]
+    digest = hashlib.sha256(diff + "\n".join(sorted(changed)).encode()).hexdigest()
+    return {
+        "commit": commit,
+        "dirty": True,
+        "checkout": where,
+        "diff_sha256": digest,
+        "changed": changed[:50],
+    }
 
 
 def _install_origin() -> dict[str, str]:
@@ -80,13 +98,21 @@ def _install_origin() -> dict[str, str]:
         direct = json.loads(raw or "{}")
     except (importlib.metadata.PackageNotFoundError, ValueError):
         return {}
-    if not direct:  # run from a source checkout (its own egg-info is found first): the checkout itself
-        root = Path(__file__).resolve().parent.parent
-        if (root / "pyproject.toml").is_file() and 'name = "palaestra"' in (
-            root / "pyproject.toml"
-        ).read_text():
-            return {"checkout": str(root)}
-        return {}
+    return origin_of(direct, Path(__file__).resolve().parent.parent)
+
+
+def origin_of(direct: dict[str, Any], imported: Path) -> dict[str, str]:
+    """Where the code that runs came from, given pip's ``direct_url.json`` and the folder the
+    ``palaestra`` package was imported from.
+
+    A checkout put first on ``PYTHONPATH`` (a second worktree, a colleague's branch) shadows the
+    installed one: its code runs, so its commit is the one to record, not the install's.
+    """
+    own = (imported / "pyproject.toml").is_file() and 'name = "palaestra"' in (
+        imported / "pyproject.toml"
+    ).read_text()
+    if own:  # a source checkout's code runs, whatever pip recorded for the installed one
+        return {"checkout": str(imported)}
     url = str(direct.get("url", ""))
     if "vcs_info" in direct and direct["vcs_info"].get("commit_id"):
         return {"commit": str(direct["vcs_info"]["commit_id"]), "url": url}
@@ -117,6 +143,7 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
             "args": a.args_dict(),
             "config_hash": a.config_hash,
             **model_record(a.name, a.args_dict()),
+            "settings": resolved_settings(a.name, a.args_dict()),
             **({"source": source} if (source := agent_source(a.name)) else {}),
         }
         for a in config.agents
@@ -126,6 +153,7 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
         "config": redact(config.to_json()),
         "agents": redact(agents),
         "seeds": config.seeds,
+        "task_definitions": _task_definitions(config),
         "packages": package_versions(),
         **(
             {"side_packages": side}
@@ -134,9 +162,21 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
         ),
         "git": git_state(),
         "python": sys.version.split()[0],
+        "machine": machine_record(),
+        "cwd": os.getcwd(),
         "platform": platform.platform(),
         "browser": browser_version(),
     }
+
+
+def _task_definitions(config: RunConfig) -> dict[str, Any]:
+    """Per suite, a digest of the definitions of the tasks the run plays (`runs.task_digest`)."""
+    from palaestra.runs.spec import resolve_tasks
+
+    try:
+        return suite_digests(resolve_tasks(config.settings.suite, config.settings.tasks))
+    except Exception:  # a record must not stop a run; the tasks' own error comes later
+        return {}
 
 
 def changed_sources(previous: list[dict[str, Any]], record: dict[str, Any], finished: set[str]) -> list[str]:

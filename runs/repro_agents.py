@@ -75,6 +75,20 @@ def side_packages(names: list[str], prefix: Path) -> dict[str, dict[str, str]]:
     return out
 
 
+def resolved_settings(name: str, args: Mapping[str, str]) -> dict[str, Any]:
+    """Every setting of the agent's configuration as it ran: the arguments given, and each other
+    field's default (a temperature, a prompt style left to default). A default that changes in a
+    later Palaestra then shows in the record, not only the arguments someone typed."""
+    settings: dict[str, Any] = {}
+    for field, default in _config_fields(name).items():
+        value = args.get(field, default)
+        if value is None or isinstance(value, bool | int | float | str):
+            settings[field] = value
+        else:
+            settings[field] = str(value) if not isinstance(value, tuple | list) else [str(v) for v in value]
+    return settings
+
+
 def _config_fields(name: str) -> dict[str, Any]:
     """The agent's configuration fields and their defaults ({} when it cannot be loaded)."""
     from palaestra.agents.registry import get_agent_spec
@@ -85,7 +99,15 @@ def _config_fields(name: str) -> dict[str, Any]:
         return {}
     if not dataclasses.is_dataclass(config_cls):
         return {}
-    return {f.name: f.default for f in dataclasses.fields(config_cls)}
+    return {f.name: _default(f) for f in dataclasses.fields(config_cls)}
+
+
+def _default(field: dataclasses.Field[Any]) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return None  # a required field: given as an argument, or the agent would not have run
 
 
 def _without_credentials(url: str) -> str:

@@ -194,8 +194,13 @@ def _seedless(settings: RunSettings) -> bool:
 
 
 def load_run_file(path: str | Path) -> dict[str, Any]:
-    """A run file's contents: TOML (`.toml`) or YAML (`.yaml`, `.yml`)."""
+    """A run file's contents: TOML (`.toml`) or YAML (`.yaml`, `.yml`), or a run directory's
+    recorded configuration, to play it again (`runs.rerun`)."""
+    from palaestra.runs.rerun import is_run_directory, recorded_run_file
+
     path = Path(path)
+    if is_run_directory(path):
+        return recorded_run_file(path)
     if not path.is_file():
         raise ConfigError(f"Run file {path} does not exist.")
     if path.suffix == ".toml":
@@ -207,7 +212,7 @@ def load_run_file(path: str | Path) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ConfigError(f"Run file {path} must hold a mapping of settings.")
         return data
-    raise ConfigError(f"Run file {path}: use a .toml, .yaml or .yml file.")
+    raise ConfigError(f"Run file {path}: use a .toml, .yaml or .yml file, or a run directory.")
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:

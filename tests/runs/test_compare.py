@@ -265,3 +265,44 @@ def test_runs_without_evaluator_columns_compare_as_before(make_run: MakeRun) -> 
     assert first.cells[0] is None and first.cells[1] is not None
     overall = next(r for r in mixed.columns.rows if r.overall and r.agent == "a")
     assert overall.cells[0] is None and overall.tasks == 2  # over the runs that judged a's tasks
+
+
+def test_runs_made_with_other_code_packages_or_machines_are_compared_with_notes(make_run: MakeRun) -> None:
+    """A reviewer reproducing a paper's run on another machine, from another commit or MiniWoB++
+    release, is told each difference with every run's value, before reading any delta."""
+    packages = {"palaestra": "0.1.0", "miniwob": "1.0", "playwright": "1.0"}
+    paper = {**default_record([0, 1]), "packages": packages,
+             "machine": {"cpus": 32, "cpus_usable": 32, "memory_gib": 128.0}}  # fmt: skip
+    again = {**paper, "packages": {**paper["packages"], "miniwob": "1.1.0"},
+             "git": {"commit": "fedcba9876" * 4, "dirty": False},
+             "machine": {"cpus": 2, "cpus_usable": 2, "memory_gib": 24.0}}  # fmt: skip
+    a = make_run({"t": "1/2"}, name="a", record=paper)
+    b = make_run({"t": "1/2"}, name="b", record=again)
+    notes = compare_runs([a, b]).notes
+    assert (
+        "Note: the runs differ in Palaestra commit ([1] 0123456789 + uncommitted changes, [2] fedcba9876)"
+        in (notes[0])
+    )
+    assert "miniwob version ([1] 1.0, [2] 1.1.0)" in notes[1]
+    assert "machine ([1] 32 cores usable of 32, 128.0 GiB, [2] 2 cores usable of 2, 24.0 GiB)" in notes[2]
+    assert len(notes) == 4 and notes[3].startswith("Episodes: [2] ended every episode")
+    assert "miniwob version" in format_comparison(compare_runs([a, b]))
+    same = make_run({"t": "1/2"}, name="c", record=paper)
+    assert compare_runs([a, same]).notes == (
+        "Episodes: [2] ended every episode it shares with [1] as [1] did (2).",
+    )
+
+
+def test_episodes_that_ended_otherwise_are_named_and_nondeterministic_tasks_marked(make_run: MakeRun) -> None:
+    """The same success rate can hide episodes that changed: a repeat of a deterministic agent is
+    checked episode by episode, and a task on a real-time clock (click-pie) is said to be one."""
+    a = make_run({"miniwob.click-pie": [True, False], "t": [True, False, True]}, name="a", agent="random")
+    b = make_run({"miniwob.click-pie": [False, True], "t": [True, False, False]}, name="b", agent="random")
+    (note,) = compare_runs([a, b]).notes
+    assert note.startswith("Episodes: [2] ended 3 of the 5 episodes it shares with [1] otherwise: ")
+    assert "random miniwob.click-pie (nondeterministic) seed 0: success in 2 steps, then failure in 2" in note
+    assert "random t seed 2: success in 2 steps, then failure in 2" in note
+    assert note.endswith("2 of them on tasks registered nondeterministic (real-time pages, live sites), "
+                         "whose episodes can end otherwise from one run to the next.")  # fmt: skip
+    other = make_run({"t": [True, False, False]}, name="c", agent="random", config_hash="other1")
+    assert compare_runs([a, other], by_task=True).notes == ()  # another configuration: not a repeat

@@ -45,3 +45,43 @@ def test_this_installation_reports_its_own_checkout_or_nothing() -> None:
         assert repro.git_state()["commit"] == _git("rev-parse", "HEAD", cwd=root)
     else:  # CI may test an exported tree: then there is no commit to report
         assert repro.git_state() == {}
+
+
+def test_a_checkout_first_on_the_path_is_recorded_not_the_installed_one(tmp_path: Path) -> None:
+    """Code imported from a second checkout (PYTHONPATH, a worktree) is what runs: its commit is
+    recorded, not the one of the checkout pip installed in editable mode."""
+    mine = tmp_path / "worktree"
+    mine.mkdir()
+    (mine / "pyproject.toml").write_text('[project]\nname = "palaestra"\n')
+    editable = {"url": "file:///work/main", "dir_info": {"editable": True}}
+    assert repro.origin_of(editable, mine) == {"checkout": str(mine)}
+    site = tmp_path / "venv" / "site-packages" / "palaestra"
+    site.mkdir(parents=True)
+    assert repro.origin_of(editable, site) == {"checkout": "/work/main"}
+    pinned = {"url": "git+https://x", "vcs_info": {"commit_id": "abc"}}
+    assert repro.origin_of(pinned, site) == {"commit": "abc", "url": "git+https://x"}
+
+
+def test_uncommitted_changes_are_fingerprinted(other_repo: Path) -> None:
+    """Two dirty runs of one commit ran the same code only if their changes agree: the record keeps
+    a hash of the diff and the changed files' names."""
+    first = repro.git_state(other_repo)
+    assert first["changed"] == ["x.txt"] and len(first["diff_sha256"]) == 64
+    (other_repo / "x.txt").write_text("y")
+    _git("add", "x.txt", cwd=other_repo)
+    second = repro.git_state(other_repo)
+    assert second["diff_sha256"] != first["diff_sha256"] and "x.txt" in second["changed"]
+
+
+def test_the_record_names_the_machine_and_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from palaestra.runs.spec import AgentEntry, RunConfig, RunSettings
+
+    monkeypatch.chdir(tmp_path)
+    record = repro.reproducibility_record(
+        RunConfig(RunSettings(), (AgentEntry("random"),)), argv=["palaestra"]
+    )
+    machine = record["machine"]
+    assert machine["cpus"] >= machine["cpus_usable"] >= 1 and machine["memory_gib"] > 0
+    assert record["cwd"] == str(tmp_path)

@@ -53,3 +53,31 @@ def test_the_report_shows_the_side_venvs_versions() -> None:
     html = _record([{"id": 1, "record": record, "started": 0.0, "finished": 1.0, "status": "complete"}])
     assert "Packages (venv-browsergym)" in html and "agentlab 0.4.2 · browsergym-core 0.14.3" in html
     assert "agentlab = agentlab (gpt-4o-mini-2024-07-18)" in html
+
+
+def test_the_record_keeps_every_setting_of_each_agent_defaults_included() -> None:
+    """A temperature or prompt style left to its default is recorded too, so a default changed in a
+    later Palaestra shows in the record; secrets stay redacted."""
+    generic = AgentEntry("generic", (("api_key", "sk-hidden-42"), ("model", "m"), ("temperature", "0.7")))
+    agents = (generic, AgentEntry("synapse"), AgentEntry("random", (("seed", "7"),)))
+    record = reproducibility_record(RunConfig(RunSettings(), agents), argv=["palaestra", "eval"])
+    given, synapse, random = (a["settings"] for a in record["agents"])
+    assert given["temperature"] == "0.7" and given["model"] == "m" and given["observation"] == "axtree"
+    assert given["api_key"] == "[redacted]" and "sk-hidden-42" not in str(record)
+    assert synapse["temperature"] == 0.0 and synapse["prompt_style"] == "auto" and synapse["exemplars"] == 3
+    assert random == {"seed": "7", "type_probability": 0.3}
+
+
+def test_the_report_shows_the_machine_the_task_definitions_and_the_changes_fingerprint() -> None:
+    from palaestra.runs.report import _record
+
+    record = {
+        "git": {"commit": "abc", "dirty": True, "diff_sha256": "0123456789abcdef"},
+        "machine": {"cpus": 8, "cpus_usable": 2, "memory_gib": 24.0},
+        "cwd": "/home/me/paper",
+        "task_definitions": {"miniwob": {"tasks": 4, "sha256": "feedfacefeedface"}},
+    }
+    html = _record([{"id": 1, "record": record, "started": 0.0, "finished": 1.0, "status": "complete"}])
+    assert "(dirty: uncommitted changes, diff 0123456789ab)" in html
+    assert "2 of 8 cores usable, 24.0 GiB" in html and "/home/me/paper" in html
+    assert "miniwob: 4 tasks, feedfacefeed" in html
