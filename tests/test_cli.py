@@ -27,7 +27,7 @@ from palaestra.tasks.webarena.official import webarena_json_tasks
 from palaestra.tasks.webarena.own_tasks import TASKS_ENV
 from palaestra.testing import ScriptedLLMServer
 
-from .runs.conftest import build_run
+from .runs.conftest import build_run, default_record
 from .tasks.test_webarena_own_tasks import own_task, write
 from .user_docs import user_docs_text
 
@@ -78,9 +78,18 @@ def sandbox(
     for memory in ("memories/miniwob", "memories/m"):
         ExemplarMemory.create(tmp_path / memory, embedder=HashingEmbedder()).save()
     hashes = {"memory": hash_of("memory", "memory=memories/miniwob"), "random": hash_of("random")}
+    agents = [
+        {
+            "label": "memory",
+            "name": "memory",
+            "args": {"memory": "memories/miniwob"},
+            "config_hash": hashes["memory"],
+        },
+        {"label": "random", "name": "random", "args": {}, "config_hash": hashes["random"]},
+    ]  # as recorded, so that `eval --config results/mem` plays them again
     mem = build_run(
         tmp_path / "results/mem", {("memory", "click-test"): "2/3", ("random", "click-test"): "1/3"},
-        config_hash=hashes,
+        config_hash=hashes, record={**default_record(range(3)), "agents": agents},
     )  # fmt: skip
     for demo_dir in (mem / "episodes").glob("*/*/*"):  # agents that ask no model, with --record-demos
         demo = {"state": "[3] button 'Click Me!'", "action": "click('3')", "target": {}}
