@@ -106,13 +106,13 @@ def test_errors_are_kept_apart_from_failures(tmp_path: Path, agents_importable: 
     run = tmp_path / "run"
     argv = ["eval", "--agent", "runner_agents:HangingAgent", "--agent", "runner_agents:CrashingAgent",
             "--agent", "runner_agents:IdleAgent", "--tasks", "click-test", "--seeds", "0", "--workers", "2",
-            "--max-steps", "2", "--episode-timeout", "8", "--retries", "1", "--out", str(run)]  # fmt: skip
+            "--max-steps", "2", "--episode-timeout", "5", "--retries", "1", "--out", str(run)]  # fmt: skip
     assert main(argv) == 0
     rows = {r["agent_name"].split(":")[1]: r for r in load_rows(run)}
     hung, crashed, idle = rows["HangingAgent"], rows["CrashingAgent"], rows["IdleAgent"]
     # A hung episode is killed at its timeout, recorded as an error, and retried once.
     assert (hung["status"], hung["error_kind"], hung["attempts"]) == ("error", "episode_timeout", 2)
-    assert "episode_timeout=8" in hung["error_message"]
+    assert "episode_timeout=5" in hung["error_message"]
     # A bug in the agent is an error too, but retrying cannot fix it.
     assert (crashed["status"], crashed["error_kind"], crashed["attempts"]) == ("error", "agent_error", 1)
     assert "ZeroDivisionError: the agent's own bug" in crashed["error_message"]
