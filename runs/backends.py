@@ -2,8 +2,8 @@
 
 A backend takes episodes while it has idle workers and hands back outcomes. It owns the per-episode
 timeout: an episode that outlives it has its worker killed — with its browser — and comes back as an
-`episode_timeout` error, and the backend starts a fresh worker in its place. A desktop episode's
-resource figures are read just before the kill (`kill_figures`).
+`episode_timeout` error, and the backend starts a fresh worker in its place for its next episode. A
+desktop episode's resource figures are read just before the kill (`kill_figures`).
 """
 
 from __future__ import annotations
@@ -75,7 +75,24 @@ def kill_tree(pid: int) -> None:
     for proc in family:
         with contextlib.suppress(psutil.NoSuchProcess):
             proc.send_signal(signal.SIGKILL)
-    psutil.wait_procs(family, timeout=5)
+    _wait_exited(family, timeout=5.0)
+
+
+def _wait_exited(family: list[psutil.Process], timeout: float) -> None:
+    """Wait until every process has exited. A zombie has: it holds no memory, files or CPU, only
+    its exit status, which its new parent collects when it gets round to it (a container's init
+    took about a second), so waiting for it to vanish, as ``psutil.wait_procs`` does, waits for
+    nothing. The worker itself, our child, is reaped by its ``join``."""
+    deadline = time.monotonic() + timeout
+    while any(_running(proc) for proc in family) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _running(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _die_with_parent() -> None:
@@ -122,6 +139,9 @@ class _Slot:
     spec: EpisodeSpec | None = None
     started: float = 0.0
     running: bool = False
+    #: Its worker was killed; the next episode given to it starts a fresh one (not before: a run
+    #: whose last episode was killed would wait for a worker it never uses to boot and stop).
+    killed: bool = False
 
     def deadline(self, episode_timeout: float) -> float:
         return self.started + episode_timeout + (0.0 if self.running else BOOT_ALLOWANCE_S)
@@ -149,6 +169,9 @@ class LocalBackend(Backend):
 
     def submit(self, spec: EpisodeSpec, worker: str) -> None:
         slot = next(s for s in self.slots if s.name == worker and s.spec is None)
+        if slot.killed:
+            fresh = self._start(slot.name)
+            slot.process, slot.conn, slot.killed = fresh.process, fresh.conn, False
         slot.spec, slot.started, slot.running = spec, time.time(), False
         with contextlib.suppress(OSError):  # the worker died; poll() notices and reports it
             slot.conn.send(spec)
@@ -191,19 +214,19 @@ class LocalBackend(Backend):
             kill_tree(slot.process.pid)
         slot.process.join(5)
         slot.conn.close()
-        fresh = self._start(slot.name)
-        slot.process, slot.conn, slot.spec = fresh.process, fresh.conn, None
+        slot.spec, slot.killed = None, True
         return outcome
 
     def shutdown(self, *, kill: bool = False) -> None:
-        for slot in self.slots:
+        live = [slot for slot in self.slots if not slot.killed]
+        for slot in live:
             if kill or slot.spec is not None:
                 if slot.process.pid is not None:
                     kill_tree(slot.process.pid)
                 continue
             with contextlib.suppress(OSError):
                 slot.conn.send(None)
-        for slot in self.slots:
+        for slot in live:
             slot.process.join(30)
             if slot.process.is_alive() and slot.process.pid is not None:
                 kill_tree(slot.process.pid)

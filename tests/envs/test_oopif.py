@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from palaestra.envs import BrowserEnv, ObsConfig, loop
+from palaestra.envs import BrowserEnv, ObsConfig, loop, observation
 from palaestra.envs.browser import BrowserHost, BrowserOptions
 from palaestra.tasks.page import PageTask
 from palaestra.testing.loopback import files_in, serve
@@ -209,12 +209,15 @@ def test_a_cross_site_frame_in_a_closed_root_is_observed_and_used(isolated: Isol
 
 
 def test_a_frame_playwright_cannot_evaluate_in_is_observed_without_ids_not_hung(
-    isolated: Isolated, port: int
+    isolated: Isolated, port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The child frame navigates to the site of the grandchild it drops meanwhile (127.0.0.2):
     Playwright 1.65 never gets its new document to evaluate in. The step must not hang on it: the
     rest of the page is observed and acted on, the frame's content shows without ids, the agent is
-    told, and once the frame navigates again it is marked as any frame is."""
+    told, and once the frame navigates again it is marked as any frame is. The stuck frame is
+    given 2.5 s, not the default 5, at each of its two steps: what is waited for never comes, and
+    a healthy frame's marking (the last steps) takes milliseconds."""
+    monkeypatch.setattr(observation, "FRAME_ANSWER_S", 2.5)
     env = isolated()
     obs, _ = env.reset(seed=0)
     top = ids(obs)["top"]

@@ -9,7 +9,7 @@ exactly what `palaestra eval` produces, in milliseconds.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,9 @@ from palaestra.runs.observations import observation_record, record_name, save_ob
 from palaestra.runs.records import FAILURE, SUCCESS, EpisodeOutcome, StepRecord
 from palaestra.runs.store import RunStore
 from palaestra.runs.trajectory import TRAJECTORY_FILE
+from palaestra.testing import ScriptedLLMServer
+from palaestra.testing.script import ScriptRequest
+from tests.runs.export_runs import click_the_button, run_oracle_and_generic, run_reasked_vision_agent
 
 #: One episode per seed: True a success, False a failure, a string an error of that kind.
 Outcome = bool | str
@@ -165,3 +168,25 @@ COLUMN_EXTRAS = {
     "b|webarena.1|0": columns_extra(1.0, 0.0, 1.0),
     "b|webarena.1|1": columns_extra(0.0, 0.0, 0.0),
 }
+
+
+@pytest.fixture(scope="session")
+def export_server() -> Iterator[ScriptedLLMServer]:
+    """The scripted model of `export_run`'s generic agent (its requests are the run's alone)."""
+    with ScriptedLLMServer(click_the_button) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def export_run(tmp_path_factory: pytest.TempPathFactory, export_server: ScriptedLLMServer) -> Path:
+    """The oracle and the generic agent, each on three tasks, seeds 0-1 (12 episodes), which the
+    export tests of three modules read (see `export_runs`)."""
+    return run_oracle_and_generic(tmp_path_factory.mktemp("export") / "run", export_server)
+
+
+@pytest.fixture(scope="session")
+def reasked_vision_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[ScriptRequest]]:
+    """The generic agent with the screenshot, asked again once (`run_reasked_vision_agent`), and
+    the requests its model got."""
+    out = tmp_path_factory.mktemp("export-reasked") / "run"
+    return out, run_reasked_vision_agent(out)

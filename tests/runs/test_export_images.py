@@ -12,7 +12,6 @@ import io
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from palaestra.runs.export_source import EpisodeFilter
 from palaestra.testing import ScriptedLLMServer, reply_text
 from palaestra.testing.script import ScriptRequest
 from tests.runs import test_export
-from tests.runs.test_export import export, run_reasked_vision_agent
+from tests.runs.test_export import export
 
 #: test_export.py's run of the oracle and the text-only generic agent, and its scripted server.
 run, server = test_export.run, test_export.server
@@ -46,11 +45,10 @@ def sent_images(request: ScriptRequest) -> list[bytes]:
     return found
 
 
-@pytest.fixture(scope="module")
-def vision_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[ScriptRequest]]]:
+@pytest.fixture
+def vision_run(reasked_vision_run: tuple[Path, list[ScriptRequest]]) -> tuple[Path, list[ScriptRequest]]:
     """The generic agent with the screenshot, asked again once (`run_reasked_vision_agent`)."""
-    out = tmp_path_factory.mktemp("export-images") / "run"
-    yield out, run_reasked_vision_agent(out)
+    return reasked_vision_run
 
 
 def load_from_elsewhere(exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:

@@ -20,10 +20,12 @@ import pytest
 
 from palaestra.cli import main
 from palaestra.testing import ScriptedLLMServer
+from palaestra.testing.script import ScriptRequest
 from palaestra.testing.tiny_lm import END, row_texts, tiny_causal_lm, tiny_chat_tokenizer
 from palaestra.testing.tiny_vlm import IMAGE, IMAGE_TOKENS, tiny_vision_lm, tiny_vision_processor
 from tests.runs import test_export
-from tests.runs.test_export import click_the_button, export, run_reasked_vision_agent
+from tests.runs.export_runs import click_the_button
+from tests.runs.test_export import export
 
 if TYPE_CHECKING:  # TRL takes seconds to import: the worker that trains imports it
     from trl import SFTTrainer
@@ -36,14 +38,12 @@ EPOCHS, BATCH = 3, 4
 IGNORED = -100  # the label of a token the loss leaves out
 
 
-@pytest.fixture(scope="module")
-def reasked_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def reasked_run(reasked_vision_run: tuple[Path, list[ScriptRequest]]) -> Path:
     """The generic agent with the screenshot, whose first answer held no action and was asked again:
     its row holds two assistant turns, `reasks` and, exported with `--no-images` beside text-only
     calls, `images_dropped`."""
-    out = tmp_path_factory.mktemp("export-reasked") / "run"
-    run_reasked_vision_agent(out)
-    return out
+    return reasked_vision_run[0]
 
 
 @pytest.fixture(scope="module")

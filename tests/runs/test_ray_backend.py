@@ -42,6 +42,18 @@ def ray_processes(processes: list[psutil.Process]) -> list[psutil.Process]:
     return named
 
 
+def actor_with_a_browser(pid: int) -> bool:
+    """Whether the run's Ray actor is up and has launched its browser (which it does just before
+    its episode's clock starts): the moment a fixed 2-s pause used to guess."""
+    names = []
+    for p in family(pid):
+        try:
+            names.append(p.name())
+        except psutil.Error:
+            continue
+    return any("ActorWorker" in n for n in names) and any("chrom" in n.lower() for n in names)
+
+
 def listeners(processes: list[psutil.Process]) -> list[tuple[str, str, int]]:
     found = []
     for p in processes:
@@ -88,11 +100,10 @@ def test_a_local_ray_instance_listens_on_loopback_only_and_dies_with_a_killed_ru
     processes: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 180
-        while not any("ActorWorker" in p.name() for p in ray_processes(family(proc.pid))):
+        while not actor_with_a_browser(proc.pid):  # the actor's episode has started
             started = proc.poll() is None and time.monotonic() < deadline
             assert started, f"the Ray actor did not start: {log.read_text()[-3000:]}"
             time.sleep(0.3)
-        time.sleep(2)  # the actor's episode has started (and its browser with it)
         processes = family(proc.pid)
         assert len(ray_processes(processes)) >= 4  # GCS, raylet, agents, the actor
         # Every listening socket of the run and of Ray (GCS, raylet, agents, workers, the driver).
@@ -119,10 +130,9 @@ def test_sigterm_stops_a_ray_run_as_ctrl_c_does(tmp_path: Path, monkeypatch: pyt
     processes: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 180
-        while not any("ActorWorker" in p.name() for p in ray_processes(family(proc.pid))):
+        while not actor_with_a_browser(proc.pid):  # the actor's episode has started
             assert proc.poll() is None and time.monotonic() < deadline, "the Ray actor did not start"
             time.sleep(0.3)
-        time.sleep(2)  # the actor's episode has started
         processes = family(proc.pid)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=120)

@@ -150,11 +150,12 @@ def test_an_episode_killed_at_its_timeout_keeps_the_figures_read_at_the_kill(
 ) -> None:
     """A real desktop episode whose agent never answers is killed at episode_timeout: its row has
     the figures of its cgroup leaf read just before (the terminal's start used CPU), marked as
-    read at the kill, and its report page says so."""
+    read at the kill, and its report page says so. The session starts before the episode's clock
+    (the worker's prepare), so 8 s covers the terminal's reset with room to spare."""
     monkeypatch.syspath_prepend(str(HERE))  # `runner_agents`, here and in the spawned worker
     monkeypatch.chdir(tmp_path)
     argv = ["eval", "--agent", "runner_agents:HangingAgent", "--suite", "desktop", "--tasks", "term-mkdir",
-            "--seeds", "0", "--workers", "1", "--episode-timeout", "20", "--retries", "0", "--out", "run",
+            "--seeds", "0", "--workers", "1", "--episode-timeout", "8", "--retries", "0", "--out", "run",
             "--no-screenshots"]  # fmt: skip
     assert main(argv) == 0
     (row,) = load_rows(tmp_path / "run")

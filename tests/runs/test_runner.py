@@ -7,6 +7,9 @@ import os
 import re
 import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -16,6 +19,7 @@ from palaestra.cli import main
 from palaestra.memory import Exemplar, ExemplarMemory, HashingEmbedder, content_hash
 from palaestra.routing.feedback import FeedbackStore
 from palaestra.routing.history import Route
+from palaestra.runs.backends import LocalBackend
 from palaestra.runs.memory_cli import exemplars_from_run
 from palaestra.runs.results import load_rows, summarize, to_dataframe
 from palaestra.runs.store import RunStore
@@ -102,17 +106,25 @@ def test_small_run_with_two_agents_in_parallel(
     assert exemplar.trajectory and exemplar.source == "run:run"
 
 
-def test_errors_are_kept_apart_from_failures(tmp_path: Path, agents_importable: None) -> None:
+def test_errors_are_kept_apart_from_failures(
+    tmp_path: Path, agents_importable: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run = tmp_path / "run"
     argv = ["eval", "--agent", "runner_agents:HangingAgent", "--agent", "runner_agents:CrashingAgent",
             "--agent", "runner_agents:IdleAgent", "--tasks", "click-test", "--seeds", "0", "--workers", "2",
-            "--max-steps", "2", "--episode-timeout", "8", "--retries", "1", "--out", str(run)]  # fmt: skip
+            "--max-steps", "2", "--episode-timeout", "5", "--retries", "1", "--out", str(run)]  # fmt: skip
+    started: list[str] = []
+    start = LocalBackend._start
+    monkeypatch.setattr(LocalBackend, "_start", lambda self, name: started.append(name) or start(self, name))
     assert main(argv) == 0
+    # Two workers, and a fresh one only where a killed worker's slot got another episode: the
+    # second kill ends the run, which starts no worker only to stop it.
+    assert 2 <= len(started) <= 3, started
     rows = {r["agent_name"].split(":")[1]: r for r in load_rows(run)}
     hung, crashed, idle = rows["HangingAgent"], rows["CrashingAgent"], rows["IdleAgent"]
     # A hung episode is killed at its timeout, recorded as an error, and retried once.
     assert (hung["status"], hung["error_kind"], hung["attempts"]) == ("error", "episode_timeout", 2)
-    assert "episode_timeout=8" in hung["error_message"]
+    assert "episode_timeout=5" in hung["error_message"]
     # A bug in the agent is an error too, but retrying cannot fix it.
     assert (crashed["status"], crashed["error_kind"], crashed["attempts"]) == ("error", "agent_error", 1)
     assert "ZeroDivisionError: the agent's own bug" in crashed["error_message"]
@@ -355,3 +367,22 @@ def test_the_oracles_missing_solutions_are_said_before_the_run(
     assert kinds[("random", "miniwob.click-test-transfer")] is None
     assert main([*argv, "--dry-run"]) == 0  # played already (its errors kept): nothing more to say
     assert "Note: the oracle" not in capsys.readouterr().out
+
+
+def test_a_zombie_counts_as_exited_when_a_worker_is_killed() -> None:
+    """After SIGKILL, `kill_tree` waits for the worker's processes to exit; a zombie has (it holds
+    only its exit status until its new parent, often init, collects it), a sleeping one has not."""
+    from palaestra.runs.backends import _running
+
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    sleeping = subprocess.Popen(["sleep", "30"])
+    try:
+        zombie = psutil.Process(exited.pid)
+        while zombie.status() != psutil.STATUS_ZOMBIE:  # not reaped: Popen only reaps in wait()/poll()
+            time.sleep(0.01)
+        assert not _running(zombie)
+        assert _running(psutil.Process(sleeping.pid))
+    finally:
+        sleeping.kill()
+        sleeping.wait()
+        exited.wait()

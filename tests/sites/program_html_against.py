@@ -18,7 +18,8 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,8 +149,10 @@ def same_chromium(browser: Browser) -> str:
 
 def webarena_verdicts(
     browser: Browser, cases: Mapping[str, Case], visits: Mapping[str, Visit]
-) -> dict[str, float | str]:
-    """WebArena's score of each case in its state, or the name of the exception it raised."""
+) -> Callable[[], dict[str, float | str]]:
+    """A call giving WebArena's score of each case in its state, or the name of the exception it
+    raised. It only waits on WebArena's subprocess, so it can run in a thread while our columns
+    score the same pages (no case changes a site: prep actions act on the page alone)."""
     payload = []
     for case in cases.values():
         visit = visits[case.state]
@@ -161,7 +164,7 @@ def webarena_verdicts(
         "SCORER_CHROMIUM": same_chromium(browser),
         "SCORER_CHROMIUM_ARGS": json.dumps(list(CHROMIUM_FLAGS)),
     }
-    return dict(zip(cases, run_scorer(WEBARENA_PYTHON, SCORER, payload, env), strict=True))
+    return lambda: dict(zip(cases, run_scorer(WEBARENA_PYTHON, SCORER, payload, env), strict=True))
 
 
 def assert_same_scores(
@@ -173,9 +176,11 @@ def assert_same_scores(
     case WebArena passes and one it fails. Returns WebArena's verdicts and our corrected column's
     scores, for the test to check its own tables."""
     assert set(differences) <= set(cases), set(differences) - set(cases)
-    theirs = webarena_verdicts(browser, cases, visits)
-    both = {name: loop.run_until_complete(column_scores(browser, case, visits[case.state]))
-            for name, case in cases.items()}  # fmt: skip
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        webarena = pool.submit(webarena_verdicts(browser, cases, visits))
+        both = {name: loop.run_until_complete(column_scores(browser, case, visits[case.state]))
+                for name, case in cases.items()}  # fmt: skip
+        theirs = webarena.result()
     ours = {name: paper for name, (paper, _) in both.items()}
     listed = {name: (d.ours, d.webarena) for name, d in differences.items()}
     report = disagreements(cases, ours, theirs, listed, "WebArena")
