@@ -22,6 +22,7 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
+from palaestra.agents.agent_shape import check_agent_class
 from palaestra.agents.base import Agent
 from palaestra.config import ConfigError, build_config
 from palaestra.errors import PluginError, RegistrationError, UnknownNameError
@@ -162,6 +163,7 @@ def _has_module(folder: Path, name: str) -> bool:
 def _spec_of_class(name: str, path: str, target: Any) -> AgentSpec:
     if not (isinstance(target, type) and issubclass(target, Agent)):
         raise ConfigError(f"Agent `{path}` is neither an AgentSpec nor a subclass of palaestra.agents.Agent.")
+    check_agent_class(path, target)
     config_cls = getattr(target, "config_cls", None) or NoConfig
     if config_cls is NoConfig:
         return AgentSpec(name, lambda _config: target(), NoConfig)
