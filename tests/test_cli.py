@@ -74,6 +74,9 @@ def sandbox(
     embeddings endpoint where the examples' `PALAESTRA_EMBED_BASE_URL` would name one."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
+    # The examples naming OpenAI's models (model=gpt-4o) are run as their reader would run them:
+    # with a key, which a run without a base URL now requires before it starts.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-example")
     monkeypatch.setenv("PALAESTRA_EMBED_BASE_URL", make_llm_server(embedding_dim=32).base_url)
     for memory in ("memories/miniwob", "memories/m"):
         ExemplarMemory.create(tmp_path / memory, embedder=HashingEmbedder()).save()
