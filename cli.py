@@ -123,8 +123,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         for suite, reason in sorted(unavailable_suites().items()):
             print(f"{suite:<18} 0 tasks: {reason}")
     elif args.what == "agents":
-        for name, spec in sorted(list_agents().items()):
-            print(f"{name:<10} {spec.description}")
+        agents = sorted(list_agents().items())
+        width = max(len(name) for name, _spec in agents)
+        for name, spec in agents:
+            print(f"{name:<{width}}  {spec.description}")
     else:
         from palaestra.tasks.webarena.listing import format_tasks, format_templates, natural_key, select
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -120,7 +121,21 @@ class SuggestingParser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
-        super().error(message + self._suggestion(message))
+        suggestion = self._suggestion(message)
+        sub = self._named_subcommand() if "unrecognized arguments" in message else None
+        if sub is not None:  # argparse reports a subcommand's stray flag at the top: show its usage
+            sub.print_usage(sys.stderr)
+            sub.exit(2, f"{sub.prog}: error: {message}.{suggestion}\n")
+        super().error(message + suggestion)
+
+    def _named_subcommand(self) -> argparse.ArgumentParser | None:
+        """The subcommand's parser named in the arguments (`eval` of `palaestra eval --wokers 2`)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                named = next((a for a in self._argv if a in action.choices), None)
+                if named is not None:
+                    return action.choices[named]
+        return None
 
     def _suggestion(self, message: str) -> str:
         choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
@@ -140,12 +155,8 @@ class SuggestingParser(argparse.ArgumentParser):
 
     def _option_strings(self) -> list[str]:
         """This parser's flags and those of the subcommand named in the arguments, if any."""
-        parsers: list[argparse.ArgumentParser] = [self]
-        for action in self._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                named = next((a for a in self._argv if a in action.choices), None)
-                if named is not None:
-                    parsers.append(action.choices[named])
+        sub = self._named_subcommand()
+        parsers: list[argparse.ArgumentParser] = [self] if sub is None else [self, sub]
         return [s for p in parsers for a in p._actions for s in a.option_strings]
 
 

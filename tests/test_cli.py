@@ -207,6 +207,47 @@ def test_mistyped_commands_flags_and_choices_get_did_you_mean(
     assert "Did you mean: `eval`?" in err or argv != ["evl"]
 
 
+def test_a_mistyped_flag_shows_its_commands_usage_not_the_top_level_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """argparse reports a subcommand's unknown flag from the top parser, whose usage lists no flag."""
+    with pytest.raises(SystemExit) as exited:
+        main(["eval", "--agent", "oracle", "--wokers", "2"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: palaestra eval ") and "[--workers WORKERS]" in err
+    assert "palaestra eval: error: unrecognized arguments: --wokers 2. Instead of `--wokers`" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        # another suite's task, without --suite: the suite and the flag, not a miniwob look-alike
+        (["--tasks", "calc-add"], "but of: desktop (1 task). Fix: --suite desktop --tasks 'calc-add'"),
+        (["--tasks", "product-*"], "Fix: --suite shop --tasks 'product-*', or --tasks 'shop.product-*'"),
+        (["--seeds", "0..4"], "Did you mean `0-4` (both ends included)?"),
+        (["--agent", "myagent.py"], "named module:Class, not by its file: `myagent:YourClass`"),
+    ],
+)
+def test_a_newcomers_mistakes_in_eval_are_answered_with_the_fix(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    defaults = {"--agent": "oracle", "--tasks": "click-test", "--seeds": "0"}
+    given = dict(zip(argv[::2], argv[1::2], strict=True))
+    flags = [token for flag, value in {**defaults, **given}.items() for token in (flag, value)]
+    assert main(["eval", *flags, "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "click-shades" not in err  # calc-add's closest miniwob name, which it was offered
+
+
+def test_list_agents_lines_up_every_description(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "agents"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = {len(line) - len(line.split(maxsplit=1)[1]) for line in lines}
+    assert len(lines) >= 7 and len(starts) == 1
+
+
 def test_a_task_pattern_that_matches_nothing_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "tasks", "entr-txt"]) == 2
     assert "Did you mean: `enter-text`" in capsys.readouterr().err
