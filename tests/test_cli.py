@@ -248,6 +248,19 @@ def test_list_agents_lines_up_every_description(capsys: pytest.CaptureFixture[st
     assert len(lines) >= 7 and len(starts) == 1
 
 
+def test_ctrl_c_in_a_command_without_its_own_handling_exits_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C is a `KeyboardInterrupt` wherever the interpreter is (here: while `list` lists)."""
+
+    def interrupted(args: argparse.Namespace) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "list", interrupted)
+    assert main(["list", "agents"]) == 130
+    assert capsys.readouterr().err == "palaestra: interrupted (Ctrl-C).\n"
+
+
 def test_a_task_pattern_that_matches_nothing_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "tasks", "entr-txt"]) == 2
     assert "Did you mean: `enter-text`" in capsys.readouterr().err
