@@ -43,3 +43,15 @@ def test_a_key_or_a_server_of_ones_own_passes(
     check_agent(agent, {"model": "local", "base_url": make_llm_server().base_url})  # no key needed
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
     check_agent(agent, {"model": "gpt-4o"})
+
+
+def test_a_run_left_to_the_embedded_model_says_so_before_it_starts(
+    capsys: pytest.CaptureFixture[str], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    """No model anywhere is the embedded 270M model, minutes an episode: said, not silently taken."""
+    argv = ["eval", "--agent", "generic", "--tasks", "click-test", "--seeds", "0", "--dry-run"]
+    assert main(argv) == 0
+    assert "Note: generic has no model endpoint" in capsys.readouterr().out
+    served = ["--agent-arg", "model=local", "--agent-arg", f"base_url={make_llm_server().base_url}"]
+    assert main([*argv[:3], *served, *argv[3:]]) == 0
+    assert "embedded" not in capsys.readouterr().out
