@@ -254,7 +254,9 @@ def make_parser() -> SuggestingParser:
     what = "list suites, tasks (by glob, site or intent template), intent templates or agents"
     p = sub.add_parser("list", help=what, epilog=epilog(EXAMPLES["list"]))
     p.add_argument("what", choices=("suites", "tasks", "templates", "agents"), help="what to list")
-    p.add_argument("pattern", nargs="?", default="*", help="a glob over task names, short or full")
+    p.add_argument(
+        "pattern", nargs="?", default="*", metavar="PATTERN", help="a glob over task names, short or full"
+    )
     p.add_argument("--suite", help="list the tasks of this suite only")
     what = "WebArena-format tasks on this site, by WebArena's name or its stand-in's (gitlab or code)"
     p.add_argument("--site", help=what)
@@ -263,7 +265,7 @@ def make_parser() -> SuggestingParser:
     what = "tasks: with their sites, intent template and intent"
     p.add_argument("-l", "--long", action="store_true", help=what)
     p = sub.add_parser("show", help="print a run's summary table", epilog=epilog(EXAMPLES["show"]))
-    p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
+    p.add_argument("run", metavar="RUN", help="the run directory (the --out of `palaestra eval`)")
     what = "link every episode in `palaestra ui`, not only the failed and errored ones"
     p.add_argument("--episodes", action="store_true", help=what)
     what = "one line per WebArena site (or intent template) instead of per task, with the evaluator columns"
@@ -274,11 +276,11 @@ def make_parser() -> SuggestingParser:
     p = sub.add_parser(
         "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
     )
-    p.add_argument("run", help="the run directory")
+    p.add_argument("run", metavar="RUN", help="the run directory (the --out of `palaestra eval`)")
     p.add_argument("--out", help="the report's file or folder (default: RUN/report/index.html)")
     what = "judge a run's site episodes again from their saved evidence, with the current evaluators"
     p = sub.add_parser("judge", help=what, epilog=epilog(EXAMPLES["judge"]), description=what + ".")
-    p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
+    p.add_argument("run", metavar="RUN", help="the run directory (the --out of `palaestra eval`)")
     what = (
         "string matching: corrected (Palaestra's) or paper (WebArena's as published); by default each "
         "episode's own (corrected for site tasks, the reported column for WebArena's official tasks)"
@@ -303,7 +305,7 @@ def make_parser() -> SuggestingParser:
     p = sub.add_parser("memory", help=what, epilog=epilog(EXAMPLES["memory"]))
     what = "build (or add to) a memory, inspect one, or export its exemplars as JSON lines"
     p.add_argument("action", choices=("build", "inspect", "export"), help=what)
-    p.add_argument("path", help="the memory's directory")
+    p.add_argument("path", metavar="DIR", help="the memory's directory")
     what = "add the demonstrations of a run made with --record-demos (repeat for several)"
     p.add_argument("--run", action="append", default=[], metavar="RUN", help=what)
     what = (
@@ -341,7 +343,7 @@ def make_parser() -> SuggestingParser:
     what = "train the API selector's fit judge and refit its tuned constants on tool-retrieval data"
     p = sub.add_parser("routing", help=what, epilog=epilog(EXAMPLES["routing"]), add_help=False)
     what = "train-judge or tune, and its flags (`palaestra routing --help` lists them)"
-    p.add_argument("arguments", nargs=argparse.REMAINDER, help=what)
+    p.add_argument("arguments", nargs=argparse.REMAINDER, metavar="ARGS", help=what)
     from palaestra.runs.export_cli import add_parser as add_export_parser  # light: nothing heavy
 
     add_export_parser(sub, epilog(EXAMPLES["export"]))

@@ -261,6 +261,18 @@ def test_ctrl_c_in_a_command_without_its_own_handling_exits_130_without_a_traceb
     assert capsys.readouterr().err == "palaestra: interrupted (Ctrl-C).\n"
 
 
+def test_every_positional_argument_is_named_in_capitals_as_the_help_refers_to_it() -> None:
+    """`report --out`'s help says RUN/report/index.html; its usage said `run`."""
+    commands = next(a for a in make_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    lower = [
+        f"{name} {a.metavar or a.dest}"
+        for name, p in commands.choices.items()
+        for a in p._actions
+        if not a.option_strings and not a.choices and not (a.metavar or a.dest).isupper()
+    ]
+    assert lower == []
+
+
 def test_a_task_pattern_that_matches_nothing_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "tasks", "entr-txt"]) == 2
     assert "Did you mean: `enter-text`" in capsys.readouterr().err
