@@ -332,7 +332,7 @@ def build_run_config(
     if not agents:
         raise ConfigError("A run needs at least one agent: pass --agent NAME (see `palaestra list agents`).")
     if not settings.out and not dry_run:
-        raise ConfigError("A run needs an output directory: pass --out runs/NAME.")
+        raise ConfigError("A run needs an output directory: pass --out results/NAME (as every example does).")
     if settings.backend not in BACKENDS:
         raise UnknownNameError("backend", settings.backend, BACKENDS)
     _check_bounds(settings)

@@ -241,6 +241,11 @@ def test_a_newcomers_mistakes_in_eval_are_answered_with_the_fix(
     assert "click-shades" not in err  # calc-add's closest miniwob name, which it was offered
 
 
+def test_a_run_without_out_is_told_the_folder_the_examples_use(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--agent", "oracle", "--tasks", "click-test", "--seeds", "0"]) == 2
+    assert "pass --out results/NAME" in capsys.readouterr().err  # as the docs' runs: results/mem, ...
+
+
 def test_list_agents_lines_up_every_description(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "agents"]) == 0
     lines = capsys.readouterr().out.splitlines()
