@@ -139,8 +139,11 @@ class SuggestingParser(argparse.ArgumentParser):
 
     def _suggestion(self, message: str) -> str:
         choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
-        if choice:
-            return did_you_mean(choice.group(1), re.findall(r"'([^']*)'", choice.group(2)))
+        if choice:  # `palaestra --workers 2`: the flag's value taken for the command
+            commands = re.findall(r"'([^']*)'", choice.group(2))
+            return did_you_mean(choice.group(1), commands) or self._stray_flag_hint()
+        if "required: COMMAND" in message:  # `palaestra --wat`: a flag and no command
+            return self._stray_flag_hint()
         unknown = re.search(r"unrecognized arguments: (.*)", message)
         if not unknown:
             return ""
@@ -152,6 +155,19 @@ class SuggestingParser(argparse.ArgumentParser):
             if hint:
                 hints.append(f" Instead of `{flag}`,{hint.replace(' Did you mean:', ' did you mean:')}")
         return "".join(hints)
+
+    def _stray_flag_hint(self) -> str:
+        """Said of a flag given before any command, which argparse reports as a missing command."""
+        if not any(isinstance(a, argparse._SubParsersAction) for a in self._actions):
+            return ""  # a command's own parser: its flags are its own
+        own = {s for a in self._actions for s in a.option_strings}
+        stray = [a for a in self._argv if a.startswith("-") and a.split("=", 1)[0] not in own]
+        if not stray:
+            return ""
+        return (
+            f". `{stray[0]}` is not a flag of `palaestra` itself: flags follow their command "
+            f"(`palaestra eval {stray[0]} ...`)"
+        )
 
     def _option_strings(self) -> list[str]:
         """This parser's flags and those of the subcommand named in the arguments, if any."""

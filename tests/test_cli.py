@@ -278,6 +278,18 @@ def test_every_positional_argument_is_named_in_capitals_as_the_help_refers_to_it
     assert lower == []
 
 
+@pytest.mark.parametrize("argv", [["--wat"], ["--workers", "2"]])
+def test_a_flag_before_any_command_is_named_with_where_flags_go(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse says only that a command is missing, or takes the flag's value for the command."""
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    said = capsys.readouterr().err
+    assert f"`{argv[0]}` is not a flag of `palaestra` itself: flags follow their command" in said
+
+
 def test_a_task_pattern_that_matches_nothing_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "tasks", "entr-txt"]) == 2
     assert "Did you mean: `enter-text`" in capsys.readouterr().err
