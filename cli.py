@@ -123,8 +123,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         for suite, reason in sorted(unavailable_suites().items()):
             print(f"{suite:<18} 0 tasks: {reason}")
     elif args.what == "agents":
-        for name, spec in sorted(list_agents().items()):
-            print(f"{name:<10} {spec.description}")
+        agents = sorted(list_agents().items())
+        width = max(len(name) for name, _spec in agents)
+        for name, spec in agents:
+            print(f"{name:<{width}}  {spec.description}")
     else:
         from palaestra.tasks.webarena.listing import format_tasks, format_templates, natural_key, select
 
@@ -278,6 +280,17 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `palaestra` command. Ctrl-C before a command's own handling (a run's: exit 130, its
+    episodes kept) or in a command that has none (`list`, `show`, a build) exits 130 with one line,
+    not a traceback of wherever the interpreter was."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("palaestra: interrupted (Ctrl-C).", file=sys.stderr)
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["routing"]:  # it parses its own flags, so that other commands never import routing
         from palaestra.routing.training.cli import main as routing

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -121,12 +122,29 @@ class SuggestingParser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
-        super().error(message + self._suggestion(message))
+        suggestion = self._suggestion(message)
+        sub = self._named_subcommand() if "unrecognized arguments" in message else None
+        if sub is not None:  # argparse reports a subcommand's stray flag at the top: show its usage
+            sub.print_usage(sys.stderr)
+            sub.exit(2, f"{sub.prog}: error: {message}.{suggestion}\n")
+        super().error(message + suggestion)
+
+    def _named_subcommand(self) -> argparse.ArgumentParser | None:
+        """The subcommand's parser named in the arguments (`eval` of `palaestra eval --wokers 2`)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                named = next((a for a in self._argv if a in action.choices), None)
+                if named is not None:
+                    return action.choices[named]
+        return None
 
     def _suggestion(self, message: str) -> str:
         choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
-        if choice:
-            return did_you_mean(choice.group(1), re.findall(r"'([^']*)'", choice.group(2)))
+        if choice:  # `palaestra --workers 2`: the flag's value taken for the command
+            commands = re.findall(r"'([^']*)'", choice.group(2))
+            return did_you_mean(choice.group(1), commands) or self._stray_flag_hint()
+        if "required: COMMAND" in message:  # `palaestra --wat`: a flag and no command
+            return self._stray_flag_hint()
         unknown = re.search(r"unrecognized arguments: (.*)", message)
         if not unknown:
             return ""
@@ -139,14 +157,23 @@ class SuggestingParser(argparse.ArgumentParser):
                 hints.append(f" Instead of `{flag}`,{hint.replace(' Did you mean:', ' did you mean:')}")
         return "".join(hints)
 
+    def _stray_flag_hint(self) -> str:
+        """Said of a flag given before any command, which argparse reports as a missing command."""
+        if not any(isinstance(a, argparse._SubParsersAction) for a in self._actions):
+            return ""  # a command's own parser: its flags are its own
+        own = {s for a in self._actions for s in a.option_strings}
+        stray = [a for a in self._argv if a.startswith("-") and a.split("=", 1)[0] not in own]
+        if not stray:
+            return ""
+        return (
+            f". `{stray[0]}` is not a flag of `palaestra` itself: flags follow their command "
+            f"(`palaestra eval {stray[0]} ...`)"
+        )
+
     def _option_strings(self) -> list[str]:
         """This parser's flags and those of the subcommand named in the arguments, if any."""
-        parsers: list[argparse.ArgumentParser] = [self]
-        for action in self._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                named = next((a for a in self._argv if a in action.choices), None)
-                if named is not None:
-                    parsers.append(action.choices[named])
+        sub = self._named_subcommand()
+        parsers: list[argparse.ArgumentParser] = [self] if sub is None else [self, sub]
         return [s for p in parsers for a in p._actions for s in a.option_strings]
 
 
@@ -248,7 +275,9 @@ def make_parser() -> SuggestingParser:
     what = "list suites, tasks (by glob, site or intent template), intent templates or agents"
     p = sub.add_parser("list", help=what, epilog=epilog(EXAMPLES["list"]))
     p.add_argument("what", choices=("suites", "tasks", "templates", "agents"), help="what to list")
-    p.add_argument("pattern", nargs="?", default="*", help="a glob over task names, short or full")
+    p.add_argument(
+        "pattern", nargs="?", default="*", metavar="PATTERN", help="a glob over task names, short or full"
+    )
     p.add_argument("--suite", help="list the tasks of this suite only")
     what = "WebArena-format tasks on this site, by WebArena's name or its stand-in's (gitlab or code)"
     p.add_argument("--site", help=what)
@@ -257,7 +286,7 @@ def make_parser() -> SuggestingParser:
     what = "tasks: with their sites, intent template and intent"
     p.add_argument("-l", "--long", action="store_true", help=what)
     p = sub.add_parser("show", help="print a run's summary table", epilog=epilog(EXAMPLES["show"]))
-    p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
+    p.add_argument("run", metavar="RUN", help="the run directory (the --out of `palaestra eval`)")
     what = "link every episode in `palaestra ui`, not only the failed and errored ones"
     p.add_argument("--episodes", action="store_true", help=what)
     what = "one line per WebArena site (or intent template) instead of per task, with the evaluator columns"
@@ -273,11 +302,11 @@ def make_parser() -> SuggestingParser:
     p = sub.add_parser(
         "report", help="write a run's self-contained HTML report", epilog=epilog(EXAMPLES["report"])
     )
-    p.add_argument("run", help="the run directory")
+    p.add_argument("run", metavar="RUN", help="the run directory (the --out of `palaestra eval`)")
     p.add_argument("--out", help="the report's file or folder (default: RUN/report/index.html)")
     what = "judge a run's site episodes again from their saved evidence, with the current evaluators"
     p = sub.add_parser("judge", help=what, epilog=epilog(EXAMPLES["judge"]), description=what + ".")
-    p.add_argument("run", help="the run directory (the --out of `palaestra eval`)")
+    p.add_argument("run", metavar="RUN", help="the run directory (the --out of `palaestra eval`)")
     what = (
         "string matching: corrected (Palaestra's) or paper (WebArena's as published); by default each "
         "episode's own (corrected for site tasks, the reported column for WebArena's official tasks)"
@@ -302,7 +331,7 @@ def make_parser() -> SuggestingParser:
     p = sub.add_parser("memory", help=what, epilog=epilog(EXAMPLES["memory"]))
     what = "build (or add to) a memory, inspect one, or export its exemplars as JSON lines"
     p.add_argument("action", choices=("build", "inspect", "export"), help=what)
-    p.add_argument("path", help="the memory's directory")
+    p.add_argument("path", metavar="DIR", help="the memory's directory")
     what = "add the demonstrations of a run made with --record-demos (repeat for several)"
     p.add_argument("--run", action="append", default=[], metavar="RUN", help=what)
     what = (
@@ -340,7 +369,7 @@ def make_parser() -> SuggestingParser:
     what = "train the API selector's fit judge and refit its tuned constants on tool-retrieval data"
     p = sub.add_parser("routing", help=what, epilog=epilog(EXAMPLES["routing"]), add_help=False)
     what = "train-judge or tune, and its flags (`palaestra routing --help` lists them)"
-    p.add_argument("arguments", nargs=argparse.REMAINDER, help=what)
+    p.add_argument("arguments", nargs=argparse.REMAINDER, metavar="ARGS", help=what)
     from palaestra.runs.export_cli import add_parser as add_export_parser  # light: nothing heavy
 
     add_export_parser(sub, epilog(EXAMPLES["export"]))

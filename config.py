@@ -8,6 +8,7 @@ type, so ``--agent-arg temperature=0.2`` and ``temperature = 0.2`` in a TOML fil
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -75,10 +76,19 @@ def parse_seeds(text: str | int | Sequence[int]) -> list[int]:
         try:
             seeds.update(range(int(low), int(high) + 1) if dash else [int(low)])
         except ValueError:
-            raise ConfigError(f"seeds: `{part}` is not a seed or a range such as 0-9.") from None
+            raise ConfigError(
+                f"seeds: `{part}` is not a seed or a range such as 0-9.{_range_hint(part)}"
+            ) from None
     if not seeds:
         raise ConfigError(f"seeds: `{text}` names no seeds; write for example 0-9 or 1,3,5.")
     return sorted(seeds)
+
+
+def _range_hint(part: str) -> str:
+    """The range a seed text written as another language writes ranges means (`0..4`, `0...4`,
+    `0 to 4`, `0–4`), as ours is written."""
+    found = re.fullmatch(r"(\d+)(?:\.\.\.?|to|–|—)(\d+)", part)
+    return f" Did you mean `{found.group(1)}-{found.group(2)}` (both ends included)?" if found else ""
 
 
 def format_seeds(seeds: Sequence[int]) -> str:

@@ -101,6 +101,23 @@ def require_reachable_endpoint(
         return
 
 
+def require_key_for_default_endpoint(base_url: str | None, api_key: str | None, agent: str) -> None:
+    """Refuse a model endpoint left to the SDK's default (OpenAI's API) with no key anywhere: every
+    request would be refused (or, offline, fail to connect), and the run would spend each episode's
+    retries before erroring as if the server were down. A key is not needed by a server of your own,
+    so a base URL (argument or environment) passes."""
+    from palaestra.agents.llm.config import ENV_API_KEY, ENV_BASE_URL
+
+    if base_url or api_key or any(os.environ.get(name) for name in (*ENV_BASE_URL, *ENV_API_KEY)):
+        return
+    raise ConfigError(
+        f"Agent `{agent}`: with no base_url (nor {' / '.join(ENV_BASE_URL)}) its model is asked at OpenAI's "
+        f"API, and no key is set ({' / '.join(ENV_API_KEY)}, or --agent-arg api_key=). Fix: export "
+        "OPENAI_API_KEY (your key) for OpenAI's API, or point --agent-arg base_url=http://HOST:PORT/v1 (or "
+        "PALAESTRA_LLM_BASE_URL) at your own server (vLLM, Ollama, `palaestra llm serve`)."
+    )
+
+
 def require_model_capabilities(
     agent: str,
     capabilities: str | None,

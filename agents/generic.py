@@ -23,7 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
-from palaestra.agents.checks import require_model_capabilities, require_reachable_endpoint
+from palaestra.agents.checks import (
+    require_key_for_default_endpoint,
+    require_model_capabilities,
+    require_reachable_endpoint,
+)
 from palaestra.agents.generic_prompt import (
     JUST_ACT,
     OBSERVATIONS,
@@ -122,6 +126,7 @@ class GenericConfig:
             if self.vision != "none":  # what the endpoint is declared to serve, as its ChatModel reads it
                 needed = {"images": (f"vision={self.vision} sends images", "--agent-arg vision=none")}
                 require_model_capabilities("generic", None, needed, declare="PALAESTRA_LLM_CAPABILITIES=")
+            require_key_for_default_endpoint(self.base_url, self.api_key, "generic")
             require_reachable_endpoint(self.base_url, "generic")
 
 

@@ -22,6 +22,7 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
+from palaestra.agents.agent_shape import check_agent_class
 from palaestra.agents.base import Agent
 from palaestra.config import ConfigError, build_config
 from palaestra.errors import PluginError, RegistrationError, UnknownNameError
@@ -94,14 +95,20 @@ def get_agent_spec(name: str) -> AgentSpec:
         return _agents[name]
     found = _entry_points().get(name)
     if found is None:
-        raise UnknownNameError(
-            "agent",
-            name,
-            agent_names(),
-            hint="`palaestra list agents` lists them; or give package.module:Class.",
-        )
+        raise UnknownNameError("agent", name, agent_names(), hint=_unknown_agent_hint(name))
     _agents[name] = _load(name, found)
     return _agents[name]
+
+
+def _unknown_agent_hint(name: str) -> str:
+    """How to name an agent of one's own when it was named as its file (`myagent.py`, `./agents/x.py`)."""
+    if name.endswith(".py"):
+        module = name.removesuffix(".py").removeprefix("./").replace("/", ".")
+        return (
+            f"An agent class in a file is named module:Class, not by its file: `{module}:YourClass` "
+            "(run from the file's folder, or from the package's root for a dotted module)."
+        )
+    return "`palaestra list agents` lists them; or give package.module:Class."
 
 
 def _spec_from_path(path: str) -> AgentSpec:
@@ -162,6 +169,7 @@ def _has_module(folder: Path, name: str) -> bool:
 def _spec_of_class(name: str, path: str, target: Any) -> AgentSpec:
     if not (isinstance(target, type) and issubclass(target, Agent)):
         raise ConfigError(f"Agent `{path}` is neither an AgentSpec nor a subclass of palaestra.agents.Agent.")
+    check_agent_class(path, target)
     config_cls = getattr(target, "config_cls", None) or NoConfig
     if config_cls is NoConfig:
         return AgentSpec(name, lambda _config: target(), NoConfig)

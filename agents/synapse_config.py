@@ -6,7 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from palaestra.agents.checks import require_memory, require_reachable_endpoint
+from palaestra.agents.checks import (
+    require_key_for_default_endpoint,
+    require_memory,
+    require_reachable_endpoint,
+)
 from palaestra.agents.llm import check_default_model
 from palaestra.agents.llm.default import endpoint_configured
 from palaestra.agents.llm.model import STYLES
@@ -107,4 +111,5 @@ class SynapseConfig:
         if not self.model and not self.base_url:
             check_default_model("synapse")
         if self.model or self.base_url or endpoint_configured():
+            require_key_for_default_endpoint(self.base_url, self.api_key, "synapse")
             require_reachable_endpoint(self.base_url, "synapse")

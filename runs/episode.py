@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from palaestra.agents.agent_shape import next_step
 from palaestra.agents.base import Agent, TaskInfo
 from palaestra.agents.demos import record_step
 from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
@@ -200,7 +201,7 @@ class EpisodeWorker:
         stops = EarlyStops(self.settings.repeat_stop, self.settings.parse_stop)
         while not counted.reached:
             t_start = time.perf_counter()
-            step = await agent.aact(obs)
+            step = await next_step(agent, obs)
             t_agent = time.perf_counter()
             if step.stop:
                 out.outcome = FAILURE

@@ -23,7 +23,7 @@ from palaestra.redaction import SECRETS, redact, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
 from palaestra.runs.backends import Backend, default_workers, make_backend
 from palaestra.runs.outage import ModelOutage, OutageWatch
-from palaestra.runs.plan_notes import kept_errors, oracle_note
+from palaestra.runs.plan_notes import embedded_model_note, kept_errors, oracle_note
 from palaestra.runs.progress import Progress
 from palaestra.runs.records import RESUMED_ERRORS, RETRYABLE_ERRORS, EpisodeOutcome
 from palaestra.runs.repro import changed_sources, reproducibility_record
@@ -91,7 +91,11 @@ def describe_plan(config: RunConfig) -> str:
         f"already): agents {', '.join(a.display for a in config.agents)} x {len(tasks)} tasks ({shown}) "
         f"x seeds {format_seeds(config.seeds)}, "
         f"{settings.workers or default_workers(max(1, len(todo)))} worker(s), backend {settings.backend}."
-    ) + "".join(f" {note}" for note in (kept_errors(episodes, status, todo), oracle_note(todo)) if note)
+    ) + "".join(
+        f" {note}"
+        for note in (kept_errors(episodes, status, todo), oracle_note(todo), embedded_model_note(todo))
+        if note
+    )
 
 
 def run_eval(
@@ -135,8 +139,9 @@ def _run_eval(
             )
             if note := kept_errors(episodes, status, todo):
                 progress.close(note)
-        if note := oracle_note(todo):
-            progress.close(note)
+        for note in (oracle_note(todo), embedded_model_note(todo)):
+            if note:
+                progress.close(note)
         record = reproducibility_record(config, argv)
         finished = {row["agent"] for row in store.episodes() if row["status"] == "done"}
         for note in changed_sources(store.invocations(), record, finished):

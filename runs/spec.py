@@ -178,10 +178,30 @@ def resolve_tasks(suite: str, patterns: Sequence[str]) -> list[str]:
             named, names = own_suite, list_tasks("*", own_suite)
         else:
             named, names = suite, [t.split(".", 1)[1] for t in every]
-        raise UnknownNameError(
-            "task", pattern, names, hint=f"`palaestra list tasks --suite {named}` lists them."
-        )
+        other = elsewhere(pattern, named, known)  # then no did-you-mean among the wrong suite's names
+        hint = other or f"`palaestra list tasks --suite {named}` lists them."
+        raise UnknownNameError("task", pattern, [] if other else names, hint=hint)
     return chosen
+
+
+def elsewhere(pattern: str, suite: str, known: Sequence[str]) -> str:
+    """What to say of a short name or glob that no task of ``suite`` has but other suites' tasks do
+    (`--tasks calc-add` without `--suite desktop`): the suites and the flag, not a did-you-mean
+    among the wrong suite's names ("" when no other suite has it)."""
+    from palaestra.tasks.registry import list_tasks
+
+    if "." in pattern:
+        return ""
+    found = {other: len(list_tasks(pattern, other)) for other in known if other != suite}
+    found = {other: n for other, n in found.items() if n}
+    if not found:
+        return ""
+    where = ", ".join(f"{other} ({n} task{'s' * (n > 1)})" for other, n in found.items())
+    first = next(iter(found))
+    return (
+        f"It is not a task of suite {suite} (--suite, default miniwob), but of: {where}. "
+        f"Fix: --suite {first} --tasks '{pattern}', or --tasks '{first}.{pattern}'."
+    )
 
 
 def _seedless(settings: RunSettings) -> bool:
@@ -317,7 +337,7 @@ def build_run_config(
     if not agents:
         raise ConfigError("A run needs at least one agent: pass --agent NAME (see `palaestra list agents`).")
     if not settings.out and not dry_run:
-        raise ConfigError("A run needs an output directory: pass --out runs/NAME.")
+        raise ConfigError("A run needs an output directory: pass --out results/NAME (as every example does).")
     if settings.backend not in BACKENDS:
         raise UnknownNameError("backend", settings.backend, BACKENDS)
     _check_bounds(settings)

@@ -21,7 +21,7 @@ def add_parser(sub: Any, epilog: str = "") -> None:
     p = sub.add_parser("sites", help=what, epilog=epilog)
     p.add_argument("action", choices=("list", "build", "serve"), help="list, build or serve")
     what = "sites (ours or WebArena's: forum or reddit) to list, serve, or whose data to build; default: all"
-    p.add_argument("names", nargs="*", help=what)
+    p.add_argument("names", nargs="*", metavar="SITE", help=what)
     p.add_argument("--force", action="store_true", help="build: rebuild even if the cache is current")
     p.add_argument("--port", type=int, default=0, help="serve: the port of the first site (0: any free one)")
 

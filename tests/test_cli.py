@@ -74,6 +74,9 @@ def sandbox(
     embeddings endpoint where the examples' `PALAESTRA_EMBED_BASE_URL` would name one."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PALAESTRA_LLM_MODEL", raising=False)
+    # The examples naming OpenAI's models (model=gpt-4o) are run as their reader would run them:
+    # with a key, which a run without a base URL now requires before it starts.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-example")
     monkeypatch.setenv("PALAESTRA_EMBED_BASE_URL", make_llm_server(embedding_dim=32).base_url)
     for memory in ("memories/miniwob", "memories/m"):
         ExemplarMemory.create(tmp_path / memory, embedder=HashingEmbedder()).save()
@@ -211,6 +214,89 @@ def test_mistyped_commands_flags_and_choices_get_did_you_mean(
     err = capsys.readouterr().err
     assert message in err
     assert "Did you mean: `eval`?" in err or argv != ["evl"]
+
+
+def test_a_mistyped_flag_shows_its_commands_usage_not_the_top_level_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """argparse reports a subcommand's unknown flag from the top parser, whose usage lists no flag."""
+    with pytest.raises(SystemExit) as exited:
+        main(["eval", "--agent", "oracle", "--wokers", "2"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: palaestra eval ") and "[--workers WORKERS]" in err
+    assert "palaestra eval: error: unrecognized arguments: --wokers 2. Instead of `--wokers`" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        # another suite's task, without --suite: the suite and the flag, not a miniwob look-alike
+        (["--tasks", "calc-add"], "but of: desktop (1 task). Fix: --suite desktop --tasks 'calc-add'"),
+        (["--tasks", "product-*"], "Fix: --suite shop --tasks 'product-*', or --tasks 'shop.product-*'"),
+        (["--seeds", "0..4"], "Did you mean `0-4` (both ends included)?"),
+        (["--agent", "myagent.py"], "named module:Class, not by its file: `myagent:YourClass`"),
+    ],
+)
+def test_a_newcomers_mistakes_in_eval_are_answered_with_the_fix(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    defaults = {"--agent": "oracle", "--tasks": "click-test", "--seeds": "0"}
+    given = dict(zip(argv[::2], argv[1::2], strict=True))
+    flags = [token for flag, value in {**defaults, **given}.items() for token in (flag, value)]
+    assert main(["eval", *flags, "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "click-shades" not in err  # calc-add's closest miniwob name, which it was offered
+
+
+def test_a_run_without_out_is_told_the_folder_the_examples_use(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--agent", "oracle", "--tasks", "click-test", "--seeds", "0"]) == 2
+    assert "pass --out results/NAME" in capsys.readouterr().err  # as the docs' runs: results/mem, ...
+
+
+def test_list_agents_lines_up_every_description(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "agents"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = {len(line) - len(line.split(maxsplit=1)[1]) for line in lines}
+    assert len(lines) >= 7 and len(starts) == 1
+
+
+def test_ctrl_c_in_a_command_without_its_own_handling_exits_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C is a `KeyboardInterrupt` wherever the interpreter is (here: while `list` lists)."""
+
+    def interrupted(args: argparse.Namespace) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "list", interrupted)
+    assert main(["list", "agents"]) == 130
+    assert capsys.readouterr().err == "palaestra: interrupted (Ctrl-C).\n"
+
+
+def test_every_positional_argument_is_named_in_capitals_as_the_help_refers_to_it() -> None:
+    """`report --out`'s help says RUN/report/index.html; its usage said `run`."""
+    commands = next(a for a in make_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    lower = [
+        f"{name} {a.metavar or a.dest}"
+        for name, p in commands.choices.items()
+        for a in p._actions
+        if not a.option_strings and not a.choices and not (a.metavar or a.dest).isupper()
+    ]
+    assert lower == []
+
+
+@pytest.mark.parametrize("argv", [["--wat"], ["--workers", "2"]])
+def test_a_flag_before_any_command_is_named_with_where_flags_go(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse says only that a command is missing, or takes the flag's value for the command."""
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    said = capsys.readouterr().err
+    assert f"`{argv[0]}` is not a flag of `palaestra` itself: flags follow their command" in said
 
 
 def test_a_task_pattern_that_matches_nothing_says_so(capsys: pytest.CaptureFixture[str]) -> None:

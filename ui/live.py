@@ -23,6 +23,7 @@ from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from palaestra.agents.agent_shape import next_step
 from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.obs import Observation
@@ -280,7 +281,7 @@ class LiveSessions:
                 await agent.areset(TaskInfo(goal=goal, action_set=actions, suite=suite_of(session.task)))
             if views:  # the session made them of this page, with the converters runs use
                 agent.see_views(views)
-            return await agent.aact(obs)
+            return await next_step(agent, obs)
 
         step = await on_background(run())
         view.agent_ready, view.proposal_pending = True, True
