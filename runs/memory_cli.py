@@ -139,15 +139,48 @@ def build_memory(args: argparse.Namespace) -> int:
         from palaestra.agents.demos import record_oracles
 
         patterns = [p.removeprefix("miniwob.") for p in args.oracles.split(",")]  # full names work too
-        found += record_oracles(patterns, parse_seeds(args.seeds), only_successful=not args.all)
+        seeds = parse_seeds(args.seeds)
+        recorded = record_oracles(patterns, seeds, only_successful=False)
+        print(oracle_tally(patterns, seeds, recorded, keep_failures=args.all))
+        found += [e for e in recorded if e.success or args.all]
     for run in args.run or []:
         found += exemplars_from_run(run, only_successful=not args.all)
     for root in trajectories:
         found += exemplars_from_trajectories(root, only_successful=not args.all)
     embedder = chosen_embedder(args.embedder) if getattr(args, "embedder", None) else None
     memory, added = add_to_memory(args.path, found, embedder)
-    print(f"{added} exemplars added; {args.path} holds {len(memory)}.")
+    merged = len(found) - added
+    also = f" ({merged} of the {len(found)} found were there already)" if merged else ""
+    print(f"{added} exemplars added{also}; {args.path} holds {len(memory)}.")
     return 0
+
+
+def oracle_tally(patterns: list[str], seeds: list[int], recorded: list[Exemplar], keep_failures: bool) -> str:
+    """What ``--oracles`` recorded, so that a count of exemplars can be read: a glob also matches
+    MiniWoB++ tasks without a scripted solution, and an oracle's failed episode is left out."""
+    import fnmatch
+
+    from palaestra.tasks.registry import all_tasks
+
+    matching = sorted(
+        name.removeprefix("miniwob.")
+        for name, spec in all_tasks().items()
+        if spec.suite == "miniwob"
+        and any(fnmatch.fnmatchcase(name.removeprefix("miniwob."), p) for p in patterns)
+    )
+    played = sorted({e.task for e in recorded})
+    without = [t for t in matching if t not in played]
+    failed = sum(not e.success for e in recorded)
+    line = (
+        f"--oracles: {len(played)} of the {len(matching)} MiniWoB++ tasks matching have a scripted solution"
+    )
+    if without:
+        shown = ", ".join(without[:6]) + (f" and {len(without) - 6} more" if len(without) > 6 else "")
+        line += f" (none for {shown})"
+    line += f"; {len(recorded) - failed} of their {len(recorded)} episodes on {len(seeds)} seeds succeeded"
+    if failed:
+        line += " (the others kept: --all)" if keep_failures else " (the others left out; --all keeps them)"
+    return line + "."
 
 
 def chosen_embedder(choice: str) -> Embedder:

@@ -174,3 +174,20 @@ def test_a_memory_built_over_an_embeddings_endpoint_is_found_again_by_runs(
             check_agent("synapse", agent)
     finally:
         reachable_llm.stop()
+
+
+def test_a_memory_built_from_oracles_says_what_its_count_is_made_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--oracles 'click-test*'` matches three MiniWoB++ tasks, two with a scripted solution: the
+    count of exemplars is explained (tasks without one, episodes that failed, exemplars already there)."""
+    memory_of(tmp_path / "m", [])
+    build = ["memory", "build", str(tmp_path / "m"), "--oracles", "click-test*", "--seeds", "0"]
+    assert main(build) == 0
+    out = capsys.readouterr().out
+    assert (
+        "2 of the 3 MiniWoB++ tasks matching have a scripted solution (none for click-test-transfer)" in out
+    )
+    assert "2 of their 2 episodes on 1 seeds succeeded." in out and "2 exemplars added;" in out
+    assert main(build) == 0
+    assert "0 exemplars added (2 of the 2 found were there already)" in capsys.readouterr().out
