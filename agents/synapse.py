@@ -222,9 +222,7 @@ class SynapseAgent(Agent):
         started = time.perf_counter()
         for attempt in range(self.config.max_reasks + 1):
             completion = await self._ask(messages, grammar)
-            step.tokens_in += completion.input_tokens
-            step.tokens_out += completion.output_tokens
-            step.cost += completion.cost
+            step.charge(completion)
             step.raw_response = completion.text
             shown = extract_actions(completion.text)
             if self.constrained:  # a small model under a grammar may loop: stop at a repeated call

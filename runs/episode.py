@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 from palaestra.agents.agent_shape import next_step
 from palaestra.agents.base import Agent, TaskInfo
 from palaestra.agents.demos import record_step
-from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
+from palaestra.agents.llm.errors import (
+    BudgetExceeded,
+    LLMContextLengthError,
+    LLMRequestError,
+    LLMUnavailableError,
+)
 from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
 from palaestra.agents.llm.retry_tally import RetryTally, tallying
 from palaestra.config import ConfigError
@@ -127,6 +132,8 @@ class EpisodeWorker:
             out.error_kind, out.error_message = "budget_exceeded", str(exc)
         except LLMUnavailableError as exc:
             out.error_kind, out.error_message = "model_unavailable", str(exc)
+        except LLMContextLengthError as exc:  # still too long once the agent shrank its prompt
+            out.error_kind, out.error_message = "context_length", str(exc)
         except LLMRequestError as exc:
             out.error_kind, out.error_message = "model_request", str(exc)
         except ConfigError as exc:
