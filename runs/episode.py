@@ -38,6 +38,7 @@ from palaestra.runs.episode_record import EpisodeRecorder, keep_evidence, take_v
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome
 from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.runs.spending import add_step_counts
 from palaestra.runs.step_count import StepCount
 from palaestra.runs.storage import STORAGE_ERROR, is_storage_failure
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
@@ -221,6 +222,7 @@ class EpisodeWorker:
             record = recorder.step(step, obs, float(reward), terminated, truncated, info, timings, demo)
             record.agent_s, record.env_s = t_agent - t_start, t_env - t_agent
             out.steps.append(record)
+            add_step_counts(out.extra, step.extra)  # cache hits, shrunk prompts (`runs.spending`)
             counted.count(step)
             record.overhead_s = time.perf_counter() - t_env
             out.reward = float(reward)
