@@ -29,6 +29,7 @@ from palaestra.agents.checks import (
     require_reachable_endpoint,
 )
 from palaestra.agents.generic_prompt import (
+    IMAGE_DETAILS,
     JUST_ACT,
     OBSERVATIONS,
     REASK,
@@ -98,6 +99,9 @@ class GenericConfig:
     #: "none", "screenshot" (the observation's screenshot as an image) or "som" (the set-of-marks
     #: screenshot, and its list of marks as text).
     vision: str = "none"
+    #: How closely the model looks at the image: "auto" (the server's default), "low" (85 tokens an
+    #: image at OpenAI) or "high" (OpenAI's ``detail``).
+    image_detail: str = "auto"
     #: How hard the endpoint's client retries (what a `model_unavailable` error names as the fix for
     #: an overloaded server), as Synapse's; the embedded model has no endpoint and ignores them.
     max_retries: int = 5
@@ -111,6 +115,7 @@ class GenericConfig:
         """Choices are known ones; images need a model that reads them, and the embedded one does not."""
         check_choice("generic: observation", self.observation, OBSERVATIONS)
         check_choice("generic: vision", self.vision, VISIONS)
+        check_choice("generic: image_detail", self.image_detail, IMAGE_DETAILS)
         check_own_cost_budget("generic", self)
         for name in (
             "obs_tokens", "history", "parse_retries", "max_retries", "backoff_max", "retry_after_max",
@@ -144,6 +149,7 @@ class GenericAgent(Agent):
         super().__init__()
         check_choice("generic: observation", config.observation, OBSERVATIONS)
         check_choice("generic: vision", config.vision, VISIONS)
+        check_choice("generic: image_detail", config.image_detail, IMAGE_DETAILS)
         self.config = config
         self.model = model or agent_model(config)
         self.counter = counter or default_token_counter()
@@ -176,7 +182,7 @@ class GenericAgent(Agent):
             size = self.counter.count(page)
             budget = max(1, min(budget or size, size) >> shrink)
         page = fit(page, budget, self.counter.count, focus=obs.get("focused_element", ""))
-        marks, images = vision_parts(obs, config.vision)
+        marks, images = vision_parts(obs, config.vision, config.image_detail)
         sections = [("Goal", self.task.goal)]
         sections += [("Page", location)] if (location := where(obs)) else []
         sections += [("Focused window", obs["focused_window"])] if obs.get("focused_window") else []
