@@ -66,7 +66,7 @@ from palaestra.envs.page_address import where
 from palaestra.errors import ActionError, check_choice
 
 #: How many times a prompt the model refused as longer than its window is halved (observation and
-#: history) and sent again before the episode ends as `context_length`.
+#: history) and sent again, in an episode, before the episode ends as `context_length`.
 CONTEXT_SHRINKS = 3
 
 
@@ -154,6 +154,9 @@ class GenericAgent(Agent):
         self.model = model or agent_model(config)
         self.counter = counter or default_token_counter()
         self.past: list[PastAction] = []
+        #: How many times this episode's prompts were halved to fit the model's window: later steps
+        #: start there, rather than be refused again.
+        self.shrink = 0
 
     def observation_parts(self) -> frozenset[str]:
         """The text it reads, and the pixels its ``vision`` sends."""
@@ -168,7 +171,7 @@ class GenericAgent(Agent):
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
-        self.past = []
+        self.past, self.shrink = [], 0
 
     def build_messages(self, obs: Observation, shrink: int = 0) -> list[dict[str, Any]]:
         """The system message and this step's user message (text, then the image if any). Each
@@ -207,15 +210,16 @@ class GenericAgent(Agent):
             self.past[-1].error = obs.get("last_action_error", "")
         step = AgentStep(action="")
         started = time.perf_counter()
-        for shrink in range(CONTEXT_SHRINKS + 1):
+        for shrink in range(self.shrink, CONTEXT_SHRINKS + 1):
             messages = self.build_messages(obs, shrink)
             try:
                 await self._answer(messages, step)
+                self.shrink = shrink
                 break
             except LLMContextLengthError:
                 if shrink == CONTEXT_SHRINKS:
                     raise  # the run records the episode as `context_length`, with the fix
-                step.extra["context_shrinks"] = shrink + 1
+                step.extra["context_shrinks"] = step.extra.get("context_shrinks", 0) + 1
         # The messages as sent, images and all: a run writes each image beside the episode once and
         # records its file's name (`palaestra.runs.call_images`), so the call can be exported whole.
         step.messages, step.latency = messages, time.perf_counter() - started
