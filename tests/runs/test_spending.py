@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from palaestra.cli import main
+from palaestra.runs.report import write_report
 from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text
 from palaestra.testing.script import Answer
 
@@ -53,6 +54,9 @@ def test_show_gives_each_agents_spending_per_success_and_its_cache_hits(
         "per success (2): 1,100 tokens, cost 1.5000"
     )
     assert "  oracle:" not in paid  # it spent nothing
+    report = write_report(tmp_path / "paid").read_text(encoding="utf-8")  # the HTML's per-agent table
+    assert '<th class="num">cost / success</th>' in report
+    assert '<td class="num">3.0000</td><td class="num">1.5000</td>' in report
     again = evaluate(tmp_path / "again")
     assert len(server.chat_requests) == 2  # the rerun asked nothing
     lines = again.splitlines()
