@@ -184,8 +184,10 @@ class GenericAgent(Agent):
         if shrink:  # half of what was sent: the budget, or the page when that is shorter
             size = self.counter.count(page)
             budget = max(1, min(budget or size, size) >> shrink)
-        page = fit(page, budget, self.counter.count, focus=obs.get("focused_element", ""))
+        focus = obs.get("focused_element", "")
+        page = fit(page, budget, self.counter.count, focus=focus)
         marks, images = vision_parts(obs, config.vision, config.image_detail)
+        marks = fit(marks, budget, self.counter.count, focus, "list of marks")  # a line a control
         sections = [("Goal", self.task.goal)]
         sections += [("Page", location)] if (location := where(obs)) else []
         sections += [("Focused window", obs["focused_window"])] if obs.get("focused_window") else []

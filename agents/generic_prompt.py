@@ -88,7 +88,7 @@ def page_text(obs: Observation, kind: str, count: Count) -> str:
     )
 
 
-def fit(text: str, budget: int, count: Count, focus: str = "") -> str:
+def fit(text: str, budget: int, count: Count, focus: str = "", what: str = "observation") -> str:
     """``text`` within ``budget`` tokens, whole lines around the line of element ``focus`` (the top
     when there is none), with a line above and below saying how much was cut. 0: no limit."""
     if budget <= 0 or count(text) <= budget:
@@ -110,7 +110,7 @@ def fit(text: str, budget: int, count: Count, focus: str = "") -> str:
             used, low, grew = used + costs[low - 1], low - 1, True
         if not grew:
             break
-    why = f"the observation is limited to {budget} tokens"
+    why = f"the {what} is limited to {budget} tokens"
     kept = lines[low:high]
     if low:
         kept.insert(0, f"[... {low} lines above cut: {why} ...]")
