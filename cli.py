@@ -164,6 +164,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         load_rows,
         summarize,
     )
+    from palaestra.runs.spending import format_spending
     from palaestra.terminal import shown
 
     if getattr(args, "prompts", None):
@@ -190,6 +191,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     errors = format_errors(rows)
     if errors:
         print(shown(errors))
+    spending = format_spending(rows)
+    if spending:
+        print(shown(spending))
     retried = format_model_retries(rows)
     if retried:
         print(shown(retried))

@@ -9,11 +9,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from palaestra.envs import loop as loop_mod
 from palaestra.envs.actions import ActionSet
 from palaestra.envs.obs import Observation
+
+if TYPE_CHECKING:
+    from palaestra.agents.llm.completion import Completion
 
 #: What a run's step limit (``--max-steps``) counts for an agent (`Agent.step_limit_counts`):
 #: every action played (Palaestra's way), or every answer of the agent's model with all of its
@@ -54,6 +57,17 @@ class AgentStep:
     #: (`Agent.step_limit_counts`) are limited as before, whatever they say here.
     answer_continues: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def charge(self, completion: Completion) -> None:
+        """Add one model call's spending to this step. An answer from the response cache was not
+        paid for: it adds no tokens and no cost (so a rerun from the cache reports no spending, as
+        the run's budget sees it) and is counted in ``extra["cached_calls"]``."""
+        if completion.cached:
+            self.extra["cached_calls"] = int(self.extra.get("cached_calls", 0)) + 1
+            return
+        self.tokens_in += completion.input_tokens
+        self.tokens_out += completion.output_tokens
+        self.cost += completion.cost
 
 
 class Agent(ABC):

@@ -29,6 +29,7 @@ from palaestra.agents.checks import (
     require_reachable_endpoint,
 )
 from palaestra.agents.generic_prompt import (
+    IMAGE_DETAILS,
     JUST_ACT,
     OBSERVATIONS,
     REASK,
@@ -48,6 +49,7 @@ from palaestra.agents.llm import (
     Completion,
     LLMAuthError,
     LLMCapabilityError,
+    LLMContextLengthError,
     LLMRequestError,
     Model,
     TokenCounter,
@@ -62,6 +64,10 @@ from palaestra.config import ConfigError
 from palaestra.envs.obs import Observation
 from palaestra.envs.page_address import where
 from palaestra.errors import ActionError, check_choice
+
+#: How many times a prompt the model refused as longer than its window is halved (observation and
+#: history) and sent again, in an episode, before the episode ends as `context_length`.
+CONTEXT_SHRINKS = 3
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,9 @@ class GenericConfig:
     #: "none", "screenshot" (the observation's screenshot as an image) or "som" (the set-of-marks
     #: screenshot, and its list of marks as text).
     vision: str = "none"
+    #: How closely the model looks at the image: "auto" (the server's default), "low" (85 tokens an
+    #: image at OpenAI) or "high" (OpenAI's ``detail``).
+    image_detail: str = "auto"
     #: How hard the endpoint's client retries (what a `model_unavailable` error names as the fix for
     #: an overloaded server), as Synapse's; the embedded model has no endpoint and ignores them.
     max_retries: int = 5
@@ -106,6 +115,7 @@ class GenericConfig:
         """Choices are known ones; images need a model that reads them, and the embedded one does not."""
         check_choice("generic: observation", self.observation, OBSERVATIONS)
         check_choice("generic: vision", self.vision, VISIONS)
+        check_choice("generic: image_detail", self.image_detail, IMAGE_DETAILS)
         check_own_cost_budget("generic", self)
         for name in (
             "obs_tokens", "history", "parse_retries", "max_retries", "backoff_max", "retry_after_max",
@@ -139,10 +149,14 @@ class GenericAgent(Agent):
         super().__init__()
         check_choice("generic: observation", config.observation, OBSERVATIONS)
         check_choice("generic: vision", config.vision, VISIONS)
+        check_choice("generic: image_detail", config.image_detail, IMAGE_DETAILS)
         self.config = config
         self.model = model or agent_model(config)
         self.counter = counter or default_token_counter()
         self.past: list[PastAction] = []
+        #: How many times this episode's prompts were halved to fit the model's window: later steps
+        #: start there, rather than be refused again.
+        self.shrink = 0
 
     def observation_parts(self) -> frozenset[str]:
         """The text it reads, and the pixels its ``vision`` sends."""
@@ -157,15 +171,23 @@ class GenericAgent(Agent):
 
     async def areset(self, task: TaskInfo) -> None:
         await super().areset(task)
-        self.past = []
+        self.past, self.shrink = [], 0
 
-    def build_messages(self, obs: Observation) -> list[dict[str, Any]]:
-        """The system message and this step's user message (text, then the image if any)."""
+    def build_messages(self, obs: Observation, shrink: int = 0) -> list[dict[str, Any]]:
+        """The system message and this step's user message (text, then the image if any). Each
+        ``shrink`` halves the observation (its budget, or its measured size when that is less) and
+        the history shown, after the model refused a prompt longer than its window."""
         assert self.task is not None
         config = self.config
         page = page_text(obs, config.observation, self.counter.count)
-        page = fit(page, config.obs_tokens, self.counter.count, focus=obs.get("focused_element", ""))
-        marks, images = vision_parts(obs, config.vision)
+        budget = config.obs_tokens
+        if shrink:  # half of what was sent: the budget, or the page when that is shorter
+            size = self.counter.count(page)
+            budget = max(1, min(budget or size, size) >> shrink)
+        focus = obs.get("focused_element", "")
+        page = fit(page, budget, self.counter.count, focus=focus)
+        marks, images = vision_parts(obs, config.vision, config.image_detail)
+        marks = fit(marks, budget, self.counter.count, focus, "list of marks")  # a line a control
         sections = [("Goal", self.task.goal)]
         sections += [("Page", location)] if (location := where(obs)) else []
         sections += [("Focused window", obs["focused_window"])] if obs.get("focused_window") else []
@@ -173,7 +195,8 @@ class GenericAgent(Agent):
         sections += [("Set-of-marks (the numbered boxes of the image)", marks)] if marks else []
         sections += [("Tools", obs["tools"])] if obs.get("tools") else []
         sections += [("Tool results", obs["tool_results"])] if obs.get("tool_results") else []
-        past = history_text(self.past, config.history)
+        shown = config.history and max(1, config.history >> shrink)  # the last error always stays
+        past = history_text(self.past, shown)
         sections.append(("Your past actions", past or "(none yet: this is the first step)"))
         sections.append(("Next", THINK if config.cot else JUST_ACT))
         text = "\n\n".join(f"# {title}\n{body}" for title, body in sections)
@@ -187,14 +210,31 @@ class GenericAgent(Agent):
         assert self.task is not None, "reset() before act()"
         if self.past:  # what the environment said of the last action
             self.past[-1].error = obs.get("last_action_error", "")
-        messages = self.build_messages(obs)
         step = AgentStep(action="")
         started = time.perf_counter()
+        for shrink in range(self.shrink, CONTEXT_SHRINKS + 1):
+            messages = self.build_messages(obs, shrink)
+            try:
+                await self._answer(messages, step)
+                self.shrink = shrink
+                break
+            except LLMContextLengthError:
+                if shrink == CONTEXT_SHRINKS:
+                    raise  # the run records the episode as `context_length`, with the fix
+                step.extra["context_shrinks"] = step.extra.get("context_shrinks", 0) + 1
+        # The messages as sent, images and all: a run writes each image beside the episode once and
+        # records its file's name (`palaestra.runs.call_images`), so the call can be exported whole.
+        step.messages, step.latency = messages, time.perf_counter() - started
+        self.past.append(PastAction(step.action))
+        self.history.append(step)
+        return step
+
+    async def _answer(self, messages: list[dict[str, Any]], step: AgentStep) -> None:
+        """Ask until the reply parses as an action (or the re-asks run out), into ``step``."""
+        assert self.task is not None
         for attempt in range(self.config.parse_retries + 1):
             completion = await self._ask(messages)
-            step.tokens_in += completion.input_tokens
-            step.tokens_out += completion.output_tokens
-            step.cost += completion.cost
+            step.charge(completion)
             step.raw_response = completion.text
             step.action, step.thoughts = action_of(completion.text), reasoning_of(completion.text)
             try:
@@ -208,20 +248,16 @@ class GenericAgent(Agent):
                     ]
                 continue
             break
-        # The messages as sent, images and all: a run writes each image beside the episode once and
-        # records its file's name (`palaestra.runs.call_images`), so the call can be exported whole.
-        step.messages, step.latency = messages, time.perf_counter() - started
-        self.past.append(PastAction(step.action))
-        self.history.append(step)
-        return step
 
     async def _ask(self, messages: list[dict[str, Any]]) -> Completion:
         """One chat answer; a request with an image that the model refuses fails the episode, saying so."""
         try:
             return await self.model.complete(messages)
         except LLMRequestError as exc:
-            if not has_images(messages) or isinstance(exc, LLMCapabilityError | LLMAuthError):
-                raise  # a refused key is not a refused image
+            if not has_images(messages) or isinstance(
+                exc, LLMCapabilityError | LLMAuthError | LLMContextLengthError
+            ):
+                raise  # a refused key, or a prompt too long, is not a refused image
             raise LLMCapabilityError(
                 f"The model `{self.model.name}` refused a request holding an image ({exc}). Fix: choose a "
                 f"model that reads images (--agent-arg model=NAME), or pass --agent-arg vision=none.",

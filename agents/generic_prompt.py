@@ -30,6 +30,10 @@ Count = Callable[[str], int]
 OBSERVATIONS = ("axtree", "text", "abstract")
 #: What the model is shown of the pixels, if anything.
 VISIONS = ("none", "screenshot", "som")
+#: How closely the model looks at the image (OpenAI's ``detail``): "auto" sends none (the server's
+#: default); "low" is one 512 x 512 view, 85 tokens at OpenAI's prices whatever the screen's size, where
+#: "high" tiles a 1280 x 720 screenshot into six 512 px tiles, about 1,100 tokens.
+IMAGE_DETAILS = ("auto", "low", "high")
 #: Tokens kept back from the observation's budget for the lines that say what was cut.
 MARKER_TOKENS = 24
 
@@ -84,7 +88,7 @@ def page_text(obs: Observation, kind: str, count: Count) -> str:
     )
 
 
-def fit(text: str, budget: int, count: Count, focus: str = "") -> str:
+def fit(text: str, budget: int, count: Count, focus: str = "", what: str = "observation") -> str:
     """``text`` within ``budget`` tokens, whole lines around the line of element ``focus`` (the top
     when there is none), with a line above and below saying how much was cut. 0: no limit."""
     if budget <= 0 or count(text) <= budget:
@@ -106,7 +110,7 @@ def fit(text: str, budget: int, count: Count, focus: str = "") -> str:
             used, low, grew = used + costs[low - 1], low - 1, True
         if not grew:
             break
-    why = f"the observation is limited to {budget} tokens"
+    why = f"the {what} is limited to {budget} tokens"
     kept = lines[low:high]
     if low:
         kept.insert(0, f"[... {low} lines above cut: {why} ...]")
@@ -128,15 +132,19 @@ def history_text(past: list[PastAction], last: int) -> str:
     return "\n".join(lines)
 
 
-def png_part(pixels: np.ndarray) -> dict[str, Any]:
-    """An RGB array as an OpenAI ``image_url`` content part holding a PNG data URL."""
+def png_part(pixels: np.ndarray, detail: str = "auto") -> dict[str, Any]:
+    """An RGB array as an OpenAI ``image_url`` content part holding a PNG data URL, with its
+    ``detail`` unless "auto" (left to the server, and the request as it was before the setting)."""
     from palaestra.server.wire import png_bytes
 
     encoded = base64.b64encode(png_bytes(pixels)).decode("ascii")
-    return {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{encoded}"}}
+    image: dict[str, Any] = {"url": f"data:image/png;base64,{encoded}"}
+    if detail != "auto":
+        image["detail"] = detail
+    return {"type": "image_url", "image_url": image}
 
 
-def vision_parts(obs: Observation, vision: str) -> tuple[str, list[dict[str, Any]]]:
+def vision_parts(obs: Observation, vision: str, detail: str = "auto") -> tuple[str, list[dict[str, Any]]]:
     """The marks' text and the image part for ``vision``; an observation without the part it needs
     is refused with the fix (the runner switches it on for this agent; a hand-made environment may not)."""
     if vision == "none":
@@ -151,7 +159,7 @@ def vision_parts(obs: Observation, vision: str) -> tuple[str, list[dict[str, Any
             "does so for this agent), or pass --agent-arg vision=none."
         )
     marks = obs.get("som_marks", "") if vision == "som" else ""
-    return marks, [png_part(pixels)]
+    return marks, [png_part(pixels, detail)]
 
 
 def has_images(messages: list[dict[str, Any]]) -> bool:

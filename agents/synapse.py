@@ -38,6 +38,7 @@ from palaestra.agents.element_refs import (
 )
 from palaestra.agents.llm import (
     Completion,
+    LLMContextLengthError,
     MiniLMTokenCounter,
     Model,
     TokenCounter,
@@ -64,6 +65,10 @@ from palaestra.agents.synapse_prompt import (
 from palaestra.envs.obs import Observation
 from palaestra.errors import ActionError
 from palaestra.memory.exemplar import Exemplar, Hit
+
+#: Times a prompt the model refused as past its window is fitted again to a window a quarter
+#: smaller than what was sent, in an episode, before the episode ends as `context_length`.
+CONTEXT_SHRINKS = 3
 
 
 class SynapseAgent(Agent):
@@ -97,6 +102,10 @@ class SynapseAgent(Agent):
         self.exemplar_texts: list[str] = []
         self.exemplar_steps: list[list[tuple[str, str]]] = []
         self.steps: list[tuple[str, str]] = []
+        #: The window prompts are fitted to: `context_window`, until the model refuses a prompt as
+        #: too long (our token counts are estimates of its tokenizer's), then smaller.
+        self.window = config.context_window
+        self.shrinks = 0
 
     async def awarm(self) -> None:
         """A first search and count load the memory's embedding model and the tokenizer."""
@@ -111,6 +120,7 @@ class SynapseAgent(Agent):
         self.exemplar_texts = []
         self.exemplar_steps = []
         self.steps = []
+        self.window, self.shrinks = self.config.context_window, 0
 
     def choose_exemplars(self, obs: Observation) -> None:
         """On the first page: the best family's exemplars whose goals read most like this one."""
@@ -128,7 +138,7 @@ class SynapseAgent(Agent):
         system = (SYSTEM_REFS if self.refs else SYSTEM).format(actions=self.actions_text())
         if self.turns:  # the turns call a state an observation, as Synapse's code does
             system = system.replace("at each step the state (", "at each step the observation (")
-        budget = self.config.context_window - self.config.max_tokens - 64 - self.counter.count(system)
+        budget = self.window - self.config.max_tokens - 64 - self.counter.count(system)
         steps = list(self.steps)
         current = render_trajectory(self.task.goal, steps, state)
         for i in range(len(steps)):  # forget the oldest states first, keep their actions
@@ -196,6 +206,23 @@ class SynapseAgent(Agent):
             completion_prompt(messages), stop=STOPS, max_tokens=self.config.max_tokens, grammar=grammar
         )
 
+    async def _ask_fitted(
+        self, messages: list[dict[str, Any]], state: str, grammar: str | None, step: AgentStep
+    ) -> tuple[list[dict[str, Any]], Completion]:
+        """The answer, and the messages it answered: a prompt refused as past the model's window is
+        fitted again to three quarters of what it measured, up to `CONTEXT_SHRINKS` times."""
+        while True:
+            try:
+                return messages, await self._ask(messages, grammar)
+            except LLMContextLengthError:
+                if self.shrinks == CONTEXT_SHRINKS:
+                    raise  # the run records the episode as `context_length`, with the fix
+                sent = sum(self.counter.count(str(m.get("content") or "")) for m in messages)
+                self.window = min(self.window, sent + self.config.max_tokens + 64) * 3 // 4
+                self.shrinks += 1
+                step.extra["context_shrinks"] = step.extra.get("context_shrinks", 0) + 1
+                messages = list(self.build_messages(state))
+
     async def aact(self, obs: Observation) -> AgentStep:
         assert self.task is not None, "reset() before act()"
         if not self.steps:
@@ -221,10 +248,8 @@ class SynapseAgent(Agent):
         step = AgentStep(action="noop(0)")
         started = time.perf_counter()
         for attempt in range(self.config.max_reasks + 1):
-            completion = await self._ask(messages, grammar)
-            step.tokens_in += completion.input_tokens
-            step.tokens_out += completion.output_tokens
-            step.cost += completion.cost
+            messages, completion = await self._ask_fitted(messages, state, grammar, step)
+            step.charge(completion)
             step.raw_response = completion.text
             shown = extract_actions(completion.text)
             if self.constrained:  # a small model under a grammar may loop: stop at a repeated call

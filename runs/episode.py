@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 from palaestra.agents.agent_shape import next_step
 from palaestra.agents.base import Agent, TaskInfo
 from palaestra.agents.demos import record_step
-from palaestra.agents.llm.errors import BudgetExceeded, LLMRequestError, LLMUnavailableError
+from palaestra.agents.llm.errors import (
+    BudgetExceeded,
+    LLMContextLengthError,
+    LLMRequestError,
+    LLMUnavailableError,
+)
 from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
 from palaestra.agents.llm.retry_tally import RetryTally, tallying
 from palaestra.config import ConfigError
@@ -33,6 +38,7 @@ from palaestra.runs.episode_record import EpisodeRecorder, keep_evidence, take_v
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome
 from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.runs.spending import add_step_counts
 from palaestra.runs.step_count import StepCount
 from palaestra.runs.storage import STORAGE_ERROR, is_storage_failure
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
@@ -127,6 +133,8 @@ class EpisodeWorker:
             out.error_kind, out.error_message = "budget_exceeded", str(exc)
         except LLMUnavailableError as exc:
             out.error_kind, out.error_message = "model_unavailable", str(exc)
+        except LLMContextLengthError as exc:  # still too long once the agent shrank its prompt
+            out.error_kind, out.error_message = "context_length", str(exc)
         except LLMRequestError as exc:
             out.error_kind, out.error_message = "model_request", str(exc)
         except ConfigError as exc:
@@ -214,6 +222,7 @@ class EpisodeWorker:
             record = recorder.step(step, obs, float(reward), terminated, truncated, info, timings, demo)
             record.agent_s, record.env_s = t_agent - t_start, t_env - t_agent
             out.steps.append(record)
+            add_step_counts(out.extra, step.extra)  # cache hits, shrunk prompts (`runs.spending`)
             counted.count(step)
             record.overhead_s = time.perf_counter() - t_env
             out.reward = float(reward)

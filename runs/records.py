@@ -38,10 +38,11 @@ RETRYABLE_ERRORS = frozenset(
 #: resumed: the LLM budget was spent, and resuming with a larger one continues the run; the run's
 #: directory could not be written (`runs.storage`: the run stops), and resuming once it can continues.
 RESUMED_ERRORS = frozenset({"budget_exceeded", "storage_error"})
-#: Error kinds that retrying cannot fix (a bug in the agent, a wrong configuration; a desktop that
-#: cannot start here: programs missing, or no desktop user to be had from its pool).
+#: Error kinds that retrying cannot fix (a bug in the agent, a wrong configuration, a prompt longer
+#: than the model's window however the agent shrank it; a desktop that cannot start here: programs
+#: missing, or no desktop user to be had from its pool).
 PERMANENT_ERRORS = frozenset(
-    {"agent_error", "config_error", "model_request", "desktop_unavailable", "task_error"}
+    {"agent_error", "config_error", "model_request", "context_length", "desktop_unavailable", "task_error"}
 )
 
 

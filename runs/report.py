@@ -207,14 +207,16 @@ def _summary(episodes: list[dict[str, Any]]) -> str:
     means = []
     for agent, (mean, stderr) in sorted(agent_means(summaries).items()):
         mine = [s for s in summaries if s.agent == agent]
+        cost, successes = sum(s.cost for s in mine), round(sum(s.success * s.episodes for s in mine))
         means.append(
             [esc(agent) + reference_badge(agent in reference), str(sum(1 for s in mine if s.episodes)),
              str(sum(s.episodes for s in mine)), f"{mean:.2f} ± {stderr:.2f}",
-             f"{sum(s.tokens for s in mine):,}", f"{sum(s.cost for s in mine):.4f}",
-             str(sum(s.errors for s in mine))]
+             f"{sum(s.tokens for s in mine):,}", f"{cost:.4f}",
+             f"{cost / successes:.4f}" if successes and cost else "-", str(sum(s.errors for s in mine))]
         )  # fmt: skip
     html += "<h3>Per agent (mean over tasks, each task weighs the same)</h3>"
-    html += table(["agent", "tasks", "n", "success", "tokens", "cost", "errors"], means, numeric=range(1, 7))
+    headers = ["agent", "tasks", "n", "success", "tokens", "cost", "cost / success", "errors"]
+    html += table(headers, means, numeric=range(1, 8))
     html += _columns(episodes)
     if reference:
         html += (

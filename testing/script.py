@@ -117,6 +117,9 @@ class HTTPFault:
     message: str = "scripted failure"
     headers: Mapping[str, str] = field(default_factory=dict)
     error_type: str = "server_error"
+    #: The body's ``error.code`` (None: the status, as many servers send), e.g.
+    #: ``context_length_exceeded``, which clients read to tell one 400 from another.
+    code: str | int | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,13 @@ def http_error(
 ) -> HTTPFault:
     """Any other HTTP error, e.g. 400 bad request or 401 bad key."""
     return HTTPFault(status, message, error_type=error_type)
+
+
+def context_length_exceeded(window: int = 8192, prompt_tokens: int | None = None) -> HTTPFault:
+    """HTTP 400 as OpenAI answers a prompt longer than the model's window: ``code`` says so."""
+    asked = f" However, your messages resulted in {prompt_tokens} tokens." if prompt_tokens else ""
+    message = f"This model's maximum context length is {window} tokens.{asked} Please reduce the length."
+    return HTTPFault(400, message, error_type="invalid_request_error", code="context_length_exceeded")
 
 
 def slow(seconds: float, then: Answer | None = None) -> Slow:

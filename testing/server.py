@@ -112,7 +112,8 @@ class _Handler(QuietHandler):
                 return
             self._answer(request, answer.then)
         elif isinstance(answer, HTTPFault):
-            body = wire.error_body(answer.message, answer.error_type, answer.status)
+            code = answer.status if answer.code is None else answer.code
+            body = wire.error_body(answer.message, answer.error_type, code)
             self._send_json(answer.status, body, answer.headers)
         elif isinstance(answer, MalformedBody) and answer.chunked:
             self._send_chunks(answer.body, answer.content_type)

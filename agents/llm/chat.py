@@ -24,6 +24,7 @@ from .completion import Completion, json_object, parse_completion, reported_usag
 from .config import LLMConfig
 from .errors import (
     LLMAuthError,
+    LLMContextLengthError,
     LLMError,
     LLMRequestError,
     LLMResponseError,
@@ -53,6 +54,19 @@ def valid_text(value: Any) -> Any:
     if isinstance(value, list):
         return [valid_text(v) for v in value]
     return value
+
+
+#: How servers say a prompt does not fit, in the error body's ``code`` (OpenAI, vLLM, LiteLLM) or
+#: ``type`` (llama.cpp's server): never read from the message, whose wording differs everywhere.
+CONTEXT_LENGTH_CODES = frozenset({"context_length_exceeded"})
+CONTEXT_LENGTH_TYPES = frozenset({"exceed_context_size_error"})
+
+
+def _context_too_long(exc: BaseException) -> bool:
+    """Whether a 400 says that the prompt is longer than the model's window."""
+    if not isinstance(exc, openai.BadRequestError):
+        return False
+    return exc.code in CONTEXT_LENGTH_CODES or exc.type in CONTEXT_LENGTH_TYPES
 
 
 class ChatModel(Model):
@@ -255,6 +269,14 @@ class ChatModel(Model):
             return LLMRequestError(
                 f"{where} has no model `{self.config.model}` or no such endpoint (404: {detail}). "
                 "Fix: check PALAESTRA_LLM_MODEL and that base_url ends in /v1.",
+                status=status,
+            )
+        if _context_too_long(exc):
+            return LLMContextLengthError(
+                f"{where} refused a prompt longer than the model `{self.config.model}`'s context window "
+                f"({status}: {detail}). Fix: send less (generic: obs_tokens, history; synapse: "
+                "context_window, state_tokens, exemplars) or lower max_tokens, or choose a model with a "
+                "longer window.",
                 status=status,
             )
         if isinstance(exc, openai.APIStatusError):

@@ -27,6 +27,15 @@ class LLMRequestError(LLMError):
     """The server refused the request (400, 404, 422...): fix the request or config, then rerun."""
 
 
+class LLMContextLengthError(LLMRequestError):
+    """The prompt (plus ``max_tokens``) is longer than the model's context window.
+
+    Known by the error body's code (OpenAI's ``context_length_exceeded``, llama.cpp's
+    ``exceed_context_size_error`` type), never by its message. Retrying the same request cannot
+    help; a shorter prompt can, so agents catch it to shrink what they send.
+    """
+
+
 class LLMAuthError(LLMRequestError):
     """The server refused the credentials (401, 403)."""
 

@@ -1,0 +1,72 @@
+"""What a run's model calls cost, per agent: the tokens and cost its endpoint reported, that
+spending per success (what a result cost, the figure a budget is planned with), and the calls that
+cost nothing (answered from the response cache) or had to be sent shorter (past the model's window).
+
+The table of `palaestra show` gives tokens and cost per task only; over hundreds of tasks the totals
+and the cost of one success are what a researcher paying for an endpoint reads first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+#: Counts an agent's step may report in its ``extra`` (`AgentStep.charge`, the generic agent's
+#: shrinking), summed into the episode's ``extra`` by the runner.
+STEP_COUNTS = ("cached_calls", "context_shrinks")
+
+
+def add_step_counts(episode_extra: MutableMapping[str, Any], step_extra: Mapping[str, Any]) -> None:
+    """Add a step's cache hits and shrunk prompts to its episode's record."""
+    for key in STEP_COUNTS:
+        count = step_extra.get(key)
+        if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+            episode_extra[key] = int(episode_extra.get(key, 0)) + count
+
+
+def format_spending(rows: list[dict[str, Any]]) -> str:
+    """Per agent that called a model: tokens in and out, cost, and both per success, over every
+    episode (an errored one spent too); "" when no agent spent anything."""
+    by_agent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_agent[row["agent"]].append(row)
+    lines = []
+    for agent, group in sorted(by_agent.items()):
+        tokens_in = sum(r["tokens_in"] or 0 for r in group)
+        tokens_out = sum(r["tokens_out"] or 0 for r in group)
+        cost = sum(r["cost"] or 0.0 for r in group)
+        counts = {key: sum(int(_extra(r).get(key) or 0) for r in group) for key in STEP_COUNTS}
+        if not (tokens_in or tokens_out or cost or any(counts.values())):
+            continue
+        successes = sum(1 for r in group if r["status"] == "done" and r["success"])
+        line = (
+            f"  {agent}: {tokens_in + tokens_out:,} tokens ({tokens_in:,} in, {tokens_out:,} out), cost "
+            f"{cost:.4f} over {len(group)} episodes; "
+        )
+        if successes:
+            per = (tokens_in + tokens_out) / successes
+            line += f"per success ({successes}): {per:,.0f} tokens, cost {cost / successes:.4f}"
+        else:
+            line += "no success to spread it over"
+        lines.append(line)
+        notes = []
+        if counts["cached_calls"]:
+            notes.append(f"{counts['cached_calls']:,} answers from the response cache (not counted)")
+        if counts["context_shrinks"]:
+            notes.append(f"{counts['context_shrinks']:,} prompts sent again shorter, past the model's window")
+        if notes:
+            lines.append(f"  {'':<{len(agent)}}  " + "; ".join(notes))
+    if not lines:
+        return ""
+    head = "\nModel spending (as the endpoints reported it; costs by the agents' prices):"
+    return "\n".join([head, *lines])
+
+
+def _extra(row: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        extra = json.loads(row.get("extra") or "{}")
+    except ValueError:
+        return {}
+    return extra if isinstance(extra, dict) else {}
