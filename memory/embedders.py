@@ -104,6 +104,7 @@ def default_minilm_path() -> Path:
 
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model on CPU; all-MiniLM-L6-v2 from its offline wheel by default.
+    Plain mean-pooled models run through `transformers` alone (`mean_pooled.MeanPooledEncoder`).
 
     The model loads on first use, not in ``__init__``: opening a saved memory or building one from
     stored vectors should not pay the few seconds (and the RAM) of loading torch and the weights.
@@ -141,16 +142,23 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def model(self) -> Any:
-        """The loaded ``SentenceTransformer`` (loading it, offline, on first access)."""
+        """The loaded model (loading it, offline, on first access): a plain mean-pooled model such
+        as MiniLM through `transformers` alone (`mean_pooled`: the same vectors, without the import
+        of sentence-transformers), any other as a ``SentenceTransformer``."""
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             # Each run worker loads the model: its "Loading weights" bar garbled the run's progress.
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            from sentence_transformers import SentenceTransformer
+            from palaestra.memory.mean_pooled import MeanPooledEncoder, is_mean_pooled
 
             path = self.model_path or default_minilm_path()
-            self._model = SentenceTransformer(str(path), device=self.device)
+            if is_mean_pooled(path):
+                self._model = MeanPooledEncoder(path, device=self.device)
+            else:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(path), device=self.device)
         return self._model
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:

@@ -111,15 +111,32 @@ def workbench_query(target: str, port: int) -> str:
     return "./?" + urllib.parse.urlencode({"payload": json.dumps([["openFile", uri]])})
 
 
+#: How often the login page asks whether code-server listens yet (milliseconds).
+LOGIN_POLL_MS = 50
+
+
 def login_page(port: int, password: str, to: str) -> str:
-    """A page that posts the password to code-server's login form at once; code-server sets its
-    session cookie and sends the window on to ``to``."""
-    action = f"http://127.0.0.1:{port}/login?" + urllib.parse.urlencode({"to": to})
+    """A page that posts the password to code-server's login form as soon as code-server answers;
+    code-server sets its session cookie and sends the window on to ``to``.
+
+    The window starts beside code-server, not after it (`vscode_launch`), so that Chromium's own
+    start overlaps the server's: the page asks the server's health address until it gets any
+    reply (a refused connection rejects the fetch), then logs in."""
+    origin = f"http://127.0.0.1:{port}"
+    action = f"{origin}/login?" + urllib.parse.urlencode({"to": to})
+    script = (
+        'const form = document.getElementById("f");'
+        "function attempt() {"
+        f' fetch("{origin}/healthz", {{mode: "no-cors", cache: "no-store"}})'
+        f".then(() => form.submit(), () => setTimeout(attempt, {LOGIN_POLL_MS}));"
+        "}"
+        "attempt();"
+    )
     return (
         "<!doctype html><html><head><title>Starting VS Code</title></head>"
         f'<body><form id="f" method="post" action="{html.escape(action)}">'
         f'<input type="hidden" name="password" value="{html.escape(password)}"></form>'
-        '<script>document.getElementById("f").submit()</script></body></html>'
+        f"<script>{script}</script></body></html>"
     )
 
 

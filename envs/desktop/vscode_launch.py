@@ -1,5 +1,6 @@
-"""Started as the episode's ``code`` app (as the desktop user): code-server, then Chromium's app
-window on its workbench; it waits for the window to close, then stops code-server.
+"""Started as the episode's ``code`` app (as the desktop user): code-server and, beside it, Chromium's
+app window on its workbench (whose login page waits for the server); it waits for the window to
+close, then stops code-server.
 
 Usage: ``vscode_launch.py PORT SECRET_FILE ENTRY -- CODE_SERVER_OPTIONS... -- CHROMIUM_ARGV...``.
 The password is read from SECRET_FILE (the session's private runtime folder, the desktop user's
@@ -40,15 +41,18 @@ def main(argv: list[str]) -> int:
         password = file.read().strip()
     env = dict(os.environ, PASSWORD=password, EXTENSIONS_GALLERY="{}")
     server = subprocess.Popen(["node", entry, f"--bind-addr=127.0.0.1:{port}", *options], env=env)
+    # The window starts at once: Chromium's start overlaps code-server's (about a second each), and
+    # its login page waits for the server to answer before it posts the password.
+    window = subprocess.Popen(browser)
+    signal.signal(signal.SIGTERM, lambda *_: window.terminate())
     deadline = time.monotonic() + LISTEN_TIMEOUT
-    while not _listening(port):
+    while not _listening(port) and window.poll() is None:
         if server.poll() is not None or time.monotonic() > deadline:
+            window.kill()
             server.kill()
             print(f"code-server did not listen on 127.0.0.1:{port}", file=sys.stderr)
             return 1
         time.sleep(0.1)
-    window = subprocess.Popen(browser)
-    signal.signal(signal.SIGTERM, lambda *_: window.terminate())
     code = window.wait()
     server.terminate()
     try:

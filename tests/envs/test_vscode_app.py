@@ -6,18 +6,23 @@ client with the password, then stops the server when its window closes."""
 
 from __future__ import annotations
 
+import asyncio
 import html
+import http.server
 import importlib
 import json
 import re
+import socket
 import stat
 import subprocess
 import sys
+import threading
 import urllib.parse
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from playwright.async_api import Browser
 
 DESKTOP = Path(__file__).parents[2] / "envs" / "desktop"
 
@@ -74,14 +79,26 @@ def test_the_workbench_address_and_a_tasks_own_settings(vscode_app: ModuleType, 
     assert json.loads((user / "settings.json").read_text()) == {"editor.fontSize": 20}
 
 
-#: Stands in for the window: asks the server without and with the password, as another user and
-#: as the login page would.
+#: Stands in for the window, which starts beside the server: waits for it to answer, as the login
+#: page does, then asks it without and with the password, as another user and as the login page would.
 PROBE = r"""
-import http.client, sys, urllib.parse
+import http.client, sys, time, urllib.parse
 port, password = int(sys.argv[1]), open(sys.argv[2]).read()
+deadline = time.monotonic() + 60
+while True:
+    try:
+        health = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        health.request("GET", "/healthz")
+        health.getresponse().read()
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.05)
 plain = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
 plain.request("GET", "/")
-print("anonymous", plain.getresponse().getheader("Location"))
+anonymous = plain.getresponse()
+print("anonymous", anonymous.getheader("Location"), anonymous.status)
 login = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
 body = urllib.parse.urlencode({"password": password})
 login.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
@@ -105,6 +122,65 @@ def test_the_launcher_serves_only_with_the_password_and_stops_the_server(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
-    assert "anonymous ./login" in lines and "login 302 True" in lines, done.stdout
+    assert "anonymous ./login 302" in lines and "login 302 True" in lines, done.stdout
     stopped = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True)
     assert stopped.stdout.strip() == ""  # the server went with its window
+
+
+class LoginServer(http.server.ThreadingHTTPServer):
+    """Stands in for code-server, started after the window: answers its health address and keeps
+    what the login form posts."""
+
+    def __init__(self, port: int) -> None:
+        self.posted: list[tuple[str, str]] = []
+        self.logged_in = threading.Event()
+        super().__init__(("127.0.0.1", port), LoginHandler)
+
+
+class LoginHandler(http.server.BaseHTTPRequestHandler):
+    server: LoginServer
+
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path == "/healthz" else 404)
+        self.end_headers()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.server.posted.append((self.path, body))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"<title>workbench</title>")
+        self.server.logged_in.set()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_login_page_waits_for_the_server_then_logs_in(
+    vscode_app: ModuleType, tmp_path: Path, loop: asyncio.AbstractEventLoop, browser: Browser
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    page_file = tmp_path / "login.html"
+    page_file.write_text(vscode_app.login_page(port, "s3cret", "./?folder=%2Fhome"), encoding="utf-8")
+
+    async def play() -> tuple[str, str]:
+        page = await browser.new_page()
+        await page.goto(page_file.as_uri())  # nothing listens on the port yet
+        before = await page.title()
+        server = LoginServer(port)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            assert await asyncio.to_thread(server.logged_in.wait, 60), "the page never logged in"
+            [(path, body)] = server.posted
+        finally:
+            server.shutdown()
+            server.server_close()
+            await page.close()
+        assert before == "Starting VS Code"  # still waiting, not a failed post's error page
+        return path, body
+
+    path, body = loop.run_until_complete(play())
+    assert urllib.parse.parse_qs(body) == {"password": ["s3cret"]}
+    assert path == "/login?" + urllib.parse.urlencode({"to": "./?folder=%2Fhome"})
