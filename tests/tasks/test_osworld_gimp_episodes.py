@@ -39,6 +39,10 @@ def test_gimp_shows_the_picture_and_its_menus_open_by_id(env: DesktopEnv) -> Non
     assert not any(e["role"] == "menu item" for e in obs["elements"])  # closed menus: no items
     obs, *_ = env.step(f"click('{find(obs, 'menu', 'Image')}')")
     obs, *_ = env.step(f"click('{find(obs, 'menu item', 'Canvas Size...')}')")
+    for _ in range(5):  # the screen may settle between the menu closing and the dialog drawing (load)
+        if obs["focused_window"] == "Set Image Canvas Size":
+            break
+        obs, *_ = env.step("wait(1)")  # as an agent would
     assert obs["focused_window"] == "Set Image Canvas Size", obs["focused_window"]
     assert not any(e["role"] == "menu item" for e in obs["elements"])  # the menu closed again
 
