@@ -6,7 +6,6 @@ agent's or the run's) could never be reached: a run meant to stop at $5 ran on.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,18 +13,9 @@ import pytest
 
 from palaestra.cli import main
 from palaestra.runs.results import load_rows
-from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text
-from palaestra.testing.script import Answer
+from palaestra.testing import ScriptedLLMServer, reply_text
 
-
-def click_named_button(request: ScriptRequest) -> Answer:
-    """Clicks the button the goal names; says it read 1,000 tokens and wrote 100."""
-    prompt = next(m["content"] for m in request.messages if m["role"] == "user")
-    name = re.search(r'Click on the "([^"]+)" button', prompt)
-    assert name, prompt
-    found = re.search(r"\[(\w+)\] button '" + re.escape(name.group(1)) + "'", prompt)
-    assert found, prompt
-    return reply_text(f"```\nclick('{found.group(1)}')\n```", prompt_tokens=1000, completion_tokens=100)
+from .button_script import click_named_button
 
 
 def test_prices_make_the_cost_and_the_agents_cost_budget_stops_the_run(

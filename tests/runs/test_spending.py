@@ -7,7 +7,6 @@ sign that a rerun's answers came from the cache.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,18 +14,9 @@ import pytest
 
 from palaestra.cli import main
 from palaestra.runs.report import write_report
-from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text
-from palaestra.testing.script import Answer
+from palaestra.testing import ScriptedLLMServer
 
-
-def click_named_button(request: ScriptRequest) -> Answer:
-    """Clicks the button the goal names; says it read 1,000 tokens and wrote 100."""
-    prompt = next(m["content"] for m in request.messages if m["role"] == "user")
-    name = re.search(r'Click on the "([^"]+)" button', prompt)
-    assert name, prompt
-    found = re.search(r"\[(\w+)\] button '" + re.escape(name.group(1)) + "'", prompt)
-    assert found, prompt
-    return reply_text(f"```\nclick('{found.group(1)}')\n```", prompt_tokens=1000, completion_tokens=100)
+from ..agents.button_script import click_named_button
 
 
 def test_show_gives_each_agents_spending_per_success_and_its_cache_hits(
