@@ -22,6 +22,8 @@ from palaestra.testing import ScriptedLLMServer, ScriptRequest, context_length_e
 from palaestra.testing.script import Answer
 from palaestra.testing.wire import prompt_tokens
 
+from .scripted_models import SmallWindow
+
 TASK = "miniwob.social-media-all"  # one of the longest MiniWoB++ pages (58 lines)
 
 
@@ -30,26 +32,15 @@ def user_text(request: ScriptRequest) -> str:
     return content if isinstance(content, str) else content[0]["text"]
 
 
-class SmallWindow:
-    """A model whose window is one token smaller than the first prompt it gets: it refuses every
-    prompt longer than that, as OpenAI does (400, code `context_length_exceeded`), and answers the
-    others with a click on an element that does not exist."""
-
-    def __init__(self) -> None:
-        self.window = 0
-
-    def __call__(self, request: ScriptRequest) -> Answer:
-        size = prompt_tokens(request)
-        self.window = self.window or size - 1
-        if size > self.window:
-            return context_length_exceeded(self.window, size)
-        return reply_text("None of these.\n```\nclick('9999')\n```")
+def click_nothing(_request: ScriptRequest) -> Answer:
+    """Clicks an element that does not exist."""
+    return reply_text("None of these.\n```\nclick('9999')\n```")
 
 
 def test_a_prompt_past_the_window_is_sent_again_shorter_keeping_goal_and_last_error(
     make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
 ) -> None:
-    model = SmallWindow()
+    model = SmallWindow(click_nothing)
     server = make_llm_server(model)
     env = make_env(TASK)
     llm = LLMConfig(model="scripted-model", base_url=server.base_url, api_key="k", max_retries=0)

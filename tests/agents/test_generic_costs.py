@@ -15,7 +15,7 @@ from palaestra.cli import main
 from palaestra.runs.results import load_rows
 from palaestra.testing import ScriptedLLMServer, reply_text
 
-from .button_script import click_named_button
+from .scripted_models import click_named_button
 
 
 def test_prices_make_the_cost_and_the_agents_cost_budget_stops_the_run(

@@ -15,9 +15,11 @@ from palaestra.agents.llm import ChatModel, LLMConfig, WhitespaceTokenCounter
 from palaestra.agents.synapse import SynapseAgent, SynapseConfig
 from palaestra.envs import BrowserEnv
 from palaestra.memory import Exemplar, Hit
-from palaestra.testing import ScriptedLLMServer, ScriptRequest, context_length_exceeded, reply_text
+from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text
 from palaestra.testing.script import Answer
 from palaestra.testing.wire import prompt_tokens
+
+from .scripted_models import SmallWindow
 
 
 def exemplar(word: str) -> Exemplar:
@@ -36,30 +38,20 @@ class FixedExemplars:
         return [(exemplar, 0.9) for exemplar in EXEMPLARS[:k]]
 
 
-class SmallWindow:
-    """Refuses (400, `context_length_exceeded`) every prompt as long as the first one it gets or
-    longer; clicks the button the task names in the others."""
-
-    def __init__(self) -> None:
-        self.window = 0
-
-    def __call__(self, request: ScriptRequest) -> Answer:
-        size = prompt_tokens(request)
-        self.window = self.window or size - 1
-        if size > self.window:
-            return context_length_exceeded(self.window, size)
-        current = request.messages[-1]["content"].rsplit("Now\n", 1)[1]
-        name = re.search(r'Click on the "([^"]+)" button', current)
-        assert name, current
-        state = current.rsplit("State:\n", 1)[1]
-        found = re.search(r"^\[(\w+)\] button " + re.escape(name.group(1)) + "$", state, re.MULTILINE)
-        return reply_text(f"Action: click('{found.group(1)}')" if found else "noop()")
+def click_in_current_state(request: ScriptRequest) -> Answer:
+    """Clicks the button the task names in the prompt's current state (Synapse's `State:` after `Now`)."""
+    current = request.messages[-1]["content"].rsplit("Now\n", 1)[1]
+    name = re.search(r'Click on the "([^"]+)" button', current)
+    assert name, current
+    state = current.rsplit("State:\n", 1)[1]
+    found = re.search(r"^\[(\w+)\] button " + re.escape(name.group(1)) + "$", state, re.MULTILINE)
+    return reply_text(f"Action: click('{found.group(1)}')" if found else "noop()")
 
 
 def test_a_prompt_refused_as_too_long_is_fitted_to_a_smaller_window_and_answered(
     make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
 ) -> None:
-    model = SmallWindow()
+    model = SmallWindow(click_in_current_state)
     server = make_llm_server(model)
     llm = LLMConfig(model="scripted-model", base_url=server.base_url, api_key="k", max_retries=0)
     agent = SynapseAgent(

@@ -16,7 +16,7 @@ from palaestra.cli import main
 from palaestra.runs.report import write_report
 from palaestra.testing import ScriptedLLMServer
 
-from ..agents.button_script import click_named_button
+from ..agents.scripted_models import click_named_button
 
 
 def test_show_gives_each_agents_spending_per_success_and_its_cache_hits(
