@@ -270,7 +270,6 @@ class ComputerUseActions:
         names = [k for k in combination.split("+") if k] or ["+"]
         if self.web:
             return f"keyboard_press({'+'.join(names)!r})"
-        names = [n.lower()[5:] if n.lower().startswith("arrow") else n for n in names]  # OpenAI's ARROWUP
         if len(names) == 1:
             return f"press({names[0]!r})"
         return f"hotkey({', '.join(repr(n) for n in names)})"

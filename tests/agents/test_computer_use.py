@@ -186,7 +186,7 @@ ANTHROPIC_DESKTOP = [
         {"action": "hold_key", "text": "shift", "duration": 0.5},
         ["keyDown('shift')", "wait(0.5)", "keyUp('shift')"],
     ),
-    ({"type": "keypress", "keys": ["ARROWDOWN"]}, ["press('down')"]),
+    ({"type": "keypress", "keys": ["ARROWDOWN"]}, ["press('ARROWDOWN')"]),
     ({"type": "scroll", "x": 8, "y": 8, "scroll_x": 0, "scroll_y": 300}, ["scroll(-3, x=10, y=10)"]),
     (
         {"type": "drag", "path": [{"x": 0, "y": 0}, {"x": 4, "y": 4}, {"x": 8, "y": 8}]},
