@@ -255,10 +255,11 @@ def check_bounds(action: a.Action, state: ActionState) -> None:
     width, height = viewport["width"], viewport["height"]
     for x_field, y_field in _POINTS.get(type(action), ()):
         x, y = getattr(action, x_field), getattr(action, y_field)
-        if not (0 <= x <= width and 0 <= y <= height):
+        # The screenshot's last column is width - 1: a point at x == width hits nothing.
+        if not (0 <= x < width and 0 <= y < height):
             raise ActionError(
                 f"{action.to_call()}: the point ({x:g}, {y:g}) is outside the viewport; "
-                f"x runs from 0 to {width} and y from 0 to {height} (CSS pixels)."
+                f"x runs from 0 to {width - 1} and y from 0 to {height - 1} (CSS pixels, the screenshot's)."
             )
 
 
