@@ -1,11 +1,11 @@
 """``ComputerUseAgent``: a screenshot-only agent for models that answer with computer-use tool calls.
 
 The model is shown the goal and the screenshot alone (no accessibility tree, no DOM), scaled down
-to fit ``max_screen`` (1280 x 800 by default, what most computer-use models are trained on), and is
-offered one function tool, ``computer``, whose arguments are Anthropic's computer-tool input
-(``{"action": "left_click", "coordinate": [x, y]}``) or OpenAI's computer-use action
-(``{"type": "click", "x": x, "y": y}``), as ``dialect`` says. It runs over any OpenAI-compatible
-endpoint: a server that fronts such a model (a proxy, vLLM serving UI-TARS with a tool parser)
+to fit ``max_width`` x ``max_height`` (1280 x 800 by default, what most computer-use models are
+trained on), and is offered one function tool, ``computer``, whose arguments are Anthropic's
+computer-tool input (``{"action": "left_click", "coordinate": [x, y]}``) or OpenAI's computer-use
+action (``{"type": "click", "x": x, "y": y}``), as ``dialect`` says. It runs over any
+OpenAI-compatible endpoint: a server that fronts such a model (a proxy, vLLM serving UI-TARS with a tool parser)
 passes the calls through as tool-call arguments. `palaestra.agents.computer_use_actions` maps the
 points back to the screen and writes the calls in the environment's action set, so the same agent
 plays browser tasks and desktop tasks. An answer without a tool call is the model's final answer:
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.computer_use_actions import ComputerUseActions, ComputerUseError, ScreenScale
 from palaestra.agents.generic_prompt import png_part
 from palaestra.agents.llm import Model
+from palaestra.agents.registry import AgentSpec
 from palaestra.envs.obs import Observation
 from palaestra.errors import ConfigError
 
@@ -93,28 +94,43 @@ def scaled(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 @dataclass(frozen=True)
 class ComputerUseConfig:
     dialect: Dialect = "anthropic"
-    #: The largest screenshot the model is sent (width, height); larger screens are scaled down.
-    max_screen: tuple[int, int] = (1280, 800)
+    #: The largest screenshot the model is sent; larger screens are scaled down to fit, keeping
+    #: their shape, and the model's points scaled back up.
+    max_width: int = 1280
+    max_height: int = 800
     #: How many of the agent's past actions the prompt repeats.
     history: int = 8
+    model: str = ""  # empty: PALAESTRA_LLM_MODEL / the configured endpoint
+    base_url: str | None = None
+    api_key: str | None = None
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    cache_dir: str | None = None
+    budget_tokens: int | None = None
 
     def __post_init__(self) -> None:
         if self.dialect not in ("anthropic", "openai"):
             raise ConfigError(f"dialect is 'anthropic' or 'openai', got {self.dialect!r}.")
+        for name in ("max_width", "max_height"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 64:
+                raise ConfigError(f"{name} is a whole number of pixels, at least 64; got {value!r}.")
 
 
 class ComputerUseAgent(Agent):
     """Screenshot in, ``computer`` tool calls out (see the module's doc)."""
 
     name = "computer-use"
+    #: So that ``--agent palaestra.agents.computer_use:ComputerUseAgent`` takes ``--agent-arg``s.
+    config_cls: ClassVar[type[ComputerUseConfig]] = ComputerUseConfig
 
-    def __init__(self, config: ComputerUseConfig | None = None, model: Model | None = None) -> None:
+    def __init__(self, config: ComputerUseConfig | None = None, *, model: Model | None = None) -> None:
         super().__init__()
         self.config = config or ComputerUseConfig()
         if model is None:
-            from palaestra.agents.llm.default import default_model
+            from palaestra.agents.llm.default import agent_model
 
-            model = default_model()
+            model = agent_model(self.config)
         self.model = model
         self._writer: ComputerUseActions | None = None
         self._notes: list[str] = []  # past actions and what went wrong, for the prompt
@@ -129,7 +145,8 @@ class ComputerUseAgent(Agent):
     async def aact(self, obs: Observation) -> AgentStep:
         assert self.task is not None, "areset first"
         pixels = np.asarray(obs["screenshot"])
-        scale = ScreenScale.fit((pixels.shape[1], pixels.shape[0]), self.config.max_screen)
+        largest = (self.config.max_width, self.config.max_height)
+        scale = ScreenScale.fit((pixels.shape[1], pixels.shape[0]), largest)
         writer = self._writer_for(scale)
         messages = self._messages(obs, scaled(pixels, scale.model), scale.model)
         completion = await self.model.complete(
@@ -181,3 +198,11 @@ class ComputerUseAgent(Agent):
             text += f"\nThe last action failed: {obs['last_action_error']}"
         content = [{"type": "text", "text": text}, png_part(image)]
         return [{"role": "system", "content": system}, {"role": "user", "content": content}]
+
+
+SPEC = AgentSpec(
+    "computer-use",
+    ComputerUseAgent,
+    ComputerUseConfig,
+    "Screenshot-only agent for computer-use models (Anthropic's or OpenAI's tool calls)",
+)

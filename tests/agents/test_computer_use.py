@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -17,10 +18,12 @@ from palaestra.agents.computer_use import ComputerUseAgent, ComputerUseConfig
 from palaestra.agents.computer_use_actions import ComputerUseActions, ComputerUseError, ScreenScale
 from palaestra.agents.llm.chat import ChatModel
 from palaestra.agents.llm.config import LLMConfig
+from palaestra.cli import main
 from palaestra.envs import BrowserEnv
 from palaestra.envs.actions import MINIWOB_ACTIONS, WEB_ACTIONS
 from palaestra.envs.actions.action_set import get_action_set
 from palaestra.envs.obs import ObsConfig
+from palaestra.runs.results import load_rows
 from palaestra.tasks.page import PageTask
 from palaestra.testing import ScriptedLLMServer, reply_text, reply_tool_call
 from palaestra.testing.script import Reply
@@ -226,3 +229,23 @@ def test_a_final_answer_is_sent_and_on_the_desktop_ends_the_episode() -> None:
     desktop = ComputerUseActions(get_action_set("pyautogui"), scale)
     assert desktop.finish("42") == "send_msg_to_user('42')\nDONE"
     assert desktop.finish("") == "DONE"
+
+
+def test_a_run_plays_the_agent_by_its_class_path(tmp_path: Path) -> None:
+    """``palaestra eval --agent palaestra.agents.computer_use:ComputerUseAgent`` with its model's
+    endpoint as ``--agent-arg``s: MiniWoB++'s click-test solved by one computer call."""
+    env = BrowserEnv("miniwob.click-test")
+    try:
+        obs, _ = env.reset(seed=0)
+        x, y, w, h = next(e["bbox"] for e in obs["elements"] if e["tag"] == "button")
+    finally:
+        env.close()
+    click = reply_tool_call("computer", {"action": "left_click", "coordinate": [x + w / 2, y + h / 2]})
+    with ScriptedLLMServer([click]) as llm:
+        argv = ["eval", "--agent", "palaestra.agents.computer_use:ComputerUseAgent", "--agent-arg",
+                "model=cua", "--agent-arg", f"base_url={llm.base_url}", "--agent-arg", "dialect=anthropic",
+                "--tasks", "click-test", "--seeds", "0", "--max-steps", "2", "--workers", "1",
+                "--out", str(tmp_path / "run")]  # fmt: skip
+        assert main(argv) == 0
+    (row,) = load_rows(tmp_path / "run")
+    assert row["status"] == "done" and row["success"], row
