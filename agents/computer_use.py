@@ -1,11 +1,11 @@
 """``ComputerUseAgent``: a screenshot-only agent for models that answer with computer-use tool calls.
 
-The model is shown the goal and the screenshot alone (no accessibility tree, no DOM), scaled down
-to fit ``max_width`` x ``max_height`` (1280 x 800 by default, what most computer-use models are
-trained on), and is offered one function tool, ``computer``, whose arguments are Anthropic's
-computer-tool input (``{"action": "left_click", "coordinate": [x, y]}``) or OpenAI's computer-use
-action (``{"type": "click", "x": x, "y": y}``), as ``dialect`` says. It runs over any
-OpenAI-compatible endpoint: a server that fronts such a model (a proxy, vLLM serving UI-TARS with a tool parser)
+The model is shown the goal and the screenshot alone (no accessibility tree, no DOM), scaled down to
+fit ``max_width`` x ``max_height`` (1280 x 800 by default, what most computer-use models are trained
+on), and is offered one function tool, ``computer``, whose arguments are Anthropic's computer-tool
+input (``{"action": "left_click", "coordinate": [x, y]}``) or OpenAI's computer-use action
+(``{"type": "click", "x": x, "y": y}``), as ``dialect`` says. It runs over any OpenAI-compatible
+endpoint: a server that fronts such a model (a proxy, vLLM serving UI-TARS with a tool parser)
 passes the calls through as tool-call arguments. `palaestra.agents.computer_use_actions` maps the
 points back to the screen and writes the calls in the environment's action set, so the same agent
 plays browser tasks and desktop tasks. An answer without a tool call is the model's final answer:
