@@ -144,7 +144,12 @@ class ComputerUseAgent(Agent):
 
     async def aact(self, obs: Observation) -> AgentStep:
         assert self.task is not None, "areset first"
-        pixels = np.asarray(obs["screenshot"])
+        pixels = np.asarray(obs.get("screenshot", ()))
+        if pixels.ndim != 3 or 0 in pixels.shape:
+            raise ConfigError(
+                "The computer-use agent sees the screen only, and this observation has no screenshot: "
+                "make the environment with ObsConfig(screenshot=True) (runs switch it on themselves)."
+            )
         largest = (self.config.max_width, self.config.max_height)
         scale = ScreenScale.fit((pixels.shape[1], pixels.shape[0]), largest)
         writer = self._writer_for(scale)

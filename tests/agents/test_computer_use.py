@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 import pytest
 
 from palaestra.agents.base import TaskInfo
@@ -23,6 +24,7 @@ from palaestra.envs import BrowserEnv
 from palaestra.envs.actions import MINIWOB_ACTIONS, WEB_ACTIONS
 from palaestra.envs.actions.action_set import get_action_set
 from palaestra.envs.obs import ObsConfig
+from palaestra.errors import ConfigError
 from palaestra.runs.results import load_rows
 from palaestra.tasks.page import PageTask
 from palaestra.testing import ScriptedLLMServer, reply_text, reply_tool_call
@@ -249,3 +251,12 @@ def test_a_run_plays_the_agent_by_its_class_path(tmp_path: Path) -> None:
         assert main(argv) == 0
     (row,) = load_rows(tmp_path / "run")
     assert row["status"] == "done" and row["success"], row
+
+
+def test_an_observation_without_a_screenshot_names_the_fix() -> None:
+    agent = ComputerUseAgent(
+        ComputerUseConfig(), model=ChatModel(LLMConfig(model="cua", base_url="http://127.0.0.1:9/v1"))
+    )
+    agent.reset(TaskInfo(goal="Press Go.", action_set=WEB_ACTIONS))
+    with pytest.raises(ConfigError, match="ObsConfig\\(screenshot=True\\)"):
+        agent.act({"goal": "Press Go.", "screenshot": np.zeros((0, 0, 3), dtype=np.uint8)})
