@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from playwright.async_api import BrowserContext, ElementHandle, Locator, Page
+from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions import coord as c
 from palaestra.envs.actions import types as a
 from palaestra.envs.actions.goto_policy import check_goto
+from palaestra.envs.actions.key_names import unknown_key_error, with_playwright_keys
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.locate import locate
 from palaestra.envs.actions.scroll_landing import ELEMENT_SCROLL_JS, await_scroll_landed, may_scroll
@@ -56,8 +58,17 @@ class ActionState:
 async def execute(action: a.Action, state: ActionState) -> None:
     """Run one action. Raises ``ActionError`` (what the agent did wrong) or Playwright's errors."""
     page, timeout = state.page, state.timeout_ms
+    written = action
+    action = with_playwright_keys(action)
     check_bounds(action, state)
-    await _run(action, state, page, timeout)
+    try:
+        await _run(action, state, page, timeout)
+    except PlaywrightError as exc:
+        keys = getattr(written, "keys", getattr(written, "key", ""))
+        refused = unknown_key_error(written.to_call(), str(keys), exc) if keys else None
+        if refused is not None:
+            raise refused from exc
+        raise
     if may_scroll(action):
         await await_scroll_landed(page)
 
@@ -244,10 +255,11 @@ def check_bounds(action: a.Action, state: ActionState) -> None:
     width, height = viewport["width"], viewport["height"]
     for x_field, y_field in _POINTS.get(type(action), ()):
         x, y = getattr(action, x_field), getattr(action, y_field)
-        if not (0 <= x <= width and 0 <= y <= height):
+        # The screenshot's last column is width - 1: a point at x == width hits nothing.
+        if not (0 <= x < width and 0 <= y < height):
             raise ActionError(
                 f"{action.to_call()}: the point ({x:g}, {y:g}) is outside the viewport; "
-                f"x runs from 0 to {width} and y from 0 to {height} (CSS pixels)."
+                f"x runs from 0 to {width - 1} and y from 0 to {height - 1} (CSS pixels, the screenshot's)."
             )
 
 

@@ -213,7 +213,7 @@ class DesktopEnv(DesktopJudging):
         t0 = time.perf_counter()
         lowered = LoweredStep(error=EPISODE_OVER)
         if not self._done:  # else no action runs, and it earns nothing (`PalaestraEnv.astep`)
-            lowered = lower_step(self.action_set, text, self._tree.point_of)
+            lowered = lower_step(self.action_set, text, self._tree.point_of, self.screen)
             self._messages += lowered.messages
             if lowered.ops or lowered.acted:
                 ask = dict(self.settle, op="act", ops=lowered.ops)

@@ -90,4 +90,11 @@ def _keys(value: Any, what: str) -> tuple[str, ...]:
     keys = (value,) if isinstance(value, str) else value
     if not isinstance(keys, list | tuple) or not keys or not all(isinstance(k, str) and k for k in keys):
         raise ActionError(f"{what}(): keys must be key names such as 'enter' or 'ctrl', got {value!r}.")
+    for key in keys:
+        parts = key.split("+")
+        if len(parts) > 1 and all(parts):  # "ctrl+s", written as one key (PyAutoGUI has no such key)
+            together = ", ".join(repr(p.strip()) for p in parts)
+            raise ActionError(
+                f"{what}(): {key!r} is a combination, not a key; press keys together with hotkey({together})."
+            )
     return tuple(keys)

@@ -29,9 +29,30 @@ class LoweredStep:
     acted: bool = False
 
 
-def lower_step(action_set: ActionSet, text: str, point_of: A.Resolve) -> LoweredStep:
+def check_on_screen(action: A.Action, screen: tuple[int, int]) -> None:
+    """Refuse a point off the screen, naming its range, as a browser refuses one off its viewport.
+
+    X (and PyAutoGUI) would move the pointer to the nearest edge instead, so a model's wrong
+    coordinates clicked something it never aimed at, with no error to learn from.
+    """
+    target = getattr(action, "target", None)
+    if not isinstance(target, tuple):
+        return
+    x, y = target
+    width, height = screen
+    if not (0 <= x < width and 0 <= y < height):
+        raise ActionError(
+            f"{action.name}({x:g}, {y:g}): the point is off the screen; x runs from 0 to {width - 1} "
+            f"and y from 0 to {height - 1} (screen pixels, the screenshot's)."
+        )
+
+
+def lower_step(
+    action_set: ActionSet, text: str, point_of: A.Resolve, screen: tuple[int, int] | None = None
+) -> LoweredStep:
     """Parse ``text`` with ``action_set`` and lower each action to X operations (`actions.lower`),
-    stopping at the first that cannot be lowered."""
+    stopping at the first that cannot be lowered (or, given the ``screen``'s size, whose point is
+    off it)."""
     step = LoweredStep()
     try:
         actions = action_set.parse(text)
@@ -41,6 +62,8 @@ def lower_step(action_set: ActionSet, text: str, point_of: A.Resolve) -> Lowered
     step.acted = bool(actions)
     for action in actions:
         try:
+            if screen is not None:
+                check_on_screen(action, screen)
             step.ops += A.lower(action, point_of)
         except ActionError as exc:
             step.error = str(exc)

@@ -38,6 +38,13 @@ KEY_ALIASES = {
     "down": "Down",
     "left": "Left",
     "right": "Right",
+    # Playwright's names (a browser agent's keys), so that one vocabulary works on both.
+    "arrowup": "Up",
+    "arrowdown": "Down",
+    "arrowleft": "Left",
+    "arrowright": "Right",
+    "meta": "Super_L",
+    "contextmenu": "Menu",
     "home": "Home",
     "end": "End",
     "pageup": "Prior",

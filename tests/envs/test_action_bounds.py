@@ -27,7 +27,9 @@ def widgets(make_env: MakeEnv, **kwargs: float) -> BrowserEnv:
         ("noop(60000)", "wait between 0 and 1000 ms"),  # half the step's 2 s timeout
         ("mouse_click(1e308, -1e308)", "outside the viewport"),
         ("mouse_click(-1, 10)", "outside the viewport"),
-        ("mouse_move(10, 601)", "x runs from 0 to 800 and y from 0 to 600"),
+        ("mouse_move(10, 601)", "x runs from 0 to 799 and y from 0 to 599"),
+        ("mouse_click(800, 10)", "outside the viewport"),  # one past the screenshot's last column
+        ("scroll_at(10, 600, 0, 10)", "outside the viewport"),
         ("mouse_drag_and_drop(10, 10, 9000, 10)", "outside the viewport"),
         ("mouse_down(float('inf'), 1)", "must be literals"),
         ("mouse_up(1e999, 1)", "must be a finite number"),
