@@ -191,8 +191,10 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
             if len(pages) == 1:
                 raise ActionError("tab_close(): this is the last tab; an episode keeps at least one open.")
             index = pages.index(page)
+            # The tab before it (or after the first) is active before this one closes, so that the
+            # close is not taken for the page closing itself (`PageEvents`).
+            state.page = pages[index - 1] if index else pages[1]
             await page.close()
-            state.page = state.context.pages[max(0, index - 1)]
             await state.page.bring_to_front()
         case a.SendMsgToUser(text=text):
             state.messages.append(text)
