@@ -62,6 +62,10 @@ class BrowserEpisode:
         the active one, and is settled in turn (`PageEvents.show_opened_tab`)."""
         with contextlib.suppress(PlaywrightError):  # the page closed meanwhile: settled below
             await self.events.await_new_tabs(await self._session(self.state.page))
+        if self.events.agent_chose_tab():  # the agent's tab choice in this step holds
+            marked = await self._settle_active(settle_ms)
+            self.events.agent_chose_tab()
+            return marked
         self.events.show_opened_tab()
         marked = await self._settle_active(settle_ms)
         if self.events.show_opened_tab():

@@ -48,6 +48,7 @@ class PageEvents:
         self.downloads: list[Download] = []
         self._answers: set[asyncio.Future[None]] = set()
         self._context_id: str | None = None
+        self._tab_actions = state.tab_actions
         self._page_seen = asyncio.Event()
         context.on("dialog", self._dialog)
         context.on("page", self._watch)
@@ -133,6 +134,14 @@ class PageEvents:
             and target.get("browserContextId") == self._context_id
             and not target.get("subtype")
         )
+
+    def agent_chose_tab(self) -> bool:
+        """Whether the agent ran a tab action since the last call: then the tabs the page opened
+        meanwhile stay in the background (the agent's choice holds)."""
+        chose, self._tab_actions = self._state.tab_actions != self._tab_actions, self._state.tab_actions
+        if chose:
+            self._opened.clear()
+        return chose
 
     def show_opened_tab(self) -> bool:
         """Make the last tab the active page opened the active one; whether it did. Called when the

@@ -51,6 +51,9 @@ class ActionState:
     #: The page the episode started on: ``goto`` leaves the web only for pages of its kind
     #: (`palaestra.envs.actions.goto_policy`).
     start_url: str | None = None
+    #: How many tab actions (``new_tab``, ``tab_focus``, ``tab_close``) the agent has run: a step
+    #: with one keeps the tab the agent chose over one the page opened (`PageEvents`).
+    tab_actions: int = 0
 
 
 async def execute(action: a.Action, state: ActionState) -> None:
@@ -172,6 +175,7 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
         case a.GoForward():
             await page.go_forward(timeout=timeout * 5)
         case a.NewTab():
+            state.tab_actions += 1
             if len(state.context.pages) >= state.limits.max_tabs:
                 raise ActionError(
                     f"new_tab(): {len(state.context.pages)} tabs are open, the most an episode may have "
@@ -179,6 +183,7 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
                 )
             state.page = await state.context.new_page()
         case a.TabFocus(index=index):
+            state.tab_actions += 1
             pages = state.context.pages
             if not 0 <= index < len(pages):
                 raise ActionError(
@@ -187,6 +192,7 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
             state.page = pages[index]
             await state.page.bring_to_front()
         case a.TabClose():
+            state.tab_actions += 1
             pages = state.context.pages
             if len(pages) == 1:
                 raise ActionError("tab_close(): this is the last tab; an episode keeps at least one open.")

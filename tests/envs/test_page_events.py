@@ -96,3 +96,11 @@ def test_closing_a_tab_is_the_agents_doing_not_the_pages(env: BrowserEnv) -> Non
     obs, *_ = env.step("tab_close()")
     assert active(obs) == [("page_events.html", True)]
     assert obs["last_action_error"] == ""
+
+
+def test_a_tab_the_agent_chooses_in_the_same_step_holds(env: BrowserEnv) -> None:
+    obs, _ = env.reset(seed=0)
+    obs, *_ = env.step(f"click('{ids(obs)['blank']}')\ntab_focus(0)")
+    assert active(obs) == [("page_events.html", True), ("page_events_other.html", False)]
+    obs, *_ = env.step(f"click('{ids(obs)['alert']}')")  # and the next step acts there
+    assert out(obs) == "after alert"
