@@ -9,6 +9,7 @@ on top (the goal, the last action and its error, the task's tools) is the enviro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from palaestra.envs.actions.executor import ActionState
 from palaestra.envs.actions.upload import intercept_file_choosers
 from palaestra.envs.navigation import NavigationWatch
 from palaestra.envs.observation import ObsConfig, capture
+from palaestra.envs.page_events import PageEvents
 
 #: A step's settling gives up (and the page is observed as it is) after this many ``settle_ms``:
 #: the same bound as the wait for a navigation in flight.
@@ -41,18 +43,36 @@ class BrowserEpisode:
     trace: Path | None = None
     #: Why the runner judged the episode without an answer (``aearly_stop``), kept for its evidence.
     early_stop: str | None = None
+    #: Dialogs answered, tabs opened and closed, downloads: what the next observation tells.
+    events: PageEvents = field(init=False)
 
     def __post_init__(self) -> None:
         self.cdp_sessions[self.state.page] = self.cdp
         if self.navigations is None:
             self.navigations = NavigationWatch(self.context)
         intercept_file_choosers(self.context)
+        self.events = PageEvents(self.context, self.state)
 
     def browser_alive(self) -> bool:
         browser = self.context.browser
         return browser is not None and browser.is_connected() and not self.state.page.is_closed()
 
     async def settle(self, settle_ms: float) -> bool:
+        """Settle the active page; a tab it opened during the step (or while it settled) becomes
+        the active one, and is settled in turn (`PageEvents.show_opened_tab`)."""
+        with contextlib.suppress(PlaywrightError):  # the page closed meanwhile: settled below
+            await self.events.await_new_tabs(await self._session(self.state.page))
+        if self.events.agent_chose_tab():  # the agent's tab choice in this step holds
+            marked = await self._settle_active(settle_ms)
+            self.events.agent_chose_tab()
+            return marked
+        self.events.show_opened_tab()
+        marked = await self._settle_active(settle_ms)
+        if self.events.show_opened_tab():
+            marked = await self._settle_active(settle_ms)
+        return marked
+
+    async def _settle_active(self, settle_ms: float) -> bool:
         """Wait for navigation to load and the DOM to go quiet (events, not sleeps).
 
         A navigation the action started but the server has not answered yet is waited for first
@@ -81,14 +101,19 @@ class BrowserEpisode:
             if time.monotonic() >= deadline:
                 return False
 
+    async def _session(self, page: Page) -> CDPSession:
+        """The page's CDP session: a tab opened during the episode gets one for the rest of it."""
+        cdp = self.cdp_sessions.get(page)
+        if cdp is None:
+            cdp = self.cdp_sessions[page] = await self.context.new_cdp_session(page)
+        return cdp
+
     async def read(self, config: ObsConfig, parts: frozenset[str], marked: bool = False) -> dict[str, Any]:
         """The active page's captured ``parts``, its URL and the open tabs (titles and URLs)."""
         state = self.state
         page = state.page
         pages = state.context.pages
-        cdp = self.cdp_sessions.get(page)
-        if cdp is None:  # a tab opened during the episode: one session for the rest of it
-            cdp = self.cdp_sessions[page] = await state.context.new_cdp_session(page)
+        cdp = await self._session(page)
         others = [p for p in pages if p is not page]
         captured, *other_titles = await asyncio.gather(
             capture(page, cdp, state.frame_ids, config, parts, marked=marked),

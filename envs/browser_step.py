@@ -207,9 +207,11 @@ class BrowserSteps(BrowserTeardown):
         assert self._episode is not None
         values: dict[str, Any] = {"goal": self._goal, "last_action": last_action, "last_action_error": error}
         values.update(await self._episode.read(self.obs_config, self.layout.parts, marked=marked))
-        note = self._episode.state.frame_ids.unanswered_note()  # a stuck frame: observed without it
-        if note:
-            values["last_action_error"] = f"{error}\n{note}" if error else note
+        # What the page did besides its DOM (dialogs, tabs, downloads), and a stuck frame, observed
+        # without it: said after the action's own error.
+        notes = [self._episode.events.take_notes(), self._episode.state.frame_ids.unanswered_note()]
+        for note in filter(None, notes):
+            error = values["last_action_error"] = f"{error}\n{note}" if error else note
         # With ObsConfig(browsergym=True), BrowserGym's page objects (`browsergym_compat` reads them).
         self.browsergym_page = values.pop("browsergym", None)
         if self.tools is not None:

@@ -25,6 +25,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.axtree import AXTree
 from palaestra.envs.browsergym_objects import browsergym_objects
+from palaestra.envs.cdp_calls import send_plain
 from palaestra.envs.closed_shadow import ClosedShadows, unmarked_in_closed_roots
 from palaestra.envs.elements import build_elements
 from palaestra.envs.frame_parts import FramePart
@@ -112,13 +113,13 @@ class FrameIds:
     async def snapshot(self, session: CDPSession, params: dict[str, Any]) -> dict[str, Any]:
         """``DOMSnapshot.captureSnapshot`` on ``session``, after closed shadow roots with elements
         without ids got theirs (taken again then: only on pages with such roots, when they grew)."""
-        raw = dict(await session.send("DOMSnapshot.captureSnapshot", params))
+        raw = dict(await send_plain(session, "DOMSnapshot.captureSnapshot", params))
         for _ in range(MAX_CLOSED_ROUNDS):
             unmarked = unmarked_in_closed_roots(raw, ID_ATTR)
             if not unmarked:
                 break
             await self.closed.mark(session, unmarked, self._next)
-            raw = dict(await session.send("DOMSnapshot.captureSnapshot", params))
+            raw = dict(await send_plain(session, "DOMSnapshot.captureSnapshot", params))
         self.closed.remember(session, raw, ID_ATTR)
         return raw
 
@@ -253,7 +254,7 @@ async def _no_tree() -> tuple[None, list[FramePart]]:
 async def _ax_trees(cdp: CDPSession, single_frame: bool) -> list[dict[str, Any]]:
     """The full AXTree of the main frame and of each same-process child frame."""
     if single_frame:  # the common case: no frame tree to walk
-        return list((await cdp.send("Accessibility.getFullAXTree"))["nodes"])
+        return list((await send_plain(cdp, "Accessibility.getFullAXTree"))["nodes"])
     return await frame_ax_nodes(cdp)
 
 

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import CDPSession, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 
+from palaestra.envs.cdp_calls import send_plain
 from palaestra.envs.frame_parts import PART_SPAN, FramePart
 
 OWNER_JS = "(e, attr) => e.getAttribute(attr)"
@@ -156,7 +157,7 @@ async def frame_ax_nodes(session: CDPSession) -> list[dict[str, Any]]:
 
     walk(tree["frameTree"])
     results = await asyncio.gather(
-        *(session.send("Accessibility.getFullAXTree", {"frameId": fid}) for fid in frame_ids),
+        *(send_plain(session, "Accessibility.getFullAXTree", {"frameId": fid}) for fid in frame_ids),
         return_exceptions=True,
     )
     nodes: list[dict[str, Any]] = []

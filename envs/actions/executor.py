@@ -53,6 +53,9 @@ class ActionState:
     #: The page the episode started on: ``goto`` leaves the web only for pages of its kind
     #: (`palaestra.envs.actions.goto_policy`).
     start_url: str | None = None
+    #: How many tab actions (``new_tab``, ``tab_focus``, ``tab_close``) the agent has run: a step
+    #: with one keeps the tab the agent chose over one the page opened (`PageEvents`).
+    tab_actions: int = 0
 
 
 async def execute(action: a.Action, state: ActionState) -> None:
@@ -183,6 +186,7 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
         case a.GoForward():
             await page.go_forward(timeout=timeout * 5)
         case a.NewTab():
+            state.tab_actions += 1
             if len(state.context.pages) >= state.limits.max_tabs:
                 raise ActionError(
                     f"new_tab(): {len(state.context.pages)} tabs are open, the most an episode may have "
@@ -190,6 +194,7 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
                 )
             state.page = await state.context.new_page()
         case a.TabFocus(index=index):
+            state.tab_actions += 1
             pages = state.context.pages
             if not 0 <= index < len(pages):
                 raise ActionError(
@@ -198,12 +203,15 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
             state.page = pages[index]
             await state.page.bring_to_front()
         case a.TabClose():
+            state.tab_actions += 1
             pages = state.context.pages
             if len(pages) == 1:
                 raise ActionError("tab_close(): this is the last tab; an episode keeps at least one open.")
             index = pages.index(page)
+            # The tab before it (or after the first) is active before this one closes, so that the
+            # close is not taken for the page closing itself (`PageEvents`).
+            state.page = pages[index - 1] if index else pages[1]
             await page.close()
-            state.page = state.context.pages[max(0, index - 1)]
             await state.page.bring_to_front()
         case a.SendMsgToUser(text=text):
             state.messages.append(text)

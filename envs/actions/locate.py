@@ -45,14 +45,27 @@ STATUS_JS = """els => {
   const tag = e.tagName;
   const editable = e.isContentEditable || ((tag === "INPUT" || tag === "TEXTAREA") && !e.readOnly);
   let point = null;
-  if (visible) {
-    e.scrollIntoView({block: "nearest", inline: "nearest", behavior: "instant"});
-    // A link that wraps has one box per line; the centre of their union can fall between the
-    // lines, on its parent. Take the centre of the first line box the element itself is hit at.
+  // A link that wraps has one box per line; the centre of their union can fall between the
+  // lines, on its parent. Take the centre of the first line box the element itself is hit at.
+  let covered = false;
+  const hitPoint = () => {
     for (const r of e.getClientRects()) {
       const x = r.left + r.width / 2, y = r.top + r.height / 2;
       const hit = r.width > 0 && r.height > 0 ? root.elementFromPoint(x, y) : null;
-      if (hit && (hit === e || e.contains(hit))) { point = [x, y]; break; }
+      if (hit && (hit === e || e.contains(hit))) return [x, y];
+      covered = covered || hit !== null;
+    }
+    return null;
+  };
+  if (visible) {
+    e.scrollIntoView({block: "nearest", inline: "nearest", behavior: "instant"});
+    point = hitPoint();
+    if (point === null && covered) {
+      // Covered where it is: scrolled under a sticky header or footer, which "nearest" counts as
+      // in view. In the middle of the viewport it is clear of them (a fixed banner or a modal
+      // stays over it, and the click lands there, as a person's would).
+      e.scrollIntoView({block: "center", inline: "center", behavior: "instant"});
+      point = hitPoint();
     }
     if (point === null) {
       const r = e.getBoundingClientRect();
