@@ -72,6 +72,8 @@ def add_parsers(sub: Any, epilog: Callable[[Sequence[str]], str]) -> None:
     d = ServerConfig
     what = f"sessions open at once; more are refused with 503 (default: {d.max_sessions})"
     p.add_argument("--max-sessions", type=int, default=d.max_sessions, help=what)
+    what = "sessions one token may hold at once, so one client cannot take them all (default: 0, no cap)"
+    p.add_argument("--max-sessions-per-token", type=int, default=d.max_sessions_per_token, help=what)
     what = f"seconds a session may go unused before it is closed (default: {d.idle_timeout:g})"
     p.add_argument("--idle-timeout", type=float, default=d.idle_timeout, help=what)
     what = f"seconds one reset or step may take; the session is then closed (default: {d.request_timeout:g})"
@@ -102,7 +104,8 @@ def cmd_serve(args: argparse.Namespace, extensions: Sequence[Extension] = ()) ->
     from palaestra.server.run import serve
 
     config = _config(
-        args, default_task=args.task, max_sessions=args.max_sessions, idle_timeout=args.idle_timeout,
+        args, default_task=args.task, max_sessions=args.max_sessions,
+        max_sessions_per_token=args.max_sessions_per_token, idle_timeout=args.idle_timeout,
         request_timeout=args.request_timeout, max_body_bytes=args.max_body_bytes,
         trajectories=args.trajectories, max_recording_bytes=args.max_recording_size,
     )  # fmt: skip

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import secrets
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -65,7 +66,7 @@ class SessionManager:
         self.sessions: dict[str, Session] = {}
         #: Sessions opened since the server started.
         self.opened = 0
-        self._creating = 0
+        self._creating: Counter[str] = Counter()  # sessions being built, by owner
         self._reaper: asyncio.Task[None] | None = None
         #: The cap on the recordings' total size, which every recorded session shares.
         self.recording_budget = (
@@ -142,12 +143,8 @@ class SessionManager:
             )
         if record and self.recording_budget is not None:
             await asyncio.to_thread(self.recording_budget.check, "record")  # the first walks DIR
-        if len(self.sessions) + self._creating >= self.config.max_sessions:
-            raise CapacityError(
-                f"The server holds its maximum of {self.config.max_sessions} sessions; close one "
-                "(DELETE /sessions/{id}) or wait for idle ones to time out."
-            )
-        self._creating += 1
+        self._check_capacity(owner)
+        self._creating[owner] += 1
         try:
             obs_config = ObsConfig(
                 axtree="axtree" in chosen, dom="dom" in chosen, elements="elements" in chosen,
@@ -165,13 +162,32 @@ class SessionManager:
                 await env.aclose()
                 raise
         finally:
-            self._creating -= 1
+            self._creating[owner] -= 1
         if record:
             session.record_root = Path(self.config.trajectories, owner, sid)
             session.recording_budget = self.recording_budget
         self.sessions[sid] = session
         self.opened += 1
         return session
+
+    def _check_capacity(self, owner: str) -> None:
+        """Refuse a new session past the server's cap or its owner's (`CapacityError`, 503), naming
+        the flag that sets the cap and what the client can do."""
+        if len(self.sessions) + self._creating.total() >= self.config.max_sessions:
+            raise CapacityError(
+                f"The server holds its maximum of {self.config.max_sessions} sessions (its operator sets "
+                "it: `palaestra serve --max-sessions`, `palaestra ui --max-live`); close one "
+                "(DELETE /sessions/{id}) or wait for idle ones to time out "
+                f"(--idle-timeout {self.config.idle_timeout:g} s)."
+            )
+        cap = self.config.max_sessions_per_token
+        if cap and len(self.owned_by(owner)) + self._creating[owner] >= cap:
+            raise CapacityError(
+                f"Your token holds its maximum of {cap} open sessions (`palaestra serve "
+                "--max-sessions-per-token`); close one of yours (GET /sessions lists them, DELETE "
+                "/sessions/{id} closes one) or wait for idle ones to time out "
+                f"(--idle-timeout {self.config.idle_timeout:g} s)."
+            )
 
     def get(self, owner: str, sid: str) -> Session:
         session = self.sessions.get(sid)
