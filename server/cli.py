@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from palaestra.server.auth import TOKEN_VARIABLE
+from palaestra.server.auth import TOKEN_VARIABLE, Auth
 from palaestra.server.config import ServerConfig
 from palaestra.server.recordings import DEFAULT_RECORDING_SIZE, parse_size
 
@@ -112,6 +112,10 @@ def cmd_serve(args: argparse.Namespace, extensions: Sequence[Extension] = ()) ->
     print(
         f"palaestra: serving on http://{config.host}:{config.port} (OpenAPI: /openapi.json)", file=sys.stderr
     )
+    if config.tokens:  # the log names owners, never tokens: say which owner each token is
+        auth = Auth(config.tokens)
+        owners = ", ".join(f"token {i} is {auth.owner_of_token(t)}" for i, t in enumerate(config.tokens, 1))
+        print(f"palaestra: the log names each token's sessions by owner: {owners}", file=sys.stderr)
     serve(config, extensions)
     return 0
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
 
@@ -52,6 +54,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+#: The address of the client whose request is being served (``host:port``, set for each request by
+#: `palaestra.server.http.ClientAddress`), so the log says who opened a session; "" off a request.
+CLIENT: ContextVar[str] = ContextVar("palaestra_client", default="")
 #: What a session computes unless told: all but the set-of-marks screenshot, which few clients read.
 DEFAULT_PARTS = ("axtree", "dom", "elements", "screenshot")
 EnvFactory = Callable[..., PalaestraEnv]
@@ -92,7 +98,9 @@ class SessionManager:
     async def close_all(self) -> None:
         """Close every session (and its environment)."""
         open_sessions = list(self.sessions.values())
-        await asyncio.gather(*(self._discard(s) for s in open_sessions), return_exceptions=True)
+        await asyncio.gather(
+            *(self._discard(s, "the server is stopping") for s in open_sessions), return_exceptions=True
+        )
 
     async def _reap_forever(self) -> None:
         period = max(0.05, min(self.config.idle_timeout / 4, 5.0))
@@ -107,7 +115,8 @@ class SessionManager:
             s for s in self.sessions.values()
             if not s.busy and now - s.last_used > self.config.idle_timeout
         ]  # fmt: skip
-        await asyncio.gather(*(self._discard(s) for s in idle), return_exceptions=True)
+        why = f"unused for more than {self.config.idle_timeout:g} s (--idle-timeout)"
+        await asyncio.gather(*(self._discard(s, why) for s in idle), return_exceptions=True)
         return [s.id for s in idle]
 
     # -- sessions ---------------------------------------------------------------------------------
@@ -168,12 +177,19 @@ class SessionManager:
             session.recording_budget = self.recording_budget
         self.sessions[sid] = session
         self.opened += 1
+        log.info(
+            "Session %s opened: task %s, owner %s, client %s%s (%d of %d open).", sid, task, owner,
+            CLIENT.get() or "in the server", ", recorded" if record else "", len(self.sessions),
+            self.config.max_sessions,
+        )  # fmt: skip
         return session
 
     def _check_capacity(self, owner: str) -> None:
         """Refuse a new session past the server's cap or its owner's (`CapacityError`, 503), naming
         the flag that sets the cap and what the client can do."""
         if len(self.sessions) + self._creating.total() >= self.config.max_sessions:
+            log.warning("Refused a session to owner %s, client %s: the server holds its maximum of %d.",
+                        owner, CLIENT.get() or "in the server", self.config.max_sessions)  # fmt: skip
             raise CapacityError(
                 f"The server holds its maximum of {self.config.max_sessions} sessions (its operator sets "
                 "it: `palaestra serve --max-sessions`, `palaestra ui --max-live`); close one "
@@ -182,6 +198,8 @@ class SessionManager:
             )
         cap = self.config.max_sessions_per_token
         if cap and len(self.owned_by(owner)) + self._creating[owner] >= cap:
+            log.warning("Refused a session to owner %s, client %s: it holds its maximum of %d.",
+                        owner, CLIENT.get() or "in the server", cap)  # fmt: skip
             raise CapacityError(
                 f"Your token holds its maximum of {cap} open sessions (`palaestra serve "
                 "--max-sessions-per-token`); close one of yours (GET /sessions lists them, DELETE "
@@ -199,10 +217,14 @@ class SessionManager:
         return [s for s in self.sessions.values() if s.owner == owner]
 
     async def close(self, owner: str, sid: str) -> None:
-        await self._discard(self.get(owner, sid))
+        await self._discard(self.get(owner, sid), "closed by its client")
 
-    async def _discard(self, session: Session) -> None:
-        self.sessions.pop(session.id, None)
+    async def _discard(self, session: Session, why: str) -> None:
+        if self.sessions.pop(session.id, None) is not None:
+            log.info(
+                "Session %s closed: %s (task %s, owner %s, %d episode(s), %d step(s) in the last).",
+                session.id, why, session.task, session.owner, session.episodes, session.step_count,
+            )  # fmt: skip
         await session.close()
 
     async def run(self, session: Session, work: Callable[[], Awaitable[T]]) -> T:
@@ -222,12 +244,14 @@ class SessionManager:
                 except SessionError:
                     raise
                 except TimeoutError:
-                    await self._discard(session)
+                    why = f"a request took longer than {self.config.request_timeout:g} s (--request-timeout)"
+                    await self._discard(session, why)
                     raise RequestTimeout(
                         f"The request took longer than {self.config.request_timeout} s; "
                         f"session `{session.id}` was closed."
                     ) from None
                 except Exception as exc:  # the machinery's failure, said as such, not a bare 500
+                    log.warning("Session %s: the environment failed.", session.id, exc_info=True)
                     raise EnvironmentFailure(f"The environment failed: {type(exc).__name__}: {exc}") from exc
         finally:
             session.busy -= 1
