@@ -46,6 +46,42 @@ def recording_flags(p: argparse.ArgumentParser, what: str) -> None:
     )  # fmt: skip
 
 
+#: The prefix of the environment variables that set `palaestra serve`'s flags (a service's unit
+#: file or container sets them): ``--max-sessions 8`` is ``PALAESTRA_SERVER_MAX_SESSIONS=8``.
+SERVE_VARIABLES = "PALAESTRA_SERVER_"
+
+
+def flags_from_environment(p: argparse.ArgumentParser, prefix: str) -> None:
+    """Let ``prefix`` + the flag's name (upper case, ``_`` for ``-``) set each of ``p``'s valued
+    flags but ``--token`` (which has its own variable); a flag given on the command line wins.
+
+    A variable's text becomes the flag's default, which argparse converts as it converts the flag
+    (so a bad value is refused as the flag's would be, its message naming the variable)."""
+    for action in p._actions:
+        if not action.option_strings or action.nargs == 0 or action.dest in ("help", "token"):
+            continue
+        name = prefix + action.dest.upper()
+        action.help = f"{action.help} [${name}]"
+        text = os.environ.get(name)
+        if text is not None:
+            action.default = text
+            action.type = _naming(action.type, name, text)
+
+
+def _naming(convert: Any, name: str, text: str) -> Callable[[str], Any]:
+    """``convert``, whose error, for the variable's own ``text``, names the variable it came from."""
+
+    def parse(value: str) -> Any:
+        try:
+            return convert(value) if convert is not None else value
+        except (ValueError, TypeError, argparse.ArgumentTypeError) as exc:
+            if value != text:
+                raise
+            raise argparse.ArgumentTypeError(f"${name}={text!r}: {exc or 'not a valid value'}") from None
+
+    return parse
+
+
 def _size(text: str) -> int:
     try:
         return parse_size(text)
@@ -81,6 +117,7 @@ def add_parsers(sub: Any, epilog: Callable[[Sequence[str]], str]) -> None:
     what = f"largest request body or WebSocket message, in bytes (default: {d.max_body_bytes})"
     p.add_argument("--max-body-bytes", type=int, default=ServerConfig.max_body_bytes, help=what)
     recording_flags(p, "record sessions that ask, under DIR")
+    flags_from_environment(p, SERVE_VARIABLES)
     what = "one task's environment as an MCP server (stdio, or --http)"
     p = sub.add_parser("mcp", help=what, epilog=epilog(EXAMPLES["mcp"]))
     p.add_argument("--task", required=True, help="a registered task id, e.g. miniwob.book-flight")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from palaestra.server.auth import TOKEN_VARIABLE, Auth
 from palaestra.server.run import ServerThread, free_port
@@ -80,10 +81,49 @@ def test_the_log_says_when_who_opened_each_session_and_why_it_closed(tmp_path: P
 
 
 def wait_for_health(http: httpx.Client, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60  # a server that never answers fails the test, not hangs it
     while True:
         assert proc.poll() is None, "palaestra serve stopped"
+        assert time.monotonic() < deadline, f"palaestra serve did not answer at {http.base_url}"
         try:
             http.get("/health")
             return
         except httpx.TransportError:
             time.sleep(0.2)
+
+
+def test_every_serve_flag_can_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A service's unit file or container sets `PALAESTRA_SERVER_<FLAG>`; a flag given still wins,
+    and a bad value is refused naming the variable it came from."""
+    from palaestra.cli_parser import make_parser
+
+    monkeypatch.setenv("PALAESTRA_SERVER_MAX_SESSIONS", "8")
+    monkeypatch.setenv("PALAESTRA_SERVER_MAX_SESSIONS_PER_TOKEN", "2")
+    monkeypatch.setenv("PALAESTRA_SERVER_IDLE_TIMEOUT", "60")
+    monkeypatch.setenv("PALAESTRA_SERVER_MAX_RECORDING_SIZE", "500M")
+    monkeypatch.setenv("PALAESTRA_SERVER_TASK", "miniwob.click-test")
+    args = make_parser().parse_args(["serve"])
+    assert (args.max_sessions, args.max_sessions_per_token, args.idle_timeout) == (8, 2, 60.0)
+    assert (args.max_recording_size, args.task) == (500 * 1024**2, "miniwob.click-test")
+    assert make_parser().parse_args(["serve", "--max-sessions", "4"]).max_sessions == 4
+    monkeypatch.setenv("PALAESTRA_SERVER_REQUEST_TIMEOUT", "two minutes")
+    with pytest.raises(SystemExit):
+        make_parser().parse_args(["serve"])
+    assert "$PALAESTRA_SERVER_REQUEST_TIMEOUT='two minutes'" in capsys.readouterr().err
+
+
+def test_a_server_process_takes_its_settings_from_the_environment(tmp_path: Path) -> None:
+    port = free_port()
+    settings = {"PALAESTRA_SERVER_PORT": str(port), "PALAESTRA_SERVER_MAX_SESSIONS": "3"}
+    command = [sys.executable, "-m", "palaestra.cli", "serve"]
+    with (tmp_path / "serve.log").open("w") as sink:
+        proc = subprocess.Popen(command, stderr=sink, stdout=sink, env={**os.environ, **settings})
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            wait_for_health(http, proc)
+            assert http.get("/health").json()["max_sessions"] == 3
+    finally:
+        proc.terminate()
+        proc.wait(60)
