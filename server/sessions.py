@@ -216,8 +216,9 @@ class SessionManager:
     def owned_by(self, owner: str) -> list[Session]:
         return [s for s in self.sessions.values() if s.owner == owner]
 
-    async def close(self, owner: str, sid: str) -> None:
-        await self._discard(self.get(owner, sid), "closed by its client")
+    async def close(self, owner: str, sid: str, why: str = "closed by its client") -> None:
+        """Close ``owner``'s session ``sid``; ``why`` is what the log says of it."""
+        await self._discard(self.get(owner, sid), why)
 
     async def _discard(self, session: Session, why: str) -> None:
         if self.sessions.pop(session.id, None) is not None:

@@ -5,6 +5,8 @@ Real server on a loopback port, real HTTP, real Chromium behind it.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import subprocess
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websockets
 
 from palaestra.server.auth import TOKEN_VARIABLE, Auth
 from palaestra.server.run import ServerThread, free_port
@@ -48,13 +51,15 @@ def test_the_log_says_when_who_opened_each_session_and_why_it_closed(tmp_path: P
     token = "student-seven-secret-token"
     port = free_port()
     log_file = tmp_path / "serve.log"
-    command = [sys.executable, "-m", "palaestra.cli", "serve", "--port", str(port), "--idle-timeout", "1"]
+    command = [sys.executable, "-m", "palaestra.cli", "serve", "--port", str(port), "--idle-timeout", "5"]
     with log_file.open("w") as sink:
         proc = subprocess.Popen(command, stderr=sink, stdout=sink, env={**os.environ, TOKEN_VARIABLE: token})
     url = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as http:
             wait_for_health(http, proc)
+            # Each of these ends well within the idle timeout; only `idle` is left to reach it.
+            dropped = asyncio.run(open_and_drop_a_websocket_session(port, token))
             closed = http.post("/sessions", json=TASK).json()["id"]
             assert http.delete(f"/sessions/{closed}").status_code == 204
             idle = http.post("/sessions", json=TASK).json()["id"]
@@ -67,17 +72,29 @@ def test_the_log_says_when_who_opened_each_session_and_why_it_closed(tmp_path: P
     text = log_file.read_text()
     owner = Auth([token]).owner_of_token(token)
     lines = {
-        sid: [line for line in text.splitlines() if f"Session {sid} " in line] for sid in (closed, idle, left)
+        sid: [line for line in text.splitlines() if f"Session {sid} " in line]
+        for sid in (closed, idle, left, dropped)
     }
     opened = lines[closed][0]
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", opened), opened
     assert "opened: task miniwob.click-test" in opened and f"owner {owner}" in opened
     assert re.search(r"client 127\.0\.0\.1:\d+", opened), opened
     assert "closed: closed by its client" in lines[closed][1]
-    assert "closed: unused for more than 1 s (--idle-timeout)" in lines[idle][1]
+    assert "closed: unused for more than 5 s (--idle-timeout)" in lines[idle][1]
     assert "closed: the server is stopping" in lines[left][1]
+    assert "closed: its WebSocket closed" in lines[dropped][1]
     assert f"token 1 is {owner}" in text  # said once at the start, to tell the owners apart
     assert token not in text
+
+
+async def open_and_drop_a_websocket_session(port: int, token: str) -> str:
+    """An OpenEnv client that resets, then goes away without a word; the session's id."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws", additional_headers=headers) as ws:
+        await ws.send(json.dumps({"type": "reset", "data": {"task": "miniwob.click-test"}}))
+        await ws.recv()
+        await ws.send(json.dumps({"type": "state"}))
+        return str(json.loads(await ws.recv())["data"]["session_id"])
 
 
 def wait_for_health(http: httpx.Client, proc: subprocess.Popen[bytes]) -> None:
