@@ -32,7 +32,7 @@ from palaestra.errors import UnknownNameError
 from palaestra.server import api, openenv
 from palaestra.server.auth import Auth, AuthError
 from palaestra.server.config import ServerConfig
-from palaestra.server.http import BodyLimit, LoopbackHosts, SameOrigin, handle_error
+from palaestra.server.http import BodyLimit, ClientAddress, LoopbackHosts, SameOrigin, handle_error
 from palaestra.server.openapi import openapi_document
 from palaestra.server.sessions import EnvFactory, SessionError, SessionManager
 
@@ -107,6 +107,7 @@ def create_app(
 
     handlers = dict(EXCEPTION_HANDLERS)
     middleware = [
+        Middleware(ClientAddress),
         Middleware(SameOrigin, own_rules=tuple(mounted)),
         Middleware(BodyLimit, limit=config.max_body_bytes),
     ]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from palaestra.server.auth import TOKEN_VARIABLE
+from palaestra.server.auth import TOKEN_VARIABLE, Auth
 from palaestra.server.config import ServerConfig
 from palaestra.server.recordings import DEFAULT_RECORDING_SIZE, parse_size
 
@@ -46,6 +46,42 @@ def recording_flags(p: argparse.ArgumentParser, what: str) -> None:
     )  # fmt: skip
 
 
+#: The prefix of the environment variables that set `palaestra serve`'s flags (a service's unit
+#: file or container sets them): ``--max-sessions 8`` is ``PALAESTRA_SERVER_MAX_SESSIONS=8``.
+SERVE_VARIABLES = "PALAESTRA_SERVER_"
+
+
+def flags_from_environment(p: argparse.ArgumentParser, prefix: str) -> None:
+    """Let ``prefix`` + the flag's name (upper case, ``_`` for ``-``) set each of ``p``'s valued
+    flags but ``--token`` (which has its own variable); a flag given on the command line wins.
+
+    A variable's text becomes the flag's default, which argparse converts as it converts the flag
+    (so a bad value is refused as the flag's would be, its message naming the variable)."""
+    for action in p._actions:
+        if not action.option_strings or action.nargs == 0 or action.dest in ("help", "token"):
+            continue
+        name = prefix + action.dest.upper()
+        action.help = f"{action.help} [${name}]"
+        text = os.environ.get(name)
+        if text is not None:
+            action.default = text
+            action.type = _naming(action.type, name, text)
+
+
+def _naming(convert: Any, name: str, text: str) -> Callable[[str], Any]:
+    """``convert``, whose error, for the variable's own ``text``, names the variable it came from."""
+
+    def parse(value: str) -> Any:
+        try:
+            return convert(value) if convert is not None else value
+        except (ValueError, TypeError, argparse.ArgumentTypeError) as exc:
+            if value != text:
+                raise
+            raise argparse.ArgumentTypeError(f"${name}={text!r}: {exc or 'not a valid value'}") from None
+
+    return parse
+
+
 def _size(text: str) -> int:
     try:
         return parse_size(text)
@@ -72,6 +108,8 @@ def add_parsers(sub: Any, epilog: Callable[[Sequence[str]], str]) -> None:
     d = ServerConfig
     what = f"sessions open at once; more are refused with 503 (default: {d.max_sessions})"
     p.add_argument("--max-sessions", type=int, default=d.max_sessions, help=what)
+    what = "sessions one token may hold at once, so one client cannot take them all (default: 0, no cap)"
+    p.add_argument("--max-sessions-per-token", type=int, default=d.max_sessions_per_token, help=what)
     what = f"seconds a session may go unused before it is closed (default: {d.idle_timeout:g})"
     p.add_argument("--idle-timeout", type=float, default=d.idle_timeout, help=what)
     what = f"seconds one reset or step may take; the session is then closed (default: {d.request_timeout:g})"
@@ -79,6 +117,7 @@ def add_parsers(sub: Any, epilog: Callable[[Sequence[str]], str]) -> None:
     what = f"largest request body or WebSocket message, in bytes (default: {d.max_body_bytes})"
     p.add_argument("--max-body-bytes", type=int, default=ServerConfig.max_body_bytes, help=what)
     recording_flags(p, "record sessions that ask, under DIR")
+    flags_from_environment(p, SERVE_VARIABLES)
     what = "one task's environment as an MCP server (stdio, or --http)"
     p = sub.add_parser("mcp", help=what, epilog=epilog(EXAMPLES["mcp"]))
     p.add_argument("--task", required=True, help="a registered task id, e.g. miniwob.book-flight")
@@ -102,13 +141,18 @@ def cmd_serve(args: argparse.Namespace, extensions: Sequence[Extension] = ()) ->
     from palaestra.server.run import serve
 
     config = _config(
-        args, default_task=args.task, max_sessions=args.max_sessions, idle_timeout=args.idle_timeout,
+        args, default_task=args.task, max_sessions=args.max_sessions,
+        max_sessions_per_token=args.max_sessions_per_token, idle_timeout=args.idle_timeout,
         request_timeout=args.request_timeout, max_body_bytes=args.max_body_bytes,
         trajectories=args.trajectories, max_recording_bytes=args.max_recording_size,
     )  # fmt: skip
     print(
         f"palaestra: serving on http://{config.host}:{config.port} (OpenAPI: /openapi.json)", file=sys.stderr
     )
+    if config.tokens:  # the log names owners, never tokens: say which owner each token is
+        auth = Auth(config.tokens)
+        owners = ", ".join(f"token {i} is {auth.owner_of_token(t)}" for i, t in enumerate(config.tokens, 1))
+        print(f"palaestra: the log names each token's sessions by owner: {owners}", file=sys.stderr)
     serve(config, extensions)
     return 0
 

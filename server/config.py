@@ -31,6 +31,9 @@ class ServerConfig:
     #: Tokens accepted (each one's sessions are its own). Empty: no token needed (loopback only).
     tokens: tuple[str, ...] = ()
     max_sessions: int = 16
+    #: Sessions one token (one owner) may hold at once; 0: only ``max_sessions`` bounds them. On a
+    #: server several people share, one client that never closes its sessions cannot fill it.
+    max_sessions_per_token: int = 0
     #: Seconds a session may go unused before it is closed (its browser context with it).
     idle_timeout: float = 300.0
     #: Seconds one request (a reset, a step) may take before the server gives up on it.
@@ -55,6 +58,11 @@ class ServerConfig:
         """This configuration, after refusing what is unsafe or meaningless."""
         if self.max_sessions < 1:
             raise ConfigError(f"max_sessions must be at least 1, got {self.max_sessions}.")
+        if self.max_sessions_per_token < 0:
+            raise ConfigError(
+                "max_sessions_per_token must be 0 (no cap per token) or more, "
+                f"got {self.max_sessions_per_token}."
+            )
         for name in ("idle_timeout", "request_timeout", "step_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}.")

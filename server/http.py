@@ -21,7 +21,7 @@ from palaestra.config import ConfigError
 from palaestra.envs.views import ViewUnavailable
 from palaestra.errors import UnknownNameError
 from palaestra.server.auth import UNAUTHORIZED, AuthError
-from palaestra.server.sessions import SessionError
+from palaestra.server.sessions import CLIENT, SessionError
 from palaestra.server.wire import dumps
 
 if TYPE_CHECKING:
@@ -177,6 +177,25 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class ClientAddress:
+    """Note each request's client address (`palaestra.server.sessions.CLIENT`) while it is served,
+    so that what the sessions log says which client asked (a WebSocket: for as long as it is open)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if scope["type"] not in ("http", "websocket") or not client:
+            await self.app(scope, receive, send)
+            return
+        noted = CLIENT.set(f"{client[0]}:{client[1]}")
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CLIENT.reset(noted)
 
 
 class LoopbackHosts:

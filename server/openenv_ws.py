@@ -117,7 +117,7 @@ class _Connection:
         same = session is not None and session.task == task and same_views(session, views)
         same = same and session is not None and (session.record_root is not None) == record
         if session is None or not same or tuple(parts or session.asked_parts) != session.asked_parts:
-            await self.close()
+            await self.close("replaced: the client reset on another task, parts, views or record")
             session = await self.sessions.create(self.owner, task, parts=parts, views=views, record=record)
             self.session_id = session.id
             if gone is not None and gone.task == task:
@@ -144,11 +144,11 @@ class _Connection:
             )
         return self.sessions.get(self.owner, self.session_id)
 
-    async def close(self) -> None:
+    async def close(self, why: str) -> None:
         if self.session_id is not None:
             sid, self.session_id = self.session_id, None
             if sid in self.sessions.sessions:
-                await self.sessions.close(self.owner, sid)
+                await self.sessions.close(self.owner, sid, why)
 
 
 class _Unknown(Exception):
@@ -196,8 +196,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             await websocket.send_text(dumps(reply))
     except WebSocketDisconnect:
         pass
-    finally:
-        await conn.close()
+    finally:  # a client that vanished mid-step lands here too, once that step is over
+        await conn.close("its WebSocket closed")
     with contextlib.suppress(RuntimeError, WebSocketDisconnect):
         await websocket.close()
 

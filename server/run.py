@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import socket
 import threading
 import time
@@ -17,9 +18,13 @@ from palaestra.server.config import ServerConfig
 from palaestra.server.sessions import EnvFactory
 
 
-def uvicorn_config(app: Any, config: ServerConfig, *, log_level: str = "warning") -> uvicorn.Config:
+def uvicorn_config(
+    app: Any, config: ServerConfig, *, log_level: str = "warning", logs: dict[str, Any] | None = None
+) -> uvicorn.Config:
+    """uvicorn's settings for a server (``logs``: a logging configuration, else uvicorn's own)."""
     return uvicorn.Config(
         app,
+        log_config=logs if logs is not None else uvicorn.config.LOGGING_CONFIG,
         host=config.host,
         port=config.port,
         log_level=log_level,
@@ -31,10 +36,23 @@ def uvicorn_config(app: Any, config: ServerConfig, *, log_level: str = "warning"
     )
 
 
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging with the time on every line, and Palaestra's own loggers (sessions opened
+    and closed, with their owner and client) through the same handler: a server runs for days, and
+    a line without its time cannot be matched to a student's report."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
+        formatter["datefmt"] = "%Y-%m-%d %H:%M:%S"
+    config["loggers"]["palaestra"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    return dict(config)
+
+
 def serve(config: ServerConfig, extensions: Sequence[Extension] = (), *, log_level: str = "info") -> None:
     """Serve until interrupted (Ctrl-C closes every session and its browser context)."""
     app = create_app(config, extensions=extensions)
-    uvicorn.Server(uvicorn_config(app, config, log_level=log_level)).run()
+    settings = uvicorn_config(app, config, log_level=log_level, logs=log_config(log_level))
+    uvicorn.Server(settings).run()
 
 
 def free_port(host: str = "127.0.0.1") -> int:

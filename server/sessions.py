@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
 
@@ -51,6 +54,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+#: The address of the client whose request is being served (``host:port``, set for each request by
+#: `palaestra.server.http.ClientAddress`), so the log says who opened a session; "" off a request.
+CLIENT: ContextVar[str] = ContextVar("palaestra_client", default="")
 #: What a session computes unless told: all but the set-of-marks screenshot, which few clients read.
 DEFAULT_PARTS = ("axtree", "dom", "elements", "screenshot")
 EnvFactory = Callable[..., PalaestraEnv]
@@ -65,7 +72,7 @@ class SessionManager:
         self.sessions: dict[str, Session] = {}
         #: Sessions opened since the server started.
         self.opened = 0
-        self._creating = 0
+        self._creating: Counter[str] = Counter()  # sessions being built, by owner
         self._reaper: asyncio.Task[None] | None = None
         #: The cap on the recordings' total size, which every recorded session shares.
         self.recording_budget = (
@@ -91,7 +98,9 @@ class SessionManager:
     async def close_all(self) -> None:
         """Close every session (and its environment)."""
         open_sessions = list(self.sessions.values())
-        await asyncio.gather(*(self._discard(s) for s in open_sessions), return_exceptions=True)
+        await asyncio.gather(
+            *(self._discard(s, "the server is stopping") for s in open_sessions), return_exceptions=True
+        )
 
     async def _reap_forever(self) -> None:
         period = max(0.05, min(self.config.idle_timeout / 4, 5.0))
@@ -106,7 +115,8 @@ class SessionManager:
             s for s in self.sessions.values()
             if not s.busy and now - s.last_used > self.config.idle_timeout
         ]  # fmt: skip
-        await asyncio.gather(*(self._discard(s) for s in idle), return_exceptions=True)
+        why = f"unused for more than {self.config.idle_timeout:g} s (--idle-timeout)"
+        await asyncio.gather(*(self._discard(s, why) for s in idle), return_exceptions=True)
         return [s.id for s in idle]
 
     # -- sessions ---------------------------------------------------------------------------------
@@ -142,12 +152,8 @@ class SessionManager:
             )
         if record and self.recording_budget is not None:
             await asyncio.to_thread(self.recording_budget.check, "record")  # the first walks DIR
-        if len(self.sessions) + self._creating >= self.config.max_sessions:
-            raise CapacityError(
-                f"The server holds its maximum of {self.config.max_sessions} sessions; close one "
-                "(DELETE /sessions/{id}) or wait for idle ones to time out."
-            )
-        self._creating += 1
+        self._check_capacity(owner)
+        self._creating[owner] += 1
         try:
             obs_config = ObsConfig(
                 axtree="axtree" in chosen, dom="dom" in chosen, elements="elements" in chosen,
@@ -165,13 +171,41 @@ class SessionManager:
                 await env.aclose()
                 raise
         finally:
-            self._creating -= 1
+            self._creating[owner] -= 1
         if record:
             session.record_root = Path(self.config.trajectories, owner, sid)
             session.recording_budget = self.recording_budget
         self.sessions[sid] = session
         self.opened += 1
+        log.info(
+            "Session %s opened: task %s, owner %s, client %s%s (%d of %d open).", sid, task, owner,
+            CLIENT.get() or "in the server", ", recorded" if record else "", len(self.sessions),
+            self.config.max_sessions,
+        )  # fmt: skip
         return session
+
+    def _check_capacity(self, owner: str) -> None:
+        """Refuse a new session past the server's cap or its owner's (`CapacityError`, 503), naming
+        the flag that sets the cap and what the client can do."""
+        if len(self.sessions) + self._creating.total() >= self.config.max_sessions:
+            log.warning("Refused a session to owner %s, client %s: the server holds its maximum of %d.",
+                        owner, CLIENT.get() or "in the server", self.config.max_sessions)  # fmt: skip
+            raise CapacityError(
+                f"The server holds its maximum of {self.config.max_sessions} sessions (its operator sets "
+                "it: `palaestra serve --max-sessions`, `palaestra ui --max-live`); close one "
+                "(DELETE /sessions/{id}) or wait for idle ones to time out "
+                f"(--idle-timeout {self.config.idle_timeout:g} s)."
+            )
+        cap = self.config.max_sessions_per_token
+        if cap and len(self.owned_by(owner)) + self._creating[owner] >= cap:
+            log.warning("Refused a session to owner %s, client %s: it holds its maximum of %d.",
+                        owner, CLIENT.get() or "in the server", cap)  # fmt: skip
+            raise CapacityError(
+                f"Your token holds its maximum of {cap} open sessions (`palaestra serve "
+                "--max-sessions-per-token`); close one of yours (GET /sessions lists them, DELETE "
+                "/sessions/{id} closes one) or wait for idle ones to time out "
+                f"(--idle-timeout {self.config.idle_timeout:g} s)."
+            )
 
     def get(self, owner: str, sid: str) -> Session:
         session = self.sessions.get(sid)
@@ -182,11 +216,16 @@ class SessionManager:
     def owned_by(self, owner: str) -> list[Session]:
         return [s for s in self.sessions.values() if s.owner == owner]
 
-    async def close(self, owner: str, sid: str) -> None:
-        await self._discard(self.get(owner, sid))
+    async def close(self, owner: str, sid: str, why: str = "closed by its client") -> None:
+        """Close ``owner``'s session ``sid``; ``why`` is what the log says of it."""
+        await self._discard(self.get(owner, sid), why)
 
-    async def _discard(self, session: Session) -> None:
-        self.sessions.pop(session.id, None)
+    async def _discard(self, session: Session, why: str) -> None:
+        if self.sessions.pop(session.id, None) is not None:
+            log.info(
+                "Session %s closed: %s (task %s, owner %s, %d episode(s), %d step(s) in the last).",
+                session.id, why, session.task, session.owner, session.episodes, session.step_count,
+            )  # fmt: skip
         await session.close()
 
     async def run(self, session: Session, work: Callable[[], Awaitable[T]]) -> T:
@@ -206,12 +245,14 @@ class SessionManager:
                 except SessionError:
                     raise
                 except TimeoutError:
-                    await self._discard(session)
+                    why = f"a request took longer than {self.config.request_timeout:g} s (--request-timeout)"
+                    await self._discard(session, why)
                     raise RequestTimeout(
                         f"The request took longer than {self.config.request_timeout} s; "
                         f"session `{session.id}` was closed."
                     ) from None
                 except Exception as exc:  # the machinery's failure, said as such, not a bare 500
+                    log.warning("Session %s: the environment failed.", session.id, exc_info=True)
                     raise EnvironmentFailure(f"The environment failed: {type(exc).__name__}: {exc}") from exc
         finally:
             session.busy -= 1
