@@ -22,6 +22,8 @@ from palaestra.config import ConfigError
 from palaestra.redaction import REDACTED
 from palaestra.runs.agent_overrides import FLAG, AgentOverride, apply_overrides
 from palaestra.runs.store import RunStore
+from palaestra.runs.task_env import RECORD_KEY as TASK_ENV_KEY
+from palaestra.runs.task_env import rerun_env_notes
 
 #: Settings a rerun does not take from the record: where it writes, and what only the recorded
 #: run's resumption meant (run its errored episodes again).
@@ -57,6 +59,8 @@ def recorded_run_file(run: Path, overrides: Sequence[AgentOverride] = ()) -> dic
     recorded_agents = [_agent(entry) for entry in agents if isinstance(entry, dict)]
     values["agents"] = apply_overrides(recorded_agents, overrides, str(run))
     _refuse_withheld(values["agents"], run)
+    for note in rerun_env_notes(str(run), records[-1].get(TASK_ENV_KEY)):
+        print(note, file=sys.stderr)
     cwd = records[-1].get("cwd")
     if cwd and any(_relative_path(v) for a in values["agents"] for v in a["args"].values()):
         print(
