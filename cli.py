@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from palaestra.cli_parser import make_parser
-from palaestra.errors import PalaestraError, UnknownNameError
+from palaestra.errors import ConfigError, PalaestraError, UnknownNameError
 
 
 def _agents_from_flags(args: argparse.Namespace) -> list[Any]:
@@ -47,8 +47,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "rerun_errors": True if args.rerun_errors else None, "action_set": args.action_set,
         "trace": args.trace, "repeat_stop": args.repeat_stop, "parse_stop": args.parse_stop,
     }  # fmt: skip
+    overrides = _agent_overrides(args)
     config = build_run_config(
-        load_run_file(args.config) if args.config else None,
+        load_run_file(args.config, overrides) if args.config else None,
         settings_from_env(),
         flags,
         _agents_from_flags(args),
@@ -69,6 +70,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if result.interrupted:
         return 128 + result.signal  # as a shell reports a command a signal stopped: 130, 143
     return cmd_show(argparse.Namespace(run=config.settings.out, episodes=False))
+
+
+def _agent_overrides(args: argparse.Namespace) -> list[Any]:
+    """`--override-arg LABEL.KEY=VALUE`s, refused where they would change nothing (`runs.agent_overrides`)."""
+    from palaestra.runs.agent_overrides import FLAG, parse_overrides
+
+    overrides = parse_overrides(args.override_arg)
+    if overrides and not args.config:
+        raise ConfigError(
+            f"{FLAG} changes an agent of --config (a run directory or run file), and none is given: "
+            "give the argument with --agent-arg after its --agent."
+        )
+    if overrides and args.agents:
+        raise ConfigError(
+            f"{FLAG} changes an agent --config holds, but --agent replaces them all: leave --agent out "
+            "to keep the recorded agents, or give the argument with --agent-arg after its --agent."
+        )
+    return overrides
 
 
 def _export_webarena_sites(args: argparse.Namespace) -> dict[str, str]:

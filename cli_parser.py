@@ -208,6 +208,11 @@ def _eval_parser(sub: Any) -> None:
     arg_help = "an argument of the --agent before it, e.g. memory=DIR or model=NAME; repeat for several"
     a("--agent-arg", action=AgentAction, dest="agents", metavar="K=V", help=arg_help)
     a("--label", action="append", default=[], help="the name of each --agent in results, in order")
+    what = (
+        "with --config: set one argument of one of its agents, named by its label in that run "
+        "(as `palaestra show` lists it), e.g. generic.model=gpt-4o; repeat for several"
+    )
+    a("--override-arg", action="append", default=[], metavar="LABEL.KEY=VALUE", help=what)
     d = RunSettings()  # the defaults the help states are the ones a run uses
     a("--suite", help=f"the task suite of short task names (default: {d.suite})")
     a("--tasks", action="append", metavar="GLOBS", help="task names or globs; repeat or comma-separate")

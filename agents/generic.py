@@ -45,6 +45,7 @@ from palaestra.agents.generic_prompt import (
     system_text,
     vision_parts,
 )
+from palaestra.agents.generic_window import fitted_to_window
 from palaestra.agents.llm import (
     Completion,
     LLMAuthError,
@@ -90,6 +91,10 @@ class GenericConfig:
     #: The observation's budget in tokens; a longer one keeps the lines around the focused element.
     #: 0: no limit.
     obs_tokens: int = 6000
+    #: The model's window in tokens: the whole prompt is cut to leave `max_tokens` of it for the
+    #: answer before it is sent. 0: not known (only `obs_tokens` cuts; a refused prompt is sent
+    #: again shorter).
+    context_window: int = 0
     #: How many of the agent's last actions (with their errors) the prompt shows.
     history: int = 10
     #: Ask for step-by-step reasoning before the action (chain of thought).
@@ -119,10 +124,16 @@ class GenericConfig:
         check_own_cost_budget("generic", self)
         for name in (
             "obs_tokens", "history", "parse_retries", "max_retries", "backoff_max", "retry_after_max",
-            "timeout",
+            "timeout", "context_window",
         ):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ConfigError(f"generic: {name} must be 0 or more, got {getattr(self, name)}.")
+        if 0 < self.context_window <= self.max_tokens:
+            raise ConfigError(
+                f"generic: context_window={self.context_window} leaves no room for a prompt beside "
+                f"max_tokens={self.max_tokens} (the answer's room). Fix: the model's real window, or a "
+                "smaller max_tokens."
+            )
         endpoint = bool(self.model or self.base_url or endpoint_configured())
         if self.vision != "none" and not endpoint:
             raise ConfigError(
@@ -176,14 +187,26 @@ class GenericAgent(Agent):
     def build_messages(self, obs: Observation, shrink: int = 0) -> list[dict[str, Any]]:
         """The system message and this step's user message (text, then the image if any). Each
         ``shrink`` halves the observation (its budget, or its measured size when that is less) and
-        the history shown, after the model refused a prompt longer than its window."""
-        assert self.task is not None
-        config = self.config
-        page = page_text(obs, config.observation, self.counter.count)
+        the history shown, after the model refused a prompt longer than its window. Given the
+        model's ``context_window``, the observation (then the history) is cut until the whole
+        prompt's estimate leaves ``max_tokens`` for the answer (`agents.generic_window`)."""
+        config, count = self.config, self.counter.count
+        page = page_text(obs, config.observation, count)
         budget = config.obs_tokens
         if shrink:  # half of what was sent: the budget, or the page when that is shorter
-            size = self.counter.count(page)
+            size = count(page)
             budget = max(1, min(budget or size, size) >> shrink)
+        shown = config.history and max(1, config.history >> shrink)  # the last error always stays
+        room = config.context_window - config.max_tokens if config.context_window else 0
+        return fitted_to_window(lambda b, h: self._compose(obs, page, b, h), budget, shown, room, count)
+
+    def _compose(
+        self, obs: Observation, page: str, budget: int, shown: int
+    ) -> tuple[list[dict[str, Any]], str]:
+        """The messages with the observation within ``budget`` tokens and ``shown`` past actions,
+        and the observation's text as shown (page and marks)."""
+        assert self.task is not None
+        config = self.config
         focus = obs.get("focused_element", "")
         page = fit(page, budget, self.counter.count, focus=focus)
         marks, images = vision_parts(obs, config.vision, config.image_detail)
@@ -195,16 +218,16 @@ class GenericAgent(Agent):
         sections += [("Set-of-marks (the numbered boxes of the image)", marks)] if marks else []
         sections += [("Tools", obs["tools"])] if obs.get("tools") else []
         sections += [("Tool results", obs["tool_results"])] if obs.get("tool_results") else []
-        shown = config.history and max(1, config.history >> shrink)  # the last error always stays
         past = history_text(self.past, shown)
         sections.append(("Your past actions", past or "(none yet: this is the first step)"))
         sections.append(("Next", THINK if config.cot else JUST_ACT))
         text = "\n\n".join(f"# {title}\n{body}" for title, body in sections)
         content: str | list[dict[str, Any]] = [{"type": "text", "text": text}, *images] if images else text
-        return [
+        messages: list[dict[str, Any]] = [
             {"role": "system", "content": system_text(self.task.action_set)},
             {"role": "user", "content": content},
         ]
+        return messages, f"{page}\n{marks}"
 
     async def aact(self, obs: Observation) -> AgentStep:
         assert self.task is not None, "reset() before act()"

@@ -27,6 +27,7 @@ from palaestra.agents.llm.errors import (
 )
 from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
 from palaestra.agents.llm.retry_tally import RetryTally, tallying
+from palaestra.agents.llm.spend_tally import SpendTally, tallying_spend
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import VIEWS, ObsConfig, Observation
@@ -38,7 +39,7 @@ from palaestra.runs.episode_record import EpisodeRecorder, keep_evidence, take_v
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome
 from palaestra.runs.resources import keep_resources, take_resources
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
-from palaestra.runs.spending import add_step_counts
+from palaestra.runs.spending import add_step_counts, keep_unstepped_spend
 from palaestra.runs.step_count import StepCount
 from palaestra.runs.storage import STORAGE_ERROR, is_storage_failure
 from palaestra.runs.tracing import OFF, TRACE_FILE, keep_trace
@@ -118,12 +119,13 @@ class EpisodeWorker:
         started = time.perf_counter()
         env: PalaestraEnv | None = None
         retries = RetryTally()  # the model endpoint's retries (429, 5xx, timeouts) and their waits
+        spend = SpendTally()  # every charged call, a step that raised included
         try:
             agent = self._agent(a)
             env = self._env_or_unavailable(spec.task, agent.observation_parts())
             if self.settings.trace != OFF:
                 env.trace_next_episode(folder / TRACE_FILE)
-            with charging(self.ledger, a.config_hash), tallying(retries):
+            with charging(self.ledger, a.config_hash), tallying(retries), tallying_spend(spend):
                 await self._play(spec, agent, env, out, recorder)
             if self.settings.evidence and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
                 await keep_evidence(env, folder, out)
@@ -152,6 +154,7 @@ class EpisodeWorker:
                 out.error_message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
+        keep_unstepped_spend(out, spend)
         if retries.retries:  # the waits are in the agent's time: said so, so that it is not blamed
             out.extra["model_retries"] = retries.as_record()
         if env is not None and "resources" in out.extra:  # its reset reported figures: the latest

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.runs.store import RunStore
+from palaestra.runs.task_env import RECORD_KEY as TASK_ENV_KEY
 
 #: Packages whose versions change what a task is or how it is played (the rest: `packages`).
 TASK_PACKAGES = ("palaestra", "miniwob", "playwright", "gymnasium")
@@ -95,6 +96,7 @@ def provenance_notes(run_dirs: Sequence[str | Path]) -> list[str]:
         records = played_records(run)
         for aspect, shown in ASPECTS.items():
             values[aspect].append(" / ".join(dict.fromkeys(shown(r) for r in records)) or "not recorded")
+    values.update(_task_env_values([played_records(run) for run in run_dirs]))
     notes = []
     for aspect, shown_values in values.items():
         if len(set(shown_values)) > 1:
@@ -103,6 +105,25 @@ def provenance_notes(run_dirs: Sequence[str | Path]) -> list[str]:
                 f"Note: the runs differ in {aspect} ({listed}): their differences may be this one's."
             )
     return notes
+
+
+def _task_env_values(records_per_run: list[list[dict[str, Any]]]) -> dict[str, list[str]]:
+    """Per task-shaping variable (`runs.task_env`) any run set, each run's value; runs recorded
+    before the variables were kept are left out (nothing is known of theirs)."""
+    kept = [
+        [r[TASK_ENV_KEY] for r in records if isinstance(r.get(TASK_ENV_KEY), dict)]
+        for records in records_per_run
+    ]
+    if sum(1 for envs in kept if envs) < 2:
+        return {}
+    names = sorted({name for envs in kept for env in envs for name in env})
+    values: dict[str, list[str]] = {}
+    for name in names:
+        values[f"variable {name}"] = [
+            " / ".join(dict.fromkeys(str(env.get(name, "not set")) for env in envs)) or "not recorded"
+            for envs in kept
+        ]
+    return values
 
 
 def episode_differences(

@@ -24,6 +24,7 @@ from palaestra.runs.backends import Backend, error_outcome
 from palaestra.runs.ray_local import LocalRay
 from palaestra.runs.records import EpisodeOutcome
 from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
+from palaestra.runs.task_env import TASK_ENV
 
 
 class _ActorWorker:
@@ -89,13 +90,10 @@ def agent_modules(names: Sequence[str]) -> list[str]:
 
 #: What workers read from the environment that the driver's command line or user sets: WebArena's
 #: sites (`--site` travels in `PALAESTRA_WEBARENA_SITES`) and task files, and the other suites'
-#: data. A cluster's workers do not inherit the driver's environment, so without these an official
-#: task given `--site gitlab=...` ran on the stand-in there, silently. No secrets are among them.
-FORWARDED_ENV = (
-    "PALAESTRA_WEBARENA_SITES", "PALAESTRA_WEBARENA_TASKS", "PALAESTRA_WEBARENA_DATA",
-    "PALAESTRA_FUZZY_JUDGE", "PALAESTRA_SITE_TOOLS", "PALAESTRA_OSWORLD_TASKS", "PALAESTRA_OSWORLD_CACHE",
-    "PALAESTRA_OMNIACT", "PALAESTRA_OMNIACT_SPLIT", "PALAESTRA_OMNIACT_ELEMENTS", "PALAESTRA_SUITES",
-)  # fmt: skip
+#: data (`runs.task_env`, which the run's record keeps too). A cluster's workers do not inherit the
+#: driver's environment, so without these an official task given `--site gitlab=...` ran on the
+#: stand-in there, silently. No secrets are among them.
+FORWARDED_ENV = TASK_ENV
 
 
 def job_runtime_env(modules: Sequence[str]) -> dict[str, Any] | None:

@@ -46,6 +46,11 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+#: `EpisodeOutcome.extra`'s record of model calls paid for by a step that raised, hence in no step
+#: (`runs.spending.keep_unstepped_spend`); the episode's tokens and cost include it.
+UNSTEPPED_SPEND = "spent_outside_steps"
+
+
 @dataclass
 class StepRecord:
     index: int
@@ -98,12 +103,17 @@ class EpisodeOutcome:
 
     @property
     def tokens_in(self) -> int:
-        return sum(s.tokens_in for s in self.steps)
+        return sum(s.tokens_in for s in self.steps) + int(self._unstepped().get("tokens_in", 0))
 
     @property
     def tokens_out(self) -> int:
-        return sum(s.tokens_out for s in self.steps)
+        return sum(s.tokens_out for s in self.steps) + int(self._unstepped().get("tokens_out", 0))
 
     @property
     def cost(self) -> float:
-        return sum(s.cost for s in self.steps)
+        return sum(s.cost for s in self.steps) + float(self._unstepped().get("cost", 0.0))
+
+    def _unstepped(self) -> dict[str, Any]:
+        """Spending of a step that raised after paying for model calls (`runs.spending`)."""
+        spent = self.extra.get(UNSTEPPED_SPEND)
+        return spent if isinstance(spent, dict) else {}

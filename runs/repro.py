@@ -23,6 +23,8 @@ from palaestra.runs.provenance import machine_record
 from palaestra.runs.repro_agents import model_record, resolved_settings, side_packages
 from palaestra.runs.spec import RunConfig
 from palaestra.runs.task_digest import suite_digests
+from palaestra.runs.task_env import RECORD_KEY as TASK_ENV_KEY
+from palaestra.runs.task_env import task_env_record
 
 _PACKAGES = (
     "palaestra", "gymnasium", "playwright", "numpy", "openai", "miniwob", "faiss-cpu",
@@ -154,6 +156,7 @@ def reproducibility_record(config: RunConfig, argv: list[str] | None = None) -> 
         "agents": redact(agents),
         "seeds": config.seeds,
         "task_definitions": _task_definitions(config),
+        TASK_ENV_KEY: task_env_record(),  # the variables that change what the tasks are
         "packages": package_versions(),
         **(
             {"side_packages": side}

@@ -14,12 +14,16 @@ What cannot come back from the record is said, never guessed: secrets were redac
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from palaestra.config import ConfigError
 from palaestra.redaction import REDACTED
+from palaestra.runs.agent_overrides import FLAG, AgentOverride, apply_overrides
 from palaestra.runs.store import RunStore
+from palaestra.runs.task_env import RECORD_KEY as TASK_ENV_KEY
+from palaestra.runs.task_env import rerun_env_notes
 
 #: Settings a rerun does not take from the record: where it writes, and what only the recorded
 #: run's resumption meant (run its errored episodes again).
@@ -30,8 +34,9 @@ def is_run_directory(path: Path) -> bool:
     return path.is_dir() and (path / "results.sqlite").is_file()
 
 
-def recorded_run_file(run: Path) -> dict[str, Any]:
-    """The run-file values that play ``run`` again (see the module doc)."""
+def recorded_run_file(run: Path, overrides: Sequence[AgentOverride] = ()) -> dict[str, Any]:
+    """The run-file values that play ``run`` again (see the module doc), with ``overrides`` (one
+    argument of one recorded agent each, `runs.agent_overrides`) applied."""
     with RunStore(run, readonly=True) as store:
         episodes = store.episodes()
         invocations = [i for i in store.invocations() if isinstance(i.get("record"), dict)]
@@ -51,7 +56,11 @@ def recorded_run_file(run: Path) -> dict[str, Any]:
     if seeds:
         values["seeds"] = seeds
     agents = config.get("agents") or records[-1].get("agents") or []
-    values["agents"] = [_agent(entry, run) for entry in agents if isinstance(entry, dict)]
+    recorded_agents = [_agent(entry) for entry in agents if isinstance(entry, dict)]
+    values["agents"] = apply_overrides(recorded_agents, overrides, str(run))
+    _refuse_withheld(values["agents"], run)
+    for note in rerun_env_notes(str(run), records[-1].get(TASK_ENV_KEY)):
+        print(note, file=sys.stderr)
     cwd = records[-1].get("cwd")
     if cwd and any(_relative_path(v) for a in values["agents"] for v in a["args"].values()):
         print(
@@ -60,18 +69,25 @@ def recorded_run_file(run: Path) -> dict[str, Any]:
     return values
 
 
-def _agent(entry: dict[str, Any], run: Path) -> dict[str, Any]:
+def _agent(entry: dict[str, Any]) -> dict[str, Any]:
     recorded = entry.get("args") or []
     pairs = recorded.items() if isinstance(recorded, dict) else recorded
     args = {str(k): str(v) for k, v in pairs}
-    withheld = sorted(k for k, v in args.items() if REDACTED in v)
-    if withheld:
-        raise ConfigError(
-            f"{run} recorded agent `{entry.get('label')}` with {', '.join(withheld)} redacted (secrets "
-            "are never kept). Give its arguments again with --agent and --agent-arg, or put the secret in "
-            "the environment variable the agent reads instead of an argument."
-        )
     return {"name": entry["name"], "args": args, "label": entry.get("label") or ""}
+
+
+def _refuse_withheld(agents: list[dict[str, Any]], run: Path) -> None:
+    """A secret the record redacted and no override gave again cannot be played: said, not guessed."""
+    for agent in agents:
+        withheld = sorted(k for k, v in agent["args"].items() if REDACTED in str(v))
+        if withheld:
+            label = agent["label"] or agent["name"]
+            raise ConfigError(
+                f"{run} recorded agent `{label}` with {', '.join(withheld)} redacted (secrets are never "
+                f"kept). Give it again with {FLAG} {label}.{withheld[0]}=VALUE, or give the agents again "
+                "with --agent and --agent-arg, or put the secret in the environment variable the agent "
+                "reads instead of an argument."
+            )
 
 
 def _relative_path(value: str) -> bool:

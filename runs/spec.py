@@ -14,11 +14,14 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from palaestra.config import ConfigError, build_config, parse_assignments, parse_seeds
 from palaestra.errors import SuiteUnavailable, UnknownNameError
 from palaestra.redaction import is_secret_key
+
+if TYPE_CHECKING:
+    from palaestra.runs.agent_overrides import AgentOverride
 
 BACKENDS = ("local", "ray")
 #: What people write at a run file's top level for its agents, which belong in `[[agents]]` tables.
@@ -213,14 +216,23 @@ def _seedless(settings: RunSettings) -> bool:
     return bool(tasks) and not any(get_task_spec(task).seeded for task in tasks)
 
 
-def load_run_file(path: str | Path) -> dict[str, Any]:
+def load_run_file(path: str | Path, overrides: Sequence[AgentOverride] = ()) -> dict[str, Any]:
     """A run file's contents: TOML (`.toml`) or YAML (`.yaml`, `.yml`), or a run directory's
-    recorded configuration, to play it again (`runs.rerun`)."""
+    recorded configuration, to play it again (`runs.rerun`); ``overrides`` each change one
+    argument of one of its agents (`runs.agent_overrides`)."""
+    from palaestra.runs.agent_overrides import apply_overrides
     from palaestra.runs.rerun import is_run_directory, recorded_run_file
 
     path = Path(path)
     if is_run_directory(path):
-        return recorded_run_file(path)
+        return recorded_run_file(path, overrides)
+    values = _read_run_file(path)
+    if overrides:
+        values["agents"] = apply_overrides(values.get("agents") or [], overrides, str(path))
+    return values
+
+
+def _read_run_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"Run file {path} does not exist.")
     if path.suffix == ".toml":

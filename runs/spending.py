@@ -11,7 +11,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from palaestra.runs.records import UNSTEPPED_SPEND
+
+if TYPE_CHECKING:
+    from palaestra.agents.llm.spend_tally import SpendTally
+    from palaestra.runs.records import EpisodeOutcome
 
 #: Counts an agent's step may report in its ``extra`` (`AgentStep.charge`, the generic agent's
 #: shrinking), summed into the episode's ``extra`` by the runner.
@@ -26,6 +32,22 @@ def add_step_counts(episode_extra: MutableMapping[str, Any], step_extra: Mapping
             episode_extra[key] = int(episode_extra.get(key, 0)) + count
 
 
+def keep_unstepped_spend(out: EpisodeOutcome, tally: SpendTally) -> None:
+    """Keep with the episode what its model calls were charged beyond what its steps recorded: the
+    calls of a step that raised (a budget stop mid re-ask, ``context_length`` after paid re-sends, an
+    endpoint error after a paid answer). The episode's tokens and cost then match the ledger's."""
+    recorded_in = sum(s.tokens_in for s in out.steps)
+    recorded_out = sum(s.tokens_out for s in out.steps)
+    recorded_cost = sum(s.cost for s in out.steps)
+    missing_in = max(0, tally.tokens_in - recorded_in)
+    missing_out = max(0, tally.tokens_out - recorded_out)
+    missing_cost = max(0.0, tally.cost - recorded_cost)
+    if missing_in or missing_out or missing_cost > 1e-12:
+        out.extra[UNSTEPPED_SPEND] = {
+            "tokens_in": missing_in, "tokens_out": missing_out, "cost": round(missing_cost, 12),
+        }  # fmt: skip
+
+
 def format_spending(rows: list[dict[str, Any]]) -> str:
     """Per agent that called a model: tokens in and out, cost, and both per success, over every
     episode (an errored one spent too); "" when no agent spent anything."""
@@ -38,6 +60,11 @@ def format_spending(rows: list[dict[str, Any]]) -> str:
         tokens_out = sum(r["tokens_out"] or 0 for r in group)
         cost = sum(r["cost"] or 0.0 for r in group)
         counts = {key: sum(int(_extra(r).get(key) or 0) for r in group) for key in STEP_COUNTS}
+        unstepped = [_extra(r).get(UNSTEPPED_SPEND) for r in group]
+        unstepped_tokens = sum(
+            int(u.get("tokens_in", 0)) + int(u.get("tokens_out", 0)) for u in unstepped if isinstance(u, dict)
+        )
+        unstepped_episodes = sum(1 for u in unstepped if isinstance(u, dict))
         if not (tokens_in or tokens_out or cost or any(counts.values())):
             continue
         successes = sum(1 for r in group if r["status"] == "done" and r["success"])
@@ -56,6 +83,10 @@ def format_spending(rows: list[dict[str, Any]]) -> str:
             notes.append(f"{counts['cached_calls']:,} answers from the response cache (not counted)")
         if counts["context_shrinks"]:
             notes.append(f"{counts['context_shrinks']:,} prompts sent again shorter, past the model's window")
+        if unstepped_tokens:
+            episodes = f"{unstepped_episodes} episode" + ("s" if unstepped_episodes > 1 else "")
+            raised = f"{unstepped_tokens:,} tokens of steps that raised after paying ({episodes}; counted)"
+            notes.append(raised)
         if notes:
             lines.append(f"  {'':<{len(agent)}}  " + "; ".join(notes))
     if not lines:

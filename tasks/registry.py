@@ -238,6 +238,9 @@ def register_gymnasium_envs() -> None:
     import gymnasium as gym
     from gymnasium.envs import registration
 
+    from palaestra.tasks.gym_names import install_namespace_hint
+
+    install_namespace_hint()  # `miniwob.click-test` without `palaestra/`: the error names our id
     unversioned = {(s.namespace, s.name): s.version is None for s in gym.registry.values()}
     for spec in all_tasks().values():
         if spec.gym_id in gym.registry:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BudgetExceeded
+from .spend_tally import note_spend
 from .usage import Budget, Usage
 
 LEDGER_FILE = "llm_spend.sqlite"
@@ -132,6 +133,7 @@ class LedgerBudget(Budget):
             )
 
     def charge(self, input_tokens: int, output_tokens: int, cost: float) -> None:
+        note_spend(input_tokens, output_tokens, cost)  # the playing episode's tally (`spend_tally`)
         self.ledger.charge(self.scope, input_tokens, output_tokens, cost)
 
 

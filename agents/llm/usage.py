@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from .config import LLMConfig
 from .errors import BudgetExceeded
+from .spend_tally import note_spend
 
 
 @dataclass
@@ -93,5 +94,6 @@ class Budget:
             )
 
     def charge(self, input_tokens: int, output_tokens: int, cost: float) -> None:
+        note_spend(input_tokens, output_tokens, cost)  # the playing episode's tally, if any
         with self._lock:
             self._spent.add(input_tokens, output_tokens, cost)

@@ -19,7 +19,7 @@ from palaestra.cli import main
 from palaestra.envs import BrowserEnv
 from palaestra.runs.results import load_rows
 from palaestra.testing import ScriptedLLMServer, ScriptRequest, context_length_exceeded, reply_text
-from palaestra.testing.script import Answer
+from palaestra.testing.script import Answer, content_text
 from palaestra.testing.wire import prompt_tokens
 
 from .scripted_models import SmallWindow
@@ -104,3 +104,52 @@ def test_answers_from_the_cache_are_marked_and_not_counted_as_spending(
     assert (again["tokens_in"], again["tokens_out"], again["cost"]) == (0, 0, 0)
     steps = (tmp_path / "again").rglob("*.jsonl")
     assert any('"cached_calls": 1' in path.read_text(encoding="utf-8") for path in steps)
+
+
+def bpe_like_tokens(request: ScriptRequest) -> int:
+    """A chat model's count, as English BPE tokenizers come out: about four characters a token."""
+    return sum((len(content_text(m.get("content"))) + 3) // 4 for m in request.messages)
+
+
+def test_given_its_window_the_whole_prompt_is_fitted_before_anything_is_sent(
+    make_env: Callable[..., BrowserEnv], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    """With `context_window`, no request goes out longer than the window minus `max_tokens`, though
+    `obs_tokens` alone would have let the page through whole: the first prompt is not refused."""
+    window, answer_room = 1000, 50
+    refused: list[int] = []
+
+    def small_window(request: ScriptRequest) -> Answer:
+        size = bpe_like_tokens(request)
+        if size > window:
+            refused.append(size)
+            return context_length_exceeded(window, size)
+        return click_nothing(request)
+
+    server = make_llm_server(small_window)
+    env = make_env(TASK)
+    llm = LLMConfig(model="scripted-model", base_url=server.base_url, api_key="k", max_retries=0)
+    obs, _ = env.reset(seed=0)
+    agents = [
+        GenericAgent(
+            GenericConfig(obs_tokens=0, context_window=size, max_tokens=answer_room),
+            model=ChatModel(llm),
+            counter=WhitespaceTokenCounter(),
+        )
+        for size in (0, window + answer_room)  # the window not known, and known
+    ]
+    for agent in agents:
+        agent.reset(TaskInfo(goal=obs["goal"], action_set=env.action_set))
+    whole = agents[0].build_messages(obs)
+    assert sum((len(m["content"]) + 3) // 4 for m in whole) > window  # the page whole would not fit
+    agent = agents[1]
+    for _ in range(2):
+        step = agent.act(obs)  # type: ignore[arg-type]
+        assert step.action == "click('9999')" and "context_shrinks" not in step.extra
+        obs, *_ = env.step(step.action)
+    assert refused == [] and len(server.chat_requests) == 2
+    sizes = [bpe_like_tokens(r) for r in server.chat_requests]
+    assert window * 0.9 < max(sizes) <= window  # cut to fit, not to nothing
+    last = user_text(server.chat_requests[-1])
+    assert f"# Goal\n{obs['goal']}" in last and "lines below cut: the observation is limited to" in last
+    assert "1. click('9999')\n   error: " in last  # the history and its error kept
