@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 
@@ -59,11 +60,27 @@ CANDIDATES = 50
 RERANK_TOP_N = 10
 RERANK_TIMEOUT_S = 60.0
 
+_shared: SentenceTransformerEmbedder | None = None
+_sharing = threading.Lock()
+
+
+def shared_minilm() -> SentenceTransformerEmbedder:
+    """The embedder of every selector built without one, one per process. Each environment whose
+    task has tools builds a selector: with an embedder of its own, each loaded MiniLM again and
+    made its own int8 copy for the records (about 1 CPU-s an environment). Inference changes
+    neither the model nor the copy (`dense.quantized_model`), so sharing them gives the same vectors."""
+    global _shared
+    with _sharing:
+        if _shared is None:
+            _shared = SentenceTransformerEmbedder(num_threads=1)
+        return _shared
+
 
 class ApiSelector(ApiIndex):
     """Hybrid BM25 + dense retrieval over `ApiRecord`s, with pre-filters, priors, re-rank and abstain.
 
-    `embedder` defaults to all-MiniLM-L6-v2 (the exemplar memory's), loaded on first use. `prior`
+    `embedder` defaults to all-MiniLM-L6-v2 (the exemplar memory's), loaded on first use and shared
+    by every selector of the process built without one (`shared_minilm`). `prior`
     maps a record key to a success rate in [0, 1] (e.g. from a feedback store). `abstain` defaults
     to the BFCL-tuned `AbstainPolicy()`; pass `AbstainPolicy(cut=float("-inf"))` to never abstain.
     `ranker` re-scores the fused candidates (e.g. `learned.BFCL_RANKER`, opt-in); None keeps the
@@ -97,7 +114,7 @@ class ApiSelector(ApiIndex):
         quantize_records: bool = True,
         generate_examples: bool = False,
     ) -> None:
-        self.embedder = embedder if embedder is not None else SentenceTransformerEmbedder(num_threads=1)
+        self.embedder = embedder if embedder is not None else shared_minilm()
         self.weights = weights or FusionWeights()
         self.abstain = abstain or AbstainPolicy()
         self.reranker, self.ranker, self.prior, self.judge = reranker, ranker, prior, judge

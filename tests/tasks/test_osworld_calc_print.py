@@ -6,6 +6,7 @@ and the rule reads the CSV lying beside it, named after the workbook and the she
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -68,15 +69,26 @@ def task_file(tmp_path: Path, gives: list[int] | None = None, ignore_case: bool 
     return path
 
 
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The gold workbook and its print, made once for the module: each print starts LibreOffice
+    (3-8 s, the most with a new profile), and the tests only read them. The folder also holds the
+    LibreOffice profile that printed them, which the tests' own prints use."""
+    folder = tmp_path_factory.mktemp("printed")
+    print_to_csv(workbook(folder / "ids_gold.xlsx", ROWS), folder / "profile")
+    return folder
+
+
 @pytest.fixture
-def gold(tmp_path: Path) -> Path:
+def gold(tmp_path: Path, printed: Path) -> Path:
+    """The gold workbook and its print in the test's ``files`` folder, where its task looks."""
     (tmp_path / "files").mkdir()
-    book = workbook(tmp_path / "files" / "ids_gold.xlsx", ROWS)
-    print_to_csv(book, tmp_path / "profile")
-    return book
+    for name in ("ids_gold.xlsx", "ids_gold-Sheet1.csv"):
+        shutil.copy(printed / name, tmp_path / "files" / name)
+    return tmp_path / "files" / "ids_gold.xlsx"
 
 
-def test_the_workbooks_print_is_compared_line_by_line(tmp_path: Path, gold: Path) -> None:
+def test_the_workbooks_print_is_compared_line_by_line(tmp_path: Path, gold: Path, printed: Path) -> None:
     assert (gold.parent / "ids_gold-Sheet1.csv").read_text().startswith("Old ID,New 7 Digit ID")
     task = load_task(task_file(tmp_path))
     home = tmp_path / "home"
@@ -85,10 +97,10 @@ def test_the_workbooks_print_is_compared_line_by_line(tmp_path: Path, gold: Path
     assert task.evaluate(outcome).reward == 0.0  # no result workbook
     book = workbook(home / "ids.xlsx", ROWS)
     assert task.evaluate(outcome).reward == 0.0  # the workbook, but not its print
-    print_to_csv(book, tmp_path / "profile")
+    print_to_csv(book, printed / "profile")
     assert task.evaluate(outcome).reward == 1.0
     workbook(home / "ids.xlsx", [*ROWS[:2], [4567, "4567"]])  # a number left unpadded
-    print_to_csv(book, tmp_path / "profile")
+    print_to_csv(book, printed / "profile")
     assert task.evaluate(outcome).reward == 0.0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
+from typing import Any
 
 import psutil
 import pytest
@@ -30,6 +31,17 @@ def env() -> Iterator[DesktopEnv]:
     shared = DesktopEnv(VSCODE["vscode-line-length"])
     yield shared
     shared.close()
+
+
+@pytest.fixture(scope="module")
+def started(env: DesktopEnv) -> dict[str, Any]:
+    """The first observation of one vscode-line-length episode, shared by the tests that only look
+    at a freshly started workbench and its server: a VS Code reset is this module's costliest step
+    (5-10 s), and neither test acts on anything the other checks (the workbench test clicks a tab
+    of its own; the server test reads processes, the loopback and the runtime folder)."""
+    env.task = VSCODE["vscode-line-length"]
+    obs, _info = env.reset(seed=0)
+    return obs
 
 
 def episode_processes(env: DesktopEnv) -> list[psutil.Process]:
@@ -55,9 +67,8 @@ def test_the_vscode_tasks() -> None:
     ]
 
 
-def test_the_workbench_starts_quietly_at_osworlds_paths(env: DesktopEnv) -> None:
-    env.task = VSCODE["vscode-line-length"]
-    obs, _info = env.reset(seed=0)
+def test_the_workbench_starts_quietly_at_osworlds_paths(env: DesktopEnv, started: dict[str, Any]) -> None:
+    obs = started
     assert obs["focused_window"] == "Visual Studio Code"  # no welcome page or walkthrough open
     assert find(obs, "section", "Editor Group 1 (empty)")
     home = env._home
@@ -71,9 +82,7 @@ def test_the_workbench_starts_quietly_at_osworlds_paths(env: DesktopEnv) -> None
     assert find(obs, "heading", "EXTENSIONS") and find(obs, "entry", "Search Extensions in Marketplace")
 
 
-def test_only_the_episode_reaches_its_server(env: DesktopEnv) -> None:
-    env.task = VSCODE["vscode-line-length"]
-    env.reset(seed=0)
+def test_only_the_episode_reaches_its_server(env: DesktopEnv, started: dict[str, Any]) -> None:
     [server] = [p for p in episode_processes(env) if command_line(p)[:1] == ["node"]]
     argv = server.cmdline()  # any local user may read it: the port, but no password
     assert not any("password=" in a or "PASSWORD" in a for a in argv), argv
