@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 import mss
-from Xlib import XK, X, display
+from Xlib import XK, X, display, error
 from Xlib.error import XError
 from Xlib.ext import damage, xtest
 
@@ -121,17 +121,39 @@ def keysym_for(key: str) -> int:
     return int(keysym)
 
 
+def open_display(display_name: str) -> display.Display:
+    """A python-xlib connection whose X errors arrive as `XError`s.
+
+    python-xlib's RandR module registers its three error classes at codes 0-2 instead of after the
+    extension's first error code, so on a server with RandR (Xvfb has it) core `BadRequest` (1) and
+    `BadValue` (2) replies are parsed by classes that cannot parse them: the reply parser itself then
+    fails with ``AttributeError: 'BadRRModeError' object has no attribute 'sequence_number'``,
+    which nothing expecting an `XError` catches. A window's title that changes between the two reads
+    of `get_full_property` (VS Code renames its window while it loads) is such a `BadValue`: it
+    failed a whole reset. The core classes are put back; RandR's own errors, which we never ask
+    for, are parsed as plain `XError`s.
+    """
+    connection = display.Display(display_name)
+    classes = connection.display.error_classes
+    for code in (0, 1, 2):
+        if code in error.xerror_class:
+            classes[code] = error.xerror_class[code]
+        else:
+            classes.pop(code, None)
+    return connection
+
+
 class XSession:
     """Input, windows, screenshots and settling on one display."""
 
     def __init__(self, display_name: str) -> None:
-        self.d = display.Display(display_name)
+        self.d = open_display(display_name)
         self.screen = self.d.screen()
         self.root = self.screen.root
         self.width, self.height = self.screen.width_in_pixels, self.screen.height_in_pixels
         self.d.damage_query_version()
         self.damage = self.root.damage_create(damage.DamageReportNonEmpty)
-        self.grabber = mss.mss(display=display_name)
+        self.grabber = mss.MSS(display=display_name)
         self._spare = self._find_spare_keycode()
         self.held: set[int] = set()
         self._last_key = (0, 0.0)  # keycode and when it was released
