@@ -41,7 +41,7 @@ page("runs", async (view) => {
 page("run", async (view, params) => {
   const runId = params.get("run");
   const run = await api("run?run=" + encodeURIComponent(runId));
-  const filters = {agent: params.get("agent") || "", task: params.get("task") || "", result: params.get("result") || "", error: params.get("error") || ""};
+  const filters = {agent: params.get("agent") || "", task: params.get("task") || "", result: params.get("result") || "", error: params.get("error") || "", why: params.get("why") || ""};
   const options = (field) => [...new Set(run.episodes.map((e) => e[field]).filter(Boolean))].sort();
   const select = (name, label, values) => {
     const el = h("select", {name, "aria-label": label, onchange: () => { filters[name] = el.value; apply(); }},
@@ -49,11 +49,13 @@ page("run", async (view, params) => {
     el.value = filters[name];
     return el;
   };
-  const rows = run.episodes.map((e) => h("tr", {dataset: {href: link("episode", {run: runId, key: e.key}), agent: e.agent, task: e.task, result: e.result, error: e.error_kind || ""}},
+  // A failed episode opens where it went wrong (its first failed action, or where a repeat starts).
+  const opens = (e) => link("episode", {run: runId, key: e.key, step: e.first_step});
+  const rows = run.episodes.map((e) => h("tr", {dataset: {href: opens(e), agent: e.agent, task: e.task, result: e.result, error: e.error_kind || "", why: e.failure_kind || ""}},
     h("td", {}, e.agent, e.reference ? h("span", {class: "badge"}, "reference") : null), h("td", {}, e.task), h("td", {class: "num"}, e.seed),
-    h("td", {}, resultBadge(e.result, e.error_kind)), h("td", {class: "num"}, e.steps), h("td", {class: "num"}, num(e.reward)),
+    h("td", {}, resultBadge(e.result, e.error_kind), e.why ? h("div", {class: "why muted"}, e.why) : null), h("td", {class: "num"}, e.steps), h("td", {class: "num"}, num(e.reward)),
     h("td", {class: "num"}, num(e.elapsed_s, 1)), h("td", {class: "num"}, int((e.tokens_in || 0) + (e.tokens_out || 0))), h("td", {class: "num"}, num(e.cost, 4)),
-    h("td", {}, h("a", {href: link("episode", {run: runId, key: e.key}), class: "open"}, "open"),
+    h("td", {}, h("a", {href: opens(e), class: "open"}, e.first_step === null || e.first_step === undefined ? "open" : `open at step ${e.first_step}`),
       e.trace ? h("span", {class: "badge trace", title: "a Playwright trace was kept: the episode page offers it"}, "trace") : null)));
   const body = h("tbody", {}, rows);
   const counter = h("span", {class: "muted"});
@@ -62,7 +64,7 @@ page("run", async (view, params) => {
     for (const tr of rows) {
       const d = tr.dataset;
       tr.hidden = (filters.agent && d.agent !== filters.agent) || (filters.task && d.task !== filters.task) ||
-        (filters.result && d.result !== filters.result) || (filters.error && d.error !== filters.error);
+        (filters.result && d.result !== filters.result) || (filters.error && d.error !== filters.error) || (filters.why && d.why !== filters.why);
       if (!tr.hidden) shown += 1;
     }
     counter.textContent = `${shown} of ${rows.length} episodes`;
@@ -85,7 +87,7 @@ page("run", async (view, params) => {
     h("p", {class: "muted"}, "Errors are the infrastructure's fault and never count as failures."),
     h("h2", {}, "Episodes"),
     h("div", {class: "filters"}, select("agent", "agent", options("agent")), select("task", "task", options("task")),
-      select("result", "outcome", ["success", "failure", "step_limit", "error"]), select("error", "error kind", options("error_kind")), counter),
+      select("result", "outcome", ["success", "failure", "step_limit", "error"]), select("error", "error kind", options("error_kind")), select("why", "failure kind", options("failure_kind")), counter),
     h("table", {class: "episodes"}, h("thead", {}, h("tr", {}, ["agent", "task", "seed", "result", "steps", "reward", "s", "tokens", "cost", ""].map((x, i) => h("th", {class: [2, 4, 5, 6, 7, 8].includes(i) ? "num" : null}, x)))), body));
   apply();
   rowKeys(body, (tr) => { location.hash = tr.dataset.href; }, {f: ["Show failures only", () => { filters.result = "failure"; view.querySelector("select[name=result]").value = "failure"; apply(); }]});

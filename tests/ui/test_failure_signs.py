@@ -1,0 +1,97 @@
+"""A failed MiniWoB++ episode says why without being opened: its failed actions and its loops.
+
+MiniWoB++'s evaluator gives no reason, so `palaestra show` listed such failures as bare
+`step_limit` lines, and the UI's episode list showed only "✗ step limit": a researcher opened every
+episode to find the model writing an action on a missing element, or scrolling forever. Now both
+say it in a line, the UI filters episodes by that kind, and links open the episode at the step
+where it starts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+from ui_support import ServedUi, person_at
+
+from palaestra.cli import main
+from palaestra.server import ServerConfig
+from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text
+from palaestra.testing.script import Answer
+from palaestra.ui import UiRoots
+from palaestra.ui.links import episode_link
+
+#: Per goal, the actions the scripted model answers in turn: a fine first step, then the failure.
+ANSWERS = {
+    "Click the button": ["scroll(0, 100)", "click('999')", "click('999')", "click('999')"],
+    "into the text field": ["noop()", "scroll(0, 100)", "scroll(0, 100)", "scroll(0, 100)"],
+}
+BAD_CLICK, LOOP = "generic|miniwob.click-test|0", "generic|miniwob.enter-text|0"
+
+
+class TwoFailures:
+    """Answers each goal's actions in order (the goal is in every prompt the generic agent sends)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def __call__(self, request: ScriptRequest) -> Answer:
+        text = "\n".join(str(m.get("content")) for m in request.messages)
+        goal = next(g for g in ANSWERS if g in text)
+        action = ANSWERS[goal][min(self.calls[goal], len(ANSWERS[goal]) - 1)]
+        self.calls[goal] += 1
+        return reply_text(f"```\n{action}\n```")
+
+
+@pytest.fixture(scope="module")
+def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    run = tmp_path_factory.mktemp("signs") / "run"
+    with ScriptedLLMServer(TwoFailures()) as llm:
+        assert main(["eval", "--agent", "generic", "--agent-arg", "model=scripted-model",
+                     "--agent-arg", f"base_url={llm.base_url}", "--tasks", "click-test,enter-text",
+                     "--seeds", "0", "--workers", "1", "--max-steps", "4", "--episode-timeout", "90",
+                     "--out", str(run)]) == 0  # fmt: skip
+    yield run
+
+
+def test_show_says_why_a_failure_failed_and_links_the_step_where_it_starts(
+    failing_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["show", str(failing_run)]) == 0
+    shown = capsys.readouterr().out.split("Failed and errored episodes")[1]
+    lines = shown.splitlines()
+    bad_click = lines.index(next(line for line in lines if BAD_CLICK.split("|")[1] in line))
+    assert lines[bad_click].endswith(episode_link(failing_run, BAD_CLICK, 1))
+    assert re.match(
+        r"\s+3 of 4 actions failed, first at step 1: .*999.*; the same action 3 times from step 1: "
+        r"click\('999'\)",
+        lines[bad_click + 1],
+    ), lines[bad_click + 1]
+    loop = lines.index(next(line for line in lines if LOOP.split("|")[1] in line))
+    assert lines[loop].endswith(episode_link(failing_run, LOOP, 1))
+    assert lines[loop + 1].strip() == "the same action 3 times from step 1: scroll(0, 100)"
+
+
+def test_the_ui_lists_why_filters_by_failure_kind_and_opens_where_it_went_wrong(
+    failing_run: Path, browser: Browser, tmp_path: Path
+) -> None:
+    roots = UiRoots.of([failing_run.parent], [])
+    with ServedUi(roots, ServerConfig(max_sessions=1)) as ui, person_at(browser, ui.url, tmp_path) as person:
+        page = person.open(f"#/run?run={failing_run}")
+        rows = page.locator("table.episodes tbody tr")
+        expect(rows).to_have_count(2)
+        expect(rows.filter(has_text="click-test").locator(".why")).to_contain_text(
+            "3 of 4 actions failed, first at step 1"
+        )
+        page.locator("select[name=why]").select_option("repeated action")
+        expect(rows.locator("visible=true")).to_have_count(1)
+        shown = rows.locator("visible=true")
+        expect(shown.locator(".why")).to_have_text("the same action 3 times from step 1: scroll(0, 100)")
+        shown.get_by_role("link", name="open at step 1").click()
+        expect(page.locator("h1")).to_contain_text("miniwob.enter-text · seed 0")
+        expect(page.locator(".timeline .chip.current")).to_have_text("1")
+        person.check_clean()
