@@ -47,13 +47,14 @@ page("episode", async (view, params) => {
       elements: rec ? rec.elements : [], acted: step ? step.parsed.targets : [], points: step ? step.parsed.points : [], showBoxes,
     }) : null;
     currentShot = shot;
-    const seen = ep.observed === "before" ? (isFinal ? "The page after the last action." : `The page the agent acted on at step ${at}.`)
+    const seen = ep.observed === "before" ? (isFinal ? (ep.steps.length ? "The page after the last action." : "The page at reset: the episode ended before its first action.") : `The page the agent acted on at step ${at}.`)
       : `Recorded after step ${at} (an older run: it recorded each page after its action).`;
     fill(stage,
       h("div", {class: "columns"},
         h("div", {class: "left"}, h("p", {class: "muted"}, seen),
           shot ? shot.root : h("p", {class: "muted"}, "No screenshot recorded."),
-          rec && rec.url ? h("p", {class: "url"}, rec.url) : null,
+          rec && rec.url ? h("p", {class: "url"}, rec.url, rec.shown_url && rec.shown_url !== rec.url
+            ? h("span", {class: "hidden-from-agent"}, ` (agents are shown “${rec.shown_url}”: the path names the task)`) : null) : null,
           shot ? h("label", {class: "toggle"}, h("input", {type: "checkbox", checked: showBoxes, onchange: () => { showBoxes = !showBoxes; sessionStorage.setItem("episode-boxes", showBoxes ? "on" : "off"); shot.toggleBoxes(); }}), " element boxes (b)") : null),
         h("div", {class: "right"}, step ? stepFacts(step, at) : h("h2", {}, "Final page"), tabs(step, obs))));
     keys(pageKeys());
@@ -83,7 +84,9 @@ page("episode", async (view, params) => {
       () => (rec.elements && rec.elements.length ? table(["id", "tag", "role", "name / text", "box", "flags"], rec.elements.map((el) => [el.id, el.tag, el.role, el.name || el.text, el.bbox.map((v) => Math.round(v)).join(", "), [el.clickable ? "clickable" : "", el.editable ? "editable" : "", el.focused ? "focused" : "", el.checked ? "checked" : ""].filter(Boolean).join(" ")])) : h("p", {class: "muted"}, "No element records.")),
       () => h("div", {}, pre(rec.tools || "(this task offers no tools)"), rec.tool_results ? details("Tool results", pre(rec.tool_results), true) : null),
       () => diff(obs.diff),
-      () => h("div", {}, obs.problem ? h("p", {class: "error"}, obs.problem) : null, pre(obs.text || "(not recorded)", "tree")),
+      () => h("div", {}, obs.problem ? h("p", {class: "error"}, obs.problem) : null,
+        h("p", {class: "muted"}, "The environment's observation as recorded, its page address included; what the model was sent is under Prompt & answer."),
+        pre(obs.text || "(not recorded)", "tree")),
     ];
     const panel = h("div", {class: "tab-panel", role: "tabpanel"});
     const buttons = TABS.map((name, i) => h("button", {type: "button", role: "tab", class: "tab", onclick: () => select(i)}, `${i + 1} ${name}`));

@@ -1,10 +1,12 @@
-"""A failed MiniWoB++ episode says why without being opened: its failed actions and its loops.
+"""Debugging a run's failures: a failed MiniWoB++ episode says why without being opened (its failed
+actions, its loops), and its page does not pass off what the agent never saw as its input.
 
 MiniWoB++'s evaluator gives no reason, so `palaestra show` listed such failures as bare
 `step_limit` lines, and the UI's episode list showed only "✗ step limit": a researcher opened every
 episode to find the model writing an action on a missing element, or scrolling forever. Now both
 say it in a line, the UI filters episodes by that kind, and links open the episode at the step
-where it starts.
+where it starts. The episode page showed a MiniWoB++ page's `file://` address, which names the
+task, under "the page the agent acted on" with no word that agents are shown "(a local page)".
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ui_support import ServedUi, person_at
 
 from palaestra.cli import main
 from palaestra.server import ServerConfig
-from palaestra.testing import ScriptedLLMServer, ScriptRequest, reply_text
+from palaestra.testing import ScriptedLLMServer, ScriptRequest, context_length_exceeded, reply_text
 from palaestra.testing.script import Answer
 from palaestra.ui import UiRoots
 from palaestra.ui.links import episode_link
@@ -30,7 +32,10 @@ ANSWERS = {
     "Click the button": ["scroll(0, 100)", "click('999')", "click('999')", "click('999')"],
     "into the text field": ["noop()", "scroll(0, 100)", "scroll(0, 100)", "scroll(0, 100)"],
 }
+#: A goal whose prompt the model refuses as too long: the episode errors before its first action.
+TOO_LONG = "and click Submit"
 BAD_CLICK, LOOP = "generic|miniwob.click-test|0", "generic|miniwob.enter-text|0"
+REFUSED = "generic|miniwob.click-option|0"
 
 
 class TwoFailures:
@@ -41,6 +46,8 @@ class TwoFailures:
 
     def __call__(self, request: ScriptRequest) -> Answer:
         text = "\n".join(str(m.get("content")) for m in request.messages)
+        if TOO_LONG in text:
+            return context_length_exceeded(100, 5000)
         goal = next(g for g in ANSWERS if g in text)
         action = ANSWERS[goal][min(self.calls[goal], len(ANSWERS[goal]) - 1)]
         self.calls[goal] += 1
@@ -52,8 +59,9 @@ def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     run = tmp_path_factory.mktemp("signs") / "run"
     with ScriptedLLMServer(TwoFailures()) as llm:
         assert main(["eval", "--agent", "generic", "--agent-arg", "model=scripted-model",
-                     "--agent-arg", f"base_url={llm.base_url}", "--tasks", "click-test,enter-text",
-                     "--seeds", "0", "--workers", "1", "--max-steps", "4", "--episode-timeout", "90",
+                     "--agent-arg", f"base_url={llm.base_url}",
+                     "--tasks", "click-test,enter-text,click-option", "--seeds", "0",
+                     "--workers", "1", "--max-steps", "4", "--episode-timeout", "90",
                      "--out", str(run)]) == 0  # fmt: skip
     yield run
 
@@ -83,7 +91,7 @@ def test_the_ui_lists_why_filters_by_failure_kind_and_opens_where_it_went_wrong(
     with ServedUi(roots, ServerConfig(max_sessions=1)) as ui, person_at(browser, ui.url, tmp_path) as person:
         page = person.open(f"#/run?run={failing_run}")
         rows = page.locator("table.episodes tbody tr")
-        expect(rows).to_have_count(2)
+        expect(rows).to_have_count(3)
         expect(rows.filter(has_text="click-test").locator(".why")).to_contain_text(
             "3 of 4 actions failed, first at step 1"
         )
@@ -94,4 +102,28 @@ def test_the_ui_lists_why_filters_by_failure_kind_and_opens_where_it_went_wrong(
         shown.get_by_role("link", name="open at step 1").click()
         expect(page.locator("h1")).to_contain_text("miniwob.enter-text · seed 0")
         expect(page.locator(".timeline .chip.current")).to_have_text("1")
+        person.check_clean()
+
+
+def test_the_episode_page_says_what_the_agent_was_not_shown(
+    failing_run: Path, browser: Browser, tmp_path: Path
+) -> None:
+    roots = UiRoots.of([failing_run.parent], [])
+    with ServedUi(roots, ServerConfig(max_sessions=1)) as ui, person_at(browser, ui.url, tmp_path) as person:
+        page = person.open("#" + episode_link(failing_run, LOOP, 1).split("#", 1)[1])
+        address = page.locator("p.url")
+        expect(address).to_contain_text("miniwob/enter-text.html")
+        expect(address.locator(".hidden-from-agent")).to_contain_text("agents are shown “(a local page)”")
+        prompt = page.locator(".message")
+        expect(prompt.first).to_be_visible()
+        assert "enter-text.html" not in " ".join(
+            prompt.all_inner_texts()
+        )  # the model's input did not name it
+        page.get_by_role("tab", name="8 Text").click()
+        expect(page.locator(".tab-panel")).to_contain_text("what the model was sent is under Prompt & answer")
+
+        page = person.open("#" + episode_link(failing_run, REFUSED).split("#", 1)[1])
+        expect(
+            page.get_by_text("The page at reset: the episode ended before its first action.")
+        ).to_be_visible()
         person.check_clean()
