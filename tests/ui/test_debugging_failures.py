@@ -12,10 +12,13 @@ task, under "the page the agent acted on" with no word that agents are shown "(a
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 from ui_support import ServedUi, person_at
@@ -127,3 +130,55 @@ def test_the_episode_page_says_what_the_agent_was_not_shown(
             page.get_by_text("The page at reset: the episode ended before its first action.")
         ).to_be_visible()
         person.check_clean()
+
+
+def test_a_failed_episode_replays_live_to_a_step_and_a_person_takes_over(
+    failing_run: Path, browser: Browser, tmp_path: Path
+) -> None:
+    """From the looping episode's step 2, "Replay live" opens its task on its seed with its first two
+    actions taken again (the page the agent acted on at step 2); the person then solves it by hand."""
+    roots = UiRoots.of([failing_run.parent], [])
+    with ServedUi(roots, ServerConfig(max_sessions=1)) as ui, person_at(browser, ui.url, tmp_path) as person:
+        page = person.open("#" + episode_link(failing_run, LOOP, 2).split("#", 1)[1])
+        page.get_by_role("button", name="Replay live up to step 2").click()
+        expect(page.locator("h1")).to_have_text("miniwob.enter-text · seed 0")
+        note = page.locator("section.replay")
+        expect(note).to_contain_text(f"Replayed 2 of 2 recorded actions of {LOOP}")
+        expect(note).to_contain_text("Every replayed action ended as recorded.")
+        history = page.locator(".history tbody tr")
+        expect(history).to_have_count(2)
+        assert [history.nth(i).locator("td").nth(1).inner_text() for i in range(2)] == ["replay", "replay"]
+        assert history.nth(1).locator("code").inner_text() == "scroll(0, 100)"
+        page.locator("input[name=action]").fill("fill('17', 'Agustina')")
+        page.locator("input[name=action]").press("Enter")
+        expect(history).to_have_count(3)
+        page.locator("input[name=action]").fill("click('18')")
+        page.locator("input[name=action]").press("Enter")
+        expect(page.locator(".verdict")).to_contain_text("✓ success")
+        person.check_clean()
+
+
+def test_a_replay_names_the_first_step_that_did_not_end_as_recorded(
+    failing_run: Path, tmp_path: Path
+) -> None:
+    """The run as recorded elsewhere: step 2 of the bad-click episode recorded no error there, which
+    the replay here does not repeat; the replay says so, and refuses a step the episode never had."""
+    copy = tmp_path / "runs" / "copied"
+    shutil.copytree(failing_run, copy)
+    with sqlite3.connect(copy / "results.sqlite") as db:
+        db.execute("UPDATE steps SET error = '' WHERE episode = ? AND idx = 2", (BAD_CLICK,))
+    roots = UiRoots.of([tmp_path / "runs"], [])
+    with (
+        ServedUi(roots, ServerConfig(max_sessions=1)) as ui,
+        httpx.Client(base_url=ui.url, timeout=120) as http,
+    ):
+        replayed = http.post("api/live", json={"replay": {"run": str(copy), "key": BAD_CLICK}})
+        assert replayed.status_code == 200, replayed.text
+        replay = replayed.json()["replay"]
+        assert replay["asked"] == 4 and len(replay["steps"]) == 4 and replay["first_difference"] == 2
+        assert replay["steps"][2]["recorded_error"] == "" and "999" in replay["steps"][2]["error"]
+        http.post(f"api/live/{replayed.json()['id']}/close", json={})
+        beyond = http.post("api/live", json={"replay": {"run": str(copy), "key": BAD_CLICK, "steps": 9}})
+        assert beyond.status_code == 400 and "between 0 and 4" in beyond.json()["error"]
+        outside = http.post("api/live", json={"replay": {"run": str(failing_run), "key": BAD_CLICK}})
+        assert outside.status_code == 403

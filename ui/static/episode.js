@@ -1,6 +1,7 @@
 // The episode viewer: the step timeline; per step what the agent saw, what it answered, what that
 // parsed to and did, what it cost; the diff from the step before. j/k or arrows move between steps.
 import {api, details, fail, fill, go, h, int, keys, link, num, page, pre, resultBadge, table} from "./core.js";
+import {openLive} from "./live.js";
 import {screenshot} from "./shot.js";
 import {verdictSection} from "./verdict.js";
 
@@ -56,7 +57,7 @@ page("episode", async (view, params) => {
           rec && rec.url ? h("p", {class: "url"}, rec.url, rec.shown_url && rec.shown_url !== rec.url
             ? h("span", {class: "hidden-from-agent"}, ` (agents are shown “${rec.shown_url}”: the path names the task)`) : null) : null,
           shot ? h("label", {class: "toggle"}, h("input", {type: "checkbox", checked: showBoxes, onchange: () => { showBoxes = !showBoxes; sessionStorage.setItem("episode-boxes", showBoxes ? "on" : "off"); shot.toggleBoxes(); }}), " element boxes (b)") : null),
-        h("div", {class: "right"}, step ? stepFacts(step, at) : h("h2", {}, "Final page"), tabs(step, obs))));
+        h("div", {class: "right"}, step ? stepFacts(step, at) : [h("h2", {}, "Final page"), replayButton(ep.steps.length)], tabs(step, obs))));
     keys(pageKeys());
   }
 
@@ -71,7 +72,18 @@ page("episode", async (view, params) => {
         h("dt", {}, "Reward"), h("dd", {}, num(s.reward)),
         h("dt", {}, "Tokens"), h("dd", {}, `${int(s.tokens_in)} in · ${int(s.tokens_out)} out · cost ${num(s.cost, 4)}`),
         h("dt", {}, "Latency"), h("dd", {}, `agent ${num(s.agent_s, 3)} s · environment ${num(s.env_s, 3)} s · recording ${num(s.overhead_s, 3)} s`)),
-      s.messages.length ? h("p", {}, h("a", {class: "button", href: link("playground", {run: runId, key, step: i})}, "Open this prompt in the playground (p)")) : null);
+      s.messages.length ? h("p", {}, h("a", {class: "button", href: link("playground", {run: runId, key, step: i})}, "Open this prompt in the playground (p)")) : null,
+      replayButton(i));
+  }
+
+  // Reproduce: the task live on the episode's seed, its actions before step `i` taken again, so the
+  // page is the one the agent acted on at step `i`; then take over by hand or with an agent.
+  function replayButton(i) {
+    return h("p", {}, h("button", {type: "button", class: "replay", onclick: () => replayTo(i)}, `Replay live up to step ${i} (l)`));
+  }
+  async function replayTo(i) {
+    try { await openLive({replay: {run: runId, key, steps: i}}, `Replaying ${i} recorded actions live…`); }
+    catch (error) { fail(error); }
   }
 
   function tabs(step, obs) {
@@ -108,6 +120,7 @@ page("episode", async (view, params) => {
       b: ["Show or hide element boxes", () => stage.querySelector(".toggle input")?.click()],
       z: ["Zoom the screenshot (twice as large, or back)", () => currentShot?.toggleZoom()],
       p: ["Open the step's prompt in the playground", () => { if (ep.steps[at]) go("playground", {run: runId, key, step: at}); }],
+      l: ["Replay the episode live up to this step, to take over", () => replayTo(Math.min(at, ep.steps.length))],
       n: ["Next episode", () => ep.next_episode && go("episode", {run: runId, key: ep.next_episode})],
       N: ["Previous episode", () => ep.previous_episode && go("episode", {run: runId, key: ep.previous_episode})],
       u: ["Up to the run", () => go("run", {run: runId})],
