@@ -22,6 +22,7 @@ from palaestra.runs.results import agent_means, summarize
 from palaestra.runs.store import RunStore
 from palaestra.runs.tracing import trace_of
 from palaestra.ui.roots import UiRoots
+from palaestra.ui.unfinished import unfinished_episodes
 
 #: The columns of an episode row the Runs page shows and filters on.
 EPISODE_FIELDS = (
@@ -79,6 +80,8 @@ def run_detail(roots: UiRoots, path: Path) -> dict[str, Any]:
         ],
         "errors": _errors(episodes, attempts),
         "episodes": [_episode_row(path, e, signs.get(e["key"])) for e in episodes],
+        # Started, not recorded: playing now (a live run), or stopped during it (resuming replays it).
+        "unfinished": unfinished_episodes(path, episodes),
     }
 
 

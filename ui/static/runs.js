@@ -85,6 +85,7 @@ page("run", async (view, params) => {
       run.errors.map((e) => [e.kind, e.class, e.episodes, e.attempts, e.sample ? h("a", {href: link("episode", {run: runId, key: e.sample})}, e.sample) : "–"]), [2, 3])
       : h("p", {class: "ok"}, "No errors."),
     h("p", {class: "muted"}, "Errors are the infrastructure's fault and never count as failures."),
+    unfinished(run),
     h("h2", {}, "Episodes"),
     h("div", {class: "filters"}, select("agent", "agent", options("agent")), select("task", "task", options("task")),
       select("result", "outcome", ["success", "failure", "step_limit", "error"]), select("error", "error kind", options("error_kind")), select("why", "failure kind", options("failure_kind")), counter),
@@ -92,6 +93,20 @@ page("run", async (view, params) => {
   apply();
   rowKeys(body, (tr) => { location.hash = tr.dataset.href; }, {f: ["Show failures only", () => { filters.result = "failure"; view.querySelector("select[name=result]").value = "failure"; apply(); }]});
 });
+
+// Episodes started and not recorded (`ui/unfinished.py`): under way while the run runs, else cut
+// short when it stopped (a resume plays them again). Recorded ones are listed below once they end.
+function unfinished(run) {
+  const list = run.unfinished || [];
+  if (!list.length) return null;
+  const running = (run.invocations.at(-1) || {}).status === "running";
+  return h("section", {class: "unfinished"},
+    h("h2", {}, running ? `In progress (${list.length})` : `Unfinished (${list.length})`),
+    h("p", {class: "muted"}, running ? "Playing now: each is listed with the episodes once it ends. Reload to follow."
+      : "Started but not recorded: the run stopped during them; resuming it plays them again."),
+    table(["agent", "task", "seed", "steps so far", "last action", "its error"], list.map((e) => [e.agent, e.task, e.seed, e.steps,
+      e.last_action ? h("code", {}, e.last_action) : "–", e.last_error ? h("span", {class: "error"}, e.last_error) : ""]), [2, 3]));
+}
 
 function record(rec, invocations) {
   if (!rec || !Object.keys(rec).length) return h("p", {class: "muted"}, "No reproducibility record.");
