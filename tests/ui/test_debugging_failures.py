@@ -182,3 +182,21 @@ def test_a_replay_names_the_first_step_that_did_not_end_as_recorded(
         assert beyond.status_code == 400 and "between 0 and 4" in beyond.json()["error"]
         outside = http.post("api/live", json={"replay": {"run": str(failing_run), "key": BAD_CLICK}})
         assert outside.status_code == 403
+
+
+def test_the_run_page_does_not_blame_the_infrastructure_for_a_prompt_too_long(
+    failing_run: Path, browser: Browser, tmp_path: Path
+) -> None:
+    """The run page said every error was "the infrastructure's fault", beside a `context_length`
+    error classed permanent: the agent's prompt, which no resume fixes."""
+    roots = UiRoots.of([failing_run.parent], [])
+    with ServedUi(roots, ServerConfig(max_sessions=1)) as ui, person_at(browser, ui.url, tmp_path) as person:
+        page = person.open(f"#/run?run={failing_run}")
+        expect(page.locator("table", has_text="errored attempts").locator("tbody tr td").nth(1)).to_have_text(
+            "permanent"
+        )
+        said = page.locator("#error-classes")
+        expect(said).to_contain_text("a prompt longer than the model's window")
+        expect(said).to_contain_text("--rerun-errors")
+        assert "infrastructure's fault" not in page.locator("main").inner_text()
+        person.check_clean()

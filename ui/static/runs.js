@@ -26,7 +26,7 @@ page("runs", async (view) => {
   const body = h("tbody", {}, rows);
   fill(view,
     h("h1", {}, "Runs"),
-    runs.length ? h("p", {class: "muted"}, "Success is over finished episodes (± standard error); errored episodes are the infrastructure's and counted apart.")
+    runs.length ? h("p", {class: "muted"}, "Success is over finished episodes (± standard error); errored episodes are counted apart, never as failures.")
       : h("p", {class: "muted"}, "No run found under the UI's folders. Run `palaestra eval --out results/NAME`, then reload."),
     h("table", {class: "runs"},
       h("thead", {}, h("tr", {}, ["", "run", "episodes", "errored", "tasks", "success by agent", "status", "last ran"].map((x, i) => h("th", {class: [2, 3, 4].includes(i) ? "num" : null}, x)))),
@@ -84,7 +84,8 @@ page("run", async (view, params) => {
     run.errors.length ? table(["kind", "class", "episodes ended", "errored attempts", "sample"],
       run.errors.map((e) => [e.kind, e.class, e.episodes, e.attempts, e.sample ? h("a", {href: link("episode", {run: runId, key: e.sample})}, e.sample) : "–"]), [2, 3])
       : h("p", {class: "ok"}, "No errors."),
-    h("p", {class: "muted"}, "Errors are the infrastructure's fault and never count as failures."),
+    h("p", {class: "muted", id: "error-classes"}, "Errors never count as failures. Retryable ones are the infrastructure's (a browser or site crash, a timeout, a model endpoint down): resuming the run plays them again. "
+      + "Permanent ones are not fixed by retrying (an exception in the agent, a prompt longer than the model's window, a request the endpoint rejects): fix the cause, then run again with --rerun-errors."),
     unfinished(run),
     h("h2", {}, "Episodes"),
     h("div", {class: "filters"}, select("agent", "agent", options("agent")), select("task", "task", options("task")),
