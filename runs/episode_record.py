@@ -33,15 +33,26 @@ async def keep_evidence(env: PalaestraEnv, folder: Path, out: EpisodeOutcome) ->
         out.extra["evidence_error"] = f"{type(exc).__name__}: {exc}"
 
 
+#: The evaluator parts a site task's verdict scores (WebArena's evaluator kinds, on the self-hosted
+#: sites' templates), kept so that `palaestra show` and the UI name the check that failed.
+EVALUATOR_PARTS = ("string_match", "url_match", "program_html", "db_state")
+
+
 def take_verdict(out: EpisodeOutcome, info: dict[str, Any]) -> None:
     """The task's verdict into the outcome; WebArena's tasks add the paper's, the corrected and
-    Verified's columns, and why (`palaestra show`, the UI's episode page)."""
+    Verified's columns, and why (`palaestra show`, the UI's episode page). A site task without
+    columns keeps its evaluator parts' scores (`string_match 0`): without them a wrong answer on
+    a site was a bare "failure"."""
     out.success = bool(info.get("success"))
     verdict = info.get("task_info") or {}
     if verdict.get("columns"):
         out.extra["columns"] = verdict["columns"]
         keys = ("details", "errors", "verified", "stand_ins", "early_stop")
         out.extra["verdict"] = {k: verdict.get(k) for k in keys}
+        return
+    parts = {k: float(verdict[k]) for k in EVALUATOR_PARTS if isinstance(verdict.get(k), int | float)}
+    if parts:
+        out.extra["verdict"] = {"details": {"evaluator": parts}}
 
 
 class EpisodeRecorder:

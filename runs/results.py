@@ -16,7 +16,7 @@ from typing import Any
 
 from palaestra.runs.resources import TaskResources, task_resources
 from palaestra.runs.step_count import counted_answers
-from palaestra.runs.store import RunStore
+from palaestra.runs.store import DB_NAME, RunStore
 
 
 @dataclass
@@ -198,8 +198,10 @@ def format_episode_links(
 ) -> str:
     """Where to open the run and its episodes in `palaestra ui`: the first ``limit`` failed and
     errored episodes, or with ``every`` all episodes, each with its link (and the command that opens
-    its Playwright trace, when it recorded one: `--trace`)."""
-    from palaestra.runs.columns import episode_reason
+    its Playwright trace, when it recorded one: `--trace`). A failure whose evaluator gives no reason
+    (MiniWoB++) is explained by its steps (`runs.failure_signs`: failed actions, a repeated action),
+    and its link opens the episode at the step where that starts."""
+    from palaestra.runs.failure_signs import FailureSigns, signs_by_episode, why_it_failed
     from palaestra.runs.tracing import show_trace_command, trace_of
     from palaestra.ui.links import episode_link, run_link
 
@@ -207,14 +209,20 @@ def format_episode_links(
     chosen = rows if every else [r for r in rows if r["status"] == "error" or not r["success"]]
     if chosen:
         lines.append("Episodes:" if every else "Failed and errored episodes (--episodes lists every one):")
+    signs: dict[str, FailureSigns] = {}
+    if (Path(run_dir) / DB_NAME).is_file():
+        with RunStore(run_dir, readonly=True) as store:
+            signs = signs_by_episode(store.db, [r["key"] for r in chosen])
     for r in chosen if every else chosen[:limit]:
         if r["status"] == "error":
             ending = r["error_kind"] or "error"
         else:
             ending = "success" if r["success"] else r["outcome"] or "failure"
-        link = episode_link(run_dir, r["key"])
+        failed = r["status"] == "error" or not r["success"]
+        sign = signs.get(r["key"]) if failed else None
+        link = episode_link(run_dir, r["key"], sign.step if sign else None)
         lines.append(f"  {ending:<14} {r['agent']} {r['task']} seed {r['seed']}  {link}")
-        reason = episode_reason(r) if r["status"] == "error" or not r["success"] else ""
+        reason = why_it_failed(r, sign)
         if reason:  # what to fix, without opening the episode
             lines.append(f"  {'':<14} {reason}")
         trace = trace_of(run_dir, r.get("artifacts"))

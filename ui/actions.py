@@ -34,7 +34,34 @@ def recorded_action_set(settings: Any, task: str, desktop_figures: bool) -> Acti
             return get_action_set(named)
     spec = all_tasks().get(task)
     desktop = spec.env == DESKTOP_ENV if spec is not None else desktop_figures
-    return get_action_set("pyautogui") if desktop else RECORDED_ACTIONS
+    if desktop:
+        return get_action_set("pyautogui")
+    return (_task_action_set(spec.factory) if spec is not None else None) or RECORDED_ACTIONS
+
+
+def _task_action_set(factory: Any) -> ActionSet | None:
+    """The action set a browser task's class names (`Task.action_set`: MiniWoB++'s has no `goto`),
+    read from the class without building the task, with the tools' calls when the class offers
+    tools; None when the factory is a function (WebArena's) or names no known set. Parsing with
+    every browser action instead showed a `goto` on MiniWoB++ as parsed while the environment had
+    refused it, and listed actions the agent was never offered."""
+    from palaestra.errors import PluginError
+    from palaestra.tasks.base import Task
+    from palaestra.tasks.registry import resolve
+
+    try:
+        cls = resolve(factory, "task")
+    except PluginError:
+        return None
+    named = getattr(cls, "action_set", None) if isinstance(cls, type) else None
+    if not isinstance(named, str):
+        return None
+    try:
+        chosen = get_action_set(named)
+    except UnknownNameError:
+        return None
+    offers_tools = getattr(cls, "tools", Task.tools) is not Task.tools
+    return chosen.with_tools() if offers_tools and "call_api" not in chosen else chosen
 
 
 def describe_action(text: str, action_set: ActionSet | None = None) -> dict[str, Any]:

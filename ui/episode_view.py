@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.envs.actions import ActionSet
+from palaestra.envs.page_address import shown_url
 from palaestra.errors import PalaestraError
 from palaestra.runs.call_images import SUFFIXES, call_image
 from palaestra.runs.observations import load_observation, record_name
@@ -171,6 +172,9 @@ def _observation(folder: Path | None, name: str | None) -> dict[str, Any]:
         return out
     out["record"] = {
         "url": record.get("url", ""),
+        # The address as agents read it: a local page's path names its MiniWoB++ task, and agents
+        # are shown "(a local page)" instead (`envs.page_address`), so the page says so.
+        "shown_url": shown_url(str(record.get("url") or "")),
         "goal": record.get("goal", ""),
         "axtree": record.get("axtree", ""),
         "dom": record.get("dom", ""),

@@ -73,6 +73,8 @@ class LiveView:
     proposal_pending: bool = False
     #: The agent (and its arguments, as typed) chosen when the environment started, if any.
     chosen_agent: dict[str, Any] = field(default_factory=dict)
+    #: The run's episode this one replays, and how each replayed step compared (`ui.replay`).
+    replay: dict[str, Any] = field(default_factory=dict)
     version: int = 0
 
     def follow(self, session: Session) -> None:
@@ -140,6 +142,7 @@ class LiveView:
             "truncated": bool(last and last.truncated), "success": self.success, "error": error,
             "done": s.done, "steps": s.step_count, "history": self.history, "version": self.version,
             "action_set": s.env.action_set.name, "parts": list(s.parts), "agent": self.chosen_agent,
+            "replay": self.replay,
         }  # fmt: skip
 
     def screenshot_png(self) -> bytes:
@@ -231,6 +234,29 @@ class LiveSessions:
     async def step(self, view: LiveView, action: str, by: str) -> None:
         if by not in ACTORS:
             raise LiveError(f"`by` must be one of {', '.join(ACTORS)}, got {by!r}.")
+        await self.take(view, action, by)
+
+    async def replay(self, view: LiveView, run: str, key: str, steps: list[dict[str, Any]]) -> None:
+        """Take a recorded episode's actions again, each beside the error the run recorded for it;
+        stops early if the episode ends."""
+        from palaestra.ui.replay import REPLAY, compare_step
+
+        compared = []
+        for index, recorded in enumerate(steps):
+            if view.session.done:
+                break
+            await self.take(view, recorded["action"] or "noop()", REPLAY)
+            compared.append(compare_step(index, recorded, str(view.obs.get("last_action_error") or "")))
+        differs = next((c["index"] for c in compared if not c["same"]), None)
+        view.replay = {
+            "run": run,
+            "key": key,
+            "asked": len(steps),
+            "steps": compared,
+            "first_difference": differs,
+        }
+
+    async def take(self, view: LiveView, action: str, by: str) -> None:
         if not action.strip():
             raise LiveError("Type an action first, for example click('12').")
         session = view.session

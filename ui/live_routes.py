@@ -75,6 +75,8 @@ class LiveRoutes:
 
     async def live_open(self, request: Request) -> Any:
         body = await json_body(request)
+        if body.get("replay") is not None:
+            return await self._replay(request, as_mapping(body.get("replay")))
         task = str(body.get("task") or "").strip()
         if not task:
             raise RequestError("Pick a task to start.")
@@ -87,6 +89,19 @@ class LiveRoutes:
         if agent:  # the session's page offers it first, with the arguments as typed
             session.chosen_agent = {"agent": agent, "args": as_mapping(body.get("args"))}
         return session.state()
+
+    async def _replay(self, request: Request, asked: Mapping[str, Any]) -> Any:
+        """A run's episode opened live on its task and seed, its first ``steps`` actions taken again
+        (`ui.replay`): the page the agent acted on at that step, to take over from."""
+        from palaestra.ui.replay import recorded_actions
+
+        run = self.roots.run(str(asked.get("run") or ""))
+        key = str(asked.get("key") or "")
+        upto = None if asked.get("steps") is None else as_int(asked.get("steps"), "steps")
+        task, seed, steps = await asyncio.to_thread(recorded_actions, run, key, upto)
+        view = await self.sessions.open(self.owner(request), task, seed)
+        await self.sessions.replay(view, str(run), key, steps)
+        return view.state()
 
     def _agent_args(self, body: Mapping[str, Any]) -> dict[str, str]:
         args = {str(k): str(v) for k, v in as_mapping(body.get("args")).items() if str(v) != ""}

@@ -21,6 +21,7 @@ from typing import Any
 
 from palaestra.memory import Embedder, ExemplarMemory
 from palaestra.ui.live import AGENT, API, EDITED, PERSON, LiveError, LiveView
+from palaestra.ui.replay import REPLAY
 
 _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -34,7 +35,7 @@ def _lock(path: Path) -> threading.Lock:
 def source_of(view: LiveView) -> str:
     actors = {h["by"] for h in view.history}
     person = PERSON in actors or EDITED in actors
-    agent = AGENT in actors or EDITED in actors or API in actors
+    agent = AGENT in actors or EDITED in actors or API in actors or REPLAY in actors  # a run's agent's
     return "ui:person+agent" if person and agent else "ui:agent" if agent else "ui:person"
 
 

@@ -15,12 +15,14 @@ from typing import Any
 
 from palaestra.runs.compare import RESOURCE_LEGEND, compare_runs
 from palaestra.runs.compare_columns import ColumnComparison
+from palaestra.runs.failure_signs import FailureSigns, failure_kind, signs_by_episode, why_it_failed
 from palaestra.runs.records import PERMANENT_ERRORS, RETRYABLE_ERRORS
 from palaestra.runs.report_html import is_reference
 from palaestra.runs.results import agent_means, summarize
 from palaestra.runs.store import RunStore
 from palaestra.runs.tracing import trace_of
 from palaestra.ui.roots import UiRoots
+from palaestra.ui.unfinished import unfinished_episodes
 
 #: The columns of an episode row the Runs page shows and filters on.
 EPISODE_FIELDS = (
@@ -62,6 +64,7 @@ def run_detail(roots: UiRoots, path: Path) -> dict[str, Any]:
     with RunStore(path, readonly=True) as store:
         episodes, invocations = store.episodes(), store.invocations()
         attempts = [dict(r) for r in store.db.execute("SELECT episode, error_kind FROM attempts")]
+        signs = signs_by_episode(store.db, [e["key"] for e in episodes if result_of(e) != "success"])
     summaries = summarize(episodes)
     reference = sorted({e["agent"] for e in episodes if is_reference(e)})
     latest = invocations[-1] if invocations else {}
@@ -76,13 +79,20 @@ def run_detail(roots: UiRoots, path: Path) -> dict[str, Any]:
             for a, (m, s) in sorted(agent_means(summaries).items())
         ],
         "errors": _errors(episodes, attempts),
-        "episodes": [_episode_row(path, e) for e in episodes],
+        "episodes": [_episode_row(path, e, signs.get(e["key"])) for e in episodes],
+        # Started, not recorded: playing now (a live run), or stopped during it (resuming replays it).
+        "unfinished": unfinished_episodes(path, episodes),
     }
 
 
-def _episode_row(run: Path, e: dict[str, Any]) -> dict[str, Any]:
+def _episode_row(run: Path, e: dict[str, Any], signs: FailureSigns | None) -> dict[str, Any]:
     row = {k: e.get(k) for k in EPISODE_FIELDS}
     row["result"] = result_of(e)
+    # Why it went wrong, as `palaestra show` says it (the error, the evaluator's reason, what its
+    # steps show), the kind to filter on, and the step to open it at (its first failed action).
+    row["why"] = why_it_failed(e, signs)
+    row["failure_kind"] = failure_kind(e, signs)
+    row["first_step"] = signs.step if signs is not None and row["result"] != "success" else None
     row["reference"] = is_reference(e)
     # Whether it kept a Playwright trace (`--trace`); the episode page offers it.
     row["trace"] = trace_of(run, e.get("artifacts")) is not None

@@ -118,3 +118,21 @@ def test_a_damaged_run_database_is_named_with_the_way_back(
         err = capsys.readouterr().err
         assert f"palaestra {argv[0]}: the run database {database} is damaged (SQLite: " in err
         assert f"sqlite3 {database} .recover | sqlite3 {run / 'recovered.sqlite'}" in err
+
+
+def test_show_names_the_evaluator_check_a_site_episode_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    """A wrong answer on a self-hosted site was a bare "failure" line: the evaluator's parts were
+    dropped for tasks without WebArena's columns. Now `show` names the check that scored 0."""
+    server = make_llm_server(reply_text("```\nsend_msg_to_user('42')\n```"))
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "generic", "--agent-arg", "model=scripted-model", "--agent-arg",
+            f"base_url={server.base_url}", "--tasks", "shop.compare-price-0", "--max-steps", "2",
+            "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["show", str(run)]) == 0
+    failures = capsys.readouterr().out.split("Failed and errored episodes")[1].splitlines()
+    assert failures[1].startswith("  failure        generic shop.compare-price-0 seed 0"), failures
+    assert failures[2].strip() == "evaluator: string_match 0", failures

@@ -32,11 +32,17 @@ JUDGED = {
 }
 
 
+#: What the runner keeps of a site task's verdict (no columns): its evaluator parts' scores.
+SITE = {"verdict": {"details": {"evaluator": {"string_match": 0.0}}}}
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedUi]:
     root = tmp_path_factory.mktemp("verdict-runs")
-    results = {"webarena.44": [True], "miniwob.click-test": [False]}
-    build_run(root / "wa", results, extras={"agent|webarena.44|0": JUDGED})
+    results = {"webarena.44": [True], "miniwob.click-test": [False], "shop.compare-price-0": [False]}
+    build_run(
+        root / "wa", results, extras={"agent|webarena.44|0": JUDGED, "agent|shop.compare-price-0|0": SITE}
+    )
     with ServedUi(UiRoots.of([root])) as ui:
         yield ui
 
@@ -68,4 +74,16 @@ def test_the_episode_page_shows_the_three_columns_and_why(
         page.goto(served.url + "#/episode?run=wa&key=" + "agent%7Cminiwob.click-test%7C0")
         expect(page.locator("h1")).to_contain_text("miniwob.click-test")
         expect(page.locator("section.verdict")).to_have_count(0)
+        person.check_clean()
+
+
+def test_a_site_episode_shows_what_its_evaluator_parts_scored(
+    served: ServedUi, browser: Browser, shots: Path
+) -> None:
+    """A wrong answer on a self-hosted site showed no verdict at all: the check that failed is named."""
+    with person_at(browser, served.url, shots) as person:
+        page = person.open("#/episode?run=wa&key=" + "agent%7Cshop.compare-price-0%7C0")
+        section = page.locator("section.verdict")
+        expect(section.get_by_role("heading", name="Verdict")).to_be_visible()
+        expect(section.locator("ul.parts li")).to_have_text(["string_match 0.00"])
         person.check_clean()

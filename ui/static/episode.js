@@ -1,6 +1,7 @@
 // The episode viewer: the step timeline; per step what the agent saw, what it answered, what that
 // parsed to and did, what it cost; the diff from the step before. j/k or arrows move between steps.
 import {api, details, fail, fill, go, h, int, keys, link, num, page, pre, resultBadge, table} from "./core.js";
+import {openLive} from "./live.js";
 import {screenshot} from "./shot.js";
 import {verdictSection} from "./verdict.js";
 
@@ -47,15 +48,16 @@ page("episode", async (view, params) => {
       elements: rec ? rec.elements : [], acted: step ? step.parsed.targets : [], points: step ? step.parsed.points : [], showBoxes,
     }) : null;
     currentShot = shot;
-    const seen = ep.observed === "before" ? (isFinal ? "The page after the last action." : `The page the agent acted on at step ${at}.`)
+    const seen = ep.observed === "before" ? (isFinal ? (ep.steps.length ? "The page after the last action." : "The page at reset: the episode ended before its first action.") : `The page the agent acted on at step ${at}.`)
       : `Recorded after step ${at} (an older run: it recorded each page after its action).`;
     fill(stage,
       h("div", {class: "columns"},
         h("div", {class: "left"}, h("p", {class: "muted"}, seen),
           shot ? shot.root : h("p", {class: "muted"}, "No screenshot recorded."),
-          rec && rec.url ? h("p", {class: "url"}, rec.url) : null,
+          rec && rec.url ? h("p", {class: "url"}, rec.url, rec.shown_url && rec.shown_url !== rec.url
+            ? h("span", {class: "hidden-from-agent"}, ` (agents are shown “${rec.shown_url}”: the path names the task)`) : null) : null,
           shot ? h("label", {class: "toggle"}, h("input", {type: "checkbox", checked: showBoxes, onchange: () => { showBoxes = !showBoxes; sessionStorage.setItem("episode-boxes", showBoxes ? "on" : "off"); shot.toggleBoxes(); }}), " element boxes (b)") : null),
-        h("div", {class: "right"}, step ? stepFacts(step, at) : h("h2", {}, "Final page"), tabs(step, obs))));
+        h("div", {class: "right"}, step ? stepFacts(step, at) : [h("h2", {}, "Final page"), replayButton(ep.steps.length)], tabs(step, obs))));
     keys(pageKeys());
   }
 
@@ -70,7 +72,18 @@ page("episode", async (view, params) => {
         h("dt", {}, "Reward"), h("dd", {}, num(s.reward)),
         h("dt", {}, "Tokens"), h("dd", {}, `${int(s.tokens_in)} in · ${int(s.tokens_out)} out · cost ${num(s.cost, 4)}`),
         h("dt", {}, "Latency"), h("dd", {}, `agent ${num(s.agent_s, 3)} s · environment ${num(s.env_s, 3)} s · recording ${num(s.overhead_s, 3)} s`)),
-      s.messages.length ? h("p", {}, h("a", {class: "button", href: link("playground", {run: runId, key, step: i})}, "Open this prompt in the playground (p)")) : null);
+      s.messages.length ? h("p", {}, h("a", {class: "button", href: link("playground", {run: runId, key, step: i})}, "Open this prompt in the playground (p)")) : null,
+      replayButton(i));
+  }
+
+  // Reproduce: the task live on the episode's seed, its actions before step `i` taken again, so the
+  // page is the one the agent acted on at step `i`; then take over by hand or with an agent.
+  function replayButton(i) {
+    return h("p", {}, h("button", {type: "button", class: "replay", onclick: () => replayTo(i)}, `Replay live up to step ${i} (l)`));
+  }
+  async function replayTo(i) {
+    try { await openLive({replay: {run: runId, key, steps: i}}, `Replaying ${i} recorded actions live…`); }
+    catch (error) { fail(error); }
   }
 
   function tabs(step, obs) {
@@ -83,7 +96,9 @@ page("episode", async (view, params) => {
       () => (rec.elements && rec.elements.length ? table(["id", "tag", "role", "name / text", "box", "flags"], rec.elements.map((el) => [el.id, el.tag, el.role, el.name || el.text, el.bbox.map((v) => Math.round(v)).join(", "), [el.clickable ? "clickable" : "", el.editable ? "editable" : "", el.focused ? "focused" : "", el.checked ? "checked" : ""].filter(Boolean).join(" ")])) : h("p", {class: "muted"}, "No element records.")),
       () => h("div", {}, pre(rec.tools || "(this task offers no tools)"), rec.tool_results ? details("Tool results", pre(rec.tool_results), true) : null),
       () => diff(obs.diff),
-      () => h("div", {}, obs.problem ? h("p", {class: "error"}, obs.problem) : null, pre(obs.text || "(not recorded)", "tree")),
+      () => h("div", {}, obs.problem ? h("p", {class: "error"}, obs.problem) : null,
+        h("p", {class: "muted"}, "The environment's observation as recorded, its page address included; what the model was sent is under Prompt & answer."),
+        pre(obs.text || "(not recorded)", "tree")),
     ];
     const panel = h("div", {class: "tab-panel", role: "tabpanel"});
     const buttons = TABS.map((name, i) => h("button", {type: "button", role: "tab", class: "tab", onclick: () => select(i)}, `${i + 1} ${name}`));
@@ -105,6 +120,7 @@ page("episode", async (view, params) => {
       b: ["Show or hide element boxes", () => stage.querySelector(".toggle input")?.click()],
       z: ["Zoom the screenshot (twice as large, or back)", () => currentShot?.toggleZoom()],
       p: ["Open the step's prompt in the playground", () => { if (ep.steps[at]) go("playground", {run: runId, key, step: at}); }],
+      l: ["Replay the episode live up to this step, to take over", () => replayTo(Math.min(at, ep.steps.length))],
       n: ["Next episode", () => ep.next_episode && go("episode", {run: runId, key: ep.next_episode})],
       N: ["Previous episode", () => ep.previous_episode && go("episode", {run: runId, key: ep.previous_episode})],
       u: ["Up to the run", () => go("run", {run: runId})],

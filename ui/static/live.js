@@ -9,6 +9,13 @@ let tasksCache = null;
 const opened = new Set();  // sessions this tab started (its own to close when it goes)
 let infoCache = null;
 
+/** Open a live environment (`body` as `api/live` takes it) as this tab's own, and go to it. */
+export async function openLive(body, saying) {
+  say(saying || "Starting the environment…");
+  const s = await api("live", body);
+  opened.add(s.id); say(""); go("live", {session: s.id});
+}
+
 page("live", async (view, params) => {
   const sid = params.get("session");
   if (sid) return session(view, sid);
@@ -24,7 +31,7 @@ page("live", async (view, params) => {
     event.preventDefault(); start.disabled = true; say("Starting the environment…");
     const body = {task: task.value.trim(), seed: Number(seed.value || 0)};
     if (agent.value.trim()) Object.assign(body, {agent: agent.value.trim(), args: parseArgs(agentArgs.value)});
-    try { const s = await api("live", body); opened.add(s.id); say(""); go("live", {session: s.id}); }
+    try { await openLive(body); }
     catch (error) { fail(error); } finally { start.disabled = false; }
   }}, h("label", {}, "Task ", task), h("label", {}, "Seed ", seed), h("label", {}, "Agent ", agent), h("label", {}, "Arguments ", agentArgs), start,
     h("datalist", {id: "task-names"}, tasks.map((t) => h("option", {value: t}))), h("datalist", {id: "start-agents"}, info.agents.map((a) => h("option", {value: a}))));
@@ -74,6 +81,7 @@ async function session(view, sid) {
   const saveResult = h("p", {class: "muted"});
   const title = h("h1", {});
   const goal = h("div", {class: "goal"});
+  const replayBox = replayNote(state.replay);
 
   const previewAction = (action, why) => {
     actionInput.value = action;
@@ -162,7 +170,7 @@ async function session(view, sid) {
 
   fill(view,
     h("p", {class: "crumbs"}, h("a", {href: "#/live"}, "Live"), " › ", state.task),
-    title, goal,
+    title, goal, replayBox,
     h("div", {class: "columns"},
       h("div", {class: "left"}, shotBox, verdict),
       h("div", {class: "right"},
@@ -195,4 +203,19 @@ async function session(view, sid) {
   const beacon = () => fetch(`api/live/${sid}/close`, {method: "POST", keepalive: true, headers: {"content-type": "application/json"}, body: "{}"});
   if (opened.has(sid)) window.addEventListener("pagehide", beacon);
   onLeave(() => { clearInterval(poll); window.removeEventListener("pagehide", beacon); });
+}
+
+// What a replayed episode says (`api/live` with `replay`): which run's episode, how many of its
+// actions were taken again, and the first step whose outcome differs from the recorded one.
+function replayNote(replay) {
+  if (!replay || !replay.run) return null;
+  const back = h("a", {href: link("episode", {run: replay.run, key: replay.key, step: replay.steps.length})}, replay.key);
+  const differs = replay.first_difference === null || replay.first_difference === undefined ? null : replay.steps[replay.first_difference];
+  return h("section", {class: "replay"},
+    h("p", {}, `Replayed ${replay.steps.length} of ${replay.asked} recorded actions of `, back,
+      replay.steps.length < replay.asked ? " (the episode ended before the rest)" : "", ". Act from here to take over."),
+    differs ? h("p", {class: "error"}, `Step ${differs.index} (${differs.action}) did not end as recorded: the run's error was `,
+      h("code", {}, differs.recorded_error || "none"), ", now ", h("code", {}, differs.error || "none"),
+      ". The page may differ from the run's from there (a nondeterministic task, another version).")
+      : h("p", {class: "ok"}, "Every replayed action ended as recorded."));
 }

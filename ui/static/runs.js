@@ -26,7 +26,7 @@ page("runs", async (view) => {
   const body = h("tbody", {}, rows);
   fill(view,
     h("h1", {}, "Runs"),
-    runs.length ? h("p", {class: "muted"}, "Success is over finished episodes (± standard error); errored episodes are the infrastructure's and counted apart.")
+    runs.length ? h("p", {class: "muted"}, "Success is over finished episodes (± standard error); errored episodes are counted apart, never as failures.")
       : h("p", {class: "muted"}, "No run found under the UI's folders. Run `palaestra eval --out results/NAME`, then reload."),
     h("table", {class: "runs"},
       h("thead", {}, h("tr", {}, ["", "run", "episodes", "errored", "tasks", "success by agent", "status", "last ran"].map((x, i) => h("th", {class: [2, 3, 4].includes(i) ? "num" : null}, x)))),
@@ -41,7 +41,7 @@ page("runs", async (view) => {
 page("run", async (view, params) => {
   const runId = params.get("run");
   const run = await api("run?run=" + encodeURIComponent(runId));
-  const filters = {agent: params.get("agent") || "", task: params.get("task") || "", result: params.get("result") || "", error: params.get("error") || ""};
+  const filters = {agent: params.get("agent") || "", task: params.get("task") || "", result: params.get("result") || "", error: params.get("error") || "", why: params.get("why") || ""};
   const options = (field) => [...new Set(run.episodes.map((e) => e[field]).filter(Boolean))].sort();
   const select = (name, label, values) => {
     const el = h("select", {name, "aria-label": label, onchange: () => { filters[name] = el.value; apply(); }},
@@ -49,11 +49,13 @@ page("run", async (view, params) => {
     el.value = filters[name];
     return el;
   };
-  const rows = run.episodes.map((e) => h("tr", {dataset: {href: link("episode", {run: runId, key: e.key}), agent: e.agent, task: e.task, result: e.result, error: e.error_kind || ""}},
+  // A failed episode opens where it went wrong (its first failed action, or where a repeat starts).
+  const opens = (e) => link("episode", {run: runId, key: e.key, step: e.first_step});
+  const rows = run.episodes.map((e) => h("tr", {dataset: {href: opens(e), agent: e.agent, task: e.task, result: e.result, error: e.error_kind || "", why: e.failure_kind || ""}},
     h("td", {}, e.agent, e.reference ? h("span", {class: "badge"}, "reference") : null), h("td", {}, e.task), h("td", {class: "num"}, e.seed),
-    h("td", {}, resultBadge(e.result, e.error_kind)), h("td", {class: "num"}, e.steps), h("td", {class: "num"}, num(e.reward)),
+    h("td", {}, resultBadge(e.result, e.error_kind), e.why ? h("div", {class: "why muted"}, e.why) : null), h("td", {class: "num"}, e.steps), h("td", {class: "num"}, num(e.reward)),
     h("td", {class: "num"}, num(e.elapsed_s, 1)), h("td", {class: "num"}, int((e.tokens_in || 0) + (e.tokens_out || 0))), h("td", {class: "num"}, num(e.cost, 4)),
-    h("td", {}, h("a", {href: link("episode", {run: runId, key: e.key}), class: "open"}, "open"),
+    h("td", {}, h("a", {href: opens(e), class: "open"}, e.first_step === null || e.first_step === undefined ? "open" : `open at step ${e.first_step}`),
       e.trace ? h("span", {class: "badge trace", title: "a Playwright trace was kept: the episode page offers it"}, "trace") : null)));
   const body = h("tbody", {}, rows);
   const counter = h("span", {class: "muted"});
@@ -62,7 +64,7 @@ page("run", async (view, params) => {
     for (const tr of rows) {
       const d = tr.dataset;
       tr.hidden = (filters.agent && d.agent !== filters.agent) || (filters.task && d.task !== filters.task) ||
-        (filters.result && d.result !== filters.result) || (filters.error && d.error !== filters.error);
+        (filters.result && d.result !== filters.result) || (filters.error && d.error !== filters.error) || (filters.why && d.why !== filters.why);
       if (!tr.hidden) shown += 1;
     }
     counter.textContent = `${shown} of ${rows.length} episodes`;
@@ -82,14 +84,30 @@ page("run", async (view, params) => {
     run.errors.length ? table(["kind", "class", "episodes ended", "errored attempts", "sample"],
       run.errors.map((e) => [e.kind, e.class, e.episodes, e.attempts, e.sample ? h("a", {href: link("episode", {run: runId, key: e.sample})}, e.sample) : "–"]), [2, 3])
       : h("p", {class: "ok"}, "No errors."),
-    h("p", {class: "muted"}, "Errors are the infrastructure's fault and never count as failures."),
+    h("p", {class: "muted", id: "error-classes"}, "Errors never count as failures. Retryable ones are the infrastructure's (a browser or site crash, a timeout, a model endpoint down): resuming the run plays them again. "
+      + "Permanent ones are not fixed by retrying (an exception in the agent, a prompt longer than the model's window, a request the endpoint rejects): fix the cause, then run again with --rerun-errors."),
+    unfinished(run),
     h("h2", {}, "Episodes"),
     h("div", {class: "filters"}, select("agent", "agent", options("agent")), select("task", "task", options("task")),
-      select("result", "outcome", ["success", "failure", "step_limit", "error"]), select("error", "error kind", options("error_kind")), counter),
+      select("result", "outcome", ["success", "failure", "step_limit", "error"]), select("error", "error kind", options("error_kind")), select("why", "failure kind", options("failure_kind")), counter),
     h("table", {class: "episodes"}, h("thead", {}, h("tr", {}, ["agent", "task", "seed", "result", "steps", "reward", "s", "tokens", "cost", ""].map((x, i) => h("th", {class: [2, 4, 5, 6, 7, 8].includes(i) ? "num" : null}, x)))), body));
   apply();
   rowKeys(body, (tr) => { location.hash = tr.dataset.href; }, {f: ["Show failures only", () => { filters.result = "failure"; view.querySelector("select[name=result]").value = "failure"; apply(); }]});
 });
+
+// Episodes started and not recorded (`ui/unfinished.py`): under way while the run runs, else cut
+// short when it stopped (a resume plays them again). Recorded ones are listed below once they end.
+function unfinished(run) {
+  const list = run.unfinished || [];
+  if (!list.length) return null;
+  const running = (run.invocations.at(-1) || {}).status === "running";
+  return h("section", {class: "unfinished"},
+    h("h2", {}, running ? `In progress (${list.length})` : `Unfinished (${list.length})`),
+    h("p", {class: "muted"}, running ? "Playing now: each is listed with the episodes once it ends. Reload to follow."
+      : "Started but not recorded: the run stopped during them; resuming it plays them again."),
+    table(["agent", "task", "seed", "steps so far", "last action", "its error"], list.map((e) => [e.agent, e.task, e.seed, e.steps,
+      e.last_action ? h("code", {}, e.last_action) : "–", e.last_error ? h("span", {class: "error"}, e.last_error) : ""]), [2, 3]));
+}
 
 function record(rec, invocations) {
   if (!rec || !Object.keys(rec).length) return h("p", {class: "muted"}, "No reproducibility record.");

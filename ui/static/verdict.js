@@ -10,7 +10,7 @@ const WHAT = {paper: "WebArena's evaluators as published", corrected: "the same,
 /** The verdict section, or null for an episode without evaluator columns. */
 export function verdictSection(extra) {
   const columns = extra && extra.columns;
-  if (!columns || typeof columns !== "object" || !Object.keys(columns).length) return null;
+  if (!columns || typeof columns !== "object" || !Object.keys(columns).length) return evaluatorParts(extra);
   const v = extra.verdict || {};
   const parts = v.details || {}, errors = v.errors || {};
   const names = [...KNOWN.filter((c) => c in columns), ...Object.keys(columns).filter((c) => !KNOWN.includes(c)).sort()];
@@ -27,6 +27,13 @@ export function verdictSection(extra) {
       h("code", {}, v.early_stop), "; the corrected and verified columns saw no answer.") : null,
     v.stand_ins && v.stand_ins.length ? h("p", {class: "muted"}, `Ran on Palaestra's stand-ins for ${v.stand_ins.join(", ")}: `
       + "their data differ from WebArena's images, so this checks the harness, not the agent.") : null);
+}
+
+// A site task's verdict without columns: what each evaluator part scored (`string_match 0.00`).
+function evaluatorParts(extra) {
+  const parts = extra && extra.verdict && extra.verdict.details && extra.verdict.details.evaluator;
+  if (!parts || typeof parts !== "object" || !Object.keys(parts).length) return null;
+  return h("section", {class: "verdict"}, h("h2", {}, "Verdict"), h("p", {}, "What each of the task's evaluator parts scored:"), partList(parts));
 }
 
 function score(x) {
