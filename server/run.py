@@ -17,7 +17,6 @@ from palaestra.server.app import Extension, create_app
 from palaestra.server.config import ServerConfig
 from palaestra.server.sessions import EnvFactory
 
-
 #: How many times ``--max-body-bytes`` uvicorn lets a WebSocket message reach before it closes the
 #: connection itself (1009). Between the two, the server's own check answers an OpenEnv ``error``
 #: naming the limit and the session lives on, as an HTTP body over the limit gets 413 and its
