@@ -126,6 +126,7 @@ class BrowserEpisode:
         )
         if isinstance(captured, BaseException):
             raise captured
+        state.observed_page, state.observed_url = page, page.url
         titles = dict(zip(others, other_titles, strict=True))
         titles[page] = captured.pop("title", None)
         if titles[page] is None:
