@@ -21,6 +21,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions.executor import ActionState
 from palaestra.envs.actions.upload import intercept_file_choosers
+from palaestra.envs.episode_downloads import EpisodeDownloads
 from palaestra.envs.navigation import NavigationWatch
 from palaestra.envs.observation import ObsConfig, capture
 from palaestra.envs.page_events import PageEvents
@@ -45,6 +46,8 @@ class BrowserEpisode:
     early_stop: str | None = None
     #: Dialogs answered, tabs opened and closed, downloads: what the next observation tells.
     events: PageEvents = field(init=False)
+    #: The files downloaded, saved for the task's evaluator (`EpisodeState.downloads`).
+    downloads: EpisodeDownloads = field(init=False)
 
     def __post_init__(self) -> None:
         self.cdp_sessions[self.state.page] = self.cdp
@@ -52,6 +55,7 @@ class BrowserEpisode:
             self.navigations = NavigationWatch(self.context)
         intercept_file_choosers(self.context)
         self.events = PageEvents(self.context, self.state)
+        self.downloads = EpisodeDownloads(self.events.downloads)
 
     def browser_alive(self) -> bool:
         browser = self.context.browser
@@ -122,6 +126,7 @@ class BrowserEpisode:
         )
         if isinstance(captured, BaseException):
             raise captured
+        state.observed_page, state.observed_url = page, page.url
         titles = dict(zip(others, other_titles, strict=True))
         titles[page] = captured.pop("title", None)
         if titles[page] is None:

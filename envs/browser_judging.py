@@ -40,5 +40,10 @@ class BrowserJudging(BrowserSteps):
         episode = self._episode
         if episode is None:  # never started, or its infrastructure failed
             return None
-        state = EpisodeState(list(episode.state.messages), episode.state.infeasible, episode.early_stop)
+        state = EpisodeState(
+            list(episode.state.messages),
+            episode.state.infeasible,
+            episode.early_stop,
+            await episode.downloads.saved(),
+        )
         return await self.task.evidence(episode.state.page, state)

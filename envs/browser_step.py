@@ -144,11 +144,12 @@ class BrowserSteps(BrowserTeardown):
         if episode.blocked and not error:
             error = f"Blocked navigation outside this task's allowed sites: {', '.join(episode.blocked)}"
         episode.blocked.clear()
+        downloads = await episode.downloads.saved()  # for the verdict: none, mostly (no wait)
         # The task's verdict and the observation both only read the settled page: ask together.
         verdict, obs = await asyncio.gather(
             self._verdict(
                 episode.state.page,
-                EpisodeState(episode.state.messages, episode.state.infeasible, early_stop),
+                EpisodeState(episode.state.messages, episode.state.infeasible, early_stop, downloads),
             ),
             self._observe(last_action=action, error=error, marked=marked),
         )

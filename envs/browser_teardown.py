@@ -41,7 +41,9 @@ class BrowserTeardown(PalaestraEnv):
             self._pages.discard()
 
     def _retire(self, episode: BrowserEpisode) -> None:
-        """Close an ended episode's context in the background, after writing its trace if any."""
+        """Close an ended episode's context in the background, after writing its trace if any;
+        remove the files it downloaded (its task has judged it, and its evidence was read)."""
+        episode.downloads.remove()
         saving = self._traces.retire(episode, self._pages.close_later)
         if saving is not None:
             self._background.add(saving)

@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import ObsConfig
+from palaestra.server.env_options import env_options
 from palaestra.server.evidence_wire import MEDIA_TYPE, pack
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
 from palaestra.server.models import CreateSession, EarlyStopSession, ResetSession, StepSession
@@ -123,7 +124,7 @@ async def describe_task(request: Request) -> WireResponse:
     # An unknown part is refused with the known ones (ConfigError: 400).
     obs_config = ObsConfig(axtree=False, dom=False, elements=False, screenshot=False).including(chosen)
     env = ctx.sessions.env_factory(
-        task, obs_config=obs_config, step_timeout=ctx.config.step_timeout, **ctx.config.env_options
+        task, obs_config=obs_config, step_timeout=ctx.config.step_timeout, **env_options(ctx.config, task)
     )
     try:
         return WireResponse({"task": task, "parts": chosen, **env_shape(env)})

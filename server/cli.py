@@ -116,6 +116,12 @@ def add_parsers(sub: Any, epilog: Callable[[Sequence[str]], str]) -> None:
     p.add_argument("--request-timeout", type=float, default=d.request_timeout, help=what)
     what = f"largest request body or WebSocket message, in bytes (default: {d.max_body_bytes})"
     p.add_argument("--max-body-bytes", type=int, default=ServerConfig.max_body_bytes, help=what)
+    what = (
+        "pages each browser session keeps preparing for its next resets, each a fresh browser context "
+        "(memory per session); 0: each reset prepares its page, slower; desktop sessions ignore it "
+        "(default: the environment's, 2)"
+    )
+    p.add_argument("--pages-ahead", type=int, default=None, metavar="N", help=what)
     recording_flags(p, "record sessions that ask, under DIR")
     flags_from_environment(p, SERVE_VARIABLES)
     what = "one task's environment as an MCP server (stdio, or --http)"
@@ -137,15 +143,21 @@ def _config(args: argparse.Namespace, **values: Any) -> ServerConfig:
     return config.check()
 
 
-def cmd_serve(args: argparse.Namespace, extensions: Sequence[Extension] = ()) -> int:
-    from palaestra.server.run import serve
-
-    config = _config(
+def serve_config(args: argparse.Namespace) -> ServerConfig:
+    """The configuration ``palaestra serve``'s flags (and variables) describe, checked."""
+    return _config(
         args, default_task=args.task, max_sessions=args.max_sessions,
         max_sessions_per_token=args.max_sessions_per_token, idle_timeout=args.idle_timeout,
         request_timeout=args.request_timeout, max_body_bytes=args.max_body_bytes,
         trajectories=args.trajectories, max_recording_bytes=args.max_recording_size,
+        pages_ahead=args.pages_ahead,
     )  # fmt: skip
+
+
+def cmd_serve(args: argparse.Namespace, extensions: Sequence[Extension] = ()) -> int:
+    from palaestra.server.run import serve
+
+    config = serve_config(args)
     print(
         f"palaestra: serving on http://{config.host}:{config.port} (OpenAPI: /openapi.json)", file=sys.stderr
     )

@@ -51,7 +51,11 @@ class ServerConfig:
     max_recording_bytes: int = DEFAULT_MAX_RECORDING_BYTES
     #: Step timeout given to every environment, in seconds.
     step_timeout: float = 30.0
-    #: Extra keyword arguments for every environment (`make_env`), e.g. {"pages_ahead": 1}.
+    #: Pages each browser session keeps preparing for its next resets, each in a fresh browser
+    #: context (memory a session holds beyond its own page); 0: each reset prepares its page.
+    #: None: the environment's default. Given only to environments that take it (not the desktop).
+    pages_ahead: int | None = None
+    #: Extra keyword arguments for every environment (`make_env`), e.g. {"action_timeout_ms": 5000}.
     env_options: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> ServerConfig:
@@ -70,6 +74,8 @@ class ServerConfig:
             raise ConfigError(
                 f"max_recording_bytes must be 0 (no cap) or more, got {self.max_recording_bytes}."
             )
+        if self.pages_ahead is not None and self.pages_ahead < 0:
+            raise ConfigError(f"pages_ahead must be 0 or more, got {self.pages_ahead}.")
         if self.max_body_bytes < 1024:
             raise ConfigError(f"max_body_bytes must be at least 1024, got {self.max_body_bytes}.")
         # Auth ignores an empty token: it would leave the server open, off loopback too.

@@ -151,6 +151,15 @@ class _Connection:
                 await self.sessions.close(self.owner, sid, why)
 
 
+def too_large(size: int, limit: int) -> str:
+    """Why a message was refused, and what to do: the session it was meant for is untouched."""
+    return (
+        f"Message of {size} bytes is larger than this server's limit of {limit} bytes; it was not "
+        "read and the session goes on. Send less (e.g. a shorter action), or start the server with a "
+        "larger `palaestra serve --max-body-bytes` (PALAESTRA_SERVER_MAX_BODY_BYTES)."
+    )
+
+
 class _Unknown(Exception):
     pass
 
@@ -167,10 +176,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     try:
         while True:
             raw = await websocket.receive_text()
-            if len(raw) > ctx.config.max_body_bytes:
-                await _send_error(
-                    websocket, f"Message larger than {ctx.config.max_body_bytes} bytes.", VALIDATION_ERROR
-                )
+            if (size := len(raw.encode())) > ctx.config.max_body_bytes:
+                await _send_error(websocket, too_large(size, ctx.config.max_body_bytes), VALIDATION_ERROR)
                 continue
             try:
                 message = json.loads(raw)

@@ -17,6 +17,18 @@ from palaestra.server.app import Extension, create_app
 from palaestra.server.config import ServerConfig
 from palaestra.server.sessions import EnvFactory
 
+#: How many times ``--max-body-bytes`` uvicorn lets a WebSocket message reach before it closes the
+#: connection itself (1009). Between the two, the server's own check answers an OpenEnv ``error``
+#: naming the limit and the session lives on, as an HTTP body over the limit gets 413 and its
+#: session lives on; only a message this far above it costs the connection (uvicorn must stop
+#: buffering somewhere, and it holds a whole message before the server sees it).
+WS_FRAME_MARGIN = 4
+
+
+def ws_frame_limit(max_body_bytes: int) -> int:
+    """The largest WebSocket message uvicorn accepts at all, for a server's ``max_body_bytes``."""
+    return max_body_bytes * WS_FRAME_MARGIN
+
 
 def uvicorn_config(
     app: Any, config: ServerConfig, *, log_level: str = "warning", logs: dict[str, Any] | None = None
@@ -28,7 +40,7 @@ def uvicorn_config(
         host=config.host,
         port=config.port,
         log_level=log_level,
-        ws_max_size=config.max_body_bytes,
+        ws_max_size=ws_frame_limit(config.max_body_bytes),
         # One event loop, no threads: every session's browser lives on it.
         loop="asyncio",
         lifespan="on",

@@ -27,6 +27,7 @@ from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import PARTS, VIEWS, ObsConfig
 from palaestra.envs.views import ViewUnavailable
 from palaestra.server.config import ServerConfig
+from palaestra.server.env_options import env_options
 from palaestra.server.recordings import RecordingBudget, RecordingFull
 from palaestra.server.session import Session, StepOutcome
 from palaestra.server.session_errors import (
@@ -161,7 +162,7 @@ class SessionManager:
             ).including(wanted_views)  # fmt: skip
             computed = chosen + tuple(p for p in obs_config.parts() if p not in chosen)  # + the views'
             options = {"obs_config": obs_config, "step_timeout": self.config.step_timeout}
-            env = self.env_factory(task, **options, **self.config.env_options)
+            env = self.env_factory(task, **options, **env_options(self.config, task))
             sid = sid or secrets.token_urlsafe(9)
             session = Session(sid, owner, task, env, computed)
             session.asked_parts = chosen

@@ -31,6 +31,19 @@ class Evaluation:
     raw: dict[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Download:
+    """A file the episode's pages downloaded: its suggested name (the ``download`` attribute's, or
+    the server's ``Content-Disposition``), the URL it came from, and where it was saved for the
+    evaluator (``.../N/<suggested_name>``, removed when the episode is retired). ``path`` is None
+    when it could not be saved; ``failure`` then says why (it failed, or is still downloading)."""
+
+    suggested_name: str
+    url: str
+    path: Path | None
+    failure: str | None = None
+
+
 @dataclass
 class EpisodeState:
     """What the agent did besides acting on the page, for evaluators that need it."""
@@ -40,6 +53,8 @@ class EpisodeState:
     #: Why the episode ended without an answer ("Reach max steps 30"), when the runner asks for its
     #: verdict anyway (only tasks with ``judge_at_step_limit`` are asked); None in ordinary steps.
     early_stop: str | None = None
+    #: The files the episode's pages downloaded so far, in order (browser environments).
+    downloads: list[Download] = field(default_factory=list)
 
 
 @dataclass

@@ -53,6 +53,10 @@ class ActionState:
     #: The page the episode started on: ``goto`` leaves the web only for pages of its kind
     #: (`palaestra.envs.actions.goto_policy`).
     start_url: str | None = None
+    #: The page the agent last observed, and its URL then: an id that is gone from a page that has
+    #: left that document since is told so (`locate`).
+    observed_page: Page | None = None
+    observed_url: str | None = None
     #: How many tab actions (``new_tab``, ``tab_focus``, ``tab_close``) the agent has run: a step
     #: with one keeps the tab the agent chose over one the page opened (`PageEvents`).
     tab_actions: int = 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from playwright.async_api import ElementHandle, Locator, Page
+from playwright.async_api import ElementHandle, Frame, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.observation import ID_ATTR, FrameIds
@@ -20,10 +20,13 @@ from palaestra.errors import ActionError
 
 
 class Locating(Protocol):
-    """What finding an element needs of the action state: the active tab and the frames' ids."""
+    """What finding an element needs of the action state: the active tab, the frames' ids, and
+    the URL the agent last saw the tab at."""
 
     page: Page
     frame_ids: FrameIds
+    observed_page: Page | None
+    observed_url: str | None
 
 
 #: One round trip that tells whether the element exists, is visible, editable, enabled and not
@@ -76,6 +79,31 @@ STATUS_JS = """els => {
 }"""
 
 
+async def missing(state: Locating, element_id: str, frame: Frame) -> str:
+    """Why no element has this id. When the main document holds no id at all, it is not the one
+    the agent observed: the page navigated (or reloaded) by itself after the last observation, on
+    a timer or a server's push, and every id the agent read is gone; it is told so, with the URL."""
+    gone = f"No element with id '{element_id}' on this page (it may have been removed); "
+    if frame.parent_frame is not None or state.observed_page is not state.page:  # a tab not seen yet
+        return gone + "use an id from the latest observation."
+    try:
+        marked = await frame.evaluate("s => document.querySelector(s) !== null", f"[{ID_ATTR}]")
+    except PlaywrightError:  # navigating right now: the plain answer
+        return gone + "use an id from the latest observation."
+    if marked:
+        return gone + "use an id from the latest observation."
+    url, seen = state.page.url, state.observed_url
+    if seen and seen != url:
+        moved = f"it was {seen} and is now {url}"
+    else:
+        moved = f"it is still at {url}, but reloaded or replaced its whole content"
+    return (
+        f"No element with id '{element_id}': the page changed by itself since the last observation "
+        f"({moved}), so none of the ids you saw exist any more. The observation that comes with "
+        "this message shows the new page: use its ids."
+    )
+
+
 @dataclass
 class Target:
     """A checked element. ``point`` is its centre in page coordinates when it is in the main frame
@@ -113,10 +141,7 @@ async def locate(state: Locating, element_id: str, editable: bool = False, visib
             ) from None
         raise
     if status is None:
-        raise ActionError(
-            f"No element with id '{element_id}' on this page (it may have been removed); "
-            "use an id from the latest observation."
-        )
+        raise ActionError(await missing(state, element_id, frame))
     if visible and not status["visible"]:
         raise ActionError(
             f"Element [{element_id}] is not visible (hidden or zero-size); "
