@@ -98,6 +98,7 @@ HERE = {
         expect_chat=("Qwen/Qwen2.5-7B-Instruct", 1),
     ),
     ("docs/routing.md", "import asyncio"): Run(),
+    ("docs/tasks.md", "from palaestra.tasks import Evaluation"): Run(),
 }
 
 #: Comments on `print` lines that explain rather than say what is printed.
