@@ -42,7 +42,8 @@ PAGE = "data:text/html," + quote(
 @pytest.fixture
 def env() -> Iterator[BrowserEnv]:
     task = PageTask(PAGE, "Search for cats.", "document.title == 'go:cats'", viewport=(1600, 1000))
-    environment = BrowserEnv(task, obs_config=ObsConfig(axtree=False, dom=False))
+    # one episode per test: no pages prepared ahead for episodes never played
+    environment = BrowserEnv(task, obs_config=ObsConfig(axtree=False, dom=False), pages_ahead=0)
     yield environment
     environment.close()
 
@@ -145,7 +146,8 @@ def test_a_page_scrolled_before_the_click_is_clicked_where_it_is_shown() -> None
         "<body style='margin:0;height:3000px'><button style='position:absolute;left:10px;top:700px;"
         "width:100px;height:40px' onclick=\"document.title='hit'\">B</button></body>"
     )
-    env = BrowserEnv(PageTask(page, "Press B.", "document.title == 'hit'", viewport=(800, 600)))
+    task = PageTask(page, "Press B.", "document.title == 'hit'", viewport=(800, 600))
+    env = BrowserEnv(task, pages_ahead=0)  # one episode
     script = [
         reply_tool_call("computer", {"action": "scroll", "coordinate": [400, 300], "scroll_amount": 6}),
         reply_tool_call("computer", {"action": "left_click", "coordinate": [50, 120]}),
@@ -236,7 +238,7 @@ def test_a_final_answer_is_sent_and_on_the_desktop_ends_the_episode() -> None:
 def test_a_run_plays_the_agent_by_its_class_path(tmp_path: Path) -> None:
     """``palaestra eval --agent palaestra.agents.computer_use:ComputerUseAgent`` with its model's
     endpoint as ``--agent-arg``s: MiniWoB++'s click-test solved by one computer call."""
-    env = BrowserEnv("miniwob.click-test")
+    env = BrowserEnv("miniwob.click-test", pages_ahead=0)  # one reset, to read the button's place
     try:
         obs, _ = env.reset(seed=0)
         x, y, w, h = next(e["bbox"] for e in obs["elements"] if e["tag"] == "button")

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from palaestra.envs.actions import get_action_set
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.envs.desktop.xinput import keysym_for
 from tests.envs.desktop_sessions import one_session
@@ -39,14 +40,17 @@ def test_a_point_off_the_screen_is_refused_with_the_range(desktop: DesktopEnv, a
     assert (reward, terminated, truncated, info["error"]) == (0.0, False, False, {})
 
 
-def test_computer_13_points_are_held_to_the_screen_too() -> None:
-    env = DesktopEnv("desktop.calc-add", action_set="computer_13")
+def test_computer_13_points_are_held_to_the_screen_too(desktop: DesktopEnv) -> None:
+    """On the module's session with OSWorld's computer_13 set, as ``action_set="computer_13"`` makes
+    it (a session of its own would only add a start and a stop)."""
+    pyautogui = desktop.action_set
+    desktop.action_set = get_action_set("computer_13")
     try:
-        env.reset(seed=0)
-        obs, *_ = env.step(json.dumps({"action_type": "CLICK", "parameters": {"x": 1500, "y": 10}}))
+        desktop.reset(seed=0)
+        obs, *_ = desktop.step(json.dumps({"action_type": "CLICK", "parameters": {"x": 1500, "y": 10}}))
         assert "x runs from 0 to 1279" in obs["last_action_error"]
     finally:
-        env.close()
+        desktop.action_set = pyautogui
 
 
 def test_points_on_the_screen_edges_and_playwright_keys_play(desktop: DesktopEnv) -> None:

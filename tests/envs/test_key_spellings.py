@@ -21,7 +21,8 @@ PAGE = "data:text/html," + quote(
 
 def _env(success_js: str) -> BrowserEnv:
     task = PageTask(PAGE, "Press keys.", success_js)
-    return BrowserEnv(task, obs_config=ObsConfig(axtree=False, dom=False, screenshot=False))
+    # one episode each: no pages prepared ahead for episodes never played
+    return BrowserEnv(task, obs_config=ObsConfig(axtree=False, dom=False, screenshot=False), pages_ahead=0)
 
 
 @pytest.mark.parametrize(

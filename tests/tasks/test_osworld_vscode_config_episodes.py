@@ -84,12 +84,23 @@ def env(tasks: dict[bool, OSWorldTask]) -> Iterator[DesktopEnv]:
     shared.close()
 
 
+def polled(
+    env: DesktopEnv, obs: dict[str, Any], ready: Callable[[dict[str, Any]], bool], times: int
+) -> dict[str, Any]:
+    """The first observation for which ``ready`` holds, waiting half a second at a time (at most
+    ``times`` times); the last one otherwise."""
+    for _ in range(times):
+        if ready(obs):
+            break
+        obs, *_ = env.step("wait(0.5)")
+    return obs
+
+
 def awaited(env: DesktopEnv, obs: dict[str, Any], ready: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
     """The observation once ``ready`` holds, waiting half a second at a time (at most 20 times)."""
-    for _ in range(20):
-        if ready(obs):
-            return obs
-        obs, *_ = env.step("wait(0.5)")
+    obs = polled(env, obs, ready, 20)
+    if ready(obs):
+        return obs
     shown = [(e["role"], e["name"], e["value"]) for e in obs["elements"] if e["visible"]]
     raise AssertionError(f"never ready; the window is {obs['focused_window']!r}, showing {shown}")
 
@@ -106,14 +117,26 @@ def open_folder(env: DesktopEnv, name: str) -> tuple[float, dict[str, Any]]:
         if has_value(obs, "combo box", path):
             break
     title = f"{name} - Visual Studio Code"
-    for _ in range(5):  # Enter while the dialog still lists the folder is lost: again
-        obs, *_ = env.step("wait(1)\npress('enter')\nwait(1)")
+    # Enter on the typed path may first step the dialog into the folder (it then lists the folder's
+    # entries, here only ".."); Enter on that listing opens it. After each Enter, the observations
+    # until the dialog shows its effect (as an agent reads the next one); an Enter it lost: again.
+    for _ in range(5):
+        before = dialog_state(obs)
+        obs, *_ = env.step("press('enter')")
+        obs = polled(env, obs, lambda o, before=before: dialog_state(o) != before, 6)
         if obs["focused_window"] == title or not has(obs, "combo box", "input"):
             break
     awaited(env, obs, lambda o: o["focused_window"] == title)
     _obs, reward, terminated, _truncated, info = env.step("done()")
     assert terminated
     return reward, info
+
+
+def dialog_state(obs: dict[str, Any]) -> tuple[str, bool, tuple[str, ...]]:
+    """What an Enter in the folder dialog changes: the window's title, whether the dialog is open,
+    and the entries it lists."""
+    listed = tuple(e["name"] for e in obs["elements"] if e["role"] == "list item" and e["visible"])
+    return obs["focused_window"], has(obs, "combo box", "input"), listed
 
 
 def has_value(obs: dict[str, Any], role: str, value: str) -> bool:
