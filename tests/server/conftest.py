@@ -11,8 +11,10 @@ import pytest
 from palaestra.server.config import ServerConfig
 from palaestra.server.run import ServerThread
 
-#: Small environments: one page prepared ahead is enough for tests, and spares the two cores.
+#: Small environments: one page prepared ahead is enough for tests, and spares the two cores (local
+#: environments take it as an option; servers as `ServerConfig.pages_ahead`, which desktops ignore).
 ENV_OPTIONS = {"pages_ahead": 1}
+PAGES_AHEAD = 1
 
 
 @pytest.fixture
@@ -21,7 +23,7 @@ def start_server() -> Iterator[Callable[..., ServerThread]]:
     started: list[ServerThread] = []
 
     def start(**values: Any) -> ServerThread:
-        values.setdefault("env_options", ENV_OPTIONS)
+        values.setdefault("pages_ahead", PAGES_AHEAD)
         server = ServerThread(ServerConfig(**values)).start()
         started.append(server)
         return server
@@ -34,7 +36,7 @@ def start_server() -> Iterator[Callable[..., ServerThread]]:
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerThread]:
     """One server shared by a module's tests (each test closes the sessions it opens)."""
-    with ServerThread(ServerConfig(env_options=ENV_OPTIONS, max_sessions=6)) as running:
+    with ServerThread(ServerConfig(pages_ahead=PAGES_AHEAD, max_sessions=6)) as running:
         yield running
 
 

@@ -118,7 +118,7 @@ def test_the_older_browsergym_flag_is_the_browsergym_view_under_its_old_name_too
 
 
 def test_a_desktop_task_is_refused_with_why(start_server: Callable[..., ServerThread]) -> None:
-    server = start_server(env_options={})  # (no browser's options: a desktop takes none of them)
+    server = start_server()  # `pages_ahead` goes only to environments that take it: not a desktop
     refused = pytest.raises(BrowserGymClientError, match=r"not DesktopEnv. Fix: ask for it on a web task")
     with refused as caught, BrowserGymClient("desktop.calc-add", server=server.url) as env:
         env.reset(seed=1)

@@ -38,7 +38,7 @@ def button_ids(snapshot: str) -> dict[str, tuple[str, tuple[int, int]]]:
 
 @pytest.fixture
 def desktop_server(start_server: Callable[..., ServerThread]) -> ServerThread:
-    return start_server(env_options={})  # a desktop has no pages to prepare ahead
+    return start_server()  # `pages_ahead` goes only to environments that take it: not a desktop
 
 
 @pytest.fixture

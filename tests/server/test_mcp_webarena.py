@@ -83,7 +83,7 @@ def test_a_submission_without_an_answer_is_judged_on_the_page_reached(
             await mcp.call_tool("submit", {})
 
     with (
-        ServerThread(ServerConfig(env_options={"pages_ahead": 1})) as server,
+        ServerThread(ServerConfig(pages_ahead=1)) as server,
         httpx.Client(base_url=server.url, timeout=60) as http,
     ):
         made = http.post("/sessions", json={"task": TASK, "seed": 0}).json()

@@ -135,7 +135,7 @@ def test_a_remote_desktop_task_takes_and_describes_pyautogui_actions(
 ) -> None:
     """As the local DesktopEnv: PyAutoGUI calls parse into desktop actions and the prompt says so
     (a web action set once parsed `pyautogui.hotkey('ctrl', 's')` as an error)."""
-    server = start_server(env_options={})  # a desktop has no pages to prepare ahead
+    server = start_server()  # `pages_ahead` goes only to environments that take it: not a desktop
     env = RemoteEnv(task, server=server.url)
     local = make_env(task)  # never started: no display
     try:

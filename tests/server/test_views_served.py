@@ -85,7 +85,7 @@ def test_a_remote_env_asks_for_views_and_hands_back_what_the_session_made(server
 def test_a_remote_env_is_told_which_view_its_task_cannot_give(
     start_server: Callable[..., ServerThread],
 ) -> None:
-    server = start_server(env_options={})  # (no browser's options: a desktop takes none of them)
+    server = start_server()  # `pages_ahead` goes only to environments that take it: not a desktop
     env = RemoteEnv("desktop.calc-add", server=server.url, views=["browsergym"])
     with pytest.raises(RemoteEnvError, match="a desktop task gives the osworld view") as caught:
         env.reset(seed=1)
@@ -114,7 +114,7 @@ def test_osworlds_screen_travels_once_beside_the_observations(
     the observation's, and the view names it; decoded, the view is the session's own, byte for
     byte, and the observation's pixels are the screen's. An answer whose observation carries no
     screenshot still sends the view's."""
-    server = start_server(env_options={})
+    server = start_server()
     with httpx.Client(base_url=server.url, timeout=120) as http:
         body = {"task": "desktop.calc-add", "seed": 2, "views": ["osworld"], "screenshots": True}
         made = http.post("/sessions", json=body)
