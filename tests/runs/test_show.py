@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from palaestra.cli import main
+from palaestra.runs.episode_record import take_verdict
+from palaestra.runs.records import EpisodeOutcome
 from palaestra.runs.store import RunStore
 from palaestra.testing import ScriptedLLMServer, reply_text
 
@@ -167,3 +169,24 @@ def test_a_long_error_does_not_hide_the_repeat_after_it(
     assert first.startswith("3 of 3 actions failed, first at step 0: ") and first.endswith("…")
     assert error.startswith(first.removeprefix("3 of 3 actions failed, first at step 0: ").removesuffix("…"))
     assert repeat == "3 times from step 0: type_into('5', 'hello')"
+
+
+def test_an_official_tasks_failed_column_names_what_it_wanted_and_read(
+    make_run: MakeRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """WebArena's columns keep each part's values apart from their scores (the UI lists the scores as
+    they are), and `show` names them beside the part that scored 0."""
+    url = {"wanted": "http://shop/basket/", "found": "http://shop/search/?q=wok", "ok": False}
+    outcome = EpisodeOutcome(key="agent|webarena.44|0", agent="agent", agent_name="agent", agent_hash="h",
+                             task="webarena.44", seed=0, started=0.0)  # fmt: skip
+    corrected = {"url_match": 0.0, "values": {"url_match": url}}
+    details = {"paper": {"url_match": 1.0}, "corrected": corrected}
+    task_info = {"columns": {"paper": 1.0, "corrected": 0.0}, "details": details}
+    take_verdict(outcome, {"success": False, "task_info": task_info})
+    verdict = outcome.extra["verdict"]
+    assert verdict["details"] == {"paper": {"url_match": 1.0}, "corrected": {"url_match": 0.0}}
+    assert verdict["values"] == {"corrected": {"url_match": url}}
+    run = make_run({"webarena.44": [False]}, extras={"agent|webarena.44|0": outcome.extra})
+    assert main(["show", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert 'corrected: url_match 0 (wanted http://shop/basket/, read "http://shop/search/?q=wok")' in out, out
