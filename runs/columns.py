@@ -167,12 +167,25 @@ class _StandIns:
         return ", ".join(sorted(self.names))
 
 
-def episode_reason(row: dict[str, Any], width: int = 200) -> str:
+#: How much of one part of a failure's reason `palaestra show` prints (an error's text, a value an
+#: evaluator wanted or read): each part is cut on its own, so a long one (an "Available: ..." list
+#: of actions, a page's text) never hides the parts after it.
+PART_CHARS = 160
+
+
+def cut(text: str, width: int = PART_CHARS) -> str:
+    """``text`` on one line, cut at ``width`` with "…" when longer."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def episode_reason(row: dict[str, Any], width: int = PART_CHARS) -> str:
     """Why a failed or errored episode ended so, in one line for `palaestra show`: an error's first
-    line, or for a WebArena task the evaluator parts that scored below 1 in each column, the columns
-    that could not judge it and why (a shopping helper with no Magento), and Verified's status."""
+    line, or for a WebArena task the evaluator parts that scored below 1 in each column with what
+    each wanted and read, the columns that could not judge it and why (a shopping helper with no
+    Magento), and Verified's status. Each part is cut at ``width`` on its own."""
     if row.get("status") == "error":
-        return str(row.get("error_message") or "").strip().split("\n", 1)[0][:width]
+        return cut(str(row.get("error_message") or "").strip().split("\n", 1)[0], width)
     try:
         extra = json.loads(row.get("extra") or "{}")
     except ValueError:
@@ -181,13 +194,26 @@ def episode_reason(row: dict[str, Any], width: int = 200) -> str:
     if not isinstance(verdict, dict):
         return ""
     parts = []
+    values = verdict.get("values") or {}
     for mode, scores in (verdict.get("details") or {}).items():
-        low = [f"{k} {v:g}" for k, v in scores.items() if isinstance(v, int | float) and v < 1]
+        read = values.get(mode) or {}
+        low = [
+            f"{k} {v:g}{_wanted_and_read(read.get(k), width)}"
+            for k, v in (scores or {}).items()
+            if isinstance(v, int | float) and v < 1
+        ]
         if low:
             parts.append(f"{mode}: {', '.join(low)}")
     verified = verdict.get("verified") or {}
     if verified.get("status") not in (None, "success"):
         parts.append(f"verified: {verified['status']}")
     for column, error in (verdict.get("errors") or {}).items():
-        parts.append(f"{column} not judged: {str(error).splitlines()[0] if error else ''}")
-    return "; ".join(parts)[:width]
+        parts.append(f"{column} not judged: {cut(str(error).splitlines()[0], width) if error else ''}")
+    return "; ".join(parts)
+
+
+def _wanted_and_read(values: Any, width: int) -> str:
+    """` (wanted X, read "Y")` for a part whose verdict kept its values (`EvalContext.keep_values`)."""
+    if not isinstance(values, dict) or "wanted" not in values:
+        return ""
+    return f' (wanted {cut(values["wanted"], width)}, read "{cut(values.get("found", ""), width)}")'

@@ -137,6 +137,7 @@ class EpisodeWorker:
             out.error_kind, out.error_message = "model_unavailable", str(exc)
         except LLMContextLengthError as exc:  # still too long once the agent shrank its prompt
             out.error_kind, out.error_message = "context_length", str(exc)
+            recorder.refused(out, exc.prompt)
         except LLMRequestError as exc:
             out.error_kind, out.error_message = "model_request", str(exc)
         except ConfigError as exc:

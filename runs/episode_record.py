@@ -16,6 +16,7 @@ from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import Observation
 from palaestra.redaction import redact_known
 from palaestra.runs.records import EpisodeOutcome, StepRecord
+from palaestra.runs.refused_prompt import kept_messages, prompt_sizes
 from palaestra.runs.spec import EpisodeSpec
 from palaestra.runs.trajectory import TrajectoryWriter
 
@@ -42,17 +43,28 @@ def take_verdict(out: EpisodeOutcome, info: dict[str, Any]) -> None:
     """The task's verdict into the outcome; WebArena's tasks add the paper's, the corrected and
     Verified's columns, and why (`palaestra show`, the UI's episode page). A site task without
     columns keeps its evaluator parts' scores (`string_match 0`): without them a wrong answer on
-    a site was a bare "failure"."""
+    a site was a bare "failure". Both keep what each part wanted and read (`verdict["values"]`,
+    per column, then per part), cut short by the evaluators: the researcher's, never the agent's."""
     out.success = bool(info.get("success"))
     verdict = info.get("task_info") or {}
     if verdict.get("columns"):
         out.extra["columns"] = verdict["columns"]
         keys = ("details", "errors", "verified", "stand_ins", "early_stop")
         out.extra["verdict"] = {k: verdict.get(k) for k in keys}
+        details = verdict.get("details") or {}
+        values = {m: d["values"] for m, d in details.items() if isinstance(d, dict) and d.get("values")}
+        if values:  # apart from the scores, which the UI lists as they are
+            out.extra["verdict"]["details"] = {
+                m: {k: v for k, v in d.items() if k != "values"} if isinstance(d, dict) else d
+                for m, d in details.items()
+            }
+            out.extra["verdict"]["values"] = values
         return
     parts = {k: float(verdict[k]) for k in EVALUATOR_PARTS if isinstance(verdict.get(k), int | float)}
     if parts:
         out.extra["verdict"] = {"details": {"evaluator": parts}}
+        if isinstance(verdict.get("values"), dict):
+            out.extra["verdict"]["values"] = {"evaluator": verdict["values"]}
 
 
 class EpisodeRecorder:
@@ -65,6 +77,7 @@ class EpisodeRecorder:
         self, folder: Path, writer: ThreadPoolExecutor, screenshots: bool, spec: EpisodeSpec
     ) -> None:
         self.spec = spec
+        self.refused_messages: list[dict[str, Any]] | None = None
         self.trajectory = TrajectoryWriter(folder, images=screenshots, pool=writer, redact=redact_known)
 
     def start(self, goal: str, obs: Observation) -> None:
@@ -92,6 +105,13 @@ class EpisodeRecorder:
             screenshot=line["screenshot"], observation=line["observation"],
         )  # fmt: skip
 
+    def refused(self, out: EpisodeOutcome, prompt: list[dict[str, Any]] | None) -> None:
+        """A prompt the model refused as too long (`context_length`): its sizes into the episode's
+        row, the messages into the trajectory's end line (`runs.refused_prompt`)."""
+        if prompt:
+            out.extra["refused_prompt"] = prompt_sizes(prompt)
+            self.refused_messages = kept_messages(prompt)
+
     def finish(self, out: EpisodeOutcome) -> None:
         """End the trajectory and wait for its files: artifacts are complete before the row exists."""
         seen = self.trajectory.seen
@@ -101,6 +121,11 @@ class EpisodeRecorder:
             self.trajectory.end(
                 outcome=out.outcome, success=out.success, reward=out.reward, error_kind=out.error_kind,
                 error_message=out.error_message, elapsed_s=out.elapsed_s,
-                resources=out.extra.get("resources"),
+                resources=out.extra.get("resources"), refused_prompt=self._refused_prompt(out),
             )  # fmt: skip
         self.trajectory.close()
+
+    def _refused_prompt(self, out: EpisodeOutcome) -> dict[str, Any] | None:
+        if self.refused_messages is None or "refused_prompt" not in out.extra:
+            return None
+        return {**out.extra["refused_prompt"], "sent": self.refused_messages}

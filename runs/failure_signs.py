@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from palaestra.runs.columns import PART_CHARS, cut
+
 #: The same action this many times in a row is a loop worth naming (two can be a double click).
 REPEAT_AT_LEAST = 3
 
@@ -50,20 +52,23 @@ class FailureSigns:
             return self.first_error_step
         return self.repeat_from if self.repeats >= REPEAT_AT_LEAST else None
 
-    def line(self, width: int = 200) -> str:
-        """The signs in one line ("" when the steps show none: a wrong answer, a wrong click)."""
+    def line(self, width: int = PART_CHARS) -> str:
+        """The signs in one line ("" when the steps show none: a wrong answer, a wrong click); the
+        error's text and the action are cut at ``width`` each, so a long error (an "Available: ..."
+        list) leaves the repeat after it in sight."""
         parts = []
         if self.failed_actions:
-            first = self.first_error.strip().split("\n", 1)[0]
+            first = cut(self.first_error.strip().split("\n", 1)[0], width)
             parts.append(
                 f"{self.failed_actions} of {self.steps} actions failed, "
                 f"first at step {self.first_error_step}: {first}"
             )
         if self.repeats >= REPEAT_AT_LEAST:
             parts.append(
-                f"the same action {self.repeats} times from step {self.repeat_from}: {self.repeated_action}"
+                f"the same action {self.repeats} times from step {self.repeat_from}: "
+                f"{cut(self.repeated_action, width)}"
             )
-        return "; ".join(parts)[:width]
+        return "; ".join(parts)
 
 
 def failure_signs(steps: Iterable[dict[str, Any]]) -> FailureSigns:

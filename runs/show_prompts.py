@@ -14,6 +14,7 @@ from typing import Any
 from palaestra.config import ConfigError
 from palaestra.errors import did_you_mean
 from palaestra.runs.artifacts import confined
+from palaestra.runs.refused_prompt import describe_sizes
 from palaestra.runs.results import load_rows
 from palaestra.runs.trajectory import TRAJECTORY_FILE, read_trajectory
 
@@ -53,12 +54,15 @@ def find_episode(run: str | Path, wanted: str) -> tuple[dict[str, Any], Path]:
 
 def format_prompts(run: str | Path, wanted: str, step: int | None = None) -> str:
     """Each step's prompt messages, the model's raw answer, the action and its error, and the agent's
-    notes (Synapse: the exemplars it was shown)."""
+    notes (Synapse: the exemplars it was shown); a `context_length` episode's refused prompt last,
+    as the step it would have been."""
     row, folder = find_episode(run, wanted)
     episode = read_trajectory(folder)
     out = [f"{row['agent']} on {row['task']} seed {row['seed']}: {episode.header.get('goal', '')}"]
     steps = [s for s in episode.steps if step is None or s.get("index") == step]
-    if not steps:
+    refused = (episode.end or {}).get("refused_prompt")
+    shows_refused = isinstance(refused, dict) and step in (None, len(episode.steps))
+    if not steps and not shows_refused:
         out.append(
             f"(no step {step}: the episode has {len(episode.steps)})" if step is not None else "(no steps)"
         )
@@ -75,4 +79,12 @@ def format_prompts(run: str | Path, wanted: str, step: int | None = None) -> str
         out += ["--- answer", str(entry.get("raw_response") or "")]
         if entry.get("extra"):
             out += ["--- notes", json.dumps(entry["extra"], ensure_ascii=False)]
+    if shows_refused and isinstance(refused, dict):
+        out += [
+            RULE,
+            f"step {len(episode.steps)}: the model refused this prompt as longer than its window "
+            f"(context_length): {describe_sizes(refused)}",
+        ]
+        for message in refused.get("sent") or []:
+            out += [f"--- {message.get('role', '?')}", str(message.get("content", ""))]
     return "\n".join(out)

@@ -10,7 +10,7 @@ debugging UI) writes the same folder, and `palaestra memory build`, the report a
                        ... one line per step ...
                        {"type": "end", "outcome", "success", "reward", "error_kind", "error_message",
                         "steps", "elapsed_s", "final_screenshot", "final_observation",
-                        and a desktop episode's "resources"}
+                        a desktop episode's "resources", a `context_length` one's "refused_prompt"}
     shot-000.jpg       what the agent saw at step 0 (the page at reset), shot-001.jpg at step 1, ...
     obs-000.txt        the same observations as text (goal, URL, error, AXTree)
     obs-000.json.gz    the same observations whole but their pixels (AXTree, DOM, element boxes, URL,
@@ -181,9 +181,12 @@ class TrajectoryWriter:
         error_message: str = "",
         elapsed_s: float | None = None,
         resources: dict[str, Any] | None = None,
+        refused_prompt: dict[str, Any] | None = None,
     ) -> None:
         """The episode's last line; the page after the last step is its final observation.
-        ``resources`` (a desktop episode's CPU seconds and peak memory) is written only when given."""
+        ``resources`` (a desktop episode's CPU seconds and peak memory) and ``refused_prompt`` (the
+        messages a `context_length` episode's model refused, `runs.refused_prompt`) are written
+        only when given."""
         if self.ended:
             return
         self.ended = True
@@ -194,6 +197,7 @@ class TrajectoryWriter:
             "elapsed_s": time.time() - self.started if elapsed_s is None else elapsed_s,
             "final_observation": final[0], "final_screenshot": final[1],
             **({"resources": resources} if resources else {}),
+            **({"refused_prompt": refused_prompt} if refused_prompt else {}),
         })  # fmt: skip
 
     def close(self) -> None:

@@ -83,7 +83,19 @@ def episode_detail(run: Path, key: str) -> dict[str, Any]:
         "has_folder": folder is not None,
         "trace": _trace(run, episode.get("artifacts"), extra),
         "resources": _resources(episode),
+        "refused_prompt": _refused_prompt(folder, extra),
     }
+
+
+def _refused_prompt(folder: Path | None, extra: dict[str, Any]) -> dict[str, Any] | None:
+    """A `context_length` episode's refused prompt (`runs.refused_prompt`): its sizes from the row,
+    the messages sent from the trajectory's end line. None for every other episode."""
+    if "refused_prompt" not in extra:
+        return None
+    end = _end_line(folder) or {}
+    kept = end.get("refused_prompt")
+    sent = kept.get("sent") if isinstance(kept, dict) else None
+    return {**extra["refused_prompt"], "sent": _shorten_data_uris(sent) if isinstance(sent, list) else []}
 
 
 def _resources(episode: dict[str, Any]) -> str | None:
@@ -109,6 +121,11 @@ def _ending(folder: Path | None, extra: dict[str, Any]) -> dict[str, Any] | None
     recorded each page after its step, before either existed."""
     if "final_observation" in extra:
         return extra
+    return _end_line(folder)
+
+
+def _end_line(folder: Path | None) -> dict[str, Any] | None:
+    """The trajectory's end line; {} when it has none, None when there is no trajectory."""
     path, _ = _artifact(folder, TRAJECTORY_FILE)
     if path is None:
         return None

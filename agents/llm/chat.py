@@ -130,7 +130,11 @@ class ChatModel(Model):
         """
         if not self.capabilities.chat:
             raise self.unable("chat")
-        return await self._call(CHAT, self.request_params(messages, tools, tool_choice))
+        try:
+            return await self._call(CHAT, self.request_params(messages, tools, tool_choice))
+        except LLMContextLengthError as exc:  # what filled the window, for the run to keep
+            exc.prompt = [dict(m) for m in messages]
+            raise
 
     def text_params(
         self, prompt: str, stop: Sequence[str], max_tokens: int | None, grammar: str | None = None
@@ -162,7 +166,11 @@ class ChatModel(Model):
             raise self.unable("completion")
         if grammar is not None and not self.capabilities.grammar:
             raise self.unable("grammar")
-        return await self._call(TEXT, self.text_params(prompt, stop, max_tokens, grammar))
+        try:
+            return await self._call(TEXT, self.text_params(prompt, stop, max_tokens, grammar))
+        except LLMContextLengthError as exc:
+            exc.prompt = [{"role": "prompt", "content": prompt}]
+            raise
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Vectors from ``/v1/embeddings`` (not cached, not retried: callers batch and cache)."""

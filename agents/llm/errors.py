@@ -8,6 +8,8 @@ is wrong (retrying cannot help), ``LLMUnavailableError`` that the server kept fa
 
 from __future__ import annotations
 
+from typing import Any
+
 from palaestra.errors import PalaestraError
 
 
@@ -33,7 +35,12 @@ class LLMContextLengthError(LLMRequestError):
     Known by the error body's code (OpenAI's ``context_length_exceeded``, llama.cpp's
     ``exceed_context_size_error`` type), never by its message. Retrying the same request cannot
     help; a shorter prompt can, so agents catch it to shrink what they send.
+
+    ``prompt`` holds the messages refused (a text completion's prompt as one ``prompt`` message),
+    set by the chat client, so a run keeps what filled the window (`runs.refused_prompt`).
     """
+
+    prompt: list[dict[str, Any]] | None = None
 
 
 class LLMAuthError(LLMRequestError):

@@ -34,6 +34,12 @@ def includes(answer: str, item: str, mode: str = "corrected") -> bool:
 
 
 async def string_match(spec: EvalSpec, ctx: EvalContext) -> float:
+    score = await _string_score(spec, ctx)
+    ctx.keep_values("string_match", spec.reference_answers or {}, ctx.final_answer, score >= 1)
+    return score
+
+
+async def _string_score(spec: EvalSpec, ctx: EvalContext) -> float:
     if ctx.mode == "paper":
         return await paper.string_match(spec, ctx)
     answers = spec.reference_answers or {}
@@ -84,9 +90,11 @@ def url_matches(pred: str, ref: str, mode: str = "corrected") -> bool:
 
 
 async def url_match(spec: EvalSpec, ctx: EvalContext) -> float:
-    if ctx.mode == "paper":
-        return await paper.url_match(spec, ctx)
-    pred = ctx.last_url
     refs = [fill_placeholders(r, ctx.urls) for r in _alternatives(spec.reference_url)]
-    ctx.details["url"] = pred
-    return float(any(url_matches(pred, ref) for ref in refs))
+    if ctx.mode == "paper":
+        score = await paper.url_match(spec, ctx)
+    else:
+        ctx.details["url"] = ctx.last_url
+        score = float(any(url_matches(ctx.last_url, ref) for ref in refs))
+    ctx.keep_values("url_match", " |OR| ".join(refs), ctx.last_url, score >= 1)
+    return score

@@ -7,6 +7,7 @@ helpers read it, while ``evaluators`` imports them all to dispatch.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
+
+#: How much of a value wanted or read a verdict keeps (`keep_values`): enough to see how the agent's
+#: answer or page differs from the reference, not a whole page's HTML in every episode's row.
+VALUE_CHARS = 300
+
+
+def shown(value: Any) -> str:
+    """A value as the verdict keeps it: text as it is, anything else as JSON, cut at `VALUE_CHARS`."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
+
 
 #: An LLM judge for fuzzy matches: (question, answer, reference) -> whether they agree.
 FuzzyJudge = Callable[[str, str, str], Awaitable[bool]]
@@ -42,6 +54,14 @@ class EvalContext:
     details: dict[str, Any] = field(default_factory=dict)
     #: The agent's last URL as recorded, for judging without a page; None: its page's URL.
     final_url: str | None = None
+
+    def keep_values(self, kind: str, wanted: Any, found: Any, ok: bool) -> None:
+        """What an evaluator part wanted and what it read (`details["values"][kind]`), so a failed
+        verdict says more than `string_match 0`: the researcher's evaluation metadata, never shown to
+        the agent. A part of several checks keeps its first failing one (else its first)."""
+        values = self.details.setdefault("values", {})
+        if kind not in values or (not ok and values[kind]["ok"]):
+            values[kind] = {"wanted": shown(wanted), "found": shown(found), "ok": ok}
 
     @property
     def live_page(self) -> Page:

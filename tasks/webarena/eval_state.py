@@ -138,18 +138,30 @@ async def program_html(spec: EvalSpec, ctx: EvalContext) -> float:
             value = html.unescape(value)
         elif "<" in value:  # whole words of the HTML's text, not of its markup
             value = html.unescape(re.sub(r"<[^>]*>", " ", value))
-        if not {"exact_match", "must_include", "must_exclude"} & set(required) and "fuzzy_match" in required:
-            score *= float(await _fuzzy_contents(ctx, value, required["fuzzy_match"]))
-            continue
-        if ctx.mode == "paper":
-            score *= paper.html_contents(value, required)
-            continue
-        if "exact_match" in required:
-            score *= float(_clean(value) == _clean(required["exact_match"]))
-        for item in required.get("must_include", []):
-            score *= float(includes(value, item, ctx.mode))
-        for item in required.get("must_exclude", []):
-            score *= float(not includes(value, item, ctx.mode))
+        part = await _contents_score(ctx, value, required)
+        wanted = {
+            "url": fill_placeholders(target, ctx.urls),
+            "locator": str(check.get("locator", "")),
+            **required,
+        }
+        ctx.keep_values("program_html", wanted, value, part >= 1)
+        score *= part
+    return score
+
+
+async def _contents_score(ctx: EvalContext, value: str, required: Mapping[str, Any]) -> float:
+    """How the value one check read meets its ``required_contents``."""
+    if not {"exact_match", "must_include", "must_exclude"} & set(required) and "fuzzy_match" in required:
+        return float(await _fuzzy_contents(ctx, value, required["fuzzy_match"]))
+    if ctx.mode == "paper":
+        return float(paper.html_contents(value, required))
+    score = 1.0
+    if "exact_match" in required:
+        score *= float(_clean(value) == _clean(required["exact_match"]))
+    for item in required.get("must_include", []):
+        score *= float(includes(value, item, ctx.mode))
+    for item in required.get("must_exclude", []):
+        score *= float(not includes(value, item, ctx.mode))
     return score
 
 
@@ -198,5 +210,7 @@ async def db_state(spec: EvalSpec, ctx: EvalContext) -> float:
         if check.get("negate"):
             ok = not ok
         ctx.details.setdefault("db_values", []).append(value)
+        wanted = {k: check[k] for k in ("query", "expected", "must_include", "negate") if k in check}
+        ctx.keep_values("db_state", wanted, value, ok)
         score *= float(ok)
     return score

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from palaestra.cli import main
+from palaestra.runs.episode_record import take_verdict
+from palaestra.runs.records import EpisodeOutcome
+from palaestra.runs.store import RunStore
 from palaestra.testing import ScriptedLLMServer, reply_text
 
 MakeRun = Callable[..., Path]
@@ -135,4 +138,55 @@ def test_show_names_the_evaluator_check_a_site_episode_failed(
     assert main(["show", str(run)]) == 0
     failures = capsys.readouterr().out.split("Failed and errored episodes")[1].splitlines()
     assert failures[1].startswith("  failure        generic shop.compare-price-0 seed 0"), failures
-    assert failures[2].strip() == "evaluator: string_match 0", failures
+    reason = failures[2].strip()
+    # What the check wanted and what it read, not only its name: the reference vs the agent's answer.
+    assert re.fullmatch(
+        r'evaluator: string_match 0 \(wanted \{"must_include": \[".+"\]\}, read "42"\)', reason
+    ), reason
+    # The reference is the researcher's: nothing of the verdict reached the agent's prompts.
+    sent = " ".join(r.raw_body.decode() for r in server.chat_requests)
+    assert sent and "must_include" not in sent and "wanted" not in sent
+
+
+def test_a_long_error_does_not_hide_the_repeat_after_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make_llm_server: Callable[..., ScriptedLLMServer]
+) -> None:
+    """An unknown action's error lists every action the task takes ("Available: ..."): cut with the
+    whole line at 200 characters, it hid the repeat that followed it. Each part is cut on its own."""
+    server = make_llm_server(reply_text("```\ntype_into('5', 'hello')\n```"))
+    run = tmp_path / "run"
+    argv = ["eval", "--agent", "generic", "--agent-arg", "model=scripted-model", "--agent-arg",
+            f"base_url={server.base_url}", "--tasks", "click-test", "--max-steps", "3",
+            "--out", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    capsys.readouterr()
+    with RunStore(run, readonly=True) as store:
+        (error,) = {s["error"] for s in store.steps("generic|miniwob.click-test|0")}
+    assert len(error) > 200 and "Available" in error  # long enough to have hidden the rest
+    assert main(["show", str(run)]) == 0
+    reason = capsys.readouterr().out.split("Failed and errored episodes")[1].splitlines()[2].strip()
+    first, repeat = reason.split("; the same action ")
+    assert first.startswith("3 of 3 actions failed, first at step 0: ") and first.endswith("…")
+    assert error.startswith(first.removeprefix("3 of 3 actions failed, first at step 0: ").removesuffix("…"))
+    assert repeat == "3 times from step 0: type_into('5', 'hello')"
+
+
+def test_an_official_tasks_failed_column_names_what_it_wanted_and_read(
+    make_run: MakeRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """WebArena's columns keep each part's values apart from their scores (the UI lists the scores as
+    they are), and `show` names them beside the part that scored 0."""
+    url = {"wanted": "http://shop/basket/", "found": "http://shop/search/?q=wok", "ok": False}
+    outcome = EpisodeOutcome(key="agent|webarena.44|0", agent="agent", agent_name="agent", agent_hash="h",
+                             task="webarena.44", seed=0, started=0.0)  # fmt: skip
+    corrected = {"url_match": 0.0, "values": {"url_match": url}}
+    details = {"paper": {"url_match": 1.0}, "corrected": corrected}
+    task_info = {"columns": {"paper": 1.0, "corrected": 0.0}, "details": details}
+    take_verdict(outcome, {"success": False, "task_info": task_info})
+    verdict = outcome.extra["verdict"]
+    assert verdict["details"] == {"paper": {"url_match": 1.0}, "corrected": {"url_match": 0.0}}
+    assert verdict["values"] == {"corrected": {"url_match": url}}
+    run = make_run({"webarena.44": [False]}, extras={"agent|webarena.44|0": outcome.extra})
+    assert main(["show", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert 'corrected: url_match 0 (wanted http://shop/basket/, read "http://shop/search/?q=wok")' in out, out

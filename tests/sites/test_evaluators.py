@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,11 +34,22 @@ class Session:
         self.run(self.page.goto(self.urls["__SHOP__"] + path))
 
     def judge(self, spec: dict[str, Any], answer: str | None = None, infeasible: str | None = None) -> float:
+        return self.judged(spec, answer, infeasible)[0]
+
+    def judged(
+        self,
+        spec: dict[str, Any],
+        answer: str | None = None,
+        infeasible: str | None = None,
+        mode: str = "corrected",
+    ) -> tuple[float, dict[str, Any]]:
+        """The score and the details the evaluators kept (what each part wanted and read)."""
         raw = {"sites": ["shop"], "task_id": 1, "intent": "?", "start_url": "__SHOP__/", "eval": spec}
         ctx = EvalContext(
-            self.page, self.context, answer, infeasible, self.urls, {"shop": self.episode.database("shop")}
-        )
-        return float(self.run(evaluate(from_json(raw).eval, ctx)))
+            self.page, self.context, answer, infeasible, self.urls, {"shop": self.episode.database("shop")},
+            mode=mode,
+        )  # fmt: skip
+        return float(self.run(evaluate(from_json(raw).eval, ctx))), ctx.details
 
     def close(self) -> None:
         self.run(self.context.close())
@@ -143,6 +155,57 @@ def test_db_state_reads_the_episodes_own_database_and_combined_evaluators_multip
         session.judge(
             {**db, "db_state": [{"dataset": "shop", "query": "DELETE FROM auth_user", "expected": 0}]}
         )
+
+
+def test_a_failed_verdict_keeps_what_each_part_wanted_and_read(session: Session) -> None:
+    """`string_match 0` alone sent the researcher to the task file and the episode's pages: each part
+    keeps its reference and what the agent's answer, page or database gave, cut short."""
+    shop = session.urls["__SHOP__"]
+    score, details = session.judged(strings(must_include=["$26.50"]), answer="It costs 30 dollars")
+    assert score == 0.0
+    assert details["values"]["string_match"] == {
+        "wanted": '{"must_include": ["$26.50"]}',
+        "found": "It costs 30 dollars",
+        "ok": False,
+    }
+    _, paper = session.judged(strings(exact_match="Shipped"), answer="Pending", mode="paper")
+    assert paper["values"]["string_match"]["wanted"] == '{"exact_match": "Shipped"}'
+
+    session.goto("/search/?q=wok")
+    _, details = session.judged(
+        {"eval_types": ["url_match"], "reference_url": "__SHOP__/basket/ |OR| __SHOP__/x"}
+    )
+    assert details["values"]["url_match"] == {
+        "wanted": f"{shop}/basket/ |OR| {shop}/x",
+        "found": f"{shop}/search/?q=wok",
+        "ok": False,
+    }
+
+    heading = {"url": "__SHOP__/about/", "locator": "document.querySelector('h1').innerText"}
+    checks = [
+        {**heading, "required_contents": {"exact_match": "About us"}},  # passes
+        {**heading, "required_contents": {"must_include": ["Contact"]}},  # fails: the one kept
+        {"url": "last", "locator": "", "required_contents": {"must_include": ["Ada"]}},  # fails too
+    ]
+    _, details = session.judged({"eval_types": ["program_html"], "program_html": checks})
+    kept = details["values"]["program_html"]
+    assert kept["found"] == "About us" and not kept["ok"]
+    assert kept["wanted"] == (
+        f'{{"url": "{shop}/about/", "locator": "document.querySelector(\'h1\').innerText", '
+        '"must_include": ["Contact"]}'
+    )
+    _, details = session.judged({"eval_types": ["program_html"], "program_html": checks[2:]})
+    whole_page = details["values"]["program_html"]["found"]  # the page's text, cut
+    assert len(whole_page) == 300 and whole_page.endswith("…")
+
+    query = "SELECT last_name FROM auth_user WHERE username = 'emma.lopez'"
+    db = {"eval_types": ["db_state"], "db_state": [{"dataset": "shop", "query": query, "expected": "Okafor"}]}
+    _, details = session.judged(db)
+    assert details["values"]["db_state"] == {
+        "wanted": json.dumps({"query": query, "expected": "Okafor"}),
+        "found": "Lopez",
+        "ok": False,
+    }
 
 
 def test_the_normaliser() -> None:

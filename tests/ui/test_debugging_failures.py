@@ -11,6 +11,7 @@ task, under "the page the agent acted on" with no word that agents are shown "(a
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -199,4 +200,46 @@ def test_the_run_page_does_not_blame_the_infrastructure_for_a_prompt_too_long(
         expect(said).to_contain_text("a prompt longer than the model's window")
         expect(said).to_contain_text("--rerun-errors")
         assert "infrastructure's fault" not in page.locator("main").inner_text()
+        person.check_clean()
+
+
+def test_a_prompt_too_long_is_kept_with_what_filled_the_window(
+    failing_run: Path, browser: Browser, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `context_length` episode ended before its step was recorded, so neither `show --prompts`
+    nor its page showed what the model refused: now its size per message and the messages are kept."""
+    with sqlite3.connect(failing_run / "results.sqlite") as db:
+        (extra,) = db.execute("SELECT extra FROM episodes WHERE key = ?", (REFUSED,)).fetchone()
+    sizes = json.loads(extra)["refused_prompt"]
+    assert [p["role"] for p in sizes["parts"]] == ["system", "user"]
+    assert sizes["chars"] == sum(p["chars"] for p in sizes["parts"]) > 0
+    assert sizes["tokens_est"] == -(-sizes["chars"] // 4)
+
+    assert main(["show", str(failing_run), "--prompts", "click-option:0"]) == 0
+    out = capsys.readouterr().out
+    said = re.search(
+        r"^step 0: the model refused this prompt as longer than its window \(context_length\): (.*)$",
+        out,
+        re.M,
+    )
+    assert said, out
+    system, user = sizes["parts"]
+    assert said.group(1) == (
+        f"2 messages, {sizes['chars']} characters (~{sizes['tokens_est']} tokens): "
+        f"system {system['chars']} (~{system['tokens_est']}), user {user['chars']} (~{user['tokens_est']})"
+    )
+    sent_user = out.split("--- user\n", 1)[1]
+    assert TOO_LONG in sent_user and len(sent_user.rstrip("\n")) == user["chars"]
+    assert main(["show", str(failing_run), "--prompts", "click-option:0", "--step", "0"]) == 0
+    assert "the model refused this prompt" in capsys.readouterr().out
+
+    roots = UiRoots.of([failing_run.parent], [])
+    with ServedUi(roots, ServerConfig(max_sessions=1)) as ui, person_at(browser, ui.url, tmp_path) as person:
+        page = person.open("#" + episode_link(failing_run, REFUSED).split("#", 1)[1])
+        section = page.locator("section.refused-prompt")
+        expect(section.get_by_role("heading")).to_have_text("The prompt the model refused")
+        expect(section.locator("tbody tr")).to_have_count(2)
+        expect(section.locator("tbody tr").nth(1).locator("td").nth(2)).to_have_text(f"{user['chars']:,}")
+        section.get_by_text("What was sent").click()
+        expect(section.locator(".message.role-user pre")).to_contain_text(TOO_LONG)
         person.check_clean()

@@ -32,8 +32,22 @@ JUDGED = {
 }
 
 
-#: What the runner keeps of a site task's verdict (no columns): its evaluator parts' scores.
-SITE = {"verdict": {"details": {"evaluator": {"string_match": 0.0}}}}
+#: What the runner keeps of a site task's verdict (no columns): its evaluator parts' scores and what
+#: each wanted and read (a read value may hold a page's markup: shown as text).
+SITE = {
+    "verdict": {
+        "details": {"evaluator": {"string_match": 0.0, "url_match": 1.0}},
+        "values": {
+            "evaluator": {
+                "string_match": {
+                    "wanted": '{"must_include": ["Castelli"]}',
+                    "found": "<b>42</b>",
+                    "ok": False,
+                }
+            }
+        },
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -85,5 +99,13 @@ def test_a_site_episode_shows_what_its_evaluator_parts_scored(
         page = person.open("#/episode?run=wa&key=" + "agent%7Cshop.compare-price-0%7C0")
         section = page.locator("section.verdict")
         expect(section.get_by_role("heading", name="Verdict")).to_be_visible()
-        expect(section.locator("ul.parts li")).to_have_text(["string_match 0.00"])
+        parts = section.locator("ul.parts > li")
+        expect(parts.locator("> code")).to_have_text(["string_match", "url_match"])
+        wanted_read = parts.nth(0).locator("dl.part-values")
+        expect(wanted_read.locator("dt")).to_have_text(["wanted", "read"])
+        expect(wanted_read.locator("code.wanted")).to_have_text('{"must_include": ["Castelli"]}')
+        expect(wanted_read.locator("code.found")).to_have_text("<b>42</b>")
+        assert section.locator("b").count() == 0  # a page's markup stays text
+        expect(parts.nth(1).locator("dl")).to_have_count(0)  # a part kept without values: its score
+        person.shoot("09-episode-site-verdict-values")
         person.check_clean()

@@ -138,6 +138,7 @@ page("episode", async (view, params) => {
     h("p", {class: "stats"}, `reward ${num(e.reward)} · ${e.steps} steps${e.extra && e.extra.step_limit_counts === "answers" ? ` (${int(e.extra.answers)} answers)` : ""} · ${num(e.elapsed_s, 2)} s (reset ${num(e.reset_s, 2)} s) · ${int(e.tokens_in)} tokens in, ${int(e.tokens_out)} out · cost ${num(e.cost, 4)} · attempts ${e.attempts}`),
     ep.resources ? h("p", {class: "resources", title: "what the episode's own processes used (desktop episodes)"}, `resources: ${ep.resources}`) : null,
     e.error_message ? pre(e.error_message, "error-message") : null,
+    refusedPrompt(ep.refused_prompt),
     verdictSection(e.extra),
     traceSection(ep.trace, file),
     ep.attempts.length ? details(`Errored attempts (${ep.attempts.length})`, table(["attempt", "error", "message"], ep.attempts.map((a) => [a.attempt, a.error_kind, pre(a.error_message)]))) : null,
@@ -145,6 +146,20 @@ page("episode", async (view, params) => {
     count ? [h("h2", {}, `Timeline (${ep.steps.length} steps)`), strip, stage] : h("p", {class: "muted"}, "No step was taken."));
   if (count) await show(at);
 });
+
+// A `context_length` episode's last prompt, the one the model refused as longer than its window:
+// how large each message was (characters, estimated tokens) and what it said, to see what filled it.
+function refusedPrompt(r) {
+  if (!r) return null;
+  const parts = r.parts || [];
+  return h("section", {class: "refused-prompt"},
+    h("h2", {}, "The prompt the model refused"),
+    h("p", {}, `The agent's last prompt (after its shrinking) was longer than the model's window: ${int(r.messages)} messages, `
+      + `${int(r.chars)} characters, about ${int(r.tokens_est)} tokens (four characters a token).`),
+    table(["message", "role", "characters", "≈ tokens", "images"], parts.map((p, i) => [String(i), p.role, int(p.chars), int(p.tokens_est), p.images ? int(p.images) : "–"]), [0, 2, 3, 4]),
+    (r.sent || []).length ? details("What was sent", (r.sent || []).map((m) => h("div", {class: `message role-${m.role}`},
+      h("div", {class: "role"}, m.role), pre(m.content)))) : h("p", {class: "muted"}, "The messages were not kept."));
+}
 
 function prompt(step, sentImage) {
   if (!step) return h("p", {class: "muted"}, "The final page has no prompt.");

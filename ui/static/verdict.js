@@ -1,6 +1,7 @@
 // WebArena's verdict on one episode, as the run recorded it (`extra.columns`, `extra.verdict`): the
 // three evaluator columns (the paper's evaluators, Palaestra's corrected ones, WebArena-Verified's),
-// what each evaluator part of a column scored, a column's error, and Verified's own status.
+// what each evaluator part of a column scored and what it wanted and read (`extra.verdict.values`),
+// a column's error, and Verified's own status.
 import {h, num, table} from "./core.js";
 
 const KNOWN = ["paper", "corrected", "verified"];
@@ -12,12 +13,12 @@ export function verdictSection(extra) {
   const columns = extra && extra.columns;
   if (!columns || typeof columns !== "object" || !Object.keys(columns).length) return evaluatorParts(extra);
   const v = extra.verdict || {};
-  const parts = v.details || {}, errors = v.errors || {};
+  const parts = v.details || {}, errors = v.errors || {}, values = v.values || {};
   const names = [...KNOWN.filter((c) => c in columns), ...Object.keys(columns).filter((c) => !KNOWN.includes(c)).sort()];
   const rows = names.map((c) => h("tr", {dataset: {column: c}},
     h("th", {title: WHAT[c] || ""}, c),
     h("td", {class: "num"}, score(columns[c])),
-    h("td", {}, c === "verified" ? verifiedParts(v.verified) : partList(parts[c])),
+    h("td", {}, c === "verified" ? verifiedParts(v.verified) : partList(parts[c], values[c])),
     h("td", {}, errors[c] ? h("span", {class: "error"}, String(errors[c])) : h("span", {class: "muted"}, "none"))));
   return h("section", {class: "verdict"},
     h("h2", {}, "WebArena verdict"),
@@ -31,9 +32,12 @@ export function verdictSection(extra) {
 
 // A site task's verdict without columns: what each evaluator part scored (`string_match 0.00`).
 function evaluatorParts(extra) {
-  const parts = extra && extra.verdict && extra.verdict.details && extra.verdict.details.evaluator;
+  const v = (extra && extra.verdict) || {};
+  const parts = v.details && v.details.evaluator;
   if (!parts || typeof parts !== "object" || !Object.keys(parts).length) return null;
-  return h("section", {class: "verdict"}, h("h2", {}, "Verdict"), h("p", {}, "What each of the task's evaluator parts scored:"), partList(parts));
+  return h("section", {class: "verdict"}, h("h2", {}, "Verdict"),
+    h("p", {}, "What each of the task's evaluator parts scored, wanted and read:"),
+    partList(parts, (v.values || {}).evaluator));
 }
 
 function score(x) {
@@ -41,10 +45,20 @@ function score(x) {
   return h("span", {class: x >= 1 ? "ok" : "error"}, num(x));
 }
 
-function partList(parts) {
+function partList(parts, values) {
   if (!parts || typeof parts !== "object" || !Object.keys(parts).length) return h("span", {class: "muted"}, "–");
+  const read = values && typeof values === "object" ? values : {};
   return h("ul", {class: "parts"}, Object.entries(parts).map(([name, value]) => h("li", {},
-    h("code", {}, name), " ", typeof value === "number" ? num(value) : JSON.stringify(value))));
+    h("code", {}, name), " ", typeof value === "number" ? num(value) : JSON.stringify(value),
+    wantedAndRead(read[name]))));
+}
+
+// What a part wanted and what it read, as text (a page's value may hold markup: never parsed).
+function wantedAndRead(values) {
+  if (!values || typeof values !== "object" || !("wanted" in values)) return null;
+  return h("dl", {class: "part-values"},
+    h("dt", {}, "wanted"), h("dd", {}, h("code", {class: "wanted"}, String(values.wanted))),
+    h("dt", {}, "read"), h("dd", {}, h("code", {class: "found"}, String(values.found ?? ""))));
 }
 
 function verifiedParts(verified) {
