@@ -35,6 +35,7 @@ from palaestra.server.session_errors import (
     EnvironmentFailure,
     EpisodeNotStarted,
     RequestTimeout,
+    SessionBusy,
     SessionError,
     SessionNotFound,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "RecordingFull",
     "RequestTimeout",
     "Session",
+    "SessionBusy",
     "SessionError",
     "SessionManager",
     "SessionNotFound",
@@ -233,13 +235,17 @@ class SessionManager:
         """Run one request on ``session``: one at a time, within ``request_timeout``.
 
         A request that times out leaves its environment in an unknown state, so the session is
-        closed and the client told so.
+        closed and the client told so. A request that waits ``request_timeout`` for its turn (a
+        client that sent many at once) is refused with `SessionBusy` naming the one in progress,
+        and the session goes on.
         """
         session.busy += 1
         try:
-            async with session.lock:
+            await self._turn(session)
+            try:
                 if session.closed:
                     raise SessionNotFound(f"Session `{session.id}` was closed.")
+                session.doing, session.doing_since = "request", time.monotonic()
                 try:
                     async with asyncio.timeout(self.config.request_timeout):  # no task per request
                         return await work()
@@ -255,6 +261,25 @@ class SessionManager:
                 except Exception as exc:  # the machinery's failure, said as such, not a bare 500
                     log.warning("Session %s: the environment failed.", session.id, exc_info=True)
                     raise EnvironmentFailure(f"The environment failed: {type(exc).__name__}: {exc}") from exc
+            finally:
+                session.doing = ""
+                session.lock.release()
         finally:
             session.busy -= 1
             session.last_used = time.monotonic()
+
+    async def _turn(self, session: Session) -> None:
+        """Take the session's lock, waiting at most ``request_timeout`` (`SessionBusy` after)."""
+        limit = self.config.request_timeout
+        try:
+            async with asyncio.timeout(limit):
+                await session.lock.acquire()
+        except TimeoutError:
+            running = time.monotonic() - session.doing_since
+            doing = f"its {session.doing}, running for {running:.1f} s" if session.doing else "a request"
+            log.warning("Session %s: refused a request that waited %g s behind %s.", session.id, limit, doing)
+            raise SessionBusy(
+                f"Session `{session.id}` is busy with {doing}; this request waited {limit:g} s "
+                "(--request-timeout) for its turn and was not run. A session serves one request at a "
+                "time: send the next when the last has answered (or open a session per agent)."
+            ) from None
