@@ -133,8 +133,10 @@ class SessionManager:
         record: bool = False,
         sid: str | None = None,
         views: Iterable[str] = (),
+        action_set: str = "",
     ) -> Session:
-        """A new session for ``task`` (any registered id), its environment built but not reset.
+        """A new session for ``task`` (any registered id), its environment built but not reset;
+        ``action_set`` is another of its environment's sets (a run's ``--action-set``), "" its own.
 
         With ``views`` (`palaestra.envs.obs.VIEWS`), each reset and step also makes those views
         (`StepOutcome.views`), and the session computes the parts they are made from; a view the
@@ -164,6 +166,8 @@ class SessionManager:
             ).including(wanted_views)  # fmt: skip
             computed = chosen + tuple(p for p in obs_config.parts() if p not in chosen)  # + the views'
             options = {"obs_config": obs_config, "step_timeout": self.config.step_timeout}
+            if action_set:  # only when chosen: environments with a single set take no such option
+                options["action_set"] = action_set
             env = self.env_factory(task, **options, **env_options(self.config, task))
             sid = sid or secrets.token_urlsafe(9)
             session = Session(sid, owner, task, env, computed)
