@@ -205,16 +205,13 @@ class ComputerUseActions:
     # Writing actions (lines of the environment's set) -------------------------------------------------
 
     def click(self, at: tuple[int, int] | None, button: str, count: int) -> list[str]:
-        if self.web and count == 3:
-            raise ComputerUseError(
-                "triple_click has no browser action; select a line with a double click and "
-                "shift+End, or all of a field with ctrl+a."
-            )
         x, y = at or self._needed(self.pointer, "coordinate")
         self.pointer = (x, y)
         if not self.web:
             name = {1: "click", 2: "doubleClick", 3: "tripleClick"}[count]
             return [f"{name}({x}, {y}, button={button!r})"]
+        if count == 3:  # BrowserGym's mouse_click has no count; ours takes one
+            return [f"mouse_click({x}, {y}, button={button!r}, click_count=3)"]
         name = "mouse_dblclick" if count == 2 else "mouse_click"
         return [f"{name}({x}, {y}, button={button!r})"]
 

@@ -15,6 +15,12 @@ failing as if the browser had crashed.
 
 A download gave no sign at all; its file name is now said.
 
+A page whose main document answered an HTTP error (a 404 after a mistyped ``goto``, a 500 or 502
+from a site that broke) showed only its body, which may be a blank page or a styled one that looks
+like any other: the agent could not tell it had not reached the page it meant. Its status is now
+said. Redirects and successful answers say nothing; neither do errors of a frame's document, an
+image or a ``fetch`` (the page's own scripts handle those, and the agent sees what they show).
+
 What is said goes to the next observation's ``last_action_error``, after the action's own error,
 as the other notes about the page do: it is the one text field every agent already reads.
 """
@@ -23,8 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from http import HTTPStatus
 
-from playwright.async_api import BrowserContext, CDPSession, Dialog, Download, Page
+from playwright.async_api import BrowserContext, CDPSession, Dialog, Download, Page, Response
 from playwright.async_api import Error as PlaywrightError
 
 from palaestra.envs.actions.executor import ActionState
@@ -51,6 +58,7 @@ class PageEvents:
         self._tab_actions = state.tab_actions
         self._page_seen = asyncio.Event()
         context.on("dialog", self._dialog)
+        context.on("response", self._answered)
         context.on("page", self._watch)
         for page in context.pages:
             self._watch(page)
@@ -82,6 +90,15 @@ class PageEvents:
     def _download(self, download: Download) -> None:
         self.downloads.append(download)
         self._notes.append(f"The page downloaded a file: {download.suggested_filename!r}.")
+
+    def _answered(self, response: Response) -> None:
+        """A tab's main document answered an HTTP error: say its status and address."""
+        if response.status < 400 or not response.request.is_navigation_request():
+            return
+        with contextlib.suppress(PlaywrightError):  # a new tab's first document has no frame yet
+            if response.request.frame.parent_frame is not None:
+                return  # a frame's document: the page around it shows what it shows
+        self._notes.append(f"The page answered HTTP {http_status(response)}: {response.url}")
 
     def _dialog(self, dialog: Dialog) -> None:
         answer = asyncio.ensure_future(self._answer(dialog))
@@ -159,3 +176,12 @@ class PageEvents:
         """What happened since the last observation, one line each (empty when nothing did)."""
         notes, self._notes = self._notes, []
         return "\n".join(notes)
+
+
+def http_status(response: Response) -> str:
+    """``404 Not Found``: the server's own reason phrase, else the standard one (HTTP/2 has none)."""
+    reason = response.status_text
+    if not reason:
+        with contextlib.suppress(ValueError):
+            reason = HTTPStatus(response.status).phrase
+    return f"{response.status} {reason}".strip()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from palaestra.envs.actions.parser import shorten
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import Observation
 from palaestra.envs.views import Converter, view_converters
@@ -56,6 +57,8 @@ class Session:
         self.created = self.last_used = time.monotonic()
         self.lock = asyncio.Lock()
         self.busy = 0
+        #: The request being served, and since when: one refused as the session stayed busy names it.
+        self.doing, self.doing_since = "", 0.0
         self.closed = False
         #: Send screenshots inline (base64 PNG) with every reset and step answer.
         self.inline_images = False
@@ -105,6 +108,7 @@ class Session:
         return self.last is not None and (self.last.terminated or self.last.truncated)
 
     async def reset(self, seed: int | None = None, episode_id: str | None = None) -> StepOutcome:
+        self.doing = "reset" if seed is None else f"reset (seed {seed})"
         self._stop_recording()  # the episode before, if it was left unfinished
         if self.record_root is not None and self.recording_budget is not None:
             await asyncio.to_thread(
@@ -130,6 +134,7 @@ class Session:
     async def step(self, action: str, agent: dict[str, Any] | None = None) -> StepOutcome:
         if self.last is None:
             raise EpisodeNotStarted(f"Session {self.id} has no episode yet: reset it first.")
+        self.doing = f"step {shorten(action, 80)}"
         started = time.perf_counter()
         demo = _demonstration(self.last.obs, action) if self.recorder is not None else None
         # A step after the end earns nothing: `PalaestraEnv.astep` says so for every environment.
@@ -170,6 +175,7 @@ class Session:
         (WebArena's official tasks: `PalaestraEnv.aearly_stop`); None when it is not (or has ended)."""
         if self.last is None:
             raise EpisodeNotStarted(f"Session {self.id} has no episode yet: reset it first.")
+        self.doing = "early stop"
         started = time.perf_counter()
         judged = await self.env.aearly_stop(reason)
         if judged is None:

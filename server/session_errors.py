@@ -32,6 +32,15 @@ class RequestTimeout(SessionError, TimeoutError):
     code = "REQUEST_TIMEOUT"
 
 
+class SessionBusy(SessionError):
+    """A request waited ``request_timeout`` for its session's turn (the session serves one request
+    at a time) and was not run: a client that sends many at once would otherwise queue them for
+    as long as the ones before take."""
+
+    status = 409
+    code = "SESSION_BUSY"
+
+
 class EnvironmentFailure(SessionError):
     """The environment raised (a reset that failed even after replacing its browser)."""
 

@@ -35,6 +35,7 @@ from palaestra.server.session_errors import (
     EnvironmentFailure,
     EpisodeNotStarted,
     RequestTimeout,
+    SessionBusy,
     SessionError,
     SessionNotFound,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "RecordingFull",
     "RequestTimeout",
     "Session",
+    "SessionBusy",
     "SessionError",
     "SessionManager",
     "SessionNotFound",
@@ -131,8 +133,10 @@ class SessionManager:
         record: bool = False,
         sid: str | None = None,
         views: Iterable[str] = (),
+        action_set: str = "",
     ) -> Session:
-        """A new session for ``task`` (any registered id), its environment built but not reset.
+        """A new session for ``task`` (any registered id), its environment built but not reset;
+        ``action_set`` is another of its environment's sets (a run's ``--action-set``), "" its own.
 
         With ``views`` (`palaestra.envs.obs.VIEWS`), each reset and step also makes those views
         (`StepOutcome.views`), and the session computes the parts they are made from; a view the
@@ -162,6 +166,8 @@ class SessionManager:
             ).including(wanted_views)  # fmt: skip
             computed = chosen + tuple(p for p in obs_config.parts() if p not in chosen)  # + the views'
             options = {"obs_config": obs_config, "step_timeout": self.config.step_timeout}
+            if action_set:  # only when chosen: environments with a single set take no such option
+                options["action_set"] = action_set
             env = self.env_factory(task, **options, **env_options(self.config, task))
             sid = sid or secrets.token_urlsafe(9)
             session = Session(sid, owner, task, env, computed)
@@ -233,13 +239,17 @@ class SessionManager:
         """Run one request on ``session``: one at a time, within ``request_timeout``.
 
         A request that times out leaves its environment in an unknown state, so the session is
-        closed and the client told so.
+        closed and the client told so. A request that waits ``request_timeout`` for its turn (a
+        client that sent many at once) is refused with `SessionBusy` naming the one in progress,
+        and the session goes on.
         """
         session.busy += 1
         try:
-            async with session.lock:
+            await self._turn(session)
+            try:
                 if session.closed:
                     raise SessionNotFound(f"Session `{session.id}` was closed.")
+                session.doing, session.doing_since = "request", time.monotonic()
                 try:
                     async with asyncio.timeout(self.config.request_timeout):  # no task per request
                         return await work()
@@ -255,6 +265,25 @@ class SessionManager:
                 except Exception as exc:  # the machinery's failure, said as such, not a bare 500
                     log.warning("Session %s: the environment failed.", session.id, exc_info=True)
                     raise EnvironmentFailure(f"The environment failed: {type(exc).__name__}: {exc}") from exc
+            finally:
+                session.doing = ""
+                session.lock.release()
         finally:
             session.busy -= 1
             session.last_used = time.monotonic()
+
+    async def _turn(self, session: Session) -> None:
+        """Take the session's lock, waiting at most ``request_timeout`` (`SessionBusy` after)."""
+        limit = self.config.request_timeout
+        try:
+            async with asyncio.timeout(limit):
+                await session.lock.acquire()
+        except TimeoutError:
+            running = time.monotonic() - session.doing_since
+            doing = f"its {session.doing}, running for {running:.1f} s" if session.doing else "a request"
+            log.warning("Session %s: refused a request that waited %g s behind %s.", session.id, limit, doing)
+            raise SessionBusy(
+                f"Session `{session.id}` is busy with {doing}; this request waited {limit:g} s "
+                "(--request-timeout) for its turn and was not run. A session serves one request at a "
+                "time: send the next when the last has answered (or open a session per agent)."
+            ) from None

@@ -180,11 +180,20 @@ class LiveSessions:
         return found
 
     async def open(
-        self, owner: str, task: str, seed: int, agent: str = "", args: Mapping[str, str] | None = None
+        self,
+        owner: str,
+        task: str,
+        seed: int,
+        agent: str = "",
+        args: Mapping[str, str] | None = None,
+        *,
+        action_set: str = "",
+        max_steps: int | None = None,
     ) -> LiveView:
         """A new session on ``task``; with ``agent``, that agent is made first and the environment
         computes the parts it reads too, as a run makes it (a vision agent's set-of-marks), and
-        the session makes the views it reads (AgentLab's BrowserGym dict)."""
+        the session makes the views it reads (AgentLab's BrowserGym dict). ``action_set`` and
+        ``max_steps`` are a replayed run's (`ui.replay`): its environment's set, its step limit."""
         manager = self.manager
         made: Agent | None = None
         parts: tuple[str, ...] = PARTS
@@ -194,7 +203,10 @@ class LiveSessions:
             parts, views = parts_and_views(PARTS, made)
         try:
             recorded = bool(manager.config.trajectories)
-            session = await manager.create(owner, task, parts=parts, record=recorded, views=views)
+            session = await manager.create(
+                owner, task, parts=parts, record=recorded, views=views, action_set=action_set
+            )
+            session.env.limit_steps(max_steps)
         except BaseException:
             if made is not None:
                 await on_background(made.aclose())
@@ -236,9 +248,11 @@ class LiveSessions:
             raise LiveError(f"`by` must be one of {', '.join(ACTORS)}, got {by!r}.")
         await self.take(view, action, by)
 
-    async def replay(self, view: LiveView, run: str, key: str, steps: list[dict[str, Any]]) -> None:
+    async def replay(
+        self, view: LiveView, run: str, key: str, steps: list[dict[str, Any]], settings: str = ""
+    ) -> None:
         """Take a recorded episode's actions again, each beside the error the run recorded for it;
-        stops early if the episode ends."""
+        stops early if the episode ends. ``settings`` says which of the run's were applied."""
         from palaestra.ui.replay import REPLAY, compare_step
 
         compared = []
@@ -254,6 +268,7 @@ class LiveSessions:
             "asked": len(steps),
             "steps": compared,
             "first_difference": differs,
+            "settings": settings,
         }
 
     async def take(self, view: LiveView, action: str, by: str) -> None:

@@ -93,14 +93,17 @@ class LiveRoutes:
     async def _replay(self, request: Request, asked: Mapping[str, Any]) -> Any:
         """A run's episode opened live on its task and seed, its first ``steps`` actions taken again
         (`ui.replay`): the page the agent acted on at that step, to take over from."""
-        from palaestra.ui.replay import recorded_actions
+        from palaestra.ui.replay import recorded_episode
 
         run = self.roots.run(str(asked.get("run") or ""))
         key = str(asked.get("key") or "")
         upto = None if asked.get("steps") is None else as_int(asked.get("steps"), "steps")
-        task, seed, steps = await asyncio.to_thread(recorded_actions, run, key, upto)
-        view = await self.sessions.open(self.owner(request), task, seed)
-        await self.sessions.replay(view, str(run), key, steps)
+        episode = await asyncio.to_thread(recorded_episode, run, key, upto)
+        view = await self.sessions.open(
+            self.owner(request), episode.task, episode.seed,
+            action_set=episode.action_set, max_steps=episode.max_steps,
+        )  # fmt: skip
+        await self.sessions.replay(view, str(run), key, episode.steps, episode.settings)
         return view.state()
 
     def _agent_args(self, body: Mapping[str, Any]) -> dict[str, str]:

@@ -146,9 +146,13 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
             await _drag((await locate(state, src)).locator, (await locate(state, dst)).locator, page, timeout)
         case a.UploadFile(id=eid, files=files):
             await upload(state, eid, upload_paths(state.upload_dir, files), timeout)
-        case a.MouseClick(x=x, y=y, button=button):
+        case a.MouseClick(x=x, y=y, button=button, click_count=count):
             _check_button(button)
-            await page.mouse.click(x, y, button=button)  # type: ignore[arg-type]
+            if count not in (1, 2, 3):
+                raise ActionError(
+                    f"mouse_click(): click_count is 1, 2 (a double click) or 3 (a triple click), got {count}."
+                )
+            await page.mouse.click(x, y, button=button, click_count=count)  # type: ignore[arg-type]
         case a.MouseDblClick(x=x, y=y, button=button):
             _check_button(button)
             await page.mouse.dblclick(x, y, button=button)  # type: ignore[arg-type]

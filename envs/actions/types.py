@@ -204,13 +204,15 @@ class UploadFile(Action):
 
 @dataclass(frozen=True)
 class MouseClick(Action):
-    """Click at viewport coordinates x, y (CSS pixels)."""
+    """Click at viewport coordinates x, y (CSS pixels); click_count=3 triple-clicks (selects a paragraph)."""
 
     name: ClassVar[str] = "mouse_click"
-    example: ClassVar[str] = "mouse_click(80, 120)"
+    example: ClassVar[str] = "mouse_click(80, 120)  or  mouse_click(80, 120, click_count=3)"
     x: float
     y: float
     button: str = "left"
+    #: Beyond BrowserGym's signature (which has no count): computer-use models' triple click.
+    click_count: int = 1
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,41 @@ def test_a_call_that_cannot_be_played_waits_and_tells_the_model(
     assert last.action == "send_msg_to_user('I give up.')"
 
 
+def test_a_triple_click_selects_a_paragraph_on_a_real_page() -> None:
+    """Anthropic's ``triple_click`` in a browser is ``mouse_click(..., click_count=3)``: the page
+    sees one click of each count, and Chromium selects the whole paragraph under the point (a
+    double click selects one word)."""
+    page = "data:text/html," + quote(
+        "<body style='margin:0;font:20px sans-serif'>"
+        "<p style='margin:0;height:60px'>First paragraph stays.</p>"
+        "<p id='two' style='margin:0;height:60px'>Select all of this paragraph please.</p>"
+        "<p style='margin:0;height:60px'>Third one too.</p><script>"
+        "document.addEventListener('selectionchange', () => {"
+        "document.title = 'selected:' + getSelection().toString().trim(); });</script></body>"
+    )
+    done = "document.title == 'selected:Select all of this paragraph please.'"
+    task = PageTask(page, "Select the second paragraph.", done, viewport=(800, 600))
+    env = BrowserEnv(task, obs_config=ObsConfig(axtree=False, dom=False), pages_ahead=0)
+    script = [
+        reply_tool_call("computer", {"action": "double_click", "coordinate": [30, 80]}),
+        reply_tool_call("computer", {"action": "triple_click", "coordinate": [30, 80]}),
+    ]
+    try:
+        with ScriptedLLMServer(script) as server:
+            agent = _agent(server)
+            obs, _ = env.reset(seed=0)
+            agent.reset(TaskInfo(goal=obs["goal"], action_set=env.action_set))
+            step = agent.act(obs)
+            obs, reward, terminated, *_ = env.step(step.action)
+            assert (reward, terminated, obs["last_action_error"]) == (0.0, False, "")  # one word
+            step = agent.act(obs)
+            assert step.action == "mouse_click(30, 80, button='left', click_count=3)"
+            obs, reward, terminated, *_ = env.step(step.action)
+        assert (reward, terminated, obs["last_action_error"]) == (1.0, True, "")
+    finally:
+        env.close()
+
+
 def test_a_page_scrolled_before_the_click_is_clicked_where_it_is_shown() -> None:
     """Coordinates are the viewport's, as the screenshot: after a wheel scroll of 600 px, the point
     a button is drawn at is where the click lands."""
@@ -217,12 +252,13 @@ def test_what_a_set_cannot_do_is_said() -> None:
     writer = ComputerUseActions(MINIWOB_ACTIONS, ScreenScale((500, 320), (500, 320)))
     with pytest.raises(ComputerUseError, match="cannot hold keys"):
         writer.write({"action": "hold_key", "text": "shift"})
-    with pytest.raises(ComputerUseError, match="triple_click has no browser action"):
-        writer.write({"action": "triple_click", "coordinate": [3, 3]})
     with pytest.raises(ComputerUseError, match="needs `coordinate`"):
         writer.write({"action": "left_click"})  # no point given, and the pointer was never placed
     assert writer.write({"action": "mouse_move", "coordinate": [3, 4]}) == ["mouse_move(3, 4)"]
     assert writer.write({"action": "left_click"}) == ["mouse_click(3, 4, button='left')"]
+    assert writer.write({"action": "triple_click", "coordinate": [3, 3]}) == [
+        "mouse_click(3, 3, button='left', click_count=3)"  # MiniWoB++'s set has mouse_click too
+    ]
     assert ScreenScale.fit((1920, 1080), (1280, 800)).model == (1280, 720)
     assert ScreenScale.fit((500, 320), (1280, 800)).model == (500, 320)
 

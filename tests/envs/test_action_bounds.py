@@ -29,6 +29,7 @@ def widgets(make_env: MakeEnv, **kwargs: float) -> BrowserEnv:
         ("mouse_click(-1, 10)", "outside the viewport"),
         ("mouse_move(10, 601)", "x runs from 0 to 799 and y from 0 to 599"),
         ("mouse_click(800, 10)", "outside the viewport"),  # one past the screenshot's last column
+        ("mouse_click(10, 10, click_count=4)", "click_count is 1, 2 (a double click) or 3"),
         ("scroll_at(10, 600, 0, 10)", "outside the viewport"),
         ("mouse_drag_and_drop(10, 10, 9000, 10)", "outside the viewport"),
         ("mouse_down(float('inf'), 1)", "must be literals"),

@@ -22,6 +22,7 @@ from palaestra.errors import ActionError
         ("scroll(0, -200)", [a.Scroll(0.0, -200.0)]),
         ("scroll(0, 50, id='4')", [a.Scroll(0.0, 50.0, "4")]),
         ("mouse_click(10.5, 20)", [a.MouseClick(10.5, 20.0)]),
+        ("mouse_click(10, 20, click_count=3)", [a.MouseClick(10.0, 20.0, "left", 3)]),
         ("tab_focus(1)", [a.TabFocus(1)]),
         ("noop()", [a.Noop()]),
         ("```python\nclick('3')\n```", [a.Click("3")]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -143,6 +144,37 @@ def test_a_request_over_the_timeout_closes_its_session(start_server: Callable[..
         slow = http.post(f"/sessions/{sid}/step", json={"action": "noop(3000)"})
         assert slow.status_code == 504 and slow.json()["error"]["code"] == "REQUEST_TIMEOUT"
         assert http.get(f"/sessions/{sid}").status_code == 404
+
+
+def test_requests_queued_on_a_busy_session_wait_at_most_the_request_timeout(
+    start_server: Callable[..., ServerThread],
+) -> None:
+    """Eight steps sent at once to one session, each taking 0.8 s: the session serves them one at a
+    time, so the last would wait 5.6 s; those that waited the 3 s request timeout for their turn
+    are refused (409 ``SESSION_BUSY``, naming the step in progress) without being run, and the
+    session goes on."""
+    server = start_server()
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        sid = http.post("/sessions", json={"task": "miniwob.click-test", "seed": 0}).json()["id"]
+        manager = server.context.sessions  # a short timeout once the browser runs (its launch is slow)
+        manager.config = replace(manager.config, request_timeout=3.0)
+
+        def step(_: int) -> httpx.Response:
+            return http.post(f"/sessions/{sid}/step", json={"action": "noop(800)"})
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(step, range(8)))
+        served = [a for a in answers if a.status_code == 200]
+        busy = [a for a in answers if a.status_code == 409]
+        assert len(served) + len(busy) == 8 and served and busy  # none timed out, none failed
+        error = busy[0].json()["error"]
+        assert error["code"] == "SESSION_BUSY"
+        assert f"Session `{sid}` is busy with its step 'noop(800)', running for" in error["message"]
+        assert "waited 3 s (--request-timeout) for its turn and was not run" in error["message"]
+        state = http.get(f"/sessions/{sid}").json()["state"]
+        assert state["step_count"] == len(served)  # the refused ones never ran
+        after = http.post(f"/sessions/{sid}/step", json={"action": "click('15')"})
+        assert after.status_code == 200 and after.json()["reward"] == 1.0
 
 
 def test_tokens_keep_sessions_private(start_server: Callable[..., ServerThread]) -> None:

@@ -146,6 +146,10 @@ def test_a_failed_episode_replays_live_to_a_step_and_a_person_takes_over(
         note = page.locator("section.replay")
         expect(note).to_contain_text(f"Replayed 2 of 2 recorded actions of {LOOP}")
         expect(note).to_contain_text("Every replayed action ended as recorded.")
+        expect(note.locator(".settings")).to_have_text(  # the run's --max-steps 4: two steps left
+            "Replayed with the task's own action set, as the run; the live episode ends at step 4 as the "
+            "run's did (--max-steps 4)."
+        )
         history = page.locator(".history tbody tr")
         expect(history).to_have_count(2)
         assert [history.nth(i).locator("td").nth(1).inner_text() for i in range(2)] == ["replay", "replay"]

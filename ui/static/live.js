@@ -214,6 +214,7 @@ function replayNote(replay) {
   return h("section", {class: "replay"},
     h("p", {}, `Replayed ${replay.steps.length} of ${replay.asked} recorded actions of `, back,
       replay.steps.length < replay.asked ? " (the episode ended before the rest)" : "", ". Act from here to take over."),
+    replay.settings ? h("p", {class: "settings"}, replay.settings) : null,
     differs ? h("p", {class: "error"}, `Step ${differs.index} (${differs.action}) did not end as recorded: the run's error was `,
       h("code", {}, differs.recorded_error || "none"), ", now ", h("code", {}, differs.error || "none"),
       ". The page may differ from the run's from there (a nondeterministic task, another version).")
