@@ -12,5 +12,5 @@
 
 Nothing here is needed to use a feature: what a user runs to get one (training the routing judge,
 refitting the selector's constants) is in the package (`palaestra routing ...`). `common.py` holds
-what the measurements share; `results/` keeps raw rows of runs the README cites.
+what the measurements share; `results/` keeps raw rows of the runs docs/performance.md cites.
 """

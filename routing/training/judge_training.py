@@ -27,7 +27,7 @@ With the same split as bench.routing (`evaluation.half`):
 - `refit` (`--policy-from DIR`) then trains one judge on the whole tuning half and keeps DIR's
   cross-fitted policy ("calibrate on folds, refit on everything").
 
-Runs measured here are in docs/performance.md (API routing).
+Runs measured here are in docs/performance.md (API selector).
 """
 
 from __future__ import annotations
