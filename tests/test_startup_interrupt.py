@@ -33,6 +33,14 @@ if __name__ == '__main__':
     sys.exit(main())
 """
 
+#: Runs the script as from a terminal, where Ctrl-C is not ignored. A shell that starts a job in the
+#: background without job control (a CI runner's `cmd &`) starts it with SIGINT ignored, and that is
+#: inherited: Python then installs no handler of its own and the command rightly keeps ignoring it.
+AT_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
 
 def _interrupted_while_listing(tmp_path: Path, script: Path) -> subprocess.CompletedProcess[str]:
     marker = tmp_path / "listing"
@@ -42,7 +50,7 @@ def _interrupted_while_listing(tmp_path: Path, script: Path) -> subprocess.Compl
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
     env["PALAESTRA_SUITES"] = "slow=slow_suite:listing"
     process = subprocess.Popen(
-        [sys.executable, str(script), "list", "suites"], env=env, cwd=tmp_path,
+        [sys.executable, "-c", AT_A_TERMINAL, str(script), "list", "suites"], env=env, cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
