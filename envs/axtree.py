@@ -12,7 +12,15 @@ from typing import Any
 from palaestra.envs.snapshot import Snapshot
 
 #: AXTree properties worth showing an agent; the rest (focusable, settable, ...) are noise.
-AX_PROPERTIES = ("focused", "checked", "selected", "expanded", "pressed", "disabled", "required", "readonly")
+AX_PROPERTIES = (
+    "focused", "checked", "selected", "expanded", "pressed", "disabled", "required", "readonly", "invalid",
+    "level",
+)  # fmt: skip
+#: Properties whose ``false`` says something: a collapsed menu button or an unpressed toggle is a
+#: control the agent can open or press, which a plain button is not.
+SHOWN_WHEN_FALSE = {"expanded", "pressed"}
+#: Text field roles, whose ``placeholder`` is shown while they are empty (as the page shows it).
+TEXT_FIELD_ROLES = {"textbox", "searchbox", "combobox", "spinbutton"}
 #: Roles that only wrap other nodes; shown only when they carry an id worth acting on.
 WRAPPER_ROLES = {"generic", "none", "presentation", "group", "LineBreak", "paragraph", "Section"}
 
@@ -56,6 +64,18 @@ class AXTree:
     def properties(node: dict[str, Any]) -> dict[str, Any]:
         return {p["name"]: p.get("value", {}).get("value") for p in node.get("properties", [])}
 
+    def _shown_properties(self, node: dict[str, Any]) -> list[str]:
+        """``checked``, ``expanded=false``, ``level=2``...: the `AX_PROPERTIES` that say something."""
+        props = self.properties(node)
+        shown = []
+        for prop in AX_PROPERTIES:
+            value = props.get(prop)
+            if value in (False, "false") and prop in SHOWN_WHEN_FALSE:
+                shown.append(f"{prop}=false")
+            elif value not in (None, False, "false", ""):
+                shown.append(prop if value is True or value == "true" else f"{prop}={value}")
+        return shown
+
     def modal_dialogs(self, dom: Snapshot) -> set[int]:
         """The snapshot indices of the open ``<dialog>``s shown with ``showModal`` (``modal`` here):
         the page outside them is inert, and their ``::backdrop`` takes the clicks there."""
@@ -69,10 +89,12 @@ class AXTree:
         """One node per line, indented; nodes that carry an element id start with ``[id]``."""
         lines: list[str] = []
         for root in self.roots:
-            self._render(root, 0, "", dom, lines)
+            self._render(root, 0, frozenset(), dom, lines)
         return "\n".join(lines)
 
-    def _render(self, node_id: str, depth: int, parent_name: str, dom: Snapshot, lines: list[str]) -> None:
+    def _render(
+        self, node_id: str, depth: int, parent_texts: frozenset[str], dom: Snapshot, lines: list[str]
+    ) -> None:
         node = self.nodes.get(node_id)
         if node is None:
             return
@@ -90,7 +112,7 @@ class AXTree:
             and not (index is not None and index in dom.clickable)
         ):
             shown = False
-        if shown and role == "StaticText" and (not name or name == parent_name):
+        if shown and role == "StaticText" and (not name or name in parent_texts):  # said just above
             shown = False
         child_depth = depth
         if shown:
@@ -101,14 +123,16 @@ class AXTree:
             value = self.value(node)
             if value and value != name:
                 parts.append(f"value={value!r}")
-            props = self.properties(node)
-            for prop in AX_PROPERTIES:
-                if props.get(prop) not in (None, False, "false", ""):
-                    parts.append(prop if props[prop] in (True, "true") else f"{prop}={props[prop]}")
+            parts.extend(self._shown_properties(node))
+            if not value and role in TEXT_FIELD_ROLES and index is not None:
+                placeholder = " ".join(dom.attrs[index].get("placeholder", "").split())
+                if placeholder and placeholder != name:  # else it is the name already
+                    parts.append(f"placeholder={placeholder!r}")
             lines.append("  " * depth + " ".join(parts))
             child_depth = depth + 1
-            parent_name = name
+            # A field's text children repeat its value (each line of a textarea's): shown once.
+            parent_texts = frozenset({name, *(" ".join(line.split()) for line in value.splitlines())})
         for child in node.get("childIds", []):
-            self._render(child, child_depth, parent_name, dom, lines)
+            self._render(child, child_depth, parent_texts, dom, lines)
         if index is not None and index in self.frame_root_of_iframe:
-            self._render(self.frame_root_of_iframe[index], child_depth, parent_name, dom, lines)
+            self._render(self.frame_root_of_iframe[index], child_depth, parent_texts, dom, lines)
