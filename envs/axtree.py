@@ -85,15 +85,25 @@ class AXTree:
             if dom.tag[i] == "dialog" and self.properties(node).get("modal") is True
         }
 
-    def render(self, dom: Snapshot) -> str:
-        """One node per line, indented; nodes that carry an element id start with ``[id]``."""
-        lines: list[str] = []
+    def render(self, dom: Snapshot, max_lines: int = 0) -> str:
+        """One node per line, indented; nodes that carry an element id start with ``[id]``.
+
+        ``max_lines`` (0: no cut) keeps that many lines, from where the viewport starts, and says
+        how many it left out above and below (see `cut_to_viewport`)."""
+        lines: list[tuple[str, int | None]] = []
         for root in self.roots:
             self._render(root, 0, frozenset(), dom, lines)
-        return "\n".join(lines)
+        if max_lines and len(lines) > max_lines:
+            return cut_to_viewport(lines, dom, max_lines)
+        return "\n".join(line for line, _ in lines)
 
     def _render(
-        self, node_id: str, depth: int, parent_texts: frozenset[str], dom: Snapshot, lines: list[str]
+        self,
+        node_id: str,
+        depth: int,
+        parent_texts: frozenset[str],
+        dom: Snapshot,
+        lines: list[tuple[str, int | None]],
     ) -> None:
         node = self.nodes.get(node_id)
         if node is None:
@@ -128,7 +138,7 @@ class AXTree:
                 placeholder = " ".join(dom.attrs[index].get("placeholder", "").split())
                 if placeholder and placeholder != name:  # else it is the name already
                     parts.append(f"placeholder={placeholder!r}")
-            lines.append("  " * depth + " ".join(parts))
+            lines.append(("  " * depth + " ".join(parts), index))
             child_depth = depth + 1
             # A field's text children repeat its value (each line of a textarea's): shown once.
             parent_texts = frozenset({name, *(" ".join(line.split()) for line in value.splitlines())})
@@ -136,3 +146,25 @@ class AXTree:
             self._render(child, child_depth, parent_texts, dom, lines)
         if index is not None and index in self.frame_root_of_iframe:
             self._render(self.frame_root_of_iframe[index], child_depth, parent_texts, dom, lines)
+
+
+def cut_to_viewport(lines: list[tuple[str, int | None]], dom: Snapshot, max_lines: int) -> str:
+    """``max_lines`` of the rendered ``lines`` (text, snapshot index), starting after the last
+    node laid out wholly above the viewport, so that scrolling moves the window over a huge page;
+    a first and a last line say how many lines were left out on each side and how to see them.
+
+    Nodes with no box (or an empty one, or one off to the left: visually hidden text) do not
+    move the start. A page scrolled to its end shows its last ``max_lines`` lines."""
+    start = 0
+    for k, (_, index) in enumerate(lines):
+        box = dom.bounds.get(index) if index is not None else None
+        if box and box[2] > 1 and box[3] > 1 and box[0] + box[2] > 0 and box[1] + box[3] <= 0:
+            start = k + 1
+    start = max(0, min(start, len(lines) - max_lines))
+    end = start + max_lines
+    kept = [line for line, _ in lines[start:end]]
+    if start:
+        kept.insert(0, f"({start:,} lines above the viewport left out: scroll up to see them)")
+    if end < len(lines):
+        kept.append(f"({len(lines) - end:,} lines below left out: scroll down to see them)")
+    return "\n".join(kept)
