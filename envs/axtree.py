@@ -19,6 +19,11 @@ AX_PROPERTIES = (
 #: Properties whose ``false`` says something: a collapsed menu button or an unpressed toggle is a
 #: control the agent can open or press, which a plain button is not.
 SHOWN_WHEN_FALSE = {"expanded", "pressed"}
+#: Roles whose ``level`` is shown: a heading's rank and a tree item's depth carry meaning; a list
+#: item's (Chromium gives every one its nesting depth) would only add a word to every line.
+LEVEL_ROLES = {"heading", "treeitem"}
+#: The longest link URL shown whole in the tree (a tracking link's query string can run to pages).
+MAX_URL_CHARS = 200
 #: Text field roles, whose ``placeholder`` is shown while they are empty (as the page shows it).
 TEXT_FIELD_ROLES = {"textbox", "searchbox", "combobox", "spinbutton"}
 #: Roles that only wrap other nodes; shown only when they carry an id worth acting on.
@@ -70,6 +75,8 @@ class AXTree:
         shown = []
         for prop in AX_PROPERTIES:
             value = props.get(prop)
+            if prop == "level" and self.role(node) not in LEVEL_ROLES:
+                continue
             if value in (False, "false") and prop in SHOWN_WHEN_FALSE:
                 shown.append(f"{prop}=false")
             elif value not in (None, False, "false", ""):
@@ -134,6 +141,8 @@ class AXTree:
             if value and value != name:
                 parts.append(f"value={value!r}")
             parts.extend(self._shown_properties(node))
+            if role == "link":
+                parts.extend(link_url(self.properties(node).get("url"), dom))
             if not value and role in TEXT_FIELD_ROLES and index is not None:
                 placeholder = " ".join(dom.attrs[index].get("placeholder", "").split())
                 if placeholder and placeholder != name:  # else it is the name already
@@ -146,6 +155,19 @@ class AXTree:
             self._render(child, child_depth, parent_texts, dom, lines)
         if index is not None and index in self.frame_root_of_iframe:
             self._render(self.frame_root_of_iframe[index], child_depth, parent_texts, dom, lines)
+
+
+def link_url(url: Any, dom: Snapshot) -> list[str]:
+    """``url='...'`` for a link that leads somewhere, as BrowserGym's and WebArena's trees show
+    it (the agent can ``goto`` it, or tell two "Edit" links apart); nothing for a link to the page
+    itself plus a fragment (``href="#"``, a script's link) or a ``javascript:`` one. Long URLs are
+    cut at ``MAX_URL_CHARS`` (with ``…``)."""
+    if not isinstance(url, str) or not url or url.lower().startswith("javascript:"):
+        return []
+    if url.split("#", 1)[0] in dom.document_urls and "#" in url:
+        return []
+    shown = url if len(url) <= MAX_URL_CHARS else url[: MAX_URL_CHARS - 1] + "\u2026"
+    return [f"url={shown!r}"]
 
 
 def cut_to_viewport(lines: list[tuple[str, int | None]], dom: Snapshot, max_lines: int) -> str:

@@ -62,6 +62,8 @@ class Snapshot:
         #: Layout node -> its layer's paint rank (higher is on top); empty unless asked for.
         self.paint_order: dict[int, int] = {}
         self.doc_roots: list[int] = []
+        #: Every document's URL: a link to one of them plus a fragment leads nowhere new.
+        self.document_urls: set[str] = set()
         self._has_inert = False
         self._paint_top = -1  # the highest paint rank so far
         self._doc_ranks: list[tuple[int, int, list[int]]] = []  # root, rank shift, ranks
@@ -96,6 +98,8 @@ class Snapshot:
             offset = len(self.tag)
             offsets.append(offset)
             self.doc_roots.append(offset)
+            if doc.get("documentURL", -1) >= 0:
+                self.document_urls.add(strings[doc["documentURL"]])
             nodes = doc["nodes"]
             n = len(nodes["nodeType"])
             for i in range(n):

@@ -82,6 +82,8 @@ def test_the_accessibility_tree_says_levels_states_and_placeholders(make_env: Ma
     assert _line(tree, ids["email"]).endswith("textbox 'Email' required placeholder='name@example.com'")
     assert _line(tree, ids["code"]).endswith("textbox 'Code' value='12' invalid")
     assert _line(tree, ids["menu"]).endswith("button 'Menu' expanded=false")
+    # A list item's level (its nesting depth) would be a word more on every line: not shown.
+    assert re.search(r"listitem$", tree, re.M) and "listitem level" not in tree, tree
     # A field's value is said once, not again by the text node under it.
     assert "StaticText '12'" not in tree, tree
 
@@ -89,3 +91,10 @@ def test_the_accessibility_tree_says_levels_states_and_placeholders(make_env: Ma
 def test_the_pruned_dom_keeps_the_attributes_that_constrain_a_control(make_env: MakeEnv, site: str) -> None:
     _, obs, ids = _observe(make_env, site)
     assert " required" in _line(obs["dom"], ids["email"]) and " multiple" in _line(obs["dom"], ids["tags"])
+
+
+def test_a_link_says_where_it_leads_unless_it_stays_on_the_page(make_env: MakeEnv, site: str) -> None:
+    """As BrowserGym's and WebArena's trees show it; a ``#`` link's URL would be the page's own."""
+    _, obs, ids = _observe(make_env, site)
+    assert re.search(rf"\[\w+\] link 'Help' url='{re.escape(site)}/help\?topic=email'$", obs["axtree"], re.M)
+    assert _line(obs["axtree"], ids["top"]).endswith("link 'Back to top'")
