@@ -12,7 +12,20 @@ from typing import Any
 from palaestra.envs.snapshot import Snapshot
 
 #: AXTree properties worth showing an agent; the rest (focusable, settable, ...) are noise.
-AX_PROPERTIES = ("focused", "checked", "selected", "expanded", "pressed", "disabled", "required", "readonly")
+AX_PROPERTIES = (
+    "focused", "checked", "selected", "expanded", "pressed", "disabled", "required", "readonly", "invalid",
+    "level",
+)  # fmt: skip
+#: Properties whose ``false`` says something: a collapsed menu button or an unpressed toggle is a
+#: control the agent can open or press, which a plain button is not.
+SHOWN_WHEN_FALSE = {"expanded", "pressed"}
+#: Roles whose ``level`` is shown: a heading's rank and a tree item's depth carry meaning; a list
+#: item's (Chromium gives every one its nesting depth) would only add a word to every line.
+LEVEL_ROLES = {"heading", "treeitem"}
+#: The longest link URL shown whole in the tree (a tracking link's query string can run to pages).
+MAX_URL_CHARS = 200
+#: Text field roles, whose ``placeholder`` is shown while they are empty (as the page shows it).
+TEXT_FIELD_ROLES = {"textbox", "searchbox", "combobox", "spinbutton"}
 #: Roles that only wrap other nodes; shown only when they carry an id worth acting on.
 WRAPPER_ROLES = {"generic", "none", "presentation", "group", "LineBreak", "paragraph", "Section"}
 
@@ -56,6 +69,20 @@ class AXTree:
     def properties(node: dict[str, Any]) -> dict[str, Any]:
         return {p["name"]: p.get("value", {}).get("value") for p in node.get("properties", [])}
 
+    def _shown_properties(self, node: dict[str, Any]) -> list[str]:
+        """``checked``, ``expanded=false``, ``level=2``...: the `AX_PROPERTIES` that say something."""
+        props = self.properties(node)
+        shown = []
+        for prop in AX_PROPERTIES:
+            value = props.get(prop)
+            if prop == "level" and self.role(node) not in LEVEL_ROLES:
+                continue
+            if value in (False, "false") and prop in SHOWN_WHEN_FALSE:
+                shown.append(f"{prop}=false")
+            elif value not in (None, False, "false", ""):
+                shown.append(prop if value is True or value == "true" else f"{prop}={value}")
+        return shown
+
     def modal_dialogs(self, dom: Snapshot) -> set[int]:
         """The snapshot indices of the open ``<dialog>``s shown with ``showModal`` (``modal`` here):
         the page outside them is inert, and their ``::backdrop`` takes the clicks there."""
@@ -65,14 +92,26 @@ class AXTree:
             if dom.tag[i] == "dialog" and self.properties(node).get("modal") is True
         }
 
-    def render(self, dom: Snapshot) -> str:
-        """One node per line, indented; nodes that carry an element id start with ``[id]``."""
-        lines: list[str] = []
-        for root in self.roots:
-            self._render(root, 0, "", dom, lines)
-        return "\n".join(lines)
+    def render(self, dom: Snapshot, max_lines: int = 0) -> str:
+        """One node per line, indented; nodes that carry an element id start with ``[id]``.
 
-    def _render(self, node_id: str, depth: int, parent_name: str, dom: Snapshot, lines: list[str]) -> None:
+        ``max_lines`` (0: no cut) keeps that many lines, from where the viewport starts, and says
+        how many it left out above and below (see `cut_to_viewport`)."""
+        lines: list[tuple[str, int | None]] = []
+        for root in self.roots:
+            self._render(root, 0, frozenset(), dom, lines)
+        if max_lines and len(lines) > max_lines:
+            return cut_to_viewport(lines, dom, max_lines)
+        return "\n".join(line for line, _ in lines)
+
+    def _render(
+        self,
+        node_id: str,
+        depth: int,
+        parent_texts: frozenset[str],
+        dom: Snapshot,
+        lines: list[tuple[str, int | None]],
+    ) -> None:
         node = self.nodes.get(node_id)
         if node is None:
             return
@@ -90,7 +129,7 @@ class AXTree:
             and not (index is not None and index in dom.clickable)
         ):
             shown = False
-        if shown and role == "StaticText" and (not name or name == parent_name):
+        if shown and role == "StaticText" and (not name or name in parent_texts):  # said just above
             shown = False
         child_depth = depth
         if shown:
@@ -101,14 +140,53 @@ class AXTree:
             value = self.value(node)
             if value and value != name:
                 parts.append(f"value={value!r}")
-            props = self.properties(node)
-            for prop in AX_PROPERTIES:
-                if props.get(prop) not in (None, False, "false", ""):
-                    parts.append(prop if props[prop] in (True, "true") else f"{prop}={props[prop]}")
-            lines.append("  " * depth + " ".join(parts))
+            parts.extend(self._shown_properties(node))
+            if role == "link":
+                parts.extend(link_url(self.properties(node).get("url"), dom))
+            if not value and role in TEXT_FIELD_ROLES and index is not None:
+                placeholder = " ".join(dom.attrs[index].get("placeholder", "").split())
+                if placeholder and placeholder != name:  # else it is the name already
+                    parts.append(f"placeholder={placeholder!r}")
+            lines.append(("  " * depth + " ".join(parts), index))
             child_depth = depth + 1
-            parent_name = name
+            # A field's text children repeat its value (each line of a textarea's): shown once.
+            parent_texts = frozenset({name, *(" ".join(line.split()) for line in value.splitlines())})
         for child in node.get("childIds", []):
-            self._render(child, child_depth, parent_name, dom, lines)
+            self._render(child, child_depth, parent_texts, dom, lines)
         if index is not None and index in self.frame_root_of_iframe:
-            self._render(self.frame_root_of_iframe[index], child_depth, parent_name, dom, lines)
+            self._render(self.frame_root_of_iframe[index], child_depth, parent_texts, dom, lines)
+
+
+def link_url(url: Any, dom: Snapshot) -> list[str]:
+    """``url='...'`` for a link that leads somewhere, as BrowserGym's and WebArena's trees show
+    it (the agent can ``goto`` it, or tell two "Edit" links apart); nothing for a link to the page
+    itself plus a fragment (``href="#"``, a script's link) or a ``javascript:`` one. Long URLs are
+    cut at ``MAX_URL_CHARS`` (with ``…``)."""
+    if not isinstance(url, str) or not url or url.lower().startswith("javascript:"):
+        return []
+    if url.split("#", 1)[0] in dom.document_urls and "#" in url:
+        return []
+    shown = url if len(url) <= MAX_URL_CHARS else url[: MAX_URL_CHARS - 1] + "\u2026"
+    return [f"url={shown!r}"]
+
+
+def cut_to_viewport(lines: list[tuple[str, int | None]], dom: Snapshot, max_lines: int) -> str:
+    """``max_lines`` of the rendered ``lines`` (text, snapshot index), starting after the last
+    node laid out wholly above the viewport, so that scrolling moves the window over a huge page;
+    a first and a last line say how many lines were left out on each side and how to see them.
+
+    Nodes with no box (or an empty one, or one off to the left: visually hidden text) do not
+    move the start. A page scrolled to its end shows its last ``max_lines`` lines."""
+    start = 0
+    for k, (_, index) in enumerate(lines):
+        box = dom.bounds.get(index) if index is not None else None
+        if box and box[2] > 1 and box[3] > 1 and box[0] + box[2] > 0 and box[1] + box[3] <= 0:
+            start = k + 1
+    start = max(0, min(start, len(lines) - max_lines))
+    end = start + max_lines
+    kept = [line for line, _ in lines[start:end]]
+    if start:
+        kept.insert(0, f"({start:,} lines above the viewport left out: scroll up to see them)")
+    if end < len(lines):
+        kept.append(f"({len(lines) - end:,} lines below left out: scroll down to see them)")
+    return "\n".join(kept)

@@ -88,8 +88,8 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
                 tag=tag,
                 role=AXTree.role(node) if node and not node.get("ignored") else "",
                 name=AXTree.name(node) if node else "",
-                value=dom.input_value.get(i, AXTree.value(node) if node else ""),
-                text=dom.text(i),
+                value=dom.current_value(i) if i in dom.input_value else AXTree.value(node) if node else "",
+                text="" if tag == "textarea" else dom.text(i),  # its text is the stale default value
                 bbox=tuple(round(v, 1) for v in box),  # type: ignore[arg-type]
                 visible=visible,
                 in_viewport=in_viewport,

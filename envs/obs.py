@@ -27,7 +27,7 @@ import numpy as np
 from gymnasium import spaces
 
 from palaestra.envs.spaces import Records, Unicode, screenshot_space
-from palaestra.errors import check_choice
+from palaestra.errors import ConfigError, check_choice
 
 KeyKind = Literal["text", "records", "image"]
 
@@ -66,6 +66,12 @@ class ObsConfig:
     (`palaestra.envs.som`). Off by default: it costs a few milliseconds of drawing per step, and
     it needs the screenshot and the element boxes, which it computes even when their parts are off.
 
+    ``axtree_max_lines`` (0, the default: no cut, as BrowserGym's and WebArena's trees) cuts
+    the ``axtree`` text of a huge page (a 24,000-element table renders to ~680,000 characters) to
+    that many lines, starting where the viewport starts, with a line before and after saying how
+    many lines were left out and that scrolling shows them (`palaestra.envs.axtree.cut_to_viewport`).
+    The other parts are whole.
+
     ``browsergym`` keeps BrowserGym's raw page objects (the DOM snapshot and AXTree CDP answers
     with our ids, and per-id element properties) beside the observation, for
     `palaestra.envs.browsergym_compat` to hand to BrowserGym-shaped agents. It is not an
@@ -78,6 +84,7 @@ class ObsConfig:
     screenshot: bool = True
     screenshot_format: ScreenshotFormat = "png"
     max_text_chars: int = 200
+    axtree_max_lines: int = 0
     som: bool = False
     browsergym: bool = False
 
@@ -87,6 +94,11 @@ class ObsConfig:
 
     def __post_init__(self) -> None:
         check_choice("screenshot_format", self.screenshot_format, ("png", "jpeg"))
+        if self.axtree_max_lines < 0:
+            raise ConfigError(
+                f"ObsConfig(axtree_max_lines={self.axtree_max_lines}): give a number of lines, "
+                "or 0 to keep the whole tree."
+            )
 
     def including(self, parts: Iterable[str]) -> ObsConfig:
         """This configuration with ``parts`` switched on too (what an agent asks for,

@@ -213,7 +213,7 @@ async def capture(
         if "som" in parts or browsergym:
             marks = browser_marks(dom, elements, viewport, ax.modal_dialogs(dom))
         if "axtree" in parts:
-            obs["axtree"] = ax.render(dom)
+            obs["axtree"] = ax.render(dom, config.axtree_max_lines)
         if "dom" in parts:
             obs["dom"] = dom.render()
         if "elements" in parts:

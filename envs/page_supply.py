@@ -12,6 +12,7 @@ import asyncio
 import fnmatch
 import logging
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import BrowserContext, Page, Route
@@ -23,6 +24,9 @@ from palaestra.envs.pages_ahead import PagePipeline, PreparedPage, cancel_prepar
 from palaestra.tasks.base import Task, task_code
 
 log = logging.getLogger(__name__)
+
+#: Keeps the short timers event handlers start, for the step to wait for (see the script).
+TIMERS_JS = (Path(__file__).parent / "js" / "timers.js").read_text()
 
 #: Runs a coroutine without waiting for it (the environment keeps it until it ends).
 Background = Callable[[Coroutine[Any, Any, Any]], None]
@@ -47,6 +51,7 @@ class PageSupply:
         width, height = self.task.viewport
         context = await self._host().new_context(viewport={"width": width, "height": height})
         try:
+            await context.add_init_script(TIMERS_JS)
             return context, await context.new_page()
         except BaseException:
             self.close_later(context)

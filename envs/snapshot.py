@@ -25,8 +25,12 @@ SKIPPED_TAGS = {"script", "style", "head", "meta", "link", "noscript", "template
 KEPT_ATTRIBUTES = {
     "id", "class", "type", "name", "value", "placeholder", "href", "alt", "title", "role", "for",
     "checked", "selected", "disabled", "readonly", "min", "max", "step", "src", "tabindex",
-    "contenteditable", "draggable",
+    "contenteditable", "draggable", "required", "multiple", "open", "maxlength",
 }  # fmt: skip
+#: Attributes that hold a control's *initial* state, left out of the pruned DOM where the snapshot
+#: gives the current one (``checked``/``selected`` after them): a box the agent unticked kept its
+#: ``checked`` attribute, and a newly chosen option showed beside the default one as selected.
+_STATE_ATTRIBUTES = {"input": ("checked",), "option": ("selected",)}
 #: Inside <svg>, the geometry and paint are the content.
 SVG_ATTRIBUTES = {
     "fill", "stroke", "cx", "cy", "r", "x", "y", "x1", "y1", "x2", "y2", "width", "height", "points", "d",
@@ -58,6 +62,8 @@ class Snapshot:
         #: Layout node -> its layer's paint rank (higher is on top); empty unless asked for.
         self.paint_order: dict[int, int] = {}
         self.doc_roots: list[int] = []
+        #: Every document's URL: a link to one of them plus a fragment leads nowhere new.
+        self.document_urls: set[str] = set()
         self._has_inert = False
         self._paint_top = -1  # the highest paint rank so far
         self._doc_ranks: list[tuple[int, int, list[int]]] = []  # root, rank shift, ranks
@@ -92,6 +98,8 @@ class Snapshot:
             offset = len(self.tag)
             offsets.append(offset)
             self.doc_roots.append(offset)
+            if doc.get("documentURL", -1) >= 0:
+                self.document_urls.add(strings[doc["documentURL"]])
             nodes = doc["nodes"]
             n = len(nodes["nodeType"])
             for i in range(n):
@@ -254,13 +262,15 @@ class Snapshot:
         attrs = self.attrs[i]
         keep = SVG_ATTRIBUTES if self._in_svg(i) else set()
         shown = [f'bid="{attrs[ID_ATTR]}"'] if ID_ATTR in attrs else []
+        stale = _STATE_ATTRIBUTES.get(tag, ())
         for name, value in attrs.items():
             if name in KEPT_ATTRIBUTES or name in keep or name.startswith("aria-"):
-                if name == "value" and i in self.input_value:
+                if (name == "value" and i in self.input_value) or name in stale:
                     continue
+                value = " ".join(value.split())  # one element per line, whatever the page wrote
                 shown.append(f'{name}="{value[:80]}"' if value else name)
         if i in self.input_value and tag in ("input", "textarea", "select"):
-            shown.append(f'value="{self.input_value[i][:200]}"')
+            shown.append(f'value="{self.shown_value(i)[:200]}"')
         if i in self.checked:
             shown.append("checked")
         if i in self.option_selected:
@@ -270,6 +280,9 @@ class Snapshot:
         if self.is_inert(i) and not self.is_inert(self.parent[i]):  # where an inert subtree starts
             shown.append("inert")
         opening = f"<{tag}{' ' if shown else ''}{' '.join(shown)}>"
+        if tag == "textarea":  # its text is the default value, stale once edited: `value` says it
+            out.append("  " * depth + opening + f"</{tag}>")
+            return
         kids = [c for c in self.children[i] if self.node_type[c] != 3 or self.value[c].strip()]
         if len(kids) == 1 and self.node_type[kids[0]] == 3:
             out.append("  " * depth + opening + " ".join(self.value[kids[0]].split()) + f"</{tag}>")
@@ -277,6 +290,19 @@ class Snapshot:
         out.append("  " * depth + opening)
         for child in kids:
             self._render(child, depth + 1, out)
+
+    def current_value(self, i: int) -> str:
+        """The current value of form control ``i`` ("" if none), a password's masked as the page
+        shows it: one bullet per character, as Chromium's accessibility tree has it. Observations
+        go into traces, the UI and model providers' logs; the agent typed the password itself."""
+        value = self.input_value.get(i, "")
+        if self.tag[i] == "input" and self.attrs[i].get("type", "").lower() == "password":
+            return "\u2022" * len(value)
+        return value
+
+    def shown_value(self, i: int) -> str:
+        """`current_value` on one line (a textarea's line breaks written ``\\n``)."""
+        return self.current_value(i).replace("\r\n", "\n").replace("\n", "\\n")
 
     def _in_svg(self, i: int) -> bool:
         while i >= 0:

@@ -1,5 +1,6 @@
-// Resolves once the page has gone one animation frame with no DOM mutation, no scroll and no
-// running finite animation, or after `maxMs`. This replaces fixed sleeps: a quiet page costs one
+// Resolves once the page has gone one animation frame with no DOM mutation, no scroll, no
+// running finite animation and no short timer an event handler started (timers.js), or after
+// `maxMs`. This replaces fixed sleeps: a quiet page costs one
 // task turn. `minFrames` is how many animation frames to wait at least, for what the browser does
 // at a later frame than the action that asked for it: a mouse wheel's scroll is applied by the
 // compositor and reaches the page at the next frame, a keyboard scroll starts moving at the second
@@ -27,8 +28,17 @@
       return Number.isFinite(end);
     });
   };
+  // Short timers an event handler started (timers.js): the page changes when they fire. Only
+  // those due before `maxMs` runs out are waited for (longer ones are never kept there).
+  const timers = window[Symbol.for("palaestra.pendingTimers")];
+  const timing = () => {
+    if (!timers || !timers.size) return false;
+    const end = started + maxMs;
+    for (const due of timers.values()) if (due <= end) return true;
+    return false;
+  };
   const tick = () => {
-    const quiet = !changed && !animating();
+    const quiet = !changed && !animating() && !timing();
     changed = false;
     if ((quiet && frames >= minFrames) || performance.now() - started > maxMs) {
       observer.disconnect();

@@ -65,7 +65,7 @@ def report_row(obs: Obs, title: str) -> list[str]:
     """The cells of the report's row of the ticket ``title``: hash, mtime, type, status, subsystem."""
     cells = r"\s*\[\w+\] cell '([^']*)'\n"
     pattern = (
-        r"cell '([0-9a-f]{10})'\n\s*\[\w+\] link '[0-9a-f]{10}'\n"
+        r"cell '([0-9a-f]{10})'\n\s*\[\w+\] link '[0-9a-f]{10}'[^\n]*\n"
         + cells * 4
         + rf"\s*\[\w+\] cell '{re.escape(title)}'"
     )
@@ -150,8 +150,8 @@ def branch_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield click(obs, "link", "Branches")
     merged = set(re.findall(r"cell 'merged into [^']*'\n\s*\[\w+\] link '([^']+)'", obs["axtree"]))
     names = re.findall(r"row\n\s*\[\w+\] cell '([^']+)'\n\s*\[\w+\] link", obs["axtree"])
-    rows = re.findall(r"cell '([^']+)'\n\s*\[\w+\] link '[^']+'\n(?:.*\n){4}\s*\[\w+\] cell( 'merged into)?",
-                      obs["axtree"])  # fmt: skip
+    row = r"cell '([^']+)'\n\s*\[\w+\] link '[^']+'[^\n]*\n(?:.*\n){4}\s*\[\w+\] cell( 'merged into)?"
+    rows = re.findall(row, obs["axtree"])
     unmerged = [n for n, m in rows if not m and n != "trunk"] or [n for n in names if n not in merged]
     yield say(unmerged[0])
 

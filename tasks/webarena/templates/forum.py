@@ -88,7 +88,7 @@ def category_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 
 def category_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_topic(obs, values["title"])
-    yield say(read(obs, r"link 'Main'\n(?:.*\n)*?\s*\[\w+\] link '([^']+)'")[1])
+    yield say(read(obs, r"link 'Main'[^\n]*\n(?:.*\n)*?\s*\[\w+\] link '([^']+)'")[1])
 
 
 def comment_count_instances(seed: Seed, rng: random.Random) -> list[Instance]:
@@ -102,7 +102,8 @@ def comment_count_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield click(obs, "link", "\uf002")
     obs = yield fill(obs, "Search:", values["title"], role="searchbox", enter=True)
     title = re.escape(values["title"])
-    yield say(read(obs, rf"link '{title}'\n(?:.*\n)*?\s*StaticText '\\uf075'\n\s*StaticText '(\d+)'")[1])
+    comments = rf"link '{title}'[^\n]*\n(?:.*\n)*?\s*StaticText '\\uf075'\n\s*StaticText '(\d+)'"
+    yield say(read(obs, comments)[1])
 
 
 def most_liked_instances(seed: Seed, rng: random.Random) -> list[Instance]:
@@ -141,7 +142,7 @@ def latest_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield click(obs, "link", "All Categories \uf078")
     obs = yield click(obs, "link", values["category"])
     topics = re.findall(
-        r"\n\s*\[\w+\] link '([^'\n]+)'\n\s*\[\w+\] link '" + re.escape(values["category"]) + "'",
+        r"\n\s*\[\w+\] link '([^'\n]+)'[^\n]*\n\s*\[\w+\] link '" + re.escape(values["category"]) + "'",
         obs["axtree"],
     )
     yield say(next(t for t in topics if not t.startswith("Welcome to ")))

@@ -121,7 +121,9 @@ def order_items_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 
 def order_items_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_order(obs, values["number"])
-    quantities = re.findall(r"cell '#\d+'\n\s*\[\w+\] link '#\d+'\n\s*\[\w+\] cell '(\d+)'", obs["axtree"])
+    # An item's row: its number, the link to it (the line ends with the link's url), its quantity.
+    item = r"cell '#\d+'\n\s*\[\w+\] link '#\d+'[^\n]*\n\s*\[\w+\] cell '(\d+)'"
+    quantities = re.findall(item, obs["axtree"])
     yield say(sum(int(q) for q in quantities))
 
 

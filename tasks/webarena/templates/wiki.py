@@ -110,7 +110,7 @@ def changes(obs: Obs) -> list[tuple[str, str, int, str, str]]:
 
 def section_of(obs: Obs) -> str:
     """The section in an article's breadcrumb (the link after the Main Page's)."""
-    crumb = r"link 'Main Page'\n\s*\[\w+\] listitem\n\s*StaticText '/'\n\s*\[\w+\] link '([^']+)'"
+    crumb = r"link 'Main Page'[^\n]*\n\s*\[\w+\] listitem\n\s*StaticText '/'\n\s*\[\w+\] link '([^']+)'"
     return read(obs, crumb)[1]
 
 
