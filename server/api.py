@@ -137,7 +137,9 @@ async def create_session(request: Request) -> WireResponse:
     owner = owner_of(request)
     spec = await body(request, CreateSession)
     views = [*spec.views, *(["browsergym"] if spec.browsergym else [])]
-    session = await ctx.sessions.create(owner, spec.task, parts=spec.parts, record=spec.record, views=views)
+    session = await ctx.sessions.create(
+        owner, spec.task, parts=spec.parts, record=spec.record, views=views, action_set=spec.action_set
+    )
     session.inline_images, session.browsergym_alias = spec.screenshots, spec.browsergym
     session.screenshot_once = spec.screenshot_once
     out = describe(session)
