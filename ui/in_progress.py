@@ -84,7 +84,8 @@ def unrecorded_detail(
 
 
 def _step_row(line: dict[str, Any]) -> dict[str, Any]:
-    timings = line.get("timings") if isinstance(line.get("timings"), dict) else {}
+    kept = line.get("timings")
+    timings: dict[str, Any] = kept if isinstance(kept, dict) else {}
     return {
         "idx": line.get("index"), "action": line.get("action", ""), "error": line.get("error", ""),
         "reward": line.get("reward"), "env_s": timings.get("env_s"), "agent_s": timings.get("agent_s"),
