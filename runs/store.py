@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from palaestra.redaction import redact, redact_known, redact_text
+from palaestra.redaction import redact, redact_recorded, redact_text
 from palaestra.runs.attempt_spending import SPENT_BY_ATTEMPT, attempt_spent, earlier_attempts, totals
 from palaestra.runs.records import EpisodeOutcome
 
@@ -165,7 +165,7 @@ class RunStore:
         row = (
             o.key, o.agent, o.agent_name, o.agent_hash, o.task, o.seed,
             "error" if o.errored else "done", o.outcome or None, int(o.success), o.reward, len(o.steps),
-            o.error_kind or None, message or None, attempts, redact_known(o.goal), o.reset_s, o.elapsed_s,
+            o.error_kind or None, message or None, attempts, redact_recorded(o.goal), o.reset_s, o.elapsed_s,
             tokens_in, tokens_out, cost, o.started, o.finished, o.artifacts, o.worker, invocation,
             json.dumps(redact(extra)),
         )  # fmt: skip
@@ -175,7 +175,7 @@ class RunStore:
             db.executemany(
                 "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (o.key, s.index, redact_known(s.action), redact_known(s.error), s.reward, s.env_s,
+                    (o.key, s.index, redact_recorded(s.action), redact_recorded(s.error), s.reward, s.env_s,
                      s.agent_s, s.overhead_s, s.tokens_in, s.tokens_out, s.cost, s.screenshot, s.observation)
                     for s in o.steps
                 ],
