@@ -4,7 +4,8 @@ A desktop task's environment parses PyAutoGUI calls (`pyautogui`, also called `d
 computer_13 JSON (`computer_13`); a browser task's parses the web actions, all of them (`web`) or
 MiniWoB++'s one-page subset (`miniwob`). A set belongs to one kind of environment: giving a desktop
 set to a browser task (or the reverse) would turn every action into an error, so the run stops
-before it starts instead, saying which sets the task's environment has.
+before it starts instead, saying which sets the task's environment has. Environments served by
+`palaestra serve` (`--env-server`) take the set too: their sessions open with it (`action_set`).
 """
 
 from __future__ import annotations
@@ -26,18 +27,10 @@ def sets_by_environment() -> dict[str, tuple[str, ...]]:
     return {BROWSER_ENV: (WEB_ACTIONS.name, MINIWOB_ACTIONS.name), DESKTOP_ENV: tuple(sorted(DESKTOP_SETS))}
 
 
-def check_action_set(
-    name: str, tasks: Sequence[str], *, env_server: str = "", flag: str = "--action-set"
-) -> None:
+def check_action_set(name: str, tasks: Sequence[str], *, flag: str = "--action-set") -> None:
     """Raise, with the fix, unless every task's environment parses the action set ``name``; ``flag``
     is how the caller's user gives it (a server's session is opened with an ``action_set`` field)."""
     from palaestra.tasks.registry import get_task_spec
-
-    if env_server:
-        raise ConfigError(
-            "--action-set cannot reach environments served by --env-server: a session there takes "
-            "its task's own action set (the server's sessions take no such option). Leave one out."
-        )
 
     families = sets_by_environment()
     every = sorted({n for names in families.values() for n in names})

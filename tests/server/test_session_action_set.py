@@ -86,3 +86,25 @@ def test_openenv_resets_take_the_action_set_when_they_open_a_session(server: Ser
                 await env.reset(task="miniwob.click-test", action_set="webb")
 
     asyncio.run(over_the_websocket())
+
+
+def test_a_remote_env_opens_its_session_with_the_runs_action_set(server: ServerThread) -> None:
+    """`palaestra eval --env-server URL --action-set web` (a `RemoteEnv` made with ``action_set``):
+    its action set is the chosen one from the start, and its session parses it."""
+    from palaestra.envs.base import make_env
+    from palaestra.server.remote import RemoteEnvError
+
+    async def play() -> None:
+        env = make_env("miniwob.click-test", server=server.url, action_set="web")
+        try:
+            assert env.action_set.name == "web" and "scroll_at" in env.action_set  # before any reset
+            obs, _ = await env.areset(seed=5)
+            x, y = _center_of_button(dict(obs))
+            after, _, _, _, _ = await env.astep(f"scroll_at({x}, {y}, 0, 10)")
+            assert after["last_action_error"] == ""
+        finally:
+            await env.aclose()
+        with pytest.raises(RemoteEnvError, match=r"Did you mean: `web`\?"):
+            make_env("miniwob.click-test", server=server.url, action_set="wbe")
+
+    asyncio.run(play())
