@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -108,3 +109,28 @@ def test_a_remote_env_opens_its_session_with_the_runs_action_set(server: ServerT
             make_env("miniwob.click-test", server=server.url, action_set="wbe")
 
     asyncio.run(play())
+
+
+def test_openenvs_production_mode_opens_its_session_with_the_action_set(
+    start_server: Callable[..., ServerThread],
+) -> None:
+    """``openenv/session/create`` with ``params.action_set``: the session's tools are those of the
+    set (the web set adds navigation to MiniWoB++'s), and a set the task lacks is refused."""
+    served = start_server(default_task="miniwob.click-test")
+
+    def rpc(http: httpx.Client, method: str, **params: object) -> dict:
+        answer = http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+        return dict(answer.json())
+
+    def tools(http: httpx.Client, sid: str) -> set[str]:
+        return {t["name"] for t in rpc(http, "tools/list", session_id=sid)["result"]["tools"]}
+
+    with httpx.Client(base_url=served.url, timeout=60) as http:
+        own = rpc(http, "openenv/session/create")["result"]["session_id"]
+        web = rpc(http, "openenv/session/create", action_set="web")["result"]["session_id"]
+        assert "browser_navigate" not in tools(http, own) and "browser_navigate" in tools(http, web)
+        assert http.get(f"/sessions/{web}").json()["state"]["action_set"] == "web"
+        refused = rpc(http, "openenv/session/create", action_set="wbe")["error"]
+        assert refused["code"] == -32602 and "Did you mean: `web`?" in refused["message"]
+        for sid in (own, web):
+            rpc(http, "openenv/session/close", session_id=sid)
