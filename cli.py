@@ -237,6 +237,13 @@ def cmd_judge(args: argparse.Namespace) -> int:
 
     tasks = [t.strip() for group in (args.tasks or []) for t in group.split(",") if t.strip()]
     results = judge_run(args.run, mode=args.mode, tasks=tasks, write=args.write)
+    if args.json:
+        import json
+
+        from palaestra.runs.judge_reasons import as_json
+
+        print(json.dumps(as_json(results, written=args.write), indent=2, default=str))
+        return 0
     print(shown(format_rejudged(results, written=args.write)))
     return 0
 

@@ -321,6 +321,9 @@ def make_parser() -> SuggestingParser:
     p.add_argument("--tasks", action="append", metavar="GLOBS", help=what)
     what = "store the changed verdicts in the run, each old one kept in the episode's record"
     p.add_argument("--write", action="store_true", help=what)
+    what = "print the results as JSON: each episode's old and new verdict, and the parts that failed "
+    what += "with what each wanted and read"
+    p.add_argument("--json", action="store_true", help=what)
     what = "compare runs per task, with the difference and its noise"
     p = sub.add_parser("compare", help=what, epilog=epilog(EXAMPLES["compare"]))
     p.add_argument(

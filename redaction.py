@@ -54,6 +54,14 @@ _SCHEMES = frozenset({"bearer", "basic"})
 # A password in a URL: `https://user:pw@proxy/v1`, `ws://user:TOKEN@host/ws` (how OpenEnv's client
 # sends a server token). The user name stays readable; what follows its colon goes.
 _URL_PASSWORD = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*://[^\s/?#@:]*):[^\s/?#@]+@")
+# An HTTP Authorization header's credential, as a page or a model may write one out
+# (`Authorization: Bearer abc...`, `"Proxy-Authorization": "Basic ..."`, quotes JSON-escaped in a
+# recorded line): after a scheme, 8 characters or more; without one, a token of 20 or more, so that
+# a page's "Authorization: Required" stays as written.
+_AUTH_HEADER = re.compile(
+    r"""(?i)\b((?:proxy-)?authorization(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?)"""
+    r"""((?:bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}|[A-Za-z0-9._~+/=-]{20,})"""
+)
 
 
 def key_words(name: str) -> list[str]:
@@ -97,6 +105,17 @@ class Redactor:
         prompts, where a page's own `password: ...` label is data, not a leak."""
         pattern = self._pattern
         return pattern.sub(REDACTED, text) if pattern is not None and text else text
+
+    def recorded(self, text: str) -> str:
+        """`text` with the known secret values replaced, and the credentials whose shape says what
+        they are: an Authorization header's and a URL's password. For what a run records of pages and
+        prompts (trajectories, actions, a refused prompt): a page's own `password: ...` label stays,
+        as in `known`, but a token a page or model wrote out in a header or a URL does not."""
+        text = self.known(text)
+        if not text:
+            return text
+        text = _AUTH_HEADER.sub(_mask_header, text)
+        return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
 
     def text(self, text: str) -> str:
         """`text` with every known secret value, `key=value` secret and bearer credential replaced."""
@@ -145,6 +164,12 @@ class Redactor:
 def _is_secret_pair(items: list[Any] | tuple[Any, ...]) -> bool:
     """`("api_key", "sk-...")`: a key and its value, as agent arguments are kept (and as JSON has them)."""
     return len(items) == 2 and isinstance(items[0], str) and is_secret_key(items[0]) and items[1] != ""
+
+
+def _mask_header(match: re.Match[str]) -> str:
+    """An Authorization header with its scheme kept and its credential replaced."""
+    scheme, _, credential = match.group(2).rpartition(" ")
+    return f"{match.group(1)}{scheme + ' ' if scheme else ''}{REDACTED}" if credential else match.group(0)
 
 
 def _mask_assignment(match: re.Match[str]) -> str:
@@ -204,6 +229,12 @@ def redact_text(text: str) -> str:
 def redact_known(text: str) -> str:
     """`text` with the known secret values replaced (see `Redactor.known`)."""
     return SECRETS.known(text)
+
+
+def redact_recorded(text: str) -> str:
+    """`text` with the known secret values, Authorization headers' credentials and URLs' passwords
+    replaced (see `Redactor.recorded`): what runs record of pages and prompts."""
+    return SECRETS.recorded(text)
 
 
 class _RedactingFilter(logging.Filter):

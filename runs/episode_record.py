@@ -14,7 +14,7 @@ from typing import Any
 from palaestra.agents.base import AgentStep
 from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.obs import Observation
-from palaestra.redaction import redact_known
+from palaestra.redaction import redact_recorded
 from palaestra.runs.records import EpisodeOutcome, StepRecord
 from palaestra.runs.refused_prompt import kept_messages, prompt_sizes
 from palaestra.runs.spec import EpisodeSpec
@@ -78,7 +78,7 @@ class EpisodeRecorder:
     ) -> None:
         self.spec = spec
         self.refused_messages: list[dict[str, Any]] | None = None
-        self.trajectory = TrajectoryWriter(folder, images=screenshots, pool=writer, redact=redact_known)
+        self.trajectory = TrajectoryWriter(folder, images=screenshots, pool=writer, redact=redact_recorded)
 
     def start(self, goal: str, obs: Observation) -> None:
         spec = self.spec

@@ -28,6 +28,7 @@ from typing import Any
 from palaestra.errors import ConfigError, PalaestraError, check_choice
 from palaestra.runs import evidence
 from palaestra.runs.artifacts import confined
+from palaestra.runs.judge_reasons import reason_line
 from palaestra.runs.records import FAILURE, SUCCESS
 from palaestra.runs.results import load_rows
 from palaestra.runs.store import RunStore
@@ -239,6 +240,11 @@ def format_rejudged(results: list[Rejudged], written: bool = False) -> str:
             )
     else:
         lines.append("No episode could be judged again.")
+    failing = [(r, reason_line(r)) for r in judged if not r.new_success]
+    if failing:
+        lines.append(f"\nWhy the failing verdicts fail ({len(failing)}):")
+        lines += [f"  {r.agent} {r.task} seed {r.seed} ({r.column}): {why or 'no part below 1 was kept'}"
+                  for r, why in failing]  # fmt: skip
     lines += _grouped("Judged in part", [(r, r.lacking) for r in judged if r.lacking], "")
     skipped = [(r, r.why_not) for r in results if r.new_reward is None]
     lines += _grouped("Not re-judgeable", skipped, "not re-judgeable: ")

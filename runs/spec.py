@@ -358,7 +358,7 @@ def build_run_config(
         from palaestra.runs.action_sets import check_action_set
 
         tasks = resolve_tasks(settings.suite, settings.tasks)
-        check_action_set(settings.action_set, tasks, env_server=settings.env_server)
+        check_action_set(settings.action_set, tasks)
     from palaestra.runs.tracing import OFF, check_trace
 
     traced = resolve_tasks(settings.suite, settings.tasks) if settings.trace != OFF else []

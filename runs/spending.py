@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from palaestra.runs.attempt_spending import SPENT_BY_ATTEMPT, totals
 from palaestra.runs.records import UNSTEPPED_SPEND
 
 if TYPE_CHECKING:
@@ -65,6 +66,10 @@ def format_spending(rows: list[dict[str, Any]]) -> str:
             int(u.get("tokens_in", 0)) + int(u.get("tokens_out", 0)) for u in unstepped if isinstance(u, dict)
         )
         unstepped_episodes = sum(1 for u in unstepped if isinstance(u, dict))
+        retried = [_earlier(r) for r in group]
+        retried_episodes = sum(1 for earlier in retried if earlier is not None)
+        earlier_tokens = sum(t for t, _ in (e for e in retried if e is not None))
+        earlier_cost = sum(c for _, c in (e for e in retried if e is not None))
         if not (tokens_in or tokens_out or cost or any(counts.values())):
             continue
         successes = sum(1 for r in group if r["status"] == "done" and r["success"])
@@ -87,12 +92,50 @@ def format_spending(rows: list[dict[str, Any]]) -> str:
             episodes = f"{unstepped_episodes} episode" + ("s" if unstepped_episodes > 1 else "")
             raised = f"{unstepped_tokens:,} tokens of steps that raised after paying ({episodes}; counted)"
             notes.append(raised)
+        if retried_episodes:
+            episodes = f"{retried_episodes} episode" + ("s" if retried_episodes > 1 else "")
+            notes.append(
+                f"{earlier_tokens:,} tokens, cost {earlier_cost:.4f} of earlier attempts at {episodes} "
+                "played again (counted)"
+            )
         if notes:
             lines.append(f"  {'':<{len(agent)}}  " + "; ".join(notes))
+        lines += _attempt_lines(group)
     if not lines:
         return ""
     head = "\nModel spending (as the endpoints reported it; costs by the agents' prices):"
     return "\n".join([head, *lines])
+
+
+#: How many retried episodes `palaestra show` lists with each attempt's spending, per agent.
+ATTEMPT_LINES = 5
+
+
+def _earlier(row: Mapping[str, Any]) -> tuple[int, float] | None:
+    """Tokens and cost of a played-again episode's attempts before its last (None: played once)."""
+    attempts = _extra(row).get(SPENT_BY_ATTEMPT)
+    if not isinstance(attempts, list) or len(attempts) < 2:
+        return None
+    tokens_in, tokens_out, cost = totals([a for a in attempts[:-1] if isinstance(a, dict)])
+    return tokens_in + tokens_out, cost
+
+
+def _attempt_lines(group: list[dict[str, Any]]) -> list[str]:
+    """Each played-again episode's spending per attempt (the first `ATTEMPT_LINES`, most spent first)."""
+    retried = [r for r in group if _earlier(r) is not None]
+    retried.sort(key=lambda r: -((r["tokens_in"] or 0) + (r["tokens_out"] or 0)))
+    lines = []
+    for row in retried[:ATTEMPT_LINES]:
+        said = []
+        for a in _extra(row)[SPENT_BY_ATTEMPT]:
+            if isinstance(a, dict):
+                tokens = int(a.get("tokens_in") or 0) + int(a.get("tokens_out") or 0)
+                cost, ended = float(a.get("cost") or 0.0), a.get("error_kind") or "finished"
+                said.append(f"attempt {a.get('attempt')} {tokens:,} tokens, cost {cost:.4f} ({ended})")
+        lines.append(f"    {row['task']} seed {row['seed']}: " + "; ".join(said))
+    if len(retried) > ATTEMPT_LINES:
+        lines.append(f"    ... and {len(retried) - ATTEMPT_LINES} more played again")
+    return lines
 
 
 def _extra(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from palaestra.redaction import redact, redact_known, redact_text
+from palaestra.redaction import redact, redact_recorded, redact_text
+from palaestra.runs.attempt_spending import SPENT_BY_ATTEMPT, attempt_spent, earlier_attempts, totals
 from palaestra.runs.records import EpisodeOutcome
 
 DB_NAME = "results.sqlite"
@@ -150,16 +151,23 @@ class RunStore:
 
         Returns how many attempts the episode has had, this one included.
         """
-        previous = self.db.execute("SELECT attempts FROM episodes WHERE key = ?", (outcome.key,)).fetchone()
-        attempts = (previous[0] if previous else 0) + 1
+        previous = self.db.execute(
+            "SELECT attempts, error_kind, tokens_in, tokens_out, cost, extra FROM episodes WHERE key = ?",
+            (outcome.key,),
+        ).fetchone()
+        attempts = (previous["attempts"] if previous else 0) + 1
         o = outcome
         message = redact_text(o.error_message)
+        # Every attempt paid for its model calls: the row sums them (`runs.attempt_spending`).
+        spent = [*earlier_attempts(previous), attempt_spent(attempts, o)]
+        tokens_in, tokens_out, cost = totals(spent)
+        extra = {**o.extra, SPENT_BY_ATTEMPT: spent} if len(spent) > 1 else o.extra
         row = (
             o.key, o.agent, o.agent_name, o.agent_hash, o.task, o.seed,
             "error" if o.errored else "done", o.outcome or None, int(o.success), o.reward, len(o.steps),
-            o.error_kind or None, message or None, attempts, redact_known(o.goal), o.reset_s, o.elapsed_s,
-            o.tokens_in, o.tokens_out, o.cost, o.started, o.finished, o.artifacts, o.worker, invocation,
-            json.dumps(redact(o.extra)),
+            o.error_kind or None, message or None, attempts, redact_recorded(o.goal), o.reset_s, o.elapsed_s,
+            tokens_in, tokens_out, cost, o.started, o.finished, o.artifacts, o.worker, invocation,
+            json.dumps(redact(extra)),
         )  # fmt: skip
         with self._tx() as db:
             db.execute("DELETE FROM steps WHERE episode = ?", (o.key,))
@@ -167,7 +175,7 @@ class RunStore:
             db.executemany(
                 "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (o.key, s.index, redact_known(s.action), redact_known(s.error), s.reward, s.env_s,
+                    (o.key, s.index, redact_recorded(s.action), redact_recorded(s.error), s.reward, s.env_s,
                      s.agent_s, s.overhead_s, s.tokens_in, s.tokens_out, s.cost, s.screenshot, s.observation)
                     for s in o.steps
                 ],

@@ -31,7 +31,7 @@ from palaestra.server.env_options import env_options
 from palaestra.server.evidence_wire import MEDIA_TYPE, pack
 from palaestra.server.http import BadRequest, WireResponse, body, context_of, owner_of
 from palaestra.server.models import CreateSession, EarlyStopSession, ResetSession, StepSession
-from palaestra.server.sessions import DEFAULT_PARTS, Session, StepOutcome
+from palaestra.server.sessions import DEFAULT_PARTS, Session, StepOutcome, check_session_action_set
 from palaestra.server.view_wire import shared_pngs, view_json, views_json
 from palaestra.server.wire import observation_json, png_bytes
 
@@ -123,9 +123,15 @@ async def describe_task(request: Request) -> WireResponse:
     chosen = list(DEFAULT_PARTS if parts is None else parts)
     # An unknown part is refused with the known ones (ConfigError: 400).
     obs_config = ObsConfig(axtree=False, dom=False, elements=False, screenshot=False).including(chosen)
+    action_set = request.query_params.get("action_set", "")
+    chosen_set: dict[str, Any] = {}
+    if action_set:  # as a session opened with it would have (only when chosen: see `SessionManager.create`)
+        check_session_action_set(action_set, task)
+        chosen_set["action_set"] = action_set
     env = ctx.sessions.env_factory(
-        task, obs_config=obs_config, step_timeout=ctx.config.step_timeout, **env_options(ctx.config, task)
-    )
+        task, obs_config=obs_config, step_timeout=ctx.config.step_timeout, **chosen_set,
+        **env_options(ctx.config, task),
+    )  # fmt: skip
     try:
         return WireResponse({"task": task, "parts": chosen, **env_shape(env)})
     finally:
@@ -137,7 +143,9 @@ async def create_session(request: Request) -> WireResponse:
     owner = owner_of(request)
     spec = await body(request, CreateSession)
     views = [*spec.views, *(["browsergym"] if spec.browsergym else [])]
-    session = await ctx.sessions.create(owner, spec.task, parts=spec.parts, record=spec.record, views=views)
+    session = await ctx.sessions.create(
+        owner, spec.task, parts=spec.parts, record=spec.record, views=views, action_set=spec.action_set
+    )
     session.inline_images, session.browsergym_alias = spec.screenshots, spec.browsergym
     session.screenshot_once = spec.screenshot_once
     out = describe(session)

@@ -30,14 +30,18 @@ EVIDENCE = "evidence"
 #: ``POST /sessions``'s ``screenshot_once``: a view's screenshot that is the observation's is sent
 #: once, as the observation's (``"screenshot_from": "observation"`` in the view).
 SCREENSHOT_ONCE = "screenshot_once"
+#: ``POST /sessions``'s ``action_set`` (and ``GET /tasks/{task}?action_set=``): the session's
+#: environment parses that action set (``palaestra eval --action-set``) instead of its task's own.
+ACTION_SET = "action_set"
 #: What this server has, in the order they were added.
-CAPABILITIES = (VIEWS, EARLY_STOP, EVIDENCE, SCREENSHOT_ONCE)
+CAPABILITIES = (VIEWS, EARLY_STOP, EVIDENCE, SCREENSHOT_ONCE, ACTION_SET)
 #: What each capability is, for the error a client raises when its server lacks it.
 DESCRIBED = {
     VIEWS: "no views (POST /sessions's views: BrowserGym's or OSWorld's observation dict)",
     EARLY_STOP: "no early_stop endpoint (POST /sessions/{id}/early_stop)",
     EVIDENCE: "no evidence endpoint (GET /sessions/{id}/evidence)",
     SCREENSHOT_ONCE: "no screenshot_once (a view's screenshot sent once, as the observation's)",
+    ACTION_SET: "no action_set (POST /sessions's action_set: another of the task's action sets)",
 }
 
 

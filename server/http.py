@@ -64,8 +64,9 @@ def error_of(exc: BaseException) -> tuple[int, str, str, dict[str, Any]]:
     """(status, code, message, extra) for the errors routes raise on purpose."""
     if isinstance(exc, BadRequest):
         return exc.status, exc.code, str(exc), {"fields": exc.fields}
-    if isinstance(exc, SessionError):
-        return exc.status, exc.code, str(exc), {}
+    if isinstance(exc, SessionError):  # some name the field at fault, as a body's 422 does
+        fields = getattr(exc, "fields", None)
+        return exc.status, exc.code, str(exc), {"fields": fields} if fields else {}
     if isinstance(exc, AuthError):
         return 401, UNAUTHORIZED, str(exc), {}
     if isinstance(exc, UnknownNameError):

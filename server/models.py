@@ -13,6 +13,11 @@ VIEWS_DESCRIPTION = (
     "views to make with each reset and step, answered as `views: {name: dict}`: browsergym "
     "(BrowserGym's observation dict; web tasks), osworld (OSWorld's; desktop tasks)"
 )
+ACTION_SET_DESCRIPTION = (
+    "the actions the client's agent writes, among those of the task's environment (as `palaestra eval "
+    "--action-set`): web or miniwob in a browser, pyautogui or computer_13 on a desktop; absent: the "
+    "task's own"
+)
 
 
 class Strict(BaseModel):
@@ -46,6 +51,7 @@ class CreateSession(Strict):
         "place (browsergym; osworld's always does)",
     )
     reset: bool = Field(default=True, description="start the first episode now")
+    action_set: str = Field(default="", max_length=40, description=ACTION_SET_DESCRIPTION)
 
 
 class ResetSession(Strict):
@@ -93,6 +99,11 @@ class OpenEnvReset(BaseModel):
         default=None,
         description="write each episode as a trajectory on the server (`palaestra serve --trajectories "
         "DIR`); chosen when the reset opens a session",
+    )
+    action_set: str | None = Field(
+        default=None,
+        max_length=40,
+        description=ACTION_SET_DESCRIPTION + "; chosen when the reset opens a session",
     )
 
 

@@ -51,6 +51,17 @@ async def http_reset(request: Request) -> WireResponse:
                 "chosen when a session opens. Fix: reset without session_id (a new session) to change it.",
                 [{"field": "record", "message": "differs from the session's"}],
             )
+        if spec.action_set is not None and spec.action_set != session.asked_action_set:
+            plays = (
+                f"the {session.asked_action_set} actions"
+                if session.asked_action_set
+                else "its task's own actions"
+            )
+            raise BadRequest(
+                f"action_set: session {session.id} plays with {plays}; the action set is chosen when a "
+                "session opens. Fix: reset without session_id (a new session) to change it.",
+                [{"field": "action_set", "message": "differs from the session's"}],
+            )
     else:
         task = spec.task or ctx.config.default_task
         if not task:
@@ -58,8 +69,9 @@ async def http_reset(request: Request) -> WireResponse:
                 "task: this server has no default task; name one.", [{"field": "task", "message": "required"}]
             )
         session = await ctx.sessions.create(
-            owner, task, parts=spec.parts, views=spec.views or [], record=bool(spec.record)
-        )
+            owner, task, parts=spec.parts, views=spec.views or [], record=bool(spec.record),
+            action_set=spec.action_set or "",
+        )  # fmt: skip
     if spec.screenshots is not None:
         session.inline_images = spec.screenshots
     outcome = await ctx.sessions.run(

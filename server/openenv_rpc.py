@@ -80,7 +80,13 @@ class ProductionRpc:
                     "openenv/session/create: this server has no default task, and production mode names "
                     "none. Fix: start it with `palaestra serve --task TASK`, or play with resets over /ws.",
                 )
-            session = await sessions.create(owner, task)
+            action_set = params.get("action_set", "")
+            if not isinstance(action_set, str):
+                raise _RpcError(
+                    INVALID_PARAMS, "openenv/session/create: params.action_set is a name, e.g. web."
+                )
+            # Another of the task's action sets (`POST /sessions`'s action_set): its tools follow it.
+            session = await sessions.create(owner, task, action_set=action_set)
 
             async def forget(sid: str = session.id) -> None:
                 self.tools.pop(sid, None)

@@ -114,11 +114,17 @@ class _Connection:
         parts = spec.parts if spec.parts is not None else (earlier.asked_parts if earlier else None)
         views = spec.views if spec.views is not None else (list(earlier.views) if earlier else [])
         record = spec.record if spec.record is not None else bool(earlier and earlier.record_root)
+        # An action set fits one kind of environment: kept for the same task only.
+        kept = earlier.asked_action_set if earlier is not None and earlier.task == task else ""
+        action_set = spec.action_set if spec.action_set is not None else kept
         same = session is not None and session.task == task and same_views(session, views)
         same = same and session is not None and (session.record_root is not None) == record
+        same = same and session is not None and session.asked_action_set == action_set
         if session is None or not same or tuple(parts or session.asked_parts) != session.asked_parts:
-            await self.close("replaced: the client reset on another task, parts, views or record")
-            session = await self.sessions.create(self.owner, task, parts=parts, views=views, record=record)
+            await self.close("replaced: the client reset on another task, parts, views, record or action set")
+            session = await self.sessions.create(
+                self.owner, task, parts=parts, views=views, record=record, action_set=action_set
+            )
             self.session_id = session.id
             if gone is not None and gone.task == task:
                 session.inline_images = gone.inline_images

@@ -82,8 +82,11 @@ class RemoteEnv(PalaestraEnv):
         step_timeout: float = 30.0,
         render_mode: str | None = None,
         views: Iterable[str] = (),
+        action_set: str = "",
     ) -> None:
         self.task_name = task
+        #: Another of the task's action sets its session parses (`palaestra eval --action-set`), "" its own.
+        self.asked_action_set = action_set
         self.server = server.rstrip("/")
         self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE) or None
         wanted = set(views)
@@ -107,6 +110,8 @@ class RemoteEnv(PalaestraEnv):
         if self.views and self.features.has(can.VIEWS) is False:
             fix = "run an agent that reads Palaestra's own observation (no views)"
             raise self.features.too_old(can.VIEWS, fix)
+        if action_set and self.features.has(can.ACTION_SET) is False:
+            raise self.features.too_old(can.ACTION_SET, "leave --action-set out (the task's own set)")
 
     # -- the wire ---------------------------------------------------------------------------------
 
@@ -126,7 +131,10 @@ class RemoteEnv(PalaestraEnv):
         path = f"/tasks/{quote(self.task_name, safe='')}"
         try:
             with httpx.Client(base_url=self.server, headers=headers, timeout=30) as client:
-                response = client.get(path, params={"parts": ",".join(self.obs_config.parts())})
+                params = {"parts": ",".join(self.obs_config.parts())}
+                if self.asked_action_set:  # a server older than the field ignores the parameter
+                    params["action_set"] = self.asked_action_set
+                response = client.get(path, params=params)
                 if response.status_code < 400:
                     self.features = read_features(client, self.server)
         except httpx.HTTPError as exc:
@@ -169,6 +177,8 @@ class RemoteEnv(PalaestraEnv):
         parts = self.obs_config.parts()
         images = "screenshot" in parts or "som" in parts
         body: dict[str, Any] = {"task": self.task_name, "parts": parts, "screenshots": images, "reset": False}
+        if self.asked_action_set:  # only when chosen: a server older than the field refuses it
+            body["action_set"] = self.asked_action_set
         if self.views:  # a server older than views refuses the field, even empty
             body["views"] = list(self.views)
             if images and self.features.has(can.SCREENSHOT_ONCE):

@@ -54,6 +54,8 @@ class Session:
         self.id, self.owner, self.task, self.env, self.parts = sid, owner, task, env, parts
         #: The parts the session was asked for (``parts`` adds what its views are made from).
         self.asked_parts = parts
+        #: The action set the session was opened with (``action_set``), "" for its task's own.
+        self.asked_action_set = ""
         self.created = self.last_used = time.monotonic()
         self.lock = asyncio.Lock()
         self.busy = 0

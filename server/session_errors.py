@@ -7,6 +7,8 @@ than a message to match.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from palaestra.errors import PalaestraError
 
 
@@ -65,3 +67,13 @@ class NoEvidence(SessionError, LookupError):
 
     status = 404
     code = "NO_EVIDENCE"
+
+
+class ActionSetRefused(SessionError, ValueError):
+    """A session asked for an action set its task's environment does not parse (or no such set)."""
+
+    status = 422
+    code = "VALIDATION_ERROR"
+    fields: ClassVar[list[dict[str, str]]] = [
+        {"field": "action_set", "message": "not an action set of the task's environment"}
+    ]

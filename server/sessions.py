@@ -26,11 +26,13 @@ from typing import TypeVar
 from palaestra.envs.base import PalaestraEnv, make_env
 from palaestra.envs.obs import PARTS, VIEWS, ObsConfig
 from palaestra.envs.views import ViewUnavailable
+from palaestra.errors import ConfigError, UnknownNameError
 from palaestra.server.config import ServerConfig
 from palaestra.server.env_options import env_options
 from palaestra.server.recordings import RecordingBudget, RecordingFull
 from palaestra.server.session import Session, StepOutcome
 from palaestra.server.session_errors import (
+    ActionSetRefused,
     CapacityError,
     EnvironmentFailure,
     EpisodeNotStarted,
@@ -151,6 +153,8 @@ class SessionManager:
         strange = sorted(asked_views - set(VIEWS))
         if strange:
             raise SessionError(f"views: unknown view(s) {strange}; choose among {list(VIEWS)}.")
+        if action_set:
+            check_session_action_set(action_set, task)
         if record and not self.config.trajectories:
             raise SessionError(
                 "record: this server records no trajectories (start it with --trajectories DIR)."
@@ -171,7 +175,7 @@ class SessionManager:
             env = self.env_factory(task, **options, **env_options(self.config, task))
             sid = sid or secrets.token_urlsafe(9)
             session = Session(sid, owner, task, env, computed)
-            session.asked_parts = chosen
+            session.asked_parts, session.asked_action_set = chosen, action_set
             try:
                 session.make_views(wanted_views)
             except ViewUnavailable:  # its environment goes before the error
@@ -185,9 +189,9 @@ class SessionManager:
         self.sessions[sid] = session
         self.opened += 1
         log.info(
-            "Session %s opened: task %s, owner %s, client %s%s (%d of %d open).", sid, task, owner,
-            CLIENT.get() or "in the server", ", recorded" if record else "", len(self.sessions),
-            self.config.max_sessions,
+            "Session %s opened: task %s%s, owner %s, client %s%s (%d of %d open).", sid, task,
+            f", action set {action_set}" if action_set else "", owner, CLIENT.get() or "in the server",
+            ", recorded" if record else "", len(self.sessions), self.config.max_sessions,
         )  # fmt: skip
         return session
 
@@ -287,3 +291,20 @@ class SessionManager:
                 "(--request-timeout) for its turn and was not run. A session serves one request at a "
                 "time: send the next when the last has answered (or open a session per agent)."
             ) from None
+
+
+def check_session_action_set(name: str, task: str) -> None:
+    """Refuse (`ActionSetRefused`, 422 naming ``action_set``) a set the task's environment does not
+    parse, with did-you-mean and the sets it has, before any environment is built. An unknown task
+    is left to the environment's factory, which names it as the task's error."""
+    from palaestra.runs.action_sets import check_action_set
+    from palaestra.tasks.registry import get_task_spec
+
+    try:
+        get_task_spec(task)
+    except UnknownNameError:
+        return
+    try:
+        check_action_set(name, [task], flag="action_set")
+    except (UnknownNameError, ConfigError) as exc:
+        raise ActionSetRefused(str(exc)) from None

@@ -10,7 +10,7 @@ import pytest
 from uvicorn.logging import AccessFormatter
 
 from palaestra.cli import main
-from palaestra.redaction import REDACTED, redact_logs, redact_text
+from palaestra.redaction import REDACTED, redact_logs, redact_recorded, redact_text
 from palaestra.server.auth import Auth, AuthError
 from palaestra.testing import ScriptedLLMServer, reply_text
 
@@ -40,6 +40,26 @@ def test_key_value_secrets_are_found_where_the_key_starts(text: str, expected: s
     """A key is the run of name characters from its first letter (``-_token`` names ``token``,
     ``a9token`` is a name of its own); a long blob before it is no obstacle."""
     assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Bearer hdrtok-77aa88bb99cc x", f"Authorization: Bearer {R} x"),
+        ('{\\"Authorization\\": \\"Basic dXNlcjpwYXNz\\"}', f'{{\\"Authorization\\": \\"Basic {R}\\"}}'),
+        ("proxy-authorization=abcdefghijklmnopqrstuvwxyz1", f"proxy-authorization={R}"),
+        ("see https://me:urlpw-31415@proxy.example/v1", f"see https://me:{R}@proxy.example/v1"),
+        # What a page says is data: its labels and plain words stay, unlike in `redact_text`.
+        ("Authorization: Required", "Authorization: Required"), ("password: hunter22", "password: hunter22"),
+        ("basic household items", "basic household items"), ("token=abc123", "token=abc123"),
+    ],
+)  # fmt: skip
+def test_recorded_pages_and_prompts_lose_header_credentials_and_url_passwords_only(
+    text: str, expected: str
+) -> None:
+    """What a run records of pages and prompts (trajectories, actions, a refused prompt): a credential
+    whose shape says what it is goes; a page's own labels stay (`Redactor.recorded`)."""
+    assert redact_recorded(text) == expected
 
 
 def test_the_servers_token_advice_survives_redaction() -> None:

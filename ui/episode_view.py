@@ -28,6 +28,7 @@ from palaestra.runs.resources import describe, episode_resources
 from palaestra.runs.store import RunStore
 from palaestra.runs.tracing import TRACE_FILE, show_trace_command, trace_of
 from palaestra.ui.actions import describe_action, recorded_action_set, slim_elements
+from palaestra.ui.in_progress import unrecorded_detail, unrecorded_folder
 from palaestra.ui.runs_view import parse_extra, result_of
 
 #: Lines of a step-to-step diff shown at most; a page that changed wholesale says so instead.
@@ -45,10 +46,11 @@ class NotFoundError(PalaestraError, LookupError):
 def episode_detail(run: Path, key: str) -> dict[str, Any]:
     with RunStore(run, readonly=True) as store:
         row = store.db.execute("SELECT * FROM episodes WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            raise NotFoundError(f"No episode {key!r} in this run.")
-        episode, steps, attempts = dict(row), store.steps(key), store.attempts(key)
         settings = (store.meta("config") or {}).get("settings")
+        if row is None:
+            running = (store.invocations() or [{}])[-1].get("status") == "running"
+            return _unrecorded_detail(run, key, settings, running)
+        episode, steps, attempts = dict(row), store.steps(key), store.attempts(key)
         siblings = [
             r[0]
             for r in store.db.execute(
@@ -85,6 +87,16 @@ def episode_detail(run: Path, key: str) -> dict[str, Any]:
         "resources": _resources(episode),
         "refused_prompt": _refused_prompt(folder, extra),
     }
+
+
+def _unrecorded_detail(run: Path, key: str, settings: Any, running: bool) -> dict[str, Any]:
+    """An episode the run started and has not recorded, read-only from its trajectory
+    (`ui.in_progress`); `NotFoundError` when there is no such episode at all."""
+    folder = unrecorded_folder(run, key)
+    if folder is None:
+        raise NotFoundError(f"No episode {key!r} in this run.")
+    actions = recorded_action_set(settings, key.rsplit("|", 2)[1], False)
+    return unrecorded_detail(run, key, folder, running, lambda row, line: _step(row, line, actions))
 
 
 def _refused_prompt(folder: Path | None, extra: dict[str, Any]) -> dict[str, Any] | None:
@@ -267,8 +279,11 @@ def _folder_of(run: Path, key: str, name: str) -> Path:
     """The episode's folder, confined to the run; ``name`` is the file asked for (for the error)."""
     with RunStore(run, readonly=True) as store:
         row = store.db.execute("SELECT artifacts FROM episodes WHERE key = ?", (key,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"No episode {key!r} in this run.")
+    if row is None:  # an episode under way: its folder, from its key (`ui.in_progress`)
+        unrecorded = unrecorded_folder(run, key)
+        if unrecorded is None:
+            raise NotFoundError(f"No episode {key!r} in this run.")
+        return unrecorded
     folder, problem = _episode_folder(run, row[0])
     if folder is None:  # a tampered database: say so, rather than "not recorded"
         raise NotFoundError(f"{name}: {problem}")

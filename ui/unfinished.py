@@ -14,6 +14,7 @@ from typing import Any
 
 from palaestra.runs.artifacts import folder_name
 from palaestra.runs.trajectory import TRAJECTORY_FILE, read_trajectory
+from palaestra.ui.in_progress import episode_key
 
 #: At most this many are listed (a run killed with many workers leaves one per worker).
 LISTED = 50
@@ -33,11 +34,18 @@ def unfinished_episodes(run: Path, episodes: list[dict[str, Any]]) -> list[dict[
         except (OSError, UnicodeDecodeError):
             continue  # written as we read it, or unreadable: the next look shows it
         header, steps = trajectory.header, trajectory.steps
+        agent, task, seed = (
+            header.get("agent") or agent_dir,
+            header.get("task") or task_dir,
+            header.get("seed", seed_dir),
+        )
         found.append(
             {
-                "agent": header.get("agent") or agent_dir,
-                "task": header.get("task") or task_dir,
-                "seed": header.get("seed", seed_dir),
+                # What the Episode viewer opens it by (`ui.in_progress`): its steps so far.
+                "key": episode_key(agent, task, seed),
+                "agent": agent,
+                "task": task,
+                "seed": seed,
                 "goal": header.get("goal", ""),
                 "started": header.get("started"),
                 "steps": len(steps),

@@ -108,6 +108,39 @@ def test_a_changed_reference_is_reported_and_written_with_the_old_verdict_kept(
     assert [(r.old_reward, r.new_reward, r.changed) for r in again] == [(0.0, 0.0, False)]
 
 
+def test_a_failing_verdict_names_each_failed_part_with_what_it_wanted_and_read(
+    run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not only the score: the part that failed, its reference and the agent's answer, as text and JSON."""
+    config = suite_configs("shop")["product-price-0"]
+    assert config.eval.reference_answers is not None
+    monkeypatch.setitem(config.eval.reference_answers, "must_include", ["$99.99"])
+    answer = json.loads((evidence_of(run, "shop.product-price-0") / RECORD).read_text())["answer"]
+    assert main(["judge", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "Why the failing verdicts fail (1):" in out, out
+    line = next(line for line in out.splitlines() if line.startswith("  oracle shop.product-price-0 seed 0"))
+    wanted = '{"must_include": ["$99.99"]}'
+    said = f'string_match 0 (wanted {wanted}, read "{answer}")'
+    assert line == f"  oracle shop.product-price-0 seed 0 (corrected): {said}"
+
+    assert main(["judge", str(run), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    by_task = {e["task"]: e for e in result["episodes"]}
+    failed = by_task["shop.product-price-0"]
+    assert (failed["old_reward"], failed["new_reward"], failed["changed"]) == (1.0, 0.0, True)
+    assert failed["failed_parts"] == [
+        {"part": "string_match", "score": 0.0, "wanted": wanted, "read": answer}
+    ]
+    assert all(by_task[t]["failed_parts"] == [] for t in TASKS[:2])  # passing verdicts have none
+    assert (result["judged"], result["changed"], result["successes_after"], result["written"]) == (
+        3,
+        1,
+        2,
+        False,
+    )
+
+
 def test_an_edited_final_url_or_saved_database_changes_the_verdict(run: Path) -> None:
     nav = evidence_of(run, "shop.nav-search-0") / RECORD
     record = json.loads(nav.read_text())

@@ -150,7 +150,8 @@ export function when(t) {
 export function pct(p, se) { return `${num(p)} ± ${num(se)}`; }
 
 export function resultBadge(result, errorKind) {
-  const label = {success: "✓ success", failure: "✗ failure", step_limit: "✗ step limit", error: `⚠ ${errorKind || "error"}`}[result] || result;
+  const label = {success: "✓ success", failure: "✗ failure", step_limit: "✗ step limit", error: `⚠ ${errorKind || "error"}`,
+    in_progress: "… in progress", unfinished: "… unfinished"}[result] || result;
   return h("span", {class: `badge result-${result}`}, label);
 }
 

@@ -135,6 +135,7 @@ page("episode", async (view, params) => {
         ep.next_episode ? h("a", {href: link("episode", {run: runId, key: ep.next_episode})}, "next episode (n) →") : null)),
     h("h1", {}, `${e.agent} · ${e.task} · seed ${e.seed} `, resultBadge(ep.result, e.error_kind)),
     h("div", {class: "goal"}, e.goal || "(no goal recorded)"),
+    unrecorded(ep.result),
     h("p", {class: "stats"}, `reward ${num(e.reward)} · ${e.steps} steps${e.extra && e.extra.step_limit_counts === "answers" ? ` (${int(e.extra.answers)} answers)` : ""} · ${num(e.elapsed_s, 2)} s (reset ${num(e.reset_s, 2)} s) · ${int(e.tokens_in)} tokens in, ${int(e.tokens_out)} out · cost ${num(e.cost, 4)} · attempts ${e.attempts}`),
     ep.resources ? h("p", {class: "resources", title: "what the episode's own processes used (desktop episodes)"}, `resources: ${ep.resources}`) : null,
     e.error_message ? pre(e.error_message, "error-message") : null,
@@ -146,6 +147,19 @@ page("episode", async (view, params) => {
     count ? [h("h2", {}, `Timeline (${ep.steps.length} steps)`), strip, stage] : h("p", {class: "muted"}, "No step was taken."));
   if (count) await show(at);
 });
+
+// An episode the run started and has not recorded (`ui/in_progress.py`): its steps so far, read-only.
+function unrecorded(result) {
+  if (result === "in_progress") {
+    return h("p", {class: "in-progress note"}, "In progress: the run is playing this episode; these are its steps so far "
+      + "(the last screenshot is the page the agent acts on now). Its verdict, time and attempts come when it ends. Reload to follow.");
+  }
+  if (result === "unfinished") {
+    return h("p", {class: "in-progress note"}, "Unfinished: the run stopped during this episode and recorded no result; "
+      + "these are the steps it took. Resuming the run plays it again from the start.");
+  }
+  return null;
+}
 
 // A `context_length` episode's last prompt, the one the model refused as longer than its window:
 // how large each message was (characters, estimated tokens) and what it said, to see what filled it.

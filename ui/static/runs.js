@@ -86,7 +86,7 @@ page("run", async (view, params) => {
       : h("p", {class: "ok"}, "No errors."),
     h("p", {class: "muted", id: "error-classes"}, "Errors never count as failures. Retryable ones are the infrastructure's (a browser or site crash, a timeout, a model endpoint down): resuming the run plays them again. "
       + "Permanent ones are not fixed by retrying (an exception in the agent, a prompt longer than the model's window, a request the endpoint rejects): fix the cause, then run again with --rerun-errors."),
-    unfinished(run),
+    unfinished(run, runId),
     h("h2", {}, "Episodes"),
     h("div", {class: "filters"}, select("agent", "agent", options("agent")), select("task", "task", options("task")),
       select("result", "outcome", ["success", "failure", "step_limit", "error"]), select("error", "error kind", options("error_kind")), select("why", "failure kind", options("failure_kind")), counter),
@@ -97,15 +97,16 @@ page("run", async (view, params) => {
 
 // Episodes started and not recorded (`ui/unfinished.py`): under way while the run runs, else cut
 // short when it stopped (a resume plays them again). Recorded ones are listed below once they end.
-function unfinished(run) {
+function unfinished(run, runId) {
   const list = run.unfinished || [];
   if (!list.length) return null;
   const running = (run.invocations.at(-1) || {}).status === "running";
   return h("section", {class: "unfinished"},
     h("h2", {}, running ? `In progress (${list.length})` : `Unfinished (${list.length})`),
-    h("p", {class: "muted"}, running ? "Playing now: each is listed with the episodes once it ends. Reload to follow."
+    h("p", {class: "muted"}, running ? "Playing now: each is listed with the episodes once it ends; open one to see its steps so far. Reload to follow."
       : "Started but not recorded: the run stopped during them; resuming it plays them again."),
-    table(["agent", "task", "seed", "steps so far", "last action", "its error"], list.map((e) => [e.agent, e.task, e.seed, e.steps,
+    table(["agent", "task", "seed", "steps so far", "last action", "its error"], list.map((e) => [e.agent,
+      h("a", {href: link("episode", {run: runId, key: e.key}), title: "its steps so far, read-only"}, e.task), e.seed, e.steps,
       e.last_action ? h("code", {}, e.last_action) : "–", e.last_error ? h("span", {class: "error"}, e.last_error) : ""]), [2, 3]));
 }
 
