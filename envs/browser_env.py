@@ -215,16 +215,31 @@ class BrowserEnv(BrowserJudging):
         started = time.perf_counter()
         old, self._episode = self._episode, None
         trace = self._traces.take()
+        self._reset_unfinished = True
         try:
-            obs = await asyncio.wait_for(self._start_episode(episode_seed, old, trace), self.reset_timeout)
-        except (TimeoutError, PlaywrightError):
-            # The browser hangs or died while the episode started: replace it and start again, once.
-            self._pages.discard()
-            await self.host.replace_browser()
-            obs = await asyncio.wait_for(self._start_episode(episode_seed, None, trace), self.reset_timeout)
+            obs = await self._start_or_restart(episode_seed, old, trace)
+        except BaseException:
+            # Cancelled (the caller's own timeout, Ctrl-C) or failed: the half-started episode and
+            # the last one are closed, not left open in the browser; a step says to reset again.
+            await self._end_episode(abandon=True)
+            raise
+        finally:
+            if old is not None:
+                self._retire(old)  # at once where the reset did not get to (`_prepare_next`)
+        self._reset_unfinished = False
         self.timings["reset"] = time.perf_counter() - started
         info = {"seed": episode_seed, "task": self.task.name}
         return obs, info
+
+    async def _start_or_restart(self, seed: int, old: BrowserEpisode | None, trace: Path | None) -> Obs:
+        """The episode started, in a new browser if the first try found it hung or dead."""
+        try:
+            return await asyncio.wait_for(self._start_episode(seed, old, trace), self.reset_timeout)
+        except (TimeoutError, PlaywrightError):
+            # The browser hangs or died while the episode started: replace it and start again, once.
+            await self._end_episode(abandon=True)
+            await self.host.replace_browser()
+            return await asyncio.wait_for(self._start_episode(seed, None, trace), self.reset_timeout)
 
     async def _start_episode(self, episode_seed: int, old: BrowserEpisode | None, trace: Path | None) -> Obs:
         t0 = time.perf_counter()

@@ -49,6 +49,8 @@ Obs = Observation
 #: Action strings longer than this are parsed in a worker thread: at the 10,000-character limit
 #: Python's parser takes up to ~0.1 s, which would stall every environment sharing the loop.
 PARSE_IN_THREAD_CHARS = 1000
+#: What a step says when ``aclose()`` (from another task) closed its episode while it ran.
+CLOSED_DURING_STEP = "close() ran while this step did, and ended its episode: call reset() to start another."
 
 
 class BrowserSteps(BrowserTeardown):
@@ -76,6 +78,11 @@ class BrowserSteps(BrowserTeardown):
         if self._episode is None:
             if self._closed:
                 raise EnvStateError("step() after close(): call reset() to start an episode again.")
+            if self._reset_unfinished:
+                raise EnvStateError(
+                    "The last reset() did not finish (it was cancelled, timed out or failed), so "
+                    "no episode runs: call reset() again."
+                )
             if self._failure is None:
                 raise EnvStateError("step() before reset(): call reset() to start an episode.")
             # The machinery ended the episode (its context is gone): nothing runs, as after any end.
@@ -114,6 +121,8 @@ class BrowserSteps(BrowserTeardown):
                 )
             else:
                 kind, message = "browser_crashed", f"The browser stopped during the step: {first_line(exc)}"
+        if self._episode is not episode:  # aclose() ran meanwhile: its closing made the step fail
+            raise EnvStateError(CLOSED_DURING_STEP)
         # An infrastructure failure ends the episode; the next reset replaces what broke.
         await self._end_episode(abandon=True)
         self._done = True
@@ -205,7 +214,8 @@ class BrowserSteps(BrowserTeardown):
         )
 
     async def _observe(self, last_action: str, error: str, marked: bool = False) -> Obs:
-        assert self._episode is not None
+        if self._episode is None:  # aclose() ran while the step settled the page
+            raise EnvStateError(CLOSED_DURING_STEP)
         values: dict[str, Any] = {"goal": self._goal, "last_action": last_action, "last_action_error": error}
         values.update(await self._episode.read(self.obs_config, self.layout.parts, marked=marked))
         # What the page did besides its DOM (dialogs, tabs, downloads), and a stuck frame, observed

@@ -31,6 +31,9 @@ class BrowserTeardown(PalaestraEnv):
     #: ``info["error"]`` of the failure that ended the episode (its context is gone), until the next
     #: reset: a step meanwhile answers that the episode is over, as after any other end.
     _failure: dict[str, str] | None = None
+    #: Whether the last reset was cancelled or failed before its episode started: a step then
+    #: says so, rather than "before reset()" to code that did call it.
+    _reset_unfinished: bool = False
 
     async def _end_episode(self, abandon: bool = False) -> None:
         episode, self._episode = self._episode, None
@@ -42,7 +45,11 @@ class BrowserTeardown(PalaestraEnv):
 
     def _retire(self, episode: BrowserEpisode) -> None:
         """Close an ended episode's context in the background, after writing its trace if any;
-        remove the files it downloaded (its task has judged it, and its evidence was read)."""
+        remove the files it downloaded (its task has judged it, and its evidence was read).
+        Once only: a reset retires the last episode when it ends, early or late."""
+        if episode.retired:
+            return
+        episode.retired = True
         episode.downloads.remove()
         saving = self._traces.retire(episode, self._pages.close_later)
         if saving is not None:
