@@ -107,6 +107,14 @@ class PalaestraEnv(gym.Env[Observation, str]):
     async def aclose(self) -> None:
         """Release everything this environment started."""
 
+    async def __aenter__(self) -> Self:
+        """``async with BrowserEnv(...) as env:`` closes the environment however the block ends
+        (an exception, a cancellation), as ``with env:`` does on the sync face."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
     async def aearly_stop(self, reason: str) -> StepResult | None:
         """End the episode without the agent's answer (it reached the step limit, or gave up) and
         judge it, if its task asks to be judged so (``Task.judge_at_step_limit``: WebArena's
