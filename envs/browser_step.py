@@ -75,14 +75,14 @@ class BrowserSteps(BrowserTeardown):
         self._bind_loop()
         if not isinstance(action, str):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
+        if self._reset_unfinished and not self._closed:  # checked first: a cancelled one may be ending
+            raise EnvStateError(
+                "The last reset() did not finish (it was cancelled, timed out or failed), so "
+                "no episode runs: call reset() again."
+            )
         if self._episode is None:
             if self._closed:
                 raise EnvStateError("step() after close(): call reset() to start an episode again.")
-            if self._reset_unfinished:
-                raise EnvStateError(
-                    "The last reset() did not finish (it was cancelled, timed out or failed), so "
-                    "no episode runs: call reset() again."
-                )
             if self._failure is None:
                 raise EnvStateError("step() before reset(): call reset() to start an episode.")
             # The machinery ended the episode (its context is gone): nothing runs, as after any end.

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import gymnasium as gym
@@ -47,8 +50,20 @@ class SlowSetup(PageTask):
     """A page whose episode takes its time to start: a reset cancelled meanwhile is cancelled in
     the task's setup, after its context was opened."""
 
+    #: Whether a setup was cancelled (rather than left running).
+    cancelled = False
+
+    def __init__(self, url: str, goal: str) -> None:
+        super().__init__(url, goal)
+        self.started = threading.Event()
+
     async def setup(self, page: Page, seed: int) -> str:
-        await asyncio.sleep(30)
+        self.started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
         return await super().setup(page, seed)
 
 
@@ -119,3 +134,24 @@ def test_close_while_a_step_runs_ends_that_step_with_a_typed_error() -> None:
         await env.aclose()
 
     asyncio.run(main())
+
+
+def test_ctrl_c_in_a_sync_reset_stops_that_reset(make_env: Callable[..., BrowserEnv]) -> None:
+    """Ctrl-C in ``env.reset()`` interrupted the caller but not the reset, which went on running on
+    the background loop (into the caller's next reset). It is now cancelled with the caller: the
+    next step says the reset did not finish, and nothing of it is left open."""
+    task = SlowSetup((PAGES / "widgets.html").as_uri(), "Wait.")
+    env = make_env(task, pages_ahead=0)
+    main = threading.main_thread().ident
+    assert main is not None
+    threading.Thread(target=lambda: task.started.wait() and signal.pthread_kill(main, signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        env.reset(seed=0)
+    with pytest.raises(EnvStateError, match=r"last reset\(\) did not finish"):
+        env.step("noop(0)")
+    env.close()
+    assert task.cancelled
+    browser = env.host.browser
+    assert browser is not None and not [
+        c for c in browser.contexts if c.pages and "widgets" in c.pages[0].url
+    ]
