@@ -127,7 +127,7 @@ def test_close_while_a_step_runs_ends_that_step_with_a_typed_error() -> None:
         step = asyncio.ensure_future(env.astep("noop(1000)"))
         await asyncio.sleep(0.2)
         await env.aclose()
-        with pytest.raises(EnvStateError, match=r"close\(\) ran while this step did"):
+        with pytest.raises(EnvStateError, match=r"close\(\) or reset\(\) ran while this step did"):
             await step
         obs, _ = await env.areset(seed=0)  # and the environment opens again
         assert obs["goal"] == "Click the button."
@@ -155,3 +155,21 @@ def test_ctrl_c_in_a_sync_reset_stops_that_reset(make_env: Callable[..., Browser
     assert browser is not None and not [
         c for c in browser.contexts if c.pages and "widgets" in c.pages[0].url
     ]
+
+
+def test_a_second_step_at_the_same_time_is_refused() -> None:
+    """Two ``astep`` calls at once on one environment both ran on its page and both were paid the
+    end's reward (1.0 each, the no-op too); the second is now refused with ``EnvStateError``."""
+
+    async def main() -> None:
+        async with BrowserEnv("miniwob.click-test", pages_ahead=0) as env:
+            await env.areset(seed=0)
+            slow, quick = await asyncio.gather(
+                env.astep("noop(300)"), env.astep("click('15')"), return_exceptions=True
+            )
+            assert isinstance(quick, EnvStateError) and "still running" in str(quick)
+            assert not isinstance(slow, BaseException) and slow[1] == 0.0
+            _, reward, terminated, _, _ = await env.astep("click('15')")  # one at a time: as ever
+            assert (reward, terminated) == (1.0, True)
+
+    asyncio.run(main())
