@@ -11,6 +11,8 @@ environment to its event loop, which every layer's coroutines do first. ``Browse
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import warnings
 from collections.abc import Coroutine
 from typing import Any
 
@@ -74,6 +76,31 @@ class BrowserTeardown(PalaestraEnv):
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         self._closed, self._failure = True, None
+
+    def __del__(self) -> None:
+        """An environment dropped without ``close()`` kept its contexts (its episode's and the
+        pages prepared ahead: three renderer processes by default) open in the loop's shared
+        browser for the process's life. It now warns, as an unclosed file does, and has its loop
+        close them (the collector may run in any thread, so the loop is asked, not entered)."""
+        loop = self._loop
+        if self._closed or loop is None or loop.is_closed():
+            return
+        warnings.warn(
+            f"{type(self).__name__} was not closed: call close() (or await aclose(), or use "
+            "`with`/`async with`) when done with it. Its browser contexts are closed now.",
+            ResourceWarning,
+            source=self,
+            stacklevel=2,
+        )
+        pages, episode = self._pages, self._episode
+
+        def abandon() -> None:
+            pages.discard()
+            if episode is not None:
+                pages.close_later(episode.context)
+
+        with contextlib.suppress(RuntimeError):  # its loop closed meanwhile: nothing is left to close
+            loop.call_soon_threadsafe(abandon)
 
     def _started_on_a_loop(self) -> bool:
         return self._loop is not None and not self._loop.is_closed()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import threading
 from collections.abc import Callable
@@ -171,5 +172,27 @@ def test_a_second_step_at_the_same_time_is_refused() -> None:
             assert not isinstance(slow, BaseException) and slow[1] == 0.0
             _, reward, terminated, _, _ = await env.astep("click('15')")  # one at a time: as ever
             assert (reward, terminated) == (1.0, True)
+
+    asyncio.run(main())
+
+
+def test_an_environment_dropped_unclosed_warns_and_closes_its_contexts() -> None:
+    """An environment garbage-collected without ``close()`` kept its contexts open in the loop's
+    browser for the process's life, in silence; now it warns (ResourceWarning, as an unclosed
+    file does) and its loop closes them."""
+
+    async def main() -> None:
+        env = BrowserEnv("miniwob.click-test", pages_ahead=0)
+        await env.areset(seed=0)
+        browser = env.host.browser
+        assert browser is not None and len(browser.contexts) == 1
+        with pytest.warns(ResourceWarning, match="BrowserEnv was not closed"):
+            del env
+            gc.collect()
+        for _ in range(200):  # the closing runs on the loop, in the background
+            if not browser.contexts:
+                break
+            await asyncio.sleep(0.05)
+        assert browser.contexts == []
 
     asyncio.run(main())
