@@ -249,6 +249,11 @@ class PalaestraEnv(gym.Env[Observation, str]):
         running = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = running
+        elif self._loop.is_closed():
+            raise EnvStateError(
+                "This environment's event loop has closed (the asyncio.run that started it ended), "
+                "and its episode with it: call reset() to start one on this loop."
+            )
         elif self._loop is not running:
             raise EnvStateError(
                 "This environment was started on another event loop. Use either the async methods "

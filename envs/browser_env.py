@@ -122,7 +122,7 @@ class BrowserEnv(BrowserJudging):
             raise ConfigError(f"pages_ahead must be 0 or more, got {pages_ahead}.")
         if render_mode is not None:
             check_choice("render_mode (or None)", render_mode, self.metadata["render_modes"])
-        self._host = host
+        self._host, self._host_given = host, host is not None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._episode: BrowserEpisode | None = None
         self._background: set[asyncio.Future[Any]] = set()
@@ -206,6 +206,7 @@ class BrowserEnv(BrowserJudging):
     async def areset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Obs, dict[str, Any]]:
+        self._start_over_if_loop_closed()
         self._bind_loop()
         self.seed_rng(seed, options)
         self._closed, self._failure = False, None

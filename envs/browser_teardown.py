@@ -17,6 +17,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from palaestra.envs.base import PalaestraEnv
+from palaestra.envs.browser import BrowserHost
 from palaestra.envs.browser_episode import BrowserEpisode
 from palaestra.envs.episode_trace import EpisodeTraces
 from palaestra.envs.page_supply import PageSupply
@@ -30,6 +31,9 @@ class BrowserTeardown(PalaestraEnv):
     _pages: PageSupply
     _traces: EpisodeTraces
     _background: set[asyncio.Future[Any]]
+    _host: BrowserHost | None
+    #: Whether the caller gave the host (else it is the loop's own, chosen at first use).
+    _host_given: bool = False
     #: ``info["error"]`` of the failure that ended the episode (its context is gone), until the next
     #: reset: a step meanwhile answers that the episode is over, as after any other end.
     _failure: dict[str, str] | None = None
@@ -65,6 +69,7 @@ class BrowserTeardown(PalaestraEnv):
         task.add_done_callback(self._background.discard)
 
     async def aclose(self) -> None:
+        self._start_over_if_loop_closed()  # what it had open ended with its loop
         if self._loop is None:
             self._closed = True
             return
@@ -76,6 +81,19 @@ class BrowserTeardown(PalaestraEnv):
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         self._closed, self._failure = True, None
+
+    def _start_over_if_loop_closed(self) -> None:
+        """An environment whose event loop has closed (an earlier ``asyncio.run``) starts over on
+        the running one: what it had open lived in that loop's browser, which ended with the loop
+        (`loop_end`). Before, each later ``asyncio.run`` got "started on another event loop", and a
+        training loop running an ``asyncio.run`` per epoch had to make its environments anew."""
+        if self._loop is None or not self._loop.is_closed():
+            return
+        self._loop, self._episode, self._background = None, None, set()
+        self._pages.forget()
+        self._traces = EpisodeTraces()
+        if not self._host_given:
+            self._host = None  # the new loop's own, when first needed
 
     def __del__(self) -> None:
         """An environment dropped without ``close()`` kept its contexts (its episode's and the

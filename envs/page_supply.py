@@ -163,6 +163,10 @@ class PageSupply:
         """Cancel every preparation and close its page; returns the cancelled preparations."""
         return self.pipeline.discard(self.close_prepared)
 
+    def forget(self) -> None:
+        """Drop every preparation without closing it: its loop has closed, and its browser with it."""
+        self.pipeline = PagePipeline(depth=self.pipeline.depth)
+
     def close_prepared(self, prepared: PreparedPage) -> None:
         self.close_later(prepared.context)
 

@@ -196,3 +196,23 @@ def test_an_environment_dropped_unclosed_warns_and_closes_its_contexts() -> None
         assert browser.contexts == []
 
     asyncio.run(main())
+
+
+def test_an_environment_outlives_the_asyncio_run_that_started_it() -> None:
+    """A training loop that runs one ``asyncio.run`` per epoch over the same environments got
+    "started on another event loop" from every reset after the first run. The environment now
+    starts over on the new loop at its reset (its old browser ended with the old loop), and a
+    step before that reset says so."""
+    env = BrowserEnv("miniwob.click-test", pages_ahead=1)
+
+    async def epoch(step_first: bool) -> float:
+        if step_first:
+            with pytest.raises(EnvStateError, match=r"event loop has closed .* call reset\(\)"):
+                await env.astep("click('15')")
+        await env.areset(seed=0)
+        _, reward, _, _, _ = await env.astep("click('15')")
+        return reward
+
+    assert asyncio.run(epoch(False)) == 1.0
+    assert asyncio.run(epoch(True)) == 1.0
+    asyncio.run(env.aclose())
