@@ -233,7 +233,13 @@ class PalaestraEnv(gym.Env[Observation, str]):
 
     def close(self) -> None:
         if self._started_on_a_loop() and not self._closed:
-            loop_mod.run_sync(self.aclose())
+            if self._loop is not None and self._loop is _running_loop():
+                # Called on the environment's own loop (`with env:` in async code, a notebook cell
+                # after `await env.areset()`), which cannot be waited on from inside: the closing
+                # runs as soon as the caller yields. Running it on the background loop raised.
+                self._closing = self._loop.create_task(self.aclose())
+            else:
+                loop_mod.run_sync(self.aclose())
         super().close()
 
     def _started_on_a_loop(self) -> bool:
@@ -242,6 +248,8 @@ class PalaestraEnv(gym.Env[Observation, str]):
 
     #: The event loop the environment's coroutines run on, once one has (see `_bind_loop`).
     _loop: asyncio.AbstractEventLoop | None = None
+    #: ``aclose`` as ``close()`` started it on the environment's own running loop (kept referenced).
+    _closing: asyncio.Task[None] | None = None
 
     def _bind_loop(self) -> None:
         """Tie the environment to the running loop: its browser or session lives there, and a
@@ -259,6 +267,13 @@ class PalaestraEnv(gym.Env[Observation, str]):
                 "This environment was started on another event loop. Use either the async methods "
                 "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
             )
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def failed_step(

@@ -216,3 +216,22 @@ def test_an_environment_outlives_the_asyncio_run_that_started_it() -> None:
     assert asyncio.run(epoch(False)) == 1.0
     assert asyncio.run(epoch(True)) == 1.0
     asyncio.run(env.aclose())
+
+
+def test_sync_close_on_the_environments_own_running_loop_closes_it() -> None:
+    """``with env:`` in async code (or ``env.close()`` in a notebook cell after ``await
+    env.areset()``) raised "started on another event loop" and left the environment open: the sync
+    ``close()`` ran ``aclose`` on the background loop. It now closes on the environment's own loop
+    as soon as the caller yields."""
+
+    async def main() -> None:
+        with BrowserEnv("miniwob.click-test", pages_ahead=0) as env:
+            await env.areset(seed=0)
+            browser = env.host.browser
+        assert env._closing is not None
+        await env._closing
+        with pytest.raises(EnvStateError, match=r"after close\(\)"):
+            await env.astep("noop(0)")
+        assert browser is not None and browser.contexts == []
+
+    asyncio.run(main())
