@@ -107,6 +107,14 @@ class PalaestraEnv(gym.Env[Observation, str]):
     async def aclose(self) -> None:
         """Release everything this environment started."""
 
+    async def __aenter__(self) -> Self:
+        """``async with BrowserEnv(...) as env:`` closes the environment however the block ends
+        (an exception, a cancellation), as ``with env:`` does on the sync face."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
     async def aearly_stop(self, reason: str) -> StepResult | None:
         """End the episode without the agent's answer (it reached the step limit, or gave up) and
         judge it, if its task asks to be judged so (``Task.judge_at_step_limit``: WebArena's
@@ -225,7 +233,13 @@ class PalaestraEnv(gym.Env[Observation, str]):
 
     def close(self) -> None:
         if self._started_on_a_loop() and not self._closed:
-            loop_mod.run_sync(self.aclose())
+            if self._loop is not None and self._loop is _running_loop():
+                # Called on the environment's own loop (`with env:` in async code, a notebook cell
+                # after `await env.areset()`), which cannot be waited on from inside: the closing
+                # runs as soon as the caller yields. Running it on the background loop raised.
+                self._closing = self._loop.create_task(self.aclose())
+            else:
+                loop_mod.run_sync(self.aclose())
         super().close()
 
     def _started_on_a_loop(self) -> bool:
@@ -234,6 +248,8 @@ class PalaestraEnv(gym.Env[Observation, str]):
 
     #: The event loop the environment's coroutines run on, once one has (see `_bind_loop`).
     _loop: asyncio.AbstractEventLoop | None = None
+    #: ``aclose`` as ``close()`` started it on the environment's own running loop (kept referenced).
+    _closing: asyncio.Task[None] | None = None
 
     def _bind_loop(self) -> None:
         """Tie the environment to the running loop: its browser or session lives there, and a
@@ -241,11 +257,23 @@ class PalaestraEnv(gym.Env[Observation, str]):
         running = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = running
+        elif self._loop.is_closed():
+            raise EnvStateError(
+                "This environment's event loop has closed (the asyncio.run that started it ended), "
+                "and its episode with it: call reset() to start one on this loop."
+            )
         elif self._loop is not running:
             raise EnvStateError(
                 "This environment was started on another event loop. Use either the async methods "
                 "(areset/astep/aclose) on one loop or the sync ones (reset/step/close), not both."
             )
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def failed_step(

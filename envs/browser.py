@@ -14,12 +14,14 @@ import os
 import shutil
 import uuid
 import weakref
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 
+from palaestra.envs.loop_end import at_loop_end, end_driver, user_data_dir
 from palaestra.errors import BrowserNotFoundError
 
 #: Chromium features we switch off. Chromium reads only the last ``--disable-features`` flag, so this
@@ -113,9 +115,15 @@ class BrowserHost:
 
     options: BrowserOptions = field(default_factory=BrowserOptions)
     _playwright: Playwright | None = None
+    #: What started ``_playwright`` (``async_playwright()``): the way to its driver's pipe.
+    _manager: object = None
     _browser: Browser | None = None
     _marker: str = field(default_factory=lambda: uuid.uuid4().hex)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: The browser's process, its parent (Playwright's driver) and its profile, read at launch.
+    _processes: tuple[psutil.Process, psutil.Process, Path | None] | None = None
+    #: Kept so that the loop's end closes this host (`loop_end`); set by `host_for_running_loop`.
+    _loop_end: AsyncGenerator[None, None] | None = None
     launches: int = 0
 
     async def ensure_browser(self, health_timeout: float = 5.0) -> Browser:
@@ -163,13 +171,18 @@ class BrowserHost:
 
     async def _launch(self) -> Browser:
         if self._playwright is None:
-            self._playwright = await async_playwright().start()
+            manager = self._manager = async_playwright()
+            self._playwright = await manager.start()
         executable = self.options.executable_path or find_chromium(self._playwright, self.options.headless)
         args = [*CHROMIUM_FLAGS, *self.options.extra_args, f"--palaestra-host={self._marker}"]
         browser = await self._playwright.chromium.launch(
             executable_path=executable, headless=self.options.headless, args=args
         )
         self.launches += 1
+        proc = self.browser_process()
+        with contextlib.suppress(psutil.Error):
+            if proc is not None:
+                self._processes = (proc, proc.parent() or proc, user_data_dir(proc.cmdline()))
         return browser
 
     async def _discard_browser(self, graceful: bool = False) -> None:
@@ -214,6 +227,16 @@ class BrowserHost:
         if self._playwright is not None:
             await self._playwright.stop()
             self._playwright = None
+        self._processes = None
+
+    async def _at_loop_end(self) -> None:
+        """The host's loop is ending and Playwright's reader is cancelled: end the driver and its
+        browser by signal (`loop_end`) rather than asking them, which no answer would come back to."""
+        processes, self._processes = self._processes, None
+        self._browser = self._playwright = None
+        if processes is not None:
+            browser, driver, profile = processes
+            await end_driver(self._manager, driver, None if browser is driver else browser, profile)
 
 
 _hosts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, BrowserHost] = weakref.WeakKeyDictionary()
@@ -225,4 +248,12 @@ def host_for_running_loop() -> BrowserHost:
     host = _hosts.get(loop)
     if host is None:
         host = _hosts[loop] = BrowserHost()
+        host._loop_end = at_loop_end(lambda: _end_with_loop(loop, host))
     return host
+
+
+async def _end_with_loop(loop: asyncio.AbstractEventLoop, host: BrowserHost) -> None:
+    """Close ``host`` as its loop ends, and forget it: its generator refers to the loop, which
+    would otherwise keep the loop alive as this weak mapping's key."""
+    _hosts.pop(loop, None)
+    await host._at_loop_end()

@@ -122,7 +122,7 @@ class BrowserEnv(BrowserJudging):
             raise ConfigError(f"pages_ahead must be 0 or more, got {pages_ahead}.")
         if render_mode is not None:
             check_choice("render_mode (or None)", render_mode, self.metadata["render_modes"])
-        self._host = host
+        self._host, self._host_given = host, host is not None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._episode: BrowserEpisode | None = None
         self._background: set[asyncio.Future[Any]] = set()
@@ -206,6 +206,7 @@ class BrowserEnv(BrowserJudging):
     async def areset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Obs, dict[str, Any]]:
+        self._start_over_if_loop_closed()
         self._bind_loop()
         self.seed_rng(seed, options)
         self._closed, self._failure = False, None
@@ -215,16 +216,31 @@ class BrowserEnv(BrowserJudging):
         started = time.perf_counter()
         old, self._episode = self._episode, None
         trace = self._traces.take()
+        self._reset_unfinished = True
         try:
-            obs = await asyncio.wait_for(self._start_episode(episode_seed, old, trace), self.reset_timeout)
-        except (TimeoutError, PlaywrightError):
-            # The browser hangs or died while the episode started: replace it and start again, once.
-            self._pages.discard()
-            await self.host.replace_browser()
-            obs = await asyncio.wait_for(self._start_episode(episode_seed, None, trace), self.reset_timeout)
+            obs = await self._start_or_restart(episode_seed, old, trace)
+        except BaseException:
+            # Cancelled (the caller's own timeout, Ctrl-C) or failed: the half-started episode and
+            # the last one are closed, not left open in the browser; a step says to reset again.
+            await self._end_episode(abandon=True)
+            raise
+        finally:
+            if old is not None:
+                self._retire(old)  # at once where the reset did not get to (`_prepare_next`)
+        self._reset_unfinished = False
         self.timings["reset"] = time.perf_counter() - started
         info = {"seed": episode_seed, "task": self.task.name}
         return obs, info
+
+    async def _start_or_restart(self, seed: int, old: BrowserEpisode | None, trace: Path | None) -> Obs:
+        """The episode started, in a new browser if the first try found it hung or dead."""
+        try:
+            return await asyncio.wait_for(self._start_episode(seed, old, trace), self.reset_timeout)
+        except (TimeoutError, PlaywrightError):
+            # The browser hangs or died while the episode started: replace it and start again, once.
+            await self._end_episode(abandon=True)
+            await self.host.replace_browser()
+            return await asyncio.wait_for(self._start_episode(seed, None, trace), self.reset_timeout)
 
     async def _start_episode(self, episode_seed: int, old: BrowserEpisode | None, trace: Path | None) -> Obs:
         t0 = time.perf_counter()

@@ -44,6 +44,8 @@ class BrowserEpisode:
     trace: Path | None = None
     #: Why the runner judged the episode without an answer (``aearly_stop``), kept for its evidence.
     early_stop: str | None = None
+    #: Whether its context was handed over for closing (`BrowserTeardown._retire`).
+    retired: bool = False
     #: Dialogs answered, tabs opened and closed, downloads: what the next observation tells.
     events: PageEvents = field(init=False)
     #: The files downloaded, saved for the task's evaluator (`EpisodeState.downloads`).

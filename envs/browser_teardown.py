@@ -11,10 +11,13 @@ environment to its event loop, which every layer's coroutines do first. ``Browse
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import warnings
 from collections.abc import Coroutine
 from typing import Any
 
 from palaestra.envs.base import PalaestraEnv
+from palaestra.envs.browser import BrowserHost
 from palaestra.envs.browser_episode import BrowserEpisode
 from palaestra.envs.episode_trace import EpisodeTraces
 from palaestra.envs.page_supply import PageSupply
@@ -28,9 +31,15 @@ class BrowserTeardown(PalaestraEnv):
     _pages: PageSupply
     _traces: EpisodeTraces
     _background: set[asyncio.Future[Any]]
+    _host: BrowserHost | None
+    #: Whether the caller gave the host (else it is the loop's own, chosen at first use).
+    _host_given: bool = False
     #: ``info["error"]`` of the failure that ended the episode (its context is gone), until the next
     #: reset: a step meanwhile answers that the episode is over, as after any other end.
     _failure: dict[str, str] | None = None
+    #: Whether the last reset was cancelled or failed before its episode started: a step then
+    #: says so, rather than "before reset()" to code that did call it.
+    _reset_unfinished: bool = False
 
     async def _end_episode(self, abandon: bool = False) -> None:
         episode, self._episode = self._episode, None
@@ -42,7 +51,11 @@ class BrowserTeardown(PalaestraEnv):
 
     def _retire(self, episode: BrowserEpisode) -> None:
         """Close an ended episode's context in the background, after writing its trace if any;
-        remove the files it downloaded (its task has judged it, and its evidence was read)."""
+        remove the files it downloaded (its task has judged it, and its evidence was read).
+        Once only: a reset retires the last episode when it ends, early or late."""
+        if episode.retired:
+            return
+        episode.retired = True
         episode.downloads.remove()
         saving = self._traces.retire(episode, self._pages.close_later)
         if saving is not None:
@@ -56,6 +69,7 @@ class BrowserTeardown(PalaestraEnv):
         task.add_done_callback(self._background.discard)
 
     async def aclose(self) -> None:
+        self._start_over_if_loop_closed()  # what it had open ended with its loop
         if self._loop is None:
             self._closed = True
             return
@@ -67,6 +81,44 @@ class BrowserTeardown(PalaestraEnv):
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         self._closed, self._failure = True, None
+
+    def _start_over_if_loop_closed(self) -> None:
+        """An environment whose event loop has closed (an earlier ``asyncio.run``) starts over on
+        the running one: what it had open lived in that loop's browser, which ended with the loop
+        (`loop_end`). Before, each later ``asyncio.run`` got "started on another event loop", and a
+        training loop running an ``asyncio.run`` per epoch had to make its environments anew."""
+        if self._loop is None or not self._loop.is_closed():
+            return
+        self._loop, self._episode, self._background = None, None, set()
+        self._pages.forget()
+        self._traces = EpisodeTraces()
+        if not self._host_given:
+            self._host = None  # the new loop's own, when first needed
+
+    def __del__(self) -> None:
+        """An environment dropped without ``close()`` kept its contexts (its episode's and the
+        pages prepared ahead: three renderer processes by default) open in the loop's shared
+        browser for the process's life. It now warns, as an unclosed file does, and has its loop
+        close them (the collector may run in any thread, so the loop is asked, not entered)."""
+        loop = self._loop
+        if self._closed or loop is None or loop.is_closed():
+            return
+        warnings.warn(
+            f"{type(self).__name__} was not closed: call close() (or await aclose(), or use "
+            "`with`/`async with`) when done with it. Its browser contexts are closed now.",
+            ResourceWarning,
+            source=self,
+            stacklevel=2,
+        )
+        pages, episode = self._pages, self._episode
+
+        def abandon() -> None:
+            pages.discard()
+            if episode is not None:
+                pages.close_later(episode.context)
+
+        with contextlib.suppress(RuntimeError):  # its loop closed meanwhile: nothing is left to close
+            loop.call_soon_threadsafe(abandon)
 
     def _started_on_a_loop(self) -> bool:
         return self._loop is not None and not self._loop.is_closed()

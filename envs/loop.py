@@ -55,7 +55,14 @@ def run_sync(coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
     if _stopped:
         coro.close()
         raise LoopStopped("The process is exiting: its background loop has stopped, its browser is closed.")
-    return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
+    future = asyncio.run_coroutine_threadsafe(coro, loop)
+    try:
+        return future.result(timeout)
+    except BaseException:
+        # Ctrl-C (or the timeout) stopped the caller: the work stops too. Left running, a reset
+        # interrupted by Ctrl-C went on in the background and raced the caller's next reset.
+        future.cancel()
+        raise
 
 
 def _shutdown() -> None:

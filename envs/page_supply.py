@@ -49,7 +49,8 @@ class PageSupply:
     async def open_blank(self) -> tuple[BrowserContext, Page]:
         """A fresh context with one empty page: the costly part of a page (its renderer process)."""
         width, height = self.task.viewport
-        context = await self._host().new_context(viewport={"width": width, "height": height})
+        viewport = {"width": width, "height": height}
+        context = await self._uncancelled(self._host().new_context(viewport=viewport))
         try:
             await context.add_init_script(TIMERS_JS)
             return context, await context.new_page()
@@ -142,6 +143,21 @@ class PageSupply:
         self.close_later(prepared.context)
         return None
 
+    async def _uncancelled(self, opening: Coroutine[Any, Any, BrowserContext]) -> BrowserContext:
+        """The context ``opening`` makes; if the caller is cancelled first (its reset's timeout,
+        ``aclose``), the context the browser still makes is closed when it arrives, not left open
+        in the browser with no one to close it."""
+        making = asyncio.ensure_future(opening)
+        try:
+            return await asyncio.shield(making)
+        except asyncio.CancelledError:
+            making.add_done_callback(self._close_if_made)
+            raise
+
+    def _close_if_made(self, making: asyncio.Future[BrowserContext]) -> None:
+        if not making.cancelled() and making.exception() is None:
+            self.close_later(making.result())
+
     def prepare(self, seeds: list[int | None], limit: int | None = None) -> None:
         """Keep pages preparing for the next resets; the i-th in line starts ``seeds[i]`` when given
         (pages already in line and only prepared start theirs now)."""
@@ -151,6 +167,10 @@ class PageSupply:
     def discard(self) -> list[asyncio.Future[PreparedPage]]:
         """Cancel every preparation and close its page; returns the cancelled preparations."""
         return self.pipeline.discard(self.close_prepared)
+
+    def forget(self) -> None:
+        """Drop every preparation without closing it: its loop has closed, and its browser with it."""
+        self.pipeline = PagePipeline(depth=self.pipeline.depth)
 
     def close_prepared(self, prepared: PreparedPage) -> None:
         self.close_later(prepared.context)

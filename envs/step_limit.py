@@ -62,6 +62,12 @@ class StepLimitToEnv(gym.Wrapper[Any, Any, Any, Any], gym.utils.RecordConstructo
     async def aclose(self) -> None:
         await self.palaestra_env.aclose()
 
+    async def __aenter__(self) -> StepLimitToEnv:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
 
 def wrapper_spec() -> WrapperSpec:
     return WrapperSpec(name="StepLimitToEnv", entry_point=ENTRY_POINT, kwargs={})
