@@ -7,7 +7,9 @@ While the agent thinks about the current episode, the environment loads the next
 each in a fresh browser context, in the background (``pages_ahead``), so a reset costs only the
 task's own start-up (a few milliseconds for MiniWoB++) and one observation. When the environment
 draws the seeds itself (``reset()`` with no seed, after a reset that had none either), tasks whose
-start-up touches only their page even start the next episodes ahead: see ``pages_ahead``.
+start-up touches only their page even start the next episodes ahead: see ``pages_ahead``. Pages are
+prepared from the second reset on (from the first when the caller says which seeds come next,
+``expect_seeds``): an environment made for one episode loads none it would not use.
 
 Where the pages come from is ``page_supply``; settling and reading a live episode's pages is
 ``browser_episode``. ``BrowserEnv`` is built in layers, each a module: ``browser_teardown``
@@ -68,7 +70,8 @@ class BrowserEnv(BrowserJudging):
       (``truncated``, ``info["error"]``); ``action_timeout_ms``: one action's wait for its element;
       ``settle_ms``: the longest wait for the page to go quiet after the actions.
     - ``pages_ahead`` pages (each in its own fresh context) are kept preparing in the background
-      for the next resets; ``prewarm=False`` (or ``pages_ahead=0``) prepares each page in its reset.
+      for the next resets, from the second reset on (or from the first, for the seeds given to
+      `expect_seeds`); ``prewarm=False`` (or ``pages_ahead=0``) prepares each page in its reset.
     - ``host``: the ``BrowserHost`` to use instead of the event loop's own; ``render_mode``:
       ``"rgb_array"`` or None.
     - ``max_steps``: end each episode at that many steps (``truncated=True``), judged first when
@@ -137,6 +140,8 @@ class BrowserEnv(BrowserJudging):
         self._drawing_seeds = False
         self._warmed = False
         self._expected: tuple[int, ...] | None = None
+        #: Resets so far: the first prepares no page ahead unless told the seeds to come.
+        self._resets = 0
         self._goal = ""
         self._last_obs: Obs | None = None
         self.browsergym_page: dict[str, Any] | None = None
@@ -170,9 +175,15 @@ class BrowserEnv(BrowserJudging):
         get their episodes started on the prepared pages with the seeds those resets will draw.
         After a reset given a seed the caller chooses the seeds, and no episode is started ahead,
         unless the caller said which seeds come next (`expect_seeds`).
+
+        Nothing is prepared after the environment's first reset unless the caller said which seeds
+        come: many environments play one episode (a quick look, a test, a one-off check), and the
+        pages prepared for them are browser contexts made and closed unused (two by default, about
+        0.09 CPU-s and 0.07 s of wall time per environment here). A second reset shows a series:
+        its own page is prepared in the reset, and the pages after it ahead as before.
         """
         expected, self._expected = self._expected, None
-        if self.prewarm:
+        if self.prewarm and (expected is not None or self._resets > 1):
             seeds: list[int | None] = []
             if expected is not None:
                 seeds = list(expected[: self._pages.pipeline.depth]) if self.task.setup_ahead else []
@@ -181,6 +192,11 @@ class BrowserEnv(BrowserJudging):
             self._pages.prepare(seeds, None if expected is None else len(expected))
         if old is not None:
             self._retire(old)
+
+    def _next_resets_foreseen(self) -> bool:
+        """Whether this reset should leave pages preparing for the next ones: the caller said
+        seeds come (`expect_seeds`), or, not having said, the environment reset before."""
+        return bool(self._expected) if self._expected is not None else self._resets > 1
 
     def expect_seeds(self, seeds: Sequence[int]) -> None:
         """Say which seeds the resets after the next one will be given, as far as the caller knows.
@@ -209,6 +225,7 @@ class BrowserEnv(BrowserJudging):
         self._start_over_if_loop_closed()
         self._bind_loop()
         self.seed_rng(seed, options)
+        self._resets += 1
         self._closed, self._failure = False, None
         episode_seed = int(seed) if seed is not None else draw_seed(self.np_random)
         self._drawing_seeds = seed is None
@@ -244,7 +261,7 @@ class BrowserEnv(BrowserJudging):
 
     async def _start_episode(self, episode_seed: int, old: BrowserEpisode | None, trace: Path | None) -> Obs:
         t0 = time.perf_counter()
-        prepared = await self._pages.take(episode_seed)
+        prepared = await self._pages.take(episode_seed, line_up=self._next_resets_foreseen())
         t1 = time.perf_counter()
         context, page = prepared.context, prepared.page
         prepared.blocked.clear()  # what the page asked for before its episode is not the agent's doing

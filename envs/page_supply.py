@@ -97,14 +97,15 @@ class PageSupply:
             raise
         return prepared
 
-    async def take(self, episode_seed: int) -> PreparedPage:
+    async def take(self, episode_seed: int, *, line_up: bool = True) -> PreparedPage:
         """The oldest page prepared in the background, if it is still good; else a new one.
 
         A page that was just prepared proves the browser answers; only without one do we pay
         for a health check (which replaces a crashed or hung browser). When the oldest page is of
         no use, neither are the ones behind it (prepared in the same browser, for the same task,
         or started with seeds predicted the same way): all are closed, and this reset's page is
-        prepared first in a new line, so that the next ones start loading right after it.
+        prepared first in a new line, so that the next ones start loading right after it; with
+        ``line_up`` False (no next reset foreseen) it is prepared alone.
         """
         taken = self.pipeline.take()
         if taken is not None:
@@ -113,7 +114,7 @@ class PageSupply:
                 return prepared
             self.discard()
         await self._host().ensure_browser()
-        if not self.pipeline.depth:
+        if not self.pipeline.depth or not line_up:
             return await self.open_page()
         self.pipeline.fill(self.open_page, [])
         first = self.pipeline.take()

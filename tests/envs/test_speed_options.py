@@ -69,6 +69,30 @@ def test_bad_options_are_config_errors_that_name_the_choices() -> None:
         BrowserEnv("miniwob.click-test", pages_ahead=-1)
 
 
+def test_pages_are_prepared_ahead_from_the_second_reset(make_env: MakeEnv) -> None:
+    """An environment made for one episode loads no page it would not use; one reset again is
+    playing a series, and from then on its next pages are prepared ahead (as many as
+    ``pages_ahead``); from the first reset when the caller says which seeds come, and then only
+    theirs."""
+    env = make_env(RecordingMiniWoB("click-button"))
+    env.reset(seed=5)
+    wait_for_pages_ahead(env)
+    assert len(env._pages.pipeline) == 0, "the first reset prepared pages for resets that may never come"
+    env.reset(seed=6)
+    wait_for_pages_ahead(env)
+    assert len(env._pages.pipeline) == 2
+    told = make_env(RecordingMiniWoB("click-button"))
+    told.expect_seeds([8])
+    told.reset(seed=7)
+    wait_for_pages_ahead(told)
+    assert len(told._pages.pipeline) == 1
+    last = make_env(RecordingMiniWoB("click-button"))
+    last.expect_seeds([])  # a run's worker with one episode to play
+    last.reset(seed=9)
+    wait_for_pages_ahead(last)
+    assert len(last._pages.pipeline) == 0
+
+
 def test_episode_started_ahead_is_the_episode_of_its_seed(make_env: MakeEnv) -> None:
     task = RecordingMiniWoB("click-button")
     env = make_env(task)

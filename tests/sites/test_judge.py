@@ -18,43 +18,18 @@ from pathlib import Path
 import pytest
 
 from palaestra.cli import main
-from palaestra.runs.episode import EpisodeWorker
 from palaestra.runs.evidence import EVIDENCE_DIR, RECORD, STATE
 from palaestra.runs.judge import judge_run
 from palaestra.runs.results import load_rows
-from palaestra.runs.spec import AgentEntry, EpisodeSpec, RunSettings
-from palaestra.runs.store import RunStore
 from palaestra.sites.runtime import SiteRuntime
 from palaestra.tasks.webarena import suite_configs
 
-TASKS = ("shop.change-last-name-0", "shop.nav-search-0", "shop.product-price-0")
-
-
-def play(
-    run: Path, tasks: tuple[str, ...], agent: str = "oracle", *, server: str = "", steps: int = 40
-) -> Path:
-    """A run of `agent` (the oracle, or an agent of `webarena_agents` for a test that puts this
-    folder on `sys.path`) over `tasks` (seed 0), written as `palaestra eval` writes it; with
-    ``server``, every episode played in the server there (``--env-server``), and a step limit of
-    ``steps``."""
-    worker = EpisodeWorker(RunSettings(max_steps=steps, screenshots=False, env_server=server), str(run))
-    try:
-        with RunStore(run) as store:
-            for task in tasks:
-                store.record(worker.run(EpisodeSpec(AgentEntry(agent), task, 0)))
-    finally:
-        worker.close()
-    return run
-
-
-@pytest.fixture(scope="module")
-def shop_run(tmp_path_factory: pytest.TempPathFactory, runtime: SiteRuntime) -> Path:
-    return play(tmp_path_factory.mktemp("judge") / "run", TASKS)
+from .judged_runs import TASKS, play
 
 
 @pytest.fixture
 def run(shop_run: Path, tmp_path: Path) -> Path:
-    """A copy of the shop run, to change."""
+    """A copy of the shop run (the folder's session fixture, shared with `test_judge_served`), to change."""
     return Path(shutil.copytree(shop_run, tmp_path / "run"))
 
 

@@ -29,7 +29,8 @@ from palaestra.runs.results import load_rows
 from palaestra.tasks.webarena.official import SITES_ENV, benchmark_configs
 from palaestra.testing.loopback import serve
 
-from .test_judge import evidence_of, play
+from .judged_runs import play
+from .test_judge import evidence_of
 from .test_official import GitLabSignIn
 
 HERE = Path(__file__).parent

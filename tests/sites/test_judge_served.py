@@ -9,6 +9,7 @@ WebArena's task 44 on a user's "GitLab" (its evidence: a network trace).
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,16 +26,20 @@ from palaestra.tasks.webarena import suite_configs
 from palaestra.tasks.webarena.official import SITES_ENV
 from palaestra.testing.loopback import serve
 
-from .test_judge import TASKS, evidence_of, play
+from .judged_runs import TASKS, play
+from .test_judge import evidence_of
 from .test_judge_official import HERE, JudgedGitLab
 
 OFFICIAL = ("webarena.44", "webarena_agents:TodosAgent")
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory, runtime: SiteRuntime) -> Iterator[tuple[Path, Path]]:
+def runs(
+    tmp_path_factory: pytest.TempPathFactory, runtime: SiteRuntime, shop_run: Path
+) -> Iterator[tuple[Path, Path]]:
     """(in-process run, served run) of the shop tasks by the oracle and task 44 by an agent that goes
-    to /dashboard/todos2 (WebArena's substring test passes it)."""
+    to /dashboard/todos2 (WebArena's substring test passes it). The in-process shop episodes are
+    the folder's ``shop_run`` (which `test_judge` judges too), copied before task 44 is added."""
     root = tmp_path_factory.mktemp("served-judge")
     with (
         serve(JudgedGitLab) as gitlab,
@@ -43,7 +48,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory, runtime: SiteRuntime) -> Iter
     ):
         patch.syspath_prepend(str(HERE))
         patch.setenv(SITES_ENV, json.dumps({"gitlab": gitlab.url}))
-        local = play(play(root / "local", TASKS), (OFFICIAL[0],), agent=OFFICIAL[1])
+        local = play(Path(shutil.copytree(shop_run, root / "local")), (OFFICIAL[0],), agent=OFFICIAL[1])
         served = play(root / "served", TASKS, server=server.url)
         play(served, (OFFICIAL[0],), agent=OFFICIAL[1], server=server.url)
         # The oracle stopped at one step: a step_limit, which the shop's tasks are not judged at.
