@@ -48,6 +48,12 @@ def waits_for(apps: list[list[str]]) -> dict[str, Any]:
     }
 
 
+def ready_timeout(apps: list[list[str]], default: float) -> float:
+    """How long the episode's apps get to become ready (`AppWatch._app_ready`): ``default``, or
+    VS Code's longer bound when it is among them (`vscode_app.READY_TIMEOUT`)."""
+    return max([default, *(vscode_app.READY_TIMEOUT for argv in apps if vscode_app.is_vscode(argv))])
+
+
 class AppWatch:
     """Mixed into `Session`: the state it reads is the session's (see `Session.__init__`)."""
 

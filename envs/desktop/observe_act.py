@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import atspi
 import browser_app
 import office
 import stacking
@@ -35,13 +36,23 @@ class ObserveAct:
             reply["popups"] = stacking.popups(self.x, [w["id"] for w in reply["windows"]])
         if request.get("tree", True):
             home = str(self.home or "")
-            nodes = office.adjust(self.tree, self.tree.snapshot(), home, self.home_alias, self.cell_paths)
+            nodes = office.adjust(self.tree, self._snapshot(), home, self.home_alias, self.cell_paths)
             nodes = browser_app.adjust(nodes)
             if reply.get("popups"):
                 stacking.place(nodes, reply["popups"], self.tree)
             reply["nodes"] = [n.as_dict() for n in nodes]
         shot = self.x.screenshot() if request.get("screenshot", True) else b""
         return reply, shot
+
+    def _snapshot(self) -> list[Any]:
+        """The accessibility tree, read a second time when an app left calls unanswered: a page that
+        a loaded machine is still loading stalls its renderer past one read's bound (VS Code's
+        workbench reloading on a folder, at load 4 on 2 cores); an app silent for both reads is
+        not responding (`atspi.TreeError`, which ends the episode as ``app_not_responding``)."""
+        try:
+            return list(self.tree.snapshot())
+        except atspi.TreeError:
+            return list(self.tree.snapshot())
 
     def act(self, request: dict[str, Any]) -> dict[str, Any]:
         error = ""

@@ -39,9 +39,9 @@ import sheet_cells
 import terminal_key
 import thunderbird_app
 import user_pool
-from app_watch import AppWatch, waits_for
+from app_watch import AppWatch, ready_timeout, waits_for
 from devtools_pipe import DevToolsPipe
-from display import Display
+from display import READY_TIMEOUT, Display
 from observe_act import ObserveAct
 from session_steps import SessionSteps
 
@@ -178,7 +178,8 @@ class Session(Display, ObserveAct, SessionSteps, AppWatch):
                 with self.app_errs[-1].open("wb") as err:
                     self.apps.append(self.start_app(argv, log, err))
             if self.apps:
-                self._wait(lambda: self._app_ready(known, **waits), request["apps"][0][0])
+                timeout = ready_timeout(request["apps"], READY_TIMEOUT)
+                self._wait(lambda: self._app_ready(known, **waits), request["apps"][0][0], timeout)
             ran += [self._command(argv, log) for argv in request.get("after_apps", [])]
             ran += [r for r in self.run_steps(request.get("steps", []), log) if r["do"] == "run"]
         self.gimp_plugins.keep(home)  # before the agent's first action (`gimp_app.PluginCache`)

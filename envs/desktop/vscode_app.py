@@ -46,6 +46,10 @@ USER_DATA = ".config/Code"
 EXTENSIONS = ".vscode/extensions"
 #: The window's own Chromium profile (apart from a browser the task may start as well).
 WINDOW_PROFILE = ".config/code-server/window"
+#: Seconds VS Code gets to become ready (`ready`): code-server's Node server, the Chromium window
+#: and the workbench's extensions start together, 8-16 s at load 4 on 2 cores and up to 23 s at
+#: load 5, past the session's 15 s for other apps.
+READY_TIMEOUT = 40.0
 #: The name the workbench shows in its title, as VS Code's own windows end theirs (OSWorld's
 #: tasks find the window by it).
 APP_NAME = "Visual Studio Code"

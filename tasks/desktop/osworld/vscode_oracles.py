@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable, Generator
 
-from palaestra.tasks.desktop.oracles import quoted
+from palaestra.tasks.desktop.oracles import find, has, quoted
 from palaestra.tasks.desktop.osworld.oracles import Obs, Plan, await_element
 
 
@@ -65,29 +66,88 @@ def vscode_install_vsix(obs: Obs) -> Plan:
 
 
 def vscode_open_project(obs: Obs) -> Plan:
-    """File > Open Folder (Ctrl+K Ctrl+O): in VS Code's own dialog, ``~/FOLDER/`` typed into its
-    path field (it reads ~ as HOME and shows the whole path) and taken with Enter; the window
-    reloads on that folder (its title starts with the folder's name). Keys the dialog was not yet
-    ready for are lost or jumbled by its completion, so the path and the Enter are sent again
-    until they took."""
+    """File > Open Folder (Ctrl+K Ctrl+O), and in VS Code's own dialog (it opens in HOME) the
+    folder's entry clicked, then OK; the window reloads on that folder (its title then starts
+    with the folder's name). Each part waits on what the screen shows, as a loaded machine needs
+    (measured at load 4 on 2 cores: a path typed into the dialog's field came out jumbled by its
+    completion in one try of two, the reload took up to 12 s): the dialog must be Open Folder's
+    (the chord's Ctrl+K lost opens Open File's, with the same field), the field must show the
+    folder before OK, and the dialog gone before the wait for the reload."""
     name = quoted(obs["goal"])[0]
-    obs = yield "press('escape')\nhotkey('ctrl', 'k')\nhotkey('ctrl', 'o')"
-    obs, _field = yield from await_element(obs, "combo box", re.compile("input"))
-    path = f"~/{name}/"  # the dialog reads ~ as HOME
-    for _ in range(5):
-        obs = yield f"hotkey('ctrl', 'a')\nwrite({path!r})\nwait(0.5)"
-        if any(e["role"] == "combo box" and str(e["value"]).endswith(f"/{name}/") for e in obs["elements"]):
-            break
     title = f"{name} - Visual Studio Code"
-    for _ in range(5):
-        obs = yield "wait(1)\npress('enter')\nwait(1)"
-        if obs["focused_window"] == title or not any(e["role"] == "combo box" for e in obs["elements"]):
+    for attempt in range(3):
+        obs = yield from _folder_dialog(obs)
+        obs = yield from _into_folder(obs, name)
+        obs = yield f"click('{find(obs, 'push button', 'OK')}')"
+        obs = yield from _waited(obs, lambda o: not _dialog_open(o) or o["focused_window"] == title, 6)
+        if not _dialog_open(obs):
             break
-    for _ in range(10):
-        if obs["focused_window"] == title:
-            break
-        obs = yield "wait(0.5)"
+        if attempt == 2:
+            raise LookupError(f"VS Code's Open Folder dialog did not take {name!r}")
+    obs = yield from _waited(obs, lambda o: o["focused_window"] == title, RELOAD_WAITS, "wait(1)")
     yield "done()"
+
+
+#: How many one-second waits the window gets to reload on the opened folder (up to 12 s measured
+#: at load 4 on 2 cores, each wait's step taking 1.5-5 s there).
+RELOAD_WAITS = 15
+OPEN_FOLDER = "press('escape')\nhotkey('ctrl', 'k')\nhotkey('ctrl', 'o')"
+
+
+def _dialog_open(obs: Obs) -> bool:
+    """Whether one of VS Code's file dialogs (its path field) is on screen."""
+    return has(obs, "combo box", "input")
+
+
+def _folder_dialog(obs: Obs) -> Generator[str, Obs, Obs]:
+    """Open VS Code's Open Folder dialog: the observation showing it. Another dialog with the same
+    field (Open File's, when the chord's Ctrl+K was lost) is closed and the chord sent again."""
+    for _ in range(3):
+        obs = yield OPEN_FOLDER
+        obs = yield from _waited(obs, _dialog_open, 10)
+        if has(obs, "static", "Open Folder") and _dialog_open(obs):
+            return obs
+    raise LookupError("VS Code's Open Folder dialog did not open (Ctrl+K Ctrl+O)")
+
+
+def _into_folder(obs: Obs, name: str) -> Generator[str, Obs, Obs]:
+    """Step the dialog into HOME's folder ``name`` by clicking its entry (typing the path races the
+    field's completion): the observation whose field shows that folder. When the dialog opened
+    elsewhere, ``~/`` (HOME; two keys the completion cannot jumble) is typed first."""
+    obs = yield from _waited(obs, lambda o: has(o, "list item", name), 6)
+    if not has(obs, "list item", name):
+        obs = yield "hotkey('ctrl', 'a')\nwrite('~/')"
+        obs = yield from _waited(obs, lambda o: has(o, "list item", name), 10)
+    inside = f"/{name}/"
+    for _ in range(3):
+        obs = yield f"click('{find(obs, 'list item', name)}')"
+        obs = yield from _waited(obs, lambda o: _field(o).endswith(inside), 6)
+        if _field(obs).endswith(inside):
+            return obs
+        if not has(obs, "list item", name):  # the click took, but the field is slow to show it
+            break
+    raise LookupError(
+        f"VS Code's Open Folder dialog did not step into {name!r}: its field shows {_field(obs)!r}"
+    )
+
+
+def _field(obs: Obs) -> str:
+    """The dialog's path field's text ("" without a dialog)."""
+    return next(
+        (str(e["value"]) for e in obs["elements"] if e["role"] == "combo box" and e["name"] == "input"), ""
+    )
+
+
+def _waited(
+    obs: Obs, ready: Callable[[Obs], bool], tries: int, wait: str = "wait(0.5)"
+) -> Generator[str, Obs, Obs]:
+    """Wait (``wait`` a step, at most ``tries`` steps) until ``ready`` holds: the observation then,
+    or the last one (the caller checks it)."""
+    for _ in range(tries):
+        if ready(obs):
+            break
+        obs = yield wait
+    return obs
 
 
 ORACLES = {
