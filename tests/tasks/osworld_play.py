@@ -11,9 +11,15 @@ from palaestra.tasks.desktop.oracles import play_oracle
 from palaestra.tasks.desktop.osworld import OSWorldTask
 from palaestra.tasks.desktop.osworld.oracles import ORACLES
 
+#: The oracles' step budget. They wait a step at a time on what the screen shows (a dialog, a
+#: field's value, a window's reload) and try a part again when a loaded machine lost its keys:
+#: VS Code's folder oracle takes 13-16 steps at load 4 on 2 cores, more when a part is retried.
+#: An oracle that is right ends the episode long before; one that is stuck raises on its own.
+MAX_STEPS = 40
+
 
 def done_fails_and_the_oracle_solves(
-    env: DesktopEnv, task: OSWorldTask, max_steps: int = 20
+    env: DesktopEnv, task: OSWorldTask, max_steps: int = MAX_STEPS
 ) -> dict[str, Any]:
     """Play ``task`` both ways on ``env`` (its shared session); the oracle's last ``info``."""
     env.task = task

@@ -98,7 +98,7 @@ def test_check_accessibility_tree_reads_thunderbirds_window(env: DesktopEnv, tmp
 
 @pytest.mark.parametrize("task_id", sorted(THUNDERBIRD))
 def test_waiting_fails_and_the_oracle_solves_it(env: DesktopEnv, task_id: str) -> None:
-    done_fails_and_the_oracle_solves(env, THUNDERBIRD[task_id], max_steps=25)
+    done_fails_and_the_oracle_solves(env, THUNDERBIRD[task_id])
 
 
 def test_osworlds_profile_archive_from_its_cache_is_played_as_the_profile(

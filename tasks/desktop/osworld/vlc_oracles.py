@@ -61,6 +61,15 @@ def _in_view(obs: Obs, element_id: str) -> bool:
     return any(bar[1] <= box[1] and box[1] + box[3] <= bar[1] + bar[3] for bar in bars)
 
 
+#: The text field just above "Maximum Volume displayed" on the Qt interface's settings page.
+SLIDER_COLOURS = re.compile("Define the colors of the volume slider")
+
+
+def _value(obs: Obs, element_id: str) -> str:
+    """The value the element with this id shows now ("" when it is gone)."""
+    return next((str(e["value"]) for e in obs["elements"] if str(e["id"]) == element_id), "")
+
+
 def vlc_max_volume(obs: Obs) -> Plan:
     """Tools > Preferences (Ctrl+P), Show settings: All, "Maximum Volume" in the search field, the
     one setting left in the tree (End) — the Qt interface's page. Its "Maximum Volume displayed"
@@ -74,8 +83,16 @@ def vlc_max_volume(obs: Obs) -> Plan:
         e["id"] for e in obs["elements"] if e["role"] == "text" and e["name"] == "" and e["editable"]
     )
     obs = yield f"click('{search}')\nwrite('Maximum Volume')"
-    obs = yield f"click('{find(obs, 'tree')}')\npress('end')"
-    obs, above = yield from await_element(obs, "text", re.compile("Define the colors of the volume slider"))
+    for attempt in range(3):  # an End before the search had filtered the tree picks another setting
+        if _value(obs, search) != "Maximum Volume":  # keys lost or jumbled under load: type again
+            obs = yield f"tripleClick('{search}')\nwrite('Maximum Volume')\nwait(1)"
+        obs = yield f"click('{find(obs, 'tree')}')\npress('end')"
+        try:
+            obs, above = yield from await_element(obs, "text", SLIDER_COLOURS, tries=6)
+            break
+        except LookupError:
+            if attempt == 2:
+                raise
     obs = yield f"click('{above}')"
     volume = find(obs, "spin box", "Maximum Volume displayed")
     for _ in range(10):
