@@ -145,9 +145,15 @@ def test_ctrl_c_in_a_sync_reset_stops_that_reset(make_env: Callable[..., Browser
     env = make_env(task, pages_ahead=0)
     main = threading.main_thread().ident
     assert main is not None
+    # Python's own Ctrl-C handler, as at a terminal: a job started in the background without job
+    # control (a CI runner's) inherits SIGINT ignored, and the signal would then do nothing.
+    at_a_terminal = signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Thread(target=lambda: task.started.wait() and signal.pthread_kill(main, signal.SIGINT)).start()
-    with pytest.raises(KeyboardInterrupt):
-        env.reset(seed=0)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            env.reset(seed=0)
+    finally:
+        signal.signal(signal.SIGINT, at_a_terminal)
     with pytest.raises(EnvStateError, match=r"last reset\(\) did not finish"):
         env.step("noop(0)")
     env.close()
