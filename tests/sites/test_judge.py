@@ -33,6 +33,14 @@ def run(shop_run: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(shop_run, tmp_path / "run"))
 
 
+@pytest.fixture
+def changed_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The price task's reference changed after the run: its saved answer no longer passes."""
+    config = suite_configs("shop")["product-price-0"]
+    assert config.eval.reference_answers is not None
+    monkeypatch.setitem(config.eval.reference_answers, "must_include", ["$99.99"])
+
+
 def evidence_of(run: Path, task: str) -> Path:
     row = next(r for r in load_rows(run) if r["task"] == task)
     return run / row["artifacts"] / EVIDENCE_DIR
@@ -57,11 +65,8 @@ def test_a_site_run_keeps_evidence_and_judging_it_again_gives_the_same_verdicts(
 
 
 def test_a_changed_reference_is_reported_and_written_with_the_old_verdict_kept(
-    run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    run: Path, changed_reference: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = suite_configs("shop")["product-price-0"]
-    assert config.eval.reference_answers is not None
-    monkeypatch.setitem(config.eval.reference_answers, "must_include", ["$99.99"])
     assert main(["judge", str(run), "--tasks", "product-*"]) == 0
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if "shop.product-price-0" in line)
@@ -84,12 +89,9 @@ def test_a_changed_reference_is_reported_and_written_with_the_old_verdict_kept(
 
 
 def test_a_failing_verdict_names_each_failed_part_with_what_it_wanted_and_read(
-    run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    run: Path, changed_reference: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Not only the score: the part that failed, its reference and the agent's answer, as text and JSON."""
-    config = suite_configs("shop")["product-price-0"]
-    assert config.eval.reference_answers is not None
-    monkeypatch.setitem(config.eval.reference_answers, "must_include", ["$99.99"])
     answer = json.loads((evidence_of(run, "shop.product-price-0") / RECORD).read_text())["answer"]
     assert main(["judge", str(run)]) == 0
     out = capsys.readouterr().out
