@@ -78,9 +78,9 @@ def require_reachable_endpoint(
     it errors. Only a TCP connection is opened, nothing is sent. A URL taken from the environment
     counts too; no URL means the SDK's default or the embedded model, and is not probed. A timeout
     passes: a firewall here may not be one where the workers run."""
-    from palaestra.agents.llm.config import ENV_BASE_URL
+    from palaestra.agents.llm.config import environment_source, environment_values
 
-    url = base_url or next((os.environ[n] for n in ENV_BASE_URL if os.environ.get(n)), "")
+    url = base_url or environment_values().get("base_url", "")
     if not url:
         return
     parts = urlsplit(url)
@@ -90,7 +90,7 @@ def require_reachable_endpoint(
     try:
         socket.create_connection((parts.hostname, port), timeout=5).close()
     except (ConnectionRefusedError, socket.gaierror) as err:
-        where = source if base_url else next(n for n in ENV_BASE_URL if os.environ.get(n))
+        where = source if base_url else environment_source("base_url")
         raise ConfigError(
             f"Agent `{agent}`: nothing answers at {what} {url} ({err}; from {where}). "
             "Fix: start the server first (`palaestra llm serve` serves the embedded model and prints "
@@ -106,9 +106,10 @@ def require_key_for_default_endpoint(base_url: str | None, api_key: str | None, 
     request would be refused (or, offline, fail to connect), and the run would spend each episode's
     retries before erroring as if the server were down. A key is not needed by a server of your own,
     so a base URL (argument or environment) passes."""
-    from palaestra.agents.llm.config import ENV_API_KEY, ENV_BASE_URL
+    from palaestra.agents.llm.config import ENV_API_KEY, ENV_BASE_URL, environment_values
 
-    if base_url or api_key or any(os.environ.get(name) for name in (*ENV_BASE_URL, *ENV_API_KEY)):
+    given = environment_values()
+    if base_url or api_key or given.get("base_url") or given.get("api_key"):
         return
     raise ConfigError(
         f"Agent `{agent}`: with no base_url (nor {' / '.join(ENV_BASE_URL)}) its model is asked at OpenAI's "

@@ -26,6 +26,7 @@ from palaestra.agents.base import Agent, AgentStep, TaskInfo
 from palaestra.agents.computer_use_actions import ComputerUseActions, ComputerUseError, ScreenScale
 from palaestra.agents.generic_prompt import png_part
 from palaestra.agents.llm import Model
+from palaestra.agents.llm.endpoint_args import EndpointArgs
 from palaestra.agents.registry import AgentSpec
 from palaestra.envs.obs import Observation
 from palaestra.errors import ConfigError
@@ -92,7 +93,10 @@ def scaled(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ComputerUseConfig:
+class ComputerUseConfig(EndpointArgs):
+    """The model's arguments (`EndpointArgs`: prices, cost budget, retries and timeout too), the
+    tool dialect it speaks, and the screen it is shown."""
+
     dialect: Dialect = "anthropic"
     #: The largest screenshot the model is sent; larger screens are scaled down to fit, keeping
     #: their shape, and the model's points scaled back up.
@@ -100,13 +104,6 @@ class ComputerUseConfig:
     max_height: int = 800
     #: How many of the agent's past actions the prompt repeats.
     history: int = 8
-    model: str = ""  # empty: PALAESTRA_LLM_MODEL / the configured endpoint
-    base_url: str | None = None
-    api_key: str | None = None
-    temperature: float = 0.0
-    max_tokens: int = 1024
-    cache_dir: str | None = None
-    budget_tokens: int | None = None
 
     def __post_init__(self) -> None:
         if self.dialect not in ("anthropic", "openai"):
@@ -115,6 +112,7 @@ class ComputerUseConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 64:
                 raise ConfigError(f"{name} is a whole number of pixels, at least 64; got {value!r}.")
+        self.check_endpoint("computer-use")
 
 
 class ComputerUseAgent(Agent):

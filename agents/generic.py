@@ -59,7 +59,7 @@ from palaestra.agents.llm import (
     default_token_counter,
     endpoint_configured,
 )
-from palaestra.agents.pricing import check_own_cost_budget
+from palaestra.agents.llm.endpoint_args import EndpointArgs
 from palaestra.agents.registry import AgentSpec
 from palaestra.config import ConfigError
 from palaestra.envs.obs import Observation
@@ -72,19 +72,10 @@ CONTEXT_SHRINKS = 3
 
 
 @dataclass(frozen=True)
-class GenericConfig:
-    model: str = ""  # empty: PALAESTRA_LLM_MODEL / the configured endpoint, else the embedded model
-    base_url: str | None = None
-    api_key: str | None = None
-    temperature: float = 0.0
-    #: Room for the reasoning as well as the action.
-    max_tokens: int = 1024
-    cache_dir: str | None = None
-    budget_tokens: int | None = None
-    budget_cost: float | None = None
-    #: What the model's tokens cost, per million (0: costs are not counted, as for a local model).
-    price_input_per_mtok: float = 0.0
-    price_output_per_mtok: float = 0.0
+class GenericConfig(EndpointArgs):
+    """The model's arguments (`EndpointArgs`, ``max_tokens`` leaving room for the reasoning as
+    well as the action), and how the page and the history are put to it."""
+
     #: How the page is shown: "axtree", "text" (its controls and texts, one a line) or "abstract"
     #: (only what the goal points at, as Synapse sees it).
     observation: str = "axtree"
@@ -107,25 +98,14 @@ class GenericConfig:
     #: How closely the model looks at the image: "auto" (the server's default), "low" (85 tokens an
     #: image at OpenAI) or "high" (OpenAI's ``detail``).
     image_detail: str = "auto"
-    #: How hard the endpoint's client retries (what a `model_unavailable` error names as the fix for
-    #: an overloaded server), as Synapse's; the embedded model has no endpoint and ignores them.
-    max_retries: int = 5
-    backoff_max: float = 30.0
-    #: The longest wait a 429's Retry-After is granted (s): a rate-limited endpoint asking more is
-    #: waited this long, then asked again.
-    retry_after_max: float = 60.0
-    timeout: float = 60.0
 
     def check(self) -> None:
         """Choices are known ones; images need a model that reads them, and the embedded one does not."""
         check_choice("generic: observation", self.observation, OBSERVATIONS)
         check_choice("generic: vision", self.vision, VISIONS)
         check_choice("generic: image_detail", self.image_detail, IMAGE_DETAILS)
-        check_own_cost_budget("generic", self)
-        for name in (
-            "obs_tokens", "history", "parse_retries", "max_retries", "backoff_max", "retry_after_max",
-            "timeout", "context_window",
-        ):  # fmt: skip
+        self.check_endpoint("generic")
+        for name in ("obs_tokens", "history", "parse_retries", "context_window"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"generic: {name} must be 0 or more, got {getattr(self, name)}.")
         if 0 < self.context_window <= self.max_tokens:

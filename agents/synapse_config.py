@@ -13,8 +13,8 @@ from palaestra.agents.checks import (
 )
 from palaestra.agents.llm import check_default_model
 from palaestra.agents.llm.default import endpoint_configured
+from palaestra.agents.llm.endpoint_args import EndpointArgs
 from palaestra.agents.llm.model import STYLES
-from palaestra.agents.pricing import check_own_cost_budget
 from palaestra.config import ConfigError
 from palaestra.errors import check_choice, did_you_mean
 
@@ -22,24 +22,17 @@ REFER_BY = ("auto", "id", "text")
 
 
 @dataclass(frozen=True)
-class SynapseConfig:
-    model: str = ""
-    base_url: str | None = None
-    api_key: str | None = None
+class SynapseConfig(EndpointArgs):
+    """The model's arguments (`EndpointArgs`; a short answer: an action, no reasoning), its
+    exemplar memory and how its prompts are laid out."""
+
+    max_tokens: int = 256
     memory: str = ""  # ExemplarMemory directory; empty means no exemplars (zero-shot)
     exemplars: int = 3  # trajectories in the prompt
     retrieve: int = 50  # candidates fetched by goal embedding, then re-ranked on the first page
-    temperature: float = 0.0
-    max_tokens: int = 256
     context_window: int = 8192
     state_tokens: int = 800
     max_reasks: int = 2
-    cache_dir: str | None = None
-    budget_tokens: int | None = None
-    budget_cost: float | None = None
-    #: What the model's tokens cost, per million (0: costs are not counted, as for a local model).
-    price_input_per_mtok: float = 0.0
-    price_output_per_mtok: float = 0.0
     #: auto (completion when the model has it), chat, completion, or turns: a chat model prompted in
     #: Synapse's own chat layout (each state a user turn, each action an assistant turn).
     prompt_style: str = "auto"
@@ -50,13 +43,6 @@ class SynapseConfig:
     #: Give up (end the episode) after this many times the longest exemplar's steps, plus two:
     #: an episode that long has lost its way, and every further step costs a model call. 0: never.
     give_up_factor: float = 2.0
-    #: How hard the endpoint's client retries (what a `model_unavailable` error names as the fix for
-    #: an overloaded server); the embedded model has no endpoint and ignores them.
-    max_retries: int = 5
-    backoff_max: float = 30.0
-    #: The longest wait a 429's Retry-After is granted (s), as the generic agent's.
-    retry_after_max: float = 60.0
-    timeout: float = 60.0
 
     #: The arguments of Synapse's own `run_miniwob.py`, and what each is here: a researcher types them.
     FOREIGN_NAMES: ClassVar[dict[str, str]] = {
@@ -83,7 +69,7 @@ class SynapseConfig:
         than the answer leaves no room for a prompt). No model named here or in the environment
         means the embedded LLM (``default_model``), so none is required."""
         require_memory(self.memory, "synapse", required=False)
-        check_own_cost_budget("synapse", self)
+        self.check_endpoint("synapse")
         if self.refer_by not in REFER_BY:
             raise ConfigError(
                 f"synapse: unknown refer_by `{self.refer_by}`.{did_you_mean(self.refer_by, list(REFER_BY))} "
@@ -92,8 +78,7 @@ class SynapseConfig:
         check_choice("synapse: prompt_style", self.prompt_style, (*STYLES, "turns"))
         for name, least in (
             ("exemplars", 0), ("retrieve", 1), ("max_tokens", 1), ("state_tokens", 1), ("max_reasks", 0),
-            ("temperature", 0), ("give_up_factor", 0), ("max_retries", 0), ("backoff_max", 0),
-            ("retry_after_max", 0), ("timeout", 0),
+            ("give_up_factor", 0),
         ):  # fmt: skip
             if getattr(self, name) < least:
                 raise ConfigError(f"synapse: {name} must be {least} or more, got {getattr(self, name)}.")

@@ -9,18 +9,82 @@ keeps each attempt's own (`SPENT_BY_ATTEMPT`) once there was more than one.
 
 Each attempt's figures come from the row written before it (never from memory), so an attempt is
 counted once whichever invocation plays the next: a resumed run adds to what the database holds.
+
+An attempt whose worker was killed (SIGKILL, the OOM killer, its episode_timeout) reports nothing,
+and one in flight when the whole run was killed leaves no row at all; both paid for their calls.
+The run's ledger keeps each attempt's charges apart (`agents.llm.ledger.attempt_spent`), and the
+row names the ledger attempts it accounts for (`LEDGER_ATTEMPTS`): when a row is written, the
+episode's ledger attempts it does not yet account for are the killed ones, and are added
+(`fold_killed`): the killed attempt the row is for takes its own figures, any other (killed with
+the run, before a resume) is listed as an earlier attempt marked `UNRECORDED`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from palaestra.runs.records import EpisodeOutcome
+from palaestra.runs.records import UNREPORTED_ERRORS, UNSTEPPED_SPEND, EpisodeOutcome
+
+if TYPE_CHECKING:
+    from palaestra.agents.llm.ledger import AttemptSpend
 
 #: The key of a retried episode's ``extra`` that lists its attempts' spending, oldest first.
 SPENT_BY_ATTEMPT = "spent_by_attempt"
+
+
+#: An outcome's ``extra``: the ledger attempt its own calls were charged to (set by the worker).
+OWN_ATTEMPT = "ledger_attempt"
+#: A row's ``extra``: the ledger attempts whose spending the row counts, oldest first.
+LEDGER_ATTEMPTS = "ledger_attempts"
+#: Marks an attempt listed under `SPENT_BY_ATTEMPT` that was killed with its run and left no row:
+#: known from the ledger alone, it took no attempt's number (``attempt`` is the one that found it).
+UNRECORDED = "unrecorded"
+
+
+def fold_killed(
+    outcome: EpisodeOutcome, attempt: int, previous: Mapping[str, Any] | None, ledger: list[AttemptSpend]
+) -> list[dict[str, Any]]:
+    """Account in ``outcome`` (its row's ``extra``) for the episode's ``ledger`` attempts that no row
+    has counted yet; returns those killed before it, as `SPENT_BY_ATTEMPT` entries.
+
+    The outcome of a killed worker (`UNREPORTED_ERRORS`, no own attempt) takes the newest such
+    attempt's figures as its own: nothing else was playing the episode then."""
+    counted = set(_listed(previous))
+    own = outcome.extra.pop(OWN_ATTEMPT, None)
+    unaccounted = [a for a in ledger if a.id not in counted and a.id != own]
+    if own is None and outcome.error_kind in UNREPORTED_ERRORS and unaccounted:
+        killed = unaccounted.pop()
+        outcome.extra[UNSTEPPED_SPEND] = {
+            "tokens_in": killed.input_tokens, "tokens_out": killed.output_tokens,
+            "cost": round(killed.cost, 12),
+        }  # fmt: skip
+        own = killed.id
+    ids = [*_listed(previous), *(a.id for a in unaccounted), *([own] if isinstance(own, str) else [])]
+    if ids:
+        outcome.extra[LEDGER_ATTEMPTS] = ids
+    return [
+        {"attempt": attempt, UNRECORDED: True, "error_kind": "killed", "tokens_in": a.input_tokens,
+         "tokens_out": a.output_tokens, "cost": round(a.cost, 12)}
+        for a in unaccounted
+    ]  # fmt: skip
+
+
+def _listed(previous: Mapping[str, Any] | None) -> list[str]:
+    extra = _extra(previous)
+    ids = extra.get(LEDGER_ATTEMPTS)
+    return [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
+
+
+def _extra(previous: Mapping[str, Any] | None) -> dict[str, Any]:
+    if previous is None:
+        return {}
+    try:
+        extra = json.loads(previous["extra"] or "{}")
+    except ValueError:
+        return {}
+    return extra if isinstance(extra, dict) else {}
 
 
 def attempt_spent(attempt: int, outcome: EpisodeOutcome) -> dict[str, Any]:
@@ -36,11 +100,7 @@ def earlier_attempts(previous: Mapping[str, Any] | None) -> list[dict[str, Any]]
     written before attempts were kept apart holds its last attempt's figures only: that one is listed."""
     if previous is None:
         return []
-    try:
-        extra = json.loads(previous["extra"] or "{}")
-    except ValueError:
-        extra = {}
-    listed = extra.get(SPENT_BY_ATTEMPT) if isinstance(extra, dict) else None
+    listed = _extra(previous).get(SPENT_BY_ATTEMPT)
     if isinstance(listed, list) and all(isinstance(a, dict) for a in listed):
         return list(listed)
     return [{

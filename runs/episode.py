@@ -11,6 +11,7 @@ import asyncio
 import os
 import time
 import traceback
+import uuid
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +26,7 @@ from palaestra.agents.llm.errors import (
     LLMRequestError,
     LLMUnavailableError,
 )
-from palaestra.agents.llm.ledger import LEDGER_FILE, SpendLedger, charging
+from palaestra.agents.llm.ledger import LEDGER_FILE, EpisodeAttempt, SpendLedger, charging
 from palaestra.agents.llm.retry_tally import RetryTally, tallying
 from palaestra.agents.llm.spend_tally import SpendTally, tallying_spend
 from palaestra.config import ConfigError
@@ -34,6 +35,7 @@ from palaestra.envs.obs import VIEWS, ObsConfig, Observation
 from palaestra.errors import PalaestraError, TaskError
 from palaestra.redaction import SECRETS, redact_text, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, episode_dir
+from palaestra.runs.attempt_spending import OWN_ATTEMPT
 from palaestra.runs.early_stops import EarlyStops
 from palaestra.runs.episode_record import EpisodeRecorder, keep_evidence, take_verdict
 from palaestra.runs.records import FAILURE, STEP_LIMIT, SUCCESS, EpisodeOutcome
@@ -120,12 +122,14 @@ class EpisodeWorker:
         env: PalaestraEnv | None = None
         retries = RetryTally()  # the model endpoint's retries (429, 5xx, timeouts) and their waits
         spend = SpendTally()  # every charged call, a step that raised included
+        # Its calls are charged to this attempt in the run's ledger too: a kill loses no spending.
+        attempt = EpisodeAttempt(spec.key, uuid.uuid4().hex, time.time())
         try:
             agent = self._agent(a)
             env = self._env_or_unavailable(spec.task, agent.observation_parts())
             if self.settings.trace != OFF:
                 env.trace_next_episode(folder / TRACE_FILE)
-            with charging(self.ledger, a.config_hash), tallying(retries), tallying_spend(spend):
+            with charging(self.ledger, a.config_hash, attempt), tallying(retries), tallying_spend(spend):
                 await self._play(spec, agent, env, out, recorder)
             if self.settings.evidence and out.outcome in (SUCCESS, FAILURE, STEP_LIMIT):
                 await keep_evidence(env, folder, out)
@@ -156,6 +160,8 @@ class EpisodeWorker:
         out.error_message = redact_text(out.error_message)
         out.elapsed_s = time.perf_counter() - started
         keep_unstepped_spend(out, spend)
+        if spend.calls:  # the row names the ledger's attempt it counts (`runs.attempt_spending`)
+            out.extra[OWN_ATTEMPT] = attempt.id
         if retries.retries:  # the waits are in the agent's time: said so, so that it is not blamed
             out.extra["model_retries"] = retries.as_record()
         if env is not None and "resources" in out.extra:  # its reset reported figures: the latest

@@ -34,6 +34,9 @@ RETRYABLE_ERRORS = frozenset(
         "app_not_responding",
     }
 )
+#: Error kinds of outcomes the run writes for a worker that could not report: it was killed (at its
+#: episode_timeout) or died. What its model calls spent is read from the run's ledger instead.
+UNREPORTED_ERRORS = frozenset({"episode_timeout", "worker_died"})
 #: Error kinds not retried within an invocation (nothing would change) but run again when the run is
 #: resumed: the LLM budget was spent, and resuming with a larger one continues the run; the run's
 #: directory could not be written (`runs.storage`: the run stops), and resuming once it can continues.

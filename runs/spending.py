@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from palaestra.runs.attempt_spending import SPENT_BY_ATTEMPT, totals
+from palaestra.runs.attempt_spending import SPENT_BY_ATTEMPT, UNRECORDED, totals
 from palaestra.runs.records import UNSTEPPED_SPEND
 
 if TYPE_CHECKING:
@@ -131,7 +131,10 @@ def _attempt_lines(group: list[dict[str, Any]]) -> list[str]:
             if isinstance(a, dict):
                 tokens = int(a.get("tokens_in") or 0) + int(a.get("tokens_out") or 0)
                 cost, ended = float(a.get("cost") or 0.0), a.get("error_kind") or "finished"
-                said.append(f"attempt {a.get('attempt')} {tokens:,} tokens, cost {cost:.4f} ({ended})")
+                which = f"attempt {a.get('attempt')}"
+                if a.get(UNRECORDED):  # killed with its run: known from the ledger, it has no number
+                    which = f"an attempt killed with the run before attempt {a.get('attempt')}:"
+                said.append(f"{which} {tokens:,} tokens, cost {cost:.4f} ({ended})")
         lines.append(f"    {row['task']} seed {row['seed']}: " + "; ".join(said))
     if len(retried) > ATTEMPT_LINES:
         lines.append(f"    ... and {len(retried) - ATTEMPT_LINES} more played again")

@@ -14,11 +14,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from palaestra.redaction import redact, redact_recorded, redact_text
-from palaestra.runs.attempt_spending import SPENT_BY_ATTEMPT, attempt_spent, earlier_attempts, totals
+from palaestra.runs.attempt_spending import (
+    SPENT_BY_ATTEMPT,
+    attempt_spent,
+    earlier_attempts,
+    fold_killed,
+    totals,
+)
 from palaestra.runs.records import EpisodeOutcome
+
+if TYPE_CHECKING:
+    from palaestra.agents.llm.ledger import AttemptSpend
 
 DB_NAME = "results.sqlite"
 SCHEMA_VERSION = 1
@@ -146,8 +155,12 @@ class RunStore:
 
     # -- episodes ------------------------------------------------------------------------------------
 
-    def record(self, outcome: EpisodeOutcome, invocation: int = 0) -> int:
+    def record(
+        self, outcome: EpisodeOutcome, invocation: int = 0, ledger: list[AttemptSpend] | None = None
+    ) -> int:
         """Write one attempt's result: the episode row, its steps, and (if it errored) the attempt.
+        ``ledger``: the episode's attempts as the run's spending ledger charged them, to count
+        those killed before they could report (`runs.attempt_spending.fold_killed`).
 
         Returns how many attempts the episode has had, this one included.
         """
@@ -159,7 +172,8 @@ class RunStore:
         o = outcome
         message = redact_text(o.error_message)
         # Every attempt paid for its model calls: the row sums them (`runs.attempt_spending`).
-        spent = [*earlier_attempts(previous), attempt_spent(attempts, o)]
+        killed = fold_killed(o, attempts, previous, ledger or [])
+        spent = [*earlier_attempts(previous), *killed, attempt_spent(attempts, o)]
         tokens_in, tokens_out, cost = totals(spent)
         extra = {**o.extra, SPENT_BY_ATTEMPT: spent} if len(spent) > 1 else o.extra
         row = (

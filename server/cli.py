@@ -95,7 +95,8 @@ EXAMPLES = {
               "palaestra serve --host 0.0.0.0 --port 8765 --token SECRET --trajectories recorded"],
     "mcp": ["palaestra mcp --task miniwob.book-flight --seed 3",
             "palaestra mcp --task miniwob.enter-text --http --port 8766",
-            "palaestra mcp --task desktop.calc-add --seed 1"],
+            "palaestra mcp --task desktop.calc-add --seed 1",
+            "palaestra mcp --task miniwob.click-test --action-set web"],
 }  # fmt: skip
 
 
@@ -130,6 +131,11 @@ def add_parsers(sub: Any, epilog: Callable[[Sequence[str]], str]) -> None:
     p.add_argument("--seed", type=int, help="the episode's seed (drawn if absent)")
     p.add_argument("--parts", default="axtree,screenshot", help=f"observation parts, among {','.join(PARTS)}")
     p.add_argument("--http", action="store_true", help="serve Streamable HTTP at /mcp instead of stdio")
+    what = (
+        "another of the task's action sets, as a session's action_set (a browser task's: web, miniwob; "
+        "a desktop task's: desktop, computer_13); the tools offered follow it (default: the task's own)"
+    )
+    p.add_argument("--action-set", default="", metavar="NAME", help=what)
     _address_flags(p, ServerConfig.port)
 
 
@@ -179,20 +185,24 @@ def _parts(text: str) -> list[str]:
 
 def cmd_mcp(args: argparse.Namespace) -> int:
     parts = _parts(args.parts)
+    if args.action_set:  # refused before any browser starts, as a session's or a run's would be
+        from palaestra.runs.action_sets import check_action_set
+
+        check_action_set(args.action_set, [args.task])
     if not args.http:
         from palaestra.server.mcp_stdio import serve_stdio
 
-        result = asyncio.run(serve_stdio(args.task, args.seed, parts=parts))
+        result = asyncio.run(serve_stdio(args.task, args.seed, parts=parts, action_set=args.action_set))
         return 0 if result["success"] else 1
     from palaestra.server.run import serve
 
     config = replace(_config(args), default_task=args.task)
     print(f"palaestra: MCP on http://{config.host}:{config.port}/mcp", file=sys.stderr)
-    serve(config, [default_session(args.task, args.seed, parts)])
+    serve(config, [default_session(args.task, args.seed, parts, args.action_set)])
     return 0
 
 
-def default_session(task: str, seed: int | None, parts: Sequence[str]) -> Extension:
+def default_session(task: str, seed: int | None, parts: Sequence[str], action_set: str = "") -> Extension:
     """An extension that opens one session at startup for ``/mcp`` and prints its verdict."""
     from starlette.routing import BaseRoute
 
@@ -209,7 +219,7 @@ def default_session(task: str, seed: int | None, parts: Sequence[str]) -> Extens
         )
 
         async def start() -> None:
-            session = await context.sessions.create(owner, task, parts=parts)
+            session = await context.sessions.create(owner, task, parts=parts, action_set=action_set)
             await context.sessions.run(session, lambda: session.reset(seed=seed))
             session.listeners.append(printer)
             context.extras[DEFAULT_SESSION] = session.id

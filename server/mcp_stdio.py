@@ -45,12 +45,14 @@ async def serve_stdio(
     parts: Sequence[str] | None = None,
     config: ServerConfig | None = None,
     out: IO[str] | None = None,
+    action_set: str = "",
 ) -> dict[str, Any]:
-    """Serve one episode of ``task`` over stdio until the client leaves; returns the verdict."""
+    """Serve one episode of ``task`` over stdio until the client leaves; returns the verdict.
+    ``action_set`` is another of the task's action sets ("" its own), as a session's."""
     sessions = SessionManager(config or ServerConfig())
     printer = VerdictPrinter(out or sys.stderr)
     try:
-        session = await sessions.create(LOCAL_OWNER, task, parts=parts)
+        session = await sessions.create(LOCAL_OWNER, task, parts=parts, action_set=action_set)
         await sessions.run(session, lambda: session.reset(seed=seed))
         session.listeners.append(printer)
         await build_mcp_server(session, sessions).run_stdio_async()

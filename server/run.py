@@ -16,18 +16,9 @@ import uvicorn
 from palaestra.server.app import Extension, create_app
 from palaestra.server.config import ServerConfig
 from palaestra.server.sessions import EnvFactory
+from palaestra.server.ws_limit import WS_FRAME_MARGIN, ExplainedSizeProtocol, ws_frame_limit
 
-#: How many times ``--max-body-bytes`` uvicorn lets a WebSocket message reach before it closes the
-#: connection itself (1009). Between the two, the server's own check answers an OpenEnv ``error``
-#: naming the limit and the session lives on, as an HTTP body over the limit gets 413 and its
-#: session lives on; only a message this far above it costs the connection (uvicorn must stop
-#: buffering somewhere, and it holds a whole message before the server sees it).
-WS_FRAME_MARGIN = 4
-
-
-def ws_frame_limit(max_body_bytes: int) -> int:
-    """The largest WebSocket message uvicorn accepts at all, for a server's ``max_body_bytes``."""
-    return max_body_bytes * WS_FRAME_MARGIN
+__all__ = ["WS_FRAME_MARGIN", "ServerThread", "free_port", "serve", "uvicorn_config", "ws_frame_limit"]
 
 
 def uvicorn_config(
@@ -41,6 +32,7 @@ def uvicorn_config(
         port=config.port,
         log_level=log_level,
         ws_max_size=ws_frame_limit(config.max_body_bytes),
+        ws=ExplainedSizeProtocol,  # its close for a message past that names the setting to raise
         # One event loop, no threads: every session's browser lives on it.
         loop="asyncio",
         lifespan="on",

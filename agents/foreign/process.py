@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from palaestra.agents.llm.config import ENV_API_KEY, ENV_BASE_URL
+from palaestra.agents.llm.config import environment_values
 from palaestra.agents.llm.ledger import active_budget
 from palaestra.agents.llm.usage import Budget
 from palaestra.errors import ConfigError, PalaestraError
@@ -55,8 +55,9 @@ def venv_python(venv: str) -> Path:
 def endpoint(base_url: str | None, api_key: str | None) -> tuple[str, str]:
     """The model's base URL (``http://host/v1``) and key: the given ones, else ``PALAESTRA_LLM_*``,
     else ``OPENAI_*``. No base URL at all is a `ConfigError`: nothing may call out by default."""
-    url = base_url or next((os.environ[n] for n in ENV_BASE_URL if os.environ.get(n)), "")
-    key = api_key or next((os.environ[n] for n in ENV_API_KEY if os.environ.get(n)), "")
+    given = environment_values()
+    url = base_url or given.get("base_url", "")
+    key = api_key or given.get("api_key", "")
     if not url:
         raise ConfigError(
             "No model endpoint: pass --agent-arg base_url=http://HOST/v1 (and api_key=...), or export "

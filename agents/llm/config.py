@@ -28,6 +28,28 @@ ENV_CAPABILITIES = ("PALAESTRA_LLM_CAPABILITIES",)
 #: take messages, tools and images, and many refuse /v1/completions. A text-only model's endpoint
 #: is declared by listing what it serves without ``images`` (``PALAESTRA_LLM_CAPABILITIES=chat,tools``).
 DEFAULT_CAPABILITIES = ("chat", "tools", "images")
+#: Each endpoint argument the environment may give, with its variables, the first set winning.
+ENV_VARIABLES = {
+    "base_url": ENV_BASE_URL,
+    "api_key": ENV_API_KEY,
+    "model": ENV_MODEL,
+    "capabilities": ENV_CAPABILITIES,
+}
+
+
+def environment_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The endpoint arguments the environment gives (``PALAESTRA_LLM_*``, else ``OPENAI_*``), by
+    `LLMConfig` key; an empty variable gives nothing. The one place they are read: a model, the
+    check that one is configured and a foreign agent's own process all decide alike."""
+    env = os.environ if environ is None else environ
+    values = {key: next((env[n] for n in names if env.get(n)), "") for key, names in ENV_VARIABLES.items()}
+    return {key: value for key, value in values.items() if value}
+
+
+def environment_source(key: str, environ: Mapping[str, str] | None = None) -> str:
+    """The variable `environment_values` took ``key`` from ("" when none gives it), for messages."""
+    env = os.environ if environ is None else environ
+    return next((n for n in ENV_VARIABLES[key] if env.get(n)), "")
 
 
 def declared_capabilities(
@@ -38,9 +60,8 @@ def declared_capabilities(
     the endpoint without a `ChatModel` (a foreign agent's own process) and must decide the same way."""
     from .model import Capabilities
 
-    env = os.environ if environ is None else environ
     if value is None or (isinstance(value, str) and not value.strip()):
-        value = next((env[n] for n in ENV_CAPABILITIES if env.get(n)), None) or DEFAULT_CAPABILITIES
+        value = environment_values(environ).get("capabilities") or DEFAULT_CAPABILITIES
     return Capabilities.parse(value)
 
 
@@ -113,16 +134,7 @@ class LLMConfig:
 
         ``overrides`` win over the environment and are checked like ``from_dict`` keys.
         """
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for key, names in (
-            ("base_url", ENV_BASE_URL), ("api_key", ENV_API_KEY), ("model", ENV_MODEL),
-            ("capabilities", ENV_CAPABILITIES),
-        ):  # fmt: skip
-            found = next((env[n] for n in names if env.get(n)), None)
-            if found is not None:
-                values[key] = found
-        values.update(overrides)
+        values: dict[str, Any] = {**environment_values(environ), **overrides}
         if "model" not in values:
             raise LLMConfigError(
                 "No LLM model configured. Fix: export PALAESTRA_LLM_MODEL=<model name> or pass model=..."
@@ -147,8 +159,7 @@ NO_KEY = "no-key"
 def environment_endpoint(environ: Mapping[str, str] | None = None) -> str:
     """The endpoint the environment's API key is for: ``PALAESTRA_LLM_BASE_URL`` (else
     ``OPENAI_BASE_URL``), else the SDK's default."""
-    env = os.environ if environ is None else environ
-    return next((env[n] for n in ENV_BASE_URL if env.get(n)), SDK_DEFAULT_BASE_URL)
+    return environment_values(environ).get("base_url") or SDK_DEFAULT_BASE_URL
 
 
 def may_send_environment_key(base_url: str | None, environ: Mapping[str, str] | None = None) -> bool:

@@ -8,20 +8,21 @@ the embedded model, in this process. Processes that should share one copy of the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from .chat import ChatModel
-from .config import ENV_BASE_URL, ENV_MODEL, LLMConfig
+from .config import LLMConfig, environment_values
+from .endpoint_args import EndpointArgs
 from .errors import LLMConfigError
 from .model import Model
 from .usage import Budget
 
 
 def endpoint_configured(environ: Mapping[str, str] | None = None) -> bool:
-    env = os.environ if environ is None else environ
-    return any(env.get(name) for name in (*ENV_BASE_URL, *ENV_MODEL))
+    """Whether the environment names an endpoint or a model (else agents use the embedded one)."""
+    given = environment_values(environ)
+    return bool(given.get("base_url") or given.get("model"))
 
 
 def check_default_model(agent: str, environ: Mapping[str, str] | None = None) -> None:
@@ -60,23 +61,8 @@ def default_model(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     )
 
 
-def agent_model(config: Any, **extra: Any) -> Model:
-    """The model an agent's configuration asks for: its sampling, cache and token budget, and its
-    ``model``/``base_url``/``api_key`` where given (else ``PALAESTRA_LLM_*``, else the embedded
-    model), its prices and cost budget and its client's retries and timeout where it takes them.
-    `extra` adds other ``LLMConfig`` keys the agent sets."""
-    overrides: dict[str, Any] = {
-        "temperature": config.temperature, "max_tokens": config.max_tokens,
-        "cache_dir": config.cache_dir, "budget_tokens": config.budget_tokens, **extra,
-    }  # fmt: skip
-    for key in ("budget_cost", "price_input_per_mtok", "price_output_per_mtok"):  # agents that take them
-        if getattr(config, key, None):
-            overrides[key] = getattr(config, key)
-    # The endpoint client's retries and timeout, where the agent takes them.
-    for key in ("max_retries", "backoff_max", "retry_after_max", "timeout"):
-        if getattr(config, key, None) is not None:  # 0 retries is a choice
-            overrides[key] = getattr(config, key)
-    for key in ("model", "base_url", "api_key"):
-        if getattr(config, key):
-            overrides[key] = getattr(config, key)
-    return default_model(**overrides)
+def agent_model(config: EndpointArgs, **extra: Any) -> Model:
+    """The model an agent's configuration asks for (`EndpointArgs.model_overrides`: what it leaves
+    empty comes from ``PALAESTRA_LLM_*``, else it is the embedded model). `extra` adds other
+    ``LLMConfig`` keys the agent sets."""
+    return default_model(**{**config.model_overrides(), **extra})

@@ -16,6 +16,11 @@ run continues from what it had spent.
 
 `charging(ledger, scope)` makes every `Budget.from_config` inside it (that is, every `ChatModel`
 built without an explicit budget) a `LedgerBudget` of that scope.
+
+Each charge made while an episode plays (`charging(..., attempt=...)`) is also added to that
+attempt's own row (`attempt_spend`), in the same transaction. A worker killed mid-episode (SIGKILL,
+the OOM killer, its episode_timeout) never reports what the attempt spent; the run then reads it
+here (`attempt_spent`) and keeps it with the episode's results (`runs.attempt_spending`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,34 @@ CREATE TABLE IF NOT EXISTS spend (
     scope TEXT PRIMARY KEY, calls INTEGER NOT NULL, input_tokens INTEGER NOT NULL,
     output_tokens INTEGER NOT NULL, cost REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS attempt_spend (
+    attempt TEXT PRIMARY KEY, episode TEXT NOT NULL, started REAL NOT NULL, calls INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempt_spend_episode ON attempt_spend (episode);
 """
+
+
+@dataclass(frozen=True)
+class EpisodeAttempt:
+    """One attempt at an episode, as the ledger keys its spending: the episode's key, an id of its
+    own (no two attempts share one, across workers and invocations) and when it started."""
+
+    episode: str
+    id: str
+    started: float
+
+
+@dataclass(frozen=True)
+class AttemptSpend:
+    """What one attempt's model calls were charged, as the ledger kept it."""
+
+    id: str
+    started: float
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost: float
 
 
 class SpendLedger:
@@ -79,20 +111,62 @@ class SpendLedger:
                 row = db.execute(query + " WHERE scope = ?", (scope,)).fetchone()
         return Usage(calls=int(row[0]), input_tokens=int(row[1]), output_tokens=int(row[2]), cost=row[3])
 
-    def charge(self, scope: str, input_tokens: int, output_tokens: int, cost: float) -> None:
+    def charge(
+        self,
+        scope: str,
+        input_tokens: int,
+        output_tokens: int,
+        cost: float,
+        attempt: EpisodeAttempt | None = None,
+    ) -> None:
+        """Add one call to ``scope``'s spending and, when given, to ``attempt``'s, in one transaction
+        (a kill between the two would leave the attempt short of what the run counts)."""
         with self._lock:
-            self._connect().execute(
-                "INSERT INTO spend VALUES (?, 1, ?, ?, ?) ON CONFLICT(scope) DO UPDATE SET "
-                "calls = calls + 1, input_tokens = input_tokens + excluded.input_tokens, "
-                "output_tokens = output_tokens + excluded.output_tokens, cost = cost + excluded.cost",
-                (scope, input_tokens, output_tokens, cost),
-            )
+            db = self._connect()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT INTO spend VALUES (?, 1, ?, ?, ?) ON CONFLICT(scope) DO UPDATE SET "
+                    "calls = calls + 1, input_tokens = input_tokens + excluded.input_tokens, "
+                    "output_tokens = output_tokens + excluded.output_tokens, cost = cost + excluded.cost",
+                    (scope, input_tokens, output_tokens, cost),
+                )
+                if attempt is not None:
+                    db.execute(
+                        "INSERT INTO attempt_spend VALUES (?, ?, ?, 1, ?, ?, ?) ON CONFLICT(attempt) DO "
+                        "UPDATE SET calls = calls + 1, input_tokens = input_tokens + excluded.input_tokens, "
+                        "output_tokens = output_tokens + excluded.output_tokens, cost = cost + excluded.cost",
+                        (attempt.id, attempt.episode, attempt.started, input_tokens, output_tokens, cost),
+                    )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+
+def attempt_spent(path: str | Path, episode: str) -> list[AttemptSpend]:
+    """Every attempt at ``episode`` that the ledger at ``path`` charged, oldest first ([] when the
+    run has no ledger, or one older than attempts' rows). Read-only: the run's ledger is left as is."""
+    if not Path(path).is_file():
+        return []
+    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = db.execute(
+            "SELECT attempt, started, calls, input_tokens, output_tokens, cost FROM attempt_spend "
+            "WHERE episode = ? ORDER BY started, rowid",
+            (episode,),
+        ).fetchall()
+    except sqlite3.OperationalError:  # a ledger written before attempts were kept: no such table
+        return []
+    finally:
+        db.close()
+    return [AttemptSpend(str(r[0]), float(r[1]), int(r[2]), int(r[3]), int(r[4]), float(r[5])) for r in rows]
 
 
 def _over(spent: Usage, max_tokens: int | None, max_cost: float | None) -> str | None:
@@ -134,23 +208,26 @@ class LedgerBudget(Budget):
 
     def charge(self, input_tokens: int, output_tokens: int, cost: float) -> None:
         note_spend(input_tokens, output_tokens, cost)  # the playing episode's tally (`spend_tally`)
-        self.ledger.charge(self.scope, input_tokens, output_tokens, cost)
+        active = _ACTIVE.get()  # the model was built before this episode: its attempt is read now
+        attempt = active.attempt if active is not None and active.ledger is self.ledger else None
+        self.ledger.charge(self.scope, input_tokens, output_tokens, cost, attempt)
 
 
 @dataclass(frozen=True)
 class _Charging:
     ledger: SpendLedger
     scope: str
+    attempt: EpisodeAttempt | None = None
 
 
 _ACTIVE: ContextVar[_Charging | None] = ContextVar("palaestra_llm_ledger", default=None)
 
 
 @contextlib.contextmanager
-def charging(ledger: SpendLedger, scope: str) -> Iterator[None]:
+def charging(ledger: SpendLedger, scope: str, attempt: EpisodeAttempt | None = None) -> Iterator[None]:
     """Inside this block (and the tasks it starts), models built with no explicit budget charge
-    `ledger` under `scope`."""
-    token = _ACTIVE.set(_Charging(ledger, scope))
+    `ledger` under `scope`, and models charging `ledger` charge ``attempt``'s row too."""
+    token = _ACTIVE.set(_Charging(ledger, scope, attempt))
     try:
         yield
     finally:

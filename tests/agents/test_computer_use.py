@@ -273,7 +273,7 @@ def test_a_final_answer_is_sent_and_on_the_desktop_ends_the_episode() -> None:
 
 def test_a_run_plays_the_agent_by_its_class_path(tmp_path: Path) -> None:
     """``palaestra eval --agent palaestra.agents.computer_use:ComputerUseAgent`` with its model's
-    endpoint as ``--agent-arg``s: MiniWoB++'s click-test solved by one computer call."""
+    endpoint and prices as ``--agent-arg``s: MiniWoB++'s click-test solved by one computer call."""
     env = BrowserEnv("miniwob.click-test", pages_ahead=0)  # one reset, to read the button's place
     try:
         obs, _ = env.reset(seed=0)
@@ -284,11 +284,16 @@ def test_a_run_plays_the_agent_by_its_class_path(tmp_path: Path) -> None:
     with ScriptedLLMServer([click]) as llm:
         argv = ["eval", "--agent", "palaestra.agents.computer_use:ComputerUseAgent", "--agent-arg",
                 "model=cua", "--agent-arg", f"base_url={llm.base_url}", "--agent-arg", "dialect=anthropic",
+                "--agent-arg", "price_input_per_mtok=1000", "--agent-arg", "price_output_per_mtok=5000",
                 "--tasks", "click-test", "--seeds", "0", "--max-steps", "2", "--workers", "1",
                 "--out", str(tmp_path / "run")]  # fmt: skip
         assert main(argv) == 0
     (row,) = load_rows(tmp_path / "run")
     assert row["status"] == "done" and row["success"], row
+    # Its prices count its calls, as the other LLM agents' do (`EndpointArgs`).
+    assert row["tokens_in"] > 0 and row["cost"] == pytest.approx(
+        (row["tokens_in"] * 1000 + row["tokens_out"] * 5000) / 1e6
+    )
 
 
 def test_an_observation_without_a_screenshot_names_the_fix() -> None:

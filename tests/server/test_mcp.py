@@ -241,3 +241,46 @@ def test_action_strings_are_literals() -> None:
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+def test_palaestra_mcp_over_stdio_takes_another_action_set(tmp_path: Path) -> None:
+    """``--action-set web`` opens a MiniWoB++ task with navigation, as a session's ``action_set``
+    does: its tools follow (``browser_navigate`` is offered), and the task is still solved."""
+    command = [sys.executable, "-m", "palaestra.cli", "mcp", "--task", "miniwob.click-test", "--seed", "3"]
+
+    async def tools(extra: list[str]) -> set[str]:
+        params = StdioServerParameters(command=command[0], args=[*command[1:], *extra])
+        with tempfile.TemporaryFile("w+") as errors:
+            async with Client(stdio_client(params, errlog=errors), mode="legacy") as mcp:  # type: ignore[arg-type]
+                names = {t.name for t in (await mcp.list_tools()).tools}
+                snapshot = text_of(await mcp.call_tool("browser_snapshot", {}))
+                button = re.search(r"\[(\w+)\] button", snapshot)
+                assert button
+                await mcp.call_tool("browser_click", {"element": "the button", "target": button.group(1)})
+                await mcp.call_tool("submit", {})
+            errors.seek(0)
+            (verdict,) = [json.loads(x) for x in errors.read().splitlines() if x.startswith("{")]
+        assert verdict["success"] is True
+        return names
+
+    web = asyncio.run(tools(["--action-set", "web"]))
+    own = asyncio.run(tools([]))
+    assert {"browser_navigate", "browser_navigate_back", "browser_tabs"} <= web - own
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("wbe", "Unknown action set `wbe`. Did you mean: `web`?"),
+        ("computer_13", "--action-set computer_13 does not fit the task miniwob.click-test"),
+    ],
+)
+def test_palaestra_mcp_refuses_an_action_set_the_task_has_not(
+    name: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused before any browser starts, naming the sets there are (over stdio nothing is served)."""
+    from palaestra.cli import main
+
+    assert main(["mcp", "--task", "miniwob.click-test", "--action-set", name]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "web" in err and "miniwob" in err
