@@ -132,6 +132,13 @@ class Task(ABC):
         tasks whose verdict cannot be reproduced outside their live page (the default)."""
         return None
 
+    def site_origins(self) -> tuple[str, ...]:
+        """The base URLs of the task's own sites, when it has several on this machine: ``goto``
+        opens this machine's addresses only there and at the start page's origin (other ports are
+        the environment server's, the UI's: not the task's). None besides the start page's, the
+        default."""
+        return ()
+
     def tools(self) -> ToolRunner | None:
         """The tools this task offers its agents (a calculator, its manuals), or None.
 

@@ -68,6 +68,9 @@ class SiteTask(Task):
 
         return {get_site(s).placeholder: self.runtime.url(s) for s in self.config.sites}
 
+    def site_origins(self) -> tuple[str, ...]:
+        return tuple(self.urls().values())
+
     def episode(self, page: Page) -> Any:
         """The ``palaestra.sites.runtime.Episode`` of the page's browser context."""
         return self._episodes[page.context]
