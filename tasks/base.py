@@ -126,6 +126,12 @@ class Task(ABC):
     #: judges every episode so (its "Early stop: ..." answer), and its official tasks set this to
     #: match the published numbers; elsewhere such an episode is a failure without a verdict.
     judge_at_step_limit: bool = False
+    #: Whether the agent's answer (``send_msg_to_user``) ends the episode, as on WebArena, where
+    #: ``evaluate`` judges the first step that holds one. The step's actions after the answer then
+    #: do not run (they are ``info["actions_not_run"]``), as after ``report_infeasible``: an answer
+    #: followed by ``report_infeasible`` in one step met both an answer's reference and an "N/A"
+    #: one, and actions after the answer changed the pages its verdict reads.
+    ends_at_answer: bool = False
 
     async def evidence(self, page: Page, state: EpisodeState) -> Evidence | None:
         """What to keep of a finished episode to judge it again later (see ``Evidence``); None for

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 class SiteTask(Task):
     action_set = "web"
     viewport = (1280, 720)
+    ends_at_answer = True
 
     def __init__(
         self,
