@@ -289,6 +289,8 @@ class BrowserEnv(BrowserJudging):
                 self._goal = await self.task.setup(page, episode_seed)
         self._done, self._steps = False, 0
         state.start_url = page.url
+        with task_code(self.task, "site_origins"):
+            state.site_origins = tuple(self.task.site_origins())
         t2 = time.perf_counter()
         # Observed once drawn: what the page and the setup started loading (a single-page app's
         # content, an icon's image) is waited for as a step waits for what its actions started.

@@ -205,9 +205,13 @@ class BrowserSteps(BrowserTeardown):
         self._evaluating = False
         return checked_verdict(self.task, verdict)
 
-    async def _task_ended(self, page: Any) -> bool:
+    async def _task_ended(self, episode: BrowserEpisode) -> bool:
+        """Whether the step's remaining actions must not run: the agent answered a task that ends at
+        its answer (``Task.ends_at_answer``), or the task says its episode is over."""
+        if self.task.ends_at_answer and episode.state.messages:
+            return True
         with task_code(self.task, "ended"):
-            return await self.task.ended(page)
+            return await self.task.ended(episode.state.page)
 
     async def _run_actions(self, episode: BrowserEpisode, text: str) -> SequenceResult:
         try:
@@ -221,7 +225,7 @@ class BrowserSteps(BrowserTeardown):
             actions,
             episode.state,
             budget_s=self.actions_timeout,
-            ended=lambda: self._task_ended(episode.state.page),
+            ended=lambda: self._task_ended(episode),
             browser_alive=episode.browser_alive,
         )
 

@@ -126,11 +126,24 @@ class Task(ABC):
     #: judges every episode so (its "Early stop: ..." answer), and its official tasks set this to
     #: match the published numbers; elsewhere such an episode is a failure without a verdict.
     judge_at_step_limit: bool = False
+    #: Whether the agent's answer (``send_msg_to_user``) ends the episode, as on WebArena, where
+    #: ``evaluate`` judges the first step that holds one. The step's actions after the answer then
+    #: do not run (they are ``info["actions_not_run"]``), as after ``report_infeasible``: an answer
+    #: followed by ``report_infeasible`` in one step met both an answer's reference and an "N/A"
+    #: one, and actions after the answer changed the pages its verdict reads.
+    ends_at_answer: bool = False
 
     async def evidence(self, page: Page, state: EpisodeState) -> Evidence | None:
         """What to keep of a finished episode to judge it again later (see ``Evidence``); None for
         tasks whose verdict cannot be reproduced outside their live page (the default)."""
         return None
+
+    def site_origins(self) -> tuple[str, ...]:
+        """The base URLs of the task's own sites, when it has several on this machine: ``goto``
+        opens this machine's addresses only there and at the start page's origin (other ports are
+        the environment server's, the UI's: not the task's). None besides the start page's, the
+        default."""
+        return ()
 
     def tools(self) -> ToolRunner | None:
         """The tools this task offers its agents (a calculator, its manuals), or None.

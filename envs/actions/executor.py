@@ -53,6 +53,9 @@ class ActionState:
     #: The page the episode started on: ``goto`` leaves the web only for pages of its kind
     #: (`palaestra.envs.actions.goto_policy`).
     start_url: str | None = None
+    #: The origins of the task's sites (``Task.site_origins``): ``goto`` opens this machine's
+    #: addresses only there and at the start page's origin.
+    site_origins: tuple[str, ...] = ()
     #: The page the agent last observed, and its URL then: an id that is gone from a page that has
     #: left that document since is told so (`locate`).
     observed_page: Page | None = None
@@ -187,7 +190,7 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
         case c.MouseUploadFile(x=x, y=y, files=files):
             await upload_at(page, x, y, upload_paths(state.upload_dir, files), timeout)
         case a.Goto(url=url):
-            check_goto(url, state.start_url)
+            check_goto(url, state.start_url, state.site_origins)
             await page.goto(url, timeout=timeout * 5)
         case a.GoBack():
             await page.go_back(timeout=timeout * 5)

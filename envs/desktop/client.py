@@ -179,7 +179,9 @@ class SessionClient:
         check_programs()
         limits = json.dumps(dict(self.limits, isolation=self.isolation))
         argv = [sys.executable, str(SESSION_SCRIPT), *map(str, self.size), desktop_user(), limits]
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
+        # PALAESTRA_OSWORLD_TASKS: the session hides that folder of task files (`tmp_namespace`).
+        passed = ("PATH", "LANG", "LC_ALL", "TMPDIR", "PALAESTRA_OSWORLD_TASKS")
+        env = {k: v for k, v in os.environ.items() if k in passed}
         self.proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**20
         )

@@ -29,6 +29,13 @@ The episode's leftovers are removed at each episode's start (`PrivateTmp.clear`)
 ``/tmp``, ``/var/tmp`` and ``/dev/shm`` but what the session itself had there once its
 infrastructure was up.
 
+The folders of task files are covered with an empty read-only tmpfs (`answer_folders`): the bundled
+OSWorld-format tasks and WebArena-style task data in Palaestra's checkout, and the folder named by
+``PALAESTRA_OSWORLD_TASKS``. They hold the judges' expected values and gold files
+(``budget_expected.xlsx``), which an agent's terminal, run as the session's user, read like any
+world-readable file, and copied over its work. Nothing inside needs them: the environment sends a
+task's files in the ``episode`` request and judges on the host.
+
 Like ``net_namespace`` it calls libc through `ctypes` (Python 3.11 has no ``os.unshare``), and
 ``unshare`` changes the calling thread only: `isolate` runs before the session starts any thread.
 Imported beside `session` in the session process (not through Palaestra), as its siblings are.
@@ -53,6 +60,11 @@ X_SOCKETS = Path("/tmp/.X11-unix")
 #: OSWorld's VM home: its instructions and agents name ``/home/user/...`` paths outright (a file to
 #: save to, a ``cd`` typed in a terminal). Inside, it is a link to the session's HOME (`_home_alias`).
 OSWORLD_HOME = Path("/home/user")
+#: Folders of task files in Palaestra's checkout (relative to it), hidden inside (`answer_folders`).
+TASK_DATA = ("tasks/desktop/osworld/data", "tasks/webarena/data")
+#: The folder (or OSWorld task list) of the OSWorld suite's task files
+#: (``palaestra.tasks.desktop.osworld.FOLDER_ENV``), hidden inside too.
+OSWORLD_TASKS_ENV = "PALAESTRA_OSWORLD_TASKS"
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
@@ -126,6 +138,21 @@ def code_roots(folders: tuple[Path, ...] = PRIVATE_FOLDERS) -> list[Path]:
     return sorted(root for root in roots if root.exists())
 
 
+def answer_folders(base: Path) -> list[Path]:
+    """The folders of task files to hide inside the session: `TASK_DATA` in this checkout, and the
+    folder ``$PALAESTRA_OSWORLD_TASKS`` names (a task list's folder, for a file). Not one that holds
+    the code the session runs or its own folder ``base`` (a task folder set to a home folder)."""
+    checkout = Path(__file__).resolve().parents[2]
+    folders = [checkout / name for name in TASK_DATA]
+    chosen = os.environ.get(OSWORLD_TASKS_ENV, "").strip()
+    if chosen:
+        named = Path(chosen).expanduser()
+        folders.append(named if named.is_dir() else named.parent)
+    needed = [checkout, base, *(Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix))]
+    found = {f.resolve() for f in folders if f.is_dir()}
+    return sorted(f for f in found if not any(n.is_relative_to(f) for n in needed))
+
+
 def isolate(base: Path, display: str) -> PrivateTmp:
     """Move this process into a new mount namespace with a fresh ``/tmp`` and ``/dev/shm``, the
     session folder ``base`` and the X socket of ``display`` (":N") bound back in. Call it before
@@ -136,6 +163,7 @@ def isolate(base: Path, display: str) -> PrivateTmp:
     host_parent = os.open(base.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     host_view = os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
     code = {root: root.is_dir() for root in code_roots()}  # known before the covering hides them
+    hidden = answer_folders(base)
     # The host's /home, each entry bound back once /home is covered for OSWORLD_HOME; left alone
     # when the host has a /home/user of its own (a real user's).
     alias = not OSWORLD_HOME.exists() and OSWORLD_HOME.parent.is_dir()
@@ -160,6 +188,9 @@ def isolate(base: Path, display: str) -> PrivateTmp:
             _bind_back(keep[socket], socket, directory=False, read_only=True)
             if alias:
                 _home_alias(base / "home", homes)
+            for folder in hidden:  # last: over a bound-back checkout or home too
+                if folder.is_dir():  # a folder under /tmp, not bound back, is gone already
+                    _mount("tmpfs", folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=555")
         except OSError:  # half made: back to the host's view, whole, rather than a broken one
             _check(_libc.setns(host_view, CLONE_NEWNS), "setns back into the host's mount namespace")
             raise

@@ -44,6 +44,8 @@ async def _string_score(spec: EvalSpec, ctx: EvalContext) -> float:
         return await paper.string_match(spec, ctx)
     answers = spec.reference_answers or {}
     answer = ctx.final_answer
+    if _hedged(answers, answer):
+        return 0.0
     score = 1.0
     if "exact_match" in answers:
         score *= float(_clean(answer) == _clean(answers["exact_match"]))
@@ -60,6 +62,16 @@ async def _string_score(spec: EvalSpec, ctx: EvalContext) -> float:
             for ref in refs:
                 score *= float(await _fuzzy(ctx, answer, ref))
     return score
+
+
+def _hedged(answers: dict[str, object], answer: str) -> bool:
+    """Whether ``answer`` says the task cannot be done ("N/A", or one starting "N/A ...", which meets
+    an "N/A" reference) while the reference is an answer: "N/A, else 42" met both "N/A" and
+    must_include ["42"], one answer for every kind of task. (WebArena's column, ``paper``, reads an
+    "N/A" reference as exactly "n/a", so there the hedge is paid on the answerable tasks alone.)"""
+    references = [v for k, v in answers.items() if k in ("exact_match", "must_include", "fuzzy_match")]
+    items = [str(i) for v in references for i in (v if isinstance(v, list) else [v])]
+    return bool(items) and is_not_applicable(answer) and not any(is_not_applicable(i) for i in items)
 
 
 async def _fuzzy(ctx: EvalContext, answer: str, reference: str) -> bool:

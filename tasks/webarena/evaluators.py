@@ -7,7 +7,8 @@ as WebArena's combined evaluators do:
   task infeasible) against ``reference_answers``: ``exact_match`` (equal after trimming, quotes and
   case), ``must_include`` (each item, or one of its ``|OR|`` alternatives, present as whole words)
   and ``fuzzy_match`` (the configured LLM judge when there is one, else the deterministic match of
-  ``normalise.fuzzy_match``).
+  ``normalise.fuzzy_match``). An answer that says the task cannot be done ("N/A", "N/A: ...") meets
+  an "N/A" reference only, never an answer's, so that one hedge ("N/A, else 42") is not paid on both.
 - ``url_match``: the active page's URL against ``reference_url`` (alternatives joined by ``|OR|``)
   compared as parsed URLs: the same host, the reference's path or one below it by whole segments
   (WebArena's "GOLD in PRED": ``/f/books/12/title`` is in ``/f/books``, ``/f/books2`` is not), and

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 class SiteTask(Task):
     action_set = "web"
     viewport = (1280, 720)
+    ends_at_answer = True
 
     def __init__(
         self,
@@ -67,6 +68,9 @@ class SiteTask(Task):
         from palaestra.sites.registry import get_site
 
         return {get_site(s).placeholder: self.runtime.url(s) for s in self.config.sites}
+
+    def site_origins(self) -> tuple[str, ...]:
+        return tuple(self.urls().values())
 
     def episode(self, page: Page) -> Any:
         """The ``palaestra.sites.runtime.Episode`` of the page's browser context."""

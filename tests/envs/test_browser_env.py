@@ -211,8 +211,8 @@ def test_detached_frame_is_reported(make_env: MakeEnv) -> None:
 def test_navigation_allow_list_blocks_and_reports(make_env: MakeEnv) -> None:
     env = make_env(widgets_task(allowed_urls=("file://*",)))
     env.reset()
-    obs, *_ = env.step("goto('http://127.0.0.1:9/elsewhere')")
-    assert "http://127.0.0.1:9/elsewhere" in obs["last_action_error"]
+    obs, *_ = env.step("goto('http://10.0.0.9:9/elsewhere')")
+    assert "http://10.0.0.9:9/elsewhere" in obs["last_action_error"]
     assert "Blocked" in obs["last_action_error"] or "ERR_BLOCKED_BY_CLIENT" in obs["last_action_error"]
 
 

@@ -7,6 +7,7 @@ CAP_SYS_ADMIN a session shares the host's /tmp, with one warning, and still work
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -203,3 +204,44 @@ def test_code_under_a_private_folder_is_bound_back(monkeypatch: pytest.MonkeyPat
     assert roots == [private / "checkout", private / "elsewhere.zip"]  # what exists, top folder only
     monkeypatch.setattr(sys, "prefix", sys.base_prefix)
     assert all(not root.is_relative_to(private / "checkout") for root in tmp_namespace.code_roots((private,)))
+
+
+def test_the_task_files_and_their_gold_files_are_hidden_from_the_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An agent's terminal runs as the session's user, which read the bundled task files (their
+    expected values: multiply.json's '444') and gold files (budget_expected.xlsx) in the checkout,
+    and a task folder of the user's; now these folders are empty inside, on the host as before."""
+    # World-readable and outside the private folders (a /tmp one is hidden anyway, root's HOME is 0700).
+    mine = Path("/srv") / f"palaestra-test-tasks-{uuid.uuid4().hex[:8]}"
+    mine.mkdir(mode=0o755)
+    sessions = Sessions()
+    try:
+        (mine / "answer.json").write_text('{"expected": "wrenfold-7731"}')
+        (mine / "answer.json").chmod(0o644)
+        monkeypatch.setenv("PALAESTRA_OSWORLD_TASKS", str(mine))
+        checkout = Path(tmp_namespace.__file__).resolve().parents[2]
+        bundled = checkout / "tasks" / "desktop" / "osworld" / "data"
+        assert (bundled / "multiply.json").is_file() and (
+            bundled / "files" / "budget_expected.xlsx"
+        ).is_file()
+        client = sessions.start()
+        sessions.ask(client, {"op": "episode"})
+        for path in (
+            bundled / "multiply.json",
+            bundled / "files" / "budget_expected.xlsx",
+            mine / "answer.json",
+        ):
+            said = sessions.command(client, "cat", str(path))
+            assert said["returncode"] != 0 and said["stdout"] == "", (path, said)
+        listed = sessions.command(client, "ls", "-A", str(bundled), str(mine))
+        assert listed["returncode"] == 0 and sorted(listed["stdout"].split()) == sorted(
+            [f"{bundled}:", f"{mine}:"]
+        )
+        # The code the session runs is still there.
+        code = sessions.command(client, "cat", str(Path(tmp_namespace.__file__).resolve()))
+        assert code["returncode"] == 0 and "answer_folders" in code["stdout"]
+    finally:
+        sessions.close()
+        assert (mine / "answer.json").read_text() == '{"expected": "wrenfold-7731"}'  # the host's, as it was
+        shutil.rmtree(mine)

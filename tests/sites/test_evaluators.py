@@ -83,6 +83,12 @@ def test_string_match_exact_must_include_and_fuzzy(session: Session) -> None:
     assert session.judge(strings(fuzzy_match="N/A"), infeasible="no such order") == 1.0
     assert session.judge(strings(fuzzy_match="N/A"), answer="N/A") == 1.0
     assert session.judge(strings(fuzzy_match="N/A"), answer="$12.00") == 0.0
+    # One hedge, "N/A" and an answer after it, met both kinds: now only an "N/A" reference.
+    hedge = "N/A, but if there is one it is Castelli at $26.50"
+    assert session.judge(strings(fuzzy_match="N/A"), answer=hedge) == 1.0
+    assert session.judge(strings(must_include=["$26.50", "Castelli"]), answer=hedge) == 0.0
+    assert session.judge(strings(fuzzy_match=["Castelli"]), answer=hedge) == 0.0
+    assert session.judge(strings(exact_match="None"), answer="none") == 1.0  # "None" as the answer
 
 
 def test_url_match_compares_parsed_urls_on_real_pages(session: Session) -> None:
