@@ -81,6 +81,9 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
             "label",
             "summary",
         )
+        value = dom.current_value(i) if i in dom.input_value else AXTree.value(node) if node else ""
+        if tag == "select" and not value:  # a listbox (``multiple`` or ``size``) has no value in the tree
+            value = ", ".join(_selected_labels(dom, ax, i))
         style_cursor = dom.styles.get(i, ["", "", ""])[2]
         elements.append(
             Element(
@@ -88,7 +91,7 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
                 tag=tag,
                 role=AXTree.role(node) if node and not node.get("ignored") else "",
                 name=AXTree.name(node) if node else "",
-                value=dom.current_value(i) if i in dom.input_value else AXTree.value(node) if node else "",
+                value=value,
                 text="" if tag == "textarea" else dom.text(i),  # its text is the stale default value
                 bbox=tuple(round(v, 1) for v in box),  # type: ignore[arg-type]
                 visible=visible,
@@ -103,6 +106,21 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
             )
         )
     return elements
+
+
+def _selected_labels(dom: Snapshot, ax: AXTree, select: int) -> list[str]:
+    """The labels of ``<select>`` ``select``'s chosen options (in ``<optgroup>``s too), in order:
+    its ``value`` in `Element`, as a single select's is its chosen option's label."""
+    labels: list[str] = []
+    stack = list(reversed(dom.children[select]))
+    while stack:
+        i = stack.pop()
+        if dom.tag[i] == "optgroup":
+            stack.extend(reversed(dom.children[i]))
+        elif dom.tag[i] == "option" and i in dom.option_selected:
+            node = ax.by_dom.get(i)
+            labels.append((AXTree.name(node) if node else "") or dom.attrs[i].get("label") or dom.text(i))
+    return labels
 
 
 def _blocked_documents(dom: Snapshot, modal: set[int]) -> dict[int, set[int]]:
