@@ -92,14 +92,16 @@ class AXTree:
             if dom.tag[i] == "dialog" and self.properties(node).get("modal") is True
         }
 
-    def render(self, dom: Snapshot, max_lines: int = 0) -> str:
-        """One node per line, indented; nodes that carry an element id start with ``[id]``.
+    def render(self, dom: Snapshot, max_lines: int = 0, offscreen: frozenset[str] = frozenset()) -> str:
+        """One node per line, indented; nodes that carry an element id start with ``[id]``, and end
+        with ``offscreen`` when that element is in ``offscreen`` (laid out, but out of view: the
+        agent must scroll to it before a person could see it).
 
         ``max_lines`` (0: no cut) keeps that many lines, from where the viewport starts, and says
         how many it left out above and below (see `cut_to_viewport`)."""
         lines: list[tuple[str, int | None]] = []
         for root in self.roots:
-            self._render(root, 0, frozenset(), dom, lines)
+            self._render(root, 0, frozenset(), dom, lines, offscreen)
         if max_lines and len(lines) > max_lines:
             return cut_to_viewport(lines, dom, max_lines)
         return "\n".join(line for line, _ in lines)
@@ -111,6 +113,7 @@ class AXTree:
         parent_texts: frozenset[str],
         dom: Snapshot,
         lines: list[tuple[str, int | None]],
+        offscreen: frozenset[str] = frozenset(),
     ) -> None:
         node = self.nodes.get(node_id)
         if node is None:
@@ -147,14 +150,16 @@ class AXTree:
                 placeholder = " ".join(dom.attrs[index].get("placeholder", "").split())
                 if placeholder and placeholder != name:  # else it is the name already
                     parts.append(f"placeholder={placeholder!r}")
+            if element_id in offscreen:
+                parts.append("offscreen")
             lines.append(("  " * depth + " ".join(parts), index))
             child_depth = depth + 1
             # A field's text children repeat its value (each line of a textarea's): shown once.
             parent_texts = frozenset({name, *(" ".join(line.split()) for line in value.splitlines())})
         for child in node.get("childIds", []):
-            self._render(child, child_depth, parent_texts, dom, lines)
+            self._render(child, child_depth, parent_texts, dom, lines, offscreen)
         if index is not None and index in self.frame_root_of_iframe:
-            self._render(self.frame_root_of_iframe[index], child_depth, parent_texts, dom, lines)
+            self._render(self.frame_root_of_iframe[index], child_depth, parent_texts, dom, lines, offscreen)
 
 
 def link_url(url: Any, dom: Snapshot) -> list[str]:

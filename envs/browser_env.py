@@ -40,6 +40,7 @@ from palaestra.envs.browser_step import PARSE_IN_THREAD_CHARS as PARSE_IN_THREAD
 from palaestra.envs.episode_trace import EpisodeTraces, SavedTrace
 from palaestra.envs.obs import Observation, ObservationLayout
 from palaestra.envs.observation import FrameIds, ObsConfig, capture
+from palaestra.envs.one_call import OneCall
 from palaestra.envs.page_supply import PageSupply
 from palaestra.envs.pages_ahead import draw_seed, predict_seeds
 from palaestra.envs.spaces import Unicode
@@ -129,6 +130,7 @@ class BrowserEnv(BrowserJudging):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._episode: BrowserEpisode | None = None
         self._background: set[asyncio.Future[Any]] = set()
+        self._calls = OneCall()
         self._pages = PageSupply(
             lambda: self.task,
             lambda: self.host,
@@ -224,6 +226,13 @@ class BrowserEnv(BrowserJudging):
     ) -> tuple[Obs, dict[str, Any]]:
         self._start_over_if_loop_closed()
         self._bind_loop()
+        # A reset during another reset or a step closed the episode under it: refused (`one_call`).
+        async with self._calls.claim("reset"):
+            return await self._areset_alone(seed, options)
+
+    async def _areset_alone(
+        self, seed: int | None, options: dict[str, Any] | None
+    ) -> tuple[Obs, dict[str, Any]]:
         self.seed_rng(seed, options)
         self._resets += 1
         self._closed, self._failure = False, None

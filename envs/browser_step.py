@@ -49,10 +49,8 @@ Obs = Observation
 #: Action strings longer than this are parsed in a worker thread: at the 10,000-character limit
 #: Python's parser takes up to ~0.1 s, which would stall every environment sharing the loop.
 PARSE_IN_THREAD_CHARS = 1000
-#: What a step says when ``aclose()`` or ``areset()`` (from another task) ended its episode as it ran.
-CLOSED_DURING_STEP = (
-    "close() or reset() ran while this step did, and ended its episode: call reset() to start another."
-)
+#: What a step says when ``aclose()`` (from another task) ended its episode as it ran.
+CLOSED_DURING_STEP = "close() ran while this step did, and ended its episode: call reset() to start another."
 
 
 class BrowserSteps(BrowserTeardown):
@@ -67,8 +65,6 @@ class BrowserSteps(BrowserTeardown):
     action_limits: ActionLimits
     #: Whether the step is waiting on the task's evaluate (`_verdict`).
     _evaluating: bool = False
-    #: Whether a step is running (a second one at the same time is refused).
-    _stepping: bool = False
     _goal: str
     _tools_text: str
     _last_obs: Obs | None
@@ -79,6 +75,12 @@ class BrowserSteps(BrowserTeardown):
         self._bind_loop()
         if not isinstance(action, str):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
+        # Two steps at once acted on one page (and both were paid the end's reward); a step during
+        # a reset acted on the half-started episode: refused (`one_call`).
+        async with self._calls.claim("step"):
+            return await self._astep_alone(action)
+
+    async def _astep_alone(self, action: str) -> tuple[Obs, float, bool, bool, dict[str, Any]]:
         if self._reset_unfinished and not self._closed:  # checked first: a cancelled one may be ending
             raise EnvStateError(
                 "The last reset() did not finish (it was cancelled, timed out or failed), so "
@@ -92,16 +94,8 @@ class BrowserSteps(BrowserTeardown):
             # The machinery ended the episode (its context is gone): nothing runs, as after any end.
             ended = {"kind": self._failure["kind"], "message": EPISODE_OVER}
             return failed_step(self.layout, self._last_obs or self._blank_obs(), action, ended)
-        if self._stepping:  # two steps at once act on one page, and both were paid the end's reward
-            raise EnvStateError(
-                "Another step() of this environment is still running: await it first. An environment "
-                "runs one step at a time; for steps in parallel, make one environment per stream."
-            )
-        was_done, self._stepping = self._done, True
-        try:
-            return await self._counted(await self._guarded(self._episode, action), was_done)
-        finally:
-            self._stepping = False
+        was_done = self._done
+        return await self._counted(await self._guarded(self._episode, action), was_done)
 
     async def _guarded(
         self, episode: BrowserEpisode, action: str, early_stop: str | None = None
@@ -133,7 +127,7 @@ class BrowserSteps(BrowserTeardown):
                 )
             else:
                 kind, message = "browser_crashed", f"The browser stopped during the step: {first_line(exc)}"
-        if self._episode is not episode:  # aclose() or areset() ran meanwhile and made the step fail
+        if self._episode is not episode:  # aclose() ran meanwhile and made the step fail
             raise EnvStateError(CLOSED_DURING_STEP)
         # An infrastructure failure ends the episode; the next reset replaces what broke.
         await self._end_episode(abandon=True)
@@ -230,7 +224,7 @@ class BrowserSteps(BrowserTeardown):
         )
 
     async def _observe(self, last_action: str, error: str, marked: bool = False) -> Obs:
-        if self._episode is None:  # aclose() or areset() ran while the step settled the page
+        if self._episode is None:  # aclose() ran while the step settled the page
             raise EnvStateError(CLOSED_DURING_STEP)
         values: dict[str, Any] = {"goal": self._goal, "last_action": last_action, "last_action_error": error}
         values.update(await self._episode.read(self.obs_config, self.layout.parts, marked=marked))

@@ -20,6 +20,7 @@ from palaestra.envs.base import PalaestraEnv
 from palaestra.envs.browser import BrowserHost
 from palaestra.envs.browser_episode import BrowserEpisode
 from palaestra.envs.episode_trace import EpisodeTraces
+from palaestra.envs.one_call import OneCall
 from palaestra.envs.page_supply import PageSupply
 
 
@@ -30,6 +31,8 @@ class BrowserTeardown(PalaestraEnv):
     _episode: BrowserEpisode | None
     _pages: PageSupply
     _traces: EpisodeTraces
+    #: The reset or step running now: another one meanwhile is refused (`one_call`).
+    _calls: OneCall
     _background: set[asyncio.Future[Any]]
     _host: BrowserHost | None
     #: Whether the caller gave the host (else it is the loop's own, chosen at first use).
@@ -90,6 +93,7 @@ class BrowserTeardown(PalaestraEnv):
         if self._loop is None or not self._loop.is_closed():
             return
         self._loop, self._episode, self._background = None, None, set()
+        self._calls.forget()
         self._pages.forget()
         self._traces = EpisodeTraces()
         if not self._host_given:

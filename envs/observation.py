@@ -27,7 +27,7 @@ from palaestra.envs.axtree import AXTree
 from palaestra.envs.browsergym_objects import browsergym_objects
 from palaestra.envs.cdp_calls import send_plain
 from palaestra.envs.closed_shadow import ClosedShadows, unmarked_in_closed_roots
-from palaestra.envs.elements import build_elements
+from palaestra.envs.elements import build_elements, offscreen
 from palaestra.envs.frame_parts import FramePart
 from palaestra.envs.obs import JPEG_QUALITY, ObsConfig
 from palaestra.envs.occlusion import OCCLUSION_STYLES
@@ -213,7 +213,7 @@ async def capture(
         if "som" in parts or browsergym:
             marks = browser_marks(dom, elements, viewport, ax.modal_dialogs(dom))
         if "axtree" in parts:
-            obs["axtree"] = ax.render(dom, config.axtree_max_lines)
+            obs["axtree"] = ax.render(dom, config.axtree_max_lines, offscreen(elements))
         if "dom" in parts:
             obs["dom"] = dom.render()
         if "elements" in parts:

@@ -27,6 +27,7 @@ from palaestra.envs.actions.key_names import unknown_key_error, with_playwright_
 from palaestra.envs.actions.limits import DEFAULT_LIMITS, ActionLimits
 from palaestra.envs.actions.locate import locate
 from palaestra.envs.actions.scroll_landing import ELEMENT_SCROLL_JS, await_scroll_landed, may_scroll
+from palaestra.envs.actions.select_check import check_select
 from palaestra.envs.actions.upload import upload, upload_at, upload_paths
 from palaestra.envs.observation import FrameIds
 from palaestra.errors import ActionError
@@ -121,11 +122,8 @@ async def _run(action: a.Action, state: ActionState, page: Page, timeout: float)
             await (await locate(state, eid, editable=True)).locator.fill("", timeout=timeout, force=True)
         case a.SelectOption(id=eid, options=options):
             locator = (await locate(state, eid)).locator
-            if await locator.evaluate("e => e.tagName") != "SELECT":
-                raise ActionError(
-                    f"select_option: element [{eid}] is not a <select>; click its options instead."
-                )
             wanted = [options] if isinstance(options, str) else list(options)
+            await check_select(locator, eid, wanted)  # else Playwright waits out its timeout
             await locator.select_option(wanted, timeout=timeout)
         case a.Check(id=eid):
             await (await locate(state, eid)).locator.set_checked(True, timeout=timeout, force=True)

@@ -1,5 +1,6 @@
 // Resolves once the page has gone one animation frame with no DOM mutation, no scroll, no
-// running finite animation and no short timer an event handler started (timers.js), or after
+// running finite animation, no short timer an event handler started and no answer to a request
+// one sent whose callbacks have yet to run (timers.js), or after
 // `maxMs`. This replaces fixed sleeps: a quiet page costs one
 // task turn. `minFrames` is how many animation frames to wait at least, for what the browser does
 // at a later frame than the action that asked for it: a mouse wheel's scroll is applied by the
@@ -37,11 +38,22 @@
     for (const due of timers.values()) if (due <= end) return true;
     return false;
   };
+  // Requests sent from a kept place (timers.js) since the last settling, whose answers' callbacks
+  // have not run yet: the page changes when they do. (The step waited for the answers themselves:
+  // navigation.py.) Older ones (a long poll) are not waited for.
+  const answers = window[Symbol.for("palaestra.pendingAnswers")];
+  const since = answers ? answers.since : 0;
+  const answering = () => {
+    if (!answers || !answers.pending.size) return false;
+    for (const sent of answers.pending.values()) if (sent >= since) return true;
+    return false;
+  };
   const tick = () => {
-    const quiet = !changed && !animating() && !timing();
+    const quiet = !changed && !animating() && !timing() && !answering();
     changed = false;
     if ((quiet && frames >= minFrames) || performance.now() - started > maxMs) {
       observer.disconnect();
+      if (answers) answers.since = performance.now();
       removeEventListener("scroll", scrolled, { capture: true });
       resolve(quiet);
     } else {

@@ -128,7 +128,7 @@ def test_close_while_a_step_runs_ends_that_step_with_a_typed_error() -> None:
         step = asyncio.ensure_future(env.astep("noop(1000)"))
         await asyncio.sleep(0.2)
         await env.aclose()
-        with pytest.raises(EnvStateError, match=r"close\(\) or reset\(\) ran while this step did"):
+        with pytest.raises(EnvStateError, match=r"close\(\) ran while this step did"):
             await step
         obs, _ = await env.areset(seed=0)  # and the environment opens again
         assert obs["goal"] == "Click the button."
@@ -180,6 +180,67 @@ def test_a_second_step_at_the_same_time_is_refused() -> None:
             assert (reward, terminated) == (1.0, True)
 
     asyncio.run(main())
+
+
+class PausedSetup(PageTask):
+    """A page whose episode takes half a second to start: long enough to call the env meanwhile."""
+
+    async def setup(self, page: Page, seed: int) -> str:
+        await asyncio.sleep(0.5)
+        return await super().setup(page, seed)
+
+
+def test_a_reset_at_the_same_time_as_a_step_or_a_reset_is_refused() -> None:
+    """A reset while a step ran closed that step's episode under it (the step then failed), and
+    two resets at once both ran, racing over which episode was left open; a step during a reset
+    was told the reset "did not finish". Each later call is now refused with ``EnvStateError``
+    naming the call still running, which goes on unharmed, as a second step already was."""
+
+    async def main() -> None:
+        async with BrowserEnv("miniwob.click-test", pages_ahead=0) as env:
+            await env.areset(seed=0)
+            step = asyncio.ensure_future(env.astep("noop(600)"))
+            await asyncio.sleep(0.2)
+            with pytest.raises(EnvStateError, match=r"reset\(\) while a step\(\) .* is still running"):
+                await env.areset(seed=1)
+            obs, _, _, truncated, info = await step  # the step ended as it would have alone
+            assert not truncated and info["error"] == {} and obs["last_action_error"] == ""
+
+            both = await asyncio.gather(env.areset(seed=1), env.areset(seed=2), return_exceptions=True)
+            first, second = both
+            assert isinstance(second, EnvStateError) and "Another reset() " in str(second), second
+            assert not isinstance(first, BaseException) and first[1]["seed"] == 1
+
+            env.task = PausedSetup((PAGES / "widgets.html").as_uri(), "Wait.")
+            reset = asyncio.ensure_future(env.areset(seed=3))
+            await asyncio.sleep(0.2)
+            with pytest.raises(EnvStateError, match=r"step\(\) while this environment's reset\(\)"):
+                await env.astep("noop(0)")
+            obs, info = await reset
+            assert (obs["goal"], info["seed"]) == ("Wait.", 3)
+            obs, _, _, truncated, _ = await env.astep("noop(0)")  # one at a time: as ever
+            assert not truncated and obs["last_action_error"] == ""
+
+    asyncio.run(main())
+
+
+def test_a_reset_right_after_an_interrupted_sync_reset_runs(make_env: Callable[..., BrowserEnv]) -> None:
+    """Ctrl-C in ``env.reset()`` cancels that reset without waiting for it to unwind: the caller's
+    next reset, arriving meanwhile, waits for the cancelled one rather than being refused."""
+    task = SlowSetup((PAGES / "widgets.html").as_uri(), "Wait.")
+    env = make_env(task, pages_ahead=0)
+    main = threading.main_thread().ident
+    assert main is not None
+    at_a_terminal = signal.signal(signal.SIGINT, signal.default_int_handler)
+    threading.Thread(target=lambda: task.started.wait() and signal.pthread_kill(main, signal.SIGINT)).start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            env.reset(seed=0)
+    finally:
+        signal.signal(signal.SIGINT, at_a_terminal)
+    env.task = PageTask((PAGES / "widgets.html").as_uri(), "Look.")
+    obs, _ = env.reset(seed=1)
+    assert obs["goal"] == "Look." and task.cancelled
 
 
 def test_an_environment_dropped_unclosed_warns_and_closes_its_contexts() -> None:

@@ -166,7 +166,7 @@ BAD_ACTIONS = [
     ("click('{off}')", "is disabled"),
     ("fill('{go}', 'x')", "is not editable"),
     ("select_option('{go}', 'x')", "is not a <select>"),
-    ("select_option('{color}', 'Purple')", "select_option('"),
+    ("select_option('{color}', 'Purple')", "has no option 'Purple'"),
     ("click('zz1')", "No element with id 'zz1'"),
     ("tab_focus(5)", "there are 1 tabs"),
     ("tab_close()", "last tab"),
