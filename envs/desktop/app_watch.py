@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import atspi
 import browser_app
 import evince_app
 import gimp_app
@@ -88,8 +89,40 @@ class AppWatch:
         folder tree; with VS Code (``with_vscode`` likewise), its workbench loaded, with the file's
         editor; with Evince (``pdfs``: the names of the documents it opens), a window titled after
         each, active or not: an app started after it may be in front; likewise with Mousepad
-        beside other apps (``texts``: the files it opens))."""
+        beside other apps (``texts``: the files it opens)).
+
+        An app that leaves the tree's calls unanswered while it starts (`atspi.TreeError`: Impress
+        building its first slides, at two busy loops on 2 cores) is not ready yet rather than a
+        failed reset: the readiness wait's own bound ends one that never answers (`app_not_ready`)."""
         self.check_apps()
+        try:
+            return self._ready_now(
+                known,
+                with_office,
+                with_browser,
+                with_gimp,
+                with_vlc,
+                with_thunderbird,
+                with_vscode,
+                pdfs,
+                texts,
+            )
+        except atspi.TreeError:
+            return False
+
+    def _ready_now(
+        self,
+        known: set[str],
+        with_office: bool,
+        with_browser: bool,
+        with_gimp: bool | None,
+        with_vlc: bool | None,
+        with_thunderbird: bool,
+        with_vscode: bool | None,
+        pdfs: list[str] | None,
+        texts: list[str] | None,
+    ) -> bool:
+        """`_app_ready`'s look at the screen and the tree, once."""
         fresh = [bus for bus, _ in self.tree.applications() if bus not in known]
         windows = self.x.windows() if fresh else []
         ready = any(w["active"] for w in windows)

@@ -115,24 +115,34 @@ def workbench_query(target: str, port: int) -> str:
     return "./?" + urllib.parse.urlencode({"payload": json.dumps([["openFile", uri]])})
 
 
-#: How often the login page asks whether code-server listens yet (milliseconds).
+#: How often the login page asks whether code-server serves yet (milliseconds).
 LOGIN_POLL_MS = 50
+
+#: An image code-server serves without a login once its routes are up. code-server listens before
+#: it registers any route (it loads its plug-ins in between, seconds on a loaded machine), and
+#: meanwhile answers every address, `/healthz` and `/login` too, with 404: a reply alone does not say
+#: it serves. A cross-origin fetch from the page's file:// origin cannot read a status, but an image
+#: loads only from a 2xx reply that holds one, and code-server registers `/_static` in the same pass
+#: as `/login`.
+READY_IMAGE = "/_static/src/browser/media/favicon.ico"
 
 
 def login_page(port: int, password: str, to: str) -> str:
-    """A page that posts the password to code-server's login form as soon as code-server answers;
+    """A page that posts the password to code-server's login form as soon as code-server serves it;
     code-server sets its session cookie and sends the window on to ``to``.
 
     The window starts beside code-server, not after it (`vscode_launch`), so that Chromium's own
-    start overlaps the server's: the page asks the server's health address until it gets any
-    reply (a refused connection rejects the fetch), then logs in."""
+    start overlaps the server's: the page loads `READY_IMAGE` until it loads (a refused connection
+    and the 404 of a server without routes yet both fail it), then logs in."""
     origin = f"http://127.0.0.1:{port}"
     action = f"{origin}/login?" + urllib.parse.urlencode({"to": to})
     script = (
         'const form = document.getElementById("f");'
         "function attempt() {"
-        f' fetch("{origin}/healthz", {{mode: "no-cors", cache: "no-store"}})'
-        f".then(() => form.submit(), () => setTimeout(attempt, {LOGIN_POLL_MS}));"
+        " const image = new Image();"
+        " image.onload = () => form.submit();"
+        f" image.onerror = () => setTimeout(attempt, {LOGIN_POLL_MS});"
+        f' image.src = "{origin}{READY_IMAGE}?" + Date.now();'
         "}"
         "attempt();"
     )

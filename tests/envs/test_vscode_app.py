@@ -10,6 +10,7 @@ import asyncio
 import html
 import http.server
 import importlib
+import io
 import json
 import re
 import socket
@@ -22,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from PIL import Image
 from playwright.async_api import Browser
 
 DESKTOP = Path(__file__).parents[2] / "envs" / "desktop"
@@ -79,22 +81,26 @@ def test_the_workbench_address_and_a_tasks_own_settings(vscode_app: ModuleType, 
     assert json.loads((user / "settings.json").read_text()) == {"editor.fontSize": 20}
 
 
-#: Stands in for the window, which starts beside the server: waits for it to answer, as the login
-#: page does, then asks it without and with the password, as another user and as the login page would.
+#: Stands in for the window, which starts beside the server: waits for it to serve the image the
+#: login page waits for, then asks it without and with the password, as another user and as the login
+#: page would.
 PROBE = r"""
 import http.client, sys, time, urllib.parse
-port, password = int(sys.argv[1]), open(sys.argv[2]).read()
+port, password, ready = int(sys.argv[1]), open(sys.argv[2]).read(), sys.argv[3]
 deadline = time.monotonic() + 60
 while True:
     try:
         health = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-        health.request("GET", "/healthz")
-        health.getresponse().read()
-        break
+        health.request("GET", ready)
+        reply = health.getresponse()
+        reply.read()
+        if reply.status == 200 and reply.getheader("Content-Type", "").startswith("image/"):
+            break
     except OSError:
-        if time.monotonic() > deadline:
-            raise
-        time.sleep(0.05)
+        pass
+    if time.monotonic() > deadline:
+        sys.exit("code-server never served " + ready)
+    time.sleep(0.05)
 plain = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
 plain.request("GET", "/")
 anonymous = plain.getresponse()
@@ -116,7 +122,7 @@ def test_the_launcher_serves_only_with_the_password_and_stops_the_server(
     argv, _written = vscode_app.launch_argv(["code"], home, runtime)
     window = argv.index("--", argv.index("--") + 1)
     port, secret = argv[2], argv[3]
-    launch = [*argv[: window + 1], sys.executable, "-c", PROBE, port, secret]
+    launch = [*argv[: window + 1], sys.executable, "-c", PROBE, port, secret, vscode_app.READY_IMAGE]
     done = subprocess.run(
         launch, capture_output=True, text=True, timeout=120, env={"HOME": str(home), "PATH": "/usr/bin:/bin"}
     )
@@ -127,27 +133,60 @@ def test_the_launcher_serves_only_with_the_password_and_stops_the_server(
     assert stopped.stdout.strip() == ""  # the server went with its window
 
 
-class LoginServer(http.server.ThreadingHTTPServer):
-    """Stands in for code-server, started after the window: answers its health address and keeps
-    what the login form posts."""
+def _pixel() -> bytes:
+    """A 1x1 PNG: what code-server's `READY_IMAGE` is to the page, an image."""
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(out, "PNG")
+    return out.getvalue()
 
-    def __init__(self, port: int) -> None:
-        self.posted: list[tuple[str, str]] = []
+
+PIXEL = _pixel()
+
+
+class LoginServer(http.server.ThreadingHTTPServer):
+    """Stands in for code-server, started after the window: as code-server does, it listens before
+    it has routes and meanwhile answers every request with 404; once `routed` is set it serves the
+    ready image and keeps what the login form posts (and whether it was routed then)."""
+
+    def __init__(self, port: int, ready: str) -> None:
+        self.ready = ready
+        self.routed = threading.Event()
+        self.posted: list[tuple[str, str, bool]] = []
+        self.unrouted_gets = 0
+        self.seen = threading.Condition()
         self.logged_in = threading.Event()
         super().__init__(("127.0.0.1", port), LoginHandler)
+
+    def wait_for_page(self) -> bool:
+        """Whether the page, within a minute, asked twice while there were no routes or posted."""
+        with self.seen:
+            return self.seen.wait_for(lambda: self.unrouted_gets >= 2 or bool(self.posted), 60)
 
 
 class LoginHandler(http.server.BaseHTTPRequestHandler):
     server: LoginServer
 
     def do_GET(self) -> None:
-        self.send_response(200 if self.path == "/healthz" else 404)
+        if self.server.routed.is_set() and self.path.split("?")[0] == self.server.ready:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(PIXEL)))
+            self.end_headers()
+            self.wfile.write(PIXEL)
+            return
+        with self.server.seen:
+            self.server.unrouted_gets += not self.server.routed.is_set()
+            self.server.seen.notify_all()
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
         self.end_headers()
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-        self.server.posted.append((self.path, body))
-        self.send_response(200)
+        with self.server.seen:
+            self.server.posted.append((self.path, body, self.server.routed.is_set()))
+            self.server.seen.notify_all()
+        self.send_response(200 if self.server.routed.is_set() else 404)
         self.end_headers()
         self.wfile.write(b"<title>workbench</title>")
         self.server.logged_in.set()
@@ -169,11 +208,19 @@ def test_the_login_page_waits_for_the_server_then_logs_in(
         page = await browser.new_page()
         await page.goto(page_file.as_uri())  # nothing listens on the port yet
         before = await page.title()
-        server = LoginServer(port)
+        server = LoginServer(port, vscode_app.READY_IMAGE)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
+            # Two 404s while code-server has no routes: the page asked, got no image, and asks again
+            # (a page that takes any reply for a ready server posts to the route-less server instead).
+            waited = await asyncio.to_thread(server.wait_for_page)
+            assert waited and not server.posted, (
+                f"the page posted to a server without routes: {server.posted}"
+            )
+            server.routed.set()
             assert await asyncio.to_thread(server.logged_in.wait, 60), "the page never logged in"
-            [(path, body)] = server.posted
+            [(path, body, routed)] = server.posted
+            assert routed
         finally:
             server.shutdown()
             server.server_close()
