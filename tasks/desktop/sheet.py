@@ -71,7 +71,7 @@ class FormulaTask(DesktopTask):
     def __init__(self) -> None:
         self.name = f"desktop.{self.short}"
         self.target, self.expected = "", 0.0
-        self._seen: tuple[float, bool] | None = None
+        self._seen: tuple[tuple[int, int, int], bool] | None = None
 
     def setup(self, rng: random.Random) -> DesktopSetup:
         n = rng.randint(4, 7)
@@ -93,7 +93,10 @@ class FormulaTask(DesktopTask):
     def evaluate(self, outcome: DesktopOutcome) -> Evaluation:
         path = outcome.path(BOOK)
         try:
-            stamp = path.stat().st_mtime
+            status = path.stat()
+            # Size and inode too: a read during a save can share the save's last mtime tick (the
+            # kernel's file clock is coarse), and its verdict must not stand for the saved file.
+            stamp = (status.st_mtime_ns, status.st_size, status.st_ino)
             content = read_cells(path).get(self.target, "")
         except (OSError, ET.ParseError):
             return verdict(False, reason="no readable workbook")

@@ -130,7 +130,7 @@ def test_oracles_solve_one_task_of_each_app(shared: DesktopEnv, task: str) -> No
     playing(shared, f"desktop.{task}")
     obs, _ = shared.reset(seed=7)
     (_, reward, _, _, info), errors = play_oracle(shared, load()[task], obs)
-    assert errors == [] and reward == 1.0 and info["success"]
+    assert errors == [] and reward == 1.0 and info["success"], info  # the judge's verdict says why not
 
 
 def test_an_osworld_style_reply_is_played_as_its_fenced_code(calc: DesktopEnv) -> None:
