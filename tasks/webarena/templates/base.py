@@ -187,9 +187,19 @@ def say(text: Any) -> str:
     return f"send_msg_to_user({str(text)!r})"
 
 
+OFFSCREEN = re.compile(r" offscreen$", re.M)
+
+
+def tree(obs: Obs) -> str:
+    """The page's accessibility tree text as an oracle reads it: without the ``offscreen`` marks
+    that end the lines of elements out of view. A person who scrolls reads the same words wherever
+    they stand, and the oracles' patterns are about words and their order."""
+    return OFFSCREEN.sub("", obs["axtree"])
+
+
 def read(obs: Obs, pattern: str) -> re.Match[str]:
     """The first match of ``pattern`` in the page's accessibility tree text."""
-    match = re.search(pattern, obs["axtree"])
+    match = re.search(pattern, tree(obs))
     if match is None:
         raise OracleError(f"{pattern!r} not found on {obs['url']}")
     return match

@@ -25,6 +25,7 @@ from palaestra.tasks.webarena.templates.base import (
     read,
     register,
     say,
+    tree,
     unachievable_eval,
     url_eval,
 )
@@ -134,7 +135,7 @@ def count_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_report(obs, values["project"])
     row = r"cell '[0-9a-f]{10}'\n(?:.*\n){2}\s*\[\w+\] cell '[^']*'\n\s*\[\w+\] cell '([^']*)'"
     statuses = re.findall(row,
-                          obs["axtree"])  # fmt: skip
+                          tree(obs))  # fmt: skip
     yield say(sum(s == values["status"] for s in statuses))
 
 
@@ -148,10 +149,10 @@ def branch_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 def branch_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_project(obs, values["project"])
     obs = yield click(obs, "link", "Branches")
-    merged = set(re.findall(r"cell 'merged into [^']*'\n\s*\[\w+\] link '([^']+)'", obs["axtree"]))
-    names = re.findall(r"row\n\s*\[\w+\] cell '([^']+)'\n\s*\[\w+\] link", obs["axtree"])
+    merged = set(re.findall(r"cell 'merged into [^']*'\n\s*\[\w+\] link '([^']+)'", tree(obs)))
+    names = re.findall(r"row\n\s*\[\w+\] cell '([^']+)'\n\s*\[\w+\] link", tree(obs))
     row = r"cell '([^']+)'\n\s*\[\w+\] link '[^']+'[^\n]*\n(?:.*\n){4}\s*\[\w+\] cell( 'merged into)?"
-    rows = re.findall(row, obs["axtree"])
+    rows = re.findall(row, tree(obs))
     unmerged = [n for n, m in rows if not m and n != "trunk"] or [n for n in names if n not in merged]
     yield say(unmerged[0])
 
@@ -165,7 +166,7 @@ def tags_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 def tags_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_project(obs, values["project"])
     obs = yield click(obs, "link", "Tags")
-    yield say(", ".join(re.findall(r"link '(v[\d.]+)'", obs["axtree"])))
+    yield say(", ".join(re.findall(r"link '(v[\d.]+)'", tree(obs))))
 
 
 def missing_instances(seed: Seed, rng: random.Random) -> list[Instance]:
@@ -181,7 +182,7 @@ def missing_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 
 def missing_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_report(obs, values["project"])
-    if values["title"] in obs["axtree"]:
+    if values["title"] in tree(obs):
         raise RuntimeError("the ticket should not exist")
     yield f"report_infeasible({'There is no ticket titled ' + values['title']!r})"
 

@@ -23,6 +23,7 @@ from palaestra.tasks.webarena.templates.base import (
     read,
     register,
     say,
+    tree,
     unachievable_eval,
     url_eval,
 )
@@ -52,7 +53,7 @@ def authors(obs: Obs) -> list[str]:
     """The authors of the comments on a topic page, in order (each comment starts with a link to its
     author, after the avatar's letter)."""
     # The tree spells the icon font's private-use glyphs as escapes (a moderator's badge: \\uf130).
-    return re.findall(r"StaticText '\w'\n\s*\[\w+\] link '([^'\n]+?)(?: \\uf130)?'", obs["axtree"])
+    return re.findall(r"StaticText '\w'\n\s*\[\w+\] link '([^'\n]+?)(?: \\uf130)?'", tree(obs))
 
 
 def author_instances(seed: Seed, rng: random.Random) -> list[Instance]:
@@ -119,7 +120,7 @@ def most_liked_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 
 def most_liked_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_topic(obs, values["title"])
-    yield say(max(int(n) for n in re.findall(r"like \((\d+)\)'", obs["axtree"])))
+    yield say(max(int(n) for n in re.findall(r"like \((\d+)\)'", tree(obs))))
 
 
 def latest_instances(seed: Seed, rng: random.Random) -> list[Instance]:
@@ -143,7 +144,7 @@ def latest_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield click(obs, "link", values["category"])
     topics = re.findall(
         r"\n\s*\[\w+\] link '([^'\n]+)'[^\n]*\n\s*\[\w+\] link '" + re.escape(values["category"]) + "'",
-        obs["axtree"],
+        tree(obs),
     )
     yield say(next(t for t in topics if not t.startswith("Welcome to ")))
 

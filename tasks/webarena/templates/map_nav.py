@@ -17,6 +17,7 @@ from palaestra.tasks.webarena.templates.base import (
     choose,
     register,
     say,
+    tree,
     unachievable_eval,
     url_eval,
 )
@@ -82,7 +83,7 @@ def missing_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 
 def missing_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from search(obs, values["end"])
-    if "No results found" not in obs["axtree"]:
+    if "No results found" not in tree(obs):
         raise OracleError(f"{values['end']} should not be on the map")
     yield f"report_infeasible({values['end'] + ' is not on this map.'!r})"
 

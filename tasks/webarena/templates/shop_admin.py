@@ -24,6 +24,7 @@ from palaestra.tasks.webarena.templates.base import (
     read,
     register,
     say,
+    tree,
     unachievable_eval,
     url_eval,
 )
@@ -60,7 +61,7 @@ def open_order(obs: Obs, number: str) -> Step:
 
 def table_cells(obs: Obs, caption: str) -> list[str]:
     """The value cells of a dashboard table with this caption (an order's information tables)."""
-    lines = obs["axtree"].splitlines()
+    lines = tree(obs).splitlines()
     start = next(i for i, line in enumerate(lines) if f"table '{caption}'" in line)
     indent = len(lines[start]) - len(lines[start].lstrip())
     cells = []
@@ -74,7 +75,7 @@ def table_cells(obs: Obs, caption: str) -> list[str]:
 
 def row_cells(obs: Obs, first: str) -> list[str]:
     """The cells of the table row whose first text cell is ``first`` (a dashboard list)."""
-    lines = obs["axtree"].splitlines()
+    lines = tree(obs).splitlines()
     for i, line in enumerate(lines):
         if line.strip().endswith(f"cell '{first}'"):
             indent = len(line) - len(line.lstrip())
@@ -123,7 +124,7 @@ def order_items_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_order(obs, values["number"])
     # An item's row: its number, the link to it (the line ends with the link's url), its quantity.
     item = r"cell '#\d+'\n\s*\[\w+\] link '#\d+'[^\n]*\n\s*\[\w+\] cell '(\d+)'"
-    quantities = re.findall(item, obs["axtree"])
+    quantities = re.findall(item, tree(obs))
     yield say(sum(int(q) for q in quantities))
 
 
@@ -193,7 +194,7 @@ def find_review(obs: Obs, values: dict[str, Any]) -> Step:
 
 def review_row(obs: Obs, product: str) -> list[str]:
     """The cells of the review row of ``product`` (its title is the row's first cell)."""
-    lines = obs["axtree"].splitlines()
+    lines = tree(obs).splitlines()
     at = next(i for i, line in enumerate(lines) if line.strip().endswith(f"cell '{product}'"))
     title = next(line for line in reversed(lines[:at]) if " cell '" in line)
     return row_cells(obs, title.split(" cell '", 1)[1].rstrip("'"))
@@ -217,7 +218,7 @@ def reject_review_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 
 def reject_review_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from find_review(obs, values)
-    lines = obs["axtree"].splitlines()
+    lines = tree(obs).splitlines()
     row = next(i for i, line in enumerate(lines) if line.strip().endswith(f"cell '{values['product']}'"))
     box = next(line for line in reversed(lines[:row]) if "] checkbox" in line)
     obs = yield f"check({box.strip().split(']')[0].lstrip('[')!r})"

@@ -28,6 +28,7 @@ from palaestra.tasks.webarena.templates.base import (
     read,
     register,
     say,
+    tree,
     unachievable_eval,
     url_eval,
 )
@@ -87,7 +88,7 @@ def search(obs: Obs, text: str) -> Step:
 def open_article(obs: Obs, title: str) -> Step:
     """Search for the title and open the article whose result link starts with it."""
     obs = yield from search(obs, title)
-    link = re.search(rf"\[(\w+)\] link '{re.escape(title)} /[^']*/'", obs["axtree"])
+    link = re.search(rf"\[(\w+)\] link '{re.escape(title)} /[^']*/'", tree(obs))
     if link is None:
         raise OracleError(f"no search result for {title!r} on {obs['url']}")
     obs = yield f"click({link[1]!r})"
@@ -105,7 +106,7 @@ CHANGE = re.compile(r"link '\S+ ([A-Z][a-z]+\.? \d+, (\d{4})[^(']*)\(#(\d+)\) by
 
 
 def changes(obs: Obs) -> list[tuple[str, str, int, str, str]]:
-    return [(d, y, int(n), u, s) for d, y, n, u, s in CHANGE.findall(obs["axtree"])]
+    return [(d, y, int(n), u, s) for d, y, n, u, s in CHANGE.findall(tree(obs))]
 
 
 def section_of(obs: Obs) -> str:
@@ -208,7 +209,7 @@ def missing_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 
 def missing_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from search(obs, values["title"])
-    if re.search(rf"link '{re.escape(values['title'])} /", obs["axtree"]):
+    if re.search(rf"link '{re.escape(values['title'])} /", tree(obs)):
         raise OracleError("the article should not exist")
     yield f"report_infeasible({'The wiki has no article titled ' + values['title']!r})"
 
