@@ -143,17 +143,7 @@ def test_ctrl_c_in_a_sync_reset_stops_that_reset(make_env: Callable[..., Browser
     next step says the reset did not finish, and nothing of it is left open."""
     task = SlowSetup((PAGES / "widgets.html").as_uri(), "Wait.")
     env = make_env(task, pages_ahead=0)
-    main = threading.main_thread().ident
-    assert main is not None
-    # Python's own Ctrl-C handler, as at a terminal: a job started in the background without job
-    # control (a CI runner's) inherits SIGINT ignored, and the signal would then do nothing.
-    at_a_terminal = signal.signal(signal.SIGINT, signal.default_int_handler)
-    threading.Thread(target=lambda: task.started.wait() and signal.pthread_kill(main, signal.SIGINT)).start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            env.reset(seed=0)
-    finally:
-        signal.signal(signal.SIGINT, at_a_terminal)
+    interrupt_a_sync_reset(env, task)
     with pytest.raises(EnvStateError, match=r"last reset\(\) did not finish"):
         env.step("noop(0)")
     env.close()
@@ -229,15 +219,7 @@ def test_a_reset_right_after_an_interrupted_sync_reset_runs(make_env: Callable[.
     next reset, arriving meanwhile, waits for the cancelled one rather than being refused."""
     task = SlowSetup((PAGES / "widgets.html").as_uri(), "Wait.")
     env = make_env(task, pages_ahead=0)
-    main = threading.main_thread().ident
-    assert main is not None
-    at_a_terminal = signal.signal(signal.SIGINT, signal.default_int_handler)
-    threading.Thread(target=lambda: task.started.wait() and signal.pthread_kill(main, signal.SIGINT)).start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            env.reset(seed=0)
-    finally:
-        signal.signal(signal.SIGINT, at_a_terminal)
+    interrupt_a_sync_reset(env, task)
     env.task = PageTask((PAGES / "widgets.html").as_uri(), "Look.")
     obs, _ = env.reset(seed=1)
     assert obs["goal"] == "Look." and task.cancelled
@@ -302,3 +284,18 @@ def test_sync_close_on_the_environments_own_running_loop_closes_it() -> None:
         assert browser is not None and browser.contexts == []
 
     asyncio.run(main())
+
+
+def interrupt_a_sync_reset(env: BrowserEnv, task: SlowSetup) -> None:
+    """Ctrl-C in ``env.reset()`` once the task's set-up has started."""
+    main = threading.main_thread().ident
+    assert main is not None
+    # Python's own Ctrl-C handler, as at a terminal: a job started in the background without job
+    # control (a CI runner's) inherits SIGINT ignored, and the signal would then do nothing.
+    at_a_terminal = signal.signal(signal.SIGINT, signal.default_int_handler)
+    threading.Thread(target=lambda: task.started.wait() and signal.pthread_kill(main, signal.SIGINT)).start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            env.reset(seed=0)
+    finally:
+        signal.signal(signal.SIGINT, at_a_terminal)
