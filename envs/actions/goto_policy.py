@@ -37,9 +37,9 @@ from palaestra.errors import ActionError
 #: Schemes ``goto`` opens on any task.
 WEB_SCHEMES = frozenset({"http", "https"})
 BLANK = "about:blank"
-#: Names of cloud metadata services (their address is link-local, which is refused as such too).
 #: What a local task's page is: the file kinds ``goto`` opens beside it.
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+#: Names of cloud metadata services (their address is link-local, which is refused as such too).
 METADATA_NAMES = frozenset(
     {"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"}
 )
