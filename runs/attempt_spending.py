@@ -51,7 +51,8 @@ def fold_killed(
 
     The outcome of a killed worker (`UNREPORTED_ERRORS`, no own attempt) takes the newest such
     attempt's figures as its own: nothing else was playing the episode then."""
-    counted = set(_listed(previous))
+    listed = _listed(previous)
+    counted = set(listed)
     own = outcome.extra.pop(OWN_ATTEMPT, None)
     unaccounted = [a for a in ledger if a.id not in counted and a.id != own]
     if own is None and outcome.error_kind in UNREPORTED_ERRORS and unaccounted:
@@ -61,7 +62,7 @@ def fold_killed(
             "cost": round(killed.cost, 12),
         }  # fmt: skip
         own = killed.id
-    ids = [*_listed(previous), *(a.id for a in unaccounted), *([own] if isinstance(own, str) else [])]
+    ids = [*listed, *(a.id for a in unaccounted), *([own] if isinstance(own, str) else [])]
     if ids:
         outcome.extra[LEDGER_ATTEMPTS] = ids
     return [
