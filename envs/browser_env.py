@@ -39,7 +39,7 @@ from palaestra.envs.browser_judging import BrowserJudging
 from palaestra.envs.browser_step import PARSE_IN_THREAD_CHARS as PARSE_IN_THREAD_CHARS  # its old home
 from palaestra.envs.episode_trace import EpisodeTraces, SavedTrace
 from palaestra.envs.obs import Observation, ObservationLayout
-from palaestra.envs.observation import FrameIds, ObsConfig, capture
+from palaestra.envs.observation import FrameIds, ObsConfig
 from palaestra.envs.one_call import OneCall
 from palaestra.envs.page_supply import PageSupply
 from palaestra.envs.pages_ahead import draw_seed, predict_seeds
@@ -315,12 +315,8 @@ class BrowserEnv(BrowserJudging):
             return None
         if self._last_obs is not None and "screenshot" in self._last_obs:
             return np.asarray(self._last_obs["screenshot"])
-        obs = await capture(
-            self._episode.state.page,
-            self._episode.cdp,
-            self._episode.state.frame_ids,
-            self.obs_config,
-            frozenset({"screenshot"}),
+        obs = await self._episode.capture_settled(
+            self.obs_config, frozenset({"screenshot"}), settle_ms=self.settle_ms
         )
         return fit_screenshot(obs["screenshot"], self.task.viewport)
 

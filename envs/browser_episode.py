@@ -23,12 +23,16 @@ from palaestra.envs.actions.executor import ActionState
 from palaestra.envs.actions.upload import intercept_file_choosers
 from palaestra.envs.episode_downloads import EpisodeDownloads
 from palaestra.envs.navigation import NavigationWatch
-from palaestra.envs.observation import ObsConfig, capture
+from palaestra.envs.observation import ObsConfig, ScreenshotLost, capture
 from palaestra.envs.page_events import PageEvents
+from palaestra.errors import PageHungError
 
 #: A step's settling gives up (and the page is observed as it is) after this many ``settle_ms``:
 #: the same bound as the wait for a navigation in flight.
 SETTLE_DEADLINE = 10
+#: Captures of a page that navigated under each of them before the observation gives up (a page
+#: that navigates by itself again and again, as a zero-delay refresh does): the page hangs.
+CAPTURE_ATTEMPTS = 3
 
 
 @dataclass
@@ -107,6 +111,35 @@ class BrowserEpisode:
             if time.monotonic() >= deadline:
                 return False
 
+    async def capture_settled(
+        self, config: ObsConfig, parts: frozenset[str], *, settle_ms: float, marked: bool = False
+    ) -> dict[str, Any]:
+        """``capture`` of the active page, taken again on the next page when the page navigated.
+
+        A page that navigates by itself (a timer, a redirect after a save) can do so between the
+        step's settling and its observation: a navigation in flight is waited for first (the page it
+        replaces would be observed), and one sent during the capture, which Chromium may leave
+        unanswered or fail (`ScreenshotLost`, or Playwright's error), is settled and captured again.
+        """
+        page, navigations = self.state.page, self.navigations
+        for attempt in range(1, CAPTURE_ATTEMPTS + 1):
+            if navigations is not None and navigations.navigating:
+                marked = await self._settle_active(settle_ms)
+            try:
+                cdp = await self._session(page)
+                return await capture(page, cdp, self.state.frame_ids, config, parts, marked, navigations)
+            except ScreenshotLost as exc:
+                if attempt == CAPTURE_ATTEMPTS:
+                    raise PageHungError(
+                        f"The page started a new navigation during each of {attempt} observations "
+                        "(it keeps reloading or redirecting by itself)."
+                    ) from exc
+            except PlaywrightError:
+                if attempt == CAPTURE_ATTEMPTS or not self.browser_alive():
+                    raise
+            marked = await self._settle_active(settle_ms)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
     async def _session(self, page: Page) -> CDPSession:
         """The page's CDP session: a tab opened during the episode gets one for the rest of it."""
         cdp = self.cdp_sessions.get(page)
@@ -114,20 +147,21 @@ class BrowserEpisode:
             cdp = self.cdp_sessions[page] = await self.context.new_cdp_session(page)
         return cdp
 
-    async def read(self, config: ObsConfig, parts: frozenset[str], marked: bool = False) -> dict[str, Any]:
+    async def read(
+        self, config: ObsConfig, parts: frozenset[str], *, settle_ms: float, marked: bool = False
+    ) -> dict[str, Any]:
         """The active page's captured ``parts``, its URL and the open tabs (titles and URLs)."""
         state = self.state
         page = state.page
-        pages = state.context.pages
-        cdp = await self._session(page)
-        others = [p for p in pages if p is not page]
+        others = [p for p in state.context.pages if p is not page]
         captured, *other_titles = await asyncio.gather(
-            capture(page, cdp, state.frame_ids, config, parts, marked=marked),
+            self.capture_settled(config, parts, settle_ms=settle_ms, marked=marked),
             *(p.title() for p in others),
             return_exceptions=True,
         )
         if isinstance(captured, BaseException):
             raise captured
+        pages = state.context.pages  # as they are now: the capture may have waited for the page
         state.observed_page, state.observed_url = page, page.url
         titles = dict(zip(others, other_titles, strict=True))
         titles[page] = captured.pop("title", None)

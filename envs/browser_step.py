@@ -227,7 +227,11 @@ class BrowserSteps(BrowserTeardown):
         if self._episode is None:  # aclose() ran while the step settled the page
             raise EnvStateError(CLOSED_DURING_STEP)
         values: dict[str, Any] = {"goal": self._goal, "last_action": last_action, "last_action_error": error}
-        values.update(await self._episode.read(self.obs_config, self.layout.parts, marked=marked))
+        values.update(
+            await self._episode.read(
+                self.obs_config, self.layout.parts, settle_ms=self.settle_ms, marked=marked
+            )
+        )
         # What the page did besides its DOM (dialogs, tabs, downloads), and a stuck frame, observed
         # without it: said after the action's own error.
         notes = [self._episode.events.take_notes(), self._episode.state.frame_ids.unanswered_note()]

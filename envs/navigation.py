@@ -43,6 +43,9 @@ class NavigationWatch:
         self._requests: dict[Request, float] = {}
         self._step_started = False
         self._changed = asyncio.Event()
+        #: Main-frame navigation requests sent in the episode so far (`navigation_started_since`).
+        self._navigations_started = 0
+        self._navigation_started = asyncio.Event()
         self._checks: set[asyncio.Future[None]] = set()
         context.on("request", self._started)
         context.on("requestfinished", self._finished)
@@ -63,6 +66,8 @@ class NavigationWatch:
         with contextlib.suppress(PlaywrightError):
             if request.is_navigation_request() and request.frame.parent_frame is None:
                 self._pending.add(request)
+                self._navigations_started += 1
+                self._navigation_started.set()
             elif self._step_started and request.resource_type in SCRIPT_REQUESTS + DRAWING_REQUESTS:
                 self._requests[request] = time.monotonic()
 
@@ -96,6 +101,22 @@ class NavigationWatch:
             self._pending.discard(request)
             self._requests.pop(request, None)
             self._changed.set()
+
+    @property
+    def navigating(self) -> bool:
+        """Whether a main-frame navigation is in flight: its page is about to be replaced."""
+        return bool(self._pending)
+
+    @property
+    def navigations_started(self) -> int:
+        """How many main-frame navigation requests (redirects included) were sent so far."""
+        return self._navigations_started
+
+    async def navigation_started_since(self, count: int) -> None:
+        """Return once more than ``count`` main-frame navigation requests were sent."""
+        while self._navigations_started <= count:
+            self._navigation_started.clear()
+            await self._navigation_started.wait()
 
     @property
     def pending(self) -> bool:

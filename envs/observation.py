@@ -29,6 +29,7 @@ from palaestra.envs.cdp_calls import send_plain
 from palaestra.envs.closed_shadow import ClosedShadows, unmarked_in_closed_roots
 from palaestra.envs.elements import build_elements, offscreen
 from palaestra.envs.frame_parts import FramePart
+from palaestra.envs.navigation import NavigationWatch
 from palaestra.envs.obs import JPEG_QUALITY, ObsConfig
 from palaestra.envs.occlusion import OCCLUSION_STYLES
 from palaestra.envs.oopif import FrameSessions, frame_ax_nodes
@@ -60,7 +61,25 @@ MAX_CLOSED_ROUNDS = 3
 #: frame on a machine under heavy load must not lose its ids; a stuck one costs it once per step.
 FRAME_ANSWER_S = 5.0
 
-__all__ = ["ID_ATTR", "FrameIds", "ObsConfig", "capture", "decode_image"]  # ObsConfig: from .obs
+__all__ = [
+    "ID_ATTR",
+    "FrameIds",
+    "ObsConfig",
+    "ScreenshotLost",
+    "capture",
+    "decode_image",
+]  # ObsConfig: from .obs
+
+
+class ScreenshotLost(Exception):
+    """The page started navigating while its screenshot was taken, and the capture was abandoned.
+
+    Chromium (156) answers a ``Page.captureScreenshot`` sent as a navigation replaces the document
+    with an error ("Not attached to an active page", "Unable to capture screenshot") or, about half
+    the time, never: a page that navigates by itself (a timer, a redirect after a save) just as the
+    step observes it held the step until ``step_timeout`` ended the episode. The caller settles the
+    new page and captures again (`BrowserEpisode.capture_settled`).
+    """
 
 
 class FrameIds:
@@ -165,13 +184,15 @@ async def capture(
     config: ObsConfig,
     parts: frozenset[str],
     marked: bool = False,
+    navigations: NavigationWatch | None = None,
 ) -> dict[str, Any]:
     """Compute the observation ``parts`` of ``page`` (see `palaestra.envs.obs`), formatted by ``config``.
 
     Only the DOM snapshot must wait for the id marking (skipped when the caller just ``marked``
     the page); the AXTree (joined to the snapshot by backend node ids) and the screenshot are
     requested at the same time. The result also holds the page's ``title`` when a snapshot was
-    taken (saving a round trip).
+    taken (saving a round trip). With ``navigations``, a main-frame navigation sent while the
+    screenshot is taken raises ``ScreenshotLost``.
     """
     # BrowserGym's page objects go with a full observation (``web``), not with a render's pixels.
     browsergym = config.browsergym and "web" in parts
@@ -196,7 +217,7 @@ async def capture(
     calls: list[Any] = [
         marked_snapshot() if want_tree else _no_tree(),
         _ax_trees(cdp, single_frame=len(page.frames) == 1) if want_tree else _none(),
-        cdp.send("Page.captureScreenshot", screenshot_params(config)) if want_pixels else _none(),
+        _screenshot(cdp, config, navigations) if want_pixels else _none(),
     ]
     (snapshot, frame_parts), ax_nodes, shot = await asyncio.gather(*calls)
     obs: dict[str, Any] = {}
@@ -241,6 +262,24 @@ def screenshot_params(config: ObsConfig) -> dict[str, Any]:
     if config.screenshot_format == "jpeg":
         params["quality"] = JPEG_QUALITY
     return params
+
+
+async def _screenshot(cdp: CDPSession, config: ObsConfig, navigations: NavigationWatch | None) -> Any:
+    """The page's pixels, or ``ScreenshotLost`` if a navigation is sent before they come."""
+    shooting = asyncio.ensure_future(cdp.send("Page.captureScreenshot", screenshot_params(config)))
+    if navigations is None:
+        return await shooting
+    moved = asyncio.ensure_future(navigations.navigation_started_since(navigations.navigations_started))
+    try:
+        await asyncio.wait((shooting, moved), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        moved.cancel()
+        lost = not shooting.done()
+        if lost:  # the navigation came first (or the whole capture was cancelled)
+            shooting.cancel()
+    if lost:
+        raise ScreenshotLost("the page started navigating while its screenshot was taken")
+    return shooting.result()
 
 
 async def _none() -> None:
