@@ -26,12 +26,13 @@ class BrowserJudging(BrowserSteps):
         """Judge the episode without an answer, as WebArena's harness does, if its task asks for that
         (``Task.judge_at_step_limit``): no action runs, the task's ``evaluate`` gets ``reason``."""
         self._bind_loop()
-        if not self.task.judge_at_step_limit or self._episode is None or self._done:
-            return None
-        self._episode.early_stop = reason
-        result = await self._guarded(self._episode, "", early_stop=reason)
-        self._done = True  # judged: a later step runs no action (the environment server may get one)
-        return result
+        async with self._calls.claim("early_stop"):  # judged during a step, it was judged twice
+            if not self.task.judge_at_step_limit or self._episode is None or self._done:
+                return None
+            self._episode.early_stop = reason
+            result = await self._guarded(self._episode, "", early_stop=reason)
+            self._done = True  # judged: a later step runs no action (the environment server may get one)
+            return result
 
     async def aevidence(self) -> Evidence | None:
         """The task's evidence of the episode that just ended, read from its page and context

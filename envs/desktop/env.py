@@ -38,6 +38,7 @@ from palaestra.envs.desktop.session_limits import DEFAULT_PIDS_LIMIT, check_isol
 from palaestra.envs.desktop.step_actions import LoweredStep, lower_step
 from palaestra.envs.desktop.tree import DesktopTree, ElementIds, build_tree
 from palaestra.envs.obs import ObsConfig, Observation, ObservationLayout
+from palaestra.envs.one_call import OneCall
 from palaestra.envs.spaces import Unicode
 from palaestra.errors import DesktopUnavailableError, EnvStateError, check_choice
 from palaestra.tasks.desktop.base import DesktopTask
@@ -110,6 +111,7 @@ class DesktopEnv(DesktopJudging):
         self._last_obs: Observation | None = None
         self._apps: list[dict[str, Any]] = []
         self._done = True
+        self._calls = OneCall()
         self.timings: dict[str, float] = {}
         #: Which observation keys this environment fills, from the one declaration in `envs.obs`.
         parts = [p for p in self.obs_config.parts() if p != "dom"]  # a desktop has no DOM
@@ -146,6 +148,13 @@ class DesktopEnv(DesktopJudging):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Observation, dict[str, Any]]:
         self._bind_loop()
+        # Two resets at once, or one during a step, raced over the one session: refused (`one_call`).
+        async with self._calls.claim("reset"):
+            return await self._areset_alone(seed, options)
+
+    async def _areset_alone(
+        self, seed: int | None, options: dict[str, Any] | None
+    ) -> tuple[Observation, dict[str, Any]]:
         self.seed_rng(seed, options)
         self._closed = False
         episode_seed = int(seed) if seed is not None else int(self.np_random.integers(0, 2**31 - 1))
@@ -206,7 +215,8 @@ class DesktopEnv(DesktopJudging):
             raise EnvStateError("step() without an episode (before reset() or after close()): call reset().")
         if not isinstance(action, str):
             raise TypeError(f"Actions are strings such as \"click('12')\", got {type(action).__name__}.")
-        return await self._limited(self._step(action), action)
+        async with self._calls.claim("step"):  # two steps at once both acted and were both judged
+            return await self._limited(self._step(action), action)
 
     async def _step(self, text: str) -> StepResult:
         client = await self._session()

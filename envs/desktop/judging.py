@@ -27,6 +27,7 @@ from palaestra.envs.desktop.episode_requests import (
 )
 from palaestra.envs.desktop.tree import DesktopTree
 from palaestra.envs.obs import Observation
+from palaestra.envs.one_call import OneCall
 from palaestra.errors import TaskError
 from palaestra.tasks.base import TASK_FAILED_SHOWN, checked_verdict, task_code
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopTask, Judging
@@ -43,6 +44,8 @@ class DesktopJudging(PalaestraEnv):
 
     task: DesktopTask
     step_timeout: float
+    #: One reset, step or judging at a time (`palaestra.envs.one_call`).
+    _calls: OneCall
     _client: SessionClient | None
     _home: Path | None
     _tree: DesktopTree
@@ -113,11 +116,12 @@ class DesktopJudging(PalaestraEnv):
         end (OSWorld judges every episode at its end); None for tasks judged after every step,
         whose last step gave their verdict."""
         self._bind_loop()
-        if self.task.judging is not Judging.AT_END or self._home is None or self._done:
-            return None
-        result = await self._guarded(self._unanswered(), "")
-        self._done = True
-        return self._with_resources(result)
+        async with self._calls.claim("early_stop"):  # judged during a step, it was judged twice
+            if self.task.judging is not Judging.AT_END or self._home is None or self._done:
+                return None
+            result = await self._guarded(self._unanswered(), "")
+            self._done = True
+            return self._with_resources(result)
 
     async def _unanswered(self) -> StepResult:
         client = await self._session()

@@ -5,6 +5,7 @@ after every step keeps its verdicts as they were."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 
@@ -14,6 +15,7 @@ import pytest
 from palaestra.envs import loop
 from palaestra.envs.desktop import DesktopEnv
 from palaestra.envs.desktop.episode_requests import run_judge_commands
+from palaestra.errors import EnvStateError
 from palaestra.tasks.base import TASK_FAILED_SHOWN, Evaluation
 from palaestra.tasks.desktop.base import DesktopOutcome, DesktopSetup, DesktopTask, Judging
 from palaestra.tasks.desktop.live_steps import LiveStep, Pause, RunCommand, WindowStep
@@ -167,3 +169,29 @@ def test_gym_make_max_episode_steps_judges_an_osworld_task_at_the_limit() -> Non
     saved = info["task_info"]["final_steps"][2]
     assert saved["do"] == "run" and saved["returncode"] == 0  # the postconfig's ctrl+s ran, judged after
     assert info["task_info"]["checks"][0]["func"] == "compare_text_file"
+
+
+def test_calls_at_the_same_time_are_refused(env: DesktopEnv) -> None:
+    """Two steps at once both acted on the one desktop, a reset during a step replaced the episode
+    under it, and the runner's judging during a step judged the episode twice: each later call is
+    now refused with ``EnvStateError`` naming the call still running (`one_call`)."""
+    env.reset(seed=0)
+
+    async def during_a_step() -> tuple[object, ...]:
+        step = asyncio.ensure_future(env.astep("wait(1)"))
+        await asyncio.sleep(0.2)
+        others = await asyncio.gather(
+            env.astep("wait(0.1)"),
+            env.areset(seed=1),
+            env.aearly_stop("Reach max steps 1"),
+            return_exceptions=True,
+        )
+        return (await step, *others)
+
+    step, second, reset, judged = loop.run_sync(during_a_step())
+    assert isinstance(second, EnvStateError) and "Another step() " in str(second), second
+    assert isinstance(reset, EnvStateError) and "reset() while a step()" in str(reset), reset
+    assert isinstance(judged, EnvStateError) and "aearly_stop() while a step()" in str(judged), judged
+    assert not isinstance(step, BaseException) and step[4]["error"] == {}, step
+    assert final_lines(env) == 0  # not judged: the episode goes on
+    assert env.step("done()")[1] == 1.0 and final_lines(env) == 1
