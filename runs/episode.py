@@ -31,6 +31,7 @@ from palaestra.agents.llm.retry_tally import RetryTally, tallying
 from palaestra.agents.llm.spend_tally import SpendTally, tallying_spend
 from palaestra.config import ConfigError
 from palaestra.envs.base import PalaestraEnv, make_env
+from palaestra.envs.desktop.tmp_namespace import hide_from_sessions
 from palaestra.envs.obs import VIEWS, ObsConfig, Observation
 from palaestra.errors import PalaestraError, TaskError
 from palaestra.redaction import SECRETS, redact_text, secret_values
@@ -61,6 +62,7 @@ class EpisodeWorker:
     def __init__(self, settings: RunSettings, run_dir: str, worker: str = "") -> None:
         self.settings = settings
         self.run_dir = Path(run_dir).resolve()  # artifact paths resolve, and are recorded relative to it
+        hide_from_sessions(self.run_dir)  # a desktop agent's terminal would read the other episodes'
         self.worker = worker or f"pid{os.getpid()}"
         self.loop = asyncio.new_event_loop()
         self.envs: OrderedDict[str, PalaestraEnv] = OrderedDict()

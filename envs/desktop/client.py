@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.envs.desktop.session_limits import DEFAULT_PIDS_LIMIT, asked_limits
+from palaestra.envs.desktop.tmp_namespace import OSWORLD_TASKS_ENV, PRIVATE_DIRS_ENV
 from palaestra.errors import DesktopUnavailableError
 
 SESSION_SCRIPT = Path(__file__).with_name("session.py")
@@ -179,8 +180,8 @@ class SessionClient:
         check_programs()
         limits = json.dumps(dict(self.limits, isolation=self.isolation))
         argv = [sys.executable, str(SESSION_SCRIPT), *map(str, self.size), desktop_user(), limits]
-        # PALAESTRA_OSWORLD_TASKS: the session hides that folder of task files (`tmp_namespace`).
-        passed = ("PATH", "LANG", "LC_ALL", "TMPDIR", "PALAESTRA_OSWORLD_TASKS")
+        # The session hides these folders: task files, a run's records (`tmp_namespace`).
+        passed = ("PATH", "LANG", "LC_ALL", "TMPDIR", OSWORLD_TASKS_ENV, PRIVATE_DIRS_ENV)
         env = {k: v for k, v in os.environ.items() if k in passed}
         self.proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, limit=2**20

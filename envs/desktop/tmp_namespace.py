@@ -34,7 +34,9 @@ OSWorld-format tasks and WebArena-style task data in Palaestra's checkout, and t
 ``PALAESTRA_OSWORLD_TASKS``. They hold the judges' expected values and gold files
 (``budget_expected.xlsx``), which an agent's terminal, run as the session's user, read like any
 world-readable file, and copied over its work. Nothing inside needs them: the environment sends a
-task's files in the ``episode`` request and judges on the host.
+task's files in the ``episode`` request and judges on the host. So is an evaluation's run folder
+(``PALAESTRA_PRIVATE_DIRS``, set by its workers): its records hold the other episodes' answers,
+verdicts and trajectories, a peek an OSWorld VM never had.
 
 Like ``net_namespace`` it calls libc through `ctypes` (Python 3.11 has no ``os.unshare``), and
 ``unshare`` changes the calling thread only: `isolate` runs before the session starts any thread.
@@ -65,6 +67,9 @@ TASK_DATA = ("tasks/desktop/osworld/data", "tasks/webarena/data")
 #: The folder (or OSWorld task list) of the OSWorld suite's task files
 #: (``palaestra.tasks.desktop.osworld.FOLDER_ENV``), hidden inside too.
 OSWORLD_TASKS_ENV = "PALAESTRA_OSWORLD_TASKS"
+#: More folders to hide inside, separated by ``os.pathsep``: an evaluation's worker adds its run
+#: folder (`hide_from_sessions`), whose records hold other episodes' answers and verdicts.
+PRIVATE_DIRS_ENV = "PALAESTRA_PRIVATE_DIRS"
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
@@ -139,18 +144,30 @@ def code_roots(folders: tuple[Path, ...] = PRIVATE_FOLDERS) -> list[Path]:
 
 
 def answer_folders(base: Path) -> list[Path]:
-    """The folders of task files to hide inside the session: `TASK_DATA` in this checkout, and the
-    folder ``$PALAESTRA_OSWORLD_TASKS`` names (a task list's folder, for a file). Not one that holds
-    the code the session runs or its own folder ``base`` (a task folder set to a home folder)."""
+    """The folders of task files to hide inside the session: `TASK_DATA` in this checkout, the
+    folder ``$PALAESTRA_OSWORLD_TASKS`` names (a task list's folder, for a file) and those
+    ``$PALAESTRA_PRIVATE_DIRS`` names. Not one that holds the code the session runs or its own
+    folder ``base`` (a task folder set to a home folder)."""
     checkout = Path(__file__).resolve().parents[2]
     folders = [checkout / name for name in TASK_DATA]
     chosen = os.environ.get(OSWORLD_TASKS_ENV, "").strip()
     if chosen:
         named = Path(chosen).expanduser()
         folders.append(named if named.is_dir() else named.parent)
+    folders += [
+        Path(p).expanduser() for p in os.environ.get(PRIVATE_DIRS_ENV, "").split(os.pathsep) if p.strip()
+    ]
     needed = [checkout, base, *(Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix))]
     found = {f.resolve() for f in folders if f.is_dir()}
     return sorted(f for f in found if not any(n.is_relative_to(f) for n in needed))
+
+
+def hide_from_sessions(folder: Path) -> None:
+    """Hide ``folder`` inside the desktop sessions this process starts from now on (their
+    agents' terminals would read it): added to ``PRIVATE_DIRS_ENV``, which they inherit."""
+    named = [p for p in os.environ.get(PRIVATE_DIRS_ENV, "").split(os.pathsep) if p]
+    if str(folder) not in named:
+        os.environ[PRIVATE_DIRS_ENV] = os.pathsep.join([*named, str(folder)])
 
 
 def isolate(base: Path, display: str) -> PrivateTmp:

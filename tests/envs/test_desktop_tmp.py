@@ -20,6 +20,8 @@ import Xlib.X
 
 from palaestra.envs.desktop import tmp_namespace
 from palaestra.envs.desktop.client import SessionClient, shared_note
+from palaestra.runs.episode import EpisodeWorker
+from palaestra.runs.spec import RunSettings
 
 from .test_desktop_isolation import Sessions
 
@@ -211,15 +213,23 @@ def test_the_task_files_and_their_gold_files_are_hidden_from_the_session(
 ) -> None:
     """An agent's terminal runs as the session's user, which read the bundled task files (their
     expected values: multiply.json's '444') and gold files (budget_expected.xlsx) in the checkout,
-    and a task folder of the user's; now these folders are empty inside, on the host as before."""
+    a task folder of the user's, and the evaluation's run folder (the other episodes' answers and
+    verdicts); now these folders are empty inside, on the host as before."""
     # World-readable and outside the private folders (a /tmp one is hidden anyway, root's HOME is 0700).
     mine = Path("/srv") / f"palaestra-test-tasks-{uuid.uuid4().hex[:8]}"
+    run = mine.with_name(mine.name.replace("tasks", "run"))
     mine.mkdir(mode=0o755)
+    run.mkdir(mode=0o755)
     sessions = Sessions()
     try:
         (mine / "answer.json").write_text('{"expected": "wrenfold-7731"}')
         (mine / "answer.json").chmod(0o644)
+        (run / "results.jsonl").write_text('{"answer": "wrenfold-7731", "success": true}')
+        (run / "results.jsonl").chmod(0o644)
         monkeypatch.setenv("PALAESTRA_OSWORLD_TASKS", str(mine))
+        monkeypatch.setenv(tmp_namespace.PRIVATE_DIRS_ENV, "")  # restored after; the worker adds to it
+        EpisodeWorker(RunSettings(out=str(run)), str(run)).close()
+        assert os.environ[tmp_namespace.PRIVATE_DIRS_ENV] == str(run)
         checkout = Path(tmp_namespace.__file__).resolve().parents[2]
         bundled = checkout / "tasks" / "desktop" / "osworld" / "data"
         assert (bundled / "multiply.json").is_file() and (
@@ -231,6 +241,7 @@ def test_the_task_files_and_their_gold_files_are_hidden_from_the_session(
             bundled / "multiply.json",
             bundled / "files" / "budget_expected.xlsx",
             mine / "answer.json",
+            run / "results.jsonl",
         ):
             said = sessions.command(client, "cat", str(path))
             assert said["returncode"] != 0 and said["stdout"] == "", (path, said)
@@ -245,3 +256,4 @@ def test_the_task_files_and_their_gold_files_are_hidden_from_the_session(
         sessions.close()
         assert (mine / "answer.json").read_text() == '{"expected": "wrenfold-7731"}'  # the host's, as it was
         shutil.rmtree(mine)
+        shutil.rmtree(run)
