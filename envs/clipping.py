@@ -36,18 +36,26 @@ VIEWPORT_TAGS = frozenset({"html", "body"})
 DOCUMENT, TEXT = 9, 3
 
 
+#: Per node: its view (its clip cut to the viewport), the clips on its flow content, on its
+#: absolutely positioned and on its fixed descendants, and whether its view is its content's.
+State = tuple[Rect, Rect, Rect, Rect, bool]
+
+
 class Clipping:
-    """Per node, the rectangle its clipping ancestors leave of the page, computed on first use."""
+    """Per node, the rectangle its clipping ancestors leave of the viewport.
+
+    One pass over the nodes, parents first (a frame's document comes after its ``<iframe>``). Most
+    nodes neither clip nor escape a clip: they share their parent's state (the same tuple), so a
+    large page costs little more than a lookup per node."""
 
     def __init__(self, dom: Snapshot, viewport: tuple[int, int]) -> None:
         self.dom = dom
         self.viewport: Rect = (0.0, 0.0, float(viewport[0]), float(viewport[1]))
-        # Per node: the clip on its own box, on its flow content, on its absolutely positioned and
-        # on its fixed descendants.
-        self._own: dict[int, Rect] = {}
-        self._content: dict[int, Rect] = {}
-        self._absolute: dict[int, Rect] = {}
-        self._fixed: dict[int, Rect] = {}
+        self._states = self._fill()
+
+    def view(self, i: int) -> Rect:
+        """What node ``i``'s clipping ancestors (and its own clip-path) leave of the viewport."""
+        return self._states[i][0]
 
     def visible_rect(self, i: int) -> Rect | None:
         """The part of node ``i``'s box that its clips and the viewport leave, or None if nothing."""
@@ -55,54 +63,61 @@ class Clipping:
         if box is None:
             return None
         x, y, w, h = box
-        rect = cut(cut((x, y, x + w, y + h), self.clip(i)), self.viewport)
+        rect = cut((x, y, x + w, y + h), self._states[i][0])
         return rect if rect[2] > rect[0] and rect[3] > rect[1] else None
 
-    def clip(self, i: int) -> Rect:
-        """What node ``i``'s clipping ancestors (and its own clip-path) leave of the page."""
-        own = self._own.get(i)
-        if own is None:
-            chain, parent = [], self.dom.parent
-            while i >= 0 and i not in self._own:
-                chain.append(i)
-                i = parent[i]
-            for node in reversed(chain):
-                self._fill(node)
-            own = self._own[chain[0]]
-        return own
+    def _fill(self) -> list[State]:
+        dom, viewport = self.dom, self.viewport
+        parents, kinds, all_styles = dom.parent, dom.node_type, dom.styles
+        root: State = (viewport, EVERYWHERE, EVERYWHERE, EVERYWHERE, True)
+        states: list[State] = []
+        inherited: dict[int, State] = {}  # per node, the state its plain children share
+        for i, parent in enumerate(parents):
+            if parent < 0:
+                states.append(root)
+                continue
+            kind = kinds[i]
+            if kind == DOCUMENT:  # a frame's document: cut to its <iframe>, its positioning root
+                x, y, w, h = dom.bounds.get(parent, (0.0, 0.0, 0.0, 0.0))
+                content = cut(states[parent][1], (x, y, x + w, y + h))
+                states.append((cut(content, viewport), content, content, content, True))
+                continue
+            up = states[parent]
+            styles = all_styles.get(i) if kind == 1 else None
+            if styles is not None and len(styles) > POSITION:
+                position, overflow = styles[POSITION], styles[OVERFLOW]
+                if overflow != "visible" or position not in ("static", "relative", "sticky"):
+                    states.append(self._own_state(i, up, styles))
+                    continue
+                if len(styles) > TRANSFORM:  # set-of-marks' styles: clip-path, transforms
+                    states.append(self._own_state(i, up, styles))
+                    continue
+                if position != "static":  # positioned: the containing block of absolute ones
+                    plain = up if up[4] else inherited.get(parent) or self._plain(up, parent, inherited)
+                    states.append((plain[0], plain[1], plain[1], plain[3], True))
+                    continue
+            # Text, a shadow root, a box in its parent's flow that clips nothing: its parent's.
+            states.append(up if up[4] else inherited.get(parent) or self._plain(up, parent, inherited))
+        return states
 
-    def _fill(self, i: int) -> None:
-        dom = self.dom
-        parent = dom.parent[i]
-        styles = dom.styles.get(i)
-        position = styles[POSITION] if styles and len(styles) > POSITION else "static"
-        kind = dom.node_type[i]
-        if parent < 0:
-            own = EVERYWHERE
-        elif kind == DOCUMENT:  # a frame's document: cut to its <iframe>
-            x, y, w, h = dom.bounds.get(parent, (0.0, 0.0, 0.0, 0.0))
-            own = cut(self._content[parent], (x, y, x + w, y + h))
-        elif kind == TEXT or position in ("static", "relative", "sticky", ""):
-            own = self._content[parent]
-        elif position == "fixed":
-            own = self._fixed[parent]
-        else:
-            own = self._absolute[parent]
-        if styles is None or len(styles) <= OVERFLOW or kind != 1:  # no box, or text: nothing of its own
-            self._own[i] = self._content[i] = own
-            self._absolute[i] = self._absolute[parent] if parent >= 0 and kind != DOCUMENT else own
-            self._fixed[i] = self._fixed[parent] if parent >= 0 and kind != DOCUMENT else own
-            return
+    def _plain(self, up: State, parent: int, inherited: dict[int, State]) -> State:
+        content = up[1]
+        state = inherited[parent] = (cut(content, self.viewport), content, up[2], up[3], True)
+        return state
+
+    def _own_state(self, i: int, up: State, styles: list[str]) -> State:
+        """The state of a node that clips, escapes its parent's clip, or has set-of-marks' styles."""
+        position, overflow = styles[POSITION], styles[OVERFLOW]
+        own = up[3] if position == "fixed" else up[2] if position == "absolute" else up[1]
         shape, transformed = EVERYWHERE, False
-        x, y, w, h = dom.bounds[i]
-        if len(styles) > TRANSFORM:  # set-of-marks' styles
+        x, y, w, h = self.dom.bounds[i]
+        if len(styles) > TRANSFORM:
             if styles[CLIP_PATH] != "none" or styles[CLIP] != "auto":
                 shape = clip_rect(styles[CLIP_PATH], styles[CLIP], position, (x, y, x + w, y + h)) or shape
                 own = cut(own, shape)
             transformed = any(value != "none" for value in styles[TRANSFORMS])
         content = own
-        overflow = styles[OVERFLOW]
-        if overflow != "visible" and dom.tag[i] not in VIEWPORT_TAGS:
+        if overflow != "visible" and self.dom.tag[i] not in VIEWPORT_TAGS:
             # The shorthand's computed value: one keyword for both axes, or "x y".
             overflow_x, _, overflow_y = overflow.partition(" ")
             if overflow_x != "visible":
@@ -110,12 +125,11 @@ class Clipping:
             if (overflow_y or overflow_x) != "visible":
                 content = cut(content, (-math.inf, y, math.inf, y + h))
         positioned = transformed or position not in ("static", "")
-        self._own[i], self._content[i] = own, content
-        self._absolute[i] = content if positioned else self._absolute[parent]
-        self._fixed[i] = content if transformed else self._fixed[parent]
+        absolute = content if positioned else up[2]
+        fixed = content if transformed else up[3]
         if shape is not EVERYWHERE:  # a clip-path cuts fixed and absolute descendants too
-            self._absolute[i] = cut(self._absolute[i], shape)
-            self._fixed[i] = cut(self._fixed[i], shape)
+            absolute, fixed = cut(absolute, shape), cut(fixed, shape)
+        return (cut(own, self.viewport), content, absolute, fixed, own is content)
 
 
 def cut(a: Rect, b: Rect) -> Rect:

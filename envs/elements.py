@@ -57,7 +57,12 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
         tag = dom.tag[i]
         box = dom.bounds.get(i, (0.0, 0.0, 0.0, 0.0))
         visible = dom.is_visible(i)
-        in_viewport = visible and clipping.visible_rect(i) is not None
+        view = clipping.view(i)  # what its clipping boxes, its frame and the viewport leave
+        in_viewport = (  # some area of it left (a clip-path may leave a view of no area)
+            visible
+            and max(box[0], view[0]) < min(box[0] + box[2], view[2])
+            and max(box[1], view[1]) < min(box[1] + box[3], view[3])
+        )
         editable = bool(props.get("editable")) or (
             (tag == "input" and attrs.get("type", "").lower() in EDITABLE_INPUT_TYPES) or tag == "textarea"
         )

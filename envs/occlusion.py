@@ -127,7 +127,7 @@ class Occlusion:
         x, y, w, h = box
         # A modal dialog's ::backdrop, not in the snapshot, takes the clicks all around it.
         rect = EVERYWHERE if n in self.modal else (x, y, x + w, y + h)
-        rect = cut(cut(rect, self.clipping.clip(n)), self.viewport)
+        rect = cut(rect, self.clipping.view(n))
         return rect if rect[2] > rect[0] and rect[3] > rect[1] else None
 
     def _takes_clicks(self, n: int) -> bool:
