@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from typing import Any
 
 from palaestra.envs.axtree import AXTree
+from palaestra.envs.clipping import Clipping
 from palaestra.envs.snapshot import ID_ATTR, Snapshot
 
 DOCUMENT = 9
-Rect = tuple[float, float, float, float]  # left, top, right, bottom
 EDITABLE_INPUT_TYPES = {
     "", "text", "password", "email", "search", "tel", "url", "number", "date", "time", "datetime-local",
     "month", "week",
@@ -46,7 +45,7 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
     """One record per element with an id. An inert element (an ``inert`` subtree, or outside the
     open modal dialog) is not ``clickable``: the page lets no click, focus or typing reach it, and
     the accessibility tree leaves it out."""
-    views = FrameViews(dom, viewport)
+    clipping = Clipping(dom, viewport)
     elements: list[Element] = []
     blocked = _blocked_documents(dom, ax.modal_dialogs(dom))
     for i, attrs in enumerate(dom.attrs):
@@ -58,13 +57,11 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
         tag = dom.tag[i]
         box = dom.bounds.get(i, (0.0, 0.0, 0.0, 0.0))
         visible = dom.is_visible(i)
-        left, top, right, bottom = views.of(i)
-        in_viewport = (
+        view = clipping.view(i)  # what its clipping boxes, its frame and the viewport leave
+        in_viewport = (  # some area of it left (a clip-path may leave a view of no area)
             visible
-            and box[0] < right
-            and box[1] < bottom
-            and box[0] + box[2] > left
-            and box[1] + box[3] > top
+            and max(box[0], view[0]) < min(box[0] + box[2], view[2])
+            and max(box[1], view[1]) < min(box[1] + box[3], view[3])
         )
         editable = bool(props.get("editable")) or (
             (tag == "input" and attrs.get("type", "").lower() in EDITABLE_INPUT_TYPES) or tag == "textarea"
@@ -115,39 +112,10 @@ def build_elements(dom: Snapshot, ax: AXTree, viewport: tuple[int, int]) -> list
     return elements
 
 
-class FrameViews:
-    """The part of the viewport each document of a snapshot shows: the viewport for the page's own,
-    cut to its ``<iframe>``'s box (and that frame's view) for a frame's. An element is in view when
-    its box meets its document's view: an element scrolled out of its frame is not, though its box
-    may lie inside the page's viewport. (A scrolling ``<div>``'s clipping is not read: that needs
-    the computed ``overflow`` of every node, about a tenth more snapshot time on a large page.)"""
-
-    def __init__(self, dom: Snapshot, viewport: tuple[int, int]) -> None:
-        self.dom = dom
-        self._views: dict[int, Rect] = {}
-        self._viewport: Rect = (0.0, 0.0, float(viewport[0]), float(viewport[1]))
-
-    def of(self, i: int) -> Rect:
-        """The view (left, top, right, bottom) of the document node ``i`` is in."""
-        roots = self.dom.doc_roots
-        return self._view(roots[bisect.bisect_right(roots, i) - 1]) if roots else self._viewport
-
-    def _view(self, root: int) -> Rect:
-        view = self._views.get(root)
-        if view is None:
-            owner = self.dom.parent[root]
-            view = self._viewport
-            if owner >= 0:  # a frame's document, hung under its <iframe>
-                x, y, w, h = self.dom.bounds.get(owner, (0.0, 0.0, 0.0, 0.0))
-                outer = self.of(owner)
-                view = (max(outer[0], x), max(outer[1], y), min(outer[2], x + w), min(outer[3], y + h))
-            self._views[root] = view
-        return view
-
-
 def offscreen(elements: list[Element]) -> frozenset[str]:
     """The ids of the elements laid out and shown, but out of view: scrolled off the page's
-    viewport or out of their frame's (the accessibility tree's ``offscreen``)."""
+    viewport, out of their frame's or out of a scrolling box's, or clipped away by a box (the
+    accessibility tree's ``offscreen``; see `palaestra.envs.clipping`)."""
     return frozenset(e.id for e in elements if e.visible and not e.in_viewport)
 
 

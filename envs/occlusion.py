@@ -19,14 +19,12 @@ A box covers only where it can take a click: one with ``visibility: hidden``, ``
 none`` or ``opacity: 0`` (its own or an ancestor's; an invisible file input over its styled button
 is what the click should reach) covers nothing, and neither does the part of a box its
 overflow-clipping ancestors cut off (a closed dropdown folded to ``max-height: 0``, the slides of a
-carousel). Boxes without a background still take clicks, so they cover. The clipping follows CSS's
-containing blocks: an absolutely positioned box escapes the clipping of ancestors up to its
-positioned one, a fixed one all of its document's; ``<html>`` and ``<body>`` pass their overflow to
-the viewport. A box with a ``transform``, or with any of the individual ``translate``, ``rotate``
-and ``scale`` properties, is the containing block of its absolutely positioned and fixed
-descendants: they do not escape what clips it. The snapshot's boxes are already where all four
-paint them (their bounding boxes: a box scaled to nothing has no size, so is not visible), so
-nothing else about transforms needs reading.
+carousel). Boxes without a background still take clicks, so they cover. The clipping
+(`palaestra.envs.clipping`) follows CSS's containing blocks. A box with a ``transform``, or with any
+of the individual ``translate``, ``rotate`` and ``scale`` properties, is the containing block of its
+absolutely positioned and fixed descendants: they do not escape what clips it. The snapshot's boxes
+are already where all four paint them (their bounding boxes: a box scaled to nothing has no size,
+so is not visible), so nothing else about transforms needs reading.
 ``clip-path`` and ``clip`` cut a box and all its descendants, fixed ones too, to the rectangle
 `palaestra.envs.clip_shapes` reads from them (a skip link clipped to nothing has no visible part).
 Not read, each a computed style on every node for a rarer case: ``filter`` and ``contain``
@@ -47,24 +45,13 @@ from collections.abc import Collection, Iterable
 
 import numpy as np
 
-from palaestra.envs.clip_shapes import clip_rect
-from palaestra.envs.snapshot import BASE_STYLES, Snapshot
+from palaestra.envs.clipping import EXTRA_STYLES, POINTER_EVENTS, TRANSFORM, Clipping, Rect, cut
+from palaestra.envs.snapshot import OPACITY, Snapshot
 
 #: The computed styles occlusion reads, asked for after `BASE_STYLES` when set-of-marks is on.
-#: The transform properties come in the order CSS applies them: translate, rotate, scale, transform.
-OCCLUSION_STYLES = [
-    "pointer-events", "position", "overflow-x", "overflow-y", "clip-path", "clip",
-    "translate", "rotate", "scale", "transform",
-]  # fmt: skip
-POINTER_EVENTS, POSITION, OVERFLOW_X, OVERFLOW_Y, CLIP_PATH, CLIP, TRANSLATE, ROTATE, SCALE, TRANSFORM = (
-    range(len(BASE_STYLES), len(BASE_STYLES) + len(OCCLUSION_STYLES))
-)
-TRANSFORMS = slice(TRANSLATE, TRANSFORM + 1)
-LAST = TRANSFORM
-Rect = tuple[float, float, float, float]  # left, top, right, bottom
+OCCLUSION_STYLES = EXTRA_STYLES
+LAST = max(TRANSFORM, POINTER_EVENTS)
 EVERYWHERE: Rect = (-math.inf, -math.inf, math.inf, math.inf)
-#: Whose overflow applies to the viewport, not to their own box.
-VIEWPORT_TAGS = frozenset({"html", "body"})
 DOCUMENT, TEXT = 9, 3
 
 
@@ -75,13 +62,9 @@ class Occlusion:
         self.dom = dom
         self.modal = modal
         self.viewport: Rect = (0.0, 0.0, float(viewport[0]), float(viewport[1]))
-        # Per node, computed for it and its ancestors on first use: the clip on its own box, the
-        # clip on its flow content, on its absolutely positioned and fixed descendants, and
-        # whether it is transparent (opacity 0 itself or an ancestor).
-        self._own: dict[int, Rect] = {}
-        self._content: dict[int, Rect] = {}
-        self._absolute: dict[int, Rect] = {}
-        self._fixed: dict[int, Rect] = {}
+        self.clipping = Clipping(dom, viewport)
+        # Per node, computed for it and its ancestors on first use: whether it is transparent
+        # (opacity 0 itself or an ancestor).
         self._faded: dict[int, bool] = {}
         self._labels: dict[int, list[int]] | None = None
 
@@ -130,14 +113,8 @@ class Occlusion:
 
     def click_point(self, i: int) -> tuple[float, float] | None:
         """The centre of node ``i``'s visible part, or None when no part of it is visible."""
-        box = self.dom.bounds.get(i)
-        if box is None:
-            return None
-        x, y, w, h = box
-        rect = _cut(_cut((x, y, x + w, y + h), self._clip(i)), self.viewport)
-        if rect[2] <= rect[0] or rect[3] <= rect[1]:
-            return None
-        return (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
+        rect = self.clipping.visible_rect(i)
+        return None if rect is None else ((rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2)
 
     def _cover(self, n: int) -> Rect | None:
         """The part of node ``n``'s box that takes clicks, or None."""
@@ -150,7 +127,7 @@ class Occlusion:
         x, y, w, h = box
         # A modal dialog's ::backdrop, not in the snapshot, takes the clicks all around it.
         rect = EVERYWHERE if n in self.modal else (x, y, x + w, y + h)
-        rect = _cut(_cut(rect, self._clip(n)), self.viewport)
+        rect = cut(rect, self.clipping.view(n))
         return rect if rect[2] > rect[0] and rect[3] > rect[1] else None
 
     def _takes_clicks(self, n: int) -> bool:
@@ -187,67 +164,21 @@ class Occlusion:
     def _document(self, i: int) -> int:
         return bisect.bisect_right(self.dom.doc_roots, i)
 
-    def _clip(self, i: int) -> Rect:
-        self._resolve(i)
-        return self._own[i]
-
     def _transparent(self, i: int) -> bool:
-        self._resolve(i)
-        return self._faded[i]
-
-    def _resolve(self, i: int) -> None:
-        """Fill the per-node tables for ``i`` and its ancestors, parents first."""
-        chain = []
-        while i >= 0 and i not in self._own:
-            chain.append(i)
-            i = self.dom.parent[i]
-        for node in reversed(chain):
-            self._fill(node)
-
-    def _fill(self, i: int) -> None:
-        dom = self.dom
-        parent = dom.parent[i]
-        styles = dom.styles.get(i) or []
-        position = styles[POSITION] if len(styles) > POSITION else "static"
-        if parent < 0:
-            own = EVERYWHERE
-        elif dom.node_type[i] == DOCUMENT:  # a frame's document: clipped to its <iframe>
-            x, y, w, h = dom.bounds.get(parent, (0.0, 0.0, 0.0, 0.0))
-            own = _cut(self._content[parent], (x, y, x + w, y + h))
-        elif dom.node_type[i] == TEXT:
-            own = self._content[parent]
-        elif position == "fixed":
-            own = self._fixed[parent]
-        elif position == "absolute":
-            own = self._absolute[parent]
-        else:
-            own = self._content[parent]
-        shape, transformed = EVERYWHERE, False
-        box = dom.bounds.get(i) if len(styles) > LAST else None
-        if box is not None:
-            x, y, w, h = box
-            if styles[CLIP_PATH] != "none" or styles[CLIP] != "auto":
-                shape = clip_rect(styles[CLIP_PATH], styles[CLIP], position, (x, y, x + w, y + h)) or shape
-            transformed = any(value != "none" for value in styles[TRANSFORMS])
-        own = _cut(own, shape)
-        content = own
-        if box is not None and dom.tag[i] not in VIEWPORT_TAGS:
-            if styles[OVERFLOW_X] != "visible":
-                content = _cut(content, (x, -math.inf, x + w, math.inf))
-            if styles[OVERFLOW_Y] != "visible":
-                content = _cut(content, (-math.inf, y, math.inf, y + h))
-        # The containing blocks of positioned descendants: their clipping starts there.
-        root = dom.node_type[i] == DOCUMENT or parent < 0
-        positioned = root or transformed or position not in ("static", "")
-        self._own[i], self._content[i] = own, content
-        self._absolute[i] = content if positioned else _cut(self._absolute[parent], shape)
-        self._fixed[i] = content if root or transformed else _cut(self._fixed[parent], shape)
-        faded = len(styles) > 1 and dom.node_type[i] != TEXT and styles[1] == "0"
-        self._faded[i] = faded or (parent >= 0 and self._faded[parent])
-
-
-def _cut(a: Rect, b: Rect) -> Rect:
-    return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+        """Whether node ``i`` or an ancestor has opacity 0 (text has its parent's opacity)."""
+        faded = self._faded.get(i)
+        if faded is None:
+            chain, parent = [], self.dom.parent
+            while i >= 0 and i not in self._faded:
+                chain.append(i)
+                i = parent[i]
+            for node in reversed(chain):
+                styles = self.dom.styles.get(node) or []
+                own = len(styles) > OPACITY and self.dom.node_type[node] != TEXT and styles[OPACITY] == "0"
+                up = parent[node]
+                self._faded[node] = own or (up >= 0 and self._faded[up])
+            faded = self._faded[chain[0]]
+        return faded
 
 
 def _friend(n: int, ancestors: set[int], friends: set[int], parent: list[int]) -> bool:

@@ -16,7 +16,10 @@ from palaestra.envs.frame_parts import PART_SPAN, FramePart
 
 ID_ATTR = "data-pal-id"
 #: The computed styles every snapshot asks for, in this order (``styles[i][0]`` is visibility).
-BASE_STYLES = ["visibility", "opacity", "cursor"]
+#: ``overflow`` (the shorthand: one style, not two) and ``position`` say which boxes clip their
+#: descendants (`palaestra.envs.clipping`).
+BASE_STYLES = ["visibility", "opacity", "cursor", "overflow", "position"]
+VISIBILITY, OPACITY, CURSOR, OVERFLOW, POSITION = range(len(BASE_STYLES))
 #: Elements whose document may be out of process (an HTML ``<object>`` or ``<embed>`` is a frame).
 FRAME_TAGS = frozenset({"iframe", "frame", "object", "embed"})
 #: Elements never shown in the pruned DOM.

@@ -49,3 +49,43 @@ def test_offscreen_elements_are_marked_and_the_marks_follow_scrolling(make_env: 
         "deep": (False, True),
         "bottom": (True, False),
     }
+
+
+BOXES = (Path(__file__).parent / "pages" / "offscreen_boxes.html").as_uri()
+
+
+def _in_view(obs: dict[str, Any]) -> dict[str, bool]:
+    """Per button: in view, checked against its tree line (which says offscreen when not)."""
+    seen = _seen(obs)
+    assert all(in_view != offscreen for in_view, offscreen in seen.values()), seen
+    return {dom_id: in_view for dom_id, (in_view, _) in seen.items()}
+
+
+def test_elements_scrolled_or_clipped_out_of_a_box_are_offscreen(make_env: MakeEnv) -> None:
+    # Every button's box lies inside the viewport: the boxes around them decide.
+    env = make_env(PageTask(BOXES, "Find the buttons."), obs_config=ObsConfig(screenshot=False))
+    obs, _ = env.reset(seed=0)
+    assert _in_view(obs) == {
+        "first": True,
+        "last": False,  # below its scrolling list's 100 px
+        "inner-top": True,
+        "inner-deep": False,  # below its inner box, though inside the outer one
+        "outer-deep": False,
+        "slide-a": True,
+        "slide-b": False,  # a carousel's slides beside the one shown: overflow hidden
+        "slide-c": False,
+        "pinned": True,  # fixed: its containing block is the viewport, not the clipping box
+        "spill": True,  # overflow visible clips nothing
+        "above-frame": True,
+        "framed": False,  # in a frame scrolled out of its box
+    }
+    box = next(e["id"] for e in obs["elements"] if e["attributes"].get("id") == "list")
+    obs, *_ = env.step(f"scroll(0, 500, '{box}')")
+    assert obs["last_action_error"] == ""
+    seen = _in_view(obs)
+    assert (seen["first"], seen["last"]) == (False, True)
+    frame_box = next(e["parent"] for e in obs["elements"] if e["attributes"].get("id") == "above-frame")
+    obs, *_ = env.step(f"scroll(0, 500, '{frame_box}')")
+    assert obs["last_action_error"] == ""
+    seen = _in_view(obs)
+    assert (seen["above-frame"], seen["framed"]) == (False, True)

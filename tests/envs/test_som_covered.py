@@ -35,9 +35,16 @@ def marked(obs: dict[str, Any]) -> list[str]:
 
 
 def on_screen(obs: dict[str, Any], dom_id: str) -> bool:
-    """Whether the element is visible and in the viewport by its box alone (what marks went by)."""
+    """Whether the element is visible and its box alone meets the viewport (the screenshot's)."""
     element = next(e for e in obs["elements"] if e["attributes"].get("id") == dom_id)
-    return bool(element["visible"] and element["in_viewport"])
+    x, y, w, h = element["bbox"]
+    height, width = obs["screenshot"].shape[:2]
+    return bool(element["visible"] and x < width and y < height and x + w > 0 and y + h > 0)
+
+
+def in_view(obs: dict[str, Any], dom_id: str) -> bool:
+    """The element's ``in_viewport``: its box cut by its clipping ancestors meets the viewport."""
+    return bool(next(e for e in obs["elements"] if e["attributes"].get("id") == dom_id)["in_viewport"])
 
 
 def element_id(obs: dict[str, Any], dom_id: str) -> str:
@@ -83,6 +90,8 @@ def test_what_covers_an_element_and_what_does_not(make_env: MakeEnv) -> None:
     ]
     hidden = ["under-menu", "folded-item", "pane", "hidden", "deep", "under-banner"]
     assert all(on_screen(obs, i) for i in hidden)  # by their boxes alone they would have marks
+    # Clipped away by their box, the folded menu's item and the scrolled-out button are out of view.
+    assert [i for i in hidden if not in_view(obs, i)] == ["folded-item", "deep"]
 
 
 def test_a_sticky_header_hides_what_scrolls_under_it(make_env: MakeEnv) -> None:
@@ -162,11 +171,13 @@ def test_positioned_boxes_under_a_transform_are_clipped_by_what_contains_them(ma
     # containing block of an absolutely positioned child and of a fixed one, so the clipping box
     # around it cuts them away.
     for cut_away in ("slide-1", "dropped", "pinned"):
-        assert on_screen(obs, cut_away) and cut_away not in marked(obs), cut_away
+        assert on_screen(obs, cut_away) and not in_view(obs, cut_away), cut_away
+        assert cut_away not in marked(obs), cut_away
     # So is a box moved by translate, rotate or scale (CSS's individual transform properties),
     # even when it stays where it was.
     for cut_away in ("dropped-2", "pinned-2"):
-        assert on_screen(obs, cut_away) and cut_away not in marked(obs), cut_away
+        assert on_screen(obs, cut_away) and not in_view(obs, cut_away), cut_away
+        assert cut_away not in marked(obs), cut_away
 
 
 def test_an_element_scaled_to_nothing_is_not_visible(make_env: MakeEnv) -> None:
@@ -182,6 +193,7 @@ def test_what_clip_and_clip_path_cut_away_gets_no_mark(make_env: MakeEnv) -> Non
     obs, _ = env.reset(seed=0)
     assert marked(obs) == ["main", "under-cut"]  # its overlay is clipped off it: it covers nothing
     assert all(on_screen(obs, i) for i in ("skip", "skip-inset", "tucked"))  # by their boxes alone
+    assert not any(in_view(obs, i) for i in ("skip", "skip-inset", "tucked"))  # (clips read with SoM)
     obs, *_ = env.step(f"focus('{element_id(obs, 'skip')}')")  # a focused skip link shows itself
     assert obs["last_action_error"] == ""
     assert marked(obs) == ["skip", "main", "under-cut"]
