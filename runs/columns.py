@@ -213,7 +213,9 @@ def episode_reason(row: dict[str, Any], width: int = PART_CHARS) -> str:
 
 
 def _wanted_and_read(values: Any, width: int) -> str:
-    """` (wanted X, read "Y")` for a part whose verdict kept its values (`EvalContext.keep_values`)."""
+    """` (wanted X, read "Y")` for a part whose verdict kept its values (`EvalContext.keep_values`),
+    with the rule that refused an answer holding the reference (`; lists candidates: ...`)."""
     if not isinstance(values, dict) or "wanted" not in values:
         return ""
-    return f' (wanted {cut(values["wanted"], width)}, read "{cut(values.get("found", ""), width)}")'
+    why = f"; {cut(values['why'], width)}" if values.get("why") else ""
+    return f' (wanted {cut(values["wanted"], width)}, read "{cut(values.get("found", ""), width)}"{why})'

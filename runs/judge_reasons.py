@@ -26,7 +26,8 @@ UNANSWERED = "the episode ended without an answer (judged 0, as it was in the ru
 
 def failed_parts(result: Rejudged) -> list[dict[str, Any]]:
     """The parts of ``result``'s new verdict that scored below 1, in the order they were judged:
-    ``{"part", "score"}`` plus ``"wanted"`` and ``"read"`` when the evaluator kept them."""
+    ``{"part", "score"}`` plus ``"wanted"`` and ``"read"`` when the evaluator kept them, and
+    ``"why_refused"`` when a rule refused an answer that holds the reference (``candidates``)."""
     if result.new_reward is None or result.new_reward >= 1:
         return []
     details = result.details
@@ -43,6 +44,8 @@ def failed_parts(result: Rejudged) -> list[dict[str, Any]]:
         kept = values.get(kind)
         if isinstance(kept, Mapping) and "wanted" in kept:
             part.update(wanted=kept["wanted"], read=kept.get("found", ""))
+            if kept.get("why"):  # the rule that refused an answer holding the reference
+                part["why_refused"] = kept["why"]
         failed.append(part)
     return failed
 
@@ -54,9 +57,9 @@ def reason_line(result: Rejudged) -> str:
         if "why" in part:
             said.append(f"{part['part']}: {part['why']}")
         elif "wanted" in part:
-            said.append(
-                f'{part["part"]} {part["score"]:g} (wanted {cut(part["wanted"])}, read "{cut(part["read"])}")'
-            )
+            why = f"; {cut(part['why_refused'])}" if part.get("why_refused") else ""
+            wanted_read = f'wanted {cut(part["wanted"])}, read "{cut(part["read"])}"{why}'
+            said.append(f"{part['part']} {part['score']:g} ({wanted_read})")
         else:
             said.append(f"{part['part']} {part['score']:g}")
     return ", ".join(said)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.errors import PalaestraError, did_you_mean
+from palaestra.tasks.webarena.candidates import with_template_references
 
 EVAL_TYPES = ("string_match", "url_match", "program_html", "db_state")
 ANSWER_KINDS = ("exact_match", "must_include", "fuzzy_match")
@@ -45,6 +46,10 @@ class EvalSpec:
     string_note: str = ""
     reference_answer_raw_annotation: str = ""
     db_state: tuple[dict[str, Any], ...] = ()
+    #: The references of the other tasks of the same intent template, loaded with them (not a key
+    #: of the task's file; ``candidates.with_template_references``): an answer naming one of them
+    #: lists candidates, which the corrected column refuses.
+    template_references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,13 +160,18 @@ def from_json(raw: Mapping[str, Any], source: str = "") -> TaskConfig:
 
 def load_configs(source: str | Path | list[Mapping[str, Any]]) -> list[TaskConfig]:
     """Tasks from a JSON file holding a list (WebArena's ``test.raw.json``) or one task, a folder of
-    ``<task_id>.json`` files (WebArena's ``config_files/``), or already-parsed dictionaries."""
+    ``<task_id>.json`` files (WebArena's ``config_files/``), or already-parsed dictionaries; each
+    knows the references of the other tasks of its intent template among them."""
+    return with_template_references(_read_configs(source))
+
+
+def _read_configs(source: str | Path | list[Mapping[str, Any]]) -> list[TaskConfig]:
     if isinstance(source, list):
         return [from_json(raw) for raw in source]
     path = Path(source)
     if path.is_dir():
         files = sorted(path.glob("*.json"), key=lambda p: (len(p.stem), p.stem))
-        return [config for file in files for config in load_configs(file)]
+        return [config for file in files for config in _read_configs(file)]
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import urllib.parse
 
 from palaestra.tasks.webarena import eval_paper as paper
+from palaestra.tasks.webarena.candidates import listing
 from palaestra.tasks.webarena.config import EvalSpec, fill_placeholders
 from palaestra.tasks.webarena.eval_context import EvalContext
 from palaestra.tasks.webarena.normalise import contains_words, fuzzy_match, is_not_applicable, normalise
@@ -34,9 +35,22 @@ def includes(answer: str, item: str, mode: str = "corrected") -> bool:
 
 
 async def string_match(spec: EvalSpec, ctx: EvalContext) -> float:
-    score = await _string_score(spec, ctx)
-    ctx.keep_values("string_match", spec.reference_answers or {}, ctx.final_answer, score >= 1)
+    why = _lists_candidates(spec, ctx)
+    score = 0.0 if why else await _string_score(spec, ctx)
+    ctx.keep_values("string_match", spec.reference_answers or {}, ctx.final_answer, score >= 1, why=why)
     return score
+
+
+def _lists_candidates(spec: EvalSpec, ctx: EvalContext) -> str | None:
+    """Why the answer lists candidates where the references ask only to be contained in it
+    (``must_include``, ``fuzzy_match``; ``candidates``), in the corrected column; else None."""
+    answers = spec.reference_answers or {}
+    if ctx.mode == "paper" or ctx.answer is None:
+        return None
+    fuzzy = answers.get("fuzzy_match")
+    if "must_include" not in answers and (fuzzy is None or str(fuzzy).strip().upper() == "N/A"):
+        return None
+    return listing(ctx.answer, answers, spec.template_references, ctx.intent)
 
 
 async def _string_score(spec: EvalSpec, ctx: EvalContext) -> float:

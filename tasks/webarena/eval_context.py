@@ -55,13 +55,16 @@ class EvalContext:
     #: The agent's last URL as recorded, for judging without a page; None: its page's URL.
     final_url: str | None = None
 
-    def keep_values(self, kind: str, wanted: Any, found: Any, ok: bool) -> None:
+    def keep_values(self, kind: str, wanted: Any, found: Any, ok: bool, why: str | None = None) -> None:
         """What an evaluator part wanted and what it read (`details["values"][kind]`), so a failed
         verdict says more than `string_match 0`: the researcher's evaluation metadata, never shown to
-        the agent. A part of several checks keeps its first failing one (else its first)."""
+        the agent. A part of several checks keeps its first failing one (else its first). ``why``
+        names the rule that failed when containing the reference was not enough (``candidates``)."""
         values = self.details.setdefault("values", {})
         if kind not in values or (not ok and values[kind]["ok"]):
             values[kind] = {"wanted": shown(wanted), "found": shown(found), "ok": ok}
+            if why:
+                values[kind]["why"] = why
 
     @property
     def live_page(self) -> Page:

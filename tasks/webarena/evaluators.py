@@ -9,6 +9,10 @@ as WebArena's combined evaluators do:
   and ``fuzzy_match`` (the configured LLM judge when there is one, else the deterministic match of
   ``normalise.fuzzy_match``). An answer that says the task cannot be done ("N/A", "N/A: ...") meets
   an "N/A" reference only, never an answer's, so that one hedge ("N/A, else 42") is not paid on both.
+  An answer that lists candidates is refused where containing the reference would pay it
+  (``must_include``, ``fuzzy_match``): one naming another task's reference of the same intent
+  template, or holding more than three numbers neither the references nor the question hold
+  (``candidates``; "0 1 2 ... 500" met every count).
 - ``url_match``: the active page's URL against ``reference_url`` (alternatives joined by ``|OR|``)
   compared as parsed URLs: the same host, the reference's path or one below it by whole segments
   (WebArena's "GOLD in PRED": ``/f/books/12/title`` is in ``/f/books``, ``/f/books2`` is not), and

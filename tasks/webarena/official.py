@@ -32,6 +32,7 @@ from typing import Any
 from palaestra.errors import SiteError, SuiteUnavailable, UnknownNameError
 from palaestra.sites.registry import SITES as STAND_INS
 from palaestra.tasks.registry import TaskSpec
+from palaestra.tasks.webarena.candidates import with_template_references
 from palaestra.tasks.webarena.config import TaskConfig, from_json
 
 #: WebArena's site -> Palaestra's stand-in (None: no stand-in; a user's instance is needed).
@@ -218,7 +219,20 @@ def _shipped_configs(benchmark: str) -> dict[str, TaskConfig]:
         configs = [_verified_config(raw, originals[raw["task_id"]]) for raw in raw_tasks(benchmark)]
     else:
         configs = [from_json(raw, source=benchmark) for raw in raw_tasks(benchmark)]
-    return {str(c.task_id): c for c in configs}
+    return {str(c.task_id): c for c in with_template_references(configs, _originals_of(benchmark))}
+
+
+def _originals_of(benchmark: str) -> list[TaskConfig]:
+    """WebArena's tasks that WebArena-Lite left out, as the other tasks of Lite's templates (the
+    ones it kept have Lite's corrected references, not their originals'); none without the file."""
+    if benchmark != "webarena-lite":
+        return []
+    kept = {int(raw.get("old_task_id", -1)) for raw in raw_tasks(benchmark)}
+    try:
+        originals = raw_tasks("webarena")
+    except SiteError:
+        return []
+    return [from_json(raw, source="webarena") for raw in originals if int(raw["task_id"]) not in kept]
 
 
 def sources() -> dict[str, str]:

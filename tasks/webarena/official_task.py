@@ -5,7 +5,8 @@ Palaestra's stand-ins, judged in three columns.
   ``func:`` helpers in ``helpers``, and with ``PALAESTRA_FUZZY_JUDGE=llm`` its own LLM grader,
   ``judges.PaperGrader``);
 - ``corrected``: the same checks with Palaestra's corrections (parsed URLs instead of PR #77's
-  substring test, whole words for ``must_include``, ``report_infeasible`` meets an "N/A" task);
+  substring test, whole words for ``must_include``, ``report_infeasible`` meets an "N/A" task, an
+  answer listing candidates refused: ``candidates``);
 - ``verified``: WebArena-Verified's own evaluator (the ``webarena-verified`` package) on the
   agent's answer and the episode's network events, recorded here as HAR entries.
 

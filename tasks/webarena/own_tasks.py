@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from palaestra.errors import SuiteUnavailable, did_you_mean
+from palaestra.tasks.webarena.candidates import with_template_references
 from palaestra.tasks.webarena.config import TaskConfig, TaskConfigError, load_configs
 
 BENCHMARK = "webarena-json"
@@ -67,7 +68,8 @@ def _load(paths: tuple[Path, ...]) -> dict[str, TaskConfig]:
                     f"(its name is {BENCHMARK}.{key})."
                 )
             out[key], where[key] = config, source
-    return out
+    # Each knows the other references of its intent template across all the files, not only its own.
+    return dict(zip(out, with_template_references(out.values()), strict=True))
 
 
 def check_own_task(config: TaskConfig, source: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -190,3 +191,29 @@ def test_an_official_tasks_failed_column_names_what_it_wanted_and_read(
     assert main(["show", str(run)]) == 0
     out = capsys.readouterr().out
     assert 'corrected: url_match 0 (wanted http://shop/basket/, read "http://shop/search/?q=wok")' in out, out
+
+
+def test_a_refused_listing_names_the_rule_beside_what_it_read(
+    make_run: MakeRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shipped task's verdict on an answer that lists the template's prices, as `SiteTask` gives
+    it (its evaluators' details, no page needed for an answer): `show` says which rule refused it."""
+    from palaestra.tasks.webarena import suite_configs
+    from palaestra.tasks.webarena.eval_context import EvalContext
+    from palaestra.tasks.webarena.evaluators import evaluate
+
+    config = suite_configs("shop")["product-price-0"]
+    answer = "$18.49 or maybe $64.50"
+    ctx = EvalContext(None, None, answer, None, {}, {}, intent=config.intent)
+    score = asyncio.run(evaluate(config.eval, ctx))
+    outcome = EpisodeOutcome(key="agent|shop.product-price-0|0", agent="agent", agent_name="agent",
+                             agent_hash="h", task="shop.product-price-0", seed=0, started=0.0)  # fmt: skip
+    take_verdict(outcome, {"success": score >= 1, "task_info": {"score": score, **ctx.details}})
+    run = make_run({"shop.product-price-0": [False]}, extras={"agent|shop.product-price-0|0": outcome.extra})
+    assert main(["show", str(run)]) == 0
+    out = capsys.readouterr().out
+    said = (
+        'evaluator: string_match 0 (wanted {"must_include": ["$18.49"]}, read "$18.49 or maybe $64.50"; '
+        "lists candidates: it also names '$64.50', the reference of another task of this intent template)"
+    )
+    assert said in out, out

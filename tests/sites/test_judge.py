@@ -118,6 +118,33 @@ def test_a_failing_verdict_names_each_failed_part_with_what_it_wanted_and_read(
     )
 
 
+def test_an_answer_listing_the_templates_prices_is_refused_by_name_and_paid_by_the_paper_column(
+    run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every price of the template's tasks said at once holds the reference: WebArena's column pays
+    it, the corrected one (the site task's reward) names the rule that refuses it."""
+    config = suite_configs("shop")["product-price-0"]
+    answers = config.eval.reference_answers or {}
+    listing = ", ".join([*answers["must_include"], *config.eval.template_references])
+    saved = evidence_of(run, "shop.product-price-0") / RECORD
+    record = json.loads(saved.read_text())
+    saved.write_text(json.dumps({**record, "answer": listing}))
+
+    assert [r.new_reward for r in judge_run(run, mode="paper", tasks=["product-*"])] == [1.0]
+    assert main(["judge", str(run), "--tasks", "product-*"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("  oracle shop.product-price-0 seed 0"))
+    other = config.eval.template_references[0]
+    assert line.endswith(
+        f'read "{listing}"; lists candidates: it also names {other!r}, the reference of another task '
+        "of this intent template)"
+    ), line
+    assert main(["judge", str(run), "--tasks", "product-*", "--json"]) == 0
+    [episode] = json.loads(capsys.readouterr().out)["episodes"]
+    assert (episode["old_reward"], episode["new_reward"]) == (1.0, 0.0)
+    assert episode["failed_parts"][0]["why_refused"].startswith("lists candidates: it also names")
+
+
 def test_an_edited_final_url_or_saved_database_changes_the_verdict(run: Path) -> None:
     nav = evidence_of(run, "shop.nav-search-0") / RECORD
     record = json.loads(nav.read_text())

@@ -32,8 +32,9 @@ JUDGED = {
 }
 
 
-#: What the runner keeps of a site task's verdict (no columns): its evaluator parts' scores and what
-#: each wanted and read (a read value may hold a page's markup: shown as text).
+#: What the runner keeps of a site task's verdict (no columns): its evaluator parts' scores, what
+#: each wanted and read (a read value may hold a page's markup: shown as text), and the rule that
+#: refused an answer holding the reference.
 SITE = {
     "verdict": {
         "details": {"evaluator": {"string_match": 0.0, "url_match": 1.0}},
@@ -41,8 +42,10 @@ SITE = {
             "evaluator": {
                 "string_match": {
                     "wanted": '{"must_include": ["Castelli"]}',
-                    "found": "<b>42</b>",
+                    "found": "<b>42</b> Castelli, Oakhaven",
                     "ok": False,
+                    "why": "lists candidates: it also names 'Oakhaven', the reference of another task "
+                    "of this intent template",
                 }
             }
         },
@@ -102,9 +105,11 @@ def test_a_site_episode_shows_what_its_evaluator_parts_scored(
         parts = section.locator("ul.parts > li")
         expect(parts.locator("> code")).to_have_text(["string_match", "url_match"])
         wanted_read = parts.nth(0).locator("dl.part-values")
-        expect(wanted_read.locator("dt")).to_have_text(["wanted", "read"])
+        expect(wanted_read.locator("dt")).to_have_text(["wanted", "read", "why"])
         expect(wanted_read.locator("code.wanted")).to_have_text('{"must_include": ["Castelli"]}')
-        expect(wanted_read.locator("code.found")).to_have_text("<b>42</b>")
+        expect(wanted_read.locator("code.found")).to_have_text("<b>42</b> Castelli, Oakhaven")
+        # The rule that refused an answer holding the reference (it lists the template's candidates).
+        expect(wanted_read.locator("dd.why")).to_contain_text("it also names 'Oakhaven'")
         assert section.locator("b").count() == 0  # a page's markup stays text
         expect(parts.nth(1).locator("dl")).to_have_count(0)  # a part kept without values: its score
         person.shoot("09-episode-site-verdict-values")

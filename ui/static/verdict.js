@@ -58,7 +58,9 @@ function wantedAndRead(values) {
   if (!values || typeof values !== "object" || !("wanted" in values)) return null;
   return h("dl", {class: "part-values"},
     h("dt", {}, "wanted"), h("dd", {}, h("code", {class: "wanted"}, String(values.wanted))),
-    h("dt", {}, "read"), h("dd", {}, h("code", {class: "found"}, String(values.found ?? ""))));
+    h("dt", {}, "read"), h("dd", {}, h("code", {class: "found"}, String(values.found ?? ""))),
+    // The rule that refused an answer holding the reference (it lists candidates: `candidates.py`).
+    values.why ? [h("dt", {}, "why"), h("dd", {class: "why"}, String(values.why))] : null);
 }
 
 function verifiedParts(verified) {

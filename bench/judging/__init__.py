@@ -1,0 +1,1 @@
+"""Measurements of the evaluators' verdicts (what they pay for), not of speed."""
