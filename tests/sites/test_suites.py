@@ -24,6 +24,7 @@ SAMPLE = [
     "shop.add-to-cart-0",  # db_state after a form
     "shop.change-last-name-0",  # db_state and program_html on a fetched page
     "shop.missing-product-0",  # unachievable
+    "shop.order-status-0",  # a value under a heading, whose line says its level
     "shop-admin.admin-order-status-0",
     "shop-admin.admin-set-price-0",  # program_html: a field's value on a fetched page
     "forum.topic-author-0",

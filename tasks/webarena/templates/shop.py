@@ -221,7 +221,9 @@ def order_status_instances(seed: Seed, rng: random.Random) -> list[Instance]:
 
 def order_status_oracle(values: dict[str, Any], obs: Obs) -> Plan:
     obs = yield from open_my_order(obs, values["number"])
-    yield say(read(obs, r"Status:?'?\s*\n?\s*(?:\[\w+\] )?(?:StaticText|cell) '(?::\s*)?(\w+)'")[1])
+    # The label is a heading (its line ends with its level) or a table cell.
+    status = r"Status:?'?(?: level=\d)?\s*\n?\s*(?:\[\w+\] )?(?:StaticText|cell) '(?::\s*)?(\w+)'"
+    yield say(read(obs, status)[1])
 
 
 def order_items_instances(seed: Seed, rng: random.Random) -> list[Instance]:
