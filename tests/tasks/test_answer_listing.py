@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bench.judging.enumeration import own_answer
 from palaestra.tasks.webarena import SITE_SUITES, suite_configs
 from palaestra.tasks.webarena.candidates import MAX_OTHER_NUMBERS, reference_items
 from palaestra.tasks.webarena.config import TaskConfig
@@ -41,18 +42,6 @@ def answer_tasks(configs: Mapping[str, TaskConfig]) -> dict[str, TaskConfig]:
 
 def shipped() -> dict[str, TaskConfig]:
     return answer_tasks({f"{s}.{n}": c for s in SITE_SUITES for n, c in suite_configs(s).items()})
-
-
-def own_answer(config: TaskConfig) -> str:
-    answers = config.eval.reference_answers or {}
-    if "exact_match" in answers:
-        return str(answers["exact_match"])
-    items = [i for kind in ("must_include", "fuzzy_match") for i in _listed(answers.get(kind))]
-    return ", ".join(str(i).split("|OR|")[0].strip() for i in items)
-
-
-def _listed(value: Any) -> list[Any]:
-    return [] if value is None else value if isinstance(value, list) else [value]
 
 
 def template_listing(config: TaskConfig) -> str:
