@@ -12,6 +12,7 @@ from typing import Any
 
 from palaestra.envs.browser import find_chromium
 from palaestra.envs.browsergym_compat import BrowserGymObservation
+from tests.envs.page_ids import html_ids
 
 BG_PYTHON = Path(sys.prefix) / "share" / "palaestra" / "venv-browsergym" / "bin" / "python"
 READER = Path(__file__).resolve().parents[2] / "testing" / "browsergym_reader.py"
@@ -54,6 +55,4 @@ def start_tags(text: str) -> dict[str, str]:
 def ids_by_dom_id(wrapper: BrowserGymObservation) -> dict[str, str]:
     """Our element ids by the elements' HTML ``id`` attribute, from our own observation."""
     assert wrapper.palaestra_obs is not None
-    return {
-        e["attributes"]["id"]: e["id"] for e in wrapper.palaestra_obs["elements"] if "id" in e["attributes"]
-    }
+    return html_ids(wrapper.palaestra_obs)

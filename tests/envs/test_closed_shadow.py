@@ -22,6 +22,7 @@ import pytest
 from palaestra.envs import BrowserEnv, ObsConfig
 from palaestra.tasks.page import PageTask
 from palaestra.testing.loopback import files_in, serve
+from tests.envs.page_ids import html_ids
 
 PAGES = Path(__file__).parent / "pages"
 MakeEnv = Callable[..., BrowserEnv]
@@ -140,10 +141,6 @@ def test_object_and_embed_documents_are_frames(make_env: MakeEnv, base: str) -> 
     assert terminated and reward == 1.0
 
 
-def _dom_ids(obs: dict[str, Any]) -> dict[str, str]:
-    return {e["attributes"]["id"]: e["id"] for e in obs["elements"] if "id" in e["attributes"]}
-
-
 def _page_state(obs: dict[str, Any]) -> dict[str, Any]:
     """What the page's controls saw, as the page writes it into ``#state``."""
     text = next(e["text"] for e in obs["elements"] if e["attributes"].get("id") == "state")
@@ -156,7 +153,7 @@ def test_every_element_action_lands_in_closed_roots(make_env: MakeEnv, base: str
     config = ObsConfig(som=True, max_text_chars=1000)
     env = make_env(task, pages_ahead=0, upload_dir=tmp_path, obs_config=config)
     obs, _ = env.reset()
-    got = _dom_ids(obs)
+    got = html_ids(obs)
     frame_prefix = got["hover-target"].rstrip("0123456789")
     assert frame_prefix and got["list"].startswith(frame_prefix)  # the frame's own ids
     marks = obs["som_marks"]

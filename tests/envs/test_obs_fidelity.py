@@ -19,6 +19,7 @@ from palaestra.envs import BrowserEnv
 from palaestra.envs.obs import ObsConfig
 from palaestra.tasks.page import PageTask
 from palaestra.testing.loopback import files_in, serve
+from tests.envs.page_ids import html_ids
 
 PAGES = Path(__file__).parent / "pages"
 MakeEnv = Callable[..., BrowserEnv]
@@ -34,8 +35,7 @@ def _observe(make_env: MakeEnv, site: str) -> tuple[BrowserEnv, dict[str, Any], 
     task = PageTask(f"{site}/fidelity.html", "Fill the form.")
     env = make_env(task, obs_config=ObsConfig(screenshot=False))
     obs, _ = env.reset(seed=0)
-    ids = {e["attributes"]["id"]: e["id"] for e in obs["elements"] if "id" in e["attributes"]}
-    return env, dict(obs), ids
+    return env, dict(obs), html_ids(obs)
 
 
 def _line(text: str, element_id: str) -> str:

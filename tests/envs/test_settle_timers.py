@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from palaestra.envs import BrowserEnv
-from palaestra.envs.obs import ObsConfig
-from palaestra.tasks.page import PageTask
 from palaestra.testing.loopback import QuietHandler, serve
+from tests.envs.page_ids import opened
 
 MakeEnv = Callable[..., BrowserEnv]
 
@@ -59,10 +58,7 @@ def site() -> Iterator[str]:
 
 
 def _env(make_env: MakeEnv, site: str) -> tuple[BrowserEnv, dict[str, str]]:
-    env = make_env(PageTask(site, "Search."), obs_config=ObsConfig(screenshot=False))
-    obs, _ = env.reset(seed=0)
-    ids = {e["attributes"]["id"]: e["id"] for e in obs["elements"] if "id" in e["attributes"]}
-    return env, ids
+    return opened(make_env, site, "Search.")
 
 
 def test_a_click_s_delayed_result_is_in_the_next_observation(make_env: MakeEnv, site: str) -> None:
