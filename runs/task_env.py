@@ -30,13 +30,14 @@ TASK_ENV = (
     "PALAESTRA_OMNIACT", "PALAESTRA_OMNIACT_SPLIT", "PALAESTRA_OMNIACT_ELEMENTS",
 )  # fmt: skip
 #: Also read under tasks/, envs/, omniact/ and sites/, but not changing what a task is: where a
-#: browser, a desktop user or a build lives, and the variables the site runtime sets for its own
-#: servers (`tests/runs/test_task_env.py` keeps every name in one list or the other).
+#: browser, a desktop user or a build lives, the variables the site runtime sets for its own
+#: servers, and the folders desktop sessions hide (a run's workers set its own folder there)
+#: (`tests/runs/test_task_env.py` keeps every name in one list or the other).
 INFRASTRUCTURE_ENV = (
     "PALAESTRA_CHROMIUM", "PALAESTRA_DESKTOP_USER", "PALAESTRA_DESKTOP_ISOLATION", "PALAESTRA_CODE_SERVER",
     "PALAESTRA_MAP_WHEEL", "PALAESTRA_SITE", "PALAESTRA_SITES_BUILD", "PALAESTRA_SITES_BUILDING",
     "PALAESTRA_SITES_CACHE", "PALAESTRA_SITES_DATASET", "PALAESTRA_SITES_DEFAULT_EPISODE",
-    "PALAESTRA_SITES_EPISODES", "PALAESTRA_LLM_",
+    "PALAESTRA_SITES_EPISODES", "PALAESTRA_LLM_", "PALAESTRA_PRIVATE_DIRS",
 )  # fmt: skip
 
 RECORD_KEY = "task_env"
